@@ -1,0 +1,56 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { DEFAULT_MAX_AGENTS, parseLimits, parseMaxAgents } from "../args.js";
+import { type Context, printJson } from "../context.js";
+import { UsageError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+
+export type CreateOptions = {
+  budgetTime?: string;
+  budgetTokens?: string;
+  budgetUsd?: string;
+  maxAgents?: string;
+  repo?: string;
+  constraint?: string[];
+  doneWhen?: string[];
+  json?: boolean;
+};
+
+/** The git top level and HEAD of `dir`, or undefined when it is not a git checkout. */
+function gitBase(dir: string): { root: string; head: string | null } | undefined {
+  try {
+    const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    let head: string | null = null;
+    try {
+      head = execFileSync("git", ["rev-parse", "--verify", "HEAD"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      head = null; // a repository with no commits yet
+    }
+    return { root, head };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function goalCreate(ctx: Context, text: string, opts: CreateOptions): Promise<number> {
+  if (text.trim() === "") throw new UsageError("the goal text is empty", 'describe the goal, e.g. omk goal create "Add a --json flag to report"');
+  const limits = parseLimits(opts);
+  const maxAgents = opts.maxAgents === undefined ? DEFAULT_MAX_AGENTS : parseMaxAgents(opts.maxAgents);
+  const dir = path.resolve(ctx.cwd, opts.repo ?? ".");
+  const git = gitBase(dir);
+  if (git === undefined) ctx.stderr(`omk: note: ${dir} is not a git repository; the goal records no base commit\n`);
+  const result = await ctx.store.createGoal({
+    text,
+    repoRoot: git?.root ?? dir,
+    baseCommit: git?.head ?? null,
+    constraints: opts.constraint ?? [],
+    terminalCriteria: opts.doneWhen ?? [],
+    limits,
+    maxAgents,
+  });
+  if (!result.ok) throw new UsageError(result.error.message, result.error.fix);
+  const goal = result.value;
+  if (opts.json === true) printJson(ctx, goal);
+  else ctx.stdout(`${goal.id}\ncreated goal ${goal.id}: ${goal.normalizedText}\nnext: omk goal status ${goal.id}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,74 @@
+import { type BudgetReport, formatDuration, type Goal, type LockOwner } from "@omk/state";
+
+function limit(value: number | null, fmt: (n: number) => string): string {
+  return value === null ? "unlimited" : fmt(value);
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+const int = (n: number) => n.toLocaleString("en-US");
+
+/** Budget lines: used / limit (remaining), one per dimension. */
+export function budgetLines(report: BudgetReport): string[] {
+  const mark = (d: "time" | "tokens" | "usd") => (report.exhausted.includes(d) ? "  EXHAUSTED" : "");
+  const r = report.remaining;
+  return [
+    `time    ${formatDuration(report.used.timeMs)} of ${limit(report.limits.timeMs, formatDuration)}${r.timeMs === null ? "" : ` (${formatDuration(r.timeMs)} left)`}${mark("time")}`,
+    `tokens  ${int(report.used.tokens)} of ${limit(report.limits.tokens, int)}${r.tokens === null ? "" : ` (${int(r.tokens)} left)`}${mark("tokens")}`,
+    `usd     ${usd(report.used.usd)}${report.usdUnknownRecords > 0 ? "+ (cost unknown for some usage)" : ""} of ${limit(report.limits.usd, usd)}${r.usd === null ? "" : ` (${usd(r.usd)} left)`}${mark("usd")}`,
+  ];
+}
+
+export function statusLine(goal: Goal): string {
+  return `${goal.status}${goal.phase === null ? "" : ` (phase: ${goal.phase})`}${goal.statusReason === null ? "" : ` — ${goal.statusReason}`}`;
+}
+
+export function goalText(goal: Goal, report: BudgetReport, lock: LockOwner | undefined, goalDir: string): string {
+  const lines = [
+    `goal     ${goal.id}`,
+    `text     ${goal.normalizedText}`,
+    `status   ${statusLine(goal)}`,
+    `repo     ${goal.repoRoot}${goal.baseCommit === null ? "" : ` @ ${goal.baseCommit.slice(0, 12)}`}`,
+    `created  ${goal.createdAt}`,
+    `updated  ${goal.updatedAt} (event ${goal.lastSeq})`,
+    `agents   up to ${goal.budget.maxAgents}`,
+    `runner   ${lock === undefined ? "none" : `pid ${lock.pid} on ${lock.host}, heartbeat ${lock.heartbeatAt}`}`,
+    ...budgetLines(report).map((l, i) => (i === 0 ? `budget   ${l}` : `         ${l}`)),
+  ];
+  if (goal.constraints.length > 0) lines.push(`constraints: ${goal.constraints.join("; ")}`);
+  if (goal.terminalCriteria.length > 0) lines.push(`done when: ${goal.terminalCriteria.join("; ")}`);
+  if (goal.taskGraph !== null) lines.push(`tasks    ${goal.taskGraph.tasks.length}`);
+  if (goal.outcome !== null) lines.push(`outcome  ${goalDir}/${goal.outcome.file}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function goalMarkdown(goal: Goal, report: BudgetReport): string {
+  const rows = budgetLines(report).map((l) => {
+    const [dim, ...rest] = l.split(/\s+/);
+    return `| ${dim} | ${rest.join(" ")} |`;
+  });
+  return [
+    `# Goal ${goal.id}`,
+    "",
+    `> ${goal.normalizedText}`,
+    "",
+    `- **Status:** ${goal.status}${goal.phase === null ? "" : ` (phase ${goal.phase})`}`,
+    ...(goal.statusReason === null ? [] : [`- **Reason:** ${goal.statusReason}`]),
+    `- **Repository:** \`${goal.repoRoot}\`${goal.baseCommit === null ? "" : ` at \`${goal.baseCommit}\``}`,
+    `- **Created:** ${goal.createdAt}`,
+    `- **Max agents:** ${goal.budget.maxAgents}`,
+    ...(goal.constraints.length === 0 ? [] : ["", "## Constraints", "", ...goal.constraints.map((c) => `- ${c}`)]),
+    ...(goal.terminalCriteria.length === 0 ? [] : ["", "## Done when", "", ...goal.terminalCriteria.map((c) => `- ${c}`)]),
+    "",
+    "## Budget",
+    "",
+    "| dimension | used |",
+    "|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+export function listRow(goal: Goal): string {
+  const text = goal.normalizedText.length > 60 ? `${goal.normalizedText.slice(0, 57)}...` : goal.normalizedText;
+  return `${goal.id}  ${goal.status.padEnd(19)} ${goal.createdAt.slice(0, 19).replace("T", " ")}  ${text}`;
+}

@@ -1,0 +1,186 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { FailureSchema, GoalSchema, openStore } from "@omk/state";
+import { cleanupTempDirs, initGitRepo, makeTempDir, runOmk } from "@omk/test-fixtures";
+import { afterAll, describe, expect, it } from "vitest";
+
+afterAll(cleanupTempDirs);
+
+/** Every call is a separate `omk` process sharing one state dir. */
+function omkIn(stateDir: string, cwd?: string) {
+  return (...args: string[]) => runOmk(args, { stateDir, ...(cwd === undefined ? {} : { cwd }) });
+}
+
+describe("omk goal lifecycle through the built binary", () => {
+  it("creates, inspects, pauses and resumes in separate processes, runs out of budget, extends, cancels and replays", async () => {
+    const stateDir = makeTempDir();
+    const repo = makeTempDir("omk-repo-");
+    const head = await initGitRepo(repo);
+    const omk = omkIn(stateDir, repo);
+
+    const created = await omk("goal", "create", "Add a --json flag to the report command", "--budget-time", "1s", "--budget-tokens", "50000", "--budget-usd", "2.5", "--max-agents", "3", "--constraint", "no new deps", "--json");
+    expect(created.exitCode, created.stderr).toBe(0);
+    const goal = GoalSchema.parse(created.json());
+    expect(goal).toMatchObject({ status: "created", repoRoot: repo, baseCommit: head, constraints: ["no new deps"] });
+    expect(goal.budget).toMatchObject({ limits: { timeMs: 1000, tokens: 50000, usd: 2.5 }, maxAgents: 3 });
+
+    const list = await omk("goal", "list");
+    expect(list.stdout).toContain(goal.id);
+    expect(list.stdout).toContain("created");
+
+    // The id defaults to the latest goal.
+    const status = await omk("goal", "status", "--json");
+    expect((status.json() as { id: string }).id).toBe(goal.id);
+
+    expect((await omk("goal", "pause", goal.id)).stdout).toContain("now paused");
+    const resumed = await omk("goal", "resume", goal.id);
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stdout).toContain("now running");
+
+    // Running time counts against the 1s budget.
+    await sleep(1200);
+    const budget = await omk("goal", "budget", goal.id);
+    expect(budget.exitCode).toBe(0);
+    expect(budget.stdout).toMatch(/time .* of 1\.0s .*EXHAUSTED/);
+    expect((await omk("goal", "pause", goal.id)).exitCode).toBe(0);
+
+    // Resume refuses: exit 4 (needs_more_budget) with the fix, and failure.json says why.
+    const refused = await omk("goal", "resume", goal.id);
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stderr.split("\n")[0]).toMatch(/^omk: goal \S+ has used its time budget — fix: .*budget-add/);
+    const failurePath = `${stateDir}/goals/${goal.id}/failure.json`;
+    const failure = FailureSchema.parse(JSON.parse(readFileSync(failurePath, "utf8")));
+    expect(failure).toMatchObject({ status: "needs_more_budget", cause: { code: "budget_exhausted" } });
+    expect(failure.resume.command).toBe(`omk goal budget-add ${goal.id} --time 1m && omk goal resume ${goal.id}`);
+    const proof = await omk("goal", "proof", goal.id);
+    expect(proof.exitCode).toBe(4);
+    expect(proof.stdout).toContain("budget_exhausted");
+
+    // budget-add extends, resume continues.
+    const added = await omk("goal", "budget-add", goal.id, "--time", "1h", "--json");
+    expect(added.exitCode).toBe(0);
+    expect((added.json() as { limits: { timeMs: number } }).limits.timeMs).toBe(3_601_000);
+    expect((await omk("goal", "resume", goal.id)).exitCode).toBe(0);
+
+    const cancelled = await omk("goal", "cancel", goal.id, "--reason", "test over");
+    expect(cancelled.exitCode).toBe(0);
+    expect((await omk("goal", "resume", goal.id)).exitCode).toBe(2);
+    const final = await omk("goal", "proof", goal.id, "--json");
+    expect(final.exitCode).toBe(7);
+    expect(final.json()).toMatchObject({ kind: "omk.failure", status: "cancelled", cause: { code: "cancelled_by_user" }, resume: { command: null } });
+
+    const replay = await omk("goal", "replay", goal.id, "--verify");
+    expect(replay.exitCode, replay.stderr).toBe(0);
+    expect(replay.stdout).toContain("verified: goal.json matches the events");
+
+    // A tampered snapshot is caught by --verify and mended by --rebuild.
+    const snap = `${stateDir}/goals/${goal.id}/goal.json`;
+    writeFileSync(snap, readFileSync(snap, "utf8").replace('"status": "cancelled"', '"status": "ready"'));
+    const bad = await omk("goal", "replay", goal.id, "--verify");
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/status: events say "cancelled", goal.json says "ready"/);
+    expect(bad.stderr).toContain(`omk goal replay ${goal.id} --rebuild`);
+    expect((await omk("goal", "replay", goal.id, "--rebuild")).exitCode).toBe(0);
+    expect((await omk("goal", "replay", goal.id, "--verify")).exitCode).toBe(0);
+  }, 60_000);
+
+  it("reports token usage recorded by another process and shows it in every format", async () => {
+    const stateDir = makeTempDir();
+    const omk = omkIn(stateDir);
+    const created = await omk("goal", "create", "Count tokens", "--budget-tokens", "1000", "--json");
+    const id = (created.json() as { id: string }).id;
+    expect((await omk("goal", "resume", id)).exitCode).toBe(0);
+    // A controller (here: this test process) records usage through the state API.
+    await openStore({ root: stateDir }).recordUsage(id, { source: "engine", tokens: { input: 800, cacheRead: 150, cacheWrite: 0, output: 100 }, usd: 0.03 });
+    const status = await omk("goal", "status", id, "--json");
+    expect(status.json()).toMatchObject({ status: "needs_more_budget", budgetReport: { exhausted: ["tokens"], used: { tokens: 1050 } } });
+    const text = await omk("goal", "show", id);
+    expect(text.stdout).toMatch(/tokens\s+1,050 of 1,000 \(0 left\)\s+EXHAUSTED/);
+    const md = await omk("goal", "show", id, "--format", "md");
+    expect(md.stdout).toContain(`# Goal ${id}`);
+    expect(md.stdout).toContain("| tokens | 1,050 of 1,000 (0 left) EXHAUSTED |");
+    for (const args of [["goal", "list", "--json"], ["goal", "budget", id, "--json"], ["goal", "proof", id, "--json"], ["goal", "replay", id, "--json"], ["goal", "show", id, "--format", "json"]]) {
+      const r = await omk(...args);
+      expect(() => r.json(), args.join(" ")).not.toThrow();
+    }
+  }, 60_000);
+
+  it("refuses bad input with exit 2 and one line naming the fix, creating nothing", async () => {
+    const stateDir = makeTempDir();
+    const omk = omkIn(stateDir);
+    const cases: Array<[string[], RegExp]> = [
+      [["goal", "create", ""], /goal text is empty — fix: describe the goal/],
+      [["goal", "create", "   \t "], /goal text is empty/],
+      [["goal", "create", "x", "--budget-time", "0"], /--budget-time "0" is not a positive duration — fix: use e\.g\./],
+      [["goal", "create", "x", "--budget-time", "soon"], /--budget-time "soon"/],
+      [["goal", "create", "x", "--budget-tokens", "-5"], /--budget-tokens "-5" is not a positive whole number/],
+      [["goal", "create", "x", "--budget-tokens", "1.5"], /--budget-tokens "1\.5"/],
+      [["goal", "create", "x", "--budget-usd", "NaN"], /--budget-usd "NaN" is not a positive amount/],
+      [["goal", "create", "x", "--budget-usd", "0"], /--budget-usd "0"/],
+      [["goal", "create", "x", "--max-agents", "0"], /--max-agents "0" must be a whole number from 1 to 64/],
+      [["goal", "status"], /no goals under .* — fix: create one with omk goal create/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await omk(...args);
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+    }
+    expect(existsSync(`${stateDir}/goals`) ? (await omk("goal", "list", "--json")).json() : []).toEqual([]);
+
+    await omk("goal", "create", "a real goal");
+    for (const id of ["../../etc", "a/b", "..", "x\u0001y", "01unknown"]) {
+      const r = await omk("goal", "status", id);
+      expect(r.exitCode, id).toBe(2);
+      expect(r.stderr, id).toMatch(/— fix: /);
+    }
+    const noAmount = await omk("goal", "budget-add", "--json");
+    expect(noAmount.exitCode).toBe(2);
+    expect(noAmount.stderr).toMatch(/budget-add needs an amount — fix: pass --time 30m/);
+    const badFormat = await omk("goal", "show", "--format", "yaml");
+    expect(badFormat.exitCode).toBe(2);
+    expect((await omk("goal", "pause")).exitCode).toBe(0);
+    const twice = await omk("goal", "pause");
+    expect(twice.exitCode).toBe(2);
+    expect(twice.stderr).toMatch(/goal is already paused — fix: from paused a goal can become: running, needs_more_budget, cancelled/);
+  }, 60_000);
+
+  it("names corrupt state precisely (exit 6) and changes nothing on disk", async () => {
+    const stateDir = makeTempDir();
+    const omk = omkIn(stateDir);
+    const id = ((await omk("goal", "create", "to be damaged", "--json")).json() as { id: string }).id;
+    await omk("goal", "pause", id);
+    await omk("goal", "resume", id);
+    const events = `${stateDir}/goals/${id}/events.jsonl`;
+    const lines = readFileSync(events, "utf8").split("\n");
+    lines[1] = "{garbage";
+    const damaged = lines.join("\n");
+    writeFileSync(events, damaged);
+    writeFileSync(`${stateDir}/goals/${id}/goal.json`, "");
+    for (const args of [["goal", "status", id], ["goal", "pause", id]]) {
+      const r = await omk(...args);
+      expect(r.exitCode, args.join(" ")).toBe(6);
+      expect(r.stderr).toMatch(/events\.jsonl: line 2 is not valid JSON — fix: restore the file from a backup/);
+    }
+    expect(readFileSync(events, "utf8")).toBe(damaged);
+  }, 60_000);
+
+  it("keeps its exit codes for help, version, usage and unknown commands", async () => {
+    const stateDir = makeTempDir();
+    const omk = omkIn(stateDir);
+    expect((await omk("--help")).exitCode).toBe(0);
+    expect((await omk("--version")).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((await omk()).exitCode).toBe(2);
+    expect((await omk("goal", "frobnicate")).exitCode).toBe(2);
+    expect((await omk("goal", "create")).exitCode).toBe(2);
+  }, 30_000);
+
+  it("omk demo walks the lifecycle on a scratch goal without touching the user's state", async () => {
+    const stateDir = makeTempDir();
+    const r = await runOmk(["demo"], { stateDir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("needs_more_budget");
+    expect(r.stdout).toContain("goal.json matches the log");
+    expect(existsSync(`${stateDir}/goals`)).toBe(false);
+  }, 30_000);
+});

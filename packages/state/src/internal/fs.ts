@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from "node:crypto";
+import { constants, promises as fsp } from "node:fs";
+import path from "node:path";
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** fsync a directory so a rename or create inside it survives a crash. */
+async function fsyncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, constants.O_RDONLY);
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Crash-safe replace: temp file in the same dir, fsync, rename, fsync the dir. */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const handle = await fsp.open(tmp, "w", 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fsp.rename(tmp, file);
+  } catch (error) {
+    await fsp.rm(tmp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dir);
+}
+
+/** Create a file only if it does not exist, with its full content visible at once (temp + link). */
+export async function createFileExclusive(file: string, data: string): Promise<boolean> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.new`);
+  await fsp.writeFile(tmp, data, { mode: 0o644 });
+  try {
+    await fsp.link(tmp, file);
+    return true;
+  } catch (error) {
+    if (isErrno(error, "EEXIST")) return false;
+    throw error;
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+}
+
+/** Append bytes and fsync before returning (the event log's durability rule). */
+export async function appendDurable(file: string, data: string): Promise<void> {
+  const handle = await fsp.open(file, "a", 0o644);
+  try {
+    await handle.appendFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Cut a file back to `length` bytes, durably. */
+export async function truncateDurable(file: string, length: number): Promise<void> {
+  const handle = await fsp.open(file, "r+");
+  try {
+    await handle.truncate(length);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readFileOrUndefined(file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(file, "utf8");
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return undefined;
+    throw error;
+  }
+}
+
+export function isErrno(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** Remove temp files a killed writer left behind (they never became the real file). */
+export async function removeStaleTemps(dir: string, olderThanMs = 60_000): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith(".") && (n.endsWith(".tmp") || n.endsWith(".new")))
+      .map(async (n) => {
+        const p = path.join(dir, n);
+        const st = await fsp.stat(p).catch(() => undefined);
+        if (st !== undefined && now - st.mtimeMs > olderThanMs) await fsp.rm(p, { force: true });
+      }),
+  );
+}

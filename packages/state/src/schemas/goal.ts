@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { IdSchema } from "../ids.js";
+import { BudgetLimitsSchema, BudgetUsageSchema } from "./budget.js";
+import { CommitShaSchema, NonNegativeIntSchema, SCHEMA_VERSION, TimestampSchema } from "./common.js";
+import { FailureCauseSchema } from "./outcome.js";
+import { GoalStatusSchema, PhaseSchema } from "./status.js";
+import { TaskGraphSchema } from "./task.js";
+
+/** What `createGoal` takes: the user's intent and caps, before any event exists. */
+export const GoalSpecSchema = z.object({
+  id: IdSchema,
+  text: z.string().min(1),
+  normalizedText: z.string().min(1),
+  repoRoot: z.string().min(1),
+  baseCommit: CommitShaSchema.nullable(),
+  constraints: z.array(z.string().min(1)),
+  terminalCriteria: z.array(z.string().min(1)),
+  limits: BudgetLimitsSchema,
+  maxAgents: z.number().int().positive().max(64),
+});
+export type GoalSpec = z.infer<typeof GoalSpecSchema>;
+
+/** goal.json: the snapshot reduced from events.jsonl (rebuildable from it). */
+export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true }).extend({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  status: GoalStatusSchema,
+  phase: PhaseSchema.nullable(),
+  statusReason: z.string().nullable(),
+  statusCause: FailureCauseSchema.nullable().describe("typed cause of the current terminal status"),
+  budget: z.object({
+    limits: BudgetLimitsSchema,
+    maxAgents: z.number().int().positive(),
+    extensions: NonNegativeIntSchema,
+  }),
+  usage: BudgetUsageSchema,
+  runningSince: TimestampSchema.nullable().describe("start of the open running interval, if running"),
+  flags: z.object({
+    budgetExtendedSinceExhausted: z.boolean(),
+    amendedSinceBlocked: z.boolean(),
+  }),
+  amendments: z.array(z.object({ seq: z.number().int(), text: z.string().optional(), answer: z.string().optional() })),
+  taskGraph: TaskGraphSchema.nullable(),
+  outcome: z
+    .object({ file: z.enum(["proof.json", "failure.json"]), seq: z.number().int(), status: GoalStatusSchema })
+    .nullable(),
+  lockTakeovers: NonNegativeIntSchema,
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+  lastSeq: z.number().int().positive(),
+  logBytes: NonNegativeIntSchema.describe("bytes of events.jsonl folded into this snapshot"),
+});
+export type Goal = z.infer<typeof GoalSchema>;

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { IdSchema } from "../ids.js";
+import { BudgetUsageSchema, TokenUsageSchema } from "./budget.js";
+import { CommitShaSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
+import { GateEvidenceSchema } from "./evidence.js";
+import { TERMINAL_STATUSES } from "./status.js";
+
+/** Why a goal ended without `ready`: a typed cause, never free text alone. */
+export const FAILURE_CODES = [
+  "budget_exhausted",
+  "cancelled_by_user",
+  "gates_failed",
+  "oracle_failed",
+  "review_blocked",
+  "scope_violation",
+  "tampering",
+  "stagnation",
+  "needs_answer",
+  "external_dependency",
+  "infra_error",
+  "rounds_exhausted",
+] as const;
+export const FailureCodeSchema = z.enum(FAILURE_CODES);
+export type FailureCode = z.infer<typeof FailureCodeSchema>;
+
+export const FailureCauseSchema = z.object({
+  code: FailureCodeSchema,
+  message: z.string().min(1),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type FailureCause = z.infer<typeof FailureCauseSchema>;
+
+/** failure.json: written for every terminal status other than `ready`. */
+export const FailureSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  kind: z.literal("omk.failure"),
+  goalId: IdSchema,
+  status: z.enum(TERMINAL_STATUSES).exclude(["ready"]),
+  cause: FailureCauseSchema,
+  evidence: z.array(z.string()).describe("paths, relative to the goal dir, of the evidence behind the cause"),
+  resume: z.object({
+    command: z.string().nullable().describe("the exact command that continues this goal; null when it cannot continue"),
+    hint: z.string(),
+  }),
+  spend: BudgetUsageSchema,
+  lastSeq: z.number().int().positive(),
+  createdAt: TimestampSchema,
+});
+export type Failure = z.infer<typeof FailureSchema>;
+
+export const TaskProofSchema = z.object({
+  id: IdSchema,
+  branch: z.string(),
+  commit: CommitShaSchema,
+  changedFiles: z.array(z.string()),
+  usage: TokenUsageSchema,
+  usd: z.number().nonnegative().nullable(),
+});
+
+export const CriterionVerdictSchema = z.object({
+  id: z.string().min(1),
+  verdict: z.enum(["passed", "failed", "not_run", "vacuous"]),
+  evidence: z.array(z.string()),
+});
+
+/** proof.json: written only for `ready`; every claim names evidence that can be re-checked. */
+export const ProofSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  kind: z.literal("omk.proof"),
+  goalId: IdSchema,
+  status: z.literal("ready"),
+  oracleHash: Sha256Schema,
+  baseCommit: CommitShaSchema,
+  headCommit: CommitShaSchema,
+  tasks: z.array(TaskProofSchema),
+  gates: z.array(GateEvidenceSchema),
+  criteria: z.array(CriterionVerdictSchema),
+  reviews: z.array(z.object({ kind: z.string(), verdict: z.enum(["passed", "blocked"]), record: z.string() })),
+  knownGaps: z.array(z.string()),
+  spend: BudgetUsageSchema,
+  recheck: z.array(z.string()).describe("commands that re-check this proof"),
+  lastSeq: z.number().int().positive(),
+  createdAt: TimestampSchema,
+});
+export type Proof = z.infer<typeof ProofSchema>;

@@ -1,0 +1,24 @@
+import type { Options } from "tsup";
+
+/**
+ * The one tsup config every package shares: ESM, Node 20, declarations.
+ * A package's own tsup.config.ts is two lines that pass its entries.
+ */
+export function packageConfig(entry: Record<string, string>, extra: Options = {}): Options {
+  return {
+    entry,
+    format: ["esm"],
+    target: "node20",
+    platform: "node",
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    splitting: false,
+    treeshake: true,
+    // Bundle-time resolution of workspace packages goes to their source.
+    esbuildOptions(options) {
+      options.conditions = ["@omk/source"];
+    },
+    ...extra,
+  };
+}
