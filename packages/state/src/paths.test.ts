@@ -7,7 +7,7 @@ import { goalPaths, resolveStateRoot } from "./paths.js";
 
 afterAll(cleanupTempDirs);
 
-/** A fresh home; `with` creates state dirs in it. */
+/** A fresh temporary home directory, optionally holding the default and/or the legacy state dir. */
 function home(withDirs: { preferred?: boolean; legacy?: boolean } = {}) {
   const dir = makeTempDir("omk-home-");
   const preferred = path.join(dir, ".local", "state", "omk");
