@@ -43,23 +43,28 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
  * a positive finite duration.
  */
 export function parseDuration(input: string | number): number | undefined {
-  if (typeof input === "number") return Number.isFinite(input) && input > 0 ? Math.round(input * 1000) : undefined;
+  if (typeof input === "number") {
+    const ms = Math.round(input * 1000);
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+  }
   const text = input.trim().toLowerCase();
   if (/^\d+(\.\d+)?$/.test(text)) return parseDuration(Number(text));
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
   let ms = 0;
   for (const [, amount, unit] of parts) ms += Number(amount) * (UNITS[unit ?? ""] ?? Number.NaN);
-  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
+  const rounded = Math.round(ms);
+  return Number.isFinite(rounded) && rounded > 0 ? rounded : undefined;
 }
 
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = Math.floor(ms / 1000);
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  if (ms < 9_950) return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
   if (h > 0) return `${h}h${m > 0 ? `${m}m` : ""}`;
   if (m > 0) return `${m}m${sec > 0 ? `${sec}s` : ""}`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  return `${sec}s`;
 }

@@ -230,6 +230,38 @@ describe("goal store", () => {
     expect(r.ok && r.value.amendments).toHaveLength(1);
   });
 
+  it("refuses an invalid event as a value and writes nothing, so the goal stays readable", async () => {
+    const store = openStore({ root: makeTempDir() });
+    const goal = await newGoal(store);
+    const before = readFileSync(store.paths(goal.id).events, "utf8");
+    const r = await store.recordUsage(goal.id, { source: "t", taskId: "../evil", tokens: { input: -5, cacheRead: 0, cacheWrite: 0, output: 1.5 } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/usage_recorded event is invalid/);
+    expect(readFileSync(store.paths(goal.id).events, "utf8")).toBe(before);
+    expect((await store.readGoal(goal.id)).lastSeq).toBe(1);
+  });
+
+  it("returns the task graph as it reads back (normalized paths, defaults applied)", async () => {
+    const store = openStore({ root: makeTempDir() });
+    const goal = await newGoal(store);
+    const task = {
+      id: "t1",
+      title: "write",
+      description: "",
+      role: "implementer",
+      dependencies: [],
+      reads: ["./src//a.ts"],
+      writes: ["src/"],
+      acceptance: ["c1"],
+      budget: { timeMs: 1000, tokens: 10, usd: 1 },
+    };
+    const r = await store.setTaskGraph(goal.id, { schemaVersion: 1, tasks: [task] } as never);
+    expect(r.ok).toBe(true);
+    const read = await store.readGoal(goal.id);
+    expect(r.ok && r.value.taskGraph).toEqual(read.taskGraph);
+    expect(read.taskGraph?.tasks[0]?.reads).toEqual(["src/a.ts"]);
+  });
+
   it("leaves no temp files behind", async () => {
     const store = openStore({ root: makeTempDir() });
     const goal = await newGoal(store);

@@ -1,19 +1,20 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { budgetReport } from "./budget.js";
-import { CorruptStateError, GoalNotFoundError, StateBusyError } from "./errors.js";
+import { GoalNotFoundError } from "./errors.js";
 import { idProblem, newGoalId, parseId } from "./ids.js";
-import { appendDurable, isErrno, readFileOrUndefined, removeStaleTemps, sha256, truncateDurable, writeFileAtomic } from "./internal/fs.js";
-import { describeOwner, newOwner, release, tryAcquire } from "./internal/lease-file.js";
+import { diffGoals, foldEvents, foldGoal, readSnapshot } from "./internal/fold.js";
+import { appendDurable, exists, isErrno, removeStaleTemps, sha256, truncateDurable, writeFileAtomic } from "./internal/fs.js";
 import { readLog } from "./internal/log.js";
+import { withLeaseMutex } from "./internal/mutex.js";
 import { buildFailure } from "./outcome.js";
 import { type GoalPaths, goalPaths, resolveStateRoot, type StateRootSource } from "./paths.js";
-import { normalizeGoalText, type ReduceError, reduce, replayEvents } from "./reduce.js";
+import { normalizeGoalText, type ReduceError, reduce } from "./reduce.js";
 import { err, ok, type Result } from "./result.js";
 import type { BudgetExtension, BudgetLimits, TokenUsage } from "./schemas/budget.js";
 import { SCHEMA_VERSION } from "./schemas/common.js";
-import type { GoalEvent, NewEvent } from "./schemas/event.js";
-import { type Goal, GoalSchema, type GoalSpec, GoalSpecSchema } from "./schemas/goal.js";
+import { EventSchema, type GoalEvent, type NewEvent } from "./schemas/event.js";
+import { type Goal, type GoalSpec, GoalSpecSchema } from "./schemas/goal.js";
 import { type FailureCause, FailureSchema, type Proof, ProofSchema } from "./schemas/outcome.js";
 import { type GoalStatus, isTerminalStatus, type Phase } from "./schemas/status.js";
 import type { TaskGraph } from "./schemas/task.js";
@@ -54,6 +55,8 @@ export type TransitionOptions = {
   newRun?: boolean;
 };
 
+export { diffGoals } from "./internal/fold.js";
+
 export type ReplayReport = {
   goal: Goal;
   events: GoalEvent[];
@@ -64,8 +67,6 @@ export type ReplayReport = {
 };
 
 type Loaded = { goal: Goal; paths: GoalPaths };
-
-const MUTEX_STALE_MS = 30_000;
 
 /**
  * The event-sourced goal store. `events.jsonl` is the source of truth;
@@ -164,7 +165,7 @@ export class GoalStore {
   async readGoal(goalId: string): Promise<Goal> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    const { goal } = await this.fold(paths);
+    const { goal } = await foldGoal(paths);
     return goal;
   }
 
@@ -179,16 +180,17 @@ export class GoalStore {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
     const log = await readLog(paths.events);
-    const goal = this.foldAll(paths, log.events, log.validBytes);
-    const snapshot = await this.readSnapshot(paths).catch(() => undefined);
+    const goal = foldEvents(paths, log.events, log.validBytes);
+    const snapshot = await readSnapshot(paths).catch(() => undefined);
     return { goal, events: log.events, snapshot, differences: diffGoals(goal, snapshot), tornTailBytes: log.tornTail?.length ?? 0 };
   }
 
   /** Rewrite goal.json from the log (it is derived data, so this loses nothing). */
   async rebuildSnapshot(goalId: string): Promise<Goal> {
-    return this.withMutex(this.paths(parseId(goalId, "goal id")), async (paths) => {
+    const paths = this.paths(parseId(goalId, "goal id"));
+    return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
       const log = await readLog(paths.events);
-      const goal = this.foldAll(paths, log.events, log.validBytes);
+      const goal = foldEvents(paths, log.events, log.validBytes);
       await writeFileAtomic(paths.snapshot, `${JSON.stringify(goal, null, 2)}\n`);
       return goal;
     });
@@ -208,7 +210,7 @@ export class GoalStore {
   ): Promise<Result<Goal, StoreError>> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (options.allowNew !== true && !(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    return this.withMutex(paths, async () => {
+    return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
       const current = options.allowNew === true && !(await exists(paths.events)) ? undefined : await this.loadForWrite(paths);
       return this.commit(paths, current?.goal, build);
     });
@@ -223,7 +225,7 @@ export class GoalStore {
     }
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    return this.withMutex(paths, async () => {
+    return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
       const current = await this.loadForWrite(paths);
       const result = await this.commit(paths, current.goal, (goal) => [
         {
@@ -277,7 +279,7 @@ export class GoalStore {
   ): Promise<Result<Goal, StoreError>> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    return this.withMutex(paths, async () => {
+    return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
       const current = await this.loadForWrite(paths);
       const result = await this.commit(paths, current.goal, () => [{ type: "usage_recorded", actor, data: usage }]);
       if (!result.ok) return result;
@@ -292,7 +294,7 @@ export class GoalStore {
   async enforceBudget(goalId: string, actor = "controller"): Promise<Goal> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    return this.withMutex(paths, async () => {
+    return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
       const current = await this.loadForWrite(paths);
       return this.enforceBudgetLocked(paths, current.goal, actor);
     });
@@ -354,7 +356,17 @@ export class GoalStore {
     const lines: string[] = [];
     for (const draft of drafts) {
       seq += 1;
-      const event = { v: SCHEMA_VERSION, seq, ts, ...draft } as GoalEvent;
+      // Parse at the edge: what is written must read back as the same event.
+      const parsed = EventSchema.safeParse({ v: SCHEMA_VERSION, seq, ts, ...draft });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return err({
+          code: "invalid_input",
+          message: `${draft.type} event is invalid: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+          fix: "correct the value; nothing was written",
+        });
+      }
+      const event = parsed.data;
       const next = reduce(state, event);
       if (!next.ok) return next;
       state = next.value;
@@ -374,7 +386,7 @@ export class GoalStore {
    * goal.json matches before anything new is appended.
    */
   private async loadForWrite(paths: GoalPaths): Promise<Loaded> {
-    const folded = await this.fold(paths);
+    const folded = await foldGoal(paths);
     let goal = folded.goal;
     if (folded.tornTail !== undefined) {
       const savedTo = `events.jsonl.torn-${folded.validBytes}`;
@@ -395,97 +407,8 @@ export class GoalStore {
     }
     return { goal, paths };
   }
-
-  /** Snapshot + events after it; falls back to a full fold when goal.json is missing, stale or damaged. */
-  private async fold(paths: GoalPaths): Promise<{ goal: Goal; validBytes: number; tornTail: Buffer | undefined; snapshotFresh: boolean }> {
-    const snapshot = await this.readSnapshot(paths).catch(() => undefined);
-    const size = (await fsp.stat(paths.events)).size;
-    if (snapshot !== undefined && snapshot.logBytes <= size) {
-      // A snapshot whose offset is not a line boundary of this log falls back to a full fold.
-      const tail = await readLog(paths.events, snapshot.logBytes, snapshot.lastSeq + 1).catch(() => undefined);
-      if (tail === undefined) return this.foldFromScratch(paths);
-      let goal = snapshot;
-      let consistent = true;
-      for (const event of tail.events) {
-        const next = reduce(goal, event);
-        if (!next.ok) {
-          consistent = false;
-          break;
-        }
-        goal = next.value;
-      }
-      if (consistent) {
-        goal = { ...goal, logBytes: tail.validBytes };
-        return { goal, validBytes: tail.validBytes, tornTail: tail.tornTail, snapshotFresh: tail.events.length === 0 };
-      }
-    }
-    return this.foldFromScratch(paths);
-  }
-
-  private async foldFromScratch(paths: GoalPaths) {
-    const log = await readLog(paths.events);
-    return { goal: this.foldAll(paths, log.events, log.validBytes), validBytes: log.validBytes, tornTail: log.tornTail, snapshotFresh: false };
-  }
-
-  private foldAll(paths: GoalPaths, events: GoalEvent[], validBytes: number): Goal {
-    const result = replayEvents(events);
-    if (!result.ok) {
-      throw new CorruptStateError(paths.events, `event ${result.error.seq} cannot be applied: ${result.error.message}`);
-    }
-    return { ...result.value, logBytes: validBytes };
-  }
-
-  private async readSnapshot(paths: GoalPaths): Promise<Goal | undefined> {
-    const text = await readFileOrUndefined(paths.snapshot);
-    if (text === undefined) return undefined;
-    const raw = JSON.parse(text) as { schemaVersion?: unknown };
-    // The snapshot is derived: one of another version is simply rebuilt from the log.
-    if (raw.schemaVersion !== SCHEMA_VERSION) return undefined;
-    return GoalSchema.parse(raw);
-  }
-
-  private async withMutex<T>(paths: GoalPaths, fn: (paths: GoalPaths) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.mutexWaitMs;
-    let delay = 2;
-    for (;;) {
-      const owner = newOwner("append", new Date());
-      const got = await tryAcquire(paths.appendMutex, owner, MUTEX_STALE_MS, new Date());
-      if (got.ok) {
-        try {
-          return await fn(paths);
-        } finally {
-          await release(paths.appendMutex, owner);
-        }
-      }
-      if (Date.now() > deadline) throw new StateBusyError(paths.appendMutex, describeOwner(got.holder));
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      delay = Math.min(50, delay * 2);
-    }
-  }
 }
 
 export function openStore(options: StoreOptions = {}): GoalStore {
   return new GoalStore(options);
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fsp.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Top-level fields where two goals differ (logBytes included). */
-export function diffGoals(a: Goal, b: Goal | undefined): string[] {
-  if (b === undefined) return ["goal.json is missing or unreadable"];
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  const out: string[] = [];
-  for (const key of [...keys].sort()) {
-    const x = JSON.stringify((a as Record<string, unknown>)[key]);
-    const y = JSON.stringify((b as Record<string, unknown>)[key]);
-    if (x !== y) out.push(`${key}: events say ${x ?? "nothing"}, goal.json says ${y ?? "nothing"}`);
-  }
-  return out;
 }

@@ -109,3 +109,12 @@ export async function removeStaleTemps(dir: string, olderThanMs = 60_000): Promi
       }),
   );
 }
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,69 @@
+import { promises as fsp } from "node:fs";
+import { CorruptStateError } from "../errors.js";
+import type { GoalPaths } from "../paths.js";
+import { reduce, replayEvents } from "../reduce.js";
+import { SCHEMA_VERSION } from "../schemas/common.js";
+import type { GoalEvent } from "../schemas/event.js";
+import { type Goal, GoalSchema } from "../schemas/goal.js";
+import { readFileOrUndefined } from "./fs.js";
+import { readLog } from "./log.js";
+
+export type Folded = { goal: Goal; validBytes: number; tornTail: Buffer | undefined; snapshotFresh: boolean };
+
+/**
+ * The goal as the log says: goal.json when it is fresh, plus the events
+ * after it; a full fold when goal.json is missing, stale or damaged. Never
+ * writes (readers take no lock).
+ */
+export async function foldGoal(paths: GoalPaths): Promise<Folded> {
+  const snapshot = await readSnapshot(paths).catch(() => undefined);
+  const size = (await fsp.stat(paths.events)).size;
+  if (snapshot !== undefined && snapshot.logBytes <= size) {
+    // A snapshot whose offset is not a line boundary of this log falls back to a full fold.
+    const tail = await readLog(paths.events, snapshot.logBytes, snapshot.lastSeq + 1).catch(() => undefined);
+    if (tail !== undefined) {
+      let goal: Goal | undefined = snapshot;
+      for (const event of tail.events) {
+        const next = reduce(goal, event);
+        goal = next.ok ? next.value : undefined;
+        if (goal === undefined) break;
+      }
+      if (goal !== undefined) {
+        return { goal: { ...goal, logBytes: tail.validBytes }, validBytes: tail.validBytes, tornTail: tail.tornTail, snapshotFresh: tail.events.length === 0 };
+      }
+    }
+  }
+  const log = await readLog(paths.events);
+  return { goal: foldEvents(paths, log.events, log.validBytes), validBytes: log.validBytes, tornTail: log.tornTail, snapshotFresh: false };
+}
+
+/** Fold a whole log; an event the reducer refuses means the log is damaged. */
+export function foldEvents(paths: GoalPaths, events: GoalEvent[], validBytes: number): Goal {
+  const result = replayEvents(events);
+  if (!result.ok) {
+    throw new CorruptStateError(paths.events, `event ${result.error.seq} cannot be applied: ${result.error.message}`);
+  }
+  return { ...result.value, logBytes: validBytes };
+}
+
+/** goal.json, or undefined when it is missing or of another schema version (it is then rebuilt). */
+export async function readSnapshot(paths: GoalPaths): Promise<Goal | undefined> {
+  const text = await readFileOrUndefined(paths.snapshot);
+  if (text === undefined) return undefined;
+  const raw = JSON.parse(text) as { schemaVersion?: unknown };
+  if (raw.schemaVersion !== SCHEMA_VERSION) return undefined;
+  return GoalSchema.parse(raw);
+}
+
+/** Top-level fields where two goals differ (logBytes included). */
+export function diffGoals(a: Goal, b: Goal | undefined): string[] {
+  if (b === undefined) return ["goal.json is missing or unreadable"];
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const out: string[] = [];
+  for (const key of [...keys].sort()) {
+    const x = JSON.stringify((a as Record<string, unknown>)[key]);
+    const y = JSON.stringify((b as Record<string, unknown>)[key]);
+    if (x !== y) out.push(`${key}: events say ${x ?? "nothing"}, goal.json says ${y ?? "nothing"}`);
+  }
+  return out;
+}
