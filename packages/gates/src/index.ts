@@ -1,0 +1,2 @@
+// @omk/gates: public surface (named exports only).
+export const PACKAGE_NAME = "@omk/gates";

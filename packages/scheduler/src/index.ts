@@ -1,0 +1,2 @@
+// @omk/scheduler: public surface (named exports only).
+export const PACKAGE_NAME = "@omk/scheduler";

@@ -1,0 +1,2 @@
+// @omk/worktree: public surface (named exports only).
+export const PACKAGE_NAME = "@omk/worktree";
