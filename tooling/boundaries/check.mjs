@@ -224,7 +224,7 @@ async function cruiseTree(root, packages) {
         outputType: "json",
       },
       {
-        modules: ["node_modules", "node_modules/@types", linked],
+        modules: [linked, "node_modules", "node_modules/@types"],
         exportsFields: ["exports"],
         conditionNames: CONDITION_NAMES,
         mainFields: ["module", "main", "types", "typings"],

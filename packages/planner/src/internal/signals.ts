@@ -1,0 +1,111 @@
+/**
+ * The words and phrases that classify a goal, with weights: 2 is a strong
+ * signal (it alone classifies), 1 a weak one (it classifies only when no
+ * class has a strong signal and it is the only candidate). Patterns run on
+ * the normalized goal text, lowercased.
+ */
+import type { GoalClass } from "@omk/state";
+
+export type SignalRule = { readonly class: Exclude<GoalClass, "mixed">; readonly weight: 1 | 2; readonly pattern: RegExp };
+
+const FEATURE_NOUNS =
+  "(?:flag|option|subcommand|command|endpoint|api|route|page|screen|button|field|parameter|argument|setting|webhook|integration|feature|mode|format|output|report|export|hook|plugin|--[a-z][\\w-]*)";
+const FEATURE_VERBS = "(?:add|adds|adding|implement|implements|introduce|expose|support|provide|create)";
+const LANGUAGES = "(?:typescript|javascript|python|rust|go|golang|java|kotlin|swift|c\\+\\+|c#|ruby|php|esm|es modules|commonjs)";
+
+const r = (cls: SignalRule["class"], weight: 1 | 2, pattern: RegExp): SignalRule => ({ class: cls, weight, pattern });
+
+export const SIGNAL_RULES: readonly SignalRule[] = [
+  // bugfix
+  r("bugfix", 1, /\bfix(?:es|ed|ing)?\b/u),
+  r("bugfix", 1, /\bresolve[sd]?\b/u),
+  r("bugfix", 1, /(?:^|\s)#\d+\b/u),
+  r("bugfix", 1, /\bunexpected(?:ly)?\b/u),
+  r("bugfix", 2, /\bbugs?\b/u),
+  r("bugfix", 2, /\bcrash(?:es|ed|ing)?\b/u),
+  r("bugfix", 2, /\bregression\b/u),
+  r("bugfix", 2, /\bbroken\b/u),
+  r("bugfix", 2, /\bexceptions?\b/u),
+  r("bugfix", 2, /\berrors? (?:when|on|if|while)\b/u),
+  r("bugfix", 2, /\bfails? (?:when|to|on|with|if)\b/u),
+  r("bugfix", 2, /\bfailing\b/u),
+  r("bugfix", 2, /\bincorrect(?:ly)?\b/u),
+  r("bugfix", 2, /\bwrong\b/u),
+  r("bugfix", 2, /\b(?:doesn't|does not|don't|no longer|isn't|is not|won't|cannot|can't) (?:work|start|load|compile|build|run|parse|open|save)\b/u),
+  r("bugfix", 2, /\b(?:hangs?|freezes?|deadlocks?)\b/u),
+  r("bugfix", 2, /\b(?:panic(?:s|ked|king)?|segfaults?|off[- ]by[- ]one|memory leak|race condition)\b/u),
+  // feature
+  r("feature", 1, new RegExp(`\\b${FEATURE_VERBS}\\b`, "u")),
+  r("feature", 1, /\b(?:allow|allows|enable|enables|extend|improve)\b/u),
+  r("feature", 2, new RegExp(`\\b${FEATURE_VERBS}\\b(?:\\W+[\\w-]+){0,6}?\\W+${FEATURE_NOUNS}s?\\b`, "u")),
+  r("feature", 2, new RegExp(`\\b(?:remove|removes|drop|drops|delete|deprecate|deprecates)\\b(?:\\W+[\\w-]+){0,6}?\\W+${FEATURE_NOUNS}s?\\b`, "u")),
+  r("feature", 2, /\bnew (?:flag|option|command|subcommand|endpoint|feature|page|api|mode|format|setting)s?\b/u),
+  r("feature", 2, /\b(?:users?|customers?|people) (?:can|could|should be able to|will be able to)\b/u),
+  // greenfield
+  r("greenfield", 2, /\bfrom scratch\b/u),
+  r("greenfield", 2, /\b(?:scaffold|bootstrap)(?:s|ed|ing)?\b/u),
+  r("greenfield", 2, /\b(?:create|build|start|write|make|set up) (?:a |an )?(?:brand[- ])?new (?:project|app|application|service|library|package|cli|tool|website|site|api|server|repo|repository|game)\b/u),
+  r("greenfield", 2, /\b(?:greenfield|new (?:project|repository|repo))\b/u),
+  r("greenfield", 2, /\binitial (?:version|implementation|release)\b/u),
+  // rewrite, port, migration
+  r("rewrite", 2, /\brewrit(?:e|es|ing|ten)\b/u),
+  r("rewrite", 2, /\bport(?:s|ed|ing)? (?:[\w-]+ ){0,4}(?:to|from)\b/u),
+  r("rewrite", 2, /\bmigrat(?:e|es|ed|ing|ion)\b/u),
+  r("rewrite", 2, /\bre-?implement(?:s|ed|ing)?\b/u),
+  r("rewrite", 2, new RegExp(`\\b(?:convert|translate)(?:s|ed|ing)?\\b.{0,40}\\b(?:to|into) ${LANGUAGES}\\b`, "u")),
+  r("rewrite", 2, /\b(?:switch|move)(?:es|ed|ing)? (?:from|off) [\w.@/-]+ to\b/u),
+  r("rewrite", 2, /\b(?:upgrade|bump)(?:s|d|ing)?\b.{0,30}\b(?:to (?:v|version )?\d+|dependenc(?:y|ies)|deps)\b/u),
+  r("rewrite", 1, new RegExp(`\\b(?:to|into|in) ${LANGUAGES}\\b`, "u")),
+  r("rewrite", 1, /\breplace [\w.@/-]+ with\b/u),
+  // refactor
+  r("refactor", 2, /\brefactor(?:s|ed|ing)?\b/u),
+  r("refactor", 2, /\brestructur(?:e|es|ed|ing)\b/u),
+  r("refactor", 2, /\breorgani[sz](?:e|es|ed|ing|ation)\b/u),
+  r("refactor", 2, /\bclean(?:ing)?[- ]?up\b/u),
+  r("refactor", 2, /\bsimplif(?:y|ies|ied|ying|ication)\b/u),
+  r("refactor", 2, /\b(?:deduplicat|decoupl|modulari[sz])\w*\b/u),
+  r("refactor", 2, /\bsplit\b.{0,30}\b(?:into|modules?|files?|functions?|classes?)\b/u),
+  r("refactor", 2, /\bwithout changing (?:the |its |any )?(?:external |existing |observable )?behaviou?r\b/u),
+  r("refactor", 2, /\b(?:dead code|tech(?:nical)? debt)\b/u),
+  // Test-only goals change no behaviour: they are shaped like a refactor (see docs/decisions/planner.md).
+  r("refactor", 2, /^(?:please )?(?:add|write|improve|increase|raise) (?:more |missing |the |some )?(?:unit |integration |e2e |end-to-end )?(?:tests?|test coverage|coverage)\b/u),
+  r("refactor", 1, /\b(?:extract|rename|inline|tidy)(?:s|ed|ing)?\b/u),
+  // hardening, security
+  r("hardening", 2, /\bsecur(?:e|ity)\b/u),
+  r("hardening", 2, /\bvulnerab\w*/u),
+  r("hardening", 2, /\bcve-\d{4}-\d+\b/u),
+  r("hardening", 2, /\b(?:xss|csrf|ssrf|owasp|path traversal|denial of service)\b/u),
+  r("hardening", 2, /\binjection\b/u),
+  r("hardening", 2, /\bsaniti[sz]\w*/u),
+  r("hardening", 2, /\bharden\w*/u),
+  r("hardening", 2, /\b(?:escape|validate)(?:s|d)? (?:all )?(?:user |untrusted |external )?input\b/u),
+  r("hardening", 1, /\b(?:secrets?|credentials?|authori[sz]ation|permissions?|rate[- ]limit\w*|encrypt\w*|unsafe)\b/u),
+  // performance
+  r("performance", 2, /\bfaster\b/u),
+  r("performance", 2, /\bspeed(?:s|ing)?[- ](?:\w+ )?up\b|\bspeedup\b/u),
+  r("performance", 2, /\b(?:performance|perf|latency|throughput|benchmarks?)\b/u),
+  r("performance", 2, /\boptimi[sz](?:e|es|ed|ing|ation)\b/u),
+  r("performance", 2, /\bslow(?:er|ness|ly|s|down)?\b/u),
+  r("performance", 2, /\b(?:reduce|cut|lower|decrease|halve)\b.{0,30}\b(?:time|latency|memory|allocations?|cpu|startup|runtime)\b/u),
+  r("performance", 2, /\bp(?:9\d|50)\b|\bmemory (?:usage|footprint)\b/u),
+  r("performance", 2, /\d+(?:\.\d+)?\s*(?:x|×|times) (?:faster|quicker)\b|\bquicker\b/u),
+  r("performance", 1, /\bcach(?:e|es|ed|ing)\b/u),
+  // docs
+  r("docs", 2, /\bdocument(?:s|ed|ing|ation)?\b/u),
+  r("docs", 2, /\bdocs?\b/u),
+  r("docs", 2, /\b(?:readme|docstrings?|jsdoc|tsdoc|changelog|tutorial|api reference|typos?)\b/u),
+  r("docs", 2, /\b[\w-]+\.mdx?\b/u),
+  r("docs", 1, /\b(?:comments?|guide|manual|examples?)\b/u),
+];
+
+export const CLASS_LABELS: Readonly<Record<GoalClass, string>> = {
+  greenfield: "new project",
+  feature: "feature",
+  bugfix: "bug fix",
+  rewrite: "rewrite, port or migration",
+  refactor: "refactor",
+  hardening: "hardening (security)",
+  performance: "performance",
+  docs: "documentation",
+  mixed: "mixed",
+};

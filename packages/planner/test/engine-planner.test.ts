@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { type AskPlan, type ClassifiedIntake, createEnginePlanner, createPlanner, extractJson, intake, type PlannerEvent } from "../src/index.js";
+import { GATES, oracleFor, TS_REPO } from "./fixtures.js";
+
+const BUDGET = { timeMs: 600_000, tokens: 200_000, usd: 1 };
+const goal = intake({ text: "Fix the crash when `omk report` reads an empty file", inspection: TS_REPO }) as ClassifiedIntake;
+const oracle = oracleFor(["bugfix"]);
+const input = { intake: goal, inspection: TS_REPO, gates: GATES, oracle };
+
+const task = (id: string, over: Record<string, unknown> = {}) => ({ id, title: id, description: `do ${id}`, role: "implementer", dependencies: [], reads: ["."], writes: [], acceptance: [], budget: BUDGET, ...over });
+const answer = (tasks: unknown[]) =>
+  JSON.stringify({ summary: "Reproduce the crash with a test, then fix the reader.", approach: ["write the test", "fix", "review"], risks: ["empty vs missing file"], decisions: [{ decision: "test first", rationale: "red before green" }], tasks });
+
+const VALID = answer([
+  task("regression", { role: "tester", writes: ["test/report.test.ts"], acceptance: ["regression-test"] }),
+  task("fix", { dependencies: ["regression"], writes: ["src/report.ts"], acceptance: ["regression-test", "gate-unit", "gate-lint"] }),
+  task("review", { role: "reviewer", dependencies: ["fix"], acceptance: ["review"] }),
+]);
+const CYCLE_AND_CONFLICT = answer([
+  task("regression", { role: "tester", dependencies: ["review"], writes: ["src/"], acceptance: ["regression-test"] }),
+  task("fix", { writes: ["src/report.ts"], acceptance: ["regression-test", "gate-unit", "gate-lint"] }),
+  task("review", { role: "reviewer", dependencies: ["regression"], acceptance: ["review"] }),
+]);
+
+/** A scripted engine behind the port: answers in order, and records what it was asked. */
+function scripted(answers: string[]): { ask: AskPlan; prompts: string[] } {
+  const prompts: string[] = [];
+  return {
+    prompts,
+    ask: async (prompt, context) => {
+      prompts.push(prompt);
+      const next = answers[context.attempt - 1];
+      if (next === undefined) throw new Error("the script ran out of answers");
+      return next;
+    },
+  };
+}
+
+describe("engine-assisted planner (scripted engine through the port)", () => {
+  it("retries an invalid answer with its errors appended, then accepts a valid one", async () => {
+    const engine = scripted(["Sure! Here is my plan: first write a test, then fix it.", VALID]);
+    const events: PlannerEvent[] = [];
+    const planner = createEnginePlanner({ askPlan: engine.ask, maxAttempts: 3, onEvent: (e) => events.push(e) });
+    const r = await planner.plan(input);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.plan).toMatchObject({ strategy: "engine", goalClass: "bugfix", summary: "Reproduce the crash with a test, then fix the reader." });
+    expect(r.value.plan.graph.tasks.map((t) => [t.id, t.dependencies])).toEqual([
+      ["regression", []],
+      ["fix", ["regression"]],
+      ["review", ["fix"]],
+    ]);
+    expect(r.value.plan.decisions.map((d) => d.id)).toEqual(["classification", "strategy", "engine-1"]);
+    expect(r.value.attempts.map((a) => a.errors)).toEqual([["the answer is not a JSON object: answer with the JSON object alone, no prose around it"], []]);
+    // The first prompt carries the goal, the repository, the gates and the oracle; the second adds the rejection.
+    expect(engine.prompts[0]).toContain("Goal: Fix the crash when `omk report` reads an empty file");
+    expect(engine.prompts[0]).toContain("- regression-test (test_case, must fail on the base commit first)");
+    expect(engine.prompts[0]).toContain("- unit (test, required): pnpm vitest run");
+    expect(engine.prompts[1]?.startsWith(engine.prompts[0] as string)).toBe(true);
+    expect(engine.prompts[1]).toContain("Answer 1 was rejected:\n- the answer is not a JSON object");
+    expect(events).toEqual([
+      { type: "plan_attempt_started", attempt: 1 },
+      { type: "plan_attempt_rejected", attempt: 1, errors: ["the answer is not a JSON object: answer with the JSON object alone, no prose around it"] },
+      { type: "plan_attempt_started", attempt: 2 },
+      { type: "plan_accepted", attempt: 2 },
+    ]);
+  });
+
+  it("feeds graph validation errors back: a cycle and an unordered conflict are named in the retry prompt", async () => {
+    const engine = scripted([CYCLE_AND_CONFLICT, `\`\`\`json\n${VALID}\n\`\`\``]);
+    const r = await createEnginePlanner({ askPlan: engine.ask }).plan(input);
+    expect(r.ok).toBe(true);
+    const retry = engine.prompts[1] ?? "";
+    expect(retry).toContain("- cycle: dependency cycle: regression → review → regression");
+    expect(retry).toContain('- unordered_conflict: tasks "regression" and "fix" touch overlapping paths');
+  });
+
+  it("rejects with evidence, every attempt and its errors, when no answer is valid", async () => {
+    const engine = scripted(["{ not json", JSON.stringify({ summary: "x", approach: [], tasks: [] }), CYCLE_AND_CONFLICT]);
+    const r = await createEnginePlanner({ askPlan: engine.ask, maxAttempts: 3 }).plan(input);
+    expect(r.ok).toBe(false);
+    if (r.ok || r.error.code !== "engine_answers_rejected") throw new Error("expected a rejection");
+    expect(r.error.attempts).toHaveLength(3);
+    expect(r.error.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(r.error.attempts[0]?.errors[0]).toMatch(/^the answer is not valid JSON/);
+    expect(r.error.attempts[1]?.errors).toEqual(["approach: Too small: expected array to have >=1 items", "tasks: Too small: expected array to have >=1 items"]);
+    expect(r.error.attempts[2]?.errors.some((e) => e.startsWith("cycle:"))).toBe(true);
+    expect(r.error.attempts.map((a) => a.answer)).toEqual(["{ not json", JSON.stringify({ summary: "x", approach: [], tasks: [] }), CYCLE_AND_CONFLICT]);
+    expect(r.error.attempts[2]?.prompt).toContain("Answer 2 was rejected:");
+    expect(r.error.message).toMatch(/rejected 3 time\(s\)/);
+    expect(engine.prompts).toHaveLength(3);
+  });
+
+  it("rejects unsafe paths and unknown criteria in an engine's tasks", async () => {
+    const bad = answer([
+      task("fix", { writes: ["/etc/passwd"], acceptance: ["regression-test"] }),
+      task("review", { role: "reviewer", dependencies: ["fix"], acceptance: ["review", "made-up"] }),
+    ]);
+    const r = await createEnginePlanner({ askPlan: scripted([bad]).ask, maxAttempts: 1 }).plan(input);
+    const errors = !r.ok && r.error.code === "engine_answers_rejected" ? (r.error.attempts[0]?.errors ?? []) : [];
+    expect(errors.some((e) => e.startsWith('unsafe_path: task "fix" writes an unsafe path: "/etc/passwd" is absolute'))).toBe(true);
+    expect(errors).toContain('unknown_criterion: task "review" serves "made-up", which is not a criterion of the oracle (regression-test, review, gate-unit, gate-lint)');
+  });
+});
+
+describe("createPlanner", () => {
+  it("is engine-assisted when an engine port is given, deterministic otherwise: one interface", async () => {
+    const engine = createPlanner({ askPlan: scripted([VALID]).ask });
+    const plain = createPlanner();
+    expect([engine.strategy, plain.strategy]).toEqual(["engine", "deterministic"]);
+    for (const planner of [engine, plain]) {
+      const r = await planner.plan(input);
+      expect(r.ok && r.value.plan.strategy).toBe(planner.strategy);
+    }
+  });
+});
+
+describe("extractJson", () => {
+  it("takes the whole answer or its single fenced block, nothing else", () => {
+    expect(extractJson(' {"a":1} ')).toEqual({ ok: true, value: { a: 1 } });
+    expect(extractJson('Plan:\n```json\n{"a":1}\n```\n')).toEqual({ ok: true, value: { a: 1 } });
+    expect(extractJson('```json\n{"a":1}\n```\n```json\n{"b":2}\n```').ok).toBe(false);
+    expect(extractJson("I think the plan is good").ok).toBe(false);
+  });
+});
