@@ -262,6 +262,24 @@ describe("goal store", () => {
     expect(read.taskGraph?.tasks[0]?.reads).toEqual(["src/a.ts"]);
   });
 
+  it("sees another writer's events even when it wrote the goal last (no stale cache)", async () => {
+    const root = makeTempDir();
+    const a = openStore({ root });
+    const b = openStore({ root });
+    const goal = await newGoal(a);
+    const tokens = { input: 1, cacheRead: 0, cacheWrite: 0, output: 0 };
+    await a.recordUsage(goal.id, { source: "a", tokens });
+    await b.recordUsage(goal.id, { source: "b", tokens });
+    await a.recordUsage(goal.id, { source: "a", tokens });
+    await requestPause(b, goal.id);
+    const r = await a.recordUsage(goal.id, { source: "a", tokens });
+    expect(r.ok && r.value.status).toBe("paused");
+    expect(r.ok && r.value.usage.tokens.input).toBe(4);
+    const replay = await a.replay(goal.id);
+    expect(replay.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(replay.differences).toEqual([]);
+  });
+
   it("leaves no temp files behind", async () => {
     const store = openStore({ root: makeTempDir() });
     const goal = await newGoal(store);

@@ -78,6 +78,8 @@ export class GoalStore {
   readonly rootSource: StateRootSource | "option";
   private readonly now: () => Date;
   private readonly mutexWaitMs: number;
+  /** The goal this process last wrote, per goal dir; valid while neither file changed since. */
+  private readonly written = new Map<string, { goal: Goal; logSize: number; snapSize: number; snapMtimeMs: number }>();
 
   constructor(options: StoreOptions = {}) {
     if (options.root !== undefined) {
@@ -377,6 +379,8 @@ export class GoalStore {
     await appendDurable(paths.events, data);
     state.logBytes = (goal?.logBytes ?? 0) + Buffer.byteLength(data);
     await writeFileAtomic(paths.snapshot, `${JSON.stringify(state, null, 2)}\n`);
+    const snap = await fsp.stat(paths.snapshot);
+    this.written.set(paths.dir, { goal: structuredClone(state), logSize: state.logBytes, snapSize: snap.size, snapMtimeMs: snap.mtimeMs });
     return ok(state);
   }
 
@@ -386,6 +390,15 @@ export class GoalStore {
    * goal.json matches before anything new is appended.
    */
   private async loadForWrite(paths: GoalPaths): Promise<Loaded> {
+    // Fast path: nothing changed since this process wrote the goal (no re-parse of goal.json).
+    const last = this.written.get(paths.dir);
+    if (last !== undefined) {
+      const [log, snap] = await Promise.all([fsp.stat(paths.events), fsp.stat(paths.snapshot).catch(() => undefined)]);
+      if (log.size === last.logSize && snap?.size === last.snapSize && snap.mtimeMs === last.snapMtimeMs) {
+        return { goal: structuredClone(last.goal), paths };
+      }
+      this.written.delete(paths.dir);
+    }
     const folded = await foldGoal(paths);
     let goal = folded.goal;
     if (folded.tornTail !== undefined) {

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cleanupTempDirs, deadPid, makeTempDir, spawnTsScript } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,14 +18,24 @@ async function goalIn(root: string) {
 }
 
 async function race(root: string, id: string, contenders: number) {
-  const startAt = String(Date.now() + 2500); // all children are up by then
+  const goFile = path.join(root, "go");
+  const releaseFile = path.join(root, "release");
   const children = Array.from({ length: contenders }, () =>
-    spawnTsScript(lockRace, [id, startAt, "300"], { env: { ...process.env, OMK_STATE_DIR: root } }),
+    spawnTsScript(lockRace, [id, goFile, releaseFile], { env: { ...process.env, OMK_STATE_DIR: root } }),
   );
+  const lines = children.map(() => [] as string[]);
+  children.forEach((child, i) => child.stdout?.on("data", (b: Buffer) => lines[i]?.push(...b.toString().split("\n").filter((l) => l !== ""))));
+  const until = async (pred: () => boolean) => {
+    while (!pred()) await new Promise((r) => setTimeout(r, 10));
+  };
+  await until(() => lines.every((l) => l.includes("ready"))); // every racer is up
+  writeFileSync(goFile, "");
+  await until(() => lines.every((l) => l.length >= 2)); // every racer has its answer
+  writeFileSync(releaseFile, "");
   const results = await Promise.all(children);
-  return results.map((r) => {
+  return results.map((r, i) => {
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    return JSON.parse(String(r.stdout).trim()) as { won: boolean; pid?: number; holder?: number; message?: string };
+    return JSON.parse(lines[i]?.[1] as string) as { won: boolean; pid?: number; holder?: number; message?: string };
   });
 }
 
