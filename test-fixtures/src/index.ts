@@ -3,3 +3,8 @@ export { cleanupTempDirs, makeTempDir } from "./temp.js";
 export { type OmkRun, omkBinPath, runOmk } from "./omk.js";
 export { deadPid, runTsScript, spawnTsScript, tsxLoaderArgs } from "./scripts.js";
 export { initGitRepo } from "./git.js";
+export { gitIn, initBareRepo, ISOLATED_GIT_ENV, refsContaining, unreachableCommits } from "./git-repos.js";
+export { checkoutWorktree, commitFiles, gitDiff } from "./git-history.js";
+export { createVirtualClock, type DagNode, type RandomDagOptions, randomDag, seededRandom, type VirtualClock } from "./scheduling.js";
+export { filesContaining, isProcessAlive, listFiles, readPids } from "./leaks.js";
+export { FAKE_KIMI_WIRE_SCRIPT } from "./fake-kimi-wire-path.js";

@@ -27,6 +27,28 @@ export { type GateEvidence, GateEvidenceSchema, LogDigestSchema } from "./schema
 export { type Goal, GoalSchema, type GoalSpec, GoalSpecSchema } from "./schemas/goal.js";
 export { type LockOwner, LockOwnerSchema } from "./schemas/lock.js";
 export {
+  BenchmarkCriterionSchema,
+  CommandCriterionSchema,
+  CRITERION_KINDS,
+  type Criterion,
+  type CriterionKind,
+  CriterionKindSchema,
+  CriterionSchema,
+  type FrozenOracle,
+  FrozenOracleSchema,
+  type GateDescriptor,
+  GateDescriptorSchema,
+  GateCriterionSchema,
+  GOAL_CLASSES,
+  type GoalClass,
+  GoalClassSchema,
+  GoldenCriterionSchema,
+  type Oracle,
+  OracleSchema,
+  ReviewCriterionSchema,
+  TestCaseCriterionSchema,
+} from "./schemas/oracle.js";
+export {
   CriterionVerdictSchema,
   FAILURE_CODES,
   type Failure,

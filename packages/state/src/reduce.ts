@@ -1,12 +1,15 @@
 import { err, ok, type Result } from "./result.js";
 import { SCHEMA_VERSION } from "./schemas/common.js";
-import type { GoalEvent } from "./schemas/event.js";
+import type { EventOf, GoalEvent } from "./schemas/event.js";
 import type { Goal } from "./schemas/goal.js";
+import type { Task, TaskStatus } from "./schemas/task.js";
 import { checkPhaseTransition, checkStatusTransition, type TransitionError } from "./transitions.js";
 
 export type ReduceError =
   | TransitionError
-  | { code: "seq_mismatch" | "no_goal" | "goal_exists"; message: string; fix: string; from: string; to: string };
+  | { code: "seq_mismatch" | "no_goal" | "goal_exists"; message: string; fix: string; from: string; to: string }
+  | { code: "oracle_conflict" | "graph_conflict"; message: string; fix: string; from: string; to: string }
+  | { code: "unknown_task" | "illegal_task_transition"; message: string; fix: string; from: string; to: string };
 
 const ZERO_TOKENS = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
 
@@ -150,7 +153,103 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     case "lock_released":
     case "log_repaired":
       return ok(next);
+    case "plan_recorded":
+      next.plan = { goalClass: event.data.goalClass, classes: event.data.classes, strategy: event.data.strategy, seq: event.seq };
+      return ok(next);
+    case "oracle_frozen":
+    case "oracle_revised":
+      return reduceOracle(goal, next, event);
+    case "task_graph_mutated":
+      return reduceGraphMutation(goal, next, event);
+    case "task_dispatched":
+      return updateTask(next, event, ["pending", "ready"], (t) => ({ ...t, status: "running", lease: event.data.lease }));
+    case "task_succeeded":
+      return updateTask(next, event, ["running"], (t) => ({ ...t, status: "done", lease: null, evidence: [...t.evidence, ...event.data.evidence] }));
+    case "task_failed":
+      return updateTask(next, event, ["running"], (t) =>
+        event.data.decision === "retry" ? { ...t, status: "pending", retries: t.retries + 1, lease: null } : { ...t, status: "failed", lease: null },
+      );
+    case "task_recovered":
+      return updateTask(next, event, ["running"], (t) => ({ ...t, status: event.data.decision === "retry" ? "pending" : "failed", lease: null }));
+    case "task_interrupted":
+      return updateTask(next, event, ["running"], (t) => ({ ...t, status: "pending", lease: null }));
+    case "task_worker_dead":
+      return updateTask(next, event, ["running"], (t) => ({ ...t, lease: null }));
+    case "task_cancelled":
+      return updateTask(next, event, ["pending", "ready", "running"], (t) => ({ ...t, status: "cancelled", lease: null }));
+    case "task_blocked":
+      return updateTask(next, event, ["pending", "ready"], (t) => ({ ...t, status: "blocked" }));
+    case "task_run_started":
+    case "task_late_result_ignored":
+    case "task_budget_breached":
+    case "task_budget_refused":
+    case "task_followups_rejected":
+    case "task_run_finished":
+      return ok(next);
+    case "verification_recorded":
+      // Evidence only: the log keeps it for the proof; status moves are the controller's.
+      return ok(next);
   }
+}
+
+/** Phases in which the oracle may no longer be frozen for the first time: execution has begun. */
+const ORACLE_FROZEN_TOO_LATE: ReadonlySet<string> = new Set(["execution", "verification", "review", "integration", "delivery", "proof"]);
+
+/** oracle_frozen once, before execution; then each oracle_revised names the hash it replaces and the next revision. */
+function reduceOracle(goal: Goal, next: Goal, event: EventOf<"oracle_frozen"> | EventOf<"oracle_revised">): Result<Goal, ReduceError> {
+  const current = goal.oracle ?? null;
+  const conflict = (message: string, fix: string) =>
+    err({ code: "oracle_conflict" as const, message, fix, from: current === null ? "none" : `revision ${current.revision}`, to: `revision ${event.data.revision}` });
+  if (event.type === "oracle_frozen") {
+    if (current !== null) return conflict(`the oracle is frozen already (revision ${current.revision})`, "change it with an oracle_revised event");
+    if (goal.phase !== null && ORACLE_FROZEN_TOO_LATE.has(goal.phase)) {
+      return conflict(`the oracle must be frozen before execution; the goal is in ${goal.phase}`, "freeze the oracle in the oracle phase");
+    }
+  } else {
+    if (current === null) return conflict("there is no frozen oracle to revise", "freeze it first with oracle_frozen");
+    if (event.data.previousHash !== current.hash) {
+      return conflict(`the revision replaces ${event.data.previousHash}, but the oracle in force is ${current.hash}`, "re-read the goal and revise the oracle in force");
+    }
+    if (event.data.revision !== current.revision + 1) {
+      return conflict(`revision ${event.data.revision} does not follow ${current.revision}`, `number it ${current.revision + 1}`);
+    }
+    if (event.data.hash === current.hash) return conflict("the revision does not change the oracle", "record a revision only when the criteria change");
+  }
+  next.oracle = { revision: event.data.revision, hash: event.data.hash, seq: event.seq };
+  return ok(next);
+}
+
+/** Follow-up tasks join the graph; ids stay unique and every dependency names a task of the graph. */
+function reduceGraphMutation(goal: Goal, next: Goal, event: EventOf<"task_graph_mutated">): Result<Goal, ReduceError> {
+  const graph = goal.taskGraph;
+  const conflict = (message: string, fix: string) => err({ code: "graph_conflict" as const, message, fix, from: "graph", to: "graph" });
+  if (graph === null) return conflict("there is no task graph to add tasks to", "set the task graph first (task_graph_set)");
+  const ids = new Set(graph.tasks.map((task) => task.id));
+  for (const task of event.data.added) {
+    if (ids.has(task.id)) return conflict(`task id "${task.id}" is already in the graph`, "give the follow-up task a new id");
+    ids.add(task.id);
+  }
+  for (const task of event.data.added) {
+    const missing = task.dependencies.find((dep) => !ids.has(dep));
+    if (missing !== undefined) return conflict(`task "${task.id}" depends on "${missing}", which is not in the graph`, "depend on tasks of the graph");
+  }
+  next.taskGraph = { ...graph, tasks: [...graph.tasks, ...event.data.added] };
+  return ok(next);
+}
+
+/** A scheduler event moves one task of goal.taskGraph, which must exist and be in one of `from` (e.g. nothing done is dispatched again). */
+function updateTask(next: Goal, event: { type: string; data: { taskId: string } }, from: readonly TaskStatus[], change: (task: Task) => Task): Result<Goal, ReduceError> {
+  const graph = next.taskGraph;
+  const index = graph === null ? -1 : graph.tasks.findIndex((t) => t.id === event.data.taskId);
+  const task = graph?.tasks[index];
+  if (graph === null || task === undefined) {
+    return err({ code: "unknown_task", message: `${event.type}: no task "${event.data.taskId}" in the goal's task graph`, fix: "set the task graph before task events", from: "none", to: event.type });
+  }
+  if (!from.includes(task.status)) {
+    return err({ code: "illegal_task_transition", message: `${event.type} on task "${task.id}", which is ${task.status}`, fix: "re-read the goal: a task event must follow the task's status", from: task.status, to: event.type });
+  }
+  next.taskGraph = { ...graph, tasks: graph.tasks.map((t, i) => (i === index ? change(t) : t)) };
+  return ok(next);
 }
 
 /** Fold a whole log; the first illegal event stops the fold with its seq. */

@@ -1,12 +1,17 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
-import { BudgetExtensionSchema, TokenUsageSchema } from "./budget.js";
-import { SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
+import { BudgetDimensionSchema, BudgetExtensionSchema, TokenUsageSchema } from "./budget.js";
+import { CommitShaSchema, NonNegativeIntSchema, PositiveIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
+import { GateEvidenceSchema } from "./evidence.js";
 import { GoalSpecSchema } from "./goal.js";
 import { LockOwnerSchema } from "./lock.js";
+import { GoalClassSchema, OracleSchema } from "./oracle.js";
 import { FailureCauseSchema } from "./outcome.js";
 import { GoalStatusSchema, PhaseSchema } from "./status.js";
-import { TaskGraphSchema } from "./task.js";
+import { LeaseSchema, TaskBudgetSchema, TaskGraphSchema, TaskSchema } from "./task.js";
+
+/** What one task attempt spent (scheduler events); unknown USD is flagged, never taken as zero. */
+const TASK_SPEND = z.object({ tokens: NonNegativeIntSchema, usd: z.number().nonnegative().finite(), usdUnknown: z.boolean() });
 
 /** Event payloads by type. The log is the source of truth; goal.json is folded from it. */
 export const EventPayloadSchemas = {
@@ -40,6 +45,106 @@ export const EventPayloadSchemas = {
     sha256: Sha256Schema,
     savedTo: z.string().describe("file beside the log that keeps the dropped bytes"),
   }),
+  plan_recorded: z.object({
+    goalClass: GoalClassSchema,
+    classes: z.array(GoalClassSchema).min(1),
+    strategy: z.enum(["deterministic", "engine"]),
+    attempts: z.number().int().positive().describe("engine answers asked for; 1 for the deterministic planner"),
+    tasks: z.number().int().nonnegative(),
+    artifacts: z.array(z.object({ file: z.string().min(1), sha256: Sha256Schema })).describe("files written under plan/"),
+  }),
+  oracle_frozen: z.object({ revision: z.literal(1), hash: Sha256Schema, oracle: OracleSchema }),
+  oracle_revised: z.object({
+    revision: z.number().int().min(2),
+    hash: Sha256Schema,
+    previousHash: Sha256Schema,
+    reason: z.string().min(1),
+    oracle: OracleSchema,
+  }),
+  task_graph_mutated: z.object({
+    proposedBy: IdSchema.describe("the task whose agent proposed the follow-up"),
+    reason: z.string().min(1),
+    added: z.array(TaskSchema).min(1),
+  }),
+  // @omk/scheduler: every decision about a task; reduce.ts keeps task statuses on goal.taskGraph.
+  task_run_started: z.object({
+    tasks: NonNegativeIntSchema,
+    concurrency: PositiveIntSchema,
+    workers: z.array(z.string().min(1)).min(1),
+    recovered: z.boolean().describe("continues the log of an earlier run"),
+  }),
+  task_dispatched: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    worker: z.string().min(1),
+    lease: LeaseSchema,
+    reservation: TaskBudgetSchema.describe("the task's caps, reserved from the goal's remaining budget"),
+  }),
+  task_succeeded: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    worker: z.string().min(1),
+    durationMs: NonNegativeIntSchema,
+    usage: TASK_SPEND,
+    evidence: z.array(z.string()),
+  }),
+  task_failed: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    worker: z.string().min(1),
+    signature: z.string().min(1).describe("the normalized error: the same failure gives the same signature"),
+    message: z.string(),
+    retryable: z.boolean(),
+    decision: z.enum(["retry", "give_up", "stagnated"]),
+    retryAt: TimestampSchema.optional().describe("when the retry may start (decision retry)"),
+    usage: TASK_SPEND,
+  }),
+  task_recovered: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema.describe("the attempt that was running when the controller stopped"),
+    worker: z.string().min(1),
+    decision: z.enum(["retry", "stagnated"]),
+  }),
+  task_worker_dead: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    worker: z.string().min(1),
+    reason: z.enum(["lease_expired", "abort_ignored"]),
+    expiredAt: TimestampSchema,
+  }),
+  task_late_result_ignored: z.object({ taskId: IdSchema, attempt: PositiveIntSchema, worker: z.string().min(1), result: z.enum(["succeeded", "failed"]) }),
+  task_interrupted: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    worker: z.string().min(1),
+    reason: z.enum(["paused", "goal_stopped", "shutdown", "no_live_workers", "event_log_failed"]),
+  }),
+  task_cancelled: z.object({ taskId: IdSchema, attempt: PositiveIntSchema.nullable(), reason: z.string().min(1) }),
+  task_blocked: z.object({ taskId: IdSchema, blockedBy: z.array(IdSchema).min(1) }),
+  task_budget_breached: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    dimension: BudgetDimensionSchema,
+    limit: z.number().nonnegative(),
+    used: z.number().nonnegative(),
+  }),
+  task_budget_refused: z.object({ taskId: IdSchema, dimension: BudgetDimensionSchema, needed: z.number().nonnegative(), available: z.number().nonnegative() }),
+  task_followups_rejected: z.object({ proposedBy: IdSchema, count: PositiveIntSchema, reason: z.string().min(1) }),
+  task_run_finished: z.object({
+    outcome: z.enum(["completed", "paused", "cancelled", "needs_more_budget", "failed_infra", "stopped", "interrupted"]),
+    reason: z.string(),
+    counts: z.object({ done: NonNegativeIntSchema, failed: NonNegativeIntSchema, blocked: NonNegativeIntSchema, cancelled: NonNegativeIntSchema, pending: NonNegativeIntSchema }),
+  }),
+  /** One run of the verification wall (`omk goal verify`): the evidence of every gate and where the full report is. */
+  verification_recorded: z.object({
+    runId: z.string().min(1),
+    verdict: z.enum(["passed", "failed"]).describe("passed: every required gate passed (judged against the base when one is named)"),
+    commit: CommitShaSchema,
+    dirty: z.boolean(),
+    base: z.object({ ref: z.string().min(1), commit: CommitShaSchema }).nullable().describe("the baseline the gates were compared with, if any"),
+    gates: z.array(GateEvidenceSchema),
+    report: z.object({ path: z.string().min(1).describe("relative to the goal dir"), sha256: Sha256Schema }),
+  }),
 } as const;
 
 export type EventType = keyof typeof EventPayloadSchemas;
@@ -69,6 +174,25 @@ export const EventSchema = z.discriminatedUnion("type", [
   variant("lock_taken_over"),
   variant("lock_released"),
   variant("log_repaired"),
+  variant("plan_recorded"),
+  variant("oracle_frozen"),
+  variant("oracle_revised"),
+  variant("task_graph_mutated"),
+  variant("task_run_started"),
+  variant("task_dispatched"),
+  variant("task_succeeded"),
+  variant("task_failed"),
+  variant("task_recovered"),
+  variant("task_worker_dead"),
+  variant("task_late_result_ignored"),
+  variant("task_interrupted"),
+  variant("task_cancelled"),
+  variant("task_blocked"),
+  variant("task_budget_breached"),
+  variant("task_budget_refused"),
+  variant("task_followups_rejected"),
+  variant("task_run_finished"),
+  variant("verification_recorded"),
 ]);
 export type GoalEvent = z.infer<typeof EventSchema>;
 export type EventOf<T extends EventType> = Extract<GoalEvent, { type: T }>;

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
 import { BudgetLimitsSchema, BudgetUsageSchema } from "./budget.js";
-import { CommitShaSchema, NonNegativeIntSchema, SCHEMA_VERSION, TimestampSchema } from "./common.js";
+import { CommitShaSchema, NonNegativeIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
+import { GoalClassSchema } from "./oracle.js";
 import { FailureCauseSchema } from "./outcome.js";
 import { GoalStatusSchema, PhaseSchema } from "./status.js";
 import { TaskGraphSchema } from "./task.js";
@@ -40,6 +41,14 @@ export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true })
   }),
   amendments: z.array(z.object({ seq: z.number().int(), text: z.string().optional(), answer: z.string().optional() })),
   taskGraph: TaskGraphSchema.nullable(),
+  plan: z
+    .object({ goalClass: GoalClassSchema, classes: z.array(GoalClassSchema), strategy: z.enum(["deterministic", "engine"]), seq: z.number().int() })
+    .optional()
+    .describe("the last recorded plan (plan_recorded); absent until one is recorded"),
+  oracle: z
+    .object({ revision: z.number().int().positive(), hash: Sha256Schema, seq: z.number().int() })
+    .optional()
+    .describe("the frozen oracle in force (absent until frozen): evidence bound to another hash is refused"),
   outcome: z
     .object({ file: z.enum(["proof.json", "failure.json"]), seq: z.number().int(), status: GoalStatusSchema })
     .nullable(),

@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { IdSchema } from "../ids.js";
+import { SCHEMA_VERSION, Sha256Schema } from "./common.js";
+import { GateEvidenceSchema } from "./evidence.js";
+
+/**
+ * Goal classes (architecture: planner intake). `rewrite` covers rewrites,
+ * ports and migrations; `hardening` covers security work; `mixed` is a goal
+ * whose text carries strong signals of several classes (listed in `classes`).
+ */
+export const GOAL_CLASSES = ["greenfield", "feature", "bugfix", "rewrite", "refactor", "hardening", "performance", "docs", "mixed"] as const;
+export const GoalClassSchema = z.enum(GOAL_CLASSES);
+export type GoalClass = z.infer<typeof GoalClassSchema>;
+
+/**
+ * The controller's view of a gate that @omk/gates detected or loaded: what
+ * planner and oracle need to know about it, as data (they never import gates).
+ */
+export const GateDescriptorSchema = GateEvidenceSchema.pick({ name: true, kind: true, required: true, command: true });
+export type GateDescriptor = z.infer<typeof GateDescriptorSchema>;
+
+const ArgvSchema = z.array(z.string()).min(1).describe("argv; a shell script is [\"sh\", \"-c\", script]");
+
+export const CRITERION_KINDS = ["command", "test_case", "gate", "golden", "benchmark", "review"] as const;
+export const CriterionKindSchema = z.enum(CRITERION_KINDS);
+export type CriterionKind = z.infer<typeof CriterionKindSchema>;
+
+const base = {
+  id: IdSchema,
+  description: z.string().min(1),
+  mustFailOnBase: z.boolean().describe("red on the base commit first, then green on the head commit"),
+};
+
+/** A command that must exit 0 on the head commit. */
+export const CommandCriterionSchema = z.object({
+  ...base,
+  kind: z.literal("command"),
+  run: z.object({ command: ArgvSchema, cwd: z.string().min(1).describe("relative to the repository root") }),
+});
+
+/** A test case, found by name in the JUnit report the test command writes. */
+export const TestCaseCriterionSchema = z.object({
+  ...base,
+  kind: z.literal("test_case"),
+  run: z.object({
+    command: ArgvSchema.describe("the test command; on the base commit it runs the head's tests against the base's code"),
+    case: z.object({
+      name: z.string().min(1),
+      match: z.enum(["exact", "contains"]).describe("exact: `classname name` or `name` equals; contains: either holds the text"),
+    }),
+  }),
+});
+
+/** A gate of the project's gate set, by name, as @omk/gates ran it. */
+export const GateCriterionSchema = z.object({
+  ...base,
+  kind: z.literal("gate"),
+  run: z.object({ gate: z.string().min(1) }),
+});
+
+/** A comparison between the base and the head commit: same output, or no passing test lost. */
+export const GoldenCriterionSchema = z.object({
+  ...base,
+  mustFailOnBase: z.literal(false),
+  kind: z.literal("golden"),
+  run: z.object({
+    command: ArgvSchema,
+    compare: z.enum(["stdout", "passing_cases"]).describe("stdout: byte-equal output; passing_cases: every case passing on base passes on head"),
+  }),
+});
+
+/** A measurement on base and head; head must be better by `minImprovement` (a fraction; negative allows a regression). */
+export const BenchmarkCriterionSchema = z.object({
+  ...base,
+  mustFailOnBase: z.literal(false),
+  kind: z.literal("benchmark"),
+  run: z.object({
+    command: ArgvSchema,
+    metric: z.discriminatedUnion("source", [
+      z.object({ source: z.literal("duration"), unit: z.literal("ms") }),
+      z.object({
+        source: z.literal("stdout"),
+        pattern: z.string().min(1).describe("a regular expression whose first group is the number, matched on the last matching line"),
+        unit: z.string().min(1),
+      }),
+    ]),
+    better: z.enum(["lower", "higher"]),
+    minImprovement: z.number().gt(-1).lt(1),
+  }),
+});
+
+/** A judgment recorded by a review task (never by the implementing agent). */
+export const ReviewCriterionSchema = z.object({
+  ...base,
+  mustFailOnBase: z.literal(false),
+  kind: z.literal("review"),
+  run: z.object({ reviewer: z.enum(["reviewer", "security-reviewer"]), checklist: z.array(z.string().min(1)).min(1) }),
+});
+
+export const CriterionSchema = z.discriminatedUnion("kind", [
+  CommandCriterionSchema,
+  TestCaseCriterionSchema,
+  GateCriterionSchema,
+  GoldenCriterionSchema,
+  BenchmarkCriterionSchema,
+  ReviewCriterionSchema,
+]);
+export type Criterion = z.infer<typeof CriterionSchema>;
+
+/** What "done" means for a goal: checks a machine can run (a review is recorded by a reviewer task). */
+export const OracleSchema = z
+  .object({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    goalClass: GoalClassSchema,
+    classes: z.array(GoalClassSchema).min(1).describe("the classes the criteria were shaped by; several for a mixed goal"),
+    criteria: z.array(CriterionSchema).min(1),
+  })
+  .superRefine((oracle, ctx) => {
+    const seen = new Set<string>();
+    oracle.criteria.forEach((criterion, index) => {
+      if (seen.has(criterion.id)) {
+        ctx.addIssue({ code: "custom", path: ["criteria", index, "id"], message: `criterion id "${criterion.id}" is used twice` });
+      }
+      seen.add(criterion.id);
+    });
+  });
+export type Oracle = z.infer<typeof OracleSchema>;
+
+/** oracle.json: the frozen oracle; `hash` is the sha256 of the canonical JSON (RFC 8785) of `oracle`. */
+export const FrozenOracleSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  kind: z.literal("omk.oracle"),
+  revision: z.number().int().positive(),
+  hash: Sha256Schema,
+  previousHash: Sha256Schema.nullable(),
+  reason: z.string().nullable().describe("why this revision was made; null for the first"),
+  oracle: OracleSchema,
+});
+export type FrozenOracle = z.infer<typeof FrozenOracleSchema>;
