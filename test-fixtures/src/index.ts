@@ -8,3 +8,4 @@ export { checkoutWorktree, commitFiles, gitDiff } from "./git-history.js";
 export { createVirtualClock, type DagNode, type RandomDagOptions, randomDag, seededRandom, type VirtualClock } from "./scheduling.js";
 export { filesContaining, isProcessAlive, listFiles, readPids } from "./leaks.js";
 export { FAKE_KIMI_WIRE_SCRIPT } from "./fake-kimi-wire-path.js";
+export { type FakeModelReply, type FakeOpenAI, startFakeOpenAI } from "./fake-openai.js";

@@ -1,0 +1,122 @@
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { z } from "zod";
+import { isolatedEnv } from "./internal/isolation.js";
+import { ENGINE_PRESET_NAMES, enginePreset } from "./presets.js";
+import type { EngineSpec, EngineSpecInput } from "./schemas/engine.js";
+import { openSession } from "./session.js";
+
+export const DetectedEngineSchema = z.object({
+  name: z.string(),
+  protocol: z.enum(["acp", "kimi-wire"]),
+  command: z.string(),
+  /** Absolute path of the command, when found. */
+  path: z.string().optional(),
+  found: z.boolean(),
+  version: z.string().optional(),
+  handshake: z.object({
+    /** ok: a session opened; auth_required: it runs but needs a login; failed: it did not speak the protocol; skipped: not found. */
+    status: z.enum(["ok", "auth_required", "failed", "skipped"]),
+    detail: z.string().optional(),
+    agentName: z.string().optional(),
+    agentVersion: z.string().optional(),
+    durationMs: z.number().optional(),
+  }),
+});
+export type DetectedEngine = z.infer<typeof DetectedEngineSchema>;
+
+export type DetectOptions = {
+  /** Engines to look for (default: every preset but scripted). */
+  engines?: ReadonlyArray<string | EngineSpec>;
+  /** Per-preset overrides (e.g. a command path in a cache folder). */
+  overrides?: Record<string, Partial<EngineSpecInput>>;
+  /** Environment used to find commands (PATH) and to run them (default: this process's). */
+  env?: Record<string, string | undefined>;
+  /** Deadline of each engine's handshake (default 20 s). */
+  handshakeMs?: number;
+  /** Skip the handshake: only find the command and its version. */
+  versionOnly?: boolean;
+};
+
+/** The absolute path of a command on PATH (or the command itself when it has a slash and is executable). */
+export function findCommand(command: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) return executable(command) ? path.resolve(command) : undefined;
+  for (const dir of (env["PATH"] ?? "").split(path.delimiter)) {
+    if (dir === "") continue;
+    const file = path.join(dir, command);
+    if (executable(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * Finds installed engines with their version and the result of a real
+ * handshake (initialize and session/new in a scratch folder, in an isolated
+ * HOME), for `omk doctor`. Engines are probed one after the other.
+ */
+export async function detectEngines(options: DetectOptions = {}): Promise<DetectedEngine[]> {
+  const env = options.env ?? process.env;
+  const wanted = options.engines ?? ENGINE_PRESET_NAMES.filter((n) => n !== "scripted");
+  const out: DetectedEngine[] = [];
+  for (const entry of wanted) {
+    let spec: EngineSpec;
+    if (typeof entry === "string") {
+      const preset = enginePreset(entry, options.overrides?.[entry] ?? {});
+      if (!preset.ok) {
+        out.push({ name: entry, protocol: "acp", command: entry, found: false, handshake: { status: "failed", detail: preset.error.message } });
+        continue;
+      }
+      spec = preset.value;
+    } else {
+      spec = entry;
+    }
+    out.push(await detectOne(spec, env, options));
+  }
+  return out;
+}
+
+async function detectOne(spec: EngineSpec, env: Record<string, string | undefined>, options: DetectOptions): Promise<DetectedEngine> {
+  const found = findCommand(spec.command, env);
+  const base = { name: spec.name, protocol: spec.protocol, command: spec.command };
+  if (found === undefined) return { ...base, found: false, handshake: { status: "skipped", detail: `${spec.command} not found on PATH` } };
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "omk-detect-"));
+  try {
+    const runDir = path.join(scratch, "run");
+    const cwd = path.join(scratch, "work");
+    const childEnv = isolatedEnv(env, runDir, spec.env);
+    const version = await execa(found, spec.versionArgs, { env: childEnv, extendEnv: false, reject: false, timeout: 15_000, cwd: scratch, stdin: "ignore" });
+    const versionText = `${version.stdout ?? ""}`.trim().split("\n")[0]?.trim();
+    const result: DetectedEngine = { ...base, path: found, found: true, ...(versionText ? { version: versionText } : {}), handshake: { status: "skipped" } };
+    if (options.versionOnly) return result;
+    mkdirSync(cwd, { recursive: true });
+    const started = Date.now();
+    const session = await openSession({
+      engine: { ...spec, command: found },
+      cwd,
+      env,
+      runDir,
+      deadlines: { handshakeMs: options.handshakeMs ?? 20_000, killGraceMs: 1_000 },
+    });
+    const durationMs = Date.now() - started;
+    if (session.ok) {
+      const agent = session.value.agent;
+      await session.value.close();
+      result.handshake = { status: "ok", durationMs, ...(agent.name ? { agentName: agent.name } : {}), ...(agent.version ? { agentVersion: agent.version } : {}) };
+    } else {
+      result.handshake = { status: session.error.code === "OMK_WIRE_AUTH_REQUIRED" ? "auth_required" : "failed", detail: session.error.message, durationMs };
+    }
+    return result;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

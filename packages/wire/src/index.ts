@@ -1,0 +1,61 @@
+// @omk/wire: engine sessions (ACP, Kimi Wire, scripted). Named exports only; internals stay in src/internal.
+export { type DetectedEngine, DetectedEngineSchema, type DetectOptions, detectEngines, findCommand } from "./detect.js";
+export {
+  type DeadlineKind,
+  EngineAbortedError,
+  EngineAuthRequiredError,
+  EngineCrashedError,
+  EngineRequestError,
+  EngineSpawnError,
+  EngineTimeoutError,
+  type ExitFacts,
+  ProtocolError,
+  SessionStateError,
+  WireConfigError,
+  WireError,
+} from "./errors.js";
+export { isolatedEnv, isolationDirs, type IsolationDirs, TELEMETRY_OFF } from "./internal/isolation.js";
+export { defaultPermissionPolicy, type PathJudge, type PermissionDecision, type PermissionPolicy, type PermissionRequest } from "./policy.js";
+export { customEngine, ENGINE_PRESET_NAMES, type EnginePresetName, enginePreset, scriptedAgentCommand, scriptedEngine } from "./presets.js";
+export { createRedactor, looksSecretName, REDACTED, type Redactor, type RedactorOptions } from "./redact.js";
+export { err, ok, type Result } from "./result.js";
+export { loadTranscriptScenario, scenarioFromTranscript } from "./replay.js";
+export { loadScenario, parseScenario } from "./scenario.js";
+export { type Deadlines, type DeadlinesInput, DeadlinesSchema, type EngineProtocol, EngineProtocolSchema, type EngineSpec, type EngineSpecInput, EngineSpecSchema } from "./schemas/engine.js";
+export {
+  type CommandRun,
+  CommandRunSchema,
+  type PlanEntry,
+  PlanEntrySchema,
+  type StopReason,
+  StopReasonSchema,
+  type ToolKind,
+  ToolKindSchema,
+  type TurnResult,
+  TurnResultSchema,
+  type WireEvent,
+  type WireEventInput,
+  WireEventSchema,
+  type WireEventType,
+} from "./schemas/event.js";
+export { type Scenario, type ScenarioInput, ScenarioSchema, type ScenarioStep, ScenarioStepSchema, type ScenarioTurn, ScenarioTurnSchema } from "./schemas/scenario.js";
+export { type TranscriptLine, TranscriptLineSchema } from "./schemas/transcript.js";
+export {
+  type Cost,
+  CostSchema,
+  type ModelPrice,
+  ModelPriceSchema,
+  type PriceTable,
+  PriceTableSchema,
+  type TurnUsage,
+  TurnUsageSchema,
+  type Usage,
+  UsageSchema,
+  type UsageSource,
+  UsageSourceSchema,
+} from "./schemas/usage.js";
+export { allowAllInRoot, checkInRoot, type RootCheck, type ScopeAccess, type ScopeCheck, scopeFromPaths, type ScopeVerdict } from "./scope.js";
+export { type OpenSessionOptions, openSession } from "./session.js";
+export type { CloseReport, EngineSession, PromptOptions } from "./session-types.js";
+export { addUsage, costOf, DEFAULT_PRICE_TABLE, loadPriceTable, mergePriceTables, normalizeUsage, priceFor, totalTokens, ZERO_USAGE } from "./usage.js";
+export { WIRE_VERSION } from "./version.js";

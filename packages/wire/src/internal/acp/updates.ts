@@ -1,0 +1,153 @@
+import type { PlanEntry, ToolKind, WireEventInput } from "../../schemas/event.js";
+import { normalizeUsage } from "../../usage.js";
+import type { UsageMeter } from "../usage-meter.js";
+import type { AcpHost } from "./host.js";
+
+const TOOL_KINDS = new Set<string>(["read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other"]);
+const STATUSES = new Set<string>(["pending", "in_progress", "completed", "failed"]);
+
+type Rec = Record<string, unknown>;
+const isRec = (v: unknown): v is Rec => v !== null && typeof v === "object" && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+type ToolState = { title: string; kind: ToolKind; locations: Array<{ path: string; line?: number }>; diffs: string[] };
+
+export type UpdateSink = AcpHost & {
+  meter: UsageMeter;
+  emitUsage(source: "acp_usage_update" | "acp_meta" | "acp_prompt_response", extra?: { delta?: import("../../schemas/usage.js").Usage; contextUsed?: number; contextSize?: number }): void;
+  /** Was this path already written through OMK's fs handler in this turn? */
+  wroteThisTurn(rel: string): boolean;
+  /** The model the engine reports it switched to (config option update). */
+  modelChanged(model: string): void;
+};
+
+function locations(value: unknown): Array<{ path: string; line?: number }> {
+  if (!Array.isArray(value)) return [];
+  const out: Array<{ path: string; line?: number }> = [];
+  for (const item of value) {
+    if (!isRec(item) || typeof item["path"] !== "string") continue;
+    const line = item["line"];
+    out.push(typeof line === "number" && Number.isInteger(line) && line >= 0 ? { path: item["path"], line } : { path: item["path"] });
+  }
+  return out;
+}
+
+function diffPaths(content: unknown): string[] {
+  if (!Array.isArray(content)) return [];
+  return content.filter((c): c is Rec => isRec(c) && c["type"] === "diff" && typeof c["path"] === "string").map((c) => c["path"] as string);
+}
+
+function planEntries(value: unknown): PlanEntry[] {
+  if (!Array.isArray(value)) return [];
+  const out: PlanEntry[] = [];
+  for (const e of value) {
+    if (!isRec(e) || typeof e["content"] !== "string") continue;
+    const priority = e["priority"] === "high" || e["priority"] === "low" ? e["priority"] : "medium";
+    const status = e["status"] === "in_progress" || e["status"] === "completed" ? e["status"] : "pending";
+    out.push({ content: e["content"], priority, status });
+  }
+  return out;
+}
+
+/** Turns ACP session/update notifications into OMK events, tracking tool calls. */
+export class UpdateNormalizer {
+  private readonly tools = new Map<string, ToolState>();
+
+  constructor(private readonly sink: UpdateSink) {}
+
+  handle(update: Rec): void {
+    const kind = update["sessionUpdate"];
+    const sink = this.sink;
+    switch (kind) {
+      case "agent_message_chunk":
+      case "agent_thought_chunk": {
+        const content = update["content"];
+        const text = isRec(content) ? (content["type"] === "text" ? str(content["text"]) : `[${String(content["type"])}]`) : undefined;
+        if (text !== undefined) sink.emit({ type: kind === "agent_message_chunk" ? "message" : "thought", text });
+        return;
+      }
+      case "tool_call": {
+        const id = str(update["toolCallId"]) ?? "";
+        const rawKind = str(update["kind"]);
+        const state: ToolState = {
+          title: str(update["title"]) ?? "",
+          kind: (rawKind !== undefined && TOOL_KINDS.has(rawKind) ? rawKind : "other") as ToolKind,
+          locations: locations(update["locations"]),
+          diffs: diffPaths(update["content"]),
+        };
+        this.tools.set(id, state);
+        const status = str(update["status"]) ?? "pending";
+        sink.emit({ type: "tool_call_started", id, title: state.title, kind: state.kind, status: (STATUSES.has(status) ? status : "pending") as "pending", locations: state.locations });
+        if (status === "completed" || status === "failed") this.finish(id, status, state);
+        return;
+      }
+      case "tool_call_update": {
+        const id = str(update["toolCallId"]) ?? "";
+        const state = this.tools.get(id) ?? { title: "", kind: "other" as ToolKind, locations: [], diffs: [] };
+        if (typeof update["title"] === "string") state.title = update["title"];
+        const rawKind = str(update["kind"]);
+        if (rawKind !== undefined && TOOL_KINDS.has(rawKind)) state.kind = rawKind as ToolKind;
+        if (Array.isArray(update["locations"])) state.locations = locations(update["locations"]);
+        const diffs = diffPaths(update["content"]);
+        if (diffs.length > 0) state.diffs = diffs;
+        this.tools.set(id, state);
+        const status = str(update["status"]);
+        if (status === "completed" || status === "failed") {
+          this.finish(id, status, state);
+          return;
+        }
+        const event: WireEventInput = { type: "tool_call_updated", id };
+        if (typeof update["title"] === "string") event.title = state.title;
+        if (rawKind !== undefined) event.kind = state.kind;
+        if (status !== undefined && STATUSES.has(status)) event.status = status as "pending";
+        if (Array.isArray(update["locations"])) event.locations = state.locations;
+        sink.emit(event);
+        return;
+      }
+      case "plan":
+        sink.emit({ type: "plan", entries: planEntries(update["entries"]) });
+        return;
+      case "usage_update": {
+        const cost = update["cost"];
+        if (isRec(cost) && typeof cost["amount"] === "number" && String(cost["currency"]).toUpperCase() === "USD") sink.meter.setSessionCost(cost["amount"]);
+        const meta = update["_meta"];
+        let delta: import("../../schemas/usage.js").Usage | undefined;
+        if (isRec(meta)) {
+          delta = normalizeUsage(meta["usage"]);
+          if (delta !== undefined) sink.meter.addDelta(delta);
+        }
+        sink.emitUsage("acp_usage_update", {
+          ...(delta === undefined ? {} : { delta }),
+          ...(typeof update["used"] === "number" ? { contextUsed: update["used"] } : {}),
+          ...(typeof update["size"] === "number" ? { contextSize: update["size"] } : {}),
+        });
+        return;
+      }
+      case "config_option_update": {
+        const options = update["configOptions"];
+        if (Array.isArray(options)) {
+          for (const option of options) if (isRec(option) && option["category"] === "model" && typeof option["currentValue"] === "string") sink.modelChanged(option["currentValue"]);
+        }
+        return;
+      }
+      default:
+        // user_message_chunk, available_commands_update, current_mode_update, session_info_update,
+        // notice, compaction_*: nothing OMK acts on.
+        return;
+    }
+  }
+
+  /** A finished tool call; diffs of files the engine wrote itself are recorded (and judged after the fact). */
+  private finish(id: string, status: "completed" | "failed", state: ToolState): void {
+    this.sink.emit({ type: "tool_call_finished", id, status, title: state.title, kind: state.kind, locations: state.locations });
+    if (status !== "completed") return;
+    for (const target of state.diffs) {
+      const verdict = this.sink.judge(target, "write");
+      if (!verdict.allowed) {
+        this.sink.recordScope("write", target, verdict.reason, false);
+        continue;
+      }
+      if (!this.sink.wroteThisTurn(verdict.rel)) this.sink.recordWrite(verdict.rel, verdict.real, undefined, "agent");
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, realpathSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { WireConfigError, type WireError } from "./errors.js";
+import { AcpSession } from "./internal/acp/session.js";
+import type { SessionContext } from "./internal/base-session.js";
+import { EngineProcess } from "./internal/engine-process.js";
+import { isolatedEnv } from "./internal/isolation.js";
+import { TranscriptTap } from "./internal/transcript.js";
+import { UsageMeter } from "./internal/usage-meter.js";
+import { WireSession, wireArgs } from "./internal/wire/session.js";
+import { defaultPermissionPolicy, type PermissionPolicy } from "./policy.js";
+import { createRedactor, type Redactor } from "./redact.js";
+import { err, ok, type Result } from "./result.js";
+import { DeadlinesSchema, type DeadlinesInput, EngineSpecSchema, type EngineSpecInput } from "./schemas/engine.js";
+import type { WireEvent, WireEventInput } from "./schemas/event.js";
+import type { PriceTable } from "./schemas/usage.js";
+import { allowAllInRoot, type ScopeCheck } from "./scope.js";
+import type { EngineSession } from "./session-types.js";
+import { DEFAULT_PRICE_TABLE, mergePriceTables } from "./usage.js";
+
+export type OpenSessionOptions = {
+  /** The engine: a preset's spec (see `enginePreset`) or a custom one. */
+  engine: EngineSpecInput;
+  /** The session root: the engine works here, and OMK confines its file and terminal access to it. */
+  cwd: string;
+  /** Base environment of the engine (default: this process's). HOME, TMPDIR and XDG dirs are replaced unless `isolate` is false. */
+  env?: Record<string, string | undefined>;
+  /** Folder for the engine's own HOME, TMPDIR and XDG dirs (default: a new temporary folder). */
+  runDir?: string;
+  /** Give the engine its own HOME, TMPDIR and XDG dirs under `runDir` (default true). */
+  isolate?: boolean;
+  /** The caller's rule for which paths inside the root may be read and written (default: all of the root). */
+  scope?: ScopeCheck;
+  /** Answers permission requests (default: allow inside the scope, reject outside). */
+  permissions?: PermissionPolicy;
+  /** Aborting it cancels the running turn and closes the session. */
+  signal?: AbortSignal;
+  /** Where to write the raw transcript (JSON lines); none when absent. */
+  transcriptPath?: string;
+  /** Overrides of the engine's deadlines. */
+  deadlines?: DeadlinesInput;
+  /** Prices used when the engine reports tokens but no cost (merged over the defaults). */
+  priceTable?: PriceTable;
+  /** Literal secrets to redact from transcripts and stderr, on top of secret-looking env values. */
+  secrets?: readonly string[];
+  /** Receives every event as it happens (besides `session.events`). */
+  onEvent?: (event: WireEvent) => void;
+};
+
+/**
+ * Starts an engine process and opens a protocol session with it (ACP
+ * handshake and session/new, or Kimi Wire), within the handshake deadline.
+ * Failures are values: WireConfigError, EngineSpawnError, EngineTimeoutError,
+ * EngineAuthRequiredError, EngineCrashedError, ProtocolError, EngineAbortedError.
+ */
+export async function openSession(options: OpenSessionOptions): Promise<Result<EngineSession, WireError>> {
+  const parsedSpec = EngineSpecSchema.safeParse(options.engine);
+  if (!parsedSpec.success) return err(new WireConfigError(`invalid engine spec: ${parsedSpec.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+  const spec = parsedSpec.data;
+  const parsedDeadlines = DeadlinesSchema.safeParse({ ...spec.deadlines, ...options.deadlines });
+  if (!parsedDeadlines.success) return err(new WireConfigError(`invalid deadlines: ${parsedDeadlines.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+  let root: string;
+  try {
+    root = realpathSync(path.resolve(options.cwd));
+    if (!statSync(root).isDirectory()) throw new Error("not a directory");
+  } catch (cause) {
+    return err(new WireConfigError(`session root ${options.cwd} is not a directory`, { cause, fix: "pass an existing folder as cwd" }));
+  }
+  const runDir = options.runDir ?? mkdtempSync(path.join(os.tmpdir(), "omk-engine-"));
+  const base = options.env ?? process.env;
+  const env = options.isolate === false ? { ...definedOnly(base), ...spec.env } : isolatedEnv(base, runDir, spec.env);
+  const redact = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
+  const tap = new TranscriptTap(options.transcriptPath, redact);
+  const meter = new UsageMeter(spec.name, spec.priceModel ?? spec.model, mergePriceTables(DEFAULT_PRICE_TABLE, options.priceTable));
+  const ctx: SessionContext = {
+    spec,
+    deadlines: parsedDeadlines.data,
+    root,
+    scope: options.scope ?? allowAllInRoot,
+    policy: options.permissions ?? defaultPermissionPolicy,
+    redact,
+    tap,
+    meter,
+    env,
+    runDir,
+    signal: options.signal,
+    onEvent: options.onEvent,
+  };
+  const hooks = { activity: () => {}, line: (_l: Buffer, _d: number) => {}, stderr: (_l: string) => {} };
+  const wireId = randomUUID();
+  const started = await EngineProcess.start({
+    command: spec.command,
+    args: spec.protocol === "kimi-wire" ? wireArgs(spec, root, wireId) : spec.args,
+    cwd: root,
+    env,
+    tap,
+    redact,
+    maxLineBytes: spec.maxMessageBytes,
+    onActivity: () => hooks.activity(),
+    onStdoutLine: (line, dropped) => hooks.line(line, dropped),
+    onStderrLine: (line) => hooks.stderr(line),
+  });
+  if (!started.ok) {
+    tap.close();
+    return started;
+  }
+  const session = spec.protocol === "kimi-wire" ? new WireSession(ctx, started.value, wireId) : new AcpSession(ctx, started.value);
+  hooks.activity = () => session.activity();
+  hooks.line = session instanceof WireSession ? (line, dropped) => session.line(line, dropped) : (line, dropped) => inspectLine(session, line, dropped, spec.maxMessageBytes, redact);
+  hooks.stderr = (line) => session.emit({ type: "stderr", line });
+  const handshake = await session.handshake();
+  if (!handshake.ok) {
+    await session.close();
+    return handshake;
+  }
+  session.emit({
+    type: "session_started",
+    engine: spec.name,
+    pid: session.pid,
+    sessionId: session.sessionId,
+    protocol: session.protocol,
+    ...(session.agent.name === undefined ? {} : { agentName: session.agent.name }),
+    ...(session.agent.version === undefined ? {} : { agentVersion: session.agent.version }),
+  });
+  return ok(session);
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Stdout lines the SDK would drop silently (not JSON) or refuse (too long) become anomalies. */
+export function inspectLine(session: { emit: (e: WireEventInput) => void }, line: Buffer, dropped: number, max: number, redact: Redactor): void {
+  if (dropped > 0) {
+    session.emit({ type: "anomaly", kind: "oversized_message", detail: `a stdout line of ${line.length + dropped} bytes exceeds the ${max}-byte limit` });
+    return;
+  }
+  const text = line.toString("utf8").trim();
+  if (text === "") return;
+  let json = text.startsWith("{") && text.endsWith("}");
+  if (json && text.length <= 65_536) {
+    try {
+      JSON.parse(text);
+    } catch {
+      json = false;
+    }
+  }
+  if (!json) session.emit({ type: "anomaly", kind: "unparsable_line", detail: `not a JSON-RPC line: ${redact(text.slice(0, 200))}` });
+}

@@ -1,0 +1,184 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs } from "@omk/test-fixtures";
+import { afterAll, describe, expect, it } from "vitest";
+import { openSession, scopeFromPaths, TranscriptLineSchema, type WireEvent } from "../src/index.js";
+import { FAST, leftovers, ofType, scripted, workspace } from "./helpers.js";
+
+afterAll(() => cleanupTempDirs());
+
+describe("ACP session with the scripted engine", () => {
+  it("runs a full turn: text, plan, file writes, a command, a permission, usage; then closes the process group", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted({
+      agent: { name: "scripted-test", version: "9.9.9" },
+      turns: [
+        {
+          expect: "build it",
+          steps: [
+            { message: "Working on it. " },
+            { thought: "plan first" },
+            { plan: [{ content: "write src/a.txt", priority: "high", status: "in_progress" }] },
+            { permission: { title: "Write src/a.txt", kind: "edit", paths: ["src/a.txt"] } },
+            { write: { path: "src/a.txt", content: "alpha\n" } },
+            { write: { path: "src/b.txt", content: "beta\n", via: "direct" } },
+            { read: { path: "src/a.txt" } },
+            { command: { command: "/bin/sh", args: ["-c", "cat src/a.txt; echo to-stderr >&2; exit 3"] } },
+            { usage: { inputUncached: 1200, cacheRead: 300, cacheWrite: 40, output: 250 } },
+            { stderr: "debug token=sk-abcdefghijklmnopqrstuvwxyz123456" },
+            { message: "Done." },
+          ],
+        },
+      ],
+    });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, transcriptPath: ws.transcript, deadlines: FAST, onEvent: (e) => events.push(e), env: { ...process.env, MY_SERVICE_TOKEN: "hunter2-very-secret" } });
+    if (!opened.ok) throw opened.error;
+    const session = opened.value;
+    expect(session.agent).toEqual({ name: "scripted-test", version: "9.9.9" });
+    expect(session.sessionId).toMatch(/^scripted-/);
+
+    const turn = await session.prompt("please build it");
+    if (!turn.ok) throw turn.error;
+    expect(turn.value.stopReason).toBe("end_turn");
+    expect(turn.value.filesWritten).toEqual(["src/a.txt", "src/b.txt"]);
+    expect(readFileSync(path.join(ws.root, "src/a.txt"), "utf8")).toBe("alpha\n");
+    expect(turn.value.commandsRun).toHaveLength(1);
+    expect(turn.value.commandsRun[0]).toMatchObject({ command: "/bin/sh", exitCode: 3, signal: null, outputBytes: "alpha\nto-stderr\n".length, truncated: false });
+    expect(turn.value.usage).toEqual({ inputUncached: 1200, cacheRead: 300, cacheWrite: 40, output: 250 });
+    expect(turn.value.cost).toEqual({ usd: expect.closeTo((1200 * 1 + 300 * 0.1 + 40 * 1.25 + 250 * 5) / 1e6, 9), source: "price_table" });
+    expect(turn.value.scopeViolations).toBe(0);
+
+    const text = ofType(events, "message").map((e) => e.text).join("");
+    expect(text).toBe("Working on it. Done.");
+    expect(ofType(events, "thought")[0]?.text).toBe("plan first");
+    expect(ofType(events, "plan")[0]?.entries).toEqual([{ content: "write src/a.txt", priority: "high", status: "in_progress" }]);
+    expect(ofType(events, "permission")[0]).toMatchObject({ decision: "allow", optionId: "allow", paths: [path.join(ws.root, "src/a.txt")] });
+    expect(ofType(events, "file_write").map((e) => [e.rel, e.via])).toEqual([
+      ["src/a.txt", "client"],
+      ["src/b.txt", "agent"],
+    ]);
+    expect(ofType(events, "file_read").map((e) => e.rel)).toEqual(["src/a.txt"]);
+    expect(ofType(events, "tool_call_finished").map((e) => [e.kind, e.status])).toEqual([
+      ["edit", "completed"],
+      ["edit", "completed"],
+      ["read", "completed"],
+      ["execute", "failed"],
+    ]);
+    expect(ofType(events, "usage").at(-1)).toMatchObject({ source: "acp_prompt_response", turnUsage: turn.value.usage });
+    const stderr = ofType(events, "stderr").map((e) => e.line);
+    expect(stderr.some((l) => l.includes("debug token=[REDACTED]"))).toBe(true);
+
+    const report = await session.close();
+    expect(report).toMatchObject({ exitCode: 0, killed: false });
+    expect(leftovers(session.pid)).toEqual([]);
+    expect(events.at(-1)?.type).toBe("session_closed");
+
+    // The transcript: every line in both directions, schema-valid, secrets redacted.
+    const lines = readFileSync(ws.transcript, "utf8").trim().split("\n").map((l) => TranscriptLineSchema.parse(JSON.parse(l)));
+    expect(lines.some((l) => l.dir === "out" && l.line?.includes('"method":"initialize"'))).toBe(true);
+    expect(lines.some((l) => l.dir === "in" && l.line?.includes('"stopReason":"end_turn"'))).toBe(true);
+    expect(lines.some((l) => l.dir === "meta" && l.meta?.["event"] === "exit")).toBe(true);
+    const all = readFileSync(ws.transcript, "utf8");
+    expect(all).not.toContain("sk-abcdefghijklmnopqrstuvwxyz123456");
+    expect(all).toContain("[REDACTED]");
+  });
+
+  it("refuses writes outside the root and outside the caller's scope, with an error the agent sees and scope events", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted({
+      turns: [
+        {
+          steps: [
+            { write: { path: "src/ok.txt", content: "in scope" } },
+            { write: { path: "docs/no.txt", content: "outside the write set" } },
+            { write: { path: "../escape.txt", content: "outside the root" } },
+            { permission: { title: "edit docs", kind: "edit", paths: ["docs/readme.md"], onReject: "continue" } },
+            { write: { path: "docs/sneaky.txt", content: "written directly", via: "direct" } },
+          ],
+        },
+      ],
+    });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, scope: scopeFromPaths({ write: ["src"] }), onEvent: (e) => events.push(e) });
+    if (!opened.ok) throw opened.error;
+    const turn = await opened.value.prompt("go");
+    await opened.value.close();
+    if (!turn.ok) throw turn.error;
+    expect(turn.value.filesWritten).toEqual(["src/ok.txt"]);
+    expect(existsSync(path.join(ws.root, "docs/no.txt"))).toBe(false);
+    expect(existsSync(path.join(ws.root, "..", "escape.txt"))).toBe(false);
+    const scope = ofType(events, "scope");
+    expect(scope.map((e) => [path.basename(e.path), e.access, e.enforced])).toEqual([
+      ["no.txt", "write", true],
+      ["escape.txt", "write", true],
+      ["readme.md", "write", true],
+      ["sneaky.txt", "write", false],
+    ]);
+    expect(scope[1]?.reason).toContain("outside the session root");
+    expect(ofType(events, "permission")[0]).toMatchObject({ decision: "reject", optionId: "reject" });
+    // The agent saw the refusals: its tool calls failed.
+    expect(ofType(events, "tool_call_finished").filter((e) => e.status === "failed")).toHaveLength(2);
+    expect(turn.value.scopeViolations).toBe(4);
+  });
+
+  it("selects a model through the config option, or through session/set_model when only `models` exists", async () => {
+    for (const via of ["config_option", "legacy"] as const) {
+      const ws = workspace();
+      const engine = scripted({ models: { via, available: ["small", "large"], current: "small" }, turns: [] }, { model: "large" });
+      const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, transcriptPath: ws.transcript });
+      if (!opened.ok) throw opened.error;
+      await opened.value.close();
+      const sent = readFileSync(ws.transcript, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => TranscriptLineSchema.parse(JSON.parse(l)))
+        .filter((l) => l.dir === "out")
+        .map((l) => l.line ?? "");
+      expect(sent.some((l) => l.includes(via === "config_option" ? '"method":"session/set_config_option"' : '"method":"session/set_model"'))).toBe(true);
+    }
+    const ws = workspace();
+    const opened = await openSession({ engine: scripted({ models: { via: "config_option", available: ["small"], current: "small" } }, { model: "huge" }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    expect(opened.ok).toBe(false);
+    if (!opened.ok) expect(opened.error.message).toContain('model "huge" is not offered');
+  });
+
+  it("terminals: output kept to the byte limit (newest bytes), terminal/kill ends the command's process group", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted({
+      turns: [
+        {
+          steps: [
+            { command: { command: "/bin/sh", args: ["-c", "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done"], outputByteLimit: 100 } },
+            { command: { command: "/bin/sh", args: ["-c", "sleep 30 & sleep 30"], killAfterMs: 300 } },
+          ],
+        },
+      ],
+    });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, onEvent: (e) => events.push(e) });
+    if (!opened.ok) throw opened.error;
+    const turn = await opened.value.prompt("go");
+    await opened.value.close();
+    if (!turn.ok) throw turn.error;
+    const [big, killed] = turn.value.commandsRun;
+    expect(big).toMatchObject({ exitCode: 0, truncated: true });
+    expect(big?.outputBytes).toBeGreaterThan(10_000);
+    expect(killed).toMatchObject({ killedBy: "agent", signal: "SIGTERM" });
+    expect(killed?.durationMs).toBeLessThan(5_000);
+  });
+
+  it("gives each engine its own HOME, TMPDIR and XDG dirs with telemetry off", async () => {
+    const ws = workspace();
+    const engine = scripted({ turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK" > env.txt'] } }] }] });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    await opened.value.prompt("go");
+    await opened.value.close();
+    const [home, tmp, xdg, dnt] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
+    expect(home).toBe(path.join(ws.runDir, "home"));
+    expect(tmp).toBe(path.join(ws.runDir, "tmp"));
+    expect(xdg).toBe(path.join(ws.runDir, "xdg", "config"));
+    expect(dnt).toBe("1");
+  });
+});

@@ -1,0 +1,82 @@
+// Conformance with the real Kimi Code CLI (not written by us), driven by OMK's ACP client
+// against a scripted OpenAI-compatible model server. Needs $OMK_AGENTS_DIR from
+// tooling/install-agents.mjs; fails (never skips) without it.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs, type FakeOpenAI, makeTempDir, startFakeOpenAI } from "@omk/test-fixtures";
+import { afterAll, describe, expect, it } from "vitest";
+import { enginePreset, isolationDirs, openSession, type WireEvent } from "../../src/index.js";
+import { leftovers, ofType } from "../helpers.js";
+
+afterAll(() => cleanupTempDirs());
+
+function agents(): { kimi: { node: string; entry: string } } {
+  const dir = process.env["OMK_AGENTS_DIR"];
+  if (dir === undefined || !existsSync(path.join(dir, "agents.json"))) throw new Error("OMK_AGENTS_DIR with agents.json is required: run `node tooling/install-agents.mjs` first");
+  return JSON.parse(readFileSync(path.join(dir, "agents.json"), "utf8"));
+}
+
+function kimiConfig(home: string, url: string): void {
+  mkdirSync(path.join(home, ".kimi-code"), { recursive: true });
+  writeFileSync(
+    path.join(home, ".kimi-code", "config.toml"),
+    `default_model = "fake"\ndefault_permission_mode = "manual"\ntelemetry = false\n[providers.local]\ntype = "openai"\nbase_url = "${url}"\napi_key = "sk-test"\n[models.fake]\nprovider = "local"\nmodel = "fake-model"\nmax_context_size = 131072\ncapabilities = ["tool_use"]\n`,
+  );
+}
+
+describe("Kimi Code (real) through OMK's ACP client", () => {
+  it("writes a file through OMK's fs handler, runs a command through OMK's terminal, reports usage from its session log, is refused an out-of-scope write, and cancels a hung model call", async () => {
+    const { kimi } = agents();
+    const base = makeTempDir("omk-kimi-conf-");
+    const root = path.join(base, "root");
+    const outside = path.join(base, "outside", "evil.txt");
+    mkdirSync(root);
+    const runDir = path.join(base, "run");
+    let server: FakeOpenAI | undefined;
+    try {
+      server = await startFakeOpenAI([
+        { toolCalls: [{ name: "Write", arguments: { path: "hello.txt", content: "hi\n" } }], usage: { prompt_tokens: 1000, completion_tokens: 20 } },
+        { toolCalls: [{ name: "Bash", arguments: { command: "cat hello.txt" } }], usage: { prompt_tokens: 1100, completion_tokens: 10 } },
+        { text: "Wrote and checked hello.txt.", usage: { prompt_tokens: 1200, completion_tokens: 8 } },
+        { toolCalls: [{ name: "Write", arguments: { path: outside, content: "nope" } }] },
+        { text: "That write was refused." },
+        { hang: true },
+      ]);
+      kimiConfig(isolationDirs(runDir).home, server.url);
+      const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"] });
+      if (!spec.ok) throw spec.error;
+      const events: WireEvent[] = [];
+      const opened = await openSession({ engine: spec.value, cwd: root, runDir, transcriptPath: path.join(base, "t.jsonl"), deadlines: { handshakeMs: 60_000, cancelGraceMs: 10_000 }, onEvent: (e) => events.push(e) });
+      if (!opened.ok) throw opened.error;
+      const session = opened.value;
+
+      const one = await session.prompt("create hello.txt and show it");
+      if (!one.ok) throw one.error;
+      expect(one.value.stopReason).toBe("end_turn");
+      expect(one.value.filesWritten).toEqual(["hello.txt"]);
+      expect(readFileSync(path.join(root, "hello.txt"), "utf8")).toBe("hi\n");
+      expect(ofType(events, "file_write")[0]).toMatchObject({ rel: "hello.txt", via: "client" });
+      expect(one.value.commandsRun.length).toBeGreaterThan(0);
+      expect(one.value.usage).not.toBe("unknown");
+      expect(ofType(events, "usage").some((e) => e.source === "kimi_session_log")).toBe(true);
+
+      const two = await session.prompt("write outside");
+      if (!two.ok) throw two.error;
+      expect(existsSync(outside)).toBe(false);
+      expect(ofType(events, "scope").length).toBeGreaterThan(0);
+      expect(two.value.scopeViolations).toBeGreaterThan(0);
+
+      const three = session.prompt("this model call hangs");
+      await new Promise((r) => setTimeout(r, 1_500));
+      const t0 = Date.now();
+      await session.cancel();
+      const result = await three;
+      expect(result.ok && result.value.stopReason).toBe("cancelled");
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      await session.close();
+      expect(leftovers(session.pid)).toEqual([]);
+    } finally {
+      await server?.close();
+    }
+  });
+});

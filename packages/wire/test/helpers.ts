@@ -1,0 +1,60 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { makeTempDir } from "@omk/test-fixtures";
+import { inject } from "vitest";
+import { stringify } from "yaml";
+import { groupMembers } from "../src/internal/process-group.js";
+import { type EngineSpec, EngineSpecSchema, type EngineSpecInput, type ScenarioInput, type WireEvent } from "../src/index.js";
+
+/** The scripted engine (bundled by the global setup) playing this scenario. */
+export function scripted(scenario: ScenarioInput, overrides: Partial<EngineSpecInput> = {}): EngineSpec {
+  const dir = makeTempDir("omk-wire-scenario-");
+  const file = path.join(dir, "scenario.yaml");
+  writeFileSync(file, stringify(scenario));
+  return EngineSpecSchema.parse({
+    name: "scripted",
+    protocol: "acp",
+    command: process.execPath,
+    args: [inject("scriptedAgent"), "--scenario", file],
+    versionArgs: [inject("scriptedAgent"), "--version"],
+    login: "scripted: no login exists",
+    ...overrides,
+  });
+}
+
+/** A fresh session root and run folder. */
+export function workspace(): { root: string; runDir: string; transcript: string } {
+  const base = makeTempDir("omk-wire-");
+  const root = path.join(base, "root");
+  mkdirSync(root);
+  return { root, runDir: path.join(base, "run"), transcript: path.join(base, "transcript.jsonl") };
+}
+
+/** Live (non-zombie) processes left in the engine's process group. */
+export function leftovers(pgid: number): number[] {
+  return groupMembers(pgid);
+}
+
+export function ofType<T extends WireEvent["type"]>(events: WireEvent[], type: T): Array<Extract<WireEvent, { type: T }>> {
+  return events.filter((e): e is Extract<WireEvent, { type: T }> => e.type === type);
+}
+
+/** Small deadlines so fault tests end fast. */
+export const FAST = { handshakeMs: 10_000, requestMs: 5_000, turnInactivityMs: 10_000, turnTotalMs: 15_000, cancelGraceMs: 1_500, killGraceMs: 500 };
+
+/** The fake `kimi --wire` (bundled by the global setup) playing this scenario. */
+export function fakeKimiWire(scenario: unknown, overrides: Partial<EngineSpecInput> = {}): EngineSpec {
+  const dir = makeTempDir("omk-wire-kimi-");
+  const file = path.join(dir, "scenario.json");
+  writeFileSync(file, JSON.stringify(scenario));
+  return EngineSpecSchema.parse({
+    name: "kimi-wire",
+    protocol: "kimi-wire",
+    command: process.execPath,
+    args: [inject("fakeKimiWire")],
+    versionArgs: [inject("fakeKimiWire"), "--version"],
+    env: { FAKE_KIMI_SCENARIO: file },
+    login: "run `kimi` and `/login`",
+    ...overrides,
+  });
+}

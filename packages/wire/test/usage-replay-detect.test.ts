@@ -1,0 +1,137 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs } from "@omk/test-fixtures";
+import { afterAll, describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { detectEngines, loadTranscriptScenario, openSession, scriptedEngine, type WireEvent } from "../src/index.js";
+import { FAST, fakeKimiWire, ofType, scripted, workspace } from "./helpers.js";
+
+afterAll(() => cleanupTempDirs());
+
+describe("usage sources", () => {
+  it("reads Kimi Code's usage.record lines from the session log under the isolated HOME, as they arrive", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted(
+      { turns: [{ steps: [{ usage: { inputUncached: 100, output: 10, cacheRead: 1000, via: "kimi_log" } }, { sleep: 400 }, { usage: { inputUncached: 50, output: 5, cacheWrite: 7, via: "kimi_log" } }] }] },
+      { usageLog: "kimi_session_log" },
+    );
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, onEvent: (e) => events.push(e) });
+    if (!opened.ok) throw opened.error;
+    const turn = await opened.value.prompt("go");
+    await opened.value.close();
+    if (!turn.ok) throw turn.error;
+    expect(turn.value.usage).toEqual({ inputUncached: 150, cacheRead: 1000, cacheWrite: 7, output: 15 });
+    const usage = ofType(events, "usage");
+    expect(usage.map((e) => e.source)).toEqual(["kimi_session_log", "kimi_session_log"]);
+    // the first record was reported before the turn ended (a budget could stop it there)
+    const finished = events.findIndex((e) => e.type === "turn_finished");
+    expect(events.indexOf(usage[0] as WireEvent)).toBeLessThan(finished);
+    expect(usage[0]?.turnUsage).toEqual({ inputUncached: 100, cacheRead: 1000, cacheWrite: 0, output: 10 });
+  });
+
+  it("reads usage from the prompt response's _meta and cost from usage_update; a silent engine is unknown", async () => {
+    const ws = workspace();
+    const engine = scripted({
+      turns: [
+        { steps: [{ usage: { inputUncached: 10, output: 1, via: "meta" } }, { usage_update: { used: 500, size: 1000, costUsd: 0.02 } }] },
+        { steps: [{ usage_update: { used: 600, size: 1000, costUsd: 0.05 } }] },
+        { steps: [{ message: "no usage at all" }] },
+      ],
+    });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    const one = await opened.value.prompt("1");
+    const two = await opened.value.prompt("2");
+    const three = await opened.value.prompt("3");
+    await opened.value.close();
+    expect(one.ok && one.value.usage).toEqual({ inputUncached: 10, cacheRead: 0, cacheWrite: 0, output: 1, reportedUsd: 0.02 });
+    expect(one.ok && one.value.cost).toEqual({ usd: 0.02, source: "reported" });
+    expect(two.ok && two.value.usage).toBe("unknown");
+    expect(two.ok && two.value.cost).toEqual({ usd: 0.03, source: "reported" });
+    expect(three.ok && three.value.usage).toBe("unknown");
+    expect(three.ok && three.value.cost).toBe("unknown");
+  });
+});
+
+describe("record and replay", () => {
+  it("replays a recorded session as a scripted session in another folder, with the same effects", async () => {
+    const first = workspace();
+    const engine = scripted({
+      agent: { name: "recorded-agent", version: "3.1.4" },
+      turns: [
+        {
+          steps: [
+            { message: "Hi. " },
+            { plan: [{ content: "write", priority: "medium", status: "pending" }] },
+            { write: { path: "out/result.txt", content: "42\n" } },
+            { command: { command: "/bin/sh", args: ["-c", "cat out/result.txt"] } },
+            { garbage: "a stray log line" },
+            { usage: { inputUncached: 9, output: 3 } },
+            { message: "Bye." },
+          ],
+        },
+      ],
+    });
+    const recorded: WireEvent[] = [];
+    const opened = await openSession({ engine, cwd: first.root, runDir: first.runDir, transcriptPath: first.transcript, deadlines: FAST, onEvent: (e) => recorded.push(e) });
+    if (!opened.ok) throw opened.error;
+    const original = await opened.value.prompt("go");
+    await opened.value.close();
+    if (!original.ok) throw original.error;
+
+    const scenario = loadTranscriptScenario(first.transcript);
+    if (!scenario.ok) throw scenario.error;
+    expect(scenario.value.agent).toEqual({ name: "recorded-agent", version: "3.1.4" });
+
+    const second = workspace();
+    const replayed: WireEvent[] = [];
+    const replay = await openSession({ engine: scripted(scenario.value), cwd: second.root, runDir: second.runDir, deadlines: FAST, onEvent: (e) => replayed.push(e) });
+    if (!replay.ok) throw replay.error;
+    const again = await replay.value.prompt("go");
+    await replay.value.close();
+    if (!again.ok) throw again.error;
+    expect(again.value.stopReason).toBe(original.value.stopReason);
+    expect(again.value.filesWritten).toEqual(original.value.filesWritten);
+    expect(again.value.usage).toEqual(original.value.usage);
+    expect(again.value.commandsRun.map((c) => [c.command, c.args, c.exitCode])).toEqual(original.value.commandsRun.map((c) => [c.command, c.args, c.exitCode]));
+    expect(readFileSync(path.join(second.root, "out/result.txt"), "utf8")).toBe("42\n");
+    const kinds = (events: WireEvent[]) => events.filter((e) => !["stderr", "session_started", "session_closed", "usage"].includes(e.type)).map((e) => e.type);
+    // Same events; only the place of a command's tool_call update can move (a replayed command runs to its end first).
+    expect(kinds(replayed).sort()).toEqual(kinds(recorded).sort());
+    expect(ofType(replayed, "message").map((e) => e.text)).toEqual(ofType(recorded, "message").map((e) => e.text));
+    expect(ofType(replayed, "scope")).toEqual([]);
+  });
+});
+
+describe("detectEngines", () => {
+  it("reports found engines with version and handshake result, and missing ones as skipped", async () => {
+    const found = await detectEngines({
+      engines: [scripted({ turns: [] }), scripted({ auth: "session_new" }, { name: "needs-login" }), fakeKimiWire({ turns: [] }), { ...scripted({}), name: "ghost", command: "omk-no-such-engine-here" }],
+      handshakeMs: 10_000,
+    });
+    expect(found.map((e) => [e.name, e.found, e.handshake.status])).toEqual([
+      ["scripted", true, "ok"],
+      ["needs-login", true, "auth_required"],
+      ["kimi-wire", true, "ok"],
+      ["ghost", false, "skipped"],
+    ]);
+    expect(found[0]?.version).toMatch(/^omk-scripted-agent \d/);
+    expect(found[0]?.handshake.agentName).toBe("omk-scripted-agent");
+    expect(found[1]?.handshake.detail).toContain("engine needs authentication");
+    expect(found[2]?.version).toBe("kimi, version 1.49.0");
+  });
+});
+
+describe("scriptedEngine preset", () => {
+  it("runs omk-scripted-agent from source in a checkout (through tsx)", async () => {
+    const ws = workspace();
+    const file = `${ws.root}/../scenario.json`;
+    writeFileSync(file, JSON.stringify({ turns: [{ steps: [{ message: "from source" }] }] }));
+    const opened = await openSession({ engine: scriptedEngine(file), cwd: ws.root, runDir: ws.runDir, deadlines: { handshakeMs: 30_000 } });
+    if (!opened.ok) throw opened.error;
+    const turn = await opened.value.prompt("go");
+    await opened.value.close();
+    expect(turn.ok && turn.value.stopReason).toBe("end_turn");
+  });
+});
