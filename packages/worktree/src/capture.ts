@@ -1,0 +1,165 @@
+/**
+ * Change capture: commit everything the task left in its checkout onto its
+ * branch (a message naming goal and task), and return what changed since the
+ * base commit as values: files (A/M/D/R/C/T, old paths, modes, symlink
+ * targets) and the diff text.
+ *
+ * The commit is made with plumbing (`add -A`, `write-tree`, `commit-tree`,
+ * compare-and-swap `update-ref`): no hooks, no signing prompt, an explicit
+ * identity, and a branch that moved underneath is a value, not an overwrite.
+ * Untracked files copied in by createTaskWorktree are never committed.
+ */
+import { rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { ok, type Result } from "@omk/state";
+import { type ConcurrentUpdate, GitCommandError, type Problem, type ProtectedRef, problem, type SyncFailed } from "./errors.js";
+import { emit, type WorktreeEventSink } from "./events.js";
+import { exists } from "./internal/fs.js";
+import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitLine } from "./internal/git.js";
+import { parseRawDiff } from "./internal/raw-diff.js";
+import { updateRef } from "./internal/refs.js";
+import { syncBack } from "./internal/scratch-clone.js";
+import type { RefPolicy } from "./policy.js";
+import type { Capture, ChangedFile, TaskWorktree } from "./schemas.js";
+
+export type { CommitIdentity } from "./internal/git.js";
+
+export const DEFAULT_MAX_DIFF_BYTES = 8 * 1024 * 1024;
+
+export type CaptureOptions = {
+  /** A summary line for the commit; goal and task are always named. */
+  readonly message?: string;
+  /** Commit date (default: now). Fixed dates make commits reproducible. */
+  readonly date?: Date | number;
+  /** Author and committer (default omk <omk@localhost>). */
+  readonly identity?: CommitIdentity;
+  /** The diff text is cut at this many bytes (diffTruncated then says so). */
+  readonly maxDiffBytes?: number;
+  /**
+   * An `index.lock` left in the task's checkout by a git process that was
+   * killed is removed when it is older than this (default 30 s); a younger one
+   * means git may still be working there, and capture returns `index_locked`.
+   */
+  readonly staleLockMs?: number;
+  readonly policy?: RefPolicy;
+  readonly onEvent?: WorktreeEventSink;
+};
+
+export type CaptureError =
+  | Problem<"worktree_missing", { readonly path: string }>
+  | Problem<"index_locked", { readonly lock: string }>
+  | Problem<"head_moved", { readonly head: string | null }>
+  | ProtectedRef
+  | ConcurrentUpdate
+  | SyncFailed;
+
+export const DEFAULT_STALE_LOCK_MS = 30_000;
+
+/** `git add --all` except the copied files, clearing a stale index.lock once. */
+async function stageAll(cwd: string, copied: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
+  const args = ["add", "--all", "--", ".", ...copied.map((p) => `:(exclude,literal)${p}`)];
+  for (let attempt = 0; ; attempt++) {
+    const run = await git(cwd, args, { allow: [128] });
+    if (run.exitCode === 0) return { ok: true };
+    if (!run.stderr.includes("index.lock")) throw new GitCommandError(args, cwd, run.exitCode, run.stderr.trim());
+    const lock = path.resolve(cwd, await gitLine(cwd, ["rev-parse", "--git-path", "index.lock"]));
+    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => Number.POSITIVE_INFINITY);
+    if (attempt > 0 || age < staleLockMs) {
+      return {
+        ok: false,
+        error: problem("index_locked", `another git process holds ${lock} (for ${Math.round(age / 1000)} s)`, "wait for it; if no git process runs in the task's checkout, delete the lock file", { lock }),
+      };
+    }
+    await rm(lock, { force: true });
+  }
+}
+
+/** The commit message of a capture: a summary, then trailers naming goal and task. */
+export function captureMessage(goalId: string, taskId: string, summary?: string): string {
+  const title = summary?.trim() || `omk: task ${taskId} of goal ${goalId}`;
+  return `${title}\n\nOMK-Goal: ${goalId}\nOMK-Task: ${taskId}\n`;
+}
+
+/** Fills in where symlinks point (their blob holds the target). */
+async function withSymlinkTargets(cwd: string, files: ChangedFile[]): Promise<ChangedFile[]> {
+  return await Promise.all(
+    files.map(async (file) => {
+      if (file.kind !== "symlink") return file;
+      const sha = file.status === "D" ? file.oldSha : file.newSha;
+      if (sha === null) return file;
+      const target = (await git(cwd, ["cat-file", "blob", sha])).stdout;
+      return { ...file, symlinkTarget: target };
+    }),
+  );
+}
+
+/**
+ * What changed between two commits (`from` to `to`), with rename and copy
+ * detection: one value per path, symlink targets filled in.
+ */
+export async function changedFiles(cwd: string, from: string, to: string): Promise<ChangedFile[]> {
+  const run = await git(cwd, ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "-M", "-C", from, to]);
+  return await withSymlinkTargets(cwd, parseRawDiff(run.stdout));
+}
+
+async function diffText(cwd: string, from: string, to: string, maxBytes: number): Promise<{ diff: string; truncated: boolean }> {
+  const run = await git(cwd, ["diff-tree", "-r", "-p", "-M", "-C", "--no-color", "--no-ext-diff", "--no-textconv", from, to], { maxBuffer: maxBytes });
+  return { diff: run.stdout, truncated: run.truncated };
+}
+
+export async function captureChanges(worktree: TaskWorktree, options: CaptureOptions = {}): Promise<Result<Capture, CaptureError>> {
+  const cwd = worktree.path;
+  const ref = `refs/heads/${worktree.branch}`;
+  const policy = options.policy ?? {};
+  if (!(await exists(cwd))) {
+    return { ok: false, error: problem("worktree_missing", `the task's checkout ${cwd} does not exist`, "create it again (createTaskWorktree)", { path: cwd }) };
+  }
+  // HEAD's commit and tree, and the branch HEAD is on ("HEAD" when detached), in one call.
+  const [parent = "", parentTree = "", symbolic = ""] = (await gitLine(cwd, ["rev-parse", "HEAD", "HEAD^{tree}", "--symbolic-full-name", "HEAD"])).split("\n");
+  if (symbolic !== ref) {
+    const head = symbolic === "HEAD" || symbolic === "" ? null : symbolic;
+    return {
+      ok: false,
+      error: problem(
+        "head_moved",
+        `the task's checkout is on ${head ?? "a detached HEAD"}, not ${ref}; its work is not captured`,
+        `check out ${worktree.branch} in ${cwd} again (nothing was committed or moved)`,
+        { head },
+      ),
+    };
+  }
+  const staged = await stageAll(cwd, worktree.copied, options.staleLockMs ?? DEFAULT_STALE_LOCK_MS);
+  if (!staged.ok) return staged;
+  const tree = await gitLine(cwd, ["write-tree"]);
+
+  let commit: string | null = null;
+  if (tree !== parentTree) {
+    const env = commitEnv(options.identity ?? DEFAULT_IDENTITY, options.date ?? new Date());
+    const message = captureMessage(worktree.goalId, worktree.taskId, options.message);
+    commit = await gitLine(cwd, ["commit-tree", "--no-gpg-sign", tree, "-p", parent], { env, input: message });
+    const moved = await updateRef(cwd, ref, commit, parent, policy, `omk: capture task ${worktree.taskId}`);
+    if (!moved.ok) return moved;
+  }
+  let head = commit ?? parent;
+  if (worktree.mode === "clone") {
+    const synced = await syncBack(worktree.repo, cwd, worktree.branch, policy);
+    if (!synced.ok) return synced;
+    head = synced.head;
+  }
+  const [files, text] = await Promise.all([
+    changedFiles(cwd, worktree.base, head),
+    diffText(cwd, worktree.base, head, options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES),
+  ]);
+  emit(options.onEvent, { type: "changes_captured", goalId: worktree.goalId, taskId: worktree.taskId, commit, head, files: files.length });
+  return ok({
+    goalId: worktree.goalId,
+    taskId: worktree.taskId,
+    branch: worktree.branch,
+    base: worktree.base,
+    head,
+    commit,
+    files,
+    diff: text.diff,
+    diffTruncated: text.truncated,
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The names OMK gives to branches, refs and folders. Ids are validated with
+ * @omk/state's id rules plus what git's ref-name rules add (a component may
+ * not end in `.lock`, a ref may not end in `.`).
+ */
+import path from "node:path";
+import { goalPaths, idProblem, InvalidIdError } from "@omk/state";
+import { type InvalidInput, invalidInput } from "./errors.js";
+
+/** A task id that would collide with the integration branch name. */
+export const RESERVED_TASK_IDS: readonly string[] = ["integration"];
+
+/** Why `id` cannot name a goal or task in a ref, or undefined when it can. */
+export function refIdProblem(id: string): string | undefined {
+  const problem = idProblem(id);
+  if (problem !== undefined) return problem;
+  if (id.endsWith(".lock")) return 'ends with ".lock", which git does not allow in a ref name';
+  if (id.endsWith(".")) return 'ends with ".", which git does not allow in a ref name';
+  return undefined;
+}
+
+export function checkGoalId(goalId: string): InvalidInput | undefined {
+  const problem = refIdProblem(goalId);
+  if (problem === undefined) return undefined;
+  return invalidInput(`goal id ${JSON.stringify(goalId)} ${problem}`, "pass the goal's id as @omk/state created it");
+}
+
+export function checkTaskId(taskId: string): InvalidInput | undefined {
+  const problem = refIdProblem(taskId);
+  if (problem !== undefined) {
+    return invalidInput(`task id ${JSON.stringify(taskId)} ${problem}`, "give the task an id of letters, digits, '.', '-' and '_'");
+  }
+  if (RESERVED_TASK_IDS.includes(taskId)) {
+    return invalidInput(
+      `task id ${JSON.stringify(taskId)} is reserved: its branch would be the goal's integration branch`,
+      "rename the task (e.g. integration-1)",
+    );
+  }
+  return undefined;
+}
+
+/** `omk/<goal-id>/<task-id>`: the branch a task works on. */
+export function taskBranch(goalId: string, taskId: string): string {
+  return `omk/${goalId}/${taskId}`;
+}
+
+/** `omk/<goal-id>/integration`: where accepted task branches are merged. */
+export function integrationBranch(goalId: string): string {
+  return `omk/${goalId}/integration`;
+}
+
+/** `refs/omk/attempts/<goal>/<task>/`: the prefix under which a task's attempts are kept. */
+export function attemptRefPrefix(goalId: string, taskId: string): string {
+  return `refs/omk/attempts/${goalId}/${taskId}/`;
+}
+
+/** `refs/omk/attempts/<goal>/<task>/<n>`. */
+export function attemptRef(goalId: string, taskId: string, attempt: number): string {
+  return `${attemptRefPrefix(goalId, taskId)}${attempt}`;
+}
+
+/**
+ * The default folder of a task's worktree: `<state root>/goals/<goal>/worktrees/<task>`.
+ * The controller decides; createTaskWorktree takes the folder as a parameter.
+ */
+export function taskWorktreeDir(stateRoot: string, goalId: string, taskId: string): string {
+  const problem = checkTaskId(taskId);
+  if (problem !== undefined) throw new InvalidIdError(problem.message);
+  return path.join(goalPaths(stateRoot, goalId).dir, "worktrees", taskId);
+}
