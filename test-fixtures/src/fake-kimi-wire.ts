@@ -57,9 +57,18 @@ const pendingApprovals = new Map<string, (response: string) => void>();
 function approval(toolCallId: string, tool: NonNullable<Step["tool"]>): Promise<string> {
   if (yolo) return Promise.resolve("approve");
   const id = `req-${nextRequest++}`;
-  const display = tool.name === "WriteFile" ? [{ type: "diff", path: tool.args["path"], old_text: null, new_text: tool.args["content"] }] : [{ type: "shell", command: tool.args["command"] ?? null }];
+  // Display blocks as Kimi CLI sends them: `diff` has string texts ("" for a new file), `shell` names its language.
+  const display = tool.name === "WriteFile" ? [{ type: "diff", path: String(tool.args["path"]), old_text: oldText(String(tool.args["path"])), new_text: String(tool.args["content"] ?? "") }] : [{ type: "shell", language: "bash", command: String(tool.args["command"] ?? "") }];
   send({ method: "request", id, params: { type: "ApprovalRequest", payload: { id, tool_call_id: toolCallId, sender: tool.name, action: tool.name === "Shell" ? "run command" : "edit file", description: `${tool.name} ${JSON.stringify(tool.args)}`, display } } });
   return new Promise((resolve) => pendingApprovals.set(id, resolve));
+}
+
+function oldText(file: string): string {
+  try {
+    return readFileSync(path.resolve(workDir, file), "utf8");
+  } catch {
+    return "";
+  }
 }
 
 function runTool(tool: NonNullable<Step["tool"]>): { is_error: boolean; output: string } {
@@ -134,7 +143,7 @@ async function playTurn(id: unknown, userInput: string): Promise<void> {
       for (const part of args.match(/.{1,10}/gs) ?? []) event("ToolCallPart", { arguments_part: part });
       const answer = await Promise.race([approval(toolCallId, step.tool), cancelled.then(() => "cancelled")]);
       if (answer === "cancelled") break;
-      const result = answer === "reject" ? { is_error: true, output: "", message: "rejected by the user" } : { ...runTool(step.tool), message: null };
+      const result = answer === "reject" ? { is_error: true, output: "", message: "rejected by the user" } : { ...runTool(step.tool), message: "" };
       event("ToolResult", { tool_call_id: toolCallId, return_value: { ...result, display: [], extras: null } });
     }
     if (step.subagentUsage !== undefined) {

@@ -9,3 +9,4 @@ export { createVirtualClock, type DagNode, type RandomDagOptions, randomDag, see
 export { filesContaining, isProcessAlive, listFiles, readPids } from "./leaks.js";
 export { FAKE_KIMI_WIRE_SCRIPT } from "./fake-kimi-wire-path.js";
 export { type FakeModelReply, type FakeOpenAI, startFakeOpenAI } from "./fake-openai.js";
+export { runSchemaGenerator, SCHEMA_DIR, staleSchemaFiles, writeSchemaFiles } from "./schema-files.js";

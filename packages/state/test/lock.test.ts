@@ -24,7 +24,11 @@ async function race(root: string, id: string, contenders: number) {
     spawnTsScript(lockRace, [id, goFile, releaseFile], { env: { ...process.env, OMK_STATE_DIR: root } }),
   );
   const lines = children.map(() => [] as string[]);
-  children.forEach((child, i) => child.stdout?.on("data", (b: Buffer) => lines[i]?.push(...b.toString().split("\n").filter((l) => l !== ""))));
+  children.forEach((child, i) => {
+    child.stdout?.on("data", (b: Buffer) => {
+      lines[i]?.push(...b.toString().split("\n").filter((l) => l !== ""));
+    });
+  });
   const until = async (pred: () => boolean) => {
     while (!pred()) await new Promise((r) => setTimeout(r, 10));
   };

@@ -1,10 +1,11 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
+import { EngineAuthRequiredError } from "./errors.js";
 import { isolatedEnv } from "./internal/isolation.js";
-import { ENGINE_PRESET_NAMES, enginePreset } from "./presets.js";
+import { ENGINE_PRESET_NAMES, enginePreset, scriptedEngine } from "./presets.js";
 import type { EngineSpec, EngineSpecInput } from "./schemas/engine.js";
 import { openSession } from "./session.js";
 
@@ -23,12 +24,14 @@ export const DetectedEngineSchema = z.object({
     agentName: z.string().optional(),
     agentVersion: z.string().optional(),
     durationMs: z.number().optional(),
+    /** How to make it work (auth_required: how to log in). */
+    fix: z.string().optional(),
   }),
 });
 export type DetectedEngine = z.infer<typeof DetectedEngineSchema>;
 
 export type DetectOptions = {
-  /** Engines to look for (default: every preset but scripted). */
+  /** Engines to look for (default: every preset but scripted). `scripted` handshakes the bundled scripted agent with an empty scenario. */
   engines?: ReadonlyArray<string | EngineSpec>;
   /** Per-preset overrides (e.g. a command path in a cache folder). */
   overrides?: Record<string, Partial<EngineSpecInput>>;
@@ -70,6 +73,10 @@ export async function detectEngines(options: DetectOptions = {}): Promise<Detect
   const out: DetectedEngine[] = [];
   for (const entry of wanted) {
     let spec: EngineSpec;
+    if (entry === "scripted") {
+      out.push(await detectScripted(env, options));
+      continue;
+    }
     if (typeof entry === "string") {
       const preset = enginePreset(entry, options.overrides?.[entry] ?? {});
       if (!preset.ok) {
@@ -83,6 +90,24 @@ export async function detectEngines(options: DetectOptions = {}): Promise<Detect
     out.push(await detectOne(spec, env, options));
   }
   return out;
+}
+
+/** The scripted engine (bundled with OMK) handshaking with an empty scenario. */
+async function detectScripted(env: Record<string, string | undefined>, options: DetectOptions): Promise<DetectedEngine> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "omk-detect-scenario-"));
+  try {
+    const file = path.join(dir, "scenario.json");
+    writeFileSync(file, `${JSON.stringify({ version: 1, name: "omk doctor handshake", turns: [] })}\n`);
+    let spec: EngineSpec;
+    try {
+      spec = scriptedEngine(file, options.overrides?.["scripted"] ?? {});
+    } catch (cause) {
+      return { name: "scripted", protocol: "acp", command: "omk-scripted-agent", found: false, handshake: { status: "skipped", detail: `the scripted agent is not available: ${cause instanceof Error ? cause.message : String(cause)}` } };
+    }
+    return await detectOne(spec, env, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function detectOne(spec: EngineSpec, env: Record<string, string | undefined>, options: DetectOptions): Promise<DetectedEngine> {
@@ -113,7 +138,15 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
       await session.value.close();
       result.handshake = { status: "ok", durationMs, ...(agent.name ? { agentName: agent.name } : {}), ...(agent.version ? { agentVersion: agent.version } : {}) };
     } else {
-      result.handshake = { status: session.error.code === "OMK_WIRE_AUTH_REQUIRED" ? "auth_required" : "failed", detail: session.error.message, durationMs };
+      const agent = session.error instanceof EngineAuthRequiredError ? session.error.agent : undefined;
+      result.handshake = {
+        status: session.error.code === "OMK_WIRE_AUTH_REQUIRED" ? "auth_required" : "failed",
+        detail: session.error.message,
+        durationMs,
+        ...(agent?.name ? { agentName: agent.name } : {}),
+        ...(agent?.version ? { agentVersion: agent.version } : {}),
+        ...(session.error.fix ? { fix: session.error.fix } : {}),
+      };
     }
     return result;
   } finally {

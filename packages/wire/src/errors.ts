@@ -27,6 +27,17 @@ export class EngineSpawnError extends WireError {
   }
 }
 
+/**
+ * What an engine reports about itself in its handshake: name and version, and
+ * for ACP its `agentCapabilities` (as sent) and the names of its auth methods.
+ */
+export interface AgentInfo {
+  name?: string;
+  version?: string;
+  capabilities?: Record<string, unknown>;
+  authMethods?: string[];
+}
+
 /** Facts about how an engine process ended. */
 export interface ExitFacts {
   exitCode: number | null;
@@ -76,13 +87,16 @@ export class EngineTimeoutError extends WireError {
 export class EngineAuthRequiredError extends WireError {
   readonly engine: string;
   readonly login: string;
-  constructor(engine: string, login: string, detail = "", options: { cause?: unknown } = {}) {
+  /** What the engine said about itself before it asked for a login (ACP initialize, Wire initialize), when known. */
+  readonly agent: AgentInfo | undefined;
+  constructor(engine: string, login: string, detail = "", options: { cause?: unknown; agent?: AgentInfo } = {}) {
     super("OMK_WIRE_AUTH_REQUIRED", `engine needs authentication: ${engine}${detail === "" ? "" : ` (${detail})`}; ${login}`, {
       cause: options.cause,
       fix: login,
     });
     this.engine = engine;
     this.login = login;
+    this.agent = options.agent;
   }
 }
 

@@ -1,6 +1,7 @@
 // @omk/wire: engine sessions (ACP, Kimi Wire, scripted). Named exports only; internals stay in src/internal.
 export { type DetectedEngine, DetectedEngineSchema, type DetectOptions, detectEngines, findCommand } from "./detect.js";
 export {
+  type AgentInfo,
   type DeadlineKind,
   EngineAbortedError,
   EngineAuthRequiredError,

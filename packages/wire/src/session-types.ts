@@ -1,4 +1,4 @@
-import type { WireError } from "./errors.js";
+import type { AgentInfo, WireError } from "./errors.js";
 import type { Result } from "./result.js";
 import type { EngineProtocol } from "./schemas/engine.js";
 import type { TurnResult, WireEvent } from "./schemas/event.js";
@@ -18,7 +18,8 @@ export interface EngineSession {
   readonly sessionId: string;
   /** Pid (and process group id) of the engine process. */
   readonly pid: number;
-  readonly agent: { name?: string; version?: string };
+  /** What the engine reported about itself in the handshake (name, version; ACP: capabilities and auth methods). */
+  readonly agent: AgentInfo;
   /** Every normalized event since the session opened, for one `for await` reader; ends after close. */
   readonly events: AsyncIterable<WireEvent>;
   /** The last turn's bookkeeping, also when it ended in an error (then with stop reason `cancelled`). */

@@ -35,7 +35,7 @@ describe("ACP session with the scripted engine", () => {
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, transcriptPath: ws.transcript, deadlines: FAST, onEvent: (e) => events.push(e), env: { ...process.env, MY_SERVICE_TOKEN: "hunter2-very-secret" } });
     if (!opened.ok) throw opened.error;
     const session = opened.value;
-    expect(session.agent).toEqual({ name: "scripted-test", version: "9.9.9" });
+    expect(session.agent).toEqual({ name: "scripted-test", version: "9.9.9", capabilities: { loadSession: false }, authMethods: [] });
     expect(session.sessionId).toMatch(/^scripted-/);
 
     const turn = await session.prompt("please build it");

@@ -119,7 +119,14 @@ describe("detectEngines", () => {
     expect(found[0]?.version).toMatch(/^omk-scripted-agent \d/);
     expect(found[0]?.handshake.agentName).toBe("omk-scripted-agent");
     expect(found[1]?.handshake.detail).toContain("engine needs authentication");
+    expect(found[1]?.handshake).toMatchObject({ agentName: "omk-scripted-agent", fix: "scripted: no login exists (it offers: scripted login)" });
     expect(found[2]?.version).toBe("kimi, version 1.49.0");
+  });
+
+  it("probes the bundled scripted engine by name, with an empty scenario (what omk doctor lists)", async () => {
+    const [scriptedFound] = await detectEngines({ engines: ["scripted"], handshakeMs: 30_000 });
+    expect(scriptedFound).toMatchObject({ name: "scripted", protocol: "acp", found: true, handshake: { status: "ok", agentName: "omk-scripted-agent" } });
+    expect(scriptedFound?.version).toMatch(/^omk-scripted-agent \d+\.\d+\.\d+$/);
   });
 });
 

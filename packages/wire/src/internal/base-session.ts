@@ -1,4 +1,4 @@
-import { EngineAbortedError, EngineCrashedError, EngineTimeoutError, SessionStateError, type WireError } from "../errors.js";
+import { type AgentInfo, EngineAbortedError, EngineCrashedError, EngineTimeoutError, SessionStateError, type WireError } from "../errors.js";
 import type { PathJudge, PermissionPolicy } from "../policy.js";
 import type { Redactor } from "../redact.js";
 import { err, ok, type Result } from "../result.js";
@@ -41,7 +41,7 @@ const SETTLE_AFTER_KILL_MS = 3_000;
 export abstract class BaseSession implements EngineSession {
   abstract readonly protocol: EngineProtocol;
   abstract get sessionId(): string;
-  agent: { name?: string; version?: string } = {};
+  agent: AgentInfo = {};
   readonly engine: string;
   readonly pid: number;
   private readonly queue = new EventQueue<WireEvent>();

@@ -7,14 +7,9 @@ import { cleanupTempDirs, type FakeOpenAI, makeTempDir, startFakeOpenAI } from "
 import { afterAll, describe, expect, it } from "vitest";
 import { enginePreset, isolationDirs, openSession, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
+import { agents } from "./agents.js";
 
 afterAll(() => cleanupTempDirs());
-
-function agents(): { kimi: { node: string; entry: string } } {
-  const dir = process.env["OMK_AGENTS_DIR"];
-  if (dir === undefined || !existsSync(path.join(dir, "agents.json"))) throw new Error("OMK_AGENTS_DIR with agents.json is required: run `node tooling/install-agents.mjs` first");
-  return JSON.parse(readFileSync(path.join(dir, "agents.json"), "utf8"));
-}
 
 function kimiConfig(home: string, url: string): void {
   mkdirSync(path.join(home, ".kimi-code"), { recursive: true });

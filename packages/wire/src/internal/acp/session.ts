@@ -116,8 +116,13 @@ export class AcpSession extends BaseSession implements AcpHost {
     if (!init.ok) return init;
     if (!isRec(init.value) || typeof init.value.protocolVersion !== "number") return err(new ProtocolError(spec.name, "initialize answered without a protocolVersion"));
     const info = init.value.agentInfo;
-    if (isRec(info)) this.agent = { ...(typeof info.name === "string" ? { name: info.name } : {}), ...(typeof info.version === "string" ? { version: info.version } : {}) };
     this.authMethods = (init.value.authMethods ?? []).map((a) => (isRec(a) && typeof a["name"] === "string" ? a["name"] : String(a?.id ?? ""))).filter((n) => n !== "");
+    this.agent = {
+      ...(isRec(info) && typeof info.name === "string" ? { name: info.name } : {}),
+      ...(isRec(info) && typeof info.version === "string" ? { version: info.version } : {}),
+      ...(isRec(init.value.agentCapabilities) ? { capabilities: init.value.agentCapabilities as Rec } : {}),
+      authMethods: this.authMethods,
+    };
 
     const created = await this.call<acp.NewSessionResponse & Rec>(acp.methods.agent.session.new, { cwd: root, mcpServers: [] }, left());
     if (!created.ok) return created;
@@ -201,7 +206,7 @@ export class AcpSession extends BaseSession implements AcpHost {
     }
     if (error instanceof acp.RequestError) {
       if (error.code === AUTH_REQUIRED) {
-        return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.loginHint(), `${method}: ${error.message}`, { cause: error }), fatal: false };
+        return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.loginHint(), `${method}: ${error.message}`, { cause: error, agent: this.agent }), fatal: false };
       }
       return { kind: "error", error: new EngineRequestError(this.engine, method, error.code, error.message, error.data), fatal: false };
     }

@@ -216,7 +216,7 @@ export class WireSession extends BaseSession {
     }
     if ("closed" in first) return err(await this.crashError(`initialize: ${first.closed}`));
     if (!first.ok) {
-      if (AUTH_CODES.has(first.code)) return err(new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `initialize: ${first.message}`));
+      if (AUTH_CODES.has(first.code)) return err(new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `initialize: ${first.message}`, { agent: this.agent }));
       if (first.code !== -32601) return err(new EngineRequestError(this.engine, "initialize", first.code, first.message, first.data));
       return ok(undefined);
     }
@@ -233,7 +233,7 @@ export class WireSession extends BaseSession {
       return { kind: "closed", detail: `prompt: ${answer.closed}` };
     }
     if (!answer.ok) {
-      if (AUTH_CODES.has(answer.code)) return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `prompt: ${answer.message}`), fatal: false };
+      if (AUTH_CODES.has(answer.code)) return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `prompt: ${answer.message}`, { agent: this.agent }), fatal: false };
       return { kind: "error", error: new EngineRequestError(this.engine, "prompt", answer.code, answer.message, answer.data), fatal: false };
     }
     const result = isRec(answer.result) ? answer.result : {};

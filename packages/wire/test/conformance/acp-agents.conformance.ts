@@ -1,0 +1,144 @@
+// Conformance with two more real ACP agents no one here wrote: Gemini CLI and
+// claude-agent-acp (Anthropic's Claude Code behind Zed's ACP adapter), driven
+// by OMK's ACP client with no credentials, as on CI. What each really does
+// without a login is asserted exactly, and must end in OMK's typed auth error
+// naming how to log in. Needs $OMK_AGENTS_DIR (tooling/install-agents.mjs).
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
+import { afterAll, describe, expect, it } from "vitest";
+import { detectEngines, EngineAuthRequiredError, type EngineSpecInput, enginePreset, isolationDirs, openSession, type WireEvent } from "../../src/index.js";
+import { leftovers, ofType } from "../helpers.js";
+import { agents, entriesOf, rpcLines, spawnedPids } from "./agents.js";
+
+afterAll(() => cleanupTempDirs());
+
+/**
+ * A credential-less environment: PATH only, and HOME pointing at a decoy
+ * "user home" that must stay untouched (OMK gives the engine its own HOME,
+ * TMPDIR and XDG dirs under the run folder).
+ */
+function setup(prefix: string) {
+  const base = makeTempDir(prefix);
+  const root = path.join(base, "root");
+  const userHome = path.join(base, "user-home");
+  mkdirSync(root);
+  mkdirSync(userHome);
+  return { root, userHome, runDir: path.join(base, "run"), transcript: path.join(base, "transcript.jsonl"), env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: userHome } };
+}
+
+function geminiOverrides(): Partial<EngineSpecInput> {
+  const { gemini } = agents();
+  return { command: gemini.node, args: [gemini.entry, "--acp"], versionArgs: [gemini.entry, "--version"] };
+}
+
+function claudeOverrides(): Partial<EngineSpecInput> {
+  const { claude } = agents();
+  return { command: claude.node, args: [claude.entry], versionArgs: [claude.entry, "--version"] };
+}
+
+describe("Gemini CLI (real) through OMK's ACP client, without credentials", () => {
+  it("answers initialize with its agent info, capabilities and auth methods, then -32000 at session/new, which OMK maps to EngineAuthRequiredError naming how to log in", async () => {
+    const { gemini } = agents();
+    const w = setup("omk-gemini-conf-");
+    const spec = enginePreset("gemini", geminiOverrides());
+    if (!spec.ok) throw spec.error;
+    const started = Date.now();
+    const opened = await openSession({ engine: spec.value, cwd: w.root, env: w.env, runDir: w.runDir, transcriptPath: w.transcript, deadlines: { handshakeMs: 60_000, killGraceMs: 1_000 } });
+    const elapsed = Date.now() - started;
+
+    expect(opened.ok).toBe(false);
+    if (opened.ok) return;
+    const error = opened.error;
+    expect(error).toBeInstanceOf(EngineAuthRequiredError);
+    if (!(error instanceof EngineAuthRequiredError)) return;
+    expect(error.code).toBe("OMK_WIRE_AUTH_REQUIRED");
+    expect(error.engine).toBe("gemini");
+    expect(error.message).toContain("session/new: Gemini API key is missing or not configured.");
+    // The login hint: the preset's instruction plus the methods Gemini advertised.
+    expect(error.fix).toMatch(/^run `gemini` once and pick a login method, or set GEMINI_API_KEY \(it offers: Log in with Google, Gemini API key, Vertex AI/);
+    expect(error.agent).toMatchObject({ name: "gemini-cli", version: gemini.version });
+    expect(error.agent?.authMethods).toEqual(expect.arrayContaining(["Log in with Google", "Gemini API key", "Vertex AI"]));
+    expect(error.agent?.capabilities).toMatchObject({ loadSession: true, promptCapabilities: { image: true, embeddedContext: true } });
+    expect(elapsed).toBeLessThan(60_000);
+
+    // On the wire: initialize succeeded, session/new was answered with -32000.
+    const fromAgent = rpcLines(w.transcript, "in");
+    expect(fromAgent.find((m) => m["id"] === 0)?.["result"]).toMatchObject({ protocolVersion: 1, agentInfo: { name: "gemini-cli", version: gemini.version } });
+    expect(fromAgent.find((m) => m["id"] === 1)?.["error"]).toMatchObject({ code: -32000 });
+
+    // Isolation: Gemini wrote its state under the run folder's HOME, never in the caller's.
+    expect(entriesOf(isolationDirs(w.runDir).home)).toContain(".gemini");
+    expect(entriesOf(w.userHome)).toEqual([]);
+    // Nothing left running.
+    const pids = spawnedPids(w.transcript);
+    expect(pids).toHaveLength(1);
+    expect(pids.flatMap((pid) => leftovers(pid))).toEqual([]);
+
+    // detectEngines (omk doctor) reports it as found, with its version, needing a login.
+    const [detected] = await detectEngines({ engines: ["gemini"], overrides: { gemini: geminiOverrides() }, env: w.env, handshakeMs: 60_000 });
+    expect(detected).toMatchObject({ name: "gemini", found: true, version: gemini.version, handshake: { status: "auth_required", agentName: "gemini-cli", agentVersion: gemini.version } });
+    expect(detected?.handshake.fix).toContain("GEMINI_API_KEY");
+    expect(entriesOf(w.userHome)).toEqual([]);
+  });
+});
+
+describe("claude-agent-acp (real) through OMK's ACP client, without credentials", () => {
+  it("opens a session (initialize with its agent info and capabilities, session/new), then answers the first prompt with -32000, which OMK maps to EngineAuthRequiredError naming how to log in", async () => {
+    const { claude } = agents();
+    const w = setup("omk-claude-conf-");
+    const spec = enginePreset("claude", claudeOverrides());
+    if (!spec.ok) throw spec.error;
+    const events: WireEvent[] = [];
+    const opened = await openSession({
+      engine: spec.value,
+      cwd: w.root,
+      env: w.env,
+      runDir: w.runDir,
+      transcriptPath: w.transcript,
+      deadlines: { handshakeMs: 60_000, requestMs: 30_000, turnInactivityMs: 30_000, turnTotalMs: 60_000, cancelGraceMs: 2_000, killGraceMs: 1_000 },
+      onEvent: (e) => events.push(e),
+    });
+    if (!opened.ok) throw opened.error;
+    const session = opened.value;
+    try {
+      expect(session.protocol).toBe("acp");
+      expect(session.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(session.agent).toMatchObject({ name: "@agentclientprotocol/claude-agent-acp", version: claude.version, authMethods: [] });
+      expect(session.agent.capabilities).toMatchObject({ loadSession: true, promptCapabilities: { image: true, embeddedContext: true }, mcpCapabilities: { http: true, sse: true } });
+      expect(ofType(events, "session_started")[0]).toMatchObject({ engine: "claude", agentName: "@agentclientprotocol/claude-agent-acp", agentVersion: claude.version });
+      // session/new offers a model choice as a config option (what OMK's model selection uses).
+      const created = rpcLines(w.transcript, "in").find((m) => m["id"] === 1)?.["result"] as { configOptions?: Array<{ category?: string }> } | undefined;
+      expect(created?.configOptions?.some((o) => o.category === "model")).toBe(true);
+
+      const started = Date.now();
+      const turn = await session.prompt("Say hello.");
+      const elapsed = Date.now() - started;
+      expect(turn.ok).toBe(false);
+      if (turn.ok) return;
+      expect(turn.error).toBeInstanceOf(EngineAuthRequiredError);
+      if (!(turn.error instanceof EngineAuthRequiredError)) return;
+      expect(turn.error.engine).toBe("claude");
+      expect(turn.error.message).toContain("session/prompt: Authentication required");
+      expect(turn.error.fix).toBe("run `claude` and `/login`, or set ANTHROPIC_API_KEY");
+      expect(turn.error.agent).toMatchObject({ name: "@agentclientprotocol/claude-agent-acp" });
+      expect(elapsed).toBeLessThan(30_000);
+      const answer = rpcLines(w.transcript, "in").find((m) => m["id"] === 2);
+      expect(answer?.["error"]).toMatchObject({ code: -32000, message: "Authentication required" });
+      // The session survives an auth error: it is not a crash.
+      expect(session.isClosed).toBe(false);
+    } finally {
+      await session.close();
+    }
+    expect(leftovers(session.pid)).toEqual([]);
+    expect(spawnedPids(w.transcript).flatMap((pid) => leftovers(pid))).toEqual([]);
+    // Isolation: Claude Code's config landed in the run folder's HOME, not the caller's.
+    expect(entriesOf(isolationDirs(w.runDir).home).some((e) => e.startsWith(".claude"))).toBe(true);
+    expect(entriesOf(w.userHome)).toEqual([]);
+
+    // detectEngines (omk doctor): found, with version, handshake ok (the login is only needed to prompt).
+    const [detected] = await detectEngines({ engines: ["claude"], overrides: { claude: claudeOverrides() }, env: w.env, handshakeMs: 60_000 });
+    expect(detected).toMatchObject({ name: "claude", found: true, handshake: { status: "ok", agentName: "@agentclientprotocol/claude-agent-acp", agentVersion: claude.version } });
+    expect(entriesOf(w.userHome)).toEqual([]);
+  });
+});
