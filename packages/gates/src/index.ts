@@ -1,2 +1,72 @@
-// @omk/gates: public surface (named exports only).
-export const PACKAGE_NAME = "@omk/gates";
+// @omk/gates: the verification wall. Public surface (named exports only).
+export { compareToBaseline, type BaselineRun, type CompareToBaselineOptions } from "./baseline.js";
+export { dependencyChanges, isDependencyFile, type ManifestVersions } from "./builtin/dependencies.js";
+export { diffFiles, scanDiffForSecrets } from "./builtin/secret-scan.js";
+export { compareReports } from "./compare.js";
+export { CONFIG_FILES, type LoadedGates, loadGates, parseGatesConfig, readGatesConfig } from "./config.js";
+export { detectGates } from "./detect.js";
+export { GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, NoGatesDetectedError } from "./errors.js";
+export { gatesJsonSchemas } from "./json-schemas.js";
+export { createRedactor, looksSecretName, type Redactor, type RedactorOptions, type StreamRedactor } from "./redact.js";
+export { formatJunit } from "./report/junit.js";
+export { formatMarkdown } from "./report/markdown.js";
+export { formatText } from "./report/text.js";
+export { err, ok, type Result } from "./result.js";
+export { newRunId, requiredNotPassing, type RunGatesOptions, runGates } from "./run.js";
+export {
+  BUILTINS,
+  type BenchmarkSpec,
+  BenchmarkSpecSchema,
+  type Builtin,
+  BuiltinSchema,
+  DurationSchema,
+  type Figure,
+  FigureSchema,
+  GATE_KINDS,
+  type Gate,
+  type GateInput,
+  type GateKind,
+  GateKindSchema,
+  GateNameSchema,
+  GateSchema,
+  type GatesConfig,
+  type GatesConfigInput,
+  GatesConfigSchema,
+  type GoldenSpec,
+  GoldenSpecSchema,
+} from "./schemas/config.js";
+export { type Detection, DetectionSchema } from "./schemas/detection.js";
+export { type GatesEvent, GatesEventSchema, type OnGatesEvent } from "./schemas/events.js";
+export {
+  type Attempt,
+  AttemptSchema,
+  BASELINE_STATUSES,
+  type BaselineStatus,
+  BaselineStatusSchema,
+  type BenchmarkResult,
+  BenchmarkResultSchema,
+  type Comparison,
+  ComparisonSchema,
+  type DependencyChange,
+  DependencyChangeSchema,
+  GATE_OUTCOMES,
+  type GateComparison,
+  GateComparisonSchema,
+  type GateOutcome,
+  GateOutcomeSchema,
+  type GateResult,
+  GateResultSchema,
+  type GatesReport,
+  GatesReportSchema,
+  type GoldenResult,
+  GoldenResultSchema,
+  type LogFile,
+  LogFileSchema,
+  REPORT_SCHEMA_VERSION,
+  type SecretFinding,
+  SecretFindingSchema,
+  type TestCase,
+  TestCaseSchema,
+} from "./schemas/result.js";
+export { treeState as readTreeState, type TreeState } from "./internal/git.js";
+export { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";

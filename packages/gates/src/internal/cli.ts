@@ -1,0 +1,215 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { compareToBaseline } from "../baseline.js";
+import { compareReports } from "../compare.js";
+import { loadGates } from "../config.js";
+import { detectGates } from "../detect.js";
+import { GatesAbortedError, GatesError } from "../errors.js";
+import { formatJunit } from "../report/junit.js";
+import { formatMarkdown } from "../report/markdown.js";
+import { formatText } from "../report/text.js";
+import { newRunId, runGates, writeFileAtomic } from "../run.js";
+import type { GatesEvent } from "../schemas/events.js";
+import { type GatesReport, GatesReportSchema } from "../schemas/result.js";
+import { formatMs } from "./duration.js";
+import { TOOL_VERSION } from "./version.js";
+
+export type CliIo = {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  signal?: AbortSignal;
+};
+
+/** Exit codes of omk-gates: 0 every required gate passed; 1 otherwise; 2 usage or config error; 70 internal error; 130 interrupted. */
+export const GATES_EXIT = { ok: 0, failed: 1, usage: 2, internal: 70, interrupted: 130 } as const;
+
+const USAGE = `usage: omk-gates <command> [options]
+
+commands:
+  detect                 show the gates a project has, and why (no config needed)
+  run                    run the gates; exit 0 only when every required gate passes
+  compare --base REF     run the gates on the working tree and on REF (a temporary
+                         git worktree); exit 0 unless a required gate newly fails
+  compare --base-report A.json --head-report B.json
+                         compare two saved reports
+
+options:
+  --dir DIR              project root (default: the current directory)
+  --config FILE          gates config (default: .omk/gates.yaml, else detection)
+  --out DIR              logs and report.json (default: DIR/.omk/gates-runs/<run-id>)
+  --json                 print the report (detect: the detection) as JSON on stdout
+  --junit FILE           also write a JUnit XML report
+  --markdown FILE        also write a Markdown report
+  --only NAMES           run only these gates (comma-separated) and what they need
+  --parallel N           gates at once (default: config, else min(4, CPUs))
+  --diff-base REF        what builtin gates diff against (default HEAD; compare: the base)
+  --quiet                no progress lines on stderr
+  -h, --help / -v, --version
+`;
+
+class UsageProblem extends Error {}
+
+const OPTIONS = {
+  dir: { type: "string" },
+  config: { type: "string" },
+  out: { type: "string" },
+  json: { type: "boolean" },
+  junit: { type: "string" },
+  markdown: { type: "string" },
+  only: { type: "string" },
+  parallel: { type: "string" },
+  base: { type: "string" },
+  "diff-base": { type: "string" },
+  "base-report": { type: "string" },
+  "head-report": { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+/** Parse argv, run one command, return the exit code. Everything printed goes through io. */
+export async function main(io: CliIo): Promise<number> {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: io.argv, options: OPTIONS, allowPositionals: true, strict: true }));
+  } catch (error) {
+    io.stderr(`omk-gates: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return GATES_EXIT.usage;
+  }
+  if (values.version === true) {
+    io.stdout(`${TOOL_VERSION}\n`);
+    return GATES_EXIT.ok;
+  }
+  const [command, ...extra] = positionals;
+  if (values.help === true || command === undefined || command === "help") {
+    (command === undefined && values.help !== true ? io.stderr : io.stdout)(USAGE);
+    return command === undefined && values.help !== true ? GATES_EXIT.usage : GATES_EXIT.ok;
+  }
+  try {
+    if (extra.length > 0) throw new UsageProblem(`unexpected argument ${extra[0]}`);
+    const root = path.resolve(io.cwd, values.dir ?? ".");
+    if (command === "detect") return detect(io, root, values.json === true);
+    if (command === "run" || command === "compare") return await runOrCompare(io, command, root, values);
+    throw new UsageProblem(`unknown command ${command}`);
+  } catch (error) {
+    if (error instanceof UsageProblem) {
+      io.stderr(`omk-gates: ${error.message}\n${USAGE}`);
+      return GATES_EXIT.usage;
+    }
+    if (error instanceof GatesAbortedError) {
+      io.stderr(`omk-gates: ${error.message}\n`);
+      return GATES_EXIT.interrupted;
+    }
+    if (error instanceof GatesError) {
+      io.stderr(`omk-gates: ${error.message}${error.fix === undefined ? "" : ` — fix: ${error.fix}`}\n`);
+      return error.code === "OMK_GATES_USAGE" || error.code === "OMK_GATES_CONFIG" || error.code === "OMK_GATES_NOTHING_DETECTED" ? GATES_EXIT.usage : GATES_EXIT.failed;
+    }
+    io.stderr(`omk-gates: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return GATES_EXIT.internal;
+  }
+}
+
+function detect(io: CliIo, root: string, json: boolean): number {
+  const found = detectGates(root);
+  if (!found.ok) {
+    if (json) io.stdout(`${JSON.stringify({ error: { code: found.error.code, message: found.error.message, fix: found.error.fix } }, null, 2)}\n`);
+    throw found.error;
+  }
+  const d = found.value;
+  if (json) {
+    io.stdout(`${JSON.stringify(d, null, 2)}\n`);
+    return GATES_EXIT.ok;
+  }
+  const lines = [`projects in ${d.root}:`, ...d.projects.map((p) => `  ${p.type}: ${p.reason}`), "gates:"];
+  const width = Math.max(...d.config.gates.map((g) => g.name.length));
+  for (const gate of d.config.gates) {
+    const how = gate.builtin !== undefined ? `builtin ${gate.builtin}` : Array.isArray(gate.command) ? gate.command.join(" ") : `sh -c '${gate.command}'`;
+    const reason = d.gates.find((g) => g.name === gate.name)?.reason ?? "";
+    lines.push(`  ${gate.name.padEnd(width)}  ${gate.kind.padEnd(10)} ${gate.required ? "required" : "optional"}  ${how}`, `  ${" ".repeat(width)}  why: ${reason}`);
+  }
+  if (d.skipped.length > 0) lines.push("left out:", ...d.skipped.map((s) => `  ${s.name}: ${s.reason}`));
+  lines.push("", "pin these by writing them to .omk/gates.yaml (see docs/schemas/gates-config.schema.json)");
+  io.stdout(`${lines.join("\n")}\n`);
+  return GATES_EXIT.ok;
+}
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean };
+
+function progress(io: CliIo, quiet: boolean) {
+  return (event: GatesEvent) => {
+    if (quiet) return;
+    const tag = "tree" in event && event.tree === "base" ? "[base] " : "";
+    if (event.type === "run_started") io.stderr(`omk-gates: ${tag}${event.gates.length} gate(s) in ${event.root} at ${event.commit?.slice(0, 12) ?? "(no git)"}${event.dirty === true ? " (dirty)" : ""}\n`);
+    else if (event.type === "gate_started") io.stderr(`omk-gates: ${tag}${event.name} started${event.of > 1 ? ` (${event.attempt}/${event.of})` : ""}\n`);
+    else if (event.type === "gate_finished") io.stderr(`omk-gates: ${tag}${event.result.name} ${event.result.outcome} in ${formatMs(event.result.durationMs)}\n`);
+    else if (event.type === "baseline_started") io.stderr(`omk-gates: running the base ${event.ref} (${event.commit.slice(0, 12)}) in ${event.dir}\n`);
+  };
+}
+
+async function runOrCompare(io: CliIo, command: "run" | "compare", root: string, values: Values): Promise<number> {
+  const emit = (report: GatesReport, outDir: string | undefined) => {
+    if (values.junit !== undefined) writeOut(io, values.junit, formatJunit(report));
+    if (values.markdown !== undefined) writeOut(io, values.markdown, formatMarkdown(report));
+    if (outDir !== undefined) writeFileAtomic(path.join(outDir, "report.md"), formatMarkdown(report));
+    io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatText(report));
+    return report.verdict === "passed" ? GATES_EXIT.ok : GATES_EXIT.failed;
+  };
+
+  if (command === "compare" && (values["base-report"] !== undefined || values["head-report"] !== undefined)) {
+    if (values["base-report"] === undefined || values["head-report"] === undefined) throw new UsageProblem("compare needs both --base-report and --head-report");
+    const base = readReport(path.resolve(io.cwd, values["base-report"]));
+    const head = readReport(path.resolve(io.cwd, values["head-report"]));
+    const comparison = compareReports(base, head, { baseRef: base.commit ?? "base", baseReport: values["base-report"] });
+    return emit({ ...head, verdict: comparison.verdict, comparison }, undefined);
+  }
+  if (command === "compare" && values.base === undefined) throw new UsageProblem("compare needs --base REF (or --base-report and --head-report)");
+  if (command === "run" && values.base !== undefined) throw new UsageProblem("--base is for compare; run takes --diff-base for the builtin gates");
+
+  const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 64)) throw new UsageProblem(`--parallel ${values.parallel} must be a whole number from 1 to 64`);
+  const loaded = loadGates(root, values.config === undefined ? {} : { config: path.resolve(io.cwd, values.config) });
+  if (!loaded.ok) throw loaded.error;
+  const runId = newRunId();
+  const runsDir = path.join(root, ".omk", "gates-runs");
+  const outDir = path.resolve(io.cwd, values.out ?? path.join(runsDir, runId));
+  const common = {
+    root,
+    config: loaded.value.config,
+    configSource: loaded.value.source,
+    outDir,
+    runId,
+    dirtyExclude: [runsDir],
+    env: io.env,
+    onEvent: progress(io, values.quiet === true),
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
+    ...(values.only === undefined ? {} : { only: values.only.split(",").map((s) => s.trim()).filter((s) => s !== "") }),
+    ...(parallel === undefined ? {} : { parallelism: parallel }),
+    ...(values["diff-base"] === undefined ? {} : { diffBase: values["diff-base"] }),
+  };
+  if (loaded.value.detection !== undefined && values.quiet !== true) io.stderr(`omk-gates: no config; detected ${loaded.value.config.gates.map((g) => g.name).join(", ")} (omk-gates detect says why)\n`);
+  const report = command === "run" ? await runGates(common) : (await compareToBaseline({ ...common, base: values.base as string })).head;
+  return emit(report, outDir);
+}
+
+function readReport(file: string): GatesReport {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageProblem(`cannot read the report ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = GatesReportSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageProblem(`${file} is not an omk-gates report: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function writeOut(io: CliIo, file: string, text: string): void {
+  const target = path.resolve(io.cwd, file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, text);
+}

@@ -1,0 +1,93 @@
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { GatesGitError } from "../errors.js";
+
+/** A thin wrapper over the git commands the runner needs. Never changes the user's branches or index. */
+
+async function git(cwd: string, args: string[], options: { maxBuffer?: number } = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const r = await execa("git", args, { cwd, reject: false, stdin: "ignore", stripFinalNewline: false, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" } });
+  return { ok: r.exitCode === 0, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+}
+
+export type TreeState = { toplevel: string | null; commit: string | null; dirty: boolean | null };
+
+/**
+ * HEAD and whether the tree has uncommitted changes (tracked or untracked,
+ * not ignored), leaving out `exclude` (the run's own output directory), from
+ * one `git status` (a gate run pays for every process it starts). The top
+ * level is looked up only when asked for. Outside a repository (or before
+ * the first commit) everything is null.
+ */
+export async function treeState(dir: string, exclude: readonly string[] = [], options: { toplevel?: boolean } = { toplevel: true }): Promise<TreeState> {
+  const pathspecs = exclude.map((p) => path.relative(dir, p)).filter((rel) => rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel));
+  const [status, top] = await Promise.all([
+    git(dir, ["status", "--porcelain=v2", "--branch", "--untracked-files=normal", "--", ":/", ...pathspecs.map((p) => `:(exclude)${p}`)]),
+    options.toplevel === false ? Promise.resolve(undefined) : git(dir, ["rev-parse", "--show-toplevel"]),
+  ]);
+  const oid = /^# branch\.oid ([0-9a-f]{40,64})$/m.exec(status.stdout)?.[1];
+  if (!status.ok || oid === undefined) return { toplevel: null, commit: null, dirty: null };
+  const dirty = status.stdout.split("\n").some((line) => line !== "" && !line.startsWith("#"));
+  return { toplevel: top?.ok === true ? top.stdout.trim() : null, commit: oid, dirty };
+}
+
+export async function resolveCommit(dir: string, ref: string): Promise<string> {
+  const r = await git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  if (!r.ok) throw new GatesGitError(`${ref} is not a commit in ${dir}`, { fix: "pass a branch, tag or sha that exists (fetch it first in a shallow CI checkout)" });
+  return r.stdout.trim();
+}
+
+/** Add a detached worktree of `commit` at `dir` (shares objects; touches no branch). */
+export async function addWorktree(repo: string, dir: string, commit: string): Promise<void> {
+  const r = await git(repo, ["worktree", "add", "--detach", "--force", dir, commit]);
+  if (!r.ok) throw new GatesGitError(`git worktree add failed: ${r.stderr.trim()}`);
+}
+
+export async function removeWorktree(repo: string, dir: string): Promise<void> {
+  await git(repo, ["worktree", "remove", "--force", dir]);
+  await git(repo, ["worktree", "prune"]);
+}
+
+const MAX_UNTRACKED_BYTES = 1024 * 1024;
+
+/**
+ * The change from `base` to the working tree as a unified diff: committed
+ * and uncommitted changes to tracked files, plus untracked (not ignored)
+ * text files as new files, except under `exclude` (the runner's own output).
+ * Binary files are left out. `dir` is the repository's top level.
+ */
+export async function diffAgainst(dir: string, base: string, exclude: readonly string[] = []): Promise<string> {
+  const pathspecs = exclude.map((p) => path.relative(dir, p)).filter((rel) => rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel));
+  const [diff, untracked] = await Promise.all([
+    git(dir, ["diff", "--no-color", "--no-ext-diff", "--no-renames", "-U3", base, "--"]),
+    git(dir, ["ls-files", "--others", "--exclude-standard", "-z", "--", ".", ...pathspecs.map((p) => `:(exclude)${p}`)]),
+  ]);
+  if (!diff.ok) throw new GatesGitError(`git diff ${base} failed: ${diff.stderr.trim()}`);
+  const parts = [diff.stdout];
+  for (const file of untracked.stdout.split("\0").filter((f) => f !== "")) {
+    const text = readTextFile(path.join(dir, file));
+    if (text === undefined) continue;
+    const lines = text.split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    parts.push(`diff --git a/${file} b/${file}\nnew file mode 100644\n--- /dev/null\n+++ b/${file}\n@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}\n`);
+  }
+  return parts.join("");
+}
+
+/** The content of `file` at `rev` (null when it does not exist there). */
+export async function fileAtRevision(dir: string, rev: string, file: string): Promise<string | null> {
+  const r = await git(dir, ["show", `${rev}:${file}`]);
+  return r.ok ? r.stdout : null;
+}
+
+/** A text file from the working tree (undefined when missing, binary or too big). */
+export function readTextFile(file: string): string | undefined {
+  try {
+    if (statSync(file).size > MAX_UNTRACKED_BYTES) return undefined;
+    const buf = readFileSync(file);
+    if (buf.includes(0)) return undefined;
+    return buf.toString("utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,176 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+
+export type ProcessSpec = {
+  file: string;
+  args: readonly string[];
+  shell: boolean;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** SIGTERM to the group, then SIGKILL after this long. */
+  graceMs: number;
+  signal?: AbortSignal | undefined;
+  onStdout: (chunk: Buffer) => void;
+  onStderr: (chunk: Buffer) => void;
+};
+
+export type ProcessOutcome = {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+  /** Set when the command could not start (not found, not executable, bad cwd). */
+  spawnError?: string;
+  /** Processes of the group still alive after the command exited (they were killed). */
+  leftovers: boolean;
+  /** Output pipes stayed open after the group was gone (a process that left the group holds them). */
+  pipeHeld: boolean;
+};
+
+/** After the group is gone, how long to wait for the output pipes to close. */
+const PIPE_WAIT_MS = 2000;
+const POLL_MS = 15;
+/** setTimeout's limit (about 24.8 days); a longer timeout is this. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Run one command in its own process group (`detached`), without a shell
+ * unless asked. On timeout or abort the whole group gets SIGTERM, then
+ * SIGKILL after the grace period; when the command exits, whatever it left
+ * running in its group is killed the same way, so nothing leaks and no
+ * orphan holding the output pipes can hang the runner.
+ */
+export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
+  const started = performance.now();
+  const child = execa(spec.file, [...spec.args], {
+    cwd: spec.cwd,
+    env: spec.env,
+    extendEnv: false,
+    shell: spec.shell,
+    detached: true,
+    stdin: "ignore",
+    buffer: false,
+    reject: false,
+    encoding: "buffer",
+  });
+  child.stdout?.on("data", spec.onStdout);
+  child.stderr?.on("data", spec.onStderr);
+  const pid = child.pid;
+
+  let timedOut = false;
+  let aborted = false;
+  let killing: Promise<void> | undefined;
+  const kill = () => {
+    if (pid !== undefined) killing ??= terminateGroup(pid, spec.graceMs);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, Math.min(spec.timeoutMs, MAX_TIMER_MS));
+  const onAbort = () => {
+    aborted = true;
+    kill();
+  };
+  if (spec.signal?.aborted === true) onAbort();
+  else spec.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const settled = child.then((r) => r);
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", () => resolve());
+  });
+  await Promise.race([exited, settled]);
+  const durationMs = Math.round(performance.now() - started);
+  clearTimeout(timer);
+  spec.signal?.removeEventListener("abort", onAbort);
+
+  let leftovers = false;
+  if (pid !== undefined) {
+    if (killing !== undefined) await killing;
+    if (groupAlive(pid)) {
+      leftovers = true;
+      await terminateGroup(pid, spec.graceMs);
+    }
+  }
+  let pipeHeld = false;
+  let result = await Promise.race([settled, sleep(PIPE_WAIT_MS, undefined, { ref: false })]);
+  if (result === undefined) {
+    pipeHeld = true;
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    result = await settled;
+  }
+  const spawnError = pid === undefined || (result.exitCode === undefined && result.signal === undefined) ? result.shortMessage || "could not start" : undefined;
+  return {
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    timedOut,
+    aborted,
+    durationMs,
+    ...(spawnError === undefined ? {} : { spawnError }),
+    leftovers,
+    pipeHeld,
+  };
+}
+
+/** SIGTERM to the group; SIGKILL to whatever is left after `graceMs`. Resolves when the group is gone (or after a last wait). */
+export async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+  signalGroup(pgid, "SIGTERM");
+  if (await waitGone(pgid, graceMs)) return;
+  signalGroup(pgid, "SIGKILL");
+  await waitGone(pgid, 2000);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+async function waitGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (groupAlive(pgid)) {
+    if (performance.now() >= deadline) return false;
+    await sleep(POLL_MS);
+  }
+  return true;
+}
+
+/**
+ * Whether any process of the group is still running. `kill(-pgid, 0)` also
+ * sees zombies (killed orphans wait for init to reap them, and some inits are
+ * slow), so on Linux the group's members are checked in /proc and zombies
+ * count as gone.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== "linux") return true;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
+  }
+  return false;
+}

@@ -1,0 +1,294 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import type { Redactor } from "../redact.js";
+import type { Gate } from "../schemas/config.js";
+import type { GatesEvent } from "../schemas/events.js";
+import type { Attempt, BenchmarkResult, GateOutcome, GateResult, GoldenResult, TestCase } from "../schemas/result.js";
+import { median, readFigure } from "./figure.js";
+import type { TreeState } from "./git.js";
+import { mergeAttempts, parseJunit } from "./junit.js";
+import { LogSink } from "./log-sink.js";
+import { type ProcessOutcome, runProcess } from "./process.js";
+
+export type GateContext = {
+  root: string;
+  outDir: string;
+  tree: "head" | "base";
+  state: TreeState;
+  /** The environment the runner was given (secret-looking names are withheld from gates unless allowlisted). */
+  env: Record<string, string | undefined>;
+  /** `env` without the secret-looking names. */
+  baseEnv: Record<string, string>;
+  redactor: Redactor;
+  graceMs: number;
+  logCap: number;
+  signal: AbortSignal | undefined;
+  emit: (event: GatesEvent) => void;
+  toolVersions: Record<string, string>;
+  /** Builtin gates are computed here (secret scan, dependency changes). */
+  runBuiltin: (gate: Gate, sinks: { stdout: LogSink; stderr: LogSink }) => Promise<BuiltinOutcome>;
+};
+
+export type BuiltinOutcome = Pick<GateResult, "outcome" | "findings" | "dependencies" | "error"> & { notes?: string[] };
+
+export type Sinks = { stdout: LogSink; stderr: LogSink };
+
+function closeSinks(sinks: Sinks) {
+  return { stdout: sinks.stdout.close(), stderr: sinks.stderr.close() };
+}
+
+export function openSinks(ctx: Pick<GateContext, "outDir" | "redactor" | "logCap">, name: string): Sinks {
+  const open = (stream: string) => {
+    const rel = path.join("logs", `${name}.${stream}.log`);
+    return new LogSink(path.join(ctx.outDir, rel), rel, ctx.redactor, ctx.logCap);
+  };
+  return { stdout: open("stdout"), stderr: open("stderr") };
+}
+
+/** The runner's environment minus secret-looking names: what every gate inherits (computed once per run). */
+export function baseGateEnv(env: Record<string, string | undefined>, looksSecret: (name: string) => boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && !looksSecret(name)) out[name] = value;
+  return out;
+}
+
+/** The environment a gate sees: the base environment plus the gate's allowlist. */
+function gateEnv(ctx: GateContext, gate: Gate): Record<string, string> {
+  if (gate.env.length === 0) return ctx.baseEnv;
+  const out = { ...ctx.baseEnv };
+  for (const name of gate.env) {
+    const value = ctx.env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+function classify(p: ProcessOutcome): GateOutcome {
+  if (p.spawnError !== undefined) return "error";
+  if (p.timedOut) return "timed_out";
+  if (p.aborted) return "error";
+  return p.exitCode === 0 ? "passed" : "failed";
+}
+
+const shellArgv = (gate: Gate): string[] => (Array.isArray(gate.command) ? gate.command : [gate.command as string]);
+
+async function toolVersion(file: string, cwd: string, env: Record<string, string>): Promise<string | undefined> {
+  const r = await execa(file, ["--version"], { cwd, env, extendEnv: false, reject: false, timeout: 5000, stdin: "ignore" });
+  const line = String(r.stdout ?? "").split("\n")[0]?.trim();
+  return r.exitCode === 0 && line !== undefined && line !== "" ? line : undefined;
+}
+
+/** Run one gate to a result: attempts (retries), benchmark runs, JUnit cases, golden digests, logs. */
+export async function runGate(gate: Gate, ctx: GateContext): Promise<GateResult> {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const cwd = path.resolve(ctx.root, gate.cwd);
+  const sinks = openSinks(ctx, gate.name);
+  const notes: string[] = [];
+  const argv = gate.builtin !== undefined ? [`builtin:${gate.builtin}`] : shellArgv(gate);
+  const base = {
+    name: gate.name,
+    kind: gate.kind,
+    required: gate.required,
+    ...(gate.builtin === undefined ? {} : { builtin: gate.builtin }),
+    // Events and results never carry a secret, argv included.
+    command: ctx.redactor.redactDeep(argv),
+    shell: gate.shell,
+    cwd,
+    startedAt,
+    commit: ctx.state.commit,
+    dirty: ctx.state.dirty,
+  };
+  const finish = (partial: Partial<GateResult> & { outcome: GateOutcome; attempts: Attempt[] }): GateResult => {
+    const logs = closeSinks(sinks);
+    const { toolVersions: versions, ...rest } = partial;
+    const last = rest.attempts[rest.attempts.length - 1];
+    const result: GateResult = {
+      ...base,
+      exitCode: last?.exitCode ?? null,
+      signal: last?.signal ?? null,
+      timedOut: last?.timedOut ?? false,
+      durationMs: Math.round(performance.now() - started),
+      logs,
+      tail: { stdout: sinks.stdout.tailLines(), stderr: sinks.stderr.tailLines() },
+      toolVersions: { ...ctx.toolVersions, ...versions },
+      notes,
+      ...rest,
+    };
+    return ctx.redactor.redactDeep(result);
+  };
+
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
+    sinks.stderr.note(`omk-gates: cwd ${cwd} does not exist\n`);
+    return finish({ outcome: "error", attempts: [], error: `cwd ${gate.cwd} does not exist under ${ctx.root}` });
+  }
+  if (gate.builtin !== undefined) {
+    ctx.emit({ type: "gate_started", tree: ctx.tree, name: gate.name, attempt: 1, of: 1, command: base.command });
+    const t = performance.now();
+    const { notes: builtinNotes, ...out } = await ctx.runBuiltin(gate, sinks);
+    notes.push(...(builtinNotes ?? []));
+    const attempt: Attempt = { attempt: 1, outcome: out.outcome, exitCode: null, signal: null, timedOut: false, durationMs: Math.round(performance.now() - t) };
+    return finish({ ...out, attempts: [attempt] });
+  }
+
+  const env = gateEnv(ctx, gate);
+  const [file, ...args] = gate.shell && typeof gate.command === "string" ? [gate.command] : argv;
+  const shellLine = gate.shell && typeof gate.command === "string";
+  if (gate.toolVersion && shellLine) notes.push("toolVersion needs an argv command (not a shell line); no version recorded");
+  const versionPromise = gate.toolVersion && !shellLine ? toolVersion(file as string, cwd, env).catch(() => undefined) : Promise.resolve(undefined);
+  const spawn = (attempt: number, of: number) => {
+    ctx.emit({ type: "gate_started", tree: ctx.tree, name: gate.name, attempt, of, command: base.command });
+    return runProcess({
+      file: file as string,
+      args,
+      shell: gate.shell,
+      cwd,
+      env,
+      timeoutMs: gate.timeout,
+      graceMs: ctx.graceMs,
+      signal: ctx.signal,
+      onStdout: (chunk) => sinks.stdout.write(chunk),
+      onStderr: (chunk) => sinks.stderr.write(chunk),
+    });
+  };
+  const record = (n: number, p: ProcessOutcome): Attempt => {
+    if (p.spawnError !== undefined) sinks.stderr.note(`omk-gates: ${p.spawnError}\n`);
+    if (p.leftovers) notes.push(`attempt ${n}: processes left running in the gate's process group were killed`);
+    if (p.pipeHeld) notes.push(`attempt ${n}: the output pipes stayed open after the process group was gone (a process that left the group holds them)`);
+    if (p.timedOut) notes.push(`attempt ${n}: timed out after ${gate.timeout} ms; the process group was killed`);
+    return { attempt: n, outcome: classify(p), exitCode: p.exitCode, signal: p.signal, timedOut: p.timedOut, durationMs: p.durationMs };
+  };
+  const errorOf = (p: ProcessOutcome) => p.spawnError ?? (p.aborted ? "aborted" : undefined);
+
+  // Benchmark: N runs, each one's figure read from its own stdout.
+  if (gate.benchmark !== undefined) {
+    const spec = gate.benchmark;
+    const attempts: Attempt[] = [];
+    const samples: number[] = [];
+    let error: string | undefined;
+    for (let run = 1; run <= spec.runs; run++) {
+      sinks.stdout.startSegment({ capture: true, ...(run > 1 ? { header: `==> omk-gates: run ${run} of ${spec.runs}` } : {}) });
+      const p = await spawn(run, spec.runs);
+      const attempt = record(run, p);
+      attempts.push(attempt);
+      const { text } = sinks.stdout.endSegment();
+      error = errorOf(p);
+      if (attempt.outcome !== "passed") break;
+      const value = readFigure(text ?? "", spec.figure);
+      if (value === undefined) {
+        error = `run ${run}: no figure in stdout (${"regex" in spec.figure ? `regex ${spec.figure.regex}` : `json ${spec.figure.json}`})`;
+        break;
+      }
+      samples.push(value);
+    }
+    const last = attempts[attempts.length - 1] as Attempt;
+    const benchmark: BenchmarkResult = { samples, median: median(samples), better: spec.better, maxRatio: spec.maxRatio, ...(spec.unit === undefined ? {} : { unit: spec.unit }) };
+    const outcome: GateOutcome = last.outcome !== "passed" ? last.outcome : error !== undefined ? "error" : "passed";
+    const version = await versionPromise;
+    return finish({ outcome, attempts, benchmark, ...(error === undefined ? {} : { error }), ...(version === undefined ? {} : { toolVersions: { [file as string]: version } }) });
+  }
+
+  // Attempts with retries; a failure followed by a pass is flaky.
+  const attempts: Attempt[] = [];
+  const cases: TestCase[][] = [];
+  const junitFile = gate.junit === undefined ? undefined : path.resolve(cwd, gate.junit);
+  let junitXml: string | undefined;
+  let error: string | undefined;
+  let stdoutSha = "";
+  const of = gate.kind === "golden" ? 1 : 1 + gate.retries;
+  for (let n = 1; n <= of; n++) {
+    const header = n > 1 ? `==> omk-gates: attempt ${n} of ${of}` : undefined;
+    sinks.stdout.startSegment(header === undefined ? {} : { header });
+    sinks.stderr.startSegment(header === undefined ? {} : { header });
+    // The report is the command's output: remove a stale one so it is never read as this run's.
+    if (junitFile !== undefined) rmSync(junitFile, { force: true });
+    const p = await spawn(n, of);
+    const attempt = record(n, p);
+    attempts.push(attempt);
+    stdoutSha = sinks.stdout.endSegment().sha256;
+    sinks.stderr.endSegment();
+    error = errorOf(p);
+    if (junitFile !== undefined) {
+      if (existsSync(junitFile)) {
+        junitXml = readFileSync(junitFile, "utf8");
+        try {
+          cases.push(parseJunit(junitXml));
+        } catch (e) {
+          notes.push(`attempt ${n}: the JUnit report ${gate.junit} does not parse: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      } else notes.push(`attempt ${n}: the JUnit report ${gate.junit} was not written`);
+    }
+    if (attempt.outcome !== "failed") break;
+  }
+  const last = attempts[attempts.length - 1] as Attempt;
+  let outcome: GateOutcome = last.outcome === "passed" && attempts.length > 1 ? "flaky" : last.outcome;
+  const extra: Partial<GateResult> = {};
+  if (gate.golden !== undefined) {
+    const spec = gate.golden;
+    // A golden gate's exit code is compared with the baseline's, not judged: any completed run passes here.
+    if (spec.exitCode && outcome === "failed") outcome = "passed";
+    const checks = [...(spec.exitCode ? (["exitCode"] as const) : []), ...(spec.stdout ? (["stdout"] as const) : []), ...(spec.outputs.length > 0 ? (["output"] as const) : [])];
+    extra.golden = { checks, ...goldenDigest(cwd, last.exitCode, stdoutSha, spec.outputs) };
+    notes.push("golden: digests recorded; only a comparison with the baseline judges them");
+  }
+  if (junitXml !== undefined) {
+    const rel = path.join("logs", `${gate.name}.junit.xml`);
+    const safe = Buffer.from(ctx.redactor.redact(junitXml));
+    writeFileSync(path.join(ctx.outDir, rel), safe);
+    extra.junit = { path: rel, sha256: createHash("sha256").update(safe).digest("hex"), bytes: safe.length };
+  }
+  if (cases.length > 0) {
+    extra.tests = mergeAttempts(cases);
+    if (outcome === "passed" && extra.tests.some((c) => c.outcome === "failed")) notes.push("the command exited 0 but its JUnit report has failing cases");
+  }
+  const version = await versionPromise;
+  if (version !== undefined) extra.toolVersions = { [file as string]: version };
+  return finish({ outcome, attempts, ...extra, ...(error === undefined ? {} : { error }) });
+}
+
+function goldenDigest(cwd: string, exitCode: number | null, stdoutSha256: string, outputs: readonly string[]): Omit<GoldenResult, "checks"> {
+  return {
+    exitCode,
+    stdoutSha256,
+    outputs: outputs.map((rel) => {
+      try {
+        const buf = readFileSync(path.resolve(cwd, rel));
+        return { path: rel, sha256: createHash("sha256").update(buf).digest("hex"), bytes: buf.length };
+      } catch {
+        return { path: rel, sha256: null, bytes: null };
+      }
+    }),
+  };
+}
+
+/** A result for a gate that did not run (a gate it needs did not pass, or the run was aborted). */
+export function skippedResult(gate: Gate, ctx: GateContext, reason: string): GateResult {
+  const sinks = openSinks(ctx, gate.name);
+  sinks.stderr.note(`omk-gates: skipped: ${reason}\n`);
+  const logs = closeSinks(sinks);
+  return ctx.redactor.redactDeep({
+    name: gate.name,
+    kind: gate.kind,
+    required: gate.required,
+    ...(gate.builtin === undefined ? {} : { builtin: gate.builtin }),
+    command: gate.builtin !== undefined ? [`builtin:${gate.builtin}`] : shellArgv(gate),
+    shell: gate.shell,
+    cwd: path.resolve(ctx.root, gate.cwd),
+    outcome: "skipped",
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    attempts: [],
+    logs,
+    tail: { stdout: [], stderr: sinks.stderr.tailLines() },
+    toolVersions: ctx.toolVersions,
+    commit: ctx.state.commit,
+    dirty: ctx.state.dirty,
+    error: reason,
+    notes: [],
+  });
+}

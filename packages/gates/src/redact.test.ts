@@ -1,0 +1,86 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createRedactor, looksSecretName } from "./redact.js";
+
+const GHP = `ghp_${"Ab3".repeat(12)}`;
+
+describe("looksSecretName", () => {
+  it("knows secret names from plain ones", () => {
+    for (const name of ["API_TOKEN", "GITHUB_TOKEN", "NPM_AUTH_TOKEN", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY", "SSH_PRIVATE_KEY", "GOOGLE_CREDENTIALS", "GH_PAT", "DATABASE_URL", "SENTRY_DSN", "SLACK_WEBHOOK"]) {
+      expect(looksSecretName(name), name).toBe(true);
+    }
+    for (const name of ["PATH", "HOME", "PWD", "OLDPWD", "GIT_AUTHOR_NAME", "SSH_AUTH_SOCK", "TOKEN_FILE", "NODE_ENV", "CI", "LANG", "PATHEXT"]) {
+      expect(looksSecretName(name), name).toBe(false);
+    }
+  });
+});
+
+describe("createRedactor", () => {
+  const redactor = createRedactor({ env: { API_TOKEN: "s3cr3t-value-42", SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value" }, names: ["SERVICE_ID"], values: [] });
+
+  it("redacts values of secret-looking env vars, allowlisted names, and not short or plain ones", () => {
+    const r = createRedactor({ env: { API_TOKEN: "s3cr3t-value-42", SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value", SERVICE_ID: "svc-77" }, names: ["SERVICE_ID"] });
+    expect(r.redact("t=s3cr3t-value-42 s=abc p=not-a-secret-value id=svc-77")).toBe("t=[REDACTED:env:API_TOKEN] s=abc p=not-a-secret-value id=[REDACTED:env:SERVICE_ID]");
+  });
+
+  it("redacts common token shapes and keeps the surrounding text", () => {
+    const cases: Array<[string, string]> = [
+      [`push with ${GHP} now`, "push with [REDACTED:github-token] now"],
+      [`github_pat_${"11ABCDEFG0".repeat(3)}_xyz`, "[REDACTED:github-pat]"],
+      ["key AKIAIOSFODNN7EXAMPLE used", "key [REDACTED:aws-access-key-id] used"],
+      ["xoxb-123456789012-abcdefghij", "[REDACTED:slack-token]"],
+      ["Authorization: Bearer abcdef0123456789abcdef", "Authorization: Bearer [REDACTED:bearer-token]"],
+      ["https://user:pa55word@example.com/x", "https://user:[REDACTED:url-credentials]@example.com/x"],
+      ['api_key = "Zq8vR2xL9mN4pT7w"', 'api_key = "[REDACTED:secret-assignment]"'],
+      ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "[REDACTED:jwt]"],
+    ];
+    for (const [input, expected] of cases) expect(redactor.redact(input), input).toBe(expected);
+  });
+
+  it("leaves ordinary log text alone", () => {
+    const text = "commit 4f9a4d9fac3c1e2b0a7d6c5b4a3f2e1d0c9b8a7f ok\nFAIL src/x.test.ts > adds (12 ms)\npassword: hunter\ntoken count: 12000\n";
+    expect(redactor.redact(text)).toBe(text);
+  });
+
+  it("redacts a private key block, even split across chunks", () => {
+    const stream = redactor.stream();
+    const out = [stream.push("before\n-----BEGIN OPENSSH PRIV"), stream.push("ATE KEY-----\nb3BlbnNzaC1rZXk\nAAAA"), stream.push("\n-----END OPENSSH PRIVATE KEY-----\nafter\n"), stream.end()].join("");
+    expect(out).toBe("before\n[REDACTED:private-key]\nafter\n");
+  });
+
+  it("never lets a secret through, wherever the chunk boundaries fall (property)", () => {
+    const secrets = ["s3cr3t-value-42", GHP, "AKIAIOSFODNN7EXAMPLE"];
+    fc.assert(
+      // Token shapes are words: a secret glued to more letters is a different word, so parts are delimited.
+      fc.property(fc.array(fc.constantFrom(...secrets.map((s) => ` ${s}\t`), "plain words ", "\n", "x=", " ")), fc.array(fc.nat(), { maxLength: 6 }), (parts, cuts) => {
+        const text = parts.join("");
+        const points = [...new Set(cuts.map((c) => (text.length === 0 ? 0 : c % text.length)))].sort((a, b) => a - b);
+        const stream = redactor.stream();
+        let out = "";
+        let at = 0;
+        for (const p of points) {
+          out += stream.push(text.slice(at, p));
+          at = p;
+        }
+        out += stream.push(text.slice(at)) + stream.end();
+        for (const secret of secrets) expect(out.includes(secret)).toBe(false);
+        expect(out).toBe(redactor.redact(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("redacts strings anywhere in a JSON-like value", () => {
+    expect(redactor.redactDeep({ a: [`x ${GHP}`], b: { c: 1, d: "s3cr3t-value-42" }, e: null })).toEqual({ a: ["x [REDACTED:github-token]"], b: { c: 1, d: "[REDACTED:env:API_TOKEN]" }, e: null });
+  });
+
+  it("handles a long line with no newline (kept back only up to a bound) without losing secrets", () => {
+    const stream = redactor.stream();
+    const long = `${"y".repeat(70_000)} ${GHP} ${"z".repeat(70_000)}`;
+    let out = "";
+    for (let i = 0; i < long.length; i += 4096) out += stream.push(long.slice(i, i + 4096));
+    out += stream.end();
+    expect(out).not.toContain(GHP);
+    expect(out.length).toBe(long.length - GHP.length + "[REDACTED:github-token]".length);
+  });
+});

@@ -1,0 +1,147 @@
+import { assignmentRule, looksSecretName, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./internal/secret-rules.js";
+
+export { looksSecretName };
+
+/** Values shorter than this are not redacted by value (too many false hits); allowlisted ones from 4 chars. */
+const MIN_SECRET_VALUE = 8;
+const MIN_ALLOWED_VALUE = 4;
+/** A line longer than this is processed in pieces, keeping this much back for a secret split across pieces. */
+const MAX_PENDING = 64 * 1024;
+const HOLD_BACK = 2048;
+
+export type RedactorOptions = {
+  /** Environment whose secret-looking variables' values are redacted (default: none). */
+  env?: Record<string, string | undefined>;
+  /** Variable names whose values are redacted whatever their names (a gate's env allowlist). */
+  names?: readonly string[];
+  /** More literal values to redact. */
+  values?: readonly string[];
+};
+
+/**
+ * Removes secrets from text: the values of environment variables whose names
+ * look secret (and of allowlisted names), and common token shapes (GitHub,
+ * AWS, Slack, npm, JWT, bearer tokens, private key blocks, credentials in
+ * URLs, keyword assignments with random-looking values). Each secret becomes
+ * `[REDACTED:<rule>]`.
+ */
+export type Redactor = {
+  redact(text: string): string;
+  /** Redact any string inside a JSON-like value (arrays and plain objects). */
+  redactDeep<T>(value: T): T;
+  /** A streaming redactor: a secret split across chunks is still caught. */
+  stream(): StreamRedactor;
+  /** How many literal values it redacts. */
+  readonly literalCount: number;
+};
+
+export type StreamRedactor = {
+  /** Feed text; returns what is safe to write now (it may hold back a partial line). */
+  push(text: string): string;
+  /** The rest, at end of stream. */
+  end(): string;
+};
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+export function createRedactor(options: RedactorOptions = {}): Redactor {
+  const literals = new Map<string, string>(); // value -> label
+  const addValue = (value: string | undefined, label: string, min: number) => {
+    if (value === undefined) return;
+    // A multi-line value (a PEM in a variable) is redacted line by line: the stream redactor works on lines.
+    for (const part of value.split(/\r?\n/)) {
+      const v = part.trim();
+      if (v.length >= min && !literals.has(v)) literals.set(v, label);
+    }
+  };
+  const env = options.env ?? {};
+  for (const name of options.names ?? []) addValue(env[name], `env:${name}`, MIN_ALLOWED_VALUE);
+  for (const [name, value] of Object.entries(env)) if (looksSecretName(name)) addValue(value, `env:${name}`, MIN_SECRET_VALUE);
+  for (const value of options.values ?? []) addValue(value, "value", MIN_ALLOWED_VALUE);
+
+  const rules: SecretRule[] = [];
+  if (literals.size > 0) {
+    const sorted = [...literals.keys()].sort((a, b) => b.length - a.length);
+    rules.push({ id: "env", pattern: new RegExp(sorted.map(escapeRegExp).join("|"), "g") });
+  }
+  rules.push(...TOKEN_RULES, assignmentRule(false));
+
+  const redactLine = (text: string): string => {
+    let out = text;
+    for (const rule of rules) {
+      rule.pattern.lastIndex = 0;
+      out = out.replace(rule.pattern, (match: string, ...groups: unknown[]) => {
+        const label = rule.id === "env" ? (literals.get(match) ?? "env") : rule.id;
+        if (rule.group === undefined) return `[REDACTED:${label}]`;
+        const secret = groups[rule.group - 1];
+        if (typeof secret !== "string" || secret === "") return match;
+        if (rule.accept !== undefined && !rule.accept(secret)) return match;
+        const at = match.lastIndexOf(secret);
+        return `${match.slice(0, at)}[REDACTED:${label}]${match.slice(at + secret.length)}`;
+      });
+    }
+    return out;
+  };
+
+  const stream = (): StreamRedactor => {
+    let pending = "";
+    let inKey = false;
+    const drain = (final: boolean): string => {
+      let out = "";
+      for (;;) {
+        if (inKey) {
+          const end = PRIVATE_KEY_END.exec(pending);
+          if (end === null) {
+            // Drop key material; keep enough to see an END marker split across chunks.
+            pending = final ? "" : pending.slice(-64);
+            return out;
+          }
+          pending = pending.slice(end.index + end[0].length);
+          inKey = false;
+          continue;
+        }
+        let cut = final ? pending.length : pending.lastIndexOf("\n") + 1;
+        if (!final && cut === 0 && pending.length > MAX_PENDING) cut = pending.length - HOLD_BACK;
+        if (cut <= 0) return out;
+        const block = pending.slice(0, cut);
+        const begin = PRIVATE_KEY_BEGIN.exec(block);
+        if (begin !== null) {
+          out += `${redactLine(block.slice(0, begin.index))}[REDACTED:private-key]`;
+          pending = pending.slice(begin.index + begin[0].length);
+          inKey = true;
+          continue;
+        }
+        out += redactLine(block);
+        pending = pending.slice(cut);
+        if (final) return out;
+      }
+    };
+    return {
+      push(text: string): string {
+        pending += text;
+        return drain(false);
+      },
+      end(): string {
+        const out = drain(true);
+        inKey = false;
+        return out;
+      },
+    };
+  };
+
+  const redact = (text: string): string => {
+    const s = stream();
+    return s.push(text) + s.end();
+  };
+
+  const redactDeep = <T>(value: T): T => {
+    if (typeof value === "string") return redact(value) as T;
+    if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+    }
+    return value;
+  };
+
+  return { redact, redactDeep, stream, literalCount: literals.size };
+}

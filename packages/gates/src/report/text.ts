@@ -1,0 +1,30 @@
+import { formatMs } from "../internal/duration.js";
+import type { GatesReport } from "../schemas/result.js";
+
+/** The wall as a plain aligned table for a terminal (no colour; the caller decides where it goes). */
+export function formatText(report: GatesReport): string {
+  const judged = new Map((report.comparison?.gates ?? []).map((g) => [g.name, g]));
+  const header = ["gate", "kind", "req", "outcome", ...(report.comparison === undefined ? [] : ["vs base"]), "time", "exit"];
+  const rows = report.gates.map((g) => {
+    const j = judged.get(g.name);
+    return [
+      g.name,
+      g.kind,
+      g.required ? "yes" : "no",
+      g.outcome,
+      ...(report.comparison === undefined ? [] : [j === undefined ? "" : `${j.status}${j.blocking ? " !" : ""}`]),
+      formatMs(g.durationMs),
+      String(g.exitCode ?? g.signal ?? ""),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  const notPassing = report.summary.requiredNotPassing;
+  const verdict =
+    report.comparison !== undefined
+      ? `${report.verdict}: ${report.comparison.summary.newFailures.length} new failure(s), ${report.comparison.summary.preExisting.length} pre-existing, ${report.comparison.summary.fixed.length} fixed (base ${/^[0-9a-f]{40,64}$/.test(report.comparison.base.ref) ? report.comparison.base.ref.slice(0, 12) : report.comparison.base.ref})`
+      : `${report.verdict}${notPassing.length > 0 ? `: required not passing: ${notPassing.join(", ")}` : ""}`;
+  out.push("", `${verdict} · ${formatMs(report.durationMs)} · logs ${report.outDir}`);
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,10 @@
+/** Expected failures are values (same shape as @omk/state's Result, defined here because gates is standalone). */
+export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
+
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { ok: false; error: E } {
+  return { ok: false, error };
+}
