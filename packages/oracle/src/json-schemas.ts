@@ -1,9 +1,7 @@
-import { FrozenOracleSchema } from "@omk/state";
-import { z } from "zod";
+import { FrozenOracleSchema, publishedJsonSchemas } from "@omk/state";
+import type { z } from "zod";
 import { EvidenceSetSchema } from "./evidence.js";
 import { TamperFindingSchema } from "./tamper.js";
-
-const SCHEMA_BASE_URL = "https://omk.dev/schemas";
 
 const SOURCES: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }> = [
   { name: "oracle", title: "OMK frozen oracle (oracle.json)", schema: FrozenOracleSchema },
@@ -17,11 +15,5 @@ const SOURCES: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }>
  * docs/schemas/ holds them (`pnpm --filter @omk/oracle gen:schemas`); a test fails when they are stale.
  */
 export function oracleJsonSchemas(): Record<string, object> {
-  const out: Record<string, object> = {};
-  for (const { name, title, schema } of SOURCES) {
-    const { $schema, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" });
-    const file = `${name}.schema.json`;
-    out[file] = { $schema, $id: `${SCHEMA_BASE_URL}/${file}`, title, ...rest };
-  }
-  return out;
+  return publishedJsonSchemas(SOURCES);
 }

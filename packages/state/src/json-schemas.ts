@@ -29,8 +29,17 @@ const SOURCES: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }>
  * is deterministic; docs/schemas/ holds it (`pnpm --filter @omk/state gen:schemas`).
  */
 export function jsonSchemas(): Record<string, object> {
+  return publishedJsonSchemas(SOURCES);
+}
+
+/**
+ * zod schemas → JSON Schemas as OMK publishes them in docs/schemas: draft
+ * 2020-12, `io: "input"`, an `$id` under https://omk.dev/schemas and a title,
+ * keyed by file name. Other packages use it for their own files.
+ */
+export function publishedJsonSchemas(sources: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }>): Record<string, object> {
   const out: Record<string, object> = {};
-  for (const { name, title, schema } of SOURCES) {
+  for (const { name, title, schema } of sources) {
     const { $schema, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" });
     const file = `${name}.schema.json`;
     out[file] = { $schema, $id: `${SCHEMA_BASE_URL}/${file}`, title, ...rest };
