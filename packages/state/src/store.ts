@@ -1,13 +1,12 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { budgetReport } from "./budget.js";
 import { GoalNotFoundError } from "./errors.js";
 import { idProblem, newGoalId, parseId } from "./ids.js";
 import { diffGoals, foldEvents, foldGoal, readSnapshot } from "./internal/fold.js";
 import { appendDurable, exists, isErrno, removeStaleTemps, sha256, truncateDurable, writeFileAtomic } from "./internal/fs.js";
 import { readLog } from "./internal/log.js";
 import { withLeaseMutex } from "./internal/mutex.js";
-import { buildFailure } from "./outcome.js";
+import { enforceBudgetInLock, type Locked, recordOutcomeInLock } from "./internal/outcomes.js";
 import { type GoalPaths, goalPaths, resolveStateRoot, type StateRootSource } from "./paths.js";
 import { normalizeGoalText, type ReduceError, reduce } from "./reduce.js";
 import { err, ok, type Result } from "./result.js";
@@ -15,7 +14,7 @@ import type { BudgetExtension, BudgetLimits, TokenUsage } from "./schemas/budget
 import { SCHEMA_VERSION } from "./schemas/common.js";
 import { EventSchema, type GoalEvent, type NewEvent } from "./schemas/event.js";
 import { type Goal, type GoalSpec, GoalSpecSchema } from "./schemas/goal.js";
-import { type FailureCause, FailureSchema, type Proof, ProofSchema } from "./schemas/outcome.js";
+import type { FailureCause, Proof } from "./schemas/outcome.js";
 import { type GoalStatus, isTerminalStatus, type Phase } from "./schemas/status.js";
 import type { TaskGraph } from "./schemas/task.js";
 
@@ -304,43 +303,17 @@ export class GoalStore {
 
   // ---------------------------------------------------------------- internals
 
-  private async enforceBudgetLocked(paths: GoalPaths, goal: Goal, actor: string): Promise<Goal> {
-    if (goal.status !== "running" && goal.status !== "paused") return goal;
-    const report = budgetReport(goal, this.now());
-    if (report.exhausted.length === 0) return goal;
-    const cause: FailureCause = {
-      code: "budget_exhausted",
-      message: `budget exhausted: ${report.exhausted.join(", ")}`,
-      details: { exhausted: report.exhausted, used: report.used, limits: report.limits },
-    };
-    const result = await this.commit(paths, goal, (g) => [
-      { type: "status_changed", actor, data: { from: (g as Goal).status, to: "needs_more_budget", cause } },
-    ]);
-    if (!result.ok) throw new Error(`budget enforcement: ${result.error.message}`);
-    return this.recordOutcome(paths, result.value, { cause });
+  private enforceBudgetLocked(paths: GoalPaths, goal: Goal, actor: string): Promise<Goal> {
+    return enforceBudgetInLock(this.locked(paths), goal, actor);
   }
 
-  /** Write proof.json or failure.json for a goal that just became terminal, then record it. */
-  private async recordOutcome(paths: GoalPaths, goal: Goal, options: TransitionOptions): Promise<Goal> {
-    if (!isTerminalStatus(goal.status)) return goal;
-    let file: "proof.json" | "failure.json";
-    let body: string;
-    if (goal.status === "ready") {
-      const proof = ProofSchema.parse({ ...options.proof, goalId: goal.id, lastSeq: goal.lastSeq });
-      file = "proof.json";
-      body = `${JSON.stringify(proof, null, 2)}\n`;
-      await writeFileAtomic(paths.proof, body);
-      await fsp.rm(paths.failure, { force: true });
-    } else {
-      const cause = options.cause ?? goal.statusCause ?? { code: "infra_error" as const, message: goal.statusReason ?? goal.status };
-      const failure = FailureSchema.parse(buildFailure(goal, cause, options.evidence ?? [], this.now()));
-      file = "failure.json";
-      body = `${JSON.stringify(failure, null, 2)}\n`;
-      await writeFileAtomic(paths.failure, body);
-    }
-    const recorded = await this.commit(paths, goal, () => [{ type: "outcome_recorded", actor: "system", data: { file, sha256: sha256(body) } }]);
-    if (!recorded.ok) throw new Error(`recording ${file}: ${recorded.error.message}`);
-    return recorded.value;
+  private recordOutcome(paths: GoalPaths, goal: Goal, options: TransitionOptions): Promise<Goal> {
+    return recordOutcomeInLock(this.locked(paths), goal, options);
+  }
+
+  /** What the outcome helpers may do while this process holds the goal's append mutex. */
+  private locked(paths: GoalPaths): Locked {
+    return { paths, now: this.now, commit: (goal, build) => this.commit(paths, goal, build) };
   }
 
   /** Stamp, check and durably append events; then write the snapshot. Caller holds the mutex. */
