@@ -17,6 +17,8 @@ type Step = {
   usage?: { input_other: number; output: number; input_cache_read?: number; input_cache_creation?: number };
   subagentUsage?: { input_other: number; output: number; input_cache_read?: number; input_cache_creation?: number };
   unknownEvent?: string;
+  /** Lines written to stdout as is (malformed frames). */
+  raw?: string[];
   fault?: "hang" | "hang_ignore_cancel" | "crash_mid_line" | "provider_error" | "garbage";
 };
 type Scenario = { startupFailure?: string; turns: Array<{ steps: Step[] }> };
@@ -136,6 +138,7 @@ async function playTurn(id: unknown, userInput: string): Promise<void> {
     if (step.think !== undefined) event("ContentPart", { type: "think", think: step.think, encrypted: null });
     if (step.text !== undefined) for (const piece of step.text.match(/.{1,8}/gs) ?? []) event("ContentPart", { type: "text", text: piece });
     if (step.unknownEvent !== undefined) event(step.unknownEvent, { anything: true });
+    for (const line of step.raw ?? []) writeSync(1, `${line}\n`);
     if (step.tool !== undefined) {
       const toolCallId = `call_${n}`;
       const args = JSON.stringify(step.tool.args);

@@ -60,6 +60,7 @@ export type RootCheck = { inside: true; real: string; rel: string } | { inside: 
  * used to escape it.
  */
 export function checkInRoot(realRoot: string, target: string): RootCheck {
+  if (target.includes("\0")) return { inside: false, real: target, reason: `${JSON.stringify(target)} contains a NUL byte` };
   const real = realPathOf(path.isAbsolute(target) ? target : path.join(realRoot, target));
   const rel = path.relative(realRoot, real);
   if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) return { inside: true, real, rel: rel === "" ? "." : rel.split(path.sep).join("/") };

@@ -88,7 +88,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     signal: options.signal,
     onEvent: options.onEvent,
   };
-  const hooks = { activity: () => {}, line: (_l: Buffer, _d: number) => {}, stderr: (_l: string) => {} };
+  const hooks = { activity: () => {}, line: (_l: Buffer, _d: number) => {}, stderr: (_l: string) => {}, lineError: (_s: "stdout" | "stderr", _e: unknown) => {} };
   const wireId = randomUUID();
   const started = await EngineProcess.start({
     command: spec.command,
@@ -101,6 +101,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     onActivity: () => hooks.activity(),
     onStdoutLine: (line, dropped) => hooks.line(line, dropped),
     onStderrLine: (line) => hooks.stderr(line),
+    onLineError: (stream, error) => hooks.lineError(stream, error),
   });
   if (!started.ok) {
     tap.close();
@@ -110,6 +111,8 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   hooks.activity = () => session.activity();
   hooks.line = session instanceof WireSession ? (line, dropped) => session.line(line, dropped) : (line, dropped) => inspectLine(session, line, dropped, spec.maxMessageBytes, redact);
   hooks.stderr = (line) => session.emit({ type: "stderr", line });
+  hooks.lineError = (stream, error) =>
+    session.emit({ type: "anomaly", kind: "invalid_message", detail: `a ${stream} line OMK could not handle: ${redact(error instanceof Error ? error.message : "unknown error")}` });
   const handshake = await session.handshake();
   if (!handshake.ok) {
     await session.close();

@@ -21,6 +21,12 @@ export type EngineProcessOptions = {
   /** Each complete stdout line, raw (for anomaly detection next to the SDK's own parsing). */
   onStdoutLine?: (line: Buffer, droppedBytes: number) => void;
   onStderrLine?: (line: string) => void;
+  /**
+   * A line handler threw (a malformed engine message the protocol layer did
+   * not expect). It runs inside a stream listener, where a throw would be an
+   * uncaught exception that ends OMK, so it is caught and reported here.
+   */
+  onLineError?: (stream: "stdout" | "stderr", error: unknown) => void;
   /** The longest stdout line inspected by onStdoutLine. */
   maxLineBytes: number;
 };
@@ -53,12 +59,23 @@ export class EngineProcess {
     this.pid = child.pid as number;
     trackGroup(this.pid);
     const { tap, redact } = options;
-    const stdoutLines = new LineSplitter(options.maxLineBytes, (line, dropped) => options.onStdoutLine?.(line, dropped));
+    const guarded = (stream: "stdout" | "stderr", handle: () => void) => {
+      try {
+        handle();
+      } catch (error) {
+        try {
+          options.onLineError?.(stream, error);
+        } catch {
+          // the report itself must not take OMK down either
+        }
+      }
+    };
+    const stdoutLines = new LineSplitter(options.maxLineBytes, (line, dropped) => guarded("stdout", () => options.onStdoutLine?.(line, dropped)));
     const stderrLines = new LineSplitter(64 * 1024, (line) => {
       const text = redact(line.toString("utf8"));
       this.tail.push(text);
       if (this.tail.length > STDERR_TAIL_LINES) this.tail.shift();
-      options.onStderrLine?.(text);
+      guarded("stderr", () => options.onStderrLine?.(text));
     });
     const stdout = child.stdout;
     const stdin = child.stdin;

@@ -6,13 +6,28 @@ import { LineSplitter } from "./lines.js";
 
 type Direction = "in" | "out" | "stderr";
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const strict = new TextDecoder("utf-8", { fatal: true });
+const lossy = new TextDecoder("utf-8", { fatal: false });
+
+/** Drops an incomplete UTF-8 sequence at the end of a cut line (the line cap may fall inside a character). */
+function trimToCharBoundary(bytes: Buffer): Buffer {
+  // Find the last lead byte among the final (up to 4) bytes and check its sequence is complete.
+  for (let i = bytes.length - 1; i >= 0 && i >= bytes.length - 4; i--) {
+    const b = bytes[i] as number;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte
+    const need = b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 1;
+    return i + need > bytes.length ? bytes.subarray(0, i) : bytes;
+  }
+  return bytes;
+}
 
 /**
  * The raw tap: every byte the engine reads and writes, as JSON lines with a
  * timestamp and a direction, redacted. It splits bytes into lines itself, so
  * lines the SDK cannot parse (and drops) are kept. Writes are synchronous so
  * a crash of OMK loses nothing already seen. Without a path it records nothing.
+ * Nothing is written unredacted: bytes that are not UTF-8 are decoded lossily
+ * (U+FFFD) and redacted, and the entry is marked `lossy`.
  */
 export class TranscriptTap {
   private fd: number | undefined;
@@ -57,11 +72,19 @@ export class TranscriptTap {
 
   private writeLine(dir: Direction, bytes: Buffer, dropped: number): void {
     const entry: TranscriptLine = { t: new Date().toISOString(), dir };
-    try {
-      entry.line = this.redact(decoder.decode(bytes));
-    } catch {
-      entry.b64 = bytes.toString("base64");
+    if (dropped > 0) {
+      const kept = trimToCharBoundary(bytes);
+      dropped += bytes.length - kept.length;
+      bytes = kept;
     }
+    let text: string;
+    try {
+      text = strict.decode(bytes);
+    } catch {
+      text = lossy.decode(bytes);
+      entry.lossy = true;
+    }
+    entry.line = this.redact(text);
     if (this.partialDir === dir) entry.partial = true;
     if (dropped > 0) entry.truncated = dropped;
     this.write(entry);

@@ -16,9 +16,10 @@ export function toolCallPaths(toolCall: unknown): string[] {
 
 /**
  * Answers session/request_permission through the policy and records the
- * decision. Allowing picks a one-time option (never "always", so every later
- * request is judged again); rejecting picks a one-time reject. After a cancel
- * the answer is "cancelled", as ACP requires.
+ * decision. Allowing picks `allow_once` (never "always", so every later
+ * request is judged again); if the engine offers none, `reject_once`, else
+ * "cancelled". Rejecting picks `reject_once`, else "cancelled". After a
+ * cancel the answer is "cancelled", as ACP requires.
  */
 export function choosePermission(host: AcpHost, params: RequestPermissionRequest, cancelling: boolean, policy: PermissionPolicy): RequestPermissionResponse {
   const toolCall = params.toolCall as unknown as Rec;
@@ -34,9 +35,8 @@ export function choosePermission(host: AcpHost, params: RequestPermissionRequest
     return { outcome: { outcome: "cancelled" } };
   }
   const decision = policy(base, host.judge);
-  const options = Array.isArray(params.options) ? params.options : [];
-  const wanted = decision.decision === "allow" ? ["allow_once", "allow_always"] : ["reject_once", "reject_always"];
-  const option = wanted.map((kind) => options.find((o) => o.kind === kind)).find((o) => o !== undefined);
+  const options = (Array.isArray(params.options) ? params.options : []).filter((o) => isRec(o) && typeof o.optionId === "string");
+  const offered = (kind: string) => options.find((o) => o.kind === kind);
   if (decision.decision === "reject") {
     for (const target of paths) {
       const verdict = host.judge(target, "write");
@@ -46,10 +46,17 @@ export function choosePermission(host: AcpHost, params: RequestPermissionRequest
       }
     }
   }
-  if (option === undefined) {
-    host.emit({ type: "permission", ...base, decision: "cancelled", reason: `${decision.reason}; the engine offered no ${decision.decision} option` });
-    return { outcome: { outcome: "cancelled" } };
+  // Only one-time options: an "always" answer would let later requests skip the policy.
+  const once = offered(decision.decision === "allow" ? "allow_once" : "reject_once");
+  if (once !== undefined) {
+    host.emit({ type: "permission", ...base, decision: decision.decision, optionId: once.optionId, reason: decision.reason });
+    return { outcome: { outcome: "selected", optionId: once.optionId } };
   }
-  host.emit({ type: "permission", ...base, decision: decision.decision, optionId: option.optionId, reason: decision.reason });
-  return { outcome: { outcome: "selected", optionId: option.optionId } };
+  const rejectOnce = decision.decision === "allow" ? offered("reject_once") : undefined;
+  if (rejectOnce !== undefined) {
+    host.emit({ type: "permission", ...base, decision: "reject", optionId: rejectOnce.optionId, reason: `${decision.reason}; but the engine offered no allow_once option (OMK never picks "always")` });
+    return { outcome: { outcome: "selected", optionId: rejectOnce.optionId } };
+  }
+  host.emit({ type: "permission", ...base, decision: "cancelled", reason: `${decision.reason}; the engine offered no ${decision.decision}_once option${decision.decision === "allow" ? " and no reject_once" : ""} (OMK never picks "always")` });
+  return { outcome: { outcome: "cancelled" } };
 }

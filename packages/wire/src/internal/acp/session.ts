@@ -14,6 +14,7 @@ import { WIRE_VERSION } from "../../version.js";
 import { BaseSession, type SessionContext } from "../base-session.js";
 import { delay } from "../deadline.js";
 import type { EngineProcess } from "../engine-process.js";
+import { textOf } from "../engine-text.js";
 import { isolationDirs } from "../isolation.js";
 import { KimiUsageLog } from "../kimi-usage-log.js";
 import type { PromptOutcome, TurnState } from "../turn.js";
@@ -116,7 +117,7 @@ export class AcpSession extends BaseSession implements AcpHost {
     if (!init.ok) return init;
     if (!isRec(init.value) || typeof init.value.protocolVersion !== "number") return err(new ProtocolError(spec.name, "initialize answered without a protocolVersion"));
     const info = init.value.agentInfo;
-    this.authMethods = (init.value.authMethods ?? []).map((a) => (isRec(a) && typeof a["name"] === "string" ? a["name"] : String(a?.id ?? ""))).filter((n) => n !== "");
+    this.authMethods = (init.value.authMethods ?? []).map((a) => (isRec(a) && typeof a["name"] === "string" ? a["name"] : textOf(a?.id))).filter((n) => n !== "");
     this.agent = {
       ...(isRec(info) && typeof info.name === "string" ? { name: info.name } : {}),
       ...(isRec(info) && typeof info.version === "string" ? { version: info.version } : {}),
@@ -137,7 +138,7 @@ export class AcpSession extends BaseSession implements AcpHost {
     const options = Array.isArray(created.configOptions) ? created.configOptions : [];
     const modelOption = options.find((o) => isRec(o) && o.category === "model" && o.type === "select") as (acp.SessionConfigOption & { type: "select" }) | undefined;
     const legacy = isRec(created["models"]) ? (created["models"] as Rec) : undefined;
-    const current = modelOption !== undefined ? String(modelOption.currentValue) : typeof legacy?.["currentModelId"] === "string" ? (legacy["currentModelId"] as string) : undefined;
+    const current = modelOption !== undefined ? textOf(modelOption.currentValue) : typeof legacy?.["currentModelId"] === "string" ? (legacy["currentModelId"] as string) : undefined;
     meter.setModel(spec.priceModel ?? spec.model ?? current);
     if (spec.model === undefined || spec.model === current) return ok(undefined);
     const request = { kind: "request" as const, ms: deadlines.requestMs, left: deadlines.requestMs };
@@ -148,7 +149,7 @@ export class AcpSession extends BaseSession implements AcpHost {
       return set.ok ? ok(undefined) : set;
     }
     if (legacy !== undefined) {
-      const available = Array.isArray(legacy["availableModels"]) ? (legacy["availableModels"] as unknown[]).map((m) => (isRec(m) ? String(m["modelId"]) : "")) : [];
+      const available = Array.isArray(legacy["availableModels"]) ? (legacy["availableModels"] as unknown[]).map((m) => (isRec(m) ? textOf(m["modelId"]) : "")) : [];
       if (available.length > 0 && !available.includes(spec.model)) return err(new EngineRequestError(spec.name, "model choice", -32602, `model "${spec.model}" is not offered; available: ${available.join(", ")}`));
       const set = await this.call("session/set_model", { sessionId: this.id, modelId: spec.model }, request);
       return set.ok ? ok(undefined) : set;
@@ -236,7 +237,7 @@ export class AcpSession extends BaseSession implements AcpHost {
     const meta = isRec(response["_meta"]) ? response["_meta"] : undefined;
     const fromMeta = fromResponse === undefined ? normalizeUsage(meta?.["usage"]) : undefined;
     const cost = meta?.["cost"];
-    if (isRec(cost) && typeof cost["amount"] === "number" && String(cost["currency"]).toUpperCase() === "USD") meter.addTurnCost(cost["amount"]);
+    if (isRec(cost) && typeof cost["amount"] === "number" && textOf(cost["currency"]).toUpperCase() === "USD") meter.addTurnCost(cost["amount"]);
     const total = fromResponse ?? fromMeta;
     if (total !== undefined) {
       const delta = meter.setTotal(total);

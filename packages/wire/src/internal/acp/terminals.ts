@@ -48,6 +48,8 @@ function fromCharBoundary(buf: Buffer): Buffer {
 export class TerminalManager {
   private readonly terminals = new Map<string, Terminal>();
   private next = 1;
+  /** Set when the session closes (or its engine is killed): no new command may start. */
+  private closed = false;
 
   constructor(
     private readonly host: AcpHost,
@@ -57,6 +59,8 @@ export class TerminalManager {
   ) {}
 
   create(params: CreateTerminalRequest): CreateTerminalResponse {
+    // A command started while close() runs would outlive the session (its own process group).
+    if (this.closed) throw refused(`to run ${params.command}`, "the session is closing");
     const cwdVerdict = this.host.judge(params.cwd ?? this.root, "read");
     if (!cwdVerdict.allowed) {
       this.host.recordScope("command", params.cwd ?? this.root, cwdVerdict.reason, true);
@@ -189,10 +193,22 @@ export class TerminalManager {
     this.terminals.delete(terminalId);
   }
 
-  /** Kills every running command (turn cancel, session close). */
+  /**
+   * Kills every running command (turn cancel, session close). On close, no
+   * command may start any more, and every terminal is ended and forgotten,
+   * including any created while the stops were awaited.
+   */
   async killAll(why: "cancel" | "close"): Promise<void> {
-    await Promise.all([...this.terminals.values()].map((terminal) => this.stop(terminal, why)));
-    if (why === "close") this.terminals.clear();
+    if (why === "cancel") {
+      await Promise.all([...this.terminals.values()].map((terminal) => this.stop(terminal, why)));
+      return;
+    }
+    this.closed = true;
+    while (this.terminals.size > 0) {
+      const batch = [...this.terminals.values()];
+      for (const terminal of batch) this.terminals.delete(terminal.id);
+      await Promise.all(batch.map((terminal) => this.stop(terminal, why)));
+    }
   }
 
   private get(terminalId: string): Terminal {

@@ -1,5 +1,6 @@
 import type { PlanEntry, ToolKind, WireEventInput } from "../../schemas/event.js";
 import { normalizeUsage } from "../../usage.js";
+import { textOf } from "../engine-text.js";
 import type { UsageMeter } from "../usage-meter.js";
 import type { AcpHost } from "./host.js";
 
@@ -62,7 +63,7 @@ export class UpdateNormalizer {
       case "agent_message_chunk":
       case "agent_thought_chunk": {
         const content = update["content"];
-        const text = isRec(content) ? (content["type"] === "text" ? str(content["text"]) : `[${String(content["type"])}]`) : undefined;
+        const text = isRec(content) ? (content["type"] === "text" ? str(content["text"]) : `[${textOf(content["type"])}]`) : undefined;
         if (text !== undefined) sink.emit({ type: kind === "agent_message_chunk" ? "message" : "thought", text });
         return;
       }
@@ -109,7 +110,7 @@ export class UpdateNormalizer {
         return;
       case "usage_update": {
         const cost = update["cost"];
-        if (isRec(cost) && typeof cost["amount"] === "number" && String(cost["currency"]).toUpperCase() === "USD") sink.meter.setSessionCost(cost["amount"]);
+        if (isRec(cost) && typeof cost["amount"] === "number" && textOf(cost["currency"]).toUpperCase() === "USD") sink.meter.setSessionCost(cost["amount"]);
         const meta = update["_meta"];
         let delta: import("../../schemas/usage.js").Usage | undefined;
         if (isRec(meta)) {

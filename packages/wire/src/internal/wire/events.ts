@@ -1,6 +1,7 @@
 import type { ToolKind, WireEventInput } from "../../schemas/event.js";
 import type { Usage } from "../../schemas/usage.js";
 import { normalizeUsage } from "../../usage.js";
+import { textOf } from "../engine-text.js";
 import type { TurnState } from "../turn.js";
 
 type Rec = Record<string, unknown>;
@@ -19,6 +20,9 @@ const TOOL_KINDS: Record<string, ToolKind> = {
   Think: "think",
   Task: "other",
 };
+
+/** The ACP kind of a Kimi tool name (own keys only: "constructor" is not a tool). */
+const toolKind = (name: string): ToolKind => (Object.hasOwn(TOOL_KINDS, name) ? (TOOL_KINDS[name] as ToolKind) : "other");
 
 type ToolCall = { id: string; name: string; args: string; startedAt: number };
 
@@ -73,15 +77,18 @@ export class WireEventMapper {
         if (typeof payload["n"] === "number") this.steps = payload["n"];
         return;
       case "ContentPart":
-        if (payload["type"] === "text" && typeof payload["text"] === "string") sink.emit({ type: "message", text: payload["text"] });
+        if ((payload["type"] === "text" && typeof payload["text"] !== "string") || (payload["type"] === "think" && typeof payload["think"] !== "string"))
+          sink.emit({ type: "anomaly", kind: "invalid_message", detail: `a ContentPart whose ${payload["type"]} is not a string` });
+        else if (payload["type"] === "text" && typeof payload["text"] === "string") sink.emit({ type: "message", text: payload["text"] });
         else if (payload["type"] === "think" && typeof payload["think"] === "string") sink.emit({ type: "thought", text: payload["think"] });
         return;
       case "ToolCall": {
         const fn = isRec(payload["function"]) ? payload["function"] : {};
-        const call: ToolCall = { id: String(payload["id"] ?? ""), name: String(fn["name"] ?? "unknown"), args: typeof fn["arguments"] === "string" ? fn["arguments"] : "", startedAt: Date.now() };
+        if (typeof payload["id"] !== "string") sink.emit({ type: "anomaly", kind: "invalid_message", detail: "a ToolCall whose id is not a string" });
+        const call: ToolCall = { id: textOf(payload["id"]), name: textOf(fn["name"]) || "unknown", args: typeof fn["arguments"] === "string" ? fn["arguments"] : "", startedAt: Date.now() };
         this.calls.set(call.id, call);
         this.last = call;
-        sink.emit({ type: "tool_call_started", id: call.id, title: call.name, kind: TOOL_KINDS[call.name] ?? "other", status: "in_progress", locations: this.locations(call) });
+        sink.emit({ type: "tool_call_started", id: call.id, title: call.name, kind: toolKind(call.name), status: "in_progress", locations: this.locations(call) });
         return;
       }
       case "ToolCallPart":
@@ -120,11 +127,13 @@ export class WireEventMapper {
 
   private toolResult(payload: Rec): void {
     const sink = this.sink;
-    const call = this.calls.get(String(payload["tool_call_id"] ?? ""));
+    if (typeof payload["tool_call_id"] !== "string") sink.emit({ type: "anomaly", kind: "invalid_message", detail: "a ToolResult whose tool_call_id is not a string" });
+    const toolCallId = textOf(payload["tool_call_id"]);
+    const call = this.calls.get(toolCallId);
     const ret = isRec(payload["return_value"]) ? payload["return_value"] : {};
     const failed = ret["is_error"] === true;
-    const id = call?.id ?? String(payload["tool_call_id"] ?? "");
-    const kind = call === undefined ? "other" : (TOOL_KINDS[call.name] ?? "other");
+    const id = call?.id ?? toolCallId;
+    const kind = call === undefined ? "other" : toolKind(call.name);
     const locations = call === undefined ? [] : this.locations(call);
     sink.emit({ type: "tool_call_finished", id, status: failed ? "failed" : "completed", kind, ...(call === undefined ? {} : { title: call.name }), locations });
     if (call === undefined) return;

@@ -6,6 +6,7 @@ import { WIRE_VERSION } from "../../version.js";
 import { BaseSession, type SessionContext } from "../base-session.js";
 import { delay } from "../deadline.js";
 import type { EngineProcess } from "../engine-process.js";
+import { textOf } from "../engine-text.js";
 import type { PromptOutcome, TurnState } from "../turn.js";
 import { toolArgs, WireEventMapper } from "./events.js";
 
@@ -116,7 +117,7 @@ export class WireSession extends BaseSession {
       }
       this.pending.delete(id as string);
       const error = message["error"];
-      if (isRec(error)) pending.resolve({ ok: false, code: Number(error["code"]), message: String(error["message"] ?? ""), data: error["data"] });
+      if (isRec(error)) pending.resolve({ ok: false, code: typeof error["code"] === "number" ? error["code"] : -32603, message: textOf(error["message"]), data: error["data"] });
       else pending.resolve({ ok: true, result: message["result"] });
       return;
     }
@@ -161,7 +162,7 @@ export class WireSession extends BaseSession {
     const type = params["type"];
     const payload = isRec(params["payload"]) ? params["payload"] : {};
     if (type === "ApprovalRequest") {
-      const call = this.mapper.toolCall(String(payload["tool_call_id"] ?? ""));
+      const call = this.mapper.toolCall(textOf(payload["tool_call_id"]));
       const paths = new Set<string>();
       if (Array.isArray(payload["display"])) for (const d of payload["display"]) if (isRec(d) && typeof d["path"] === "string") paths.add(d["path"]);
       const argPath = call === undefined ? undefined : toolArgs(call.args)["path"];
@@ -193,7 +194,8 @@ export class WireSession extends BaseSession {
       this.write({ id, result: { tool_call_id: payload["id"] ?? null, return_value: { is_error: true, output: "", message: "OMK registers no external tools", display: [], extras: null } } });
       return;
     }
-    this.write({ id, error: { code: -32601, message: `OMK does not handle ${String(type)} requests`, data: null } });
+    if (typeof type !== "string") this.emit({ type: "anomaly", kind: "invalid_message", detail: "a request whose type is not a string" });
+    this.write({ id, error: { code: -32601, message: `OMK does not handle ${typeof type === "string" ? type : "untyped"} requests`, data: null } });
   }
 
   /** `initialize` (optional in Wire: an engine that does not know it is still usable). */
