@@ -44,6 +44,8 @@ export type FollowUpValidator = (input: {
   graph: TaskGraph;
   proposedBy: Task;
   proposals: readonly unknown[];
+  /** Aborted when the run stops (cancel, pause, shutdown); the answer is ignored from then on, so a validator may give up. */
+  signal?: AbortSignal;
 }) => Result<Task[], { message: string }> | Promise<Result<Task[], { message: string }>>;
 
 export type SchedulerPorts = {

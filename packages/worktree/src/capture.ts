@@ -15,7 +15,7 @@ import { ok, type Result } from "@omk/state";
 import { type ConcurrentUpdate, GitCommandError, type Problem, type ProtectedRef, problem, type SyncFailed } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
 import { exists } from "./internal/fs.js";
-import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitLine } from "./internal/git.js";
+import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitLine, splitNul } from "./internal/git.js";
 import { parseRawDiff } from "./internal/raw-diff.js";
 import { updateRef } from "./internal/refs.js";
 import { syncBack } from "./internal/scratch-clone.js";
@@ -102,6 +102,24 @@ export async function changedFiles(cwd: string, from: string, to: string): Promi
   return await withSymlinkTargets(cwd, parseRawDiff(run.stdout));
 }
 
+/** Every symlink in `commit`'s tree with its link text; read only when `files` add or change a symlink (checkScope needs them then). */
+async function treeSymlinks(cwd: string, commit: string, files: readonly ChangedFile[]): Promise<Record<string, string>> {
+  if (!files.some((f) => f.kind === "symlink" && f.status !== "D")) return {};
+  const entries = splitNul((await git(cwd, ["ls-tree", "-r", "-z", "--full-tree", commit])).stdout)
+    .map((line) => /^120000 blob ([0-9a-f]+)\t(.*)$/s.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ sha: m[1] as string, path: m[2] as string }));
+  const links: Record<string, string> = {};
+  for (let i = 0; i < entries.length; i += 16) {
+    await Promise.all(
+      entries.slice(i, i + 16).map(async (entry) => {
+        links[entry.path] = (await git(cwd, ["cat-file", "blob", entry.sha])).stdout;
+      }),
+    );
+  }
+  return links;
+}
+
 async function diffText(cwd: string, from: string, to: string, maxBytes: number): Promise<{ diff: string; truncated: boolean }> {
   const run = await git(cwd, ["diff-tree", "-r", "-p", "-M", "-C", "--no-color", "--no-ext-diff", "--no-textconv", from, to], { maxBuffer: maxBytes });
   return { diff: run.stdout, truncated: run.truncated };
@@ -150,6 +168,7 @@ export async function captureChanges(worktree: TaskWorktree, options: CaptureOpt
     changedFiles(cwd, worktree.base, head),
     diffText(cwd, worktree.base, head, options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES),
   ]);
+  const symlinks = await treeSymlinks(cwd, head, files);
   emit(options.onEvent, { type: "changes_captured", goalId: worktree.goalId, taskId: worktree.taskId, commit, head, files: files.length });
   return ok({
     goalId: worktree.goalId,
@@ -161,5 +180,6 @@ export async function captureChanges(worktree: TaskWorktree, options: CaptureOpt
     files,
     diff: text.diff,
     diffTruncated: text.truncated,
+    symlinks,
   });
 }

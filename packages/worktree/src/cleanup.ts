@@ -10,6 +10,11 @@
  * prefixes the caller adds (e.g. the remote-tracking branch after a push).
  * The task branch itself is not a kept ref: it is what a retry moves.
  *
+ * A scratch clone (fallback mode) has an object store of its own, so before
+ * it goes every other commit it holds (its other branches, tags, stash
+ * entries, a detached HEAD) is fetched into the main repository under
+ * `refs/omk/attempts/<goal>/<task>/clone/...`: work is never lost.
+ *
  * Crash safety: a worktree is locked ("omk-removing") before git deletes
  * it, and a scratch clone is renamed aside before it is deleted, so a
  * cleanup interrupted midway is recognized and finished by the next call.
@@ -24,7 +29,7 @@ import { git } from "./internal/git.js";
 import { checkoutStatus, forgetWorktree, listWorktrees, type WorktreeEntry } from "./internal/porcelain.js";
 import { commitsNotIn, deleteRef, listRefs, refsContaining, resolveCommit } from "./internal/refs.js";
 import { type NotARepository, openRepo } from "./internal/repo.js";
-import { isScratchCloneOf, syncBack } from "./internal/scratch-clone.js";
+import { isScratchCloneOf, keepCloneRefs, syncBack } from "./internal/scratch-clone.js";
 import { attemptRefPrefix, integrationBranch } from "./names.js";
 import type { RefPolicy } from "./policy.js";
 import type { DirtyFile, TaskWorktree } from "./schemas.js";
@@ -87,15 +92,17 @@ async function keptHeads(
   heads: readonly string[],
   base: string,
   keepers: readonly string[],
-): Promise<{ ok: true; keptBy: string[] } | { ok: false; head: string }> {
+): Promise<{ ok: true; keptBy: string[] } | { ok: false; head: string; missing: boolean }> {
   let keptBy: string[] | undefined;
   for (const head of heads) {
     if (head === base) {
       keptBy ??= [];
       continue;
     }
+    // A commit only a scratch clone holds is not in the main repository: nothing there keeps it (and git would refuse the name).
+    if ((await resolveCommit(root, head)) === null) return { ok: false, head, missing: true };
     const holders = await refsContaining(root, head, keepers);
-    if (holders.length === 0) return { ok: false, head };
+    if (holders.length === 0) return { ok: false, head, missing: false };
     keptBy ??= holders;
   }
   return { ok: true, keptBy: keptBy ?? [] };
@@ -158,12 +165,17 @@ export async function cleanup(worktree: TaskWorktree, options: CleanupOptions = 
   const dirtyCheck = async (): Promise<DirtyFile[]> =>
     state.state === "present" ? [...(await checkoutStatus(worktree.path, worktree.copied)), ...(await changedCopies(worktree))] : [];
   const protect: string[] = [];
+  const keepers = [attemptRefPrefix(worktree.goalId, worktree.taskId), `refs/heads/${integrationBranch(worktree.goalId)}`, ...(options.keptRefs ?? [])];
   let dirtyFirst: DirtyFile[] | undefined;
   if (state.state === "present" && worktree.mode === "clone") {
     dirtyFirst = await dirtyCheck();
     if (dirtyFirst.length > 0) return dirtyError(worktree, dirtyFirst);
     const synced = await syncBack(root, worktree.path, worktree.branch, policy);
     if (!synced.ok) return synced;
+    const prefix = attemptRefPrefix(worktree.goalId, worktree.taskId);
+    const others = await keepCloneRefs(root, worktree.path, worktree.branch, worktree.base, prefix, keepers, policy);
+    if (!others.ok) return others;
+    for (const k of others.kept) emit(options.onEvent, { type: "attempt_kept", goalId: worktree.goalId, taskId: worktree.taskId, ref: k.ref, commit: k.commit, created: true });
   }
   const entry = state.state === "absent" ? undefined : state.entry;
   if (state.state === "present") {
@@ -174,16 +186,17 @@ export async function cleanup(worktree: TaskWorktree, options: CleanupOptions = 
   const branchHead = entry?.branch === ref && entry.head !== null ? entry.head : await resolveCommit(root, ref);
   if (branchHead !== null && !protect.includes(branchHead)) protect.push(branchHead);
 
-  const keepers = [attemptRefPrefix(worktree.goalId, worktree.taskId), `refs/heads/${integrationBranch(worktree.goalId)}`, ...(options.keptRefs ?? [])];
   const [dirty, held] = await Promise.all([dirtyFirst ?? dirtyCheck(), keptHeads(root, protect, worktree.base, keepers)]);
   if (dirty.length > 0) return dirtyError(worktree, dirty);
-  const unkept = held.ok ? [] : await commitsNotIn(root, protect, [worktree.base, ...(await listRefs(root, keepers)).keys()]);
+  const unkept = held.ok ? [] : held.missing ? [held.head] : await commitsNotIn(root, protect, [worktree.base, ...(await listRefs(root, keepers)).keys()]);
   if (!held.ok && unkept.length > 0) {
     return {
       ok: false,
       error: problem(
         "unkept_commits",
-        `${unkept.length} commit(s) of task ${worktree.taskId} are on no kept ref; removing ${worktree.path} could lose them`,
+        held.missing
+          ? `commit ${held.head} of task ${worktree.taskId} is not in ${root}; removing ${worktree.path} could lose it`
+          : `${unkept.length} commit(s) of task ${worktree.taskId} are on no kept ref; removing ${worktree.path} could lose them`,
         "keep the attempt first (keepAttempt), or integrate it",
         { head: held.head, commits: unkept },
       ),

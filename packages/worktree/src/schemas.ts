@@ -122,6 +122,12 @@ export const CaptureSchema = z.object({
   /** `git diff base head` (rename and copy detection on, no external diff tools). */
   diff: z.string(),
   diffTruncated: z.boolean(),
+  /**
+   * Every symlink in the head's tree (repository path to link text), read
+   * only when the changes add or change a symlink (else empty): checkScope
+   * resolves a link's destination through the others.
+   */
+  symlinks: z.record(z.string(), z.string()).default({}),
 });
 export type Capture = z.infer<typeof CaptureSchema>;
 

@@ -5,7 +5,10 @@
  * system know: renames delete their source, symlinks point somewhere,
  * submodules are other repositories, and a write can go through a symlink.
  *
- * - checkScope(changes, task): after the fact, on captured changes.
+ * - checkScope(capture or changes, task): after the fact, on captured
+ *   changes. A symlink's destination is resolved component by component
+ *   through the tree's other symlinks (those of the capture, and those the
+ *   change adds), so `a -> .` plus `l -> a/a/../../x` is seen to leave.
  * - scopeChecker(task, worktreeRoot): before the fact, for the engine layer
  *   (the controller hands it over, and a write it refuses is never made).
  *   It resolves real paths, so a write through a symlink (or a symlinked
@@ -15,7 +18,8 @@ import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { normalizeScopePath, pathInScope } from "@omk/state";
 import { isInside, relativePosix } from "./internal/fs.js";
-import type { ChangedFile, ChangeStatus, ScopeViolation, ScopeViolationKind } from "./schemas.js";
+import { MAX_TREE_LINK_HOPS, resolveInTree } from "./internal/tree-links.js";
+import type { Capture, ChangedFile, ChangeStatus, ScopeViolation, ScopeViolationKind } from "./schemas.js";
 
 /** The part of a task the write check needs (a state Task fits). */
 export type WriteScopedTask = { readonly id?: string; readonly writes: readonly string[] };
@@ -23,6 +27,13 @@ export type WriteScopedTask = { readonly id?: string; readonly writes: readonly 
 export type CheckScopeOptions = {
   /** Treat a submodule (gitlink) change like a file change instead of a violation. Default false. */
   readonly allowSubmodules?: boolean;
+  /**
+   * Every symlink of the captured tree (repository path to link text), as in
+   * Capture.symlinks; taken from the capture when one is passed. Symlinks the
+   * changes add or change are always known; without this, one that was in
+   * the base commit already is taken for a folder.
+   */
+  readonly symlinks?: Readonly<Record<string, string>>;
 };
 
 function violation(kind: ScopeViolationKind, file: string, message: string, change: ChangeStatus | null, target: string | null = null): ScopeViolation {
@@ -42,20 +53,28 @@ function pathProblem(file: string, writes: readonly string[], change: ChangeStat
   return violation("outside_write_set", file, `${verb} ${JSON.stringify(file)}, which no entry of the write set covers`, change);
 }
 
-/** Where a symlink at repository path `file` with link text `target` points, repository-relative; null when outside. */
-function symlinkDestination(file: string, target: string): string | null {
-  if (target === "" || path.posix.isAbsolute(target) || target.startsWith("\\") || /^[A-Za-z]:/.test(target)) return null;
-  const joined = path.posix.normalize(path.posix.join(path.posix.dirname(file), target));
-  if (joined === ".." || joined.startsWith("../")) return null;
-  return joined;
+/** The tree's symlinks as the changes leave them: the given ones, then what the changes add, change and remove. */
+function linksAfter(changes: readonly ChangedFile[], given: Readonly<Record<string, string>> | undefined): Map<string, string> {
+  const links = new Map(Object.entries(given ?? {}));
+  for (const change of changes) {
+    if (change.status === "R" && change.oldPath !== null) links.delete(change.oldPath);
+    if (change.kind === "symlink" && change.status !== "D" && change.symlinkTarget !== null) links.set(change.path, change.symlinkTarget);
+    else links.delete(change.path);
+  }
+  return links;
 }
 
-function symlinkProblem(file: string, target: string, change: ChangeStatus): ScopeViolation | undefined {
-  const destination = symlinkDestination(file, target);
-  if (destination === null) {
-    return violation("symlink_escape", file, `symlink ${JSON.stringify(file)} points to ${JSON.stringify(target)}, outside the worktree`, change, target);
+function symlinkProblem(file: string, target: string, change: ChangeStatus, links: ReadonlyMap<string, string>): ScopeViolation | undefined {
+  const destination = resolveInTree(file, target, links);
+  if (!destination.ok) {
+    const through = destination.via === file ? "" : ` (through the symlink ${JSON.stringify(destination.via)})`;
+    const message =
+      destination.reason === "loop"
+        ? `symlink ${JSON.stringify(file)} points to ${JSON.stringify(target)}, which does not resolve within ${MAX_TREE_LINK_HOPS} symlinks (a loop)${through}`
+        : `symlink ${JSON.stringify(file)} points to ${JSON.stringify(target)}, outside the worktree${through}`;
+    return violation("symlink_escape", file, message, change, target);
   }
-  const checked = normalizeScopePath(destination === "." ? "./" : destination);
+  const checked = normalizeScopePath(destination.path === "." ? "./" : destination.path);
   if (!checked.ok && checked.code === "git_dir") {
     return violation("git_dir", file, `symlink ${JSON.stringify(file)} points into a .git folder (${JSON.stringify(target)})`, change, target);
   }
@@ -63,7 +82,9 @@ function symlinkProblem(file: string, target: string, change: ChangeStatus): Sco
 }
 
 /** Scope violations of captured changes against the task's write set, as values (empty: all in scope). */
-export function checkScope(changes: readonly ChangedFile[], task: WriteScopedTask, options: CheckScopeOptions = {}): ScopeViolation[] {
+export function checkScope(captured: readonly ChangedFile[] | Capture, task: WriteScopedTask, options: CheckScopeOptions = {}): ScopeViolation[] {
+  const changes: readonly ChangedFile[] = "files" in captured ? captured.files : captured;
+  const links = linksAfter(changes, options.symlinks ?? ("files" in captured ? captured.symlinks : undefined));
   const found: ScopeViolation[] = [];
   for (const entry of task.writes) {
     const checked = normalizeScopePath(entry);
@@ -82,7 +103,7 @@ export function checkScope(changes: readonly ChangedFile[], task: WriteScopedTas
     if (change.status === "R" && change.oldPath !== null) add(pathProblem(change.oldPath, task.writes, "R", "renames away"));
     const verb = change.status === "D" ? "deletes" : change.status === "A" || change.status === "C" ? "adds" : "changes";
     add(pathProblem(change.path, task.writes, change.status, verb));
-    if (change.kind === "symlink" && change.status !== "D" && change.symlinkTarget !== null) add(symlinkProblem(change.path, change.symlinkTarget, change.status));
+    if (change.kind === "symlink" && change.status !== "D" && change.symlinkTarget !== null) add(symlinkProblem(change.path, change.symlinkTarget, change.status, links));
   }
   return found;
 }

@@ -18,7 +18,7 @@ import { initialTaskState, type RecoveredRun } from "../recovery.js";
 import type { ResolvedOptions, RunOutcome, RunReport } from "../schemas.js";
 import { Attempt, type Settlement } from "./attempt.js";
 import { EventChain } from "./event-chain.js";
-import { checkFollowUps } from "./follow-ups.js";
+import { checkFollowUps, ValidationsInFlight } from "./follow-ups.js";
 import { GoalWatcher } from "./goal-watch.js";
 import { failureOf, memoizePairs, messageOf, STOP_RANK, type StopKind, type StopRequest } from "./outcomes.js";
 import { AttemptSupervisor } from "./supervisor.js";
@@ -29,6 +29,7 @@ const TERMINAL: ReadonlySet<TaskStatus> = new Set(["done", "failed", "blocked", 
 const BLOCKING: ReadonlySet<TaskStatus> = new Set(["failed", "blocked", "cancelled"]);
 const GOAL_READ_FAILURES_TOLERATED = 25;
 const iso = (ms: number) => new Date(ms).toISOString();
+const STOPPING = "the run is stopping";
 
 /** One run of a task graph: the executor around the pure policy. */
 export class GraphRun {
@@ -52,7 +53,8 @@ export class GraphRun {
   private paused = false;
   private stopRequest: StopRequest | undefined;
   private finishing = false;
-  private pendingWork = 0;
+  /** Follow-up validations in flight; a stop releases them at once (their late answers are ignored). */
+  private readonly validations = new ValidationsInFlight();
   private dispatches = 0;
   private goalReadFailures = 0;
   private wake: { at: number; cancel: () => void } | undefined;
@@ -276,15 +278,25 @@ export class GraphRun {
     }
   }
 
-  /** Follow-ups join the graph only through the planner's validation, as a task_graph_mutated event. */
+  /**
+   * Follow-ups join the graph only through the planner's validation, as a
+   * task_graph_mutated event. A validation does not hold up a stop: when the
+   * run begins to stop, a pending one is rejected at once (releaseValidations)
+   * and its answer, whenever it comes, is ignored.
+   */
   private proposeFollowUps(proposer: Task, proposals: unknown[]): void {
-    this.pendingWork += 1;
+    if (this.stopRequest !== undefined || this.finishing) {
+      this.emit("task_followups_rejected", { proposedBy: proposer.id, count: proposals.length, reason: STOPPING });
+      return;
+    }
+    const pending = this.validations.start(proposer.id, proposals.length);
     const graph = { schemaVersion: SCHEMA_VERSION, tasks: this.tasksNow() } as const;
-    checkFollowUps(this.ports.validateFollowUps, graph, proposer, proposals)
+    checkFollowUps(this.ports.validateFollowUps, graph, proposer, proposals, pending.controller.signal)
       .then((checked) => {
+        if (!this.validations.isOpen(pending)) return; // released by a stop: a late answer changes nothing
         const stopping = this.stopRequest !== undefined || this.finishing;
         if (!checked.ok || stopping) {
-          this.emit("task_followups_rejected", { proposedBy: proposer.id, count: proposals.length, reason: checked.ok ? "the run is stopping" : checked.reason });
+          this.emit("task_followups_rejected", { proposedBy: proposer.id, count: proposals.length, reason: checked.ok ? STOPPING : checked.reason });
           return;
         }
         this.emit("task_graph_mutated", { proposedBy: proposer.id, reason: `follow-ups proposed by task ${proposer.id}`, added: checked.added });
@@ -292,8 +304,7 @@ export class GraphRun {
         this.reindex();
       })
       .finally(() => {
-        this.pendingWork -= 1;
-        this.pump();
+        if (this.validations.close(pending)) this.pump();
       })
       .catch((error: unknown) => this.crash(error));
   }
@@ -339,6 +350,10 @@ export class GraphRun {
     this.stopRequest = request;
     this.setWake(null);
     for (const attempt of this.live.values()) this.supervisor.abort(attempt, request.kind, request.reason);
+    // Pending follow-up validations are rejected now and no longer keep the run open.
+    for (const pending of this.validations.releaseAll(new SchedulerAbortError(request.kind, request.reason))) {
+      this.emit("task_followups_rejected", { proposedBy: pending.proposedBy, count: pending.count, reason: STOPPING });
+    }
     this.maybeFinish();
   }
 
@@ -355,7 +370,7 @@ export class GraphRun {
   }
 
   private maybeFinish(): void {
-    if (this.finishing || this.live.size > 0 || this.pendingWork > 0) return;
+    if (this.finishing || this.live.size > 0 || this.validations.size > 0) return;
     if (this.stopRequest !== undefined) {
       this.finish(this.stopRequest.outcome, this.stopRequest.reason);
       return;
@@ -408,6 +423,7 @@ export class GraphRun {
     this.watcher?.stop();
     this.detachSignal?.();
     for (const attempt of this.live.values()) attempt.controller.abort(new SchedulerAbortError("shutdown", "the scheduler failed"));
+    this.validations.releaseAll(new SchedulerAbortError("shutdown", "the scheduler failed"));
     this.rejectReport(error);
   }
 
