@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runGates } from "@omk/gates";
 import { EventSchema, GateEvidenceSchema } from "@omk/state";
-import { cleanupTempDirs, filesContaining, initGitRepo, makeTempDir, runOmk } from "@omk/test-fixtures";
+import { cleanupTempDirs, filesContaining, initGitRepo, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { toGateEvidence, VerificationRecordSchema } from "../src/evidence.js";
 
@@ -111,6 +111,51 @@ describe("omk goal verify", () => {
     for (const log of record.gates.flatMap((g) => g.logs)) expect(sha256(path.join(ci, "proof", log.path))).toBe(log.sha256);
     expect(readFileSync(path.join(ci, "junit.xml"), "utf8")).toContain('name="legacy"');
     expect(existsSync(path.join(stateDir, "goals"))).toBe(false);
+  });
+
+  it("a clean checkout stays clean on a second run: its own gates/ logs and --out record do not count", async () => {
+    const stateDir = makeTempDir();
+    const { repo } = await repoWithGates();
+    for (const round of [1, 2]) {
+      const run = await runOmk(["goal", "verify", "--checkout", ".", "--out", "proof.json", "--markdown", "wall.md"], { stateDir, cwd: repo });
+      expect(run.exitCode, run.stderr).toBe(1); // legacy always fails
+      expect(VerificationRecordSchema.parse(JSON.parse(readFileSync(path.join(repo, "proof.json"), "utf8"))).dirty, `round ${round}`).toBe(false);
+    }
+    writeFileSync(path.join(repo, "state.txt"), "changed\n");
+    await runOmk(["goal", "verify", "--checkout", ".", "--out", "proof.json"], { stateDir, cwd: repo });
+    expect(VerificationRecordSchema.parse(JSON.parse(readFileSync(path.join(repo, "proof.json"), "utf8"))).dirty).toBe(true);
+  });
+
+  it("a second Ctrl-C kills gates that ignore SIGTERM at once and exits 7 (cancelled)", async () => {
+    const stateDir = makeTempDir();
+    const { repo } = await repoWithGates();
+    const pids = path.join(repo, "pids.txt");
+    writeFileSync(path.join(repo, "stubborn.mjs"), "import { appendFileSync } from 'node:fs'; process.on('SIGTERM', () => {}); appendFileSync(process.argv[2], process.pid + '\\n'); setInterval(() => {}, 1000);\n");
+    writeFileSync(path.join(repo, ".omk", "gates.yaml"), `gates:\n  - {name: a, kind: test, command: [${JSON.stringify(process.execPath)}, stubborn.mjs, ${JSON.stringify(pids)}]}\n  - {name: b, kind: test, command: [${JSON.stringify(process.execPath)}, stubborn.mjs, ${JSON.stringify(pids)}]}\n`);
+    const readPids = () => (existsSync(pids) ? readFileSync(pids, "utf8").trim().split("\n").filter((l) => l !== "").map(Number) : []);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return !/^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    const { execa } = await import("execa");
+    const child = execa(process.execPath, [omkBinPath, "goal", "verify", "--checkout", ".", "--out", "proof.json"], { cwd: repo, reject: false, env: { OMK_STATE_DIR: stateDir, NO_COLOR: "1", CI: "true" }, stdin: "ignore" });
+    try {
+      for (let i = 0; i < 300 && readPids().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(readPids()).toHaveLength(2);
+      child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill("SIGINT");
+      const result = await child;
+      expect(result.exitCode).toBe(7);
+      for (let i = 0; i < 50 && readPids().some(alive); i++) await new Promise((r) => setTimeout(r, 20));
+      for (const pid of readPids()) expect(alive(pid), `gate pid ${pid}`).toBe(false);
+    } finally {
+      for (const pid of readPids()) if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
   });
 
   it("usage and environment errors exit with the architecture's codes", async () => {

@@ -115,4 +115,19 @@ describe("compareReports", () => {
     expect(c.gates[1]).toMatchObject({ status: "new_failure", blocking: true });
     expect(c.gates[1]?.golden?.differences.map((d) => d.path ?? d.what)).toEqual(["exitCode", "stdout", "out.txt"]);
   });
+
+  it("a gate skipped on both trees for its needs is judged by them and never blocks", () => {
+    const skipped = (name: string, why: string) => gate(name, "skipped", { error: `needs ${why}` });
+    const c = compare(
+      [gate("build", "failed"), gate("setup", "error"), skipped("test", "build (failed)"), skipped("deploy", "setup (error)"), skipped("both", "build (failed), setup (error)")],
+      [gate("build", "failed"), gate("setup", "error"), skipped("test", "build (failed)"), skipped("deploy", "setup (error)"), skipped("both", "build (failed), setup (error)")],
+    );
+    expect(statusOf(c)).toEqual({
+      build: ["pre_existing_failure", false],
+      setup: ["no_baseline", true],
+      test: ["pre_existing_failure", false],
+      deploy: ["no_baseline", false],
+      both: ["no_baseline", false],
+    });
+  });
 });

@@ -16,7 +16,14 @@ function testDelta(base: readonly TestCase[], head: readonly TestCase[]) {
   };
 }
 
-function compareGate(base: GateResult | undefined, head: GateResult): GateComparison {
+/** The gates a skipped result names as the reason it was skipped (`needs a (failed), b (skipped)`, as the runner writes it), else undefined. */
+function skippedForNeeds(result: GateResult | undefined): string[] | undefined {
+  if (result?.outcome !== "skipped" || result.error === undefined) return undefined;
+  const m = /^needs (.+)$/.exec(result.error);
+  return m?.[1]?.split(", ").map((part) => part.replace(/ \([a-z_]+\)$/, ""));
+}
+
+function compareGate(base: GateResult | undefined, head: GateResult, needs?: readonly GateComparison[]): GateComparison {
   const common = { name: head.name, kind: head.kind, required: head.required, base: base?.outcome ?? null, head: head.outcome, flaky: head.outcome === "flaky" };
   const headFailing = failing(head.outcome);
   const done = (status: BaselineStatus, reason: string, extra: Partial<GateComparison> = {}): GateComparison => ({
@@ -28,6 +35,12 @@ function compareGate(base: GateResult | undefined, head: GateResult): GateCompar
   });
 
   if (head.builtin !== undefined) return done("no_baseline", "a builtin gate judges the change itself");
+  // Skipped on both trees because gates it needs did not pass: it says nothing itself, its needs say it all (and they are judged).
+  if (needs !== undefined) {
+    const why = needs.map((n) => `${n.name} (${n.status})`).join(", ");
+    const status: BaselineStatus = needs.length > 0 && needs.every((n) => n.status === "pre_existing_failure") ? "pre_existing_failure" : "no_baseline";
+    return { ...done(status, `skipped on base and head: needs ${why}`), blocking: false };
+  }
   if (base === undefined) return done("no_baseline", "the gate is new: it is not in the base run");
   if (!USABLE_ON_BASE.has(base.outcome)) return done("no_baseline", `the gate could not run on base (${base.outcome}${base.error === undefined ? "" : `: ${base.error}`})`);
   const baseFailing = failing(base.outcome);
@@ -92,7 +105,21 @@ function compareGate(base: GateResult | undefined, head: GateResult): GateCompar
  */
 export function compareReports(base: GatesReport, head: GatesReport, options: { baseRef: string; baseReport?: string | null }): Comparison {
   const byName = new Map(base.gates.map((g) => [g.name, g]));
-  const gates = head.gates.map((h) => compareGate(byName.get(h.name), h));
+  const headByName = new Map(head.gates.map((g) => [g.name, g]));
+  const judged = new Map<string, GateComparison>();
+  const judge = (h: GateResult): GateComparison => {
+    const known = judged.get(h.name);
+    if (known !== undefined) return known;
+    const b = byName.get(h.name);
+    const needNames = skippedForNeeds(h);
+    const bothSkipped = needNames !== undefined && skippedForNeeds(b) !== undefined;
+    // Needs are acyclic (the config checks), so this recursion ends.
+    const needs = bothSkipped ? needNames.flatMap((n) => (n === h.name || headByName.get(n) === undefined ? [] : [judge(headByName.get(n) as GateResult)])) : undefined;
+    const c = compareGate(b, h, needs);
+    judged.set(h.name, c);
+    return c;
+  };
+  const gates = head.gates.map(judge);
   const names = (status: BaselineStatus) => gates.filter((g) => g.status === status).map((g) => g.name);
   return {
     base: { ref: options.baseRef, commit: base.commit, report: options.baseReport ?? null },

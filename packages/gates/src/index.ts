@@ -70,3 +70,4 @@ export {
 } from "./schemas/result.js";
 export { treeState as readTreeState, type TreeState } from "./internal/git.js";
 export { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
+export { killAllGatesNow } from "./internal/process.js";

@@ -83,4 +83,21 @@ describe("createRedactor", () => {
     expect(out).not.toContain(GHP);
     expect(out.length).toBe(long.length - GHP.length + "[REDACTED:github-token]".length);
   });
+
+  it("never cuts a long line inside a secret: the secret's offset swept across the cut point, small chunks", () => {
+    const secret = "S3cr3tValue_abcdefghijklmnop1234567890XYZ";
+    const r = createRedactor({ env: { MY_TOKEN: secret } });
+    const leaks: number[] = [];
+    for (let off = -2600; off < -2000; off += 3) {
+      for (const chunk of [4096, 1000]) {
+        const stream = r.stream();
+        const line = `${"x".repeat(70_000 + off)} ${secret} ${"y".repeat(5000)}\n`;
+        let out = "";
+        for (let i = 0; i < line.length; i += chunk) out += stream.push(line.slice(i, i + chunk));
+        out += stream.end();
+        if (out.includes(secret.slice(0, 10)) || !out.includes(" [REDACTED:env:MY_TOKEN] ")) leaks.push(off);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
 });

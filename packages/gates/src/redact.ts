@@ -83,6 +83,32 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return out;
   };
 
+  /**
+   * Where to cut a long line without a newline: at most `limit`, never inside
+   * something a rule matches in the whole pending text (a cut inside a secret
+   * would write its two halves to two unredacted blocks). Moves back to the
+   * start of a spanning match; a match that starts at 0 is cut after instead.
+   */
+  const safeCut = (text: string, limit: number): number => {
+    const spans: Array<[number, number]> = [];
+    for (const rule of [...rules, { id: "private-key", pattern: new RegExp(PRIVATE_KEY_BEGIN.source, "g") }]) {
+      for (const m of text.matchAll(rule.pattern)) spans.push([m.index, m.index + m[0].length]);
+    }
+    let cut = limit;
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [start, end] of spans) {
+        if (start < cut && cut < end) {
+          cut = start;
+          moved = true;
+        }
+      }
+    }
+    if (cut > 0) return cut;
+    // A match from the very start spans the limit: cut after the longest one, so it is redacted whole.
+    return Math.max(...spans.filter(([start, end]) => start === 0 && end > limit).map(([, end]) => end), limit);
+  };
+
   const stream = (): StreamRedactor => {
     let pending = "";
     let inKey = false;
@@ -101,7 +127,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
           continue;
         }
         let cut = final ? pending.length : pending.lastIndexOf("\n") + 1;
-        if (!final && cut === 0 && pending.length > MAX_PENDING) cut = pending.length - HOLD_BACK;
+        if (!final && cut === 0 && pending.length > MAX_PENDING) cut = safeCut(pending, pending.length - HOLD_BACK);
         if (cut <= 0) return out;
         const block = pending.slice(0, cut);
         const begin = PRIVATE_KEY_BEGIN.exec(block);

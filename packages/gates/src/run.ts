@@ -7,7 +7,7 @@ import { GatesAbortedError, GatesUsageError } from "./errors.js";
 import { createBuiltinRunner } from "./internal/builtins.js";
 import { treeState } from "./internal/git.js";
 import { DEFAULT_LOG_CAP } from "./internal/log-sink.js";
-import { baseGateEnv, type GateContext, runGate, skippedResult } from "./internal/run-gate.js";
+import { baseGateEnv, type GateContext, notRunResult, runGate, skippedResult } from "./internal/run-gate.js";
 import { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
 import { createRedactor, looksSecretName } from "./redact.js";
 import type { Gate, GatesConfig } from "./schemas/config.js";
@@ -120,19 +120,26 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
     emit({ type: "gate_finished", tree, result });
     return result;
   };
-  for (const gate of gates) {
-    const needs = gate.needs.map((n) => done.get(n) as Promise<GateResult>);
-    done.set(
-      gate.name,
-      Promise.all(needs).then(async (before) => {
-        const blocked = before.filter((r) => r.outcome !== "passed" && r.outcome !== "flaky");
-        if (options.signal?.aborted === true) return finished(skippedResult(gate, ctx, "the run was aborted"));
-        if (blocked.length > 0) return finished(skippedResult(gate, ctx, `needs ${blocked.map((r) => `${r.name} (${r.outcome})`).join(", ")}`));
-        return (await queue.add(async () => finished(options.signal?.aborted === true ? skippedResult(gate, ctx, "the run was aborted") : await runGate(gate, ctx)))) as GateResult;
-      }),
-    );
-  }
-  await Promise.all(done.values());
+  const byName = new Map(gates.map((g) => [g.name, g]));
+  const safely = (gate: Gate, run: () => GateResult | Promise<GateResult>): Promise<GateResult> =>
+    Promise.resolve()
+      .then(run)
+      .catch((e: unknown) => notRunResult(gate, ctx, "error", `the runner failed on this gate: ${e instanceof Error ? e.message : String(e)}`));
+  // Each gate's promise is made on first use, so a gate may need one listed after it (the config has no cycles).
+  const resultOf = (name: string): Promise<GateResult> => {
+    const known = done.get(name);
+    if (known !== undefined) return known;
+    const gate = byName.get(name) as Gate;
+    const promise = Promise.all(gate.needs.map(resultOf)).then(async (before) => {
+      const blocked = before.filter((r) => r.outcome !== "passed" && r.outcome !== "flaky");
+      if (options.signal?.aborted === true) return finished(await safely(gate, () => skippedResult(gate, ctx, "the run was aborted")));
+      if (blocked.length > 0) return finished(await safely(gate, () => skippedResult(gate, ctx, `needs ${blocked.map((r) => `${r.name} (${r.outcome})`).join(", ")}`)));
+      return (await queue.add(async () => finished(await safely(gate, () => (options.signal?.aborted === true ? skippedResult(gate, ctx, "the run was aborted") : runGate(gate, ctx)))))) as GateResult;
+    });
+    done.set(name, promise);
+    return promise;
+  };
+  await Promise.all(gates.map((g) => resultOf(g.name)));
 
   const ordered = gates.map((g) => results.get(g.name) as GateResult);
   const diffBase = gates.some((g) => g.builtin !== undefined) ? await builtins.base() : null;

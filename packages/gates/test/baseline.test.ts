@@ -84,4 +84,21 @@ describe("compareToBaseline on a real git repository", () => {
     const { dir } = await repo();
     await expect(compare(dir, "no-such-branch", "x")).rejects.toMatchObject({ code: "OMK_GATES_GIT" });
   });
+
+  it("a gate skipped on both trees because its need fails on both is pre-existing, and never blocks", async () => {
+    const { dir, base } = await repo();
+    await commitFiles(dir, { "README.md": "# r2\n" }, "touch readme");
+    const gates: GateInput[] = [
+      nodeGate("build", "fail.mjs", [], { kind: "build" }),
+      nodeGate("test", "pass.mjs", [], { kind: "test", needs: ["build"] }),
+      nodeGate("e2e", "pass.mjs", [], { kind: "test", needs: ["test"] }),
+    ];
+    const run = await compareToBaseline({ root: dir, base, config: configOf(...gates), outDir: path.join(makeTempDir("gates-out-"), "skip"), killGraceMs: 500 });
+    const byName = Object.fromEntries(run.comparison.gates.map((g) => [g.name, g]));
+    expect(byName["build"]).toMatchObject({ status: "pre_existing_failure", blocking: false });
+    expect(byName["test"]).toMatchObject({ base: "skipped", head: "skipped", status: "pre_existing_failure", blocking: false });
+    expect(byName["e2e"]).toMatchObject({ base: "skipped", head: "skipped", status: "pre_existing_failure", blocking: false });
+    expect(byName["test"]?.reason).toMatch(/needs build \(pre_existing_failure\)/);
+    expect(run.comparison.verdict).toBe("passed");
+  });
 });

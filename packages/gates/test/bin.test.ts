@@ -122,4 +122,29 @@ describe("omk-gates bin", () => {
     expect(String(result.stderr)).toMatch(/SIGINT: stopping the gates/);
     for (const pid of readPids(pids)) expect(isProcessAlive(pid)).toBe(false);
   });
+
+  it("as a process: a second SIGINT exits 130 at once and still kills gates that ignore SIGTERM", async () => {
+    const dir = makeTempDir("gates-bin-");
+    const pids = path.join(dir, "pids");
+    mkdirSync(path.join(dir, ".omk"));
+    const gates = ["a", "b"].map((name) => ({ name, kind: "test", command: node("ignore-sigterm.mjs", pids) }));
+    writeFileSync(path.join(dir, ".omk", "gates.yaml"), stringify({ gates }));
+    const child = spawnTsScript(BIN, ["run", "--out", "out"], { cwd: dir, env: { ...process.env } });
+    try {
+      for (let i = 0; i < 200 && readPidsOr(pids).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(readPids(pids)).toHaveLength(2);
+      child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill("SIGINT");
+      const result = await child;
+      expect(result.exitCode).toBe(130);
+      // SIGKILL is delivered at once; allow a moment for the kernel to reap.
+      for (let i = 0; i < 50 && readPids(pids).some(isProcessAlive); i++) await new Promise((r) => setTimeout(r, 20));
+      for (const pid of readPids(pids)) expect(isProcessAlive(pid), `gate pid ${pid}`).toBe(false);
+    } finally {
+      for (const pid of readPidsOr(pids)) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+    }
+  });
 });
+
+const readPidsOr = (file: string): number[] => (existsSync(file) ? readPids(file) : []);

@@ -232,6 +232,60 @@ describe("runGates with tiny fixture commands", () => {
   });
 });
 
+describe("review fixes", () => {
+  it("runs a gate that needs one listed after it (after it, not a crash)", async () => {
+    const dir = makeTempDir("gates-run-");
+    const { report, gate, events } = await runIn(dir, [nodeGate("test", "pass.mjs", [], { needs: ["build"] }), nodeGate("build", "pass.mjs"), nodeGate("e2e", "pass.mjs", [], { needs: ["test", "build"] })]);
+    expect(report.verdict).toBe("passed");
+    expect(report.gates.map((g) => g.name)).toEqual(["test", "build", "e2e"]);
+    expect(gate("test")?.outcome).toBe("passed");
+    const started = events.filter((e) => e.type === "gate_started").map((e) => (e.type === "gate_started" ? e.name : ""));
+    expect(started).toEqual(["build", "test", "e2e"]);
+  });
+
+  it("an exception inside one gate is that gate's error: the others run, report.json is written", async () => {
+    const dir = makeTempDir("gates-run-");
+    mkdirSync(path.join(dir, "reports"));
+    const makeDir = [process.execPath, "-e", "require('node:fs').mkdirSync('made')"];
+    const { report, gate } = await runIn(dir, [
+      nodeGate("unit", "pass.mjs", [], { junit: "reports" }),
+      { name: "mkdir", kind: "test", command: makeDir, junit: "made" },
+      nodeGate("other", "pass.mjs"),
+    ]);
+    expect(gate("unit")).toMatchObject({ outcome: "error", error: expect.stringMatching(/junit: reports is a directory/) });
+    expect(gate("mkdir")).toMatchObject({ outcome: "error", error: expect.stringMatching(/the runner failed on this gate: .*EISDIR/) });
+    expect(gate("other")?.outcome).toBe("passed");
+    expect(report.verdict).toBe("failed");
+    expect(GatesReportSchema.parse(JSON.parse(readFileSync(path.join(dir, "out", "report.json"), "utf8"))).gates).toHaveLength(3);
+    expect(readFileSync(path.join(report.outDir, gate("mkdir")?.logs.stderr.path as string), "utf8")).toMatch(/EISDIR/);
+  });
+});
+
+describe("review fixes (low)", () => {
+  it("keeps the head and tail of a capped log on UTF-8 character boundaries", async () => {
+    const dir = makeTempDir("gates-run-");
+    // 3-byte characters in odd-sized chunks; a cap that is not a multiple of 3 on either side.
+    const script = "let i = 0; const t = setInterval(() => { process.stdout.write('\u20ac'.repeat(333) + 'x'); if (++i === 40) clearInterval(t); }, 1);";
+    const { gate, report } = await runIn(dir, [{ name: "euro", kind: "custom", command: [process.execPath, "-e", script] }], { logCap: 1001 });
+    const log = readFileSync(path.join(report.outDir, gate("euro")?.logs.stdout.path as string));
+    expect(gate("euro")?.logs.stdout.truncated).toBe(true);
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(log);
+    expect(text).not.toContain("\ufffd");
+    expect(text.endsWith("x")).toBe(true);
+  });
+
+  it("does not report an earlier attempt's JUnit cases when the last attempt wrote no report", async () => {
+    const dir = makeTempDir("gates-run-");
+    const xml = '<testsuite name="s"><testcase classname="s" name="a"><failure message="no"/></testcase></testsuite>';
+    const script = `const fs = require('node:fs'); if (!fs.existsSync('tried')) { fs.writeFileSync('tried', ''); fs.writeFileSync('junit.xml', ${JSON.stringify(xml)}); } process.exit(1);`;
+    const { gate } = await runIn(dir, [{ name: "unit", kind: "test", command: [process.execPath, "-e", script], junit: "junit.xml", retries: 1 }]);
+    expect(gate("unit")?.attempts).toHaveLength(2);
+    expect(gate("unit")?.tests).toBeUndefined();
+    expect(gate("unit")?.junit).toBeUndefined();
+    expect(gate("unit")?.notes).toContain("attempt 2: the JUnit report junit.xml was not written");
+  });
+});
+
 describe("fixture paths", () => {
   it("exist", () => {
     expect(statSync(fixture("pass.mjs")).isFile()).toBe(true);

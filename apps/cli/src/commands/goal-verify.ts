@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { compareToBaseline, formatJunit, formatMarkdown, formatText, GatesError, type GatesEvent, type GatesReport, loadGates, newRunId, readTreeState, runGates } from "@omk/gates";
+import { compareToBaseline, formatJunit, formatMarkdown, formatText, GatesError, type GatesEvent, type GatesReport, killAllGatesNow, loadGates, newRunId, readTreeState, runGates } from "@omk/gates";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { toGateEvidence, type VerificationRecord, VerificationRecordSchema } from "../evidence.js";
@@ -43,7 +43,7 @@ function progress(ctx: Context) {
  * `base` when one is given (an implicit base equal to a clean HEAD is
  * skipped: nothing changed). Ctrl-C kills every gate's process group.
  */
-async function runWall(ctx: Context, root: string, outDir: string, runId: string, base: { ref: string; explicit: boolean } | undefined, opts: VerifyOptions): Promise<GatesReport> {
+async function runWall(ctx: Context, root: string, outDir: string, runId: string, base: { ref: string; explicit: boolean } | undefined, opts: VerifyOptions, dirtyExclude: readonly string[] = []): Promise<GatesReport> {
   const loaded = loadGates(root, opts.config === undefined ? {} : { config: path.resolve(ctx.cwd, opts.config) });
   if (!loaded.ok) throw asCliError(loaded.error);
   const tree = await readTreeState(root);
@@ -52,9 +52,16 @@ async function runWall(ctx: Context, root: string, outDir: string, runId: string
   const parallelism = opts.parallel === undefined ? undefined : Number(opts.parallel);
   if (parallelism !== undefined && !(Number.isInteger(parallelism) && parallelism >= 1 && parallelism <= 64)) throw new UsageError(`--parallel ${opts.parallel} must be a whole number from 1 to 64`, "use e.g. --parallel 2");
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  let interrupted = 0;
+  const onSignal = () => {
+    interrupted++;
+    if (interrupted === 1) return controller.abort();
+    // A second signal: the gates' groups are detached, so kill them now (the graceful stop would never reach its SIGKILL).
+    killAllGatesNow();
+    process.exit(EXIT.cancelled);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const common = {
     root,
     config: loaded.value.config,
@@ -64,6 +71,8 @@ async function runWall(ctx: Context, root: string, outDir: string, runId: string
     env: ctx.env,
     signal: controller.signal,
     onEvent: progress(ctx),
+    // What omk itself writes into the checkout (earlier runs' logs, the record, reports) does not make it dirty.
+    dirtyExclude: [...dirtyExclude, ...[opts.junit, opts.markdown].flatMap((f) => (f === undefined ? [] : [path.resolve(ctx.cwd, f)]))],
     ...(opts.only === undefined ? {} : { only: opts.only.split(",").map((s) => s.trim()).filter((s) => s !== "") }),
     ...(parallelism === undefined ? {} : { parallelism }),
   };
@@ -131,7 +140,7 @@ async function verifyCheckout(ctx: Context, id: string | undefined, opts: Verify
   const root = path.resolve(ctx.cwd, typeof opts.checkout === "string" ? opts.checkout : ".");
   const runId = newRunId();
   const outDir = path.join(path.dirname(outFile), "gates", runId);
-  const report = await runWall(ctx, root, outDir, runId, opts.base === undefined ? undefined : { ref: opts.base, explicit: true }, opts);
+  const report = await runWall(ctx, root, outDir, runId, opts.base === undefined ? undefined : { ref: opts.base, explicit: true }, opts, [path.dirname(outDir), outFile]);
   const reportFile = path.join(outDir, "report.json");
   const record: VerificationRecord = VerificationRecordSchema.parse({
     schemaVersion: 1,

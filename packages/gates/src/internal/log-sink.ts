@@ -78,7 +78,10 @@ export class LogSink {
     this.flushStream();
     const text = this.capture?.join("");
     this.capture = undefined;
-    return { sha256: this.segmentHash.digest("hex"), text };
+    const sha256 = this.segmentHash.digest("hex");
+    // Text written between segments (a runner note) must not hit a finished hash.
+    this.segmentHash = createHash("sha256");
+    return { sha256, text };
   }
 
   /** Write text from the runner itself (headers, builtin gate output); redacted too. */
@@ -129,7 +132,7 @@ export class LogSink {
     this.total += buf.length;
     const room = this.headCap - this.written;
     if (room > 0 && this.dropped === 0 && this.tailBytes === 0) {
-      const head = buf.length <= room ? buf : buf.subarray(0, room);
+      const head = buf.length <= room ? buf : buf.subarray(0, charStart(buf, room));
       this.put(head);
       if (head.length === buf.length) return;
       this.pushTail(buf.subarray(head.length));
@@ -143,7 +146,9 @@ export class LogSink {
     this.tailBytes += buf.length;
     while (this.tailBytes > this.tailCap) {
       const first = this.tail[0] as Buffer;
-      const excess = this.tailBytes - this.tailCap;
+      // Drop whole characters only: never start the kept tail inside a UTF-8 sequence.
+      let excess = this.tailBytes - this.tailCap;
+      while (excess < first.length && isContinuation(first[excess])) excess++;
       if (first.length <= excess) {
         this.tail.shift();
         this.tailBytes -= first.length;
@@ -182,4 +187,13 @@ export class LogSink {
     this.pending = [];
     this.pendingBytes = 0;
   }
+}
+
+const isContinuation = (byte: number | undefined) => byte !== undefined && (byte & 0xc0) === 0x80;
+
+/** The largest cut at or before `at` that does not split a UTF-8 sequence. */
+function charStart(buf: Buffer, at: number): number {
+  let cut = at;
+  while (cut > 0 && isContinuation(buf[cut])) cut--;
+  return cut;
 }

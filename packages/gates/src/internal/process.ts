@@ -36,6 +36,22 @@ const POLL_MS = 15;
 /** setTimeout's limit (about 24.8 days); a longer timeout is this. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Process groups of the gates running now (their leaders' pids): what a hard stop kills. */
+const liveGroups = new Set<number>();
+
+/**
+ * Kill every running gate's process group at once (SIGKILL), synchronously:
+ * for a second Ctrl-C, when the caller exits right after and the graceful
+ * SIGTERM-then-SIGKILL would never get to its SIGKILL. Returns how many
+ * groups were signalled.
+ */
+export function killAllGatesNow(): number {
+  const groups = [...liveGroups];
+  for (const pgid of groups) signalGroup(pgid, "SIGKILL");
+  liveGroups.clear();
+  return groups.length;
+}
+
 /**
  * Run one command in its own process group (`detached`), without a shell
  * unless asked. On timeout or abort the whole group gets SIGTERM, then
@@ -59,6 +75,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   child.stdout?.on("data", spec.onStdout);
   child.stderr?.on("data", spec.onStderr);
   const pid = child.pid;
+  if (pid !== undefined) liveGroups.add(pid);
 
   let timedOut = false;
   let aborted = false;
@@ -94,6 +111,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       leftovers = true;
       await terminateGroup(pid, spec.graceMs);
     }
+    liveGroups.delete(pid);
   }
   let pipeHeld = false;
   let result = await Promise.race([settled, sleep(PIPE_WAIT_MS, undefined, { ref: false })]);

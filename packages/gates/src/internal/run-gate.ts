@@ -80,12 +80,25 @@ async function toolVersion(file: string, cwd: string, env: Record<string, string
   return r.exitCode === 0 && line !== undefined && line !== "" ? line : undefined;
 }
 
-/** Run one gate to a result: attempts (retries), benchmark runs, JUnit cases, golden digests, logs. */
+/**
+ * Run one gate to a result: attempts (retries), benchmark runs, JUnit cases,
+ * golden digests, logs. An unexpected exception (a file the gate names cannot
+ * be read, say) becomes this gate's `error` outcome, never the whole run's.
+ */
 export async function runGate(gate: Gate, ctx: GateContext): Promise<GateResult> {
+  const sinks = openSinks(ctx, gate.name);
+  try {
+    return await runGateWith(gate, ctx, sinks);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return notRunResult(gate, ctx, "error", `the runner failed on this gate: ${message}`, sinks);
+  }
+}
+
+async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<GateResult> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const cwd = path.resolve(ctx.root, gate.cwd);
-  const sinks = openSinks(ctx, gate.name);
   const notes: string[] = [];
   const argv = gate.builtin !== undefined ? [`builtin:${gate.builtin}`] : shellArgv(gate);
   const base = {
@@ -198,6 +211,10 @@ export async function runGate(gate: Gate, ctx: GateContext): Promise<GateResult>
   let error: string | undefined;
   let stdoutSha = "";
   const of = gate.kind === "golden" ? 1 : 1 + gate.retries;
+  if (junitFile !== undefined && existsSync(junitFile) && statSync(junitFile).isDirectory()) {
+    sinks.stderr.note(`omk-gates: junit: ${gate.junit} is a directory\n`);
+    return finish({ outcome: "error", attempts: [], error: `junit: ${gate.junit} is a directory, not the report file the command writes` });
+  }
   for (let n = 1; n <= of; n++) {
     const header = n > 1 ? `==> omk-gates: attempt ${n} of ${of}` : undefined;
     sinks.stdout.startSegment(header === undefined ? {} : { header });
@@ -216,9 +233,15 @@ export async function runGate(gate: Gate, ctx: GateContext): Promise<GateResult>
         try {
           cases.push(parseJunit(junitXml));
         } catch (e) {
+          cases.length = 0; // an earlier attempt's cases must not stand for this one
           notes.push(`attempt ${n}: the JUnit report ${gate.junit} does not parse: ${e instanceof Error ? e.message : String(e)}`);
         }
-      } else notes.push(`attempt ${n}: the JUnit report ${gate.junit} was not written`);
+      } else {
+        // No report from this attempt: an earlier attempt's report is not its result.
+        junitXml = undefined;
+        cases.length = 0;
+        notes.push(`attempt ${n}: the JUnit report ${gate.junit} was not written`);
+      }
     }
     if (attempt.outcome !== "failed") break;
   }
@@ -265,8 +288,13 @@ function goldenDigest(cwd: string, exitCode: number | null, stdoutSha256: string
 
 /** A result for a gate that did not run (a gate it needs did not pass, or the run was aborted). */
 export function skippedResult(gate: Gate, ctx: GateContext, reason: string): GateResult {
-  const sinks = openSinks(ctx, gate.name);
-  sinks.stderr.note(`omk-gates: skipped: ${reason}\n`);
+  return notRunResult(gate, ctx, "skipped", reason);
+}
+
+/** A result without attempts: skipped, or an error of the runner itself (its sinks, if already open, are closed). */
+export function notRunResult(gate: Gate, ctx: GateContext, outcome: "skipped" | "error", reason: string, open?: Sinks): GateResult {
+  const sinks = open ?? openSinks(ctx, gate.name);
+  sinks.stderr.note(`omk-gates: ${outcome === "skipped" ? "skipped" : "error"}: ${reason}\n`);
   const logs = closeSinks(sinks);
   return ctx.redactor.redactDeep({
     name: gate.name,
@@ -276,7 +304,7 @@ export function skippedResult(gate: Gate, ctx: GateContext, reason: string): Gat
     command: gate.builtin !== undefined ? [`builtin:${gate.builtin}`] : shellArgv(gate),
     shell: gate.shell,
     cwd: path.resolve(ctx.root, gate.cwd),
-    outcome: "skipped",
+    outcome,
     exitCode: null,
     signal: null,
     timedOut: false,
@@ -284,7 +312,7 @@ export function skippedResult(gate: Gate, ctx: GateContext, reason: string): Gat
     durationMs: 0,
     attempts: [],
     logs,
-    tail: { stdout: [], stderr: sinks.stderr.tailLines() },
+    tail: { stdout: sinks.stdout.tailLines(), stderr: sinks.stderr.tailLines() },
     toolVersions: ctx.toolVersions,
     commit: ctx.state.commit,
     dirty: ctx.state.dirty,
