@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, filesContaining, initGitRepo, isProcessAlive, makeTempDir, readPids } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -159,7 +159,9 @@ describe("runGates with tiny fixture commands", () => {
       killGraceMs: 500,
       signal: controller.signal,
       onEvent: (e) => {
-        if (e.type === "gate_started") setTimeout(() => controller.abort(), 300);
+        // Abort once the gate process is really up (it records its pid first), however slow the machine.
+        const abortWhenUp = () => (existsSync(pids) ? controller.abort() : setTimeout(abortWhenUp, 20));
+        if (e.type === "gate_started") abortWhenUp();
       },
     });
     const error = await run.then(
