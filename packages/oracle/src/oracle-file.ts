@@ -3,36 +3,18 @@
  * crash-safely (temp file, fsync, rename, fsync of the folder) and checked
  * against its hash when read back.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type FrozenOracle, type Result, err } from "@omk/state";
+import { type FrozenOracle, type Result, err, writeFileAtomicSync } from "@omk/state";
 import { type OracleError, sha256Hex, verifyFrozen } from "./freeze.js";
 
 export const ORACLE_FILE = "oracle.json";
-
-function writeDurable(file: string, text: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(temp, "w");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  const dir = openSync(path.dirname(file), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
 
 /** Writes `<goalDir>/oracle.json`; returns its path and the sha256 of its bytes. */
 export function writeOracleFile(goalDir: string, frozen: FrozenOracle): { path: string; sha256: string } {
   const file = path.join(goalDir, ORACLE_FILE);
   const text = `${JSON.stringify(frozen, null, 2)}\n`;
-  writeDurable(file, text);
+  writeFileAtomicSync(file, text);
   return { path: file, sha256: sha256Hex(text) };
 }
 

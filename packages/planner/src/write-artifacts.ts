@@ -4,22 +4,13 @@
  * the digests are returned for the plan_recorded event.
  */
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { NewEvent } from "@omk/state";
+import { type NewEvent, writeFileAtomicSync } from "@omk/state";
 import { ARTIFACT_FILES, type PlanArtifacts } from "./artifacts.js";
 import type { Plan, PlanAttempt } from "./plan.js";
 
 export type WrittenArtifact = { readonly file: string; readonly sha256: string; readonly bytes: number };
-
-function fsyncPath(target: string, flags: string): void {
-  const fd = openSync(target, flags);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Writes the artifacts; `file` in the result is relative to the goal dir ("plan/brief.md"). */
 export function writePlanArtifacts(goalDir: string, artifacts: PlanArtifacts): WrittenArtifact[] {
@@ -29,18 +20,9 @@ export function writePlanArtifacts(goalDir: string, artifacts: PlanArtifacts): W
   for (const name of ARTIFACT_FILES) {
     const text = artifacts[name];
     const target = path.join(dir, name);
-    const temp = `${target}.tmp-${process.pid}`;
-    const fd = openSync(temp, "w");
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, target);
+    writeFileAtomicSync(target, text);
     written.push({ file: `plan/${name}`, sha256: createHash("sha256").update(text, "utf8").digest("hex"), bytes: Buffer.byteLength(text) });
   }
-  fsyncPath(dir, "r");
   return written;
 }
 

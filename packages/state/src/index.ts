@@ -2,6 +2,7 @@
 export { type BudgetReport, budgetReport, formatDuration, parseDuration, totalTokens } from "./budget.js";
 export { CorruptStateError, GoalNotFoundError, InvalidIdError, OmkError, StateBusyError, UnsupportedSchemaVersionError } from "./errors.js";
 export { IdSchema, idProblem, newGoalId, parseId } from "./ids.js";
+export { writeFileAtomic, writeFileAtomicSync } from "./internal/fs.js";
 export { jsonSchemas, publishedJsonSchemas } from "./json-schemas.js";
 export { type BudgetExhausted, requestCancel, requestPause, requestResume } from "./lifecycle.js";
 export { acquireControllerLock, type ControllerLock, type LockHeld, type LockOptions, readControllerLock } from "./lock.js";

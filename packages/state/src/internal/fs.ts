@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { constants, promises as fsp } from "node:fs";
+import { closeSync, constants, promises as fsp, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 
 export function sha256(data: string | Uint8Array): string {
@@ -37,6 +37,38 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
     throw error;
   }
   await fsyncDir(dir);
+}
+
+/**
+ * The synchronous twin of writeFileAtomic, for IO edges that are synchronous
+ * (oracle.json, plan artifacts): temp file, fsync, rename, fsync the dir.
+ */
+export function writeFileAtomicSync(file: string, data: string): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(tmp, "w", 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  try {
+    const dirFd = openSync(dir, constants.O_RDONLY);
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  }
 }
 
 /** Create a file only if it does not exist, with its full content visible at once (temp + link). */
