@@ -395,10 +395,7 @@ export class GraphRun {
     const count = (status: TaskStatus) => [...this.states.values()].filter((s) => s.status === status).length;
     const counts = { done: count("done"), failed: count("failed"), blocked: count("blocked"), cancelled: count("cancelled"), pending: count("pending") };
     this.emit("task_run_finished", { outcome, reason, counts });
-    this.finishing = true;
-    this.setWake(null);
-    this.watcher?.stop();
-    this.detachSignal?.();
+    this.teardown();
     this.events.drain().then(() => this.resolveReport(this.buildReport(outcome, reason)), this.rejectReport);
   }
 
@@ -415,13 +412,18 @@ export class GraphRun {
     };
   }
 
-  /** A bug in the scheduler: stop everything and reject the run. */
-  private crash(error: unknown): void {
-    if (this.finishing) return;
+  /** Stop watching the goal, the clock and the caller's signal; nothing new starts after this. */
+  private teardown(): void {
     this.finishing = true;
     this.setWake(null);
     this.watcher?.stop();
     this.detachSignal?.();
+  }
+
+  /** A bug in the scheduler: stop everything and reject the run. */
+  private crash(error: unknown): void {
+    if (this.finishing) return;
+    this.teardown();
     for (const attempt of this.live.values()) attempt.controller.abort(new SchedulerAbortError("shutdown", "the scheduler failed"));
     this.validations.releaseAll(new SchedulerAbortError("shutdown", "the scheduler failed"));
     this.rejectReport(error);
