@@ -71,9 +71,15 @@ export async function tryAcquire(file: string, owner: LockOwner, staleAfterMs: n
       return { ok: false, holder };
     }
     try {
+      // Replace the stale lock in one rename: there is never a moment without a lock file, so
+      // no plain acquirer can slip in and the takeover is always recorded as one. Only the holder
+      // of this marker touches a lock that still names the dead holder's token.
       const still = await readOwner(file);
-      if (still !== undefined && still !== "garbled" && still.token === holder.token) await fsp.rm(file, { force: true });
-      if (await createFileExclusive(file, JSON.stringify(owner))) return { ok: true, owner, tookOver: { previous: holder, reason } };
+      if (still !== undefined && still !== "garbled" && still.token === holder.token) {
+        await writeFileAtomic(file, JSON.stringify(owner));
+        return { ok: true, owner, tookOver: { previous: holder, reason } };
+      }
+      if (still === undefined && (await createFileExclusive(file, JSON.stringify(owner)))) return { ok: true, owner };
       const now2 = await readOwner(file);
       return { ok: false, holder: now2 === "garbled" ? undefined : now2 };
     } finally {
