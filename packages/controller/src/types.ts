@@ -1,0 +1,138 @@
+/**
+ * The controller's contract: what runGoal takes and emits, and the seams
+ * between its modules (engine provider, sessions, evidence, review). Every
+ * module of this package codes against these types; change them only with
+ * the lead's agreement.
+ */
+import type { GateEvidence, GoalStatus, GoalStore, Phase, Result, TokenUsage } from "@omk/state";
+
+/** A problem the user can act on: what went wrong, and what to do. */
+export type ControllerProblem = {
+  readonly code: string;
+  readonly message: string;
+  readonly fix: string;
+};
+
+/**
+ * What an engine session is for. The engine provider picks the engine (and,
+ * for the scripted engine, the scenario) from this.
+ */
+export type SessionPurpose =
+  | { readonly kind: "plan"; readonly round: number }
+  | { readonly kind: "followups"; readonly round: number }
+  | { readonly kind: "task"; readonly taskId: string; readonly attempt: number; readonly round: number }
+  | { readonly kind: "review"; readonly reviewer: ReviewPass; readonly round: number };
+
+/** The review passes (reviewer and security are always run; break-it when the engine offers it). */
+export type ReviewPass = "reviewer" | "security-reviewer" | "break-it";
+
+/** The key of a purpose in a script book (`task:implement#2`, `review:reviewer`, `plan`, `followups#2`). */
+export type SessionKey = string;
+
+/**
+ * Chooses the engine for each session. Built by the CLI from `--engine`
+ * (a preset such as kimi or gemini, or `scripted` with a script book).
+ */
+export type EngineProvider = {
+  /** Short name shown to users ("scripted", "kimi", ...). */
+  readonly name: string;
+  /**
+   * The engine spec for one session, or a problem naming what is missing
+   * (e.g. the script book has no session for `task:implement`).
+   * `runDir` is the session's own folder (runs/<task>/<attempt>/, reviews/, plan/), where a scenario file may be written.
+   */
+  specFor(purpose: SessionPurpose, runDir: string): Result<import("@omk/wire").EngineSpecInput, ControllerProblem>;
+  /** Whether this purpose has an engine at all (a script book may omit plan, followups and break-it: then the deterministic path is used or the pass is skipped). */
+  offers(purpose: SessionPurpose): boolean;
+};
+
+/** Usage of one session or task, normalized. `usd` null: unknown cost (never taken as zero). */
+export type SpendReport = { readonly tokens: TokenUsage; readonly usd: number | null };
+
+/** A finding of the review phase. Blocking severities keep the goal not_ready. */
+export type ReviewFinding = {
+  readonly source: "reviewer" | "security-reviewer" | "break-it" | "tamper" | "dependency" | "secret" | "scope";
+  readonly severity: "blocker" | "major" | "minor" | "info";
+  readonly message: string;
+  readonly file?: string;
+  readonly line?: number;
+  /** Deterministic findings (tamper, dependency, secret, scope) cannot be waived by any engine. */
+  readonly waivable: boolean;
+};
+
+/** Severities that block `ready`. */
+export const BLOCKING_SEVERITIES = ["blocker", "major"] as const;
+
+/**
+ * Progress of a run, for the CLI's live view and `--json`. Packages never
+ * print; the CLI renders these. Every event appended to the goal's log is
+ * also passed on as `goal_event`.
+ */
+export type ControllerEvent =
+  | { readonly type: "run_started"; readonly goalId: string; readonly engine: string; readonly resumed: boolean; readonly round: number }
+  | { readonly type: "phase_started"; readonly phase: Phase; readonly round: number; readonly detail?: string }
+  | { readonly type: "phase_finished"; readonly phase: Phase; readonly round: number; readonly outcome: "passed" | "failed" | "skipped"; readonly detail?: string }
+  | { readonly type: "round_started"; readonly round: number; readonly reason: string; readonly followUps: readonly string[] }
+  | {
+      readonly type: "task_update";
+      readonly taskId: string;
+      readonly title: string;
+      readonly role: string;
+      readonly round: number;
+      readonly attempt: number;
+      readonly state: "queued" | "running" | "succeeded" | "failed" | "retrying" | "blocked" | "cancelled" | "interrupted";
+      readonly engine?: string;
+      readonly tokens?: number;
+      readonly usd?: number | null;
+      readonly message?: string;
+    }
+  | { readonly type: "gate_finished"; readonly where: "baseline" | "head" | "proof"; readonly gate: GateEvidence }
+  | { readonly type: "scope_refused"; readonly taskId: string; readonly attempt: number; readonly path: string; readonly reason: string }
+  | { readonly type: "review_finished"; readonly pass: ReviewPass | "deterministic"; readonly verdict: "passed" | "blocked"; readonly findings: number; readonly blocking: number }
+  | { readonly type: "note"; readonly level: "info" | "warn"; readonly message: string }
+  | { readonly type: "goal_event"; readonly event: import("@omk/state").GoalEvent }
+  | {
+      readonly type: "run_finished";
+      readonly goalId: string;
+      readonly status: GoalStatus;
+      /** Absolute path of proof.json or failure.json; null when the run stopped without a terminal status (paused, interrupted). */
+      readonly outcomeFile: string | null;
+      readonly reason: string;
+    };
+
+export type ControllerEventSink = (event: ControllerEvent) => void;
+
+/** What runGoal (and resumeGoal) take. */
+export type RunGoalOptions = {
+  readonly store: GoalStore;
+  /** The goal to drive: a new one (status created) or one to continue from its log. */
+  readonly goalId: string;
+  readonly engine: EngineProvider;
+  /** After a not_ready verification or review, plan follow-ups and run again (bounded by maxRounds and the budgets). */
+  readonly untilReady?: boolean;
+  /** Rounds in all, the first included (default 3). */
+  readonly maxRounds?: number;
+  /** Stop after this phase with the goal left running-but-stopped (`omk goal plan` stops after oracle; `execute` after execution; `review` after review). Default: run to a terminal status. */
+  readonly stopAfter?: "oracle" | "execution" | "review";
+  /** Plan and freeze the oracle in memory, write nothing to the repository, report what would run. */
+  readonly dryRun?: boolean;
+  /** Aborting it pauses the goal cleanly (the CLI's first Ctrl-C); a second abort reason "cancel" cancels. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: ControllerEventSink;
+  /** Environment of gates and engines (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Scheduler tuning for tests (lease, poll). */
+  readonly scheduler?: { readonly leaseMs?: number; readonly pollMs?: number };
+  /** Gates config file (default: .omk/gates.yaml in the repository, else detection). */
+  readonly gatesConfig?: string;
+  /** Actor written into events (default "controller"). */
+  readonly actor?: string;
+};
+
+export type RunGoalResult = {
+  readonly goalId: string;
+  readonly status: GoalStatus;
+  /** proof.json or failure.json, absolute; null when the run stopped without a terminal status. */
+  readonly outcomeFile: string | null;
+  readonly reason: string;
+};
