@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { demo } from "./commands/demo.js";
 import { goalCreate } from "./commands/goal-create.js";
-import { goalAmend, goalBudgetAdd, goalCancel, goalPause, goalResume } from "./commands/goal-lifecycle.js";
+import { goalAmend, goalBudgetAdd, goalCancel, goalPause } from "./commands/goal-lifecycle.js";
 import { goalBudget, goalList, goalProof, goalShow, goalStatus } from "./commands/goal-read.js";
 import { goalReplay } from "./commands/goal-replay.js";
 import { type Context, createContext } from "./context.js";
@@ -36,6 +35,29 @@ export async function main(io: Io): Promise<number> {
 
   const goal = program.command("goal").description("create, inspect and steer goals");
   const json = () => new Option("--json", "print JSON");
+  /** The flags of every command that drives a goal (run, resume, execute, review, plan). */
+  const driveFlags = (cmd: Command) =>
+    cmd
+      .option("--until-ready", "after a not_ready verification or review, plan follow-ups and run again (bounded)")
+      .option("--max-rounds <n>", "rounds in all with --until-ready, the first included (default 3)")
+      .option("--engine <name>", "engine for every session: kimi, gemini, claude, codex, qwen, copilot, kimi-wire, or scripted (default: $OMK_ENGINE, else the first one installed)")
+      .option("--script <file>", "the script book the scripted engine plays (default: $OMK_SCRIPT)")
+      .option("--model <model>", "model to select in the engine")
+      .option("--gates <file>", "gates config (default: .omk/gates.yaml in the repository, else detection)")
+      .option("--plain", "plain timestamped lines instead of the live task list")
+      .addOption(new Option("--json", "every controller event as one JSON line on stdout (nothing else on stdout)"));
+  /** The flags that shape a new goal (as `goal create`). */
+  const createFlags = (cmd: Command) =>
+    cmd
+      .option("--budget-time <duration>", "time budget, e.g. 90m, 2h (default 2h; 'none' for no cap)")
+      .option("--budget-tokens <n>", "token budget (default 2000000; 'none' for no cap)")
+      .option("--budget-usd <x>", "USD budget (default 10; 'none' for no cap)")
+      .option("--max-agents <n>", "agents that may run at once (default 4)")
+      .option("--repo <dir>", "repository the goal is about (default: the current one)")
+      .option("--constraint <text>", "a constraint (repeatable)", collect)
+      .option("--done-when <text>", "a terminal criterion in words (repeatable)", collect);
+  // Loaded on use: the controller (and everything it pulls in) stays out of start-up.
+  const runCommands = () => import("./commands/goal-run.js");
 
   goal
     .command("create")
@@ -71,7 +93,34 @@ export async function main(io: Io): Promise<number> {
     .addOption(json())
     .action(run((c, id, opts) => goalBudgetAdd(c, id, opts)));
   goal.command("pause").description("pause a goal (from any process)").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalPause(c, id, opts)));
-  goal.command("resume").description("resume a paused or extended goal").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalResume(c, id, opts)));
+  driveFlags(goal.command("resume").description("resume a paused, extended or crashed goal and drive it to the end").argument("[id]", "goal id (default: latest)")).action(
+    run(async (c, id, opts) => (await runCommands()).goalResume(c, id, opts)),
+  );
+  driveFlags(createFlags(goal.command("run").description("run a goal to a proven result: a new one from text, or an existing id").argument("<goal>", 'the goal in words, or the id of an existing goal')))
+    .option("--dry-run", "plan and freeze the oracle, report what would run; change nothing in the repository")
+    .action(run(async (c, text: string, opts) => (await runCommands()).goalRun(c, text, opts)));
+  driveFlags(createFlags(goal.command("plan").description("plan a new goal and freeze its oracle, then stop (prints tasks and criteria)").argument("<goal>", "the goal in words"))).action(
+    run(async (c, text: string, opts) => (await runCommands()).goalPlan(c, text, opts)),
+  );
+  driveFlags(goal.command("execute").description("drive a goal through its execution phase, then stop").argument("[id]", "goal id (default: latest)")).action(
+    run(async (c, id, opts) => (await runCommands()).goalExecute(c, id, opts)),
+  );
+  driveFlags(goal.command("review").description("drive a goal through verification and review, then stop").argument("[id]", "goal id (default: latest)")).action(
+    run(async (c, id, opts) => (await runCommands()).goalReview(c, id, opts)),
+  );
+  goal
+    .command("accept")
+    .description("accept a ready goal: record the decision; prints how to merge (never touches the base branch)")
+    .argument("[id]", "goal id (default: latest)")
+    .addOption(json())
+    .action(run(async (c, id, opts) => (await import("./commands/goal-decision.js")).goalAccept(c, id, opts)));
+  goal
+    .command("reject")
+    .description("reject a goal's result: record the decision and why")
+    .argument("[id]", "goal id (default: latest)")
+    .option("--reason <text>", "why (required)")
+    .addOption(json())
+    .action(run(async (c, id, opts) => (await import("./commands/goal-decision.js")).goalReject(c, id, opts)));
   goal
     .command("cancel")
     .description("cancel a goal (final)")
@@ -113,7 +162,21 @@ export async function main(io: Io): Promise<number> {
     // Loaded on use: the gate runner's dependencies stay out of every other command's start-up.
     .action(run(async (c, id, opts) => (await import("./commands/goal-verify.js")).goalVerify(c, id, opts)));
 
-  program.command("demo").description("see omk work on a scratch goal").action(run((c) => demo(c)));
+  program
+    .command("proof")
+    .description("proof files")
+    .command("verify")
+    .description("re-run a proof's gates and oracle checks on its head commit; exit 0 when its verdict holds")
+    .argument("[path]", "proof.json (default: the latest goal's)")
+    .addOption(json())
+    .action(run(async (c, file, opts) => (await import("./commands/proof-verify.js")).proofVerify(c, file, opts)));
+
+  program
+    .command("demo")
+    .description("run a real goal with the scripted engine on an example repository copied to a temporary folder")
+    .option("--plain", "plain timestamped lines instead of the live task list")
+    .addOption(new Option("--json", "every controller event as one JSON line on stdout"))
+    .action(run(async (c, opts) => (await import("./commands/demo.js")).demo(c, opts)));
   program
     .command("doctor")
     .description("check git, node, the state dir, the engines (version and handshake) and the GitHub token")

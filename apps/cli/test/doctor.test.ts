@@ -29,7 +29,9 @@ describe("omk doctor through the built binary", () => {
     expect(text.stdout).toMatch(/^ok +engine scripted +omk-scripted-agent \d+\.\d+\.\d+, handshake ok with omk-scripted-agent/m);
     expect(text.stdout).toMatch(/^warn +engine gemini +not found \(gemini\) — fix: npm install -g @google\/gemini-cli$/m);
     expect(text.stdout).toMatch(/^warn +github token +not set \(GITHUB_TOKEN, GH_TOKEN\) — fix: export GITHUB_TOKEN=/m);
-    expect(text.stdout.trimEnd().split("\n").at(-1)).toBe("omk is ready (8 warnings)");
+    // No real engine: one line says what goal run needs, with the fix.
+    expect(text.stdout).toMatch(/^warn +engines +no real engine is ready: omk goal run needs one — fix: install one \(npm install -g .*\), or run goals with --engine scripted --script FILE$/m);
+    expect(text.stdout.trimEnd().split("\n").at(-1)).toBe("omk is ready (9 warnings)");
 
     const json = await runOmk(["doctor", "--json"], { stateDir, env: env(bin) });
     expect(json.exitCode).toBe(0);

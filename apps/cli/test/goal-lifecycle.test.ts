@@ -1,10 +1,24 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FailureSchema, GoalSchema, openStore } from "@omk/state";
+import { FailureSchema, GoalSchema, openStore, requestResume } from "@omk/state";
 import { cleanupTempDirs, initGitRepo, makeTempDir, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 
 afterAll(cleanupTempDirs);
+
+/** A valid script book: `resume` resolves its engine before it looks at the goal, so the refusals below are about the goal. */
+function anyBook(): string {
+  const file = `${makeTempDir("omk-book-")}/book.json`;
+  writeFileSync(file, JSON.stringify({ version: 1, sessions: { "task:*": { turns: [] } } }));
+  return file;
+}
+
+/** Move a goal back to running the way a controller does (`omk goal resume` itself now drives the goal: see goal-run.test.ts). */
+async function resumeAsController(stateDir: string, id: string): Promise<string> {
+  const resumed = await requestResume(openStore({ root: stateDir }), id, { actor: "controller" });
+  if (!resumed.ok) throw new Error(resumed.error.message);
+  return resumed.value.status;
+}
 
 /** Every call is a separate `omk` process sharing one state dir. */
 function omkIn(stateDir: string, cwd?: string) {
@@ -33,9 +47,8 @@ describe("omk goal lifecycle through the built binary", () => {
     expect((status.json() as { id: string }).id).toBe(goal.id);
 
     expect((await omk("goal", "pause", goal.id)).stdout).toContain("now paused");
-    const resumed = await omk("goal", "resume", goal.id);
-    expect(resumed.exitCode).toBe(0);
-    expect(resumed.stdout).toContain("now running");
+    expect((await omk("goal", "status", goal.id)).stdout).toContain("paused");
+    expect(await resumeAsController(stateDir, goal.id)).toBe("running");
 
     // Running time counts against the 1s budget.
     await sleep(1200);
@@ -45,7 +58,8 @@ describe("omk goal lifecycle through the built binary", () => {
     expect((await omk("goal", "pause", goal.id)).exitCode).toBe(0);
 
     // Resume refuses: exit 4 (needs_more_budget) with the fix, and failure.json says why.
-    const refused = await omk("goal", "resume", goal.id);
+    const book = anyBook();
+    const refused = await omk("goal", "resume", goal.id, "--script", book);
     expect(refused.exitCode).toBe(4);
     expect(refused.stderr.split("\n")[0]).toMatch(/^omk: goal \S+ has used its time budget — fix: .*budget-add/);
     const failurePath = `${stateDir}/goals/${goal.id}/failure.json`;
@@ -60,11 +74,14 @@ describe("omk goal lifecycle through the built binary", () => {
     const added = await omk("goal", "budget-add", goal.id, "--time", "1h", "--json");
     expect(added.exitCode).toBe(0);
     expect((added.json() as { limits: { timeMs: number } }).limits.timeMs).toBe(3_601_000);
-    expect((await omk("goal", "resume", goal.id)).exitCode).toBe(0);
+    expect((await omk("goal", "budget-add", goal.id, "--time", "1s")).stdout).toContain(`next: omk goal resume ${goal.id}`);
+    expect(await resumeAsController(stateDir, goal.id)).toBe("running");
 
     const cancelled = await omk("goal", "cancel", goal.id, "--reason", "test over");
     expect(cancelled.exitCode).toBe(0);
-    expect((await omk("goal", "resume", goal.id)).exitCode).toBe(2);
+    const final2 = await omk("goal", "resume", goal.id, "--script", book);
+    expect(final2.exitCode).toBe(2);
+    expect(final2.stderr).toMatch(/cancelled goal cannot become running — fix: /);
     const final = await omk("goal", "proof", goal.id, "--json");
     expect(final.exitCode).toBe(7);
     expect(final.json()).toMatchObject({ kind: "omk.failure", status: "cancelled", cause: { code: "cancelled_by_user" }, resume: { command: null } });
@@ -89,7 +106,7 @@ describe("omk goal lifecycle through the built binary", () => {
     const omk = omkIn(stateDir);
     const created = await omk("goal", "create", "Count tokens", "--budget-tokens", "1000", "--json");
     const id = (created.json() as { id: string }).id;
-    expect((await omk("goal", "resume", id)).exitCode).toBe(0);
+    expect(await resumeAsController(stateDir, id)).toBe("running");
     // A controller (here: this test process) records usage through the state API.
     await openStore({ root: stateDir }).recordUsage(id, { source: "engine", tokens: { input: 800, cacheRead: 150, cacheWrite: 0, output: 100 }, usd: 0.03 });
     const status = await omk("goal", "status", id, "--json");
@@ -150,7 +167,7 @@ describe("omk goal lifecycle through the built binary", () => {
     const omk = omkIn(stateDir);
     const id = ((await omk("goal", "create", "to be damaged", "--json")).json() as { id: string }).id;
     await omk("goal", "pause", id);
-    await omk("goal", "resume", id);
+    await resumeAsController(stateDir, id);
     const events = `${stateDir}/goals/${id}/events.jsonl`;
     const lines = readFileSync(events, "utf8").split("\n");
     lines[1] = "{garbage";
@@ -173,14 +190,5 @@ describe("omk goal lifecycle through the built binary", () => {
     expect((await omk()).exitCode).toBe(2);
     expect((await omk("goal", "frobnicate")).exitCode).toBe(2);
     expect((await omk("goal", "create")).exitCode).toBe(2);
-  }, 30_000);
-
-  it("omk demo walks the lifecycle on a scratch goal without touching the user's state", async () => {
-    const stateDir = makeTempDir();
-    const r = await runOmk(["demo"], { stateDir });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain("needs_more_budget");
-    expect(r.stdout).toContain("goal.json matches the log");
-    expect(existsSync(`${stateDir}/goals`)).toBe(false);
   }, 30_000);
 });

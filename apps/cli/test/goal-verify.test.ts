@@ -5,7 +5,8 @@ import { runGates } from "@omk/gates";
 import { EventSchema, GateEvidenceSchema } from "@omk/state";
 import { cleanupTempDirs, filesContaining, initGitRepo, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { toGateEvidence, VerificationRecordSchema } from "../src/evidence.js";
+import { toGateEvidence } from "@omk/controller";
+import { VerificationRecordSchema } from "../src/evidence.js";
 
 afterAll(cleanupTempDirs);
 
@@ -180,7 +181,7 @@ describe("omk goal verify", () => {
   });
 });
 
-describe("toGateEvidence (the gates → proof mapping)", () => {
+describe("toGateEvidence (the gates → proof mapping, from @omk/controller, as the CLI uses it)", () => {
   it("maps each gate result to GateEvidence with logs relative to the goal dir and the baseline status", async () => {
     const { repo, base } = await repoWithGates();
     const goalDir = makeTempDir("omk-goal-dir-");
@@ -197,6 +198,6 @@ describe("toGateEvidence (the gates → proof mapping)", () => {
     expect(evidence?.[0]?.baseline).toBeUndefined();
     const judged = toGateEvidence({ ...report, comparison: { base: { ref: "main", commit: base, report: null }, verdict: "passed", gates: [{ name: "unit", kind: "test", required: true, base: "failed", head: "passed", status: "fixed", blocking: false, flaky: false, reason: "" }], summary: { newFailures: [], fixed: ["unit"], preExisting: [], noBaseline: [], flaky: [] } } }, goalDir);
     expect(judged?.[0]?.baseline).toBe("fixed");
-    expect(toGateEvidence({ ...report, commit: null }, goalDir)).toBeUndefined();
+    expect(toGateEvidence({ ...report, commit: null }, goalDir)).toEqual([]);
   });
 });

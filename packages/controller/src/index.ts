@@ -1,5 +1,44 @@
 // @omk/controller: public surface (named exports only).
 // The goal lifecycle: phases, the --until-ready loop, reviews, proof.
+export type { RunContext } from "./context.js";
+export { acceptGoal, type Decision, rejectGoal } from "./decision.js";
+export { PRESET_ENGINE_NAMES, presetProvider, scriptBookProvider } from "./engine-provider.js";
+export { changedTestFiles, isTestPath, withDetachedCheckout } from "./evidence/checkout.js";
+export { gateDescriptors, junitCasesOf, toGateEvidence } from "./evidence/gate-evidence.js";
+export { type CollectOracleEvidenceInput, collectOracleEvidence, evaluateRound } from "./evidence/oracle-evidence.js";
+export { type RunWallInput, runWall, type WallResult } from "./evidence/wall.js";
+export { type ProofCheck, type VerifyProofInput, verifyProof } from "./proof-verify.js";
+export {
+  loadScriptBook,
+  lookupScenario,
+  parseScriptBook,
+  purposeLabel,
+  type ScriptBook,
+  type ScriptBookInput,
+  ScriptBookSchema,
+  scriptBookJsonSchemas,
+  scriptBookProviderOf,
+  SessionKeySchema,
+  sessionKeys,
+} from "./script-book.js";
+export { parseReviewAnswer } from "./review/answer.js";
+export { REVIEW_DIFF_MAX_BYTES, type ReviewPromptInput, reviewPrompt } from "./review/prompt.js";
+export { type ReviewRecord, recordFile as reviewRecordFile } from "./review/records.js";
+export { runReview } from "./review/run-review.js";
+export {
+  type ReviewAnswer,
+  ReviewAnswerSchema,
+  type ReviewCriterion,
+  type ReviewInput,
+  type ReviewOutcome,
+  type ReviewRecordRef,
+  type ReviewScopeViolation,
+} from "./review/types.js";
+export { type RefusedWrite, type RunSessionInput, runSession, type SessionOutcome } from "./session.js";
+export { deterministicFollowUp, failingText, type FollowUps, planFollowUps } from "./followups.js";
+export { buildProof, type ProofInput } from "./outcome.js";
+export { resumeGoal, runGoal } from "./run-goal.js";
+export { createTaskRunner, type TaskRunnerInput, taskPrompt } from "./task-runner.js";
 export {
   BLOCKING_SEVERITIES,
   type ControllerEvent,

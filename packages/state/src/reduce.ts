@@ -189,6 +189,37 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     case "verification_recorded":
       // Evidence only: the log keeps it for the proof; status moves are the controller's.
       return ok(next);
+    case "attempt_captured":
+    case "scope_violation_recorded":
+      // Evidence of the task runner: the proof and the review read them from the log.
+      return ok(next);
+    case "round_started":
+      if (event.data.round <= (goal.round ?? 1)) {
+        return err({ code: "illegal_transition", message: `round ${event.data.round} does not follow round ${goal.round ?? 1}`, fix: "number the new round after the current one", from: String(goal.round ?? 1), to: String(event.data.round) });
+      }
+      next.round = event.data.round;
+      return ok(next);
+    case "integration_recorded":
+      if (event.data.outcome === "integrated") next.headCommit = event.data.head;
+      return ok(next);
+    case "decision_recorded": {
+      const allowed = event.data.decision === "accepted" ? goal.status === "ready" : goal.status === "ready" || goal.status === "not_ready";
+      if (!allowed) {
+        return err({
+          code: "illegal_transition",
+          message: `a ${goal.status} goal cannot be ${event.data.decision}`,
+          fix: event.data.decision === "accepted" ? "only a ready goal is accepted" : "only a ready or not_ready goal is rejected",
+          from: goal.status,
+          to: event.data.decision,
+        });
+      }
+      next.decision = { decision: event.data.decision, ...(event.data.reason === undefined ? {} : { reason: event.data.reason }), headCommit: event.data.headCommit, seq: event.seq };
+      return ok(next);
+    }
+    case "baseline_recorded":
+    case "oracle_evaluated":
+    case "review_recorded":
+      return ok(next);
   }
 }
 

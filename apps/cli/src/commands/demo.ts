@@ -1,53 +1,103 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync } from "node:fs";
+import { cp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { budgetReport, openStore, requestCancel, requestPause, requestResume } from "@omk/state";
+import { fileURLToPath } from "node:url";
+import { openStore } from "@omk/state";
+import { execa } from "execa";
+import { DEFAULT_LIMITS } from "../args.js";
 import type { Context } from "../context.js";
 import { CommandFailed } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { budgetLines } from "../render/goal.js";
+
+/** The demo's goal: a feature (acceptance tests tagged [oracle:acceptance-tests], the test gate, a review). */
+export const DEMO_GOAL = "Add slugify and title-case helpers to textkit";
+
+/** The example shipped with the CLI: `examples/demo/{repo,script.yaml}` (kept in the npm package by `files`). */
+const EXAMPLE = path.join("examples", "demo");
+
+/** A fixed identity for the demo's one commit, whatever the user's git config says. */
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: "omk demo",
+  GIT_AUTHOR_EMAIL: "demo@omk.invalid",
+  GIT_COMMITTER_NAME: "omk demo",
+  GIT_COMMITTER_EMAIL: "demo@omk.invalid",
+};
+
+export type DemoOptions = { json?: boolean; plain?: boolean };
 
 /**
- * Until the controller lands (issue: `omk goal run`), `omk demo` walks the
- * goal lifecycle on a scratch goal in a temporary state dir: create, pause,
- * resume, budget, extend, cancel, replay. It never touches your state.
+ * The example folder, found from the running file: `dist/*.js` (built, also
+ * inside the npm package) and `src/commands/demo.ts` (sources) both sit
+ * under the package root that holds `examples/`.
  */
-export async function demo(ctx: Context): Promise<number> {
+export function findExampleDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
+  let dir = from;
+  for (let depth = 0; depth < 4; depth++) {
+    const candidate = path.join(dir, EXAMPLE);
+    if (existsSync(path.join(candidate, "script.yaml")) && existsSync(path.join(candidate, "repo"))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  const r = await execa("git", ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args], { cwd, env: GIT_ENV, reject: false });
+  if (r.exitCode !== 0) throw new CommandFailed(EXIT.failedInfra, `git ${args.join(" ")} failed in ${cwd}: ${String(r.stderr).trim()}`, "check that git works (omk doctor)");
+  return String(r.stdout).trim();
+}
+
+/**
+ * `omk demo`: copies the example project to a temporary directory, makes it
+ * a git repository with one commit, creates the demo goal there and runs it
+ * to the end with the scripted engine (`omk goal run --until-ready`): two
+ * tasks in parallel, a gate failing in round 1, the follow-up `fix-r2` in
+ * round 2, ready with a proof. The state lives in the temporary directory
+ * unless OMK_STATE_DIR is set.
+ */
+export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number> {
+  const example = findExampleDir();
+  if (example === undefined) {
+    throw new CommandFailed(EXIT.failedInfra, "the demo's example project is missing from this installation of omk", "reinstall omk (npm i -g omk); the package ships examples/demo");
+  }
   const root = mkdtempSync(path.join(os.tmpdir(), "omk-demo-"));
-  const store = openStore({ root });
-  const step = (text: string) => ctx.stdout(`• ${text}\n`);
-  ctx.stdout("omk demo: the full goal run arrives with the controller; for now this walks the goal lifecycle on a scratch goal\n");
-  step(`state dir ${root}`);
-  const created = await store.createGoal({
-    text: "Scratch goal: show the lifecycle",
-    repoRoot: ctx.cwd,
-    limits: { timeMs: 3_600_000, tokens: 1_000, usd: 1 },
-    maxAgents: 2,
-  });
-  if (!created.ok) throw new CommandFailed(EXIT.internal, created.error.message);
-  const id = created.value.id;
-  step(`created goal ${id}`);
-  const expect = async <T extends { ok: boolean }>(what: string, r: Promise<T>) => {
-    const v = await r;
-    if (!v.ok) throw new CommandFailed(EXIT.internal, `demo step failed: ${what}`);
-    return v;
-  };
-  await expect("pause", requestPause(store, id));
-  step("paused");
-  await expect("resume", requestResume(store, id));
-  step("resumed: running");
-  await store.recordUsage(id, { source: "demo", tokens: { input: 700, cacheRead: 100, cacheWrite: 0, output: 300 }, usd: 0.2 });
-  const exhausted = await store.readGoal(id);
-  step(`recorded 1,100 tokens against a 1,000-token budget: ${exhausted.status}`);
-  for (const line of budgetLines(budgetReport(exhausted, new Date()))) ctx.stdout(`    ${line}\n`);
-  await expect("budget-add", store.extendBudget(id, { tokens: 5_000 }));
-  step("budget-add --tokens 5000");
-  await expect("resume", requestResume(store, id));
-  step("resumed: running");
-  await expect("cancel", requestCancel(store, id, "user", "demo over"));
-  step(`cancelled; failure record at ${store.paths(id).failure}`);
-  const replay = await store.replay(id);
-  step(`replayed ${replay.events.length} events: ${replay.differences.length === 0 ? "goal.json matches the log" : "MISMATCH"}`);
-  ctx.stdout(`try: OMK_STATE_DIR=${root} omk goal show ${id}\n`);
-  return replay.differences.length === 0 ? EXIT.ok : EXIT.notReady;
+  const repo = path.join(root, "textkit");
+  const script = path.join(root, "script.yaml");
+  await cp(path.join(example, "repo"), repo, { recursive: true });
+  await cp(path.join(example, "script.yaml"), script);
+  // npm never packs a file named .gitignore, so the example ships it without the dot.
+  if (existsSync(path.join(repo, "gitignore"))) renameSync(path.join(repo, "gitignore"), path.join(repo, ".gitignore"));
+  await git(repo, ["init", "-q", "-b", "main"]);
+  await git(repo, ["add", "-A"]);
+  await git(repo, ["commit", "-q", "-m", "textkit: truncate"]);
+  const base = await git(repo, ["rev-parse", "HEAD"]);
+
+  const explicitState = (ctx.env["OMK_STATE_DIR"] ?? "").trim() !== "";
+  const store = explicitState ? ctx.store : openStore({ root: path.join(root, "state") });
+  const created = await store.createGoal({ text: DEMO_GOAL, repoRoot: repo, baseCommit: base, constraints: [], terminalCriteria: [], limits: DEFAULT_LIMITS, maxAgents: 2 });
+  if (!created.ok) throw new CommandFailed(EXIT.internal, `the demo goal could not be created: ${created.error.message}`);
+  const goalId = created.value.id;
+  // With --json, stdout carries only the controller's events: the demo's own lines go to stderr.
+  const say = (line: string) => (opts.json === true ? ctx.stderr : ctx.stdout)(`${line}\n`);
+  say(`omk demo: a real goal on a copy of the example project, played by the scripted engine`);
+  say(`  repository  ${repo} (base ${base.slice(0, 12)})`);
+  say(`  state       ${store.root}`);
+  say(`  script      ${script}`);
+  say(`  goal        "${DEMO_GOAL}"`);
+
+  // Loaded on use, like the other commands that pull in the controller.
+  const { driveGoal } = await import("./goal-run.js");
+  const runCtx: Context = { ...ctx, store, cwd: repo };
+  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain });
+
+  // driveGoal printed the status, the proof (or failure) path and what to do next; add where the demo's things are.
+  const prefix = explicitState ? "" : `OMK_STATE_DIR=${store.root} `;
+  say("");
+  say(`demo ${code === EXIT.ok ? "finished" : `stopped (exit ${code})`}; everything is under ${root}`);
+  say(`  the code:  git -C ${repo} log --oneline --all`);
+  say(`  the goal:  ${prefix}omk goal show ${goalId}`);
+  if (existsSync(store.paths(goalId).proof)) say(`  re-check:  ${prefix}omk proof verify ${store.paths(goalId).proof}`);
+  return code;
 }

@@ -96,7 +96,18 @@ export async function doctor(ctx: Context, opts: { json?: boolean }): Promise<nu
   const github = checkGithub(ctx.env);
   const { path: statePath, source, writable, ...stateCheck } = stateDir;
   const { token, variable, ...githubCheck } = github;
-  const checks: DoctorCheck[] = [git, node, stateCheck, ...engines.map(engineCheck), githubCheck];
+  // `omk goal run` needs one real engine (or --engine scripted with a script book): say so once, with the fix.
+  const usable = engines.filter((e) => e.name !== "scripted" && e.found && e.handshake.status === "ok");
+  const engineSummary: DoctorCheck =
+    usable.length > 0
+      ? { name: "engines", status: "ok", detail: `omk goal run will use ${usable[0]?.name} (set OMK_ENGINE or pass --engine to choose)` }
+      : {
+          name: "engines",
+          status: "warn",
+          detail: "no real engine is ready: omk goal run needs one",
+          fix: `install one (${INSTALL["kimi"]}, or see the lines above), or run goals with --engine scripted --script FILE`,
+        };
+  const checks: DoctorCheck[] = [git, node, stateCheck, ...engines.map(engineCheck), engineSummary, githubCheck];
   const failed = checks.filter((c) => c.status === "fail");
   const exitCode = failed.length === 0 ? EXIT.ok : EXIT.failedInfra;
   if (opts.json) {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import type { Goal } from "@omk/state";
 import { DEFAULT_MAX_AGENTS, parseLimits, parseMaxAgents } from "../args.js";
 import { type Context, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -32,12 +33,16 @@ function gitBase(dir: string): { root: string; head: string | null } | undefined
   }
 }
 
-export async function goalCreate(ctx: Context, text: string, opts: CreateOptions): Promise<number> {
+/** Validate the create flags and record a new goal (status created). Shared by `goal create`, `goal run` and `goal plan`. */
+export async function createGoalRecord(ctx: Context, text: string, opts: CreateOptions, requireCommit = false): Promise<Goal> {
   if (text.trim() === "") throw new UsageError("the goal text is empty", 'describe the goal, e.g. omk goal create "Add a --json flag to report"');
   const limits = parseLimits(opts);
   const maxAgents = opts.maxAgents === undefined ? DEFAULT_MAX_AGENTS : parseMaxAgents(opts.maxAgents);
   const dir = path.resolve(ctx.cwd, opts.repo ?? ".");
   const git = gitBase(dir);
+  if (requireCommit && (git === undefined || git.head === null)) {
+    throw new UsageError(`${dir} is not a git repository with a commit: a goal run works on commits`, "run it inside a git clone with at least one commit, or pass --repo DIR");
+  }
   if (git === undefined) ctx.stderr(`omk: note: ${dir} is not a git repository; the goal records no base commit\n`);
   const result = await ctx.store.createGoal({
     text,
@@ -49,7 +54,11 @@ export async function goalCreate(ctx: Context, text: string, opts: CreateOptions
     maxAgents,
   });
   if (!result.ok) throw new UsageError(result.error.message, result.error.fix);
-  const goal = result.value;
+  return result.value;
+}
+
+export async function goalCreate(ctx: Context, text: string, opts: CreateOptions): Promise<number> {
+  const goal = await createGoalRecord(ctx, text, opts);
   if (opts.json === true) printJson(ctx, goal);
   else ctx.stdout(`${goal.id}\ncreated goal ${goal.id}: ${goal.normalizedText}\nnext: omk goal status ${goal.id}\n`);
   return EXIT.ok;

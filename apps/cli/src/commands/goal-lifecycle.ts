@@ -1,4 +1,4 @@
-import { type Goal, requestCancel, requestPause, requestResume, type Result } from "@omk/state";
+import { type Goal, requestCancel, requestPause, type Result } from "@omk/state";
 import { parseExtension } from "../args.js";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
@@ -23,11 +23,6 @@ function finish(ctx: Context, result: Result<Goal, { code: string; message: stri
 export async function goalPause(ctx: Context, id: string | undefined, opts: Opts): Promise<number> {
   const goalId = await resolveGoalId(ctx, id);
   return finish(ctx, await requestPause(ctx.store, goalId), "paused", opts);
-}
-
-export async function goalResume(ctx: Context, id: string | undefined, opts: Opts): Promise<number> {
-  const goalId = await resolveGoalId(ctx, id);
-  return finish(ctx, await requestResume(ctx.store, goalId), "resumed", opts);
 }
 
 export async function goalCancel(ctx: Context, id: string | undefined, opts: Opts & { reason?: string }): Promise<number> {

@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { compareToBaseline, formatJunit, formatMarkdown, formatText, GatesError, type GatesEvent, type GatesReport, killAllGatesNow, loadGates, newRunId, readTreeState, runGates } from "@omk/gates";
+import { toGateEvidence } from "@omk/controller";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
-import { toGateEvidence, type VerificationRecord, VerificationRecordSchema } from "../evidence.js";
+import { type VerificationRecord, VerificationRecordSchema } from "../evidence.js";
 import { EXIT } from "../exit-codes.js";
 
 export type VerifyOptions = {
@@ -114,7 +115,7 @@ export async function goalVerify(ctx: Context, id: string | undefined, opts: Ver
   const outDir = path.join(paths.gates, runId);
   const base = opts.base !== undefined ? { ref: opts.base, explicit: true } : opts.baseline !== false && goal.baseCommit !== null ? { ref: goal.baseCommit, explicit: false } : undefined;
   const report = await runWall(ctx, goal.repoRoot, outDir, runId, base, opts);
-  const gates = toGateEvidence(report, paths.dir) ?? [];
+  const gates = toGateEvidence(report, paths.dir);
   const reportFile = path.join(outDir, "report.json");
   const data = {
     runId,
@@ -150,7 +151,7 @@ async function verifyCheckout(ctx: Context, id: string | undefined, opts: Verify
     commit: report.commit,
     dirty: report.dirty ?? false,
     base: baseOf(report),
-    gates: toGateEvidence(report, path.dirname(outFile)) ?? [],
+    gates: toGateEvidence(report, path.dirname(outFile)),
     report: { path: path.relative(path.dirname(outFile), reportFile), sha256: sha256File(reportFile) },
     recheck: [`omk goal verify --checkout ${root}${opts.base === undefined ? "" : ` --base ${opts.base}`} --out ${outFile}`],
     createdAt: new Date().toISOString(),

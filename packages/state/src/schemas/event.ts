@@ -6,7 +6,7 @@ import { GateEvidenceSchema } from "./evidence.js";
 import { GoalSpecSchema } from "./goal.js";
 import { LockOwnerSchema } from "./lock.js";
 import { GoalClassSchema, OracleSchema } from "./oracle.js";
-import { FailureCauseSchema } from "./outcome.js";
+import { CriterionVerdictSchema, FailureCauseSchema } from "./outcome.js";
 import { GoalStatusSchema, PhaseSchema } from "./status.js";
 import { LeaseSchema, TaskBudgetSchema, TaskGraphSchema, TaskSchema } from "./task.js";
 
@@ -145,6 +145,76 @@ export const EventPayloadSchemas = {
     gates: z.array(GateEvidenceSchema),
     report: z.object({ path: z.string().min(1).describe("relative to the goal dir"), sha256: Sha256Schema }),
   }),
+  // @omk/controller: rounds, baseline, integration, evaluation, reviews, the integrator's decision.
+  round_started: z.object({
+    round: PositiveIntSchema,
+    reason: z.string().min(1),
+    followUps: z.array(IdSchema).describe("ids of the follow-up tasks this round runs"),
+  }),
+  baseline_recorded: z.object({
+    oracleHash: Sha256Schema,
+    commit: CommitShaSchema,
+    gates: z.array(GateEvidenceSchema),
+    evidence: z.object({ path: z.string().min(1).describe("the base EvidenceSet, relative to the goal dir"), sha256: Sha256Schema }),
+  }),
+  integration_recorded: z.discriminatedUnion("outcome", [
+    z.object({
+      outcome: z.literal("integrated"),
+      round: PositiveIntSchema,
+      branch: z.string().min(1),
+      head: CommitShaSchema,
+      merged: z.array(z.object({ taskId: IdSchema, commit: CommitShaSchema })),
+    }),
+    z.object({
+      outcome: z.literal("conflict"),
+      round: PositiveIntSchema,
+      branch: z.string().min(1),
+      taskId: IdSchema,
+      files: z.array(z.string()),
+      conflictsWith: z.array(IdSchema),
+      message: z.string(),
+    }),
+  ]),
+  oracle_evaluated: z.object({
+    round: PositiveIntSchema,
+    oracleHash: Sha256Schema,
+    headCommit: CommitShaSchema,
+    ready: z.boolean(),
+    counts: z.record(z.string(), NonNegativeIntSchema).describe("criteria per verdict"),
+    criteria: z.array(CriterionVerdictSchema.extend({ reason: z.string().optional() })),
+    evidence: z.array(z.object({ path: z.string().min(1), sha256: Sha256Schema })),
+  }),
+  review_recorded: z.object({
+    round: PositiveIntSchema,
+    pass: z.enum(["reviewer", "security-reviewer", "break-it", "deterministic"]),
+    verdict: z.enum(["passed", "blocked"]),
+    findings: NonNegativeIntSchema,
+    blocking: NonNegativeIntSchema,
+    record: z.object({ path: z.string().min(1).describe("relative to the goal dir"), sha256: Sha256Schema }),
+  }),
+  decision_recorded: z.object({
+    decision: z.enum(["accepted", "rejected"]),
+    reason: z.string().min(1).optional(),
+    headCommit: CommitShaSchema,
+  }),
+  // @omk/controller (task runner): what an attempt left behind, and every write outside its write set.
+  attempt_captured: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    round: PositiveIntSchema,
+    branch: z.string().min(1).describe("the task branch, omk/<goal>/<task>"),
+    commit: CommitShaSchema.describe("the branch head after the capture (the base when the engine changed nothing)"),
+    changedFiles: z.array(z.string()).describe("paths changed from the task's base, relative to the repository root"),
+    keptRef: z.string().min(1).optional().describe("refs/omk/attempts/... when the attempt was kept (never integrated)"),
+  }),
+  scope_violation_recorded: z.object({
+    taskId: IdSchema,
+    attempt: PositiveIntSchema,
+    path: z.string().min(1),
+    kind: z.string().min(1).describe("outside_write_set, symlink_escape, git_dir, ... (as @omk/worktree names it)"),
+    atWrite: z.boolean().describe("true: refused when the engine asked to write; false: found in the captured diff afterwards"),
+    message: z.string(),
+  }),
 } as const;
 
 export type EventType = keyof typeof EventPayloadSchemas;
@@ -193,6 +263,14 @@ export const EventSchema = z.discriminatedUnion("type", [
   variant("task_followups_rejected"),
   variant("task_run_finished"),
   variant("verification_recorded"),
+  variant("attempt_captured"),
+  variant("scope_violation_recorded"),
+  variant("round_started"),
+  variant("baseline_recorded"),
+  variant("integration_recorded"),
+  variant("oracle_evaluated"),
+  variant("review_recorded"),
+  variant("decision_recorded"),
 ]);
 export type GoalEvent = z.infer<typeof EventSchema>;
 export type EventOf<T extends EventType> = Extract<GoalEvent, { type: T }>;

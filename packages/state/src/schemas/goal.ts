@@ -52,6 +52,12 @@ export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true })
   outcome: z
     .object({ file: z.enum(["proof.json", "failure.json"]), seq: z.number().int(), status: GoalStatusSchema })
     .nullable(),
+  round: z.number().int().positive().optional().describe("the controller's current round (round_started); absent: round 1"),
+  headCommit: CommitShaSchema.optional().describe("the integrated head of the last integration (integration_recorded)"),
+  decision: z
+    .object({ decision: z.enum(["accepted", "rejected"]), reason: z.string().optional(), headCommit: CommitShaSchema, seq: z.number().int() })
+    .optional()
+    .describe("the integrator's decision (decision_recorded)"),
   lockTakeovers: NonNegativeIntSchema,
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,

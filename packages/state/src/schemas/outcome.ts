@@ -75,7 +75,9 @@ export const ProofSchema = z.object({
   tasks: z.array(TaskProofSchema),
   gates: z.array(GateEvidenceSchema),
   criteria: z.array(CriterionVerdictSchema),
-  reviews: z.array(z.object({ kind: z.string(), verdict: z.enum(["passed", "blocked"]), record: z.string() })),
+  reviews: z.array(
+    z.object({ kind: z.string(), verdict: z.enum(["passed", "blocked"]), record: z.string(), sha256: Sha256Schema.optional().describe("digest of the record file, re-checked by omk proof verify") }),
+  ),
   knownGaps: z.array(z.string()),
   spend: BudgetUsageSchema,
   recheck: z.array(z.string()).describe("commands that re-check this proof"),

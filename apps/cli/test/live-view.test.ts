@@ -1,0 +1,162 @@
+import { PassThrough } from "node:stream";
+import type { ControllerEvent } from "@omk/controller";
+import type { GateEvidence, GoalEvent } from "@omk/state";
+import { describe, expect, it } from "vitest";
+import { createListrView } from "../src/render/live/listr-view.js";
+import { createJsonSink, createPlainSink, describeEvent } from "../src/render/live/plain.js";
+
+const SHA = "a".repeat(40);
+const gate = (name: string, outcome: GateEvidence["outcome"]): GateEvidence => ({
+  name,
+  kind: "test",
+  required: true,
+  command: ["npm", "test"],
+  cwd: ".",
+  outcome,
+  exitCode: outcome === "passed" ? 0 : 1,
+  signal: null,
+  durationMs: 1200,
+  logs: [],
+  commit: SHA,
+  dirty: false,
+  toolVersions: {},
+});
+const task = (id: string, title: string, role = "implementer") => ({
+  id,
+  title,
+  description: "",
+  role,
+  dependencies: [],
+  reads: [],
+  writes: ["src"],
+  acceptance: [],
+  budget: {},
+  priority: 0,
+  retries: 0,
+  maxRetries: 2,
+  lease: null,
+  status: "pending",
+  evidence: [],
+});
+const graphEvent = {
+  seq: 5,
+  ts: "2025-01-01T00:00:00.000Z",
+  actor: "controller",
+  type: "task_graph_set",
+  data: { graph: { schemaVersion: 1, tasks: [task("implement", "Add the flag"), task("docs", "Document it", "docs"), task("review", "Review", "reviewer")] } },
+} as unknown as GoalEvent;
+
+const mutatedEvent = {
+  seq: 30,
+  ts: "2025-01-01T00:01:00.000Z",
+  actor: "controller",
+  type: "task_graph_mutated",
+  data: { proposedBy: "implement", reason: "gate lint failed", added: [task("fix-r2", "Fix lint")] },
+} as unknown as GoalEvent;
+
+/** A recorded run: two tasks (one retried), a failing gate fixed in round 2, ready. */
+const RECORDED: ControllerEvent[] = [
+  { type: "run_started", goalId: "g1", engine: "scripted", resumed: false, round: 1 },
+  { type: "phase_started", phase: "planning", round: 1 },
+  { type: "goal_event", event: graphEvent },
+  { type: "phase_finished", phase: "planning", round: 1, outcome: "passed", detail: "3 tasks" },
+  { type: "phase_started", phase: "baseline", round: 1 },
+  { type: "gate_finished", where: "baseline", gate: gate("test", "passed") },
+  { type: "phase_finished", phase: "baseline", round: 1, outcome: "passed" },
+  { type: "phase_started", phase: "execution", round: 1 },
+  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "running", engine: "scripted" },
+  { type: "task_update", taskId: "docs", title: "Document it", role: "docs", round: 1, attempt: 1, state: "running", engine: "scripted" },
+  { type: "scope_refused", taskId: "docs", attempt: 1, path: "package.json", reason: "outside the write set" },
+  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "retrying", engine: "scripted", tokens: 900, usd: 0.01, message: "engine crashed" },
+  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 2, state: "succeeded", engine: "scripted", tokens: 1800, usd: 0.02 },
+  { type: "task_update", taskId: "docs", title: "Document it", role: "docs", round: 1, attempt: 1, state: "succeeded", engine: "scripted", tokens: 300, usd: null },
+  { type: "phase_finished", phase: "execution", round: 1, outcome: "passed" },
+  { type: "phase_started", phase: "verification", round: 1 },
+  { type: "gate_finished", where: "head", gate: gate("lint", "failed") },
+  { type: "phase_finished", phase: "verification", round: 1, outcome: "failed", detail: "gate lint failed" },
+  { type: "goal_event", event: mutatedEvent },
+  { type: "round_started", round: 2, reason: "gate lint failed", followUps: ["fix-r2"] },
+  { type: "phase_started", phase: "execution", round: 2 },
+  { type: "task_update", taskId: "fix-r2", title: "Fix lint", role: "implementer", round: 2, attempt: 1, state: "succeeded", engine: "scripted", tokens: 500, usd: 0.01 },
+  { type: "phase_finished", phase: "execution", round: 2, outcome: "passed" },
+  { type: "phase_started", phase: "review", round: 2 },
+  { type: "review_finished", pass: "reviewer", verdict: "passed", findings: 1, blocking: 0 },
+  { type: "phase_finished", phase: "review", round: 2, outcome: "passed" },
+  { type: "note", level: "warn", message: "break-it pass skipped: no engine offers it" },
+  { type: "run_finished", goalId: "g1", status: "ready", outcomeFile: "/state/goals/g1/proof.json", reason: "every criterion passed" },
+];
+
+describe("live view renderers on a recorded run", () => {
+  it("plain: one timestamped line per event, raw goal-log events left out", () => {
+    const lines: string[] = [];
+    const sink = createPlainSink((t) => lines.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
+    for (const e of RECORDED) sink(e);
+    const text = lines.join("");
+    expect(lines).toHaveLength(RECORDED.length - 2);
+    for (const line of lines) expect(line).toMatch(/^09:05:07 \S.*\n$/);
+    // A usage tick of a task (same state and attempt) adds no line.
+    const before = lines.length;
+    sink({ type: "task_update", taskId: "docs", title: "Document it", role: "docs", round: 1, attempt: 1, state: "succeeded", engine: "scripted", tokens: 350, usd: null });
+    expect(lines).toHaveLength(before);
+    expect(text).toContain("09:05:07 phase execution started\n");
+    expect(text).toContain("09:05:07 phase execution started (round 2)\n");
+    expect(text).toContain("phase verification failed — gate lint failed");
+    expect(text).toContain("task implement retrying (attempt 1, scripted, 900 tokens, $0.01) — engine crashed");
+    expect(text).toContain("task docs succeeded (attempt 1, scripted, 300 tokens, cost unknown)");
+    expect(text).toContain("gate lint failed on the head");
+    expect(text).toContain("task docs write refused: package.json — outside the write set");
+    expect(text).toContain("round 2 started: gate lint failed (follow-ups: fix-r2)");
+    expect(text).toContain("review reviewer passed (1 finding, 0 blocking)");
+    expect(text).toContain("warning: break-it pass skipped");
+    expect(text).toContain("run finished: ready — every criterion passed");
+    expect(describeEvent({ type: "goal_event", event: graphEvent })).toBeUndefined();
+  });
+
+  it("json: each event is one parseable line with its type", () => {
+    let out = "";
+    const sink = createJsonSink((t) => {
+      out += t;
+    });
+    for (const e of RECORDED) sink(e);
+    const lines = out.trimEnd().split("\n");
+    expect(lines).toHaveLength(RECORDED.length);
+    expect(lines.map((l) => JSON.parse(l))).toEqual(RECORDED);
+  });
+
+  it("listr2 (TTY): an entry per phase, nested task entries with engine, attempt, tokens and USD, gate results", async () => {
+    const stdout = new PassThrough() as unknown as NodeJS.WriteStream;
+    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+    Object.assign(stdout, { columns: 200, rows: 50 });
+    // listr2 truncates entries to the width of process.stdout.
+    const columns = process.stdout.columns;
+    process.stdout.columns = 200;
+    let drawn = "";
+    (stdout as unknown as PassThrough).on("data", (c: Buffer) => {
+      drawn += c.toString();
+    });
+    const view = createListrView({ stdout, stderr });
+    for (const e of RECORDED) {
+      view.sink(e);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await view.close();
+    process.stdout.columns = columns;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
+    const plain = drawn.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
+    expect(plain).toContain("planning passed — 3 tasks");
+    expect(plain).toContain("baseline passed");
+    expect(plain).toMatch(/execution passed/);
+    expect(plain).toContain("implement: Add the flag — succeeded (attempt 2, scripted, 1,800 tokens, $0.02)");
+    expect(plain).toContain("docs: Document it — succeeded (attempt 1, scripted, 300 tokens, cost unknown)");
+    // The reviewer role is performed by the review phase, not listed under execution.
+    expect(plain).not.toContain("review: Review");
+    expect(plain).toContain("verification failed — gate lint failed");
+    expect(plain).toContain("gate lint failed on the head");
+    expect(plain).toContain("execution (round 2) passed");
+    expect(plain).toContain("fix-r2: Fix lint — succeeded (attempt 1, scripted, 500 tokens, $0.01)");
+    expect(plain).toContain("review (round 2) passed");
+    // Phases are drawn in order.
+    const order = ["planning passed", "baseline passed", "verification failed", "execution (round 2) passed", "review (round 2) passed"].map((s) => plain.lastIndexOf(s));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});

@@ -1,0 +1,97 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GOAL_TEXT, makeRepo, readyBook, writeBook } from "./cli-goal-fixture.js";
+
+afterAll(cleanupTempDirs);
+
+/** One goal run to ready through the built binary, shared by the checks below (each a separate `omk` process). */
+let stateDir = "";
+let repo = "";
+let goalId = "";
+let proofFile = "";
+const omk = (...args: string[]) => runOmk(args, { stateDir, cwd: repo });
+
+beforeAll(async () => {
+  stateDir = makeTempDir();
+  repo = (await makeRepo()).repo;
+  const r = await runOmk(["goal", "run", GOAL_TEXT, "--script", writeBook(readyBook())], { stateDir, cwd: repo });
+  expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+  goalId = (r.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
+  proofFile = (r.stdout.match(/^proof: (.+)$/m) ?? [])[1] ?? "";
+  expect(existsSync(proofFile)).toBe(true);
+}, 120_000);
+
+describe("omk proof verify", () => {
+  it("re-runs the proof's checks and says the proof holds (exit 0), as a table or JSON; the default is the latest goal's proof", async () => {
+    const r = await omk("proof", "verify", proofFile);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^check\s+recorded\s+now/m);
+    expect(r.stdout).toMatch(/^gate test\s+passed\s+passed\s+holds$/m);
+    expect(r.stdout).toMatch(/^criterion acceptance-tests\s+passed\s+passed\s+holds$/m);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("the proof holds");
+    const json = await omk("proof", "verify", "--json");
+    expect(json.exitCode).toBe(0);
+    expect(json.json()).toMatchObject({ proofFile, holds: true, problems: [] });
+  }, 120_000);
+
+  it("a proof whose oracle was changed does not hold (exit 1)", async () => {
+    const copy = makeTempDir("omk-proof-copy-");
+    const goalDir = path.dirname(proofFile);
+    writeFileSync(path.join(copy, "proof.json"), readFileSync(proofFile));
+    writeFileSync(path.join(copy, "oracle.json"), readFileSync(path.join(goalDir, "oracle.json"), "utf8").replace(/"description": "/, '"description": "(edited) '));
+    const r = await omk("proof", "verify", path.join(copy, "proof.json"));
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(1);
+    expect(r.stdout).toMatch(/^the proof does not hold: /m);
+  }, 60_000);
+
+  it("bad input: exit 2 with the fix", async () => {
+    const notProof = path.join(makeTempDir(), "notes.json");
+    writeFileSync(notProof, '{"hello": "world"}\n');
+    const cases: Array<[string[], RegExp]> = [
+      [["proof", "verify", path.join(repo, "nope.json")], /nope\.json does not exist — fix: pass the path of a proof\.json/],
+      [["proof", "verify", notProof], /notes\.json.* — fix: /],
+      [["proof", "verify", makeTempDir()], /holds no proof\.json — fix: /],
+    ];
+    for (const [args, message] of cases) {
+      const r = await omk(...args);
+      expect(r.exitCode, `${args.join(" ")}\n${r.stderr}`).toBe(2);
+      expect(r.stderr.split("\n")[0]).toMatch(message);
+    }
+    const empty = await runOmk(["proof", "verify"], { stateDir: makeTempDir(), cwd: repo });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toMatch(/no goals under .* — fix: pass the path of a proof\.json/);
+  }, 60_000);
+});
+
+describe("omk goal accept / reject", () => {
+  it("accept needs a ready goal; it records the decision, names the merge and leaves the base branch alone", async () => {
+    const before = (await runGit(repo, ["rev-parse", "HEAD"])).trim();
+    const r = await omk("goal", "accept", goalId);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`goal ${goalId} accepted`);
+    expect(r.stdout).toContain(`git merge --ff-only omk/${goalId}/integration`);
+    expect((await runGit(repo, ["rev-parse", "HEAD"])).trim()).toBe(before);
+    const shown = (await omk("goal", "status", goalId, "--json")).json() as { decision?: { decision: string } };
+    expect(shown.decision?.decision).toBe("accepted");
+
+    // A goal that is not ready cannot be accepted; a rejection needs a reason.
+    const other = await omk("goal", "create", "another goal", "--json");
+    const otherId = (other.json() as { id: string }).id;
+    const refused = await omk("goal", "accept", otherId);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/is created; only a ready goal is accepted — fix: /);
+    const noReason = await omk("goal", "reject", goalId);
+    expect(noReason.exitCode).toBe(2);
+    expect(noReason.stderr).toMatch(/reject needs a reason — fix: pass --reason/);
+    const rejected = await omk("goal", "reject", goalId, "--reason", "naming does not match the codebase", "--json");
+    expect(rejected.exitCode, rejected.stderr).toBe(0);
+    expect(rejected.json()).toMatchObject({ goalId, decision: "rejected", reason: "naming does not match the codebase" });
+  }, 60_000);
+});
+
+async function runGit(cwd: string, args: string[]): Promise<string> {
+  const { execa } = await import("execa");
+  return String((await execa("git", args, { cwd })).stdout);
+}

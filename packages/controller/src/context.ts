@@ -1,0 +1,136 @@
+/**
+ * What every phase of a run shares: the store and goal, the engine, the
+ * event sink, and the one helper through which the controller appends to the
+ * goal's log (so every appended event is also passed on as `goal_event`).
+ */
+import path from "node:path";
+import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
+import { taskWorktreeDir } from "@omk/worktree";
+import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
+
+/** The shared state of one runGoal call. Phases read `goal` fresh through `refresh()`. */
+export type RunContext = {
+  readonly store: GoalStore;
+  readonly goalId: string;
+  readonly engine: EngineProvider;
+  readonly options: RunGoalOptions;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly actor: string;
+  /** `<state root>/goals/<id>`. */
+  readonly goalDir: string;
+  /** The repository (the goal's repoRoot). */
+  readonly repo: string;
+  /** The goal's base commit (resolved at the start of the run). */
+  readonly baseCommit: string;
+  readonly signal: AbortSignal | undefined;
+  /** Literal secret values kept out of prompts and transcripts. */
+  readonly secrets: readonly string[];
+  /** The goal as last read or written. */
+  goal: Goal;
+  /** The current round (1 for the first). */
+  round: number;
+  emit(event: ControllerEvent): void;
+  /** Append events to the goal's log; every appended event is emitted as `goal_event`. */
+  append(events: NewEvent[] | ((goal: Goal | undefined) => NewEvent[])): Promise<Result<Goal, StoreError>>;
+  /** Re-read the goal from the store. */
+  refresh(): Promise<Goal>;
+  /** Record usage of a session run outside the scheduler (planning, follow-ups, reviews). */
+  recordSpend(source: string, spend: SpendReport): Promise<void>;
+  /** Where a task's worktree goes. */
+  worktreeDir(taskId: string): string;
+  /** The commit a task of the current round starts from: the base in round 1, the last integrated head after. */
+  startCommit(): string;
+};
+
+/** The sink with a guard: a throwing listener never breaks the run. */
+export function safeSink(onEvent: ControllerEventSink | undefined): (event: ControllerEvent) => void {
+  return (event) => {
+    if (onEvent === undefined) return;
+    try {
+      onEvent(event);
+    } catch {
+      // The live view's problems are not the run's.
+    }
+  };
+}
+
+/** Emit the events a store write just appended (the tail of the log after `beforeSeq`). */
+export function emitAppended(emit: (event: ControllerEvent) => void, events: readonly GoalEvent[], beforeSeq: number): void {
+  for (const event of events) if (event.seq > beforeSeq) emit({ type: "goal_event", event });
+}
+
+export function createRunContext(input: {
+  options: RunGoalOptions;
+  goal: Goal;
+  baseCommit: string;
+  emit: (event: ControllerEvent) => void;
+}): RunContext {
+  const { options } = input;
+  const store = options.store;
+  const goalId = options.goalId;
+  const ctx: RunContext = {
+    store,
+    goalId,
+    engine: options.engine,
+    options,
+    env: options.env ?? process.env,
+    actor: options.actor ?? "controller",
+    goalDir: store.paths(goalId).dir,
+    repo: input.goal.repoRoot,
+    baseCommit: input.baseCommit,
+    signal: options.signal,
+    secrets: [],
+    goal: input.goal,
+    round: input.goal.round ?? 1,
+    emit: input.emit,
+    async append(events) {
+      let drafts: NewEvent[] = [];
+      const result = await store.append(goalId, (goal) => {
+        drafts = typeof events === "function" ? events(goal) : events;
+        return drafts;
+      });
+      if (result.ok) {
+        ctx.goal = result.value;
+        const first = result.value.lastSeq - drafts.length + 1;
+        for (const [i, draft] of drafts.entries()) ctx.emit({ type: "goal_event", event: { v: 1, seq: first + i, ts: result.value.updatedAt, ...draft } as GoalEvent });
+      }
+      return result;
+    },
+    async refresh() {
+      const before = ctx.goal.lastSeq;
+      ctx.goal = await store.readGoal(goalId);
+      await emitNewEvents(ctx, before);
+      return ctx.goal;
+    },
+    async recordSpend(source, spend) {
+      const tokens = spend.tokens;
+      if (tokens.input + tokens.output + tokens.cacheRead + tokens.cacheWrite === 0 && (spend.usd ?? 0) === 0) return;
+      const before = ctx.goal.lastSeq;
+      const result = await store.recordUsage(goalId, { source, tokens, ...(spend.usd === null ? {} : { usd: spend.usd }) }, ctx.actor);
+      if (result.ok) {
+        ctx.goal = result.value;
+        await emitNewEvents(ctx, before);
+      }
+    },
+    worktreeDir: (taskId) => taskWorktreeDir(store.root, goalId, taskId),
+    startCommit: () => ctx.goal.headCommit ?? ctx.baseCommit,
+  };
+  return ctx;
+}
+
+/** Emit every event after `before` (ours and other writers': scheduler batches, pause requests). */
+async function emitNewEvents(ctx: RunContext, before: number): Promise<void> {
+  if (ctx.goal.lastSeq <= before) return;
+  const events = await ctx.store.readEvents(ctx.goalId);
+  emitAppended(ctx.emit, events, before);
+}
+
+/** A problem value. */
+export function problem(code: string, message: string, fix: string): ControllerProblem {
+  return { code, message, fix };
+}
+
+/** A path relative to the goal dir (evidence paths in events and records). */
+export function relToGoal(ctx: Pick<RunContext, "goalDir">, file: string): string {
+  return path.relative(ctx.goalDir, file).split(path.sep).join("/");
+}

@@ -1,0 +1,41 @@
+/**
+ * Engine providers: which engine runs each session. A preset (kimi, gemini,
+ * claude, ...) runs every session; the scripted engine plays a script book
+ * (see script-book.ts).
+ */
+import { err, ok, type Result } from "@omk/state";
+import { ENGINE_PRESET_NAMES, enginePreset } from "@omk/wire";
+import type { ControllerProblem, EngineProvider } from "./types.js";
+
+export { scriptBookProvider } from "./script-book.js";
+
+/** Preset names a user may pass to `--engine` besides `scripted`. */
+export const PRESET_ENGINE_NAMES: readonly string[] = ENGINE_PRESET_NAMES.filter((name) => name !== "scripted");
+
+/**
+ * A real engine for every purpose: plan, tasks, reviews (break-it too) and
+ * follow-ups. `model` is selected after each session opens.
+ */
+export function presetProvider(name: string, options: { model?: string } = {}): Result<EngineProvider, ControllerProblem> {
+  if (name === "scripted") {
+    return err({
+      code: "engine_needs_script",
+      message: "the scripted engine plays a script book and needs one",
+      fix: "pass --script FILE (or set OMK_SCRIPT) with --engine scripted",
+    });
+  }
+  const spec = enginePreset(name, options.model === undefined ? {} : { model: options.model });
+  if (!spec.ok) {
+    return err({
+      code: "engine_unknown",
+      message: `unknown engine "${name}"`,
+      fix: `use one of ${PRESET_ENGINE_NAMES.join(", ")}, or --engine scripted --script FILE`,
+    });
+  }
+  const value = spec.value;
+  return ok({
+    name: value.name,
+    offers: () => true,
+    specFor: () => ok(value),
+  });
+}

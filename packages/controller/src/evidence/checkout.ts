@@ -1,0 +1,87 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+
+/** Git with hooks and signing off, no optional locks, plain C messages; never throws (the caller reads `ok`). */
+export async function git(cwd: string, args: readonly string[], options: { encoding?: "buffer" } = {}): Promise<{ ok: boolean; stdout: string; stderr: string; bytes?: Uint8Array }> {
+  const r = await execa("git", ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false", ...args], {
+    cwd,
+    reject: false,
+    stdin: "ignore",
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+    env: { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" },
+    ...(options.encoding === "buffer" ? { encoding: "buffer" as const } : {}),
+  });
+  const stdout = r.stdout instanceof Uint8Array ? "" : String(r.stdout ?? "");
+  return { ok: r.exitCode === 0, stdout, stderr: String(r.stderr ?? ""), ...(r.stdout instanceof Uint8Array ? { bytes: r.stdout } : {}) };
+}
+
+/** The full sha of `ref` in `repo`, or null when it is not a commit there. */
+export async function resolveCommit(repo: string, ref: string): Promise<string | null> {
+  const r = await git(repo, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  return r.ok ? r.stdout.trim() : null;
+}
+
+/**
+ * A clean detached checkout of `commit` (a git worktree in a fresh temporary
+ * folder; no branch, index or working tree of `repo` changes), passed to
+ * `use`, then removed whatever happens.
+ */
+export async function withDetachedCheckout<T>(repo: string, commit: string, use: (dir: string) => Promise<T>, prefix = "omk-checkout-"): Promise<T> {
+  const parent = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = path.join(parent, "tree");
+  try {
+    const added = await git(repo, ["worktree", "add", "--detach", "--force", dir, commit]);
+    if (!added.ok) throw new CheckoutError(`git worktree add of ${commit} failed in ${repo}: ${added.stderr.trim()}`);
+    return await use(dir);
+  } finally {
+    await git(repo, ["worktree", "remove", "--force", dir]);
+    rmSync(parent, { recursive: true, force: true });
+    await git(repo, ["worktree", "prune"]);
+  }
+}
+
+export class CheckoutError extends Error {}
+
+const TEST_PATH = [
+  /(^|\/)(__tests__|tests?|specs?)\//u,
+  /\.(test|spec)\.[cm]?[jt]sx?$/u,
+  /(^|\/)test_[^/]*\.py$/u,
+  /_test\.py$/u,
+  /_test\.go$/u,
+  /(Test|Tests|IT)\.(java|kt)$/u,
+  /_spec\.rb$/u,
+];
+
+/** Whether a path looks like a test file (the same classes as the oracle's tamper rules). */
+export function isTestPath(file: string): boolean {
+  return TEST_PATH.some((re) => re.test(file));
+}
+
+/** Test files added, changed or deleted between two commits (repository-relative paths): what a base overlay copies. */
+export async function changedTestFiles(repo: string, base: string, head: string): Promise<string[]> {
+  const r = await git(repo, ["-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", "-z", base, head]);
+  if (!r.ok) throw new CheckoutError(`git diff ${base} ${head} failed in ${repo}: ${r.stderr.trim()}`);
+  return r.stdout.split("\0").filter((f) => f !== "" && isTestPath(f));
+}
+
+/**
+ * Lay the head's version of `files` over the checkout `dir`: each file as it
+ * is in `headCommit` (read from `repo`), or removed when the head has none.
+ */
+export async function overlayFiles(repo: string, headCommit: string, dir: string, files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    const normalized = path.posix.normalize(file.replaceAll("\\", "/"));
+    if (normalized.startsWith("../") || path.isAbsolute(normalized)) throw new CheckoutError(`${file} is not a path inside the repository`);
+    const target = path.join(dir, normalized);
+    const shown = await git(repo, ["cat-file", "blob", `${headCommit}:${normalized}`], { encoding: "buffer" });
+    if (!shown.ok) {
+      rmSync(target, { force: true });
+      continue;
+    }
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, shown.bytes ?? new Uint8Array());
+  }
+}

@@ -1,0 +1,71 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { compareToBaseline, formatMarkdown, type GatesEvent, type GatesReport, loadGates, readTreeState, runGates } from "@omk/gates";
+import { type GateEvidence, type Result, err, ok } from "@omk/state";
+import type { ControllerProblem } from "../types.js";
+import { gateResultEvidence, toGateEvidence } from "./gate-evidence.js";
+import { gatesProblem, problem } from "./problem.js";
+
+export type RunWallInput = {
+  /** The checkout the gates run in (a git checkout with a commit). */
+  readonly root: string;
+  /** Log paths in the returned evidence are relative to it. */
+  readonly goalDir: string;
+  /** report.json, report.md and logs go here. */
+  readonly outDir: string;
+  readonly runId: string;
+  /** Compare with this commit (or ref): each gate gets its baseline status; the verdict is the comparison's. */
+  readonly base?: string;
+  readonly signal?: AbortSignal;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Each head gate as it finishes (its baseline status is only in the returned `gates`). */
+  readonly onGate?: (gate: GateEvidence) => void;
+  /** Gates config file (relative to root or absolute); default .omk/gates.yaml, else detection. */
+  readonly gatesConfig?: string;
+  /** Paths inside the checkout that do not make it dirty (omk's own output). */
+  readonly dirtyExclude?: readonly string[];
+};
+
+export type WallResult = { report: GatesReport; gates: GateEvidence[]; reportPath: string; verdict: "passed" | "failed" };
+
+/**
+ * The gate wall in a checkout: its gates config (or detection), compared with
+ * `base` when given, report.json + report.md under outDir, each gate mapped to
+ * GateEvidence. A bad config is `gates_config`, nothing to run `no_gates`,
+ * git trouble `infra`, an abort `aborted`. Failing gates are not problems:
+ * they are the verdict.
+ */
+export async function runWall(input: RunWallInput): Promise<Result<WallResult, ControllerProblem>> {
+  const root = path.resolve(input.root);
+  const outDir = path.resolve(input.outDir);
+  const loaded = loadGates(root, input.gatesConfig === undefined ? {} : { config: path.resolve(root, input.gatesConfig) });
+  if (!loaded.ok) return err(gatesProblem(loaded.error));
+  const tree = await readTreeState(root);
+  if (tree.commit === null) {
+    return err(problem("infra", `${root} is not a git checkout with a commit: gate evidence must name the commit it ran on`, "run the gates in a git checkout"));
+  }
+  const commit = tree.commit;
+  const onEvent = (e: GatesEvent) => {
+    if (input.onGate === undefined || e.type !== "gate_finished" || e.tree !== "head") return;
+    input.onGate(gateResultEvidence(e.result, { outDir, commit, dirty: e.result.dirty ?? false }, input.goalDir));
+  };
+  const common = {
+    root,
+    config: loaded.value.config,
+    configSource: loaded.value.source,
+    outDir,
+    runId: input.runId,
+    env: { ...(input.env ?? process.env) },
+    onEvent,
+    dirtyExclude: [...(input.dirtyExclude ?? [])],
+    ...(input.signal === undefined ? {} : { signal: input.signal }),
+  };
+  let report: GatesReport;
+  try {
+    report = input.base === undefined ? await runGates(common) : (await compareToBaseline({ ...common, base: input.base })).head;
+    writeFileSync(path.join(outDir, "report.md"), formatMarkdown(report));
+  } catch (error) {
+    return err(gatesProblem(error));
+  }
+  return ok({ report, gates: toGateEvidence(report, input.goalDir), reportPath: path.join(outDir, "report.json"), verdict: report.verdict });
+}

@@ -1,0 +1,38 @@
+/** What a resumed run reads back from the log and the evidence files instead of running it again. */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { type EvidenceSet, EvidenceSetSchema } from "@omk/oracle";
+import type { GateEvidence } from "@omk/state";
+import type { RunContext } from "../context.js";
+import { recordedBaseline } from "../phases/baseline.js";
+import { frozenOracle } from "../phases/oracle.js";
+import type { Verified } from "../phases/verification.js";
+import { evaluateRound } from "./run-deps.js";
+import { readVerdict } from "./run-verdict.js";
+
+function readSet(file: string): EvidenceSet | null {
+  try {
+    return EvidenceSetSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  } catch {
+    return null;
+  }
+}
+
+/** The current round's verification, from rounds/r<n>.json, the log and evidence/; null when it is not all there. */
+export async function loadVerified(ctx: RunContext): Promise<Verified | null> {
+  const verdict = readVerdict(ctx.goalDir, ctx.round);
+  if (verdict === null) return null;
+  const head = verdict.headCommit;
+  const events = await ctx.store.readEvents(ctx.goalId);
+  const recorded = events.findLast((e) => e.type === "verification_recorded" && e.data.commit === head);
+  const gates: GateEvidence[] = recorded?.type === "verification_recorded" ? recorded.data.gates : [];
+  const headFile = path.join(ctx.goalDir, `evidence/r${ctx.round}-head.json`);
+  const headSet = readSet(headFile);
+  const baseSet = readSet(path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`)) ?? (await recordedBaseline(ctx));
+  let evaluation = null;
+  if (headSet !== null && headSet.commit === head) {
+    const evaluated = evaluateRound(await frozenOracle(ctx), baseSet, headSet, { baseCommit: ctx.baseCommit, headCommit: head });
+    if (evaluated.ok) evaluation = evaluated.value;
+  }
+  return { verdict, headCommit: head, gates, evaluation, headSet: headSet?.commit === head ? headSet : null, baseSet, headFile: headSet === null ? null : headFile };
+}

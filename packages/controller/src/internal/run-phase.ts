@@ -1,0 +1,39 @@
+/** Moving between phases, and noticing when the run must stop (pause, cancel, budget, another writer). */
+import { type Phase, requestCancel, requestPause } from "@omk/state";
+import type { RunContext } from "../context.js";
+import { endAsRecorded, ending } from "../outcome.js";
+import type { RunGoalResult } from "../types.js";
+
+/** Record the move into `phase` (nothing when the goal is in it already: a resumed phase). */
+export async function enterPhase(ctx: RunContext, phase: Phase, detail?: string): Promise<void> {
+  const resumed = ctx.goal.phase === phase;
+  if (!resumed) {
+    const moved = await ctx.append((goal) => [{ type: "phase_changed", actor: ctx.actor, data: { from: goal?.phase ?? null, to: phase } }]);
+    if (!moved.ok) throw new Error(`entering phase ${phase}: ${moved.error.message}`);
+  }
+  ctx.emit({ type: "phase_started", phase, round: ctx.round, ...(detail !== undefined ? { detail } : resumed ? { detail: "resumed" } : {}) });
+}
+
+export function finishPhase(ctx: RunContext, phase: Phase, outcome: "passed" | "failed" | "skipped", detail?: string): void {
+  ctx.emit({ type: "phase_finished", phase, round: ctx.round, outcome, ...(detail === undefined ? {} : { detail }) });
+}
+
+/**
+ * Whether the run must stop now: the caller's signal (first abort pauses,
+ * reason "cancel" cancels), or the goal left `running` (paused or cancelled
+ * by another process, budget exhausted). Returns the ending, or null to go on.
+ */
+export async function stopCheck(ctx: RunContext): Promise<RunGoalResult | null> {
+  const signal = ctx.signal;
+  if (signal?.aborted === true) {
+    await ctx.refresh();
+    if (ctx.goal.status === "running") {
+      if (signal.reason === "cancel") await requestCancel(ctx.store, ctx.goalId, ctx.actor, "interrupted twice");
+      else await requestPause(ctx.store, ctx.goalId, ctx.actor);
+    }
+  }
+  await ctx.refresh();
+  if (ctx.goal.status === "running") return null;
+  if (ctx.goal.status === "paused") return ending(ctx, "paused", null, ctx.goal.statusReason ?? "paused");
+  return endAsRecorded(ctx);
+}

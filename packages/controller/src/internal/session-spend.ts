@@ -1,0 +1,49 @@
+import type { TokenUsage } from "@omk/state";
+import {
+  EngineAbortedError,
+  EngineAuthRequiredError,
+  EngineCrashedError,
+  EngineRequestError,
+  EngineSpawnError,
+  EngineTimeoutError,
+  ProtocolError,
+  type WireError,
+} from "@omk/wire";
+import type { ControllerProblem, SpendReport } from "../types.js";
+
+export const ZERO_TOKENS: TokenUsage = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+export const ZERO_SPEND: SpendReport = { tokens: ZERO_TOKENS, usd: null };
+
+export function sumTokens(t: TokenUsage): number {
+  return t.input + t.cacheRead + t.cacheWrite + t.output;
+}
+
+/** Two spends added; USD stays null only when neither side knows it. */
+export function addSpend(a: SpendReport, b: SpendReport): SpendReport {
+  return {
+    tokens: { input: a.tokens.input + b.tokens.input, cacheRead: a.tokens.cacheRead + b.tokens.cacheRead, cacheWrite: a.tokens.cacheWrite + b.tokens.cacheWrite, output: a.tokens.output + b.tokens.output },
+    usd: a.usd === null && b.usd === null ? null : (a.usd ?? 0) + (b.usd ?? 0),
+  };
+}
+
+/**
+ * A wire error as a problem the user can act on, and whether running the
+ * session again may help: a login, a missing command, a bad config or a
+ * protocol mismatch will not change by retrying; a crash, a timeout, an
+ * abort or a failed request may.
+ */
+export function problemOfWireError(error: WireError, engine: string): { problem: ControllerProblem; retryable: boolean } {
+  const fix = error.fix ?? "look at the session transcript and re-run";
+  if (error instanceof EngineAuthRequiredError) {
+    return { problem: { code: "engine_auth_required", message: `the engine ${engine} needs a login: ${error.message}`, fix: error.login }, retryable: false };
+  }
+  if (error instanceof EngineSpawnError) {
+    return { problem: { code: "engine_not_started", message: error.message, fix: error.fix ?? `install ${error.command} or pick another engine (omk doctor)` }, retryable: false };
+  }
+  if (error instanceof EngineCrashedError) return { problem: { code: "engine_crashed", message: error.message, fix }, retryable: true };
+  if (error instanceof EngineTimeoutError) return { problem: { code: "engine_timeout", message: error.message, fix }, retryable: true };
+  if (error instanceof EngineAbortedError) return { problem: { code: "engine_aborted", message: error.message, fix: "resume the goal (omk goal resume)" }, retryable: true };
+  if (error instanceof EngineRequestError) return { problem: { code: "engine_request_failed", message: error.message, fix }, retryable: true };
+  if (error instanceof ProtocolError) return { problem: { code: "engine_protocol", message: error.message, fix }, retryable: false };
+  return { problem: { code: "engine_failed", message: error.message, fix }, retryable: false };
+}

@@ -1,0 +1,97 @@
+/**
+ * The task's worktree for one attempt. Attempt 1 starts from the base (or
+ * resumes the branch as it is, after a crash). A later attempt first keeps
+ * what the previous one left (its uncommitted leftovers committed, the head
+ * kept under refs/omk/attempts) and then restarts the branch at the base.
+ */
+import { existsSync } from "node:fs";
+import type { Task } from "@omk/state";
+import { captureChanges, cleanup, createTaskWorktree, keepAttempt, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
+import { execa } from "execa";
+import type { ControllerProblem } from "../types.js";
+
+export type TaskWorktreeInput = {
+  readonly repo: string;
+  readonly stateRoot: string;
+  readonly goalId: string;
+  readonly task: Task;
+  readonly attempt: number;
+  readonly base: string;
+  readonly copyUntracked?: readonly string[];
+};
+
+type Failed = { ok: false; problem: ControllerProblem };
+type Prepared = { ok: true; worktree: TaskWorktree; kept: string | null } | Failed;
+
+function problemOf(step: string, error: { code: string; message: string; fix: string }): Failed {
+  return { ok: false, problem: { code: `worktree_${error.code}`, message: `${step}: ${error.message}`, fix: error.fix } };
+}
+
+async function branchHead(repo: string, branch: string): Promise<string | null> {
+  const run = await execa("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { cwd: repo, reject: false });
+  return run.exitCode === 0 ? run.stdout.trim() : null;
+}
+
+/** Keeps the previous attempt's work (committing its leftovers first) so the branch may restart at the base. */
+async function keepPrevious(input: TaskWorktreeInput, dir: string): Promise<{ ok: true; kept: string | null } | Failed> {
+  const { repo, goalId, task, base } = input;
+  if (!existsSync(dir)) {
+    const head = await branchHead(repo, taskBranch(goalId, task.id));
+    if (head === null || head === base) return { ok: true, kept: null };
+    const keep = await keepAttempt({ repo, goalId, taskId: task.id });
+    return keep.ok ? { ok: true, kept: keep.value.ref } : problemOf("keeping the previous attempt", keep.error);
+  }
+  // The same copies as the attempt had, so they are neither committed nor taken for leftovers.
+  const existing = await createTaskWorktree({
+    repo,
+    goalId,
+    taskId: task.id,
+    base,
+    dir,
+    existingBranch: "resume",
+    ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
+  });
+  if (!existing.ok) {
+    return problemOf("opening the previous attempt's worktree", existing.error);
+  }
+  const captured = await captureChanges(existing.value, { message: `${task.title} (left by an earlier attempt)` });
+  if (!captured.ok) {
+    return problemOf("committing the previous attempt's leftovers", captured.error);
+  }
+  let kept: string | null = null;
+  const head = await branchHead(repo, taskBranch(goalId, task.id));
+  if (head !== null && head !== base) {
+    const keep = await keepAttempt(existing.value);
+    if (!keep.ok) {
+      return problemOf("keeping the previous attempt", keep.error);
+    }
+    kept = keep.value.ref;
+  }
+  const removed = await cleanup(existing.value);
+  if (!removed.ok) {
+    return problemOf("removing the previous attempt's worktree", removed.error);
+  }
+  return { ok: true, kept };
+}
+
+export async function prepareTaskWorktree(input: TaskWorktreeInput): Promise<Prepared> {
+  const { repo, stateRoot, goalId, task, attempt, base } = input;
+  const dir = taskWorktreeDir(stateRoot, goalId, task.id);
+  let kept: string | null = null;
+  if (attempt > 1) {
+    const previous = await keepPrevious(input, dir);
+    if (!previous.ok) return previous;
+    kept = previous.kept;
+  }
+  const made = await createTaskWorktree({
+    repo,
+    goalId,
+    taskId: task.id,
+    base,
+    dir,
+    existingBranch: attempt > 1 ? "restart" : "resume",
+    ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
+  });
+  if (!made.ok) return problemOf(`creating the worktree of task ${task.id}`, made.error);
+  return { ok: true, worktree: made.value, kept };
+}

@@ -1,0 +1,128 @@
+/**
+ * Terminal statuses: failure.json and proof.json are written by the store's
+ * outcome machinery (`transition` with a cause or a proof); here the proof is
+ * assembled from the log and the evidence, and every ending is reported.
+ */
+import {
+  type FailureCause,
+  type GateEvidence,
+  type GoalEvent,
+  isTerminalStatus,
+  type Proof,
+  ProofSchema,
+  SCHEMA_VERSION,
+  type TerminalStatus,
+} from "@omk/state";
+import { taskBranch } from "@omk/worktree";
+import type { RunContext } from "./context.js";
+import type { RunGoalResult } from "./types.js";
+
+const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
+
+/** The run's ending, also emitted as run_finished. */
+export function ending(ctx: RunContext, status: RunGoalResult["status"], outcomeFile: string | null, reason: string): RunGoalResult {
+  ctx.emit({ type: "run_finished", goalId: ctx.goalId, status, outcomeFile, reason });
+  return { goalId: ctx.goalId, status, outcomeFile, reason };
+}
+
+/** The outcome file of a goal that is terminal already (by another writer, or a budget stop). */
+export function endAsRecorded(ctx: RunContext): RunGoalResult {
+  const goal = ctx.goal;
+  const paths = ctx.store.paths(ctx.goalId);
+  const file = goal.status === "ready" ? paths.proof : isTerminalStatus(goal.status) ? paths.failure : null;
+  return ending(ctx, goal.status, file, goal.statusReason ?? goal.status);
+}
+
+/** End the goal with a terminal status other than ready: failure.json names the cause, the evidence and the resume command. */
+export async function endWithFailure(
+  ctx: RunContext,
+  status: Exclude<TerminalStatus, "ready">,
+  cause: FailureCause,
+  evidence: readonly string[] = [],
+): Promise<RunGoalResult> {
+  await ctx.refresh();
+  if (ctx.goal.status !== "running") return endAsRecorded(ctx);
+  const moved = await ctx.store.transition(ctx.goalId, status, { actor: ctx.actor, cause, evidence: [...evidence], reason: cause.message });
+  await ctx.refresh();
+  if (!moved.ok) return endAsRecorded(ctx);
+  return ending(ctx, status, ctx.store.paths(ctx.goalId).failure, cause.message);
+}
+
+export type ProofInput = {
+  readonly oracleHash: string;
+  readonly headCommit: string;
+  readonly gates: readonly GateEvidence[];
+  readonly criteria: readonly { id: string; verdict: "passed" | "failed" | "not_run" | "vacuous"; evidence: readonly string[] }[];
+  readonly reviews: readonly { kind: string; verdict: "passed" | "blocked"; record: string; sha256?: string }[];
+  readonly knownGaps: readonly string[];
+};
+
+/** proof.json's body: every claim names evidence that can be re-checked. */
+export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Proof> {
+  const events = await ctx.store.readEvents(ctx.goalId);
+  const graph = ctx.goal.taskGraph?.tasks ?? [];
+  const captured = new Map<string, Extract<GoalEvent, { type: "attempt_captured" }>["data"]>();
+  const succeeded = new Map<string, number>();
+  const usage = new Map<string, { input: number; cacheRead: number; cacheWrite: number; output: number; usd: number | null }>();
+  for (const event of events) {
+    if (event.type === "attempt_captured") captured.set(`${event.data.taskId}#${event.data.attempt}`, event.data);
+    if (event.type === "task_succeeded") succeeded.set(event.data.taskId, event.data.attempt);
+    if (event.type === "usage_recorded" && event.data.taskId !== undefined) {
+      const u = usage.get(event.data.taskId) ?? { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, usd: 0 };
+      const t = event.data.tokens;
+      usage.set(event.data.taskId, {
+        input: u.input + t.input,
+        cacheRead: u.cacheRead + t.cacheRead,
+        cacheWrite: u.cacheWrite + t.cacheWrite,
+        output: u.output + t.output,
+        usd: u.usd === null || event.data.usd === undefined ? null : u.usd + event.data.usd,
+      });
+    }
+  }
+  const tasks: Proof["tasks"] = [];
+  for (const task of graph) {
+    if (REVIEW_ROLES.has(task.role) || task.status !== "done") continue;
+    const attempt = succeeded.get(task.id);
+    const capture = attempt === undefined ? undefined : captured.get(`${task.id}#${attempt}`);
+    if (capture === undefined) continue;
+    const u = usage.get(task.id) ?? { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, usd: 0 };
+    tasks.push({
+      id: task.id,
+      branch: capture.branch || taskBranch(ctx.goalId, task.id),
+      commit: capture.commit,
+      changedFiles: [...capture.changedFiles],
+      usage: { input: u.input, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite, output: u.output },
+      usd: u.usd,
+    });
+  }
+  const gaps = [...input.knownGaps];
+  if (ctx.goal.usage.usdUnknownRecords > 0) gaps.push(`the cost of ${ctx.goal.usage.usdUnknownRecords} usage record(s) is unknown: spend.usd is a lower bound`);
+  return ProofSchema.parse({
+    schemaVersion: SCHEMA_VERSION,
+    kind: "omk.proof",
+    goalId: ctx.goalId,
+    status: "ready",
+    oracleHash: input.oracleHash,
+    baseCommit: ctx.baseCommit,
+    headCommit: input.headCommit,
+    tasks,
+    gates: [...input.gates],
+    criteria: input.criteria.map((c) => ({ id: c.id, verdict: c.verdict, evidence: [...c.evidence] })),
+    reviews: [...input.reviews],
+    knownGaps: gaps,
+    spend: ctx.goal.usage,
+    recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
+    lastSeq: ctx.goal.lastSeq,
+    createdAt: new Date().toISOString(),
+  } satisfies Proof);
+}
+
+/** End the goal ready with its proof (the store writes proof.json and records its digest). */
+export async function endReady(ctx: RunContext, proof: Proof, reason: string): Promise<RunGoalResult> {
+  await ctx.refresh();
+  if (ctx.goal.status !== "running") return endAsRecorded(ctx);
+  const moved = await ctx.store.transition(ctx.goalId, "ready", { actor: ctx.actor, proof, reason });
+  await ctx.refresh();
+  if (!moved.ok) return endAsRecorded(ctx);
+  return ending(ctx, "ready", ctx.store.paths(ctx.goalId).proof, reason);
+}

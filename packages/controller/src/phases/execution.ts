@@ -1,0 +1,138 @@
+/**
+ * Execution: the scheduler runs the task graph (reviewer roles excluded: the
+ * review phase performs them), each attempt through the task runner; its
+ * events go to the goal's log in group commits. A run that was interrupted
+ * continues from the log (recoverRun + resumeGraph).
+ */
+import { recoverRun, resumeGraph, runGraph, type RunReport, type SchedulerPorts } from "@omk/scheduler";
+import { validateProposal } from "@omk/planner";
+import { type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
+import type { RunContext } from "../context.js";
+import { createTaskRunner } from "../internal/run-deps.js";
+import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { endAsRecorded, endWithFailure, ending } from "../outcome.js";
+import type { RunGoalResult } from "../types.js";
+import { frozenOracle } from "./oracle.js";
+
+export const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
+
+/** The graph the scheduler runs: without reviewer tasks, and without dependencies on them. */
+export function executableGraph(graph: TaskGraph): TaskGraph {
+  const tasks = graph.tasks.filter((t) => !REVIEW_ROLES.has(t.role));
+  const ids = new Set(tasks.map((t) => t.id));
+  return { ...graph, tasks: tasks.map((t) => ({ ...t, dependencies: t.dependencies.filter((d) => ids.has(d)) })) };
+}
+
+/** Per task: the round it belongs to and the commit it starts from (the base in round 1, the head the previous round integrated after). */
+export function roundsOfTasks(events: readonly GoalEvent[], baseCommit: string): { round: Map<string, number>; start: Map<number, string> } {
+  const round = new Map<string, number>();
+  const start = new Map<number, string>([[1, baseCommit]]);
+  let head = baseCommit;
+  for (const e of events) {
+    if (e.type === "integration_recorded" && e.data.outcome === "integrated") head = e.data.head;
+    if (e.type === "round_started") {
+      start.set(e.data.round, head);
+      for (const id of e.data.followUps) round.set(id, e.data.round);
+    }
+  }
+  return { round, start };
+}
+
+export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | null> {
+  await enterPhase(ctx, "execution");
+  const graph = ctx.goal.taskGraph;
+  if (graph === null) throw new Error("execution without a task graph");
+  const frozen = await frozenOracle(ctx);
+  const events = await ctx.store.readEvents(ctx.goalId);
+  const rounds = roundsOfTasks(events, ctx.baseCommit);
+  const roundOf = (task: Task) => rounds.round.get(task.id) ?? 1;
+  const runner = createTaskRunner({
+    goalId: ctx.goalId,
+    goalText: ctx.goal.text,
+    goalDir: ctx.goalDir,
+    stateRoot: ctx.store.root,
+    repo: ctx.repo,
+    baseFor: (task) => rounds.start.get(roundOf(task)) ?? ctx.baseCommit,
+    round: roundOf,
+    provider: ctx.engine,
+    criteria: frozen.oracle.criteria,
+    env: ctx.env,
+    secrets: ctx.secrets,
+    append: async (drafts) => {
+      const r = await ctx.append(drafts);
+      if (!r.ok) throw new Error(`recording the attempt: ${r.error.message}`);
+    },
+    emit: ctx.emit,
+  });
+  const ports: SchedulerPorts = {
+    runTask: runner,
+    onEvent: () => undefined,
+    onEvents: async (batch) => {
+      const r = await ctx.append(batch);
+      if (!r.ok) throw new Error(`recording scheduler events: ${r.error.message}`);
+    },
+    readGoal: () => ctx.store.readGoal(ctx.goalId),
+    validateFollowUps: ({ graph: g, proposedBy, proposals }) => {
+      const checked = validateProposal(g, { proposedBy: proposedBy.id, reason: `proposed by ${proposedBy.id}`, tasks: proposals }, { criteria: frozen.oracle.criteria.map((c) => c.id) });
+      return checked.ok ? ok(checked.value.tasks) : { ok: false, error: { message: checked.error.map((i) => i.message).join("; ") } };
+    },
+  };
+  const options = {
+    actor: "scheduler",
+    concurrency: ctx.goal.budget.maxAgents,
+    ...(ctx.options.scheduler?.leaseMs === undefined ? {} : { leaseMs: ctx.options.scheduler.leaseMs }),
+    ...(ctx.options.scheduler?.pollMs === undefined ? {} : { pollMs: ctx.options.scheduler.pollMs }),
+    retry: { baseDelayMs: 200, maxDelayMs: 5000 },
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  };
+  const recovered = recoverRun(events);
+  let report: RunReport;
+  const started = recovered.ok && recovered.value.runs > 0
+    ? await resumeGraph({ ...recovered.value, graph: executableGraph(recovered.value.graph) }, ports, options)
+    : await runGraph(executableGraph(graph), ports, options);
+  if (!started.ok) {
+    finishPhase(ctx, "execution", "failed", started.error.message);
+    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `the task graph cannot run: ${started.error.message}` });
+  }
+  report = started.value;
+  await ctx.refresh();
+  const detail = `${report.outcome}: ${report.reason}`;
+  switch (report.outcome) {
+    case "completed": {
+      const missing = await scriptMissing(ctx);
+      if (missing !== null) {
+        finishPhase(ctx, "execution", "failed", missing);
+        return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: missing }, ["events.jsonl"]);
+      }
+      finishPhase(ctx, "execution", "passed", detail);
+      return null;
+    }
+    case "paused":
+      finishPhase(ctx, "execution", "skipped", detail);
+      return ctx.goal.status === "paused" ? ending(ctx, "paused", null, ctx.goal.statusReason ?? "paused") : endAsRecorded(ctx);
+    case "interrupted":
+      finishPhase(ctx, "execution", "skipped", detail);
+      return null; // the driver's stop check pauses or cancels
+    case "needs_more_budget":
+      finishPhase(ctx, "execution", "failed", detail);
+      return endWithFailure(ctx, "needs_more_budget", { code: "budget_exhausted", message: report.reason });
+    case "failed_infra":
+      finishPhase(ctx, "execution", "failed", detail);
+      return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: report.reason });
+    case "cancelled":
+    case "stopped":
+      finishPhase(ctx, "execution", "skipped", detail);
+      return ctx.goal.status === "running" ? endWithFailure(ctx, "failed_infra", { code: "infra_error", message: report.reason }) : endAsRecorded(ctx);
+  }
+}
+
+/** A task failed because the script book has no session for it: the goal cannot go on (failed_infra). */
+async function scriptMissing(ctx: RunContext): Promise<string | null> {
+  const events = await ctx.store.readEvents(ctx.goalId);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e?.type === "task_run_started") break;
+    if (e?.type === "task_failed" && e.data.decision !== "retry" && e.data.signature === "script_missing") return `task ${e.data.taskId}: ${e.data.message}`;
+  }
+  return null;
+}

@@ -1,0 +1,207 @@
+/**
+ * Verification: integrate the succeeded tasks into the integration branch,
+ * then run the gates (compared with the base) and the oracle's checks on a
+ * detached checkout of the integrated head, and evaluate the frozen oracle.
+ * Re-runs idempotently on resume.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { type EvidenceSet, type Evaluation, sha256Hex } from "@omk/oracle";
+import { type GateEvidence, ok } from "@omk/state";
+import { integrate } from "@omk/worktree";
+import type { RunContext } from "../context.js";
+import { withDetached } from "../internal/run-checkout.js";
+import { changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall } from "../internal/run-deps.js";
+import { enterPhase, finishPhase, stopCheck } from "../internal/run-phase.js";
+import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
+import { endWithFailure } from "../outcome.js";
+import type { RunGoalResult } from "../types.js";
+import { recordedBaseline } from "./baseline.js";
+import { executableGraph, REVIEW_ROLES, roundsOfTasks } from "./execution.js";
+import { frozenOracle } from "./oracle.js";
+
+export type Verified = {
+  readonly verdict: RoundVerdict;
+  readonly headCommit: string;
+  readonly gates: readonly GateEvidence[];
+  readonly evaluation: Evaluation | null;
+  readonly headSet: EvidenceSet | null;
+  readonly baseSet: EvidenceSet | null;
+  readonly headFile: string | null;
+};
+
+function logTail(ctx: RunContext, gate: GateEvidence, max = 1500): string {
+  const text = gate.logs
+    .filter((l) => !l.path.endsWith(".xml"))
+    .map((l) => {
+      try {
+        return readFileSync(path.join(ctx.goalDir, l.path), "utf8");
+      } catch {
+        return "";
+      }
+    })
+    .join("\n")
+    .trim();
+  return text.length > max ? `...${text.slice(-max)}` : text;
+}
+
+/** Tasks that gave up (failed or blocked) are failing items too; a scope violation names its task. */
+async function taskItems(ctx: RunContext): Promise<FailingItem[]> {
+  const events = await ctx.store.readEvents(ctx.goalId);
+  const scope = new Set(events.flatMap((e) => (e.type === "scope_violation_recorded" ? [e.data.taskId] : [])));
+  // Only this round's tasks: a task that failed in an earlier round was reported then, and its follow-ups replace it.
+  const rounds = roundsOfTasks(events, ctx.baseCommit).round;
+  const items: FailingItem[] = [];
+  for (const t of ctx.goal.taskGraph?.tasks ?? []) {
+    if (REVIEW_ROLES.has(t.role) || (t.status !== "failed" && t.status !== "blocked") || (rounds.get(t.id) ?? 1) !== ctx.round) continue;
+    const lastFail = events.findLast((e) => e.type === "task_failed" && e.data.taskId === t.id);
+    const message = lastFail?.type === "task_failed" ? lastFail.data.message : t.status;
+    items.push({ kind: "task", key: `${scope.has(t.id) ? "scope:" : "task:"}${t.id}`, detail: `task ${t.id} ${t.status}: ${message}` });
+  }
+  return items;
+}
+
+export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoalResult } | { verified: Verified }> {
+  await enterPhase(ctx, "verification");
+  const graph = ctx.goal.taskGraph?.tasks ?? [];
+  const accepted = graph.filter((t) => !REVIEW_ROLES.has(t.role) && t.status === "done").map((t) => t.id);
+  const integrated = await integrate({
+    repo: ctx.repo,
+    goalId: ctx.goalId,
+    base: ctx.baseCommit,
+    tasks: executableGraph({ schemaVersion: 1, tasks: graph }).tasks.map((t) => ({ id: t.id, dependencies: t.dependencies })),
+    accepted,
+  });
+  const failing: FailingItem[] = await taskItems(ctx);
+  if (!integrated.ok) {
+    const e = integrated.error;
+    if (e.code !== "conflict") {
+      finishPhase(ctx, "verification", "failed", e.message);
+      return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `integration: ${e.message} (fix: ${e.fix})` }) };
+    }
+    const data = (e as unknown as { task: string; files: string[]; conflictsWith: string[] });
+    await ctx.append([
+      { type: "integration_recorded", actor: ctx.actor, data: { outcome: "conflict", round: ctx.round, branch: `omk/${ctx.goalId}/integration`, taskId: data.task, files: data.files, conflictsWith: data.conflictsWith, message: e.message } },
+    ]);
+    failing.push({ kind: "integration", key: `conflict:${data.task}`, detail: e.message });
+    const head = ctx.goal.headCommit ?? ctx.baseCommit;
+    const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready: false, cause: causeOf(failing), failing, evidence: ["events.jsonl"], failedCriteria: [] };
+    finishPhase(ctx, "verification", "failed", e.message);
+    return { verified: { verdict, headCommit: head, gates: [], evaluation: null, headSet: null, baseSet: null, headFile: null } };
+  }
+  const head = integrated.value.head;
+  await ctx.append([
+    {
+      type: "integration_recorded",
+      actor: ctx.actor,
+      data: { outcome: "integrated", round: ctx.round, branch: integrated.value.branch, head, merged: integrated.value.merged.map((m) => ({ taskId: m.taskId, commit: m.commit })) },
+    },
+  ]);
+  const frozen = await frozenOracle(ctx);
+  const runId = `r${ctx.round}-head-${Date.now().toString(36)}`;
+  const headFileRel = `evidence/r${ctx.round}-head.json`;
+  const headFile = path.join(ctx.goalDir, headFileRel);
+  const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
+  const gatesConfig = ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig };
+  const onHead = await withDetached(ctx.repo, ctx.goalDir, `r${ctx.round}-head`, head, async (dir) => {
+    const wall = await runWall({
+      root: dir,
+      goalDir: ctx.goalDir,
+      outDir: path.join(ctx.goalDir, "gates", runId),
+      runId,
+      base: ctx.baseCommit,
+      env: ctx.env,
+      ...signal,
+      ...gatesConfig,
+      onGate: (gate) => ctx.emit({ type: "gate_finished", where: "head", gate }),
+    });
+    if (!wall.ok) return wall;
+    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.env, outFile: headFile, ...signal, ...gatesConfig });
+    if (!set.ok) return set;
+    return ok({ wall: wall.value, set: set.value });
+  });
+  if (!onHead.ok) {
+    finishPhase(ctx, "verification", "failed", onHead.error.message);
+    const stop = await stopCheck(ctx);
+    if (stop !== null) return { end: stop };
+    return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `verification: ${onHead.error.message} (fix: ${onHead.error.fix})` }) };
+  }
+  const { wall, set: headSet } = onHead.value;
+  // The red half of red → green: the head's tests on the base's code.
+  let baseSet = await recordedBaseline(ctx);
+  const testFiles = await changedTestFiles(ctx.repo, ctx.baseCommit, head).catch(() => []);
+  if (baseSet !== null && testFiles.length > 0) {
+    const recorded = baseSet;
+    const overlaid = await withDetached(ctx.repo, ctx.goalDir, `r${ctx.round}-base`, ctx.baseCommit, (dir) =>
+      collectOracleEvidence({
+        side: "base",
+        root: dir,
+        commit: ctx.baseCommit,
+        frozen,
+        gates: recorded.gates,
+        testCases: recorded.junit,
+        headTestsFrom: { repo: ctx.repo, headCommit: head, testFiles },
+        env: ctx.env,
+        outFile: path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`),
+        ...signal,
+        ...gatesConfig,
+      }),
+    );
+    if (overlaid.ok) baseSet = overlaid.value;
+  }
+  const evaluated = evaluateRound(frozen, baseSet, headSet, { baseCommit: ctx.baseCommit, headCommit: head });
+  if (!evaluated.ok) {
+    finishPhase(ctx, "verification", "failed", evaluated.error.message);
+    return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: evaluated.error.message }) };
+  }
+  const evaluation = evaluated.value;
+  const reportText = readFileSync(wall.reportPath, "utf8");
+  const headText = readFileSync(headFile, "utf8");
+  await ctx.append([
+    {
+      type: "verification_recorded",
+      actor: ctx.actor,
+      data: {
+        runId,
+        verdict: wall.verdict,
+        commit: head,
+        dirty: wall.report.dirty ?? false,
+        base: { ref: ctx.baseCommit, commit: ctx.baseCommit },
+        gates: wall.gates,
+        report: { path: path.relative(ctx.goalDir, wall.reportPath).split(path.sep).join("/"), sha256: sha256Hex(reportText) },
+      },
+    },
+    oracleEvaluatedEvent(ctx, evaluation, [{ path: headFileRel, sha256: sha256Hex(headText) }]),
+  ]);
+  for (const gate of wall.gates) {
+    if (gate.required && gate.outcome !== "passed" && gate.outcome !== "skipped") {
+      failing.push({ kind: "gate", key: `gate:${gate.name}`, detail: `gate ${gate.name} ${gate.outcome} (exit ${gate.exitCode ?? "none"}):\n${logTail(ctx, gate)}` });
+    }
+  }
+  const failedCriteria: string[] = [];
+  for (const c of evaluation.criteria) {
+    if (c.kind === "review" || c.verdict === "passed") continue;
+    failedCriteria.push(c.id);
+    failing.push({ kind: "criterion", key: `criterion:${c.id}`, detail: `criterion ${c.id} ${c.verdict}: ${c.reason}` });
+  }
+  const ready = failing.length === 0;
+  const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready, cause: ready ? null : causeOf(failing), failing, evidence: [headFileRel, path.relative(ctx.goalDir, wall.reportPath)], failedCriteria };
+  finishPhase(ctx, "verification", ready ? "passed" : "failed", ready ? `head ${head.slice(0, 12)}` : `${failing.length} failing: ${failing.map((f) => f.key).join(", ")}`);
+  return { verified: { verdict, headCommit: head, gates: wall.gates, evaluation, headSet, baseSet, headFile } };
+}
+
+export function oracleEvaluatedEvent(ctx: RunContext, evaluation: Evaluation, evidence: { path: string; sha256: string }[]) {
+  return {
+    type: "oracle_evaluated" as const,
+    actor: ctx.actor,
+    data: {
+      round: ctx.round,
+      oracleHash: evaluation.oracleHash,
+      headCommit: evaluation.headCommit,
+      ready: evaluation.ready,
+      counts: { ...evaluation.counts },
+      criteria: evaluation.criteria.map((c) => ({ id: c.id, verdict: c.verdict, evidence: [...c.evidence], reason: c.reason })),
+      evidence,
+    },
+  };
+}

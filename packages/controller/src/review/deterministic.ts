@@ -1,0 +1,103 @@
+/**
+ * The review checks no engine can waive: tampering with tests or gates, new
+ * or changed dependencies nobody justified, secrets added by the change, and
+ * writes outside a task's write set. Pure over the diff and the inputs,
+ * except `readDependencyChanges`, which reads manifests from git.
+ */
+import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
+import { detectTampering } from "@omk/oracle";
+import type { Task } from "@omk/state";
+import { execa } from "execa";
+import type { ReviewFinding } from "../types.js";
+import type { ReviewScopeViolation } from "./types.js";
+
+const at = (file: string | undefined, line: number | null | undefined) => (file === undefined ? "" : line === null || line === undefined ? ` (${file})` : ` (${file}:${line})`);
+
+/** Tamper findings of @omk/oracle: each one blocks. */
+export function tamperFindings(diff: string): ReviewFinding[] {
+  return detectTampering(diff).findings.map((f) => ({
+    source: "tamper",
+    severity: "blocker",
+    message: `${f.kind}: ${f.message}`,
+    file: f.file,
+    ...(f.line !== null ? { line: f.line } : {}),
+    waivable: false,
+  }));
+}
+
+/** Secret-scan hits on the added lines: each one blocks. The secret itself is never repeated, only the rule and the place. */
+export function secretFindings(diff: string): ReviewFinding[] {
+  return scanDiffForSecrets(diff).map((f) => ({
+    source: "secret",
+    severity: "blocker",
+    message: `a secret (${f.rule}) was added${at(f.file, f.line)}: remove it from the change and rotate it; mark a deliberate fixture with "omk-gates: allow-secret"`,
+    file: f.file,
+    line: f.line,
+    waivable: false,
+  }));
+}
+
+/** Every scope violation of a task blocks. */
+export function scopeFindings(violations: readonly ReviewScopeViolation[]): ReviewFinding[] {
+  return violations.map((v) => ({
+    source: "scope",
+    severity: "blocker",
+    message: `task ${v.taskId} wrote outside its write set (${v.kind}): ${v.path}`,
+    file: v.path,
+    waivable: false,
+  }));
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Whether `text` names the package `name` as a whole word (`zod` is not named by `zodiac`; `left-pad.` is named by "use left-pad."). */
+export function namesPackage(text: string, name: string): boolean {
+  if (name.trim() === "") return false;
+  return new RegExp(`(?<![\\w@/.-])${escapeRegExp(name)}(?![\\w/-])`, "iu").test(text);
+}
+
+/** The texts that can justify a dependency: the given rationale plus every task's title and description. */
+export function rationaleTexts(rationale: readonly string[], tasks: readonly Task[]): string[] {
+  return [...rationale, ...tasks.map((t) => `${t.title}\n${t.description}`)];
+}
+
+/**
+ * New or changed dependencies of a manifest (lockfile entries follow their
+ * manifest; a lockfile changed alone is tamper's `lockfile_churn`) that no
+ * rationale names: each one blocks. Removals need no rationale.
+ */
+export function dependencyFindings(changes: readonly DependencyChange[], rationale: readonly string[]): ReviewFinding[] {
+  const out: ReviewFinding[] = [];
+  for (const c of changes) {
+    if (c.change === "removed" || c.section === "lockfile") continue;
+    if (rationale.some((text) => namesPackage(text, c.name))) continue;
+    const what =
+      c.section === "unparsed"
+        ? `the manifest ${c.file} changed and could not be parsed`
+        : c.change === "added"
+          ? `new ${c.ecosystem} dependency ${c.name}${c.to !== null && c.to !== "" ? ` ${c.to}` : ""} (${c.section} of ${c.file})`
+          : `${c.ecosystem} dependency ${c.name} changed from ${c.from ?? "?"} to ${c.to ?? "?"} (${c.section} of ${c.file})`;
+    out.push({
+      source: "dependency",
+      severity: "blocker",
+      message: `${what} has no rationale: no plan decision or task description names ${c.name}; justify it in the plan or remove it`,
+      file: c.file,
+      waivable: false,
+    });
+  }
+  return out;
+}
+
+async function fileAt(repo: string, commit: string, file: string): Promise<string | null> {
+  const shown = await execa("git", ["show", `${commit}:${file}`], { cwd: repo, reject: false, stripFinalNewline: false });
+  return shown.exitCode === 0 ? shown.stdout : null;
+}
+
+/** Manifests and lockfiles the diff touches, read at the base and the head commit, compared by @omk/gates. */
+export async function readDependencyChanges(repo: string, baseCommit: string, headCommit: string, diff: string): Promise<DependencyChange[]> {
+  const files = diffFiles(diff).filter((f) => isDependencyFile(f.path));
+  const versions: ManifestVersions[] = await Promise.all(
+    files.map(async (f) => ({ path: f.path, before: await fileAt(repo, baseCommit, f.path), after: await fileAt(repo, headCommit, f.path) })),
+  );
+  return dependencyChanges(versions);
+}

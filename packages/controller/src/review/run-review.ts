@@ -1,0 +1,199 @@
+/**
+ * The review phase: deterministic checks first (no engine can waive them),
+ * then the engine passes (reviewer and security-reviewer always, break-it
+ * when offered), each one session in a read-only detached checkout of the
+ * integrated head, answering in ReviewAnswerSchema. Every pass leaves a
+ * record under `reviews/`; the verdict is blocked when any finding has a
+ * blocking severity.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { ReviewResult } from "@omk/oracle";
+import { err, ok, type Result, type TokenUsage } from "@omk/state";
+import { runSession } from "../session.js";
+import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
+import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
+import { addCheckout, removeCheckout } from "./checkout.js";
+import { dependencyFindings, rationaleTexts, readDependencyChanges, scopeFindings, secretFindings, tamperFindings } from "./deterministic.js";
+import { reviewPrompt } from "./prompt.js";
+import { type ReviewRecord, REVIEW_RECORD_VERSION, sha256Of, writeRecord } from "./records.js";
+import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
+
+const ZERO_TOKENS: TokenUsage = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+const ZERO_SPEND: SpendReport = { tokens: ZERO_TOKENS, usd: 0 };
+
+function addSpend(a: SpendReport, b: SpendReport): SpendReport {
+  return {
+    tokens: { input: a.tokens.input + b.tokens.input, cacheRead: a.tokens.cacheRead + b.tokens.cacheRead, cacheWrite: a.tokens.cacheWrite + b.tokens.cacheWrite, output: a.tokens.output + b.tokens.output },
+    usd: a.usd === null || b.usd === null ? null : a.usd + b.usd,
+  };
+}
+
+const verdictOf = (findings: readonly ReviewFinding[]): "passed" | "blocked" => (findings.some((f) => isBlocking(f.severity)) ? "blocked" : "passed");
+
+/** Engine review sessions may read the checkout and never write. */
+const readOnlyScope = (rel: string, access: "read" | "write") =>
+  access === "write" ? ({ allowed: false, reason: `${rel}: a review session is read-only; report the problem as a finding instead` } as const) : ({ allowed: true } as const);
+
+type PassResult = { findings: ReviewFinding[]; record: ReviewRecordRef; spend: SpendReport; followUps: unknown[]; problem?: ControllerProblem };
+
+async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string, deterministic: readonly ReviewFinding[]): Promise<PassResult | null> {
+  const purpose: SessionPurpose = { kind: "review", reviewer: pass, round: input.round };
+  const required = pass !== "break-it";
+  // A failure of the optional break-it pass is reported but does not block; the two required passes cannot pass without a valid answer.
+  const failSeverity: ReviewFinding["severity"] = required ? "blocker" : "minor";
+  const redaction = { env: input.env, secrets: input.secrets ?? [] };
+  const base = {
+    schemaVersion: REVIEW_RECORD_VERSION,
+    goalId: input.goalId,
+    round: input.round,
+    pass,
+    baseCommit: input.baseCommit,
+    headCommit: input.headCommit,
+    engine: input.provider.name,
+  } as const;
+  if (!input.provider.offers(purpose)) {
+    if (!required) return null;
+    const problem: ControllerProblem = {
+      code: "review_engine_missing",
+      message: `the engine "${input.provider.name}" offers no session for the ${pass} review`,
+      fix: `give the engine a "review:${pass}" session (script book) or use an engine that reviews`,
+    };
+    const findings: ReviewFinding[] = [{ source: pass, severity: "blocker", message: `the ${pass} review did not run: ${problem.message}; the review cannot pass without it`, waivable: false }];
+    const record = writeRecord(input.goalDir, { ...base, verdict: "blocked", findings, promptSha256: null, transcript: null, spend: ZERO_SPEND, problem }, redaction);
+    return { findings, record, spend: ZERO_SPEND, followUps: [], problem };
+  }
+  const runDir = path.join(input.goalDir, "reviews", `r${input.round}-${pass}`);
+  mkdirSync(runDir, { recursive: true });
+  const prompt = reviewPrompt(pass, { ...input, findings: deterministic });
+  writeFileSync(path.join(runDir, "prompt.md"), prompt);
+  const session = await runSession({
+    provider: input.provider,
+    purpose,
+    cwd: checkout,
+    runDir,
+    prompt,
+    scope: readOnlyScope,
+    ...(input.signal !== undefined ? { signal: input.signal } : {}),
+    env: input.env,
+    ...(input.secrets !== undefined ? { secrets: input.secrets } : {}),
+    onUsage: (increment) => input.onUsage?.(purpose, increment),
+  });
+  const transcript = session.transcript === null ? null : path.relative(input.goalDir, session.transcript);
+  let findings: ReviewFinding[];
+  let followUps: unknown[] = [];
+  let answerError: string | undefined;
+  let problem: ControllerProblem | undefined;
+  if (!session.ok) {
+    problem = session.problem;
+    findings = [{ source: pass, severity: failSeverity, message: `the ${pass} session failed (${problem.code}): ${problem.message}; fix: ${problem.fix}`, waivable: !required }];
+  } else {
+    const answer = parseReviewAnswer(session.text);
+    if (!answer.ok) {
+      answerError = answer.error;
+      findings = [{ source: pass, severity: failSeverity, message: `the ${pass}'s answer was not valid: ${answer.error}`, waivable: !required }];
+    } else {
+      findings = answerFindings(pass, answer.value);
+      followUps = pass === "break-it" ? [...(answer.value.followUps ?? [])] : [];
+    }
+  }
+  const record: ReviewRecord = {
+    ...base,
+    verdict: verdictOf(findings),
+    findings,
+    promptSha256: sha256Of(prompt),
+    transcript,
+    spend: session.spend,
+    ...(answerError !== undefined ? { answerError } : {}),
+    ...(problem !== undefined ? { problem } : {}),
+    ...(pass === "break-it" ? { followUps: followUps.length } : {}),
+  };
+  return { findings, record: writeRecord(input.goalDir, record, redaction), spend: session.spend, followUps, ...(problem !== undefined ? { problem } : {}) };
+}
+
+const isAborted = (signal: AbortSignal | undefined) => signal?.aborted === true;
+
+const aborted = (): ControllerProblem => ({ code: "review_aborted", message: "the review was interrupted", fix: "resume the goal to run the review again" });
+
+/** Runs the review phase of one round. Infrastructure failures (checkout, records) are problems; everything a reviewer says is a finding. */
+export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcome, ControllerProblem>> {
+  const redaction = { env: input.env, secrets: input.secrets ?? [] };
+  const emit = (pass: ReviewPass | "deterministic", findings: readonly ReviewFinding[]) =>
+    input.onEvent?.({ type: "review_finished", pass, verdict: verdictOf(findings), findings: findings.length, blocking: findings.filter((f) => isBlocking(f.severity)).length });
+  let deterministic: ReviewFinding[];
+  const records: ReviewRecordRef[] = [];
+  try {
+    const dependencies = await readDependencyChanges(input.repo, input.baseCommit, input.headCommit, input.diff);
+    const rationale = rationaleTexts(input.dependencyRationale, input.tasks);
+    const tamper = tamperFindings(input.diff);
+    const deps = dependencyFindings(dependencies, rationale);
+    const secrets = secretFindings(input.diff);
+    const scope = scopeFindings(input.scopeViolations);
+    deterministic = [...tamper, ...deps, ...secrets, ...scope];
+    records.push(
+      writeRecord(
+        input.goalDir,
+        {
+          schemaVersion: REVIEW_RECORD_VERSION,
+          goalId: input.goalId,
+          round: input.round,
+          pass: "deterministic",
+          verdict: verdictOf(deterministic),
+          baseCommit: input.baseCommit,
+          headCommit: input.headCommit,
+          engine: null,
+          findings: deterministic,
+          promptSha256: null,
+          transcript: null,
+          spend: ZERO_SPEND,
+          checks: {
+            tamper: tamper.length,
+            dependencies: dependencies.map((d) => `${d.change} ${d.ecosystem} ${d.name} (${d.section} of ${d.file})`),
+            unjustifiedDependencies: deps.length,
+            secrets: secrets.length,
+            scopeViolations: scope.length,
+          },
+        },
+        redaction,
+      ),
+    );
+  } catch (cause) {
+    return err({ code: "review_record_failed", message: `the deterministic review checks could not be recorded: ${(cause as Error).message}`, fix: `check that ${input.goalDir} is writable, then resume the goal` });
+  }
+  emit("deterministic", deterministic);
+
+  const checkoutDir = path.join(input.goalDir, "checkouts", `review-r${input.round}`);
+  const checkout = await addCheckout(input.repo, checkoutDir, input.headCommit);
+  if (!checkout.ok) return checkout;
+  const findings: ReviewFinding[] = [...deterministic];
+  const passVerdicts = new Map<ReviewPass | "deterministic", ReviewRecordRef>([["deterministic", records[0] as ReviewRecordRef]]);
+  const followUps: unknown[] = [];
+  const problems: ControllerProblem[] = [];
+  let spend = ZERO_SPEND;
+  try {
+    for (const pass of ["reviewer", "security-reviewer", "break-it"] as const) {
+      if (isAborted(input.signal)) return err(aborted());
+      const result = await enginePass(input, pass, checkout.value, deterministic);
+      if (isAborted(input.signal)) return err(aborted());
+      if (result === null) continue;
+      findings.push(...result.findings);
+      records.push(result.record);
+      passVerdicts.set(pass, result.record);
+      followUps.push(...result.followUps);
+      if (result.problem !== undefined) problems.push(result.problem);
+      spend = addSpend(spend, result.spend);
+      emit(pass, result.findings);
+    }
+  } catch (cause) {
+    return err({ code: "review_record_failed", message: `the review could not be recorded: ${(cause as Error).message}`, fix: `check that ${input.goalDir} is writable, then resume the goal` });
+  } finally {
+    await removeCheckout(input.repo, checkoutDir);
+  }
+  const deterministicVerdict = verdictOf(deterministic);
+  const reviewResults: ReviewResult[] = input.reviewCriteria.map((c) => {
+    const record = passVerdicts.get(c.run.reviewer);
+    const verdict = record !== undefined && record.verdict === "passed" && deterministicVerdict === "passed" ? "passed" : "blocked";
+    return { criterionId: c.id, verdict, record: record?.file ?? (records[0] as ReviewRecordRef).file };
+  });
+  return ok({ verdict: verdictOf(findings), findings, records, reviewResults, followUps, spend, problems });
+}

@@ -1,0 +1,86 @@
+/**
+ * The review phase's contract: what runReview takes, what it returns, and
+ * the JSON answer every engine review pass must give.
+ */
+import type { Evaluation, ReviewResult } from "@omk/oracle";
+import type { GateEvidence, ReviewCriterionSchema, Task } from "@omk/state";
+import { z } from "zod";
+import type { ControllerEventSink, ControllerProblem, EngineProvider, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
+
+/** A review criterion of the frozen oracle (kind "review"): which reviewer, which checklist. */
+export type ReviewCriterion = z.infer<typeof ReviewCriterionSchema>;
+
+/** A scope violation found while the tasks ran (refused at write time or found in the post-run diff). */
+export type ReviewScopeViolation = { readonly taskId: string; readonly path: string; readonly kind: string };
+
+export type ReviewInput = {
+  readonly goalId: string;
+  readonly goalText: string;
+  readonly round: number;
+  /** The goal's folder: records go to `reviews/`, the checkout to `checkouts/`. */
+  readonly goalDir: string;
+  /** The repository (its main checkout); the review checkout of `headCommit` is a worktree of it. */
+  readonly repo: string;
+  readonly baseCommit: string;
+  /** The integrated head. */
+  readonly headCommit: string;
+  /** `git diff base..head`: the integrated diff. */
+  readonly diff: string;
+  readonly changedFiles: readonly string[];
+  /** The task graph, for write sets and dependency rationale. */
+  readonly tasks: readonly Task[];
+  /** The head's gate evidence. */
+  readonly gates: readonly GateEvidence[];
+  /** The oracle evaluation of the head (null when there is none). */
+  readonly evaluation: Evaluation | null;
+  readonly scopeViolations: readonly ReviewScopeViolation[];
+  /** Plan decisions and descriptions that justify a new dependency (a dependency is justified when one names it). */
+  readonly dependencyRationale: readonly string[];
+  /** The oracle's review criteria (their checklists go into the prompts). */
+  readonly reviewCriteria: readonly ReviewCriterion[];
+  readonly provider: EngineProvider;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+  /** Literal secrets to keep out of prompts, transcripts and records. */
+  readonly secrets?: readonly string[];
+  readonly onUsage?: (purpose: SessionPurpose, spend: SpendReport) => void;
+  readonly onEvent?: ControllerEventSink;
+};
+
+export type ReviewRecordRef = {
+  readonly pass: ReviewPass | "deterministic";
+  readonly verdict: "passed" | "blocked";
+  /** Relative to the goal dir: `reviews/r<round>-<pass>.json`. */
+  readonly file: string;
+  readonly sha256: string;
+};
+
+export type ReviewOutcome = {
+  readonly verdict: "passed" | "blocked";
+  readonly findings: ReviewFinding[];
+  readonly records: ReviewRecordRef[];
+  /** One per oracle review criterion. */
+  readonly reviewResults: ReviewResult[];
+  /** Break-it: proposed failing-test tasks (planner ProposalSchema shape), not validated here. */
+  readonly followUps: unknown[];
+  readonly spend: SpendReport;
+  /** Sessions that could not give an answer (missing engine, failed session): each is also a finding. Additive to the design. */
+  readonly problems: ControllerProblem[];
+};
+
+export const REVIEW_SEVERITIES = ["blocker", "major", "minor", "info"] as const;
+
+export const ReviewAnswerFindingSchema = z.object({
+  severity: z.enum(REVIEW_SEVERITIES),
+  message: z.string().trim().min(1),
+  file: z.string().min(1).nullish(),
+  line: z.number().int().nonnegative().nullish(),
+});
+
+/** The answer of an engine review pass: `{"verdict":"passed"|"blocked","findings":[...]}` (break-it may add `followUps`). */
+export const ReviewAnswerSchema = z.object({
+  verdict: z.enum(["passed", "blocked"]),
+  findings: z.array(ReviewAnswerFindingSchema),
+  followUps: z.array(z.unknown()).optional().describe("break-it only: proposals of failing-test tasks (planner proposal shape)"),
+});
+export type ReviewAnswer = z.infer<typeof ReviewAnswerSchema>;

@@ -1,0 +1,186 @@
+/**
+ * Script books: the scripted engine's answers for a whole goal, one wire
+ * scenario per session key (`task:implement`, `review:reviewer`, `plan`, ...).
+ * A book is validated on load; the scenario a session plays is written to
+ * `<runDir>/scenario.json` so the run keeps what it played.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { err, ok, type Result, writeFileAtomicSync } from "@omk/state";
+import { type Scenario, ScenarioSchema, ScenarioStepSchema, scriptedEngine } from "@omk/wire";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import type { ControllerProblem, EngineProvider, SessionKey, SessionPurpose } from "./types.js";
+
+/** `plan`, `plan#2`, `followups`, `task:<id>`, `task:<id>#<attempt>`, `task:*`, `review:<pass>`, `review:<pass>#<round>`, `review:*`. */
+const KEY_PATTERN = /^(?:(?:plan|followups)(?:#[1-9][0-9]*)?|task:(?:\*|[A-Za-z0-9][A-Za-z0-9._-]*(?:#[1-9][0-9]*)?)|review:(?:\*|(?:reviewer|security-reviewer|break-it)(?:#[1-9][0-9]*)?))$/u;
+
+const KEY_HELP = "plan, plan#<round>, followups, followups#<round>, task:<id>, task:<id>#<attempt>, task:*, review:<pass>, review:<pass>#<round> or review:*";
+
+export const SessionKeySchema = z
+  .string()
+  .regex(KEY_PATTERN, `a session key: ${KEY_HELP}`)
+  .describe("which sessions this scenario answers; the most specific key wins");
+
+/** A script book: the scripted engine's scenario for each kind of session of a goal. */
+export const ScriptBookSchema = z.strictObject({
+  version: z.literal(1),
+  sessions: z.record(SessionKeySchema, ScenarioSchema).describe("scenario (a wire scripted-agent scenario) by session key"),
+});
+export type ScriptBook = z.infer<typeof ScriptBookSchema>;
+export type ScriptBookInput = z.input<typeof ScriptBookSchema>;
+
+/**
+ * The keys a purpose is looked up under, most specific first:
+ * `task:<id>#<attempt>`, `task:<id>`, `task:*`; `review:<pass>#<round>`,
+ * `review:<pass>`, `review:*` (not for break-it, which answers in another
+ * shape); `plan#<round>`, `plan`; `followups#<round>`, `followups`.
+ */
+export function sessionKeys(purpose: SessionPurpose): SessionKey[] {
+  switch (purpose.kind) {
+    case "task":
+      return [`task:${purpose.taskId}#${purpose.attempt}`, `task:${purpose.taskId}`, "task:*"];
+    case "review": {
+      const own = [`review:${purpose.reviewer}#${purpose.round}`, `review:${purpose.reviewer}`];
+      return purpose.reviewer === "break-it" ? own : [...own, "review:*"];
+    }
+    case "plan":
+      return [`plan#${purpose.round}`, "plan"];
+    case "followups":
+      return [`followups#${purpose.round}`, "followups"];
+  }
+}
+
+/** A short name of the purpose for messages: `task:implement`, `review:reviewer`, `plan`. */
+export function purposeLabel(purpose: SessionPurpose): string {
+  switch (purpose.kind) {
+    case "task":
+      return `task:${purpose.taskId}`;
+    case "review":
+      return `review:${purpose.reviewer}`;
+    default:
+      return purpose.kind;
+  }
+}
+
+function issuePath(segments: readonly PropertyKey[]): string {
+  let out = "";
+  for (const s of segments) {
+    if (typeof s === "number") out += `[${s}]`;
+    else if (typeof s === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/u.test(s)) out += out === "" ? s : `.${s}`;
+    else out += `[${JSON.stringify(String(s))}]`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+const STEP_HELP = `a step is an object with exactly one of: ${ScenarioStepSchema.options.map((o) => Object.keys(o.shape)[0]).join(", ")}`;
+
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_key") return `not a session key; use ${KEY_HELP}`;
+  if (issue.code === "invalid_union" && issue.path.includes("steps")) return `not a valid step (${STEP_HELP})`;
+  return issue.message;
+}
+
+/** Parses a script book from YAML or JSON text; problems name the key and how to fix it. */
+export function parseScriptBook(text: string, file = "the script book"): Result<ScriptBook, ControllerProblem> {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (cause) {
+    return err({
+      code: "script_book_invalid",
+      message: `${file} is not valid YAML or JSON: ${(cause as Error).message}`,
+      fix: "fix the syntax (docs/schemas/script-book.schema.json describes the file)",
+    });
+  }
+  const parsed = ScriptBookSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${issuePath(i.path)}: ${issueText(i)}`).join("; ");
+    return err({
+      code: "script_book_invalid",
+      message: `${file} is not a valid script book: ${problems}`,
+      fix: "fix those entries so the file matches docs/schemas/script-book.schema.json (version: 1, sessions: { <key>: <scenario> })",
+    });
+  }
+  return ok(parsed.data);
+}
+
+/** Reads and validates a script book file (YAML or JSON). */
+export function loadScriptBook(file: string): Result<ScriptBook, ControllerProblem> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (cause) {
+    return err({
+      code: "script_book_unreadable",
+      message: `cannot read the script book ${file}: ${(cause as Error).message}`,
+      fix: "pass an existing file with --script (or OMK_SCRIPT)",
+    });
+  }
+  return parseScriptBook(text, file);
+}
+
+/** The scenario of a purpose: the first of sessionKeys(purpose) the book has, with the key it was found under. */
+export function lookupScenario(book: ScriptBook, purpose: SessionPurpose): { key: SessionKey; scenario: Scenario } | undefined {
+  for (const key of sessionKeys(purpose)) {
+    const scenario = book.sessions[key];
+    if (scenario !== undefined) return { key, scenario };
+  }
+  return undefined;
+}
+
+function missing(file: string, purpose: SessionPurpose): ControllerProblem {
+  const keys = sessionKeys(purpose);
+  const label = purposeLabel(purpose);
+  const fallback = keys[keys.length - 1];
+  const alt = fallback?.endsWith("*") ? ` (or "${fallback}")` : "";
+  return {
+    code: "script_missing",
+    message: `the script book ${file} has no session for ${label} (looked up: ${keys.join(", ")})`,
+    fix: `add sessions["${label}"]${alt} to ${file}`,
+  };
+}
+
+/** The provider for a book already loaded; `file` names it in messages. */
+export function scriptBookProviderOf(book: ScriptBook, file: string): EngineProvider {
+  return {
+    name: "scripted",
+    offers: (purpose) => lookupScenario(book, purpose) !== undefined,
+    specFor(purpose, runDir) {
+      const found = lookupScenario(book, purpose);
+      if (found === undefined) return err(missing(file, purpose));
+      const scenarioFile = path.join(runDir, "scenario.json");
+      try {
+        mkdirSync(runDir, { recursive: true });
+        writeFileAtomicSync(scenarioFile, `${JSON.stringify({ ...found.scenario, name: found.scenario.name ?? found.key }, null, 2)}\n`);
+      } catch (cause) {
+        return err({
+          code: "run_dir_unwritable",
+          message: `cannot write ${scenarioFile}: ${(cause as Error).message}`,
+          fix: "check that the goal's state dir is writable (omk doctor)",
+        });
+      }
+      return ok(scriptedEngine(scenarioFile));
+    },
+  };
+}
+
+/**
+ * The scripted engine playing a script book: each session plays the
+ * scenario of its most specific key (see sessionKeys). Offers only the
+ * purposes the book has a key for (a book without `plan` gets the
+ * deterministic planner).
+ */
+export function scriptBookProvider(file: string): Result<EngineProvider, ControllerProblem> {
+  const resolved = path.resolve(file);
+  const book = loadScriptBook(resolved);
+  if (!book.ok) return book;
+  return ok(scriptBookProviderOf(book.value, resolved));
+}
+
+/** JSON Schema of the script book file (docs/schemas/script-book.schema.json), keyed by file name. */
+export function scriptBookJsonSchemas(): Record<string, object> {
+  const { $schema, ...rest } = z.toJSONSchema(ScriptBookSchema, { target: "draft-2020-12", io: "input", unrepresentable: "throw" });
+  const file = "script-book.schema.json";
+  return { [file]: { $schema, $id: `https://omk.dev/schemas/${file}`, title: "OMK script book (the scripted engine's sessions for a goal)", ...rest } };
+}

@@ -1,0 +1,163 @@
+/**
+ * One engine session: open, one prompt, close (always closed). The engine
+ * comes from the provider for the session's purpose; the session's events
+ * are collected into the agent's text, its usage (reported as it arrives)
+ * and the writes OMK refused. Failures are values: a ControllerProblem and
+ * whether running the session again may help.
+ */
+import { existsSync, mkdirSync, realpathSync } from "node:fs";
+import path from "node:path";
+import type { TokenUsage } from "@omk/state";
+import { type Cost, openSession, type ScopeCheck, type StopReason, type TurnUsage, type WireError, type WireEvent } from "@omk/wire";
+import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./internal/session-spend.js";
+import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "./types.js";
+
+export type RunSessionInput = {
+  readonly provider: EngineProvider;
+  readonly purpose: SessionPurpose;
+  /** The session root: the engine works here and may touch nothing outside it. */
+  readonly cwd: string;
+  /** The session's folder: scenario.json (scripted), transcript.jsonl, and the engine's own HOME under engine/. */
+  readonly runDir: string;
+  readonly prompt: string;
+  /** Which paths inside the root may be read and written; a refused write never happens. Default: all of the root. */
+  readonly scope?: ScopeCheck;
+  /** Aborting it cancels the turn and closes the session. */
+  readonly signal?: AbortSignal;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Literal secrets to redact from the transcript. */
+  readonly secrets?: readonly string[];
+  /** Usage as it arrives: each call is an increment, not a total. */
+  readonly onUsage?: (increment: SpendReport) => void;
+  readonly onWireEvent?: (event: WireEvent) => void;
+};
+
+export type RefusedWrite = { readonly path: string; readonly reason: string };
+
+export type SessionOutcome =
+  | {
+      readonly ok: true;
+      /** All agent_message text of the turn. */
+      readonly text: string;
+      readonly stop: StopReason;
+      readonly spend: SpendReport;
+      /** Path of the transcript (JSON lines, redacted). */
+      readonly transcript: string;
+      readonly refusedWrites: RefusedWrite[];
+    }
+  | { readonly ok: false; readonly problem: ControllerProblem; readonly retryable: boolean; readonly spend: SpendReport; readonly transcript: string | null };
+
+/** The path as the user knows it: relative to the session root when inside it. */
+function relativeToRoot(root: string, target: string): string {
+  if (!path.isAbsolute(target)) return target;
+  const rel = path.relative(root, target);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : target;
+}
+
+/** Tracks the usage events of one turn and turns them into increments. */
+class SpendTracker {
+  total: SpendReport = ZERO_SPEND;
+  private usdSeen = 0;
+
+  /** The increment a usage event adds, or undefined when it adds nothing. */
+  increment(event: Extract<WireEvent, { type: "usage" }>): SpendReport | undefined {
+    const tokens: TokenUsage =
+      event.delta === undefined
+        ? ZERO_TOKENS
+        : { input: event.delta.inputUncached, cacheRead: event.delta.cacheRead, cacheWrite: event.delta.cacheWrite, output: event.delta.output };
+    let usd: number | null = null;
+    if (event.turnCost !== "unknown") {
+      usd = Math.max(0, event.turnCost.usd - this.usdSeen);
+      this.usdSeen = Math.max(this.usdSeen, event.turnCost.usd);
+    }
+    const count = tokens.input + tokens.cacheRead + tokens.cacheWrite + tokens.output;
+    if (count === 0 && (usd === null || usd === 0)) return undefined;
+    const step: SpendReport = { tokens, usd };
+    this.total = addSpend(this.total, step);
+    return step;
+  }
+}
+
+/**
+ * Runs one session: the provider's engine for `purpose`, in `cwd`, one
+ * prompt. The transcript goes to `<runDir>/transcript.jsonl`.
+ */
+export async function runSession(input: RunSessionInput): Promise<SessionOutcome> {
+  const transcript = path.join(input.runDir, "transcript.jsonl");
+  const spec = input.provider.specFor(input.purpose, input.runDir);
+  if (!spec.ok) return { ok: false, problem: spec.error, retryable: false, spend: ZERO_SPEND, transcript: null };
+  try {
+    mkdirSync(input.runDir, { recursive: true });
+  } catch (cause) {
+    return {
+      ok: false,
+      problem: { code: "run_dir_unwritable", message: `cannot create ${input.runDir}: ${(cause as Error).message}`, fix: "check that the goal's state dir is writable (omk doctor)" },
+      retryable: false,
+      spend: ZERO_SPEND,
+      transcript: null,
+    };
+  }
+  const texts: string[] = [];
+  const refused: RefusedWrite[] = [];
+  const spend = new SpendTracker();
+  const root = realOrSame(input.cwd);
+  const onEvent = (event: WireEvent): void => {
+    if (event.type === "message") texts.push(event.text);
+    else if (event.type === "scope" && event.access === "write" && event.enforced) refused.push({ path: relativeToRoot(root, event.path), reason: event.reason });
+    else if (event.type === "usage") {
+      const step = spend.increment(event);
+      if (step !== undefined) input.onUsage?.(step);
+    }
+    input.onWireEvent?.(event);
+  };
+  const failed = (error: WireError): SessionOutcome => {
+    const mapped = problemOfWireError(error, input.provider.name);
+    return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: spend.total, transcript: existsSync(transcript) ? transcript : null };
+  };
+  const opened = await openSession({
+    engine: spec.value,
+    cwd: input.cwd,
+    env: { ...input.env },
+    runDir: path.join(input.runDir, "engine"),
+    transcriptPath: transcript,
+    onEvent,
+    ...(input.scope === undefined ? {} : { scope: input.scope }),
+    ...(input.signal === undefined ? {} : { signal: input.signal }),
+    ...(input.secrets === undefined ? {} : { secrets: input.secrets }),
+  });
+  if (!opened.ok) return failed(opened.error);
+  const session = opened.value;
+  try {
+    const turn = await session.prompt(input.prompt, input.signal === undefined ? {} : { signal: input.signal });
+    if (!turn.ok) return failed(turn.error);
+    if (input.signal?.aborted === true) {
+      // The engine honoured the cancel and ended the turn: still not a finished session.
+      return {
+        ok: false,
+        problem: { code: "engine_aborted", message: `engine ${input.provider.name}: aborted by the caller; the turn ended ${turn.value.stopReason}`, fix: "resume the goal (omk goal resume)" },
+        retryable: true,
+        spend: finalSpend(turn.value.usage, turn.value.cost, spend.total),
+        transcript,
+      };
+    }
+    const final = finalSpend(turn.value.usage, turn.value.cost, spend.total);
+    return { ok: true, text: texts.join(""), stop: turn.value.stopReason, spend: final, transcript, refusedWrites: refused };
+  } finally {
+    await session.close();
+  }
+}
+
+function realOrSame(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/** The turn's own figures when the engine reported them (a turn total wins over the sum of deltas); else what the increments added up to. */
+function finalSpend(usage: TurnUsage, cost: Cost, summed: SpendReport): SpendReport {
+  const tokens: TokenUsage = usage === "unknown" ? summed.tokens : { input: usage.inputUncached, cacheRead: usage.cacheRead, cacheWrite: usage.cacheWrite, output: usage.output };
+  const usd = cost === "unknown" ? summed.usd : cost.usd;
+  return { tokens, usd };
+}

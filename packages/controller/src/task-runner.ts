@@ -1,0 +1,246 @@
+/**
+ * The scheduler's task runner: one attempt of a task = one engine session in
+ * the task's worktree, with writes outside the write set refused as they are
+ * asked for, then the changes committed, checked against the write set
+ * again (the engine may write files itself), and the evidence written to
+ * runs/<task>/<attempt>/. The agent's text never decides done: the gates do.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { TaskContext, TaskResult, TaskRunner } from "@omk/scheduler";
+import type { Criterion, NewEvent, Task } from "@omk/state";
+import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
+import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
+import { addSpend, sumTokens, ZERO_SPEND } from "./internal/session-spend.js";
+import { taskPrompt } from "./internal/task-prompt.js";
+import { prepareTaskWorktree } from "./internal/task-worktree.js";
+import { runSession } from "./session.js";
+import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, SpendReport } from "./types.js";
+
+export { taskPrompt } from "./internal/task-prompt.js";
+
+export type TaskRunnerInput = {
+  readonly goalId: string;
+  readonly goalText: string;
+  /** goalPaths(stateRoot, goalId).dir: evidence goes to runs/<task>/<attempt>/ under it. */
+  readonly goalDir: string;
+  readonly stateRoot: string;
+  /** The main repository. */
+  readonly repo: string;
+  /** The commit the task's worktree starts from: the goal's base in round 1, the previous round's integrated head later. */
+  readonly baseFor: (task: Task) => string;
+  readonly round: (task: Task) => number;
+  readonly provider: EngineProvider;
+  /** The frozen oracle's criteria (the prompt names those the task serves). */
+  readonly criteria: readonly Criterion[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly secrets?: readonly string[];
+  /** Appends events to the goal's log (e.g. `(events) => store.append(goalId, () => events)`, throwing on failure). */
+  readonly append: (events: NewEvent[]) => Promise<void>;
+  readonly emit?: ControllerEventSink;
+  /** Untracked files of the main checkout to copy into each worktree (e.g. [".env"]); never committed. */
+  readonly copyUntracked?: readonly string[];
+};
+
+/** The longest pause between heartbeats while a session runs. */
+const HEARTBEAT_MAX_MS = 5_000;
+
+/** Worktree problems that another attempt will not fix. */
+const PERMANENT_WORKTREE_CODES = new Set(["worktree_invalid_input", "worktree_not_a_repository", "worktree_base_not_found", "worktree_protected_branch"]);
+
+function relativeTo(root: string, target: string): string {
+  if (!path.isAbsolute(target)) return target;
+  const rel = path.relative(root, target);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : target;
+}
+
+function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+type Refusal = { path: string; reason: string; kind: string; message: string };
+
+/** Heartbeats while the session runs; aborts `controller` when the lease is gone. */
+function startHeartbeat(context: TaskContext, controller: AbortController): () => void {
+  const leaseMs = Date.parse(context.lease.expiresAt) - Date.parse(context.lease.acquiredAt);
+  const every = Math.max(50, Math.min(HEARTBEAT_MAX_MS, Number.isFinite(leaseMs) && leaseMs > 0 ? Math.floor(leaseMs / 4) : HEARTBEAT_MAX_MS));
+  const timer = setInterval(() => {
+    if (!context.heartbeat()) {
+      clearInterval(timer);
+      controller.abort(new Error("the task's lease is gone"));
+    }
+  }, every);
+  return () => clearInterval(timer);
+}
+
+/** The scheduler port: runs one attempt of `task`. */
+export function createTaskRunner(input: TaskRunnerInput): TaskRunner {
+  return (task, context) => runAttempt(input, task, context);
+}
+
+async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskContext): Promise<TaskResult> {
+  const attempt = context.attempt;
+  const round = input.round(task);
+  const runRel = path.posix.join("runs", task.id, String(attempt));
+  const runDir = path.join(input.goalDir, "runs", task.id, String(attempt));
+  const engine = input.provider.name;
+  let spend: SpendReport = ZERO_SPEND;
+  const emit = (event: ControllerEvent) => input.emit?.(event);
+  const update = (state: "running" | "succeeded" | "failed", message?: string) =>
+    emit({
+      type: "task_update",
+      taskId: task.id,
+      title: task.title,
+      role: task.role,
+      round,
+      attempt,
+      state,
+      engine,
+      tokens: sumTokens(spend.tokens),
+      usd: spend.usd,
+      ...(message === undefined ? {} : { message }),
+    });
+  const fail = (problem: ControllerProblem, retryable: boolean, signature = problem.code): TaskResult => {
+    update("failed", `${problem.message} — fix: ${problem.fix}`);
+    return { ok: false, message: `${problem.message} — fix: ${problem.fix}`, signature, retryable };
+  };
+
+  mkdirSync(runDir, { recursive: true });
+  update("running");
+  const prepared = await prepareTaskWorktree({
+    repo: input.repo,
+    stateRoot: input.stateRoot,
+    goalId: input.goalId,
+    task,
+    attempt,
+    base: input.baseFor(task),
+    ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
+  });
+  if (!prepared.ok) return fail(prepared.problem, !PERMANENT_WORKTREE_CODES.has(prepared.problem.code));
+  const worktree = prepared.worktree;
+
+  const prompt = taskPrompt(task, input.criteria, input.goalText);
+  writeFileSync(path.join(runDir, "prompt.md"), prompt);
+
+  // Write-time refusal: the engine's file writes are checked with the same rules as the diff afterwards.
+  const judge = scopeChecker(task, worktree.path);
+  const judged = new Map<string, ScopeViolation>();
+  const scope: WireScopeCheck = (rel, access) => {
+    if (access === "read") return { allowed: true };
+    const decision = judge(rel);
+    if (decision.ok) return { allowed: true };
+    judged.set(rel, decision.violation);
+    return { allowed: false, reason: decision.violation.message };
+  };
+  const refusals: Refusal[] = [];
+  const onWireEvent = (event: WireEvent): void => {
+    if (event.type !== "scope" || event.access !== "write" || !event.enforced) return;
+    const rel = relativeTo(worktree.path, event.path);
+    const violation = judged.get(rel);
+    const refusal = {
+      path: rel,
+      reason: event.reason,
+      kind: violation?.kind ?? (path.isAbsolute(rel) ? "escapes_worktree" : "outside_write_set"),
+      message: violation?.message ?? event.reason,
+    };
+    refusals.push(refusal);
+    emit({ type: "scope_refused", taskId: task.id, attempt, path: refusal.path, reason: refusal.reason });
+  };
+
+  const stop = new AbortController();
+  const stopHeartbeat = startHeartbeat(context, stop);
+  const signal = AbortSignal.any([context.signal, stop.signal]);
+  let outcome: Awaited<ReturnType<typeof runSession>>;
+  try {
+    outcome = await runSession({
+      provider: input.provider,
+      purpose: { kind: "task", taskId: task.id, attempt, round },
+      cwd: worktree.path,
+      runDir,
+      prompt,
+      scope,
+      signal,
+      env: input.env,
+      ...(input.secrets === undefined ? {} : { secrets: input.secrets }),
+      onUsage: (increment) => {
+        spend = addSpend(spend, increment);
+        context.reportUsage({ tokens: increment.tokens, ...(increment.usd === null ? {} : { usd: increment.usd }) });
+        update("running");
+      },
+      onWireEvent,
+    });
+  } finally {
+    stopHeartbeat();
+  }
+  spend = outcome.spend;
+  const refusedEvents: NewEvent[] = refusals.map((r) => ({
+    type: "scope_violation_recorded",
+    actor: context.worker,
+    data: { taskId: task.id, attempt, path: r.path, kind: r.kind, atWrite: true, message: r.message },
+  }));
+  const evidence = (names: readonly string[]) => names.filter((name) => existsSync(path.join(runDir, name))).map((name) => path.posix.join(runRel, name));
+  writeJson(path.join(runDir, "usage.json"), { engine, tokens: spend.tokens, totalTokens: sumTokens(spend.tokens), usd: spend.usd });
+
+  if (!outcome.ok) {
+    if (refusedEvents.length > 0) await input.append(refusedEvents);
+    if (signal.aborted) {
+      const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "aborted");
+      return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason}`, fix: "resume the goal (omk goal resume)" }, true, "aborted");
+    }
+    return fail(outcome.problem, outcome.retryable);
+  }
+
+  const captured = await captureChanges(worktree, { message: task.title });
+  if (!captured.ok) {
+    if (refusedEvents.length > 0) await input.append(refusedEvents);
+    return fail({ code: `capture_${captured.error.code}`, message: `committing the work of task ${task.id}: ${captured.error.message}`, fix: captured.error.fix }, true);
+  }
+  const capture = captured.value;
+  writeFileSync(path.join(runDir, "diff.patch"), capture.diff);
+  writeJson(path.join(runDir, "changed-files.json"), capture.files);
+
+  const violations = checkScope(capture, task);
+  let keptRef: string | undefined;
+  if (violations.length > 0) {
+    const kept = await keepAttempt(worktree, { commit: capture.head });
+    if (kept.ok) keptRef = kept.value.ref;
+  }
+  await input.append([
+    {
+      type: "attempt_captured",
+      actor: context.worker,
+      data: {
+        taskId: task.id,
+        attempt,
+        round,
+        branch: capture.branch,
+        commit: capture.head,
+        changedFiles: capture.files.map((f) => f.path),
+        ...(keptRef === undefined ? {} : { keptRef }),
+      },
+    },
+    ...refusedEvents,
+    ...violations.map(
+      (v): NewEvent => ({
+        type: "scope_violation_recorded",
+        actor: context.worker,
+        data: { taskId: task.id, attempt, path: v.path, kind: v.kind, atWrite: false, message: v.message },
+      }),
+    ),
+  ]);
+
+  if (violations.length > 0) {
+    const list = violations.map((v) => `${v.path} (${v.kind})`).join(", ");
+    const where = keptRef === undefined ? "" : `; the attempt is kept at ${keptRef} and is never integrated`;
+    return fail(
+      {
+        code: "scope_violation",
+        message: `task ${task.id} changed files outside its write set: ${list}${where}`,
+        fix: `widen the task's write set in the plan if those files belong to it, or re-plan the goal (write set: ${task.writes.join(", ") || "nothing"})`,
+      },
+      false,
+    );
+  }
+  update("succeeded", refusals.length === 0 ? undefined : `${refusals.length} write(s) outside the write set refused`);
+  return { ok: true, evidence: evidence(["prompt.md", "scenario.json", "transcript.jsonl", "diff.patch", "changed-files.json", "usage.json"]) };
+}

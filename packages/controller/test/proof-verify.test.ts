@@ -1,0 +1,201 @@
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { sha256Hex, writeOracleFile } from "@omk/oracle";
+import { type FrozenOracle, openStore, type Proof, ProofSchema } from "@omk/state";
+import { checkoutWorktree, cleanupTempDirs, commitFiles, gitIn, makeTempDir } from "@omk/test-fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControllerEvent, changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall, verifyProof } from "../src/index.js";
+import { featureRepo, frozenOracle } from "./evidence-fixture.js";
+
+afterAll(cleanupTempDirs);
+
+const REVIEW = "reviews/r1-reviewer.json";
+const GOAL_ID = "g-proof-verify-test";
+
+/** A goal dir with oracle.json, the base evidence, a review record and proof.json, all from real runs. */
+async function assembleProof(repo: string, base: string, head: string, frozen: FrozenOracle): Promise<string> {
+  const goalDir = makeTempDir("omk-proof-goal-");
+  writeOracleFile(goalDir, frozen);
+  const baseDir = await checkoutWorktree(repo, base, path.join(makeTempDir("omk-proof-co-"), "tree"));
+  const baseWall = await runWall({ root: baseDir, goalDir, outDir: path.join(goalDir, "gates", "base"), runId: "base" });
+  if (!baseWall.ok) throw new Error(baseWall.error.message);
+  const baseSet = await collectOracleEvidence({
+    side: "base",
+    root: baseDir,
+    commit: base,
+    frozen,
+    gates: baseWall.value.gates,
+    testCases: junitCasesOf(baseWall.value.report),
+    headTestsFrom: { repo, headCommit: head, testFiles: await changedTestFiles(repo, base, head) },
+    outFile: path.join(goalDir, "baseline", "evidence.json"),
+  });
+  if (!baseSet.ok) throw new Error(baseSet.error.message);
+  const reviewText = `${JSON.stringify({ pass: "reviewer", verdict: "passed", findings: [] })}\n`;
+  mkdirSync(path.join(goalDir, "reviews"));
+  writeFileSync(path.join(goalDir, REVIEW), reviewText);
+  const headDir = await checkoutWorktree(repo, head, path.join(makeTempDir("omk-proof-co-"), "tree"));
+  const wall = await runWall({ root: headDir, goalDir, outDir: path.join(goalDir, "gates", "head"), runId: "head", base });
+  if (!wall.ok) throw new Error(wall.error.message);
+  const headSet = await collectOracleEvidence({
+    side: "head",
+    root: headDir,
+    commit: head,
+    frozen,
+    gates: wall.value.gates,
+    testCases: junitCasesOf(wall.value.report),
+    reviews: [{ criterionId: "review", verdict: "passed", record: REVIEW }],
+    outFile: path.join(goalDir, "evidence", "r1-head.json"),
+  });
+  if (!headSet.ok) throw new Error(headSet.error.message);
+  const evaluation = evaluateRound(frozen, baseSet.value, headSet.value, { baseCommit: base, headCommit: head });
+  if (!evaluation.ok) throw new Error(evaluation.error.message);
+  expect(evaluation.value.ready).toBe(true);
+  const zero = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+  const proof: Proof = ProofSchema.parse({
+    schemaVersion: 1,
+    kind: "omk.proof",
+    goalId: GOAL_ID,
+    status: "ready",
+    oracleHash: frozen.hash,
+    baseCommit: base,
+    headCommit: head,
+    tasks: [],
+    gates: wall.value.gates,
+    criteria: evaluation.value.criteria.map((c) => ({ id: c.id, verdict: c.verdict, evidence: [...c.evidence] })),
+    reviews: [{ kind: "reviewer", verdict: "passed", record: REVIEW }],
+    knownGaps: [],
+    spend: { timeMs: 0, tokens: zero, usd: 0, usdUnknownRecords: 0, records: 0 },
+    recheck: [`omk proof verify ${path.join(goalDir, "proof.json")}`],
+    lastSeq: 1,
+    createdAt: new Date().toISOString(),
+  });
+  // The review record's digest rides along in the proof (an extra field the schema keeps out of its type).
+  const reviews = proof.reviews.map((r) => ({ ...r, sha256: sha256Hex(reviewText) }));
+  writeFileSync(path.join(goalDir, "proof.json"), `${JSON.stringify({ ...proof, reviews }, null, 2)}\n`);
+  return goalDir;
+}
+
+const proofOf = (goalDir: string) => JSON.parse(readFileSync(path.join(goalDir, "proof.json"), "utf8")) as Record<string, unknown>;
+const writeProof = (goalDir: string, value: unknown) => writeFileSync(path.join(goalDir, "proof.json"), typeof value === "string" ? value : JSON.stringify(value));
+/** A copy of the goal dir (proof, oracle, evidence, reviews) to tamper with. */
+const copyGoal = (goalDir: string) => {
+  const dir = path.join(makeTempDir("omk-proof-copy-"), "goal");
+  cpSync(goalDir, dir, { recursive: true });
+  return dir;
+};
+
+describe("verifyProof", () => {
+  let repo: string;
+  let base: string;
+  let head: string;
+  let broken: string;
+  let goalDir: string;
+  beforeAll(async () => {
+    repo = makeTempDir("omk-proof-repo-");
+    ({ base, head } = await featureRepo(repo));
+    goalDir = await assembleProof(repo, base, head, frozenOracle());
+    // A later commit where the feature's test fails.
+    broken = await commitFiles(repo, { "lib.mjs": "export const add = (a, b) => a + b;\nexport const mul = (a, b) => a + b;\n" }, "break mul");
+  }, 60_000);
+
+  it("holds for a proof made from real runs, re-running gates and oracle checks on a clean checkout", async () => {
+    const events: ControllerEvent[] = [];
+    const checked = await verifyProof({ proofFile: path.join(goalDir, "proof.json"), repo, onEvent: (e) => events.push(e) });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.problems).toEqual([]);
+    expect(checked.value.holds).toBe(true);
+    expect(checked.value.headCommit).toBe(head);
+    expect(checked.value.gates).toEqual([
+      { name: "tests", recorded: "passed", now: "passed", holds: true },
+      { name: "lint", recorded: "passed", now: "passed", holds: true },
+    ]);
+    expect(checked.value.criteria.map((c) => `${c.id} ${c.now}`)).toEqual([
+      "acceptance-tests passed",
+      "plain-runner passed",
+      "smoke passed",
+      "same-output passed",
+      "gate-tests passed",
+      "review passed",
+    ]);
+    const gateEvents = events.filter((e) => e.type === "gate_finished");
+    expect(gateEvents.map((e) => (e.type === "gate_finished" ? `${e.where} ${e.gate.name}` : "")).sort()).toEqual(["proof lint", "proof tests"]);
+    // The clean checkouts were removed: only the worktrees this test made itself remain.
+    const worktrees = (await gitIn(repo, "worktree", "list", "--porcelain")).split("\n").filter((l) => l.startsWith("worktree "));
+    expect(worktrees.some((l) => l.includes("omk-proof-") && !l.includes("omk-proof-co-") && !l.includes("omk-proof-repo-"))).toBe(false);
+  });
+
+  it("does not hold when the proof's commit fails its tests, and names the gate", async () => {
+    const dir = copyGoal(goalDir);
+    writeProof(dir, { ...proofOf(dir), headCommit: broken });
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), repo });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.gates.find((g) => g.name === "tests")).toEqual({ name: "tests", recorded: "passed", now: "failed", holds: false });
+    expect(checked.value.gates.find((g) => g.name === "lint")?.holds).toBe(true);
+    expect(checked.value.criteria.find((c) => c.id === "acceptance-tests")).toMatchObject({ recorded: "passed", now: "failed", holds: false });
+    expect(checked.value.problems.join("\n")).toContain('the gate "tests" was passed in the proof and is failed');
+  });
+
+  it("does not hold when a review record was changed after the proof named it", async () => {
+    const dir = copyGoal(goalDir);
+    writeFileSync(path.join(dir, REVIEW), '{"verdict":"passed","edited":true}\n');
+    const checked = await verifyProof({ proofFile: dir, repo });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.criteria.find((c) => c.id === "review")).toMatchObject({ recorded: "passed", now: "not_run", holds: false });
+    expect(checked.value.problems.join("\n")).toContain(`the review record ${REVIEW} was changed after it was recorded`);
+  });
+
+  it("runs the base side again when the goal kept no base evidence", async () => {
+    const dir = copyGoal(goalDir);
+    rmSync(path.join(dir, "baseline"), { recursive: true });
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), repo });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.problems.join("\n")).toContain("no recorded base evidence");
+    expect(checked.value.criteria.find((c) => c.id === "acceptance-tests")).toMatchObject({ now: "passed", holds: true });
+    expect(checked.value.holds).toBe(true);
+  });
+
+  it("finds the repository through the store when the proof's goal is there", async () => {
+    const store = openStore({ root: makeTempDir("omk-proof-state-") });
+    const created = await store.createGoal({ text: "add mul", repoRoot: repo, baseCommit: base, limits: { timeMs: null, tokens: null, usd: null }, maxAgents: 1 });
+    if (!created.ok) throw new Error(created.error.message);
+    const dir = copyGoal(goalDir);
+    writeProof(dir, { ...proofOf(dir), goalId: created.value.id });
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), store });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(true);
+  });
+
+  it("gives a clear problem for a missing, corrupt, foreign or tampered proof, a wrong oracle, and an unknown repository", async () => {
+    const code = async (proofFile: string, repoDir: string | null = repo) => {
+      const r = await verifyProof({ proofFile, ...(repoDir === null ? {} : { repo: repoDir }) });
+      return r.ok ? "ok" : `${r.error.code}: ${r.error.message}`;
+    };
+    expect(await code(path.join(makeTempDir(), "proof.json"))).toMatch(/^proof_missing: .*does not exist/);
+
+    const corrupt = copyGoal(goalDir);
+    writeProof(corrupt, "{ not json");
+    expect(await code(path.join(corrupt, "proof.json"))).toMatch(/^proof_corrupt: .*is not JSON/);
+
+    const failure = copyGoal(goalDir);
+    writeProof(failure, { schemaVersion: 1, kind: "omk.failure", status: "not_ready" });
+    expect(await code(path.join(failure, "proof.json"))).toMatch(/^proof_foreign: .*failure record \(status not_ready\)/);
+
+    const edited = copyGoal(goalDir);
+    writeProof(edited, { ...proofOf(edited), headCommit: "not-a-sha" });
+    expect(await code(path.join(edited, "proof.json"))).toMatch(/^proof_corrupt: .*headCommit/);
+
+    const otherOracle = copyGoal(goalDir);
+    writeProof(otherOracle, { ...proofOf(otherOracle), oracleHash: "0".repeat(64) });
+    expect(await code(path.join(otherOracle, "proof.json"))).toMatch(/^oracle_mismatch: the proof names oracle 0{64}/);
+
+    const tamperedOracle = copyGoal(goalDir);
+    const oracleFile = path.join(tamperedOracle, "oracle.json");
+    writeFileSync(oracleFile, readFileSync(oracleFile, "utf8").replace("mul is specified", "mul is loosely specified"));
+    expect(await code(path.join(tamperedOracle, "proof.json"))).toMatch(/^oracle_tampered: /);
+
+    expect(await code(path.join(goalDir, "proof.json"), null)).toMatch(/^repo_unknown: .*--repo/);
+    expect(await code(path.join(goalDir, "proof.json"), makeTempDir())).toMatch(/^commit_missing: /);
+  });
+});
