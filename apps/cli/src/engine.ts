@@ -25,7 +25,7 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
   if (named === "scripted") {
     if (script === undefined) throw new UsageError("--engine scripted needs a script book", "pass --script book.yaml (or set OMK_SCRIPT)");
     const provider = scriptBookProvider(path.resolve(ctx.cwd, script));
-    if (!provider.ok) throw new UsageError(provider.error.message, provider.error.fix);
+    if (!provider.ok) throw new UsageError(firstLine(provider.error.message), provider.error.fix);
     return provider.value;
   }
   if (script !== undefined && choice.script !== undefined) {
@@ -45,6 +45,19 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
   }
   if (options.optional === true) return NO_ENGINE;
   throw new UsageError("no engine found", "install one (omk doctor) or use --engine scripted --script FILE");
+}
+
+/**
+ * A parser's multi-line message (a YAML error quotes the source with a caret)
+ * as one line: its first line, with the position (`line N, column M`) kept
+ * when only a later line carries it.
+ */
+export function firstLine(message: string): string {
+  const [head = "", ...rest] = message.split("\n");
+  const line = head.trim().replace(/:$/, "");
+  if (rest.length === 0 || /line \d+, column \d+/.test(line)) return line;
+  const at = /line (\d+), column (\d+)/.exec(rest.join("\n"));
+  return at === null ? line : `${line} (line ${at[1]}, column ${at[2]})`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

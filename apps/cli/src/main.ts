@@ -93,11 +93,22 @@ export async function main(io: Io): Promise<number> {
     .addOption(json())
     .action(run((c, id, opts) => goalBudgetAdd(c, id, opts)));
   goal.command("pause").description("pause a goal (from any process)").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalPause(c, id, opts)));
-  driveFlags(goal.command("resume").description("resume a paused, extended or crashed goal and drive it to the end").argument("[id]", "goal id (default: latest)")).action(
+  driveFlags(
+    goal
+      .command("resume")
+      .description(
+        "continue a goal and drive it to the end: paused, killed or crashed, budget-extended (after budget-add), not_ready (plans follow-up tasks from the failing evidence) or amended (after amend --answer)",
+      )
+      .argument("[id]", "goal id (default: latest)"),
+  ).action(
     run(async (c, id, opts) => (await runCommands()).goalResume(c, id, opts)),
   );
   driveFlags(createFlags(goal.command("run").description("run a goal to a proven result: a new one from text, or an existing id").argument("<goal>", 'the goal in words, or the id of an existing goal')))
-    .option("--dry-run", "plan and freeze the oracle, report what would run; change nothing in the repository")
+    .option(
+      "--dry-run",
+      "plan (with the planner the run would use: the engine's plan session when it offers one) and form the oracle, report what would run; records no goal and writes nothing to the repository; exit 0",
+    )
+    .option("--new", "make the argument the text of a new goal even when it looks like a goal id")
     .action(run(async (c, text: string, opts) => (await runCommands()).goalRun(c, text, opts)));
   driveFlags(createFlags(goal.command("plan").description("plan a new goal and freeze its oracle, then stop (prints tasks and criteria)").argument("<goal>", "the goal in words"))).action(
     run(async (c, text: string, opts) => (await runCommands()).goalPlan(c, text, opts)),
@@ -110,8 +121,9 @@ export async function main(io: Io): Promise<number> {
   );
   goal
     .command("accept")
-    .description("accept a ready goal: record the decision; prints how to merge (never touches the base branch)")
+    .description("accept a ready goal: record the decision; prints how to merge (never touches the base branch); accepting again is a no-op")
     .argument("[id]", "goal id (default: latest)")
+    .option("--change", "replace an earlier rejection")
     .addOption(json())
     .action(run(async (c, id, opts) => (await import("./commands/goal-decision.js")).goalAccept(c, id, opts)));
   goal
@@ -119,6 +131,7 @@ export async function main(io: Io): Promise<number> {
     .description("reject a goal's result: record the decision and why")
     .argument("[id]", "goal id (default: latest)")
     .option("--reason <text>", "why (required)")
+    .option("--change", "replace an earlier acceptance")
     .addOption(json())
     .action(run(async (c, id, opts) => (await import("./commands/goal-decision.js")).goalReject(c, id, opts)));
   goal
@@ -167,7 +180,8 @@ export async function main(io: Io): Promise<number> {
     .description("proof files")
     .command("verify")
     .description("re-run a proof's gates and oracle checks on its head commit; exit 0 when its verdict holds")
-    .argument("[path]", "proof.json (default: the latest goal's)")
+    .argument("[path]", "a proof.json, or a goal dir holding one (default: the latest goal's)")
+    .option("--repo <dir>", "the repository holding the proof's commits (default: the goal's repository, from the state dir)")
     .addOption(json())
     .action(run(async (c, file, opts) => (await import("./commands/proof-verify.js")).proofVerify(c, file, opts)));
 
@@ -184,6 +198,18 @@ export async function main(io: Io): Promise<number> {
     // Loaded on use: the engine clients stay out of every other command's start-up.
     .action(run(async (c, opts) => (await import("./commands/doctor.js")).doctor(c, opts)));
 
+  // Commander's own errors (missing argument, unknown option or command) follow the one-line rule: kept here, printed below.
+  let parseError: { command: Command; message: string } | undefined;
+  const catchErrors = (cmd: Command) => {
+    cmd.configureOutput({
+      outputError: (message: string) => {
+        parseError = { command: cmd, message };
+      },
+    });
+    for (const sub of cmd.commands) catchErrors(sub);
+  };
+  catchErrors(program);
+
   try {
     await program.parseAsync(io.argv, { from: "user" });
     return exitCode;
@@ -191,10 +217,24 @@ export async function main(io: Io): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;
       if (error.code === "commander.executeSubCommandAsync") return EXIT.internal;
-      return EXIT.usage; // commander already printed the message
+      if (parseError !== undefined) io.stderr(`${commanderLine(parseError.command, parseError.message)}\n`);
+      return EXIT.usage;
     }
     const described = describeError(error);
     io.stderr(`${described.lines.join("\n")}\n`);
     return described.exitCode;
   }
+}
+
+/** `omk: <problem> — fix: see `omk <command> --help`` from commander's `error: …` text (its suggestion kept on the line). */
+export function commanderLine(command: Command, message: string): string {
+  const problem = message
+    .replace(/^error: /, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .join(" ");
+  const names: string[] = [];
+  for (let c: Command | null = command; c !== null; c = c.parent) names.unshift(c.name());
+  return `omk: ${problem} — fix: see \`${names.join(" ")} --help\``;
 }

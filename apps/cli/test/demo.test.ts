@@ -1,6 +1,6 @@
 // `omk demo` through the built binary, run from the npm package (as `npx omk demo` runs it): the example
 // project, the scripted engine, two rounds, a proof that holds.
-import { existsSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { goalPaths, ProofSchema } from "@omk/state";
@@ -101,6 +101,33 @@ describe("omk demo", () => {
     const verify = await runPacked(packed.bin, ["proof", "verify", proofFile], stateDir);
     expect(verify.exitCode, `${verify.stdout}\n${verify.stderr}`).toBe(0);
   }, 240_000);
+
+  it("without OMK_STATE_DIR the demo keeps its own state, and every printed omk command names it: each runs as printed", async () => {
+    const home = makeTempDir("omk-demo-home-");
+    // An `omk` on PATH that is the packed binary, so the printed lines run in a shell as a user would paste them.
+    const bin = makeTempDir("omk-demo-bin-");
+    writeFileSync(path.join(bin, "omk"), `#!/bin/sh\nexec "${process.execPath}" "${packed.bin}" "$@"\n`, { mode: 0o755 });
+    const env = { OMK_STATE_DIR: "", XDG_STATE_HOME: path.join(home, "state"), HOME: home, NO_COLOR: "1", CI: "true", PATH: `${bin}:${process.env["PATH"] ?? ""}` };
+    const run = await execa(process.execPath, [packed.bin, "demo"], { reject: false, cwd: home, env, stdin: "ignore" });
+    const stdout = String(run.stdout);
+    const demoDir = /everything is under (\S+)/.exec(stdout)?.[1];
+    if (demoDir !== undefined) demoDirs.push(demoDir);
+    expect(run.exitCode, `${stdout}\n${String(run.stderr)}`).toBe(0);
+    const stateRoot = /^ {2}state {7}(\S+)$/m.exec(stdout)?.[1] ?? "";
+    expect(stateRoot.startsWith(demoDir ?? "?"), stdout).toBe(true);
+    // `next:` and its continuation line, and the demo's own re-check / goal lines.
+    const commands = [...stdout.matchAll(/^(?:next: | {6}| {2}the goal: {2}| {2}re-check: {2})(.*\bomk .*)$/gm)].map((m) => (m[1] ?? "").trim());
+    expect(commands.length, stdout).toBeGreaterThanOrEqual(4);
+    for (const command of commands) {
+      expect(command, "names the demo's state dir").toMatch(new RegExp(`^OMK_STATE_DIR=${stateRoot} omk `));
+      const r = await execa("sh", ["-c", command], { reject: false, cwd: home, env, stdin: "ignore" });
+      expect(r.exitCode, `${command}\n${String(r.stdout)}\n${String(r.stderr)}`).toBe(0);
+    }
+    expect(commands).toContainEqual(expect.stringMatching(/ omk proof verify \S+\/proof\.json$/));
+    expect(commands).toContainEqual(expect.stringMatching(/ omk goal accept \S+$/));
+    // Nothing went to the user's own state dir.
+    expect(existsSync(path.join(home, "state", "omk"))).toBe(false);
+  }, 300_000);
 
   it("ships the example in the npm package and finds it from the built and the source files", async () => {
     const listed = ["examples/demo/script.yaml", "examples/demo/repo/package.json", "examples/demo/repo/.omk/gates.yaml", "examples/demo/repo/gitignore"];

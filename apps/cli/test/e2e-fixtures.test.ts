@@ -3,8 +3,7 @@
 // deterministic planner and the oracle give the task ids, write sets and tags the books are written for.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ScriptBookSchema } from "@omk/controller";
-import { loadGates } from "@omk/gates";
+import { gateDescriptors, ScriptBookSchema } from "@omk/controller";
 import { buildOracle, testTag } from "@omk/oracle";
 import { inspectRepository, intake, planDeterministic, testCommandFor } from "@omk/planner";
 import { pathInScope } from "@omk/state";
@@ -29,6 +28,7 @@ import {
   OUTSIDE_FILE,
   outsideWriteBook,
   sleepStep,
+  TINY_BUDGET_TOKENS,
   writeBook,
 } from "./e2e/books.js";
 import { greeterFiles, greeterRepo, TEST_COMMAND, TEST_GATE } from "./e2e/repo.js";
@@ -85,9 +85,9 @@ describe("the e2e fixture repository", () => {
 
   it("plans the feature goal write-tests → implement → review, with the criteria, tags and write sets the books assume", async () => {
     const { repo } = await greeterRepo();
-    const loaded = loadGates(repo);
-    if (!loaded.ok) throw loaded.error;
-    const gates = loaded.value.config.gates.map((g) => ({ name: g.name, kind: g.kind, required: g.required, command: Array.isArray(g.command) ? g.command : [String(g.command)] }));
+    const described = gateDescriptors(repo);
+    if (!described.ok) throw new Error(described.error.message);
+    const gates = described.value;
     expect(gates).toEqual([{ name: TEST_GATE, kind: "test", required: true, command: TEST_COMMAND }]);
     const inspection = inspectRepository(repo);
     const classified = intake({ text: FEATURE_GOAL, inspection });
@@ -118,6 +118,10 @@ describe("the e2e fixture repository", () => {
     expect(pathInScope(DELETED_TEST, writes["write-tests"] ?? [])).toBe(true);
     expect(pathInScope("src/greet.js", writes["implement"] ?? [])).toBe(true);
     for (const task of tasks) expect(pathInScope(OUTSIDE_FILE, task.writes), `${task.id} writes ${task.writes.join(", ")}`).toBe(false);
+    // The budget scenario: the tester's caps fit a goal of TINY_BUDGET_TOKENS (less the scheduler's 10% verification
+    // reserve); once it has spent 600k, the implementer's caps no longer do.
+    expect(tasks[0]?.budget.tokens ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(TINY_BUDGET_TOKENS * 0.9);
+    expect(tasks[1]?.budget.tokens ?? 0).toBeGreaterThan(TINY_BUDGET_TOKENS * 0.9 - 600_000);
     // The tester's prompt carries the tag (the feature book's write-tests turn expects it).
     expect(tasks[0]?.description).toContain(ACCEPTANCE_TAG);
   });

@@ -24,8 +24,8 @@ import {
 
 afterAll(cleanupE2e);
 
-/** The book of every run here: the implementer sleeps a little first, so a kill can land in its session. */
-const book = () => featureBook({ implementFirst: [sleepStep(2_500)] });
+/** The book of every run here: the implementer and the reviewers sleep a little first, so a kill can land in their sessions. */
+const book = () => featureBook({ implementFirst: [sleepStep(2_500)], reviewFirst: [sleepStep(1_500)] });
 
 /**
  * Where to kill: right after the first event that puts the controller in that part of the run (plus a
@@ -53,8 +53,8 @@ const KILL_POINTS: ReadonlyArray<{ name: string; at: (e: GoalEvent) => boolean; 
   {
     name: "the review (engine reviewers)",
     at: (e) => e.type === "phase_changed" && e.data.to === "review",
-    delayMs: 300,
-    notYet: (e) => e.type === "review_recorded",
+    delayMs: 600,
+    notYet: (e) => e.type === "review_recorded" && e.data.pass !== "deterministic",
   },
 ];
 

@@ -54,6 +54,9 @@ describe.concurrent("omk goal run (e2e, scripted engine)", () => {
     expect(await gitIn(w.repo, "show", `${proof.headCommit}:src/greet.js`)).toContain("export function farewell");
     expect((await gitIn(w.repo, "rev-parse", "main")).trim()).toBe(w.base);
     expect(await branchesOf(w.repo, goalId)).toContain(`omk/${goalId}/integration`);
+    // The user's checkout is untouched and the task worktrees are gone.
+    expect(await gitIn(w.repo, "status", "--porcelain")).toBe("");
+    expect((await gitIn(w.repo, "worktree", "list", "--porcelain")).match(/^worktree /gmu)).toHaveLength(1);
 
     // The oracle was frozen before any task ran, and every task commit is reachable.
     const events = readEvents(w.stateDir, goalId);
@@ -103,6 +106,8 @@ describe.concurrent("omk goal run (e2e, scripted engine)", () => {
     if (expected.status !== "blocked_on_human") throw new Error("the ambiguous goal is expected to be blocked");
     expect(failure.cause.details?.["questions"]).toEqual(expected.questions);
     expect(run.stdout).toContain("make it better");
+    // ...and printed, so the user sees what to answer.
+    for (const question of expected.questions) expect(run.stdout).toContain(`  - ${question}`);
     expect(failure.resume.command ?? failure.resume.hint).toMatch(/amend/u);
 
     // Nothing was planned or run, and no branch was made.

@@ -139,10 +139,15 @@ describe("omk goal run: Ctrl-C", () => {
     void child.finally(() => {
       ended = true;
     });
+    let err = "";
+    child.stderr?.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
     const deadline = Date.now() + 60_000;
     while (!/task slugify running/.test(out) && !ended && Date.now() < deadline) await sleep(100);
     child.kill("SIGINT");
-    await sleep(50);
+    // The second Ctrl-C once the first is taken (the pause may take only milliseconds).
+    while (!/pausing the goal cleanly/.test(err) && !ended) await sleep(2);
     child.kill("SIGINT");
     const r = await child;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(7);

@@ -1,9 +1,15 @@
 import { PassThrough } from "node:stream";
 import type { ControllerEvent } from "@omk/controller";
 import type { GateEvidence, GoalEvent } from "@omk/state";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { cleanupTempDirs, makeTempDir, omkBinPath } from "@omk/test-fixtures";
+import { execa } from "execa";
 import { createListrView } from "../src/render/live/listr-view.js";
+import { terminalColumns } from "../src/render/live/view.js";
+import { GOAL_TEXT, makeRepo } from "./cli-goal-fixture.js";
 import { createJsonSink, createPlainSink, describeEvent } from "../src/render/live/plain.js";
+
+afterAll(cleanupTempDirs);
 
 const SHA = "a".repeat(40);
 const gate = (name: string, outcome: GateEvidence["outcome"]): GateEvidence => ({
@@ -159,4 +165,31 @@ describe("live view renderers on a recorded run", () => {
     const order = ["planning passed", "baseline passed", "verification failed", "execution (round 2) passed", "review (round 2) passed"].map((s) => plain.lastIndexOf(s));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
+});
+
+describe("live view width", () => {
+  it("uses the terminal's columns, else $COLUMNS, else 80", () => {
+    expect(terminalColumns(120, {})).toBe(120);
+    expect(terminalColumns(0, { COLUMNS: "100" })).toBe(100);
+    expect(terminalColumns(undefined, { COLUMNS: "100" })).toBe(100);
+    expect(terminalColumns(0, {})).toBe(80);
+    expect(terminalColumns(0, { COLUMNS: "wide" })).toBe(80);
+  });
+
+  it("in a pty that reports 0 columns (script -qc … /dev/null), the listr2 view draws whole lines, not a character per line", async () => {
+    const stateDir = makeTempDir();
+    const { repo } = await makeRepo();
+    const command = [process.execPath, omkBinPath, "goal", "plan", JSON.stringify(GOAL_TEXT)].map((w) => (w.startsWith('"') ? w : `'${w}'`)).join(" ");
+    const env: NodeJS.ProcessEnv = { ...process.env, OMK_STATE_DIR: stateDir, NO_COLOR: "1", TERM: "xterm" };
+    delete env["CI"];
+    delete env["COLUMNS"];
+    const r = await execa("script", ["-qec", command, "/dev/null"], { cwd: repo, env, reject: false, stdin: "ignore" });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what is stripped
+    const screen = String(r.stdout).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+    expect(r.exitCode, screen).toBe(0);
+    expect(screen).toMatch(/intake passed — feature goal/);
+    expect(screen).toMatch(/oracle passed — \d+ criteria/);
+    const single = screen.split("\n").filter((l) => l.trim().length === 1);
+    expect(single.length, screen).toBeLessThan(3);
+  }, 60_000);
 });

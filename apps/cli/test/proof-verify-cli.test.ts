@@ -46,6 +46,21 @@ describe("omk proof verify", () => {
     expect(r.stdout).toMatch(/^the proof does not hold: /m);
   }, 60_000);
 
+  it("--repo names the repository holding the proof's commits", async () => {
+    const held = await omk("proof", "verify", proofFile, "--repo", repo);
+    expect(held.exitCode, `${held.stdout}\n${held.stderr}`).toBe(0);
+    expect(held.stdout.trimEnd().split("\n").at(-1)).toBe("the proof holds");
+    // A repository without the proof's commits: the problem and its fix (exit 2), naming the option that exists.
+    const other = (await makeRepo()).repo;
+    const wrong = await omk("proof", "verify", proofFile, "--repo", other);
+    expect(wrong.exitCode, wrong.stderr).toBe(2);
+    expect(wrong.stderr).toMatch(new RegExp(`^omk: ${other} does not hold the proof's \\w+ commit [0-9a-f]{40} — fix: pass the repository the goal ran in \\(--repo\\)`));
+    const missing = await omk("proof", "verify", proofFile, "--repo", path.join(repo, "nope"));
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/^omk: --repo .*nope is not a directory — fix: /);
+    expect((await omk("proof", "verify", "--help")).stdout).toMatch(/--repo <dir>/);
+  }, 120_000);
+
   it("bad input: exit 2 with the fix", async () => {
     const notProof = path.join(makeTempDir(), "notes.json");
     writeFileSync(notProof, '{"hello": "world"}\n');
@@ -85,9 +100,26 @@ describe("omk goal accept / reject", () => {
     const noReason = await omk("goal", "reject", goalId);
     expect(noReason.exitCode).toBe(2);
     expect(noReason.stderr).toMatch(/reject needs a reason — fix: pass --reason/);
-    const rejected = await omk("goal", "reject", goalId, "--reason", "naming does not match the codebase", "--json");
+    // Accepting again records nothing and says so; flipping the decision needs --change.
+    const eventsBefore = (await omk("goal", "status", goalId, "--json")).json() as { lastSeq: number };
+    const again = await omk("goal", "accept", goalId);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout.split("\n")[0]).toBe(`goal ${goalId} is already accepted; nothing was recorded`);
+    expect(((await omk("goal", "status", goalId, "--json")).json() as { lastSeq: number }).lastSeq).toBe(eventsBefore.lastSeq);
+    const flip = await omk("goal", "reject", goalId, "--reason", "naming does not match the codebase");
+    expect(flip.exitCode).toBe(2);
+    expect(flip.stderr).toBe(`omk: goal ${goalId} is already accepted — fix: pass --change to record "rejected" instead`);
+    const rejected = await omk("goal", "reject", goalId, "--reason", "naming does not match the codebase", "--change", "--json");
     expect(rejected.exitCode, rejected.stderr).toBe(0);
-    expect(rejected.json()).toMatchObject({ goalId, decision: "rejected", reason: "naming does not match the codebase" });
+    expect(rejected.json()).toMatchObject({ goalId, decision: "rejected", reason: "naming does not match the codebase", changedFrom: "accepted", unchanged: false });
+
+    // goal show displays the decision (text, md, json).
+    const text = await omk("goal", "show", goalId);
+    expect(text.stdout).toMatch(/^decision rejected at [0-9a-f]{12}: naming does not match the codebase$/m);
+    const md = await omk("goal", "show", goalId, "--format", "md");
+    expect(md.stdout).toMatch(/^- \*\*Decision:\*\* rejected at [0-9a-f]{12}: naming does not match the codebase$/m);
+    const json = (await omk("goal", "show", goalId, "--format", "json")).json() as { decision?: { decision: string; reason?: string } };
+    expect(json.decision).toMatchObject({ decision: "rejected", reason: "naming does not match the codebase" });
   }, 60_000);
 });
 

@@ -4,6 +4,7 @@
  * goal's log (so every appended event is also passed on as `goal_event`).
  */
 import path from "node:path";
+import { createRedactor, type Redactor } from "@omk/gates";
 import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
@@ -23,8 +24,16 @@ export type RunContext = {
   /** The goal's base commit (resolved at the start of the run). */
   readonly baseCommit: string;
   readonly signal: AbortSignal | undefined;
-  /** Literal secret values kept out of prompts and transcripts. */
+  /** Literal secret values kept out of prompts and transcripts (RunGoalOptions.secrets). */
   readonly secrets: readonly string[];
+  /**
+   * The run's one redactor: secret-looking values of `env`, the literal
+   * `secrets` and token shapes. Every failing item, cause and follow-up
+   * description goes through it before it is written anywhere.
+   */
+  readonly redactor: Redactor;
+  /** `env` plus the literal secrets under secret-looking names: gates withhold such variables from gate processes and redact their values from the logs. */
+  readonly gateEnv: Readonly<Record<string, string | undefined>>;
   /** The goal as last read or written. */
   goal: Goal;
   /** The current round (1 for the first). */
@@ -68,18 +77,23 @@ export function createRunContext(input: {
   const { options } = input;
   const store = options.store;
   const goalId = options.goalId;
+  const env = options.env ?? process.env;
+  const secrets = [...(options.secrets ?? [])].filter((s) => s.trim() !== "");
+  const literalEnv = Object.fromEntries(secrets.map((value, i) => [`OMK_LITERAL_SECRET_${i + 1}`, value]));
   const ctx: RunContext = {
     store,
     goalId,
     engine: options.engine,
     options,
-    env: options.env ?? process.env,
+    env,
     actor: options.actor ?? "controller",
     goalDir: store.paths(goalId).dir,
     repo: input.goal.repoRoot,
     baseCommit: input.baseCommit,
     signal: options.signal,
-    secrets: [],
+    secrets,
+    redactor: createRedactor({ env: { ...env }, values: secrets }),
+    gateEnv: { ...env, ...literalEnv },
     goal: input.goal,
     round: input.goal.round ?? 1,
     emit: input.emit,

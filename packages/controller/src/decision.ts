@@ -1,9 +1,11 @@
 /**
  * The integrator's decision on a finished goal: accept (ready only) or
- * reject, recorded as decision_recorded. Accepting never writes to the base
- * branch: it names the integration branch and the merge command to run.
+ * reject (ready or not_ready), recorded as decision_recorded. Accepting never
+ * writes to the base branch: it names the integration branch and the merge
+ * command to run. Repeating the recorded decision records nothing; changing
+ * it must be asked for (`change`).
  */
-import { err, type GoalStore, ok, type Result } from "@omk/state";
+import { err, type Goal, type GoalStore, ok, type Result, readControllerLock } from "@omk/state";
 import { integrationBranch } from "@omk/worktree";
 import type { ControllerProblem } from "./types.js";
 
@@ -15,28 +17,77 @@ export type Decision = {
   readonly branch: string;
   /** What to run to take the change (accepted), or null. */
   readonly mergeCommand: string | null;
+  /** True when the goal already had this decision: nothing was recorded. */
+  readonly unchanged: boolean;
+  /** The decision this one replaced (`change`), or null. */
+  readonly changedFrom: "accepted" | "rejected" | null;
+  /** The recorded reason (a rejection's, or the earlier one when unchanged). */
+  readonly reason: string | null;
 };
 
-async function decide(store: GoalStore, goalId: string, decision: "accepted" | "rejected", actor: string, reason?: string): Promise<Result<Decision, ControllerProblem>> {
-  const goal = await store.readGoal(goalId);
-  const head = goal.headCommit;
-  if (decision === "accepted" && goal.status !== "ready") {
-    return err({ code: "not_ready", message: `goal ${goalId} is ${goal.status}; only a ready goal is accepted`, fix: `finish it first (omk goal resume ${goalId})` });
+export type DecisionInput = {
+  store: GoalStore;
+  goalId: string;
+  actor?: string;
+  /** Replace a different decision recorded earlier (else that is refused with code `decision_exists`). */
+  change?: boolean;
+};
+
+const ALLOWED: Record<Decision["decision"], readonly Goal["status"][]> = { accepted: ["ready"], rejected: ["ready", "not_ready"] };
+
+/** Why the goal cannot take this decision now, with the move that helps. */
+async function refusal(store: GoalStore, goal: Goal, decision: Decision["decision"]): Promise<ControllerProblem> {
+  const id = goal.id;
+  const only = decision === "accepted" ? "only a ready goal is accepted" : "only a ready or not_ready goal is rejected";
+  if (goal.status === "running") {
+    const holder = await readControllerLock(store, id);
+    const who = holder === undefined ? "" : ` (controller pid ${holder.pid} on ${holder.host})`;
+    return { code: "still_running", message: `goal ${id} is still running${who}; ${only}`, fix: `wait until it ends (omk goal status ${id}), or stop it first (omk goal pause ${id})` };
   }
+  const next: Partial<Record<Goal["status"], string>> = {
+    created: `run it first (omk goal run ${id})`,
+    paused: `resume it (omk goal resume ${id})`,
+    not_ready: `resume it to plan follow-ups (omk goal resume ${id}), or reject it (omk goal reject ${id} --reason "<why>")`,
+    needs_more_budget: `add budget, then resume (omk goal budget-add ${id} --time 30m && omk goal resume ${id})`,
+    blocked_on_human: `answer its questions, then resume (omk goal amend ${id} --answer "<answer>" && omk goal resume ${id})`,
+    blocked_on_external: `resume it once the dependency is available (omk goal resume ${id})`,
+    failed_infra: `fix the problem in its failure.json, then resume (omk goal resume ${id})`,
+    cancelled: `cancelled is final: there is nothing to ${decision === "accepted" ? "accept" : "reject"}; start a new goal (omk goal run "<goal>")`,
+  };
+  return { code: "not_ready", message: `goal ${id} is ${goal.status}; ${only}`, fix: next[goal.status] ?? `see omk goal status ${id}` };
+}
+
+async function decide(input: DecisionInput, decision: Decision["decision"], reason?: string): Promise<Result<Decision, ControllerProblem>> {
+  const { store, goalId } = input;
+  const goal = await store.readGoal(goalId);
+  const branch = integrationBranch(goalId);
+  const mergeCommand = decision === "accepted" ? `git merge --ff-only ${branch}` : null;
+  const earlier = goal.decision;
+  if (earlier !== undefined && earlier.decision === decision) {
+    return ok({ goalId, decision, headCommit: earlier.headCommit, branch, mergeCommand, unchanged: true, changedFrom: null, reason: earlier.reason ?? null });
+  }
+  if (earlier !== undefined && input.change !== true) {
+    return err({
+      code: "decision_exists",
+      message: `goal ${goalId} is already ${earlier.decision}${earlier.reason === undefined ? "" : ` (${earlier.reason})`}`,
+      fix: `pass --change to record "${decision}" instead`,
+    });
+  }
+  if (!ALLOWED[decision].includes(goal.status)) return err(await refusal(store, goal, decision));
+  const head = goal.headCommit;
   if (head === undefined) return err({ code: "no_head", message: `goal ${goalId} has no integrated head`, fix: `run it first (omk goal run ${goalId})` });
   const recorded = await store.append(goalId, () => [
-    { type: "decision_recorded", actor, data: { decision, headCommit: head, ...(reason === undefined ? {} : { reason }) } },
+    { type: "decision_recorded", actor: input.actor ?? "user", data: { decision, headCommit: head, ...(reason === undefined ? {} : { reason }) } },
   ]);
   if (!recorded.ok) return err({ code: recorded.error.code, message: recorded.error.message, fix: recorded.error.fix });
-  const branch = integrationBranch(goalId);
-  return ok({ goalId, decision, headCommit: head, branch, mergeCommand: decision === "accepted" ? `git merge --ff-only ${branch}` : null });
+  return ok({ goalId, decision, headCommit: head, branch, mergeCommand, unchanged: false, changedFrom: earlier?.decision ?? null, reason: reason ?? null });
 }
 
-export function acceptGoal(input: { store: GoalStore; goalId: string; actor?: string }): Promise<Result<Decision, ControllerProblem>> {
-  return decide(input.store, input.goalId, "accepted", input.actor ?? "user");
+export function acceptGoal(input: DecisionInput): Promise<Result<Decision, ControllerProblem>> {
+  return decide(input, "accepted");
 }
 
-export function rejectGoal(input: { store: GoalStore; goalId: string; reason: string; actor?: string }): Promise<Result<Decision, ControllerProblem>> {
+export function rejectGoal(input: DecisionInput & { reason: string }): Promise<Result<Decision, ControllerProblem>> {
   if (input.reason.trim() === "") return Promise.resolve(err({ code: "invalid_input", message: "a rejection needs a reason", fix: 'pass --reason "<why>"' }));
-  return decide(input.store, input.goalId, "rejected", input.actor ?? "user", input.reason);
+  return decide(input, "rejected", input.reason);
 }

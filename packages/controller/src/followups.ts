@@ -10,6 +10,7 @@ import { type NewEvent, type Task, type TaskBudget, type TaskGraph, type TaskRol
 import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "./context.js";
 import { runSession } from "./internal/run-deps.js";
+import { budgetMeter } from "./internal/session-budget.js";
 import type { RoundVerdict } from "./internal/run-verdict.js";
 import { executableGraph } from "./phases/execution.js";
 import type { ControllerProblem } from "./types.js";
@@ -35,7 +36,9 @@ export function deterministicFollowUp(input: {
   budgets?: Partial<Record<TaskRole, TaskBudget>>;
 }): unknown {
   const writers = input.graph.tasks.filter((t) => WRITING_ROLES.has(t.role));
-  const writes = [...new Set(writers.flatMap((t) => t.writes))];
+  // The files of an integration conflict belong to the follow-up: it redoes the superseded task's change on the integrated head.
+  const conflicted = input.verdict.failing.flatMap((f) => f.files ?? []);
+  const writes = [...new Set([...writers.flatMap((t) => t.writes), ...conflicted])];
   const reads = [...new Set(writers.flatMap((t) => t.reads))].filter((r) => !writes.includes(r));
   const acceptance = input.verdict.failedCriteria.filter((c) => input.criteria.includes(c));
   return {
@@ -79,7 +82,9 @@ export async function planFollowUps(
   const reason = `round ${input.round}: ${input.verdict.cause ?? "not ready"} in round ${input.verdict.round}`;
   const options = { criteria: input.criteria, actor: ctx.actor };
   const by = proposer(graph);
+  const extra = ctx.redactor.redactDeep([...(input.extra ?? [])]);
   if (ctx.engine.offers({ kind: "followups", round: input.round })) {
+    const meter = budgetMeter(ctx, "followups");
     const outcome = await runSession({
       provider: ctx.engine,
       purpose: { kind: "followups", round: input.round },
@@ -89,14 +94,18 @@ export async function planFollowUps(
       scope: scopeFromPaths({ write: [] }),
       env: ctx.env,
       secrets: ctx.secrets,
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      signal: meter.signal,
+      onUsage: meter.onUsage,
     });
-    await ctx.recordSpend("followups", outcome.spend);
+    await meter.settle(outcome.spend);
+    if (meter.stopped) return err({ code: "budget_exhausted", message: `the follow-up planning session was stopped: ${meter.reason}`, fix: "add budget (omk goal budget-add), then resume the goal" });
     if (outcome.ok) {
       const json = extractJson(outcome.text);
-      const tasks = json.ok && typeof json.value === "object" && json.value !== null ? (json.value as { tasks?: unknown }).tasks : undefined;
+      const answered = json.ok && typeof json.value === "object" && json.value !== null ? (json.value as { tasks?: unknown }).tasks : undefined;
+      // An engine may quote what failed, secrets included: the tasks are redacted before they are recorded.
+      const tasks = Array.isArray(answered) ? ctx.redactor.redactDeep(answered) : undefined;
       if (Array.isArray(tasks)) {
-        const checked = validateProposal(graph, { proposedBy: by, reason, tasks: [...tasks, ...(input.extra ?? [])] }, options);
+        const checked = validateProposal(graph, { proposedBy: by, reason, tasks: [...tasks, ...extra] }, options);
         if (checked.ok) return ok({ tasks: checked.value.tasks, event: checked.value.event, strategy: "engine" });
         ctx.emit({ type: "note", level: "warn", message: `the engine's follow-ups were refused (${checked.error.map((i) => i.message).join("; ")}); planning the deterministic follow-up` });
       }
@@ -105,7 +114,7 @@ export async function planFollowUps(
     }
   }
   const task = deterministicFollowUp({ graph, verdict: input.verdict, round: input.round, criteria: input.criteria, ...(input.budgets === undefined ? {} : { budgets: input.budgets }) });
-  const checked = validateProposal(graph, { proposedBy: by, reason, tasks: [task, ...(input.extra ?? [])] }, options);
+  const checked = validateProposal(graph, { proposedBy: by, reason, tasks: [task, ...extra] }, options);
   if (checked.ok) return ok({ tasks: checked.value.tasks, event: checked.value.event, strategy: "deterministic" });
   const alone = validateProposal(graph, { proposedBy: by, reason, tasks: [task] }, options);
   if (alone.ok) return ok({ tasks: alone.value.tasks, event: alone.value.event, strategy: "deterministic" });

@@ -4,18 +4,22 @@
  * assembled from the log and the evidence, and every ending is reported.
  */
 import {
+  err,
   type FailureCause,
   type GateEvidence,
   type GoalEvent,
   isTerminalStatus,
+  ok,
   type Proof,
   ProofSchema,
+  type Result,
   SCHEMA_VERSION,
   type TerminalStatus,
 } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
 import type { RunContext } from "./context.js";
-import type { RunGoalResult } from "./types.js";
+import { integratedTasks } from "./internal/superseded.js";
+import type { ControllerProblem, RunGoalResult } from "./types.js";
 
 const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
 
@@ -42,10 +46,11 @@ export async function endWithFailure(
 ): Promise<RunGoalResult> {
   await ctx.refresh();
   if (ctx.goal.status !== "running") return endAsRecorded(ctx);
-  const moved = await ctx.store.transition(ctx.goalId, status, { actor: ctx.actor, cause, evidence: [...evidence], reason: cause.message });
+  const safe = ctx.redactor.redactDeep(cause);
+  const moved = await ctx.store.transition(ctx.goalId, status, { actor: ctx.actor, cause: safe, evidence: [...evidence], reason: safe.message });
   await ctx.refresh();
   if (!moved.ok) return endAsRecorded(ctx);
-  return ending(ctx, status, ctx.store.paths(ctx.goalId).failure, cause.message);
+  return ending(ctx, status, ctx.store.paths(ctx.goalId).failure, safe.message);
 }
 
 export type ProofInput = {
@@ -57,9 +62,22 @@ export type ProofInput = {
   readonly knownGaps: readonly string[];
 };
 
-/** proof.json's body: every claim names evidence that can be re-checked. */
-export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Proof> {
+/**
+ * proof.json's body: every claim names evidence that can be re-checked. A
+ * proof is refused (a problem) unless every criterion passed: ready is never
+ * claimed with a criterion failed, vacuous or not run.
+ */
+export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Result<Proof, ControllerProblem>> {
+  const open = input.criteria.filter((c) => c.verdict !== "passed");
+  if (open.length > 0 || input.criteria.length === 0) {
+    return err({
+      code: "proof_refused",
+      message: `no proof: ${open.length === 0 ? "the oracle has no criterion" : `criteria not passed: ${open.map((c) => `${c.id} (${c.verdict})`).join(", ")}`}`,
+      fix: "resume the goal: another round verifies and reviews the head again",
+    });
+  }
   const events = await ctx.store.readEvents(ctx.goalId);
+  const integrated = integratedTasks(events);
   const graph = ctx.goal.taskGraph?.tasks ?? [];
   const captured = new Map<string, Extract<GoalEvent, { type: "attempt_captured" }>["data"]>();
   const succeeded = new Map<string, number>();
@@ -81,7 +99,8 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Pr
   }
   const tasks: Proof["tasks"] = [];
   for (const task of graph) {
-    if (REVIEW_ROLES.has(task.role) || task.status !== "done") continue;
+    // Only work that is in the head: a superseded task (its integration conflicted) is a known gap, not a task of the proof.
+    if (REVIEW_ROLES.has(task.role) || task.status !== "done" || !integrated.has(task.id)) continue;
     const attempt = succeeded.get(task.id);
     const capture = attempt === undefined ? undefined : captured.get(`${task.id}#${attempt}`);
     if (capture === undefined) continue;
@@ -97,7 +116,7 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Pr
   }
   const gaps = [...input.knownGaps];
   if (ctx.goal.usage.usdUnknownRecords > 0) gaps.push(`the cost of ${ctx.goal.usage.usdUnknownRecords} usage record(s) is unknown: spend.usd is a lower bound`);
-  return ProofSchema.parse({
+  return ok(ProofSchema.parse({
     schemaVersion: SCHEMA_VERSION,
     kind: "omk.proof",
     goalId: ctx.goalId,
@@ -114,7 +133,7 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Pr
     recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
     lastSeq: ctx.goal.lastSeq,
     createdAt: new Date().toISOString(),
-  } satisfies Proof);
+  } satisfies Proof));
 }
 
 /** End the goal ready with its proof (the store writes proof.json and records its digest). */

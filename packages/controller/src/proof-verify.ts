@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { newRunId } from "@omk/gates";
 import { type EvidenceSet, readOracleFile } from "@omk/oracle";
-import { type FrozenOracle, type GoalStore, type Proof, type Result, err, ok } from "@omk/state";
+import { type FrozenOracle, type GateEvidence, type GoalStore, type Proof, type Result, err, ok } from "@omk/state";
 import { CheckoutError, changedTestFiles, resolveCommit, withDetachedCheckout } from "./evidence/checkout.js";
 import { junitCasesOf } from "./evidence/gate-evidence.js";
 import { collectOracleEvidence, evaluateRound, runContext, runHeadTests } from "./evidence/oracle-evidence.js";
 import { messageOf, problem } from "./evidence/problem.js";
-import { checkedReviews, goalEvents, readProof, recordedEvidence, recordedFiles } from "./evidence/proof-inputs.js";
+import { checkGateLogs, claimProblems, evidenceMissing, gatePasses, logProblems } from "./evidence/proof-claims.js";
+import { checkedReviews, EvidenceFiles, goalRecord, readProof, recordedEvidence, recordedFiles } from "./evidence/proof-inputs.js";
 import { runWall } from "./evidence/wall.js";
 import type { ControllerEventSink, ControllerProblem } from "./types.js";
 
@@ -24,8 +25,9 @@ export type ProofCheck = {
 export type VerifyProofInput = {
   /** proof.json (or the goal dir holding it). */
   readonly proofFile: string;
-  /** The repository holding the proof's commits; default: the goal's repoRoot from the store. */
+  /** The repository holding the proof's commits; default: the goal's repoRoot from its event log. */
   readonly repo?: string;
+  /** The state store to find the proof's goal in; when it does not hold it, the state root the proof sits in (`<root>/goals/<id>/proof.json`). */
   readonly store?: GoalStore;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
@@ -36,10 +38,11 @@ export type VerifyProofInput = {
   readonly timeoutMs?: number;
 };
 
-/** Only a recorded pass can be lost: a verdict holds when it was not a pass, or still is one. */
+/** A gate that is not required: only a recorded pass can be lost (a recorded failure of it does not make a ready proof wrong). */
 const still = (recorded: string, now: string) => recorded !== "passed" || now === "passed";
 
-function oracleProblem(goalDir: string, proof: Proof): Result<FrozenOracle, ControllerProblem> {
+function oracleProblem(dirs: readonly string[], proof: Proof): Result<FrozenOracle, ControllerProblem> {
+  const goalDir = dirs.find((d) => existsSync(path.join(d, "oracle.json"))) ?? (dirs[0] as string);
   const read = readOracleFile(goalDir);
   if (!read.ok) {
     const e = read.error;
@@ -76,29 +79,89 @@ async function repoOf(input: VerifyProofInput, proof: Proof, storeRepo: string |
   return ok(repo);
 }
 
+type Rerun = { readonly gates: readonly GateEvidence[]; readonly criteria: ReadonlyMap<string, { verdict: string; reason: string }> };
+
 /**
- * Re-check a proof: proof.json against its schema and the frozen oracle beside
- * it, then a clean detached checkout of the head commit (in a temporary
- * folder, removed after) where the gates run again (compared with the proof's
- * base commit) and the oracle's checks run again; the base side is the goal's
- * recorded evidence (digest-checked against the goal's log), run again when
- * it is missing. Gate by gate and criterion by criterion, every recorded pass
- * must still pass: then the verdict holds.
+ * Row by row: every gate of the proof and every criterion of the oracle,
+ * recorded against now (the re-run; "not re-run" without one). A required
+ * gate and a criterion hold only when recorded and now both pass; a gate
+ * that is not required only loses a recorded pass. What the re-run changed
+ * is added to `broken` (what the proof itself claims wrongly is already there).
+ */
+function compareRows(proof: Proof, frozen: FrozenOracle, rerun: Rerun | null, broken: string[]): Pick<ProofCheck, "gates" | "criteria"> {
+  const at = proof.headCommit.slice(0, 12);
+  const gates: ProofCheck["gates"] = proof.gates.map((g) => {
+    const now = rerun === null ? "not re-run" : (rerun.gates.find((x) => x.name === g.name)?.outcome ?? "missing");
+    const lost = rerun !== null && (g.required ? !gatePasses(now) : !still(g.outcome, now));
+    if (lost) broken.push(`the gate "${g.name}" was ${g.outcome} in the proof and is ${now} on a clean checkout of ${at}`);
+    return { name: g.name, recorded: g.outcome, now, holds: !lost && (!g.required || gatePasses(g.outcome)) };
+  });
+  for (const g of rerun?.gates ?? []) {
+    if (!g.required || proof.gates.some((x) => x.name === g.name)) continue;
+    broken.push(`the required gate "${g.name}" runs on a clean checkout of ${at} (${g.outcome}) but the proof does not record it`);
+    gates.push({ name: g.name, recorded: "missing", now: g.outcome, holds: false });
+  }
+  const listed = new Map(proof.criteria.map((c) => [c.id, c.verdict]));
+  const criteria: ProofCheck["criteria"] = frozen.oracle.criteria.map((c) => {
+    const recorded = listed.get(c.id) ?? "missing";
+    const current = rerun?.criteria.get(c.id);
+    const now = rerun === null ? "not re-run" : (current?.verdict ?? "missing");
+    const lost = rerun !== null && now !== "passed";
+    if (lost && recorded === "passed") broken.push(`the criterion ${c.id} was passed in the proof and is ${now} now${current === undefined ? "" : `: ${current.reason}`}`);
+    return { id: c.id, recorded, now, holds: recorded === "passed" && !lost };
+  });
+  for (const c of proof.criteria) {
+    if (!frozen.oracle.criteria.some((x) => x.id === c.id)) criteria.push({ id: c.id, recorded: c.verdict, now: "missing", holds: false });
+  }
+  return { gates, criteria };
+}
+
+/**
+ * Re-check a proof. First what it claims, with nothing run: proof.json
+ * against its schema and the frozen oracle beside it (hash-checked); as a
+ * ready proof it must list every criterion of that oracle as passed and every
+ * required gate as passed; when its goal's event log is found (the store
+ * given, else the state root the proof sits in, `<root>/goals/<id>/`), its
+ * base and head commits must be the log's and proof.json the file the log
+ * recorded; every gate log and review record it names must match its
+ * sha256. Evidence that is missing is a problem value (`evidence_missing`),
+ * not a verdict. Then a clean detached checkout of the head commit (in a
+ * temporary folder, removed after) where the gates run again (compared with
+ * the base commit) and the oracle's checks run again; the base side is the
+ * goal's recorded evidence (digest-checked against the goal's log), run
+ * again when it is missing. The verdict holds when no claim is wrong and
+ * every gate and criterion still passes.
  */
 export async function verifyProof(input: VerifyProofInput): Promise<Result<ProofCheck, ControllerProblem>> {
   const read = readProof(input.proofFile);
   if (!read.ok) return read;
-  const { proof, raw } = read.value;
+  const { proof } = read.value;
   const goalDir = path.dirname(read.value.file);
-  const frozen = oracleProblem(goalDir, proof);
+  const broken: string[] = [];
+  const notes: string[] = [];
+  const record = await goalRecord(input.store, read.value.file, proof.goalId, broken, notes);
+  const dirs = [...new Set([goalDir, ...(record === null ? [] : [record.goalDir])])];
+  const frozen = oracleProblem(dirs, proof);
   if (!frozen.ok) return frozen;
-  const { events, repoRoot } = await goalEvents(input.store, proof.goalId);
-  const repo = await repoOf(input, proof, repoRoot);
-  if (!repo.ok) return repo;
+  broken.push(...claimProblems(proof, frozen.value));
+  if (record !== null) broken.push(...logProblems(proof, read.value.sha256, record));
 
-  const problems: string[] = [];
-  const recorded = recordedFiles(events, proof.headCommit);
-  const sets = recordedEvidence(goalDir, recorded, frozen.value, problems);
+  const recorded = recordedFiles(record?.events ?? [], proof.headCommit);
+  const files = new EvidenceFiles(dirs, recorded.digests, broken);
+  checkGateLogs(proof.gates, files);
+  const sets = recordedEvidence(files, recorded, frozen.value, notes);
+  const reviews = checkedReviews({ proof, frozen: frozen.value, files, headSets: sets.filter((s) => s.commit === proof.headCommit), notes });
+  if (files.missing.size > 0) {
+    if (broken.length === 0) return err(evidenceMissing(files.missing, files, read.value.file, proof.goalId));
+    notes.push(`evidence the proof names is missing: ${[...files.missing].join(", ")}`);
+  }
+  const repo = await repoOf(input, proof, record?.goal.repoRoot ?? null);
+  if (!repo.ok) {
+    // What the proof claims is already wrong: that is the verdict, even with nothing to re-run it on.
+    if (broken.length === 0) return repo;
+    return ok({ holds: false, headCommit: proof.headCommit, ...compareRows(proof, frozen.value, null, broken), problems: [...broken, `not re-run: ${repo.error.message}`, ...notes] });
+  }
+
   const work = mkdtempSync(path.join(os.tmpdir(), "omk-proof-verify-"));
   try {
     return await withDetachedCheckout(
@@ -117,7 +180,6 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           onGate: (gate) => input.onEvent?.({ type: "gate_finished", where: "proof", gate }),
         });
         if (!wall.ok) return wall;
-        const reviews = checkedReviews({ proof, raw, frozen: frozen.value, goalDir, recorded, headSets: sets.filter((s) => s.commit === proof.headCommit), problems });
         const head = await collectOracleEvidence({
           side: "head",
           root: dir,
@@ -133,25 +195,14 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }),
         });
         if (!head.ok) return head;
-        const base = await baseSide(input, proof, frozen.value, repo.value, sets, work, problems);
+        const base = await baseSide(input, proof, frozen.value, repo.value, sets, work, notes);
         if (!base.ok) return base;
         const evaluation = evaluateRound(frozen.value, base.value, head.value, { baseCommit: proof.baseCommit, headCommit: proof.headCommit });
         if (!evaluation.ok) return evaluation;
-        const now = new Map(evaluation.value.criteria.map((c) => [c.id, c]));
-        const gates = proof.gates.map((g) => {
-          const current = wall.value.gates.find((x) => x.name === g.name)?.outcome ?? "missing";
-          const holds = still(g.outcome, current);
-          if (!holds) problems.push(`the gate "${g.name}" was ${g.outcome} in the proof and is ${current} on a clean checkout of ${proof.headCommit.slice(0, 12)}`);
-          return { name: g.name, recorded: g.outcome, now: current, holds };
-        });
-        const criteria = proof.criteria.map((c) => {
-          const current = now.get(c.id);
-          const verdict = current?.verdict ?? "missing";
-          const holds = still(c.verdict, verdict);
-          if (!holds) problems.push(`the criterion ${c.id} was ${c.verdict} in the proof and is ${verdict} now${current === undefined ? " (the oracle has no such criterion)" : `: ${current.reason}`}`);
-          return { id: c.id, recorded: c.verdict, now: verdict, holds };
-        });
-        return ok({ holds: gates.every((g) => g.holds) && criteria.every((c) => c.holds), headCommit: proof.headCommit, gates, criteria, problems });
+        const rerun: Rerun = { gates: wall.value.gates, criteria: new Map(evaluation.value.criteria.map((c) => [c.id, { verdict: c.verdict, reason: c.reason }])) };
+        const rows = compareRows(proof, frozen.value, rerun, broken);
+        const holds = broken.length === 0 && rows.gates.every((g) => g.holds) && rows.criteria.every((c) => c.holds);
+        return ok({ holds, headCommit: proof.headCommit, ...rows, problems: [...broken, ...notes] });
       },
       "omk-proof-",
     );

@@ -160,7 +160,9 @@ export function scriptBookProviderOf(book: ScriptBook, file: string): EngineProv
           fix: "check that the goal's state dir is writable (omk doctor)",
         });
       }
-      return ok(scriptedEngine(scenarioFile));
+      // Usage steps `via: "kimi_log"` are reported while the turn runs (as kimi's session log is): the engine reads that log.
+      const liveUsage = JSON.stringify(found.scenario).includes('"via":"kimi_log"');
+      return ok(scriptedEngine(scenarioFile, liveUsage ? { usageLog: "kimi_session_log" } : {}));
     },
   };
 }

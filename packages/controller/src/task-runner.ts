@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { TaskContext, TaskResult, TaskRunner } from "@omk/scheduler";
-import type { Criterion, NewEvent, Task } from "@omk/state";
+import type { Criterion, NewEvent, Result, Task } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
 import { addSpend, sumTokens, ZERO_SPEND } from "./internal/session-spend.js";
@@ -27,8 +27,12 @@ export type TaskRunnerInput = {
   readonly stateRoot: string;
   /** The main repository. */
   readonly repo: string;
-  /** The commit the task's worktree starts from: the goal's base in round 1, the previous round's integrated head later. */
-  readonly baseFor: (task: Task) => string;
+  /**
+   * The commit the task's worktree starts from: the goal's base in round 1,
+   * the previous round's integrated head later, with the work of the task's
+   * dependencies (a problem when it cannot be formed: the attempt fails, not retryable).
+   */
+  readonly baseFor: (task: Task) => string | Promise<Result<string, ControllerProblem>>;
   readonly round: (task: Task) => number;
   readonly provider: EngineProvider;
   /** The frozen oracle's criteria (the prompt names those the task serves). */
@@ -107,13 +111,15 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
 
   mkdirSync(runDir, { recursive: true });
   update("running");
+  const start = await input.baseFor(task);
+  if (typeof start !== "string" && !start.ok) return fail(start.error, false);
   const prepared = await prepareTaskWorktree({
     repo: input.repo,
     stateRoot: input.stateRoot,
     goalId: input.goalId,
     task,
     attempt,
-    base: input.baseFor(task),
+    base: typeof start === "string" ? start : start.value,
     ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
   });
   if (!prepared.ok) return fail(prepared.problem, !PERMANENT_WORKTREE_CODES.has(prepared.problem.code));

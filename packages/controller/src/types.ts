@@ -127,6 +127,12 @@ export type RunGoalOptions = {
   readonly gatesConfig?: string;
   /** Actor written into events (default "controller"). */
   readonly actor?: string;
+  /**
+   * Literal secret values to keep out of everything the run writes (records,
+   * failure.json, follow-up descriptions, prompts, transcripts, gate logs),
+   * besides the values of secret-looking variables of `env` and token shapes.
+   */
+  readonly secrets?: readonly string[];
 };
 
 export type RunGoalResult = {

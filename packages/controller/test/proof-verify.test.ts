@@ -1,7 +1,7 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sha256Hex, writeOracleFile } from "@omk/oracle";
-import { type FrozenOracle, openStore, type Proof, ProofSchema } from "@omk/state";
+import { type FrozenOracle, openStore, type Proof, ProofSchema, requestResume } from "@omk/state";
 import { checkoutWorktree, cleanupTempDirs, commitFiles, gitIn, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControllerEvent, changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall, verifyProof } from "../src/index.js";
@@ -84,6 +84,46 @@ const copyGoal = (goalDir: string) => {
   return dir;
 };
 
+const fileSha = (file: string) => sha256Hex(readFileSync(file, "utf8"));
+
+/**
+ * The goal in a state store as a run leaves it: its event log names the base
+ * commit, the evaluated head, the evidence files with their digests, and
+ * proof.json's digest (the store writes proof.json when the goal turns ready).
+ */
+async function storedGoal(repo: string, base: string, head: string, goalDir: string): Promise<{ root: string; id: string; dir: string }> {
+  const root = makeTempDir("omk-proof-root-");
+  const store = openStore({ root });
+  const created = await store.createGoal({ text: "add mul", repoRoot: repo, baseCommit: base, limits: { timeMs: null, tokens: null, usd: null }, maxAgents: 1 });
+  if (!created.ok) throw new Error(created.error.message);
+  const id = created.value.id;
+  const dir = store.paths(id).dir;
+  for (const part of ["oracle.json", "baseline", "gates", "evidence", "reviews"]) cpSync(path.join(goalDir, part), path.join(dir, part), { recursive: true });
+  const proof = ProofSchema.parse(proofOf(goalDir));
+  const appended = await store.append(id, () => [
+    { type: "baseline_recorded", actor: "controller", data: { oracleHash: proof.oracleHash, commit: base, gates: [], evidence: { path: "baseline/evidence.json", sha256: fileSha(path.join(dir, "baseline", "evidence.json")) } } },
+    { type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch: `omk/${id}/integration`, head, merged: [] } },
+    {
+      type: "oracle_evaluated",
+      actor: "controller",
+      data: { round: 1, oracleHash: proof.oracleHash, headCommit: head, ready: true, counts: { passed: proof.criteria.length }, criteria: proof.criteria, evidence: [{ path: "evidence/r1-head.json", sha256: fileSha(path.join(dir, "evidence", "r1-head.json")) }] },
+    },
+  ]);
+  if (!appended.ok) throw new Error(appended.error.message);
+  const running = await requestResume(store, id);
+  if (!running.ok) throw new Error(running.error.message);
+  const ready = await store.transition(id, "ready", { actor: "controller", proof: { ...proof, goalId: id } });
+  if (!ready.ok) throw new Error(ready.error.message);
+  return { root, id, dir };
+}
+
+/** A copy of a whole state root, to tamper with. */
+const copyRoot = (root: string, id: string) => {
+  const copy = path.join(makeTempDir("omk-proof-root-copy-"), "state");
+  cpSync(root, copy, { recursive: true });
+  return path.join(copy, "goals", id);
+};
+
 describe("verifyProof", () => {
   let repo: string;
   let base: string;
@@ -164,6 +204,7 @@ describe("verifyProof", () => {
     writeProof(dir, { ...proofOf(dir), goalId: created.value.id });
     const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), store });
     if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.problems).toEqual([]);
     expect(checked.value.holds).toBe(true);
   });
 
@@ -197,5 +238,94 @@ describe("verifyProof", () => {
 
     expect(await code(path.join(goalDir, "proof.json"), null)).toMatch(/^repo_unknown: .*--repo/);
     expect(await code(path.join(goalDir, "proof.json"), makeTempDir())).toMatch(/^commit_missing: /);
+  });
+  it("does not hold when the proof drops a criterion of its oracle, though every row it lists still passes", async () => {
+    const dir = copyGoal(goalDir);
+    const proof = proofOf(dir);
+    writeProof(dir, { ...proof, criteria: (proof["criteria"] as { id: string }[]).filter((c) => c.id !== "acceptance-tests") });
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), repo });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.criteria.find((c) => c.id === "acceptance-tests")).toEqual({ id: "acceptance-tests", recorded: "missing", now: "passed", holds: false });
+    expect(checked.value.problems.join("\n")).toContain("does not list the oracle's criterion acceptance-tests");
+  });
+
+  it("does not hold when the proof records a required gate as failed", async () => {
+    const dir = copyGoal(goalDir);
+    const proof = proofOf(dir);
+    const gates = (proof["gates"] as { name: string; required: boolean; outcome: string }[]).map((g) => (g.name === "tests" ? { ...g, outcome: "failed" } : g));
+    expect(gates.find((g) => g.name === "tests")?.required).toBe(true);
+    writeProof(dir, { ...proof, gates });
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), repo });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.gates.find((g) => g.name === "tests")).toEqual({ name: "tests", recorded: "failed", now: "passed", holds: false });
+    expect(checked.value.problems.join("\n")).toContain('records the required gate "tests" as failed');
+  });
+
+  it("does not hold when a gate log the proof names was altered, and names the file", async () => {
+    const dir = copyGoal(goalDir);
+    const log = (proofOf(dir)["gates"] as { logs: { path: string }[] }[])[0]?.logs[0]?.path as string;
+    appendFileSync(path.join(dir, log), "junk appended after the gate ran\n");
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), repo });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.problems.join("\n")).toContain(`the log of gate "tests" ${log} was changed after it was recorded`);
+  });
+
+  it("holds for a goal in a state store, found from the proof's path alone (no store, no repository given)", async () => {
+    const goal = await storedGoal(repo, base, head, goalDir);
+    const checked = await verifyProof({ proofFile: path.join(goal.dir, "proof.json") });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.problems).toEqual([]);
+    expect(checked.value.holds).toBe(true);
+    // A store that does not hold the goal (the CLI's default one) changes nothing.
+    const other = openStore({ root: makeTempDir("omk-proof-other-") });
+    const again = await verifyProof({ proofFile: goal.dir, store: other });
+    expect(again.ok && again.value.holds).toBe(true);
+  });
+
+  it("does not hold when the proof's head commit is set to the base commit, naming both", async () => {
+    const goal = await storedGoal(repo, base, head, goalDir);
+    const dir = copyRoot(goal.root, goal.id);
+    writeProof(dir, { ...proofOf(dir), headCommit: base });
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    const problems = checked.value.problems.join("\n");
+    expect(problems).toContain(`the proof's headCommit ${base} is not the head goal ${goal.id}'s event log last evaluated, ${head}`);
+    expect(problems).toContain(`proof.json is not the file goal ${goal.id} wrote`);
+  });
+
+  it("does not hold when the proof's base commit is not the goal's", async () => {
+    const goal = await storedGoal(repo, base, head, goalDir);
+    const dir = copyRoot(goal.root, goal.id);
+    writeProof(dir, { ...proofOf(dir), baseCommit: broken });
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.problems.join("\n")).toContain(`the proof's baseCommit ${broken} is not the base commit of goal ${goal.id}, ${base}`);
+  });
+
+  it("gives evidence_missing (not a verdict) for a proof copied without its evidence, naming each file once", async () => {
+    const alone = makeTempDir("omk-proof-alone-");
+    for (const f of ["proof.json", "oracle.json"]) cpSync(path.join(goalDir, f), path.join(alone, f));
+    const checked = await verifyProof({ proofFile: path.join(alone, "proof.json"), repo });
+    expect(checked.ok).toBe(false);
+    if (checked.ok) return;
+    expect(checked.error.code).toBe("evidence_missing");
+    expect(checked.error.message.split(REVIEW).length - 1).toBe(1);
+    const logs = (proofOf(goalDir)["gates"] as { logs: { path: string }[] }[]).flatMap((g) => g.logs.map((l) => l.path));
+    for (const log of logs) expect(checked.error.message).toContain(log);
+    expect(checked.error.fix).toContain("goal's state dir");
+
+    // With the goal in the store given, its goal dir supplies the evidence.
+    const goal = await storedGoal(repo, base, head, goalDir);
+    const copied = makeTempDir("omk-proof-alone-");
+    for (const f of ["proof.json", "oracle.json"]) cpSync(path.join(goal.dir, f), path.join(copied, f));
+    const found = await verifyProof({ proofFile: path.join(copied, "proof.json"), store: openStore({ root: goal.root }) });
+    if (!found.ok) throw new Error(found.error.message);
+    expect(found.value.problems).toEqual([]);
+    expect(found.value.holds).toBe(true);
   });
 });

@@ -53,6 +53,8 @@ export function bookProvider(sessions: Record<string, unknown>): EngineProvider 
 /** A scenario of one turn. */
 export const turn = (...steps: unknown[]) => ({ turns: [{ steps }] });
 export const usage = (input: number, output: number) => ({ usage: { inputUncached: input, output } });
+/** Usage reported while the turn runs (kimi's session log), not with the turn's answer. */
+export const liveUsage = (input: number, output: number) => ({ usage: { inputUncached: input, output, via: "kimi_log" } });
 export const write = (p: string, content: string) => ({ write: { path: p, content } });
 export const message = (text: string) => ({ message: text });
 

@@ -43,6 +43,11 @@ export function findExampleDir(from: string = path.dirname(fileURLToPath(import.
   return undefined;
 }
 
+/** A path as one shell word (quoted only when it needs to be). */
+function shellWord(value: string): string {
+  return /^[\w./@%+=:,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 async function git(cwd: string, args: string[]): Promise<string> {
   const r = await execa("git", ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args], { cwd, env: GIT_ENV, reject: false });
   if (r.exitCode !== 0) throw new CommandFailed(EXIT.failedInfra, `git ${args.join(" ")} failed in ${cwd}: ${String(r.stderr).trim()}`, "check that git works (omk doctor)");
@@ -90,10 +95,11 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   // Loaded on use, like the other commands that pull in the controller.
   const { driveGoal } = await import("./goal-run.js");
   const runCtx: Context = { ...ctx, store, cwd: repo };
-  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain });
+  // The demo's state dir is its own (unless OMK_STATE_DIR is set): every printed `omk …` command names it, so it runs as printed.
+  const prefix = explicitState ? "" : `OMK_STATE_DIR=${shellWord(store.root)} `;
+  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain, commandPrefix: prefix });
 
   // driveGoal printed the status, the proof (or failure) path and what to do next; add where the demo's things are.
-  const prefix = explicitState ? "" : `OMK_STATE_DIR=${store.root} `;
   say("");
   say(`demo ${code === EXIT.ok ? "finished" : `stopped (exit ${code})`}; everything is under ${root}`);
   say(`  the code:  git -C ${repo} log --oneline --all`);

@@ -3,33 +3,46 @@ import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 
-/** Problems of a decision are about the goal's state (not ready, already decided): the user's move, exit 2. */
-async function decide(ctx: Context, id: string | undefined, decision: "accepted" | "rejected", reason: string | undefined, opts: { json?: boolean }): Promise<number> {
+type DecisionFlags = { json?: boolean; change?: boolean };
+
+/**
+ * Problems of a decision are about the goal's state (still running, not
+ * ready, decided otherwise already): the user's move, exit 2. Repeating the
+ * recorded decision is a no-op that says so (exit 0).
+ */
+async function decide(ctx: Context, id: string | undefined, decision: "accepted" | "rejected", reason: string | undefined, opts: DecisionFlags): Promise<number> {
   const goalId = await resolveGoalId(ctx, id);
-  const recorded =
-    decision === "accepted" ? await acceptGoal({ store: ctx.store, goalId, actor: "user" }) : await rejectGoal({ store: ctx.store, goalId, actor: "user", reason: reason ?? "" });
+  const input = { store: ctx.store, goalId, actor: "user", ...(opts.change === true ? { change: true } : {}) };
+  const recorded = decision === "accepted" ? await acceptGoal(input) : await rejectGoal({ ...input, reason: reason ?? "" });
   if (!recorded.ok) throw new CommandFailed(EXIT.usage, recorded.error.message, recorded.error.fix);
-  const { headCommit, branch, mergeCommand } = recorded.value;
+  const { headCommit, branch, mergeCommand, unchanged, changedFrom } = recorded.value;
   if (opts.json === true) {
-    printJson(ctx, { ...recorded.value, reason: reason ?? null });
+    printJson(ctx, recorded.value);
     return EXIT.ok;
+  }
+  const lines: string[] = [];
+  if (unchanged) {
+    lines.push(`goal ${goalId} is already ${decision}${recorded.value.reason === null ? "" : ` (${recorded.value.reason})`}; nothing was recorded`);
+  } else if (decision === "accepted") {
+    lines.push(`goal ${goalId} accepted at ${headCommit.slice(0, 12)} (${branch})${changedFrom === null ? "" : `, replacing the earlier ${changedFrom}`}; the base branch is unchanged`);
+  } else {
+    lines.push(`goal ${goalId} rejected: ${reason}${changedFrom === null ? "" : ` (replacing the earlier ${changedFrom})`}`, `nothing was merged; ${branch} is kept for reference`);
   }
   if (decision === "accepted") {
     const goal = await ctx.store.readGoal(goalId);
-    ctx.stdout(`goal ${goalId} accepted at ${headCommit.slice(0, 12)} (${branch}); the base branch is unchanged\nnext: cd ${goal.repoRoot} && ${mergeCommand ?? `git merge --ff-only ${branch}`}\n`);
-  } else {
-    ctx.stdout(`goal ${goalId} rejected: ${reason}\nnothing was merged; ${branch} is kept for reference\n`);
+    lines.push(`next: cd ${goal.repoRoot} && ${mergeCommand ?? `git merge --ff-only ${branch}`}`);
   }
+  ctx.stdout(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }
 
-/** `omk goal accept [id]`: a ready goal only; records decision_recorded; never writes to the base branch. */
-export function goalAccept(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<number> {
+/** `omk goal accept [id] [--change]`: a ready goal only; records decision_recorded; never writes to the base branch. */
+export function goalAccept(ctx: Context, id: string | undefined, opts: DecisionFlags): Promise<number> {
   return decide(ctx, id, "accepted", undefined, opts);
 }
 
-/** `omk goal reject [id] --reason T`: records the rejection and why. */
-export function goalReject(ctx: Context, id: string | undefined, opts: { json?: boolean; reason?: string }): Promise<number> {
+/** `omk goal reject [id] --reason T [--change]`: records the rejection and why. */
+export function goalReject(ctx: Context, id: string | undefined, opts: DecisionFlags & { reason?: string }): Promise<number> {
   if (opts.reason === undefined || opts.reason.trim() === "") throw new UsageError("reject needs a reason", 'pass --reason "<why the result is not acceptable>"');
   return decide(ctx, id, "rejected", opts.reason.trim(), opts);
 }

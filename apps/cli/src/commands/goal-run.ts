@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { type EngineProvider, type RunGoalOptions, type RunGoalResult, runGoal } from "@omk/controller";
 import { killAllGatesNow } from "@omk/gates";
 import { readOracleFile } from "@omk/oracle";
-import { budgetReport, checkStatusTransition, type GoalStatus, idProblem, requestCancel, requestPause, requestResume } from "@omk/state";
+import { budgetReport, checkStatusTransition, type Goal, type GoalStatus, idProblem, isTerminalStatus, openStore, requestCancel, requestPause, requestResume } from "@omk/state";
 import { type Context, resolveGoalId } from "../context.js";
 import { type EngineChoice, resolveEngine } from "../engine.js";
 import { CommandFailed, UsageError } from "../errors.js";
@@ -20,11 +21,19 @@ export type DriveOptions = EngineChoice & {
   plain?: boolean | undefined;
   stopAfter?: RunGoalOptions["stopAfter"];
   gatesConfig?: string | undefined;
+  /**
+   * Put before every printed `omk …` next step, e.g. `OMK_STATE_DIR=/tmp/x `
+   * when the goal lives in a state dir the user's shell does not point at
+   * (`omk demo`), so the printed commands run as printed.
+   */
+  commandPrefix?: string | undefined;
+  /** A dry run of a new goal, created in a throwaway state dir (its id names nothing afterwards). */
+  throwaway?: boolean | undefined;
 };
 
 /** What commander hands the run commands (strings, before parsing). */
 export type RunFlags = CreateOptions &
-  EngineChoice & { untilReady?: boolean; maxRounds?: string; dryRun?: boolean; plain?: boolean; gates?: string };
+  EngineChoice & { untilReady?: boolean; maxRounds?: string; dryRun?: boolean; plain?: boolean; gates?: string; new?: boolean };
 
 /** How long a second Ctrl-C waits for the controller to wind down before giving up on it. */
 const CANCEL_GRACE_MS = 15_000;
@@ -84,7 +93,13 @@ async function prepareToDrive(ctx: Context, goalId: string): Promise<void> {
 
 async function drive(ctx: Context, goalId: string, engine: EngineProvider, options: DriveOptions): Promise<number> {
   const view = createLiveView(ctx, chooseLiveMode(options, ctx.env, process.stdout.isTTY === true));
-  view.say(`goal ${goalId}\n`);
+  const dry = options.dryRun === true;
+  view.say(
+    dry
+      ? `dry run of ${options.throwaway === true ? "a new goal" : `goal ${goalId}`}: nothing is recorded, nothing is written to the repository\n`
+      : `goal ${goalId}\n`,
+  );
+  const before = dry ? (await ctx.store.readGoal(goalId)).status : undefined;
   const abort = new AbortController();
   let interrupts = 0;
   let cancelled: Promise<unknown> | undefined;
@@ -138,8 +153,15 @@ async function drive(ctx: Context, goalId: string, engine: EngineProvider, optio
     result = { ...result, status: "paused" };
   }
   const goal = await ctx.store.readGoal(goalId);
+  // After a second Ctrl-C the goal's own record says why it ended (the run itself only saw the pause).
   const status: GoalStatus = cancelled !== undefined ? goal.status : result.status;
-  report(ctx, view.say, goalId, status, result, options);
+  const reason = cancelled !== undefined ? (goal.statusReason ?? "cancelled with Ctrl-C") : result.reason;
+  if (dry && cancelled === undefined) {
+    // The dry run reports what the run would do; it exits 0 unless the run would stop there (blocked, no plan).
+    view.say(`${reason}\nnext: the same command without --dry-run\n`);
+    return status === before ? EXIT.ok : exitCodeForStatus(status);
+  }
+  report(ctx, view.say, goal, status, reason, result.outcomeFile, options);
   if (cancelled !== undefined) return EXIT.cancelled;
   if (options.stopAfter !== undefined && (status === "running" || status === "created")) return EXIT.ok;
   return exitCodeForStatus(status);
@@ -165,25 +187,89 @@ async function untilCancelSettles(run: Promise<RunGoalResult>, cancelled: () => 
   }
 }
 
-/** The outcome, last: `status: …`, then the proof or failure file, then what to do next. */
-function report(ctx: Context, say: (t: string) => void, goalId: string, status: GoalStatus, result: RunGoalResult, options: DriveOptions): void {
+/** A printed `omk …` command with the run's prefix before every `omk` in it (`a && b` included). */
+export function withPrefix(command: string, prefix: string | undefined): string {
+  return prefix === undefined || prefix === "" ? command : command.replace(/(^|&& |; |\| )omk /g, `$1${prefix}omk `);
+}
+
+type FailureAdvice = { resume?: { command: string | null; hint: string }; questions: string[] };
+
+/** failure.json's resume advice (the exact command and a hint) and the open questions, when the file is there and readable. */
+function adviceOf(file: string): FailureAdvice | undefined {
+  try {
+    const record = JSON.parse(readFileSync(file, "utf8")) as { resume?: { command: string | null; hint: string }; cause?: { details?: { questions?: unknown } } };
+    const questions = record.cause?.details?.questions;
+    return { ...(record.resume === undefined ? {} : { resume: record.resume }), questions: Array.isArray(questions) ? questions.filter((q): q is string => typeof q === "string") : [] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The outcome, last: `status: …`, then the proof or failure file, then what
+ * to do next (every command with the run's prefix, so it runs as printed).
+ */
+function report(ctx: Context, say: (t: string) => void, goal: Goal, status: GoalStatus, reason: string, outcomeFile: string | null, options: DriveOptions): void {
+  const goalId = goal.id;
   const paths = ctx.store.paths(goalId);
-  const lines = [`status: ${status}${result.reason === "" ? "" : ` — ${result.reason}`}`];
-  const outcome = result.outcomeFile ?? (existsSync(paths.proof) && status === "ready" ? paths.proof : existsSync(paths.failure) && status !== "ready" && status !== "running" && status !== "paused" ? paths.failure : null);
+  const omk = (command: string) => withPrefix(command, options.commandPrefix);
+  const lines = [`status: ${status}${reason === "" ? "" : ` — ${reason}`}`];
+  const outcome = outcomeFile ?? (existsSync(paths.proof) && status === "ready" ? paths.proof : existsSync(paths.failure) && isTerminalStatus(status) && status !== "ready" ? paths.failure : null);
   if (outcome !== null) lines.push(`${path.basename(outcome) === "proof.json" ? "proof" : "failure"}: ${outcome}`);
-  if (status === "ready") lines.push(`next: omk proof verify ${outcome ?? paths.proof}`, `      omk goal accept ${goalId}`);
-  else if (status === "paused") lines.push(`next: omk goal resume ${goalId}`);
-  else if (status === "needs_more_budget") lines.push(`next: omk goal budget-add ${goalId} --time|--tokens|--usd, then omk goal resume ${goalId}`);
-  else if (status === "blocked_on_human") lines.push(`next: omk goal amend ${goalId} --answer "<answer>", then omk goal resume ${goalId}`);
-  else if (status === "running" && options.stopAfter !== undefined) lines.push(`stopped after ${options.stopAfter}; continue: omk goal resume ${goalId}`);
+  const failure = outcome !== null && path.basename(outcome) === "failure.json" ? adviceOf(outcome) : undefined;
+  const advice = failure?.resume;
+  switch (status) {
+    case "ready":
+      lines.push(`next: ${omk(`omk proof verify ${outcome ?? paths.proof}`)}`, `      ${omk(`omk goal accept ${goalId}`)}`);
+      break;
+    case "paused":
+      lines.push(`next: ${omk(`omk goal resume ${goalId}`)}`);
+      break;
+    case "not_ready":
+      lines.push(`next: ${omk(`omk goal resume ${goalId}`)}  (plans follow-up tasks from the failing evidence and runs them)`);
+      break;
+    case "needs_more_budget":
+      lines.push(`next: ${omk(advice?.command ?? `omk goal budget-add ${goalId} --time 30m && omk goal resume ${goalId}`)}`);
+      break;
+    case "blocked_on_human":
+      if (failure !== undefined && failure.questions.length > 0) lines.push("questions:", ...failure.questions.map((q) => `  - ${q}`));
+      lines.push(`next: ${omk(`omk goal amend ${goalId} --answer "<answer>" && omk goal resume ${goalId}`)}`);
+      break;
+    case "blocked_on_external":
+    case "failed_infra":
+      lines.push(`next: ${omk(advice?.command ?? `omk goal resume ${goalId}`)}${advice === undefined ? "" : `  (${advice.hint})`}`);
+      break;
+    case "cancelled":
+      // Cancelled is final: never suggest resuming it.
+      lines.push(`cancelled is final; to try again, start a new goal: ${omk(`omk goal run ${JSON.stringify(goal.normalizedText)}`)}`);
+      break;
+    case "running":
+    case "created":
+      if (options.stopAfter !== undefined) lines.push(`stopped after ${options.stopAfter}; continue: ${omk(`omk goal resume ${goalId}`)}`);
+      break;
+  }
   say(`${lines.join("\n")}\n`);
 }
 
-/** `omk goal run "<text>" | <id>`: a new goal from the text, or continue an existing one; drive it to the end. */
+/**
+ * `omk goal run "<text>" | <id>`: a new goal from the text, or continue an
+ * existing one; drive it to the end. An argument shaped like a goal id (a
+ * 26-character ULID) that names no goal here is refused (exit 2) rather than
+ * made a goal's text;
+ * `--new` makes any argument the text of a new goal.
+ */
 export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): Promise<number> {
   const options = driveOptions(flags);
-  const existing = await existingGoal(ctx, textOrId);
+  const asText = flags.new === true;
+  const existing = asText ? undefined : await existingGoal(ctx, textOrId);
+  if (existing === undefined && !asText && GOAL_ID_SHAPE.test(textOrId)) {
+    throw new UsageError(
+      `no goal "${textOrId}" under ${ctx.store.root}`,
+      `pass the id of a goal in this state dir (omk goal list), set OMK_STATE_DIR to the state dir that holds it, or pass --new to make "${textOrId}" the text of a new goal`,
+    );
+  }
   const engine = await resolveEngine(ctx, options);
+  if (options.dryRun === true) return dryRunGoal(ctx, existing, textOrId, flags, engine, options);
   if (existing !== undefined) {
     await prepareToDrive(ctx, existing);
     return drive(ctx, existing, engine, options);
@@ -191,6 +277,28 @@ export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): 
   const goal = await createGoalRecord(ctx, textOrId, flags, true);
   return drive(ctx, goal.id, engine, options);
 }
+
+/**
+ * `--dry-run`: what the run would do, recording nothing. A new goal is
+ * created in a throwaway state dir (removed afterwards), so no goal is left
+ * behind in the real one; an existing goal is only read. The controller's dry
+ * run plans with the planner the run would use (the engine's plan session
+ * when the engine offers one: it reads the repository and writes nothing to it).
+ */
+async function dryRunGoal(ctx: Context, existing: string | undefined, text: string, flags: RunFlags, engine: EngineProvider, options: DriveOptions): Promise<number> {
+  if (existing !== undefined) return drive(ctx, existing, engine, options);
+  const root = mkdtempSync(path.join(os.tmpdir(), "omk-dry-run-"));
+  try {
+    const dryCtx: Context = { ...ctx, store: openStore({ root }) };
+    const goal = await createGoalRecord(dryCtx, text, flags, true);
+    return await drive(dryCtx, goal.id, engine, { ...options, throwaway: true });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** What `omk goal create` makes: a lowercase ULID (26 Crockford base32 characters). Any other word is goal text. */
+const GOAL_ID_SHAPE = /^[0-9a-hjkmnp-tv-z]{26}$/u;
 
 async function existingGoal(ctx: Context, value: string): Promise<string | undefined> {
   if (idProblem(value) !== undefined) return undefined;

@@ -9,6 +9,8 @@ import { createPlainSink } from "../render/live/plain.js";
 
 /** Problems that are a verdict (the proof was not made against the oracle beside it): exit 1, not bad input. */
 const BROKEN = new Set(["oracle_tampered", "oracle_mismatch"]);
+/** Problems of the machine (git, processes, the file system), not of the proof or the input: exit 6. Every other problem is the user's to fix: exit 2. */
+const INFRA = new Set(["infra", "infra_error"]);
 
 /** The proof file to check: the path given (a file, or a goal dir holding proof.json), else the latest goal's. */
 async function proofFileOf(ctx: Context, given: string | undefined): Promise<string> {
@@ -39,15 +41,20 @@ function table(head: string[], rows: string[][]): string[] {
 }
 
 /** `omk proof verify [path]`: re-run the proof's gates and oracle checks on a clean checkout of its head; exit 0 when the verdict holds, 1 when not. */
-export async function proofVerify(ctx: Context, given: string | undefined, opts: { json?: boolean }): Promise<number> {
+export async function proofVerify(ctx: Context, given: string | undefined, opts: { json?: boolean; repo?: string }): Promise<number> {
   const proofFile = await proofFileOf(ctx, given);
+  let repo: string | undefined;
+  if (opts.repo !== undefined) {
+    repo = path.resolve(ctx.cwd, opts.repo);
+    if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new UsageError(`--repo ${repo} is not a directory`, "pass the repository (a git checkout) that holds the proof's commits");
+  }
   const abort = new AbortController();
   const onSignal = () => abort.abort("interrupted");
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let checked: Result<ProofCheck, ControllerProblem>;
   try {
-    checked = await verifyProof({ proofFile, store: ctx.store, env: ctx.env, signal: abort.signal, onEvent: createPlainSink(ctx.stderr, ctx.now) });
+    checked = await verifyProof({ proofFile, ...(repo === undefined ? {} : { repo }), store: ctx.store, env: ctx.env, signal: abort.signal, onEvent: createPlainSink(ctx.stderr, ctx.now) });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -60,8 +67,8 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
       else ctx.stdout(`the proof does not hold: ${message}\n`);
       return EXIT.notReady;
     }
-    // The proof file, its oracle or its repository are not usable (exit 2 with the fix); git or process trouble is infra (exit 6).
-    throw new CommandFailed(code === "infra" ? EXIT.failedInfra : EXIT.usage, message, fix);
+    // The proof file, its oracle, its evidence or its repository are not usable (exit 2 with the fix); git or process trouble is infra (exit 6).
+    throw new CommandFailed(INFRA.has(code) ? EXIT.failedInfra : EXIT.usage, message, fix);
   }
   const check = checked.value;
   if (opts.json === true) {

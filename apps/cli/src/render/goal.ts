@@ -38,7 +38,13 @@ export function goalText(goal: Goal, report: BudgetReport, lock: LockOwner | und
   if (goal.terminalCriteria.length > 0) lines.push(`done when: ${goal.terminalCriteria.join("; ")}`);
   if (goal.taskGraph !== null) lines.push(`tasks    ${goal.taskGraph.tasks.length}`);
   if (goal.outcome !== null) lines.push(`outcome  ${goalDir}/${goal.outcome.file}`);
+  if (goal.decision !== undefined) lines.push(`decision ${decisionLine(goal.decision)}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The integrator's decision in words: `accepted at <head>` / `rejected at <head>: <reason>`. */
+export function decisionLine(decision: NonNullable<Goal["decision"]>): string {
+  return `${decision.decision} at ${decision.headCommit.slice(0, 12)}${decision.reason === undefined ? "" : `: ${decision.reason}`}`;
 }
 
 export function goalMarkdown(goal: Goal, report: BudgetReport): string {
@@ -53,6 +59,7 @@ export function goalMarkdown(goal: Goal, report: BudgetReport): string {
     "",
     `- **Status:** ${goal.status}${goal.phase === null ? "" : ` (phase ${goal.phase})`}`,
     ...(goal.statusReason === null ? [] : [`- **Reason:** ${goal.statusReason}`]),
+    ...(goal.decision === undefined ? [] : [`- **Decision:** ${decisionLine(goal.decision)}`]),
     `- **Repository:** \`${goal.repoRoot}\`${goal.baseCommit === null ? "" : ` at \`${goal.baseCommit}\``}`,
     `- **Created:** ${goal.createdAt}`,
     `- **Max agents:** ${goal.budget.maxAgents}`,

@@ -71,15 +71,18 @@ const REVIEWERS = { "review:reviewer": reviewSession(), "review:security-reviewe
 
 /**
  * 1: the feature is specified, implemented and reviewed. The tester's prompt must name the
- * acceptance tag. `writeTestsFirst` / `implementFirst`: steps played before the work (e.g. a sleep).
+ * acceptance tag. `writeTestsFirst` / `implementFirst` / `reviewFirst`: steps played before the work or
+ * the answer (e.g. a sleep).
  */
-export function featureBook(options: { implementFirst?: StepInput[]; writeTestsFirst?: StepInput[] } = {}): ScriptBook {
+export function featureBook(options: { implementFirst?: StepInput[]; writeTestsFirst?: StepInput[]; reviewFirst?: StepInput[] } = {}): ScriptBook {
+  const reviewer = (): ScenarioInput => ({ turns: [{ steps: [...(options.reviewFirst ?? []), ...(reviewSession().turns?.[0]?.steps ?? [])] }] });
   return {
     version: 1,
     sessions: {
       "task:write-tests": writeTestsSession({ before: options.writeTestsFirst ?? [], expect: ACCEPTANCE_TAG }),
       "task:implement": implementSession(...(options.implementFirst ?? [])),
-      ...REVIEWERS,
+      "review:reviewer": reviewer(),
+      "review:security-reviewer": reviewer(),
     },
   };
 }

@@ -2,24 +2,25 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema, type ReviewResult } from "@omk/oracle";
-import { type FrozenOracle, type GoalEvent, type GoalStore, type Proof, ProofSchema, type Result, err, ok } from "@omk/state";
+import { type FrozenOracle, type Goal, type GoalEvent, GoalNotFoundError, type GoalStore, idProblem, openStore, type Proof, ProofSchema, type Result, err, ok } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { messageOf, problem } from "./problem.js";
 
 const PROOF_FIX = "pass the path of a goal's proof.json (omk proof verify <goal dir>/proof.json); a goal writes one when it ends ready";
 
 /** proof.json, checked: a clear problem for a missing, unreadable, corrupt or foreign file. A directory means its proof.json. */
-export function readProof(file: string): Result<{ file: string; proof: Proof; raw: Record<string, unknown> }, ControllerProblem> {
+export function readProof(file: string): Result<{ file: string; proof: Proof; raw: Record<string, unknown>; sha256: string }, ControllerProblem> {
   let target = path.resolve(file);
   if (existsSync(target) && statSync(target).isDirectory()) target = path.join(target, "proof.json");
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(target, "utf8");
+    bytes = readFileSync(target);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return err(problem("proof_missing", `${target} does not exist`, PROOF_FIX));
     return err(problem("proof_unreadable", `${target} cannot be read: ${messageOf(cause)}`, PROOF_FIX));
   }
+  const text = bytes.toString("utf8");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -39,10 +40,38 @@ export function readProof(file: string): Result<{ file: string; proof: Proof; ra
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
     return err(problem("proof_corrupt", `${target} does not match the proof schema: ${issues.slice(0, 5).join("; ")}`, "restore the proof file the goal wrote (it was edited or damaged), or run the goal again"));
   }
-  return ok({ file: target, proof: parsed.data, raw: raw as Record<string, unknown> });
+  return ok({ file: target, proof: parsed.data, raw: raw as Record<string, unknown>, sha256: createHash("sha256").update(bytes).digest("hex") });
 }
 
 export const sha256OfFile = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+/** The proof's goal as its event log tells it: where the log is, the goal, its events. */
+export type GoalRecord = { readonly goal: Goal; readonly events: readonly GoalEvent[]; readonly goalDir: string };
+
+/**
+ * The proof's goal: from `store` when it holds the goal, else from the state
+ * root the proof sits in (`<root>/goals/<id>/proof.json`, with the goal's
+ * event log beside it). A proof that names another goal than the goal dir it
+ * sits in is a problem (`broken`); an unreadable log is a note.
+ */
+export async function goalRecord(store: GoalStore | undefined, proofFile: string, goalId: string, broken: string[], notes: string[]): Promise<GoalRecord | null> {
+  const read = async (from: GoalStore, id: string): Promise<GoalRecord | null> => {
+    try {
+      const goal = await from.readGoal(id);
+      return { goal, events: await from.readEvents(id), goalDir: from.paths(id).dir };
+    } catch (cause) {
+      if (!(cause instanceof GoalNotFoundError)) notes.push(`the event log of goal ${id} under ${from.root} cannot be read (${messageOf(cause)}): the proof was not checked against it`);
+      return null;
+    }
+  };
+  const fromStore = store === undefined ? null : await read(store, goalId);
+  if (fromStore !== null) return fromStore;
+  const dir = path.dirname(proofFile);
+  const dirId = path.basename(dir);
+  if (path.basename(path.dirname(dir)) !== "goals" || idProblem(dirId) !== undefined || !existsSync(path.join(dir, "events.jsonl"))) return null;
+  if (dirId !== goalId) broken.push(`the proof names goal ${goalId}, but it sits in the goal dir of goal ${dirId} (${dir}), whose event log is what it is checked against`);
+  return read(openStore({ root: path.dirname(path.dirname(dir)) }), dirId);
+}
 
 /** Digests the goal's event log recorded for files of the goal dir (relative path → sha256): baseline, evaluations, reviews. */
 export type RecordedFiles = {
@@ -69,48 +98,69 @@ export function recordedFiles(events: readonly GoalEvent[], headCommit: string):
   return { digests, evidence: [...evaluated, ...baseline] };
 }
 
-/** The goal's events when the store holds the proof's goal; [] otherwise. */
-export async function goalEvents(store: GoalStore | undefined, goalId: string): Promise<{ events: GoalEvent[]; repoRoot: string | null }> {
-  if (store === undefined) return { events: [], repoRoot: null };
-  try {
-    const goal = await store.readGoal(goalId);
-    return { events: await store.readEvents(goalId), repoRoot: goal.repoRoot };
-  } catch {
-    return { events: [], repoRoot: null };
-  }
-}
-
 /**
- * A recorded file of the goal dir, checked against the digest the log holds
- * for it (when it holds one). Problems are appended to `problems`.
+ * The evidence files a proof relies on, looked up in the proof's dir, then
+ * the goal dir of the state store. Each file is checked once: a missing file
+ * is remembered in `missing` (evidence to find, not a verdict); a file whose
+ * content differs from the digest recorded for it is a problem (`broken`).
  */
-function checkedFile(goalDir: string, rel: string, recorded: RecordedFiles, problems: string[], what: string): string | undefined {
-  const file = path.resolve(goalDir, rel);
-  if (!existsSync(file)) {
-    problems.push(`${what} ${rel} named by the goal's record is missing`);
+export class EvidenceFiles {
+  readonly missing = new Set<string>();
+  private readonly seen = new Map<string, string | undefined>();
+  constructor(
+    readonly dirs: readonly string[],
+    private readonly digests: ReadonlyMap<string, string>,
+    private readonly broken: string[],
+  ) {}
+
+  /** The file, or undefined when it is missing or changed. `sha256`: the digest the proof names (else the goal's log's). */
+  check(rel: string, what: string, sha256?: string): string | undefined {
+    const key = path.normalize(rel);
+    if (this.seen.has(key)) return this.seen.get(key);
+    const file = this.locate(rel);
+    let result: string | undefined = file;
+    if (file === undefined) this.missing.add(rel);
+    else {
+      const want = sha256 ?? this.digests.get(key);
+      if (want !== undefined && sha256OfFile(file) !== want) {
+        this.broken.push(`${what} ${rel} was changed after it was recorded (its sha256 differs from the one ${sha256 === undefined ? "the goal's log" : "the proof"} names)`);
+        result = undefined;
+      }
+    }
+    this.seen.set(key, result);
+    return result;
+  }
+
+  /** Whether the goal's log (or the proof) names a digest for this file. */
+  hasDigest(rel: string): boolean {
+    return this.digests.has(path.normalize(rel));
+  }
+
+  private locate(rel: string): string | undefined {
+    if (path.isAbsolute(rel)) return existsSync(rel) ? rel : undefined;
+    for (const dir of this.dirs) {
+      const file = path.resolve(dir, rel);
+      if (existsSync(file)) return file;
+    }
     return undefined;
   }
-  const want = recorded.digests.get(path.normalize(rel));
-  if (want !== undefined && sha256OfFile(file) !== want) {
-    problems.push(`${what} ${rel} was changed after it was recorded (sha256 differs from the goal's log)`);
-    return undefined;
-  }
-  return file;
 }
 
 /** Recorded evidence sets of the goal (the latest evaluation of the head, then the baseline), digest-checked and bound to the oracle. */
-export function recordedEvidence(goalDir: string, recorded: RecordedFiles, frozen: FrozenOracle, problems: string[]): EvidenceSet[] {
-  const files = recorded.evidence.length > 0 ? recorded.evidence : existsSync(path.join(goalDir, "baseline", "evidence.json")) ? [path.join("baseline", "evidence.json")] : [];
+export function recordedEvidence(files: EvidenceFiles, recorded: RecordedFiles, frozen: FrozenOracle, notes: string[]): EvidenceSet[] {
+  const fallback = path.join("baseline", "evidence.json");
+  const named = recorded.evidence.length > 0;
+  const list = named ? recorded.evidence : files.dirs.some((d) => existsSync(path.join(d, fallback))) ? [fallback] : [];
   const sets: EvidenceSet[] = [];
-  for (const rel of files) {
-    const file = checkedFile(goalDir, rel, recorded, problems, "the evidence file");
+  for (const rel of list) {
+    const file = files.check(rel, "the evidence file");
     if (file === undefined) continue;
     try {
       const set = EvidenceSetSchema.parse(JSON.parse(readFileSync(file, "utf8")));
-      if (set.oracleHash !== frozen.hash) problems.push(`the evidence file ${rel} was produced against oracle ${set.oracleHash}, not ${frozen.hash}: not used`);
+      if (set.oracleHash !== frozen.hash) notes.push(`the evidence file ${rel} was produced against oracle ${set.oracleHash}, not ${frozen.hash}: not used`);
       else sets.push(set);
     } catch (cause) {
-      problems.push(`the evidence file ${rel} is not an evidence set: ${messageOf(cause)}`);
+      notes.push(`the evidence file ${rel} is not an evidence set: ${messageOf(cause)}`);
     }
   }
   return sets;
@@ -119,39 +169,30 @@ export function recordedEvidence(goalDir: string, recorded: RecordedFiles, froze
 /**
  * The review verdicts to judge review criteria by: the recorded head evidence's
  * reviews, else the proof's reviews matched to the oracle's review criteria
- * by reviewer. A verdict counts only when its record file exists with the
- * digest the proof (or the goal's log) names.
+ * by reviewer. Every review record the proof or that evidence names is
+ * checked (call before the re-run, so a missing one is known up front); a
+ * verdict counts only when its record file exists with the digest the proof
+ * (or the goal's log) names.
  */
-export function checkedReviews(input: {
-  proof: Proof;
-  raw: Record<string, unknown>;
-  frozen: FrozenOracle;
-  goalDir: string;
-  recorded: RecordedFiles;
-  headSets: readonly EvidenceSet[];
-  problems: string[];
-}): ReviewResult[] {
+export function checkedReviews(input: { proof: Proof; frozen: FrozenOracle; files: EvidenceFiles; headSets: readonly EvidenceSet[]; notes: string[] }): ReviewResult[] {
+  const { proof, files } = input;
+  const proofDigest = new Map(proof.reviews.flatMap((r) => (r.sha256 === undefined ? [] : [[path.normalize(r.record), r.sha256] as const])));
+  const check = (record: string) => files.check(record, "the review record", proofDigest.get(path.normalize(record)));
+  for (const r of proof.reviews) check(r.record);
   const fromSets = input.headSets.flatMap((s) => s.reviews);
-  const rawReviews = Array.isArray(input.raw["reviews"]) ? (input.raw["reviews"] as unknown[]) : [];
-  const proofDigests = new Map<string, string>();
-  for (const r of rawReviews) {
-    const record = (r as Record<string, unknown> | null)?.["record"];
-    const sha = (r as Record<string, unknown> | null)?.["sha256"];
-    if (typeof record === "string" && typeof sha === "string") proofDigests.set(path.normalize(record), sha);
-  }
   const results: ReviewResult[] =
     fromSets.length > 0
       ? fromSets
       : input.frozen.oracle.criteria.flatMap((c) =>
-          c.kind !== "review" ? [] : input.proof.reviews.filter((r) => r.kind === c.run.reviewer).map((r) => ({ criterionId: c.id, verdict: r.verdict, record: r.record })),
+          c.kind !== "review" ? [] : proof.reviews.filter((r) => r.kind === c.run.reviewer).map((r) => ({ criterionId: c.id, verdict: r.verdict, record: r.record })),
         );
-  const digests = new Map([...input.recorded.digests, ...proofDigests]);
   const out: ReviewResult[] = [];
+  const unsigned = new Set<string>();
   for (const r of results) {
-    const file = checkedFile(input.goalDir, r.record, { ...input.recorded, digests }, input.problems, "the review record");
-    if (file === undefined) continue;
-    if (!digests.has(path.normalize(r.record))) input.problems.push(`the review record ${r.record} has no recorded sha256: its presence was checked, not its content`);
+    if (check(r.record) === undefined) continue;
+    if (!proofDigest.has(path.normalize(r.record)) && !files.hasDigest(r.record)) unsigned.add(r.record);
     out.push(r);
   }
+  for (const record of unsigned) input.notes.push(`the review record ${record} has no recorded sha256: its presence was checked, not its content`);
   return out;
 }

@@ -4,7 +4,6 @@ import { planFollowUps } from "../followups.js";
 import { endWithFailure } from "../outcome.js";
 import { baselinePhase } from "../phases/baseline.js";
 import { frozenOracle, oraclePhase } from "../phases/oracle.js";
-import { taskBudgets } from "../phases/planning.js";
 import type { RunGoalResult } from "../types.js";
 import { enterPhase, finishPhase } from "./run-phase.js";
 import { readVerdict, type RoundVerdict, stagnated, writeVerdict } from "./run-verdict.js";
@@ -50,7 +49,7 @@ export async function nextRound(ctx: RunContext, verdict: RoundVerdict, extra: r
   await enterPhase(ctx, "planning", `follow-ups for round ${round}`);
   const frozen = await frozenOracle(ctx);
   const criteria = frozen.oracle.criteria.map((c) => c.id);
-  const planned = await planFollowUps(ctx, { verdict, round, criteria, extra, budgets: taskBudgets(ctx) });
+  const planned = await planFollowUps(ctx, { verdict, round, criteria, extra });
   if (!planned.ok) {
     finishPhase(ctx, "planning", "failed", planned.error.message);
     return endWithFailure(ctx, "not_ready", { code: verdict.cause ?? "oracle_failed", message: `${planned.error.message}; ${summary(verdict)}`, details: details(verdict) }, [...verdict.evidence]);

@@ -12,6 +12,8 @@ export type FailingItem = {
   /** Stable name: the same failure in two rounds has the same key. */
   readonly key: string;
   readonly detail: string;
+  /** Files involved (an integration conflict's files: the follow-up takes them into its write set). */
+  readonly files?: readonly string[];
 };
 
 export type RoundVerdict = {

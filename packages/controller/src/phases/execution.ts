@@ -10,6 +10,9 @@ import { type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
 import type { RunContext } from "../context.js";
 import { createTaskRunner } from "../internal/run-deps.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { supersededTasks } from "../internal/superseded.js";
+import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "../internal/task-caps.js";
+import { capturedCommits, taskStartCommit } from "../internal/task-start.js";
 import { endAsRecorded, endWithFailure, ending } from "../outcome.js";
 import type { RunGoalResult } from "../types.js";
 import { frozenOracle } from "./oracle.js";
@@ -46,13 +49,21 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
   const events = await ctx.store.readEvents(ctx.goalId);
   const rounds = roundsOfTasks(events, ctx.baseCommit);
   const roundOf = (task: Task) => rounds.round.get(task.id) ?? 1;
+  const superseded = supersededTasks(events, ctx.round, graph.tasks);
   const runner = createTaskRunner({
     goalId: ctx.goalId,
     goalText: ctx.goal.text,
     goalDir: ctx.goalDir,
     stateRoot: ctx.store.root,
     repo: ctx.repo,
-    baseFor: (task) => rounds.start.get(roundOf(task)) ?? ctx.baseCommit,
+    // A task starts from its round's start with its dependencies' work (a superseded task's work is not carried on).
+    baseFor: async (task) => {
+      const roundStart = rounds.start.get(roundOf(task)) ?? ctx.baseCommit;
+      if (task.dependencies.length === 0) return ok(roundStart);
+      const captured = capturedCommits(await ctx.store.readEvents(ctx.goalId));
+      for (const id of superseded) captured.delete(id);
+      return taskStartCommit({ repo: ctx.repo, task, roundStart, captured });
+    },
     round: roundOf,
     provider: ctx.engine,
     criteria: frozen.oracle.criteria,
@@ -80,6 +91,7 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
   const options = {
     actor: "scheduler",
     concurrency: ctx.goal.budget.maxAgents,
+    verificationReserve: { fraction: VERIFICATION_RESERVE_FRACTION },
     ...(ctx.options.scheduler?.leaseMs === undefined ? {} : { leaseMs: ctx.options.scheduler.leaseMs }),
     ...(ctx.options.scheduler?.pollMs === undefined ? {} : { pollMs: ctx.options.scheduler.pollMs }),
     retry: { baseDelayMs: 200, maxDelayMs: 5000 },
@@ -87,9 +99,18 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
   };
   const recovered = recoverRun(events);
   let report: RunReport;
+  // The caps of the tasks still to run, fitted to what the goal has left now (in memory: task_dispatched records each reservation).
+  const fitted = (g: TaskGraph) => {
+    const fit = fitTaskCaps(ctx.goal, executableGraph(g));
+    if (fit.changed.size > 0) {
+      const caps = [...fit.changed].map(([id, b]) => `${id} ${b.tokens} tokens, $${b.usd}, ${Math.round(b.timeMs / 1000)}s`);
+      ctx.emit({ type: "note", level: "info", message: `task caps fitted to the budget left (shared by ${fit.width} task(s) at once): ${caps.join("; ")}` });
+    }
+    return fit.graph;
+  };
   const started = recovered.ok && recovered.value.runs > 0
-    ? await resumeGraph({ ...recovered.value, graph: executableGraph(recovered.value.graph) }, ports, options)
-    : await runGraph(executableGraph(graph), ports, options);
+    ? await resumeGraph({ ...recovered.value, graph: fitted(recovered.value.graph) }, ports, options)
+    : await runGraph(fitted(graph), ports, options);
   if (!started.ok) {
     finishPhase(ctx, "execution", "failed", started.error.message);
     return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `the task graph cannot run: ${started.error.message}` });

@@ -1,8 +1,94 @@
-/** Proof: proof.json from what the log recorded for this round (gates, evaluation, reviews), then ready. */
+/**
+ * Proof: proof.json from what the log recorded for this round (gates,
+ * evaluation, reviews), then ready. The evaluation must be the one with the
+ * reviews (every criterion passed): when the review phase could not record it
+ * (its re-evaluation failed, or a resume found no head evidence), it is
+ * formed again from the head evidence and the round's review records, and
+ * when that cannot be done the goal ends not_ready with the cause, never
+ * ready with a criterion that did not pass.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { EvidenceSetSchema, type EvidenceSet, sha256Hex } from "@omk/oracle";
+import { type Criterion, err, type GoalEvent, ok, type Result, writeFileAtomicSync } from "@omk/state";
+import { taskBranch } from "@omk/worktree";
 import type { RunContext } from "../context.js";
+import { evaluateRound } from "../internal/run-deps.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { writeVerdict } from "../internal/run-verdict.js";
+import { integratedTasks } from "../internal/superseded.js";
 import { buildProof, endReady, endWithFailure } from "../outcome.js";
+import { readKeptReviews, reviewResultsOf } from "../review/records.js";
 import type { RunGoalResult } from "../types.js";
+import { recordedBaseline } from "./baseline.js";
+import { REVIEW_ROLES } from "./execution.js";
+import { frozenOracle } from "./oracle.js";
+import { scopeViolationsByRound } from "./review.js";
+import { oracleEvaluatedEvent } from "./verification.js";
+
+type Evaluated = Extract<GoalEvent, { type: "oracle_evaluated" }>["data"];
+
+const notPassed = (data: Evaluated) => data.criteria.filter((c) => c.verdict !== "passed");
+
+function readSet(file: string): EvidenceSet | null {
+  try {
+    return EvidenceSetSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  } catch {
+    return null;
+  }
+}
+
+/** The round's evaluation with its reviews, formed again from the head evidence and the review records; the reason when it cannot be. */
+async function reevaluate(ctx: RunContext, head: string, events: readonly GoalEvent[]): Promise<Result<Evaluated, string>> {
+  const frozen = await frozenOracle(ctx);
+  const headRel = `evidence/r${ctx.round}-head.json`;
+  const headSet = readSet(path.join(ctx.goalDir, headRel));
+  if (headSet === null || headSet.commit !== head) return err(`the head evidence ${headRel} of round ${ctx.round} is missing or not about ${head.slice(0, 12)}`);
+  const recordedSha = events.flatMap((e) => (e.type === "oracle_evaluated" && e.data.round === ctx.round ? e.data.evidence : [])).findLast((f) => f.path === headRel)?.sha256;
+  if (recordedSha !== undefined && recordedSha !== sha256Hex(readFileSync(path.join(ctx.goalDir, headRel), "utf8"))) {
+    return err(`the head evidence ${headRel} was changed after it was recorded`);
+  }
+  const baseSet = readSet(path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`)) ?? (await recordedBaseline(ctx));
+  const criteria = frozen.oracle.criteria.filter((c): c is Extract<Criterion, { kind: "review" }> => c.kind === "review");
+  const kept = readKeptReviews({ goalDir: ctx.goalDir, events, round: ctx.round, baseCommit: ctx.baseCommit, headCommit: head });
+  const missing = [...new Set(["deterministic", ...criteria.map((c) => c.run.reviewer)])].filter((p) => !kept.has(p as never));
+  if (missing.length > 0) return err(`round ${ctx.round} has no intact review record of ${missing.join(", ")} for ${head.slice(0, 12)}`);
+  const refs = new Map([...kept].map(([pass, k]) => [pass, k.ref]));
+  const withReviews: EvidenceSet = { ...headSet, reviews: reviewResultsOf(criteria, refs) };
+  const rel = `evidence/r${ctx.round}-head-reviewed.json`;
+  const text = `${JSON.stringify(withReviews, null, 2)}\n`;
+  writeFileAtomicSync(path.join(ctx.goalDir, rel), text);
+  const evaluated = evaluateRound(frozen, baseSet, withReviews, { baseCommit: ctx.baseCommit, headCommit: head });
+  if (!evaluated.ok) return err(`the oracle could not judge the head: ${evaluated.error.message}`);
+  const event = oracleEvaluatedEvent(ctx, evaluated.value, [{ path: rel, sha256: sha256Hex(text) }]);
+  const recorded = await ctx.append([event]);
+  if (!recorded.ok) return err(`recording the evaluation: ${recorded.error.message}`);
+  return ok(event.data);
+}
+
+/** What proof.json reports beyond the criteria: earlier rounds' scope violations, superseded tasks, skipped gates, missing passes. */
+function gapsOf(ctx: RunContext, events: readonly GoalEvent[], reviews: readonly { kind: string }[], skipped: readonly string[]): string[] {
+  const gaps: string[] = [];
+  if (!reviews.some((r) => r.kind === "break-it")) gaps.push("no break-it pass ran (the engine does not offer one)");
+  if (skipped.length > 0) gaps.push(`gates skipped: ${skipped.join(", ")}`);
+  const tasks = (ctx.goal.taskGraph?.tasks ?? []).filter((t) => !REVIEW_ROLES.has(t.role));
+  const failedTasks = tasks.filter((t) => t.status === "failed" || t.status === "blocked").map((t) => t.id);
+  if (failedTasks.length > 0) gaps.push(`tasks not integrated (the oracle passed without them): ${failedTasks.join(", ")}`);
+  const integrated = integratedTasks(events);
+  for (const e of events) {
+    if (e.type !== "integration_recorded" || e.data.outcome !== "conflict" || integrated.has(e.data.taskId)) continue;
+    gaps.push(`round ${e.data.round}: task ${e.data.taskId} conflicted at integration in ${e.data.files.join(", ")} and was superseded (not integrated; its work stays on ${taskBranch(ctx.goalId, e.data.taskId)})`);
+  }
+  for (const v of scopeViolationsByRound(events, ctx.baseCommit)) {
+    if (v.round >= ctx.round) continue;
+    gaps.push(
+      v.atWrite
+        ? `round ${v.round}: task ${v.taskId} tried to write ${v.path} outside its write set (refused)`
+        : `round ${v.round}: task ${v.taskId} changed ${v.path} outside its write set (${v.kind}; that attempt was kept aside and never integrated)`,
+    );
+  }
+  return [...new Set(gaps)];
+}
 
 export async function proofPhase(ctx: RunContext): Promise<RunGoalResult> {
   await enterPhase(ctx, "proof");
@@ -10,28 +96,54 @@ export async function proofPhase(ctx: RunContext): Promise<RunGoalResult> {
   const oracleHash = ctx.goal.oracle?.hash;
   const events = await ctx.store.readEvents(ctx.goalId);
   const verification = events.findLast((e) => e.type === "verification_recorded" && e.data.commit === head);
-  const evaluation = events.findLast((e) => e.type === "oracle_evaluated" && e.data.round === ctx.round && e.data.headCommit === head);
-  if (head === undefined || oracleHash === undefined || verification?.type !== "verification_recorded" || evaluation?.type !== "oracle_evaluated" || !evaluation.data.ready) {
+  if (head === undefined || oracleHash === undefined || verification?.type !== "verification_recorded") {
     finishPhase(ctx, "proof", "failed", "no verified head for this round");
-    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: "the proof phase found no verified, ready evaluation of the integrated head for this round" });
+    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: "the proof phase found no verification of the integrated head for this round" });
   }
-  const reviews = events.flatMap((e) =>
-    e.type === "review_recorded" && e.data.round === ctx.round ? [{ kind: e.data.pass, verdict: e.data.verdict, record: e.data.record.path, sha256: e.data.record.sha256 }] : [],
-  );
-  const knownGaps: string[] = [];
-  if (!reviews.some((r) => r.kind === "break-it")) knownGaps.push("no break-it pass ran (the engine does not offer one)");
+  const last = events.findLast((e) => e.type === "oracle_evaluated" && e.data.round === ctx.round && e.data.headCommit === head);
+  let evaluation: Evaluated | undefined = last?.type === "oracle_evaluated" ? last.data : undefined;
+  if (evaluation === undefined || !evaluation.ready || notPassed(evaluation).length > 0) {
+    // Not the evaluation with the reviews (or none): never fall back to one where review criteria are not_run.
+    const again = await reevaluate(ctx, head, events);
+    const open = again.ok ? notPassed(again.value) : (evaluation === undefined ? [] : notPassed(evaluation));
+    if (!again.ok || !again.value.ready || open.length > 0) {
+      const why = !again.ok ? again.error : "the oracle did not pass on the head";
+      const list = open.map((c) => `${c.id} (${c.verdict})`).join(", ");
+      const message = `no proof for ${head.slice(0, 12)}: ${why}${list === "" ? "" : `; criteria not passed: ${list}`}; resuming the goal runs another round that verifies and reviews the head again`;
+      const failing = open.map((c) => ({ kind: "criterion" as const, key: `criterion:${c.id}`, detail: ctx.redactor.redact(`criterion ${c.id} ${c.verdict}: ${c.reason}`) }));
+      writeVerdict(ctx.goalDir, {
+        round: ctx.round,
+        headCommit: head,
+        ready: false,
+        cause: "oracle_failed",
+        failing: failing.length > 0 ? failing : [{ kind: "criterion", key: "criterion:review-evidence", detail: message }],
+        evidence: ["events.jsonl"],
+        failedCriteria: open.map((c) => c.id),
+      });
+      finishPhase(ctx, "proof", "failed", message);
+      return endWithFailure(ctx, "not_ready", { code: "oracle_failed", message, details: { round: ctx.round, headCommit: head, notPassed: open.map((c) => ({ id: c.id, verdict: c.verdict })) } }, ["events.jsonl"]);
+    }
+    evaluation = again.value;
+  }
+  // One review per pass: the last record of each (a resumed review may have recorded a pass again).
+  const byPass = new Map<string, { kind: string; verdict: "passed" | "blocked"; record: string; sha256: string }>();
+  for (const e of events) {
+    if (e.type === "review_recorded" && e.data.round === ctx.round) byPass.set(e.data.pass, { kind: e.data.pass, verdict: e.data.verdict, record: e.data.record.path, sha256: e.data.record.sha256 });
+  }
+  const reviews = [...byPass.values()];
   const skipped = verification.data.gates.filter((g) => g.outcome === "skipped").map((g) => g.name);
-  if (skipped.length > 0) knownGaps.push(`gates skipped: ${skipped.join(", ")}`);
-  const failedTasks = (ctx.goal.taskGraph?.tasks ?? []).filter((t) => t.status === "failed" || t.status === "blocked").map((t) => t.id);
-  if (failedTasks.length > 0) knownGaps.push(`tasks not integrated (the oracle passed without them): ${failedTasks.join(", ")}`);
   const proof = await buildProof(ctx, {
     oracleHash,
     headCommit: head,
     gates: verification.data.gates,
-    criteria: evaluation.data.criteria,
+    criteria: evaluation.criteria,
     reviews,
-    knownGaps,
+    knownGaps: gapsOf(ctx, events, reviews, skipped),
   });
-  finishPhase(ctx, "proof", "passed", `${proof.criteria.length} criteria passed`);
-  return endReady(ctx, proof, `every criterion of oracle ${oracleHash.slice(0, 12)} passed on ${head.slice(0, 12)}`);
+  if (!proof.ok) {
+    finishPhase(ctx, "proof", "failed", proof.error.message);
+    return endWithFailure(ctx, "not_ready", { code: "oracle_failed", message: proof.error.message }, ["events.jsonl"]);
+  }
+  finishPhase(ctx, "proof", "passed", `${proof.value.criteria.length} criteria passed`);
+  return endReady(ctx, proof.value, `every criterion of oracle ${oracleHash.slice(0, 12)} passed on ${head.slice(0, 12)}`);
 }

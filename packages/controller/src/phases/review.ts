@@ -7,20 +7,22 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, sha256Hex } from "@omk/oracle";
-import { type Criterion, writeFileAtomicSync } from "@omk/state";
+import { budgetReport, type Criterion, type GoalEvent, writeFileAtomicSync } from "@omk/state";
 import type { RunContext } from "../context.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { evaluateRound, runReview } from "../internal/run-deps.js";
-import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { enterPhase, finishPhase, stopCheck } from "../internal/run-phase.js";
+import { budgetMeter } from "../internal/session-budget.js";
+import { ZERO_SPEND } from "../internal/session-spend.js";
+import { readKeptReviews } from "../review/records.js";
 import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
 import { endWithFailure } from "../outcome.js";
-import { BLOCKING_SEVERITIES, type ReviewFinding, type RunGoalResult } from "../types.js";
-import { REVIEW_ROLES } from "./execution.js";
+import { BLOCKING_SEVERITIES, type ControllerProblem, type ReviewFinding, type RunGoalResult } from "../types.js";
+import { REVIEW_ROLES, roundsOfTasks } from "./execution.js";
 import { frozenOracle } from "./oracle.js";
 import { oracleEvaluatedEvent, type Verified } from "./verification.js";
 
 const isBlocking = (f: ReviewFinding) => (BLOCKING_SEVERITIES as readonly string[]).includes(f.severity);
-const DETERMINISTIC: ReadonlySet<string> = new Set(["tamper", "dependency", "secret", "scope"]);
 
 export type Reviewed = { readonly verdict: RoundVerdict; readonly followUps: readonly unknown[] };
 
@@ -34,15 +36,38 @@ function planRationale(ctx: RunContext): string[] {
   }
 }
 
+/** Whether the goal may spend on another review pass: a problem when it is not running or its budget is exhausted (the store then stops it). */
+async function budgetLeft(ctx: RunContext): Promise<ControllerProblem | null> {
+  await ctx.refresh();
+  if (ctx.goal.status === "running" && budgetReport(ctx.goal, new Date()).exhausted.length > 0) await ctx.store.enforceBudget(ctx.goalId, ctx.actor);
+  await ctx.refresh();
+  if (ctx.goal.status === "running") return null;
+  return { code: "review_stopped", message: `the review stopped before its next pass: the goal is ${ctx.goal.status}${ctx.goal.statusReason === null ? "" : ` (${ctx.goal.statusReason})`}`, fix: "resume the goal (after omk goal budget-add when the budget ran out)" };
+}
+
+/** Scope violations of this round's attempts block its review; earlier rounds' are reported as known gaps (proof.json). */
+export function scopeViolationsByRound(events: readonly GoalEvent[], baseCommit: string): { round: number; taskId: string; path: string; kind: string; atWrite: boolean }[] {
+  const rounds = roundsOfTasks(events, baseCommit).round;
+  return events.flatMap((e) =>
+    e.type === "scope_violation_recorded" ? [{ round: rounds.get(e.data.taskId) ?? 1, taskId: e.data.taskId, path: e.data.path, kind: e.data.kind, atWrite: e.data.atWrite }] : [],
+  );
+}
+
 export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<{ end: RunGoalResult } | { reviewed: Reviewed }> {
   await enterPhase(ctx, "review");
   const frozen = await frozenOracle(ctx);
   const head = verified.headCommit;
   const { diff, files } = await diffOf(ctx.repo, ctx.baseCommit, head);
   const events = await ctx.store.readEvents(ctx.goalId);
-  const scopeViolations = events.flatMap((e) => (e.type === "scope_violation_recorded" ? [{ taskId: e.data.taskId, path: e.data.path, kind: e.data.kind }] : []));
+  const scopeViolations = scopeViolationsByRound(events, ctx.baseCommit)
+    .filter((v) => v.round === ctx.round)
+    .map((v) => ({ taskId: v.taskId, path: v.path, kind: v.kind }));
   const reviewCriteria = frozen.oracle.criteria.filter((c): c is Extract<Criterion, { kind: "review" }> => c.kind === "review");
   const tasks = ctx.goal.taskGraph?.tasks ?? [];
+  // A resumed review keeps the passes this round already recorded for this head (they are not run, nor charged, again).
+  const reuse = readKeptReviews({ goalDir: ctx.goalDir, events, round: ctx.round, baseCommit: ctx.baseCommit, headCommit: head });
+  if (reuse.size > 0) ctx.emit({ type: "note", level: "info", message: `review: keeping the recorded ${[...reuse.keys()].join(", ")} pass(es) of round ${ctx.round}` });
+  const meter = budgetMeter(ctx, "review");
   const outcome = await runReview({
     goalId: ctx.goalId,
     goalText: ctx.goal.text,
@@ -62,30 +87,37 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
     provider: ctx.engine,
     env: ctx.env,
     secrets: ctx.secrets,
-    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    signal: meter.signal,
+    onUsage: (_purpose, increment) => meter.onUsage(increment),
     onEvent: ctx.emit,
+    reuse,
+    beforePass: () => budgetLeft(ctx),
+    onRecord: async (ref, findings) => {
+      const recorded = await ctx.append([
+        {
+          type: "review_recorded",
+          actor: ctx.actor,
+          data: { round: ctx.round, pass: ref.pass, verdict: ref.verdict, findings: findings.length, blocking: findings.filter(isBlocking).length, record: { path: ref.file, sha256: ref.sha256 } },
+        },
+      ]);
+      if (!recorded.ok) throw new Error(`recording the ${ref.pass} review: ${recorded.error.message}`);
+    },
   });
+  // What the sessions used is recorded as it arrived, also when the review stopped.
+  await meter.settle(outcome.ok ? outcome.value.spend : ZERO_SPEND);
   if (!outcome.ok) {
     finishPhase(ctx, "review", "failed", outcome.error.message);
+    const stop = await stopCheck(ctx);
+    if (stop !== null) return { end: stop };
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }) };
   }
   const review = outcome.value;
-  await ctx.recordSpend("review", review.spend);
-  const sourceOf = (f: ReviewFinding) => (DETERMINISTIC.has(f.source) ? "deterministic" : f.source);
-  await ctx.append(
-    review.records.map((r) => {
-      const mine = review.findings.filter((f) => sourceOf(f) === r.pass);
-      return {
-        type: "review_recorded" as const,
-        actor: ctx.actor,
-        data: { round: ctx.round, pass: r.pass, verdict: r.verdict, findings: mine.length, blocking: mine.filter(isBlocking).length, record: { path: r.file, sha256: r.sha256 } },
-      };
-    }),
-  );
   const failing: FailingItem[] = [];
   for (const f of review.findings.filter(isBlocking)) {
-    const key = `${f.source === "tamper" ? "tamper" : f.source === "scope" ? "scope" : f.source}:${f.file ?? ""}:${f.message.slice(0, 120)}`;
-    failing.push({ kind: "finding", key, detail: `${f.source} ${f.severity}: ${f.message}${f.file === undefined ? "" : ` (${f.file}${f.line === undefined ? "" : `:${f.line}`})`}` });
+    // Reviewers may quote secrets: keys and details are redacted before they go anywhere.
+    const said = ctx.redactor.redact(f.message);
+    const key = `${f.source === "tamper" ? "tamper" : f.source === "scope" ? "scope" : f.source}:${f.file ?? ""}:${said.slice(0, 120)}`;
+    failing.push({ kind: "finding", key, detail: `${f.source} ${f.severity}: ${said}${f.file === undefined ? "" : ` (${f.file}${f.line === undefined ? "" : `:${f.line}`})`}` });
   }
   // The review criteria, judged from the records.
   const failedCriteria = [...verified.verdict.failedCriteria];

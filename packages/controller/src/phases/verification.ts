@@ -8,16 +8,16 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, type Evaluation, sha256Hex } from "@omk/oracle";
 import { type GateEvidence, ok } from "@omk/state";
-import { integrate } from "@omk/worktree";
 import type { RunContext } from "../context.js";
 import { withDetached } from "../internal/run-checkout.js";
+import { integrateRound } from "../internal/run-integrate.js";
 import { changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall } from "../internal/run-deps.js";
 import { enterPhase, finishPhase, stopCheck } from "../internal/run-phase.js";
 import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
 import { endWithFailure } from "../outcome.js";
 import type { RunGoalResult } from "../types.js";
 import { recordedBaseline } from "./baseline.js";
-import { executableGraph, REVIEW_ROLES, roundsOfTasks } from "./execution.js";
+import { REVIEW_ROLES, roundsOfTasks } from "./execution.js";
 import { frozenOracle } from "./oracle.js";
 
 export type Verified = {
@@ -56,7 +56,7 @@ async function taskItems(ctx: RunContext): Promise<FailingItem[]> {
     if (REVIEW_ROLES.has(t.role) || (t.status !== "failed" && t.status !== "blocked") || (rounds.get(t.id) ?? 1) !== ctx.round) continue;
     const lastFail = events.findLast((e) => e.type === "task_failed" && e.data.taskId === t.id);
     const message = lastFail?.type === "task_failed" ? lastFail.data.message : t.status;
-    items.push({ kind: "task", key: `${scope.has(t.id) ? "scope:" : "task:"}${t.id}`, detail: `task ${t.id} ${t.status}: ${message}` });
+    items.push({ kind: "task", key: `${scope.has(t.id) ? "scope:" : "task:"}${t.id}`, detail: ctx.redactor.redact(`task ${t.id} ${t.status}: ${message}`) });
   }
   return items;
 }
@@ -64,39 +64,20 @@ async function taskItems(ctx: RunContext): Promise<FailingItem[]> {
 export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoalResult } | { verified: Verified }> {
   await enterPhase(ctx, "verification");
   const graph = ctx.goal.taskGraph?.tasks ?? [];
-  const accepted = graph.filter((t) => !REVIEW_ROLES.has(t.role) && t.status === "done").map((t) => t.id);
-  const integrated = await integrate({
-    repo: ctx.repo,
-    goalId: ctx.goalId,
-    base: ctx.baseCommit,
-    tasks: executableGraph({ schemaVersion: 1, tasks: graph }).tasks.map((t) => ({ id: t.id, dependencies: t.dependencies })),
-    accepted,
-  });
+  const integrated = await integrateRound(ctx, graph);
   const failing: FailingItem[] = await taskItems(ctx);
   if (!integrated.ok) {
-    const e = integrated.error;
-    if (e.code !== "conflict") {
-      finishPhase(ctx, "verification", "failed", e.message);
-      return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `integration: ${e.message} (fix: ${e.fix})` }) };
-    }
-    const data = (e as unknown as { task: string; files: string[]; conflictsWith: string[] });
-    await ctx.append([
-      { type: "integration_recorded", actor: ctx.actor, data: { outcome: "conflict", round: ctx.round, branch: `omk/${ctx.goalId}/integration`, taskId: data.task, files: data.files, conflictsWith: data.conflictsWith, message: e.message } },
-    ]);
-    failing.push({ kind: "integration", key: `conflict:${data.task}`, detail: e.message });
-    const head = ctx.goal.headCommit ?? ctx.baseCommit;
-    const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready: false, cause: causeOf(failing), failing, evidence: ["events.jsonl"], failedCriteria: [] };
-    finishPhase(ctx, "verification", "failed", e.message);
-    return { verified: { verdict, headCommit: head, gates: [], evaluation: null, headSet: null, baseSet: null, headFile: null } };
+    finishPhase(ctx, "verification", "failed", integrated.error.message);
+    return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `${integrated.error.message} (fix: ${integrated.error.fix})` }) };
   }
   const head = integrated.value.head;
-  await ctx.append([
-    {
-      type: "integration_recorded",
-      actor: ctx.actor,
-      data: { outcome: "integrated", round: ctx.round, branch: integrated.value.branch, head, merged: integrated.value.merged.map((m) => ({ taskId: m.taskId, commit: m.commit })) },
-    },
-  ]);
+  if (integrated.value.conflicts.length > 0) {
+    // The rest is integrated without the conflicting work; the round is not ready, and its follow-up takes the conflict over.
+    failing.push(...integrated.value.conflicts);
+    const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready: false, cause: causeOf(failing), failing, evidence: ["events.jsonl"], failedCriteria: [] };
+    finishPhase(ctx, "verification", "failed", failing.map((f) => f.key).join(", "));
+    return { verified: { verdict, headCommit: head, gates: [], evaluation: null, headSet: null, baseSet: null, headFile: null } };
+  }
   const frozen = await frozenOracle(ctx);
   const runId = `r${ctx.round}-head-${Date.now().toString(36)}`;
   const headFileRel = `evidence/r${ctx.round}-head.json`;
@@ -110,13 +91,13 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
       outDir: path.join(ctx.goalDir, "gates", runId),
       runId,
       base: ctx.baseCommit,
-      env: ctx.env,
+      env: ctx.gateEnv,
       ...signal,
       ...gatesConfig,
       onGate: (gate) => ctx.emit({ type: "gate_finished", where: "head", gate }),
     });
     if (!wall.ok) return wall;
-    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.env, outFile: headFile, ...signal, ...gatesConfig });
+    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.gateEnv, outFile: headFile, ...signal, ...gatesConfig });
     if (!set.ok) return set;
     return ok({ wall: wall.value, set: set.value });
   });
@@ -141,7 +122,7 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
         gates: recorded.gates,
         testCases: recorded.junit,
         headTestsFrom: { repo: ctx.repo, headCommit: head, testFiles },
-        env: ctx.env,
+        env: ctx.gateEnv,
         outFile: path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`),
         ...signal,
         ...gatesConfig,
@@ -175,14 +156,14 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
   ]);
   for (const gate of wall.gates) {
     if (gate.required && gate.outcome !== "passed" && gate.outcome !== "skipped") {
-      failing.push({ kind: "gate", key: `gate:${gate.name}`, detail: `gate ${gate.name} ${gate.outcome} (exit ${gate.exitCode ?? "none"}):\n${logTail(ctx, gate)}` });
+      failing.push({ kind: "gate", key: `gate:${gate.name}`, detail: ctx.redactor.redact(`gate ${gate.name} ${gate.outcome} (exit ${gate.exitCode ?? "none"}):\n${logTail(ctx, gate)}`) });
     }
   }
   const failedCriteria: string[] = [];
   for (const c of evaluation.criteria) {
     if (c.kind === "review" || c.verdict === "passed") continue;
     failedCriteria.push(c.id);
-    failing.push({ kind: "criterion", key: `criterion:${c.id}`, detail: `criterion ${c.id} ${c.verdict}: ${c.reason}` });
+    failing.push({ kind: "criterion", key: `criterion:${c.id}`, detail: ctx.redactor.redact(`criterion ${c.id} ${c.verdict}: ${c.reason}`) });
   }
   const ready = failing.length === 0;
   const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready, cause: ready ? null : causeOf(failing), failing, evidence: [headFileRel, path.relative(ctx.goalDir, wall.reportPath)], failedCriteria };

@@ -1,37 +1,14 @@
 /** Review records: `reviews/r<round>-<pass>.json` under the goal dir, written atomically and redacted, with their sha256. */
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createRedactor } from "@omk/gates";
-import { writeFileAtomicSync } from "@omk/state";
-import type { ControllerProblem, ReviewFinding, ReviewPass, SpendReport } from "../types.js";
-import type { ReviewRecordRef } from "./types.js";
+import type { ReviewResult } from "@omk/oracle";
+import { type GoalEvent, writeFileAtomicSync } from "@omk/state";
+import type { ReviewPass } from "../types.js";
+import type { KeptReviewRecord, ReviewCriterion, ReviewRecord, ReviewRecordRef } from "./types.js";
 
-export const REVIEW_RECORD_VERSION = 1;
-
-export type ReviewRecord = {
-  readonly schemaVersion: typeof REVIEW_RECORD_VERSION;
-  readonly goalId: string;
-  readonly round: number;
-  readonly pass: ReviewPass | "deterministic";
-  readonly verdict: "passed" | "blocked";
-  readonly baseCommit: string;
-  readonly headCommit: string;
-  readonly engine: string | null;
-  readonly findings: readonly ReviewFinding[];
-  /** sha256 of the prompt sent to the engine (null for the deterministic pass, or when no session ran). */
-  readonly promptSha256: string | null;
-  /** The session transcript, relative to the goal dir. */
-  readonly transcript: string | null;
-  readonly spend: SpendReport;
-  /** Why the engine's answer was not usable, when it was not. */
-  readonly answerError?: string;
-  readonly problem?: ControllerProblem;
-  /** Deterministic pass: what each check looked at. */
-  readonly checks?: Readonly<Record<string, unknown>>;
-  /** Break-it: how many follow-up proposals the answer carried. */
-  readonly followUps?: number;
-};
+export { REVIEW_RECORD_VERSION, type ReviewRecord } from "./types.js";
 
 export const recordFile = (round: number, pass: ReviewPass | "deterministic") => `reviews/r${round}-${pass}.json`;
 
@@ -50,4 +27,52 @@ export function writeRecord(
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomicSync(file, text);
   return { pass: record.pass, verdict: record.verdict, file: rel, sha256: sha256Of(text) };
+}
+
+/**
+ * The review records the log holds for `round` (the last one of each pass),
+ * read back and checked: the file has the digest the log recorded and names
+ * the same base and head. Anything else is left out (its pass runs again).
+ */
+export function readKeptReviews(input: {
+  goalDir: string;
+  events: readonly GoalEvent[];
+  round: number;
+  baseCommit: string;
+  headCommit: string;
+}): Map<ReviewPass | "deterministic", KeptReviewRecord> {
+  const last = new Map<ReviewPass | "deterministic", { path: string; sha256: string }>();
+  for (const e of input.events) if (e.type === "review_recorded" && e.data.round === input.round) last.set(e.data.pass, e.data.record);
+  const kept = new Map<ReviewPass | "deterministic", KeptReviewRecord>();
+  for (const [pass, ref] of last) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(input.goalDir, ref.path), "utf8");
+    } catch {
+      continue;
+    }
+    if (sha256Of(text) !== ref.sha256) continue;
+    let record: ReviewRecord;
+    try {
+      record = JSON.parse(text) as ReviewRecord;
+    } catch {
+      continue;
+    }
+    if (record.pass !== pass || record.round !== input.round || record.headCommit !== input.headCommit || record.baseCommit !== input.baseCommit || !Array.isArray(record.findings)) continue;
+    kept.set(pass, { record, ref: { pass, verdict: record.verdict, file: ref.path, sha256: ref.sha256 } });
+  }
+  return kept;
+}
+
+/** One result per review criterion: passed when its reviewer's record passed and so did the deterministic checks. */
+export function reviewResultsOf(
+  criteria: readonly ReviewCriterion[],
+  records: ReadonlyMap<ReviewPass | "deterministic", Pick<ReviewRecordRef, "verdict" | "file">>,
+): ReviewResult[] {
+  const deterministic = records.get("deterministic");
+  return criteria.map((c) => {
+    const record = records.get(c.run.reviewer);
+    const verdict = record !== undefined && record.verdict === "passed" && deterministic?.verdict === "passed" ? "passed" : "blocked";
+    return { criterionId: c.id, verdict, record: record?.file ?? deterministic?.file ?? recordFile(0, c.run.reviewer) };
+  });
 }

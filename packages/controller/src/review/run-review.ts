@@ -16,7 +16,7 @@ import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
 import { addCheckout, removeCheckout } from "./checkout.js";
 import { dependencyFindings, rationaleTexts, readDependencyChanges, scopeFindings, secretFindings, tamperFindings } from "./deterministic.js";
 import { reviewPrompt } from "./prompt.js";
-import { type ReviewRecord, REVIEW_RECORD_VERSION, sha256Of, writeRecord } from "./records.js";
+import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, sha256Of, writeRecord } from "./records.js";
 import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
 
 const ZERO_TOKENS: TokenUsage = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
@@ -120,45 +120,57 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
   const redaction = { env: input.env, secrets: input.secrets ?? [] };
   const emit = (pass: ReviewPass | "deterministic", findings: readonly ReviewFinding[]) =>
     input.onEvent?.({ type: "review_finished", pass, verdict: verdictOf(findings), findings: findings.length, blocking: findings.filter((f) => isBlocking(f.severity)).length });
+  const recordFailed = (cause: unknown): ControllerProblem => ({
+    code: "review_record_failed",
+    message: `the review could not be recorded: ${(cause as Error).message}`,
+    fix: `check that ${input.goalDir} is writable, then resume the goal`,
+  });
   let deterministic: ReviewFinding[];
   const records: ReviewRecordRef[] = [];
-  try {
-    const dependencies = await readDependencyChanges(input.repo, input.baseCommit, input.headCommit, input.diff);
-    const rationale = rationaleTexts(input.dependencyRationale, input.tasks);
-    const tamper = tamperFindings(input.diff);
-    const deps = dependencyFindings(dependencies, rationale);
-    const secrets = secretFindings(input.diff);
-    const scope = scopeFindings(input.scopeViolations);
-    deterministic = [...tamper, ...deps, ...secrets, ...scope];
-    records.push(
-      writeRecord(
-        input.goalDir,
-        {
-          schemaVersion: REVIEW_RECORD_VERSION,
-          goalId: input.goalId,
-          round: input.round,
-          pass: "deterministic",
-          verdict: verdictOf(deterministic),
-          baseCommit: input.baseCommit,
-          headCommit: input.headCommit,
-          engine: null,
-          findings: deterministic,
-          promptSha256: null,
-          transcript: null,
-          spend: ZERO_SPEND,
-          checks: {
-            tamper: tamper.length,
-            dependencies: dependencies.map((d) => `${d.change} ${d.ecosystem} ${d.name} (${d.section} of ${d.file})`),
-            unjustifiedDependencies: deps.length,
-            secrets: secrets.length,
-            scopeViolations: scope.length,
+  const keptDeterministic = input.reuse?.get("deterministic");
+  if (keptDeterministic !== undefined) {
+    deterministic = [...keptDeterministic.record.findings];
+    records.push(keptDeterministic.ref);
+  } else {
+    try {
+      const dependencies = await readDependencyChanges(input.repo, input.baseCommit, input.headCommit, input.diff);
+      const rationale = rationaleTexts(input.dependencyRationale, input.tasks);
+      const tamper = tamperFindings(input.diff);
+      const deps = dependencyFindings(dependencies, rationale);
+      const secrets = secretFindings(input.diff);
+      const scope = scopeFindings(input.scopeViolations);
+      deterministic = [...tamper, ...deps, ...secrets, ...scope];
+      records.push(
+        writeRecord(
+          input.goalDir,
+          {
+            schemaVersion: REVIEW_RECORD_VERSION,
+            goalId: input.goalId,
+            round: input.round,
+            pass: "deterministic",
+            verdict: verdictOf(deterministic),
+            baseCommit: input.baseCommit,
+            headCommit: input.headCommit,
+            engine: null,
+            findings: deterministic,
+            promptSha256: null,
+            transcript: null,
+            spend: ZERO_SPEND,
+            checks: {
+              tamper: tamper.length,
+              dependencies: dependencies.map((d) => `${d.change} ${d.ecosystem} ${d.name} (${d.section} of ${d.file})`),
+              unjustifiedDependencies: deps.length,
+              secrets: secrets.length,
+              scopeViolations: scope.length,
+            },
           },
-        },
-        redaction,
-      ),
-    );
-  } catch (cause) {
-    return err({ code: "review_record_failed", message: `the deterministic review checks could not be recorded: ${(cause as Error).message}`, fix: `check that ${input.goalDir} is writable, then resume the goal` });
+          redaction,
+        ),
+      );
+      await input.onRecord?.(records[0] as ReviewRecordRef, deterministic);
+    } catch (cause) {
+      return err({ ...recordFailed(cause), message: `the deterministic review checks could not be recorded: ${(cause as Error).message}` });
+    }
   }
   emit("deterministic", deterministic);
 
@@ -173,7 +185,18 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
   try {
     for (const pass of ["reviewer", "security-reviewer", "break-it"] as const) {
       if (isAborted(input.signal)) return err(aborted());
+      const kept = input.reuse?.get(pass);
+      if (kept !== undefined && kept.record.problem === undefined && (kept.record.followUps ?? 0) === 0) {
+        findings.push(...kept.record.findings);
+        records.push(kept.ref);
+        passVerdicts.set(pass, kept.ref);
+        emit(pass, kept.record.findings);
+        continue;
+      }
+      const stop = await input.beforePass?.(pass);
+      if (stop !== undefined && stop !== null) return err(stop);
       const result = await enginePass(input, pass, checkout.value, deterministic);
+      if (result !== null) spend = addSpend(spend, result.spend);
       if (isAborted(input.signal)) return err(aborted());
       if (result === null) continue;
       findings.push(...result.findings);
@@ -181,19 +204,14 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
       passVerdicts.set(pass, result.record);
       followUps.push(...result.followUps);
       if (result.problem !== undefined) problems.push(result.problem);
-      spend = addSpend(spend, result.spend);
+      await input.onRecord?.(result.record, result.findings);
       emit(pass, result.findings);
     }
   } catch (cause) {
-    return err({ code: "review_record_failed", message: `the review could not be recorded: ${(cause as Error).message}`, fix: `check that ${input.goalDir} is writable, then resume the goal` });
+    return err(recordFailed(cause));
   } finally {
     await removeCheckout(input.repo, checkoutDir);
   }
-  const deterministicVerdict = verdictOf(deterministic);
-  const reviewResults: ReviewResult[] = input.reviewCriteria.map((c) => {
-    const record = passVerdicts.get(c.run.reviewer);
-    const verdict = record !== undefined && record.verdict === "passed" && deterministicVerdict === "passed" ? "passed" : "blocked";
-    return { criterionId: c.id, verdict, record: record?.file ?? (records[0] as ReviewRecordRef).file };
-  });
+  const reviewResults: ReviewResult[] = reviewResultsOf(input.reviewCriteria, passVerdicts);
   return ok({ verdict: verdictOf(findings), findings, records, reviewResults, followUps, spend, problems });
 }

@@ -45,7 +45,21 @@ export type ReviewInput = {
   readonly secrets?: readonly string[];
   readonly onUsage?: (purpose: SessionPurpose, spend: SpendReport) => void;
   readonly onEvent?: ControllerEventSink;
+  /**
+   * Records of this round for the same base and head, kept from an earlier
+   * run of the review (a resume): their passes are not run again (a break-it
+   * record that carried follow-ups and a record of a failed session are run
+   * again). Additive to the design.
+   */
+  readonly reuse?: ReadonlyMap<ReviewPass | "deterministic", KeptReviewRecord>;
+  /** Called as soon as a pass's record is written (never for kept ones), so the caller can log it before the next pass runs. */
+  readonly onRecord?: (ref: ReviewRecordRef, findings: readonly ReviewFinding[]) => Promise<void>;
+  /** Asked before each engine pass runs: a problem stops the review there (e.g. the goal's budget is exhausted). */
+  readonly beforePass?: (pass: ReviewPass) => Promise<ControllerProblem | null>;
 };
+
+/** A record written by an earlier run of the review, read back and checked (readKeptReviews). */
+export type KeptReviewRecord = { readonly record: ReviewRecord; readonly ref: ReviewRecordRef };
 
 export type ReviewRecordRef = {
   readonly pass: ReviewPass | "deterministic";
@@ -84,3 +98,31 @@ export const ReviewAnswerSchema = z.object({
   followUps: z.array(z.unknown()).optional().describe("break-it only: proposals of failing-test tasks (planner proposal shape)"),
 });
 export type ReviewAnswer = z.infer<typeof ReviewAnswerSchema>;
+
+/** The version of a review record file (reviews/r<round>-<pass>.json). */
+export const REVIEW_RECORD_VERSION = 1;
+
+export type ReviewRecord = {
+  readonly schemaVersion: typeof REVIEW_RECORD_VERSION;
+  readonly goalId: string;
+  readonly round: number;
+  readonly pass: ReviewPass | "deterministic";
+  readonly verdict: "passed" | "blocked";
+  readonly baseCommit: string;
+  readonly headCommit: string;
+  readonly engine: string | null;
+  readonly findings: readonly ReviewFinding[];
+  /** sha256 of the prompt sent to the engine (null for the deterministic pass, or when no session ran). */
+  readonly promptSha256: string | null;
+  /** The session transcript, relative to the goal dir. */
+  readonly transcript: string | null;
+  readonly spend: SpendReport;
+  /** Why the engine's answer was not usable, when it was not. */
+  readonly answerError?: string;
+  readonly problem?: ControllerProblem;
+  /** Deterministic pass: what each check looked at. */
+  readonly checks?: Readonly<Record<string, unknown>>;
+  /** Break-it: how many follow-up proposals the answer carried. */
+  readonly followUps?: number;
+};
+

@@ -20,6 +20,17 @@ export type LiveView = {
   close: () => Promise<void>;
 };
 
+/**
+ * The width the live list is drawn at: the terminal's, else $COLUMNS, else
+ * 80. A pty may report 0 columns (`script -qc … /dev/null`); listr2 would
+ * then wrap every line at one character.
+ */
+export function terminalColumns(reported: number | undefined, env: NodeJS.ProcessEnv): number {
+  if (reported !== undefined && Number.isFinite(reported) && reported > 0) return reported;
+  const fromEnv = Number(env["COLUMNS"]);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80;
+}
+
 export function createLiveView(ctx: Context, mode: LiveMode): LiveView {
   switch (mode) {
     case "json":
@@ -27,6 +38,9 @@ export function createLiveView(ctx: Context, mode: LiveMode): LiveView {
     case "plain":
       return { mode, sink: createPlainSink(ctx.stdout, ctx.now), say: ctx.stdout, close: async () => {} };
     case "tty": {
+      // listr2 reads process.stdout.columns as it draws: give it a usable width when the terminal reports none.
+      const columns = terminalColumns(process.stdout.columns, ctx.env);
+      if (process.stdout.columns !== columns) process.stdout.columns = columns;
       const view = createListrView();
       return { mode, sink: view.sink, say: ctx.stdout, close: view.close };
     }

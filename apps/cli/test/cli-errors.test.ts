@@ -1,0 +1,44 @@
+// One-line errors through the built binary: commander's own (missing argument, unknown option or command)
+// and a malformed YAML script book, each `omk: <problem> — fix: <what to do>`, exit 2.
+import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
+import { afterAll, describe, expect, it } from "vitest";
+import { firstLine } from "../src/engine.js";
+import { GOAL_TEXT, makeRepo, writeBook } from "./cli-goal-fixture.js";
+
+afterAll(cleanupTempDirs);
+
+describe("usage errors are one line with the fix", () => {
+  it("commander's errors: missing argument, unknown option, unknown command (exit 2, one line naming the command's --help)", async () => {
+    const stateDir = makeTempDir();
+    const cases: Array<[string[], string]> = [
+      [["goal", "create"], "omk: missing required argument 'text' — fix: see `omk goal create --help`"],
+      [["goal", "list", "--frob"], "omk: unknown option '--frob' — fix: see `omk goal list --help`"],
+      [["goal", "lst"], "omk: unknown command 'lst' (Did you mean list?) — fix: see `omk goal --help`"],
+      [["frobnicate"], "omk: unknown command 'frobnicate' — fix: see `omk --help`"],
+      [["proof", "verify", "--repo"], "omk: option '--repo <dir>' argument missing — fix: see `omk proof verify --help`"],
+    ];
+    for (const [args, line] of cases) {
+      const r = await runOmk(args, { stateDir });
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toBe(line); // runOmk drops the final newline
+      expect(r.stdout).toBe("");
+    }
+  }, 60_000);
+
+  it("a malformed YAML script book: one line with the parser's first line and the position", async () => {
+    const stateDir = makeTempDir();
+    const { repo } = await makeRepo();
+    const book = writeBook("version: 1\nsessions: [\n", "book.yaml");
+    const r = await runOmk(["goal", "run", GOAL_TEXT, "--script", book], { stateDir, cwd: repo });
+    expect(r.exitCode).toBe(2);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^omk: .*book\.yaml is not valid YAML or JSON: .*line \d+, column \d+ — fix: /);
+  }, 60_000);
+
+  it("firstLine keeps the position when only a later line has it", () => {
+    expect(firstLine("bad thing:\n\n  x\n  ^ at line 4, column 2\n")).toBe("bad thing (line 4, column 2)");
+    expect(firstLine("bad at line 3, column 1:\n\nsessions: [\n^\n")).toBe("bad at line 3, column 1");
+    expect(firstLine("one line")).toBe("one line");
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * The goal budget for sessions the scheduler does not run (planning,
+ * follow-ups, reviews): usage is recorded against the goal as it arrives,
+ * and the turn is aborted as soon as the goal's budget is crossed (the store
+ * then moves the goal to needs_more_budget, which a budget-add resumes).
+ */
+import type { RunContext } from "../context.js";
+import type { SpendReport } from "../types.js";
+import { addSpend, ZERO_SPEND } from "./session-spend.js";
+
+export type BudgetMeter = {
+  /** Pass to runSession: the caller's signal, aborted too when the budget is crossed. */
+  readonly signal: AbortSignal;
+  /** Pass to runSession: records each increment against the goal. */
+  readonly onUsage: (increment: SpendReport) => void;
+  /** After the session: waits for the recordings, then records what the session's final figures add to the increments. */
+  settle(final: SpendReport): Promise<void>;
+  /** Whether the goal's budget stopped the session (or the goal was not running). */
+  readonly stopped: boolean;
+  readonly reason: string;
+};
+
+function excess(final: SpendReport, recorded: SpendReport): SpendReport {
+  const t = final.tokens;
+  const r = recorded.tokens;
+  return {
+    tokens: { input: Math.max(0, t.input - r.input), cacheRead: Math.max(0, t.cacheRead - r.cacheRead), cacheWrite: Math.max(0, t.cacheWrite - r.cacheWrite), output: Math.max(0, t.output - r.output) },
+    usd: final.usd === null ? null : Math.max(0, final.usd - (recorded.usd ?? 0)),
+  };
+}
+
+export function budgetMeter(ctx: RunContext, source: string): BudgetMeter {
+  const stop = new AbortController();
+  let recorded: SpendReport = ZERO_SPEND;
+  let chain: Promise<void> = Promise.resolve();
+  let reason = "";
+  const check = () => {
+    if (ctx.goal.status === "running" || stop.signal.aborted) return;
+    reason = ctx.goal.status === "needs_more_budget" ? (ctx.goal.statusReason ?? "the goal's budget is exhausted") : `the goal is ${ctx.goal.status}`;
+    stop.abort(new Error(reason));
+  };
+  check();
+  const meter: BudgetMeter = {
+    signal: ctx.signal === undefined ? stop.signal : AbortSignal.any([ctx.signal, stop.signal]),
+    onUsage: (increment) => {
+      recorded = addSpend(recorded, increment);
+      chain = chain.then(async () => {
+        await ctx.recordSpend(source, increment);
+        check();
+      });
+    },
+    async settle(final) {
+      await chain;
+      const extra = excess(final, recorded);
+      recorded = addSpend(recorded, extra);
+      await ctx.recordSpend(source, extra);
+      check();
+    },
+    get stopped() {
+      return stop.signal.aborted;
+    },
+    get reason() {
+      return reason;
+    },
+  };
+  return meter;
+}
