@@ -15,6 +15,7 @@ export {
   purposeLabel,
   type ScriptBook,
   type ScriptBookInput,
+  type ScriptBookOptions,
   ScriptBookSchema,
   scriptBookJsonSchemas,
   scriptBookProviderOf,

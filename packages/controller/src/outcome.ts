@@ -4,6 +4,7 @@
  * assembled from the log and the evidence, and every ending is reported.
  */
 import {
+  budgetReport,
   err,
   type FailureCause,
   type GateEvidence,
@@ -18,6 +19,7 @@ import {
 } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
 import type { RunContext } from "./context.js";
+import { gatePasses } from "./evidence/proof-claims.js";
 import { integratedTasks } from "./internal/superseded.js";
 import type { ControllerProblem, RunGoalResult } from "./types.js";
 
@@ -65,10 +67,19 @@ export type ProofInput = {
 /**
  * proof.json's body: every claim names evidence that can be re-checked. A
  * proof is refused (a problem) unless every criterion passed: ready is never
- * claimed with a criterion failed, vacuous or not run.
+ * claimed with a criterion failed, vacuous or not run, nor with a required
+ * gate that did not pass (skipped included).
  */
 export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Result<Proof, ControllerProblem>> {
   const open = input.criteria.filter((c) => c.verdict !== "passed");
+  const gates = input.gates.filter((g) => g.required && !gatePasses(g.outcome));
+  if (gates.length > 0) {
+    return err({
+      code: "proof_refused",
+      message: `no proof: required gates not passed: ${gates.map((g) => `${g.name} (${g.outcome})`).join(", ")}`,
+      fix: "resume the goal: another round fixes and verifies the head again",
+    });
+  }
   if (open.length > 0 || input.criteria.length === 0) {
     return err({
       code: "proof_refused",
@@ -76,6 +87,7 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
       fix: "resume the goal: another round verifies and reviews the head again",
     });
   }
+  await ctx.refresh();
   const events = await ctx.store.readEvents(ctx.goalId);
   const integrated = integratedTasks(events);
   const graph = ctx.goal.taskGraph?.tasks ?? [];
@@ -116,6 +128,9 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
   }
   const gaps = [...input.knownGaps];
   if (ctx.goal.usage.usdUnknownRecords > 0) gaps.push(`the cost of ${ctx.goal.usage.usdUnknownRecords} usage record(s) is unknown: spend.usd is a lower bound`);
+  // The goal is still running: its time includes the open running interval, up to the proof's createdAt.
+  const createdAt = new Date();
+  const spend = { ...ctx.goal.usage, timeMs: budgetReport(ctx.goal, createdAt).used.timeMs };
   return ok(ProofSchema.parse({
     schemaVersion: SCHEMA_VERSION,
     kind: "omk.proof",
@@ -129,10 +144,10 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
     criteria: input.criteria.map((c) => ({ id: c.id, verdict: c.verdict, evidence: [...c.evidence] })),
     reviews: [...input.reviews],
     knownGaps: gaps,
-    spend: ctx.goal.usage,
+    spend,
     recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
     lastSeq: ctx.goal.lastSeq,
-    createdAt: new Date().toISOString(),
+    createdAt: createdAt.toISOString(),
   } satisfies Proof));
 }
 

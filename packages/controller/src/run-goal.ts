@@ -68,7 +68,12 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
     goal = await store.readGoal(goalId);
     const resumedFrom = goal.status;
     const ctx = createRunContext({ options, goal, baseCommit: base, emit });
-    if (goal.status !== "running") {
+    if (goal.status === "created") {
+      // A fresh goal starts; only a goal that ran before (paused, extended, not_ready...) resumes.
+      const started = await store.transition(goalId, "running", { actor: ctx.actor, reason: "started" });
+      await ctx.refresh();
+      if (!started.ok) return err({ code: started.error.code, message: started.error.message, fix: started.error.fix });
+    } else if (goal.status !== "running") {
       const resumed = await requestResume(store, goalId, { actor: ctx.actor });
       await ctx.refresh();
       if (!resumed.ok) {

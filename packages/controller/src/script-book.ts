@@ -141,8 +141,11 @@ function missing(file: string, purpose: SessionPurpose): ControllerProblem {
   };
 }
 
+/** How the scripted engine is started: by default wire's omk-scripted-agent (built, or from source through tsx); `agent` names another build of it (e.g. one bundled file, which starts faster). */
+export type ScriptBookOptions = { readonly agent?: { readonly command: string; readonly args: readonly string[] } };
+
 /** The provider for a book already loaded; `file` names it in messages. */
-export function scriptBookProviderOf(book: ScriptBook, file: string): EngineProvider {
+export function scriptBookProviderOf(book: ScriptBook, file: string, options: ScriptBookOptions = {}): EngineProvider {
   return {
     name: "scripted",
     offers: (purpose) => lookupScenario(book, purpose) !== undefined,
@@ -162,7 +165,8 @@ export function scriptBookProviderOf(book: ScriptBook, file: string): EngineProv
       }
       // Usage steps `via: "kimi_log"` are reported while the turn runs (as kimi's session log is): the engine reads that log.
       const liveUsage = JSON.stringify(found.scenario).includes('"via":"kimi_log"');
-      return ok(scriptedEngine(scenarioFile, liveUsage ? { usageLog: "kimi_session_log" } : {}));
+      const agent = options.agent === undefined ? {} : { command: options.agent.command, args: [...options.agent.args, "--scenario", scenarioFile], versionArgs: [...options.agent.args, "--version"] };
+      return ok(scriptedEngine(scenarioFile, { ...agent, ...(liveUsage ? { usageLog: "kimi_session_log" } : {}) }));
     },
   };
 }
@@ -173,11 +177,11 @@ export function scriptBookProviderOf(book: ScriptBook, file: string): EngineProv
  * purposes the book has a key for (a book without `plan` gets the
  * deterministic planner).
  */
-export function scriptBookProvider(file: string): Result<EngineProvider, ControllerProblem> {
+export function scriptBookProvider(file: string, options: ScriptBookOptions = {}): Result<EngineProvider, ControllerProblem> {
   const resolved = path.resolve(file);
   const book = loadScriptBook(resolved);
   if (!book.ok) return book;
-  return ok(scriptBookProviderOf(book.value, resolved));
+  return ok(scriptBookProviderOf(book.value, resolved, options));
 }
 
 /** JSON Schema of the script book file (docs/schemas/script-book.schema.json), keyed by file name. */

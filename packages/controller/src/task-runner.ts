@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { TaskContext, TaskResult, TaskRunner } from "@omk/scheduler";
+import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
 import type { Criterion, NewEvent, Result, Task } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
@@ -42,6 +42,8 @@ export type TaskRunnerInput = {
   /** Appends events to the goal's log (e.g. `(events) => store.append(goalId, () => events)`, throwing on failure). */
   readonly append: (events: NewEvent[]) => Promise<void>;
   readonly emit?: ControllerEventSink;
+  /** Whether the goal is being cancelled (the caller's second Ctrl-C): a stopped task then suggests no resume, cancelled is final. */
+  readonly cancelling?: () => boolean;
   /** Untracked files of the main checkout to copy into each worktree (e.g. [".env"]); never committed. */
   readonly copyUntracked?: readonly string[];
 };
@@ -77,6 +79,11 @@ function startHeartbeat(context: TaskContext, controller: AbortController): () =
   return () => clearInterval(timer);
 }
 
+/** Whether an attempt was stopped because the goal is cancelled (by another process, or the caller's cancel). */
+function goalCancelled(input: TaskRunnerInput, reason: unknown): boolean {
+  return (reason instanceof SchedulerAbortError && reason.kind === "cancelled") || input.cancelling?.() === true;
+}
+
 /** The scheduler port: runs one attempt of `task`. */
 export function createTaskRunner(input: TaskRunnerInput): TaskRunner {
   return (task, context) => runAttempt(input, task, context);
@@ -105,8 +112,9 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       ...(message === undefined ? {} : { message }),
     });
   const fail = (problem: ControllerProblem, retryable: boolean, signature = problem.code): TaskResult => {
-    update("failed", `${problem.message} — fix: ${problem.fix}`);
-    return { ok: false, message: `${problem.message} — fix: ${problem.fix}`, signature, retryable };
+    const message = problem.fix === "" ? problem.message : `${problem.message} — fix: ${problem.fix}`;
+    update("failed", message);
+    return { ok: false, message, signature, retryable };
   };
 
   mkdirSync(runDir, { recursive: true });
@@ -191,6 +199,10 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     if (refusedEvents.length > 0) await input.append(refusedEvents);
     if (signal.aborted) {
       const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "aborted");
+      if (goalCancelled(input, signal.reason)) {
+        // Cancelled is final: nothing to resume, so no fix that says so.
+        return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason} (the goal is cancelled, which is final)`, fix: "" }, true, "aborted");
+      }
       return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason}`, fix: "resume the goal (omk goal resume)" }, true, "aborted");
     }
     return fail(outcome.problem, outcome.retryable);

@@ -2,14 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EvidenceSetSchema } from "@omk/oracle";
 import type { GateEvidence } from "@omk/state";
-import { checkoutWorktree, cleanupTempDirs, commitFiles, makeTempDir } from "@omk/test-fixtures";
+import { checkoutWorktree, cleanupTempDirs, commitFiles, gitIn, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changedTestFiles, collectOracleEvidence, evaluateRound, gateDescriptors, junitCasesOf, runWall } from "../src/index.js";
+import { withDetachedCheckout } from "../src/evidence/checkout.js";
 import { featureRepo, frozenOracle, TEST_ARGV } from "./evidence-fixture.js";
 
 afterAll(cleanupTempDirs);
 
-describe("runWall", () => {
+describe.concurrent("runWall", () => {
   let repo: string;
   let base: string;
   let todo: string;
@@ -91,7 +92,27 @@ describe("runWall", () => {
   });
 });
 
-describe("collectOracleEvidence", () => {
+describe("detached checkouts", () => {
+  it("checkouts of one repository made and removed at the same time all succeed, and none is left registered", async () => {
+    const repo = makeTempDir("omk-race-");
+    const { base, head } = await featureRepo(repo);
+    // Four checkouts at a time, five rounds each: a removal that prunes would delete the admin dir of an add in flight.
+    const seen: string[] = [];
+    await Promise.all(
+      [0, 1, 2, 3, 4, 5, 6, 7].map(async (i) => {
+        for (let round = 0; round < 5; round++) {
+          const commit = (i + round) % 2 === 0 ? base : head;
+          seen.push(await withDetachedCheckout(repo, commit, async (dir) => readFileSync(path.join(dir, "lib.mjs"), "utf8")));
+        }
+      }),
+    );
+    expect(seen).toHaveLength(40);
+    expect(seen.filter((text) => text.includes("mul")).length).toBe(20);
+    expect((await gitIn(repo, "worktree", "list", "--porcelain")).split("\n").filter((l) => l.startsWith("worktree "))).toHaveLength(1);
+  });
+});
+
+describe.concurrent("collectOracleEvidence", () => {
   it("runs the oracle's checks on base (with the head's tests overlaid: red) and head (green), and the oracle judges them", async () => {
     const repo = makeTempDir("omk-collect-");
     const { base, head } = await featureRepo(repo);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runReview } from "../src/review/run-review.js";
 import type { ReviewCriterion, ReviewInput } from "../src/review/types.js";
 import { scriptBookProvider } from "../src/script-book.js";
+import { bundledAgent } from "./scripted-agent.js";
 import type { ControllerEvent, SessionPurpose, SpendReport } from "../src/types.js";
 
 afterAll(() => cleanupTempDirs());
@@ -47,7 +48,7 @@ async function attempt(setup: Setup) {
   const changedFiles = (await gitIn(repo, "diff", "--name-only", baseCommit, headCommit)).split("\n").filter((l) => l !== "");
   const bookFile = path.join(root, "book.json");
   writeFileSync(bookFile, JSON.stringify({ version: 1, sessions: setup.sessions }));
-  const provider = scriptBookProvider(bookFile);
+  const provider = scriptBookProvider(bookFile, { agent: bundledAgent() });
   if (!provider.ok) throw new Error(provider.error.message);
   const goalDir = path.join(root, "goal");
   const events: ControllerEvent[] = [];
@@ -100,7 +101,7 @@ async function review(setup: Setup) {
 
 const SUB = { "src/sub.js": "export const sub = (a, b) => a - b;\n" };
 
-describe("runReview", () => {
+describe.concurrent("runReview", () => {
   it("a clean change with passing reviewers passes, with records, results per criterion, events and usage", async () => {
     const { outcome, goalDir, repo, events, usage } = await review({ head: SUB, sessions: { "review:reviewer": PASSED, "review:security-reviewer": PASSED } });
     expect(outcome.verdict).toBe("passed");

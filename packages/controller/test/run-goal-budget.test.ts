@@ -12,7 +12,7 @@ afterAll(cleanupTempDirs);
 
 const used = (goal: Parameters<typeof budgetReport>[0]) => budgetReport(goal, new Date()).used.tokens;
 
-describe("runGoal: budgets", () => {
+describe.concurrent("runGoal: budgets", () => {
   it("fits task caps to what is left after the plan and round 1, so round 2 runs and ends ready", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT, { timeMs: null, tokens: 100_000, usd: null });

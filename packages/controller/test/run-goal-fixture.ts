@@ -5,6 +5,7 @@ import { type BudgetLimits, type GoalStore, openStore } from "@omk/state";
 import { initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { scriptBookProvider } from "../src/index.js";
 import type { ControllerEvent, EngineProvider } from "../src/types.js";
+import { bundledAgent } from "./scripted-agent.js";
 
 export const PROJECT: Record<string, string> = {
   "package.json": `${JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node --test" } }, null, 2)}\n`,
@@ -42,10 +43,11 @@ export async function makeGoal(
   return { store, goalId: created.value.id };
 }
 
+/** The scripted engine playing `sessions` (the agent bundled once per test process; see scripted-agent.ts). */
 export function bookProvider(sessions: Record<string, unknown>): EngineProvider {
   const file = path.join(makeTempDir(), "book.json");
   writeFileSync(file, JSON.stringify({ version: 1, sessions }, null, 2));
-  const provider = scriptBookProvider(file);
+  const provider = scriptBookProvider(file, { agent: bundledAgent() });
   if (!provider.ok) throw new Error(provider.error.message);
   return provider.value;
 }

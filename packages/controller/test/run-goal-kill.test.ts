@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal } from "../src/index.js";
 import { GOAL_TEXT, makeGoal, makeRepo, message, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
 import { scriptBookProvider } from "../src/index.js";
+import { bundledAgent } from "./scripted-agent.js";
 
 afterAll(cleanupTempDirs);
 
@@ -39,13 +40,13 @@ describe("runGoal after SIGKILL", () => {
     const eventsFile = store.paths(goalId).events;
     const env = { ...process.env };
     // 1: killed while the task's session runs.
-    const first = spawnTsScript(CHILD, [store.root, goalId, book], { env });
+    const first = spawnTsScript(CHILD, [store.root, goalId, book, ...bundledAgent().args], { env });
     expect(await killWhen(first, eventsFile, '"type":"task_dispatched"')).toBe(true);
     // 2: killed during verification (after the integration was recorded).
-    const second = spawnTsScript(CHILD, [store.root, goalId, book], { env });
+    const second = spawnTsScript(CHILD, [store.root, goalId, book, ...bundledAgent().args], { env });
     expect(await killWhen(second, eventsFile, '"type":"integration_recorded"')).toBe(true);
     // 3: resumed in process to the end.
-    const engine = scriptBookProvider(book);
+    const engine = scriptBookProvider(book, { agent: bundledAgent() });
     if (!engine.ok) throw new Error(engine.error.message);
     const result = await resumeGoal({ store, goalId, engine: engine.value, untilReady: true, scheduler: { pollMs: 50 } });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");

@@ -35,7 +35,7 @@ const implementer = (id: string, deps: string[], writes: string[]) => ({
 const planOf = (tasks: unknown[]) =>
   turn(usage(10, 10), message(`\`\`\`json\n${JSON.stringify({ summary: "s", approach: ["a"], tasks: [...tasks, { ...implementer("review", [], []), role: "reviewer", acceptance: ["review"] }] })}\n\`\`\``));
 
-describe("runGoal: round regressions", () => {
+describe.concurrent("runGoal: round regressions", () => {
   it("keeps a secret quoted by a reviewer and printed by a failing gate out of every file of the goal dir", async () => {
     const ENV_SECRET = "s3cr3t-value-abcdef123456";
     const LITERAL = "literal-Zq9xWv7Ku3pM";

@@ -10,12 +10,14 @@ import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, readyBook } from 
 
 afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));
 
-describe("runGoal", () => {
+describe.concurrent("runGoal", () => {
   it("drives a feature goal to ready with a valid proof.json, and accept names the merge without touching main", async () => {
     const { repo, base } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
     const { events, onEvent } = collect();
+    const started = Date.now();
     const result = await runGoal({ store, goalId, engine: bookProvider(readyBook()), onEvent, scheduler: { pollMs: 50 } });
+    const elapsed = Date.now() - started;
     if (result.ok && result.value.status !== "ready" && result.value.outcomeFile) console.log(readFileSync(result.value.outcomeFile, "utf8"));
     expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "ready" });
     const outcome = result.ok ? result.value : undefined;
@@ -30,6 +32,15 @@ describe("runGoal", () => {
     expect(proof.reviews.map((r) => r.kind).sort()).toEqual(["deterministic", "reviewer", "security-reviewer"]);
     expect(proof.reviews.every((r) => r.sha256?.length === 64)).toBe(true);
     expect(proof.recheck).toContain(`omk goal verify ${goalId}`);
+    // The spend includes the time the goal has been running, up to the proof (the interval is still open when it is written).
+    expect(proof.spend.timeMs).toBeGreaterThan(0);
+    expect(proof.spend.timeMs).toBeLessThanOrEqual(elapsed);
+    expect(proof.spend.timeMs).toBeLessThanOrEqual(Date.parse(proof.createdAt) - started);
+    // A fresh goal is started, not resumed: the first event says so, and so does the goal's status reason.
+    expect(events[0]).toMatchObject({ type: "goal_event", event: { type: "status_changed", data: { from: "created", to: "running", reason: "started" } } });
+    expect(events.find((e) => e.type === "run_started")).toMatchObject({ resumed: false });
+    const log = await store.readEvents(goalId);
+    expect(log.filter((e) => e.type === "status_changed" && e.data.reason === "resumed")).toHaveLength(0);
     const goal = await store.readGoal(goalId);
     expect(goal.headCommit).toBe(proof.headCommit);
     // The reviewer task of the plan was performed by the review phase, with its records as evidence.

@@ -26,7 +26,7 @@ function dirs(): { cwd: string; runDir: string } {
   return { cwd, runDir: path.join(base, "run") };
 }
 
-describe("runSession", () => {
+describe.concurrent("runSession", () => {
   it("collects the agent's text and reports usage as it arrives; spend matches the increments", async () => {
     const { cwd, runDir } = dirs();
     const increments: SpendReport[] = [];

@@ -1,7 +1,7 @@
 // The task runner on real temporary repositories, with the real scripted engine and a real goal store.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { runGraph, type TaskContext, type UsageReport } from "@omk/scheduler";
+import { runGraph, SchedulerAbortError, type TaskContext, type UsageReport } from "@omk/scheduler";
 import { type Criterion, CriterionSchema, type GoalEvent, goalPaths, openStore, type Task, TaskSchema } from "@omk/state";
 import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { taskWorktreeDir } from "@omk/worktree";
@@ -98,7 +98,7 @@ function context(attempt: number, signal: AbortSignal = new AbortController().si
 
 const branchOf = (s: Setup) => `omk/${s.goalId}/${TASK.id}`;
 
-describe("taskPrompt", () => {
+describe.concurrent("taskPrompt", () => {
   it("names the task, its criteria with their test tags, the write and read sets and the rules", () => {
     const prompt = taskPrompt(TASK, CRITERIA, GOAL_TEXT);
     expect(prompt).toContain("# Task implement: Write the greeting");
@@ -116,7 +116,7 @@ describe("taskPrompt", () => {
   });
 });
 
-describe("createTaskRunner", () => {
+describe.concurrent("createTaskRunner", () => {
   it("commits a write inside the write set on omk/<goal>/<task>, keeps the evidence and reports usage", async () => {
     const s = await setup({
       "task:implement": {
@@ -217,7 +217,10 @@ describe("createTaskRunner", () => {
     if (!result.ok) expect(result.message).toContain('add sessions["task:implement"]');
   });
 
-  it("aborting the context's signal ends the engine process; heartbeats ran meanwhile", async () => {
+  it.each([
+    ["paused", new Error("paused by the user"), "resume the goal (omk goal resume)"],
+    ["cancelled", new SchedulerAbortError("cancelled", "the goal was cancelled"), "the goal is cancelled, which is final"],
+  ])("aborting the context's signal (%s) ends the engine process; heartbeats ran meanwhile", async (_kind, reason, says) => {
     const s = await setup({ "task:implement": { turns: [{ steps: [{ write: { path: "src/started.txt", content: "yes\n" } }, { hang: "honour_cancel" }] }] } });
     const controller = new AbortController();
     const ctx = context(1, controller.signal);
@@ -226,10 +229,16 @@ describe("createTaskRunner", () => {
     const scenario = path.join(s.goalDir, "runs", "implement", "1", "scenario.json");
     expect(processesMentioning(scenario).length).toBeGreaterThan(0);
     await until(() => ctx.beats > 0, 5_000, "a heartbeat");
-    controller.abort(new Error("paused by the user"));
+    controller.abort(reason);
     const result = await running;
     expect(result).toMatchObject({ ok: false, signature: "aborted", retryable: true });
     expect(processesMentioning(scenario)).toEqual([]);
+    // Cancelled is final: the task's message suggests no resume then.
+    const message = result.ok ? "" : result.message;
+    expect(message).toContain(says);
+    const failed = s.emitted.findLast((e) => e.type === "task_update" && e.state === "failed");
+    expect(failed?.type === "task_update" && failed.message).toBe(message);
+    if (reason instanceof SchedulerAbortError) expect(message).not.toMatch(/resume/u);
   });
 
   it("runs under the real scheduler: the graph completes and the log holds dispatch, capture, usage and success in order", async () => {

@@ -17,3 +17,4 @@ export { canonicalJson, freeze, type OracleError, oracleEvent, oracleHash, revis
 export { ORACLE_FILE, type OracleFileError, readOracleFile, writeOracleFile } from "./oracle-file.js";
 export { detectTampering, TAMPER_KINDS, type TamperFinding, TamperFindingSchema, type TamperKind, TamperKindSchema, type TamperReport } from "./tamper.js";
 export { analyzeCommand, type CommandAnalysis, type CommandOutcome, cannotFail, formatCommand } from "./vacuity.js";
+export { isTestFile } from "./internal/tamper-rules.js";

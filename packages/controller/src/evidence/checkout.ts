@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { isTestFile } from "@omk/oracle";
+import { addDetachedWorktree, removeDetachedWorktree } from "../internal/detached-worktree.js";
 
 /** Git with hooks and signing off, no optional locks, plain C messages; never throws (the caller reads `ok`). */
 export async function git(cwd: string, args: readonly string[], options: { encoding?: "buffer" } = {}): Promise<{ ok: boolean; stdout: string; stderr: string; bytes?: Uint8Array }> {
@@ -33,31 +35,20 @@ export async function withDetachedCheckout<T>(repo: string, commit: string, use:
   const parent = mkdtempSync(path.join(os.tmpdir(), prefix));
   const dir = path.join(parent, "tree");
   try {
-    const added = await git(repo, ["worktree", "add", "--detach", "--force", dir, commit]);
-    if (!added.ok) throw new CheckoutError(`git worktree add of ${commit} failed in ${repo}: ${added.stderr.trim()}`);
+    const added = await addDetachedWorktree(repo, dir, commit);
+    if (!added.ok) throw new CheckoutError(`git worktree add of ${commit} failed in ${repo}: ${added.output}`);
     return await use(dir);
   } finally {
-    await git(repo, ["worktree", "remove", "--force", dir]);
+    await removeDetachedWorktree(repo, dir);
     rmSync(parent, { recursive: true, force: true });
-    await git(repo, ["worktree", "prune"]);
   }
 }
 
 export class CheckoutError extends Error {}
 
-const TEST_PATH = [
-  /(^|\/)(__tests__|tests?|specs?)\//u,
-  /\.(test|spec)\.[cm]?[jt]sx?$/u,
-  /(^|\/)test_[^/]*\.py$/u,
-  /_test\.py$/u,
-  /_test\.go$/u,
-  /(Test|Tests|IT)\.(java|kt)$/u,
-  /_spec\.rb$/u,
-];
-
-/** Whether a path looks like a test file (the same classes as the oracle's tamper rules). */
+/** Whether a path looks like a test file: the oracle's own classes (tamper rules), so overlay and tamper checks agree. */
 export function isTestPath(file: string): boolean {
-  return TEST_PATH.some((re) => re.test(file));
+  return isTestFile(file);
 }
 
 /** Test files added, changed or deleted between two commits (repository-relative paths): what a base overlay copies. */

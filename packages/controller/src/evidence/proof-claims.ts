@@ -7,7 +7,9 @@ import type { EvidenceFiles, GoalRecord } from "./proof-inputs.js";
  * What a ready proof must claim, checked before anything runs again: every
  * criterion of the frozen oracle listed as passed (and none it does not
  * have), every required gate passed, no blocked review. A required gate the
- * gates skipped counts as the controller counts it: not a failure.
+ * gates skipped (a gate it needs failed, or the run was aborted) did not
+ * pass: a ready proof recording one does not hold, as the controller never
+ * calls such a head ready.
  */
 export function claimProblems(proof: Proof, frozen: FrozenOracle): string[] {
   const out: string[] = [];
@@ -30,8 +32,8 @@ export function claimProblems(proof: Proof, frozen: FrozenOracle): string[] {
   return out;
 }
 
-/** A required gate's outcome that does not keep a goal from ready (the controller's rule). */
-export const gatePasses = (outcome: string) => outcome === "passed" || outcome === "skipped";
+/** A required gate's outcome that does not keep a goal from ready (the controller's rule): passed, nothing else (skipped is not run). */
+export const gatePasses = (outcome: string) => outcome === "passed";
 
 /**
  * The proof against its goal's event log: the base commit the goal ran from,

@@ -1,16 +1,15 @@
 /** Detached checkouts of one commit under `<goalDir>/checkouts/` (baseline, verification), removed after use. */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { err, type Result } from "@omk/state";
 import { execa } from "execa";
 import type { ControllerProblem } from "../types.js";
+import { addDetachedWorktree, removeDetachedWorktree } from "./detached-worktree.js";
 
 const git = (repo: string, args: readonly string[]) => execa("git", [...args], { cwd: repo, reject: false, all: true });
 
 export async function removeDetached(repo: string, dir: string): Promise<void> {
-  await git(repo, ["worktree", "remove", "--force", dir]);
-  rmSync(dir, { recursive: true, force: true });
-  await git(repo, ["worktree", "prune"]);
+  await removeDetachedWorktree(repo, dir);
 }
 
 /** Check out `commit` at `<goalDir>/checkouts/<name>`, run `use` there, always remove the checkout. */
@@ -24,11 +23,11 @@ export async function withDetached<T>(
   const dir = path.join(goalDir, "checkouts", name);
   await removeDetached(repo, dir);
   mkdirSync(path.dirname(dir), { recursive: true });
-  const added = await git(repo, ["worktree", "add", "-q", "--detach", dir, commit]);
-  if (added.exitCode !== 0) {
+  const added = await addDetachedWorktree(repo, dir, commit);
+  if (!added.ok) {
     return err({
       code: "checkout_failed",
-      message: `could not check out ${commit} at ${dir}: ${String(added.all ?? "").trim()}`,
+      message: `could not check out ${commit} at ${dir}: ${added.output}`,
       fix: `check that ${repo} holds ${commit} and that ${path.dirname(dir)} is writable, then resume the goal`,
     });
   }

@@ -6,8 +6,9 @@
  */
 import { recoverRun, resumeGraph, runGraph, type RunReport, type SchedulerPorts } from "@omk/scheduler";
 import { validateProposal } from "@omk/planner";
-import { type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
+import { type FailureCause, type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
 import type { RunContext } from "../context.js";
+import { shortfallDetails } from "../internal/budget-shortfall.js";
 import { createTaskRunner } from "../internal/run-deps.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { supersededTasks } from "../internal/superseded.js";
@@ -74,6 +75,7 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
       if (!r.ok) throw new Error(`recording the attempt: ${r.error.message}`);
     },
     emit: ctx.emit,
+    cancelling: () => ctx.signal?.aborted === true && ctx.signal.reason === "cancel",
   });
   const ports: SchedulerPorts = {
     runTask: runner,
@@ -136,7 +138,7 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
       return null; // the driver's stop check pauses or cancels
     case "needs_more_budget":
       finishPhase(ctx, "execution", "failed", detail);
-      return endWithFailure(ctx, "needs_more_budget", { code: "budget_exhausted", message: report.reason });
+      return endWithFailure(ctx, "needs_more_budget", budgetCause(report.reason, shortfallDetails(ctx.goal, await ctx.store.readEvents(ctx.goalId))), ["events.jsonl"]);
     case "failed_infra":
       finishPhase(ctx, "execution", "failed", detail);
       return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: report.reason });
@@ -145,6 +147,13 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
       finishPhase(ctx, "execution", "skipped", detail);
       return ctx.goal.status === "running" ? endWithFailure(ctx, "failed_infra", { code: "infra_error", message: report.reason }) : endAsRecorded(ctx);
   }
+}
+
+/** The cause of a needs_more_budget ending: what ran short and by how much (resumeAdvice turns it into the budget-add command). */
+function budgetCause(reason: string, details: Record<string, unknown> | undefined): FailureCause {
+  if (details === undefined) return { code: "budget_exhausted", message: reason };
+  const { dimension, shortfall } = details as { dimension: string; shortfall: number };
+  return { code: "budget_exhausted", message: `${reason}: the ${dimension} budget is short by ${shortfall}${dimension === "time" ? " ms" : dimension === "usd" ? " USD" : " tokens"}`, details };
 }
 
 /** A task failed because the script book has no session for it: the goal cannot go on (failed_infra). */

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, type Evaluation, sha256Hex } from "@omk/oracle";
 import { type GateEvidence, ok } from "@omk/state";
-import type { RunContext } from "../context.js";
+import { type RunContext, relToGoal } from "../context.js";
+import { gatePasses } from "../evidence/proof-claims.js";
 import { withDetached } from "../internal/run-checkout.js";
 import { integrateRound } from "../internal/run-integrate.js";
 import { changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall } from "../internal/run-deps.js";
@@ -154,10 +155,10 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
     },
     oracleEvaluatedEvent(ctx, evaluation, [{ path: headFileRel, sha256: sha256Hex(headText) }]),
   ]);
-  for (const gate of wall.gates) {
-    if (gate.required && gate.outcome !== "passed" && gate.outcome !== "skipped") {
-      failing.push({ kind: "gate", key: `gate:${gate.name}`, detail: ctx.redactor.redact(`gate ${gate.name} ${gate.outcome} (exit ${gate.exitCode ?? "none"}):\n${logTail(ctx, gate)}`) });
-    }
+  // Every required gate must pass: one that did not run (skipped because a gate it needs failed, or the run was aborted) is not passing.
+  const failedGates = wall.gates.filter((gate) => gate.required && !gatePasses(gate.outcome));
+  for (const gate of failedGates) {
+    failing.push({ kind: "gate", key: `gate:${gate.name}`, detail: ctx.redactor.redact(`gate ${gate.name} ${gate.outcome} (exit ${gate.exitCode ?? "none"}):\n${logTail(ctx, gate)}`) });
   }
   const failedCriteria: string[] = [];
   for (const c of evaluation.criteria) {
@@ -166,7 +167,7 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
     failing.push({ kind: "criterion", key: `criterion:${c.id}`, detail: ctx.redactor.redact(`criterion ${c.id} ${c.verdict}: ${c.reason}`) });
   }
   const ready = failing.length === 0;
-  const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready, cause: ready ? null : causeOf(failing), failing, evidence: [headFileRel, path.relative(ctx.goalDir, wall.reportPath)], failedCriteria };
+  const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready, cause: ready ? null : causeOf(failing), failing, evidence: [headFileRel, relToGoal(ctx, wall.reportPath), ...failedGates.flatMap((g) => g.logs.map((l) => l.path))], failedCriteria };
   finishPhase(ctx, "verification", ready ? "passed" : "failed", ready ? `head ${head.slice(0, 12)}` : `${failing.length} failing: ${failing.map((f) => f.key).join(", ")}`);
   return { verified: { verdict, headCommit: head, gates: wall.gates, evaluation, headSet, baseSet, headFile } };
 }

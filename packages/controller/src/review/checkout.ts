@@ -1,28 +1,24 @@
 /** The review checkout: a detached worktree of the integrated head under `<goalDir>/checkouts/`, removed after the review. */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { err, ok, type Result } from "@omk/state";
-import { execa } from "execa";
+import { addDetachedWorktree, removeDetachedWorktree } from "../internal/detached-worktree.js";
 import type { ControllerProblem } from "../types.js";
-
-const git = (repo: string, args: readonly string[]) => execa("git", [...args], { cwd: repo, reject: false, all: true });
 
 /** Removes a worktree checkout (and its registration); quiet when it is not there. */
 export async function removeCheckout(repo: string, dir: string): Promise<void> {
-  await git(repo, ["worktree", "remove", "--force", dir]);
-  rmSync(dir, { recursive: true, force: true });
-  await git(repo, ["worktree", "prune"]);
+  await removeDetachedWorktree(repo, dir);
 }
 
 /** A detached checkout of `commit` at `dir`; a leftover checkout from an earlier run there is removed first. */
 export async function addCheckout(repo: string, dir: string, commit: string): Promise<Result<string, ControllerProblem>> {
   await removeCheckout(repo, dir);
   mkdirSync(path.dirname(dir), { recursive: true });
-  const added = await git(repo, ["worktree", "add", "-q", "--detach", dir, commit]);
-  if (added.exitCode !== 0) {
+  const added = await addDetachedWorktree(repo, dir, commit);
+  if (!added.ok) {
     return err({
       code: "review_checkout_failed",
-      message: `could not check out the integrated head ${commit} for review at ${dir}: ${String(added.all ?? "").trim()}`,
+      message: `could not check out the integrated head ${commit} for review at ${dir}: ${added.output}`,
       fix: `check that ${repo} is a git repository holding ${commit} and that ${path.dirname(dir)} is writable, then resume the goal`,
     });
   }

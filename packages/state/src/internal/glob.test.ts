@@ -192,10 +192,11 @@ describe("patternsIntersect", () => {
     );
   });
 
-  it("stays fast on long hostile segments", () => {
+  // No timing assertion (speed is for benchmarks): a backtracking matcher is
+  // exponential in the 1000 stars and would never finish; the memoized one
+  // answers within the test timeout.
+  it("answers on long hostile segments", () => {
     const long = `${"*a".repeat(1000)}b`;
-    const started = performance.now();
     expect(patternsIntersect([segment(long)], [segment(`${"*a".repeat(1000)}c`)])).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

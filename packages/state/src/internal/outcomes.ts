@@ -4,6 +4,7 @@ import { buildFailure } from "../outcome.js";
 import type { GoalPaths } from "../paths.js";
 import type { Result } from "../result.js";
 import type { NewEvent } from "../schemas/event.js";
+import type { BudgetDimension } from "../schemas/budget.js";
 import type { Goal } from "../schemas/goal.js";
 import { type FailureCause, FailureSchema, type Proof, ProofSchema } from "../schemas/outcome.js";
 import { isTerminalStatus } from "../schemas/status.js";
@@ -21,10 +22,14 @@ export async function enforceBudgetInLock(tx: Locked, goal: Goal, actor: string)
   if (goal.status !== "running" && goal.status !== "paused") return goal;
   const report = budgetReport(goal, tx.now());
   if (report.exhausted.length === 0) return goal;
+  // The dimension that ran out first named, with its overrun (resumeAdvice extends it by at least twice that).
+  const dimension = report.exhausted[0] as BudgetDimension;
+  const limit = dimension === "time" ? report.limits.timeMs : report.limits[dimension];
+  const overrun = Math.max(0, report.used[dimension === "time" ? "timeMs" : dimension] - (limit ?? 0));
   const cause: FailureCause = {
     code: "budget_exhausted",
     message: `budget exhausted: ${report.exhausted.join(", ")}`,
-    details: { exhausted: report.exhausted, used: report.used, limits: report.limits },
+    details: { exhausted: report.exhausted, used: report.used, limits: report.limits, dimension, overrun },
   };
   const result = await tx.commit(goal, (g) => [{ type: "status_changed", actor, data: { from: (g as Goal).status, to: "needs_more_budget", cause } }]);
   if (!result.ok) throw new Error(`budget enforcement: ${result.error.message}`);
