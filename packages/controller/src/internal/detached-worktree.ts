@@ -18,16 +18,22 @@ async function git(repo: string, args: readonly string[]): Promise<{ ok: boolean
   return { ok: r.exitCode === 0, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
 }
 
-/** `git worktree add --detach --force <dir> <commit>` (force: a registration left by a crash at `dir` does not stand in the way). */
+/**
+ * `git worktree add --detach --force --force <dir> <commit>`. Forced twice: a
+ * registration left at `dir` by a crash does not stand in the way, not even
+ * the "missing but locked" one a `git worktree add` killed mid-way leaves
+ * (git locks a worktree while it initializes it). Only omk's own checkout
+ * folders are passed here, so nothing else is overridden.
+ */
 export async function addDetachedWorktree(repo: string, dir: string, commit: string): Promise<{ ok: boolean; output: string }> {
   let output = "";
   for (let attempt = 1; attempt <= ADD_ATTEMPTS; attempt++) {
-    const added = await git(repo, ["worktree", "add", "-q", "--detach", "--force", dir, commit]);
+    const added = await git(repo, ["worktree", "add", "-q", "--detach", "--force", "--force", dir, commit]);
     if (added.ok) return { ok: true, output: added.stdout };
     output = `${added.stdout}${added.stderr}`.trim();
     // Not a race: the commit is not there (retrying cannot help).
     if ((await git(repo, ["cat-file", "-e", `${commit}^{commit}`])).ok === false) break;
-    await git(repo, ["worktree", "remove", "--force", dir]);
+    await git(repo, ["worktree", "remove", "--force", "--force", dir]);
     rmSync(dir, { recursive: true, force: true });
     await sleep(50 * attempt);
   }
