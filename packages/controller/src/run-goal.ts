@@ -7,7 +7,7 @@
  */
 import { acquireControllerLock, err, type Goal, GoalNotFoundError, ok, type Phase, type Result, requestResume } from "@omk/state";
 import { createRunContext, type RunContext, safeSink } from "./context.js";
-import { resolveCommit } from "./internal/run-checkout.js";
+import { resolveCommit } from "./internal/git.js";
 import { dryRun } from "./internal/run-dry.js";
 import { loadVerified } from "./internal/run-load.js";
 import { stopCheck } from "./internal/run-phase.js";

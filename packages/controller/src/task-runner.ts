@@ -8,10 +8,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
-import type { Criterion, NewEvent, Result, Task } from "@omk/state";
+import { type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
-import { addSpend, sumTokens, ZERO_SPEND } from "./internal/session-spend.js";
+import { addSpend, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
 import { runSession } from "./session.js";
@@ -107,7 +107,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       attempt,
       state,
       engine,
-      tokens: sumTokens(spend.tokens),
+      tokens: totalTokens(spend.tokens),
       usd: spend.usd,
       ...(message === undefined ? {} : { message }),
     });
@@ -193,7 +193,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     data: { taskId: task.id, attempt, path: r.path, kind: r.kind, atWrite: true, message: r.message },
   }));
   const evidence = (names: readonly string[]) => names.filter((name) => existsSync(path.join(runDir, name))).map((name) => path.posix.join(runRel, name));
-  writeJson(path.join(runDir, "usage.json"), { engine, tokens: spend.tokens, totalTokens: sumTokens(spend.tokens), usd: spend.usd });
+  writeJson(path.join(runDir, "usage.json"), { engine, tokens: spend.tokens, totalTokens: totalTokens(spend.tokens), usd: spend.usd });
 
   if (!outcome.ok) {
     if (refusedEvents.length > 0) await input.append(refusedEvents);

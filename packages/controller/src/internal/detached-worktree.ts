@@ -8,15 +8,9 @@
  */
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
+import { git } from "./git.js";
 
 const ADD_ATTEMPTS = 3;
-
-/** Git with hooks off, no optional locks, plain C messages; never throws. */
-async function git(repo: string, args: readonly string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  const r = await execa("git", ["-c", "core.hooksPath=/dev/null", ...args], { cwd: repo, reject: false, stdin: "ignore", env: { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" } });
-  return { ok: r.exitCode === 0, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
-}
 
 /**
  * `git worktree add --detach --force --force <dir> <commit>`. Forced twice: a

@@ -2,11 +2,9 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { err, type Result } from "@omk/state";
-import { execa } from "execa";
 import type { ControllerProblem } from "../types.js";
 import { addDetachedWorktree, removeDetachedWorktree } from "./detached-worktree.js";
-
-const git = (repo: string, args: readonly string[]) => execa("git", [...args], { cwd: repo, reject: false, all: true });
+import { git } from "./git.js";
 
 export async function removeDetached(repo: string, dir: string): Promise<void> {
   await removeDetachedWorktree(repo, dir);
@@ -41,11 +39,5 @@ export async function withDetached<T>(
 /** `git diff base..head` and the changed paths. */
 export async function diffOf(repo: string, base: string, head: string): Promise<{ diff: string; files: string[] }> {
   const [diff, names] = await Promise.all([git(repo, ["diff", "--no-color", "--no-ext-diff", `${base}..${head}`]), git(repo, ["diff", "--name-only", "-z", `${base}..${head}`])]);
-  return { diff: String(diff.stdout ?? ""), files: String(names.stdout ?? "").split("\0").filter((f) => f !== "") };
-}
-
-/** The full sha of a revision, or null. */
-export async function resolveCommit(repo: string, rev: string): Promise<string | null> {
-  const r = await git(repo, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
-  return r.exitCode === 0 ? String(r.stdout).trim() : null;
+  return { diff: diff.stdout, files: names.stdout.split("\0").filter((f) => f !== "") };
 }

@@ -14,16 +14,18 @@ import type { ControllerProblem, SpendReport } from "../types.js";
 export const ZERO_TOKENS: TokenUsage = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
 export const ZERO_SPEND: SpendReport = { tokens: ZERO_TOKENS, usd: null };
 
-export function sumTokens(t: TokenUsage): number {
-  return t.input + t.cacheRead + t.cacheWrite + t.output;
+function addTokens(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return { input: a.input + b.input, cacheRead: a.cacheRead + b.cacheRead, cacheWrite: a.cacheWrite + b.cacheWrite, output: a.output + b.output };
 }
 
-/** Two spends added; USD stays null only when neither side knows it. */
+/** Increments of one session added: an update that carries no cost does not make the session's known cost unknown (USD is null only when no increment knew it). */
 export function addSpend(a: SpendReport, b: SpendReport): SpendReport {
-  return {
-    tokens: { input: a.tokens.input + b.tokens.input, cacheRead: a.tokens.cacheRead + b.tokens.cacheRead, cacheWrite: a.tokens.cacheWrite + b.tokens.cacheWrite, output: a.tokens.output + b.tokens.output },
-    usd: a.usd === null && b.usd === null ? null : (a.usd ?? 0) + (b.usd ?? 0),
-  };
+  return { tokens: addTokens(a.tokens, b.tokens), usd: a.usd === null && b.usd === null ? null : (a.usd ?? 0) + (b.usd ?? 0) };
+}
+
+/** Whole sessions added: one session of unknown cost makes the total unknown (never taken as zero). */
+export function addSessionSpends(a: SpendReport, b: SpendReport): SpendReport {
+  return { tokens: addTokens(a.tokens, b.tokens), usd: a.usd === null || b.usd === null ? null : a.usd + b.usd };
 }
 
 /**

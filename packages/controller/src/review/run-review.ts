@@ -9,7 +9,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
-import { err, ok, type Result, type TokenUsage } from "@omk/state";
+import { err, ok, type Result } from "@omk/state";
+import { addSessionSpends, ZERO_TOKENS } from "../internal/session-spend.js";
 import { runSession } from "../session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
@@ -19,15 +20,8 @@ import { reviewPrompt } from "./prompt.js";
 import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, sha256Of, writeRecord } from "./records.js";
 import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
 
-const ZERO_TOKENS: TokenUsage = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+/** What a pass that ran no session cost: nothing, and known to be nothing. */
 const ZERO_SPEND: SpendReport = { tokens: ZERO_TOKENS, usd: 0 };
-
-function addSpend(a: SpendReport, b: SpendReport): SpendReport {
-  return {
-    tokens: { input: a.tokens.input + b.tokens.input, cacheRead: a.tokens.cacheRead + b.tokens.cacheRead, cacheWrite: a.tokens.cacheWrite + b.tokens.cacheWrite, output: a.tokens.output + b.tokens.output },
-    usd: a.usd === null || b.usd === null ? null : a.usd + b.usd,
-  };
-}
 
 const verdictOf = (findings: readonly ReviewFinding[]): "passed" | "blocked" => (findings.some((f) => isBlocking(f.severity)) ? "blocked" : "passed");
 
@@ -196,7 +190,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
       const stop = await input.beforePass?.(pass);
       if (stop !== undefined && stop !== null) return err(stop);
       const result = await enginePass(input, pass, checkout.value, deterministic);
-      if (result !== null) spend = addSpend(spend, result.spend);
+      if (result !== null) spend = addSessionSpends(spend, result.spend);
       if (isAborted(input.signal)) return err(aborted());
       if (result === null) continue;
       findings.push(...result.findings);
