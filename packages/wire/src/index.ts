@@ -50,6 +50,8 @@ export {
   PriceTableSchema,
   type TurnUsage,
   TurnUsageSchema,
+  type UsageQuality,
+  UsageQualitySchema,
   type Usage,
   UsageSchema,
   type UsageSource,

@@ -233,6 +233,7 @@ export abstract class BaseSession implements EngineSession {
       turn: turn.n,
       stopReason,
       usage: this.ctx.meter.usage(),
+      usageQuality: this.ctx.meter.quality(),
       cost: this.ctx.meter.cost(),
       durationMs: Date.now() - turn.startedAt,
       filesWritten: [...turn.files],

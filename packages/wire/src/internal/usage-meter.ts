@@ -1,4 +1,4 @@
-import type { Cost, PriceTable, TurnUsage, Usage } from "../schemas/usage.js";
+import type { Cost, PriceTable, TurnUsage, Usage, UsageQuality } from "../schemas/usage.js";
 import { addUsage, costOf, priceFor, ZERO_USAGE } from "../usage.js";
 
 /**
@@ -65,6 +65,11 @@ export class UsageMeter {
   usage(): TurnUsage {
     if (this.tokens === undefined) return "unknown";
     return this.costNow === undefined ? this.tokens : { ...this.tokens, reportedUsd: round(this.costNow) };
+  }
+
+  /** `unknown` when nothing was reported this turn, else `exact`. */
+  quality(): UsageQuality {
+    return this.tokens === undefined ? "unknown" : "exact";
   }
 
   cost(): Cost {

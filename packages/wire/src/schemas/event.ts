@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CostSchema, TurnUsageSchema, UsageSchema, UsageSourceSchema } from "./usage.js";
+import { CostSchema, TurnUsageSchema, UsageQualitySchema, UsageSchema, UsageSourceSchema } from "./usage.js";
 
 /** ACP stop reasons; Kimi Wire's `max_steps_reached` maps to `max_turn_requests`. */
 export const StopReasonSchema = z.enum(["end_turn", "max_tokens", "max_turn_requests", "refusal", "cancelled"]);
@@ -116,6 +116,7 @@ export const TurnResultSchema = z.object({
   turn: z.number().int().positive(),
   stopReason: StopReasonSchema,
   usage: TurnUsageSchema,
+  usageQuality: UsageQualitySchema,
   cost: CostSchema,
   durationMs: z.number().nonnegative(),
   /** Paths relative to the session root, in first-write order. */

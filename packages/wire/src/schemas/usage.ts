@@ -18,6 +18,15 @@ export type Usage = z.infer<typeof UsageSchema>;
 
 /** What a turn used: tokens when the engine reported any, else "unknown" (never zero). */
 export const TurnUsageSchema = z.union([UsageSchema, z.literal("unknown")]);
+
+/**
+ * How far a turn's token figures can be trusted: `exact` when every model
+ * call of the turn was reported, `partial` when some were (a call's report
+ * was missing or arrived too late), `unknown` when none was. Zero tokens are
+ * never shown as known when nothing was reported.
+ */
+export const UsageQualitySchema = z.enum(["exact", "partial", "unknown"]);
+export type UsageQuality = z.infer<typeof UsageQualitySchema>;
 export type TurnUsage = z.infer<typeof TurnUsageSchema>;
 
 /** Where a usage figure came from. */
