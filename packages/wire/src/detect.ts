@@ -4,7 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
 import { EngineAuthRequiredError } from "./errors.js";
-import { isolatedEnv } from "./internal/isolation.js";
+import { engineEnv } from "./internal/isolation.js";
 import { ENGINE_PRESET_NAMES, enginePreset, scriptedEngine } from "./presets.js";
 import type { EngineSpec, EngineSpecInput } from "./schemas/engine.js";
 import { openSession } from "./session.js";
@@ -30,6 +30,9 @@ export const DetectedEngineSchema = z.object({
 });
 export type DetectedEngine = z.infer<typeof DetectedEngineSchema>;
 
+/** detectEngines' default handshake deadline per engine. */
+export const DEFAULT_DETECT_HANDSHAKE_MS = 120_000;
+
 export type DetectOptions = {
   /** Engines to look for (default: every preset but scripted). `scripted` handshakes the bundled scripted agent with an empty scenario. */
   engines?: ReadonlyArray<string | EngineSpec>;
@@ -37,7 +40,7 @@ export type DetectOptions = {
   overrides?: Record<string, Partial<EngineSpecInput>>;
   /** Environment used to find commands (PATH) and to run them (default: this process's). */
   env?: Record<string, string | undefined>;
-  /** Deadline of each engine's handshake (default 20 s). */
+  /** Deadline of each engine's handshake (default DEFAULT_DETECT_HANDSHAKE_MS, 120 s: a loaded machine can take a minute to start an agent). */
   handshakeMs?: number;
   /** Skip the handshake: only find the command and its version. */
   versionOnly?: boolean;
@@ -64,8 +67,10 @@ export function findCommand(command: string, env: Record<string, string | undefi
 
 /**
  * Finds installed engines with their version and the result of a real
- * handshake (initialize and session/new in a scratch folder, in an isolated
- * HOME), for `omk doctor`. Engines are probed one after the other.
+ * handshake (initialize and session/new in a scratch folder), for `omk
+ * doctor`. Each engine runs as its spec's `home` says (default: with the
+ * user's own login and config, so the answer is what a goal would meet).
+ * Engines are probed one after the other.
  */
 export async function detectEngines(options: DetectOptions = {}): Promise<DetectedEngine[]> {
   const env = options.env ?? process.env;
@@ -118,7 +123,9 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
   try {
     const runDir = path.join(scratch, "run");
     const cwd = path.join(scratch, "work");
-    const childEnv = isolatedEnv(env, runDir, spec.env);
+    const built = engineEnv(env, runDir, spec);
+    if (!built.ok) return { ...base, path: found, found: true, handshake: { status: "failed", detail: built.error.message, ...(built.error.fix ? { fix: built.error.fix } : {}) } };
+    const childEnv = built.value;
     const version = await execa(found, spec.versionArgs, { env: childEnv, extendEnv: false, reject: false, timeout: 15_000, cwd: scratch, stdin: "ignore" });
     const versionText = `${version.stdout ?? ""}`.trim().split("\n")[0]?.trim();
     const result: DetectedEngine = { ...base, path: found, found: true, ...(versionText ? { version: versionText } : {}), handshake: { status: "skipped" } };
@@ -130,7 +137,7 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
       cwd,
       env,
       runDir,
-      deadlines: { handshakeMs: options.handshakeMs ?? 20_000, killGraceMs: 1_000 },
+      deadlines: { handshakeMs: options.handshakeMs ?? DEFAULT_DETECT_HANDSHAKE_MS, killGraceMs: 1_000 },
     });
     const durationMs = Date.now() - started;
     if (session.ok) {

@@ -1,5 +1,5 @@
 // @omk/wire: engine sessions (ACP, Kimi Wire, scripted). Named exports only; internals stay in src/internal.
-export { type DetectedEngine, DetectedEngineSchema, type DetectOptions, detectEngines, findCommand } from "./detect.js";
+export { DEFAULT_DETECT_HANDSHAKE_MS, type DetectedEngine, DetectedEngineSchema, type DetectOptions, detectEngines, findCommand } from "./detect.js";
 export {
   type AgentInfo,
   type DeadlineKind,
@@ -15,14 +15,14 @@ export {
   WireConfigError,
   WireError,
 } from "./errors.js";
-export { isolatedEnv, isolationDirs, type IsolationDirs, TELEMETRY_OFF } from "./internal/isolation.js";
+export { ENGINE_HOME_VARS, engineEnv, isolatedEnv, isolationDirs, type IsolationDirs, TELEMETRY_OFF, userHomeEnv } from "./internal/isolation.js";
 export { defaultPermissionPolicy, type PathJudge, type PermissionDecision, type PermissionPolicy, type PermissionRequest } from "./policy.js";
 export { customEngine, ENGINE_PRESET_NAMES, type EnginePresetName, enginePreset, scriptedAgentCommand, scriptedEngine } from "./presets.js";
 export { createRedactor, looksSecretName, REDACTED, type Redactor, type RedactorOptions } from "./redact.js";
 export { err, ok, type Result } from "./result.js";
 export { loadTranscriptScenario, scenarioFromTranscript } from "./replay.js";
 export { loadScenario, parseScenario } from "./scenario.js";
-export { type Deadlines, type DeadlinesInput, DeadlinesSchema, type EngineProtocol, EngineProtocolSchema, type EngineSpec, type EngineSpecInput, EngineSpecSchema } from "./schemas/engine.js";
+export { type Deadlines, type DeadlinesInput, DeadlinesSchema, type EngineHome, EngineHomeSchema, type EngineProtocol, EngineProtocolSchema, type EngineSpec, type EngineSpecInput, EngineSpecSchema } from "./schemas/engine.js";
 export {
   type CommandRun,
   CommandRunSchema,

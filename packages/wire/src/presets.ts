@@ -96,7 +96,7 @@ export function scriptedAgentCommand(): { command: string; args: string[] } {
   return { command: process.execPath, args: ["--conditions=@omk/source", "--import", tsx, source] };
 }
 
-/** The scripted engine playing a scenario file (YAML or JSON). */
+/** The scripted engine playing a scenario file (YAML or JSON), in a hermetic home unless overridden. */
 export function scriptedEngine(scenarioFile: string, overrides: Partial<EngineSpecInput> = {}): EngineSpec {
   const { command, args } = scriptedAgentCommand();
   return EngineSpecSchema.parse({
@@ -106,6 +106,8 @@ export function scriptedEngine(scenarioFile: string, overrides: Partial<EngineSp
     args: [...args, "--scenario", path.resolve(scenarioFile)],
     login: "the scripted engine never needs a login; its scenario asked for one (auth fault)",
     versionArgs: [...args, "--version"],
+    // It reads no login or config: a fresh home keeps its files (e.g. its Kimi log lines) out of the user's.
+    home: "hermetic",
     ...overrides,
   });
 }

@@ -6,7 +6,7 @@ import { WireConfigError, type WireError } from "./errors.js";
 import { AcpSession } from "./internal/acp/session.js";
 import type { SessionContext } from "./internal/base-session.js";
 import { EngineProcess } from "./internal/engine-process.js";
-import { isolatedEnv } from "./internal/isolation.js";
+import { engineEnv } from "./internal/isolation.js";
 import { TranscriptTap } from "./internal/transcript.js";
 import { UsageMeter } from "./internal/usage-meter.js";
 import { WireSession, wireArgs } from "./internal/wire/session.js";
@@ -25,11 +25,15 @@ export type OpenSessionOptions = {
   engine: EngineSpecInput;
   /** The session root: the engine works here, and OMK confines its file and terminal access to it. */
   cwd: string;
-  /** Base environment of the engine (default: this process's). HOME, TMPDIR and XDG dirs are replaced unless `isolate` is false. */
+  /**
+   * Base environment of the engine (default: this process's). Its HOME is the
+   * user's home. TMPDIR (and, with the spec's `home: "hermetic"`, HOME and the
+   * XDG dirs) are replaced unless `isolate` is false.
+   */
   env?: Record<string, string | undefined>;
-  /** Folder for the engine's own HOME, TMPDIR and XDG dirs (default: a new temporary folder). */
+  /** Folder for the engine's per-run files: TMPDIR, and the hermetic HOME and XDG dirs (default: a new temporary folder). */
   runDir?: string;
-  /** Give the engine its own HOME, TMPDIR and XDG dirs under `runDir` (default true). */
+  /** false: the engine gets `env` plus the spec's variables as they are, nothing replaced (default true: as the spec's `home` says). */
   isolate?: boolean;
   /** The caller's rule for which paths inside the root may be read and written (default: all of the root). */
   scope?: ScopeCheck;
@@ -70,7 +74,9 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   }
   const runDir = options.runDir ?? mkdtempSync(path.join(os.tmpdir(), "omk-engine-"));
   const base = options.env ?? process.env;
-  const env = options.isolate === false ? { ...definedOnly(base), ...spec.env } : isolatedEnv(base, runDir, spec.env);
+  const built = engineEnv(base, runDir, spec, options.isolate !== false);
+  if (!built.ok) return built;
+  const env = built.value;
   const redact = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
   const tap = new TranscriptTap(options.transcriptPath, redact);
   const meter = new UsageMeter(spec.name, spec.priceModel ?? spec.model, mergePriceTables(DEFAULT_PRICE_TABLE, options.priceTable));
@@ -128,12 +134,6 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     ...(session.agent.version === undefined ? {} : { agentVersion: session.agent.version }),
   });
   return ok(session);
-}
-
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
 }
 
 /** Stdout lines the SDK would drop silently (not JSON) or refuse (too long) become anomalies. */

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { openSession, scopeFromPaths, TranscriptLineSchema, type WireEvent } from "../src/index.js";
+import { EngineSpecSchema, openSession, scopeFromPaths, TranscriptLineSchema, WireConfigError, type WireEvent } from "../src/index.js";
 import { FAST, leftovers, ofType, scripted, workspace } from "./helpers.js";
 
 afterAll(() => cleanupTempDirs());
@@ -168,17 +168,78 @@ describe("ACP session with the scripted engine", () => {
     expect(killed?.durationMs).toBeLessThan(5_000);
   });
 
-  it("gives each engine its own HOME, TMPDIR and XDG dirs with telemetry off", async () => {
+  it("home: hermetic gives the engine its own HOME, TMPDIR and XDG dirs with telemetry off, drops the engines' home variables and copies the named files in", async () => {
     const ws = workspace();
-    const engine = scripted({ turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK" > env.txt'] } }] }] });
-    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    const userHome = path.join(ws.runDir, "..", "user-home");
+    mkdirSync(path.join(userHome, ".kimi-code"), { recursive: true });
+    writeFileSync(path.join(userHome, ".kimi-code", "config.toml"), "default_model = \"x\"\n");
+    writeFileSync(path.join(userHome, ".not-copied"), "private\n");
+    const engine = scripted(
+      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}|${CLAUDE_CONFIG_DIR-unset}" > env.txt'] } }] }] },
+      { home: "hermetic", homeCopy: [".kimi-code/config.toml"] },
+    );
+    const env = { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: path.join(userHome, ".kimi-code"), CLAUDE_CONFIG_DIR: path.join(userHome, ".claude") };
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
     if (!opened.ok) throw opened.error;
     await opened.value.prompt("go");
     await opened.value.close();
-    const [home, tmp, xdg, dnt] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
+    const [home, tmp, xdg, dnt, kimiHome, claudeDir] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
     expect(home).toBe(path.join(ws.runDir, "home"));
     expect(tmp).toBe(path.join(ws.runDir, "tmp"));
     expect(xdg).toBe(path.join(ws.runDir, "xdg", "config"));
     expect(dnt).toBe("1");
+    expect([kimiHome, claudeDir]).toEqual(["unset", "unset"]);
+    expect(readFileSync(path.join(ws.runDir, "home", ".kimi-code", "config.toml"), "utf8")).toBe('default_model = "x"\n');
+    expect(existsSync(path.join(ws.runDir, "home", ".not-copied"))).toBe(false);
+  });
+
+  it("home: user (the default) keeps the user's HOME, XDG dirs and engine home variables; only TMPDIR goes under the run folder; telemetry stays off", async () => {
+    const ws = workspace();
+    const userHome = path.join(ws.runDir, "..", "user-home");
+    mkdirSync(userHome, { recursive: true });
+    const engine = scripted(
+      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|${XDG_CONFIG_HOME-unset}|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}" > env.txt'] } }] }] },
+      { home: undefined },
+    );
+    expect(engine.home).toBe("user");
+    const env = { PATH: process.env["PATH"], HOME: userHome, XDG_CONFIG_HOME: path.join(userHome, ".config"), KIMI_CODE_HOME: path.join(userHome, "kimi") };
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    await opened.value.prompt("go");
+    await opened.value.close();
+    const [home, tmp, xdg, dnt, kimiHome] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
+    expect(home).toBe(userHome);
+    expect(tmp).toBe(path.join(ws.runDir, "tmp"));
+    expect(xdg).toBe(path.join(userHome, ".config"));
+    expect(dnt).toBe("1");
+    expect(kimiHome).toBe(path.join(userHome, "kimi"));
+    expect(existsSync(path.join(ws.runDir, "home"))).toBe(false);
+  });
+
+  it("isolate: false replaces nothing", async () => {
+    const ws = workspace();
+    const engine = scripted({ turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|${TMPDIR-unset}|${DO_NOT_TRACK-unset}" > env.txt'] } }] }] });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: "/nonexistent-home" }, isolate: false, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    await opened.value.prompt("go");
+    await opened.value.close();
+    expect(readFileSync(path.join(ws.root, "env.txt"), "utf8").trim()).toBe("/nonexistent-home|unset|unset");
+  });
+
+  it("refuses a homeCopy entry that is absolute, climbs out with .., or does not exist in the user's HOME", async () => {
+    for (const bad of ["/etc/passwd", "../secret", ".kimi-code/../../x"]) {
+      const parsed = EngineSpecSchema.safeParse({ name: "x", protocol: "acp", command: "x", home: "hermetic", homeCopy: [bad] });
+      expect(parsed.success, bad).toBe(false);
+    }
+    const ws = workspace();
+    const userHome = path.join(ws.runDir, "..", "user-home");
+    mkdirSync(userHome, { recursive: true });
+    const engine = scripted({ turns: [] }, { home: "hermetic", homeCopy: [".qwen/settings.json"] });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: userHome }, deadlines: FAST });
+    expect(opened.ok).toBe(false);
+    if (opened.ok) return;
+    expect(opened.error).toBeInstanceOf(WireConfigError);
+    expect(opened.error.message).toBe(`homeCopy entry ".qwen/settings.json" does not exist in ${userHome}`);
+    expect(opened.error.fix).toContain("remove");
   });
 });

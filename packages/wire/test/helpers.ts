@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { groupMembers } from "../src/internal/process-group.js";
 import { type EngineSpec, EngineSpecSchema, type EngineSpecInput, type ScenarioInput, type WireEvent } from "../src/index.js";
 
-/** The scripted engine (bundled by the global setup) playing this scenario. */
+/** The scripted engine (bundled by the global setup) playing this scenario, in a hermetic home unless overridden. */
 export function scripted(scenario: ScenarioInput, overrides: Partial<EngineSpecInput> = {}): EngineSpec {
   const dir = makeTempDir("omk-wire-scenario-");
   const file = path.join(dir, "scenario.yaml");
@@ -18,6 +18,7 @@ export function scripted(scenario: ScenarioInput, overrides: Partial<EngineSpecI
     args: [inject("scriptedAgent"), "--scenario", file],
     versionArgs: [inject("scriptedAgent"), "--version"],
     login: "scripted: no login exists",
+    home: "hermetic",
     ...overrides,
   });
 }
@@ -55,6 +56,7 @@ export function fakeKimiWire(scenario: unknown, overrides: Partial<EngineSpecInp
     versionArgs: [inject("fakeKimiWire"), "--version"],
     env: { FAKE_KIMI_SCENARIO: file },
     login: "run `kimi` and `/login`",
+    home: "hermetic",
     ...overrides,
   });
 }

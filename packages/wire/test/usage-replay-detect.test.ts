@@ -9,7 +9,7 @@ import { FAST, fakeKimiWire, ofType, scripted, workspace } from "./helpers.js";
 afterAll(() => cleanupTempDirs());
 
 describe("usage sources", () => {
-  it("reads Kimi Code's usage.record lines from the session log under the isolated HOME, as they arrive", async () => {
+  it("reads Kimi Code's usage.record lines from its session log (under the engine's HOME), as they arrive", async () => {
     const ws = workspace();
     const events: WireEvent[] = [];
     const engine = scripted(

@@ -4,10 +4,21 @@ import type { Usage } from "../schemas/usage.js";
 import { normalizeUsage } from "../usage.js";
 
 /**
+ * Kimi Code's data folder as the engine process will resolve it:
+ * `$KIMI_CODE_HOME`, else `$HOME/.kimi-code` (Kimi Code 2.x `resolveKimiHome`).
+ */
+export function kimiCodeHome(env: Record<string, string | undefined>): string {
+  const override = env["KIMI_CODE_HOME"];
+  if (override !== undefined && override !== "") return override;
+  return path.join(env["HOME"] ?? env["USERPROFILE"] ?? ".", ".kimi-code");
+}
+
+/**
  * Kimi Code reports no usage over ACP; it appends `usage.record` lines
- * ({inputOther, output, inputCacheRead, inputCacheCreation}) to
- * `<home>/.kimi-code/sessions/<...>/agents/main/wire.jsonl` during the turn.
- * This reader follows those files (new bytes only) and hands each record on.
+ * ({inputOther, output, inputCacheRead, inputCacheCreation}) to its session
+ * log, `<kimi home>/sessions/<workspace id>/<session id>/agents/<agent>/wire.jsonl`
+ * (`main`, and one folder per subagent), during the turn. This reader follows
+ * the files of one session (new bytes only) and hands each record on.
  */
 export class KimiUsageLog {
   private readonly offsets = new Map<string, number>();
@@ -15,7 +26,10 @@ export class KimiUsageLog {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly home: string,
+    /** Kimi Code's data folder (kimiCodeHome). */
+    private readonly kimiHome: string,
+    /** The ACP session id, which is Kimi's session folder name ("" before the handshake). */
+    private readonly sessionId: () => string,
     private readonly onUsage: (usage: Usage) => void,
     private readonly onProblem: (detail: string) => void,
   ) {}
@@ -76,24 +90,26 @@ export class KimiUsageLog {
     else this.onUsage(usage);
   }
 
+  /** Every agent's log of this session (only this session: in the user's home, other sessions' logs sit next to it). */
   private files(): string[] {
-    const sessions = path.join(this.home, ".kimi-code", "sessions");
+    const id = this.sessionId();
+    if (id === "" || id.includes("/") || id.includes("\\") || id === "." || id === "..") return [];
+    const sessions = path.join(this.kimiHome, "sessions");
     const found: string[] = [];
-    const walk = (dir: string, depth: number) => {
-      if (depth > 6) return;
-      let entries: import("node:fs").Dirent[];
-      try {
-        entries = readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full, depth + 1);
-        else if (entry.name === "wire.jsonl" && path.basename(path.dirname(full)) === "main" && path.basename(path.dirname(path.dirname(full))) === "agents") found.push(full);
-      }
-    };
-    walk(sessions, 0);
+    for (const workspace of dirs(sessions)) {
+      const agents = path.join(sessions, workspace, id, "agents");
+      for (const agent of dirs(agents)) found.push(path.join(agents, agent, "wire.jsonl"));
+    }
     return found.sort();
+  }
+}
+
+function dirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
   }
 }

@@ -22,6 +22,23 @@ export const EngineProtocolSchema = z.enum(["acp", "kimi-wire"]);
 export type EngineProtocol = z.infer<typeof EngineProtocolSchema>;
 
 /**
+ * Whose home the engine sees. `user`: the user's HOME and XDG dirs (their
+ * login, agent config and sessions); only OMK's per-run files (TMPDIR) go under
+ * the run folder. `hermetic`: a fresh HOME and XDG dirs under the run folder,
+ * with the `homeCopy` files copied in (tests, CI).
+ */
+export const EngineHomeSchema = z.enum(["user", "hermetic"]);
+export type EngineHome = z.infer<typeof EngineHomeSchema>;
+
+/** A path relative to the user's HOME (no absolute path, no `..`), e.g. `.kimi-code/config.toml`. */
+export const HomeRelativePathSchema = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.startsWith("\\") && !/^[A-Za-z]:/.test(p), { message: "must be relative to the user's HOME, not absolute" })
+  .refine((p) => !p.split(/[\\/]/).includes(".."), { message: "must not contain `..`" })
+  .refine((p) => !p.includes("\0"), { message: "must not contain NUL" });
+
+/**
  * How to start and speak to one engine. Presets produce these; a custom
  * engine from config is one of these written by hand.
  */
@@ -31,8 +48,12 @@ export const EngineSpecSchema = z.object({
   protocol: EngineProtocolSchema,
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  /** Extra environment for the engine process (on top of the isolated one). */
+  /** Extra environment for the engine process (on top of the one OMK builds). */
   env: z.record(z.string(), z.string()).default({}),
+  /** Whose home the engine sees (default `user`: the user's own login and agent config). */
+  home: EngineHomeSchema.default("user"),
+  /** `hermetic` only: files or folders, relative to the user's HOME, copied into the fresh HOME (e.g. `.kimi-code/config.toml`). */
+  homeCopy: z.array(HomeRelativePathSchema).default([]),
   /** How to log in to this engine, shown when it answers "authentication required". */
   login: z.string().default("log in with the engine's own CLI, or set its API key in the environment"),
   /** Arguments that print the engine's version. */

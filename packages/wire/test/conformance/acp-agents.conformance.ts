@@ -15,8 +15,8 @@ afterAll(() => cleanupTempDirs());
 
 /**
  * A credential-less environment: PATH only, and HOME pointing at a decoy
- * "user home" that must stay untouched (OMK gives the engine its own HOME,
- * TMPDIR and XDG dirs under the run folder).
+ * "user home" that must stay untouched (with `home: "hermetic"`, OMK gives
+ * the engine its own HOME, TMPDIR and XDG dirs under the run folder).
  */
 function setup(prefix: string) {
   const base = makeTempDir(prefix);
@@ -29,12 +29,13 @@ function setup(prefix: string) {
 
 function geminiOverrides(): Partial<EngineSpecInput> {
   const { gemini } = agents();
-  return { command: gemini.node, args: [gemini.entry, "--acp"], versionArgs: [gemini.entry, "--version"] };
+  // hermetic: these tests assert that nothing lands in the (decoy) user home.
+  return { command: gemini.node, args: [gemini.entry, "--acp"], versionArgs: [gemini.entry, "--version"], home: "hermetic" };
 }
 
 function claudeOverrides(): Partial<EngineSpecInput> {
   const { claude } = agents();
-  return { command: claude.node, args: [claude.entry], versionArgs: [claude.entry, "--version"] };
+  return { command: claude.node, args: [claude.entry], versionArgs: [claude.entry, "--version"], home: "hermetic" };
 }
 
 describe("Gemini CLI (real) through OMK's ACP client, without credentials", () => {

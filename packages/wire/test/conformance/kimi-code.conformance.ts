@@ -1,13 +1,13 @@
 // Conformance with the real Kimi Code CLI (not written by us), driven by OMK's ACP client
 // against a scripted OpenAI-compatible model server. Needs $OMK_AGENTS_DIR from
 // tooling/install-agents.mjs; fails (never skips) without it.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, type FakeOpenAI, makeTempDir, startFakeOpenAI } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { enginePreset, isolationDirs, openSession, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
-import { agents } from "./agents.js";
+import { agents, entriesOf } from "./agents.js";
 
 afterAll(() => cleanupTempDirs());
 
@@ -38,7 +38,7 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
         { hang: true },
       ]);
       kimiConfig(isolationDirs(runDir).home, server.url);
-      const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"] });
+      const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"], home: "hermetic" });
       if (!spec.ok) throw spec.error;
       const events: WireEvent[] = [];
       const opened = await openSession({ engine: spec.value, cwd: root, runDir, transcriptPath: path.join(base, "t.jsonl"), deadlines: { handshakeMs: 60_000, cancelGraceMs: 10_000 }, onEvent: (e) => events.push(e) });
@@ -70,6 +70,70 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       expect(Date.now() - t0).toBeLessThan(5_000);
       await session.close();
       expect(leftovers(session.pid)).toEqual([]);
+    } finally {
+      await server?.close();
+    }
+  });
+
+  it("by default sees the user's own Kimi Code: configured only in <HOME>/.kimi-code/config.toml, no model env vars, it answers a prompt; usage is read from the log in that home", async () => {
+    const { kimi } = agents();
+    const base = makeTempDir("omk-kimi-user-");
+    const root = path.join(base, "root");
+    const userHome = path.join(base, "user-home");
+    mkdirSync(root);
+    mkdirSync(userHome);
+    let server: FakeOpenAI | undefined;
+    try {
+      server = await startFakeOpenAI([{ text: "Hello from the user's model.", usage: { prompt_tokens: 321, completion_tokens: 12 } }]);
+      kimiConfig(userHome, server.url);
+      const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"] });
+      if (!spec.ok) throw spec.error;
+      expect(spec.value.home).toBe("user");
+      const events: WireEvent[] = [];
+      const runDir = path.join(base, "run");
+      const opened = await openSession({ engine: spec.value, cwd: root, runDir, env: { PATH: process.env["PATH"], HOME: userHome }, deadlines: { handshakeMs: 60_000 }, onEvent: (e) => events.push(e) });
+      if (!opened.ok) throw opened.error;
+      const session = opened.value;
+      const turn = await session.prompt("say hello");
+      await session.close();
+      if (!turn.ok) throw turn.error;
+      expect(ofType(events, "message").map((e) => e.text).join("")).toContain("Hello from the user's model.");
+      expect(turn.value.usage).toEqual({ inputUncached: 321, cacheRead: 0, cacheWrite: 0, output: 12 });
+      expect(turn.value.usageQuality).toBe("exact");
+      expect(server.requests).toHaveLength(1);
+      // Kimi kept its session in the user's home; OMK's run folder holds only per-run files (no HOME of its own).
+      expect(entriesOf(path.join(userHome, ".kimi-code"))).toContain("sessions");
+      expect(entriesOf(runDir)).toEqual(["tmp"]);
+      expect(leftovers(session.pid)).toEqual([]);
+    } finally {
+      await server?.close();
+    }
+  });
+
+  it("follows KIMI_CODE_HOME: config and session log in that folder", async () => {
+    const { kimi } = agents();
+    const base = makeTempDir("omk-kimi-home-");
+    const root = path.join(base, "root");
+    const userHome = path.join(base, "user-home");
+    const kimiHome = path.join(base, "kimi-data");
+    mkdirSync(root);
+    mkdirSync(userHome);
+    let server: FakeOpenAI | undefined;
+    try {
+      server = await startFakeOpenAI([{ text: "ok", usage: { prompt_tokens: 77, completion_tokens: 3 } }]);
+      // kimiConfig writes <dir>/.kimi-code/config.toml; KIMI_CODE_HOME is that .kimi-code folder's stand-in.
+      kimiConfig(base, server.url);
+      renameSync(path.join(base, ".kimi-code"), kimiHome);
+      const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"] });
+      if (!spec.ok) throw spec.error;
+      const opened = await openSession({ engine: spec.value, cwd: root, runDir: path.join(base, "run"), env: { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: kimiHome }, deadlines: { handshakeMs: 60_000 } });
+      if (!opened.ok) throw opened.error;
+      const turn = await opened.value.prompt("say ok");
+      await opened.value.close();
+      if (!turn.ok) throw turn.error;
+      expect(turn.value.usage).toEqual({ inputUncached: 77, cacheRead: 0, cacheWrite: 0, output: 3 });
+      expect(entriesOf(kimiHome)).toContain("sessions");
+      expect(entriesOf(userHome)).not.toContain(".kimi-code");
     } finally {
       await server?.close();
     }

@@ -15,8 +15,7 @@ import { BaseSession, type SessionContext } from "../base-session.js";
 import { delay } from "../deadline.js";
 import type { EngineProcess } from "../engine-process.js";
 import { textOf } from "../engine-text.js";
-import { isolationDirs } from "../isolation.js";
-import { KimiUsageLog } from "../kimi-usage-log.js";
+import { KimiUsageLog, kimiCodeHome } from "../kimi-usage-log.js";
 import type { PromptOutcome, TurnState } from "../turn.js";
 import { filterStream } from "./filter.js";
 import { readTextFile, writeTextFile } from "./fs.js";
@@ -57,7 +56,8 @@ export class AcpSession extends BaseSession implements AcpHost {
     });
     if (ctx.spec.usageLog === "kimi_session_log") {
       this.usageLog = new KimiUsageLog(
-        isolationDirs(ctx.runDir).home,
+        kimiCodeHome(ctx.env),
+        () => this.id,
         (usage) => {
           ctx.meter.addDelta(usage);
           this.emitUsage("kimi_session_log", { delta: usage });

@@ -117,8 +117,9 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
     if (u.via === "prompt_response") ctx.usage.response = addUsage(ctx.usage.response, u);
     else if (u.via === "meta") ctx.usage.meta = addUsage(ctx.usage.meta, u);
     else {
-      const home = process.env["HOME"] ?? ctx.cwd;
-      const file = path.join(home, ".kimi-code", "sessions", ctx.sessionId, "agents", "main", "wire.jsonl");
+      // Where Kimi Code 2.x writes it: $KIMI_CODE_HOME (else ~/.kimi-code)/sessions/<workspace>/<session>/agents/main/wire.jsonl.
+      const kimiHome = process.env["KIMI_CODE_HOME"] || path.join(process.env["HOME"] ?? ctx.cwd, ".kimi-code");
+      const file = path.join(kimiHome, "sessions", "wd_scripted", ctx.sessionId, "agents", "main", "wire.jsonl");
       mkdirSync(path.dirname(file), { recursive: true });
       const usage = { inputOther: u.inputUncached, output: u.output, inputCacheRead: u.cacheRead, inputCacheCreation: u.cacheWrite };
       appendFileSync(file, `${JSON.stringify({ type: "usage.record", agentId: "main", model: "scripted", usage, usageScope: "session" })}\n`);
