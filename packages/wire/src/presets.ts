@@ -50,6 +50,7 @@ const PRESETS: Record<Exclude<EnginePresetName, "scripted">, EngineSpecInput> = 
     command: "qwen",
     args: ["--acp"],
     login: "run `qwen` and pick an auth type, or set OPENAI_API_KEY with OPENAI_BASE_URL and OPENAI_MODEL",
+    unreportedCalls: "qwen_code",
   },
   copilot: {
     name: "copilot",

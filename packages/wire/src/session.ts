@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, realpathSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { WireConfigError, type WireError } from "./errors.js";
@@ -7,6 +7,7 @@ import { AcpSession } from "./internal/acp/session.js";
 import type { SessionContext } from "./internal/base-session.js";
 import { EngineProcess } from "./internal/engine-process.js";
 import { engineEnv } from "./internal/isolation.js";
+import { prepareQwenSession } from "./internal/qwen-settings.js";
 import { TranscriptTap } from "./internal/transcript.js";
 import { UsageMeter } from "./internal/usage-meter.js";
 import { WireSession, wireArgs } from "./internal/wire/session.js";
@@ -76,7 +77,18 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   const base = options.env ?? process.env;
   const built = engineEnv(base, runDir, spec, options.isolate !== false);
   if (!built.ok) return built;
-  const env = built.value;
+  let env = built.value;
+  let usageGap: string | undefined;
+  if (spec.unreportedCalls === "qwen_code" && options.isolate !== false) {
+    try {
+      mkdirSync(runDir, { recursive: true });
+      const prepared = prepareQwenSession(env, runDir, root);
+      env = prepared.env;
+      usageGap = prepared.gap;
+    } catch (cause) {
+      return err(new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, { cause, fix: "check that the run folder is writable" }));
+    }
+  }
   const redact = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
   const tap = new TranscriptTap(options.transcriptPath, redact);
   const meter = new UsageMeter(spec.name, spec.priceModel ?? spec.model, mergePriceTables(DEFAULT_PRICE_TABLE, options.priceTable));
@@ -91,6 +103,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     meter,
     env,
     runDir,
+    usageGap,
     signal: options.signal,
     onEvent: options.onEvent,
   };

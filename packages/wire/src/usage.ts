@@ -27,8 +27,9 @@ const num = (value: unknown): number | undefined => (typeof value === "number" &
  * Reads one usage object in any of the shapes engines use and returns it
  * normalized, or undefined when it holds no token counts:
  * - ACP (`inputTokens`, `outputTokens`, `cachedReadTokens`, `cachedWriteTokens`, `thoughtTokens`, `totalTokens`):
- *   `inputTokens` is taken as uncached input; thought tokens are added to
- *   output unless `totalTokens` shows they are already inside `outputTokens`;
+ *   `totalTokens` tells whether cached tokens are inside `inputTokens` (then
+ *   subtracted) or beside it, and whether thought tokens are inside
+ *   `outputTokens` or to be added; without it, both are taken as beside;
  * - Anthropic (`input_tokens`, `output_tokens`, `cache_read_input_tokens`, `cache_creation_input_tokens`);
  * - OpenAI (`prompt_tokens` incl. `prompt_tokens_details.cached_tokens`, `completion_tokens`);
  * - Kimi (`inputOther`/`input_other`, `output`, `inputCacheRead`/`input_cache_read`, `inputCacheCreation`/`input_cache_creation`).
@@ -43,8 +44,20 @@ export function normalizeUsage(raw: unknown): Usage | undefined {
     const cacheWrite = num(r["cachedWriteTokens"]) ?? 0;
     const thought = num(r["thoughtTokens"]) ?? 0;
     const total = num(r["totalTokens"]);
-    const thoughtSeparate = thought > 0 && (total === undefined || total >= input + output + cacheRead + cacheWrite + thought);
-    return { inputUncached: input, cacheRead, cacheWrite, output: output + (thoughtSeparate ? thought : 0) };
+    const cache = cacheRead + cacheWrite;
+    // totalTokens tells how the parts were counted: cache inside inputTokens or
+    // beside it (Qwen Code sends Gemini-style prompt counts that include cached
+    // tokens; claude-agent-acp sends them beside), thoughts inside outputTokens
+    // or beside them. Without a total: beside, beside.
+    const layouts: Array<{ cacheInside: boolean; thoughtInside: boolean }> = [
+      { cacheInside: false, thoughtInside: true },
+      { cacheInside: false, thoughtInside: false },
+      { cacheInside: true, thoughtInside: true },
+      { cacheInside: true, thoughtInside: false },
+    ];
+    const sumOf = (l: { cacheInside: boolean; thoughtInside: boolean }) => input + output + (l.cacheInside ? 0 : cache) + (l.thoughtInside ? 0 : thought);
+    const layout = (total === undefined ? undefined : layouts.find((l) => sumOf(l) === total)) ?? { cacheInside: false, thoughtInside: thought === 0 };
+    return { inputUncached: layout.cacheInside ? Math.max(0, input - cache) : input, cacheRead, cacheWrite, output: output + (layout.thoughtInside ? 0 : thought) };
   }
   if (num(r["input_tokens"]) !== undefined || num(r["output_tokens"]) !== undefined) {
     return {

@@ -4,6 +4,7 @@ import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { detectEngines, loadTranscriptScenario, openSession, scriptedEngine, type WireEvent } from "../src/index.js";
+import { modelUsageTotal } from "../src/internal/acp/session.js";
 import { FAST, fakeKimiWire, ofType, scripted, workspace } from "./helpers.js";
 
 afterAll(() => cleanupTempDirs());
@@ -51,6 +52,124 @@ describe("usage sources", () => {
     expect(two.ok && two.value.cost).toEqual({ usd: 0.03, source: "reported" });
     expect(three.ok && three.value.usage).toBe("unknown");
     expect(three.ok && three.value.cost).toBe("unknown");
+  });
+});
+
+describe("usage: exact, partial or unknown", () => {
+  const chunk = (usage: Record<string, number>) => ({ update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "" }, _meta: { usage, durationMs: 5 } } });
+
+  it("waits for Kimi Code's turn.ended record: a usage record written after the prompt response still counts, and the turn is exact", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted(
+      {
+        turns: [
+          { steps: [{ usage: { inputUncached: 100, output: 10, via: "kimi_log" } }, { usage: { inputUncached: 200, output: 20, via: "kimi_log", lateMs: 400 } }] },
+          { steps: [{ usage: { inputUncached: 5, output: 1, via: "kimi_log", lateMs: 300 } }] },
+        ],
+      },
+      { usageLog: "kimi_session_log" },
+    );
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, onEvent: (e) => events.push(e) });
+    if (!opened.ok) throw opened.error;
+    const one = await opened.value.prompt("1");
+    const two = await opened.value.prompt("2");
+    await opened.value.close();
+    if (!one.ok || !two.ok) throw new Error("turn failed");
+    expect(one.value.usage).toEqual({ inputUncached: 300, cacheRead: 0, cacheWrite: 0, output: 30 });
+    expect(one.value.usageQuality).toBe("exact");
+    // the late record of turn 1 is not carried into turn 2
+    expect(two.value.usage).toEqual({ inputUncached: 5, cacheRead: 0, cacheWrite: 0, output: 1 });
+    expect(two.value.usageQuality).toBe("exact");
+    expect(ofType(events, "anomaly").filter((e) => e.kind === "usage_missing")).toEqual([]);
+  });
+
+  it("a Kimi model call logged without a usage record makes the turn partial, with an anomaly saying so", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted(
+      { turns: [{ steps: [{ usage: { inputUncached: 100, output: 10, via: "kimi_log" } }, { usage: { inputUncached: 1, via: "kimi_log", unrecorded: true } }] }, { steps: [{ usage: { inputUncached: 1, via: "kimi_log", unrecorded: true } }] }] },
+      { usageLog: "kimi_session_log" },
+    );
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, onEvent: (e) => events.push(e) });
+    if (!opened.ok) throw opened.error;
+    const one = await opened.value.prompt("1");
+    const two = await opened.value.prompt("2");
+    await opened.value.close();
+    if (!one.ok || !two.ok) throw new Error("turn failed");
+    expect(one.value.usage).toEqual({ inputUncached: 100, cacheRead: 0, cacheWrite: 0, output: 10 });
+    expect(one.value.usageQuality).toBe("partial");
+    expect(ofType(events, "anomaly").find((e) => e.kind === "usage_missing")?.detail).toBe("1 of 2 model calls in Kimi Code's session log have no usage record (cut short or failed)");
+    // nothing reported at all: unknown, never a known zero
+    expect(two.value.usage).toBe("unknown");
+    expect(two.value.usageQuality).toBe("unknown");
+  });
+
+  it("reads Qwen Code's per-call `_meta.usage` on agent_message_chunk mid-turn (no empty message events), and a prompt-response total replaces the sums instead of adding to them", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted({
+      turns: [
+        { steps: [{ message: "Looking. " }, chunk({ inputTokens: 1000, outputTokens: 20, totalTokens: 1020, cachedReadTokens: 0 }), { sleep: 300 }, chunk({ inputTokens: 1500, outputTokens: 30, totalTokens: 1530, cachedReadTokens: 400 }), { message: "Done." }] },
+        { steps: [chunk({ inputTokens: 50, outputTokens: 5, totalTokens: 55 }), { usage: { inputUncached: 60, output: 6 } }] },
+      ],
+    });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, onEvent: (e) => events.push(e) });
+    if (!opened.ok) throw opened.error;
+    const one = await opened.value.prompt("1");
+    const firstTurnEvents = [...events];
+    const two = await opened.value.prompt("2");
+    await opened.value.close();
+    if (!one.ok || !two.ok) throw new Error("turn failed");
+    expect(one.value.usage).toEqual({ inputUncached: 2100, cacheRead: 400, cacheWrite: 0, output: 50 });
+    expect(one.value.usageQuality).toBe("exact");
+    expect(ofType(firstTurnEvents, "message").map((e) => e.text)).toEqual(["Looking. ", "Done."]);
+    const usage = ofType(firstTurnEvents, "usage");
+    expect(usage.map((e) => e.source)).toEqual(["acp_meta", "acp_meta"]);
+    // the first call was counted while the turn was still running
+    expect(usage[0]?.turnUsage).toEqual({ inputUncached: 1000, cacheRead: 0, cacheWrite: 0, output: 20 });
+    expect(firstTurnEvents.indexOf(usage[0] as WireEvent)).toBeLessThan(firstTurnEvents.findIndex((e) => e.type === "turn_finished"));
+    expect(two.value.usage).toEqual({ inputUncached: 60, cacheRead: 0, cacheWrite: 0, output: 6 });
+  });
+
+  it("a turn stopped mid-way after some per-call reports is partial; one with none is unknown", async () => {
+    const ws = workspace();
+    const engine = scripted({
+      turns: [{ steps: [chunk({ inputTokens: 10, outputTokens: 1, totalTokens: 11 }), { hang: "honour_cancel" }] }, { steps: [{ hang: "honour_cancel" }] }],
+    });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    const session = opened.value;
+    const one = session.prompt("1");
+    await new Promise((r) => setTimeout(r, 500));
+    await session.cancel();
+    const two = session.prompt("2");
+    await new Promise((r) => setTimeout(r, 500));
+    await session.cancel();
+    const [a, b] = [await one, await two];
+    await session.close();
+    if (!a.ok || !b.ok) throw new Error("turn failed");
+    expect(a.value.stopReason).toBe("cancelled");
+    expect(a.value.usage).toEqual({ inputUncached: 10, cacheRead: 0, cacheWrite: 0, output: 1 });
+    expect(a.value.usageQuality).toBe("partial");
+    expect(b.value.usage).toBe("unknown");
+    expect(b.value.usageQuality).toBe("unknown");
+  });
+
+  it("takes claude-agent-acp's per-model split (`_meta.quota.model_usage`) when it holds more than the main loop's `usage`", () => {
+    expect(
+      modelUsageTotal({
+        quota: {
+          token_count: { inputTokens: 100, cachedInputTokens: 0, cachedWriteTokens: 0, outputTokens: 10, totalTokens: 110 },
+          model_usage: [
+            { model: "claude-sonnet", token_count: { inputTokens: 100, cachedInputTokens: 50, cachedWriteTokens: 5, outputTokens: 10, totalTokens: 165 } },
+            { model: "claude-haiku", token_count: { inputTokens: 30, cachedInputTokens: 0, cachedWriteTokens: 0, outputTokens: 3, totalTokens: 33 } },
+          ],
+        },
+      }),
+    ).toEqual({ inputUncached: 130, cacheRead: 50, cacheWrite: 5, output: 13 });
+    expect(modelUsageTotal({ quota: { model_usage: [] } })).toBeUndefined();
+    expect(modelUsageTotal(undefined)).toBeUndefined();
   });
 });
 

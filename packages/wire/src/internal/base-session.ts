@@ -26,6 +26,8 @@ export type SessionContext = {
   meter: UsageMeter;
   env: Record<string, string>;
   runDir: string;
+  /** Why every turn may have model calls the engine does not report (its own side calls the user's settings keep on), if so. */
+  usageGap?: string | undefined;
   signal: AbortSignal | undefined;
   onEvent: ((event: WireEvent) => void) | undefined;
 };

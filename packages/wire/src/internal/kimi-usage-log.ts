@@ -13,17 +13,32 @@ export function kimiCodeHome(env: Record<string, string | undefined>): string {
   return path.join(env["HOME"] ?? env["USERPROFILE"] ?? ".", ".kimi-code");
 }
 
+export type KimiTurnEnd = {
+  /** The main agent's `turn.ended` record was read. */
+  ended: boolean;
+  /** `llm.request` records of this turn (every agent) ... */
+  requests: number;
+  /** ... and `usage.record` records: fewer records than requests means calls without a usage report. */
+  records: number;
+};
+
 /**
  * Kimi Code reports no usage over ACP; it appends `usage.record` lines
  * ({inputOther, output, inputCacheRead, inputCacheCreation}) to its session
  * log, `<kimi home>/sessions/<workspace id>/<session id>/agents/<agent>/wire.jsonl`
  * (`main`, and one folder per subagent), during the turn. This reader follows
  * the files of one session (new bytes only) and hands each record on.
+ *
+ * The log is written after the ACP prompt response can reach OMK, so the end
+ * of a turn is read from the log itself: the main agent's `turn.ended` record
+ * comes after every `usage.record` of the turn (an `llm.request` line precedes
+ * each model call, its `usage.record` follows it).
  */
 export class KimiUsageLog {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
+  private turn: KimiTurnEnd = { ended: false, requests: 0, records: 0 };
 
   constructor(
     /** Kimi Code's data folder (kimiCodeHome). */
@@ -34,7 +49,10 @@ export class KimiUsageLog {
     private readonly onProblem: (detail: string) => void,
   ) {}
 
-  start(intervalMs = 200): void {
+  /** Reads what is pending (it belongs to the time before the turn), then counts the turn's records from zero and follows the log. */
+  beginTurn(intervalMs = 200): void {
+    this.poll();
+    this.turn = { ended: false, requests: 0, records: 0 };
     this.stop();
     this.timer = setInterval(() => this.poll(), intervalMs);
     this.timer.unref?.();
@@ -43,6 +61,24 @@ export class KimiUsageLog {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Reads until the main agent's `turn.ended` record arrives (polling every
+   * `pollMs`), or `maxMs` passes, or `alive()` turns false (a dead engine
+   * writes nothing more: one last read). Returns what this turn's records say.
+   */
+  async waitForTurnEnd(maxMs: number, alive: () => boolean, pollMs = 20): Promise<KimiTurnEnd> {
+    this.stop();
+    const until = Date.now() + maxMs;
+    this.poll();
+    while (!this.turn.ended && alive() && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      this.poll();
+    }
+    // Subagents write their own files before the main agent's turn ends: one more read of every file.
+    this.poll();
+    return { ...this.turn };
   }
 
   /** Reads what was appended since the last poll. */
@@ -71,23 +107,33 @@ export class KimiUsageLog {
       const text = (this.partial.get(file) ?? "") + buf.toString("utf8");
       const lines = text.split("\n");
       this.partial.set(file, lines.pop() ?? "");
-      for (const line of lines) this.line(line);
+      const main = path.basename(path.dirname(file)) === "main";
+      for (const line of lines) this.line(line, main);
     }
   }
 
-  private line(line: string): void {
-    if (!line.includes("usage.record")) return;
+  private line(line: string, main: boolean): void {
+    const usage = line.includes('"usage.record"');
+    const request = line.includes('"llm.request"');
+    const ended = main && line.includes('"turn.ended"');
+    if (!usage && !request && !ended) return;
     let record: unknown;
     try {
       record = JSON.parse(line);
     } catch {
-      this.onProblem("unparsable usage.record line in the Kimi session log");
+      if (usage) this.onProblem("unparsable usage.record line in the Kimi session log");
       return;
     }
-    if (record === null || typeof record !== "object" || (record as Record<string, unknown>)["type"] !== "usage.record") return;
-    const usage = normalizeUsage((record as Record<string, unknown>)["usage"]);
-    if (usage === undefined) this.onProblem("usage.record without token counts");
-    else this.onUsage(usage);
+    if (record === null || typeof record !== "object") return;
+    const type = (record as Record<string, unknown>)["type"];
+    if (type === "llm.request") this.turn.requests++;
+    else if (type === "turn.ended" && main) this.turn.ended = true;
+    else if (type === "usage.record") {
+      this.turn.records++;
+      const counted = normalizeUsage((record as Record<string, unknown>)["usage"]);
+      if (counted === undefined) this.onProblem("usage.record without token counts");
+      else this.onUsage(counted);
+    }
   }
 
   /** Every agent's log of this session (only this session: in the user's home, other sessions' logs sit next to it). */

@@ -5,11 +5,12 @@ import { addUsage, costOf, priceFor, ZERO_USAGE } from "../usage.js";
  * A turn's usage as reports arrive: token deltas are summed, a turn total
  * (ACP prompt response) replaces them, a cumulative session cost (ACP
  * usage_update) is turned into this turn's share. Nothing reported stays
- * "unknown".
+ * "unknown"; model calls known to be missing make it "partial".
  */
 export class UsageMeter {
   private tokens: Usage | undefined;
   private totalFixed = false;
+  private missing: string[] = [];
   private costAtStart: number | undefined;
   private costNow: number | undefined;
   /** The last cumulative session cost seen, carried into the next turn as its baseline. */
@@ -28,6 +29,7 @@ export class UsageMeter {
   startTurn(): void {
     this.tokens = undefined;
     this.totalFixed = false;
+    this.missing = [];
     this.costAtStart = this.sessionCost ?? 0;
     this.costNow = undefined;
   }
@@ -67,9 +69,25 @@ export class UsageMeter {
     return this.costNow === undefined ? this.tokens : { ...this.tokens, reportedUsd: round(this.costNow) };
   }
 
-  /** `unknown` when nothing was reported this turn, else `exact`. */
+  /** Whether a turn total (prompt response) was given: later per-call reports are then not added. */
+  get hasTotal(): boolean {
+    return this.totalFixed;
+  }
+
+  /** Some model call of this turn is known to be unreported (the reason says which). */
+  noteMissing(reason: string): void {
+    if (!this.missing.includes(reason)) this.missing.push(reason);
+  }
+
+  /** Why the turn's usage is not exact (empty when it is). */
+  missingReasons(): readonly string[] {
+    return this.missing;
+  }
+
+  /** `unknown` when nothing was reported this turn; `partial` when some calls were and others are known to be missing; else `exact`. */
   quality(): UsageQuality {
-    return this.tokens === undefined ? "unknown" : "exact";
+    if (this.tokens === undefined) return "unknown";
+    return this.missing.length > 0 ? "partial" : "exact";
   }
 
   cost(): Cost {

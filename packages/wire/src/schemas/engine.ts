@@ -60,6 +60,15 @@ export const EngineSpecSchema = z.object({
   versionArgs: z.array(z.string()).default(["--version"]),
   /** Where token usage is read from, besides the protocol itself. */
   usageLog: z.enum(["none", "kimi_session_log"]).default("none"),
+  /**
+   * Model calls the engine makes on its own and reports no usage for.
+   * `qwen_code`: Qwen Code's follow-up suggestion, managed auto-memory and
+   * auto-approval classifier; OMK turns them off in Qwen's lowest-precedence
+   * settings layer (system defaults; approval mode `default`, so permission
+   * requests reach OMK's policy) and marks turns' usage `partial` when the
+   * user's own settings turn them back on.
+   */
+  unreportedCalls: z.enum(["none", "qwen_code"]).default("none"),
   /** Model to select after the session opens (config option `model`, else `session/set_model`). */
   model: z.string().optional(),
   /** Model name used for the price table when the engine does not name one. */

@@ -99,7 +99,7 @@ export const WireEventSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("anomaly"),
-    kind: z.enum(["unparsable_line", "unknown_update", "invalid_message", "unknown_response", "oversized_message", "unknown_event", "no_model_choice", "usage_log"]),
+    kind: z.enum(["unparsable_line", "unknown_update", "invalid_message", "unknown_response", "oversized_message", "unknown_event", "no_model_choice", "usage_log", "usage_missing"]),
     detail: z.string(),
   }),
   z.object({ ...base, type: z.literal("deadline"), deadline: z.enum(["handshake", "request", "turn_inactivity", "turn_total", "close"]), ms: z.number(), action: z.enum(["cancel", "kill"]) }),

@@ -11,10 +11,20 @@ const UsageStepSchema = z.strictObject({
   /**
    * How the agent reports it: on the prompt response's `usage` (ACP, unstable),
    * in the prompt response's `_meta.usage`, or as a Kimi Code `usage.record`
-   * line in `$HOME/.kimi-code/sessions/<session>/agents/main/wire.jsonl`.
+   * line (after an `llm.request` line) in
+   * `${KIMI_CODE_HOME:-$HOME/.kimi-code}/sessions/wd_scripted/<session>/agents/main/wire.jsonl`,
+   * where the turn's end is marked by a `turn.ended` line.
    * Reports of one turn add up.
    */
   via: z.enum(["prompt_response", "meta", "kimi_log"]).default("prompt_response"),
+  /**
+   * kimi_log only: write the record this many ms after the prompt response (as
+   * Kimi Code sometimes does). The turn's `turn.ended` record follows the last
+   * record of the turn, as in Kimi's log.
+   */
+  lateMs: z.number().int().nonnegative().optional(),
+  /** kimi_log only: log the model call (`llm.request`) but no `usage.record` for it (a call cut short). */
+  unrecorded: z.boolean().optional(),
 });
 
 /** One thing the scripted agent does during a turn. Each step is an object with exactly one key. */

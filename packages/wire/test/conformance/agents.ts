@@ -5,7 +5,7 @@ import path from "node:path";
 import { TranscriptLineSchema } from "../../src/index.js";
 
 export type InstalledAgent = { node: string; entry: string; version: string };
-export type InstalledAgents = { kimi: InstalledAgent; gemini: InstalledAgent; claude: InstalledAgent; node24: { node: string; version: string } };
+export type InstalledAgents = { kimi: InstalledAgent; gemini: InstalledAgent; claude: InstalledAgent; qwen: InstalledAgent; node24: { node: string; version: string } };
 
 export function agents(): InstalledAgents {
   const dir = process.env["OMK_AGENTS_DIR"];

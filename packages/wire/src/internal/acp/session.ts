@@ -9,7 +9,8 @@ import {
 } from "../../errors.js";
 import { err, ok, type Result } from "../../result.js";
 import { StopReasonSchema } from "../../schemas/event.js";
-import { normalizeUsage } from "../../usage.js";
+import type { Usage } from "../../schemas/usage.js";
+import { normalizeUsage, totalTokens } from "../../usage.js";
 import { WIRE_VERSION } from "../../version.js";
 import { BaseSession, type SessionContext } from "../base-session.js";
 import { delay } from "../deadline.js";
@@ -225,6 +226,7 @@ export class AcpSession extends BaseSession implements AcpHost {
       this.readResponseUsage(response);
       const stop = StopReasonSchema.safeParse(isRec(response) ? response.stopReason : undefined);
       if (!stop.success) return { kind: "error", error: new ProtocolError(this.engine, `session/prompt answered with an unknown stopReason ${JSON.stringify(isRec(response) ? response.stopReason : response)}`), fatal: false };
+      if (this.ctx.usageGap !== undefined) this.ctx.meter.noteMissing(this.ctx.usageGap);
       return { kind: "stop", stopReason: stop.data };
     } catch (error) {
       return await this.classify("session/prompt", error);
@@ -238,7 +240,11 @@ export class AcpSession extends BaseSession implements AcpHost {
     const fromMeta = fromResponse === undefined ? normalizeUsage(meta?.["usage"]) : undefined;
     const cost = meta?.["cost"];
     if (isRec(cost) && typeof cost["amount"] === "number" && textOf(cost["currency"]).toUpperCase() === "USD") meter.addTurnCost(cost["amount"]);
-    const total = fromResponse ?? fromMeta;
+    const reported = fromResponse ?? fromMeta;
+    // claude-agent-acp: `usage` is Claude Code's main loop; `_meta.quota.model_usage` splits the turn by model and
+    // also holds calls outside that loop (subagents, small-model side calls made within the turn). Take the larger.
+    const byModel = modelUsageTotal(meta);
+    const total = byModel !== undefined && (reported === undefined || totalTokens(byModel) > totalTokens(reported)) ? byModel : reported;
     if (total !== undefined) {
       const delta = meter.setTotal(total);
       this.emitUsage(fromResponse !== undefined ? "acp_prompt_response" : "acp_meta", { delta });
@@ -258,16 +264,22 @@ export class AcpSession extends BaseSession implements AcpHost {
   }
 
   protected override onTurnStart(): void {
-    this.usageLog?.poll();
-    this.usageLog?.start();
+    this.usageLog?.beginTurn();
   }
 
-  protected override async onTurnEnd(): Promise<void> {
-    if (this.usageLog === undefined) return;
-    this.usageLog.stop();
-    // The last record may land just after the prompt response.
-    await delay(100).promise;
-    this.usageLog.poll();
+  protected override async onTurnEnd(turn: TurnState): Promise<void> {
+    const { meter, deadlines } = this.ctx;
+    const stopped = turn.trigger !== undefined;
+    if (this.usageLog === undefined) {
+      // Usage reported per model call (Qwen Code's `_meta.usage`) cannot cover a call the stop cut short.
+      if (stopped && !meter.hasTotal) meter.noteMissing("the turn was stopped while a model call may have been running; such a call reports no usage");
+    } else {
+      // Kimi Code writes the turn's last usage record after the prompt response: read until the log says the turn ended.
+      const end = await this.usageLog.waitForTurnEnd(stopped ? deadlines.cancelGraceMs : deadlines.requestMs, () => !this.dead && this.proc.exit === undefined);
+      if (!end.ended) meter.noteMissing("Kimi Code's session log did not record the end of the turn; its last model calls may be unreported");
+      else if (end.requests > end.records) meter.noteMissing(`${end.requests - end.records} of ${end.requests} model calls in Kimi Code's session log have no usage record (cut short or failed)`);
+    }
+    for (const reason of meter.missingReasons()) this.emit({ type: "anomaly", kind: "usage_missing", detail: reason });
   }
 
   protected override async goodbye(): Promise<void> {
@@ -277,4 +289,22 @@ export class AcpSession extends BaseSession implements AcpHost {
   private onPermission(params: acp.RequestPermissionRequest): acp.RequestPermissionResponse {
     return choosePermission(this, params, this.turn === undefined || this.turn.cancelling, this.ctx.policy);
   }
+}
+
+/** The sum of claude-agent-acp's `_meta.quota.model_usage[].token_count` (Anthropic counting: input excludes cache), if any. */
+export function modelUsageTotal(meta: Rec | undefined): Usage | undefined {
+  const quota = meta?.["quota"];
+  const rows = isRec(quota) && Array.isArray(quota["model_usage"]) ? (quota["model_usage"] as unknown[]) : undefined;
+  if (rows === undefined || rows.length === 0) return undefined;
+  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.round(v) : 0);
+  const sum: Usage = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+  for (const row of rows) {
+    const c = isRec(row) && isRec(row["token_count"]) ? row["token_count"] : undefined;
+    if (c === undefined) continue;
+    sum.inputUncached += n(c["inputTokens"]);
+    sum.cacheRead += n(c["cachedInputTokens"]);
+    sum.cacheWrite += n(c["cachedWriteTokens"]);
+    sum.output += n(c["outputTokens"]);
+  }
+  return sum;
 }

@@ -64,7 +64,9 @@ export class UpdateNormalizer {
       case "agent_thought_chunk": {
         const content = update["content"];
         const text = isRec(content) ? (content["type"] === "text" ? str(content["text"]) : `[${textOf(content["type"])}]`) : undefined;
-        if (text !== undefined) sink.emit({ type: kind === "agent_message_chunk" ? "message" : "thought", text });
+        // Qwen Code reports each model call's usage as `_meta.usage` on an empty agent_message_chunk.
+        const counted = this.metaUsage(update);
+        if (text !== undefined && !(counted && text === "")) sink.emit({ type: kind === "agent_message_chunk" ? "message" : "thought", text });
         return;
       }
       case "tool_call": {
@@ -136,6 +138,24 @@ export class UpdateNormalizer {
         // notice, compaction_*: nothing OMK acts on.
         return;
     }
+  }
+
+  /**
+   * Tokens of one model call in an update's `_meta.usage` (Qwen Code 0.24:
+   * `{inputTokens, outputTokens, totalTokens, thoughtTokens?, cachedReadTokens?}`
+   * per call, subagents' calls included), counted at once so a budget can stop
+   * the turn mid-way. A turn total in the prompt response replaces these sums
+   * (UsageMeter.setTotal), so nothing is counted twice.
+   */
+  private metaUsage(update: Rec): boolean {
+    const meta = update["_meta"];
+    if (!isRec(meta)) return false;
+    const delta = normalizeUsage(meta["usage"]);
+    if (delta === undefined) return false;
+    if (this.sink.meter.hasTotal) return true;
+    this.sink.meter.addDelta(delta);
+    this.sink.emitUsage("acp_meta", { delta });
+    return true;
   }
 
   /** A finished tool call; diffs of files the engine wrote itself are recorded (and judged after the fact). */

@@ -1,7 +1,7 @@
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
 import type { Scenario } from "../../schemas/scenario.js";
-import { agentState, type PlayContext, playStep } from "./steps.js";
+import { agentState, finishKimiLog, type PlayContext, playStep } from "./steps.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -108,6 +108,7 @@ export async function runScriptedAgent(scenario: Scenario): Promise<void> {
       }
       if (session.cancelled) stopReason = "cancelled";
       session.cancel = undefined;
+      finishKimiLog(ctx);
       return {
         stopReason,
         ...(ctx.usage.response === undefined ? {} : { usage: ctx.usage.response }),

@@ -17,7 +17,26 @@ export type PlayContext = {
   isCancelled(): boolean;
   usage: TurnUsage;
   nextToolId(): string;
+  /** Kimi session log lines of this turn: the file, and lines to write after the prompt response (ms after it). */
+  kimiLog?: { file: string; late: Array<{ afterMs: number; line: string }> };
 };
+
+/** Kimi Code 2.x's log: $KIMI_CODE_HOME (else ~/.kimi-code)/sessions/<workspace>/<session>/agents/main/wire.jsonl. */
+export function kimiLogFile(ctx: Pick<PlayContext, "sessionId" | "cwd">): string {
+  const kimiHome = process.env["KIMI_CODE_HOME"] || path.join(process.env["HOME"] ?? ctx.cwd, ".kimi-code");
+  return path.join(kimiHome, "sessions", "wd_scripted", ctx.sessionId, "agents", "main", "wire.jsonl");
+}
+
+/** Ends a turn in the Kimi log (if the turn wrote to it): late records after the response, then `turn.ended` after the last of them. */
+export function finishKimiLog(ctx: PlayContext): void {
+  const log = ctx.kimiLog;
+  if (log === undefined) return;
+  const ended = `${JSON.stringify({ type: "turn.ended", agentId: "main", turnId: 0, reason: "completed" })}\n`;
+  const last = Math.max(-1, ...log.late.map((l) => l.afterMs));
+  for (const l of log.late) setTimeout(() => appendFileSync(log.file, l.line), l.afterMs);
+  if (last < 0) appendFileSync(log.file, ended);
+  else setTimeout(() => appendFileSync(log.file, ended), last + 1);
+}
 
 /** Process-wide state of the scripted agent: a hung agent also ignores its stdin closing. */
 export const agentState = { hung: false };
@@ -117,12 +136,16 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
     if (u.via === "prompt_response") ctx.usage.response = addUsage(ctx.usage.response, u);
     else if (u.via === "meta") ctx.usage.meta = addUsage(ctx.usage.meta, u);
     else {
-      // Where Kimi Code 2.x writes it: $KIMI_CODE_HOME (else ~/.kimi-code)/sessions/<workspace>/<session>/agents/main/wire.jsonl.
-      const kimiHome = process.env["KIMI_CODE_HOME"] || path.join(process.env["HOME"] ?? ctx.cwd, ".kimi-code");
-      const file = path.join(kimiHome, "sessions", "wd_scripted", ctx.sessionId, "agents", "main", "wire.jsonl");
+      const file = kimiLogFile(ctx);
       mkdirSync(path.dirname(file), { recursive: true });
+      ctx.kimiLog ??= { file, late: [] };
+      appendFileSync(file, `${JSON.stringify({ type: "llm.request", agentId: "main", model: "scripted" })}\n`);
       const usage = { inputOther: u.inputUncached, output: u.output, inputCacheRead: u.cacheRead, inputCacheCreation: u.cacheWrite };
-      appendFileSync(file, `${JSON.stringify({ type: "usage.record", agentId: "main", model: "scripted", usage, usageScope: "session" })}\n`);
+      const line = `${JSON.stringify({ type: "usage.record", agentId: "main", model: "scripted", usage, usageScope: "turn" })}\n`;
+      if (u.unrecorded) {
+        // the call was logged, its usage never is
+      } else if (u.lateMs !== undefined) ctx.kimiLog.late.push({ afterMs: u.lateMs, line });
+      else appendFileSync(file, line);
     }
   } else if ("usage_update" in step) {
     const u = step.usage_update;
