@@ -37,6 +37,8 @@ const PRESETS: Record<Exclude<EnginePresetName, "scripted">, EngineSpecInput> = 
     protocol: "acp",
     command: "claude-agent-acp",
     login: "run `claude` and `/login`, or set ANTHROPIC_API_KEY",
+    // Claude Code's after-turn prompt suggestion is a model call for a human's composer, reported in no turn's usage.
+    env: { CLAUDE_CODE_ENABLE_PROMPT_SUGGESTION: "false" },
   },
   codex: {
     name: "codex",

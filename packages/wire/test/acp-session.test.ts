@@ -175,6 +175,7 @@ describe("ACP session with the scripted engine", () => {
     writeFileSync(path.join(userHome, ".kimi-code", "config.toml"), "default_model = \"x\"\n");
     writeFileSync(path.join(userHome, ".not-copied"), "private\n");
     const engine = scripted(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}|${CLAUDE_CONFIG_DIR-unset}" > env.txt'] } }] }] },
       { home: "hermetic", homeCopy: [".kimi-code/config.toml"] },
     );
@@ -198,6 +199,7 @@ describe("ACP session with the scripted engine", () => {
     const userHome = path.join(ws.runDir, "..", "user-home");
     mkdirSync(userHome, { recursive: true });
     const engine = scripted(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|${XDG_CONFIG_HOME-unset}|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}" > env.txt'] } }] }] },
       { home: undefined },
     );
@@ -218,6 +220,7 @@ describe("ACP session with the scripted engine", () => {
 
   it("isolate: false replaces nothing", async () => {
     const ws = workspace();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     const engine = scripted({ turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|${TMPDIR-unset}|${DO_NOT_TRACK-unset}" > env.txt'] } }] }] });
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: "/nonexistent-home" }, isolate: false, deadlines: FAST });
     if (!opened.ok) throw opened.error;

@@ -7,9 +7,10 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { detectEngines, EngineAuthRequiredError, type EngineSpecInput, enginePreset, isolationDirs, openSession, type WireEvent } from "../../src/index.js";
+import { detectEngines, EngineAuthRequiredError, type EngineSpecInput, enginePreset, isolationDirs, openSession, type Usage, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
 import { agents, entriesOf, rpcLines, spawnedPids } from "./agents.js";
+import { startFakeAnthropic } from "./fake-anthropic.js";
 
 afterAll(() => cleanupTempDirs());
 
@@ -141,5 +142,44 @@ describe("claude-agent-acp (real) through OMK's ACP client, without credentials"
     const [detected] = await detectEngines({ engines: ["claude"], overrides: { claude: claudeOverrides() }, env: w.env, handshakeMs: 60_000 });
     expect(detected).toMatchObject({ name: "claude", found: true, handshake: { status: "ok", agentName: "@agentclientprotocol/claude-agent-acp", agentVersion: claude.version } });
     expect(entriesOf(w.userHome)).toEqual([]);
+  });
+});
+
+describe("claude-agent-acp (real) with a model server: usage", () => {
+  it("reports per turn exactly the tokens the server served, Claude Code's small-model title call included (from `_meta.quota.model_usage`); OMK's preset turns the after-turn prompt suggestion off", async () => {
+    const w = setup("omk-claude-usage-");
+    const server = await startFakeAnthropic((_n, tools) => (tools === 0 ? '{"title": "Saying hello"}' : "Hello from the fake model."));
+    try {
+      const spec = enginePreset("claude", claudeOverrides());
+      if (!spec.ok) throw spec.error;
+      expect(spec.value.env["CLAUDE_CODE_ENABLE_PROMPT_SUGGESTION"]).toBe("false");
+      const events: WireEvent[] = [];
+      const opened = await openSession({ engine: spec.value, cwd: w.root, env: { ...w.env, ANTHROPIC_API_KEY: "sk-ant-test-key", ANTHROPIC_BASE_URL: server.url }, runDir: w.runDir, transcriptPath: w.transcript, deadlines: { handshakeMs: 90_000 }, onEvent: (e) => events.push(e) });
+      if (!opened.ok) throw opened.error;
+      const session = opened.value;
+      const sum = (calls: typeof server.served) => calls.reduce((u, c) => ({ inputUncached: u.inputUncached + c.usage.input_tokens, cacheRead: 0, cacheWrite: 0, output: u.output + c.usage.output_tokens }), { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 });
+      const one = await session.prompt("Please say hello to me now.");
+      if (!one.ok) throw one.error;
+      const afterOne = server.served.length;
+      const two = await session.prompt("Again, say hello.");
+      if (!two.ok) throw two.error;
+      // give an after-turn call (a prompt suggestion) time to reach the server
+      await new Promise((r) => setTimeout(r, 3_000));
+      await session.close();
+
+      expect(ofType(events, "message").map((e) => e.text).join("")).toContain("Hello from the fake model.");
+      // turn 1: the title call (no tools) and the main call; turn 2: the main call; nothing after
+      expect(server.served.map((c) => c.tools > 0)).toEqual([false, true, true]);
+      const { reportedUsd: _a, ...tokensOne } = one.value.usage as Usage;
+      const { reportedUsd: _b, ...tokensTwo } = two.value.usage as Usage;
+      expect(tokensOne).toEqual(sum(server.served.slice(0, afterOne)));
+      expect(tokensTwo).toEqual(sum(server.served.slice(afterOne)));
+      expect([one.value.usageQuality, two.value.usageQuality]).toEqual(["exact", "exact"]);
+      // Claude Code's own cost, from usage_update (cumulative per session; OMK takes each turn's share)
+      expect(one.value.cost).toMatchObject({ source: "reported" });
+      expect(leftovers(session.pid)).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });

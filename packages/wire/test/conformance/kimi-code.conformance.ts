@@ -168,7 +168,11 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
         await opened.value.close();
         if (!turn.ok) throw turn.error;
         expect(server.requests, `run ${run}`).toHaveLength(3);
-        const served = replies.reduce((sum, r) => ({ ...sum, inputUncached: sum.inputUncached + (r.usage?.prompt_tokens ?? 0), output: sum.output + (r.usage?.completion_tokens ?? 0) }), { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 });
+        const served = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+        for (const r of replies) {
+          served.inputUncached += r.usage?.prompt_tokens ?? 0;
+          served.output += r.usage?.completion_tokens ?? 0;
+        }
         expect(turn.value.usage, `run ${run}`).toEqual(served);
         expect(turn.value.usageQuality, `run ${run}`).toBe("exact");
       } finally {
