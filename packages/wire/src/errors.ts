@@ -121,6 +121,27 @@ export class EngineRequestError extends WireError {
   }
 }
 
+/** The model asked for (`EngineSpec.model`, `--model`) is not one the engine offers, or names several. */
+export class ModelNotOfferedError extends WireError {
+  readonly engine: string;
+  readonly requested: string;
+  /** The models the engine offers, as a user would type them (name, with the id when it differs). */
+  readonly available: string[];
+  constructor(engine: string, requested: string, available: string[], options: { ambiguous?: string[]; example?: string } = {}) {
+    const what = options.ambiguous === undefined ? "is not offered" : `matches several models (${options.ambiguous.join(", ")})`;
+    const list = available.length === 0 ? "it lists none" : `available: ${available.join(", ")}`;
+    super("OMK_WIRE_MODEL_NOT_OFFERED", `engine ${engine}: model "${requested}" ${what}; ${list}`, {
+      fix:
+        available.length === 0
+          ? `configure the model in ${engine}'s own config first, or drop the model setting to use its default`
+          : `choose a model by its name or id (e.g. --model "${options.example ?? available[0]}"), or configure "${requested}" in ${engine}'s own config first`,
+    });
+    this.engine = engine;
+    this.requested = requested;
+    this.available = available;
+  }
+}
+
 /** The caller's AbortSignal fired; the engine was stopped. */
 export class EngineAbortedError extends WireError {
   readonly stoppedBy: "cancel" | "kill";

@@ -10,6 +10,7 @@ export {
   EngineSpawnError,
   EngineTimeoutError,
   type ExitFacts,
+  ModelNotOfferedError,
   ProtocolError,
   SessionStateError,
   WireConfigError,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { EngineSpecSchema, openSession, scopeFromPaths, TranscriptLineSchema, WireConfigError, type WireEvent } from "../src/index.js";
+import { EngineSpecSchema, ModelNotOfferedError, openSession, scopeFromPaths, TranscriptLineSchema, WireConfigError, type WireEvent } from "../src/index.js";
 import { FAST, leftovers, ofType, scripted, workspace } from "./helpers.js";
 
 afterAll(() => cleanupTempDirs());
@@ -141,6 +141,37 @@ describe("ACP session with the scripted engine", () => {
     const opened = await openSession({ engine: scripted({ models: { via: "config_option", available: ["small"], current: "small" } }, { model: "huge" }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
     expect(opened.ok).toBe(false);
     if (!opened.ok) expect(opened.error.message).toContain('model "huge" is not offered');
+  });
+
+  it("accepts a model by its id, display name, description or in another case; an unknown one lists the choices as a user would type them, with a fix", async () => {
+    const available = [
+      { id: "fake", name: "Fake Model One", description: "fake-model-2025" },
+      { id: "other", name: "other-model" },
+      { id: "__kimi_env_model__", name: "Env Display" },
+    ];
+    for (const [via, wanted, id] of [
+      ["config_option", "Env Display", "__kimi_env_model__"],
+      ["config_option", "other", "other"],
+      ["config_option", "FAKE MODEL ONE", "fake"],
+      ["legacy", "fake-model-2025", "fake"],
+    ] as const) {
+      const ws = workspace();
+      const opened = await openSession({ engine: scripted({ models: { via, available, current: "other" }, turns: [] }, { model: wanted }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST, transcriptPath: ws.transcript });
+      if (!opened.ok) throw opened.error;
+      await opened.value.close();
+      const sent = readFileSync(ws.transcript, "utf8").split("\n").filter((l) => l.includes('"dir":"out"'));
+      const selected = sent.map((l) => JSON.parse(JSON.parse(l).line)).find((m) => m.method === "session/set_config_option" || m.method === "session/set_model");
+      if (id === "other") expect(selected, wanted).toBeUndefined();
+      else expect(selected?.params?.value ?? selected?.params?.modelId, wanted).toBe(id);
+    }
+    const ws = workspace();
+    const opened = await openSession({ engine: scripted({ models: { via: "config_option", available, current: "other" } }, { model: "gpt-9" }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    expect(opened.ok).toBe(false);
+    if (opened.ok) return;
+    expect(opened.error).toBeInstanceOf(ModelNotOfferedError);
+    expect(opened.error.code).toBe("OMK_WIRE_MODEL_NOT_OFFERED");
+    expect(opened.error.message).toBe('engine scripted: model "gpt-9" is not offered; available: Fake Model One [fake], other-model [other], Env Display');
+    expect(opened.error.fix).toBe('choose a model by its name or id (e.g. --model "Fake Model One"), or configure "gpt-9" in scripted\'s own config first');
   });
 
   it("terminals: output kept to the byte limit (newest bytes), terminal/kill ends the command's process group", async () => {

@@ -111,7 +111,8 @@ export const ScenarioSchema = z.strictObject({
   models: z
     .strictObject({
       via: z.enum(["config_option", "legacy"]),
-      available: z.array(z.string()).min(1),
+      /** Model ids, or `{id, name, description}` to offer a display name (and description) too. */
+      available: z.array(z.union([z.string(), z.strictObject({ id: z.string(), name: z.string(), description: z.string().optional() })])).min(1),
       current: z.string(),
     })
     .optional(),

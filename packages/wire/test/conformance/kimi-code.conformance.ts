@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import path from "node:path";
 import { cleanupTempDirs, type FakeModelReply, type FakeOpenAI, makeTempDir, startFakeOpenAI } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { enginePreset, isolationDirs, openSession, type WireEvent } from "../../src/index.js";
+import { enginePreset, isolationDirs, ModelNotOfferedError, openSession, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
 import { agents, entriesOf } from "./agents.js";
 
@@ -178,6 +178,51 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       } finally {
         await server?.close();
       }
+    }
+  });
+
+  it("selects a model by the name a user knows (the underlying model name; the env model's name instead of __kimi_env_model__); an unknown one lists the choices as typed, with a fix", async () => {
+    const { kimi } = agents();
+    const base = makeTempDir("omk-kimi-model-");
+    const root = path.join(base, "root");
+    const userHome = path.join(base, "user-home");
+    mkdirSync(root);
+    mkdirSync(userHome);
+    let server: FakeOpenAI | undefined;
+    try {
+      server = await startFakeOpenAI([{ text: "from fake-model" }, { text: "from the env model" }]);
+      // config.toml offers alias "fake" (model fake-model); the env offers a model too, which Kimi makes current.
+      kimiConfig(userHome, server.url);
+      const env = { PATH: process.env["PATH"], HOME: userHome, KIMI_MODEL_NAME: "env-model-x", KIMI_MODEL_BASE_URL: server.url, KIMI_MODEL_API_KEY: "sk-env", KIMI_MODEL_PROVIDER_TYPE: "openai" };
+      const open = async (model: string) => {
+        const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"], model });
+        if (!spec.ok) throw spec.error;
+        return await openSession({ engine: spec.value, cwd: root, runDir: path.join(base, `run-${model}`), env, deadlines: { handshakeMs: 60_000 } });
+      };
+
+      const byModelName = await open("fake-model");
+      if (!byModelName.ok) throw byModelName.error;
+      const one = await byModelName.value.prompt("hi");
+      await byModelName.value.close();
+      if (!one.ok) throw one.error;
+      expect((server.requests[0] as { model?: string }).model).toBe("fake-model");
+
+      const byEnvName = await open("env-model-x");
+      if (!byEnvName.ok) throw byEnvName.error;
+      const two = await byEnvName.value.prompt("hi");
+      await byEnvName.value.close();
+      if (!two.ok) throw two.error;
+      expect((server.requests[1] as { model?: string }).model).toBe("env-model-x");
+
+      const unknown = await open("gpt-9");
+      expect(unknown.ok).toBe(false);
+      if (unknown.ok) return;
+      expect(unknown.error).toBeInstanceOf(ModelNotOfferedError);
+      expect(unknown.error.message).toBe('engine kimi: model "gpt-9" is not offered; available: fake-model [fake], env-model-x');
+      expect(unknown.error.message).not.toContain("__kimi_env_model__");
+      expect(unknown.error.fix).toBe('choose a model by its name or id (e.g. --model "fake-model"), or configure "gpt-9" in kimi\'s own config first');
+    } finally {
+      await server?.close();
     }
   });
 });

@@ -4,6 +4,7 @@ import {
   EngineAuthRequiredError,
   EngineRequestError,
   EngineTimeoutError,
+  ModelNotOfferedError,
   ProtocolError,
   type WireError,
 } from "../../errors.js";
@@ -17,6 +18,7 @@ import { delay } from "../deadline.js";
 import type { EngineProcess } from "../engine-process.js";
 import { textOf } from "../engine-text.js";
 import { KimiUsageLog, kimiCodeHome } from "../kimi-usage-log.js";
+import { describeModel, type ModelChoice, matchModel, typedModel } from "../model-choice.js";
 import type { PromptOutcome, TurnState } from "../turn.js";
 import { filterStream } from "./filter.js";
 import { readTextFile, writeTextFile } from "./fs.js";
@@ -133,7 +135,11 @@ export class AcpSession extends BaseSession implements AcpHost {
     return await this.chooseModel(created.value);
   }
 
-  /** Model choice: the `model` config option, else the older `models` + session/set_model. */
+  /**
+   * Model choice: the `model` config option, else the older `models` +
+   * session/set_model. The spec's model may be the engine's id, the display
+   * name or (where the engine shows it) the underlying model name; see matchModel.
+   */
   private async chooseModel(created: acp.NewSessionResponse & Rec): Promise<Result<void, WireError>> {
     const { spec, deadlines, meter } = this.ctx;
     const options = Array.isArray(created.configOptions) ? created.configOptions : [];
@@ -143,20 +149,29 @@ export class AcpSession extends BaseSession implements AcpHost {
     meter.setModel(spec.priceModel ?? spec.model ?? current);
     if (spec.model === undefined || spec.model === current) return ok(undefined);
     const request = { kind: "request" as const, ms: deadlines.requestMs, left: deadlines.requestMs };
+    let choices: ModelChoice[] | undefined;
     if (modelOption !== undefined) {
-      const values = modelOption.options.flatMap((o) => ("options" in o ? o.options.map((x) => x.value) : [o.value]));
-      if (!values.includes(spec.model)) return err(new EngineRequestError(spec.name, "model choice", -32602, `model "${spec.model}" is not offered; available: ${values.join(", ")}`));
-      const set = await this.call(acp.methods.agent.session.setConfigOption, { sessionId: this.id, configId: modelOption.id, value: spec.model }, request);
-      return set.ok ? ok(undefined) : set;
+      choices = modelOption.options.flatMap((o) => ("options" in o ? o.options : [o])).map((o) => ({ id: textOf(o.value), name: typeof o.name === "string" ? o.name : undefined, description: typeof o.description === "string" ? o.description : undefined }));
+    } else if (legacy !== undefined && Array.isArray(legacy["availableModels"])) {
+      choices = (legacy["availableModels"] as unknown[]).filter(isRec).map((m) => ({ id: textOf(m["modelId"]), name: typeof m["name"] === "string" ? m["name"] : undefined, description: typeof m["description"] === "string" ? m["description"] : undefined }));
     }
-    if (legacy !== undefined) {
-      const available = Array.isArray(legacy["availableModels"]) ? (legacy["availableModels"] as unknown[]).map((m) => (isRec(m) ? textOf(m["modelId"]) : "")) : [];
-      if (available.length > 0 && !available.includes(spec.model)) return err(new EngineRequestError(spec.name, "model choice", -32602, `model "${spec.model}" is not offered; available: ${available.join(", ")}`));
-      const set = await this.call("session/set_model", { sessionId: this.id, modelId: spec.model }, request);
-      return set.ok ? ok(undefined) : set;
+    if (choices === undefined) {
+      this.emit({ type: "anomaly", kind: "no_model_choice", detail: `${spec.name} offers no model choice; "${spec.model}" was not applied` });
+      return ok(undefined);
     }
-    this.emit({ type: "anomaly", kind: "no_model_choice", detail: `${spec.name} offers no model choice; "${spec.model}" was not applied` });
-    return ok(undefined);
+    let id = spec.model;
+    if (choices.length > 0 || modelOption !== undefined) {
+      const match = matchModel(spec.model, choices);
+      if (!("found" in match)) {
+        const available = choices.map(describeModel);
+        const example = choices[0] === undefined ? undefined : typedModel(choices[0], choices);
+        return err(new ModelNotOfferedError(spec.name, spec.model, available, { ...("ambiguous" in match ? { ambiguous: match.ambiguous.map(describeModel) } : {}), ...(example === undefined ? {} : { example }) }));
+      }
+      id = match.found.id;
+    }
+    if (id === current) return ok(undefined);
+    const set = modelOption !== undefined ? await this.call(acp.methods.agent.session.setConfigOption, { sessionId: this.id, configId: modelOption.id, value: id }, request) : await this.call("session/set_model", { sessionId: this.id, modelId: id }, request);
+    return set.ok ? ok(undefined) : set;
   }
 
   /** One request with a deadline; on expiry the engine is killed (a stuck handshake cannot be cancelled). */

@@ -19,10 +19,12 @@ export async function runScriptedAgent(scenario: Scenario): Promise<void> {
   let nextSession = 1;
   let toolIds = 1;
   const models = scenario.models;
+  const offered = (models?.available ?? []).map((m) => (typeof m === "string" ? { id: m, name: m } : m));
+  const ids = offered.map((m) => m.id);
 
   const configOptions = (current: string | undefined) =>
     models?.via === "config_option"
-      ? [{ id: "model", name: "Model", category: "model", type: "select", currentValue: current ?? models.current, options: models.available.map((m) => ({ value: m, name: m })) }]
+      ? [{ id: "model", name: "Model", category: "model", type: "select", currentValue: current ?? models.current, options: offered.map((m) => ({ value: m.id, name: m.name, ...(m.description === undefined ? {} : { description: m.description }) })) }]
       : undefined;
 
   const app = acp
@@ -44,14 +46,14 @@ export async function runScriptedAgent(scenario: Scenario): Promise<void> {
       return {
         sessionId,
         ...(options === undefined ? {} : { configOptions: options as acp.SessionConfigOption[] }),
-        ...(models?.via === "legacy" ? { models: { currentModelId: models.current, availableModels: models.available.map((m) => ({ modelId: m, name: m })) } } : {}),
+        ...(models?.via === "legacy" ? { models: { currentModelId: models.current, availableModels: offered.map((m) => ({ modelId: m.id, name: m.name, ...(m.description === undefined ? {} : { description: m.description }) })) } } : {}),
       } as acp.NewSessionResponse;
     })
     .onRequest(acp.methods.agent.session.setConfigOption, ({ params }) => {
       const session = sessions.get(params.sessionId);
       if (session === undefined) throw acp.RequestError.resourceNotFound(params.sessionId);
       if (params.configId !== "model" || models?.via !== "config_option") throw acp.RequestError.invalidParams(undefined, `unknown config option ${params.configId}`);
-      if (typeof params.value !== "string" || !models.available.includes(params.value)) throw acp.RequestError.invalidParams(undefined, `unknown model ${String(params.value)}`);
+      if (typeof params.value !== "string" || !ids.includes(params.value)) throw acp.RequestError.invalidParams(undefined, `unknown model ${String(params.value)}`);
       session.model = params.value;
       return { configOptions: configOptions(session.model) as acp.SessionConfigOption[] };
     })
@@ -61,7 +63,7 @@ export async function runScriptedAgent(scenario: Scenario): Promise<void> {
       ({ params }) => {
         const session = sessions.get(params.sessionId);
         if (session === undefined) throw acp.RequestError.resourceNotFound(params.sessionId);
-        if (models?.via !== "legacy" || !models.available.includes(params.modelId)) throw acp.RequestError.invalidParams(undefined, `unknown model ${params.modelId}`);
+        if (models?.via !== "legacy" || !ids.includes(params.modelId)) throw acp.RequestError.invalidParams(undefined, `unknown model ${params.modelId}`);
         session.model = params.modelId;
         return {};
       },
