@@ -1,13 +1,18 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
 import { EngineAuthRequiredError } from "./errors.js";
+import { protocolMismatch } from "./session.js";
+import { findCommand } from "./internal/find-command.js";
 import { engineEnv } from "./internal/isolation.js";
+import { identifyKimi } from "./internal/kimi-binary.js";
 import { ENGINE_PRESET_NAMES, enginePreset, scriptedEngine } from "./presets.js";
 import type { EngineSpec, EngineSpecInput } from "./schemas/engine.js";
 import { openSession } from "./session.js";
+
+export { findCommand };
 
 export const DetectedEngineSchema = z.object({
   name: z.string(),
@@ -17,6 +22,12 @@ export const DetectedEngineSchema = z.object({
   path: z.string().optional(),
   found: z.boolean(),
   version: z.string().optional(),
+  /**
+   * Which program the command is, for commands two programs install (`kimi`:
+   * Kimi Code 2.x speaks ACP, the Python kimi CLI speaks Kimi Wire), and the
+   * protocol it speaks. Absent when OMK cannot tell.
+   */
+  binary: z.object({ kind: z.enum(["kimi-code", "kimi-cli"]), speaks: z.enum(["acp", "kimi-wire"]), description: z.string() }).optional(),
   handshake: z.object({
     /** ok: a session opened; auth_required: it runs but needs a login; failed: it did not speak the protocol; skipped: not found. */
     status: z.enum(["ok", "auth_required", "failed", "skipped"]),
@@ -45,25 +56,6 @@ export type DetectOptions = {
   /** Skip the handshake: only find the command and its version. */
   versionOnly?: boolean;
 };
-
-/** The absolute path of a command on PATH (or the command itself when it has a slash and is executable). */
-export function findCommand(command: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  const executable = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes("/")) return executable(command) ? path.resolve(command) : undefined;
-  for (const dir of (env["PATH"] ?? "").split(path.delimiter)) {
-    if (dir === "") continue;
-    const file = path.join(dir, command);
-    if (executable(file)) return file;
-  }
-  return undefined;
-}
 
 /**
  * Finds installed engines with their version and the result of a real
@@ -129,6 +121,13 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
     const version = await execa(found, spec.versionArgs, { env: childEnv, extendEnv: false, reject: false, timeout: 15_000, cwd: scratch, stdin: "ignore" });
     const versionText = `${version.stdout ?? ""}`.trim().split("\n")[0]?.trim();
     const result: DetectedEngine = { ...base, path: found, found: true, ...(versionText ? { version: versionText } : {}), handshake: { status: "skipped" } };
+    const binary = isKimiCommand(spec, found) ? await identifyKimi(found, spec.args, childEnv) : undefined;
+    if (binary !== undefined) result.binary = binary;
+    if (binary !== undefined && binary.speaks !== spec.protocol) {
+      const mismatch = protocolMismatch(spec, found, binary);
+      result.handshake = { status: "failed", detail: mismatch.message, ...(mismatch.fix ? { fix: mismatch.fix } : {}) };
+      return result;
+    }
     if (options.versionOnly) return result;
     mkdirSync(cwd, { recursive: true });
     const started = Date.now();
@@ -159,4 +158,9 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** A `kimi` command (by name, or a Kimi preset): two different programs install one. */
+function isKimiCommand(spec: EngineSpec, found: string): boolean {
+  return path.basename(spec.command) === "kimi" || path.basename(found) === "kimi" || spec.name === "kimi" || spec.name === "kimi-wire" || spec.usageLog === "kimi_session_log";
 }

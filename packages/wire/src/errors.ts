@@ -142,6 +142,20 @@ export class ModelNotOfferedError extends WireError {
   }
 }
 
+/** The command found speaks another protocol than the engine spec says (e.g. `kimi-wire` on Kimi Code 2.x, which has no `--wire`). */
+export class EngineProtocolMismatchError extends WireError {
+  readonly engine: string;
+  readonly command: string;
+  /** What the command really speaks. */
+  readonly speaks: "acp" | "kimi-wire";
+  constructor(engine: string, command: string, wanted: "acp" | "kimi-wire", speaks: "acp" | "kimi-wire", description: string, fix: string) {
+    super("OMK_WIRE_PROTOCOL_MISMATCH", `engine ${engine} speaks ${wanted === "acp" ? "ACP" : "Kimi Wire"}, but ${command} is ${description}`, { fix });
+    this.engine = engine;
+    this.command = command;
+    this.speaks = speaks;
+  }
+}
+
 /** The caller's AbortSignal fired; the engine was stopped. */
 export class EngineAbortedError extends WireError {
   readonly stoppedBy: "cancel" | "kill";

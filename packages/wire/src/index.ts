@@ -6,6 +6,7 @@ export {
   EngineAbortedError,
   EngineAuthRequiredError,
   EngineCrashedError,
+  EngineProtocolMismatchError,
   EngineRequestError,
   EngineSpawnError,
   EngineTimeoutError,

@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, realpathSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { WireConfigError, type WireError } from "./errors.js";
+import { EngineCrashedError, EngineProtocolMismatchError, WireConfigError, type WireError } from "./errors.js";
 import { AcpSession } from "./internal/acp/session.js";
 import type { SessionContext } from "./internal/base-session.js";
 import { EngineProcess } from "./internal/engine-process.js";
+import { findCommand } from "./internal/find-command.js";
 import { engineEnv } from "./internal/isolation.js";
+import { KIMI_CODE, type KimiBinary, kimiBinaryFromPath } from "./internal/kimi-binary.js";
 import { prepareQwenSession } from "./internal/qwen-settings.js";
 import { TranscriptTap } from "./internal/transcript.js";
 import { UsageMeter } from "./internal/usage-meter.js";
@@ -14,7 +16,7 @@ import { WireSession, wireArgs } from "./internal/wire/session.js";
 import { defaultPermissionPolicy, type PermissionPolicy } from "./policy.js";
 import { createRedactor, type Redactor } from "./redact.js";
 import { err, ok, type Result } from "./result.js";
-import { DeadlinesSchema, type DeadlinesInput, EngineSpecSchema, type EngineSpecInput } from "./schemas/engine.js";
+import { DeadlinesSchema, type DeadlinesInput, type EngineSpec, EngineSpecSchema, type EngineSpecInput } from "./schemas/engine.js";
 import type { WireEvent, WireEventInput } from "./schemas/event.js";
 import type { PriceTable } from "./schemas/usage.js";
 import { allowAllInRoot, type ScopeCheck } from "./scope.js";
@@ -72,6 +74,12 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     if (!statSync(root).isDirectory()) throw new Error("not a directory");
   } catch (cause) {
     return err(new WireConfigError(`session root ${options.cwd} is not a directory`, { cause, fix: "pass an existing folder as cwd" }));
+  }
+  if (spec.protocol === "kimi-wire") {
+    // `kimi --wire` on Kimi Code 2.x ends with "unknown option '--wire'": say which program it is and what to use instead.
+    const found = findCommand(spec.command, options.env ?? process.env);
+    const binary = found === undefined ? undefined : kimiBinaryFromPath(found, spec.args);
+    if (found !== undefined && binary !== undefined && binary.speaks !== "kimi-wire") return err(protocolMismatch(spec, found, binary));
   }
   const runDir = options.runDir ?? mkdtempSync(path.join(os.tmpdir(), "omk-engine-"));
   const base = options.env ?? process.env;
@@ -135,6 +143,10 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   const handshake = await session.handshake();
   if (!handshake.ok) {
     await session.close();
+    // A wrapper the path check could not see through: Kimi Code 2.x's own answer to `--wire`.
+    if (spec.protocol === "kimi-wire" && handshake.error instanceof EngineCrashedError && handshake.error.stderrTail.includes("unknown option '--wire'")) {
+      return err(protocolMismatch(spec, spec.command, KIMI_CODE));
+    }
     return handshake;
   }
   session.emit({
@@ -147,6 +159,15 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     ...(session.agent.version === undefined ? {} : { agentVersion: session.agent.version }),
   });
   return ok(session);
+}
+
+/** The error for an engine spec whose command speaks the other protocol, with the engine to use instead. */
+export function protocolMismatch(spec: EngineSpec, command: string, binary: KimiBinary): EngineProtocolMismatchError {
+  const fix =
+    binary.speaks === "acp"
+      ? `use --engine kimi (ACP through \`kimi acp\`); kimi-wire needs the Python kimi CLI (\`kimi --wire\`)`
+      : "use --engine kimi-wire (Kimi Wire through `kimi --wire`), or install Kimi Code 2.x (npm i -g @moonshot-ai/kimi-code) for --engine kimi";
+  return new EngineProtocolMismatchError(spec.name, command, spec.protocol, binary.speaks, binary.description, fix);
 }
 
 /** Stdout lines the SDK would drop silently (not JSON) or refuse (too long) become anomalies. */

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
-import { detectEngines, loadTranscriptScenario, openSession, scriptedEngine, type WireEvent } from "../src/index.js";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { DEFAULT_DETECT_HANDSHAKE_MS, detectEngines, EngineProtocolMismatchError, loadTranscriptScenario, openSession, scriptedEngine, type WireEvent } from "../src/index.js";
+import { kimiBinaryFromPath } from "../src/internal/kimi-binary.js";
 import { modelUsageTotal } from "../src/internal/acp/session.js";
 import { FAST, fakeKimiWire, ofType, scripted, workspace } from "./helpers.js";
 
@@ -240,12 +241,69 @@ describe("detectEngines", () => {
     expect(found[1]?.handshake.detail).toContain("engine needs authentication");
     expect(found[1]?.handshake).toMatchObject({ agentName: "omk-scripted-agent", fix: "scripted: no login exists (it offers: scripted login)" });
     expect(found[2]?.version).toBe("kimi, version 1.49.0");
+    // its --help names --wire: the Python kimi CLI's protocol
+    expect(found[2]?.binary).toMatchObject({ kind: "kimi-cli", speaks: "kimi-wire" });
+    expect(found[0]?.binary).toBeUndefined();
+  });
+
+  it("waits 120 s for a handshake unless told otherwise", () => {
+    expect(DEFAULT_DETECT_HANDSHAKE_MS).toBe(120_000);
   });
 
   it("probes the bundled scripted engine by name, with an empty scenario (what omk doctor lists)", async () => {
     const [scriptedFound] = await detectEngines({ engines: ["scripted"], handshakeMs: 30_000 });
     expect(scriptedFound).toMatchObject({ name: "scripted", protocol: "acp", found: true, handshake: { status: "ok", agentName: "omk-scripted-agent" } });
     expect(scriptedFound?.version).toMatch(/^omk-scripted-agent \d+\.\d+\.\d+$/);
+  });
+});
+
+describe("kimi: Kimi Code 2.x (ACP) or the Python kimi CLI (Kimi Wire)", () => {
+  function fakeKimiCodeInstall(dir: string, script: string): string {
+    const entry = path.join(dir, "node_modules", "@moonshot-ai", "kimi-code", "dist", "main.mjs");
+    mkdirSync(path.dirname(entry), { recursive: true });
+    writeFileSync(entry, script);
+    chmodSync(entry, 0o755);
+    mkdirSync(path.join(dir, "bin"), { recursive: true });
+    symlinkSync(entry, path.join(dir, "bin", "kimi"));
+    return path.join(dir, "bin", "kimi");
+  }
+
+  it("tells them apart by the installed file: the npm package's entry, or a Python script", () => {
+    const ws = workspace();
+    const kimiCode = fakeKimiCodeInstall(ws.root, "#!/usr/bin/env node\n");
+    expect(kimiBinaryFromPath(kimiCode)).toMatchObject({ kind: "kimi-code", speaks: "acp" });
+    expect(kimiBinaryFromPath(process.execPath, [path.join(ws.root, "node_modules/@moonshot-ai/kimi-code/dist/main.mjs"), "acp"])).toMatchObject({ kind: "kimi-code" });
+    const py = path.join(ws.root, "kimi-py");
+    writeFileSync(py, "#!/opt/venv/bin/python3\nimport sys\n");
+    expect(kimiBinaryFromPath(py)).toMatchObject({ kind: "kimi-cli", speaks: "kimi-wire" });
+    const wrapper = path.join(ws.root, "wrapper");
+    writeFileSync(wrapper, "#!/bin/sh\nexec kimi \"$@\"\n");
+    expect(kimiBinaryFromPath(wrapper)).toBeUndefined();
+  });
+
+  it("kimi-wire on Kimi Code 2.x fails fast, before anything runs, naming the engine to use; a wrapper it cannot see through is recognised by Kimi Code's answer to --wire", async () => {
+    const ws = workspace();
+    const marker = path.join(ws.root, "ran");
+    const kimi = fakeKimiCodeInstall(ws.root, `#!/bin/sh\ntouch ${marker}\necho "error: unknown option '--wire'" >&2\nexit 1\n`);
+    const t0 = Date.now();
+    const opened = await openSession({ engine: { ...fakeKimiWire({ turns: [] }), command: kimi, args: [] }, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    expect(opened.ok).toBe(false);
+    if (opened.ok) return;
+    expect(opened.error).toBeInstanceOf(EngineProtocolMismatchError);
+    expect(opened.error.message).toBe(`engine kimi-wire speaks Kimi Wire, but ${kimi} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``);
+    expect(opened.error.fix).toContain("use --engine kimi");
+    expect(existsSync(marker)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(FAST.handshakeMs);
+
+    const wrapper = path.join(ws.root, "kimi-wrapper");
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${kimi} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const viaWrapper = await openSession({ engine: { ...fakeKimiWire({ turns: [] }), command: wrapper, args: [] }, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    expect(viaWrapper.ok).toBe(false);
+    if (viaWrapper.ok) return;
+    expect(viaWrapper.error).toBeInstanceOf(EngineProtocolMismatchError);
+    expect(viaWrapper.error.fix).toContain("use --engine kimi");
+    expect(existsSync(marker)).toBe(true);
   });
 });
 

@@ -1,11 +1,11 @@
 // Conformance with the real Kimi Code CLI (not written by us), driven by OMK's ACP client
 // against a scripted OpenAI-compatible model server. Needs $OMK_AGENTS_DIR from
 // tooling/install-agents.mjs; fails (never skips) without it.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, type FakeModelReply, type FakeOpenAI, makeTempDir, startFakeOpenAI } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { enginePreset, isolationDirs, ModelNotOfferedError, openSession, type WireEvent } from "../../src/index.js";
+import { detectEngines, EngineProtocolMismatchError, enginePreset, isolationDirs, ModelNotOfferedError, openSession, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
 import { agents, entriesOf } from "./agents.js";
 
@@ -224,5 +224,30 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
     } finally {
       await server?.close();
     }
+  });
+
+  it("kimi-wire on the real Kimi Code 2.x (a `kimi` on PATH, as npm installs it) fails fast naming --engine kimi; detectEngines says which program each `kimi` is and what it speaks", async () => {
+    const { kimi, node24 } = agents();
+    const base = makeTempDir("omk-kimi-wire-mismatch-");
+    const bin = path.join(base, "bin");
+    const root = path.join(base, "root");
+    mkdirSync(bin);
+    mkdirSync(root);
+    symlinkSync(kimi.entry, path.join(bin, "kimi"));
+    const env = { PATH: [bin, path.dirname(node24.node), "/usr/bin", "/bin"].join(":"), HOME: path.join(base, "home") };
+    const spec = enginePreset("kimi-wire");
+    if (!spec.ok) throw spec.error;
+    const t0 = Date.now();
+    const opened = await openSession({ engine: spec.value, cwd: root, runDir: path.join(base, "run"), env });
+    expect(opened.ok).toBe(false);
+    if (opened.ok) return;
+    expect(opened.error).toBeInstanceOf(EngineProtocolMismatchError);
+    expect(opened.error.message).toBe(`engine kimi-wire speaks Kimi Wire, but ${path.join(bin, "kimi")} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``);
+    expect(opened.error.fix).toBe("use --engine kimi (ACP through `kimi acp`); kimi-wire needs the Python kimi CLI (`kimi --wire`)");
+    expect(Date.now() - t0).toBeLessThan(2_000);
+
+    const [wire, acp] = await detectEngines({ engines: ["kimi-wire", "kimi"], env });
+    expect(wire).toMatchObject({ name: "kimi-wire", found: true, version: kimi.version, binary: { kind: "kimi-code", speaks: "acp" }, handshake: { status: "failed", fix: opened.error.fix } });
+    expect(acp).toMatchObject({ name: "kimi", found: true, version: kimi.version, binary: { kind: "kimi-code", speaks: "acp" }, handshake: { status: "auth_required", agentName: "Kimi Code CLI" } });
   });
 });
