@@ -2,7 +2,7 @@
 /**
  * Installs the real coding agents that @omk/wire's conformance tests drive
  * (packages/wire/test/conformance/*.conformance.ts: Kimi Code, Gemini CLI,
- * claude-agent-acp) into a cache folder, from the npm
+ * claude-agent-acp, Qwen Code) into a cache folder, from the npm
  * registry only, with pinned versions and install scripts off (nothing is
  * downloaded at run time). A failed install exits non-zero: CI must fail,
  * not skip, when the registry is unreachable.

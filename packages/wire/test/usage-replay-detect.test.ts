@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { DEFAULT_DETECT_HANDSHAKE_MS, detectEngines, EngineProtocolMismatchError, loadTranscriptScenario, openSession, scriptedEngine, type WireEvent } from "../src/index.js";
 import { kimiBinaryFromPath } from "../src/internal/kimi-binary.js";
 import { modelUsageTotal } from "../src/internal/acp/session.js";
@@ -83,6 +83,27 @@ describe("usage: exact, partial or unknown", () => {
     expect(two.value.usage).toEqual({ inputUncached: 5, cacheRead: 0, cacheWrite: 0, output: 1 });
     expect(two.value.usageQuality).toBe("exact");
     expect(ofType(events, "anomaly").filter((e) => e.kind === "usage_missing")).toEqual([]);
+  });
+
+  it("in the user's own Kimi home, counts only the log of the session it opened: another session's records (a concurrent run, the user's own) are never read", async () => {
+    const ws = workspace();
+    const userHome = path.join(ws.runDir, "..", "user-home");
+    const foreign = path.join(userHome, ".kimi-code", "sessions", "wd_other", "session_someone_else", "agents", "main");
+    mkdirSync(foreign, { recursive: true });
+    const record = (n: number) => `${JSON.stringify({ type: "llm.request", agentId: "main" })}\n${JSON.stringify({ type: "usage.record", agentId: "main", model: "x", usage: { inputOther: n, output: n, inputCacheRead: 0, inputCacheCreation: 0 } })}\n`;
+    writeFileSync(path.join(foreign, "wire.jsonl"), record(99_999));
+    const engine = scripted({ turns: [{ steps: [{ usage: { inputUncached: 10, output: 2, via: "kimi_log" } }, { sleep: 300 }, { usage: { inputUncached: 20, output: 3, via: "kimi_log" } }] }] }, { usageLog: "kimi_session_log", home: "user" });
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: userHome }, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    // the other session keeps writing while this turn runs
+    const timer = setInterval(() => appendFileSync(path.join(foreign, "wire.jsonl"), record(77_777)), 50);
+    const turn = await opened.value.prompt("go");
+    clearInterval(timer);
+    await opened.value.close();
+    if (!turn.ok) throw turn.error;
+    expect(turn.value.usage).toEqual({ inputUncached: 30, cacheRead: 0, cacheWrite: 0, output: 5 });
+    expect(turn.value.usageQuality).toBe("exact");
+    expect(existsSync(path.join(userHome, ".kimi-code", "sessions", "wd_scripted"))).toBe(true);
   });
 
   it("a Kimi model call logged without a usage record makes the turn partial, with an anomaly saying so", async () => {
