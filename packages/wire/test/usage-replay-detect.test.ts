@@ -106,6 +106,23 @@ describe("usage: exact, partial or unknown", () => {
     expect(existsSync(path.join(userHome, ".kimi-code", "sessions", "wd_scripted"))).toBe(true);
   });
 
+  it("a Kimi session whose log is nowhere to be found is not waited for: usage unknown, with an anomaly naming where OMK looked and the fix", async () => {
+    const ws = workspace();
+    const events: WireEvent[] = [];
+    const engine = scripted({ turns: [{ steps: [{ message: "no log at all" }] }] }, { usageLog: "kimi_session_log" });
+    // a request deadline far beyond the test's timeout: waiting for a turn.ended that never comes would fail the test
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: { ...FAST, requestMs: 600_000 }, onEvent: (e) => events.push(e) });
+    if (!opened.ok) throw opened.error;
+    const turn = await opened.value.prompt("go");
+    await opened.value.close();
+    if (!turn.ok) throw turn.error;
+    expect(turn.value.usage).toBe("unknown");
+    expect(turn.value.usageQuality).toBe("unknown");
+    const anomaly = ofType(events, "anomaly").find((e) => e.kind === "usage_log");
+    expect(anomaly?.detail).toContain(`was not found at ${path.join(ws.runDir, "home", ".kimi-code", "sessions")}`);
+    expect(anomaly?.detail).toContain("KIMI_CODE_HOME");
+  });
+
   it("a Kimi model call logged without a usage record makes the turn partial, with an anomaly saying so", async () => {
     const ws = workspace();
     const events: WireEvent[] = [];

@@ -14,6 +14,8 @@ export function kimiCodeHome(env: Record<string, string | undefined>): string {
 }
 
 export type KimiTurnEnd = {
+  /** The session's log was found at all (Kimi Code writes it from session/new on). */
+  found: boolean;
   /** The main agent's `turn.ended` record was read. */
   ended: boolean;
   /** `llm.request` records of this turn (every agent) ... */
@@ -38,7 +40,7 @@ export class KimiUsageLog {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
-  private turn: KimiTurnEnd = { ended: false, requests: 0, records: 0 };
+  private turn: Omit<KimiTurnEnd, "found"> = { ended: false, requests: 0, records: 0 };
 
   constructor(
     /** Kimi Code's data folder (kimiCodeHome). */
@@ -72,13 +74,15 @@ export class KimiUsageLog {
     this.stop();
     const until = Date.now() + maxMs;
     this.poll();
+    // No log for this session at all: nothing will mark the end (another layout, another home); do not wait for it.
+    if (this.files().length === 0) return { found: false, ...this.turn };
     while (!this.turn.ended && alive() && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       this.poll();
     }
     // Subagents write their own files before the main agent's turn ends: one more read of every file.
     this.poll();
-    return { ...this.turn };
+    return { found: true, ...this.turn };
   }
 
   /** Reads what was appended since the last poll. */
@@ -134,6 +138,11 @@ export class KimiUsageLog {
       if (counted === undefined) this.onProblem("usage.record without token counts");
       else this.onUsage(counted);
     }
+  }
+
+  /** Where this session's logs are looked for (for messages). */
+  get where(): string {
+    return path.join(this.kimiHome, "sessions", "*", this.sessionId() || "<session>", "agents", "*", "wire.jsonl");
   }
 
   /** Every agent's log of this session (only this session: in the user's home, other sessions' logs sit next to it). */

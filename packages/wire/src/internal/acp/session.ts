@@ -291,7 +291,10 @@ export class AcpSession extends BaseSession implements AcpHost {
     } else {
       // Kimi Code writes the turn's last usage record after the prompt response: read until the log says the turn ended.
       const end = await this.usageLog.waitForTurnEnd(stopped ? deadlines.cancelGraceMs : deadlines.requestMs, () => !this.dead && this.proc.exit === undefined);
-      if (!end.ended) meter.noteMissing("Kimi Code's session log did not record the end of the turn; its last model calls may be unreported");
+      if (!end.found) {
+        this.emit({ type: "anomaly", kind: "usage_log", detail: `Kimi Code's session log was not found at ${this.usageLog.where}; set KIMI_CODE_HOME in the engine's environment if Kimi keeps its data elsewhere` });
+        meter.noteMissing("Kimi Code's session log was not found, so its model calls are not counted");
+      } else if (!end.ended) meter.noteMissing("Kimi Code's session log did not record the end of the turn; its last model calls may be unreported");
       else if (end.requests > end.records) meter.noteMissing(`${end.requests - end.records} of ${end.requests} model calls in Kimi Code's session log have no usage record (cut short or failed)`);
     }
     for (const reason of meter.missingReasons()) this.emit({ type: "anomaly", kind: "usage_missing", detail: reason });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync, writeSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import type { ScenarioStep } from "../../schemas/scenario.js";
@@ -29,7 +29,8 @@ export function kimiLogFile(ctx: Pick<PlayContext, "sessionId" | "cwd">): string
 
 /** Ends a turn in the Kimi log (if the turn wrote to it): late records after the response, then `turn.ended` after the last of them. */
 export function finishKimiLog(ctx: PlayContext): void {
-  const log = ctx.kimiLog;
+  // A session that wrote to the log before marks the end of every turn, as Kimi Code does.
+  const log = ctx.kimiLog ?? (existsSync(kimiLogFile(ctx)) ? { file: kimiLogFile(ctx), late: [] } : undefined);
   if (log === undefined) return;
   const ended = `${JSON.stringify({ type: "turn.ended", agentId: "main", turnId: 0, reason: "completed" })}\n`;
   const last = Math.max(-1, ...log.late.map((l) => l.afterMs));
