@@ -140,4 +140,44 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
       await server?.close();
     }
   });
+
+  it("a budget watching usage events cuts the turn after the first model call: later calls are never made, and the turn's usage is partial", async () => {
+    const base = makeTempDir("omk-qwen-budget-");
+    const root = path.join(base, "root");
+    mkdirSync(root);
+    let server: FakeOpenAI | undefined;
+    try {
+      server = await startFakeOpenAI([
+        { toolCalls: [{ name: "run_shell_command", arguments: { command: "sleep 3", description: "slow step" } }], usage: { prompt_tokens: 4000, completion_tokens: 50 } },
+        { text: "should never be asked for", usage: { prompt_tokens: 9000, completion_tokens: 90 } },
+      ]);
+      const budget = 1000;
+      let session: Awaited<ReturnType<typeof openSession>> | undefined;
+      let cut = false;
+      session = await openSession({
+        engine: qwenSpec({ home: "hermetic" }),
+        cwd: root,
+        runDir: path.join(base, "run"),
+        env: { PATH: process.env["PATH"], HOME: path.join(base, "home"), OPENAI_API_KEY: "sk-test-qwen", OPENAI_BASE_URL: server.url, OPENAI_MODEL: "fake-model" },
+        deadlines: { handshakeMs: 90_000, cancelGraceMs: 10_000 },
+        onEvent: (e) => {
+          if (e.type === "usage" && e.turnUsage !== "unknown" && totalTokens(e.turnUsage) > budget && !cut && session?.ok) {
+            cut = true;
+            void session.value.cancel();
+          }
+        },
+      });
+      if (!session.ok) throw session.error;
+      const turn = await session.value.prompt("run the slow step");
+      await session.value.close();
+      if (!turn.ok) throw turn.error;
+      expect(cut).toBe(true);
+      expect(turn.value.stopReason).toBe("cancelled");
+      expect(turn.value.usage).toEqual({ inputUncached: 4000, cacheRead: 0, cacheWrite: 0, output: 50 });
+      expect(turn.value.usageQuality).toBe("partial");
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server?.close();
+    }
+  });
 });
