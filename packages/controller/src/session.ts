@@ -124,6 +124,7 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     ...(input.scope === undefined ? {} : { scope: input.scope }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
     ...(input.secrets === undefined ? {} : { secrets: input.secrets }),
+    ...(input.provider.priceTable === undefined ? {} : { priceTable: input.provider.priceTable }),
   });
   if (!opened.ok) return failed(opened.error);
   const session = opened.value;
