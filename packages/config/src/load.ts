@@ -12,21 +12,13 @@ import { ENGINE_PRESET_NAMES } from "@omk/wire";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type ConfigFile, ConfigFileSchema, type EngineEntry, EngineEntrySchema } from "./schema.js";
+import type { ConfigProblem } from "./problem.js";
 import { secretProblem } from "./secrets.js";
 
 /** Where a setting comes from. */
 export type ConfigScope = "user" | "repo";
 
-/** A problem with the config or an engine in it: one line, the file and key it is about, and the fix. */
-export type ConfigProblem = {
-  readonly code: "config_unreadable" | "config_yaml" | "config_invalid" | "config_secret" | "engine_unknown" | "engine_incomplete" | "env_missing" | "command_not_found";
-  /** One line: `<file>: <key>: <what is wrong>` (file and key when known). */
-  readonly message: string;
-  readonly fix: string;
-  readonly file?: string;
-  /** The key path in the file, e.g. `engines.kimi.env.OPENAI_API_KEY`. */
-  readonly key?: string;
-};
+export type { ConfigProblem } from "./problem.js";
 
 /** One config file: where it is and whether it exists. */
 export type ConfigFileInfo = { readonly scope: ConfigScope; readonly path: string; readonly exists: boolean };
@@ -114,7 +106,7 @@ function issueProblem(file: string, issue: z.core.$ZodIssue): ConfigProblem {
   }
   const key = keyPath(issue.path);
   if (issue.code === "invalid_type") {
-    const expected = issue.expected === "object" ? "a mapping" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+    const expected = issue.expected === "object" || issue.expected === "record" ? "a mapping" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
     return { code: "config_invalid", file, key, message: `${file}: ${key}: expected ${expected}`, fix: `give ${key} as ${expected} (see ${SCHEMA_DOC})` };
   }
   if (issue.code === "invalid_union" && issue.path.includes("env")) {
@@ -139,7 +131,7 @@ export function loadConfigFile(file: string, base: string, env: Readonly<Record<
   } catch (cause) {
     return err({ code: "config_unreadable", file, message: `${file}: cannot be read: ${(cause as Error).message}`, fix: `make ${file} a readable file, or remove it` });
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
     const at = yamlError.linePos?.[0];

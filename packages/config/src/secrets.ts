@@ -5,7 +5,7 @@
  * in the message.
  */
 import { createRedactor } from "@omk/wire";
-import type { ConfigProblem } from "./load.js";
+import type { ConfigProblem } from "./problem.js";
 import type { ConfigFile } from "./schema.js";
 
 /** Names whose literal values are refused: *KEY*, *TOKEN*, *SECRET*, *PASSWORD*, *CREDENTIAL(S)* as a word of the name. */
