@@ -36,12 +36,15 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
     });
     return EXIT.ok;
   }
+  // name  protocol  command  found|not found  defined in  (then the problem and its fix, when it cannot run)
   const width = Math.max(...rows.map((e) => e.name.length));
   const protoWidth = Math.max(...rows.map((e) => e.protocol.length));
+  const commandWidth = Math.max(...rows.map((e) => e.command.length));
   for (const e of rows) {
-    const state = e.problem !== undefined ? `cannot run: ${e.problem.message} — fix: ${e.problem.fix}` : e.found ? `found ${e.path}` : "not found";
-    const model = e.model === undefined ? "" : `, model ${e.model}`;
-    ctx.stdout(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command}  ${state}${model}  [${where(e, files)}]\n`);
+    const state = e.found ? "found    " : "not found";
+    const model = e.model === undefined ? "" : ` (model ${e.model})`;
+    const problem = e.problem === undefined ? "" : ` — cannot run: ${e.problem.message} — fix: ${e.problem.fix}`;
+    ctx.stdout(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}\n`);
   }
   const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);
   ctx.stdout(`config: ${present.length === 0 ? `none (user ${files.user}${files.repo === undefined ? "" : `, repo ${files.repo}`})` : present.join(", ")}\n`);
