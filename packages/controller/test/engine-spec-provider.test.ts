@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { engineSpecProvider } from "../src/index.js";
+import { engineSpecProvider, type SessionPurpose } from "../src/index.js";
 
 describe("engineSpecProvider: a real engine from a resolved spec", () => {
   it("offers every purpose with the checked spec and carries the price table", () => {
@@ -9,7 +9,7 @@ describe("engineSpecProvider: a real engine from a resolved spec", () => {
     if (!provider.ok) return;
     expect(provider.value.name).toBe("mine");
     expect(provider.value.priceTable).toEqual(priceTable);
-    for (const purpose of [{ kind: "plan", round: 1 }, { kind: "task", taskId: "t", attempt: 1 }, { kind: "review", reviewer: "break-it", round: 1 }, { kind: "followups", round: 2 }] as const) {
+    for (const purpose of [{ kind: "plan", round: 1 }, { kind: "task", taskId: "t", attempt: 1, round: 1 }, { kind: "review", reviewer: "break-it", round: 1 }, { kind: "followups", round: 2 }] satisfies SessionPurpose[]) {
       expect(provider.value.offers(purpose)).toBe(true);
       const spec = provider.value.specFor(purpose, "/tmp/run");
       expect(spec.ok && spec.value).toMatchObject({ name: "mine", command: "/opt/agent/bin/agent", args: ["acp"], env: { A: "1" }, home: "user", homeCopy: [] });
