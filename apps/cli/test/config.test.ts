@@ -1,7 +1,7 @@
 // Engine configuration through the built binary: `omk engines`, an invalid config (exit 2, one line
 // naming the file, the key and the fix), `omk doctor` on configured engines, and a custom engine
 // defined in the repo's .omk/config.yaml (a wrapper script at a path not on PATH) driving a goal to ready.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,6 +15,13 @@ afterAll(() => {
   cleanupE2e();
   cleanupTempDirs();
 });
+
+/** Every file under a folder (for the secret scan). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
 
 const SCRIPTED_AGENT = path.join(path.dirname(omkBinPath), "scripted-agent.js");
 
@@ -232,7 +239,8 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     const put = (name: string, scenario: unknown) => writeFileSync(path.join(scenarios, `${name}.json`), JSON.stringify(scenario));
     put("plan", { turns: [{ steps: [{ message: "Let me read the code first." }, { usage: { inputUncached: 900, output: 300 } }, { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` }] }] });
     put("write-tests", writeTestsSession());
-    put("implement", implementSession());
+    // A hostile turn: the implementer repeats the key it was given (the wrapper puts it in) in its messages.
+    put("implement", implementSession({ message: "Using my key @@KEY@@ to call the model." }));
     put("review", reviewSession());
     put("other", { turns: [] });
     const wrapper = script(
@@ -246,11 +254,14 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
         "  */reviews/*) key=review ;;",
         "  *) key=other ;;",
         "esac",
-        `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "${scenarios}/$key.json" "$@"`,
+        "# Hostile: say the key on stderr and in the scenario's messages.",
+        'echo "agent starting with key $OPENAI_API_KEY" >&2',
+        `sed "s/@@KEY@@/$OPENAI_API_KEY/g" "${scenarios}/$key.json" > "${scenarios}/run-$$.json"`,
+        `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "${scenarios}/run-$$.json" "$@"`,
       ].join("\n"),
     );
     mkdirSync(path.join(w.repo, ".omk"), { recursive: true });
-    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", ""].join("\n"));
+    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      OPENAI_API_KEY: { from: TEAM_AGENT_CRED }", ""].join("\n"));
     await gitIn(w.repo, "add", ".omk/config.yaml", "tools/agent.sh");
     await gitIn(w.repo, "commit", "-q", "-m", "the team's agent");
     expect(process.env["PATH"]?.split(path.delimiter)).not.toContain(path.dirname(wrapper));
@@ -258,6 +269,9 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     const listed = await w.omk("engines", "--json");
     expect((listed.json() as { engines: Listed[] }).engines.find((e) => e.name === "team-agent")).toMatchObject({ definedIn: ["repo"], found: true, path: wrapper });
 
+    // The key the engine gets through { from: TEAM_AGENT_CRED } (read from omk's environment; runs inherit this one).
+    const key = "team-agent-credential-4242";
+    process.env["TEAM_AGENT_CRED"] = key;
     // No --engine: the config's defaultEngine.
     const run = await w.omk("goal", "run", FEATURE_GOAL);
     expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.ready);
@@ -268,9 +282,14 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     expect(proof.tasks.map((t) => t.id).sort()).toEqual(["implement", "write-tests"]);
     // The engine planned (its plan session ran), and its sessions are recorded under the engine's name.
     expect(existsSync(path.join(goalDirOf(w.stateDir, goalId), "plan", "sessions", "1"))).toBe(true);
-    expect(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "events.jsonl"), "utf8")).toContain('"team-agent"');
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "team-agent" });
     expect(await gitIn(w.repo, "show", `${proof.headCommit}:src/greet.js`)).toContain("export function farewell");
     const verified = await w.omk("proof", "verify");
     expect(verified.exitCode, describeRun(verified)).toBe(0);
+    // The engine did get the key (its transcript shows the redacted message), and no file omk wrote holds it.
+    const written = filesUnder(w.stateDir);
+    expect(written.some((f) => readFileSync(f, "utf8").includes("Using my key [REDACTED]"))).toBe(true);
+    expect(written.filter((f) => readFileSync(f, "utf8").includes(key))).toEqual([]);
+    expect(`${run.stdout}${run.stderr}`).not.toContain(key);
   });
 });
