@@ -1,8 +1,7 @@
 import path from "node:path";
-import { type ConfigProblem, findRepoRoot, isKnownEngine, loadConfig, type OmkConfig, resolveEngineSpec } from "@omk/config";
+import { type ConfigProblem, findRepoRoot, isKnownEngine, listEngines, loadConfig, type OmkConfig, resolveEngineSpec } from "@omk/config";
 import type { EngineProvider } from "@omk/controller";
-import { engineSpecProvider, PRESET_ENGINE_NAMES, presetProvider, scriptBookProvider } from "@omk/controller";
-import { detectEngines } from "@omk/wire";
+import { engineSpecProvider, presetProvider, scriptBookProvider } from "@omk/controller";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
 
@@ -20,6 +19,11 @@ export function readConfig(ctx: Context, repo?: string): OmkConfig {
   const loaded = loadConfig({ env: ctx.env, repoRoot: findRepoRoot(start) ?? (repo === undefined ? undefined : start) });
   if (!loaded.ok) throw configError(loaded.error);
   return loaded.value;
+}
+
+/** The first preset (in preset order, with the config's overrides) whose command is found and that can start as configured. */
+export function firstInstalledPreset(ctx: Context, config: OmkConfig): string | undefined {
+  return listEngines(config, ctx.env).find((e) => e.sources.includes("preset") && e.found && e.problem === undefined)?.name;
 }
 
 /** A provider for an engine from the config (a preset overridden field by field, or a custom engine). */
@@ -71,10 +75,11 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
     if (!provider.ok) throw new UsageError(provider.error.message, provider.error.fix);
     return provider.value;
   }
-  // No engine named anywhere: the first preset installed (found on PATH; no handshake, so this stays quick).
-  const found = (await detectEngines({ engines: [...PRESET_ENGINE_NAMES], env: ctx.env, versionOnly: true })).find((e) => e.found);
+  // No engine named anywhere: the first preset installed (its command, as the config may set it, found; no process is started).
+  const found = firstInstalledPreset(ctx, config);
   if (found !== undefined) {
-    const provider = presetProvider(found.name, choice.model === undefined ? {} : { model: choice.model });
+    if (config.engines[found] !== undefined) return configuredProvider(ctx, config, found, choice.model);
+    const provider = presetProvider(found, choice.model === undefined ? {} : { model: choice.model });
     if (provider.ok) return provider.value;
   }
   if (options.optional === true) return NO_ENGINE;

@@ -159,17 +159,26 @@ describe("omk doctor with configured engines", () => {
     expect(text.stdout).toMatch(/^ok +engine mine +omk-scripted-agent \d+\.\d+\.\d+, handshake ok with my-agent 2\.0\.0/m);
     // Its own deadline (1 s) is too short for its 8 s start: the fix says how to give it longer.
     expect(text.stdout).toMatch(/^warn +engine sluggish +.*handshake failed: .* — fix: give it longer: omk doctor --handshake-timeout 300s \(for sessions: engines\.sluggish\.deadlines\.handshakeMs in the config\)/m);
-    expect(text.stdout).toMatch(/^ok +engines +usable: mine; not usable: kimi, kimi-wire, gemini, claude, codex, qwen, copilot, sluggish$/m);
+    // Usable, but nothing picks it by default: the fix says how.
+    expect(text.stdout).toMatch(
+      /^warn +engines +usable: mine; not usable: kimi, kimi-wire, gemini, claude, codex, qwen, copilot, sluggish; but omk goal run has no default engine \(none named, no preset on PATH\) — fix: pass --engine mine, or set defaultEngine: mine in a config file \(or OMK_ENGINE=mine\)$/m,
+    );
     expect(text.stdout.trimEnd().split("\n").at(-1)).toMatch(/^omk is ready: mine completed a handshake \(\d+ warnings\)$/);
     // Each fix once: the install hint of gemini appears on its own line only.
     expect(text.stdout.split("npm install -g @google/gemini-cli")).toHaveLength(2);
 
-    // --handshake-timeout overrides the engine's deadline.
+    // --handshake-timeout overrides the engine's deadline. A preset whose command the config sets (qwen) is installed: goal run picks it.
+    writeFileSync(w.repoFile, `${readFileSync(w.repoFile, "utf8")}\n  qwen:\n    command: tools/agent.sh\n    env:\n      OMK_SCRIPTED_SCENARIO: ${handshake}\n`);
     const longer = await runOmk(["doctor", "--json", "--handshake-timeout", "60s"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
-    const report = longer.json() as { ready: boolean; usableEngines: string[]; engines: Array<{ name: string; handshake: { status: string } }> };
+    const report = longer.json() as { ready: boolean; usableEngines: string[]; checks: Array<{ name: string; status: string; detail: string }>; engines: Array<{ name: string; handshake: { status: string } }> };
     expect(report.ready).toBe(true);
-    expect(report.usableEngines).toEqual(["mine", "sluggish"]);
+    expect(report.usableEngines).toEqual(["qwen", "mine", "sluggish"]);
     expect(report.engines.map((e) => e.name)).toEqual(["scripted", "kimi", "kimi-wire", "gemini", "claude", "codex", "qwen", "copilot", "mine", "sluggish"]);
+    expect(report.checks.find((c) => c.name === "engines")).toEqual({
+      name: "engines",
+      status: "ok",
+      detail: "usable: qwen, mine, sluggish; not usable: kimi, kimi-wire, gemini, claude, codex, copilot (omk goal run uses qwen: the first preset installed; --engine NAME chooses another)",
+    });
 
     const bad = await runOmk(["doctor", "--handshake-timeout", "soon"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(bad.exitCode).toBe(2);
@@ -286,6 +295,13 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     expect(await gitIn(w.repo, "show", `${proof.headCommit}:src/greet.js`)).toContain("export function farewell");
     const verified = await w.omk("proof", "verify");
     expect(verified.exitCode, describeRun(verified)).toBe(0);
+    // No default engine: the first preset installed, with the config's command for it (qwen → the same wrapper).
+    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["engines:", "  qwen:", "    command: tools/agent.sh", "    env:", "      OPENAI_API_KEY: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    await gitIn(w.repo, "commit", "-q", "-am", "qwen is the team's agent");
+    const second = await w.omk("goal", "run", FEATURE_GOAL, "--new");
+    expect(second.exitCode, describeRun(second)).toBe(EXIT_BY_STATUS.ready);
+    const secondId = goalIdOf(second.stdout);
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, secondId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "qwen" });
     // The engine did get the key (its transcript shows the redacted message), and no file omk wrote holds it.
     const written = filesUnder(w.stateDir);
     expect(written.some((f) => readFileSync(f, "utf8").includes("Using my key [REDACTED]"))).toBe(true);

@@ -2,11 +2,11 @@ import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } fr
 import path from "node:path";
 import { CONFIGURABLE_PRESETS, engineNames, type OmkConfig, resolveEngineSpec } from "@omk/config";
 import { resolveStateRoot } from "@omk/state";
-import { type DetectedEngine, detectEngines, enginePreset, findCommand } from "@omk/wire";
+import { type DetectedEngine, detectEngines } from "@omk/wire";
 import { execa } from "execa";
 import { parseTimeOption } from "../args.js";
 import { type Context, printJson } from "../context.js";
-import { readConfig } from "../engine.js";
+import { firstInstalledPreset, readConfig } from "../engine.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -133,6 +133,10 @@ async function checkEngines(ctx: Context, config: OmkConfig | undefined, handsha
     if (found === undefined) continue;
     engines.push(found);
     const check = engineCheck(found);
+    // "run X by hand": the whole command line, as configured.
+    if (check.fix?.startsWith(`run ${found.path ?? found.command} by hand`) === true && spec.args.length > 0) {
+      check.fix = check.fix.replace(`run ${found.path ?? found.command} by hand`, `run ${[found.path ?? found.command, ...spec.args].join(" ")} by hand`);
+    }
     if (!found.found && config.engines[name]?.entry.command !== undefined) check.fix = `install it, or correct engines.${name}.command in ${resolved.value.files.at(-1)}`;
     checks.push(check);
   }
@@ -144,11 +148,8 @@ function defaultEngine(ctx: Context, config: OmkConfig | undefined): { name: str
   const fromEnv = (ctx.env["OMK_ENGINE"] ?? "").trim();
   if (fromEnv !== "") return { name: fromEnv, why: "OMK_ENGINE" };
   if (config?.defaultEngine !== undefined) return { name: config.defaultEngine.name, why: `defaultEngine in ${config.defaultEngine.file}` };
-  const first = CONFIGURABLE_PRESETS.find((name) => {
-    const preset = enginePreset(name);
-    return preset.ok && findCommand(preset.value.command, ctx.env) !== undefined;
-  });
-  return first === undefined ? undefined : { name: first, why: "the first preset found on PATH" };
+  const first = config === undefined ? undefined : firstInstalledPreset(ctx, config);
+  return first === undefined ? undefined : { name: first, why: "the first preset installed" };
 }
 
 /**
@@ -177,8 +178,15 @@ function engineSummary(ctx: Context, config: OmkConfig | undefined, engines: rea
       fix: `pass --engine ${usable[0]}, or set defaultEngine: ${usable[0]} in a config file (or OMK_ENGINE=${usable[0]})`,
     };
   }
-  const picks = chosen === undefined ? "" : ` (omk goal run uses ${chosen.name}: ${chosen.why}; --engine NAME chooses another)`;
-  return { name: "engines", status: "ok", detail: `usable: ${usable.join(", ")}${others}${picks}` };
+  if (chosen === undefined) {
+    return {
+      name: "engines",
+      status: "warn",
+      detail: `usable: ${usable.join(", ")}${others}; but omk goal run has no default engine (none named, no preset on PATH)`,
+      fix: `pass --engine ${usable[0]}, or set defaultEngine: ${usable[0]} in a config file (or OMK_ENGINE=${usable[0]})`,
+    };
+  }
+  return { name: "engines", status: "ok", detail: `usable: ${usable.join(", ")}${others} (omk goal run uses ${chosen.name}: ${chosen.why}; --engine NAME chooses another)` };
 }
 
 function checkGithub(env: NodeJS.ProcessEnv): DoctorCheck & { token: "set" | "not set"; variable?: string } {
