@@ -30,7 +30,8 @@ export function firstInstalledPreset(ctx: Context, config: OmkConfig): string | 
 function configuredProvider(ctx: Context, config: OmkConfig, name: string, model: string | undefined): EngineProvider {
   const resolved = resolveEngineSpec(config, name, { env: ctx.env, model });
   if (!resolved.ok) throw configError(resolved.error);
-  const provider = engineSpecProvider(resolved.value.spec, resolved.value.priceTable === undefined ? {} : { priceTable: resolved.value.priceTable });
+  const { spec, priceTable, secrets } = resolved.value;
+  const provider = engineSpecProvider(spec, { ...(priceTable === undefined ? {} : { priceTable }), secrets });
   if (!provider.ok) throw new UsageError(provider.error.message, provider.error.fix);
   return provider.value;
 }

@@ -264,13 +264,13 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
         "  *) key=other ;;",
         "esac",
         "# Hostile: say the key on stderr and in the scenario's messages.",
-        'echo "agent starting with key $OPENAI_API_KEY" >&2',
-        `sed "s/@@KEY@@/$OPENAI_API_KEY/g" "${scenarios}/$key.json" > "${scenarios}/run-$$.json"`,
+        'echo "agent starting with key $AGENT_CONF" >&2',
+        `sed "s/@@KEY@@/$AGENT_CONF/g" "${scenarios}/$key.json" > "${scenarios}/run-$$.json"`,
         `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "${scenarios}/run-$$.json" "$@"`,
       ].join("\n"),
     );
     mkdirSync(path.join(w.repo, ".omk"), { recursive: true });
-    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      OPENAI_API_KEY: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
     await gitIn(w.repo, "add", ".omk/config.yaml", "tools/agent.sh");
     await gitIn(w.repo, "commit", "-q", "-m", "the team's agent");
     expect(process.env["PATH"]?.split(path.delimiter)).not.toContain(path.dirname(wrapper));
@@ -279,6 +279,7 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     expect((listed.json() as { engines: Listed[] }).engines.find((e) => e.name === "team-agent")).toMatchObject({ definedIn: ["repo"], found: true, path: wrapper });
 
     // The key the engine gets through { from: TEAM_AGENT_CRED } (read from omk's environment; runs inherit this one).
+    // Neither name looks like a secret's and the value has no token shape: only the { from } rule keeps it out of files.
     const key = "team-agent-credential-4242";
     process.env["TEAM_AGENT_CRED"] = key;
     // No --engine: the config's defaultEngine.
@@ -296,7 +297,7 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     const verified = await w.omk("proof", "verify");
     expect(verified.exitCode, describeRun(verified)).toBe(0);
     // No default engine: the first preset installed, with the config's command for it (qwen → the same wrapper).
-    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["engines:", "  qwen:", "    command: tools/agent.sh", "    env:", "      OPENAI_API_KEY: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["engines:", "  qwen:", "    command: tools/agent.sh", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
     await gitIn(w.repo, "commit", "-q", "-am", "qwen is the team's agent");
     const second = await w.omk("goal", "run", FEATURE_GOAL, "--new");
     expect(second.exitCode, describeRun(second)).toBe(EXIT_BY_STATUS.ready);

@@ -44,9 +44,11 @@ export function presetProvider(name: string, options: { model?: string } = {}): 
  * A real engine from a spec resolved elsewhere (a config-defined engine, a
  * preset with config overrides), for every purpose like presetProvider. The
  * spec is checked here; `name` is the spec's name. `priceTable`: the
- * engine's prices (merged over the default table in every session).
+ * engine's prices (merged over the default table in every session);
+ * `secrets`: values the engine was given (a config's `{ from: VAR }`
+ * values), redacted from its sessions' transcripts and events.
  */
-export function engineSpecProvider(spec: EngineSpecInput, options: { priceTable?: PriceTable } = {}): Result<EngineProvider, ControllerProblem> {
+export function engineSpecProvider(spec: EngineSpecInput, options: { priceTable?: PriceTable; secrets?: readonly string[] } = {}): Result<EngineProvider, ControllerProblem> {
   const parsed = customEngine(spec);
   if (!parsed.ok) {
     return err({ code: "engine_invalid", message: `engine ${spec.name}: ${parsed.error.message}`, fix: parsed.error.fix ?? "correct the engine's configuration (docs/schemas/config.schema.json)" });
@@ -57,5 +59,6 @@ export function engineSpecProvider(spec: EngineSpecInput, options: { priceTable?
     offers: () => true,
     specFor: () => ok(value),
     ...(options.priceTable === undefined ? {} : { priceTable: options.priceTable }),
+    ...(options.secrets === undefined || options.secrets.length === 0 ? {} : { secrets: [...options.secrets] }),
   });
 }
