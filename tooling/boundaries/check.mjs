@@ -32,6 +32,7 @@ const PACKAGES = {
   "@omk/planner": { level: 1, only: ["@omk/state"] },
   "@omk/oracle": { level: 1, only: ["@omk/state"] },
   "@omk/github": { level: 1, only: ["@omk/state"] },
+  "@omk/config": { level: 1, only: ["@omk/state", "@omk/wire"] },
   "@omk/scheduler": { level: 2, only: ["@omk/state"] },
   "@omk/controller": { level: 3 },
   omk: { level: 4 },

@@ -1,11 +1,40 @@
 import path from "node:path";
+import { type ConfigProblem, findRepoRoot, isKnownEngine, listEngines, loadConfig, type OmkConfig, resolveEngineSpec } from "@omk/config";
 import type { EngineProvider } from "@omk/controller";
-import { PRESET_ENGINE_NAMES, presetProvider, scriptBookProvider } from "@omk/controller";
-import { detectEngines } from "@omk/wire";
+import { engineSpecProvider, presetProvider, scriptBookProvider } from "@omk/controller";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
 
-export type EngineChoice = { engine?: string | undefined; script?: string | undefined; model?: string | undefined };
+/** `repo`: the repository whose `.omk/config.yaml` applies (default: the one holding the current directory). */
+export type EngineChoice = { engine?: string | undefined; script?: string | undefined; model?: string | undefined; repo?: string | undefined };
+
+/** A config problem as a usage error (exit 2): one line naming the file, the key and the fix. */
+export function configError(problem: ConfigProblem): UsageError {
+  return new UsageError(problem.message, problem.fix);
+}
+
+/** The merged user and repo config (the repo found from `repo`, else from the current directory); an invalid file is a usage error. */
+export function readConfig(ctx: Context, repo?: string): OmkConfig {
+  const start = path.resolve(ctx.cwd, repo ?? ".");
+  const loaded = loadConfig({ env: ctx.env, repoRoot: findRepoRoot(start) ?? (repo === undefined ? undefined : start) });
+  if (!loaded.ok) throw configError(loaded.error);
+  return loaded.value;
+}
+
+/** The first preset (in preset order, with the config's overrides) whose command is found and that can start as configured. */
+export function firstInstalledPreset(ctx: Context, config: OmkConfig): string | undefined {
+  return listEngines(config, ctx.env).find((e) => e.sources.includes("preset") && e.found && e.problem === undefined)?.name;
+}
+
+/** A provider for an engine from the config (a preset overridden field by field, or a custom engine). */
+function configuredProvider(ctx: Context, config: OmkConfig, name: string, model: string | undefined): EngineProvider {
+  const resolved = resolveEngineSpec(config, name, { env: ctx.env, model });
+  if (!resolved.ok) throw configError(resolved.error);
+  const { spec, priceTable, secrets } = resolved.value;
+  const provider = engineSpecProvider(spec, { ...(priceTable === undefined ? {} : { priceTable }), secrets });
+  if (!provider.ok) throw new UsageError(provider.error.message, provider.error.fix);
+  return provider.value;
+}
 
 /** A provider with no engine: everything runs on the deterministic paths (`goal plan` without an engine). */
 const NO_ENGINE: EngineProvider = {
@@ -16,8 +45,11 @@ const NO_ENGINE: EngineProvider = {
 
 /**
  * The engine provider from `--engine`/`--script`/`--model`, else OMK_ENGINE /
- * OMK_SCRIPT, else the first engine found on PATH. Bad input is a usage error
- * (exit 2) naming the fix, raised before anything is recorded.
+ * OMK_SCRIPT, else the config's `defaultEngine`, else the first preset found
+ * on PATH. A name resolves from the config first (user and repo files), then
+ * from the presets; `--model` overrides the config's model. Bad input (an
+ * invalid config included) is a usage error (exit 2) naming the fix, raised
+ * before anything is recorded.
  */
 export async function resolveEngine(ctx: Context, choice: EngineChoice, options: { optional?: boolean } = {}): Promise<EngineProvider> {
   const script = choice.script ?? nonEmpty(ctx.env["OMK_SCRIPT"]);
@@ -31,16 +63,24 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
   if (script !== undefined && choice.script !== undefined) {
     throw new UsageError(`--script plays a script book with the scripted engine, not with ${named}`, "drop --script, or use --engine scripted");
   }
-  if (named !== undefined) {
-    if (!PRESET_ENGINE_NAMES.includes(named)) throw new UsageError(`unknown engine "${named}"`, `use one of ${PRESET_ENGINE_NAMES.join(", ")}, or --engine scripted --script FILE`);
-    const provider = presetProvider(named, choice.model === undefined ? {} : { model: choice.model });
+  // Engines resolve from the config first (user file, then the repo file over it), then from the presets.
+  const config = readConfig(ctx, choice.repo);
+  const chosen = named ?? config.defaultEngine?.name;
+  if (chosen !== undefined) {
+    if (config.engines[chosen] !== undefined) return configuredProvider(ctx, config, chosen, choice.model);
+    if (!isKnownEngine(config, chosen)) {
+      const problem = resolveEngineSpec(config, chosen, { env: ctx.env });
+      throw problem.ok ? new UsageError(`unknown engine "${chosen}"`, "use --engine NAME (omk engines lists them)") : configError(problem.error);
+    }
+    const provider = presetProvider(chosen, choice.model === undefined ? {} : { model: choice.model });
     if (!provider.ok) throw new UsageError(provider.error.message, provider.error.fix);
     return provider.value;
   }
-  // No engine named: the first one installed (found on PATH; no handshake, so this stays quick).
-  const found = (await detectEngines({ engines: [...PRESET_ENGINE_NAMES], env: ctx.env, versionOnly: true })).find((e) => e.found);
+  // No engine named anywhere: the first preset installed (its command, as the config may set it, found; no process is started).
+  const found = firstInstalledPreset(ctx, config);
   if (found !== undefined) {
-    const provider = presetProvider(found.name, choice.model === undefined ? {} : { model: choice.model });
+    if (config.engines[found] !== undefined) return configuredProvider(ctx, config, found, choice.model);
+    const provider = presetProvider(found, choice.model === undefined ? {} : { model: choice.model });
     if (provider.ok) return provider.value;
   }
   if (options.optional === true) return NO_ENGINE;

@@ -40,9 +40,9 @@ export async function main(io: Io): Promise<number> {
     cmd
       .option("--until-ready", "after a not_ready verification or review, plan follow-ups and run again (bounded)")
       .option("--max-rounds <n>", "rounds in all with --until-ready, the first included (default 3)")
-      .option("--engine <name>", "engine for every session: kimi, gemini, claude, codex, qwen, copilot, kimi-wire, or scripted (default: $OMK_ENGINE, else the first one installed)")
+      .option("--engine <name>", "engine for every session: an engine of the config files (omk engines), a preset (kimi, gemini, claude, codex, qwen, copilot, kimi-wire) or scripted (default: $OMK_ENGINE, else the config's defaultEngine, else the first preset installed)")
       .option("--script <file>", "the script book the scripted engine plays (default: $OMK_SCRIPT)")
-      .option("--model <model>", "model to select in the engine")
+      .option("--model <model>", "model to select in the engine (overrides the config's model)")
       .option("--gates <file>", "gates config (default: .omk/gates.yaml in the repository, else detection)")
       .option("--plain", "plain timestamped lines instead of the live task list")
       .addOption(new Option("--json", "every controller event as one JSON line on stdout (nothing else on stdout)"));
@@ -192,8 +192,15 @@ export async function main(io: Io): Promise<number> {
     .addOption(new Option("--json", "every controller event as one JSON line on stdout"))
     .action(run(async (c, opts) => (await import("./commands/demo.js")).demo(c, opts)));
   program
+    .command("engines")
+    .description("list every engine (presets and the config files' engines): where each is defined, its protocol and command, whether the command is found (no engine is started)")
+    .option("--repo <dir>", "the repository whose .omk/config.yaml applies (default: the current one)")
+    .addOption(json())
+    .action(run(async (c, opts) => (await import("./commands/engines.js")).engines(c, opts)));
+  program
     .command("doctor")
-    .description("check git, node, the state dir, the engines (version and handshake) and the GitHub token")
+    .description("check git, node, the state dir, the config files, the engines (version and a real handshake) and the GitHub token")
+    .option("--handshake-timeout <duration>", "deadline of each engine's handshake, e.g. 120s, 5m (default: the engine's deadlines.handshakeMs in the config, else 120s)")
     .addOption(json())
     // Loaded on use: the engine clients stay out of every other command's start-up.
     .action(run(async (c, opts) => (await import("./commands/doctor.js")).doctor(c, opts)));

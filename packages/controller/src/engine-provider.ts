@@ -4,7 +4,7 @@
  * (see script-book.ts).
  */
 import { err, ok, type Result } from "@omk/state";
-import { ENGINE_PRESET_NAMES, enginePreset } from "@omk/wire";
+import { customEngine, ENGINE_PRESET_NAMES, type EngineSpecInput, enginePreset, type PriceTable } from "@omk/wire";
 import type { ControllerProblem, EngineProvider } from "./types.js";
 
 export { scriptBookProvider } from "./script-book.js";
@@ -37,5 +37,28 @@ export function presetProvider(name: string, options: { model?: string } = {}): 
     name: value.name,
     offers: () => true,
     specFor: () => ok(value),
+  });
+}
+
+/**
+ * A real engine from a spec resolved elsewhere (a config-defined engine, a
+ * preset with config overrides), for every purpose like presetProvider. The
+ * spec is checked here; `name` is the spec's name. `priceTable`: the
+ * engine's prices (merged over the default table in every session);
+ * `secrets`: values the engine was given (a config's `{ from: VAR }`
+ * values), redacted from its sessions' transcripts and events.
+ */
+export function engineSpecProvider(spec: EngineSpecInput, options: { priceTable?: PriceTable; secrets?: readonly string[] } = {}): Result<EngineProvider, ControllerProblem> {
+  const parsed = customEngine(spec);
+  if (!parsed.ok) {
+    return err({ code: "engine_invalid", message: `engine ${spec.name}: ${parsed.error.message}`, fix: parsed.error.fix ?? "correct the engine's configuration (docs/schemas/config.schema.json)" });
+  }
+  const value = parsed.value;
+  return ok({
+    name: value.name,
+    offers: () => true,
+    specFor: () => ok(value),
+    ...(options.priceTable === undefined ? {} : { priceTable: options.priceTable }),
+    ...(options.secrets === undefined || options.secrets.length === 0 ? {} : { secrets: [...options.secrets] }),
   });
 }

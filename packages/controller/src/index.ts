@@ -2,7 +2,7 @@
 // The goal lifecycle: phases, the --until-ready loop, reviews, proof.
 export type { RunContext } from "./context.js";
 export { acceptGoal, type Decision, rejectGoal } from "./decision.js";
-export { PRESET_ENGINE_NAMES, presetProvider, scriptBookProvider } from "./engine-provider.js";
+export { engineSpecProvider, PRESET_ENGINE_NAMES, presetProvider, scriptBookProvider } from "./engine-provider.js";
 export { changedTestFiles, isTestPath, withDetachedCheckout } from "./evidence/checkout.js";
 export { gateDescriptors, junitCasesOf, toGateEvidence } from "./evidence/gate-evidence.js";
 export { type CollectOracleEvidenceInput, collectOracleEvidence, evaluateRound } from "./evidence/oracle-evidence.js";

@@ -123,7 +123,8 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     onEvent,
     ...(input.scope === undefined ? {} : { scope: input.scope }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
-    ...(input.secrets === undefined ? {} : { secrets: input.secrets }),
+    ...(input.secrets === undefined && input.provider.secrets === undefined ? {} : { secrets: [...(input.secrets ?? []), ...(input.provider.secrets ?? [])] }),
+    ...(input.provider.priceTable === undefined ? {} : { priceTable: input.provider.priceTable }),
   });
   if (!opened.ok) return failed(opened.error);
   const session = opened.value;

@@ -42,6 +42,10 @@ export type EngineProvider = {
    * `runDir` is the session's own folder (runs/<task>/<attempt>/, reviews/, plan/), where a scenario file may be written.
    */
   specFor(purpose: SessionPurpose, runDir: string): Result<import("@omk/wire").EngineSpecInput, ControllerProblem>;
+  /** Prices of this engine's models (from the config), merged over the default price table. */
+  readonly priceTable?: import("@omk/wire").PriceTable;
+  /** Literal values this engine was given (a config's `{ from: VAR }` values): redacted from its transcripts and events like the run's own secrets. */
+  readonly secrets?: readonly string[];
   /** Whether this purpose has an engine at all (a script book may omit plan, followups and break-it: then the deterministic path is used or the pass is skipped). */
   offers(purpose: SessionPurpose): boolean;
 };

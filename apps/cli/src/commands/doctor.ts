@@ -1,10 +1,17 @@
 import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { CONFIGURABLE_PRESETS, engineNames, type OmkConfig, resolveEngineSpec } from "@omk/config";
 import { resolveStateRoot } from "@omk/state";
-import { type DetectedEngine, detectEngines, ENGINE_PRESET_NAMES } from "@omk/wire";
+import { type DetectedEngine, detectEngines } from "@omk/wire";
 import { execa } from "execa";
+import { parseTimeOption } from "../args.js";
 import { type Context, printJson } from "../context.js";
+import { firstInstalledPreset, readConfig } from "../engine.js";
+import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+
+/** The handshake deadline when neither --handshake-timeout nor the engine's deadlines.handshakeMs sets one: generous, for a cold start on a loaded machine. */
+export const DEFAULT_DOCTOR_HANDSHAKE_MS = 120_000;
 
 /** One line of the report: fail stops omk from working (exit 6), warn limits what it can do. */
 export type DoctorCheck = { name: string; status: "ok" | "warn" | "fail"; detail: string; fix?: string };
@@ -74,9 +81,112 @@ function engineCheck(engine: DetectedEngine): DoctorCheck {
       return { name, status: "ok", detail: `${version}handshake ok${agent}${took}` };
     case "auth_required":
       return { name, status: "warn", detail: `${version}handshake: needs a login${agent}`, fix: handshake.fix ?? `log in to ${engine.name}` };
-    default:
-      return { name, status: "warn", detail: `${version}handshake ${handshake.status}${handshake.detail === undefined ? "" : `: ${handshake.detail.split("\n")[0]}`}`, fix: `run ${engine.path ?? engine.command} by hand to see why it does not answer ${engine.protocol === "acp" ? "ACP" : "Kimi Wire"}` };
+    default: {
+      const first = handshake.detail === undefined ? "" : handshake.detail.split("\n")[0];
+      const slow = /timed? ?out|deadline/iu.test(first ?? "");
+      const fix = slow
+        ? `give it longer: omk doctor --handshake-timeout 300s (for sessions: engines.${engine.name}.deadlines.handshakeMs in the config), or run ${engine.path ?? engine.command} by hand to see why it is slow`
+        : `run ${engine.path ?? engine.command} by hand to see why it does not answer ${engine.protocol === "acp" ? "ACP" : "Kimi Wire"}`;
+      return { name, status: "warn", detail: `${version}handshake ${handshake.status}${first === "" ? "" : `: ${first}`}`, fix };
+    }
   }
+}
+
+/** An engine that cannot even be started as configured (an unset `{ from }` variable): found or not, no handshake. */
+function unresolvedEngine(name: string, message: string): DetectedEngine {
+  return { name, protocol: "acp", command: name, found: false, handshake: { status: "skipped", detail: message } };
+}
+
+/**
+ * The engines doctor checks: the bundled scripted engine, every preset (with
+ * the config's overrides) and every custom engine of the config, each with
+ * its own handshake deadline (the flag, else its deadlines.handshakeMs, else
+ * 120 s). Engines are probed one after the other.
+ */
+async function checkEngines(ctx: Context, config: OmkConfig | undefined, handshakeFlagMs: number | undefined): Promise<{ engines: DetectedEngine[]; checks: DoctorCheck[] }> {
+  const engines: DetectedEngine[] = [];
+  const checks: DoctorCheck[] = [];
+  const scripted = (await detectEngines({ engines: ["scripted"], env: ctx.env, handshakeMs: handshakeFlagMs ?? DEFAULT_DOCTOR_HANDSHAKE_MS }))[0];
+  if (scripted !== undefined) {
+    engines.push(scripted);
+    checks.push(engineCheck(scripted));
+  }
+  for (const name of config === undefined ? CONFIGURABLE_PRESETS : engineNames(config)) {
+    if (config === undefined) {
+      const [found] = await detectEngines({ engines: [name], env: ctx.env, handshakeMs: handshakeFlagMs ?? DEFAULT_DOCTOR_HANDSHAKE_MS });
+      if (found !== undefined) {
+        engines.push(found);
+        checks.push(engineCheck(found));
+      }
+      continue;
+    }
+    const resolved = resolveEngineSpec(config, name, { env: ctx.env, requireCommand: false });
+    if (!resolved.ok) {
+      engines.push(unresolvedEngine(name, resolved.error.message));
+      checks.push({ name: `engine ${name}`, status: "warn", detail: `cannot start: ${resolved.error.message}`, fix: resolved.error.fix });
+      continue;
+    }
+    const { spec, command } = resolved.value;
+    // The config's own deadline, not the spec's (which carries the session default).
+    const handshakeMs = handshakeFlagMs ?? config.engines[name]?.entry.deadlines?.handshakeMs ?? DEFAULT_DOCTOR_HANDSHAKE_MS;
+    const [found] = await detectEngines({ engines: [{ ...spec, command }], env: ctx.env, handshakeMs });
+    if (found === undefined) continue;
+    engines.push(found);
+    const check = engineCheck(found);
+    // "run X by hand": the whole command line, as configured.
+    if (check.fix?.startsWith(`run ${found.path ?? found.command} by hand`) === true && spec.args.length > 0) {
+      check.fix = check.fix.replace(`run ${found.path ?? found.command} by hand`, `run ${[found.path ?? found.command, ...spec.args].join(" ")} by hand`);
+    }
+    if (!found.found && config.engines[name]?.entry.command !== undefined) check.fix = `install it, or correct engines.${name}.command in ${resolved.value.files.at(-1)}`;
+    checks.push(check);
+  }
+  return { engines, checks };
+}
+
+/** Which engine `omk goal run` picks with no --engine, and why (as resolveEngine does). */
+function defaultEngine(ctx: Context, config: OmkConfig | undefined): { name: string; why: string } | undefined {
+  const fromEnv = (ctx.env["OMK_ENGINE"] ?? "").trim();
+  if (fromEnv !== "") return { name: fromEnv, why: "OMK_ENGINE" };
+  if (config?.defaultEngine !== undefined) return { name: config.defaultEngine.name, why: `defaultEngine in ${config.defaultEngine.file}` };
+  const first = config === undefined ? undefined : firstInstalledPreset(ctx, config);
+  return first === undefined ? undefined : { name: first, why: "the first preset installed" };
+}
+
+/**
+ * One line on what `omk goal run` can use: the engines that completed a
+ * handshake, and whether the one it picks by default is among them. The fixes
+ * of the single engines are on their own lines above and not repeated.
+ */
+function engineSummary(ctx: Context, config: OmkConfig | undefined, engines: readonly DetectedEngine[]): DoctorCheck {
+  const usable = engines.filter((e) => e.name !== "scripted" && e.found && e.handshake.status === "ok").map((e) => e.name);
+  const unusable = engines.filter((e) => e.name !== "scripted" && !usable.includes(e.name)).map((e) => e.name);
+  if (usable.length === 0) {
+    return {
+      name: "engines",
+      status: "warn",
+      detail: `no real engine completed a handshake (${unusable.join(", ")}): omk goal run needs one`,
+      fix: "make one work (each engine's line above says how), or run goals with --engine scripted --script FILE",
+    };
+  }
+  const chosen = defaultEngine(ctx, config);
+  const others = unusable.length === 0 ? "" : `; not usable: ${unusable.join(", ")}`;
+  if (chosen !== undefined && !usable.includes(chosen.name)) {
+    return {
+      name: "engines",
+      status: "warn",
+      detail: `usable: ${usable.join(", ")}${others}; but omk goal run picks ${chosen.name} (${chosen.why}), which did not complete a handshake`,
+      fix: `pass --engine ${usable[0]}, or set defaultEngine: ${usable[0]} in a config file (or OMK_ENGINE=${usable[0]})`,
+    };
+  }
+  if (chosen === undefined) {
+    return {
+      name: "engines",
+      status: "warn",
+      detail: `usable: ${usable.join(", ")}${others}; but omk goal run has no default engine (none named, no preset on PATH)`,
+      fix: `pass --engine ${usable[0]}, or set defaultEngine: ${usable[0]} in a config file (or OMK_ENGINE=${usable[0]})`,
+    };
+  }
+  return { name: "engines", status: "ok", detail: `usable: ${usable.join(", ")}${others} (omk goal run uses ${chosen.name}: ${chosen.why}; --engine NAME chooses another)` };
 }
 
 function checkGithub(env: NodeJS.ProcessEnv): DoctorCheck & { token: "set" | "not set"; variable?: string } {
@@ -87,31 +197,48 @@ function checkGithub(env: NodeJS.ProcessEnv): DoctorCheck & { token: "set" | "no
     : { name: "github token", status: "ok", detail: `set (${variable})`, token: "set", variable };
 }
 
-/** `omk doctor`: is this machine ready to run omk? Exit 0 when git, node and the state dir are fine (engines and token are warnings), 6 otherwise. */
-export async function doctor(ctx: Context, opts: { json?: boolean }): Promise<number> {
+/**
+ * `omk doctor`: is this machine ready to run omk? Checks git, node, the state
+ * dir, the config files, every engine (version and a real handshake) and the
+ * GitHub token. The headline says "ready" only when at least one real engine
+ * completed a handshake. Exit 0 when git, node and the state dir are fine
+ * (engines and token are warnings), 2 when a config file is invalid, 6 otherwise.
+ */
+export async function doctor(ctx: Context, opts: { json?: boolean; handshakeTimeout?: string }): Promise<number> {
+  const handshakeFlagMs = opts.handshakeTimeout === undefined ? undefined : parseTimeOption("--handshake-timeout", opts.handshakeTimeout);
   const git = await checkGit(ctx.env);
   const node = checkNode();
   const stateDir = checkStateDir(ctx.env);
-  const engines = await detectEngines({ engines: ["scripted", ...ENGINE_PRESET_NAMES.filter((n) => n !== "scripted")], env: ctx.env });
+  let config: OmkConfig | undefined;
+  let configCheck: DoctorCheck;
+  try {
+    config = readConfig(ctx);
+    const files = [config.files.user, config.files.repo].flatMap((f) => (f === undefined ? [] : [`${f.scope} ${f.path}${f.exists ? "" : " (none)"}`]));
+    configCheck = { name: "config", status: "ok", detail: files.join(", ") };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    configCheck = { name: "config", status: "fail", detail: error.message, ...(error.fix === undefined ? {} : { fix: error.fix }) };
+  }
+  const { engines, checks: engineChecks } = await checkEngines(ctx, config, handshakeFlagMs);
   const github = checkGithub(ctx.env);
   const { path: statePath, source, writable, ...stateCheck } = stateDir;
   const { token, variable, ...githubCheck } = github;
-  // `omk goal run` needs one real engine (or --engine scripted with a script book): say so once, with the fix.
-  const usable = engines.filter((e) => e.name !== "scripted" && e.found && e.handshake.status === "ok");
-  const engineSummary: DoctorCheck =
-    usable.length > 0
-      ? { name: "engines", status: "ok", detail: `omk goal run will use ${usable[0]?.name} (set OMK_ENGINE or pass --engine to choose)` }
-      : {
-          name: "engines",
-          status: "warn",
-          detail: "no real engine is ready: omk goal run needs one",
-          fix: `install one (${INSTALL["kimi"]}, or see the lines above), or run goals with --engine scripted --script FILE`,
-        };
-  const checks: DoctorCheck[] = [git, node, stateCheck, ...engines.map(engineCheck), engineSummary, githubCheck];
+  const summary = engineSummary(ctx, config, engines);
+  const checks: DoctorCheck[] = [git, node, stateCheck, configCheck, ...engineChecks, summary, githubCheck];
   const failed = checks.filter((c) => c.status === "fail");
-  const exitCode = failed.length === 0 ? EXIT.ok : EXIT.failedInfra;
+  const exitCode = configCheck.status === "fail" ? EXIT.usage : failed.length === 0 ? EXIT.ok : EXIT.failedInfra;
+  const usable = engines.filter((e) => e.name !== "scripted" && e.found && e.handshake.status === "ok").map((e) => e.name);
   if (opts.json) {
-    printJson(ctx, { ok: failed.length === 0, exitCode, checks, stateDir: { path: statePath, source, writable }, engines, github: { token, ...(variable === undefined ? {} : { variable }) } });
+    printJson(ctx, {
+      ok: failed.length === 0,
+      ready: failed.length === 0 && usable.length > 0,
+      usableEngines: usable,
+      exitCode,
+      checks,
+      stateDir: { path: statePath, source, writable },
+      engines,
+      github: { token, ...(variable === undefined ? {} : { variable }) },
+    });
     return exitCode;
   }
   const width = Math.max(...checks.map((c) => c.name.length));
@@ -119,6 +246,9 @@ export async function doctor(ctx: Context, opts: { json?: boolean }): Promise<nu
     ctx.stdout(`${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}${c.fix === undefined || c.status === "ok" ? "" : ` — fix: ${c.fix}`}\n`);
   }
   const warnings = checks.filter((c) => c.status === "warn").length;
-  ctx.stdout(failed.length === 0 ? `omk is ready${warnings === 0 ? "" : ` (${warnings} warning${warnings === 1 ? "" : "s"})`}\n` : `omk is not ready: ${failed.map((c) => c.name).join(", ")} (exit ${exitCode})\n`);
+  const warned = warnings === 0 ? "" : ` (${warnings} warning${warnings === 1 ? "" : "s"})`;
+  if (failed.length > 0) ctx.stdout(`omk is not ready: ${failed.map((c) => c.name).join(", ")} (exit ${exitCode})\n`);
+  else if (usable.length === 0) ctx.stdout(`omk is not ready for real goals: no engine completed a handshake; only scripted goals run (--engine scripted --script FILE)${warned}\n`);
+  else ctx.stdout(`omk is ready: ${usable.join(", ")} completed a handshake${warned}\n`);
   return exitCode;
 }

@@ -1,0 +1,53 @@
+import { type EngineListing, listEngines } from "@omk/config";
+import { type Context, printJson } from "../context.js";
+import { readConfig } from "../engine.js";
+import { EXIT } from "../exit-codes.js";
+
+/** Where an engine is defined, in words: `preset`, `preset + user (<file>)`, `repo (<file>)`, ... */
+function where(e: EngineListing, files: { user: string; repo: string | undefined }): string {
+  return e.sources.map((s) => (s === "preset" ? "preset" : `${s} (${s === "user" ? files.user : files.repo})`)).join(" + ");
+}
+
+/**
+ * `omk engines [--json]`: every engine a goal can use (the presets and the
+ * engines of the user and repo config files), where each is defined, its
+ * protocol and command and whether the command is found. No engine is
+ * started (`omk doctor` handshakes them). Exit 0; an invalid config exits 2.
+ */
+export async function engines(ctx: Context, opts: { json?: boolean; repo?: string }): Promise<number> {
+  const config = readConfig(ctx, opts.repo);
+  const rows = listEngines(config, ctx.env);
+  const files = { user: config.files.user.path, repo: config.files.repo?.path };
+  if (opts.json === true) {
+    printJson(ctx, {
+      config: { user: config.files.user, ...(config.files.repo === undefined ? {} : { repo: config.files.repo }) },
+      defaultEngine: config.defaultEngine ?? null,
+      engines: rows.map((e) => ({
+        name: e.name,
+        definedIn: e.sources,
+        files: e.files,
+        protocol: e.protocol,
+        command: e.command,
+        found: e.found,
+        ...(e.path === undefined ? {} : { path: e.path }),
+        ...(e.model === undefined ? {} : { model: e.model }),
+        ...(e.problem === undefined ? {} : { problem: { message: e.problem.message, fix: e.problem.fix } }),
+      })),
+    });
+    return EXIT.ok;
+  }
+  // name  protocol  command  found|not found  defined in  (then the problem and its fix, when it cannot run)
+  const width = Math.max(...rows.map((e) => e.name.length));
+  const protoWidth = Math.max(...rows.map((e) => e.protocol.length));
+  const commandWidth = Math.max(...rows.map((e) => e.command.length));
+  for (const e of rows) {
+    const state = e.found ? "found    " : "not found";
+    const model = e.model === undefined ? "" : ` (model ${e.model})`;
+    const problem = e.problem === undefined ? "" : ` — cannot run: ${e.problem.message} — fix: ${e.problem.fix}`;
+    ctx.stdout(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}\n`);
+  }
+  const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);
+  ctx.stdout(`config: ${present.length === 0 ? `none (user ${files.user}${files.repo === undefined ? "" : `, repo ${files.repo}`})` : present.join(", ")}\n`);
+  ctx.stdout(`default engine: ${config.defaultEngine === undefined ? "the first preset found on PATH (set defaultEngine in a config file, OMK_ENGINE or --engine)" : `${config.defaultEngine.name} (${config.defaultEngine.scope} ${config.defaultEngine.file})`}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,312 @@
+// Engine configuration through the built binary: `omk engines`, an invalid config (exit 2, one line
+// naming the file, the key and the fix), `omk doctor` on configured engines, and a custom engine
+// defined in the repo's .omk/config.yaml (a wrapper script at a path not on PATH) driving a goal to ready.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs, gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
+import { afterAll, describe, expect, it } from "vitest";
+import { FEATURE_GOAL, implementSession, reviewSession, writeTestsSession } from "./e2e/books.js";
+import { cleanupE2e, describeRun, EXIT_BY_STATUS, goalDirOf, goalIdOf, newWorld, outcomePathOf, readProof, statusOf } from "./e2e/helpers.js";
+
+// No developer's own ~/.config/omk/config.yaml may leak into these runs (runs inherit this env).
+process.env["XDG_CONFIG_HOME"] = makeTempDir("omk-config-xdg-");
+
+afterAll(() => {
+  cleanupE2e();
+  cleanupTempDirs();
+});
+
+/** Every file under a folder (for the secret scan). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+const SCRIPTED_AGENT = path.join(path.dirname(omkBinPath), "scripted-agent.js");
+
+/** A PATH with node and git only (no engine a developer may have installed). */
+const PATH_ONLY = [path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter);
+
+/** A git repository (no commits needed) with `.omk/config.yaml`, and a user config dir. */
+function configWorld(repoConfig?: string, userConfig?: string) {
+  const repo = makeTempDir("omk-config-repo-");
+  const xdg = makeTempDir("omk-config-xdg-");
+  mkdirSync(path.join(repo, ".git"));
+  if (repoConfig !== undefined) {
+    mkdirSync(path.join(repo, ".omk"));
+    writeFileSync(path.join(repo, ".omk", "config.yaml"), repoConfig);
+  }
+  if (userConfig !== undefined) {
+    mkdirSync(path.join(xdg, "omk"));
+    writeFileSync(path.join(xdg, "omk", "config.yaml"), userConfig);
+  }
+  return { repo, xdg, stateDir: makeTempDir(), repoFile: path.join(repo, ".omk", "config.yaml"), userFile: path.join(xdg, "omk", "config.yaml"), env: { XDG_CONFIG_HOME: xdg, PATH: PATH_ONLY, GITHUB_TOKEN: "", GH_TOKEN: "" } };
+}
+
+/** An executable shell script. */
+function script(file: string, body: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** A wrapper that execs the bundled scripted agent (its scenario from OMK_SCRIPTED_SCENARIO). */
+const wrapsScriptedAgent = (file: string) => script(file, `exec "${process.execPath}" "${SCRIPTED_AGENT}" "$@"`);
+
+type Listed = { name: string; definedIn: string[]; files: string[]; protocol: string; command: string; found: boolean; path?: string; model?: string; problem?: { message: string; fix: string } };
+
+describe("omk engines", () => {
+  it("lists the presets and the configured engines, where each is defined, its protocol, its command and whether it is found", async () => {
+    const w = configWorld(
+      ["defaultEngine: mine", "engines:", "  mine:", "    command: tools/agent.sh", "    protocol: acp", "  qwen:", "    model: qwen3-coder", "    env:", "      OPENAI_API_KEY: { from: MY_QWEN_KEY }"].join("\n"),
+      ["engines:", "  kimi:", "    deadlines: { handshakeMs: 5000 }", "  qwen:", "    args: [--acp, --yolo]"].join("\n"),
+    );
+    const agent = wrapsScriptedAgent(path.join(w.repo, "tools", "agent.sh"));
+    const json = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(json.exitCode, json.stderr).toBe(0);
+    const report = json.json() as { engines: Listed[]; defaultEngine: { name: string; scope: string; file: string }; config: { user: { path: string; exists: boolean }; repo: { path: string; exists: boolean } } };
+    expect(report.engines.map((e) => e.name)).toEqual(["kimi", "kimi-wire", "gemini", "claude", "codex", "qwen", "copilot", "mine"]);
+    const by = Object.fromEntries(report.engines.map((e) => [e.name, e]));
+    expect(by["mine"]).toMatchObject({ definedIn: ["repo"], files: [w.repoFile], protocol: "acp", command: agent, found: true, path: agent });
+    expect(by["kimi"]).toMatchObject({ definedIn: ["preset", "user"], files: [w.userFile], protocol: "acp", command: "kimi", found: false });
+    expect(by["gemini"]).toMatchObject({ definedIn: ["preset"], files: [], command: "gemini", found: false });
+    expect(by["kimi-wire"]).toMatchObject({ protocol: "kimi-wire" });
+    // qwen: preset + user + repo; its key comes from a variable that is not set, so it cannot run yet.
+    expect(by["qwen"]).toMatchObject({ definedIn: ["preset", "user", "repo"], model: "qwen3-coder", found: false });
+    expect(by["qwen"]?.problem?.fix).toBe("export MY_QWEN_KEY=<value> before running omk, or remove OPENAI_API_KEY from engines.qwen.env");
+    expect(report.defaultEngine).toEqual({ name: "mine", scope: "repo", file: w.repoFile });
+    expect(report.config).toMatchObject({ user: { path: w.userFile, exists: true }, repo: { path: w.repoFile, exists: true } });
+
+    // With the variable set, qwen resolves; its value is printed nowhere.
+    const withKey = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: { ...w.env, MY_QWEN_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz" } });
+    expect((withKey.json() as { engines: Listed[] }).engines.find((e) => e.name === "qwen")?.problem).toBeUndefined();
+    expect(withKey.stdout).not.toContain("sk-test");
+
+    const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: path.join(w.repo, "tools"), env: w.env });
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^mine +acp +${agent.replaceAll("/", "\\/").replaceAll(".", "\\.")} +found +repo \\(${w.repoFile.replaceAll(".", "\\.")}\\)$`, "m"));
+    expect(text.stdout).toMatch(/^gemini +acp +gemini +not found +preset$/m);
+    expect(text.stdout).toMatch(/^qwen .* preset \+ user \(.*\) \+ repo \(.*\) \(model qwen3-coder\) — cannot run: .*MY_QWEN_KEY.* — fix: export MY_QWEN_KEY=<value>/m);
+    expect(text.stdout).toContain(`default engine: mine (repo ${w.repoFile})`);
+  });
+
+  it("an invalid config is one line naming the file, the key and the fix; exit 2 (omk engines, omk goal run)", async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ["engines:\n  kimi:\n    comand: /opt/kimi\n", "engines.kimi.comand", /: unknown key — fix: remove it or correct its spelling \(allowed: command, args, protocol/],
+      ["engines:\n  mine:\n    protocol: acp\n", "engines.mine.command", /: missing: "mine" is not a preset, so it is a custom engine and needs a command and a protocol — fix: add command: /],
+      ["engines:\n  kimi:\n    args: acp\n", "engines.kimi.args", /: expected a list — fix: give engines\.kimi\.args as a list/],
+      ["engines:\n  qwen:\n    env:\n      OPENAI_API_KEY: sk-proj-abcdefghijklmnopqrstuvwxyz\n", "engines.qwen.env.OPENAI_API_KEY", /: a literal value for a secret-named variable is not allowed .* — fix: write OPENAI_API_KEY: \{ from: OPENAI_API_KEY \}/],
+      ["engines:\n  kimi: [\n", "", /: not valid YAML at line \d+, column \d+: .* — fix: correct the YAML syntax at line \d+/],
+    ];
+    for (const [text, key, rest] of cases) {
+      const w = configWorld(text);
+      for (const args of [["engines"], ["goal", "run", "fix the greeting", "--engine", "kimi"], ["goal", "run", "fix the greeting"]]) {
+        const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+        expect(r.exitCode, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+        const lines = r.stderr.trimEnd().split("\n");
+        expect(lines, r.stderr).toHaveLength(1);
+        expect(lines[0]?.startsWith(`omk: ${w.repoFile}: ${key}`)).toBe(true);
+        expect(lines[0]).toMatch(rest);
+        expect(r.stderr).not.toContain("sk-proj");
+      }
+    }
+    // A problem in the user file names the user file.
+    const user = configWorld(undefined, "defaultEngine: nope\n");
+    const r = await runOmk(["goal", "run", "fix the greeting"], { stateDir: user.stateDir, cwd: user.repo, env: user.env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trimEnd()).toMatch(new RegExp(`^omk: ${user.userFile.replaceAll(".", "\\.")}: defaultEngine: no engine named "nope" — fix: set defaultEngine to one of kimi, `));
+  });
+
+  it("--engine NAME of a configured engine whose command is missing: exit 2 naming the file and the fix, before any goal is recorded", async () => {
+    const w = configWorld("engines:\n  ghost:\n    command: ghost-agent\n    protocol: acp\n");
+    const r = await runOmk(["goal", "run", "fix the greeting", "--engine", "ghost"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trimEnd()).toBe(`omk: engine ghost: ghost-agent not found on PATH — fix: install it, or set engines.ghost.command to its path in ${w.repoFile}`);
+    const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(list.json()).toEqual([]);
+  });
+});
+
+describe("omk doctor with configured engines", () => {
+  it("handshakes a custom engine (its env passed through); ready only when one real engine completes a handshake; each fix printed once", async () => {
+    const scenarios = makeTempDir("omk-config-scenarios-");
+    const handshake = path.join(scenarios, "handshake.json");
+    writeFileSync(handshake, JSON.stringify({ agent: { name: "my-agent", version: "2.0.0" }, turns: [] }));
+    const slow = path.join(scenarios, "slow.json");
+    writeFileSync(slow, JSON.stringify({ startDelayMs: 8_000, turns: [] }));
+    const w = configWorld(
+      [
+        "engines:",
+        "  mine:",
+        "    command: tools/agent.sh",
+        "    protocol: acp",
+        "    env:",
+        `      OMK_SCRIPTED_SCENARIO: ${handshake}`,
+        "  sluggish:",
+        "    command: tools/agent.sh",
+        "    protocol: acp",
+        "    deadlines: { handshakeMs: 1000 }",
+        "    env:",
+        `      OMK_SCRIPTED_SCENARIO: ${slow}`,
+      ].join("\n"),
+    );
+    wrapsScriptedAgent(path.join(w.repo, "tools", "agent.sh"));
+    const text = await runOmk(["doctor"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^ok +config +user .*\(none\), repo .*\.omk\/config\.yaml$/m);
+    expect(text.stdout).toMatch(/^ok +engine mine +omk-scripted-agent \d+\.\d+\.\d+, handshake ok with my-agent 2\.0\.0/m);
+    // Its own deadline (1 s) is too short for its 8 s start: the fix says how to give it longer.
+    expect(text.stdout).toMatch(/^warn +engine sluggish +.*handshake failed: .* — fix: give it longer: omk doctor --handshake-timeout 300s \(for sessions: engines\.sluggish\.deadlines\.handshakeMs in the config\)/m);
+    // Usable, but nothing picks it by default: the fix says how.
+    expect(text.stdout).toMatch(
+      /^warn +engines +usable: mine; not usable: kimi, kimi-wire, gemini, claude, codex, qwen, copilot, sluggish; but omk goal run has no default engine \(none named, no preset on PATH\) — fix: pass --engine mine, or set defaultEngine: mine in a config file \(or OMK_ENGINE=mine\)$/m,
+    );
+    expect(text.stdout.trimEnd().split("\n").at(-1)).toMatch(/^omk is ready: mine completed a handshake \(\d+ warnings\)$/);
+    // Each fix once: the install hint of gemini appears on its own line only.
+    expect(text.stdout.split("npm install -g @google/gemini-cli")).toHaveLength(2);
+
+    // --handshake-timeout overrides the engine's deadline. A preset whose command the config sets (qwen) is installed: goal run picks it.
+    writeFileSync(w.repoFile, `${readFileSync(w.repoFile, "utf8")}\n  qwen:\n    command: tools/agent.sh\n    env:\n      OMK_SCRIPTED_SCENARIO: ${handshake}\n`);
+    const longer = await runOmk(["doctor", "--json", "--handshake-timeout", "60s"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    const report = longer.json() as { ready: boolean; usableEngines: string[]; checks: Array<{ name: string; status: string; detail: string }>; engines: Array<{ name: string; handshake: { status: string } }> };
+    expect(report.ready).toBe(true);
+    expect(report.usableEngines).toEqual(["qwen", "mine", "sluggish"]);
+    expect(report.engines.map((e) => e.name)).toEqual(["scripted", "kimi", "kimi-wire", "gemini", "claude", "codex", "qwen", "copilot", "mine", "sluggish"]);
+    expect(report.checks.find((c) => c.name === "engines")).toEqual({
+      name: "engines",
+      status: "ok",
+      detail: "usable: qwen, mine, sluggish; not usable: kimi, kimi-wire, gemini, claude, codex, copilot (omk goal run uses qwen: the first preset installed; --engine NAME chooses another)",
+    });
+
+    const bad = await runOmk(["doctor", "--handshake-timeout", "soon"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trimEnd()).toBe('omk: --handshake-timeout "soon" is not a positive duration — fix: use e.g. --handshake-timeout 90s, 30m, 2h or 1h30m');
+  }, 120_000);
+
+  it("an invalid config is a failed check (exit 2), the other checks still run", async () => {
+    const w = configWorld("engines:\n  kimi:\n    comand: x\n");
+    const r = await runOmk(["doctor"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toMatch(/^ok +git /m);
+    expect(r.stdout).toContain(`fail  config`);
+    expect(r.stdout).toContain(`${w.repoFile}: engines.kimi.comand: unknown key — fix: remove it or correct its spelling`);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("omk is not ready: config (exit 2)");
+  }, 120_000);
+});
+
+/** The plan the custom engine answers for the feature goal (the deterministic planner's tasks, as an engine would write them). */
+const PLAN_ANSWER = {
+  summary: "Specify farewell(name) with an acceptance test, implement it in src/greet.js, then review.",
+  approach: ["write the acceptance test first", "implement farewell", "review the change"],
+  risks: [],
+  outOfScope: [],
+  decisions: [],
+  tasks: [
+    {
+      id: "write-tests",
+      title: "Write the tests that define done",
+      description: "Write an acceptance test for farewell(name) tagged [oracle:acceptance-tests].",
+      role: "tester",
+      dependencies: [],
+      reads: ["src/", "test/"],
+      writes: ["test/"],
+      acceptance: ["acceptance-tests"],
+      budget: { timeMs: 600_000, tokens: 200_000, usd: 1 },
+    },
+    {
+      id: "implement",
+      title: "Make the change",
+      description: "Implement farewell(name) in src/greet.js so the acceptance test passes.",
+      role: "implementer",
+      dependencies: ["write-tests"],
+      reads: ["."],
+      writes: ["src/", "package.json"],
+      acceptance: ["acceptance-tests", "gate-test"],
+      budget: { timeMs: 600_000, tokens: 200_000, usd: 1 },
+    },
+    {
+      id: "review",
+      title: "Review the change",
+      description: "Review the integrated change against the goal.",
+      role: "reviewer",
+      dependencies: ["implement"],
+      reads: ["."],
+      writes: [],
+      acceptance: ["review"],
+      budget: { timeMs: 300_000, tokens: 100_000, usd: 0.5 },
+    },
+  ],
+};
+
+describe("a custom engine from .omk/config.yaml (e2e)", () => {
+  it("a wrapper script at a path not on PATH, named by defaultEngine, drives a goal to ready; the proof holds", { timeout: 240_000 }, async () => {
+    const w = await newWorld();
+    // The scenarios the wrapper plays: which one from the session's run folder (OMK keeps TMPDIR under it).
+    const scenarios = makeTempDir("omk-config-scenarios-");
+    const put = (name: string, scenario: unknown) => writeFileSync(path.join(scenarios, `${name}.json`), JSON.stringify(scenario));
+    put("plan", { turns: [{ steps: [{ message: "Let me read the code first." }, { usage: { inputUncached: 900, output: 300 } }, { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` }] }] });
+    put("write-tests", writeTestsSession());
+    // A hostile turn: the implementer repeats the key it was given (the wrapper puts it in) in its messages.
+    put("implement", implementSession({ message: "Using my key @@KEY@@ to call the model." }));
+    put("review", reviewSession());
+    put("other", { turns: [] });
+    const wrapper = script(
+      path.join(w.repo, "tools", "agent.sh"),
+      [
+        "# The team's agent wrapper: plays the scripted agent's scenario for the session it runs in.",
+        'case "$TMPDIR" in',
+        "  */plan/sessions/*) key=plan ;;",
+        "  */runs/write-tests/*) key=write-tests ;;",
+        "  */runs/implement/*) key=implement ;;",
+        "  */reviews/*) key=review ;;",
+        "  *) key=other ;;",
+        "esac",
+        "# Hostile: say the key on stderr and in the scenario's messages.",
+        'echo "agent starting with key $AGENT_CONF" >&2',
+        `sed "s/@@KEY@@/$AGENT_CONF/g" "${scenarios}/$key.json" > "${scenarios}/run-$$.json"`,
+        `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "${scenarios}/run-$$.json" "$@"`,
+      ].join("\n"),
+    );
+    mkdirSync(path.join(w.repo, ".omk"), { recursive: true });
+    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    await gitIn(w.repo, "add", ".omk/config.yaml", "tools/agent.sh");
+    await gitIn(w.repo, "commit", "-q", "-m", "the team's agent");
+    expect(process.env["PATH"]?.split(path.delimiter)).not.toContain(path.dirname(wrapper));
+
+    const listed = await w.omk("engines", "--json");
+    expect((listed.json() as { engines: Listed[] }).engines.find((e) => e.name === "team-agent")).toMatchObject({ definedIn: ["repo"], found: true, path: wrapper });
+
+    // The key the engine gets through { from: TEAM_AGENT_CRED } (read from omk's environment; runs inherit this one).
+    // Neither name looks like a secret's and the value has no token shape: only the { from } rule keeps it out of files.
+    const key = "team-agent-credential-4242";
+    process.env["TEAM_AGENT_CRED"] = key;
+    // No --engine: the config's defaultEngine.
+    const run = await w.omk("goal", "run", FEATURE_GOAL);
+    expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.ready);
+    expect(statusOf(run.stdout)).toBe("ready");
+    const goalId = goalIdOf(run.stdout);
+    const proof = readProof(outcomePathOf(run.stdout, "proof"));
+    expect(proof).toMatchObject({ goalId, status: "ready" });
+    expect(proof.tasks.map((t) => t.id).sort()).toEqual(["implement", "write-tests"]);
+    // The engine planned (its plan session ran), and its sessions are recorded under the engine's name.
+    expect(existsSync(path.join(goalDirOf(w.stateDir, goalId), "plan", "sessions", "1"))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "team-agent" });
+    expect(await gitIn(w.repo, "show", `${proof.headCommit}:src/greet.js`)).toContain("export function farewell");
+    const verified = await w.omk("proof", "verify");
+    expect(verified.exitCode, describeRun(verified)).toBe(0);
+    // No default engine: the first preset installed, with the config's command for it (qwen → the same wrapper).
+    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["engines:", "  qwen:", "    command: tools/agent.sh", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    await gitIn(w.repo, "commit", "-q", "-am", "qwen is the team's agent");
+    const second = await w.omk("goal", "run", FEATURE_GOAL, "--new");
+    expect(second.exitCode, describeRun(second)).toBe(EXIT_BY_STATUS.ready);
+    const secondId = goalIdOf(second.stdout);
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, secondId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "qwen" });
+    // The engine did get the key (its transcript shows the redacted message), and no file omk wrote holds it.
+    const written = filesUnder(w.stateDir);
+    expect(written.some((f) => readFileSync(f, "utf8").includes("Using my key [REDACTED]"))).toBe(true);
+    expect(written.filter((f) => readFileSync(f, "utf8").includes(key))).toEqual([]);
+    expect(`${run.stdout}${run.stderr}`).not.toContain(key);
+  });
+});
