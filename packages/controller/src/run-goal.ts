@@ -10,7 +10,7 @@ import { createRunContext, type RunContext, safeSink } from "./context.js";
 import { resolveCommit } from "./internal/git.js";
 import { dryRun } from "./internal/run-dry.js";
 import { loadVerified } from "./internal/run-load.js";
-import { stopCheck } from "./internal/run-phase.js";
+import { pausedIfStopped, stopCheck } from "./internal/run-phase.js";
 import { afterNotReady, nextRound } from "./internal/run-rounds.js";
 import { readVerdict, writeVerdict } from "./internal/run-verdict.js";
 import { endAsRecorded, endWithFailure, ending } from "./outcome.js";
@@ -85,6 +85,9 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
     try {
       return ok(await drive(ctx, resumedFrom));
     } catch (cause) {
+      // A step that threw because the run was interrupted (Ctrl-C, a pause or cancel by another process) pauses; it did not fail.
+      const stop = await pausedIfStopped(ctx);
+      if (stop !== null) return ok(stop);
       const message = cause instanceof Error ? cause.message : String(cause);
       return ok(await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `the controller failed: ${message}` }));
     }

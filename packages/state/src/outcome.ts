@@ -105,6 +105,12 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
     case "blocked_on_human":
       return { command: `omk goal amend ${id} --answer "<answer>" && omk goal resume ${id}`, hint: "answer the questions in the cause, then resume" };
     case "blocked_on_external":
+      if (cause?.code === "engine_answer_invalid") {
+        return {
+          command: `omk goal resume ${id} --model <model>`,
+          hint: "the model never gave a valid answer (see the cause): try another model with --model or another engine with --engine, then resume",
+        };
+      }
       return { command: `omk goal resume ${id}`, hint: "resume once the external dependency named in the cause is available" };
     case "failed_infra":
       return { command: `omk goal resume ${id}`, hint: "fix the environment problem named in the cause (see `omk doctor`), then resume" };

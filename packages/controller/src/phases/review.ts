@@ -11,10 +11,12 @@ import { budgetReport, type Criterion, type GoalEvent, writeFileAtomicSync } fro
 import type { RunContext } from "../context.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { evaluateRound, runReview } from "../internal/run-deps.js";
-import { enterPhase, finishPhase, stopCheck } from "../internal/run-phase.js";
+import { engineAnswerInvalid } from "../internal/answer-invalid.js";
+import { enterPhase, finishPhase, pausedIfStopped, stopCheck } from "../internal/run-phase.js";
 import { budgetMeter } from "../internal/session-budget.js";
 import { ZERO_SPEND } from "../internal/session-spend.js";
 import { readKeptReviews } from "../review/records.js";
+import { REVIEW_ANSWER_ATTEMPTS } from "../review/run-review.js";
 import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
 import { endWithFailure } from "../outcome.js";
 import { BLOCKING_SEVERITIES, type ControllerProblem, type ReviewFinding, type RunGoalResult } from "../types.js";
@@ -112,6 +114,15 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }) };
   }
   const review = outcome.value;
+  const invalid = review.problems.find((p) => p.code === "engine_answer_invalid");
+  if (invalid !== undefined) {
+    // The model could not be read, so the change was not judged: that is no finding to fix in code (no follow-up round), but a model to change.
+    finishPhase(ctx, "review", "failed", invalid.message);
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) return { end: stop };
+    const cause = { ...engineAnswerInvalid(ctx, "review", REVIEW_ANSWER_ATTEMPTS, [invalid.message]), message: ctx.redactor.redact(invalid.message) };
+    return { end: await endWithFailure(ctx, "blocked_on_external", cause, review.records.map((r) => r.file)) };
+  }
   const failing: FailingItem[] = [];
   for (const f of review.findings.filter(isBlocking)) {
     // Reviewers may quote secrets: keys and details are redacted before they go anywhere.

@@ -19,6 +19,7 @@ export const FAILURE_CODES = [
   "external_dependency",
   "infra_error",
   "rounds_exhausted",
+  "engine_answer_invalid",
 ] as const;
 export const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;
