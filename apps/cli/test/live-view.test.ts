@@ -110,7 +110,7 @@ describe("live view renderers on a recorded run", () => {
     expect(text).toContain("task implement retrying (attempt 1, scripted, 900 tokens, $0.01) — engine crashed");
     expect(text).toContain("task docs succeeded (attempt 1, scripted, 300 tokens, cost unknown)");
     expect(text).toContain("gate lint failed on the head");
-    expect(text).toContain("task docs write refused: package.json — outside the write set");
+    expect(text).toContain("task docs tried to write package.json outside its write set (refused: nothing was written) — outside the write set");
     expect(text).toContain("round 2 started: gate lint failed (follow-ups: fix-r2)");
     expect(text).toContain("review reviewer passed (1 finding, 0 blocking)");
     expect(text).toContain("warning: break-it pass skipped");
@@ -164,6 +164,62 @@ describe("live view renderers on a recorded run", () => {
     // Phases are drawn in order.
     const order = ["planning passed", "baseline passed", "verification failed", "execution (round 2) passed", "review (round 2) passed"].map((s) => plain.lastIndexOf(s));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
+/** A run paused during execution: implement was running (interrupted), docs never started. */
+const PAUSED: ControllerEvent[] = [
+  { type: "run_started", goalId: "g1", engine: "scripted", resumed: false, round: 1 },
+  { type: "phase_started", phase: "planning", round: 1 },
+  { type: "goal_event", event: graphEvent },
+  { type: "phase_finished", phase: "planning", round: 1, outcome: "passed", detail: "3 tasks" },
+  { type: "phase_started", phase: "execution", round: 1 },
+  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "running", engine: "scripted" },
+  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "interrupted", engine: "scripted", tokens: 120, usd: null, message: "task implement was stopped: pause" },
+  { type: "phase_finished", phase: "execution", round: 1, outcome: "stopped", detail: "paused: paused by the user" },
+  { type: "run_finished", goalId: "g1", status: "paused", outcomeFile: null, reason: "paused by the user" },
+];
+
+describe("live view after a pause", () => {
+  it("plain: each task the pause left open says paused or not started; nothing claims success", () => {
+    const lines: string[] = [];
+    const sink = createPlainSink((t) => lines.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
+    for (const e of PAUSED) sink(e);
+    const text = lines.join("");
+    expect(text).toContain("phase execution stopped — paused: paused by the user");
+    expect(text).toContain("09:05:07 task implement paused (attempt 1, scripted, 120 tokens, cost unknown)\n");
+    expect(text).toContain("09:05:07 task docs not started\n");
+    expect(text).not.toContain("review not started");
+    expect(text).not.toMatch(/✔|succeeded|passed\b.*execution/);
+  });
+
+  it("listr2 (TTY): paused and never-started tasks get a neutral mark, never a ✔ or a ✖", async () => {
+    const stdout = new PassThrough() as unknown as NodeJS.WriteStream;
+    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+    Object.assign(stdout, { columns: 200, rows: 50 });
+    const columns = process.stdout.columns;
+    process.stdout.columns = 200;
+    let drawn = "";
+    (stdout as unknown as PassThrough).on("data", (c: Buffer) => {
+      drawn += c.toString();
+    });
+    const view = createListrView({ stdout, stderr });
+    for (const e of PAUSED) {
+      view.sink(e);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await view.close();
+    process.stdout.columns = columns;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
+    const plain = drawn.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
+    // The last frame: what stays on screen.
+    const finalFrame = plain.slice(plain.lastIndexOf("execution"));
+    const implement = plain.split("\n").filter((l) => l.includes("implement: Add the flag")).at(-1) ?? "";
+    const docs = plain.split("\n").filter((l) => l.includes("docs: Document it")).at(-1) ?? "";
+    expect(implement).toMatch(/↓ implement: Add the flag — interrupted .* — paused$/);
+    expect(docs).toMatch(/↓ docs: Document it — not started$/);
+    expect(`${implement}\n${docs}`).not.toMatch(/[✔✖]/);
+    expect(finalFrame.length).toBeGreaterThan(0);
   });
 });
 

@@ -12,7 +12,7 @@ import type { RunContext } from "../context.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { evaluateRound, runReview } from "../internal/run-deps.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
-import { enterPhase, finishPhase, pausedIfStopped, stopCheck } from "../internal/run-phase.js";
+import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { budgetMeter } from "../internal/session-budget.js";
 import { ZERO_SPEND } from "../internal/session-spend.js";
 import { readKeptReviews } from "../review/records.js";
@@ -63,7 +63,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   const events = await ctx.store.readEvents(ctx.goalId);
   const scopeViolations = scopeViolationsByRound(events, ctx.baseCommit)
     .filter((v) => v.round === ctx.round)
-    .map((v) => ({ taskId: v.taskId, path: v.path, kind: v.kind }));
+    .map((v) => ({ taskId: v.taskId, path: v.path, kind: v.kind, atWrite: v.atWrite }));
   const reviewCriteria = frozen.oracle.criteria.filter((c): c is Extract<Criterion, { kind: "review" }> => c.kind === "review");
   const tasks = ctx.goal.taskGraph?.tasks ?? [];
   // A resumed review keeps the passes this round already recorded for this head (they are not run, nor charged, again).
@@ -108,9 +108,12 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   // What the sessions used is recorded as it arrived, also when the review stopped.
   await meter.settle(outcome.ok ? outcome.value.spend : ZERO_SPEND);
   if (!outcome.ok) {
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) {
+      finishPhase(ctx, "review", "stopped", ctx.goal.status);
+      return { end: stop };
+    }
     finishPhase(ctx, "review", "failed", outcome.error.message);
-    const stop = await stopCheck(ctx);
-    if (stop !== null) return { end: stop };
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }) };
   }
   const review = outcome.value;
