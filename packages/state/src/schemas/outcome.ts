@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
-import { BudgetUsageSchema, TokenUsageSchema } from "./budget.js";
+import { BudgetUsageSchema, SessionSpendSchema, TokenUsageSchema } from "./budget.js";
 import { CommitShaSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
 import { GateEvidenceSchema } from "./evidence.js";
 import { TERMINAL_STATUSES } from "./status.js";
@@ -81,6 +81,10 @@ export const ProofSchema = z.object({
   ),
   knownGaps: z.array(z.string()),
   spend: BudgetUsageSchema,
+  sessions: z
+    .array(SessionSpendSchema)
+    .optional()
+    .describe("every engine session's spend (plan, task attempts, reviews, follow-ups), each exact, partial or unknown; spend.quality is the weakest"),
   recheck: z.array(z.string()).describe("commands that re-check this proof"),
   lastSeq: z.number().int().positive(),
   createdAt: TimestampSchema,
