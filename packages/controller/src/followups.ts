@@ -107,6 +107,7 @@ export async function planFollowUps(
       onUsage: meter.onUsage,
     });
     await meter.settle(outcome.spend);
+    await ctx.recordSessionSpend(`followups#r${input.round}`, outcome.spend);
     if (ctx.signal?.aborted === true) return err({ code: "aborted", message: "the follow-up planning session was interrupted", fix: "resume the goal (omk goal resume)" });
     if (meter.stopped) return err({ code: "budget_exhausted", message: `the follow-up planning session was stopped: ${meter.reason}`, fix: "add budget (omk goal budget-add), then resume the goal" });
     let why: string;

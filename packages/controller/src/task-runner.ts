@@ -11,7 +11,7 @@ import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner
 import { type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
-import { addSpend, ZERO_SPEND } from "./internal/session-spend.js";
+import { addSpend, sessionSpendEvent, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
 import { runSession } from "./session.js";
@@ -109,6 +109,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       engine,
       tokens: totalTokens(spend.tokens),
       usd: spend.usd,
+      ...(spend.quality === undefined ? {} : { usageQuality: spend.quality }),
       ...(message === undefined ? {} : { message }),
     });
   const fail = (problem: ControllerProblem, retryable: boolean, signature = problem.code, state: "failed" | "interrupted" | "cancelled" = "failed"): TaskResult => {
@@ -187,6 +188,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     stopHeartbeat();
   }
   spend = outcome.spend;
+  await input.append([sessionSpendEvent(`task:${task.id}#${attempt}`, spend, context.worker, task.id)]);
   const refusedEvents: NewEvent[] = refusals.map((r) => ({
     type: "scope_violation_recorded",
     actor: context.worker,

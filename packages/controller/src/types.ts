@@ -91,6 +91,8 @@ export type ControllerEvent =
       readonly engine?: string;
       readonly tokens?: number;
       readonly usd?: number | null;
+      /** How far `tokens` and `usd` can be trusted once the session ended (absent while it runs): a 0 that is not "exact" is not a known 0. */
+      readonly usageQuality?: UsageQuality;
       readonly message?: string;
     }
   | { readonly type: "gate_finished"; readonly where: "baseline" | "head" | "proof"; readonly gate: GateEvidence }

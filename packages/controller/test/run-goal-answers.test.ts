@@ -1,6 +1,6 @@
 // Answers in the words real models use, through runGoal: narration before and between tool calls, fenced JSON, prose after it.
 import { readFileSync } from "node:fs";
-import { FailureSchema } from "@omk/state";
+import { FailureSchema, ProofSchema } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
@@ -34,6 +34,23 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
     expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "ready" });
     const log = await store.readEvents(goalId);
     expect(log.find((e) => e.type === "plan_recorded")?.data).toMatchObject({ strategy: "engine", attempts: 1 });
+    // Every session's spend is in proof.json with its quality; the total says the weakest.
+    const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
+    expect(proof.sessions?.map((x) => `${x.session}:${x.quality}`)).toEqual(["plan#1:exact", "task:slugify#1:exact", "review:reviewer#r1:exact", "review:security-reviewer#r1:exact"]);
+    expect(proof.sessions?.[0]?.tokens).toEqual({ input: 500, cacheRead: 0, cacheWrite: 0, output: 200 });
+    expect(proof.spend.quality).toBe("exact");
+  }, 90_000);
+
+  it("a session that reports no usage is unknown in proof.json, and so is the total; a known gap says so", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    const silent = turn(message('{"verdict":"passed","findings":[]}'));
+    const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ "review:security-reviewer": silent })), scheduler: { pollMs: 50 } });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");
+    const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
+    expect(proof.sessions?.find((x) => x.session === "review:security-reviewer#r1")).toMatchObject({ quality: "unknown", tokens: { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 } });
+    expect(proof.spend.quality).toBe("unknown");
+    expect(proof.knownGaps).toContainEqual(expect.stringMatching(/^the usage of 1 engine session\(s\) is not exact: review:security-reviewer#r1 \(unknown\)/));
   }, 90_000);
 
   it("a model that never answers valid JSON ends blocked_on_external with engine_answer_invalid and the fix to change model or engine, not failed_infra", async () => {

@@ -35,6 +35,7 @@ function askPlanFor(ctx: RunContext): AskPlan {
       onUsage: meter.onUsage,
     });
     await meter.settle(outcome.spend);
+    await ctx.recordSessionSpend(`plan#${attempt}`, outcome.spend);
     if (meter.stopped) throw new Error(`the plan session was stopped: ${meter.reason}`);
     if (!outcome.ok) throw new Error(`${outcome.problem.message} (fix: ${outcome.problem.fix})`);
     return { text: outcome.text, final: outcome.final };

@@ -91,6 +91,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
     secrets: ctx.secrets,
     signal: meter.signal,
     onUsage: (_purpose, increment) => meter.onUsage(increment),
+    onSessionSpend: (session, spend) => ctx.recordSessionSpend(session, spend),
     onEvent: ctx.emit,
     reuse,
     beforePass: () => budgetLeft(ctx),

@@ -45,6 +45,8 @@ export type ReviewInput = {
   /** Literal secrets to keep out of prompts, transcripts and records. */
   readonly secrets?: readonly string[];
   readonly onUsage?: (purpose: SessionPurpose, spend: SpendReport) => void;
+  /** After each engine session (each ask of a pass): its whole spend and quality, `review:<pass>#r<round>[.<ask>]`. */
+  readonly onSessionSpend?: (session: string, spend: SpendReport) => Promise<void>;
   readonly onEvent?: ControllerEventSink;
   /**
    * Records of this round for the same base and head, kept from an earlier
