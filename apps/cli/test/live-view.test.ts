@@ -1,13 +1,14 @@
 import { PassThrough } from "node:stream";
 import type { ControllerEvent } from "@omk/controller";
-import type { GateEvidence, GoalEvent } from "@omk/state";
+import type { BudgetReport, GateEvidence, GoalEvent } from "@omk/state";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanupTempDirs, makeTempDir, omkBinPath } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { createListrView } from "../src/render/live/listr-view.js";
 import { terminalColumns } from "../src/render/live/view.js";
 import { GOAL_TEXT, makeRepo } from "./cli-goal-fixture.js";
-import { createJsonSink, createPlainSink, describeEvent } from "../src/render/live/plain.js";
+import { createJsonSink, createPlainSink, describeEvent, taskFacts } from "../src/render/live/plain.js";
+import { budgetLines } from "../src/render/goal.js";
 
 afterAll(cleanupTempDirs);
 
@@ -220,6 +221,27 @@ describe("live view after a pause", () => {
     expect(docs).toMatch(/↓ docs: Document it — not started$/);
     expect(`${implement}\n${docs}`).not.toMatch(/[✔✖]/);
     expect(finalFrame.length).toBeGreaterThan(0);
+  });
+});
+
+describe("usage nobody reported is never shown as a known zero", () => {
+  it("taskFacts: exact zeros are zeros; unknown ones say unknown; partial counts are lower bounds", () => {
+    expect(taskFacts({ attempt: 1, engine: "qwen", tokens: 0, usd: 0, usageQuality: "unknown" })).toBe("attempt 1, qwen, tokens unknown, cost unknown");
+    expect(taskFacts({ attempt: 1, engine: "qwen", tokens: 0, usd: 0 })).toBe("attempt 1, qwen, tokens unknown, cost unknown");
+    expect(taskFacts({ attempt: 1, engine: "kimi", tokens: 0, usd: 0, usageQuality: "exact" })).toBe("attempt 1, kimi, 0 tokens, $0.00");
+    expect(taskFacts({ attempt: 2, engine: "kimi", tokens: 1200, usd: 0.03, usageQuality: "partial" })).toBe("attempt 2, kimi, 1,200+ tokens, $0.03");
+    expect(taskFacts({ attempt: 1, tokens: 1200, usd: 0.03, usageQuality: "exact" })).toBe("attempt 1, 1,200 tokens, $0.03");
+  });
+
+  it("goal show's budget lines: unknown usage says unknown, not 0 and $0.00", () => {
+    const report = { limits: { timeMs: null, tokens: 1000, usd: 1 }, used: { timeMs: 1000, tokens: 0, usd: 0 }, remaining: { timeMs: null, tokens: 1000, usd: 1 }, exhausted: [], usdUnknownRecords: 0 } as unknown as BudgetReport;
+    const unknown = budgetLines(report, "unknown").join("\n");
+    expect(unknown).toContain("tokens  unknown (no engine reported usage) of 1,000");
+    expect(unknown).toContain("usd     unknown (no cost reported) of $1.00");
+    expect(unknown).not.toContain("$0.00");
+    const exact = budgetLines(report, "exact").join("\n");
+    expect(exact).toContain("tokens  0 of 1,000");
+    expect(exact).toContain("usd     $0.00 of $1.00");
   });
 });
 

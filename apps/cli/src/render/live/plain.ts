@@ -9,12 +9,21 @@ const roundTag = (round: number) => (round > 1 ? ` (round ${round})` : "");
 const detailTag = (detail: string | undefined) => (detail === undefined || detail === "" ? "" : ` — ${detail}`);
 const int = (n: number) => n.toLocaleString("en-US");
 
-/** Engine, attempt, tokens and USD of a task, as the live view shows them: `attempt 2, kimi, 1,200 tokens, $0.03`. */
-export function taskFacts(e: { attempt: number; engine?: string; tokens?: number; usd?: number | null }): string {
+/**
+ * Engine, attempt, tokens and USD of a task, as the live view shows them:
+ * `attempt 2, kimi, 1,200 tokens, $0.03`. Nothing reported is never shown
+ * as a known zero: `tokens unknown`, `cost unknown`; a partial count is a
+ * lower bound (`1,200+ tokens`).
+ */
+export function taskFacts(e: { attempt: number; engine?: string; tokens?: number; usd?: number | null; usageQuality?: "exact" | "partial" | "unknown" }): string {
   const parts = [`attempt ${e.attempt}`];
   if (e.engine !== undefined) parts.push(e.engine);
-  if (e.tokens !== undefined) parts.push(`${int(e.tokens)} tokens`);
-  if (e.usd !== undefined) parts.push(e.usd === null ? "cost unknown" : `$${e.usd.toFixed(2)}`);
+  const known = e.usageQuality === "exact";
+  if (e.tokens !== undefined) {
+    if (e.tokens === 0 && !known) parts.push("tokens unknown");
+    else parts.push(`${int(e.tokens)}${e.usageQuality === "partial" || e.usageQuality === "unknown" ? "+" : ""} tokens`);
+  }
+  if (e.usd !== undefined) parts.push(e.usd === null || (e.usd === 0 && !known) ? "cost unknown" : `$${e.usd.toFixed(2)}`);
   return parts.join(", ");
 }
 
