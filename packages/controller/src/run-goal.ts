@@ -81,6 +81,10 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
         return err({ code: resumed.error.code, message: resumed.error.message, fix: resumed.error.fix });
       }
     }
+    if (options.runOptions !== undefined) {
+      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data: options.runOptions }]);
+      if (!recorded.ok) return err({ code: recorded.error.code, message: `recording the run options: ${recorded.error.message}`, fix: "check that the state dir is writable (omk doctor), then run again" });
+    }
     emit({ type: "run_started", goalId, engine: options.engine.name, resumed: goal.lastSeq > 1 && goal.status !== "created", round: ctx.round });
     try {
       return ok(await drive(ctx, resumedFrom));

@@ -137,6 +137,12 @@ export type RunGoalOptions = {
   readonly scheduler?: { readonly leaseMs?: number; readonly pollMs?: number };
   /** Gates config file (default: .omk/gates.yaml in the repository, else detection). */
   readonly gatesConfig?: string;
+  /**
+   * What this run was started with, recorded as run_options_recorded once the
+   * run holds the goal (names and paths only, never secret values), so that
+   * `omk goal resume` can run the goal the same way. Not recorded in a dry run.
+   */
+  readonly runOptions?: import("@omk/state").EventData<"run_options_recorded">;
   /** Actor written into events (default "controller"). */
   readonly actor?: string;
   /**
