@@ -101,10 +101,10 @@ describe("review answers", () => {
   it("refuses garbage and answers out of schema, saying why", () => {
     const garbage = parseReviewAnswer("LGTM, ship it!");
     expect(garbage.ok).toBe(false);
-    if (!garbage.ok) expect(garbage.error).toMatch(/not a JSON object/);
+    if (!garbage.ok) expect(garbage.error).toMatch(/^no JSON object found in the answer/);
     const wrong = parseReviewAnswer(JSON.stringify({ verdict: "ok", findings: [] }));
     expect(wrong.ok).toBe(false);
-    if (!wrong.ok) expect(wrong.error).toMatch(/verdict/);
+    if (!wrong.ok) expect(wrong.error).toMatch(/^schema error at verdict: /);
     const badSeverity = parseReviewAnswer(JSON.stringify({ verdict: "passed", findings: [{ severity: "critical", message: "x" }] }));
     expect(badSeverity.ok).toBe(false);
   });

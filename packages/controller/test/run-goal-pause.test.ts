@@ -33,4 +33,16 @@ describe.concurrent("runGoal: an abort pauses in every phase", () => {
       expect(resumed.ok && resumed.value.status, JSON.stringify(resumed)).toBe("ready");
     }, 120_000);
   }
+
+  it("the execution phase's result reflects its tasks: failed when its only task failed (never 'passed')", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    // The only task writes outside its write set behind the engine's back: caught in its diff, it fails and is not retried.
+    const outside = turn({ write: { path: "README.md", content: "# hijacked\n", via: "direct" } }, message("Done."));
+    const events: ControllerEvent[] = [];
+    const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ "task:slugify": outside })), onEvent: (e) => events.push(e), scheduler: { pollMs: 50 } });
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const finished = events.find((e) => e.type === "phase_finished" && e.phase === "execution");
+    expect(finished).toMatchObject({ outcome: "failed", detail: expect.stringMatching(/^1 task\(s\) failed or blocked: slugify; 0 done$/) });
+  }, 120_000);
 });
