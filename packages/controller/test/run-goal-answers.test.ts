@@ -62,6 +62,8 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
     expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "blocked_on_external" });
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(failure.cause.code).toBe("engine_answer_invalid");
+    // failure.json's spend says how far it can be trusted: the three plan sessions reported their usage exactly.
+    expect(failure.spend).toMatchObject({ quality: "exact", tokens: { input: 300, output: 120 } });
     expect(failure.cause.message).toMatch(/gave no valid plan answer in 3 attempt\(s\); the last was rejected: no JSON object found in the answer/);
     expect(failure.resume.hint).toMatch(/try another model with --model or another engine with --engine, then resume/);
     expect(failure.resume.hint).not.toMatch(/omk doctor/);
