@@ -64,6 +64,7 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
     expect(failure.cause.code).toBe("engine_answer_invalid");
     // failure.json's spend says how far it can be trusted: the three plan sessions reported their usage exactly.
     expect(failure.spend).toMatchObject({ quality: "exact", tokens: { input: 300, output: 120 } });
+    expect(failure.sessions?.map((x) => `${x.session}:${x.quality}:${x.tokens.input}`)).toEqual(["plan#1:exact:100", "plan#2:exact:100", "plan#3:exact:100"]);
     expect(failure.cause.message).toMatch(/gave no valid plan answer in 3 attempt\(s\); the last was rejected: no JSON object found in the answer/);
     expect(failure.resume.hint).toMatch(/try another model with --model or another engine with --engine, then resume/);
     expect(failure.resume.hint).not.toMatch(/omk doctor/);

@@ -44,6 +44,7 @@ export const FailureSchema = z.object({
     hint: z.string(),
   }),
   spend: BudgetUsageSchema,
+  sessions: z.array(SessionSpendSchema).optional().describe("every engine session's spend, each exact, partial or unknown; spend.quality is the weakest"),
   lastSeq: z.number().int().positive(),
   createdAt: TimestampSchema,
 });
