@@ -74,6 +74,9 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
     expect(second).toMatch(/Answer 1 was rejected:(\\+n)+- no JSON object found in the answer/);
     const planFailed = events.find((e) => e.type === "phase_finished" && e.phase === "planning");
     expect(planFailed).toMatchObject({ outcome: "failed" });
+    // The fix works: resumed with an engine whose model answers validly, the same goal plans and reaches ready.
+    const resumed = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan: narratedPlan() })), scheduler: { pollMs: 50 } });
+    expect(resumed.ok && resumed.value.status, JSON.stringify(resumed)).toBe("ready");
   }, 90_000);
 
   it("a reviewer whose answers never parse ends engine_answer_invalid after three asks naming the error, and plans no follow-up", async () => {
