@@ -105,6 +105,23 @@ describe("omk goal run: what to do next", () => {
     expect(r.stdout.split("\n")).toContain(`next: ${proof.resume.command}  (${proof.resume.hint})`);
   }, 120_000);
 
+  it("a model that never answers valid JSON: exit 5 blocked_on_external, the cause says so, next is another model or engine (not omk doctor)", async () => {
+    const stateDir = makeTempDir();
+    const { repo } = await makeRepo();
+    const book = readyBook() as Book;
+    book.sessions["plan"] = { turns: [{ steps: [{ message: "Let me look at the code first. " }, { read: { path: "package.json" } }, { message: "I would add src/slugify.js and a test." }] }] };
+    const r = await runOmk(["goal", "run", GOAL_TEXT, "--script", writeBook(book)], { stateDir, cwd: repo });
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(5);
+    const id = (r.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
+    expect(r.stdout).toMatch(/^status: blocked_on_external — the scripted engine's model gave no valid plan answer in 3 attempt\(s\); the last was rejected: no JSON object found in the answer/m);
+    expect(r.stdout.split("\n")).toContain(
+      `next: omk goal resume ${id} --model <model>  (the model never gave a valid answer (see the cause): try another model with --model or another engine with --engine, then resume)`,
+    );
+    expect(r.stdout).not.toContain("omk doctor");
+    const failure = (await runOmk(["goal", "proof", id, "--json"], { stateDir, cwd: repo })).json() as { cause: { code: string } };
+    expect(failure.cause.code).toBe("engine_answer_invalid");
+  }, 120_000);
+
   it("accept on a running goal says it is still running (the controller's pid); a double Ctrl-C ends cancelled with the cancel's reason and no resume hint", async () => {
     const stateDir = makeTempDir();
     const { repo } = await makeRepo();

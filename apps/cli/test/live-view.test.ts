@@ -1,13 +1,14 @@
 import { PassThrough } from "node:stream";
 import type { ControllerEvent } from "@omk/controller";
-import type { GateEvidence, GoalEvent } from "@omk/state";
+import type { BudgetReport, GateEvidence, GoalEvent } from "@omk/state";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanupTempDirs, makeTempDir, omkBinPath } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { createListrView } from "../src/render/live/listr-view.js";
 import { terminalColumns } from "../src/render/live/view.js";
 import { GOAL_TEXT, makeRepo } from "./cli-goal-fixture.js";
-import { createJsonSink, createPlainSink, describeEvent } from "../src/render/live/plain.js";
+import { createJsonSink, createPlainSink, describeEvent, taskFacts } from "../src/render/live/plain.js";
+import { budgetLines } from "../src/render/goal.js";
 
 afterAll(cleanupTempDirs);
 
@@ -110,7 +111,7 @@ describe("live view renderers on a recorded run", () => {
     expect(text).toContain("task implement retrying (attempt 1, scripted, 900 tokens, $0.01) — engine crashed");
     expect(text).toContain("task docs succeeded (attempt 1, scripted, 300 tokens, cost unknown)");
     expect(text).toContain("gate lint failed on the head");
-    expect(text).toContain("task docs write refused: package.json — outside the write set");
+    expect(text).toContain("task docs tried to write package.json outside its write set (refused: nothing was written) — outside the write set");
     expect(text).toContain("round 2 started: gate lint failed (follow-ups: fix-r2)");
     expect(text).toContain("review reviewer passed (1 finding, 0 blocking)");
     expect(text).toContain("warning: break-it pass skipped");
@@ -164,6 +165,83 @@ describe("live view renderers on a recorded run", () => {
     // Phases are drawn in order.
     const order = ["planning passed", "baseline passed", "verification failed", "execution (round 2) passed", "review (round 2) passed"].map((s) => plain.lastIndexOf(s));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
+/** A run paused during execution: implement was running (interrupted), docs never started. */
+const PAUSED: ControllerEvent[] = [
+  { type: "run_started", goalId: "g1", engine: "scripted", resumed: false, round: 1 },
+  { type: "phase_started", phase: "planning", round: 1 },
+  { type: "goal_event", event: graphEvent },
+  { type: "phase_finished", phase: "planning", round: 1, outcome: "passed", detail: "3 tasks" },
+  { type: "phase_started", phase: "execution", round: 1 },
+  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "running", engine: "scripted" },
+  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "interrupted", engine: "scripted", tokens: 120, usd: null, message: "task implement was stopped: pause" },
+  { type: "phase_finished", phase: "execution", round: 1, outcome: "stopped", detail: "paused: paused by the user" },
+  { type: "run_finished", goalId: "g1", status: "paused", outcomeFile: null, reason: "paused by the user" },
+];
+
+describe("live view after a pause", () => {
+  it("plain: each task the pause left open says paused or not started; nothing claims success", () => {
+    const lines: string[] = [];
+    const sink = createPlainSink((t) => lines.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
+    for (const e of PAUSED) sink(e);
+    const text = lines.join("");
+    expect(text).toContain("phase execution stopped — paused: paused by the user");
+    expect(text).toContain("09:05:07 task implement paused (attempt 1, scripted, 120 tokens, cost unknown)\n");
+    expect(text).toContain("09:05:07 task docs not started\n");
+    expect(text).not.toContain("review not started");
+    expect(text).not.toMatch(/✔|succeeded|passed\b.*execution/);
+  });
+
+  it("listr2 (TTY): paused and never-started tasks get a neutral mark, never a ✔ or a ✖", async () => {
+    const stdout = new PassThrough() as unknown as NodeJS.WriteStream;
+    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+    Object.assign(stdout, { columns: 200, rows: 50 });
+    const columns = process.stdout.columns;
+    process.stdout.columns = 200;
+    let drawn = "";
+    (stdout as unknown as PassThrough).on("data", (c: Buffer) => {
+      drawn += c.toString();
+    });
+    const view = createListrView({ stdout, stderr });
+    for (const e of PAUSED) {
+      view.sink(e);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await view.close();
+    process.stdout.columns = columns;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
+    const plain = drawn.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
+    // The last frame: what stays on screen.
+    const finalFrame = plain.slice(plain.lastIndexOf("execution"));
+    const implement = plain.split("\n").filter((l) => l.includes("implement: Add the flag")).at(-1) ?? "";
+    const docs = plain.split("\n").filter((l) => l.includes("docs: Document it")).at(-1) ?? "";
+    expect(implement).toMatch(/↓ implement: Add the flag — interrupted .* — paused$/);
+    expect(docs).toMatch(/↓ docs: Document it — not started$/);
+    expect(`${implement}\n${docs}`).not.toMatch(/[✔✖]/);
+    expect(finalFrame.length).toBeGreaterThan(0);
+  });
+});
+
+describe("usage nobody reported is never shown as a known zero", () => {
+  it("taskFacts: exact zeros are zeros; unknown ones say unknown; partial counts are lower bounds", () => {
+    expect(taskFacts({ attempt: 1, engine: "qwen", tokens: 0, usd: 0, usageQuality: "unknown" })).toBe("attempt 1, qwen, tokens unknown, cost unknown");
+    expect(taskFacts({ attempt: 1, engine: "qwen", tokens: 0, usd: 0 })).toBe("attempt 1, qwen, tokens unknown, cost unknown");
+    expect(taskFacts({ attempt: 1, engine: "kimi", tokens: 0, usd: 0, usageQuality: "exact" })).toBe("attempt 1, kimi, 0 tokens, $0.00");
+    expect(taskFacts({ attempt: 2, engine: "kimi", tokens: 1200, usd: 0.03, usageQuality: "partial" })).toBe("attempt 2, kimi, 1,200+ tokens, $0.03");
+    expect(taskFacts({ attempt: 1, tokens: 1200, usd: 0.03, usageQuality: "exact" })).toBe("attempt 1, 1,200 tokens, $0.03");
+  });
+
+  it("goal show's budget lines: unknown usage says unknown, not 0 and $0.00", () => {
+    const report = { limits: { timeMs: null, tokens: 1000, usd: 1 }, used: { timeMs: 1000, tokens: 0, usd: 0 }, remaining: { timeMs: null, tokens: 1000, usd: 1 }, exhausted: [], usdUnknownRecords: 0 } as unknown as BudgetReport;
+    const unknown = budgetLines(report, "unknown").join("\n");
+    expect(unknown).toContain("tokens  unknown (no engine reported usage) of 1,000");
+    expect(unknown).toContain("usd     unknown (no cost reported) of $1.00");
+    expect(unknown).not.toContain("$0.00");
+    const exact = budgetLines(report, "exact").join("\n");
+    expect(exact).toContain("tokens  0 of 1,000");
+    expect(exact).toContain("usd     $0.00 of $1.00");
   });
 });
 

@@ -7,6 +7,7 @@ import path from "node:path";
 import { createRedactor, type Redactor } from "@omk/gates";
 import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
+import { sessionSpendEvent } from "./internal/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
 
 /** The shared state of one runGoal call. Phases read `goal` fresh through `refresh()`. */
@@ -45,6 +46,8 @@ export type RunContext = {
   refresh(): Promise<Goal>;
   /** Record usage of a session run outside the scheduler (planning, follow-ups, reviews). */
   recordSpend(source: string, spend: SpendReport): Promise<void>;
+  /** Record a whole session's spend and its quality (session_spend_recorded); proof.json lists every session. */
+  recordSessionSpend(session: string, spend: SpendReport): Promise<void>;
   /** Where a task's worktree goes. */
   worktreeDir(taskId: string): string;
   /** The commit a task of the current round starts from: the base in round 1, the last integrated head after. */
@@ -125,6 +128,10 @@ export function createRunContext(input: {
         ctx.goal = result.value;
         await emitNewEvents(ctx, before);
       }
+    },
+    async recordSessionSpend(session, spend) {
+      const r = await ctx.append([sessionSpendEvent(session, spend, ctx.actor)]);
+      if (!r.ok) ctx.emit({ type: "note", level: "warn", message: `could not record the spend of session ${session}: ${r.error.message}` });
     },
     worktreeDir: (taskId) => taskWorktreeDir(store.root, goalId, taskId),
     startCommit: () => ctx.goal.headCommit ?? ctx.baseCommit,

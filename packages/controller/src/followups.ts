@@ -5,7 +5,8 @@
  * proposal validation before they join the graph.
  */
 import path from "node:path";
-import { budgetFor, extractJson, validateProposal } from "@omk/planner";
+import { budgetFor, parseAnswer, validateProposal } from "@omk/planner";
+import { z } from "zod";
 import { type NewEvent, type Task, type TaskBudget, type TaskGraph, type TaskRole, err, ok, type Result } from "@omk/state";
 import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "./context.js";
@@ -14,6 +15,9 @@ import { budgetMeter } from "./internal/session-budget.js";
 import type { RoundVerdict } from "./internal/run-verdict.js";
 import { executableGraph } from "./phases/execution.js";
 import type { ControllerProblem } from "./types.js";
+
+/** The follow-up answer's shape; each task is checked by the planner's proposal validation. */
+const FollowUpAnswerSchema = z.object({ tasks: z.array(z.unknown()).min(1) });
 
 const WRITING_ROLES: ReadonlySet<string> = new Set(["implementer", "tester", "docs"]);
 const MAX_DESCRIPTION = 12_000;
@@ -71,7 +75,12 @@ function followUpPrompt(verdict: RoundVerdict, graph: TaskGraph, round: number, 
   ].join("\n");
 }
 
-/** Plan the next round's tasks; an engine answer that does not validate falls back to the deterministic task. */
+/**
+ * Plan the next round's tasks. An engine answer that cannot be read or does
+ * not validate falls back to the deterministic task, and says why (a warn
+ * note and task_followups_rejected in the log). An interrupted session is an
+ * `aborted` problem (the run pauses), never a fallback.
+ */
 export async function planFollowUps(
   ctx: RunContext,
   input: { verdict: RoundVerdict; round: number; criteria: readonly string[]; extra?: readonly unknown[]; budgets?: Partial<Record<TaskRole, TaskBudget>> },
@@ -98,20 +107,33 @@ export async function planFollowUps(
       onUsage: meter.onUsage,
     });
     await meter.settle(outcome.spend);
+    await ctx.recordSessionSpend(`followups#r${input.round}`, outcome.spend);
+    if (ctx.signal?.aborted === true) return err({ code: "aborted", message: "the follow-up planning session was interrupted", fix: "resume the goal (omk goal resume)" });
     if (meter.stopped) return err({ code: "budget_exhausted", message: `the follow-up planning session was stopped: ${meter.reason}`, fix: "add budget (omk goal budget-add), then resume the goal" });
+    let why: string;
+    let count = 1;
     if (outcome.ok) {
-      const json = extractJson(outcome.text);
-      const answered = json.ok && typeof json.value === "object" && json.value !== null ? (json.value as { tasks?: unknown }).tasks : undefined;
-      // An engine may quote what failed, secrets included: the tasks are redacted before they are recorded.
-      const tasks = Array.isArray(answered) ? ctx.redactor.redactDeep(answered) : undefined;
-      if (Array.isArray(tasks)) {
+      const answer = parseAnswer({ text: outcome.text, final: outcome.final }, FollowUpAnswerSchema);
+      if (answer.ok) {
+        // An engine may quote what failed, secrets included: the tasks are redacted before they are recorded.
+        const tasks = ctx.redactor.redactDeep(answer.value.tasks);
+        count = Math.max(1, tasks.length);
         const checked = validateProposal(graph, { proposedBy: by, reason, tasks: [...tasks, ...extra] }, options);
         if (checked.ok) return ok({ tasks: checked.value.tasks, event: checked.value.event, strategy: "engine" });
-        ctx.emit({ type: "note", level: "warn", message: `the engine's follow-ups were refused (${checked.error.map((i) => i.message).join("; ")}); planning the deterministic follow-up` });
+        why = `the engine's follow-up tasks were refused: ${checked.error.map((i) => i.message).join("; ")}`;
+      } else {
+        why = `the engine's follow-up answer was not valid: ${answer.error.join("; ")}`;
       }
     } else {
-      ctx.emit({ type: "note", level: "warn", message: `follow-up planning session failed (${outcome.problem.message}); planning the deterministic follow-up` });
+      why = `the follow-up planning session failed (${outcome.problem.code}): ${outcome.problem.message}`;
     }
+    // Never silent: the reason is emitted and recorded in the log before the deterministic follow-up is planned instead.
+    const said = ctx.redactor.redact(why);
+    ctx.emit({ type: "note", level: "warn", message: `${said}; planning the deterministic follow-up fix-r${input.round}` });
+    const recorded = await ctx.append([
+      { type: "task_followups_rejected", actor: ctx.actor, data: { proposedBy: by, count, reason: `${said.slice(0, 4000)}; the deterministic follow-up fix-r${input.round} is planned instead` } },
+    ]);
+    if (!recorded.ok) ctx.emit({ type: "note", level: "warn", message: `could not record why the engine's follow-ups were refused: ${recorded.error.message}` });
   }
   const task = deterministicFollowUp({ graph, verdict: input.verdict, round: input.round, criteria: input.criteria, ...(input.budgets === undefined ? {} : { budgets: input.budgets }) });
   const checked = validateProposal(graph, { proposedBy: by, reason, tasks: [task, ...extra] }, options);

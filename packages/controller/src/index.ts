@@ -52,5 +52,7 @@ export {
   type RunGoalResult,
   type SessionKey,
   type SessionPurpose,
+  type PhaseOutcome,
   type SpendReport,
+  type UsageQuality,
 } from "./types.js";

@@ -15,6 +15,7 @@ import {
   ProofSchema,
   type Result,
   SCHEMA_VERSION,
+  type SessionSpend,
   type TerminalStatus,
 } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
@@ -94,7 +95,9 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
   const captured = new Map<string, Extract<GoalEvent, { type: "attempt_captured" }>["data"]>();
   const succeeded = new Map<string, number>();
   const usage = new Map<string, { input: number; cacheRead: number; cacheWrite: number; output: number; usd: number | null }>();
+  const sessions: SessionSpend[] = [];
   for (const event of events) {
+    if (event.type === "session_spend_recorded") sessions.push(event.data);
     if (event.type === "attempt_captured") captured.set(`${event.data.taskId}#${event.data.attempt}`, event.data);
     if (event.type === "task_succeeded") succeeded.set(event.data.taskId, event.data.attempt);
     if (event.type === "usage_recorded" && event.data.taskId !== undefined) {
@@ -130,7 +133,13 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
   if (ctx.goal.usage.usdUnknownRecords > 0) gaps.push(`the cost of ${ctx.goal.usage.usdUnknownRecords} usage record(s) is unknown: spend.usd is a lower bound`);
   // The goal is still running: its time includes the open running interval, up to the proof's createdAt.
   const createdAt = new Date();
-  const spend = { ...ctx.goal.usage, timeMs: budgetReport(ctx.goal, createdAt).used.timeMs };
+  // Each session's spend says how far it can be trusted; the total is the weakest (no session at all: nothing was spent, exactly).
+  const weak = sessions.filter((s) => s.quality !== "exact");
+  if (weak.length > 0) {
+    const named = weak.slice(0, 5).map((s) => `${s.session} (${s.quality})`);
+    gaps.push(`the usage of ${weak.length} engine session(s) is not exact: ${named.join(", ")}${weak.length > 5 ? ", ..." : ""}; spend.tokens is a lower bound`);
+  }
+  const spend = { ...ctx.goal.usage, timeMs: budgetReport(ctx.goal, createdAt).used.timeMs, quality: ctx.goal.usage.quality ?? "exact" };
   return ok(ProofSchema.parse({
     schemaVersion: SCHEMA_VERSION,
     kind: "omk.proof",
@@ -145,6 +154,7 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
     reviews: [...input.reviews],
     knownGaps: gaps,
     spend,
+    sessions,
     recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
     lastSeq: ctx.goal.lastSeq,
     createdAt: createdAt.toISOString(),

@@ -10,7 +10,7 @@ import { createRunContext, type RunContext, safeSink } from "./context.js";
 import { resolveCommit } from "./internal/git.js";
 import { dryRun } from "./internal/run-dry.js";
 import { loadVerified } from "./internal/run-load.js";
-import { stopCheck } from "./internal/run-phase.js";
+import { pausedIfStopped, stopCheck } from "./internal/run-phase.js";
 import { afterNotReady, nextRound } from "./internal/run-rounds.js";
 import { readVerdict, writeVerdict } from "./internal/run-verdict.js";
 import { endAsRecorded, endWithFailure, ending } from "./outcome.js";
@@ -81,10 +81,17 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
         return err({ code: resumed.error.code, message: resumed.error.message, fix: resumed.error.fix });
       }
     }
+    if (options.runOptions !== undefined) {
+      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data: options.runOptions }]);
+      if (!recorded.ok) return err({ code: recorded.error.code, message: `recording the run options: ${recorded.error.message}`, fix: "check that the state dir is writable (omk doctor), then run again" });
+    }
     emit({ type: "run_started", goalId, engine: options.engine.name, resumed: goal.lastSeq > 1 && goal.status !== "created", round: ctx.round });
     try {
       return ok(await drive(ctx, resumedFrom));
     } catch (cause) {
+      // A step that threw because the run was interrupted (Ctrl-C, a pause or cancel by another process) pauses; it did not fail.
+      const stop = await pausedIfStopped(ctx);
+      if (stop !== null) return ok(stop);
       const message = cause instanceof Error ? cause.message : String(cause);
       return ok(await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `the controller failed: ${message}` }));
     }

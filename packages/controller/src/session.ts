@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { TokenUsage } from "@omk/state";
-import { type Cost, openSession, type ScopeCheck, type StopReason, type TurnUsage, type WireError, type WireEvent } from "@omk/wire";
+import { type Cost, openSession, type ScopeCheck, type StopReason, type TurnUsage, type UsageQuality, type WireError, type WireEvent } from "@omk/wire";
 import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./internal/session-spend.js";
 import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "./types.js";
 
@@ -39,6 +39,8 @@ export type SessionOutcome =
       readonly ok: true;
       /** All agent_message text of the turn. */
       readonly text: string;
+      /** The final message: the agent_message text after the turn's last tool call (all of it when there was none). Answers are read from here. */
+      readonly final: string;
       readonly stop: StopReason;
       readonly spend: SpendReport;
       /** Path of the transcript (JSON lines, redacted). */
@@ -85,7 +87,7 @@ class SpendTracker {
 export async function runSession(input: RunSessionInput): Promise<SessionOutcome> {
   const transcript = path.join(input.runDir, "transcript.jsonl");
   const spec = input.provider.specFor(input.purpose, input.runDir);
-  if (!spec.ok) return { ok: false, problem: spec.error, retryable: false, spend: ZERO_SPEND, transcript: null };
+  if (!spec.ok) return { ok: false, problem: spec.error, retryable: false, spend: { ...ZERO_SPEND, quality: "exact" }, transcript: null };
   try {
     mkdirSync(input.runDir, { recursive: true });
   } catch (cause) {
@@ -93,16 +95,20 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
       ok: false,
       problem: { code: "run_dir_unwritable", message: `cannot create ${input.runDir}: ${(cause as Error).message}`, fix: "check that the goal's state dir is writable (omk doctor)" },
       retryable: false,
-      spend: ZERO_SPEND,
+      spend: { ...ZERO_SPEND, quality: "exact" },
       transcript: null,
     };
   }
   const texts: string[] = [];
+  let finals: string[] = [];
   const refused: RefusedWrite[] = [];
   const spend = new SpendTracker();
   const root = realOrSame(input.cwd);
   const onEvent = (event: WireEvent): void => {
-    if (event.type === "message") texts.push(event.text);
+    if (event.type === "message") {
+      texts.push(event.text);
+      finals.push(event.text);
+    } else if (event.type === "tool_call_started" || event.type === "tool_call_updated" || event.type === "tool_call_finished") finals = [];
     else if (event.type === "scope" && event.access === "write" && event.enforced) refused.push({ path: relativeToRoot(root, event.path), reason: event.reason });
     else if (event.type === "usage") {
       const step = spend.increment(event);
@@ -112,7 +118,7 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
   };
   const failed = (error: WireError): SessionOutcome => {
     const mapped = problemOfWireError(error, input.provider.name);
-    return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: spend.total, transcript: existsSync(transcript) ? transcript : null };
+    return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: cutShort(spend.total), transcript: existsSync(transcript) ? transcript : null };
   };
   const opened = await openSession({
     engine: spec.value,
@@ -137,12 +143,12 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
         ok: false,
         problem: { code: "engine_aborted", message: `engine ${input.provider.name}: aborted by the caller; the turn ended ${turn.value.stopReason}`, fix: "resume the goal (omk goal resume)" },
         retryable: true,
-        spend: finalSpend(turn.value.usage, turn.value.cost, spend.total),
+        spend: finalSpend(turn.value.usage, turn.value.cost, spend.total, turn.value.usageQuality),
         transcript,
       };
     }
-    const final = finalSpend(turn.value.usage, turn.value.cost, spend.total);
-    return { ok: true, text: texts.join(""), stop: turn.value.stopReason, spend: final, transcript, refusedWrites: refused };
+    const final = finalSpend(turn.value.usage, turn.value.cost, spend.total, turn.value.usageQuality);
+    return { ok: true, text: texts.join(""), final: finals.join(""), stop: turn.value.stopReason, spend: final, transcript, refusedWrites: refused };
   } finally {
     await session.close();
   }
@@ -157,8 +163,14 @@ function realOrSame(dir: string): string {
 }
 
 /** The turn's own figures when the engine reported them (a turn total wins over the sum of deltas); else what the increments added up to. */
-function finalSpend(usage: TurnUsage, cost: Cost, summed: SpendReport): SpendReport {
+function finalSpend(usage: TurnUsage, cost: Cost, summed: SpendReport, quality: UsageQuality): SpendReport {
   const tokens: TokenUsage = usage === "unknown" ? summed.tokens : { input: usage.inputUncached, cacheRead: usage.cacheRead, cacheWrite: usage.cacheWrite, output: usage.output };
   const usd = cost === "unknown" ? summed.usd : cost.usd;
-  return { tokens, usd };
+  return { tokens, usd, quality };
+}
+
+/** A session that ended without a turn result: what arrived is a lower bound (partial), or nothing is known. */
+function cutShort(summed: SpendReport): SpendReport {
+  const t = summed.tokens;
+  return { ...summed, quality: t.input + t.cacheRead + t.cacheWrite + t.output > 0 || (summed.usd ?? 0) > 0 ? "partial" : "unknown" };
 }

@@ -11,7 +11,7 @@ import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner
 import { type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
-import { addSpend, ZERO_SPEND } from "./internal/session-spend.js";
+import { addSpend, sessionSpendEvent, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
 import { runSession } from "./session.js";
@@ -97,7 +97,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
   const engine = input.provider.name;
   let spend: SpendReport = ZERO_SPEND;
   const emit = (event: ControllerEvent) => input.emit?.(event);
-  const update = (state: "running" | "succeeded" | "failed", message?: string) =>
+  const update = (state: "running" | "succeeded" | "failed" | "interrupted" | "cancelled", message?: string) =>
     emit({
       type: "task_update",
       taskId: task.id,
@@ -109,11 +109,12 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       engine,
       tokens: totalTokens(spend.tokens),
       usd: spend.usd,
+      ...(spend.quality === undefined ? {} : { usageQuality: spend.quality }),
       ...(message === undefined ? {} : { message }),
     });
-  const fail = (problem: ControllerProblem, retryable: boolean, signature = problem.code): TaskResult => {
+  const fail = (problem: ControllerProblem, retryable: boolean, signature = problem.code, state: "failed" | "interrupted" | "cancelled" = "failed"): TaskResult => {
     const message = problem.fix === "" ? problem.message : `${problem.message} — fix: ${problem.fix}`;
-    update("failed", message);
+    update(state, message);
     return { ok: false, message, signature, retryable };
   };
 
@@ -187,6 +188,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     stopHeartbeat();
   }
   spend = outcome.spend;
+  await input.append([sessionSpendEvent(`task:${task.id}#${attempt}`, spend, context.worker, task.id)]);
   const refusedEvents: NewEvent[] = refusals.map((r) => ({
     type: "scope_violation_recorded",
     actor: context.worker,
@@ -201,9 +203,10 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "aborted");
       if (goalCancelled(input, signal.reason)) {
         // Cancelled is final: nothing to resume, so no fix that says so.
-        return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason} (the goal is cancelled, which is final)`, fix: "" }, true, "aborted");
+        return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason} (the goal is cancelled, which is final)`, fix: "" }, true, "aborted", "cancelled");
       }
-      return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason}`, fix: "resume the goal (omk goal resume)" }, true, "aborted");
+      // Stopped, not failed: the live view shows it paused, and a resume runs it again.
+      return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason}`, fix: "resume the goal (omk goal resume)" }, true, "aborted", "interrupted");
     }
     return fail(outcome.problem, outcome.retryable);
   }

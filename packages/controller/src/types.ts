@@ -50,8 +50,15 @@ export type EngineProvider = {
   offers(purpose: SessionPurpose): boolean;
 };
 
-/** Usage of one session or task, normalized. `usd` null: unknown cost (never taken as zero). */
-export type SpendReport = { readonly tokens: TokenUsage; readonly usd: number | null };
+/**
+ * Usage of one session or task, normalized. `usd` null: unknown cost (never taken as zero).
+ * `quality`: how far the tokens can be trusted (wire's TurnResult.usageQuality): exact, partial (a lower bound), or unknown
+ * (nothing was reported: the zeros are not known zeros). Set on a whole session's figures; absent on increments.
+ */
+export type SpendReport = { readonly tokens: TokenUsage; readonly usd: number | null; readonly quality?: UsageQuality };
+
+/** How far usage figures can be trusted, weakest last. */
+export type UsageQuality = "exact" | "partial" | "unknown";
 
 /** A finding of the review phase. Blocking severities keep the goal not_ready. */
 export type ReviewFinding = {
@@ -75,7 +82,7 @@ export const BLOCKING_SEVERITIES = ["blocker", "major"] as const;
 export type ControllerEvent =
   | { readonly type: "run_started"; readonly goalId: string; readonly engine: string; readonly resumed: boolean; readonly round: number }
   | { readonly type: "phase_started"; readonly phase: Phase; readonly round: number; readonly detail?: string }
-  | { readonly type: "phase_finished"; readonly phase: Phase; readonly round: number; readonly outcome: "passed" | "failed" | "skipped"; readonly detail?: string }
+  | { readonly type: "phase_finished"; readonly phase: Phase; readonly round: number; readonly outcome: PhaseOutcome; readonly detail?: string }
   | { readonly type: "round_started"; readonly round: number; readonly reason: string; readonly followUps: readonly string[] }
   | {
       readonly type: "task_update";
@@ -88,6 +95,8 @@ export type ControllerEvent =
       readonly engine?: string;
       readonly tokens?: number;
       readonly usd?: number | null;
+      /** How far `tokens` and `usd` can be trusted once the session ended (absent while it runs): a 0 that is not "exact" is not a known 0. */
+      readonly usageQuality?: UsageQuality;
       readonly message?: string;
     }
   | { readonly type: "gate_finished"; readonly where: "baseline" | "head" | "proof"; readonly gate: GateEvidence }
@@ -103,6 +112,9 @@ export type ControllerEvent =
       readonly outcomeFile: string | null;
       readonly reason: string;
     };
+
+/** How a phase ended: passed; failed; partial (execution: some tasks failed, others succeeded); skipped; stopped (paused or cancelled mid-phase). */
+export type PhaseOutcome = "passed" | "failed" | "partial" | "skipped" | "stopped";
 
 export type ControllerEventSink = (event: ControllerEvent) => void;
 
@@ -129,6 +141,12 @@ export type RunGoalOptions = {
   readonly scheduler?: { readonly leaseMs?: number; readonly pollMs?: number };
   /** Gates config file (default: .omk/gates.yaml in the repository, else detection). */
   readonly gatesConfig?: string;
+  /**
+   * What this run was started with, recorded as run_options_recorded once the
+   * run holds the goal (names and paths only, never secret values), so that
+   * `omk goal resume` can run the goal the same way. Not recorded in a dry run.
+   */
+  readonly runOptions?: import("@omk/state").EventData<"run_options_recorded">;
   /** Actor written into events (default "controller"). */
   readonly actor?: string;
   /**

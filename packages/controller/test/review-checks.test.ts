@@ -68,9 +68,22 @@ describe("deterministic checks", () => {
     expect(JSON.stringify(findings)).not.toContain(SECRET);
   });
 
-  it("every scope violation blocks", () => {
-    const findings = scopeFindings([{ taskId: "implement", path: "secrets/x", kind: "outside_write_set" }]);
-    expect(findings).toEqual([{ source: "scope", severity: "blocker", message: expect.stringContaining("task implement wrote outside its write set"), file: "secrets/x", waivable: false }]);
+  it("every scope violation blocks; a refused write says it was refused and nothing was written, a write that happened says wrote", () => {
+    const findings = scopeFindings([
+      { taskId: "implement", path: "secrets/x", kind: "outside_write_set" },
+      { taskId: "docs", path: "package.json", kind: "outside_write_set", atWrite: true },
+    ]);
+    expect(findings).toEqual([
+      { source: "scope", severity: "blocker", message: "task implement wrote outside its write set (outside_write_set): secrets/x", file: "secrets/x", waivable: false },
+      {
+        source: "scope",
+        severity: "blocker",
+        message: "task docs tried to write outside its write set (outside_write_set): package.json (refused: nothing was written)",
+        file: "package.json",
+        waivable: false,
+      },
+    ]);
+    expect(findings[1]?.message).not.toMatch(/\bwrote\b/);
   });
 });
 
@@ -88,10 +101,10 @@ describe("review answers", () => {
   it("refuses garbage and answers out of schema, saying why", () => {
     const garbage = parseReviewAnswer("LGTM, ship it!");
     expect(garbage.ok).toBe(false);
-    if (!garbage.ok) expect(garbage.error).toMatch(/not a JSON object/);
+    if (!garbage.ok) expect(garbage.error).toMatch(/^no JSON object found in the answer/);
     const wrong = parseReviewAnswer(JSON.stringify({ verdict: "ok", findings: [] }));
     expect(wrong.ok).toBe(false);
-    if (!wrong.ok) expect(wrong.error).toMatch(/verdict/);
+    if (!wrong.ok) expect(wrong.error).toMatch(/^schema error at verdict: /);
     const badSeverity = parseReviewAnswer(JSON.stringify({ verdict: "passed", findings: [{ severity: "critical", message: "x" }] }));
     expect(badSeverity.ok).toBe(false);
   });

@@ -179,14 +179,17 @@ describe.concurrent("runReview", () => {
     expect(filesContaining(goalDir, SECRET)).toEqual([]);
   });
 
-  it("a reviewer answering garbage blocks with a clear finding", async () => {
+  it("a reviewer answering garbage is asked again, naming what was wrong, then blocks with a clear finding and an engine_answer_invalid problem", async () => {
     const garbage = { turns: [{ steps: [{ message: "LGTM, ship it!" }] }] };
     const { outcome, goalDir } = await review({ head: SUB, sessions: { "review:reviewer": garbage, "review:security-reviewer": PASSED } });
     expect(outcome.verdict).toBe("blocked");
     expect(outcome.findings.filter((f) => f.source === "reviewer")).toEqual([
-      expect.objectContaining({ severity: "blocker", message: expect.stringMatching(/^the reviewer's answer was not valid: the answer is not a JSON object/) }),
+      expect.objectContaining({ severity: "blocker", message: expect.stringMatching(/^the reviewer's answer was not valid: no JSON object found in the answer/) }),
     ]);
-    expect(JSON.parse(readFileSync(path.join(goalDir, "reviews/r1-reviewer.json"), "utf8")).answerError).toMatch(/not a JSON object/);
+    expect(JSON.parse(readFileSync(path.join(goalDir, "reviews/r1-reviewer.json"), "utf8")).answerError).toMatch(/^no JSON object found in the answer/);
+    expect(outcome.problems).toEqual([expect.objectContaining({ code: "engine_answer_invalid", fix: expect.stringMatching(/--model.*--engine/) })]);
+    // Asked three times; the later prompts name the rejection.
+    expect(readFileSync(path.join(goalDir, "reviews/r1-reviewer/attempt-3/transcript.jsonl"), "utf8")).toContain("Your answer 2 was rejected: no JSON object found in the answer");
     expect(outcome.reviewResults).toEqual([
       { criterionId: "code-review", verdict: "blocked", record: "reviews/r1-reviewer.json" },
       { criterionId: "security-review", verdict: "passed", record: "reviews/r1-security-reviewer.json" },

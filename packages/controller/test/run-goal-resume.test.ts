@@ -88,7 +88,8 @@ describe.concurrent("runGoal: pause, budget, resume", () => {
       },
     });
     expect(result.ok && result.value).toMatchObject({ status: "cancelled", outcomeFile: store.paths(goalId).failure });
-    const stopped = events.flatMap((e) => (e.type === "task_update" && e.state === "failed" ? [e.message ?? ""] : []));
+    // Stopped by the cancel: the task says cancelled (not failed).
+    const stopped = events.flatMap((e) => (e.type === "task_update" && e.state === "cancelled" ? [e.message ?? ""] : []));
     expect(stopped.length).toBeGreaterThan(0);
     for (const m of stopped) expect(m).not.toMatch(/resume/u);
     expect(stopped.join("\n")).toContain("the goal is cancelled, which is final");
@@ -109,7 +110,9 @@ describe.concurrent("runGoal: pause, budget, resume", () => {
       scheduler: { pollMs: 50 },
       onEvent: (e) => {
         if (e.type === "task_update" && e.state === "running") controller.abort("pause");
-        if (e.type === "task_update" && e.state === "failed") stoppedMessages.push(e.message ?? "");
+        // Stopped by the pause: the task says interrupted (not failed).
+        if (e.type === "task_update" && e.state === "interrupted") stoppedMessages.push(e.message ?? "");
+        if (e.type === "task_update" && e.state === "failed") stoppedMessages.push(`FAILED: ${e.message ?? ""}`);
       },
     });
     expect(result.ok && result.value).toMatchObject({ status: "paused", outcomeFile: null });
@@ -117,6 +120,7 @@ describe.concurrent("runGoal: pause, budget, resume", () => {
     expect(goal.taskGraph?.tasks.find((t) => t.id === "slugify")?.status).toBe("pending");
     // Paused is not final: the stopped task says how to go on.
     expect(stoppedMessages.join("\n")).toContain("omk goal resume");
+    expect(stoppedMessages.join("\n")).not.toContain("FAILED");
     const cancel = new AbortController();
     cancel.abort("cancel");
     const cancelled = await runGoal({ store, goalId, engine, signal: cancel.signal, scheduler: { pollMs: 50 } });

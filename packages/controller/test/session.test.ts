@@ -27,6 +27,37 @@ function dirs(): { cwd: string; runDir: string } {
 }
 
 describe.concurrent("runSession", () => {
+  it("returns the final message: the text after the turn's last tool call (narration before and between tool calls is in text only), and the turn's usage quality", async () => {
+    const { cwd, runDir } = dirs();
+    mkdirSync(path.join(cwd, "src"));
+    const outcome = await runSession({
+      provider: provider({
+        turns: [
+          {
+            steps: [
+              { message: "Let me look at the code first. " },
+              { read: { path: "src/a.js" } },
+              { message: "Now the tests. " },
+              { command: { command: "ls" } },
+              { message: 'Here it is:\n```json\n{"ok":true}\n```\nDone.' },
+              { usage: { inputUncached: 10, output: 5 } },
+            ],
+          },
+        ],
+      }),
+      purpose: PURPOSE,
+      cwd,
+      runDir,
+      prompt: "answer",
+      env: process.env,
+    });
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.text).toBe('Let me look at the code first. Now the tests. Here it is:\n```json\n{"ok":true}\n```\nDone.');
+    expect(outcome.final).toBe('Here it is:\n```json\n{"ok":true}\n```\nDone.');
+    expect(outcome.spend.quality).toBe("exact");
+  });
+
   it("collects the agent's text and reports usage as it arrives; spend matches the increments", async () => {
     const { cwd, runDir } = dirs();
     const increments: SpendReport[] = [];

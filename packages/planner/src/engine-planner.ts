@@ -7,6 +7,7 @@
  */
 import { GateDescriptorSchema, type Result, SCHEMA_VERSION, err, ok } from "@omk/state";
 import { z } from "zod";
+import { extractAnswer, type SessionAnswer, schemaIssues } from "./answer.js";
 import { formatIssues, validateGraph } from "./graph.js";
 import { buildPlanPrompt, retryPrompt } from "./internal/prompt.js";
 import { CLASS_LABELS } from "./internal/signals.js";
@@ -23,8 +24,8 @@ export const EnginePlanAnswerSchema = z.object({
 });
 export type EnginePlanAnswer = z.infer<typeof EnginePlanAnswerSchema>;
 
-/** The port: send a prompt to the planning agent, get its text answer. */
-export type AskPlan = (prompt: string, context: { readonly attempt: number; readonly maxAttempts: number }) => Promise<string>;
+/** The port: send a prompt to the planning agent, get its answer (the turn's text, or its text and final message after the last tool call). */
+export type AskPlan = (prompt: string, context: { readonly attempt: number; readonly maxAttempts: number }) => Promise<string | SessionAnswer>;
 
 export type PlannerEvent =
   | { readonly type: "plan_attempt_started"; readonly attempt: number }
@@ -38,26 +39,17 @@ export type EnginePlannerOptions = {
   readonly onEvent?: (event: PlannerEvent) => void;
 };
 
-/** The JSON object of an answer: the whole text, or its one fenced ```json block. */
-export function extractJson(answer: string): Result<unknown, string> {
-  const trimmed = answer.trim();
-  const fences = [...trimmed.matchAll(/```(?:json)?\s*\n([\s\S]*?)\n?```/gu)];
-  const candidate = trimmed.startsWith("{") ? trimmed : fences.length === 1 ? (fences[0]?.[1] ?? "") : undefined;
-  if (candidate === undefined) {
-    return err(fences.length > 1 ? "the answer holds several code blocks; answer with one JSON object" : "the answer is not a JSON object: answer with the JSON object alone, no prose around it");
-  }
-  try {
-    return ok(JSON.parse(candidate));
-  } catch (cause) {
-    return err(`the answer is not valid JSON: ${(cause as Error).message}`);
-  }
+/** The JSON object of an answer (see extractAnswer), or what was wrong as one line. */
+export function extractJson(answer: string | SessionAnswer): Result<unknown, string> {
+  const json = extractAnswer(answer);
+  return json.ok ? json : err(json.error.message);
 }
 
-function check(answer: string, input: PlanInput): Result<{ answer: EnginePlanAnswer; plan: Plan }, string[]> {
-  const json = extractJson(answer);
-  if (!json.ok) return err([json.error]);
+function check(answer: string | SessionAnswer, input: PlanInput): Result<{ answer: EnginePlanAnswer; plan: Plan }, string[]> {
+  const json = extractAnswer(answer);
+  if (!json.ok) return err([json.error.message]);
   const parsed = EnginePlanAnswerSchema.safeParse(json.value);
-  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`));
+  if (!parsed.success) return err(schemaIssues(parsed.error));
   const graph = validateGraph({ schemaVersion: SCHEMA_VERSION, tasks: parsed.data.tasks }, { criteria: input.oracle.criteria.map((c) => c.id) });
   if (!graph.ok) return err(formatIssues(graph.error));
   const a = parsed.data;
@@ -110,8 +102,9 @@ export function createEnginePlanner(options: EnginePlannerOptions): Planner {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const prompt = attempts.length === 0 ? base : retryPrompt(base, attempts);
         emit({ type: "plan_attempt_started", attempt });
-        const answer = await options.askPlan(prompt, { attempt, maxAttempts });
-        const checked = check(answer, input);
+        const reply = await options.askPlan(prompt, { attempt, maxAttempts });
+        const answer = typeof reply === "string" ? reply : reply.text;
+        const checked = check(reply, input);
         if (checked.ok) {
           attempts.push({ attempt, prompt, answer, errors: [] });
           emit({ type: "plan_accepted", attempt });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type AskPlan, type ClassifiedIntake, createEnginePlanner, createPlanner, extractJson, intake, type PlannerEvent } from "../src/index.js";
 import { GATES, oracleFor, TS_REPO } from "./fixtures.js";
 
+const NO_JSON = "no JSON object found in the answer: answer with one JSON object (a ```json block is fine)";
 const BUDGET = { timeMs: 600_000, tokens: 200_000, usd: 1 };
 const goal = intake({ text: "Fix the crash when `omk report` reads an empty file", inspection: TS_REPO }) as ClassifiedIntake;
 const oracle = oracleFor(["bugfix"]);
@@ -50,16 +51,16 @@ describe("engine-assisted planner (scripted engine through the port)", () => {
       ["review", ["fix"]],
     ]);
     expect(r.value.plan.decisions.map((d) => d.id)).toEqual(["classification", "strategy", "engine-1"]);
-    expect(r.value.attempts.map((a) => a.errors)).toEqual([["the answer is not a JSON object: answer with the JSON object alone, no prose around it"], []]);
+    expect(r.value.attempts.map((a) => a.errors)).toEqual([[NO_JSON], []]);
     // The first prompt carries the goal, the repository, the gates and the oracle; the second adds the rejection.
     expect(engine.prompts[0]).toContain("Goal: Fix the crash when `omk report` reads an empty file");
     expect(engine.prompts[0]).toContain("- regression-test (test_case, must fail on the base commit first)");
     expect(engine.prompts[0]).toContain("- unit (test, required): pnpm vitest run");
     expect(engine.prompts[1]?.startsWith(engine.prompts[0] as string)).toBe(true);
-    expect(engine.prompts[1]).toContain("Answer 1 was rejected:\n- the answer is not a JSON object");
+    expect(engine.prompts[1]).toContain("Answer 1 was rejected:\n- no JSON object found in the answer");
     expect(events).toEqual([
       { type: "plan_attempt_started", attempt: 1 },
-      { type: "plan_attempt_rejected", attempt: 1, errors: ["the answer is not a JSON object: answer with the JSON object alone, no prose around it"] },
+      { type: "plan_attempt_rejected", attempt: 1, errors: [NO_JSON] },
       { type: "plan_attempt_started", attempt: 2 },
       { type: "plan_accepted", attempt: 2 },
     ]);
@@ -81,8 +82,8 @@ describe("engine-assisted planner (scripted engine through the port)", () => {
     if (r.ok || r.error.code !== "engine_answers_rejected") throw new Error("expected a rejection");
     expect(r.error.attempts).toHaveLength(3);
     expect(r.error.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
-    expect(r.error.attempts[0]?.errors[0]).toMatch(/^the answer is not valid JSON/);
-    expect(r.error.attempts[1]?.errors).toEqual(["approach: Too small: expected array to have >=1 items", "tasks: Too small: expected array to have >=1 items"]);
+    expect(r.error.attempts[0]?.errors[0]).toMatch(/^JSON syntax error in the JSON object at position 0: the object is never closed/);
+    expect(r.error.attempts[1]?.errors).toEqual(["schema error at approach: Too small: expected array to have >=1 items", "schema error at tasks: Too small: expected array to have >=1 items"]);
     expect(r.error.attempts[2]?.errors.some((e) => e.startsWith("cycle:"))).toBe(true);
     expect(r.error.attempts.map((a) => a.answer)).toEqual(["{ not json", JSON.stringify({ summary: "x", approach: [], tasks: [] }), CYCLE_AND_CONFLICT]);
     expect(r.error.attempts[2]?.prompt).toContain("Answer 2 was rejected:");
@@ -115,10 +116,21 @@ describe("createPlanner", () => {
 });
 
 describe("extractJson", () => {
-  it("takes the whole answer or its single fenced block, nothing else", () => {
+  it("takes the whole answer, its single fenced block, or its last object", () => {
     expect(extractJson(' {"a":1} ')).toEqual({ ok: true, value: { a: 1 } });
     expect(extractJson('Plan:\n```json\n{"a":1}\n```\n')).toEqual({ ok: true, value: { a: 1 } });
-    expect(extractJson('```json\n{"a":1}\n```\n```json\n{"b":2}\n```').ok).toBe(false);
-    expect(extractJson("I think the plan is good").ok).toBe(false);
+    expect(extractJson('```json\n{"a":1}\n```\n```json\n{"b":2}\n```')).toEqual({ ok: true, value: { b: 2 } });
+    expect(extractJson("I think the plan is good")).toEqual({ ok: false, error: NO_JSON });
+  });
+});
+
+describe("a narrated plan answer (prose, tool calls, prose, JSON)", () => {
+  it("is accepted from the final message after the last tool call", async () => {
+    const text = `Let me look at the code first.I'll read src/report.ts {maybe}.Now I know what to do. Here is the plan:\n\n\`\`\`json\n${VALID}\n\`\`\`\n\nLet me know if you want changes.`;
+    const final = `Now I know what to do. Here is the plan:\n\n\`\`\`json\n${VALID}\n\`\`\`\n\nLet me know if you want changes.`;
+    const r = await createEnginePlanner({ askPlan: async () => ({ text, final }), maxAttempts: 1 }).plan(input);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.plan.graph.tasks.map((t) => t.id)).toEqual(["regression", "fix", "review"]);
+    expect(r.value.attempts[0]?.answer).toBe(text);
   });
 });

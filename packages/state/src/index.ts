@@ -21,9 +21,24 @@ export {
   BudgetUsageSchema,
   type TokenUsage,
   TokenUsageSchema,
+  type SessionSpend,
+  SessionSpendSchema,
+  type UsageQuality,
+  UsageQualitySchema,
+  weakestQuality,
 } from "./schemas/budget.js";
 export { CommitShaSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./schemas/common.js";
-export { EVENT_TYPES, type EventData, type EventOf, EventPayloadSchemas, EventSchema, type EventType, type GoalEvent, type NewEvent } from "./schemas/event.js";
+export {
+  EVENT_TYPES,
+  type EventData,
+  type EventOf,
+  EventPayloadSchemas,
+  EventSchema,
+  type EventType,
+  type GoalEvent,
+  type NewEvent,
+  RUN_OPTION_NAMES,
+} from "./schemas/event.js";
 export { type GateEvidence, GateEvidenceSchema, LogDigestSchema } from "./schemas/evidence.js";
 export { type Goal, GoalSchema, type GoalSpec, GoalSpecSchema } from "./schemas/goal.js";
 export { type LockOwner, LockOwnerSchema } from "./schemas/lock.js";

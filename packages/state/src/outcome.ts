@@ -1,6 +1,6 @@
 import { budgetReport, formatDuration } from "./budget.js";
 import { SCHEMA_VERSION } from "./schemas/common.js";
-import type { BudgetDimension } from "./schemas/budget.js";
+import type { BudgetDimension, SessionSpend } from "./schemas/budget.js";
 import type { Goal } from "./schemas/goal.js";
 import type { Failure, FailureCause } from "./schemas/outcome.js";
 import type { TerminalStatus } from "./schemas/status.js";
@@ -105,6 +105,12 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
     case "blocked_on_human":
       return { command: `omk goal amend ${id} --answer "<answer>" && omk goal resume ${id}`, hint: "answer the questions in the cause, then resume" };
     case "blocked_on_external":
+      if (cause?.code === "engine_answer_invalid") {
+        return {
+          command: `omk goal resume ${id} --model <model>`,
+          hint: "the model never gave a valid answer (see the cause): try another model with --model or another engine with --engine, then resume",
+        };
+      }
       return { command: `omk goal resume ${id}`, hint: "resume once the external dependency named in the cause is available" };
     case "failed_infra":
       return { command: `omk goal resume ${id}`, hint: "fix the environment problem named in the cause (see `omk doctor`), then resume" };
@@ -113,8 +119,8 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
   }
 }
 
-/** failure.json for a goal that just reached a terminal status other than ready. */
-export function buildFailure(goal: Goal, cause: FailureCause, evidence: readonly string[], now: Date): Failure {
+/** failure.json for a goal that just reached a terminal status other than ready. `sessions`: every engine session's spend (session_spend_recorded), listed when there is any. */
+export function buildFailure(goal: Goal, cause: FailureCause, evidence: readonly string[], now: Date, sessions: readonly SessionSpend[] = []): Failure {
   if (goal.status === "ready" || !isTerminal(goal.status)) {
     throw new Error(`buildFailure on a ${goal.status} goal`);
   }
@@ -127,6 +133,7 @@ export function buildFailure(goal: Goal, cause: FailureCause, evidence: readonly
     evidence: ["events.jsonl", ...evidence.filter((e) => e !== "events.jsonl")],
     resume: resumeAdvice(goal, goal.status, now, cause),
     spend: goal.usage,
+    ...(sessions.length === 0 ? {} : { sessions: [...sessions] }),
     lastSeq: goal.lastSeq,
     createdAt: now.toISOString(),
   };

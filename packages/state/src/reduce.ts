@@ -1,4 +1,5 @@
 import { err, ok, type Result } from "./result.js";
+import { weakestQuality } from "./schemas/budget.js";
 import { SCHEMA_VERSION } from "./schemas/common.js";
 import type { EventOf, GoalEvent } from "./schemas/event.js";
 import type { Goal } from "./schemas/goal.js";
@@ -116,6 +117,14 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
       };
       return ok(next);
     }
+    case "session_spend_recorded": {
+      const quality = weakestQuality(goal.usage.quality, event.data.quality);
+      if (quality !== undefined) next.usage = { ...goal.usage, quality };
+      return ok(next);
+    }
+    case "run_options_recorded":
+      // Read from the log by the CLI (resume remembers); nothing on goal.json.
+      return ok(next);
     case "budget_extended": {
       const add = event.data.add;
       const l = goal.budget.limits;

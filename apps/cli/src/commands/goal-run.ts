@@ -11,6 +11,7 @@ import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { chooseLiveMode, createLiveView } from "../render/live/view.js";
 import { type CreateOptions, createGoalRecord } from "./goal-create.js";
+import { type RunOptionsRecord, rememberRunOptions, runOptionsRecord } from "./run-options.js";
 
 /** The flags every driving command takes (`goal run`, `resume`, `execute`, `review`, `plan`; `omk demo` passes them too). */
 export type DriveOptions = EngineChoice & {
@@ -29,6 +30,8 @@ export type DriveOptions = EngineChoice & {
   commandPrefix?: string | undefined;
   /** A dry run of a new goal, created in a throwaway state dir (its id names nothing afterwards). */
   throwaway?: boolean | undefined;
+  /** The recorded run options the flags changed (resume): written into this run's run_options_recorded. */
+  overridden?: RunOptionsRecord["overridden"] | undefined;
 };
 
 /** What commander hands the run commands (strings, before parsing). */
@@ -67,7 +70,10 @@ function driveOptions(flags: RunFlags, extra: Partial<DriveOptions> = {}): Drive
  * extended or amended goal is resumed first. Used by `omk goal run`,
  * `resume`, `execute`, `review`, `plan` and `omk demo`.
  */
-export async function driveGoal(ctx: Context, goalId: string, options: DriveOptions): Promise<number> {
+export async function driveGoal(ctx: Context, goalId: string, flags: DriveOptions): Promise<number> {
+  // Resume remembers: the engine, model, script, --until-ready and max rounds the goal ran with, unless flags say otherwise.
+  const remembered = await rememberRunOptions(ctx, goalId, flags);
+  const options = { ...remembered.options, overridden: remembered.overridden };
   const engine = await resolveEngine(ctx, options, { optional: options.stopAfter === "oracle" });
   await prepareToDrive(ctx, goalId);
   return drive(ctx, goalId, engine, options);
@@ -100,6 +106,7 @@ async function drive(ctx: Context, goalId: string, engine: EngineProvider, optio
       : `goal ${goalId}\n`,
   );
   const before = dry ? (await ctx.store.readGoal(goalId)).status : undefined;
+  const recordOptions = dry ? undefined : runOptionsRecord(ctx, options, engine, options.overridden ?? []);
   const abort = new AbortController();
   let interrupts = 0;
   let cancelled: Promise<unknown> | undefined;
@@ -130,6 +137,7 @@ async function drive(ctx: Context, goalId: string, engine: EngineProvider, optio
       ...(options.stopAfter === undefined ? {} : { stopAfter: options.stopAfter }),
       ...(options.dryRun === true ? { dryRun: true } : {}),
       ...(options.gatesConfig === undefined ? {} : { gatesConfig: path.resolve(ctx.cwd, options.gatesConfig) }),
+      ...(recordOptions === undefined ? {} : { runOptions: recordOptions }),
     });
     result = await untilCancelSettles(
       run.then((r) => {
@@ -268,12 +276,9 @@ export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): 
       `pass the id of a goal in this state dir (omk goal list), set OMK_STATE_DIR to the state dir that holds it, or pass --new to make "${textOrId}" the text of a new goal`,
     );
   }
+  if (existing !== undefined && options.dryRun !== true) return driveGoal(ctx, existing, options);
   const engine = await resolveEngine(ctx, options);
   if (options.dryRun === true) return dryRunGoal(ctx, existing, textOrId, flags, engine, options);
-  if (existing !== undefined) {
-    await prepareToDrive(ctx, existing);
-    return drive(ctx, existing, engine, options);
-  }
   const goal = await createGoalRecord(ctx, textOrId, flags, true);
   return drive(ctx, goal.id, engine, options);
 }

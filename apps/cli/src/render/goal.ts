@@ -1,4 +1,4 @@
-import { type BudgetReport, formatDuration, type Goal, type LockOwner } from "@omk/state";
+import { type BudgetReport, formatDuration, type Goal, type LockOwner, type UsageQuality } from "@omk/state";
 
 function limit(value: number | null, fmt: (n: number) => string): string {
   return value === null ? "unlimited" : fmt(value);
@@ -7,14 +7,27 @@ function limit(value: number | null, fmt: (n: number) => string): string {
 const usd = (n: number) => `$${n.toFixed(2)}`;
 const int = (n: number) => n.toLocaleString("en-US");
 
-/** Budget lines: used / limit (remaining), one per dimension. */
-export function budgetLines(report: BudgetReport): string[] {
+/** Tokens used, as far as they are known: a 0 nobody reported is "unknown", a partial count a lower bound. */
+export function usedTokens(tokens: number, quality: UsageQuality | undefined): string {
+  if (quality === "unknown") return tokens === 0 ? "unknown (no engine reported usage)" : `${int(tokens)}+ (some sessions reported no usage)`;
+  if (quality === "partial") return `${int(tokens)}+ (partial: a lower bound)`;
+  return int(tokens);
+}
+
+/** USD used, as far as it is known: never $0.00 when no cost was reported. */
+export function usedUsd(amount: number, unknownRecords: number, quality: UsageQuality | undefined): string {
+  if (amount === 0 && (unknownRecords > 0 || quality === "unknown")) return "unknown (no cost reported)";
+  return `${usd(amount)}${unknownRecords > 0 || quality === "unknown" || quality === "partial" ? "+ (cost unknown for some usage)" : ""}`;
+}
+
+/** Budget lines: used / limit (remaining), one per dimension. `quality`: the goal's usage quality (goal.usage.quality). */
+export function budgetLines(report: BudgetReport, quality?: UsageQuality): string[] {
   const mark = (d: "time" | "tokens" | "usd") => (report.exhausted.includes(d) ? "  EXHAUSTED" : "");
   const r = report.remaining;
   return [
     `time    ${formatDuration(report.used.timeMs)} of ${limit(report.limits.timeMs, formatDuration)}${r.timeMs === null ? "" : ` (${formatDuration(r.timeMs)} left)`}${mark("time")}`,
-    `tokens  ${int(report.used.tokens)} of ${limit(report.limits.tokens, int)}${r.tokens === null ? "" : ` (${int(r.tokens)} left)`}${mark("tokens")}`,
-    `usd     ${usd(report.used.usd)}${report.usdUnknownRecords > 0 ? "+ (cost unknown for some usage)" : ""} of ${limit(report.limits.usd, usd)}${r.usd === null ? "" : ` (${usd(r.usd)} left)`}${mark("usd")}`,
+    `tokens  ${usedTokens(report.used.tokens, quality)} of ${limit(report.limits.tokens, int)}${r.tokens === null ? "" : ` (${int(r.tokens)} left)`}${mark("tokens")}`,
+    `usd     ${usedUsd(report.used.usd, report.usdUnknownRecords, quality)} of ${limit(report.limits.usd, usd)}${r.usd === null ? "" : ` (${usd(r.usd)} left)`}${mark("usd")}`,
   ];
 }
 
@@ -32,7 +45,7 @@ export function goalText(goal: Goal, report: BudgetReport, lock: LockOwner | und
     `updated  ${goal.updatedAt} (event ${goal.lastSeq})`,
     `agents   up to ${goal.budget.maxAgents}`,
     `runner   ${lock === undefined ? "none" : `pid ${lock.pid} on ${lock.host}, heartbeat ${lock.heartbeatAt}`}`,
-    ...budgetLines(report).map((l, i) => (i === 0 ? `budget   ${l}` : `         ${l}`)),
+    ...budgetLines(report, goal.usage.quality).map((l, i) => (i === 0 ? `budget   ${l}` : `         ${l}`)),
   ];
   if (goal.constraints.length > 0) lines.push(`constraints: ${goal.constraints.join("; ")}`);
   if (goal.terminalCriteria.length > 0) lines.push(`done when: ${goal.terminalCriteria.join("; ")}`);
@@ -48,7 +61,7 @@ export function decisionLine(decision: NonNullable<Goal["decision"]>): string {
 }
 
 export function goalMarkdown(goal: Goal, report: BudgetReport): string {
-  const rows = budgetLines(report).map((l) => {
+  const rows = budgetLines(report, goal.usage.quality).map((l) => {
     const [dim, ...rest] = l.split(/\s+/);
     return `| ${dim} | ${rest.join(" ")} |`;
   });

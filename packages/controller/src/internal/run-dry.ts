@@ -40,14 +40,15 @@ function dryAskPlan(ctx: RunContext, work: string, spent: DrySpend): AskPlan {
     spent.tokens += t.input + t.cacheRead + t.cacheWrite + t.output;
     spent.usd = spent.usd === null || outcome.spend.usd === null ? null : spent.usd + outcome.spend.usd;
     if (!outcome.ok) throw new Error(`${outcome.problem.message} (fix: ${outcome.problem.fix})`);
-    return outcome.text;
+    return { text: outcome.text, final: outcome.final };
   };
 }
 
 /**
  * The result's status is the goal's own status when the run would go on
  * (the plan was formed), else the status the run would end with there:
- * blocked_on_human (ambiguous goal, no oracle) or failed_infra (no plan).
+ * blocked_on_human (ambiguous goal, no oracle), blocked_on_external (the
+ * engine's model never gave a valid plan) or failed_infra (no plan otherwise).
  */
 export async function dryRun(ctx: RunContext): Promise<RunGoalResult> {
   const prep = prepare(ctx);
@@ -76,6 +77,7 @@ export async function dryRun(ctx: RunContext): Promise<RunGoalResult> {
     const planner = byEngine ? createPlanner({ askPlan: dryAskPlan(ctx, work, spent) }) : createPlanner();
     planned = await planner.plan({ intake: prep.intake, inspection: prep.inspection, gates: prep.gates, oracle });
   } catch (cause) {
+    if (ctx.signal?.aborted === true) return ending(ctx, ctx.goal.status, null, "dry run: interrupted");
     return ending(ctx, "failed_infra", null, `dry run: planning failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -84,7 +86,11 @@ export async function dryRun(ctx: RunContext): Promise<RunGoalResult> {
     const usd = spent.usd === null ? "cost unknown" : `$${spent.usd.toFixed(2)}`;
     ctx.emit({ type: "note", level: "info", message: `the plan session${spent.sessions === 1 ? "" : "s"} used ${spent.tokens} tokens (${usd}); not recorded against the goal's budget` });
   }
-  if (!planned.ok) return ending(ctx, "failed_infra", null, `dry run: no valid plan: ${planned.error.message}`);
+  if (!planned.ok) {
+    // As the run would end: a model that never answers validly is blocked_on_external (engine_answer_invalid), not an infrastructure failure.
+    const status = planned.error.code === "engine_answers_rejected" ? "blocked_on_external" : "failed_infra";
+    return ending(ctx, status, null, `dry run: no valid plan: ${planned.error.message}`);
+  }
   // As the planning phase records it: each task capped at its role's default (execution fits the caps to what the goal has left).
   const tasks = capGraphToRoles(planned.value.plan.graph).tasks;
   for (const t of tasks) ctx.emit({ type: "note", level: "info", message: `task ${t.id} (${t.role}): ${t.title}; writes ${t.writes.join(", ") || "nothing"}` });

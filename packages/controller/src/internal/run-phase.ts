@@ -2,7 +2,7 @@
 import { type Phase, requestCancel, requestPause } from "@omk/state";
 import type { RunContext } from "../context.js";
 import { endAsRecorded, ending } from "../outcome.js";
-import type { RunGoalResult } from "../types.js";
+import type { PhaseOutcome, RunGoalResult } from "../types.js";
 
 /** Record the move into `phase` (nothing when the goal is in it already: a resumed phase). */
 export async function enterPhase(ctx: RunContext, phase: Phase, detail?: string): Promise<void> {
@@ -14,7 +14,7 @@ export async function enterPhase(ctx: RunContext, phase: Phase, detail?: string)
   ctx.emit({ type: "phase_started", phase, round: ctx.round, ...(detail !== undefined ? { detail } : resumed ? { detail: "resumed" } : {}) });
 }
 
-export function finishPhase(ctx: RunContext, phase: Phase, outcome: "passed" | "failed" | "skipped", detail?: string): void {
+export function finishPhase(ctx: RunContext, phase: Phase, outcome: PhaseOutcome, detail?: string): void {
   ctx.emit({ type: "phase_finished", phase, round: ctx.round, outcome, ...(detail === undefined ? {} : { detail }) });
 }
 
@@ -36,4 +36,17 @@ export async function stopCheck(ctx: RunContext): Promise<RunGoalResult | null> 
   if (ctx.goal.status === "running") return null;
   if (ctx.goal.status === "paused") return ending(ctx, "paused", null, ctx.goal.statusReason ?? "paused");
   return endAsRecorded(ctx);
+}
+
+/**
+ * After a session or step ended early: when the caller aborted (Ctrl-C) or
+ * the goal left running (paused, cancelled, budget), the ending (paused:
+ * exit 8, resumable); null when the run was not stopped (a real failure).
+ */
+export async function pausedIfStopped(ctx: RunContext): Promise<RunGoalResult | null> {
+  if (ctx.signal?.aborted !== true) {
+    await ctx.refresh();
+    if (ctx.goal.status === "running") return null;
+  }
+  return stopCheck(ctx);
 }

@@ -5,7 +5,7 @@ import { endWithFailure } from "../outcome.js";
 import { baselinePhase } from "../phases/baseline.js";
 import { frozenOracle, oraclePhase } from "../phases/oracle.js";
 import type { RunGoalResult } from "../types.js";
-import { enterPhase, finishPhase } from "./run-phase.js";
+import { enterPhase, finishPhase, pausedIfStopped } from "./run-phase.js";
 import { readVerdict, type RoundVerdict, stagnated, writeVerdict } from "./run-verdict.js";
 
 const DEFAULT_MAX_ROUNDS = 3;
@@ -51,6 +51,11 @@ export async function nextRound(ctx: RunContext, verdict: RoundVerdict, extra: r
   const criteria = frozen.oracle.criteria.map((c) => c.id);
   const planned = await planFollowUps(ctx, { verdict, round, criteria, extra });
   if (!planned.ok) {
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) {
+      finishPhase(ctx, "planning", "stopped", ctx.goal.status);
+      return stop;
+    }
     finishPhase(ctx, "planning", "failed", planned.error.message);
     return endWithFailure(ctx, "not_ready", { code: verdict.cause ?? "oracle_failed", message: `${planned.error.message}; ${summary(verdict)}`, details: details(verdict) }, [...verdict.evidence]);
   }

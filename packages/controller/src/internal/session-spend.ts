@@ -1,4 +1,4 @@
-import type { TokenUsage } from "@omk/state";
+import { type NewEvent, type TokenUsage, weakestQuality } from "@omk/state";
 import {
   EngineAbortedError,
   EngineAuthRequiredError,
@@ -25,7 +25,8 @@ export function addSpend(a: SpendReport, b: SpendReport): SpendReport {
 
 /** Whole sessions added: one session of unknown cost makes the total unknown (never taken as zero). */
 export function addSessionSpends(a: SpendReport, b: SpendReport): SpendReport {
-  return { tokens: addTokens(a.tokens, b.tokens), usd: a.usd === null || b.usd === null ? null : a.usd + b.usd };
+  const quality = weakestQuality(a.quality, b.quality);
+  return { tokens: addTokens(a.tokens, b.tokens), usd: a.usd === null || b.usd === null ? null : a.usd + b.usd, ...(quality === undefined ? {} : { quality }) };
 }
 
 /**
@@ -48,4 +49,13 @@ export function problemOfWireError(error: WireError, engine: string): { problem:
   if (error instanceof EngineRequestError) return { problem: { code: "engine_request_failed", message: error.message, fix }, retryable: true };
   if (error instanceof ProtocolError) return { problem: { code: "engine_protocol", message: error.message, fix }, retryable: false };
   return { problem: { code: "engine_failed", message: error.message, fix }, retryable: false };
+}
+
+/** A whole session's spend for the log (session_spend_recorded): tokens, USD when known, and how far they can be trusted. */
+export function sessionSpendEvent(session: string, spend: SpendReport, actor: string, taskId?: string): NewEvent {
+  return {
+    type: "session_spend_recorded",
+    actor,
+    data: { session, ...(taskId === undefined ? {} : { taskId }), tokens: spend.tokens, ...(spend.usd === null ? {} : { usd: spend.usd }), quality: spend.quality ?? "unknown" },
+  };
 }

@@ -10,7 +10,7 @@ import { ok } from "@omk/state";
 import type { RunContext } from "../context.js";
 import { withDetached } from "../internal/run-checkout.js";
 import { collectOracleEvidence, junitCasesOf, runWall } from "../internal/run-deps.js";
-import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { endWithFailure } from "../outcome.js";
 import type { RunGoalResult } from "../types.js";
 import { frozenOracle } from "./oracle.js";
@@ -68,8 +68,12 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
     return ok({ set: set.value, gates: wall.value.gates });
   });
   if (!collected.ok) {
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) {
+      finishPhase(ctx, "baseline", "stopped", ctx.goal.status);
+      return stop;
+    }
     finishPhase(ctx, "baseline", "failed", collected.error.message);
-    if (ctx.signal?.aborted === true) return null;
     return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `baseline: ${collected.error.message} (fix: ${collected.error.fix})` });
   }
   const text = readFileSync(outFile, "utf8");

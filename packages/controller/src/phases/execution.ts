@@ -127,14 +127,18 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
         finishPhase(ctx, "execution", "failed", missing);
         return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: missing }, ["events.jsonl"]);
       }
-      finishPhase(ctx, "execution", "passed", detail);
+      // The phase's result reflects its tasks: "passed" only when none failed (verification then judges the head either way).
+      const failed = report.tasks.filter((t) => t.status === "failed" || t.status === "blocked").map((t) => t.id);
+      const done = report.tasks.filter((t) => t.status === "done").length;
+      if (failed.length > 0) finishPhase(ctx, "execution", done > 0 ? "partial" : "failed", `${failed.length} task(s) failed or blocked: ${failed.join(", ")}; ${done} done`);
+      else finishPhase(ctx, "execution", "passed", detail);
       return null;
     }
     case "paused":
-      finishPhase(ctx, "execution", "skipped", detail);
+      finishPhase(ctx, "execution", "stopped", detail);
       return ctx.goal.status === "paused" ? ending(ctx, "paused", null, ctx.goal.statusReason ?? "paused") : endAsRecorded(ctx);
     case "interrupted":
-      finishPhase(ctx, "execution", "skipped", detail);
+      finishPhase(ctx, "execution", "stopped", detail);
       return null; // the driver's stop check pauses or cancels
     case "needs_more_budget":
       finishPhase(ctx, "execution", "failed", detail);

@@ -4,12 +4,14 @@
  * graph in one write. Skipped when the plan is recorded already.
  */
 import path from "node:path";
-import { type AskPlan, createPlanner, renderArtifacts, planRecordedEvent, writePlanArtifacts } from "@omk/planner";
+import type { FailureCause } from "@omk/state";
+import { type AskPlan, createPlanner, type PlanRejected, renderArtifacts, planRecordedEvent, writePlanArtifacts } from "@omk/planner";
 import { oracleHash } from "@omk/oracle";
 import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "../context.js";
 import { runSession } from "../internal/run-deps.js";
-import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { engineAnswerInvalid } from "../internal/answer-invalid.js";
+import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { budgetMeter } from "../internal/session-budget.js";
 import { capGraphToRoles } from "../internal/task-caps.js";
 import { endWithFailure } from "../outcome.js";
@@ -33,10 +35,17 @@ function askPlanFor(ctx: RunContext): AskPlan {
       onUsage: meter.onUsage,
     });
     await meter.settle(outcome.spend);
+    await ctx.recordSessionSpend(`plan#${attempt}`, outcome.spend);
     if (meter.stopped) throw new Error(`the plan session was stopped: ${meter.reason}`);
     if (!outcome.ok) throw new Error(`${outcome.problem.message} (fix: ${outcome.problem.fix})`);
-    return outcome.text;
+    return { text: outcome.text, final: outcome.final };
   };
+}
+
+/** The model never gave a valid plan: its answers were read and rejected, each for a named reason. Another model or engine may answer; the environment is fine. */
+function answerInvalidCause(ctx: RunContext, rejected: Extract<PlanRejected, { code: "engine_answers_rejected" }>): FailureCause {
+  const last = rejected.attempts.at(-1)?.errors ?? [];
+  return engineAnswerInvalid(ctx, "plan", rejected.attempts.length, last);
 }
 
 export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | null> {
@@ -57,11 +66,18 @@ export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | nu
   try {
     planned = await planner.plan({ intake: prep.intake, inspection: prep.inspection, gates: prep.gates, oracle });
   } catch (cause) {
+    // Ctrl-C (or a pause/cancel by another process) during the plan session: the goal pauses, it did not fail.
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) {
+      finishPhase(ctx, "planning", "stopped", ctx.goal.status);
+      return stop;
+    }
     finishPhase(ctx, "planning", "failed");
     return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `planning failed: ${(cause as Error).message}` });
   }
   if (!planned.ok) {
     finishPhase(ctx, "planning", "failed", planned.error.message);
+    if (planned.error.code === "engine_answers_rejected") return endWithFailure(ctx, "blocked_on_external", answerInvalidCause(ctx, planned.error), ["plan/sessions"]);
     return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `no valid plan: ${planned.error.message}` });
   }
   const { attempts } = planned.value;

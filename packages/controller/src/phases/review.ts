@@ -11,10 +11,12 @@ import { budgetReport, type Criterion, type GoalEvent, writeFileAtomicSync } fro
 import type { RunContext } from "../context.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { evaluateRound, runReview } from "../internal/run-deps.js";
-import { enterPhase, finishPhase, stopCheck } from "../internal/run-phase.js";
+import { engineAnswerInvalid } from "../internal/answer-invalid.js";
+import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { budgetMeter } from "../internal/session-budget.js";
 import { ZERO_SPEND } from "../internal/session-spend.js";
 import { readKeptReviews } from "../review/records.js";
+import { REVIEW_ANSWER_ATTEMPTS } from "../review/run-review.js";
 import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
 import { endWithFailure } from "../outcome.js";
 import { BLOCKING_SEVERITIES, type ControllerProblem, type ReviewFinding, type RunGoalResult } from "../types.js";
@@ -61,7 +63,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   const events = await ctx.store.readEvents(ctx.goalId);
   const scopeViolations = scopeViolationsByRound(events, ctx.baseCommit)
     .filter((v) => v.round === ctx.round)
-    .map((v) => ({ taskId: v.taskId, path: v.path, kind: v.kind }));
+    .map((v) => ({ taskId: v.taskId, path: v.path, kind: v.kind, atWrite: v.atWrite }));
   const reviewCriteria = frozen.oracle.criteria.filter((c): c is Extract<Criterion, { kind: "review" }> => c.kind === "review");
   const tasks = ctx.goal.taskGraph?.tasks ?? [];
   // A resumed review keeps the passes this round already recorded for this head (they are not run, nor charged, again).
@@ -89,6 +91,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
     secrets: ctx.secrets,
     signal: meter.signal,
     onUsage: (_purpose, increment) => meter.onUsage(increment),
+    onSessionSpend: (session, spend) => ctx.recordSessionSpend(session, spend),
     onEvent: ctx.emit,
     reuse,
     beforePass: () => budgetLeft(ctx),
@@ -106,12 +109,24 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   // What the sessions used is recorded as it arrived, also when the review stopped.
   await meter.settle(outcome.ok ? outcome.value.spend : ZERO_SPEND);
   if (!outcome.ok) {
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) {
+      finishPhase(ctx, "review", "stopped", ctx.goal.status);
+      return { end: stop };
+    }
     finishPhase(ctx, "review", "failed", outcome.error.message);
-    const stop = await stopCheck(ctx);
-    if (stop !== null) return { end: stop };
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }) };
   }
   const review = outcome.value;
+  const invalid = review.problems.find((p) => p.code === "engine_answer_invalid");
+  if (invalid !== undefined) {
+    // The model could not be read, so the change was not judged: that is no finding to fix in code (no follow-up round), but a model to change.
+    finishPhase(ctx, "review", "failed", invalid.message);
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) return { end: stop };
+    const cause = { ...engineAnswerInvalid(ctx, "review", REVIEW_ANSWER_ATTEMPTS, [invalid.message]), message: ctx.redactor.redact(invalid.message) };
+    return { end: await endWithFailure(ctx, "blocked_on_external", cause, review.records.map((r) => r.file)) };
+  }
   const failing: FailingItem[] = [];
   for (const f of review.findings.filter(isBlocking)) {
     // Reviewers may quote secrets: keys and details are redacted before they go anywhere.

@@ -13,7 +13,7 @@ import { gatePasses } from "../evidence/proof-claims.js";
 import { withDetached } from "../internal/run-checkout.js";
 import { integrateRound } from "../internal/run-integrate.js";
 import { changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall } from "../internal/run-deps.js";
-import { enterPhase, finishPhase, stopCheck } from "../internal/run-phase.js";
+import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
 import { endWithFailure } from "../outcome.js";
 import type { RunGoalResult } from "../types.js";
@@ -103,9 +103,12 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
     return ok({ wall: wall.value, set: set.value });
   });
   if (!onHead.ok) {
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) {
+      finishPhase(ctx, "verification", "stopped", ctx.goal.status);
+      return { end: stop };
+    }
     finishPhase(ctx, "verification", "failed", onHead.error.message);
-    const stop = await stopCheck(ctx);
-    if (stop !== null) return { end: stop };
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `verification: ${onHead.error.message} (fix: ${onHead.error.fix})` }) };
   }
   const { wall, set: headSet } = onHead.value;

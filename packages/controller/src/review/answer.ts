@@ -1,48 +1,22 @@
 /**
- * Reading an engine review pass's answer: one JSON object, bare or in a
- * fenced block, checked against ReviewAnswerSchema; and turning it into
- * findings. Pure.
+ * Reading an engine review pass's answer: one JSON object found in the
+ * model's final message, checked against ReviewAnswerSchema; and turning
+ * it into findings. Pure.
  */
-import { extractJson } from "@omk/planner";
-import { err, ok, type Result } from "@omk/state";
+import { parseAnswer, type SessionAnswer } from "@omk/planner";
+import type { Result } from "@omk/state";
 import { BLOCKING_SEVERITIES, type ReviewFinding, type ReviewPass } from "../types.js";
 import { type ReviewAnswer, ReviewAnswerSchema } from "./types.js";
 
-function check(value: unknown): Result<ReviewAnswer, string> {
-  const parsed = ReviewAnswerSchema.safeParse(value);
-  if (parsed.success) return ok(parsed.data);
-  return err(parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
-}
-
-function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * The answer as a ReviewAnswer, or why it is not one. Tries, in order: the
- * whole text or its single fenced block (planner's extractJson), then each
- * fenced block from the last, then the text from its first `{` to its last `}`.
+ * The answer as a ReviewAnswer, or what was wrong (no JSON object, a JSON
+ * syntax error, or schema errors at their key paths). The answer is looked
+ * for in the final message (planner's extractAnswer): its single fenced
+ * json block, else its last balanced JSON object; narration is ignored.
  */
-export function parseReviewAnswer(text: string): Result<ReviewAnswer, string> {
-  const first = extractJson(text);
-  if (first.ok) return check(first.value);
-  const fences = [...text.matchAll(/(?:```|~~~~)(?:json)?[^\n]*\n([\s\S]*?)\n?(?:```|~~~~)/gu)].map((m) => m[1] ?? "").reverse();
-  const start = text.indexOf("{");
-  const end = text.lastIndexOf("}");
-  const candidates = [...fences, ...(start >= 0 && end > start ? [text.slice(start, end + 1)] : [])];
-  let lastIssue: string | undefined;
-  for (const candidate of candidates) {
-    const value = tryJson(candidate.trim());
-    if (value === undefined) continue;
-    const checked = check(value);
-    if (checked.ok) return checked;
-    lastIssue = checked.error;
-  }
-  return err(lastIssue ?? first.error);
+export function parseReviewAnswer(answer: string | SessionAnswer): Result<ReviewAnswer, string> {
+  const parsed = parseAnswer(answer, ReviewAnswerSchema);
+  return parsed.ok ? parsed : { ok: false, error: parsed.error.join("; ") };
 }
 
 export const isBlocking = (severity: ReviewFinding["severity"]) => (BLOCKING_SEVERITIES as readonly string[]).includes(severity);

@@ -37,12 +37,19 @@ export function secretFindings(diff: string): ReviewFinding[] {
   }));
 }
 
-/** Every scope violation of a task blocks. */
+/**
+ * Every scope violation of a task blocks. The words say what happened: a
+ * refused write "tried to write" (nothing was written); a write found in the
+ * captured diff afterwards "wrote".
+ */
 export function scopeFindings(violations: readonly ReviewScopeViolation[]): ReviewFinding[] {
   return violations.map((v) => ({
     source: "scope",
     severity: "blocker",
-    message: `task ${v.taskId} wrote outside its write set (${v.kind}): ${v.path}`,
+    message:
+      v.atWrite === true
+        ? `task ${v.taskId} tried to write outside its write set (${v.kind}): ${v.path} (refused: nothing was written)`
+        : `task ${v.taskId} wrote outside its write set (${v.kind}): ${v.path}`,
     file: v.path,
     waivable: false,
   }));

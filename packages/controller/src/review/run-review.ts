@@ -11,7 +11,7 @@ import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
 import { err, ok, type Result } from "@omk/state";
 import { addSessionSpends, ZERO_TOKENS } from "../internal/session-spend.js";
-import { runSession } from "../session.js";
+import { runSession, type SessionOutcome } from "../session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
 import { addCheckout, removeCheckout } from "./checkout.js";
@@ -20,8 +20,11 @@ import { reviewPrompt } from "./prompt.js";
 import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, sha256Of, writeRecord } from "./records.js";
 import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
 
+/** Answers asked for per review pass, the first included (as for the plan). */
+export const REVIEW_ANSWER_ATTEMPTS = 3;
+
 /** What a pass that ran no session cost: nothing, and known to be nothing. */
-const ZERO_SPEND: SpendReport = { tokens: ZERO_TOKENS, usd: 0 };
+const ZERO_SPEND: SpendReport = { tokens: ZERO_TOKENS, usd: 0, quality: "exact" };
 
 const verdictOf = (findings: readonly ReviewFinding[]): "passed" | "blocked" => (findings.some((f) => isBlocking(f.severity)) ? "blocked" : "passed");
 
@@ -61,48 +64,70 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
   mkdirSync(runDir, { recursive: true });
   const prompt = reviewPrompt(pass, { ...input, findings: deterministic });
   writeFileSync(path.join(runDir, "prompt.md"), prompt);
-  const session = await runSession({
-    provider: input.provider,
-    purpose,
-    cwd: checkout,
-    runDir,
-    prompt,
-    scope: readOnlyScope,
-    ...(input.signal !== undefined ? { signal: input.signal } : {}),
-    env: input.env,
-    ...(input.secrets !== undefined ? { secrets: input.secrets } : {}),
-    onUsage: (increment) => input.onUsage?.(purpose, increment),
-  });
-  const transcript = session.transcript === null ? null : path.relative(input.goalDir, session.transcript);
-  let findings: ReviewFinding[];
+  // A model's answer that cannot be read is asked again, naming what was wrong; the sessions' spend adds up.
+  let session: SessionOutcome | undefined;
+  let spend: SpendReport | undefined;
+  let findings: ReviewFinding[] = [];
   let followUps: unknown[] = [];
   let answerError: string | undefined;
   let problem: ControllerProblem | undefined;
-  if (!session.ok) {
-    problem = session.problem;
-    findings = [{ source: pass, severity: failSeverity, message: `the ${pass} session failed (${problem.code}): ${problem.message}; fix: ${problem.fix}`, waivable: !required }];
-  } else {
-    const answer = parseReviewAnswer(session.text);
-    if (!answer.ok) {
-      answerError = answer.error;
-      findings = [{ source: pass, severity: failSeverity, message: `the ${pass}'s answer was not valid: ${answer.error}`, waivable: !required }];
-    } else {
+  let asked = prompt;
+  for (let attempt = 1; attempt <= REVIEW_ANSWER_ATTEMPTS; attempt++) {
+    answerError = undefined;
+    session = await runSession({
+      provider: input.provider,
+      purpose,
+      cwd: checkout,
+      runDir: attempt === 1 ? runDir : path.join(runDir, `attempt-${attempt}`),
+      prompt: asked,
+      scope: readOnlyScope,
+      ...(input.signal !== undefined ? { signal: input.signal } : {}),
+      env: input.env,
+      ...(input.secrets !== undefined ? { secrets: input.secrets } : {}),
+      onUsage: (increment) => input.onUsage?.(purpose, increment),
+    });
+    spend = spend === undefined ? session.spend : addSessionSpends(spend, session.spend);
+    await input.onSessionSpend?.(`review:${pass}#r${input.round}${attempt === 1 ? "" : `.${attempt}`}`, session.spend);
+    if (!session.ok) {
+      problem = session.problem;
+      findings = [{ source: pass, severity: failSeverity, message: `the ${pass} session failed (${problem.code}): ${problem.message}; fix: ${problem.fix}`, waivable: !required }];
+      break;
+    }
+    const answer = parseReviewAnswer({ text: session.text, final: session.final });
+    if (answer.ok) {
       findings = answerFindings(pass, answer.value);
       followUps = pass === "break-it" ? [...(answer.value.followUps ?? [])] : [];
+      break;
+    }
+    answerError = answer.error;
+    if (isAborted(input.signal)) break;
+    asked = `${prompt}\n\nYour answer ${attempt} was rejected: ${answer.error}\nAnswer again with the corrected JSON object: put it last in your final message, or alone in one \`\`\`json block.`;
+  }
+  if (answerError !== undefined) {
+    findings = [{ source: pass, severity: failSeverity, message: `the ${pass}'s answer was not valid: ${answerError}`, waivable: !required }];
+    // A required pass whose model never answered validly: the goal cannot be judged by this model (the review phase ends it engine_answer_invalid).
+    if (required) {
+      problem = {
+        code: "engine_answer_invalid",
+        message: `the ${pass}'s model gave no valid answer in ${REVIEW_ANSWER_ATTEMPTS} attempt(s); the last was rejected: ${answerError}`,
+        fix: "try another model (--model) or another engine (--engine), then resume the goal",
+      };
     }
   }
+  if (session === undefined || spend === undefined) throw new Error("unreachable: no review session ran");
+  const transcript = session.transcript === null ? null : path.relative(input.goalDir, session.transcript);
   const record: ReviewRecord = {
     ...base,
     verdict: verdictOf(findings),
     findings,
     promptSha256: sha256Of(prompt),
     transcript,
-    spend: session.spend,
+    spend,
     ...(answerError !== undefined ? { answerError } : {}),
     ...(problem !== undefined ? { problem } : {}),
     ...(pass === "break-it" ? { followUps: followUps.length } : {}),
   };
-  return { findings, record: writeRecord(input.goalDir, record, redaction), spend: session.spend, followUps, ...(problem !== undefined ? { problem } : {}) };
+  return { findings, record: writeRecord(input.goalDir, record, redaction), spend, followUps, ...(problem !== undefined ? { problem } : {}) };
 }
 
 const isAborted = (signal: AbortSignal | undefined) => signal?.aborted === true;

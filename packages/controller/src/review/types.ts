@@ -11,7 +11,8 @@ import type { ControllerEventSink, ControllerProblem, EngineProvider, ReviewFind
 export type ReviewCriterion = z.infer<typeof ReviewCriterionSchema>;
 
 /** A scope violation found while the tasks ran (refused at write time or found in the post-run diff). */
-export type ReviewScopeViolation = { readonly taskId: string; readonly path: string; readonly kind: string };
+/** `atWrite`: refused when the engine asked to write (nothing was written); false or absent: a write that happened, found in the captured diff. */
+export type ReviewScopeViolation = { readonly taskId: string; readonly path: string; readonly kind: string; readonly atWrite?: boolean };
 
 export type ReviewInput = {
   readonly goalId: string;
@@ -44,6 +45,8 @@ export type ReviewInput = {
   /** Literal secrets to keep out of prompts, transcripts and records. */
   readonly secrets?: readonly string[];
   readonly onUsage?: (purpose: SessionPurpose, spend: SpendReport) => void;
+  /** After each engine session (each ask of a pass): its whole spend and quality, `review:<pass>#r<round>[.<ask>]`. */
+  readonly onSessionSpend?: (session: string, spend: SpendReport) => Promise<void>;
   readonly onEvent?: ControllerEventSink;
   /**
    * Records of this round for the same base and head, kept from an earlier

@@ -62,5 +62,5 @@ export function buildPlanPrompt(input: PlanInput): string {
 /** The prompt again, with the errors of every earlier answer appended. */
 export function retryPrompt(base: string, attempts: readonly PlanAttempt[]): string {
   const rejected = attempts.map((a) => [`Answer ${a.attempt} was rejected:`, ...a.errors.map((e) => `- ${e}`)].join("\n"));
-  return [base, "", ...rejected, "", "Answer again with the corrected JSON object only."].join("\n");
+  return [base, "", ...rejected, "", "Answer again with the corrected JSON object: put it last in your final message, or alone in one ```json block."].join("\n");
 }

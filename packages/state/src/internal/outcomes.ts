@@ -9,6 +9,7 @@ import type { Goal } from "../schemas/goal.js";
 import { type FailureCause, FailureSchema, type Proof, ProofSchema } from "../schemas/outcome.js";
 import { isTerminalStatus } from "../schemas/status.js";
 import { sha256, writeFileAtomic } from "./fs.js";
+import { readLog } from "./log.js";
 
 /** The store's write primitive and clock, handed over while the append mutex is held. */
 export type Locked = {
@@ -53,7 +54,9 @@ export async function recordOutcomeInLock(
     await fsp.rm(tx.paths.failure, { force: true });
   } else {
     const cause = options.cause ?? goal.statusCause ?? { code: "infra_error" as const, message: goal.statusReason ?? goal.status };
-    const failure = FailureSchema.parse(buildFailure(goal, cause, options.evidence ?? [], tx.now()));
+    const log = await readLog(tx.paths.events);
+    const sessions = log.events.flatMap((e) => (e.type === "session_spend_recorded" ? [e.data] : []));
+    const failure = FailureSchema.parse(buildFailure(goal, cause, options.evidence ?? [], tx.now(), sessions));
     file = "failure.json";
     body = `${JSON.stringify(failure, null, 2)}\n`;
     await writeFileAtomic(tx.paths.failure, body);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IdSchema } from "../ids.js";
 import { NonNegativeIntSchema } from "./common.js";
 
 /** Tokens as engines report them, normalized (architecture: engines). */
@@ -18,6 +19,18 @@ export const BudgetLimitsSchema = z.object({
 });
 export type BudgetLimits = z.infer<typeof BudgetLimitsSchema>;
 
+/** How far reported usage can be trusted: exact; partial (a lower bound: some usage went unreported); unknown (nothing was reported: zeros are not known zeros). */
+export const UsageQualitySchema = z.enum(["exact", "partial", "unknown"]);
+export type UsageQuality = z.infer<typeof UsageQualitySchema>;
+
+const QUALITY_ORDER: readonly UsageQuality[] = ["exact", "partial", "unknown"];
+/** The weaker of two qualities (exact < partial < unknown); undefined counts as nothing known yet. */
+export function weakestQuality(a: UsageQuality | undefined, b: UsageQuality | undefined): UsageQuality | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return QUALITY_ORDER.indexOf(a) >= QUALITY_ORDER.indexOf(b) ? a : b;
+}
+
 /** What a goal has used, folded from its events. */
 export const BudgetUsageSchema = z.object({
   timeMs: NonNegativeIntSchema.describe("running time, summed over closed running intervals"),
@@ -25,6 +38,7 @@ export const BudgetUsageSchema = z.object({
   usd: z.number().nonnegative().finite().describe("USD reported or priced so far"),
   usdUnknownRecords: NonNegativeIntSchema.describe("usage records whose cost was unknown"),
   records: NonNegativeIntSchema,
+  quality: UsageQualitySchema.optional().describe("the weakest usage quality of the engine sessions recorded (session_spend_recorded); absent when no session was recorded"),
 });
 export type BudgetUsage = z.infer<typeof BudgetUsageSchema>;
 
@@ -42,3 +56,14 @@ export const BudgetExtensionSchema = z
     message: "a budget extension needs at least one of timeMs, tokens, usd",
   });
 export type BudgetExtension = z.infer<typeof BudgetExtensionSchema>;
+
+/** One engine session's spend, as the engine reported it, with how far it can be trusted. */
+export const SessionSpendSchema = z.object({
+  session: z.string().min(1).describe("which session: plan#<attempt>, followups#r<round>, task:<id>#<attempt>, review:<pass>#r<round>[.<ask>]"),
+  taskId: IdSchema.optional(),
+  tokens: TokenUsageSchema,
+  usd: z.number().nonnegative().finite().optional().describe("absent when the cost is unknown"),
+  quality: UsageQualitySchema.describe("exact; partial (a lower bound); unknown (nothing was reported: the zeros are not known zeros)"),
+});
+export type SessionSpend = z.infer<typeof SessionSpendSchema>;
+

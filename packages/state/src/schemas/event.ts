@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
-import { BudgetDimensionSchema, BudgetExtensionSchema, TokenUsageSchema } from "./budget.js";
+import { BudgetDimensionSchema, BudgetExtensionSchema, SessionSpendSchema, TokenUsageSchema } from "./budget.js";
 import { CommitShaSchema, NonNegativeIntSchema, PositiveIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
 import { GateEvidenceSchema } from "./evidence.js";
 import { GoalSpecSchema } from "./goal.js";
@@ -12,6 +12,9 @@ import { LeaseSchema, TaskBudgetSchema, TaskGraphSchema, TaskSchema } from "./ta
 
 /** What one task attempt spent (scheduler events); unknown USD is flagged, never taken as zero. */
 const TASK_SPEND = z.object({ tokens: NonNegativeIntSchema, usd: z.number().nonnegative().finite(), usdUnknown: z.boolean() });
+
+/** The run options a goal remembers (`omk goal resume` uses them; flags given to it override them). */
+export const RUN_OPTION_NAMES = ["engine", "model", "script", "untilReady", "maxRounds", "gatesConfig"] as const;
 
 /** Event payloads by type. The log is the source of truth; goal.json is folded from it. */
 export const EventPayloadSchemas = {
@@ -32,6 +35,18 @@ export const EventPayloadSchemas = {
     usd: z.number().nonnegative().finite().optional().describe("absent when the cost is unknown"),
   }),
   budget_extended: z.object({ add: BudgetExtensionSchema }),
+  /** A whole engine session's spend and its quality (the tokens themselves are counted by usage_recorded as they arrive). */
+  session_spend_recorded: SessionSpendSchema,
+  /** What a run was started with (no secret values: names and paths only); `omk goal resume` and `goal run <id>` reuse the last one. */
+  run_options_recorded: z.object({
+    engine: z.string().min(1).describe("the engine's name (a preset, a configured engine, or scripted)"),
+    model: z.string().min(1).optional(),
+    script: z.string().min(1).optional().describe("absolute path of the script book (scripted engine)"),
+    untilReady: z.boolean(),
+    maxRounds: PositiveIntSchema.optional(),
+    gatesConfig: z.string().min(1).optional().describe("absolute path of the gates config"),
+    overridden: z.array(z.enum(RUN_OPTION_NAMES)).describe("options given as flags that changed what the goal ran with before; empty on the first run"),
+  }),
   goal_amended: z
     .object({ text: z.string().min(1).optional(), answer: z.string().min(1).optional() })
     .refine((v) => v.text !== undefined || v.answer !== undefined, { message: "an amendment needs text or answer" }),
@@ -237,6 +252,8 @@ export const EventSchema = z.discriminatedUnion("type", [
   variant("phase_changed"),
   variant("usage_recorded"),
   variant("budget_extended"),
+  variant("session_spend_recorded"),
+  variant("run_options_recorded"),
   variant("goal_amended"),
   variant("task_graph_set"),
   variant("outcome_recorded"),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
-import { BudgetUsageSchema, TokenUsageSchema } from "./budget.js";
+import { BudgetUsageSchema, SessionSpendSchema, TokenUsageSchema } from "./budget.js";
 import { CommitShaSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
 import { GateEvidenceSchema } from "./evidence.js";
 import { TERMINAL_STATUSES } from "./status.js";
@@ -19,6 +19,7 @@ export const FAILURE_CODES = [
   "external_dependency",
   "infra_error",
   "rounds_exhausted",
+  "engine_answer_invalid",
 ] as const;
 export const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;
@@ -43,6 +44,7 @@ export const FailureSchema = z.object({
     hint: z.string(),
   }),
   spend: BudgetUsageSchema,
+  sessions: z.array(SessionSpendSchema).optional().describe("every engine session's spend, each exact, partial or unknown; spend.quality is the weakest"),
   lastSeq: z.number().int().positive(),
   createdAt: TimestampSchema,
 });
@@ -80,6 +82,10 @@ export const ProofSchema = z.object({
   ),
   knownGaps: z.array(z.string()),
   spend: BudgetUsageSchema,
+  sessions: z
+    .array(SessionSpendSchema)
+    .optional()
+    .describe("every engine session's spend (plan, task attempts, reviews, follow-ups), each exact, partial or unknown; spend.quality is the weakest"),
   recheck: z.array(z.string()).describe("commands that re-check this proof"),
   lastSeq: z.number().int().positive(),
   createdAt: TimestampSchema,

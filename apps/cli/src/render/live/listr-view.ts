@@ -1,16 +1,17 @@
-import type { ControllerEvent, ControllerEventSink } from "@omk/controller";
+import type { ControllerEvent, ControllerEventSink, PhaseOutcome } from "@omk/controller";
 import type { Phase, TaskGraph } from "@omk/state";
 import { DefaultRenderer, Listr, type ListrDefaultRendererOptions, ListrLogger, type ListrTaskWrapper, ProcessOutput } from "listr2";
 import { describeEvent, taskFacts } from "./plain.js";
 
 type TaskState = Extract<ControllerEvent, { type: "task_update" }>;
 type Wrapper = ListrTaskWrapper<unknown, typeof DefaultRenderer, never>;
-type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
+/** Resolved with a reason when the entry ends neither done nor failed (paused, not started): drawn with listr2's neutral skip mark, never a ✔. */
+type Deferred = { promise: Promise<string | undefined>; resolve: (skip?: string) => void; reject: (error: Error) => void };
 
 function deferred(): Deferred {
-  let resolve = () => {};
+  let resolve: (skip?: string) => void = () => {};
   let reject: (error: Error) => void = () => {};
-  const promise = new Promise<void>((res, rej) => {
+  const promise = new Promise<string | undefined>((res, rej) => {
     resolve = res;
     reject = rej;
   });
@@ -77,21 +78,27 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
       const t = tasks.get(id);
       if (t !== undefined && TERMINAL.has(t.state)) {
         if (t.state === "succeeded") sub.done.resolve();
+        else if (t.state === "interrupted") sub.done.resolve(`${taskTitle(id)} — paused`);
+        else if (t.state === "cancelled") sub.done.resolve(`${taskTitle(id)} — cancelled`);
         else sub.done.reject(new Error(taskTitle(id)));
       }
     }
   };
 
-  const finishPhase = (outcome: "passed" | "failed" | "skipped", detail?: string) => {
+  const finishPhase = (outcome: PhaseOutcome, detail?: string) => {
     const entry = current;
     if (entry === undefined) return;
     current = undefined;
     const title = `${entry.title} ${outcome}${detail === undefined ? "" : ` — ${detail}`}`;
     entry.title = title;
     refresh(entry);
-    // Tasks still open when the phase ends (a pause, a cancel) end with it.
-    for (const sub of entry.tasks.values()) sub.done.resolve();
-    if (outcome === "failed") entry.done.reject(new Error(title));
+    // Tasks still open when the phase ends (a pause, a cancel) end with it: neither done nor failed, so a neutral mark that says which.
+    for (const [id, sub] of entry.tasks) {
+      const t = tasks.get(id);
+      sub.done.resolve(t === undefined || t.state === "queued" ? `${id}: ${graph.get(id)?.title ?? t?.title ?? id} — not started` : `${taskTitle(id)} — paused`);
+    }
+    if (outcome === "failed" || outcome === "partial") entry.done.reject(new Error(title));
+    else if (outcome === "stopped") entry.done.resolve(title);
     else entry.done.resolve();
   };
 
@@ -114,7 +121,10 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
           task: async (_ctx: unknown, wrapper: Wrapper) => {
             entry.wrapper = wrapper;
             refresh(entry);
-            if (entry.tasks.size === 0) return entry.done.promise;
+            const stopped = (skip: string | undefined) => {
+              if (skip !== undefined) wrapper.skip(skip);
+            };
+            if (entry.tasks.size === 0) return entry.done.promise.then(stopped);
             return wrapper.newListr(
               [
                 ...[...entry.tasks.entries()].map(([id, sub]) => ({
@@ -122,11 +132,12 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
                   task: async (_c: unknown, w: Wrapper) => {
                     sub.wrapper = w;
                     refresh(entry);
-                    await sub.done.promise;
+                    const skip = await sub.done.promise;
+                    if (skip !== undefined) w.skip(skip);
                   },
                 })),
                 // Untitled (not drawn): keeps the phase entry open until the phase ends, so its outcome reaches the screen.
-                { task: () => entry.done.promise },
+                { task: () => entry.done.promise.then(stopped) },
               ],
               { concurrent: true, exitOnError: false },
             );
@@ -167,10 +178,18 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
         const ev = e.event;
         if (ev.type === "task_graph_set") setGraph((ev.data as { graph: TaskGraph }).graph.tasks);
         else if (ev.type === "task_graph_mutated") setGraph((ev.data as { added: TaskGraph["tasks"] }).added);
+        else if (ev.type === "task_interrupted") {
+          const t = tasks.get(ev.data.taskId);
+          if (t !== undefined && t.state !== "succeeded") tasks.set(ev.data.taskId, { ...t, state: "interrupted" });
+          if (current !== undefined) refresh(current);
+        }
         return;
       }
       case "run_started":
+        return;
       case "run_finished":
+        // A run that stopped mid-phase (paused, cancelled, budget) leaves that phase stopped, not passed.
+        if (current !== undefined) finishPhase(e.status === "ready" ? "passed" : "stopped", e.status);
         return;
       default: {
         const line = describeEvent(e);
@@ -187,7 +206,7 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
   };
 
   const close = async () => {
-    finishPhase("passed");
+    finishPhase("stopped");
     await chain;
   };
   return { sink, close };

@@ -9,12 +9,21 @@ const roundTag = (round: number) => (round > 1 ? ` (round ${round})` : "");
 const detailTag = (detail: string | undefined) => (detail === undefined || detail === "" ? "" : ` — ${detail}`);
 const int = (n: number) => n.toLocaleString("en-US");
 
-/** Engine, attempt, tokens and USD of a task, as the live view shows them: `attempt 2, kimi, 1,200 tokens, $0.03`. */
-export function taskFacts(e: { attempt: number; engine?: string; tokens?: number; usd?: number | null }): string {
+/**
+ * Engine, attempt, tokens and USD of a task, as the live view shows them:
+ * `attempt 2, kimi, 1,200 tokens, $0.03`. Nothing reported is never shown
+ * as a known zero: `tokens unknown`, `cost unknown`; a partial count is a
+ * lower bound (`1,200+ tokens`).
+ */
+export function taskFacts(e: { attempt: number; engine?: string; tokens?: number; usd?: number | null; usageQuality?: "exact" | "partial" | "unknown" }): string {
   const parts = [`attempt ${e.attempt}`];
   if (e.engine !== undefined) parts.push(e.engine);
-  if (e.tokens !== undefined) parts.push(`${int(e.tokens)} tokens`);
-  if (e.usd !== undefined) parts.push(e.usd === null ? "cost unknown" : `$${e.usd.toFixed(2)}`);
+  const known = e.usageQuality === "exact";
+  if (e.tokens !== undefined) {
+    if (e.tokens === 0 && !known) parts.push("tokens unknown");
+    else parts.push(`${int(e.tokens)}${e.usageQuality === "partial" || e.usageQuality === "unknown" ? "+" : ""} tokens`);
+  }
+  if (e.usd !== undefined) parts.push(e.usd === null || (e.usd === 0 && !known) ? "cost unknown" : `$${e.usd.toFixed(2)}`);
   return parts.join(", ");
 }
 
@@ -37,7 +46,7 @@ export function describeEvent(e: ControllerEvent): string | undefined {
     case "gate_finished":
       return `gate ${e.gate.name} ${e.gate.outcome} on the ${e.where}${e.gate.required ? "" : " (optional)"}${e.gate.baseline === undefined ? "" : ` [${e.gate.baseline}]`}`;
     case "scope_refused":
-      return `task ${e.taskId} write refused: ${e.path} — ${e.reason}`;
+      return `task ${e.taskId} tried to write ${e.path} outside its write set (refused: nothing was written) — ${e.reason}`;
     case "review_finished":
       return `review ${e.pass} ${e.verdict} (${e.findings} finding${e.findings === 1 ? "" : "s"}, ${e.blocking} blocking)`;
     case "note":
@@ -49,21 +58,42 @@ export function describeEvent(e: ControllerEvent): string | undefined {
   }
 }
 
+/** Roles the scheduler never runs (the review phase performs them). */
+const NOT_SCHEDULED: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
+const OPEN_STATES: ReadonlySet<string> = new Set(["queued", "running", "retrying", "interrupted"]);
+
 /**
  * The plain live view: one timestamped line per event (not a TTY, CI, or
  * --plain). A task's usage ticks (same state and attempt, more tokens) are
- * not repeated: its next line carries the totals.
+ * not repeated: its next line carries the totals. When a run stops without
+ * a terminal status (paused), each task it left open gets one line that
+ * says so: `task x paused (attempt 1, ...)` or `task y not started`.
  */
 export function createPlainSink(write: (text: string) => void, now: () => Date = () => new Date()): ControllerEventSink {
   const last = new Map<string, string>();
+  const graph = new Map<string, string>();
+  const states = new Map<string, Extract<ControllerEvent, { type: "task_update" }>>();
+  const line = (text: string) => write(`${clock(now())} ${text}\n`);
   return (event) => {
     if (event.type === "task_update") {
+      states.set(event.taskId, event);
       const key = `${event.state}#${event.attempt}#${event.round}#${event.message ?? ""}`;
       if (last.get(event.taskId) === key) return;
       last.set(event.taskId, key);
+    } else if (event.type === "goal_event") {
+      const ev = event.event;
+      const added = ev.type === "task_graph_set" ? ev.data.graph.tasks : ev.type === "task_graph_mutated" ? ev.data.added : [];
+      for (const t of added) if (!NOT_SCHEDULED.has(t.role)) graph.set(t.id, t.title);
     }
-    const line = describeEvent(event);
-    if (line !== undefined) write(`${clock(now())} ${line}\n`);
+    const text = describeEvent(event);
+    if (text !== undefined) line(text);
+    if (event.type === "run_finished" && event.status !== "ready" && event.outcomeFile === null) {
+      for (const id of new Set([...graph.keys(), ...states.keys()])) {
+        const t = states.get(id);
+        if (t !== undefined && !OPEN_STATES.has(t.state)) continue;
+        line(t === undefined || t.state === "queued" ? `task ${id} not started` : `task ${id} ${event.status} (${taskFacts(t)})`);
+      }
+    }
   };
 }
 
