@@ -1,12 +1,14 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /** Shared vitest config: resolve workspace packages to their source (no build needed). */
-export function packageVitestConfig(overrides: { testTimeout?: number; include?: string[]; globalSetup?: string[] } = {}) {
+export function packageVitestConfig(overrides: { testTimeout?: number; include?: string[]; exclude?: string[]; globalSetup?: string[]; fileParallelism?: boolean } = {}) {
   return defineConfig({
     resolve: { conditions: ["@omk/source", "import", "node", "default"] },
     ssr: { resolve: { conditions: ["@omk/source", "import", "node", "default"] } },
     test: {
       include: overrides.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
+      exclude: [...configDefaults.exclude, ...(overrides.exclude ?? [])],
+      fileParallelism: overrides.fileParallelism ?? true,
       testTimeout: overrides.testTimeout ?? 20_000,
       hookTimeout: 60_000,
       globalSetup: overrides.globalSetup ?? [],

@@ -1,4 +1,5 @@
 import { packageVitestConfig } from "../../tooling/vitest.base.js";
 
-// Tests run the built `omk` binary; global setup builds it first.
-export default packageVitestConfig({ globalSetup: ["test/global-setup.ts"], testTimeout: 60_000 });
+// Tests run the built `omk` binary; global setup builds it first. The real-agent suite has its own
+// config (vitest.real-agents.config.ts, `test:real-agents`): it needs $OMK_AGENTS_DIR.
+export default packageVitestConfig({ globalSetup: ["test/global-setup.ts"], testTimeout: 60_000, exclude: ["test/real-agents/**"] });

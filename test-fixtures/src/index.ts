@@ -10,3 +10,21 @@ export { filesContaining, isProcessAlive, listFiles, readPids } from "./leaks.js
 export { FAKE_KIMI_WIRE_SCRIPT } from "./fake-kimi-wire-path.js";
 export { type FakeModelReply, type FakeOpenAI, startFakeOpenAI } from "./fake-openai.js";
 export { runSchemaGenerator, SCHEMA_DIR, staleSchemaFiles, writeSchemaFiles } from "./schema-files.js";
+export {
+  type Dialect,
+  INVALID_JSON_ANSWER,
+  type LedgerEntry,
+  type ModelAction,
+  type ModelFault,
+  type ModelReply,
+  type ModelRequest,
+  type ModelRule,
+  type ModelServer,
+  SIDE_ANSWER,
+  type ServedUsage,
+  startModelServer,
+  type Toolset,
+  toolCallFor,
+  toolsetOf,
+} from "./model-server.js";
+export { criteriaIdsOf, followUpRule, OMK_PROMPT, type PlannedTask, planAnswer, planRule, reviewRule, say, taskRule } from "./omk-rules.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRedactor, type Gate, type GatesConfig, GatesConfigSchema, looksSecretName, runGates } from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
@@ -85,9 +85,17 @@ export function gateRunning(config: GatesConfig | undefined, argv: readonly stri
  * The argv with a JUnit reporter writing to `file`, for the runners whose
  * flags are known (node --test, vitest, pytest), or the report the argv
  * already writes (`--test-reporter=junit --test-reporter-destination=X`).
- * Undefined when no JUnit report can be had from this command.
+ * An npm script (`npm test`, `npm run <name>`) whose command, in `scripts`
+ * (package.json's), is `node --test` with options only gets the reporter
+ * after `--` (npm appends it to the script). Undefined when no JUnit report
+ * can be had from this command.
  */
-export function withJunitReporter(argv: readonly string[], file: string): { argv: string[]; junit: string } | undefined {
+export function withJunitReporter(argv: readonly string[], file: string, scripts: Readonly<Record<string, string>> = {}): { argv: string[]; junit: string } | undefined {
+  const script = path.basename(argv[0] ?? "") === "npm" ? (argv[1] === "test" && argv.length === 2 ? "test" : argv[1] === "run" && argv.length === 3 ? argv[2] : undefined) : undefined;
+  const line = script === undefined ? undefined : scripts[script]?.trim().split(/\s+/);
+  if (line !== undefined && line[0] === "node" && line.includes("--test") && line.every((w) => w.startsWith("-") || w === "node")) {
+    return { argv: [...argv, "--", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`], junit: file };
+  }
   const at = argv.indexOf("--test-reporter=junit");
   const dest = at < 0 ? undefined : argv.slice(at + 1).find((a) => a.startsWith("--test-reporter-destination="));
   if (dest !== undefined) return { argv: [...argv], junit: dest.slice("--test-reporter-destination=".length) };
@@ -102,6 +110,17 @@ export function withJunitReporter(argv: readonly string[], file: string): { argv
   if (words.includes("vitest")) return { argv: [...argv, "--reporter=default", "--reporter=junit", `--outputFile.junit=${file}`], junit: file };
   if (words.includes("pytest") || (words.includes("-m") && argv.includes("pytest"))) return { argv: [...argv, `--junitxml=${file}`], junit: file };
   return undefined;
+}
+
+/** The scripts of the package.json in `root` (none when it is missing or unreadable). */
+function packageScripts(root: string): Record<string, string> {
+  try {
+    const scripts = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: unknown }).scripts;
+    if (typeof scripts !== "object" || scripts === null) return {};
+    return Object.fromEntries(Object.entries(scripts).filter((e): e is [string, string] => typeof e[1] === "string"));
+  } catch {
+    return {};
+  }
 }
 
 export type TestRun = { cases: JunitCase[]; outcome: string; note?: string };
@@ -120,7 +139,7 @@ export async function runTests(root: string, argv: readonly string[], config: Ga
   if (known !== undefined && known.junit !== undefined) {
     gate = { ...known, name: "oracle-tests", required: true, retries: 0, needs: [] };
   } else {
-    const withReport = withJunitReporter(argv, junitFile);
+    const withReport = withJunitReporter(argv, junitFile, packageScripts(root));
     if (withReport === undefined) {
       return { cases: [], outcome: "not_run", note: `no JUnit report can be had from \`${argv.join(" ")}\`: add a test gate with a junit file to .omk/gates.yaml running this command` };
     }

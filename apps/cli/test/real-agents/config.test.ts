@@ -1,0 +1,79 @@
+// Engine configuration through the built `omk` with a real agent: a custom engine defined in the
+// repo's .omk/config.yaml (a wrapper script at a path that is not on PATH) runs a goal to `ready`;
+// an invalid config file stops omk with exit 2 naming the file, the key and the fix.
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { gitIn, type ModelServer, planRule, reviewRule, startModelServer } from "@omk/test-fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanupE2e } from "../e2e/helpers.js";
+import { describeRun, fileAt, fixTask, GOAL, goalIdOf, installedAgents, kimiConfig, ledgerSummary, PLANNED_FIX, proofOf, statusOf, userWorld, writeWrapper } from "./harness.js";
+
+let server: ModelServer;
+beforeAll(async () => {
+  server = await startModelServer();
+});
+afterAll(async () => {
+  await server?.close();
+  cleanupE2e();
+});
+
+async function commitConfig(repo: string, yaml: string): Promise<string> {
+  const file = path.join(repo, ".omk", "config.yaml");
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, yaml);
+  await gitIn(repo, "add", ".omk/config.yaml");
+  await gitIn(repo, "commit", "-q", "-m", "omk: engine config");
+  return file;
+}
+
+describe("engine configuration (real agent)", () => {
+  it("a custom engine in .omk/config.yaml (a wrapper at a path not on PATH, ACP) is the repo's default engine, is listed by `omk engines` with its file, and runs the goal to ready", async () => {
+    server.setRules([planRule([PLANNED_FIX], { look: "src/range.js" }), fixTask(), reviewRule()]);
+    server.reset();
+    // No agent on PATH at all: only the config names one.
+    const w = await userWorld({ agents: [] });
+    kimiConfig(w.home, server);
+    const tool = writeWrapper(path.join(w.base, "opt", "my-agent", "bin", "agent"), installedAgents().kimi);
+    const file = await commitConfig(
+      w.repo,
+      ["version: 1", "defaultEngine: my-agent", "engines:", "  my-agent:", `    command: ${JSON.stringify(tool)}`, "    args: [acp]", "    protocol: acp", ""].join("\n"),
+    );
+    const base = (await gitIn(w.repo, "rev-parse", "HEAD")).trim();
+
+    const listed = await w.omk(["engines"]);
+    expect(listed.exitCode, describeRun(listed)).toBe(0);
+    expect(listed.stdout).toContain("my-agent");
+    expect(listed.stdout).toMatch(/\.omk\/config\.yaml/);
+
+    const run = await w.omk(["goal", "run", GOAL, "--until-ready", "--plain"]);
+    const goalId = goalIdOf(run.stdout);
+    expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
+    expect(statusOf(run.stdout)).toBe("ready");
+    expect(run.stdout).toContain("my-agent");
+    expect(server.ledger.some((e) => e.rule === "task" && e.toolset === "kimi")).toBe(true);
+    const proof = proofOf(w, goalId);
+    expect(proof.baseCommit).toBe(base);
+    expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it("an invalid .omk/config.yaml stops omk with exit 2 naming the file, the key and the fix; no goal is recorded", async () => {
+    const w = await userWorld({ agents: ["kimi"] });
+    const file = await commitConfig(w.repo, "version: 1\nengines:\n  kimi:\n    deadlines:\n      turnInactivityMs: soon\n");
+
+    const run = await w.omk(["goal", "run", GOAL, "--engine", "kimi", "--plain"]);
+    const said = `${run.stdout}\n${run.stderr}`;
+    expect(run.exitCode, describeRun(run)).toBe(2);
+    expect(said).toContain(file);
+    expect(said).toContain("engines.kimi.deadlines.turnInactivityMs");
+    expect(said).toMatch(/fix/i);
+    expect(existsSync(path.join(w.stateDir, "goals")) ? readdirSync(path.join(w.stateDir, "goals")) : []).toEqual([]);
+
+    // A misspelt key: named, with the keys an engine may have.
+    writeFileSync(file, "version: 1\nengines:\n  kimi:\n    comand: kimi\n");
+    const again = await w.omk(["engines"]);
+    expect(again.exitCode, describeRun(again)).toBe(2);
+    expect(`${again.stdout}\n${again.stderr}`).toContain("engines.kimi.comand");
+    expect(`${again.stdout}\n${again.stderr}`).toContain("command");
+  });
+});

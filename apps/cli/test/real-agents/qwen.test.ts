@@ -1,0 +1,85 @@
+// Real Qwen Code (pinned, on the Node 24 from agents.json) through the built `omk`, pointed at a
+// model the way its docs say (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL): it fixes a bug to
+// `ready` with every served token counted; a model that never answers valid JSON ends
+// blocked_on_external with the fix to try another model; a 401 ends naming how to log in.
+import path from "node:path";
+import { type ModelServer, planRule, reviewRule, startModelServer } from "@omk/test-fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanupE2e } from "../e2e/helpers.js";
+import { describeRun, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, ledgerSummary, PLANNED_FIX, proofOf, qwenEnv, statusOf, tokensOf, userWorld } from "./harness.js";
+
+let server: ModelServer;
+beforeAll(async () => {
+  server = await startModelServer();
+});
+afterAll(async () => {
+  await server?.close();
+  cleanupE2e();
+});
+
+const plan = planRule([PLANNED_FIX], { look: "src/range.js" });
+
+describe("Qwen Code (real) through omk goal run", () => {
+  it("configured by OPENAI_API_KEY/OPENAI_BASE_URL/OPENAI_MODEL, fixes the bug to ready with its own tools; omk proof verify holds; proof.json counts exactly the tokens served", async () => {
+    server.setRules([plan, fixTask(), reviewRule()]);
+    server.reset();
+    const w = await userWorld({ agents: ["qwen"], env: qwenEnv(server) });
+
+    const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
+    const goalId = goalIdOf(run.stdout);
+    expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
+    expect(statusOf(run.stdout)).toBe("ready");
+
+    // Qwen's own tools, with absolute paths in the task's worktree.
+    const calls = server.ledger.flatMap((e) => e.toolCalls);
+    expect(calls).toEqual(expect.arrayContaining(["read_file", "edit", "run_shell_command"]));
+    expect(server.ledger.filter((e) => e.rule !== null).every((e) => e.toolset === "qwen" && e.model === "scripted-qwen")).toBe(true);
+    const proof = proofOf(w, goalId);
+    expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
+    expect(await fileAt(w.repo, proof.headCommit, "test/range.test.js")).toContain("[oracle:regression-test]");
+
+    // Qwen reports usage per step (_meta.usage): the proof holds every token served, its side queries included.
+    const served = server.served();
+    expect(tokensOf(proof.spend), ledgerSummary(server.ledger)).toEqual({ input: served.input, output: served.output });
+
+    const verified = await w.omk(["proof", "verify", path.join(w.stateDir, "goals", goalId, "proof.json")]);
+    expect(verified.exitCode, describeRun(verified)).toBe(0);
+  });
+
+  it("a model that never answers the plan in valid JSON (prose around a cut-off object) ends blocked_on_external (engine_answer_invalid) saying so, with the fix to try another model; not failed_infra", async () => {
+    server.setRules([planRule([PLANNED_FIX], { fault: "invalid_json" }), fixTask(), reviewRule()]);
+    server.reset();
+    const w = await userWorld({ agents: ["qwen"], env: qwenEnv(server) });
+
+    const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
+    const goalId = goalIdOf(run.stdout);
+    expect(server.ledger.filter((e) => e.rule === "plan").length, ledgerSummary(server.ledger)).toBeGreaterThanOrEqual(2);
+    expect(run.exitCode, describeRun(run)).toBe(5);
+    expect(statusOf(run.stdout)).toBe("blocked_on_external");
+    const failure = failureOf(w, goalId);
+    expect(failure.cause.code).toBe("engine_answer_invalid");
+    expect(failure.cause.message).toMatch(/plan/);
+    expect(failure.resume.command ?? "").toContain("--model");
+    expect(run.stdout).not.toContain("omk doctor");
+    // No task ran: nothing was integrated.
+    expect(server.ledger.some((e) => e.rule === "task")).toBe(false);
+    expect(await integrationHead(w.repo, goalId)).toBeUndefined();
+  });
+
+  it("a 401 from the model server (OpenAI's invalid_api_key body) ends promptly, naming the engine's login and the credential to set; nothing is integrated", async () => {
+    server.setRules([planRule([PLANNED_FIX], { fault: "unauthorized" }), fixTask(), reviewRule()]);
+    server.reset();
+    const w = await userWorld({ agents: ["qwen"], env: qwenEnv(server) });
+
+    const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
+    const goalId = goalIdOf(run.stdout);
+    expect(server.ledger.some((e) => e.status === 401), ledgerSummary(server.ledger)).toBe(true);
+    expect(run.ms).toBeLessThan(120_000);
+    const failure = failureOf(w, goalId);
+    expect(["blocked_on_human", "failed_infra"], describeRun(run)).toContain(failure.status);
+    // The cause names the model's refusal and the fix names what to set: the login, not the environment at large.
+    expect(failure.cause.message).toMatch(/401|API key|auth/i);
+    expect(run.stdout).toMatch(/OPENAI_API_KEY/);
+    expect(await integrationHead(w.repo, goalId)).toBeUndefined();
+  });
+});
