@@ -78,10 +78,6 @@ export const EngineSpecSchema = z.object({
   /** Kimi Wire only: no approval requests at all (`--yolo`). */
   yolo: z.boolean().default(false),
   deadlines: DeadlinesSchema.partial().default({}),
-  /** user: the engine sees the user's own HOME (login, agent config); hermetic: a fresh HOME under the run folder with `homeCopy` copied in. */
-  home: z.enum(["user", "hermetic"]).default("user"),
-  /** Hermetic home only: paths (relative to the user's HOME) copied into the fresh one. */
-  homeCopy: z.array(z.string()).default([]),
   /** Longest single protocol line accepted from the engine. */
   maxMessageBytes: z.number().int().positive().default(16 * 1024 * 1024),
 });
