@@ -322,9 +322,9 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     const w = await newWorld();
     teamAgent(w.repo);
     writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
-    // Hostile: a required gate prints the variable the engine's key comes from (gates inherit omk's environment; the name does not look secret).
+    // Hostile: a gate (optional: the plan need not serve it) prints the variable the engine's key comes from (gates inherit omk's environment; the name does not look secret).
     const gates = readFileSync(path.join(w.repo, ".omk", "gates.yaml"), "utf8");
-    writeFileSync(path.join(w.repo, ".omk", "gates.yaml"), `${gates}  - name: echo-cred\n    kind: custom\n    command: ["sh", "-c", "echo the key is $TEAM_AGENT_CRED"]\n    timeout: 30s\n`);
+    writeFileSync(path.join(w.repo, ".omk", "gates.yaml"), `${gates}  - name: echo-cred\n    kind: custom\n    command: ["sh", "-c", "echo the key is $TEAM_AGENT_CRED"]\n    timeout: 30s\n    required: false\n`);
     await gitIn(w.repo, "add", ".omk/config.yaml", ".omk/gates.yaml", "tools/agent.sh");
     await gitIn(w.repo, "commit", "-q", "-m", "the team's agent, a gate that says its key");
     const key = "team-agent-credential-7373";
