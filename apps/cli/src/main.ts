@@ -39,6 +39,7 @@ export async function main(io: Io): Promise<number> {
   const driveFlags = (cmd: Command) =>
     cmd
       .option("--until-ready", "after a not_ready verification or review, plan follow-ups and run again (bounded)")
+      .option("--no-until-ready", "stop at the first not_ready (turns off an --until-ready the goal ran with before)")
       .option("--max-rounds <n>", "rounds in all with --until-ready, the first included (default 3)")
       .option("--engine <name>", "engine for every session: an engine of the config files (omk engines), a preset (kimi, gemini, claude, codex, qwen, copilot, kimi-wire) or scripted (default: $OMK_ENGINE, else the config's defaultEngine, else the first preset installed)")
       .option("--script <file>", "the script book the scripted engine plays (default: $OMK_SCRIPT)")

@@ -240,35 +240,43 @@ const PLAN_ANSWER = {
   ],
 };
 
+/**
+ * The team's agent wrapper at tools/agent.sh in `repo` (not on PATH): it plays the scripted agent's scenario for the
+ * session it runs in (plan, write-tests, implement, review), saying the key it gets in AGENT_CONF on stderr and in a message.
+ */
+function teamAgent(repo: string): string {
+  // The scenarios the wrapper plays: which one from the session's run folder (OMK keeps TMPDIR under it).
+  const scenarios = makeTempDir("omk-config-scenarios-");
+  const put = (name: string, scenario: unknown) => writeFileSync(path.join(scenarios, `${name}.json`), JSON.stringify(scenario));
+  put("plan", { turns: [{ steps: [{ message: "Let me read the code first." }, { usage: { inputUncached: 900, output: 300 } }, { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` }] }] });
+  put("write-tests", writeTestsSession());
+  // A hostile turn: the implementer repeats the key it was given (the wrapper puts it in) in its messages.
+  put("implement", implementSession({ message: "Using my key @@KEY@@ to call the model." }));
+  put("review", reviewSession());
+  put("other", { turns: [] });
+  return script(
+    path.join(repo, "tools", "agent.sh"),
+    [
+      "# The team's agent wrapper: plays the scripted agent's scenario for the session it runs in.",
+      'case "$TMPDIR" in',
+      "  */plan/sessions/*) key=plan ;;",
+      "  */runs/write-tests/*) key=write-tests ;;",
+      "  */runs/implement/*) key=implement ;;",
+      "  */reviews/*) key=review ;;",
+      "  *) key=other ;;",
+      "esac",
+      "# Hostile: say the key on stderr and in the scenario's messages.",
+      'echo "agent starting with key $AGENT_CONF" >&2',
+      `sed "s/@@KEY@@/$AGENT_CONF/g" "${scenarios}/$key.json" > "${scenarios}/run-$$.json"`,
+      `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "${scenarios}/run-$$.json" "$@"`,
+    ].join("\n"),
+  );
+}
+
 describe("a custom engine from .omk/config.yaml (e2e)", () => {
   it("a wrapper script at a path not on PATH, named by defaultEngine, drives a goal to ready; the proof holds", { timeout: 240_000 }, async () => {
     const w = await newWorld();
-    // The scenarios the wrapper plays: which one from the session's run folder (OMK keeps TMPDIR under it).
-    const scenarios = makeTempDir("omk-config-scenarios-");
-    const put = (name: string, scenario: unknown) => writeFileSync(path.join(scenarios, `${name}.json`), JSON.stringify(scenario));
-    put("plan", { turns: [{ steps: [{ message: "Let me read the code first." }, { usage: { inputUncached: 900, output: 300 } }, { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` }] }] });
-    put("write-tests", writeTestsSession());
-    // A hostile turn: the implementer repeats the key it was given (the wrapper puts it in) in its messages.
-    put("implement", implementSession({ message: "Using my key @@KEY@@ to call the model." }));
-    put("review", reviewSession());
-    put("other", { turns: [] });
-    const wrapper = script(
-      path.join(w.repo, "tools", "agent.sh"),
-      [
-        "# The team's agent wrapper: plays the scripted agent's scenario for the session it runs in.",
-        'case "$TMPDIR" in',
-        "  */plan/sessions/*) key=plan ;;",
-        "  */runs/write-tests/*) key=write-tests ;;",
-        "  */runs/implement/*) key=implement ;;",
-        "  */reviews/*) key=review ;;",
-        "  *) key=other ;;",
-        "esac",
-        "# Hostile: say the key on stderr and in the scenario's messages.",
-        'echo "agent starting with key $AGENT_CONF" >&2',
-        `sed "s/@@KEY@@/$AGENT_CONF/g" "${scenarios}/$key.json" > "${scenarios}/run-$$.json"`,
-        `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "${scenarios}/run-$$.json" "$@"`,
-      ].join("\n"),
-    );
+    const wrapper = teamAgent(w.repo);
     mkdirSync(path.join(w.repo, ".omk"), { recursive: true });
     writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
     await gitIn(w.repo, "add", ".omk/config.yaml", "tools/agent.sh");
@@ -306,6 +314,31 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     // The engine did get the key (its transcript shows the redacted message), and no file omk wrote holds it.
     const written = filesUnder(w.stateDir);
     expect(written.some((f) => readFileSync(f, "utf8").includes("Using my key [REDACTED]"))).toBe(true);
+    expect(written.filter((f) => readFileSync(f, "utf8").includes(key))).toEqual([]);
+    expect(`${run.stdout}${run.stderr}`).not.toContain(key);
+  });
+
+  it("from outside the repository with --repo, the repo's config picks the engine; a gate printing the engine's { from } value leaves it in no file", { timeout: 240_000 }, async () => {
+    const w = await newWorld();
+    teamAgent(w.repo);
+    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    // Hostile: a gate (optional: the plan need not serve it) prints the variable the engine's key comes from (gates inherit omk's environment; the name does not look secret).
+    const gates = readFileSync(path.join(w.repo, ".omk", "gates.yaml"), "utf8");
+    writeFileSync(path.join(w.repo, ".omk", "gates.yaml"), `${gates}  - name: echo-cred\n    kind: custom\n    command: ["sh", "-c", "echo the key is $TEAM_AGENT_CRED"]\n    timeout: 30s\n    required: false\n`);
+    await gitIn(w.repo, "add", ".omk/config.yaml", ".omk/gates.yaml", "tools/agent.sh");
+    await gitIn(w.repo, "commit", "-q", "-m", "the team's agent, a gate that says its key");
+    const key = "team-agent-credential-7373";
+    // Not inside the repository: only --repo can find its .omk/config.yaml (PATH has no engine to fall back on).
+    const elsewhere = makeTempDir("omk-config-elsewhere-");
+    const run = await runOmk(["goal", "run", FEATURE_GOAL, "--repo", w.repo, "--plain"], { stateDir: w.stateDir, cwd: elsewhere, env: { PATH: PATH_ONLY, TEAM_AGENT_CRED: key } });
+    expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.ready);
+    const goalId = goalIdOf(run.stdout);
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "team-agent" });
+    // The gate ran and said the key; its log holds it redacted. No file omk wrote holds the key: gate logs, proof.json, transcripts.
+    const written = filesUnder(w.stateDir);
+    const gateLogs = written.filter((f) => /echo-cred/.test(f) && readFileSync(f, "utf8").includes("the key is"));
+    expect(gateLogs.length, written.join("\n")).toBeGreaterThan(0);
+    for (const f of gateLogs) expect(readFileSync(f, "utf8")).toMatch(/the key is \[REDACTED/);
     expect(written.filter((f) => readFileSync(f, "utf8").includes(key))).toEqual([]);
     expect(`${run.stdout}${run.stderr}`).not.toContain(key);
   });

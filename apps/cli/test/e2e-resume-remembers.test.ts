@@ -88,4 +88,21 @@ describe.concurrent("Ctrl-C and resume through the built binary (scripted engine
     const recorded = eventsOf(readEvents(w.stateDir, goalId), "run_options_recorded").map((e) => e.data);
     expect(recorded.at(-1)).toEqual({ engine: "scripted", script: bookWithoutPlan, untilReady: false, overridden: ["script"] });
   });
+
+  it("--no-until-ready turns off a remembered --until-ready: round 1 ends not_ready, and the record names the override", { timeout: 180_000 }, async () => {
+    const w = await newWorld();
+    // Round 1 leaves the test gate failing; only --until-ready would run round 2 (fix-r2).
+    const bookFile = w.book("follow-up", followUpBook("fix"));
+    const planned = await w.omk("goal", "plan", FEATURE_GOAL, ...scripted(bookFile), "--until-ready");
+    expect(planned.exitCode, describeRun(planned)).toBe(0);
+    const goalId = (planned.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
+    const resumed = await w.omk("goal", "resume", goalId, "--no-until-ready");
+    expect(resumed.exitCode, describeRun(resumed)).toBe(EXIT_BY_STATUS.not_ready);
+    const events = readEvents(w.stateDir, goalId);
+    expect(eventsOf(events, "round_started")).toHaveLength(0);
+    expect(eventsOf(events, "run_options_recorded").map((e) => e.data)).toEqual([
+      { engine: "scripted", script: bookFile, untilReady: true, overridden: [] },
+      { engine: "scripted", script: bookFile, untilReady: false, overridden: ["untilReady"] },
+    ]);
+  });
 });

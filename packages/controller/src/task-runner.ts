@@ -11,6 +11,7 @@ import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner
 import { type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
+import { FIX_SEPARATOR } from "./internal/engine-setup.js";
 import { addSpend, sessionSpendEvent, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
@@ -113,7 +114,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       ...(message === undefined ? {} : { message }),
     });
   const fail = (problem: ControllerProblem, retryable: boolean, signature = problem.code, state: "failed" | "interrupted" | "cancelled" = "failed"): TaskResult => {
-    const message = problem.fix === "" ? problem.message : `${problem.message} — fix: ${problem.fix}`;
+    const message = problem.fix === "" ? problem.message : `${problem.message}${FIX_SEPARATOR}${problem.fix}`;
     update(state, message);
     return { ok: false, message, signature, retryable };
   };

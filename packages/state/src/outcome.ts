@@ -111,6 +111,11 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
           hint: "the model never gave a valid answer (see the cause): try another model with --model or another engine with --engine, then resume",
         };
       }
+      if (cause?.code === "engine_setup") {
+        const fix = typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "fix the engine's setup named in the cause";
+        const model = cause.details?.["problem"] === "engine_model_not_offered";
+        return { command: `omk goal resume ${id}${model ? " --model <model>" : ""}`, hint: `${fix}; then resume` };
+      }
       return { command: `omk goal resume ${id}`, hint: "resume once the external dependency named in the cause is available" };
     case "failed_infra":
       return { command: `omk goal resume ${id}`, hint: "fix the environment problem named in the cause (see `omk doctor`), then resume" };

@@ -111,3 +111,21 @@ describe("needs_more_budget resume advice", () => {
     expect(advice.command).toBe(`omk goal budget-add ${id} --tokens 8500 && omk goal resume ${id}`);
   });
 });
+
+describe("resumeAdvice: an engine only the user can fix (engine_setup)", () => {
+  const setup = (problem: string, fix?: string): FailureCause => ({ code: "engine_setup", message: "planning: the engine qwen needs a login", details: { engine: "qwen", problem, ...(fix === undefined ? {} : { fix }) } });
+
+  it("the hint is the engine's own fix, then resume; never omk doctor", async () => {
+    const { store, id } = await runningGoal({ timeMs: 3_600_000, tokens: 10_000, usd: 5 });
+    const goal = await store.readGoal(id);
+    const advice = resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_auth_required", "set OPENAI_API_KEY"));
+    expect(advice).toEqual({ command: `omk goal resume ${id}`, hint: "set OPENAI_API_KEY; then resume" });
+  });
+
+  it("a model not offered resumes with --model; without a recorded fix the hint still says what to do", async () => {
+    const { store, id } = await runningGoal({ timeMs: 3_600_000, tokens: 10_000, usd: 5 });
+    const goal = await store.readGoal(id);
+    expect(resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_model_not_offered", 'choose a model (e.g. --model "small")')).command).toBe(`omk goal resume ${id} --model <model>`);
+    expect(resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_protocol_mismatch")).hint).toBe("fix the engine's setup named in the cause; then resume");
+  });
+});

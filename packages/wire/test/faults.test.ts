@@ -4,6 +4,7 @@ import {
   EngineAbortedError,
   EngineAuthRequiredError,
   EngineCrashedError,
+  EngineRequestError,
   EngineSpawnError,
   EngineTimeoutError,
   openSession,
@@ -159,6 +160,32 @@ describe("faults: every one ends in a typed result within its deadline, with no 
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatchObject({ code: "OMK_WIRE_AUTH_REQUIRED", engine: "scripted" });
     expect(leftovers(pid)).toEqual([]);
+  });
+
+  it("an internal error whose detail is a 401 (Qwen Code's shape) is an auth error with the engine's login fix and the agent's own reason", async () => {
+    const details = "401 Incorrect API key provided: [REDACTED]. You can find your API key at https://platform.openai.com/account/api-keys.";
+    const { result, pid } = await runFault({ turns: [{ steps: [{ fail: { code: -32603, message: "Internal error", data: { details } } }] }] }, { overrides: { login: "set OPENAI_API_KEY" } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toBeInstanceOf(EngineAuthRequiredError);
+    expect(result.error).toMatchObject({ code: "OMK_WIRE_AUTH_REQUIRED", engine: "scripted", fix: "set OPENAI_API_KEY" });
+    expect(result.error.message).toContain(`session/prompt: Internal error: ${details}`);
+    expect(result.error.message).not.toContain("\n");
+    expect(leftovers(pid)).toEqual([]);
+  });
+
+  it("an internal error with another detail stays a request error, and its message carries the agent's detail on one line", async () => {
+    const { result } = await runFault({ turns: [{ steps: [{ fail: { code: -32603, message: "Internal error", data: { details: "model overloaded,\ntry again later" } } }] }] });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toBeInstanceOf(EngineRequestError);
+    expect(result.error.message).toBe("engine scripted: session/prompt failed (-32603): Internal error: model overloaded, try again later");
+  });
+
+  it("a request-shape error (invalid params) mentioning an API key is not taken for an auth failure", async () => {
+    const { result } = await runFault({ turns: [{ steps: [{ fail: { code: -32602, message: "Invalid params", data: { details: "unknown field apiKey" } } }] }] });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toBeInstanceOf(EngineRequestError);
   });
 
   it("slow start: the handshake deadline kills an engine that does not answer initialize", async () => {

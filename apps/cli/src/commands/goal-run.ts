@@ -53,6 +53,9 @@ function driveOptions(flags: RunFlags, extra: Partial<DriveOptions> = {}): Drive
     engine: flags.engine,
     script: flags.script,
     model: flags.model,
+    // The repository whose .omk/config.yaml resolves the engine (a new goal's --repo; else the goal's own repo, else the current one).
+    repo: flags.repo,
+    // true: --until-ready; false: --no-until-ready (resume turns a remembered --until-ready off); undefined: neither.
     untilReady: flags.untilReady,
     maxRounds: parseMaxRounds(flags.maxRounds),
     dryRun: flags.dryRun,
@@ -73,7 +76,9 @@ function driveOptions(flags: RunFlags, extra: Partial<DriveOptions> = {}): Drive
 export async function driveGoal(ctx: Context, goalId: string, flags: DriveOptions): Promise<number> {
   // Resume remembers: the engine, model, script, --until-ready and max rounds the goal ran with, unless flags say otherwise.
   const remembered = await rememberRunOptions(ctx, goalId, flags);
-  const options = { ...remembered.options, overridden: remembered.overridden };
+  // The engine resolves from the goal's own repository's config, wherever omk runs from (unless --repo says otherwise).
+  const repo = flags.repo ?? (await ctx.store.readGoal(goalId)).repoRoot;
+  const options = { ...remembered.options, repo, overridden: remembered.overridden };
   const engine = await resolveEngine(ctx, options, { optional: options.stopAfter === "oracle" });
   await prepareToDrive(ctx, goalId);
   return drive(ctx, goalId, engine, options);
@@ -132,6 +137,8 @@ async function drive(ctx: Context, goalId: string, engine: EngineProvider, optio
       onEvent: view.sink,
       env: ctx.env,
       actor: "controller",
+      // The engine's `{ from: VAR }` values: redacted from gate logs, failure.json and proof.json too, not only from its transcripts.
+      ...(engine.secrets === undefined || engine.secrets.length === 0 ? {} : { secrets: [...engine.secrets] }),
       ...(options.untilReady === true ? { untilReady: true } : {}),
       ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }),
       ...(options.stopAfter === undefined ? {} : { stopAfter: options.stopAfter }),

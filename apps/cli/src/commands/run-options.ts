@@ -1,6 +1,6 @@
 /**
  * Resume remembers: the options a goal ran with (engine, model, script book,
- * --until-ready, --max-rounds, gates config) are recorded in its log when a
+ * --until-ready / --no-until-ready, --max-rounds, gates config) are recorded in its log when a
  * run starts (run_options_recorded); `omk goal resume <id>` and
  * `omk goal run <id>` reuse the last record. Flags given now override it,
  * and the record of this run names what they changed (`overridden`).
@@ -47,7 +47,7 @@ export function mergeRunOptions<T extends RememberedChoice>(ctx: Context, flags:
     engine,
     script: abs(ctx, flags.script) ?? (sameEngine ? recorded.script : undefined),
     model: flags.model ?? (sameEngine ? recorded.model : undefined),
-    untilReady: flags.untilReady === true ? true : recorded.untilReady,
+    untilReady: flags.untilReady ?? recorded.untilReady,
     maxRounds: flags.maxRounds ?? recorded.maxRounds,
     gatesConfig: abs(ctx, flags.gatesConfig) ?? recorded.gatesConfig,
   };
@@ -55,7 +55,7 @@ export function mergeRunOptions<T extends RememberedChoice>(ctx: Context, flags:
   if (flags.engine !== undefined && flags.engine !== recorded.engine) overridden.push("engine");
   if (flags.model !== undefined && flags.model !== recorded.model) overridden.push("model");
   if (flags.script !== undefined && abs(ctx, flags.script) !== recorded.script) overridden.push("script");
-  if (flags.untilReady === true && !recorded.untilReady) overridden.push("untilReady");
+  if (flags.untilReady !== undefined && flags.untilReady !== recorded.untilReady) overridden.push("untilReady");
   if (flags.maxRounds !== undefined && flags.maxRounds !== recorded.maxRounds) overridden.push("maxRounds");
   if (flags.gatesConfig !== undefined && abs(ctx, flags.gatesConfig) !== recorded.gatesConfig) overridden.push("gatesConfig");
   return { options: merged, overridden };

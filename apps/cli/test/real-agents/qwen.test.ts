@@ -76,10 +76,16 @@ describe("Qwen Code (real) through omk goal run", () => {
     expect(server.ledger.some((e) => e.status === 401), ledgerSummary(server.ledger)).toBe(true);
     expect(run.ms).toBeLessThan(120_000);
     const failure = failureOf(w, goalId);
-    expect(["blocked_on_human", "failed_infra"], describeRun(run)).toContain(failure.status);
+    // Qwen answers -32603 "Internal error" with the 401 in data.details: OMK reads it as the auth failure it is.
+    expect(failure.status, describeRun(run)).toBe("blocked_on_external");
+    expect(failure.cause.code).toBe("engine_setup");
+    expect(failure.cause.details).toMatchObject({ engine: "qwen", problem: "engine_auth_required" });
     // The cause names the model's refusal and the fix names what to set: the login, not the environment at large.
-    expect(failure.cause.message).toMatch(/401|API key|auth/i);
+    expect(failure.cause.message).toMatch(/401 Incorrect API key/);
+    expect(failure.resume.hint).toMatch(/OPENAI_API_KEY/);
     expect(run.stdout).toMatch(/OPENAI_API_KEY/);
+    expect(run.stdout).not.toContain("omk doctor");
+    expect(run.exitCode).toBe(5);
     expect(await integrationHead(w.repo, goalId)).toBeUndefined();
   });
 });

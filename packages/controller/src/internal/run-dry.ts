@@ -17,6 +17,7 @@ import { prepare } from "../phases/intake.js";
 import type { RunGoalResult } from "../types.js";
 import { runSession } from "./run-deps.js";
 import { capGraphToRoles } from "./task-caps.js";
+import { EngineSetupFailure, sessionFailure } from "./engine-setup.js";
 
 /** What the dry run's plan sessions used (reported in a note; a dry run records nothing). */
 type DrySpend = { sessions: number; tokens: number; usd: number | null };
@@ -39,7 +40,7 @@ function dryAskPlan(ctx: RunContext, work: string, spent: DrySpend): AskPlan {
     spent.sessions++;
     spent.tokens += t.input + t.cacheRead + t.cacheWrite + t.output;
     spent.usd = spent.usd === null || outcome.spend.usd === null ? null : spent.usd + outcome.spend.usd;
-    if (!outcome.ok) throw new Error(`${outcome.problem.message} (fix: ${outcome.problem.fix})`);
+    if (!outcome.ok) throw sessionFailure(outcome.problem);
     return { text: outcome.text, final: outcome.final };
   };
 }
@@ -78,6 +79,7 @@ export async function dryRun(ctx: RunContext): Promise<RunGoalResult> {
     planned = await planner.plan({ intake: prep.intake, inspection: prep.inspection, gates: prep.gates, oracle });
   } catch (cause) {
     if (ctx.signal?.aborted === true) return ending(ctx, ctx.goal.status, null, "dry run: interrupted");
+    if (cause instanceof EngineSetupFailure) return ending(ctx, "blocked_on_external", null, `dry run: the engine needs the user: ${cause.message}`);
     return ending(ctx, "failed_infra", null, `dry run: planning failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });

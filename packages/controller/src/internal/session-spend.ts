@@ -8,6 +8,8 @@ import {
   EngineTimeoutError,
   ProtocolError,
   type WireError,
+  EngineProtocolMismatchError,
+  ModelNotOfferedError,
 } from "@omk/wire";
 import type { ControllerProblem, SpendReport } from "../types.js";
 
@@ -40,6 +42,9 @@ export function problemOfWireError(error: WireError, engine: string): { problem:
   if (error instanceof EngineAuthRequiredError) {
     return { problem: { code: "engine_auth_required", message: `the engine ${engine} needs a login: ${error.message}`, fix: error.login }, retryable: false };
   }
+  // The user's setup, not this machine: the wire error's own fix (the choices offered, the engine to use instead).
+  if (error instanceof ModelNotOfferedError) return { problem: { code: "engine_model_not_offered", message: error.message, fix }, retryable: false };
+  if (error instanceof EngineProtocolMismatchError) return { problem: { code: "engine_protocol_mismatch", message: error.message, fix }, retryable: false };
   if (error instanceof EngineSpawnError) {
     return { problem: { code: "engine_not_started", message: error.message, fix: error.fix ?? `install ${error.command} or pick another engine (omk doctor)` }, retryable: false };
   }

@@ -15,8 +15,9 @@ import { supersededTasks } from "../internal/superseded.js";
 import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "../internal/task-caps.js";
 import { capturedCommits, taskStartCommit } from "../internal/task-start.js";
 import { endAsRecorded, endWithFailure, ending } from "../outcome.js";
-import type { RunGoalResult } from "../types.js";
+import type { ControllerProblem, RunGoalResult } from "../types.js";
 import { frozenOracle } from "./oracle.js";
+import { engineSetupCause, isEngineSetupProblem, splitFix } from "../internal/engine-setup.js";
 
 export const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
 
@@ -127,6 +128,12 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
         finishPhase(ctx, "execution", "failed", missing);
         return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: missing }, ["events.jsonl"]);
       }
+      const setup = await engineSetupFailed(ctx);
+      if (setup !== null) {
+        // A login, a key, a model only the user can fix: verifying the head again would not help; the goal waits for the user.
+        finishPhase(ctx, "execution", "failed", setup.message);
+        return endWithFailure(ctx, "blocked_on_external", engineSetupCause(ctx, `task ${setup.taskId}`, setup), ["events.jsonl"]);
+      }
       // The phase's result reflects its tasks: "passed" only when none failed (verification then judges the head either way).
       const failed = report.tasks.filter((t) => t.status === "failed" || t.status === "blocked").map((t) => t.id);
       const done = report.tasks.filter((t) => t.status === "done").length;
@@ -158,6 +165,19 @@ function budgetCause(reason: string, details: Record<string, unknown> | undefine
   if (details === undefined) return { code: "budget_exhausted", message: reason };
   const { dimension, shortfall } = details as { dimension: string; shortfall: number };
   return { code: "budget_exhausted", message: `${reason}: the ${dimension} budget is short by ${shortfall}${dimension === "time" ? " ms" : dimension === "usd" ? " USD" : " tokens"}`, details };
+}
+
+/** A task whose session failed on the engine's setup (a login, a model, a protocol: see engine-setup.ts), with the problem its task_failed event recorded. */
+async function engineSetupFailed(ctx: RunContext): Promise<(ControllerProblem & { taskId: string }) | null> {
+  const events = await ctx.store.readEvents(ctx.goalId);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e?.type === "task_run_started") break;
+    if (e?.type === "task_failed" && e.data.decision !== "retry" && isEngineSetupProblem(e.data.signature)) {
+      return { taskId: e.data.taskId, code: e.data.signature, ...splitFix(e.data.message) };
+    }
+  }
+  return null;
 }
 
 /** A task failed because the script book has no session for it: the goal cannot go on (failed_infra). */

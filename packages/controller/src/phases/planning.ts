@@ -11,6 +11,7 @@ import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "../context.js";
 import { runSession } from "../internal/run-deps.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
+import { EngineSetupFailure, engineSetupCause, sessionFailure } from "../internal/engine-setup.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { budgetMeter } from "../internal/session-budget.js";
 import { capGraphToRoles } from "../internal/task-caps.js";
@@ -37,7 +38,7 @@ function askPlanFor(ctx: RunContext): AskPlan {
     await meter.settle(outcome.spend);
     await ctx.recordSessionSpend(`plan#${attempt}`, outcome.spend);
     if (meter.stopped) throw new Error(`the plan session was stopped: ${meter.reason}`);
-    if (!outcome.ok) throw new Error(`${outcome.problem.message} (fix: ${outcome.problem.fix})`);
+    if (!outcome.ok) throw sessionFailure(outcome.problem);
     return { text: outcome.text, final: outcome.final };
   };
 }
@@ -73,6 +74,8 @@ export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | nu
       return stop;
     }
     finishPhase(ctx, "planning", "failed");
+    // A login, a key, a model or a protocol only the user can fix: blocked on them, with the engine's fix, not an infrastructure failure.
+    if (cause instanceof EngineSetupFailure) return endWithFailure(ctx, "blocked_on_external", engineSetupCause(ctx, "planning", cause.problem), ["plan/sessions"]);
     return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `planning failed: ${(cause as Error).message}` });
   }
   if (!planned.ok) {

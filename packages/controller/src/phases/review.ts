@@ -12,6 +12,7 @@ import type { RunContext } from "../context.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { evaluateRound, runReview } from "../internal/run-deps.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
+import { engineSetupCause, isEngineSetupProblem } from "../internal/engine-setup.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { budgetMeter } from "../internal/session-budget.js";
 import { ZERO_SPEND } from "../internal/session-spend.js";
@@ -118,6 +119,14 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }) };
   }
   const review = outcome.value;
+  const setup = review.problems.find((p) => isEngineSetupProblem(p.code));
+  if (setup !== undefined) {
+    // A login, a key, a model only the user can fix: nothing was judged, so no follow-up round; the goal waits for the user.
+    finishPhase(ctx, "review", "failed", setup.message);
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) return { end: stop };
+    return { end: await endWithFailure(ctx, "blocked_on_external", engineSetupCause(ctx, "review", setup), review.records.map((r) => r.file)) };
+  }
   const invalid = review.problems.find((p) => p.code === "engine_answer_invalid");
   if (invalid !== undefined) {
     // The model could not be read, so the change was not judged: that is no finding to fix in code (no follow-up round), but a model to change.

@@ -20,6 +20,8 @@ export const FAILURE_CODES = [
   "infra_error",
   "rounds_exhausted",
   "engine_answer_invalid",
+  /** The engine needs the user: a login or key refused, a model it does not offer, a protocol it does not speak (details.fix says what to do). */
+  "engine_setup",
 ] as const;
 export const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;

@@ -85,6 +85,11 @@ export const ScenarioStepSchema = z.union([
   z.strictObject({ oversized: z.strictObject({ bytes: z.number().int().positive() }).describe("one agent_message_chunk line of about this many bytes") }),
   z.strictObject({ unknownUpdate: z.strictObject({ kind: z.string() }).describe("a session/update of a kind no client knows") }),
   z.strictObject({ exit: z.number().int().min(0).max(255).describe("exit at once with this code") }),
+  z.strictObject({
+    fail: z
+      .strictObject({ code: z.number().int(), message: z.string(), data: z.unknown().optional() })
+      .describe("answer the prompt with this JSON-RPC error (e.g. Qwen Code's -32603 `Internal error` with the model server's 401 in `data.details`)"),
+  }),
 ]);
 export type ScenarioStep = z.infer<typeof ScenarioStepSchema>;
 

@@ -5,7 +5,7 @@
 // naming how to log in. Needs $OMK_AGENTS_DIR (tooling/install-agents.mjs).
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
+import { cleanupTempDirs, makeTempDir, startModelServer } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { detectEngines, EngineAuthRequiredError, type EngineSpecInput, enginePreset, isolationDirs, openSession, type Usage, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
@@ -178,6 +178,29 @@ describe("claude-agent-acp (real) with a model server: usage", () => {
       // Claude Code's own cost, from usage_update (cumulative per session; OMK takes each turn's share)
       expect(one.value.cost).toMatchObject({ source: "reported" });
       expect(leftovers(session.pid)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("claude-agent-acp (real) with a model server refusing the key (401)", () => {
+  it("answers the prompt -32000 `Authentication required`; OMK maps it to EngineAuthRequiredError with the preset's login fix", async () => {
+    const w = setup("omk-claude-401-");
+    const server = await startModelServer([{ name: "refuse", match: /./, steps: [{ text: "never" }], fault: "unauthorized" }]);
+    try {
+      const spec = enginePreset("claude", claudeOverrides());
+      if (!spec.ok) throw spec.error;
+      const opened = await openSession({ engine: spec.value, cwd: w.root, env: { ...w.env, ANTHROPIC_API_KEY: "sk-ant-wrong", ANTHROPIC_BASE_URL: server.url }, runDir: w.runDir, transcriptPath: w.transcript, deadlines: { handshakeMs: 90_000 } });
+      if (!opened.ok) throw opened.error;
+      const turn = await opened.value.prompt("Say hello.");
+      await opened.value.close();
+      expect(turn.ok).toBe(false);
+      if (turn.ok) return;
+      expect(server.ledger.some((e) => e.status === 401)).toBe(true);
+      expect(rpcLines(w.transcript, "in").find((m) => m["error"] !== undefined)?.["error"]).toMatchObject({ code: -32000, message: "Authentication required" });
+      expect(turn.error).toBeInstanceOf(EngineAuthRequiredError);
+      expect(turn.error.fix).toBe("run `claude` and `/login`, or set ANTHROPIC_API_KEY");
     } finally {
       await server.close();
     }

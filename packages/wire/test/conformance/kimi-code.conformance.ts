@@ -3,9 +3,9 @@
 // tooling/install-agents.mjs; fails (never skips) without it.
 import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, type FakeModelReply, type FakeOpenAI, makeTempDir, startFakeOpenAI } from "@omk/test-fixtures";
+import { cleanupTempDirs, type FakeModelReply, type FakeOpenAI, makeTempDir, startFakeOpenAI, startModelServer } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { detectEngines, EngineProtocolMismatchError, enginePreset, isolationDirs, ModelNotOfferedError, openSession, type WireEvent } from "../../src/index.js";
+import { detectEngines, EngineAuthRequiredError, EngineProtocolMismatchError, enginePreset, isolationDirs, ModelNotOfferedError, openSession, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
 import { agents, entriesOf } from "./agents.js";
 
@@ -140,6 +140,32 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       expect(entriesOf(userHome)).not.toContain(".kimi-code");
     } finally {
       await server?.close();
+    }
+  });
+
+  it("a model server refusing the key (401): Kimi Code answers the prompt -32000 with the provider's reason; OMK maps it to EngineAuthRequiredError with the preset's login fix", async () => {
+    const { kimi } = agents();
+    const base = makeTempDir("omk-kimi-401-");
+    const root = path.join(base, "root");
+    mkdirSync(root);
+    const runDir = path.join(base, "run");
+    const server = await startModelServer([{ name: "refuse", match: /./, steps: [{ text: "never" }], fault: "unauthorized" }]);
+    try {
+      kimiConfig(isolationDirs(runDir).home, server.openaiUrl);
+      const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"], home: "hermetic" });
+      if (!spec.ok) throw spec.error;
+      const opened = await openSession({ engine: spec.value, cwd: root, runDir, deadlines: { handshakeMs: 60_000 } });
+      if (!opened.ok) throw opened.error;
+      const turn = await opened.value.prompt("say hello");
+      await opened.value.close();
+      expect(turn.ok).toBe(false);
+      if (turn.ok) return;
+      expect(server.ledger.some((e) => e.status === 401)).toBe(true);
+      expect(turn.error).toBeInstanceOf(EngineAuthRequiredError);
+      expect(turn.error.message).toContain("session/prompt: Authentication required: 401 Incorrect API key provided");
+      expect(turn.error.fix).toContain(spec.value.login);
+    } finally {
+      await server.close();
     }
   });
 

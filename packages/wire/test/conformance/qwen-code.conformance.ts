@@ -3,11 +3,11 @@
 // model server. Needs $OMK_AGENTS_DIR from tooling/install-agents.mjs; fails (never skips) without it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, type FakeModelReply, type FakeOpenAI, makeTempDir, startFakeOpenAI } from "@omk/test-fixtures";
+import { cleanupTempDirs, type FakeModelReply, type FakeOpenAI, makeTempDir, startFakeOpenAI, startModelServer } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { enginePreset, openSession, totalTokens, type Usage, type WireEvent } from "../../src/index.js";
+import { EngineAuthRequiredError, enginePreset, openSession, totalTokens, type Usage, type WireEvent } from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
-import { agents, entriesOf } from "./agents.js";
+import { agents, entriesOf, rpcLines } from "./agents.js";
 
 afterAll(() => cleanupTempDirs());
 
@@ -178,6 +178,46 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
       expect(server.requests).toHaveLength(1);
     } finally {
       await server?.close();
+    }
+  });
+
+  it("a model server refusing the key (401): Qwen answers the prompt -32603 `Internal error` with the provider's reason in data.details; OMK maps it to EngineAuthRequiredError with the preset's login fix and Qwen's reason", async () => {
+    const base = makeTempDir("omk-qwen-401-");
+    const root = path.join(base, "root");
+    const userHome = path.join(base, "user-home");
+    mkdirSync(root);
+    mkdirSync(userHome);
+    const server = await startModelServer([{ name: "refuse", match: /./, steps: [{ text: "never" }], fault: "unauthorized" }]);
+    const transcript = path.join(base, "t.jsonl");
+    try {
+      const spec = qwenSpec({ home: "hermetic" });
+      const opened = await openSession({
+        engine: spec,
+        cwd: root,
+        runDir: path.join(base, "run"),
+        env: { PATH: process.env["PATH"], HOME: userHome, OPENAI_API_KEY: "sk-wrong-key", OPENAI_BASE_URL: server.openaiUrl, OPENAI_MODEL: "fake-model" },
+        transcriptPath: transcript,
+        deadlines: { handshakeMs: 90_000 },
+      });
+      if (!opened.ok) throw opened.error;
+      const turn = await opened.value.prompt("say hello");
+      await opened.value.close();
+      expect(turn.ok).toBe(false);
+      if (turn.ok) return;
+      // what Qwen really answers
+      const answer = rpcLines(transcript, "in").find((m) => m["error"] !== undefined);
+      expect(answer?.["error"]).toMatchObject({ code: -32603, message: "Internal error", data: { details: expect.stringContaining("401 Incorrect API key provided") } });
+      expect(server.ledger.some((e) => e.status === 401)).toBe(true);
+      // what OMK makes of it
+      expect(turn.error).toBeInstanceOf(EngineAuthRequiredError);
+      if (!(turn.error instanceof EngineAuthRequiredError)) return;
+      expect(turn.error.engine).toBe("qwen");
+      expect(turn.error.message).toContain("session/prompt: Internal error: 401 Incorrect API key provided");
+      expect(turn.error.fix).toContain(spec.login);
+      expect(turn.error.message).not.toContain("sk-wrong-key");
+      expect(leftovers(opened.value.pid)).toEqual([]);
+    } finally {
+      await server.close();
     }
   });
 });

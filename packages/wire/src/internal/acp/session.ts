@@ -8,6 +8,7 @@ import {
   ProtocolError,
   type WireError,
 } from "../../errors.js";
+import { isAuthFailure, withAgentDetail } from "../agent-error.js";
 import { err, ok, type Result } from "../../result.js";
 import { StopReasonSchema } from "../../schemas/event.js";
 import type { Usage } from "../../schemas/usage.js";
@@ -222,10 +223,12 @@ export class AcpSession extends BaseSession implements AcpHost {
       return { kind: "error", error: new ProtocolError(this.engine, `a message exceeded the ${error.maxMessageBytes}-byte limit`, { cause: error }), fatal: true };
     }
     if (error instanceof acp.RequestError) {
-      if (error.code === AUTH_REQUIRED) {
-        return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.loginHint(), `${method}: ${error.message}`, { cause: error, agent: this.agent }), fatal: false };
+      // The agent's own reason may only be in `data` (Qwen Code: -32603 "Internal error" with the provider's 401 in data.details).
+      const said = withAgentDetail(error.message, error.data);
+      if (error.code === AUTH_REQUIRED || isAuthFailure(error.code, error.message, error.data)) {
+        return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.loginHint(), `${method}: ${said}`, { cause: error, agent: this.agent }), fatal: false };
       }
-      return { kind: "error", error: new EngineRequestError(this.engine, method, error.code, error.message, error.data), fatal: false };
+      return { kind: "error", error: new EngineRequestError(this.engine, method, error.code, said, error.data), fatal: false };
     }
     return { kind: "closed", detail: `${method}: ${error instanceof Error ? error.message : String(error)}` };
   }

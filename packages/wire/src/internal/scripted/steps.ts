@@ -178,6 +178,8 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
     await update(ctx, { sessionUpdate: step.unknownUpdate.kind, detail: "a kind from the future" });
   } else if ("exit" in step) {
     process.exit(step.exit);
+  } else if ("fail" in step) {
+    throw new acp.RequestError(step.fail.code, step.fail.message, step.fail.data);
   }
   return ctx.isCancelled() ? { stop: "cancelled" } : "next";
 }

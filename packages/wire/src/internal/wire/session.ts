@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EngineAuthRequiredError, EngineRequestError, EngineTimeoutError, ProtocolError, type WireError } from "../../errors.js";
+import { isAuthFailure, withAgentDetail } from "../agent-error.js";
 import { err, ok, type Result } from "../../result.js";
 import type { EngineSpec } from "../../schemas/engine.js";
 import { WIRE_VERSION } from "../../version.js";
@@ -218,8 +219,8 @@ export class WireSession extends BaseSession {
     }
     if ("closed" in first) return err(await this.crashError(`initialize: ${first.closed}`));
     if (!first.ok) {
-      if (AUTH_CODES.has(first.code)) return err(new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `initialize: ${first.message}`, { agent: this.agent }));
-      if (first.code !== -32601) return err(new EngineRequestError(this.engine, "initialize", first.code, first.message, first.data));
+      if (AUTH_CODES.has(first.code) || isAuthFailure(first.code, first.message, first.data)) return err(new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `initialize: ${withAgentDetail(first.message, first.data)}`, { agent: this.agent }));
+      if (first.code !== -32601) return err(new EngineRequestError(this.engine, "initialize", first.code, withAgentDetail(first.message, first.data), first.data));
       return ok(undefined);
     }
     const server = isRec(first.result) ? first.result["server"] : undefined;
@@ -235,8 +236,8 @@ export class WireSession extends BaseSession {
       return { kind: "closed", detail: `prompt: ${answer.closed}` };
     }
     if (!answer.ok) {
-      if (AUTH_CODES.has(answer.code)) return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `prompt: ${answer.message}`, { agent: this.agent }), fatal: false };
-      return { kind: "error", error: new EngineRequestError(this.engine, "prompt", answer.code, answer.message, answer.data), fatal: false };
+      if (AUTH_CODES.has(answer.code) || isAuthFailure(answer.code, answer.message, answer.data)) return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `prompt: ${withAgentDetail(answer.message, answer.data)}`, { agent: this.agent }), fatal: false };
+      return { kind: "error", error: new EngineRequestError(this.engine, "prompt", answer.code, withAgentDetail(answer.message, answer.data), answer.data), fatal: false };
     }
     const result = isRec(answer.result) ? answer.result : {};
     const steps = typeof result["steps"] === "number" ? result["steps"] : this.mapper.steps;

@@ -1,0 +1,49 @@
+/**
+ * Engine problems only the user can fix, in the engine's own setup: a login or
+ * an API key the model server refused, a --model the engine does not offer, a
+ * protocol the installed engine does not speak. Retrying cannot help and
+ * nothing is wrong with this machine (so not failed_infra, "see omk doctor"):
+ * the goal ends blocked_on_external with the engine's own fix, and resumes
+ * once the user applied it.
+ */
+import type { FailureCause } from "@omk/state";
+import type { RunContext } from "../context.js";
+import type { ControllerProblem } from "../types.js";
+
+export const ENGINE_SETUP_PROBLEMS: ReadonlySet<string> = new Set(["engine_auth_required", "engine_model_not_offered", "engine_protocol_mismatch"]);
+
+export function isEngineSetupProblem(code: string): boolean {
+  return ENGINE_SETUP_PROBLEMS.has(code);
+}
+
+/** Thrown through a port that can only throw (the planner's askPlan) so the phase still sees the problem. */
+export class EngineSetupFailure extends Error {
+  readonly problem: ControllerProblem;
+  constructor(problem: ControllerProblem) {
+    super(`${problem.message} (fix: ${problem.fix})`);
+    this.problem = problem;
+  }
+}
+
+/** A session failure as an Error for such a port: typed when the user must fix the engine, plain otherwise. */
+export function sessionFailure(problem: ControllerProblem): Error {
+  return isEngineSetupProblem(problem.code) ? new EngineSetupFailure(problem) : new Error(`${problem.message} (fix: ${problem.fix})`);
+}
+
+/** failure.json's cause (engine_setup): what the engine said, and its fix in `details.fix` (resumeAdvice shows it). */
+export function engineSetupCause(ctx: RunContext, where: string, problem: ControllerProblem): FailureCause {
+  return {
+    code: "engine_setup",
+    message: ctx.redactor.redact(`${where}: ${problem.message}`),
+    details: { engine: ctx.engine.name, problem: problem.code, fix: ctx.redactor.redact(problem.fix) },
+  };
+}
+
+/** How a task_failed message joins a problem's message and fix (task-runner). */
+export const FIX_SEPARATOR = " — fix: ";
+
+/** A task_failed message back into its message and fix (the fix is empty when the message has none). */
+export function splitFix(message: string): { message: string; fix: string } {
+  const at = message.lastIndexOf(FIX_SEPARATOR);
+  return at < 0 ? { message, fix: "" } : { message: message.slice(0, at), fix: message.slice(at + FIX_SEPARATOR.length) };
+}
