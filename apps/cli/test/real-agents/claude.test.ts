@@ -3,35 +3,13 @@
 // own tools, and proof.json counts what Claude reports (its turns and the side queries it reports:
 // the session title); a model that hangs mid-stream is stopped at the configured inactivity deadline.
 import path from "node:path";
-import { type LedgerEntry, type ModelServer, planRule, reviewRule, startModelServer } from "@omk/test-fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupE2e } from "../e2e/helpers.js";
-import {
-  claudeEnv,
-  describeRun,
-  failureOf,
-  fileAt,
-  fixTask,
-  GOAL,
-  goalIdOf,
-  integrationHead,
-  ledgerSummary,
-  PACKAGE_JSON,
-  PLANNED_FIX,
-  proofOf,
-  statusOf,
-  tokensOf,
-  userOmkConfig,
-  userWorld,
-} from "./harness.js";
+import { type LedgerEntry, type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
+import { describe, expect, it } from "vitest";
+import { claudeEnv, describeRun, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, ledgerSummary, PACKAGE_JSON, PLANNED_FIX, proofOf, tokensOf, userOmkConfig, userWorld, withModelServer, expectReady } from "./harness.js";
 
 let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-  cleanupE2e();
+withModelServer((started) => {
+  server = started;
 });
 
 const plan = planRule([PLANNED_FIX], { look: "src/range.js" });
@@ -43,9 +21,7 @@ describe("claude-agent-acp (real) through omk goal run", () => {
     const w = await userWorld({ agents: ["claude-agent-acp"], env: claudeEnv(server) });
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "claude", "--until-ready", "--plain"]);
-    const goalId = goalIdOf(run.stdout);
-    expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
-    expect(statusOf(run.stdout)).toBe("ready");
+    const goalId = expectReady(run, server);
 
     // Claude Code's own tools over the Messages API (streamed tool_use blocks), absolute paths.
     const calls = server.ledger.flatMap((e) => e.toolCalls);

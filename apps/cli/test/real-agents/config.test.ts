@@ -3,18 +3,13 @@
 // an invalid config file stops omk with exit 2 naming the file, the key and the fix.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { gitIn, type ModelServer, planRule, reviewRule, startModelServer } from "@omk/test-fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupE2e } from "../e2e/helpers.js";
-import { describeRun, fileAt, fixTask, GOAL, goalIdOf, installedAgents, kimiConfig, ledgerSummary, PLANNED_FIX, proofOf, statusOf, userWorld, writeWrapper } from "./harness.js";
+import { gitIn, type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
+import { describe, expect, it } from "vitest";
+import { describeRun, fileAt, fixTask, GOAL, installedAgents, kimiConfig, PLANNED_FIX, proofOf, userWorld, writeWrapper, withModelServer, expectReady } from "./harness.js";
 
 let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-  cleanupE2e();
+withModelServer((started) => {
+  server = started;
 });
 
 async function commitConfig(repo: string, yaml: string): Promise<string> {
@@ -46,9 +41,7 @@ describe("engine configuration (real agent)", () => {
     expect(listed.stdout).toMatch(/\.omk\/config\.yaml/);
 
     const run = await w.omk(["goal", "run", GOAL, "--until-ready", "--plain"]);
-    const goalId = goalIdOf(run.stdout);
-    expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
-    expect(statusOf(run.stdout)).toBe("ready");
+    const goalId = expectReady(run, server);
     expect(run.stdout).toContain("my-agent");
     expect(server.ledger.some((e) => e.rule === "task" && e.toolset === "kimi")).toBe(true);
     const proof = proofOf(w, goalId);

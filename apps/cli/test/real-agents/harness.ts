@@ -6,9 +6,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Failure, FailureSchema, type Proof, ProofSchema } from "@omk/state";
-import { gitIn, initGitRepo, type LedgerEntry, makeTempDir, type ModelServer, type OmkRun, say, taskRule } from "@omk/test-fixtures";
+import { gitIn, initGitRepo, type LedgerEntry, makeTempDir, type ModelServer, type OmkRun, say, startModelServer, taskRule } from "@omk/test-fixtures";
 import { execa } from "execa";
-import { omkBin } from "../e2e/helpers.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { cleanupE2e, omkBin } from "../e2e/helpers.js";
 
 export type InstalledAgent = { node: string; entry: string; version: string };
 export type InstalledAgents = { kimi: InstalledAgent; qwen: InstalledAgent; claude: InstalledAgent; node24: { node: string; version: string } };
@@ -291,4 +292,27 @@ export async function fileAt(repo: string, commit: string, file: string): Promis
 /** What the server served, by rule (for failure messages). */
 export function ledgerSummary(ledger: readonly LedgerEntry[]): string {
   return ledger.map((e) => `#${e.seq} ${e.path} ${e.toolset} rule=${e.rule ?? "-"} step=${e.step} ${e.status} ${e.usage === null ? "" : `${e.usage.input}+${e.usage.output}`} ${e.toolCalls.join(",")}`).join("\n");
+}
+
+// ------------------------------------------------------------------ per test file
+
+/** One model server for the test file: started before its tests, closed (with the e2e temp dirs) after. */
+export function withModelServer(onStart: (server: ModelServer) => void): void {
+  let started: ModelServer | undefined;
+  beforeAll(async () => {
+    started = await startModelServer();
+    onStart(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+    cleanupE2e();
+  });
+}
+
+/** The run ended `ready` (exit 0); the failure message shows the run and what the server served. Returns the goal id. */
+export function expectReady(run: OmkRun, server: ModelServer): string {
+  const goalId = goalIdOf(run.stdout);
+  expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
+  expect(statusOf(run.stdout)).toBe("ready");
+  return goalId;
 }

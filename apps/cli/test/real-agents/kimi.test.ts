@@ -3,35 +3,13 @@
 // task's write set, by its Write tool and by its shell, are refused or caught and never integrated.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type ModelServer, planRule, reviewRule, say, startModelServer } from "@omk/test-fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupE2e } from "../e2e/helpers.js";
-import {
-  describeRun,
-  FIX_WRITES,
-  failureOf,
-  fileAt,
-  fixTask,
-  GOAL,
-  goalIdOf,
-  integrationHead,
-  kimiConfig,
-  ledgerSummary,
-  PACKAGE_JSON,
-  PLANNED_FIX,
-  proofOf,
-  statusOf,
-  tokensOf,
-  userWorld,
-} from "./harness.js";
+import { type ModelServer, planRule, reviewRule, say } from "@omk/test-fixtures";
+import { describe, expect, it } from "vitest";
+import { describeRun, FIX_WRITES, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, kimiConfig, ledgerSummary, PACKAGE_JSON, PLANNED_FIX, proofOf, statusOf, tokensOf, userWorld, withModelServer, expectReady } from "./harness.js";
 
 let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-  cleanupE2e();
+withModelServer((started) => {
+  server = started;
 });
 
 const plan = planRule([PLANNED_FIX], { look: "src/range.js" });
@@ -45,9 +23,7 @@ describe("Kimi Code (real) through omk goal run", () => {
     for (const name of Object.keys(w.env)) expect(name).not.toMatch(/MODEL|OPENAI|KIMI|ANTHROPIC/);
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "kimi", "--until-ready", "--plain"]);
-    const goalId = goalIdOf(run.stdout);
-    expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
-    expect(statusOf(run.stdout)).toBe("ready");
+    const goalId = expectReady(run, server);
 
     // The agent did the work with its own tools (Read, Edit, Bash), narrating between them.
     const calls = server.ledger.flatMap((e) => e.toolCalls);

@@ -3,18 +3,13 @@
 // `ready` with every served token counted; a model that never answers valid JSON ends
 // blocked_on_external with the fix to try another model; a 401 ends naming how to log in.
 import path from "node:path";
-import { type ModelServer, planRule, reviewRule, startModelServer } from "@omk/test-fixtures";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupE2e } from "../e2e/helpers.js";
-import { describeRun, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, ledgerSummary, PLANNED_FIX, proofOf, qwenEnv, statusOf, tokensOf, userWorld } from "./harness.js";
+import { type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
+import { describe, expect, it } from "vitest";
+import { describeRun, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, ledgerSummary, PLANNED_FIX, proofOf, qwenEnv, statusOf, tokensOf, userWorld, withModelServer, expectReady } from "./harness.js";
 
 let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-  cleanupE2e();
+withModelServer((started) => {
+  server = started;
 });
 
 const plan = planRule([PLANNED_FIX], { look: "src/range.js" });
@@ -26,9 +21,7 @@ describe("Qwen Code (real) through omk goal run", () => {
     const w = await userWorld({ agents: ["qwen"], env: qwenEnv(server) });
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
-    const goalId = goalIdOf(run.stdout);
-    expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
-    expect(statusOf(run.stdout)).toBe("ready");
+    const goalId = expectReady(run, server);
 
     // Qwen's own tools, with absolute paths in the task's worktree.
     const calls = server.ledger.flatMap((e) => e.toolCalls);
