@@ -1,6 +1,6 @@
 // @omk/planner: public surface (named exports only).
 // Goal intake and classification, the ambiguity check, plan artifacts, task graph building and validation, follow-up proposals.
-export { type AnswerIssue, extractAnswer, parseAnswer, type SessionAnswer, schemaIssues, topLevelObjects } from "./answer.js";
+export { type AnswerIssue, extractAnswer, MAX_ANSWER_CHARS, MAX_UNCLOSED_OBJECTS, parseAnswer, type SessionAnswer, schemaIssues, topLevelObjects } from "./answer.js";
 export { ARTIFACT_FILES, type ArtifactFile, type PlanArtifacts, renderArtifacts } from "./artifacts.js";
 export { createPlanner } from "./create-planner.js";
 export { createDeterministicPlanner, planDeterministic } from "./deterministic.js";

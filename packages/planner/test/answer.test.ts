@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { extractAnswer, parseAnswer, topLevelObjects } from "../src/index.js";
+import { extractAnswer, MAX_ANSWER_CHARS, MAX_UNCLOSED_OBJECTS, parseAnswer, topLevelObjects } from "../src/index.js";
 
 const Schema = z.object({ verdict: z.enum(["passed", "blocked"]), findings: z.array(z.object({ severity: z.string(), message: z.string() })) });
 
@@ -65,5 +65,46 @@ describe("extractAnswer: the answer in the words real models use", () => {
       ok: false,
       error: [expect.stringMatching(/^schema error at verdict: /), expect.stringMatching(/^schema error at findings\.0\.message: /)],
     });
+  });
+
+  it("takes the LAST candidate by position: a quoted ```json fixture before the real unfenced answer is not the answer", () => {
+    const final = 'The test fixture says:\n```json\n{"verdict":"passed","findings":[]}\n```\nBut the change breaks it, so my answer is:\n{"verdict":"blocked","findings":[{"severity":"major","message":"the fixture no longer holds"}]}';
+    expect(parseAnswer({ text: final, final }, Schema)).toEqual({ ok: true, value: { verdict: "blocked", findings: [{ severity: "major", message: "the fixture no longer holds" }] } });
+  });
+
+  it("never falls back to an earlier candidate when the last one is wrong: it names what was wrong", () => {
+    const schema = parseAnswer('```json\n{"verdict":"passed","findings":[]}\n```\nMy answer: {"verdict":"blocked"}', Schema);
+    expect(schema).toEqual({ ok: false, error: [expect.stringMatching(/^schema error at findings: /)] });
+    const syntax = extractAnswer('A fixture: {"verdict":"passed","findings":[]}\nMine: {"verdict":"blocked","findings":[{"severity":"major","message":"x"},]}');
+    expect(!syntax.ok && syntax.error.message).toMatch(/^JSON syntax error in the JSON object at position 52: /);
+    const truncated = extractAnswer('A fixture: {"verdict":"passed","findings":[]}\nMine: {"verdict":"blocked","findings":[');
+    expect(!truncated.ok && truncated.error.message).toBe('JSON syntax error in the JSON object at position 52: the object is never closed (a "}" is missing)');
+  });
+
+  it("a pretty-printed answer whose strings mention ``` is one object, not fences", () => {
+    const value = { verdict: "blocked", findings: [{ severity: "major", message: "the prompt opens with ```json" }, { severity: "minor", message: "and closes with ```" }] };
+    const pretty = `Here is my review:\n${JSON.stringify(value, null, 2)}\nDone.`;
+    expect(extractAnswer(pretty)).toEqual({ ok: true, value });
+    expect(extractAnswer(`\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``)).toEqual({ ok: true, value });
+  });
+
+  it("a stray quote in narration does not swallow the real answer", () => {
+    const text = 'I renamed {name"} in the template. {"verdict":"blocked","findings":[{"severity":"major","message":"x"}]}';
+    expect(extractAnswer(text)).toEqual({ ok: true, value: { verdict: "blocked", findings: [{ severity: "major", message: "x" }] } });
+    expect(extractAnswer('{"name} and then {"verdict":"passed","findings":[]}')).toEqual({ ok: true, value: { verdict: "passed", findings: [] } });
+    const many = extractAnswer(`${'{"a'.repeat(MAX_UNCLOSED_OBJECTS + 1)} {"verdict":"passed","findings":[]}`);
+    expect(!many.ok && many.error.message).toContain(`more than ${MAX_UNCLOSED_OBJECTS} "{" that are never closed (MAX_UNCLOSED_OBJECTS)`);
+  });
+
+  it("fences open and close at a line start; code fences are not answers", () => {
+    const text = 'Run ```npm test``` first.\n```ts\nconst x = {"verdict":"blocked","findings":[]};\n```\n~~~~json\n{"verdict":"passed","findings":[]}\n~~~~\n';
+    expect(extractAnswer(text)).toEqual({ ok: true, value: { verdict: "passed", findings: [] } });
+  });
+
+  it("rejects an answer text over MAX_ANSWER_CHARS before parsing, naming the limit", () => {
+    const huge = `${"x".repeat(MAX_ANSWER_CHARS)} {"verdict":"passed","findings":[]}`;
+    expect(extractAnswer(huge)).toEqual({ ok: false, error: { kind: "too_large", message: expect.stringContaining(`over the limit of ${MAX_ANSWER_CHARS} (MAX_ANSWER_CHARS)`) } });
+    // A huge turn does not matter when the final message holds the answer.
+    expect(extractAnswer({ text: huge, final: '{"verdict":"passed","findings":[]}' }).ok).toBe(true);
   });
 });
