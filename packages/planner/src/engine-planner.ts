@@ -8,7 +8,7 @@
 import { GateDescriptorSchema, type Result, SCHEMA_VERSION, err, ok } from "@omk/state";
 import { z } from "zod";
 import { extractAnswer, type SessionAnswer, schemaIssues } from "./answer.js";
-import { formatIssues, validateGraph } from "./graph.js";
+import { formatIssues, MAX_PLAN_TASKS, validateGraph } from "./graph.js";
 import { buildPlanPrompt, retryPrompt } from "./internal/prompt.js";
 import { CLASS_LABELS } from "./internal/signals.js";
 import { checkPlanInput, type Plan, type PlanAttempt, type Planned, type PlanInput, type Planner, type PlanRejected, titleOf } from "./plan.js";
@@ -20,7 +20,10 @@ export const EnginePlanAnswerSchema = z.object({
   risks: z.array(z.string()).default([]),
   outOfScope: z.array(z.string()).default([]),
   decisions: z.array(z.object({ decision: z.string().min(1), rationale: z.string().min(1), constraints: z.array(z.string()).default([]) })).default([]),
-  tasks: z.array(z.unknown()).min(1),
+  tasks: z
+    .array(z.unknown())
+    .min(1)
+    .max(MAX_PLAN_TASKS, { message: `a plan has at most ${MAX_PLAN_TASKS} tasks (MAX_PLAN_TASKS): plan fewer, larger tasks` }),
 });
 export type EnginePlanAnswer = z.infer<typeof EnginePlanAnswerSchema>;
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type GraphIssue, validateGraph } from "./graph.js";
+import { dependenciesOf, type GraphIssue, MAX_PLAN_TASKS, validateGraph } from "./graph.js";
+import { findCycles } from "./internal/graph-rules.js";
 
 const BUDGET = { timeMs: 60_000, tokens: 10_000, usd: 1 };
 
@@ -125,5 +126,31 @@ describe("validateGraph on random graphs", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("huge graphs", () => {
+  const N = 20_000;
+  const chain = Array.from({ length: N }, (_, i) => task(`t${i}`, { dependencies: i === 0 ? [] : [`t${i - 1}`] }));
+
+  it("refuses a graph over MAX_PLAN_TASKS before any graph work, naming the limit", () => {
+    expect(validateGraph({ schemaVersion: 1, tasks: chain })).toEqual({
+      ok: false,
+      error: [{ code: "too_many_tasks", message: `the graph has ${N} tasks, over the limit of ${MAX_PLAN_TASKS} (MAX_PLAN_TASKS): plan fewer, larger tasks`, tasks: [], entries: [] }],
+    });
+    expect(validateGraph({ schemaVersion: 1, tasks: chain.slice(0, MAX_PLAN_TASKS) }, { criteria: ["c1"] }).ok).toBe(true);
+  });
+
+  it("finds cycles and one task's dependencies in a 20,000-task chain without recursion or a full closure", () => {
+    const deps = new Map(chain.map((t) => [t.id, t.dependencies as string[]]));
+    expect(findCycles(deps)).toEqual([]);
+    deps.set("t0", [`t${N - 1}`]);
+    const cycles = findCycles(deps);
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.length).toBe(N + 1);
+    expect([cycles[0]?.[0], cycles[0]?.[1], cycles[0]?.[N - 1], cycles[0]?.[N]]).toEqual(["t0", "t1", `t${N - 1}`, "t0"]);
+    const graph = { tasks: chain as never[] };
+    expect(dependenciesOf(graph, `t${N - 1}`).size).toBe(N - 1);
+    expect(dependenciesOf(graph, "t1")).toEqual(new Set(["t0"]));
   });
 });

@@ -4,11 +4,19 @@
  * absolute path, `..`, `~` or `.git`: @omk/state's normalizeScopePath), and
  * every pair of conflicting tasks ordered by the dependency closure
  * (@omk/state's findConflicts). Every issue is reported, not just the first.
+ * A graph over MAX_PLAN_TASKS is refused before any of that work.
  */
 import { type Result, SCHEMA_VERSION, type Task, type TaskGraph, TaskGraphSchema, err, ok } from "@omk/state";
 import { acceptanceIssues, cycleIssue, dependencyClosure, findCycles, type GraphIssue, issue, parseTasks, unorderedConflicts } from "./internal/graph-rules.js";
 
 export { GRAPH_ISSUE_CODES, type GraphIssue, GraphIssueSchema } from "./internal/graph-rules.js";
+
+/**
+ * The most tasks a plan's graph may hold. Pair checks are quadratic, and no
+ * goal OMK runs needs more: a plan of more tasks is a model gone wrong (or a
+ * hostile one), refused before any graph work and named in the retry prompt.
+ */
+export const MAX_PLAN_TASKS = 100;
 
 export type ValidateGraphOptions = {
   /** The oracle's criterion ids: acceptance must name them, and each must be served by some task. */
@@ -25,6 +33,10 @@ export function pairs<T>(items: readonly T[]): Array<[T, T]> {
 export function validateGraph(input: unknown, options: ValidateGraphOptions = {}): Result<TaskGraph, GraphIssue[]> {
   if (typeof input !== "object" || input === null || !Array.isArray((input as { tasks?: unknown }).tasks)) {
     return err([issue("schema", 'a task graph is an object with a "tasks" array', [])]);
+  }
+  const count = (input as { tasks: unknown[] }).tasks.length;
+  if (count > MAX_PLAN_TASKS) {
+    return err([issue("too_many_tasks", `the graph has ${count} tasks, over the limit of ${MAX_PLAN_TASKS} (MAX_PLAN_TASKS): plan fewer, larger tasks`, [])]);
   }
   const issues: GraphIssue[] = [];
   const version = (input as { schemaVersion?: unknown }).schemaVersion;
@@ -48,7 +60,9 @@ export function validateGraph(input: unknown, options: ValidateGraphOptions = {}
   const deps = new Map<string, string[]>(tasks.map((t) => [t.id, t.dependencies.filter((d) => d !== t.id)]));
   issues.push(...findCycles(deps).map(cycleIssue));
   issues.push(...acceptanceIssues(tasks, options.criteria, true));
-  const unique = tasks.filter((t, i) => tasks.findIndex((o) => o.id === t.id) === i);
+  const byId = new Map<string, Task>();
+  for (const t of tasks) if (!byId.has(t.id)) byId.set(t.id, t);
+  const unique = [...byId.values()];
   issues.push(...unorderedConflicts(pairs(unique), dependencyClosure(deps)));
 
   if (issues.length > 0) return err(issues);
@@ -57,7 +71,7 @@ export function validateGraph(input: unknown, options: ValidateGraphOptions = {}
 
 /** A task's transitive dependencies within a graph. */
 export function dependenciesOf(graph: { readonly tasks: readonly Task[] }, id: string): Set<string> {
-  return dependencyClosure(new Map(graph.tasks.map((t) => [t.id, t.dependencies]))).get(id) ?? new Set();
+  return new Set(dependencyClosure(new Map(graph.tasks.map((t) => [t.id, t.dependencies]))).get(id));
 }
 
 /** One line per issue, for prompts and error messages. */

@@ -13,7 +13,7 @@ export {
   extractJson,
   type PlannerEvent,
 } from "./engine-planner.js";
-export { dependenciesOf, formatIssues, GRAPH_ISSUE_CODES, type GraphIssue, GraphIssueSchema, type ValidateGraphOptions, validateGraph } from "./graph.js";
+export { dependenciesOf, formatIssues, GRAPH_ISSUE_CODES, type GraphIssue, GraphIssueSchema, MAX_PLAN_TASKS, type ValidateGraphOptions, validateGraph } from "./graph.js";
 export { inspectRepository } from "./inspect-repo.js";
 export { buildCommandFor, describeInspection, EMPTY_INSPECTION, type RepoInspection, RepoInspectionSchema, testCommandFor } from "./inspection.js";
 export { type ClassifiedIntake, type Intake, type IntakeInput, IntakeSchema, intake, type Signal, SignalSchema } from "./intake.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type AskPlan, type ClassifiedIntake, createEnginePlanner, createPlanner, extractJson, intake, type PlannerEvent } from "../src/index.js";
+import { type AskPlan, type ClassifiedIntake, createEnginePlanner, createPlanner, extractJson, intake, MAX_ANSWER_CHARS, MAX_PLAN_TASKS, type PlannerEvent } from "../src/index.js";
 import { GATES, oracleFor, TS_REPO } from "./fixtures.js";
 
 const NO_JSON = "no JSON object found in the answer: answer with one JSON object (a ```json block is fine)";
@@ -132,5 +132,29 @@ describe("a narrated plan answer (prose, tool calls, prose, JSON)", () => {
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.plan.graph.tasks.map((t) => t.id)).toEqual(["regression", "fix", "review"]);
     expect(r.value.attempts[0]?.answer).toBe(text);
+  });
+});
+
+describe("a huge plan answer", () => {
+  const N = 20_000;
+  const chainOf = (make: (i: number) => unknown) => answer(Array.from({ length: N }, (_, i) => make(i)));
+
+  it("a 20,000-task chain over MAX_ANSWER_CHARS is rejected before parsing, naming the limit", async () => {
+    const huge = chainOf((i) => task(`t${i}`, { dependencies: i === 0 ? [] : [`t${i - 1}`], acceptance: ["regression-test"] }));
+    expect(huge.length).toBeGreaterThan(MAX_ANSWER_CHARS);
+    const r = await createEnginePlanner({ askPlan: scripted([huge]).ask, maxAttempts: 1 }).plan(input);
+    const errors = !r.ok && r.error.code === "engine_answers_rejected" ? r.error.attempts[0]?.errors : undefined;
+    expect(errors).toEqual([`the final message is ${huge.length} characters, over the limit of ${MAX_ANSWER_CHARS} (MAX_ANSWER_CHARS): answer with one JSON object only`]);
+  });
+
+  it("a 20,000-task chain under the size cap is rejected by MAX_PLAN_TASKS before any graph work, and the retry prompt names it", async () => {
+    const compact = chainOf((i) => ({ id: `t${i}`, dependencies: i === 0 ? [] : [`t${i - 1}`] }));
+    expect(compact.length).toBeLessThan(MAX_ANSWER_CHARS);
+    const engine = scripted([compact, VALID]);
+    const r = await createEnginePlanner({ askPlan: engine.ask, maxAttempts: 2 }).plan(input);
+    expect(r.ok).toBe(true);
+    const limit = `schema error at tasks: a plan has at most ${MAX_PLAN_TASKS} tasks (MAX_PLAN_TASKS): plan fewer, larger tasks`;
+    expect(r.ok && r.value.attempts[0]?.errors).toEqual([limit]);
+    expect(engine.prompts[1]).toContain(`- ${limit}`);
   });
 });

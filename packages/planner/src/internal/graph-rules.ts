@@ -70,49 +70,78 @@ export function parseTasks(raw: readonly unknown[]): { tasks: Task[]; ids: strin
   return { tasks, ids, issues };
 }
 
-/** Every task reachable through dependencies (its transitive dependencies), cycles tolerated. */
-export function dependencyClosure(deps: ReadonlyMap<string, readonly string[]>): Map<string, Set<string>> {
-  const closure = new Map<string, Set<string>>();
-  for (const id of deps.keys()) {
-    const seen = new Set<string>();
-    const stack = [...(deps.get(id) ?? [])];
-    while (stack.length > 0) {
-      const next = stack.pop() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      stack.push(...(deps.get(next) ?? []));
-    }
-    closure.set(id, seen);
-  }
-  return closure;
+/** A task's transitive dependencies, looked up by id. */
+export type Closure = { get(id: string): ReadonlySet<string> | undefined };
+
+/**
+ * Every task reachable through dependencies (its transitive dependencies),
+ * cycles tolerated. Lazy: a task's set is computed (iteratively, with an
+ * explicit stack) the first time it is asked for, so a caller that needs a
+ * few tasks does not pay for all of them (a chain's full closure is n²/2 ids).
+ */
+export function dependencyClosure(deps: ReadonlyMap<string, readonly string[]>): Closure {
+  const memo = new Map<string, Set<string>>();
+  return {
+    get(id) {
+      if (!deps.has(id)) return undefined;
+      const cached = memo.get(id);
+      if (cached !== undefined) return cached;
+      const seen = new Set<string>();
+      const stack = [...(deps.get(id) ?? [])];
+      while (stack.length > 0) {
+        const next = stack.pop() as string;
+        if (seen.has(next)) continue;
+        seen.add(next);
+        for (const dep of deps.get(next) ?? []) if (!seen.has(dep)) stack.push(dep);
+      }
+      memo.set(id, seen);
+      return seen;
+    },
+  };
 }
 
-/** Each dependency cycle once, as a path that starts and ends at the same task (smallest id first). */
+/**
+ * Each dependency cycle once, as a path that starts and ends at the same
+ * task (smallest id first). A depth-first search with an explicit stack, not
+ * recursion: a long chain must not overflow the call stack.
+ */
 export function findCycles(deps: ReadonlyMap<string, readonly string[]>): string[][] {
   const state = new Map<string, "open" | "done">();
-  const stack: string[] = [];
+  const path: string[] = [];
   const cycles = new Map<string, string[]>();
-  const visit = (id: string): void => {
+  const frames: Array<{ id: string; next: number }> = [];
+  const open = (id: string): void => {
     state.set(id, "open");
-    stack.push(id);
-    for (const dep of deps.get(id) ?? []) {
+    path.push(id);
+    frames.push({ id, next: 0 });
+  };
+  for (const root of [...deps.keys()].sort()) {
+    if (state.has(root)) continue;
+    open(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as { id: string; next: number };
+      const list = deps.get(frame.id) ?? [];
+      if (frame.next >= list.length) {
+        frames.pop();
+        path.pop();
+        state.set(frame.id, "done");
+        continue;
+      }
+      const dep = list[frame.next++] as string;
       if (!deps.has(dep)) continue;
       const s = state.get(dep);
       if (s === "open") {
         // Written in execution order (a task, then the task that waits for it), smallest id first.
-        const loop = stack.slice(stack.indexOf(dep)).reverse();
+        const loop = path.slice(path.lastIndexOf(dep)).reverse();
         const start = loop.indexOf([...loop].sort()[0] as string);
-        const path = [...loop.slice(start), ...loop.slice(0, start)];
-        const key = [...path].sort().join("\u0000");
-        if (!cycles.has(key)) cycles.set(key, [...path, path[0] as string]);
+        const cycle = [...loop.slice(start), ...loop.slice(0, start)];
+        const key = [...cycle].sort().join("\u0000");
+        if (!cycles.has(key)) cycles.set(key, [...cycle, cycle[0] as string]);
       } else if (s === undefined) {
-        visit(dep);
+        open(dep);
       }
     }
-    stack.pop();
-    state.set(id, "done");
-  };
-  for (const id of [...deps.keys()].sort()) if (!state.has(id)) visit(id);
+  }
   return [...cycles.values()];
 }
 
@@ -127,7 +156,7 @@ function describeConflict(c: ScopeConflict): string {
 }
 
 /** Conflicting tasks neither of which waits (transitively) for the other. */
-export function unorderedConflicts(pairs: ReadonlyArray<[Task, Task]>, closure: ReadonlyMap<string, ReadonlySet<string>>): GraphIssue[] {
+export function unorderedConflicts(pairs: Iterable<[Task, Task]>, closure: Closure): GraphIssue[] {
   const issues: GraphIssue[] = [];
   for (const [a, b] of pairs) {
     const conflicts = findConflicts(a, b);
