@@ -11,8 +11,8 @@ import { type ReviewAnswer, ReviewAnswerSchema } from "./types.js";
 /**
  * The answer as a ReviewAnswer, or what was wrong (no JSON object, a JSON
  * syntax error, or schema errors at their key paths). The answer is looked
- * for in the final message (planner's extractAnswer): its single fenced
- * json block, else its last balanced JSON object; narration is ignored.
+ * for in the final message (planner's extractAnswer): its last fenced json
+ * block or balanced JSON object by position; narration is ignored.
  */
 export function parseReviewAnswer(answer: string | SessionAnswer): Result<ReviewAnswer, string> {
   const parsed = parseAnswer(answer, ReviewAnswerSchema);
