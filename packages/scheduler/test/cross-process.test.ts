@@ -76,7 +76,7 @@ describe("control from another process", () => {
     expect((await store.replay(id)).differences).toEqual([]);
   });
 
-  it("pause: running tasks are stopped within a second and left resumable; the run ends as paused", async () => {
+  it("pause: running tasks are stopped (they never end by themselves) and left resumable; the run ends as paused", async () => {
     const { store, stateDir, id } = await goalWithGraph(TASKS);
     const runner = childProcessRunner(() => null);
     const run = start(store, id, TASKS, runner.runTask);
