@@ -46,7 +46,7 @@ function configWorld(repoConfig?: string, userConfig?: string, trust = true) {
     if (trust) trustRepoFile(xdg, path.join(repo, ".omk", "config.yaml"));
   }
   if (userConfig !== undefined) {
-    mkdirSync(path.join(xdg, "omk"));
+    mkdirSync(path.join(xdg, "omk"), { recursive: true });
     writeFileSync(path.join(xdg, "omk", "config.yaml"), userConfig);
   }
   return { repo, xdg, stateDir: makeTempDir(), repoFile: path.join(repo, ".omk", "config.yaml"), userFile: path.join(xdg, "omk", "config.yaml"), env: { XDG_CONFIG_HOME: xdg, PATH: PATH_ONLY, GITHUB_TOKEN: "", GH_TOKEN: "" } };
