@@ -5,8 +5,15 @@ import { engineSpecProvider, presetProvider, scriptBookProvider } from "@omk/con
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
 
-/** `repo`: the repository whose `.omk/config.yaml` applies (default: the one holding the current directory). */
-export type EngineChoice = { engine?: string | undefined; script?: string | undefined; model?: string | undefined; repo?: string | undefined };
+/**
+ * `repo`: the repository whose `.omk/config.yaml` applies (default: the one
+ * holding the current directory); `trustRepoConfig` (--trust-repo-config):
+ * trust that file for this run whatever the trust store says (CI).
+ */
+export type EngineChoice = { engine?: string | undefined; script?: string | undefined; model?: string | undefined; repo?: string | undefined; trustRepoConfig?: boolean | undefined };
+
+/** How readConfig treats an untrusted repo file: `refuse` (runs, doctor: exit 2) or `ignore` (listing: its keys needing trust dropped and reported). */
+export type ReadConfigOptions = { trustRepo?: boolean | undefined; untrustedRepo?: "refuse" | "ignore" };
 
 /** A config problem as a usage error (exit 2): one line naming the file, the key and the fix. */
 export function configError(problem: ConfigProblem): UsageError {
@@ -14,11 +21,16 @@ export function configError(problem: ConfigProblem): UsageError {
 }
 
 /** The merged user and repo config (the repo found from `repo`, else from the current directory); an invalid file is a usage error. */
-export function readConfig(ctx: Context, repo?: string): OmkConfig {
-  const start = path.resolve(ctx.cwd, repo ?? ".");
-  const loaded = loadConfig({ env: ctx.env, repoRoot: findRepoRoot(start) ?? (repo === undefined ? undefined : start) });
+export function readConfig(ctx: Context, repo?: string, options: ReadConfigOptions = {}): OmkConfig {
+  const loaded = loadConfig({ env: ctx.env, repoRoot: repoRootOf(ctx, repo), trustRepo: options.trustRepo === true, untrustedRepo: options.untrustedRepo ?? "refuse" });
   if (!loaded.ok) throw configError(loaded.error);
   return loaded.value;
+}
+
+/** The repository whose `.omk/config.yaml` applies: the one holding `repo` (else the current directory), else `repo` itself. */
+export function repoRootOf(ctx: Context, repo?: string): string | undefined {
+  const start = path.resolve(ctx.cwd, repo ?? ".");
+  return findRepoRoot(start) ?? (repo === undefined ? undefined : start);
 }
 
 /** The first preset (in preset order, with the config's overrides) whose command is found and that can start as configured. */
@@ -64,7 +76,8 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
     throw new UsageError(`--script plays a script book with the scripted engine, not with ${named}`, "drop --script, or use --engine scripted");
   }
   // Engines resolve from the config first (user file, then the repo file over it), then from the presets.
-  const config = readConfig(ctx, choice.repo);
+  // An untrusted repo file that sets keys needing trust stops here (exit 2), before any engine is looked up.
+  const config = readConfig(ctx, choice.repo, { trustRepo: choice.trustRepoConfig });
   const chosen = named ?? config.defaultEngine?.name;
   if (chosen !== undefined) {
     if (config.engines[chosen] !== undefined) return configuredProvider(ctx, config, chosen, choice.model);

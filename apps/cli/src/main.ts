@@ -44,6 +44,7 @@ export async function main(io: Io): Promise<number> {
       .option("--engine <name>", "engine for every session: an engine of the config files (omk engines), a preset (kimi, gemini, claude, codex, qwen, copilot, kimi-wire) or scripted (default: $OMK_ENGINE, else the config's defaultEngine, else the first preset installed)")
       .option("--script <file>", "the script book the scripted engine plays (default: $OMK_SCRIPT)")
       .option("--model <model>", "model to select in the engine (overrides the config's model)")
+      .option("--trust-repo-config", "trust the repository's .omk/config.yaml for this run only, as `omk config trust` would (CI)")
       .option("--gates <file>", "gates config (default: .omk/gates.yaml in the repository, else detection)")
       .option("--plain", "plain timestamped lines instead of the live task list")
       .addOption(new Option("--json", "every controller event as one JSON line on stdout (nothing else on stdout)"));
@@ -198,9 +199,23 @@ export async function main(io: Io): Promise<number> {
     .option("--repo <dir>", "the repository whose .omk/config.yaml applies (default: the current one)")
     .addOption(json())
     .action(run(async (c, opts) => (await import("./commands/engines.js")).engines(c, opts)));
+  const config = program.command("config").description("OMK's config files: trust the repository's file, show the merged config");
+  config
+    .command("trust")
+    .description("trust the repository's .omk/config.yaml as it is now (records its sha256 in the user's trusted.json; a changed file is untrusted again)")
+    .option("--repo <dir>", "the repository whose .omk/config.yaml to trust (default: the current one)")
+    .addOption(json())
+    .action(run(async (c, opts) => (await import("./commands/config.js")).configTrust(c, opts)));
+  config
+    .command("show")
+    .description("the merged config (user file, then the repository's file over it) with the file each setting comes from, and whether the repository's file is trusted")
+    .option("--repo <dir>", "the repository whose .omk/config.yaml applies (default: the current one)")
+    .addOption(json())
+    .action(run(async (c, opts) => (await import("./commands/config.js")).configShow(c, opts)));
   program
     .command("doctor")
     .description("check git, node, the state dir, the config files, the engines (version and a real handshake) and the GitHub token")
+    .option("--trust-repo-config", "trust the repository's .omk/config.yaml for this run only (doctor starts its engines)")
     .option("--handshake-timeout <duration>", "deadline of each engine's handshake, e.g. 120s, 5m (default: the engine's deadlines.handshakeMs in the config, else 120s)")
     .addOption(json())
     // Loaded on use: the engine clients stay out of every other command's start-up.

@@ -3,6 +3,7 @@
 // defined in the repo's .omk/config.yaml (a wrapper script at a path not on PATH) driving a goal to ready.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { trustConfigFile, userConfigPath } from "@omk/config";
 import { cleanupTempDirs, gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { FEATURE_GOAL, implementSession, reviewSession, writeTestsSession } from "./e2e/books.js";
@@ -28,17 +29,24 @@ const SCRIPTED_AGENT = path.join(path.dirname(omkBinPath), "scripted-agent.js");
 /** A PATH with node and git only (no engine a developer may have installed). */
 const PATH_ONLY = [path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter);
 
-/** A git repository (no commits needed) with `.omk/config.yaml`, and a user config dir. */
-function configWorld(repoConfig?: string, userConfig?: string) {
+/** The user trusts the repo file as it is now (what `omk config trust` records). */
+function trustRepoFile(xdg: string, repoFile: string): void {
+  const trusted = trustConfigFile(userConfigPath({ XDG_CONFIG_HOME: xdg }), repoFile);
+  if (!trusted.ok) throw new Error(trusted.error.message);
+}
+
+/** A git repository (no commits needed) with `.omk/config.yaml` (trusted by the user unless `trust` is false), and a user config dir. */
+function configWorld(repoConfig?: string, userConfig?: string, trust = true) {
   const repo = makeTempDir("omk-config-repo-");
   const xdg = makeTempDir("omk-config-xdg-");
   mkdirSync(path.join(repo, ".git"));
   if (repoConfig !== undefined) {
     mkdirSync(path.join(repo, ".omk"));
     writeFileSync(path.join(repo, ".omk", "config.yaml"), repoConfig);
+    if (trust) trustRepoFile(xdg, path.join(repo, ".omk", "config.yaml"));
   }
   if (userConfig !== undefined) {
-    mkdirSync(path.join(xdg, "omk"));
+    mkdirSync(path.join(xdg, "omk"), { recursive: true });
     writeFileSync(path.join(xdg, "omk", "config.yaml"), userConfig);
   }
   return { repo, xdg, stateDir: makeTempDir(), repoFile: path.join(repo, ".omk", "config.yaml"), userFile: path.join(xdg, "omk", "config.yaml"), env: { XDG_CONFIG_HOME: xdg, PATH: PATH_ONLY, GITHUB_TOKEN: "", GH_TOKEN: "" } };
@@ -129,6 +137,83 @@ describe("omk engines", () => {
   });
 });
 
+describe("trust of the repo config (hostile: a cloned repository's .omk/config.yaml)", () => {
+  /** A repo whose untrusted config points the kimi preset at its own script, which leaves a marker when it runs. */
+  function hostileWorld(extra = "") {
+    const marker = path.join(makeTempDir("omk-config-marker-"), "ran");
+    const w = configWorld(["engines:", "  kimi:", "    command: ./evil.sh", extra].join("\n"), undefined, false);
+    script(path.join(w.repo, "evil.sh"), `echo ran > "${marker}"\nexit 1`);
+    return { ...w, marker };
+  }
+
+  it("an untrusted repo config that overrides kimi's command is never run: goal run (with and without --engine kimi) and doctor stop with exit 2 naming the file, the keys and the fix", async () => {
+    const w = hostileWorld();
+    for (const args of [["goal", "run", "fix the greeting"], ["goal", "run", "fix the greeting", "--engine", "kimi"], ["goal", "plan", "fix the greeting", "--engine", "kimi"], ["doctor"]]) {
+      const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+      expect(r.exitCode, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      const said = args[0] === "doctor" ? (r.stdout.split("\n").find((l) => l.includes("not trusted")) ?? "") : r.stderr.trimEnd();
+      if (args[0] !== "doctor") expect(said.split("\n"), r.stderr).toHaveLength(1);
+      expect(said).toContain(`${w.repoFile}: not trusted: it sets engines.kimi.command`);
+      expect(said).toContain(`omk config trust --repo ${w.repo}`);
+      expect(said).toContain("--trust-repo-config");
+      expect(existsSync(w.marker), args.join(" ")).toBe(false);
+    }
+    const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(list.json()).toEqual([]);
+  }, 120_000);
+
+  it("omk engines lists an untrusted repo file as such (its command ignored, not run); omk config trust records it; a changed file is untrusted again", async () => {
+    const w = hostileWorld("    model: k2\ndefaultEngine: kimi");
+    const listed = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const report = listed.json() as { engines: Listed[]; defaultEngine: unknown; config: { repo: { trust: { status: string; keys: string[] } } } };
+    expect(report.config.repo.trust).toMatchObject({ status: "untrusted", keys: ["defaultEngine", "engines.kimi.command"] });
+    expect(report.engines.find((e) => e.name === "kimi")).toMatchObject({ command: "kimi", found: false, model: "k2" });
+    expect(report.defaultEngine).toBeNull();
+    const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(text.stdout).toContain(`repo config ${w.repoFile} is not trusted: ignored defaultEngine, engines.kimi.command — fix: read it, then omk config trust`);
+    const shown = await runOmk(["config", "show"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`repo file: ${w.repoFile} (untrusted)`);
+    expect(shown.stdout).toContain(`  model: "k2"  # ${w.repoFile}`);
+    expect(existsSync(w.marker)).toBe(false);
+
+    const trust = await runOmk(["config", "trust"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(trust.exitCode, trust.stderr).toBe(0);
+    expect(trust.stdout).toContain(`trusted ${w.repoFile}`);
+    expect(trust.stdout).toContain("it may now set: defaultEngine, engines.kimi.command");
+    expect(JSON.parse(readFileSync(path.join(w.xdg, "omk", "trusted.json"), "utf8")).files).toHaveProperty([w.repoFile]);
+    const after = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect((after.json() as { engines: Listed[] }).engines.find((e) => e.name === "kimi")).toMatchObject({ command: path.join(w.repo, "evil.sh"), found: true });
+    expect(existsSync(w.marker)).toBe(false);
+
+    // Changed after trust: untrusted again.
+    writeFileSync(w.repoFile, `${readFileSync(w.repoFile, "utf8")}\n# changed\n`);
+    const changed = await runOmk(["goal", "run", "fix the greeting"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(changed.exitCode).toBe(2);
+    expect(changed.stderr).toContain("not trusted");
+    // --trust-repo-config: this run only (doctor then does run the repo's command).
+    const once = await runOmk(["doctor", "--trust-repo-config"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(once.stdout).not.toContain("not trusted");
+    expect(existsSync(w.marker)).toBe(true);
+  }, 120_000);
+
+  it("a YAML alias bomb and a __proto__ env key are one-line config errors (exit 2) naming the file", async () => {
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 8 }, (_, i) => `b${i}: &b${i} [${Array(10).fill(i === 0 ? "*a" : `*b${i - 1}`).join(", ")}]`).join("\n")}\n`;
+    for (const [text, expected] of [
+      [bomb, ": not valid YAML: "],
+      ["engines:\n  kimi:\n    env:\n      __proto__: x\n", ': engines.kimi.env.__proto__: "__proto__" is not allowed as a key'],
+    ] as const) {
+      const w = configWorld(text);
+      const r = await runOmk(["goal", "run", "fix the greeting", "--engine", "kimi"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+      expect(r.exitCode, r.stderr).toBe(2);
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]?.startsWith(`omk: ${w.repoFile}${expected}`), lines[0]).toBe(true);
+    }
+  }, 60_000);
+});
+
 describe("omk doctor with configured engines", () => {
   it("handshakes a custom engine (its env passed through); ready only when one real engine completes a handshake; each fix printed once", async () => {
     const scenarios = makeTempDir("omk-config-scenarios-");
@@ -169,6 +254,9 @@ describe("omk doctor with configured engines", () => {
 
     // --handshake-timeout overrides the engine's deadline. A preset whose command the config sets (qwen) is installed: goal run picks it.
     writeFileSync(w.repoFile, `${readFileSync(w.repoFile, "utf8")}\n  qwen:\n    command: tools/agent.sh\n    env:\n      OMK_SCRIPTED_SCENARIO: ${handshake}\n`);
+    // The changed file is untrusted again: trusted anew.
+    const retrust = await runOmk(["config", "trust"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(retrust.exitCode, retrust.stderr).toBe(0);
     const longer = await runOmk(["doctor", "--json", "--handshake-timeout", "60s"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     const report = longer.json() as { ready: boolean; usableEngines: string[]; checks: Array<{ name: string; status: string; detail: string }>; engines: Array<{ name: string; handshake: { status: string } }> };
     expect(report.ready).toBe(true);
@@ -281,6 +369,8 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
     await gitIn(w.repo, "add", ".omk/config.yaml", "tools/agent.sh");
     await gitIn(w.repo, "commit", "-q", "-m", "the team's agent");
+    const trusted = await w.omk("config", "trust");
+    expect(trusted.exitCode, describeRun(trusted)).toBe(0);
     expect(process.env["PATH"]?.split(path.delimiter)).not.toContain(path.dirname(wrapper));
 
     const listed = await w.omk("engines", "--json");
@@ -307,6 +397,7 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     // No default engine: the first preset installed, with the config's command for it (qwen → the same wrapper).
     writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["engines:", "  qwen:", "    command: tools/agent.sh", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
     await gitIn(w.repo, "commit", "-q", "-am", "qwen is the team's agent");
+    expect((await w.omk("config", "trust")).exitCode).toBe(0);
     const second = await w.omk("goal", "run", FEATURE_GOAL, "--new");
     expect(second.exitCode, describeRun(second)).toBe(EXIT_BY_STATUS.ready);
     const secondId = goalIdOf(second.stdout);
@@ -330,6 +421,8 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     const key = "team-agent-credential-7373";
     // Not inside the repository: only --repo can find its .omk/config.yaml (PATH has no engine to fall back on).
     const elsewhere = makeTempDir("omk-config-elsewhere-");
+    const trusted = await runOmk(["config", "trust", "--repo", w.repo], { stateDir: w.stateDir, cwd: elsewhere, env: { PATH: PATH_ONLY } });
+    expect(trusted.exitCode, describeRun(trusted)).toBe(0);
     const run = await runOmk(["goal", "run", FEATURE_GOAL, "--repo", w.repo, "--plain"], { stateDir: w.stateDir, cwd: elsewhere, env: { PATH: PATH_ONLY, TEAM_AGENT_CRED: key } });
     expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.ready);
     const goalId = goalIdOf(run.stdout);

@@ -12,6 +12,7 @@ export {
   loadConfigFile,
   type MergedEngine,
   type OmkConfig,
+  type RepoTrust,
   repoConfigPath,
   userConfigPath,
 } from "./load.js";
@@ -29,3 +30,4 @@ export {
   EnvValueSchema,
 } from "./schema.js";
 export { isSecretName, looksLikeToken } from "./secrets.js";
+export { isTrusted, keysNeedingTrust, trustConfigFile, trustStorePath, UNTRUSTED_ALLOWED } from "./trust.js";

@@ -14,14 +14,23 @@ import type { z } from "zod";
 import { type ConfigFile, ConfigFileSchema, type EngineEntry, EngineEntrySchema } from "./schema.js";
 import type { ConfigProblem } from "./problem.js";
 import { secretProblem } from "./secrets.js";
+import { isTrusted, keysNeedingTrust, sha256, UNTRUSTED_ALLOWED } from "./trust.js";
 
 /** Where a setting comes from. */
 export type ConfigScope = "user" | "repo";
 
 export type { ConfigProblem } from "./problem.js";
 
-/** One config file: where it is and whether it exists. */
-export type ConfigFileInfo = { readonly scope: ConfigScope; readonly path: string; readonly exists: boolean };
+/**
+ * Whether a repo file is trusted: `trusted` (the trust store holds its current
+ * sha256), `flag` (--trust-repo-config, this run only), `not-needed` (it sets
+ * only keys an untrusted file may set), `untrusted` (its `keys` were ignored:
+ * listing only; a run refuses it).
+ */
+export type RepoTrust = { readonly status: "trusted" | "flag" | "not-needed" | "untrusted"; readonly sha256: string; readonly keys: readonly string[] };
+
+/** One config file: where it is and whether it exists (the repo file: whether it is trusted). */
+export type ConfigFileInfo = { readonly scope: ConfigScope; readonly path: string; readonly exists: boolean; readonly trust?: RepoTrust };
 
 /** An engine entry after merging the files, with the file that set each field (env: each variable). */
 export type MergedEngine = {
@@ -51,6 +60,14 @@ export type ConfigLocation = {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The repository root (its `.omk/config.yaml` is the repo file); undefined: no repo file. */
   readonly repoRoot: string | undefined;
+  /** `--trust-repo-config`: trust the repo file for this run, whatever the trust store says. */
+  readonly trustRepo?: boolean;
+  /**
+   * An untrusted repo file that sets keys needing trust: `refuse` (default:
+   * a `config_untrusted` problem naming the file, the keys and the fix) or
+   * `ignore` (those keys are dropped and `files.repo.trust` says so: `omk engines`).
+   */
+  readonly untrustedRepo?: "refuse" | "ignore";
 };
 
 /** `$XDG_CONFIG_HOME/omk/config.yaml` (an absolute XDG_CONFIG_HOME), else `$HOME/.config/omk/config.yaml`. */
@@ -118,19 +135,31 @@ function issueProblem(file: string, issue: z.core.$ZodIssue): ConfigProblem {
   return { code: "config_invalid", file, key, message: `${file}: ${key}: ${issue.message}`, fix: `correct ${key} (see ${SCHEMA_DOC})` };
 }
 
-/**
- * One config file, parsed and checked (absent: undefined). Relative paths of
- * `command` are resolved against `base`; `~/` against HOME.
- */
-export function loadConfigFile(file: string, base: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<ConfigFile | undefined, ConfigProblem> {
+/** The first `__proto__` key anywhere in parsed YAML, as a key path (zod would drop it silently). */
+function protoKey(value: unknown, at: PropertyKey[] = []): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const here = [...at, Array.isArray(value) ? Number(key) : key];
+    if (key === "__proto__") return keyPath(here);
+    const inner = protoKey(child, here);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
+/** A config file read once: its checked content and the sha256 of the bytes it was parsed from. */
+type ReadFile = { readonly config: ConfigFile; readonly sha256: string };
+
+function readConfigFile(file: string, base: string, env: Readonly<Record<string, string | undefined>>): Result<ReadFile | undefined, ConfigProblem> {
   if (!existsSync(file)) return ok(undefined);
-  let text: string;
+  let bytes: Buffer;
   try {
     if (statSync(file).isDirectory()) throw new Error("it is a folder");
-    text = readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (cause) {
     return err({ code: "config_unreadable", file, message: `${file}: cannot be read: ${(cause as Error).message}`, fix: `make ${file} a readable file, or remove it` });
   }
+  const text = bytes.toString("utf8");
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
@@ -139,7 +168,18 @@ export function loadConfigFile(file: string, base: string, env: Readonly<Record<
     const reason = (yamlError.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+.*$/u, "");
     return err({ code: "config_yaml", file, message: `${file}: not valid YAML${where}: ${reason}`, fix: `correct the YAML syntax${at === undefined ? "" : ` at line ${at.line}`} (see ${SCHEMA_DOC})` });
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    // The yaml library throws (a ReferenceError) on an alias bomb ("excessive alias count").
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (cause) {
+    const reason = ((cause as Error).message.split("\n")[0] ?? "").trim();
+    return err({ code: "config_yaml", file, message: `${file}: not valid YAML: ${reason}`, fix: "write each value out instead of expanding YAML aliases (&name / *name) many times over" });
+  }
+  const proto = protoKey(data);
+  if (proto !== undefined) {
+    return err({ code: "config_invalid", file, key: proto, message: `${file}: ${proto}: "__proto__" is not allowed as a key`, fix: `remove ${proto}` });
+  }
   const parsed = ConfigFileSchema.safeParse(data);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -160,7 +200,48 @@ export function loadConfigFile(file: string, base: string, env: Readonly<Record<
     const resolved = command.startsWith("~/") ? path.join(home, command.slice(2)) : path.resolve(base, command);
     engines[name] = { ...entry, command: resolved };
   }
-  return ok({ ...config, engines });
+  return ok({ config: { ...config, engines }, sha256: sha256(bytes) });
+}
+
+/**
+ * One config file, parsed and checked (absent: undefined). Relative paths of
+ * `command` are resolved against `base`; `~/` against HOME. Trust is not
+ * checked here (loadConfig does, for the repo file).
+ */
+export function loadConfigFile(file: string, base: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<ConfigFile | undefined, ConfigProblem> {
+  const read = readConfigFile(file, base, env);
+  return read.ok ? ok(read.value?.config) : read;
+}
+
+/** The repo file with only the keys an untrusted file may set. */
+function untrustedPart(config: ConfigFile): ConfigFile {
+  const engines: Record<string, EngineEntry> = {};
+  for (const [name, entry] of Object.entries(config.engines ?? {})) {
+    // A custom engine the file defines (command, protocol, ...) is dropped whole: its model alone cannot run.
+    const defines = Object.keys(entry).some((key) => !UNTRUSTED_ALLOWED.engine.includes(key));
+    if (defines && !CONFIGURABLE_PRESETS.includes(name)) continue;
+    const kept = Object.fromEntries(Object.entries(entry).filter(([key]) => UNTRUSTED_ALLOWED.engine.includes(key)));
+    if (Object.keys(kept).length > 0) engines[name] = kept as EngineEntry;
+  }
+  const top = Object.fromEntries(Object.entries(config).filter(([key]) => UNTRUSTED_ALLOWED.top.includes(key) && key !== "engines"));
+  return { ...top, engines } as ConfigFile;
+}
+
+/** The repo file's trust, and the content that applies (an untrusted file's keys needing trust dropped, or a problem). */
+function applyTrust(file: string, read: ReadFile, location: ConfigLocation, userPath: string): Result<{ config: ConfigFile; trust: RepoTrust }, ConfigProblem> {
+  const keys = keysNeedingTrust(read.config);
+  const status: RepoTrust["status"] = keys.length === 0 ? "not-needed" : isTrusted(userPath, file, read.sha256) ? "trusted" : location.trustRepo === true ? "flag" : "untrusted";
+  const trust: RepoTrust = { status, sha256: read.sha256, keys };
+  if (status !== "untrusted") return ok({ config: read.config, trust });
+  if (location.untrustedRepo === "ignore") return ok({ config: untrustedPart(read.config), trust });
+  const shown = keys.length > 4 ? `${keys.slice(0, 4).join(", ")} and ${keys.length - 4} more` : keys.join(", ");
+  return err({
+    code: "config_untrusted",
+    file,
+    key: keys[0] ?? "",
+    message: `${file}: not trusted: it sets ${shown}, which can run programs or change what omk guarantees`,
+    fix: `read it, then run \`omk config trust${location.repoRoot === undefined ? "" : ` --repo ${location.repoRoot}`}\` (or pass --trust-repo-config for this run only)`,
+  });
 }
 
 /** Merges b over a, field by field: env, deadlines and prices key by key; every other field (args included) replaced whole. */
@@ -181,13 +262,17 @@ function mergeEntry(a: EngineEntry, b: EngineEntry): EngineEntry {
 export function loadConfig(location: ConfigLocation): Result<OmkConfig, ConfigProblem> {
   const userPath = userConfigPath(location.env);
   const repoPath = location.repoRoot === undefined ? undefined : repoConfigPath(location.repoRoot);
-  const user = loadConfigFile(userPath, path.dirname(userPath), location.env);
-  if (!user.ok) return user;
-  const repo = repoPath === undefined || location.repoRoot === undefined ? ok(undefined) : loadConfigFile(repoPath, location.repoRoot, location.env);
-  if (!repo.ok) return repo;
+  const userRead = readConfigFile(userPath, path.dirname(userPath), location.env);
+  if (!userRead.ok) return userRead;
+  const user = { value: userRead.value?.config };
+  const repoRead = repoPath === undefined || location.repoRoot === undefined ? ok(undefined) : readConfigFile(repoPath, location.repoRoot, location.env);
+  if (!repoRead.ok) return repoRead;
+  const trusted = repoRead.value === undefined || repoPath === undefined ? undefined : applyTrust(repoPath, repoRead.value, location, userPath);
+  if (trusted !== undefined && !trusted.ok) return trusted;
+  const repo = { value: trusted?.value.config };
   const files = {
     user: { scope: "user" as const, path: userPath, exists: user.value !== undefined },
-    repo: repoPath === undefined ? undefined : { scope: "repo" as const, path: repoPath, exists: repo.value !== undefined },
+    repo: repoPath === undefined ? undefined : { scope: "repo" as const, path: repoPath, exists: repo.value !== undefined, ...(trusted === undefined ? {} : { trust: trusted.value.trust }) },
   };
   const engines: Record<string, MergedEngine> = {};
   let defaultEngine: OmkConfig["defaultEngine"];

@@ -1,6 +1,6 @@
 /** A problem with the config or an engine in it: one line, the file and key it is about, and the fix. */
 export type ConfigProblem = {
-  readonly code: "config_unreadable" | "config_yaml" | "config_invalid" | "config_secret" | "engine_unknown" | "engine_incomplete" | "env_missing" | "command_not_found";
+  readonly code: "config_unreadable" | "config_yaml" | "config_invalid" | "config_secret" | "config_untrusted" | "engine_unknown" | "engine_incomplete" | "env_missing" | "command_not_found";
   /** One line: `<file>: <key>: <what is wrong>` (file and key when known). */
   readonly message: string;
   readonly fix: string;

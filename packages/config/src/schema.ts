@@ -1,4 +1,4 @@
-import { EngineProtocolSchema, ModelPriceSchema } from "@omk/wire";
+import { EngineProtocolSchema, HomeRelativePathSchema, ModelPriceSchema } from "@omk/wire";
 import { z } from "zod";
 
 /** An environment variable's name, as a POSIX shell spells it. */
@@ -50,7 +50,7 @@ export const EngineEntrySchema = z.strictObject({
   versionArgs: z.array(z.string()).optional().describe("arguments that print the version (omk doctor)"),
   login: z.string().min(1).optional().describe("how to log in, shown when the engine asks for it"),
   home: z.enum(["user", "hermetic"]).optional().describe("user: the engine sees the user's HOME (login, its own config); hermetic: a fresh HOME per session"),
-  homeCopy: z.array(z.string().min(1)).optional().describe("hermetic home only: paths under the user's HOME copied into the fresh one"),
+  homeCopy: z.array(HomeRelativePathSchema).optional().describe("hermetic home only: paths under the user's HOME copied into the fresh one"),
 });
 export type EngineEntry = z.infer<typeof EngineEntrySchema>;
 

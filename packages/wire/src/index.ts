@@ -24,7 +24,7 @@ export { createRedactor, looksSecretName, REDACTED, type Redactor, type Redactor
 export { err, ok, type Result } from "./result.js";
 export { loadTranscriptScenario, scenarioFromTranscript } from "./replay.js";
 export { loadScenario, parseScenario } from "./scenario.js";
-export { type Deadlines, type DeadlinesInput, DeadlinesSchema, type EngineHome, EngineHomeSchema, type EngineProtocol, EngineProtocolSchema, type EngineSpec, type EngineSpecInput, EngineSpecSchema } from "./schemas/engine.js";
+export { type Deadlines, type DeadlinesInput, DeadlinesSchema, type EngineHome, EngineHomeSchema, type EngineProtocol, EngineProtocolSchema, type EngineSpec, type EngineSpecInput, EngineSpecSchema, HomeRelativePathSchema } from "./schemas/engine.js";
 export {
   type CommandRun,
   CommandRunSchema,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -275,5 +275,48 @@ describe("ACP session with the scripted engine", () => {
     expect(opened.error).toBeInstanceOf(WireConfigError);
     expect(opened.error.message).toBe(`homeCopy entry ".qwen/settings.json" does not exist in ${userHome}`);
     expect(opened.error.fix).toContain("remove");
+  });
+
+  it("refuses a homeCopy entry naming HOME itself (., ./, empty) in the schema", () => {
+    for (const bad of [".", "./", "", ".//.", "/"]) {
+      const parsed = EngineSpecSchema.safeParse({ name: "x", protocol: "acp", command: "x", home: "hermetic", homeCopy: [bad] });
+      expect(parsed.success, JSON.stringify(bad)).toBe(false);
+    }
+    expect(EngineSpecSchema.safeParse({ name: "x", protocol: "acp", command: "x", home: "hermetic", homeCopy: ["./.kimi-code/config.toml"] }).success).toBe(true);
+  });
+
+  it("hostile homeCopy: a link out of HOME, or a folder holding one, is refused and nothing outside HOME lands in the run folder", async () => {
+    const ws = workspace();
+    const userHome = path.join(ws.runDir, "..", "user-home");
+    const outside = path.join(ws.runDir, "..", "outside");
+    mkdirSync(path.join(outside, ".ssh"), { recursive: true });
+    writeFileSync(path.join(outside, ".ssh", "id_ed25519"), "PRIVATE KEY\n");
+    mkdirSync(path.join(userHome, ".qwen"), { recursive: true });
+    writeFileSync(path.join(userHome, ".qwen", "settings.json"), "{}\n");
+    // A top-level entry that is a link out of HOME; a folder holding a link out of HOME.
+    symlinkSync(path.join(outside, ".ssh"), path.join(userHome, ".kimi-code"));
+    symlinkSync(path.join(outside, ".ssh", "id_ed25519"), path.join(userHome, ".qwen", "key"));
+    const env = { PATH: process.env["PATH"], HOME: userHome };
+    for (const [entry, message] of [
+      [".kimi-code", /^homeCopy entry "\.kimi-code" resolves to .*outside the user's HOME/],
+      [".kimi-code/id_ed25519", /^homeCopy entry "\.kimi-code\/id_ed25519" resolves to .*outside the user's HOME/],
+      [".qwen", /^homeCopy entry "\.qwen" holds a symbolic link, .*key, which OMK does not follow$/],
+    ] as const) {
+      const engine = scripted({ turns: [] }, { home: "hermetic", homeCopy: [entry] });
+      const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
+      expect(opened.ok, entry).toBe(false);
+      if (opened.ok) continue;
+      expect(opened.error).toBeInstanceOf(WireConfigError);
+      expect(opened.error.message).toMatch(message);
+    }
+    const copied = existsSync(path.join(ws.runDir, "home")) ? readdirSync(path.join(ws.runDir, "home"), { recursive: true }).map(String) : [];
+    expect(copied.filter((f) => f.includes("id_ed25519") || f.endsWith("key"))).toEqual([]);
+    // A link inside HOME to a file inside HOME is fine at the top level (dotfile managers): its content is copied.
+    symlinkSync(path.join(userHome, ".qwen", "settings.json"), path.join(userHome, ".settings-link.json"));
+    const fine = scripted({ turns: [] }, { home: "hermetic", homeCopy: [".settings-link.json"] });
+    const opened = await openSession({ engine: fine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    await opened.value.close();
+    expect(lstatSync(path.join(ws.runDir, "home", ".settings-link.json")).isFile()).toBe(true);
   });
 });

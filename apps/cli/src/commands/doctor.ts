@@ -204,7 +204,7 @@ function checkGithub(env: NodeJS.ProcessEnv): DoctorCheck & { token: "set" | "no
  * completed a handshake. Exit 0 when git, node and the state dir are fine
  * (engines and token are warnings), 2 when a config file is invalid, 6 otherwise.
  */
-export async function doctor(ctx: Context, opts: { json?: boolean; handshakeTimeout?: string }): Promise<number> {
+export async function doctor(ctx: Context, opts: { json?: boolean; handshakeTimeout?: string; trustRepoConfig?: boolean }): Promise<number> {
   const handshakeFlagMs = opts.handshakeTimeout === undefined ? undefined : parseTimeOption("--handshake-timeout", opts.handshakeTimeout);
   const git = await checkGit(ctx.env);
   const node = checkNode();
@@ -212,7 +212,8 @@ export async function doctor(ctx: Context, opts: { json?: boolean; handshakeTime
   let config: OmkConfig | undefined;
   let configCheck: DoctorCheck;
   try {
-    config = readConfig(ctx);
+    // An untrusted repo file is a failed check (exit 2); its engines are not started (the presets are checked as they are).
+    config = readConfig(ctx, undefined, { trustRepo: opts.trustRepoConfig });
     const files = [config.files.user, config.files.repo].flatMap((f) => (f === undefined ? [] : [`${f.scope} ${f.path}${f.exists ? "" : " (none)"}`]));
     configCheck = { name: "config", status: "ok", detail: files.join(", ") };
   } catch (error) {

@@ -3,6 +3,11 @@ import { type Context, printJson } from "../context.js";
 import { readConfig } from "../engine.js";
 import { EXIT } from "../exit-codes.js";
 
+/** The line `omk engines` and `omk config show` print for an untrusted repo file. */
+export function untrustedLine(file: string, keys: readonly string[]): string {
+  return `repo config ${file} is not trusted: ignored ${keys.join(", ")} — fix: read it, then omk config trust (or --trust-repo-config for one run)`;
+}
+
 /** Where an engine is defined, in words: `preset`, `preset + user (<file>)`, `repo (<file>)`, ... */
 function where(e: EngineListing, files: { user: string; repo: string | undefined }): string {
   return e.sources.map((s) => (s === "preset" ? "preset" : `${s} (${s === "user" ? files.user : files.repo})`)).join(" + ");
@@ -15,7 +20,8 @@ function where(e: EngineListing, files: { user: string; repo: string | undefined
  * started (`omk doctor` handshakes them). Exit 0; an invalid config exits 2.
  */
 export async function engines(ctx: Context, opts: { json?: boolean; repo?: string }): Promise<number> {
-  const config = readConfig(ctx, opts.repo);
+  // An untrusted repo file is listed as such: its keys needing trust are left out (and named), not applied.
+  const config = readConfig(ctx, opts.repo, { untrustedRepo: "ignore" });
   const rows = listEngines(config, ctx.env);
   const files = { user: config.files.user.path, repo: config.files.repo?.path };
   if (opts.json === true) {
@@ -48,6 +54,8 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
   }
   const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);
   ctx.stdout(`config: ${present.length === 0 ? `none (user ${files.user}${files.repo === undefined ? "" : `, repo ${files.repo}`})` : present.join(", ")}\n`);
+  const trust = config.files.repo?.trust;
+  if (trust?.status === "untrusted") ctx.stdout(`${untrustedLine(config.files.repo?.path ?? "", trust.keys)}\n`);
   ctx.stdout(`default engine: ${config.defaultEngine === undefined ? "the first preset found on PATH (set defaultEngine in a config file, OMK_ENGINE or --engine)" : `${config.defaultEngine.name} (${config.defaultEngine.scope} ${config.defaultEngine.file})`}\n`);
   return EXIT.ok;
 }

@@ -55,6 +55,7 @@ function driveOptions(flags: RunFlags, extra: Partial<DriveOptions> = {}): Drive
     model: flags.model,
     // The repository whose .omk/config.yaml resolves the engine (a new goal's --repo; else the goal's own repo, else the current one).
     repo: flags.repo,
+    trustRepoConfig: flags.trustRepoConfig,
     // true: --until-ready; false: --no-until-ready (resume turns a remembered --until-ready off); undefined: neither.
     untilReady: flags.untilReady,
     maxRounds: parseMaxRounds(flags.maxRounds),

@@ -34,6 +34,12 @@ describe("engine configuration (real agent)", () => {
       ["version: 1", "defaultEngine: my-agent", "engines:", "  my-agent:", `    command: ${JSON.stringify(tool)}`, "    args: [acp]", "    protocol: acp", ""].join("\n"),
     );
     const base = (await gitIn(w.repo, "rev-parse", "HEAD")).trim();
+    // The user trusts the repository's config (it names a program to run): untrusted, omk would stop with exit 2.
+    const untrusted = await w.omk(["goal", "run", GOAL, "--plain"]);
+    expect(untrusted.exitCode, describeRun(untrusted)).toBe(2);
+    expect(untrusted.stderr).toContain(`${file}: not trusted: it sets defaultEngine, engines.my-agent.command`);
+    const trusted = await w.omk(["config", "trust"]);
+    expect(trusted.exitCode, describeRun(trusted)).toBe(0);
 
     const listed = await w.omk(["engines"]);
     expect(listed.exitCode, describeRun(listed)).toBe(0);

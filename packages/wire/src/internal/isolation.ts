@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { WireConfigError } from "../errors.js";
@@ -69,21 +69,50 @@ export function userHomeOf(base: Record<string, string | undefined>): string {
 
 /**
  * Copies `paths` (relative to the user's HOME; files or folders) into the
- * hermetic HOME under `runDir`. A path that is absolute, climbs out with `..`,
- * or does not exist in the user's HOME is a WireConfigError.
+ * hermetic HOME under `runDir`. Refused (a WireConfigError): a path that is
+ * absolute, climbs out with `..`, names HOME itself (`.`), does not exist, or
+ * whose real path (symbolic links resolved) is not inside the user's real HOME.
+ * Symbolic links inside a copied folder are not followed: one is refused, so a
+ * link to `~/.ssh` or `/etc` never lands in the run folder.
  */
 export function copyIntoHome(userHome: string, runDir: string, paths: readonly string[]): Result<void, WireConfigError> {
   const home = isolationDirs(runDir).home;
   for (const rel of paths) {
-    if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes("..")) {
-      return err(new WireConfigError(`homeCopy entry "${rel}" must be a path relative to the user's HOME without ".."`, { fix: 'name files under HOME relatively, e.g. ".kimi-code/config.toml"' }));
+    const parts = rel.split(/[\\/]/);
+    if (path.isAbsolute(rel) || parts.includes("..") || !parts.some((p) => p !== "" && p !== ".")) {
+      return err(new WireConfigError(`homeCopy entry "${rel}" must be a path relative to the user's HOME, without "..", naming a file or folder in it`, { fix: 'name files under HOME relatively, e.g. ".kimi-code/config.toml"' }));
     }
     const from = path.join(userHome, rel);
     if (!existsSync(from)) return err(new WireConfigError(`homeCopy entry "${rel}" does not exist in ${userHome}`, { fix: `create ${from}, or remove "${rel}" from the engine's homeCopy` }));
+    let realHome: string;
+    let realFrom: string;
     try {
-      cpSync(from, path.join(home, rel), { recursive: true, dereference: true, errorOnExist: false, force: true });
+      realHome = realpathSync(userHome);
+      realFrom = realpathSync(from);
+    } catch (cause) {
+      return err(new WireConfigError(`cannot resolve homeCopy entry "${rel}": ${(cause as Error).message}`, { cause, fix: "check that the file is readable" }));
+    }
+    const inside = path.relative(realHome, realFrom);
+    if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) {
+      return err(new WireConfigError(`homeCopy entry "${rel}" resolves to ${realFrom}, outside the user's HOME ${realHome}`, { fix: `copy the file itself into ${userHome}, or remove "${rel}" from the engine's homeCopy` }));
+    }
+    let link: string | undefined;
+    try {
+      cpSync(realFrom, path.join(home, rel), {
+        recursive: true,
+        dereference: false,
+        errorOnExist: false,
+        force: true,
+        filter: (src) => {
+          if (link === undefined && src !== realFrom && lstatSync(src).isSymbolicLink()) link = src;
+          return link === undefined;
+        },
+      });
     } catch (cause) {
       return err(new WireConfigError(`cannot copy ${from} into the engine's hermetic home: ${(cause as Error).message}`, { cause, fix: "check that the file is readable" }));
+    }
+    if (link !== undefined) {
+      return err(new WireConfigError(`homeCopy entry "${rel}" holds a symbolic link, ${link}, which OMK does not follow`, { fix: `name the files to copy in homeCopy instead of "${rel}", or replace the link with the file` }));
     }
   }
   return ok(undefined);

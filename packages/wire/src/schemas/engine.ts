@@ -30,12 +30,17 @@ export type EngineProtocol = z.infer<typeof EngineProtocolSchema>;
 export const EngineHomeSchema = z.enum(["user", "hermetic"]);
 export type EngineHome = z.infer<typeof EngineHomeSchema>;
 
-/** A path relative to the user's HOME (no absolute path, no `..`), e.g. `.kimi-code/config.toml`. */
+/**
+ * A path relative to the user's HOME naming something in it (no absolute path,
+ * no `..`, not HOME itself: `.`, `./`, `` would copy all of HOME, `.ssh`
+ * included), e.g. `.kimi-code/config.toml`.
+ */
 export const HomeRelativePathSchema = z
   .string()
   .min(1)
   .refine((p) => !p.startsWith("/") && !p.startsWith("\\") && !/^[A-Za-z]:/.test(p), { message: "must be relative to the user's HOME, not absolute" })
   .refine((p) => !p.split(/[\\/]/).includes(".."), { message: "must not contain `..`" })
+  .refine((p) => p.split(/[\\/]/).some((s) => s !== "" && s !== "."), { message: "must name a file or folder under HOME, not HOME itself" })
   .refine((p) => !p.includes("\0"), { message: "must not contain NUL" });
 
 /**
