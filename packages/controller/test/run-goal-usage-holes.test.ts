@@ -92,7 +92,8 @@ describe.concurrent("runGoal: usage holes", () => {
   }, 90_000);
 
   it("redacts the engine's own secrets: a reviewer that quotes one leaves it in no file of the goal", async () => {
-    const secret = "sk-engine-k3y-7f1c9a2b4d";
+    // No token shape (sk-..., ghp_...): only the provider's list can catch it.
+    const secret = "plum-harbor-771-quietly";
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
     const quoting = turn(message(`I found the key ${secret} in the env.\n{"verdict":"blocked","findings":[{"severity":"blocker","message":"the key ${secret} leaks","file":"src/slugify.js"}]}`));
