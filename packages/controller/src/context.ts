@@ -49,7 +49,7 @@ export type RunContext = {
   /**
    * Record a whole session's spend and its quality (session_spend_recorded); proof.json lists every session.
    * A session of unknown usage, when the goal has a token or USD limit, is charged `cap` (usage_recorded from
-   * `estimate:<session>`), and the record says so (`estimate`).
+   * `estimate:<session>`), and the record says so (`estimate`); not when the run was stopped (pause, cancel).
    */
   recordSessionSpend(session: string, spend: SpendReport, cap?: SpendEstimate): Promise<void>;
   /** Warn once per run that the engine reports no usage (a session was charged an estimate). */
@@ -145,7 +145,8 @@ export function createRunContext(input: {
       await ctx.refresh();
     },
     async recordSessionSpend(session, spend, cap) {
-      const estimate = cap === undefined ? undefined : unknownSpendEstimate(spend, cap, ctx.goal.budget.limits);
+      // A session the user stopped (pause, cancel: the run's signal) is not estimated (docs/decisions/controller.md 23).
+      const estimate = cap === undefined || ctx.signal?.aborted === true ? undefined : unknownSpendEstimate(spend, cap, ctx.goal.budget.limits);
       if (estimate !== undefined) {
         ctx.warnUnknownUsage();
         await ctx.recordSpend(`estimate:${session}`, { tokens: estimateTokens(estimate), usd: estimate.usd });

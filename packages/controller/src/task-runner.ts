@@ -197,7 +197,8 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     stopHeartbeat();
   }
   spend = outcome.spend;
-  const estimate = input.limits === undefined ? undefined : unknownSpendEstimate(spend, context.reservation, input.limits());
+  // A session OMK stopped (pause, cancel, shutdown) is not estimated: cut at once, it would cost a whole cap (docs/decisions/controller.md 23).
+  const estimate = input.limits === undefined || signal.aborted ? undefined : unknownSpendEstimate(spend, context.reservation, input.limits());
   if (estimate !== undefined) {
     // Charged through the scheduler, so its ledger counts it against the goal's pool like reported usage.
     input.onUnknownUsage?.();
