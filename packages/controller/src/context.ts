@@ -7,7 +7,7 @@ import path from "node:path";
 import { createRedactor, type Redactor } from "@omk/gates";
 import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
-import { sessionSpendEvent } from "./internal/session-spend.js";
+import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./internal/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
 
 /** The shared state of one runGoal call. Phases read `goal` fresh through `refresh()`. */
@@ -46,8 +46,14 @@ export type RunContext = {
   refresh(): Promise<Goal>;
   /** Record usage of a session run outside the scheduler (planning, follow-ups, reviews). */
   recordSpend(source: string, spend: SpendReport): Promise<void>;
-  /** Record a whole session's spend and its quality (session_spend_recorded); proof.json lists every session. */
-  recordSessionSpend(session: string, spend: SpendReport): Promise<void>;
+  /**
+   * Record a whole session's spend and its quality (session_spend_recorded); proof.json lists every session.
+   * A session of unknown usage, when the goal has a token or USD limit, is charged `cap` (usage_recorded from
+   * `estimate:<session>`), and the record says so (`estimate`); not when the run was stopped (pause, cancel).
+   */
+  recordSessionSpend(session: string, spend: SpendReport, cap?: SpendEstimate): Promise<void>;
+  /** Warn once per run that the engine reports no usage (a session was charged an estimate). */
+  warnUnknownUsage(): void;
   /** Where a task's worktree goes. */
   worktreeDir(taskId: string): string;
   /** The commit a task of the current round starts from: the base in round 1, the last integrated head after. */
@@ -81,7 +87,9 @@ export function createRunContext(input: {
   const store = options.store;
   const goalId = options.goalId;
   const env = options.env ?? process.env;
-  const secrets = [...(options.secrets ?? [])].filter((s) => s.trim() !== "");
+  // The run's own secrets and the engine's (a config's `{ from: VAR }` values): one redactor keeps both out of every file OMK writes.
+  const secrets = [...new Set([...(options.secrets ?? []), ...(options.engine.secrets ?? [])])].filter((s) => s.trim() !== "");
+  let warnedUnknownUsage = false;
   const literalEnv = Object.fromEntries(secrets.map((value, i) => [`OMK_LITERAL_SECRET_${i + 1}`, value]));
   const ctx: RunContext = {
     store,
@@ -127,11 +135,29 @@ export function createRunContext(input: {
       if (result.ok) {
         ctx.goal = result.value;
         await emitNewEvents(ctx, before);
+        return;
       }
+      // Usage the log cannot hold is never dropped: uncharged usage would let the goal run past its budget.
+      // The goal stops (failed_infra, the store's error); the meters see it is not running and abort their sessions.
+      const message = ctx.redactor.redact(`recording the usage of ${source} failed: ${result.error.message} (fix: ${result.error.fix})`);
+      ctx.emit({ type: "note", level: "warn", message });
+      await store.transition(goalId, "failed_infra", { actor: ctx.actor, cause: { code: "infra_error", message }, reason: message });
+      await ctx.refresh();
     },
-    async recordSessionSpend(session, spend) {
-      const r = await ctx.append([sessionSpendEvent(session, spend, ctx.actor)]);
+    async recordSessionSpend(session, spend, cap) {
+      // A session the user stopped (pause, cancel: the run's signal) is not estimated (docs/decisions/controller.md 23).
+      const estimate = cap === undefined || ctx.signal?.aborted === true ? undefined : unknownSpendEstimate(spend, cap, ctx.goal.budget.limits);
+      if (estimate !== undefined) {
+        ctx.warnUnknownUsage();
+        await ctx.recordSpend(`estimate:${session}`, { tokens: estimateTokens(estimate), usd: estimate.usd });
+      }
+      const r = await ctx.append([sessionSpendEvent(session, spend, ctx.actor, undefined, estimate)]);
       if (!r.ok) ctx.emit({ type: "note", level: "warn", message: `could not record the spend of session ${session}: ${r.error.message}` });
+    },
+    warnUnknownUsage() {
+      if (warnedUnknownUsage) return;
+      warnedUnknownUsage = true;
+      ctx.emit({ type: "note", level: "warn", message: unknownUsageWarning(options.engine.name) });
     },
     worktreeDir: (taskId) => taskWorktreeDir(store.root, goalId, taskId),
     startCommit: () => ctx.goal.headCommit ?? ctx.baseCommit,

@@ -11,7 +11,7 @@ import { type NewEvent, type Task, type TaskBudget, type TaskGraph, type TaskRol
 import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "./context.js";
 import { runSession } from "./internal/run-deps.js";
-import { budgetMeter } from "./internal/session-budget.js";
+import { budgetMeter, sessionCap } from "./internal/session-budget.js";
 import type { RoundVerdict } from "./internal/run-verdict.js";
 import { executableGraph } from "./phases/execution.js";
 import type { ControllerProblem } from "./types.js";
@@ -107,7 +107,7 @@ export async function planFollowUps(
       onUsage: meter.onUsage,
     });
     await meter.settle(outcome.spend);
-    await ctx.recordSessionSpend(`followups#r${input.round}`, outcome.spend);
+    await ctx.recordSessionSpend(`followups#r${input.round}`, outcome.spend, sessionCap({ kind: "followups", round: input.round }));
     if (ctx.signal?.aborted === true) return err({ code: "aborted", message: "the follow-up planning session was interrupted", fix: "resume the goal (omk goal resume)" });
     if (meter.stopped) return err({ code: "budget_exhausted", message: `the follow-up planning session was stopped: ${meter.reason}`, fix: "add budget (omk goal budget-add), then resume the goal" });
     let why: string;

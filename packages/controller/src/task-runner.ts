@@ -8,11 +8,11 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
-import { type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
+import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
 import { FIX_SEPARATOR } from "./internal/engine-setup.js";
-import { addSpend, sessionSpendEvent, ZERO_SPEND } from "./internal/session-spend.js";
+import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
 import { runSession } from "./session.js";
@@ -40,6 +40,14 @@ export type TaskRunnerInput = {
   readonly criteria: readonly Criterion[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly secrets?: readonly string[];
+  /**
+   * The goal's limits now. When a token or USD limit is set, an attempt whose
+   * session reports no usage is charged its fitted caps (the reservation) as
+   * an upper-bound estimate. Absent: nothing is estimated.
+   */
+  readonly limits?: () => BudgetLimits;
+  /** Called when an attempt was charged an estimate (the controller warns once per run). */
+  readonly onUnknownUsage?: () => void;
   /** Appends events to the goal's log (e.g. `(events) => store.append(goalId, () => events)`, throwing on failure). */
   readonly append: (events: NewEvent[]) => Promise<void>;
   readonly emit?: ControllerEventSink;
@@ -189,7 +197,14 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     stopHeartbeat();
   }
   spend = outcome.spend;
-  await input.append([sessionSpendEvent(`task:${task.id}#${attempt}`, spend, context.worker, task.id)]);
+  // A session OMK stopped (pause, cancel, shutdown) is not estimated: cut at once, it would cost a whole cap (docs/decisions/controller.md 23).
+  const estimate = input.limits === undefined || signal.aborted ? undefined : unknownSpendEstimate(spend, context.reservation, input.limits());
+  if (estimate !== undefined) {
+    // Charged through the scheduler, so its ledger counts it against the goal's pool like reported usage.
+    input.onUnknownUsage?.();
+    context.reportUsage({ tokens: estimateTokens(estimate), usd: estimate.usd });
+  }
+  await input.append([sessionSpendEvent(`task:${task.id}#${attempt}`, spend, context.worker, task.id, estimate)]);
   const refusedEvents: NewEvent[] = refusals.map((r) => ({
     type: "scope_violation_recorded",
     actor: context.worker,

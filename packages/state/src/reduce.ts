@@ -10,7 +10,8 @@ export type ReduceError =
   | TransitionError
   | { code: "seq_mismatch" | "no_goal" | "goal_exists"; message: string; fix: string; from: string; to: string }
   | { code: "oracle_conflict" | "graph_conflict"; message: string; fix: string; from: string; to: string }
-  | { code: "unknown_task" | "illegal_task_transition"; message: string; fix: string; from: string; to: string };
+  | { code: "unknown_task" | "illegal_task_transition"; message: string; fix: string; from: string; to: string }
+  | { code: "usage_overflow"; message: string; fix: string; from: string; to: string };
 
 const ZERO_TOKENS = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
 
@@ -103,6 +104,17 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     case "usage_recorded": {
       const t = event.data.tokens;
       const u = goal.usage;
+      // A total the log cannot hold as a safe integer is refused, never wrapped or rounded: the writer must stop the goal.
+      const over = (["input", "cacheRead", "cacheWrite", "output"] as const).find((k) => !Number.isSafeInteger(u.tokens[k] + t[k]));
+      if (over !== undefined) {
+        return err({
+          code: "usage_overflow",
+          message: `usage_recorded from ${event.data.source} makes the goal's ${over} tokens ${u.tokens[over] + t[over]}, beyond the largest count the log holds (${Number.MAX_SAFE_INTEGER})`,
+          fix: "the engine reported an impossible token count: check the engine and its model server, then start a new goal",
+          from: goal.status,
+          to: "usage_recorded",
+        });
+      }
       next.usage = {
         ...u,
         tokens: {

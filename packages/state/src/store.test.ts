@@ -241,6 +241,19 @@ describe("goal store", () => {
     expect((await store.readGoal(goal.id)).lastSeq).toBe(1);
   });
 
+  it("refuses usage whose total is beyond a safe integer as a value, and writes nothing", async () => {
+    const store = openStore({ root: makeTempDir() });
+    const goal = await newGoal(store);
+    const huge = { input: Number.MAX_SAFE_INTEGER, cacheRead: 0, cacheWrite: 0, output: 0 };
+    expect((await store.recordUsage(goal.id, { source: "t", tokens: huge })).ok).toBe(true);
+    const before = readFileSync(store.paths(goal.id).events, "utf8");
+    const r = await store.recordUsage(goal.id, { source: "t", tokens: huge });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe("usage_overflow");
+    expect(readFileSync(store.paths(goal.id).events, "utf8")).toBe(before);
+    expect((await store.readGoal(goal.id)).usage.tokens.input).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
   it("returns the task graph as it reads back (normalized paths, defaults applied)", async () => {
     const store = openStore({ root: makeTempDir() });
     const goal = await newGoal(store);

@@ -3,11 +3,19 @@ import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageMeter } from "./internal/usage-meter.js";
-import { costOf, loadPriceTable, mergePriceTables, normalizeUsage, priceFor } from "./usage.js";
+import { addUsage, costOf, loadPriceTable, mergePriceTables, normalizeUsage, priceFor } from "./usage.js";
 
 afterAll(() => cleanupTempDirs());
 
 describe("usage normalization", () => {
+  it("clamps a huge count to a safe integer, so the store can record it (Qwen's _meta.usage of 1e17 tokens)", () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const huge = normalizeUsage({ inputTokens: 1e17, outputTokens: 1e17, thoughtTokens: 1e17 });
+    expect(huge).toEqual({ inputUncached: max, cacheRead: 0, cacheWrite: 0, output: max });
+    expect(normalizeUsage({ prompt_tokens: 1e300, completion_tokens: 3 })).toEqual({ inputUncached: max, cacheRead: 0, cacheWrite: 0, output: 3 });
+    const sum = addUsage(huge ?? { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 }, { inputUncached: 10, cacheRead: 0, cacheWrite: 0, output: 10 });
+    expect(Number.isSafeInteger(sum.inputUncached) && Number.isSafeInteger(sum.output)).toBe(true);
+  });
   it("reads ACP, Anthropic, OpenAI and Kimi shapes", () => {
     expect(normalizeUsage({ inputTokens: 10, outputTokens: 5, cachedReadTokens: 3, cachedWriteTokens: 2, totalTokens: 20 })).toEqual({ inputUncached: 10, cacheRead: 3, cacheWrite: 2, output: 5 });
     // thought tokens counted separately in the total are output

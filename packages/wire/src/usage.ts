@@ -6,12 +6,15 @@ import { type ModelPrice, type PriceTable, PriceTableSchema, type Usage } from "
 
 export const ZERO_USAGE: Usage = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
 
+/** A sum of counts, kept a safe integer (see `num`). */
+const safe = (n: number): number => Math.min(n, Number.MAX_SAFE_INTEGER);
+
 export function addUsage(a: Usage, b: Usage): Usage {
   const sum: Usage = {
-    inputUncached: a.inputUncached + b.inputUncached,
-    cacheRead: a.cacheRead + b.cacheRead,
-    cacheWrite: a.cacheWrite + b.cacheWrite,
-    output: a.output + b.output,
+    inputUncached: safe(a.inputUncached + b.inputUncached),
+    cacheRead: safe(a.cacheRead + b.cacheRead),
+    cacheWrite: safe(a.cacheWrite + b.cacheWrite),
+    output: safe(a.output + b.output),
   };
   if (a.reportedUsd !== undefined || b.reportedUsd !== undefined) sum.reportedUsd = (a.reportedUsd ?? 0) + (b.reportedUsd ?? 0);
   return sum;
@@ -21,7 +24,13 @@ export function totalTokens(usage: Usage): number {
   return usage.inputUncached + usage.cacheRead + usage.cacheWrite + usage.output;
 }
 
-const num = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined);
+/**
+ * A token count as reported: a finite, non-negative number, rounded, and
+ * clamped to Number.MAX_SAFE_INTEGER (a larger figure is no count the goal's
+ * log can hold; clamped, it still exhausts any budget instead of being lost).
+ */
+const num = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.min(Math.round(value), Number.MAX_SAFE_INTEGER) : undefined;
 
 /**
  * Reads one usage object in any of the shapes engines use and returns it
@@ -57,7 +66,7 @@ export function normalizeUsage(raw: unknown): Usage | undefined {
     ];
     const sumOf = (l: { cacheInside: boolean; thoughtInside: boolean }) => input + output + (l.cacheInside ? 0 : cache) + (l.thoughtInside ? 0 : thought);
     const layout = (total === undefined ? undefined : layouts.find((l) => sumOf(l) === total)) ?? { cacheInside: false, thoughtInside: thought === 0 };
-    return { inputUncached: layout.cacheInside ? Math.max(0, input - cache) : input, cacheRead, cacheWrite, output: output + (layout.thoughtInside ? 0 : thought) };
+    return { inputUncached: layout.cacheInside ? Math.max(0, input - cache) : input, cacheRead, cacheWrite, output: safe(output + (layout.thoughtInside ? 0 : thought)) };
   }
   if (num(r["input_tokens"]) !== undefined || num(r["output_tokens"]) !== undefined) {
     return {

@@ -4,9 +4,23 @@
  * and the turn is aborted as soon as the goal's budget is crossed (the store
  * then moves the goal to needs_more_budget, which a budget-add resumes).
  */
+import { DEFAULT_TASK_BUDGETS } from "@omk/planner";
 import type { RunContext } from "../context.js";
-import type { SpendReport } from "../types.js";
-import { addSpend, ZERO_SPEND } from "./session-spend.js";
+import type { SessionPurpose, SpendReport } from "../types.js";
+import { addSpend, type SpendEstimate, ZERO_SPEND } from "./session-spend.js";
+
+/**
+ * The cap of a session the scheduler does not run: what it is charged when
+ * it reports no usage. Its role's default task caps: plan and follow-up
+ * sessions (read-only, one answer) and the reviewer and break-it passes as a
+ * reviewer, the security pass as a security-reviewer. The goal's budget
+ * still cuts such a session as usage arrives (budgetMeter).
+ */
+export function sessionCap(purpose: Exclude<SessionPurpose, { kind: "task" }>): SpendEstimate {
+  const role = purpose.kind === "review" && purpose.reviewer === "security-reviewer" ? "security-reviewer" : "reviewer";
+  const caps = DEFAULT_TASK_BUDGETS[role];
+  return { tokens: caps.tokens, usd: caps.usd };
+}
 
 export type BudgetMeter = {
   /** Pass to runSession: the caller's signal, aborted too when the budget is crossed. */

@@ -1,4 +1,4 @@
-import { type NewEvent, type TokenUsage, weakestQuality } from "@omk/state";
+import { type BudgetLimits, type NewEvent, type TokenUsage, weakestQuality } from "@omk/state";
 import {
   EngineAbortedError,
   EngineAuthRequiredError,
@@ -56,11 +56,43 @@ export function problemOfWireError(error: WireError, engine: string): { problem:
   return { problem: { code: "engine_failed", message: error.message, fix }, retryable: false };
 }
 
-/** A whole session's spend for the log (session_spend_recorded): tokens, USD when known, and how far they can be trusted. */
-export function sessionSpendEvent(session: string, spend: SpendReport, actor: string, taskId?: string): NewEvent {
+/** What a session that reported no usage is charged: its cap (an upper-bound estimate). */
+export type SpendEstimate = { readonly tokens: number; readonly usd: number };
+
+/**
+ * The estimate to charge for a whole session, or undefined: only a session
+ * whose usage is `unknown`, and only when the goal has a token or USD limit
+ * (without one there is nothing to keep hard). A `partial` session is charged
+ * what it reported (docs/decisions/controller.md, budgets).
+ */
+export function unknownSpendEstimate(spend: SpendReport, cap: SpendEstimate, limits: BudgetLimits): SpendEstimate | undefined {
+  if ((spend.quality ?? "unknown") !== "unknown") return undefined;
+  if (limits.tokens === null && limits.usd === null) return undefined;
+  return { tokens: cap.tokens, usd: cap.usd };
+}
+
+/** An estimate as tokens: counted as uncached input (the budget adds all four kinds; which kind is not known). */
+export function estimateTokens(estimate: SpendEstimate): TokenUsage {
+  return { input: estimate.tokens, cacheRead: 0, cacheWrite: 0, output: 0 };
+}
+
+/** A whole session's spend for the log (session_spend_recorded): tokens, USD when known, how far they can be trusted, and the estimate charged in place of unreported usage. */
+export function sessionSpendEvent(session: string, spend: SpendReport, actor: string, taskId?: string, estimate?: SpendEstimate): NewEvent {
   return {
     type: "session_spend_recorded",
     actor,
-    data: { session, ...(taskId === undefined ? {} : { taskId }), tokens: spend.tokens, ...(spend.usd === null ? {} : { usd: spend.usd }), quality: spend.quality ?? "unknown" },
+    data: {
+      session,
+      ...(taskId === undefined ? {} : { taskId }),
+      tokens: spend.tokens,
+      ...(spend.usd === null ? {} : { usd: spend.usd }),
+      quality: spend.quality ?? "unknown",
+      ...(estimate === undefined ? {} : { estimate: { tokens: estimate.tokens, usd: estimate.usd } }),
+    },
   };
+}
+
+/** The warning, given once per run, that an engine reports no usage. */
+export function unknownUsageWarning(engine: string): string {
+  return `engine ${engine} reports no usage: budgets are enforced by charging each such session its cap (an upper-bound estimate, marked as such in proof.json)`;
 }

@@ -71,6 +71,8 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
     criteria: frozen.oracle.criteria,
     env: ctx.env,
     secrets: ctx.secrets,
+    limits: () => ctx.goal.budget.limits,
+    onUnknownUsage: () => ctx.warnUnknownUsage(),
     append: async (drafts) => {
       const r = await ctx.append(drafts);
       if (!r.ok) throw new Error(`recording the attempt: ${r.error.message}`);

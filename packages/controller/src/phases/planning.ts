@@ -13,7 +13,7 @@ import { runSession } from "../internal/run-deps.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
 import { EngineSetupFailure, engineSetupCause, sessionFailure } from "../internal/engine-setup.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
-import { budgetMeter } from "../internal/session-budget.js";
+import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import { capGraphToRoles } from "../internal/task-caps.js";
 import { endWithFailure } from "../outcome.js";
 import type { RunGoalResult } from "../types.js";
@@ -36,7 +36,7 @@ function askPlanFor(ctx: RunContext): AskPlan {
       onUsage: meter.onUsage,
     });
     await meter.settle(outcome.spend);
-    await ctx.recordSessionSpend(`plan#${attempt}`, outcome.spend);
+    await ctx.recordSessionSpend(`plan#${attempt}`, outcome.spend, sessionCap({ kind: "plan", round: ctx.round }));
     if (meter.stopped) throw new Error(`the plan session was stopped: ${meter.reason}`);
     if (!outcome.ok) throw sessionFailure(outcome.problem);
     return { text: outcome.text, final: outcome.final };

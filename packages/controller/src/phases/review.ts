@@ -14,7 +14,7 @@ import { evaluateRound, runReview } from "../internal/run-deps.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
 import { engineSetupCause, isEngineSetupProblem } from "../internal/engine-setup.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
-import { budgetMeter } from "../internal/session-budget.js";
+import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import { ZERO_SPEND } from "../internal/session-spend.js";
 import { readKeptReviews } from "../review/records.js";
 import { REVIEW_ANSWER_ATTEMPTS } from "../review/run-review.js";
@@ -92,7 +92,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
     secrets: ctx.secrets,
     signal: meter.signal,
     onUsage: (_purpose, increment) => meter.onUsage(increment),
-    onSessionSpend: (session, spend) => ctx.recordSessionSpend(session, spend),
+    onSessionSpend: (session, spend, purpose) => ctx.recordSessionSpend(session, spend, purpose.kind === "review" ? sessionCap(purpose) : undefined),
     onEvent: ctx.emit,
     reuse,
     beforePass: () => budgetLeft(ctx),

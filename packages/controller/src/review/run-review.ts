@@ -87,7 +87,7 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
       onUsage: (increment) => input.onUsage?.(purpose, increment),
     });
     spend = spend === undefined ? session.spend : addSessionSpends(spend, session.spend);
-    await input.onSessionSpend?.(`review:${pass}#r${input.round}${attempt === 1 ? "" : `.${attempt}`}`, session.spend);
+    await input.onSessionSpend?.(`review:${pass}#r${input.round}${attempt === 1 ? "" : `.${attempt}`}`, session.spend, purpose);
     if (!session.ok) {
       problem = session.problem;
       findings = [{ source: pass, severity: failSeverity, message: `the ${pass} session failed (${problem.code}): ${problem.message}; fix: ${problem.fix}`, waivable: !required }];

@@ -46,7 +46,7 @@ export type ReviewInput = {
   readonly secrets?: readonly string[];
   readonly onUsage?: (purpose: SessionPurpose, spend: SpendReport) => void;
   /** After each engine session (each ask of a pass): its whole spend and quality, `review:<pass>#r<round>[.<ask>]`. */
-  readonly onSessionSpend?: (session: string, spend: SpendReport) => Promise<void>;
+  readonly onSessionSpend?: (session: string, spend: SpendReport, purpose: SessionPurpose) => Promise<void>;
   readonly onEvent?: ControllerEventSink;
   /**
    * Records of this round for the same base and head, kept from an earlier

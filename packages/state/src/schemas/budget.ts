@@ -64,6 +64,10 @@ export const SessionSpendSchema = z.object({
   tokens: TokenUsageSchema,
   usd: z.number().nonnegative().finite().optional().describe("absent when the cost is unknown"),
   quality: UsageQualitySchema.describe("exact; partial (a lower bound); unknown (nothing was reported: the zeros are not known zeros)"),
+  estimate: z
+    .object({ tokens: NonNegativeIntSchema, usd: z.number().nonnegative().finite() })
+    .optional()
+    .describe("charged against the budget in place of usage that was not reported (its usage_recorded is the charge): the session's cap, an upper-bound estimate, not a measurement"),
 });
 export type SessionSpend = z.infer<typeof SessionSpendSchema>;
 
