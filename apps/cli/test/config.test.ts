@@ -127,6 +127,19 @@ describe("omk engines", () => {
     const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(list.json()).toEqual([]);
   });
+
+  it("--engine PRESET whose command is not on PATH: exit 2 with doctor's install line, before any goal is recorded", async () => {
+    const w = configWorld();
+    for (const env of [w.env, { ...w.env, OMK_ENGINE: "gemini" }]) {
+      const args = env === w.env ? ["goal", "run", "fix range", "--engine", "gemini"] : ["goal", "run", "fix range"];
+      const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trimEnd()).toBe("omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)");
+      expect(r.stdout).toBe("");
+    }
+    const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(list.json()).toEqual([]);
+  });
 });
 
 describe("omk doctor with configured engines", () => {

@@ -9,6 +9,7 @@ import { type Context, printJson } from "../context.js";
 import { firstInstalledPreset, readConfig } from "../engine.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { INSTALL } from "../install-hints.js";
 
 /** The handshake deadline when neither --handshake-timeout nor the engine's deadlines.handshakeMs sets one: generous, for a cold start on a loaded machine. */
 export const DEFAULT_DOCTOR_HANDSHAKE_MS = 120_000;
@@ -18,16 +19,6 @@ export type DoctorCheck = { name: string; status: "ok" | "warn" | "fail"; detail
 
 const NODE_MIN: readonly [number, number] = [20, 19];
 
-/** How to install each known engine when it is not on PATH. */
-const INSTALL: Record<string, string> = {
-  kimi: "npm install -g @moonshot-ai/kimi-code",
-  "kimi-wire": "install the legacy Kimi CLI (uv tool install kimi-cli) for `kimi --wire`",
-  gemini: "npm install -g @google/gemini-cli",
-  claude: "npm install -g @agentclientprotocol/claude-agent-acp (and log in to Claude Code)",
-  codex: "npm install -g @zed-industries/codex-acp",
-  qwen: "npm install -g @qwen-code/qwen-code",
-  copilot: "npm install -g @github/copilot",
-};
 
 async function checkGit(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const run = await execa("git", ["--version"], { env, reject: false, stdin: "ignore", timeout: 10_000 });
