@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import path from "node:path";
 import { cleanupTempDirs, gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
+import { makeRepo } from "./cli-goal-fixture.js";
 import { FEATURE_GOAL, implementSession, reviewSession, writeTestsSession } from "./e2e/books.js";
 import { cleanupE2e, describeRun, EXIT_BY_STATUS, goalDirOf, goalIdOf, newWorld, outcomePathOf, readProof, statusOf } from "./e2e/helpers.js";
 
@@ -139,6 +140,19 @@ describe("omk engines", () => {
     }
     const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(list.json()).toEqual([]);
+  });
+
+  it("--engine kimi-wire on a Kimi Code 2.x (no --wire): blocked_on_external, and the printed next: command switches to --engine kimi", async () => {
+    const w = configWorld();
+    const { repo } = await makeRepo();
+    const bin = makeTempDir("omk-config-bin-");
+    script(path.join(bin, "kimi"), `echo "error: unknown option '--wire'" >&2\nexit 1`);
+    const env = { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter) };
+    const r = await runOmk(["goal", "run", "fix range", "--engine", "kimi-wire", "--plain"], { stateDir: w.stateDir, cwd: repo, env });
+    const goalId = goalIdOf(r.stdout);
+    expect(statusOf(r.stdout), describeRun(r)).toBe("blocked_on_external");
+    expect(r.stdout).toContain(`next: omk goal resume ${goalId} --engine kimi  (use --engine kimi`);
+    expect(r.stdout).not.toMatch(/omk doctor/);
   });
 });
 
