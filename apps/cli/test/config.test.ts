@@ -1,7 +1,7 @@
 // Engine configuration through the built binary: `omk engines`, an invalid config (exit 2, one line
 // naming the file, the key and the fix), `omk doctor` on configured engines, and a custom engine
 // defined in the repo's .omk/config.yaml (a wrapper script at a path not on PATH) driving a goal to ready.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -154,6 +154,29 @@ describe("omk engines", () => {
     expect(r.stdout).toContain(`next: omk goal resume ${goalId} --engine kimi  (use --engine kimi`);
     expect(r.stdout).not.toMatch(/omk doctor/);
   });
+});
+
+describe("a kimi that is Kimi Code 2.x (speaks ACP) under kimi-wire", () => {
+  it("omk engines says found but speaks ACP, not usable as kimi-wire; omk doctor's fix is --engine kimi", async () => {
+    const w = configWorld();
+    // What `npm install -g @moonshot-ai/kimi-code` leaves: a `kimi` link into the package (told apart by its path, without running it).
+    const pkg = path.join(makeTempDir("omk-config-npm-"), "node_modules", "@moonshot-ai", "kimi-code", "dist");
+    const entry = script(path.join(pkg, "main.mjs"), "echo 2.1.0");
+    const bin = makeTempDir("omk-config-bin-");
+    symlinkSync(entry, path.join(bin, "kimi"));
+    const env = { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter) };
+    const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: w.repo, env });
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^kimi-wire +kimi-wire +kimi +found, speaks ACP \(not usable as kimi-wire\) +preset — fix: use --engine kimi$/m);
+    expect(text.stdout).toMatch(/^kimi +acp +kimi +found +preset$/m);
+    const json = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env });
+    const wire = (json.json() as { engines: Array<Listed & { speaks?: string }> }).engines.find((e) => e.name === "kimi-wire");
+    expect(wire).toMatchObject({ found: true, speaks: "acp", problem: { fix: "use --engine kimi" } });
+    const doctor = await runOmk(["doctor", "--handshake-timeout", "20s"], { stateDir: w.stateDir, cwd: w.repo, env });
+    const line = doctor.stdout.split("\n").find((l) => /^\S+ +engine kimi-wire /.test(l));
+    expect(line, doctor.stdout).toMatch(/is Kimi Code 2\.x.* — fix: use --engine kimi /);
+    expect(line).not.toMatch(/by hand/);
+  }, 120_000);
 });
 
 describe("omk doctor with configured engines", () => {

@@ -75,7 +75,11 @@ function engineCheck(engine: DetectedEngine): DoctorCheck {
     default: {
       const first = handshake.detail === undefined ? "" : handshake.detail.split("\n")[0];
       const slow = /timed? ?out|deadline/iu.test(first ?? "");
-      const fix = slow
+      // A kimi that speaks the other protocol (Kimi Code 2.x under kimi-wire): the wire's fix names the engine to use.
+      const mismatch = engine.binary !== undefined && engine.binary.speaks !== engine.protocol && handshake.fix !== undefined;
+      const fix = mismatch
+        ? (handshake.fix as string)
+        : slow
         ? `give it longer: omk doctor --handshake-timeout 300s (for sessions: engines.${engine.name}.deadlines.handshakeMs in the config), or run ${engine.path ?? engine.command} by hand to see why it is slow`
         : `run ${engine.path ?? engine.command} by hand to see why it does not answer ${engine.protocol === "acp" ? "ACP" : "Kimi Wire"}`;
       return { name, status: "warn", detail: `${version}handshake ${handshake.status}${first === "" ? "" : `: ${first}`}`, fix };
