@@ -243,7 +243,16 @@ describe("omk doctor with configured engines", () => {
     expect(r.stdout).toContain(`fail  config`);
     expect(r.stdout).toContain(`${w.repoFile}: engines.kimi.comand: unknown key — fix: remove it or correct its spelling`);
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("omk is not ready: config (exit 2)");
-  }, 120_000);
+    // With a preset that works on PATH, the engines line names the invalid config as what stops omk goal run, not a missing default engine.
+    const bin = makeTempDir("omk-config-bin-");
+    const handshake = path.join(bin, "handshake.json");
+    writeFileSync(handshake, JSON.stringify({ turns: [] }));
+    wrapsScriptedAgent(path.join(bin, "qwen"));
+    const withQwen = await runOmk(["doctor", "--handshake-timeout", "60s"], { stateDir: w.stateDir, cwd: w.repo, env: { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter), OMK_SCRIPTED_SCENARIO: handshake } });
+    expect(withQwen.stdout).toMatch(/^ok +engine qwen /m);
+    expect(withQwen.stdout).toMatch(/^warn +engines +usable: qwen; .*but omk goal run stops at the invalid config file \(see the config line above\) before it picks an engine — fix: correct the config file as the config line says$/m);
+    expect(withQwen.stdout).not.toContain("no default engine");
+  }, 180_000);
 });
 
 /** The plan the custom engine answers for the feature goal (the deterministic planner's tasks, as an engine would write them). */

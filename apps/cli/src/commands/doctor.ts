@@ -165,6 +165,15 @@ function engineSummary(ctx: Context, config: OmkConfig | undefined, engines: rea
   }
   const chosen = defaultEngine(ctx, config);
   const others = unusable.length === 0 ? "" : `; not usable: ${unusable.join(", ")}`;
+  if (config === undefined) {
+    // The invalid config (its own check above) is why: omk goal run stops at it before choosing any engine.
+    return {
+      name: "engines",
+      status: "warn",
+      detail: `usable: ${usable.join(", ")}${others}; but omk goal run stops at the invalid config file (see the config line above) before it picks an engine`,
+      fix: "correct the config file as the config line says",
+    };
+  }
   if (chosen !== undefined && !usable.includes(chosen.name)) {
     return {
       name: "engines",
