@@ -12,7 +12,7 @@ export type Io = { argv: string[]; stdout: (t: string) => void; stderr: (t: stri
 const VERSION = "0.1.0";
 /** Where the config files live (the end of `omk --help` and `omk engines --help`). */
 const CONFIG_FILES_HELP = [
-  "Config files (engines, defaultEngine; see docs/cli.md, section Engine configuration):",
+  "Config files (defaultEngine and engines; keys: https://omk.dev/schemas/config.schema.json):",
   "  user: $XDG_CONFIG_HOME/omk/config.yaml (default ~/.config/omk/config.yaml)",
   "  repo: .omk/config.yaml in the repository (overrides the user file field by field)",
 ].join("\n");

@@ -99,7 +99,7 @@ describe("omk engines", () => {
       ["engines:\n  mine:\n    protocol: acp\n", "engines.mine.command", /: missing: "mine" is not a preset, so it is a custom engine and needs a command and a protocol — fix: add command: /],
       ["engines:\n  kimi:\n    args: acp\n", "engines.kimi.args", /: expected a list — fix: give engines\.kimi\.args as a list/],
       ["engines:\n  qwen:\n    env:\n      OPENAI_API_KEY: sk-proj-abcdefghijklmnopqrstuvwxyz\n", "engines.qwen.env.OPENAI_API_KEY", /: a literal value for a secret-named variable is not allowed .* — fix: write OPENAI_API_KEY: \{ from: OPENAI_API_KEY \}/],
-      ["engines:\n  kimi: [\n", "", /: not valid YAML at line \d+, column \d+: .* — fix: correct the YAML syntax at line \d+/],
+      ["engines:\n  kimi: [\n", "", /: not valid YAML at the end of the file \(after line 2\): .* — fix: correct the YAML syntax \(something opened earlier is not closed by the end of the file\) \(see https:\/\/omk\.dev\/schemas\/config\.schema\.json\)$/],
     ];
     for (const [text, key, rest] of cases) {
       const w = configWorld(text);
