@@ -4,6 +4,7 @@ import type { EngineProvider } from "@omk/controller";
 import { engineSpecProvider, presetProvider, scriptBookProvider } from "@omk/controller";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
+import { INSTALL } from "./install-hints.js";
 
 /**
  * `repo`: the repository whose `.omk/config.yaml` applies (default: the one
@@ -85,6 +86,7 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
       const problem = resolveEngineSpec(config, chosen, { env: ctx.env });
       throw problem.ok ? new UsageError(`unknown engine "${chosen}"`, "use --engine NAME (omk engines lists them)") : configError(problem.error);
     }
+    requireInstalled(ctx, config, chosen);
     const provider = presetProvider(chosen, choice.model === undefined ? {} : { model: choice.model });
     if (!provider.ok) throw new UsageError(provider.error.message, provider.error.fix);
     return provider.value;
@@ -98,6 +100,18 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
   }
   if (options.optional === true) return NO_ENGINE;
   throw new UsageError("no engine found", "install one (omk doctor) or use --engine scripted --script FILE");
+}
+
+/**
+ * A preset named (flag, OMK_ENGINE, recorded or defaultEngine) whose command
+ * is not on PATH: a usage error (exit 2) before any goal is created or moved,
+ * as for a configured engine, with the install line `omk doctor` gives.
+ */
+export function requireInstalled(ctx: Context, config: OmkConfig, name: string): void {
+  const resolved = resolveEngineSpec(config, name, { env: ctx.env });
+  if (resolved.ok || resolved.error.code !== "command_not_found") return;
+  const install = INSTALL[name];
+  throw new UsageError(resolved.error.message, install === undefined ? resolved.error.fix : `${install} (or set engines.${name}.command to where it is, in a config file: omk engines --help)`);
 }
 
 /**

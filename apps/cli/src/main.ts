@@ -10,6 +10,12 @@ import { EXIT } from "./exit-codes.js";
 export type Io = { argv: string[]; stdout: (t: string) => void; stderr: (t: string) => void; env: NodeJS.ProcessEnv; cwd: string };
 
 const VERSION = "0.1.0";
+/** Where the config files live (the end of `omk --help` and `omk engines --help`). */
+const CONFIG_FILES_HELP = [
+  "Config files (defaultEngine and engines; keys: https://omk.dev/schemas/config.schema.json):",
+  "  user: $XDG_CONFIG_HOME/omk/config.yaml (default ~/.config/omk/config.yaml)",
+  "  repo: .omk/config.yaml in the repository (overrides the user file field by field)",
+].join("\n");
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Parse argv, run one command, return the exit code. The composition root of `omk`. */
@@ -31,23 +37,30 @@ export async function main(io: Io): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    .addHelpText("after", `\n${CONFIG_FILES_HELP}`);
 
   const goal = program.command("goal").description("create, inspect and steer goals");
   const json = () => new Option("--json", "print JSON");
-  /** The flags of every command that drives a goal (run, resume, execute, review, plan). */
-  const driveFlags = (cmd: Command) =>
-    cmd
-      .option("--until-ready", "after a not_ready verification or review, plan follow-ups and run again (bounded)")
+  /**
+   * The flags of every command that drives a goal (run, resume, execute, review, plan).
+   * `remembered`: how the command's defaults relate to what the goal recorded (resume remembers:
+   * "always" for an existing goal, "id" for `goal run` whose argument may be an id, "never" for a new goal).
+   */
+  const driveFlags = (cmd: Command, remembered: "always" | "id" | "never") => {
+    const recorded = { always: "what the goal ran with, else ", id: "what the goal ran with when <goal> is an id, else ", never: "" }[remembered];
+    return cmd
+      .option("--until-ready", `after a not_ready verification or review, plan follow-ups and run again (bounded)${remembered === "never" ? "" : " (default: what the goal ran with)"}`)
       .option("--no-until-ready", "stop at the first not_ready (turns off an --until-ready the goal ran with before)")
-      .option("--max-rounds <n>", "rounds in all with --until-ready, the first included (default 3)")
-      .option("--engine <name>", "engine for every session: an engine of the config files (omk engines), a preset (kimi, gemini, claude, codex, qwen, copilot, kimi-wire) or scripted (default: $OMK_ENGINE, else the config's defaultEngine, else the first preset installed)")
-      .option("--script <file>", "the script book the scripted engine plays (default: $OMK_SCRIPT)")
-      .option("--model <model>", "model to select in the engine (overrides the config's model)")
+      .option("--max-rounds <n>", `rounds in all with --until-ready, the first included (default: ${recorded}3)`)
+      .option("--engine <name>", `engine for every session: an engine of the config files (omk engines), a preset (kimi, gemini, claude, codex, qwen, copilot, kimi-wire) or scripted (default: ${recorded}$OMK_ENGINE, else the config's defaultEngine, else the first preset installed)`)
+      .option("--script <file>", `the script book the scripted engine plays (default: ${recorded}$OMK_SCRIPT)`)
+      .option("--model <model>", `model to select in the engine (default: ${recorded}the config's model; another --engine drops a recorded model)`)
       .option("--trust-repo-config", "trust the repository's .omk/config.yaml for this run only, as `omk config trust` would (CI)")
-      .option("--gates <file>", "gates config (default: .omk/gates.yaml in the repository, else detection)")
+      .option("--gates <file>", `gates config (default: ${recorded}.omk/gates.yaml in the repository, else detection)`)
       .option("--plain", "plain timestamped lines instead of the live task list")
       .addOption(new Option("--json", "every controller event as one JSON line on stdout (nothing else on stdout)"));
+  };
   /** The flags that shape a new goal (as `goal create`). */
   const createFlags = (cmd: Command) =>
     cmd
@@ -102,23 +115,24 @@ export async function main(io: Io): Promise<number> {
         "continue a goal and drive it to the end: paused, killed or crashed, budget-extended (after budget-add), not_ready (plans follow-up tasks from the failing evidence) or amended (after amend --answer)",
       )
       .argument("[id]", "goal id (default: latest)"),
+    "always",
   ).action(
     run(async (c, id, opts) => (await runCommands()).goalResume(c, id, opts)),
   );
-  driveFlags(createFlags(goal.command("run").description("run a goal to a proven result: a new one from text, or an existing id").argument("<goal>", 'the goal in words, or the id of an existing goal')))
+  driveFlags(createFlags(goal.command("run").description("run a goal to a proven result: a new one from text, or an existing id").argument("<goal>", 'the goal in words, or the id of an existing goal')), "id")
     .option(
       "--dry-run",
       "plan (with the planner the run would use: the engine's plan session when it offers one) and form the oracle, report what would run; records no goal and writes nothing to the repository; exit 0",
     )
     .option("--new", "make the argument the text of a new goal even when it looks like a goal id")
     .action(run(async (c, text: string, opts) => (await runCommands()).goalRun(c, text, opts)));
-  driveFlags(createFlags(goal.command("plan").description("plan a new goal and freeze its oracle, then stop (prints tasks and criteria)").argument("<goal>", "the goal in words"))).action(
+  driveFlags(createFlags(goal.command("plan").description("plan a new goal and freeze its oracle, then stop (prints tasks and criteria)").argument("<goal>", "the goal in words")), "never").action(
     run(async (c, text: string, opts) => (await runCommands()).goalPlan(c, text, opts)),
   );
-  driveFlags(goal.command("execute").description("drive a goal through its execution phase, then stop").argument("[id]", "goal id (default: latest)")).action(
+  driveFlags(goal.command("execute").description("drive a goal through its execution phase, then stop").argument("[id]", "goal id (default: latest)"), "always").action(
     run(async (c, id, opts) => (await runCommands()).goalExecute(c, id, opts)),
   );
-  driveFlags(goal.command("review").description("drive a goal through verification and review, then stop").argument("[id]", "goal id (default: latest)")).action(
+  driveFlags(goal.command("review").description("drive a goal through verification and review, then stop").argument("[id]", "goal id (default: latest)"), "always").action(
     run(async (c, id, opts) => (await runCommands()).goalReview(c, id, opts)),
   );
   goal
@@ -198,6 +212,7 @@ export async function main(io: Io): Promise<number> {
     .description("list every engine (presets and the config files' engines): where each is defined, its protocol and command, whether the command is found (no engine is started)")
     .option("--repo <dir>", "the repository whose .omk/config.yaml applies (default: the current one)")
     .addOption(json())
+    .addHelpText("after", `\n${CONFIG_FILES_HELP}`)
     .action(run(async (c, opts) => (await import("./commands/engines.js")).engines(c, opts)));
   const config = program.command("config").description("OMK's config files: trust the repository's file, show the merged config");
   config

@@ -36,6 +36,28 @@ describe("usage errors are one line with the fix", () => {
     expect(lines[0]).toMatch(/^omk: .*book\.yaml is not valid YAML or JSON: .*line \d+, column \d+ — fix: /);
   }, 60_000);
 
+  it("--help of omk and of omk engines says where the config files live; resume's help says its defaults are what the goal recorded", async () => {
+    const stateDir = makeTempDir();
+    for (const args of [["--help"], ["engines", "--help"]]) {
+      const r = await runOmk(args, { stateDir });
+      expect(r.exitCode, args.join(" ")).toBe(0);
+      expect(r.stdout).toContain("user: $XDG_CONFIG_HOME/omk/config.yaml (default ~/.config/omk/config.yaml)");
+      expect(r.stdout).toContain("repo: .omk/config.yaml in the repository");
+    }
+    const flat = (t: string) => t.replace(/\s+/g, " ");
+    for (const command of ["resume", "execute", "review"]) {
+      const r = flat((await runOmk(["goal", command, "--help"], { stateDir })).stdout);
+      expect(r).toContain("(default: what the goal ran with, else 3)");
+      expect(r).toContain("(default: what the goal ran with, else $OMK_ENGINE, else the config's defaultEngine");
+      expect(r).not.toContain("(default 3)");
+    }
+    const run = flat((await runOmk(["goal", "run", "--help"], { stateDir })).stdout);
+    expect(run).toContain("(default: what the goal ran with when <goal> is an id, else 3)");
+    const plan = flat((await runOmk(["goal", "plan", "--help"], { stateDir })).stdout);
+    expect(plan).toContain("(default: 3)");
+    expect(plan).not.toContain("what the goal ran with");
+  }, 60_000);
+
   it("firstLine keeps the position when only a later line has it", () => {
     expect(firstLine("bad thing:\n\n  x\n  ^ at line 4, column 2\n")).toBe("bad thing (line 4, column 2)");
     expect(firstLine("bad at line 3, column 1:\n\nsessions: [\n^\n")).toBe("bad at line 3, column 1");

@@ -1,11 +1,12 @@
 // Engine configuration through the built binary: `omk engines`, an invalid config (exit 2, one line
 // naming the file, the key and the fix), `omk doctor` on configured engines, and a custom engine
 // defined in the repo's .omk/config.yaml (a wrapper script at a path not on PATH) driving a goal to ready.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { trustConfigFile, userConfigPath } from "@omk/config";
 import { cleanupTempDirs, gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
+import { makeRepo } from "./cli-goal-fixture.js";
 import { FEATURE_GOAL, implementSession, reviewSession, writeTestsSession } from "./e2e/books.js";
 import { cleanupE2e, describeRun, EXIT_BY_STATUS, goalDirOf, goalIdOf, newWorld, outcomePathOf, readProof, statusOf } from "./e2e/helpers.js";
 
@@ -106,7 +107,7 @@ describe("omk engines", () => {
       ["engines:\n  mine:\n    protocol: acp\n", "engines.mine.command", /: missing: "mine" is not a preset, so it is a custom engine and needs a command and a protocol — fix: add command: /],
       ["engines:\n  kimi:\n    args: acp\n", "engines.kimi.args", /: expected a list — fix: give engines\.kimi\.args as a list/],
       ["engines:\n  qwen:\n    env:\n      OPENAI_API_KEY: sk-proj-abcdefghijklmnopqrstuvwxyz\n", "engines.qwen.env.OPENAI_API_KEY", /: a literal value for a secret-named variable is not allowed .* — fix: write OPENAI_API_KEY: \{ from: OPENAI_API_KEY \}/],
-      ["engines:\n  kimi: [\n", "", /: not valid YAML at line \d+, column \d+: .* — fix: correct the YAML syntax at line \d+/],
+      ["engines:\n  kimi: [\n", "", /: not valid YAML at the end of the file \(after line 2\): .* — fix: correct the YAML syntax \(something opened earlier is not closed by the end of the file\) \(see https:\/\/omk\.dev\/schemas\/config\.schema\.json\)$/],
     ];
     for (const [text, key, rest] of cases) {
       const w = configWorld(text);
@@ -135,6 +136,55 @@ describe("omk engines", () => {
     const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(list.json()).toEqual([]);
   });
+
+  it("--engine PRESET whose command is not on PATH: exit 2 with doctor's install line, before any goal is recorded", async () => {
+    const w = configWorld();
+    for (const env of [w.env, { ...w.env, OMK_ENGINE: "gemini" }]) {
+      const args = env === w.env ? ["goal", "run", "fix range", "--engine", "gemini"] : ["goal", "run", "fix range"];
+      const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trimEnd()).toBe("omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)");
+      expect(r.stdout).toBe("");
+    }
+    const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
+    expect(list.json()).toEqual([]);
+  });
+
+  it("--engine kimi-wire on a Kimi Code 2.x (no --wire): blocked_on_external, and the printed next: command switches to --engine kimi", async () => {
+    const w = configWorld();
+    const { repo } = await makeRepo();
+    const bin = makeTempDir("omk-config-bin-");
+    script(path.join(bin, "kimi"), `echo "error: unknown option '--wire'" >&2\nexit 1`);
+    const env = { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter) };
+    const r = await runOmk(["goal", "run", "fix range", "--engine", "kimi-wire", "--plain"], { stateDir: w.stateDir, cwd: repo, env });
+    const goalId = goalIdOf(r.stdout);
+    expect(statusOf(r.stdout), describeRun(r)).toBe("blocked_on_external");
+    expect(r.stdout).toContain(`next: omk goal resume ${goalId} --engine kimi  (use --engine kimi`);
+    expect(r.stdout).not.toMatch(/omk doctor/);
+  });
+});
+
+describe("a kimi that is Kimi Code 2.x (speaks ACP) under kimi-wire", () => {
+  it("omk engines says found but speaks ACP, not usable as kimi-wire; omk doctor's fix is --engine kimi", async () => {
+    const w = configWorld();
+    // What `npm install -g @moonshot-ai/kimi-code` leaves: a `kimi` link into the package (told apart by its path, without running it).
+    const pkg = path.join(makeTempDir("omk-config-npm-"), "node_modules", "@moonshot-ai", "kimi-code", "dist");
+    const entry = script(path.join(pkg, "main.mjs"), "echo 2.1.0");
+    const bin = makeTempDir("omk-config-bin-");
+    symlinkSync(entry, path.join(bin, "kimi"));
+    const env = { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter) };
+    const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: w.repo, env });
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^kimi-wire +kimi-wire +kimi +found, speaks ACP \(not usable as kimi-wire\) +preset — fix: use --engine kimi$/m);
+    expect(text.stdout).toMatch(/^kimi +acp +kimi +found +preset$/m);
+    const json = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env });
+    const wire = (json.json() as { engines: Array<Listed & { speaks?: string }> }).engines.find((e) => e.name === "kimi-wire");
+    expect(wire).toMatchObject({ found: true, speaks: "acp", problem: { fix: "use --engine kimi" } });
+    const doctor = await runOmk(["doctor", "--handshake-timeout", "20s"], { stateDir: w.stateDir, cwd: w.repo, env });
+    const line = doctor.stdout.split("\n").find((l) => /^\S+ +engine kimi-wire /.test(l));
+    expect(line, doctor.stdout).toMatch(/is Kimi Code 2\.x.* — fix: use --engine kimi /);
+    expect(line).not.toMatch(/by hand/);
+  }, 120_000);
 });
 
 describe("trust of the repo config (hostile: a cloned repository's .omk/config.yaml)", () => {
@@ -281,7 +331,16 @@ describe("omk doctor with configured engines", () => {
     expect(r.stdout).toContain(`fail  config`);
     expect(r.stdout).toContain(`${w.repoFile}: engines.kimi.comand: unknown key — fix: remove it or correct its spelling`);
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("omk is not ready: config (exit 2)");
-  }, 120_000);
+    // With a preset that works on PATH, the engines line names the invalid config as what stops omk goal run, not a missing default engine.
+    const bin = makeTempDir("omk-config-bin-");
+    const handshake = path.join(bin, "handshake.json");
+    writeFileSync(handshake, JSON.stringify({ turns: [] }));
+    wrapsScriptedAgent(path.join(bin, "qwen"));
+    const withQwen = await runOmk(["doctor", "--handshake-timeout", "60s"], { stateDir: w.stateDir, cwd: w.repo, env: { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter), OMK_SCRIPTED_SCENARIO: handshake } });
+    expect(withQwen.stdout).toMatch(/^ok +engine qwen /m);
+    expect(withQwen.stdout).toMatch(/^warn +engines +usable: qwen; .*but omk goal run stops at the invalid config file \(see the config line above\) before it picks an engine — fix: correct the config file as the config line says$/m);
+    expect(withQwen.stdout).not.toContain("no default engine");
+  }, 180_000);
 });
 
 /** The plan the custom engine answers for the feature goal (the deterministic planner's tasks, as an engine would write them). */

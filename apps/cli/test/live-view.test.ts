@@ -99,7 +99,8 @@ describe("live view renderers on a recorded run", () => {
     const sink = createPlainSink((t) => lines.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
     for (const e of RECORDED) sink(e);
     const text = lines.join("");
-    expect(lines).toHaveLength(RECORDED.length - 2);
+    // Two raw goal-log events and run_finished get no line (the outcome printed after the run says the status once).
+    expect(lines).toHaveLength(RECORDED.length - 3);
     for (const line of lines) expect(line).toMatch(/^09:05:07 \S.*\n$/);
     // A usage tick of a task (same state and attempt) adds no line.
     const before = lines.length;
@@ -115,7 +116,9 @@ describe("live view renderers on a recorded run", () => {
     expect(text).toContain("round 2 started: gate lint failed (follow-ups: fix-r2)");
     expect(text).toContain("review reviewer passed (1 finding, 0 blocking)");
     expect(text).toContain("warning: break-it pass skipped");
-    expect(text).toContain("run finished: ready — every criterion passed");
+    expect(text).not.toContain("run finished");
+    sink.flush();
+    expect(lines).toHaveLength(before);
     expect(describeEvent({ type: "goal_event", event: graphEvent })).toBeUndefined();
   });
 
@@ -186,10 +189,23 @@ describe("live view after a pause", () => {
     const lines: string[] = [];
     const sink = createPlainSink((t) => lines.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
     for (const e of PAUSED) sink(e);
+    sink.flush();
     const text = lines.join("");
     expect(text).toContain("phase execution stopped — paused: paused by the user");
     expect(text).toContain("09:05:07 task implement paused (attempt 1, scripted, 120 tokens, cost unknown)\n");
     expect(text).toContain("09:05:07 task docs not started\n");
+    // Each fact once, in order: the interrupted task gets one line (paused), after the phase's stopped line; no run-finished line.
+    expect(text.match(/task implement/g)).toHaveLength(2);
+    expect(text).not.toContain("interrupted");
+    expect(text).not.toContain("run finished");
+    expect(text.indexOf("phase execution stopped")).toBeLessThan(text.indexOf("task implement paused"));
+    // The controller emits run_finished before the phase's stopped line: the plain view still says the phase first.
+    const realOrder = [...PAUSED.slice(0, -2), PAUSED[PAUSED.length - 1] as ControllerEvent, PAUSED[PAUSED.length - 2] as ControllerEvent];
+    const again: string[] = [];
+    const sink2 = createPlainSink((t) => again.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
+    for (const e of realOrder) sink2(e);
+    sink2.flush();
+    expect(again.join("")).toBe(text);
     expect(text).not.toContain("review not started");
     expect(text).not.toMatch(/✔|succeeded|passed\b.*execution/);
   });

@@ -288,7 +288,10 @@ describe("trust of the repo file (a cloned repository is someone else's file)", 
 
 describe("invalid files: one problem naming the file, the key and the fix", () => {
   const cases: Array<[string, string, string, RegExp, RegExp]> = [
-    ["bad YAML", "engines:\n  kimi: [\n", "config_yaml", /: not valid YAML at line \d+, column \d+: /, /correct the YAML syntax at line \d+/],
+    // An unclosed [ is found at the end of the input: named as the end of the file, not a line the file does not have.
+    ["bad YAML (unclosed at the end)", "engines:\n  kimi: [\n    acp\n", "config_yaml", /: not valid YAML at the end of the file \(after line 3\): /, /correct the YAML syntax \(something opened earlier is not closed by the end of the file\) \(see https:\/\/omk\.dev\/schemas\/config\.schema\.json\)$/],
+    // yaml's positions are 1-based: a tab indent on line 2 of 3 is reported at line 2.
+    ["bad YAML (a line in the file)", "engines:\n\tkimi: {}\ndefaultEngine: kimi\n", "config_yaml", /: not valid YAML at line 2, column 1: /, /correct the YAML syntax at line 2 /],
     ["an unknown key", "engines:\n  kimi:\n    comand: /bin/x\n", "config_invalid", /: engines\.kimi\.comand: unknown key$/, /remove it or correct its spelling \(allowed: command, args, protocol,/],
     ["an unknown top-level key", "engine: kimi\n", "config_invalid", /: engine: unknown key$/, /allowed: \$schema, version, defaultEngine, engines/],
     ["a wrong type", "engines:\n  kimi:\n    args: acp\n", "config_invalid", /: engines\.kimi\.args: expected a list$/, /give engines\.kimi\.args as a list/],

@@ -105,7 +105,8 @@ export function keyPath(segments: readonly PropertyKey[]): string {
   return out === "" ? "(top level)" : out;
 }
 
-const SCHEMA_DOC = "docs/schemas/config.schema.json";
+/** Where users find the config's schema (the published package ships no docs/ folder): its $id. */
+const SCHEMA_DOC = "https://omk.dev/schemas/config.schema.json";
 
 function fieldNames(segments: readonly PropertyKey[]): string {
   // An unknown key in an engine entry: list the keys an entry may have; at the top: the file's keys.
@@ -164,9 +165,13 @@ function readConfigFile(file: string, base: string, env: Readonly<Record<string,
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
     const at = yamlError.linePos?.[0];
-    const where = at === undefined ? "" : ` at line ${at.line}, column ${at.col}`;
+    // yaml's linePos is 1-based; an error at the end of the input (an unclosed [ or {) sits on the line after the last one.
+    const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+    const atEnd = at !== undefined && at.line > lines;
+    const where = at === undefined ? "" : atEnd ? ` at the end of the file (after line ${lines})` : ` at line ${at.line}, column ${at.col}`;
     const reason = (yamlError.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+.*$/u, "");
-    return err({ code: "config_yaml", file, message: `${file}: not valid YAML${where}: ${reason}`, fix: `correct the YAML syntax${at === undefined ? "" : ` at line ${at.line}`} (see ${SCHEMA_DOC})` });
+    const fixAt = at === undefined ? "" : atEnd ? " (something opened earlier is not closed by the end of the file)" : ` at line ${at.line}`;
+    return err({ code: "config_yaml", file, message: `${file}: not valid YAML${where}: ${reason}`, fix: `correct the YAML syntax${fixAt} (see ${SCHEMA_DOC})` });
   }
   let data: unknown;
   try {

@@ -108,7 +108,7 @@ export function resolveEngineSpec(config: OmkConfig, name: string, options: Reso
   if (model !== undefined) overrides.model = model;
   const built = preset ? enginePreset(name, overrides) : customEngine({ name, ...overrides } as EngineSpecInput);
   if (!built.ok) {
-    return err({ code: "config_invalid", message: `engine ${name}: ${built.error.message}`, fix: built.error.fix ?? "correct the engine's entry (see docs/schemas/config.schema.json)" });
+    return err({ code: "config_invalid", message: `engine ${name}: ${built.error.message}`, fix: built.error.fix ?? "correct the engine's entry (see https://omk.dev/schemas/config.schema.json)" });
   }
   const spec = built.value;
   const found = findCommand(spec.command, options.env);

@@ -7,6 +7,7 @@ import { FailureSchema } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
+import { resumeFlagsOf } from "../src/internal/engine-setup.js";
 import type { EngineProvider } from "../src/types.js";
 import { bookProvider, GOAL_TEXT, makeGoal, makeRepo, message, PASSED_REVIEW, readyBook, turn, usage } from "./run-goal-fixture.js";
 
@@ -68,7 +69,8 @@ describe.concurrent("runGoal: an engine only the user can fix ends blocked_on_ex
     expect(failure.cause.details?.["fix"]).toMatch(/^choose a model by its name or id \(e\.g\. --model "/);
     expect(failure.cause.message).toMatch(/available: .*small.*m-large/);
     expect(failure.resume.hint).toMatch(/^choose a model by its name or id/);
-    expect(failure.resume.command).toBe(`omk goal resume ${goalId} --model <model>`);
+    // Resume remembers the bad model: the printed command carries an offered one, so it works as printed.
+    expect(failure.resume.command).toMatch(new RegExp(`^omk goal resume ${goalId} --model "(small|m-small|m-large)"$`));
   }, 90_000);
 
   it("kimi-wire on a Kimi Code 2.x (it has no --wire): the fix names --engine kimi", async () => {
@@ -76,10 +78,12 @@ describe.concurrent("runGoal: an engine only the user can fix ends blocked_on_ex
     writeFileSync(kimi2, "#!/bin/sh\necho \"error: unknown option '--wire'\" >&2\nexit 1\n");
     chmodSync(kimi2, 0o755);
     const provider = withSpec(bookProvider(readyBook()), (spec) => ({ ...spec, protocol: "kimi-wire", command: kimi2, args: ["--wire"] }));
-    const { failure } = await failureOf(provider);
+    const { failure, goalId } = await failureOf(provider);
     expectEngineSetup(failure, "engine_protocol_mismatch");
     expect(failure.cause.details?.["fix"]).toMatch(/use --engine kimi/);
     expect(failure.resume.hint).toMatch(/use --engine kimi/);
+    // Resume remembers kimi-wire: the printed command switches the engine.
+    expect(failure.resume.command).toBe(`omk goal resume ${goalId} --engine kimi`);
   }, 90_000);
 
   it("a task session's engine needs a login: the goal ends after execution with the login fix, not verified nor reviewed", async () => {
@@ -99,4 +103,14 @@ describe.concurrent("runGoal: an engine only the user can fix ends blocked_on_ex
     expect(failure.resume.hint).toContain(SCRIPTED_LOGIN);
     expect(events.some((e) => e.type === "round_started")).toBe(false);
   }, 90_000);
+});
+
+describe("resumeFlagsOf: the flag a fix names, only when safe to print as a command", () => {
+  it("an offered model, the engine to use instead; nothing for other problems or unsafe names", () => {
+    expect(resumeFlagsOf("engine_model_not_offered", 'choose a model by its name or id (e.g. --model "kimi-k2.5"), or configure "x"')).toBe('--model "kimi-k2.5"');
+    expect(resumeFlagsOf("engine_model_not_offered", 'choose a model (e.g. --model "$(rm -rf ~)")')).toBeUndefined();
+    expect(resumeFlagsOf("engine_model_not_offered", "configure the model in kimi's own config first")).toBeUndefined();
+    expect(resumeFlagsOf("engine_protocol_mismatch", "use --engine kimi (ACP through `kimi acp`); kimi-wire needs the Python kimi CLI")).toBe("--engine kimi");
+    expect(resumeFlagsOf("engine_auth_required", "use --engine kimi")).toBeUndefined();
+  });
 });

@@ -113,8 +113,10 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
       }
       if (cause?.code === "engine_setup") {
         const fix = typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "fix the engine's setup named in the cause";
+        // The flag the fix names (a model offered, the engine to use instead): resume remembers the old ones, so the command carries it.
+        const flags = typeof cause.details?.["resumeFlags"] === "string" && cause.details["resumeFlags"] !== "" ? cause.details["resumeFlags"] : undefined;
         const model = cause.details?.["problem"] === "engine_model_not_offered";
-        return { command: `omk goal resume ${id}${model ? " --model <model>" : ""}`, hint: `${fix}; then resume` };
+        return { command: `omk goal resume ${id}${flags !== undefined ? ` ${flags}` : model ? " --model <model>" : ""}`, hint: `${fix}; then resume` };
       }
       return { command: `omk goal resume ${id}`, hint: "resume once the external dependency named in the cause is available" };
     case "failed_infra":

@@ -18,6 +18,7 @@ export {
   WireError,
 } from "./errors.js";
 export { ENGINE_HOME_VARS, engineEnv, isolatedEnv, isolationDirs, type IsolationDirs, TELEMETRY_OFF, userHomeEnv } from "./internal/isolation.js";
+export { type KimiBinary, kimiBinaryFromPath } from "./internal/kimi-binary.js";
 export { defaultPermissionPolicy, type PathJudge, type PermissionDecision, type PermissionPolicy, type PermissionRequest } from "./policy.js";
 export { customEngine, ENGINE_PRESET_NAMES, type EnginePresetName, enginePreset, scriptedAgentCommand, scriptedEngine } from "./presets.js";
 export { createRedactor, looksSecretName, REDACTED, type Redactor, type RedactorOptions } from "./redact.js";

@@ -9,6 +9,7 @@ import { type Context, printJson } from "../context.js";
 import { firstInstalledPreset, readConfig } from "../engine.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { INSTALL } from "../install-hints.js";
 
 /** The handshake deadline when neither --handshake-timeout nor the engine's deadlines.handshakeMs sets one: generous, for a cold start on a loaded machine. */
 export const DEFAULT_DOCTOR_HANDSHAKE_MS = 120_000;
@@ -18,16 +19,6 @@ export type DoctorCheck = { name: string; status: "ok" | "warn" | "fail"; detail
 
 const NODE_MIN: readonly [number, number] = [20, 19];
 
-/** How to install each known engine when it is not on PATH. */
-const INSTALL: Record<string, string> = {
-  kimi: "npm install -g @moonshot-ai/kimi-code",
-  "kimi-wire": "install the legacy Kimi CLI (uv tool install kimi-cli) for `kimi --wire`",
-  gemini: "npm install -g @google/gemini-cli",
-  claude: "npm install -g @agentclientprotocol/claude-agent-acp (and log in to Claude Code)",
-  codex: "npm install -g @zed-industries/codex-acp",
-  qwen: "npm install -g @qwen-code/qwen-code",
-  copilot: "npm install -g @github/copilot",
-};
 
 async function checkGit(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const run = await execa("git", ["--version"], { env, reject: false, stdin: "ignore", timeout: 10_000 });
@@ -84,7 +75,11 @@ function engineCheck(engine: DetectedEngine): DoctorCheck {
     default: {
       const first = handshake.detail === undefined ? "" : handshake.detail.split("\n")[0];
       const slow = /timed? ?out|deadline/iu.test(first ?? "");
-      const fix = slow
+      // A kimi that speaks the other protocol (Kimi Code 2.x under kimi-wire): the wire's fix names the engine to use.
+      const mismatch = engine.binary !== undefined && engine.binary.speaks !== engine.protocol && handshake.fix !== undefined;
+      const fix = mismatch
+        ? (handshake.fix as string)
+        : slow
         ? `give it longer: omk doctor --handshake-timeout 300s (for sessions: engines.${engine.name}.deadlines.handshakeMs in the config), or run ${engine.path ?? engine.command} by hand to see why it is slow`
         : `run ${engine.path ?? engine.command} by hand to see why it does not answer ${engine.protocol === "acp" ? "ACP" : "Kimi Wire"}`;
       return { name, status: "warn", detail: `${version}handshake ${handshake.status}${first === "" ? "" : `: ${first}`}`, fix };
@@ -170,6 +165,15 @@ function engineSummary(ctx: Context, config: OmkConfig | undefined, engines: rea
   }
   const chosen = defaultEngine(ctx, config);
   const others = unusable.length === 0 ? "" : `; not usable: ${unusable.join(", ")}`;
+  if (config === undefined) {
+    // The invalid config (its own check above) is why: omk goal run stops at it before choosing any engine.
+    return {
+      name: "engines",
+      status: "warn",
+      detail: `usable: ${usable.join(", ")}${others}; but omk goal run stops at the invalid config file (see the config line above) before it picks an engine`,
+      fix: "correct the config file as the config line says",
+    };
+  }
   if (chosen !== undefined && !usable.includes(chosen.name)) {
     return {
       name: "engines",

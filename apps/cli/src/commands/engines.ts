@@ -1,4 +1,6 @@
+import path from "node:path";
 import { type EngineListing, listEngines } from "@omk/config";
+import { kimiBinaryFromPath } from "@omk/wire";
 import { type Context, printJson } from "../context.js";
 import { readConfig } from "../engine.js";
 import { EXIT } from "../exit-codes.js";
@@ -11,6 +13,23 @@ export function untrustedLine(file: string, keys: readonly string[]): string {
 /** Where an engine is defined, in words: `preset`, `preset + user (<file>)`, `repo (<file>)`, ... */
 function where(e: EngineListing, files: { user: string; repo: string | undefined }): string {
   return e.sources.map((s) => (s === "preset" ? "preset" : `${s} (${s === "user" ? files.user : files.repo})`)).join(" + ");
+}
+
+/**
+ * A found `kimi` that speaks another protocol than the engine's (Kimi Code 2.x
+ * speaks ACP, the Python kimi CLI Kimi Wire), told from its path without
+ * running it; undefined when it matches or OMK cannot tell.
+ */
+function protocolMismatch(e: EngineListing): { speaks: string; message: string; fix: string } | undefined {
+  if (e.path === undefined || path.basename(e.command) !== "kimi") return undefined;
+  const binary = kimiBinaryFromPath(e.path);
+  if (binary === undefined || binary.speaks === e.protocol) return undefined;
+  const words = (p: string) => (p === "acp" ? "ACP" : "Kimi Wire");
+  return {
+    speaks: binary.speaks,
+    message: `${e.path} is ${binary.description}: it speaks ${words(binary.speaks)}, not ${words(e.protocol)}`,
+    fix: `use --engine ${binary.speaks === "acp" ? "kimi" : "kimi-wire"}`,
+  };
 }
 
 /**
@@ -28,17 +47,22 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
     printJson(ctx, {
       config: { user: config.files.user, ...(config.files.repo === undefined ? {} : { repo: config.files.repo }) },
       defaultEngine: config.defaultEngine ?? null,
-      engines: rows.map((e) => ({
-        name: e.name,
-        definedIn: e.sources,
-        files: e.files,
-        protocol: e.protocol,
-        command: e.command,
-        found: e.found,
-        ...(e.path === undefined ? {} : { path: e.path }),
-        ...(e.model === undefined ? {} : { model: e.model }),
-        ...(e.problem === undefined ? {} : { problem: { message: e.problem.message, fix: e.problem.fix } }),
-      })),
+      engines: rows.map((e) => {
+        const mismatch = protocolMismatch(e);
+        const problem = e.problem ?? mismatch;
+        return {
+          name: e.name,
+          definedIn: e.sources,
+          files: e.files,
+          protocol: e.protocol,
+          command: e.command,
+          found: e.found,
+          ...(e.path === undefined ? {} : { path: e.path }),
+          ...(mismatch === undefined ? {} : { speaks: mismatch.speaks }),
+          ...(e.model === undefined ? {} : { model: e.model }),
+          ...(problem === undefined ? {} : { problem: { message: problem.message, fix: problem.fix } }),
+        };
+      }),
     });
     return EXIT.ok;
   }
@@ -47,9 +71,10 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
   const protoWidth = Math.max(...rows.map((e) => e.protocol.length));
   const commandWidth = Math.max(...rows.map((e) => e.command.length));
   for (const e of rows) {
-    const state = e.found ? "found    " : "not found";
+    const mismatch = protocolMismatch(e);
+    const state = mismatch !== undefined ? `found, speaks ${mismatch.speaks === "acp" ? "ACP" : "Kimi Wire"} (not usable as ${e.name})` : e.found ? "found    " : "not found";
     const model = e.model === undefined ? "" : ` (model ${e.model})`;
-    const problem = e.problem === undefined ? "" : ` — cannot run: ${e.problem.message} — fix: ${e.problem.fix}`;
+    const problem = e.problem !== undefined ? ` — cannot run: ${e.problem.message} — fix: ${e.problem.fix}` : mismatch !== undefined ? ` — fix: ${mismatch.fix}` : "";
     ctx.stdout(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}\n`);
   }
   const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);

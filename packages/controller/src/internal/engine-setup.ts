@@ -30,13 +30,35 @@ export function sessionFailure(problem: ControllerProblem): Error {
   return isEngineSetupProblem(problem.code) ? new EngineSetupFailure(problem) : new Error(`${problem.message} (fix: ${problem.fix})`);
 }
 
-/** failure.json's cause (engine_setup): what the engine said, and its fix in `details.fix` (resumeAdvice shows it). */
+/**
+ * failure.json's cause (engine_setup): what the engine said, its fix in
+ * `details.fix` (resumeAdvice shows it), and in `details.resumeFlags` the
+ * flag the fix names (`--model "<an offered model>"`, `--engine kimi`), so the
+ * printed resume command works as printed: resume remembers the model and the
+ * engine, and without the flag it would repeat the failure.
+ */
 export function engineSetupCause(ctx: RunContext, where: string, problem: ControllerProblem): FailureCause {
+  const fix = ctx.redactor.redact(problem.fix);
+  const flags = resumeFlagsOf(problem.code, fix);
   return {
     code: "engine_setup",
     message: ctx.redactor.redact(`${where}: ${problem.message}`),
-    details: { engine: ctx.engine.name, problem: problem.code, fix: ctx.redactor.redact(problem.fix) },
+    details: { engine: ctx.engine.name, problem: problem.code, fix, ...(flags === undefined ? {} : { resumeFlags: flags }) },
   };
+}
+
+/** The flag a model or protocol fix names (the wire's fixes: `e.g. --model "m"`, `use --engine kimi`), else undefined. */
+export function resumeFlagsOf(code: string, fix: string): string | undefined {
+  if (code === "engine_model_not_offered") {
+    // Only a model name safe in a shell as printed (no $, backquote or quote).
+    const model = /--model "([\w.:/@+-]+)"/.exec(fix)?.[1];
+    return model === undefined ? undefined : `--model "${model}"`;
+  }
+  if (code === "engine_protocol_mismatch") {
+    const engine = /--engine ([A-Za-z0-9._-]+)/.exec(fix)?.[1];
+    return engine === undefined ? undefined : `--engine ${engine}`;
+  }
+  return undefined;
 }
 
 /** How a task_failed message joins a problem's message and fix (task-runner). */

@@ -58,43 +58,68 @@ export function describeEvent(e: ControllerEvent): string | undefined {
   }
 }
 
+/** The plain sink; `flush` prints what it held back until the run's last event (the tasks a stopped run left open). */
+export type PlainSink = ControllerEventSink & { flush: () => void };
+
 /** Roles the scheduler never runs (the review phase performs them). */
 const NOT_SCHEDULED: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
 const OPEN_STATES: ReadonlySet<string> = new Set(["queued", "running", "retrying", "interrupted"]);
 
 /**
  * The plain live view: one timestamped line per event (not a TTY, CI, or
- * --plain). A task's usage ticks (same state and attempt, more tokens) are
- * not repeated: its next line carries the totals. When a run stops without
- * a terminal status (paused), each task it left open gets one line that
- * says so: `task x paused (attempt 1, ...)` or `task y not started`.
+ * --plain), each fact once. A task's usage ticks (same state and attempt, more
+ * tokens) are not repeated: its next line carries the totals. `run_finished`
+ * gets no line: the outcome printed after the run (`status: …`) says it.
+ * When a run stops without a terminal status (paused), each task it left open
+ * gets one line that says so, after the phase's own `stopped` line (on
+ * `flush`): `task x paused (attempt 1, ...)` or `task y not started`; a task
+ * the stop interrupted gets only that line, not an `interrupted` line as well.
  */
-export function createPlainSink(write: (text: string) => void, now: () => Date = () => new Date()): ControllerEventSink {
+export function createPlainSink(write: (text: string) => void, now: () => Date = () => new Date()): PlainSink {
   const last = new Map<string, string>();
   const graph = new Map<string, string>();
   const states = new Map<string, Extract<ControllerEvent, { type: "task_update" }>>();
+  const held = new Map<string, string>();
+  let finished: Extract<ControllerEvent, { type: "run_finished" }> | undefined;
   const line = (text: string) => write(`${clock(now())} ${text}\n`);
-  return (event) => {
+  const sink = (event: ControllerEvent) => {
     if (event.type === "task_update") {
       states.set(event.taskId, event);
       const key = `${event.state}#${event.attempt}#${event.round}#${event.message ?? ""}`;
       if (last.get(event.taskId) === key) return;
       last.set(event.taskId, key);
+      held.delete(event.taskId);
+      if (event.state === "interrupted") {
+        // Said once, as `paused` in the run's summary (or as is, when no summary comes).
+        held.set(event.taskId, describeEvent(event) as string);
+        return;
+      }
     } else if (event.type === "goal_event") {
       const ev = event.event;
       const added = ev.type === "task_graph_set" ? ev.data.graph.tasks : ev.type === "task_graph_mutated" ? ev.data.added : [];
       for (const t of added) if (!NOT_SCHEDULED.has(t.role)) graph.set(t.id, t.title);
+    } else if (event.type === "run_finished") {
+      finished = event;
+      return;
     }
     const text = describeEvent(event);
     if (text !== undefined) line(text);
-    if (event.type === "run_finished" && event.status !== "ready" && event.outcomeFile === null) {
+  };
+  const flush = () => {
+    const event = finished;
+    finished = undefined;
+    if (event !== undefined && event.status !== "ready" && event.outcomeFile === null) {
       for (const id of new Set([...graph.keys(), ...states.keys()])) {
         const t = states.get(id);
         if (t !== undefined && !OPEN_STATES.has(t.state)) continue;
+        held.delete(id);
         line(t === undefined || t.state === "queued" ? `task ${id} not started` : `task ${id} ${event.status} (${taskFacts(t)})`);
       }
     }
+    for (const text of held.values()) line(text);
+    held.clear();
   };
+  return Object.assign(sink, { flush });
 }
 
 /** `--json`: every event as one JSON line, nothing else. */

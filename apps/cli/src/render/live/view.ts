@@ -35,8 +35,10 @@ export function createLiveView(ctx: Context, mode: LiveMode): LiveView {
   switch (mode) {
     case "json":
       return { mode, sink: createJsonSink(ctx.stdout), say: ctx.stderr, close: async () => {} };
-    case "plain":
-      return { mode, sink: createPlainSink(ctx.stdout, ctx.now), say: ctx.stdout, close: async () => {} };
+    case "plain": {
+      const sink = createPlainSink(ctx.stdout, ctx.now);
+      return { mode, sink, say: ctx.stdout, close: async () => sink.flush() };
+    }
     case "tty": {
       // listr2 reads process.stdout.columns as it draws: give it a usable width when the terminal reports none.
       const columns = terminalColumns(process.stdout.columns, ctx.env);
