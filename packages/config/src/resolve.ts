@@ -100,6 +100,7 @@ export function resolveEngineSpec(config: OmkConfig, name: string, options: Reso
     ...(entry.priceModel === undefined ? {} : { priceModel: entry.priceModel }),
     ...(entry.deadlines === undefined ? {} : { deadlines: entry.deadlines }),
     ...(entry.versionArgs === undefined ? {} : { versionArgs: entry.versionArgs }),
+    ...(entry.usageLog === undefined ? {} : { usageLog: entry.usageLog }),
     ...(entry.login === undefined ? {} : { login: entry.login }),
     ...(entry.home === undefined ? {} : { home: entry.home }),
     ...(entry.homeCopy === undefined ? {} : { homeCopy: entry.homeCopy }),

@@ -48,6 +48,10 @@ export const EngineEntrySchema = z.strictObject({
   deadlines: ConfigDeadlinesSchema.optional(),
   prices: z.record(z.string().min(1), ModelPriceSchema).optional().describe("USD per million tokens by model (`*`: any model of this engine)"),
   versionArgs: z.array(z.string()).optional().describe("arguments that print the version (omk doctor)"),
+  usageLog: z
+    .enum(["none", "kimi_session_log"])
+    .optional()
+    .describe("where token usage is read besides the protocol: kimi_session_log for Kimi Code under another name (it reports usage only in its session log)"),
   login: z.string().min(1).optional().describe("how to log in, shown when the engine asks for it"),
   home: z.enum(["user", "hermetic"]).optional().describe("user: the engine sees the user's HOME (login, its own config); hermetic: a fresh HOME per session"),
   homeCopy: z.array(HomeRelativePathSchema).optional().describe("hermetic home only: paths under the user's HOME copied into the fresh one"),

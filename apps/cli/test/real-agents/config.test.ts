@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gitIn, type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
-import { describeRun, fileAt, fixTask, GOAL, installedAgents, kimiConfig, PLANNED_FIX, proofOf, userWorld, writeWrapper, withModelServer, expectReady } from "./harness.js";
+import { describeRun, fileAt, fixTask, GOAL, installedAgents, kimiConfig, ledgerSummary, PLANNED_FIX, proofOf, tokensOf, userWorld, writeWrapper, withModelServer, expectReady } from "./harness.js";
 
 let server: ModelServer;
 withModelServer((started) => {
@@ -31,7 +31,7 @@ describe("engine configuration (real agent)", () => {
     const tool = writeWrapper(path.join(w.base, "opt", "my-agent", "bin", "agent"), installedAgents().kimi);
     const file = await commitConfig(
       w.repo,
-      ["version: 1", "defaultEngine: my-agent", "engines:", "  my-agent:", `    command: ${JSON.stringify(tool)}`, "    args: [acp]", "    protocol: acp", ""].join("\n"),
+      ["version: 1", "defaultEngine: my-agent", "engines:", "  my-agent:", `    command: ${JSON.stringify(tool)}`, "    args: [acp]", "    protocol: acp", "    usageLog: kimi_session_log", ""].join("\n"),
     );
     const base = (await gitIn(w.repo, "rev-parse", "HEAD")).trim();
     // The user trusts the repository's config (it names a program to run): untrusted, omk would stop with exit 2.
@@ -54,6 +54,9 @@ describe("engine configuration (real agent)", () => {
     expect(proof.baseCommit).toBe(base);
     expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(existsSync(file)).toBe(true);
+    // Kimi Code under another name reports its usage in its session log (usageLog): every served token is counted.
+    const served = server.served();
+    expect(tokensOf(proof.spend), ledgerSummary(server.ledger)).toEqual({ input: served.input, output: served.output });
   });
 
   it("an invalid .omk/config.yaml stops omk with exit 2 naming the file, the key and the fix; no goal is recorded", async () => {
