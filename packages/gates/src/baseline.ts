@@ -26,7 +26,7 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
   const root = path.resolve(options.root);
   const outDir = path.resolve(options.outDir);
   const state = await treeState(root);
-  if (state.toplevel === null) throw new GatesGitError(`${root} is not in a git repository with a commit`, { fix: "a baseline comparison needs git: run it in a clone" });
+  if (state.toplevel === null) throw new GatesGitError(`${root} is not in a git repository with a commit`, { fix: "a baseline comparison needs git: run it in a clone with at least one commit", reason: "no_repo" });
   const baseCommit = await resolveCommit(root, options.base);
   const runId = options.runId ?? newRunId();
 

@@ -69,6 +69,25 @@ describe("parseGatesConfig", () => {
     }
   });
 
+  it("names the file, the line:col and the schema path of a problem, and the fix", () => {
+    const cases: Array<[string, RegExp, { line: number; col: number; path?: string }]> = [
+      // YAML syntax: the parser's own position.
+      ["gates:\n  - name: a\n    command: [x\n  kind: 3\n", /^gates\.yaml:4:3: not valid YAML: .*indented/, { line: 4, col: 3 }],
+      // Schema: the zod path and the line:col of that field's value.
+      ["gates:\n  - name: a\n    kind: bogus\n    command: [x]\n", /^gates\.yaml:3:11: gates\.0\.kind: /, { line: 3, col: 11, path: "gates.0.kind" }],
+      // A missing field: its parent's position.
+      ["gates:\n  - name: a\n    command: [x]\n", /^gates\.yaml:2:5: gates\.0\.kind: /, { line: 2, col: 5, path: "gates.0.kind" }],
+    ];
+    for (const [text, message, position] of cases) {
+      const parsed = parseGatesConfig(text, "gates.yaml");
+      expect(parsed.ok, text).toBe(false);
+      if (parsed.ok) continue;
+      expect(parsed.error.message, text).toMatch(message);
+      expect(parsed.error.position, text).toEqual(position);
+      expect(parsed.error.fix, text).toMatch(new RegExp(`^correct gates\\.yaml at line ${position.line} .*omk-gates detect`));
+    }
+  });
+
   it("allows a shell string only with shell: true", () => {
     const parsed = parseGatesConfig("gates:\n  - {name: a, kind: lint, command: 'test -z \"$(gofmt -l .)\"', shell: true}\n");
     expect(parsed.ok).toBe(true);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { detectGates } from "./detect.js";
 import { GatesConfigError, type NoGatesDetectedError } from "./errors.js";
 import { err, ok, type Result } from "./result.js";
@@ -11,19 +11,44 @@ import type { GatesReport } from "./schemas/result.js";
 /** Where a project's gates config is looked for, in order. */
 export const CONFIG_FILES = [".omk/gates.yaml", ".omk/gates.yml", ".omk/gates.json"] as const;
 
-/** Parse the text of a gates config (YAML or JSON) and check it against the schema. */
+/**
+ * Parse the text of a gates config (YAML or JSON) and check it against the
+ * schema. A problem names its position: line:col from the YAML parser, and
+ * for a schema problem the path of the field refused plus the line:col of
+ * the nearest node of that path the document has.
+ */
 export function parseGatesConfig(text: string, file?: string): Result<GatesConfig, GatesConfigError> {
-  const doc = parseDocument(text, { prettyErrors: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, lineCounter: lines });
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => e.message.split("\n")[0] as string);
-    return err(new GatesConfigError(file, `not valid YAML: ${issues[0]}`, issues));
+    // yaml's pretty message ends its first line with "at line L, column C:"; the position is kept apart.
+    const issues = doc.errors.map((e) => (e.message.split("\n")[0] as string).replace(/ at line \d+, column \d+:?$/, ""));
+    const at = doc.errors[0]?.linePos?.[0];
+    return err(new GatesConfigError(file, `not valid YAML: ${issues[0]}`, issues, at === undefined ? {} : { position: { line: at.line, col: at.col } }));
   }
   const parsed = GatesConfigSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
-    return err(new GatesConfigError(file, issues.length === 1 ? (issues[0] as string) : `${issues.length} problems:\n  ${issues.join("\n  ")}`, issues));
+    const first = parsed.error.issues[0];
+    const position = first === undefined ? undefined : nodePosition(doc, lines, first.path);
+    return err(
+      new GatesConfigError(file, issues.length === 1 ? (issues[0] as string) : `${issues.length} problems:\n  ${issues.join("\n  ")}`, issues, position === undefined ? {} : { position }),
+    );
   }
   return ok(parsed.data);
+}
+
+/** The line:col of the deepest node of `keyPath` the document has (a missing field points at its parent). */
+function nodePosition(doc: ReturnType<typeof parseDocument>, lines: LineCounter, keyPath: readonly PropertyKey[]): { line: number; col: number; path: string } | undefined {
+  const keys = keyPath.filter((k): k is string | number => typeof k !== "symbol");
+  for (let n = keys.length; n >= 0; n--) {
+    const node = (n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true)) as { range?: [number, number, number] } | null | undefined;
+    if (node?.range !== undefined) {
+      const at = lines.linePos(node.range[0]);
+      return { line: at.line, col: at.col, path: keys.length === 0 ? "(root)" : keys.join(".") };
+    }
+  }
+  return undefined;
 }
 
 /** Read and check a gates config file. */

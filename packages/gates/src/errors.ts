@@ -1,3 +1,5 @@
+import path from "node:path";
+
 /**
  * Errors of @omk/gates. The package is L0 and standalone, so it has its own
  * base class (not @omk/state's OmkError) with the same shape: a stable
@@ -19,17 +21,24 @@ export class GatesError extends Error {
   }
 }
 
-/** `.omk/gates.yaml` is unreadable, not YAML, or fails the schema. */
+/** Where in a config file a problem is: 1-based line and column (from the YAML parser), and the schema path when the schema refused it. */
+export type ConfigPosition = { line: number; col: number; path?: string };
+
+/** `.omk/gates.yaml` is unreadable, not YAML, or fails the schema. The message reads `FILE:LINE:COL: problem` when the position is known. */
 export class GatesConfigError extends GatesError {
   readonly file: string | undefined;
   readonly issues: string[];
-  constructor(file: string | undefined, message: string, issues: string[] = [], options: { cause?: unknown } = {}) {
-    super("OMK_GATES_CONFIG", file === undefined ? message : `${file}: ${message}`, {
-      ...options,
-      fix: "correct the gates config (see docs/schemas/gates-config.schema.json)",
+  readonly position: ConfigPosition | undefined;
+  constructor(file: string | undefined, message: string, issues: string[] = [], options: { cause?: unknown; position?: ConfigPosition } = {}) {
+    const { position, ...rest } = options;
+    const where = file === undefined ? (position === undefined ? "" : `line ${position.line}:${position.col}: `) : `${file}${position === undefined ? "" : `:${position.line}:${position.col}`}: `;
+    super("OMK_GATES_CONFIG", `${where}${message}`, {
+      ...rest,
+      fix: `correct ${file === undefined ? "the gates config" : path.basename(file)}${position === undefined ? "" : ` at line ${position.line}`} (fields: docs/schemas/gates-config.schema.json), or move it aside to use detection (omk-gates detect shows what it finds)`,
     });
     this.file = file;
     this.issues = issues;
+    this.position = position;
   }
 }
 
@@ -44,10 +53,19 @@ export class NoGatesDetectedError extends GatesError {
   }
 }
 
-/** A git command the runner needs failed (bad ref, not a repository, worktree trouble). */
+/**
+ * A git command the runner needs failed. `reason` says whose problem it is:
+ * `bad_ref` (the ref passed names no commit) and `no_repo` (not a git
+ * repository, or one with no commit yet) are the user's input (exit 2);
+ * `git_failed` (a worktree could not be added, a diff failed) is the
+ * environment's (exit 6). docs/cli.md has the table.
+ */
+export type GitProblem = "bad_ref" | "no_repo" | "git_failed";
 export class GatesGitError extends GatesError {
-  constructor(message: string, options: { cause?: unknown; fix?: string } = {}) {
+  readonly reason: GitProblem;
+  constructor(message: string, options: { cause?: unknown; fix?: string; reason?: GitProblem } = {}) {
     super("OMK_GATES_GIT", message, { fix: options.fix ?? "check the repository and the ref you passed", ...(options.cause === undefined ? {} : { cause: options.cause }) });
+    this.reason = options.reason ?? "git_failed";
   }
 }
 

@@ -5,7 +5,7 @@ export { diffFiles, scanDiffForSecrets } from "./builtin/secret-scan.js";
 export { compareReports } from "./compare.js";
 export { CONFIG_FILES, type LoadedGates, loadGates, parseGatesConfig, readGatesConfig } from "./config.js";
 export { detectGates } from "./detect.js";
-export { GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, NoGatesDetectedError } from "./errors.js";
+export { type ConfigPosition, GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, type GitProblem, NoGatesDetectedError } from "./errors.js";
 export { gatesJsonSchemas } from "./json-schemas.js";
 export { createRedactor, looksSecretName, type Redactor, type RedactorOptions, type StreamRedactor } from "./redact.js";
 export { formatJunit } from "./report/junit.js";
@@ -71,3 +71,4 @@ export {
 export { treeState as readTreeState, type TreeState } from "./internal/git.js";
 export { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
 export { killAllGatesNow } from "./internal/process.js";
+export { GATES_EXIT, gatesExitCode } from "./internal/exit-codes.js";

@@ -1,18 +1,23 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { compareToBaseline } from "../baseline.js";
 import { compareReports } from "../compare.js";
-import { loadGates } from "../config.js";
+import { CONFIG_FILES, loadGates, readGatesConfig } from "../config.js";
 import { detectGates } from "../detect.js";
-import { GatesAbortedError, GatesError } from "../errors.js";
+import { GatesAbortedError, GatesConfigError, GatesError } from "../errors.js";
 import { formatJunit } from "../report/junit.js";
 import { formatMarkdown } from "../report/markdown.js";
 import { formatText } from "../report/text.js";
 import { newRunId, runGates, writeFileAtomic } from "../run.js";
+import type { Gate } from "../schemas/config.js";
 import type { GatesEvent } from "../schemas/events.js";
 import { type GatesReport, GatesReportSchema } from "../schemas/result.js";
 import { formatMs } from "./duration.js";
+import { GATES_EXIT, gatesExitCode } from "./exit-codes.js";
+
+export { GATES_EXIT } from "./exit-codes.js";
+import { defaultRunsDir } from "./runs-dir.js";
 import { TOOL_VERSION } from "./version.js";
 
 export type CliIo = {
@@ -23,9 +28,6 @@ export type CliIo = {
   stderr: (text: string) => void;
   signal?: AbortSignal;
 };
-
-/** Exit codes of omk-gates: 0 every required gate passed; 1 otherwise; 2 usage or config error; 70 internal error; 130 interrupted. */
-export const GATES_EXIT = { ok: 0, failed: 1, usage: 2, internal: 70, interrupted: 130 } as const;
 
 const USAGE = `usage: omk-gates <command> [options]
 
@@ -39,8 +41,11 @@ commands:
 
 options:
   --dir DIR              project root (default: the current directory)
-  --config FILE          gates config (default: .omk/gates.yaml, else detection)
-  --out DIR              logs and report.json (default: DIR/.omk/gates-runs/<run-id>)
+  --config FILE          gates config (default: .omk/gates.yaml, else detection);
+                         detect shows what it says next to what detection finds
+  --out DIR              logs and report.json (default: outside the project, in
+                         $OMK_STATE_DIR, else $XDG_STATE_HOME/omk, else
+                         ~/.local/state/omk: gates-runs/<project>-<hash>/<run-id>)
   --json                 print the report (detect: the detection) as JSON on stdout
   --junit FILE           also write a JUnit XML report
   --markdown FILE        also write a Markdown report
@@ -93,7 +98,7 @@ export async function main(io: CliIo): Promise<number> {
   try {
     if (extra.length > 0) throw new UsageProblem(`unexpected argument ${extra[0]}`);
     const root = path.resolve(io.cwd, values.dir ?? ".");
-    if (command === "detect") return detect(io, root, values.json === true);
+    if (command === "detect") return detect(io, root, values.json === true, values.config === undefined ? undefined : path.resolve(io.cwd, values.config));
     if (command === "run" || command === "compare") return await runOrCompare(io, command, root, values);
     throw new UsageProblem(`unknown command ${command}`);
   } catch (error) {
@@ -107,35 +112,68 @@ export async function main(io: CliIo): Promise<number> {
     }
     if (error instanceof GatesError) {
       io.stderr(`omk-gates: ${error.message}${error.fix === undefined ? "" : ` — fix: ${error.fix}`}\n`);
-      return error.code === "OMK_GATES_USAGE" || error.code === "OMK_GATES_CONFIG" || error.code === "OMK_GATES_NOTHING_DETECTED" ? GATES_EXIT.usage : GATES_EXIT.failed;
+      return gatesExitCode(error);
     }
     io.stderr(`omk-gates: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return GATES_EXIT.internal;
   }
 }
 
-function detect(io: CliIo, root: string, json: boolean): number {
+/**
+ * `detect`: what detection finds, and why. When a config file is in force
+ * (--config, else .omk/gates.yaml), what it says comes first (it is what
+ * `run` uses), then what detection would find; a broken config file is
+ * reported with its position and exits 2 after the detection is shown.
+ */
+function detect(io: CliIo, root: string, json: boolean, configFlag: string | undefined): number {
+  const file = configFlag ?? CONFIG_FILES.map((f) => path.join(root, f)).find((f) => existsSync(f));
+  const config = file === undefined ? undefined : readGatesConfig(file);
   const found = detectGates(root);
-  if (!found.ok) {
-    if (json) io.stdout(`${JSON.stringify({ error: { code: found.error.code, message: found.error.message, fix: found.error.fix } }, null, 2)}\n`);
-    throw found.error;
-  }
-  const d = found.value;
   if (json) {
-    io.stdout(`${JSON.stringify(d, null, 2)}\n`);
-    return GATES_EXIT.ok;
+    const configFile = file === undefined || config === undefined ? null : config.ok ? { path: file, config: config.value } : { path: file, error: errorJson(config.error) };
+    if (!found.ok) io.stdout(`${JSON.stringify({ error: errorJson(found.error), configFile }, null, 2)}\n`);
+    else io.stdout(`${JSON.stringify({ ...found.value, configFile }, null, 2)}\n`);
+  } else {
+    const lines: string[] = [];
+    if (file !== undefined && config !== undefined) {
+      if (config.ok) lines.push(`config ${file} (what run uses):`, ...gateLines(config.value.gates, () => undefined), "");
+      else lines.push(`config ${file} is broken: ${config.error.message} — fix: ${config.error.fix}`, "");
+    }
+    if (found.ok) {
+      const d = found.value;
+      lines.push(
+        `${file === undefined ? "" : "detection would find: "}projects in ${d.root}:`,
+        ...d.projects.map((p) => `  ${p.type}: ${p.reason}`),
+        "gates:",
+        ...gateLines(d.config.gates, (name) => d.gates.find((g) => g.name === name)?.reason ?? ""),
+      );
+      if (d.skipped.length > 0) lines.push("left out:", ...d.skipped.map((s) => `  ${s.name}: ${s.reason}`));
+      if (file === undefined) lines.push("", "pin these by writing them to .omk/gates.yaml (see docs/schemas/gates-config.schema.json)");
+    } else if (file !== undefined) {
+      lines.push(`detection would find nothing: ${found.error.message}`);
+    }
+    if (lines.length > 0) io.stdout(`${lines.join("\n")}\n`);
   }
-  const lines = [`projects in ${d.root}:`, ...d.projects.map((p) => `  ${p.type}: ${p.reason}`), "gates:"];
-  const width = Math.max(...d.config.gates.map((g) => g.name.length));
-  for (const gate of d.config.gates) {
-    const how = gate.builtin !== undefined ? `builtin ${gate.builtin}` : Array.isArray(gate.command) ? gate.command.join(" ") : `sh -c '${gate.command}'`;
-    const reason = d.gates.find((g) => g.name === gate.name)?.reason ?? "";
-    lines.push(`  ${gate.name.padEnd(width)}  ${gate.kind.padEnd(10)} ${gate.required ? "required" : "optional"}  ${how}`, `  ${" ".repeat(width)}  why: ${reason}`);
+  if (config !== undefined && !config.ok) {
+    if (!json) io.stderr(`omk-gates: ${config.error.message} — fix: ${config.error.fix}\n`);
+    return GATES_EXIT.usage;
   }
-  if (d.skipped.length > 0) lines.push("left out:", ...d.skipped.map((s) => `  ${s.name}: ${s.reason}`));
-  lines.push("", "pin these by writing them to .omk/gates.yaml (see docs/schemas/gates-config.schema.json)");
-  io.stdout(`${lines.join("\n")}\n`);
+  if (!found.ok && file === undefined) {
+    if (!json) io.stderr(`omk-gates: ${found.error.message} — fix: ${found.error.fix}\n`);
+    return GATES_EXIT.usage;
+  }
   return GATES_EXIT.ok;
+}
+
+const errorJson = (e: GatesError) => ({ code: e.code, message: e.message, fix: e.fix, ...(e instanceof GatesConfigError && e.position !== undefined ? { position: e.position } : {}) });
+
+function gateLines(gates: readonly Gate[], why: (name: string) => string | undefined): string[] {
+  const width = Math.max(...gates.map((g) => g.name.length));
+  return gates.flatMap((gate) => {
+    const how = gate.builtin !== undefined ? `builtin ${gate.builtin}` : Array.isArray(gate.command) ? gate.command.join(" ") : `sh -c '${gate.command}'`;
+    const reason = why(gate.name);
+    return [`  ${gate.name.padEnd(width)}  ${gate.kind.padEnd(10)} ${gate.required ? "required" : "optional"}  ${how}`, ...(reason === undefined ? [] : [`  ${" ".repeat(width)}  why: ${reason}`])];
+  });
 }
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean };
@@ -175,15 +213,15 @@ async function runOrCompare(io: CliIo, command: "run" | "compare", root: string,
   const loaded = loadGates(root, values.config === undefined ? {} : { config: path.resolve(io.cwd, values.config) });
   if (!loaded.ok) throw loaded.error;
   const runId = newRunId();
-  const runsDir = path.join(root, ".omk", "gates-runs");
-  const outDir = path.resolve(io.cwd, values.out ?? path.join(runsDir, runId));
+  const outDir = values.out !== undefined ? path.resolve(io.cwd, values.out) : path.join(defaultRunsDir(root, io.env), runId);
   const common = {
     root,
     config: loaded.value.config,
     configSource: loaded.value.source,
     outDir,
     runId,
-    dirtyExclude: [runsDir],
+    // What omk-gates writes inside the project only when asked to (--out, --junit, --markdown there) is not the project's change.
+    dirtyExclude: [outDir, ...[values.junit, values.markdown].flatMap((f) => (f === undefined ? [] : [path.resolve(io.cwd, f)]))],
     env: io.env,
     onEvent: progress(io, values.quiet === true),
     ...(io.signal === undefined ? {} : { signal: io.signal }),

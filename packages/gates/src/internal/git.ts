@@ -33,7 +33,7 @@ export async function treeState(dir: string, exclude: readonly string[] = [], op
 
 export async function resolveCommit(dir: string, ref: string): Promise<string> {
   const r = await git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-  if (!r.ok) throw new GatesGitError(`${ref} is not a commit in ${dir}`, { fix: "pass a branch, tag or sha that exists (fetch it first in a shallow CI checkout)" });
+  if (!r.ok) throw new GatesGitError(`${ref} is not a commit in ${dir}`, { fix: "pass a branch, tag or sha that exists (fetch it first in a shallow CI checkout)", reason: "bad_ref" });
   return r.stdout.trim();
 }
 
