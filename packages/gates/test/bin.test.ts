@@ -10,13 +10,16 @@ import { fixture } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
 
+/** Where runs without --out go (never the project: test/hygiene.test.ts). */
+const STATE = makeTempDir("gates-bin-state-");
+
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/bin.ts");
 
 /** The bin's main, in process (fast); the process edge itself is tested below and by the packed-tarball test. */
 async function gatesBin(cwd: string, ...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await main({ argv: args, cwd, env: { ...process.env, NO_COLOR: "1" }, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await main({ argv: args, cwd, env: { ...process.env, NO_COLOR: "1", OMK_STATE_DIR: STATE }, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
   return { code, stdout, stderr };
 }
 
@@ -37,7 +40,7 @@ describe("omk-gates bin", () => {
     const human = await gatesBin(dir, "detect");
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/node: package\.json; package manager pnpm from pnpm-lock\.yaml/);
-    expect(human.stdout).toMatch(/test\s+test\s+required\s+pnpm run test/);
+    expect(human.stdout).toMatch(/test\s+test\s+required\s+pnpm run --config\.enable-pre-post-scripts=false test/);
     expect(human.stdout).toContain('why: package.json script "test", run with pnpm');
     const json = await gatesBin(dir, "detect", "--json");
     expect(DetectionSchema.parse(JSON.parse(json.stdout)).config.gates.map((g) => g.name)).toEqual(["lint", "test"]);
@@ -69,7 +72,7 @@ describe("omk-gates bin", () => {
     expect(bad.stderr).toBe("");
     const report = GatesReportSchema.parse(JSON.parse(bad.stdout));
     expect(report).toMatchObject({ verdict: "failed", config: { source: "file" } });
-    expect(report.outDir).toContain(path.join(failing, ".omk", "gates-runs"));
+    expect(report.outDir).toContain(path.join(STATE, "gates-runs", `${path.basename(failing)}-`));
   });
 
   it("usage errors exit 2: unknown command or option, bad config, --only naming no gate", async () => {
@@ -83,7 +86,7 @@ describe("omk-gates bin", () => {
     writeFileSync(path.join(dir, ".omk", "gates.yaml"), "gates:\n  - {name: x, kind: test, command: 'npm test'}\n");
     const config = await gatesBin(dir, "run");
     expect(config.code).toBe(2);
-    expect(config.stderr).toMatch(/gates\.yaml: gates\.0\.command: a string command needs `shell: true`/);
+    expect(config.stderr).toMatch(/gates\.yaml:\d+:\d+: gates\.0\.command: a string command needs `shell: true`/);
     expect((await gatesBin(dir, "compare")).code).toBe(2);
     const help = await gatesBin(dir, "--help");
     expect(help.code).toBe(0);

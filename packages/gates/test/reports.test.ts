@@ -31,7 +31,10 @@ describe("reports", () => {
     expect(md).toContain("### colour: failed");
 
     const text = formatText(report);
-    expect(text.split("\n")[0]).toMatch(/^gate\s+kind\s+req\s+outcome\s+time\s+exit$/);
+    // A gate that did not run says why in its own column.
+    expect(text.split("\n")[0]).toMatch(/^gate\s+kind\s+req\s+outcome\s+time\s+exit\s+why$/);
+    expect(text).toMatch(/^after\s+custom\s+yes\s+skipped\s+\S+\s+needs colour \(failed\)$/m);
+    expect(md).toMatch(/\| after \| custom \| yes \| ⏭️ skipped: needs colour \(failed\) \|/);
     expect(text).toContain("failed: required not passing: colour, after");
   });
 

@@ -37,7 +37,7 @@ describe("runGates with tiny fixture commands", () => {
     ]);
     expect(report.verdict).toBe("passed");
     expect(gate("missing")).toMatchObject({ outcome: "error", exitCode: null });
-    expect(gate("missing")?.error).toMatch(/ENOENT/);
+    expect(gate("missing")?.error).toMatch(/^command not found: omk-no-such-command-here — /);
     expect(gate("elsewhere")).toMatchObject({ outcome: "error", error: expect.stringMatching(/does not exist/) });
   });
 

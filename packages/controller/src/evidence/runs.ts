@@ -91,7 +91,9 @@ export function gateRunning(config: GatesConfig | undefined, argv: readonly stri
  * can be had from this command.
  */
 export function withJunitReporter(argv: readonly string[], file: string, scripts: Readonly<Record<string, string>> = {}): { argv: string[]; junit: string } | undefined {
-  const script = path.basename(argv[0] ?? "") === "npm" ? (argv[1] === "test" && argv.length === 2 ? "test" : argv[1] === "run" && argv.length === 3 ? argv[2] : undefined) : undefined;
+  // `npm run --ignore-scripts <name>` is how detection runs a script without its pre/post hooks.
+  const run = argv[1] === "run" ? (argv.length === 3 ? argv[2] : argv.length === 4 && argv[2] === "--ignore-scripts" ? argv[3] : undefined) : undefined;
+  const script = path.basename(argv[0] ?? "") === "npm" ? (argv[1] === "test" && argv.length === 2 ? "test" : run) : undefined;
   const line = script === undefined ? undefined : scripts[script]?.trim().split(/\s+/);
   if (line !== undefined && line[0] === "node" && line.includes("--test") && line.every((w) => w.startsWith("-") || w === "node")) {
     return { argv: [...argv, "--", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`], junit: file };

@@ -10,6 +10,7 @@ import { median, readFigure } from "./figure.js";
 import type { TreeState } from "./git.js";
 import { mergeAttempts, parseJunit } from "./junit.js";
 import { LogSink } from "./log-sink.js";
+import { missingCommand } from "./missing-command.js";
 import { type ProcessOutcome, runProcess } from "./process.js";
 
 export type GateContext = {
@@ -209,6 +210,7 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   const junitFile = gate.junit === undefined ? undefined : path.resolve(cwd, gate.junit);
   let junitXml: string | undefined;
   let error: string | undefined;
+  let missing: string | undefined;
   let stdoutSha = "";
   const of = gate.kind === "golden" ? 1 : 1 + gate.retries;
   if (junitFile !== undefined && existsSync(junitFile) && statSync(junitFile).isDirectory()) {
@@ -227,6 +229,7 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     stdoutSha = sinks.stdout.endSegment().sha256;
     sinks.stderr.endSegment();
     error = errorOf(p);
+    missing = missingCommand(p, [file as string], sinks.stderr.tailLines());
     if (junitFile !== undefined) {
       if (existsSync(junitFile)) {
         junitXml = readFileSync(junitFile, "utf8");
@@ -243,10 +246,15 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
         notes.push(`attempt ${n}: the JUnit report ${gate.junit} was not written`);
       }
     }
-    if (attempt.outcome !== "failed") break;
+    if (attempt.outcome !== "failed" || missing !== undefined) break;
   }
   const last = attempts[attempts.length - 1] as Attempt;
   let outcome: GateOutcome = last.outcome === "passed" && attempts.length > 1 ? "flaky" : last.outcome;
+  // A command that is not there could not run: an error with its reason, never a test failure.
+  if (missing !== undefined) {
+    outcome = "error";
+    error = missing;
+  }
   const extra: Partial<GateResult> = {};
   if (gate.golden !== undefined) {
     const spec = gate.golden;

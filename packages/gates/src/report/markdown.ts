@@ -34,7 +34,7 @@ export function formatMarkdown(report: GatesReport): string {
   for (const g of report.gates) {
     const j = judged.get(g.name);
     const vs = report.comparison === undefined ? "" : ` ${j === undefined ? "" : `${j.status.replace(/_/g, " ")}${j.blocking ? " (blocking)" : ""}`} |`;
-    lines.push(`| ${cell(g.name)} | ${g.kind} | ${g.required ? "yes" : "no"} | ${ICON[g.outcome]} ${g.outcome} |${vs} ${formatMs(g.durationMs)} | ${g.exitCode ?? g.signal ?? ""} | \`${cell(g.logs.stdout.path)}\` |`);
+    lines.push(`| ${cell(g.name)} | ${g.kind} | ${g.required ? "yes" : "no"} | ${ICON[g.outcome]} ${g.outcome}${(g.outcome === "error" || g.outcome === "skipped") && g.error !== undefined ? `: ${cell(g.error)}` : ""} |${vs} ${formatMs(g.durationMs)} | ${g.exitCode ?? g.signal ?? ""} | \`${cell(g.logs.stdout.path)}\` |`);
   }
   const deps = report.gates.flatMap((g) => g.dependencies ?? []);
   if (deps.length > 0) {

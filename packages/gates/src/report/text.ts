@@ -4,7 +4,10 @@ import type { GatesReport } from "../schemas/result.js";
 /** The wall as a plain aligned table for a terminal (no colour; the caller decides where it goes). */
 export function formatText(report: GatesReport): string {
   const judged = new Map((report.comparison?.gates ?? []).map((g) => [g.name, g]));
-  const header = ["gate", "kind", "req", "outcome", ...(report.comparison === undefined ? [] : ["vs base"]), "time", "exit"];
+  // Why a gate could not run (a missing command, a gate it needs): its own column, so an `error` is never bare.
+  const why = (g: GatesReport["gates"][number]) => (g.outcome === "error" || g.outcome === "skipped" ? (g.error ?? "") : "");
+  const withWhy = report.gates.some((g) => why(g) !== "");
+  const header = ["gate", "kind", "req", "outcome", ...(report.comparison === undefined ? [] : ["vs base"]), "time", "exit", ...(withWhy ? ["why"] : [])];
   const rows = report.gates.map((g) => {
     const j = judged.get(g.name);
     return [
@@ -15,6 +18,7 @@ export function formatText(report: GatesReport): string {
       ...(report.comparison === undefined ? [] : [j === undefined ? "" : `${j.status}${j.blocking ? " !" : ""}`]),
       formatMs(g.durationMs),
       String(g.exitCode ?? g.signal ?? ""),
+      ...(withWhy ? [why(g)] : []),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
