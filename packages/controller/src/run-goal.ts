@@ -7,6 +7,7 @@
  */
 import { acquireControllerLock, err, type Goal, GoalNotFoundError, ok, type Phase, type Result, requestResume } from "@omk/state";
 import { createRunContext, type RunContext, safeSink } from "./context.js";
+import { dirtyTreeMessage, uncommittedFiles } from "./internal/dirty-tree.js";
 import { resolveCommit } from "./internal/git.js";
 import { dryRun } from "./internal/run-dry.js";
 import { loadVerified } from "./internal/run-load.js";
@@ -57,6 +58,9 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
   if (base === null) {
     return err({ code: "no_base_commit", message: `${goal.repoRoot} has no commit to start from`, fix: "commit the repository's current state first (git commit), then run the goal" });
   }
+  // Uncommitted work is named before anything runs: the run starts from commits and leaves it out.
+  const dirty = goal.status === "ready" || goal.status === "cancelled" ? undefined : await uncommittedFiles(goal.repoRoot);
+  if (dirty !== undefined) emit({ type: "tree_dirty", files: dirty.files, more: dirty.more, baseCommit: base, message: dirtyTreeMessage(dirty, base) });
   if (options.dryRun === true) return ok(await dryRun(createRunContext({ options, goal, baseCommit: base, emit })));
   if (goal.status === "ready" || goal.status === "cancelled") {
     const ctx = createRunContext({ options, goal, baseCommit: base, emit });
@@ -82,7 +86,8 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
       }
     }
     if (options.runOptions !== undefined) {
-      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data: options.runOptions }]);
+      const data = dirty === undefined ? options.runOptions : { ...options.runOptions, uncommitted: { files: [...dirty.files], more: dirty.more } };
+      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data }]);
       if (!recorded.ok) return err({ code: recorded.error.code, message: `recording the run options: ${recorded.error.message}`, fix: "check that the state dir is writable (omk doctor), then run again" });
     }
     emit({ type: "run_started", goalId, engine: options.engine.name, resumed: goal.lastSeq > 1 && goal.status !== "created", round: ctx.round });

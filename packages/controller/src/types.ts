@@ -11,6 +11,8 @@ export type ControllerProblem = {
   readonly code: string;
   readonly message: string;
   readonly fix: string;
+  /** Where the problem is, when it has a place (a config file's path, line and column). */
+  readonly details?: Readonly<Record<string, unknown>>;
 };
 
 /**
@@ -103,6 +105,8 @@ export type ControllerEvent =
   | { readonly type: "scope_refused"; readonly taskId: string; readonly attempt: number; readonly path: string; readonly reason: string }
   | { readonly type: "review_finished"; readonly pass: ReviewPass | "deterministic"; readonly verdict: "passed" | "blocked"; readonly findings: number; readonly blocking: number }
   | { readonly type: "note"; readonly level: "info" | "warn"; readonly message: string }
+  /** The working tree had uncommitted files when the run started: they are left out (the run works from commits). Not an error. */
+  | { readonly type: "tree_dirty"; readonly files: readonly string[]; readonly more: number; readonly baseCommit: string; readonly message: string }
   | { readonly type: "goal_event"; readonly event: import("@omk/state").GoalEvent }
   | {
       readonly type: "run_finished";

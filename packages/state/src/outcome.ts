@@ -103,6 +103,10 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
     case "needs_more_budget":
       return budgetAdvice(goal, now, cause);
     case "blocked_on_human":
+      if (cause?.code === "config_invalid") {
+        const fix = typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "correct the config file named in the cause";
+        return { command: `omk goal resume ${id}`, hint: `${fix}; then resume` };
+      }
       return { command: `omk goal amend ${id} --answer "<answer>" && omk goal resume ${id}`, hint: "answer the questions in the cause, then resume" };
     case "blocked_on_external":
       if (cause?.code === "engine_answer_invalid") {

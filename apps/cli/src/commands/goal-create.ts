@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { dirtyTreeMessage, uncommittedFiles } from "@omk/controller";
 import type { Goal } from "@omk/state";
 import { DEFAULT_MAX_AGENTS, parseLimits, parseMaxAgents } from "../args.js";
 import { type Context, printJson } from "../context.js";
@@ -18,7 +19,7 @@ export type CreateOptions = {
 };
 
 /** The git top level and HEAD of `dir`, or undefined when it is not a git checkout. */
-function gitBase(dir: string): { root: string; head: string | null } | undefined {
+export function gitBase(dir: string): { root: string; head: string | null } | undefined {
   try {
     const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     let head: string | null = null;
@@ -59,6 +60,9 @@ export async function createGoalRecord(ctx: Context, text: string, opts: CreateO
 
 export async function goalCreate(ctx: Context, text: string, opts: CreateOptions): Promise<number> {
   const goal = await createGoalRecord(ctx, text, opts);
+  // A run of the goal starts from its base commit: uncommitted work is named now (not an error).
+  const dirty = goal.baseCommit === null ? undefined : await uncommittedFiles(goal.repoRoot);
+  if (dirty !== undefined && goal.baseCommit !== null) ctx.stderr(`omk: warning: ${dirtyTreeMessage(dirty, goal.baseCommit)}\n`);
   if (opts.json === true) printJson(ctx, goal);
   else ctx.stdout(`${goal.id}\ncreated goal ${goal.id}: ${goal.normalizedText}\nnext: omk goal status ${goal.id}\n`);
   return EXIT.ok;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type EngineProvider, type RunGoalOptions, type RunGoalResult, runGoal } from "@omk/controller";
-import { killAllGatesNow } from "@omk/gates";
+import { CONFIG_FILES, killAllGatesNow, readGatesConfig } from "@omk/gates";
 import { readOracleFile } from "@omk/oracle";
 import { budgetReport, checkStatusTransition, type Goal, type GoalStatus, idProblem, isTerminalStatus, openStore, requestCancel, requestPause, requestResume } from "@omk/state";
 import { type Context, resolveGoalId } from "../context.js";
@@ -10,7 +10,7 @@ import { type EngineChoice, resolveEngine } from "../engine.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { chooseLiveMode, createLiveView } from "../render/live/view.js";
-import { type CreateOptions, createGoalRecord } from "./goal-create.js";
+import { type CreateOptions, createGoalRecord, gitBase } from "./goal-create.js";
 import { type RunOptionsRecord, rememberRunOptions, runOptionsRecord } from "./run-options.js";
 
 /** The flags every driving command takes (`goal run`, `resume`, `execute`, `review`, `plan`; `omk demo` passes them too). */
@@ -77,8 +77,10 @@ function driveOptions(flags: RunFlags, extra: Partial<DriveOptions> = {}): Drive
 export async function driveGoal(ctx: Context, goalId: string, flags: DriveOptions): Promise<number> {
   // Resume remembers: the engine, model, script, --until-ready and max rounds the goal ran with, unless flags say otherwise.
   const remembered = await rememberRunOptions(ctx, goalId, flags);
+  const goalRepo = (await ctx.store.readGoal(goalId)).repoRoot;
+  refuseBrokenGatesConfig(ctx, goalRepo, remembered.options.gatesConfig);
   // The engine resolves from the goal's own repository's config, wherever omk runs from (unless --repo says otherwise).
-  const repo = flags.repo ?? (await ctx.store.readGoal(goalId)).repoRoot;
+  const repo = flags.repo ?? goalRepo;
   const options = { ...remembered.options, repo, overridden: remembered.overridden };
   const engine = await resolveEngine(ctx, options, { optional: options.stopAfter === "oracle" });
   await prepareToDrive(ctx, goalId);
@@ -203,6 +205,25 @@ async function untilCancelSettles(run: Promise<RunGoalResult>, cancelled: () => 
   }
 }
 
+/** The repository a new goal would be made in: the git top level of --repo (else the current directory), else that directory. */
+function repoOf(ctx: Context, repo: string | undefined): string {
+  const dir = path.resolve(ctx.cwd, repo ?? ".");
+  return gitBase(dir)?.root ?? dir;
+}
+
+/**
+ * A broken gates config (--gates FILE, else the repository's .omk/gates.yaml)
+ * is refused before a goal starts or continues: exit 2 with the file,
+ * line:col, the schema path and the fix. Nothing is recorded. (The
+ * controller's intake has the same guard: blocked_on_human, config_invalid.)
+ */
+function refuseBrokenGatesConfig(ctx: Context, repo: string, gatesConfig: string | undefined): void {
+  const file = gatesConfig !== undefined ? path.resolve(ctx.cwd, gatesConfig) : CONFIG_FILES.map((f) => path.join(repo, f)).find((f) => existsSync(f));
+  if (file === undefined) return;
+  const read = readGatesConfig(file);
+  if (!read.ok) throw new UsageError(read.error.message, read.error.fix ?? "correct the gates config (docs/schemas/gates-config.schema.json)");
+}
+
 /** A printed `omk …` command with the run's prefix before every `omk` in it (`a && b` included). */
 export function withPrefix(command: string, prefix: string | undefined): string {
   return prefix === undefined || prefix === "" ? command : command.replace(/(^|&& |; |\| )omk /g, `$1${prefix}omk `);
@@ -285,6 +306,7 @@ export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): 
     );
   }
   if (existing !== undefined && options.dryRun !== true) return driveGoal(ctx, existing, options);
+  refuseBrokenGatesConfig(ctx, existing !== undefined ? (await ctx.store.readGoal(existing)).repoRoot : repoOf(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options);
   if (options.dryRun === true) return dryRunGoal(ctx, existing, textOrId, flags, engine, options);
   const goal = await createGoalRecord(ctx, textOrId, flags, true);
@@ -339,6 +361,7 @@ export async function goalReview(ctx: Context, id: string | undefined, flags: Ru
 /** `omk goal plan "<text>"`: create the goal, plan it and freeze its oracle; print the tasks and criteria. No engine needed (deterministic planner). */
 export async function goalPlan(ctx: Context, text: string, flags: RunFlags): Promise<number> {
   const options = driveOptions(flags, { stopAfter: "oracle" });
+  refuseBrokenGatesConfig(ctx, repoOf(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options, { optional: true });
   const goal = await createGoalRecord(ctx, text, flags, true);
   const code = await drive(ctx, goal.id, engine, options);

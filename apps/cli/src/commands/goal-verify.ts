@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { compareToBaseline, formatJunit, formatMarkdown, formatText, GatesError, type GatesEvent, type GatesReport, killAllGatesNow, loadGates, newRunId, readTreeState, runGates } from "@omk/gates";
+import { compareToBaseline, formatJunit, formatMarkdown, formatText, GATES_EXIT, GatesError, type GatesEvent, gatesExitCode, type GatesReport, killAllGatesNow, loadGates, newRunId, readTreeState, runGates } from "@omk/gates";
 import { toGateEvidence } from "@omk/controller";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
@@ -21,13 +21,16 @@ export type VerifyOptions = {
   json?: boolean;
 };
 
-/** Gate errors as the CLI reports them: bad config or nothing to run is a usage error; git trouble is infra. */
+/**
+ * Gate errors as the CLI reports them, by the one exit-code table
+ * (docs/cli.md): a bad config, nothing to run, a ref that names no commit or
+ * no git repository is a usage error (2); git itself failing is infra (6).
+ */
 function asCliError(error: unknown): unknown {
   if (!(error instanceof GatesError)) return error;
-  if (error.code === "OMK_GATES_CONFIG" || error.code === "OMK_GATES_NOTHING_DETECTED" || error.code === "OMK_GATES_USAGE") {
-    return new UsageError(error.message, error.fix ?? "see omk goal verify --help");
-  }
-  return new CommandFailed(error.code === "OMK_GATES_ABORTED" ? EXIT.cancelled : EXIT.failedInfra, error.message, error.fix);
+  if (error.code === "OMK_GATES_ABORTED") return new CommandFailed(EXIT.cancelled, error.message, error.fix);
+  if (gatesExitCode(error) === GATES_EXIT.usage) return new UsageError(error.message, error.fix ?? "see omk goal verify --help");
+  return new CommandFailed(EXIT.failedInfra, error.message, error.fix);
 }
 
 function progress(ctx: Context) {
@@ -48,7 +51,7 @@ async function runWall(ctx: Context, root: string, outDir: string, runId: string
   const loaded = loadGates(root, opts.config === undefined ? {} : { config: path.resolve(ctx.cwd, opts.config) });
   if (!loaded.ok) throw asCliError(loaded.error);
   const tree = await readTreeState(root);
-  if (tree.commit === null) throw new CommandFailed(EXIT.failedInfra, `${root} is not a git checkout with a commit: gate evidence must name the commit it ran on`, "run omk goal verify in a git clone");
+  if (tree.commit === null) throw new UsageError(`${root} is not a git checkout with a commit: gate evidence must name the commit it ran on`, "run omk goal verify in a git clone with at least one commit");
   const compareWith = base !== undefined && (base.explicit || !(tree.commit === base.ref && tree.dirty === false)) ? base.ref : undefined;
   const parallelism = opts.parallel === undefined ? undefined : Number(opts.parallel);
   if (parallelism !== undefined && !(Number.isInteger(parallelism) && parallelism >= 1 && parallelism <= 64)) throw new UsageError(`--parallel ${opts.parallel} must be a whole number from 1 to 64`, "use e.g. --parallel 2");
@@ -133,15 +136,20 @@ export async function goalVerify(ctx: Context, id: string | undefined, opts: Ver
   return report.verdict === "passed" ? EXIT.ok : EXIT.notReady;
 }
 
-/** `omk goal verify --checkout [dir] --out FILE`: no goal (plain CI use); the record goes to FILE, logs beside it under gates/<run-id>/. */
+/**
+ * `omk goal verify --checkout [dir] --out FILE`: no goal (plain CI use); the
+ * record goes to FILE (where asked), the logs and report.json to the state
+ * dir, `verifications/<run-id>/` (never the checkout: nothing is written into
+ * the user's repository but what they ask for).
+ */
 async function verifyCheckout(ctx: Context, id: string | undefined, opts: VerifyOptions): Promise<number> {
   if (id !== undefined) throw new UsageError("--checkout verifies a checkout without a goal, so it takes no goal id", "drop the id, or drop --checkout");
   if (opts.out === undefined) throw new UsageError("--checkout needs --out FILE for the verification record", "e.g. omk goal verify --checkout . --out proof.json");
   const outFile = path.resolve(ctx.cwd, opts.out);
   const root = path.resolve(ctx.cwd, typeof opts.checkout === "string" ? opts.checkout : ".");
   const runId = newRunId();
-  const outDir = path.join(path.dirname(outFile), "gates", runId);
-  const report = await runWall(ctx, root, outDir, runId, opts.base === undefined ? undefined : { ref: opts.base, explicit: true }, opts, [path.dirname(outDir), outFile]);
+  const outDir = path.join(ctx.store.root, "verifications", runId);
+  const report = await runWall(ctx, root, outDir, runId, opts.base === undefined ? undefined : { ref: opts.base, explicit: true }, opts, [outFile]);
   const reportFile = path.join(outDir, "report.json");
   const record: VerificationRecord = VerificationRecordSchema.parse({
     schemaVersion: 1,

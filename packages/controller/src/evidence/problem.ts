@@ -14,7 +14,10 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * trouble, a broken environment) is `infra`.
  */
 export function gatesProblem(error: unknown): ControllerProblem {
-  if (error instanceof GatesConfigError) return problem("gates_config", error.message, error.fix ?? "correct the gates config");
+  if (error instanceof GatesConfigError) {
+    const where = { ...(error.file === undefined ? {} : { file: error.file }), ...(error.position ?? {}) };
+    return { ...problem("gates_config", error.message, error.fix ?? "correct the gates config"), details: where };
+  }
   if (error instanceof NoGatesDetectedError) return problem("no_gates", error.message, error.fix ?? "add .omk/gates.yaml listing the checks to run");
   if (error instanceof GatesAbortedError) return problem("aborted", error.message, "run again when ready");
   if (error instanceof GatesError) return problem("infra", error.message, error.fix ?? "check the repository and run again");

@@ -5,12 +5,12 @@
  */
 import { buildCommandFor, type ClassifiedIntake, inspectRepository, intake, type RepoInspection, testCommandFor } from "@omk/planner";
 import { buildOracle, type OracleBuild } from "@omk/oracle";
-import type { GateDescriptor } from "@omk/state";
+import type { FailureCause, GateDescriptor } from "@omk/state";
 import type { RunContext } from "../context.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { gateDescriptors } from "../internal/run-deps.js";
 import { endWithFailure } from "../outcome.js";
-import type { RunGoalResult } from "../types.js";
+import type { ControllerProblem, RunGoalResult } from "../types.js";
 
 export type Prepared = {
   readonly inspection: RepoInspection;
@@ -19,7 +19,13 @@ export type Prepared = {
   readonly oracle: OracleBuild;
 };
 
-export type Blocked = { readonly blocked: true; readonly questions: readonly string[]; readonly message: string };
+export type Blocked = {
+  readonly blocked: true;
+  readonly questions: readonly string[];
+  readonly message: string;
+  /** The cause to record when it is not a question (a broken gates config: config_invalid). */
+  readonly cause?: FailureCause;
+};
 
 const prepared = new WeakMap<RunContext, Prepared | Blocked>();
 
@@ -33,6 +39,13 @@ export function goalTextWithAnswers(ctx: RunContext): string {
 export function prepare(ctx: RunContext): Prepared | Blocked {
   const known = prepared.get(ctx);
   if (known !== undefined) return known;
+  // A broken gates config stops the run here, with its position and fix (never a silent fall back to no gates).
+  const described = gateDescriptors(ctx.repo, ctx.options.gatesConfig);
+  const broken = described.ok ? undefined : configBroken(described.error);
+  if (broken !== undefined) {
+    prepared.set(ctx, broken);
+    return broken;
+  }
   const inspection = inspectRepository(ctx.repo);
   const text = goalTextWithAnswers(ctx);
   const classified = intake({ text, constraints: ctx.goal.constraints, inspection });
@@ -40,7 +53,6 @@ export function prepare(ctx: RunContext): Prepared | Blocked {
   if (classified.status === "blocked_on_human") {
     result = { blocked: true, questions: classified.questions, message: `the goal is ambiguous: ${classified.reasons.map((r) => r.message).join("; ")}` };
   } else {
-    const described = gateDescriptors(ctx.repo, ctx.options.gatesConfig);
     const gates = described.ok ? described.value : [];
     const oracle = buildOracle({
       goalClass: classified.goalClass,
@@ -57,9 +69,21 @@ export function prepare(ctx: RunContext): Prepared | Blocked {
   return result;
 }
 
-/** blocked_on_human with the questions that unblock the goal. */
+/** blocked_on_human with the questions that unblock the goal (or the cause, when it is not a question). */
 export function endBlocked(ctx: RunContext, blocked: Blocked): Promise<RunGoalResult> {
-  return endWithFailure(ctx, "blocked_on_human", { code: "needs_answer", message: blocked.message, details: { questions: [...blocked.questions] } });
+  return endWithFailure(ctx, "blocked_on_human", blocked.cause ?? { code: "needs_answer", message: blocked.message, details: { questions: [...blocked.questions] } });
+}
+
+/**
+ * A gates config that does not parse or fails its schema: blocked on the
+ * person who owns it (config_invalid, with the file, line:col, schema path
+ * and fix). `omk` refuses such a config before a goal starts (exit 2); this
+ * is the controller's own guard (the API, or a config broken since).
+ */
+function configBroken(problem: ControllerProblem): Blocked | undefined {
+  if (problem.code !== "gates_config") return undefined;
+  const details = { fix: problem.fix, ...(problem.details ?? {}) };
+  return { blocked: true, questions: [], message: `the gates config is broken: ${problem.message}`, cause: { code: "config_invalid", message: `the gates config is broken: ${problem.message}`, details } };
 }
 
 export async function intakePhase(ctx: RunContext): Promise<RunGoalResult | null> {

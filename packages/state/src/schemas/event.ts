@@ -46,6 +46,10 @@ export const EventPayloadSchemas = {
     maxRounds: PositiveIntSchema.optional(),
     gatesConfig: z.string().min(1).optional().describe("absolute path of the gates config"),
     overridden: z.array(z.enum(RUN_OPTION_NAMES)).describe("options given as flags that changed what the goal ran with before; empty on the first run"),
+    uncommitted: z
+      .object({ files: z.array(z.string().min(1)), more: NonNegativeIntSchema.describe("files not listed") })
+      .optional()
+      .describe("the working tree's uncommitted files when the run started (up to 10 named): left out, since the run works from commits"),
   }),
   goal_amended: z
     .object({ text: z.string().min(1).optional(), answer: z.string().min(1).optional() })

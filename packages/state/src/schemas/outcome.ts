@@ -22,6 +22,8 @@ export const FAILURE_CODES = [
   "engine_answer_invalid",
   /** The engine needs the user: a login or key refused, a model it does not offer, a protocol it does not speak (details.fix says what to do). */
   "engine_setup",
+  /** A config file the run needs is broken (details: file, line, col, path, fix); the user corrects it and resumes. */
+  "config_invalid",
 ] as const;
 export const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;

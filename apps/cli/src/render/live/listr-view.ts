@@ -196,6 +196,11 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
         if (line !== undefined && current !== undefined) {
           current.lines.push(line);
           refresh(current);
+        } else if (line !== undefined && (e.type === "tree_dirty" || e.type === "note")) {
+          // Before the first phase (a dirty working tree at the start): a line of its own, in order with the lists.
+          chain = chain.then(() => {
+            (options.stdout ?? process.stdout).write(`${line}\n`);
+          });
         }
       }
     }

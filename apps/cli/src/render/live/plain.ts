@@ -51,6 +51,8 @@ export function describeEvent(e: ControllerEvent): string | undefined {
       return `review ${e.pass} ${e.verdict} (${e.findings} finding${e.findings === 1 ? "" : "s"}, ${e.blocking} blocking)`;
     case "note":
       return `${e.level === "warn" ? "warning" : "note"}: ${e.message}`;
+    case "tree_dirty":
+      return `warning: ${e.message}`;
     case "goal_event":
       return undefined;
     case "run_finished":
