@@ -171,7 +171,7 @@ describe("omk goal verify", () => {
     expect(nothing.stderr).toMatch(/no gates found/);
     writeFileSync(path.join(empty, "package.json"), JSON.stringify({ scripts: { test: "node -e 0" } }));
     const noGit = await runOmk(["goal", "verify", "--checkout", empty, "--out", "x.json"], { stateDir, cwd: empty });
-    expect(noGit.exitCode).toBe(6);
+    expect(noGit.exitCode).toBe(2); // a usage error: run it in a clone (docs/cli.md, exit codes)
     expect(noGit.stderr).toMatch(/not a git checkout/);
     const { repo } = await repoWithGates();
     writeFileSync(path.join(repo, ".omk", "gates.yaml"), "gates:\n  - {name: a, kind: test, command: 'npm test'}\n");

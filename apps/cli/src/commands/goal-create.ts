@@ -34,6 +34,20 @@ export function gitBase(dir: string): { root: string; head: string | null } | un
   }
 }
 
+/**
+ * The git top level of --repo (else the current directory), which a goal run
+ * needs with at least one commit: else a usage error (exit 2), before any
+ * engine is looked at, so every command says the same.
+ */
+export function requireGitCommit(ctx: Context, repo: string | undefined): string {
+  const dir = path.resolve(ctx.cwd, repo ?? ".");
+  const git = gitBase(dir);
+  if (git === undefined || git.head === null) {
+    throw new UsageError(`${dir} is not a git repository with a commit: a goal run works on commits`, "run it inside a git clone with at least one commit, or pass --repo DIR");
+  }
+  return git.root;
+}
+
 /** Validate the create flags and record a new goal (status created). Shared by `goal create`, `goal run` and `goal plan`. */
 export async function createGoalRecord(ctx: Context, text: string, opts: CreateOptions, requireCommit = false): Promise<Goal> {
   if (text.trim() === "") throw new UsageError("the goal text is empty", 'describe the goal, e.g. omk goal create "Add a --json flag to report"');
@@ -41,9 +55,7 @@ export async function createGoalRecord(ctx: Context, text: string, opts: CreateO
   const maxAgents = opts.maxAgents === undefined ? DEFAULT_MAX_AGENTS : parseMaxAgents(opts.maxAgents);
   const dir = path.resolve(ctx.cwd, opts.repo ?? ".");
   const git = gitBase(dir);
-  if (requireCommit && (git === undefined || git.head === null)) {
-    throw new UsageError(`${dir} is not a git repository with a commit: a goal run works on commits`, "run it inside a git clone with at least one commit, or pass --repo DIR");
-  }
+  if (requireCommit) requireGitCommit(ctx, opts.repo);
   if (git === undefined) ctx.stderr(`omk: note: ${dir} is not a git repository; the goal records no base commit\n`);
   const result = await ctx.store.createGoal({
     text,

@@ -10,7 +10,7 @@ import { type EngineChoice, resolveEngine } from "../engine.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { chooseLiveMode, createLiveView } from "../render/live/view.js";
-import { type CreateOptions, createGoalRecord, gitBase } from "./goal-create.js";
+import { type CreateOptions, createGoalRecord, requireGitCommit } from "./goal-create.js";
 import { type RunOptionsRecord, rememberRunOptions, runOptionsRecord } from "./run-options.js";
 
 /** The flags every driving command takes (`goal run`, `resume`, `execute`, `review`, `plan`; `omk demo` passes them too). */
@@ -205,12 +205,6 @@ async function untilCancelSettles(run: Promise<RunGoalResult>, cancelled: () => 
   }
 }
 
-/** The repository a new goal would be made in: the git top level of --repo (else the current directory), else that directory. */
-function repoOf(ctx: Context, repo: string | undefined): string {
-  const dir = path.resolve(ctx.cwd, repo ?? ".");
-  return gitBase(dir)?.root ?? dir;
-}
-
 /**
  * A broken gates config (--gates FILE, else the repository's .omk/gates.yaml)
  * is refused before a goal starts or continues: exit 2 with the file,
@@ -306,7 +300,7 @@ export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): 
     );
   }
   if (existing !== undefined && options.dryRun !== true) return driveGoal(ctx, existing, options);
-  refuseBrokenGatesConfig(ctx, existing !== undefined ? (await ctx.store.readGoal(existing)).repoRoot : repoOf(ctx, flags.repo), options.gatesConfig);
+  refuseBrokenGatesConfig(ctx, existing !== undefined ? (await ctx.store.readGoal(existing)).repoRoot : requireGitCommit(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options);
   if (options.dryRun === true) return dryRunGoal(ctx, existing, textOrId, flags, engine, options);
   const goal = await createGoalRecord(ctx, textOrId, flags, true);
@@ -361,7 +355,7 @@ export async function goalReview(ctx: Context, id: string | undefined, flags: Ru
 /** `omk goal plan "<text>"`: create the goal, plan it and freeze its oracle; print the tasks and criteria. No engine needed (deterministic planner). */
 export async function goalPlan(ctx: Context, text: string, flags: RunFlags): Promise<number> {
   const options = driveOptions(flags, { stopAfter: "oracle" });
-  refuseBrokenGatesConfig(ctx, repoOf(ctx, flags.repo), options.gatesConfig);
+  refuseBrokenGatesConfig(ctx, requireGitCommit(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options, { optional: true });
   const goal = await createGoalRecord(ctx, text, flags, true);
   const code = await drive(ctx, goal.id, engine, options);
