@@ -9,7 +9,7 @@ import { GOAL_TEXT, makeRepo } from "./cli-goal-fixture.js";
 
 afterAll(cleanupTempDirs);
 
-const porcelain = async (dir: string) => (await execa("git", ["status", "--porcelain", "--untracked-files=all", "--ignored"], { cwd: dir })).stdout;
+const porcelain = async (dir: string) => (await execa("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: dir })).stdout;
 const BROKEN = "version: 1\ngates:\n  - name: test\n    kind: tset\n    command: [node, --test]\n";
 const POSITION = /\.omk\/gates\.yaml:4:11: gates\.0\.kind: .* — fix: correct gates\.yaml at line 4 /;
 
@@ -92,7 +92,7 @@ describe("a dirty working tree is named at the start (not an error)", () => {
   }
   const NAMED = /the working tree has 13 uncommitted files the run leaves out \(it starts from commit [0-9a-f]{12}\): README\.md, scratch\/n00\.txt, .*scratch\/n08\.txt and 3 more — fix: /;
 
-  it("plain and --json (an event, and a field of run_options_recorded in the log); goal create warns", async () => {
+  it("plain and --json (an event; worktree_dirty_noted in the log); goal create warns", async () => {
     const stateDir = makeTempDir();
     const { repo } = await dirtyRepo();
     const created = await runOmk(["goal", "create", GOAL_TEXT], { stateDir, cwd: repo });
@@ -110,8 +110,8 @@ describe("a dirty working tree is named at the start (not an error)", () => {
     const dirty = events.find((e) => e.type === "tree_dirty");
     expect(dirty?.files).toHaveLength(10);
     expect(dirty?.more).toBe(3);
-    const options = events.find((e) => e.type === "goal_event" && e.event?.type === "run_options_recorded");
-    expect(options?.event?.data["uncommitted"]).toEqual({ files: dirty?.files, more: 3 });
+    const noted = events.find((e) => e.type === "goal_event" && e.event?.type === "worktree_dirty_noted");
+    expect(noted?.event?.data).toMatchObject({ files: dirty?.files, more: 3 });
   }, 90_000);
 
   it("the listr2 view (a real pty) shows it before the first phase", async () => {

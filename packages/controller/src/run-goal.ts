@@ -86,9 +86,12 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
       }
     }
     if (options.runOptions !== undefined) {
-      const data = dirty === undefined ? options.runOptions : { ...options.runOptions, uncommitted: { files: [...dirty.files], more: dirty.more } };
-      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data }]);
+      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data: options.runOptions }]);
       if (!recorded.ok) return err({ code: recorded.error.code, message: `recording the run options: ${recorded.error.message}`, fix: "check that the state dir is writable (omk doctor), then run again" });
+    }
+    if (dirty !== undefined) {
+      const noted = await ctx.append([{ type: "worktree_dirty_noted", actor: ctx.actor, data: { files: [...dirty.files], more: dirty.more, baseCommit: base } }]);
+      if (!noted.ok) emit({ type: "note", level: "warn", message: `could not record the uncommitted files: ${noted.error.message}` });
     }
     emit({ type: "run_started", goalId, engine: options.engine.name, resumed: goal.lastSeq > 1 && goal.status !== "created", round: ctx.round });
     try {

@@ -30,7 +30,7 @@ describe("runGoal at the start", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "phase_finished", phase: "intake", outcome: "failed" }));
   }, 60_000);
 
-  it("uncommitted files are named (tree_dirty, up to 10 then 'and K more') and recorded with the run options; the run goes on from the base", async () => {
+  it("uncommitted files are named (tree_dirty, up to 10 then 'and K more') and recorded in the log (worktree_dirty_noted); the run goes on from the base", async () => {
     const { repo, base } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
     writeFileSync(path.join(repo, "README.md"), "# edited\n");
@@ -45,8 +45,8 @@ describe("runGoal at the start", () => {
     expect(dirty?.type === "tree_dirty" && dirty.message).toMatch(/^the working tree has 12 uncommitted files the run leaves out \(it starts from commit [0-9a-f]{12}\): README\.md, notes-00\.txt, .* and 2 more — fix: .*commit them.*stash them/);
     // Named before the run's first phase.
     expect(events.findIndex((e) => e.type === "tree_dirty")).toBeLessThan(events.findIndex((e) => e.type === "phase_started"));
-    const recorded = (await store.readEvents(goalId)).find((e) => e.type === "run_options_recorded");
-    expect(recorded?.data).toMatchObject({ uncommitted: { files: expect.arrayContaining(["README.md"]), more: 2 } });
+    const noted = (await store.readEvents(goalId)).find((e) => e.type === "worktree_dirty_noted");
+    expect(noted?.data).toEqual({ files: dirty?.type === "tree_dirty" ? dirty.files : [], more: 2, baseCommit: base });
   }, 60_000);
 
   it("a clean tree gets no word", async () => {
@@ -55,7 +55,6 @@ describe("runGoal at the start", () => {
     const { events, onEvent } = collect();
     await runGoal({ store, goalId, engine: bookProvider(readyBook()), onEvent, stopAfter: "oracle", runOptions: { engine: "scripted", untilReady: false, overridden: [] } });
     expect(events.some((e) => e.type === "tree_dirty")).toBe(false);
-    const recorded = (await store.readEvents(goalId)).find((e) => e.type === "run_options_recorded");
-    expect(recorded?.data).not.toHaveProperty("uncommitted");
+    expect((await store.readEvents(goalId)).some((e) => e.type === "worktree_dirty_noted")).toBe(false);
   }, 60_000);
 });

@@ -137,6 +137,9 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     case "run_options_recorded":
       // Read from the log by the CLI (resume remembers); nothing on goal.json.
       return ok(next);
+    case "worktree_dirty_noted":
+      // A note for the record (what the run left out); nothing on goal.json.
+      return ok(next);
     case "budget_extended": {
       const add = event.data.add;
       const l = goal.budget.limits;

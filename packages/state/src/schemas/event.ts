@@ -46,10 +46,12 @@ export const EventPayloadSchemas = {
     maxRounds: PositiveIntSchema.optional(),
     gatesConfig: z.string().min(1).optional().describe("absolute path of the gates config"),
     overridden: z.array(z.enum(RUN_OPTION_NAMES)).describe("options given as flags that changed what the goal ran with before; empty on the first run"),
-    uncommitted: z
-      .object({ files: z.array(z.string().min(1)), more: NonNegativeIntSchema.describe("files not listed") })
-      .optional()
-      .describe("the working tree's uncommitted files when the run started (up to 10 named): left out, since the run works from commits"),
+  }),
+  /** The working tree had uncommitted files when a run started: left out, since a run works from commits (named, not an error). */
+  worktree_dirty_noted: z.object({
+    files: z.array(z.string().min(1)).min(1).describe("up to 10 of them, in git status order"),
+    more: NonNegativeIntSchema.describe("files not listed"),
+    baseCommit: CommitShaSchema.describe("the commit the run starts from"),
   }),
   goal_amended: z
     .object({ text: z.string().min(1).optional(), answer: z.string().min(1).optional() })
@@ -258,6 +260,7 @@ export const EventSchema = z.discriminatedUnion("type", [
   variant("budget_extended"),
   variant("session_spend_recorded"),
   variant("run_options_recorded"),
+  variant("worktree_dirty_noted"),
   variant("goal_amended"),
   variant("task_graph_set"),
   variant("outcome_recorded"),
