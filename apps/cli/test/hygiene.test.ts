@@ -166,3 +166,16 @@ describe("the exit-code table of omk (docs/cli.md), in the paths the issue named
     expect(infra.stderr).toMatch(/git worktree add failed/);
   }, 120_000);
 });
+
+describe("docs/cli.md's exit-code table is the code's", () => {
+  it("every code of EXIT and GATES_EXIT has its row, and every row's codes exist in the binaries that list them", async () => {
+    const { EXIT } = await import("../src/exit-codes.js");
+    const { GATES_EXIT } = await import("@omk/gates");
+    const doc = readFileSync(path.resolve(import.meta.dirname, "../../../docs/cli.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Exit codes (one table"), doc.indexOf("Why \"no git\""));
+    const rows = [...section.matchAll(/^\| (\d+) \| (.*?) \| (.*?) \|$/gm)].map((m) => ({ code: Number(m[1]), omk: m[2] !== "—", gates: !(m[3] as string).startsWith("—") }));
+    expect(rows.length).toBeGreaterThan(8);
+    expect(new Set(rows.filter((r) => r.omk).map((r) => r.code))).toEqual(new Set(Object.values(EXIT)));
+    expect(new Set(rows.filter((r) => r.gates).map((r) => r.code))).toEqual(new Set(Object.values(GATES_EXIT)));
+  });
+});
