@@ -2,12 +2,14 @@
 // user's repository; a dirty working tree is named in every renderer; the exit-code table (docs/cli.md) in every path.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
+import { makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { GOAL_TEXT, makeRepo } from "./cli-goal-fixture.js";
+import { FEATURE_GOAL, featureBook } from "./e2e/books.js";
+import { cleanupE2e, describeRun, newWorld, scripted } from "./e2e/helpers.js";
 
-afterAll(cleanupTempDirs);
+afterAll(cleanupE2e);
 
 const porcelain = async (dir: string) => (await execa("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: dir })).stdout;
 const BROKEN = "version: 1\ngates:\n  - name: test\n    kind: tset\n    command: [node, --test]\n";
@@ -67,6 +69,14 @@ describe("nothing is written into the user's repository", () => {
     expect((JSON.parse(readFileSync(path.join(ci, "verify.json"), "utf8")) as { dirty: boolean }).dirty).toBe(false);
     expect(await porcelain(repo)).toBe(before);
   }, 60_000);
+
+  it("goal run to ready (scripted engine: tasks, gates, review, proof) leaves git status unchanged", async () => {
+    const w = await newWorld();
+    const before = await porcelain(w.repo);
+    const run = await w.omk("goal", "run", FEATURE_GOAL, ...scripted(w.book("feature", featureBook())));
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(await porcelain(w.repo)).toBe(before);
+  }, 150_000);
 
   it("goal create, goal plan and goal verify of a goal leave git status unchanged", async () => {
     const stateDir = makeTempDir();
