@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { detectGates, formatMarkdown, formatText } from "../src/index.js";
 import { main } from "../src/internal/cli.js";
 import { defaultRunsDir } from "../src/internal/runs-dir.js";
-import { runIn } from "./helpers.js";
+import { fixture, runIn } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
 
@@ -199,4 +199,15 @@ describe("omk-gates exit codes (the built binary; docs/cli.md has the table)", (
     expect(infra.exitCode, infra.stderr).toBe(6);
     expect(infra.stderr).toMatch(/git worktree add failed/);
   }, 120_000);
+
+  it("130 interrupted: SIGINT stops the gates and exits 130 (omk says 7)", async () => {
+    const dir = makeTempDir("hyg-codes-");
+    const pids = path.join(dir, "pids");
+    write(dir, { ".omk/gates.yaml": `gates:\n  - {name: forever, kind: test, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(fixture("hang.mjs"))}, ${JSON.stringify(pids)}]}\n` });
+    const child = execa(process.execPath, [DIST_BIN, "run", "--quiet"], { cwd: dir, reject: false, env: { ...process.env, OMK_STATE_DIR: makeTempDir("hyg-state-") } });
+    for (let i = 0; i < 200 && !existsSync(pids); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+  }, 60_000);
 });
