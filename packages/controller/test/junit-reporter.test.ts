@@ -18,7 +18,7 @@ describe("withJunitReporter", () => {
 
   it("gives none for a script it cannot extend: other runners, positional patterns, a missing script", () => {
     // Detection's form: the script without its pre/post hooks.
-    expect(withJunitReporter(["npm", "run", "--ignore-scripts", "test"], "/r/j.xml", { test: "node --test" })?.argv).toEqual(["npm", "run", "--ignore-scripts", "test", "--", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", "--test-reporter-destination=/r/j.xml"]);
+    expect(withJunitReporter(["npm", "run", "test", "--ignore-scripts"], "/r/j.xml", { test: "node --test" })?.argv).toEqual(["npm", "run", "test", "--ignore-scripts", "--", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", "--test-reporter-destination=/r/j.xml"]);
     expect(withJunitReporter(["npm", "run", "test"], "/r/j.xml", { test: "jest" })).toBeUndefined();
     expect(withJunitReporter(["npm", "run", "test"], "/r/j.xml", { test: "node --test test/" })).toBeUndefined();
     expect(withJunitReporter(["npm", "run", "test"], "/r/j.xml", {})).toBeUndefined();

@@ -40,7 +40,7 @@ describe("omk-gates bin", () => {
     const human = await gatesBin(dir, "detect");
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/node: package\.json; package manager pnpm from pnpm-lock\.yaml/);
-    expect(human.stdout).toMatch(/test\s+test\s+required\s+pnpm run --config\.enable-pre-post-scripts=false test/);
+    expect(human.stdout).toMatch(/test\s+test\s+required\s+pnpm run test/);
     expect(human.stdout).toContain('why: package.json script "test", run with pnpm');
     const json = await gatesBin(dir, "detect", "--json");
     expect(DetectionSchema.parse(JSON.parse(json.stdout)).config.gates.map((g) => g.name)).toEqual(["lint", "test"]);

@@ -26,14 +26,9 @@ function detect(dir: string) {
 describe("detectGates by project type", () => {
   it("Node with npm: scripts build, typecheck, lint, test, run with the lockfile's package manager", () => {
     const d = detect(project({ "package.json": { scripts: { build: "tsup", "type-check": "tsc", lint: "biome lint", test: "vitest run", dev: "vite" } }, "package-lock.json": "{}" }));
-    expect(d.commands).toEqual({
-      build: ["npm", "run", "--ignore-scripts", "build"],
-      typecheck: ["npm", "run", "--ignore-scripts", "type-check"],
-      lint: ["npm", "run", "--ignore-scripts", "lint"],
-      test: ["npm", "run", "--ignore-scripts", "test"],
-    });
+    expect(d.commands).toEqual({ build: ["npm", "run", "build"], typecheck: ["npm", "run", "type-check"], lint: ["npm", "run", "lint"], test: ["npm", "run", "test"] });
     expect(d.projects[0]?.reason).toMatch(/package manager npm from package-lock\.json/);
-    expect(d.why("typecheck")).toBe('package.json script "type-check", run with npm; pre/post hooks not run');
+    expect(d.why("typecheck")).toBe('package.json script "type-check", run with npm; pre/post hooks not run (it has none)');
     expect(d.config.gates.map((g) => g.kind)).toEqual(["build", "typecheck", "lint", "test"]);
   });
 
@@ -41,7 +36,7 @@ describe("detectGates by project type", () => {
     expect(detect(project({ "package.json": { scripts: { test: "jest" } }, "yarn.lock": "" })).commands["test"]).toEqual(["yarn", "run", "test"]);
     expect(detect(project({ "package.json": { scripts: { test: "bun test" } }, "bun.lockb": "" })).commands["test"]).toEqual(["bun", "run", "test"]);
     const field = detect(project({ "package.json": { packageManager: "pnpm@9.12.0", scripts: { lint: "eslint ." } } }));
-    expect(field.commands["lint"]).toEqual(["pnpm", "run", "--config.enable-pre-post-scripts=false", "lint"]);
+    expect(field.commands["lint"]).toEqual(["pnpm", "run", "lint"]);
     expect(field.projects[0]?.reason).toMatch(/packageManager field "pnpm@9\.12\.0"/);
     const placeholder = detect(project({ "package.json": { scripts: { test: 'echo "Error: no test specified" && exit 1', build: "tsc" } } }));
     expect(Object.keys(placeholder.commands)).toEqual(["build"]);
@@ -62,7 +57,7 @@ describe("detectGates by project type", () => {
     expect(d.commands).toEqual({
       build: ["pnpm", "-r", "--if-present", "run", "--config.enable-pre-post-scripts=false", "build"],
       typecheck: ["pnpm", "-r", "--if-present", "run", "--config.enable-pre-post-scripts=false", "typecheck"],
-      lint: ["pnpm", "run", "--config.enable-pre-post-scripts=false", "lint"],
+      lint: ["pnpm", "run", "lint"],
       test: ["pnpm", "-r", "--if-present", "run", "--config.enable-pre-post-scripts=false", "test"],
     });
     expect(d.why("test")).toMatch(/no root "test" script; 2 workspace package\(s\) have it \(packages\/a, packages\/b\)/);
@@ -105,7 +100,7 @@ describe("detectGates by project type", () => {
     const alone = detect(project({ Makefile: "build:\n\tcc x.c\ntest: build\n\t./run-tests\nlint:\n\tshellcheck *.sh\nVAR := 1\n" }));
     expect(alone.commands).toEqual({ "make-build": ["make", "build"], "make-lint": ["make", "lint"], "make-test": ["make", "test"] });
     const mixed = detect(project({ Makefile: "test:\n\tnpm test\ncheck:\n\ttrue\nbuild:\n\ttrue\n", "package.json": { scripts: { test: "node --test" } } }));
-    expect(mixed.commands).toEqual({ test: ["npm", "run", "--ignore-scripts", "test"], "make-build": ["make", "build"] });
+    expect(mixed.commands).toEqual({ test: ["npm", "run", "test"], "make-build": ["make", "build"] });
     expect(mixed.skipped).toContainEqual({ name: "make-test", reason: "a test gate was already found for this project" });
   });
 

@@ -36,11 +36,11 @@ const mark = (name: string) => `node -e "require('fs').appendFileSync('hooks.log
 const hookScripts = { pretest: mark("pretest"), test: mark("test"), posttest: mark("posttest") };
 
 describe("detected script gates run without npm's pre/post hooks, and say so", () => {
-  it("npm: `npm run --ignore-scripts test` runs the script and not pretest/posttest (this machine's npm)", async () => {
+  it("npm: `npm run test --ignore-scripts` runs the script and not pretest/posttest (this machine's npm)", async () => {
     const dir = write(makeTempDir("hyg-npm-"), { "package.json": { name: "p", version: "1.0.0", scripts: hookScripts }, "package-lock.json": "{}" });
     const d = detectGates(dir);
     if (!d.ok) throw d.error;
-    expect(d.value.config.gates[0]?.command).toEqual(["npm", "run", "--ignore-scripts", "test"]);
+    expect(d.value.config.gates[0]?.command).toEqual(["npm", "run", "test", "--ignore-scripts"]);
     expect(d.value.gates[0]?.reason).toBe('package.json script "test", run with npm; pre/post hooks not run (pretest, posttest left out)');
     const run = await gatesIn(dir, {}, "run", "--quiet", "--out", makeTempDir("hyg-out-"));
     expect(run.code, run.stderr).toBe(0);
@@ -53,6 +53,8 @@ describe("detected script gates run without npm's pre/post hooks, and say so", (
     chmodSync(path.join(shim, "pnpm"), 0o755);
     const dir = write(makeTempDir("hyg-pnpm-"), { "package.json": { name: "p", version: "1.0.0", scripts: hookScripts }, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n" });
     const env = { PATH: `${shim}${path.delimiter}${process.env["PATH"]}` };
+    const d = detectGates(dir);
+    expect(d.ok && d.value.config.gates[0]?.command).toEqual(["pnpm", "run", "--config.enable-pre-post-scripts=false", "test"]);
     // Without the switch pnpm runs the hooks: the test below would fail if the switch did nothing.
     await execa("pnpm", ["run", "test"], { cwd: dir, env });
     expect(readFileSync(path.join(dir, "hooks.log"), "utf8")).toBe("pretest\ntest\nposttest\n");
@@ -64,10 +66,11 @@ describe("detected script gates run without npm's pre/post hooks, and say so", (
 
   it("yarn 1 with hooks is run by npm; yarn 2+ never runs hooks; the reason says which", () => {
     const classic = detectGates(write(makeTempDir("hyg-yarn-"), { "package.json": { scripts: hookScripts }, "yarn.lock": "" }));
-    expect(classic.ok && classic.value.config.gates[0]?.command).toEqual(["npm", "run", "--ignore-scripts", "test"]);
+    expect(classic.ok && classic.value.config.gates[0]?.command).toEqual(["npm", "run", "test", "--ignore-scripts"]);
     expect(classic.ok && classic.value.gates[0]?.reason).toMatch(/yarn 1 always runs pre\/post hooks; pre\/post hooks not run/);
     const plain = detectGates(write(makeTempDir("hyg-yarn-"), { "package.json": { scripts: { test: "jest" } }, "yarn.lock": "" }));
     expect(plain.ok && plain.value.config.gates[0]?.command).toEqual(["yarn", "run", "test"]);
+    expect(plain.ok && plain.value.gates[0]?.reason).toMatch(/pre\/post hooks not run \(it has none\)/);
     const berry = detectGates(write(makeTempDir("hyg-yarn-"), { "package.json": { packageManager: "yarn@4.5.0", scripts: hookScripts }, "yarn.lock": "" }));
     expect(berry.ok && berry.value.config.gates[0]?.command).toEqual(["yarn", "run", "test"]);
     expect(berry.ok && berry.value.gates[0]?.reason).toMatch(/yarn 2\+ never runs them/);
@@ -90,7 +93,7 @@ describe("a missing command is an error with its reason, in the text and Markdow
     const dir = write(makeTempDir("hyg-missing-"), { "package.json": { name: "p", version: "1.0.0", scripts: { test: "tape-not-installed test/*.js" } } });
     const { report, gate } = await runIn(dir, [
       { name: "direct", kind: "test", command: ["tape-not-installed", "test.js"] },
-      { name: "script", kind: "test", command: ["npm", "run", "--ignore-scripts", "test"] },
+      { name: "script", kind: "test", command: ["npm", "run", "test", "--ignore-scripts"] },
       { name: "fails", kind: "test", command: [process.execPath, "-e", "process.exit(3)"] },
     ]);
     for (const name of ["direct", "script"]) {
@@ -144,7 +147,7 @@ describe("omk-gates detect honours --config and an existing config", () => {
     const shown = await gatesIn(dir, {}, "detect");
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`^config ${path.join(dir, ".omk", "gates.yaml").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(what run uses\\):\\n  unit  test\\s+required  node -e 0\\n\\ndetection would find: projects in`));
-    expect(shown.stdout).toMatch(/test\s+test\s+required\s+npm run --ignore-scripts test/);
+    expect(shown.stdout).toMatch(/test\s+test\s+required\s+npm run test/);
     const other = write(makeTempDir("hyg-detect-"), { "other.yaml": "gates:\n  - name: x\n    kind: lint\n    command: [node]\n" });
     const flag = await gatesIn(dir, {}, "detect", "--config", path.join(other, "other.yaml"), "--json");
     expect(flag.code).toBe(0);

@@ -63,7 +63,7 @@ describe("@omk/gates from a packed tarball, outside the workspace", () => {
     const detect = await execa("npx", ["--no-install", "omk-gates", "detect", "--json"], { cwd: project, reject: false });
     expect(detect.exitCode, detect.stderr).toBe(0);
     const detection = JSON.parse(detect.stdout) as { config: { gates: Array<{ name: string; command: string[] }> } };
-    expect(detection.config.gates).toEqual([expect.objectContaining({ name: "test", command: ["npm", "run", "--ignore-scripts", "test"] })]);
+    expect(detection.config.gates).toEqual([expect.objectContaining({ name: "test", command: ["npm", "run", "test"] })]);
 
     const run = await execa("npx", ["--no-install", "omk-gates", "run", "--json", "--out", "gates-out"], { cwd: project, reject: false });
     expect(run.exitCode, run.stderr).toBe(0);

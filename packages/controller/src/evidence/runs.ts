@@ -91,8 +91,8 @@ export function gateRunning(config: GatesConfig | undefined, argv: readonly stri
  * can be had from this command.
  */
 export function withJunitReporter(argv: readonly string[], file: string, scripts: Readonly<Record<string, string>> = {}): { argv: string[]; junit: string } | undefined {
-  // `npm run --ignore-scripts <name>` is how detection runs a script without its pre/post hooks.
-  const run = argv[1] === "run" ? (argv.length === 3 ? argv[2] : argv.length === 4 && argv[2] === "--ignore-scripts" ? argv[3] : undefined) : undefined;
+  // `npm run <name> --ignore-scripts` is how detection runs a script that has pre/post hooks without them.
+  const run = argv[1] === "run" ? (argv.length === 3 || (argv.length === 4 && argv[3] === "--ignore-scripts") ? argv[2] : undefined) : undefined;
   const script = path.basename(argv[0] ?? "") === "npm" ? (argv[1] === "test" && argv.length === 2 ? "test" : run) : undefined;
   const line = script === undefined ? undefined : scripts[script]?.trim().split(/\s+/);
   if (line !== undefined && line[0] === "node" && line.includes("--test") && line.every((w) => w.startsWith("-") || w === "node")) {

@@ -44,27 +44,29 @@ function networkTools(script: string): { tools: string[]; only: boolean } {
 
 /**
  * The argv that runs one root script without its pre/post hooks (a
- * `pretest` that lints again or audits over the network is not the test):
- * npm >= 7 `run --ignore-scripts` runs the named script but not pre/post;
- * pnpm runs them unless `enable-pre-post-scripts` is false (its default is
- * true since pnpm 8); yarn 2+ never runs them; yarn 1 always does, so a yarn 1
- * script that has hooks is run by npm (same node_modules/.bin). bun: as is.
- * The script name is always the last word.
+ * `pretest` that lints again or audits over the network is not the test).
+ * A script with no hook is run as `<pm> run <script>` (nothing to turn off).
+ * With a hook: npm >= 7 `run <script> --ignore-scripts` runs the named
+ * script but not pre/post; pnpm runs them unless `enable-pre-post-scripts`
+ * is false (its default is true since pnpm 8), and only takes the switch
+ * before the script name; yarn 2+ never runs them; yarn 1 always does and has
+ * no switch, so its script is run by npm (same node_modules/.bin). bun: as
+ * is (not checked). `<pm> run <script>` stays the first three words where
+ * the package manager allows it (readers match that shape).
  */
 function runScript(pm: Pm, script: string, scripts: Record<string, string>, berry: boolean): { command: string[]; how: string } {
   const hooks = [`pre${script}`, `post${script}`].filter((h) => scripts[h] !== undefined);
-  const hookNote = hooks.length === 0 ? "" : ` (${hooks.join(", ")} left out)`;
+  if (pm === "bun") return { command: ["bun", "run", script], how: "run with bun" };
+  if (pm === "yarn" && berry) return { command: ["yarn", "run", script], how: "run with yarn; pre/post hooks not run (yarn 2+ never runs them)" };
+  if (hooks.length === 0) return { command: [pm, "run", script], how: `run with ${pm}; pre/post hooks not run (it has none)` };
+  const left = ` (${hooks.join(", ")} left out)`;
   switch (pm) {
     case "npm":
-      return { command: ["npm", "run", "--ignore-scripts", script], how: `run with npm; pre/post hooks not run${hookNote}` };
+      return { command: ["npm", "run", script, "--ignore-scripts"], how: `run with npm; pre/post hooks not run${left}` };
     case "pnpm":
-      return { command: ["pnpm", "run", "--config.enable-pre-post-scripts=false", script], how: `run with pnpm; pre/post hooks not run${hookNote}` };
+      return { command: ["pnpm", "run", "--config.enable-pre-post-scripts=false", script], how: `run with pnpm; pre/post hooks not run${left}` };
     case "yarn":
-      if (berry) return { command: ["yarn", "run", script], how: "run with yarn; pre/post hooks not run (yarn 2+ never runs them)" };
-      if (hooks.length === 0) return { command: ["yarn", "run", script], how: "run with yarn; pre/post hooks not run (it has none)" };
-      return { command: ["npm", "run", "--ignore-scripts", script], how: `run with npm, since yarn 1 always runs pre/post hooks; pre/post hooks not run${hookNote}` };
-    case "bun":
-      return { command: ["bun", "run", script], how: "run with bun" };
+      return { command: ["npm", "run", script, "--ignore-scripts"], how: `run with npm, since yarn 1 always runs pre/post hooks; pre/post hooks not run${left}` };
   }
 }
 
