@@ -22,11 +22,13 @@ import { GOAL_CLASSES, type GoalClass, GoalClassSchema, normalizeGoalText } from
 import { z } from "zod";
 import type { RepoInspection } from "./inspection.js";
 import { type Ambiguity, CLASS_QUESTIONS, constraintPhrases, contradictions, objectsOf, vagueness } from "./internal/ambiguity.js";
+import { creationPhrase, leadVerb, splitClauses } from "./internal/clauses.js";
 import { CLASS_LABELS, SIGNAL_RULES } from "./internal/signals.js";
+import { type GoalFacts, tokenise } from "./internal/tokens.js";
 
 export const SignalSchema = z.object({
   class: GoalClassSchema.nullable().describe("the class it points to; null for a constraint"),
-  source: z.enum(["text", "constraint", "repository"]),
+  source: z.enum(["text", "constraint", "repository", "engine"]).describe("engine: the engine's classification, taken when the text alone did not decide"),
   match: z.string().min(1).describe("the phrase matched, or the repository fact"),
   weight: z.number().int().nonnegative(),
 });
@@ -40,6 +42,17 @@ const AmbiguitySchema = z.object({
 
 const ConcreteClassSchema = GoalClassSchema.exclude(["mixed"]);
 
+/** What the goal names, taken out of the text before its intent words are read (internal/tokens.ts). */
+export const GoalFactsSchema = z.object({
+  paths: z.array(z.string()).describe("file and folder paths, globs and routes: src/x.js, ./a, *.ts, /api/users"),
+  identifiers: z.array(z.string()).describe("calls, camelCase, PascalCase, snake_case and dotted names: add(), parseDate, get_user, process.env.X"),
+  codeSpans: z.array(z.string()),
+  quoted: z.array(z.string()),
+  urls: z.array(z.string()),
+  flags: z.array(z.string()),
+  versions: z.array(z.string()),
+});
+
 export const IntakeSchema = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("classified"),
@@ -51,6 +64,7 @@ export const IntakeSchema = z.discriminatedUnion("status", [
     signals: z.array(SignalSchema),
     objects: z.array(z.string()).describe("what the goal names: the words a check can be about"),
     constraints: z.array(z.string()),
+    facts: GoalFactsSchema,
   }),
   z.object({
     status: z.literal("blocked_on_human"),
@@ -60,6 +74,7 @@ export const IntakeSchema = z.discriminatedUnion("status", [
     signals: z.array(SignalSchema),
     reasons: z.array(AmbiguitySchema).min(1),
     questions: z.array(z.string().min(1)).min(1),
+    facts: GoalFactsSchema,
   }),
 ]);
 export type Intake = z.infer<typeof IntakeSchema>;
@@ -85,6 +100,18 @@ function matchSignals(lower: string, source: "text" | "constraint"): Signal[] {
   return signals;
 }
 
+/** Facts that are themselves signals: an exception's name (TypeError, KeyError) is a bug report; a complexity (O(n^2)) is a performance goal. */
+function factSignals(facts: GoalFacts): Signal[] {
+  const signals: Signal[] = [];
+  const error = facts.identifiers.find((id) => /^[A-Z]\w*(?:Error|Exception)$/u.test(id));
+  if (error !== undefined) signals.push({ class: "bugfix", source: "text", match: error, weight: 2 });
+  const complexity = facts.identifiers.find((id) => /^O\(/u.test(id));
+  if (complexity !== undefined) signals.push({ class: "performance", source: "text", match: complexity, weight: 2 });
+  const doc = facts.paths.find((p) => /\.(?:mdx?|rst|adoc)$/iu.test(p));
+  if (doc !== undefined) signals.push({ class: "docs", source: "text", match: doc, weight: 2 });
+  return signals;
+}
+
 function score(signals: readonly Signal[]): Map<ConcreteClass, number> {
   const scores = new Map<ConcreteClass, number>();
   for (const s of signals) {
@@ -92,6 +119,41 @@ function score(signals: readonly Signal[]): Map<ConcreteClass, number> {
     scores.set(s.class, (scores.get(s.class) ?? 0) + s.weight);
   }
   return scores;
+}
+
+/** Verbs that only say "more of something": in a tie they defer to the one class the rest of the clause names ("add caching" is performance). */
+const GENERIC_VERBS = new Set(["add", "implement", "introduce", "support", "enable", "provide"]);
+
+type Reading = { signals: Signal[]; classes: ConcreteClass[]; strength: "strong" | "weak"; weak: ConcreteClass[] };
+
+/**
+ * Classes from text signals: strong ones (score >= 2); else a single weak
+ * one; else, among several weak ones, the class of the main clause's leading
+ * verb; else, with no signal at all, the leading verb's class alone (weak).
+ */
+function read(text: string, clauses: readonly string[], facts: GoalFacts, emptyRepo: boolean): Reading {
+  const signals = [...matchSignals(text, "text"), ...factSignals(facts)];
+  for (const clause of clauses) {
+    const phrase = creationPhrase(clause);
+    if (phrase !== undefined) {
+      signals.push({ class: emptyRepo ? "greenfield" : "feature", source: "text", match: phrase, weight: 2 });
+      break;
+    }
+  }
+  const scores = score(signals);
+  let strong = ORDER.filter((c) => (scores.get(c) ?? 0) >= 2);
+  // A new project is built with its features: greenfield covers them.
+  if (strong.includes("greenfield")) strong = strong.filter((c) => c !== "feature");
+  const weak = ORDER.filter((c) => (scores.get(c) ?? 0) === 1);
+  if (strong.length > 0) return { signals, classes: strong, strength: "strong", weak };
+  if (weak.length === 1) return { signals, classes: weak, strength: "weak", weak };
+  const lead = clauses.map(leadVerb).find((v) => v !== undefined);
+  if (lead === undefined) return { signals, classes: [], strength: "weak", weak };
+  if (weak.length === 0) return { signals: [...signals, { class: lead.class, source: "text", match: `${lead.verb} (leading verb)`, weight: 1 }], classes: [lead.class], strength: "weak", weak };
+  const others = weak.filter((c) => c !== lead.class);
+  const pick = weak.includes(lead.class) ? (GENERIC_VERBS.has(lead.verb) && others.length === 1 ? (others[0] as ConcreteClass) : lead.class) : undefined;
+  if (pick === undefined) return { signals, classes: [], strength: "weak", weak };
+  return { signals: [...signals, { class: pick, source: "text", match: `${lead.verb} (leading verb decides between ${weak.join(", ")})`, weight: 0 }], classes: [pick], strength: "weak", weak };
 }
 
 export function intake(input: IntakeInput): Intake {
@@ -107,26 +169,38 @@ export function intake(input: IntakeInput): Intake {
     signals,
     reasons,
     questions: [...new Set(reasons.map((r) => r.question).filter((q) => q !== ""))],
+    facts: tokens.facts,
   });
 
+  const tokens = tokenise(normalizedText);
+  const clauses = splitClauses(tokens.prose);
   if (normalizedText === "") {
     return blocked([{ code: "empty", message: "the goal text is empty", question: "What should this goal achieve, and how will we know it is done?" }], [], []);
   }
   const lower = normalizedText.toLowerCase();
-  const signals = matchSignals(lower, "text");
+  const emptyRepo = inspection?.empty === true;
+  // Main clauses decide; constraint clauses ("so that", "without", "keeping") are read only when the main ones say nothing.
+  let reading = read(clauses.main.join(". "), clauses.main, tokens.facts, emptyRepo);
+  if (reading.classes.length === 0 && clauses.constraint.length > 0) {
+    const all = read(tokens.prose, clauses.main, tokens.facts, emptyRepo);
+    if (all.classes.length > 0 || all.weak.length > reading.weak.length) reading = all;
+  }
+  const signals = reading.signals;
   for (const phrase of [...constraintPhrases(lower), ...constraints.flatMap((c) => constraintPhrases(c.toLowerCase()))]) {
     signals.push({ class: null, source: "constraint", match: phrase, weight: 0 });
   }
-  if (inspection?.empty === true) signals.push({ class: "greenfield", source: "repository", match: "the repository has no source file", weight: 2 });
-
-  const scores = score(signals);
-  const strong = ORDER.filter((c) => (scores.get(c) ?? 0) >= 2);
-  const weak = ORDER.filter((c) => (scores.get(c) ?? 0) === 1);
-  // The empty-repository signal alone does not make a goal greenfield when the text points elsewhere.
-  const textStrong = strong.filter((c) => signals.some((s) => s.class === c && s.source === "text"));
-  let classes: ConcreteClass[] = textStrong.length > 0 ? textStrong : strong;
-  const strength: "strong" | "weak" = classes.length > 0 ? "strong" : "weak";
-  if (classes.length === 0 && weak.length === 1) classes = weak;
+  for (const [written, read] of tokens.corrections) signals.push({ class: null, source: "text", match: `"${written}" read as "${read}"`, weight: 0 });
+  let classes: ConcreteClass[] = reading.classes;
+  let strength = reading.strength;
+  // The empty repository is a greenfield signal of its own; it does not override a class the text names.
+  if (emptyRepo) {
+    signals.push({ class: "greenfield", source: "repository", match: "the repository has no source file", weight: 2 });
+    if (classes.length === 0 || strength === "weak") {
+      classes = ["greenfield"];
+      strength = "strong";
+    }
+  }
+  const weak = reading.weak;
   const candidates = classes.length > 0 ? classes : weak;
 
   const reasons: Ambiguity[] = [];
@@ -163,5 +237,6 @@ export function intake(input: IntakeInput): Intake {
     signals,
     objects,
     constraints: [...new Set([...constraints, ...constraintPhrases(lower)])],
+    facts: tokens.facts,
   };
 }

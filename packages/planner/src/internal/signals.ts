@@ -9,7 +9,7 @@ import type { GoalClass } from "@omk/state";
 export type SignalRule = { readonly class: Exclude<GoalClass, "mixed">; readonly weight: 1 | 2; readonly pattern: RegExp };
 
 const FEATURE_NOUNS =
-  "(?:flag|option|subcommand|command|endpoint|api|route|page|screen|button|field|parameter|argument|setting|webhook|integration|feature|mode|format|output|report|export|hook|plugin|--[a-z][\\w-]*)";
+  "(?:flag|option|subcommand|command|endpoint|api|route|page|screen|button|field|parameter|argument|setting|webhook|integration|feature|mode|format|output|report|export|hook|plugin|_flag_|--[a-z][\\w-]*)";
 const FEATURE_VERBS = "(?:add|adds|adding|implement|implements|introduce|expose|support|provide|create)";
 const LANGUAGES = "(?:typescript|javascript|python|rust|go|golang|java|kotlin|swift|c\\+\\+|c#|ruby|php|esm|es modules|commonjs)";
 
@@ -34,6 +34,15 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("bugfix", 2, /\b(?:doesn't|does not|don't|no longer|isn't|is not|won't|cannot|can't) (?:work|start|load|compile|build|run|parse|open|save)\b/u),
   r("bugfix", 2, /\b(?:hangs?|freezes?|deadlocks?)\b/u),
   r("bugfix", 2, /\b(?:panic(?:s|ked|king)?|segfaults?|off[- ]by[- ]one|memory leak|race condition)\b/u),
+  // Descriptive reports: what happens against what should ("returns 5 instead of 4", "should throw but returns").
+  r("bugfix", 2, /\b\w+(?:s|ed)\b[^.;]{0,60}\binstead of\b/u),
+  r("bugfix", 2, /\b(?:should|must|is supposed to|expected to)\b[^.;]{1,60}\bbut\b/u),
+  r("bugfix", 2, /\bexpected\b[^.;]{1,60}\b(?:got|but|actual(?:ly)?)\b/u),
+  r("bugfix", 2, /\b(?:returns?|returned|prints?|printed|shows?|showed|outputs?|gives?|gave|displays?|yields?|logs?)\b (?:nothing|none|null|nil|undefined|nan|garbage|an? empty|empty)\b/u),
+  r("bugfix", 2, /\b(?:not working|stopped working|no longer works?)\b/u),
+  r("bugfix", 2, /\b(?:cannot read propert\w*|is not a function|is not defined|unhandled|uncaught|stack ?trace|traceback)\b/u),
+  r("bugfix", 1, /\beven (?:when|if|though)\b/u),
+  r("bugfix", 1, /\b(?:is|are) (?:always |sometimes |still )?(?:missing|ignored|lost|duplicated|swallowed)\b/u),
   // feature
   r("feature", 1, new RegExp(`\\b${FEATURE_VERBS}\\b`, "u")),
   r("feature", 1, /\b(?:allow|allows|enable|enables|extend|improve)\b/u),
@@ -41,10 +50,12 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("feature", 2, new RegExp(`\\b(?:remove|removes|drop|drops|delete|deprecate|deprecates)\\b(?:\\W+[\\w-]+){0,6}?\\W+${FEATURE_NOUNS}s?\\b`, "u")),
   r("feature", 2, /\bnew (?:flag|option|command|subcommand|endpoint|feature|page|api|mode|format|setting)s?\b/u),
   r("feature", 2, /\b(?:users?|customers?|people) (?:can|could|should be able to|will be able to)\b/u),
+  r("feature", 2, /\[feature(?: request)?\]|\bfeature request\b/u),
+  r("feature", 2, /\bmake\b[^.;]{1,40}\b(?:accept|support|understand|recogni[sz]e|handle)s?\b/u),
   // greenfield
   r("greenfield", 2, /\bfrom scratch\b/u),
   r("greenfield", 2, /\b(?:scaffold|bootstrap)(?:s|ed|ing)?\b/u),
-  r("greenfield", 2, /\b(?:create|build|start|write|make|set up) (?:a |an )?(?:brand[- ])?new (?:project|app|application|service|library|package|cli|tool|website|site|api|server|repo|repository|game)\b/u),
+  r("greenfield", 2, /\b(?:create|build|start|write|make|set up) (?:a |an )?(?:brand[- ])?new (?:[\w+.-]+ ){0,2}(?:project|app|application|service|library|package|cli|tool|website|site|api|server|repo|repository|game)\b/u),
   r("greenfield", 2, /\b(?:greenfield|new (?:project|repository|repo))\b/u),
   r("greenfield", 2, /\binitial (?:version|implementation|release)\b/u),
   // rewrite, port, migration
@@ -54,7 +65,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("rewrite", 2, /\bre-?implement(?:s|ed|ing)?\b/u),
   r("rewrite", 2, new RegExp(`\\b(?:convert|translate)(?:s|ed|ing)?\\b.{0,40}\\b(?:to|into) ${LANGUAGES}\\b`, "u")),
   r("rewrite", 2, /\b(?:switch|move)(?:es|ed|ing)? (?:from|off) [\w.@/-]+ to\b/u),
-  r("rewrite", 2, /\b(?:upgrade|bump)(?:s|d|ing)?\b.{0,30}\b(?:to (?:v|version )?\d+|dependenc(?:y|ies)|deps)\b/u),
+  r("rewrite", 2, /\b(?:upgrade|bump)(?:s|d|ing)?\b.{0,30}\b(?:to (?:v|version )?\d+|to _version_|dependenc(?:y|ies)|deps)\b/u),
   r("rewrite", 1, new RegExp(`\\b(?:to|into|in) ${LANGUAGES}\\b`, "u")),
   r("rewrite", 1, /\breplace [\w.@/-]+ with\b/u),
   // refactor
@@ -70,12 +81,15 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   // Test-only goals change no behaviour: they are shaped like a refactor (see docs/decisions/planner.md).
   r("refactor", 2, /^(?:please )?(?:add|write|improve|increase|raise) (?:more |missing |the |some )?(?:unit |integration |e2e |end-to-end )?(?:tests?|test coverage|coverage)\b/u),
   r("refactor", 1, /\b(?:extract|rename|inline|tidy)(?:s|ed|ing)?\b/u),
+  r("refactor", 2, /^(?:please )?(?:split|rename|extract|inline|move)\b[^.;]{0,40}_(?:path|ident|code)_/u),
   // hardening, security
   r("hardening", 2, /\bsecur(?:e|ity)\b/u),
   r("hardening", 2, /\bvulnerab\w*/u),
   r("hardening", 2, /\bcve-\d{4}-\d+\b/u),
   r("hardening", 2, /\b(?:xss|csrf|ssrf|owasp|path traversal|denial of service)\b/u),
-  r("hardening", 2, /\binjection\b/u),
+  r("hardening", 2, /(?<!\bdependency )\binjection\b/u),
+  r("hardening", 2, /\b(?:leak|leaks|leaked|leaking|log|logs|logged|logging|print|prints|printed|expose|exposes|exposed|store|stores|stored)\b (?:the |a |an |all |user |users' |their )?(?:[\w-]+ ){0,2}(?:api[- ]?keys?|tokens?|passwords?|secrets?|credentials?)\b/u),
+  r("hardening", 2, /\bplain ?text\b[^.;]{0,40}\bpasswords?\b|\bpasswords?\b[^.;]{0,40}\bplain ?text\b|\bbrute[- ]?forc\w*/u),
   r("hardening", 2, /\bsaniti[sz]\w*/u),
   r("hardening", 2, /\bharden\w*/u),
   r("hardening", 2, /\b(?:escape|validate)(?:s|d)? (?:all )?(?:user |untrusted |external )?input\b/u),
@@ -89,6 +103,8 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("performance", 2, /\b(?:reduce|cut|lower|decrease|halve)\b.{0,30}\b(?:time|latency|memory|allocations?|cpu|startup|runtime)\b/u),
   r("performance", 2, /\bp(?:9\d|50)\b|\bmemory (?:usage|footprint)\b/u),
   r("performance", 2, /\d+(?:\.\d+)?\s*(?:x|×|times) (?:faster|quicker)\b|\bquicker\b/u),
+  r("performance", 2, /\btak(?:es|ing|e) (?:forever|ages|too long|so long|a long time|\d+(?:\.\d+)? ?(?:s|ms|sec|secs|seconds?|m|min|mins|minutes?|h|hours?))\b/u),
+  r("performance", 2, /\bquadratic\b|\bo\(n\^?2\)|\bo\(n²\)/u),
   r("performance", 1, /\bcach(?:e|es|ed|ing)\b/u),
   // docs
   r("docs", 2, /\bdocument(?:s|ed|ing|ation)?\b/u),
