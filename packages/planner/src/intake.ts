@@ -205,7 +205,7 @@ export function intake(input: IntakeInput): Intake {
 
   const reasons: Ambiguity[] = [];
   const objects = objectsOf(normalizedText);
-  const vague = vagueness(normalizedText, objects);
+  const vague = vagueness(normalizedText, objects, Object.values(tokens.facts).some((list) => list.length > 0));
   if (vague !== undefined) {
     const classQuestions = candidates.map((c) => CLASS_QUESTIONS[c]);
     reasons.push({ ...vague, question: vague.question === "" ? (classQuestions[0] ?? CLASS_QUESTIONS.feature) : vague.question });

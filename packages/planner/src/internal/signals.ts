@@ -42,6 +42,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("bugfix", 2, /\b(?:not working|stopped working|no longer works?)\b/u),
   r("bugfix", 2, /\b(?:cannot read propert\w*|is not a function|is not defined|unhandled|uncaught|stack ?trace|traceback)\b/u),
   r("bugfix", 1, /\beven (?:when|if|though)\b/u),
+  r("bugfix", 2, /\b(?:does|do|did) nothing\b|\bhas no effect\b|\bnothing happens\b|\boff by (?:a|an|one|\d+)\b/u),
   r("bugfix", 1, /\b(?:is|are) (?:always |sometimes |still )?(?:missing|ignored|lost|duplicated|swallowed)\b/u),
   // feature
   r("feature", 1, new RegExp(`\\b${FEATURE_VERBS}\\b`, "u")),
@@ -51,6 +52,8 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("feature", 2, /\bnew (?:flag|option|command|subcommand|endpoint|feature|page|api|mode|format|setting)s?\b/u),
   r("feature", 2, /\b(?:users?|customers?|people) (?:can|could|should be able to|will be able to)\b/u),
   r("feature", 2, /\[feature(?: request)?\]|\bfeature request\b/u),
+  // User stories: "as a user I want to ...".
+  r("feature", 2, /\bas an? [\w-]+(?: [\w-]+)?,? (?:i|we) (?:want|would like|need)\b/u),
   r("feature", 2, /\bmake\b[^.;]{1,40}\b(?:accept|support|understand|recogni[sz]e|handle)s?\b/u),
   // greenfield
   r("greenfield", 2, /\bfrom scratch\b/u),
@@ -86,13 +89,13 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("hardening", 2, /\bsecur(?:e|ity)\b/u),
   r("hardening", 2, /\bvulnerab\w*/u),
   r("hardening", 2, /\bcve-\d{4}-\d+\b/u),
-  r("hardening", 2, /\b(?:xss|csrf|ssrf|owasp|path traversal|denial of service)\b/u),
+  r("hardening", 2, /\b(?:xss|csrf|ssrf|xxe|idor|owasp|path traversal|directory traversal|denial of service|open redirect|prototype pollution|redos|remote code execution|rce|clickjacking|timing attack|privilege escalation)\b/u),
   r("hardening", 2, /(?<!\bdependency )\binjection\b/u),
   r("hardening", 2, /\b(?:leak|leaks|leaked|leaking|log|logs|logged|logging|print|prints|printed|expose|exposes|exposed|store|stores|stored)\b (?:the |a |an |all |user |users' |their )?(?:[\w-]+ ){0,2}(?:api[- ]?keys?|tokens?|passwords?|secrets?|credentials?)\b/u),
   r("hardening", 2, /\bplain ?text\b[^.;]{0,40}\bpasswords?\b|\bpasswords?\b[^.;]{0,40}\bplain ?text\b|\bbrute[- ]?forc\w*/u),
   r("hardening", 2, /\bsaniti[sz]\w*/u),
   r("hardening", 2, /\bharden\w*/u),
-  r("hardening", 2, /\b(?:escape|validate)(?:s|d)? (?:all )?(?:user |untrusted |external )?input\b/u),
+  r("hardening", 2, /\b(?:escape|validate)(?:s|d)? (?:all |the )?(?:user |untrusted |external |redirect )?(?:input|urls?|redirects?|file ?names?|uploads?)\b/u),
   r("hardening", 1, /\b(?:secrets?|credentials?|authori[sz]ation|permissions?|rate[- ]limit\w*|encrypt\w*|unsafe)\b/u),
   // performance
   r("performance", 2, /\bfaster\b/u),
@@ -104,6 +107,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("performance", 2, /\bp(?:9\d|50)\b|\bmemory (?:usage|footprint)\b/u),
   r("performance", 2, /\d+(?:\.\d+)?\s*(?:x|×|times) (?:faster|quicker)\b|\bquicker\b/u),
   r("performance", 2, /\btak(?:es|ing|e) (?:forever|ages|too long|so long|a long time|\d+(?:\.\d+)? ?(?:s|ms|sec|secs|seconds?|m|min|mins|minutes?|h|hours?))\b/u),
+  r("performance", 2, /\blazy[- ]?load\w*|\b(?:first (?:contentful )?paint|time to interactive|bundle size|load time|cold start)\b|\bunder \d+(?:\.\d+)? ?(?:ms|s|seconds?)\b/u),
   r("performance", 2, /\bquadratic\b|\bo\(n\^?2\)|\bo\(n²\)/u),
   r("performance", 1, /\bcach(?:e|es|ed|ing)\b/u),
   // docs
