@@ -60,7 +60,7 @@ export const IntakeSchema = z.discriminatedUnion("status", [
     normalizedText: z.string(),
     goalClass: GoalClassSchema,
     classes: z.array(ConcreteClassSchema).min(1),
-    strength: z.enum(["strong", "weak"]).describe("weak: classified by a weak signal only"),
+    strength: z.enum(["strong", "weak", "engine"]).describe("weak: classified by a weak signal only; engine: by the engine's reading, the text's signals being unsure"),
     signals: z.array(SignalSchema),
     objects: z.array(z.string()).describe("what the goal names: the words a check can be about"),
     constraints: z.array(z.string()),
@@ -86,6 +86,12 @@ export type IntakeInput = {
   readonly constraints?: readonly string[];
   /** Repository facts; without them the repository checks are skipped. */
   readonly inspection?: RepoInspection | null;
+  /**
+   * The engine's classification, taken instead of the text's signals (see
+   * engine-intake.ts: asked only when the signals were unsure). Every other
+   * check still runs: vague wording, contradictions, the repository.
+   */
+  readonly engine?: { readonly classes: readonly ConcreteClass[]; readonly reason: string };
 };
 
 type ConcreteClass = z.infer<typeof ConcreteClassSchema>;
@@ -191,11 +197,16 @@ export function intake(input: IntakeInput): Intake {
   }
   for (const [written, read] of tokens.corrections) signals.push({ class: null, source: "text", match: `"${written}" read as "${read}"`, weight: 0 });
   let classes: ConcreteClass[] = reading.classes;
-  let strength = reading.strength;
+  let strength: "strong" | "weak" | "engine" = reading.strength;
+  if (input.engine !== undefined && input.engine.classes.length > 0) {
+    classes = ORDER.filter((c) => input.engine?.classes.includes(c));
+    strength = "engine";
+    for (const c of classes) signals.push({ class: c, source: "engine", match: input.engine.reason.slice(0, 200) || "the engine's classification", weight: 2 });
+  }
   // The empty repository is a greenfield signal of its own; it does not override a class the text names.
   if (emptyRepo) {
     signals.push({ class: "greenfield", source: "repository", match: "the repository has no source file", weight: 2 });
-    if (classes.length === 0 || strength === "weak") {
+    if (strength !== "engine" && (classes.length === 0 || strength === "weak")) {
       classes = ["greenfield"];
       strength = "strong";
     }
