@@ -81,6 +81,18 @@ describe.concurrent("runGoal: engine-assisted intake", () => {
     expect(failure.cause.details).toMatchObject({ questions: [expect.stringMatching(/What kind of change is this/)] });
   }, 90_000);
 
+  it("a dry run asks the intake session as the run would, and records nothing", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
+    const book = readyBook({ intake: intakeAnswer({ status: "classified", classes: ["feature"], reason: "a new helper" }) });
+    const dry = await runGoal({ store, goalId, engine: bookProvider(book), dryRun: true });
+    expect(dry.ok && dry.value.status, JSON.stringify(dry)).not.toBe("blocked_on_human");
+    expect(dry.ok && dry.value.reason).toMatch(/nothing was run or written$/);
+    const goal = await store.readGoal(goalId);
+    expect([goal.lastSeq, goal.intake]).toEqual([1, undefined]);
+    expect(existsSync(path.join(store.paths(goalId).dir, "intake"))).toBe(false);
+  }, 90_000);
+
   it("the engine's needs_human blocks with the engine's question", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
