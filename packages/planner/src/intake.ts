@@ -4,11 +4,19 @@
  * of the text, repository facts); an ambiguous goal becomes
  * `blocked_on_human` with the questions a person must answer, never a guess.
  *
+ * Reading (docs/decisions/planner.md, choice 12): identifiers, code spans,
+ * quoted text, paths, URLs, flags and versions are taken out first and kept
+ * as `facts` (internal/tokens.ts); typos of intent words are read as the
+ * word; sentences are cut into main and constraint clauses
+ * (internal/clauses.ts), and the main clauses are read first.
+ *
  * Classification: every signal rule (internal/signals.ts) that matches adds
  * its weight to its class. Classes with 2 or more are the goal's classes
  * (several: `mixed`). When none reaches 2, a single class with a weak signal
- * is taken; several weak ones tie and block. An empty repository adds a
- * greenfield signal.
+ * is taken; among several weak ones the main clause's leading verb decides,
+ * else they tie and block. An empty repository adds a greenfield signal.
+ * An engine's classification (engine-intake.ts), when given, replaces the
+ * text's classes; every other check still runs.
  *
  * Blocking: empty text; vague wording ("make it better", "improve the
  * code"); no object a check could name once signal, stop and generic words
