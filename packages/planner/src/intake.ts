@@ -30,7 +30,7 @@ import { GOAL_CLASSES, type GoalClass, GoalClassSchema, normalizeGoalText } from
 import { z } from "zod";
 import type { RepoInspection } from "./inspection.js";
 import { type Ambiguity, CLASS_QUESTIONS, constraintPhrases, contradictions, objectsOf, vagueness } from "./internal/ambiguity.js";
-import { creationPhrase, leadVerb, splitClauses } from "./internal/clauses.js";
+import { creationPhrase, isImperative, leadVerb, splitClauses } from "./internal/clauses.js";
 import { CLASS_LABELS, SIGNAL_RULES } from "./internal/signals.js";
 import { type GoalFacts, tokenise } from "./internal/tokens.js";
 
@@ -105,11 +105,17 @@ export type IntakeInput = {
 type ConcreteClass = z.infer<typeof ConcreteClassSchema>;
 const ORDER = GOAL_CLASSES.filter((c): c is ConcreteClass => c !== "mixed");
 
-function matchSignals(lower: string, source: "text" | "constraint"): Signal[] {
+/** Each rule once, in the first clause it matches; a descriptive rule is not read in a clause that gives an order. */
+function matchSignals(clauses: readonly string[]): Signal[] {
   const signals: Signal[] = [];
   for (const rule of SIGNAL_RULES) {
-    const m = rule.pattern.exec(lower);
-    if (m !== null) signals.push({ class: rule.class, source, match: m[0].trim(), weight: rule.weight });
+    for (const clause of clauses) {
+      if (rule.descriptive === true && isImperative(clause)) continue;
+      const m = rule.pattern.exec(clause);
+      if (m === null) continue;
+      signals.push({ class: rule.class, source: "text", match: m[0].trim(), weight: rule.weight });
+      break;
+    }
   }
   return signals;
 }
@@ -121,6 +127,8 @@ function factSignals(facts: GoalFacts): Signal[] {
   if (error !== undefined) signals.push({ class: "bugfix", source: "text", match: error, weight: 2 });
   const complexity = facts.identifiers.find((id) => /^O\(/u.test(id));
   if (complexity !== undefined) signals.push({ class: "performance", source: "text", match: complexity, weight: 2 });
+  const broken = [...facts.paths, ...facts.urls, ...facts.quoted].find((f) => /\b(?:undefined|null|NaN)\b|\[object Object\]/u.test(f));
+  if (broken !== undefined) signals.push({ class: "bugfix", source: "text", match: broken, weight: 1 });
   const doc = facts.paths.find((p) => /\.(?:mdx?|rst|adoc)$/iu.test(p));
   if (doc !== undefined) signals.push({ class: "docs", source: "text", match: doc, weight: 2 });
   return signals;
@@ -145,8 +153,8 @@ type Reading = { signals: Signal[]; classes: ConcreteClass[]; strength: "strong"
  * one; else, among several weak ones, the class of the main clause's leading
  * verb; else, with no signal at all, the leading verb's class alone (weak).
  */
-function read(text: string, clauses: readonly string[], facts: GoalFacts, emptyRepo: boolean): Reading {
-  const signals = [...matchSignals(text, "text"), ...factSignals(facts)];
+function read(matched: readonly string[], clauses: readonly string[], facts: GoalFacts, emptyRepo: boolean): Reading {
+  const signals = [...matchSignals(matched), ...factSignals(facts)];
   for (const clause of clauses) {
     const phrase = creationPhrase(clause);
     if (phrase !== undefined) {
@@ -194,9 +202,9 @@ export function intake(input: IntakeInput): Intake {
   const lower = normalizedText.toLowerCase();
   const emptyRepo = inspection?.empty === true;
   // Main clauses decide; constraint clauses ("so that", "without", "keeping") are read only when the main ones say nothing.
-  let reading = read(clauses.main.join(". "), clauses.main, tokens.facts, emptyRepo);
+  let reading = read(clauses.main, clauses.main, tokens.facts, emptyRepo);
   if (reading.classes.length === 0 && clauses.constraint.length > 0) {
-    const all = read(tokens.prose, clauses.main, tokens.facts, emptyRepo);
+    const all = read([...clauses.main, ...clauses.constraint], clauses.main, tokens.facts, emptyRepo);
     if (all.classes.length > 0 || all.weak.length > reading.weak.length) reading = all;
   }
   const signals = reading.signals;

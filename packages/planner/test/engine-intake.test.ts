@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { askEngineIntake, buildIntakePrompt, decideIntake, EMPTY_INSPECTION, intake, intakeDoubt } from "../src/index.js";
 import { TS_REPO } from "./fixtures.js";
 
-// "the export button does nothing on safari"-like goals the keywords cannot read; the engine can.
-const UNSURE = "webhooks: send a POST to the configured url when an order ships";
-const classifiedAnswer = (classes: string[]) => `I read the repository.\n\`\`\`json\n${JSON.stringify({ status: "classified", classes, reason: "new behaviour", acceptance: ["a POST is sent when an order ships"] })}\n\`\`\``;
+// A goal the keywords cannot read (no word says which kind of change it is); the engine can.
+const UNSURE = "slugify(text) in src/slugify.js: text in, URL slug out";
+const classifiedAnswer = (classes: string[]) => `I read the repository.\n\`\`\`json\n${JSON.stringify({ status: "classified", classes, reason: "new behaviour", acceptance: ["slugify('A b') is 'a-b'"] })}\n\`\`\``;
 
 describe("engine-assisted intake: when the engine is asked", () => {
   it("asks when no word says what kind of change it is, and when only weak signals classify", () => {
@@ -25,9 +25,10 @@ describe("engine-assisted intake: when the engine is asked", () => {
   });
 
   it("the prompt holds the goal, the classes, the facts named, the repository and the doubt", () => {
-    const prompt = buildIntakePrompt(intake({ text: `${UNSURE} (see src/orders.ts)`, inspection: TS_REPO }), TS_REPO);
+    const prompt = buildIntakePrompt(intake({ text: UNSURE, inspection: TS_REPO }), TS_REPO);
     expect(prompt).toContain(UNSURE);
-    expect(prompt).toContain("- paths: src/orders.ts");
+    expect(prompt).toContain("- paths: src/slugify.js");
+    expect(prompt).toContain("- identifiers: slugify(text)");
     expect(prompt).toContain("languages: TypeScript");
     expect(prompt).toMatch(/A keyword classifier was unsure: no word/);
     expect(prompt).toContain('"status":"needs_human"');
@@ -45,7 +46,7 @@ describe("engine-assisted intake: the rules", () => {
       status: "classified",
       classes: ["feature"],
       deterministic: { status: "blocked_on_human", classes: [] },
-      engine: { outcome: "classified", classes: ["feature"], acceptance: ["a POST is sent when an order ships"] },
+      engine: { outcome: "classified", classes: ["feature"], acceptance: ["slugify('A b') is 'a-b'"] },
     });
     expect(d?.reason).toMatch(/the keywords named no kind of change; the engine read the goal as feature/);
     // intake with the engine's reading: classified, the engine's signal recorded.
@@ -61,8 +62,8 @@ describe("engine-assisted intake: the rules", () => {
   });
 
   it("the engine's needs_human blocks with its question", () => {
-    const d = decideIntake(blocked, "doubt", { ok: true, answer: '{"status":"needs_human","question":"Which URL receives the webhook?","reason":"no endpoint named"}' });
-    expect(d).toMatchObject({ decidedBy: "engine", status: "blocked_on_human", classes: [], engine: { outcome: "needs_human", question: "Which URL receives the webhook?" } });
+    const d = decideIntake(blocked, "doubt", { ok: true, answer: '{"status":"needs_human","question":"Should accents be dropped?","reason":"the slug rules are not given"}' });
+    expect(d).toMatchObject({ decidedBy: "engine", status: "blocked_on_human", classes: [], engine: { outcome: "needs_human", question: "Should accents be dropped?" } });
   });
 
   it("garbage, a wrong shape or a failed engine: the keyword reading stands, and why is recorded", async () => {
@@ -79,7 +80,7 @@ describe("engine-assisted intake: the rules", () => {
   });
 
   it("the engine's class does not lift the other checks: a contradiction still blocks", () => {
-    const text = "webhooks: send a POST to the configured url when an order ships, do not add tests";
+    const text = "slugify(text) in src/slugify.js: text in, URL slug out, do not add tests";
     const r = intake({ text, inspection: TS_REPO, engine: { classes: ["feature"], reason: "new behaviour" } });
     expect(r.status).toBe("blocked_on_human");
     expect(r.status === "blocked_on_human" && r.reasons.map((x) => x.code)).toEqual(["contradiction"]);

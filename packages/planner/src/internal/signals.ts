@@ -6,7 +6,8 @@
  */
 import type { GoalClass } from "@omk/state";
 
-export type SignalRule = { readonly class: Exclude<GoalClass, "mixed">; readonly weight: 1 | 2; readonly pattern: RegExp };
+/** `descriptive`: a rule for reports of what happens ("returns 5 instead of 4"), not read in a clause that gives an order ("use X instead of Y"). */
+export type SignalRule = { readonly class: Exclude<GoalClass, "mixed">; readonly weight: 1 | 2; readonly pattern: RegExp; readonly descriptive?: boolean };
 
 const FEATURE_NOUNS =
   "(?:flag|option|subcommand|command|endpoint|api|route|page|screen|button|field|parameter|argument|setting|webhook|integration|feature|mode|format|output|report|export|hook|plugin|_flag_|--[a-z][\\w-]*)";
@@ -14,6 +15,10 @@ const FEATURE_VERBS = "(?:add|adds|adding|implement|implements|introduce|expose|
 const LANGUAGES = "(?:typescript|javascript|python|rust|go|golang|java|kotlin|swift|c\\+\\+|c#|ruby|php|esm|es modules|commonjs)";
 
 const r = (cls: SignalRule["class"], weight: 1 | 2, pattern: RegExp): SignalRule => ({ class: cls, weight, pattern });
+const described = (cls: SignalRule["class"], weight: 1 | 2, pattern: RegExp): SignalRule => ({ class: cls, weight, pattern, descriptive: true });
+
+/** What an object of "add"/"write" is when the goal is documentation or tests, not a feature: "add examples to the api reference". */
+const NOT_FEATURE_OBJECT = "(?!\\W+(?:more |some |missing |the |an? )?(?:examples?|docs?|documentation|comments?|docstrings?|jsdoc|tsdoc|notes?|sections?|paragraphs?|(?:unit |integration |e2e )?tests?|test coverage|coverage)\\b)";
 
 export const SIGNAL_RULES: readonly SignalRule[] = [
   // bugfix
@@ -35,10 +40,12 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("bugfix", 2, /\b(?:hangs?|freezes?|deadlocks?)\b/u),
   r("bugfix", 2, /\b(?:panic(?:s|ked|king)?|segfaults?|off[- ]by[- ]one|memory leak|race condition)\b/u),
   // Descriptive reports: what happens against what should ("returns 5 instead of 4", "should throw but returns").
-  r("bugfix", 2, /\b\w+(?:s|ed)\b[^.;]{0,60}\binstead of\b/u),
-  r("bugfix", 2, /\b(?:should|must|is supposed to|expected to)\b[^.;]{1,60}\bbut\b/u),
+  described("bugfix", 2, /\b\w+(?:s|ed)\b[^.;]{0,60}\binstead of\b/u),
+  described("bugfix", 2, /\b(?:should|must|is supposed to|expected to)\b[^.;]{1,60}\bbut\b/u),
   r("bugfix", 2, /\bexpected\b[^.;]{1,60}\b(?:got|but|actual(?:ly)?)\b/u),
-  r("bugfix", 2, /\b(?:returns?|returned|prints?|printed|shows?|showed|outputs?|gives?|gave|displays?|yields?|logs?)\b (?:nothing|none|null|nil|undefined|nan|garbage|an? empty|empty)\b/u),
+  r("bugfix", 2, /\b(?:returns?|returned|prints?|printed|shows?|showed|outputs?|gives?|gave|displays?|yields?|logs?|is|are|becomes?|became)\b (?:nothing|none|null|nil|undefined|nan|garbage|an? empty|empty)\b/u),
+  r("bugfix", 1, /\bundefined\b|\bnan\b|\[object object\]/u),
+  r("bugfix", 2, /\bleak(?:s|ed|ing)? memory\b|\bout of memory\b|\boom(?:[- ]killed)?\b/u),
   r("bugfix", 2, /\b(?:not working|stopped working|no longer works?)\b/u),
   r("bugfix", 2, /\b(?:cannot read propert\w*|is not a function|is not defined|unhandled|uncaught|stack ?trace|traceback)\b/u),
   r("bugfix", 1, /\beven (?:when|if|though)\b/u),
@@ -47,7 +54,13 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   // feature
   r("feature", 1, new RegExp(`\\b${FEATURE_VERBS}\\b`, "u")),
   r("feature", 1, /\b(?:allow|allows|enable|enables|extend|improve)\b/u),
-  r("feature", 2, new RegExp(`\\b${FEATURE_VERBS}\\b(?:\\W+[\\w-]+){0,6}?\\W+${FEATURE_NOUNS}s?\\b`, "u")),
+  r("feature", 2, new RegExp(`\\b${FEATURE_VERBS}\\b${NOT_FEATURE_OBJECT}(?:\\W+[\\w-]+){0,6}?\\W+${FEATURE_NOUNS}s?\\b`, "u")),
+  // Conventional-commit prefixes: "feat: ...", "fix(parser): ...", "perf: ...".
+  r("feature", 2, /^feat(?:ure)?(?:\([^)]*\))?!?:/u),
+  r("performance", 2, /^perf(?:\([^)]*\))?!?:/u),
+  r("docs", 2, /^docs?(?:\([^)]*\))?!?:/u),
+  r("refactor", 2, /^(?:refactor|test|tests)(?:\([^)]*\))?!?:/u),
+  r("hardening", 2, /^security(?:\([^)]*\))?!?:/u),
   r("feature", 2, new RegExp(`\\b(?:remove|removes|drop|drops|delete|deprecate|deprecates)\\b(?:\\W+[\\w-]+){0,6}?\\W+${FEATURE_NOUNS}s?\\b`, "u")),
   r("feature", 2, /\bnew (?:flag|option|command|subcommand|endpoint|feature|page|api|mode|format|setting)s?\b/u),
   r("feature", 2, /\b(?:users?|customers?|people) (?:can|could|should be able to|will be able to)\b/u),
@@ -71,6 +84,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("rewrite", 2, /\b(?:upgrade|bump)(?:s|d|ing)?\b.{0,30}\b(?:to (?:v|version )?\d+|to _version_|dependenc(?:y|ies)|deps)\b/u),
   r("rewrite", 1, new RegExp(`\\b(?:to|into|in) ${LANGUAGES}\\b`, "u")),
   r("rewrite", 1, /\breplace [\w.@/-]+ with\b/u),
+  r("rewrite", 1, /[\w.]+ ?(?:->|→|=>) ?[\w.]+/u),
   // refactor
   r("refactor", 2, /\brefactor(?:s|ed|ing)?\b/u),
   r("refactor", 2, /\brestructur(?:e|es|ed|ing)\b/u),
@@ -108,6 +122,7 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("performance", 2, /\d+(?:\.\d+)?\s*(?:x|×|times) (?:faster|quicker)\b|\bquicker\b/u),
   r("performance", 2, /\btak(?:es|ing|e) (?:forever|ages|too long|so long|a long time|\d+(?:\.\d+)? ?(?:s|ms|sec|secs|seconds?|m|min|mins|minutes?|h|hours?))\b/u),
   r("performance", 2, /\blazy[- ]?load\w*|\b(?:first (?:contentful )?paint|time to interactive|bundle size|load time|cold start)\b|\bunder \d+(?:\.\d+)? ?(?:ms|s|seconds?)\b/u),
+  r("performance", 2, /\bn ?\+ ?1\b|\btoo many (?:[\w-]+ ){0,2}(?:queries|requests|calls|round[- ]?trips|re-?renders|allocations)\b/u),
   r("performance", 2, /\bquadratic\b|\bo\(n\^?2\)|\bo\(n²\)/u),
   r("performance", 1, /\bcach(?:e|es|ed|ing)\b/u),
   // docs

@@ -48,7 +48,7 @@ const EXTENSIONS =
 const FOLDERS = "src|lib|libs|test|tests|spec|docs|doc|app|apps|packages|pkg|cmd|internal|bin|scripts|config|public|assets|components|pages|api|utils|server|client|examples?";
 
 /** Words spelled with inner capitals that are names of languages or tools, read as words ("TypeScript" is "typescript"). */
-const CAPITALISED_WORDS = new Set(["typescript", "javascript", "coffeescript", "github", "gitlab", "postgresql", "mysql", "sqlite", "mongodb", "graphql", "websocket", "websockets", "nodejs", "macos", "ios", "iphone", "linkedin", "youtube", "openapi", "oauth", "jsdoc", "tsdoc", "devops", "pnpm", "npm", "readme", "changelog", "todo"]);
+const CAPITALISED_WORDS = new Set(["typescript", "javascript", "coffeescript", "github", "gitlab", "postgresql", "mysql", "sqlite", "mongodb", "graphql", "websocket", "websockets", "nodejs", "macos", "ios", "iphone", "linkedin", "youtube", "openapi", "oauth", "jsdoc", "tsdoc", "devops", "pnpm", "npm", "readme", "changelog", "todo", "nan"]);
 
 /** Patterns in the order they are taken out; each match is a fact of its kind (a function: the predicate refuses a false match). */
 const PATTERNS: ReadonlyArray<{ kind: Kind; re: RegExp; keep?: (m: string) => boolean }> = [
