@@ -2,12 +2,14 @@
  * The goal-wording corpus (test/goal-corpus.yaml): every goal through
  * `intake`, its class or block compared with the expected one; every miss
  * is printed with what intake said. The parts tuned against (tuning,
- * second_round) must be at least 95 % right. The held-out part measures how
- * the keyword rules generalise: its score is printed and must stay at or
- * above the floor measured when it was written (11/20), so a change that
- * makes unseen wording worse fails. Unsure goals (blocked with no class
- * signal, or weakly classified) are the ones the engine is asked about when
- * one is configured (engine-intake.ts); the count is printed.
+ * second_round, third_round) must be at least 95 % right. The held-out part
+ * measures how the keyword rules generalise: its score is printed and must
+ * stay at or above its first measurement (4/20), so a change that makes
+ * unseen wording worse fails. Unsure goals (blocked with no class signal,
+ * or weakly classified) are the ones the engine is asked about when one is
+ * configured (engine-intake.ts); the count is printed. The guarantee that
+ * holds on unseen wording too: when the keyword reading is sure (the
+ * engine is not asked), it is right, at least 95 % over the whole corpus.
  */
 import { readFileSync } from "node:fs";
 import { GOAL_CLASSES } from "@omk/state";
@@ -48,8 +50,8 @@ function score(name: string, entries: readonly Entry[]): { right: number; misses
   return { right: entries.length - misses.length, misses, unsure, unsureMisses };
 }
 
-/** The least share right per part: 95 % where the rules were tuned; the held-out part's first measurement (11/20) as a floor. */
-const FLOOR = { tuning: 95, second_round: 95, held_out: 55 } as const;
+/** The least share right per part: 95 % where the rules were tuned; the held-out part's first measurement (4/20) as a floor. */
+const FLOOR = { tuning: 95, second_round: 95, third_round: 95, held_out: 20 } as const;
 
 describe("goal-wording corpus", () => {
   it("covers every goal class and blocked goals, with at least 80 goals", () => {
@@ -73,4 +75,13 @@ describe("goal-wording corpus", () => {
       expect(pct, misses.join("\n")).toBeGreaterThanOrEqual(FLOOR[name]);
     });
   }
+
+  it("is right on at least 95 % of the goals it is sure about (the engine is not asked), held-out part included", () => {
+    const all = [...corpus.tuning, ...corpus.second_round, ...corpus.third_round, ...corpus.held_out];
+    const sure = all.map((e) => ({ e, j: judge(e) })).filter(({ j }) => !j.unsure);
+    const wrong = sure.filter(({ e, j }) => j.got !== e.expect).map(({ e, j }) => `expected ${e.expect}, got ${j.got}: "${e.goal}" (${j.detail})`);
+    const pct = (100 * (sure.length - wrong.length)) / sure.length;
+    process.stdout.write(`goal corpus, sure readings: ${sure.length - wrong.length}/${sure.length} right (${pct.toFixed(1)} %); ${all.length - sure.length} of ${all.length} goals unsure\n${wrong.map((w) => `  sure but wrong: ${w}\n`).join("")}`);
+    expect(pct, wrong.join("\n")).toBeGreaterThanOrEqual(95);
+  });
 });
