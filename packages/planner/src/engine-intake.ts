@@ -11,12 +11,17 @@
  *   - blocked with no class signal, or several weak ones that tie (and no
  *     other reason: vague wording, contradictions and the repository need a
  *     person, not an engine);
- *   - classified by weak signals only.
+ *   - classified by weak signals only;
+ *   - classified as mixed (keyword readings overcount: "add a FAQ page to
+ *     the docs" reads as feature + docs).
  * Rules:
  *   - the engine classifies: its classes are taken (the text said nothing
  *     sure); when it agrees with a weak reading, the deterministic reading
- *     stands, confirmed;
- *   - the engine says a person must answer: blocked, with its question;
+ *     stands, confirmed; a mixed reading may only be narrowed (the engine's
+ *     classes must be some of the keyword classes, else the keyword reading
+ *     stands: strong signals are not overruled);
+ *   - the engine says a person must answer: blocked, with its question
+ *     (not over a strong mixed reading, which stands);
  *   - the answer is invalid (no JSON, a schema error) or the engine failed:
  *     the deterministic reading stands, with the errors recorded.
  * One question, one answer: no retry (a retry costs a session for a
@@ -58,6 +63,7 @@ export function intakeDoubt(reading: Intake): string | undefined {
     if (reading.reasons.length === 0 || !reading.reasons.every((r) => r.code === "no_signal")) return undefined;
     return reading.reasons.map((r) => r.message).join("; ");
   }
+  if (reading.goalClass === "mixed" && reading.strength === "strong") return `read as several kinds of change (${reading.classes.map((c) => CLASS_LABELS[c]).join(", ")})`;
   if (reading.strength === "weak") {
     const weak = reading.signals.filter((s) => s.class !== null && s.source === "text").map((s) => `"${s.match}"`);
     return `classified as ${reading.classes.map((c) => CLASS_LABELS[c]).join(" and ")} by weak signals only (${weak.join(", ") || "none"})`;
@@ -132,6 +138,10 @@ export function decideIntake(reading: Intake, why: string, reply: { ok: true; an
     return fallback(reading, why, { outcome: "invalid_answer", errors }, `the engine's answer was not valid: ${errors.slice(0, 3).join("; ")}; the keyword reading stands`);
   }
   const a = parsed.data;
+  const strongMixed = reading.status === "classified" && reading.goalClass === "mixed" && reading.strength === "strong";
+  if (a.status === "needs_human" && strongMixed) {
+    return fallback(reading, why, { outcome: "needs_human", reason: a.reason, question: a.question }, "the engine asks a person, but the keyword reading's signals are strong; the keyword reading stands");
+  }
   if (a.status === "needs_human") {
     return {
       text: reading.text,
@@ -147,6 +157,9 @@ export function decideIntake(reading: Intake, why: string, reply: { ok: true; an
   const engine: IntakeDecision["engine"] = { outcome: "classified", classes, reason: a.reason, acceptance: a.acceptance };
   const same = reading.status === "classified" && reading.classes.length === classes.length && reading.classes.every((c) => classes.includes(c));
   if (same) return fallback(reading, why, engine, "the engine agrees with the keyword reading");
+  if (strongMixed && reading.status === "classified" && !classes.every((c) => reading.classes.includes(c))) {
+    return fallback(reading, why, engine, `the engine's reading (${classes.join(", ")}) is not a narrowing of the keyword reading (${reading.classes.join(", ")}), whose signals are strong; the keyword reading stands`);
+  }
   return {
     text: reading.text,
     decidedBy: "engine",
@@ -154,7 +167,7 @@ export function decideIntake(reading: Intake, why: string, reply: { ok: true; an
     classes,
     reason:
       reading.status === "classified"
-        ? `the keyword reading (${reading.classes.join(", ")}) rested on weak signals; the engine read the whole goal as ${classes.join(", ")}: ${a.reason}`
+        ? `the keyword reading (${reading.classes.join(", ")}) was ${reading.goalClass === "mixed" ? "several kinds of change" : "on weak signals"}; the engine read the whole goal as ${classes.join(", ")}: ${a.reason}`
         : `the keywords named no kind of change; the engine read the goal as ${classes.join(", ")}: ${a.reason}`,
     deterministic: deterministicPart(reading, why),
     engine,

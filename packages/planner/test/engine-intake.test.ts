@@ -61,6 +61,18 @@ describe("engine-assisted intake: the rules", () => {
     expect(decideIntake(weak, why, { ok: true, answer: classifiedAnswer(["hardening"]) })).toMatchObject({ decidedBy: "engine", classes: ["hardening"], deterministic: { classes: ["feature"], strength: "weak" } });
   });
 
+  it("a mixed reading is put to the engine, which may narrow it but not replace it", () => {
+    const mixed = intake({ text: "Add a FAQ page to the docs site", inspection: TS_REPO });
+    const why = intakeDoubt(mixed);
+    expect(why).toMatch(/several kinds of change \(feature, documentation\)/);
+    expect(decideIntake(mixed, why ?? "", { ok: true, answer: classifiedAnswer(["docs"]) })).toMatchObject({ decidedBy: "engine", classes: ["docs"] });
+    const other = decideIntake(mixed, why ?? "", { ok: true, answer: classifiedAnswer(["performance"]) });
+    expect(other).toMatchObject({ decidedBy: "deterministic", classes: ["feature", "docs"] });
+    expect(other.reason).toMatch(/not a narrowing of the keyword reading/);
+    const asks = decideIntake(mixed, why ?? "", { ok: true, answer: '{"status":"needs_human","question":"Docs or a page?","reason":"unclear"}' });
+    expect(asks).toMatchObject({ decidedBy: "deterministic", status: "classified", classes: ["feature", "docs"], engine: { outcome: "needs_human" } });
+  });
+
   it("the engine's needs_human blocks with its question", () => {
     const d = decideIntake(blocked, "doubt", { ok: true, answer: '{"status":"needs_human","question":"Should accents be dropped?","reason":"the slug rules are not given"}' });
     expect(d).toMatchObject({ decidedBy: "engine", status: "blocked_on_human", classes: [], engine: { outcome: "needs_human", question: "Should accents be dropped?" } });
