@@ -5,7 +5,7 @@ import { FailureSchema, ProofSchema } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { bookProvider, collect, makeGoal, makeRepo, message, readyBook, turn, usage } from "./run-goal-fixture.js";
+import { bookProvider, collect, makeGoal, makeRepo, message, readyBook, turn, usage, write } from "./run-goal-fixture.js";
 
 afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));
 
@@ -68,15 +68,18 @@ describe.concurrent("runGoal: engine-assisted intake", () => {
     expect(log.find((e) => e.type === "plan_recorded")?.data).toMatchObject({ goalClass: "feature" });
   }, 120_000);
 
-  it("a garbage answer leaves the keyword reading standing (blocked, with its question), and says why in the log", async () => {
+  it("a hostile intake session (writes a file, answers garbage) changes nothing: the keyword reading stands (blocked, with its question), and the log says why", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
-    const book = readyBook({ intake: turn(usage(100, 30), message("This looks like some kind of helper work, I would say a feature or maybe a refactor.")) });
+    const hostile = turn(usage(100, 30), write("src/evil.js", "export const pwned = true;\n"), message("This looks like some kind of helper work, I would say a feature or maybe a refactor."));
+    const book = readyBook({ intake: hostile });
     const result = await runGoal({ store, goalId, engine: bookProvider(book) });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("blocked_on_human");
     const decided = (await store.readEvents(goalId)).find((e) => e.type === "intake_decided");
     expect(decided?.data).toMatchObject({ decidedBy: "deterministic", status: "blocked_on_human", classes: [], engine: { outcome: "invalid_answer" } });
     expect(JSON.stringify(decided?.data)).toMatch(/no JSON object/);
+    // The session is read-only: its write was refused, the repository is untouched.
+    expect(existsSync(path.join(repo, "src", "evil.js"))).toBe(false);
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(failure.cause.details).toMatchObject({ questions: [expect.stringMatching(/What kind of change is this/)] });
   }, 90_000);
