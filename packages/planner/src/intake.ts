@@ -183,6 +183,8 @@ export function intake(input: IntakeInput): Intake {
   const normalizedText = normalizeGoalText(text);
   const constraints = (input.constraints ?? []).map(normalizeGoalText).filter((c) => c !== "");
   const inspection = input.inspection ?? null;
+  const tokens = tokenise(normalizedText);
+  const clauses = splitClauses(tokens.prose);
   const blocked = (reasons: Ambiguity[], signals: Signal[], candidates: ConcreteClass[]): Intake => ({
     status: "blocked_on_human",
     text,
@@ -194,8 +196,6 @@ export function intake(input: IntakeInput): Intake {
     facts: tokens.facts,
   });
 
-  const tokens = tokenise(normalizedText);
-  const clauses = splitClauses(tokens.prose);
   if (normalizedText === "") {
     return blocked([{ code: "empty", message: "the goal text is empty", question: "What should this goal achieve, and how will we know it is done?" }], [], []);
   }
@@ -211,7 +211,7 @@ export function intake(input: IntakeInput): Intake {
   for (const phrase of [...constraintPhrases(lower), ...constraints.flatMap((c) => constraintPhrases(c.toLowerCase()))]) {
     signals.push({ class: null, source: "constraint", match: phrase, weight: 0 });
   }
-  for (const [written, read] of tokens.corrections) signals.push({ class: null, source: "text", match: `"${written}" read as "${read}"`, weight: 0 });
+  for (const [written, meant] of tokens.corrections) signals.push({ class: null, source: "text", match: `"${written}" read as "${meant}"`, weight: 0 });
   let classes: ConcreteClass[] = reading.classes;
   let strength: "strong" | "weak" | "engine" = reading.strength;
   if (input.engine !== undefined && input.engine.classes.length > 0) {
