@@ -103,6 +103,14 @@ export type IntakeInput = {
 };
 
 type ConcreteClass = z.infer<typeof ConcreteClassSchema>;
+
+/**
+ * The characters of a goal read for its kind of change (the intent is in its
+ * first sentences; a pasted log after them adds facts, not intent). Bounds
+ * the cost of the signal patterns, some of which are quadratic on one very
+ * long word (16 000 characters of one word took 1.9 s).
+ */
+const READ_CHARS = 8000;
 const ORDER = GOAL_CLASSES.filter((c): c is ConcreteClass => c !== "mixed");
 
 /** Each rule once, in the first clause it matches; a descriptive rule is not read in a clause that gives an order. */
@@ -183,7 +191,7 @@ export function intake(input: IntakeInput): Intake {
   const normalizedText = normalizeGoalText(text);
   const constraints = (input.constraints ?? []).map(normalizeGoalText).filter((c) => c !== "");
   const inspection = input.inspection ?? null;
-  const tokens = tokenise(normalizedText);
+  const tokens = tokenise(normalizedText.slice(0, READ_CHARS));
   const clauses = splitClauses(tokens.prose);
   const blocked = (reasons: Ambiguity[], signals: Signal[], candidates: ConcreteClass[]): Intake => ({
     status: "blocked_on_human",
