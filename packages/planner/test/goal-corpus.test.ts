@@ -20,7 +20,7 @@ import { EMPTY_INSPECTION, intake, intakeDoubt } from "../src/index.js";
 import { TS_REPO } from "./fixtures.js";
 
 const EntrySchema = z.object({ goal: z.string(), expect: z.enum([...GOAL_CLASSES, "block"]), repo: z.literal("empty").optional() }).strict();
-const CorpusSchema = z.object({ tuning: z.array(EntrySchema), second_round: z.array(EntrySchema), third_round: z.array(EntrySchema), held_out: z.array(EntrySchema) }).strict();
+const CorpusSchema = z.object({ tuning: z.array(EntrySchema), second_round: z.array(EntrySchema), third_round: z.array(EntrySchema), held_out: z.array(EntrySchema), fresh: z.array(EntrySchema) }).strict();
 const corpus = CorpusSchema.parse(parse(readFileSync(new URL("./goal-corpus.yaml", import.meta.url), "utf8")));
 
 type Entry = z.infer<typeof EntrySchema>;
@@ -51,7 +51,7 @@ function score(name: string, entries: readonly Entry[]): { right: number; misses
 }
 
 /** The least share right per part: 95 % where the rules were tuned; the held-out part's first measurement (4/20) as a floor. */
-const FLOOR = { tuning: 95, second_round: 95, third_round: 95, held_out: 20 } as const;
+const FLOOR = { tuning: 95, second_round: 95, third_round: 95, held_out: 20, fresh: 0 } as const;
 
 describe("goal-wording corpus", () => {
   it("covers every goal class and blocked goals, with at least 80 goals", () => {
@@ -65,6 +65,7 @@ describe("goal-wording corpus", () => {
     ["second_round", corpus.second_round],
     ["third_round", corpus.third_round],
     ["held_out", corpus.held_out],
+    ["fresh", corpus.fresh],
   ] as const) {
     it(`classifies at least ${FLOOR[name]} % of the ${name} goals right (every miss printed)`, () => {
       const { right, misses, unsure, unsureMisses } = score(name, entries);
