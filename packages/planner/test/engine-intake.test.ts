@@ -62,14 +62,14 @@ describe("engine-assisted intake: the rules", () => {
   });
 
   it("a mixed reading is put to the engine, which may narrow it but not replace it", () => {
-    const mixed = intake({ text: "Add a FAQ page to the docs site", inspection: TS_REPO });
+    const mixed = intake({ text: "add a --json flag to the cli and a section about it in the README", inspection: TS_REPO });
     const why = intakeDoubt(mixed);
     expect(why).toMatch(/several kinds of change \(feature, documentation\)/);
     expect(decideIntake(mixed, why ?? "", { ok: true, answer: classifiedAnswer(["docs"]) })).toMatchObject({ decidedBy: "engine", classes: ["docs"] });
     const other = decideIntake(mixed, why ?? "", { ok: true, answer: classifiedAnswer(["performance"]) });
     expect(other).toMatchObject({ decidedBy: "deterministic", classes: ["feature", "docs"] });
     expect(other.reason).toMatch(/not a narrowing of the keyword reading/);
-    const asks = decideIntake(mixed, why ?? "", { ok: true, answer: '{"status":"needs_human","question":"Docs or a page?","reason":"unclear"}' });
+    const asks = decideIntake(mixed, why ?? "", { ok: true, answer: '{"status":"needs_human","question":"Docs or a flag?","reason":"unclear"}' });
     expect(asks).toMatchObject({ decidedBy: "deterministic", status: "classified", classes: ["feature", "docs"], engine: { outcome: "needs_human" } });
   });
 

@@ -31,7 +31,7 @@ const LEAD_VERBS: ReadonlyArray<readonly [Concrete, RegExp]> = [
   ["bugfix", /^(?:fix|fixes|repair|resolve|debug|correct|patch)$/u],
   ["feature", /^(?:add|implement|support|allow|enable|introduce|expose|provide|create|build|develop|send|notify|show|display|export|import|sync|generate|accept)$/u],
   ["rewrite", /^(?:port|migrate|convert|rewrite|translate|upgrade|bump|switch|replace|reimplement|re-implement)$/u],
-  ["refactor", /^(?:refactor|restructure|reorganize|reorganise|extract|rename|split|simplify|clean|cleanup|tidy|dedupe|deduplicate|inline|decouple|modularize|modularise)$/u],
+  ["refactor", /^(?:refactor|restructure|reorganize|reorganise|extract|rename|split|simplify|clean|cleanup|tidy|dedupe|deduplicate|inline|decouple|modularize|modularise|consolidate|unify|decompose|untangle)$/u],
   ["hardening", /^(?:harden|sanitize|sanitise|secure|escape|encrypt|hash|protect)$/u],
   ["performance", /^(?:optimize|optimise|speed|accelerate|parallelize|parallelise|memoize|memoise|cache)$/u],
   ["docs", /^(?:document|explain|describe)$/u],
@@ -39,7 +39,7 @@ const LEAD_VERBS: ReadonlyArray<readonly [Concrete, RegExp]> = [
 
 /** Nouns of something built whole: "build a CLI", "write a small python script", "I want a todo app". */
 const ARTIFACT =
-  "(?:cli|tool|app|application|web ?app|service|micro-?service|script|library|lib|package|website|site|web ?site|api|server|bot|game|program|utility|extension|plugin|dashboard|crawler|scraper|calculator)";
+  "(?:cli|tool|app|application|web ?app|monorepo|crate|service|micro-?service|script|library|lib|package|website|site|web ?site|api|server|bot|game|program|utility|extension|plugin|dashboard|crawler|scraper|calculator)";
 const CREATION = new RegExp(
   `^(?:(?:build|create|make|write|develop|code|set up|start|i want|we want|i need|we need|i'd like|we'd like) (?:me |us )?(?:a|an)|(?:a|an)) (?:[\\w+.#-]+ ){0,3}?${ARTIFACT}\\b`,
   "u",

@@ -18,9 +18,63 @@ const r = (cls: SignalRule["class"], weight: 1 | 2, pattern: RegExp): SignalRule
 const described = (cls: SignalRule["class"], weight: 1 | 2, pattern: RegExp): SignalRule => ({ class: cls, weight, pattern, descriptive: true });
 
 /** What an object of "add"/"write" is when the goal is documentation or tests, not a feature: "add examples to the api reference". */
-const NOT_FEATURE_OBJECT = "(?!\\W+(?:more |some |missing |the |an? )?(?:examples?|docs?|documentation|comments?|docstrings?|jsdoc|tsdoc|notes?|sections?|paragraphs?|(?:unit |integration |e2e )?tests?|test coverage|coverage)\\b)";
+const NOT_FEATURE_OBJECT = "(?!\\W+(?:more |some |missing |the |an? )?(?:examples?|docs?|documentation|comments?|docstrings?|jsdoc|tsdoc|notes?|sections?|paragraphs?|faqs?|how-?tos?|guides?|readme|tutorials?|wiki|changelog|[\\w-]+ guide|(?:unit |integration |e2e )?tests?|test coverage|coverage)\\b)";
+
+/**
+ * Fourth round (issue 13): verb and phrase classes, each a kind of wording
+ * rather than a sentence: phrasal verbs and their synonyms per class,
+ * symptom shapes, and the default for a goal that states an expected
+ * behaviour. See docs/decisions/planner.md, choice 14.
+ */
+const FOURTH_ROUND: readonly SignalRule[] = [
+  // rewrite: one technology given up for another ("get rid of X, use Y", "drop X in favour of Y"), or moving to a version.
+  r("rewrite", 2, /\b(?:get rid of|getting rid of|drop|ditch|remove|replace|phase out|stop using|move away from)\b[^.;]{1,40}?(?:,? (?:and )?(?:use|switch to|move to|go with)\b|\bin favou?r of\b)/u),
+  r("rewrite", 2, /\b(?:move|moving|switch|switching|migrate|upgrade|upgrading|bump|update|port)(?:s|d|ed)? (?:[\w_-]+ ){0,3}?(?:to|onto) (?:[a-z][\w.+-]* )?(?:_version_|v?\d+(?:\.\d+)*)(?!\s*(?:%|ms|s|x|lines?|items?|rows?|seconds?|minutes?))\b/u),
+  r("rewrite", 1, /\bstill (?:uses?|on|runs?(?: on)?|targets?|requires?) [a-z][\w.+-]* (?:_version_|v?\d+)\b/u),
+  // refactor: phrasal verbs of taking code apart or putting it together, and duplication.
+  r("refactor", 2, /\b(?:pull(?:s|ed|ing)?|break(?:s|ing)?|carve(?:s|d)?|factor(?:s|ed)?|split(?:s|ting)?|tease) (?:[\w_-]+ ){0,5}?(?:out|up|apart)\b(?! (?:of memory|to date)\b)/u),
+  r("refactor", 2, /\b(?:pull|move|extract|factor|put|consolidate|gather|collect)\w* (?:[\w_-]+ ){0,6}?into (?:a |an |the |one |its own |their own )?(?:new |separate |single |shared |common |reusable )?(?:[\w_-]+ )?(?:helpers?|modules?|functions?|files?|components?|classes?|services?|hooks?|utils?|utilities|methods?)\b/u),
+  r("refactor", 2, /\binto (?:smaller |separate |reusable |several |multiple )?(?:components|modules|functions|files|classes|services|helpers|pieces|parts)\b/u),
+  r("refactor", 2, /\b(?:its|their) own (?:module|file|function|class|service|component|helper|hook)s?\b/u),
+  r("refactor", 2, /\bduplication\b|\bduplicate(?:d)? (?:code|logic)\b|\b(?:the|this|that|all|some|these) duplicated\b|\bcopy-?past(?:e|ed)\b|\bdedupe\b|\bdry (?:up|it up)\b/u),
+  r("refactor", 2, /\b(?:convert|turn|replace|change|rewrite)\w* (?:[\w_-]+ ){0,6}?(?:to|into|with) (?:a |an )?(?:[\w-]+ )?(?:hooks|functional components?|pure functions?|lookup table|map|dispatch table|strategy pattern|enum|class(?:es)?)\b/u),
+  // feature: wishes and permissions ("it would be nice if", "let admins ...", "should be able to").
+  r("feature", 2, /\b(?:it )?would be (?:nice|great|cool|good|helpful|useful|awesome) (?:if|to)\b|\bi wish\b/u),
+  r("feature", 2, /^let (?:the |our |all )?(?:users?|admins?|administrators?|people|customers?|visitors?|members?|owners?|maintainers?|me|us|[\w-]+s) (?!down\b|go\b)[a-z]+/u),
+  r("feature", 2, /\bshould be able to\b|\bbe able to\b/u),
+  // performance: cutting a size or a cost, work repeated on every request.
+  r("performance", 2, /\b(?:cut|cuts|reduce[sd]?|reducing|shrink\w*|trim|lower|decrease[sd]?|halve|minimi[sz]e|slim down)\b.{0,30}\b(?:size|footprint|bundle|payload|startup|boot|build time|load time|round[- ]?trips?|requests|queries)\b/u),
+  r("performance", 2, /\b(?:image|bundle|binary|package|install|docker|build|artifact|download) size\b/u),
+  r("performance", 2, /\b(?:re-?)?(?:generat|comput|calculat|fetch|load|pars|read|creat|build|built|render|compil|instantiat|open|query|queri)\w* (?:[\w_-]+ ){0,3}?(?:on|for|at) every (?:single )?(?:request|render|call|keystroke|page ?load|frame|iteration|query|scroll|click|run)\b/u),
+  r("performance", 2, /\bonce and (?:re-?use|cache|share|keep)\b/u),
+  r("performance", 2, /\btoo (?:slow|heavy|big|large)\b|\bspeed(?:s|ing)? up\b/u),
+  // hardening: checks that never happen, bypasses, restricting what users may do, unauthorised access, data leaks.
+  r("hardening", 2, /\b(?:never|not|isn't|aren't|is not|are not|no longer|without being) (?:properly |correctly |actually |even )?(?:checked|validated|verified|sanitized|sanitised|authenticated|authorized|authorised|enforced|signed|hashed)\b/u),
+  r("hardening", 2, /\b(?:doesn't|does not|never|don't|do not) (?:check|verify|validate|sanitize|sanitise)s? (?:the |for |whether |if )?(?:[\w_-]+ ){0,2}?(?:expiry|expiration|signature|permissions?|roles?|origin|ownership|tokens?|input|csrf|auth\w*)\b/u),
+  r("hardening", 2, /\bbypass(?:ed|es|ing)?\b/u),
+  r("hardening", 2, /\b(?:don't|do not|never|stop|prevent|disallow|forbid|refuse to) (?:let(?:ting)?|allow(?:ing)?) (?:the )?(?:users?|anyone|anybody|people|clients?|visitors?|guests?|attackers?|anonymous \w+|unauthenticated \w+|non-admins?)\b/u),
+  r("hardening", 2, /\b(?:unauthori[sz]ed|unauthenticated|privilege|without (?:being )?(?:logged in|authenticat\w*|authori[sz]\w*|a token|auth))\b/u),
+  r("hardening", 2, /\bleak(?:s|ed|ing)? (?:[\w-]+ ){0,2}?(?:data|emails?|info\w*|pii|personal|internal|paths?|stack ?traces?)\b/u),
+  // bugfix: symptom shapes ("X does Y twice", "X gives A, should be B", "since the last release", "stops at", "aren't recognised", "no longer").
+  described("bugfix", 2, /\btwice\b/u),
+  r("bugfix", 2, /\bsince (?:the )?(?:last |latest |recent |previous )?(?:release|update|upgrade|version|deploy|_version_)\b|\bsince (?:upgrading|updating)\b/u),
+  r("bugfix", 2, /\bstop(?:s|ped)? (?:at|after|working|responding|halfway)\b|\bsilently\b/u),
+  described("bugfix", 2, /\b(?:isn't|aren't|is not|are not|wasn't|weren't|not|never) (?:being |getting )?(?:recogni[sz]ed|detected|found|handled|respected|honou?red|applied|saved|shown|displayed|updated|loaded|triggered|called|sent|picked up|parsed|reset|cleared|closed|removed|deleted|included|copied)\b/u),
+  r("bugfix", 2, /\b(?:gives?|gave|returns?|returned|prints?|printed|shows?|showed|outputs?|produces?|yields?|results? in|becomes?)\b[^.;]{1,80}?,\s*(?:but |while |when |whereas )?(?:it |they |this |that |[\w_-]+ ){0,3}?(?:should|must|needs to|ought to)\b/u),
+  r("bugfix", 2, /\bno longer\b(?! (?:exists?|needed|necessary|used|maintained|supported|required|relevant)\b)/u),
+  // The default for a report that states what is expected ("arrays should be concatenated"): a bug in what exists, weakly.
+  described("bugfix", 1, /\b(?:should|must|is supposed to|are supposed to|ought to)\b(?! be able\b)/u),
+  // The default for a symptom, a report of what does not happen ("X doesn't Y", "can't Y", "won't Y"): a bug, weakly.
+  described("bugfix", 1, /\b(?:doesn't|does not|don't|do not|didn't|can't|cannot|can not|won't|isn't|aren't|never) [a-z]+/u),
+  // greenfield: a fresh start, or an empty repository named in the text.
+  r("greenfield", 2, /\b(?:start|create|set up|setup|init(?:iali[sz]e)?|spin up|begin) (?:a |an )?(?:fresh|blank|empty|brand[- ]new)\b/u),
+  r("greenfield", 2, /\bin (?:an|this|the|my|our) (?:empty|blank|new) (?:repo|repository|folder|directory|project)\b|\bfrom nothing\b/u),
+  // docs: documentation artefacts even when the verb is "add".
+  r("docs", 2, /\b(?:faqs?|how-?tos?|wiki|user manual|handbook|[\w-]+ guide|guides)\b/u),
+];
 
 export const SIGNAL_RULES: readonly SignalRule[] = [
+  ...FOURTH_ROUND,
   // bugfix
   r("bugfix", 1, /\bfix(?:es|ed|ing)?\b/u),
   r("bugfix", 1, /\bresolve[sd]?\b/u),
@@ -71,16 +125,16 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   // greenfield
   r("greenfield", 2, /\bfrom scratch\b/u),
   r("greenfield", 2, /\b(?:scaffold|bootstrap)(?:s|ed|ing)?\b/u),
-  r("greenfield", 2, /\b(?:create|build|start|write|make|set up) (?:a |an )?(?:brand[- ])?new (?:[\w+.-]+ ){0,2}(?:project|app|application|service|library|package|cli|tool|website|site|api|server|repo|repository|game)\b/u),
+  r("greenfield", 2, /\b(?:create|build|start|write|make|set up) (?:a |an )?(?:brand[- ])?new (?:[\w+.-]+ ){0,2}(?:project|app|application|service|library|package|cli|tool|website|site|api|server|repo|repository|monorepo|crate|workspace|game)\b/u),
   r("greenfield", 2, /\b(?:greenfield|new (?:project|repository|repo))\b/u),
   r("greenfield", 2, /\binitial (?:version|implementation|release)\b/u),
   // rewrite, port, migration
   r("rewrite", 2, /\brewrit(?:e|es|ing|ten)\b/u),
   r("rewrite", 2, /\bport(?:s|ed|ing)? (?:[\w-]+ ){0,4}(?:to|from)\b/u),
-  r("rewrite", 2, /\bmigrat(?:e|es|ed|ing|ion)\b/u),
+  r("rewrite", 2, /\bmigrat(?:e|es|ed|ing|ion)\b(?! (?:guide|notes|docs?|instructions|steps)\b)/u),
   r("rewrite", 2, /\bre-?implement(?:s|ed|ing)?\b/u),
   r("rewrite", 2, new RegExp(`\\b(?:convert|translate)(?:s|ed|ing)?\\b.{0,40}\\b(?:to|into) ${LANGUAGES}\\b`, "u")),
-  r("rewrite", 2, /\b(?:switch|move)(?:es|ed|ing)? (?:from|off) [\w.@/-]+ to\b/u),
+  r("rewrite", 2, /\b(?:switch|move)(?:es|ed|ing)? (?:[\w-]+ ){0,3}?(?:from|off) [\w.@/-]+(?: [\w.@/-]+){0,2}? (?:to|onto)\b/u),
   r("rewrite", 2, /\b(?:upgrade|bump)(?:s|d|ing)?\b.{0,30}\b(?:to (?:v|version )?\d+|to _version_|dependenc(?:y|ies)|deps)\b/u),
   r("rewrite", 1, new RegExp(`\\b(?:to|into|in) ${LANGUAGES}\\b`, "u")),
   r("rewrite", 1, /\breplace [\w.@/-]+ with\b/u),
