@@ -30,6 +30,7 @@ const FOURTH_ROUND: readonly SignalRule[] = [
   // rewrite: one technology given up for another ("get rid of X, use Y", "drop X in favour of Y"), or moving to a version.
   r("rewrite", 2, /\b(?:get rid of|getting rid of|drop|ditch|remove|replace|phase out|stop using|move away from)\b[^.;]{1,40}?(?:,? (?:and )?(?:use|switch to|move to|go with)\b|\bin favou?r of\b)/u),
   r("rewrite", 2, /\b(?:move|moving|switch|switching|migrate|upgrade|upgrading|bump|update|port)(?:s|d|ed)? (?:[\w_-]+ ){0,3}?(?:to|onto) (?:[a-z][\w.+-]* )?(?:_version_|v?\d+(?:\.\d+)*)(?!\s*(?:%|ms|s|x|lines?|items?|rows?|seconds?|minutes?))\b/u),
+  r("rewrite", 2, /\b(?:switch|switching|switched|upgrade|upgrading|upgraded)(?: (?:everything|all|us|it|the (?:whole )?(?:project|repo|codebase|app)))? (?:over )?to (?!_path_|_ident_|the (?:top|end|next|previous|new (?:page|tab|screen))\b)[a-z_][\w.+-]*/u),
   r("rewrite", 1, /\bstill (?:uses?|on|runs?(?: on)?|targets?|requires?) [a-z][\w.+-]* (?:_version_|v?\d+)\b/u),
   // refactor: phrasal verbs of taking code apart or putting it together, and duplication.
   r("refactor", 2, /\b(?:pull(?:s|ed|ing)?|break(?:s|ing)?|carve(?:s|d)?|factor(?:s|ed)?|split(?:s|ting)?|tease) (?:[\w_-]+ ){0,5}?(?:out|up|apart)\b(?! (?:of memory|to date)\b)/u),
