@@ -2,11 +2,11 @@
  * The goal-wording corpus (test/goal-corpus.yaml): every goal through
  * `intake`, its class or block compared with the expected one; every miss
  * is printed with what intake said. The parts tuned against (tuning,
- * second_round, third_round, fourth_round) must together be at least 95 %
+ * second_round, third_round, fourth_round, fifth_round) must together be at least 95 %
  * right, and each part too. The `fresh` part was written before the
  * fourth-round rules and is never tuned against: it measures how the
  * reading generalises to unseen wording. Its score is printed and must stay
- * at or above what was measured when the fourth round was done (22/40), so
+ * at or above what was measured after the fifth round (27/40), so
  * a change that makes unseen wording worse fails. Unsure goals (blocked
  * with no class signal, or weakly classified, or mixed) are the ones the
  * engine is asked about when one is configured (engine-intake.ts); the
@@ -62,8 +62,8 @@ function report(name: string, entries: readonly Entry[]): number {
 }
 
 const TUNED = ["tuning", "second_round", "third_round", "fourth_round", "fifth_round"] as const;
-/** The never-tuned part's score when the fourth round was done (docs/decisions/planner.md, choice 14): a floor. */
-const FRESH_FLOOR = 22;
+/** The never-tuned part's score after the fifth round (docs/decisions/planner.md, choice 14): a floor. */
+const FRESH_FLOOR = 27;
 
 describe("goal-wording corpus", () => {
   it("covers every goal class and blocked goals, with at least 80 goals", () => {
