@@ -12,10 +12,10 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { ControllerProblem, EngineProvider, SessionKey, SessionPurpose } from "./types.js";
 
-/** `plan`, `plan#2`, `followups`, `task:<id>`, `task:<id>#<attempt>`, `task:*`, `review:<pass>`, `review:<pass>#<round>`, `review:*`. */
-const KEY_PATTERN = /^(?:(?:plan|followups)(?:#[1-9][0-9]*)?|task:(?:\*|[A-Za-z0-9][A-Za-z0-9._-]*(?:#[1-9][0-9]*)?)|review:(?:\*|(?:reviewer|security-reviewer|break-it)(?:#[1-9][0-9]*)?))$/u;
+/** `intake`, `plan`, `plan#2`, `followups`, `task:<id>`, `task:<id>#<attempt>`, `task:*`, `review:<pass>`, `review:<pass>#<round>`, `review:*`. */
+const KEY_PATTERN = /^(?:intake|(?:plan|followups)(?:#[1-9][0-9]*)?|task:(?:\*|[A-Za-z0-9][A-Za-z0-9._-]*(?:#[1-9][0-9]*)?)|review:(?:\*|(?:reviewer|security-reviewer|break-it)(?:#[1-9][0-9]*)?))$/u;
 
-const KEY_HELP = "plan, plan#<round>, followups, followups#<round>, task:<id>, task:<id>#<attempt>, task:*, review:<pass>, review:<pass>#<round> or review:*";
+const KEY_HELP = "intake, plan, plan#<round>, followups, followups#<round>, task:<id>, task:<id>#<attempt>, task:*, review:<pass>, review:<pass>#<round> or review:*";
 
 export const SessionKeySchema = z
   .string()
@@ -34,10 +34,14 @@ export type ScriptBookInput = z.input<typeof ScriptBookSchema>;
  * The keys a purpose is looked up under, most specific first:
  * `task:<id>#<attempt>`, `task:<id>`, `task:*`; `review:<pass>#<round>`,
  * `review:<pass>`, `review:*` (not for break-it, which answers in another
- * shape); `plan#<round>`, `plan`; `followups#<round>`, `followups`.
+ * shape); `plan#<round>`, `plan`; `followups#<round>`, `followups`; `intake`
+ * (asked only when the keyword classifier is unsure; a book without it
+ * keeps the keyword reading).
  */
 export function sessionKeys(purpose: SessionPurpose): SessionKey[] {
   switch (purpose.kind) {
+    case "intake":
+      return ["intake"];
     case "task":
       return [`task:${purpose.taskId}#${purpose.attempt}`, `task:${purpose.taskId}`, "task:*"];
     case "review": {

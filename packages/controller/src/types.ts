@@ -20,6 +20,7 @@ export type ControllerProblem = {
  * for the scripted engine, the scenario) from this.
  */
 export type SessionPurpose =
+  | { readonly kind: "intake" }
   | { readonly kind: "plan"; readonly round: number }
   | { readonly kind: "followups"; readonly round: number }
   | { readonly kind: "task"; readonly taskId: string; readonly attempt: number; readonly round: number }

@@ -46,6 +46,7 @@ describe("sessionKeys", () => {
     expect(sessionKeys({ kind: "review", reviewer: "break-it", round: 1 })).toEqual(["review:break-it#1", "review:break-it"]);
     expect(sessionKeys({ kind: "plan", round: 1 })).toEqual(["plan#1", "plan"]);
     expect(sessionKeys({ kind: "followups", round: 2 })).toEqual(["followups#2", "followups"]);
+    expect(sessionKeys({ kind: "intake" })).toEqual(["intake"]);
   });
 });
 
@@ -87,7 +88,7 @@ describe("scriptBookProvider", () => {
     expect(badKey.ok).toBe(false);
     if (!badKey.ok) {
       expect(badKey.error.code).toBe("script_book_invalid");
-      expect(badKey.error.message).toContain('sessions["tasks:implement"]: not a session key; use plan');
+      expect(badKey.error.message).toContain('sessions["tasks:implement"]: not a session key; use intake, plan');
       expect(badKey.error.fix).toContain("script-book.schema.json");
     }
     const badStep = parseScriptBook(JSON.stringify({ version: 1, sessions: { "task:implement": { turns: [{ steps: [{ mesage: "typo" }] }] } } }), "b.json");

@@ -3,6 +3,15 @@
 export { type AnswerIssue, extractAnswer, MAX_ANSWER_CHARS, MAX_UNCLOSED_OBJECTS, parseAnswer, type SessionAnswer, schemaIssues, topLevelObjects } from "./answer.js";
 export { ARTIFACT_FILES, type ArtifactFile, type PlanArtifacts, renderArtifacts } from "./artifacts.js";
 export { createPlanner } from "./create-planner.js";
+export {
+  type AskIntake,
+  askEngineIntake,
+  buildIntakePrompt,
+  decideIntake,
+  type EngineIntakeAnswer,
+  EngineIntakeAnswerSchema,
+  intakeDoubt,
+} from "./engine-intake.js";
 export { createDeterministicPlanner, planDeterministic } from "./deterministic.js";
 export {
   type AskPlan,
@@ -16,7 +25,7 @@ export {
 export { dependenciesOf, formatIssues, GRAPH_ISSUE_CODES, type GraphIssue, GraphIssueSchema, MAX_PLAN_TASKS, type ValidateGraphOptions, validateGraph } from "./graph.js";
 export { inspectRepository } from "./inspect-repo.js";
 export { buildCommandFor, describeInspection, EMPTY_INSPECTION, type RepoInspection, RepoInspectionSchema, testCommandFor } from "./inspection.js";
-export { type ClassifiedIntake, type Intake, type IntakeInput, IntakeSchema, intake, type Signal, SignalSchema } from "./intake.js";
+export { type ClassifiedIntake, GoalFactsSchema, type Intake, type IntakeInput, IntakeSchema, intake, type Signal, SignalSchema } from "./intake.js";
 export {
   budgetFor,
   DEFAULT_TASK_BUDGETS,

@@ -54,6 +54,7 @@ describe("engine-assisted planner (scripted engine through the port)", () => {
     expect(r.value.attempts.map((a) => a.errors)).toEqual([[NO_JSON], []]);
     // The first prompt carries the goal, the repository, the gates and the oracle; the second adds the rejection.
     expect(engine.prompts[0]).toContain("Goal: Fix the crash when `omk report` reads an empty file");
+    expect(engine.prompts[0]).toContain("Named in the goal:\n- codeSpans: `omk report`");
     expect(engine.prompts[0]).toContain("- regression-test (test_case, must fail on the base commit first)");
     expect(engine.prompts[0]).toContain("- unit (test, required): pnpm vitest run");
     expect(engine.prompts[1]?.startsWith(engine.prompts[0] as string)).toBe(true);

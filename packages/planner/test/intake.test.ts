@@ -85,6 +85,32 @@ describe("intake: fixture goals per class", () => {
   });
 });
 
+describe("intake: phrase classes (fourth round) and what they must not catch", () => {
+  const table: Array<[Exclude<GoalClass, "mixed">, "strong" | "weak", string]> = [
+    // Each class's phrasal verbs and synonyms.
+    ["rewrite", "strong", "upgrade to react 19"],
+    ["rewrite", "strong", "drop request in favour of undici"],
+    ["refactor", "strong", "split the payment code out of checkout.ts"],
+    ["feature", "strong", "let users pick a theme"],
+    ["performance", "strong", "reduce the bundle size below 200kb"],
+    ["hardening", "strong", "the webhook signature is never verified"],
+    ["bugfix", "strong", "the worker leaks memory since the last release"],
+    ["greenfield", "strong", "start a fresh vite project for the landing page"],
+    ["docs", "strong", "add a FAQ section to the website"],
+    // An expected behaviour with no other word: a bug in what exists, weakly (the engine is asked when configured).
+    ["bugfix", "weak", "the --json flag should print [] when there are no results"],
+    // Not caught: "switch to the next tab" is not a migration; "turns text into a URL slug" is not a refactor; "no longer exists" is not a regression.
+    ["feature", "weak", "add a shortcut to switch to the next tab"],
+    ["feature", "weak", "Add a slugify(text) helper to textkit that turns text into a URL slug"],
+    ["docs", "strong", "the README mentions a flag that no longer exists; update it"],
+  ];
+  it.each(table)("%s (%s): %s", (expected, strength, text) => {
+    const result = classified(intake({ text, inspection: TS_REPO }));
+    expect(result.classes).toEqual([expected]);
+    expect(result.strength).toBe(strength);
+  });
+});
+
 describe("intake: ambiguous goals are blocked with questions, never guessed", () => {
   const table: Array<[string, string, Partial<Parameters<typeof intake>[0]>, RegExp[]]> = [
     ["empty", "   ", {}, [/What should this goal achieve/]],

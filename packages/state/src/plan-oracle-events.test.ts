@@ -56,6 +56,28 @@ describe("plan_recorded", () => {
   });
 });
 
+describe("intake_decided", () => {
+  it("records the intake's decision on the goal, refuses a malformed one, and the goal replays to the same snapshot", async () => {
+    const store = openStore({ root: makeTempDir() });
+    const id = await newGoal(store);
+    expect((await store.readGoal(id)).intake).toBeUndefined();
+    const data = {
+      text: "Fix the crash in the parser",
+      decidedBy: "engine" as const,
+      status: "classified" as const,
+      classes: ["bugfix" as const],
+      reason: "the engine read a bug report",
+      deterministic: { status: "blocked_on_human" as const, classes: [], why: "no word of the goal says what kind of change it is" },
+      engine: { outcome: "classified" as const, classes: ["bugfix" as const], reason: "a crash is a bug", acceptance: ["parsing an empty file exits 0"] },
+    };
+    const r = await store.append(id, () => [{ type: "intake_decided", actor: "controller", data }]);
+    expect(r.ok && r.value.intake).toEqual({ ...data, seq: 2 });
+    expect((await store.replay(id)).differences).toEqual([]);
+    const bad = await store.append(id, () => [{ type: "intake_decided", actor: "controller", data: { ...data, classes: ["mixed"] } as never }]);
+    expect(bad.ok).toBe(false);
+  });
+});
+
 describe("oracle_frozen and oracle_revised", () => {
   it("freezes once, then accepts only revisions that name the hash in force and the next number", async () => {
     const store = openStore({ root: makeTempDir() });

@@ -177,6 +177,9 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     case "lock_released":
     case "log_repaired":
       return ok(next);
+    case "intake_decided":
+      next.intake = { ...event.data, seq: event.seq };
+      return ok(next);
     case "plan_recorded":
       next.plan = { goalClass: event.data.goalClass, classes: event.data.classes, strategy: event.data.strategy, seq: event.seq };
       return ok(next);

@@ -13,7 +13,7 @@ import { type AskPlan, createPlanner } from "@omk/planner";
 import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "../context.js";
 import { ending } from "../outcome.js";
-import { prepare } from "../phases/intake.js";
+import { prepare, settleIntake } from "../phases/intake.js";
 import type { RunGoalResult } from "../types.js";
 import { runSession } from "./run-deps.js";
 import { capGraphToRoles } from "./task-caps.js";
@@ -52,6 +52,9 @@ function dryAskPlan(ctx: RunContext, work: string, spent: DrySpend): AskPlan {
  * engine's model never gave a valid plan) or failed_infra (no plan otherwise).
  */
 export async function dryRun(ctx: RunContext): Promise<RunGoalResult> {
+  // An unsure goal is put to the engine's intake session as the run would; the decision is not recorded.
+  const stopped = await settleIntake(ctx, { record: false });
+  if (stopped !== null) return stopped;
   const prep = prepare(ctx);
   if ("blocked" in prep) {
     for (const q of prep.questions) ctx.emit({ type: "note", level: "warn", message: `question: ${q}` });

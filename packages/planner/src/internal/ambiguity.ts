@@ -11,12 +11,13 @@ export type Ambiguity = { readonly code: "empty" | "vague" | "no_signal" | "cont
 const VAGUE: readonly RegExp[] = [
   /\bmake (?:it|this|that|things|everything|the (?:code|codebase|app|application|project|system|product)) (?:better|nicer|good|great|cleaner|work(?: better)?|faster|more \w+|less \w+)\b/u,
   /\bimprove (?:it|this|that|things|everything|stuff|(?:the )?(?:code|codebase|app|application|project|system|quality|code quality))\b/u,
-  /\b(?:somehow|and so on|or something|whatever|stuff)\b/u,
-  /\betc\.?$/u,
 ];
 
+/** Filler words that leave the outcome open, unless the goal names something concrete (a path, identifier, code, quote, URL, flag or version). */
+const FILLER: readonly RegExp[] = [/\b(?:somehow|and so on|or something|whatever|stuff)\b/u, /\betc\.?$/u];
+
 const STOP = new Set(
-  "a an the and or to of in on for with it its this that these those is are be been being so as at by from into our my we i you your they them should must can could would will shall all any some more less most very really please also just make makes made do does did get gets need needs want let lets us when then than not no don't do not without there here what which who how why where while if once up down out over under again further same other such only own too well now".split(
+  "pls plz asap urgent urgently quickly quick a an the and or to of in on for with it its this that these those is are be been being so as at by from into our my we i you your they them should must can could would will shall all any some more less most very really please also just make makes made do does did get gets need needs want let lets us when then than not no don't do not without there here what which who how why where while if once up down out over under again further same other such only own too well now".split(
     " ",
   ),
 );
@@ -53,9 +54,9 @@ export function objectsOf(text: string): string[] {
   return [...new Set([...specific, ...words])];
 }
 
-export function vagueness(text: string, objects: readonly string[]): Ambiguity | undefined {
+export function vagueness(text: string, objects: readonly string[], namesFacts = false): Ambiguity | undefined {
   const lower = text.toLowerCase();
-  const phrase = VAGUE.map((re) => re.exec(lower)?.[0]).find((m) => m !== undefined);
+  const phrase = [...VAGUE, ...(namesFacts ? [] : FILLER)].map((re) => re.exec(lower)?.[0]).find((m) => m !== undefined);
   if (phrase !== undefined) {
     return {
       code: "vague",

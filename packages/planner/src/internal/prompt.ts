@@ -1,4 +1,5 @@
 import { TaskRoleSchema } from "@omk/state";
+import type { ClassifiedIntake } from "../intake.js";
 import { describeInspection } from "../inspection.js";
 import { DEFAULT_TASK_BUDGETS, type PlanAttempt, type PlanInput } from "../plan.js";
 import { CLASS_LABELS } from "./signals.js";
@@ -22,6 +23,12 @@ const SHAPE = `{
   }]
 }`;
 
+/** What the goal names (paths, identifiers, ...), so the plan's reads and writes can start from them. */
+function namedInGoal(facts: ClassifiedIntake["facts"]): string[] {
+  const named = Object.entries(facts).filter(([, v]) => v.length > 0);
+  return named.length === 0 ? [] : ["Named in the goal:", ...named.map(([k, v]) => `- ${k}: ${v.join(", ")}`)];
+}
+
 /** The planning prompt: the goal, its class and signals, the repository, the gates, the oracle, the rules and the JSON shape. */
 export function buildPlanPrompt(input: PlanInput): string {
   const intake = input.intake;
@@ -32,6 +39,7 @@ export function buildPlanPrompt(input: PlanInput): string {
     `Goal: ${intake.normalizedText}`,
     `Class: ${intake.classes.map((c) => CLASS_LABELS[c]).join(" and ")}${signals.length > 0 ? ` (signals: ${signals.join(", ")})` : ""}`,
     ...(intake.constraints.length > 0 ? ["Constraints:", ...intake.constraints.map((c) => `- ${c}`)] : []),
+    ...namedInGoal(intake.facts),
     "",
     "Repository:",
     ...describeInspection(input.inspection).map((l) => `- ${l}`),

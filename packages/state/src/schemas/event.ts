@@ -5,7 +5,7 @@ import { CommitShaSchema, NonNegativeIntSchema, PositiveIntSchema, SCHEMA_VERSIO
 import { GateEvidenceSchema } from "./evidence.js";
 import { GoalSpecSchema } from "./goal.js";
 import { LockOwnerSchema } from "./lock.js";
-import { GoalClassSchema, OracleSchema } from "./oracle.js";
+import { GoalClassSchema, IntakeDecisionSchema, OracleSchema } from "./oracle.js";
 import { CriterionVerdictSchema, FailureCauseSchema } from "./outcome.js";
 import { GoalStatusSchema, PhaseSchema } from "./status.js";
 import { LeaseSchema, TaskBudgetSchema, TaskGraphSchema, TaskSchema } from "./task.js";
@@ -66,6 +66,11 @@ export const EventPayloadSchemas = {
     sha256: Sha256Schema,
     savedTo: z.string().describe("file beside the log that keeps the dropped bytes"),
   }),
+  /**
+   * How intake classified the goal when the deterministic classifier was unsure and the engine was asked
+   * (docs/decisions/planner.md): both readings, who decided and why. A resumed run reuses it for the same text.
+   */
+  intake_decided: IntakeDecisionSchema,
   plan_recorded: z.object({
     goalClass: GoalClassSchema,
     classes: z.array(GoalClassSchema).min(1),
@@ -268,6 +273,7 @@ export const EventSchema = z.discriminatedUnion("type", [
   variant("lock_taken_over"),
   variant("lock_released"),
   variant("log_repaired"),
+  variant("intake_decided"),
   variant("plan_recorded"),
   variant("oracle_frozen"),
   variant("oracle_revised"),

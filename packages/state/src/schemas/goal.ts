@@ -2,7 +2,7 @@ import { z } from "zod";
 import { IdSchema } from "../ids.js";
 import { BudgetLimitsSchema, BudgetUsageSchema } from "./budget.js";
 import { CommitShaSchema, NonNegativeIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
-import { GoalClassSchema } from "./oracle.js";
+import { GoalClassSchema, IntakeDecisionSchema } from "./oracle.js";
 import { FailureCauseSchema } from "./outcome.js";
 import { GoalStatusSchema, PhaseSchema } from "./status.js";
 import { TaskGraphSchema } from "./task.js";
@@ -41,6 +41,7 @@ export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true })
   }),
   amendments: z.array(z.object({ seq: z.number().int(), text: z.string().optional(), answer: z.string().optional() })),
   taskGraph: TaskGraphSchema.nullable(),
+  intake: IntakeDecisionSchema.extend({ seq: z.number().int() }).optional().describe("the intake's last engine-assisted decision (intake_decided); absent when the deterministic classifier was sure"),
   plan: z
     .object({ goalClass: GoalClassSchema, classes: z.array(GoalClassSchema), strategy: z.enum(["deterministic", "engine"]), seq: z.number().int() })
     .optional()

@@ -12,6 +12,41 @@ export const GOAL_CLASSES = ["greenfield", "feature", "bugfix", "rewrite", "refa
 export const GoalClassSchema = z.enum(GOAL_CLASSES);
 export type GoalClass = z.infer<typeof GoalClassSchema>;
 
+const ConcreteGoalClassSchema = GoalClassSchema.exclude(["mixed"]);
+
+/** The most characters of an engine's free text kept in an intake decision (reason, question, each acceptance line). */
+export const INTAKE_TEXT_MAX = 500;
+
+/**
+ * The intake's decision when the engine was asked to classify a goal: what
+ * the deterministic classifier read, what the engine answered (or why its
+ * answer was not taken), and the result. `text` is the goal text classified
+ * (with the answers given since): a resumed run reuses the decision only
+ * for the same text.
+ */
+export const IntakeDecisionSchema = z.object({
+  text: z.string().min(1),
+  decidedBy: z.enum(["deterministic", "engine"]),
+  status: z.enum(["classified", "blocked_on_human"]),
+  classes: z.array(ConcreteGoalClassSchema).describe("the goal's classes (several: mixed); empty when blocked"),
+  reason: z.string().min(1).describe("why this reading was taken"),
+  deterministic: z.object({
+    status: z.enum(["classified", "blocked_on_human"]),
+    classes: z.array(ConcreteGoalClassSchema).describe("the classes read, or the candidates of a blocked goal"),
+    strength: z.enum(["strong", "weak"]).optional(),
+    why: z.string().min(1).describe("why the engine was asked: the classifier's doubt"),
+  }),
+  engine: z.object({
+    outcome: z.enum(["classified", "needs_human", "invalid_answer", "failed"]),
+    classes: z.array(ConcreteGoalClassSchema).optional(),
+    reason: z.string().max(INTAKE_TEXT_MAX).optional(),
+    acceptance: z.array(z.string().max(INTAKE_TEXT_MAX)).max(10).optional().describe("what a check should show when the goal is done, as the engine proposes it"),
+    question: z.string().max(INTAKE_TEXT_MAX).optional(),
+    errors: z.array(z.string()).optional().describe("why the answer was not taken (invalid_answer, failed)"),
+  }),
+});
+export type IntakeDecision = z.infer<typeof IntakeDecisionSchema>;
+
 /**
  * The controller's view of a gate that @omk/gates detected or loaded: what
  * planner and oracle need to know about it, as data (they never import gates).
