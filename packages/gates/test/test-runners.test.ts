@@ -1,0 +1,149 @@
+/**
+ * Per-test evidence with no config, against the real runners from the npm
+ * registry: each runner's project has one passing and one failing test,
+ * run through `npm test` as a detected gate (tests: {format: auto}). The
+ * runners are installed once for this file into a shared temp folder; each
+ * project links its node_modules there.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectGates, type GateResult, runGates } from "../src/index.js";
+
+afterAll(cleanupTempDirs);
+
+/** Pinned runner versions (the ones the parser fixtures were captured from). */
+const RUNNERS = { tape: "5.10.2", mocha: "12.0.3", jest: "30.5.2", ava: "7.0.0", vitest: "4.1.12", c8: "12.0.0" };
+let modules = "";
+
+beforeAll(() => {
+  const shared = makeTempDir("gates-runners-");
+  writeFileSync(path.join(shared, "package.json"), JSON.stringify({ name: "runners", version: "1.0.0", private: true }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...Object.entries(RUNNERS).map(([n, v]) => `${n}@${v}`)], {
+    cwd: shared,
+    stdio: "pipe",
+    timeout: 600_000,
+  });
+  modules = path.join(shared, "node_modules");
+}, 660_000);
+
+type Project = { script: string; type?: "module" | "commonjs"; files: Record<string, string>; extraScripts?: Record<string, string> };
+
+function project(p: Project): string {
+  const dir = makeTempDir("gates-runner-project-");
+  symlinkSync(modules, path.join(dir, "node_modules"), "dir");
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", version: "1.0.0", type: p.type ?? "commonjs", scripts: { test: p.script, ...p.extraScripts } }));
+  for (const [rel, text] of Object.entries(p.files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+/** Detect the gates (no config), run the test gate, return its result. */
+async function runDetectedTest(dir: string): Promise<GateResult> {
+  const detected = detectGates(dir);
+  if (!detected.ok) throw detected.error;
+  const test = detected.value.config.gates.find((g) => g.kind === "test");
+  expect(test?.tests).toEqual({ format: "auto" });
+  const report = await runGates({ root: dir, config: { version: 1, gates: [test as NonNullable<typeof test>] }, outDir: makeTempDir("gates-runner-out-"), killGraceMs: 500 });
+  return report.gates[0] as GateResult;
+}
+
+const outcomes = (gate: GateResult) => Object.fromEntries((gate.tests ?? []).map((c) => [c.id, c.outcome]));
+
+const CJS_PAIR = (lib: string, head: string) => `${head}\n${lib}('adds', () => { assert.equal(1 + 1, 2); });\n${lib}('subtracts badly', () => { assert.equal(2 - 1, 2); });\n`;
+
+const CASES: Array<{ name: string; project: Project; expected: Record<string, string> }> = [
+  {
+    name: "node:test (node --test with a folder)",
+    project: { script: "node --test test/", type: "module", files: { "test/a.test.js": CJS_PAIR("test", "import { test } from 'node:test';\nimport assert from 'node:assert';") } },
+    expected: { "test::adds": "passed", "test::subtracts badly": "failed" },
+  },
+  {
+    name: "tape (c8 wrapper, glob)",
+    project: {
+      script: "c8 --reporter=text tape test/*.js",
+      files: { "test/a.js": "const test = require('tape');\ntest('adds', (t) => { t.equal(1 + 1, 2); t.end(); });\ntest('subtracts badly', (t) => { t.equal(2 - 1, 2); t.end(); });\n" },
+    },
+    expected: { "tape::adds": "passed", "tape::subtracts badly": "failed" },
+  },
+  {
+    name: "mocha (bare, in a chain after another script)",
+    project: {
+      script: "npm run lint && mocha",
+      extraScripts: { lint: "node -e 0" },
+      files: { "test/a.js": "const assert = require('assert');\ndescribe('math', () => { it('adds', () => assert.equal(1 + 1, 2)); it('subtracts badly', () => assert.equal(2 - 1, 2)); });\n" },
+    },
+    expected: { "math::adds": "passed", "math::subtracts badly": "failed" },
+  },
+  {
+    name: "jest (with an option)",
+    project: { script: "jest --ci", files: { "test/a.test.js": "describe('math', () => { test('adds', () => expect(1 + 1).toBe(2)); test('subtracts badly', () => expect(2 - 1).toBe(2)); });\n" } },
+    expected: { "test/a.test.js::math > adds": "passed", "test/a.test.js::math > subtracts badly": "failed" },
+  },
+  {
+    name: "ava",
+    project: { script: "ava", type: "module", files: { "test/a.js": "import test from 'ava';\ntest('adds', (t) => { t.is(1 + 1, 2); });\ntest('subtracts badly', (t) => { t.is(2 - 1, 2); });\n" } },
+    expected: { "ava::adds": "passed", "ava::subtracts badly": "failed" },
+  },
+  {
+    name: "vitest (vitest run)",
+    project: {
+      script: "vitest run",
+      type: "module",
+      files: { "test/a.test.js": "import { describe, it, expect } from 'vitest';\ndescribe('math', () => { it('adds', () => expect(1 + 1).toBe(2)); it('subtracts badly', () => expect(2 - 1).toBe(2)); });\n" },
+    },
+    expected: { "test/a.test.js::math > adds": "passed", "test/a.test.js::math > subtracts badly": "failed" },
+  },
+];
+
+describe("per-test cases from `npm test` with the real runners", () => {
+  for (const c of CASES) {
+    it(`${c.name}: both cases, with their outcomes; the gate fails`, { timeout: 180_000 }, async () => {
+      const gate = await runDetectedTest(project(c.project));
+      expect(gate.outcome).toBe("failed");
+      expect(outcomes(gate)).toEqual(c.expected);
+      expect(gate.junit).toBeDefined();
+      expect(gate.notes.some((n) => n.startsWith("per-test cases: "))).toBe(true);
+    });
+  }
+
+  it("hostile: a failing tape test that prints a fake TAP pass does not pass; the gate still fails", { timeout: 180_000 }, async () => {
+    const dir = project({
+      script: "tape test/*.js",
+      files: {
+        "test/a.js":
+          "const test = require('tape');\ntest('adds', (t) => { t.equal(1 + 1, 2); t.end(); });\ntest('subtracts badly', (t) => { console.log('ok 2 - should be 2'); console.log('# subtracts badly'); t.equal(2 - 1, 2, 'should be 2'); t.end(); });\n",
+      },
+    });
+    const gate = await runDetectedTest(dir);
+    expect(gate.outcome).toBe("failed");
+    expect(gate.tests?.some((t) => t.id.includes("subtracts badly") && t.outcome === "passed")).not.toBe(true);
+    // The forged line breaks tape's numbering: no case is trusted, and the note says why.
+    expect(gate.tests).toBeUndefined();
+    expect(gate.notes.join("\n")).toMatch(/TAP point|plan/);
+  });
+
+  it("hostile: a mocha test printing TAP and xunit-looking lines cannot touch the report file", { timeout: 180_000 }, async () => {
+    const dir = project({
+      script: "mocha",
+      files: {
+        "test/a.js":
+          "const assert = require('assert');\ndescribe('math', () => { it('subtracts badly', () => { console.log('ok 1 - subtracts badly'); console.log('<testcase classname=\"math\" name=\"subtracts badly\"/>'); assert.equal(2 - 1, 2); }); });\n",
+      },
+    });
+    const gate = await runDetectedTest(dir);
+    expect(gate.outcome).toBe("failed");
+    expect(outcomes(gate)).toEqual({ "math::subtracts badly": "failed" });
+  });
+
+  it("a script with shell syntax that is not read gets no cases, and the note names the fix", { timeout: 60_000 }, async () => {
+    const gate = await runDetectedTest(project({ script: "tape test/*.js | cat", files: { "test/a.js": "require('tape')('adds', (t) => { t.ok(true); t.end(); });\n" } }));
+    expect(gate.outcome).toBe("passed");
+    expect(gate.tests).toBeUndefined();
+    expect(gate.notes.join("\n")).toMatch(/no per-test cases: .*tests: \{ format: tap \}/);
+  });
+});
