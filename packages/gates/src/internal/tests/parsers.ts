@@ -72,7 +72,7 @@ export function parseTap(text: string, options: { groups?: boolean; suite?: stri
     if (l.plan !== undefined && l.plan !== l.count) return `the TAP plan says ${l.plan} test points at level ${indent / 4}, ${l.count} were printed (a test printing TAP lines?)`;
     return undefined;
   };
-  const groups: { name: string; points: Point[] }[] = [];
+  const groups: { name: string; points: Point[]; skip: boolean }[] = [];
   let yaml: number | undefined; // indent of an open YAML block
   let planSeenTop = false;
   for (const raw of lines.slice(start)) {
@@ -102,7 +102,10 @@ export function parseTap(text: string, options: { groups?: boolean; suite?: stri
       continue;
     }
     if (options.groups === true && !planSeenTop && line.startsWith("# ") && !SUMMARY.test(line)) {
-      groups.push({ name: line.slice(2).trim(), points: [] });
+      // tape prints a skipped test as `# SKIP name`
+      const name = line.slice(2).trim();
+      const skip = /^SKIP /.test(name);
+      groups.push({ name: skip ? name.slice(5).trim() : name, points: [], skip });
       continue;
     }
     const m = POINT.exec(line);
@@ -116,7 +119,7 @@ export function parseTap(text: string, options: { groups?: boolean; suite?: stri
     if (point.n !== undefined && point.n !== l.count) return { error: `TAP point ${point.n} where ${l.count} was due at level ${indent / 4} (a test printing TAP lines?)` };
     if (options.groups === true) {
       if (indent !== 0) continue;
-      if (groups.length === 0) groups.push({ name: "(no test name)", points: [] });
+      if (groups.length === 0) groups.push({ name: "(no test name)", points: [], skip: false });
       (groups[groups.length - 1] as { points: Point[] }).points.push(point);
       continue;
     }
@@ -146,7 +149,8 @@ export function parseTap(text: string, options: { groups?: boolean; suite?: stri
       cases: uniqueIds(
         groups.map((g): TestCase => {
           const failed = g.points.find((p) => !p.ok && p.directive === undefined);
-          const outcome = failed !== undefined ? "failed" : g.points.length > 0 && g.points.every((p) => p.directive !== undefined) ? "skipped" : "passed";
+          const allSkipped = g.skip || (g.points.length > 0 && g.points.every((p) => p.directive !== undefined));
+          const outcome = failed !== undefined ? "failed" : allSkipped ? "skipped" : "passed";
           const message = trimMessage(failed?.desc);
           return { id: `${suite}::${g.name}`, outcome, ...(message === undefined ? {} : { message }) };
         }),

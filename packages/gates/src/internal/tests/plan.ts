@@ -298,7 +298,12 @@ export function planTestReport(input: PlanInput): TestReportPlan {
     }
     case "tape":
       return { ok: true, runner: "tape", format: "tap", command: base, env: {}, tapGroups: true, how: "tape: its TAP read from stdout (a test is a `# name` group)" };
-    case "cargo test":
-      return { ok: true, runner: "cargo test", format: "libtest", command: base, env: {}, how: "cargo test: libtest's `test … ok|FAILED` lines read from stdout" };
+    case "cargo test": {
+      // cargo stops at the first failing test binary; an argv `cargo test …` gets --no-fail-fast so every binary reports.
+      const argv = [...base];
+      const at = typeof input.command !== "string" && !input.shell && commands.length === 1 && packageScript(argv) === undefined ? argv.indexOf("test", found.at) : -1;
+      const command = at < 0 || argv.includes("--no-fail-fast") ? argv : [...argv.slice(0, at + 1), "--no-fail-fast", ...argv.slice(at + 1)];
+      return { ok: true, runner: "cargo test", format: "libtest", command, env: {}, how: "cargo test: libtest's `test … ok|FAILED` lines read from stdout" };
+    }
   }
 }
