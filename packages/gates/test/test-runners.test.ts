@@ -140,6 +140,40 @@ describe("per-test cases from `npm test` with the real runners", () => {
     expect(outcomes(gate)).toEqual({ "math::subtracts badly": "failed" });
   });
 
+  it("pytest (detected from pytest.ini): both cases through --junitxml", { timeout: 120_000 }, async () => {
+    const dir = makeTempDir("gates-pytest-");
+    writeFileSync(path.join(dir, "pytest.ini"), "[pytest]\n");
+    writeFileSync(path.join(dir, "test_math.py"), "def test_adds():\n    assert 1 + 1 == 2\n\ndef test_subtracts_badly():\n    assert 2 - 1 == 2\n");
+    const gate = await runDetectedTest(dir);
+    expect(gate.outcome).toBe("failed");
+    expect(outcomes(gate)).toEqual({ "test_math::test_adds": "passed", "test_math::test_subtracts_badly": "failed" });
+  });
+
+  it("cargo test (detected from Cargo.toml): every binary's cases, offline", { timeout: 300_000 }, async () => {
+    const dir = makeTempDir("gates-cargo-");
+    mkdirSync(path.join(dir, "src"));
+    mkdirSync(path.join(dir, "tests"));
+    writeFileSync(path.join(dir, "Cargo.toml"), '[package]\nname = "adder"\nversion = "0.1.0"\nedition = "2021"\n');
+    writeFileSync(
+      path.join(dir, "src", "lib.rs"),
+      "pub fn add(a: i32, b: i32) -> i32 { a + b }\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn adds() { assert_eq!(add(1, 1), 2); }\n    #[test]\n    fn subtracts_badly() { println!(\"test tests::subtracts_badly ... ok\"); assert_eq!(add(1, 0), 2); }\n}\n",
+    );
+    writeFileSync(path.join(dir, "tests", "it.rs"), "#[test]\nfn adds_too() { assert_eq!(adder::add(2, 2), 4); }\n");
+    const detected = detectGates(dir);
+    if (!detected.ok) throw detected.error;
+    const test = detected.value.config.gates.find((g) => g.kind === "test");
+    const config = { version: 1 as const, gates: [{ ...(test as NonNullable<typeof test>), command: ["cargo", "test", "--offline"] }] };
+    const report = await runGates({ root: dir, config, outDir: makeTempDir("gates-runner-out-"), env: { ...process.env, RUST_BACKTRACE: "0" } });
+    const gate = report.gates[0] as GateResult;
+    expect(gate.outcome).toBe("failed");
+    // The forged line is in the failing test's captured output: the counts disagree, nothing is trusted.
+    expect(gate.tests).toBeUndefined();
+    expect(gate.notes.join("\n")).toMatch(/do not add up/);
+    writeFileSync(path.join(dir, "src", "lib.rs"), "pub fn add(a: i32, b: i32) -> i32 { a + b }\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn adds() { assert_eq!(add(1, 1), 2); }\n    #[test]\n    fn subtracts_badly() { assert_eq!(add(1, 0), 2); }\n}\n");
+    const again = await runGates({ root: dir, config, outDir: makeTempDir("gates-runner-out-"), env: { ...process.env, RUST_BACKTRACE: "0" } });
+    expect(outcomes(again.gates[0] as GateResult)).toEqual({ "tests::adds": "passed", "tests::subtracts_badly": "failed", adds_too: "passed" });
+  });
+
   it("a script with shell syntax that is not read gets no cases, and the note names the fix", { timeout: 60_000 }, async () => {
     const gate = await runDetectedTest(project({ script: "tape test/*.js | cat", files: { "test/a.js": "require('tape')('adds', (t) => { t.ok(true); t.end(); });\n" } }));
     expect(gate.outcome).toBe("passed");
