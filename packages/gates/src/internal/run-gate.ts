@@ -219,8 +219,9 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   let stdoutSha = "";
   const of = gate.kind === "golden" ? 1 : 1 + gate.retries;
   if (reportFile !== undefined && existsSync(reportFile) && statSync(reportFile).isDirectory()) {
-    sinks.stderr.note(`omk-gates: test report: ${reportFile} is a directory\n`);
-    return finish({ outcome: "error", attempts: [], error: `the test report ${gate.junit ?? gate.tests?.file ?? reportFile} is a directory, not the report file the command writes` });
+    const named = gate.junit === undefined ? `tests.file: ${gate.tests?.file ?? reportFile}` : `junit: ${gate.junit}`;
+    sinks.stderr.note(`omk-gates: ${named} is a directory\n`);
+    return finish({ outcome: "error", attempts: [], error: `${named} is a directory, not the report file the command writes` });
   }
   if (reportFile !== undefined) mkdirSync(path.dirname(reportFile), { recursive: true });
   for (let n = 1; n <= of; n++) {

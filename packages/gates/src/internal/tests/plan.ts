@@ -18,7 +18,7 @@ export type Runner = "node:test" | "vitest" | "jest" | "mocha" | "tape" | "ava" 
 export type TestReportPlan =
   | {
       readonly ok: true;
-      readonly runner: Runner | "tap (sniffed)";
+      readonly runner: Runner | "tap (sniffed)" | "configured";
       readonly format: Exclude<TestReportFormat, "auto">;
       /** The command to run instead of the gate's (argv, or the shell line as one element). */
       readonly command: string[];

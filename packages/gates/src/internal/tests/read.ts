@@ -16,7 +16,7 @@ type OkPlan = Extract<TestReportPlan, { ok: true }>;
  */
 export function testReportOf(gate: Gate, cwd: string, ctx: { outDir: string }, env: Readonly<Record<string, string | undefined>>): TestReportPlan | undefined {
   const command = Array.isArray(gate.command) ? gate.command : [gate.command as string];
-  if (gate.junit !== undefined) return { ok: true, runner: "tap (sniffed)", format: "junit", command, env: {}, file: path.resolve(cwd, gate.junit), how: "" };
+  if (gate.junit !== undefined) return { ok: true, runner: "configured", format: "junit", command, env: {}, file: path.resolve(cwd, gate.junit), how: "" };
   const spec = gate.tests;
   if (spec === undefined) return undefined;
   if (spec.format === "auto") {
@@ -30,7 +30,7 @@ export function testReportOf(gate: Gate, cwd: string, ctx: { outDir: string }, e
   }
   return {
     ok: true,
-    runner: "tap (sniffed)",
+    runner: "configured",
     format: spec.format,
     command,
     env: {},
@@ -43,7 +43,8 @@ export function testReportOf(gate: Gate, cwd: string, ctx: { outDir: string }, e
 export function readTestReport(plan: OkPlan, file: string | undefined, stdout: string | undefined, cwd: string): { cases: TestCase[]; raw?: string } | { error: string } {
   let text: string;
   if (file !== undefined) {
-    if (!existsSync(file)) return { error: `the test report ${path.relative(cwd, file).startsWith("..") ? file : path.relative(cwd, file)} was not written` };
+    const shown = path.relative(cwd, file).startsWith("..") ? file : path.relative(cwd, file);
+    if (!existsSync(file)) return { error: `the ${plan.format === "junit" ? "JUnit" : plan.format} report ${shown} was not written` };
     text = readFileSync(file, "utf8");
   } else {
     if (stdout === undefined) return { error: "no stdout captured" };
