@@ -70,3 +70,24 @@ export function readTestReport(plan: OkPlan, file: string | undefined, stdout: s
   })();
   return parsed;
 }
+
+/**
+ * Whether a gate's per-test results can be had, before running it (the
+ * oracle asks at planning time): a configured format or JUnit file, or a
+ * runner found behind the command. A command whose stdout is only sniffed
+ * for TAP is not certain: it says so, with the config line that makes it so.
+ */
+export function perTestEvidence(gate: Gate, root: string): { ok: true; how: string } | { ok: false; reason: string; fix: string } {
+  const plan = testReportOf(gate.tests === undefined && gate.junit === undefined ? { ...gate, tests: { format: "auto" } } : gate, path.resolve(root, gate.cwd), { outDir: path.join(root, ".omk-plan") }, {});
+  if (plan === undefined) return { ok: false, reason: "the gate reads no per-test results", fix: "add `tests: { format: auto }` to the test gate in .omk/gates.yaml" };
+  if (!plan.ok) return plan;
+  if (plan.runner === "tap (sniffed)") {
+    const shown = Array.isArray(gate.command) ? gate.command.join(" ") : String(gate.command);
+    return {
+      ok: false,
+      reason: `no test runner OMK knows (node:test, vitest, jest, mocha, tape, ava, pytest, go test, cargo test) is behind \`${shown}\``,
+      fix: "say how its results are read on the test gate in .omk/gates.yaml: `tests: { format: tap }` if it prints TAP, or `tests: { format: junit, file: <report.xml> }` if it writes a JUnit report",
+    };
+  }
+  return { ok: true, how: plan.how === "" ? `${plan.format} report ${plan.file ?? "(stdout)"}` : plan.how };
+}
