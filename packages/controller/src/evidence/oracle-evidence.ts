@@ -6,7 +6,7 @@ import { type Criterion, type FrozenOracle, type GateEvidence, type Result, err,
 import type { ControllerProblem } from "../types.js";
 import { CheckoutError, overlayFiles, withDetachedCheckout } from "./checkout.js";
 import { messageOf, problem } from "./problem.js";
-import { DEFAULT_COMMAND_TIMEOUT_MS, gateRunning, type RunContext, runCommand, runTests } from "./runs.js";
+import { DEFAULT_COMMAND_TIMEOUT_MS, gateRunning, type RunContext, runCommand, runTests, testEvidenceFor } from "./runs.js";
 
 export type CollectOracleEvidenceInput = {
   readonly side: "base" | "head";
@@ -44,6 +44,21 @@ function testCommands(criteria: readonly Criterion[], only?: (c: Criterion) => b
     if (argv !== undefined) out.set(keyOf(argv), { argv, key: keyOf(argv) });
   }
   return [...out.values()];
+}
+
+/**
+ * The oracle at planning time: every test command its criteria read cases
+ * from (test_case, passing_cases) must yield per-test cases in `root`; for
+ * one that cannot, a block with the reason and the config line that fixes
+ * it, so no round is spent on a criterion that can never be met.
+ */
+export function perTestEvidenceBlocks(root: string, criteria: readonly Criterion[], gatesConfig?: string): { message: string; question: string }[] {
+  const config = loadConfig(root, gatesConfig);
+  return testCommands(criteria).flatMap((command) => {
+    const can = testEvidenceFor(root, command.argv, config);
+    if (can.ok) return [];
+    return [{ message: `no per-test evidence can be had from the test command \`${command.argv.join(" ")}\`: ${can.reason}`, question: can.fix }];
+  });
 }
 
 /** A gate ran this command and kept a JUnit report: its cases are already in `testCases`. */

@@ -7,6 +7,7 @@ import { buildCommandFor, type ClassifiedIntake, inspectRepository, intake, type
 import { buildOracle, type OracleBuild } from "@omk/oracle";
 import type { GateDescriptor } from "@omk/state";
 import type { RunContext } from "../context.js";
+import { perTestEvidenceBlocks } from "../evidence/oracle-evidence.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { gateDescriptors } from "../internal/run-deps.js";
 import { endWithFailure } from "../outcome.js";
@@ -42,7 +43,7 @@ export function prepare(ctx: RunContext): Prepared | Blocked {
   } else {
     const described = gateDescriptors(ctx.repo, ctx.options.gatesConfig);
     const gates = described.ok ? described.value : [];
-    const oracle = buildOracle({
+    const built = buildOracle({
       goalClass: classified.goalClass,
       ...(classified.goalClass === "mixed" ? { classes: classified.classes } : {}),
       goalText: text,
@@ -51,10 +52,19 @@ export function prepare(ctx: RunContext): Prepared | Blocked {
       buildCommand: buildCommandFor(gates),
       terminalCriteria: ctx.goal.terminalCriteria,
     });
+    const oracle = withPerTestEvidence(built, ctx.repo, ctx.options.gatesConfig);
     result = { inspection, intake: classified, gates, oracle };
   }
   prepared.set(ctx, result);
   return result;
+}
+
+/** A formed oracle whose test criteria can never get per-test cases is blocked now, with the config line that fixes it (no round is spent on it). */
+function withPerTestEvidence(oracle: OracleBuild, root: string, gatesConfig: string | undefined): OracleBuild {
+  if (oracle.status !== "formed") return oracle;
+  const blocks = perTestEvidenceBlocks(root, oracle.oracle.criteria, gatesConfig);
+  if (blocks.length === 0) return oracle;
+  return { status: "blocked", reasons: blocks.map((b) => ({ class: null, ...b })), questions: [...new Set(blocks.map((b) => b.question))] };
 }
 
 /** blocked_on_human with the questions that unblock the goal. */
