@@ -52,6 +52,9 @@ async function runDetectedTest(dir: string): Promise<GateResult> {
   return report.gates[0] as GateResult;
 }
 
+/** The defaults a parsed gate has (the config schema's). */
+const gateDefaults = { shell: false, cwd: ".", env: [], required: true, timeout: 300_000, retries: 0, needs: [], toolVersion: false, ignore: [] };
+
 const outcomes = (gate: GateResult) => Object.fromEntries((gate.tests ?? []).map((c) => [c.id, c.outcome]));
 
 const CJS_PAIR = (lib: string, head: string) => `${head}\n${lib}('adds', () => { assert.equal(1 + 1, 2); });\n${lib}('subtracts badly', () => { assert.equal(2 - 1, 2); });\n`;
@@ -138,6 +141,27 @@ describe("per-test cases from `npm test` with the real runners", () => {
     const gate = await runDetectedTest(dir);
     expect(gate.outcome).toBe("failed");
     expect(outcomes(gate)).toEqual({ "math::subtracts badly": "failed" });
+  });
+
+  it("pnpm test (vitest) and yarn test (jest): the reporter flags go after the script name; real pnpm 10 and yarn 1", { timeout: 300_000 }, async () => {
+    // pnpm and yarn are not installed on this machine: shims run the real ones from the registry through npx.
+    const shims = makeTempDir("gates-pm-shims-");
+    for (const [bin, pkg] of [["pnpm", "pnpm@10"], ["yarn", "yarn@1.22.22"]]) {
+      writeFileSync(path.join(shims, bin as string), `#!/bin/sh\nexec npx -y ${pkg} "$@"\n`, { mode: 0o755 });
+    }
+    const env = { ...process.env, PATH: `${shims}${path.delimiter}${process.env["PATH"] ?? ""}` };
+    const run = async (dir: string, command: string[]) => {
+      const report = await runGates({ root: dir, config: { version: 1, gates: [{ ...gateDefaults, name: "test", kind: "test", command, tests: { format: "auto" } }] }, outDir: makeTempDir("gates-runner-out-"), env });
+      return report.gates[0] as GateResult;
+    };
+    const vitest = CASES.find((c) => c.name.startsWith("vitest")) as (typeof CASES)[number];
+    const pnpm = await run(project(vitest.project), ["pnpm", "test"]);
+    expect(pnpm.outcome).toBe("failed");
+    expect(outcomes(pnpm)).toEqual(vitest.expected);
+    const jest = CASES.find((c) => c.name.startsWith("jest")) as (typeof CASES)[number];
+    const yarn = await run(project(jest.project), ["yarn", "test"]);
+    expect(yarn.outcome).toBe("failed");
+    expect(outcomes(yarn)).toEqual(jest.expected);
   });
 
   it("pytest (detected from pytest.ini): both cases through --junitxml", { timeout: 120_000 }, async () => {

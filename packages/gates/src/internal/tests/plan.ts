@@ -156,9 +156,9 @@ const PM_FLAGS = new Set(["--ignore-scripts", "--silent", "-s", "--quiet", "-q",
 export function packageScript(argv: readonly string[]): { pm: string; script: string; extra: string[] } | undefined {
   const pm = path.basename(argv[0] ?? "");
   if (!["npm", "pnpm", "yarn", "bun"].includes(pm)) return undefined;
-  const rest = argv.slice(1).filter((a) => !PM_FLAGS.has(a));
+  const rest = argv.slice(1);
   const dash = rest.indexOf("--");
-  const before = dash < 0 ? rest : rest.slice(0, dash);
+  const before = (dash < 0 ? rest : rest.slice(0, dash)).filter((a) => !PM_FLAGS.has(a));
   const extra = dash < 0 ? [] : rest.slice(dash + 1);
   if (before.some((a) => a.startsWith("-"))) return undefined; // workspaces, filters, recursive runs: not one script
   const [verb, name, ...more] = before;
