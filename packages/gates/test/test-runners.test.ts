@@ -15,7 +15,7 @@ import { detectGates, type GateResult, runGates } from "../src/index.js";
 afterAll(cleanupTempDirs);
 
 /** Pinned runner versions (the ones the parser fixtures were captured from). */
-const RUNNERS = { tape: "5.10.2", mocha: "12.0.3", jest: "30.5.2", ava: "7.0.0", vitest: "4.1.12", c8: "12.0.0" };
+const RUNNERS = { tape: "5.10.2", mocha: "12.0.3", jest: "30.5.2", ava: "7.0.0", vitest: "4.1.12", c8: "12.0.0", tap: "21.8.0" };
 let modules = "";
 
 beforeAll(() => {
@@ -91,6 +91,14 @@ const CASES: Array<{ name: string; project: Project; expected: Record<string, st
     name: "ava",
     project: { script: "ava", type: "module", files: { "test/a.js": "import test from 'ava';\ntest('adds', (t) => { t.is(1 + 1, 2); });\ntest('subtracts badly', (t) => { t.is(2 - 1, 2); });\n" } },
     expected: { "ava::adds": "passed", "ava::subtracts badly": "failed" },
+  },
+  {
+    name: "node-tap (tap)",
+    project: {
+      script: "tap --disable-coverage",
+      files: { "test/a.js": "const t = require('tap');\nt.test('adds', async (t) => { t.equal(1 + 1, 2); });\nt.test('subtracts badly', async (t) => { t.equal(2 - 1, 2); });\n" },
+    },
+    expected: { "tap::test/a.js > adds": "passed", "tap::test/a.js > subtracts badly": "failed" },
   },
   {
     name: "vitest (vitest run)",

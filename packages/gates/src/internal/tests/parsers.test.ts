@@ -38,6 +38,15 @@ describe("TAP", () => {
     });
   });
 
+  it("node-tap (--reporter=tap): a test is a subtest holding assertions; `# time=` is not part of the name", () => {
+    expect(outcomes(parseTap(fixture("node-tap.stdout.txt"), { subtests: true }))).toEqual({
+      "tap::test/a.js > adds": "passed",
+      "tap::test/a.js > subtracts badly": "failed",
+      "tap::test/a.js > outer": "passed",
+      "tap::test/a.js > outer > inner": "passed",
+    });
+  });
+
   it("refuses a plan that does not match, a second plan, a point after the plan, and no plan", () => {
     expect(parseTap("TAP version 13\nok 1 - a\nok 2 - b\n1..1\n")).toEqual({ error: expect.stringMatching(/plan says 1/) });
     expect(parseTap("TAP version 13\n1..1\nok 1 - a\n1..1\n")).toEqual({ error: expect.stringMatching(/two TAP plans/) });

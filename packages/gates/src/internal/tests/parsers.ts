@@ -32,10 +32,11 @@ type Point = { ok: boolean; n: number | undefined; desc: string; directive: "ski
 
 function readPoint(match: RegExpExecArray): Point {
   const rest = match[4] ?? "";
-  // The directive is the last unescaped `#`: `desc # SKIP reason`.
-  const at = rest.search(/(?<!\\)#\s*(skip|todo)\b/i);
+  // The description ends at the first unescaped `#` (`desc # SKIP reason`, node-tap's `desc # time=3ms`).
+  const at = rest.search(/(?<!\\)#/);
   const desc = (at < 0 ? rest : rest.slice(0, at)).trim().replace(/\\#/g, "#");
-  const directive = at < 0 ? undefined : /todo/i.test(rest.slice(at, at + 8)) ? "todo" : "skip";
+  const comment = at < 0 ? "" : rest.slice(at + 1).trim();
+  const directive = /^todo\b/i.test(comment) ? "todo" : /^skip/i.test(comment) ? "skip" : undefined;
   return { ok: match[2] === "ok", n: match[3] === undefined ? undefined : Number(match[3]), desc, directive };
 }
 
@@ -47,17 +48,20 @@ const outcomeOf = (p: Point): TestCase["outcome"] => (p.directive !== undefined 
  * `groups` (tape): a test is a `# name` comment and the points under it are
  * its assertions; otherwise each point is a test, and a point with a
  * subtest block (indented, `# Subtest:`) is a suite of its leaf points.
+ * `subtests` (node-tap): leaf points are assertions, and a test is a point
+ * with a subtest block that holds assertions of its own.
  * Points must be numbered 1, 2, 3… per level, with one plan per level that
  * matches their count; YAML diagnostics and any other line are skipped.
  */
-export function parseTap(text: string, options: { groups?: boolean; suite?: string } = {}): Parsed {
+export function parseTap(text: string, options: { groups?: boolean; subtests?: boolean; suite?: string } = {}): Parsed {
   const lines = text.split(/\r?\n/);
   let start = lines.findIndex((l) => /^TAP version \d+\s*$/.test(l));
   if (start < 0) start = lines.findIndex((l) => /^(not ok|ok)\b/.test(l) || /^1\.\.\d+/.test(l));
   if (start < 0) return { error: "no TAP output on stdout" };
   const suite = options.suite ?? (options.groups === true ? "tape" : "tap");
   // Per indentation level: points seen (with their leaf cases), and the plan.
-  type Level = { count: number; plan: number | undefined; cases: TestCase[]; name: string | undefined };
+  type Entry = TestCase & { leaf: boolean };
+  type Level = { count: number; plan: number | undefined; cases: Entry[]; name: string | undefined };
   const levels = new Map<number, Level>();
   const level = (indent: number): Level => {
     let l = levels.get(indent);
@@ -125,18 +129,24 @@ export function parseTap(text: string, options: { groups?: boolean; suite?: stri
     }
     // The child level (indent + 4), if any, is this point's subtest block.
     const child = levels.get(indent + 4);
-    let leaves: TestCase[] = [];
+    let leaves: Entry[] = [];
     if (child !== undefined && child.count > 0) {
       const problem = checkLevel(indent + 4, child);
       if (problem !== undefined) return { error: problem };
-      leaves = child.cases.map((c) => ({ ...c, id: `${point.desc} > ${c.id}` }));
       for (const k of [...levels.keys()]) if (k > indent) levels.delete(k);
-      if (!point.ok && point.directive === undefined && !leaves.some((c) => c.outcome === "failed")) {
-        leaves.push({ id: `${point.desc} > (suite)`, outcome: "failed", message: "the suite failed outside its tests" });
+      if (options.subtests === true) {
+        // node-tap: this point is a test when it holds assertions; its subtests are tests of their own.
+        leaves = child.cases.filter((c) => !c.leaf).map((c) => ({ ...c, id: `${point.desc} > ${c.id}` }));
+        if (child.cases.some((c) => c.leaf)) leaves.unshift({ id: point.desc, outcome: outcomeOf(point), leaf: false });
+      } else {
+        leaves = child.cases.map((c) => ({ ...c, id: `${point.desc} > ${c.id}` }));
+        if (!point.ok && point.directive === undefined && !leaves.some((c) => c.outcome === "failed")) {
+          leaves.push({ id: `${point.desc} > (suite)`, outcome: "failed", message: "the suite failed outside its tests", leaf: true });
+        }
       }
     } else {
       levels.delete(indent + 4);
-      leaves = [{ id: point.desc === "" ? `(test ${l.count})` : point.desc, outcome: outcomeOf(point) }];
+      leaves = [{ id: point.desc === "" ? `(test ${l.count})` : point.desc, outcome: outcomeOf(point), leaf: true }];
     }
     l.cases.push(...leaves);
   }
@@ -157,7 +167,8 @@ export function parseTap(text: string, options: { groups?: boolean; suite?: stri
       ),
     };
   }
-  return { cases: uniqueIds(top.cases.map((c) => ({ ...c, id: `${suite}::${c.id}` }))) };
+  const kept = options.subtests === true ? top.cases.filter((c) => !c.leaf) : top.cases;
+  return { cases: uniqueIds(kept.map(({ leaf: _, ...c }) => ({ ...c, id: `${suite}::${c.id}` }))) };
 }
 
 type JestAssertion = { ancestorTitles?: unknown; title?: unknown; status?: unknown; duration?: unknown; failureMessages?: unknown };

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { TestReportFormat } from "../../schemas/config.js";
 
-export type Runner = "node:test" | "vitest" | "jest" | "mocha" | "tape" | "ava" | "pytest" | "go test" | "cargo test";
+export type Runner = "node:test" | "vitest" | "jest" | "mocha" | "tape" | "ava" | "node-tap" | "pytest" | "go test" | "cargo test";
 
 /** How the per-test results of one run are read. */
 export type TestReportPlan =
@@ -28,6 +28,8 @@ export type TestReportPlan =
       readonly file?: string;
       /** TAP: tape names tests by `# name` comments (assertions are its points). */
       readonly tapGroups?: boolean;
+      /** TAP: node-tap's points are assertions; a test is a subtest holding some. */
+      readonly tapSubtests?: boolean;
       /** One line for the gate's notes. */
       readonly how: string;
     }
@@ -108,6 +110,7 @@ const RUNNER_BINS: Readonly<Record<string, Runner>> = {
   _mocha: "mocha",
   tape: "tape",
   ava: "ava",
+  tap: "node-tap",
   pytest: "pytest",
   "py.test": "pytest",
 };
@@ -283,6 +286,10 @@ export function planTestReport(input: PlanInput): TestReportPlan {
     }
     case "ava":
       return withArgs("ava", ["--tap"], "tap", undefined, "--tap added; TAP read from stdout");
+    case "node-tap": {
+      const p = withArgs("node-tap", ["--reporter=tap"], "tap", undefined, "--reporter=tap added; TAP read from stdout (a test is a subtest holding assertions)");
+      return p.ok ? { ...p, tapSubtests: true } : p;
+    }
     case "pytest": {
       const file = input.reportFile("xml");
       return withArgs("pytest", [`--junitxml=${file}`], "junit", file, "--junitxml added");

@@ -61,7 +61,11 @@ export function readTestReport(plan: OkPlan, file: string | undefined, stdout: s
       case "jest-json":
         return parseJestJson(text, cwd);
       case "tap":
-        return parseTap(text, { ...(plan.tapGroups === true ? { groups: true } : {}), ...(plan.runner === "ava" ? { suite: "ava" } : {}) });
+        return parseTap(text, {
+          ...(plan.tapGroups === true ? { groups: true } : {}),
+          ...(plan.tapSubtests === true ? { subtests: true, suite: "tap" } : {}),
+          ...(plan.runner === "ava" ? { suite: "ava" } : {}),
+        });
       case "go-json":
         return parseGoJson(text);
       case "libtest":
@@ -85,7 +89,7 @@ export function perTestEvidence(gate: Gate, root: string): { ok: true; how: stri
     const shown = Array.isArray(gate.command) ? gate.command.join(" ") : String(gate.command);
     return {
       ok: false,
-      reason: `no test runner OMK knows (node:test, vitest, jest, mocha, tape, ava, pytest, go test, cargo test) is behind \`${shown}\``,
+      reason: `no test runner OMK knows (node:test, vitest, jest, mocha, tape, ava, node-tap, pytest, go test, cargo test) is behind \`${shown}\``,
       fix: "say how its results are read on the test gate in .omk/gates.yaml: `tests: { format: tap }` if it prints TAP, or `tests: { format: junit, file: <report.xml> }` if it writes a JUnit report",
     };
   }
