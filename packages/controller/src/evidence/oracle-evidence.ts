@@ -105,13 +105,17 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
       else if ((c.kind === "golden" && c.run.compare === "stdout") || c.kind === "benchmark") commands.push(await runCommand(c.id, runnable(c.run.command, config), root, ctx));
     }
     const junit = [...input.testCases];
+    const testNotes: string[] = [];
     let n = 0;
     for (const command of testCommands(criteria)) {
       if (coveredByGate(input.gates, command.argv)) continue;
       n += 1;
-      junit.push(...(await runTests(root, command.argv, config, path.join(runsDir, `tests-${n}`), ctx)).cases);
+      const run = await runTests(root, command.argv, config, path.join(runsDir, `tests-${n}`), ctx);
+      junit.push(...run.cases);
+      if (run.note !== undefined) testNotes.push(run.note);
     }
-    const headTests = input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, ctx, input.gatesConfig) : undefined;
+    const headTests =
+      input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, ctx, input.gatesConfig, testNotes) : undefined;
     const set = EvidenceSetSchema.parse({
       oracleHash: input.frozen.hash,
       commit: input.commit,
@@ -120,6 +124,7 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
       junit,
       ...(headTests === undefined ? {} : { headTests }),
       reviews: [...(input.reviews ?? [])],
+      testNotes,
     });
     mkdirSync(path.dirname(input.outFile), { recursive: true });
     writeFileAtomicSync(input.outFile, `${JSON.stringify(set, null, 2)}\n`);
@@ -144,6 +149,7 @@ export async function runHeadTests(
   runsDir: string,
   ctx: RunContext,
   gatesConfig?: string,
+  notes?: string[],
 ): Promise<JunitCase[] | undefined> {
   const commands = testCommands(criteria, (c) => c.kind === "test_case");
   if (commands.length === 0) return undefined;
@@ -157,7 +163,9 @@ export async function runHeadTests(
       let m = 0;
       for (const command of commands) {
         m += 1;
-        cases.push(...(await runTests(dir, command.argv, config, path.join(runsDir, `head-tests-${m}`), ctx)).cases);
+        const run = await runTests(dir, command.argv, config, path.join(runsDir, `head-tests-${m}`), ctx);
+        cases.push(...run.cases);
+        if (run.note !== undefined) notes?.push(`the head's tests on the base's code: ${run.note}`);
       }
       return cases;
     },
