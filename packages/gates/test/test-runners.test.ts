@@ -74,6 +74,11 @@ const CASES: Array<{ name: string; project: Project; expected: Record<string, st
     expected: { "test::adds": "passed", "test::subtracts badly": "failed" },
   },
   {
+    name: "node:test run as a plain file (node test.js)",
+    project: { script: "node test.js", type: "module", files: { "test.js": CJS_PAIR("test", "import { test } from 'node:test';\nimport assert from 'node:assert';") } },
+    expected: { "test::adds": "passed", "test::subtracts badly": "failed" },
+  },
+  {
     name: "tape (c8 wrapper, glob)",
     project: {
       script: "c8 --reporter=text tape test/*.js",

@@ -57,6 +57,17 @@ describe("planTestReport", () => {
     expect(plan(["npm", "test"], { test: "npm run lint && npm run unit", unit: "tape test.js", lint: "eslint ." })).toMatchObject({ ok: true, runner: "tape" });
     expect(plan(["npm", "test"], { test: "npm run unit", unit: "jest" })).toMatchObject({ ok: false, reason: expect.stringMatching(/nested package script/) });
   });
+  it("`node <file>`: the runner the file loads (node:test through NODE_OPTIONS, tape from stdout), else sniffed", () => {
+    const dir = pkg({ test: "node test.js" });
+    const at = (text: string) => {
+      writeFileSync(path.join(dir, "test.js"), text);
+      return planTestReport({ command: ["npm", "test"], shell: false, cwd: dir, env: {}, reportFile: (ext) => `/out/r.${ext}` });
+    };
+    expect(at('import { test } from "node:test";\n')).toMatchObject({ ok: true, runner: "node:test", format: "junit" });
+    expect(at("const test = require('tape');\n")).toMatchObject({ ok: true, runner: "tape", format: "tap", tapGroups: true });
+    expect(at("const assert = require('assert');\n")).toMatchObject({ ok: true, runner: "tap (sniffed)" });
+  });
+
   it("a shell gate line gets the flags at its end", () => {
     expect(plan("npx vitest run")).toMatchObject({ ok: true, runner: "vitest", command: ["npx vitest run --reporter=default --reporter=junit --outputFile.junit=/out/reports/test.xml"] });
   });

@@ -181,6 +181,28 @@ function readScripts(cwd: string): Record<string, string> | undefined {
   }
 }
 
+/**
+ * `node <file>` (no --test): the runner the file itself loads, read from its
+ * text: `node:test` (its reporters follow NODE_OPTIONS as under --test) or
+ * `tape` (TAP on stdout). Only the entry file is read.
+ */
+function nodeFileRunner(words: readonly string[], cwd: string): Found {
+  const at = words.findIndex((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  if (path.basename(words[at] ?? "") !== "node") return undefined;
+  const file = words.slice(at + 1).find((w) => !w.startsWith("-"));
+  if (file === undefined || !/\.(c|m)?js$/.test(file)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, file), "utf8").slice(0, 200_000);
+  } catch {
+    return undefined;
+  }
+  const loads = (name: string) => new RegExp(`(?:from\\s*|import\\s*|require\\(\\s*)["']${name}["']`).test(text);
+  if (loads("node:test")) return { runner: "node:test", words: [...words], at };
+  if (loads("tape")) return { runner: "tape", words: [...words], at };
+  return undefined;
+}
+
 const shQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 const FIX_TAP = "tests: { format: tap }";
@@ -238,7 +260,7 @@ export function planTestReport(input: PlanInput): TestReportPlan {
   }
   const last = commands[commands.length - 1];
   if (last === undefined) return fail(`\`${shown}\` runs nothing`);
-  const found = runnerOf(last.words);
+  const found = runnerOf(last.words) ?? nodeFileRunner(last.words, input.cwd);
   if (found === undefined || found.runner === "script") {
     return {
       ok: true,
