@@ -15,7 +15,8 @@ const CHECKED = ["package.json", "pyproject.toml/setup.cfg/requirements.txt", "C
  * Python (pytest, ruff/flake8, mypy when configured), Rust (cargo fmt
  * --check, clippy, test), Go (gofmt, vet, test), Makefile targets. Each gate
  * says why it was chosen. In a git repository the builtin secret scan and
- * dependency list are added. Nothing found is an error value, never an
+ * dependency list are added. Test gates get `tests: {format: auto}` (per-test
+ * results from the runner behind the command). Nothing found is an error value, never an
  * empty pass.
  */
 export function detectGates(dir: string): Result<Detection, NoGatesDetectedError> {
@@ -45,7 +46,8 @@ export function detectGates(dir: string): Result<Detection, NoGatesDetectedError
     });
   }
   const all = found.flatMap((f) => f.gates);
-  const config = GatesConfigSchema.parse({ gates: all.map((g) => g.gate) });
+  // Test gates read their per-test results from the runner found behind the command (tests: {format: auto}).
+  const config = GatesConfigSchema.parse({ gates: all.map((g) => (g.gate.kind === "test" && g.gate.junit === undefined && g.gate.tests === undefined ? { ...g.gate, tests: { format: "auto" } } : g.gate)) });
   return ok({
     root,
     projects: found.map((f) => f.project),

@@ -34,6 +34,11 @@ export {
   GatesConfigSchema,
   type GoldenSpec,
   GoldenSpecSchema,
+  TEST_REPORT_FORMATS,
+  type TestReportFormat,
+  TestReportFormatSchema,
+  type TestReportSpec,
+  TestReportSpecSchema,
 } from "./schemas/config.js";
 export { type Detection, DetectionSchema } from "./schemas/detection.js";
 export { type GatesEvent, GatesEventSchema, type OnGatesEvent } from "./schemas/events.js";
@@ -72,3 +77,6 @@ export { treeState as readTreeState, type TreeState } from "./internal/git.js";
 export { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
 export { killAllGatesNow } from "./internal/process.js";
 export { GATES_EXIT, gatesExitCode } from "./internal/exit-codes.js";
+export { type PlanInput, planTestReport, type Runner, type TestReportPlan } from "./internal/tests/plan.js";
+export { parseGoJson, parseJestJson, parseLibtest, parseTap } from "./internal/tests/parsers.js";
+export { perTestEvidence } from "./internal/tests/read.js";

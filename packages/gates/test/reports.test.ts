@@ -1,7 +1,7 @@
 import { cleanupTempDirs, makeTempDir, staleSchemaFiles } from "@omk/test-fixtures";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatJunit, formatMarkdown, formatText, gatesJsonSchemas } from "../src/index.js";
+import { compareReports, formatJunit, formatMarkdown, formatText, gatesJsonSchemas } from "../src/index.js";
 import { nodeGate, runIn } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
@@ -16,9 +16,11 @@ describe("reports", () => {
       nodeGate("after", "pass.mjs", [], { needs: ["colour"] }),
     ]);
     const xml = formatJunit(report);
-    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml) as { testsuites: { tests: string; failures: string; skipped: string; testsuite: { testcase: Array<Record<string, unknown>> } } };
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml) as { testsuites: { tests: string; failures: string; skipped: string; testsuite: Array<{ name: string; testcase: Record<string, unknown> }> } };
     expect(parsed.testsuites).toMatchObject({ tests: "4", failures: "2", skipped: "1" });
-    const cases = parsed.testsuites.testsuite.testcase;
+    // A gate without per-test cases is one testcase in its own testsuite.
+    expect(parsed.testsuites.testsuite.map((s) => s.name)).toEqual(["ok", "colour", "opt", "after"]);
+    const cases = parsed.testsuites.testsuite.map((s) => s.testcase);
     expect(cases.map((c) => c["name"])).toEqual(["ok", "colour", "opt", "after"]);
     expect(cases[1]?.["failure"]).toMatchObject({ type: "failed", message: "failed (exit 2)", "#text": 'red <&> "q"' });
     expect(cases[2]?.["failure"]).toMatchObject({ message: "optional gate: failed (exit 1)" });
@@ -36,6 +38,31 @@ describe("reports", () => {
     expect(text).toMatch(/^after\s+custom\s+yes\s+skipped\s+\S+\s+needs colour \(failed\)$/m);
     expect(md).toMatch(/\| after \| custom \| yes \| ⏭️ skipped: needs colour \(failed\) \|/);
     expect(text).toContain("failed: required not passing: colour, after");
+  });
+
+  it("JUnit: one testcase per test when a gate has per-test cases; a pre-existing failure is a failure that says so, not a skip", async () => {
+    const junit = (cases: string) => `<testsuite name="s">${cases}</testsuite>`;
+    const writer = (xml: string) => [process.execPath, "-e", `require('node:fs').writeFileSync('r.xml', ${JSON.stringify(xml)}); process.exit(1)`];
+    const base = makeTempDir("gates-report-base-");
+    const head = makeTempDir("gates-report-head-");
+    const baseRun = await runIn(base, [{ name: "unit", kind: "test", command: writer(junit('<testcase classname="m" name="old"><failure message="was broken"/></testcase><testcase classname="m" name="adds"/>')), tests: { format: "junit", file: "r.xml" } }, nodeGate("lint", "fail.mjs", [], { kind: "lint" })]);
+    const headRun = await runIn(head, [{ name: "unit", kind: "test", command: writer(junit('<testcase classname="m" name="old"><failure message="still broken"/></testcase><testcase classname="m" name="adds"><failure message="1 != 2"/></testcase><testcase classname="m" name="later"><skipped/></testcase>')), tests: { format: "junit", file: "r.xml" } }, nodeGate("lint", "fail.mjs", [], { kind: "lint" })]);
+    const report = { ...headRun.report, comparison: compareReports(baseRun.report, headRun.report, { baseRef: "HEAD~1" }) };
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testsuite" || n === "testcase" }).parse(formatJunit(report)) as {
+      testsuites: { testsuite: Array<{ name: string; tests: string; failures: string; testcase: Array<Record<string, unknown>> }> };
+    };
+    const [unit, lint] = parsed.testsuites.testsuite;
+    expect(unit).toMatchObject({ name: "unit", tests: "3", failures: "2" });
+    expect(unit?.testcase.map((c) => `${c["classname"]}::${c["name"]}`)).toEqual(["m::old", "m::adds", "m::later"]);
+    expect(unit?.testcase[0]?.["failure"]).toMatchObject({ type: "pre_existing", message: expect.stringMatching(/^pre-existing: fails on base too.*still broken$/) });
+    expect(unit?.testcase[0]?.["skipped"]).toBeUndefined();
+    expect(unit?.testcase[1]?.["failure"]).toMatchObject({ message: "1 != 2" });
+    expect(unit?.testcase[1]?.["properties"]).toMatchObject({ property: { name: "omk.baseline", value: "new_failure" } });
+    expect(unit?.testcase[2]).toHaveProperty("skipped");
+    // A gate with no per-test cases that fails on base too: one testcase, a pre_existing failure.
+    expect(lint?.testcase).toHaveLength(1);
+    expect(lint?.testcase[0]?.["failure"]).toMatchObject({ type: "pre_existing", message: expect.stringMatching(/^pre-existing: fails on base too/) });
+    expect(lint?.testcase[0]?.["skipped"]).toBeUndefined();
   });
 
   it("docs/schemas is generated from the zod schemas and up to date", () => {

@@ -94,6 +94,13 @@ describe("test case criteria", () => {
     expect(verdicts(judge(o, { junit: [k("old test", "passed")] }, { junit: [k("a [oracle:good]", "passed")] }))).toEqual({ good: "not_run" });
   });
 
+  it("a test criterion with no cases says why the collector got none (testNotes)", () => {
+    const o = oracleOf(tc("good", "[oracle:good]"));
+    const why = "no per-test cases from `npm test` (failed): attempt 1: TAP point 3 where 2 was due at level 0 (a test printing TAP lines?)";
+    const e = judge(o, { junit: [k("x", "failed")] }, { junit: [], testNotes: [why] });
+    expect(e.criteria[0]).toMatchObject({ verdict: "not_run", reason: expect.stringContaining(why) });
+  });
+
   it("matches exact names against `classname name` or the name alone", () => {
     const o = oracleOf(tc("full", "suite adds", { mustFailOnBase: false, run: { command: ["t"], case: { name: "suite adds", match: "exact" } } } as Partial<Criterion>), tc("bare", "adds", { mustFailOnBase: false, run: { command: ["t"], case: { name: "adds", match: "exact" } } } as Partial<Criterion>), tc("partial", "add", { mustFailOnBase: false, run: { command: ["t"], case: { name: "add", match: "exact" } } } as Partial<Criterion>));
     expect(verdicts(judge(o, null, { junit: [k("adds", "passed")] }))).toEqual({ full: "passed", bare: "passed", partial: "not_run" });

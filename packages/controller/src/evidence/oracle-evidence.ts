@@ -6,7 +6,7 @@ import { type Criterion, type FrozenOracle, type GateEvidence, type Result, err,
 import type { ControllerProblem } from "../types.js";
 import { CheckoutError, overlayFiles, withDetachedCheckout } from "./checkout.js";
 import { messageOf, problem } from "./problem.js";
-import { DEFAULT_COMMAND_TIMEOUT_MS, gateRunning, type RunContext, runCommand, runTests } from "./runs.js";
+import { DEFAULT_COMMAND_TIMEOUT_MS, gateRunning, type RunContext, runCommand, runTests, testEvidenceFor } from "./runs.js";
 
 export type CollectOracleEvidenceInput = {
   readonly side: "base" | "head";
@@ -44,6 +44,21 @@ function testCommands(criteria: readonly Criterion[], only?: (c: Criterion) => b
     if (argv !== undefined) out.set(keyOf(argv), { argv, key: keyOf(argv) });
   }
   return [...out.values()];
+}
+
+/**
+ * The oracle at planning time: every test command its criteria read cases
+ * from (test_case, passing_cases) must yield per-test cases in `root`; for
+ * one that cannot, a block with the reason and the config line that fixes
+ * it, so no round is spent on a criterion that can never be met.
+ */
+export function perTestEvidenceBlocks(root: string, criteria: readonly Criterion[], gatesConfig?: string): { message: string; question: string }[] {
+  const config = loadConfig(root, gatesConfig);
+  return testCommands(criteria).flatMap((command) => {
+    const can = testEvidenceFor(root, command.argv, config);
+    if (can.ok) return [];
+    return [{ message: `no per-test evidence can be had from the test command \`${command.argv.join(" ")}\`: ${can.reason}`, question: can.fix }];
+  });
 }
 
 /** A gate ran this command and kept a JUnit report: its cases are already in `testCases`. */
@@ -90,13 +105,17 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
       else if ((c.kind === "golden" && c.run.compare === "stdout") || c.kind === "benchmark") commands.push(await runCommand(c.id, runnable(c.run.command, config), root, ctx));
     }
     const junit = [...input.testCases];
+    const testNotes: string[] = [];
     let n = 0;
     for (const command of testCommands(criteria)) {
       if (coveredByGate(input.gates, command.argv)) continue;
       n += 1;
-      junit.push(...(await runTests(root, command.argv, config, path.join(runsDir, `tests-${n}`), ctx)).cases);
+      const run = await runTests(root, command.argv, config, path.join(runsDir, `tests-${n}`), ctx);
+      junit.push(...run.cases);
+      if (run.note !== undefined) testNotes.push(run.note);
     }
-    const headTests = input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, ctx, input.gatesConfig) : undefined;
+    const headTests =
+      input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, ctx, input.gatesConfig, testNotes) : undefined;
     const set = EvidenceSetSchema.parse({
       oracleHash: input.frozen.hash,
       commit: input.commit,
@@ -105,6 +124,7 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
       junit,
       ...(headTests === undefined ? {} : { headTests }),
       reviews: [...(input.reviews ?? [])],
+      testNotes,
     });
     mkdirSync(path.dirname(input.outFile), { recursive: true });
     writeFileAtomicSync(input.outFile, `${JSON.stringify(set, null, 2)}\n`);
@@ -129,6 +149,7 @@ export async function runHeadTests(
   runsDir: string,
   ctx: RunContext,
   gatesConfig?: string,
+  notes?: string[],
 ): Promise<JunitCase[] | undefined> {
   const commands = testCommands(criteria, (c) => c.kind === "test_case");
   if (commands.length === 0) return undefined;
@@ -142,7 +163,9 @@ export async function runHeadTests(
       let m = 0;
       for (const command of commands) {
         m += 1;
-        cases.push(...(await runTests(dir, command.argv, config, path.join(runsDir, `head-tests-${m}`), ctx)).cases);
+        const run = await runTests(dir, command.argv, config, path.join(runsDir, `head-tests-${m}`), ctx);
+        cases.push(...run.cases);
+        if (run.note !== undefined) notes?.push(`the head's tests on the base's code: ${run.note}`);
       }
       return cases;
     },

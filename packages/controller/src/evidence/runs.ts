@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createRedactor, type Gate, type GatesConfig, GatesConfigSchema, looksSecretName, runGates } from "@omk/gates";
+import { createRedactor, type Gate, type GatesConfig, GatesConfigSchema, looksSecretName, perTestEvidence, runGates } from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
 import { execa } from "execa";
 import { junitCasesOfGates } from "./gate-evidence.js";
@@ -81,76 +81,39 @@ export function gateRunning(config: GatesConfig | undefined, argv: readonly stri
   return config?.gates.find((g) => g.builtin === undefined && (Array.isArray(g.command) ? sameArgv(g.command, argv) : argv.length === 1 && argv[0] === g.command));
 }
 
-/**
- * The argv with a JUnit reporter writing to `file`, for the runners whose
- * flags are known (node --test, vitest, pytest), or the report the argv
- * already writes (`--test-reporter=junit --test-reporter-destination=X`).
- * An npm script (`npm test`, `npm run <name>`) whose command, in `scripts`
- * (package.json's), is `node --test` with options only gets the reporter
- * after `--` (npm appends it to the script). Undefined when no JUnit report
- * can be had from this command.
- */
-export function withJunitReporter(argv: readonly string[], file: string, scripts: Readonly<Record<string, string>> = {}): { argv: string[]; junit: string } | undefined {
-  // `npm run <name> --ignore-scripts` is how detection runs a script that has pre/post hooks without them.
-  const run = argv[1] === "run" ? (argv.length === 3 || (argv.length === 4 && argv[3] === "--ignore-scripts") ? argv[2] : undefined) : undefined;
-  const script = path.basename(argv[0] ?? "") === "npm" ? (argv[1] === "test" && argv.length === 2 ? "test" : run) : undefined;
-  const line = script === undefined ? undefined : scripts[script]?.trim().split(/\s+/);
-  if (line !== undefined && line[0] === "node" && line.includes("--test") && line.every((w) => w.startsWith("-") || w === "node")) {
-    return { argv: [...argv, "--", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`], junit: file };
-  }
-  const at = argv.indexOf("--test-reporter=junit");
-  const dest = at < 0 ? undefined : argv.slice(at + 1).find((a) => a.startsWith("--test-reporter-destination="));
-  if (dest !== undefined) return { argv: [...argv], junit: dest.slice("--test-reporter-destination=".length) };
-  const words = argv.map((a) => path.basename(a));
-  if (words[0] === "node" && argv.includes("--test")) {
-    const i = argv.indexOf("--test");
-    return {
-      argv: [...argv.slice(0, i + 1), "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`, ...argv.slice(i + 1)],
-      junit: file,
-    };
-  }
-  if (words.includes("vitest")) return { argv: [...argv, "--reporter=default", "--reporter=junit", `--outputFile.junit=${file}`], junit: file };
-  if (words.includes("pytest") || (words.includes("-m") && argv.includes("pytest"))) return { argv: [...argv, `--junitxml=${file}`], junit: file };
-  return undefined;
-}
-
-/** The scripts of the package.json in `root` (none when it is missing or unreadable). */
-function packageScripts(root: string): Record<string, string> {
-  try {
-    const scripts = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: unknown }).scripts;
-    if (typeof scripts !== "object" || scripts === null) return {};
-    return Object.fromEntries(Object.entries(scripts).filter((e): e is [string, string] => typeof e[1] === "string"));
-  } catch {
-    return {};
-  }
-}
-
 export type TestRun = { cases: JunitCase[]; outcome: string; note?: string };
+
+/** The gate that runs a test command for the oracle: the configured gate running this argv, else a test gate of the argv; per-test results read as @omk/gates does (`tests: {format: auto}` unless configured). */
+export function testGateFor(argv: readonly string[], config: GatesConfig | undefined, timeoutMs: number): Gate {
+  const known = gateRunning(config, argv);
+  if (known !== undefined) {
+    return { ...known, name: "oracle-tests", required: true, retries: 0, needs: [], ...(known.junit === undefined && known.tests === undefined ? { tests: { format: "auto" as const } } : {}) };
+  }
+  const parsed = GatesConfigSchema.parse({
+    version: 1,
+    gates: [{ name: "oracle-tests", kind: "test", command: [...argv], tests: { format: "auto" }, timeout: Math.max(1, Math.round(timeoutMs / 1000)) }],
+  });
+  return parsed.gates[0] as Gate;
+}
+
+/**
+ * Whether per-test cases can be had from this test command in `root`,
+ * before anything runs (the oracle asks at planning time): the reason and
+ * the one-line config that fixes it when not.
+ */
+export function testEvidenceFor(root: string, argv: readonly string[], config: GatesConfig | undefined): ReturnType<typeof perTestEvidence> {
+  return perTestEvidence(testGateFor(argv, config, DEFAULT_COMMAND_TIMEOUT_MS), root);
+}
 
 /**
  * Run a test command through @omk/gates (process group, timeout, redaction,
- * its JUnit parser) as a one-gate run in `root`, and return the JUnit cases
- * it reported. The configured gate running the same argv is used as is (its
- * cwd, shell, env allowlist and report file); otherwise a JUnit reporter is
- * added for the runners whose flags are known.
+ * its per-test report readers) as a one-gate run in `root`, and return the
+ * test cases it reported. The configured gate running the same argv is used
+ * (its cwd, shell, env allowlist and report settings); otherwise the runner
+ * behind the command is found as for a detected gate (`tests: {format: auto}`).
  */
 export async function runTests(root: string, argv: readonly string[], config: GatesConfig | undefined, outDir: string, ctx: RunContext): Promise<TestRun> {
-  const junitFile = path.join(outDir, "junit.xml");
-  const known = gateRunning(config, argv);
-  let gate: Gate;
-  if (known !== undefined && known.junit !== undefined) {
-    gate = { ...known, name: "oracle-tests", required: true, retries: 0, needs: [] };
-  } else {
-    const withReport = withJunitReporter(argv, junitFile, packageScripts(root));
-    if (withReport === undefined) {
-      return { cases: [], outcome: "not_run", note: `no JUnit report can be had from \`${argv.join(" ")}\`: add a test gate with a junit file to .omk/gates.yaml running this command` };
-    }
-    const parsed = GatesConfigSchema.parse({
-      version: 1,
-      gates: [{ name: "oracle-tests", kind: "test", command: withReport.argv, junit: withReport.junit, timeout: Math.max(1, Math.round(ctx.timeoutMs / 1000)) }],
-    });
-    gate = parsed.gates[0] as Gate;
-  }
+  const gate = testGateFor(argv, config, ctx.timeoutMs);
   const report = await runGates({
     root,
     config: { version: 1, gates: [gate] },
@@ -161,5 +124,10 @@ export async function runTests(root: string, argv: readonly string[], config: Ga
   });
   const result = report.gates[0];
   if (result === undefined) return { cases: [], outcome: "not_run" };
-  return { cases: junitCasesOfGates([result]), outcome: result.outcome, ...(result.tests === undefined ? { note: `no JUnit cases from \`${argv.join(" ")}\` (${result.outcome})` } : {}) };
+  const why = result.notes.find((n) => n.startsWith("no per-test cases: ") || /report|TAP|libtest|go test/.test(n));
+  return {
+    cases: junitCasesOfGates([result]),
+    outcome: result.outcome,
+    ...(result.tests === undefined ? { note: `no per-test cases from \`${argv.join(" ")}\` (${result.outcome})${why === undefined ? "" : `: ${why}`}` } : {}),
+  };
 }

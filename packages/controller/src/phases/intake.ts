@@ -15,6 +15,7 @@ import { buildOracle, type OracleBuild } from "@omk/oracle";
 import type { FailureCause, GateDescriptor, IntakeDecision } from "@omk/state";
 import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "../context.js";
+import { perTestEvidenceBlocks } from "../evidence/oracle-evidence.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { gateDescriptors, runSession } from "../internal/run-deps.js";
 import { sessionFailure } from "../internal/engine-setup.js";
@@ -139,7 +140,7 @@ export function prepare(ctx: RunContext): Prepared | Blocked {
     result = { blocked: true, questions: classified.questions, message: `the goal is ambiguous: ${classified.reasons.map((r) => r.message).join("; ")}` };
   } else {
     const gates = described.ok ? described.value : [];
-    const oracle = buildOracle({
+    const built = buildOracle({
       goalClass: classified.goalClass,
       ...(classified.goalClass === "mixed" ? { classes: classified.classes } : {}),
       goalText: text,
@@ -148,10 +149,19 @@ export function prepare(ctx: RunContext): Prepared | Blocked {
       buildCommand: buildCommandFor(gates),
       terminalCriteria: ctx.goal.terminalCriteria,
     });
+    const oracle = withPerTestEvidence(built, ctx.repo, ctx.options.gatesConfig);
     result = { inspection, intake: classified, gates, oracle };
   }
   prepared.set(ctx, result);
   return result;
+}
+
+/** A formed oracle whose test criteria can never get per-test cases is blocked now, with the config line that fixes it (no round is spent on it). */
+function withPerTestEvidence(oracle: OracleBuild, root: string, gatesConfig: string | undefined): OracleBuild {
+  if (oracle.status !== "formed") return oracle;
+  const blocks = perTestEvidenceBlocks(root, oracle.oracle.criteria, gatesConfig);
+  if (blocks.length === 0) return oracle;
+  return { status: "blocked", reasons: blocks.map((b) => ({ class: null, ...b })), questions: [...new Set(blocks.map((b) => b.question))] };
 }
 
 /** blocked_on_human with the questions that unblock the goal (or the cause, when it is not a question). */

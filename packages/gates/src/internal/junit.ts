@@ -1,4 +1,4 @@
-import { XMLParser } from "fast-xml-parser";
+import { XMLBuilder, XMLParser } from "fast-xml-parser";
 import type { TestCase } from "../schemas/result.js";
 
 const parser = new XMLParser({
@@ -65,4 +65,39 @@ export function mergeAttempts(attempts: TestCase[][]): TestCase[] {
   const last = attempts[attempts.length - 1] ?? [];
   const failedBefore = new Set(attempts.slice(0, -1).flatMap((cases) => cases.filter((c) => c.outcome === "failed").map((c) => c.id)));
   return last.map((c) => (c.outcome === "passed" && failedBefore.has(c.id) ? { ...c, outcome: "flaky" } : c));
+}
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, suppressEmptyNode: true, processEntities: true });
+// biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
+const xmlText = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g, "");
+
+/** Split a case id `classname::name` at its last `::` (the JUnit parser's id, read back). */
+export function splitCaseId(id: string): { classname: string; name: string } {
+  const at = id.lastIndexOf("::");
+  if (at < 0) return { classname: "", name: id };
+  const name = id.slice(at + 2);
+  return name === "" ? { classname: "", name: id } : { classname: id.slice(0, at), name };
+}
+
+/** JUnit testcase nodes (XMLBuilder objects) of test cases; `extra` may add a failure to a case (a pre-existing one, say). */
+export function junitCaseNodes(cases: readonly TestCase[], extra: (c: TestCase) => Record<string, unknown> = () => ({})): Record<string, unknown>[] {
+  return cases.map((c) => {
+    const { classname, name } = splitCaseId(c.id.replace(/#\d+$/, ""));
+    const node: Record<string, unknown> = { "@_classname": xmlText(classname), "@_name": xmlText(name) };
+    if (c.durationMs !== undefined) node["@_time"] = (c.durationMs / 1000).toFixed(3);
+    if (c.outcome === "failed") node["failure"] = { "@_message": xmlText(c.message ?? "failed") };
+    else if (c.outcome === "flaky") node["failure"] = { "@_type": "flaky", "@_message": xmlText(`flaky: failed, then passed on a retry${c.message === undefined ? "" : `: ${c.message}`}`) };
+    else if (c.outcome === "skipped") node["skipped"] = "";
+    return { ...node, ...extra(c) };
+  });
+}
+
+/** A JUnit XML report of test cases read in another format (TAP, jest JSON, go -json, libtest). */
+export function casesToJunit(suite: string, cases: readonly TestCase[]): string {
+  const nodes = junitCaseNodes(cases);
+  const count = (key: string) => nodes.filter((n) => n[key] !== undefined).length;
+  const xml = builder.build({
+    testsuites: { testsuite: { "@_name": xmlText(suite), "@_tests": String(nodes.length), "@_failures": String(count("failure")), "@_skipped": String(count("skipped")), testcase: nodes } },
+  }) as string;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.trimEnd()}\n`;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import type { Redactor } from "../redact.js";
@@ -8,10 +8,11 @@ import type { GatesEvent } from "../schemas/events.js";
 import type { Attempt, BenchmarkResult, GateOutcome, GateResult, GoldenResult, TestCase } from "../schemas/result.js";
 import { median, readFigure } from "./figure.js";
 import type { TreeState } from "./git.js";
-import { mergeAttempts, parseJunit } from "./junit.js";
+import { casesToJunit, mergeAttempts } from "./junit.js";
 import { LogSink } from "./log-sink.js";
 import { missingCommand } from "./missing-command.js";
 import { type ProcessOutcome, runProcess } from "./process.js";
+import { readTestReport, testReportOf } from "./tests/read.js";
 
 export type GateContext = {
   root: string;
@@ -152,14 +153,15 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   const shellLine = gate.shell && typeof gate.command === "string";
   if (gate.toolVersion && shellLine) notes.push("toolVersion needs an argv command (not a shell line); no version recorded");
   const versionPromise = gate.toolVersion && !shellLine ? toolVersion(file as string, cwd, env).catch(() => undefined) : Promise.resolve(undefined);
-  const spawn = (attempt: number, of: number) => {
+  const spawn = (attempt: number, of: number, plan?: { command: string[]; env: Readonly<Record<string, string>> }) => {
     ctx.emit({ type: "gate_started", tree: ctx.tree, name: gate.name, attempt, of, command: base.command });
+    const [planFile, ...planArgs] = plan?.command ?? [];
     return runProcess({
-      file: file as string,
-      args,
+      file: planFile ?? (file as string),
+      args: planFile === undefined ? args : planArgs,
       shell: gate.shell,
       cwd,
-      env,
+      env: plan === undefined || Object.keys(plan.env).length === 0 ? env : { ...env, ...plan.env },
       timeoutMs: gate.timeout,
       graceMs: ctx.graceMs,
       signal: ctx.signal,
@@ -207,43 +209,48 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   // Attempts with retries; a failure followed by a pass is flaky.
   const attempts: Attempt[] = [];
   const cases: TestCase[][] = [];
-  const junitFile = gate.junit === undefined ? undefined : path.resolve(cwd, gate.junit);
-  let junitXml: string | undefined;
+  const report = testReportOf(gate, cwd, ctx, env);
+  if (report !== undefined && !report.ok) notes.push(`no per-test cases: ${report.reason}; to fix: ${report.fix}`);
+  const plan = report?.ok === true ? report : undefined;
+  if (plan !== undefined && plan.how !== "") notes.push(`per-test cases: ${plan.how}`);
+  if (plan !== undefined && plan.command.join(" ") !== argv.join(" ")) notes.push(`ran as: ${ctx.redactor.redact(plan.command.join(" "))}`);
+  const reportFile = plan?.file;
+  let rawReport: string | undefined;
   let error: string | undefined;
   let missing: string | undefined;
   let stdoutSha = "";
   const of = gate.kind === "golden" ? 1 : 1 + gate.retries;
-  if (junitFile !== undefined && existsSync(junitFile) && statSync(junitFile).isDirectory()) {
-    sinks.stderr.note(`omk-gates: junit: ${gate.junit} is a directory\n`);
-    return finish({ outcome: "error", attempts: [], error: `junit: ${gate.junit} is a directory, not the report file the command writes` });
+  if (reportFile !== undefined && existsSync(reportFile) && statSync(reportFile).isDirectory()) {
+    const named = gate.junit === undefined ? `tests.file: ${gate.tests?.file ?? reportFile}` : `junit: ${gate.junit}`;
+    sinks.stderr.note(`omk-gates: ${named} is a directory\n`);
+    return finish({ outcome: "error", attempts: [], error: `${named} is a directory, not the report file the command writes` });
   }
+  if (reportFile !== undefined) mkdirSync(path.dirname(reportFile), { recursive: true });
   for (let n = 1; n <= of; n++) {
     const header = n > 1 ? `==> omk-gates: attempt ${n} of ${of}` : undefined;
-    sinks.stdout.startSegment(header === undefined ? {} : { header });
+    const fromStdout = plan !== undefined && reportFile === undefined;
+    sinks.stdout.startSegment({ ...(header === undefined ? {} : { header }), ...(fromStdout ? { capture: true } : {}) });
     sinks.stderr.startSegment(header === undefined ? {} : { header });
     // The report is the command's output: remove a stale one so it is never read as this run's.
-    if (junitFile !== undefined) rmSync(junitFile, { force: true });
-    const p = await spawn(n, of);
+    if (reportFile !== undefined) rmSync(reportFile, { force: true });
+    const p = await spawn(n, of, plan);
     const attempt = record(n, p);
     attempts.push(attempt);
-    stdoutSha = sinks.stdout.endSegment().sha256;
+    const segment = sinks.stdout.endSegment();
+    stdoutSha = segment.sha256;
     sinks.stderr.endSegment();
     error = errorOf(p);
     missing = missingCommand(p, [file as string], sinks.stderr.tailLines());
-    if (junitFile !== undefined) {
-      if (existsSync(junitFile)) {
-        junitXml = readFileSync(junitFile, "utf8");
-        try {
-          cases.push(parseJunit(junitXml));
-        } catch (e) {
-          cases.length = 0; // an earlier attempt's cases must not stand for this one
-          notes.push(`attempt ${n}: the JUnit report ${gate.junit} does not parse: ${e instanceof Error ? e.message : String(e)}`);
-        }
+    if (plan !== undefined) {
+      const read = readTestReport(plan, reportFile, segment.text, cwd);
+      if ("cases" in read) {
+        cases.push(read.cases);
+        rawReport = read.raw;
       } else {
-        // No report from this attempt: an earlier attempt's report is not its result.
-        junitXml = undefined;
+        // No report from this attempt: an earlier attempt's cases are not its result.
         cases.length = 0;
-        notes.push(`attempt ${n}: the JUnit report ${gate.junit} was not written`);
+        rawReport = undefined;
+        if (plan.runner !== "tap (sniffed)") notes.push(`attempt ${n}: ${read.error}`);
       }
     }
     if (attempt.outcome !== "failed" || missing !== undefined) break;
@@ -264,15 +271,17 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     extra.golden = { checks, ...goldenDigest(cwd, last.exitCode, stdoutSha, spec.outputs) };
     notes.push("golden: digests recorded; only a comparison with the baseline judges them");
   }
-  if (junitXml !== undefined) {
+  if (cases.length > 0) {
     const rel = path.join("logs", `${gate.name}.junit.xml`);
-    const safe = Buffer.from(ctx.redactor.redact(junitXml));
+    // A JUnit report as written, or one made from the cases read in another format.
+    const safe = Buffer.from(ctx.redactor.redact(rawReport ?? casesToJunit(gate.name, cases[cases.length - 1] ?? [])));
     writeFileSync(path.join(ctx.outDir, rel), safe);
     extra.junit = { path: rel, sha256: createHash("sha256").update(safe).digest("hex"), bytes: safe.length };
   }
   if (cases.length > 0) {
     extra.tests = mergeAttempts(cases);
-    if (outcome === "passed" && extra.tests.some((c) => c.outcome === "failed")) notes.push("the command exited 0 but its JUnit report has failing cases");
+    if (outcome === "passed" && extra.tests.some((c) => c.outcome === "failed")) notes.push("the command exited 0 but its test report has failing cases");
+    if (outcome === "failed" && !extra.tests.some((c) => c.outcome === "failed")) notes.push("the command failed but no test case failed (the failure is outside the tests)");
   }
   const version = await versionPromise;
   if (version !== undefined) extra.toolVersions = { [file as string]: version };

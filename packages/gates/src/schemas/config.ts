@@ -53,6 +53,21 @@ export const GoldenSpecSchema = z.object({
 });
 export type GoldenSpec = z.infer<typeof GoldenSpecSchema>;
 
+/** How a test gate's per-test results are read. `auto`: from the runner found behind the command (see docs/decisions/gates.md). */
+export const TEST_REPORT_FORMATS = ["auto", "junit", "tap", "jest-json", "go-json", "libtest"] as const;
+export const TestReportFormatSchema = z.enum(TEST_REPORT_FORMATS);
+export type TestReportFormat = z.infer<typeof TestReportFormatSchema>;
+
+export const TestReportSpecSchema = z
+  .object({
+    format: TestReportFormatSchema.describe(
+      "auto: find the runner behind the command (npm/pnpm/yarn scripts too) and add its reporter or read its output; junit/jest-json: a report file; tap, go-json, libtest: read from stdout (or `file`)",
+    ),
+    file: z.string().min(1).optional().describe("the report file the command writes (relative to cwd); without it the format is read from stdout"),
+  })
+  .strict();
+export type TestReportSpec = z.infer<typeof TestReportSpecSchema>;
+
 export const BUILTINS = ["secret-scan", "dependency-changes"] as const;
 export const BuiltinSchema = z.enum(BUILTINS);
 export type Builtin = z.infer<typeof BuiltinSchema>;
@@ -73,6 +88,7 @@ export const GateSchema = z
     timeout: DurationSchema.prefault(600),
     retries: z.number().int().min(0).max(10).default(0).describe("re-runs after a failure; a later pass marks the gate flaky"),
     junit: z.string().min(1).optional().describe("JUnit XML report the command writes (relative to cwd)"),
+    tests: TestReportSpecSchema.optional().describe("per-test results: how they are read (detected test gates get `format: auto`)"),
     needs: z.array(GateNameSchema).default([]).describe("gates that must pass before this one starts"),
     toolVersion: z.boolean().default(false).describe("record `command[0] --version` in the result"),
     ignore: z.array(z.string().min(1)).default([]).describe("builtin gates: globs of paths to leave out"),
@@ -93,7 +109,13 @@ export const GateSchema = z
     if (gate.golden !== undefined && gate.kind !== "golden") issue("only a golden gate has a `golden` block", "golden");
     if (gate.kind === "golden" && gate.retries > 0) issue("a golden gate is compared, not retried: remove retries", "retries");
     if (gate.kind === "benchmark" && gate.retries > 0) issue("a benchmark gate runs `benchmark.runs` times; retries do not apply", "retries");
-    if (gate.builtin !== undefined && (gate.retries > 0 || gate.junit !== undefined)) issue("a builtin gate takes no retries or junit", "builtin");
+    if (gate.builtin !== undefined && (gate.retries > 0 || gate.junit !== undefined || gate.tests !== undefined)) issue("a builtin gate takes no retries, junit or tests", "builtin");
+    if (gate.junit !== undefined && gate.tests !== undefined) issue("`junit: FILE` is short for `tests: { format: junit, file: FILE }`: keep one of them", "tests");
+    if (gate.tests !== undefined) {
+      const { format, file } = gate.tests;
+      if (format === "auto" && file !== undefined) issue("`format: auto` chooses its own report file: remove `file`", "tests");
+      if ((format === "junit" || format === "jest-json") && file === undefined) issue(`\`format: ${format}\` is read from a file: add \`file: <path the command writes>\``, "tests");
+    }
   });
 export type Gate = z.infer<typeof GateSchema>;
 export type GateInput = z.input<typeof GateSchema>;

@@ -58,10 +58,13 @@ function caseMatches(kase: JunitCase, selector: Of<"test_case">["run"]["case"]):
 
 const caseLabel = (kase: JunitCase) => JSON.stringify(kase.classname === "" ? kase.name : `${kase.classname} > ${kase.name}`);
 
+/** The collector's notes on why a test command gave no cases, appended to a not_run reason. */
+const whyNoCases = (set: EvidenceSet) => (set.testNotes.length === 0 ? "" : ` (${set.testNotes.join("; ")})`);
+
 export function judgeTestCase(c: Of<"test_case">, sides: Sides): Judgment {
   const wanted = `${c.run.case.match === "exact" ? "named" : "holding"} ${JSON.stringify(c.run.case.name)}`;
   const head = sides.head.junit.filter((k) => caseMatches(k, c.run.case));
-  if (head.length === 0) return judgment("not_run", `no JUnit case ${wanted} ran on the head commit`, []);
+  if (head.length === 0) return judgment("not_run", `no JUnit case ${wanted} ran on the head commit${whyNoCases(sides.head)}`, []);
   const evidence = head.map((k) => `${at("head", sides.head)}: case ${caseLabel(k)} ${k.status}`);
   if (head.some((k) => k.status === "failed" || k.status === "error")) return judgment("failed", `a case ${wanted} fails on the head commit`, evidence);
   if (head.some((k) => k.status === "skipped")) return judgment("not_run", `a case ${wanted} was skipped on the head commit`, evidence);
@@ -72,7 +75,7 @@ export function judgeTestCase(c: Of<"test_case">, sides: Sides): Judgment {
   const before = (base.headTests ?? base.junit).filter((k) => caseMatches(k, c.run.case));
   evidence.unshift(...before.map((k) => `${at("base", base)}: case ${caseLabel(k)} ${k.status}`));
   if (before.length === 0) {
-    return judgment("not_run", `no case ${wanted} ran on the base commit (run the head's tests against the base's code), so red → green is unproven`, evidence);
+    return judgment("not_run", `no case ${wanted} ran on the base commit (run the head's tests against the base's code), so red → green is unproven${whyNoCases(base)}`, evidence);
   }
   if (!before.some((k) => k.status === "failed" || k.status === "error")) {
     return judgment("vacuous", `the test was never red: the cases ${wanted} did not fail on the base commit`, evidence);
@@ -121,8 +124,8 @@ export function judgeGolden(c: Of<"golden">, sides: Sides): Judgment {
   const base = baseFor(sides, "a golden check compares base and head");
   if (!("commit" in base)) return base;
   if (c.run.compare === "passing_cases") {
-    if (base.junit.length === 0) return judgment("not_run", "no JUnit cases from the base commit to compare with", []);
-    if (sides.head.junit.length === 0) return judgment("not_run", "no JUnit cases from the head commit", []);
+    if (base.junit.length === 0) return judgment("not_run", `no JUnit cases from the base commit to compare with${whyNoCases(base)}`, []);
+    if (sides.head.junit.length === 0) return judgment("not_run", `no JUnit cases from the head commit${whyNoCases(sides.head)}`, []);
     const before = base.junit.filter((k) => k.status === "passed");
     if (before.length === 0) return judgment("vacuous", "no case passes on the base commit, so no behaviour is kept by this comparison", []);
     const after = new Set(sides.head.junit.filter((k) => k.status === "passed").map(key));
