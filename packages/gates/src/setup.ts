@@ -452,6 +452,21 @@ function keyOf(root: string, step: SetupStep): string {
   return h.digest("hex");
 }
 
+const ERRORISH = /\b(error|ERR!|fatal|failed)\b/i;
+
+/**
+ * The last lines of an install log, led by its first error lines when they
+ * scrolled off (npm prints the cause, then pages of usage).
+ */
+export function logTail(text: string): string[] {
+  const lines = text.split("\n").filter((l) => l.trim() !== "" && !/^\$ /.test(l));
+  const last = lines.slice(-TAIL_LINES);
+  const earlier = lines.slice(0, -TAIL_LINES).filter((l) => ERRORISH.test(l) && !/^npm error\s*$/.test(l)).slice(0, 6);
+  return earlier.length > 0 ? [...earlier, "…", ...last] : last;
+}
+
+const firstError = (tail: readonly string[]) => tail.find((l) => ERRORISH.test(l) && l.replace(/^npm error\s*/, "").trim() !== "")?.trim().slice(0, 240);
+
 type StepRun = { result: SetupStepResult; failure?: SetupFailure; log: string };
 
 async function runSteps(step: SetupStep, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
@@ -476,7 +491,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const base = { manager: step.manager, command: [step.command, ...step.after].map((c) => redact(c.join(" "))), reason: step.reason };
-  const tailOf = (text: string) => redact(text).split("\n").filter((l) => l.trim() !== "").slice(-TAIL_LINES);
+  const tailOf = (text: string) => logTail(redact(text));
   const failedRun = (r: { exitCode: number | null; output: string; failed?: string; error?: string }, key: string | null, notes: string[]): StepRun => {
     const tail = tailOf(r.output);
     const failed = redact(r.failed ?? displayCommand(step));
@@ -487,7 +502,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
         command: failed,
         exitCode: r.exitCode,
         tail,
-        message: `the dependency setup failed: \`${failed}\` ${r.error ?? `exited ${r.exitCode}`}${tail.length > 0 ? `: ${tail[tail.length - 1]}` : ""}`,
+        message: `the dependency setup failed: \`${failed}\` ${r.error ?? `exited ${r.exitCode}`}${firstError(tail) === undefined ? "" : `: ${firstError(tail)}`}`,
         fix: fixFor(step, failed),
       },
       log: redact(r.output),

@@ -10,6 +10,7 @@ import { formatJunit } from "../report/junit.js";
 import { formatMarkdown } from "../report/markdown.js";
 import { formatText } from "../report/text.js";
 import { newRunId, runGates, writeFileAtomic } from "../run.js";
+import { describeSetup, missingDependencies } from "../setup.js";
 import type { GatesEvent } from "../schemas/events.js";
 import { type GatesReport, GatesReportSchema } from "../schemas/result.js";
 import { formatMs } from "./duration.js";
@@ -148,6 +149,7 @@ function progress(io: CliIo, quiet: boolean) {
     else if (event.type === "gate_started") io.stderr(`omk-gates: ${tag}${event.name} started${event.of > 1 ? ` (${event.attempt}/${event.of})` : ""}\n`);
     else if (event.type === "gate_finished") io.stderr(`omk-gates: ${tag}${event.result.name} ${event.result.outcome} in ${formatMs(event.result.durationMs)}\n`);
     else if (event.type === "baseline_started") io.stderr(`omk-gates: running the base ${event.ref} (${event.commit.slice(0, 12)}) in ${event.dir}\n`);
+    else if (event.type === "setup_finished") io.stderr(`omk-gates: ${tag}dependencies: ${describeSetup(event.setup)}\n`);
   };
 }
 
@@ -192,6 +194,8 @@ async function runOrCompare(io: CliIo, command: "run" | "compare", root: string,
     ...(values["diff-base"] === undefined ? {} : { diffBase: values["diff-base"] }),
   };
   if (loaded.value.detection !== undefined && values.quiet !== true) io.stderr(`omk-gates: no config; detected ${loaded.value.config.gates.map((g) => g.name).join(", ")} (omk-gates detect says why)\n`);
+  const missing = values.quiet === true ? undefined : missingDependencies(root, loaded.value.config);
+  if (missing !== undefined) io.stderr(`omk-gates: ${missing}\n`);
   const report = command === "run" ? await runGates(common) : (await compareToBaseline({ ...common, base: values.base as string })).head;
   return emit(report, outDir);
 }
