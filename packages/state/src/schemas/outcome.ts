@@ -22,6 +22,8 @@ export const FAILURE_CODES = [
   "engine_answer_invalid",
   /** The engine needs the user: a login or key refused, a model it does not offer, a protocol it does not speak (details.fix says what to do). */
   "engine_setup",
+  /** The project's dependency setup (npm ci, a venv…) failed in a checkout: details carry the command, exit code, log tail and fix. */
+  "setup_failed",
 ] as const;
 export const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;
