@@ -4,6 +4,7 @@ import path from "node:path";
 import { BROKEN_ADD_JS, cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, TAPE_PACKAGE_JSON, tapeProjectFiles } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../src/internal/cli.js";
 import { compareToBaseline, detectSetup, formatMarkdown, formatText, GatesReportSchema, loadGates, missingDependencies, prepareCheckout, runGates, SetupOutcomeSchema } from "../src/index.js";
 
 afterAll(cleanupTempDirs);
@@ -175,6 +176,16 @@ describe("prepareCheckout with real npm", () => {
     LONG,
   );
 
+  it("a configured setup command that fails: setup_failed with its exit code, and a secret it prints is redacted", async () => {
+    const dir = makeTempDir("gates-setup-secret-");
+    const token = "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop";
+    const outcome = await prepareCheckout(dir, { cacheDir, config: { setup: 'echo "token is $NPM_TOKEN" >&2; exit 3' }, env: { ...process.env, NPM_TOKEN: token } });
+    expect(outcome).toMatchObject({ status: "failed", source: "config", failure: { code: "setup_failed", exitCode: 3 } });
+    expect(outcome.failure?.fix).toMatch(/setup:/);
+    expect(JSON.stringify(outcome)).not.toContain(token);
+    expect(outcome.failure?.tail.join("\n")).toMatch(/token is/);
+  });
+
   it("missingDependencies names the install omk-gates run will not make in the user's tree", async () => {
     const { dir } = await tapeRepo();
     expect(missingDependencies(dir, null)).toMatch(/no node_modules: npm ci/);
@@ -262,6 +273,33 @@ describe("compareToBaseline with dependencies (the false green of issue 13)", ()
       expect(run.comparison.verdict).toBe("failed");
       expect(formatText(run.head)).toMatch(/base setup_failed: .*judged on head alone/);
       expect(formatMarkdown(run.head)).toMatch(/base checkout's dependency setup failed/);
+    },
+    LONG,
+  );
+});
+
+describe("omk-gates compare and run (the bin's main, in process)", () => {
+  it(
+    "compare --base on a tape project with a regression exits 1 naming the new failure; run says the user's tree lacks its dependencies",
+    async () => {
+      const { dir } = await tapeRepo();
+      await commitFiles(dir, { "src/add.js": BROKEN_ADD_JS }, "break add");
+      const env = { ...process.env, NO_COLOR: "1", XDG_CACHE_HOME: makeTempDir("gates-setup-xdg-") };
+      let stdout = "";
+      let stderr = "";
+      const io = { cwd: dir, env, stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t) };
+      // The user's tree has no node_modules: run installs nothing, says so, and the test gate fails.
+      expect(await main({ ...io, argv: ["run", "--only", "test"] })).toBe(1);
+      expect(stderr).toMatch(/dependencies are not installed here \(no node_modules: npm ci/);
+      expect(existsSync(path.join(dir, "node_modules"))).toBe(false);
+      // With the user's install in place, compare sets up the base worktree and names the regression.
+      expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
+      stdout = "";
+      stderr = "";
+      expect(await main({ ...io, argv: ["compare", "--base", "HEAD~1"] })).toBe(1);
+      expect(stderr).toMatch(/\[base\] dependencies: npm ci .*installed once, hardlink/);
+      expect(stdout).toMatch(/^test\s+test\s+yes\s+failed\s+new_failure !/m);
+      expect(stdout).toMatch(/failed: 1 new failure\(s\), 0 pre-existing/);
     },
     LONG,
   );
