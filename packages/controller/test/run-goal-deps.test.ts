@@ -13,7 +13,7 @@ import { bookProvider, GOAL_TEXT, makeGoal, PROJECT, planSession, readyBook } fr
 const PLAN = JSON.parse(JSON.stringify(planSession()).replace('\\"gate-test\\"', '\\"gate-test\\",\\"gate-deps\\"')) as unknown;
 const BOOK = () => readyBook({ plan: PLAN });
 
-afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));
+afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined), 600_000);
 
 const PACKAGE_JSON = `${JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node --test" }, devDependencies: { tape: TAPE_VERSION } }, null, 2)}\n`;
 const OUT_OF_SYNC = `${JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node --test" }, devDependencies: { tape: TAPE_VERSION, "is-number": "7.0.0" } }, null, 2)}\n`;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/internal/cli.js";
 import { compareToBaseline, detectSetup, formatMarkdown, formatText, GatesReportSchema, loadGates, missingDependencies, prepareCheckout, runGates, SetupOutcomeSchema } from "../src/index.js";
 
-afterAll(cleanupTempDirs);
+afterAll(cleanupTempDirs, 600_000);
 
 const LONG = 240_000;
 let files: Record<string, string>;
