@@ -305,6 +305,30 @@ describe("omk-gates compare and run (the bin's main, in process)", () => {
   );
 });
 
+describe("pnpm and yarn v1 (through npx when not on PATH)", () => {
+  it.each([
+    ["pnpm", ["npx", "-y", "pnpm@10", "install", "--lockfile-only"], "pnpm-lock.yaml"],
+    ["yarn", ["npx", "-y", "yarn@1", "install", "--ignore-scripts", "--non-interactive"], "yarn.lock"],
+  ] as const)(
+    "%s: the lockfile made at test time installs frozen into a checkout whose tests then run, and git sees nothing",
+    async (manager, makeLock, lockfile) => {
+      const scratch = makeTempDir(`gates-setup-${manager}-lock-`);
+      writeFileSync(path.join(scratch, "package.json"), TAPE_PACKAGE_JSON);
+      await execa(makeLock[0], makeLock.slice(1), { cwd: scratch, timeout: 200_000 });
+      const dir = makeTempDir(`gates-setup-${manager}-`);
+      const { "package-lock.json": _npm, ...rest } = files;
+      await initGitRepo(dir, { ...rest, [lockfile]: readFileSync(path.join(scratch, lockfile), "utf8") });
+      const co = await checkout(dir, "HEAD");
+      const outcome = await prepareCheckout(co, { cacheDir, config: null });
+      expect(outcome, JSON.stringify(outcome.failure)).toMatchObject({ status: "ready", steps: [{ manager, outcome: "ok" }] });
+      expect(outcome.steps[0]?.command.join(" ")).toMatch(/install --frozen-lockfile --prefer-offline --ignore-scripts/);
+      expect((await execa("npm", ["test"], { cwd: co, reject: false })).exitCode).toBe(0);
+      expect(await gitIn(co, "status", "--porcelain")).toBe("");
+    },
+    LONG,
+  );
+});
+
 describe("Python venv", () => {
   it(
     "requirements.txt: a venv in .venv with the package, on the gates' PATH, ignored by git",
