@@ -2,11 +2,15 @@
 // made at test time), the scripted engine, real gates. The goal ends ready (each checkout had node_modules, none was
 // captured as the task's change); a lockfile out of sync with package.json ends blocked_on_external (setup_failed)
 // with no fix round, even with --until-ready.
-import { existsSync, readFileSync } from "node:fs";
-import { FailureSchema, ProofSchema } from "@omk/state";
-import { cleanupTempDirs, initGitRepo, makeTempDir, npmLockfileFor, TAPE_VERSION } from "@omk/test-fixtures";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { captureChanges } from "@omk/worktree";
+import { FailureSchema, ProofSchema, TaskSchema } from "@omk/state";
+import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir, npmLockfileFor, TAPE_VERSION } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
+import { setUpCheckout } from "../src/internal/checkout-deps.js";
+import { prepareTaskWorktree } from "../src/internal/task-worktree.js";
 import { bookProvider, GOAL_TEXT, makeGoal, PROJECT, planSession, readyBook } from "./run-goal-fixture.js";
 
 /** The fixture's plan, its implementer task also serving the `deps` gate's criterion. */
@@ -80,5 +84,51 @@ describe("runGoal on a project with dependencies", () => {
     expect(events.filter((e) => e.type === "session_spend_recorded").map((e) => (e.data as { session: string }).session)).toEqual(["plan#1"]);
     expect((await store.readGoal(goalId)).round ?? 1).toBe(1);
     expect(existsSync(store.paths(goalId).proof)).toBe(false);
+  }, 300_000);
+});
+
+describe("a task worktree's dependencies", () => {
+  const task = TaskSchema.parse({
+    id: "t1",
+    title: "Change add",
+    description: "Edit src/truncate.js.",
+    role: "implementer",
+    dependencies: [],
+    reads: [],
+    writes: ["src/"],
+    acceptance: ["gate-test"],
+    budget: { timeMs: 600_000, tokens: 100_000, usd: 1 },
+  });
+
+  it("a private copy before the agent starts: a hostile write into it reaches no other checkout, and it is never captured", async () => {
+    const { repo, base } = await depsRepo(PACKAGE_JSON);
+    const deps = { env: process.env, cacheDir: depsCache };
+    const made = await prepareTaskWorktree({ repo, stateRoot: makeTempDir(), goalId: "g1", task, attempt: 1, base, deps });
+    if (!made.ok) throw new Error(made.problem.message);
+    const wt = made.worktree.path;
+    const index = path.join(wt, "node_modules", "tape", "index.js");
+    const original = readFileSync(index, "utf8");
+    // The agent writes into node_modules and removes the .gitignore the product carries.
+    writeFileSync(index, "module.exports = () => {}; // planted\n");
+    writeFileSync(path.join(wt, "node_modules", ".gitignore"), "");
+    writeFileSync(path.join(wt, "src", "truncate.js"), "export const truncate = (t) => t;\n");
+    // A checkout OMK makes afterwards (the head) gets the shared install as it was made.
+    const headDir = path.join(makeTempDir(), "tree");
+    await gitIn(repo, "worktree", "add", "-q", "--detach", headDir, base);
+    const head = await setUpCheckout(deps, headDir, "r1-head", "hardlink");
+    expect(head.ok && head.value.steps[0]).toMatchObject({ reused: true, materialised: "hardlink" });
+    expect(readFileSync(path.join(headDir, "node_modules", "tape", "index.js"), "utf8")).toBe(original);
+    expect(original).not.toContain("planted");
+    const captured = await captureChanges(made.worktree, { message: "t1" });
+    if (!captured.ok) throw new Error(captured.error.message);
+    expect(captured.value.files.map((f) => f.path)).toEqual(["src/truncate.js"]);
+  }, 300_000);
+
+  it("a failed setup is setup_failed, which another attempt would not fix", async () => {
+    const { repo, base } = await depsRepo(OUT_OF_SYNC);
+    const made = await prepareTaskWorktree({ repo, stateRoot: makeTempDir(), goalId: "g2", task, attempt: 1, base, deps: { env: process.env, cacheDir: depsCache } });
+    expect(made.ok).toBe(false);
+    if (made.ok) return;
+    expect(made.problem).toMatchObject({ code: "setup_failed", message: expect.stringMatching(/^task t1#1: the dependency setup failed: `npm ci/) });
   }, 300_000);
 });
