@@ -292,6 +292,9 @@ describe("omk-gates compare and run (the bin's main, in process)", () => {
       expect(await main({ ...io, argv: ["run", "--only", "test"] })).toBe(1);
       expect(stderr).toMatch(/dependencies are not installed here \(no node_modules: npm ci/);
       expect(existsSync(path.join(dir, "node_modules"))).toBe(false);
+      stdout = "";
+      expect(await main({ ...io, argv: ["detect"] })).toBe(0);
+      expect(stdout).toMatch(/dependency setup \(in each checkout OMK makes; never in this tree\):\n {2}npm ci --prefer-offline --no-audit --no-fund --ignore-scripts\n {2}why: package-lock.json: npm ci/);
       // With the user's install in place, compare sets up the base worktree and names the regression.
       expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
       stdout = "";

@@ -10,7 +10,7 @@ import { formatJunit } from "../report/junit.js";
 import { formatMarkdown } from "../report/markdown.js";
 import { formatText } from "../report/text.js";
 import { newRunId, runGates, writeFileAtomic } from "../run.js";
-import { describeSetup, missingDependencies } from "../setup.js";
+import { describeSetup, detectSetup, missingDependencies } from "../setup.js";
 import type { GatesEvent } from "../schemas/events.js";
 import { type GatesReport, GatesReportSchema } from "../schemas/result.js";
 import { formatMs } from "./duration.js";
@@ -134,6 +134,8 @@ function detect(io: CliIo, root: string, json: boolean): number {
     lines.push(`  ${gate.name.padEnd(width)}  ${gate.kind.padEnd(10)} ${gate.required ? "required" : "optional"}  ${how}`, `  ${" ".repeat(width)}  why: ${reason}`);
   }
   if (d.skipped.length > 0) lines.push("left out:", ...d.skipped.map((s) => `  ${s.name}: ${s.reason}`));
+  const setup = detectSetup(root, null);
+  lines.push("dependency setup (in each checkout OMK makes; never in this tree):", ...(setup.steps.length === 0 ? [`  none: ${setup.reason}`] : setup.steps.flatMap((st) => [`  ${[st.command, ...st.after].map((c) => c.join(" ")).join(" && ")}`, `  why: ${st.reason}`])));
   lines.push("", "pin these by writing them to .omk/gates.yaml (see docs/schemas/gates-config.schema.json)");
   io.stdout(`${lines.join("\n")}\n`);
   return GATES_EXIT.ok;
