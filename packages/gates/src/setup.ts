@@ -19,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { CONFIG_FILES, readGatesConfig } from "./config.js";
 import { expandWorkspaces, has, read, readJson } from "./internal/detect/common.js";
+import { runProcess } from "./internal/process.js";
 import { createRedactor } from "./redact.js";
 import type { GatesConfig, SetupConfig } from "./schemas/config.js";
 import type { SetupFailure, SetupOutcome, SetupPlan, SetupStep, SetupStepResult } from "./schemas/setup.js";
@@ -283,24 +284,28 @@ export type PrepareCheckoutOptions = {
 
 type RunOutput = { exitCode: number | null; output: string; durationMs: number; error?: string };
 
+const OUTPUT_CAP = 4 * 1024 * 1024;
+const OUTPUT_HEAD = 256 * 1024;
+const OUTPUT_TAIL = 2 * 1024 * 1024;
+
+/**
+ * One install command in its own process group (the gates' runner: a
+ * timeout or an abort kills the whole tree, and killAllGatesNow reaches it),
+ * stdout and stderr interleaved as they came, capped (head and tail kept).
+ */
 async function runCommand(argv: readonly string[], shell: boolean, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined): Promise<RunOutput> {
-  const started = performance.now();
+  let output = "";
+  const take = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    if (output.length > OUTPUT_CAP) output = `${output.slice(0, OUTPUT_HEAD)}\n… (output cut) …\n${output.slice(-OUTPUT_TAIL)}`;
+  };
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  clean["npm_config_update_notifier"] = "false";
   const [file, ...args] = argv as [string, ...string[]];
-  const r = await execa(file, shell ? [] : args, {
-    cwd,
-    env: { ...env, npm_config_update_notifier: "false" },
-    extendEnv: false,
-    shell: shell ? "/bin/sh" : false,
-    reject: false,
-    all: true,
-    stdin: "ignore",
-    timeout: timeoutMs,
-    maxBuffer: 32 * 1024 * 1024,
-    forceKillAfterDelay: 3000,
-    ...(signal === undefined ? {} : { cancelSignal: signal }),
-  });
-  const error = r.failed && r.exitCode === undefined ? (r.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : r.isCanceled ? "aborted" : (r.shortMessage ?? "could not start")) : undefined;
-  return { exitCode: r.exitCode ?? null, output: String(r.all ?? ""), durationMs: Math.round(performance.now() - started), ...(error === undefined ? {} : { error }) };
+  const p = await runProcess({ file, args: shell ? [] : args, shell, cwd, env: clean, timeoutMs, graceMs: 3000, signal, onStdout: take, onStderr: take });
+  const error = p.spawnError ?? (p.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : p.aborted ? "was aborted" : p.signal !== null ? `was killed by ${p.signal}` : undefined);
+  return { exitCode: p.exitCode, output, durationMs: Math.round(p.durationMs), ...(error === undefined ? {} : { error }) };
 }
 
 const displayCommand = (s: Pick<SetupStep, "command" | "after">) => [s.command, ...s.after].map((c) => c.join(" ")).join(" && ");
