@@ -130,7 +130,7 @@ function nodeStep(root: string, env: Record<string, string | undefined>): { step
         products,
         shareable,
         lockless: false,
-        reason: `${lock}: npm ci (prefer offline, no audit or fund), the project's own lifecycle scripts not run${scripts ? "; npm rebuild for the dependencies with install scripts" : ""}${sharedWhy}`,
+        reason: `${lock}: npm ci (prefer offline, no audit or fund), the project's own lifecycle scripts not run${scripts ? "; npm rebuild of the dependencies with install scripts (by name)" : ""}${sharedWhy}`,
       },
       reason: lock,
     };
@@ -147,7 +147,7 @@ function nodeStep(root: string, env: Record<string, string | undefined>): { step
       products,
       shareable,
       lockless: true,
-      reason: `package.json with dependencies and no lockfile: npm install resolving the ranges now (no lockfile written, package.json not changed; a shared install is re-resolved after a day)${sharedWhy}`,
+      reason: `package.json with dependencies and no lockfile: npm install resolving the ranges now (no lockfile written, package.json not changed; a shared install is re-resolved after a day), the project's own lifecycle scripts not run, npm rebuild of the dependencies with install scripts (by name)${sharedWhy}`,
     },
     reason: "package.json without a lockfile",
   };
@@ -472,12 +472,27 @@ export function logTail(text: string): string[] {
 
 const firstError = (tail: readonly string[]) => tail.find((l) => ERRORISH.test(l) && l.replace(/^npm error\s*/, "").trim() !== "")?.trim().slice(0, 240);
 
+/**
+ * `npm rebuild <the installed packages that have install scripts>`, from the
+ * hidden lockfile npm just wrote (node_modules/.package-lock.json), or
+ * undefined when none has one. Named: a bare `npm rebuild` also runs the
+ * project's own install script, which the setup leaves out.
+ */
+function rebuildArgv(cwd: string, listed: readonly string[]): string[] | undefined {
+  const hidden = readJson(cwd, path.join("node_modules", ".package-lock.json"));
+  const packages = (hidden?.["packages"] ?? {}) as Record<string, { hasInstallScript?: boolean }>;
+  const names = [...new Set(Object.entries(packages).flatMap(([key, value]) => (key.includes("node_modules/") && value.hasInstallScript === true ? [key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length)] : [])))].sort();
+  return names.length === 0 ? undefined : [...listed.slice(0, 2), ...names, ...listed.slice(2)];
+}
+
 type StepRun = { result: SetupStepResult; failure?: SetupFailure; log: string };
 
 async function runSteps(step: SetupStep, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
   let output = "";
   let durationMs = 0;
-  for (const [i, argv] of [step.command, ...step.after].entries()) {
+  for (const [i, listed] of [step.command, ...step.after].entries()) {
+    const argv = i > 0 && listed[0] === "npm" && listed[1] === "rebuild" ? rebuildArgv(cwd, listed) : listed;
+    if (argv === undefined) continue;
     const r = await runCommand(argv, i === 0 && step.shell, cwd, env, timeoutMs, signal);
     output += `$ ${argv.join(" ")}\n${r.output}\n`;
     durationMs += r.durationMs;

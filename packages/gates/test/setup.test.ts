@@ -1,7 +1,7 @@
 // Dependency setup with real npm and a real devDependency (tape from the npm registry; the lockfile is made at test time).
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BROKEN_ADD_JS, cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, TAPE_PACKAGE_JSON, tapeProjectFiles } from "@omk/test-fixtures";
+import { BROKEN_ADD_JS, cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, npmLockfileFor, TAPE_PACKAGE_JSON, tapeProjectFiles } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/internal/cli.js";
@@ -303,6 +303,26 @@ describe("omk-gates compare and run (the bin's main, in process)", () => {
       expect(stderr).toMatch(/\[base\] dependencies: npm ci .*installed once, hardlink/);
       expect(stdout).toMatch(/^test\s+test\s+yes\s+failed\s+new_failure !/m);
       expect(stdout).toMatch(/failed: 1 new failure\(s\), 0 pre-existing/);
+    },
+    LONG,
+  );
+});
+
+describe("install scripts", () => {
+  it(
+    "dependencies' install scripts run (esbuild), the project's own install and prepare scripts do not, with a lockfile and without",
+    async () => {
+      const pkg = `${JSON.stringify({ name: "scripts-fixture", version: "1.0.0", private: true, scripts: { install: "echo ROOT INSTALL RAN; exit 1", prepare: "exit 1" }, devDependencies: { esbuild: "0.24.0" } }, null, 2)}\n`;
+      for (const withLock of [true, false]) {
+        const dir = makeTempDir("gates-setup-scripts-");
+        await initGitRepo(dir, { "package.json": pkg, ...(withLock ? { "package-lock.json": npmLockfileFor(pkg) } : {}) });
+        const outcome = await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" });
+        expect(outcome.status, JSON.stringify(outcome.failure)).toBe("ready");
+        expect(outcome.steps[0]?.reason).toMatch(/npm rebuild of the dependencies with install scripts \(by name\)/);
+        const esbuild = await execa(path.join(dir, "node_modules", ".bin", "esbuild"), ["--version"], { reject: false });
+        expect(esbuild.stdout.trim()).toBe("0.24.0");
+        expect(outcome.steps[0]?.tail.join("\n") ?? "").not.toMatch(/ROOT INSTALL RAN/);
+      }
     },
     LONG,
   );
