@@ -111,6 +111,7 @@ export function createRunContext(input: {
     deps: {
       env: { ...env, ...literalEnv },
       recordFile: path.join(store.paths(goalId).dir, "setup.jsonl"),
+      note: (message) => input.emit({ type: "note", level: "info", message }),
       ...(options.depsCache === undefined ? {} : { cacheDir: options.depsCache }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.gatesConfig === undefined ? {} : { gatesConfig: options.gatesConfig }),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
 import { setUpCheckout } from "../src/internal/checkout-deps.js";
 import { prepareTaskWorktree } from "../src/internal/task-worktree.js";
-import { bookProvider, GOAL_TEXT, makeGoal, PROJECT, planSession, readyBook } from "./run-goal-fixture.js";
+import { bookProvider, collect, GOAL_TEXT, makeGoal, PROJECT, planSession, readyBook } from "./run-goal-fixture.js";
 
 /** The fixture's plan, its implementer task also serving the `deps` gate's criterion. */
 const PLAN = JSON.parse(JSON.stringify(planSession()).replace('\\"gate-test\\"', '\\"gate-test\\",\\"gate-deps\\"')) as unknown;
@@ -53,7 +53,8 @@ describe("runGoal on a project with dependencies", () => {
   it("ends ready: every checkout has the devDependency, none of it is captured as the task's change", async () => {
     const { repo } = await depsRepo(PACKAGE_JSON);
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const result = await runGoal({ store, goalId, engine: bookProvider(BOOK()), scheduler: { pollMs: 50 }, depsCache });
+    const { events, onEvent } = collect();
+    const result = await runGoal({ store, goalId, engine: bookProvider(BOOK()), scheduler: { pollMs: 50 }, depsCache, onEvent });
     if (result.ok && result.value.status !== "ready" && result.value.outcomeFile) console.log(readFileSync(result.value.outcomeFile, "utf8"));
     expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "ready" });
     const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
@@ -65,6 +66,8 @@ describe("runGoal on a project with dependencies", () => {
     expect(records.every((r) => r.status === "ready")).toBe(true);
     expect(records.find((r) => r.checkout === "task slugify#1")?.steps[0]).toMatchObject({ reused: true, materialised: "copy" });
     expect(records.find((r) => r.checkout === "r1-head")?.steps[0]).toMatchObject({ reused: true, materialised: "hardlink" });
+    // The run's progress says it too.
+    expect(events.some((e) => e.type === "note" && /^dependencies of r1-head: npm ci .*reused shared install, hardlink/.test(e.message))).toBe(true);
   }, 300_000);
 
   it("a lockfile out of sync with package.json: blocked_on_external (setup_failed) with the command and log tail, no fix round", async () => {

@@ -26,6 +26,8 @@ export type CheckoutDeps = {
   readonly gatesConfig?: string;
   /** One line per checkout is appended here (JSON): label, status, duration, reused or installed. */
   readonly recordFile?: string;
+  /** Told one line per checkout that had something to set up (the run's progress). */
+  readonly note?: (message: string) => void;
 };
 
 /** A setup failure as a ControllerProblem (code setup_failed), with the typed failure kept for failure.json. */
@@ -70,6 +72,7 @@ export async function setUpCheckout(deps: CheckoutDeps, dir: string, label: stri
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
   });
   record(deps, label, outcome);
+  if (outcome.status !== "none") deps.note?.(`dependencies of ${label}: ${describeSetup(outcome)}`);
   if (outcome.failure === undefined) return { ok: true, value: outcome };
   return { ok: false, error: { code: SETUP_FAILED, message: `${label}: ${outcome.failure.message}`, fix: outcome.failure.fix, setup: outcome.failure } };
 }
