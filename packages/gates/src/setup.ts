@@ -11,7 +11,7 @@
  * never a gate failure. See docs/decisions/gates.md ("Dependency setup").
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, chmodSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, chmodSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import type { Stats } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -356,6 +356,40 @@ function usable(entry: string, step: SetupStep): { ok: true; manifest: Manifest 
   return { ok: true, manifest };
 }
 
+const UNUSED_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
+
+/** Mark a shared install as used now (its manifest's mtime): what pruning goes by. */
+function touch(entry: string): void {
+  try {
+    const now = new Date();
+    utimesSync(path.join(entry, MANIFEST), now, now);
+  } catch {
+    // gone meanwhile: the next use installs again
+  }
+}
+
+/**
+ * Remove shared installs unused for 14 days, and temp folders of installs
+ * that died, after a new install (so the cache does not grow without end).
+ * An entry whose lock is held is left alone.
+ */
+function prune(cacheDir: string): void {
+  const now = Date.now();
+  for (const name of readdirSafe(cacheDir)) {
+    const full = path.join(cacheDir, name);
+    try {
+      if (/^[0-9a-f]{64}$/.test(name)) {
+        if (existsSync(`${full}.lock`) || now - statSync(path.join(full, MANIFEST)).mtimeMs < UNUSED_MAX_AGE_MS) continue;
+        evict(full);
+      } else if ((name.startsWith(".tmp-") || name.includes(".trash-")) && now - statSync(full).mtimeMs > DEFAULT_TIMEOUT_MS * 4) {
+        rmSync(full, { recursive: true, force: true });
+      }
+    } catch {
+      // raced with another process: leave it
+    }
+  }
+}
+
 function evict(entry: string): void {
   const trash = `${entry}.trash-${randomBytes(4).toString("hex")}`;
   try {
@@ -568,6 +602,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
           const manifest: Manifest = { key, createdAt: new Date().toISOString(), command: displayCommand(step), lockless: step.lockless, digest: sealed.digest, files: sealed.files, installMs: r.durationMs };
           writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
           renameSync(tmp, entry);
+          prune(cacheDir);
         } finally {
           rmSync(tmp, { recursive: true, force: true });
         }
@@ -576,6 +611,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
       held.release();
     }
   }
+  touch(entry);
   let mode: "hardlink" | "copy" = options.mode ?? "hardlink";
   for (const p of step.products) {
     if (!existsSync(path.join(entry, p))) continue;

@@ -1,5 +1,5 @@
 // Dependency setup with real npm and a real devDependency (tape from the npm registry; the lockfile is made at test time).
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BROKEN_ADD_JS, cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, npmLockfileFor, TAPE_PACKAGE_JSON, tapeProjectFiles } from "@omk/test-fixtures";
 import { execa } from "execa";
@@ -108,6 +108,25 @@ describe("prepareCheckout with real npm", () => {
       // The tests really run with the materialised dependencies.
       const run = await execa("npm", ["test"], { cwd: b, reject: false });
       expect(run.exitCode).toBe(0);
+    },
+    LONG,
+  );
+
+  it(
+    "shared installs unused for 14 days are pruned after a new install; a used one stays",
+    async () => {
+      const { dir, base } = await tapeRepo();
+      const fresh = makeTempDir("gates-deps-prune-");
+      // A stale entry (its manifest untouched for 15 days), a dead install's temp folder, and the real one made now.
+      const stale = path.join(fresh, "a".repeat(64));
+      mkdirSync(path.join(stale, "node_modules"), { recursive: true });
+      writeFileSync(path.join(stale, ".omk-setup.json"), "{}");
+      const old = new Date(Date.now() - 15 * 24 * 3600 * 1000);
+      utimesSync(path.join(stale, ".omk-setup.json"), old, old);
+      const outcome = await prepareCheckout(await checkout(dir, base), { cacheDir: fresh, config: null });
+      expect(outcome.steps[0]?.reused).toBe(false);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(path.join(fresh, outcome.steps[0]?.key as string, ".omk-setup.json"))).toBe(true);
     },
     LONG,
   );
