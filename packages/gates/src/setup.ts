@@ -519,6 +519,15 @@ function rebuildArgv(cwd: string, listed: readonly string[]): string[] | undefin
   return names.length === 0 ? undefined : [...listed.slice(0, 2), ...names, ...listed.slice(2)];
 }
 
+/** Products with files tracked in git at `root` (not a git checkout: none). */
+async function trackedProducts(root: string, products: readonly string[]): Promise<string[]> {
+  if (products.length === 0) return [];
+  const r = await execa("git", ["ls-files", "-z", "--", ...products.map((p) => `:(literal)${p}`)], { cwd: root, reject: false, stdin: "ignore" });
+  if (r.exitCode !== 0) return [];
+  const files = String(r.stdout).split("\0").filter((f) => f !== "");
+  return products.filter((p) => files.some((f) => f === p || f.startsWith(`${p}/`)));
+}
+
 type StepRun = { result: SetupStepResult; failure?: SetupFailure; log: string };
 
 async function runSteps(step: SetupStep, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
@@ -562,6 +571,12 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
       log: redact(r.output),
     };
   };
+
+  // Vendored dependencies (node_modules committed): they are the project's files, never replaced.
+  const tracked = await trackedProducts(root, step.products);
+  if (tracked.length > 0) {
+    return { result: { ...base, key: null, reused: false, materialised: "in_place", outcome: "ok", exitCode: null, durationMs: Math.round(performance.now() - started), tail: [], notes: [`${tracked.join(", ")} is tracked in git (vendored): left as committed, nothing installed`] }, log: "" };
+  }
 
   if (!step.shareable) {
     const r = await runSteps(step, root, options.env, timeoutMs, options.signal);

@@ -205,6 +205,15 @@ describe("prepareCheckout with real npm", () => {
     expect(outcome.failure?.tail.join("\n")).toMatch(/token is/);
   });
 
+  it("vendored node_modules (tracked in git) is left as committed: nothing installed, nothing removed", async () => {
+    const dir = makeTempDir("gates-setup-vendored-");
+    await initGitRepo(dir, { ...files, "node_modules/tape/index.js": "module.exports = 'vendored';\n" });
+    const outcome = await prepareCheckout(dir, { cacheDir, config: null });
+    expect(outcome).toMatchObject({ status: "ready", steps: [{ exitCode: null, notes: [expect.stringMatching(/node_modules is tracked in git \(vendored\)/)] }] });
+    expect(readFileSync(path.join(dir, "node_modules", "tape", "index.js"), "utf8")).toBe("module.exports = 'vendored';\n");
+    expect(await gitIn(dir, "status", "--porcelain")).toBe("");
+  });
+
   it("missingDependencies names the install omk-gates run will not make in the user's tree", async () => {
     const { dir } = await tapeRepo();
     expect(missingDependencies(dir, null)).toMatch(/no node_modules: npm ci/);
