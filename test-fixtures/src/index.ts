@@ -3,6 +3,7 @@ export { cleanupTempDirs, makeTempDir } from "./temp.js";
 export { type OmkRun, omkBinPath, runOmk } from "./omk.js";
 export { deadPid, runTsScript, spawnTsScript, tsxLoaderArgs } from "./scripts.js";
 export { initGitRepo } from "./git.js";
+export { ADD_JS, BROKEN_ADD_JS, npmLockfileFor, TAPE_PACKAGE_JSON, TAPE_TEST_JS, TAPE_VERSION, tapeProjectFiles } from "./npm-project.js";
 export { gitIn, initBareRepo, ISOLATED_GIT_ENV, refsContaining, unreachableCommits } from "./git-repos.js";
 export { checkoutWorktree, commitFiles, gitDiff } from "./git-history.js";
 export { createVirtualClock, type DagNode, type RandomDagOptions, randomDag, seededRandom, type VirtualClock } from "./scheduling.js";

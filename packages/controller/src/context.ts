@@ -7,6 +7,7 @@ import path from "node:path";
 import { createRedactor, type Redactor } from "@omk/gates";
 import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
+import type { CheckoutDeps } from "./internal/checkout-deps.js";
 import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./internal/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
 
@@ -35,6 +36,8 @@ export type RunContext = {
   readonly redactor: Redactor;
   /** `env` plus the literal secrets under secret-looking names: gates withhold such variables from gate processes and redact their values from the logs. */
   readonly gateEnv: Readonly<Record<string, string | undefined>>;
+  /** How every checkout of the run gets its dependencies (internal/checkout-deps.ts); each setup is recorded in setup.jsonl. */
+  readonly deps: CheckoutDeps;
   /** The goal as last read or written. */
   goal: Goal;
   /** The current round (1 for the first). */
@@ -105,6 +108,14 @@ export function createRunContext(input: {
     secrets,
     redactor: createRedactor({ env: { ...env }, values: secrets }),
     gateEnv: { ...env, ...literalEnv },
+    deps: {
+      env: { ...env, ...literalEnv },
+      recordFile: path.join(store.paths(goalId).dir, "setup.jsonl"),
+      note: (message) => input.emit({ type: "note", level: "info", message }),
+      ...(options.depsCache === undefined ? {} : { cacheDir: options.depsCache }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.gatesConfig === undefined ? {} : { gatesConfig: options.gatesConfig }),
+    },
     goal: input.goal,
     round: input.goal.round ?? 1,
     emit: input.emit,

@@ -5,6 +5,7 @@ import { newRunId } from "@omk/gates";
 import { type EvidenceSet, readOracleFile } from "@omk/oracle";
 import { type FrozenOracle, type GateEvidence, type GoalStore, type Proof, type Result, err, ok } from "@omk/state";
 import { CheckoutError, changedTestFiles, withDetachedCheckout } from "./evidence/checkout.js";
+import { type CheckoutDeps, SetupFailedError } from "./internal/checkout-deps.js";
 import { resolveCommit } from "./internal/git.js";
 import { junitCasesOf } from "./evidence/gate-evidence.js";
 import { collectOracleEvidence, evaluateRound, runContext, runHeadTests } from "./evidence/oracle-evidence.js";
@@ -37,7 +38,19 @@ export type VerifyProofInput = {
   readonly gatesConfig?: string;
   /** Additive: limit for each oracle command (default 10 minutes). */
   readonly timeoutMs?: number;
+  /** Additive: the shared dependency install cache the re-run checkouts set up from (default `$XDG_CACHE_HOME/omk/deps`). */
+  readonly depsCache?: string;
 };
+
+/** How the proof's re-run checkouts get the project's dependencies. */
+function depsOf(input: VerifyProofInput): CheckoutDeps {
+  return {
+    env: input.env ?? process.env,
+    ...(input.depsCache === undefined ? {} : { cacheDir: input.depsCache }),
+    ...(input.signal === undefined ? {} : { signal: input.signal }),
+    ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
+  };
+}
 
 /** A gate that is not required: only a recorded pass can be lost (a recorded failure of it does not make a ready proof wrong). */
 const still = (recorded: string, now: string) => recorded !== "passed" || now === "passed";
@@ -175,6 +188,7 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           outDir: path.join(work, "gates"),
           runId: newRunId(),
           base: proof.baseCommit,
+          ...(input.depsCache === undefined ? {} : { depsCache: input.depsCache }),
           ...(input.env === undefined ? {} : { env: input.env }),
           ...(input.signal === undefined ? {} : { signal: input.signal }),
           ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
@@ -206,9 +220,11 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
         return ok({ holds, headCommit: proof.headCommit, ...rows, problems: [...broken, ...notes] });
       },
       "omk-proof-",
+      depsOf(input),
     );
   } catch (error) {
     if (input.signal?.aborted === true) return err(problem("aborted", "the proof check was aborted", "run it again when ready"));
+    if (error instanceof SetupFailedError) return err(error.problem);
     if (error instanceof CheckoutError) return err(problem("infra", error.message, "check the repository and run again"));
     return err(problem("infra", `checking the proof failed: ${messageOf(error)}`, "check the repository and run again"));
   } finally {
@@ -233,7 +249,7 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
   const from = { repo, headCommit: proof.headCommit, testFiles };
   if (recorded !== undefined) {
     if (recorded.headTests !== undefined || !needsHeadTests(frozen)) return ok(recorded);
-    const headTests = await runHeadTests(from, proof.baseCommit, frozen.oracle.criteria, path.join(work, "base-runs"), runContext(input, path.join(work, "base-runs")), input.gatesConfig);
+    const headTests = await runHeadTests(from, proof.baseCommit, frozen.oracle.criteria, path.join(work, "base-runs"), runContext(input, path.join(work, "base-runs")), input.gatesConfig, undefined, depsOf(input));
     return ok(headTests === undefined ? recorded : { ...recorded, headTests });
   }
   problems.push("no recorded base evidence of the goal: the base side was run again on a clean checkout of the base commit");
@@ -261,6 +277,7 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
         gates: wall.ok ? wall.value.gates : [],
         testCases: wall.ok ? junitCasesOf(wall.value.report) : [],
         headTestsFrom: from,
+        deps: depsOf(input),
         outFile: path.join(work, "evidence-base.json"),
         ...(input.env === undefined ? {} : { env: input.env }),
         ...(input.signal === undefined ? {} : { signal: input.signal }),
@@ -269,5 +286,6 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
       });
     },
     "omk-proof-base-",
+    depsOf(input),
   );
 }

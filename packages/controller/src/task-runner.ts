@@ -55,6 +55,8 @@ export type TaskRunnerInput = {
   readonly cancelling?: () => boolean;
   /** Untracked files of the main checkout to copy into each worktree (e.g. [".env"]); never committed. */
   readonly copyUntracked?: readonly string[];
+  /** How each worktree gets the project's dependencies before the agent starts (internal/checkout-deps.ts). */
+  readonly deps?: import("./internal/checkout-deps.js").CheckoutDeps;
 };
 
 /** The longest pause between heartbeats while a session runs. */
@@ -139,8 +141,10 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     attempt,
     base: typeof start === "string" ? start : start.value,
     ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
+    ...(input.deps === undefined ? {} : { deps: input.deps }),
   });
-  if (!prepared.ok) return fail(prepared.problem, !PERMANENT_WORKTREE_CODES.has(prepared.problem.code));
+  // A failed dependency setup is the project's environment: another attempt would fail the same way.
+  if (!prepared.ok) return fail(prepared.problem, prepared.problem.code !== "setup_failed" && !PERMANENT_WORKTREE_CODES.has(prepared.problem.code));
   const worktree = prepared.worktree;
 
   const prompt = taskPrompt(task, input.criteria, input.goalText);

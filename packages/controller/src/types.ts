@@ -146,6 +146,8 @@ export type RunGoalOptions = {
   readonly scheduler?: { readonly leaseMs?: number; readonly pollMs?: number };
   /** Gates config file (default: .omk/gates.yaml in the repository, else detection). */
   readonly gatesConfig?: string;
+  /** The shared dependency install cache every checkout's setup reuses (default `$XDG_CACHE_HOME/omk/deps`). */
+  readonly depsCache?: string;
   /**
    * What this run was started with, recorded as run_options_recorded once the
    * run holds the goal (names and paths only, never secret values), so that

@@ -6,10 +6,18 @@ import { GatesGitError } from "./errors.js";
 import { addWorktree, removeWorktree, resolveCommit, treeState } from "./internal/git.js";
 import { newRunId, type RunGatesOptions, runGates, writeFileAtomic } from "./run.js";
 import type { Comparison, GatesReport } from "./schemas/result.js";
+import type { SetupOutcome } from "./schemas/setup.js";
+import { prepareCheckout } from "./setup.js";
 
 export type CompareToBaselineOptions = RunGatesOptions & {
   /** The base: a branch, tag or commit. It is checked out in a temporary worktree. */
   base: string;
+  /**
+   * Dependency setup of the base worktree (see prepareCheckout): where the
+   * shared installs live (default `$XDG_CACHE_HOME/omk/deps`), or false to
+   * run the base bare. A failed setup makes every base gate no_baseline.
+   */
+  baseSetup?: { cacheDir?: string } | false;
 };
 
 export type BaselineRun = { head: GatesReport; base: GatesReport; comparison: Comparison };
@@ -39,12 +47,25 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
     const baseRoot = path.join(worktree, path.relative(state.toplevel, root));
     options.onEvent?.({ type: "baseline_started", ref: options.base, commit: baseCommit, dir: baseRoot });
     const { only: _only, ...rest } = options;
+    let setup: SetupOutcome | undefined;
+    if (options.baseSetup !== false) {
+      setup = await prepareCheckout(baseRoot, {
+        config: options.config,
+        mode: "hardlink",
+        env: options.env ?? process.env,
+        ...(options.baseSetup?.cacheDir === undefined ? {} : { cacheDir: options.baseSetup.cacheDir }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      options.onEvent?.({ type: "setup_finished", tree: "base", setup });
+    }
+    const { baseSetup: _baseSetup, setup: _headSetup, ...forBase } = rest;
     const commandGates = options.config.gates.filter((g) => g.builtin === undefined && (options.only === undefined || head.gates.some((h) => h.name === g.name)));
     if (commandGates.length === 0) {
-      base = { ...head, runId: `${runId}-base`, root: baseRoot, outDir: path.join(outDir, "base"), commit: baseCommit, dirty: false, gates: [] };
+      base = { ...head, runId: `${runId}-base`, root: baseRoot, outDir: path.join(outDir, "base"), commit: baseCommit, dirty: false, gates: [], ...(setup === undefined ? {} : { setup }) };
     } else {
       base = await runGates({
-        ...rest,
+        ...forBase,
+        ...(setup === undefined ? {} : { setup }),
         root: baseRoot,
         outDir: path.join(outDir, "base"),
         runId: `${runId}-base`,

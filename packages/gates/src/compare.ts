@@ -4,6 +4,21 @@ import type { BaselineStatus, Comparison, GateComparison, GateOutcome, GateResul
 const USABLE_ON_BASE: ReadonlySet<GateOutcome> = new Set(["passed", "failed", "flaky", "timed_out"]);
 const failing = (o: GateOutcome) => o !== "passed";
 
+/**
+ * A failure on base that says nothing about the code there: the command or a
+ * module it loads was not found (exit 127 from a shell, `sh: tape: not
+ * found`, Node's ERR_MODULE_NOT_FOUND for a package): the base checkout
+ * lacked its tools or dependencies. Returns what was missing, else undefined.
+ */
+export function missingOnBase(result: GateResult): string | undefined {
+  if (result.outcome !== "failed" && result.outcome !== "error") return undefined;
+  const lines = [...result.tail.stderr, ...result.tail.stdout];
+  const notFound = lines.find((l) => /(^|\s)(sh|bash|\/bin\/sh)(: \d+)?: .*(not found|No such file or directory)|command not found|Cannot find (package|module) '[^'./][^']*'|ERR_MODULE_NOT_FOUND/.test(l));
+  if (notFound !== undefined) return notFound.trim().slice(0, 200);
+  if (result.exitCode === 127) return "exit code 127 (command not found)";
+  return undefined;
+}
+
 function testDelta(base: readonly TestCase[], head: readonly TestCase[]) {
   const bad = (c: TestCase) => c.outcome === "failed";
   const baseFailing = new Set(base.filter(bad).map((c) => c.id));
@@ -41,8 +56,12 @@ function compareGate(base: GateResult | undefined, head: GateResult, needs?: rea
     const status: BaselineStatus = needs.length > 0 && needs.every((n) => n.status === "pre_existing_failure") ? "pre_existing_failure" : "no_baseline";
     return { ...done(status, `skipped on base and head: needs ${why}`), blocking: false };
   }
-  if (base === undefined) return done("no_baseline", "the gate is new: it is not in the base run");
-  if (!USABLE_ON_BASE.has(base.outcome)) return done("no_baseline", `the gate could not run on base (${base.outcome}${base.error === undefined ? "" : `: ${base.error}`})`);
+  if (base === undefined) return done("no_baseline", "the gate is new: it is not in the base run: judged on head alone");
+  if (!USABLE_ON_BASE.has(base.outcome)) return done("no_baseline", `the gate could not run on base (${base.outcome}${base.error === undefined ? "" : `: ${base.error}`}): judged on head alone`);
+  const missing = missingOnBase(base);
+  if (missing !== undefined && !(head.outcome === "failed" && missingOnBase(head) !== undefined)) {
+    return done("no_baseline", `the gate could not run on base (a command or dependency was missing there: ${missing}): judged on head alone`);
+  }
   const baseFailing = failing(base.outcome);
 
   // Golden: the same command on both trees must give the same exit code, stdout and output files.
@@ -122,7 +141,7 @@ export function compareReports(base: GatesReport, head: GatesReport, options: { 
   const gates = head.gates.map(judge);
   const names = (status: BaselineStatus) => gates.filter((g) => g.status === status).map((g) => g.name);
   return {
-    base: { ref: options.baseRef, commit: base.commit, report: options.baseReport ?? null },
+    base: { ref: options.baseRef, commit: base.commit, report: options.baseReport ?? null, ...(base.setup?.failure === undefined ? {} : { setupFailed: base.setup.failure }) },
     verdict: gates.some((g) => g.blocking) ? "failed" : "passed",
     gates,
     summary: {

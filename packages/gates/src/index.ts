@@ -2,7 +2,7 @@
 export { compareToBaseline, type BaselineRun, type CompareToBaselineOptions } from "./baseline.js";
 export { dependencyChanges, isDependencyFile, type ManifestVersions } from "./builtin/dependencies.js";
 export { diffFiles, scanDiffForSecrets } from "./builtin/secret-scan.js";
-export { compareReports } from "./compare.js";
+export { compareReports, missingOnBase } from "./compare.js";
 export { CONFIG_FILES, type LoadedGates, loadGates, parseGatesConfig, readGatesConfig } from "./config.js";
 export { detectGates } from "./detect.js";
 export { type ConfigPosition, GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, type GitProblem, NoGatesDetectedError } from "./errors.js";
@@ -41,6 +41,30 @@ export {
   TestReportSpecSchema,
 } from "./schemas/config.js";
 export { type Detection, DetectionSchema } from "./schemas/detection.js";
+export {
+  defaultDepsCacheDir,
+  describeSetup,
+  detectSetup,
+  missingDependencies,
+  type PrepareCheckoutOptions,
+  prepareCheckout,
+} from "./setup.js";
+export {
+  type SetupConfig,
+  SetupConfigSchema,
+} from "./schemas/config.js";
+export {
+  type SetupFailure,
+  SetupFailureSchema,
+  type SetupOutcome,
+  SetupOutcomeSchema,
+  type SetupPlan,
+  SetupPlanSchema,
+  type SetupStep,
+  type SetupStepResult,
+  SetupStepResultSchema,
+  SetupStepSchema,
+} from "./schemas/setup.js";
 export { type GatesEvent, GatesEventSchema, type OnGatesEvent } from "./schemas/events.js";
 export {
   type Attempt,

@@ -12,6 +12,7 @@ import { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
 import { createRedactor, looksSecretName } from "./redact.js";
 import type { Gate, GatesConfig } from "./schemas/config.js";
 import type { OnGatesEvent } from "./schemas/events.js";
+import type { SetupOutcome } from "./schemas/setup.js";
 import { GATE_OUTCOMES, type GateOutcome, type GateResult, type GatesReport, REPORT_SCHEMA_VERSION } from "./schemas/result.js";
 
 export type RunGatesOptions = {
@@ -39,6 +40,13 @@ export type RunGatesOptions = {
   diffBase?: string;
   /** Paths that do not make the tree dirty (default: outDir). Runs that keep their output inside the repository pass its parent. */
   dirtyExclude?: readonly string[];
+  /**
+   * The dependency setup made in `root` (prepareCheckout), recorded in the
+   * report. A failed setup runs no gate: each is skipped naming the setup
+   * failure, and the verdict is failed. Its PATH entries (a venv) come first
+   * on the gates' PATH.
+   */
+  setup?: SetupOutcome;
   /** Label of the checkout in events ("base" during a comparison). */
   tree?: "head" | "base";
 };
@@ -87,7 +95,9 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
   const tree = options.tree ?? "head";
   const emit: OnGatesEvent = options.onEvent ?? (() => {});
   const gates = selectGates(options.config, options.only);
-  const env = options.env ?? process.env;
+  const given = options.env ?? process.env;
+  const env = options.setup !== undefined && options.setup.path.length > 0 ? { ...given, PATH: [...options.setup.path, given["PATH"] ?? ""].join(path.delimiter) } : given;
+  const setupFailed = options.setup?.failure;
   mkdirSync(path.join(outDir, "logs"), { recursive: true });
 
   const own = [outDir, ...(options.dirtyExclude ?? [])];
@@ -133,6 +143,7 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
     const promise = Promise.all(gate.needs.map(resultOf)).then(async (before) => {
       const blocked = before.filter((r) => r.outcome !== "passed" && r.outcome !== "flaky");
       if (options.signal?.aborted === true) return finished(await safely(gate, () => skippedResult(gate, ctx, "the run was aborted")));
+      if (setupFailed !== undefined) return finished(await safely(gate, () => skippedResult(gate, ctx, `not run: ${setupFailed.message}`)));
       if (blocked.length > 0) return finished(await safely(gate, () => skippedResult(gate, ctx, `needs ${blocked.map((r) => `${r.name} (${r.outcome})`).join(", ")}`)));
       return (await queue.add(async () => finished(await safely(gate, () => (options.signal?.aborted === true ? skippedResult(gate, ctx, "the run was aborted") : runGate(gate, ctx)))))) as GateResult;
     });
@@ -143,7 +154,7 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
 
   const ordered = gates.map((g) => results.get(g.name) as GateResult);
   const diffBase = gates.some((g) => g.builtin !== undefined) ? await builtins.base() : null;
-  const report = buildReport({ runId, root, outDir, state, startedAt, durationMs: Math.round(performance.now() - started), gates: ordered, diffBase, config: options.configSource ?? { source: "inline", path: null } });
+  const report = buildReport({ runId, root, outDir, state, startedAt, durationMs: Math.round(performance.now() - started), gates: ordered, diffBase, config: options.configSource ?? { source: "inline", path: null }, setup: options.setup });
   writeFileAtomic(path.join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   emit({ type: "run_finished", tree, verdict: report.verdict, durationMs: report.durationMs });
   if (options.signal?.aborted === true) throw new GatesAbortedError(report);
@@ -165,6 +176,7 @@ function buildReport(input: {
   gates: GateResult[];
   diffBase: GatesReport["diffBase"];
   config: GatesReport["config"];
+  setup: GatesReport["setup"];
 }): GatesReport {
   const byOutcome = Object.fromEntries(GATE_OUTCOMES.map((o) => [o, 0])) as Record<GateOutcome, number>;
   for (const g of input.gates) byOutcome[g.outcome] += 1;
@@ -183,8 +195,9 @@ function buildReport(input: {
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
     durationMs: input.durationMs,
-    verdict: notPassing.length === 0 ? "passed" : "failed",
+    verdict: notPassing.length === 0 && input.setup?.failure === undefined ? "passed" : "failed",
     summary: { total: input.gates.length, byOutcome, requiredNotPassing: notPassing },
     gates: input.gates,
+    ...(input.setup === undefined ? {} : { setup: input.setup }),
   };
 }

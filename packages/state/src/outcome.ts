@@ -122,6 +122,10 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
         const model = cause.details?.["problem"] === "engine_model_not_offered";
         return { command: `omk goal resume ${id}${flags !== undefined ? ` ${flags}` : model ? " --model <model>" : ""}`, hint: `${fix}; then resume` };
       }
+      if (cause?.code === "setup_failed") {
+        const fix = typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "fix the project's dependency install named in the cause";
+        return { command: `omk goal resume ${id}`, hint: `the project's dependencies could not be installed (an environment problem no agent round can fix): ${fix}; then resume` };
+      }
       return { command: `omk goal resume ${id}`, hint: "resume once the external dependency named in the cause is available" };
     case "failed_infra":
       return { command: `omk goal resume ${id}`, hint: "fix the environment problem named in the cause (see `omk doctor`), then resume" };

@@ -129,3 +129,15 @@ describe("resumeAdvice: an engine only the user can fix (engine_setup)", () => {
     expect(resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_protocol_mismatch")).hint).toBe("fix the engine's setup named in the cause; then resume");
   });
 });
+
+describe("resumeAdvice: the project's dependencies would not install (setup_failed)", () => {
+  it("the hint names the environment problem and the setup's own fix; never omk doctor", async () => {
+    const { store, id } = await runningGoal({ timeMs: 3_600_000, tokens: 10_000, usd: 5 });
+    const goal = await store.readGoal(id);
+    const cause: FailureCause = { code: "setup_failed", message: "baseline: base: the dependency setup failed: `npm ci` exited 1", details: { command: "npm ci", exitCode: 1, tail: ["npm error `npm ci` can only install packages when your package.json and package-lock.json are in sync"], fix: "bring package-lock.json in line with the manifest" } };
+    const advice = resumeAdvice(goal, "blocked_on_external", new Date(START), cause);
+    expect(advice.command).toBe(`omk goal resume ${id}`);
+    expect(advice.hint).toMatch(/^the project's dependencies could not be installed \(an environment problem no agent round can fix\): bring package-lock.json in line with the manifest; then resume$/);
+    expect(advice.hint).not.toMatch(/omk doctor/);
+  });
+});

@@ -3,19 +3,25 @@ import os from "node:os";
 import path from "node:path";
 import { isTestFile } from "@omk/oracle";
 import { addDetachedWorktree, removeDetachedWorktree } from "../internal/detached-worktree.js";
+import { type CheckoutDeps, SetupFailedError, setUpCheckout } from "../internal/checkout-deps.js";
 import { git } from "../internal/git.js";
 
 /**
  * A clean detached checkout of `commit` (a git worktree in a fresh temporary
  * folder; no branch, index or working tree of `repo` changes), passed to
- * `use`, then removed whatever happens.
+ * `use`, then removed whatever happens. With `deps`, its dependencies are set
+ * up first; a failed setup throws SetupFailedError (the `setup_failed` problem).
  */
-export async function withDetachedCheckout<T>(repo: string, commit: string, use: (dir: string) => Promise<T>, prefix = "omk-checkout-"): Promise<T> {
+export async function withDetachedCheckout<T>(repo: string, commit: string, use: (dir: string) => Promise<T>, prefix = "omk-checkout-", deps?: CheckoutDeps): Promise<T> {
   const parent = mkdtempSync(path.join(os.tmpdir(), prefix));
   const dir = path.join(parent, "tree");
   try {
     const added = await addDetachedWorktree(repo, dir, commit);
     if (!added.ok) throw new CheckoutError(`git worktree add of ${commit} failed in ${repo}: ${added.output}`);
+    if (deps !== undefined) {
+      const made = await setUpCheckout(deps, dir, `${prefix.replace(/-$/, "")} ${commit.slice(0, 12)}`, "hardlink");
+      if (!made.ok) throw new SetupFailedError(made.error);
+    }
     return await use(dir);
   } finally {
     await removeDetachedWorktree(repo, dir);

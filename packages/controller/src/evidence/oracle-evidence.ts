@@ -4,6 +4,7 @@ import { GatesAbortedError, type GatesConfig, loadGates, readTreeState } from "@
 import { type CommandResult, type Evaluation, type EvidenceSet, EvidenceSetSchema, evaluate, type JunitCase, type ReviewResult } from "@omk/oracle";
 import { type Criterion, type FrozenOracle, type GateEvidence, type Result, err, ok, writeFileAtomicSync } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
+import { type CheckoutDeps, SetupFailedError } from "../internal/checkout-deps.js";
 import { CheckoutError, overlayFiles, withDetachedCheckout } from "./checkout.js";
 import { messageOf, problem } from "./problem.js";
 import { DEFAULT_COMMAND_TIMEOUT_MS, gateRunning, type RunContext, runCommand, runTests, testEvidenceFor } from "./runs.js";
@@ -25,6 +26,8 @@ export type CollectOracleEvidenceInput = {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The EvidenceSet is written here; logs of the runs beside it in `<name>.runs/`. */
   readonly outFile: string;
+  /** How the overlay checkout (the head's tests on the base's code) gets its dependencies. */
+  readonly deps?: CheckoutDeps;
   /** Additive: the gates config (to find the gate running a test command); default .omk/gates.yaml in root. */
   readonly gatesConfig?: string;
   /** Additive: limit for each command (default 10 minutes). */
@@ -115,7 +118,7 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
       if (run.note !== undefined) testNotes.push(run.note);
     }
     const headTests =
-      input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, ctx, input.gatesConfig, testNotes) : undefined;
+      input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, ctx, input.gatesConfig, testNotes, input.deps) : undefined;
     const set = EvidenceSetSchema.parse({
       oracleHash: input.frozen.hash,
       commit: input.commit,
@@ -131,6 +134,7 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
     return ok(set);
   } catch (error) {
     if (error instanceof GatesAbortedError || input.signal?.aborted === true) return err(aborted());
+    if (error instanceof SetupFailedError) return err(error.problem);
     if (error instanceof CheckoutError) return err(problem("infra", error.message, "check the repository and run again"));
     return err(problem("infra", `collecting the ${input.side} evidence failed: ${messageOf(error)}`, "check the repository and run again"));
   }
@@ -150,6 +154,7 @@ export async function runHeadTests(
   ctx: RunContext,
   gatesConfig?: string,
   notes?: string[],
+  deps?: CheckoutDeps,
 ): Promise<JunitCase[] | undefined> {
   const commands = testCommands(criteria, (c) => c.kind === "test_case");
   if (commands.length === 0) return undefined;
@@ -170,6 +175,7 @@ export async function runHeadTests(
       return cases;
     },
     "omk-overlay-",
+    deps,
   );
 }
 

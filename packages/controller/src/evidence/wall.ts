@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { compareToBaseline, formatMarkdown, type GatesEvent, type GatesReport, loadGates, readTreeState, runGates } from "@omk/gates";
+import { compareToBaseline, formatMarkdown, type GatesEvent, type GatesReport, loadGates, readTreeState, runGates, type SetupOutcome } from "@omk/gates";
 import { type GateEvidence, type Result, err, ok } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { gateResultEvidence, toGateEvidence } from "./gate-evidence.js";
@@ -24,6 +24,10 @@ export type RunWallInput = {
   readonly gatesConfig?: string;
   /** Paths inside the checkout that do not make it dirty (omk's own output). */
   readonly dirtyExclude?: readonly string[];
+  /** The dependency setup made in `root` (recorded in the report). */
+  readonly setup?: SetupOutcome;
+  /** The shared dependency cache the base worktree of a comparison installs from (default `$XDG_CACHE_HOME/omk/deps`). */
+  readonly depsCache?: string;
 };
 
 export type WallResult = { report: GatesReport; gates: GateEvidence[]; reportPath: string; verdict: "passed" | "failed" };
@@ -58,11 +62,12 @@ export async function runWall(input: RunWallInput): Promise<Result<WallResult, C
     env: { ...(input.env ?? process.env) },
     onEvent,
     dirtyExclude: [...(input.dirtyExclude ?? [])],
+    ...(input.setup === undefined ? {} : { setup: input.setup }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
   };
   let report: GatesReport;
   try {
-    report = input.base === undefined ? await runGates(common) : (await compareToBaseline({ ...common, base: input.base })).head;
+    report = input.base === undefined ? await runGates(common) : (await compareToBaseline({ ...common, base: input.base, baseSetup: input.depsCache === undefined ? {} : { cacheDir: input.depsCache } })).head;
     writeFileSync(path.join(outDir, "report.md"), formatMarkdown(report));
   } catch (error) {
     return err(gatesProblem(error));

@@ -2,7 +2,9 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { err, type Result } from "@omk/state";
+import type { SetupOutcome } from "@omk/gates";
 import type { ControllerProblem } from "../types.js";
+import { type CheckoutDeps, setUpCheckout } from "./checkout-deps.js";
 import { addDetachedWorktree, removeDetachedWorktree } from "./detached-worktree.js";
 import { git } from "./git.js";
 
@@ -10,13 +12,18 @@ export async function removeDetached(repo: string, dir: string): Promise<void> {
   await removeDetachedWorktree(repo, dir);
 }
 
-/** Check out `commit` at `<goalDir>/checkouts/<name>`, run `use` there, always remove the checkout. */
+/**
+ * Check out `commit` at `<goalDir>/checkouts/<name>`, set up its dependencies
+ * (when `deps` is given; a failed setup is the `setup_failed` problem and
+ * `use` does not run), run `use` there, always remove the checkout.
+ */
 export async function withDetached<T>(
   repo: string,
   goalDir: string,
   name: string,
   commit: string,
-  use: (dir: string) => Promise<Result<T, ControllerProblem>>,
+  use: (dir: string, setup: SetupOutcome | undefined) => Promise<Result<T, ControllerProblem>>,
+  deps?: CheckoutDeps,
 ): Promise<Result<T, ControllerProblem>> {
   const dir = path.join(goalDir, "checkouts", name);
   await removeDetached(repo, dir);
@@ -30,7 +37,13 @@ export async function withDetached<T>(
     });
   }
   try {
-    return await use(dir);
+    let setup: SetupOutcome | undefined;
+    if (deps !== undefined) {
+      const made = await setUpCheckout(deps, dir, name, "hardlink");
+      if (!made.ok) return err(made.error);
+      setup = made.value;
+    }
+    return await use(dir, setup);
   } finally {
     await removeDetached(repo, dir);
   }

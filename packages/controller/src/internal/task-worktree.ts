@@ -9,6 +9,7 @@ import type { Task } from "@omk/state";
 import { captureChanges, cleanup, createTaskWorktree, keepAttempt, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
 import { execa } from "execa";
 import type { ControllerProblem } from "../types.js";
+import { type CheckoutDeps, setUpCheckout, setupProducts } from "./checkout-deps.js";
 
 export type TaskWorktreeInput = {
   readonly repo: string;
@@ -18,7 +19,19 @@ export type TaskWorktreeInput = {
   readonly attempt: number;
   readonly base: string;
   readonly copyUntracked?: readonly string[];
+  /** How the worktree gets the project's dependencies before the agent starts (a private copy: the agent may write into it). */
+  readonly deps?: CheckoutDeps;
 };
+
+/**
+ * The worktree with the setup products (node_modules, .venv) counted as
+ * copies: captureChanges never commits them and cleanup does not take them
+ * for the agent's work, even when an agent removed the .gitignore they carry.
+ */
+function withProducts(worktree: TaskWorktree, products: readonly string[]): TaskWorktree {
+  const extra = products.filter((p) => !worktree.copied.includes(p));
+  return extra.length === 0 ? worktree : { ...worktree, copied: [...worktree.copied, ...extra] };
+}
 
 type Failed = { ok: false; problem: ControllerProblem };
 type Prepared = { ok: true; worktree: TaskWorktree; kept: string | null } | Failed;
@@ -54,7 +67,8 @@ async function keepPrevious(input: TaskWorktreeInput, dir: string): Promise<{ ok
   if (!existing.ok) {
     return problemOf("opening the previous attempt's worktree", existing.error);
   }
-  const captured = await captureChanges(existing.value, { message: `${task.title} (left by an earlier attempt)` });
+  const products = input.deps === undefined ? [] : setupProducts(existing.value.path, input.deps);
+  const captured = await captureChanges(withProducts(existing.value, products), { message: `${task.title} (left by an earlier attempt)` });
   if (!captured.ok) {
     return problemOf("committing the previous attempt's leftovers", captured.error);
   }
@@ -93,5 +107,8 @@ export async function prepareTaskWorktree(input: TaskWorktreeInput): Promise<Pre
     ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
   });
   if (!made.ok) return problemOf(`creating the worktree of task ${task.id}`, made.error);
-  return { ok: true, worktree: made.value, kept };
+  if (input.deps === undefined) return { ok: true, worktree: made.value, kept };
+  const setup = await setUpCheckout(input.deps, made.value.path, `task ${task.id}#${attempt}`, "copy");
+  if (!setup.ok) return { ok: false, problem: setup.error };
+  return { ok: true, worktree: withProducts(made.value, setupProducts(made.value.path, input.deps)), kept };
 }

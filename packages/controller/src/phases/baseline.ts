@@ -8,6 +8,7 @@ import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema, sha256Hex } from "@omk/oracle";
 import { ok } from "@omk/state";
 import type { RunContext } from "../context.js";
+import { isSetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
 import { withDetached } from "../internal/run-checkout.js";
 import { collectOracleEvidence, junitCasesOf, runWall } from "../internal/run-deps.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
@@ -40,9 +41,15 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
   const frozen = await frozenOracle(ctx);
   const runId = `baseline-${Date.now().toString(36)}`;
   const outFile = path.join(ctx.goalDir, BASELINE_FILE);
-  const collected = await withDetached(ctx.repo, ctx.goalDir, "base", ctx.baseCommit, async (dir) => {
+  const collected = await withDetached(
+    ctx.repo,
+    ctx.goalDir,
+    "base",
+    ctx.baseCommit,
+    async (dir, setup) => {
     const wall = await runWall({
       root: dir,
+      ...(setup === undefined ? {} : { setup }),
       goalDir: ctx.goalDir,
       outDir: path.join(ctx.goalDir, "gates", runId),
       runId,
@@ -60,13 +67,16 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
       gates: wall.value.gates,
       testCases: junitCasesOf(wall.value.report),
       env: ctx.gateEnv,
+      deps: ctx.deps,
       outFile,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       ...(ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig }),
     });
     if (!set.ok) return set;
     return ok({ set: set.value, gates: wall.value.gates });
-  });
+    },
+    ctx.deps,
+  );
   if (!collected.ok) {
     const stop = await pausedIfStopped(ctx);
     if (stop !== null) {
@@ -74,6 +84,8 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
       return stop;
     }
     finishPhase(ctx, "baseline", "failed", collected.error.message);
+    // The project's dependencies would not install on the base: nothing an agent can fix, so no round is planned.
+    if (isSetupProblem(collected.error)) return endWithFailure(ctx, "blocked_on_external", setupFailedCause("baseline", collected.error, (s) => ctx.redactor.redact(s)), ["setup.jsonl"]);
     return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `baseline: ${collected.error.message} (fix: ${collected.error.fix})` });
   }
   const text = readFileSync(outFile, "utf8");

@@ -17,6 +17,7 @@ import { capturedCommits, taskStartCommit } from "../internal/task-start.js";
 import { endAsRecorded, endWithFailure, ending } from "../outcome.js";
 import type { ControllerProblem, RunGoalResult } from "../types.js";
 import { frozenOracle } from "./oracle.js";
+import { lastRecordedFailure, SETUP_FAILED, type SetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
 import { engineSetupCause, isEngineSetupProblem, splitFix } from "../internal/engine-setup.js";
 
 export const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
@@ -70,6 +71,7 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
     provider: ctx.engine,
     criteria: frozen.oracle.criteria,
     env: ctx.env,
+    deps: ctx.deps,
     secrets: ctx.secrets,
     limits: () => ctx.goal.budget.limits,
     onUnknownUsage: () => ctx.warnUnknownUsage(),
@@ -130,6 +132,12 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
         finishPhase(ctx, "execution", "failed", missing);
         return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: missing }, ["events.jsonl"]);
       }
+      const deps = await taskSetupFailed(ctx);
+      if (deps !== null) {
+        // The project's dependencies would not install in a task's worktree: an environment problem, no round can fix it.
+        finishPhase(ctx, "execution", "failed", deps.message);
+        return endWithFailure(ctx, "blocked_on_external", setupFailedCause(`task ${deps.taskId}`, deps, (s) => ctx.redactor.redact(s)), ["events.jsonl", "setup.jsonl"]);
+      }
       const setup = await engineSetupFailed(ctx);
       if (setup !== null) {
         // A login, a key, a model only the user can fix: verifying the head again would not help; the goal waits for the user.
@@ -177,6 +185,21 @@ async function engineSetupFailed(ctx: RunContext): Promise<(ControllerProblem & 
     if (e?.type === "task_run_started") break;
     if (e?.type === "task_failed" && e.data.decision !== "retry" && isEngineSetupProblem(e.data.signature)) {
       return { taskId: e.data.taskId, code: e.data.signature, ...splitFix(e.data.message) };
+    }
+  }
+  return null;
+}
+
+/** A task whose worktree's dependency setup failed (task_failed signature setup_failed), with the typed failure from setup.jsonl. */
+async function taskSetupFailed(ctx: RunContext): Promise<(SetupProblem & { taskId: string }) | null> {
+  const events = await ctx.store.readEvents(ctx.goalId);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e?.type === "task_run_started") break;
+    if (e?.type === "task_failed" && e.data.decision !== "retry" && e.data.signature === SETUP_FAILED) {
+      const { message, fix } = splitFix(e.data.message);
+      const setup = lastRecordedFailure(ctx.deps.recordFile) ?? { code: "setup_failed" as const, command: "(see the message)", exitCode: null, tail: [], message, fix };
+      return { taskId: e.data.taskId, code: SETUP_FAILED, message, fix: fix === "" ? setup.fix : fix, setup };
     }
   }
   return null;

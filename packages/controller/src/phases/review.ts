@@ -12,6 +12,7 @@ import type { RunContext } from "../context.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { evaluateRound, runReview } from "../internal/run-deps.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
+import { isSetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
 import { engineSetupCause, isEngineSetupProblem } from "../internal/engine-setup.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { budgetMeter, sessionCap } from "../internal/session-budget.js";
@@ -79,6 +80,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
     repo: ctx.repo,
     baseCommit: ctx.baseCommit,
     headCommit: head,
+    deps: ctx.deps,
     diff,
     changedFiles: files,
     tasks,
@@ -116,6 +118,8 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
       return { end: stop };
     }
     finishPhase(ctx, "review", "failed", outcome.error.message);
+    // The project's dependencies would not install: an environment problem for the user, not a finding (no follow-up round).
+    if (isSetupProblem(outcome.error)) return { end: await endWithFailure(ctx, "blocked_on_external", setupFailedCause("review", outcome.error, (s) => ctx.redactor.redact(s)), ["setup.jsonl"]) };
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }) };
   }
   const review = outcome.value;

@@ -10,6 +10,7 @@ import { type EvidenceSet, type Evaluation, sha256Hex } from "@omk/oracle";
 import { type GateEvidence, ok } from "@omk/state";
 import { type RunContext, relToGoal } from "../context.js";
 import { gatePasses } from "../evidence/proof-claims.js";
+import { isSetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
 import { withDetached } from "../internal/run-checkout.js";
 import { integrateRound } from "../internal/run-integrate.js";
 import { changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall } from "../internal/run-deps.js";
@@ -85,9 +86,17 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
   const headFile = path.join(ctx.goalDir, headFileRel);
   const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const gatesConfig = ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig };
-  const onHead = await withDetached(ctx.repo, ctx.goalDir, `r${ctx.round}-head`, head, async (dir) => {
+  const deps = ctx.options.depsCache === undefined ? {} : { depsCache: ctx.options.depsCache };
+  const onHead = await withDetached(
+    ctx.repo,
+    ctx.goalDir,
+    `r${ctx.round}-head`,
+    head,
+    async (dir, setup) => {
     const wall = await runWall({
       root: dir,
+      ...(setup === undefined ? {} : { setup }),
+      ...deps,
       goalDir: ctx.goalDir,
       outDir: path.join(ctx.goalDir, "gates", runId),
       runId,
@@ -101,7 +110,9 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
     const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.gateEnv, outFile: headFile, ...signal, ...gatesConfig });
     if (!set.ok) return set;
     return ok({ wall: wall.value, set: set.value });
-  });
+    },
+    ctx.deps,
+  );
   if (!onHead.ok) {
     const stop = await pausedIfStopped(ctx);
     if (stop !== null) {
@@ -109,6 +120,8 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
       return { end: stop };
     }
     finishPhase(ctx, "verification", "failed", onHead.error.message);
+    // The head's dependencies would not install: an environment problem no fix round can help (ends blocked_on_external, exit 5).
+    if (isSetupProblem(onHead.error)) return { end: await endWithFailure(ctx, "blocked_on_external", setupFailedCause("verification", onHead.error, (s) => ctx.redactor.redact(s)), ["setup.jsonl"]) };
     return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `verification: ${onHead.error.message} (fix: ${onHead.error.fix})` }) };
   }
   const { wall, set: headSet } = onHead.value;
@@ -127,10 +140,12 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
         testCases: recorded.junit,
         headTestsFrom: { repo: ctx.repo, headCommit: head, testFiles },
         env: ctx.gateEnv,
+        deps: ctx.deps,
         outFile: path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`),
         ...signal,
         ...gatesConfig,
       }),
+      ctx.deps,
     );
     if (overlaid.ok) baseSet = overlaid.value;
   }

@@ -194,7 +194,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
   emit("deterministic", deterministic);
 
   const checkoutDir = path.join(input.goalDir, "checkouts", `review-r${input.round}`);
-  const checkout = await addCheckout(input.repo, checkoutDir, input.headCommit);
+  const checkout = await addCheckout(input.repo, checkoutDir, input.headCommit, input.deps);
   if (!checkout.ok) return checkout;
   const findings: ReviewFinding[] = [...deterministic];
   const passVerdicts = new Map<ReviewPass | "deterministic", ReviewRecordRef>([["deterministic", records[0] as ReviewRecordRef]]);

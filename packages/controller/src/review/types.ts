@@ -16,6 +16,8 @@ export type ReviewScopeViolation = { readonly taskId: string; readonly path: str
 
 export type ReviewInput = {
   readonly goalId: string;
+  /** How the review checkout gets its dependencies (a reviewer may run the project's tools). */
+  readonly deps?: import("../internal/checkout-deps.js").CheckoutDeps;
   readonly goalText: string;
   readonly round: number;
   /** The goal's folder: records go to `reviews/`, the checkout to `checkouts/`. */

@@ -11,6 +11,7 @@ import { formatMarkdown } from "../report/markdown.js";
 import { formatText } from "../report/text.js";
 import { newRunId, runGates, writeFileAtomic } from "../run.js";
 import type { Gate } from "../schemas/config.js";
+import { describeSetup, detectSetup, missingDependencies } from "../setup.js";
 import type { GatesEvent } from "../schemas/events.js";
 import { type GatesReport, GatesReportSchema } from "../schemas/result.js";
 import { formatMs } from "./duration.js";
@@ -148,6 +149,8 @@ function detect(io: CliIo, root: string, json: boolean, configFlag: string | und
         ...gateLines(d.config.gates, (name) => d.gates.find((g) => g.name === name)?.reason ?? ""),
       );
       if (d.skipped.length > 0) lines.push("left out:", ...d.skipped.map((s) => `  ${s.name}: ${s.reason}`));
+      const setup = detectSetup(root, config?.ok === true ? config.value : null);
+      lines.push("dependency setup (in each checkout OMK makes; never in this tree):", ...(setup.steps.length === 0 ? [`  none: ${setup.reason}`] : setup.steps.flatMap((st) => [`  ${[st.command, ...st.after].map((c) => c.join(" ")).join(" && ")}`, `  why: ${st.reason}`])));
       if (file === undefined) lines.push("", "pin these by writing them to .omk/gates.yaml (see docs/schemas/gates-config.schema.json)");
     } else if (file !== undefined) {
       lines.push(`detection would find nothing: ${found.error.message}`);
@@ -186,6 +189,7 @@ function progress(io: CliIo, quiet: boolean) {
     else if (event.type === "gate_started") io.stderr(`omk-gates: ${tag}${event.name} started${event.of > 1 ? ` (${event.attempt}/${event.of})` : ""}\n`);
     else if (event.type === "gate_finished") io.stderr(`omk-gates: ${tag}${event.result.name} ${event.result.outcome} in ${formatMs(event.result.durationMs)}\n`);
     else if (event.type === "baseline_started") io.stderr(`omk-gates: running the base ${event.ref} (${event.commit.slice(0, 12)}) in ${event.dir}\n`);
+    else if (event.type === "setup_finished") io.stderr(`omk-gates: ${tag}dependencies: ${describeSetup(event.setup)}\n`);
   };
 }
 
@@ -230,6 +234,8 @@ async function runOrCompare(io: CliIo, command: "run" | "compare", root: string,
     ...(values["diff-base"] === undefined ? {} : { diffBase: values["diff-base"] }),
   };
   if (loaded.value.detection !== undefined && values.quiet !== true) io.stderr(`omk-gates: no config; detected ${loaded.value.config.gates.map((g) => g.name).join(", ")} (omk-gates detect says why)\n`);
+  const missing = values.quiet === true ? undefined : missingDependencies(root, loaded.value.config);
+  if (missing !== undefined) io.stderr(`omk-gates: ${missing}\n`);
   const report = command === "run" ? await runGates(common) : (await compareToBaseline({ ...common, base: values.base as string })).head;
   return emit(report, outDir);
 }

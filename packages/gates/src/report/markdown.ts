@@ -1,5 +1,6 @@
 import { formatMs } from "../internal/duration.js";
 import type { GateComparison, GateOutcome, GateResult, GatesReport } from "../schemas/result.js";
+import { describeSetup } from "../setup.js";
 
 const ICON: Record<GateOutcome, string> = { passed: "✅", failed: "❌", flaky: "⚠️", timed_out: "⏱️", error: "💥", skipped: "⏭️" };
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -36,6 +37,12 @@ export function formatMarkdown(report: GatesReport): string {
     const vs = report.comparison === undefined ? "" : ` ${j === undefined ? "" : `${j.status.replace(/_/g, " ")}${j.blocking ? " (blocking)" : ""}`} |`;
     lines.push(`| ${cell(g.name)} | ${g.kind} | ${g.required ? "yes" : "no"} | ${ICON[g.outcome]} ${g.outcome}${(g.outcome === "error" || g.outcome === "skipped") && g.error !== undefined ? `: ${cell(g.error)}` : ""} |${vs} ${formatMs(g.durationMs)} | ${g.exitCode ?? g.signal ?? ""} | \`${cell(g.logs.stdout.path)}\` |`);
   }
+  if (report.setup?.failure !== undefined) {
+    const f = report.setup.failure;
+    lines.push("", "### Dependency setup failed (`setup_failed`): no gate ran", "", `\`${cell(f.command)}\` ${f.exitCode === null ? "could not run" : `exited ${f.exitCode}`}. Fix: ${f.fix}`, "", fence(f.tail.slice(-15)));
+  } else if (report.setup !== undefined) lines.push("", `Dependency setup: ${describeSetup(report.setup)}`);
+  const baseSetup = report.comparison?.base.setupFailed;
+  if (baseSetup !== undefined) lines.push("", `**The base checkout's dependency setup failed** (\`${cell(baseSetup.command)}\`): its gates are *no baseline*; required gates are judged on head alone.`, "", fence(baseSetup.tail.slice(-10)));
   const deps = report.gates.flatMap((g) => g.dependencies ?? []);
   if (deps.length > 0) {
     lines.push("", `### Dependency changes (${deps.length}): give the rationale in the review`, "", "| change | ecosystem | name | from | to | file |", "|---|---|---|---|---|---|");

@@ -1,5 +1,6 @@
 import { formatMs } from "../internal/duration.js";
 import type { GatesReport } from "../schemas/result.js";
+import { describeSetup } from "../setup.js";
 
 /** The wall as a plain aligned table for a terminal (no colour; the caller decides where it goes). */
 export function formatText(report: GatesReport): string {
@@ -29,6 +30,9 @@ export function formatText(report: GatesReport): string {
     report.comparison !== undefined
       ? `${report.verdict}: ${report.comparison.summary.newFailures.length} new failure(s), ${report.comparison.summary.preExisting.length} pre-existing, ${report.comparison.summary.fixed.length} fixed (base ${/^[0-9a-f]{40,64}$/.test(report.comparison.base.ref) ? report.comparison.base.ref.slice(0, 12) : report.comparison.base.ref})`
       : `${report.verdict}${notPassing.length > 0 ? `: required not passing: ${notPassing.join(", ")}` : ""}`;
+  if (report.setup !== undefined) out.push("", report.setup.failure === undefined ? `setup: ${describeSetup(report.setup)}` : `setup_failed: ${report.setup.failure.message}\n  fix: ${report.setup.failure.fix}${report.setup.failure.tail.length > 0 ? `\n  ${report.setup.failure.tail.slice(-8).join("\n  ")}` : ""}`);
+  const baseSetup = report.comparison?.base.setupFailed;
+  if (baseSetup !== undefined) out.push("", `base setup_failed: ${baseSetup.message}: the base gates are no_baseline; required gates are judged on head alone`);
   out.push("", `${verdict} · ${formatMs(report.durationMs)} · logs ${report.outDir}`);
   return `${out.join("\n")}\n`;
 }

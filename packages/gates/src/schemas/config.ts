@@ -120,11 +120,22 @@ export const GateSchema = z
 export type Gate = z.infer<typeof GateSchema>;
 export type GateInput = z.input<typeof GateSchema>;
 
+/**
+ * How OMK installs the project's dependencies in the checkouts it makes:
+ * `none` (nothing), a shell command (run by /bin/sh in the checkout), or an
+ * argv array. Absent: detected from the lockfile (see detectSetup).
+ */
+export const SetupConfigSchema = z
+  .union([z.literal("none"), z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .describe("dependency setup in each checkout OMK makes: none, a shell command, or an argv array (default: detected from the lockfile)");
+export type SetupConfig = z.infer<typeof SetupConfigSchema>;
+
 export const GatesConfigSchema = z
   .object({
     version: z.literal(1).default(1),
     parallelism: z.number().int().min(1).max(64).optional().describe("gates running at once (default: min(4, CPUs))"),
     gates: z.array(GateSchema).min(1, "list at least one gate"),
+    setup: SetupConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ComparisonSchema, GateResultSchema } from "./result.js";
+import { SetupOutcomeSchema } from "./setup.js";
 
 /**
  * What the runner reports while it works, through the `onEvent` callback.
@@ -16,6 +17,7 @@ export const GatesEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run_finished"), tree, verdict: z.enum(["passed", "failed"]), durationMs: z.number() }),
   z.object({ type: z.literal("baseline_started"), ref: z.string(), commit: z.string(), dir: z.string() }),
   z.object({ type: z.literal("comparison_finished"), comparison: ComparisonSchema }),
+  z.object({ type: z.literal("setup_finished"), tree, setup: SetupOutcomeSchema }),
 ]);
 export type GatesEvent = z.infer<typeof GatesEventSchema>;
 export type OnGatesEvent = (event: GatesEvent) => void;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BuiltinSchema, GateKindSchema, GateNameSchema } from "./config.js";
+import { SetupFailureSchema, SetupOutcomeSchema } from "./setup.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -138,7 +139,12 @@ export const GateComparisonSchema = z.object({
 export type GateComparison = z.infer<typeof GateComparisonSchema>;
 
 export const ComparisonSchema = z.object({
-  base: z.object({ ref: z.string(), commit: CommitShaSchema.nullable(), report: z.string().nullable().describe("path of the base run's report.json") }),
+  base: z.object({
+    ref: z.string(),
+    commit: CommitShaSchema.nullable(),
+    report: z.string().nullable().describe("path of the base run's report.json"),
+    setupFailed: SetupFailureSchema.optional().describe("the base checkout's dependency setup failed: its gates are no_baseline, required gates are judged on head alone"),
+  }),
   verdict: z.enum(["passed", "failed"]).describe("failed when a blocking gate exists"),
   gates: z.array(GateComparisonSchema),
   summary: z.object({
@@ -173,5 +179,6 @@ export const GatesReportSchema = z.object({
   }),
   gates: z.array(GateResultSchema),
   comparison: ComparisonSchema.optional(),
+  setup: SetupOutcomeSchema.optional().describe("the dependency setup of this checkout, when the caller made one (failed: no gate ran, verdict failed)"),
 });
 export type GatesReport = z.infer<typeof GatesReportSchema>;

@@ -24,6 +24,8 @@ export const FAILURE_CODES = [
   "engine_setup",
   /** A config file the run needs is broken (details: file, line, col, path, fix); the user corrects it and resumes. */
   "config_invalid",
+  /** The project's dependency setup (npm ci, a venv…) failed in a checkout: details carry the command, exit code, log tail and fix. */
+  "setup_failed",
 ] as const;
 export const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;
