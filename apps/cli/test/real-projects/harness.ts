@@ -72,7 +72,8 @@ export function corpusIndex(): z.infer<typeof CorpusIndexSchema> {
 export type Run = { exitCode: number; stdout: string; stderr: string; ms: number };
 
 export function describeRun(what: string, run: Run): string {
-  return `${what}: exit ${run.exitCode} after ${run.ms} ms\n--- stdout\n${run.stdout.slice(-5000)}\n--- stderr\n${run.stderr.slice(-4000)}`;
+  const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max / 2)}\n[…]\n${text.slice(-max / 2)}`);
+  return `${what}: exit ${run.exitCode} after ${run.ms} ms\n--- stdout\n${cut(run.stdout, 12_000)}\n--- stderr\n${cut(run.stderr, 4000)}`;
 }
 
 export type ProjectWorld = {
