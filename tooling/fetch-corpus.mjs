@@ -73,6 +73,16 @@ const index = { pnpm, resolvedBefore: manifest.resolvedBefore, projects: {} };
 for (const p of manifest.projects) {
   const started = Date.now();
   const tarball = path.join(dir, "tarballs", `${p.slug}-${p.version}.tgz`);
+  const project = path.join(dir, "projects", p.slug);
+  const lockfile = p.packageManager === "pnpm" ? "pnpm-lock.yaml" : "package-lock.json";
+  // A project already fetched with the same pins keeps its lockfile (the manifest's other fields, e.g. a goal's wording, do not matter here).
+  const pinFile = path.join(dir, "projects", `${p.slug}.pin.json`);
+  const pin = JSON.stringify({ name: p.name, version: p.version, integrity: p.integrity, packageManager: p.packageManager, resolvedBefore: manifest.resolvedBefore, pnpm: PNPM_VERSION });
+  if (existsSync(pinFile) && readFileSync(pinFile, "utf8") === pin && existsSync(path.join(project, lockfile)) && existsSync(tarball) && sha512(tarball) === p.integrity) {
+    index.projects[p.slug] = { name: p.name, version: p.version, dir: project, packageManager: p.packageManager, lockfile, tarball };
+    console.log(`fetch-corpus: ${p.name}@${p.version} (${p.packageManager}) already fetched`);
+    continue;
+  }
   if (!existsSync(tarball) || sha512(tarball) !== p.integrity) {
     const scratch = mkdtempSync(path.join(os.tmpdir(), "omk-corpus-pack-"));
     const out = run(npm, ["pack", `${p.name}@${p.version}`, "--json", "--pack-destination", scratch], scratch, `npm pack ${p.name}@${p.version}`);
@@ -84,19 +94,16 @@ for (const p of manifest.projects) {
   const got = sha512(tarball);
   if (got !== p.integrity) fail(`${p.name}@${p.version}: integrity ${got} is not the pinned ${p.integrity}`);
 
-  const project = path.join(dir, "projects", p.slug);
+  rmSync(pinFile, { force: true });
   rmSync(project, { recursive: true, force: true });
   mkdirSync(project, { recursive: true });
   run("tar", ["-xzf", tarball, "-C", project, "--strip-components=1", "--no-same-owner", "--warning=no-unknown-keyword"], project, `unpacking ${tarball}`);
   if (!existsSync(path.join(project, "package.json"))) fail(`${tarball} has no package.json at its root`);
 
-  let lockfile;
   if (p.packageManager === "npm") {
     run(npm, ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`], project, `the lockfile of ${p.name}`);
-    lockfile = "package-lock.json";
   } else if (p.packageManager === "pnpm") {
     run(pnpm, ["install", "--lockfile-only", "--ignore-scripts"], project, `the lockfile of ${p.name}`);
-    lockfile = "pnpm-lock.yaml";
   } else {
     fail(`${p.name}: unknown package manager ${p.packageManager}`);
   }
@@ -109,6 +116,7 @@ for (const p of manifest.projects) {
   else run(pnpm, ["install", "--frozen-lockfile", "--ignore-scripts", "--prefer-offline"], warm, `warming the pnpm store for ${p.name}`);
   rmSync(warm, { recursive: true, force: true });
 
+  writeFileSync(pinFile, pin);
   index.projects[p.slug] = { name: p.name, version: p.version, dir: project, packageManager: p.packageManager, lockfile, tarball };
   console.log(`fetch-corpus: ${p.name}@${p.version} (${p.packageManager}) ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }

@@ -1,5 +1,0 @@
-// dependency-graph@1.0.0 (jasmine, npm): detect, run on HEAD, a planted regression named exactly by compare, and a goal run to
-// ready with red → green evidence (suite.ts; the project's pins in test-fixtures/corpus/projects.json).
-import { realProjectSuite } from "./suite.js";
-
-realProjectSuite("dependency-graph");
