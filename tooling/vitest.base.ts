@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
 /** Shared vitest config: resolve workspace packages to their source (no build needed). */
-export function packageVitestConfig(overrides: { testTimeout?: number; include?: string[]; exclude?: string[]; globalSetup?: string[]; fileParallelism?: boolean } = {}) {
+export function packageVitestConfig(overrides: { testTimeout?: number; include?: string[]; exclude?: string[]; globalSetup?: string[]; fileParallelism?: boolean; maxWorkers?: number; hookTimeout?: number } = {}) {
   return defineConfig({
     resolve: { conditions: ["@omk/source", "import", "node", "default"] },
     ssr: { resolve: { conditions: ["@omk/source", "import", "node", "default"] } },
@@ -10,7 +10,8 @@ export function packageVitestConfig(overrides: { testTimeout?: number; include?:
       exclude: [...configDefaults.exclude, ...(overrides.exclude ?? [])],
       fileParallelism: overrides.fileParallelism ?? true,
       testTimeout: overrides.testTimeout ?? 20_000,
-      hookTimeout: 60_000,
+      hookTimeout: overrides.hookTimeout ?? 60_000,
+      ...(overrides.maxWorkers === undefined ? {} : { maxWorkers: overrides.maxWorkers }),
       globalSetup: overrides.globalSetup ?? [],
       pool: "forks",
       // The JSON report feeds the workspace summary line printed by tooling/run-tests.mjs.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isTestFile } from "./index.js";
 import { detectTampering, type TamperFinding } from "./tamper.js";
 
 /** A one-file unified diff: `-`, `+` and ` ` lines, the way git prints them. */
@@ -24,6 +25,7 @@ describe("detectTampering: each kind", () => {
     [".only", diff("src/a.spec.js", ['-describe("math", () => {', '+describe.only("math", () => {']), ["test_focused src/a.spec.js:1"]],
     ["xit", diff("src/a.test.ts", ['-it("adds", () => {', '+xit("adds", () => {']), ["test_skipped src/a.test.ts:1"]],
     ["xdescribe", diff("src/a.test.ts", ['-describe("math", () => {', '+xdescribe("math", () => {']), ["test_skipped src/a.test.ts:1"]],
+    ["a skipped tape test in a root test.js (tape's one-file convention)", diff("test.js", ["-test('cork', function (t) {", "+test.skip('cork', function (t) {"]), ["test_skipped test.js:1"]],
     ["it.todo", diff("src/a.test.ts", ['+it.todo("handles overflow");']), ["test_skipped src/a.test.ts:1"]],
     ["node:test skip option", diff("test/a.test.mjs", ['-test("adds", () => {', '+test("adds", { skip: true }, () => {']), ["test_skipped test/a.test.mjs:1"]],
     ["@pytest.mark.skip", diff("tests/test_math.py", ["+@pytest.mark.skip(reason='flaky')", " def test_add():"]), ["test_skipped tests/test_math.py:1"]],
@@ -78,5 +80,12 @@ describe("detectTampering: honest changes", () => {
 
   it("reads an empty diff as no change", () => {
     expect(detectTampering("")).toEqual({ files: 0, findings: [] });
+  });
+});
+
+describe("isTestFile", () => {
+  it("knows a root test.js/tests.js as a test file (tape's and node's convention), and only at the root", () => {
+    for (const file of ["test.js", "tests.js", "test.mjs", "test.ts", "test/a.js", "src/a.test.ts"]) expect(isTestFile(file), file).toBe(true);
+    for (const file of ["lib/test.js", "contest.js", "src/testing.js", "index.js"]) expect(isTestFile(file), file).toBe(false);
   });
 });

@@ -35,6 +35,8 @@ const MANIFESTS: ReadonlyArray<[string, string]> = [
 const TEST_DIRS = new Set(["test", "tests", "__tests__", "spec", "specs"]);
 const DOCS_DIRS = new Set(["docs", "doc", "documentation"]);
 const TEST_FILE = /(?:\.(?:test|spec)\.[cm]?[jt]sx?|_test\.go|_test\.py|_spec\.rb)$|^test_[^/]*\.py$/u;
+/** A project's one test file at the root, as tape and node:test projects often have it (`tape test.js`, `node test.js`). */
+const ROOT_TEST_FILE = /^tests?\.[cm]?[jt]sx?$/u;
 const JS_FRAMEWORKS = ["vitest", "jest", "mocha", "ava", "@playwright/test", "cypress"];
 
 type Walk = { files: string[]; bytes: number; truncated: boolean };
@@ -127,8 +129,10 @@ export function inspectRepository(root: string, options: { maxFiles?: number } =
     if (parts.length > 1) top.set(parts[0] as string, (top.get(parts[0] as string) ?? 0) + 1);
     const language = LANGUAGES[path.posix.extname(file)];
     const testDirIndex = parts.slice(0, -1).findIndex((p) => TEST_DIRS.has(p));
-    const isTest = testDirIndex !== -1 || TEST_FILE.test(path.posix.basename(file));
+    const rootTest = parts.length === 1 && ROOT_TEST_FILE.test(file);
+    const isTest = testDirIndex !== -1 || TEST_FILE.test(path.posix.basename(file)) || rootTest;
     if (testDirIndex !== -1 && testDirIndex < 3) testFolders.add(`${parts.slice(0, testDirIndex + 1).join("/")}/`);
+    else if (rootTest) testPatterns.add(file);
     else if (isTest && language !== undefined) {
       const suffix = /((?:\.(?:test|spec))?\.[a-z]+|_test\.[a-z]+)$/u.exec(path.posix.basename(file))?.[1] ?? "";
       testPatterns.add(parts.length > 1 ? `${parts[0]}/**/*${suffix}` : `*${suffix}`);
@@ -145,7 +149,7 @@ export function inspectRepository(root: string, options: { maxFiles?: number } =
   const manifest = MANIFESTS.find(([name]) => rootNames.has(name));
   const sourceFolders = byCount(sourceTop).map(([name]) => `${name}/`);
   const sourceFiles = [...sourceTop.values()].reduce((a, b) => a + b, 0) + rootSources;
-  const rootSourceFiles = [...rootNames].filter((name) => LANGUAGES[path.posix.extname(name)] !== undefined && !TEST_FILE.test(name)).sort();
+  const rootSourceFiles = [...rootNames].filter((name) => LANGUAGES[path.posix.extname(name)] !== undefined && !TEST_FILE.test(name) && !ROOT_TEST_FILE.test(name)).sort();
   return RepoInspectionSchema.parse({
     files: files.length,
     bytes,

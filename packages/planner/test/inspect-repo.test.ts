@@ -91,6 +91,12 @@ describe("inspectRepository", () => {
     });
   });
 
+  it("reads a root test.js (tape's and node's convention) as the test file, not as a source file", () => {
+    const dir = repo({ "package.json": JSON.stringify({ name: "x", scripts: { test: "tape test.js" }, devDependencies: { tape: "^5" } }), "index.js": "module.exports = 1\n", "test.js": "require('tape')\n" });
+    const inspection = inspectRepository(dir);
+    expect(inspection).toMatchObject({ testPatterns: ["test.js"], testFolders: [], sourceFolders: ["index.js"] });
+  });
+
   it("calls a repository with only docs empty, and counts nothing for an empty folder", () => {
     const docsOnly = inspectRepository(repo({ "README.md": "# idea\n", "LICENSE": "MIT\n" }));
     expect(docsOnly).toMatchObject({ files: 2, languages: [], sourceFolders: [], docsFolders: ["README.md"], empty: true, packageManager: null });

@@ -4,6 +4,8 @@ import path from "node:path";
 const TEST_PATH = [
   /(^|\/)(__tests__|tests?|specs?)\//u,
   /\.(test|spec)\.[cm]?[jt]sx?$/u,
+  // A project's one test file at the root (`tape test.js`, `node test.js`), as the planner's inspection reads it.
+  /^tests?\.[cm]?[jt]sx?$/u,
   /(^|\/)test_[^/]*\.py$/u,
   /_test\.py$/u,
   /_test\.go$/u,

@@ -1,0 +1,5 @@
+// minimalistic-crypto-utils@1.0.1 (mocha, pnpm): detect, run on HEAD, a planted regression named exactly by compare, and a goal run to
+// ready with red → green evidence (suite.ts; the project's pins in test-fixtures/corpus/projects.json).
+import { realProjectSuite } from "./suite.js";
+
+realProjectSuite("minimalistic-crypto-utils");
