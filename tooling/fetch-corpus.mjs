@@ -17,6 +17,8 @@
  *     so the tests' installs work with --prefer-offline.
  * pnpm itself is the npm package `pnpm` (pinned below), installed into DIR/tools.
  * Writes DIR/corpus.json: {"pnpm": ".../pnpm", "projects": {"<slug>": {"dir", "packageManager", "lockfile", ...}}}.
+ * A project's optional `lockPins` ({"dep": "version"}) holds a dependency at a version inside its published
+ * range in the lockfile (package.json is left as published).
  * Re-running with the same manifest is a no-op (DIR/pins.json records it).
  */
 import { spawnSync } from "node:child_process";
@@ -77,7 +79,7 @@ for (const p of manifest.projects) {
   const lockfile = p.packageManager === "pnpm" ? "pnpm-lock.yaml" : "package-lock.json";
   // A project already fetched with the same pins keeps its lockfile (the manifest's other fields, e.g. a goal's wording, do not matter here).
   const pinFile = path.join(dir, "projects", `${p.slug}.pin.json`);
-  const pin = JSON.stringify({ name: p.name, version: p.version, integrity: p.integrity, packageManager: p.packageManager, resolvedBefore: manifest.resolvedBefore, pnpm: PNPM_VERSION });
+  const pin = JSON.stringify({ name: p.name, version: p.version, integrity: p.integrity, packageManager: p.packageManager, resolvedBefore: manifest.resolvedBefore, pnpm: PNPM_VERSION, ...(p.lockPins ? { lockPins: p.lockPins } : {}) });
   if (existsSync(pinFile) && readFileSync(pinFile, "utf8") === pin && existsSync(path.join(project, lockfile)) && existsSync(tarball) && sha512(tarball) === p.integrity) {
     index.projects[p.slug] = { name: p.name, version: p.version, dir: project, packageManager: p.packageManager, lockfile, tarball };
     console.log(`fetch-corpus: ${p.name}@${p.version} (${p.packageManager}) already fetched`);
@@ -102,6 +104,15 @@ for (const p of manifest.projects) {
 
   if (p.packageManager === "npm") {
     run(npm, ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`], project, `the lockfile of ${p.name}`);
+    // lockPins: a dependency held at an older version that still satisfies the package's own range, as
+    // the project's lockfile of its day had it (a later release inside the range broke the project).
+    // Only the lockfile changes: package.json must stay byte for byte as published.
+    const pins = Object.entries(p.lockPins ?? {}).map(([dep, version]) => `${dep}@${version}`);
+    if (pins.length > 0) {
+      const published = readFileSync(path.join(project, "package.json"), "utf8");
+      run(npm, ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`, ...pins], project, `pinning ${pins.join(", ")} in the lockfile of ${p.name}`);
+      if (readFileSync(path.join(project, "package.json"), "utf8") !== published) fail(`${p.name}: pinning ${pins.join(", ")} changed package.json; a lock pin must stay inside the published range`);
+    }
   } else if (p.packageManager === "pnpm") {
     run(pnpm, ["install", "--lockfile-only", "--ignore-scripts"], project, `the lockfile of ${p.name}`);
   } else {

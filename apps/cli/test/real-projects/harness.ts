@@ -31,6 +31,8 @@ export const CorpusProjectSchema = z.object({
   integrity: z.string().startsWith("sha512-"),
   packageManager: z.enum(["npm", "pnpm"]),
   runner: z.string().min(1),
+  /** Dependencies held at an older version inside the published range in the lockfile (tooling/fetch-corpus.mjs). */
+  lockPins: z.record(z.string(), z.string()).optional(),
   covers: z.array(z.string()).min(1),
   regression: z.object({
     file: z.string().min(1),
