@@ -103,16 +103,13 @@ for (const p of manifest.projects) {
   if (!existsSync(path.join(project, "package.json"))) fail(`${tarball} has no package.json at its root`);
 
   if (p.packageManager === "npm") {
-    run(npm, ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`], project, `the lockfile of ${p.name}`);
     // lockPins: a dependency held at an older version that still satisfies the package's own range, as
     // the project's lockfile of its day had it (a later release inside the range broke the project).
-    // Only the lockfile changes: package.json must stay byte for byte as published.
+    // Only the lockfile says so: package.json must stay byte for byte as published.
     const pins = Object.entries(p.lockPins ?? {}).map(([dep, version]) => `${dep}@${version}`);
-    if (pins.length > 0) {
-      const published = readFileSync(path.join(project, "package.json"), "utf8");
-      run(npm, ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`, ...pins], project, `pinning ${pins.join(", ")} in the lockfile of ${p.name}`);
-      if (readFileSync(path.join(project, "package.json"), "utf8") !== published) fail(`${p.name}: pinning ${pins.join(", ")} changed package.json; a lock pin must stay inside the published range`);
-    }
+    const published = readFileSync(path.join(project, "package.json"), "utf8");
+    run(npm, ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`, ...pins], project, `the lockfile of ${p.name}${pins.length > 0 ? ` (pinning ${pins.join(", ")})` : ""}`);
+    if (readFileSync(path.join(project, "package.json"), "utf8") !== published) fail(`${p.name}: pinning ${pins.join(", ")} changed package.json; a lock pin must stay inside the published range`);
   } else if (p.packageManager === "pnpm") {
     run(pnpm, ["install", "--lockfile-only", "--ignore-scripts"], project, `the lockfile of ${p.name}`);
   } else {

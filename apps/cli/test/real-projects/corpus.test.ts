@@ -18,10 +18,10 @@ describe("the real-projects corpus", () => {
     }
   });
 
-  it("covers node:test, tape, mocha, jest and a pnpm project (vitest and ava: see docs/decisions/real-projects.md)", () => {
+  it("covers node:test, tape, mocha, jest, ava, a TypeScript project and a pnpm project (vitest: see docs/decisions/real-projects.md)", () => {
     const runners = new Set(manifest.projects.map((p) => p.runner));
-    for (const runner of ["node:test", "tape", "mocha"]) expect(runners, runner).toContain(runner);
-    expect(manifest.projects.some((p) => p.covers.some((c) => c.startsWith("jest")))).toBe(true);
+    for (const runner of ["node:test", "tape", "mocha", "jest", "ava"]) expect(runners, runner).toContain(runner);
+    expect(manifest.projects.some((p) => p.covers.some((c) => c.startsWith("a project written in TypeScript")))).toBe(true);
     expect(manifest.projects.some((p) => p.packageManager === "pnpm")).toBe(true);
   });
 
