@@ -181,9 +181,10 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
     return await withDetachedCheckout(
       repo.value,
       proof.headCommit,
-      async (dir): Promise<Result<ProofCheck, ControllerProblem>> => {
+      async (dir, setup): Promise<Result<ProofCheck, ControllerProblem>> => {
         const wall = await runWall({
           root: dir,
+          ...(setup === undefined ? {} : { setup }),
           goalDir: work,
           outDir: path.join(work, "gates"),
           runId: newRunId(),
@@ -203,6 +204,7 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           gates: wall.value.gates,
           testCases: junitCasesOf(wall.value.report),
           reviews,
+          ...(setup === undefined ? {} : { setup }),
           outFile: path.join(work, "evidence-head.json"),
           ...(input.env === undefined ? {} : { env: input.env }),
           ...(input.signal === undefined ? {} : { signal: input.signal }),
@@ -256,9 +258,10 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
   return withDetachedCheckout(
     repo,
     proof.baseCommit,
-    async (dir) => {
+    async (dir, setup) => {
       const wall = await runWall({
         root: dir,
+        ...(setup === undefined ? {} : { setup }),
         goalDir: work,
         outDir: path.join(work, "base-gates"),
         runId: newRunId(),
@@ -277,6 +280,7 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
         gates: wall.ok ? wall.value.gates : [],
         testCases: wall.ok ? junitCasesOf(wall.value.report) : [],
         headTestsFrom: from,
+        ...(setup === undefined ? {} : { setup }),
         deps: depsOf(input),
         outFile: path.join(work, "evidence-base.json"),
         ...(input.env === undefined ? {} : { env: input.env }),

@@ -43,9 +43,9 @@ beforeAll(() => {
 }, 240_000);
 
 /** textkit with a devDependency; node_modules deliberately not in .gitignore (setup products must ignore themselves). */
-async function depsRepo(packageJson: string) {
+async function depsRepo(packageJson: string, gitignore = "junit.xml\n", gates = GATES) {
   const repo = makeTempDir();
-  const base = await initGitRepo(repo, { ...PROJECT, "package.json": packageJson, "package-lock.json": lock, ".gitignore": "junit.xml\n", ".omk/gates.yaml": GATES });
+  const base = await initGitRepo(repo, { ...PROJECT, "package.json": packageJson, "package-lock.json": lock, ".gitignore": gitignore, ".omk/gates.yaml": gates });
   return { repo, base };
 }
 
@@ -68,6 +68,40 @@ describe("runGoal on a project with dependencies", () => {
     expect(records.find((r) => r.checkout === "r1-head")?.steps[0]).toMatchObject({ reused: true, materialised: "hardlink" });
     // The run's progress says it too.
     expect(events.some((e) => e.type === "note" && /^dependencies of r1-head: npm ci .*reused shared install, hardlink/.test(e.message))).toBe(true);
+  }, 300_000);
+
+  it("ends ready when the user's .gitignore ignores node_modules too (the task's commit must not fail on it)", async () => {
+    const { repo } = await depsRepo(PACKAGE_JSON, "junit.xml\nnode_modules\n");
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    const result = await runGoal({ store, goalId, engine: bookProvider(BOOK()), scheduler: { pollMs: 50 }, depsCache });
+    if (result.ok && result.value.status !== "ready" && result.value.outcomeFile) console.log(readFileSync(result.value.outcomeFile, "utf8"));
+    expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "ready" });
+    const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
+    expect(proof.tasks[0]?.changedFiles.sort()).toEqual(["src/slugify.js", "test/slugify.test.js"]);
+    expect(readFileSync(path.join(repo, ".gitignore"), "utf8")).toBe("junit.xml\nnode_modules\n");
+  }, 300_000);
+
+  it("a setup that works for the base but fails in the task's worktree: blocked_on_external (setup_failed), no retry, no gate failure", async () => {
+    // An install that fails intermittently: the first run (the base checkout) succeeds, every later one fails.
+    const counter = path.join(makeTempDir("controller-flaky-setup-"), "runs");
+    const flaky = `n=$(cat '${counter}' 2>/dev/null || echo 0); echo $((n+1)) > '${counter}'; if [ "$n" -gt 0 ]; then echo "npm ERR! network ECONNRESET" >&2; exit 1; fi`;
+    const gates = `${GATES}setup: ${JSON.stringify(flaky)}\n`;
+    const { repo } = await depsRepo(PACKAGE_JSON, "junit.xml\n", gates);
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    const result = await runGoal({ store, goalId, engine: bookProvider(BOOK()), scheduler: { pollMs: 50 }, depsCache, untilReady: true, maxRounds: 3 });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("blocked_on_external");
+    const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
+    expect(failure.cause.code).toBe("setup_failed");
+    expect(failure.cause.message).toMatch(/task slugify#1/);
+    expect(((failure.cause.details?.["tail"] ?? []) as string[]).join("\n")).toMatch(/ECONNRESET/);
+    expect(failure.resume.hint).toMatch(/environment problem/);
+    // The base's setup ran once and the task's once: no retry of the task, no fix round, no agent session.
+    expect(readFileSync(counter, "utf8").trim()).toBe("2");
+    const events = await store.readEvents(goalId);
+    expect(events.filter((e) => e.type === "task_failed")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "session_spend_recorded").map((e) => (e.data as { session: string }).session)).toEqual(["plan#1"]);
+    expect((await store.readGoal(goalId)).round ?? 1).toBe(1);
+    expect(existsSync(store.paths(goalId).proof)).toBe(false);
   }, 300_000);
 
   it("a lockfile out of sync with package.json: blocked_on_external (setup_failed) with the command and log tail, no fix round", async () => {

@@ -1,13 +1,13 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { GatesAbortedError, type GatesConfig, loadGates, readTreeState } from "@omk/gates";
+import { GatesAbortedError, type GatesConfig, loadGates, readTreeState, type SetupOutcome } from "@omk/gates";
 import { type CommandResult, type Evaluation, type EvidenceSet, EvidenceSetSchema, evaluate, type JunitCase, type ReviewResult } from "@omk/oracle";
 import { type Criterion, type FrozenOracle, type GateEvidence, type Result, err, ok, writeFileAtomicSync } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, SetupFailedError } from "../internal/checkout-deps.js";
 import { CheckoutError, overlayFiles, withDetachedCheckout } from "./checkout.js";
 import { messageOf, problem } from "./problem.js";
-import { DEFAULT_COMMAND_TIMEOUT_MS, gateRunning, type RunContext, runCommand, runTests, testEvidenceFor } from "./runs.js";
+import { DEFAULT_COMMAND_TIMEOUT_MS, gateRunning, type RunContext, runCommand, runTests, testEvidenceFor, withSetupPath } from "./runs.js";
 
 export type CollectOracleEvidenceInput = {
   readonly side: "base" | "head";
@@ -26,6 +26,8 @@ export type CollectOracleEvidenceInput = {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The EvidenceSet is written here; logs of the runs beside it in `<name>.runs/`. */
   readonly outFile: string;
+  /** The dependency setup made in `root`: its PATH entries (a venv) come first for the oracle's commands, as for the gates. */
+  readonly setup?: Pick<SetupOutcome, "path">;
   /** How the overlay checkout (the head's tests on the base's code) gets its dependencies. */
   readonly deps?: CheckoutDeps;
   /** Additive: the gates config (to find the gate running a test command); default .omk/gates.yaml in root. */
@@ -97,7 +99,8 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
     return err(problem("infra", `${root} is at ${tree.commit ?? "no commit"}, not at the ${input.side} commit ${input.commit}`, "collect the evidence in a checkout of that commit"));
   }
   const runsDir = path.join(path.dirname(input.outFile), `${path.basename(input.outFile, ".json")}.runs`);
-  const ctx = runContext(input, runsDir);
+  const bare = runContext(input, runsDir);
+  const ctx = withSetupPath(bare, input.setup);
   const criteria = input.frozen.oracle.criteria;
   const config = loadConfig(root, input.gatesConfig);
   try {
@@ -118,7 +121,7 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
       if (run.note !== undefined) testNotes.push(run.note);
     }
     const headTests =
-      input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, ctx, input.gatesConfig, testNotes, input.deps) : undefined;
+      input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, bare, input.gatesConfig, testNotes, input.deps) : undefined;
     const set = EvidenceSetSchema.parse({
       oracleHash: input.frozen.hash,
       commit: input.commit,
@@ -143,7 +146,8 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
 /**
  * The head's tests run against the base's code: a throwaway detached checkout
  * of `baseCommit` with the head's version of `testFiles` laid over it, each
- * test_case command run there. Undefined when the oracle has no test_case
+ * test_case command run there (with the overlay checkout's setup PATH; `ctx`
+ * is the run context without any checkout's). Undefined when the oracle has no test_case
  * criterion. Throws on git trouble (CheckoutError) and aborts.
  */
 export async function runHeadTests(
@@ -161,14 +165,15 @@ export async function runHeadTests(
   return withDetachedCheckout(
     from.repo,
     baseCommit,
-    async (dir) => {
+    async (dir, setup) => {
       await overlayFiles(from.repo, from.headCommit, dir, from.testFiles);
+      const here = withSetupPath(ctx, setup);
       const config = loadConfig(dir, gatesConfig);
       const cases: JunitCase[] = [];
       let m = 0;
       for (const command of commands) {
         m += 1;
-        const run = await runTests(dir, command.argv, config, path.join(runsDir, `head-tests-${m}`), ctx);
+        const run = await runTests(dir, command.argv, config, path.join(runsDir, `head-tests-${m}`), here);
         cases.push(...run.cases);
         if (run.note !== undefined) notes?.push(`the head's tests on the base's code: ${run.note}`);
       }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createRedactor, type Gate, type GatesConfig, GatesConfigSchema, looksSecretName, perTestEvidence, runGates } from "@omk/gates";
+import { createRedactor, type Gate, type GatesConfig, GatesConfigSchema, looksSecretName, perTestEvidence, runGates, type SetupOutcome } from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
 import { execa } from "execa";
 import { junitCasesOfGates } from "./gate-evidence.js";
@@ -18,6 +18,16 @@ export type RunContext = {
   /** Logs of the runs go here. */
   readonly logDir: string;
 };
+
+/**
+ * The environment of the oracle's commands in a checkout whose dependencies
+ * were set up: the setup's PATH entries (a venv's bin) first, exactly as
+ * @omk/gates puts them on the gates' PATH (runGates with `setup`).
+ */
+export function withSetupPath(ctx: RunContext, setup: Pick<SetupOutcome, "path"> | undefined): RunContext {
+  if (setup === undefined || setup.path.length === 0) return ctx;
+  return { ...ctx, env: { ...ctx.env, PATH: [...setup.path, ctx.env["PATH"] ?? ""].join(path.delimiter) } };
+}
 
 /** The environment a check sees: the given one minus secret-looking names (as gates do). */
 function checkEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {

@@ -67,6 +67,7 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
       gates: wall.value.gates,
       testCases: junitCasesOf(wall.value.report),
       env: ctx.gateEnv,
+      ...(setup === undefined ? {} : { setup }),
       deps: ctx.deps,
       outFile,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),

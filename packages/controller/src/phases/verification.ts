@@ -107,7 +107,7 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
       onGate: (gate) => ctx.emit({ type: "gate_finished", where: "head", gate }),
     });
     if (!wall.ok) return wall;
-    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.gateEnv, outFile: headFile, ...signal, ...gatesConfig });
+    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.gateEnv, ...(setup === undefined ? {} : { setup }), outFile: headFile, ...signal, ...gatesConfig });
     if (!set.ok) return set;
     return ok({ wall: wall.value, set: set.value });
     },
@@ -130,7 +130,7 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
   const testFiles = await changedTestFiles(ctx.repo, ctx.baseCommit, head).catch(() => []);
   if (baseSet !== null && testFiles.length > 0) {
     const recorded = baseSet;
-    const overlaid = await withDetached(ctx.repo, ctx.goalDir, `r${ctx.round}-base`, ctx.baseCommit, (dir) =>
+    const overlaid = await withDetached(ctx.repo, ctx.goalDir, `r${ctx.round}-base`, ctx.baseCommit, (dir, setup) =>
       collectOracleEvidence({
         side: "base",
         root: dir,
@@ -140,6 +140,7 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
         testCases: recorded.junit,
         headTestsFrom: { repo: ctx.repo, headCommit: head, testFiles },
         env: ctx.gateEnv,
+        ...(setup === undefined ? {} : { setup }),
         deps: ctx.deps,
         outFile: path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`),
         ...signal,
