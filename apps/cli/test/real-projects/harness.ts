@@ -33,6 +33,12 @@ export const CorpusProjectSchema = z.object({
   runner: z.string().min(1),
   /** Dependencies held at an older version inside the published range in the lockfile (tooling/fetch-corpus.mjs). */
   lockPins: z.record(z.string(), z.string()).optional(),
+  /**
+   * Files the project's repository has and its tarball leaves out, without which a script of the
+   * project fails on HEAD (path → lines). Written by the suite, not the project's own: kept to the
+   * least that makes the script run (docs/decisions/real-projects.md).
+   */
+  repoFiles: z.record(z.string(), z.array(z.string())).optional(),
   covers: z.array(z.string()).min(1),
   regression: z.object({
     file: z.string().min(1),
@@ -117,6 +123,10 @@ export async function projectWorld(slug: string): Promise<ProjectWorld> {
   cpSync(cached.dir, repo, { recursive: true, filter: (src) => !src.split(path.sep).includes("node_modules") });
   const gitignore = path.join(repo, ".gitignore");
   if (!existsSync(gitignore)) writeFileSync(gitignore, "node_modules/\n");
+  for (const [file, lines] of Object.entries(project.repoFiles ?? {})) {
+    if (existsSync(path.join(repo, file))) throw new Error(`${project.name}@${project.version} publishes ${file}: drop it from repoFiles`);
+    writeFileSync(path.join(repo, file), `${lines.join("\n")}\n`);
+  }
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     // pnpm, as the user of a pnpm project has it on PATH.
