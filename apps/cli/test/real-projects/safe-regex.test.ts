@@ -1,5 +1,0 @@
-// safe-regex@2.1.1 (jest, npm): detect, run on HEAD, a planted regression named exactly by compare, and a goal run to
-// ready with red → green evidence (suite.ts; the project's pins in test-fixtures/corpus/projects.json).
-import { realProjectSuite } from "./suite.js";
-
-realProjectSuite("safe-regex");
