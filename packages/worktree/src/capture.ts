@@ -7,15 +7,17 @@
  * The commit is made with plumbing (`add -A`, `write-tree`, `commit-tree`,
  * compare-and-swap `update-ref`): no hooks, no signing prompt, an explicit
  * identity, and a branch that moved underneath is a value, not an overwrite.
- * Untracked files copied in by createTaskWorktree are never committed.
+ * Untracked files copied in by createTaskWorktree and setup products the
+ * controller lists in `copied` (node_modules, .venv) are never committed.
  */
-import { rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { ok, type Result } from "@omk/state";
 import { type ConcurrentUpdate, GitCommandError, type Problem, type ProtectedRef, problem, type SyncFailed } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
 import { exists } from "./internal/fs.js";
-import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitLine, splitNul } from "./internal/git.js";
+import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitEnv, gitLine, splitNul } from "./internal/git.js";
 import { parseRawDiff } from "./internal/raw-diff.js";
 import { updateRef } from "./internal/refs.js";
 import { syncBack } from "./internal/scratch-clone.js";
@@ -55,9 +57,49 @@ export type CaptureError =
 
 export const DEFAULT_STALE_LOCK_MS = 30_000;
 
-/** `git add --all` except the copied files, clearing a stale index.lock once. */
-async function stageAll(cwd: string, copied: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
-  const args = ["add", "--all", "--", ".", ...copied.map((p) => `:(exclude,literal)${p}`)];
+/** A gitignore pattern matching exactly `rel` from the top of the checkout (glob characters and trailing spaces escaped). */
+function anchoredPattern(rel: string): string {
+  return `/${rel.replace(/[\\*?[\]]/g, (c) => `\\${c}`).replace(/ $/, "\\ ")}`;
+}
+
+/** The user's global excludes file (core.excludesFile, else git's default $XDG_CONFIG_HOME/git/ignore), "" when there is none. */
+async function userExcludes(cwd: string): Promise<string> {
+  const configured = (await git(cwd, ["config", "--path", "--get", "core.excludesFile"], { allow: [1] })).stdout.trim();
+  const env = gitEnv();
+  const xdg = env["XDG_CONFIG_HOME"] !== undefined && env["XDG_CONFIG_HOME"] !== "" ? env["XDG_CONFIG_HOME"] : env["HOME"] !== undefined ? path.join(env["HOME"], ".config") : undefined;
+  const file = configured !== "" ? path.resolve(cwd, configured) : xdg === undefined ? undefined : path.join(xdg, "git", "ignore");
+  if (file === undefined) return "";
+  return await readFile(file, "utf8").catch(() => "");
+}
+
+/**
+ * `git add --all`, keeping the copied files and setup products out, clearing a
+ * stale index.lock once. They are kept out by an OMK-owned excludes file
+ * (`-c core.excludesFile`: the user's global excludes plus one anchored
+ * pattern per path, in a temp dir outside the repository), not by exclude
+ * pathspecs: git exits 1 on an excluded pathspec the user's .gitignore also
+ * ignores. The user's .gitignore and .git/info/exclude are neither read
+ * differently nor touched. Then the index entries of those paths are put back
+ * to the parent's (`git reset <parent> -- paths`), so a .gitignore that
+ * un-ignores them or an agent's `git add -f` still commits none of them.
+ */
+async function stageAll(cwd: string, parent: string, copied: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
+  if (copied.length === 0) return await locked(cwd, ["add", "--all", "--", "."], staleLockMs);
+  const dir = await mkdtemp(path.join(os.tmpdir(), "omk-capture-"));
+  try {
+    const excludes = path.join(dir, "excludes");
+    const user = await userExcludes(cwd);
+    await writeFile(excludes, `${user}${user === "" || user.endsWith("\n") ? "" : "\n"}${copied.map(anchoredPattern).join("\n")}\n`);
+    const added = await locked(cwd, ["-c", `core.excludesFile=${excludes}`, "add", "--all", "--", "."], staleLockMs);
+    if (!added.ok) return added;
+    return await locked(cwd, ["--literal-pathspecs", "reset", "-q", parent, "--", ...copied], staleLockMs);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One index-writing git command, clearing a stale index.lock once. */
+async function locked(cwd: string, args: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
   for (let attempt = 0; ; attempt++) {
     const run = await git(cwd, args, { allow: [128] });
     if (run.exitCode === 0) return { ok: true };
@@ -146,7 +188,7 @@ export async function captureChanges(worktree: TaskWorktree, options: CaptureOpt
       ),
     };
   }
-  const staged = await stageAll(cwd, worktree.copied, options.staleLockMs ?? DEFAULT_STALE_LOCK_MS);
+  const staged = await stageAll(cwd, parent, worktree.copied, options.staleLockMs ?? DEFAULT_STALE_LOCK_MS);
   if (!staged.ok) return staged;
   const tree = await gitLine(cwd, ["write-tree"]);
 
