@@ -65,7 +65,12 @@ function readOne(plan: Pick<OkPlan, "format" | "runner" | "tapGroups" | "tapSubt
   let text: string;
   if (file !== undefined) {
     const shown = path.relative(cwd, file).startsWith("..") ? file : path.relative(cwd, file);
-    if (!existsSync(file)) return { error: `the ${plan.format === "junit" ? "JUnit" : plan.format} report ${shown} was not written` };
+    if (!existsSync(file)) {
+      // The command ran but its reporter did not write there: the run ended before it, or the runner ignored the option.
+      return {
+        error: `the ${plan.format === "junit" ? "JUnit" : plan.format} report ${shown} was not written${plan.runner === "configured" ? "" : ` (the run ended before its reporter wrote it, or this ${plan.runner} version ignores the reporter option OMK added: say how its results are read with \`tests: { format, file }\` on the gate in .omk/gates.yaml)`}`,
+      };
+    }
     text = readFileSync(file, "utf8");
   } else {
     if (stdout === undefined) return { error: "no stdout captured" };
