@@ -122,6 +122,32 @@ const CASES: Array<{ name: string; project: Project; expected: Record<string, st
     },
     expected: { "test/a.test.js::math > adds": "passed", "test/a.test.js::math > subtracts badly": "failed" },
   },
+  {
+    // @fastify/forwarded's shape: node:test (under c8) in a nested script first, then another runner last: the cases of both
+    name: "a chain: node:test under c8 in a nested script first (NODE_OPTIONS), jest the last command (its trailing argument)",
+    project: {
+      script: "npm run unit && jest jest/",
+      extraScripts: { unit: "c8 node --test unit/a.test.js" },
+      files: {
+        "unit/a.test.js": "const { test } = require('node:test');\nconst assert = require('node:assert');\ntest('unit adds', () => { assert.equal(1 + 1, 2); });\n",
+        "jest/a.test.js": "describe('math', () => { test('adds', () => expect(1 + 1).toBe(2)); test('subtracts badly', () => expect(2 - 1).toBe(2)); });\n",
+      },
+    },
+    expected: { "test::unit adds": "passed", "jest/a.test.js::math > adds": "passed", "jest/a.test.js::math > subtracts badly": "failed" },
+  },
+  {
+    // process-warning's shape: jest in the middle gives no cases (no trailing argument reaches it); node:test's are had
+    name: "a chain with jest in the middle: node:test's cases (jest not had)",
+    project: {
+      script: "npm run unit && npm run jest && npm run types",
+      extraScripts: { unit: "node --test unit/a.test.js", jest: "jest jest/", types: "node -e 0" },
+      files: {
+        "unit/a.test.js": CJS_PAIR("test", "const { test } = require('node:test');\nconst assert = require('node:assert');"),
+        "jest/a.test.js": "test('never run', () => expect(1).toBe(1));\n",
+      },
+    },
+    expected: { "test::adds": "passed", "test::subtracts badly": "failed" },
+  },
 ];
 
 describe("per-test cases from `npm test` with the real runners", () => {

@@ -134,7 +134,8 @@ export async function runTests(root: string, argv: readonly string[], config: Ga
   });
   const result = report.gates[0];
   if (result === undefined) return { cases: [], outcome: "not_run" };
-  const why = result.notes.find((n) => n.startsWith("no per-test cases: ") || /report|TAP|libtest|go test/.test(n));
+  // Why no case was read: the plan's refusal, else an attempt's report error (not the plan's own `per-test cases: how` note).
+  const why = result.notes.find((n) => n.startsWith("no per-test cases: ")) ?? result.notes.find((n) => /^attempt \d+: /.test(n) && /report|TAP|libtest|go test|no cases/.test(n));
   return {
     cases: junitCasesOfGates([result]),
     outcome: result.outcome,

@@ -225,14 +225,15 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     sinks.stderr.note(`omk-gates: ${named} is a directory\n`);
     return finish({ outcome: "error", attempts: [], error: `${named} is a directory, not the report file the command writes` });
   }
-  if (reportFile !== undefined) mkdirSync(path.dirname(reportFile), { recursive: true });
+  const reportFiles = [reportFile, ...(plan?.also ?? []).map((r) => r.file)].filter((f): f is string => f !== undefined);
+  for (const f of reportFiles) mkdirSync(path.dirname(f), { recursive: true });
   for (let n = 1; n <= of; n++) {
     const header = n > 1 ? `==> omk-gates: attempt ${n} of ${of}` : undefined;
-    const fromStdout = plan !== undefined && reportFile === undefined;
+    const fromStdout = plan !== undefined && (reportFile === undefined || (plan.also ?? []).some((r) => r.file === undefined));
     sinks.stdout.startSegment({ ...(header === undefined ? {} : { header }), ...(fromStdout ? { capture: true } : {}) });
     sinks.stderr.startSegment(header === undefined ? {} : { header });
     // The report is the command's output: remove a stale one so it is never read as this run's.
-    if (reportFile !== undefined) rmSync(reportFile, { force: true });
+    for (const f of reportFiles) rmSync(f, { force: true });
     const p = await spawn(n, of, plan);
     const attempt = record(n, p);
     attempts.push(attempt);
@@ -246,6 +247,7 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
       if ("cases" in read) {
         cases.push(read.cases);
         rawReport = read.raw;
+        for (const m of read.missing ?? []) notes.push(`attempt ${n}: no cases from ${m}`);
       } else {
         // No report from this attempt: an earlier attempt's cases are not its result.
         cases.length = 0;

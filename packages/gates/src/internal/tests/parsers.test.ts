@@ -25,6 +25,18 @@ describe("TAP", () => {
     expect(parsed).toEqual({ error: expect.stringMatching(/TAP point 3 where 2 was due/) });
   });
 
+  it("mocha 2.x --reporter=tap (mocha before 2.2): plan first, each point a test by its full title; a printed point is refused", () => {
+    const text = fixture("mocha-2-tap.stdout.txt");
+    expect(outcomes(parseTap(text, { suite: "mocha" }))).toEqual({
+      "mocha::Brorand should generate random numbers": "passed",
+      "mocha::Extra passes": "passed",
+      "mocha::Extra fails": "failed",
+      "mocha::Extra is skipped": "skipped",
+    });
+    const forged = text.replace("not ok 3 Extra fails", "ok 1 - fake\nnot ok 3 Extra fails");
+    expect(parseTap(forged, { suite: "mocha" })).toEqual({ error: expect.any(String) });
+  });
+
   it("ava --tap: each point is a test", () => {
     expect(outcomes(parseTap(fixture("ava-tap.stdout.txt"), { suite: "ava" }))).toEqual({ "ava::adds": "passed", "ava::subtracts badly": "failed" });
   });

@@ -30,6 +30,8 @@ export type TestReportPlan =
       readonly tapGroups?: boolean;
       /** TAP: node-tap's points are assertions; a test is a subtest holding some. */
       readonly tapSubtests?: boolean;
+      /** More reports of the same run (several runners in one `&&` chain); each read like the first. */
+      readonly also?: readonly TestReport[];
       /** One line for the gate's notes. */
       readonly how: string;
     }
@@ -210,9 +212,48 @@ const fixFor = (what: string) =>
   `make the test gate's command one the runner is recognised in (e.g. "test": "tape test/*.js"), or say how its results are read in .omk/gates.yaml on that gate: \`${FIX_TAP}\` (TAP on stdout) or \`tests: { format: junit, file: <report.xml> }\` (${what})`;
 
 /**
+ * mocha's version in the gate's directory (node_modules/mocha/package.json,
+ * looked for up to the filesystem root as node resolves it), or undefined.
+ */
+export function mochaVersion(cwd: string): [number, number] | undefined {
+  let dir = path.resolve(cwd);
+  for (;;) {
+    try {
+      const v = (JSON.parse(readFileSync(path.join(dir, "node_modules", "mocha", "package.json"), "utf8")) as { version?: unknown }).version;
+      const m = typeof v === "string" ? /^(\d+)\.(\d+)/.exec(v) : null;
+      return m === null ? undefined : [Number(m[1]), Number(m[2])];
+    } catch {
+      const up = path.dirname(dir);
+      if (up === dir) return undefined;
+      dir = up;
+    }
+  }
+}
+
+/** One report of a run: the runner that writes it, its format, and its file (undefined: read from stdout). */
+export type TestReport = {
+  readonly runner: Runner;
+  readonly format: Exclude<TestReportFormat, "auto">;
+  readonly file?: string;
+  readonly tapGroups?: boolean;
+  readonly tapSubtests?: boolean;
+};
+
+/** A command of the (flattened) chain: `last` when arguments appended to the gate's command reach it. */
+type Step = Words & { readonly last: boolean };
+
+/**
  * How to get per-test results from this command, or why they cannot be had.
- * Deterministic and side-effect free (reads package.json only); the oracle
- * asks it at planning time, the gate runner at run time.
+ * Deterministic and side-effect free (reads package.json, and mocha's
+ * package.json for its version, only); the oracle asks it at planning time,
+ * the gate runner at run time.
+ *
+ * Every command of a `&&` chain is looked at (nested `npm run X` followed):
+ * runners whose report needs no trailing argument are had wherever they are
+ * (node:test through NODE_OPTIONS, which reaches every command; tape's and
+ * cargo's stdout); runners needing a trailing argument (vitest, jest, mocha,
+ * ava, node-tap, pytest, go test) only as the chain's last command. A plan may
+ * thus have several reports (`also`); at most one is read from stdout.
  */
 export function planTestReport(input: PlanInput): TestReportPlan {
   const fail = (reason: string) => ({ ok: false as const, reason, fix: fixFor(reason) });
@@ -220,6 +261,8 @@ export function planTestReport(input: PlanInput): TestReportPlan {
   let commands: Words[] | undefined;
   let append: ((args: string[]) => string[]) | undefined;
   let shown: string;
+  let scripts: Record<string, string> | undefined;
+  let outer: string | undefined;
   if (input.shell || typeof input.command === "string") {
     const line = typeof input.command === "string" ? input.command : input.command.join(" ");
     shown = line;
@@ -234,105 +277,198 @@ export function planTestReport(input: PlanInput): TestReportPlan {
       commands = [toWords(argv)];
       append = (args) => [...argv, ...args];
     } else {
-      const scripts = readScripts(input.cwd);
+      scripts = readScripts(input.cwd);
       if (scripts === undefined) return fail(`\`${shown}\` runs a package script but ${path.join(input.cwd, "package.json")} cannot be read`);
       const line = scripts[script.script];
       if (line === undefined) return fail(`package.json has no "${script.script}" script`);
+      outer = script.script;
       shown = `${shown} (script "${script.script}": ${line})`;
       commands = splitScript(line);
       if (commands === undefined) return fail(`the "${script.script}" script \`${line}\` has pipes, redirections, variables or other shell syntax that is not read`);
       // npm hands what follows `--` to the script's last command; pnpm, yarn and bun hand it what follows the script name.
       append = (args) => (script.pm === "npm" && !argv.includes("--") ? [...argv, "--", ...args] : [...argv, ...args]);
-      // A script that runs one other script of the same package (`npm run unit`): follow it, once or twice.
-      for (let depth = 0; depth < 3 && commands.length > 0; depth++) {
-        const last = commands[commands.length - 1] as Words;
-        const found = runnerOf(last.words);
-        if (found?.runner !== "script") break;
-        const inner = scripts[found.script];
-        const innerCommands = inner === undefined ? undefined : splitScript(inner);
-        if (innerCommands === undefined) return fail(`the "${found.script}" script (run by "${script.script}") is missing or has shell syntax that is not read`);
-        shown = `${shown} -> ("${found.script}": ${inner})`;
-        commands = [...commands.slice(0, -1), ...innerCommands];
-        // Arguments after the outer `--` land on `npm run inner`, which takes them as its own options.
-        append = undefined;
-      }
     }
   }
-  const last = commands[commands.length - 1];
-  if (last === undefined) return fail(`\`${shown}\` runs nothing`);
-  const found = runnerOf(last.words) ?? nodeFileRunner(last.words, input.cwd);
-  if (found === undefined || found.runner === "script") {
+  // Flatten the chain: a command that runs another script of the same package (`npm run unit`) is replaced by
+  // that script's commands (up to 3 levels). Arguments after the outer `--` land on `npm run inner`, which takes
+  // them as its own options: no command inside a nested script is `last`.
+  const notes: string[] = [];
+  const flatten = (words: Words[], depth: number, lastReachable: boolean): Step[] | { error: string } => {
+    const steps: Step[] = [];
+    for (const [i, c] of words.entries()) {
+      const isLast = lastReachable && i === words.length - 1;
+      const found = scripts === undefined ? undefined : runnerOf(c.words);
+      if (found?.runner !== "script" || scripts === undefined || depth >= 3) {
+        steps.push({ ...c, last: isLast });
+        continue;
+      }
+      const inner = scripts[found.script];
+      const innerCommands = inner === undefined ? undefined : splitScript(inner);
+      if (innerCommands === undefined) {
+        // The last command decides what the gate's command runs at its end: it must be read; an earlier one is
+        // only looked into for runners.
+        if (i === words.length - 1) return { error: `the "${found.script}" script (run by "${outer}") is missing or has shell syntax that is not read` };
+        notes.push(`the "${found.script}" script is missing or has shell syntax that is not read: its runners are not looked for`);
+        continue;
+      }
+      shown = `${shown} -> ("${found.script}": ${inner})`;
+      const more = flatten(innerCommands, depth + 1, false);
+      if ("error" in more) return more;
+      steps.push(...more);
+    }
+    return steps;
+  };
+  const flat = flatten(commands, 0, append !== undefined);
+  if ("error" in flat) return fail(flat.error);
+  if (flat.length === 0) return fail(`\`${shown}\` runs nothing`);
+  const runners = flat.flatMap((step) => {
+    const found = runnerOf(step.words) ?? nodeFileRunner(step.words, input.cwd);
+    return found === undefined || found.runner === "script" ? [] : [{ step, found }];
+  });
+  const base = typeof input.command === "string" ? [input.command] : [...input.command];
+  if (runners.length === 0) {
     return {
       ok: true,
       runner: "tap (sniffed)",
       format: "tap",
-      command: typeof input.command === "string" ? [input.command] : [...input.command],
+      command: base,
       env: {},
-      how: `no known test runner in \`${shown}\`; its stdout is read as TAP if it prints TAP (else no per-test cases)`,
+      how: `no known test runner in \`${shown}\`; its stdout is read as TAP if it prints TAP (else no per-test cases)${notes.length === 0 ? "" : ` (${notes.join("; ")})`}`,
     };
   }
-  const base = typeof input.command === "string" ? [input.command] : [...input.command];
-  const withArgs = (runner: Runner, args: string[], format: Exclude<TestReportFormat, "auto">, file: string | undefined, how: string): TestReportPlan => {
-    if (append === undefined) return fail(`${runner} is run by a nested package script (${shown}), so its reporter cannot be added`);
-    return { ok: true, runner, format, command: append(args), env: {}, ...(file === undefined ? {} : { file }), how: `${runner}: ${how}` };
+  const single = flat.length === 1 && scripts === undefined && typeof input.command !== "string" && !input.shell;
+  const reports: TestReport[] = [];
+  const hows: string[] = [];
+  const notHad: string[] = [];
+  let env: Record<string, string> = {};
+  let command = base;
+  let stdoutTaken: Runner | undefined;
+  const stdoutReport = (r: TestReport, how: string) => {
+    if (stdoutTaken !== undefined) {
+      notHad.push(`${r.runner} (its report is stdout, already read for ${stdoutTaken})`);
+      return;
+    }
+    stdoutTaken = r.runner;
+    reports.push(r);
+    hows.push(`${r.runner}: ${how}`);
   };
-  switch (found.runner) {
-    case "node:test": {
-      if (commands.some((c) => c.words.some((w) => w.startsWith("--test-reporter")))) {
-        return fail(`\`${shown}\` sets its own --test-reporter; add a junit reporter there and name its file`);
+  const withArgs = (step: Step, r: TestReport, args: string[], how: string) => {
+    if (!step.last || append === undefined) {
+      notHad.push(
+        append === undefined || flat.length === 1
+          ? `${r.runner} (run by a nested package script, so its reporter cannot be added)`
+          : `${r.runner} (not the chain's last command, so its reporter, a trailing argument, cannot be added)`,
+      );
+      return;
+    }
+    if (r.file === undefined && stdoutTaken !== undefined) {
+      notHad.push(`${r.runner} (its report is stdout, already read for ${stdoutTaken})`);
+      return;
+    }
+    if (r.file === undefined) stdoutTaken = r.runner;
+    command = append(args);
+    reports.push(r);
+    hows.push(`${r.runner}: ${how}`);
+  };
+  let nodeTestSeen = false;
+  for (const { step, found } of runners) {
+    switch (found.runner) {
+      case "node:test": {
+        if (nodeTestSeen) break; // one NODE_OPTIONS reporter covers every node:test command of the chain
+        nodeTestSeen = true;
+        if (flat.some((c) => c.words.some((w) => w.startsWith("--test-reporter")))) {
+          notHad.push("node:test (the script sets its own --test-reporter; add a junit reporter there and name its file)");
+          break;
+        }
+        const file = input.reportFile("xml");
+        const options = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`].join(" ");
+        const before = input.env["NODE_OPTIONS"];
+        env = { NODE_OPTIONS: before === undefined || before === "" ? options : `${before} ${options}` };
+        reports.push({ runner: "node:test", format: "junit", file });
+        hows.push("node:test: JUnit reporter added through NODE_OPTIONS (spec stays on stdout)");
+        break;
       }
-      const file = input.reportFile("xml");
-      const options = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`].join(" ");
-      const before = input.env["NODE_OPTIONS"];
-      return {
-        ok: true,
-        runner: "node:test",
-        format: "junit",
-        command: base,
-        env: { NODE_OPTIONS: before === undefined || before === "" ? options : `${before} ${options}` },
-        file,
-        how: "node:test: JUnit reporter added through NODE_OPTIONS (spec stays on stdout)",
-      };
-    }
-    case "vitest": {
-      const file = input.reportFile("xml");
-      return withArgs("vitest", ["--reporter=default", "--reporter=junit", `--outputFile.junit=${file}`], "junit", file, "JUnit reporter added (default reporter kept)");
-    }
-    case "jest": {
-      const file = input.reportFile("json");
-      return withArgs("jest", ["--json", `--outputFile=${file}`], "jest-json", file, "--json report file added (console output kept)");
-    }
-    case "mocha": {
-      const file = input.reportFile("xml");
-      return withArgs("mocha", ["--reporter=xunit", `--reporter-option=output=${file}`], "junit", file, "xunit reporter writing a file (mocha takes one reporter: the console shows only the tests' own output)");
-    }
-    case "ava":
-      return withArgs("ava", ["--tap"], "tap", undefined, "--tap added; TAP read from stdout");
-    case "node-tap": {
-      const p = withArgs("node-tap", ["--reporter=tap"], "tap", undefined, "--reporter=tap added; TAP read from stdout (a test is a subtest holding assertions)");
-      return p.ok ? { ...p, tapSubtests: true } : p;
-    }
-    case "pytest": {
-      const file = input.reportFile("xml");
-      return withArgs("pytest", [`--junitxml=${file}`], "junit", file, "--junitxml added");
-    }
-    case "go test": {
-      // An argv `go test …` gets -json right after `test`; a script line gets it at its end.
-      if (typeof input.command !== "string" && !input.shell && packageScript([...input.command]) === undefined && commands.length === 1) {
-        const argv = [...input.command];
-        const at = argv.indexOf("test", found.at);
-        return { ok: true, runner: "go test", format: "go-json", command: [...argv.slice(0, at + 1), "-json", ...argv.slice(at + 1)], env: {}, how: "go test: -json added; events read from stdout" };
+      case "vitest": {
+        const file = input.reportFile("xml");
+        withArgs(step, { runner: "vitest", format: "junit", file }, ["--reporter=default", "--reporter=junit", `--outputFile.junit=${file}`], "JUnit reporter added (default reporter kept)");
+        break;
       }
-      return withArgs("go test", ["-json"], "go-json", undefined, "-json added; events read from stdout");
-    }
-    case "tape":
-      return { ok: true, runner: "tape", format: "tap", command: base, env: {}, tapGroups: true, how: "tape: its TAP read from stdout (a test is a `# name` group)" };
-    case "cargo test": {
-      // cargo stops at the first failing test binary; an argv `cargo test …` gets --no-fail-fast so every binary reports.
-      const argv = [...base];
-      const at = typeof input.command !== "string" && !input.shell && commands.length === 1 && packageScript(argv) === undefined ? argv.indexOf("test", found.at) : -1;
-      const command = at < 0 || argv.includes("--no-fail-fast") ? argv : [...argv.slice(0, at + 1), "--no-fail-fast", ...argv.slice(at + 1)];
-      return { ok: true, runner: "cargo test", format: "libtest", command, env: {}, how: "cargo test: libtest's `test … ok|FAILED` lines read from stdout" };
+      case "jest": {
+        const file = input.reportFile("json");
+        withArgs(step, { runner: "jest", format: "jest-json", file }, ["--json", `--outputFile=${file}`], "--json report file added (console output kept)");
+        break;
+      }
+      case "mocha": {
+        // `--reporter-options` (plural) is the spelling every mocha from 2.2 (reporter options, xunit's `output`)
+        // to today accepts; `--reporter-option` came with mocha 6. Older: TAP on stdout.
+        const v = mochaVersion(input.cwd);
+        if (v !== undefined && (v[0] < 2 || (v[0] === 2 && v[1] < 2))) {
+          withArgs(step, { runner: "mocha", format: "tap" }, ["--reporter=tap"], `mocha ${v.join(".")} (before 2.2: no reporter options): TAP reporter, read from stdout`);
+        } else {
+          const file = input.reportFile("xml");
+          withArgs(
+            step,
+            { runner: "mocha", format: "junit", file },
+            ["--reporter=xunit", `--reporter-options=output=${file}`],
+            "xunit reporter writing a file (mocha takes one reporter: the console shows only the tests' own output)",
+          );
+        }
+        break;
+      }
+      case "ava":
+        withArgs(step, { runner: "ava", format: "tap" }, ["--tap"], "--tap added; TAP read from stdout");
+        break;
+      case "node-tap":
+        withArgs(step, { runner: "node-tap", format: "tap", tapSubtests: true }, ["--reporter=tap"], "--reporter=tap added; TAP read from stdout (a test is a subtest holding assertions)");
+        break;
+      case "pytest": {
+        const file = input.reportFile("xml");
+        withArgs(step, { runner: "pytest", format: "junit", file }, [`--junitxml=${file}`], "--junitxml added");
+        break;
+      }
+      case "go test": {
+        // An argv `go test …` gets -json right after `test`; a script line gets it at its end.
+        if (single && stdoutTaken === undefined) {
+          const at = base.indexOf("test", found.at);
+          command = [...base.slice(0, at + 1), "-json", ...base.slice(at + 1)];
+          stdoutTaken = "go test";
+          reports.push({ runner: "go test", format: "go-json" });
+          hows.push("go test: -json added; events read from stdout");
+        } else {
+          withArgs(step, { runner: "go test", format: "go-json" }, ["-json"], "-json added; events read from stdout");
+        }
+        break;
+      }
+      case "tape":
+        stdoutReport({ runner: "tape", format: "tap", tapGroups: true }, "its TAP read from stdout (a test is a `# name` group)");
+        break;
+      case "cargo test": {
+        // cargo stops at the first failing test binary; an argv `cargo test …` gets --no-fail-fast so every binary reports.
+        if (single && stdoutTaken === undefined) {
+          const at = base.indexOf("test", found.at);
+          if (!base.includes("--no-fail-fast")) command = [...base.slice(0, at + 1), "--no-fail-fast", ...base.slice(at + 1)];
+        }
+        stdoutReport({ runner: "cargo test", format: "libtest" }, "libtest's `test … ok|FAILED` lines read from stdout");
+        break;
+      }
     }
   }
+  const [first, ...also] = reports;
+  if (first === undefined) {
+    const reason = `no runner's report can be had in \`${shown}\`: ${notHad.join("; ")}`;
+    return notHad.length === 1 && notHad[0]?.startsWith("node:test (the script sets its own") ? fail(`\`${shown}\` sets its own --test-reporter; add a junit reporter there and name its file`) : fail(reason);
+  }
+  const how = [hows.join("; "), ...(notHad.length === 0 ? [] : [`not had: ${notHad.join("; ")}`]), ...notes].join("; ");
+  return {
+    ok: true,
+    runner: first.runner,
+    format: first.format,
+    command,
+    env,
+    ...(first.file === undefined ? {} : { file: first.file }),
+    ...(first.tapGroups === true ? { tapGroups: true } : {}),
+    ...(first.tapSubtests === true ? { tapSubtests: true } : {}),
+    ...(also.length === 0 ? {} : { also }),
+    how: reports.length === 1 && notHad.length === 0 && notes.length === 0 ? (hows[0] as string) : how,
+  };
 }

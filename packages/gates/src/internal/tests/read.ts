@@ -39,12 +39,38 @@ export function testReportOf(gate: Gate, cwd: string, ctx: { outDir: string }, e
   };
 }
 
-/** The cases of one attempt: from the report file the plan names, else from the attempt's stdout. */
-export function readTestReport(plan: OkPlan, file: string | undefined, stdout: string | undefined, cwd: string): { cases: TestCase[]; raw?: string } | { error: string } {
+/**
+ * The cases of one attempt: from each report the plan names (its file, else
+ * the attempt's stdout). Several reports (one `&&` chain running several
+ * runners) add up; a report that is missing is listed in `missing` (a chain
+ * stops at its first failing command, so later runners may not have run).
+ */
+export function readTestReport(
+  plan: OkPlan,
+  file: string | undefined,
+  stdout: string | undefined,
+  cwd: string,
+): { cases: TestCase[]; raw?: string; missing?: string[] } | { error: string } {
+  const first = readOne(plan, file, stdout, cwd);
+  if (plan.also === undefined || plan.also.length === 0) return first;
+  const all = [first, ...plan.also.map((r) => readOne(r, r.file, stdout, cwd))];
+  const had = all.filter((r): r is { cases: TestCase[]; raw?: string } => "cases" in r);
+  const runnersOf = [plan.runner, ...plan.also.map((r) => r.runner)];
+  const missing = all.flatMap((r, i) => ("error" in r ? [`${runnersOf[i]}: ${r.error}`] : []));
+  if (had.length === 0) return { error: missing.join("; ") };
+  return { cases: had.flatMap((r) => r.cases), ...(missing.length === 0 ? {} : { missing }) };
+}
+
+function readOne(plan: Pick<OkPlan, "format" | "runner" | "tapGroups" | "tapSubtests">, file: string | undefined, stdout: string | undefined, cwd: string): { cases: TestCase[]; raw?: string } | { error: string } {
   let text: string;
   if (file !== undefined) {
     const shown = path.relative(cwd, file).startsWith("..") ? file : path.relative(cwd, file);
-    if (!existsSync(file)) return { error: `the ${plan.format === "junit" ? "JUnit" : plan.format} report ${shown} was not written` };
+    if (!existsSync(file)) {
+      // The command ran but its reporter did not write there: the run ended before it, or the runner ignored the option.
+      return {
+        error: `the ${plan.format === "junit" ? "JUnit" : plan.format} report ${shown} was not written${plan.runner === "configured" ? "" : ` (the run ended before its reporter wrote it, or this ${plan.runner} version ignores the reporter option OMK added: say how its results are read with \`tests: { format, file }\` on the gate in .omk/gates.yaml)`}`,
+      };
+    }
     text = readFileSync(file, "utf8");
   } else {
     if (stdout === undefined) return { error: "no stdout captured" };
@@ -65,6 +91,7 @@ export function readTestReport(plan: OkPlan, file: string | undefined, stdout: s
           ...(plan.tapGroups === true ? { groups: true } : {}),
           ...(plan.tapSubtests === true ? { subtests: true, suite: "tap" } : {}),
           ...(plan.runner === "ava" ? { suite: "ava" } : {}),
+          ...(plan.runner === "mocha" ? { suite: "mocha" } : {}),
         });
       case "go-json":
         return parseGoJson(text);
