@@ -72,3 +72,23 @@ describe("F2: setup: from the checkout's own .omk/gates.yaml runs with the whole
     LONG,
   );
 });
+
+describe("F3: a planted .npmrc steers the shared install (copied into the cache's install folder)", () => {
+  it(
+    "script-shell in .npmrc runs an arbitrary program during `npm rebuild <deps with install scripts>`, with the whole env",
+    async () => {
+      const { npmLockfileFor } = await import("@omk/test-fixtures");
+      const pkg = `${JSON.stringify({ name: "npmrc-fixture", version: "1.0.0", private: true, devDependencies: { esbuild: "0.24.0" } }, null, 2)}\n`;
+      const evilDir = makeTempDir("attack-evil-");
+      const marker = path.join(evilDir, "ran.txt");
+      const shell = path.join(evilDir, "sh");
+      writeFileSync(shell, `#!/bin/sh\necho "ran with NPM_TOKEN=$NPM_TOKEN" >> ${marker}\nexec /bin/sh "$@"\n`, { mode: 0o755 });
+      const repo = makeTempDir("attack-npmrc-repo-");
+      await initGitRepo(repo, { "package.json": pkg, "package-lock.json": npmLockfileFor(pkg), ".npmrc": `script-shell=${shell}\n` });
+      const outcome = await prepareCheckout(repo, { cacheDir: makeTempDir("attack-cache3-"), config: null, env: { ...process.env, NPM_TOKEN: "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop" } });
+      expect(outcome.status, JSON.stringify(outcome.failure)).toBe("ready");
+      expect(existsSync(marker) ? readFileSync(marker, "utf8") : "").toBe("");
+    },
+    LONG,
+  );
+});
