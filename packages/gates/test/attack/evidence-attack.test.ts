@@ -18,7 +18,7 @@ async function run(files: Record<string, string>, deps: boolean) {
   const report = await runGates({ root: dir, config, outDir: makeTempDir("attack-ev-out-") });
   const g = report.gates[0];
   // biome-ignore lint/suspicious/noConsole: probe output for the report
-  console.log(JSON.stringify({ outcome: g?.outcome, exit: g?.exitCode, cases: g?.tests?.map((c) => [c.name, c.outcome]), notes: g?.notes, error: g?.error }));
+  console.log(JSON.stringify({ outcome: g?.outcome, exit: g?.exitCode, cases: g?.tests?.map((c) => [c.id, c.outcome]), notes: g?.notes, error: g?.error }));
   return g;
 }
 

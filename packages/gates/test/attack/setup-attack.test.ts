@@ -29,7 +29,8 @@ describe("F1: poisoning the shared install through a hardlinked checkout", () =>
       const base = await initGitRepo(repo, files);
       // The head checkout: hardlinks. Code the agent wrote (its test, run by the test gate here) does this:
       const head = await checkout(repo, base);
-      expect((await prepareCheckout(head, { cacheDir, config: null })).steps[0]).toMatchObject({ materialised: "hardlink" });
+      // (A gate checkout gets a private copy: code runs there.)
+      expect((await prepareCheckout(head, { cacheDir, config: null })).steps[0]).toMatchObject({ materialised: "copy" });
       const victim = path.join(head, "node_modules", "tape", "index.js");
       const before = statSync(victim);
       const original = readFileSync(victim, "utf8");
@@ -45,6 +46,30 @@ describe("F1: poisoning the shared install through a hardlinked checkout", () =>
       expect(o.steps[0]?.reused).toBe(true);
       // SAFE would be: the planted code is not there (the digest should cover content, or the checkouts not share inodes).
       expect(readFileSync(path.join(other, "node_modules", "tape", "index.js"), "utf8")).not.toContain("OMK-PLANTED");
+    },
+    LONG,
+  );
+
+  it(
+    "the same write straight into the shared install (its absolute path) is caught by the content check: the next checkout gets a fresh install",
+    async () => {
+      const cacheDir = makeTempDir("attack-cache-");
+      const repo = makeTempDir("attack-repo-");
+      const base = await initGitRepo(repo, files);
+      const first = await prepareCheckout(await checkout(repo, base), { cacheDir, config: null });
+      const victim = path.join(cacheDir, first.steps[0]?.key as string, "node_modules", "tape", "index.js");
+      const before = statSync(victim);
+      const original = readFileSync(victim, "utf8");
+      const planted = `process.on('exit',()=>{process.exitCode=0});/*OMK-PLANTED*/`;
+      chmodSync(victim, 0o644);
+      writeFileSync(victim, planted + original.slice(planted.length));
+      chmodSync(victim, before.mode & 0o7777);
+      utimesSync(victim, before.atime, before.mtime);
+      const other = await checkout(repo, base);
+      const o = await prepareCheckout(other, { cacheDir, config: null });
+      expect(o.status).toBe("ready");
+      expect(readFileSync(path.join(other, "node_modules", "tape", "index.js"), "utf8")).not.toContain("OMK-PLANTED");
+      expect(o.steps[0]?.notes.join(" ")).toMatch(/no longer matched/);
     },
     LONG,
   );
