@@ -276,8 +276,9 @@ describe("compareToBaseline with dependencies (the false green of issue 13)", ()
       if (!loaded.ok) throw loaded.error;
       const run = await compareToBaseline({ root: dir, base: "HEAD~1", config: loaded.value.config, outDir: makeTempDir("gates-setup-cmp-"), baseSetup: false, killGraceMs: 500 });
       const test = run.comparison.gates.find((g) => g.name === "test");
-      expect(test).toMatchObject({ base: "failed", head: "failed", status: "no_baseline", blocking: true });
-      expect(test?.reason).toMatch(/missing there: .*tape.*not found.*judged on head alone/);
+      // A command not found is the gate's `error` (with its reason), not a test failure.
+      expect(test).toMatchObject({ base: "error", head: "failed", status: "no_baseline", blocking: true });
+      expect(test?.reason).toMatch(/could not run on base .*command not found: tape.*judged on head alone/);
       expect(run.comparison.verdict).toBe("failed");
     },
     LONG,
@@ -330,7 +331,7 @@ describe("omk-gates compare and run (the bin's main, in process)", () => {
       stdout = "";
       stderr = "";
       expect(await main({ ...io, argv: ["compare", "--base", "HEAD~1"] })).toBe(1);
-      expect(stderr).toMatch(/\[base\] dependencies: npm ci .*installed once, hardlink/);
+      expect(stderr).toMatch(/\[base\] dependencies: npm ci .*installed once, copy/);
       expect(stdout).toMatch(/^test\s+test\s+yes\s+failed\s+new_failure !/m);
       expect(stdout).toMatch(/failed: 1 new failure\(s\), 0 pre-existing/);
     },
