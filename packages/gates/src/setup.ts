@@ -403,6 +403,7 @@ function readManifest(entry: string): Manifest | undefined {
 function usable(entry: string, step: SetupStep): { ok: true; manifest: Manifest } | { ok: false; why: string | null } {
   const manifest = readManifest(entry);
   if (manifest === undefined) return { ok: false, why: existsSync(entry) ? "the shared install has no manifest" : null };
+  if (manifest.content === undefined) return { ok: false, why: "the shared install has no content digest (made by an older OMK): made again" };
   if (step.lockless && Date.now() - Date.parse(manifest.createdAt) > LOCKLESS_MAX_AGE_MS) return { ok: false, why: "the shared install (no lockfile) is more than a day old: re-resolved" };
   if (sealAndDigest(entry, step.products, false).digest !== manifest.digest) return { ok: false, why: "the shared install was changed after it was made: it was discarded and made again" };
   return { ok: true, manifest };
