@@ -2,10 +2,12 @@
 // small real npm project (a lockfile made here with `npm install
 // --package-lock-only`: tape, minimist and is-number from the npm registry,
 // ~130 packages), each task gets a new git worktree, and then:
-//   - omk copy: prepareCheckout(mode "copy") — what a task worktree gets (the
-//     shared install materialised as a private copy, after its digest check);
-//   - omk hardlink: prepareCheckout(mode "hardlink") — what the checkouts OMK
-//     only runs gates in get;
+//   - omk copy: prepareCheckout(mode "copy") — what every checkout where code
+//     runs gets (task worktrees and gate checkouts: the shared install
+//     materialised as a private copy after its stat digest check, the copy
+//     then checked against the content digest recorded at install time);
+//   - omk hardlink: prepareCheckout(mode "hardlink") — only for a checkout
+//     where nothing runs (measured for the record);
 //   - symlink: one symlink to the shared node_modules (measured for the record;
 //     not used, see docs/decisions/gates.md);
 //   - reference: a bare `npm ci --prefer-offline --no-audit --no-fund` of the
@@ -14,7 +16,8 @@
 // time over the median bare npm ci time. The first install into the shared
 // cache (once per lockfile) is printed too.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { prepareCheckout } from "@omk/gates";
@@ -96,11 +99,23 @@ try {
       if (task === 0) execFileSync("npm", ["test"], { cwd: dir, stdio: "ignore" });
     }
   }
+  // The content check alone: sha256 of every file of a materialised node_modules (what each copy pays on top).
+  const hashTree = (dir: string, h = createHash("sha256")): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      const st = lstatSync(full);
+      if (st.isDirectory()) hashTree(full, h);
+      else if (st.isFile()) h.update(readFileSync(full));
+    }
+  };
+  const hashRuns: number[] = [];
+  for (let i = 0; i < 5; i++) hashRuns.push(await time(() => hashTree(path.join(firstDir, "node_modules"))));
   const f = (ms: number) => `${ms.toFixed(0)} ms`;
   const fileCount = execFileSync("sh", ["-c", `find '${path.join(firstDir, "node_modules")}' -type f | wc -l`]).toString().trim();
   process.stdout.write(`project: ${fileCount} files in node_modules (tape, minimist, is-number and their dependencies), fresh clone in ${base}; ${TASKS} tasks, each side in rotating order, medians\n`);
   process.stdout.write(`first install into the shared cache (npm ci + seal + digest, once per lockfile): ${f(firstMs)}; a bare npm ci right after: ${f(ciWarm)}\n`);
   for (const [name, xs] of Object.entries(runs)) process.stdout.write(`${name.padEnd(9)} per task ${f(median(xs))} (min ${f(Math.min(...xs))}, max ${f(Math.max(...xs))})\n`);
+  process.stdout.write(`content check (sha256 of every file, included in copy) ${f(median(hashRuns))} (min ${f(Math.min(...hashRuns))}, max ${f(Math.max(...hashRuns))})\n`);
   process.stdout.write(`hardlink / npm ci ${(median(runs.hardlink) / median(runs["npm ci"])).toFixed(3)}; symlink / npm ci ${(median(runs.symlink) / median(runs["npm ci"])).toFixed(4)}\n`);
   process.stdout.write(`setup-overhead ratio ${(median(runs.copy) / median(runs["npm ci"])).toFixed(3)} (target ${TARGET})\n`);
 } finally {

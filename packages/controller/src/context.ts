@@ -7,7 +7,7 @@ import path from "node:path";
 import { createRedactor, type Redactor } from "@omk/gates";
 import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
-import type { CheckoutDeps } from "./internal/checkout-deps.js";
+import { type CheckoutDeps, runSetupConfig } from "./internal/checkout-deps.js";
 import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./internal/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
 
@@ -115,6 +115,7 @@ export function createRunContext(input: {
       ...(options.depsCache === undefined ? {} : { cacheDir: options.depsCache }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.gatesConfig === undefined ? {} : { gatesConfig: options.gatesConfig }),
+      setup: runSetupConfig(input.goal.repoRoot, options.gatesConfig),
     },
     goal: input.goal,
     round: input.goal.round ?? 1,

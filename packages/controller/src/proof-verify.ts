@@ -5,7 +5,7 @@ import { newRunId } from "@omk/gates";
 import { type EvidenceSet, readOracleFile } from "@omk/oracle";
 import { type FrozenOracle, type GateEvidence, type GoalStore, type Proof, type Result, err, ok } from "@omk/state";
 import { CheckoutError, changedTestFiles, withDetachedCheckout } from "./evidence/checkout.js";
-import { type CheckoutDeps, SetupFailedError } from "./internal/checkout-deps.js";
+import { type CheckoutDeps, runSetupConfig, SetupFailedError } from "./internal/checkout-deps.js";
 import { resolveCommit } from "./internal/git.js";
 import { junitCasesOf } from "./evidence/gate-evidence.js";
 import { collectOracleEvidence, evaluateRound, runContext, runHeadTests } from "./evidence/oracle-evidence.js";
@@ -43,9 +43,11 @@ export type VerifyProofInput = {
 };
 
 /** How the proof's re-run checkouts get the project's dependencies. */
-function depsOf(input: VerifyProofInput): CheckoutDeps {
+function depsOf(input: VerifyProofInput, repo: string): CheckoutDeps {
   return {
     env: input.env ?? process.env,
+    // The setup comes from the repository's tree, never from the commit under check.
+    setup: runSetupConfig(repo, input.gatesConfig),
     ...(input.depsCache === undefined ? {} : { cacheDir: input.depsCache }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
     ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
@@ -222,7 +224,7 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
         return ok({ holds, headCommit: proof.headCommit, ...rows, problems: [...broken, ...notes] });
       },
       "omk-proof-",
-      depsOf(input),
+      depsOf(input, repo.value),
     );
   } catch (error) {
     if (input.signal?.aborted === true) return err(problem("aborted", "the proof check was aborted", "run it again when ready"));
@@ -251,7 +253,7 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
   const from = { repo, headCommit: proof.headCommit, testFiles };
   if (recorded !== undefined) {
     if (recorded.headTests !== undefined || !needsHeadTests(frozen)) return ok(recorded);
-    const headTests = await runHeadTests(from, proof.baseCommit, frozen.oracle.criteria, path.join(work, "base-runs"), runContext(input, path.join(work, "base-runs")), input.gatesConfig, undefined, depsOf(input));
+    const headTests = await runHeadTests(from, proof.baseCommit, frozen.oracle.criteria, path.join(work, "base-runs"), runContext(input, path.join(work, "base-runs")), input.gatesConfig, undefined, depsOf(input, repo));
     return ok(headTests === undefined ? recorded : { ...recorded, headTests });
   }
   problems.push("no recorded base evidence of the goal: the base side was run again on a clean checkout of the base commit");
@@ -281,7 +283,7 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
         testCases: wall.ok ? junitCasesOf(wall.value.report) : [],
         headTestsFrom: from,
         ...(setup === undefined ? {} : { setup }),
-        deps: depsOf(input),
+        deps: depsOf(input, repo),
         outFile: path.join(work, "evidence-base.json"),
         ...(input.env === undefined ? {} : { env: input.env }),
         ...(input.signal === undefined ? {} : { signal: input.signal }),
@@ -290,6 +292,6 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
       });
     },
     "omk-proof-base-",
-    depsOf(input),
+    depsOf(input, repo),
   );
 }

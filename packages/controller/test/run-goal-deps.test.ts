@@ -6,10 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { captureChanges } from "@omk/worktree";
 import { FailureSchema, ProofSchema, TaskSchema } from "@omk/state";
-import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir, npmLockfileFor, TAPE_VERSION } from "@omk/test-fixtures";
+import { cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, npmLockfileFor, TAPE_VERSION } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { setUpCheckout } from "../src/internal/checkout-deps.js";
+import { runSetupConfig, setUpCheckout } from "../src/internal/checkout-deps.js";
 import { prepareTaskWorktree } from "../src/internal/task-worktree.js";
 import { bookProvider, collect, GOAL_TEXT, makeGoal, PROJECT, planSession, readyBook } from "./run-goal-fixture.js";
 
@@ -65,9 +65,9 @@ describe("runGoal on a project with dependencies", () => {
     expect(records.map((r) => r.checkout)).toEqual(expect.arrayContaining(["base", "task slugify#1", "r1-head", "review"]));
     expect(records.every((r) => r.status === "ready")).toBe(true);
     expect(records.find((r) => r.checkout === "task slugify#1")?.steps[0]).toMatchObject({ reused: true, materialised: "copy" });
-    expect(records.find((r) => r.checkout === "r1-head")?.steps[0]).toMatchObject({ reused: true, materialised: "hardlink" });
+    expect(records.find((r) => r.checkout === "r1-head")?.steps[0]).toMatchObject({ reused: true, materialised: "copy" });
     // The run's progress says it too.
-    expect(events.some((e) => e.type === "note" && /^dependencies of r1-head: npm ci .*reused shared install, hardlink/.test(e.message))).toBe(true);
+    expect(events.some((e) => e.type === "note" && /^dependencies of r1-head: npm ci .*reused shared install, copy/.test(e.message))).toBe(true);
   }, 300_000);
 
   it("ends ready when the user's .gitignore ignores node_modules too (the task's commit must not fail on it)", async () => {
@@ -152,13 +152,29 @@ describe("a task worktree's dependencies", () => {
     // A checkout OMK makes afterwards (the head) gets the shared install as it was made.
     const headDir = path.join(makeTempDir(), "tree");
     await gitIn(repo, "worktree", "add", "-q", "--detach", headDir, base);
-    const head = await setUpCheckout(deps, headDir, "r1-head", "hardlink");
-    expect(head.ok && head.value.steps[0]).toMatchObject({ reused: true, materialised: "hardlink" });
+    const head = await setUpCheckout(deps, headDir, "r1-head", "copy");
+    expect(head.ok && head.value.steps[0]).toMatchObject({ reused: true, materialised: "copy" });
     expect(readFileSync(path.join(headDir, "node_modules", "tape", "index.js"), "utf8")).toBe(original);
     expect(original).not.toContain("planted");
     const captured = await captureChanges(made.worktree, { message: "t1" });
     if (!captured.ok) throw new Error(captured.error.message);
     expect(captured.value.files.map((f) => f.path)).toEqual(["src/truncate.js"]);
+  }, 300_000);
+
+  it("the setup is the run's (read from the user's tree): a `setup:` an agent commits into the checkout does not run, nor sees a secret", async () => {
+    const repo = makeTempDir("controller-deps-setup-");
+    const marker = path.join(makeTempDir(), "ran.txt");
+    // The user's tree: setup from the config, a command that records its environment.
+    const userSetup = `echo "user setup NPM_TOKEN=[$NPM_TOKEN]" >> ${marker}`;
+    await initGitRepo(repo, { "package.json": '{"name":"x","version":"1.0.0"}\n', ".omk/gates.yaml": `setup: '${userSetup}'\ngates:\n  - name: t\n    kind: test\n    command: ["true"]\n` });
+    const atIntake = runSetupConfig(repo, undefined);
+    // The agent's commit changes the setup in its tree; the head checkout has it.
+    const head = await commitFiles(repo, { ".omk/gates.yaml": `setup: 'echo agent setup >> ${marker}'\ngates:\n  - name: t\n    kind: test\n    command: ["true"]\n` });
+    const headDir = path.join(makeTempDir(), "tree");
+    await gitIn(repo, "worktree", "add", "-q", "--detach", headDir, head);
+    const setup = await setUpCheckout({ env: { ...process.env, NPM_TOKEN: "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop" }, cacheDir: depsCache, setup: atIntake }, headDir, "r1-head", "copy");
+    expect(setup.ok).toBe(true);
+    expect(readFileSync(marker, "utf8")).toBe("user setup NPM_TOKEN=[]\n");
   }, 300_000);
 
   it("a failed setup is setup_failed, which another attempt would not fix", async () => {

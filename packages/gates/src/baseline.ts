@@ -51,7 +51,7 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
     if (options.baseSetup !== false) {
       setup = await prepareCheckout(baseRoot, {
         config: options.config,
-        mode: "hardlink",
+        mode: "copy",
         env: options.env ?? process.env,
         ...(options.baseSetup?.cacheDir === undefined ? {} : { cacheDir: options.baseSetup.cacheDir }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),

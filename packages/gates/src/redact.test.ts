@@ -23,6 +23,16 @@ describe("createRedactor", () => {
     expect(r.redact("t=s3cr3t-value-42 s=abc p=not-a-secret-value id=svc-77")).toBe("t=[REDACTED:env:API_TOKEN] s=abc p=not-a-secret-value id=[REDACTED:env:SERVICE_ID]");
   });
 
+  it("redacts a secret's base64, base64url and hex encodings too (`printf %s \"$TOKEN\" | base64`)", () => {
+    const value = "Zx8s3cr3tT0k3nV4lu3abc>?~defghij";
+    const r = createRedactor({ env: { MY_TOKEN: value } });
+    for (const encoded of [Buffer.from(value).toString("base64"), Buffer.from(value).toString("base64url"), Buffer.from(value).toString("hex")]) {
+      const out = r.redact(`out: ${encoded}\n`);
+      expect(out, encoded).not.toContain(encoded.replace(/=+$/, ""));
+      expect(out).toMatch(/\[REDACTED:env:MY_TOKEN:encoded\]/);
+    }
+  });
+
   it("redacts common token shapes and keeps the surrounding text", () => {
     const cases: Array<[string, string]> = [
       [`push with ${GHP} now`, "push with [REDACTED:github-token] now"],

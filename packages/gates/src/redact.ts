@@ -58,6 +58,11 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   for (const name of options.names ?? []) addValue(env[name], `env:${name}`, MIN_ALLOWED_VALUE);
   for (const [name, value] of Object.entries(env)) if (looksSecretName(name)) addValue(value, `env:${name}`, MIN_SECRET_VALUE);
   for (const value of options.values ?? []) addValue(value, "value", MIN_ALLOWED_VALUE);
+  // The common encodings of each secret value too (`printf %s "$TOKEN" | base64` in a log is the token).
+  for (const [value, label] of [...literals]) {
+    const bytes = Buffer.from(value, "utf8");
+    for (const encoded of [bytes.toString("base64").replace(/=+$/, ""), bytes.toString("base64url"), bytes.toString("hex")]) if (!literals.has(encoded)) literals.set(encoded, `${label}:encoded`);
+  }
 
   const rules: SecretRule[] = [];
   if (literals.size > 0) {

@@ -5,8 +5,8 @@
  * an install that can be shared (a Node install from package.json and its
  * lockfile alone) is made once in a shared cache, keyed by the sha256 of its
  * inputs, the manager, the command and the Node version, and then
- * materialised into each checkout (hardlinks for checkouts OMK only runs
- * gates in, a copy for task worktrees an agent writes in). Anything else is
+ * materialised into each checkout (a private copy wherever code runs:
+ * task worktrees and gate checkouts alike). Anything else is
  * installed in place. A failed install is the typed `setup_failed` outcome,
  * never a gate failure. See docs/decisions/gates.md ("Dependency setup").
  */
@@ -19,8 +19,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { CONFIG_FILES, readGatesConfig } from "./config.js";
 import { expandWorkspaces, has, read, readJson } from "./internal/detect/common.js";
+import { GIT_SAFE } from "./internal/git.js";
 import { runProcess } from "./internal/process.js";
-import { createRedactor } from "./redact.js";
+import { createRedactor, looksSecretName } from "./redact.js";
 import type { GatesConfig, SetupConfig } from "./schemas/config.js";
 import type { SetupFailure, SetupOutcome, SetupPlan, SetupStep, SetupStepResult } from "./schemas/setup.js";
 
@@ -265,11 +266,12 @@ export type PrepareCheckoutOptions = {
   /** The shared install cache (default `$XDG_CACHE_HOME/omk/deps`). */
   cacheDir?: string;
   /**
-   * How a shared install reaches the checkout: `hardlink` (cheap; for
-   * checkouts OMK only runs gates in: the shared files are read-only and
-   * checked before every reuse) or `copy` (a private copy, reflinked where
-   * the filesystem can: for task worktrees, where an agent may write into
-   * node_modules). Default hardlink.
+   * How a shared install reaches the checkout: `copy` (a private copy,
+   * reflinked where the filesystem can, checked against the content
+   * recorded at install time: for every checkout where any code runs,
+   * gates included) or `hardlink` (shares inodes with the cache: only for a
+   * checkout where nothing runs, since code that writes a hardlinked file
+   * writes the shared install). Default copy.
    */
   mode?: "hardlink" | "copy";
   /** The gates config (its `setup:`); undefined: read from the checkout; null: detect only. */
@@ -299,13 +301,37 @@ async function runCommand(argv: readonly string[], shell: boolean, cwd: string, 
     output += chunk.toString("utf8");
     if (output.length > OUTPUT_CAP) output = `${output.slice(0, OUTPUT_HEAD)}\n… (output cut) …\n${output.slice(-OUTPUT_TAIL)}`;
   };
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
-  clean["npm_config_update_notifier"] = "false";
+  const clean = setupEnv(env);
   const [file, ...args] = argv as [string, ...string[]];
   const p = await runProcess({ file, args: shell ? [] : args, shell, cwd, env: clean, timeoutMs, graceMs: 3000, signal, onStdout: take, onStderr: take });
   const error = p.spawnError ?? (p.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : p.aborted ? "was aborted" : p.signal !== null ? `was killed by ${p.signal}` : undefined);
   return { exitCode: p.exitCode, output, durationMs: Math.round(p.durationMs), ...(error === undefined ? {} : { error }) };
+}
+
+/**
+ * The environment every setup command runs with: the gates' environment
+ * (every variable whose name does not look secret, see looksSecretName:
+ * tokens, passwords, keys never reach an install or its dependencies'
+ * install scripts), then npm settings pinned over any project .npmrc (env
+ * beats the project's config file): the script shell is /bin/sh, git is
+ * `git` from PATH, no node-options, the user's own userconfig. A project
+ * .npmrc can still name registries; it can no longer pick the program npm
+ * runs scripts or git with. See docs/decisions/gates.md ("Setup security").
+ */
+export function setupEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !looksSecretName(k)) clean[k] = v;
+  const home = env["HOME"] ?? os.homedir();
+  const userconfig = env["npm_config_userconfig"] ?? env["NPM_CONFIG_USERCONFIG"] ?? path.join(home, ".npmrc");
+  Object.assign(clean, {
+    npm_config_update_notifier: "false",
+    npm_config_script_shell: "/bin/sh",
+    npm_config_git: "git",
+    // Empty would count as unset (the project's node-options would win): the caller's own NODE_OPTIONS, else a blank.
+    npm_config_node_options: env["NODE_OPTIONS"] !== undefined && env["NODE_OPTIONS"].trim() !== "" ? env["NODE_OPTIONS"] : " ",
+    npm_config_userconfig: userconfig,
+  });
+  return clean;
 }
 
 const displayCommand = (s: Pick<SetupStep, "command" | "after">) => [s.command, ...s.after].map((c) => c.join(" ")).join(" && ");
@@ -337,7 +363,33 @@ function sealAndDigest(entry: string, products: readonly string[], seal: boolean
   return { digest: h.digest("hex"), files };
 }
 
-type Manifest = { key: string; createdAt: string; command: string; lockless: boolean; digest: string; files: number; installMs: number };
+/**
+ * sha256 over every entry's path, type and content (a symlink's target):
+ * what the shared install held when it was made. Modes and times are left
+ * out (a private copy is made writable). Checked on each private copy made
+ * from the shared install, so a same-size write with its mtime put back is
+ * caught too.
+ */
+function contentDigest(root: string, products: readonly string[]): string {
+  const h = createHash("sha256");
+  for (const product of products) {
+    const dir = path.join(root, product);
+    if (!existsSync(dir)) continue;
+    walk(dir, (rel, st) => {
+      const full = path.join(dir, rel);
+      if (st.isSymbolicLink()) h.update(`${product}/${rel}\0l\0${readlinkSync(full)}\n`);
+      else if (st.isDirectory()) h.update(`${product}/${rel}\0d\n`);
+      else if (st.isFile()) {
+        h.update(`${product}/${rel}\0f\0${st.size}\0`);
+        h.update(readFileSync(full));
+        h.update("\n");
+      } else h.update(`${product}/${rel}\0o\n`);
+    });
+  }
+  return h.digest("hex");
+}
+
+type Manifest = { key: string; createdAt: string; command: string; lockless: boolean; digest: string; files: number; installMs: number; content?: string };
 
 function readManifest(entry: string): Manifest | undefined {
   try {
@@ -351,6 +403,7 @@ function readManifest(entry: string): Manifest | undefined {
 function usable(entry: string, step: SetupStep): { ok: true; manifest: Manifest } | { ok: false; why: string | null } {
   const manifest = readManifest(entry);
   if (manifest === undefined) return { ok: false, why: existsSync(entry) ? "the shared install has no manifest" : null };
+  if (manifest.content === undefined) return { ok: false, why: "the shared install has no content digest (made by an older OMK): made again" };
   if (step.lockless && Date.now() - Date.parse(manifest.createdAt) > LOCKLESS_MAX_AGE_MS) return { ok: false, why: "the shared install (no lockfile) is more than a day old: re-resolved" };
   if (sealAndDigest(entry, step.products, false).digest !== manifest.digest) return { ok: false, why: "the shared install was changed after it was made: it was discarded and made again" };
   return { ok: true, manifest };
@@ -522,7 +575,7 @@ function rebuildArgv(cwd: string, listed: readonly string[]): string[] | undefin
 /** Products with files tracked in git at `root` (not a git checkout: none). */
 async function trackedProducts(root: string, products: readonly string[]): Promise<string[]> {
   if (products.length === 0) return [];
-  const r = await execa("git", ["ls-files", "-z", "--", ...products.map((p) => `:(literal)${p}`)], { cwd: root, reject: false, stdin: "ignore" });
+  const r = await execa("git", [...GIT_SAFE, "ls-files", "-z", "--", ...products.map((p) => `:(literal)${p}`)], { cwd: root, reject: false, stdin: "ignore" });
   if (r.exitCode !== 0) return [];
   const files = String(r.stdout).split("\0").filter((f) => f !== "");
   return products.filter((p) => files.some((f) => f === p || f.startsWith(`${p}/`)));
@@ -550,7 +603,7 @@ function fixFor(step: SetupStep, failed: string): string {
   return `run \`${failed}\` in the project to see the problem; ${lockfile === undefined ? "fix the manifest" : `bring ${lockfile} in line with the manifest (re-run the install and commit the lockfile)`}, or set \`setup:\` in .omk/gates.yaml (a command, or \`none\`)`;
 }
 
-async function prepareStep(root: string, step: SetupStep, options: PrepareCheckoutOptions & { env: Record<string, string | undefined> }, redact: (s: string) => string): Promise<StepRun> {
+async function prepareStep(root: string, step: SetupStep, options: PrepareCheckoutOptions & { env: Record<string, string | undefined>; retried?: boolean }, redact: (s: string) => string): Promise<StepRun> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const base = { manager: step.manager, command: [step.command, ...step.after].map((c) => redact(c.join(" "))), reason: step.reason };
@@ -614,7 +667,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
           if (!r.ok) return failedRun(r, key, notes);
           for (const p of step.products) ignoreItself(path.join(tmp, p));
           const sealed = sealAndDigest(tmp, step.products, true);
-          const manifest: Manifest = { key, createdAt: new Date().toISOString(), command: displayCommand(step), lockless: step.lockless, digest: sealed.digest, files: sealed.files, installMs: r.durationMs };
+          const manifest: Manifest = { key, createdAt: new Date().toISOString(), command: displayCommand(step), lockless: step.lockless, digest: sealed.digest, files: sealed.files, installMs: r.durationMs, content: contentDigest(tmp, step.products) };
           writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
           renameSync(tmp, entry);
           prune(cacheDir);
@@ -627,12 +680,23 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
     }
   }
   touch(entry);
-  let mode: "hardlink" | "copy" = options.mode ?? "hardlink";
+  let mode: "hardlink" | "copy" = options.mode ?? "copy";
   for (const p of step.products) {
     if (!existsSync(path.join(entry, p))) continue;
     const used = await materialise(path.join(entry, p), path.join(root, p), mode);
     if (used !== mode) notes.push(`hardlinks are not possible from ${cacheDir} to ${root} (another filesystem?): copied`);
     mode = used;
+  }
+  // A private copy is checked against the content recorded at install time: a change to the shared files that kept
+  // their size and times (something writing the cache directly) is caught here, the install discarded and made again.
+  const recorded = readManifest(entry)?.content;
+  if (mode === "copy" && recorded !== undefined && contentDigest(root, step.products) !== recorded) {
+    for (const p of step.products) rmSync(path.join(root, p), { recursive: true, force: true });
+    if (options.retried === true) throw new Error(`the shared install ${entry} does not match its recorded content, even after a fresh install`);
+    evict(entry);
+    const again = await prepareStep(root, step, { ...options, retried: true }, redact);
+    again.result.notes.unshift("the shared install's content no longer matched what was installed: it was discarded and made again");
+    return again;
   }
   return { result: { ...base, key, reused, materialised: mode, outcome: "ok", exitCode: 0, durationMs: Math.round(performance.now() - started), tail: log === "" ? [] : tailOf(log), notes }, log };
 }

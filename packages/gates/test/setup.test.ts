@@ -88,18 +88,20 @@ describe("detectSetup", () => {
 
 describe("prepareCheckout with real npm", () => {
   it(
-    "installs once into the shared cache, then reuses it (hardlinks); products never show in git",
+    "installs once into the shared cache, then reuses it (a private copy by default, hardlinks when asked); products never show in git",
     async () => {
       const { dir, base } = await tapeRepo();
       const a = await checkout(dir, base);
       const first = SetupOutcomeSchema.parse(await prepareCheckout(a, { cacheDir, config: null }));
-      expect(first).toMatchObject({ status: "ready", steps: [{ manager: "npm", outcome: "ok", materialised: "hardlink" }] });
+      expect(first).toMatchObject({ status: "ready", steps: [{ manager: "npm", outcome: "ok", materialised: "copy" }] });
       const b = await checkout(dir, base);
-      const second = await prepareCheckout(b, { cacheDir, config: null });
+      const second = await prepareCheckout(b, { cacheDir, config: null, mode: "hardlink" });
       expect(second.steps[0]).toMatchObject({ reused: true, key: first.steps[0]?.key, materialised: "hardlink" });
       expect(existsSync(path.join(b, "node_modules", "tape", "package.json"))).toBe(true);
-      // The same inode: a hardlink of the shared install, not a copy.
-      expect(statSync(path.join(b, "node_modules", "tape", "package.json")).ino).toBe(statSync(path.join(a, "node_modules", "tape", "package.json")).ino);
+      // The same inode as the shared install: a hardlink; the default copy is its own file.
+      const shared = path.join(cacheDir, first.steps[0]?.key as string, "node_modules", "tape", "package.json");
+      expect(statSync(path.join(b, "node_modules", "tape", "package.json")).ino).toBe(statSync(shared).ino);
+      expect(statSync(path.join(a, "node_modules", "tape", "package.json")).ino).not.toBe(statSync(shared).ino);
       // node_modules is not in the project's .gitignore, yet git sees nothing (the product ignores itself; the user's ignore files are untouched).
       expect(await gitIn(b, "status", "--porcelain")).toBe("");
       await gitIn(b, "add", "--all");
@@ -160,7 +162,7 @@ describe("prepareCheckout with real npm", () => {
       expect(readFileSync(path.join(other, "node_modules", "tape", "index.js"), "utf8")).toBe(original);
       // Even a write through a hardlinked checkout (root ignores the read-only bit) is caught: the shared install is made again.
       const linked = await checkout(dir, base);
-      await prepareCheckout(linked, { cacheDir, config: null });
+      await prepareCheckout(linked, { cacheDir, config: null, mode: "hardlink" });
       writeFileSync(path.join(linked, "node_modules", "tape", "index.js"), "module.exports = () => {}; // planted through a hardlink\n");
       const after = await checkout(dir, base);
       const redo = await prepareCheckout(after, { cacheDir, config: null });
@@ -254,7 +256,7 @@ describe("compareToBaseline with dependencies (the false green of issue 13)", ()
       expect(test).toMatchObject({ base: "passed", head: "failed", status: "new_failure", blocking: true });
       expect(run.comparison.verdict).toBe("failed");
       expect(run.comparison.summary.newFailures).toEqual(["test"]);
-      expect(run.base.setup).toMatchObject({ status: "ready", steps: [{ reused: true, materialised: "hardlink" }] });
+      expect(run.base.setup).toMatchObject({ status: "ready", steps: [{ reused: true, materialised: "copy" }] });
       expect(run.head.commit).toBe(head);
       // node_modules is not ignored by the project, yet the head tree is clean and the builtins never saw it.
       expect(run.head.dirty).toBe(false);
@@ -274,8 +276,9 @@ describe("compareToBaseline with dependencies (the false green of issue 13)", ()
       if (!loaded.ok) throw loaded.error;
       const run = await compareToBaseline({ root: dir, base: "HEAD~1", config: loaded.value.config, outDir: makeTempDir("gates-setup-cmp-"), baseSetup: false, killGraceMs: 500 });
       const test = run.comparison.gates.find((g) => g.name === "test");
-      expect(test).toMatchObject({ base: "failed", head: "failed", status: "no_baseline", blocking: true });
-      expect(test?.reason).toMatch(/missing there: .*tape.*not found.*judged on head alone/);
+      // A command not found is the gate's `error` (with its reason), not a test failure.
+      expect(test).toMatchObject({ base: "error", head: "failed", status: "no_baseline", blocking: true });
+      expect(test?.reason).toMatch(/could not run on base .*command not found: tape.*judged on head alone/);
       expect(run.comparison.verdict).toBe("failed");
     },
     LONG,
@@ -328,7 +331,7 @@ describe("omk-gates compare and run (the bin's main, in process)", () => {
       stdout = "";
       stderr = "";
       expect(await main({ ...io, argv: ["compare", "--base", "HEAD~1"] })).toBe(1);
-      expect(stderr).toMatch(/\[base\] dependencies: npm ci .*installed once, hardlink/);
+      expect(stderr).toMatch(/\[base\] dependencies: npm ci .*installed once, copy/);
       expect(stdout).toMatch(/^test\s+test\s+yes\s+failed\s+new_failure !/m);
       expect(stdout).toMatch(/failed: 1 new failure\(s\), 0 pre-existing/);
     },

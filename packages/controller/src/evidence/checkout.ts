@@ -23,7 +23,7 @@ export async function withDetachedCheckout<T>(repo: string, commit: string, use:
     if (!added.ok) throw new CheckoutError(`git worktree add of ${commit} failed in ${repo}: ${added.output}`);
     let setup: SetupOutcome | undefined;
     if (deps !== undefined) {
-      const made = await setUpCheckout(deps, dir, `${prefix.replace(/-$/, "")} ${commit.slice(0, 12)}`, "hardlink");
+      const made = await setUpCheckout(deps, dir, `${prefix.replace(/-$/, "")} ${commit.slice(0, 12)}`, "copy");
       if (!made.ok) throw new SetupFailedError(made.error);
       setup = made.value;
     }

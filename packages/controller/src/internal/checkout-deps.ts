@@ -2,15 +2,16 @@
  * Dependencies in every checkout the controller makes (task worktrees,
  * baseline, head, review, evidence and proof-verify checkouts), through
  * @omk/gates' prepareCheckout: one shared install per lockfile, materialised
- * (hardlinks for checkouts where only gates run, a private copy for task
- * worktrees, where an agent writes). A failed setup is the user's project's
+ * as a private copy in every checkout (code runs in all of them: an agent
+ * in task worktrees, the agent's tests in gate checkouts; a hardlink would
+ * let that code write the shared install). A failed setup is the user's project's
  * environment, not something an agent can fix: the goal ends
  * blocked_on_external with cause `setup_failed` (the command, exit code, log
  * tail and fix in failure.json), and no fix round is planned for it.
  */
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { defaultDepsCacheDir, describeSetup, detectSetup, prepareCheckout, readGatesConfig, type SetupFailure, SetupFailureSchema, type SetupOutcome } from "@omk/gates";
+import { CONFIG_FILES, defaultDepsCacheDir, describeSetup, detectSetup, type GatesConfig, prepareCheckout, readGatesConfig, type SetupFailure, SetupFailureSchema, type SetupOutcome } from "@omk/gates";
 import type { FailureCause } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 
@@ -22,8 +23,15 @@ export type CheckoutDeps = {
   /** The environment installs run with (their output is redacted). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
-  /** The gates config (relative to the checkout, or absolute): its `setup:`. Default: the checkout's .omk/gates.yaml, else detection. */
+  /** The gates config (relative to the checkout, or absolute): its `setup:`, only when `setup` is not given. Default: the checkout's .omk/gates.yaml, else detection. */
   readonly gatesConfig?: string;
+  /**
+   * The run's `setup:` (runSetupConfig: read once from the user's tree at the
+   * start of the run; null: detect from the lockfile). When given, no
+   * checkout's own .omk/gates.yaml is read for it: an agent's commit cannot
+   * change what runs as the setup in head, review or proof-verify checkouts.
+   */
+  readonly setup?: Pick<GatesConfig, "setup"> | null;
   /** One line per checkout is appended here (JSON): label, status, duration, reused or installed. */
   readonly recordFile?: string;
   /** Told one line per checkout that had something to set up (the run's progress). */
@@ -53,21 +61,35 @@ function configOf(dir: string, gatesConfig: string | undefined) {
   return read.ok ? read.value : null;
 }
 
+/**
+ * The run's `setup:`, read from the user's tree `repo` (the gates config
+ * file named, else .omk/gates.yaml): what every checkout of the run sets up
+ * with. No file, or a broken one (the wall reports it): null, detection.
+ */
+export function runSetupConfig(repo: string, gatesConfig: string | undefined): Pick<GatesConfig, "setup"> | null {
+  const file = gatesConfig !== undefined ? path.resolve(repo, gatesConfig) : CONFIG_FILES.map((f) => path.join(repo, f)).find((f) => existsSync(f));
+  if (file === undefined) return null;
+  const read = readGatesConfig(file);
+  return read.ok && read.value.setup !== undefined ? { setup: read.value.setup } : null;
+}
+
+const setupOf = (dir: string, deps: Pick<CheckoutDeps, "gatesConfig" | "setup">) => (deps.setup !== undefined ? deps.setup : configOf(dir, deps.gatesConfig));
+
 /** The setup products of the project in `dir` (node_modules, .venv): never part of a task's change. */
-export function setupProducts(dir: string, deps: Pick<CheckoutDeps, "gatesConfig" | "env">): string[] {
-  return detectSetup(dir, configOf(dir, deps.gatesConfig), { ...deps.env }).steps.flatMap((s) => s.products);
+export function setupProducts(dir: string, deps: Pick<CheckoutDeps, "gatesConfig" | "env" | "setup">): string[] {
+  return detectSetup(dir, setupOf(dir, deps), { ...deps.env }).steps.flatMap((s) => s.products);
 }
 
 /**
  * Set up the dependencies of the checkout `dir` (labelled for the record,
- * e.g. `r1-head`, `task t1#2`). `copy` for task worktrees, `hardlink` for
- * the checkouts OMK only runs gates in.
+ * e.g. `r1-head`, `task t1#2`). `copy` wherever code runs (every checkout
+ * the controller makes); `hardlink` only where nothing does.
  */
 export async function setUpCheckout(deps: CheckoutDeps, dir: string, label: string, mode: "hardlink" | "copy"): Promise<{ ok: true; value: SetupOutcome } | { ok: false; error: SetupProblem }> {
   const outcome = await prepareCheckout(dir, {
     cacheDir: deps.cacheDir ?? defaultDepsCacheDir(deps.env),
     mode,
-    config: configOf(dir, deps.gatesConfig),
+    config: setupOf(dir, deps),
     env: { ...deps.env },
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
   });

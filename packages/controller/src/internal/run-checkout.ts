@@ -39,7 +39,7 @@ export async function withDetached<T>(
   try {
     let setup: SetupOutcome | undefined;
     if (deps !== undefined) {
-      const made = await setUpCheckout(deps, dir, name, "hardlink");
+      const made = await setUpCheckout(deps, dir, name, "copy");
       if (!made.ok) return err(made.error);
       setup = made.value;
     }

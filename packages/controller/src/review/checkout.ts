@@ -24,7 +24,7 @@ export async function addCheckout(repo: string, dir: string, commit: string, dep
     });
   }
   if (deps !== undefined) {
-    const made = await setUpCheckout(deps, dir, "review", "hardlink");
+    const made = await setUpCheckout(deps, dir, "review", "copy");
     if (!made.ok) {
       await removeCheckout(repo, dir);
       return err(made.error);

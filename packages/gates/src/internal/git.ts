@@ -5,8 +5,16 @@ import { GatesGitError } from "../errors.js";
 
 /** A thin wrapper over the git commands the runner needs. Never changes the user's branches or index. */
 
+/**
+ * Set on every git call OMK's gates make: no hook of the repository runs
+ * (`git worktree add` runs post-checkout, and a tracked `.husky/` with
+ * core.hooksPath would be the project's code running outside any gate), and
+ * no fsmonitor program (core.fsmonitor can name one).
+ */
+export const GIT_SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"] as const;
+
 async function git(cwd: string, args: string[], options: { maxBuffer?: number } = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  const r = await execa("git", args, { cwd, reject: false, stdin: "ignore", stripFinalNewline: false, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" } });
+  const r = await execa("git", [...GIT_SAFE, ...args], { cwd, reject: false, stdin: "ignore", stripFinalNewline: false, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" } });
   return { ok: r.exitCode === 0, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
 }
 

@@ -56,6 +56,28 @@ export function baseGateEnv(env: Record<string, string | undefined>, looksSecret
   return out;
 }
 
+/**
+ * node:test's report file (named in NODE_OPTIONS, which the code under test
+ * can read): made empty before the run and its identity (dev, inode) kept;
+ * the returned check says why the report is not the runner's when the path
+ * names another file afterwards (a forged report renamed over it while the
+ * reporter went on writing the old inode). Nothing for other runners.
+ */
+function holdReport(plan: { runner: string } | undefined, file: string | undefined): (() => string | undefined) | undefined {
+  if (plan?.runner !== "node:test" || file === undefined) return undefined;
+  writeFileSync(file, "");
+  const made = statSync(file);
+  return () => {
+    try {
+      const now = statSync(file);
+      if (now.dev === made.dev && now.ino === made.ino) return now.size === 0 ? `the JUnit report ${path.basename(file)} was not written` : undefined;
+    } catch {
+      // removed: not the runner's report either
+    }
+    return `the JUnit report ${path.basename(file)} was replaced during the run (not the file the runner wrote): its cases are not read`;
+  };
+}
+
 /** The environment a gate sees: the base environment plus the gate's allowlist. */
 function gateEnv(ctx: GateContext, gate: Gate): Record<string, string> {
   if (gate.env.length === 0) return ctx.baseEnv;
@@ -234,7 +256,9 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     sinks.stderr.startSegment(header === undefined ? {} : { header });
     // The report is the command's output: remove a stale one so it is never read as this run's.
     for (const f of reportFiles) rmSync(f, { force: true });
+    const holds = plan === undefined ? [] : [plan, ...(plan.also ?? [])].flatMap((r) => holdReport(r, r.file) ?? []);
     const p = await spawn(n, of, plan);
+    const swapped = holds.map((check) => check()).find((why) => why !== undefined);
     const attempt = record(n, p);
     attempts.push(attempt);
     const segment = sinks.stdout.endSegment();
@@ -243,7 +267,7 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     error = errorOf(p);
     missing = missingCommand(p, [file as string], sinks.stderr.tailLines());
     if (plan !== undefined) {
-      const read = readTestReport(plan, reportFile, segment.text, cwd);
+      const read: ReturnType<typeof readTestReport> = swapped !== undefined ? { error: swapped } : readTestReport(plan, reportFile, segment.text, cwd);
       if ("cases" in read) {
         cases.push(read.cases);
         rawReport = read.raw;
@@ -273,6 +297,13 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     extra.golden = { checks, ...goldenDigest(cwd, last.exitCode, stdoutSha, spec.outputs) };
     notes.push("golden: digests recorded; only a comparison with the baseline judges them");
   }
+  // Exit non-zero with no failing case: whatever failed, the cases cannot say which tests passed (code under test can
+  // write a report, or end the run early), so they are not kept as per-test evidence.
+  if (cases.length > 0 && (outcome === "failed" || outcome === "timed_out" || outcome === "error") && !(cases[cases.length - 1] ?? []).some((c) => c.outcome === "failed")) {
+    notes.push("the command failed but no test case failed: its test cases are not trusted as per-test evidence (the failure may be outside the tests, or the report not the runner's)");
+    cases.length = 0;
+    rawReport = undefined;
+  }
   if (cases.length > 0) {
     const rel = path.join("logs", `${gate.name}.junit.xml`);
     // A JUnit report as written, or one made from the cases read in another format.
@@ -283,7 +314,6 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   if (cases.length > 0) {
     extra.tests = mergeAttempts(cases);
     if (outcome === "passed" && extra.tests.some((c) => c.outcome === "failed")) notes.push("the command exited 0 but its test report has failing cases");
-    if (outcome === "failed" && !extra.tests.some((c) => c.outcome === "failed")) notes.push("the command failed but no test case failed (the failure is outside the tests)");
   }
   const version = await versionPromise;
   if (version !== undefined) extra.toolVersions = { [file as string]: version };
