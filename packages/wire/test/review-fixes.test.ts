@@ -24,7 +24,7 @@ afterAll(() => {
   cleanupTempDirs();
 });
 
-type Plan = { during?: unknown[]; after?: unknown[]; ignoreEof?: boolean };
+type Plan = { during?: unknown[]; after?: unknown[]; onEof?: unknown[]; ignoreEof?: boolean };
 
 /** A session with the raw ACP agent playing `plan`; `log()` returns the client's answers it received. */
 async function rawSession(planOf: Plan | ((root: string) => Plan), options: { scope?: Parameters<typeof openSession>[0]["scope"] } = {}) {
@@ -177,10 +177,10 @@ describe("review fixes: close() ends terminals created while it runs", () => {
     const pidFile = path.join(dir, "sleep.pid");
     const { session } = await rawSession({
       ignoreEof: true,
-      after: [{ delayMs: 150, method: "terminal/create", params: { command: "/bin/sh", args: ["-c", `echo $$ > '${pidFile}'; exec sleep 30`] } }],
+      // sent when close() closes the agent's stdin: it arrives while close() runs, whatever the load
+      onEof: [{ method: "terminal/create", params: { command: "/bin/sh", args: ["-c", `echo $$ > '${pidFile}'; exec sleep 30`] } }],
     });
     expect((await session.prompt("go")).ok).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
     await session.close();
     // let a command that did start write its pid
     await new Promise((r) => setTimeout(r, 300));
