@@ -63,6 +63,10 @@ describe("reports", () => {
     expect(lint?.testcase).toHaveLength(1);
     expect(lint?.testcase[0]?.["failure"]).toMatchObject({ type: "pre_existing", message: expect.stringMatching(/^pre-existing: fails on base too/) });
     expect(lint?.testcase[0]?.["skipped"]).toBeUndefined();
+    // The terminal table names the test cases too: the new failure, and the one failing on base as well.
+    const text = formatText(report);
+    expect(text).toContain("unit: new failing test cases: m::adds\n");
+    expect(text).toContain("unit: failing on base too: m::old\n");
   });
 
   it("docs/schemas is generated from the zod schemas and up to date", () => {

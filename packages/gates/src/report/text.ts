@@ -25,6 +25,19 @@ export function formatText(report: GatesReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
   const out = [line(header), ...rows.map(line)];
+  // The test cases behind a failing gate, so a terminal reader sees what broke without opening the logs.
+  const MAX_CASES = 10;
+  for (const g of report.gates) {
+    const j = judged.get(g.name);
+    const fresh = j?.tests?.newFailures ?? [];
+    const failing = fresh.length > 0 ? fresh : (g.tests ?? []).filter((t) => t.outcome === "failed").map((t) => t.id);
+    if (failing.length === 0 || (g.outcome === "passed" && fresh.length === 0)) continue;
+    const label = fresh.length > 0 ? "new failing test cases" : "failing test cases";
+    const more = failing.length > MAX_CASES ? ` and ${failing.length - MAX_CASES} more` : "";
+    out.push(`${g.name}: ${label}: ${failing.slice(0, MAX_CASES).join(", ")}${more}`);
+    const pre = j?.tests?.preExisting ?? [];
+    if (pre.length > 0) out.push(`${g.name}: failing on base too: ${pre.slice(0, MAX_CASES).join(", ")}${pre.length > MAX_CASES ? ` and ${pre.length - MAX_CASES} more` : ""}`);
+  }
   const notPassing = report.summary.requiredNotPassing;
   const verdict =
     report.comparison !== undefined
