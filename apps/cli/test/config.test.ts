@@ -1,6 +1,7 @@
 // Engine configuration through the built binary: `omk engines`, an invalid config (exit 2, one line
 // naming the file, the key and the fix), `omk doctor` on configured engines, and a custom engine
 // defined in the repo's .omk/config.yaml (a wrapper script at a path not on PATH) driving a goal to ready.
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { trustConfigFile, userConfigPath } from "@omk/config";
@@ -36,16 +37,17 @@ function trustRepoFile(xdg: string, repoFile: string): void {
   if (!trusted.ok) throw new Error(trusted.error.message);
 }
 
-/** A git repository (no commits needed) with `.omk/config.yaml` (trusted by the user unless `trust` is false), and a user config dir. */
+/** A git repository with one commit (a goal run checks for it first) holding `.omk/config.yaml` (trusted by the user unless `trust` is false), and a user config dir. */
 function configWorld(repoConfig?: string, userConfig?: string, trust = true) {
   const repo = makeTempDir("omk-config-repo-");
   const xdg = makeTempDir("omk-config-xdg-");
-  mkdirSync(path.join(repo, ".git"));
   if (repoConfig !== undefined) {
     mkdirSync(path.join(repo, ".omk"));
     writeFileSync(path.join(repo, ".omk", "config.yaml"), repoConfig);
     if (trust) trustRepoFile(xdg, path.join(repo, ".omk", "config.yaml"));
   }
+  const identity = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@localhost", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@localhost" };
+  for (const args of [["init", "-q"], ["add", "-A"], ["commit", "-q", "--allow-empty", "-m", "init"]]) execFileSync("git", args, { cwd: repo, env: identity, stdio: "ignore" });
   if (userConfig !== undefined) {
     mkdirSync(path.join(xdg, "omk"), { recursive: true });
     writeFileSync(path.join(xdg, "omk", "config.yaml"), userConfig);
