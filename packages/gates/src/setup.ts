@@ -19,7 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { CONFIG_FILES, readGatesConfig } from "./config.js";
 import { expandWorkspaces, has, read, readJson } from "./internal/detect/common.js";
-import { GIT_SAFE } from "./internal/git.js";
+import { git } from "./internal/git.js";
 import { runProcess } from "./internal/process.js";
 import { createRedactor, looksSecretName } from "./redact.js";
 import type { GatesConfig, SetupConfig } from "./schemas/config.js";
@@ -575,9 +575,9 @@ function rebuildArgv(cwd: string, listed: readonly string[]): string[] | undefin
 /** Products with files tracked in git at `root` (not a git checkout: none). */
 async function trackedProducts(root: string, products: readonly string[]): Promise<string[]> {
   if (products.length === 0) return [];
-  const r = await execa("git", [...GIT_SAFE, "ls-files", "-z", "--", ...products.map((p) => `:(literal)${p}`)], { cwd: root, reject: false, stdin: "ignore" });
-  if (r.exitCode !== 0) return [];
-  const files = String(r.stdout).split("\0").filter((f) => f !== "");
+  const r = await git(root, ["ls-files", "-z", "--", ...products.map((p) => `:(literal)${p}`)]);
+  if (!r.ok) return [];
+  const files = r.stdout.split("\0").filter((f) => f !== "");
   return products.filter((p) => files.some((f) => f === p || f.startsWith(`${p}/`)));
 }
 

@@ -7,10 +7,9 @@
  * runs (it guards what leaves the machine).
  */
 import { ok, type Result } from "@omk/state";
-import { GitError, simpleGit } from "simple-git";
 import { type MissingBranch, type Problem, type ProtectedRef, problem } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
-import { gitEnv } from "./internal/git.js";
+import { git } from "./internal/git.js";
 import { resolveCommit } from "./internal/refs.js";
 import { type NotARepository, openRepo } from "./internal/repo.js";
 import { protectedBranchReason, type RefPolicy } from "./policy.js";
@@ -34,23 +33,12 @@ export type PushBranchError =
   | Problem<"push_rejected", { readonly remote: string; readonly branch: string; readonly detail: string }>;
 
 /**
- * simple-git refuses, by default, environment variables that make git run
- * other programs (GIT_SSH_COMMAND, GIT_ASKPASS, EDITOR, GIT_CONFIG_GLOBAL, ...).
- * Here the environment is the user's own and a push needs it (ssh agent,
- * credential prompts, their config); the arguments stay fixed by OMK (a
- * configured remote's name, an omk/ branch), so only these env-borne
- * categories are allowed, never unsafe options or config given as arguments.
+ * The push runs as the user's own git (@omk/git's `asUser`): the one command
+ * OMK runs on the user's behalf towards a remote needs their ssh agent,
+ * credential helper and config, and their pre-push hook guards what leaves
+ * the machine. The arguments stay fixed by OMK (a configured remote's name,
+ * an omk/ branch, no force).
  */
-const USER_ENVIRONMENT = {
-  allowUnsafeAskPass: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeEditor: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafePager: true,
-  allowUnsafeSshCommand: true,
-};
-
 export type Pushed = { readonly remote: string; readonly branch: string; readonly commit: string; readonly upToDate: boolean };
 
 export async function pushBranch(options: PushBranchOptions): Promise<Result<Pushed, PushBranchError>> {
@@ -65,8 +53,7 @@ export async function pushBranch(options: PushBranchOptions): Promise<Result<Pus
   const repo = await openRepo(options.repo);
   if (!repo.ok) return repo;
   const root = repo.value.root;
-  const git = simpleGit({ baseDir: root, unsafe: USER_ENVIRONMENT }).env(gitEnv());
-  const remotes = (await git.getRemotes()).map((r) => r.name);
+  const remotes = (await git(root, ["remote"])).stdout.split("\n").filter((r) => r !== "");
   if (!remotes.includes(remote)) {
     return {
       ok: false,
@@ -76,17 +63,16 @@ export async function pushBranch(options: PushBranchOptions): Promise<Result<Pus
   const ref = `refs/heads/${branch}`;
   const commit = await resolveCommit(root, ref);
   if (commit === null) return { ok: false, error: problem("missing_branch", `there is no branch ${branch} to push`, "integrate or capture first", { branch }) };
-  try {
-    const result = await git.push(remote, `${ref}:${ref}`, ["--porcelain"]);
-    const upToDate = result.pushed.length > 0 && result.pushed.every((p) => p.alreadyUpdated);
-    emit(options.onEvent, { type: "branch_pushed", remote, branch, commit });
-    return ok({ remote, branch, commit, upToDate });
-  } catch (cause) {
-    if (!(cause instanceof GitError)) throw cause;
-    const detail = cause.message.trim();
+  const pushed = await git(root, ["push", "--porcelain", "--", remote, `${ref}:${ref}`], { hooks: true, allow: [1, 128] });
+  // --porcelain: one line per ref, "<flag>\t<from>:<to>\t<summary>"; "=" is up to date, "!" rejected.
+  const line = pushed.stdout.split("\n").find((l) => l.endsWith(`\t${ref}:${ref}`) || l.includes(`\t${ref}:${ref}\t`));
+  if (pushed.exitCode !== 0 || line === undefined || line.startsWith("!")) {
+    const detail = [line, pushed.stderr.trim()].filter((t) => t !== undefined && t !== "").join("; ") || `exit ${pushed.exitCode}`;
     return {
       ok: false,
       error: problem("push_rejected", `${remote} refused ${branch}: ${detail}`, "the remote branch moved or a hook refused; fetch and look, OMK never force-pushes", { remote, branch, detail }),
     };
   }
+  emit(options.onEvent, { type: "branch_pushed", remote, branch, commit });
+  return ok({ remote, branch, commit, upToDate: line.startsWith("=") });
 }

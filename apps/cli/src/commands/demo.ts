@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openStore } from "@omk/state";
-import { execa } from "execa";
+import { git as runGit } from "@omk/git";
 import { DEFAULT_LIMITS } from "../args.js";
 import type { Context } from "../context.js";
 import { CommandFailed } from "../errors.js";
@@ -49,9 +49,9 @@ function shellWord(value: string): string {
 }
 
 async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await execa("git", ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args], { cwd, env: GIT_ENV, reject: false });
-  if (r.exitCode !== 0) throw new CommandFailed(EXIT.failedInfra, `git ${args.join(" ")} failed in ${cwd}: ${String(r.stderr).trim()}`, "check that git works (omk doctor)");
-  return String(r.stdout).trim();
+  const r = await runGit(cwd, args, { env: GIT_ENV });
+  if (r.exitCode !== 0) throw new CommandFailed(EXIT.failedInfra, `git ${args.join(" ")} failed in ${cwd}: ${r.stderr.trim()}`, "check that git works (omk doctor)");
+  return r.stdout.trim();
 }
 
 /**

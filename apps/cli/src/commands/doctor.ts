@@ -3,7 +3,7 @@ import path from "node:path";
 import { CONFIGURABLE_PRESETS, engineNames, type OmkConfig, resolveEngineSpec } from "@omk/config";
 import { resolveStateRoot } from "@omk/state";
 import { type DetectedEngine, detectEngines } from "@omk/wire";
-import { execa } from "execa";
+import { git } from "@omk/git";
 import { parseTimeOption } from "../args.js";
 import { type Context, printJson } from "../context.js";
 import { firstInstalledPreset, readConfig } from "../engine.js";
@@ -21,8 +21,8 @@ const NODE_MIN: readonly [number, number] = [20, 19];
 
 
 async function checkGit(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
-  const run = await execa("git", ["--version"], { env, reject: false, stdin: "ignore", timeout: 10_000 });
-  const version = String(run.stdout ?? "").trim();
+  const run = await git(process.cwd(), ["--version"], { baseEnv: env, timeoutMs: 10_000 });
+  const version = run.stdout.trim();
   if (run.exitCode === 0 && version !== "") return { name: "git", status: "ok", detail: version };
   return { name: "git", status: "fail", detail: "git not found on PATH", fix: "install git (https://git-scm.com/downloads) and put it on PATH" };
 }

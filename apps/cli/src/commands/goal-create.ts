@@ -1,6 +1,6 @@
-import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { dirtyTreeMessage, uncommittedFiles } from "@omk/controller";
+import { gitSync } from "@omk/git";
 import type { Goal } from "@omk/state";
 import { DEFAULT_MAX_AGENTS, parseLimits, parseMaxAgents } from "../args.js";
 import { type Context, printJson } from "../context.js";
@@ -20,18 +20,11 @@ export type CreateOptions = {
 
 /** The git top level and HEAD of `dir`, or undefined when it is not a git checkout. */
 export function gitBase(dir: string): { root: string; head: string | null } | undefined {
-  try {
-    const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    let head: string | null = null;
-    try {
-      head = execFileSync("git", ["rev-parse", "--verify", "HEAD"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    } catch {
-      head = null; // a repository with no commits yet
-    }
-    return { root, head };
-  } catch {
-    return undefined;
-  }
+  const top = gitSync(dir, ["rev-parse", "--show-toplevel"]);
+  if (top.exitCode !== 0) return undefined;
+  const head = gitSync(dir, ["rev-parse", "--verify", "HEAD"]);
+  // A repository with no commits yet has no HEAD.
+  return { root: top.stdout.trim(), head: head.exitCode === 0 ? head.stdout.trim() : null };
 }
 
 /**

@@ -3,7 +3,7 @@
  * commits (its base commit, then task branches), so modified and untracked
  * files in the working tree are left out: named, never an error.
  */
-import { execa } from "execa";
+import { git } from "./git.js";
 
 /** How many files a message names before "and K more". */
 export const DIRTY_FILES_SHOWN = 10;
@@ -12,8 +12,8 @@ export type DirtyTree = { readonly files: readonly string[]; readonly more: numb
 
 /** Modified, staged, deleted and untracked (not ignored) files of `repo`; undefined when clean or not a git checkout. */
 export async function uncommittedFiles(repo: string, shown: number = DIRTY_FILES_SHOWN): Promise<DirtyTree | undefined> {
-  const r = await execa("git", ["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd: repo, reject: false, stdin: "ignore", env: { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" } });
-  if (r.exitCode !== 0) return undefined;
+  const r = await git(repo, ["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
+  if (!r.ok) return undefined;
   const entries = String(r.stdout).split("\0");
   const files: string[] = [];
   for (let i = 0; i < entries.length; i++) {

@@ -10,13 +10,13 @@
  * picking a side.
  */
 import { err, type GoalEvent, ok, type Result, type Task } from "@omk/state";
-import { execa } from "execa";
+import { git as runGit } from "@omk/git";
 import type { ControllerProblem } from "../types.js";
 
 const IDENTITY = { GIT_AUTHOR_NAME: "omk", GIT_AUTHOR_EMAIL: "omk@localhost", GIT_COMMITTER_NAME: "omk", GIT_COMMITTER_EMAIL: "omk@localhost" };
 
 const git = (repo: string, args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}) =>
-  execa("git", [...args], { cwd: repo, reject: false, ...(options.input === undefined ? {} : { input: options.input }), env: { ...IDENTITY, ...options.env } });
+  runGit(repo, args, { ...(options.input === undefined ? {} : { input: options.input }), env: { ...IDENTITY, ...options.env } });
 
 /** The commit each done task's successful attempt captured. */
 export function capturedCommits(events: readonly GoalEvent[]): Map<string, string> {

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import type { Task } from "@omk/state";
 import { captureChanges, cleanup, createTaskWorktree, keepAttempt, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
-import { execa } from "execa";
+import { git } from "./git.js";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout, setupProducts } from "./checkout-deps.js";
 
@@ -41,8 +41,8 @@ function problemOf(step: string, error: { code: string; message: string; fix: st
 }
 
 async function branchHead(repo: string, branch: string): Promise<string | null> {
-  const run = await execa("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { cwd: repo, reject: false });
-  return run.exitCode === 0 ? run.stdout.trim() : null;
+  const run = await git(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`]);
+  return run.ok ? run.stdout.trim() : null;
 }
 
 /** Keeps the previous attempt's work (committing its leftovers first) so the branch may restart at the base. */

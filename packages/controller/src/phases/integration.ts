@@ -5,7 +5,7 @@
  * never touched: accepting is `omk goal accept`, merging is the user's.
  */
 import { existsSync } from "node:fs";
-import { execa } from "execa";
+import { git } from "../internal/git.js";
 import type { RunContext } from "../context.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { REVIEW_ROLES } from "./execution.js";
@@ -17,8 +17,7 @@ export async function integrationPhase(ctx: RunContext): Promise<null> {
     if (REVIEW_ROLES.has(task.role) || task.status !== "done") continue;
     const dir = ctx.worktreeDir(task.id);
     if (!existsSync(dir)) continue;
-    const r = await execa("git", ["worktree", "remove", dir], { cwd: ctx.repo, reject: false });
-    if (r.exitCode === 0) removed += 1;
+    if ((await git(ctx.repo, ["worktree", "remove", dir])).ok) removed += 1;
   }
   finishPhase(ctx, "integration", "passed", `omk/${ctx.goalId}/integration at ${(ctx.goal.headCommit ?? ctx.baseCommit).slice(0, 12)}; ${removed} worktree(s) removed`);
   return null;

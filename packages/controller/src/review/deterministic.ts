@@ -7,7 +7,7 @@
 import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
 import { detectTampering } from "@omk/oracle";
 import type { Task } from "@omk/state";
-import { execa } from "execa";
+import { git } from "../internal/git.js";
 import type { ReviewFinding } from "../types.js";
 import type { ReviewScopeViolation } from "./types.js";
 
@@ -96,8 +96,8 @@ export function dependencyFindings(changes: readonly DependencyChange[], rationa
 }
 
 async function fileAt(repo: string, commit: string, file: string): Promise<string | null> {
-  const shown = await execa("git", ["show", `${commit}:${file}`], { cwd: repo, reject: false, stripFinalNewline: false });
-  return shown.exitCode === 0 ? shown.stdout : null;
+  const shown = await git(repo, ["show", `${commit}:${file}`]);
+  return shown.ok ? shown.stdout : null;
 }
 
 /** Manifests and lockfiles the diff touches, read at the base and the head commit, compared by @omk/gates. */

@@ -1,21 +1,20 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
+import { git as runGit } from "@omk/git";
 import { GatesGitError } from "../errors.js";
 
 /** A thin wrapper over the git commands the runner needs. Never changes the user's branches or index. */
 
 /**
- * Set on every git call OMK's gates make: no hook of the repository runs
- * (`git worktree add` runs post-checkout, and a tracked `.husky/` with
- * core.hooksPath would be the project's code running outside any gate), and
- * no fsmonitor program (core.fsmonitor can name one).
+ * Every git call the gates make goes through @omk/git's runner: no hook of
+ * the repository runs (`git worktree add` runs post-checkout, and a tracked
+ * `.husky/` with core.hooksPath would be the project's code running outside
+ * any gate), no fsmonitor program, no filter or textconv, and no program the
+ * repository's own config names (docs/decisions/git.md). No optional locks.
  */
-export const GIT_SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"] as const;
-
-async function git(cwd: string, args: string[], options: { maxBuffer?: number } = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  const r = await execa("git", [...GIT_SAFE, ...args], { cwd, reject: false, stdin: "ignore", stripFinalNewline: false, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" } });
-  return { ok: r.exitCode === 0, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+export async function git(cwd: string, args: readonly string[], options: { maxBuffer?: number } = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const r = await runGit(cwd, args, { maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { GIT_OPTIONAL_LOCKS: "0" } });
+  return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
 }
 
 export type TreeState = { toplevel: string | null; commit: string | null; dirty: boolean | null };
