@@ -25,15 +25,16 @@ import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
  * missing here is a violation until it gets its line.
  */
 const PACKAGES = {
+  "@omk/git": { level: -1 },
   "@omk/state": { level: 0 },
   "@omk/gates": { level: 0 },
   "@omk/wire": { level: 0 },
-  "@omk/worktree": { level: 1, only: ["@omk/state"] },
-  "@omk/planner": { level: 1, only: ["@omk/state"] },
-  "@omk/oracle": { level: 1, only: ["@omk/state"] },
-  "@omk/github": { level: 1, only: ["@omk/state"] },
-  "@omk/config": { level: 1, only: ["@omk/state", "@omk/wire"] },
-  "@omk/scheduler": { level: 2, only: ["@omk/state"] },
+  "@omk/worktree": { level: 1, only: ["@omk/git", "@omk/state"] },
+  "@omk/planner": { level: 1, only: ["@omk/git", "@omk/state"] },
+  "@omk/oracle": { level: 1, only: ["@omk/git", "@omk/state"] },
+  "@omk/github": { level: 1, only: ["@omk/git", "@omk/state"] },
+  "@omk/config": { level: 1, only: ["@omk/git", "@omk/state", "@omk/wire"] },
+  "@omk/scheduler": { level: 2, only: ["@omk/git", "@omk/state"] },
   "@omk/controller": { level: 3 },
   omk: { level: 4 },
   "@omk/test-fixtures": { testHelper: true },
@@ -262,8 +263,11 @@ function splitSpecifier(specifier) {
 }
 
 function levelFix(from, to) {
+  if (from.rule.level === -1) {
+    return `${from.name} is the base (L-1) and may import no @omk package; move the shared code into ${from.name} itself or have the caller pass it in as data`;
+  }
   if (from.rule.level === 0) {
-    return `${from.name} is L0 and may import no @omk package (it must stay usable alone); move the shared code into ${from.name} itself or have the caller pass it in as data`;
+    return `${from.name} is L0 and may import only @omk/git (it must stay usable alone); move the shared code into ${from.name} itself or have the caller pass it in as data`;
   }
   if (to.rule.level >= from.rule.level) {
     return `${levelName(from)} may not import ${levelName(to)}: dependencies point down only; move the code both need into a lower package (shared rules belong in @omk/state) or have ${to.name} pass it in as data`;

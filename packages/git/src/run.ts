@@ -147,11 +147,26 @@ function subcommandIndex(args: readonly string[]): number {
   return -1;
 }
 
-/** The full argv: safe config, --no-pager, the caller's args with --no-ext-diff --no-textconv after a diff-like subcommand. */
+/**
+ * Subcommands that start the other side's upload-pack. The program comes from
+ * remote.<name>.uploadpack, where git keeps the FIRST value it reads (the
+ * repository's own file, before any command-scope override), and a path or
+ * URL is a remote name too; only the command-line option beats it.
+ */
+const FETCH_COMMANDS = new Set(["fetch", "pull", "clone", "ls-remote"]);
+
+/**
+ * The full argv: --no-pager, the safe config, the caller's args with
+ * --no-ext-diff --no-textconv after a diff-like subcommand and git's own
+ * upload-pack (receive-pack) named after a fetching (pushing) one.
+ */
 export function safeArgs(args: readonly string[], asUser = false): string[] {
   const out = [...args];
   const at = subcommandIndex(out);
-  if (!asUser && at !== -1 && DIFF_COMMANDS.has(out[at] as string)) out.splice(at + 1, 0, "--no-ext-diff", "--no-textconv");
+  const sub = at === -1 ? "" : (out[at] as string);
+  if (!asUser && DIFF_COMMANDS.has(sub)) out.splice(at + 1, 0, "--no-ext-diff", "--no-textconv");
+  if (!asUser && FETCH_COMMANDS.has(sub)) out.splice(at + 1, 0, "--upload-pack=git-upload-pack");
+  if (!asUser && sub === "push") out.splice(at + 1, 0, "--receive-pack=git-receive-pack");
   return asUser ? ["--no-pager", ...out] : ["--no-pager", ...SAFE_CONFIG, ...out];
 }
 
