@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, gitIn, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -60,5 +60,19 @@ describe("pushBranch", () => {
     const rejected = await pushBranch({ repo: fx.repo, remote: "origin", branch: integration });
     expect(rejected.ok ? null : rejected.error.code).toBe("push_rejected");
     expect(await gitIn(fx.remote, "rev-parse", integration)).toBe(theirs);
+  });
+
+  it("runs as the user's git: their pre-push hook runs and can refuse the push", async () => {
+    const fx = await setup();
+    const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1") }));
+    writeFileSync(path.join(wt.path, "src/app.ts"), "pushed\n");
+    must(await captureChanges(wt));
+    const hook = path.join(fx.repo, ".git", "hooks", "pre-push");
+    writeFileSync(hook, "#!/bin/sh\necho 'pre-push says no' >&2\nexit 1\n");
+    chmodSync(hook, 0o755);
+    const refused = await pushBranch({ repo: fx.repo, remote: "origin", branch: taskBranch(GOAL, "t1") });
+    expect(refused.ok ? null : refused.error.code).toBe("push_rejected");
+    expect(refused.ok ? "" : refused.error.message).toContain("pre-push says no");
+    await expect(gitIn(fx.remote, "rev-parse", "--verify", "--quiet", taskBranch(GOAL, "t1"))).rejects.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { CONFIGURABLE_PRESETS, engineNames, type OmkConfig, resolveEngineSpec } from "@omk/config";
 import { resolveStateRoot } from "@omk/state";
@@ -21,7 +22,8 @@ const NODE_MIN: readonly [number, number] = [20, 19];
 
 
 async function checkGit(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
-  const run = await git(process.cwd(), ["--version"], { baseEnv: env, timeoutMs: 10_000 });
+  // Outside any repository: `git --version` needs none, and a refused repository must not read as "git not found".
+  const run = await git(os.tmpdir(), ["--version"], { baseEnv: env, timeoutMs: 10_000 });
   const version = run.stdout.trim();
   if (run.exitCode === 0 && version !== "") return { name: "git", status: "ok", detail: version };
   return { name: "git", status: "fail", detail: "git not found on PATH", fix: "install git (https://git-scm.com/downloads) and put it on PATH" };
