@@ -43,9 +43,10 @@ export function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
 /**
  * Config every OMK git command runs with: hooks off (OMK's bookkeeping must
  * not be blocked or altered by a user's hook; see docs/decisions/worktree.md),
- * no signing prompts, no pager.
+ * no fsmonitor program (a task can write one into its checkout's config), no
+ * signing prompts, no pager.
  */
-const QUIET_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false", "--no-pager"];
+const QUIET_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "commit.gpgSign=false", "--no-pager"];
 
 export type GitOptions = {
   /** Exit codes that are answers rather than failures (e.g. 1 for merge-tree conflicts). */
