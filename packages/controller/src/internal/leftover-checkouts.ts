@@ -22,14 +22,16 @@ export type LeftoverSweep = {
   readonly kept: readonly string[];
 };
 
-export async function sweepLeftoverCheckouts(repo: string, goalDir: string): Promise<LeftoverSweep> {
-  const removed: string[] = [...(await sweepTempCheckouts())];
+/** `tmpDir`: where temporary checkouts go (default os.tmpdir()). */
+export async function sweepLeftoverCheckouts(repo: string, goalDir: string, tmpDir?: string): Promise<LeftoverSweep> {
+  const tmp = tmpDir === undefined ? {} : { tmpDir };
+  const removed: string[] = [...(await sweepTempCheckouts(tmp))];
   const evidence = evidenceCheckoutsRoot(goalDir);
   if (existsSync(evidence)) {
     rmSync(evidence, { recursive: true, force: true });
     removed.push(evidence);
   }
-  const pruned = await pruneLeftoverWorktrees(repo, { leftoverDirs: [path.join(goalDir, "worktrees")], scratchDirs: [path.join(goalDir, "checkouts")] });
+  const pruned = await pruneLeftoverWorktrees(repo, { ...tmp, leftoverDirs: [path.join(goalDir, "worktrees")], scratchDirs: [path.join(goalDir, "checkouts")] });
   if (!pruned.ok) return { removed, kept: [] };
   return { removed: [...removed, ...pruned.value.removed], kept: [...pruned.value.kept] };
 }
