@@ -72,7 +72,6 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
   try {
     // Checkouts a killed run left (temporary ones, evidence checkouts, old registrations) go first.
     const swept = await sweepLeftoverCheckouts(goal.repoRoot, goalPaths(store.root, goalId).dir);
-    if (swept.removed.length > 0) emit({ type: "note", level: "info", message: `removed ${swept.removed.length} checkout(s) left by an earlier run: ${swept.removed.join(", ")}` });
     for (const dir of swept.kept) emit({ type: "note", level: "warn", message: `${dir} (a task worktree of an older omk) holds uncommitted work and was left in place; commit or remove it, or the task cannot restart` });
     goal = await store.readGoal(goalId);
     const resumedFrom = goal.status;
