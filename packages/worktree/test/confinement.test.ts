@@ -138,4 +138,18 @@ describe("a task's checkout confines what a task command plants", () => {
     expect(listed).not.toContain(legacy);
     expect(listed).toContain(path.join(old, "b"));
   });
+
+  it("works for a sha256 repository (the checkout's object format follows the user's)", async () => {
+    const repo = path.join(makeTempDir("omk-sha256-"), "repo");
+    await gitIn(path.dirname(repo), "init", "-q", "--object-format=sha256", repo);
+    writeFileSync(path.join(repo, "a.txt"), "a\n");
+    await gitIn(repo, "add", "a.txt");
+    await gitIn(repo, "-c", "user.name=u", "-c", "user.email=u@x", "commit", "-q", "-m", "base");
+    const base = await gitIn(repo, "rev-parse", "HEAD");
+    expect(base).toHaveLength(64);
+    const wt = must(await createTaskWorktree({ repo, goalId: GOAL, taskId: "t1", base, dir: path.join(makeTempDir("omk-sha256-state-"), "t1") }));
+    writeFileSync(path.join(wt.path, "a.txt"), "b\n");
+    const captured = must(await captureChanges(wt));
+    expect(await gitIn(repo, "cat-file", "-t", captured.head)).toBe("commit");
+  });
 });

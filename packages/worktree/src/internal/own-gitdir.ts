@@ -4,14 +4,14 @@
 // git dir (no config, hooks, refs or attributes). What runs in it, or is
 // planted in its `.git`, stays there; OMK brings commits back by a fetch
 // (objects copied) and the user's repository never points at it.
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { git, gitLine } from "./git.js";
+import { git } from "./git.js";
 
-/** The object format of the repository whose git dir is `commonDir` (sha1 or sha256). */
+/** The object format of the repository whose git dir is `commonDir`: sha256 only when its config says `extensions.objectFormat = sha256` (read as text: one git process less per checkout). */
 async function objectFormat(commonDir: string): Promise<string> {
-  const format = await gitLine(commonDir, ["rev-parse", "--show-object-format"]).catch(() => "sha1");
-  return format === "sha256" ? "sha256" : "sha1";
+  const config = await readFile(path.join(commonDir, "config"), "utf8").catch(() => "");
+  return /^\s*objectformat\s*=\s*"?sha256"?\s*$/im.test(config) ? "sha256" : "sha1";
 }
 
 /**
@@ -19,11 +19,13 @@ async function objectFormat(commonDir: string): Promise<string> {
  * `commonDir` (the user's shared git dir). Copied too, as data only: the
  * user's `info/exclude` (ignore patterns, so a capture does not commit what
  * the user ignores there) and `shallow` (so history walks in a shallow
- * repository stop where the user's do).
+ * repository stop where the user's do). With `branch`, HEAD names that
+ * branch from the start.
  */
-export async function initOwnGitDir(commonDir: string, dir: string): Promise<string> {
+export async function initOwnGitDir(commonDir: string, dir: string, branch?: string): Promise<string> {
   await mkdir(dir, { recursive: true });
-  await git(dir, ["init", "--quiet", "--template=", `--object-format=${await objectFormat(commonDir)}`, "--", dir]);
+  const initial = branch === undefined ? [] : [`--initial-branch=${branch}`];
+  await git(dir, ["init", "--quiet", "--template=", `--object-format=${await objectFormat(commonDir)}`, ...initial, "--", dir]);
   const gitDir = path.join(dir, ".git");
   await mkdir(path.join(gitDir, "objects", "info"), { recursive: true });
   await mkdir(path.join(gitDir, "info"), { recursive: true });

@@ -51,10 +51,9 @@ export async function createScratchClone(commonDir: string, dir: string, branch:
   await removePartials(dir);
   const temp = `${dir}${PARTIAL}${process.pid}`;
   await rm(temp, { recursive: true, force: true });
-  await initOwnGitDir(commonDir, temp);
+  await initOwnGitDir(commonDir, temp, branch);
   await git(temp, ["config", "--local", MARKER, commonDir]);
   await git(temp, ["update-ref", `refs/heads/${branch}`, head, ""]);
-  await git(temp, ["symbolic-ref", "HEAD", `refs/heads/${branch}`]);
   await checkoutHead(temp);
   await rename(temp, dir);
 }
