@@ -1,8 +1,8 @@
 // Issue 13 hygiene, on the built binary: config errors stop a run before it starts (exit 2); nothing is written into the
 // user's repository; a dirty working tree is named in every renderer; the exit-code table (docs/cli.md) in every path.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
+import { gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { GOAL_TEXT, makeRepo } from "./cli-goal-fixture.js";
@@ -167,13 +167,15 @@ describe("the exit-code table of omk (docs/cli.md), in the paths the issue named
     writeFileSync(path.join(repo, "test", "broken.test.js"), 'import { test } from "node:test";\ntest("x", () => { throw new Error("no"); });\n');
     const fail = await runOmk(["goal", "verify", "--checkout", ".", "--out", path.join(makeTempDir(), "v.json")], { stateDir, cwd: repo });
     expect(fail.exitCode, fail.stderr).toBe(1);
-    // git itself failing (the base worktree cannot be added) is the environment: 6.
+    // git itself failing (the base checkout cannot be made: an object of the base commit is gone) is the environment: 6.
     const stuck = await makeRepo();
-    writeFileSync(path.join(stuck.repo, ".git", "worktrees"), "not a directory\n");
+    const unchanged = (await gitIn(stuck.repo, "ls-tree", "-r", "--name-only", "HEAD")).split("\n").find((f) => f !== "" && f !== "README.md") ?? "";
+    const blob = (await gitIn(stuck.repo, "rev-parse", `HEAD:${unchanged}`)).trim();
+    rmSync(path.join(stuck.repo, ".git", "objects", blob.slice(0, 2), blob.slice(2)));
     writeFileSync(path.join(stuck.repo, "README.md"), "# changed\n");
     const infra = await runOmk(["goal", "verify", "--checkout", ".", "--base", "HEAD", "--out", path.join(makeTempDir(), "v.json")], { stateDir, cwd: stuck.repo });
     expect(infra.exitCode, infra.stderr).toBe(6);
-    expect(infra.stderr).toMatch(/git worktree add failed/);
+    expect(infra.stderr).toMatch(/a checkout of [0-9a-f]+ failed/);
   }, 120_000);
 });
 

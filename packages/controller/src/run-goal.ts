@@ -5,9 +5,10 @@
  * controller lock. A goal with history continues from its phase: each phase
  * skips what the log already records for the current round.
  */
-import { acquireControllerLock, err, type Goal, GoalNotFoundError, ok, type Phase, type Result, requestResume } from "@omk/state";
+import { acquireControllerLock, err, type Goal, GoalNotFoundError, goalPaths, ok, type Phase, type Result, requestResume } from "@omk/state";
 import { createRunContext, type RunContext, safeSink } from "./context.js";
 import { dirtyTreeMessage, uncommittedFiles } from "./internal/dirty-tree.js";
+import { sweepLeftoverCheckouts } from "./internal/leftover-checkouts.js";
 import { resolveCommit } from "./internal/git.js";
 import { dryRun } from "./internal/run-dry.js";
 import { loadVerified } from "./internal/run-load.js";
@@ -69,6 +70,9 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
   const lock = await acquireControllerLock(store, goalId);
   if (!lock.ok) return err({ code: "lock_held", message: lock.error.message, fix: lock.error.fix });
   try {
+    // Checkouts a killed run left (temporary ones, evidence checkouts, old registrations) go first.
+    const swept = await sweepLeftoverCheckouts(goal.repoRoot, goalPaths(store.root, goalId).dir);
+    for (const dir of swept.kept) emit({ type: "note", level: "warn", message: `${dir} (a task worktree of an older omk) holds uncommitted work and was left in place; commit or remove it, or the task cannot restart` });
     goal = await store.readGoal(goalId);
     const resumedFrom = goal.status;
     const ctx = createRunContext({ options, goal, baseCommit: base, emit });

@@ -1,29 +1,69 @@
-import { existsSync, rmSync } from "node:fs";
+// Detached checkouts (baseline, verification, overlay, review, proof-verify): a git dir of their own,
+// registered nowhere in the user's repository; what a killed run leaves is swept when the goal resumes.
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir, spawnTsScript } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { addDetachedWorktree, removeDetachedWorktree } from "../src/internal/detached-worktree.js";
+import { addDetachedWorktree, evidenceCheckoutDir, removeDetachedWorktree } from "../src/internal/detached-worktree.js";
+import { sweepLeftoverCheckouts } from "../src/internal/leftover-checkouts.js";
 
 afterAll(cleanupTempDirs);
 
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "overlay-child.ts");
+
 describe("detached checkouts", () => {
-  it("adds a checkout over the missing-but-locked registration a killed `git worktree add` leaves behind", async () => {
+  it("have a git dir of their own, outside the goal's folder, and replace what an older OMK registered at the same folder", async () => {
     const repo = makeTempDir("omk-detached-");
     const commit = await initGitRepo(repo, { "a.txt": "a\n" });
-    const dir = path.join(makeTempDir("omk-detached-co-"), "base");
-    // What a SIGKILL during `git worktree add` leaves: a registration, locked while git initializes it, and no folder.
-    expect((await addDetachedWorktree(repo, dir, commit)).ok).toBe(true);
+    const goalDir = path.join(makeTempDir("omk-state-"), "goals", "g1");
+    const dir = evidenceCheckoutDir(goalDir, "base");
+    expect(dir).toBe(path.join(path.dirname(path.dirname(goalDir)), "checkouts", "g1", "_evidence", "base"));
+    expect(path.relative(goalDir, dir).startsWith("..")).toBe(true);
+    // What a SIGKILL during an older OMK's `git worktree add` left: a registration, locked while git initializes it, and no folder.
+    mkdirSync(path.dirname(dir), { recursive: true });
+    await gitIn(repo, "worktree", "add", "-q", "--detach", dir, commit);
     await gitIn(repo, "worktree", "lock", "--reason", "initializing", dir);
     rmSync(dir, { recursive: true, force: true });
-    const plain = await gitIn(repo, "worktree", "add", "--detach", "--force", dir, commit).catch((error: unknown) => String(error));
-    expect(plain).toMatch(/missing but locked/u);
 
     const again = await addDetachedWorktree(repo, dir, commit);
     expect(again.output).toBe("");
     expect(again.ok).toBe(true);
     expect(existsSync(path.join(dir, "a.txt"))).toBe(true);
+    expect(statSync(path.join(dir, ".git")).isDirectory()).toBe(true);
+    expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(dir);
     await removeDetachedWorktree(repo, dir);
     expect(existsSync(dir)).toBe(false);
-    expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(dir);
+  });
+
+  it("an overlay checkout killed with its run is removed when the goal resumes, and was never registered", async () => {
+    const repo = makeTempDir("omk-detached-");
+    const commit = await initGitRepo(repo, { "a.txt": "a\n" });
+    const tmp = makeTempDir("omk-tmp-");
+    const goalDir = path.join(makeTempDir("omk-state-"), "goals", "g1");
+    const child = spawnTsScript(CHILD, [repo, commit], { env: { ...process.env, TMPDIR: tmp } });
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    for (let i = 0; i < 600 && !out.includes("inside ") && child.exitCode === null; i++) await sleep(100);
+    const dir = /inside (.*)\n/.exec(out)?.[1] ?? "";
+    expect(dir).not.toBe("");
+    child.kill("SIGKILL");
+    await child;
+    // Left behind by the kill: the folder, with a git dir of its own; nothing registered in the user's repository.
+    expect(existsSync(path.join(dir, ".git"))).toBe(true);
+    expect(path.dirname(path.dirname(dir))).toBe(tmp);
+    expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(tmp);
+    // An evidence checkout of the same run, left too.
+    const evidence = evidenceCheckoutDir(goalDir, "r1-head");
+    expect((await addDetachedWorktree(repo, evidence, commit)).ok).toBe(true);
+
+    const swept = await sweepLeftoverCheckouts(repo, goalDir, tmp);
+    expect(swept.removed).toEqual(expect.arrayContaining([path.dirname(dir), path.dirname(evidence)]));
+    expect(existsSync(path.dirname(dir))).toBe(false);
+    expect(existsSync(evidence)).toBe(false);
+    expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(tmp);
   });
 });

@@ -6,6 +6,7 @@ import type { GateEvidence, Task } from "@omk/state";
 import { TaskSchema } from "@omk/state";
 import { cleanupTempDirs, commitFiles, filesContaining, gitDiff, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
+import { evidenceCheckoutDir } from "../src/internal/detached-worktree.js";
 import { runReview } from "../src/review/run-review.js";
 import type { ReviewCriterion, ReviewInput } from "../src/review/types.js";
 import { scriptBookProvider } from "../src/script-book.js";
@@ -133,7 +134,7 @@ describe.concurrent("runReview", () => {
     expect(outcome.spend.tokens.input).toBe(2400);
     expect(outcome.followUps).toEqual([]);
     // The checkout is gone and unregistered.
-    expect(existsSync(path.join(goalDir, "checkouts/review-r1"))).toBe(false);
+    expect(existsSync(evidenceCheckoutDir(goalDir, "review-r1"))).toBe(false);
     expect((await gitIn(repo, "worktree", "list")).split("\n")).toHaveLength(1);
   });
 
@@ -237,7 +238,7 @@ describe.concurrent("runReview", () => {
     const { result, goalDir, repo } = await attempt({ head: SUB, sessions: { "review:*": PASSED }, signal: controller.signal });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe("review_aborted");
-    expect(existsSync(path.join(goalDir, "checkouts/review-r1"))).toBe(false);
+    expect(existsSync(evidenceCheckoutDir(goalDir, "review-r1"))).toBe(false);
     expect((await gitIn(repo, "worktree", "list")).split("\n")).toHaveLength(1);
   });
 });

@@ -1,5 +1,7 @@
 // runGoal end to end, in process: real git, the real scripted engine, real gates (node --test).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { goalCheckoutsDir, taskWorktreeDir } from "@omk/worktree";
 import { execa } from "execa";
 import { ProofSchema } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
@@ -53,6 +55,13 @@ describe.concurrent("runGoal", () => {
     // The integration branch holds the head; main is untouched, before and after accept.
     const { stdout: integration } = await execa("git", ["rev-parse", `omk/${goalId}/integration`], { cwd: repo });
     expect(integration.trim()).toBe(proof.headCommit);
+    // The task's checkout (its own git dir, outside the goal's folder) was removed by integration; the evidence checkouts went after use; nothing was ever registered in the repository.
+    expect(existsSync(taskWorktreeDir(store.root, goalId, "slugify"))).toBe(false);
+    const evidence = path.join(goalCheckoutsDir(store.root, goalId), "_evidence");
+    expect(existsSync(evidence) ? readdirSync(evidence) : []).toEqual([]);
+    expect(existsSync(path.join(store.paths(goalId).dir, "worktrees"))).toBe(false);
+    const { stdout: worktrees } = await execa("git", ["worktree", "list", "--porcelain"], { cwd: repo });
+    expect(worktrees.match(/^worktree /gm)).toHaveLength(1);
     // The proof re-checks: its gates and oracle checks run again on a clean checkout of its head.
     const check = await verifyProof({ proofFile: store.paths(goalId).proof, store });
     expect(check.ok && check.value, JSON.stringify(check)).toMatchObject({ holds: true, headCommit: proof.headCommit });

@@ -1,5 +1,5 @@
 // The task runner on real temporary repositories, with the real scripted engine and a real goal store.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runGraph, SchedulerAbortError, type TaskContext, type UsageReport } from "@omk/scheduler";
 import { type Criterion, CriterionSchema, type GoalEvent, goalPaths, openStore, type Task, TaskSchema } from "@omk/state";
@@ -195,6 +195,42 @@ describe.concurrent("createTaskRunner", () => {
       { taskId: "implement", attempt: 1, path: "README.md", kind: "outside_write_set", atWrite: false, message: expect.stringContaining("README.md") },
     ]);
     expect(s.emitted.filter((e) => e.type === "task_update").at(-1)).toMatchObject({ state: "failed" });
+  });
+
+  it("a task command planting a hook and core.fsmonitor in its checkout's .git and appending to ../../events.jsonl reaches neither the user's repository nor the goal's log", async () => {
+    const markers = makeTempDir("omk-planted-");
+    const planted = path.join(markers, "planted.sh");
+    writeFileSync(planted, `#!/bin/sh\necho "$0" >> ${markers}/ran\n`);
+    chmodSync(planted, 0o755);
+    const forged = '{"v":1,"seq":99,"type":"budget_extended","data":{"add":{"tokens":999999999}}}';
+    const script = [
+      "mkdir -p .git/hooks",
+      `cp ${planted} .git/hooks/post-checkout`,
+      `cp ${planted} .git/hooks/pre-commit`,
+      `git config core.fsmonitor ${planted}`,
+      `printf '%s\\n' '${forged}' >> ../../events.jsonl`,
+      `printf '%s\\n' '${forged}' >> ../events.jsonl`,
+    ].join(" && ");
+    const s = await setup({
+      "task:implement": { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", script] } }, { write: { path: "src/greet.ts", content: "export const greet = 1;\n" } }] }] },
+    });
+    const userGit = (dir: string) => [readFileSync(path.join(s.repo, ".git", "config"), "utf8"), existsSync(path.join(dir, "hooks")) ? readdirSync(path.join(dir, "hooks")).sort() : []];
+    const before = userGit(path.join(s.repo, ".git"));
+    expect((await s.runner(TASK, context(1))).ok).toBe(true);
+    // The task's own git dir got the planted code; the relative writes landed outside the goal's folder.
+    expect(readFileSync(path.join(s.worktree, ".git", "config"), "utf8")).toContain(planted);
+    for (const rel of ["../../events.jsonl", "../events.jsonl"]) {
+      const landed = path.resolve(s.worktree, rel);
+      expect(readFileSync(landed, "utf8")).toContain("999999999");
+      expect(path.relative(s.goalDir, landed).startsWith("..")).toBe(true);
+    }
+    expect(readFileSync(path.join(s.goalDir, "events.jsonl"), "utf8")).not.toContain("999999999");
+    expect(await s.events("budget_extended")).toEqual([]);
+    // The user's repository: same config and hooks, nothing registered; OMK's capture ran nothing planted.
+    expect(userGit(path.join(s.repo, ".git"))).toEqual(before);
+    expect((await gitIn(s.repo, "worktree", "list", "--porcelain")).match(/^worktree /gm)).toHaveLength(1);
+    expect(await gitIn(s.repo, "ls-tree", "-r", "--name-only", branchOf(s))).toContain("src/greet.ts");
+    expect(existsSync(path.join(markers, "ran"))).toBe(false);
   });
 
   it("attempt 2 keeps attempt 1's work under refs/omk/attempts and restarts the branch from the base", async () => {

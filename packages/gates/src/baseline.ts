@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compareReports } from "./compare.js";
@@ -40,7 +40,10 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
 
   const head = await runGates({ ...options, root, outDir, runId, diffBase: options.diffBase ?? baseCommit, tree: "head" });
 
-  const worktree = mkdtempSync(path.join(os.tmpdir(), "omk-gates-base-"));
+  // `<tmp>/omk-gates-base-XXXXXX/tree`, its owner's pid beside it: a run killed here leaves a folder the next goal run sweeps (@omk/worktree sweepTempCheckouts).
+  const tempRoot = mkdtempSync(path.join(os.tmpdir(), "omk-gates-base-"));
+  writeFileSync(path.join(tempRoot, "omk-owner.json"), `${JSON.stringify({ pid: process.pid })}\n`);
+  const worktree = path.join(tempRoot, "tree");
   let base: GatesReport;
   try {
     await addWorktree(state.toplevel, worktree, baseCommit);
@@ -75,7 +78,7 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
     }
   } finally {
     await removeWorktree(state.toplevel, worktree);
-    rmSync(worktree, { recursive: true, force: true });
+    rmSync(tempRoot, { recursive: true, force: true });
   }
 
   const comparison = compareReports(base, head, { baseRef: options.base, baseReport: path.join("base", "report.json") });

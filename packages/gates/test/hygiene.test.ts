@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanupTempDirs, initGitRepo, makeTempDir } from "@omk/test-fixtures";
+import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { detectGates, formatMarkdown, formatText } from "../src/index.js";
@@ -194,13 +194,14 @@ describe("omk-gates exit codes (the built binary; docs/cli.md has the table)", (
       expect(r.exitCode, `${what}: ${r.stderr}`).toBe(2);
       expect(r.stderr, what).toMatch(stderr);
     }
-    // git itself fails (the base worktree cannot be added): the environment, 6.
+    // git itself fails (the base checkout cannot be made: an object of the base commit is gone): the environment, 6.
     const stuck = makeTempDir("hyg-codes-");
-    await initGitRepo(write(stuck, { ".omk/gates.yaml": OK_CONFIG }));
-    writeFileSync(path.join(stuck, ".git", "worktrees"), "not a directory\n");
+    await initGitRepo(write(stuck, { ".omk/gates.yaml": OK_CONFIG, "kept.txt": "kept\n" }));
+    const blob = (await gitIn(stuck, "rev-parse", "HEAD:kept.txt")).trim();
+    rmSync(path.join(stuck, ".git", "objects", blob.slice(0, 2), blob.slice(2)));
     const infra = await bin(stuck, "compare", "--base", "HEAD", "--quiet");
     expect(infra.exitCode, infra.stderr).toBe(6);
-    expect(infra.stderr).toMatch(/git worktree add failed/);
+    expect(infra.stderr).toMatch(/a checkout of [0-9a-f]+ failed/);
   }, 120_000);
 
   it("130 interrupted: SIGINT stops the gates and exits 130 (omk says 7)", async () => {

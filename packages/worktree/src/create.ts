@@ -1,7 +1,10 @@
 /**
  * createTaskWorktree: a task's own checkout on `omk/<goal>/<task>`, made from
- * the goal's base commit with `git worktree add`, or, when that is
- * impossible, in a scratch `git clone --shared` (and the value says so).
+ * the goal's base commit in a repository of its own (mode "clone", the
+ * default: its own git dir, the user's objects borrowed read-only through
+ * alternates, commits fetched back), or, when asked, with `git worktree add`
+ * (mode "worktree": shares the user's git dir, so anything planted in it
+ * reaches the user's repository; see docs/decisions/worktree.md 17).
  *
  * - The main checkout is never touched: OMK creates the branch with
  *   update-ref (no checkout, no `-b`, which would leave a branch behind when
@@ -49,7 +52,10 @@ export type CreateTaskWorktreeOptions = {
   readonly dir: string;
   /** Untracked files of the main checkout to copy in (e.g. [".env"]); never committed. */
   readonly copyUntracked?: readonly string[];
-  /** "auto" (default): worktree, else a scratch clone; "worktree" or "clone" to force one. */
+  /**
+   * "clone" (default): a checkout with its own git dir; "worktree": `git worktree add`;
+   * "auto": a worktree, else a clone (the default before issue 14).
+   */
   readonly mode?: "auto" | WorktreeMode;
   /**
    * When the task branch exists with commits beyond the base: "resume" (default)
@@ -189,13 +195,13 @@ export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Pr
     return { ok: false, error: problem("base_not_found", `the base ${JSON.stringify(options.base)} names no commit in ${root}`, "pass the goal's base commit sha", { base: options.base }) };
   }
   if (path.relative(root, dir) === "" || path.relative(commonDir, dir).split(path.sep)[0] !== "..") {
-    return { ok: false, error: invalidInput(`${dir} is the repository or inside its git dir`, "put task worktrees under the goal's state dir") };
+    return { ok: false, error: invalidInput(`${dir} is the repository or inside its git dir`, "put task checkouts under the state root (taskWorktreeDir)") };
   }
   const ctx: Ctx = { options, root, commonDir, bare, dir, branch, ref, base, branchHead };
 
   if (dirty.length > 0) emit(options.onEvent, { type: "main_checkout_dirty", repo: root, files: dirty.map((f) => f.path) });
 
-  const mode = options.mode ?? "auto";
+  const mode = options.mode ?? "clone";
   const { atPath, onBranch } = await inspectWorktrees(ctx, entries);
   if (atPath !== undefined) {
     const present = await exists(dir);
@@ -210,7 +216,7 @@ export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Pr
     }
   } else if (await isScratchCloneOf(dir, commonDir)) {
     const cloneHead = await git(dir, ["symbolic-ref", "--quiet", "HEAD"], { allow: [1] });
-    if (cloneHead.stdout.trim() === ref) return ok(await finish(ctx, "clone", "reused scratch clone", true, dirty));
+    if (cloneHead.stdout.trim() === ref) return ok(await finish(ctx, "clone", null, true, dirty));
     return { ok: false, error: problem("path_exists", `${dir} is a scratch clone checked out on ${cloneHead.stdout.trim() || "a detached HEAD"}`, "remove it, or pass another folder", { path: dir }) };
   } else if ((await exists(dir)) && !(await isEmptyDir(dir))) {
     return { ok: false, error: problem("path_exists", `${dir} exists and is not this task's worktree`, "remove it, or pass another folder", { path: dir }) };
@@ -239,14 +245,12 @@ export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Pr
     if ((await exists(dir)) && !(await isEmptyDir(dir))) {
       return { ok: false, error: problem("worktree_failed", `${fallbackReason}; and it left ${dir} behind`, "remove the folder and try again", { detail: added.detail }) };
     }
-  } else {
-    fallbackReason = "scratch clone requested (mode \"clone\")";
   }
   try {
     await createScratchClone(commonDir, dir, branch, head.value);
   } catch (cause) {
     if (!(cause instanceof GitCommandError)) throw cause;
-    const detail = `${fallbackReason}; scratch clone failed too: ${cause.stderr}`;
+    const detail = fallbackReason === null ? `the task's checkout could not be made: ${cause.stderr}` : `${fallbackReason}; scratch clone failed too: ${cause.stderr}`;
     return { ok: false, error: problem("worktree_failed", detail, "check disk space and permissions of the worktree folder", { detail }) };
   }
   return ok(await finish(ctx, "clone", fallbackReason, false, dirty, head.value));

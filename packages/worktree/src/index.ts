@@ -28,7 +28,9 @@ export type { NotARepository } from "./internal/repo.js";
 export {
   attemptRef,
   attemptRefPrefix,
+  goalCheckoutsDir,
   integrationBranch,
+  legacyTaskWorktreeDir,
   RESERVED_TASK_IDS,
   refIdProblem,
   taskBranch,
@@ -76,3 +78,15 @@ export {
   type WriteOp,
   type WriteScopedTask,
 } from "./scope-check.js";
+export {
+  createDetachedCheckout,
+  type DetachedCheckout,
+  type DetachedCheckoutError,
+  type DetachedCheckoutOptions,
+  OWNER_FILE,
+  type PruneOptions,
+  type Pruned,
+  pruneLeftoverWorktrees,
+  removeDetachedCheckout,
+  sweepTempCheckouts,
+} from "./checkout.js";

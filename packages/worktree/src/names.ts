@@ -60,10 +60,29 @@ export function attemptRef(goalId: string, taskId: string, attempt: number): str
 }
 
 /**
- * The default folder of a task's worktree: `<state root>/goals/<goal>/worktrees/<task>`.
+ * `<state root>/checkouts/<goal>`: the goal's task checkouts, outside the
+ * goal's folder (`goals/<goal>`), so no relative path from a checkout
+ * (`../../events.jsonl`) lands in OMK's records; see docs/decisions/worktree.md 17.
+ */
+export function goalCheckoutsDir(stateRoot: string, goalId: string): string {
+  const problem = checkGoalId(goalId);
+  if (problem !== undefined) throw new InvalidIdError(problem.message);
+  return path.join(stateRoot, "checkouts", goalId);
+}
+
+/**
+ * The default folder of a task's checkout: `<state root>/checkouts/<goal>/<task>`
+ * (its git dir is `<that>/.git`, a folder of its own).
  * The controller decides; createTaskWorktree takes the folder as a parameter.
  */
 export function taskWorktreeDir(stateRoot: string, goalId: string, taskId: string): string {
+  const problem = checkTaskId(taskId);
+  if (problem !== undefined) throw new InvalidIdError(problem.message);
+  return path.join(goalCheckoutsDir(stateRoot, goalId), taskId);
+}
+
+/** Where a task's checkout was before issue 14 (a `git worktree add` inside the goal's folder): resume looks there for leftovers. */
+export function legacyTaskWorktreeDir(stateRoot: string, goalId: string, taskId: string): string {
   const problem = checkTaskId(taskId);
   if (problem !== undefined) throw new InvalidIdError(problem.message);
   return path.join(goalPaths(stateRoot, goalId).dir, "worktrees", taskId);

@@ -92,9 +92,9 @@ export const TaskWorktreeSchema = z.object({
   path: z.string(),
   branch: z.string(),
   base: CommitShaSchema,
-  /** "worktree": `git worktree add`; "clone": a scratch `git clone --shared` (fallback). */
+  /** "clone" (default): a checkout with its own git dir (user's objects via alternates); "worktree": `git worktree add`. */
   mode: WorktreeModeSchema,
-  /** Why the fallback was used (git's message), null in worktree mode. */
+  /** Why mode "auto" fell back to a clone (git's message); null otherwise. */
   fallbackReason: z.string().nullable(),
   /** An existing worktree of this task was found and returned as it was. */
   reused: z.boolean(),

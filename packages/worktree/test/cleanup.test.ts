@@ -48,8 +48,9 @@ describe("cleanup never loses work", () => {
   });
 
   it("refuses a worktree holding uncommitted or untracked work, and commits made on a detached HEAD", async () => {
+    // Mode "worktree" (opt-in); the default checkout keeps such commits itself (clone-cleanup.test.ts).
     const fx = await setup();
-    const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1") }));
+    const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1"), mode: "worktree" }));
     writeFileSync(path.join(wt.path, "src/app.ts"), "captured\n");
     must(await captureChanges(wt));
     must(await keepAttempt(wt));
@@ -80,7 +81,7 @@ describe("cleanup never loses work", () => {
 
   it("finishes a removal that was interrupted midway", async () => {
     const fx = await setup();
-    const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1") }));
+    const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1"), mode: "worktree" }));
     writeFileSync(path.join(wt.path, "src/app.ts"), "work\n");
     must(await captureChanges(wt));
     must(await keepAttempt(wt));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, gitIn, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -33,8 +33,13 @@ describe("createTaskWorktree", () => {
     const fx = await setup();
     const events: WorktreeEvent[] = [];
     const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1"), onEvent: (e) => events.push(e) }));
-    expect(wt).toMatchObject({ mode: "worktree", branch: `omk/${GOAL}/t1`, base: fx.base, head: fx.base, reused: false, fallbackReason: null, dirty: [] });
-    expect(wt.path).toBe(path.join(fx.stateDir, "goals", GOAL, "worktrees", "t1"));
+    expect(wt).toMatchObject({ mode: "clone", branch: `omk/${GOAL}/t1`, base: fx.base, head: fx.base, reused: false, fallbackReason: null, dirty: [] });
+    // Outside the goal's folder, with a git dir of its own that borrows the user's objects and nothing else.
+    expect(wt.path).toBe(path.join(fx.stateDir, "checkouts", GOAL, "t1"));
+    expect(statSync(path.join(wt.path, ".git")).isDirectory()).toBe(true);
+    expect(readFileSync(path.join(wt.path, ".git", "objects", "info", "alternates"), "utf8")).toBe(`${path.join(fx.repo, ".git", "objects")}\n`);
+    expect(await gitIn(fx.repo, "worktree", "list", "--porcelain")).not.toContain(fx.stateDir);
+    expect(await gitIn(wt.path, "remote")).toBe("");
     expect(await gitIn(wt.path, "symbolic-ref", "HEAD")).toBe(`refs/heads/omk/${GOAL}/t1`);
     expect(readFileSync(path.join(wt.path, "src/app.ts"), "utf8")).toBe("export const app = 1;\n");
     expect(await gitIn(fx.repo, "symbolic-ref", "HEAD")).toBe("refs/heads/main");
@@ -45,7 +50,12 @@ describe("createTaskWorktree", () => {
 
     // Asking again returns the same worktree.
     const again = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1") }));
-    expect(again).toMatchObject({ path: wt.path, reused: true, mode: "worktree" });
+    expect(again).toMatchObject({ path: wt.path, reused: true, mode: "clone" });
+
+    // Mode "worktree" (opt-in) still makes a `git worktree add`.
+    const linked = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t2", base: fx.base, dir: fx.dir("t2"), mode: "worktree" }));
+    expect(linked).toMatchObject({ mode: "worktree", fallbackReason: null });
+    expect(await gitIn(fx.repo, "worktree", "list", "--porcelain")).toContain(linked.path);
   });
 
   it("reports a dirty main checkout as a value and never modifies it, through the whole flow", async () => {
@@ -83,7 +93,7 @@ describe("createTaskWorktree", () => {
     const fx = await setup();
     // An odd repository: `.git/worktrees` is a file, so `git worktree add` cannot register anything.
     writeFileSync(path.join(fx.repo, ".git", "worktrees"), "not a folder\n");
-    const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1") }));
+    const wt = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1"), mode: "auto" }));
     expect(wt.mode).toBe("clone");
     expect(wt.fallbackReason).toMatch(/git worktree add failed/);
     expect(await gitIn(wt.path, "symbolic-ref", "HEAD")).toBe(`refs/heads/omk/${GOAL}/t1`);
@@ -107,9 +117,9 @@ describe("createTaskWorktree", () => {
     expect(existsSync(wt.path)).toBe(false);
     expect(await gitIn(fx.repo, "cat-file", "-t", second.head)).toBe("commit");
 
-    // Forced clone mode works without any failure.
+    // Clone mode (the default) works without any failure.
     const forced = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t2", base: fx.base, dir: fx.dir("t2"), mode: "clone" }));
-    expect(forced).toMatchObject({ mode: "clone", fallbackReason: expect.stringContaining("requested") });
+    expect(forced).toMatchObject({ mode: "clone", fallbackReason: null });
     const reused = must(await createTaskWorktree({ repo: fx.repo, goalId: GOAL, taskId: "t2", base: fx.base, dir: fx.dir("t2"), mode: "clone" }));
     expect(reused).toMatchObject({ mode: "clone", reused: true });
   });
@@ -183,7 +193,7 @@ describe("createTaskWorktree", () => {
     expect(await code(createTaskWorktree({ ...base, taskId: "t1", dir: path.join(fx.repo, ".git", "wt") }))).toBe("invalid_input");
     expect(await code(createTaskWorktree({ ...base, taskId: "t1", dir: fx.dir("t1"), policy: { protectedBranches: ["omk/**"] } }))).toBe("protected_branch");
 
-    must(await createTaskWorktree({ ...base, taskId: "t1", dir: fx.dir("t1") }));
+    must(await createTaskWorktree({ ...base, taskId: "t1", dir: fx.dir("t1"), mode: "worktree" }));
     expect(await code(createTaskWorktree({ ...base, taskId: "t1", dir: fx.dir("other") }))).toBe("branch_in_use");
     const occupied = path.join(fx.stateDir, "occupied");
     mkdirSync(occupied, { recursive: true });
@@ -221,7 +231,7 @@ describe("createTaskWorktree", () => {
 
   it("makes again a worktree whose git worktree add was interrupted", async () => {
     const fx = await setup();
-    const opts = { repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1") };
+    const opts = { repo: fx.repo, goalId: GOAL, taskId: "t1", base: fx.base, dir: fx.dir("t1"), mode: "worktree" as const };
     const wt = must(await createTaskWorktree(opts));
     // What a SIGKILL during `git worktree add` leaves: the "initializing" lock and a partial checkout.
     const admin = (await gitIn(wt.path, "rev-parse", "--absolute-git-dir")).trim();

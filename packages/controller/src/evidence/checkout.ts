@@ -1,26 +1,26 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isTestFile } from "@omk/oracle";
 import type { SetupOutcome } from "@omk/gates";
-import { addDetachedWorktree, removeDetachedWorktree } from "../internal/detached-worktree.js";
+import { addDetachedWorktree } from "../internal/detached-worktree.js";
 import { type CheckoutDeps, SetupFailedError, setUpCheckout } from "../internal/checkout-deps.js";
 import { git } from "../internal/git.js";
 
 /**
- * A clean detached checkout of `commit` (a git worktree in a fresh temporary
- * folder; no branch, index or working tree of `repo` changes), passed to
+ * A clean detached checkout of `commit` (a fresh temporary folder
+ * `<tmp>/<prefix>XXXXXX/tree` with a git dir of its own, registered nowhere:
+ * internal/detached-worktree.ts; no branch, index or working tree of `repo`
+ * changes; a kill leaves only the folder, which the next run's sweep removes), passed to
  * `use`, then removed whatever happens. With `deps`, its dependencies are set
  * up first (`use` gets the outcome: its PATH entries, a venv, belong on the
  * PATH of whatever runs there); a failed setup throws SetupFailedError (the
  * `setup_failed` problem).
  */
 export async function withDetachedCheckout<T>(repo: string, commit: string, use: (dir: string, setup: SetupOutcome | undefined) => Promise<T>, prefix = "omk-checkout-", deps?: CheckoutDeps): Promise<T> {
-  const parent = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const dir = path.join(parent, "tree");
+  const added = await addDetachedWorktree(repo, { prefix }, commit);
+  if (!added.ok) throw new CheckoutError(`a checkout of ${commit} from ${repo} failed: ${added.output}`);
+  const dir = added.dir;
   try {
-    const added = await addDetachedWorktree(repo, dir, commit);
-    if (!added.ok) throw new CheckoutError(`git worktree add of ${commit} failed in ${repo}: ${added.output}`);
     let setup: SetupOutcome | undefined;
     if (deps !== undefined) {
       const made = await setUpCheckout(deps, dir, `${prefix.replace(/-$/, "")} ${commit.slice(0, 12)}`, "copy");
@@ -29,8 +29,7 @@ export async function withDetachedCheckout<T>(repo: string, commit: string, use:
     }
     return await use(dir, setup);
   } finally {
-    await removeDetachedWorktree(repo, dir);
-    rmSync(parent, { recursive: true, force: true });
+    rmSync(added.root, { recursive: true, force: true });
   }
 }
 

@@ -1,11 +1,11 @@
-/** Detached checkouts of one commit under `<goalDir>/checkouts/` (baseline, verification), removed after use. */
+/** Detached checkouts of one commit under `<state root>/checkouts/<goal>/_evidence/` (baseline, verification), removed after use. */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { err, type Result } from "@omk/state";
 import type { SetupOutcome } from "@omk/gates";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout } from "./checkout-deps.js";
-import { addDetachedWorktree, removeDetachedWorktree } from "./detached-worktree.js";
+import { addDetachedWorktree, evidenceCheckoutDir, removeDetachedWorktree } from "./detached-worktree.js";
 import { git } from "./git.js";
 
 export async function removeDetached(repo: string, dir: string): Promise<void> {
@@ -13,7 +13,7 @@ export async function removeDetached(repo: string, dir: string): Promise<void> {
 }
 
 /**
- * Check out `commit` at `<goalDir>/checkouts/<name>`, set up its dependencies
+ * Check out `commit` at `<state root>/checkouts/<goal>/_evidence/<name>` (evidenceCheckoutDir), set up its dependencies
  * (when `deps` is given; a failed setup is the `setup_failed` problem and
  * `use` does not run), run `use` there, always remove the checkout.
  */
@@ -25,7 +25,7 @@ export async function withDetached<T>(
   use: (dir: string, setup: SetupOutcome | undefined) => Promise<Result<T, ControllerProblem>>,
   deps?: CheckoutDeps,
 ): Promise<Result<T, ControllerProblem>> {
-  const dir = path.join(goalDir, "checkouts", name);
+  const dir = evidenceCheckoutDir(goalDir, name);
   await removeDetached(repo, dir);
   mkdirSync(path.dirname(dir), { recursive: true });
   const added = await addDetachedWorktree(repo, dir, commit);

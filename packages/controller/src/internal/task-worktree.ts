@@ -112,3 +112,30 @@ export async function prepareTaskWorktree(input: TaskWorktreeInput): Promise<Pre
   if (!setup.ok) return { ok: false, problem: setup.error };
   return { ok: true, worktree: withProducts(made.value, setupProducts(made.value.path, input.deps)), kept };
 }
+
+/**
+ * Removes an integrated task's checkout when nothing would be lost: its
+ * leftovers and copies are looked at, its commits must be on a kept ref (the
+ * integration branch, its attempts) — @omk/worktree cleanup. A checkout an
+ * older OMK made with `git worktree add` goes the same way. Returns whether
+ * it was removed; a refusal leaves it in place (it is reported, not fatal).
+ */
+export async function removeTaskWorktree(input: Omit<TaskWorktreeInput, "attempt">): Promise<{ removed: boolean; problem?: ControllerProblem }> {
+  const { repo, stateRoot, goalId, task, base } = input;
+  const dir = taskWorktreeDir(stateRoot, goalId, task.id);
+  if (!existsSync(dir)) return { removed: false };
+  const existing = await createTaskWorktree({
+    repo,
+    goalId,
+    taskId: task.id,
+    base,
+    dir,
+    existingBranch: "resume",
+    ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
+  });
+  if (!existing.ok) return { removed: false, problem: problemOf(`opening the checkout of task ${task.id}`, existing.error).problem };
+  const products = input.deps === undefined ? [] : setupProducts(existing.value.path, input.deps);
+  const removed = await cleanup(withProducts(existing.value, products));
+  if (!removed.ok) return { removed: false, problem: problemOf(`removing the checkout of task ${task.id}`, removed.error).problem };
+  return { removed: removed.value.removed };
+}

@@ -1,4 +1,4 @@
-/** The review checkout: a detached worktree of the integrated head under `<goalDir>/checkouts/`, removed after the review. */
+/** The review checkout: a detached checkout (own git dir) of the integrated head under `<state root>/checkouts/<goal>/_evidence/`, removed after the review. */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { err, ok, type Result } from "@omk/state";
@@ -6,7 +6,7 @@ import { addDetachedWorktree, removeDetachedWorktree } from "../internal/detache
 import { type CheckoutDeps, setUpCheckout } from "../internal/checkout-deps.js";
 import type { ControllerProblem } from "../types.js";
 
-/** Removes a worktree checkout (and its registration); quiet when it is not there. */
+/** Removes a review checkout (and a registration an older OMK made there); quiet when it is not there. */
 export async function removeCheckout(repo: string, dir: string): Promise<void> {
   await removeDetachedWorktree(repo, dir);
 }

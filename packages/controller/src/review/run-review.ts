@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
 import { err, ok, type Result } from "@omk/state";
+import { evidenceCheckoutDir } from "../internal/detached-worktree.js";
 import { addSessionSpends, ZERO_TOKENS } from "../internal/session-spend.js";
 import { runSession, type SessionOutcome } from "../session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
@@ -193,7 +194,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
   }
   emit("deterministic", deterministic);
 
-  const checkoutDir = path.join(input.goalDir, "checkouts", `review-r${input.round}`);
+  const checkoutDir = evidenceCheckoutDir(input.goalDir, `review-r${input.round}`);
   const checkout = await addCheckout(input.repo, checkoutDir, input.headCommit, input.deps);
   if (!checkout.ok) return checkout;
   const findings: ReviewFinding[] = [...deterministic];

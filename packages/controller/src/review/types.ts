@@ -20,7 +20,7 @@ export type ReviewInput = {
   readonly deps?: import("../internal/checkout-deps.js").CheckoutDeps;
   readonly goalText: string;
   readonly round: number;
-  /** The goal's folder: records go to `reviews/`, the checkout to `checkouts/`. */
+  /** The goal's folder: records go to `reviews/`; the checkout to `<state root>/checkouts/<goal>/_evidence/` (evidenceCheckoutDir). */
   readonly goalDir: string;
   /** The repository (its main checkout); the review checkout of `headCommit` is a worktree of it. */
   readonly repo: string;

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { git as runGit } from "@omk/git";
 import { GatesGitError } from "../errors.js";
@@ -44,15 +44,37 @@ export async function resolveCommit(dir: string, ref: string): Promise<string> {
   return r.stdout.trim();
 }
 
-/** Add a detached worktree of `commit` at `dir` (shares objects; touches no branch). */
+/**
+ * A detached checkout of `commit` at `dir` with a git dir of its own: `git
+ * init` with no template, the repository's objects borrowed read-only through
+ * `objects/info/alternates`, its `info/exclude` and `shallow` copied as data.
+ * Not a `git worktree add`: nothing is registered in the user's repository
+ * (a kill leaves no registration), and what the base's tests plant in the
+ * checkout's `.git` stays there (docs/decisions/worktree.md 17).
+ */
 export async function addWorktree(repo: string, dir: string, commit: string): Promise<void> {
-  const r = await git(repo, ["worktree", "add", "--detach", "--force", dir, commit]);
-  if (!r.ok) throw new GatesGitError(`git worktree add failed: ${r.stderr.trim()}`);
+  const info = await git(repo, ["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-object-format"]);
+  const [commonDir = "", format = "sha1"] = info.stdout.trim().split("\n");
+  if (!info.ok || commonDir === "") throw new GatesGitError(`${repo} is not a git repository: ${info.stderr.trim()}`);
+  mkdirSync(dir, { recursive: true });
+  const made = await git(dir, ["init", "--quiet", "--template=", `--object-format=${format === "sha256" ? "sha256" : "sha1"}`, "--", dir]);
+  if (!made.ok) throw new GatesGitError(`git init failed in ${dir}: ${made.stderr.trim()}`);
+  const gitDir = path.join(dir, ".git");
+  mkdirSync(path.join(gitDir, "objects", "info"), { recursive: true });
+  mkdirSync(path.join(gitDir, "info"), { recursive: true });
+  writeFileSync(path.join(gitDir, "objects", "info", "alternates"), `${path.join(commonDir, "objects")}\n`);
+  for (const file of [path.join("info", "exclude"), "shallow"]) {
+    if (existsSync(path.join(commonDir, file))) copyFileSync(path.join(commonDir, file), path.join(gitDir, file));
+  }
+  for (const args of [["update-ref", "--no-deref", "HEAD", commit], ["read-tree", "--reset", "-u", "HEAD"]]) {
+    const r = await git(dir, args);
+    if (!r.ok) throw new GatesGitError(`a checkout of ${commit} failed (git ${args[0]}): ${r.stderr.trim()}`);
+  }
 }
 
-export async function removeWorktree(repo: string, dir: string): Promise<void> {
-  await git(repo, ["worktree", "remove", "--force", dir]);
-  await git(repo, ["worktree", "prune"]);
+/** Removes a checkout made by addWorktree (registered nowhere: deleting the folder is all). */
+export async function removeWorktree(_repo: string, dir: string): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const MAX_UNTRACKED_BYTES = 1024 * 1024;

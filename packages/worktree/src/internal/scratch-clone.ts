@@ -1,11 +1,15 @@
-// The fallback when `git worktree add` is impossible: a scratch `git clone --shared`
-// checked out on the task branch. Its commits are brought back into the main
-// repository by a fast-forward-only fetch (syncBack) before anything relies on them.
+// A task's checkout with a git directory of its own (own-gitdir.ts): the user's
+// objects borrowed through alternates, checked out on the task branch. Its
+// commits are brought back into the main repository by a fast-forward-only
+// fetch (syncBack) before anything relies on them. (Named "scratch clone" and
+// mode "clone" since it was the fallback of `git worktree add`; it is the
+// default since issue 14.)
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { problem, type ProtectedRef, type SyncFailed } from "../errors.js";
 import { checkWritableRef, type RefPolicy } from "../policy.js";
 import { git } from "./git.js";
+import { checkoutHead, initOwnGitDir } from "./own-gitdir.js";
 import { isAncestor, refsContaining, resolveCommit } from "./refs.js";
 
 /** Config key a scratch clone carries: the git dir of the repository it serves. */
@@ -37,19 +41,20 @@ async function removePartials(dir: string): Promise<void> {
 }
 
 /**
- * Clones into a temporary sibling, checks out `branch` at `head`, marks it,
- * and renames it to `dir`: a process killed midway leaves only a partial
- * sibling, removed by the next call.
+ * Makes a repository of its own in a temporary sibling (own-gitdir.ts: no
+ * remote, no config or hooks of the user's), puts `branch` at `head` and
+ * checks it out, marks it, and renames it to `dir`: a process killed midway
+ * leaves only a partial sibling, removed by the next call.
  */
 export async function createScratchClone(commonDir: string, dir: string, branch: string, head: string): Promise<void> {
   await mkdir(path.dirname(dir), { recursive: true });
   await removePartials(dir);
   const temp = `${dir}${PARTIAL}${process.pid}`;
-  await git(path.dirname(dir), ["clone", "--shared", "--no-checkout", "--no-tags", "--quiet", "--", commonDir, temp]);
-  // No remote: the task's checkout cannot push into the main repository; OMK fetches from it instead.
-  await git(temp, ["remote", "remove", "origin"]);
+  await rm(temp, { recursive: true, force: true });
+  await initOwnGitDir(commonDir, temp, branch);
   await git(temp, ["config", "--local", MARKER, commonDir]);
-  await git(temp, ["checkout", "--quiet", "-b", branch, head]);
+  await git(temp, ["update-ref", `refs/heads/${branch}`, head, ""]);
+  await checkoutHead(temp);
   await rename(temp, dir);
 }
 

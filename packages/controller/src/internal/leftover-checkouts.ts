@@ -1,0 +1,37 @@
+/**
+ * What a killed run leaves behind, removed when a goal starts or resumes
+ * (under its controller lock, so no run of this goal is using any of it):
+ * - temporary checkouts (`<tmp>/omk-*-XXXXXX/tree`: overlay, proof-verify)
+ *   whose owner process is dead (any goal's: they are registered nowhere);
+ * - the goal's evidence checkouts (`<state root>/checkouts/<goal>/_evidence/`);
+ * - what older OMK versions registered in the user's repository: `git
+ *   worktree add`s in temporary folders and the goal's old `checkouts/`
+ *   (removed), the goal's old task worktrees in `goals/<goal>/worktrees/`
+ *   (removed when clean: their commits are on their branches; a dirty one
+ *   is kept and named), and registrations whose folder is gone (prune).
+ */
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { pruneLeftoverWorktrees, sweepTempCheckouts } from "@omk/worktree";
+import { evidenceCheckoutsRoot } from "./detached-worktree.js";
+
+export type LeftoverSweep = {
+  /** Folders removed (and registrations dropped). */
+  readonly removed: readonly string[];
+  /** Old task worktrees holding uncommitted work, left in place. */
+  readonly kept: readonly string[];
+};
+
+/** `tmpDir`: where temporary checkouts go (default os.tmpdir()). */
+export async function sweepLeftoverCheckouts(repo: string, goalDir: string, tmpDir?: string): Promise<LeftoverSweep> {
+  const tmp = tmpDir === undefined ? {} : { tmpDir };
+  const removed: string[] = [...(await sweepTempCheckouts(tmp))];
+  const evidence = evidenceCheckoutsRoot(goalDir);
+  if (existsSync(evidence)) {
+    rmSync(evidence, { recursive: true, force: true });
+    removed.push(evidence);
+  }
+  const pruned = await pruneLeftoverWorktrees(repo, { ...tmp, leftoverDirs: [path.join(goalDir, "worktrees")], scratchDirs: [path.join(goalDir, "checkouts")] });
+  if (!pruned.ok) return { removed, kept: [] };
+  return { removed: [...removed, ...pruned.value.removed], kept: [...pruned.value.kept] };
+}
