@@ -101,6 +101,21 @@ describe("the chained event log", () => {
     await expect(openStore({ root: store.root }).extendBudget(goal.id, { usd: 1 })).rejects.toThrow(LogTamperedError);
   });
 
+  it("never takes a budget from a goal.json edited outside omk: readers trust it only when goal.json.mac confirms it", async () => {
+    const store = openStore({ root: makeTempDir() });
+    const goal = await runningGoal(store);
+    const p = store.paths(goal.id);
+    expect(readFileSync(`${p.snapshot}.mac`, "utf8")).toMatch(/^[0-9a-f]{64}\n$/);
+    expect((await openStore({ root: store.root }).readGoal(goal.id)).budget.limits.tokens).toBe(LIMITS.tokens);
+    writeFileSync(p.snapshot, readFileSync(p.snapshot, "utf8").replace(`"tokens": ${LIMITS.tokens}`, '"tokens": 999999999'));
+    expect(readFileSync(p.snapshot, "utf8")).toContain('"tokens": 999999999');
+    const fresh = openStore({ root: store.root });
+    expect((await fresh.readGoal(goal.id)).budget.limits.tokens).toBe(LIMITS.tokens);
+    // The next write puts goal.json back as the log says.
+    await fresh.setPhase(goal.id, "intake");
+    expect(JSON.parse(readFileSync(p.snapshot, "utf8")).budget.limits.tokens).toBe(LIMITS.tokens);
+  });
+
   it("refuses an edited line in the middle, and a line without a chain hash after the chain began", async () => {
     const store = openStore({ root: makeTempDir() });
     const goal = await runningGoal(store);

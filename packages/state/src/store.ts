@@ -2,7 +2,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { GoalNotFoundError, LogKeyMissingError, LogTamperedError } from "./errors.js";
 import { idProblem, newGoalId, parseId } from "./ids.js";
-import { diffGoals, foldEvents, foldGoal, readSnapshot } from "./internal/fold.js";
+import { diffGoals, foldEvents, foldGoal, readSnapshot, snapshotMac } from "./internal/fold.js";
 import { appendDurable, exists, isErrno, removeStaleTemps, sha256, truncateDurable, writeFileAtomic } from "./internal/fs.js";
 import { ensureLogKey, logKeyFile, readLogKey } from "./internal/log-key.js";
 import { GENESIS_PREV, type LogAuth, type LogChain, readLog, signedLine } from "./internal/log.js";
@@ -247,7 +247,7 @@ export class GoalStore {
     return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
       const log = await readLog(paths.events, { auth: await this.readAuth(paths) });
       const goal = foldEvents(paths, log.events, log.validBytes, log.head);
-      await writeFileAtomic(paths.snapshot, `${JSON.stringify(goal, null, 2)}\n`);
+      await this.writeSnapshot(paths, goal);
       return goal;
     });
   }
@@ -360,6 +360,13 @@ export class GoalStore {
 
   // ---------------------------------------------------------------- internals
 
+  /** goal.json, then goal.json.mac (a reader that finds them out of step folds the whole log instead). */
+  private async writeSnapshot(paths: GoalPaths, goal: Goal): Promise<void> {
+    const text = `${JSON.stringify(goal, null, 2)}\n`;
+    await writeFileAtomic(paths.snapshot, text);
+    if (this.key !== undefined) await writeFileAtomic(`${paths.snapshot}.mac`, `${snapshotMac(this.key, path.basename(paths.dir), text)}\n`);
+  }
+
   /** What readers check MACs with: the key when this state root has one (readers never create it). */
   private async readAuth(paths: GoalPaths): Promise<LogAuth> {
     this.key ??= await readLogKey(this.root);
@@ -421,7 +428,7 @@ export class GoalStore {
     await appendDurable(paths.events, data);
     state.logBytes = (goal?.logBytes ?? 0) + Buffer.byteLength(data);
     state.chainHead = prev;
-    await writeFileAtomic(paths.snapshot, `${JSON.stringify(state, null, 2)}\n`);
+    await this.writeSnapshot(paths, state);
     const snap = await fsp.stat(paths.snapshot);
     this.written.set(paths.dir, { goal: structuredClone(state), logSize: state.logBytes, snapSize: snap.size, snapMtimeMs: snap.mtimeMs });
     return ok(state);
@@ -461,7 +468,7 @@ export class GoalStore {
       if (!repaired.ok) throw new Error(`repairing log: ${repaired.error.message}`);
       goal = repaired.value;
     } else if (!folded.snapshotFresh) {
-      await writeFileAtomic(paths.snapshot, `${JSON.stringify(goal, null, 2)}\n`);
+      await this.writeSnapshot(paths, goal);
     }
     await removeStaleTemps(paths.dir);
     // A crash after a terminal status but before its outcome file: finish it now.

@@ -7,6 +7,7 @@ import type { GoalEvent } from "../schemas/event.js";
 import { type Goal, GoalSchema } from "../schemas/goal.js";
 import { readFileOrUndefined } from "./fs.js";
 import { type LogAuth, type LogChain, readLog } from "./log.js";
+import { lineMac } from "./log-key.js";
 
 export type Folded = { goal: Goal; validBytes: number; tornTail: Buffer | undefined; snapshotFresh: boolean; chain: LogChain | undefined };
 
@@ -22,7 +23,8 @@ export type FoldOptions = {
  * writes (readers take no lock).
  */
 export async function foldGoal(paths: GoalPaths, options: FoldOptions = {}): Promise<Folded> {
-  const snapshot = await readSnapshot(paths).catch(() => undefined);
+  // goal.json is trusted as a starting point only when its MAC (goal.json.mac) checks with this machine's key.
+  const snapshot = await trustedSnapshot(paths, options.auth).catch(() => undefined);
   const size = (await fsp.stat(paths.events)).size;
   if (options.full !== true && snapshot !== undefined && snapshot.chainHead !== undefined && snapshot.logBytes <= size) {
     // A snapshot whose offset is not a line boundary of this log, or whose chain head the tail does not
@@ -48,7 +50,8 @@ export async function foldGoal(paths: GoalPaths, options: FoldOptions = {}): Pro
   }
   const log = await readLog(paths.events, options.auth === undefined ? {} : { auth: options.auth });
   const goal = foldEvents(paths, log.events, log.validBytes, log.head);
-  const snapshotFresh = snapshot !== undefined && snapshot.chainHead === goal.chainHead && diffGoals(goal, snapshot).length === 0;
+  const current = options.auth?.key === undefined ? await readSnapshot(paths).catch(() => undefined) : snapshot;
+  const snapshotFresh = current !== undefined && current.chainHead === goal.chainHead && diffGoals(goal, current).length === 0;
   return { goal, validBytes: log.validBytes, tornTail: log.tornTail, snapshotFresh, chain: log.chain };
 }
 
@@ -61,13 +64,30 @@ export function foldEvents(paths: GoalPaths, events: GoalEvent[], validBytes: nu
   return { ...result.value, logBytes: validBytes, ...(head === undefined ? {} : { chainHead: head }) };
 }
 
+/** The MAC of goal.json's text, kept in goal.json.mac (goal.json stays plain JSON for its readers). */
+export function snapshotMac(key: Buffer, goalId: string, text: string): string {
+  return lineMac(key, goalId, `goal.json\n${text}`);
+}
+
+/** goal.json when goal.json.mac confirms it with the key; undefined without a key, a MAC, or when they disagree. */
+async function trustedSnapshot(paths: GoalPaths, auth: LogAuth | undefined): Promise<Goal | undefined> {
+  if (auth?.key === undefined) return undefined;
+  const [text, mac] = await Promise.all([readFileOrUndefined(paths.snapshot), readFileOrUndefined(`${paths.snapshot}.mac`)]);
+  if (text === undefined || mac === undefined || snapshotMac(auth.key, auth.goalId, text) !== mac.trim()) return undefined;
+  return parseSnapshot(text);
+}
+
+function parseSnapshot(text: string): Goal | undefined {
+  const raw = JSON.parse(text) as { schemaVersion?: unknown };
+  if (raw.schemaVersion !== SCHEMA_VERSION) return undefined;
+  return GoalSchema.parse(raw);
+}
+
 /** goal.json, or undefined when it is missing or of another schema version (it is then rebuilt). */
 export async function readSnapshot(paths: GoalPaths): Promise<Goal | undefined> {
   const text = await readFileOrUndefined(paths.snapshot);
   if (text === undefined) return undefined;
-  const raw = JSON.parse(text) as { schemaVersion?: unknown };
-  if (raw.schemaVersion !== SCHEMA_VERSION) return undefined;
-  return GoalSchema.parse(raw);
+  return parseSnapshot(text);
 }
 
 /** Top-level fields where two goals differ (logBytes included). */
