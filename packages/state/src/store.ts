@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { GoalNotFoundError, LogKeyMissingError, LogTamperedError } from "./errors.js";
@@ -364,7 +365,12 @@ export class GoalStore {
   private async writeSnapshot(paths: GoalPaths, goal: Goal): Promise<void> {
     const text = `${JSON.stringify(goal, null, 2)}\n`;
     await writeFileAtomic(paths.snapshot, text);
-    if (this.key !== undefined) await writeFileAtomic(`${paths.snapshot}.mac`, `${snapshotMac(this.key, path.basename(paths.dir), text)}\n`);
+    if (this.key === undefined) return;
+    // Replaced by rename but not fsynced: a MAC lost in a crash only sends readers to a full fold.
+    const mac = `${paths.snapshot}.mac`;
+    const tmp = `${path.dirname(mac)}/.goal.json.mac.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    await fsp.writeFile(tmp, `${snapshotMac(this.key, path.basename(paths.dir), text)}\n`);
+    await fsp.rename(tmp, mac);
   }
 
   /** What readers check MACs with: the key when this state root has one (readers never create it). */
