@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Oracle } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
@@ -119,5 +120,14 @@ describe("oracle.json", () => {
     expect(readOracleFile(dir)).toMatchObject({ ok: false, error: { code: "missing" } });
     writeFileSync(path.join(dir, "oracle.json"), "{");
     expect(readOracleFile(dir)).toMatchObject({ ok: false, error: { code: "unreadable" } });
+  });
+
+  it("refuses an oracle.json that is a FIFO or a link to /dev/zero instead of blocking on it or reading forever", () => {
+    const fifo = makeTempDir();
+    execFileSync("mkfifo", [path.join(fifo, "oracle.json")]);
+    expect(readOracleFile(fifo)).toMatchObject({ ok: false, error: { code: "unreadable", message: expect.stringContaining("is not a regular file") } });
+    const zero = makeTempDir();
+    symlinkSync("/dev/zero", path.join(zero, "oracle.json"));
+    expect(readOracleFile(zero)).toMatchObject({ ok: false, error: { code: "unreadable", message: expect.stringContaining("is not a regular file") } });
   });
 });
