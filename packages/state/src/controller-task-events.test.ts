@@ -38,8 +38,8 @@ describe("attempt_captured and scope_violation_recorded", () => {
     ]);
     expect(r.ok).toBe(true);
     const after = await store.readGoal(id);
-    const { lastSeq: _a, updatedAt: _b, logBytes: _e, ...restAfter } = after;
-    const { lastSeq: _c, updatedAt: _d, logBytes: _f, ...restBefore } = before;
+    const { lastSeq: _a, updatedAt: _b, logBytes: _e, chainHead: _g, ...restAfter } = after;
+    const { lastSeq: _c, updatedAt: _d, logBytes: _f, chainHead: _h, ...restBefore } = before;
     expect(after.lastSeq).toBe(before.lastSeq + 3);
     expect(restAfter).toEqual(restBefore);
     const events = await store.readEvents(id);

@@ -67,3 +67,35 @@ export class StateBusyError extends OmkError {
     });
   }
 }
+
+/**
+ * The event log fails its hash chain or its MAC from `line` on: it was
+ * changed outside omk (an edited, inserted or appended line). The store
+ * refuses to fold it; `omk goal replay <id> --quarantine` sets the lines from
+ * `offset` on aside.
+ */
+export class LogTamperedError extends OmkError {
+  readonly file: string;
+  readonly line: number;
+  /** Byte offset where the first unauthentic line starts. */
+  readonly offset: number;
+  readonly reason: string;
+  constructor(file: string, goalId: string, line: number, offset: number, reason: string) {
+    super("OMK_STATE_LOG_TAMPERED", `${file} line ${line} ${reason}: the log was changed outside omk`, {
+      fix: `if you did not edit it, something else did (an agent?): keep the file for inspection, then set lines ${line}.. aside and end the run not_ready with omk goal replay ${goalId} --quarantine`,
+    });
+    this.file = file;
+    this.line = line;
+    this.offset = offset;
+    this.reason = `line ${line} ${reason}`;
+  }
+}
+
+/** The log's lines carry MACs, but the key that made them is not on this machine. */
+export class LogKeyMissingError extends OmkError {
+  constructor(keyFile: string, goalId: string) {
+    super("OMK_STATE_LOG_KEY_MISSING", `the event log of goal ${goalId} is signed, but its key ${keyFile} is missing`, {
+      fix: `restore ${keyFile} from the state root the goal came from (it is 32 random bytes in hex, mode 0600); without it the goal can be read but not continued`,
+    });
+  }
+}

@@ -1,6 +1,6 @@
 // @omk/state: the public surface. Named exports only; internals stay in src/internal.
 export { type BudgetReport, budgetReport, formatDuration, parseDuration, totalTokens } from "./budget.js";
-export { CorruptStateError, GoalNotFoundError, InvalidIdError, OmkError, StateBusyError, UnsupportedSchemaVersionError } from "./errors.js";
+export { CorruptStateError, GoalNotFoundError, InvalidIdError, LogKeyMissingError, LogTamperedError, OmkError, StateBusyError, UnsupportedSchemaVersionError } from "./errors.js";
 export { IdSchema, idProblem, newGoalId, parseId } from "./ids.js";
 export { writeFileAtomic, writeFileAtomicSync } from "./internal/fs.js";
 export { jsonSchemas, publishedJsonSchemas } from "./json-schemas.js";
@@ -124,7 +124,7 @@ export {
   ScopePathSchema,
   scopesOverlap,
 } from "./scope.js";
-export { type CreateGoalInput, diffGoals, GoalStore, type InputError, openStore, type ReplayReport, type StoreError, type StoreOptions, type TransitionOptions } from "./store.js";
+export { type CreateGoalInput, diffGoals, GoalStore, type InputError, openStore, type QuarantineReport, type ReplayReport, type StoreError, type StoreOptions, type TransitionOptions } from "./store.js";
 export {
   allPhasePairs,
   allStatusPairs,

@@ -176,6 +176,7 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     case "lock_acquired":
     case "lock_released":
     case "log_repaired":
+    case "log_quarantined":
       return ok(next);
     case "intake_decided":
       next.intake = { ...event.data, seq: event.seq };

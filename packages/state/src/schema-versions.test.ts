@@ -108,7 +108,11 @@ describe("schema version 1 fixtures", () => {
     expect(report.tornTailBytes).toBe(0);
     if (SCHEMA_VERSION === 1) {
       expect(report.differences).toEqual([]);
-      expect(report.goal).toEqual(JSON.parse(readFileSync(file(id, "goal.json"), "utf8")));
+      // A log written before the chain: its goal.json plus the hash of its last line (the head the next, chained line follows).
+      const lines = readFileSync(file(id, "events.jsonl"), "utf8").trimEnd().split("\n");
+      const chainHead = sha256(Buffer.from(lines[lines.length - 1] as string));
+      expect(report.goal).toEqual({ ...JSON.parse(readFileSync(file(id, "goal.json"), "utf8")), chainHead });
+      expect(report.chain).toMatchObject({ unchainedLines: lines.length, chainedLines: 0, head: chainHead });
     } else {
       // A snapshot of an older version is ignored and rebuilt, never migrated.
       expect(report.differences).toEqual(["goal.json is missing or unreadable"]);

@@ -1,10 +1,11 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { GoalNotFoundError } from "./errors.js";
+import { GoalNotFoundError, LogKeyMissingError, LogTamperedError } from "./errors.js";
 import { idProblem, newGoalId, parseId } from "./ids.js";
 import { diffGoals, foldEvents, foldGoal, readSnapshot } from "./internal/fold.js";
 import { appendDurable, exists, isErrno, removeStaleTemps, sha256, truncateDurable, writeFileAtomic } from "./internal/fs.js";
-import { readLog } from "./internal/log.js";
+import { ensureLogKey, logKeyFile, readLogKey } from "./internal/log-key.js";
+import { GENESIS_PREV, type LogAuth, type LogChain, readLog, signedLine } from "./internal/log.js";
 import { withLeaseMutex } from "./internal/mutex.js";
 import { enforceBudgetInLock, type Locked, recordOutcomeInLock } from "./internal/outcomes.js";
 import { type GoalPaths, goalPaths, resolveStateRoot, type StateRootSource } from "./paths.js";
@@ -63,7 +64,11 @@ export type ReplayReport = {
   /** Fields where goal.json differs from the fold of events.jsonl (empty: they agree). */
   differences: string[];
   tornTailBytes: number;
+  /** The hash chain as read: every chained line's prev checked, and its MAC when this machine has the key. */
+  chain: LogChain & { head: string | undefined; keyFile: string };
 };
+
+export type QuarantineReport = { fromLine: number; droppedBytes: number; savedTo: string; reason: string; goal: Goal };
 
 type Loaded = { goal: Goal; paths: GoalPaths };
 
@@ -79,6 +84,8 @@ export class GoalStore {
   private readonly mutexWaitMs: number;
   /** The goal this process last wrote, per goal dir; valid while neither file changed since. */
   private readonly written = new Map<string, { goal: Goal; logSize: number; snapSize: number; snapMtimeMs: number }>();
+  /** The log key once read or created (docs/decisions/state-store.md, "chained log"). */
+  private key: Buffer | undefined;
 
   constructor(options: StoreOptions = {}) {
     if (options.root !== undefined) {
@@ -166,32 +173,80 @@ export class GoalStore {
   async readGoal(goalId: string): Promise<Goal> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    const { goal } = await foldGoal(paths);
+    const { goal } = await foldGoal(paths, { auth: await this.readAuth(paths) });
     return goal;
   }
 
   async readEvents(goalId: string): Promise<GoalEvent[]> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    return (await readLog(paths.events)).events;
+    return (await readLog(paths.events, { auth: await this.readAuth(paths) })).events;
   }
 
   /** Fold every event from scratch and compare with goal.json. */
   async replay(goalId: string): Promise<ReplayReport> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    const log = await readLog(paths.events);
-    const goal = foldEvents(paths, log.events, log.validBytes);
+    const log = await readLog(paths.events, { auth: await this.readAuth(paths) });
+    const goal = foldEvents(paths, log.events, log.validBytes, log.head);
     const snapshot = await readSnapshot(paths).catch(() => undefined);
-    return { goal, events: log.events, snapshot, differences: diffGoals(goal, snapshot), tornTailBytes: log.tornTail?.length ?? 0 };
+    return {
+      goal,
+      events: log.events,
+      snapshot,
+      differences: diffGoals(goal, snapshot),
+      tornTailBytes: log.tornTail?.length ?? 0,
+      chain: { ...log.chain, head: log.head, keyFile: logKeyFile(this.root) },
+    };
+  }
+
+  /**
+   * Set aside the lines of a log that fail its chain or MAC (from the first
+   * such line to the end) in `events.jsonl.forged-<offset>`, record
+   * log_quarantined, and end a running goal not_ready with cause tampering.
+   * Returns undefined when the log is intact.
+   */
+  async quarantineForgedTail(goalId: string, actor = "user"): Promise<QuarantineReport | undefined> {
+    const paths = this.paths(parseId(goalId, "goal id"));
+    if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
+    return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
+      let forged: LogTamperedError;
+      try {
+        await readLog(paths.events, { auth: await this.readAuth(paths) });
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof LogTamperedError)) throw error;
+        forged = error;
+      }
+      const bytes = await fsp.readFile(paths.events);
+      const dropped = bytes.subarray(forged.offset);
+      const savedTo = `events.jsonl.forged-${forged.offset}`;
+      await writeFileAtomic(path.join(paths.dir, savedTo), dropped);
+      await truncateDurable(paths.events, forged.offset);
+      this.written.delete(paths.dir);
+      const reason = forged.reason;
+      const current = await this.loadForWrite(paths);
+      const recorded = await this.commit(paths, current.goal, () => [
+        { type: "log_quarantined", actor, data: { fromLine: forged.line, droppedBytes: dropped.length, sha256: sha256(dropped), savedTo, reason } },
+      ]);
+      if (!recorded.ok) throw new Error(`recording the quarantine: ${recorded.error.message}`);
+      let goal = recorded.value;
+      if (goal.status === "running") {
+        const cause = { code: "tampering" as const, message: `the event log was changed outside omk from line ${forged.line} on (set aside in ${savedTo})`, details: { savedTo, fromLine: forged.line } };
+        const ended = await this.commit(paths, goal, (g) => [{ type: "status_changed", actor, data: { from: (g as Goal).status, to: "not_ready", cause } }]);
+        if (!ended.ok) throw new Error(`ending the goal: ${ended.error.message}`);
+        goal = await this.recordOutcome(paths, ended.value, { cause, evidence: [savedTo] });
+      }
+      return { fromLine: forged.line, droppedBytes: dropped.length, savedTo, reason, goal };
+    });
   }
 
   /** Rewrite goal.json from the log (it is derived data, so this loses nothing). */
   async rebuildSnapshot(goalId: string): Promise<Goal> {
     const paths = this.paths(parseId(goalId, "goal id"));
     return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
-      const log = await readLog(paths.events);
-      const goal = foldEvents(paths, log.events, log.validBytes);
+      const log = await readLog(paths.events, { auth: await this.readAuth(paths) });
+      const goal = foldEvents(paths, log.events, log.validBytes, log.head);
       await writeFileAtomic(paths.snapshot, `${JSON.stringify(goal, null, 2)}\n`);
       return goal;
     });
@@ -212,7 +267,9 @@ export class GoalStore {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (options.allowNew !== true && !(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
     return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
-      const current = options.allowNew === true && !(await exists(paths.events)) ? undefined : await this.loadForWrite(paths);
+      let current: Loaded | undefined;
+      if (options.allowNew === true && !(await exists(paths.events))) this.key ??= await ensureLogKey(this.root);
+      else current = await this.loadForWrite(paths);
       return this.commit(paths, current?.goal, build);
     });
   }
@@ -303,6 +360,12 @@ export class GoalStore {
 
   // ---------------------------------------------------------------- internals
 
+  /** What readers check MACs with: the key when this state root has one (readers never create it). */
+  private async readAuth(paths: GoalPaths): Promise<LogAuth> {
+    this.key ??= await readLogKey(this.root);
+    return { goalId: path.basename(paths.dir), key: this.key };
+  }
+
   private enforceBudgetLocked(paths: GoalPaths, goal: Goal, actor: string): Promise<Goal> {
     return enforceBudgetInLock(this.locked(paths), goal, actor);
   }
@@ -325,14 +388,18 @@ export class GoalStore {
     const built = build(goal);
     const drafts = Array.isArray(built) ? built : built.ok ? built.value : undefined;
     if (drafts === undefined) return built as { ok: false; error: StoreError };
+    const key = this.key;
+    if (key === undefined) throw new Error("bug: commit before the log key was loaded");
+    const auth = { goalId: path.basename(paths.dir), key };
     let state = goal;
     let seq = goal?.lastSeq ?? 0;
+    let prev = goal === undefined ? GENESIS_PREV : (goal.chainHead ?? GENESIS_PREV);
     const ts = this.now().toISOString();
     const lines: string[] = [];
     for (const draft of drafts) {
       seq += 1;
       // Parse at the edge: what is written must read back as the same event.
-      const parsed = EventSchema.safeParse({ v: SCHEMA_VERSION, seq, ts, ...draft });
+      const parsed = EventSchema.safeParse({ v: SCHEMA_VERSION, seq, ts, ...draft, prev });
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         return err({
@@ -345,12 +412,15 @@ export class GoalStore {
       const next = reduce(state, event);
       if (!next.ok) return next;
       state = next.value;
-      lines.push(`${JSON.stringify(event)}\n`);
+      const line = signedLine(event, auth);
+      lines.push(line);
+      prev = sha256(line.slice(0, -1));
     }
     if (state === undefined || lines.length === 0) return err({ code: "invalid_input", message: "no events to append", fix: "" });
     const data = lines.join("");
     await appendDurable(paths.events, data);
     state.logBytes = (goal?.logBytes ?? 0) + Buffer.byteLength(data);
+    state.chainHead = prev;
     await writeFileAtomic(paths.snapshot, `${JSON.stringify(state, null, 2)}\n`);
     const snap = await fsp.stat(paths.snapshot);
     this.written.set(paths.dir, { goal: structuredClone(state), logSize: state.logBytes, snapSize: snap.size, snapMtimeMs: snap.mtimeMs });
@@ -372,11 +442,18 @@ export class GoalStore {
       }
       this.written.delete(paths.dir);
     }
-    const folded = await foldGoal(paths);
+    // The whole log is read and its chain checked: goal.json is not signed, so a writer never trusts it.
+    this.key ??= await readLogKey(this.root);
+    const folded = await foldGoal(paths, { full: true, auth: { goalId: path.basename(paths.dir), key: this.key } });
+    if (this.key === undefined) {
+      if ((folded.chain?.chainedLines ?? 0) > 0) throw new LogKeyMissingError(logKeyFile(this.root), path.basename(paths.dir));
+      this.key = await ensureLogKey(this.root);
+    }
     let goal = folded.goal;
     if (folded.tornTail !== undefined) {
       const savedTo = `events.jsonl.torn-${folded.validBytes}`;
-      await writeFileAtomic(path.join(paths.dir, savedTo), folded.tornTail.toString("latin1"));
+      // The dropped bytes exactly as they were (they may be cut inside a UTF-8 character): their sha256 is recorded.
+      await writeFileAtomic(path.join(paths.dir, savedTo), folded.tornTail);
       await truncateDurable(paths.events, folded.validBytes);
       const repaired = await this.commit(paths, goal, () => [
         { type: "log_repaired", actor: "system", data: { droppedBytes: folded.tornTail?.length ?? 0, sha256: sha256(folded.tornTail as Buffer), savedTo } },

@@ -6,21 +6,33 @@ import { SCHEMA_VERSION } from "../schemas/common.js";
 import type { GoalEvent } from "../schemas/event.js";
 import { type Goal, GoalSchema } from "../schemas/goal.js";
 import { readFileOrUndefined } from "./fs.js";
-import { readLog } from "./log.js";
+import { type LogAuth, type LogChain, readLog } from "./log.js";
 
-export type Folded = { goal: Goal; validBytes: number; tornTail: Buffer | undefined; snapshotFresh: boolean };
+export type Folded = { goal: Goal; validBytes: number; tornTail: Buffer | undefined; snapshotFresh: boolean; chain: LogChain | undefined };
+
+export type FoldOptions = {
+  auth?: LogAuth;
+  /** Read the whole log (check the whole chain) even when goal.json is fresh: writers do, goal.json is not signed. */
+  full?: boolean;
+};
 
 /**
  * The goal as the log says: goal.json when it is fresh, plus the events
  * after it; a full fold when goal.json is missing, stale or damaged. Never
  * writes (readers take no lock).
  */
-export async function foldGoal(paths: GoalPaths): Promise<Folded> {
+export async function foldGoal(paths: GoalPaths, options: FoldOptions = {}): Promise<Folded> {
   const snapshot = await readSnapshot(paths).catch(() => undefined);
   const size = (await fsp.stat(paths.events)).size;
-  if (snapshot !== undefined && snapshot.logBytes <= size) {
-    // A snapshot whose offset is not a line boundary of this log falls back to a full fold.
-    const tail = await readLog(paths.events, snapshot.logBytes, snapshot.lastSeq + 1).catch(() => undefined);
+  if (options.full !== true && snapshot !== undefined && snapshot.chainHead !== undefined && snapshot.logBytes <= size) {
+    // A snapshot whose offset is not a line boundary of this log, or whose chain head the tail does not
+    // continue, falls back to a full fold (which judges the whole chain).
+    const tail = await readLog(paths.events, {
+      offset: snapshot.logBytes,
+      firstLine: snapshot.lastSeq + 1,
+      prev: snapshot.chainHead,
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
+    }).catch(() => undefined);
     if (tail !== undefined) {
       let goal: Goal | undefined = snapshot;
       for (const event of tail.events) {
@@ -29,21 +41,24 @@ export async function foldGoal(paths: GoalPaths): Promise<Folded> {
         if (goal === undefined) break;
       }
       if (goal !== undefined) {
-        return { goal: { ...goal, logBytes: tail.validBytes }, validBytes: tail.validBytes, tornTail: tail.tornTail, snapshotFresh: tail.events.length === 0 };
+        const chainHead = tail.head ?? snapshot.chainHead;
+        return { goal: { ...goal, logBytes: tail.validBytes, chainHead }, validBytes: tail.validBytes, tornTail: tail.tornTail, snapshotFresh: tail.events.length === 0, chain: undefined };
       }
     }
   }
-  const log = await readLog(paths.events);
-  return { goal: foldEvents(paths, log.events, log.validBytes), validBytes: log.validBytes, tornTail: log.tornTail, snapshotFresh: false };
+  const log = await readLog(paths.events, options.auth === undefined ? {} : { auth: options.auth });
+  const goal = foldEvents(paths, log.events, log.validBytes, log.head);
+  const snapshotFresh = snapshot !== undefined && snapshot.chainHead === goal.chainHead && diffGoals(goal, snapshot).length === 0;
+  return { goal, validBytes: log.validBytes, tornTail: log.tornTail, snapshotFresh, chain: log.chain };
 }
 
 /** Fold a whole log; an event the reducer refuses means the log is damaged. */
-export function foldEvents(paths: GoalPaths, events: GoalEvent[], validBytes: number): Goal {
+export function foldEvents(paths: GoalPaths, events: GoalEvent[], validBytes: number, head: string | undefined): Goal {
   const result = replayEvents(events);
   if (!result.ok) {
     throw new CorruptStateError(paths.events, `event ${result.error.seq} cannot be applied: ${result.error.message}`);
   }
-  return { ...result.value, logBytes: validBytes };
+  return { ...result.value, logBytes: validBytes, ...(head === undefined ? {} : { chainHead: head }) };
 }
 
 /** goal.json, or undefined when it is missing or of another schema version (it is then rebuilt). */
@@ -59,6 +74,8 @@ export async function readSnapshot(paths: GoalPaths): Promise<Goal | undefined> 
 export function diffGoals(a: Goal, b: Goal | undefined): string[] {
   if (b === undefined) return ["goal.json is missing or unreadable"];
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  // goal.json written before the chain existed has no chainHead: not a difference.
+  if (b.chainHead === undefined) keys.delete("chainHead");
   const out: string[] = [];
   for (const key of [...keys].sort()) {
     const x = JSON.stringify((a as Record<string, unknown>)[key]);

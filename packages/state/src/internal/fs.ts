@@ -20,7 +20,7 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Crash-safe replace: temp file in the same dir, fsync, rename, fsync the dir. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const handle = await fsp.open(tmp, "w", 0o644);

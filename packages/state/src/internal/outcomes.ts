@@ -47,7 +47,7 @@ export async function recordOutcomeInLock(
   let file: "proof.json" | "failure.json";
   let body: string;
   if (goal.status === "ready") {
-    const proof = ProofSchema.parse({ ...options.proof, goalId: goal.id, lastSeq: goal.lastSeq });
+    const proof = ProofSchema.parse({ ...options.proof, goalId: goal.id, lastSeq: goal.lastSeq, ...(goal.chainHead === undefined ? {} : { logHead: goal.chainHead }) });
     file = "proof.json";
     body = `${JSON.stringify(proof, null, 2)}\n`;
     await writeFileAtomic(tx.paths.proof, body);

@@ -61,6 +61,14 @@ export const EventPayloadSchemas = {
   lock_acquired: z.object({ owner: LockOwnerSchema }),
   lock_taken_over: z.object({ previous: LockOwnerSchema, owner: LockOwnerSchema, reason: z.enum(["pid_dead", "heartbeat_stale"]) }),
   lock_released: z.object({ owner: LockOwnerSchema }),
+  /** Lines that failed the chain or the MAC were set aside by `omk goal replay --quarantine` (never folded). */
+  log_quarantined: z.object({
+    fromLine: PositiveIntSchema.describe("the first line set aside"),
+    droppedBytes: z.number().int().positive(),
+    sha256: Sha256Schema,
+    savedTo: z.string().describe("file beside the log that keeps the lines set aside"),
+    reason: z.string().min(1),
+  }),
   log_repaired: z.object({
     droppedBytes: z.number().int().positive(),
     sha256: Sha256Schema,
@@ -251,6 +259,9 @@ const envelope = {
   seq: z.number().int().positive(),
   ts: TimestampSchema,
   actor: z.string().min(1).describe("who caused it: user, controller, system, or a worker id"),
+  prev: Sha256Schema.optional().describe(
+    "sha256 of the previous line's bytes (64 zeros for the first line); every line from the first chained one on carries it, and a MAC after it (docs/decisions/state-store.md)",
+  ),
 };
 
 function variant<T extends EventType>(type: T) {
@@ -273,6 +284,7 @@ export const EventSchema = z.discriminatedUnion("type", [
   variant("lock_taken_over"),
   variant("lock_released"),
   variant("log_repaired"),
+  variant("log_quarantined"),
   variant("intake_decided"),
   variant("plan_recorded"),
   variant("oracle_frozen"),

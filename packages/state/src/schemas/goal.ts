@@ -64,5 +64,6 @@ export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true })
   updatedAt: TimestampSchema,
   lastSeq: z.number().int().positive(),
   logBytes: NonNegativeIntSchema.describe("bytes of events.jsonl folded into this snapshot"),
+  chainHead: Sha256Schema.optional().describe("sha256 of the last line of events.jsonl folded into this snapshot (the chain head; the next line's prev)"),
 });
 export type Goal = z.infer<typeof GoalSchema>;

@@ -94,6 +94,9 @@ export const ProofSchema = z.object({
     .describe("every engine session's spend (plan, task attempts, reviews, follow-ups), each exact, partial or unknown; spend.quality is the weakest"),
   recheck: z.array(z.string()).describe("commands that re-check this proof"),
   lastSeq: z.number().int().positive(),
+  logHead: Sha256Schema.optional().describe(
+    "sha256 of the event log's line lastSeq (the chain head when the goal became ready): omk proof verify checks the goal's log still holds exactly that line",
+  ),
   createdAt: TimestampSchema,
 });
 export type Proof = z.infer<typeof ProofSchema>;
