@@ -234,7 +234,10 @@ async function openAndCheck(log: Buffer, snapshot: Buffer | undefined, opList: r
     let rebuilt = now;
     if (aside.length > 0) {
       const parts = [now.subarray(0, (aside[0] as { offset: number }).offset)];
-      aside.forEach((a, i) => parts.push(i + 1 < aside.length ? a.bytes.subarray(0, (aside[i + 1] as { offset: number }).offset - a.offset) : a.bytes));
+      aside.forEach((a, i) => {
+        const next = aside[i + 1];
+        parts.push(next === undefined ? a.bytes : a.bytes.subarray(0, next.offset - a.offset));
+      });
       rebuilt = Buffer.concat(parts);
     }
     expect(rebuilt.subarray(0, log.length).equals(log), `bytes of the log were lost (set aside: ${aside.map((a) => a.offset).join(", ") || "none"})`).toBe(true);
