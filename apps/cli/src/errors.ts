@@ -24,6 +24,10 @@ const CODE_EXITS: Record<string, number> = {
   OMK_STATE_CORRUPT: EXIT.failedInfra,
   OMK_STATE_SCHEMA_TOO_NEW: EXIT.failedInfra,
   OMK_STATE_BUSY: EXIT.failedInfra,
+  // The event log fails its hash chain or MAC: a verdict on the goal's record (not ready), not a broken machine.
+  OMK_STATE_LOG_TAMPERED: EXIT.notReady,
+  OMK_STATE_LOG_KEY_MISSING: EXIT.failedInfra,
+  OMK_STATE_LOG_KEY_INVALID: EXIT.failedInfra,
 };
 
 /** Only the CLI maps errors to exit codes and messages (style.md §6). */

@@ -171,6 +171,7 @@ export async function main(io: Io): Promise<number> {
     .argument("[id]", "goal id (default: latest)")
     .option("--verify", "fail unless goal.json matches the events")
     .option("--rebuild", "rewrite goal.json from the events")
+    .option("--quarantine", "set aside the lines that fail the log's hash chain or MAC (a running goal ends not_ready, cause tampering)")
     .addOption(json())
     .action(run((c, id, opts) => goalReplay(c, id, opts)));
   goal.command("proof").description("the goal's proof or failure record").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalProof(c, id, opts)));

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FailureSchema, GoalSchema, openStore, requestResume } from "@omk/state";
 import { cleanupTempDirs, initGitRepo, makeTempDir, runOmk } from "@omk/test-fixtures";
@@ -99,6 +100,36 @@ describe("omk goal lifecycle through the built binary", () => {
     expect(bad.stderr).toContain(`omk goal replay ${goal.id} --rebuild`);
     expect((await omk("goal", "replay", goal.id, "--rebuild")).exitCode).toBe(0);
     expect((await omk("goal", "replay", goal.id, "--verify")).exitCode).toBe(0);
+  }, 60_000);
+
+  it("refuses a goal whose log was forged from outside (a budget_extended appended with the right seq and chain hash), and --quarantine sets it aside", async () => {
+    const stateDir = makeTempDir();
+    const omk = omkIn(stateDir);
+    const created = await omk("goal", "create", "Forge a budget", "--budget-tokens", "1000", "--json");
+    const id = (created.json() as { id: string }).id;
+    expect(await resumeAsController(stateDir, id)).toBe("running");
+    const events = `${stateDir}/goals/${id}/events.jsonl`;
+    const last = readFileSync(events, "utf8").trimEnd().split("\n").at(-1) as string;
+    const seq = (JSON.parse(last) as { seq: number }).seq + 1;
+    const prev = createHash("sha256").update(last).digest("hex");
+    const forged = JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), actor: "user", prev, type: "budget_extended", data: { add: { tokens: 999999999 } } });
+    appendFileSync(events, `${forged.slice(0, -1)},"mac":"${"0f".repeat(32)}"}\n`);
+
+    for (const args of [["goal", "status", id], ["goal", "budget-add", id, "--tokens", "5"], ["goal", "replay", id, "--verify"]]) {
+      const r = await omk(...args);
+      expect(r.exitCode, args.join(" ")).toBe(1);
+      expect(r.stderr.trimEnd().split("\n"), args.join(" ")).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^omk: .*events.jsonl line ${seq} has a MAC the log key does not confirm .*: the log was changed outside omk — fix: .*omk goal replay ${id} --quarantine`));
+    }
+    const q = await omk("goal", "replay", id, "--quarantine");
+    expect(q.exitCode, q.stderr).toBe(0);
+    expect(q.stdout).toMatch(new RegExp(`^set aside ${Buffer.byteLength(forged) + 74} bytes from line ${seq} .* in events.jsonl.forged-\\d+; goal ${id} is not_ready$`, "m"));
+    const status = await omk("goal", "status", id, "--json");
+    expect(status.exitCode).toBe(0);
+    expect(status.json()).toMatchObject({ status: "not_ready", budgetReport: { limits: { tokens: 1000 } } });
+    const verified = await omk("goal", "replay", id, "--verify");
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^chain: \d+ chained line\(s\); MACs checked with .*keys\/log.key$/m);
   }, 60_000);
 
   it("reports token usage recorded by another process and shows it in every format", async () => {

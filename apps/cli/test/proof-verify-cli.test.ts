@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { appendFileSync, cpSync, existsSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,6 +80,49 @@ describe("omk proof verify", () => {
     expect(empty.exitCode).toBe(2);
     expect(empty.stderr).toMatch(/no goals under .* — fix: pass the path of a proof\.json/);
   }, 60_000);
+
+  it("refuses /dev/zero, a FIFO and an oversized file at once (exit 2, one line), never reading or waiting on them", async () => {
+    const fifo = path.join(makeTempDir(), "proof.json");
+    execFileSync("mkfifo", [fifo]);
+    const huge = path.join(makeTempDir(), "proof.json");
+    writeFileSync(huge, "");
+    truncateSync(huge, 100 * 1024 * 1024);
+    const cases: Array<[string, RegExp]> = [
+      ["/dev/zero", /^omk: \/dev\/zero is not a regular file \(a character device\): not a proof — fix: pass the path of a goal's proof\.json/],
+      [fifo, /^omk: .*proof\.json is not a regular file \(a FIFO\): not a proof — fix: /],
+      [huge, /^omk: .*proof\.json is 104857600 bytes, more than the 67108864 bytes allowed: not a proof — fix: /],
+    ];
+    for (const [file, message] of cases) {
+      const r = await omk("proof", "verify", file);
+      expect(r.exitCode, `${file}\n${r.stderr}`).toBe(2);
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 60_000);
+
+  it("a proof whose goal's event log was forged after it ended does not hold (exit 1), naming the forged line", async () => {
+    const copy = makeTempDir("omk-state-copy-");
+    cpSync(stateDir, copy, { recursive: true });
+    const events = path.join(copy, "goals", goalId, "events.jsonl");
+    const last = readFileSync(events, "utf8").trimEnd().split("\n").at(-1) as string;
+    const seq = (JSON.parse(last) as { seq: number }).seq + 1;
+    const prev = createHash("sha256").update(last).digest("hex");
+    const forged = JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), actor: "user", prev, type: "budget_extended", data: { add: { tokens: 999999999 } } });
+    appendFileSync(events, `${forged.slice(0, -1)},"mac":"${"0f".repeat(32)}"}\n`);
+    const r = await runOmk(["proof", "verify", path.join(copy, "goals", goalId, "proof.json")], { stateDir: copy, cwd: repo });
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`the event log of goal ${goalId} fails its hash chain: .*line ${seq} has a MAC the log key does not confirm`));
+    // replay --verify on it: exit 1 with the fix.
+    const replay = await runOmk(["goal", "replay", goalId, "--verify"], { stateDir: copy, cwd: repo });
+    expect(replay.exitCode).toBe(1);
+    expect(replay.stderr).toMatch(new RegExp(`line ${seq} has a MAC the log key does not confirm .* — fix: .*--quarantine`));
+    // The untouched goal's log verifies and its proof binds the chain head at its lastSeq.
+    const ok = await omk("goal", "replay", goalId, "--verify");
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const proof = JSON.parse(readFileSync(proofFile, "utf8")) as { logHead?: string; lastSeq: number };
+    const line = readFileSync(path.join(stateDir, "goals", goalId, "events.jsonl"), "utf8").split("\n")[proof.lastSeq - 1] as string;
+    expect(proof.logHead).toBe(createHash("sha256").update(line).digest("hex"));
+  }, 120_000);
 });
 
 describe("omk goal accept / reject", () => {

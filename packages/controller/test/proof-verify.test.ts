@@ -1,4 +1,5 @@
-import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sha256Hex, writeOracleFile } from "@omk/oracle";
 import { type FrozenOracle, openStore, type Proof, ProofSchema, requestResume } from "@omk/state";
@@ -300,6 +301,61 @@ describe.concurrent("verifyProof", () => {
     const problems = checked.value.problems.join("\n");
     expect(problems).toContain(`the proof's headCommit ${base} is not the head goal ${goal.id}'s event log last evaluated, ${head}`);
     expect(problems).toContain(`proof.json is not the file goal ${goal.id} wrote`);
+  });
+
+  it("refuses a proof path that is a device, a FIFO or too large, at once and without reading it", async () => {
+    const code = async (proofFile: string) => {
+      const r = await verifyProof({ proofFile, repo });
+      return r.ok ? "ok" : `${r.error.code}: ${r.error.message}`;
+    };
+    expect(await code("/dev/zero")).toMatch(/^proof_unreadable: \/dev\/zero is not a regular file \(a character device\)/);
+    const fifo = path.join(makeTempDir(), "proof.json");
+    execFileSync("mkfifo", [fifo]);
+    expect(await code(fifo)).toMatch(/^proof_unreadable: .*is not a regular file \(a FIFO\)/);
+    const huge = path.join(makeTempDir(), "proof.json");
+    writeFileSync(huge, "");
+    truncateSync(huge, 100 * 1024 * 1024);
+    expect(await code(huge)).toMatch(/^proof_too_large: .*is 104857600 bytes, more than the 67108864 bytes allowed/);
+    // An evidence file the proof names, swapped for a FIFO: a broken claim, never a hang.
+    const goal = await storedGoal(repo, base, head, goalDir);
+    const dir = copyRoot(goal.root, goal.id);
+    rmSync(path.join(dir, REVIEW));
+    execFileSync("mkfifo", [path.join(dir, REVIEW)]);
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
+    expect(checked.ok && checked.value.holds).toBe(false);
+    expect(checked.ok && checked.value.problems.join("\n")).toMatch(/is not a regular file \(a FIFO\)/);
+  });
+
+  it("does not hold when the goal's event log was forged after the goal ended: a budget_extended appended from outside", async () => {
+    const goal = await storedGoal(repo, base, head, goalDir);
+    const dir = copyRoot(goal.root, goal.id);
+    const events = path.join(dir, "events.jsonl");
+    const last = readFileSync(events, "utf8").trimEnd().split("\n").at(-1) as string;
+    const seq = (JSON.parse(last) as { seq: number }).seq + 1;
+    const line = JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), actor: "user", prev: sha256Hex(last), type: "budget_extended", data: { add: { tokens: 999999999 } } });
+    appendFileSync(events, `${line.slice(0, -1)},"mac":"${"ab".repeat(32)}"}\n`);
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.problems.join("\n")).toMatch(new RegExp(`the event log of goal ${goal.id} fails its hash chain: .*line ${seq} has a MAC the log key does not confirm`));
+  });
+
+  it("does not hold when the log is re-chained without the key (another machine) and no longer holds the chain head the proof binds", async () => {
+    const goal = await storedGoal(repo, base, head, goalDir);
+    const dir = copyRoot(goal.root, goal.id);
+    const proof = ProofSchema.parse(proofOf(dir));
+    expect(proof.logHead).toMatch(/^[0-9a-f]{64}$/);
+    // On a machine without the key the MACs cannot be checked: edit the first line and re-chain every line after it.
+    rmSync(path.join(dir, "..", "..", "keys"), { recursive: true });
+    const events = path.join(dir, "events.jsonl");
+    const lines = readFileSync(events, "utf8").trimEnd().split("\n");
+    lines[0] = (lines[0] as string).replace('"add mul"', '"add div"');
+    for (let i = 1; i < lines.length; i++) lines[i] = (lines[i] as string).replace(/"prev":"[0-9a-f]{64}"/, `"prev":"${sha256Hex(lines[i - 1] as string)}"`);
+    writeFileSync(events, `${lines.join("\n")}\n`);
+    const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
+    if (!checked.ok) throw new Error(checked.error.message);
+    expect(checked.value.holds).toBe(false);
+    expect(checked.value.problems.join("\n")).toContain(`the event log of goal ${goal.id} does not hold the chain head the proof binds at event ${proof.lastSeq}`);
   });
 
   it("does not hold when the proof's base commit is not the goal's", async () => {

@@ -3,7 +3,7 @@
  * crash-safely (temp file, fsync, rename, fsync of the folder) and checked
  * against its hash when read back.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type FrozenOracle, type Result, err, writeFileAtomicSync } from "@omk/state";
 import { type OracleError, sha256Hex, verifyFrozen } from "./freeze.js";
@@ -20,16 +20,29 @@ export function writeOracleFile(goalDir: string, frozen: FrozenOracle): { path: 
 
 export type OracleFileError = OracleError | { readonly code: "missing" | "unreadable"; readonly message: string; readonly issues: readonly string[] };
 
+/** An oracle.json is kilobytes; anything above this is not one. */
+const ORACLE_MAX_BYTES = 16 * 1024 * 1024;
+
 /** Reads and verifies `<goalDir>/oracle.json`: a file whose criteria no longer match its hash is refused. */
 export function readOracleFile(goalDir: string): Result<FrozenOracle, OracleFileError> {
   const file = path.join(goalDir, ORACLE_FILE);
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(file, "utf8");
+    // O_NONBLOCK and a check on the open descriptor: a FIFO or device put in its place is refused, never waited on.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return err({ code: "missing", message: `${file} does not exist: the oracle was never frozen`, issues: [] });
     throw cause;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return err({ code: "unreadable", message: `${file} is not a regular file`, issues: [] });
+    if (stat.size > ORACLE_MAX_BYTES) return err({ code: "unreadable", message: `${file} is ${stat.size} bytes, more than the ${ORACLE_MAX_BYTES} an oracle may have`, issues: [] });
+    text = readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
   }
   let value: unknown;
   try {

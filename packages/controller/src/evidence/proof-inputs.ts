@@ -1,12 +1,60 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema, type ReviewResult } from "@omk/oracle";
-import { type FrozenOracle, type Goal, type GoalEvent, GoalNotFoundError, type GoalStore, idProblem, openStore, type Proof, ProofSchema, type Result, err, ok } from "@omk/state";
+import { type FrozenOracle, type Goal, type GoalEvent, GoalNotFoundError, type GoalStore, idProblem, LogTamperedError, openStore, type Proof, ProofSchema, type Result, err, ok } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { messageOf, problem } from "./problem.js";
 
 const PROOF_FIX = "pass the path of a goal's proof.json (omk proof verify <goal dir>/proof.json); a goal writes one when it ends ready";
+
+/** proof.json is a few kB to a few MB; anything above this is not one (and is refused before it is read). */
+export const PROOF_MAX_BYTES = 64 * 1024 * 1024;
+/** An evidence file (gate log, review record, evidence set) is hashed in chunks; above this it is refused. */
+export const EVIDENCE_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** Why a path cannot be read as a bounded regular file. */
+export class NotARegularFile extends Error {
+  constructor(
+    readonly file: string,
+    readonly why: "not_regular" | "too_large",
+    detail: string,
+  ) {
+    super(`${file} ${detail}`);
+  }
+}
+
+/**
+ * The bytes of a regular file of at most `max` bytes: a FIFO, socket or
+ * device (/dev/zero) is refused without blocking (opened O_NONBLOCK and
+ * checked on the open descriptor, so a swap after a stat does not help), and
+ * a file larger than `max` is refused before it is read. `onChunk`: stream
+ * instead of collecting (hashing).
+ */
+export function readRegularFile(file: string, max: number, onChunk?: (chunk: Buffer) => void): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new NotARegularFile(file, "not_regular", `is not a regular file (a ${stat.isFIFO() ? "FIFO" : stat.isCharacterDevice() ? "character device" : stat.isBlockDevice() ? "block device" : stat.isSocket() ? "socket" : "special file"})`);
+    if (stat.size > max) throw new NotARegularFile(file, "too_large", `is ${stat.size} bytes, more than the ${max} bytes allowed`);
+    const chunks: Buffer[] = [];
+    const chunk = Buffer.alloc(Math.min(1024 * 1024, Math.max(1, stat.size)));
+    let total = 0;
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      // The file grew while it was read: still bounded.
+      if (total > max) throw new NotARegularFile(file, "too_large", `grew past the ${max} bytes allowed while it was read`);
+      const part = Buffer.from(chunk.subarray(0, n));
+      if (onChunk === undefined) chunks.push(part);
+      else onChunk(part);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** proof.json, checked: a clear problem for a missing, unreadable, corrupt or foreign file. A directory means its proof.json. */
 export function readProof(file: string): Result<{ file: string; proof: Proof; raw: Record<string, unknown>; sha256: string }, ControllerProblem> {
@@ -14,8 +62,11 @@ export function readProof(file: string): Result<{ file: string; proof: Proof; ra
   if (existsSync(target) && statSync(target).isDirectory()) target = path.join(target, "proof.json");
   let bytes: Buffer;
   try {
-    bytes = readFileSync(target);
+    bytes = readRegularFile(target, PROOF_MAX_BYTES);
   } catch (cause) {
+    if (cause instanceof NotARegularFile) {
+      return err(problem(cause.why === "too_large" ? "proof_too_large" : "proof_unreadable", `${cause.message}: not a proof`, PROOF_FIX));
+    }
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return err(problem("proof_missing", `${target} does not exist`, PROOF_FIX));
     return err(problem("proof_unreadable", `${target} cannot be read: ${messageOf(cause)}`, PROOF_FIX));
@@ -43,7 +94,12 @@ export function readProof(file: string): Result<{ file: string; proof: Proof; ra
   return ok({ file: target, proof: parsed.data, raw: raw as Record<string, unknown>, sha256: createHash("sha256").update(bytes).digest("hex") });
 }
 
-export const sha256OfFile = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+/** sha256 of a regular file (hashed in chunks); a FIFO, device or oversized file throws NotARegularFile. */
+export function sha256OfFile(file: string): string {
+  const hash = createHash("sha256");
+  readRegularFile(file, EVIDENCE_MAX_BYTES, (chunk) => hash.update(chunk));
+  return hash.digest("hex");
+}
 
 /** The proof's goal as its event log tells it: where the log is, the goal, its events. */
 export type GoalRecord = { readonly goal: Goal; readonly events: readonly GoalEvent[]; readonly goalDir: string };
@@ -60,6 +116,11 @@ export async function goalRecord(store: GoalStore | undefined, proofFile: string
       const goal = await from.readGoal(id);
       return { goal, events: await from.readEvents(id), goalDir: from.paths(id).dir };
     } catch (cause) {
+      // A log that fails its chain or MAC is a verdict on the proof, not a note: its goal's history was changed.
+      if (cause instanceof LogTamperedError) {
+        broken.push(`the event log of goal ${id} fails its hash chain: ${cause.message}`);
+        return null;
+      }
       if (!(cause instanceof GoalNotFoundError)) notes.push(`the event log of goal ${id} under ${from.root} cannot be read (${messageOf(cause)}): the proof was not checked against it`);
       return null;
     }
@@ -122,7 +183,16 @@ export class EvidenceFiles {
     if (file === undefined) this.missing.add(rel);
     else {
       const want = sha256 ?? this.digests.get(key);
-      if (want !== undefined && sha256OfFile(file) !== want) {
+      let actual: string | undefined;
+      try {
+        actual = want === undefined ? undefined : sha256OfFile(file);
+      } catch (cause) {
+        if (!(cause instanceof NotARegularFile)) throw cause;
+        this.broken.push(`${what} ${rel} cannot be the recorded file: ${cause.message}`);
+        this.seen.set(key, undefined);
+        return undefined;
+      }
+      if (want !== undefined && actual !== want) {
         this.broken.push(`${what} ${rel} was changed after it was recorded (its sha256 differs from the one ${sha256 === undefined ? "the goal's log" : "the proof"} names)`);
         result = undefined;
       }
@@ -156,7 +226,7 @@ export function recordedEvidence(files: EvidenceFiles, recorded: RecordedFiles, 
     const file = files.check(rel, "the evidence file");
     if (file === undefined) continue;
     try {
-      const set = EvidenceSetSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+      const set = EvidenceSetSchema.parse(JSON.parse(readRegularFile(file, EVIDENCE_MAX_BYTES).toString("utf8")));
       if (set.oracleHash !== frozen.hash) notes.push(`the evidence file ${rel} was produced against oracle ${set.oracleHash}, not ${frozen.hash}: not used`);
       else sets.push(set);
     } catch (cause) {
