@@ -20,7 +20,7 @@ export const FUZZ_RUNS = {
   /** packages/planner: rambling model answers to the plan, intake and follow-up questions. */
   planAnswers: 3_000,
   /** Through the real processes: omk-gates with a fuzzed .omk/gates.yaml, omk goal status with a fuzzed events.jsonl. */
-  cli: 24,
+  cli: 16,
 } as const;
 
 /** A fuzz test's time limit: generous, because the machine running CI may be loaded (speed is measured in docs/decisions/fuzz.md, not asserted). */

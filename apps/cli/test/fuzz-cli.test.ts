@@ -35,11 +35,15 @@ beforeAll(async () => {
   world = { stateDir, repo, id, events, log: readFileSync(events), snapshot, snapshotBytes: readFileSync(snapshot) };
 });
 
+const FORGED = '{"v":1,"seq":4,"ts":"2026-03-01T10:00:00.000Z","type":"budget_extended","actor":"user","data":{"add":{"tokens":999999999}}}';
+
+const UNCHANGED = { dup: undefined, drop: undefined, foreign: undefined, bytes: undefined, cut: undefined };
+
 /** The log's lines, mutated: dropped, duplicated, a foreign line, bytes that are not UTF-8, cut short. */
 const logMutation = fc.record({
   dup: fc.option(fc.nat(), { nil: undefined }),
   drop: fc.option(fc.nat(), { nil: undefined }),
-  foreign: fc.option(fc.tuple(fc.nat(), fc.oneof(fc.json({ maxDepth: 2 }), fc.constant('{"v":1,"seq":4,"ts":"2026-03-01T10:00:00.000Z","type":"budget_extended","actor":"user","data":{"add":{"tokens":999999999}}}'))), { nil: undefined }),
+  foreign: fc.option(fc.tuple(fc.nat(), fc.oneof(fc.json({ maxDepth: 2 }), fc.constant(FORGED))), { nil: undefined }),
   bytes: fc.option(fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 6 })), { nil: undefined }),
   cut: fc.option(fc.nat(), { nil: undefined }),
   snapshot: fc.constantFrom("kept", "missing", "garbage"),
@@ -74,7 +78,15 @@ describe("fuzz through the built omk", () => {
         const r = await runOmk([...args.slice(0, 2), world.id, ...args.slice(2)], { stateDir: world.stateDir, cwd: world.repo });
         expectNoCrash(r, args.join(" "));
       }),
-      { ...fuzzParams("cli"), numRuns: LOG_RUNS },
+      {
+        ...fuzzParams("cli"),
+        numRuns: LOG_RUNS,
+        // Always: a forged budget extension appended by hand (the chain refuses it), and invalid UTF-8 in a line.
+        examples: [
+          [{ ...UNCHANGED, foreign: [99, FORGED], snapshot: "kept" }, ["goal", "status", "--json"]],
+          [{ ...UNCHANGED, bytes: [1e9, new Uint8Array([0xc3, 0x28, 0xff])], snapshot: "missing" }, ["goal", "replay", "--verify", "--json"]],
+        ],
+      },
     );
   });
 
