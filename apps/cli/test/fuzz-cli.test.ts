@@ -1,7 +1,7 @@
 /**
  * Fuzz through the built binary (issue 14, standing test; the many cases
  * run in-process in each package's fuzz test, these few prove the process
- * edge): `omk goal status`, `omk goal replay --verify` and `omk goal resume`
+ * edge): `omk goal status`, `omk goal replay --verify` and `omk goal budget`
  * on a fuzzed events.jsonl, and `omk goal verify --checkout` with a fuzzed
  * gates config, never exit 70 (an internal error) and never print a stack
  * trace: whatever is broken is named on one line with its fix. The seed of
@@ -69,7 +69,7 @@ function expectNoCrash(r: { exitCode: number; stderr: string }, what: string): v
 }
 
 describe("fuzz through the built omk", () => {
-  it("goal status, replay --verify and resume on a fuzzed events.jsonl never exit 70", { timeout: FUZZ_TIMEOUT_MS }, async () => {
+  it("goal status, replay --verify and budget on a fuzzed events.jsonl never exit 70", { timeout: FUZZ_TIMEOUT_MS }, async () => {
     await fc.assert(
       fc.asyncProperty(logMutation, fc.constantFrom(["goal", "status", "--json"], ["goal", "status"], ["goal", "replay", "--verify", "--json"], ["goal", "budget", "--json"]), async (m, args) => {
         writeFileSync(world.events, mutate(m));

@@ -7,9 +7,11 @@
  * bombs, aliases of nothing), deep nesting, huge numbers and paths out.
  * The seed of a failure is printed by fast-check; OMK_FUZZ_SEED replays it.
  */
+import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, FUZZ_TIMEOUT_MS, FUZZ_TOTAL, fuzzParams, makeTempDir } from "@omk/test-fixtures";
+import { fileURLToPath } from "node:url";
+import { cleanupTempDirs, FUZZ_TIMEOUT_MS, FUZZ_TOTAL, fuzzParams, initGitRepo, makeTempDir, tsxLoaderArgs } from "@omk/test-fixtures";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -200,5 +202,35 @@ describe("fuzz: the gates config loader", () => {
 
   it("the suite as a whole runs at least 10k cases", () => {
     expect(FUZZ_TOTAL).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it("through the omk-gates process: a fuzzed .omk/gates.yaml never exits 70, and a reader that went away is no crash", { timeout: FUZZ_TIMEOUT_MS }, async () => {
+    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/bin.ts");
+    const run = (cwd: string, args: string[], closeStdout = false) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [...tsxLoaderArgs(), bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", OMK_STATE_DIR: makeTempDir("gates-fuzz-state-") }, stdio: ["ignore", "pipe", "pipe"] });
+        if (closeStdout) child.stdout.destroy();
+        let stderr = "";
+        child.stderr.on("data", (c: Buffer) => {
+          stderr += c.toString("utf8");
+        });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+    const dir = makeTempDir("gates-fuzz-bin-");
+    mkdirSync(path.join(dir, ".omk"));
+    await initGitRepo(dir, { "README.md": "x\n" });
+    const configs = fc.sample(anyConfig, { numRuns: 3, ...(fuzzParams("gatesConfig").seed === undefined ? {} : { seed: fuzzParams("gatesConfig").seed }) });
+    for (const text of ["gates:\n  - *nope\n", "gates:\n  - {name: a, kind: test, command: [node, -e, '0'], cwd: ../../..}\n", ...configs]) {
+      writeFileSync(path.join(dir, ".omk", "gates.yaml"), text);
+      const r = await run(dir, ["run", "--quiet", "--out", makeTempDir("gates-fuzz-out-")]);
+      expect(r.code, `${text}\n${r.stderr}`).not.toBe(70);
+      expect(r.stderr, text).not.toMatch(/internal error|\n\s+at .*:\d+:\d+/);
+    }
+    // `omk-gates detect --json | true`: EPIPE ends quietly with detect's own code.
+    writeFileSync(path.join(dir, ".omk", "gates.yaml"), "gates:\n  - {name: ok, kind: test, command: [node, -e, '0']}\n");
+    const piped = await run(dir, ["detect", "--json"], true);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).not.toMatch(/EPIPE|Error:/);
   });
 });
