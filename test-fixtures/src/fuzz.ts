@@ -14,11 +14,11 @@ export const FUZZ_RUNS = {
   /** packages/state: mutated, truncated, non-UTF-8, duplicated and huge lines of events.jsonl (and goal.json) opened by the store. */
   stateLog: 1_500,
   /** packages/gates: random and mutated .omk/gates.yaml (aliases, anchors, deep nesting, huge numbers, paths out). */
-  gatesConfig: 4_000,
+  gatesConfig: 3_000,
   /** packages/controller: random and mutated script books. */
   scriptBook: 2_000,
   /** packages/planner: rambling model answers to the plan, intake and follow-up questions. */
-  planAnswers: 3_000,
+  planAnswers: 4_000,
   /** Through the real processes: omk-gates with a fuzzed .omk/gates.yaml, omk goal status with a fuzzed events.jsonl. */
   cli: 16,
 } as const;
