@@ -85,21 +85,31 @@ function issueText(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** Control characters and line breaks (from the book's keys) shown escaped, so a message stays one line. */
+function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** Parses a script book from YAML or JSON text; problems name the key and how to fix it. */
 export function parseScriptBook(text: string, file = "the script book"): Result<ScriptBook, ControllerProblem> {
   let data: unknown;
   try {
-    data = parseYaml(text);
+    // Aliases and merge keys are read (a book may share a scenario); an alias bomb is refused by the alias limit.
+    data = parseYaml(text, { merge: true, maxAliasCount: 100, logLevel: "error" });
   } catch (cause) {
+    // yaml's pretty message is several lines (the position, then an excerpt): the first is the problem.
+    const first = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] as string;
+    const problem = /call stack/i.test(first) ? "it is nested too deeply" : first.replace(/:$/, "");
     return err({
       code: "script_book_invalid",
-      message: `${file} is not valid YAML or JSON: ${(cause as Error).message}`,
+      message: oneLine(`${file} is not valid YAML or JSON: ${problem}`),
       fix: "fix the syntax (docs/schemas/script-book.schema.json describes the file)",
     });
   }
   const parsed = ScriptBookSchema.safeParse(data);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${issuePath(i.path)}: ${issueText(i)}`).join("; ");
+    const problems = oneLine(parsed.error.issues.map((i) => `${issuePath(i.path)}: ${issueText(i)}`).join("; "));
     return err({
       code: "script_book_invalid",
       message: `${file} is not a valid script book: ${problems}`,

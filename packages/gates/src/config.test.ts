@@ -94,6 +94,77 @@ describe("parseGatesConfig", () => {
   });
 });
 
+describe("YAML aliases (issue 14: an alias crashed omk-gates with exit 70)", () => {
+  it("reads anchors, aliases and merge keys, so gates can share fields", () => {
+    const parsed = parseGatesConfig(
+      "defaults: &d {kind: test, timeout: 90s, env: [API_TOKEN]}\ngates:\n  - {<<: *d, name: unit, command: [pnpm, test]}\n  - {<<: *d, name: e2e, command: [pnpm, e2e]}\n".replace("defaults: &d", "x-defaults: &d"),
+    );
+    // An unknown top-level key is still refused; the aliases themselves are read.
+    expect(!parsed.ok && parsed.error.message).toMatch(/Unrecognized key: "x-defaults"/);
+    const shared = parseGatesConfig("gates:\n  - &unit {name: unit, kind: test, command: [pnpm, test], env: &envs [API_TOKEN]}\n  - {name: e2e, kind: test, command: [pnpm, e2e], env: *envs}\n");
+    expect(shared.ok && shared.value.gates.map((g) => [g.name, g.env])).toEqual([
+      ["unit", ["API_TOKEN"]],
+      ["e2e", ["API_TOKEN"]],
+    ]);
+    const merged = parseGatesConfig("gates:\n  - &unit {name: unit, kind: test, command: [pnpm, test], timeout: 90s}\n  - {<<: *unit, name: e2e, command: [pnpm, e2e]}\n");
+    expect(merged.ok && merged.value.gates.map((g) => [g.name, g.kind, g.timeout])).toEqual([
+      ["unit", "test", 90_000],
+      ["e2e", "test", 90_000],
+    ]);
+  });
+
+  it("an alias of no anchor, or an alias bomb, is a typed one-line config error", () => {
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`), "gates: *i"].join("\n");
+    const cases: Array<[string, RegExp]> = [
+      ["gates:\n  - *nope\n", /^gates\.yaml: not valid YAML: the alias \*nope names no anchor set before it: add &nope/],
+      ["gates: *later\nx: &later [1]\n", /the alias \*later names no anchor set before it/],
+      [bomb, /^gates\.yaml: not valid YAML: aliases expand to too many nodes \(more than 100\)/],
+      [`gates: ${"[".repeat(3000)}${"]".repeat(3000)}\n`, /not valid YAML: the document is nested too deeply: flatten it/],
+    ];
+    for (const [text, message] of cases) {
+      const parsed = parseGatesConfig(text, "gates.yaml");
+      expect(parsed.ok, text).toBe(false);
+      if (parsed.ok) continue;
+      expect(parsed.error.code).toBe("OMK_GATES_CONFIG");
+      expect(parsed.error.message).toMatch(message);
+      expect(parsed.error.message).not.toContain("\n");
+      expect(parsed.error.fix).toMatch(/^correct gates\.yaml/);
+    }
+  });
+
+  it("several schema problems are one line, separated by '; ' (each is also in issues)", () => {
+    const parsed = parseGatesConfig("gates:\n  - {name: a, kind: bogus, command: [x], colour: red}\n", "gates.yaml");
+    expect(!parsed.ok && parsed.error.message).toMatch(/^gates\.yaml:\d+:\d+: 2 problems: gates\.0\.kind: .*; gates\.0: Unrecognized key: "colour"$/);
+    expect(!parsed.ok && parsed.error.issues).toHaveLength(2);
+  });
+});
+
+describe("a gate stays inside the checkout (issue 14: cwd could be ../../.. or /etc)", () => {
+  it("refuses a cwd, junit, tests.file or golden output that leaves the project root", () => {
+    const gate = (extra: string) => `gates:\n  - {name: a, kind: test, command: [x], ${extra}}\n`;
+    const refused: Array<[string, RegExp]> = [
+      [gate("cwd: ../../.."), /gates\.0\.cwd: cwd "\.\.\/\.\.\/\.\." leads out of the project root: give a directory relative to the project root, inside it/],
+      [gate("cwd: /etc"), /gates\.0\.cwd: cwd "\/etc" is absolute/],
+      [gate("cwd: sub/../../x"), /gates\.0\.cwd: cwd "sub\/\.\.\/\.\.\/x" leads out/],
+      [gate("cwd: 'C:\\Windows'"), /is absolute/],
+      [gate('cwd: "a\\0b"'), /holds a NUL character/],
+      [gate("cwd: sub, junit: ../../r.xml"), /gates\.0\.junit: "\.\.\/\.\.\/r\.xml" \(relative to cwd sub\) leads out of the project root: name a file inside the project/],
+      [gate("tests: {format: junit, file: /tmp/r.xml}"), /gates\.0\.tests: .* is absolute/],
+    ];
+    for (const [text, message] of refused) {
+      const parsed = parseGatesConfig(text, "gates.yaml");
+      expect(parsed.ok, text).toBe(false);
+      if (!parsed.ok) expect(parsed.error.message, text).toMatch(message);
+    }
+    const golden = parseGatesConfig("gates:\n  - {name: g, kind: golden, command: [x], golden: {outputs: [../../etc/passwd]}}\n");
+    expect(!golden.ok && golden.error.message).toMatch(/gates\.0\.golden: .* leads out of the project root/);
+    for (const [cwd, junit] of [[".", "r.xml"], ["./", "out/r.xml"], ["sub", "../r.xml"], ["sub/..", "r.xml"], ["packages/core", "../../r.xml"], ["a/b/../c", "../r.xml"]]) {
+      const parsed = parseGatesConfig(gate(`cwd: '${cwd}', junit: '${junit}'`));
+      expect(parsed.ok, cwd).toBe(true);
+    }
+  });
+});
+
 describe("loadGates", () => {
   it("prefers .omk/gates.yaml, falls back to detection, and never falls back from a broken file", () => {
     const dir = makeTempDir("gates-load-");

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, filesContaining, initGitRepo, isProcessAlive, makeTempDir, readPids } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,6 +39,27 @@ describe("runGates with tiny fixture commands", () => {
     expect(gate("missing")).toMatchObject({ outcome: "error", exitCode: null });
     expect(gate("missing")?.error).toMatch(/^command not found: omk-no-such-command-here — /);
     expect(gate("elsewhere")).toMatchObject({ outcome: "error", error: expect.stringMatching(/does not exist/) });
+  });
+
+  it("refuses at run time a cwd that leaves the project root, lexically (API callers) or through a symlink (issue 14)", async () => {
+    const dir = makeTempDir("gates-run-");
+    const outside = makeTempDir("gates-outside-");
+    const marker = path.join(outside, "ran");
+    symlinkSync(outside, path.join(dir, "link-out"));
+    mkdirSync(path.join(dir, "inside"));
+    symlinkSync(path.join(dir, "inside"), path.join(dir, "link-in"));
+    const touch = (name: string, cwd: string) => ({ name, kind: "custom" as const, command: [process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`], cwd, required: false });
+    // The schema refuses `..` and absolute paths; a caller of the API that skips it is refused by the runner too.
+    const config = configOf(touch("via-link", "link-out"), touch("dotdot", "."), touch("absolute", "."), nodeGate("in", "pass.mjs", [], { cwd: "link-in" }));
+    (config.gates[1] as { cwd: string }).cwd = `../${path.basename(outside)}`;
+    (config.gates[2] as { cwd: string }).cwd = outside;
+    const report = await runGates({ root: dir, config, outDir: path.join(dir, "out"), killGraceMs: 500 });
+    const gate = (name: string) => report.gates.find((g) => g.name === name);
+    expect(gate("via-link")).toMatchObject({ outcome: "error", error: expect.stringMatching(/^cwd link-out resolves to .* through a symlink, outside the project root .*: point the gate at a directory inside the project$/) });
+    expect(gate("dotdot")).toMatchObject({ outcome: "error", error: expect.stringMatching(/leads out of the project root/) });
+    expect(gate("absolute")).toMatchObject({ outcome: "error", error: expect.stringMatching(/is absolute/) });
+    expect(gate("in")).toMatchObject({ outcome: "passed" });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("kills a hanging command's process group at the timeout", async () => {

@@ -81,11 +81,21 @@ export function topLevelObjects(text: string): Span[] {
   return spans;
 }
 
+/**
+ * A problem as one line: the line breaks and control characters a model's
+ * text brings in (V8's JSON errors quote the text around the error) are
+ * shown escaped. Problems go into one-line errors, events and retry prompts.
+ */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function parse(candidate: string, where: string): Result<unknown, AnswerIssue> {
   try {
     return ok(JSON.parse(candidate));
   } catch (cause) {
-    return err({ kind: "syntax", message: `JSON syntax error in ${where}: ${(cause as Error).message}` });
+    return err({ kind: "syntax", message: oneLine(`JSON syntax error in ${where}: ${(cause as Error).message}`) });
   }
 }
 
@@ -196,7 +206,7 @@ export function extractAnswer(answer: string | SessionAnswer): Result<unknown, A
 
 /** A zod error as "schema error at <key path>: <message>" lines. */
 export function schemaIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `schema error at ${i.path.length === 0 ? "(root)" : i.path.join(".")}: ${i.message}`);
+  return error.issues.map((i) => oneLine(`schema error at ${i.path.length === 0 ? "(root)" : i.path.join(".")}: ${i.message}`));
 }
 
 /** The answer checked against a schema: the value, or every issue named (no JSON / syntax / schema at key path). */

@@ -7,7 +7,7 @@
  */
 import { GateDescriptorSchema, type Result, SCHEMA_VERSION, err, ok } from "@omk/state";
 import { z } from "zod";
-import { extractAnswer, type SessionAnswer, schemaIssues } from "./answer.js";
+import { extractAnswer, oneLine, type SessionAnswer, schemaIssues } from "./answer.js";
 import { formatIssues, MAX_PLAN_TASKS, validateGraph } from "./graph.js";
 import { buildPlanPrompt, retryPrompt } from "./internal/prompt.js";
 import { CLASS_LABELS } from "./internal/signals.js";
@@ -54,7 +54,7 @@ function check(answer: string | SessionAnswer, input: PlanInput): Result<{ answe
   const parsed = EnginePlanAnswerSchema.safeParse(json.value);
   if (!parsed.success) return err(schemaIssues(parsed.error));
   const graph = validateGraph({ schemaVersion: SCHEMA_VERSION, tasks: parsed.data.tasks }, { criteria: input.oracle.criteria.map((c) => c.id) });
-  if (!graph.ok) return err(formatIssues(graph.error));
+  if (!graph.ok) return err(formatIssues(graph.error).map(oneLine));
   const a = parsed.data;
   const intake = input.intake;
   const plan: Plan = {

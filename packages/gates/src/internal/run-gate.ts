@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import type { Redactor } from "../redact.js";
-import type { Gate } from "../schemas/config.js";
+import { type Gate, pathOutOfCheckout } from "../schemas/config.js";
 import type { GatesEvent } from "../schemas/events.js";
 import type { Attempt, BenchmarkResult, GateOutcome, GateResult, GoldenResult, TestCase } from "../schemas/result.js";
 import { median, readFigure } from "./figure.js";
@@ -160,6 +160,11 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
     sinks.stderr.note(`omk-gates: cwd ${cwd} does not exist\n`);
     return finish({ outcome: "error", attempts: [], error: `cwd ${gate.cwd} does not exist under ${ctx.root}` });
+  }
+  const outside = cwdOutside(ctx.root, gate.cwd);
+  if (outside !== undefined) {
+    sinks.stderr.note(`omk-gates: ${outside}\n`);
+    return finish({ outcome: "error", attempts: [], error: outside });
   }
   if (gate.builtin !== undefined) {
     ctx.emit({ type: "gate_started", tree: ctx.tree, name: gate.name, attempt: 1, of: 1, command: base.command });
@@ -338,6 +343,30 @@ function goldenDigest(cwd: string, exitCode: number | null, stdoutSha256: string
 /** A result for a gate that did not run (a gate it needs did not pass, or the run was aborted). */
 export function skippedResult(gate: Gate, ctx: GateContext, reason: string): GateResult {
   return notRunResult(gate, ctx, "skipped", reason);
+}
+
+/**
+ * Why a gate's cwd is outside the project root, or undefined when it is
+ * inside: the config loader refuses `..` and absolute paths, and here the
+ * directory is resolved through its symlinks (a link inside the checkout
+ * that points out is refused at run time; API callers skip the loader).
+ */
+export function cwdOutside(root: string, cwd: string): string | undefined {
+  const lexical = pathOutOfCheckout(cwd);
+  if (lexical !== undefined) return `cwd ${cwd} ${lexical}: a gate runs inside the project root ${root}`;
+  let real: string;
+  let realRoot: string;
+  try {
+    real = realpathSync(path.resolve(root, cwd));
+    realRoot = realpathSync(root);
+  } catch (e) {
+    return `cwd ${cwd} cannot be resolved under ${root}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  const rel = path.relative(realRoot, real);
+  if (rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    return `cwd ${cwd} resolves to ${real} through a symlink, outside the project root ${realRoot}: point the gate at a directory inside the project`;
+  }
+  return undefined;
 }
 
 /** A result without attempts: skipped, or an error of the runner itself (its sinks, if already open, are closed). */

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { z } from "zod";
 import { parseDurationMs } from "../internal/duration.js";
 
@@ -111,6 +112,21 @@ export const GateSchema = z
     if (gate.kind === "benchmark" && gate.retries > 0) issue("a benchmark gate runs `benchmark.runs` times; retries do not apply", "retries");
     if (gate.builtin !== undefined && (gate.retries > 0 || gate.junit !== undefined || gate.tests !== undefined)) issue("a builtin gate takes no retries, junit or tests", "builtin");
     if (gate.junit !== undefined && gate.tests !== undefined) issue("`junit: FILE` is short for `tests: { format: junit, file: FILE }`: keep one of them", "tests");
+    // Paths stay inside the checkout: a gate runs (and its reports are read) in the project, never above it or at an absolute path.
+    const cwdOut = pathOutOfCheckout(gate.cwd);
+    if (cwdOut !== undefined) issue(`cwd ${JSON.stringify(gate.cwd)} ${cwdOut}: give a directory relative to the project root, inside it (e.g. packages/core)`, "cwd");
+    else {
+      const files: Array<[string, string]> = [
+        ...(gate.junit === undefined ? [] : [["junit", gate.junit] as [string, string]]),
+        ...(gate.tests?.file === undefined ? [] : [["tests", gate.tests.file] as [string, string]]),
+        ...(gate.golden?.outputs ?? []).map((o): [string, string] => ["golden", o]),
+      ];
+      for (const [field, file] of files) {
+        const own = pathOutOfCheckout(file);
+        const out = own !== undefined && own !== LEADS_OUT ? own : pathOutOfCheckout(`${gate.cwd}/${file}`);
+        if (out !== undefined) issue(`${JSON.stringify(file)} (relative to cwd ${gate.cwd}) ${out}: name a file inside the project`, field);
+      }
+    }
     if (gate.tests !== undefined) {
       const { format, file } = gate.tests;
       if (format === "auto" && file !== undefined) issue("`format: auto` chooses its own report file: remove `file`", "tests");
@@ -118,6 +134,21 @@ export const GateSchema = z
     }
   });
 export type Gate = z.infer<typeof GateSchema>;
+
+const LEADS_OUT = "leads out of the project root";
+
+/**
+ * Why a config path leaves the checkout (absolute, a drive or UNC path, a
+ * NUL, or `..` above the project root), or undefined when it stays inside.
+ * Lexical only: a symlink inside that points out is refused when the gate runs.
+ */
+export function pathOutOfCheckout(p: string): string | undefined {
+  if (p.includes("\0")) return "holds a NUL character";
+  if (path.posix.isAbsolute(p) || path.win32.isAbsolute(p) || /^[A-Za-z]:/.test(p)) return "is absolute";
+  const normalized = path.posix.normalize(p.replaceAll("\\", "/"));
+  if (normalized === ".." || normalized.startsWith("../")) return LEADS_OUT;
+  return undefined;
+}
 export type GateInput = z.input<typeof GateSchema>;
 
 /**
