@@ -206,7 +206,10 @@ export class GoalStore {
       (await exists(paths.outcomePending)) ||
       (isTerminalStatus(folded.goal.status) && folded.goal.outcome === null);
     if (!broken && dead.length === 0) return folded.goal;
-    let goal = await withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => (await this.loadForWrite(paths)).goal);
+    let goal = await withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
+      this.written.delete(paths.dir); // no fast path: repair whatever is there
+      return (await this.loadForWrite(paths)).goal;
+    });
     if (dead.some((file) => file !== paths.appendMutex)) {
       await clearDeadLeases(this, goalId);
       goal = await this.readGoal(goalId);
