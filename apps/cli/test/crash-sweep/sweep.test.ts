@@ -141,6 +141,16 @@ describe("crash sweep: SIGKILL at event boundaries of a demo-sized goal, then re
       expect(killed.signal, `${what}: the run should die of SIGKILL\n${show(killed)}`).toBe("SIGKILL");
       const goalId = onlyGoalId(w.stateDir) as string;
       expect(readEvents(w.stateDir, goalId).length, what).toBe(boundary);
+      // Before any resume, `status` shows no dead runner, and completes a goal the log already calls ready.
+      const status = await omk(w, ["goal", "status", goalId, "--json"]);
+      expect(status.exitCode, `${what}: status\n${show(status)}`).toBe(0);
+      const shown = JSON.parse(status.stdout) as { status: string; controller: unknown; outcome: { file: string } | null };
+      expect(shown.controller, `${what}: the dead controller is not the runner`).toBeNull();
+      const readyAt = reference.events.findIndex((e) => e.type === "status_changed" && e.data.to === "ready") + 1;
+      if (boundary >= readyAt) {
+        expect(shown.status, what).toBe("ready");
+        expect(shown.outcome?.file, `${what}: status writes the proof a crash left unwritten`).toBe("proof.json");
+      }
       await resumeAndCheck(w, goalId, what);
     });
   }
