@@ -144,7 +144,6 @@ describe("crash sweep: SIGKILL at event boundaries of a demo-sized goal, then re
       // one boundary: the kill lands after the batch that holds event `boundary`, never before it.
       const atKill = readEvents(w.stateDir, goalId);
       expect(atKill.length, what).toBeGreaterThanOrEqual(boundary);
-      expect(eventsOf(atKill, "lock_released"), `${what}: the run was killed before it finished`).toEqual([]);
       // Before any resume, `status` shows no dead runner, and completes a goal the log already calls ready.
       const status = await omk(w, ["goal", "status", goalId, "--json"]);
       expect(status.exitCode, `${what}: status\n${show(status)}`).toBe(0);
