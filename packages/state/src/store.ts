@@ -7,7 +7,7 @@ import { appendDurable, exists, isErrno, removeStaleTemps, sha256, truncateDurab
 import { readLog } from "./internal/log.js";
 import { withLeaseMutex } from "./internal/mutex.js";
 import { crashPoint } from "./internal/crash-point.js";
-import { clearDeadLeases, deadLeaseFiles } from "./lock.js";
+import { clearDeadLeases, deadLeaseFiles } from "./internal/dead-leases.js";
 import { enforceBudgetInLock, type Locked, recordOutcomeInLock, repairOutcomeInLock, writePendingOutcome } from "./internal/outcomes.js";
 import { type GoalPaths, goalPaths, resolveStateRoot, type StateRootSource } from "./paths.js";
 import { normalizeGoalText, type ReduceError, reduce } from "./reduce.js";
@@ -199,7 +199,7 @@ export class GoalStore {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
     const folded = await foldGoal(paths);
-    const dead = await deadLeaseFiles(this, goalId);
+    const dead = await deadLeaseFiles(paths);
     const broken =
       !folded.snapshotFresh ||
       folded.tornTail !== undefined ||
