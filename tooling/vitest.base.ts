@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
 /** Shared vitest config: resolve workspace packages to their source (no build needed). */
-export function packageVitestConfig(overrides: { testTimeout?: number; include?: string[]; exclude?: string[]; globalSetup?: string[]; fileParallelism?: boolean; maxWorkers?: number; hookTimeout?: number } = {}) {
+export function packageVitestConfig(overrides: { testTimeout?: number; include?: string[]; exclude?: string[]; globalSetup?: string[]; fileParallelism?: boolean; maxWorkers?: number; hookTimeout?: number; maxConcurrency?: number } = {}) {
   return defineConfig({
     resolve: { conditions: ["@omk/source", "import", "node", "default"] },
     ssr: { resolve: { conditions: ["@omk/source", "import", "node", "default"] } },
@@ -12,6 +12,7 @@ export function packageVitestConfig(overrides: { testTimeout?: number; include?:
       testTimeout: overrides.testTimeout ?? 20_000,
       hookTimeout: overrides.hookTimeout ?? 60_000,
       ...(overrides.maxWorkers === undefined ? {} : { maxWorkers: overrides.maxWorkers }),
+      ...(overrides.maxConcurrency === undefined ? {} : { maxConcurrency: overrides.maxConcurrency }),
       globalSetup: overrides.globalSetup ?? [],
       pool: "forks",
       // The JSON report feeds the workspace summary line printed by tooling/run-tests.mjs.

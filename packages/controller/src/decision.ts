@@ -59,7 +59,8 @@ async function refusal(store: GoalStore, goal: Goal, decision: Decision["decisio
 
 async function decide(input: DecisionInput, decision: Decision["decision"], reason?: string): Promise<Result<Decision, ControllerProblem>> {
   const { store, goalId } = input;
-  const goal = await store.readGoal(goalId);
+  // The next open finishes what a crash left: a ready goal without its proof gets it, or runs again (never accepted).
+  const goal = await store.openGoal(goalId);
   const branch = integrationBranch(goalId);
   const mergeCommand = decision === "accepted" ? `git merge --ff-only ${branch}` : null;
   const earlier = goal.decision;
@@ -74,6 +75,9 @@ async function decide(input: DecisionInput, decision: Decision["decision"], reas
     });
   }
   if (!ALLOWED[decision].includes(goal.status)) return err(await refusal(store, goal, decision));
+  if (decision === "accepted" && goal.outcome?.file !== "proof.json") {
+    return err({ code: "no_proof", message: `goal ${goalId} is ready but has no recorded proof.json`, fix: `resume it to rebuild the proof (omk goal resume ${goalId})` });
+  }
   const head = goal.headCommit;
   if (head === undefined) return err({ code: "no_head", message: `goal ${goalId} has no integrated head`, fix: `run it first (omk goal run ${goalId})` });
   const recorded = await store.append(goalId, () => [

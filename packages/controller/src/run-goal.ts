@@ -50,7 +50,8 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
   const { store, goalId } = options;
   let goal: Goal;
   try {
-    goal = await store.readGoal(goalId);
+    // The next open finishes what a crash left (outcome file, goal.json, a dead controller's lock).
+    goal = await store.openGoal(goalId);
   } catch (cause) {
     if (cause instanceof GoalNotFoundError) return err({ code: "goal_not_found", message: cause.message, fix: "list goals with omk goal list" });
     throw cause;

@@ -61,6 +61,24 @@ describe("acceptGoal and rejectGoal", () => {
     expect((await store.readGoal(id)).decision).toMatchObject({ decision: "rejected", reason: "not what we want" });
   });
 
+  it("never accepts a ready goal whose proof.json was never written: it runs again, and nothing is decided", async () => {
+    // The crash window of issue 14 as older versions left it: the log says ready, no proof record anywhere.
+    const store = openStore({ root: makeTempDir() });
+    const created = await store.createGoal({ text: "Add slugify", repoRoot: makeTempDir(), limits: { timeMs: null, tokens: null, usd: null }, maxAgents: 1 });
+    if (!created.ok) throw new Error(created.error.message);
+    const id = created.value.id;
+    await store.transition(id, "running", { actor: "controller" });
+    await store.append(id, () => [{ type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch: `omk/${id}/integration`, head: HEAD, merged: [] } }]);
+    await store.append(id, () => [{ type: "status_changed", actor: "controller", data: { from: "running", to: "ready" } }]);
+    expect((await store.readGoal(id)).status).toBe("ready");
+    const accepted = await acceptGoal({ store, goalId: id });
+    expect(!accepted.ok && accepted.error.code).toBe("still_running");
+    const goal = await store.readGoal(id);
+    expect(goal.status).toBe("running");
+    expect(goal.decision).toBeUndefined();
+    expect(existsSync(store.paths(id).proof)).toBe(false);
+  });
+
   it("a repeated decision records nothing; changing it needs `change`", async () => {
     const { store, id } = await goalWithHead(true);
     const first = await acceptGoal({ store, goalId: id });

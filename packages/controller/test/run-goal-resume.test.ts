@@ -1,6 +1,6 @@
 // Pause, budget stop and resume of runGoal: real git, the real scripted engine, real gates.
-import { readFileSync } from "node:fs";
-import { FailureSchema, requestPause } from "@omk/state";
+import { existsSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { FailureSchema, openStore, ProofSchema, requestPause } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal, runGoal } from "../src/index.js";
@@ -41,6 +41,35 @@ describe.concurrent("runGoal: pause, budget, resume", () => {
     expect(events.filter((e) => e.type === "plan_recorded")).toHaveLength(1);
     expect(events.filter((e) => e.type === "baseline_recorded")).toHaveLength(1);
   }, 90_000);
+
+  it("a ready goal whose proof.json was never written (killed right after status_changed, as older versions left it) is resumed to ready with a proof", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    const engine = bookProvider(readyBook());
+    const first = await runGoal({ store, goalId, engine, scheduler: { pollMs: 50 } });
+    expect(first.ok && first.value.status).toBe("ready");
+    // Cut the log right after status_changed → ready: no outcome_recorded, no proof.json, no pending outcome.
+    const paths = store.paths(goalId);
+    const text = readFileSync(paths.events, "utf8");
+    const lines = text.split("\n").filter((l) => l !== "");
+    const at = lines.findIndex((l) => JSON.parse(l).type === "status_changed" && JSON.parse(l).data.to === "ready");
+    truncateSync(paths.events, Buffer.byteLength(`${lines.slice(0, at + 1).join("\n")}\n`));
+    for (const file of [paths.proof, paths.snapshot, paths.outcomePending]) rmSync(file, { force: true });
+    const fresh = openStore({ root: store.root });
+    expect((await fresh.readGoal(goalId)).status).toBe("ready");
+    const second = await resumeGoal({ store: fresh, goalId, engine, scheduler: { pollMs: 50 } });
+    expect(second.ok && second.value.status).toBe("ready");
+    expect(existsSync(paths.proof)).toBe(true);
+    const proof = ProofSchema.parse(JSON.parse(readFileSync(paths.proof, "utf8")));
+    const goal = await fresh.readGoal(goalId);
+    expect(goal.outcome).toMatchObject({ file: "proof.json", status: "ready" });
+    expect(proof.lastSeq).toBeLessThanOrEqual(goal.lastSeq);
+    const events = await fresh.readEvents(goalId);
+    expect(events.filter((e) => e.type === "status_changed" && e.data.from === "ready").map((e) => e.type === "status_changed" && e.data.reason)).toEqual([
+      expect.stringMatching(/without its proof\.json/),
+    ]);
+    expect((await fresh.replay(goalId)).differences).toEqual([]);
+  }, 120_000);
 
   it("stops at needs_more_budget on a tiny token budget; failure.json's budget-add amount, added, lets resume finish it", async () => {
     const { repo } = await makeRepo();

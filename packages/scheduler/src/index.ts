@@ -7,7 +7,6 @@ export {
   type DispatchInput,
   type DispatchPlan,
   decideFailure,
-  decideLost,
   errorSignature,
   type FailureDecision,
   type Fit,

@@ -1,7 +1,7 @@
 import { type Task, TaskSchema } from "@omk/state";
 import { describe, expect, it } from "vitest";
 import { dispatchOrder } from "./graph.js";
-import { decideFailure, decideLost, errorSignature, fitsRoom, LOST_SIGNATURE, selectDispatch, type TaskState, tasksToBlock } from "./policy.js";
+import { decideFailure, errorSignature, fitsRoom, LOST_SIGNATURE, selectDispatch, type TaskState, tasksToBlock } from "./policy.js";
 import { RetryPolicySchema } from "./schemas.js";
 
 const POLICY = RetryPolicySchema.parse({ baseDelayMs: 1000, factor: 2, maxDelayMs: 5000, stagnationThreshold: 2 });
@@ -59,7 +59,7 @@ describe("fitsRoom", () => {
   });
 });
 
-describe("decideFailure and decideLost", () => {
+describe("decideFailure", () => {
   const base = { signatures: [] as string[], retries: 0, task: { maxRetries: 3 } };
 
   it("retries with exponential backoff capped at maxDelayMs", () => {
@@ -79,10 +79,9 @@ describe("decideFailure and decideLost", () => {
     expect(decideFailure(base, { signature: "a", retryable: false }, POLICY, 0)).toEqual({ decision: "give_up" });
   });
 
-  it("runs a lost task once more, unless it was lost the time before too", () => {
-    expect(decideLost({ signatures: [] }, POLICY)).toBe("retry");
-    expect(decideLost({ signatures: ["boom"] }, POLICY)).toBe("retry");
-    expect(decideLost({ signatures: [LOST_SIGNATURE] }, POLICY)).toBe("stagnated");
+  it("never counts attempts lost to a controller kill: neither towards stagnation nor as a retry", () => {
+    expect(decideFailure({ ...base, signatures: [LOST_SIGNATURE, LOST_SIGNATURE, LOST_SIGNATURE] }, { signature: "a", retryable: true }, POLICY, 0).decision).toBe("retry");
+    expect(decideFailure({ ...base, signatures: [LOST_SIGNATURE, "a", LOST_SIGNATURE, LOST_SIGNATURE] }, { signature: "b", retryable: true }, POLICY, 0).decision).toBe("retry");
   });
 });
 

@@ -127,16 +127,6 @@ export function decideFailure(
 }
 
 /**
- * A task that was running when the controller stopped runs once more
- * (without using up a retry), unless the controller was lost during its
- * last attempts too: then it is reported as stagnated instead of looping.
- */
-export function decideLost(state: Pick<TaskState, "signatures">, policy: RetryPolicy): "retry" | "stagnated" {
-  const recent = [...state.signatures, LOST_SIGNATURE].slice(-policy.stagnationThreshold);
-  return recent.length === policy.stagnationThreshold && recent.every((s) => s === LOST_SIGNATURE) ? "stagnated" : "retry";
-}
-
-/**
  * A stable name for an error message, so "the same failure" can be
  * recognized across attempts: the first line, lowercased, with numbers,
  * hex ids and quoted durations replaced, whitespace collapsed.

@@ -6,7 +6,7 @@ import { type GoalEvent, type GoalStore, openStore, type Task } from "@omk/state
 import { cleanupTempDirs, makeTempDir, spawnTsScript } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { recoverRun, resumeGraph, runGraph } from "../src/index.js";
-import { goalLog, graphOf } from "./helpers/fakes.js";
+import { goalLog, graphOf, makeTask, memorySink, realClock, scriptedRunner } from "./helpers/fakes.js";
 import { describedTask, runDescribed, storeSink } from "./helpers/process-runners.js";
 
 afterAll(cleanupTempDirs);
@@ -125,5 +125,30 @@ describe("crash recovery", () => {
     ]);
     const noGraph = recoverRun(log.slice(0, 1));
     expect(noGraph.ok).toBe(false);
+  });
+
+  it("a task lost to controller kills again and again is run once more each time, never stagnated nor charged a retry", async () => {
+    const graph = graphOf([makeTask("a", { maxRetries: 0 })]);
+    const lease = { worker: "w1", acquiredAt: "2026-03-01T10:00:00.000Z", expiresAt: "2026-03-01T10:01:00.000Z" };
+    const reservation = { timeMs: 600_000, tokens: 10_000, usd: 1 };
+    const e = (type: string, data: object): GoalEvent => ({ v: 1, seq: 0, ts: "2026-03-01T10:00:00.000Z", actor: "scheduler", type, data }) as GoalEvent;
+    // Killed during attempt 1, recovered, killed again during attempt 2 (two kills of the same task).
+    const log = goalLog(graph, [
+      e("task_run_started", { tasks: 1, concurrency: 1, workers: ["w1"], recovered: false }),
+      e("task_dispatched", { taskId: "a", attempt: 1, worker: "w1", lease, reservation }),
+      e("task_run_started", { tasks: 1, concurrency: 1, workers: ["w1"], recovered: true }),
+      e("task_recovered", { taskId: "a", attempt: 1, worker: "w1", decision: "retry" }),
+      e("task_dispatched", { taskId: "a", attempt: 2, worker: "w1", lease, reservation }),
+    ]);
+    const recovered = recoverRun(log);
+    if (!recovered.ok) throw new Error(recovered.error.message);
+    expect(recovered.value.lost).toEqual(["a"]);
+    const sink = memorySink(() => Date.now());
+    const runner = scriptedRunner(realClock, () => ({ durationMs: 5 }));
+    const resumed = await resumeGraph(recovered.value, { runTask: runner.runTask, onEvent: sink.onEvent }, { retry: { baseDelayMs: 1 } });
+    if (!resumed.ok) throw new Error(resumed.error.message);
+    expect(sink.ofType("task_recovered").map((r) => r.data.decision)).toEqual(["retry"]);
+    expect(resumed.value.tasks[0]).toMatchObject({ id: "a", status: "done", retries: 0, stagnated: false });
+    expect(runner.attempts.map((a) => a.attempt)).toEqual([3]);
   });
 });

@@ -1,3 +1,4 @@
+import { deadHere } from "./internal/dead-leases.js";
 import { describeOwner, heartbeat, newOwner, readOwner, release, tryAcquire } from "./internal/lease-file.js";
 import { err, ok, type Result } from "./result.js";
 import type { LockOwner } from "./schemas/lock.js";
@@ -83,8 +84,9 @@ export async function acquireControllerLock(store: GoalStore, goalId: string, op
   });
 }
 
-/** Who holds the controller lock now, if anyone (readers never take it). */
+/** Who holds the controller lock now, if anyone (readers never take it). A holder whose pid is dead on this host holds nothing. */
 export async function readControllerLock(store: GoalStore, goalId: string): Promise<LockOwner | undefined> {
   const holder = await readOwner(store.paths(goalId).lock);
-  return holder === "garbled" ? undefined : holder;
+  if (holder === "garbled" || holder === undefined) return undefined;
+  return deadHere(holder) ? undefined : holder;
 }

@@ -37,6 +37,8 @@ export function goalPaths(root: string, goalId: string) {
     reviews: path.join(dir, "reviews"),
     proof: path.join(dir, "proof.json"),
     failure: path.join(dir, "failure.json"),
+    /** The outcome a terminal transition is about to record (written before its status_changed; removed once outcome_recorded is). */
+    outcomePending: path.join(dir, "outcome.pending.json"),
   };
 }
 export type GoalPaths = ReturnType<typeof goalPaths>;

@@ -8,7 +8,9 @@ import { appendDurable, exists, isErrno, removeStaleTemps, sha256, truncateDurab
 import { ensureLogKey, logKeyFile, readLogKey } from "./internal/log-key.js";
 import { GENESIS_PREV, type LogAuth, type LogChain, readLog, signedLine } from "./internal/log.js";
 import { withLeaseMutex } from "./internal/mutex.js";
-import { enforceBudgetInLock, type Locked, recordOutcomeInLock } from "./internal/outcomes.js";
+import { crashPoint } from "./internal/crash-point.js";
+import { clearDeadLeases, deadLeaseFiles } from "./internal/dead-leases.js";
+import { enforceBudgetInLock, type Locked, recordOutcomeInLock, repairOutcomeInLock, writePendingOutcome } from "./internal/outcomes.js";
 import { type GoalPaths, goalPaths, resolveStateRoot, type StateRootSource } from "./paths.js";
 import { normalizeGoalText, type ReduceError, reduce } from "./reduce.js";
 import { err, ok, type Result } from "./result.js";
@@ -242,6 +244,35 @@ export class GoalStore {
     });
   }
 
+  /**
+   * Open a goal and finish what a crash left behind (the next open of a goal
+   * completes it): a torn tail or a goal.json behind the log, a terminal
+   * status without its outcome file (internal/outcomes.ts), a pending
+   * outcome, and the lease files of a dead controller. Takes the append
+   * mutex only when something needs repair; returns the goal as it stands.
+   */
+  async openGoal(goalId: string): Promise<Goal> {
+    const paths = this.paths(parseId(goalId, "goal id"));
+    if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
+    const folded = await foldGoal(paths);
+    const dead = await deadLeaseFiles(paths);
+    const broken =
+      !folded.snapshotFresh ||
+      folded.tornTail !== undefined ||
+      (await exists(paths.outcomePending)) ||
+      (isTerminalStatus(folded.goal.status) && folded.goal.outcome === null);
+    if (!broken && dead.length === 0) return folded.goal;
+    let goal = await withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
+      this.written.delete(paths.dir); // no fast path: repair whatever is there
+      return (await this.loadForWrite(paths)).goal;
+    });
+    if (dead.some((file) => file !== paths.appendMutex)) {
+      await clearDeadLeases(this, goalId);
+      goal = await this.readGoal(goalId);
+    }
+    return goal;
+  }
+
   /** Rewrite goal.json from the log (it is derived data, so this loses nothing). */
   async rebuildSnapshot(goalId: string): Promise<Goal> {
     const paths = this.paths(parseId(goalId, "goal id"));
@@ -286,6 +317,16 @@ export class GoalStore {
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
     return withLeaseMutex(paths.appendMutex, this.mutexWaitMs, async () => {
       const current = await this.loadForWrite(paths);
+      if (isTerminalStatus(to)) {
+        // Durable before the log says terminal: what outcome_recorded will record (the proof exists nowhere else).
+        await writePendingOutcome(paths, {
+          status: to,
+          seq: current.goal.lastSeq + 1,
+          ...(options.proof === undefined ? {} : { proof: options.proof }),
+          ...(options.cause === undefined ? {} : { cause: options.cause }),
+          ...(options.evidence === undefined ? {} : { evidence: options.evidence }),
+        });
+      }
       const result = await this.commit(paths, current.goal, (goal) => [
         {
           type: "status_changed",
@@ -432,6 +473,7 @@ export class GoalStore {
     if (state === undefined || lines.length === 0) return err({ code: "invalid_input", message: "no events to append", fix: "" });
     const data = lines.join("");
     await appendDurable(paths.events, data);
+    crashPoint(seq, drafts);
     state.logBytes = (goal?.logBytes ?? 0) + Buffer.byteLength(data);
     state.chainHead = prev;
     await this.writeSnapshot(paths, state);
@@ -477,10 +519,8 @@ export class GoalStore {
       await this.writeSnapshot(paths, goal);
     }
     await removeStaleTemps(paths.dir);
-    // A crash after a terminal status but before its outcome file: finish it now.
-    if (isTerminalStatus(goal.status) && goal.status !== "ready" && goal.outcome === null) {
-      goal = await this.recordOutcome(paths, goal, {});
-    }
+    // A crash after a terminal status but before its outcome file: finish it now (internal/outcomes.ts).
+    goal = await repairOutcomeInLock(this.locked(paths), goal);
     return { goal, paths };
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { budgetReport, readControllerLock } from "@omk/state";
+import { budgetReport, type Goal, GoalNotFoundError, readControllerLock } from "@omk/state";
 import { type ShowFormat, parseFormat } from "../args.js";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
@@ -22,6 +22,21 @@ export async function goalList(ctx: Context, opts: { json?: boolean }): Promise<
   return EXIT.ok;
 }
 
+/**
+ * The goal after the next-open repairs (a crash's missing outcome file, a
+ * goal.json behind the log, a dead controller's lock); where the state dir
+ * cannot be written, the goal as read, with a note.
+ */
+async function openForRead(ctx: Context, goalId: string): Promise<Goal> {
+  try {
+    return await ctx.store.openGoal(goalId);
+  } catch (error) {
+    if (error instanceof GoalNotFoundError) throw error;
+    ctx.stderr(`omk: goal ${goalId} was read without repairs: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ctx.store.readGoal(goalId);
+  }
+}
+
 export async function goalStatus(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<number> {
   return goalShow(ctx, id, { format: opts.json === true ? "json" : "text" });
 }
@@ -29,7 +44,7 @@ export async function goalStatus(ctx: Context, id: string | undefined, opts: { j
 export async function goalShow(ctx: Context, id: string | undefined, opts: { format?: string; json?: boolean }): Promise<number> {
   const format: ShowFormat = opts.json === true ? "json" : parseFormat(opts.format ?? "text");
   const goalId = await resolveGoalId(ctx, id);
-  const goal = await ctx.store.readGoal(goalId);
+  const goal = await openForRead(ctx, goalId);
   const report = budgetReport(goal, ctx.now());
   const lock = await readControllerLock(ctx.store, goalId);
   if (format === "json") printJson(ctx, { ...goal, budgetReport: report, controller: lock ?? null, dir: ctx.store.paths(goalId).dir });
@@ -53,7 +68,7 @@ export async function goalBudget(ctx: Context, id: string | undefined, opts: { j
 /** Print proof.json (ready) or failure.json (other terminal statuses); exit with the status's code. */
 export async function goalProof(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<number> {
   const goalId = await resolveGoalId(ctx, id);
-  const goal = await ctx.store.readGoal(goalId);
+  const goal = await openForRead(ctx, goalId);
   const paths = ctx.store.paths(goalId);
   if (goal.outcome === null) {
     const message = `goal ${goalId} is ${goal.status}: no proof or failure record yet`;

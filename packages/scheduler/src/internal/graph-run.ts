@@ -5,7 +5,6 @@ import { SchedulerAbortError } from "../errors.js";
 import { dependentsOf, dispatchOrder } from "../graph.js";
 import {
   decideFailure,
-  decideLost,
   LEASE_EXPIRED_SIGNATURE,
   LOST_SIGNATURE,
   selectDispatch,
@@ -144,16 +143,19 @@ export class GraphRun {
     return [...this.states.values()].map((s) => ({ ...s.task, status: s.status, retries: s.retries, lease: this.live.get(s.task.id)?.lease ?? null }));
   }
 
-  /** Tasks that were running when the log ends run once more (or stagnate after repeated losses). */
+  /**
+   * Tasks that were running when the log ends run once more, however often
+   * they were lost before: the controller stopped (a kill, a crash, a
+   * reboot), which is not the task's failure, and only a person's resume
+   * restarts a controller, so a loss cannot loop unattended.
+   */
   private recoverLost(): void {
     for (const state of this.states.values()) {
       if (state.status !== "running") continue;
-      const decision = decideLost(state, this.options.retry);
       const worker = this.recovered?.history[state.task.id]?.worker ?? "unknown";
       state.signatures.push(LOST_SIGNATURE);
-      this.emit("task_recovered", { taskId: state.task.id, attempt: Math.max(1, state.attempts), worker, decision });
-      state.status = decision === "retry" ? "pending" : "failed";
-      if (decision === "stagnated") this.stagnated.add(state.task.id);
+      this.emit("task_recovered", { taskId: state.task.id, attempt: Math.max(1, state.attempts), worker, decision: "retry" });
+      state.status = "pending";
     }
   }
 

@@ -1,4 +1,5 @@
 import { promises as fsp } from "node:fs";
+import { z } from "zod";
 import { budgetReport } from "../budget.js";
 import { buildFailure } from "../outcome.js";
 import type { GoalPaths } from "../paths.js";
@@ -6,9 +7,9 @@ import type { Result } from "../result.js";
 import type { NewEvent } from "../schemas/event.js";
 import type { BudgetDimension } from "../schemas/budget.js";
 import type { Goal } from "../schemas/goal.js";
-import { type FailureCause, FailureSchema, type Proof, ProofSchema } from "../schemas/outcome.js";
-import { isTerminalStatus } from "../schemas/status.js";
-import { sha256, writeFileAtomic } from "./fs.js";
+import { type FailureCause, FailureCauseSchema, FailureSchema, type Proof, ProofSchema } from "../schemas/outcome.js";
+import { GoalStatusSchema, isTerminalStatus } from "../schemas/status.js";
+import { readFileOrUndefined, sha256, writeFileAtomic } from "./fs.js";
 import { readLog } from "./log.js";
 
 /** The store's write primitive and clock, handed over while the append mutex is held. */
@@ -63,5 +64,78 @@ export async function recordOutcomeInLock(
   }
   const recorded = await tx.commit(goal, () => [{ type: "outcome_recorded", actor: "system", data: { file, sha256: sha256(body) } }]);
   if (!recorded.ok) throw new Error(`recording ${file}: ${recorded.error.message}`);
+  await fsp.rm(tx.paths.outcomePending, { force: true });
   return recorded.value;
+}
+
+/**
+ * outcome.pending.json: what a terminal transition will record, written
+ * (durably) before its status_changed event, so a crash between that event
+ * and outcome_recorded loses nothing: the proof record exists nowhere else.
+ * `seq` is the seq the status_changed event gets.
+ */
+const PendingOutcomeSchema = z.object({
+  kind: z.literal("omk.outcome-pending"),
+  status: GoalStatusSchema,
+  seq: z.number().int().positive(),
+  proof: ProofSchema.optional(),
+  cause: FailureCauseSchema.optional(),
+  evidence: z.array(z.string()).optional(),
+});
+export type PendingOutcome = z.infer<typeof PendingOutcomeSchema>;
+
+export async function writePendingOutcome(paths: GoalPaths, pending: Omit<PendingOutcome, "kind">): Promise<void> {
+  await writeFileAtomic(paths.outcomePending, `${JSON.stringify({ kind: "omk.outcome-pending", ...pending })}\n`);
+}
+
+/** The pending outcome; undefined when there is none or it is damaged (a damaged one cannot be trusted). */
+export async function readPendingOutcome(paths: GoalPaths): Promise<PendingOutcome | undefined> {
+  const text = await readFileOrUndefined(paths.outcomePending);
+  if (text === undefined) return undefined;
+  try {
+    return PendingOutcomeSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reason recorded when a ready goal lost its proof record and runs again to rebuild it. */
+export const PROOF_LOST_REASON = "ready without its proof.json (the controller stopped before writing it): running again to rebuild the proof";
+
+/**
+ * Finish what a crash interrupted, on the next open of the goal (the append
+ * mutex held):
+ *  - a terminal goal without its outcome file gets it: the proof or cause
+ *    and evidence come from outcome.pending.json when it belongs to the
+ *    goal's last status_changed; a failure falls back to the event's cause;
+ *  - a ready goal with no proof record to write is never left ready: it runs
+ *    again (ready -> running, a new run) so resume rebuilds the proof;
+ *  - a pending outcome whose status_changed never made it into the log is
+ *    dropped (the controller decides again on resume).
+ */
+export async function repairOutcomeInLock(tx: Locked, goal: Goal): Promise<Goal> {
+  const pending = await readPendingOutcome(tx.paths);
+  if (!isTerminalStatus(goal.status) || goal.outcome !== null) {
+    if (pending !== undefined || (await readFileOrUndefined(tx.paths.outcomePending)) !== undefined) await fsp.rm(tx.paths.outcomePending, { force: true });
+    return goal;
+  }
+  let matches = false;
+  if (pending !== undefined && pending.status === goal.status) {
+    const events = (await readLog(tx.paths.events)).events;
+    matches = events.findLast((e) => e.type === "status_changed")?.seq === pending.seq;
+  }
+  if (goal.status === "ready") {
+    if (matches && pending?.proof !== undefined) return recordOutcomeInLock(tx, goal, { proof: pending.proof, ...(pending.evidence === undefined ? {} : { evidence: pending.evidence }) });
+    const again = await tx.commit(goal, () => [
+      { type: "status_changed", actor: "system", data: { from: "ready", to: "running", reason: PROOF_LOST_REASON, newRun: true } },
+    ]);
+    if (!again.ok) throw new Error(`reopening a ready goal without its proof: ${again.error.message}`);
+    await fsp.rm(tx.paths.outcomePending, { force: true });
+    return again.value;
+  }
+  const from = matches && pending !== undefined ? pending : undefined;
+  return recordOutcomeInLock(tx, goal, {
+    ...(from?.cause === undefined ? {} : { cause: from.cause }),
+    ...(from?.evidence === undefined ? {} : { evidence: from.evidence }),
+  });
 }
