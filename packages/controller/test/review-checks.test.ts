@@ -2,6 +2,7 @@
 import { cleanupTempDirs, commitFiles, gitDiff, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { answerFindings, parseReviewAnswer } from "../src/review/answer.js";
+import { knownSecretValues } from "@omk/gates";
 import { dependencyFindings, namesPackage, readDependencyChanges, scopeFindings, secretFindings, tamperFindings } from "../src/review/deterministic.js";
 import { capDiff, REVIEW_DIFF_MAX_BYTES, reviewPrompt, type ReviewPromptInput } from "../src/review/prompt.js";
 import { ReviewAnswerSchema } from "../src/review/types.js";
@@ -66,6 +67,17 @@ describe("deterministic checks", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ source: "secret", severity: "blocker", file: "src/config.js", line: 1, waivable: false });
     expect(JSON.stringify(findings)).not.toContain(SECRET);
+  });
+
+  it("a known secret value added by the change blocks (no pragma allows it), and the finding never repeats it", async () => {
+    const value = "correct-horse-battery-staple-7731";
+    const { diff } = await repoWith({ "src/a.js": "export {};\n" }, { "src/config.js": `export const deploy = "${value}"; // omk-gates: allow-secret\n` });
+    expect(secretFindings(diff)).toEqual([]);
+    const findings = secretFindings(diff, knownSecretValues({ env: { DEPLOY_TOKEN: value } }));
+    expect(findings).toEqual([expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", line: 1, waivable: false, message: expect.stringMatching(/secret value of this run's environment/) })]);
+    expect(JSON.stringify(findings)).not.toContain(value);
+    // The task runner's known_secret violation is reported as a secret finding.
+    expect(scopeFindings([{ taskId: "impl", path: "src/config.js", kind: "known_secret" }])).toEqual([expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", waivable: false })]);
   });
 
   it("every scope violation blocks; a refused write says it was refused and nothing was written, a write that happened says wrote", () => {
