@@ -26,7 +26,7 @@ function details(verdict: RoundVerdict): Record<string, unknown> {
  * ending, or null when the next round is set up (execution comes next).
  */
 export async function afterNotReady(ctx: RunContext, verdict: RoundVerdict, options: { force?: boolean; extra?: readonly unknown[] } = {}): Promise<RunGoalResult | null> {
-  writeVerdict(ctx.goalDir, verdict);
+  writeVerdict(ctx.files, ctx.goalDir, verdict);
   const cause = verdict.cause ?? "oracle_failed";
   const evidence = [...verdict.evidence];
   if (options.force !== true) {
