@@ -30,6 +30,15 @@ describe("deterministic checks", () => {
     expect(findings[0]?.message).toContain("test_deleted");
   });
 
+  it("a test file's lowered bound, loosened assertion and raised timeout each block, not waivable (real git diff)", async () => {
+    const before = 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.9);\n  assert.strictEqual(count(), 3);\n}, 5000);\n';
+    const after = 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.1);\n  assert.equal(count(), 3);\n}, 600000);\n';
+    const { diff } = await repoWith({ "test/score.test.js": before }, { "test/score.test.js": after });
+    const findings = tamperFindings(diff);
+    expect(findings.map((f) => f.message.split(":")[0])).toEqual(["threshold_lowered", "assertion_loosened", "timeout_weakened"]);
+    for (const f of findings) expect(f).toMatchObject({ source: "tamper", severity: "blocker", file: "test/score.test.js", waivable: false });
+  });
+
   it("a clean change has no deterministic findings", async () => {
     const { diff, dir, baseCommit, headCommit } = await repoWith({ "src/add.js": "export const add = (a, b) => a + b;\n" }, { "src/sub.js": "export const sub = (a, b) => a - b;\n" });
     expect(tamperFindings(diff)).toEqual([]);
