@@ -6,7 +6,7 @@ import { type BudgetLimits, FailureSchema, type GoalStore } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal, runGoal } from "../src/index.js";
-import { bookProvider, GOAL_TEXT, makeGoal, makeRepo, message, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import { bookProvider, GOAL_TEXT, makeGoal, makeRepo, message, planSession, readyBook, SLUGIFY_BUGGY, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
 
 afterAll(cleanupTempDirs);
 
@@ -54,5 +54,37 @@ describe.concurrent("runGoal: an exhausted budget ends needs_more_budget with th
     expect(second.ok && second.value.status, why).toBe("ready");
     goal = await store.readGoal(goalId);
     expect(goal.status).toBe("ready");
+  }, 120_000);
+
+  it("time run out while planning: needs_more_budget in planning (not a later not_ready); one budget-add as advised and a resume reach ready", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT, { timeMs: 3_000, tokens: null, usd: null });
+    const plan = planSession() as { turns: { steps: unknown[] }[] };
+    plan.turns[0]?.steps.unshift({ sleep: 4_000 });
+    const first = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan })), scheduler: { pollMs: 50 } });
+    expect(first.ok && first.value.status, JSON.stringify(first)).toBe("needs_more_budget");
+    expect((await store.readGoal(goalId)).phase).toBe("planning");
+    const { add } = advised(store, goalId);
+    // One budget-add as advised is enough: the resume runs to ready, not to a second shortfall.
+    expect((await store.extendBudget(goalId, add)).ok).toBe(true);
+    const second = await resumeGoal({ store, goalId, engine: bookProvider(readyBook()), scheduler: { pollMs: 50 } });
+    const why = second.ok && second.value.outcomeFile !== null && second.value.status !== "ready" ? readFileSync(second.value.outcomeFile, "utf8") : JSON.stringify(second);
+    expect(second.ok && second.value.status, why).toBe("ready");
+  }, 120_000);
+
+  it("time run out during verification of a round that is not ready: needs_more_budget, not not_ready (whose resume would loop)", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT, { timeMs: 15_000, tokens: null, usd: null });
+    const plan = planSession() as { turns: { steps: unknown[] }[] };
+    const steps = plan.turns[0]?.steps ?? [];
+    const text = JSON.stringify(steps[1]).replaceAll('\\"timeMs\\":600000', '\\"timeMs\\":20000').replaceAll('\\"timeMs\\":300000', '\\"timeMs\\":20000');
+    steps[1] = JSON.parse(text);
+    const slowFailing = SLUGIFY_TEST.replace("async () => {", "async () => {\n  await new Promise((r) => setTimeout(r, 14_000));");
+    const task = turn(usage(100, 10), write("src/slugify.js", SLUGIFY_BUGGY), write("test/slugify.test.js", slowFailing), message("Done."));
+    const first = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan, "task:slugify": task })), scheduler: { pollMs: 50 } });
+    const why = first.ok && first.value.outcomeFile !== null ? readFileSync(first.value.outcomeFile, "utf8") : JSON.stringify(first);
+    expect(first.ok && first.value.status, why).toBe("needs_more_budget");
+    expect((await store.readGoal(goalId)).phase).toBe("verification");
+    advised(store, goalId);
   }, 120_000);
 });
