@@ -6,7 +6,7 @@
  */
 import { recoverRun, resumeGraph, runGraph, type RunReport, type SchedulerPorts } from "@omk/scheduler";
 import { validateProposal } from "@omk/planner";
-import { type FailureCause, type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
+import { type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
 import type { RunContext } from "../context.js";
 import { budgetCause, shortfallDetails } from "../internal/budget-shortfall.js";
 import { createTaskRunner } from "../internal/run-deps.js";
@@ -108,7 +108,7 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
   let report: RunReport;
   // The caps of the tasks still to run, fitted to what the goal has left now (in memory: task_dispatched records each reservation).
   const fitted = (g: TaskGraph) => {
-    const fit = fitTaskCaps(ctx.goal, executableGraph(g));
+    const fit = fitTaskCaps(ctx.goal, executableGraph(g), new Date(), { usageAtTurnEnd: ctx.engine.usageAtTurnEnd !== false });
     if (fit.changed.size > 0) {
       const caps = [...fit.changed].map(([id, b]) => `${id} ${b.tokens} tokens, $${b.usd}, ${Math.round(b.timeMs / 1000)}s`);
       ctx.emit({ type: "note", level: "info", message: `task caps fitted to the budget left (shared by ${fit.width} task(s) at once): ${caps.join("; ")}` });
