@@ -84,7 +84,9 @@ describe.concurrent("runGoal: an exhausted budget ends needs_more_budget with th
     const first = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan, "task:slugify": task })), scheduler: { pollMs: 50 } });
     const why = first.ok && first.value.outcomeFile !== null ? readFileSync(first.value.outcomeFile, "utf8") : JSON.stringify(first);
     expect(first.ok && first.value.status, why).toBe("needs_more_budget");
-    expect((await store.readGoal(goalId)).phase).toBe("verification");
+    // On a loaded machine the goal's time may already run out while the task runs (its time cap then cuts it): still
+    // needs_more_budget, never not_ready.
+    expect(["verification", "execution"]).toContain((await store.readGoal(goalId)).phase);
     advised(store, goalId);
   }, 120_000);
 

@@ -243,7 +243,11 @@ export class GraphRun {
     this.pump();
   }
 
-  /** Whether this run's pool (what the goal had for tasks) is spent in the breached dimension. */
+  /**
+   * Whether this run's pool (what the goal had for tasks) is spent in the
+   * breached dimension; for time, whether another attempt with the same cap
+   * would no longer end before the goal's deadline (less the reserve).
+   */
   private goalPoolSpent(breach: Attempt["breach"]): boolean {
     if (breach === undefined) return false;
     const ledger = this.ledger as BudgetLedger;
@@ -251,7 +255,8 @@ export class GraphRun {
     const spent = ledger.spent();
     if (breach.dimension === "tokens") return pool.tokens !== null && spent.tokens >= pool.tokens;
     if (breach.dimension === "usd") return pool.usd !== null && spent.usd >= pool.usd;
-    return false;
+    const deadline = ledger.room().deadline;
+    return deadline !== null && deadline - this.clock.now() < breach.limit;
   }
 
   private succeed(attempt: Attempt, result: { evidence: string[]; followUps: unknown[] }, spend: Spend): void {
