@@ -7,6 +7,7 @@ import path from "node:path";
 import { createRedactor, type Redactor } from "@omk/gates";
 import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
+import { type RedactedFiles, redactedFiles } from "./internal/redacted-files.js";
 import { type CheckoutDeps, runSetupConfig } from "./internal/checkout-deps.js";
 import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./internal/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
@@ -34,6 +35,8 @@ export type RunContext = {
    * description goes through it before it is written anywhere.
    */
   readonly redactor: Redactor;
+  /** The one way a phase writes a file under the goal dir: through `redactor` (internal/redacted-files.ts). */
+  readonly files: RedactedFiles;
   /** `env` plus the literal secrets under secret-looking names: gates withhold such variables from gate processes and redact their values from the logs. */
   readonly gateEnv: Readonly<Record<string, string | undefined>>;
   /** How every checkout of the run gets its dependencies (internal/checkout-deps.ts); each setup is recorded in setup.jsonl. */
@@ -93,6 +96,7 @@ export function createRunContext(input: {
   // The run's own secrets and the engine's (a config's `{ from: VAR }` values): one redactor keeps both out of every file OMK writes.
   const secrets = [...new Set([...(options.secrets ?? []), ...(options.engine.secrets ?? [])])].filter((s) => s.trim() !== "");
   let warnedUnknownUsage = false;
+  const redactor = createRedactor({ env: { ...env }, values: secrets });
   const literalEnv = Object.fromEntries(secrets.map((value, i) => [`OMK_LITERAL_SECRET_${i + 1}`, value]));
   const ctx: RunContext = {
     store,
@@ -106,7 +110,8 @@ export function createRunContext(input: {
     baseCommit: input.baseCommit,
     signal: options.signal,
     secrets,
-    redactor: createRedactor({ env: { ...env }, values: secrets }),
+    redactor,
+    files: redactedFiles(redactor),
     gateEnv: { ...env, ...literalEnv },
     deps: {
       env: { ...env, ...literalEnv },

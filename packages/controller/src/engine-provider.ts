@@ -37,6 +37,7 @@ export function presetProvider(name: string, options: { model?: string } = {}): 
     name: value.name,
     offers: () => true,
     specFor: () => ok(value),
+    usageAtTurnEnd: value.usageLog !== "kimi_session_log",
   });
 }
 
@@ -58,6 +59,7 @@ export function engineSpecProvider(spec: EngineSpecInput, options: { priceTable?
     name: value.name,
     offers: () => true,
     specFor: () => ok(value),
+    usageAtTurnEnd: value.usageLog !== "kimi_session_log",
     ...(options.priceTable === undefined ? {} : { priceTable: options.priceTable }),
     ...(options.secrets === undefined || options.secrets.length === 0 ? {} : { secrets: [...options.secrets] }),
   });

@@ -166,7 +166,7 @@ async function rounds(ctx: RunContext, start: Phase): Promise<RunGoalResult> {
       const v = await verificationPhase(ctx);
       if ("end" in v) return v.end;
       verified = v.verified;
-      writeVerdict(ctx.goalDir, verified.verdict);
+      writeVerdict(ctx.files, ctx.goalDir, verified.verdict);
       const stop = await stopCheck(ctx);
       if (stop !== null) return stop;
     } else {
@@ -182,7 +182,7 @@ async function rounds(ctx: RunContext, start: Phase): Promise<RunGoalResult> {
     if (from <= 2) {
       const r = await reviewPhase(ctx, verified);
       if ("end" in r) return r.end;
-      writeVerdict(ctx.goalDir, r.reviewed.verdict);
+      writeVerdict(ctx.files, ctx.goalDir, r.reviewed.verdict);
       const stop = await stopCheck(ctx);
       if (stop !== null) return stop;
       if (ctx.options.stopAfter === "review") return stopped(ctx, "review");

@@ -162,6 +162,8 @@ export type ScriptBookOptions = { readonly agent?: { readonly command: string; r
 export function scriptBookProviderOf(book: ScriptBook, file: string, options: ScriptBookOptions = {}): EngineProvider {
   return {
     name: "scripted",
+    // Usage steps `via: "kimi_log"` arrive while the turn runs; any other usage only with the turn's answer.
+    usageAtTurnEnd: !JSON.stringify(book).includes('"via":"kimi_log"'),
     offers: (purpose) => lookupScenario(book, purpose) !== undefined,
     specFor(purpose, runDir) {
       const found = lookupScenario(book, purpose);

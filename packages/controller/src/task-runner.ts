@@ -5,8 +5,9 @@
  * again (the engine may write files itself), and the evidence written to
  * runs/<task>/<attempt>/. The agent's text never decides done: the gates do.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { knownSecretValues, scanDiffForSecrets } from "@omk/gates";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
 import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
@@ -14,6 +15,7 @@ import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChec
 import { FIX_SEPARATOR } from "./internal/engine-setup.js";
 import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
+import { redactedFilesFor } from "./internal/redacted-files.js";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
 import { runSession } from "./session.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, SpendReport } from "./types.js";
@@ -59,6 +61,9 @@ export type TaskRunnerInput = {
   readonly deps?: import("./internal/checkout-deps.js").CheckoutDeps;
 };
 
+/** The scope violation kind of a change that holds a secret value the run knows (the review reports it as a secret finding). */
+export const KNOWN_SECRET_KIND = "known_secret";
+
 /** The longest pause between heartbeats while a session runs. */
 const HEARTBEAT_MAX_MS = 5_000;
 
@@ -71,9 +76,6 @@ function relativeTo(root: string, target: string): string {
   return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : target;
 }
 
-function writeJson(file: string, value: unknown): void {
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-}
 
 type Refusal = { path: string; reason: string; kind: string; message: string };
 
@@ -101,6 +103,9 @@ export function createTaskRunner(input: TaskRunnerInput): TaskRunner {
 }
 
 async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskContext): Promise<TaskResult> {
+  // Every file of the attempt (prompt, diff, records) passes through the run's redactor.
+  const files = redactedFilesFor(input.env, input.secrets);
+  const writeJson = (file: string, value: unknown) => files.writeJson(file, value);
   const attempt = context.attempt;
   const round = input.round(task);
   const runRel = path.posix.join("runs", task.id, String(attempt));
@@ -148,7 +153,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
   const worktree = prepared.worktree;
 
   const prompt = taskPrompt(task, input.criteria, input.goalText);
-  writeFileSync(path.join(runDir, "prompt.md"), prompt);
+  files.write(path.join(runDir, "prompt.md"), prompt);
 
   // Write-time refusal: the engine's file writes are checked with the same rules as the diff afterwards.
   const judge = scopeChecker(task, worktree.path);
@@ -237,12 +242,17 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     return fail({ code: `capture_${captured.error.code}`, message: `committing the work of task ${task.id}: ${captured.error.message}`, fix: captured.error.fix }, true);
   }
   const capture = captured.value;
-  writeFileSync(path.join(runDir, "diff.patch"), capture.diff);
+  files.write(path.join(runDir, "diff.patch"), capture.diff);
   writeJson(path.join(runDir, "changed-files.json"), capture.files);
 
-  const violations = checkScope(capture, task);
+  // A secret the run knows, in the change, keeps the attempt off the integration branch (never kept aside either: a kept ref would hold it).
+  const leaks = [...new Set(scanDiffForSecrets(capture.diff, { known: knownSecretValues({ env: { ...input.env }, values: input.secrets ?? [] }) }).filter((f) => f.rule === "known-value").map((f) => f.file))];
+  const violations: Array<{ path: string; kind: string; message: string }> = [
+    ...checkScope(capture, task),
+    ...leaks.map((file) => ({ path: file, kind: KNOWN_SECRET_KIND, message: `${file} holds a secret value of the run's environment or engine configuration` })),
+  ];
   let keptRef: string | undefined;
-  if (violations.length > 0) {
+  if (violations.length > 0 && leaks.length === 0) {
     const kept = await keepAttempt(worktree, { commit: capture.head });
     if (kept.ok) keptRef = kept.value.ref;
   }
@@ -270,6 +280,17 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     ),
   ]);
 
+  if (leaks.length > 0) {
+    return fail(
+      {
+        code: "secret_leaked",
+        message: `task ${task.id} wrote a secret value the run knows (from its environment or engine configuration) into ${leaks.join(", ")}; the attempt is never integrated`,
+        fix: "keep secrets out of the change (read them from the environment at run time), and rotate the secret",
+      },
+      false,
+      "scope_violation",
+    );
+  }
   if (violations.length > 0) {
     const list = violations.map((v) => `${v.path} (${v.kind})`).join(", ");
     const where = keptRef === undefined ? "" : `; the attempt is kept at ${keptRef} and is never integrated`;

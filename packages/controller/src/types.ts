@@ -49,6 +49,14 @@ export type EngineProvider = {
   readonly priceTable?: import("@omk/wire").PriceTable;
   /** Literal values this engine was given (a config's `{ from: VAR }` values): redacted from its transcripts and events like the run's own secrets. */
   readonly secrets?: readonly string[];
+  /**
+   * Whether the engine reports a turn's usage only when the turn ends (most
+   * ACP engines; not Kimi, whose session log is read as the turn runs). Such
+   * a session cannot be stopped at its cap mid-turn, so its task gets a
+   * smaller reservation (task-caps.ts: one reservation of the room is kept
+   * for the overshoot). Absent: as true.
+   */
+  readonly usageAtTurnEnd?: boolean;
   /** Whether this purpose has an engine at all (a script book may omit plan, followups and break-it: then the deterministic path is used or the pass is skipped). */
   offers(purpose: SessionPurpose): boolean;
 };

@@ -2,6 +2,7 @@
 import { cleanupTempDirs, commitFiles, gitDiff, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { answerFindings, parseReviewAnswer } from "../src/review/answer.js";
+import { knownSecretValues } from "@omk/gates";
 import { dependencyFindings, namesPackage, readDependencyChanges, scopeFindings, secretFindings, tamperFindings } from "../src/review/deterministic.js";
 import { capDiff, REVIEW_DIFF_MAX_BYTES, reviewPrompt, type ReviewPromptInput } from "../src/review/prompt.js";
 import { ReviewAnswerSchema } from "../src/review/types.js";
@@ -27,6 +28,15 @@ describe("deterministic checks", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ source: "tamper", severity: "blocker", file: "test/add.test.js", waivable: false });
     expect(findings[0]?.message).toContain("test_deleted");
+  });
+
+  it("a test file's lowered bound, loosened assertion and raised timeout each block, not waivable (real git diff)", async () => {
+    const before = 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.9);\n  assert.strictEqual(count(), 3);\n}, 5000);\n';
+    const after = 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.1);\n  assert.equal(count(), 3);\n}, 600000);\n';
+    const { diff } = await repoWith({ "test/score.test.js": before }, { "test/score.test.js": after });
+    const findings = tamperFindings(diff);
+    expect(findings.map((f) => f.message.split(":")[0])).toEqual(["threshold_lowered", "assertion_loosened", "timeout_weakened"]);
+    for (const f of findings) expect(f).toMatchObject({ source: "tamper", severity: "blocker", file: "test/score.test.js", waivable: false });
   });
 
   it("a clean change has no deterministic findings", async () => {
@@ -66,6 +76,17 @@ describe("deterministic checks", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ source: "secret", severity: "blocker", file: "src/config.js", line: 1, waivable: false });
     expect(JSON.stringify(findings)).not.toContain(SECRET);
+  });
+
+  it("a known secret value added by the change blocks (no pragma allows it), and the finding never repeats it", async () => {
+    const value = "correct-horse-battery-staple-7731";
+    const { diff } = await repoWith({ "src/a.js": "export {};\n" }, { "src/config.js": `export const deploy = "${value}"; // omk-gates: allow-secret\n` });
+    expect(secretFindings(diff)).toEqual([]);
+    const findings = secretFindings(diff, knownSecretValues({ env: { DEPLOY_TOKEN: value } }));
+    expect(findings).toEqual([expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", line: 1, waivable: false, message: expect.stringMatching(/secret value of this run's environment/) })]);
+    expect(JSON.stringify(findings)).not.toContain(value);
+    // The task runner's known_secret violation is reported as a secret finding.
+    expect(scopeFindings([{ taskId: "impl", path: "src/config.js", kind: "known_secret" }])).toEqual([expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", waivable: false })]);
   });
 
   it("every scope violation blocks; a refused write says it was refused and nothing was written, a write that happened says wrote", () => {

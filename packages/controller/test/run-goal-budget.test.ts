@@ -31,8 +31,9 @@ describe.concurrent("runGoal: budgets", () => {
     expect(goal.round).toBe(2);
     const events = await store.readEvents(goalId);
     const reserved = new Map(events.flatMap((e) => (e.type === "task_dispatched" && e.data.worker !== "review-phase" ? [[e.data.taskId, e.data.reservation.tokens] as const] : [])));
-    // Each reservation is what was left then (limit - 10% reserve - used), not 85% of the whole limit.
-    expect(reserved.get("slugify")).toBe(100_000 - 10_000 - 6_000);
+    // Each reservation is what was left then (limit - 10% reserve - used), not 85% of the whole limit; this engine reports
+    // usage at the end of its turns, so one task's share is half of it (one reservation kept for an overshoot).
+    expect(reserved.get("slugify")).toBe((100_000 - 10_000 - 6_000) / 2);
     const fix = reserved.get("fix-r2") ?? 0;
     expect(fix).toBeGreaterThan(0);
     expect(fix).toBeLessThanOrEqual(90_000 - 12_000);

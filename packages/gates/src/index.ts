@@ -7,7 +7,7 @@ export { CONFIG_FILES, type LoadedGates, loadGates, parseGatesConfig, readGatesC
 export { detectGates } from "./detect.js";
 export { type ConfigPosition, GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, type GitProblem, NoGatesDetectedError } from "./errors.js";
 export { gatesJsonSchemas } from "./json-schemas.js";
-export { createRedactor, looksSecretName, type Redactor, type RedactorOptions, type StreamRedactor } from "./redact.js";
+export { createRedactor, type KnownSecret, knownSecretValues, looksSecretName, type Redactor, type RedactorOptions, type StreamRedactor } from "./redact.js";
 export { formatJunit } from "./report/junit.js";
 export { formatMarkdown } from "./report/markdown.js";
 export { formatText } from "./report/text.js";

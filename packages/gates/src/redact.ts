@@ -44,11 +44,19 @@ export type StreamRedactor = {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-export function createRedactor(options: RedactorOptions = {}): Redactor {
-  const literals = new Map<string, string>(); // value -> label
+/** A literal secret value a redactor knows, with where it came from (`env:NAME`, `value`); never printed. */
+export type KnownSecret = { readonly value: string; readonly label: string };
+
+/**
+ * The literal values a redactor made from `options` knows (without their
+ * encodings): secret-named env values of 8+ chars, allowlisted names' and
+ * given values of 4+ chars, each line of a multi-line value on its own.
+ * The secret scan matches them in a change (scanDiffForSecrets `known`).
+ */
+export function knownSecretValues(options: RedactorOptions = {}): KnownSecret[] {
+  const literals = new Map<string, string>();
   const addValue = (value: string | undefined, label: string, min: number) => {
     if (value === undefined) return;
-    // A multi-line value (a PEM in a variable) is redacted line by line: the stream redactor works on lines.
     for (const part of value.split(/\r?\n/)) {
       const v = part.trim();
       if (v.length >= min && !literals.has(v)) literals.set(v, label);
@@ -58,6 +66,12 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   for (const name of options.names ?? []) addValue(env[name], `env:${name}`, MIN_ALLOWED_VALUE);
   for (const [name, value] of Object.entries(env)) if (looksSecretName(name)) addValue(value, `env:${name}`, MIN_SECRET_VALUE);
   for (const value of options.values ?? []) addValue(value, "value", MIN_ALLOWED_VALUE);
+  return [...literals].map(([value, label]) => ({ value, label }));
+}
+
+export function createRedactor(options: RedactorOptions = {}): Redactor {
+  // A multi-line value (a PEM in a variable) is redacted line by line: the stream redactor works on lines.
+  const literals = new Map<string, string>(knownSecretValues(options).map((k) => [k.value, k.label])); // value -> label
   // The common encodings of each secret value too (`printf %s "$TOKEN" | base64` in a log is the token).
   for (const [value, label] of [...literals]) {
     const bytes = Buffer.from(value, "utf8");

@@ -9,7 +9,7 @@ import { treeState } from "./internal/git.js";
 import { DEFAULT_LOG_CAP } from "./internal/log-sink.js";
 import { baseGateEnv, type GateContext, notRunResult, runGate, skippedResult } from "./internal/run-gate.js";
 import { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
-import { createRedactor, looksSecretName } from "./redact.js";
+import { createRedactor, knownSecretValues, looksSecretName } from "./redact.js";
 import type { Gate, GatesConfig } from "./schemas/config.js";
 import type { OnGatesEvent } from "./schemas/events.js";
 import type { SetupOutcome } from "./schemas/setup.js";
@@ -102,8 +102,10 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
 
   const own = [outDir, ...(options.dirtyExclude ?? [])];
   const state = await treeState(root, own, { toplevel: gates.some((g) => g.builtin !== undefined) });
-  const redactor = createRedactor({ env, names: [...new Set(gates.flatMap((g) => g.env))] });
-  const builtins = createBuiltinRunner(state.toplevel, options.diffBase ?? "HEAD", own);
+  const redaction = { env, names: [...new Set(gates.flatMap((g) => g.env))] };
+  const redactor = createRedactor(redaction);
+  // The secret scan also finds the values the redactor knows (a known secret in the change is a finding).
+  const builtins = createBuiltinRunner(state.toplevel, options.diffBase ?? "HEAD", own, knownSecretValues(redaction));
   const ctx: GateContext = {
     root,
     outDir,

@@ -55,6 +55,62 @@ describe("detectTampering: each kind", () => {
   });
 });
 
+describe("detectTampering: checks made weaker inside test files", () => {
+  it.each([
+    ["a lowered >= bound", diff("test/score.test.js", ["-  assert.ok(score >= 0.9);", "+  assert.ok(score >= 0.1);"]), ["threshold_lowered test/score.test.js:1"]],
+    ["a lowered toBeGreaterThan", diff("src/rate.test.ts", ["-  expect(rate).toBeGreaterThan(100);", "+  expect(rate).toBeGreaterThan(1);"]), ["threshold_lowered src/rate.test.ts:1"]],
+    ["a raised < bound", diff("src/perf.test.ts", ["-  expect(elapsed < 50).toBe(true);", "+  expect(elapsed < 5000).toBe(true);"]), ["threshold_lowered src/perf.test.ts:1"]],
+    ["a raised toBeLessThanOrEqual", diff("src/size.spec.ts", ["-  expect(bytes).toBeLessThanOrEqual(1024);", "+  expect(bytes).toBeLessThanOrEqual(4096);"]), ["threshold_lowered src/size.spec.ts:1"]],
+    ["a lowered bound on the left (0.9 <= x)", diff("tests/test_model.py", ["-    assert 0.9 <= accuracy", "+    assert 0.5 <= accuracy"]), ["threshold_lowered tests/test_model.py:1"]],
+    ["a lowered assertGreaterEqual", diff("tests/test_model.py", ["-        self.assertGreaterEqual(acc, 0.95)", "+        self.assertGreaterEqual(acc, 0.5)"]), ["threshold_lowered tests/test_model.py:1"]],
+    ["strictEqual to equal", diff("test/a.test.js", ["-  assert.strictEqual(add(1, 2), 3);", "+  assert.equal(add(1, 2), 3);"]), ["assertion_loosened test/a.test.js:1"]],
+    ["deepStrictEqual to deepEqual", diff("test/a.test.js", ["-  assert.deepStrictEqual(parse(s), { a: 1 });", "+  assert.deepEqual(parse(s), { a: 1 });"]), ["assertion_loosened test/a.test.js:1"]],
+    ["toStrictEqual to toEqual", diff("src/a.test.ts", ["-  expect(parse(s)).toStrictEqual({ a: 1 });", "+  expect(parse(s)).toEqual({ a: 1 });"]), ["assertion_loosened src/a.test.ts:1"]],
+    ["=== to ==", diff("test/a.test.js", ["-  assert.ok(count() === 3);", "+  assert.ok(count() == 3);"]), ["assertion_loosened test/a.test.js:1"]],
+    ["node:assert/strict to node:assert", diff("test/a.test.js", ['-import assert from "node:assert/strict";', '+import assert from "node:assert";']), ["assertion_loosened test/a.test.js:1"]],
+    ["toBe(5) to toBeGreaterThan(0)", diff("src/a.test.ts", ["-  expect(items.length).toBe(5);", "+  expect(items.length).toBeGreaterThan(0);"]), ["assertion_loosened src/a.test.ts:1"]],
+    ["toBe(0.3) to toBeCloseTo", diff("src/a.test.ts", ["-  expect(sum(0.1, 0.2)).toBe(0.3);", "+  expect(sum(0.1, 0.2)).toBeCloseTo(0.3, 0);"]), ["assertion_loosened src/a.test.ts:1"]],
+    ["assert.equal to assert.ok(x > 0)", diff("test/a.test.js", ["-  assert.equal(out.length, 5);", "+  assert.ok(out.length > 0);"]), ["assertion_loosened test/a.test.js:1"]],
+    ["assertEqual to assertTrue", diff("tests/test_a.py", ["-        self.assertEqual(len(rows), 5)", "+        self.assertTrue(len(rows))"]), ["assertion_loosened tests/test_a.py:1"]],
+    ["a raised test timeout option", diff("src/a.test.ts", ['-it("syncs", { timeout: 2000 }, async () => {', '+it("syncs", { timeout: 60000 }, async () => {']), ["timeout_weakened src/a.test.ts:1"]],
+    ["a raised trailing timeout", diff("src/a.test.ts", ["   await sync();", "-}, 5000);", "+}, 120000);"]), ["timeout_weakened src/a.test.ts:2"]],
+    ["a timeout turned off", diff("test/a.spec.js", ["-  this.timeout(2000);", "+  this.timeout(0);"]), ["timeout_weakened test/a.spec.js:1"]],
+    ["a raised jest.setTimeout", diff("src/a.test.ts", ["-jest.setTimeout(5000);", "+jest.setTimeout(100000);"]), ["timeout_weakened src/a.test.ts:1"]],
+    ["a raised pytest timeout", diff("tests/test_a.py", ["-@pytest.mark.timeout(5)", "+@pytest.mark.timeout(500)"]), ["timeout_weakened tests/test_a.py:1"]],
+    ["a removed trailing timeout", diff("src/a.test.ts", ["   await sync();", "-}, 5000);", "+});"]), ["timeout_weakened src/a.test.ts:2"]],
+    ["a removed timeout option", diff("src/a.test.ts", ['-it("syncs", { timeout: 2000 }, async () => {', '+it("syncs", async () => {']), ["timeout_weakened src/a.test.ts:1"]],
+  ])("%s", (_name, text, expected) => {
+    expect(kinds(detectTampering(text).findings)).toEqual(expected);
+  });
+
+  it("each is typed with both lines as evidence and blocks through the review (not waivable)", () => {
+    const [finding] = detectTampering(diff("test/score.test.js", ["-  assert.ok(score >= 0.9);", "+  assert.ok(score >= 0.1);"], "modify", 12)).findings;
+    expect(finding).toEqual({
+      kind: "threshold_lowered",
+      file: "test/score.test.js",
+      line: 12,
+      side: "new",
+      evidence: "assert.ok(score >= 0.9); → assert.ok(score >= 0.1);",
+      message: "a bound in a test was loosened from 0.9 to 0.1",
+    });
+  });
+
+  it.each([
+    ["a raised >= bound", diff("test/score.test.js", ["-  assert.ok(score >= 0.1);", "+  assert.ok(score >= 0.9);"])],
+    ["a lowered toBeLessThan", diff("src/perf.test.ts", ["-  expect(elapsed).toBeLessThan(5000);", "+  expect(elapsed).toBeLessThan(50);"])],
+    ["equal to strictEqual", diff("test/a.test.js", ["-  assert.equal(add(1, 2), 3);", "+  assert.strictEqual(add(1, 2), 3);"])],
+    ["a range made exact", diff("src/a.test.ts", ["-  expect(items.length).toBeGreaterThan(0);", "+  expect(items.length).toBe(5);"])],
+    ["a new test with bounds and a timeout", diff("src/b.test.ts", ['+it("is fast", { timeout: 1000 }, () => {', "+  expect(rate).toBeGreaterThan(100);", "+  expect(x == 1).toBe(true);", "+});"], "add")],
+    ["a lowered timeout", diff("src/a.test.ts", ['-it("syncs", { timeout: 60000 }, async () => {', '+it("syncs", { timeout: 2000 }, async () => {'])],
+    ["a changed expected value", diff("src/a.test.ts", ["-  expect(add(1, 2)).toBe(4);", "+  expect(add(1, 2)).toBe(3);"])],
+    ["a changed input number that bounds nothing", diff("src/a.test.ts", ["-  expect(clamp(150, 0, 100)).toBe(100);", "+  expect(clamp(250, 0, 100)).toBe(100);"])],
+    ["a bound lowered in source code (not a test)", diff("src/limits.js", ["-  if (score >= 0.9) return true;", "+  if (score >= 0.1) return true;"])],
+    ["a timer in test code moved", diff("src/a.test.ts", ["-  await sleep(100);", "+  await sleep(200);"])],
+  ])("%s is not a finding", (_name, text) => {
+    expect(kinds(detectTampering(text).findings)).toEqual([]);
+  });
+});
+
 describe("detectTampering: honest changes", () => {
   it.each([
     ["a new test file", diff("src/b.test.ts", ['+it("multiplies", () => {', "+  expect(mul(2, 3)).toBe(6);", "+});"], "add")],

@@ -10,7 +10,9 @@ import { z } from "zod";
 import { type ChangedLine, type FileChange, readDiff } from "./internal/diff.js";
 import {
   ASSERTION,
+  assertsRangeOf,
   COMMENTED,
+  exactSubject,
   GATE_SCRIPT_LINE,
   higherIsLooser,
   isConfigLike,
@@ -18,8 +20,10 @@ import {
   isSnapshotFile,
   isTestFile,
   LOCKFILES,
+  loosened,
   lowerIsLooser,
   manifestEcosystem,
+  numberBound,
   SKIP_RULES,
   testName,
 } from "./internal/tamper-rules.js";
@@ -33,6 +37,8 @@ export const TAMPER_KINDS = [
   "assert_commented_out",
   "snapshot_updated",
   "threshold_lowered",
+  "assertion_loosened",
+  "timeout_weakened",
   "gate_config_edited",
   "lockfile_churn",
 ] as const;
@@ -193,6 +199,91 @@ function checkThresholds(file: FileChange, emit: Emit): void {
   }
 }
 
+/** The numbers of a line with where they stand. */
+const numbersOf = (text: string) => [...text.matchAll(NUMBER)].map((m) => ({ value: Number(m[0]), at: m.index, length: m[0].length }));
+const numberTemplate = (text: string) => text.replace(NUMBER, "#").replace(/\s+/gu, " ").trim();
+
+/**
+ * A test file's checks made weaker in place (a removed line and an added one
+ * of the same hunk): a bound lowered (`>= 0.9` → `>= 0.1`,
+ * `toBeGreaterThan(100)` → `(1)`) or raised (`< 50` → `< 500`), a strict
+ * assertion made loose (`strictEqual` → `equal`, `toStrictEqual` →
+ * `toEqual`, `===` → `==`, `node:assert/strict` → `node:assert`), an exact
+ * value turned into a range (`toBe(5)` → `toBeGreaterThan(0)`), and a test
+ * timeout raised, set to 0 or removed. Tightening and new tests are not findings.
+ */
+function checkTestLoosening(file: FileChange, emit: Emit): void {
+  if (!isTestFile(file.path) || file.status === "deleted") return;
+  const added = newlyAdded(file);
+  const used = new Set<ChangedLine>();
+  const pairOf = (old: ChangedLine, same: (now: ChangedLine) => boolean) => {
+    const now = added.find((l) => l.hunk === old.hunk && !used.has(l) && !COMMENTED.test(l.text) && same(l));
+    if (now !== undefined) used.add(now);
+    return now;
+  };
+  const found = (kind: "threshold_lowered" | "assertion_loosened" | "timeout_weakened", old: ChangedLine, now: ChangedLine, message: string) =>
+    emit({ kind, file: file.path, line: now.line, side: "new", evidence: `${old.text.trim()} → ${now.text.trim()}`, message });
+  const removed = newlyRemoved(file).filter((l) => !COMMENTED.test(l.text));
+  const paired = new Set<ChangedLine>();
+  for (const old of removed) {
+    // Strict to loose: the same line with the strict forms made loose.
+    const strict = loosened(old.text);
+    if (strict.strict > 0) {
+      const now = pairOf(old, (l) => {
+        const after = loosened(l.text);
+        return after.strict < strict.strict && after.text.trim() === strict.text.trim();
+      });
+      if (now !== undefined) {
+        paired.add(old);
+        found("assertion_loosened", old, now, "a strict assertion was made loose (strict to loose equality)");
+        continue;
+      }
+    }
+    // An exact value to a range, on the same subject.
+    const subject = exactSubject(old.text);
+    if (subject !== undefined) {
+      const now = pairOf(old, (l) => assertsRangeOf(l.text, subject));
+      if (now !== undefined) {
+        paired.add(old);
+        found("assertion_loosened", old, now, `an assertion of an exact value of ${subject} was turned into a range or a truthiness check`);
+        continue;
+      }
+    }
+    // The same line with other numbers: a bound or a timeout moved.
+    const before = numbersOf(old.text);
+    if (before.length === 0) continue;
+    const bounds = before.map((n) => numberBound(old.text, n.at, n.length));
+    if (bounds.every((b) => b === undefined)) continue;
+    const key = numberTemplate(old.text);
+    const now = pairOf(old, (l) => numberTemplate(l.text) === key);
+    if (now === undefined) continue;
+    paired.add(old);
+    const after = numbersOf(now.text);
+    for (const [i, n] of before.entries()) {
+      const a = after[i]?.value;
+      const bound = bounds[i];
+      if (a === undefined || bound === undefined || a === n.value) continue;
+      if (bound === "timeout" && ((n.value > 0 && a === 0) || (n.value > 0 && a > n.value))) {
+        found("timeout_weakened", old, now, a === 0 ? "a test timeout was turned off (0)" : `a test timeout was raised from ${n.value} to ${a}`);
+        break;
+      }
+      if ((bound === "lower_is_looser" && a < n.value) || (bound === "higher_is_looser" && a > n.value)) {
+        found("threshold_lowered", old, now, `a bound in a test was loosened from ${n.value} to ${a}`);
+        break;
+      }
+    }
+  }
+  // A timeout that is gone: the line held one and no line of its hunk holds it any more.
+  for (const old of removed) {
+    if (paired.has(old)) continue;
+    const timeout = numbersOf(old.text).find((n) => numberBound(old.text, n.at, n.length) === "timeout");
+    if (timeout === undefined) continue;
+    const kept = file.added.some((l) => l.hunk === old.hunk && numbersOf(l.text).some((n) => numberBound(l.text, n.at, n.length) === "timeout"));
+    if (kept) continue;
+    emit({ kind: "timeout_weakened", file: file.path, line: old.line, side: "old", evidence: old.text.trim(), message: `a test timeout (${timeout.value}) was removed` });
+  }
+}
+
 function checkGateConfig(file: FileChange, emit: Emit): void {
   if (isGateConfig(file.path) || (file.oldPath !== null && isGateConfig(file.oldPath))) {
     emit({ kind: "gate_config_edited", file: file.path, ...firstChange(file), message: `the gate or CI configuration ${file.path} was ${file.status}` });
@@ -245,6 +336,7 @@ export function detectTampering(diff: string): TamperReport {
     checkTests(file, emit);
     checkSnapshot(file, emit);
     checkThresholds(file, emit);
+    checkTestLoosening(file, emit);
     checkGateConfig(file, emit);
   }
   checkLockfiles(files, emit);

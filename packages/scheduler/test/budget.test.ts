@@ -56,6 +56,19 @@ describe("budget reservations", () => {
     expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["greedy", "failed"], ["after", "blocked"], ["other", "done"]]);
   });
 
+  it("a task over its cap because the goal's pool is spent is interrupted (back to pending) and the run ends needs_more_budget", async () => {
+    // Pool 9000 = 10,000 − 10% reserve; the task's cap is the whole pool and one report at the end of its turn crosses both.
+    const tasks = [makeTask("big", caps(9000)), makeTask("after", { dependencies: ["big"] })];
+    const { report, sink } = await simulate(tasks, (id) => (id === "big" ? { durationMs: 500, chunks: 1, tokensPerChunk: 20_000 } : { durationMs: 100 }), {
+      budget: { timeMs: null, tokens: 10_000, usd: null },
+      verificationReserve: { fraction: 0.1 },
+    });
+    expect(report.outcome).toBe("needs_more_budget");
+    expect(sink.ofType("task_failed")).toEqual([]);
+    expect(sink.ofType("task_interrupted").map((e) => e.data)).toEqual([expect.objectContaining({ taskId: "big", reason: "goal_stopped" })]);
+    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["big", "pending"], ["after", "pending"]]);
+  });
+
   it("aborts a task at its time cap, and refuses one whose cap would end after the goal's deadline minus the reserve", async () => {
     const capped = await simulate([makeTask("slow", caps(1000, 1, 500))], () => ({ durationMs: 2000 }), {});
     expect(capped.sink.ofType("task_budget_breached").map((e) => [e.data.dimension, e.data.limit, e.data.used])).toEqual([["time", 500, 500]]);

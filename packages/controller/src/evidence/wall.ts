@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { redactedFilesFor } from "../internal/redacted-files.js";
 import { compareToBaseline, formatMarkdown, type GatesEvent, type GatesReport, loadGates, readTreeState, runGates, type SetupOutcome } from "@omk/gates";
 import { type GateEvidence, type Result, err, ok } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
@@ -68,7 +68,7 @@ export async function runWall(input: RunWallInput): Promise<Result<WallResult, C
   let report: GatesReport;
   try {
     report = input.base === undefined ? await runGates(common) : (await compareToBaseline({ ...common, base: input.base, baseSetup: input.depsCache === undefined ? {} : { cacheDir: input.depsCache } })).head;
-    writeFileSync(path.join(outDir, "report.md"), formatMarkdown(report));
+    redactedFilesFor(common.env).write(path.join(outDir, "report.md"), formatMarkdown(report));
   } catch (error) {
     return err(gatesProblem(error));
   }

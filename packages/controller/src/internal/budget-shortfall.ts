@@ -9,8 +9,8 @@
  * share of a limit the tasks may use (the verification reserve is a fraction
  * of the limit, so adding X to the limit gives the tasks (1 − reserve) · X).
  */
-import { type BudgetDimension, budgetReport, type Goal, type GoalEvent } from "@omk/state";
-import { VERIFICATION_RESERVE_FRACTION } from "./task-caps.js";
+import { type BudgetDimension, budgetReport, type FailureCause, type Goal, type GoalEvent } from "@omk/state";
+import { capToRole, VERIFICATION_RESERVE_FRACTION } from "./task-caps.js";
 
 /** Time passes between the failure and the resume, and the caps are fitted with this slack (task-caps.ts). */
 const TIME_SLACK_MS = 60_000;
@@ -25,6 +25,20 @@ function lastRunRefusals(events: readonly GoalEvent[]): Refusal[] {
   const byTask = new Map<string, Refusal>();
   for (const e of events.slice(Math.max(0, start))) if (e.type === "task_budget_refused") byTask.set(e.data.taskId, e.data);
   return [...byTask.values()];
+}
+
+/**
+ * What the tasks still open need in `d` (their caps, at most their role's
+ * default; time is a deadline they share, so the longest), for a dimension
+ * that ran out with no refusal to go by: the advice then covers the work
+ * left, so one budget-add and one resume go on (not a second shortfall at
+ * the next dispatch).
+ */
+function openNeed(goal: Goal, d: BudgetDimension): number {
+  const open = (goal.taskGraph?.tasks ?? []).filter((t) => t.status === "pending" || t.status === "ready" || t.status === "running");
+  const caps = open.map((t) => capToRole(t));
+  if (d === "time") return caps.length === 0 ? 0 : Math.max(...caps.map((c) => c.timeMs)) + TIME_SLACK_MS;
+  return caps.reduce((sum, c) => sum + (d === "tokens" ? c.tokens : c.usd), 0);
 }
 
 const round = (dimension: BudgetDimension, x: number) => (dimension === "usd" ? Math.ceil(x * 100) / 100 : Math.ceil(x));
@@ -52,10 +66,10 @@ export function budgetShortfalls(goal: Goal, events: readonly GoalEvent[], now: 
     if (limit === null) continue;
     const inD = refusals.filter((r) => r.dimension === d);
     const latest = inD.at(-1);
-    const needed = inD.reduce((sum, r) => sum + r.needed, 0) + (d === "time" ? TIME_SLACK_MS : 0);
+    const needed = inD.length === 0 ? openNeed(goal, d) : inD.reduce((sum, r) => sum + r.needed, 0) + (d === "time" ? TIME_SLACK_MS : 0);
     // The room the tasks had: the scheduler's latest `available`, else (an exhausted dimension) what the report leaves.
     const room = latest !== undefined && !report.exhausted.includes(d) ? latest.available : limit * (1 - VERIFICATION_RESERVE_FRACTION) - usedOf(d);
-    const add = round(d, Math.max(0, (inD.length === 0 ? 0 : needed) - room) / (1 - VERIFICATION_RESERVE_FRACTION));
+    const add = round(d, Math.max(0, needed - room) / (1 - VERIFICATION_RESERVE_FRACTION));
     const overrun = round(d, Math.max(0, usedOf(d) - limit));
     if (add > 0) out.push({ dimension: d, add, overrun, shortfall: round(d, Math.max(0, add - overrun)) });
   }
@@ -68,4 +82,11 @@ export function shortfallDetails(goal: Goal, events: readonly GoalEvent[], now: 
   const first = all[0];
   if (first === undefined) return undefined;
   return { dimension: first.dimension, shortfall: first.shortfall, ...(first.overrun > 0 ? { overrun: first.overrun } : {}), shortfalls: all.map((s) => ({ ...s })) };
+}
+
+/** The cause of a needs_more_budget ending: what ran short and by how much (resumeAdvice turns it into the budget-add command). */
+export function budgetCause(reason: string, details: Record<string, unknown> | undefined): FailureCause {
+  if (details === undefined) return { code: "budget_exhausted", message: reason };
+  const { dimension, shortfall } = details as { dimension: string; shortfall: number };
+  return { code: "budget_exhausted", message: `${reason}: the ${dimension} budget is short by ${shortfall}${dimension === "time" ? " ms" : dimension === "usd" ? " USD" : " tokens"}`, details };
 }

@@ -9,8 +9,9 @@
  * blocked_on_external with cause `setup_failed` (the command, exit code, log
  * tail and fix in failure.json), and no fix round is planned for it.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { redactedFilesFor } from "./redacted-files.js";
 import { CONFIG_FILES, defaultDepsCacheDir, describeSetup, detectSetup, type GatesConfig, prepareCheckout, readGatesConfig, type SetupFailure, SetupFailureSchema, type SetupOutcome } from "@omk/gates";
 import type { FailureCause } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
@@ -113,7 +114,8 @@ function record(deps: CheckoutDeps, label: string, outcome: SetupOutcome): void 
   };
   try {
     mkdirSync(path.dirname(deps.recordFile), { recursive: true });
-    appendFileSync(deps.recordFile, `${JSON.stringify(line)}\n`);
+    // A failure's tail quotes the install's output: the line passes through the redactor of the run's env.
+    redactedFilesFor(deps.env).append(deps.recordFile, `${JSON.stringify(line)}\n`);
   } catch {
     // The record is evidence of cost, not of correctness: a failed append never stops the goal.
   }

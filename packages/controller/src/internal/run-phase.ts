@@ -1,7 +1,8 @@
 /** Moving between phases, and noticing when the run must stop (pause, cancel, budget, another writer). */
-import { type Phase, requestCancel, requestPause } from "@omk/state";
+import { budgetReport, type Phase, requestCancel, requestPause } from "@omk/state";
 import type { RunContext } from "../context.js";
-import { endAsRecorded, ending } from "../outcome.js";
+import { endAsRecorded, endWithFailure, ending } from "../outcome.js";
+import { budgetCause, shortfallDetails } from "./budget-shortfall.js";
 import type { PhaseOutcome, RunGoalResult } from "../types.js";
 
 /** Record the move into `phase` (nothing when the goal is in it already: a resumed phase). */
@@ -23,6 +24,20 @@ export function finishPhase(ctx: RunContext, phase: Phase, outcome: PhaseOutcome
  * reason "cancel" cancels), or the goal left `running` (paused or cancelled
  * by another process, budget exhausted). Returns the ending, or null to go on.
  */
+/**
+ * A running goal whose budget is exhausted in any dimension (tokens, USD,
+ * time) is moved to needs_more_budget now (the store writes failure.json
+ * with the budget-add advice), whatever the phase: nothing after this point
+ * may end it not_ready for want of budget. Returns the ending, or null.
+ */
+export async function budgetStop(ctx: RunContext): Promise<RunGoalResult | null> {
+  await ctx.refresh();
+  if (ctx.goal.status !== "running" || budgetReport(ctx.goal, new Date()).exhausted.length === 0) return null;
+  const report = budgetReport(ctx.goal, new Date());
+  const reason = `budget exhausted: ${report.exhausted.join(", ")} (in ${ctx.goal.phase ?? "intake"})`;
+  return endWithFailure(ctx, "needs_more_budget", budgetCause(reason, shortfallDetails(ctx.goal, await ctx.store.readEvents(ctx.goalId))), ["events.jsonl"]);
+}
+
 export async function stopCheck(ctx: RunContext): Promise<RunGoalResult | null> {
   const signal = ctx.signal;
   if (signal?.aborted === true) {
@@ -32,7 +47,8 @@ export async function stopCheck(ctx: RunContext): Promise<RunGoalResult | null> 
       else await requestPause(ctx.store, ctx.goalId, ctx.actor);
     }
   }
-  await ctx.refresh();
+  const spent = await budgetStop(ctx);
+  if (spent !== null) return spent;
   if (ctx.goal.status === "running") return null;
   if (ctx.goal.status === "paused") return ending(ctx, "paused", null, ctx.goal.statusReason ?? "paused");
   return endAsRecorded(ctx);

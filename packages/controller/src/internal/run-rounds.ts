@@ -5,7 +5,7 @@ import { endWithFailure } from "../outcome.js";
 import { baselinePhase } from "../phases/baseline.js";
 import { frozenOracle, oraclePhase } from "../phases/oracle.js";
 import type { RunGoalResult } from "../types.js";
-import { enterPhase, finishPhase, pausedIfStopped } from "./run-phase.js";
+import { budgetStop, enterPhase, finishPhase, pausedIfStopped } from "./run-phase.js";
 import { readVerdict, type RoundVerdict, stagnated, writeVerdict } from "./run-verdict.js";
 
 const DEFAULT_MAX_ROUNDS = 3;
@@ -26,7 +26,10 @@ function details(verdict: RoundVerdict): Record<string, unknown> {
  * ending, or null when the next round is set up (execution comes next).
  */
 export async function afterNotReady(ctx: RunContext, verdict: RoundVerdict, options: { force?: boolean; extra?: readonly unknown[] } = {}): Promise<RunGoalResult | null> {
-  writeVerdict(ctx.goalDir, verdict);
+  writeVerdict(ctx.files, ctx.goalDir, verdict);
+  // A round that ran out of budget is not "not ready": the user adds budget and resumes (the resume verifies again).
+  const spent = await budgetStop(ctx);
+  if (spent !== null) return spent;
   const cause = verdict.cause ?? "oracle_failed";
   const evidence = [...verdict.evidence];
   if (options.force !== true) {

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type FailureCode, writeFileAtomicSync } from "@omk/state";
+import type { FailureCode } from "@omk/state";
+import type { RedactedFiles } from "./redacted-files.js";
 
 export type FailingItem = {
   readonly kind: "gate" | "criterion" | "finding" | "integration" | "task";
@@ -31,9 +32,10 @@ export type RoundVerdict = {
 
 export const verdictFile = (goalDir: string, round: number) => path.join(goalDir, "rounds", `r${round}.json`);
 
-export function writeVerdict(goalDir: string, verdict: RoundVerdict): void {
+/** Writes rounds/r<n>.json through `files` (the run's redactor: failing details quote gate logs and reviewers). */
+export function writeVerdict(files: RedactedFiles, goalDir: string, verdict: RoundVerdict): void {
   mkdirSync(path.join(goalDir, "rounds"), { recursive: true });
-  writeFileAtomicSync(verdictFile(goalDir, verdict.round), `${JSON.stringify(verdict, null, 2)}\n`);
+  files.writeJson(verdictFile(goalDir, verdict.round), verdict, { atomic: true });
 }
 
 export function readVerdict(goalDir: string, round: number): RoundVerdict | null {

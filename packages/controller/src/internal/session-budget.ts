@@ -5,6 +5,7 @@
  * then moves the goal to needs_more_budget, which a budget-add resumes).
  */
 import { DEFAULT_TASK_BUDGETS } from "@omk/planner";
+import { budgetReport } from "@omk/state";
 import type { RunContext } from "../context.js";
 import type { SessionPurpose, SpendReport } from "../types.js";
 import { addSpend, type SpendEstimate, ZERO_SPEND } from "./session-spend.js";
@@ -21,6 +22,9 @@ export function sessionCap(purpose: Exclude<SessionPurpose, { kind: "task" }>): 
   const caps = DEFAULT_TASK_BUDGETS[role];
   return { tokens: caps.tokens, usd: caps.usd };
 }
+
+/** How long past the goal's deadline a session may run before it is cut (the store's clock and ours differ by a little). */
+const TIME_CAP_GRACE_MS = 100;
 
 export type BudgetMeter = {
   /** Pass to runSession: the caller's signal, aborted too when the budget is crossed. */
@@ -54,6 +58,20 @@ export function budgetMeter(ctx: RunContext, source: string): BudgetMeter {
     stop.abort(new Error(reason));
   };
   check();
+  // The hard time cap of the turn: when the goal's time runs out the session is cut then, whether or not usage arrives
+  // (most engines report usage only when the turn ends, which a turn that never ends would never do).
+  const left = budgetReport(ctx.goal, new Date()).remaining.timeMs;
+  const timer =
+    left === null || stop.signal.aborted
+      ? undefined
+      : setTimeout(() => {
+          chain = chain.then(async () => {
+            if (ctx.goal.status === "running") await ctx.store.enforceBudget(ctx.goalId, ctx.actor);
+            await ctx.refresh();
+            check();
+          });
+        }, Math.max(0, left) + TIME_CAP_GRACE_MS);
+  timer?.unref();
   const meter: BudgetMeter = {
     signal: ctx.signal === undefined ? stop.signal : AbortSignal.any([ctx.signal, stop.signal]),
     onUsage: (increment) => {
@@ -64,6 +82,7 @@ export function budgetMeter(ctx: RunContext, source: string): BudgetMeter {
       });
     },
     async settle(final) {
+      clearTimeout(timer);
       await chain;
       const extra = excess(final, recorded);
       recorded = addSpend(recorded, extra);

@@ -76,8 +76,15 @@ export type FittedCaps = {
   readonly available: { readonly tokens: number | null; readonly usd: number | null; readonly timeMs: number | null };
 };
 
-/** Fit the caps of the graph's open tasks to what `goal` has left now. */
-export function fitTaskCaps(goal: Goal, graph: TaskGraph, now: Date = new Date()): FittedCaps {
+/**
+ * Fit the caps of the graph's open tasks to what `goal` has left now.
+ * `usageAtTurnEnd`: the engine reports usage only when a turn ends, so a
+ * task can only be stopped after the turn that crossed its cap; the tokens
+ * and USD room is then shared by one more than the tasks that run at once,
+ * so an overshoot of up to one reservation still stays within the goal's
+ * budget (the task's time cap is the hard cap on a turn).
+ */
+export function fitTaskCaps(goal: Goal, graph: TaskGraph, now: Date = new Date(), options: { usageAtTurnEnd?: boolean } = {}): FittedCaps {
   const report = budgetReport(goal, now);
   const limits = goal.budget.limits;
   const reserve = (limit: number | null) => (limit === null ? 0 : limit * VERIFICATION_RESERVE_FRACTION);
@@ -87,9 +94,10 @@ export function fitTaskCaps(goal: Goal, graph: TaskGraph, now: Date = new Date()
     timeMs: limits.timeMs === null ? null : limits.timeMs - reserve(limits.timeMs) - report.used.timeMs - TIME_SLACK_MS,
   };
   const width = parallelWidth(graph.tasks, goal.budget.maxAgents);
+  const shares = width + (options.usageAtTurnEnd === true ? 1 : 0);
   const share = {
-    tokens: available.tokens === null ? null : Math.floor(available.tokens / width),
-    usd: available.usd === null ? null : Math.floor((available.usd / width) * 100) / 100,
+    tokens: available.tokens === null ? null : Math.floor(available.tokens / shares),
+    usd: available.usd === null ? null : Math.floor((available.usd / shares) * 100) / 100,
     timeMs: available.timeMs === null ? null : Math.floor(available.timeMs),
   };
   const fit = (asked: number, room: number | null, min: number, round: (x: number) => number) =>

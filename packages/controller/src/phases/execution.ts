@@ -6,9 +6,9 @@
  */
 import { recoverRun, resumeGraph, runGraph, type RunReport, type SchedulerPorts } from "@omk/scheduler";
 import { validateProposal } from "@omk/planner";
-import { type FailureCause, type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
+import { type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
 import type { RunContext } from "../context.js";
-import { shortfallDetails } from "../internal/budget-shortfall.js";
+import { budgetCause, shortfallDetails } from "../internal/budget-shortfall.js";
 import { createTaskRunner } from "../internal/run-deps.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { supersededTasks } from "../internal/superseded.js";
@@ -108,7 +108,7 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
   let report: RunReport;
   // The caps of the tasks still to run, fitted to what the goal has left now (in memory: task_dispatched records each reservation).
   const fitted = (g: TaskGraph) => {
-    const fit = fitTaskCaps(ctx.goal, executableGraph(g));
+    const fit = fitTaskCaps(ctx.goal, executableGraph(g), new Date(), { usageAtTurnEnd: ctx.engine.usageAtTurnEnd !== false });
     if (fit.changed.size > 0) {
       const caps = [...fit.changed].map(([id, b]) => `${id} ${b.tokens} tokens, $${b.usd}, ${Math.round(b.timeMs / 1000)}s`);
       ctx.emit({ type: "note", level: "info", message: `task caps fitted to the budget left (shared by ${fit.width} task(s) at once): ${caps.join("; ")}` });
@@ -170,12 +170,6 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
   }
 }
 
-/** The cause of a needs_more_budget ending: what ran short and by how much (resumeAdvice turns it into the budget-add command). */
-function budgetCause(reason: string, details: Record<string, unknown> | undefined): FailureCause {
-  if (details === undefined) return { code: "budget_exhausted", message: reason };
-  const { dimension, shortfall } = details as { dimension: string; shortfall: number };
-  return { code: "budget_exhausted", message: `${reason}: the ${dimension} budget is short by ${shortfall}${dimension === "time" ? " ms" : dimension === "usd" ? " USD" : " tokens"}`, details };
-}
 
 /** A task whose session failed on the engine's setup (a login, a model, a protocol: see engine-setup.ts), with the problem its task_failed event recorded. */
 async function engineSetupFailed(ctx: RunContext): Promise<(ControllerProblem & { taskId: string }) | null> {

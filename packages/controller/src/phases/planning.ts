@@ -86,7 +86,8 @@ export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | nu
   const { attempts } = planned.value;
   // The plan records the caps its tasks ask for (at most the role's default); the execution phase fits them to what the goal has left.
   const plan = { ...planned.value.plan, graph: capGraphToRoles(planned.value.plan.graph) };
-  const written = writePlanArtifacts(ctx.goalDir, renderArtifacts(plan, oracle, { oracleHash: oracleHash(oracle) }));
+  // The plan's files quote the engine's words: they pass through the run's redactor like every file OMK writes.
+  const written = writePlanArtifacts(ctx.goalDir, ctx.redactor.redactDeep(renderArtifacts(plan, oracle, { oracleHash: oracleHash(oracle) })));
   const recorded = await ctx.append([
     planRecordedEvent(plan, written, attempts, ctx.actor),
     { type: "task_graph_set", actor: ctx.actor, data: { graph: plan.graph } },

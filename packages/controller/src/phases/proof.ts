@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { EvidenceSetSchema, type EvidenceSet, sha256Hex } from "@omk/oracle";
-import { type Criterion, err, type GoalEvent, ok, type Result, writeFileAtomicSync } from "@omk/state";
+import { type Criterion, err, type GoalEvent, ok, type Result } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
 import type { RunContext } from "../context.js";
 import { evaluateRound } from "../internal/run-deps.js";
@@ -56,8 +56,7 @@ async function reevaluate(ctx: RunContext, head: string, events: readonly GoalEv
   const refs = new Map([...kept].map(([pass, k]) => [pass, k.ref]));
   const withReviews: EvidenceSet = { ...headSet, reviews: reviewResultsOf(criteria, refs) };
   const rel = `evidence/r${ctx.round}-head-reviewed.json`;
-  const text = `${JSON.stringify(withReviews, null, 2)}\n`;
-  writeFileAtomicSync(path.join(ctx.goalDir, rel), text);
+  const text = ctx.files.writeJson(path.join(ctx.goalDir, rel), withReviews, { atomic: true });
   const evaluated = evaluateRound(frozen, baseSet, withReviews, { baseCommit: ctx.baseCommit, headCommit: head });
   if (!evaluated.ok) return err(`the oracle could not judge the head: ${evaluated.error.message}`);
   const event = oracleEvaluatedEvent(ctx, evaluated.value, [{ path: rel, sha256: sha256Hex(text) }]);
@@ -111,7 +110,7 @@ export async function proofPhase(ctx: RunContext): Promise<RunGoalResult> {
       const list = open.map((c) => `${c.id} (${c.verdict})`).join(", ");
       const message = `no proof for ${head.slice(0, 12)}: ${why}${list === "" ? "" : `; criteria not passed: ${list}`}; resuming the goal runs another round that verifies and reviews the head again`;
       const failing = open.map((c) => ({ kind: "criterion" as const, key: `criterion:${c.id}`, detail: ctx.redactor.redact(`criterion ${c.id} ${c.verdict}: ${c.reason}`) }));
-      writeVerdict(ctx.goalDir, {
+      writeVerdict(ctx.files, ctx.goalDir, {
         round: ctx.round,
         headCommit: head,
         ready: false,

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, sha256Hex } from "@omk/oracle";
-import { budgetReport, type Criterion, type GoalEvent, writeFileAtomicSync } from "@omk/state";
+import { budgetReport, type Criterion, type GoalEvent } from "@omk/state";
 import type { RunContext } from "../context.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { evaluateRound, runReview } from "../internal/run-deps.js";
@@ -153,8 +153,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   if (verified.headSet !== null) {
     const withReviews: EvidenceSet = { ...verified.headSet, reviews: [...review.reviewResults] };
     const rel = `evidence/r${ctx.round}-head-reviewed.json`;
-    const text = `${JSON.stringify(withReviews, null, 2)}\n`;
-    writeFileAtomicSync(path.join(ctx.goalDir, rel), text);
+    const text = ctx.files.writeJson(path.join(ctx.goalDir, rel), withReviews, { atomic: true });
     const evaluated = evaluateRound(frozen, verified.baseSet, withReviews, { baseCommit: ctx.baseCommit, headCommit: head });
     if (evaluated.ok) {
       await ctx.append([oracleEvaluatedEvent(ctx, evaluated.value, [{ path: rel, sha256: sha256Hex(text) }])]);

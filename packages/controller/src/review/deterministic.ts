@@ -4,7 +4,7 @@
  * writes outside a task's write set. Pure over the diff and the inputs,
  * except `readDependencyChanges`, which reads manifests from git.
  */
-import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
+import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type KnownSecret, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
 import { detectTampering } from "@omk/oracle";
 import type { Task } from "@omk/state";
 import { git } from "../internal/git.js";
@@ -25,12 +25,20 @@ export function tamperFindings(diff: string): ReviewFinding[] {
   }));
 }
 
-/** Secret-scan hits on the added lines: each one blocks. The secret itself is never repeated, only the rule and the place. */
-export function secretFindings(diff: string): ReviewFinding[] {
-  return scanDiffForSecrets(diff).map((f) => ({
+/**
+ * Secret-scan hits on the added lines: each one blocks. Token shapes, and the
+ * literal values the run's redactor knows (`known`: knownSecretValues of the
+ * run's env and secrets), which no pragma allows. The secret itself is never
+ * repeated, only the rule and the place.
+ */
+export function secretFindings(diff: string, known: readonly KnownSecret[] = []): ReviewFinding[] {
+  return scanDiffForSecrets(diff, { known }).map((f) => ({
     source: "secret",
     severity: "blocker",
-    message: `a secret (${f.rule}) was added${at(f.file, f.line)}: remove it from the change and rotate it; mark a deliberate fixture with "omk-gates: allow-secret"`,
+    message:
+      f.rule === "known-value"
+        ? `a secret value of this run's environment or engine configuration was added${at(f.file, f.line)}: remove it from the change and rotate it`
+        : `a secret (${f.rule}) was added${at(f.file, f.line)}: remove it from the change and rotate it; mark a deliberate fixture with "omk-gates: allow-secret"`,
     file: f.file,
     line: f.line,
     waivable: false,
@@ -43,16 +51,18 @@ export function secretFindings(diff: string): ReviewFinding[] {
  * captured diff afterwards "wrote".
  */
 export function scopeFindings(violations: readonly ReviewScopeViolation[]): ReviewFinding[] {
-  return violations.map((v) => ({
-    source: "scope",
-    severity: "blocker",
-    message:
+  return violations.map((v): ReviewFinding => {
+    if (v.kind === "known_secret") {
+      // The task runner found a secret the run knows in the captured change; the attempt never reached the integration branch.
+      const message = `task ${v.taskId} wrote a secret value of this run's environment or engine configuration into ${v.path}: the attempt was never integrated; rotate the secret`;
+      return { source: "secret", severity: "blocker", message, file: v.path, waivable: false };
+    }
+    const message =
       v.atWrite === true
         ? `task ${v.taskId} tried to write outside its write set (${v.kind}): ${v.path} (refused: nothing was written)`
-        : `task ${v.taskId} wrote outside its write set (${v.kind}): ${v.path}`,
-    file: v.path,
-    waivable: false,
-  }));
+        : `task ${v.taskId} wrote outside its write set (${v.kind}): ${v.path}`;
+    return { source: "scope", severity: "blocker", message, file: v.path, waivable: false };
+  });
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

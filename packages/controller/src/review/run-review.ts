@@ -6,11 +6,13 @@
  * record under `reviews/`; the verdict is blocked when any finding has a
  * blocking severity.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
+import { knownSecretValues } from "@omk/gates";
 import { err, ok, type Result } from "@omk/state";
 import { evidenceCheckoutDir } from "../internal/detached-worktree.js";
+import { redactedFilesFor } from "../internal/redacted-files.js";
 import { addSessionSpends, ZERO_TOKENS } from "../internal/session-spend.js";
 import { runSession, type SessionOutcome } from "../session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
@@ -64,7 +66,7 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
   const runDir = path.join(input.goalDir, "reviews", `r${input.round}-${pass}`);
   mkdirSync(runDir, { recursive: true });
   const prompt = reviewPrompt(pass, { ...input, findings: deterministic });
-  writeFileSync(path.join(runDir, "prompt.md"), prompt);
+  redactedFilesFor(input.env, input.secrets).write(path.join(runDir, "prompt.md"), prompt);
   // A model's answer that cannot be read is asked again, naming what was wrong; the sessions' spend adds up.
   let session: SessionOutcome | undefined;
   let spend: SpendReport | undefined;
@@ -157,7 +159,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
       const rationale = rationaleTexts(input.dependencyRationale, input.tasks);
       const tamper = tamperFindings(input.diff);
       const deps = dependencyFindings(dependencies, rationale);
-      const secrets = secretFindings(input.diff);
+      const secrets = secretFindings(input.diff, knownSecretValues({ env: { ...input.env }, values: input.secrets ?? [] }));
       const scope = scopeFindings(input.scopeViolations);
       deterministic = [...tamper, ...deps, ...secrets, ...scope];
       records.push(

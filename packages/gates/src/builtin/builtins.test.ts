@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dependencyChanges } from "./dependencies.js";
+import { knownSecretValues } from "../redact.js";
 import { diffFiles, scanDiffForSecrets } from "./secret-scan.js";
 
 const GHP = `ghp_${"Xy9".repeat(12)}`;
@@ -47,6 +48,26 @@ describe("scanDiffForSecrets", () => {
     expect(JSON.stringify(findings)).not.toContain(GHP);
     expect(JSON.stringify(findings)).not.toContain("wJalrXUtnFEMI");
     expect(findings[0]?.excerpt).toBe('export const githubToken = "[REDACTED:github-token]";');
+  });
+
+  it("matches the literal values the redactor knows (known-value), never printing them; short values are not matched", () => {
+    const value = "plain-words-but-secret-42";
+    const known = knownSecretValues({ env: { DEPLOY_TOKEN: value, SHORT_TOKEN: "abc12", HOME: "/home/someone-else" } });
+    expect(known.map((k) => k.label)).toEqual(["env:DEPLOY_TOKEN"]);
+    const diff = `diff --git a/src/a.js b/src/a.js
+--- a/src/a.js
++++ b/src/a.js
+@@ -1 +1,3 @@
+ const a = 1;
++const deploy = "${value}"; // omk-gates: allow-secret
++const b = "abc12";
+`;
+    expect(scanDiffForSecrets(diff)).toEqual([]);
+    const findings = scanDiffForSecrets(diff, { known, ignore: ["src/**"] });
+    expect(findings.map((f) => [f.file, f.line, f.rule])).toEqual([["src/a.js", 2, "known-value"]]);
+    expect(JSON.stringify(findings)).not.toContain(value);
+    // A value shorter than 8 characters is never matched, even when given directly.
+    expect(scanDiffForSecrets(diff, { known: [{ value: "abc12", label: "value" }] })).toEqual([]);
   });
 
   it("skips ignored paths", () => {

@@ -1,13 +1,15 @@
 import parseDiff from "parse-diff";
 import picomatch from "picomatch";
 import { assignmentRule, PRIVATE_KEY_BEGIN, type SecretRule, TOKEN_RULES } from "../internal/secret-rules.js";
-import { createRedactor } from "../redact.js";
+import { createRedactor, type KnownSecret } from "../redact.js";
 import type { SecretFinding } from "../schemas/result.js";
 
 const SCAN_RULES: readonly SecretRule[] = [...TOKEN_RULES, assignmentRule(true)];
 /** A line saying this is on purpose (test fixtures, docs): `omk-gates: allow-secret`. */
 const ALLOW_PRAGMA = /omk-gates:\s*allow-secret/;
 const EXCERPT_CHARS = 160;
+/** A known value shorter than this is not matched in a change (a short value hits ordinary code). */
+const MIN_KNOWN_VALUE = 8;
 
 /** Paths of files named in a unified diff, as they are after the change (deleted files by their old path). */
 export function diffFiles(diff: string): Array<{ path: string; status: "added" | "modified" | "deleted" }> {
@@ -21,23 +23,27 @@ export function diffFiles(diff: string): Array<{ path: string; status: "added" |
 /**
  * The secret scan of a change: every ADDED line of a unified diff is checked
  * for token shapes, private key blocks and keyword assignments with
- * random-looking values. Pure: no IO. Paths matching `ignore` globs and
- * lines carrying `omk-gates: allow-secret` are skipped. The excerpt in a
- * finding has the secret redacted.
+ * random-looking values, and for the literal values in `known` (the
+ * values the run's redactor knows: knownSecretValues), rule `known-value`.
+ * Pure: no IO. Paths matching `ignore` globs and lines carrying
+ * `omk-gates: allow-secret` are skipped for the shape rules; a known value
+ * is a real secret, found wherever it is (8+ chars). The excerpt in a
+ * finding has the secret redacted; the value is never in a finding.
  */
-export function scanDiffForSecrets(diff: string, options: { ignore?: readonly string[] } = {}): SecretFinding[] {
+export function scanDiffForSecrets(diff: string, options: { ignore?: readonly string[]; known?: readonly KnownSecret[] } = {}): SecretFinding[] {
   const ignored = options.ignore !== undefined && options.ignore.length > 0 ? picomatch([...options.ignore], { dot: true }) : () => false;
-  const redactor = createRedactor();
+  const known = (options.known ?? []).map((k) => k.value).filter((v) => v.length >= MIN_KNOWN_VALUE);
+  const redactor = createRedactor({ values: known });
   const findings: SecretFinding[] = [];
   for (const file of parseDiff(diff)) {
     const name = file.to !== undefined && file.to !== "/dev/null" ? file.to : undefined;
-    if (name === undefined || ignored(name)) continue;
+    if (name === undefined) continue;
+    const skipShapes = ignored(name);
     for (const chunk of file.chunks) {
       for (const change of chunk.changes) {
         if (change.type !== "add") continue;
         const line = change.content.slice(1);
-        if (ALLOW_PRAGMA.test(line)) continue;
-        const rule = firstRule(line);
+        const rule = known.some((v) => line.includes(v)) ? "known-value" : skipShapes || ALLOW_PRAGMA.test(line) ? undefined : firstRule(line);
         if (rule === undefined) continue;
         const excerpt = redactor.redact(line).trim();
         findings.push({ rule, file: name, line: change.ln, excerpt: excerpt.length > EXCERPT_CHARS ? `${excerpt.slice(0, EXCERPT_CHARS)}…` : excerpt });

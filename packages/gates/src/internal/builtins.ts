@@ -2,6 +2,7 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { dependencyChanges, isDependencyFile } from "../builtin/dependencies.js";
 import { diffFiles, scanDiffForSecrets } from "../builtin/secret-scan.js";
+import type { KnownSecret } from "../redact.js";
 import type { Gate } from "../schemas/config.js";
 import { diffAgainst, fileAtRevision, readTextFile, resolveCommit } from "./git.js";
 import type { BuiltinOutcome, Sinks } from "./run-gate.js";
@@ -13,7 +14,7 @@ export type DiffBase = { ref: string; commit: string | null };
  * secret scan (fails on any finding) and the dependency list (passes; it
  * lists what a review must justify). The diff is computed once per run.
  */
-export function createBuiltinRunner(toplevel: string | null, baseRef: string, exclude: readonly string[] = []) {
+export function createBuiltinRunner(toplevel: string | null, baseRef: string, exclude: readonly string[] = [], known: readonly KnownSecret[] = []) {
   let diff: Promise<{ base: DiffBase; text: string }> | undefined;
   const load = () => {
     if (toplevel === null) return Promise.reject(new Error("builtin gates need a git repository"));
@@ -36,7 +37,7 @@ export function createBuiltinRunner(toplevel: string | null, baseRef: string, ex
     const { base, text } = loaded;
     const ignored = gate.ignore.length > 0 ? picomatch(gate.ignore, { dot: true }) : () => false;
     if (gate.builtin === "secret-scan") {
-      const findings = scanDiffForSecrets(text, { ignore: gate.ignore });
+      const findings = scanDiffForSecrets(text, { ignore: gate.ignore, known });
       sinks.stdout.note(`secret scan of the change from ${base.ref} (${base.commit?.slice(0, 12)}) to the working tree: ${findings.length} finding(s)\n`);
       for (const f of findings) sinks.stdout.note(`${f.file}:${f.line}: ${f.rule}: ${f.excerpt}\n`);
       return { outcome: findings.length === 0 ? "passed" : "failed", findings };

@@ -176,3 +176,94 @@ export function testName(line: string, file: string): string | undefined {
 export const ASSERTION = /\b(expect\s*\(|assert(_eq|_ne)?!?\s*[(\w]|assert\b|t\.(Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|self\.assert\w*\s*\(|should\b)/u;
 /** A comment line (a Rust attribute `#[...]` or a shebang is not one). */
 export const COMMENTED = /^\s*(\/\/+|#+(?![[!])|\/\*+|\*+|--)\s*/u;
+
+/**
+ * How a number in a test line bounds the check, read from what is around it:
+ * `x >= 0.9`, `toBeGreaterThan(100)`, `0.9 <= x` (a lower number lets more
+ * through), `x < 50`, `toBeLessThan(50)` (a higher one does), or a test
+ * timeout (`timeout: 5000`, `this.timeout(2000)`, `jest.setTimeout(5000)`,
+ * `}, 5000);` after a test's body, `@pytest.mark.timeout(5)`): a higher one,
+ * or 0 (no timeout), lets a slow or hanging test through.
+ */
+export type NumberBound = "lower_is_looser" | "higher_is_looser" | "timeout";
+
+const TIMEOUT_BEFORE = [
+  /timeout\w*["']?\s*[:=]\s*$/iu,
+  /\b(jest|vi|this|t|ctx|mocha|test|it|describe|suite)\.(setTimeout|timeout)\(\s*$/u,
+  /@pytest\.mark\.timeout\(\s*(timeout\s*=\s*)?$/u,
+  /\bwithTimeout\(\s*$/u,
+];
+/** A test's per-test timeout as the last argument after its body: `}, 5000);`. */
+const TRAILING_TIMEOUT = /^\s*\}\s*\)?\s*,\s*$/u;
+
+export function numberBound(line: string, at: number, length: number): NumberBound | undefined {
+  const before = line.slice(0, at);
+  const after = line.slice(at + length);
+  if (TIMEOUT_BEFORE.some((re) => re.test(before))) return "timeout";
+  if (TRAILING_TIMEOUT.test(before) && /^\s*\)\s*;?\s*$/u.test(after)) return "timeout";
+  if (/\b(toBeGreaterThan(OrEqual)?|isAbove|isAtLeast|above|least|gte?)\(\s*$/u.test(before) || /\bassertGreater(Equal)?\([^,()]*,\s*$/u.test(before) || /(?<![<>=!])>=?\s*$/u.test(before)) return "lower_is_looser";
+  if (/\b(toBeLessThan(OrEqual)?|isBelow|isAtMost|below|most|lte?)\(\s*$/u.test(before) || /\bassertLess(Equal)?\([^,()]*,\s*$/u.test(before) || /(?<![<>=!])<=?\s*$/u.test(before)) return "higher_is_looser";
+  if (/^\s*<=?(?![<=])/u.test(after)) return "lower_is_looser";
+  if (/^\s*>=?(?![>=])/u.test(after)) return "higher_is_looser";
+  return undefined;
+}
+
+/** Strict forms of an assertion and their loose twins (the loose one lets `1 == "1"` or a prototype mismatch through). */
+const STRICT_TO_LOOSE: ReadonlyArray<[RegExp, string]> = [
+  [/\bnotDeepStrictEqual\b/gu, "notDeepEqual"],
+  [/\bdeepStrictEqual\b/gu, "deepEqual"],
+  [/\bnotStrictEqual\b/gu, "notEqual"],
+  [/\bstrictEqual\b/gu, "equal"],
+  [/\btoStrictEqual\b/gu, "toEqual"],
+  [/===/gu, "=="],
+  [/!==/gu, "!="],
+  [/(["'`])(node:)?assert\/strict\1/gu, "$1$2assert$1"],
+  [/\bassert\.strict\b/gu, "assert"],
+];
+
+/** `line` with every strict form made loose, and how many it had. */
+export function loosened(line: string): { text: string; strict: number } {
+  let text = line;
+  let strict = 0;
+  for (const [re, loose] of STRICT_TO_LOOSE) {
+    text = text.replace(re, (...args: unknown[]) => {
+      strict += 1;
+      const match = args[0] as string;
+      return match.replace(new RegExp(re.source, "u"), loose);
+    });
+  }
+  return { text, strict };
+}
+
+/** An assertion of one exact value, with its subject: `expect(s).toBe(5)`, `assert.equal(s, 5)`, `self.assertEqual(s, 5)`, `assert s == 5`. */
+const EXACT: readonly RegExp[] = [
+  /\bexpect\((?<subject>.+?)\)\.(?:toBe|toEqual|toStrictEqual|toHaveLength)\(/u,
+  /\bassert(?:\.strict)?\.(?:strictEqual|equal|deepStrictEqual|deepEqual)\(\s*(?<subject>[^,]+?)\s*,/u,
+  /\bself\.assert(?:Equal|Equals|ListEqual|DictEqual)\(\s*(?<subject>[^,]+?)\s*,/u,
+  /^\s*assert\s+(?<subject>.+?)\s*==(?!=)/u,
+  /\bassert_eq!\(\s*(?<subject>[^,]+?)\s*,/u,
+];
+/** An assertion that accepts a range or any truthy value. */
+const RANGE: readonly RegExp[] = [
+  /\.(?:toBeGreaterThan|toBeGreaterThanOrEqual|toBeLessThan|toBeLessThanOrEqual|toBeCloseTo|toBeTruthy|toBeDefined|toBeFalsy|toMatch|toContain|toBeInstanceOf)\(/u,
+  /\.not\.(?:toBeNull|toBeUndefined|toBe|toEqual)\(/u,
+  /\bassert(?:\.ok)?\(/u,
+  /\bself\.assert(?:Greater|GreaterEqual|Less|LessEqual|AlmostEqual|True|IsNotNone|In)\(/u,
+  /^\s*assert\s+[^=]*?(?:[<>]=?|\bin\b|\bis not None\b)/u,
+  /^\s*assert\s+[\w.()[\]]+\s*$/u,
+  /\bassert!\(/u,
+];
+
+export function exactSubject(line: string): string | undefined {
+  for (const re of EXACT) {
+    const m = re.exec(line);
+    const subject = m?.groups?.["subject"]?.trim();
+    if (subject !== undefined && subject !== "") return subject;
+  }
+  return undefined;
+}
+
+/** Whether `line` asserts a range (or truthiness) of `subject` rather than one value. */
+export function assertsRangeOf(line: string, subject: string): boolean {
+  return line.includes(subject) && exactSubject(line) === undefined && RANGE.some((re) => re.test(line));
+}

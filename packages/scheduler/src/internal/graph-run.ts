@@ -226,6 +226,12 @@ export class GraphRun {
     const stopKind = kind !== undefined && kind in STOP_RANK ? (kind as StopKind) : undefined;
     if (outcome.kind === "result" && outcome.result.ok && (kind === undefined || stopKind !== undefined)) {
       this.succeed(attempt, outcome.result, spend);
+    } else if (kind === "budget_exceeded" && this.goalPoolSpent(attempt.breach)) {
+      // Over its cap because the goal has nothing left (its cap was what the goal had): the goal's budget ran out, not the task.
+      // The task goes back to pending and the run ends needs_more_budget, so a budget-add and a resume run it again.
+      const b = attempt.breach as NonNullable<typeof attempt.breach>;
+      this.interrupt(attempt, "goal_stopped");
+      this.stop({ kind: "goal_stopped", outcome: "needs_more_budget", reason: `the goal's ${b.dimension} budget ran out during task ${attempt.taskId} (${b.used} used of its ${b.limit} cap)` });
     } else if (kind === "budget_exceeded") {
       const b = attempt.breach;
       this.fail(attempt, { signature: `budget_exceeded:${b?.dimension ?? "unknown"}`, message: `over its ${b?.dimension} cap: ${b?.used} > ${b?.limit}`, retryable: false }, spend);
@@ -237,6 +243,22 @@ export class GraphRun {
       this.fail(attempt, failureOf(outcome), spend);
     }
     this.pump();
+  }
+
+  /**
+   * Whether this run's pool (what the goal had for tasks) is spent in the
+   * breached dimension; for time, whether another attempt with the same cap
+   * would no longer end before the goal's deadline (less the reserve).
+   */
+  private goalPoolSpent(breach: Attempt["breach"]): boolean {
+    if (breach === undefined) return false;
+    const ledger = this.ledger as BudgetLedger;
+    const pool = ledger.pool();
+    const spent = ledger.spent();
+    if (breach.dimension === "tokens") return pool.tokens !== null && spent.tokens >= pool.tokens;
+    if (breach.dimension === "usd") return pool.usd !== null && spent.usd >= pool.usd;
+    const deadline = ledger.room().deadline;
+    return deadline !== null && deadline - this.clock.now() < breach.limit;
   }
 
   private succeed(attempt: Attempt, result: { evidence: string[]; followUps: unknown[] }, spend: Spend): void {

@@ -1,0 +1,74 @@
+// A hostile task leaks a secret: its command copies the value of a secret the run knows into a source
+// file and prints it. The goal ends not ready with a blocking secret finding, the value is in no file
+// under the goal's state dir, and it never reaches the integration branch. Real git, the real scripted
+// engine and its real terminal, real gates.
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { FailureSchema } from "@omk/state";
+import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
+import { integrationBranch } from "@omk/worktree";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { runGoal } from "../src/index.js";
+import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, message, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+
+afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));
+
+/** Plain words and digits: no token shape matches it, only the known value does. */
+const SECRET = "correct-horse-battery-staple-7731";
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st === undefined) continue;
+    if (st.isDirectory()) out.push(...filesUnder(file));
+    else if (st.isFile()) out.push(file);
+  }
+  return out;
+}
+
+describe("runGoal: a task that leaks a known secret", () => {
+  it("ends not ready with a blocking known-value secret finding; the value is in no state file and not on the integration branch", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    // Where the agent can read it whatever its environment: a file outside the repository.
+    const secretFile = path.join(makeTempDir(), "deploy-token.txt");
+    writeFileSync(secretFile, `${SECRET}\n`);
+    const leak = {
+      command: {
+        command: "/bin/sh",
+        args: ["-c", `printf 'export const DEPLOY = "%s";\\n' "$(cat '${secretFile}')" >> src/slugify.js; echo "token is $(cat '${secretFile}')"`],
+        announce: true,
+      },
+    };
+    const book = readyBook({
+      "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), leak, message("Added slugify.")),
+    });
+    const { onEvent } = collect();
+    const env = { ...process.env, DEPLOY_TOKEN: SECRET };
+    const result = await runGoal({ store, goalId, engine: bookProvider(book), env, onEvent, scheduler: { pollMs: 50 } });
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    expect(result.ok && result.value.status).toBe("not_ready");
+
+    const goalDir = store.paths(goalId).dir;
+    // The blocking finding: the task's change holds the secret (a known value, not a token shape), recorded and named in failure.json.
+    const events = await store.readEvents(goalId);
+    expect(events.filter((e) => e.type === "scope_violation_recorded").map((e) => e.type === "scope_violation_recorded" && [e.data.taskId, e.data.path, e.data.kind])).toEqual([["slugify", "src/slugify.js", "known_secret"]]);
+    const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
+    expect(failure.cause.details?.["failing"]).toContainEqual({ kind: "task", key: "scope:slugify", detail: expect.stringMatching(/^task slugify failed: task slugify wrote a secret value the run knows .* into src\/slugify\.js; the attempt is never integrated/) });
+    // The task's command did run and leak (the diff was captured, redacted).
+    const patch = readFileSync(path.join(goalDir, "runs", "slugify", "1", "diff.patch"), "utf8");
+    expect(patch).toContain("export const DEPLOY = \"[REDACTED:");
+    // Every file OMK writes; the task checkouts (the agent's own files, outside the state dir once checkouts move) are not OMK's.
+    const written = filesUnder(store.root).filter((f) => !/[/\\](worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
+    expect(written.length).toBeGreaterThan(10);
+    const leaked = written.filter((f) => readFileSync(f).includes(SECRET));
+    expect(leaked, "files under the state dir holding the secret").toEqual([]);
+
+    const branch = integrationBranch(goalId);
+    const tree = await execa("git", ["grep", "-I", "-l", SECRET, branch, "--"], { cwd: repo, reject: false });
+    expect(tree.stdout, "the secret on the integration branch").toBe("");
+  }, 120_000);
+});
