@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { FEATURE_GOAL } from "../e2e/books.js";
 import { EXIT_BY_STATUS, goalIdOf, onlyGoalId, scripted } from "../e2e/helpers.js";
 import { FORGED_TOKENS, type Scenario } from "./scenarios.js";
-import { PLANT_TOKEN, SECRET_VALUE, type World } from "./world.js";
+import { PLANT_TOKEN, SECRET_ENCODED, SECRET_NAME, SECRET_VALUE, type World } from "./world.js";
 
 export type Verdict = {
   /** Everything the scenario got wrong; empty when every guarantee held. */
@@ -185,8 +185,11 @@ export async function playScenario(w: World, s: Scenario): Promise<Verdict> {
   // agent's checkouts (its own files), and scenario.json, the scripted engine's copy of the book (the test's
   // own script, which holds the value the agent "knows"; a real engine has no such file).
   const ownFiles = (rel: string, name: string) => name === ".git" || name === "scenario.json" || existsSync(path.join(goalDir, rel, ".git"));
+  // Encoded forms can only come from a command that was given the variable: agent commands get no secrets.
   const leaked = filesUnder(goalDir, ownFiles).filter((rel) => smallText(path.join(goalDir, rel))?.includes(SECRET_VALUE));
   if (leaked.length > 0) problems.push(`the secret's value is in files OMK wrote: ${leaked.join(", ")}`);
+  const encoded = filesUnder(goalDir, ownFiles).filter((rel) => SECRET_ENCODED.some((e) => smallText(path.join(goalDir, rel))?.includes(e)));
+  if (encoded.length > 0) problems.push(`an agent command was given $${SECRET_NAME}: its value, encoded, is in ${encoded.join(", ")}`);
   if (`${run.stdout}${run.stderr}`.includes(SECRET_VALUE)) problems.push("the secret's value is in omk's output");
   const integration = await git(w.repo, "grep", "-l", SECRET_VALUE, `refs/heads/omk/${goalId}/integration`);
   if (integration.exitCode === 0) problems.push(`the secret's value is on the integration branch: ${integration.out.trim()}`);

@@ -37,6 +37,8 @@ test("greet names nearly everyone it greets", () => {
 /** An environment secret OMK is started with: a secret-looking name, a value with no token shape. */
 export const SECRET_NAME = "MISB_DEPLOY_TOKEN";
 export const SECRET_VALUE = "misb7f3c9a1e5b2d4c6e8f0a1b3c5d7e9f";
+/** The value as a command that got it could print it past any redactor: base64, and one character at a time. */
+export const SECRET_ENCODED = [Buffer.from(SECRET_VALUE).toString("base64"), SECRET_VALUE.split("").join(" ")];
 
 /** The programs a scenario may plant (each logs its name, arguments, cwd and parent's command line to ran.log). */
 export const PROGRAMS = ["hook", "fsmonitor", "clean", "smudge", "textconv"] as const;
