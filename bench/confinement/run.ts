@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ConfinementPolicy, engineVisiblePaths, type EngineSpecInput, openSession, probeConfinement, type SessionConfinement, sandboxPolicy, scriptedEngine } from "@omk/wire";
+import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, type EngineSpecInput, openSession, probeConfinement, type SessionConfinement, sandboxPolicy, scriptedEngine } from "@omk/wire";
 
-const SESSIONS = Number(process.env["OMK_BENCH_SESSIONS"] ?? 12);
+const SESSIONS = Number(process.env["OMK_BENCH_SESSIONS"] ?? 20);
 const COMMANDS = Number(process.env["OMK_BENCH_COMMANDS"] ?? 40);
 const TARGET = 1.25;
 
@@ -96,8 +96,23 @@ const commandSteps = Array.from({ length: COMMANDS }, (_, i) => (i % 2 === 0 ? {
 const plainCmd = (await session(false, commandSteps)).commands.map((c) => c.durationMs);
 const confinedCmd = (await session(true, commandSteps)).commands.map((c) => c.durationMs);
 
+// The bare cost: spawning `true` directly vs through bwrap with the commands' policy, synchronously, interleaved.
+const commandPolicy = confinementFor(engineFor("bare", []), path.join(stateRoot, "runs"), path.join(stateRoot, "runs", "bare-engine")).commands;
+const wrapped = confinedArgv(commandPolicy, checkout, "/bin/true", []);
+const barePlain: number[] = [];
+const bareConfined: number[] = [];
+for (let i = 0; i < COMMANDS; i++) {
+  let t = performance.now();
+  execFileSync("/bin/true", [], { cwd: checkout });
+  barePlain.push(performance.now() - t);
+  t = performance.now();
+  execFileSync(wrapped.command, wrapped.args, { cwd: checkout });
+  bareConfined.push(performance.now() - t);
+}
+
 const sessionRatio = median(confinedMs) / median(plainMs);
 process.stdout.write(`bwrap: ${bwrap} (${probe.value.version}); ${SESSIONS} sessions per side, interleaved; ${COMMANDS} commands per side\n`);
 process.stdout.write(`per session (open, one turn with a write and a command, close): unconfined ${f(median(plainMs))}, confined ${f(median(confinedMs))}, +${f(median(confinedMs) - median(plainMs))}\n`);
 process.stdout.write(`per command (true / sh -c, create to exit): unconfined ${f(median(plainCmd))}, confined ${f(median(confinedCmd))}, +${f(median(confinedCmd) - median(plainCmd))}, ratio ${(median(confinedCmd) / median(plainCmd)).toFixed(2)}\n`);
+process.stdout.write(`bare spawn of /bin/true (${commandPolicy.mounts.length} mounts): direct ${f(median(barePlain))}, through bwrap ${f(median(bareConfined))}, +${f(median(bareConfined) - median(barePlain))}\n`);
 process.stdout.write(`confinement ratio ${sessionRatio.toFixed(3)} (target ${TARGET})\n`);
