@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
-import { findCommand } from "@omk/wire";
+import { findCommand, type ScenarioInput } from "@omk/wire";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { scriptBookProvider } from "../src/script-book.js";
@@ -17,9 +17,10 @@ afterAll(cleanupTempDirs);
 
 const TASK: SessionPurpose = { kind: "task", taskId: "implement", attempt: 1, round: 1 };
 const BWRAP = findCommand("bwrap");
-const sh = (script: string) => ({ command: { command: "/bin/sh", args: ["-c", script] } });
+type StepInput = NonNullable<NonNullable<ScenarioInput["turns"]>[number]["steps"]>[number];
+const sh = (script: string): StepInput => ({ command: { command: "/bin/sh", args: ["-c", script] } });
 
-function provider(steps: object[], key = "task:implement"): EngineProvider {
+function provider(steps: StepInput[], key = "task:implement"): EngineProvider {
   const made = scriptBookProvider(writeBook({ version: 1, sessions: { [key]: { turns: [{ steps }] } } }));
   if (!made.ok) throw new Error(made.error.message);
   return made.value;
@@ -42,6 +43,7 @@ describe.concurrent("runSession: confinement and the environment of agent comman
   it("agent commands never see secret-looking variables (unconfined too)", async () => {
     const w = await world();
     const outcome = await runSession({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       provider: provider([sh('echo "${MY_API_TOKEN-unset}|${DB_PASSWORD-unset}|${PLAIN_SETTING-unset}" > env.txt')]),
       purpose: TASK,
       cwd: w.cwd,
