@@ -11,6 +11,8 @@ export const EXIT = {
   failedInfra: 6,
   cancelled: 7,
   paused: 8,
+  /** This machine cannot confine agents (no bwrap, no user namespaces) and --unconfined was not passed. */
+  cannotConfine: 9,
   internal: 70,
 } as const;
 

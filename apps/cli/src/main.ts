@@ -59,6 +59,7 @@ export async function main(io: Io): Promise<number> {
       .option("--trust-repo-config", "trust the repository's .omk/config.yaml for this run only, as `omk config trust` would (CI)")
       .option("--gates <file>", `gates config (default: ${recorded}.omk/gates.yaml in the repository, else detection)`)
       .option("--plain", "plain timestamped lines instead of the live task list")
+      .option("--unconfined", "run the agents without a sandbox (where bubblewrap cannot run); proof.json and failure.json record it")
       .addOption(new Option("--json", "every controller event as one JSON line on stdout (nothing else on stdout)"));
   };
   /** The flags that shape a new goal (as `goal create`). */
@@ -206,6 +207,7 @@ export async function main(io: Io): Promise<number> {
     .command("demo")
     .description("run a real goal with the scripted engine on an example repository copied to a temporary folder")
     .option("--plain", "plain timestamped lines instead of the live task list")
+    .option("--unconfined", "run the scripted agent without a sandbox (where bubblewrap cannot run)")
     .addOption(new Option("--json", "every controller event as one JSON line on stdout"))
     .action(run(async (c, opts) => (await import("./commands/demo.js")).demo(c, opts)));
   program

@@ -43,6 +43,8 @@ describe("omk doctor through the built binary", () => {
     expect(report.engines[0]).toMatchObject({ name: "scripted", found: true, handshake: { status: "ok", agentName: "omk-scripted-agent" } });
     expect(report.engines.slice(1).every((e) => !e.found && e.handshake.status === "skipped")).toBe(true);
     expect(report.checks.filter((c) => c.status === "fail")).toEqual([]);
+    // This machine (and CI, which installs bubblewrap) can sandbox: the same probe goal run makes.
+    expect(report.checks.find((c) => c.name === "sandbox")).toMatchObject({ status: "ok", detail: expect.stringMatching(/^bubblewrap /) });
   });
 
   it("lists an installed engine that needs a login, with its version and how to log in", async () => {

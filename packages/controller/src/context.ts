@@ -101,7 +101,8 @@ export function createRunContext(input: {
   const ctx: RunContext = {
     store,
     goalId,
-    engine: options.engine,
+    // Every session of the run reads its sandbox from the provider (runSession): one place, no call site can forget it.
+    engine: options.confinement === undefined ? options.engine : { ...options.engine, confinement: { run: options.confinement, stateRoot: store.root, repo: input.goal.repoRoot } },
     options,
     env,
     actor: options.actor ?? "controller",

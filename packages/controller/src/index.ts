@@ -49,6 +49,7 @@ export {
   type EngineProvider,
   type ReviewFinding,
   type ReviewPass,
+  type RunConfinement,
   type RunGoalOptions,
   type RunGoalResult,
   type SessionKey,

@@ -155,6 +155,8 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
     knownGaps: gaps,
     spend,
     sessions,
+    // The least confined run of the goal: this one (no confinement given: unconfined) or one recorded before.
+    confinement: ctx.goal.confinement === "unconfined" || (ctx.options.confinement?.mode ?? "unconfined") === "unconfined" ? "unconfined" : "bwrap",
     recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
     lastSeq: ctx.goal.lastSeq,
     createdAt: createdAt.toISOString(),

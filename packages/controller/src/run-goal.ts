@@ -91,7 +91,7 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
       }
     }
     if (options.runOptions !== undefined) {
-      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data: options.runOptions }]);
+      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data: { ...options.runOptions, confinement: options.confinement?.mode ?? "unconfined" } }]);
       if (!recorded.ok) return err({ code: recorded.error.code, message: `recording the run options: ${recorded.error.message}`, fix: "check that the state dir is writable (omk doctor), then run again" });
     }
     if (dirty !== undefined) {

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { TokenUsage } from "@omk/state";
 import { type Cost, openSession, type ScopeCheck, type StopReason, type TurnUsage, type UsageQuality, type WireError, type WireEvent } from "@omk/wire";
+import { agentCommandEnv, sessionConfinement } from "./internal/confinement.js";
 import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./internal/session-spend.js";
 import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "./types.js";
 
@@ -120,10 +121,25 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     const mapped = problemOfWireError(error, input.provider.name);
     return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: cutShort(spend.total), transcript: existsSync(transcript) ? transcript : null };
   };
+  const confined = input.provider.confinement;
+  const confinement =
+    confined === undefined
+      ? undefined
+      : sessionConfinement(confined.run, spec.value, input.env, {
+          stateRoot: confined.stateRoot,
+          repo: confined.repo,
+          cwd: input.cwd,
+          writableRoot: input.purpose.kind === "task",
+          sessionDir: input.runDir,
+          engineRunDir: path.join(input.runDir, "engine"),
+        });
   const opened = await openSession({
     engine: spec.value,
     cwd: input.cwd,
     env: { ...input.env },
+    // Agent commands get the gates' environment rule, confined or not.
+    commandEnv: agentCommandEnv,
+    ...(confinement === undefined ? {} : { confinement }),
     runDir: path.join(input.runDir, "engine"),
     transcriptPath: transcript,
     onEvent,

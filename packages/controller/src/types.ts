@@ -57,6 +57,12 @@ export type EngineProvider = {
    * for the overshoot). Absent: as true.
    */
   readonly usageAtTurnEnd?: boolean;
+  /**
+   * How this engine's sessions are confined, with OMK's state root and the
+   * user's repository (set by runGoal from RunGoalOptions.confinement; absent:
+   * unconfined). See internal/confinement.ts.
+   */
+  readonly confinement?: { readonly run: RunConfinement; readonly stateRoot: string; readonly repo: string };
   /** Whether this purpose has an engine at all (a script book may omit plan, followups and break-it: then the deterministic path is used or the pass is skipped). */
   offers(purpose: SessionPurpose): boolean;
 };
@@ -131,6 +137,14 @@ export type PhaseOutcome = "passed" | "failed" | "partial" | "skipped" | "stoppe
 
 export type ControllerEventSink = (event: ControllerEvent) => void;
 
+/**
+ * How a run confines its engine sessions and the commands agents run:
+ * `bwrap` (the path the CLI's probe found: probeConfinement in @omk/wire)
+ * or `unconfined` (the user passed --unconfined). Recorded in proof.json and
+ * failure.json.
+ */
+export type RunConfinement = { readonly mode: "bwrap"; readonly bwrap: string } | { readonly mode: "unconfined" };
+
 /** What runGoal (and resumeGoal) take. */
 export type RunGoalOptions = {
   readonly store: GoalStore;
@@ -150,6 +164,8 @@ export type RunGoalOptions = {
   readonly onEvent?: ControllerEventSink;
   /** Environment of gates and engines (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How engine sessions and agent commands are confined (default: unconfined; the CLI always passes the probe's answer or --unconfined). */
+  readonly confinement?: RunConfinement;
   /** Scheduler tuning for tests (lease, poll). */
   readonly scheduler?: { readonly leaseMs?: number; readonly pollMs?: number };
   /** Gates config file (default: .omk/gates.yaml in the repository, else detection). */

@@ -6,6 +6,7 @@ export { compareReports, missingOnBase } from "./compare.js";
 export { CONFIG_FILES, type LoadedGates, loadGates, parseGatesConfig, readGatesConfig } from "./config.js";
 export { detectGates } from "./detect.js";
 export { type ConfigPosition, GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, type GitProblem, NoGatesDetectedError } from "./errors.js";
+export { allowedEnv } from "./env.js";
 export { gatesJsonSchemas } from "./json-schemas.js";
 export { createRedactor, type KnownSecret, knownSecretValues, looksSecretName, type Redactor, type RedactorOptions, type StreamRedactor } from "./redact.js";
 export { formatJunit } from "./report/junit.js";

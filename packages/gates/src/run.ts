@@ -7,9 +7,10 @@ import { GatesAbortedError, GatesUsageError } from "./errors.js";
 import { createBuiltinRunner } from "./internal/builtins.js";
 import { treeState } from "./internal/git.js";
 import { DEFAULT_LOG_CAP } from "./internal/log-sink.js";
-import { baseGateEnv, type GateContext, notRunResult, runGate, skippedResult } from "./internal/run-gate.js";
+import { type GateContext, notRunResult, runGate, skippedResult } from "./internal/run-gate.js";
 import { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
-import { createRedactor, knownSecretValues, looksSecretName } from "./redact.js";
+import { allowedEnv } from "./env.js";
+import { createRedactor, knownSecretValues } from "./redact.js";
 import type { Gate, GatesConfig } from "./schemas/config.js";
 import type { OnGatesEvent } from "./schemas/events.js";
 import type { SetupOutcome } from "./schemas/setup.js";
@@ -112,7 +113,7 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
     tree,
     state,
     env,
-    baseEnv: baseGateEnv(env, looksSecretName),
+    baseEnv: allowedEnv(env),
     redactor,
     graceMs: options.killGraceMs ?? 3000,
     logCap: options.logCap ?? DEFAULT_LOG_CAP,

@@ -21,7 +21,8 @@ import { CONFIG_FILES, readGatesConfig } from "./config.js";
 import { expandWorkspaces, has, read, readJson } from "./internal/detect/common.js";
 import { git } from "./internal/git.js";
 import { runProcess } from "./internal/process.js";
-import { createRedactor, looksSecretName } from "./redact.js";
+import { allowedEnv } from "./env.js";
+import { createRedactor } from "./redact.js";
 import type { GatesConfig, SetupConfig } from "./schemas/config.js";
 import type { SetupFailure, SetupOutcome, SetupPlan, SetupStep, SetupStepResult } from "./schemas/setup.js";
 
@@ -319,8 +320,7 @@ async function runCommand(argv: readonly string[], shell: boolean, cwd: string, 
  * runs scripts or git with. See docs/decisions/gates.md ("Setup security").
  */
 export function setupEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !looksSecretName(k)) clean[k] = v;
+  const clean = allowedEnv(env);
   const home = env["HOME"] ?? os.homedir();
   const userconfig = env["npm_config_userconfig"] ?? env["NPM_CONFIG_USERCONFIG"] ?? path.join(home, ".npmrc");
   Object.assign(clean, {

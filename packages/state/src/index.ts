@@ -27,7 +27,7 @@ export {
   UsageQualitySchema,
   weakestQuality,
 } from "./schemas/budget.js";
-export { CommitShaSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./schemas/common.js";
+export { CommitShaSchema, type ConfinementMode, ConfinementModeSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./schemas/common.js";
 export {
   EVENT_TYPES,
   type EventData,

@@ -149,6 +149,7 @@ export function buildFailure(goal: Goal, cause: FailureCause, evidence: readonly
     resume: resumeAdvice(goal, goal.status, now, cause),
     spend: goal.usage,
     ...(sessions.length === 0 ? {} : { sessions: [...sessions] }),
+    ...(goal.confinement === undefined ? {} : { confinement: goal.confinement }),
     lastSeq: goal.lastSeq,
     createdAt: now.toISOString(),
   };

@@ -135,7 +135,8 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
       return ok(next);
     }
     case "run_options_recorded":
-      // Read from the log by the CLI (resume remembers); nothing on goal.json.
+      // Read from the log by the CLI (resume remembers); on goal.json only the confinement, the least confined run's.
+      if (event.data.confinement !== undefined) next.confinement = goal.confinement === "unconfined" ? "unconfined" : event.data.confinement;
       return ok(next);
     case "worktree_dirty_noted":
       // A note for the record (what the run left out); nothing on goal.json.

@@ -1,4 +1,5 @@
 // session_spend_recorded (usage quality folded into goal.usage) and run_options_recorded (resume remembers), through the real store.
+import { readFileSync } from "node:fs";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeAdvice } from "./outcome.js";
@@ -41,6 +42,25 @@ describe("run_options_recorded", () => {
     expect(events.at(-1)).toMatchObject({ type: "run_options_recorded", data });
     expect(EventSchema.safeParse({ ...events.at(-1), data: { ...data, overridden: ["apiKey"] } }).success).toBe(false);
     expect((await store.replay(id)).differences).toEqual([]);
+  });
+});
+
+describe("confinement (run_options_recorded)", () => {
+  it("goal.json keeps the least confined run: bwrap, then unconfined stays unconfined after a confined run; failure.json records it; replay agrees", async () => {
+    const { store, id } = await newGoal();
+    const run = (confinement: "bwrap" | "unconfined") => ({ type: "run_options_recorded" as const, actor: "user", data: { engine: "scripted", untilReady: false, overridden: [], confinement } });
+    expect((await store.readGoal(id)).confinement).toBeUndefined();
+    await store.append(id, () => [run("bwrap")]);
+    expect((await store.readGoal(id)).confinement).toBe("bwrap");
+    await store.append(id, () => [run("unconfined")]);
+    await store.append(id, () => [run("bwrap")]);
+    expect((await store.readGoal(id)).confinement).toBe("unconfined");
+    expect((await store.replay(id)).differences).toEqual([]);
+    await store.transition(id, "running");
+    const failed = await store.transition(id, "failed_infra", { cause: { code: "infra_error", message: "boom" } });
+    expect(failed.ok).toBe(true);
+    const failure = JSON.parse(readFileSync(store.paths(id).failure, "utf8"));
+    expect(failure.confinement).toBe("unconfined");
   });
 });
 

@@ -1,4 +1,23 @@
 // @omk/wire: engine sessions (ACP, Kimi Wire, scripted). Named exports only; internals stay in src/internal.
+export {
+  type ConfinementMode,
+  ConfinementModeSchema,
+  type ConfinementPolicy,
+  ConfinementPolicySchema,
+  ConfinementUnavailableError,
+  confinedArgv,
+  ENGINE_DIR_VARS,
+  engineVisiblePaths,
+  ENGINE_HOME_WRITES,
+  type Mount,
+  MountSchema,
+  type PolicyInput,
+  type ProbeResult,
+  probeConfinement,
+  type SessionConfinement,
+  SessionConfinementSchema,
+  sandboxPolicy,
+} from "./confine.js";
 export { DEFAULT_DETECT_HANDSHAKE_MS, type DetectedEngine, DetectedEngineSchema, type DetectOptions, detectEngines, findCommand } from "./detect.js";
 export {
   type AgentInfo,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, realpathSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { type SessionConfinement, SessionConfinementSchema } from "./confine.js";
 import { EngineCrashedError, EngineProtocolMismatchError, WireConfigError, type WireError } from "./errors.js";
 import { AcpSession } from "./internal/acp/session.js";
 import type { SessionContext } from "./internal/base-session.js";
@@ -50,6 +51,18 @@ export type OpenSessionOptions = {
   deadlines?: DeadlinesInput;
   /** Prices used when the engine reports tokens but no cost (merged over the defaults). */
   priceTable?: PriceTable;
+  /**
+   * The sandboxes of the engine process and of each command OMK runs for it
+   * through its terminal (see confine.ts). Absent: both run unconfined (the
+   * caller decided so, e.g. the user passed --unconfined).
+   */
+  confinement?: SessionConfinement;
+  /**
+   * The environment of each command OMK runs for the engine, from the
+   * engine's own (default: the engine's, unchanged). The controller passes
+   * @omk/gates' allowlist rule, so agent commands get what gates get.
+   */
+  commandEnv?: (engineEnv: Record<string, string>) => Record<string, string>;
   /** Literal secrets to redact from transcripts and stderr, on top of secret-looking env values. */
   secrets?: readonly string[];
   /** Receives every event as it happens (besides `session.events`). */
@@ -68,6 +81,12 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   const spec = parsedSpec.data;
   const parsedDeadlines = DeadlinesSchema.safeParse({ ...spec.deadlines, ...options.deadlines });
   if (!parsedDeadlines.success) return err(new WireConfigError(`invalid deadlines: ${parsedDeadlines.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+  let confinement: SessionConfinement | undefined;
+  if (options.confinement !== undefined) {
+    const parsed = SessionConfinementSchema.safeParse(options.confinement);
+    if (!parsed.success) return err(new WireConfigError(`invalid confinement: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { fix: "build the policy with sandboxPolicy" }));
+    confinement = parsed.data;
+  }
   let root: string;
   try {
     root = realpathSync(path.resolve(options.cwd));
@@ -110,6 +129,8 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     tap,
     meter,
     env,
+    commandEnv: options.commandEnv === undefined ? env : options.commandEnv({ ...env }),
+    commandConfinement: confinement?.commands,
     runDir,
     usageGap,
     signal: options.signal,
@@ -122,6 +143,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     args: spec.protocol === "kimi-wire" ? wireArgs(spec, root, wireId) : spec.args,
     cwd: root,
     env,
+    confine: confinement?.engine,
     tap,
     redact,
     maxLineBytes: spec.maxMessageBytes,

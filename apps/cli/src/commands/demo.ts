@@ -24,7 +24,7 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: "demo@omk.invalid",
 };
 
-export type DemoOptions = { json?: boolean; plain?: boolean };
+export type DemoOptions = { json?: boolean; plain?: boolean; unconfined?: boolean };
 
 /**
  * The example folder, found from the running file: `dist/*.js` (built, also
@@ -97,7 +97,7 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   const runCtx: Context = { ...ctx, store, cwd: repo };
   // The demo's state dir is its own (unless OMK_STATE_DIR is set): every printed `omk …` command names it, so it runs as printed.
   const prefix = explicitState ? "" : `OMK_STATE_DIR=${shellWord(store.root)} `;
-  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain, commandPrefix: prefix });
+  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain, unconfined: opts.unconfined, commandPrefix: prefix });
 
   // driveGoal printed the status, the proof (or failure) path and what to do next; add where the demo's things are.
   say("");

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { CONFIGURABLE_PRESETS, engineNames, type OmkConfig, resolveEngineSpec } from "@omk/config";
 import { resolveStateRoot } from "@omk/state";
-import { type DetectedEngine, detectEngines } from "@omk/wire";
+import { type DetectedEngine, detectEngines, probeConfinement } from "@omk/wire";
 import { git } from "@omk/git";
 import { parseTimeOption } from "../args.js";
 import { type Context, printJson } from "../context.js";
@@ -27,6 +27,13 @@ async function checkGit(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const version = run.stdout.trim();
   if (run.exitCode === 0 && version !== "") return { name: "git", status: "ok", detail: version };
   return { name: "git", status: "fail", detail: "git not found on PATH", fix: "install git (https://git-scm.com/downloads) and put it on PATH" };
+}
+
+/** Whether agents can be confined here (the probe `goal run` makes at start): without it goals need --unconfined. */
+async function checkSandbox(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const probe = await probeConfinement(env);
+  if (probe.ok) return { name: "sandbox", status: "ok", detail: `${probe.value.version} (${probe.value.bwrap}): agents run confined` };
+  return { name: "sandbox", status: "warn", detail: `${probe.error.message}; goals refuse to run (exit 9) unless --unconfined`, ...(probe.error.fix === undefined ? {} : { fix: probe.error.fix }) };
 }
 
 function checkNode(): DoctorCheck {
@@ -214,6 +221,7 @@ export async function doctor(ctx: Context, opts: { json?: boolean; handshakeTime
   const handshakeFlagMs = opts.handshakeTimeout === undefined ? undefined : parseTimeOption("--handshake-timeout", opts.handshakeTimeout);
   const git = await checkGit(ctx.env);
   const node = checkNode();
+  const sandbox = await checkSandbox(ctx.env);
   const stateDir = checkStateDir(ctx.env);
   let config: OmkConfig | undefined;
   let configCheck: DoctorCheck;
@@ -231,7 +239,7 @@ export async function doctor(ctx: Context, opts: { json?: boolean; handshakeTime
   const { path: statePath, source, writable, ...stateCheck } = stateDir;
   const { token, variable, ...githubCheck } = github;
   const summary = engineSummary(ctx, config, engines);
-  const checks: DoctorCheck[] = [git, node, stateCheck, configCheck, ...engineChecks, summary, githubCheck];
+  const checks: DoctorCheck[] = [git, node, sandbox, stateCheck, configCheck, ...engineChecks, summary, githubCheck];
   const failed = checks.filter((c) => c.status === "fail");
   const exitCode = configCheck.status === "fail" ? EXIT.usage : failed.length === 0 ? EXIT.ok : EXIT.failedInfra;
   const usable = engines.filter((e) => e.name !== "scripted" && e.found && e.handshake.status === "ok").map((e) => e.name);

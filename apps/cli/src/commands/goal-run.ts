@@ -1,10 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type EngineProvider, type RunGoalOptions, type RunGoalResult, runGoal } from "@omk/controller";
+import { type EngineProvider, type RunConfinement, type RunGoalOptions, type RunGoalResult, runGoal } from "@omk/controller";
 import { CONFIG_FILES, killAllGatesNow, readGatesConfig } from "@omk/gates";
 import { readOracleFile } from "@omk/oracle";
 import { budgetReport, checkStatusTransition, type Goal, type GoalStatus, idProblem, isTerminalStatus, openStore, requestCancel, requestPause, requestResume } from "@omk/state";
+import { probeConfinement } from "@omk/wire";
 import { type Context, resolveGoalId } from "../context.js";
 import { type EngineChoice, resolveEngine } from "../engine.js";
 import { CommandFailed, UsageError } from "../errors.js";
@@ -30,13 +31,33 @@ export type DriveOptions = EngineChoice & {
   commandPrefix?: string | undefined;
   /** A dry run of a new goal, created in a throwaway state dir (its id names nothing afterwards). */
   throwaway?: boolean | undefined;
+  /** --unconfined: run the agents without a sandbox (otherwise a machine that cannot sandbox refuses to run, exit 9). */
+  unconfined?: boolean | undefined;
+  /** The probe's answer, once made (goal run probes before it creates the goal). */
+  confinement?: RunConfinement | undefined;
   /** The recorded run options the flags changed (resume): written into this run's run_options_recorded. */
   overridden?: RunOptionsRecord["overridden"] | undefined;
 };
 
 /** What commander hands the run commands (strings, before parsing). */
 export type RunFlags = CreateOptions &
-  EngineChoice & { untilReady?: boolean; maxRounds?: string; dryRun?: boolean; plain?: boolean; gates?: string; new?: boolean };
+  EngineChoice & { untilReady?: boolean; maxRounds?: string; dryRun?: boolean; plain?: boolean; gates?: string; new?: boolean; unconfined?: boolean };
+
+/**
+ * How this run confines its agents: --unconfined, else bubblewrap when the
+ * probe (run once) finds it able to sandbox here; else the run is refused
+ * (exit 9, the probe's message and fix). See docs/decisions/confinement.md.
+ */
+export async function runConfinement(ctx: Context, options: Pick<DriveOptions, "unconfined" | "confinement">): Promise<RunConfinement> {
+  if (options.confinement !== undefined) return options.confinement;
+  if (options.unconfined === true) {
+    ctx.stderr("omk: --unconfined: the agents run without a sandbox (recorded in proof.json / failure.json)\n");
+    return { mode: "unconfined" };
+  }
+  const probe = await probeConfinement(ctx.env);
+  if (!probe.ok) throw new CommandFailed(EXIT.cannotConfine, probe.error.message, probe.error.fix);
+  return { mode: "bwrap", bwrap: probe.value.bwrap };
+}
 
 /** How long a second Ctrl-C waits for the controller to wind down before giving up on it. */
 const CANCEL_GRACE_MS = 15_000;
@@ -63,6 +84,7 @@ function driveOptions(flags: RunFlags, extra: Partial<DriveOptions> = {}): Drive
     json: flags.json,
     plain: flags.plain,
     gatesConfig: flags.gates,
+    unconfined: flags.unconfined,
     ...extra,
   };
 }
@@ -83,8 +105,9 @@ export async function driveGoal(ctx: Context, goalId: string, flags: DriveOption
   const repo = flags.repo ?? goalRepo;
   const options = { ...remembered.options, repo, overridden: remembered.overridden };
   const engine = await resolveEngine(ctx, options, { optional: options.stopAfter === "oracle" });
+  const confinement = await runConfinement(ctx, flags);
   await prepareToDrive(ctx, goalId);
-  return drive(ctx, goalId, engine, options);
+  return drive(ctx, goalId, engine, { ...options, confinement });
 }
 
 /**
@@ -115,6 +138,7 @@ async function drive(ctx: Context, goalId: string, engine: EngineProvider, optio
   );
   const before = dry ? (await ctx.store.readGoal(goalId)).status : undefined;
   const recordOptions = dry ? undefined : runOptionsRecord(ctx, options, engine, options.overridden ?? []);
+  const confinement = await runConfinement(ctx, options);
   const abort = new AbortController();
   let interrupts = 0;
   let cancelled: Promise<unknown> | undefined;
@@ -139,6 +163,7 @@ async function drive(ctx: Context, goalId: string, engine: EngineProvider, optio
       signal: abort.signal,
       onEvent: view.sink,
       env: ctx.env,
+      confinement,
       actor: "controller",
       // The engine's `{ from: VAR }` values: redacted from gate logs, failure.json and proof.json too, not only from its transcripts.
       ...(engine.secrets === undefined || engine.secrets.length === 0 ? {} : { secrets: [...engine.secrets] }),
@@ -302,9 +327,11 @@ export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): 
   if (existing !== undefined && options.dryRun !== true) return driveGoal(ctx, existing, options);
   refuseBrokenGatesConfig(ctx, existing !== undefined ? (await ctx.store.readGoal(existing)).repoRoot : requireGitCommit(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options);
-  if (options.dryRun === true) return dryRunGoal(ctx, existing, textOrId, flags, engine, options);
+  // Refused before the goal exists: a machine that cannot sandbox leaves nothing behind.
+  const confined = { ...options, confinement: await runConfinement(ctx, options) };
+  if (options.dryRun === true) return dryRunGoal(ctx, existing, textOrId, flags, engine, confined);
   const goal = await createGoalRecord(ctx, textOrId, flags, true);
-  return drive(ctx, goal.id, engine, options);
+  return drive(ctx, goal.id, engine, confined);
 }
 
 /**
@@ -357,8 +384,9 @@ export async function goalPlan(ctx: Context, text: string, flags: RunFlags): Pro
   const options = driveOptions(flags, { stopAfter: "oracle" });
   refuseBrokenGatesConfig(ctx, requireGitCommit(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options, { optional: true });
+  const confinement = await runConfinement(ctx, options);
   const goal = await createGoalRecord(ctx, text, flags, true);
-  const code = await drive(ctx, goal.id, engine, options);
+  const code = await drive(ctx, goal.id, engine, { ...options, confinement });
   if (code !== EXIT.ok) return code;
   const say = options.json === true ? ctx.stderr : ctx.stdout;
   const planned = await ctx.store.readGoal(goal.id);

@@ -28,6 +28,8 @@ describe("claude-agent-acp (real) through omk goal run", () => {
     expect(calls).toEqual(expect.arrayContaining(["Read", "Edit", "Bash"]));
     expect(server.ledger.filter((e) => e.rule !== null).every((e) => e.dialect === "anthropic" && e.toolset === "claude")).toBe(true);
     const proof = proofOf(w, goalId);
+    // The agent and its commands ran in the bubblewrap sandbox (omk confines by default).
+    expect(proof.confinement).toBe("bwrap");
     expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(await fileAt(w.repo, proof.headCommit, "package.json")).toBe(PACKAGE_JSON);
 

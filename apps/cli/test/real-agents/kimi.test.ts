@@ -30,6 +30,8 @@ describe("Kimi Code (real) through omk goal run", () => {
     expect(calls).toEqual(expect.arrayContaining(["Read", "Edit", "Bash"]));
     expect(server.ledger.every((e) => e.toolset === "kimi" || e.rule === null)).toBe(true);
     const proof = proofOf(w, goalId);
+    // The agent and its commands ran in the bubblewrap sandbox (omk confines by default).
+    expect(proof.confinement).toBe("bwrap");
     expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(Object.fromEntries(proof.criteria.map((c) => [c.id, c.verdict]))).toMatchObject({ "regression-test": "passed", review: "passed" });
 

@@ -28,6 +28,8 @@ describe("Qwen Code (real) through omk goal run", () => {
     expect(calls).toEqual(expect.arrayContaining(["read_file", "edit", "run_shell_command"]));
     expect(server.ledger.filter((e) => e.rule !== null).every((e) => e.toolset === "qwen" && e.model === "scripted-qwen")).toBe(true);
     const proof = proofOf(w, goalId);
+    // The agent and its commands ran in the bubblewrap sandbox (omk confines by default).
+    expect(proof.confinement).toBe("bwrap");
     expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(await fileAt(w.repo, proof.headCommit, "test/range.test.js")).toContain("[oracle:regression-test]");
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createRedactor, type Gate, type GatesConfig, GatesConfigSchema, looksSecretName, perTestEvidence, runGates, type SetupOutcome } from "@omk/gates";
+import { allowedEnv, createRedactor, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runGates, type SetupOutcome } from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
 import { execa } from "execa";
 import { junitCasesOfGates } from "./gate-evidence.js";
@@ -29,13 +29,6 @@ export function withSetupPath(ctx: RunContext, setup: Pick<SetupOutcome, "path">
   return { ...ctx, env: { ...ctx.env, PATH: [...setup.path, ctx.env["PATH"] ?? ""].join(path.delimiter) } };
 }
 
-/** The environment a check sees: the given one minus secret-looking names (as gates do). */
-function checkEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && !looksSecretName(name)) out[name] = value;
-  return out;
-}
-
 const tail = (text: string, bytes: number) => {
   const buf = Buffer.from(text, "utf8");
   return buf.length <= bytes ? text : buf.subarray(buf.length - bytes).toString("utf8");
@@ -54,7 +47,7 @@ export async function runCommand(criterionId: string, argv: readonly string[], c
   const started = performance.now();
   const r = await execa(file, args, {
     cwd,
-    env: checkEnv(ctx.env),
+    env: allowedEnv(ctx.env),
     extendEnv: false,
     reject: false,
     stdin: "ignore",

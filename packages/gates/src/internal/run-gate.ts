@@ -49,12 +49,6 @@ export function openSinks(ctx: Pick<GateContext, "outDir" | "redactor" | "logCap
   return { stdout: open("stdout"), stderr: open("stderr") };
 }
 
-/** The runner's environment minus secret-looking names: what every gate inherits (computed once per run). */
-export function baseGateEnv(env: Record<string, string | undefined>, looksSecret: (name: string) => boolean): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && !looksSecret(name)) out[name] = value;
-  return out;
-}
 
 /**
  * node:test's report file (named in NODE_OPTIONS, which the code under test

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
 import { BudgetDimensionSchema, BudgetExtensionSchema, SessionSpendSchema, TokenUsageSchema } from "./budget.js";
-import { CommitShaSchema, NonNegativeIntSchema, PositiveIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
+import { CommitShaSchema, ConfinementModeSchema, NonNegativeIntSchema, PositiveIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
 import { GateEvidenceSchema } from "./evidence.js";
 import { GoalSpecSchema } from "./goal.js";
 import { LockOwnerSchema } from "./lock.js";
@@ -46,6 +46,7 @@ export const EventPayloadSchemas = {
     maxRounds: PositiveIntSchema.optional(),
     gatesConfig: z.string().min(1).optional().describe("absolute path of the gates config"),
     overridden: z.array(z.enum(RUN_OPTION_NAMES)).describe("options given as flags that changed what the goal ran with before; empty on the first run"),
+    confinement: ConfinementModeSchema.optional().describe("how this run's engine sessions and agent commands were confined: bwrap (a bubblewrap sandbox) or unconfined (--unconfined)"),
   }),
   /** The working tree had uncommitted files when a run started: left out, since a run works from commits (named, not an error). */
   worktree_dirty_noted: z.object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
 import { BudgetLimitsSchema, BudgetUsageSchema } from "./budget.js";
-import { CommitShaSchema, NonNegativeIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
+import { CommitShaSchema, ConfinementModeSchema, NonNegativeIntSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
 import { GoalClassSchema, IntakeDecisionSchema } from "./oracle.js";
 import { FailureCauseSchema } from "./outcome.js";
 import { GoalStatusSchema, PhaseSchema } from "./status.js";
@@ -54,6 +54,7 @@ export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true })
     .object({ file: z.enum(["proof.json", "failure.json"]), seq: z.number().int(), status: GoalStatusSchema })
     .nullable(),
   round: z.number().int().positive().optional().describe("the controller's current round (round_started); absent: round 1"),
+  confinement: ConfinementModeSchema.optional().describe("the least confined of the goal's recorded runs (run_options_recorded): unconfined once any run was"),
   headCommit: CommitShaSchema.optional().describe("the integrated head of the last integration (integration_recorded)"),
   decision: z
     .object({ decision: z.enum(["accepted", "rejected"]), reason: z.string().optional(), headCommit: CommitShaSchema, seq: z.number().int() })

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IdSchema } from "../ids.js";
 import { BudgetUsageSchema, SessionSpendSchema, TokenUsageSchema } from "./budget.js";
-import { CommitShaSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
+import { CommitShaSchema, ConfinementModeSchema, SCHEMA_VERSION, Sha256Schema, TimestampSchema } from "./common.js";
 import { GateEvidenceSchema } from "./evidence.js";
 import { TERMINAL_STATUSES } from "./status.js";
 
@@ -51,6 +51,7 @@ export const FailureSchema = z.object({
   }),
   spend: BudgetUsageSchema,
   sessions: z.array(SessionSpendSchema).optional().describe("every engine session's spend, each exact, partial or unknown; spend.quality is the weakest"),
+  confinement: ConfinementModeSchema.optional().describe("how the goal's agents were confined (its least confined run): bwrap or unconfined; absent: not recorded"),
   lastSeq: z.number().int().positive(),
   createdAt: TimestampSchema,
 });
@@ -92,6 +93,7 @@ export const ProofSchema = z.object({
     .array(SessionSpendSchema)
     .optional()
     .describe("every engine session's spend (plan, task attempts, reviews, follow-ups), each exact, partial or unknown; spend.quality is the weakest"),
+  confinement: ConfinementModeSchema.optional().describe("how the goal's agents were confined (its least confined run): bwrap or unconfined; absent: not recorded"),
   recheck: z.array(z.string()).describe("commands that re-check this proof"),
   lastSeq: z.number().int().positive(),
   logHead: Sha256Schema.optional().describe(

@@ -1,3 +1,4 @@
+import type { ConfinementPolicy } from "../confine.js";
 import { type AgentInfo, EngineAbortedError, EngineCrashedError, EngineTimeoutError, SessionStateError, type WireError } from "../errors.js";
 import type { PathJudge, PermissionPolicy } from "../policy.js";
 import type { Redactor } from "../redact.js";
@@ -25,6 +26,10 @@ export type SessionContext = {
   tap: TranscriptTap;
   meter: UsageMeter;
   env: Record<string, string>;
+  /** The environment of each command OMK runs for the engine through its terminal. */
+  commandEnv: Record<string, string>;
+  /** The sandbox of each such command; none: unconfined. */
+  commandConfinement: ConfinementPolicy | undefined;
   runDir: string;
   /** Why every turn may have model calls the engine does not report (its own side calls the user's settings keep on), if so. */
   usageGap?: string | undefined;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { confinedArgv, type ConfinementPolicy } from "../confine.js";
 import { EngineSpawnError, type ExitFacts } from "../errors.js";
 import type { Redactor } from "../redact.js";
 import { err, ok, type Result } from "../result.js";
@@ -14,6 +15,8 @@ export type EngineProcessOptions = {
   args: readonly string[];
   cwd: string;
   env: Record<string, string>;
+  /** The sandbox the engine runs in (undefined: unconfined). */
+  confine?: ConfinementPolicy | undefined;
   tap: TranscriptTap;
   redact: Redactor;
   /** Every chunk from stdout (for inactivity deadlines). */
@@ -154,7 +157,8 @@ export class EngineProcess {
   static async start(options: EngineProcessOptions): Promise<Result<EngineProcess, EngineSpawnError>> {
     let child: ChildProcess;
     try {
-      child = spawn(options.command, [...options.args], {
+      const argv = options.confine === undefined ? { command: options.command, args: [...options.args] } : confinedArgv(options.confine, options.cwd, options.command, options.args);
+      child = spawn(argv.command, argv.args, {
         cwd: options.cwd,
         env: options.env,
         detached: true,
@@ -180,7 +184,7 @@ export class EngineProcess {
     child.on("error", () => {
       // Errors after spawn (a failed kill) surface through exit/close.
     });
-    options.tap.meta("spawn", { pid: child.pid, command: options.command, args: options.args.map((a) => options.redact(a)), cwd: options.cwd });
+    options.tap.meta("spawn", { pid: child.pid, command: options.command, args: options.args.map((a) => options.redact(a)), cwd: options.cwd, confined: options.confine !== undefined });
     return ok(new EngineProcess(child, options));
   }
 

@@ -45,7 +45,7 @@ export class AcpSession extends BaseSession implements AcpHost {
 
   constructor(ctx: SessionContext, proc: EngineProcess) {
     super(ctx, proc);
-    this.terminals = new TerminalManager(this, ctx.root, ctx.env, ctx.deadlines.killGraceMs);
+    this.terminals = new TerminalManager(this, ctx.root, ctx.commandEnv, ctx.deadlines.killGraceMs, ctx.commandConfinement);
     this.updates = new UpdateNormalizer({
       judge: this.judge,
       emit: (e) => this.emit(e),

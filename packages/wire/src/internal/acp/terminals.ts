@@ -8,6 +8,7 @@ import {
 import { execa, type ResultPromise } from "execa";
 import type { CommandRun } from "../../schemas/event.js";
 import { terminateGroup, trackGroup } from "../process-group.js";
+import { confinedArgv, type ConfinementPolicy } from "../../confine.js";
 import { refused } from "./fs.js";
 import type { AcpHost } from "./host.js";
 
@@ -56,6 +57,8 @@ export class TerminalManager {
     private readonly root: string,
     private readonly env: Record<string, string>,
     private readonly killGraceMs: number,
+    /** The sandbox each command runs in (undefined: unconfined, as the user asked with --unconfined). */
+    private readonly confine: ConfinementPolicy | undefined = undefined,
   ) {}
 
   create(params: CreateTerminalRequest): CreateTerminalResponse {
@@ -71,8 +74,8 @@ export class TerminalManager {
     for (const variable of params.env ?? []) env[variable.name] = variable.value;
     // A command line with no args (some agents send one string) runs through the shell.
     const viaShell = (params.args === undefined || params.args.length === 0) && /\s/.test(params.command.trim());
-    const command = viaShell ? "/bin/sh" : params.command;
-    const args = viaShell ? ["-c", params.command] : [...(params.args ?? [])];
+    const plain = { command: viaShell ? "/bin/sh" : params.command, args: viaShell ? ["-c", params.command] : [...(params.args ?? [])] };
+    const { command, args } = this.confine === undefined ? plain : confinedArgv(this.confine, cwd, plain.command, plain.args);
     const limit = Math.min(params.outputByteLimit ?? MAX_TERMINAL_OUTPUT_BYTES, MAX_TERMINAL_OUTPUT_BYTES);
     const child = execa(command, args, {
       cwd,

@@ -100,8 +100,14 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
         if (announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "failed", content: [{ type: "content", content: { type: "text", text: (error as Error).message } }] });
       }
     } else {
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, step.write.content);
+      // The agent's own write: in a sandbox it may fail (EROFS, ENOENT); the tool call says so, as a real agent's would.
+      try {
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, step.write.content);
+      } catch (error) {
+        failed = true;
+        if (announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "failed", content: [{ type: "content", content: { type: "text", text: (error as Error).message } }] });
+      }
     }
     if (!failed && announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "completed", content: [diff] });
   } else if ("read" in step) {

@@ -1,0 +1,93 @@
+/**
+ * The sandbox of one engine session, built from the run's confinement (the
+ * bwrap the CLI's probe found, or unconfined) and the session's paths. See
+ * docs/decisions/confinement.md for the policy and why each mount is there.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { allowedEnv } from "@omk/gates";
+import { ENGINE_DIR_VARS, ENGINE_HOME_WRITES, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
+import type { RunConfinement } from "../types.js";
+
+export type SessionPaths = {
+  /** OMK's state root: hidden from the engine. */
+  readonly stateRoot: string;
+  /** The user's repository: its `.git` hidden, `.git/objects` shown read-only. */
+  readonly repo: string;
+  /** The session root. */
+  readonly cwd: string;
+  /** Whether the engine may write the session root (task sessions); read-only otherwise (intake, plan, review, follow-ups). */
+  readonly writableRoot: boolean;
+  /** The session's folder (scenario, transcript): shown read-only. */
+  readonly sessionDir: string;
+  /** The engine's own run folder (its HOME or TMPDIR, settings layers): writable. */
+  readonly engineRunDir: string;
+};
+
+/** The git dir of a repository or checkout: `.git` itself, or where a `.git` file (`gitdir: ...`) points. */
+function gitDirOf(root: string): string | undefined {
+  const dotGit = path.join(root, ".git");
+  try {
+    if (statSync(dotGit).isDirectory()) return dotGit;
+    const line = readFileSync(dotGit, "utf8").split("\n")[0] ?? "";
+    const target = line.startsWith("gitdir:") ? line.slice("gitdir:".length).trim() : "";
+    return target === "" ? undefined : path.resolve(root, target);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The common git dir (a linked worktree's `commondir`), else the git dir itself. */
+function commonDirOf(gitDir: string): string {
+  try {
+    const rel = readFileSync(path.join(gitDir, "commondir"), "utf8").trim();
+    return rel === "" ? gitDir : path.resolve(gitDir, rel);
+  } catch {
+    return gitDir;
+  }
+}
+
+/**
+ * The engine's and its commands' sandboxes for one session, or undefined when
+ * the run is unconfined. Writable: the session root (task sessions), the
+ * engine's run folder, and, for an engine that sees the user's HOME, its own
+ * folders there (ENGINE_HOME_WRITES, created when missing, and any folder an
+ * ENGINE_DIR_VARS variable names). Hidden: the state root and the
+ * repository's git dir (its objects shown read-only: checkouts borrow them).
+ * The checkout's own `.git` is read-only over the writable root. The engine
+ * shares the host network (its model endpoint); its commands get none.
+ */
+export function sessionConfinement(run: RunConfinement | undefined, spec: EngineSpecInput, env: Readonly<Record<string, string | undefined>>, paths: SessionPaths): SessionConfinement | undefined {
+  if (run === undefined || run.mode === "unconfined") return undefined;
+  const repoGit = gitDirOf(paths.repo);
+  const repoCommon = repoGit === undefined ? undefined : commonDirOf(repoGit);
+  const home = env["HOME"] !== undefined && env["HOME"] !== "" ? env["HOME"] : os.homedir();
+  const engineEnv = { ...env, ...(spec.env ?? {}) };
+  const homeWrites = (spec.home ?? "user") === "user" ? (ENGINE_HOME_WRITES[spec.name] ?? []).map((rel) => path.join(home, rel)) : [];
+  const dirVars = ENGINE_DIR_VARS.map((name) => engineEnv[name]).filter((v): v is string => v !== undefined && path.isAbsolute(v));
+  for (const dir of [paths.engineRunDir, ...homeWrites, ...dirVars]) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch {
+      // not creatable: left out of the writable list below (sandboxPolicy skips what does not exist)
+    }
+  }
+  const checkoutGit = paths.writableRoot ? path.join(paths.cwd, ".git") : undefined;
+  const hidden = [paths.stateRoot, ...(repoGit === undefined ? [] : [repoGit]), ...(repoCommon === undefined || repoCommon === repoGit ? [] : [repoCommon])];
+  const shown = [
+    ...(repoCommon === undefined ? [] : [path.join(repoCommon, "objects")]),
+    paths.sessionDir,
+    paths.repo,
+    paths.cwd,
+    home,
+    ...engineVisiblePaths(spec.command, spec.args ?? [], engineEnv),
+  ];
+  const writable = [...(paths.writableRoot ? [paths.cwd] : []), paths.engineRunDir, ...homeWrites, ...dirVars];
+  const readOnlyAfter = checkoutGit !== undefined && existsSync(checkoutGit) ? [checkoutGit] : [];
+  const policy = (network: "shared" | "none") => sandboxPolicy({ bwrap: run.bwrap, hidden, shownReadOnly: shown, writable, readOnlyAfter, network });
+  return { engine: policy("shared"), commands: policy("none") };
+}
+
+/** The environment of each command an agent runs through OMK's terminal: the gates' rule (no secret-looking names). */
+export const agentCommandEnv = (engineEnv: Record<string, string>): Record<string, string> => allowedEnv(engineEnv);

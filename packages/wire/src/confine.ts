@@ -1,0 +1,242 @@
+/**
+ * Confinement of engine processes and the commands OMK runs for them through
+ * its ACP terminal: a bubblewrap (bwrap) sandbox described by an ordered,
+ * typed list of mounts. The caller (the controller) builds the policy and
+ * passes it in the session options; wire only turns it into bwrap's argv.
+ * See docs/decisions/confinement.md.
+ */
+import { realpathSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { z } from "zod";
+import { WireError } from "./errors.js";
+import { findCommand } from "./internal/find-command.js";
+import { err, ok, type Result } from "./result.js";
+
+const AbsolutePathSchema = z.string().refine((p) => path.isAbsolute(p) && !p.split("/").includes(".."), "an absolute path without ..");
+
+/**
+ * One mount, applied in list order (a later mount covers an earlier one at
+ * the same or an enclosing path):
+ * - `ro-bind`: `source` visible read-only at `target` (default: the same path);
+ * - `bind`: `source` writable at `target`;
+ * - `tmpfs`: an empty private folder over `target` (hides what was there);
+ * - `dev`: a minimal /dev; `proc`: a /proc of the sandbox's own pid namespace;
+ * - `remount-ro`: makes the mount at `target` read-only (a tmpfs that hides
+ *   a folder, once the mounts inside it are made, so nothing can be written there).
+ */
+export const MountSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("ro-bind"), source: AbsolutePathSchema, target: AbsolutePathSchema.optional() }).strict(),
+  z.object({ kind: z.literal("bind"), source: AbsolutePathSchema, target: AbsolutePathSchema.optional() }).strict(),
+  z.object({ kind: z.literal("tmpfs"), target: AbsolutePathSchema }).strict(),
+  z.object({ kind: z.literal("dev"), target: AbsolutePathSchema }).strict(),
+  z.object({ kind: z.literal("proc"), target: AbsolutePathSchema }).strict(),
+  z.object({ kind: z.literal("remount-ro"), target: AbsolutePathSchema }).strict(),
+]);
+export type Mount = z.infer<typeof MountSchema>;
+
+/** The sandbox of one process: bwrap's path, the ordered mounts, and whether it shares the host's network. */
+export const ConfinementPolicySchema = z
+  .object({
+    /** Absolute path of bwrap (the one probeConfinement found): nothing is looked up or downloaded at run time. */
+    bwrap: AbsolutePathSchema,
+    mounts: z.array(MountSchema).min(1),
+    /** `shared`: the host's network (an engine reaching its model endpoint); `none`: a private network namespace with only loopback. */
+    network: z.enum(["shared", "none"]),
+  })
+  .strict();
+export type ConfinementPolicy = z.infer<typeof ConfinementPolicySchema>;
+
+/** A session's confinement: the engine process's sandbox and the sandbox of each command OMK runs for it. */
+export const SessionConfinementSchema = z.object({ engine: ConfinementPolicySchema, commands: ConfinementPolicySchema }).strict();
+export type SessionConfinement = z.infer<typeof SessionConfinementSchema>;
+
+/** The confinement mode a run records (proof.json, failure.json). */
+export const ConfinementModeSchema = z.enum(["bwrap", "unconfined"]);
+export type ConfinementMode = z.infer<typeof ConfinementModeSchema>;
+
+/** This machine cannot run a sandbox: bwrap missing or unable to create namespaces. */
+export class ConfinementUnavailableError extends WireError {
+  readonly reason: "bwrap_missing" | "namespaces_unavailable";
+  constructor(reason: "bwrap_missing" | "namespaces_unavailable", message: string, options: { cause?: unknown; fix?: string } = {}) {
+    super("OMK_WIRE_CONFINEMENT_UNAVAILABLE", message, options);
+    this.reason = reason;
+  }
+}
+
+/** The argv that runs `command args` in the policy's sandbox with `cwd` as its working folder. */
+export function confinedArgv(policy: ConfinementPolicy, cwd: string, command: string, args: readonly string[]): { command: string; args: string[] } {
+  const out: string[] = ["--die-with-parent", "--unshare-all"];
+  if (policy.network === "shared") out.push("--share-net");
+  for (const mount of policy.mounts) {
+    switch (mount.kind) {
+      case "ro-bind":
+        out.push("--ro-bind", mount.source, mount.target ?? mount.source);
+        break;
+      case "bind":
+        out.push("--bind", mount.source, mount.target ?? mount.source);
+        break;
+      case "tmpfs":
+        out.push("--tmpfs", mount.target);
+        break;
+      case "dev":
+        out.push("--dev", mount.target);
+        break;
+      case "proc":
+        out.push("--proc", mount.target);
+        break;
+      case "remount-ro":
+        out.push("--remount-ro", mount.target);
+        break;
+    }
+  }
+  out.push("--chdir", cwd, "--", command, ...args);
+  return { command: policy.bwrap, args: out };
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+const isWithin = (parent: string, child: string) => {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+};
+
+export type PolicyInput = {
+  bwrap: string;
+  /** Folders made empty (tmpfs): OMK's state root, the repository's `.git`. /tmp is always private. */
+  hidden: readonly string[];
+  /**
+   * Folders inside a hidden one (or /tmp) shown again read-only: the
+   * repository's `.git/objects` (checkouts borrow objects through alternates),
+   * the engine's command and PATH folders, the user's HOME, the repository.
+   * One that is not inside a hidden folder is visible read-only already and left out.
+   */
+  shownReadOnly: readonly string[];
+  /** Folders writable (the task checkout, the engine's run folder, its config and cache folders). */
+  writable: readonly string[];
+  /** Folders read-only again inside a writable one (a checkout's own git dir). */
+  readOnlyAfter: readonly string[];
+  network: "shared" | "none";
+};
+
+/**
+ * The standard policy: the whole filesystem read-only, a minimal /dev, a
+ * private /proc and an empty private /tmp, then `hidden` covered by empty
+ * read-only folders, `shownReadOnly` bound back read-only, `writable` bound writable,
+ * and `readOnlyAfter` bound read-only. Mounts are ordered by depth (a
+ * deeper path is mounted after the folder that holds it, so it is not
+ * covered); at the same path the later category wins. Paths are resolved
+ * (symbolic links followed); a missing path is left out.
+ */
+export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
+  const existing = (list: readonly string[]) => [...new Set(list.map(real))].filter((p) => path.isAbsolute(p) && exists(p));
+  const hidden = ["/tmp", ...existing(input.hidden).filter((p) => p !== "/")];
+  const layers: Array<{ rank: number; mount: Mount }> = [];
+  for (const target of hidden) layers.push({ rank: 0, mount: { kind: "tmpfs", target } });
+  for (const source of existing(input.shownReadOnly)) if (hidden.some((h) => isWithin(h, source))) layers.push({ rank: 1, mount: { kind: "ro-bind", source } });
+  for (const source of existing(input.writable)) layers.push({ rank: 2, mount: { kind: "bind", source } });
+  for (const source of existing(input.readOnlyAfter)) layers.push({ rank: 3, mount: { kind: "ro-bind", source } });
+  const at = (m: Mount) => ("target" in m && m.target !== undefined ? m.target : (m as { source: string }).source);
+  const depth = (p: string) => p.split("/").filter((s) => s !== "").length;
+  // The same path twice: only the last category's mount is kept.
+  const byPath = new Map<string, { rank: number; mount: Mount }>();
+  for (const layer of layers) byPath.set(at(layer.mount), layer);
+  const ordered = [...byPath.values()].sort((a, b) => depth(at(a.mount)) - depth(at(b.mount)) || a.rank - b.rank).map((l) => l.mount);
+  // Hidden folders become read-only once everything inside them is mounted: a write there fails (EROFS) instead of landing in memory.
+  const sealed: Mount[] = ordered.flatMap((m): Mount[] => (m.kind === "tmpfs" && m.target !== "/tmp" ? [{ kind: "remount-ro", target: m.target }] : []));
+  const mounts: Mount[] = [{ kind: "ro-bind", source: "/" }, { kind: "dev", target: "/dev" }, { kind: "proc", target: "/proc" }, ...ordered, ...sealed];
+  return ConfinementPolicySchema.parse({ bwrap: input.bwrap, mounts, network: input.network });
+}
+
+function exists(p: string): boolean {
+  try {
+    realpathSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Folders under the user's HOME an engine writes to (its login, sessions,
+ * caches), by preset name, for engines that see the user's home. Found by
+ * running each real agent against a scripted model server (see
+ * docs/decisions/confinement.md).
+ */
+export const ENGINE_HOME_WRITES: Readonly<Record<string, readonly string[]>> = {
+  kimi: [".kimi-code", ".kimi"],
+  "kimi-wire": [".kimi"],
+  claude: [".claude"],
+  gemini: [".gemini"],
+  codex: [".codex"],
+  qwen: [".qwen"],
+  copilot: [".copilot"],
+};
+/** Variables that name an engine's own folder: when set, that folder is writable too. */
+export const ENGINE_DIR_VARS: readonly string[] = ["KIMI_CODE_HOME", "KIMI_SHARE_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "QWEN_HOME", "QWEN_RUNTIME_DIR"];
+
+export type ProbeResult = { bwrap: string; version: string };
+
+/**
+ * Whether this machine can sandbox: bwrap found on PATH (of `env`) and able
+ * to create the namespaces OMK uses (one real sandboxed `true`). Run once at
+ * start. Failures say what to do: install bubblewrap, enable user namespaces,
+ * or pass --unconfined.
+ */
+export async function probeConfinement(env: Record<string, string | undefined> = process.env, timeoutMs = 20_000): Promise<Result<ProbeResult, ConfinementUnavailableError>> {
+  const bwrap = findCommand("bwrap", env);
+  if (bwrap === undefined) {
+    return err(
+      new ConfinementUnavailableError("bwrap_missing", "cannot confine agents: bubblewrap (bwrap) is not on PATH", {
+        fix: "install bubblewrap (apt-get install bubblewrap), or pass --unconfined to run agents without a sandbox",
+      }),
+    );
+  }
+  const trueCmd = findCommand("true", env) ?? "/bin/true";
+  const run = await execa(bwrap, ["--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", trueCmd], {
+    env: { PATH: env["PATH"] ?? "/usr/bin:/bin" },
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+    timeout: timeoutMs,
+  });
+  if (run.exitCode !== 0) {
+    const why = `${run.stderr ?? ""}`.trim().split("\n")[0] ?? "";
+    return err(
+      new ConfinementUnavailableError("namespaces_unavailable", `cannot confine agents: ${bwrap} cannot create a sandbox here${why === "" ? ` (exit ${run.exitCode ?? run.signal})` : `: ${why}`}`, {
+        fix: "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0), or pass --unconfined",
+      }),
+    );
+  }
+  const version = await execa(bwrap, ["--version"], { reject: false, stdin: "ignore", timeout: timeoutMs });
+  return ok({ bwrap, version: `${version.stdout ?? ""}`.trim() });
+}
+
+/**
+ * What an engine must see to start, for `shownReadOnly`: the folder of its
+ * command (symbolic links followed: a wrapper and what it points at), of
+ * each absolute path among its arguments (an entry script, a scenario
+ * file), and each folder on its PATH. Only those inside a hidden folder
+ * (such as /tmp) are bound; the rest are visible read-only already.
+ */
+export function engineVisiblePaths(command: string, args: readonly string[], env: Record<string, string | undefined>): string[] {
+  const out = new Set<string>();
+  const found = findCommand(command, env);
+  if (found !== undefined) {
+    out.add(path.dirname(found));
+    out.add(path.dirname(real(found)));
+  }
+  for (const arg of args) {
+    if (!path.isAbsolute(arg) || !exists(arg)) continue;
+    out.add(path.dirname(arg));
+    out.add(path.dirname(real(arg)));
+  }
+  for (const dir of (env["PATH"] ?? "").split(path.delimiter)) if (path.isAbsolute(dir)) out.add(dir);
+  return [...out];
+}
