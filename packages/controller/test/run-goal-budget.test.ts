@@ -44,11 +44,10 @@ describe.concurrent("runGoal: budgets", () => {
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT, { timeMs: null, tokens: 3_000, usd: null });
     const plan = planSession() as { turns: { steps: unknown[] }[] };
     const steps = plan.turns[0]?.steps ?? [];
-    steps.splice(0, 1, liveUsage(4_000, 0), { sleep: 20_000 });
-    const started = Date.now();
+    // A turn that would sleep past the test's own timeout: only an abort at the budget ends it in time.
+    steps.splice(0, 1, liveUsage(4_000, 0), { sleep: 600_000 });
     const first = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan })), scheduler: { pollMs: 50 } });
     expect(first.ok && first.value.status).toBe("needs_more_budget");
-    expect(Date.now() - started, "the turn is aborted when the budget is crossed, not waited out").toBeLessThan(15_000);
     let goal = await store.readGoal(goalId);
     expect(goal.phase).toBe("planning");
     expect(used(goal)).toBe(4_000);
@@ -62,11 +61,9 @@ describe.concurrent("runGoal: budgets", () => {
   it("cuts a review pass that crosses the budget; the resume keeps the passes recorded and charges only the one it runs", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT, { timeMs: null, tokens: 20_000, usd: null });
-    const costly = turn(liveUsage(20_000, 0), { sleep: 20_000 }, message('{"verdict":"passed","findings":[]}'));
-    const started = Date.now();
+    const costly = turn(liveUsage(20_000, 0), { sleep: 600_000 }, message('{"verdict":"passed","findings":[]}'));
     const first = await runGoal({ store, goalId, engine: bookProvider(readyBook({ "review:security-reviewer": costly })), scheduler: { pollMs: 50 } });
     expect(first.ok && first.value.status, JSON.stringify(first)).toBe("needs_more_budget");
-    expect(Date.now() - started, "the pass is aborted when the budget is crossed, not waited out").toBeLessThan(15_000);
     let goal = await store.readGoal(goalId);
     expect(goal.phase).toBe("review");
     // plan 700 + task 1400 + reviewer 350, then the security pass's 20000 as it arrived.
