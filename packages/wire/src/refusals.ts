@@ -85,10 +85,13 @@ export type SandboxRefusal = { path: string; message: string };
  */
 export function judgeRefusal(refused: RefusedPath, cwd: string, watch: RefusalWatch): SandboxRefusal | undefined {
   const target = path.resolve(cwd, refused.path.startsWith("~/") && watch.home !== undefined ? path.join(watch.home, refused.path.slice(2)) : refused.path);
-  const hidden = watch.hidden.find((h) => isWithin(h.path, target));
-  if (hidden !== undefined) return { path: target, message: `the sandbox refused ${refused.errno === "ENOENT" ? "access" : "a write"} to ${target} (${hidden.what}): ${refused.errno}` };
+  // The deepest labelled folder holding the path says what it is (a checkout's read-only .git inside a hidden state root is the checkout's .git).
+  const labelled = [...watch.hidden.map((h) => ({ ...h, hidden: true })), ...watch.readOnly.map((r) => ({ ...r, hidden: false }))]
+    .filter((f) => isWithin(f.path, target))
+    .sort((x, y) => y.path.length - x.path.length)[0];
+  if (labelled?.hidden === true) return { path: target, message: `the sandbox refused ${refused.errno === "ENOENT" ? "access" : "a write"} to ${target} (${labelled.what}): ${refused.errno}` };
   if (refused.errno === "ENOENT" && !WRITE_FORMS.test(refused.line)) return undefined;
-  const readOnly = watch.readOnly.find((r) => isWithin(r.path, target));
+  const readOnly = labelled;
   if (readOnly === undefined && watch.writable.some((w) => isWithin(w, target))) return undefined;
   const inRepo = isWithin(watch.repo, target);
   if (readOnly === undefined && !inRepo && watch.home !== undefined && isWithin(watch.home, target)) return undefined;
