@@ -7,6 +7,7 @@
  * module finds the paths those error lines name and says which ones are a
  * scope violation. See docs/decisions/confinement.md ("Refusals are named").
  */
+import { realpathSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -66,12 +67,21 @@ export function refusedPaths(text: string): RefusedPath[] {
   return out;
 }
 
-const looksLikePath = (p: string) => p !== "" && !/\s/.test(p) && p.length < 4096 && (p.includes("/") || p.startsWith("."));
+/** A path: has a slash, starts with a dot, or is a bare file name with an extension (not an errno word such as `EROFS`). */
+const looksLikePath = (p: string) => p !== "" && !/\s/.test(p) && p.length < 4096 && (p.includes("/") || p.startsWith(".") || /^[\w.+-]+\.\w+$/.test(p));
 
 const isWithin = (parent: string, child: string) => {
   const rel = path.relative(parent, child);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 };
+
+function realOrUndefined(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A refused path judged a scope violation: where it resolved and the message the finding shows. */
 export type SandboxRefusal = { path: string; message: string };
@@ -92,7 +102,13 @@ export function judgeRefusal(refused: RefusedPath, cwd: string, watch: RefusalWa
   if (labelled?.hidden === true) return { path: target, message: `the sandbox refused ${refused.errno === "ENOENT" ? "access" : "a write"} to ${target} (${labelled.what}): ${refused.errno}` };
   if (refused.errno === "ENOENT" && !WRITE_FORMS.test(refused.line)) return undefined;
   const readOnly = labelled;
-  if (readOnly === undefined && watch.writable.some((w) => isWithin(w, target))) return undefined;
+  if (readOnly === undefined && watch.writable.some((w) => isWithin(w, target))) {
+    // Read-only inside a writable folder: only a symbolic link out of it gets there (a write through it).
+    if (refused.errno !== "EROFS") return undefined;
+    const real = realOrUndefined(target);
+    const where = real === undefined || real === target ? "" : ` to ${real}`;
+    return { path: target, message: `the sandbox refused a write to ${target} (a symbolic link${where} out of the task's checkout): EROFS` };
+  }
   const inRepo = isWithin(watch.repo, target);
   if (readOnly === undefined && !inRepo && watch.home !== undefined && isWithin(watch.home, target)) return undefined;
   const what = readOnly?.what ?? (inRepo ? "the user's repository" : "outside the task's checkout");

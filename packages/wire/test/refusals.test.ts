@@ -81,6 +81,12 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
     expect(sandboxRefusals("touch: cannot touch '/home/u/repo/.git/x': Read-only file system", checkout, inHome)[0]?.message).toContain(".git");
   });
 
+  it("a read-only file system inside the writable set is a write through a symbolic link out of it", () => {
+    const found = sandboxRefusals("/bin/sh: 1: cannot create link-to-victim.txt: Read-only file system", checkout, watch);
+    expect(found.map((r) => r.path)).toEqual([`${checkout}/link-to-victim.txt`]);
+    expect(found[0]?.message).toContain("a symbolic link");
+  });
+
   it("a write inside the writable set that failed for another reason is not one; each path is named once", () => {
     expect(paths("touch: cannot touch 'src/x': Permission denied")).toEqual([]);
     expect(paths("tee: /tmp/o: Read-only file system\ntee: /tmp/o: Read-only file system")).toEqual(["/tmp/o"]);
