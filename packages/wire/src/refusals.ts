@@ -83,6 +83,9 @@ function realOrUndefined(p: string): string | undefined {
   }
 }
 
+/** Paths inside a git dir that git's own bookkeeping writes (index, objects, refs, logs, HEAD and its siblings): nothing there runs a program. */
+const GIT_BOOKKEEPING = /^(?:index(?:\.lock)?|objects(?:\/.*)?|refs(?:\/.*)?|logs(?:\/.*)?|packed-refs(?:\.lock)?|(?:HEAD|ORIG_HEAD|FETCH_HEAD|MERGE_HEAD|COMMIT_EDITMSG|AUTO_MERGE)(?:\.lock)?)$/;
+
 /** A refused path judged a scope violation: where it resolved and the message the finding shows. */
 export type SandboxRefusal = { path: string; message: string };
 
@@ -102,6 +105,8 @@ export function judgeRefusal(refused: RefusedPath, cwd: string, watch: RefusalWa
   if (labelled?.hidden === true) return { path: target, message: `the sandbox refused ${refused.errno === "ENOENT" ? "access" : "a write"} to ${target} (${labelled.what}): ${refused.errno}` };
   if (refused.errno === "ENOENT" && !WRITE_FORMS.test(refused.line)) return undefined;
   const readOnly = labelled;
+  // An agent's own git command (add, commit, stash) refused in its checkout's read-only .git is not a plant: the index, objects, refs and logs run nothing.
+  if (readOnly !== undefined && GIT_BOOKKEEPING.test(path.relative(readOnly.path, target))) return undefined;
   if (readOnly === undefined && watch.writable.some((w) => isWithin(w, target))) {
     // Read-only inside a writable folder: only a symbolic link out of it gets there (a write through it).
     if (refused.errno !== "EROFS") return undefined;

@@ -64,6 +64,14 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
     expect(own[0]?.message).toContain("the task checkout's own .git");
   });
 
+  it("an agent's own git add/commit refused in its checkout's read-only .git is not one; its hooks, config and info are", () => {
+    expect(paths(`fatal: Unable to create '${checkout}/.git/index.lock': Read-only file system.`)).toEqual([]);
+    expect(paths(`error: unable to write file ${checkout}/.git/objects/ab/cdef: Read-only file system`)).toEqual([]);
+    expect(paths("error: could not lock config file .git/config: Read-only file system")).toEqual([`${checkout}/.git/config`]);
+    expect(paths(`/bin/sh: 1: cannot create ${checkout}/.git/info/attributes: Read-only file system`)).toEqual([`${checkout}/.git/info/attributes`]);
+    expect(paths("fatal: Unable to create '/repo/.git/index.lock': Read-only file system.")).toEqual(["/repo/.git/index.lock"]);
+  });
+
   it("any error naming a hidden folder is one, ENOENT included (reaching for OMK's state)", () => {
     expect(paths("Error: ENOENT: no such file or directory, open '../../events.jsonl'", "/state/goals/g1/worktrees/t1")).toEqual(["/state/goals/g1/events.jsonl"]);
     expect(paths("cat: /repo/.git/config: No such file or directory")).toEqual(["/repo/.git/config"]);
