@@ -5,10 +5,10 @@
  * and the writes OMK refused. Failures are values: a ControllerProblem and
  * whether running the session again may help.
  */
-import { existsSync, mkdirSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { TokenUsage } from "@omk/state";
-import { type Cost, openSession, type ScopeCheck, type StopReason, type TurnUsage, type UsageQuality, type WireError, type WireEvent } from "@omk/wire";
+import { type Cost, isolationDirs, openSession, type ScopeCheck, type StopReason, type TurnUsage, type UsageQuality, type WireError, type WireEvent } from "@omk/wire";
 import { agentCommandEnv, sessionConfinement } from "./internal/confinement.js";
 import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./internal/session-spend.js";
 import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "./types.js";
@@ -167,6 +167,12 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     return { ok: true, text: texts.join(""), final: finals.join(""), stop: turn.value.stopReason, spend: final, transcript, refusedWrites: refused };
   } finally {
     await session.close();
+    // The engine's private temp folder (its TMPDIR, the only writable /tmp it has in the sandbox) goes with the session.
+    try {
+      rmSync(isolationDirs(path.join(input.runDir, "engine")).tmp, { recursive: true, force: true });
+    } catch {
+      // left behind: it is inside the session's own run folder
+    }
   }
 }
 

@@ -173,7 +173,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     const refusal = {
       path: rel,
       reason: event.reason,
-      kind: violation?.kind ?? (path.isAbsolute(rel) ? "escapes_worktree" : "outside_write_set"),
+      kind: violation?.kind ?? (event.source === "sandbox" ? "sandbox_refused" : path.isAbsolute(rel) ? "escapes_worktree" : "outside_write_set"),
       message: violation?.message ?? event.reason,
     };
     refusals.push(refusal);

@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { z } from "zod";
 import { WireError } from "./errors.js";
 import { findCommand } from "./internal/find-command.js";
+import { RefusalWatchSchema } from "./refusals.js";
 import { err, ok, type Result } from "./result.js";
 
 const AbsolutePathSchema = z.string().refine((p) => path.isAbsolute(p) && !p.split("/").includes(".."), "an absolute path without ..");
@@ -48,7 +49,14 @@ export const ConfinementPolicySchema = z
 export type ConfinementPolicy = z.infer<typeof ConfinementPolicySchema>;
 
 /** A session's confinement: the engine process's sandbox and the sandbox of each command OMK runs for it. */
-export const SessionConfinementSchema = z.object({ engine: ConfinementPolicySchema, commands: ConfinementPolicySchema }).strict();
+export const SessionConfinementSchema = z
+  .object({
+    engine: ConfinementPolicySchema,
+    commands: ConfinementPolicySchema,
+    /** What the session's refusal watch judges (src/refusals.ts): a refused write it names becomes a scope event (`source: "sandbox"`). */
+    watch: RefusalWatchSchema.optional(),
+  })
+  .strict();
 export type SessionConfinement = z.infer<typeof SessionConfinementSchema>;
 
 /** The confinement mode a run records (proof.json, failure.json). */
@@ -109,10 +117,10 @@ const isWithin = (parent: string, child: string) => {
 
 export type PolicyInput = {
   bwrap: string;
-  /** Folders made empty (tmpfs): OMK's state root, the repository's `.git`. /tmp is always private. */
+  /** Folders made empty (tmpfs): OMK's state root, the repository's `.git`. */
   hidden: readonly string[];
   /**
-   * Folders inside a hidden one (or /tmp) shown again read-only: the
+   * Folders inside a hidden one shown again read-only: the
    * repository's `.git/objects` (checkouts borrow objects through alternates),
    * the engine's command and PATH folders, the user's HOME, the repository.
    * One that is not inside a hidden folder is visible read-only already and left out.
@@ -127,7 +135,7 @@ export type PolicyInput = {
 
 /**
  * The standard policy: the whole filesystem read-only, a minimal /dev, a
- * private /proc and an empty private /tmp, then `hidden` covered by empty
+ * private /proc (the host's /tmp stays read-only), then `hidden` covered by empty
  * read-only folders, `shownReadOnly` bound back read-only, `writable` bound writable,
  * and `readOnlyAfter` bound read-only. Mounts are ordered by depth (a
  * deeper path is mounted after the folder that holds it, so it is not
@@ -136,7 +144,8 @@ export type PolicyInput = {
  */
 export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
   const existing = (list: readonly string[]) => [...new Set(list.map(real))].filter((p) => path.isAbsolute(p) && exists(p));
-  const hidden = ["/tmp", ...existing(input.hidden).filter((p) => p !== "/")];
+  // /tmp is the host's, read-only like the rest: a write there fails visibly (EROFS) instead of vanishing in a private tmpfs; the engine's TMPDIR is a writable folder of its own.
+  const hidden = existing(input.hidden).filter((p) => p !== "/");
   const layers: Array<{ rank: number; mount: Mount }> = [];
   for (const target of hidden) layers.push({ rank: 0, mount: { kind: "tmpfs", target } });
   for (const source of existing(input.shownReadOnly)) if (hidden.some((h) => isWithin(h, source))) layers.push({ rank: 1, mount: { kind: "ro-bind", source } });
@@ -149,7 +158,7 @@ export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
   for (const layer of layers) byPath.set(at(layer.mount), layer);
   const ordered = [...byPath.values()].sort((a, b) => depth(at(a.mount)) - depth(at(b.mount)) || a.rank - b.rank).map((l) => l.mount);
   // Hidden folders become read-only once everything inside them is mounted: a write there fails (EROFS) instead of landing in memory.
-  const sealed: Mount[] = ordered.flatMap((m): Mount[] => (m.kind === "tmpfs" && m.target !== "/tmp" ? [{ kind: "remount-ro", target: m.target }] : []));
+  const sealed: Mount[] = ordered.flatMap((m): Mount[] => (m.kind === "tmpfs" ? [{ kind: "remount-ro", target: m.target }] : []));
   const mounts: Mount[] = [{ kind: "ro-bind", source: "/" }, { kind: "dev", target: "/dev" }, { kind: "proc", target: "/proc" }, ...ordered, ...sealed];
   return ConfinementPolicySchema.parse({ bwrap: input.bwrap, mounts, network: input.network });
 }
@@ -223,7 +232,7 @@ export async function probeConfinement(env: Record<string, string | undefined> =
  * command (symbolic links followed: a wrapper and what it points at), of
  * each absolute path among its arguments (an entry script, a scenario
  * file), and each folder on its PATH. Only those inside a hidden folder
- * (such as /tmp) are bound; the rest are visible read-only already.
+ * are bound; the rest are visible read-only already.
  */
 export function engineVisiblePaths(command: string, args: readonly string[], env: Record<string, string | undefined>): string[] {
   const out = new Set<string>();

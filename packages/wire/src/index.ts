@@ -18,6 +18,7 @@ export {
   SessionConfinementSchema,
   sandboxPolicy,
 } from "./confine.js";
+export { judgeRefusal, type RefusalWatch, RefusalWatchSchema, type RefusedPath, refusedPaths, type SandboxRefusal, sandboxRefusals } from "./refusals.js";
 export { DEFAULT_DETECT_HANDSHAKE_MS, type DetectedEngine, DetectedEngineSchema, type DetectOptions, detectEngines, findCommand } from "./detect.js";
 export {
   type AgentInfo,

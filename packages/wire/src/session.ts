@@ -131,6 +131,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     env,
     commandEnv: options.commandEnv === undefined ? env : options.commandEnv({ ...env }),
     commandConfinement: confinement?.commands,
+    refusalWatch: confinement?.watch,
     runDir,
     usageGap,
     signal: options.signal,

@@ -12,7 +12,7 @@ import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, findCommand, 
 import { FAST, ofType, scripted } from "./helpers.js";
 
 const BWRAP = findCommand("bwrap");
-// Outside /tmp (which is private in the sandbox): a real folder the sandbox sees read-only.
+// A real folder the sandbox sees read-only (outside /tmp, which is read-only too).
 const outsideDir = mkdtempSync(path.join("/var/tmp", "omk-confine-outside-"));
 afterAll(() => rmSync(outsideDir, { recursive: true, force: true }));
 
@@ -39,7 +39,16 @@ async function world() {
       readOnlyAfter: [path.join(checkout, ".git")],
       network,
     });
-  const confinement = (engine: { command: string; args: readonly string[] }) => ({ engine: policy(engine, "shared"), commands: policy(engine, "none") });
+  const watch = {
+    writable: [checkout, runDir],
+    readOnly: [{ path: path.join(checkout, ".git"), what: "the task checkout's own .git, read-only" }],
+    hidden: [
+      { path: stateRoot, what: "OMK's state dir" },
+      { path: path.join(repo, ".git"), what: "the user's repository .git" },
+    ],
+    repo,
+  };
+  const confinement = (engine: { command: string; args: readonly string[] }) => ({ engine: policy(engine, "shared"), commands: policy(engine, "none"), watch });
   return { base, repo, stateRoot, checkout, runDir, confinement };
 }
 
@@ -52,7 +61,9 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
     const kinds = confinement.engine.mounts.map((m) => `${m.kind} ${"target" in m && m.target !== undefined ? m.target : (m as { source: string }).source}`);
     expect(kinds[0]).toBe("ro-bind /");
     const index = (entry: string) => kinds.indexOf(entry);
-    expect(index(`tmpfs ${w.stateRoot}`)).toBeGreaterThan(index("tmpfs /tmp"));
+    // The host's /tmp stays read-only (no private tmpfs where a write would vanish).
+    expect(index("tmpfs /tmp")).toBe(-1);
+    expect(index(`tmpfs ${w.stateRoot}`)).toBeGreaterThan(0);
     expect(index(`bind ${w.checkout}`)).toBeGreaterThan(index(`tmpfs ${w.stateRoot}`));
     expect(index(`ro-bind ${path.join(w.checkout, ".git")}`)).toBeGreaterThan(index(`bind ${w.checkout}`));
     expect(index(`ro-bind ${path.join(w.repo, ".git", "objects")}`)).toBeGreaterThan(index(`tmpfs ${path.join(w.repo, ".git")}`));
@@ -61,7 +72,7 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
     expect(confinedArgv(confinement.engine, w.checkout, "ls", []).args).toContain("--share-net");
   });
 
-  it("an agent command cannot write a sibling, a path outside, OMK's state or the repository's .git; its checkout write lands", async () => {
+  it("an agent command cannot write a sibling, a path outside, /tmp, OMK's state or the repository's .git, and each refusal is named; its checkout and TMPDIR writes land", async () => {
     const w = await world();
     const outside = path.join(outsideDir, "planted.txt");
     const inTmp = path.join(w.base, "in-tmp.txt");
@@ -76,12 +87,13 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
             sh(`echo x > ${path.join(w.repo, ".git", "objects", "planted")}`),
             sh("git config core.fsmonitor 'echo pwned' || echo '[core] fsmonitor = x' >> .git/config"),
             sh(`echo private > ${inTmp}`),
-            sh("echo ok > inside.txt"),
+            sh('echo ok > inside.txt && echo tmp > "$TMPDIR/own-tmp.txt"'),
           ],
         },
       ],
     });
-    const opened = await openSession({ engine, cwd: w.checkout, runDir: w.runDir, confinement: w.confinement(engine), deadlines: FAST });
+    const events: Parameters<typeof ofType>[0] = [];
+    const opened = await openSession({ engine, cwd: w.checkout, runDir: w.runDir, confinement: w.confinement(engine), deadlines: FAST, onEvent: (e) => events.push(e) });
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
     const turn = await opened.value.prompt("go");
@@ -89,8 +101,19 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
     expect(turn.ok).toBe(true);
     if (!turn.ok) return;
     const exits = turn.value.commandsRun.map((c) => c.exitCode);
-    expect(exits.slice(0, 6).every((code) => code !== 0)).toBe(true);
-    expect(exits.slice(6)).toEqual([0, 0]);
+    expect(exits.slice(0, 7).every((code) => code !== 0)).toBe(true);
+    expect(exits.slice(7)).toEqual([0]);
+    expect(readFileSync(path.join(w.runDir, "tmp", "own-tmp.txt"), "utf8")).toBe("tmp\n");
+    // Each refusal is a scope event naming the path and what it is.
+    const named = ofType(events, "scope").filter((e) => e.source === "sandbox");
+    const reasons = named.map((e) => e.reason).join("\n");
+    expect(named.map((e) => e.path)).toEqual(
+      expect.arrayContaining([path.join(w.stateRoot, "checkouts", "g1", "sibling"), outside, path.join(w.stateRoot, "events.jsonl"), path.join(w.repo, ".git", "hooks"), inTmp]),
+    );
+    expect(reasons).toContain("(OMK's state dir)");
+    expect(reasons).toContain("(the user's repository .git)");
+    expect(reasons).toContain("(the task checkout's own .git, read-only)");
+    expect(named.every((e) => e.access === "write" && e.enforced)).toBe(true);
     expect(existsSync(path.join(w.stateRoot, "checkouts", "g1", "sibling"))).toBe(false);
     expect(existsSync(outside)).toBe(false);
     expect(readFileSync(path.join(w.stateRoot, "events.jsonl"), "utf8")).toBe('{"seq":1}\n');
@@ -132,6 +155,8 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
     expect(hostInterfaces).toBeGreaterThan(1);
     const failed = ofType(events, "tool_call_finished").filter((e) => e.status === "failed");
     expect(failed.length).toBeGreaterThanOrEqual(2);
+    // The engine's own refused writes are named from its failed tool calls' results.
+    expect(ofType(events, "scope").filter((e) => e.source === "sandbox").map((e) => e.path)).toEqual(expect.arrayContaining([outside, path.join(w.stateRoot, "events.jsonl")]));
   });
 
   it("probe: this machine can sandbox", async () => {

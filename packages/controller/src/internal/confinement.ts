@@ -3,11 +3,11 @@
  * bwrap the CLI's probe found, or unconfined) and the session's paths. See
  * docs/decisions/confinement.md for the policy and why each mount is there.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { allowedEnv } from "@omk/gates";
-import { ENGINE_DIR_VARS, ENGINE_HOME_WRITES, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
+import { type RefusalWatch, ENGINE_DIR_VARS, ENGINE_HOME_WRITES, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
 import type { RunConfinement } from "../types.js";
 
 export type SessionPaths = {
@@ -24,6 +24,14 @@ export type SessionPaths = {
   /** The engine's own run folder (its HOME or TMPDIR, settings layers): writable. */
   readonly engineRunDir: string;
 };
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
 
 /** The git dir of a repository or checkout: `.git` itself, or where a `.git` file (`gitdir: ...`) points. */
 function gitDirOf(root: string): string | undefined {
@@ -86,7 +94,18 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
   const writable = [...(paths.writableRoot ? [paths.cwd] : []), paths.engineRunDir, ...homeWrites, ...dirVars];
   const readOnlyAfter = checkoutGit !== undefined && existsSync(checkoutGit) ? [checkoutGit] : [];
   const policy = (network: "shared" | "none") => sandboxPolicy({ bwrap: run.bwrap, hidden, shownReadOnly: shown, writable, readOnlyAfter, network });
-  return { engine: policy("shared"), commands: policy("none") };
+  // What a refusal named in a command's output is judged against (@omk/wire's refusals.ts): real paths, as the sandbox mounts them.
+  const watch: RefusalWatch = {
+    writable: [...new Set(writable.map(real))],
+    readOnly: readOnlyAfter.map((p) => ({ path: real(p), what: "the task checkout's own .git, read-only" })),
+    hidden: [
+      { path: real(paths.stateRoot), what: "OMK's state dir" },
+      ...[repoGit, repoCommon].filter((p): p is string => p !== undefined).map((p) => ({ path: real(p), what: "the user's repository .git" })),
+    ],
+    repo: real(paths.repo),
+    home: real(home),
+  };
+  return { engine: policy("shared"), commands: policy("none"), watch };
 }
 
 /** The environment of each command an agent runs through OMK's terminal: the gates' rule (no secret-looking names). */

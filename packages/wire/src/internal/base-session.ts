@@ -1,3 +1,4 @@
+import { type RefusalWatch, sandboxRefusals } from "../refusals.js";
 import type { ConfinementPolicy } from "../confine.js";
 import { type AgentInfo, EngineAbortedError, EngineCrashedError, EngineTimeoutError, SessionStateError, type WireError } from "../errors.js";
 import type { PathJudge, PermissionPolicy } from "../policy.js";
@@ -30,6 +31,8 @@ export type SessionContext = {
   commandEnv: Record<string, string>;
   /** The sandbox of each such command; none: unconfined. */
   commandConfinement: ConfinementPolicy | undefined;
+  /** What a refused write named in a command's output or a failed tool call is judged against; none: unconfined. */
+  refusalWatch?: RefusalWatch | undefined;
   runDir: string;
   /** Why every turn may have model calls the engine does not report (its own side calls the user's settings keep on), if so. */
   usageGap?: string | undefined;
@@ -134,6 +137,23 @@ export abstract class BaseSession implements EngineSession {
     if (this.turn !== undefined && access !== "read") this.turn.scopeViolations++;
     this.emit({ type: "scope", access, path: target, allowed: false, reason, enforced });
   }
+
+  /**
+   * Scope events for the writes the sandbox refused that `text` (a command's
+   * output, a failed tool call's result) names, paths resolved against `cwd`;
+   * each path once per session.
+   */
+  noteRefusals(text: string, cwd: string): void {
+    const watch = this.ctx.refusalWatch;
+    if (watch === undefined || text === "") return;
+    for (const refusal of sandboxRefusals(text, cwd, watch)) {
+      if (this.refusedBySandbox.has(refusal.path)) continue;
+      this.refusedBySandbox.add(refusal.path);
+      if (this.turn !== undefined) this.turn.scopeViolations++;
+      this.emit({ type: "scope", access: "write", path: refusal.path, allowed: false, reason: refusal.message, enforced: true, source: "sandbox" });
+    }
+  }
+  private readonly refusedBySandbox = new Set<string>();
 
   recordCommand(run: CommandRun): void {
     this.turn?.commands.push(run);

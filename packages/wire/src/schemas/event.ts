@@ -68,6 +68,8 @@ export const WireEventSchema = z.discriminatedUnion("type", [
     reason: z.string(),
     /** true: OMK refused it; false: the engine did it on its own and OMK only saw it afterwards. */
     enforced: z.boolean(),
+    /** `sandbox`: the sandbox refused it, seen in a command's output or a failed tool call's result (src/refusals.ts). */
+    source: z.literal("sandbox").optional(),
   }),
   z.object({ ...base, type: z.literal("command_run"), ...CommandRunSchema.shape }),
   z.object({ ...base, type: z.literal("plan"), entries: z.array(PlanEntrySchema) }),

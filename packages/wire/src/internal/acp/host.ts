@@ -8,6 +8,8 @@ export interface AcpHost {
   recordWrite(rel: string, absolute: string, bytes: number | undefined, via: "client" | "agent"): void;
   recordScope(access: "read" | "write" | "command", target: string, reason: string, enforced: boolean): void;
   recordCommand(run: CommandRun): void;
+  /** Scope events for the writes the sandbox refused that `text` names (src/refusals.ts), paths resolved against `cwd`. */
+  noteRefusals(text: string, cwd: string): void;
   /** Output of a command counts as activity for the turn inactivity deadline. */
   activity(): void;
 }

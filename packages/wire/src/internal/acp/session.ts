@@ -52,6 +52,8 @@ export class AcpSession extends BaseSession implements AcpHost {
       recordWrite: (...a) => this.recordWrite(...a),
       recordScope: (...a) => this.recordScope(...a),
       recordCommand: (r) => this.recordCommand(r),
+      noteRefusals: (text, cwd) => this.noteRefusals(text, cwd),
+      root: ctx.root,
       activity: () => this.touch(),
       meter: ctx.meter,
       emitUsage: (source, extra) => this.emitUsage(source, extra),

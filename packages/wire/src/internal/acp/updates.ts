@@ -18,6 +18,8 @@ export type UpdateSink = AcpHost & {
   emitUsage(source: "acp_usage_update" | "acp_meta" | "acp_prompt_response", extra?: { delta?: import("../../schemas/usage.js").Usage; contextUsed?: number; contextSize?: number }): void;
   /** Was this path already written through OMK's fs handler in this turn? */
   wroteThisTurn(rel: string): boolean;
+  /** The session root: the folder a tool call's relative paths are resolved against. */
+  root: string;
   /** The model the engine reports it switched to (config option update). */
   modelChanged(model: string): void;
 };
@@ -36,6 +38,23 @@ function locations(value: unknown): Array<{ path: string; line?: number }> {
 function diffPaths(content: unknown): string[] {
   if (!Array.isArray(content)) return [];
   return content.filter((c): c is Rec => isRec(c) && c["type"] === "diff" && typeof c["path"] === "string").map((c) => c["path"] as string);
+}
+
+/** The text of a tool call's result: its text content blocks, terminal-less, and a string or `{output|error|stderr}` raw output. */
+function resultText(update: Rec): string {
+  const parts: string[] = [];
+  const content = update["content"];
+  if (Array.isArray(content)) {
+    for (const item of content) {
+      if (!isRec(item) || item["type"] !== "content") continue;
+      const block = item["content"];
+      if (isRec(block) && block["type"] === "text" && typeof block["text"] === "string") parts.push(block["text"]);
+    }
+  }
+  const raw = update["rawOutput"];
+  if (typeof raw === "string") parts.push(raw);
+  else if (isRec(raw)) for (const key of ["output", "error", "stderr", "stdout", "message"]) if (typeof raw[key] === "string") parts.push(raw[key] as string);
+  return parts.join("\n");
 }
 
 function planEntries(value: unknown): PlanEntry[] {
@@ -81,6 +100,7 @@ export class UpdateNormalizer {
         this.tools.set(id, state);
         const status = str(update["status"]) ?? "pending";
         sink.emit({ type: "tool_call_started", id, title: state.title, kind: state.kind, status: (STATUSES.has(status) ? status : "pending") as "pending", locations: state.locations });
+        if (status === "failed" || (status === "completed" && state.kind === "execute")) sink.noteRefusals(resultText(update), sink.root);
         if (status === "completed" || status === "failed") this.finish(id, status, state);
         return;
       }
@@ -95,6 +115,8 @@ export class UpdateNormalizer {
         if (diffs.length > 0) state.diffs = diffs;
         this.tools.set(id, state);
         const status = str(update["status"]);
+        // The engine's own tools run in its sandbox: a failed one (or a command it ran) names what the sandbox refused.
+        if (status === "failed" || (status === "completed" && state.kind === "execute")) sink.noteRefusals(resultText(update), sink.root);
         if (status === "completed" || status === "failed") {
           this.finish(id, status, state);
           return;

@@ -32,6 +32,8 @@ export type WireEventSink = {
   recordWrite(rel: string, absolute: string, bytes: number | undefined, via: "client" | "agent"): void;
   recordScope(access: "read" | "write" | "command", target: string, reason: string, enforced: boolean): void;
   recordCommand(run: import("../../schemas/event.js").CommandRun): void;
+  /** Scope events for the writes the sandbox refused that `text` names (src/refusals.ts). */
+  noteRefusals(text: string, cwd: string): void;
   usage(delta: Usage, contextUsed: number | undefined, contextSize: number | undefined): void;
   turn(): TurnState | undefined;
   root: string;
@@ -137,6 +139,8 @@ export class WireEventMapper {
     const locations = call === undefined ? [] : this.locations(call);
     sink.emit({ type: "tool_call_finished", id, status: failed ? "failed" : "completed", kind, ...(call === undefined ? {} : { title: call.name }), locations });
     if (call === undefined) return;
+    // The engine's own tools run in its sandbox: a failed one (or a shell command) names what the sandbox refused.
+    if (failed || call.name === "Shell") sink.noteRefusals([ret["output"], ret["message"], ret["brief"]].filter((t): t is string => typeof t === "string").join("\n"), sink.root);
     const args = toolArgs(call.args);
     if (call.name === "Shell" && typeof args["command"] === "string") {
       const output = typeof ret["output"] === "string" ? ret["output"] : "";

@@ -57,6 +57,7 @@ export class WireSession extends BaseSession {
       judge: this.judge,
       recordWrite: (...a) => this.recordWrite(...a),
       recordScope: (...a) => this.recordScope(...a),
+      noteRefusals: (text, cwd) => this.noteRefusals(text, cwd),
       recordCommand: (r) => this.recordCommand(r),
       usage: (delta, used, size) => {
         ctx.meter.addDelta(delta);
