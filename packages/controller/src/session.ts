@@ -79,18 +79,34 @@ export function sessionKnownSecrets(env: Readonly<Record<string, string | undefi
  * calls and their results, the commands it asks for) and OMK's answers to its
  * requests (a command's output, a file it read). OMK's own requests (the
  * prompt, session setup) are not the agent's output and are not counted.
+ * Messages and thoughts arrive in chunks (a value split over two lines), so
+ * their whole text is matched too (`streamed`).
  */
-function sessionSecretWatch(known: readonly KnownSecret[]): { inspect: (dir: "in" | "out", line: string) => void; hits: () => KnownSecretHit[] } {
+function sessionSecretWatch(known: readonly KnownSecret[]): {
+  inspect: (dir: "in" | "out", line: string) => void;
+  streamed: (kind: "message" | "thought", text: string) => void;
+  hits: () => KnownSecretHit[];
+} {
   const matcher = knownSecretMatcher(known);
   const hits = new Map<string, KnownSecretHit>();
+  const note = (found: readonly KnownSecretHit[]) => {
+    for (const hit of found) hits.set(`${hit.label}\u0000${hit.form}`, hit);
+  };
+  const streams = { message: [] as string[], thought: [] as string[] };
   return {
     inspect: (dir, line) => {
       if (matcher.size === 0) return;
       const found = matcher.find(line);
       if (found.length === 0 || (dir === "in" && !isResponse(line))) return;
-      for (const hit of found) hits.set(`${hit.label}\u0000${hit.form}`, hit);
+      note(found);
     },
-    hits: () => [...hits.values()],
+    streamed: (kind, text) => {
+      if (matcher.size > 0) streams[kind].push(text);
+    },
+    hits: () => {
+      for (const texts of Object.values(streams)) if (texts.length > 0) note(matcher.find(texts.join("")));
+      return [...hits.values()];
+    },
   };
 }
 
@@ -163,6 +179,7 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
   const secrets = [...(input.secrets ?? []), ...(input.provider.secrets ?? [])];
   const watch = sessionSecretWatch(sessionKnownSecrets(input.env, secrets));
   const onEvent = (event: WireEvent): void => {
+    if (event.type === "message" || event.type === "thought") watch.streamed(event.type, event.text);
     if (event.type === "message") {
       texts.push(event.text);
       finals.push(event.text);

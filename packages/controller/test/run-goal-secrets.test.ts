@@ -65,7 +65,7 @@ describe("runGoal: a task that leaks a known secret", () => {
     const patch = readFileSync(path.join(goalDir, "runs", "slugify", "1", "diff.patch"), "utf8");
     expect(patch).toContain("export const DEPLOY = \"[REDACTED:");
     // Every file OMK writes; the task checkouts (the agent's own files, outside the state dir once checkouts move) are not OMK's.
-    const written = filesUnder(store.root).filter((f) => !/[/\\](worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
+    const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
     expect(written.length).toBeGreaterThan(10);
     const leaked = written.filter((f) => readFileSync(f).includes(SECRET));
     expect(leaked, "files under the state dir holding the secret").toEqual([]);
@@ -96,7 +96,7 @@ describe("runGoal: a task that leaks a known secret", () => {
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(JSON.stringify(failure.cause)).toContain("$DEPLOY_TOKEN");
     // The transcript has the plain value redacted; nothing OMK wrote holds it.
-    const written = filesUnder(store.root).filter((f) => !/[/\\](worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
+    const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
     expect(written.filter((f) => readFileSync(f).includes(SECRET))).toEqual([]);
     expect(readFileSync(path.join(store.paths(goalId).dir, "runs", "slugify", "1", "transcript.jsonl"), "utf8")).toContain("[REDACTED");
   }, 120_000);
