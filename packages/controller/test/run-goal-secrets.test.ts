@@ -95,8 +95,8 @@ describe("runGoal: a task that leaks a known secret", () => {
     expect(violations[0]?.message).toMatch(/^task slugify put the secret \$DEPLOY_TOKEN \((plain|base64|spaced)(, (plain|base64|spaced)){2}\) into its session output/);
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(JSON.stringify(failure.cause)).toContain("$DEPLOY_TOKEN");
-    // The transcript has the plain value redacted; nothing OMK wrote holds it.
-    const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
+    // The transcript has the plain value redacted; nothing OMK wrote holds it (scenario.json: the scripted engine's copy of this test's book, which quotes it).
+    const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]|scenario\.json$/.test(path.relative(store.root, f)));
     expect(written.filter((f) => readFileSync(f).includes(SECRET))).toEqual([]);
     expect(readFileSync(path.join(store.paths(goalId).dir, "runs", "slugify", "1", "transcript.jsonl"), "utf8")).toContain("[REDACTED");
   }, 120_000);
