@@ -86,6 +86,7 @@ function sessionSecretWatch(known: readonly KnownSecret[]): {
   inspect: (dir: "in" | "out", line: string) => void;
   streamed: (kind: "message" | "thought", text: string) => void;
   hits: () => KnownSecretHit[];
+  redact: (text: string) => string;
 } {
   const matcher = knownSecretMatcher(known);
   const hits = new Map<string, KnownSecretHit>();
@@ -107,6 +108,8 @@ function sessionSecretWatch(known: readonly KnownSecret[]): {
       for (const texts of Object.values(streams)) if (texts.length > 0) note(matcher.find(texts.join("")));
       return [...hits.values()];
     },
+    // The transcript's second pass: the encoded forms the wire's redactor does not know.
+    redact: (text) => (matcher.size === 0 ? text : matcher.redact(text)),
   };
 }
 
@@ -217,6 +220,7 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     runDir: path.join(input.runDir, "engine"),
     transcriptPath: transcript,
     inspectLine: watch.inspect,
+    redactAlso: watch.redact,
     onEvent,
     ...(input.scope === undefined ? {} : { scope: input.scope }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),

@@ -98,7 +98,14 @@ describe("runGoal: a task that leaks a known secret", () => {
     // The transcript has the plain value redacted; nothing OMK wrote holds it (scenario.json: the scripted engine's copy of this test's book, which quotes it).
     const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]|scenario\.json$/.test(path.relative(store.root, f)));
     expect(written.filter((f) => readFileSync(f).includes(SECRET))).toEqual([]);
-    expect(readFileSync(path.join(store.paths(goalId).dir, "runs", "slugify", "1", "transcript.jsonl"), "utf8")).toContain("[REDACTED");
+    const transcript = readFileSync(path.join(store.paths(goalId).dir, "runs", "slugify", "1", "transcript.jsonl"), "utf8");
+    expect(transcript).toContain("[REDACTED");
+    // The encoded forms the command printed are redacted in the transcript too.
+    expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:base64]");
+    expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:spaced]");
+    for (const form of [Buffer.from(SECRET).toString("base64").slice(0, 24), SECRET.split("").join(" ").slice(0, 24)]) {
+      expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+    }
   }, 120_000);
 
   it("a goal whose agent never sees the secret stays ready with the secret in OMK's environment", async () => {

@@ -130,7 +130,12 @@ describe("knownSecretMatcher", () => {
       [`${value.split("").join(" ")} \n`, "spaced"],
       [JSON.stringify(value.split("").join("\n")), "spaced"],
     ];
-    for (const [text, form] of cases) expect(matcher.find(text), text).toEqual([{ label: "env:MISB_DEPLOY_TOKEN", form }]);
+    for (const [text, form] of cases) {
+      expect(matcher.find(text), text).toEqual([{ label: "env:MISB_DEPLOY_TOKEN", form }]);
+      const redacted = matcher.redact(text);
+      expect(redacted).toContain(`[REDACTED:env:MISB_DEPLOY_TOKEN:${form}]`);
+      expect(matcher.find(redacted), redacted).toEqual([]);
+    }
     expect(matcher.find("key: engine-key-123456")).toEqual([{ label: "value", form: "plain" }]);
     expect(matcher.size).toBe(2);
   });

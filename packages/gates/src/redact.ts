@@ -200,6 +200,8 @@ export type KnownSecretHit = { readonly label: string; readonly form: KnownSecre
 export type KnownSecretMatcher = {
   /** The known secrets in `text`, each label and form once. */
   find(text: string): KnownSecretHit[];
+  /** `text` with every form it finds replaced by `[REDACTED:<label>:<form>]`. */
+  redact(text: string): string;
   /** How many known values it looks for. */
   readonly size: number;
 };
@@ -251,7 +253,7 @@ export function knownSecretMatcher(known: readonly KnownSecret[]): KnownSecretMa
     for (const form of base64Forms(value)) add(form, { label, form: "base64" });
     add(Buffer.from(value, "utf8").toString("hex"), { label, form: "hex" });
     const chars = [...value].filter((c) => c.trim() !== "");
-    if (chars.length >= MIN_SECRET_VALUE) spaced.push({ pattern: new RegExp(chars.map(escapeRegExp).join(SPACED_SEPARATOR)), hit: { label, form: "spaced" } });
+    if (chars.length >= MIN_SECRET_VALUE) spaced.push({ pattern: new RegExp(chars.map(escapeRegExp).join(SPACED_SEPARATOR), "g"), hit: { label, form: "spaced" } });
   }
   const alternation = literal.size === 0 ? undefined : new RegExp([...literal.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"), "g");
   return {
@@ -266,8 +268,26 @@ export function knownSecretMatcher(known: readonly KnownSecret[]): KnownSecretMa
           if (hit !== undefined) note(hit);
         }
       }
-      for (const { pattern, hit } of spaced) if (pattern.test(text)) note(hit);
+      for (const { pattern, hit } of spaced) {
+        pattern.lastIndex = 0;
+        if (pattern.test(text)) note(hit);
+      }
       return [...hits.values()];
+    },
+    redact(text: string): string {
+      let out = text;
+      if (alternation !== undefined) {
+        alternation.lastIndex = 0;
+        out = out.replace(alternation, (match) => {
+          const hit = literal.get(match);
+          return hit === undefined ? match : `[REDACTED:${hit.label}:${hit.form}]`;
+        });
+      }
+      for (const { pattern, hit } of spaced) {
+        pattern.lastIndex = 0;
+        out = out.replace(pattern, `[REDACTED:${hit.label}:${hit.form}]`);
+      }
+      return out;
     },
   };
 }

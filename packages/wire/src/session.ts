@@ -72,6 +72,8 @@ export type OpenSessionOptions = {
    * engine `in`). Called whether or not a transcript is written; never stderr.
    */
   inspectLine?: (dir: "in" | "out", line: string) => void;
+  /** A second redaction pass over transcript lines and stderr, after the wire's own (the controller's encoded forms of known secrets). */
+  redactAlso?: (text: string) => string;
   /** Receives every event as it happens (besides `session.events`). */
   onEvent?: (event: WireEvent) => void;
 };
@@ -123,7 +125,9 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
       return err(new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, { cause, fix: "check that the run folder is writable" }));
     }
   }
-  const redact = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
+  const redactOwn = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
+  const redactAlso = options.redactAlso;
+  const redact = redactAlso === undefined ? redactOwn : (text: string) => redactAlso(redactOwn(text));
   const tap = new TranscriptTap(options.transcriptPath, redact, undefined, options.inspectLine);
   const meter = new UsageMeter(spec.name, spec.priceModel ?? spec.model, mergePriceTables(DEFAULT_PRICE_TABLE, options.priceTable));
   const ctx: SessionContext = {
