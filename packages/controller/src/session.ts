@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
+import { type KnownSecret, type KnownSecretHit, knownSecretMatcher, knownSecretValues } from "@omk/gates";
 import type { TokenUsage } from "@omk/state";
 import { type Cost, isolationDirs, openSession, type ScopeCheck, type StopReason, type TurnUsage, type UsageQuality, type WireError, type WireEvent } from "@omk/wire";
 import { agentCommandEnv, sessionConfinement } from "./internal/confinement.js";
@@ -47,8 +48,80 @@ export type SessionOutcome =
       /** Path of the transcript (JSON lines, redacted). */
       readonly transcript: string;
       readonly refusedWrites: RefusedWrite[];
+      /** Secrets the run knows that the session's output carried (sessionSecretWatch); empty when none. */
+      readonly secretsInOutput: readonly KnownSecretHit[];
     }
-  | { readonly ok: false; readonly problem: ControllerProblem; readonly retryable: boolean; readonly spend: SpendReport; readonly transcript: string | null };
+  | {
+      readonly ok: false;
+      readonly problem: ControllerProblem;
+      readonly retryable: boolean;
+      readonly spend: SpendReport;
+      readonly transcript: string | null;
+      readonly secretsInOutput: readonly KnownSecretHit[];
+    };
+
+/**
+ * The literal secrets a session's redactor knows (knownSecretValues of its env
+ * and literal secrets), a literal one named by the variable that holds the
+ * same value when there is one (an engine config's `{ from: VAR }`).
+ */
+export function sessionKnownSecrets(env: Readonly<Record<string, string | undefined>>, secrets: readonly string[]): KnownSecret[] {
+  return knownSecretValues({ env: { ...env }, values: secrets }).map((k) => {
+    if (k.label !== "value") return k;
+    const holder = Object.entries(env).find(([, v]) => v !== undefined && v.trim() === k.value);
+    return holder === undefined ? k : { value: k.value, label: `env:${holder[0]}` };
+  });
+}
+
+/**
+ * Watches a session's JSON-RPC lines for the secrets it knows, before they
+ * are redacted: everything the engine writes (its messages, thoughts, tool
+ * calls and their results, the commands it asks for) and OMK's answers to its
+ * requests (a command's output, a file it read). OMK's own requests (the
+ * prompt, session setup) are not the agent's output and are not counted.
+ * Messages and thoughts arrive in chunks (a value split over two lines), so
+ * their whole text is matched too (`streamed`).
+ */
+function sessionSecretWatch(known: readonly KnownSecret[]): {
+  inspect: (dir: "in" | "out", line: string) => void;
+  streamed: (kind: "message" | "thought", text: string) => void;
+  hits: () => KnownSecretHit[];
+  redact: (text: string) => string;
+} {
+  const matcher = knownSecretMatcher(known);
+  const hits = new Map<string, KnownSecretHit>();
+  const note = (found: readonly KnownSecretHit[]) => {
+    for (const hit of found) hits.set(`${hit.label}\u0000${hit.form}`, hit);
+  };
+  const streams = { message: [] as string[], thought: [] as string[] };
+  return {
+    inspect: (dir, line) => {
+      if (matcher.size === 0) return;
+      const found = matcher.find(line);
+      if (found.length === 0 || (dir === "in" && !isResponse(line))) return;
+      note(found);
+    },
+    streamed: (kind, text) => {
+      if (matcher.size > 0) streams[kind].push(text);
+    },
+    hits: () => {
+      for (const texts of Object.values(streams)) if (texts.length > 0) note(matcher.find(texts.join("")));
+      return [...hits.values()];
+    },
+    // The transcript's second pass: the encoded forms the wire's redactor does not know.
+    redact: (text) => (matcher.size === 0 ? text : matcher.redact(text)),
+  };
+}
+
+/** Whether a JSON-RPC line is a response (to the engine's request), not a request or notification of OMK's. */
+function isResponse(line: string): boolean {
+  try {
+    const message: unknown = JSON.parse(line);
+    return message !== null && typeof message === "object" && !("method" in message) && ("result" in message || "error" in message);
+  } catch {
+    return false;
+  }
+}
 
 /** The path as the user knows it: relative to the session root when inside it. */
 function relativeToRoot(root: string, target: string): string {
@@ -88,7 +161,7 @@ class SpendTracker {
 export async function runSession(input: RunSessionInput): Promise<SessionOutcome> {
   const transcript = path.join(input.runDir, "transcript.jsonl");
   const spec = input.provider.specFor(input.purpose, input.runDir);
-  if (!spec.ok) return { ok: false, problem: spec.error, retryable: false, spend: { ...ZERO_SPEND, quality: "exact" }, transcript: null };
+  if (!spec.ok) return { ok: false, problem: spec.error, retryable: false, spend: { ...ZERO_SPEND, quality: "exact" }, transcript: null, secretsInOutput: [] };
   try {
     mkdirSync(input.runDir, { recursive: true });
   } catch (cause) {
@@ -98,6 +171,7 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
       retryable: false,
       spend: { ...ZERO_SPEND, quality: "exact" },
       transcript: null,
+      secretsInOutput: [],
     };
   }
   const texts: string[] = [];
@@ -105,7 +179,10 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
   const refused: RefusedWrite[] = [];
   const spend = new SpendTracker();
   const root = realOrSame(input.cwd);
+  const secrets = [...(input.secrets ?? []), ...(input.provider.secrets ?? [])];
+  const watch = sessionSecretWatch(sessionKnownSecrets(input.env, secrets));
   const onEvent = (event: WireEvent): void => {
+    if (event.type === "message" || event.type === "thought") watch.streamed(event.type, event.text);
     if (event.type === "message") {
       texts.push(event.text);
       finals.push(event.text);
@@ -119,7 +196,7 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
   };
   const failed = (error: WireError): SessionOutcome => {
     const mapped = problemOfWireError(error, input.provider.name);
-    return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: cutShort(spend.total), transcript: existsSync(transcript) ? transcript : null };
+    return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: cutShort(spend.total), transcript: existsSync(transcript) ? transcript : null, secretsInOutput: watch.hits() };
   };
   const confined = input.provider.confinement;
   const confinement =
@@ -142,10 +219,12 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     ...(confinement === undefined ? {} : { confinement }),
     runDir: path.join(input.runDir, "engine"),
     transcriptPath: transcript,
+    inspectLine: watch.inspect,
+    redactAlso: watch.redact,
     onEvent,
     ...(input.scope === undefined ? {} : { scope: input.scope }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
-    ...(input.secrets === undefined && input.provider.secrets === undefined ? {} : { secrets: [...(input.secrets ?? []), ...(input.provider.secrets ?? [])] }),
+    ...(input.secrets === undefined && input.provider.secrets === undefined ? {} : { secrets }),
     ...(input.provider.priceTable === undefined ? {} : { priceTable: input.provider.priceTable }),
   });
   if (!opened.ok) return failed(opened.error);
@@ -161,10 +240,11 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
         retryable: true,
         spend: finalSpend(turn.value.usage, turn.value.cost, spend.total, turn.value.usageQuality),
         transcript,
+        secretsInOutput: watch.hits(),
       };
     }
     const final = finalSpend(turn.value.usage, turn.value.cost, spend.total, turn.value.usageQuality);
-    return { ok: true, text: texts.join(""), final: finals.join(""), stop: turn.value.stopReason, spend: final, transcript, refusedWrites: refused };
+    return { ok: true, text: texts.join(""), final: finals.join(""), stop: turn.value.stopReason, spend: final, transcript, refusedWrites: refused, secretsInOutput: watch.hits() };
   } finally {
     await session.close();
     // The engine's private temp folder (its TMPDIR, the only writable /tmp it has in the sandbox) goes with the session.

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { knownSecretValues, scanDiffForSecrets } from "@omk/gates";
+import { type KnownSecretHit, knownSecretValues, scanDiffForSecrets } from "@omk/gates";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
 import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
@@ -63,6 +63,33 @@ export type TaskRunnerInput = {
 
 /** The scope violation kind of a change that holds a secret value the run knows (the review reports it as a secret finding). */
 export const KNOWN_SECRET_KIND = "known_secret";
+/** The scope violation kind of a session whose output carried a secret the run knows (path OUTPUT_PATH; the review reports it as a secret finding). */
+export const SECRET_IN_OUTPUT_KIND = "secret_in_output";
+export const OUTPUT_PATH = "(output)";
+
+/** How a finding names a known secret: its variable (`$NAME`), never its value. */
+function secretName(label: string): string {
+  return label.startsWith("env:") ? `$${label.slice(4)}` : "a secret of the engine configuration";
+}
+
+/** The scope violation of secrets in a session's output: which ones, in which forms; undefined when none. */
+function outputLeak(task: Task, hits: readonly KnownSecretHit[]): { path: string; kind: string; message: string; problem: ControllerProblem } | undefined {
+  if (hits.length === 0) return undefined;
+  const forms = new Map<string, string[]>();
+  for (const hit of hits) forms.set(secretName(hit.label), [...(forms.get(secretName(hit.label)) ?? []), hit.form]);
+  const named = [...forms].map(([name, f]) => `${name} (${f.join(", ")})`).join(", ");
+  const message = `task ${task.id} put the secret ${named} into its session output (its messages, tool calls or command output); OMK's files have it redacted, but the engine saw it`;
+  return {
+    path: OUTPUT_PATH,
+    kind: SECRET_IN_OUTPUT_KIND,
+    message,
+    problem: {
+      code: "secret_in_output",
+      message: `${message}; the attempt is never integrated`,
+      fix: "rotate the secret (it reached the engine and its model), and keep it out of the agent's reach: agent commands get no secret-named variables, so an agent that prints one read it elsewhere",
+    },
+  };
+}
 
 /** The longest pause between heartbeats while a session runs. */
 const HEARTBEAT_MAX_MS = 5_000;
@@ -222,8 +249,14 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
   const evidence = (names: readonly string[]) => names.filter((name) => existsSync(path.join(runDir, name))).map((name) => path.posix.join(runRel, name));
   writeJson(path.join(runDir, "usage.json"), { engine, tokens: spend.tokens, totalTokens: totalTokens(spend.tokens), usd: spend.usd });
 
+  const printed = outputLeak(task, outcome.secretsInOutput);
+  const printedEvents: NewEvent[] =
+    printed === undefined
+      ? []
+      : [{ type: "scope_violation_recorded", actor: context.worker, data: { taskId: task.id, attempt, path: printed.path, kind: printed.kind, atWrite: false, message: printed.message } }];
+
   if (!outcome.ok) {
-    if (refusedEvents.length > 0) await input.append(refusedEvents);
+    if (refusedEvents.length + printedEvents.length > 0) await input.append([...refusedEvents, ...printedEvents]);
     if (signal.aborted) {
       const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "aborted");
       if (goalCancelled(input, signal.reason)) {
@@ -233,12 +266,15 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       // Stopped, not failed: the live view shows it paused, and a resume runs it again.
       return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason}`, fix: "resume the goal (omk goal resume)" }, true, "aborted", "interrupted");
     }
+    // A secret in the output is the agent's doing whatever ended the session: another attempt does not undo it.
+    if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
     return fail(outcome.problem, outcome.retryable);
   }
 
   const captured = await captureChanges(worktree, { message: task.title });
   if (!captured.ok) {
-    if (refusedEvents.length > 0) await input.append(refusedEvents);
+    if (refusedEvents.length + printedEvents.length > 0) await input.append([...refusedEvents, ...printedEvents]);
+    if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
     return fail({ code: `capture_${captured.error.code}`, message: `committing the work of task ${task.id}: ${captured.error.message}`, fix: captured.error.fix }, true);
   }
   const capture = captured.value;
@@ -250,6 +286,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
   const violations: Array<{ path: string; kind: string; message: string }> = [
     ...checkScope(capture, task),
     ...leaks.map((file) => ({ path: file, kind: KNOWN_SECRET_KIND, message: `${file} holds a secret value of the run's environment or engine configuration` })),
+    ...(printed === undefined ? [] : [{ path: printed.path, kind: printed.kind, message: printed.message }]),
   ];
   let keptRef: string | undefined;
   if (violations.length > 0 && leaks.length === 0) {
@@ -291,6 +328,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
       "scope_violation",
     );
   }
+  if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
   if (violations.length > 0) {
     const list = violations.map((v) => `${v.path} (${v.kind})`).join(", ");
     const where = keptRef === undefined ? "" : `; the attempt is kept at ${keptRef} and is never integrated`;

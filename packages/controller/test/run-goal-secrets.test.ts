@@ -55,14 +55,17 @@ describe("runGoal: a task that leaks a known secret", () => {
     const goalDir = store.paths(goalId).dir;
     // The blocking finding: the task's change holds the secret (a known value, not a token shape), recorded and named in failure.json.
     const events = await store.readEvents(goalId);
-    expect(events.filter((e) => e.type === "scope_violation_recorded").map((e) => e.type === "scope_violation_recorded" && [e.data.taskId, e.data.path, e.data.kind])).toEqual([["slugify", "src/slugify.js", "known_secret"]]);
+    expect(events.filter((e) => e.type === "scope_violation_recorded").map((e) => e.type === "scope_violation_recorded" && [e.data.taskId, e.data.path, e.data.kind])).toEqual([
+      ["slugify", "src/slugify.js", "known_secret"],
+      ["slugify", "(output)", "secret_in_output"],
+    ]);
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(failure.cause.details?.["failing"]).toContainEqual({ kind: "task", key: "scope:slugify", detail: expect.stringMatching(/^task slugify failed: task slugify wrote a secret value the run knows .* into src\/slugify\.js; the attempt is never integrated/) });
     // The task's command did run and leak (the diff was captured, redacted).
     const patch = readFileSync(path.join(goalDir, "runs", "slugify", "1", "diff.patch"), "utf8");
     expect(patch).toContain("export const DEPLOY = \"[REDACTED:");
     // Every file OMK writes; the task checkouts (the agent's own files, outside the state dir once checkouts move) are not OMK's.
-    const written = filesUnder(store.root).filter((f) => !/[/\\](worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
+    const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
     expect(written.length).toBeGreaterThan(10);
     const leaked = written.filter((f) => readFileSync(f).includes(SECRET));
     expect(leaked, "files under the state dir holding the secret").toEqual([]);
@@ -70,5 +73,50 @@ describe("runGoal: a task that leaks a known secret", () => {
     const branch = integrationBranch(goalId);
     const tree = await execa("git", ["grep", "-I", "-l", SECRET, branch, "--"], { cwd: repo, reject: false });
     expect(tree.stdout, "the secret on the integration branch").toBe("");
+  }, 120_000);
+
+  it("a task that only prints a known secret (plain, base64, one character at a time, in its own message) ends not ready with a blocking secret finding naming the variable", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    const secretFile = path.join(makeTempDir(), "deploy-token.txt");
+    writeFileSync(secretFile, `${SECRET}\n`);
+    const read = `"$(cat '${secretFile}')"`;
+    const print = { command: { command: "/bin/sh", args: ["-c", `printf %s ${read} | base64; echo; printf %s ${read} | sed 's/./& /g'`], announce: true } };
+    const book = readyBook({
+      "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), print, message(`Added slugify. The deploy token is ${SECRET}.`)),
+    });
+    const { onEvent } = collect();
+    const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
+
+    const events = await store.readEvents(goalId);
+    const violations = events.flatMap((e) => (e.type === "scope_violation_recorded" ? [e.data] : []));
+    expect(violations.map((v) => [v.taskId, v.path, v.kind])).toEqual([["slugify", "(output)", "secret_in_output"]]);
+    expect(violations[0]?.message).toMatch(/^task slugify put the secret \$DEPLOY_TOKEN \((plain|base64|spaced)(, (plain|base64|spaced)){2}\) into its session output/);
+    const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
+    expect(JSON.stringify(failure.cause)).toContain("$DEPLOY_TOKEN");
+    // The transcript has the plain value redacted; nothing OMK wrote holds it (scenario.json: the scripted engine's copy of this test's book, which quotes it).
+    const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]|scenario\.json$/.test(path.relative(store.root, f)));
+    expect(written.filter((f) => readFileSync(f).includes(SECRET))).toEqual([]);
+    const transcript = readFileSync(path.join(store.paths(goalId).dir, "runs", "slugify", "1", "transcript.jsonl"), "utf8");
+    expect(transcript).toContain("[REDACTED");
+    // The encoded forms the command printed are redacted in the transcript too.
+    expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:base64]");
+    expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:spaced]");
+    for (const form of [Buffer.from(SECRET).toString("base64").slice(0, 24), SECRET.split("").join(" ").slice(0, 24)]) {
+      expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+    }
+  }, 120_000);
+
+  it("a goal whose agent never sees the secret stays ready with the secret in OMK's environment", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    const book = readyBook({
+      "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), { command: { command: "/bin/sh", args: ["-c", "env; echo \"token: $DEPLOY_TOKEN\""], announce: true } }, message("Added slugify.")),
+    });
+    const { onEvent } = collect();
+    const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");
+    expect((await store.readEvents(goalId)).filter((e) => e.type === "scope_violation_recorded")).toEqual([]);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createRedactor, looksSecretName } from "./redact.js";
+import { createRedactor, knownSecretMatcher, knownSecretValues, looksSecretName } from "./redact.js";
 
 const GHP = `ghp_${"Ab3".repeat(12)}`;
 
@@ -109,5 +109,50 @@ describe("createRedactor", () => {
       }
     }
     expect(leaks).toEqual([]);
+  });
+});
+
+describe("knownSecretMatcher", () => {
+  const value = "misb7f3c9a1e5b2d4c6e8f0a1b3c5d7e9f";
+  const matcher = knownSecretMatcher(knownSecretValues({ env: { MISB_DEPLOY_TOKEN: value, SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value" }, values: ["engine-key-123456"] }));
+
+  it("names which secret a text carries, plain, inside a JSON string, base64 at every alignment, hex, or spelled out", () => {
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    const cases: Array<[string, string]> = [
+      [`deploy token: ${value}\n`, "plain"],
+      [JSON.stringify({ text: `the token is "${value}"` }), "plain"],
+      [`${b64(value)}\n`, "base64"],
+      [`${b64(`token=${value}\n`)}`, "base64"],
+      [`${b64(`x${value}`)}`, "base64"],
+      [`${b64(`xy${value}`)}`, "base64"],
+      [Buffer.from(`a${value}`).toString("base64url"), "base64"],
+      [Buffer.from(value).toString("hex"), "hex"],
+      [`${value.split("").join(" ")} \n`, "spaced"],
+      [JSON.stringify(value.split("").join("\n")), "spaced"],
+    ];
+    for (const [text, form] of cases) {
+      expect(matcher.find(text), text).toEqual([{ label: "env:MISB_DEPLOY_TOKEN", form }]);
+      const redacted = matcher.redact(text);
+      expect(redacted).toContain(`[REDACTED:env:MISB_DEPLOY_TOKEN:${form}]`);
+      expect(matcher.find(redacted), redacted).toEqual([]);
+    }
+    expect(matcher.find("key: engine-key-123456")).toEqual([{ label: "value", form: "plain" }]);
+    expect(matcher.size).toBe(2);
+  });
+
+  it("finds nothing in text without a known value: not a part of it, not short or plain-named values", () => {
+    for (const text of [value.slice(0, 20), "abc abc", "not-a-secret-value", `${value.slice(0, 12)} ${value.slice(12)}`, Buffer.from(value.slice(0, 5)).toString("base64"), ""]) {
+      expect(matcher.find(text), text).toEqual([]);
+    }
+    expect(knownSecretMatcher([]).find(value)).toEqual([]);
+  });
+
+  it("finds a known value anywhere in random text around it (property)", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (before, after) => {
+        expect(matcher.find(`${before}${value}${after}`).map((h) => h.label)).toContain("env:MISB_DEPLOY_TOKEN");
+        expect(matcher.find(Buffer.from(`${before}${value}${after}`).toString("base64")).map((h) => h.label)).toContain("env:MISB_DEPLOY_TOKEN");
+      }),
+    );
   });
 });

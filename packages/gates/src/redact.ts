@@ -190,3 +190,104 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
 
   return { redact, redactDeep, stream, literalCount: literals.size };
 }
+
+/** How a known value appeared: as is, base64 (any alignment, standard or URL alphabet), hex, or one character at a time with blanks between. */
+export type KnownSecretForm = "plain" | "base64" | "hex" | "spaced";
+
+/** A known secret found in a text: which one (its label, `env:NAME` or `value`) and in which form; never the value. */
+export type KnownSecretHit = { readonly label: string; readonly form: KnownSecretForm };
+
+export type KnownSecretMatcher = {
+  /** The known secrets in `text`, each label and form once. */
+  find(text: string): KnownSecretHit[];
+  /** `text` with every form it finds replaced by `[REDACTED:<label>:<form>]`. */
+  redact(text: string): string;
+  /** How many known values it looks for. */
+  readonly size: number;
+};
+
+/** Between the characters of a spelled-out value: 1 to 3 blanks, or a JSON-escaped line break or tab (text inside a JSON-RPC line). */
+const SPACED_SEPARATOR = String.raw`(?:[ \t\r\n]|\\[nrt]){1,3}`;
+
+/**
+ * The base64 forms of `value` that stand for it wherever it sits in an encoded
+ * stream: for each of the three byte alignments, the encoding of the part of
+ * the value that fills whole 3-byte groups (what precedes or follows it changes
+ * only the characters around them), in the standard and the URL alphabet.
+ */
+function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, "utf8");
+  const forms = new Set<string>();
+  for (let skip = 0; skip < 3; skip++) {
+    const core = bytes.subarray(skip);
+    const whole = core.subarray(0, core.length - (core.length % 3));
+    if (whole.length < 6) continue;
+    const std = whole.toString("base64");
+    forms.add(std);
+    forms.add(whole.toString("base64url"));
+  }
+  return [...forms];
+}
+
+/**
+ * A matcher for the literal values a redactor knows (knownSecretValues): the
+ * value itself (also as it reads inside a JSON string), its base64 at any
+ * alignment, its hex, and the value spelled out one character at a time with
+ * blanks between (`sed 's/./& /g'`). It names which secret it found and how,
+ * never the value: it tells that output (a transcript, a command's output)
+ * carried a secret the redactor then removed. Values shorter than 8
+ * characters are not looked for (too many false hits).
+ */
+export function knownSecretMatcher(known: readonly KnownSecret[]): KnownSecretMatcher {
+  const literal = new Map<string, KnownSecretHit>();
+  const spaced: Array<{ pattern: RegExp; hit: KnownSecretHit }> = [];
+  const add = (form: string, hit: KnownSecretHit) => {
+    if (form.length >= MIN_SECRET_VALUE && !literal.has(form)) literal.set(form, hit);
+  };
+  let size = 0;
+  for (const { value, label } of known) {
+    if (value.length < MIN_SECRET_VALUE) continue;
+    size++;
+    add(value, { label, form: "plain" });
+    add(JSON.stringify(value).slice(1, -1), { label, form: "plain" });
+    for (const form of base64Forms(value)) add(form, { label, form: "base64" });
+    add(Buffer.from(value, "utf8").toString("hex"), { label, form: "hex" });
+    const chars = [...value].filter((c) => c.trim() !== "");
+    if (chars.length >= MIN_SECRET_VALUE) spaced.push({ pattern: new RegExp(chars.map(escapeRegExp).join(SPACED_SEPARATOR), "g"), hit: { label, form: "spaced" } });
+  }
+  const alternation = literal.size === 0 ? undefined : new RegExp([...literal.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"), "g");
+  return {
+    size,
+    find(text: string): KnownSecretHit[] {
+      const hits = new Map<string, KnownSecretHit>();
+      const note = (hit: KnownSecretHit) => hits.set(`${hit.label}\u0000${hit.form}`, hit);
+      if (alternation !== undefined) {
+        alternation.lastIndex = 0;
+        for (const match of text.matchAll(alternation)) {
+          const hit = literal.get(match[0]);
+          if (hit !== undefined) note(hit);
+        }
+      }
+      for (const { pattern, hit } of spaced) {
+        pattern.lastIndex = 0;
+        if (pattern.test(text)) note(hit);
+      }
+      return [...hits.values()];
+    },
+    redact(text: string): string {
+      let out = text;
+      if (alternation !== undefined) {
+        alternation.lastIndex = 0;
+        out = out.replace(alternation, (match) => {
+          const hit = literal.get(match);
+          return hit === undefined ? match : `[REDACTED:${hit.label}:${hit.form}]`;
+        });
+      }
+      for (const { pattern, hit } of spaced) {
+        pattern.lastIndex = 0;
+        out = out.replace(pattern, `[REDACTED:${hit.label}:${hit.form}]`);
+      }
+      return out;
+    },
+  };
+}

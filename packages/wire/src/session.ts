@@ -65,6 +65,15 @@ export type OpenSessionOptions = {
   commandEnv?: (engineEnv: Record<string, string>) => Record<string, string>;
   /** Literal secrets to redact from transcripts and stderr, on top of secret-looking env values. */
   secrets?: readonly string[];
+  /**
+   * Sees each whole JSON-RPC line the engine writes (`out`) and OMK writes to
+   * it (`in`), before it is redacted into the transcript: the caller looks
+   * for secrets the agent put in its output (a command's output reaches the
+   * engine `in`). Called whether or not a transcript is written; never stderr.
+   */
+  inspectLine?: (dir: "in" | "out", line: string) => void;
+  /** A second redaction pass over transcript lines and stderr, after the wire's own (the controller's encoded forms of known secrets). */
+  redactAlso?: (text: string) => string;
   /** Receives every event as it happens (besides `session.events`). */
   onEvent?: (event: WireEvent) => void;
 };
@@ -116,8 +125,10 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
       return err(new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, { cause, fix: "check that the run folder is writable" }));
     }
   }
-  const redact = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
-  const tap = new TranscriptTap(options.transcriptPath, redact);
+  const redactOwn = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
+  const redactAlso = options.redactAlso;
+  const redact = redactAlso === undefined ? redactOwn : (text: string) => redactAlso(redactOwn(text));
+  const tap = new TranscriptTap(options.transcriptPath, redact, undefined, options.inspectLine);
   const meter = new UsageMeter(spec.name, spec.priceModel ?? spec.model, mergePriceTables(DEFAULT_PRICE_TABLE, options.priceTable));
   const ctx: SessionContext = {
     spec,

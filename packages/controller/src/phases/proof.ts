@@ -81,7 +81,9 @@ function gapsOf(ctx: RunContext, events: readonly GoalEvent[], reviews: readonly
   for (const v of scopeViolationsByRound(events, ctx.baseCommit)) {
     if (v.round >= ctx.round) continue;
     gaps.push(
-      v.atWrite
+      v.kind === "secret_in_output"
+        ? `round ${v.round}: ${v.message} (that attempt was never integrated)`
+        : v.atWrite
         ? `round ${v.round}: task ${v.taskId} tried to write ${v.path} outside its write set (refused)`
         : `round ${v.round}: task ${v.taskId} changed ${v.path} outside its write set (${v.kind}; that attempt was kept aside and never integrated)`,
     );

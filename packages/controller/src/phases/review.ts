@@ -50,10 +50,12 @@ async function budgetLeft(ctx: RunContext): Promise<ControllerProblem | null> {
 }
 
 /** Scope violations of this round's attempts block its review; earlier rounds' are reported as known gaps (proof.json). */
-export function scopeViolationsByRound(events: readonly GoalEvent[], baseCommit: string): { round: number; taskId: string; path: string; kind: string; atWrite: boolean }[] {
+export function scopeViolationsByRound(events: readonly GoalEvent[], baseCommit: string): { round: number; taskId: string; path: string; kind: string; atWrite: boolean; message: string }[] {
   const rounds = roundsOfTasks(events, baseCommit).round;
   return events.flatMap((e) =>
-    e.type === "scope_violation_recorded" ? [{ round: rounds.get(e.data.taskId) ?? 1, taskId: e.data.taskId, path: e.data.path, kind: e.data.kind, atWrite: e.data.atWrite }] : [],
+    e.type === "scope_violation_recorded"
+      ? [{ round: rounds.get(e.data.taskId) ?? 1, taskId: e.data.taskId, path: e.data.path, kind: e.data.kind, atWrite: e.data.atWrite, message: e.data.message }]
+      : [],
   );
 }
 
@@ -65,7 +67,7 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   const events = await ctx.store.readEvents(ctx.goalId);
   const scopeViolations = scopeViolationsByRound(events, ctx.baseCommit)
     .filter((v) => v.round === ctx.round)
-    .map((v) => ({ taskId: v.taskId, path: v.path, kind: v.kind, atWrite: v.atWrite }));
+    .map((v) => ({ taskId: v.taskId, path: v.path, kind: v.kind, atWrite: v.atWrite, message: v.message }));
   const reviewCriteria = frozen.oracle.criteria.filter((c): c is Extract<Criterion, { kind: "review" }> => c.kind === "review");
   const tasks = ctx.goal.taskGraph?.tasks ?? [];
   // A resumed review keeps the passes this round already recorded for this head (they are not run, nor charged, again).

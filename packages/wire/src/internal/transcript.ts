@@ -33,11 +33,14 @@ export class TranscriptTap {
   private fd: number | undefined;
   private readonly splitters = new Map<Direction, LineSplitter>();
   private partialDir: Direction | undefined;
+  private closed = false;
 
   constructor(
     file: string | undefined,
     private readonly redact: Redactor,
     maxLineBytes = 1024 * 1024,
+    /** Sees each JSON-RPC line (not stderr) before it is redacted, with or without a file. */
+    private readonly inspect?: (dir: "in" | "out", line: string) => void,
   ) {
     if (file !== undefined) {
       mkdirSync(path.dirname(file), { recursive: true });
@@ -49,7 +52,7 @@ export class TranscriptTap {
   }
 
   record(dir: Direction, chunk: Uint8Array): void {
-    if (this.fd === undefined) return;
+    if (this.closed || (this.fd === undefined && (this.inspect === undefined || dir === "stderr"))) return;
     this.splitters.get(dir)?.push(chunk);
   }
 
@@ -59,12 +62,14 @@ export class TranscriptTap {
 
   /** Flushes unterminated lines and closes the file. */
   close(): void {
-    if (this.fd === undefined) return;
+    if (this.closed) return;
+    this.closed = true;
     for (const [dir, splitter] of this.splitters) {
       this.partialDir = dir;
       splitter.flush();
     }
     this.partialDir = undefined;
+    if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
     closeSync(fd);
@@ -84,6 +89,14 @@ export class TranscriptTap {
       text = lossy.decode(bytes);
       entry.lossy = true;
     }
+    if (dir !== "stderr" && this.inspect !== undefined) {
+      try {
+        this.inspect(dir, text);
+      } catch {
+        // The inspector is the caller's: its failure must not take the session down.
+      }
+    }
+    if (this.fd === undefined) return;
     entry.line = this.redact(text);
     if (this.partialDir === dir) entry.partial = true;
     if (dropped > 0) entry.truncated = dropped;
