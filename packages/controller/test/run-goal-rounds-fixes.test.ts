@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import path from "node:path";
 import { FailureSchema, ProofSchema } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
+import { taskWorktreeDir } from "@omk/worktree";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal, runGoal } from "../src/index.js";
@@ -109,11 +110,13 @@ describe.concurrent("runGoal: round regressions", () => {
     const executed = await runGoal({ store, goalId, engine, stopAfter: "execution", scheduler: { pollMs: 50 } });
     expect(executed.ok && executed.value.reason).toBe("stopped after execution");
     // b's branch gets a change a also made (as a task started from the base by an older controller could have).
-    const bDir = path.join(store.root, "worktrees", goalId, "b");
-    const worktree = existsSync(bDir) ? bDir : (await git(repo, "worktree", "list", "--porcelain")).split("\n").find((l) => l.startsWith("worktree ") && l.endsWith("/b"))?.slice(9);
-    if (worktree === undefined) throw new Error("no worktree of task b");
+    // b's checkout has a git dir of its own (docs/decisions/worktree.md 17): commit there, then bring the commit
+    // to the user's branch the way the controller's capture does (a fast-forward fetch).
+    const worktree = taskWorktreeDir(store.root, goalId, "b");
+    if (!existsSync(worktree)) throw new Error(`no checkout of task b at ${worktree}`);
     writeFileSync(path.join(worktree, "README.md"), "# textkit\n\nSomething else.\n");
     await execa("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "b touches the readme"], { cwd: worktree });
+    await execa("git", ["fetch", "-q", worktree, `refs/heads/omk/${goalId}/b:refs/heads/omk/${goalId}/b`], { cwd: repo });
     const bHead = await git(repo, "rev-parse", `omk/${goalId}/b`);
 
     const result = await resumeGoal({ store, goalId, engine, untilReady: true, maxRounds: 3, scheduler: { pollMs: 50 } });
