@@ -397,10 +397,11 @@ function teamAgent(repo: string): string {
   // The scenarios the wrapper plays: which one from the session's run folder (OMK keeps TMPDIR under it).
   const scenarios = makeTempDir("omk-config-scenarios-");
   const put = (name: string, scenario: unknown) => writeFileSync(path.join(scenarios, `${name}.json`), JSON.stringify(scenario));
-  put("plan", { turns: [{ steps: [{ message: "Let me read the code first." }, { usage: { inputUncached: 900, output: 300 } }, { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` }] }] });
+  // A hostile turn: the planner repeats the key it was given (the wrapper puts it in) in its messages. (In a task
+  // session the same message is a blocking secret_in_output violation: see the h-leak tests.)
+  put("plan", { turns: [{ steps: [{ message: "Let me read the code first. Using my key @@KEY@@ to call the model." }, { usage: { inputUncached: 900, output: 300 } }, { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` }] }] });
   put("write-tests", writeTestsSession());
-  // A hostile turn: the implementer repeats the key it was given (the wrapper puts it in) in its messages.
-  put("implement", implementSession({ message: "Using my key @@KEY@@ to call the model." }));
+  put("implement", implementSession());
   put("review", reviewSession());
   put("other", { turns: [] });
   return script(
@@ -416,8 +417,9 @@ function teamAgent(repo: string): string {
       "esac",
       "# Hostile: say the key on stderr and in the scenario's messages.",
       'echo "agent starting with key $AGENT_CONF" >&2',
-      `sed "s/@@KEY@@/$AGENT_CONF/g" "${scenarios}/$key.json" > "${scenarios}/run-$$.json"`,
-      `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "${scenarios}/run-$$.json" "$@"`,
+      "# Confined, the engine writes only its session's folders: the filled-in scenario goes to its TMPDIR.",
+      `sed "s/@@KEY@@/$AGENT_CONF/g" "${scenarios}/$key.json" > "$TMPDIR/scenario-$$.json"`,
+      `exec "${process.execPath}" "${SCRIPTED_AGENT}" --scenario "$TMPDIR/scenario-$$.json" "$@"`,
     ].join("\n"),
   );
 }

@@ -37,7 +37,11 @@ describe.concurrent("stop and continue (e2e, scripted engine)", () => {
     // The tester's usage counts against the goal: over half the budget is spent.
     expect(failure.spend.tokens.input + failure.spend.tokens.output).toBeGreaterThanOrEqual(600_000);
     const before = readEvents(w.stateDir, goalId);
-    expect(eventsOf(before, "task_succeeded").map((e) => e.data.taskId)).toEqual(["write-tests"]);
+    // Its cap is the goal's room shared by width + 1 (450,000 of 900,000): the turn that crossed it leaves too little for
+    // another attempt, so the tester goes back to pending (interrupted, not failed) and the goal ends needs_more_budget.
+    expect(eventsOf(before, "task_succeeded")).toEqual([]);
+    expect(eventsOf(before, "task_failed")).toEqual([]);
+    expect(eventsOf(before, "task_interrupted").map((e) => e.data.taskId)).toEqual(["write-tests"]);
 
     const added = await w.omk("goal", "budget-add", goalId, "--tokens", "4000000");
     expect(added.exitCode, describeRun(added)).toBe(0);
@@ -47,9 +51,9 @@ describe.concurrent("stop and continue (e2e, scripted engine)", () => {
     const proof = readProof(outcomePathOf(resumed.stdout, "proof"));
     expect(proof.goalId).toBe(goalId);
 
-    // The tester's finished work was kept, not redone.
+    // The interrupted tester ran once more after the budget-add, then the rest.
     const events = readEvents(w.stateDir, goalId);
-    expect(eventsOf(events, "task_dispatched").filter((e) => e.data.taskId === "write-tests")).toHaveLength(1);
+    expect(eventsOf(events, "task_dispatched").filter((e) => e.data.taskId === "write-tests")).toHaveLength(2);
     expect(eventsOf(events, "budget_extended")).toHaveLength(1);
     expect(await lostTaskCommits(w.repo, events)).toEqual([]);
     expect((await showGoal(w, goalId)).status).toBe("ready");

@@ -69,6 +69,18 @@ describe("budget reservations", () => {
     expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["big", "pending"], ["after", "pending"]]);
   });
 
+  it("a task over a cap fitted to the goal's room (shared by width + 1) ends the run needs_more_budget when a retry could not fit, before the pool is empty", async () => {
+    // Pool 9000; the cap is half of it (4500); one report at the turn's end says 6000: 3000 left, less than another 4500.
+    const tasks = [makeTask("big", caps(4500)), makeTask("after", { dependencies: ["big"] })];
+    const { report, sink } = await simulate(tasks, (id) => (id === "big" ? { durationMs: 500, chunks: 1, tokensPerChunk: 6000 } : { durationMs: 100 }), {
+      budget: { timeMs: null, tokens: 10_000, usd: null },
+      verificationReserve: { fraction: 0.1 },
+    });
+    expect(report.outcome).toBe("needs_more_budget");
+    expect(sink.ofType("task_failed")).toEqual([]);
+    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["big", "pending"], ["after", "pending"]]);
+  });
+
   it("aborts a task at its time cap, and refuses one whose cap would end after the goal's deadline minus the reserve", async () => {
     const capped = await simulate([makeTask("slow", caps(1000, 1, 500))], () => ({ durationMs: 2000 }), {});
     expect(capped.sink.ofType("task_budget_breached").map((e) => [e.data.dimension, e.data.limit, e.data.used])).toEqual([["time", 500, 500]]);

@@ -247,16 +247,19 @@ export class GraphRun {
 
   /**
    * Whether this run's pool (what the goal had for tasks) is spent in the
-   * breached dimension; for time, whether another attempt with the same cap
-   * would no longer end before the goal's deadline (less the reserve).
+   * breached dimension: whether another attempt with the same cap would no
+   * longer fit in what is left (for time, end before the goal's deadline,
+   * less the reserve).
    */
   private goalPoolSpent(breach: Attempt["breach"]): boolean {
     if (breach === undefined) return false;
     const ledger = this.ledger as BudgetLedger;
     const pool = ledger.pool();
     const spent = ledger.spent();
-    if (breach.dimension === "tokens") return pool.tokens !== null && spent.tokens >= pool.tokens;
-    if (breach.dimension === "usd") return pool.usd !== null && spent.usd >= pool.usd;
+    // Spent when what is left no longer covers another attempt with the same cap: a cap fitted to the goal's room
+    // (shared by width + 1) is breached well before the pool itself is empty, and a retry could not fit.
+    if (breach.dimension === "tokens") return pool.tokens !== null && pool.tokens - spent.tokens < breach.limit;
+    if (breach.dimension === "usd") return pool.usd !== null && pool.usd - spent.usd < breach.limit;
     const deadline = ledger.room().deadline;
     return deadline !== null && deadline - this.clock.now() < breach.limit;
   }
