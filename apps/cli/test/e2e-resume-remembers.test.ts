@@ -57,9 +57,9 @@ describe.concurrent("Ctrl-C and resume through the built binary (scripted engine
     const events = readEvents(w.stateDir, goalId);
     const recorded = eventsOf(events, "run_options_recorded").map((e) => e.data);
     expect(recorded).toEqual([
-      { engine: "scripted", script: bookFile, untilReady: true, maxRounds: 3, overridden: [] },
-      { engine: "scripted", script: bookFile, untilReady: true, maxRounds: 5, overridden: ["maxRounds"] },
-      { engine: "scripted", script: bookFile, untilReady: true, maxRounds: 5, overridden: [] },
+      { engine: "scripted", script: bookFile, untilReady: true, maxRounds: 3, overridden: [], confinement: "bwrap" },
+      { engine: "scripted", script: bookFile, untilReady: true, maxRounds: 5, overridden: ["maxRounds"], confinement: "bwrap" },
+      { engine: "scripted", script: bookFile, untilReady: true, maxRounds: 5, overridden: [], confinement: "bwrap" },
     ]);
     // The same script played every session: fix-r2 ran from the book (round 2), no engine was looked for.
     expect(third.stdout + third.stderr).not.toContain("no engine found");
@@ -86,7 +86,7 @@ describe.concurrent("Ctrl-C and resume through the built binary (scripted engine
     const resumed = await w.omk("goal", "resume", goalId, "--script", bookWithoutPlan);
     expect(resumed.exitCode, describeRun(resumed)).toBe(EXIT_BY_STATUS.ready);
     const recorded = eventsOf(readEvents(w.stateDir, goalId), "run_options_recorded").map((e) => e.data);
-    expect(recorded.at(-1)).toEqual({ engine: "scripted", script: bookWithoutPlan, untilReady: false, overridden: ["script"] });
+    expect(recorded.at(-1)).toEqual({ engine: "scripted", script: bookWithoutPlan, untilReady: false, overridden: ["script"], confinement: "bwrap" });
   });
 
   it("--no-until-ready turns off a remembered --until-ready: round 1 ends not_ready, and the record names the override", { timeout: 180_000 }, async () => {
@@ -101,8 +101,8 @@ describe.concurrent("Ctrl-C and resume through the built binary (scripted engine
     const events = readEvents(w.stateDir, goalId);
     expect(eventsOf(events, "round_started")).toHaveLength(0);
     expect(eventsOf(events, "run_options_recorded").map((e) => e.data)).toEqual([
-      { engine: "scripted", script: bookFile, untilReady: true, overridden: [] },
-      { engine: "scripted", script: bookFile, untilReady: false, overridden: ["untilReady"] },
+      { engine: "scripted", script: bookFile, untilReady: true, overridden: [], confinement: "bwrap" },
+      { engine: "scripted", script: bookFile, untilReady: false, overridden: ["untilReady"], confinement: "bwrap" },
     ]);
   });
 });

@@ -25,15 +25,19 @@ export async function goalList(ctx: Context, opts: { json?: boolean }): Promise<
 /**
  * The goal after the next-open repairs (a crash's missing outcome file, a
  * goal.json behind the log, a dead controller's lock); where the state dir
- * cannot be written, the goal as read, with a note.
+ * cannot be written, the goal as read, with a note. Where the goal cannot be
+ * read either, only the read's error is reported (one line, one fix).
  */
 async function openForRead(ctx: Context, goalId: string): Promise<Goal> {
   try {
     return await ctx.store.openGoal(goalId);
   } catch (error) {
     if (error instanceof GoalNotFoundError) throw error;
+    // A goal that cannot be read either (a forged or damaged log) fails with
+    // the read's own error alone: the note is for a goal we can still show.
+    const goal = await ctx.store.readGoal(goalId);
     ctx.stderr(`omk: goal ${goalId} was read without repairs: ${error instanceof Error ? error.message : String(error)}\n`);
-    return ctx.store.readGoal(goalId);
+    return goal;
   }
 }
 
