@@ -72,7 +72,9 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
   const repoCommon = repoGit === undefined ? undefined : commonDirOf(repoGit);
   const home = env["HOME"] !== undefined && env["HOME"] !== "" ? env["HOME"] : os.homedir();
   const engineEnv = { ...env, ...(spec.env ?? {}) };
-  const homeWrites = (spec.home ?? "user") === "user" ? (ENGINE_HOME_WRITES[spec.name] ?? []).map((rel) => path.join(home, rel)) : [];
+  // A config engine whose usage is read from Kimi Code's session log is Kimi Code under another name (as detect.ts takes it): it writes that log, and its state, in Kimi's folders.
+  const homeKey = ENGINE_HOME_WRITES[spec.name] === undefined && spec.usageLog === "kimi_session_log" ? "kimi" : spec.name;
+  const homeWrites = (spec.home ?? "user") === "user" ? (ENGINE_HOME_WRITES[homeKey] ?? []).map((rel) => path.join(home, rel)) : [];
   const dirVars = ENGINE_DIR_VARS.map((name) => engineEnv[name]).filter((v): v is string => v !== undefined && path.isAbsolute(v));
   for (const dir of [paths.engineRunDir, ...homeWrites, ...dirVars]) {
     try {
