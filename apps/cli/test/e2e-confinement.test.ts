@@ -1,7 +1,7 @@
 // End to end through the built `omk` with the scripted engine and real bubblewrap: the agent's commands
 // (run through OMK's terminal) try to write a sibling of the checkout, an absolute path outside, OMK's
-// event log and the user's `.git`; each fails and nothing lands, the checkout's own work is integrated,
-// proof.json says `bwrap`. A machine that cannot sandbox (no bwrap on PATH) is refused at start (exit 9,
+// event log and the user's `.git`; each fails and nothing lands, and each refused write is a blocking
+// finding (`sandbox_refused`), so the goal ends not_ready naming them, failure.json says `bwrap`. A machine that cannot sandbox (no bwrap on PATH) is refused at start (exit 9,
 // nothing created) unless --unconfined, which proof.json then records.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
@@ -9,7 +9,7 @@ import type { ScenarioInput } from "@omk/wire";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { featureBook, FEATURE_GOAL, implementSession } from "./e2e/books.js";
-import { cleanupE2e, describeRun, goalIdOf, newWorld, omkBin, outcomePathOf, readEvents, readProof, scripted, type World } from "./e2e/helpers.js";
+import { cleanupE2e, describeRun, EXIT_BY_STATUS, goalIdOf, newWorld, omkBin, outcomePathOf, readEvents, readFailure, readProof, scripted, type World } from "./e2e/helpers.js";
 
 const outside = mkdtempSync(path.join("/var/tmp", "omk-e2e-confine-"));
 afterAll(() => {
@@ -38,7 +38,7 @@ async function omkWith(w: World, env: Record<string, string>, ...args: string[])
 }
 
 describe.concurrent("omk goal run: agents confined by bubblewrap (e2e, scripted engine)", () => {
-  it("an agent's commands cannot write outside its checkout, OMK's state or the user's .git; its own work lands; proof.json says bwrap", { timeout: 240_000 }, async () => {
+  it("an agent's commands cannot write outside its checkout, OMK's state or the user's .git; each attempt is named and blocks ready; failure.json says bwrap", { timeout: 240_000 }, async () => {
     const w = await newWorld();
     const planted = path.join(outside, "planted.txt");
     const hostile: ScenarioInput = implementSession(
@@ -50,10 +50,16 @@ describe.concurrent("omk goal run: agents confined by bubblewrap (e2e, scripted 
     );
     const book = featureBook();
     const run = await w.omk("goal", "run", FEATURE_GOAL, ...scripted(w.book("hostile", { ...book, sessions: { ...book.sessions, "task:implement": hostile } })));
-    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.not_ready);
     const goalId = goalIdOf(run.stdout);
-    const proof = readProof(outcomePathOf(run.stdout, "proof"));
-    expect(proof.confinement).toBe("bwrap");
+    const failure = readFailure(outcomePathOf(run.stdout, "failure"));
+    expect(failure.confinement).toBe("bwrap");
+    // Each attempt is named as a refused write (sandbox_refused), in the run's output and the failure's cause.
+    const refusedLines = run.stdout.split("\n").filter((l) => /tried to write .* outside its write set/u.test(l) && /the sandbox refused/u.test(l));
+    for (const target of [planted, path.join(w.repo, ".git", "config"), path.join(w.repo, ".git", "hooks")]) {
+      expect(refusedLines.some((l) => l.includes(target)), `no refusal line names ${target}\n${describeRun(run)}`).toBe(true);
+    }
+    expect(JSON.stringify(failure.cause)).toContain("sandbox_refused");
     expect(existsSync(planted)).toBe(false);
     expect(existsSync(path.join(w.repo, ".git", "hooks", "post-checkout"))).toBe(false);
     expect(readFileSync(path.join(w.repo, ".git", "config"), "utf8")).not.toContain("fsmonitor");
