@@ -45,6 +45,19 @@ async function branchHead(repo: string, branch: string): Promise<string | null> 
   return run.ok ? run.stdout.trim() : null;
 }
 
+/** Opens the task's existing checkout (its branch as it stands), with the same copies the attempt had. */
+function reopenCheckout(input: Omit<TaskWorktreeInput, "attempt">, dir: string) {
+  return createTaskWorktree({
+    repo: input.repo,
+    goalId: input.goalId,
+    taskId: input.task.id,
+    base: input.base,
+    dir,
+    existingBranch: "resume",
+    ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
+  });
+}
+
 /** Keeps the previous attempt's work (committing its leftovers first) so the branch may restart at the base. */
 async function keepPrevious(input: TaskWorktreeInput, dir: string): Promise<{ ok: true; kept: string | null } | Failed> {
   const { repo, goalId, task, base } = input;
@@ -55,15 +68,7 @@ async function keepPrevious(input: TaskWorktreeInput, dir: string): Promise<{ ok
     return keep.ok ? { ok: true, kept: keep.value.ref } : problemOf("keeping the previous attempt", keep.error);
   }
   // The same copies as the attempt had, so they are neither committed nor taken for leftovers.
-  const existing = await createTaskWorktree({
-    repo,
-    goalId,
-    taskId: task.id,
-    base,
-    dir,
-    existingBranch: "resume",
-    ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
-  });
+  const existing = await reopenCheckout(input, dir);
   if (!existing.ok) {
     return problemOf("opening the previous attempt's worktree", existing.error);
   }
@@ -121,18 +126,10 @@ export async function prepareTaskWorktree(input: TaskWorktreeInput): Promise<Pre
  * it was removed; a refusal leaves it in place (it is reported, not fatal).
  */
 export async function removeTaskWorktree(input: Omit<TaskWorktreeInput, "attempt">): Promise<{ removed: boolean; problem?: ControllerProblem }> {
-  const { repo, stateRoot, goalId, task, base } = input;
+  const { stateRoot, goalId, task } = input;
   const dir = taskWorktreeDir(stateRoot, goalId, task.id);
   if (!existsSync(dir)) return { removed: false };
-  const existing = await createTaskWorktree({
-    repo,
-    goalId,
-    taskId: task.id,
-    base,
-    dir,
-    existingBranch: "resume",
-    ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
-  });
+  const existing = await reopenCheckout(input, dir);
   if (!existing.ok) return { removed: false, problem: problemOf(`opening the checkout of task ${task.id}`, existing.error).problem };
   const products = input.deps === undefined ? [] : setupProducts(existing.value.path, input.deps);
   const removed = await cleanup(withProducts(existing.value, products));
