@@ -13,6 +13,7 @@ import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Tas
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import { type ContentScreen, captureChanges, checkScope, discardCheckout, keepAttempt, type ScopeViolation, type ScreenFinding, scopeChecker } from "@omk/worktree";
 import { FIX_SEPARATOR } from "./internal/engine-setup.js";
+import { secretName } from "./internal/known-secrets.js";
 import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
 import { redactedFilesFor } from "./internal/redacted-files.js";
@@ -96,11 +97,6 @@ function screenViolations(findings: readonly ScreenFinding[]): Array<{ path: str
     });
   }
   return out;
-}
-
-/** How a finding names a known secret: its variable (`$NAME`), never its value. */
-function secretName(label: string): string {
-  return label.startsWith("env:") ? `$${label.slice(4)}` : "a secret of the engine configuration";
 }
 
 /** The scope violation of secrets in a session's output: which ones, in which forms; undefined when none. */

@@ -10,7 +10,7 @@ import { integrationBranch } from "@omk/worktree";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, message, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, message, planSession, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
 
 afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));
 
@@ -80,6 +80,30 @@ describe("runGoal: a task that hides a known secret where a diff does not show i
       for (const form of c.forms) expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
     }, 180_000);
   }
+});
+
+describe("runGoal: a plan that holds a known secret", () => {
+  it("is never recorded: the goal ends not ready naming the variable, no task runs, no file OMK wrote holds the value", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    // The planner puts the token into a task's description (which task prompts, the log and commit messages would quote); base64 in the summary.
+    const plan = JSON.parse(
+      JSON.stringify(planSession())
+        .replace("Create src/slugify.js", `Use the deploy token ${SECRET} and create src/slugify.js`)
+        .replace("Add slugify to textkit", `Add slugify (${Buffer.from(SECRET).toString("base64")})`),
+    );
+    const { onEvent } = collect();
+    const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan })), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
+    const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
+    expect(failure.cause.message).toMatch(/^the engine's plan holds the secret \$DEPLOY_TOKEN \((plain|base64), (plain|base64)\) .* the plan was not recorded and no task ran/);
+    const events = await store.readEvents(goalId);
+    expect(events.filter((e) => e.type === "plan_recorded" || e.type === "task_graph_set")).toEqual([]);
+    expect(existsSync(path.join(store.paths(goalId).dir, "runs"))).toBe(false);
+    const written = filesUnder(store.root).filter((f) => !/scenario\.json$/.test(f));
+    for (const form of [SECRET, Buffer.from(SECRET).toString("base64")]) expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+    expect(await repoHolds(repo, SECRET)).toEqual({ objects: false, log: false });
+  }, 120_000);
 });
 
 describe("runGoal: a task that leaks a known secret", () => {
