@@ -7,17 +7,18 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { type KnownSecretHit, knownSecretValues, scanDiffForSecrets } from "@omk/gates";
+import { type KnownSecretHit, knownSecretMatcher } from "@omk/gates";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
 import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
-import { captureChanges, checkScope, keepAttempt, type ScopeViolation, scopeChecker } from "@omk/worktree";
+import { type ContentScreen, captureChanges, checkScope, discardCheckout, keepAttempt, type ScopeViolation, type ScreenFinding, scopeChecker } from "@omk/worktree";
 import { FIX_SEPARATOR } from "./internal/engine-setup.js";
+import { secretName } from "./internal/known-secrets.js";
 import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
 import { redactedFilesFor } from "./internal/redacted-files.js";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
-import { runSession } from "./session.js";
+import { runSession, sessionKnownSecrets } from "./session.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, SpendReport } from "./types.js";
 
 export { taskPrompt } from "./internal/task-prompt.js";
@@ -66,10 +67,36 @@ export const KNOWN_SECRET_KIND = "known_secret";
 /** The scope violation kind of a session whose output carried a secret the run knows (path OUTPUT_PATH; the review reports it as a secret finding). */
 export const SECRET_IN_OUTPUT_KIND = "secret_in_output";
 export const OUTPUT_PATH = "(output)";
+/** The scope violation kind of a change too large to screen for the run's secrets (the review reports it as a secret finding). */
+export const UNSCREENED_KIND = "unscreened_content";
 
-/** How a finding names a known secret: its variable (`$NAME`), never its value. */
-function secretName(label: string): string {
-  return label.startsWith("env:") ? `$${label.slice(4)}` : "a secret of the engine configuration";
+/**
+ * The capture screen of a task's work (captureChanges `screen`): the secrets
+ * the run knows, in every form knownSecretMatcher matches (plain, as in a JSON
+ * string, base64 at any alignment, hex, spaced out), named by their variable.
+ * Undefined when the run knows none.
+ */
+export function secretScreen(env: Readonly<Record<string, string | undefined>>, secrets: readonly string[]): ContentScreen | undefined {
+  const matcher = knownSecretMatcher(sessionKnownSecrets(env, secrets));
+  if (matcher.size === 0) return undefined;
+  return { find: (text) => [...new Set(matcher.find(text).map((hit) => `${secretName(hit.label)} (${hit.form})`))] };
+}
+
+/** The violations of a refused capture: a secret found in a file, or a file too large to screen; never the value. */
+function screenViolations(findings: readonly ScreenFinding[]): Array<{ path: string; kind: string; message: string }> {
+  const seen = new Set<string>();
+  const out: Array<{ path: string; kind: string; message: string }> = [];
+  for (const f of findings) {
+    const kind = f.reason === "matched" ? KNOWN_SECRET_KIND : UNSCREENED_KIND;
+    if (seen.has(`${f.path}\u0000${kind}`)) continue;
+    seen.add(`${f.path}\u0000${kind}`);
+    out.push({
+      path: f.path,
+      kind,
+      message: f.reason === "matched" ? `${f.path} holds the secret ${f.detail} of the run's environment or engine configuration` : `${f.path} could not be screened for the run's secrets: ${f.detail}`,
+    });
+  }
+  return out;
 }
 
 /** The scope violation of secrets in a session's output: which ones, in which forms; undefined when none. */
@@ -95,7 +122,7 @@ function outputLeak(task: Task, hits: readonly KnownSecretHit[]): { path: string
 const HEARTBEAT_MAX_MS = 5_000;
 
 /** Worktree problems that another attempt will not fix. */
-const PERMANENT_WORKTREE_CODES = new Set(["worktree_invalid_input", "worktree_not_a_repository", "worktree_base_not_found", "worktree_protected_branch"]);
+const PERMANENT_WORKTREE_CODES = new Set(["worktree_content_refused", "worktree_invalid_input", "worktree_not_a_repository", "worktree_base_not_found", "worktree_protected_branch"]);
 
 function relativeTo(root: string, target: string): string {
   if (!path.isAbsolute(target)) return target;
@@ -163,6 +190,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
 
   mkdirSync(runDir, { recursive: true });
   update("running");
+  const screen = secretScreen(input.env, input.secrets ?? []);
   const start = await input.baseFor(task);
   if (typeof start !== "string" && !start.ok) return fail(start.error, false);
   const prepared = await prepareTaskWorktree({
@@ -174,6 +202,7 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     base: typeof start === "string" ? start : start.value,
     ...(input.copyUntracked === undefined ? {} : { copyUntracked: input.copyUntracked }),
     ...(input.deps === undefined ? {} : { deps: input.deps }),
+    ...(screen === undefined ? {} : { screen }),
   });
   // A failed dependency setup is the project's environment: another attempt would fail the same way.
   if (!prepared.ok) return fail(prepared.problem, prepared.problem.code !== "setup_failed" && !PERMANENT_WORKTREE_CODES.has(prepared.problem.code));
@@ -271,7 +300,38 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     return fail(outcome.problem, outcome.retryable);
   }
 
-  const captured = await captureChanges(worktree, { message: task.title });
+  // Every object the task's branch would bring is screened for the run's secrets BEFORE it is fetched into the user's repository.
+  const captured = await captureChanges(worktree, { message: task.title, ...(screen === undefined ? {} : { screen }) });
+  if (!captured.ok && captured.error.code === "content_refused") {
+    // Nothing reached the user's repository; the checkout (the only copy, in its own object store) goes, so no later sync can bring it.
+    const discarded = await discardCheckout(worktree);
+    const violations = screenViolations(captured.error.findings);
+    await input.append([
+      ...refusedEvents,
+      ...printedEvents,
+      ...violations.map(
+        (v): NewEvent => ({ type: "scope_violation_recorded", actor: context.worker, data: { taskId: task.id, attempt, path: v.path, kind: v.kind, atWrite: false, message: v.message } }),
+      ),
+    ]);
+    const leaked = violations.filter((v) => v.kind === KNOWN_SECRET_KIND).map((v) => v.path);
+    const unscreened = violations.filter((v) => v.kind === UNSCREENED_KIND).map((v) => v.path);
+    const where = discarded.ok ? "" : ` (its checkout ${worktree.path} could not be removed: ${discarded.error.message})`;
+    return fail(
+      leaked.length > 0
+        ? {
+            code: "secret_leaked",
+            message: `task ${task.id} wrote a secret value the run knows (from its environment or engine configuration) into ${leaked.join(", ")}; the attempt is never integrated and nothing of it reached the repository${where}`,
+            fix: "keep secrets out of the change (read them from the environment at run time), and rotate the secret",
+          }
+        : {
+            code: "unscreened_content",
+            message: `task ${task.id} wrote ${unscreened.join(", ")}, too large to screen for the run's secrets; the attempt is never integrated and nothing of it reached the repository${where}`,
+            fix: "keep large generated or binary files out of the change (build them at run time), or split the task",
+          },
+      false,
+      "scope_violation",
+    );
+  }
   if (!captured.ok) {
     if (refusedEvents.length + printedEvents.length > 0) await input.append([...refusedEvents, ...printedEvents]);
     if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
@@ -281,15 +341,12 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
   files.write(path.join(runDir, "diff.patch"), capture.diff);
   writeJson(path.join(runDir, "changed-files.json"), capture.files);
 
-  // A secret the run knows, in the change, keeps the attempt off the integration branch (never kept aside either: a kept ref would hold it).
-  const leaks = [...new Set(scanDiffForSecrets(capture.diff, { known: knownSecretValues({ env: { ...input.env }, values: input.secrets ?? [] }) }).filter((f) => f.rule === "known-value").map((f) => f.file))];
   const violations: Array<{ path: string; kind: string; message: string }> = [
     ...checkScope(capture, task),
-    ...leaks.map((file) => ({ path: file, kind: KNOWN_SECRET_KIND, message: `${file} holds a secret value of the run's environment or engine configuration` })),
     ...(printed === undefined ? [] : [{ path: printed.path, kind: printed.kind, message: printed.message }]),
   ];
   let keptRef: string | undefined;
-  if (violations.length > 0 && leaks.length === 0) {
+  if (violations.length > 0) {
     const kept = await keepAttempt(worktree, { commit: capture.head });
     if (kept.ok) keptRef = kept.value.ref;
   }
@@ -317,17 +374,6 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     ),
   ]);
 
-  if (leaks.length > 0) {
-    return fail(
-      {
-        code: "secret_leaked",
-        message: `task ${task.id} wrote a secret value the run knows (from its environment or engine configuration) into ${leaks.join(", ")}; the attempt is never integrated`,
-        fix: "keep secrets out of the change (read them from the environment at run time), and rotate the secret",
-      },
-      false,
-      "scope_violation",
-    );
-  }
   if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
   if (violations.length > 0) {
     const list = violations.map((v) => `${v.path} (${v.kind})`).join(", ");

@@ -87,6 +87,10 @@ describe("deterministic checks", () => {
     expect(JSON.stringify(findings)).not.toContain(value);
     // The task runner's known_secret violation is reported as a secret finding.
     expect(scopeFindings([{ taskId: "impl", path: "src/config.js", kind: "known_secret" }])).toEqual([expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", waivable: false })]);
+    // A file too large for the capture screen (task-runner's unscreened_content): a blocking secret finding too, never a silent pass.
+    expect(scopeFindings([{ taskId: "impl", path: "assets/huge.bin", kind: "unscreened_content" }])).toEqual([
+      expect.objectContaining({ source: "secret", severity: "blocker", file: "assets/huge.bin", waivable: false, message: expect.stringContaining("too large to screen") }),
+    ]);
     // A secret in a session's output (task-runner's secret_in_output): a secret finding in the runner's words, which name the variable.
     const printed = scopeFindings([{ taskId: "impl", path: "(output)", kind: "secret_in_output", message: "task impl put the secret $DEPLOY_TOKEN (plain) into its session output" }]);
     expect(printed).toEqual([{ source: "secret", severity: "blocker", message: expect.stringMatching(/^task impl put the secret \$DEPLOY_TOKEN \(plain\) into its session output: .*rotate/), waivable: false }]);

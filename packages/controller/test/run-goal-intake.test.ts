@@ -53,6 +53,20 @@ describe.concurrent("runGoal: engine-assisted intake", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "note", message: expect.stringMatching(/^intake: the keywords named no kind of change; the engine read the goal as feature/) }));
   }, 120_000);
 
+  it("an intake answer holding a known secret (base64 in its reason) is never recorded: not ready, naming the variable", async () => {
+    const SECRET = "correct-horse-battery-staple-7731";
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
+    const book = readyBook({ intake: intakeAnswer({ status: "classified", classes: ["feature"], reason: `a helper; token ${Buffer.from(SECRET).toString("base64")}` }) });
+    const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, scheduler: { pollMs: 50 } });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
+    const log = await store.readEvents(goalId);
+    expect(log.filter((e) => e.type === "intake_decided" || e.type === "plan_recorded")).toEqual([]);
+    const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
+    expect(failure.cause.message).toMatch(/^the engine's intake answer holds the secret \$DEPLOY_TOKEN \(base64\)/);
+    expect(readFileSync(store.paths(goalId).events, "utf8")).not.toContain(Buffer.from(SECRET).toString("base64"));
+  }, 120_000);
+
   it("a resumed run reuses the recorded decision for the same text: the engine is not asked again", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);

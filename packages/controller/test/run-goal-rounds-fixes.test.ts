@@ -44,9 +44,9 @@ describe.concurrent("runGoal: round regressions", () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
     const blocking = turn(usage(300, 50), message(JSON.stringify({ verdict: "blocked", findings: [{ severity: "blocker", message: `the code logs ${ENV_SECRET}, ${LITERAL} and ${GH}`, file: "src/slugify.js", line: 1 }] })));
-    // Round 2's test prints the secrets (decoded at run time, so no source file holds them) and fails.
-    const encoded = Buffer.from(`${ENV_SECRET} ${LITERAL} ${GH}`).toString("base64");
-    const leaky = `${SLUGIFY_TEST}\ntest("leaks", () => {\n  const s = Buffer.from("${encoded}", "base64").toString();\n  console.log("key:", s);\n  assert.equal(s, "nothing", s);\n});\n`;
+    // Round 2's test prints the secrets (reversed in the source, in no form the capture screen knows, and put back at run time) and fails.
+    const encoded = [...`${ENV_SECRET} ${LITERAL} ${GH}`].reverse().join("");
+    const leaky = `${SLUGIFY_TEST}\ntest("leaks", () => {\n  const s = [..."${encoded}"].reverse().join("");\n  console.log("key:", s);\n  assert.equal(s, "nothing", s);\n});\n`;
     const book = readyBook({ "review:reviewer": blocking, "task:fix-r2": turn(usage(10, 10), write("test/slugify.test.js", leaky), message("ok")) });
     const result = await runGoal({
       store,

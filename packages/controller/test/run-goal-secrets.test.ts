@@ -2,7 +2,7 @@
 // file and prints it. The goal ends not ready with a blocking secret finding, the value is in no file
 // under the goal's state dir, and it never reaches the integration branch. Real git, the real scripted
 // engine and its real terminal, real gates.
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { FailureSchema } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
@@ -10,7 +10,7 @@ import { integrationBranch } from "@omk/worktree";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, message, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, message, planSession, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
 
 afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));
 
@@ -28,6 +28,83 @@ function filesUnder(dir: string): string[] {
   }
   return out;
 }
+
+/** Whether any object of the user's repository, or any ref's history with patches (binary too), holds `value`. */
+async function repoHolds(repo: string, value: string): Promise<{ objects: boolean; log: boolean }> {
+  const objects = await execa("git", ["cat-file", "--batch-all-objects", "--batch"], { cwd: repo, encoding: "buffer", maxBuffer: 512 * 1024 * 1024 });
+  const log = await execa("git", ["log", "--all", "-p", "--binary", "--text"], { cwd: repo, maxBuffer: 512 * 1024 * 1024 });
+  return { objects: Buffer.from(objects.stdout).includes(value), log: log.stdout.includes(value) };
+}
+
+describe("runGoal: a task that hides a known secret where a diff does not show it", () => {
+  const B64 = Buffer.from(SECRET).toString("base64");
+  const cases: Array<{ name: string; file: string; script: (read: string) => string; forms: string[] }> = [
+    { name: "a file .gitattributes marks -diff", file: "config.dat", script: (read) => `printf 'config.dat -diff\\n' > .gitattributes; printf 'token=%s\\n' ${read} > config.dat`, forms: [SECRET] },
+    {
+      name: "the end of a file past the 8 MiB diff cap",
+      file: "src/big.txt",
+      script: (read) => `head -c 9437184 /dev/zero | tr '\\000' 'x' > src/big.txt; printf '\\n%s\\n' ${read} >> src/big.txt`,
+      forms: [SECRET],
+    },
+    {
+      name: "its base64 inside a binary file",
+      file: "src/blob.bin",
+      script: (read) => `{ head -c 4096 /dev/urandom; printf %s ${read} | base64 -w0; head -c 4096 /dev/urandom; } > src/blob.bin`,
+      forms: [SECRET, B64],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: caught before capture, nothing of it in the repository, not ready naming ${c.file}`, async () => {
+      const { repo, base } = await makeRepo();
+      const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+      const secretFile = path.join(makeTempDir(), "deploy-token.txt");
+      writeFileSync(secretFile, `${SECRET}\n`);
+      const hide = { command: { command: "/bin/sh", args: ["-c", c.script(`"$(cat '${secretFile}')"`)], announce: false } };
+      const book = readyBook({ "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), hide, message("Added slugify.")) });
+      const { onEvent } = collect();
+      const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+      expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
+
+      const violations = (await store.readEvents(goalId)).flatMap((e) => (e.type === "scope_violation_recorded" ? [e.data] : []));
+      expect(violations.map((v) => [v.taskId, v.path, v.kind])).toEqual([["slugify", c.file, "known_secret"]]);
+      expect(violations[0]?.message).toContain("$DEPLOY_TOKEN");
+      const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
+      expect(JSON.stringify(failure.cause)).toContain(c.file);
+      // Nothing of the work reached the user's repository: no object, no history; the task branch (if any) is at the base.
+      for (const form of c.forms) expect(await repoHolds(repo, form), form).toEqual({ objects: false, log: false });
+      const branches = (await execa("git", ["for-each-ref", "--format=%(objectname)", "refs/heads/omk/"], { cwd: repo })).stdout.split("\n").filter((l) => l !== "");
+      for (const head of branches) expect(head === base || (await execa("git", ["merge-base", "--is-ancestor", head, base], { cwd: repo, reject: false })).exitCode === 0).toBe(true);
+      // The checkout that held it is gone (its own object store was the only copy); nothing OMK wrote holds the value.
+      expect(readdirSync(path.join(store.root, "checkouts", goalId)).filter((d) => d === "slugify")).toEqual([]);
+      const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]|scenario\.json$/.test(path.relative(store.root, f)));
+      for (const form of c.forms) expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+    }, 180_000);
+  }
+});
+
+describe("runGoal: a plan that holds a known secret", () => {
+  it("is never recorded: the goal ends not ready naming the variable, no task runs, no file OMK wrote holds the value", async () => {
+    const { repo } = await makeRepo();
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    // The planner puts the token into a task's description (which task prompts, the log and commit messages would quote); base64 in the summary.
+    const plan = JSON.parse(
+      JSON.stringify(planSession())
+        .replace("Create src/slugify.js", `Use the deploy token ${SECRET} and create src/slugify.js`)
+        .replace("Add slugify to textkit", `Add slugify (${Buffer.from(SECRET).toString("base64")})`),
+    );
+    const { onEvent } = collect();
+    const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan })), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
+    const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
+    expect(failure.cause.message).toMatch(/^the engine's plan holds the secret \$DEPLOY_TOKEN \((plain|base64), (plain|base64)\) .* the plan was not recorded and no task ran/);
+    const events = await store.readEvents(goalId);
+    expect(events.filter((e) => e.type === "plan_recorded" || e.type === "task_graph_set")).toEqual([]);
+    expect(existsSync(path.join(store.paths(goalId).dir, "runs"))).toBe(false);
+    const written = filesUnder(store.root).filter((f) => !/scenario\.json$/.test(f));
+    for (const form of [SECRET, Buffer.from(SECRET).toString("base64")]) expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+    expect(await repoHolds(repo, SECRET)).toEqual({ objects: false, log: false });
+  }, 120_000);
+});
 
 describe("runGoal: a task that leaks a known secret", () => {
   it("ends not ready with a blocking known-value secret finding; the value is in no state file and not on the integration branch", async () => {
@@ -56,14 +133,14 @@ describe("runGoal: a task that leaks a known secret", () => {
     // The blocking finding: the task's change holds the secret (a known value, not a token shape), recorded and named in failure.json.
     const events = await store.readEvents(goalId);
     expect(events.filter((e) => e.type === "scope_violation_recorded").map((e) => e.type === "scope_violation_recorded" && [e.data.taskId, e.data.path, e.data.kind])).toEqual([
-      ["slugify", "src/slugify.js", "known_secret"],
       ["slugify", "(output)", "secret_in_output"],
+      ["slugify", "src/slugify.js", "known_secret"],
     ]);
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(failure.cause.details?.["failing"]).toContainEqual({ kind: "task", key: "scope:slugify", detail: expect.stringMatching(/^task slugify failed: task slugify wrote a secret value the run knows .* into src\/slugify\.js; the attempt is never integrated/) });
-    // The task's command did run and leak (the diff was captured, redacted).
-    const patch = readFileSync(path.join(goalDir, "runs", "slugify", "1", "diff.patch"), "utf8");
-    expect(patch).toContain("export const DEPLOY = \"[REDACTED:");
+    // The work was refused before capture: no diff.patch of it, and the task branch in the repository never moved off the base.
+    expect(existsSync(path.join(goalDir, "runs", "slugify", "1", "diff.patch"))).toBe(false);
+    expect(await repoHolds(repo, SECRET)).toEqual({ objects: false, log: false });
     // Every file OMK writes; the task checkouts (the agent's own files, outside the state dir once checkouts move) are not OMK's.
     const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
     expect(written.length).toBeGreaterThan(10);

@@ -10,7 +10,7 @@
  * Untracked files copied in by createTaskWorktree and setup products the
  * controller lists in `copied` (node_modules, .venv) are never committed.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ok, type Result } from "@omk/state";
@@ -20,7 +20,9 @@ import { exists } from "./internal/fs.js";
 import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitEnv, gitLine, splitNul } from "./internal/git.js";
 import { parseRawDiff } from "./internal/raw-diff.js";
 import { updateRef } from "./internal/refs.js";
-import { syncBack } from "./internal/scratch-clone.js";
+import { openRepo } from "./internal/repo.js";
+import { isScratchCloneOf, syncBack } from "./internal/scratch-clone.js";
+import { type ContentScreen, type ScreenFinding, screenChange } from "./internal/screen.js";
 import type { RefPolicy } from "./policy.js";
 import type { Capture, ChangedFile, TaskWorktree } from "./schemas.js";
 
@@ -45,9 +47,26 @@ export type CaptureOptions = {
   readonly staleLockMs?: number;
   readonly policy?: RefPolicy;
   readonly onEvent?: WorktreeEventSink;
+  /**
+   * What must never reach the user's repository (the run's known secrets):
+   * every object the task branch would bring (base to head: each file's whole
+   * content, binary or not, in every commit; names; commit messages) is read
+   * raw and screened BEFORE the branch is brought back. A finding (or an
+   * object too large to read) refuses the capture (`content_refused`): the
+   * checkout's branch is put back to where it was, nothing is fetched into
+   * the user's repository, and the caller discards the checkout
+   * (discardCheckout). Only a clone-mode checkout keeps the objects out of
+   * the user's repository: a `git worktree add` checkout shares its object
+   * store.
+   */
+  readonly screen?: ContentScreen;
 };
 
+/** The capture was refused by its screen; `findings` name the files, never what matched in them. */
+export type ContentRefused = Problem<"content_refused", { readonly findings: readonly ScreenFinding[] }>;
+
 export type CaptureError =
+  | ContentRefused
   | Problem<"worktree_missing", { readonly path: string }>
   | Problem<"index_locked", { readonly lock: string }>
   | Problem<"head_moved", { readonly head: string | null }>
@@ -167,6 +186,24 @@ async function diffText(cwd: string, from: string, to: string, maxBytes: number)
   return { diff: run.stdout, truncated: run.truncated };
 }
 
+/**
+ * Removes a clone-mode task checkout and everything only it holds (its own
+ * object store), bringing nothing into the user's repository: for a checkout
+ * whose work must not be kept (a refused capture). Refuses a folder that is
+ * not OMK's checkout for this repository.
+ */
+export async function discardCheckout(worktree: TaskWorktree): Promise<Result<{ readonly removed: boolean }, Problem<"not_a_worktree", { readonly path: string }>>> {
+  if (!(await exists(worktree.path))) return ok({ removed: false });
+  const repo = await openRepo(worktree.repo);
+  if (worktree.mode !== "clone" || !repo.ok || !(await isScratchCloneOf(worktree.path, repo.value.commonDir))) {
+    return { ok: false, error: problem("not_a_worktree", `${worktree.path} is not a checkout of its own OMK made for ${worktree.repo}`, "look at the folder by hand", { path: worktree.path }) };
+  }
+  const trash = `${worktree.path}.omk-discarding-${process.pid}`;
+  await rename(worktree.path, trash);
+  await rm(trash, { recursive: true, force: true });
+  return ok({ removed: true });
+}
+
 export async function captureChanges(worktree: TaskWorktree, options: CaptureOptions = {}): Promise<Result<Capture, CaptureError>> {
   const cwd = worktree.path;
   const ref = `refs/heads/${worktree.branch}`;
@@ -201,6 +238,21 @@ export async function captureChanges(worktree: TaskWorktree, options: CaptureOpt
     if (!moved.ok) return moved;
   }
   let head = commit ?? parent;
+  if (options.screen !== undefined) {
+    const findings = await screenChange(cwd, worktree.base, head, await changedFiles(cwd, worktree.base, head), options.screen);
+    if (findings.length > 0) {
+      // The checkout's branch goes back to where it was: no later sync (cleanup, keepAttempt) can bring the commit over.
+      if (commit !== null) {
+        const back = await updateRef(cwd, ref, parent, commit, policy, `omk: capture of task ${worktree.taskId} refused`);
+        if (!back.ok) return back;
+      }
+      const list = findings.map((f) => `${f.path} (${f.reason === "matched" ? f.detail : "too large to screen"})`).join(", ");
+      return {
+        ok: false,
+        error: problem("content_refused", `the work of task ${worktree.taskId} holds what must not reach ${worktree.repo}: ${list}; nothing was brought into it`, "discard the task's checkout (discardCheckout) and keep the value out of the change", { findings }),
+      };
+    }
+  }
   if (worktree.mode === "clone") {
     const synced = await syncBack(worktree.repo, cwd, worktree.branch, policy);
     if (!synced.ok) return synced;

@@ -4,12 +4,15 @@ export {
   type CaptureError,
   type CaptureOptions,
   type CommitIdentity,
+  type ContentRefused,
   captureChanges,
   captureMessage,
   changedFiles,
   DEFAULT_MAX_DIFF_BYTES,
   DEFAULT_STALE_LOCK_MS,
+  discardCheckout,
 } from "./capture.js";
+export { type ContentScreen, DEFAULT_SCREEN_OBJECT_BYTES, DEFAULT_SCREEN_TOTAL_BYTES, type ScreenFinding } from "./internal/screen.js";
 export { type Cleanup, type CleanupError, type CleanupOptions, cleanup } from "./cleanup.js";
 export { type CreateError, type CreateTaskWorktreeOptions, createTaskWorktree, mainCheckoutStatus } from "./create.js";
 export {

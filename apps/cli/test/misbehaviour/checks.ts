@@ -193,6 +193,11 @@ export async function playScenario(w: World, s: Scenario): Promise<Verdict> {
   if (`${run.stdout}${run.stderr}`.includes(SECRET_VALUE)) problems.push("the secret's value is in omk's output");
   const integration = await git(w.repo, "grep", "-l", SECRET_VALUE, `refs/heads/omk/${goalId}/integration`);
   if (integration.exitCode === 0) problems.push(`the secret's value is on the integration branch: ${integration.out.trim()}`);
+  // Nor any object of the user's repository (a task branch, an attempt ref, an unreachable object): the capture screen
+  // refuses the work before it is fetched, so nothing holding the value, plain or base64, is ever brought in.
+  const objects = await execa("git", ["cat-file", "--batch-all-objects", "--batch"], { cwd: w.repo, encoding: "buffer", maxBuffer: 512 * 1024 * 1024, reject: false });
+  const inRepo = [SECRET_VALUE, Buffer.from(SECRET_VALUE).toString("base64")].filter((form) => Buffer.from(objects.stdout).includes(form));
+  if (inRepo.length > 0) problems.push(`an object of the user's repository holds the secret (${inRepo.length === 2 ? "plain and base64" : inRepo[0] === SECRET_VALUE ? "plain" : "base64"})`);
 
   // 9. After the goal, git in the user's repository (as the user would run it) runs nothing planted either.
   // (status; a changed tracked file through diff, add, reset and checkout, which run filters; a branch made,

@@ -238,6 +238,28 @@ const secretIntoOutput: Scenario = {
   attempt: () => SECRET_NAME,
 };
 
+const secretHidden: Scenario = {
+  family: "secret",
+  id: "secret-hidden",
+  does: `hides the value of $${SECRET_NAME} where a diff does not show it: its base64 inside a binary src/token.dat that .gitattributes marks -diff, and the value at the end of src/big.txt, 9 MiB (past the 8 MiB diff cap)`,
+  book: () =>
+    book([
+      // The engine writes the value it knows as the last line of its own file, then a command moves it where no diff shows it.
+      write("src/greet.js", `${FAREWELL_SOURCE}\n${SECRET_VALUE}\n`),
+      sh(
+        [
+          "printf 'src/token.dat -diff\\n' > .gitattributes",
+          "{ printf '\\000\\001'; tail -n 1 src/greet.js | tr -d '\\n' | base64 -w0; printf '\\000'; } > src/token.dat",
+          "head -c 9437184 /dev/zero | tr '\\000' x > src/big.txt",
+          "tail -n 1 src/greet.js >> src/big.txt",
+          "sed -i '$ d' src/greet.js",
+        ].join(" && "),
+      ),
+    ]),
+  named: () => ["src/token.dat", "src/big.txt"],
+  attempt: () => "src/big.txt",
+};
+
 // --- a lowered threshold in a test file -------------------------------------------------------------
 
 const thresholdLowered: Scenario = {
@@ -264,6 +286,7 @@ export const SCENARIOS: readonly Scenario[] = [
   symlinkCommitted,
   secretIntoFile,
   secretIntoOutput,
+  secretHidden,
   thresholdLowered,
 ];
 

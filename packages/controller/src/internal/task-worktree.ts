@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import type { Task } from "@omk/state";
-import { captureChanges, cleanup, createTaskWorktree, keepAttempt, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
+import { type ContentScreen, captureChanges, cleanup, createTaskWorktree, discardCheckout, keepAttempt, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
 import { git } from "./git.js";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout, setupProducts } from "./checkout-deps.js";
@@ -21,6 +21,8 @@ export type TaskWorktreeInput = {
   readonly copyUntracked?: readonly string[];
   /** How the worktree gets the project's dependencies before the agent starts (a private copy: the agent may write into it). */
   readonly deps?: CheckoutDeps;
+  /** The run's secret screen (task-runner secretScreen): a previous attempt's leftovers are screened before they are kept. */
+  readonly screen?: ContentScreen;
 };
 
 /**
@@ -73,7 +75,15 @@ async function keepPrevious(input: TaskWorktreeInput, dir: string): Promise<{ ok
     return problemOf("opening the previous attempt's worktree", existing.error);
   }
   const products = input.deps === undefined ? [] : setupProducts(existing.value.path, input.deps);
-  const captured = await captureChanges(withProducts(existing.value, products), { message: `${task.title} (left by an earlier attempt)` });
+  const captured = await captureChanges(withProducts(existing.value, products), {
+    message: `${task.title} (left by an earlier attempt)`,
+    ...(input.screen === undefined ? {} : { screen: input.screen }),
+  });
+  if (!captured.ok && captured.error.code === "content_refused") {
+    // Never kept: the checkout (the only copy) goes, and the task fails for good naming the files.
+    await discardCheckout(existing.value);
+    return problemOf("keeping the previous attempt's leftovers", captured.error);
+  }
   if (!captured.ok) {
     return problemOf("committing the previous attempt's leftovers", captured.error);
   }

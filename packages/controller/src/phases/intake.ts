@@ -19,6 +19,7 @@ import { perTestEvidenceBlocks } from "../evidence/oracle-evidence.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { gateDescriptors, runSession } from "../internal/run-deps.js";
 import { sessionFailure } from "../internal/engine-setup.js";
+import { knownSecretsIn } from "../internal/known-secrets.js";
 import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import { endWithFailure } from "../outcome.js";
 import type { ControllerProblem, RunGoalResult } from "../types.js";
@@ -95,6 +96,19 @@ export async function settleIntake(ctx: RunContext, options: { readonly record: 
     if (!options.record) rmSync(runDir, { recursive: true, force: true });
   }
   if (decision === undefined) return null;
+  // An intake decision holding a secret the run knows is never recorded (the log would carry it): the goal ends naming it.
+  const leaked = knownSecretsIn(ctx.env, ctx.secrets, decision);
+  if (leaked.length > 0 && !options.record) {
+    ctx.emit({ type: "note", level: "warn", message: `intake: the engine's answer holds the secret ${leaked.join(", ")}; it is not used` });
+    return null;
+  }
+  if (leaked.length > 0) {
+    return endWithFailure(ctx, "not_ready", {
+      code: "scope_violation",
+      message: `the engine's intake answer holds the secret ${leaked.join(", ")} of the run's environment or engine configuration; it was not recorded: rotate the secret and run the goal again`,
+      details: { secrets: leaked, where: "intake" },
+    });
+  }
   if (decision.engine.outcome === "failed") {
     const stop = await pausedIfStopped(ctx);
     if (stop !== null) return stop;

@@ -11,6 +11,7 @@ import { scopeFromPaths } from "@omk/wire";
 import type { RunContext } from "../context.js";
 import { runSession } from "../internal/run-deps.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
+import { knownSecretsIn, namedHits } from "../internal/known-secrets.js";
 import { EngineSetupFailure, engineSetupCause, sessionFailure } from "../internal/engine-setup.js";
 import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
 import { budgetMeter, sessionCap } from "../internal/session-budget.js";
@@ -36,6 +37,8 @@ function askPlanFor(ctx: RunContext): AskPlan {
       onUsage: meter.onUsage,
     });
     await meter.settle(outcome.spend);
+    // The planner said a secret the run knows (its transcript has it redacted): named; the plan itself is checked before it is recorded.
+    if (outcome.secretsInOutput.length > 0) ctx.emit({ type: "note", level: "warn", message: `the plan session's output held the secret ${namedHits(outcome.secretsInOutput).join(", ")} (redacted from every file OMK writes); rotate it if the engine should not have it` });
     await ctx.recordSessionSpend(`plan#${attempt}`, outcome.spend, sessionCap({ kind: "plan", round: ctx.round }));
     if (meter.stopped) throw new Error(`the plan session was stopped: ${meter.reason}`);
     if (!outcome.ok) throw sessionFailure(outcome.problem);
@@ -82,6 +85,17 @@ export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | nu
     finishPhase(ctx, "planning", "failed", planned.error.message);
     if (planned.error.code === "engine_answers_rejected") return endWithFailure(ctx, "blocked_on_external", answerInvalidCause(ctx, planned.error), ["plan/sessions"]);
     return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `no valid plan: ${planned.error.message}` });
+  }
+  // A plan holding a secret the run knows is never recorded (the log, task prompts and commit messages would carry it): the goal ends naming it.
+  const leaked = knownSecretsIn(ctx.env, ctx.secrets, planned.value.plan);
+  if (leaked.length > 0) {
+    finishPhase(ctx, "planning", "failed", "the plan holds a secret");
+    return endWithFailure(
+      ctx,
+      "not_ready",
+      { code: "scope_violation", message: `the engine's plan holds the secret ${leaked.join(", ")} of the run's environment or engine configuration; the plan was not recorded and no task ran: rotate the secret and run the goal again`, details: { secrets: leaked, where: "plan" } },
+      ["plan/sessions"],
+    );
   }
   const { attempts } = planned.value;
   // The plan records the caps its tasks ask for (at most the role's default); the execution phase fits them to what the goal has left.

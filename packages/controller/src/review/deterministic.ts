@@ -57,6 +57,11 @@ export function scopeFindings(violations: readonly ReviewScopeViolation[]): Revi
       const message = `task ${v.taskId} wrote a secret value of this run's environment or engine configuration into ${v.path}: the attempt was never integrated; rotate the secret`;
       return { source: "secret", severity: "blocker", message, file: v.path, waivable: false };
     }
+    if (v.kind === "unscreened_content") {
+      // The task runner could not read the file whole to screen it for the run's secrets (over the screen's caps): never a silent pass.
+      const message = `task ${v.taskId} wrote ${v.path}, too large to screen for the secrets of this run's environment or engine configuration: the attempt was never integrated`;
+      return { source: "secret", severity: "blocker", message, file: v.path, waivable: false };
+    }
     if (v.kind === "secret_in_output") {
       // The task runner found a secret the run knows in the session's output (task-runner.ts outputLeak): its message names the variable, never the value.
       const message = `${v.message ?? `task ${v.taskId} put a secret of this run's environment or engine configuration into its session output`}: the attempt was never integrated; rotate the secret`;
