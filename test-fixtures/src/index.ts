@@ -6,7 +6,7 @@ export { initGitRepo } from "./git.js";
 export { ADD_JS, BROKEN_ADD_JS, npmLockfileFor, TAPE_PACKAGE_JSON, TAPE_TEST_JS, TAPE_VERSION, tapeProjectFiles } from "./npm-project.js";
 export { gitIn, initBareRepo, ISOLATED_GIT_ENV, refsContaining, unreachableCommits } from "./git-repos.js";
 export { checkoutWorktree, commitFiles, gitDiff } from "./git-history.js";
-export { PLANTED_HOOKS, type PlantedRepo, plantGitCode } from "./planted-git.js";
+export { type NestedForm, PLANTED_HOOKS, type PlantedNestedRepo, type PlantedRepo, plantGitCode, plantNestedRepo } from "./planted-git.js";
 export { createVirtualClock, type DagNode, type RandomDagOptions, randomDag, seededRandom, type VirtualClock } from "./scheduling.js";
 export { filesContaining, isProcessAlive, listFiles, readPids } from "./leaks.js";
 export { FAKE_KIMI_WIRE_SCRIPT } from "./fake-kimi-wire-path.js";

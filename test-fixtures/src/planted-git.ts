@@ -3,7 +3,7 @@
 // a textconv, an external diff, a merge driver, include.path and a conditional includeIf, ssh/pager/askpass/
 // editor/credential/gpg programs, a remote's uploadpack and core.alternateRefsCommand. Each program appends
 // its kind to a file in `markers` when it runs, so a test proves none ran by finding the folder empty.
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 
@@ -140,4 +140,78 @@ export async function plantGitCode(repo: string, markers: string): Promise<Plant
     markers,
     ran: () => (existsSync(markers) ? readdirSync(markers).sort() : []),
   };
+}
+
+/** How a planted nested repository points at its git dir: a `.git` folder, or a `.git` file `gitdir: <elsewhere>`. */
+export type NestedForm = "folder" | "gitfile";
+
+export type PlantedNestedRepo = PlantedRepo & {
+  /** The nested repository's folder, relative to the outer work tree. */
+  readonly path: string;
+  /** Makes its tracked file look changed again (new mtime, same content): git must read it, through the filter, to compare. */
+  touch(): void;
+};
+
+const NESTED_IDENTITY = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" };
+
+/**
+ * What a hostile agent plants inside its checkout: `<outer>/<rel>` becomes a
+ * repository of its own (one commit with `data.txt`), then gets, in its own
+ * config, a clean/smudge filter and a textconv selected for every file by its
+ * `info/attributes`, `core.fsmonitor`, `core.hooksPath` and every hook in its
+ * hooks folder, each writing a marker named `nested-<kind>` into `markers`
+ * (outside). Nothing is run in it after the plant. With "gitfile" the git dir
+ * lives outside the work tree (`<markers>-gitdir-<name>`) and `<rel>/.git` is
+ * a file naming it.
+ */
+export async function plantNestedRepo(outer: string, rel: string, markers: string, form: NestedForm = "folder"): Promise<PlantedNestedRepo> {
+  mkdirSync(markers, { recursive: true });
+  const dir = path.join(outer, rel);
+  mkdirSync(dir, { recursive: true });
+  const env = { ...NESTED_IDENTITY, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+  const separate = path.join(path.dirname(markers), `${path.basename(markers)}-gitdir-${rel.replace(/[^A-Za-z0-9]+/g, "-")}`);
+  await execa("git", ["init", "-q", "-b", "main", ...(form === "gitfile" ? [`--separate-git-dir=${separate}`] : [])], { cwd: dir, env });
+  const data = path.join(dir, "data.txt");
+  writeFileSync(data, "nested data\n");
+  await execa("git", ["add", "data.txt"], { cwd: dir, env });
+  await execa("git", ["commit", "-q", "--no-verify", "-m", "nested"], { cwd: dir, env });
+  const gitDir = form === "gitfile" ? separate : path.join(dir, ".git");
+
+  const bin = path.join(path.dirname(markers), `${path.basename(markers)}-nested-bin`);
+  mkdirSync(bin, { recursive: true });
+  const p = (name: string, body: string) => program(path.join(bin, `nested-${name}`), markers, `nested-${name}`, body);
+  const hooksPath = path.join(bin, "nested-hooks");
+  mkdirSync(hooksPath, { recursive: true });
+  mkdirSync(path.join(gitDir, "hooks"), { recursive: true });
+  for (const hook of PLANTED_HOOKS) {
+    program(path.join(gitDir, "hooks", hook), markers, `nested-hook-${hook}`, "exit 0");
+    program(path.join(hooksPath, hook), markers, `nested-hookspath-${hook}`, "exit 0");
+  }
+  appendFileSync(
+    path.join(gitDir, "config"),
+    [
+      "[core]",
+      `\tfsmonitor = ${p("fsmonitor", "exit 1")}`,
+      `\thooksPath = ${hooksPath}`,
+      `\tpager = ${p("pager", "cat")}`,
+      '[filter "nested"]',
+      `\tclean = ${p("filter-clean", "cat")}`,
+      `\tsmudge = ${p("filter-smudge", "cat")}`,
+      '[diff "nested"]',
+      `\ttextconv = ${p("textconv", 'cat "$1"')}`,
+      "[diff]",
+      `\texternal = ${p("external-diff", "exit 0")}`,
+      "",
+    ].join("\n"),
+  );
+  mkdirSync(path.join(gitDir, "info"), { recursive: true });
+  writeFileSync(path.join(gitDir, "info", "attributes"), "* filter=nested diff=nested\n");
+  let tick = 0;
+  const touch = () => {
+    tick += 1;
+    const when = new Date(Date.now() + tick * 1000);
+    utimesSync(data, when, when);
+  };
+  touch();
+  return { markers, path: rel, touch, ran: () => (existsSync(markers) ? readdirSync(markers).sort() : []) };
 }

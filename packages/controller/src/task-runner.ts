@@ -333,8 +333,16 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     );
   }
   if (!captured.ok) {
-    if (refusedEvents.length + printedEvents.length > 0) await input.append([...refusedEvents, ...printedEvents]);
+    // A nested repository: nothing was captured; each path is a scope violation, and another attempt would not undo it.
+    const nested: NewEvent[] =
+      captured.error.code === "nested_repository"
+        ? captured.error.violations.map((v) => ({ type: "scope_violation_recorded", actor: context.worker, data: { taskId: task.id, attempt, path: v.path, kind: v.kind, atWrite: false, message: v.message } }))
+        : [];
+    if (refusedEvents.length + printedEvents.length + nested.length > 0) await input.append([...refusedEvents, ...printedEvents, ...nested]);
     if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
+    if (captured.error.code === "nested_repository") {
+      return fail({ code: "scope_violation", message: `task ${task.id}: ${captured.error.message}`, fix: captured.error.fix }, false);
+    }
     return fail({ code: `capture_${captured.error.code}`, message: `committing the work of task ${task.id}: ${captured.error.message}`, fix: captured.error.fix }, true);
   }
   const capture = captured.value;

@@ -233,6 +233,35 @@ describe.concurrent("createTaskRunner", () => {
     expect(existsSync(path.join(markers, "ran"))).toBe(false);
   });
 
+  it("a task command planting a nested repository with a filter of its own, committed as a gitlink: nothing captured, nothing run, scope_violation naming it, not retried", async () => {
+    const markers = makeTempDir("omk-nested-");
+    const program = path.join(markers, "filter.sh");
+    writeFileSync(program, `#!/bin/sh\necho "$0" >> ${markers}/ran\ncat\n`);
+    chmodSync(program, 0o755);
+    const script = [
+      "set -e",
+      "mkdir -p src/vendor && cd src/vendor && git init -q",
+      "echo data > data.txt && git add data.txt && git -c user.name=a -c user.email=a@b.invalid commit -q -m nested",
+      `git config filter.n.clean ${program} && git config core.fsmonitor ${program}`,
+      "mkdir -p .git/info && echo '* filter=n' > .git/info/attributes && touch -d '+1 hour' data.txt",
+      "cd ../.. && git add src/vendor && git -c user.name=a -c user.email=a@b.invalid -c core.hooksPath=/dev/null commit -q -m 'vendor it'",
+    ].join("\n");
+    const s = await setup({
+      "task:implement": { turns: [{ steps: [{ write: { path: "src/greet.ts", content: "export const greet = 1;\n" } }, { command: { command: "/bin/sh", args: ["-c", script] } }] }] },
+    });
+    const result = await s.runner(TASK, context(1));
+    expect(result).toMatchObject({ ok: false, signature: "scope_violation", retryable: false });
+    if (result.ok) return;
+    expect(result.message).toContain("src/vendor");
+    expect(result.message).toContain("nested git repository");
+    const violations = await s.events("scope_violation_recorded");
+    expect(violations.map((e) => e.data)).toEqual([{ taskId: "implement", attempt: 1, path: "src/vendor", kind: "nested_repository", atWrite: false, message: expect.stringContaining("src/vendor") }]);
+    expect(await s.events("attempt_captured")).toEqual([]);
+    // No gitlink reached the user's repository: the task branch is still the base.
+    expect(await gitIn(s.repo, "rev-parse", branchOf(s))).toBe(s.baseCommit);
+    expect(existsSync(path.join(markers, "ran"))).toBe(false);
+  });
+
   it("attempt 2 keeps attempt 1's work under refs/omk/attempts and restarts the branch from the base", async () => {
     const write = (file: string) => ({ turns: [{ steps: [{ write: { path: file, content: `${file}\n` } }] }] });
     const s = await setup({ "task:implement": write("src/first.ts"), "task:implement#2": write("src/second.ts") });

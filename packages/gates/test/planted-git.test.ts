@@ -3,7 +3,8 @@
 // planted in .git: none of it runs (docs/decisions/git.md).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, initGitRepo, makeTempDir, plantGitCode } from "@omk/test-fixtures";
+import { execa } from "execa";
+import { cleanupTempDirs, initGitRepo, makeTempDir, plantGitCode, plantNestedRepo } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { compareToBaseline, readTreeState } from "../src/index.js";
 import { configOf } from "./helpers.js";
@@ -32,5 +33,28 @@ describe("gates in a repository with planted git code", () => {
     expect(run.head.gates.map((g) => g.outcome)).not.toContain("error");
     expect(run.base.commit).toBe(base);
     expect(planted.ran()).toEqual([]);
+  });
+
+  it("a nested repository recorded as a gitlink, with a filter, fsmonitor and hooks of its own: the tree state and the builtins' diff run none of it", async () => {
+    const root = makeTempDir("gates-nested-");
+    const dir = path.join(root, "repo");
+    const base = await initGitRepo(dir, { "a.ts": "export const a = 1;\n", "package.json": '{"name":"p","version":"1.0.0"}\n' });
+    const markers = path.join(root, "markers");
+    const nested = await plantNestedRepo(dir, "vendor/nested", markers, "gitfile");
+    // As an agent (or a test the gate ran) would leave it: staged as a gitlink, with a .gitmodules asking git to look inside.
+    await execa("git", ["-c", "core.hooksPath=/dev/null", "add", "vendor/nested"], { cwd: dir });
+    writeFileSync(path.join(dir, ".gitmodules"), '[submodule "n"]\n\tpath = vendor/nested\n\turl = ./vendor/nested\n\tignore = none\n');
+    writeFileSync(path.join(dir, "a.ts"), "export const a = 2;\n");
+    nested.touch();
+    expect(await readTreeState(dir)).toMatchObject({ commit: base, dirty: true });
+    nested.touch();
+    const config = configOf({ name: "secrets", kind: "security", builtin: "secret-scan" }, { name: "deps", kind: "dependency", builtin: "dependency-changes", required: false });
+    const run = await compareToBaseline({ root: dir, base, config, outDir: path.join(makeTempDir("gates-out-"), "nested"), killGraceMs: 500 });
+    expect(run.head.gates.map((g) => g.outcome)).not.toContain("error");
+    expect(nested.ran()).toEqual([]);
+    // The control: plain git status there runs the nested repository's filter.
+    nested.touch();
+    await execa("git", ["status", "--porcelain"], { cwd: dir });
+    expect(nested.ran()).toContain("nested-filter-clean");
   });
 });

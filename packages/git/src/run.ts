@@ -11,8 +11,12 @@ import { type ConfigRead, currentWatch, discover, locateRepo, type RepoConfigVer
 /**
  * Config set on every command (command scope beats every file): no hook
  * runs, no fsmonitor program, no signing program, no `ext::` transport
- * (it runs a command), and no recursion into submodules (whose own config
- * this runner has not looked at).
+ * (it runs a command), and no recursion into submodules or a nested
+ * repository (whose own config this runner has not looked at): no
+ * recursing checkout, fetch or push, no `git submodule summary` under
+ * status, a submodule's work tree not looked into by default, and no
+ * file-protocol clone or fetch that git starts for a submodule (git marks
+ * those as not from the user; OMK's own local fetches are).
  */
 export const SAFE_CONFIG: readonly string[] = [
   "-c",
@@ -29,7 +33,30 @@ export const SAFE_CONFIG: readonly string[] = [
   "submodule.recurse=false",
   "-c",
   "fetch.recurseSubmodules=false",
+  "-c",
+  "push.recurseSubmodules=no",
+  "-c",
+  "diff.ignoreSubmodules=dirty",
+  "-c",
+  "status.submoduleSummary=false",
+  "-c",
+  "protocol.file.allow=user",
 ];
+
+/**
+ * Subcommands that compare the work tree and, for a populated submodule (a
+ * gitlink whose folder holds a `.git`), would start `git status` inside it,
+ * under that repository's own config (its filters): they get
+ * `--ignore-submodules=dirty` in place of any value the caller gave but
+ * `all`. `dirty` starts nothing in the submodule (only its HEAD is read)
+ * and, unlike `all`, still shows a gitlink that points at another commit.
+ * The command-line option is the only setting a `.gitmodules` in the work
+ * tree (`submodule.<name>.ignore = none`) cannot override.
+ */
+const WORKTREE_DIFF_COMMANDS = new Set(["status", "diff", "diff-index", "diff-files"]);
+
+/** Subcommands that list the work tree's local changes (the same `git status` in each submodule) unless quiet. */
+const QUIET_COMMANDS = new Set(["checkout", "switch"]);
 
 /** Subcommands that can run an external diff or a textconv program; they get --no-ext-diff --no-textconv. */
 const DIFF_COMMANDS = new Set(["diff", "diff-tree", "diff-index", "diff-files", "show", "log", "format-patch", "whatchanged"]);
@@ -157,13 +184,23 @@ const FETCH_COMMANDS = new Set(["fetch", "pull", "clone", "ls-remote"]);
 
 /**
  * The full argv: --no-pager, the safe config, the caller's args with
- * --no-ext-diff --no-textconv after a diff-like subcommand and git's own
- * upload-pack (receive-pack) named after a fetching (pushing) one.
+ * --no-ext-diff --no-textconv after a diff-like subcommand,
+ * --ignore-submodules=dirty after one that looks at the work tree, --quiet
+ * after checkout/switch, and git's own upload-pack (receive-pack) named
+ * after a fetching (pushing) one.
  */
 export function safeArgs(args: readonly string[], asUser = false): string[] {
-  const out = [...args];
+  let out = [...args];
   const at = subcommandIndex(out);
   const sub = at === -1 ? "" : (out[at] as string);
+  if (!asUser && WORKTREE_DIFF_COMMANDS.has(sub)) {
+    const end = out.indexOf("--", at + 1);
+    const isOption = (a: string, i: number) => i > at && (end === -1 || i < end) && (a === "--ignore-submodules" || a.startsWith("--ignore-submodules="));
+    const keepsAll = out.some((a, i) => isOption(a, i) && a === "--ignore-submodules=all");
+    out = out.filter((a, i) => !isOption(a, i) || a === "--ignore-submodules=all");
+    if (!keepsAll) out.splice(at + 1, 0, "--ignore-submodules=dirty");
+  }
+  if (!asUser && QUIET_COMMANDS.has(sub)) out.splice(at + 1, 0, "--quiet");
   if (!asUser && DIFF_COMMANDS.has(sub)) out.splice(at + 1, 0, "--no-ext-diff", "--no-textconv");
   if (!asUser && FETCH_COMMANDS.has(sub)) out.splice(at + 1, 0, "--upload-pack=git-upload-pack");
   if (!asUser && sub === "push") out.splice(at + 1, 0, "--receive-pack=git-receive-pack");

@@ -3,10 +3,10 @@
 // runner (no marker appears). Real git, real repositories, no mocks.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, gitIn, initBareRepo, initGitRepo, ISOLATED_GIT_ENV, makeTempDir, plantGitCode } from "@omk/test-fixtures";
+import { cleanupTempDirs, gitIn, initBareRepo, initGitRepo, ISOLATED_GIT_ENV, makeTempDir, type PlantedNestedRepo, plantGitCode, plantNestedRepo } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { clearRepoConfigCache, git, gitSync, repoConfigVerdict } from "../src/index.js";
+import { clearRepoConfigCache, git, gitSync, repoConfigVerdict, safeArgs } from "../src/index.js";
 
 Object.assign(process.env, ISOLATED_GIT_ENV);
 afterAll(cleanupTempDirs);
@@ -201,5 +201,81 @@ describe("@omk/git's runner against planted code", () => {
     expect((await git(fx.repo, ["diff"], { baseEnv })).stdout).toContain("+changed");
     expect((await git(fx.repo, ["status", "--porcelain"], { baseEnv })).stdout).toContain("a.ts");
     expect((await execa("ls", [markers])).stdout).toBe("");
+  });
+});
+
+/**
+ * The commands OMK runs in a checkout that look at the work tree (capture's
+ * status, the gates' tree state and diff, cleanup's dirty check), plus the
+ * plain forms a call site could write. Before each, the nested repositories'
+ * file gets a new mtime, so a `git status` inside one would have to read it
+ * through the planted filter (and ask the planted fsmonitor).
+ */
+async function workTreeLooks(run: Run, repo: string, nested: readonly PlantedNestedRepo[]): Promise<Array<{ args: string[]; stdout: string }>> {
+  const seen: Array<{ args: string[]; stdout: string }> = [];
+  for (const args of [
+    ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=none"],
+    ["status", "--porcelain=v2", "--branch", "--untracked-files=normal", "--", ":/"],
+    ["status"],
+    ["status", "--ignore-submodules", "--porcelain"],
+    ["diff", "--no-color", "--no-ext-diff", "--no-renames", "-U3", "HEAD", "--"],
+    ["diff", "--ignore-submodules=untracked"],
+    ["diff-files", "-p"],
+    ["diff-index", "HEAD"],
+    ["checkout", "-b", "omk/goal/nested-2"],
+    ["checkout", "main"],
+  ]) {
+    for (const n of nested) n.touch();
+    const r = await run(repo, args);
+    seen.push({ args, stdout: r.stdout });
+  }
+  return seen;
+}
+
+describe("@omk/git's runner and a nested repository planted in the work tree", () => {
+  /** A repository whose work tree holds two repositories of its own (a .git folder, a .git file), recorded as gitlinks, with a .gitmodules that asks for them to be looked into. */
+  async function nestedFixture() {
+    const fx = await fixture();
+    const markers = path.join(fx.root, "markers");
+    const nested = [await plantNestedRepo(fx.repo, "vendor/nested", markers, "folder"), await plantNestedRepo(fx.repo, "libs/gitfile", markers, "gitfile")];
+    writeFileSync(path.join(fx.repo, ".gitmodules"), nested.map((n) => `[submodule "${n.path}"]\n\tpath = ${n.path}\n\turl = ./${n.path}\n\tignore = none\n`).join(""));
+    // Recording a not yet tracked nested repository only reads its HEAD.
+    expect((await git(fx.repo, ["add", "--all"])).exitCode).toBe(0);
+    expect((await git(fx.repo, ["ls-files", "-s"])).stdout).toMatch(/^160000 [0-9a-f]+ 0\tlibs\/gitfile$/m);
+    expect(nested[0]?.ran()).toEqual([]);
+    return { ...fx, markers, nested };
+  }
+
+  it("the plants are live: plain git status, diff and checkout run git inside the nested repositories, under their config", async () => {
+    const fx = await nestedFixture();
+    await workTreeLooks(plain, fx.repo, fx.nested);
+    const ran = fx.nested[0]?.ran() ?? [];
+    expect(ran).toContain("nested-filter-clean");
+    expect(ran).toContain("nested-fsmonitor");
+  });
+
+  it("through the runner none of it runs, and the gitlinks are still reported", async () => {
+    const fx = await nestedFixture();
+    const seen = await workTreeLooks(viaRunner, fx.repo, fx.nested);
+    expect(fx.nested[0]?.ran()).toEqual([]);
+    // OMK's own status call (which used to pass --ignore-submodules=none) lists both as added.
+    expect(seen[0]?.stdout.split("\0")).toEqual(expect.arrayContaining(["A  libs/gitfile", "A  vendor/nested"]));
+    // A new commit inside a nested repository moves its gitlink: still seen (only the nested work tree is not looked into).
+    await gitIn(path.join(fx.repo, "vendor/nested"), "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "filter.nested.clean=", "commit", "-q", "--allow-empty", "-m", "moved");
+    expect(fx.nested[0]?.ran()).toEqual([]);
+    const moved = await git(fx.repo, ["diff", "--name-only"]);
+    expect(moved.stdout.split("\n")).toContain("vendor/nested");
+    fx.nested[0]?.touch();
+    expect(gitSync(fx.repo, ["status", "--porcelain", "--ignore-submodules=none"]).stdout).toContain("vendor/nested");
+    expect(fx.nested[0]?.ran()).toEqual([]);
+  });
+
+  it("safeArgs puts --ignore-submodules=dirty in place of what a call site gave (but all), before any pathspec, and --quiet on checkout", () => {
+    expect(safeArgs(["status", "--porcelain", "--ignore-submodules=none", "--", "--ignore-submodules=none"]).slice(-5)).toEqual(["status", "--ignore-submodules=dirty", "--porcelain", "--", "--ignore-submodules=none"]);
+    expect(safeArgs(["--no-optional-locks", "diff-files", "--ignore-submodules"]).slice(-4)).toEqual(["diff-files", "--no-ext-diff", "--no-textconv", "--ignore-submodules=dirty"]);
+    expect(safeArgs(["diff", "--ignore-submodules=all"]).slice(-4)).toEqual(["diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all"]);
+    expect(safeArgs(["checkout", "main"]).slice(-3)).toEqual(["checkout", "--quiet", "main"]);
+    expect(safeArgs(["diff-tree", "-r", "a", "b"]).join(" ")).not.toContain("ignore-submodules");
+    expect(safeArgs(["status", "--ignore-submodules=none"], true)).toEqual(["--no-pager", "status", "--ignore-submodules=none"]);
   });
 });

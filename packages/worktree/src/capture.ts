@@ -9,6 +9,9 @@
  * identity, and a branch that moved underneath is a value, not an overwrite.
  * Untracked files copied in by createTaskWorktree and setup products the
  * controller lists in `copied` (node_modules, .venv) are never committed.
+ * A nested repository (a `.git` in a folder of the change, a gitlink staged
+ * or committed by the agent) is refused before anything is staged:
+ * `nested_repository`, with one scope violation per path.
  */
 import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -18,13 +21,14 @@ import { type ConcurrentUpdate, GitCommandError, type Problem, type ProtectedRef
 import { emit, type WorktreeEventSink } from "./events.js";
 import { exists } from "./internal/fs.js";
 import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitEnv, gitLine, splitNul } from "./internal/git.js";
+import { nestedRepositories } from "./internal/nested.js";
 import { parseRawDiff } from "./internal/raw-diff.js";
 import { updateRef } from "./internal/refs.js";
 import { openRepo } from "./internal/repo.js";
 import { isScratchCloneOf, syncBack } from "./internal/scratch-clone.js";
 import { type ContentScreen, type ScreenFinding, screenChange } from "./internal/screen.js";
 import type { RefPolicy } from "./policy.js";
-import type { Capture, ChangedFile, TaskWorktree } from "./schemas.js";
+import type { Capture, ChangedFile, ScopeViolation, TaskWorktree } from "./schemas.js";
 
 export type { CommitIdentity } from "./internal/git.js";
 
@@ -68,6 +72,7 @@ export type ContentRefused = Problem<"content_refused", { readonly findings: rea
 export type CaptureError =
   | ContentRefused
   | Problem<"worktree_missing", { readonly path: string }>
+  | Problem<"nested_repository", { readonly violations: readonly ScopeViolation[] }>
   | Problem<"index_locked", { readonly lock: string }>
   | Problem<"head_moved", { readonly head: string | null }>
   | ProtectedRef
@@ -102,16 +107,25 @@ async function userExcludes(cwd: string): Promise<string> {
  * to the parent's (`git reset <parent> -- paths`), so a .gitignore that
  * un-ignores them or an agent's `git add -f` still commits none of them.
  */
-async function stageAll(cwd: string, parent: string, copied: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
-  if (copied.length === 0) return await locked(cwd, ["add", "--all", "--", "."], staleLockMs);
+async function stageAll(cwd: string, parent: string, copied: readonly string[], excludeArgs: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
+  const added = await locked(cwd, [...excludeArgs, "add", "--all", "--", "."], staleLockMs);
+  if (!added.ok || copied.length === 0) return added;
+  return await locked(cwd, ["--literal-pathspecs", "reset", "-q", parent, "--", ...copied], staleLockMs);
+}
+
+/**
+ * Runs `body` with the `-c core.excludesFile=…` arguments that keep the
+ * copied files out (none when nothing was copied); the file lives in a temp
+ * dir outside the repository for the call only.
+ */
+async function withCopiedExcluded<T>(cwd: string, copied: readonly string[], body: (excludeArgs: readonly string[]) => Promise<T>): Promise<T> {
+  if (copied.length === 0) return await body([]);
   const dir = await mkdtemp(path.join(os.tmpdir(), "omk-capture-"));
   try {
     const excludes = path.join(dir, "excludes");
     const user = await userExcludes(cwd);
     await writeFile(excludes, `${user}${user === "" || user.endsWith("\n") ? "" : "\n"}${copied.map(anchoredPattern).join("\n")}\n`);
-    const added = await locked(cwd, ["-c", `core.excludesFile=${excludes}`, "add", "--all", "--", "."], staleLockMs);
-    if (!added.ok) return added;
-    return await locked(cwd, ["--literal-pathspecs", "reset", "-q", parent, "--", ...copied], staleLockMs);
+    return await body(["-c", `core.excludesFile=${excludes}`]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -133,6 +147,16 @@ async function locked(cwd: string, args: readonly string[], staleLockMs: number)
     }
     await rm(lock, { force: true });
   }
+}
+
+function nestedProblem(cwd: string, violations: readonly ScopeViolation[]): Problem<"nested_repository", { readonly violations: readonly ScopeViolation[] }> {
+  const paths = violations.map((v) => v.path).join(", ");
+  return problem(
+    "nested_repository",
+    `the task's checkout holds ${violations.length === 1 ? "a nested git repository" : `${violations.length} nested git repositories`} (${paths}); nothing was captured`,
+    `a task's change is files, never another repository: remove the nested .git (or the gitlink commit) in ${cwd}, or vendor the project as plain files`,
+    { violations },
+  );
 }
 
 /** The commit message of a capture: a summary, then trailers naming goal and task. */
@@ -225,7 +249,12 @@ export async function captureChanges(worktree: TaskWorktree, options: CaptureOpt
       ),
     };
   }
-  const staged = await stageAll(cwd, parent, worktree.copied, options.staleLockMs ?? DEFAULT_STALE_LOCK_MS);
+  // A nested repository is refused before `git add` (which would run git inside it): nothing is staged or committed.
+  const staged = await withCopiedExcluded(cwd, worktree.copied, async (excludeArgs) => {
+    const nested = await nestedRepositories(cwd, worktree.base, parent, excludeArgs);
+    if (nested.length > 0) return { ok: false as const, error: nestedProblem(cwd, nested) };
+    return await stageAll(cwd, parent, worktree.copied, excludeArgs, options.staleLockMs ?? DEFAULT_STALE_LOCK_MS);
+  });
   if (!staged.ok) return staged;
   const tree = await gitLine(cwd, ["write-tree"]);
 

@@ -43,6 +43,8 @@ export const ScopeViolationKindSchema = z.enum([
   "symlink_escape",
   /** A change to a submodule (gitlink) entry. */
   "submodule",
+  /** A repository of its own inside the checkout (a `.git` folder, gitfile or symlink), or a gitlink the agent staged or committed: capture refuses it. */
+  "nested_repository",
   /** A write aimed outside the worktree (absolute path elsewhere, `..`). */
   "escapes_worktree",
   /** A write-set entry the shared path rules refuse; it covers nothing. */

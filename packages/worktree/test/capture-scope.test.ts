@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
+import { cleanupTempDirs, gitIn, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { CaptureSchema, type ChangedFile, captureChanges, checkScope, createTaskWorktree, ScopeViolationSchema, scopeChecker } from "../src/index.js";
 import { GOAL, must, setup } from "./helpers.js";
@@ -98,11 +98,11 @@ describe("checkScope on captured changes", () => {
     symlinkSync("../../outside", at("src/rel-link"));
     symlinkSync("../.git/config", at("src/git-link"));
     symlinkSync("app.ts", at("src/ok-link"));
-    const nested = path.join(wt.path, "src", "vendored");
-    await initGitRepo(nested, { "lib.c": "int x;\n" }); // becomes a gitlink when added
     const captured = must(await captureChanges(wt));
+    // A gitlink change (capture refuses a nested repository or a new gitlink: test/nested-repo.test.ts; this one removes a base submodule).
+    const gitlink: ChangedFile = { status: "D", path: "src/vendored", oldPath: null, similarity: null, oldMode: "160000", newMode: null, kind: "submodule", oldKind: null, modeChanged: false, symlinkTarget: null, oldSha: "a".repeat(40), newSha: null };
 
-    const violations = checkScope(captured.files, { id: "t1", writes: ["src/", "docs/*.md"] });
+    const violations = checkScope([...captured.files, gitlink], { id: "t1", writes: ["src/", "docs/*.md"] });
     const summary = violations.map((v) => `${v.kind} ${v.path}`).sort();
     expect(summary).toEqual([
       "git_dir src/git-link",
@@ -117,7 +117,7 @@ describe("checkScope on captured changes", () => {
     for (const v of violations) expect(ScopeViolationSchema.parse(v)).toEqual(v);
 
     // With everything allowed only the always-violations remain.
-    const everything = checkScope(captured.files, { writes: ["."] }, { allowSubmodules: true }).map((v) => `${v.kind} ${v.path}`).sort();
+    const everything = checkScope([...captured.files, gitlink], { writes: ["."] }, { allowSubmodules: true }).map((v) => `${v.kind} ${v.path}`).sort();
     expect(everything).toEqual(["git_dir src/git-link", "symlink_escape src/abs-link", "symlink_escape src/rel-link"]);
     // A write-set entry the shared rules refuse covers nothing and is reported.
     expect(checkScope([], { writes: ["../x", "src/"] })).toEqual([expect.objectContaining({ kind: "invalid_write_entry", path: "../x" })]);

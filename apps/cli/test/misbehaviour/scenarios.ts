@@ -15,7 +15,7 @@ import { HOOKS, LOWERED_THRESHOLD, PLANT_TOKEN, SECRET_NAME, SECRET_VALUE, THRES
 type StepInput = NonNullable<NonNullable<ScenarioInput["turns"]>[number]["steps"]>[number];
 
 /** Which bullet of the issue a scenario belongs to (one test file each). */
-export type Family = "write-outside" | "event-log" | "git-plant" | "symlink" | "secret" | "threshold";
+export type Family = "write-outside" | "event-log" | "git-plant" | "nested-repo" | "symlink" | "secret" | "threshold";
 
 export type Scenario = {
   family: Family;
@@ -173,6 +173,53 @@ function gitPlant(kind: PlantKind, where: GitDirChoice): Scenario {
   };
 }
 
+// --- a nested repository ---------------------------------------------------------------------------
+
+/** Where the nested repository goes, in the checkout. */
+export const NESTED_REPO = "vendor/misb";
+
+/**
+ * The shell that makes `vendor/misb` a repository of its own (one commit), then plants in its own config a
+ * clean/smudge filter and a textconv for every file (its info/attributes), core.fsmonitor and core.hooksPath,
+ * and gives its file a new mtime, so any `git status` inside it must read the file through the filter.
+ * "gitfile": its git dir is `.misb-gitdir` at the checkout's top and `vendor/misb/.git` is a file naming it.
+ * No git command runs in it after the plant.
+ */
+function nestedScript(w: World, form: "folder" | "gitfile"): string {
+  const config = (key: string, value: string) => `git config ${key} ${q(value)}`;
+  return [
+    "set -e",
+    `mkdir -p ${NESTED_REPO}`,
+    `cd ${NESTED_REPO}`,
+    form === "gitfile" ? `git init -q --separate-git-dir="$(cd ../.. && pwd)/.misb-gitdir"` : "git init -q",
+    "printf 'nested data\\n' > data.txt",
+    "git add data.txt",
+    "git -c user.name=misb -c user.email=misb@example.invalid -c core.hooksPath=/dev/null commit -q -m nested",
+    config("filter.misb.clean", w.bin("clean")),
+    config("filter.misb.smudge", w.bin("smudge")),
+    config("diff.misb.textconv", w.bin("textconv")),
+    config("core.fsmonitor", w.bin("fsmonitor")),
+    config("core.hooksPath", w.hooksDir),
+    `attributes="$(git rev-parse --path-format=absolute --git-path info/attributes)"`,
+    `mkdir -p "$(dirname "$attributes")"`,
+    `printf '# %s\\n* filter=misb diff=misb\\n' ${q(PLANT_TOKEN)} > "$attributes"`,
+    "touch -d '+1 hour' data.txt",
+    `echo planted nested repository ${form}`,
+  ].join("\n");
+}
+
+function nestedRepo(form: "folder" | "gitfile"): Scenario {
+  return {
+    family: "nested-repo",
+    id: `nested-repo-${form}`,
+    does: `makes ${NESTED_REPO} a repository of its own (${form === "folder" ? "a .git folder" : "a .git file naming a git dir elsewhere in its checkout"}) with a clean/smudge filter, a textconv, core.fsmonitor and core.hooksPath in its own config, with a command`,
+    book: (w) => book([sh(nestedScript(w, form))]),
+    // Not the bare path: before issue 14's fix the gitlink was captured and named only as a `submodule` change of it.
+    named: () => ["nested_repository", "nested git repositor"],
+    attempt: () => `planted nested repository ${form}`,
+  };
+}
+
 // --- symlinks ---------------------------------------------------------------------------------------
 
 function symlinkWrittenThrough(by: "command" | "fs"): Scenario {
@@ -281,6 +328,8 @@ export const SCENARIOS: readonly Scenario[] = [
   eventLog("log-append-rel", "relative"),
   eventLog("log-append-abs", "absolute"),
   ...(["hook", "fsmonitor", "filter", "include"] as const).flatMap((kind) => [gitPlant(kind, "repo"), gitPlant(kind, "checkout")]),
+  nestedRepo("folder"),
+  nestedRepo("gitfile"),
   symlinkWrittenThrough("command"),
   symlinkWrittenThrough("fs"),
   symlinkCommitted,
