@@ -237,7 +237,9 @@ export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
   // The host's socket folders (/tmp, /run, $XDG_RUNTIME_DIR) are hidden like OMK's state: empty, sealed read-only (a write to /tmp fails with EROFS and is named);
   // the paths the policy grants inside them (a checkout or state root under /tmp, the engine's TMPDIR) are bound again below. One of them granted whole is not.
   const envs = [process.env, ...(input.env === undefined ? [] : [input.env])];
-  const socketDirs = existing(envs.flatMap(hostSocketDirs));
+  // A runtime folder inside a granted writable one (an engine's own XDG_RUNTIME_DIR in its run folder) is the engine's, not the host's.
+  const granted = existing(input.writable);
+  const socketDirs = existing(envs.flatMap(hostSocketDirs)).filter((d) => !granted.some((w) => w !== d && isWithin(w, d)));
   const topSocketDirs = socketDirs.filter((d) => !socketDirs.some((o) => o !== d && isWithin(o, d)));
   const notSocketDir = (p: string) => !socketDirs.includes(p);
   const hidden = existing([...input.hidden, ...topSocketDirs]).filter((p) => p !== "/");

@@ -191,4 +191,14 @@ describe.skipIf(BWRAP === undefined)("host unix sockets (real bwrap)", () => {
     expect(kinds).toEqual(expect.arrayContaining(["tmpfs /tmp", "remount-ro /tmp", "tmpfs /run"]));
     expect(kinds.filter((k) => k === "bind /tmp" || k === "ro-bind /tmp")).toEqual([]);
   });
+
+  it("an XDG_RUNTIME_DIR inside a writable folder the policy grants (an engine's own run folder) stays writable", () => {
+    const runDir = makeTempDir("omk-sock-run-");
+    const runtime = path.join(runDir, "xdg-runtime");
+    mkdirSync(runtime);
+    const policy = sandboxPolicy({ bwrap: BWRAP as string, hidden: [], shownReadOnly: [], writable: [runDir], readOnlyAfter: [], network: "none", env: { XDG_RUNTIME_DIR: runtime } });
+    const kinds = policy.mounts.map((m) => `${m.kind} ${"target" in m && m.target !== undefined ? m.target : (m as { source: string }).source}`);
+    expect(kinds).toContain(`bind ${runDir}`);
+    expect(kinds.filter((k) => k.endsWith(runtime))).toEqual([]);
+  });
 });
