@@ -5,7 +5,8 @@
  * passes it in the session options; wire only turns it into bwrap's argv.
  * See docs/decisions/confinement.md.
  */
-import { realpathSync } from "node:fs";
+import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
@@ -131,26 +132,122 @@ export type PolicyInput = {
   /** Folders read-only again inside a writable one (a checkout's own git dir). */
   readOnlyAfter: readonly string[];
   network: "shared" | "none";
+  /**
+   * The sandboxed process's environment (default: this process's; both are
+   * read): its `XDG_RUNTIME_DIR` is hidden with the other host socket
+   * folders, and the unix sockets its variables name (`SSH_AUTH_SOCK`,
+   * `DBUS_SESSION_BUS_ADDRESS`, `DOCKER_HOST`, ...) or that sit in its HOME's
+   * known socket folders are masked (see hostSocketDirs, hostSockets).
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 };
 
 /**
+ * Folders where a host keeps its unix sockets (docker.sock, dbus, systemd,
+ * ssh-agent, X11, tmux, databases). A read-only bind does not stop
+ * `connect()` on a socket, so each is an empty tmpfs in the sandbox, sealed
+ * read-only like the hidden folders (a write there fails with EROFS and is
+ * named, rather than vanishing in memory). `/var/tmp` is not among them:
+ * services rarely put sockets there, and it stays the host's, read-only.
+ */
+export const HOST_SOCKET_DIRS: readonly string[] = ["/tmp", "/run", "/var/run"];
+
+/** The host socket folders for an environment: HOST_SOCKET_DIRS and its `XDG_RUNTIME_DIR` (when set and absolute). */
+export function hostSocketDirs(env: Readonly<Record<string, string | undefined>>): string[] {
+  const runtime = env["XDG_RUNTIME_DIR"];
+  return [...HOST_SOCKET_DIRS, ...(runtime !== undefined && path.isAbsolute(runtime) ? [runtime] : [])];
+}
+
+/** HOME folders where tools keep sockets outside the socket folders: ssh ControlMaster, gpg-agent, Docker Desktop, colima, lima, Rancher Desktop, 1Password's agent. */
+const HOME_SOCKET_DIRS = [".ssh", ".gnupg", ".docker", ".colima", ".lima", ".rd", ".1password"];
+
+const isSocket = (p: string) => {
+  try {
+    return statSync(p).isSocket();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Unix sockets outside the socket folders that the environment points at
+ * (any absolute path in a variable's value: `SSH_AUTH_SOCK=/home/u/.1password/agent.sock`,
+ * `DOCKER_HOST=unix:///home/u/.docker/run/docker.sock`) or that sit in
+ * HOME's known socket folders (two levels deep). Real paths. The sandbox
+ * masks each one that it would otherwise show with /dev/null (`connect()`
+ * is refused). A socket created after the sandbox starts in a shown folder
+ * is not masked (docs/decisions/confinement.md, "Unix sockets").
+ */
+export function hostSockets(env: Readonly<Record<string, string | undefined>>): string[] {
+  const found = new Set<string>();
+  const consider = (p: string) => {
+    if (isSocket(p)) found.add(real(p));
+  };
+  for (const value of Object.values(env)) {
+    if (value === undefined || value.length > 8192) continue;
+    for (const m of value.matchAll(/\/[^\s,;:=]+/g)) consider(m[0]);
+  }
+  const home = env["HOME"] !== undefined && path.isAbsolute(env["HOME"]) ? env["HOME"] : os.homedir();
+  const walk = (dir: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.slice(0, 500)) {
+      const p = path.join(dir, entry.name);
+      if (entry.isSocket()) found.add(real(p));
+      else if (entry.isDirectory() && depth > 0) walk(p, depth - 1);
+    }
+  };
+  for (const rel of HOME_SOCKET_DIRS) walk(path.join(home, rel), 2);
+  return [...found];
+}
+
+/** Files `/etc` links into a socket folder (`/etc/resolv.conf` -> `/run/systemd/resolve/stub-resolv.conf`): shown read-only again, so name resolution still works. */
+function etcLinksInto(dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  let entries: Dirent[];
+  try {
+    entries = readdirSync("/etc", { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (!entry.isSymbolicLink()) continue;
+    const target = real(path.join("/etc", entry.name));
+    if (dirs.some((d) => isWithin(d, target)) && !isSocket(target)) out.push(target);
+  }
+  return out;
+}
+
+/**
  * The standard policy: the whole filesystem read-only, a minimal /dev, a
- * private /proc (the host's /tmp stays read-only), then `hidden` covered by empty
- * read-only folders, `shownReadOnly` bound back read-only, `writable` bound writable,
- * and `readOnlyAfter` bound read-only. Mounts are ordered by depth (a
+ * private /proc, then `hidden` and the host's socket folders (hostSocketDirs:
+ * /tmp, /run, $XDG_RUNTIME_DIR) covered by empty read-only folders,
+ * `shownReadOnly` bound back read-only, `writable` bound writable,
+ * `readOnlyAfter` bound read-only, and the host sockets still shown masked. Mounts are ordered by depth (a
  * deeper path is mounted after the folder that holds it, so it is not
  * covered); at the same path the later category wins. Paths are resolved
  * (symbolic links followed); a missing path is left out.
  */
 export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
   const existing = (list: readonly string[]) => [...new Set(list.map(real))].filter((p) => path.isAbsolute(p) && exists(p));
-  // /tmp is the host's, read-only like the rest: a write there fails visibly (EROFS) instead of vanishing in a private tmpfs; the engine's TMPDIR is a writable folder of its own.
-  const hidden = existing(input.hidden).filter((p) => p !== "/");
+  // The host's socket folders (/tmp, /run, $XDG_RUNTIME_DIR) are hidden like OMK's state: empty, sealed read-only (a write to /tmp fails with EROFS and is named);
+  // the paths the policy grants inside them (a checkout or state root under /tmp, the engine's TMPDIR) are bound again below. One of them granted whole is not.
+  const envs = [process.env, ...(input.env === undefined ? [] : [input.env])];
+  // A runtime folder inside a granted writable one (an engine's own XDG_RUNTIME_DIR in its run folder) is the engine's, not the host's.
+  const granted = existing(input.writable);
+  const socketDirs = existing(envs.flatMap(hostSocketDirs)).filter((d) => !granted.some((w) => w !== d && isWithin(w, d)));
+  const topSocketDirs = socketDirs.filter((d) => !socketDirs.some((o) => o !== d && isWithin(o, d)));
+  const notSocketDir = (p: string) => !socketDirs.includes(p);
+  const hidden = existing([...input.hidden, ...topSocketDirs]).filter((p) => p !== "/");
   const layers: Array<{ rank: number; mount: Mount }> = [];
   for (const target of hidden) layers.push({ rank: 0, mount: { kind: "tmpfs", target } });
-  for (const source of existing(input.shownReadOnly)) if (hidden.some((h) => isWithin(h, source))) layers.push({ rank: 1, mount: { kind: "ro-bind", source } });
-  for (const source of existing(input.writable)) layers.push({ rank: 2, mount: { kind: "bind", source } });
-  for (const source of existing(input.readOnlyAfter)) layers.push({ rank: 3, mount: { kind: "ro-bind", source } });
+  for (const source of existing([...input.shownReadOnly, ...etcLinksInto(topSocketDirs)]).filter(notSocketDir)) if (hidden.some((h) => isWithin(h, source))) layers.push({ rank: 1, mount: { kind: "ro-bind", source } });
+  for (const source of existing(input.writable).filter(notSocketDir)) layers.push({ rank: 2, mount: { kind: "bind", source } });
+  for (const source of existing(input.readOnlyAfter).filter(notSocketDir)) layers.push({ rank: 3, mount: { kind: "ro-bind", source } });
   const at = (m: Mount) => ("target" in m && m.target !== undefined ? m.target : (m as { source: string }).source);
   const depth = (p: string) => p.split("/").filter((s) => s !== "").length;
   // The same path twice: only the last category's mount is kept.
@@ -159,7 +256,10 @@ export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
   const ordered = [...byPath.values()].sort((a, b) => depth(at(a.mount)) - depth(at(b.mount)) || a.rank - b.rank).map((l) => l.mount);
   // Hidden folders become read-only once everything inside them is mounted: a write there fails (EROFS) instead of landing in memory.
   const sealed: Mount[] = ordered.flatMap((m): Mount[] => (m.kind === "tmpfs" ? [{ kind: "remount-ro", target: m.target }] : []));
-  const mounts: Mount[] = [{ kind: "ro-bind", source: "/" }, { kind: "dev", target: "/dev" }, { kind: "proc", target: "/proc" }, ...ordered, ...sealed];
+  // A host socket the sandbox would still show (in HOME, the repository, a granted folder) is masked with /dev/null: connect() is refused. Before sealing: the mask's target must exist.
+  const shownBy = (p: string) => ordered.filter((m) => isWithin(at(m), p)).sort((a, b) => depth(at(b)) - depth(at(a)))[0];
+  const masks: Mount[] = [...new Set(envs.flatMap(hostSockets))].filter((s) => shownBy(s)?.kind !== "tmpfs").map((s) => ({ kind: "ro-bind", source: "/dev/null", target: s }));
+  const mounts: Mount[] = [{ kind: "ro-bind", source: "/" }, { kind: "dev", target: "/dev" }, { kind: "proc", target: "/proc" }, ...ordered, ...masks, ...sealed];
   return ConfinementPolicySchema.parse({ bwrap: input.bwrap, mounts, network: input.network });
 }
 

@@ -61,8 +61,9 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
     const kinds = confinement.engine.mounts.map((m) => `${m.kind} ${"target" in m && m.target !== undefined ? m.target : (m as { source: string }).source}`);
     expect(kinds[0]).toBe("ro-bind /");
     const index = (entry: string) => kinds.indexOf(entry);
-    // The host's /tmp stays read-only (no private tmpfs where a write would vanish).
-    expect(index("tmpfs /tmp")).toBe(-1);
+    // The host's /tmp is an empty tmpfs (no host sockets), sealed read-only once the granted paths inside it are bound (a write there fails, no vanishing).
+    expect(index("tmpfs /tmp")).toBeGreaterThan(0);
+    expect(index("remount-ro /tmp")).toBeGreaterThan(index(`bind ${w.checkout}`));
     expect(index(`tmpfs ${w.stateRoot}`)).toBeGreaterThan(0);
     expect(index(`bind ${w.checkout}`)).toBeGreaterThan(index(`tmpfs ${w.stateRoot}`));
     expect(index(`ro-bind ${path.join(w.checkout, ".git")}`)).toBeGreaterThan(index(`bind ${w.checkout}`));

@@ -95,7 +95,7 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
   ];
   const writable = [...(paths.writableRoot ? [paths.cwd] : []), paths.engineRunDir, ...homeWrites, ...dirVars];
   const readOnlyAfter = checkoutGit !== undefined && existsSync(checkoutGit) ? [checkoutGit] : [];
-  const policy = (network: "shared" | "none") => sandboxPolicy({ bwrap: run.bwrap, hidden, shownReadOnly: shown, writable, readOnlyAfter, network });
+  const policy = (network: "shared" | "none") => sandboxPolicy({ bwrap: run.bwrap, hidden, shownReadOnly: shown, writable, readOnlyAfter, network, env: engineEnv });
   // What a refusal named in a command's output is judged against (@omk/wire's refusals.ts): real paths, as the sandbox mounts them.
   const watch: RefusalWatch = {
     writable: [...new Set(writable.map(real))],
