@@ -236,6 +236,8 @@ describe("ACP session with the scripted engine", () => {
     writeFileSync(path.join(userHome, ".claude", "settings.json"), '{"model":"opus"}\n');
     writeFileSync(path.join(userHome, ".claude", ".credentials.json"), '{"token":"sk-ant-oat01-user"}\n');
     writeFileSync(path.join(userHome, ".claude", "projects", "history.jsonl"), "old chats\n");
+    // With CLAUDE_CONFIG_DIR set, Claude Code's global config is inside that folder; it lands at ~/.claude.json in the session HOME.
+    writeFileSync(path.join(userHome, ".claude", ".claude.json"), '{"primaryApiKey":"sk-ant-api03-user"}\n');
     mkdirSync(path.join(userHome, ".ssh"));
     writeFileSync(path.join(userHome, ".ssh", "id_ed25519"), "PRIVATE KEY\n");
     const before = snapshot(userHome);
@@ -272,7 +274,7 @@ describe("ACP session with the scripted engine", () => {
     expect(claudeDir).toBe("unset");
     expect(settings).toBe('{"model":"opus"}');
     expect((claudeFiles ?? "").split(",").filter((f) => f !== "").sort()).toEqual([".credentials.json", "settings.json"]);
-    expect((homeFiles ?? "").split(",").filter((f) => f !== "")).toEqual([".claude"]);
+    expect((homeFiles ?? "").split(",").filter((f) => f !== "").sort()).toEqual([".claude", ".claude.json"]);
     expect(mode).toBe("700");
     // What the agent wrote stayed in its own HOME, which went with the session; the user's is byte for byte as before.
     expect(existsSync(path.join(ws.runDir, "home"))).toBe(false);

@@ -61,7 +61,8 @@ export function userHomeOf(base: Record<string, string | undefined>): string {
 export const ENGINE_LOGIN_FILES: Readonly<Record<string, readonly string[]>> = {
   kimi: [".kimi-code/config.toml", ".kimi-code/credentials", ".kimi-code/device_id"],
   "kimi-wire": [".kimi/config.toml", ".kimi/config.json", ".kimi/credentials"],
-  claude: [".claude/settings.json", ".claude/.credentials.json"],
+  // ~/.claude.json: Claude Code's global config, where a Console login keeps its key (`primaryApiKey`) and `oauthAccount`.
+  claude: [".claude/settings.json", ".claude/.credentials.json", ".claude.json"],
   gemini: [".gemini/settings.json", ".gemini/oauth_creds.json", ".gemini/google_accounts.json", ".gemini/gemini-credentials.json", ".gemini/installation_id", ".gemini/.env"],
   codex: [".codex/config.toml", ".codex/auth.json"],
   qwen: [".qwen/settings.json", ".qwen/oauth_creds.json", ".qwen/.env"],
@@ -78,6 +79,8 @@ const ENGINE_DIR_SOURCES: ReadonlyArray<{ variable: string; folder: string; dir:
   { variable: "KIMI_CODE_HOME", folder: ".kimi-code", dir: (v) => v },
   { variable: "KIMI_SHARE_DIR", folder: ".kimi", dir: (v) => v },
   { variable: "CLAUDE_CONFIG_DIR", folder: ".claude", dir: (v) => v },
+  // Claude Code keeps its global config inside CLAUDE_CONFIG_DIR when set, under the same name.
+  { variable: "CLAUDE_CONFIG_DIR", folder: ".claude.json", dir: (v) => v },
   { variable: "CODEX_HOME", folder: ".codex", dir: (v) => v },
   { variable: "QWEN_HOME", folder: ".qwen", dir: (v) => v },
   { variable: "GEMINI_CLI_HOME", folder: ".gemini", dir: (v) => path.join(v, ".gemini") },
@@ -171,7 +174,8 @@ export function copyLoginFiles(base: Record<string, string | undefined>, runDir:
     const top = rel.split("/")[0] ?? "";
     const source = ENGINE_DIR_SOURCES.find((s) => s.folder === top && base[s.variable] !== undefined && path.isAbsolute(base[s.variable] as string));
     const root = source === undefined ? userHome : source.dir(base[source.variable] as string);
-    const from = source === undefined ? path.join(userHome, rel) : path.join(root, rel.slice(top.length + 1));
+    // A folder's file is found inside the folder the variable names; a top-level file (`.claude.json`) under its own name there.
+    const from = source === undefined ? path.join(userHome, rel) : path.join(root, rel === top ? rel : rel.slice(top.length + 1));
     try {
       lstatSync(from);
     } catch {
