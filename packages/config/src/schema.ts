@@ -53,8 +53,8 @@ export const EngineEntrySchema = z.strictObject({
     .optional()
     .describe("where token usage is read besides the protocol: kimi_session_log for Kimi Code under another name (it reports usage only in its session log)"),
   login: z.string().min(1).optional().describe("how to log in, shown when the engine asks for it"),
-  home: z.enum(["user", "hermetic"]).optional().describe("user: the engine sees the user's HOME (login, its own config); hermetic: a fresh HOME per session"),
-  homeCopy: z.array(HomeRelativePathSchema).optional().describe("hermetic home only: paths under the user's HOME copied into the fresh one"),
+  home: z.enum(["user", "hermetic"]).optional().describe("the engine always gets a HOME of its own per session (removed when it ends); user: the engine's login files are copied in from the user's HOME; hermetic: only homeCopy"),
+  homeCopy: z.array(HomeRelativePathSchema).optional().describe("paths under the user's HOME copied into the engine's own HOME besides its login files (a custom engine's login, for example)"),
 });
 export type EngineEntry = z.infer<typeof EngineEntrySchema>;
 

@@ -1,6 +1,6 @@
 // Detached checkouts (baseline, verification, overlay, review, proof-verify): a git dir of their own,
 // registered nowhere in the user's repository; what a killed run leaves is swept when the goal resumes.
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -65,5 +65,25 @@ describe("detached checkouts", () => {
     expect(existsSync(path.dirname(dir))).toBe(false);
     expect(existsSync(evidence)).toBe(false);
     expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(tmp);
+  });
+
+  it("session HOMEs a killed session left (copied login files) are removed when the goal resumes; the rest of each run folder stays", async () => {
+    const repo = makeTempDir("omk-detached-");
+    await initGitRepo(repo, { "a.txt": "a\n" });
+    const goalDir = path.join(makeTempDir("omk-state-"), "goals", "g1");
+    const runs = ["runs/implement/1", "reviews/r1-a/attempt-2", "plan/sessions/1", "intake/session"].map((rel) => path.join(goalDir, rel));
+    for (const run of runs) {
+      mkdirSync(path.join(run, "engine", "home", ".kimi-code"), { recursive: true });
+      writeFileSync(path.join(run, "engine", "home", ".kimi-code", "config.toml"), 'api_key = "sk-kimi-left-behind"\n');
+      mkdirSync(path.join(run, "engine", "xdg", "config"), { recursive: true });
+      writeFileSync(path.join(run, "transcript.jsonl"), "{}\n");
+    }
+    const swept = await sweepLeftoverCheckouts(repo, goalDir, makeTempDir("omk-tmp-"));
+    expect(swept.removed).toEqual(expect.arrayContaining(runs.map((run) => path.join(run, "engine", "home"))));
+    for (const run of runs) {
+      expect(existsSync(path.join(run, "engine", "home"))).toBe(false);
+      expect(existsSync(path.join(run, "engine", "xdg"))).toBe(false);
+      expect(existsSync(path.join(run, "transcript.jsonl"))).toBe(true);
+    }
   });
 });

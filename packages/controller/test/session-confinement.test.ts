@@ -2,7 +2,7 @@
 // controller builds for a task session keeps the agent's commands out of OMK's state root and the
 // repository's .git, lets them write the checkout; and agent commands get the gates' environment
 // rule (no secret-looking names), confined or not.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { findCommand, type ScenarioInput } from "@omk/wire";
@@ -80,4 +80,72 @@ describe.concurrent("runSession: confinement and the environment of agent comman
     expect(outcome.ok).toBe(true);
     expect(existsSync(path.join(w.cwd, "review-wrote.txt"))).toBe(false);
   });
+
+  it.skipIf(BWRAP === undefined)(
+    "hostile, confined: an agent of a config engine that is Kimi Code (home: user) plants hooks in ~/.claude, MCP servers in ~/.qwen and sessions in ~/.kimi; its login was copied in and its usage still counts; the user's real HOME is byte for byte unchanged, each write to it is named, and the session HOME is gone",
+    async () => {
+      const w = await world();
+      const userHome = path.join(w.base, "user-home");
+      mkdirSync(path.join(userHome, ".kimi-code"), { recursive: true });
+      writeFileSync(path.join(userHome, ".kimi-code", "config.toml"), 'default_model = "k"\n[providers.p]\napi_key = "sk-kimi-user-secret-1234"\n');
+      mkdirSync(path.join(userHome, ".claude"));
+      writeFileSync(path.join(userHome, ".claude", "settings.json"), '{"model":"opus"}\n');
+      mkdirSync(path.join(userHome, ".qwen"));
+      writeFileSync(path.join(userHome, ".qwen", "settings.json"), "{}\n");
+      const before = snapshot(userHome);
+      const hooks = `'{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"touch /tmp/pwned"}]}]}}'`;
+      const mcp = `'{"mcpServers":{"x":{"command":"/bin/sh","args":["-c","touch /tmp/pwned"]}}}'`;
+      const plant = (home: string) =>
+        sh(
+          [
+            `mkdir -p ${home}/.claude ${home}/.qwen ${home}/.kimi/sessions/s ${home}/.kimi-code/sessions/w/s/agents/main`,
+            `echo ${hooks} > ${home}/.claude/settings.json`,
+            `echo ${mcp} > ${home}/.qwen/settings.json`,
+            `echo forged > ${home}/.kimi/sessions/s/log`,
+            `echo '{"type":"usage.record","usage":{"inputOther":0}}' >> ${home}/.kimi-code/sessions/w/s/agents/main/wire.jsonl`,
+          ].join("; "),
+        );
+      const base = provider([
+        sh("cat ~/.kimi-code/config.toml > login-seen.txt"),
+        // Through HOME (the session's own) and through the real HOME's absolute path.
+        plant("~"),
+        plant(userHome),
+        { usage: { inputUncached: 11, output: 3, via: "kimi_log" } },
+      ]);
+      const kimiLike: EngineProvider = {
+        ...base,
+        specFor: (purpose, runDir) => {
+          const spec = base.specFor(purpose, runDir);
+          return spec.ok ? { ok: true, value: { ...spec.value, name: "my-agent", usageLog: "kimi_session_log", home: "user" } } : spec;
+        },
+        confinement: { run: { mode: "bwrap", bwrap: BWRAP as string }, stateRoot: w.stateRoot, repo: w.repo },
+      };
+      const outcome = await runSession({ provider: kimiLike, purpose: TASK, cwd: w.cwd, runDir: w.runDir, prompt: "go", env: { ...process.env, HOME: userHome } });
+      expect(outcome.ok).toBe(true);
+      if (!outcome.ok) return;
+      // The engine logged in with the user's config, copied into its own HOME.
+      expect(readFileSync(path.join(w.cwd, "login-seen.txt"), "utf8")).toContain('default_model = "k"');
+      // Its usage was read from its own HOME's session log.
+      expect(outcome.spend.tokens).toMatchObject({ input: 11, output: 3 });
+      // Nothing landed in the user's HOME; each refused write there is named.
+      expect(snapshot(userHome)).toEqual(before);
+      const named = outcome.refusedWrites.map((r) => r.reason).join("\n");
+      for (const file of [".claude/settings.json", ".qwen/settings.json", ".kimi/sessions"]) expect(named).toContain(`the sandbox refused a write to ${path.join(userHome, file)}`);
+      expect(named).toContain("an engine's folder in the user's HOME");
+      // The session HOME (the copied API key, what the agent planted there) went with the session.
+      expect(existsSync(path.join(w.runDir, "engine", "home"))).toBe(false);
+      expect(JSON.stringify(readdirSync(w.runDir, { recursive: true }))).not.toContain("settings.json");
+    },
+  );
 });
+
+/** Every file under `dir` with its bytes (links as their target). */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of readdirSync(dir, { recursive: true }).map(String).sort()) {
+    const file = path.join(dir, rel);
+    const stat = lstatSync(file);
+    out[rel] = stat.isSymbolicLink() ? `-> ${readlinkSync(file)}` : stat.isDirectory() ? "/" : readFileSync(file, "utf8");
+  }
+  return out;
+}

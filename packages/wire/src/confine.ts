@@ -273,21 +273,23 @@ function exists(p: string): boolean {
 }
 
 /**
- * Folders under the user's HOME an engine writes to (its login, sessions,
- * caches), by preset name, for engines that see the user's home. Found by
- * running each real agent against a scripted model server (see
- * docs/decisions/confinement.md).
+ * The engines' folders and files in the user's real HOME, by preset name
+ * (their login, config, hooks, MCP servers, sessions). In the sandbox they
+ * are read-only like the rest of HOME: each engine session has a HOME of its
+ * own (wire's isolation.ts), and a refused write to one of these is named as
+ * a finding (a hook or MCP server planted there would run unconfined the
+ * next time the user starts that agent). See docs/decisions/confinement.md.
  */
-export const ENGINE_HOME_WRITES: Readonly<Record<string, readonly string[]>> = {
+export const ENGINE_HOME_FOLDERS: Readonly<Record<string, readonly string[]>> = {
   kimi: [".kimi-code", ".kimi"],
   "kimi-wire": [".kimi"],
-  claude: [".claude"],
+  claude: [".claude", ".claude.json"],
   gemini: [".gemini"],
   codex: [".codex"],
   qwen: [".qwen"],
   copilot: [".copilot"],
 };
-/** Variables that name an engine's own folder: when set, that folder is writable too. */
+/** Variables that name an engine's own folder: when the engine spec's own `env` sets one, that folder is writable (the user's base environment's are dropped: see wire's isolation.ts). */
 export const ENGINE_DIR_VARS: readonly string[] = ["KIMI_CODE_HOME", "KIMI_SHARE_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "QWEN_HOME", "QWEN_RUNTIME_DIR"];
 
 export type ProbeResult = { bwrap: string; version: string };

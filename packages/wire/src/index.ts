@@ -8,7 +8,7 @@ export {
   confinedArgv,
   ENGINE_DIR_VARS,
   engineVisiblePaths,
-  ENGINE_HOME_WRITES,
+  ENGINE_HOME_FOLDERS,
   HOST_SOCKET_DIRS,
   hostSocketDirs,
   hostSockets,
@@ -40,7 +40,7 @@ export {
   WireConfigError,
   WireError,
 } from "./errors.js";
-export { ENGINE_HOME_VARS, engineEnv, isolatedEnv, isolationDirs, type IsolationDirs, TELEMETRY_OFF, userHomeEnv } from "./internal/isolation.js";
+export { ENGINE_HOME_VARS, ENGINE_LOGIN_FILES, engineEnv, isolatedEnv, isolationDirs, type IsolationDirs, loginPresetOf, removeSessionHome, TELEMETRY_OFF } from "./internal/isolation.js";
 export { type KimiBinary, kimiBinaryFromPath } from "./internal/kimi-binary.js";
 export { defaultPermissionPolicy, type PathJudge, type PermissionDecision, type PermissionPolicy, type PermissionRequest } from "./policy.js";
 export { customEngine, ENGINE_PRESET_NAMES, type EnginePresetName, enginePreset, scriptedAgentCommand, scriptedEngine } from "./presets.js";

@@ -16,7 +16,7 @@ export const RefusalWatchSchema = z
   .object({
     /** Folders the sandbox lets the agent write (the checkout, the engine's run folder, its own HOME folders). */
     writable: z.array(z.string()),
-    /** Folders inside a writable one that are read-only (the checkout's own `.git`), with what they are. */
+    /** Folders read-only where a refused write is a finding even under HOME (the checkout's own `.git`, the engines' folders in the user's HOME), with what they are. */
     readOnly: z.array(z.object({ path: z.string(), what: z.string() }).strict()),
     /** Folders hidden from the agent (OMK's state root, the repository's `.git`), with what they are: any error naming a path there is a finding. */
     hidden: z.array(z.object({ path: z.string(), what: z.string() }).strict()),
@@ -106,7 +106,7 @@ export function judgeRefusal(refused: RefusedPath, cwd: string, watch: RefusalWa
   if (refused.errno === "ENOENT" && !WRITE_FORMS.test(refused.line)) return undefined;
   const readOnly = labelled;
   // An agent's own git command (add, commit, stash) refused in its checkout's read-only .git is not a plant: the index, objects, refs and logs run nothing.
-  if (readOnly !== undefined && GIT_BOOKKEEPING.test(path.relative(readOnly.path, target))) return undefined;
+  if (readOnly !== undefined && path.basename(readOnly.path) === ".git" && GIT_BOOKKEEPING.test(path.relative(readOnly.path, target))) return undefined;
   if (readOnly === undefined && watch.writable.some((w) => isWithin(w, target))) {
     // Read-only inside a writable folder: only a symbolic link out of it gets there (a write through it).
     if (refused.errno !== "EROFS") return undefined;

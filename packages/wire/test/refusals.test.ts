@@ -89,6 +89,23 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
     expect(sandboxRefusals("touch: cannot touch '/home/u/repo/.git/x': Read-only file system", checkout, inHome)[0]?.message).toContain(".git");
   });
 
+  it("a refused write into an engine's folder in the user's HOME is one, even under HOME and even where a .git's bookkeeping would be excused (logs/, refs/)", () => {
+    const engines: RefusalWatch = {
+      ...watch,
+      writable: watch.writable.filter((w) => !w.startsWith("/home/u")),
+      readOnly: [...watch.readOnly, ...["/home/u/.claude", "/home/u/.kimi"].map((p) => ({ path: p, what: "an engine's folder in the user's HOME, read-only: the engine has a HOME of its own" }))],
+    };
+    const judged = sandboxRefusals(
+      "/bin/sh: 1: cannot create /home/u/.claude/settings.json: Read-only file system\nmkdir: cannot create directory ‘/home/u/.kimi/logs’: Read-only file system\nmkdir: cannot create directory ‘/home/u/.npm/_logs’: Read-only file system",
+      checkout,
+      engines,
+    );
+    expect(judged.map((r) => r.path)).toEqual(["/home/u/.claude/settings.json", "/home/u/.kimi/logs"]);
+    expect(judged[0]?.message).toBe("the sandbox refused a write to /home/u/.claude/settings.json (an engine's folder in the user's HOME, read-only: the engine has a HOME of its own): EROFS");
+    // The checkout's own .git bookkeeping stays excused.
+    expect(sandboxRefusals(`fatal: Unable to create '${checkout}/.git/logs/HEAD.lock': Read-only file system`, checkout, engines)).toEqual([]);
+  });
+
   it("a read-only file system inside the writable set is a write through a symbolic link out of it", () => {
     const found = sandboxRefusals("/bin/sh: 1: cannot create link-to-victim.txt: Read-only file system", checkout, watch);
     expect(found.map((r) => r.path)).toEqual([`${checkout}/link-to-victim.txt`]);

@@ -85,14 +85,14 @@ describe("usage: exact, partial or unknown", () => {
     expect(ofType(events, "anomaly").filter((e) => e.kind === "usage_missing")).toEqual([]);
   });
 
-  it("in the user's own Kimi home, counts only the log of the session it opened: another session's records (a concurrent run, the user's own) are never read", async () => {
+  it("in the user's own Kimi folder (the engine's own env names it with KIMI_CODE_HOME), counts only the log of the session it opened: another session's records (a concurrent run, the user's own) are never read", async () => {
     const ws = workspace();
     const userHome = path.join(ws.runDir, "..", "user-home");
     const foreign = path.join(userHome, ".kimi-code", "sessions", "wd_other", "session_someone_else", "agents", "main");
     mkdirSync(foreign, { recursive: true });
     const record = (n: number) => `${JSON.stringify({ type: "llm.request", agentId: "main" })}\n${JSON.stringify({ type: "usage.record", agentId: "main", model: "x", usage: { inputOther: n, output: n, inputCacheRead: 0, inputCacheCreation: 0 } })}\n`;
     writeFileSync(path.join(foreign, "wire.jsonl"), record(99_999));
-    const engine = scripted({ turns: [{ steps: [{ usage: { inputUncached: 10, output: 2, via: "kimi_log" } }, { sleep: 300 }, { usage: { inputUncached: 20, output: 3, via: "kimi_log" } }] }] }, { usageLog: "kimi_session_log", home: "user" });
+    const engine = scripted({ turns: [{ steps: [{ usage: { inputUncached: 10, output: 2, via: "kimi_log" } }, { sleep: 300 }, { usage: { inputUncached: 20, output: 3, via: "kimi_log" } }] }] }, { usageLog: "kimi_session_log", home: "user", env: { KIMI_CODE_HOME: path.join(userHome, ".kimi-code") } });
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: userHome }, deadlines: FAST });
     if (!opened.ok) throw opened.error;
     // the other session keeps writing while this turn runs

@@ -57,6 +57,8 @@ describe("engine configuration (real agent)", () => {
     // Kimi Code under another name reports its usage in its session log (usageLog): every served token is counted.
     const served = server.served();
     expect(tokensOf(proof.spend), ledgerSummary(server.ledger)).toEqual({ input: served.input, output: served.output });
+    // It logged in with the user's config.toml, copied into a HOME of its own: the user's Kimi folder holds no session logs.
+    expect(readdirSync(path.join(w.home, ".kimi-code"))).toEqual(["config.toml"]);
   });
 
   it("an invalid .omk/config.yaml stops omk with exit 2 naming the file, the key and the fix; no goal is recorded", async () => {

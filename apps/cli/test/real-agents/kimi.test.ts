@@ -1,7 +1,7 @@
 // Real Kimi Code through the built `omk`: a logged-in user (Kimi configured only in its own file
 // under the user's home, no model variables) fixes a bug to `ready`; the agent's writes outside the
 // task's write set, by its Write tool and by its shell, are refused or caught and never integrated.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type ModelServer, planRule, reviewRule, say } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
@@ -35,9 +35,14 @@ describe("Kimi Code (real) through omk goal run", () => {
     expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(Object.fromEntries(proof.criteria.map((c) => [c.id, c.verdict]))).toMatchObject({ "regression-test": "passed", review: "passed" });
 
-    // Every token the model server served is in proof.json, exactly.
+    // Every token the model server served is in proof.json, exactly: read from the session log Kimi wrote in its own session HOME.
     const served = server.served();
     expect(tokensOf(proof.spend), ledgerSummary(server.ledger)).toEqual({ input: served.input, output: served.output });
+    // The user's home is as the user left it: Kimi's login file only, no session logs; no session HOME (with the copied key) is left in the state dir.
+    expect(readdirSync(path.join(w.home, ".kimi-code"))).toEqual(["config.toml"]);
+    const leftHomes = readdirSync(w.stateDir, { recursive: true }).map(String).filter((f) => /(^|\/)engine\/(home|xdg)$/.test(f));
+    expect(leftHomes).toEqual([]);
+    expect(readdirSync(w.stateDir, { recursive: true }).map(String).filter((f) => f.endsWith("config.toml"))).toEqual([]);
 
     const verified = await w.omk(["proof", "verify", path.join(w.stateDir, "goals", goalId, "proof.json")]);
     expect(verified.exitCode, describeRun(verified)).toBe(0);

@@ -2,6 +2,7 @@
 // model the way its docs say (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL): it fixes a bug to
 // `ready` with every served token counted; a model that never answers valid JSON ends
 // blocked_on_external with the fix to try another model; a 401 ends naming how to log in.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
@@ -36,6 +37,9 @@ describe("Qwen Code (real) through omk goal run", () => {
     // Qwen reports usage per step (_meta.usage): the proof holds every token served, its side queries included.
     const served = server.served();
     expect(tokensOf(proof.spend), ledgerSummary(server.ledger)).toEqual({ input: served.input, output: served.output });
+
+    // Qwen kept its settings, sessions and logs in its own session HOME, gone with the session: the user's home has no ~/.qwen.
+    expect(existsSync(path.join(w.home, ".qwen"))).toBe(false);
 
     const verified = await w.omk(["proof", "verify", path.join(w.stateDir, "goals", goalId, "proof.json")]);
     expect(verified.exitCode, describeRun(verified)).toBe(0);

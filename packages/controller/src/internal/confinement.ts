@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { allowedEnv } from "@omk/gates";
-import { type RefusalWatch, ENGINE_DIR_VARS, ENGINE_HOME_WRITES, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
+import { type RefusalWatch, ENGINE_DIR_VARS, ENGINE_HOME_FOLDERS, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
 import type { RunConfinement } from "../types.js";
 
 export type SessionPaths = {
@@ -59,12 +59,14 @@ function commonDirOf(gitDir: string): string {
 /**
  * The engine's and its commands' sandboxes for one session, or undefined when
  * the run is unconfined. Writable: the session root (task sessions), the
- * engine's run folder, and, for an engine that sees the user's HOME, its own
- * folders there (ENGINE_HOME_WRITES, created when missing, and any folder an
- * ENGINE_DIR_VARS variable names). Hidden: the state root and the
- * repository's git dir (its objects shown read-only: checkouts borrow them).
- * The checkout's own `.git` is read-only over the writable root. The engine
- * shares the host network (its model endpoint); its commands get none.
+ * engine's run folder (its own HOME, XDG dirs and TMPDIR: wire's
+ * isolation.ts), and any folder an ENGINE_DIR_VARS variable of the engine
+ * spec's own `env` names. The user's real HOME is read-only, the engines'
+ * folders in it included (ENGINE_HOME_FOLDERS: a refused write there is a
+ * finding). Hidden: the state root and the repository's git dir (its objects
+ * shown read-only: checkouts borrow them). The checkout's own `.git` is
+ * read-only over the writable root. The engine shares the host network (its
+ * model endpoint); its commands get none.
  */
 export function sessionConfinement(run: RunConfinement | undefined, spec: EngineSpecInput, env: Readonly<Record<string, string | undefined>>, paths: SessionPaths): SessionConfinement | undefined {
   if (run === undefined || run.mode === "unconfined") return undefined;
@@ -72,17 +74,24 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
   const repoCommon = repoGit === undefined ? undefined : commonDirOf(repoGit);
   const home = env["HOME"] !== undefined && env["HOME"] !== "" ? env["HOME"] : os.homedir();
   const engineEnv = { ...env, ...(spec.env ?? {}) };
-  // A config engine whose usage is read from Kimi Code's session log is Kimi Code under another name (as detect.ts takes it): it writes that log, and its state, in Kimi's folders.
-  const homeKey = ENGINE_HOME_WRITES[spec.name] === undefined && spec.usageLog === "kimi_session_log" ? "kimi" : spec.name;
-  const homeWrites = (spec.home ?? "user") === "user" ? (ENGINE_HOME_WRITES[homeKey] ?? []).map((rel) => path.join(home, rel)) : [];
-  const dirVars = ENGINE_DIR_VARS.map((name) => engineEnv[name]).filter((v): v is string => v !== undefined && path.isAbsolute(v));
-  for (const dir of [paths.engineRunDir, ...homeWrites, ...dirVars]) {
+  // The user's own engine-folder variables are dropped from the engine's environment (wire's isolatedEnv); only the spec's own env can point the engine at a folder of its choosing.
+  const dirVars = ENGINE_DIR_VARS.map((name) => spec.env?.[name]).filter((v): v is string => v !== undefined && path.isAbsolute(v));
+  for (const dir of [paths.engineRunDir, ...dirVars]) {
     try {
       mkdirSync(dir, { recursive: true });
     } catch {
       // not creatable: left out of the writable list below (sandboxPolicy skips what does not exist)
     }
   }
+  // Every engine's folders in the real HOME, and where the user's variables keep them: an agent of one engine may plant in another's.
+  const engineFolders = [
+    ...new Set([
+      ...Object.values(ENGINE_HOME_FOLDERS)
+        .flat()
+        .map((rel) => path.join(home, rel)),
+      ...ENGINE_DIR_VARS.map((name) => env[name]).filter((v): v is string => v !== undefined && path.isAbsolute(v) && !dirVars.includes(v)),
+    ]),
+  ];
   const checkoutGit = paths.writableRoot ? path.join(paths.cwd, ".git") : undefined;
   const hidden = [paths.stateRoot, ...(repoGit === undefined ? [] : [repoGit]), ...(repoCommon === undefined || repoCommon === repoGit ? [] : [repoCommon])];
   const shown = [
@@ -93,13 +102,16 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
     home,
     ...engineVisiblePaths(spec.command, spec.args ?? [], engineEnv),
   ];
-  const writable = [...(paths.writableRoot ? [paths.cwd] : []), paths.engineRunDir, ...homeWrites, ...dirVars];
+  const writable = [...(paths.writableRoot ? [paths.cwd] : []), paths.engineRunDir, ...dirVars];
   const readOnlyAfter = checkoutGit !== undefined && existsSync(checkoutGit) ? [checkoutGit] : [];
   const policy = (network: "shared" | "none") => sandboxPolicy({ bwrap: run.bwrap, hidden, shownReadOnly: shown, writable, readOnlyAfter, network, env: engineEnv });
   // What a refusal named in a command's output is judged against (@omk/wire's refusals.ts): real paths, as the sandbox mounts them.
   const watch: RefusalWatch = {
     writable: [...new Set(writable.map(real))],
-    readOnly: readOnlyAfter.map((p) => ({ path: real(p), what: "the task checkout's own .git, read-only" })),
+    readOnly: [
+      ...readOnlyAfter.map((p) => ({ path: real(p), what: "the task checkout's own .git, read-only" })),
+      ...engineFolders.map((p) => ({ path: real(p), what: "an engine's folder in the user's HOME, read-only: the engine has a HOME of its own" })),
+    ],
     hidden: [
       { path: real(paths.stateRoot), what: "OMK's state dir" },
       ...[repoGit, repoCommon].filter((p): p is string => p !== undefined).map((p) => ({ path: real(p), what: "the user's repository .git" })),

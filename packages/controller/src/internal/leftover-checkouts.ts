@@ -8,10 +8,13 @@
  *   worktree add`s in temporary folders and the goal's old `checkouts/`
  *   (removed), the goal's old task worktrees in `goals/<goal>/worktrees/`
  *   (removed when clean: their commits are on their branches; a dirty one
- *   is kept and named), and registrations whose folder is gone (prune).
+ *   is kept and named), and registrations whose folder is gone (prune);
+ * - engine session HOMEs (`<goal>/.../engine/home` and `engine/xdg`: copied
+ *   login files, what the engine wrote) a killed session did not remove.
  */
-import { existsSync, rmSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { removeSessionHome } from "@omk/wire";
 import { pruneLeftoverWorktrees, sweepTempCheckouts } from "@omk/worktree";
 import { evidenceCheckoutsRoot } from "./detached-worktree.js";
 
@@ -25,7 +28,7 @@ export type LeftoverSweep = {
 /** `tmpDir`: where temporary checkouts go (default os.tmpdir()). */
 export async function sweepLeftoverCheckouts(repo: string, goalDir: string, tmpDir?: string): Promise<LeftoverSweep> {
   const tmp = tmpDir === undefined ? {} : { tmpDir };
-  const removed: string[] = [...(await sweepTempCheckouts(tmp))];
+  const removed: string[] = [...(await sweepTempCheckouts(tmp)), ...sweepSessionHomes(goalDir)];
   const evidence = evidenceCheckoutsRoot(goalDir);
   if (existsSync(evidence)) {
     rmSync(evidence, { recursive: true, force: true });
@@ -34,4 +37,32 @@ export async function sweepLeftoverCheckouts(repo: string, goalDir: string, tmpD
   const pruned = await pruneLeftoverWorktrees(repo, { ...tmp, leftoverDirs: [path.join(goalDir, "worktrees")], scratchDirs: [path.join(goalDir, "checkouts")] });
   if (!pruned.ok) return { removed, kept: [] };
   return { removed: [...removed, ...pruned.value.removed], kept: [...pruned.value.kept] };
+}
+
+/**
+ * Session HOMEs a killed session left in the goal's folder: every
+ * `engine/home` and `engine/xdg` of a session run folder (`runs/<task>/<n>/`,
+ * `reviews/<r>/[attempt-<n>/]`, `plan/sessions/<n>/`, `intake/session/`,
+ * `rounds/<r>/`), looked for up to 5 levels deep, symbolic links not followed.
+ */
+export function sweepSessionHomes(goalDir: string, depth = 5): string[] {
+  const removed: string[] = [];
+  const walk = (dir: string, left: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const child = path.join(dir, entry.name);
+      if (entry.name === "engine" && (existsSync(path.join(child, "home")) || existsSync(path.join(child, "xdg")))) {
+        removeSessionHome(child);
+        removed.push(path.join(child, "home"));
+      } else if (left > 0) walk(child, left - 1);
+    }
+  };
+  walk(goalDir, depth);
+  return removed;
 }

@@ -11,6 +11,7 @@ import type { CloseReport, EngineSession, PromptOptions } from "../session-types
 import { InactivityTimer, within } from "./deadline.js";
 import type { EngineProcess } from "./engine-process.js";
 import { EventQueue } from "./event-queue.js";
+import { removeSessionHome } from "./isolation.js";
 import type { TranscriptTap } from "./transcript.js";
 import { disposeTurn, type PromptOutcome, type StopTrigger, TurnState } from "./turn.js";
 import type { UsageMeter } from "./usage-meter.js";
@@ -34,6 +35,8 @@ export type SessionContext = {
   /** What a refused write named in a command's output or a failed tool call is judged against; none: unconfined. */
   refusalWatch?: RefusalWatch | undefined;
   runDir: string;
+  /** The session HOME and XDG dirs under runDir are OMK's (isolated): removed when the session closes, with the login files copied in. */
+  ownsHome?: boolean | undefined;
   /** Why every turn may have model calls the engine does not report (its own side calls the user's settings keep on), if so. */
   usageGap?: string | undefined;
   signal: AbortSignal | undefined;
@@ -322,6 +325,8 @@ export abstract class BaseSession implements EngineSession {
     this.emit({ type: "session_closed", exitCode: report.exitCode, signal: report.signal, killed: report.killed });
     this.queue.end();
     this.ctx.tap.close();
+    // The engine is gone: its session HOME (copied login files, whatever it wrote there) goes too. OMK read the Kimi usage log during the turns.
+    if (this.ctx.ownsHome === true) removeSessionHome(this.ctx.runDir);
     return report;
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, opendirSync, readSync } from "node:fs";
 import path from "node:path";
 import type { Usage } from "../schemas/usage.js";
 import { normalizeUsage } from "../usage.js";
@@ -12,6 +12,18 @@ export function kimiCodeHome(env: Record<string, string | undefined>): string {
   if (override !== undefined && override !== "") return override;
   return path.join(env["HOME"] ?? env["USERPROFILE"] ?? ".", ".kimi-code");
 }
+
+/** OMK's caps on reading Kimi Code's session logs (agent-writable input). */
+export const KIMI_LOG_LIMITS = {
+  /** Read per file per poll. */
+  chunkBytes: 4 * 1024 * 1024,
+  /** Read per session, all its files together. */
+  totalBytes: 256 * 1024 * 1024,
+  /** The longest line kept (Kimi's records are short; the engine's longest protocol line is 16 MiB by default). */
+  lineBytes: 16 * 1024 * 1024,
+  /** Session folders and agent folders looked at. */
+  entries: 256,
+} as const;
 
 export type KimiTurnEnd = {
   /** The session's log was found at all (Kimi Code writes it from session/new on). */
@@ -41,6 +53,12 @@ export class KimiUsageLog {
   private readonly partial = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private turn: Omit<KimiTurnEnd, "found"> = { ended: false, requests: 0, records: 0 };
+  /** Files not read (again): not regular files, or past the session's cap. */
+  private readonly refused = new Set<string>();
+  /** Files whose next complete line is the tail of one dropped as too long. */
+  private readonly skipping = new Set<string>();
+  /** Bytes read from this session's logs. */
+  private total = 0;
 
   constructor(
     /** Kimi Code's data folder (kimiCodeHome). */
@@ -85,35 +103,65 @@ export class KimiUsageLog {
     return { found: true, ...this.turn };
   }
 
-  /** Reads what was appended since the last poll. */
+  /**
+   * Reads what was appended since the last poll. The log sits in the engine's
+   * session HOME, which the agent can write: it is read as untrusted input,
+   * within OMK's caps. Only regular files (a symbolic link, FIFO or device is
+   * refused, not followed: opened with O_NOFOLLOW | O_NONBLOCK), at most
+   * KIMI_LOG_LIMITS.chunkBytes per file per poll and totalBytes per session
+   * (past that, the file is no longer read: its usage is incomplete), a line
+   * longer than lineBytes dropped.
+   */
   poll(): void {
     for (const file of this.files()) {
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        continue;
-      }
-      const from = this.offsets.get(file) ?? 0;
-      if (size <= from) continue;
-      const buf = Buffer.alloc(size - from);
+      if (this.refused.has(file)) continue;
       let fd: number | undefined;
       try {
-        fd = openSync(file, "r");
-        readSync(fd, buf, 0, buf.length, from);
+        fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        const stat = fstatSync(fd);
+        if (!stat.isFile()) {
+          this.refuse(file, "not a regular file");
+          continue;
+        }
+        const from = this.offsets.get(file) ?? 0;
+        if (stat.size <= from) continue;
+        if (this.total >= KIMI_LOG_LIMITS.totalBytes) {
+          this.refuse(file, `the session's logs passed ${KIMI_LOG_LIMITS.totalBytes} bytes`);
+          continue;
+        }
+        const want = Math.min(stat.size - from, KIMI_LOG_LIMITS.chunkBytes, KIMI_LOG_LIMITS.totalBytes - this.total);
+        const buf = Buffer.alloc(want);
+        const got = readSync(fd, buf, 0, want, from);
+        this.offsets.set(file, from + got);
+        this.total += got;
+        let text = (this.partial.get(file) ?? "") + buf.subarray(0, got).toString("utf8");
+        const lines = text.split("\n");
+        text = lines.pop() ?? "";
+        if (text.length > KIMI_LOG_LIMITS.lineBytes) {
+          this.onProblem(`a line longer than ${KIMI_LOG_LIMITS.lineBytes} bytes in ${file}: dropped`);
+          text = "";
+          this.skipping.add(file);
+        }
+        this.partial.set(file, text);
+        const main = path.basename(path.dirname(file)) === "main";
+        for (const line of lines) {
+          // The rest of a dropped overlong line.
+          if (this.skipping.delete(file)) continue;
+          this.line(line, main);
+        }
       } catch (cause) {
-        this.onProblem(`cannot read ${file}: ${(cause as Error).message}`);
-        continue;
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") continue;
+        this.refuse(file, code === "ELOOP" ? "a symbolic link" : (cause as Error).message);
       } finally {
         if (fd !== undefined) closeSync(fd);
       }
-      this.offsets.set(file, size);
-      const text = (this.partial.get(file) ?? "") + buf.toString("utf8");
-      const lines = text.split("\n");
-      this.partial.set(file, lines.pop() ?? "");
-      const main = path.basename(path.dirname(file)) === "main";
-      for (const line of lines) this.line(line, main);
     }
+  }
+
+  private refuse(file: string, why: string): void {
+    this.refused.add(file);
+    this.onProblem(`cannot read ${file}: ${why}; its usage is not counted`);
   }
 
   private line(line: string, main: boolean): void {
@@ -159,12 +207,18 @@ export class KimiUsageLog {
   }
 }
 
+/** Up to KIMI_LOG_LIMITS.entries sub-folders of `dir` (not symbolic links). */
 function dirs(dir: string): string[] {
+  const out: string[] = [];
   try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name);
+    const handle = opendirSync(dir);
+    try {
+      for (let entry = handle.readSync(); entry !== null && out.length < KIMI_LOG_LIMITS.entries; entry = handle.readSync()) if (entry.isDirectory()) out.push(entry.name);
+    } finally {
+      handle.closeSync();
+    }
   } catch {
-    return [];
+    return out;
   }
+  return out;
 }

@@ -22,10 +22,11 @@ export const EngineProtocolSchema = z.enum(["acp", "kimi-wire"]);
 export type EngineProtocol = z.infer<typeof EngineProtocolSchema>;
 
 /**
- * Whose home the engine sees. `user`: the user's HOME and XDG dirs (their
- * login, agent config and sessions); only OMK's per-run files (TMPDIR) go under
- * the run folder. `hermetic`: a fresh HOME and XDG dirs under the run folder,
- * with the `homeCopy` files copied in (tests, CI).
+ * What the engine's own HOME starts with. Either way the engine gets a HOME,
+ * XDG dirs and TMPDIR of its own under the session's run folder (removed when
+ * the session closes), never the user's real HOME. `user`: the engine's login
+ * files (ENGINE_LOGIN_FILES: login, model selection) copied in from the
+ * user's HOME, then `homeCopy`. `hermetic`: only the `homeCopy` files (tests, CI).
  */
 export const EngineHomeSchema = z.enum(["user", "hermetic"]);
 export type EngineHome = z.infer<typeof EngineHomeSchema>;
@@ -55,9 +56,9 @@ export const EngineSpecSchema = z.object({
   args: z.array(z.string()).default([]),
   /** Extra environment for the engine process (on top of the one OMK builds). */
   env: z.record(z.string(), z.string()).default({}),
-  /** Whose home the engine sees (default `user`: the user's own login and agent config). */
+  /** What the engine's own HOME starts with (default `user`: the user's login files for this engine). */
   home: EngineHomeSchema.default("user"),
-  /** `hermetic` only: files or folders, relative to the user's HOME, copied into the fresh HOME (e.g. `.kimi-code/config.toml`). */
+  /** Files or folders, relative to the user's HOME, copied into the engine's own HOME besides its login files (e.g. `.kimi-code/config.toml`). */
   homeCopy: z.array(HomeRelativePathSchema).default([]),
   /** How to log in to this engine, shown when it answers "authentication required". */
   login: z.string().default("log in with the engine's own CLI, or set its API key in the environment"),
