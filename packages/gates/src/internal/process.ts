@@ -18,6 +18,8 @@ export type ProcessSpec = {
   onStderr: (chunk: Buffer) => void;
   /** Run it confined (../confine.ts): the caller's hook and what the sandbox must let the command write. */
   confine?: { run: ConfineCommand; root: string; purpose: ConfineRequest["purpose"]; writable: readonly string[] } | undefined;
+  /** Set by runProcess for the confined form it starts. */
+  confined?: boolean;
 };
 
 export type ProcessOutcome = {
@@ -37,6 +39,8 @@ export type ProcessOutcome = {
 /** After the group is gone, how long to wait for the output pipes to close. */
 const PIPE_WAIT_MS = 2000;
 const POLL_MS = 15;
+/** How long a confined command's sandbox may take to wind down after the command exited. */
+const CONFINED_SETTLE_MS = 1000;
 /** setTimeout's limit (about 24.8 days); a longer timeout is this. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -76,7 +80,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   }
   try {
     const [file, ...args] = confined.argv as [string, ...string[]];
-    return await runStarted({ ...spec, file, args, shell: false, env: { ...confined.env } });
+    return await runStarted({ ...spec, file, args, shell: false, env: { ...confined.env }, confine: undefined, confined: true });
   } finally {
     confined.dispose?.();
   }
@@ -144,6 +148,8 @@ async function runStarted(spec: ProcessSpec): Promise<ProcessOutcome> {
   let leftovers = false;
   if (pid !== undefined) {
     if (killing !== undefined) await killing;
+    // bwrap's own processes (its init in the sandbox's pid namespace) end a moment after the command: not leftovers.
+    if (spec.confined === true) await waitGone(pid, CONFINED_SETTLE_MS);
     if (groupAlive(pid)) {
       leftovers = true;
       await terminateGroup(pid, spec.graceMs);
