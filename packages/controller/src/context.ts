@@ -9,6 +9,7 @@ import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@
 import { taskWorktreeDir } from "@omk/worktree";
 import { type RedactedFiles, redactedFiles } from "./internal/redacted-files.js";
 import { type CheckoutDeps, runSetupConfig } from "./internal/checkout-deps.js";
+import { checkoutConfinement } from "./internal/confinement.js";
 import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./internal/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
 
@@ -98,6 +99,8 @@ export function createRunContext(input: {
   let warnedUnknownUsage = false;
   const redactor = createRedactor({ env: { ...env }, values: secrets });
   const literalEnv = Object.fromEntries(secrets.map((value, i) => [`OMK_LITERAL_SECRET_${i + 1}`, value]));
+  // Setup, gates and the oracle's checks run the agent's code: in the same sandbox as its own commands (undefined: --unconfined).
+  const confine = checkoutConfinement(options.confinement, { stateRoot: store.root, repo: input.goal.repoRoot });
   const ctx: RunContext = {
     store,
     goalId,
@@ -122,6 +125,7 @@ export function createRunContext(input: {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.gatesConfig === undefined ? {} : { gatesConfig: options.gatesConfig }),
       setup: runSetupConfig(input.goal.repoRoot, options.gatesConfig),
+      ...(confine === undefined ? {} : { confine }),
     },
     goal: input.goal,
     round: input.goal.round ?? 1,

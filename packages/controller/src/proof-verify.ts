@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { newRunId } from "@omk/gates";
+import { type ConfineCommand, newRunId } from "@omk/gates";
 import { type EvidenceSet, readOracleFile } from "@omk/oracle";
 import { type FrozenOracle, type GateEvidence, type GoalStore, type Proof, type Result, err, ok } from "@omk/state";
 import { CheckoutError, changedTestFiles, withDetachedCheckout } from "./evidence/checkout.js";
@@ -13,7 +13,8 @@ import { messageOf, problem } from "./evidence/problem.js";
 import { checkGateLogs, claimProblems, evidenceMissing, gatePasses, logProblems } from "./evidence/proof-claims.js";
 import { checkedReviews, EvidenceFiles, goalRecord, readProof, recordedEvidence, recordedFiles } from "./evidence/proof-inputs.js";
 import { runWall } from "./evidence/wall.js";
-import type { ControllerEventSink, ControllerProblem } from "./types.js";
+import { checkoutConfinement } from "./internal/confinement.js";
+import type { ControllerEventSink, ControllerProblem, RunConfinement } from "./types.js";
 
 /** Whether a proof's verdict still holds on a clean checkout of its head commit. */
 export type ProofCheck = {
@@ -40,6 +41,14 @@ export type VerifyProofInput = {
   readonly timeoutMs?: number;
   /** Additive: the shared dependency install cache the re-run checkouts set up from (default `$XDG_CACHE_HOME/omk/deps`). */
   readonly depsCache?: string;
+  /**
+   * Additive: the sandbox the re-run's setup, gates and oracle checks run in
+   * (the code under check is an agent's): `bwrap` with the probe's path, or
+   * unconfined (also when absent). See docs/decisions/confinement.md.
+   */
+  readonly confinement?: RunConfinement;
+  /** Set by verifyProof from `confinement` (checkoutConfinement): not for callers. */
+  readonly confine?: ConfineCommand;
 };
 
 /** How the proof's re-run checkouts get the project's dependencies. */
@@ -51,6 +60,7 @@ function depsOf(input: VerifyProofInput, repo: string): CheckoutDeps {
     ...(input.depsCache === undefined ? {} : { cacheDir: input.depsCache }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
     ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
+    ...(input.confine === undefined ? {} : { confine: input.confine }),
   };
 }
 
@@ -177,6 +187,9 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
     if (broken.length === 0) return repo;
     return ok({ holds: false, headCommit: proof.headCommit, ...compareRows(proof, frozen.value, null, broken), problems: [...broken, `not re-run: ${repo.error.message}`, ...notes] });
   }
+  // The re-run runs the agent's code: hidden from it are the state root the proof sits in (`<root>/goals/<id>/`) and the repository's git dir.
+  const confine = checkoutConfinement(input.confinement, { stateRoot: input.store?.root ?? path.dirname(path.dirname(goalDir)), repo: repo.value });
+  if (confine !== undefined) input = { ...input, confine };
 
   const work = mkdtempSync(path.join(os.tmpdir(), "omk-proof-verify-"));
   try {
@@ -194,6 +207,8 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           ...(input.depsCache === undefined ? {} : { depsCache: input.depsCache }),
           ...(input.env === undefined ? {} : { env: input.env }),
           ...(input.signal === undefined ? {} : { signal: input.signal }),
+        ...(input.confine === undefined ? {} : { confine: input.confine }),
+          ...(input.confine === undefined ? {} : { confine: input.confine }),
           ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
           onGate: (gate) => input.onEvent?.({ type: "gate_finished", where: "proof", gate }),
         });
@@ -210,6 +225,8 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           outFile: path.join(work, "evidence-head.json"),
           ...(input.env === undefined ? {} : { env: input.env }),
           ...(input.signal === undefined ? {} : { signal: input.signal }),
+        ...(input.confine === undefined ? {} : { confine: input.confine }),
+          ...(input.confine === undefined ? {} : { confine: input.confine }),
           ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
           ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }),
         });
@@ -269,6 +286,7 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
         runId: newRunId(),
         ...(input.env === undefined ? {} : { env: input.env }),
         ...(input.signal === undefined ? {} : { signal: input.signal }),
+        ...(input.confine === undefined ? {} : { confine: input.confine }),
         ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
       });
       // A base without gates (the config came with the change) still has oracle checks to run.
@@ -287,6 +305,7 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
         outFile: path.join(work, "evidence-base.json"),
         ...(input.env === undefined ? {} : { env: input.env }),
         ...(input.signal === undefined ? {} : { signal: input.signal }),
+        ...(input.confine === undefined ? {} : { confine: input.confine }),
         ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
         ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }),
       });

@@ -58,6 +58,7 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
         env: options.env ?? process.env,
         ...(options.baseSetup?.cacheDir === undefined ? {} : { cacheDir: options.baseSetup.cacheDir }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.confine === undefined ? {} : { confine: options.confine }),
       });
       options.onEvent?.({ type: "setup_finished", tree: "base", setup });
     }

@@ -3,6 +3,7 @@ export { compareToBaseline, type BaselineRun, type CompareToBaselineOptions } fr
 export { dependencyChanges, isDependencyFile, type ManifestVersions } from "./builtin/dependencies.js";
 export { diffFiles, scanDiffForSecrets } from "./builtin/secret-scan.js";
 export { compareReports, missingOnBase } from "./compare.js";
+export type { ConfineCommand, ConfineRequest, Confined } from "./confine.js";
 export { CONFIG_FILES, type LoadedGates, loadGates, parseGatesConfig, readGatesConfig } from "./config.js";
 export { detectGates } from "./detect.js";
 export { type ConfigPosition, GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, type GitProblem, NoGatesDetectedError } from "./errors.js";
@@ -49,6 +50,7 @@ export {
   missingDependencies,
   type PrepareCheckoutOptions,
   prepareCheckout,
+  setupCacheDirs,
 } from "./setup.js";
 export {
   type SetupConfig,

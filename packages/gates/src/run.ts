@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import PQueue from "p-queue";
+import type { ConfineCommand } from "./confine.js";
 import { GatesAbortedError, GatesUsageError } from "./errors.js";
 import { createBuiltinRunner } from "./internal/builtins.js";
 import { treeState } from "./internal/git.js";
@@ -50,6 +51,12 @@ export type RunGatesOptions = {
   setup?: SetupOutcome;
   /** Label of the checkout in events ("base" during a comparison). */
   tree?: "head" | "base";
+  /**
+   * Confines every gate command (and, in compareToBaseline, the base's setup):
+   * the caller's sandbox (./confine.ts). Undefined: gates run unconfined, as
+   * standalone `omk-gates` does on the user's own tree.
+   */
+  confine?: ConfineCommand;
 };
 
 export function newRunId(now: Date = new Date()): string {
@@ -121,6 +128,7 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
     emit,
     toolVersions: { node: process.versions.node, [TOOL_NAME]: TOOL_VERSION },
     runBuiltin: builtins.run,
+    confine: options.confine,
   };
   emit({ type: "run_started", tree, runId, root, commit: state.commit, dirty: state.dirty, gates: gates.map((g) => g.name) });
 

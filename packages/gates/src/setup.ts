@@ -18,9 +18,10 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { CONFIG_FILES, readGatesConfig } from "./config.js";
+import type { ConfineCommand } from "./confine.js";
 import { expandWorkspaces, has, read, readJson } from "./internal/detect/common.js";
 import { git } from "./internal/git.js";
-import { runProcess } from "./internal/process.js";
+import { type ProcessSpec, runProcess } from "./internal/process.js";
 import { allowedEnv } from "./env.js";
 import { createRedactor } from "./redact.js";
 import type { GatesConfig, SetupConfig } from "./schemas/config.js";
@@ -283,7 +284,38 @@ export type PrepareCheckoutOptions = {
   timeoutMs?: number;
   /** The whole install log (redacted) is written here when given. */
   logFile?: string;
+  /**
+   * Confines every install command (./confine.ts, purpose `setup`): writable
+   * are the folder installed in and the package managers' caches
+   * (setupCacheDirs). Undefined: unconfined.
+   */
+  confine?: ConfineCommand;
 };
+
+/**
+ * The package managers' own caches a setup step writes (a download lands
+ * there before it is installed), by manager; `command` (a configured setup
+ * line) may run any of them. Made when missing (a sandbox binds only what
+ * exists). From the environment where the manager reads it, else its
+ * default under HOME. See docs/decisions/confinement.md ("Setup and gates").
+ */
+export function setupCacheDirs(manager: SetupStep["manager"], env: Record<string, string | undefined>): string[] {
+  const home = env["HOME"] !== undefined && env["HOME"] !== "" ? env["HOME"] : os.homedir();
+  const xdgCache = env["XDG_CACHE_HOME"] !== undefined && env["XDG_CACHE_HOME"] !== "" ? env["XDG_CACHE_HOME"] : path.join(home, ".cache");
+  const xdgData = env["XDG_DATA_HOME"] !== undefined && env["XDG_DATA_HOME"] !== "" ? env["XDG_DATA_HOME"] : path.join(home, ".local", "share");
+  const pick = (...names: string[]) => names.map((n) => env[n]).find((v): v is string => v !== undefined && v !== "");
+  const npm = [pick("npm_config_cache", "NPM_CONFIG_CACHE") ?? path.join(home, ".npm"), path.join(xdgCache, "node", "corepack")];
+  const byManager: Record<string, string[]> = {
+    npm,
+    pnpm: [...npm, path.join(xdgCache, "pnpm"), pick("npm_config_store_dir", "PNPM_HOME") ?? path.join(xdgData, "pnpm")],
+    yarn: [...npm, pick("YARN_CACHE_FOLDER") ?? path.join(xdgCache, "yarn"), path.join(home, ".yarn", "berry")],
+    python: [pick("PIP_CACHE_DIR") ?? path.join(xdgCache, "pip")],
+    go: [pick("GOMODCACHE") ?? path.join(pick("GOPATH")?.split(path.delimiter)[0] ?? path.join(home, "go"), "pkg", "mod")],
+    cargo: [path.join(pick("CARGO_HOME") ?? path.join(home, ".cargo"), "registry"), path.join(pick("CARGO_HOME") ?? path.join(home, ".cargo"), "git")],
+  };
+  const dirs = manager === "command" ? Object.values(byManager).flat() : (byManager[manager] ?? []);
+  return [...new Set(dirs.filter((d) => path.isAbsolute(d)))];
+}
 
 type RunOutput = { exitCode: number | null; output: string; durationMs: number; error?: string };
 
@@ -296,7 +328,7 @@ const OUTPUT_TAIL = 2 * 1024 * 1024;
  * timeout or an abort kills the whole tree, and killAllGatesNow reaches it),
  * stdout and stderr interleaved as they came, capped (head and tail kept).
  */
-async function runCommand(argv: readonly string[], shell: boolean, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined): Promise<RunOutput> {
+async function runCommand(argv: readonly string[], shell: boolean, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined, confine: ProcessSpec["confine"]): Promise<RunOutput> {
   let output = "";
   const take = (chunk: Buffer) => {
     output += chunk.toString("utf8");
@@ -304,7 +336,7 @@ async function runCommand(argv: readonly string[], shell: boolean, cwd: string, 
   };
   const clean = setupEnv(env);
   const [file, ...args] = argv as [string, ...string[]];
-  const p = await runProcess({ file, args: shell ? [] : args, shell, cwd, env: clean, timeoutMs, graceMs: 3000, signal, onStdout: take, onStderr: take });
+  const p = await runProcess({ file, args: shell ? [] : args, shell, cwd, env: clean, timeoutMs, graceMs: 3000, signal, onStdout: take, onStderr: take, confine });
   const error = p.spawnError ?? (p.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : p.aborted ? "was aborted" : p.signal !== null ? `was killed by ${p.signal}` : undefined);
   return { exitCode: p.exitCode, output, durationMs: Math.round(p.durationMs), ...(error === undefined ? {} : { error }) };
 }
@@ -332,6 +364,18 @@ export function setupEnv(env: Record<string, string | undefined>): Record<string
     npm_config_userconfig: userconfig,
   });
   return clean;
+}
+
+/** setupCacheDirs, each made when missing (one that cannot be made is left out). */
+function cacheDirsMade(manager: SetupStep["manager"], env: Record<string, string | undefined>): string[] {
+  return setupCacheDirs(manager, env).filter((dir) => {
+    try {
+      mkdirSync(dir, { recursive: true });
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 const displayCommand = (s: Pick<SetupStep, "command" | "after">) => [s.command, ...s.after].map((c) => c.join(" ")).join(" && ");
@@ -583,13 +627,13 @@ async function trackedProducts(root: string, products: readonly string[]): Promi
 
 type StepRun = { result: SetupStepResult; failure?: SetupFailure; log: string };
 
-async function runSteps(step: SetupStep, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
+async function runSteps(step: SetupStep, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined, confine: ConfineCommand | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
   let output = "";
   let durationMs = 0;
   for (const [i, listed] of [step.command, ...step.after].entries()) {
     const argv = i > 0 && listed[0] === "npm" && listed[1] === "rebuild" ? rebuildArgv(cwd, listed) : listed;
     if (argv === undefined) continue;
-    const r = await runCommand(argv, i === 0 && step.shell, cwd, env, timeoutMs, signal);
+    const r = await runCommand(argv, i === 0 && step.shell, cwd, env, timeoutMs, signal, confine === undefined ? undefined : { run: confine, root: cwd, purpose: "setup", writable: cacheDirsMade(step.manager, env) });
     output += `$ ${argv.join(" ")}\n${r.output}\n`;
     durationMs += r.durationMs;
     if (r.exitCode !== 0) return { ok: false, exitCode: r.exitCode, output, durationMs, failed: argv.join(" "), ...(r.error === undefined ? {} : { error: r.error }) };
@@ -632,7 +676,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
   }
 
   if (!step.shareable) {
-    const r = await runSteps(step, root, options.env, timeoutMs, options.signal);
+    const r = await runSteps(step, root, options.env, timeoutMs, options.signal, options.confine);
     if (!r.ok) return failedRun(r, null, []);
     for (const p of step.products) ignoreItself(path.join(root, p));
     return { result: { ...base, key: null, reused: false, materialised: "in_place", outcome: "ok", exitCode: 0, durationMs: Math.round(performance.now() - started), tail: tailOf(r.output), notes: [] }, log: redact(r.output) };
@@ -662,7 +706,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
             mkdirSync(path.dirname(path.join(tmp, input)), { recursive: true });
             copyFileSync(path.join(root, input), path.join(tmp, input));
           }
-          const r = await runSteps(step, tmp, options.env, timeoutMs, options.signal);
+          const r = await runSteps(step, tmp, options.env, timeoutMs, options.signal, options.confine);
           log = redact(r.output);
           if (!r.ok) return failedRun(r, key, notes);
           for (const p of step.products) ignoreItself(path.join(tmp, p));

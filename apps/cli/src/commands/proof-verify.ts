@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { type ControllerProblem, type ProofCheck, verifyProof } from "@omk/controller";
 import type { Result } from "@omk/state";
+import { probeConfinement } from "@omk/wire";
 import { type Context, printJson } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -48,13 +49,17 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
     repo = path.resolve(ctx.cwd, opts.repo);
     if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new UsageError(`--repo ${repo} is not a directory`, "pass the repository (a git checkout) that holds the proof's commits");
   }
+  // The re-run runs the agent's code (setup, gates, oracle checks): in the agents' sandbox when this machine has one (docs/decisions/confinement.md).
+  const probe = await probeConfinement(ctx.env);
+  if (!probe.ok) ctx.stderr(`omk: ${probe.error.message}: the proof's setup, gates and checks run unconfined (fix: ${probe.error.fix})\n`);
+  const confinement = probe.ok ? { mode: "bwrap" as const, bwrap: probe.value.bwrap } : { mode: "unconfined" as const };
   const abort = new AbortController();
   const onSignal = () => abort.abort("interrupted");
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let checked: Result<ProofCheck, ControllerProblem>;
   try {
-    checked = await verifyProof({ proofFile, ...(repo === undefined ? {} : { repo }), store: ctx.store, env: ctx.env, signal: abort.signal, onEvent: createPlainSink(ctx.stderr, ctx.now) });
+    checked = await verifyProof({ proofFile, ...(repo === undefined ? {} : { repo }), store: ctx.store, env: ctx.env, confinement, signal: abort.signal, onEvent: createPlainSink(ctx.stderr, ctx.now) });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

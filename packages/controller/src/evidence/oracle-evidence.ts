@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { GatesAbortedError, type GatesConfig, loadGates, readTreeState, type SetupOutcome } from "@omk/gates";
+import { type ConfineCommand, GatesAbortedError, type GatesConfig, loadGates, readTreeState, type SetupOutcome } from "@omk/gates";
 import { type CommandResult, type Evaluation, type EvidenceSet, EvidenceSetSchema, evaluate, type JunitCase, type ReviewResult } from "@omk/oracle";
 import { type Criterion, type FrozenOracle, type GateEvidence, type Result, err, ok, writeFileAtomicSync } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
@@ -34,6 +34,8 @@ export type CollectOracleEvidenceInput = {
   readonly gatesConfig?: string;
   /** Additive: limit for each command (default 10 minutes). */
   readonly timeoutMs?: number;
+  /** The sandbox of the checks' commands (checkoutConfinement); undefined: unconfined. */
+  readonly confine?: ConfineCommand;
 };
 
 type TestCommand = { readonly argv: readonly string[]; readonly key: string };
@@ -107,7 +109,7 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
     const commands: CommandResult[] = [];
     for (const c of criteria) {
       if (input.signal?.aborted === true) return err(aborted());
-      if (c.kind === "command") commands.push(await runCommand(c.id, runnable(c.run.command, config), path.resolve(root, c.run.cwd), ctx));
+      if (c.kind === "command") commands.push(await runCommand(c.id, runnable(c.run.command, config), path.resolve(root, c.run.cwd), ctx, root));
       else if ((c.kind === "golden" && c.run.compare === "stdout") || c.kind === "benchmark") commands.push(await runCommand(c.id, runnable(c.run.command, config), root, ctx));
     }
     const junit = [...input.testCases];
@@ -185,8 +187,9 @@ export async function runHeadTests(
 }
 
 /** What collecting evidence needs besides the checkout: the run context, for callers that run parts of it (verifyProof). */
-export function runContext(input: { env?: Readonly<Record<string, string | undefined>>; signal?: AbortSignal; timeoutMs?: number }, runsDir: string): RunContext {
+export function runContext(input: { env?: Readonly<Record<string, string | undefined>>; signal?: AbortSignal; timeoutMs?: number; confine?: ConfineCommand }, runsDir: string): RunContext {
   return {
+    ...(input.confine === undefined ? {} : { confine: input.confine }),
     env: input.env ?? process.env,
     ...(input.signal === undefined ? {} : { signal: input.signal }),
     timeoutMs: input.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,

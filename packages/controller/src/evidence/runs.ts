@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { allowedEnv, createRedactor, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runGates, type SetupOutcome } from "@omk/gates";
+import { allowedEnv, type ConfineCommand, createRedactor, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runGates, type SetupOutcome } from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
 import { execa } from "execa";
 import { junitCasesOfGates } from "./gate-evidence.js";
@@ -17,6 +17,8 @@ export type RunContext = {
   readonly timeoutMs: number;
   /** Logs of the runs go here. */
   readonly logDir: string;
+  /** The sandbox of the commands (the controller's checkoutConfinement); undefined: unconfined. */
+  readonly confine?: ConfineCommand;
 };
 
 /**
@@ -41,13 +43,15 @@ const safeName = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, "-").slice(
  * `cwd` with a timeout; the output is redacted, its tail kept and the whole
  * stdout digested. Logs go to `<logDir>/<criterion>.{stdout,stderr}.log`.
  */
-export async function runCommand(criterionId: string, argv: readonly string[], cwd: string, ctx: RunContext): Promise<CommandResult> {
+export async function runCommand(criterionId: string, argv: readonly string[], cwd: string, ctx: RunContext, root: string = cwd): Promise<CommandResult> {
   const redactor = createRedactor({ env: { ...ctx.env } });
-  const [file, ...args] = argv as [string, ...string[]];
+  // The criterion's command runs the agent's code: confined like a gate (its cwd's checkout writable, no network).
+  const boxed = ctx.confine?.({ argv, cwd, root, purpose: "gate", writable: [], env: allowedEnv(ctx.env) });
+  const [file, ...args] = (boxed?.argv ?? argv) as [string, ...string[]];
   const started = performance.now();
   const r = await execa(file, args, {
     cwd,
-    env: allowedEnv(ctx.env),
+    env: { ...(boxed?.env ?? allowedEnv(ctx.env)) },
     extendEnv: false,
     reject: false,
     stdin: "ignore",
@@ -57,6 +61,7 @@ export async function runCommand(criterionId: string, argv: readonly string[], c
     maxBuffer: 64 * 1024 * 1024,
     ...(ctx.signal === undefined ? {} : { cancelSignal: ctx.signal }),
   });
+  boxed?.dispose?.();
   const durationMs = Math.round(performance.now() - started);
   const stdout = redactor.redact(String(r.stdout ?? ""));
   const stderr = redactor.redact(String(r.stderr ?? "")) + (r.failed && r.exitCode === undefined && !r.timedOut ? `\nomk: ${redactor.redact(r.shortMessage ?? "the command could not run")}\n` : "");
@@ -124,6 +129,7 @@ export async function runTests(root: string, argv: readonly string[], config: Ga
     runId: path.basename(outDir),
     env: { ...ctx.env },
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    ...(ctx.confine === undefined ? {} : { confine: ctx.confine }),
   });
   const result = report.gates[0];
   if (result === undefined) return { cases: [], outcome: "not_run" };

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { redactedFilesFor } from "../internal/redacted-files.js";
-import { compareToBaseline, formatMarkdown, type GatesEvent, type GatesReport, loadGates, readTreeState, runGates, type SetupOutcome } from "@omk/gates";
+import { compareToBaseline, type ConfineCommand, formatMarkdown, type GatesEvent, type GatesReport, loadGates, readTreeState, runGates, type SetupOutcome } from "@omk/gates";
 import { type GateEvidence, type Result, err, ok } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { gateResultEvidence, toGateEvidence } from "./gate-evidence.js";
@@ -28,6 +28,8 @@ export type RunWallInput = {
   readonly setup?: SetupOutcome;
   /** The shared dependency cache the base worktree of a comparison installs from (default `$XDG_CACHE_HOME/omk/deps`). */
   readonly depsCache?: string;
+  /** The sandbox of the gate commands and the base's setup (checkoutConfinement); undefined: unconfined. */
+  readonly confine?: ConfineCommand;
 };
 
 export type WallResult = { report: GatesReport; gates: GateEvidence[]; reportPath: string; verdict: "passed" | "failed" };
@@ -64,6 +66,7 @@ export async function runWall(input: RunWallInput): Promise<Result<WallResult, C
     dirtyExclude: [...(input.dirtyExclude ?? [])],
     ...(input.setup === undefined ? {} : { setup: input.setup }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
+    ...(input.confine === undefined ? {} : { confine: input.confine }),
   };
   let report: GatesReport;
   try {

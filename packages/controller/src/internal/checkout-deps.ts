@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { redactedFilesFor } from "./redacted-files.js";
-import { CONFIG_FILES, defaultDepsCacheDir, describeSetup, detectSetup, type GatesConfig, prepareCheckout, readGatesConfig, type SetupFailure, SetupFailureSchema, type SetupOutcome } from "@omk/gates";
+import { type ConfineCommand, CONFIG_FILES, defaultDepsCacheDir, describeSetup, detectSetup, type GatesConfig, prepareCheckout, readGatesConfig, type SetupFailure, SetupFailureSchema, type SetupOutcome } from "@omk/gates";
 import type { FailureCause } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 
@@ -37,6 +37,8 @@ export type CheckoutDeps = {
   readonly recordFile?: string;
   /** Told one line per checkout that had something to set up (the run's progress). */
   readonly note?: (message: string) => void;
+  /** The sandbox of setup and gate commands (internal/confinement.ts checkoutConfinement); undefined: unconfined. */
+  readonly confine?: ConfineCommand;
 };
 
 /** A setup failure as a ControllerProblem (code setup_failed), with the typed failure kept for failure.json. */
@@ -93,6 +95,7 @@ export async function setUpCheckout(deps: CheckoutDeps, dir: string, label: stri
     config: setupOf(dir, deps),
     env: { ...deps.env },
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    ...(deps.confine === undefined ? {} : { confine: deps.confine }),
   });
   record(deps, label, outcome);
   if (outcome.status !== "none") deps.note?.(`dependencies of ${label}: ${describeSetup(outcome)}`);

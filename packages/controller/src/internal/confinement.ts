@@ -3,11 +3,11 @@
  * bwrap the CLI's probe found, or unconfined) and the session's paths. See
  * docs/decisions/confinement.md for the policy and why each mount is there.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { allowedEnv } from "@omk/gates";
-import { type RefusalWatch, ENGINE_DIR_VARS, ENGINE_HOME_FOLDERS, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
+import { allowedEnv, type ConfineCommand } from "@omk/gates";
+import { type RefusalWatch, confinedArgv, ENGINE_DIR_VARS, ENGINE_HOME_FOLDERS, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
 import type { RunConfinement } from "../types.js";
 
 export type SessionPaths = {
@@ -124,3 +124,51 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
 
 /** The environment of each command an agent runs through OMK's terminal: the gates' rule (no secret-looking names). */
 export const agentCommandEnv = (engineEnv: Record<string, string>): Record<string, string> => allowedEnv(engineEnv);
+
+/**
+ * The sandbox of every command OMK itself starts on a tree an agent wrote
+ * (docs/decisions/confinement.md, "Setup and gates"): dependency setup, gate
+ * commands and the oracle's checks, in task checkouts, the baseline,
+ * verification, review, overlay and proof-verify checkouts. The same policy
+ * as an agent's commands: `/` read-only, OMK's state root and the user's
+ * repository git dir hidden (its objects shown read-only: checkouts borrow
+ * them), the tree the command works on writable with its own `.git`
+ * read-only over it, and a private TMPDIR per command (removed when it
+ * ends). A setup step shares the host network (its registry) and writes the
+ * package managers' caches @omk/gates names; a gate command gets loopback
+ * only. Undefined when the run is unconfined (`--unconfined`).
+ */
+export function checkoutConfinement(run: RunConfinement | undefined, paths: { readonly stateRoot: string; readonly repo: string }): ConfineCommand | undefined {
+  if (run === undefined || run.mode === "unconfined") return undefined;
+  const bwrap = run.bwrap;
+  const repoGit = gitDirOf(paths.repo);
+  const repoCommon = repoGit === undefined ? undefined : commonDirOf(repoGit);
+  const hidden = [paths.stateRoot, ...(repoGit === undefined ? [] : [repoGit]), ...(repoCommon === undefined || repoCommon === repoGit ? [] : [repoCommon])];
+  return (request) => {
+    const [command, ...args] = request.argv as [string, ...string[]];
+    const tmp = mkdtempSync(path.join(os.tmpdir(), `omk-${request.purpose}-tmp-`));
+    try {
+      const shown = [
+        ...(repoCommon === undefined ? [] : [path.join(repoCommon, "objects")]),
+        paths.repo,
+        ...(path.isAbsolute(command) ? [path.dirname(command), path.dirname(real(command))] : []),
+        ...(request.env["PATH"] ?? "").split(path.delimiter).filter((d) => path.isAbsolute(d)),
+      ];
+      const ownGit = path.join(request.root, ".git");
+      const policy = sandboxPolicy({
+        bwrap,
+        hidden,
+        shownReadOnly: shown,
+        writable: [request.root, ...request.writable, tmp],
+        readOnlyAfter: existsSync(ownGit) ? [ownGit] : [],
+        network: request.purpose === "setup" ? "shared" : "none",
+        env: request.env,
+      });
+      const boxed = confinedArgv(policy, request.cwd, command, args);
+      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  };
+}

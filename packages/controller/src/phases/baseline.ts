@@ -55,6 +55,7 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
       runId,
       env: ctx.gateEnv,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      ...(ctx.deps.confine === undefined ? {} : { confine: ctx.deps.confine }),
       ...(ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig }),
       onGate: (gate) => ctx.emit({ type: "gate_finished", where: "baseline", gate }),
     });
@@ -71,6 +72,7 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
       deps: ctx.deps,
       outFile,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      ...(ctx.deps.confine === undefined ? {} : { confine: ctx.deps.confine }),
       ...(ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig }),
     });
     if (!set.ok) return set;

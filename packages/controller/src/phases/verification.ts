@@ -85,6 +85,8 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
   const headFileRel = `evidence/r${ctx.round}-head.json`;
   const headFile = path.join(ctx.goalDir, headFileRel);
   const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
+  // Gates and the oracle's checks run the agent's code: in the run's sandbox (none with --unconfined).
+  const boxed = ctx.deps.confine === undefined ? {} : { confine: ctx.deps.confine };
   const gatesConfig = ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig };
   const deps = ctx.options.depsCache === undefined ? {} : { depsCache: ctx.options.depsCache };
   const onHead = await withDetached(
@@ -103,11 +105,12 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
       base: ctx.baseCommit,
       env: ctx.gateEnv,
       ...signal,
+      ...boxed,
       ...gatesConfig,
       onGate: (gate) => ctx.emit({ type: "gate_finished", where: "head", gate }),
     });
     if (!wall.ok) return wall;
-    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.gateEnv, ...(setup === undefined ? {} : { setup }), outFile: headFile, ...signal, ...gatesConfig });
+    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.gateEnv, ...(setup === undefined ? {} : { setup }), outFile: headFile, ...signal, ...boxed, ...gatesConfig });
     if (!set.ok) return set;
     return ok({ wall: wall.value, set: set.value });
     },
@@ -144,6 +147,7 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
         deps: ctx.deps,
         outFile: path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`),
         ...signal,
+        ...boxed,
         ...gatesConfig,
       }),
       ctx.deps,

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import type { ConfineCommand, ConfineRequest } from "../confine.js";
 
 export type ProcessSpec = {
   file: string;
@@ -14,6 +16,10 @@ export type ProcessSpec = {
   signal?: AbortSignal | undefined;
   onStdout: (chunk: Buffer) => void;
   onStderr: (chunk: Buffer) => void;
+  /** Run it confined (../confine.ts): the caller's hook and what the sandbox must let the command write. */
+  confine?: { run: ConfineCommand; root: string; purpose: ConfineRequest["purpose"]; writable: readonly string[] } | undefined;
+  /** Set by runProcess for the confined form it starts. */
+  confined?: boolean;
 };
 
 export type ProcessOutcome = {
@@ -33,6 +39,8 @@ export type ProcessOutcome = {
 /** After the group is gone, how long to wait for the output pipes to close. */
 const PIPE_WAIT_MS = 2000;
 const POLL_MS = 15;
+/** How long a confined command's sandbox may take to wind down after the command exited. */
+const CONFINED_SETTLE_MS = 1000;
 /** setTimeout's limit (about 24.8 days); a longer timeout is this. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -60,6 +68,39 @@ export function killAllGatesNow(): number {
  * orphan holding the output pipes can hang the runner.
  */
 export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
+  if (spec.confine === undefined) return runStarted(spec);
+  // Inside the sandbox a missing program is the sandbox's exit 1: found out here, so it stays a spawn error (ENOENT) as unconfined.
+  if (!spec.shell && !findProgram(spec.file, spec.cwd, spec.env)) return { exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, spawnError: `spawn ${spec.file} ENOENT`, leftovers: false, pipeHeld: false };
+  const argv = spec.shell ? ["/bin/sh", "-c", [spec.file, ...spec.args].join(" ")] : [spec.file, ...spec.args];
+  let confined: ReturnType<ConfineCommand>;
+  try {
+    confined = spec.confine.run({ argv, cwd: spec.cwd, root: spec.confine.root, purpose: spec.confine.purpose, writable: spec.confine.writable, env: spec.env });
+  } catch (e) {
+    return { exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, spawnError: `could not confine the command: ${e instanceof Error ? e.message : String(e)}`, leftovers: false, pipeHeld: false };
+  }
+  try {
+    const [file, ...args] = confined.argv as [string, ...string[]];
+    return await runStarted({ ...spec, file, args, shell: false, env: { ...confined.env }, confine: undefined, confined: true });
+  } finally {
+    confined.dispose?.();
+  }
+}
+
+/** Whether `file` names a program that can start: a path (against `cwd`), else a name found on the PATH of `env`. */
+function findProgram(file: string, cwd: string, env: Record<string, string>): boolean {
+  const runnable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (file.includes("/")) return runnable(path.resolve(cwd, file));
+  return (env["PATH"] ?? "").split(path.delimiter).some((dir) => dir !== "" && runnable(path.join(path.resolve(cwd, dir), file)));
+}
+
+async function runStarted(spec: ProcessSpec): Promise<ProcessOutcome> {
   const started = performance.now();
   const child = execa(spec.file, [...spec.args], {
     cwd: spec.cwd,
@@ -107,6 +148,8 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   let leftovers = false;
   if (pid !== undefined) {
     if (killing !== undefined) await killing;
+    // bwrap's own processes (its init in the sandbox's pid namespace) end a moment after the command: not leftovers.
+    if (spec.confined === true) await waitGone(pid, CONFINED_SETTLE_MS);
     if (groupAlive(pid)) {
       leftovers = true;
       await terminateGroup(pid, spec.graceMs);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
+import type { ConfineCommand } from "../confine.js";
 import type { Redactor } from "../redact.js";
 import { type Gate, pathOutOfCheckout } from "../schemas/config.js";
 import type { GatesEvent } from "../schemas/events.js";
@@ -31,6 +32,8 @@ export type GateContext = {
   toolVersions: Record<string, string>;
   /** Builtin gates are computed here (secret scan, dependency changes). */
   runBuiltin: (gate: Gate, sinks: { stdout: LogSink; stderr: LogSink }) => Promise<BuiltinOutcome>;
+  /** Confines each gate command (../confine.ts); undefined: unconfined. */
+  confine?: ConfineCommand | undefined;
 };
 
 export type BuiltinOutcome = Pick<GateResult, "outcome" | "findings" | "dependencies" | "error"> & { notes?: string[] };
@@ -92,8 +95,19 @@ function classify(p: ProcessOutcome): GateOutcome {
 
 const shellArgv = (gate: Gate): string[] => (Array.isArray(gate.command) ? gate.command : [gate.command as string]);
 
-async function toolVersion(file: string, cwd: string, env: Record<string, string>): Promise<string | undefined> {
-  const r = await execa(file, ["--version"], { cwd, env, extendEnv: false, reject: false, timeout: 5000, stdin: "ignore" });
+async function toolVersion(file: string, cwd: string, env: Record<string, string>, confine: ConfineCommand | undefined, root: string): Promise<string | undefined> {
+  // The tool may be the tree's own program (./run-tests): its version probe is a gate command like any other.
+  const boxed = confine?.({ argv: [file, "--version"], cwd, root, purpose: "gate", writable: [], env });
+  try {
+    const [cmd, ...args] = (boxed?.argv ?? [file, "--version"]) as [string, ...string[]];
+    const r = await execa(cmd, args, { cwd, env: { ...(boxed?.env ?? env) }, extendEnv: false, reject: false, timeout: 5000, stdin: "ignore" });
+    return firstLine(r);
+  } finally {
+    boxed?.dispose?.();
+  }
+}
+
+function firstLine(r: { stdout?: unknown; exitCode?: number | undefined }): string | undefined {
   const line = String(r.stdout ?? "").split("\n")[0]?.trim();
   return r.exitCode === 0 && line !== undefined && line !== "" ? line : undefined;
 }
@@ -173,7 +187,8 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   const [file, ...args] = gate.shell && typeof gate.command === "string" ? [gate.command] : argv;
   const shellLine = gate.shell && typeof gate.command === "string";
   if (gate.toolVersion && shellLine) notes.push("toolVersion needs an argv command (not a shell line); no version recorded");
-  const versionPromise = gate.toolVersion && !shellLine ? toolVersion(file as string, cwd, env).catch(() => undefined) : Promise.resolve(undefined);
+  const versionPromise = gate.toolVersion && !shellLine ? toolVersion(file as string, cwd, env, ctx.confine, ctx.root).catch(() => undefined) : Promise.resolve(undefined);
+  let reportDirs: string[] = [];
   const spawn = (attempt: number, of: number, plan?: { command: string[]; env: Readonly<Record<string, string>> }) => {
     ctx.emit({ type: "gate_started", tree: ctx.tree, name: gate.name, attempt, of, command: base.command });
     const [planFile, ...planArgs] = plan?.command ?? [];
@@ -188,6 +203,8 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
       signal: ctx.signal,
       onStdout: (chunk) => sinks.stdout.write(chunk),
       onStderr: (chunk) => sinks.stderr.write(chunk),
+      // The report files' folder (in outDir, outside the checkout) is the only place outside the checkout the command writes.
+      confine: ctx.confine === undefined ? undefined : { run: ctx.confine, root: ctx.root, purpose: "gate", writable: reportDirs },
     });
   };
   const record = (n: number, p: ProcessOutcome): Attempt => {
@@ -248,6 +265,7 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   }
   const reportFiles = [reportFile, ...(plan?.also ?? []).map((r) => r.file)].filter((f): f is string => f !== undefined);
   for (const f of reportFiles) mkdirSync(path.dirname(f), { recursive: true });
+  reportDirs = [...new Set(reportFiles.map((f) => path.dirname(f)))];
   for (let n = 1; n <= of; n++) {
     const header = n > 1 ? `==> omk-gates: attempt ${n} of ${of}` : undefined;
     const fromStdout = plan !== undefined && (reportFile === undefined || (plan.also ?? []).some((r) => r.file === undefined));
