@@ -156,7 +156,23 @@ export function createTaskRunner(input: TaskRunnerInput): TaskRunner {
   return (task, context) => runAttempt(input, task, context);
 }
 
+/**
+ * One attempt, heartbeating from its first step to its last: dependency setup
+ * in a fresh checkout, the capture and its screen can each outlast a lease on
+ * a loaded machine, and an expired lease would dispatch a second attempt into
+ * the same checkout while this one still works in it.
+ */
 async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskContext): Promise<TaskResult> {
+  const stop = new AbortController();
+  const stopHeartbeat = startHeartbeat(context, stop);
+  try {
+    return await attemptSteps(input, task, context, stop);
+  } finally {
+    stopHeartbeat();
+  }
+}
+
+async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskContext, stop: AbortController): Promise<TaskResult> {
   // Every file of the attempt (prompt, diff, records) passes through the run's redactor.
   const files = redactedFilesFor(input.env, input.secrets);
   const writeJson = (file: string, value: unknown) => files.writeJson(file, value);
@@ -236,31 +252,24 @@ async function runAttempt(input: TaskRunnerInput, task: Task, context: TaskConte
     emit({ type: "scope_refused", taskId: task.id, attempt, path: refusal.path, reason: refusal.reason });
   };
 
-  const stop = new AbortController();
-  const stopHeartbeat = startHeartbeat(context, stop);
   const signal = AbortSignal.any([context.signal, stop.signal]);
-  let outcome: Awaited<ReturnType<typeof runSession>>;
-  try {
-    outcome = await runSession({
-      provider: input.provider,
-      purpose: { kind: "task", taskId: task.id, attempt, round },
-      cwd: worktree.path,
-      runDir,
-      prompt,
-      scope,
-      signal,
-      env: input.env,
-      ...(input.secrets === undefined ? {} : { secrets: input.secrets }),
-      onUsage: (increment) => {
-        spend = addSpend(spend, increment);
-        context.reportUsage({ tokens: increment.tokens, ...(increment.usd === null ? {} : { usd: increment.usd }) });
-        update("running");
-      },
-      onWireEvent,
-    });
-  } finally {
-    stopHeartbeat();
-  }
+  const outcome = await runSession({
+    provider: input.provider,
+    purpose: { kind: "task", taskId: task.id, attempt, round },
+    cwd: worktree.path,
+    runDir,
+    prompt,
+    scope,
+    signal,
+    env: input.env,
+    ...(input.secrets === undefined ? {} : { secrets: input.secrets }),
+    onUsage: (increment) => {
+      spend = addSpend(spend, increment);
+      context.reportUsage({ tokens: increment.tokens, ...(increment.usd === null ? {} : { usd: increment.usd }) });
+      update("running");
+    },
+    onWireEvent,
+  });
   spend = outcome.spend;
   // A session OMK stopped (pause, cancel, shutdown) is not estimated: cut at once, it would cost a whole cap (docs/decisions/controller.md 23).
   const estimate = input.limits === undefined || signal.aborted ? undefined : unknownSpendEstimate(spend, context.reservation, input.limits());

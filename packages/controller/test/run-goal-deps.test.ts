@@ -81,6 +81,21 @@ describe("runGoal on a project with dependencies", () => {
     expect(readFileSync(path.join(repo, ".gitignore"), "utf8")).toBe("junit.xml\nnode_modules\n");
   }, 300_000);
 
+  it("a setup slower than the task's lease: one attempt, no second one dispatched into the same checkout (the heartbeat spans setup)", async () => {
+    // Found in CI under load: a task's install took 89 s, its 60 s lease expired (no heartbeat before the session),
+    // the scheduler dispatched attempt 2 into the checkout attempt 1 was still setting up, and the goal failed.
+    const repo = makeTempDir();
+    await initGitRepo(repo, { ...PROJECT, ".omk/gates.yaml": `${PROJECT[".omk/gates.yaml"]}setup: "sleep 3"\n` });
+    const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
+    const result = await runGoal({ store, goalId, engine: bookProvider(readyBook()), scheduler: { pollMs: 50, leaseMs: 1_000 }, depsCache });
+    expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");
+    const events = await store.readEvents(goalId);
+    const dispatched = events.filter((e) => e.type === "task_dispatched").map((e) => (e.data as { attempt: number }).attempt);
+    expect(dispatched.length).toBeGreaterThan(0);
+    expect(dispatched.every((n) => n === 1), `attempts dispatched: ${dispatched.join(", ")}`).toBe(true);
+    expect(events.filter((e) => e.type === "task_failed")).toEqual([]);
+  }, 300_000);
+
   it("a setup that works for the base but fails in the task's worktree: blocked_on_external (setup_failed), no retry, no gate failure", async () => {
     // An install that fails intermittently: the first run (the base checkout) succeeds, every later one fails.
     const counter = path.join(makeTempDir("controller-flaky-setup-"), "runs");
