@@ -101,12 +101,12 @@ export function literalOf(toks: readonly Token[]): Literal | undefined {
   return undefined;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&");
 
 /** What `name` stands for in `source` (the whole new file, or what the diff shows of it). */
 export function resolveName(name: string, source: string, depth = 0): Resolved {
   if (depth > 4) return { ok: false, why: `${name} is defined through too many names` };
-  const n = escape(name);
+  const n = escapeRegExp(name);
   const defs = [
     ...source.matchAll(new RegExp(`\\b(?:const|let|var)\\s+${n}\\s*(?::[^=\\n]+)?=(?!=)\\s*([^;\\n]+?)\\s*(?:;|\\n|$)`, "gmu")),
     ...source.matchAll(new RegExp(`^[ \\t]*${n}\\s*(?::\\s*[\\w.\\[\\], ]+)?=(?!=)\\s*([^\\n#]+?)\\s*(?:#.*)?$`, "gmu")),
