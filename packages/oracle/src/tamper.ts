@@ -372,6 +372,20 @@ export type TamperSources = (file: string, side: "old" | "new") => string | unde
 
 export type TamperOptions = { readonly sources?: TamperSources };
 
+/**
+ * The sources `detectTampering` would read for `diff`: both sides of each
+ * changed test file (the old side by its old name after a rename). The
+ * review reads them from git and passes them back as `sources`.
+ */
+export function tamperSourcePaths(diff: string): Array<{ readonly file: string; readonly side: "old" | "new" }> {
+  return readDiff(diff)
+    .filter((f) => isTestFile(f.path) && (f.status === "modified" || f.status === "renamed"))
+    .flatMap((f) => [
+      { file: f.oldPath ?? f.path, side: "old" as const },
+      { file: f.path, side: "new" as const },
+    ]);
+}
+
 /** The structural rules (tamper-structure.ts) over a changed test file: whole sources when given, else hunk by hunk. */
 function checkStructure(file: FileChange, sources: TamperSources | undefined, emit: Emit): void {
   if (!isTestFile(file.path) || (file.status !== "modified" && file.status !== "renamed")) return;
