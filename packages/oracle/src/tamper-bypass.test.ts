@@ -106,6 +106,13 @@ describe("bypasses are caught", () => {
     ],
     ["cond && expect(…)", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    process.env.CI && expect(add(1, 2)).toBe(3);"), ["assertion_guarded src/math.test.ts:8"]],
     ["a try that swallows the failure", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    try { expect(add(1, 2)).toBe(3); } catch {}"), ["assertion_guarded src/math.test.ts:8"]],
+    [
+      "an if (false) whose else merely asserts something true",
+      "src/math.test.ts",
+      TS_BEFORE,
+      replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    if (false) { expect(add(1, 2)).toBe(3); } else { expect(true).toBe(true); }"),
+      ["assertion_guarded src/math.test.ts:8"],
+    ],
     // early return
     ["a bare return before the assertions", "test/greet.test.js", JS_BEFORE, replace(JS_BEFORE, "  assert.equal(out.length, 3);", "  return;\n  assert.equal(out.length, 3);"), [
       "assertion_unreachable test/greet.test.js:9",

@@ -89,11 +89,19 @@ function jsShape(source: string, file: string): Shape {
     if (isFunction(n) || ts.isClassLike(n)) return false;
     return ts.forEachChild(n, (c) => (hasReturn(c) ? true : undefined)) === true;
   };
-  /** Whether a branch fails the test (throws or asserts): an `if` with such an `else` narrows, it doesn't hide. */
+  /**
+   * Whether a branch fails the test: it throws or calls fail() (`assert.fail`, `expect.fail`, `expect.unreachable`).
+   * An `if` with such an `else` narrows a type, it doesn't hide. A branch that merely asserts does not count
+   * (`else expect(true).toBe(true)` would pass).
+   */
+  const FAIL_CALL = /^(?:assert\.fail|expect\.fail|expect\.unreachable|fail)\s*\(/u;
+  const failsNow = (n: TS.Node): boolean =>
+    ts.isThrowStatement(n) || (ts.isExpressionStatement(n) && FAIL_CALL.test(n.expression.getText(sf))) || (ts.isCallExpression(n) && FAIL_CALL.test(n.getText(sf)));
   const fails = (n: TS.Node | undefined): boolean => {
     if (n === undefined) return false;
-    const text = spanText(n.getStart(sf), n.end, false);
-    return /\bthrow\b/u.test(text) || ASSERTION.test(text) || /\b(fail|assert\.fail|expect\.fail)\s*\(/u.test(text);
+    if (ts.isBlock(n)) return n.statements.some(failsNow);
+    if (ts.isParenthesizedExpression(n)) return fails(n.expression);
+    return failsNow(n);
   };
   const condition = (n: TS.Node) => keyOf(spanText(n.getStart(sf), n.end, false));
 
