@@ -113,6 +113,8 @@ describe("bypasses are caught", () => {
       replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    if (false) { expect(add(1, 2)).toBe(3); } else { expect(true).toBe(true); }"),
       ["assertion_guarded src/math.test.ts:8"],
     ],
+    ["assertions moved into an arrow nothing calls", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    () => {\n      expect(add(1, 2)).toBe(3);\n    };"), ["assertion_guarded src/math.test.ts:9"]],
+    ["assertions moved into a helper nothing calls", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    function later() {\n      expect(add(1, 2)).toBe(3);\n    }"), ["assertion_guarded src/math.test.ts:9"]],
     // early return
     ["a bare return before the assertions", "test/greet.test.js", JS_BEFORE, replace(JS_BEFORE, "  assert.equal(out.length, 3);", "  return;\n  assert.equal(out.length, 3);"), [
       "assertion_unreachable test/greet.test.js:9",
@@ -171,6 +173,8 @@ describe("honest refactors are not findings", () => {
     ["assertions re-indented into a describe", "test/greet.test.js", JS_BEFORE, replace(JS_BEFORE, 'test("greets by name", () => {', 'test("greets by name", () => {\n  {')
       .replace("  assert.ok(score(out) >= 0.9);\n});", "  assert.ok(score(out) >= 0.9);\n  }\n});")],
     ["a test moved below another", "src/math.test.ts", TS_BEFORE, TS_BEFORE.replace(/ {2}it\("adds"[\s\S]*?\n {2}\}\);\n\n( {2}it\("parses"[\s\S]*?\n {2}\}\);\n)/u, (_m, parses: string) => `${parses}\n  it("adds", () => {\n    const sum: number = add(40, 2);\n    expect(sum).toBe(42);\n    expect(add(1, 2)).toBe(3);\n  });\n`)],
+    ["assertions extracted into a helper the test calls", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    check();\n    function check() {\n      expect(add(1, 2)).toBe(3);\n    }")],
+    ["assertions moved into a callback", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(add(1, 2)).toBe(3);", "    [1].forEach(() => {\n      expect(add(1, 2)).toBe(3);\n    });")],
     ["a constant extracted with the same value", "src/math.test.ts", TS_BEFORE, replace(replace(TS_BEFORE, "    expect(sum).toBe(42);", "    expect(sum).toBe(ANSWER);"), "describe(\"math\"", "const ANSWER = 42;\n\ndescribe(\"math\"")],
     ["a bound made stricter through a constant", "test/greet.test.js", JS_BEFORE, replace(replace(JS_BEFORE, ">= 0.9", ">= MIN"), 'test("greets', 'const MIN = 0.95;\n\ntest("greets')],
     ["a bound written as arithmetic with the same value", "test/greet.test.js", JS_BEFORE, replace(JS_BEFORE, ">= 0.9", ">= 9 / 10")],

@@ -138,6 +138,29 @@ function jsShape(source: string, file: string): Shape {
     }
   };
 
+  /**
+   * Whether a function around an assertion runs: a callback (an argument of a call: `it(…, fn)`, `waitFor(fn)`),
+   * invoked on the spot, or named and its name used again in the file. An arrow left as a statement, or a helper
+   * nothing names, never runs its assertions.
+   */
+  const called = (f: TS.Node): boolean => {
+    let p = f.parent;
+    while (p !== undefined && ts.isParenthesizedExpression(p)) p = p.parent;
+    if (p === undefined) return true;
+    if (ts.isCallExpression(p) || ts.isNewExpression(p)) return true;
+    if (ts.isClassLike(p) || ts.isObjectLiteralExpression(p) || ts.isPropertyAssignment(p)) return true;
+    if (ts.isReturnStatement(p) || ts.isArrayLiteralExpression(p) || ts.isExportAssignment(p)) return true;
+    const name =
+      (ts.isFunctionDeclaration(f) || ts.isFunctionExpression(f)) && f.name !== undefined
+        ? f.name.text
+        : ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)
+          ? p.name.text
+          : undefined;
+    if (name === undefined) return !ts.isExpressionStatement(p);
+    const uses = source.match(new RegExp(`(?<![\\w$.])${name.replace(/\$/gu, "\\$")}(?![\\w$])`, "gu"))?.length ?? 0;
+    return uses > 1;
+  };
+
   const assertions: Assertion[] = [];
   const uncommented: { key: string; line: number; text: string }[] = [];
   const visit = (node: TS.Node) => {
@@ -161,6 +184,7 @@ function jsShape(source: string, file: string): Shape {
           } else if (ts.isTryStatement(p) && p.tryBlock === child && p.catchClause !== undefined && !/\bthrow\b/u.test(p.catchClause.block.getText(sf))) {
             guards.push("try/catch");
           }
+          if (ts.isFunctionLike(p) && !called(p)) guards.push("uncalled function");
           const siblings = ts.isBlock(p) || ts.isSourceFile(p) || ts.isCaseClause(p) || ts.isDefaultClause(p) || ts.isModuleBlock(p) ? p.statements : undefined;
           if (siblings !== undefined) {
             for (const s of siblings) {
@@ -288,7 +312,7 @@ export function structureFindings(before: string, after: string, file: string): 
           kind: "assertion_guarded",
           line: n.line,
           evidence: n.text,
-          message: "an existing assertion now runs only under a new condition (if, &&, ?:, switch, or a try that swallows its failure)",
+          message: "an existing assertion now runs only under a new condition (if, &&, ?:, switch, a try that swallows its failure, or a function nothing calls)",
         });
         continue;
       }
