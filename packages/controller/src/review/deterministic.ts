@@ -121,10 +121,13 @@ async function fileAt(repo: string, commit: string, file: string): Promise<strin
 
 /** Both sides of each changed test file, read from git at the base and the head commit, for tamperFindings. */
 export async function readTamperSources(repo: string, baseCommit: string, headCommit: string, diff: string): Promise<TamperSources> {
-  const read = await Promise.all(
-    tamperSourcePaths(diff).map(async (p) => ({ ...p, text: await fileAt(repo, p.side === "old" ? baseCommit : headCommit, p.file) })),
-  );
-  const texts = new Map(read.map((r) => [`${r.side}:${r.file}`, r.text]));
+  const paths = tamperSourcePaths(diff);
+  const texts = new Map<string, string | null>();
+  // Eight git processes at a time: a change may touch hundreds of test files.
+  for (let i = 0; i < paths.length; i += 8) {
+    const read = await Promise.all(paths.slice(i, i + 8).map(async (p) => ({ ...p, text: await fileAt(repo, p.side === "old" ? baseCommit : headCommit, p.file) })));
+    for (const r of read) texts.set(`${r.side}:${r.file}`, r.text);
+  }
   return (file, side) => texts.get(`${side}:${file}`) ?? undefined;
 }
 
