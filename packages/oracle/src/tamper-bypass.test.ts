@@ -179,6 +179,7 @@ describe("honest refactors are not findings", () => {
     ["a bound made stricter through a constant", "test/greet.test.js", JS_BEFORE, replace(replace(JS_BEFORE, ">= 0.9", ">= MIN"), 'test("greets', 'const MIN = 0.95;\n\ntest("greets')],
     ["a bound written as arithmetic with the same value", "test/greet.test.js", JS_BEFORE, replace(JS_BEFORE, ">= 0.9", ">= 9 / 10")],
     ["a changed expected literal (the existing policy)", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "expect(add(1, 2)).toBe(3);", "expect(add(1, 2)).toBe(4 - 1);")],
+    ["prose about assertions in a comment", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(sum).toBe(42);", "    // No timing assertion here; the sum is what it should be.\n    expect(sum).toBe(42);")],
     ["a comment added next to an assertion", "src/math.test.ts", TS_BEFORE, replace(TS_BEFORE, "    expect(sum).toBe(42);", "    // the answer\n    expect(sum).toBe(42); /* see the spec */")],
     ["an existing if kept, its body re-indented", "src/math.test.ts", replace(TS_BEFORE, "    expect(r.ok).toBe(true);", "    if (r) {\n    expect(r.ok).toBe(true);\n    }"), replace(TS_BEFORE, "    expect(r.ok).toBe(true);", "    if (r) {\n      expect(r.ok).toBe(true);\n    }")],
     ["python: a new test with an if", "tests/test_calc.py", PY_BEFORE, `${PY_BEFORE}\n\ndef test_windows():\n    if sys.platform != "win32":\n        return\n    assert add(1, 2) == 3\n`],

@@ -14,6 +14,7 @@ import {
   ASSERTION,
   assertsRangeOf,
   COMMENTED,
+  COMMENTED_ASSERTION,
   exactSubject,
   GATE_SCRIPT_LINE,
   higherIsLooser,
@@ -140,7 +141,7 @@ function checkTests(file: FileChange, emit: Emit): void {
   }
   for (const l of newlyAdded(file)) {
     const comment = COMMENTED.exec(l.text);
-    if (comment !== null && ASSERTION.test(l.text.slice(comment[0].length))) {
+    if (comment !== null && COMMENTED_ASSERTION.test(l.text.slice(comment[0].length).trim())) {
       emit({ kind: "assert_commented_out", file: file.path, line: l.line, side: "new", evidence: l.text.trim(), message: "an assertion was commented out" });
     }
   }

@@ -175,6 +175,12 @@ export function testName(line: string, file: string): string | undefined {
 }
 
 export const ASSERTION = /\b(expect\s*\(|assert(_eq|_ne)?!?\s*[(\w]|assert\b|t\.(Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|self\.assert\w*\s*\(|should\b)/u;
+/**
+ * A comment's text that is code asserting something, not prose about assertions: it starts with the
+ * assertion (`expect(`, `assert.equal(`, `assert x`, `self.assertEqual(`, `t.Fatal(`, `x.should`).
+ * "No timing assertion here" or "as it should be" is prose.
+ */
+export const COMMENTED_ASSERTION = /^(?:await\s+)?(?:expect\s*\(|assert(?:_eq|_ne)?!?\s*\(|assert(?:\.\w+)+\s*\(|assert\s+\S|self\.assert\w*\s*\(|t\.(?:Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|[\w$.()[\]]+\.should\b)/u;
 /** A comment line (a Rust attribute `#[...]` or a shebang is not one). */
 export const COMMENTED = /^\s*(\/\/+|#+(?![[!])|\/\*+|\*+|--)\s*/u;
 
