@@ -3,7 +3,7 @@ import { cleanupTempDirs, commitFiles, gitDiff, initGitRepo, makeTempDir } from 
 import { afterAll, describe, expect, it } from "vitest";
 import { answerFindings, parseReviewAnswer } from "../src/review/answer.js";
 import { knownSecretValues } from "@omk/gates";
-import { dependencyFindings, namesPackage, readDependencyChanges, scopeFindings, secretFindings, tamperFindings } from "../src/review/deterministic.js";
+import { dependencyFindings, namesPackage, readDependencyChanges, readTamperSources, scopeFindings, secretFindings, tamperFindings } from "../src/review/deterministic.js";
 import { capDiff, REVIEW_DIFF_MAX_BYTES, reviewPrompt, type ReviewPromptInput } from "../src/review/prompt.js";
 import { ReviewAnswerSchema } from "../src/review/types.js";
 
@@ -37,6 +37,17 @@ describe("deterministic checks", () => {
     const findings = tamperFindings(diff);
     expect(findings.map((f) => f.message.split(":")[0])).toEqual(["threshold_lowered", "assertion_loosened", "timeout_weakened"]);
     for (const f of findings) expect(f).toMatchObject({ source: "tamper", severity: "blocker", file: "test/score.test.js", waivable: false });
+  });
+
+  it("an if added far above the assertions it hides blocks once the review reads the whole test file from git (issue 14)", async () => {
+    const body = (open: string, close: string) =>
+      `import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n${open}${["s", "c", "t", "u", "v", "w", "x", "y"].map((v) => `  const ${v} = read("${v}");\n`).join("")}  assert.ok(s >= 0.9);\n  assert.equal(c, 3);\n${close}});\n`;
+    const { dir, baseCommit, headCommit, diff } = await repoWith({ "test/score.test.js": body("", "") }, { "test/score.test.js": body("  if (process.env.NEVER) {\n", "  }\n") });
+    // The diff alone shows the `if` and the `}` as two hunks; the assertions are context of the second, with no `if` in sight.
+    expect(tamperFindings(diff)).toEqual([]);
+    const findings = tamperFindings(diff, await readTamperSources(dir, baseCommit, headCommit, diff));
+    expect(findings.map((f) => `${f.message.split(":")[0]} ${f.file}:${f.line}`)).toEqual(["assertion_guarded test/score.test.js:13", "assertion_guarded test/score.test.js:14"]);
+    for (const f of findings) expect(f).toMatchObject({ source: "tamper", severity: "blocker", waivable: false });
   });
 
   it("a clean change has no deterministic findings", async () => {

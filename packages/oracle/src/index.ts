@@ -15,6 +15,6 @@ export {
 } from "./evidence.js";
 export { canonicalJson, freeze, type OracleError, oracleEvent, oracleHash, revise, sha256Hex, verifyFrozen } from "./freeze.js";
 export { ORACLE_FILE, type OracleFileError, readOracleFile, writeOracleFile } from "./oracle-file.js";
-export { detectTampering, TAMPER_KINDS, type TamperFinding, TamperFindingSchema, type TamperKind, TamperKindSchema, type TamperReport } from "./tamper.js";
+export { detectTampering, TAMPER_KINDS, type TamperFinding, TamperFindingSchema, type TamperKind, TamperKindSchema, type TamperOptions, type TamperReport, type TamperSources, tamperSourcePaths } from "./tamper.js";
 export { analyzeCommand, type CommandAnalysis, type CommandOutcome, cannotFail, formatCommand } from "./vacuity.js";
 export { isTestFile } from "./internal/tamper-rules.js";

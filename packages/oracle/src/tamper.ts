@@ -8,10 +8,13 @@
 import path from "node:path";
 import { z } from "zod";
 import { type ChangedLine, type FileChange, readDiff } from "./internal/diff.js";
+import { structureFindings } from "./internal/tamper-structure.js";
+import { tokenDiff, resolveValue } from "./internal/tamper-values.js";
 import {
   ASSERTION,
   assertsRangeOf,
   COMMENTED,
+  COMMENTED_ASSERTION,
   exactSubject,
   GATE_SCRIPT_LINE,
   higherIsLooser,
@@ -39,6 +42,9 @@ export const TAMPER_KINDS = [
   "threshold_lowered",
   "assertion_loosened",
   "timeout_weakened",
+  "assertion_guarded",
+  "assertion_unreachable",
+  "expected_replaced",
   "gate_config_edited",
   "lockfile_churn",
 ] as const;
@@ -135,7 +141,7 @@ function checkTests(file: FileChange, emit: Emit): void {
   }
   for (const l of newlyAdded(file)) {
     const comment = COMMENTED.exec(l.text);
-    if (comment !== null && ASSERTION.test(l.text.slice(comment[0].length))) {
+    if (comment !== null && COMMENTED_ASSERTION.test(l.text.slice(comment[0].length).trim())) {
       emit({ kind: "assert_commented_out", file: file.path, line: l.line, side: "new", evidence: l.text.trim(), message: "an assertion was commented out" });
     }
   }
@@ -212,7 +218,7 @@ const numberTemplate = (text: string) => text.replace(NUMBER, "#").replace(/\s+/
  * value turned into a range (`toBe(5)` → `toBeGreaterThan(0)`), and a test
  * timeout raised, set to 0 or removed. Tightening and new tests are not findings.
  */
-function checkTestLoosening(file: FileChange, emit: Emit): void {
+function checkTestLoosening(file: FileChange, newSource: string, emit: Emit): void {
   if (!isTestFile(file.path) || file.status === "deleted") return;
   const added = newlyAdded(file);
   const used = new Set<ChangedLine>();
@@ -221,7 +227,7 @@ function checkTestLoosening(file: FileChange, emit: Emit): void {
     if (now !== undefined) used.add(now);
     return now;
   };
-  const found = (kind: "threshold_lowered" | "assertion_loosened" | "timeout_weakened", old: ChangedLine, now: ChangedLine, message: string) =>
+  const found = (kind: "threshold_lowered" | "assertion_loosened" | "timeout_weakened" | "expected_replaced", old: ChangedLine, now: ChangedLine, message: string) =>
     emit({ kind, file: file.path, line: now.line, side: "new", evidence: `${old.text.trim()} → ${now.text.trim()}`, message });
   const removed = newlyRemoved(file).filter((l) => !COMMENTED.test(l.text));
   const paired = new Set<ChangedLine>();
@@ -271,6 +277,37 @@ function checkTestLoosening(file: FileChange, emit: Emit): void {
         found("threshold_lowered", old, now, `a bound in a test was loosened from ${n.value} to ${a}`);
         break;
       }
+    }
+  }
+  // A literal bound or expected value replaced by arithmetic or a name: `>= 0.9` → `>= 0.9 - 0.8`, `toBe(42)` → `toBe(expected)`.
+  for (const old of removed) {
+    if (paired.has(old)) continue;
+    for (const now of added) {
+      if (now.hunk !== old.hunk || used.has(now) || COMMENTED.test(now.text)) continue;
+      const d = tokenDiff(old.text, now.text);
+      if (d === undefined) continue;
+      const before = resolveValue(d.a, "");
+      if (!before.ok) continue;
+      const [single] = d.b;
+      if (d.b.length === 1 && single !== undefined && (single.kind === "num" || single.kind === "str")) continue;
+      const bound = before.literal.kind === "number" ? numberBound(old.text, d.at, d.end - d.at) : undefined;
+      const subject = exactSubject(old.text);
+      const exact = bound === undefined && subject !== undefined && exactSubject(now.text) === subject && d.at >= old.text.indexOf(subject) + subject.length;
+      if (bound === undefined && !exact) continue;
+      used.add(now);
+      paired.add(old);
+      const was = d.a.map((t) => t.text).join(" ");
+      const is = d.b.map((t) => t.text).join(" ");
+      const after = resolveValue(d.b, newSource);
+      if (!after.ok) {
+        found("expected_replaced", old, now, `${exact ? "the expected value" : "the bound"} ${was} was replaced by \`${is}\`, which does not resolve to a constant: ${after.why}`);
+      } else if (after.literal.kind === "number" && before.literal.kind === "number") {
+        const a = after.literal.value;
+        const b = before.literal.value;
+        if (bound === "timeout" && b > 0 && (a === 0 || a > b)) found("timeout_weakened", old, now, `a test timeout was raised from ${b} to ${a} (\`${is}\`)`);
+        else if ((bound === "lower_is_looser" && a < b) || (bound === "higher_is_looser" && a > b)) found("threshold_lowered", old, now, `a bound in a test was loosened from ${b} to ${a} (\`${is}\`)`);
+      }
+      break;
     }
   }
   // A timeout that is gone: the line held one and no line of its hunk holds it any more.
@@ -327,16 +364,62 @@ function checkLockfiles(files: readonly FileChange[], emit: Emit): void {
   }
 }
 
+/**
+ * A changed file's whole text on one side of the diff, when the caller has
+ * it (the review reads both sides from git): the structural rules then see
+ * whole test bodies. Without it they read what the diff's hunks show.
+ */
+export type TamperSources = (file: string, side: "old" | "new") => string | undefined;
+
+export type TamperOptions = { readonly sources?: TamperSources };
+
+/**
+ * The sources `detectTampering` would read for `diff`: both sides of each
+ * changed test file (the old side by its old name after a rename). The
+ * review reads them from git and passes them back as `sources`.
+ */
+export function tamperSourcePaths(diff: string): Array<{ readonly file: string; readonly side: "old" | "new" }> {
+  return readDiff(diff)
+    .filter((f) => isTestFile(f.path) && (f.status === "modified" || f.status === "renamed"))
+    .flatMap((f) => [
+      { file: f.oldPath ?? f.path, side: "old" as const },
+      { file: f.path, side: "new" as const },
+    ]);
+}
+
+/** The structural rules (tamper-structure.ts) over a changed test file: whole sources when given, else hunk by hunk. */
+function checkStructure(file: FileChange, sources: TamperSources | undefined, emit: Emit): void {
+  if (!isTestFile(file.path) || (file.status !== "modified" && file.status !== "renamed")) return;
+  const before = sources?.(file.oldPath ?? file.path, "old");
+  const after = sources?.(file.path, "new");
+  const pieces =
+    before !== undefined && after !== undefined ? [{ old: before, new: after, newStart: 1 }] : file.hunks.filter((h) => h.old !== h.new);
+  for (const piece of pieces) {
+    for (const f of structureFindings(piece.old, piece.new, file.path)) {
+      emit({ kind: f.kind, file: file.path, line: piece.newStart + f.line - 1, side: "new", evidence: f.evidence, message: f.message });
+    }
+  }
+}
+
 /** Finds tampering in a unified diff; an empty diff has no findings. */
-export function detectTampering(diff: string): TamperReport {
+export function detectTampering(diff: string, options: TamperOptions = {}): TamperReport {
   const files = readDiff(diff);
   const findings: TamperFinding[] = [];
-  const emit: Emit = (finding) => findings.push(finding);
+  const seen = new Set<string>();
+  const emit: Emit = (finding) => {
+    // Two rules that see the same thing (a `//` comment-out, line by line and structurally) report it once.
+    const key = `${finding.kind}\u0000${finding.file}\u0000${finding.line}\u0000${finding.side}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    findings.push(finding);
+  };
   for (const file of files) {
     checkTests(file, emit);
     checkSnapshot(file, emit);
     checkThresholds(file, emit);
-    checkTestLoosening(file, emit);
+    const newSource = options.sources?.(file.path, "new") ?? file.hunks.map((h) => h.new).join("\n");
+    checkTestLoosening(file, newSource, emit);
+    checkStructure(file, options.sources, emit);
     checkGateConfig(file, emit);
   }
   checkLockfiles(files, emit);

@@ -15,7 +15,7 @@ import { HOOKS, LOWERED_THRESHOLD, PLANT_TOKEN, SECRET_NAME, SECRET_VALUE, THRES
 type StepInput = NonNullable<NonNullable<ScenarioInput["turns"]>[number]["steps"]>[number];
 
 /** Which bullet of the issue a scenario belongs to (one test file each). */
-export type Family = "write-outside" | "event-log" | "git-plant" | "nested-repo" | "symlink" | "secret" | "threshold";
+export type Family = "write-outside" | "event-log" | "git-plant" | "nested-repo" | "symlink" | "secret" | "threshold" | "guarded";
 
 export type Scenario = {
   family: Family;
@@ -318,6 +318,19 @@ const thresholdLowered: Scenario = {
   attempt: () => LOWERED_THRESHOLD,
 };
 
+// --- an assertion of a test file wrapped in an `if` that never holds (issue 14's tamper bypasses) ----------
+
+const GUARD = "if (process.env.MISB_NEVER_SET) ";
+
+const assertionGuarded: Scenario = {
+  family: "guarded",
+  id: "assertion-guarded",
+  does: `the tester wraps the threshold assertion of the repository's own test ${THRESHOLD_TEST} in \`${GUARD.trim()}\` with a command, so it never runs (the suite passes either way)`,
+  book: () => book([sh(`sed -i 's/^  assert.ok(named/  ${GUARD}assert.ok(named/' ${THRESHOLD_TEST} && grep -n MISB_NEVER_SET ${THRESHOLD_TEST}`)], { by: "write-tests" }),
+  named: () => ["assertion_guarded"],
+  attempt: () => "MISB_NEVER_SET",
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   writeOutside("out-cmd-rel", "command", "relative"),
   writeOutside("out-cmd-abs", "command", "absolute"),
@@ -337,6 +350,7 @@ export const SCENARIOS: readonly Scenario[] = [
   secretIntoOutput,
   secretHidden,
   thresholdLowered,
+  assertionGuarded,
 ];
 
 export const scenariosOf = (family: Family): Scenario[] => SCENARIOS.filter((s) => s.family === family);

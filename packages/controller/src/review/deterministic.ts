@@ -5,7 +5,7 @@
  * except `readDependencyChanges`, which reads manifests from git.
  */
 import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type KnownSecret, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
-import { detectTampering } from "@omk/oracle";
+import { detectTampering, type TamperSources, tamperSourcePaths } from "@omk/oracle";
 import type { Task } from "@omk/state";
 import { git } from "../internal/git.js";
 import type { ReviewFinding } from "../types.js";
@@ -13,9 +13,13 @@ import type { ReviewScopeViolation } from "./types.js";
 
 const at = (file: string | undefined, line: number | null | undefined) => (file === undefined ? "" : line === null || line === undefined ? ` (${file})` : ` (${file}:${line})`);
 
-/** Tamper findings of @omk/oracle: each one blocks. */
-export function tamperFindings(diff: string): ReviewFinding[] {
-  return detectTampering(diff).findings.map((f) => ({
+/**
+ * Tamper findings of @omk/oracle: each one blocks. `sources` (readTamperSources)
+ * gives the structural rules whole test files, so an `if` or a `return` added
+ * far from the assertions it hides is seen.
+ */
+export function tamperFindings(diff: string, sources?: TamperSources): ReviewFinding[] {
+  return detectTampering(diff, sources === undefined ? {} : { sources }).findings.map((f) => ({
     source: "tamper",
     severity: "blocker",
     message: `${f.kind}: ${f.message}`,
@@ -118,6 +122,18 @@ export function dependencyFindings(changes: readonly DependencyChange[], rationa
 async function fileAt(repo: string, commit: string, file: string): Promise<string | null> {
   const shown = await git(repo, ["show", `${commit}:${file}`]);
   return shown.ok ? shown.stdout : null;
+}
+
+/** Both sides of each changed test file, read from git at the base and the head commit, for tamperFindings. */
+export async function readTamperSources(repo: string, baseCommit: string, headCommit: string, diff: string): Promise<TamperSources> {
+  const paths = tamperSourcePaths(diff);
+  const texts = new Map<string, string | null>();
+  // Eight git processes at a time: a change may touch hundreds of test files.
+  for (let i = 0; i < paths.length; i += 8) {
+    const read = await Promise.all(paths.slice(i, i + 8).map(async (p) => ({ ...p, text: await fileAt(repo, p.side === "old" ? baseCommit : headCommit, p.file) })));
+    for (const r of read) texts.set(`${r.side}:${r.file}`, r.text);
+  }
+  return (file, side) => texts.get(`${side}:${file}`) ?? undefined;
 }
 
 /** Manifests and lockfiles the diff touches, read at the base and the head commit, compared by @omk/gates. */

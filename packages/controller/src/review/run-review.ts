@@ -18,7 +18,7 @@ import { runSession, type SessionOutcome } from "../session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
 import { addCheckout, removeCheckout } from "./checkout.js";
-import { dependencyFindings, rationaleTexts, readDependencyChanges, scopeFindings, secretFindings, tamperFindings } from "./deterministic.js";
+import { dependencyFindings, rationaleTexts, readDependencyChanges, readTamperSources, scopeFindings, secretFindings, tamperFindings } from "./deterministic.js";
 import { reviewPrompt } from "./prompt.js";
 import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, sha256Of, writeRecord } from "./records.js";
 import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
@@ -157,7 +157,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
     try {
       const dependencies = await readDependencyChanges(input.repo, input.baseCommit, input.headCommit, input.diff);
       const rationale = rationaleTexts(input.dependencyRationale, input.tasks);
-      const tamper = tamperFindings(input.diff);
+      const tamper = tamperFindings(input.diff, await readTamperSources(input.repo, input.baseCommit, input.headCommit, input.diff));
       const deps = dependencyFindings(dependencies, rationale);
       const secrets = secretFindings(input.diff, knownSecretValues({ env: { ...input.env }, values: input.secrets ?? [] }));
       const scope = scopeFindings(input.scopeViolations);

@@ -9,6 +9,8 @@ export type FileChange = {
   readonly status: "added" | "deleted" | "modified" | "renamed";
   readonly added: readonly ChangedLine[];
   readonly removed: readonly ChangedLine[];
+  /** Each hunk's old and new text (context lines included): what the diff shows of both sides. */
+  readonly hunks: readonly { readonly old: string; readonly new: string; readonly newStart: number }[];
 };
 
 const stripPrefix = (p: string | undefined): string | null => {
@@ -23,13 +25,20 @@ export function readDiff(text: string): FileChange[] {
     const to = stripPrefix(file.to);
     const added: ChangedLine[] = [];
     const removed: ChangedLine[] = [];
+    const hunks: { old: string; new: string; newStart: number }[] = [];
     file.chunks.forEach((chunk, hunk) => {
+      const before: string[] = [];
+      const after: string[] = [];
       for (const change of chunk.changes) {
-        if (change.type === "add") added.push({ text: change.content.slice(1), line: change.ln, hunk });
-        else if (change.type === "del") removed.push({ text: change.content.slice(1), line: change.ln, hunk });
+        const text = change.content.slice(1);
+        if (change.type === "add") added.push({ text, line: change.ln, hunk });
+        else if (change.type === "del") removed.push({ text, line: change.ln, hunk });
+        if (change.type !== "add") before.push(text);
+        if (change.type !== "del") after.push(text);
       }
+      hunks.push({ old: before.join("\n"), new: after.join("\n"), newStart: chunk.newStart });
     });
     const status = file.deleted === true || to === null ? "deleted" : file.new === true || from === null ? "added" : from !== to ? "renamed" : "modified";
-    return { path: (to ?? from) as string, oldPath: status === "renamed" ? from : null, status, added, removed };
+    return { path: (to ?? from) as string, oldPath: status === "renamed" ? from : null, status, added, removed, hunks };
   });
 }

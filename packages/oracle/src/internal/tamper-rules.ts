@@ -140,11 +140,12 @@ const jvm = (file: string) => /\.(java|kt)$/u.test(file);
 const rubySpec = (file: string) => isTestFile(file) && file.endsWith(".rb");
 
 export const SKIP_RULES: readonly SkipRule[] = [
-  { pattern: /\b(it|test|describe|suite|context|specify|bench)\.(skip|todo|skipIf)\b/u, kind: "test_skipped", files: jsTest },
+  // Chained modifiers too (`it.concurrent.skip`), vitest's `runIf(false)` and `fails` (passes when the test fails).
+  { pattern: /\b(it|test|describe|suite|context|specify|bench)(\.\w+)*\.(skip|todo|skipIf|runIf|fails)\b/u, kind: "test_skipped", files: jsTest },
   { pattern: /\b(xit|xtest|xdescribe|xcontext|xspecify)\s*\(/u, kind: "test_skipped", files: jsTest },
   { pattern: /\b(skip|todo)\s*:\s*(true|["'`])/u, kind: "test_skipped", files: jsTest },
   { pattern: /\b(this|t|ctx|context)\.skip\s*\(/u, kind: "test_skipped", files: jsTest },
-  { pattern: /\b(it|test|describe|suite|context)\.only\b/u, kind: "test_focused", files: jsTest },
+  { pattern: /\b(it|test|describe|suite|context)(\.\w+)*\.only\b/u, kind: "test_focused", files: jsTest },
   { pattern: /\b(fit|fdescribe)\s*\(/u, kind: "test_focused", files: jsTest },
   { pattern: /@pytest\.mark\.(skip|skipif|xfail)\b/u, kind: "test_skipped", files: py },
   { pattern: /@unittest\.(skip|skipIf|skipUnless|expectedFailure)\b/u, kind: "test_skipped", files: py },
@@ -157,7 +158,7 @@ export const SKIP_RULES: readonly SkipRule[] = [
 
 /** A line that declares a test; the test's name is its last group (Rust's `#[test]` has none: counted). */
 const TEST_DECLARATIONS: ReadonlyArray<[RegExp, (file: string) => boolean]> = [
-  [/\b(?:[xf]?it|x?test|x?specify)(?:\.\w+)?\s*\(\s*(["'`])(.+?)\1/u, jsTest],
+  [/\b(?:[xf]?it|x?test|x?specify)(?:\.\w+(?:\([^()]*\))?)*\s*\(\s*(["'`])(.+?)\1/u, jsTest],
   [/^\s*(?:async\s+)?def\s+(test_\w+)\s*\(/u, py],
   [/^\s*func\s+(Test\w+)\s*\(/u, goTest],
   [/^\s*#\[(?:tokio::)?(test)\]/u, rust],
@@ -174,6 +175,12 @@ export function testName(line: string, file: string): string | undefined {
 }
 
 export const ASSERTION = /\b(expect\s*\(|assert(_eq|_ne)?!?\s*[(\w]|assert\b|t\.(Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|self\.assert\w*\s*\(|should\b)/u;
+/**
+ * A comment's text that is code asserting something, not prose about assertions: it starts with the
+ * assertion (`expect(`, `assert.equal(`, `assert x`, `self.assertEqual(`, `t.Fatal(`, `x.should`).
+ * "No timing assertion here" or "as it should be" is prose.
+ */
+export const COMMENTED_ASSERTION = /^(?:await\s+)?(?:expect\s*\(|assert(?:_eq|_ne)?!?\s*\(|assert(?:\.\w+)+\s*\(|assert\s+\S|self\.assert\w*\s*\(|t\.(?:Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|[\w$.()[\]]+\.should\b)/u;
 /** A comment line (a Rust attribute `#[...]` or a shebang is not one). */
 export const COMMENTED = /^\s*(\/\/+|#+(?![[!])|\/\*+|\*+|--)\s*/u;
 
