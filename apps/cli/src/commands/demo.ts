@@ -3,7 +3,9 @@ import { cp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RunConfinement } from "@omk/controller";
 import { openStore } from "@omk/state";
+import { probeConfinement } from "@omk/wire";
 import { git as runGit } from "@omk/git";
 import { DEFAULT_LIMITS } from "../args.js";
 import type { Context } from "../context.js";
@@ -25,6 +27,24 @@ const GIT_ENV = {
 };
 
 export type DemoOptions = { json?: boolean; plain?: boolean; unconfined?: boolean };
+
+/**
+ * The demo's sandbox: bubblewrap where it can run. Where it cannot (no bwrap,
+ * no user namespaces) the demo still runs, unconfined, saying so: its agent is
+ * OMK's own scripted engine playing the shipped script, not a model, and the
+ * README promises the demo on a machine with only Node and git. A real goal on
+ * such a machine is refused (exit 9) unless --unconfined; proof.json records
+ * `unconfined` either way.
+ */
+async function demoConfinement(ctx: Context, opts: DemoOptions): Promise<RunConfinement> {
+  if (opts.unconfined === true) return { mode: "unconfined" };
+  const probe = await probeConfinement(ctx.env);
+  if (probe.ok) return { mode: "bwrap", bwrap: probe.value.bwrap };
+  ctx.stderr(
+    `omk demo: no sandbox here (${probe.error.message}); the demo's agent is OMK's scripted engine, so it runs unconfined (recorded in proof.json). A real goal here needs the fix or --unconfined — fix: ${probe.error.fix ?? "install bubblewrap"}\n`,
+  );
+  return { mode: "unconfined" };
+}
 
 /**
  * The example folder, found from the running file: `dist/*.js` (built, also
@@ -97,7 +117,8 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   const runCtx: Context = { ...ctx, store, cwd: repo };
   // The demo's state dir is its own (unless OMK_STATE_DIR is set): every printed `omk …` command names it, so it runs as printed.
   const prefix = explicitState ? "" : `OMK_STATE_DIR=${shellWord(store.root)} `;
-  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain, unconfined: opts.unconfined, commandPrefix: prefix });
+  const confinement = await demoConfinement(ctx, opts);
+  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain, confinement, commandPrefix: prefix });
 
   // driveGoal printed the status, the proof (or failure) path and what to do next; add where the demo's things are.
   say("");
