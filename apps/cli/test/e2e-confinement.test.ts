@@ -87,4 +87,13 @@ describe.concurrent("omk goal run: agents confined by bubblewrap (e2e, scripted 
     expect(run.stderr).toMatch(/without a sandbox/);
     expect(readProof(outcomePathOf(run.stdout, "proof")).confinement).toBe("unconfined");
   });
+
+  it("no bwrap on PATH: omk demo (the scripted engine playing the shipped script) still runs, unconfined, saying so; proof.json records it", { timeout: 240_000 }, async () => {
+    const w = await newWorld();
+    const run = await omkWith(w, { PATH: pathWithoutBwrap() }, "demo", "--plain");
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(run.stderr).toMatch(/no sandbox here .*bubblewrap|no sandbox here .*bwrap/u);
+    expect(run.stderr).toMatch(/runs unconfined/u);
+    expect(readProof(outcomePathOf(run.stdout, "proof")).confinement).toBe("unconfined");
+  });
 });
