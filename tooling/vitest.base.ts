@@ -9,7 +9,7 @@ export function packageVitestConfig(overrides: { testTimeout?: number; include?:
       include: overrides.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
       exclude: [...configDefaults.exclude, ...(overrides.exclude ?? [])],
       fileParallelism: overrides.fileParallelism ?? true,
-      testTimeout: overrides.testTimeout ?? 20_000,
+      testTimeout: overrides.testTimeout ?? 60_000,
       hookTimeout: overrides.hookTimeout ?? 60_000,
       ...(overrides.maxWorkers === undefined ? {} : { maxWorkers: overrides.maxWorkers }),
       ...(overrides.maxConcurrency === undefined ? {} : { maxConcurrency: overrides.maxConcurrency }),
