@@ -5,7 +5,7 @@
  * passes it in the session options; wire only turns it into bwrap's argv.
  * See docs/decisions/confinement.md.
  */
-import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -169,6 +169,36 @@ const isSocket = (p: string) => {
   }
 };
 
+/** The most bound unix sockets taken from the kernel's table (a host with more masks the first ones and says so in the docs). */
+const MAX_TABLE_SOCKETS = 4096;
+
+/**
+ * Every path-bound unix socket the host's kernel lists in `/proc/net/unix`
+ * (listening stream sockets and bound datagram sockets alike), wherever it
+ * lives: `/var/snap/lxd/common/lxd/unix.socket`, `/nix/var/nix/daemon-socket/socket`,
+ * `/var/lib/<service>/…`, a socket in HOME. Abstract sockets (`@name`) are
+ * left out: they live in the network namespace, which agent commands do not
+ * share. Paths that no longer name a socket are dropped. Empty where
+ * /proc/net/unix cannot be read (not Linux).
+ */
+export function tableSockets(table = "/proc/net/unix"): string[] {
+  let text: string;
+  try {
+    text = readFileSync(table, "latin1");
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  // "Num: RefCount Protocol Flags Type St Inode Path": the path, when bound, is the rest of the line after the 7th field.
+  for (const line of text.split("\n").slice(1)) {
+    const m = /^\s*\S+:\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(\/.*)$/u.exec(line);
+    if (m?.[1] === undefined) continue;
+    if (isSocket(m[1])) out.add(real(m[1]));
+    if (out.size >= MAX_TABLE_SOCKETS) break;
+  }
+  return [...out];
+}
+
 /**
  * Unix sockets outside the socket folders that the environment points at
  * (any absolute path in a variable's value: `SSH_AUTH_SOCK=/home/u/.1password/agent.sock`,
@@ -202,6 +232,7 @@ export function hostSockets(env: Readonly<Record<string, string | undefined>>): 
     }
   };
   for (const rel of HOME_SOCKET_DIRS) walk(path.join(home, rel), 2);
+  for (const socket of tableSockets()) found.add(socket);
   return [...found];
 }
 

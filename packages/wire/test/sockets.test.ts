@@ -68,13 +68,16 @@ async function world() {
   const hostTmp = mkdtempSync(path.join("/tmp", "omk-sock-host-"));
   const fakeXdg = mkdtempSync(path.join("/var/tmp", "omk-sock-xdg-"));
   const fakeHome = mkdtempSync(path.join("/var/tmp", "omk-sock-home-"));
-  cleanup.push(hostTmp, fakeXdg, fakeHome);
+  const svc = mkdtempSync(path.join("/var/tmp", "omk-sock-svc-"));
+  cleanup.push(hostTmp, fakeXdg, fakeHome, svc);
   const sockets: Record<string, string> = {
     tmp: await listen(path.join(hostTmp, "ssh-agent.sock")),
     x11: await listen(path.join(hostTmp, ".X11-unix", "X0")),
     xdg: await listen(path.join(fakeXdg, "bus")),
     sshAuthSock: await listen(path.join(fakeHome, ".1password", "agent.sock")),
     sshControl: await listen(path.join(fakeHome, ".ssh", "cm-git@host:22")),
+    // A service's socket in a folder no list names (as /var/snap/lxd/common/lxd/unix.socket, /nix/var/nix/daemon-socket/socket): found in /proc/net/unix.
+    elsewhere: await listen(path.join(svc, "lib", "daemon.sock")),
   };
   if (canWrite("/run")) {
     const runDir = mkdtempSync(path.join("/run", "omk-sock-"));
