@@ -199,6 +199,7 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: cutShort(spend.total), transcript: existsSync(transcript) ? transcript : null, secretsInOutput: watch.hits() };
   };
   const confined = input.provider.confinement;
+  const runDirs = { engineRunDir: path.join(input.runDir, "engine"), commandsRunDir: path.join(input.runDir, "commands") };
   const confinement =
     confined === undefined
       ? undefined
@@ -208,14 +209,14 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
           cwd: input.cwd,
           writableRoot: input.purpose.kind === "task",
           sessionDir: input.runDir,
-          engineRunDir: path.join(input.runDir, "engine"),
+          ...runDirs,
         });
   const opened = await openSession({
     engine: spec.value,
     cwd: input.cwd,
     env: { ...input.env },
-    // Agent commands get the gates' environment rule, confined or not.
-    commandEnv: agentCommandEnv,
+    // Agent commands get the gates' environment rule and a HOME and TMPDIR of their own (not the engine's), confined or not.
+    commandEnv: (engineEnv) => agentCommandEnv(engineEnv, runDirs),
     ...(confinement === undefined ? {} : { confinement }),
     runDir: path.join(input.runDir, "engine"),
     transcriptPath: transcript,
@@ -249,7 +250,9 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
     await session.close();
     // The engine's private temp folder (its TMPDIR, the only writable /tmp it has in the sandbox) goes with the session.
     try {
-      rmSync(isolationDirs(path.join(input.runDir, "engine")).tmp, { recursive: true, force: true });
+      rmSync(isolationDirs(runDirs.engineRunDir).tmp, { recursive: true, force: true });
+      // The commands' own HOME and TMPDIR (their caches, whatever they wrote there) too.
+      rmSync(runDirs.commandsRunDir, { recursive: true, force: true });
     } catch {
       // left behind: it is inside the session's own run folder
     }

@@ -106,7 +106,7 @@ describe.concurrent("runSession: confinement and the environment of agent comman
           ].join("; "),
         );
       const base = provider([
-        sh("cat ~/.kimi-code/config.toml > login-seen.txt"),
+        sh("cat ~/.kimi-code/config.toml > login-seen.txt 2>/dev/null; true"),
         // Through HOME (the session's own) and through the real HOME's absolute path.
         plant("~"),
         plant(userHome),
@@ -123,8 +123,8 @@ describe.concurrent("runSession: confinement and the environment of agent comman
       const outcome = await runSession({ provider: kimiLike, purpose: TASK, cwd: w.cwd, runDir: w.runDir, prompt: "go", env: { ...process.env, HOME: userHome } });
       expect(outcome.ok).toBe(true);
       if (!outcome.ok) return;
-      // The engine logged in with the user's config, copied into its own HOME.
-      expect(readFileSync(path.join(w.cwd, "login-seen.txt"), "utf8")).toContain('default_model = "k"');
+      // Its commands have a HOME of their own: the login copied into the engine's HOME is not theirs to read.
+      expect(readFileSync(path.join(w.cwd, "login-seen.txt"), "utf8")).not.toContain("sk-kimi-user-secret");
       // Its usage was read from its own HOME's session log.
       expect(outcome.spend.tokens).toMatchObject({ input: 11, output: 3 });
       // Nothing landed in the user's HOME; each refused write there is named.
@@ -135,6 +135,58 @@ describe.concurrent("runSession: confinement and the environment of agent comman
       // The session HOME (the copied API key, what the agent planted there) went with the session.
       expect(existsSync(path.join(w.runDir, "engine", "home"))).toBe(false);
       expect(JSON.stringify(readdirSync(w.runDir, { recursive: true }))).not.toContain("settings.json");
+    },
+  );
+});
+
+describe.concurrent("runSession, confined: an agent's commands and the engine's run folder", () => {
+  it.skipIf(BWRAP === undefined)(
+    "hostile: a command cannot forge the Kimi usage log OMK charges from, tamper with the engine's settings or read its copied login (each write named); it writes its own HOME ($HOME/.npm) and TMPDIR",
+    async () => {
+      const w = await world();
+      const userHome = path.join(w.base, "user-home");
+      mkdirSync(path.join(userHome, ".kimi-code"), { recursive: true });
+      writeFileSync(path.join(userHome, ".kimi-code", "config.toml"), 'default_model = "k"\n[providers.p]\napi_key = "sk-kimi-user-secret-5678"\n');
+      const engineRun = path.join(w.runDir, "engine");
+      const engineHome = path.join(engineRun, "home");
+      const base = provider([
+        // The engine's own usage, in its own HOME's session log.
+        { usage: { inputUncached: 11, output: 3, via: "kimi_log" } },
+        // Its commands try to add to that log (wherever Kimi keeps it), the engine's settings and its HOME.
+        sh(`for f in $(find ${engineHome} -name wire.jsonl 2>/dev/null) ${engineHome}/.kimi-code/sessions/w/s/agents/main/wire.jsonl; do echo '{"type":"usage.record","usage":{"inputOther":900000,"output":900000}}' >> $f; done`),
+        sh(`echo forged >> ${path.join(engineRun, "settings.json")}`),
+        sh(`echo forged >> ${path.join(engineHome, ".profile")}`),
+        sh(`cat ${engineHome}/.kimi-code/config.toml > login-seen.txt 2>&1; true`),
+        // Their own HOME and TMPDIR take a package manager's cache and temp files.
+        sh('mkdir -p "$HOME/.npm" && echo npm > "$HOME/.npm/x" && echo tmp > "$TMPDIR/x" && cat "$HOME/.npm/x" "$TMPDIR/x" > own.txt && echo "$HOME|$TMPDIR" >> own.txt'),
+      ]);
+      const kimiLike: EngineProvider = {
+        ...base,
+        specFor: (purpose, runDir) => {
+          const spec = base.specFor(purpose, runDir);
+          return spec.ok ? { ok: true, value: { ...spec.value, name: "my-agent", usageLog: "kimi_session_log", home: "user" } } : spec;
+        },
+        confinement: { run: { mode: "bwrap", bwrap: BWRAP as string }, stateRoot: w.stateRoot, repo: w.repo },
+      };
+      const outcome = await runSession({ provider: kimiLike, purpose: TASK, cwd: w.cwd, runDir: w.runDir, prompt: "go", env: { ...process.env, HOME: userHome } });
+      expect(outcome.ok).toBe(true);
+      if (!outcome.ok) return;
+      // OMK charged what the engine logged, not what a command forged.
+      expect(outcome.spend.tokens).toMatchObject({ input: 11, output: 3 });
+      const named = outcome.refusedWrites.map((r) => r.reason).join("\n");
+      for (const file of [path.join(engineRun, "settings.json"), path.join(engineHome, ".profile"), path.join(engineHome, ".kimi-code/sessions/w/s/agents/main/wire.jsonl")]) {
+        expect(named).toContain(`the sandbox refused a write to ${file} (the engine's own run folder`);
+      }
+      expect(readFileSync(path.join(w.cwd, "login-seen.txt"), "utf8")).not.toContain("sk-kimi-user-secret");
+      // The commands' own folders: under the session's run folder, outside the engine's.
+      const own = readFileSync(path.join(w.cwd, "own.txt"), "utf8").split("\n");
+      expect(own.slice(0, 2)).toEqual(["npm", "tmp"]);
+      const [home, tmp] = (own[2] ?? "").split("|");
+      expect(home).toBe(path.join(w.runDir, "commands", "home"));
+      expect(tmp).toBe(path.join(w.runDir, "commands", "tmp"));
+      expect(named).not.toContain(path.join(w.runDir, "commands"));
+      // They go with the session.
+      expect(existsSync(path.join(w.runDir, "commands"))).toBe(false);
     },
   );
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import os from "node:os";
 import path from "node:path";
 import { allowedEnv, type ConfineCommand } from "@omk/gates";
-import { type RefusalWatch, confinedArgv, ENGINE_DIR_VARS, ENGINE_HOME_FOLDERS, type EngineSpecInput, engineVisiblePaths, type SessionConfinement, sandboxPolicy } from "@omk/wire";
+import { type RefusalWatch, confinedArgv, ENGINE_DIR_VARS, ENGINE_HOME_FOLDERS, type EngineSpecInput, engineVisiblePaths, isolationDirs, type SessionConfinement, sandboxPolicy } from "@omk/wire";
 import type { RunConfinement } from "../types.js";
 
 export type SessionPaths = {
@@ -21,8 +21,10 @@ export type SessionPaths = {
   readonly writableRoot: boolean;
   /** The session's folder (scenario, transcript): shown read-only. */
   readonly sessionDir: string;
-  /** The engine's own run folder (its HOME or TMPDIR, settings layers): writable. */
+  /** The engine's own run folder (its HOME or TMPDIR, settings layers, usage log): writable for the engine, hidden from its commands. */
   readonly engineRunDir: string;
+  /** The run folder of the commands an agent runs through OMK's terminal (their own HOME, XDG dirs and TMPDIR: agentCommandEnv): writable for them. */
+  readonly commandsRunDir: string;
 };
 
 function real(p: string): string {
@@ -67,6 +69,12 @@ function commonDirOf(gitDir: string): string {
  * shown read-only: checkouts borrow them). The checkout's own `.git` is
  * read-only over the writable root. The engine shares the host network (its
  * model endpoint); its commands get none.
+ *
+ * The commands an agent runs through OMK's terminal get less: the session
+ * root (task sessions) and a run folder of their own (their HOME, XDG dirs and
+ * TMPDIR: agentCommandEnv), writable; the engine's run folder hidden (its
+ * copied login, settings and the usage log OMK charges from: a command must
+ * not forge them), the spec's own engine folders read-only.
  */
 export function sessionConfinement(run: RunConfinement | undefined, spec: EngineSpecInput, env: Readonly<Record<string, string | undefined>>, paths: SessionPaths): SessionConfinement | undefined {
   if (run === undefined || run.mode === "unconfined") return undefined;
@@ -104,11 +112,23 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
   ];
   const writable = [...(paths.writableRoot ? [paths.cwd] : []), paths.engineRunDir, ...dirVars];
   const readOnlyAfter = checkoutGit !== undefined && existsSync(checkoutGit) ? [checkoutGit] : [];
-  const policy = (network: "shared" | "none") => sandboxPolicy({ bwrap: run.bwrap, hidden, shownReadOnly: shown, writable, readOnlyAfter, network, env: engineEnv });
+  const commandDirs = Object.values(isolationDirs(paths.commandsRunDir));
+  for (const dir of commandDirs) mkdirSync(dir, { recursive: true });
+  const engine = sandboxPolicy({ bwrap: run.bwrap, hidden, shownReadOnly: shown, writable, readOnlyAfter, network: "shared", env: engineEnv });
+  const commands = sandboxPolicy({
+    bwrap: run.bwrap,
+    hidden: [...hidden, paths.engineRunDir],
+    shownReadOnly: shown,
+    writable: [...(paths.writableRoot ? [paths.cwd] : []), ...commandDirs],
+    readOnlyAfter,
+    network: "none",
+    env: engineEnv,
+  });
   // What a refusal named in a command's output is judged against (@omk/wire's refusals.ts): real paths, as the sandbox mounts them.
   const watch: RefusalWatch = {
-    writable: [...new Set(writable.map(real))],
+    writable: [...new Set([...writable, ...commandDirs].map(real))],
     readOnly: [
+      { path: real(paths.engineRunDir), what: "the engine's own run folder (its HOME, settings and usage log), hidden from its commands" },
       ...readOnlyAfter.map((p) => ({ path: real(p), what: "the task checkout's own .git, read-only" })),
       ...engineFolders.map((p) => ({ path: real(p), what: "an engine's folder in the user's HOME, read-only: the engine has a HOME of its own" })),
     ],
@@ -119,11 +139,38 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
     repo: real(paths.repo),
     home: real(home),
   };
-  return { engine: policy("shared"), commands: policy("none"), watch };
+  return { engine, commands, watch };
 }
 
-/** The environment of each command an agent runs through OMK's terminal: the gates' rule (no secret-looking names). */
-export const agentCommandEnv = (engineEnv: Record<string, string>): Record<string, string> => allowedEnv(engineEnv);
+/**
+ * The environment of each command an agent runs through OMK's terminal: the
+ * gates' rule (no secret-looking names), with HOME, the XDG dirs and TMPDIR
+ * moved to the commands' own run folder (created here: npm's and pip's caches
+ * land there, not in the engine's HOME), and the engine-folder variables that
+ * point into the engine's run folder dropped. Confined or not.
+ */
+export function agentCommandEnv(engineEnv: Record<string, string>, runDirs: { readonly engineRunDir: string; readonly commandsRunDir: string }): Record<string, string> {
+  const own = isolationDirs(runDirs.commandsRunDir);
+  for (const dir of Object.values(own)) mkdirSync(dir, { recursive: true });
+  const env = allowedEnv(engineEnv);
+  const engineDir = path.resolve(runDirs.engineRunDir);
+  for (const name of ENGINE_DIR_VARS) {
+    const value = env[name];
+    if (value !== undefined && path.isAbsolute(value) && (value === engineDir || value.startsWith(`${engineDir}${path.sep}`))) delete env[name];
+  }
+  return {
+    ...env,
+    HOME: own.home,
+    USERPROFILE: own.home,
+    TMPDIR: own.tmp,
+    TMP: own.tmp,
+    TEMP: own.tmp,
+    XDG_CONFIG_HOME: own.configHome,
+    XDG_CACHE_HOME: own.cacheHome,
+    XDG_DATA_HOME: own.dataHome,
+    XDG_STATE_HOME: own.stateHome,
+  };
+}
 
 /**
  * The sandbox of every command OMK itself starts on a tree an agent wrote
