@@ -2,7 +2,7 @@
 // naming the file, the key and the fix), `omk doctor` on configured engines, and a custom engine
 // defined in the repo's .omk/config.yaml (a wrapper script at a path not on PATH) driving a goal to ready.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { trustConfigFile, userConfigPath } from "@omk/config";
 import { cleanupTempDirs, gitIn, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
@@ -14,9 +14,12 @@ import { cleanupE2e, describeRun, EXIT_BY_STATUS, goalDirOf, goalIdOf, newWorld,
 // No developer's own ~/.config/omk/config.yaml may leak into these runs (runs inherit this env).
 process.env["XDG_CONFIG_HOME"] = makeTempDir("omk-config-xdg-");
 
+/** Folders made outside /tmp (see teamAgent), removed at the end. */
+const outsideDirs: string[] = [];
 afterAll(() => {
   cleanupE2e();
   cleanupTempDirs();
+  for (const dir of outsideDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Every file under a folder (for the secret scan). */
@@ -394,8 +397,10 @@ const PLAN_ANSWER = {
  * session it runs in (plan, write-tests, implement, review), saying the key it gets in AGENT_CONF on stderr and in a message.
  */
 function teamAgent(repo: string): string {
-  // The scenarios the wrapper plays: which one from the session's run folder (OMK keeps TMPDIR under it).
-  const scenarios = makeTempDir("omk-config-scenarios-");
+  // The scenarios the wrapper plays: which one from the session's run folder (OMK keeps TMPDIR under it). Not under
+  // /tmp, which the sandbox empties (host sockets live there): a folder the engine sees read-only, as a team's HOME would be.
+  const scenarios = mkdtempSync(path.join("/var/tmp", "omk-config-scenarios-"));
+  outsideDirs.push(scenarios);
   const put = (name: string, scenario: unknown) => writeFileSync(path.join(scenarios, `${name}.json`), JSON.stringify(scenario));
   // A hostile turn: the planner repeats the key it was given (the wrapper puts it in) in its messages. (In a task
   // session the same message is a blocking secret_in_output violation: see the h-leak tests.)

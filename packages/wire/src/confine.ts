@@ -369,16 +369,37 @@ export async function probeConfinement(env: Record<string, string | undefined> =
  */
 export function engineVisiblePaths(command: string, args: readonly string[], env: Record<string, string | undefined>): string[] {
   const out = new Set<string>();
+  const show = (file: string) => {
+    for (const p of [file, real(file)]) {
+      out.add(path.dirname(p));
+      for (const dir of packageDirs(path.dirname(p))) out.add(dir);
+    }
+  };
   const found = findCommand(command, env);
-  if (found !== undefined) {
-    out.add(path.dirname(found));
-    out.add(path.dirname(real(found)));
-  }
+  if (found !== undefined) show(found);
   for (const arg of args) {
     if (!path.isAbsolute(arg) || !exists(arg)) continue;
-    out.add(path.dirname(arg));
-    out.add(path.dirname(real(arg)));
+    show(arg);
   }
   for (const dir of (env["PATH"] ?? "").split(path.delimiter)) if (path.isAbsolute(dir)) out.add(dir);
   return [...out];
+}
+
+/**
+ * What a script in `dir` loads besides its own folder: the package it belongs
+ * to (the nearest folder up with a package.json: its dist/ imports ../package.json,
+ * ../examples) and every `node_modules` folder on the way up, as Node resolves
+ * them. Needed where an ancestor is hidden (a package installed under /tmp,
+ * which the sandbox empties): `npm pack`ed CLIs in tests, `npx` caches with TMPDIR=/tmp.
+ */
+function packageDirs(dir: string): string[] {
+  const out: string[] = [];
+  let packageRoot: string | undefined;
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (packageRoot === undefined && exists(path.join(at, "package.json"))) packageRoot = at;
+    if (exists(path.join(at, "node_modules"))) out.push(path.join(at, "node_modules"));
+    if (path.dirname(at) === at) break;
+  }
+  if (packageRoot !== undefined && packageRoot !== "/") out.push(packageRoot);
+  return out;
 }
