@@ -43,7 +43,7 @@ const out = ["npm-cache: " + npmCache];
 for (const [name, file] of [...Object.entries(t.homeCaches), ["npm-config-cache", path.join(npmCache, "MARK")]]) {
   try { fs.mkdirSync(path.dirname(file), { recursive: true }); fs.writeFileSync(file, "poisoned"); out.push(name + ": done"); } catch (e) { out.push(name + ": " + (e.code || e.message)); }
 }
-fs.writeFileSync(path.join(__dirname, "ran-cache.txt"), out.join("\n") + "\n");
+fs.writeFileSync(path.join(__dirname, "ran-cache.txt"), out.join("\\n") + "\\n");
 `;
 
 const BACKEND = `import subprocess, os
@@ -108,7 +108,7 @@ async function world(pip: boolean): Promise<World> {
 async function verify(w: World, confined: boolean): Promise<Record<string, string>> {
   const confine = confined ? checkoutConfinement({ mode: "bwrap", bwrap: BWRAP }, { stateRoot: w.stateRoot, repo: w.repo }) : undefined;
   // The user's environment with the test's HOME: no variable moves a cache out of it (pnpm's own npm_config_* included).
-  const user = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_config_|XDG_|PNPM_HOME$|PIP_|COREPACK_|YARN_)/i.test(name)));
+  const user = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_config_cache|npm_config_store_dir|npm_config_cache_dir|XDG_CACHE_HOME|XDG_DATA_HOME|PNPM_HOME|PIP_CACHE_DIR|COREPACK_HOME|YARN_CACHE_FOLDER)$/i.test(name)));
   const env = { ...user, HOME: w.home, npm_config_audit: "false", npm_config_fund: "false" };
   const deps = { env, cacheDir: makeTempDir("omk-box-deps-"), ...(confine === undefined ? {} : { confine }) };
   const dir = path.join(w.stateRoot, "checkouts", "g1", confined ? "boxed" : "open");
