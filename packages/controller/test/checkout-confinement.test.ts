@@ -4,14 +4,14 @@
 // events.jsonl and plants a hook in the user's .git. Through the controller's real checkout, setup and wall
 // (setUpCheckout + runWall, as task checkouts and verification use them) under checkoutConfinement and real bwrap: every attempt
 // fails and nothing lands. The same tree unconfined: every attempt lands (the test can fail).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { runWall } from "../src/evidence/wall.js";
 import { setUpCheckout } from "../src/internal/checkout-deps.js";
-import { checkoutConfinement } from "../src/internal/confinement.js";
+import { checkoutConfinement, setupCachesDir } from "../src/internal/confinement.js";
 
 afterAll(cleanupTempDirs);
 
@@ -33,12 +33,25 @@ attempt("plant-hook", () => { fs.mkdirSync(path.dirname(t.hook), { recursive: tr
 fs.writeFileSync(path.join(here, "ran-" + who + ".txt"), out.join("\\n") + "\\n");
 `;
 
+/** The install script's other attack: a mark in each of the user's package-manager caches (npx's pnpm.cjs lives in ~/.npm/_npx and runs on the host later) and in whatever cache npm itself uses. */
+const CACHE_ATTACK = `const fs = require("node:fs");
+const path = require("node:path");
+const { execFileSync } = require("node:child_process");
+const t = JSON.parse(fs.readFileSync(path.join(__dirname, "targets.json"), "utf8"));
+const npmCache = execFileSync("npm", ["config", "get", "cache"], { encoding: "utf8" }).trim();
+const out = ["npm-cache: " + npmCache];
+for (const [name, file] of [...Object.entries(t.homeCaches), ["npm-config-cache", path.join(npmCache, "MARK")]]) {
+  try { fs.mkdirSync(path.dirname(file), { recursive: true }); fs.writeFileSync(file, "poisoned"); out.push(name + ": done"); } catch (e) { out.push(name + ": " + (e.code || e.message)); }
+}
+fs.writeFileSync(path.join(__dirname, "ran-cache.txt"), out.join("\\n") + "\\n");
+`;
+
 const BACKEND = `import subprocess, os
 subprocess.run(["node", os.path.join(os.getcwd(), "attack.js"), "pip"], check=False)
 raise RuntimeError("evil backend: attack done")
 `;
 
-type World = { stateRoot: string; repo: string; commit: string; key: string; log: string; hook: string };
+type World = { stateRoot: string; repo: string; commit: string; key: string; log: string; hook: string; home: string; homeCaches: Record<string, string> };
 
 /** `pip`: the tree has the pyproject.toml whose backend fails the setup after its attack (so no gate runs); without it, setup passes and the gate runs. */
 async function world(pip: boolean): Promise<World> {
@@ -50,13 +63,23 @@ async function world(pip: boolean): Promise<World> {
   writeFileSync(path.join(goalDir, "events.jsonl"), LOG_LINE);
   const repo = makeTempDir("omk-box-repo-");
   await execa("git", ["init", "-q", "-b", "main", repo]);
-  const targets = { key: path.join(stateRoot, "keys", "log.key"), log: path.join(goalDir, "events.jsonl"), hook: path.join(repo, ".git", "hooks", "post-checkout") };
+  // The user's HOME, with the caches a package manager keeps there already made (as on a machine that ran npx and corepack).
+  const home = makeTempDir("omk-box-home-");
+  const homeCaches = {
+    npx: path.join(home, ".npm", "_npx", "MARK"),
+    corepack: path.join(home, ".cache", "node", "corepack", "MARK"),
+    pnpm: path.join(home, ".local", "share", "pnpm", "MARK"),
+    pip: path.join(home, ".cache", "pip", "MARK"),
+  };
+  for (const f of Object.values(homeCaches)) mkdirSync(path.dirname(f), { recursive: true });
+  const targets = { key: path.join(stateRoot, "keys", "log.key"), log: path.join(goalDir, "events.jsonl"), hook: path.join(repo, ".git", "hooks", "post-checkout"), homeCaches };
   const dep = path.join(repo, "evil-dep");
   mkdirSync(dep, { recursive: true });
-  writeFileSync(path.join(dep, "package.json"), `${JSON.stringify({ name: "evil-dep", version: "1.0.0", scripts: { install: "node ../../attack.js npm" } }, null, 2)}\n`);
+  writeFileSync(path.join(dep, "package.json"), `${JSON.stringify({ name: "evil-dep", version: "1.0.0", scripts: { install: "node ../../attack.js npm && node ../../cache-attack.js" } }, null, 2)}\n`);
   await execa("npm", ["pack", "--silent", "--pack-destination", repo], { cwd: dep });
   const files: Record<string, string> = {
     "attack.js": ATTACK,
+    "cache-attack.js": CACHE_ATTACK,
     "targets.json": `${JSON.stringify(targets)}\n`,
     "package.json": `${JSON.stringify({ name: "box", version: "1.0.0", private: true, dependencies: { "evil-dep": "file:./evil-dep-1.0.0.tgz" } }, null, 2)}\n`,
     "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "evil_backend"\nbackend-path = ["."]\n\n[project]\nname = "box"\nversion = "0.0.1"\n',
@@ -74,7 +97,7 @@ async function world(pip: boolean): Promise<World> {
   await execa("git", ["add", "-A"], { cwd: repo });
   await execa("git", ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "hostile"], { cwd: repo });
   const commit = (await execa("git", ["rev-parse", "HEAD"], { cwd: repo })).stdout.trim();
-  return { stateRoot, repo, commit, ...targets };
+  return { stateRoot, repo, commit, home, ...targets };
 }
 
 /**
@@ -84,7 +107,9 @@ async function world(pip: boolean): Promise<World> {
  */
 async function verify(w: World, confined: boolean): Promise<Record<string, string>> {
   const confine = confined ? checkoutConfinement({ mode: "bwrap", bwrap: BWRAP }, { stateRoot: w.stateRoot, repo: w.repo }) : undefined;
-  const env = { ...process.env, npm_config_audit: "false", npm_config_fund: "false" };
+  // The user's environment with the test's HOME: no variable moves a cache out of it (pnpm's own npm_config_* included).
+  const user = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_config_cache|npm_config_store_dir|npm_config_cache_dir|XDG_CACHE_HOME|XDG_DATA_HOME|PNPM_HOME|PIP_CACHE_DIR|COREPACK_HOME|YARN_CACHE_FOLDER)$/i.test(name)));
+  const env = { ...user, HOME: w.home, npm_config_audit: "false", npm_config_fund: "false" };
   const deps = { env, cacheDir: makeTempDir("omk-box-deps-"), ...(confine === undefined ? {} : { confine }) };
   const dir = path.join(w.stateRoot, "checkouts", "g1", confined ? "boxed" : "open");
   await execa("git", ["clone", "-q", "--shared", "--no-checkout", w.repo, dir]);
@@ -97,7 +122,7 @@ async function verify(w: World, confined: boolean): Promise<Record<string, strin
     expect(wall.value.report.gates.map((g) => g.outcome)).toEqual(["passed"]);
   }
   const ran: Record<string, string> = {};
-  for (const who of ["npm", "pip", "gate"]) {
+  for (const who of ["npm", "pip", "gate", "cache"]) {
     const f = path.join(dir, `ran-${who}.txt`);
     if (existsSync(f)) ran[who] = readFileSync(f, "utf8");
   }
@@ -114,6 +139,10 @@ describe.skipIf(!existsSync(BWRAP))("setup and gates on an agent's tree, under t
     expect(ranSetup["pip"]).toMatch(LANDED);
     expect(readFileSync(setup.log, "utf8")).toContain('"by":"pip"');
     expect(readFileSync(setup.hook, "utf8")).toContain("planted-by-");
+    // The install script wrote every cache of the user's HOME, npm's own among them.
+    expect(ranSetup["cache"]).toContain(`npm-cache: ${path.join(setup.home, ".npm")}`);
+    for (const f of Object.values(setup.homeCaches)) expect(readFileSync(f, "utf8")).toBe("poisoned");
+    expect(readFileSync(path.join(setup.home, ".npm", "MARK"), "utf8")).toBe("poisoned");
     const gate = await world(false);
     const ranGate = await verify(gate, false);
     expect(ranGate["gate"]).toMatch(LANDED);
@@ -136,6 +165,18 @@ describe.skipIf(!existsSync(BWRAP))("setup and gates on an agent's tree, under t
       expect(readFileSync(w.log, "utf8")).toBe(LOG_LINE);
       expect(existsSync(w.hook)).toBe(false);
       expect(readFileSync(w.key, "utf8")).toBe(KEY);
+      // The user's package-manager caches stay unwritten; npm used OMK's own cache under the state root (its logs are there), and that one was writable.
+      const caches = setupCachesDir(w.stateRoot);
+      expect(ran["cache"], "the cache attack did not run").toBeDefined();
+      expect(ran["cache"]).toContain(`npm-cache: ${path.join(caches, "npm")}`);
+      for (const [name, f] of Object.entries(w.homeCaches)) {
+        expect(ran["cache"], name).toMatch(new RegExp(`${name}: (ENOENT|EROFS|EACCES)`));
+        expect(existsSync(f), f).toBe(false);
+      }
+      expect(existsSync(path.join(w.home, ".npm", "MARK"))).toBe(false);
+      expect(ran["cache"]).toContain("npm-config-cache: done");
+      expect(existsSync(path.join(caches, "npm", "_logs"))).toBe(true);
+      expect(statSync(caches).mode & 0o777).toBe(0o700);
     }, 300_000);
   }
 });

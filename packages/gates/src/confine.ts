@@ -17,7 +17,7 @@ export type ConfineRequest = {
   readonly root: string;
   /** `setup`: a dependency install (needs the network and the package managers' caches); `gate`: a gate command or its tool's version probe (no network). */
   readonly purpose: "setup" | "gate";
-  /** More folders the command must write: a gate's report folder, the package managers' caches of a setup step. */
+  /** More folders the command must write: a gate's report folder, OMK's own package-manager caches of a setup step (never the user's). */
   readonly writable: readonly string[];
   readonly env: Readonly<Record<string, string>>;
 };
@@ -25,5 +25,11 @@ export type ConfineRequest = {
 /** What to start instead: the argv (e.g. `bwrap … -- argv`), its environment, and what to remove once it ended (a private TMPDIR). */
 export type Confined = { readonly argv: readonly string[]; readonly env: Readonly<Record<string, string>>; readonly dispose?: () => void };
 
-/** Turns one command into its confined form. Throwing stops the command (it is recorded as unable to start). */
-export type ConfineCommand = (request: ConfineRequest) => Confined;
+/**
+ * Turns one command into its confined form. Throwing stops the command (it
+ * is recorded as unable to start). `managerCaches`: the folder of OMK's own
+ * package-manager caches a confined setup uses (setup.ts setupCacheEnv;
+ * default `$XDG_CACHE_HOME/omk/setup`): the user's own caches are never
+ * writable in the sandbox.
+ */
+export type ConfineCommand = ((request: ConfineRequest) => Confined) & { readonly managerCaches?: string };

@@ -50,7 +50,8 @@ export {
   missingDependencies,
   type PrepareCheckoutOptions,
   prepareCheckout,
-  setupCacheDirs,
+  defaultSetupCachesDir,
+  setupCacheEnv,
 } from "./setup.js";
 export {
   type SetupConfig,

@@ -286,35 +286,69 @@ export type PrepareCheckoutOptions = {
   logFile?: string;
   /**
    * Confines every install command (./confine.ts, purpose `setup`): writable
-   * are the folder installed in and the package managers' caches
-   * (setupCacheDirs). Undefined: unconfined.
+   * are the folder installed in and OMK's own package-manager caches
+   * (managerCaches), never the user's. Undefined: unconfined.
    */
   confine?: ConfineCommand;
+  /**
+   * OMK's own package-manager caches for every setup command (setupCacheEnv):
+   * `<dir>/<kind>`, made 0700 and kept across runs so they stay warm. When
+   * given (default, when `confine` is: its `managerCaches`, else
+   * defaultSetupCachesDir), the managers
+   * are pointed there through the environment and only those folders are
+   * writable: the user's own caches (~/.npm and npx's ~/.npm/_npx, corepack,
+   * the pnpm store, pip, Go, cargo) are never written by a confined setup.
+   * Undefined and unconfined: the user's caches, as before.
+   */
+  managerCaches?: string;
 };
 
+/** OMK's package-manager caches for confined setup outside a goal run: `$XDG_CACHE_HOME/omk/setup` (else `~/.cache/omk/setup`). */
+export function defaultSetupCachesDir(env: Record<string, string | undefined> = process.env): string {
+  return path.join(path.dirname(defaultDepsCacheDir(env)), "setup");
+}
+
 /**
- * The package managers' own caches a setup step writes (a download lands
- * there before it is installed), by manager; `command` (a configured setup
- * line) may run any of them. Made when missing (a sandbox binds only what
- * exists). From the environment where the manager reads it, else its
- * default under HOME. See docs/decisions/confinement.md ("Setup and gates").
+ * The environment that points every package manager at OMK's own caches
+ * under `dir` (one folder per kind), whatever the user's environment or
+ * HOME says: npm (and npx's `_npx`), corepack, pnpm's store and cache, yarn
+ * 1 and berry, pip, uv, Go's module and build caches, cargo's home (its
+ * registry and git checkouts; a `cargo install` lands there too, never in
+ * the user's ~/.cargo/bin), and XDG_CACHE_HOME / XDG_DATA_HOME for whatever
+ * else keeps a cache by the XDG default. See docs/decisions/confinement.md
+ * ("Setup and gates").
  */
-export function setupCacheDirs(manager: SetupStep["manager"], env: Record<string, string | undefined>): string[] {
-  const home = env["HOME"] !== undefined && env["HOME"] !== "" ? env["HOME"] : os.homedir();
-  const xdgCache = env["XDG_CACHE_HOME"] !== undefined && env["XDG_CACHE_HOME"] !== "" ? env["XDG_CACHE_HOME"] : path.join(home, ".cache");
-  const xdgData = env["XDG_DATA_HOME"] !== undefined && env["XDG_DATA_HOME"] !== "" ? env["XDG_DATA_HOME"] : path.join(home, ".local", "share");
-  const pick = (...names: string[]) => names.map((n) => env[n]).find((v): v is string => v !== undefined && v !== "");
-  const npm = [pick("npm_config_cache", "NPM_CONFIG_CACHE") ?? path.join(home, ".npm"), path.join(xdgCache, "node", "corepack")];
-  const byManager: Record<string, string[]> = {
-    npm,
-    pnpm: [...npm, path.join(xdgCache, "pnpm"), pick("npm_config_store_dir", "PNPM_HOME") ?? path.join(xdgData, "pnpm")],
-    yarn: [...npm, pick("YARN_CACHE_FOLDER") ?? path.join(xdgCache, "yarn"), path.join(home, ".yarn", "berry")],
-    python: [pick("PIP_CACHE_DIR") ?? path.join(xdgCache, "pip")],
-    go: [pick("GOMODCACHE") ?? path.join(pick("GOPATH")?.split(path.delimiter)[0] ?? path.join(home, "go"), "pkg", "mod")],
-    cargo: [path.join(pick("CARGO_HOME") ?? path.join(home, ".cargo"), "registry"), path.join(pick("CARGO_HOME") ?? path.join(home, ".cargo"), "git")],
+export function setupCacheEnv(dir: string): Record<string, string> {
+  const at = (kind: string) => path.join(dir, kind);
+  return {
+    npm_config_cache: at("npm"),
+    NPM_CONFIG_CACHE: at("npm"),
+    COREPACK_HOME: at("corepack"),
+    npm_config_store_dir: at("pnpm-store"),
+    npm_config_cache_dir: at("pnpm-cache"),
+    PNPM_HOME: at("pnpm-home"),
+    YARN_CACHE_FOLDER: at("yarn"),
+    YARN_GLOBAL_FOLDER: at("yarn-berry"),
+    PIP_CACHE_DIR: at("pip"),
+    UV_CACHE_DIR: at("uv"),
+    GOMODCACHE: at("go-mod"),
+    GOCACHE: at("go-build"),
+    CARGO_HOME: at("cargo"),
+    XDG_CACHE_HOME: at("xdg-cache"),
+    XDG_DATA_HOME: at("xdg-data"),
   };
-  const dirs = manager === "command" ? Object.values(byManager).flat() : (byManager[manager] ?? []);
-  return [...new Set(dirs.filter((d) => path.isAbsolute(d)))];
+}
+
+/** setupCacheEnv's folders, each made 0700 when missing (one that cannot be made is left out: the sandbox binds only what exists). */
+function managerCachesMade(dir: string): string[] {
+  return [...new Set(Object.values(setupCacheEnv(dir)))].filter((d) => {
+    try {
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 type RunOutput = { exitCode: number | null; output: string; durationMs: number; error?: string };
@@ -366,17 +400,8 @@ export function setupEnv(env: Record<string, string | undefined>): Record<string
   return clean;
 }
 
-/** setupCacheDirs, each made when missing (one that cannot be made is left out). */
-function cacheDirsMade(manager: SetupStep["manager"], env: Record<string, string | undefined>): string[] {
-  return setupCacheDirs(manager, env).filter((dir) => {
-    try {
-      mkdirSync(dir, { recursive: true });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+/** Where a setup's package managers keep their caches: the given folder, else (confined) OMK's default, else (unconfined) the user's own. */
+const managerCachesOf = (options: Pick<PrepareCheckoutOptions, "managerCaches" | "confine" | "env">): string | undefined => options.managerCaches ?? (options.confine === undefined ? undefined : (options.confine.managerCaches ?? defaultSetupCachesDir(options.env)));
 
 const displayCommand = (s: Pick<SetupStep, "command" | "after">) => [s.command, ...s.after].map((c) => c.join(" ")).join(" && ");
 
@@ -627,13 +652,14 @@ async function trackedProducts(root: string, products: readonly string[]): Promi
 
 type StepRun = { result: SetupStepResult; failure?: SetupFailure; log: string };
 
-async function runSteps(step: SetupStep, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined, confine: ConfineCommand | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
+async function runSteps(step: SetupStep, cwd: string, baseEnv: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined, confine: ConfineCommand | undefined, managerCaches: string | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
+  const env = managerCaches === undefined ? baseEnv : { ...baseEnv, ...setupCacheEnv(managerCaches) };
   let output = "";
   let durationMs = 0;
   for (const [i, listed] of [step.command, ...step.after].entries()) {
     const argv = i > 0 && listed[0] === "npm" && listed[1] === "rebuild" ? rebuildArgv(cwd, listed) : listed;
     if (argv === undefined) continue;
-    const r = await runCommand(argv, i === 0 && step.shell, cwd, env, timeoutMs, signal, confine === undefined ? undefined : { run: confine, root: cwd, purpose: "setup", writable: cacheDirsMade(step.manager, env) });
+    const r = await runCommand(argv, i === 0 && step.shell, cwd, env, timeoutMs, signal, confine === undefined ? undefined : { run: confine, root: cwd, purpose: "setup", writable: managerCaches === undefined ? [] : managerCachesMade(managerCaches) });
     output += `$ ${argv.join(" ")}\n${r.output}\n`;
     durationMs += r.durationMs;
     if (r.exitCode !== 0) return { ok: false, exitCode: r.exitCode, output, durationMs, failed: argv.join(" "), ...(r.error === undefined ? {} : { error: r.error }) };
@@ -676,7 +702,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
   }
 
   if (!step.shareable) {
-    const r = await runSteps(step, root, options.env, timeoutMs, options.signal, options.confine);
+    const r = await runSteps(step, root, options.env, timeoutMs, options.signal, options.confine, managerCachesOf(options));
     if (!r.ok) return failedRun(r, null, []);
     for (const p of step.products) ignoreItself(path.join(root, p));
     return { result: { ...base, key: null, reused: false, materialised: "in_place", outcome: "ok", exitCode: 0, durationMs: Math.round(performance.now() - started), tail: tailOf(r.output), notes: [] }, log: redact(r.output) };
@@ -706,7 +732,7 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
             mkdirSync(path.dirname(path.join(tmp, input)), { recursive: true });
             copyFileSync(path.join(root, input), path.join(tmp, input));
           }
-          const r = await runSteps(step, tmp, options.env, timeoutMs, options.signal, options.confine);
+          const r = await runSteps(step, tmp, options.env, timeoutMs, options.signal, options.confine, managerCachesOf(options));
           log = redact(r.output);
           if (!r.ok) return failedRun(r, key, notes);
           for (const p of step.products) ignoreItself(path.join(tmp, p));

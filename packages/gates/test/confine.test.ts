@@ -3,11 +3,11 @@
 // import @omk/wire's policy builder, so this test's hook is a small real bwrap sandbox of its own: `/` read-only,
 // a `secret` folder hidden, the request's root and writable folders writable. The controller's real policy is
 // tested in packages/controller/test/checkout-confinement.test.ts.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ConfineCommand, type ConfineRequest, GatesConfigSchema, prepareCheckout, runGates } from "../src/index.js";
+import { type ConfineCommand, type ConfineRequest, defaultSetupCachesDir, GatesConfigSchema, prepareCheckout, runGates } from "../src/index.js";
 
 afterAll(cleanupTempDirs);
 
@@ -74,7 +74,29 @@ describe.skipIf(!existsSync(BWRAP))("runGates and prepareCheckout with a confine
     expect(outcome.status, JSON.stringify(outcome.failure)).toBe("ready");
     expect(readFileSync(path.join(dir, "setup.txt"), "utf8")).toBe("read:ENOENT write:EROFS boxed:1");
     expect(seen.map((r) => [r.purpose, r.root])).toEqual([["setup", dir]]);
-    // A configured command may run any manager: their caches are named writable.
+    // A configured command may run any manager: OMK's own caches of every kind are writable (the default folder, without managerCaches).
     expect(seen[0]?.writable.length).toBeGreaterThan(0);
+    for (const w of seen[0]?.writable ?? []) expect(w.startsWith(`${defaultSetupCachesDir()}${path.sep}`), w).toBe(true);
+  }, 120_000);
+
+  it("a setup step writes OMK's package-manager caches (managerCaches), never the user's: npm, npx and corepack caches in HOME stay unwritten", async () => {
+    const secret = makeTempDir("omk-confine-secret-");
+    const home = makeTempDir("omk-confine-home-");
+    for (const d of [".npm/_npx", ".cache/node/corepack"]) mkdirSync(path.join(home, d), { recursive: true });
+    const caches = path.join(makeTempDir("omk-confine-state-"), "cache", "setup");
+    const dir = makeTempDir("omk-confine-setup-");
+    await initGitRepo(dir, { "probe.js": PROBE });
+    const line = 'c="$(npm config get cache)"; echo "$c" > cache.txt; for f in "$c/MARK" "$HOME/.npm/_npx/MARK" "$HOME/.cache/node/corepack/MARK" "$HOME/.npm/MARK"; do (echo x > "$f") 2>/dev/null && echo "$f: done" >> wrote.txt; done; true';
+    const seen: ConfineRequest[] = [];
+    const env = Object.fromEntries(Object.entries(process.env).filter(([n]) => !/^(npm_config_cache|XDG_CACHE_HOME|COREPACK_HOME)$/i.test(n)));
+    const outcome = await prepareCheckout(dir, { config: { setup: ["/bin/sh", "-c", line] }, env: { ...env, HOME: home }, managerCaches: caches, confine: sandbox(secret, seen) });
+    expect(outcome.status, JSON.stringify(outcome.failure)).toBe("ready");
+    expect(readFileSync(path.join(dir, "cache.txt"), "utf8").trim()).toBe(path.join(caches, "npm"));
+    expect(readFileSync(path.join(dir, "wrote.txt"), "utf8")).toBe(`${path.join(caches, "npm", "MARK")}: done\n`);
+    for (const f of [".npm/_npx/MARK", ".cache/node/corepack/MARK", ".npm/MARK"]) expect(existsSync(path.join(home, f)), f).toBe(false);
+    expect(seen[0]?.env["COREPACK_HOME"]).toBe(path.join(caches, "corepack"));
+    expect(seen[0]?.writable).toContain(path.join(caches, "npm"));
+    for (const w of seen[0]?.writable ?? []) expect(w.startsWith(`${caches}${path.sep}`), w).toBe(true);
+    expect(statSync(path.join(caches, "npm")).mode & 0o777).toBe(0o700);
   }, 120_000);
 });

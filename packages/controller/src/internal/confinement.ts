@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { allowedEnv, type ConfineCommand } from "@omk/gates";
+import { allowedEnv, type ConfineCommand, type ConfineRequest, setupCacheEnv } from "@omk/gates";
 import { type RefusalWatch, confinedArgv, ENGINE_DIR_VARS, ENGINE_HOME_FOLDERS, type EngineSpecInput, engineVisiblePaths, isolationDirs, type SessionConfinement, sandboxPolicy } from "@omk/wire";
 import type { RunConfinement } from "../types.js";
 
@@ -181,9 +181,10 @@ export function agentCommandEnv(engineEnv: Record<string, string>, runDirs: { re
  * repository git dir hidden (its objects shown read-only: checkouts borrow
  * them), the tree the command works on writable with its own `.git`
  * read-only over it, and a private TMPDIR per command (removed when it
- * ends). A setup step shares the host network (its registry) and writes the
- * package managers' caches @omk/gates names; a gate command gets loopback
- * only. Undefined when the run is unconfined (`--unconfined`).
+ * ends). A setup step shares the host network (its registry) and writes
+ * OMK's own package-manager caches (setupCachesDir: its environment points
+ * npm, npx, corepack, pnpm, yarn, pip, uv, Go and cargo there), never the
+ * user's; a gate command gets loopback only. Undefined when the run is unconfined (`--unconfined`).
  */
 export function checkoutConfinement(run: RunConfinement | undefined, paths: { readonly stateRoot: string; readonly repo: string }): ConfineCommand | undefined {
   if (run === undefined || run.mode === "unconfined") return undefined;
@@ -191,7 +192,16 @@ export function checkoutConfinement(run: RunConfinement | undefined, paths: { re
   const repoGit = gitDirOf(paths.repo);
   const repoCommon = repoGit === undefined ? undefined : commonDirOf(repoGit);
   const hidden = [paths.stateRoot, ...(repoGit === undefined ? [] : [repoGit]), ...(repoCommon === undefined || repoCommon === repoGit ? [] : [repoCommon])];
-  return (request) => {
+  const caches = setupCachesDir(paths.stateRoot);
+  const cacheEnv = setupCacheEnv(caches);
+  const withinCaches = (dir: string) => {
+    const rel = path.relative(caches, dir);
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  };
+  const confine = (request: ConfineRequest) => {
+    const setup = request.purpose === "setup";
+    // A setup step writes OMK's caches only (pointed at through its environment): a folder outside them a caller names is not granted, the user's ~/.npm, npx's ~/.npm/_npx, corepack, pnpm, pip, Go and cargo caches included.
+    const extra = setup ? request.writable.filter(withinCaches) : request.writable;
     const [command, ...args] = request.argv as [string, ...string[]];
     const tmp = mkdtempSync(path.join(os.tmpdir(), `omk-${request.purpose}-tmp-`));
     try {
@@ -206,16 +216,28 @@ export function checkoutConfinement(run: RunConfinement | undefined, paths: { re
         bwrap,
         hidden,
         shownReadOnly: shown,
-        writable: [request.root, ...request.writable, tmp],
+        writable: [request.root, ...extra, tmp],
         readOnlyAfter: existsSync(ownGit) ? [ownGit] : [],
         network: request.purpose === "setup" ? "shared" : "none",
         env: request.env,
       });
       const boxed = confinedArgv(policy, request.cwd, command, args);
-      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
+      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, ...(setup ? cacheEnv : {}), TMPDIR: tmp, TMP: tmp, TEMP: tmp }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
   };
+  return Object.assign(confine, { managerCaches: caches });
+}
+
+/**
+ * OMK's own package-manager caches of every confined setup step in one
+ * state root (`<stateRoot>/cache/setup/<kind>`, made 0700 by @omk/gates,
+ * kept across goals so they stay warm): inside the hidden state root, bound
+ * writable for setup steps only. See docs/decisions/confinement.md ("Setup
+ * and gates").
+ */
+export function setupCachesDir(stateRoot: string): string {
+  return path.join(stateRoot, "cache", "setup");
 }
