@@ -8,7 +8,7 @@ import { AcpSession } from "./internal/acp/session.js";
 import type { SessionContext } from "./internal/base-session.js";
 import { EngineProcess } from "./internal/engine-process.js";
 import { findCommand } from "./internal/find-command.js";
-import { engineEnv, removeSessionHome } from "./internal/isolation.js";
+import { engineEnv, isolationDirs, removeSessionHome, userHomeOf } from "./internal/isolation.js";
 import { KIMI_CODE, type KimiBinary, kimiBinaryFromPath } from "./internal/kimi-binary.js";
 import { prepareQwenSession } from "./internal/qwen-settings.js";
 import { TranscriptTap } from "./internal/transcript.js";
@@ -124,7 +124,9 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
       mkdirSync(runDir, { recursive: true });
       const prepared = prepareQwenSession(env, runDir, root);
       env = prepared.env;
-      usageGap = prepared.gap;
+      // The gap names the settings file the user can change (their own), not the session HOME's copy of it.
+      const userQwen = base["QWEN_HOME"] !== undefined && path.isAbsolute(base["QWEN_HOME"]) ? base["QWEN_HOME"] : path.join(userHomeOf(base), ".qwen");
+      usageGap = prepared.gap?.replaceAll(path.join(isolationDirs(runDir).home, ".qwen"), userQwen);
     } catch (cause) {
       removeSessionHome(runDir);
       return err(new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, { cause, fix: "check that the run folder is writable" }));

@@ -79,7 +79,7 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
     }
   });
 
-  it("by default sees the user's own Kimi Code: configured only in <HOME>/.kimi-code/config.toml, no model env vars, it answers a prompt; usage is read from the log in that home", async () => {
+  it("by default sees the user's own Kimi Code: configured only in <HOME>/.kimi-code/config.toml, no model env vars, it answers a prompt; usage is read from the log in the session's HOME, the user's left as it was", async () => {
     const { kimi } = agents();
     const base = makeTempDir("omk-kimi-user-");
     const root = path.join(base, "root");
@@ -105,16 +105,17 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       expect(turn.value.usage).toEqual({ inputUncached: 321, cacheRead: 0, cacheWrite: 0, output: 12 });
       expect(turn.value.usageQuality).toBe("exact");
       expect(server.requests).toHaveLength(1);
-      // Kimi kept its session in the user's home; OMK's run folder holds only per-run files (no HOME of its own).
-      expect(entriesOf(path.join(userHome, ".kimi-code"))).toContain("sessions");
-      expect(entriesOf(runDir)).toEqual(["tmp"]);
+      // Kimi ran on a copy of the user's config in a HOME of the session's own (its session log read there, then
+      // removed at close): the user's .kimi-code is left as it was.
+      expect(entriesOf(path.join(userHome, ".kimi-code"))).toEqual(["config.toml"]);
+      expect(existsSync(isolationDirs(runDir).home)).toBe(false);
       expect(leftovers(session.pid)).toEqual([]);
     } finally {
       await server?.close();
     }
   });
 
-  it("follows KIMI_CODE_HOME: config and session log in that folder", async () => {
+  it("follows KIMI_CODE_HOME: the config comes from that folder, which is left as it was", async () => {
     const { kimi } = agents();
     const base = makeTempDir("omk-kimi-home-");
     const root = path.join(base, "root");
@@ -136,7 +137,8 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       await opened.value.close();
       if (!turn.ok) throw turn.error;
       expect(turn.value.usage).toEqual({ inputUncached: 77, cacheRead: 0, cacheWrite: 0, output: 3 });
-      expect(entriesOf(kimiHome)).toContain("sessions");
+      // The config came from KIMI_CODE_HOME (copied into the session's HOME); that folder is left as it was.
+      expect(entriesOf(kimiHome)).toEqual(["config.toml"]);
       expect(entriesOf(userHome)).not.toContain(".kimi-code");
     } finally {
       await server?.close();

@@ -134,7 +134,7 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
       expect(totalTokens(served(replies, server.requests.length))).toBeGreaterThan(totalTokens(turn.value.usage as Usage));
       expect(turn.value.usageQuality).toBe("partial");
       expect(ofType(events, "anomaly").find((e) => e.kind === "usage_missing")?.detail).toContain(`memory.enableManagedAutoMemory in ${path.join(userHome, ".qwen", "settings.json")}`);
-      // Qwen kept its state in the user's home
+      // The user's own settings are where they were (Qwen ran on a copy in a HOME of the session's own)
       expect(existsSync(path.join(userHome, ".qwen"))).toBe(true);
     } finally {
       await server?.close();
