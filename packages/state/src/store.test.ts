@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
@@ -300,5 +301,21 @@ describe("goal store", () => {
     const names = readdirSync(store.paths(goal.id).dir);
     expect(names.filter((n) => n.startsWith("."))).toEqual([]);
     expect(names).not.toContain("events.jsonl.lock");
+  });
+
+  it("removes at once the temp files a killed writer left (its pid dead), and keeps a live writer's young one", async () => {
+    const store = openStore({ root: makeTempDir() });
+    const goal = await newGoal(store);
+    const dir = store.paths(goal.id).dir;
+    // A kill -9 between writing a lock's temp file and linking it (found by the crash sweep): the pid in its name is dead.
+    const exited = spawnSync(process.execPath, ["-e", "0"]);
+    const deadPid = exited.pid as number;
+    const dead = [`.events.jsonl.lock.${deadPid}.57b75024.new`, `.goal.json.${deadPid}.0badc0de.tmp`];
+    const live = `.goal.json.${process.ppid}.1234abcd.tmp`;
+    for (const name of [...dead, live]) writeFileSync(path.join(dir, name), "{}");
+    await store.openGoal(goal.id);
+    const names = readdirSync(dir);
+    for (const name of dead) expect(names).not.toContain(name);
+    expect(names).toContain(live);
   });
 });

@@ -255,6 +255,8 @@ export class GoalStore {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
     const folded = await foldGoal(paths);
+    // Temp files of a writer killed mid-write (a lock's, goal.json's): never the real file, gone at once.
+    await removeStaleTemps(paths.dir, Number.POSITIVE_INFINITY);
     const dead = await deadLeaseFiles(paths);
     const broken =
       !folded.snapshotFresh ||

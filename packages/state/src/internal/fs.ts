@@ -122,7 +122,34 @@ export function isErrno(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }
 
-/** Remove temp files a killed writer left behind (they never became the real file). */
+/** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrno(error, "EPERM");
+  }
+}
+
+/** The writer's pid in a temp file's name (`.<file>.<pid>.<hex>.tmp|new`, as the writers here name them). */
+const TEMP_PID = /\.(\d+)\.[0-9a-f]{8}\.(?:tmp|new)$/u;
+
+/** The writer's pid in a temp file's name, when it is dead on this host (never this process). */
+function deadWriter(name: string): boolean {
+  const pid = Number(TEMP_PID.exec(name)?.[1] ?? Number.NaN);
+  return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid);
+}
+
+const isTemp = (n: string) => n.startsWith(".") && (n.endsWith(".tmp") || n.endsWith(".new"));
+
+/**
+ * Remove temp files a killed writer left behind (they never became the real
+ * file): one whose writer's pid is dead on this host at once (a resume right
+ * after a kill -9 finds it), any other once it is older than `olderThanMs`.
+ * `olderThanMs` Infinity: only the dead writers' ones (safe without the
+ * goal's mutex: nobody else ever links or renames another writer's temp file).
+ */
 export async function removeStaleTemps(dir: string, olderThanMs = 60_000): Promise<void> {
   let names: string[];
   try {
@@ -132,13 +159,13 @@ export async function removeStaleTemps(dir: string, olderThanMs = 60_000): Promi
   }
   const now = Date.now();
   await Promise.all(
-    names
-      .filter((n) => n.startsWith(".") && (n.endsWith(".tmp") || n.endsWith(".new")))
-      .map(async (n) => {
-        const p = path.join(dir, n);
-        const st = await fsp.stat(p).catch(() => undefined);
-        if (st !== undefined && now - st.mtimeMs > olderThanMs) await fsp.rm(p, { force: true });
-      }),
+    names.filter(isTemp).map(async (n) => {
+      const p = path.join(dir, n);
+      if (deadWriter(n)) return fsp.rm(p, { force: true });
+      if (!Number.isFinite(olderThanMs)) return;
+      const st = await fsp.stat(p).catch(() => undefined);
+      if (st !== undefined && now - st.mtimeMs > olderThanMs) await fsp.rm(p, { force: true });
+    }),
   );
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import { type LockOwner, LockOwnerSchema } from "../schemas/lock.js";
-import { createFileExclusive, isErrno, readFileOrUndefined, writeFileAtomic } from "./fs.js";
+import { createFileExclusive, pidAlive, readFileOrUndefined, writeFileAtomic } from "./fs.js";
 
 /**
  * A lease file names its holder (pid, host, token, heartbeat). Acquire is an
@@ -22,14 +22,7 @@ export function newOwner(purpose: string, now: Date): LockOwner {
   return { pid: process.pid, host: os.hostname(), token: randomBytes(12).toString("hex"), acquiredAt: ts, heartbeatAt: ts, purpose };
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrno(error, "EPERM");
-  }
-}
+export { pidAlive };
 
 export function staleReason(owner: LockOwner, now: Date, staleAfterMs: number): StaleReason | undefined {
   if (owner.host === os.hostname() && !pidAlive(owner.pid)) return "pid_dead";
