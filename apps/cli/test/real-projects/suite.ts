@@ -15,6 +15,7 @@ export function realProjectSuite(slug: string): void {
       w = await projectWorld(slug);
     }, 600_000);
     afterAll(() => {
+      if (process.env["OMK_KEEP_TMP"] !== undefined) return;
       cleanupE2e();
       cleanupTempDirs();
     });

@@ -3,7 +3,7 @@
  * bwrap the CLI's probe found, or unconfined) and the session's paths. See
  * docs/decisions/confinement.md for the policy and why each mount is there.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { allowedEnv, type ConfineCommand, type ConfineRequest, setupCacheEnv } from "@omk/gates";
@@ -222,7 +222,12 @@ export function checkoutConfinement(run: RunConfinement | undefined, paths: { re
         env: request.env,
       });
       const boxed = confinedArgv(policy, request.cwd, command, args);
-      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, ...(setup ? cacheEnv : {}), TMPDIR: tmp, TMP: tmp, TEMP: tmp }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
+      // A gate's tools write under HOME (nyc's spawn-wrap: ~/.node-spawn-wrap-*; test caches): the user's HOME is read-only,
+      // so a gate command gets a HOME of its own in its private TMPDIR, with the user's git identity (~/.gitconfig) copied in.
+      // A setup step keeps the user's HOME (its ~/.npmrc names registries and their logins), caches redirected above.
+      const home = setup ? undefined : gateHome(tmp, request.env);
+      const homeEnv: Record<string, string> = home === undefined ? {} : { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config"), XDG_CACHE_HOME: path.join(home, ".cache"), XDG_DATA_HOME: path.join(home, ".local", "share"), XDG_STATE_HOME: path.join(home, ".local", "state") };
+      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, ...(setup ? cacheEnv : {}), ...homeEnv, TMPDIR: tmp, TMP: tmp, TEMP: tmp }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
@@ -240,4 +245,17 @@ export function checkoutConfinement(run: RunConfinement | undefined, paths: { re
  */
 export function setupCachesDir(stateRoot: string): string {
   return path.join(stateRoot, "cache", "setup");
+}
+
+/** A gate command's own HOME inside its private TMPDIR: the user's ~/.gitconfig copied in (tests that commit need an identity). */
+function gateHome(tmp: string, env: Readonly<Record<string, string>>): string {
+  const home = path.join(tmp, "home");
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const userHome = env["HOME"] !== undefined && path.isAbsolute(env["HOME"]) ? env["HOME"] : os.homedir();
+  try {
+    copyFileSync(path.join(userHome, ".gitconfig"), path.join(home, ".gitconfig"));
+  } catch {
+    // no git identity of the user's: git's own defaults
+  }
+  return home;
 }
