@@ -158,8 +158,12 @@ export function agentCommandEnv(engineEnv: Record<string, string>, runDirs: { re
     const value = env[name];
     if (value !== undefined && path.isAbsolute(value) && (value === engineDir || value.startsWith(`${engineDir}${path.sep}`))) delete env[name];
   }
+  return { ...env, ...ownDirsEnv(own) };
+}
+
+/** HOME, TMPDIR and the XDG variables pointing at a command's own folders (isolationDirs). */
+function ownDirsEnv(own: ReturnType<typeof isolationDirs>): Record<string, string> {
   return {
-    ...env,
     HOME: own.home,
     USERPROFILE: own.home,
     TMPDIR: own.tmp,
@@ -225,9 +229,8 @@ export function checkoutConfinement(run: RunConfinement | undefined, paths: { re
       // A gate's tools write under HOME (nyc's spawn-wrap: ~/.node-spawn-wrap-*; test caches): the user's HOME is read-only,
       // so a gate command gets a HOME of its own in its private TMPDIR, with the user's git identity (~/.gitconfig) copied in.
       // A setup step keeps the user's HOME (its ~/.npmrc names registries and their logins), caches redirected above.
-      const home = setup ? undefined : gateHome(tmp, request.env);
-      const homeEnv: Record<string, string> = home === undefined ? {} : { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config"), XDG_CACHE_HOME: path.join(home, ".cache"), XDG_DATA_HOME: path.join(home, ".local", "share"), XDG_STATE_HOME: path.join(home, ".local", "state") };
-      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, ...(setup ? cacheEnv : {}), ...homeEnv, TMPDIR: tmp, TMP: tmp, TEMP: tmp }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
+      const own = setup ? { TMPDIR: tmp, TMP: tmp, TEMP: tmp } : gateDirsEnv(tmp, request.env);
+      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, ...(setup ? cacheEnv : {}), ...own }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
@@ -247,15 +250,15 @@ export function setupCachesDir(stateRoot: string): string {
   return path.join(stateRoot, "cache", "setup");
 }
 
-/** A gate command's own HOME inside its private TMPDIR: the user's ~/.gitconfig copied in (tests that commit need an identity). */
-function gateHome(tmp: string, env: Readonly<Record<string, string>>): string {
-  const home = path.join(tmp, "home");
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+/** A gate command's own HOME, XDG dirs and TMPDIR inside its private folder: the user's ~/.gitconfig copied in (tests that commit need an identity). */
+function gateDirsEnv(tmp: string, env: Readonly<Record<string, string>>): Record<string, string> {
+  const own = { ...isolationDirs(tmp), tmp };
+  for (const dir of Object.values(own)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   const userHome = env["HOME"] !== undefined && path.isAbsolute(env["HOME"]) ? env["HOME"] : os.homedir();
   try {
-    copyFileSync(path.join(userHome, ".gitconfig"), path.join(home, ".gitconfig"));
+    copyFileSync(path.join(userHome, ".gitconfig"), path.join(own.home, ".gitconfig"));
   } catch {
     // no git identity of the user's: git's own defaults
   }
-  return home;
+  return ownDirsEnv(own);
 }
