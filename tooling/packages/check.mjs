@@ -10,8 +10,9 @@
 //     are both errors; node builtins aside);
 //   - publint (suggestions included) and @arethetypeswrong/cli with the esm-only profile.
 // Usage: node tooling/packages/check.mjs [--keep]   (--keep leaves the tarballs and prints their folder)
+//        node tooling/packages/check.mjs --self-test   (the check reports each fault of a package made to have them all)
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -71,6 +72,7 @@ function checkTarball(pkg) {
 
   // Files.
   if (!files.has("README.md")) problems.push("no README.md");
+  else if (m.exports !== undefined && !/\bESM only\b/i.test(files.get("README.md").toString("utf8"))) problems.push("the README does not say the package is ESM only");
   if (!files.has("LICENSE")) problems.push("no LICENSE");
   else if (files.get("LICENSE").toString("utf8") !== LICENSE) problems.push("LICENSE differs from the repository's LICENSE");
   for (const [file, body] of files) {
@@ -142,7 +144,74 @@ function attw(pkg, m) {
   return [`attw (esm-only) failed (exit ${run.status}):\n${`${run.stdout}${run.stderr}`.trim().replace(/^/gm, "    ")}`];
 }
 
+/**
+ * The check must fail where it should: a package made here with every fault it looks for, packed with npm,
+ * must be reported for each one. Run by CI before the real check (`--self-test`).
+ */
+async function selfTest() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "omk-pack-selftest-"));
+  try {
+    const pkgDir = path.join(dir, "bad");
+    mkdirSync(path.join(pkgDir, "dist"), { recursive: true });
+    const manifest = {
+      name: "@omk/bad",
+      version: "1.0.0",
+      description: "a package with every fault check.mjs looks for",
+      type: "module",
+      license: "ISC",
+      exports: { ".": { "@omk/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" } },
+      bin: { bad: "./dist/bin.js" },
+      files: ["dist", "src"],
+      dependencies: { yaml: "^2.0.0", "@omk/state": "workspace:*" },
+    };
+    writeFileSync(path.join(pkgDir, "package.json"), JSON.stringify(manifest, null, 2));
+    writeFileSync(path.join(pkgDir, "dist", "index.js"), 'import { z } from "zod";\nimport "node:fs";\nimport "./missing.js";\nconst ts = createRequire(import.meta.url)("typescript");\nexport const s = z.string();\n//# sourceMappingURL=index.js.map\n');
+    writeFileSync(path.join(pkgDir, "dist", "index.js.map"), "{}");
+    writeFileSync(path.join(pkgDir, "dist", "bin.js"), 'console.log("no shebang");\n');
+    mkdirSync(path.join(pkgDir, "src"));
+    writeFileSync(path.join(pkgDir, "src", "index.ts"), "export const s = 1;\n");
+    const packed = spawnSync("npm", ["pack", "--pack-destination", dir], { cwd: pkgDir, encoding: "utf8" });
+    if (packed.status !== 0) throw new Error(`npm pack of the self-test package failed: ${packed.stderr}`);
+    const pkg = { name: "@omk/bad", dir: "packages/bad", tarball: path.join(dir, "omk-bad-1.0.0.tgz") };
+    const { problems } = checkTarball(pkg);
+    const expected = [
+      'no "homepage"',
+      'no "repository"',
+      'license is "ISC"',
+      "engines.node is missing",
+      'dependencies.@omk/state is "workspace:*"',
+      "no README.md",
+      "no LICENSE",
+      "ships a source map: dist/index.js.map",
+      "dist/index.js has a sourceMappingURL comment",
+      "ships TypeScript source: src/index.ts",
+      'the condition "@omk/source"',
+      "points at ./dist/index.d.ts, which is not in the tarball",
+      "bin bad (./dist/bin.js) does not start with #!/usr/bin/env node",
+      "imports ./missing.js, which is not in the tarball",
+      "imports zod, which is not in dependencies",
+      "imports typescript, which is not in dependencies",
+      "dependencies lists yaml, which nothing in dist/ imports",
+    ];
+    const missed = expected.filter((text) => !problems.some((p) => p.includes(text)));
+    const attwProblems = attw(pkg, manifest);
+    if (attwProblems.length === 0) missed.push("attw: the missing dist/index.d.ts");
+    if (missed.length > 0) {
+      process.stdout.write(`FAIL self-test: the check did not report:\n${missed.map((m) => `  - ${m}`).join("\n")}\nit reported:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
+      return false;
+    }
+    process.stdout.write(`ok   self-test: a package with ${expected.length + 1} faults is reported for each\n`);
+    return true;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
+  if (process.argv.includes("--self-test")) {
+    process.exitCode = (await selfTest()) ? 0 : 1;
+    return;
+  }
   const keep = process.argv.includes("--keep");
   const dest = mkdtempSync(path.join(os.tmpdir(), "omk-pack-"));
   let failed = 0;

@@ -95,8 +95,11 @@ step("npx omk demo (ready) and omk proof verify on its proof", () => {
   const env = clean({ ...npmEnv, OMK_STATE_DIR: state });
   const demo = spawnSync("npx", ["--no", "omk", "demo", "--json"], { cwd: app, encoding: "utf8", env, timeout: 600_000 });
   if (demo.status !== 0) throw new Error(`omk demo exited ${demo.status}\n${`${demo.stdout}\n${demo.stderr}`.trim().slice(-4000)}`);
-  const proof = /"proof(?:File|Path)?"\s*:\s*"([^"]+proof\.json)"/.exec(demo.stdout)?.[1] ?? /(\S+\/proof\.json)/.exec(demo.stdout)?.[1];
-  if (proof === undefined) throw new Error(`omk demo printed no proof.json path:\n${demo.stdout.slice(-2000)}`);
+  // --json: one event per line; the last, run_finished, names the outcome file.
+  const events = demo.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+  const finished = events.findLast((e) => e.type === "run_finished");
+  if (finished?.status !== "ready" || !String(finished.outcomeFile).endsWith("proof.json")) throw new Error(`omk demo did not end ready with a proof.json: ${JSON.stringify(finished ?? demo.stdout.slice(-2000))}`);
+  const proof = finished.outcomeFile;
   const verify = spawnSync("npx", ["--no", "omk", "proof", "verify", proof], { cwd: app, encoding: "utf8", env, timeout: 600_000 });
   if (verify.status !== 0) throw new Error(`omk proof verify ${proof} exited ${verify.status}\n${`${verify.stdout}\n${verify.stderr}`.trim().slice(-3000)}`);
 });
