@@ -43,10 +43,10 @@ function run(command, args, { cwd = app, env = {}, expect = 0, timeout = 600_000
   return r;
 }
 
-// No npm or pnpm setting of the workspace may leak into the consumer (a user's folder has none).
-const npmEnv = { npm_config_userconfig: path.join(work, "npmrc"), npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" };
+// No npm or pnpm setting of a parent npm/pnpm process (the workspace's) may leak into the consumer; the
+// user's own npm config (registry, proxy) applies, as it would for a user.
+const npmEnv = { npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" };
 for (const key of Object.keys(process.env)) if (/^npm_(config|package|lifecycle)_/i.test(key) && !(key in npmEnv)) npmEnv[key] = undefined;
-writeFileSync(npmEnv.npm_config_userconfig, "");
 const clean = (env) => Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined));
 
 let packed = [];
@@ -75,12 +75,16 @@ step("npm install the tarballs into an empty folder (overrides: every OMK packag
   // Every copy of an OMK package in the tree came from a tarball here, none from the registry.
   const lock = JSON.parse(readFileSync(path.join(app, "package-lock.json"), "utf8"));
   const names = new Set(packed.map((p) => p.name));
+  const seen = new Set();
   for (const [where, entry] of Object.entries(lock.packages ?? {})) {
     const name = where.replace(/^.*node_modules\//, "");
     if (!names.has(name)) continue;
+    seen.add(name);
     const from = entry.resolved ?? "";
     if (!from.startsWith("file:") && !from.startsWith("../tarballs/")) throw new Error(`${where} resolved to ${from || entry.version}, not a local tarball`);
   }
+  const absent = [...names].filter((name) => !seen.has(name));
+  if (absent.length > 0) throw new Error(`not installed: ${absent.join(", ")}`);
 });
 
 step("git repo: the consumer folder with one commit", () => {
