@@ -11,7 +11,9 @@ export function packageConfig(entry: Record<string, string>, extra: Options = {}
     target: "node20",
     platform: "node",
     dts: true,
-    sourcemap: true,
+    // No source maps by default: published tarballs ship none (docs/decisions/publishing.md);
+    // OMK_SOURCEMAP=1 builds them for local debugging, and tooling/check-packages.mjs refuses a tarball with one.
+    sourcemap: process.env["OMK_SOURCEMAP"] === "1",
     clean: true,
     splitting: false,
     treeshake: true,
