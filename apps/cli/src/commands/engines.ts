@@ -4,10 +4,11 @@ import { kimiBinaryFromPath } from "@omk/wire";
 import { type Context, printJson } from "../context.js";
 import { readConfig } from "../engine.js";
 import { EXIT } from "../exit-codes.js";
+import { printable } from "../invocation.js";
 
 /** The line `omk engines` and `omk config show` print for an untrusted repo file. */
 export function untrustedLine(file: string, keys: readonly string[]): string {
-  return `repo config ${file} is not trusted: ignored ${keys.join(", ")} — fix: read it, then omk config trust (or --trust-repo-config for one run)`;
+  return `repo config ${file} is not trusted: ignored ${keys.join(", ")} — fix: read it, then ${printable("omk config trust")} (or --trust-repo-config for one run)`;
 }
 
 /** Where an engine is defined, in words: `preset`, `preset + user (<file>)`, `repo (<file>)`, ... */
