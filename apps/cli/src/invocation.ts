@@ -70,8 +70,9 @@ function runnerDir(dir: string): boolean {
 
 /**
  * Whether `candidate` (an `omk` found on PATH) runs `bin`: the same file once
- * symlinks are resolved (npm's links, `ln -s`), or a shell shim (pnpm's,
- * cmd-shim's) that execs a `"$basedir/…"` path resolving to it.
+ * symlinks are resolved (npm's links, `ln -s`), or a shell wrapper that execs
+ * it by a quoted path: pnpm's and cmd-shim's `"$basedir/…"`, or an absolute
+ * `exec node "/abs/bin.js" "$@"` written by hand.
  */
 function runsBin(candidate: string, bin: string): boolean {
   const resolved = real(candidate);
@@ -85,8 +86,9 @@ function runsBin(candidate: string, bin: string): boolean {
   }
   if (!head.startsWith("#!/bin/sh") && !head.startsWith("#!/usr/bin/env sh") && !head.startsWith("#!/bin/bash")) return false;
   const dir = path.dirname(candidate);
-  for (const match of head.matchAll(/"\$basedir\/([^"$]+\.[cm]?js)"/g)) {
-    if (real(path.resolve(dir, match[1] as string)) === bin) return true;
+  for (const match of head.matchAll(/"((?:\$basedir\/|\/)[^"$]+\.[cm]?js)"/g)) {
+    const file = (match[1] as string).replace(/^\$basedir\//, `${dir}/`);
+    if (real(file) === bin) return true;
   }
   return false;
 }

@@ -68,13 +68,20 @@ describe("detectCli", () => {
     expect(detectCli(t.source({ PATH: `${t.nodeDir}:${other}:${links}` }))).toBe("omk");
   });
 
-  it("a package manager's shell shim that execs this bin counts as `omk` (pnpm link --global, cmd-shim)", () => {
+  it("a package manager's shell shim that execs this bin counts as `omk` (pnpm link --global, cmd-shim) or a wrapper written by hand", () => {
     const t = install();
     const shims = t.dir("pnpm-home");
     const rel = path.relative(shims, t.bin);
     writeFileSync(path.join(shims, "omk"), `#!/bin/sh\nbasedir=$(dirname "$(echo "$0" | sed -e 's,\\\\,/,g')")\nexec node  "$basedir/${rel}" "$@"\n`);
     chmodSync(path.join(shims, "omk"), 0o755);
     expect(detectCli(t.source({ PATH: `${t.nodeDir}:${shims}` }))).toBe("omk");
+    // A wrapper written by hand that execs the bin by its absolute path.
+    const wrappers = t.dir("wrappers");
+    writeFileSync(path.join(wrappers, "omk"), `#!/bin/sh\nexec "${t.node}" "${t.bin}" "$@"\n`, { mode: 0o755 });
+    expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` }))).toBe("omk");
+    // A wrapper of another bin is not this one.
+    writeFileSync(path.join(wrappers, "omk"), `#!/bin/sh\nexec node "${path.join(t.root, "elsewhere", "bin.js")}" "$@"\n`, { mode: 0o755 });
+    expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` }))).toBe(`node ${t.bin}`);
   });
 
   it("under npm/pnpm scripts, the node_modules/.bin dirs the runner put on PATH do not count", () => {

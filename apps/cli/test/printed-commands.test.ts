@@ -62,7 +62,7 @@ function printedCommands(output: string): string[] {
   let afterNext = false;
   for (const line of output.split("\n")) {
     const next = /^next: (.+?)(?: {2}\(.*\))?$/.exec(line);
-    const more = afterNext ? /^ {6}(\S.*)$/.exec(line) : null;
+    const more: RegExpExecArray | null = afterNext ? /^ {6}(\S.*)$/.exec(line) : null;
     const demo = /^ {2}(?:the code|the goal|re-check): +(.+)$/.exec(line);
     const see = /— fix: see `([^`]+)`$/.exec(line);
     const found = next?.[1] ?? more?.[1] ?? demo?.[1] ?? see?.[1];
