@@ -167,7 +167,7 @@ describe("omk goal lifecycle through the built binary", () => {
       [["goal", "create", "x", "--budget-usd", "NaN"], /--budget-usd "NaN" is not a positive amount/],
       [["goal", "create", "x", "--budget-usd", "0"], /--budget-usd "0"/],
       [["goal", "create", "x", "--max-agents", "0"], /--max-agents "0" must be a whole number from 1 to 64/],
-      [["goal", "status"], /no goals under .* — fix: create one with omk goal create/],
+      [["goal", "status"], /no goals under .* — fix: create one with \S.* goal create/],
     ];
     for (const [args, message] of cases) {
       const r = await omk(...args);
