@@ -75,7 +75,7 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
     const mismatch = protocolMismatch(e);
     const state = mismatch !== undefined ? `found, speaks ${mismatch.speaks === "acp" ? "ACP" : "Kimi Wire"} (not usable as ${e.name})` : e.found ? "found    " : "not found";
     const model = e.model === undefined ? "" : ` (model ${e.model})`;
-    const problem = e.problem !== undefined ? ` — cannot run: ${e.problem.message} — fix: ${e.problem.fix}` : mismatch !== undefined ? ` — fix: ${mismatch.fix}` : "";
+    const problem = e.problem !== undefined ? ` — cannot run: ${e.problem.message} — fix: ${printable(e.problem.fix)}` : mismatch !== undefined ? ` — fix: ${mismatch.fix}` : "";
     ctx.stdout(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}\n`);
   }
   const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);
