@@ -1,9 +1,10 @@
 // How printed commands name the CLI (src/invocation.ts; docs/decisions/printed-commands.md): `omk` only
 // where PATH's omk is this very bin file (runner-injected PATH dirs not counted), `npx omk` under npx,
 // else the form that ran it. Real files, symlinks and shims in temp dirs; no mocks.
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
+import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { detectCli, printable, shellWord } from "../src/invocation.js";
 
@@ -44,6 +45,17 @@ describe("detectCli", () => {
     expect(detectCli(t.source({ PATH: "/nonexistent" }))).toBe(`${t.node} ${t.bin}`);
     // A relative script path is made absolute (the printed command works from any folder).
     expect(detectCli(t.source({ PATH: t.nodeDir }, { script: path.join("pkg", "dist", "bin.js") }))).toBe(`node ${t.bin}`);
+  });
+
+  it("a hostile word (quotes, $(…), backticks, spaces) pasted into bash is that word, and runs nothing", async () => {
+    const dir = makeTempDir("omk-invocation-words-");
+    const marker = path.join(dir, "ran");
+    for (const word of [`it's $(touch ${marker})`, `\`touch ${marker}\``, "a\nb; touch ran", "'", "", "plain-word_1.2/x@y"]) {
+      const r = await execa("bash", ["-c", `printf %s ${shellWord(word)}`], { cwd: dir });
+      expect(r.stdout).toBe(word);
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(path.join(dir, "ran"))).toBe(false);
   });
 
   it("a path with a space or a quote is one shell word", () => {

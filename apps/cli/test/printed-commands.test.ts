@@ -87,18 +87,22 @@ async function paste(command: string, cwd: string, env: NodeJS.ProcessEnv): Prom
 function expectNamedAsRun(run: Run, commands: string[]): void {
   const all = `${run.stdout}\n${run.stderr}`;
   expect(all, all).not.toMatch(BARE_OMK);
-  for (const c of commands.filter((c) => !c.startsWith("cd ") && !c.startsWith("git "))) expect(c).toMatch(new RegExp(`^(OMK_STATE_DIR=\\S+ )?${cli.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `));
+  for (const c of commands.filter((c) => !c.startsWith("cd ") && !c.startsWith("git "))) expect(c).toMatch(new RegExp(`^(OMK_STATE_DIR=(?:'(?:[^']|'\\\\'')*'|\\S+) )?${cli.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `));
 }
 
 describe("printed commands where omk is not on PATH (run as node <bin>)", () => {
-  it("the demo: every next step, the goal and re-check lines, and accept's merge hint run as pasted", async () => {
+  it("the demo (its temp folder's path with a space and a quote): every next step, the goal and re-check lines, and accept's merge hint run as pasted", async () => {
     const cwd = makeTempDir("omk-paste-demo-");
-    const env = shellEnv(PATH);
+    // A hostile temp folder: every path the demo prints must stay one shell word.
+    const tmp = path.join(cwd, "a dir's $(tmp)");
+    mkdirSync(tmp);
+    const env = shellEnv(PATH, { TMPDIR: tmp });
     const run = await omk(["demo"], cwd, env);
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
     const commands = printedCommands(run.stdout);
     expect(commands.some((c) => c.includes(" proof verify "))).toBe(true);
     expect(commands.some((c) => c.includes(" goal accept "))).toBe(true);
+    expect(run.stdout).toContain(`OMK_STATE_DIR=${"'"}${tmp.replaceAll("'", "'\\''")}/omk-demo-`);
     expectNamedAsRun(run, commands);
     for (const command of commands) {
       const pasted = await paste(command, cwd, env);
