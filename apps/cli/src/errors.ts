@@ -1,5 +1,6 @@
 import { OmkError } from "@omk/state";
 import { EXIT } from "./exit-codes.js";
+import { printable } from "./invocation.js";
 
 /** Bad argv or input: exit 2 with one line naming the problem and the fix. */
 export class UsageError extends OmkError {
@@ -49,6 +50,6 @@ export function describeError(error: unknown): { exitCode: number; lines: string
 /** `omk: <problem> — fix: <what to do>` on one line (details of a multi-line problem follow it). */
 function oneLine(message: string, fix: string | undefined): string {
   const [first, ...rest] = message.split("\n");
-  const head = `omk: ${first}${fix === undefined ? "" : ` — fix: ${fix}`}`;
+  const head = `omk: ${first}${fix === undefined ? "" : ` — fix: ${printable(fix)}`}`;
   return [head, ...rest].join("\n");
 }

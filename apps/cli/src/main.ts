@@ -6,6 +6,7 @@ import { goalReplay } from "./commands/goal-replay.js";
 import { type Context, createContext } from "./context.js";
 import { describeError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
+import { printable } from "./invocation.js";
 
 export type Io = { argv: string[]; stdout: (t: string) => void; stderr: (t: string) => void; env: NodeJS.ProcessEnv; cwd: string };
 
@@ -277,5 +278,5 @@ export function commanderLine(command: Command, message: string): string {
     .join(" ");
   const names: string[] = [];
   for (let c: Command | null = command; c !== null; c = c.parent) names.unshift(c.name());
-  return `omk: ${problem} — fix: see \`${names.join(" ")} --help\``;
+  return `omk: ${problem} — fix: see \`${printable(`${names.join(" ")} --help`)}\``;
 }

@@ -4,6 +4,7 @@ import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { firstLine } from "../src/engine.js";
 import { GOAL_TEXT, makeRepo, writeBook } from "./cli-goal-fixture.js";
+import { asPrinted } from "./printed.js";
 
 afterAll(cleanupTempDirs);
 
@@ -20,7 +21,7 @@ describe("usage errors are one line with the fix", () => {
     for (const [args, line] of cases) {
       const r = await runOmk(args, { stateDir });
       expect(r.exitCode, args.join(" ")).toBe(2);
-      expect(r.stderr, args.join(" ")).toBe(line); // runOmk drops the final newline
+      expect(r.stderr, args.join(" ")).toBe(asPrinted(line)); // runOmk drops the final newline
       expect(r.stdout).toBe("");
     }
   }, 60_000);

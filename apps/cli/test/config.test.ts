@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { makeRepo } from "./cli-goal-fixture.js";
 import { FEATURE_GOAL, implementSession, reviewSession, writeTestsSession } from "./e2e/books.js";
 import { cleanupE2e, describeRun, EXIT_BY_STATUS, goalDirOf, goalIdOf, newWorld, outcomePathOf, readProof, statusOf } from "./e2e/helpers.js";
+import { asPrinted, printedOmk } from "./printed.js";
 
 // No developer's own ~/.config/omk/config.yaml may leak into these runs (runs inherit this env).
 process.env["XDG_CONFIG_HOME"] = makeTempDir("omk-config-xdg-");
@@ -148,7 +149,7 @@ describe("omk engines", () => {
       const args = env === w.env ? ["goal", "run", "fix range", "--engine", "gemini"] : ["goal", "run", "fix range"];
       const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env });
       expect(r.exitCode, r.stderr).toBe(2);
-      expect(r.stderr.trimEnd()).toBe("omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)");
+      expect(r.stderr.trimEnd()).toBe(asPrinted("omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)", env));
       expect(r.stdout).toBe("");
     }
     const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
@@ -164,8 +165,8 @@ describe("omk engines", () => {
     const r = await runOmk(["goal", "run", "fix range", "--engine", "kimi-wire", "--plain"], { stateDir: w.stateDir, cwd: repo, env });
     const goalId = goalIdOf(r.stdout);
     expect(statusOf(r.stdout), describeRun(r)).toBe("blocked_on_external");
-    expect(r.stdout).toContain(`next: omk goal resume ${goalId} --engine kimi  (use --engine kimi`);
-    expect(r.stdout).not.toMatch(/omk doctor/);
+    expect(r.stdout).toContain(`next: ${printedOmk(env)} goal resume ${goalId} --engine kimi  (use --engine kimi`);
+    expect(r.stdout).not.toMatch(/(omk|bin\.js) doctor/);
   });
 });
 
@@ -209,7 +210,7 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
       const said = args[0] === "doctor" ? (r.stdout.split("\n").find((l) => l.includes("not trusted")) ?? "") : r.stderr.trimEnd();
       if (args[0] !== "doctor") expect(said.split("\n"), r.stderr).toHaveLength(1);
       expect(said).toContain(`${w.repoFile}: not trusted: it sets engines.kimi.command`);
-      expect(said).toContain(`omk config trust --repo ${w.repo}`);
+      expect(said).toContain(`${printedOmk(w.env)} config trust --repo ${w.repo}`);
       expect(said).toContain("--trust-repo-config");
       expect(existsSync(w.marker), args.join(" ")).toBe(false);
     }
@@ -226,7 +227,7 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
     expect(report.engines.find((e) => e.name === "kimi")).toMatchObject({ command: "kimi", found: false, model: "k2" });
     expect(report.defaultEngine).toBeNull();
     const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
-    expect(text.stdout).toContain(`repo config ${w.repoFile} is not trusted: ignored defaultEngine, engines.kimi.command — fix: read it, then omk config trust`);
+    expect(text.stdout).toContain(`repo config ${w.repoFile} is not trusted: ignored defaultEngine, engines.kimi.command — fix: read it, then ${printedOmk(w.env)} config trust`);
     const shown = await runOmk(["config", "show"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(shown.exitCode, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`repo file: ${w.repoFile} (untrusted)`);
@@ -298,7 +299,7 @@ describe("omk doctor with configured engines", () => {
     expect(text.stdout).toMatch(/^ok +config +user .*\(none\), repo .*\.omk\/config\.yaml$/m);
     expect(text.stdout).toMatch(/^ok +engine mine +omk-scripted-agent \d+\.\d+\.\d+, handshake ok with my-agent 2\.0\.0/m);
     // Its own deadline (1 s) is too short for its 8 s start: the fix says how to give it longer.
-    expect(text.stdout).toMatch(/^warn +engine sluggish +.*handshake failed: .* — fix: give it longer: omk doctor --handshake-timeout 300s \(for sessions: engines\.sluggish\.deadlines\.handshakeMs in the config\)/m);
+    expect(text.stdout).toMatch(/^warn +engine sluggish +.*handshake failed: .* — fix: give it longer: \S.* doctor --handshake-timeout 300s \(for sessions: engines\.sluggish\.deadlines\.handshakeMs in the config\)/m);
     // Usable, but nothing picks it by default: the fix says how.
     expect(text.stdout).toMatch(
       /^warn +engines +usable: mine; not usable: kimi, kimi-wire, gemini, claude, codex, qwen, copilot, sluggish; but omk goal run has no default engine \(none named, no preset on PATH\) — fix: pass --engine mine, or set defaultEngine: mine in a config file \(or OMK_ENGINE=mine\)$/m,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { FailureSchema, GoalSchema, openStore, requestResume } from "@omk/state";
 import { cleanupTempDirs, initGitRepo, makeTempDir, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
+import { printedOmk, printedOmkPattern } from "./printed.js";
 
 afterAll(cleanupTempDirs);
 
@@ -75,7 +76,7 @@ describe("omk goal lifecycle through the built binary", () => {
     const added = await omk("goal", "budget-add", goal.id, "--time", "1h", "--json");
     expect(added.exitCode).toBe(0);
     expect((added.json() as { limits: { timeMs: number } }).limits.timeMs).toBe(3_601_000);
-    expect((await omk("goal", "budget-add", goal.id, "--time", "1s")).stdout).toContain(`next: omk goal resume ${goal.id}`);
+    expect((await omk("goal", "budget-add", goal.id, "--time", "1s")).stdout).toContain(`next: ${printedOmk()} goal resume ${goal.id}`);
     expect(await resumeAsController(stateDir, goal.id)).toBe("running");
 
     const cancelled = await omk("goal", "cancel", goal.id, "--reason", "test over");
@@ -97,7 +98,7 @@ describe("omk goal lifecycle through the built binary", () => {
     const bad = await omk("goal", "replay", goal.id, "--verify");
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(/status: events say "cancelled", goal.json says "ready"/);
-    expect(bad.stderr).toContain(`omk goal replay ${goal.id} --rebuild`);
+    expect(bad.stderr).toContain(`${printedOmk()} goal replay ${goal.id} --rebuild`);
     expect((await omk("goal", "replay", goal.id, "--rebuild")).exitCode).toBe(0);
     expect((await omk("goal", "replay", goal.id, "--verify")).exitCode).toBe(0);
   }, 60_000);
@@ -119,7 +120,7 @@ describe("omk goal lifecycle through the built binary", () => {
       const r = await omk(...args);
       expect(r.exitCode, args.join(" ")).toBe(1);
       expect(r.stderr.trimEnd().split("\n"), args.join(" ")).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`^omk: .*events.jsonl line ${seq} has a MAC the log key does not confirm .*: the log was changed outside omk — fix: .*omk goal replay ${id} --quarantine`));
+      expect(r.stderr).toMatch(new RegExp(`^omk: .*events.jsonl line ${seq} has a MAC the log key does not confirm .*: the log was changed outside omk — fix: .*${printedOmkPattern()} goal replay ${id} --quarantine`));
     }
     const q = await omk("goal", "replay", id, "--quarantine");
     expect(q.exitCode, q.stderr).toBe(0);
@@ -166,7 +167,7 @@ describe("omk goal lifecycle through the built binary", () => {
       [["goal", "create", "x", "--budget-usd", "NaN"], /--budget-usd "NaN" is not a positive amount/],
       [["goal", "create", "x", "--budget-usd", "0"], /--budget-usd "0"/],
       [["goal", "create", "x", "--max-agents", "0"], /--max-agents "0" must be a whole number from 1 to 64/],
-      [["goal", "status"], /no goals under .* — fix: create one with omk goal create/],
+      [["goal", "status"], /no goals under .* — fix: create one with \S.* goal create/],
     ];
     for (const [args, message] of cases) {
       const r = await omk(...args);

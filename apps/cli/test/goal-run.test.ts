@@ -31,7 +31,7 @@ describe("omk goal run: flags and bad input", () => {
       [["goal", "run", "", "--script", good], /goal text is empty — fix: /],
       [["goal", "run", GOAL_TEXT, "--script", good, "--repo", notRepo], /is not a git repository with a commit.* — fix: run it inside a git clone/],
       // No engine named and none installed (PATH without any engine): say how to get one.
-      [["goal", "run", GOAL_TEXT], /no engine found — fix: install one \(omk doctor\) or use --engine scripted --script FILE/, { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin` }],
+      [["goal", "run", GOAL_TEXT], /no engine found — fix: install one \(\S.* doctor\) or use --engine scripted --script FILE/, { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin` }],
       [["goal", "run", GOAL_TEXT, "--engine", "kimi", "--script", good], /--script plays a script book with the scripted engine, not with kimi — fix: /],
     ];
     for (const [args, message, env] of cases) {

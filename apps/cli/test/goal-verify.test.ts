@@ -164,7 +164,7 @@ describe("omk goal verify", () => {
     const empty = makeTempDir("omk-verify-empty-");
     const none = await runOmk(["goal", "verify"], { stateDir, cwd: empty });
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toMatch(/^omk: no goal to verify under .* — fix: verify a checkout without a goal: omk goal verify --checkout \. --out proof\.json/);
+    expect(none.stderr).toMatch(/^omk: no goal to verify under .* — fix: verify a checkout without a goal: \S.* goal verify --checkout \. --out proof\.json/);
     expect((await runOmk(["goal", "verify", "--checkout"], { stateDir, cwd: empty })).exitCode).toBe(2);
     const nothing = await runOmk(["goal", "verify", "--checkout", empty, "--out", "x.json"], { stateDir, cwd: empty });
     expect(nothing.exitCode).toBe(2);

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from "../args.js";
 import type { Context } from "../context.js";
 import { CommandFailed } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { printable, shellWord } from "../invocation.js";
 
 /** The demo's goal: a feature (acceptance tests tagged [oracle:acceptance-tests], the test gate, a review). */
 export const DEMO_GOAL = "Add slugify and title-case helpers to textkit";
@@ -61,11 +62,6 @@ export function findExampleDir(from: string = path.dirname(fileURLToPath(import.
     dir = parent;
   }
   return undefined;
-}
-
-/** A path as one shell word (quoted only when it needs to be). */
-function shellWord(value: string): string {
-  return /^[\w./@%+=:,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 async function git(cwd: string, args: string[]): Promise<string> {
@@ -123,8 +119,8 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   // driveGoal printed the status, the proof (or failure) path and what to do next; add where the demo's things are.
   say("");
   say(`demo ${code === EXIT.ok ? "finished" : `stopped (exit ${code})`}; everything is under ${root}`);
-  say(`  the code:  git -C ${repo} log --oneline --all`);
-  say(`  the goal:  ${prefix}omk goal show ${goalId}`);
-  if (existsSync(store.paths(goalId).proof)) say(`  re-check:  ${prefix}omk proof verify ${store.paths(goalId).proof}`);
+  say(`  the code:  git -C ${shellWord(repo)} log --oneline --all`);
+  say(`  the goal:  ${printable(`omk goal show ${goalId}`, { prefix })}`);
+  if (existsSync(store.paths(goalId).proof)) say(`  re-check:  ${printable(`omk proof verify ${shellWord(store.paths(goalId).proof)}`, { prefix })}`);
   return code;
 }

@@ -4,10 +4,11 @@ import { kimiBinaryFromPath } from "@omk/wire";
 import { type Context, printJson } from "../context.js";
 import { readConfig } from "../engine.js";
 import { EXIT } from "../exit-codes.js";
+import { printable } from "../invocation.js";
 
 /** The line `omk engines` and `omk config show` print for an untrusted repo file. */
 export function untrustedLine(file: string, keys: readonly string[]): string {
-  return `repo config ${file} is not trusted: ignored ${keys.join(", ")} — fix: read it, then omk config trust (or --trust-repo-config for one run)`;
+  return `repo config ${file} is not trusted: ignored ${keys.join(", ")} — fix: read it, then ${printable("omk config trust")} (or --trust-repo-config for one run)`;
 }
 
 /** Where an engine is defined, in words: `preset`, `preset + user (<file>)`, `repo (<file>)`, ... */
@@ -74,7 +75,7 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
     const mismatch = protocolMismatch(e);
     const state = mismatch !== undefined ? `found, speaks ${mismatch.speaks === "acp" ? "ACP" : "Kimi Wire"} (not usable as ${e.name})` : e.found ? "found    " : "not found";
     const model = e.model === undefined ? "" : ` (model ${e.model})`;
-    const problem = e.problem !== undefined ? ` — cannot run: ${e.problem.message} — fix: ${e.problem.fix}` : mismatch !== undefined ? ` — fix: ${mismatch.fix}` : "";
+    const problem = e.problem !== undefined ? ` — cannot run: ${e.problem.message} — fix: ${printable(e.problem.fix)}` : mismatch !== undefined ? ` — fix: ${mismatch.fix}` : "";
     ctx.stdout(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}\n`);
   }
   const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);

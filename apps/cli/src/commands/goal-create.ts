@@ -6,6 +6,7 @@ import { DEFAULT_MAX_AGENTS, parseLimits, parseMaxAgents } from "../args.js";
 import { type Context, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { printable } from "../invocation.js";
 
 export type CreateOptions = {
   budgetTime?: string;
@@ -69,6 +70,6 @@ export async function goalCreate(ctx: Context, text: string, opts: CreateOptions
   const dirty = goal.baseCommit === null ? undefined : await uncommittedFiles(goal.repoRoot);
   if (dirty !== undefined && goal.baseCommit !== null) ctx.stderr(`omk: warning: ${dirtyTreeMessage(dirty, goal.baseCommit)}\n`);
   if (opts.json === true) printJson(ctx, goal);
-  else ctx.stdout(`${goal.id}\ncreated goal ${goal.id}: ${goal.normalizedText}\nnext: omk goal status ${goal.id}\n`);
+  else ctx.stdout(`${goal.id}\ncreated goal ${goal.id}: ${goal.normalizedText}\nnext: ${printable(`omk goal status ${goal.id}`)}\n`);
   return EXIT.ok;
 }

@@ -2,6 +2,7 @@ import { acceptGoal, rejectGoal } from "@omk/controller";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { shellWord } from "../invocation.js";
 
 type DecisionFlags = { json?: boolean; change?: boolean };
 
@@ -30,7 +31,7 @@ async function decide(ctx: Context, id: string | undefined, decision: "accepted"
   }
   if (decision === "accepted") {
     const goal = await ctx.store.readGoal(goalId);
-    lines.push(`next: cd ${goal.repoRoot} && ${mergeCommand ?? `git merge --ff-only ${branch}`}`);
+    lines.push(`next: cd ${shellWord(goal.repoRoot)} && ${mergeCommand ?? `git merge --ff-only ${branch}`}`);
   }
   ctx.stdout(`${lines.join("\n")}\n`);
   return EXIT.ok;

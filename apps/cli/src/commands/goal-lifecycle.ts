@@ -3,6 +3,7 @@ import { parseExtension } from "../args.js";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { printable } from "../invocation.js";
 import { budgetLines } from "../render/goal.js";
 import { budgetReport } from "@omk/state";
 
@@ -47,7 +48,7 @@ export async function goalBudgetAdd(ctx: Context, id: string | undefined, opts: 
   if (opts.json === true) printJson(ctx, { goalId, status: goal.status, ...report });
   else {
     ctx.stdout(`budget of goal ${goalId} extended\n${budgetLines(report).join("\n")}\n`);
-    if (goal.status === "needs_more_budget") ctx.stdout(`next: omk goal resume ${goalId}\n`);
+    if (goal.status === "needs_more_budget") ctx.stdout(`next: ${printable(`omk goal resume ${goalId}`)}\n`);
   }
   return EXIT.ok;
 }

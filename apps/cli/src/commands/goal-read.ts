@@ -3,6 +3,7 @@ import { budgetReport, type Goal, GoalNotFoundError, readControllerLock } from "
 import { type ShowFormat, parseFormat } from "../args.js";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
+import { printable } from "../invocation.js";
 import { budgetLines, goalMarkdown, goalText, listRow } from "../render/goal.js";
 
 export async function goalList(ctx: Context, opts: { json?: boolean }): Promise<number> {
@@ -64,7 +65,7 @@ export async function goalBudget(ctx: Context, id: string | undefined, opts: { j
   if (opts.json === true) printJson(ctx, { goalId, status: goal.status, maxAgents: goal.budget.maxAgents, extensions: goal.budget.extensions, ...report });
   else {
     ctx.stdout(`budget of goal ${goalId} (${goal.status})\n${budgetLines(report).join("\n")}\n`);
-    if (report.exhausted.length > 0) ctx.stdout(`exhausted: ${report.exhausted.join(", ")}; extend with omk goal budget-add ${goalId} --time|--tokens|--usd\n`);
+    if (report.exhausted.length > 0) ctx.stdout(`exhausted: ${report.exhausted.join(", ")}; extend with ${printable(`omk goal budget-add ${goalId}`)} --time|--tokens|--usd\n`);
   }
   return EXIT.ok;
 }
@@ -86,7 +87,7 @@ export async function goalProof(ctx: Context, id: string | undefined, opts: { js
   else {
     ctx.stdout(`${goal.outcome.file === "proof.json" ? "proof" : "failure"} of goal ${goalId}: ${goal.status}\nfile: ${file}\n`);
     if (record.cause !== undefined) ctx.stdout(`cause: ${record.cause.code}: ${record.cause.message}\n`);
-    if (record.resume !== undefined) ctx.stdout(`next: ${record.resume.command ?? record.resume.hint}\n`);
+    if (record.resume !== undefined) ctx.stdout(`next: ${printable(record.resume.command ?? record.resume.hint)}\n`);
   }
   return exitCodeForStatus(goal.status);
 }

@@ -10,6 +10,7 @@ import { type Context, resolveGoalId } from "../context.js";
 import { type EngineChoice, resolveEngine } from "../engine.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
+import { printable, shellWord } from "../invocation.js";
 import { chooseLiveMode, createLiveView } from "../render/live/view.js";
 import { type CreateOptions, createGoalRecord, requireGitCommit } from "./goal-create.js";
 import { type RunOptionsRecord, rememberRunOptions, runOptionsRecord } from "./run-options.js";
@@ -24,7 +25,7 @@ export type DriveOptions = EngineChoice & {
   stopAfter?: RunGoalOptions["stopAfter"];
   gatesConfig?: string | undefined;
   /**
-   * Put before every printed `omk …` next step, e.g. `OMK_STATE_DIR=/tmp/x `
+   * Put before every printed `omk …` next step (named as printable says), e.g. `OMK_STATE_DIR=/tmp/x `
    * when the goal lives in a state dir the user's shell does not point at
    * (`omk demo`), so the printed commands run as printed.
    */
@@ -243,10 +244,6 @@ function refuseBrokenGatesConfig(ctx: Context, repo: string, gatesConfig: string
   if (!read.ok) throw new UsageError(read.error.message, read.error.fix ?? "correct the gates config (docs/schemas/gates-config.schema.json)");
 }
 
-/** A printed `omk …` command with the run's prefix before every `omk` in it (`a && b` included). */
-export function withPrefix(command: string, prefix: string | undefined): string {
-  return prefix === undefined || prefix === "" ? command : command.replace(/(^|&& |; |\| )omk /g, `$1${prefix}omk `);
-}
 
 type FailureAdvice = { resume?: { command: string | null; hint: string }; questions: string[] };
 
@@ -268,15 +265,15 @@ function adviceOf(file: string): FailureAdvice | undefined {
 function report(ctx: Context, say: (t: string) => void, goal: Goal, status: GoalStatus, reason: string, outcomeFile: string | null, options: DriveOptions): void {
   const goalId = goal.id;
   const paths = ctx.store.paths(goalId);
-  const omk = (command: string) => withPrefix(command, options.commandPrefix);
-  const lines = [`status: ${status}${reason === "" ? "" : ` — ${reason}`}`];
+  const omk = (command: string) => printable(command, { prefix: options.commandPrefix });
+  const lines = [`status: ${status}${reason === "" ? "" : ` — ${omk(reason)}`}`];
   const outcome = outcomeFile ?? (existsSync(paths.proof) && status === "ready" ? paths.proof : existsSync(paths.failure) && isTerminalStatus(status) && status !== "ready" ? paths.failure : null);
   if (outcome !== null) lines.push(`${path.basename(outcome) === "proof.json" ? "proof" : "failure"}: ${outcome}`);
   const failure = outcome !== null && path.basename(outcome) === "failure.json" ? adviceOf(outcome) : undefined;
   const advice = failure?.resume;
   switch (status) {
     case "ready":
-      lines.push(`next: ${omk(`omk proof verify ${outcome ?? paths.proof}`)}`, `      ${omk(`omk goal accept ${goalId}`)}`);
+      lines.push(`next: ${omk(`omk proof verify ${shellWord(outcome ?? paths.proof)}`)}`, `      ${omk(`omk goal accept ${goalId}`)}`);
       break;
     case "paused":
       lines.push(`next: ${omk(`omk goal resume ${goalId}`)}`);
@@ -293,11 +290,11 @@ function report(ctx: Context, say: (t: string) => void, goal: Goal, status: Goal
       break;
     case "blocked_on_external":
     case "failed_infra":
-      lines.push(`next: ${omk(advice?.command ?? `omk goal resume ${goalId}`)}${advice === undefined ? "" : `  (${advice.hint})`}`);
+      lines.push(`next: ${omk(advice?.command ?? `omk goal resume ${goalId}`)}${advice === undefined ? "" : `  (${omk(advice.hint)})`}`);
       break;
     case "cancelled":
       // Cancelled is final: never suggest resuming it.
-      lines.push(`cancelled is final; to try again, start a new goal: ${omk(`omk goal run ${JSON.stringify(goal.normalizedText)}`)}`);
+      lines.push(`cancelled is final; to try again, start a new goal: ${omk(`omk goal run ${shellWord(goal.normalizedText)}`)}`);
       break;
     case "running":
     case "created":
@@ -398,7 +395,7 @@ export async function goalPlan(ctx: Context, text: string, flags: RunFlags): Pro
     lines.push(`criteria (${oracle.value.oracle.criteria.length}, oracle ${oracle.value.hash.slice(0, 12)}):`);
     for (const c of oracle.value.oracle.criteria) lines.push(`  ${c.id}  [${c.kind}] ${c.description}`);
   }
-  lines.push(`next: omk goal run ${goal.id}`);
+  lines.push(`next: ${printable(`omk goal run ${goal.id}`)}`);
   say(`${lines.join("\n")}\n`);
   return code;
 }

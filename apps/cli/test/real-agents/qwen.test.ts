@@ -59,7 +59,7 @@ describe("Qwen Code (real) through omk goal run", () => {
     expect(failure.cause.code).toBe("engine_answer_invalid");
     expect(failure.cause.message).toMatch(/plan/);
     expect(failure.resume.command ?? "").toContain("--model");
-    expect(run.stdout).not.toContain("omk doctor");
+    expect(run.stdout).not.toMatch(/(omk|bin\.js) doctor/);
     // No task ran: nothing was integrated.
     expect(server.ledger.some((e) => e.rule === "task")).toBe(false);
     expect(await integrationHead(w.repo, goalId)).toBeUndefined();
@@ -83,7 +83,7 @@ describe("Qwen Code (real) through omk goal run", () => {
     expect(failure.cause.message).toMatch(/401 Incorrect API key/);
     expect(failure.resume.hint).toMatch(/OPENAI_API_KEY/);
     expect(run.stdout).toMatch(/OPENAI_API_KEY/);
-    expect(run.stdout).not.toContain("omk doctor");
+    expect(run.stdout).not.toMatch(/(omk|bin\.js) doctor/);
     expect(run.exitCode).toBe(5);
     expect(await integrationHead(w.repo, goalId)).toBeUndefined();
   });

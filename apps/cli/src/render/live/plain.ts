@@ -1,4 +1,5 @@
 import type { ControllerEvent, ControllerEventSink } from "@omk/controller";
+import { printable } from "../../invocation.js";
 
 /** `HH:MM:SS` in local time: the prefix of every plain line. */
 export function clock(at: Date): string {
@@ -6,7 +7,8 @@ export function clock(at: Date): string {
 }
 
 const roundTag = (round: number) => (round > 1 ? ` (round ${round})` : "");
-const detailTag = (detail: string | undefined) => (detail === undefined || detail === "" ? "" : ` — ${detail}`);
+/** A detail after ` — ` (any `omk …` command in it named as the user's shell runs it). */
+const detailTag = (detail: string | undefined) => (detail === undefined || detail === "" ? "" : ` — ${printable(detail)}`);
 const int = (n: number) => n.toLocaleString("en-US");
 
 /**
