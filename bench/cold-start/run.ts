@@ -5,12 +5,13 @@
 // --help` loads commander and the command tree but no command, no @omk
 // package, no zod (apps/cli/src/main.ts; docs/benchmarks/cold-start.md).
 //
-// It builds what it measures (both binaries, with the packages' own tsup), so
-// it runs on a fresh clone after the README's install. Env: OMK_BENCH_RUNS
+// It builds what it measures (both binaries, with the packages' own tsup, when
+// their dist is older than their sources), so it runs on a fresh clone after
+// the README's install. Env: OMK_BENCH_RUNS
 // (runs of each command, default 25), OMK_BENCH_QUICK=1 (5 runs: the CI smoke
 // run, checks the bench works, its figures are rough).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,8 +25,33 @@ const cliDir = path.join(root, "apps/cli");
 const gatesDir = path.join(root, "packages/gates");
 const version = (dir: string) => (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
 
+/** The newest mtime under the given files and folders (node_modules and dist skipped). */
+function newest(paths: string[]): number {
+  let max = 0;
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    const stat = statSync(p);
+    if (stat.isDirectory()) {
+      for (const e of readdirSync(p)) if (e !== "node_modules" && e !== "dist") max = Math.max(max, newest([path.join(p, e)]));
+    } else max = Math.max(max, stat.mtimeMs);
+  }
+  return max;
+}
+// A binary is built unless its dist/bin.js is newer than everything it is built from: the CLI bundles
+// every workspace package from source, omk-gates its own. (`pnpm build` or the demo may have built them.)
+const packagesSrc = readdirSync(path.join(root, "packages")).map((p) => path.join(root, "packages", p, "src"));
+const inputs = (dir: string, extra: string[]) => [path.join(dir, "src"), path.join(dir, "tsup.config.ts"), path.join(dir, "package.json"), path.join(root, "tooling/tsup.base.ts"), ...extra];
+const builds: string[] = [];
 const built = performance.now();
-for (const dir of [cliDir, gatesDir]) execFileSync(path.join(dir, "node_modules/.bin/tsup"), ["--silent"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+for (const [dir, extra] of [
+  [cliDir, packagesSrc],
+  [gatesDir, []],
+] as const) {
+  const bin = path.join(dir, "dist/bin.js");
+  if (existsSync(bin) && statSync(bin).mtimeMs > newest(inputs(dir, [...extra]))) continue;
+  execFileSync(path.join(dir, "node_modules/.bin/tsup"), ["--silent"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  builds.push(path.relative(root, dir));
+}
 const buildMs = performance.now() - built;
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "omk-bench-cold-"));
@@ -73,7 +99,7 @@ const median = (xs: number[]) => {
 };
 const ref = median(samples.get(reference) ?? []);
 const out = (line: string) => process.stdout.write(`${line}\n`);
-out(`built both binaries in ${(buildMs / 1000).toFixed(1)} s; runs: ${RUNS} of each (median, interleaved)${QUICK ? " [quick]" : ""}`);
+out(`${builds.length === 0 ? "both binaries up to date" : `built ${builds.join(" and ")} in ${(buildMs / 1000).toFixed(1)} s`}; runs: ${RUNS} of each (median, interleaved)${QUICK ? " [quick]" : ""}`);
 out(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ${os.cpus().length} CPUs; node ${process.version}`);
 out(`${reference.label}: ${ref.toFixed(1)} ms`);
 let worst = 0;
