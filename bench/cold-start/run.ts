@@ -8,7 +8,7 @@
 // It builds what it measures (both binaries, with the packages' own tsup, when
 // their dist is older than their sources), so it runs on a fresh clone after
 // the README's install. Env: OMK_BENCH_RUNS
-// (runs of each command, default 25), OMK_BENCH_QUICK=1 (5 runs: the CI smoke
+// (runs of each command, default 40), OMK_BENCH_QUICK=1 (5 runs: the CI smoke
 // run, checks the bench works, its figures are rough).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -17,7 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
-const RUNS = Number(process.env["OMK_BENCH_RUNS"] ?? (QUICK ? 5 : 25));
+const RUNS = Number(process.env["OMK_BENCH_RUNS"] ?? (QUICK ? 5 : 40));
 const TARGET = 1.5;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -102,10 +102,14 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 out(`${builds.length === 0 ? "both binaries up to date" : `built ${builds.join(" and ")} in ${(buildMs / 1000).toFixed(1)} s`}; runs: ${RUNS} of each (median, interleaved)${QUICK ? " [quick]" : ""}`);
 out(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ${os.cpus().length} CPUs; node ${process.version}`);
 out(`${reference.label}: ${ref.toFixed(1)} ms`);
+// A command's ratio is the median over the rounds of its time / the reference's time in the same round:
+// on a loaded machine the load drifts, and a round's runs are seconds apart at most.
+const refSamples = samples.get(reference) ?? [];
 let worst = 0;
 for (const s of subjects) {
-  const m = median(samples.get(s) ?? []);
-  if (s.inRatio) worst = Math.max(worst, m / ref);
-  out(`${s.label}: ${m.toFixed(1)} ms (${(m / ref).toFixed(2)}x)${s.inRatio ? "" : " [not in the ratio]"}`);
+  const own = samples.get(s) ?? [];
+  const ratio = median(own.map((ms, i) => ms / (refSamples[i] as number)));
+  if (s.inRatio) worst = Math.max(worst, ratio);
+  out(`${s.label}: ${median(own).toFixed(1)} ms, ratio ${ratio.toFixed(2)}${s.inRatio ? "" : " [not in the ratio]"}`);
 }
 out(`cold-start ratio ${worst.toFixed(3)} (target ${TARGET})`);
