@@ -1,16 +1,13 @@
+// Start-up imports only commander and light modules (no @omk package, no zod): every command, the
+// context (the store) and the error rendering are loaded on use, so `omk --help` starts fast (bench cold-start).
 import { Command, CommanderError, Option } from "commander";
-import { goalCreate } from "./commands/goal-create.js";
-import { goalAmend, goalBudgetAdd, goalCancel, goalPause } from "./commands/goal-lifecycle.js";
-import { goalBudget, goalList, goalProof, goalShow, goalStatus } from "./commands/goal-read.js";
-import { goalReplay } from "./commands/goal-replay.js";
-import { type Context, createContext } from "./context.js";
-import { describeError } from "./errors.js";
+import type { Context } from "./context.js";
 import { EXIT } from "./exit-codes.js";
 import { printable } from "./invocation.js";
+import { VERSION } from "./version.js";
 
 export type Io = { argv: string[]; stdout: (t: string) => void; stderr: (t: string) => void; env: NodeJS.ProcessEnv; cwd: string };
 
-const VERSION = "0.1.0";
 /** Where the config files live (the end of `omk --help` and `omk engines --help`). */
 const CONFIG_FILES_HELP = [
   "Config files (defaultEngine and engines; keys: https://omk.dev/schemas/config.schema.json):",
@@ -23,14 +20,14 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export async function main(io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
   let ctx: Context | undefined;
-  const context = () => {
-    ctx ??= createContext(io);
+  const context = async () => {
+    ctx ??= (await import("./context.js")).createContext(io);
     return ctx;
   };
   const run =
     <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<number>) =>
     async (...args: A) => {
-      exitCode = await fn(context(), ...args);
+      exitCode = await fn(await context(), ...args);
     };
 
   const program = new Command("omk")
@@ -88,18 +85,18 @@ export async function main(io: Io): Promise<number> {
     .option("--constraint <text>", "a constraint (repeatable)", collect)
     .option("--done-when <text>", "a terminal criterion in words (repeatable)", collect)
     .addOption(json())
-    .action(run((c, text: string, opts) => goalCreate(c, text, opts)));
+    .action(run(async (c, text: string, opts) => (await import("./commands/goal-create.js")).goalCreate(c, text, opts)));
 
-  goal.command("list").description("list goals, oldest first").addOption(json()).action(run((c, opts) => goalList(c, opts)));
-  goal.command("status").description("what a goal is doing now").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalStatus(c, id, opts)));
+  goal.command("list").description("list goals, oldest first").addOption(json()).action(run(async (c, opts) => (await import("./commands/goal-read.js")).goalList(c, opts)));
+  goal.command("status").description("what a goal is doing now").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalStatus(c, id, opts)));
   goal
     .command("show")
     .description("a goal in full")
     .argument("[id]", "goal id (default: latest)")
     .option("--format <format>", "text, json or md", "text")
     .addOption(json())
-    .action(run((c, id, opts) => goalShow(c, id, opts)));
-  goal.command("budget").description("budget used and left").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalBudget(c, id, opts)));
+    .action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalShow(c, id, opts)));
+  goal.command("budget").description("budget used and left").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalBudget(c, id, opts)));
   goal
     .command("budget-add")
     .description("extend a goal's budget")
@@ -108,8 +105,8 @@ export async function main(io: Io): Promise<number> {
     .option("--tokens <n>", "more tokens")
     .option("--usd <x>", "more USD")
     .addOption(json())
-    .action(run((c, id, opts) => goalBudgetAdd(c, id, opts)));
-  goal.command("pause").description("pause a goal (from any process)").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalPause(c, id, opts)));
+    .action(run(async (c, id, opts) => (await import("./commands/goal-lifecycle.js")).goalBudgetAdd(c, id, opts)));
+  goal.command("pause").description("pause a goal (from any process)").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-lifecycle.js")).goalPause(c, id, opts)));
   driveFlags(
     goal
       .command("resume")
@@ -158,7 +155,7 @@ export async function main(io: Io): Promise<number> {
     .argument("[id]", "goal id (default: latest)")
     .option("--reason <text>", "why")
     .addOption(json())
-    .action(run((c, id, opts) => goalCancel(c, id, opts)));
+    .action(run(async (c, id, opts) => (await import("./commands/goal-lifecycle.js")).goalCancel(c, id, opts)));
   goal
     .command("amend")
     .description("amend the goal text or answer its open questions")
@@ -166,7 +163,7 @@ export async function main(io: Io): Promise<number> {
     .option("--text <text>", "new goal text")
     .option("--answer <text>", "an answer to the goal's questions")
     .addOption(json())
-    .action(run((c, id, opts) => goalAmend(c, id, opts)));
+    .action(run(async (c, id, opts) => (await import("./commands/goal-lifecycle.js")).goalAmend(c, id, opts)));
   goal
     .command("replay")
     .description("fold the event log from scratch")
@@ -175,8 +172,8 @@ export async function main(io: Io): Promise<number> {
     .option("--rebuild", "rewrite goal.json from the events")
     .option("--quarantine", "set aside the lines that fail the log's hash chain or MAC (a running goal ends not_ready, cause tampering)")
     .addOption(json())
-    .action(run((c, id, opts) => goalReplay(c, id, opts)));
-  goal.command("proof").description("the goal's proof or failure record").argument("[id]", "goal id (default: latest)").addOption(json()).action(run((c, id, opts) => goalProof(c, id, opts)));
+    .action(run(async (c, id, opts) => (await import("./commands/goal-replay.js")).goalReplay(c, id, opts)));
+  goal.command("proof").description("the goal's proof or failure record").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalProof(c, id, opts)));
   goal
     .command("verify")
     .description("run the verification wall (gates) in the goal's repo and record the evidence")
@@ -262,7 +259,7 @@ export async function main(io: Io): Promise<number> {
       if (parseError !== undefined) io.stderr(`${commanderLine(parseError.command, parseError.message)}\n`);
       return EXIT.usage;
     }
-    const described = describeError(error);
+    const described = (await import("./errors.js")).describeError(error);
     io.stderr(`${described.lines.join("\n")}\n`);
     return described.exitCode;
   }
