@@ -253,7 +253,8 @@ export async function main(io: Io): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;
+      // `omk help <command>` ends as commander.help with exit code 0 (bare `omk goal` as commander.help with 1: usage).
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || (error.code === "commander.help" && error.exitCode === 0)) return EXIT.ok;
       if (error.code === "commander.executeSubCommandAsync") return EXIT.internal;
       if (parseError !== undefined) io.stderr(`${commanderLine(parseError.command, parseError.message)}\n`);
       return EXIT.usage;
