@@ -87,7 +87,11 @@ function describeTail(e: TailEvent): string {
   }
 }
 
-const ago = (at: string, now: Date) => `${formatDuration(Math.max(0, now.getTime() - Date.parse(at)))} ago`;
+/** `12s ago`; a timestamp that does not parse (a damaged line) is left out rather than shown as NaN. */
+const ago = (at: string, now: Date) => {
+  const ms = now.getTime() - Date.parse(at);
+  return Number.isFinite(ms) ? `${formatDuration(Math.max(0, ms))} ago` : "(time unknown)";
+};
 
 /** The short summary of a goal at `now`. `advice`: failure.json's resume, for a goal that ended other than ready. */
 export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: TailEvent[], now: Date, advice: ResumeAdvice | undefined): StatusSummary {
