@@ -3,17 +3,12 @@
 import { Command, CommanderError, Option } from "commander";
 import type { Context } from "./context.js";
 import { EXIT } from "./exit-codes.js";
+import { applyHelp, CONFIG_FILES_HELP } from "./help.js";
 import { printable } from "./invocation.js";
 import { VERSION } from "./version.js";
 
 export type Io = { argv: string[]; stdout: (t: string) => void; stderr: (t: string) => void; env: NodeJS.ProcessEnv; cwd: string };
 
-/** Where the config files live (the end of `omk --help` and `omk engines --help`). */
-const CONFIG_FILES_HELP = [
-  "Config files (defaultEngine and engines; keys: https://omk.dev/schemas/config.schema.json):",
-  "  user: $XDG_CONFIG_HOME/omk/config.yaml (default ~/.config/omk/config.yaml)",
-  "  repo: .omk/config.yaml in the repository (overrides the user file field by field)",
-].join("\n");
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Parse argv, run one command, return the exit code. The composition root of `omk`. */
@@ -32,13 +27,12 @@ export async function main(io: Io): Promise<number> {
 
   const program = new Command("omk")
     .description("Drive a goal to a proven result: plan, run agents, verify, prove.")
-    .version(VERSION)
+    .version(VERSION, "-v, --version", "print the version")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showSuggestionAfterError()
-    .addHelpText("after", `\n${CONFIG_FILES_HELP}`);
+    .showSuggestionAfterError();
 
-  const goal = program.command("goal").description("create, inspect and steer goals");
+  const goal = program.command("goal").description("run goals and inspect, steer and decide on them");
   const json = () => new Option("--json", "print JSON");
   /**
    * The flags of every command that drives a goal (run, resume, execute, review, plan).
@@ -237,6 +231,9 @@ export async function main(io: Io): Promise<number> {
     // Loaded on use: the engine clients stay out of every other command's start-up.
     .action(run(async (c, opts) => (await import("./commands/doctor.js")).doctor(c, opts)));
 
+  // Groups, examples, the workflow and the docs (help.ts: strings only).
+  applyHelp(program);
+
   // Commander's own errors (missing argument, unknown option or command) follow the one-line rule: kept here, printed below.
   let parseError: { command: Command; message: string } | undefined;
   const catchErrors = (cmd: Command) => {
@@ -254,7 +251,8 @@ export async function main(io: Io): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;
+      // `omk help <command>` ends as commander.help with exit code 0 (bare `omk goal` as commander.help with 1: usage).
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || (error.code === "commander.help" && error.exitCode === 0)) return EXIT.ok;
       if (error.code === "commander.executeSubCommandAsync") return EXIT.internal;
       if (parseError !== undefined) io.stderr(`${commanderLine(parseError.command, parseError.message)}\n`);
       return EXIT.usage;

@@ -1,6 +1,9 @@
 // One-line errors through the built binary: commander's own (missing argument, unknown option or command)
 // and a malformed YAML script book, each `omk: <problem> — fix: <what to do>`, exit 2.
+import { existsSync, readdirSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
+import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { firstLine } from "../src/engine.js";
 import { GOAL_TEXT, makeRepo, writeBook } from "./cli-goal-fixture.js";
@@ -57,6 +60,47 @@ describe("usage errors are one line with the fix", () => {
     const plan = flat((await runOmk(["goal", "plan", "--help"], { stateDir })).stdout);
     expect(plan).toContain("(default: 3)");
     expect(plan).not.toContain("what the goal ran with");
+  }, 60_000);
+
+  it("argument order: an empty goal text is named before git and the engine (PATH with no engine, outside a repository)", async () => {
+    const stateDir = makeTempDir();
+    const nowhere = makeTempDir("omk-not-a-repo-");
+    const bare = { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin`, OMK_ENGINE: "" };
+    for (const [command, args] of [["run", ["goal", "run", ""]], ["run", ["goal", "run", "   ", "--engine", "warp-drive"]], ["plan", ["goal", "plan", ""]], ["create", ["goal", "create", " "]]] as const) {
+      const r = await runOmk([...args], { stateDir, cwd: nowhere, env: bare });
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toBe(`omk: the goal text is empty — fix: describe the goal, e.g. omk goal ${command} "Add a --json flag to report"`);
+    }
+    // The budget flags are the user's input too: named before the engine.
+    const badBudget = await runOmk(["goal", "run", "x", "--budget-usd", "free"], { stateDir, cwd: nowhere, env: bare });
+    expect(badBudget.stderr).toMatch(/^omk: --budget-usd "free" is not a positive amount/);
+    expect(existsSync(path.join(stateDir, "goals"))).toBe(false);
+  }, 60_000);
+
+  it("goal create, run and plan refuse a folder that is not a git repository, and a repository with no commit (exit 2, the fix), recording nothing", async () => {
+    const stateDir = makeTempDir();
+    const nowhere = makeTempDir("omk-not-a-repo-");
+    const fresh = makeTempDir("omk-no-commit-");
+    await execa("git", ["init", "-q"], { cwd: fresh });
+    const book = writeBook("version: 1\nsessions: {}\n", "book.yaml");
+    for (const args of [["goal", "create", GOAL_TEXT], ["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", book], ["goal", "plan", GOAL_TEXT]]) {
+      const outside = await runOmk(args, { stateDir, cwd: nowhere });
+      expect(outside.exitCode, `${args.join(" ")}: ${outside.stderr}`).toBe(2);
+      expect(outside.stderr.trimEnd().split("\n")).toEqual([
+        `omk: ${realpathSync(nowhere)} is not a git repository: a goal works from a commit of one — fix: run it inside a git clone, or pass --repo DIR; for a new project: git init && git commit --allow-empty -m init`,
+      ]);
+      const noCommit = await runOmk(args, { stateDir, cwd: fresh });
+      expect(noCommit.exitCode, args.join(" ")).toBe(2);
+      expect(noCommit.stderr.trimEnd().split("\n")).toEqual([`omk: ${realpathSync(fresh)} has no commit yet: a goal works from a commit — fix: make a first commit: git commit --allow-empty -m init`]);
+      // --repo names the folder the same way.
+      const viaFlag = await runOmk([...args, "--repo", fresh], { stateDir, cwd: nowhere });
+      expect(viaFlag.stderr, args.join(" ")).toMatch(/has no commit yet: .*— fix: make a first commit: git commit --allow-empty -m init/);
+    }
+    expect(existsSync(path.join(stateDir, "goals")) ? readdirSync(path.join(stateDir, "goals")) : []).toEqual([]);
+    // The fix works as printed: after it, the goal is created.
+    await execa("git", ["commit", "-q", "--allow-empty", "-m", "init"], { cwd: fresh, env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.invalid" } });
+    const created = await runOmk(["goal", "create", GOAL_TEXT], { stateDir, cwd: fresh });
+    expect(created.exitCode, created.stderr).toBe(0);
   }, 60_000);
 
   it("firstLine keeps the position when only a later line has it", () => {

@@ -4,12 +4,14 @@
  * edge): `omk goal status`, `omk goal replay --verify` and `omk goal budget`
  * on a fuzzed events.jsonl, and `omk goal verify --checkout` with a fuzzed
  * gates config, never exit 70 (an internal error) and never print a stack
- * trace: whatever is broken is named on one line with its fix. The seed of
+ * trace (nor does `omk goal create|run|plan` with any text where no goal can
+ * be made: it exits 2 naming the text, else git, before the engine): whatever is broken is named on one line with its fix. The seed of
  * a failure is printed by fast-check; OMK_FUZZ_SEED replays it.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, FUZZ_TIMEOUT_MS, fuzzParams, makeTempDir, runOmk } from "@omk/test-fixtures";
+import { execa } from "execa";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRepo } from "./cli-goal-fixture.js";
@@ -71,7 +73,7 @@ function expectNoCrash(r: { exitCode: number; stderr: string }, what: string): v
 describe("fuzz through the built omk", () => {
   it("goal status, replay --verify and budget on a fuzzed events.jsonl never exit 70", { timeout: FUZZ_TIMEOUT_MS }, async () => {
     await fc.assert(
-      fc.asyncProperty(logMutation, fc.constantFrom(["goal", "status", "--json"], ["goal", "status"], ["goal", "replay", "--verify", "--json"], ["goal", "budget", "--json"]), async (m, args) => {
+      fc.asyncProperty(logMutation, fc.constantFrom(["goal", "status", "--json"], ["goal", "status"], ["goal", "show", "--format", "md"], ["goal", "replay", "--verify", "--json"], ["goal", "budget", "--json"]), async (m, args) => {
         writeFileSync(world.events, mutate(m));
         if (m.snapshot === "missing") writeFileSync(world.snapshot, "");
         else writeFileSync(world.snapshot, m.snapshot === "garbage" ? "{not json" : world.snapshotBytes);
@@ -88,6 +90,28 @@ describe("fuzz through the built omk", () => {
         ],
       },
     );
+  });
+
+  it("goal create, run and plan with any text, outside a repository or in one with no commit: exit 2, one line with the fix, no goal", { timeout: FUZZ_TIMEOUT_MS }, async () => {
+    const stateDir = makeTempDir();
+    const outside = makeTempDir("cli-fuzz-no-repo-");
+    const noCommit = makeTempDir("cli-fuzz-no-commit-");
+    await execa("git", ["init", "-q"], { cwd: noCommit });
+    // Text that is not an option (a leading "-" is commander's to judge), blank text included.
+    const texts = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("", " ", "\t\n", "Add a --json flag", "ünïcödé ✓")).filter((t) => !t.startsWith("-"));
+    await fc.assert(
+      fc.asyncProperty(texts, fc.constantFrom("create", "run", "plan"), fc.constantFrom(outside, noCommit), async (text, command, cwd) => {
+        const r = await runOmk(["goal", command, text], { stateDir, cwd, env: { OMK_ENGINE: "warp-drive" } });
+        const what = `goal ${command} ${JSON.stringify(text)} in ${cwd === outside ? "no repository" : "a repository with no commit"}`;
+        expectNoCrash(r, what);
+        expect(r.exitCode, `${what}: ${r.stderr}`).toBe(2);
+        expect(r.stderr.trimEnd().split("\n"), what).toHaveLength(1);
+        // The user's text first, then git, never the engine (OMK_ENGINE names none that exists).
+        expect(r.stderr, what).toMatch(text.trim() === "" ? /^omk: the goal text is empty — fix: / : cwd === outside ? /is not a git repository: .* — fix: / : /has no commit yet: .* — fix: make a first commit/);
+      }),
+      { ...fuzzParams("cli"), numRuns: GATES_RUNS },
+    );
+    expect(existsSync(path.join(stateDir, "goals")) ? readdirSync(path.join(stateDir, "goals")) : []).toEqual([]);
   });
 
   it("goal verify --checkout with a fuzzed gates config never exits 70", { timeout: FUZZ_TIMEOUT_MS }, async () => {

@@ -22,6 +22,13 @@ async function resumeAsController(stateDir: string, id: string): Promise<string>
   return resumed.value.status;
 }
 
+/** A git repository with one commit: where a goal can be created. */
+async function newRepo(): Promise<string> {
+  const repo = makeTempDir("omk-repo-");
+  await initGitRepo(repo);
+  return repo;
+}
+
 /** Every call is a separate `omk` process sharing one state dir. */
 function omkIn(stateDir: string, cwd?: string) {
   return (...args: string[]) => runOmk(args, { stateDir, ...(cwd === undefined ? {} : { cwd }) });
@@ -105,7 +112,7 @@ describe("omk goal lifecycle through the built binary", () => {
 
   it("refuses a goal whose log was forged from outside (a budget_extended appended with the right seq and chain hash), and --quarantine sets it aside", async () => {
     const stateDir = makeTempDir();
-    const omk = omkIn(stateDir);
+    const omk = omkIn(stateDir, await newRepo());
     const created = await omk("goal", "create", "Forge a budget", "--budget-tokens", "1000", "--json");
     const id = (created.json() as { id: string }).id;
     expect(await resumeAsController(stateDir, id)).toBe("running");
@@ -135,7 +142,7 @@ describe("omk goal lifecycle through the built binary", () => {
 
   it("reports token usage recorded by another process and shows it in every format", async () => {
     const stateDir = makeTempDir();
-    const omk = omkIn(stateDir);
+    const omk = omkIn(stateDir, await newRepo());
     const created = await omk("goal", "create", "Count tokens", "--budget-tokens", "1000", "--json");
     const id = (created.json() as { id: string }).id;
     expect(await resumeAsController(stateDir, id)).toBe("running");
@@ -156,7 +163,7 @@ describe("omk goal lifecycle through the built binary", () => {
 
   it("refuses bad input with exit 2 and one line naming the fix, creating nothing", async () => {
     const stateDir = makeTempDir();
-    const omk = omkIn(stateDir);
+    const omk = omkIn(stateDir, await newRepo());
     const cases: Array<[string[], RegExp]> = [
       [["goal", "create", ""], /goal text is empty — fix: describe the goal/],
       [["goal", "create", "   \t "], /goal text is empty/],
@@ -196,7 +203,7 @@ describe("omk goal lifecycle through the built binary", () => {
 
   it("names corrupt state precisely (exit 6) and changes nothing on disk", async () => {
     const stateDir = makeTempDir();
-    const omk = omkIn(stateDir);
+    const omk = omkIn(stateDir, await newRepo());
     const id = ((await omk("goal", "create", "to be damaged", "--json")).json() as { id: string }).id;
     await omk("goal", "pause", id);
     await resumeAsController(stateDir, id);
@@ -216,7 +223,7 @@ describe("omk goal lifecycle through the built binary", () => {
 
   it("keeps its exit codes for help, version, usage and unknown commands", async () => {
     const stateDir = makeTempDir();
-    const omk = omkIn(stateDir);
+    const omk = omkIn(stateDir, await newRepo());
     expect((await omk("--help")).exitCode).toBe(0);
     expect((await omk("--version")).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect((await omk()).exitCode).toBe(2);

@@ -29,7 +29,7 @@ describe("omk goal run: flags and bad input", () => {
       [["goal", "run", GOAL_TEXT, "--script", good, "--max-rounds", "0"], /--max-rounds "0" must be a whole number from 1 to 20 — fix: use e\.g\. --max-rounds 3/],
       [["goal", "run", GOAL_TEXT, "--script", good, "--budget-usd", "free"], /--budget-usd "free" is not a positive amount/],
       [["goal", "run", "", "--script", good], /goal text is empty — fix: /],
-      [["goal", "run", GOAL_TEXT, "--script", good, "--repo", notRepo], /is not a git repository with a commit.* — fix: run it inside a git clone/],
+      [["goal", "run", GOAL_TEXT, "--script", good, "--repo", notRepo], /is not a git repository: .* — fix: run it inside a git clone/],
       // No engine named and none installed (PATH without any engine): say how to get one.
       [["goal", "run", GOAL_TEXT], /no engine found — fix: install one \(\S.* doctor\) or use --engine scripted --script FILE/, { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin` }],
       [["goal", "run", GOAL_TEXT, "--engine", "kimi", "--script", good], /--script plays a script book with the scripted engine, not with kimi — fix: /],

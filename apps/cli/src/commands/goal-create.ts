@@ -29,32 +29,57 @@ export function gitBase(dir: string): { root: string; head: string | null } | un
 }
 
 /**
- * The git top level of --repo (else the current directory), which a goal run
- * needs with at least one commit: else a usage error (exit 2), before any
- * engine is looked at, so every command says the same.
+ * The git top level of --repo (else the current directory), which a goal
+ * needs with at least one commit (a run works from its base commit): else a
+ * usage error (exit 2) naming which is missing and the command that fixes it,
+ * before any engine is looked at, so every command says the same.
  */
 export function requireGitCommit(ctx: Context, repo: string | undefined): string {
-  const dir = path.resolve(ctx.cwd, repo ?? ".");
-  const git = gitBase(dir);
-  if (git === undefined || git.head === null) {
-    throw new UsageError(`${dir} is not a git repository with a commit: a goal run works on commits`, "run it inside a git clone with at least one commit, or pass --repo DIR");
-  }
-  return git.root;
+  return requireGitBase(ctx, repo).root;
 }
 
-/** Validate the create flags and record a new goal (status created). Shared by `goal create`, `goal run` and `goal plan`. */
-export async function createGoalRecord(ctx: Context, text: string, opts: CreateOptions, requireCommit = false): Promise<Goal> {
-  if (text.trim() === "") throw new UsageError("the goal text is empty", 'describe the goal, e.g. omk goal create "Add a --json flag to report"');
+function requireGitBase(ctx: Context, repo: string | undefined): { root: string; head: string } {
+  const dir = path.resolve(ctx.cwd, repo ?? ".");
+  const git = gitBase(dir);
+  if (git === undefined) {
+    throw new UsageError(
+      `${dir} is not a git repository: a goal works from a commit of one`,
+      "run it inside a git clone, or pass --repo DIR; for a new project: git init && git commit --allow-empty -m init",
+    );
+  }
+  if (git.head === null) {
+    throw new UsageError(`${git.root} has no commit yet: a goal works from a commit`, "make a first commit: git commit --allow-empty -m init");
+  }
+  return { root: git.root, head: git.head };
+}
+
+/** The create flags, checked: the text (non-empty), the budgets, the number of agents. */
+export type CheckedCreate = { limits: ReturnType<typeof parseLimits>; maxAgents: number };
+
+/**
+ * Check what the user typed (the goal text, the budget and agent flags)
+ * before anything about the machine is looked at (git, the engine): a
+ * mistake in the command line is named first. Shared by create, run and plan.
+ */
+export function checkCreateInput(text: string, opts: CreateOptions, command: "create" | "run" | "plan" = "create"): CheckedCreate {
+  if (text.trim() === "") throw new UsageError("the goal text is empty", `describe the goal, e.g. omk goal ${command} "Add a --json flag to report"`);
   const limits = parseLimits(opts);
   const maxAgents = opts.maxAgents === undefined ? DEFAULT_MAX_AGENTS : parseMaxAgents(opts.maxAgents);
-  const dir = path.resolve(ctx.cwd, opts.repo ?? ".");
-  const git = gitBase(dir);
-  if (requireCommit) requireGitCommit(ctx, opts.repo);
-  if (git === undefined) ctx.stderr(`omk: note: ${dir} is not a git repository; the goal records no base commit\n`);
+  return { limits, maxAgents };
+}
+
+/**
+ * Validate the create flags and record a new goal (status created) in a git
+ * repository with a commit (else exit 2, nothing recorded). Shared by
+ * `goal create`, `goal run` and `goal plan`.
+ */
+export async function createGoalRecord(ctx: Context, text: string, opts: CreateOptions): Promise<Goal> {
+  const { limits, maxAgents } = checkCreateInput(text, opts);
+  const git = requireGitBase(ctx, opts.repo);
   const result = await ctx.store.createGoal({
     text,
-    repoRoot: git?.root ?? dir,
-    baseCommit: git?.head ?? null,
+    repoRoot: git.root,
+    baseCommit: git.head,
     constraints: opts.constraint ?? [],
     terminalCriteria: opts.doneWhen ?? [],
     limits,

@@ -5,6 +5,7 @@ import { type Context, printJson, resolveGoalId } from "../context.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { printable } from "../invocation.js";
 import { budgetLines, goalMarkdown, goalText, listRow } from "../render/goal.js";
+import { type ResumeAdvice, statusSummary, summaryText, tailEvents } from "../render/summary.js";
 
 export async function goalList(ctx: Context, opts: { json?: boolean }): Promise<number> {
   const ids = await ctx.store.listGoalIds();
@@ -42,19 +43,47 @@ async function openForRead(ctx: Context, goalId: string): Promise<Goal> {
   }
 }
 
-export async function goalStatus(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<number> {
-  return goalShow(ctx, id, { format: opts.json === true ? "json" : "text" });
+/** failure.json's resume advice, when the goal ended other than ready and the file reads. */
+function failureAdvice(ctx: Context, goal: Goal): ResumeAdvice | undefined {
+  if (goal.outcome?.file !== "failure.json") return undefined;
+  try {
+    return (JSON.parse(readFileSync(ctx.store.paths(goal.id).failure, "utf8")) as { resume?: ResumeAdvice }).resume;
+  } catch {
+    return undefined;
+  }
 }
 
-export async function goalShow(ctx: Context, id: string | undefined, opts: { format?: string; json?: boolean }): Promise<number> {
-  const format: ShowFormat = opts.json === true ? "json" : parseFormat(opts.format ?? "text");
+/**
+ * What `status --json` and `show --format json` print (the same object): the
+ * goal snapshot plus `budgetReport`, `controller`, `dir` and `summary` (the
+ * short summary's facts, StatusSummarySchema). docs/cli.md.
+ */
+async function readForShow(ctx: Context, id: string | undefined) {
   const goalId = await resolveGoalId(ctx, id);
   const goal = await openForRead(ctx, goalId);
-  const report = budgetReport(goal, ctx.now());
+  const now = ctx.now();
+  const report = budgetReport(goal, now);
   const lock = await readControllerLock(ctx.store, goalId);
-  if (format === "json") printJson(ctx, { ...goal, budgetReport: report, controller: lock ?? null, dir: ctx.store.paths(goalId).dir });
-  else if (format === "md") ctx.stdout(goalMarkdown(goal, report));
-  else ctx.stdout(goalText(goal, report, lock, ctx.store.paths(goalId).dir));
+  const paths = ctx.store.paths(goalId);
+  const summary = statusSummary(goal, lock, tailEvents(paths.events), now, failureAdvice(ctx, goal));
+  return { goal, report, lock, summary, now, dir: paths.dir, json: { ...goal, budgetReport: report, controller: lock ?? null, dir: paths.dir, summary } };
+}
+
+/** `omk goal status`: a short live summary (phase, round, task counts, budget, what is happening, one next step). */
+export async function goalStatus(ctx: Context, id: string | undefined, opts: { json?: boolean }): Promise<number> {
+  const read = await readForShow(ctx, id);
+  if (opts.json === true) printJson(ctx, read.json);
+  else ctx.stdout(summaryText(read.goal, read.summary, read.report, read.lock, read.now));
+  return EXIT.ok;
+}
+
+/** `omk goal show`: the whole record, as text, JSON or Markdown. */
+export async function goalShow(ctx: Context, id: string | undefined, opts: { format?: string; json?: boolean }): Promise<number> {
+  const format: ShowFormat = opts.json === true ? "json" : parseFormat(opts.format ?? "text");
+  const read = await readForShow(ctx, id);
+  if (format === "json") printJson(ctx, read.json);
+  else if (format === "md") ctx.stdout(goalMarkdown(read.goal, read.report));
+  else ctx.stdout(goalText(read.goal, read.report, read.lock, read.dir));
   return EXIT.ok;
 }
 

@@ -12,7 +12,7 @@ import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { printable, shellWord } from "../invocation.js";
 import { chooseLiveMode, createLiveView } from "../render/live/view.js";
-import { type CreateOptions, createGoalRecord, requireGitCommit } from "./goal-create.js";
+import { type CreateOptions, checkCreateInput, createGoalRecord, requireGitCommit } from "./goal-create.js";
 import { type RunOptionsRecord, rememberRunOptions, runOptionsRecord } from "./run-options.js";
 
 /** The flags every driving command takes (`goal run`, `resume`, `execute`, `review`, `plan`; `omk demo` passes them too). */
@@ -322,12 +322,14 @@ export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): 
     );
   }
   if (existing !== undefined && options.dryRun !== true) return driveGoal(ctx, existing, options);
+  // What the user typed is checked before the machine (git, then the engine): `goal run ""` names the empty text.
+  if (existing === undefined) checkCreateInput(textOrId, flags, "run");
   refuseBrokenGatesConfig(ctx, existing !== undefined ? (await ctx.store.readGoal(existing)).repoRoot : requireGitCommit(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options);
   // Refused before the goal exists: a machine that cannot sandbox leaves nothing behind.
   const confined = { ...options, confinement: await runConfinement(ctx, options) };
   if (options.dryRun === true) return dryRunGoal(ctx, existing, textOrId, flags, engine, confined);
-  const goal = await createGoalRecord(ctx, textOrId, flags, true);
+  const goal = await createGoalRecord(ctx, textOrId, flags);
   return drive(ctx, goal.id, engine, confined);
 }
 
@@ -343,7 +345,7 @@ async function dryRunGoal(ctx: Context, existing: string | undefined, text: stri
   const root = mkdtempSync(path.join(os.tmpdir(), "omk-dry-run-"));
   try {
     const dryCtx: Context = { ...ctx, store: openStore({ root }) };
-    const goal = await createGoalRecord(dryCtx, text, flags, true);
+    const goal = await createGoalRecord(dryCtx, text, flags);
     return await drive(dryCtx, goal.id, engine, { ...options, throwaway: true });
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -379,10 +381,11 @@ export async function goalReview(ctx: Context, id: string | undefined, flags: Ru
 /** `omk goal plan "<text>"`: create the goal, plan it and freeze its oracle; print the tasks and criteria. No engine needed (deterministic planner). */
 export async function goalPlan(ctx: Context, text: string, flags: RunFlags): Promise<number> {
   const options = driveOptions(flags, { stopAfter: "oracle" });
+  checkCreateInput(text, flags, "plan");
   refuseBrokenGatesConfig(ctx, requireGitCommit(ctx, flags.repo), options.gatesConfig);
   const engine = await resolveEngine(ctx, options, { optional: true });
   const confinement = await runConfinement(ctx, options);
-  const goal = await createGoalRecord(ctx, text, flags, true);
+  const goal = await createGoalRecord(ctx, text, flags);
   const code = await drive(ctx, goal.id, engine, { ...options, confinement });
   if (code !== EXIT.ok) return code;
   const say = options.json === true ? ctx.stderr : ctx.stdout;

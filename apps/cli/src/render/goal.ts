@@ -49,10 +49,28 @@ export function goalText(goal: Goal, report: BudgetReport, lock: LockOwner | und
   ];
   if (goal.constraints.length > 0) lines.push(`constraints: ${goal.constraints.join("; ")}`);
   if (goal.terminalCriteria.length > 0) lines.push(`done when: ${goal.terminalCriteria.join("; ")}`);
-  if (goal.taskGraph !== null) lines.push(`tasks    ${goal.taskGraph.tasks.length}`);
+  for (const a of goal.amendments) lines.push(`amended  ${a.text !== undefined ? `text: ${a.text}` : `answer: ${a.answer ?? ""}`} (event ${a.seq})`);
+  lines.push(`round    ${goal.round ?? 1}`);
+  if (goal.plan !== undefined) lines.push(`plan     ${goal.plan.goalClass} (${goal.plan.strategy} planner)`);
+  if (goal.oracle !== undefined) lines.push(`oracle   revision ${goal.oracle.revision}, ${goal.oracle.hash.slice(0, 12)}`);
+  if (goal.confinement !== undefined) lines.push(`confined ${goal.confinement === "unconfined" ? "no (--unconfined)" : goal.confinement}`);
+  if (goal.headCommit !== undefined) lines.push(`head     ${goal.headCommit.slice(0, 12)}`);
   if (goal.outcome !== null) lines.push(`outcome  ${goalDir}/${goal.outcome.file}`);
   if (goal.decision !== undefined) lines.push(`decision ${decisionLine(goal.decision)}`);
+  lines.push(`dir      ${goalDir}`);
+  if (goal.taskGraph !== null) lines.push(`tasks    ${goal.taskGraph.tasks.length}`, ...taskRows(goal.taskGraph.tasks).map((r) => `  ${r}`));
   return `${lines.join("\n")}\n`;
+}
+
+type Task = NonNullable<Goal["taskGraph"]>["tasks"][number];
+
+/** One row per task: id, status, role, title, retries, dependencies. */
+export function taskRows(tasks: readonly Task[]): string[] {
+  const width = Math.max(0, ...tasks.map((t) => t.id.length));
+  return tasks.map(
+    (t) =>
+      `${t.id.padEnd(width)}  ${t.status.padEnd(9)} [${t.role}] ${t.title}${t.retries > 0 ? ` (${t.retries} retr${t.retries === 1 ? "y" : "ies"})` : ""}${t.dependencies.length === 0 ? "" : ` (after ${t.dependencies.join(", ")})`}`,
+  );
 }
 
 /** The integrator's decision in words: `accepted at <head>` / `rejected at <head>: <reason>`. */
@@ -76,6 +94,11 @@ export function goalMarkdown(goal: Goal, report: BudgetReport): string {
     `- **Repository:** \`${goal.repoRoot}\`${goal.baseCommit === null ? "" : ` at \`${goal.baseCommit}\``}`,
     `- **Created:** ${goal.createdAt}`,
     `- **Max agents:** ${goal.budget.maxAgents}`,
+    `- **Round:** ${goal.round ?? 1}`,
+    ...(goal.plan === undefined ? [] : [`- **Plan:** ${goal.plan.goalClass} (${goal.plan.strategy} planner)`]),
+    ...(goal.oracle === undefined ? [] : [`- **Oracle:** revision ${goal.oracle.revision}, \`${goal.oracle.hash.slice(0, 12)}\``]),
+    ...(goal.headCommit === undefined ? [] : [`- **Head:** \`${goal.headCommit}\``]),
+    ...(goal.outcome === null ? [] : [`- **Outcome:** ${goal.outcome.file}`]),
     ...(goal.constraints.length === 0 ? [] : ["", "## Constraints", "", ...goal.constraints.map((c) => `- ${c}`)]),
     ...(goal.terminalCriteria.length === 0 ? [] : ["", "## Done when", "", ...goal.terminalCriteria.map((c) => `- ${c}`)]),
     "",
@@ -84,6 +107,9 @@ export function goalMarkdown(goal: Goal, report: BudgetReport): string {
     "| dimension | used |",
     "|---|---|",
     ...rows,
+    ...(goal.taskGraph === null
+      ? []
+      : ["", "## Tasks", "", "| task | status | role | title |", "|---|---|---|---|", ...goal.taskGraph.tasks.map((t) => `| ${t.id} | ${t.status} | ${t.role} | ${t.title.replaceAll("|", "\\|")} |`)]),
     "",
   ].join("\n");
 }
