@@ -1,3 +1,4 @@
+import { printable, shellWord } from "../invocation.js";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { type BudgetReport, formatDuration, type Goal, type LockOwner } from "@omk/state";
 import { integrationBranch } from "@omk/worktree";
@@ -127,7 +128,7 @@ export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: Tai
     case "ready":
       if (goal.decision?.decision === "accepted") {
         nowText = `ready and accepted at ${goal.decision.headCommit.slice(0, 12)}`;
-        next = `cd ${goal.repoRoot} && git merge --ff-only ${integrationBranch(id)}`;
+        next = `cd ${shellWord(goal.repoRoot)} && git merge --ff-only ${integrationBranch(id)}`;
       } else if (goal.decision?.decision === "rejected") {
         nowText = `ready, but rejected: ${goal.decision.reason ?? "no reason given"}`;
         next = `omk goal accept ${id} --change  (to accept it after all)`;
@@ -177,6 +178,6 @@ export function summaryText(goal: Goal, summary: StatusSummary, report: BudgetRe
     `now     ${summary.now}`,
   ];
   if (lock !== undefined) lines.push(`runner  pid ${lock.pid} on ${lock.host}, heartbeat ${ago(lock.heartbeatAt, now)}`);
-  lines.push(`next:   ${summary.next}`);
+  lines.push(`next:   ${printable(summary.next)}`);
   return `${lines.join("\n")}\n`;
 }
