@@ -9,7 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const RUNS = Number(process.env["OMK_BENCH_RUNS"] ?? 25);
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
+const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
+const RUNS = Number(process.env["OMK_BENCH_RUNS"] ?? (QUICK ? 2 : 25));
 const TARGET = 3;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
