@@ -55,12 +55,12 @@ function runOne(name) {
   });
 }
 
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const results = [];
 for (const name of names) {
   process.stdout.write(`\n--- bench ${name} (short mode)\n`);
   const r = await runOne(name);
-  const m = new RegExp(`^${escape(name)} ratio (\\d+(?:\\.\\d+)?) \\(target (\\d+(?:\\.\\d+)?)\\)$`).exec(r.last);
+  const m = new RegExp(`^${escapeRegExp(name)} ratio (\\d+(?:\\.\\d+)?) \\(target (\\d+(?:\\.\\d+)?)\\)$`).exec(r.last);
   const problem = r.timedOut
     ? `ran past ${LIMIT_MS / 1000} s`
     : r.code !== 0
