@@ -78,6 +78,6 @@ for (const r of results) {
 }
 const failed = results.filter((r) => r.problem !== undefined);
 if (failed.length > 0) {
-  process.stderr.write(`bench smoke: ${failed.length} of ${results.length} failed: ${failed.map((r) => r.name).join(", ")}\nfix: run \`npx -y pnpm@10 bench <name>\` with OMK_BENCH_QUICK=1 to see its error\n`);
+  process.stderr.write(`bench smoke: ${failed.length} of ${results.length} failed: ${failed.map((r) => r.name).join(", ")}\nfix: run \`npx -y pnpm@10 bench <name> --quick\` to see its error\n`);
   process.exit(1);
 }
