@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
 const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
 const RUNS = Number(process.env["OMK_BENCH_RUNS"] ?? (QUICK ? 5 : 40));
 const TARGET = 1.5;

@@ -11,8 +11,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, type EngineSpecInput, openSession, probeConfinement, type SessionConfinement, sandboxPolicy, scriptedEngine } from "@omk/wire";
 
-const SESSIONS = Number(process.env["OMK_BENCH_SESSIONS"] ?? 20);
-const COMMANDS = Number(process.env["OMK_BENCH_COMMANDS"] ?? 40);
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
+const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
+const SESSIONS = Number(process.env["OMK_BENCH_SESSIONS"] ?? (QUICK ? 1 : 20));
+const COMMANDS = Number(process.env["OMK_BENCH_COMMANDS"] ?? (QUICK ? 4 : 40));
 const TARGET = 1.25;
 
 const probe = await probeConfinement();
@@ -82,8 +84,10 @@ const f = (ms: number) => `${ms.toFixed(1)} ms`;
 
 // Per session: one turn with a message, a file write and a command, as a small task session.
 const oneTurn = [{ message: "working" }, { write: { path: "out.txt", content: "x" } }, { command: { command: "/bin/sh", args: ["-c", "echo done"] } }];
-await session(false, oneTurn);
-await session(true, oneTurn);
+if (!QUICK) {
+  await session(false, oneTurn);
+  await session(true, oneTurn);
+}
 const plainMs: number[] = [];
 const confinedMs: number[] = [];
 for (let i = 0; i < SESSIONS; i++) {

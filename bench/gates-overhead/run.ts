@@ -7,6 +7,9 @@
 // The runner is measured as it ships: bundled from source in this run (esbuild,
 // like tsup builds dist/) and driven in a plain `node` process, not under the tsx
 // loader this harness runs in (a bigger process with a loader thread forks slower).
+// esbuild is the one tsup builds with, resolved from tsup's own folder (tsup is a
+// dev dependency of the package), through its JS API: a fresh install links no
+// esbuild binary into the package's node_modules/.bin.
 //
 // The ratio is taken one command after another: there every millisecond the
 // runner adds shows, and nothing hides behind concurrency. It is the median of
@@ -21,18 +24,30 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-const COMMANDS = Number(process.env["OMK_BENCH_COMMANDS"] ?? 20);
-const REPS = Number(process.env["OMK_BENCH_REPS"] ?? 15);
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
+const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
+const COMMANDS = Number(process.env["OMK_BENCH_COMMANDS"] ?? (QUICK ? 4 : 20));
+const REPS = Number(process.env["OMK_BENCH_REPS"] ?? (QUICK ? 3 : 15));
 const TARGET = 1.1;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pkg = path.join(root, "packages", "gates");
 // Inside the package's node_modules, so the bundle's bare imports (execa, yaml, …) resolve from the package.
 const bundle = path.join(pkg, "node_modules", ".cache", "omk-bench-gates", "index.js");
-execFileSync(path.join(pkg, "node_modules", ".bin", "esbuild"), ["src/index.ts", "--bundle", "--platform=node", "--format=esm", "--target=node20", "--packages=external", `--outfile=${bundle}`, "--log-level=warning"], { cwd: pkg, stdio: "inherit" });
+const fromTsup = createRequire(createRequire(path.join(pkg, "package.json")).resolve("tsup"));
+const esbuild = fromTsup("esbuild") as { build(options: Record<string, unknown>): Promise<unknown> };
+// Workspace packages (@omk/*) are bundled from source (no build needed); other packages stay imports.
+const externalPackages = {
+  name: "external-packages",
+  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { external: boolean } | undefined): void }) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith("@omk/") ? undefined : { external: true }));
+  },
+};
+await esbuild.build({ absWorkingDir: pkg, entryPoints: ["src/index.ts"], bundle: true, platform: "node", format: "esm", target: "node20", conditions: ["@omk/source"], plugins: [externalPackages], outfile: bundle, logLevel: "warning" });
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "omk-bench-gates-"));
 const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore", env: { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@e.invalid", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@e.invalid" } });

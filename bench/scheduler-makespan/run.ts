@@ -12,10 +12,12 @@ import { runGraph, type SchedulerEvent, type TaskContext } from "@omk/scheduler"
 import { openStore, type Task, TaskSchema } from "@omk/state";
 import { createVirtualClock, randomDag } from "@omk/test-fixtures";
 
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
+const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
 const SEED = Number(process.env["OMK_BENCH_SEED"] ?? 7);
-const SIZE = 200;
+const SIZE = QUICK ? 40 : 200;
 const CAP = 8;
-const TASK_MS = Number(process.env["OMK_BENCH_TASK_MS"] ?? 50);
+const TASK_MS = Number(process.env["OMK_BENCH_TASK_MS"] ?? (QUICK ? 10 : 50));
 const TARGET = 1.05;
 
 const nodes = randomDag({ seed: SEED, size: SIZE, maxDependencies: 3, window: 24 });
@@ -75,12 +77,13 @@ async function virtualRun(list: Task[]): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 // Warm up the JIT on throwaway runs.
-for (let i = 0; i < 10; i++) await realRun(0);
+for (let i = 0; i < (QUICK ? 2 : 10); i++) await realRun(0);
 
 // Per-dispatch overhead: 200 tasks that finish at once, so all the time is the scheduler's
 // (graph validation, ordering, conflict checks, leases, events, p-queue), divided by the dispatches.
+const OVERHEAD_RUNS = QUICK ? 3 : 21;
 const overheadRuns: number[] = [];
-for (let i = 0; i < 21; i++) overheadRuns.push((await realRun(0)).makespan / SIZE);
+for (let i = 0; i < OVERHEAD_RUNS; i++) overheadRuns.push((await realRun(0)).makespan / SIZE);
 const overheadUs = median(overheadRuns) * 1000;
 
 // The measured run: real timers, fixed-duration tasks.
@@ -131,6 +134,6 @@ process.stdout.write(`  the fake tasks took ${fmt(meanTaskMs, 2)} ms on average 
 process.stdout.write(`  ideal bound from the measured task durations: ${fmt(measuredBound)} ms; makespan = ${ratio.toFixed(3)} × that bound\n`);
 process.stdout.write(`  first task started ${fmt((starts[0] ?? 0) - real.t0, 2)} ms after runGraph was called; runGraph returned ${fmt(real.t0 + real.makespan - (ends.at(-1) ?? 0), 2)} ms after the last task ended\n`);
 process.stdout.write(`virtual clock (policy only, no timer lateness): ${(virtualRank / idealMs).toFixed(3)} × the bound with chain-rank order; ${(virtualId / idealMs).toFixed(3)} with plain priority-then-id order\n`);
-process.stdout.write(`per-dispatch overhead: ${fmt(overheadUs, 1)} µs (median of 21 runs of ${SIZE} zero-length tasks, events to an in-memory sink)\n`);
+process.stdout.write(`per-dispatch overhead: ${fmt(overheadUs, 1)} µs (median of ${OVERHEAD_RUNS} runs of ${SIZE} zero-length tasks, events to an in-memory sink)\n`);
 process.stdout.write(`with the goal store as event log: makespan ${fmt(stored.makespan)} ms = ${(stored.makespan / idealMs).toFixed(3)} × the nominal bound; ${storedEvents} events in ${appends} appends of ${fmt(appendMs / appends, 2)} ms on average\n`);
 process.stdout.write(`scheduler-makespan ratio ${ratio.toFixed(3)} (target ${TARGET})\n`);

@@ -23,7 +23,9 @@ import path from "node:path";
 import { prepareCheckout } from "@omk/gates";
 import { npmLockfileFor } from "@omk/test-fixtures";
 
-const TASKS = Number(process.env["OMK_BENCH_TASKS"] ?? 7);
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
+const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
+const TASKS = Number(process.env["OMK_BENCH_TASKS"] ?? (QUICK ? 1 : 7));
 const TARGET = 0.25;
 
 const base = mkdtempSync(path.join(process.env["OMK_BENCH_DIR"] ?? os.tmpdir(), "omk-bench-setup-"));
@@ -36,13 +38,17 @@ const median = (xs: number[]) => {
 };
 
 try {
-  const packageJson = `${JSON.stringify({ name: "bench-setup", version: "1.0.0", private: true, scripts: { test: "tape test/*.js" }, devDependencies: { tape: "5.9.0", minimist: "1.2.8" }, dependencies: { "is-number": "7.0.0" } }, null, 2)}\n`;
+  // The short mode installs one small package (is-number) instead of tape's ~130: the same steps, in seconds.
+  const project = QUICK
+    ? { name: "bench-setup", version: "1.0.0", private: true, scripts: { test: "node test/t.js" }, dependencies: { "is-number": "7.0.0" } }
+    : { name: "bench-setup", version: "1.0.0", private: true, scripts: { test: "tape test/*.js" }, devDependencies: { tape: "5.9.0", minimist: "1.2.8" }, dependencies: { "is-number": "7.0.0" } };
+  const packageJson = `${JSON.stringify(project, null, 2)}\n`;
   const origin = path.join(base, "origin");
   execFileSync("mkdir", ["-p", path.join(origin, "test")]);
   git(base, "init", "-q", "-b", "main", origin);
   writeFileSync(path.join(origin, "package.json"), packageJson);
   writeFileSync(path.join(origin, "package-lock.json"), npmLockfileFor(packageJson));
-  writeFileSync(path.join(origin, "test", "t.js"), "require('tape')('ok', (t) => { t.ok(require('is-number')(1)); t.end(); });\n");
+  writeFileSync(path.join(origin, "test", "t.js"), QUICK ? "require('assert').ok(require('is-number')(1));\n" : "require('tape')('ok', (t) => { t.ok(require('is-number')(1)); t.end(); });\n");
   git(origin, "add", "-A");
   git(origin, "commit", "-q", "-m", "project");
   const clone = path.join(base, "clone");
@@ -109,10 +115,10 @@ try {
     }
   };
   const hashRuns: number[] = [];
-  for (let i = 0; i < 5; i++) hashRuns.push(await time(() => hashTree(path.join(firstDir, "node_modules"))));
+  for (let i = 0; i < (QUICK ? 1 : 5); i++) hashRuns.push(await time(() => hashTree(path.join(firstDir, "node_modules"))));
   const f = (ms: number) => `${ms.toFixed(0)} ms`;
   const fileCount = execFileSync("sh", ["-c", `find '${path.join(firstDir, "node_modules")}' -type f | wc -l`]).toString().trim();
-  process.stdout.write(`project: ${fileCount} files in node_modules (tape, minimist, is-number and their dependencies), fresh clone in ${base}; ${TASKS} tasks, each side in rotating order, medians\n`);
+  process.stdout.write(`project: ${fileCount} files in node_modules (${QUICK ? "is-number" : "tape, minimist, is-number and their dependencies"}), fresh clone in ${base}; ${TASKS} tasks, each side in rotating order, medians\n`);
   process.stdout.write(`first install into the shared cache (npm ci + seal + digest, once per lockfile): ${f(firstMs)}; a bare npm ci right after: ${f(ciWarm)}\n`);
   for (const [name, xs] of Object.entries(runs)) process.stdout.write(`${name.padEnd(9)} per task ${f(median(xs))} (min ${f(Math.min(...xs))}, max ${f(Math.max(...xs))})\n`);
   process.stdout.write(`content check (sha256 of every file, included in copy) ${f(median(hashRuns))} (min ${f(Math.min(...hashRuns))}, max ${f(Math.max(...hashRuns))})\n`);

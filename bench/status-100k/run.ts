@@ -4,19 +4,22 @@
 // shows it. Also reports a full replay (`omk goal replay --verify`) of the
 // 100k log for scale.
 import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openStore } from "@omk/state";
 
-const EVENTS = Number(process.env["OMK_BENCH_EVENTS"] ?? 100_000);
-const RUNS = Number(process.env["OMK_BENCH_RUNS"] ?? 15);
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
+const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
+const EVENTS = Number(process.env["OMK_BENCH_EVENTS"] ?? (QUICK ? 5_000 : 100_000));
+const RUNS = Number(process.env["OMK_BENCH_RUNS"] ?? (QUICK ? 2 : 15));
 const TARGET = 1.5;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = path.join(root, "apps/cli/dist/bin.js");
-execFileSync(path.join(root, "apps/cli/node_modules/.bin/tsup"), ["--silent"], { cwd: path.join(root, "apps/cli"), stdio: "ignore" });
+// The binary built from this tree; in the short mode an existing build is used as it is (CI builds just before).
+if (!QUICK || !existsSync(bin)) execFileSync(path.join(root, "apps/cli/node_modules/.bin/tsup"), ["--silent"], { cwd: path.join(root, "apps/cli"), stdio: "ignore" });
 
 const stateDir = mkdtempSync(path.join(os.tmpdir(), "omk-bench-status-"));
 const store = openStore({ root: stateDir });
@@ -26,19 +29,14 @@ const large = await store.createGoal({ text: "goal with a long log", repoRoot: r
 if (!small.ok || !large.ok) throw new Error("create failed");
 const id = large.value.id;
 
-// Write the log in bulk (appending 100k events one by one with fsync would take minutes),
-// then let the store fold it once into goal.json.
-const events = store.paths(id).events;
-const ts = new Date().toISOString();
-let chunk: string[] = [];
-for (let seq = 2; seq <= EVENTS; seq++) {
-  chunk.push(JSON.stringify({ v: 1, seq, ts, actor: "bench", type: "usage_recorded", data: { source: "bench", tokens: { input: 10, cacheRead: 5, cacheWrite: 0, output: 3 }, usd: 0.0001 } }));
-  if (chunk.length === 10_000) {
-    appendFileSync(events, `${chunk.join("\n")}\n`);
-    chunk = [];
-  }
+// Write the log in batches of 10k events through the store (one append, so one fsync, per batch:
+// appending 100k events one by one would take minutes), each line chained and signed as omk writes it.
+const BATCH = 10_000;
+for (let written = 1; written < EVENTS; written += BATCH) {
+  const count = Math.min(BATCH, EVENTS - written);
+  const appended = await store.append(id, () => Array.from({ length: count }, () => ({ type: "usage_recorded" as const, actor: "bench", data: { source: "bench", tokens: { input: 10, cacheRead: 5, cacheWrite: 0, output: 3 }, usd: 0.0001 } })));
+  if (!appended.ok) throw new Error(appended.error.message);
 }
-if (chunk.length > 0) appendFileSync(events, `${chunk.join("\n")}\n`);
 let t = performance.now();
 await store.rebuildSnapshot(id);
 const rebuildMs = performance.now() - t;
@@ -55,7 +53,7 @@ function timeStatus(goalId: string): number {
   return samples[Math.floor(samples.length / 2)] as number;
 }
 
-timeStatus(small.value.id); // warm the file cache
+if (!QUICK) timeStatus(small.value.id); // warm the file cache
 const ref = timeStatus(small.value.id);
 const big = timeStatus(id);
 t = performance.now();

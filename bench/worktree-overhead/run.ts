@@ -10,8 +10,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { captureChanges, cleanup, createTaskWorktree, integrate, taskWorktreeDir } from "@omk/worktree";
 
-const FILES = Number(process.env["OMK_BENCH_FILES"] ?? 10_000);
-const TASKS = Number(process.env["OMK_BENCH_TASKS"] ?? 20);
+// OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
+const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
+const FILES = Number(process.env["OMK_BENCH_FILES"] ?? (QUICK ? 500 : 10_000));
+const TASKS = Number(process.env["OMK_BENCH_TASKS"] ?? (QUICK ? 2 : 20));
 const TARGET = 1.3;
 const PER_DIR = 100;
 

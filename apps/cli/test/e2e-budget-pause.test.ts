@@ -61,17 +61,15 @@ describe.concurrent("stop and continue (e2e, scripted engine)", () => {
 
   it("`omk goal pause` from another process stops a sleeping session: exit 8, paused; `omk goal resume` finishes ready", { timeout: 180_000 }, async () => {
     const w = await newWorld();
-    const slow = w.book("slow", featureBook({ implementFirst: [sleepStep(60_000)] }));
+    const slow = w.book("slow", featureBook({ implementFirst: [sleepStep(600_000)] }));
     const started = w.start("goal", "run", FEATURE_GOAL, ...scripted(slow));
     const { goalId } = await waitForEvent(w.stateDir, (e) => e.type === "task_dispatched" && e.data.taskId === "implement", { started, what: "implement is dispatched" });
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // the session is up and sleeping
 
-    const pausedAt = Date.now();
     const pause = await w.omk("goal", "pause", goalId);
     expect(pause.exitCode, describeRun(pause)).toBe(0);
     const run = await started.done;
     expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.paused);
-    expect(Date.now() - pausedAt, "the pause ends the sleeping session instead of waiting it out").toBeLessThan(40_000);
     expect(goalIdOf(run.stdout)).toBe(goalId);
     expect((await showGoal(w, goalId)).status).toBe("paused");
     const atPause = readEvents(w.stateDir, goalId);

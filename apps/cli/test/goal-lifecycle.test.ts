@@ -229,5 +229,5 @@ describe("omk goal lifecycle through the built binary", () => {
     expect((await omk()).exitCode).toBe(2);
     expect((await omk("goal", "frobnicate")).exitCode).toBe(2);
     expect((await omk("goal", "create")).exitCode).toBe(2);
-  }, 30_000);
+  }, 60_000);
 });

@@ -94,11 +94,10 @@ describe.concurrent("runGoal: an exhausted budget ends needs_more_budget with th
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT, { timeMs: 3_000, tokens: null, usd: null });
     const plan = planSession() as { turns: { steps: unknown[] }[] };
-    plan.turns[0]?.steps.unshift({ sleep: 90_000 });
-    const started = Date.now();
+    // The turn would sleep 10 minutes: waited out, the test would run past its timeout.
+    plan.turns[0]?.steps.unshift({ sleep: 600_000 });
     const first = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan })), scheduler: { pollMs: 50 } });
     expect(first.ok && first.value.status, JSON.stringify(first)).toBe("needs_more_budget");
-    expect(Date.now() - started, "the turn is cut at the goal's deadline, not waited out").toBeLessThan(60_000);
     expect((await store.readGoal(goalId)).phase).toBe("planning");
     advised(store, goalId);
   }, 120_000);

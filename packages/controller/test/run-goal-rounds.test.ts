@@ -144,5 +144,5 @@ describe.concurrent("runGoal: not ready", () => {
     expect(failure.cause.code).toBe("needs_answer");
     expect(failure.cause.details?.["questions"]).toEqual(expect.arrayContaining([expect.any(String)]));
     expect((await store.readGoal(goalId)).taskGraph).toBeNull();
-  }, 30_000);
+  });
 });

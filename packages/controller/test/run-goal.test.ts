@@ -106,5 +106,5 @@ describe.concurrent("runGoal", () => {
     expect(!second.ok && second.error.code).toBe("lock_held");
     expect(!second.ok && second.error.message).toContain(String(process.pid));
     await held.value.release();
-  }, 30_000);
+  });
 });

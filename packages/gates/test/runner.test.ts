@@ -65,9 +65,8 @@ describe("runGates with tiny fixture commands", () => {
   it("kills a hanging command's process group at the timeout", async () => {
     const dir = makeTempDir("gates-run-");
     const pids = path.join(dir, "pids");
-    const started = performance.now();
+    // hang.mjs never ends: a runner that did not kill it would run past the test's timeout.
     const { gate } = await runIn(dir, [nodeGate("hang", "hang.mjs", [pids], { timeout: "1s" })]);
-    expect(performance.now() - started).toBeLessThan(8000);
     expect(gate("hang")).toMatchObject({ outcome: "timed_out", timedOut: true, signal: "SIGTERM", exitCode: null });
     for (const pid of readPids(pids)) expect(isProcessAlive(pid)).toBe(false);
   });
@@ -96,9 +95,8 @@ describe("runGates with tiny fixture commands", () => {
     const dir = makeTempDir("gates-run-");
     const polite = path.join(dir, "polite");
     const stubborn = path.join(dir, "stubborn");
-    const started = performance.now();
+    // The children never end on their own: a runner waiting on their pipes would run past the test's timeout.
     const { gate } = await runIn(dir, [nodeGate("polite", "spawn-children.mjs", [polite]), nodeGate("stubborn", "spawn-children.mjs", [stubborn, "0", "stubborn"])]);
-    expect(performance.now() - started).toBeLessThan(8000);
     for (const name of ["polite", "stubborn"]) {
       expect(gate(name)).toMatchObject({ outcome: "passed", exitCode: 0 });
       expect(gate(name)?.notes.join("\n")).toMatch(/left running .* were killed/);

@@ -19,7 +19,7 @@ const RUNNERS = { tape: "5.10.2", mocha: "12.0.3", jest: "30.5.2", ava: "7.0.0",
 let modules = "";
 const HAS_PYTEST = (() => {
   try {
-    execFileSync("python3", ["-m", "pytest", "--version"], { stdio: "ignore", timeout: 30_000 });
+    execFileSync("python3", ["-m", "pytest", "--version"], { stdio: "ignore", timeout: 120_000 }); // generous: a probe timing out on a busy machine would skip the pytest cases
     return true;
   } catch {
     return false;

@@ -53,7 +53,12 @@ beforeAll(async () => {
   mkdirSync(path.join(baseTree, "test"), { recursive: true });
   copyFileSync(path.join(dir, "test/add.test.mjs"), path.join(baseTree, "test/add.test.mjs"));
   repo = { dir, base, head, baseOnly, baseTree };
-});
+  // The real runs (node --test and the gate, on base and head) once, here, with their own timeout: the tests
+  // below reuse them (collect's `once`), so no test pays for the processes on a busy machine.
+  const every = bugfixOracle([alreadyGreen, echoOk]);
+  collect(every, "base");
+  collect(every, "head");
+}, 180_000);
 
 function bugfixOracle(extra: Criterion[]): FrozenOracle {
   const built = buildOracle({

@@ -17,11 +17,15 @@ function hangingValidator() {
   return { validate, seen, answerLate: (tasks: Task[]) => answer(tasks) };
 }
 
-/** The run's result, or "hung" when it has not returned 2 s after it began (so a hang fails fast, not by the test timeout). */
+/**
+ * The run's result, or "hung" when it has not returned 45 s after it began: a hang then fails with the events
+ * seen so far, before the test's own timeout (60 s). No speed is judged: what would be waited for never ends
+ * (a validation that never answers) or lasts 10 minutes (a running task).
+ */
 function beforeTheHang<T>(run: Promise<T>): Promise<T | "hung"> {
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<"hung">((resolve) => {
-    timer = setTimeout(() => resolve("hung"), 20_000);
+    timer = setTimeout(() => resolve("hung"), 45_000);
   });
   return Promise.race([run, hung]).finally(() => clearTimeout(timer));
 }
@@ -52,9 +56,8 @@ describe("follow-up validation and stopping", () => {
     };
     const result = await beforeTheHang(runGraph(graphOf([makeTask("a")]), ports, { signal: controller.signal }));
     if (result === "hung") throw new Error(`runGraph has not returned; events: ${sink.events.map((e) => e.type).join(", ")}`);
-    const returnedAfter = Date.now() - at.ms;
+    // The validation never answers: returning at all shows the run did not wait for it.
     expect(at.ms).toBeGreaterThan(0);
-    expect(returnedAfter).toBeLessThan(10_000); // the validation never answers: returning at all shows the run did not wait for it
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.outcome).toBe("interrupted");
     expect(result.value.tasks.map((t) => t.id)).toEqual(["a"]);
@@ -70,7 +73,7 @@ describe("follow-up validation and stopping", () => {
     expect(sink.events.at(-1)?.type).toBe("task_run_finished");
   });
 
-  it("returns within 1 s when aborted while a validation hangs and another task is still running", async () => {
+  it("returns when aborted while a validation hangs and another task is still running", async () => {
     const sink = memorySink(() => Date.now());
     const controller = new AbortController();
     const at = { ms: 0 };
@@ -79,7 +82,7 @@ describe("follow-up validation and stopping", () => {
       runTask: async (task, context) => {
         if (task.id === "a") return { ok: true, evidence: [], followUps: [{ title: "more" }] };
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 60_000);
+          const timer = setTimeout(resolve, 600_000);
           context.signal.addEventListener("abort", () => {
             clearTimeout(timer);
             resolve();
@@ -93,7 +96,6 @@ describe("follow-up validation and stopping", () => {
     const result = await beforeTheHang(runGraph(graphOf([makeTask("a"), makeTask("b")]), ports, { concurrency: 2, signal: controller.signal }));
     if (result === "hung") throw new Error(`runGraph has not returned; events: ${sink.events.map((e) => e.type).join(", ")}`);
     expect(at.ms).toBeGreaterThan(0);
-    expect(Date.now() - at.ms).toBeLessThan(20_000); // the runner would hang for 60 s without the stop
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.outcome).toBe("interrupted");
     expect(result.value.tasks.map((t) => [t.id, t.status])).toEqual([

@@ -254,7 +254,7 @@ export class GoalStore {
   async openGoal(goalId: string): Promise<Goal> {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
-    const folded = await foldGoal(paths);
+    const folded = await foldGoal(paths, { auth: await this.readAuth(paths) });
     // Temp files of a writer killed mid-write (a lock's, goal.json's): never the real file, gone at once.
     await removeStaleTemps(paths.dir, Number.POSITIVE_INFINITY);
     const dead = await deadLeaseFiles(paths);

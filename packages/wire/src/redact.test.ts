@@ -26,8 +26,7 @@ describe("createRedactor", () => {
   it("handles a long line in linear time", () => {
     const redact = createRedactor({ env: { MY_TOKEN: "abcdefgh" } });
     const line = "x".repeat(2_000_000);
-    const t0 = Date.now();
+    // No clock: a quadratic scan of 2M characters (~10^12 steps) would run far past the test's timeout.
     expect(redact(line)).toBe(line);
-    expect(Date.now() - t0).toBeLessThan(2_000);
   });
 });

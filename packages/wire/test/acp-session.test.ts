@@ -196,7 +196,6 @@ describe("ACP session with the scripted engine", () => {
     expect(big).toMatchObject({ exitCode: 0, truncated: true });
     expect(big?.outputBytes).toBeGreaterThan(10_000);
     expect(killed).toMatchObject({ killedBy: "agent", signal: "SIGTERM" });
-    expect(killed?.durationMs).toBeLessThan(5_000);
   });
 
   it("home: hermetic gives the engine its own HOME, TMPDIR and XDG dirs with telemetry off, drops the engines' home variables and copies the named files in", async () => {

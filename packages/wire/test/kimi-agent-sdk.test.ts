@@ -130,18 +130,16 @@ describe("@moonshot-ai/kimi-agent-sdk drives the fake Kimi Wire server", () => {
 
       // Turn 2: the model call hangs; the SDK's interrupt (Wire `cancel`) ends it `cancelled`.
       const hung = session.prompt("think forever");
-      const started = Date.now();
       await readTurn(hung, async (event) => {
         if (event.type === "StepBegin" && (event.payload as { n: number }).n === 2) await hung.interrupt();
       });
       expect((await hung.result).status).toBe("cancelled");
-      expect(Date.now() - started).toBeLessThan(10_000);
       expect(processesFor(root)).toHaveLength(1);
     } finally {
       await session.close();
     }
     // Nothing left running after the SDK closed the session.
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 30_000;
     while (processesFor(root).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(processesFor(root)).toEqual([]);
   });

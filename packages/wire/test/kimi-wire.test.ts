@@ -92,9 +92,7 @@ describe("Kimi Wire client against the fake `kimi --wire`", () => {
   it("a hang that ignores cancel is killed at the inactivity deadline", async () => {
     const { opened } = await open({ turns: [{ steps: [{ fault: "hang_ignore_cancel" }] }] }, { deadlines: { turnInactivityMs: 600 } });
     if (!opened.ok) throw opened.error;
-    const t0 = Date.now();
     const result = await opened.value.prompt("go");
-    expect(Date.now() - t0).toBeLessThan(600 + FAST.cancelGraceMs + FAST.killGraceMs + 3_000);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatchObject({ code: "OMK_WIRE_TIMEOUT", deadline: "turn_inactivity", stoppedBy: "kill" });
     expect(leftovers(opened.value.pid)).toEqual([]);

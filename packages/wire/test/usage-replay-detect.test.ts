@@ -323,7 +323,7 @@ describe("kimi: Kimi Code 2.x (ACP) or the Python kimi CLI (Kimi Wire)", () => {
     const ws = workspace();
     const marker = path.join(ws.root, "ran");
     const kimi = fakeKimiCodeInstall(ws.root, `#!/bin/sh\ntouch ${marker}\necho "error: unknown option '--wire'" >&2\nexit 1\n`);
-    const t0 = Date.now();
+    // Fast means before the handshake deadline: waited out, the error would be a timeout, not the mismatch.
     const opened = await openSession({ engine: { ...fakeKimiWire({ turns: [] }), command: kimi, args: [] }, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
     expect(opened.ok).toBe(false);
     if (opened.ok) return;
@@ -331,7 +331,6 @@ describe("kimi: Kimi Code 2.x (ACP) or the Python kimi CLI (Kimi Wire)", () => {
     expect(opened.error.message).toBe(`engine kimi-wire speaks Kimi Wire, but ${kimi} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``);
     expect(opened.error.fix).toContain("use --engine kimi");
     expect(existsSync(marker)).toBe(false);
-    expect(Date.now() - t0).toBeLessThan(FAST.handshakeMs);
 
     const wrapper = path.join(ws.root, "kimi-wrapper");
     writeFileSync(wrapper, `#!/bin/sh\nexec ${kimi} "$@"\n`);

@@ -173,7 +173,7 @@ export function eventsOf<T extends EventType>(events: readonly GoalEvent[], type
 
 /** Polls the event log of the state dir's only goal until `match` holds; returns the goal id and the event. */
 export async function waitForEvent(stateDir: string, match: (e: GoalEvent) => boolean, options: { timeoutMs?: number; started?: Started; what?: string } = {}): Promise<{ goalId: string; event: GoalEvent }> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000); // generous: the callers' tests allow 150 s and more
   let exited = false;
   options.started?.done.then(() => {
     exited = true;

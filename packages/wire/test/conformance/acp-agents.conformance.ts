@@ -45,9 +45,7 @@ describe("Gemini CLI (real) through OMK's ACP client, without credentials", () =
     const w = setup("omk-gemini-conf-");
     const spec = enginePreset("gemini", geminiOverrides());
     if (!spec.ok) throw spec.error;
-    const started = Date.now();
     const opened = await openSession({ engine: spec.value, cwd: w.root, env: w.env, runDir: w.runDir, transcriptPath: w.transcript, deadlines: { handshakeMs: 60_000, killGraceMs: 1_000 } });
-    const elapsed = Date.now() - started;
 
     expect(opened.ok).toBe(false);
     if (opened.ok) return;
@@ -62,7 +60,6 @@ describe("Gemini CLI (real) through OMK's ACP client, without credentials", () =
     expect(error.agent).toMatchObject({ name: "gemini-cli", version: gemini.version });
     expect(error.agent?.authMethods).toEqual(expect.arrayContaining(["Log in with Google", "Gemini API key", "Vertex AI"]));
     expect(error.agent?.capabilities).toMatchObject({ loadSession: true, promptCapabilities: { image: true, embeddedContext: true } });
-    expect(elapsed).toBeLessThan(60_000);
 
     // On the wire: initialize succeeded, session/new was answered with -32000.
     const fromAgent = rpcLines(w.transcript, "in");
@@ -113,9 +110,7 @@ describe("claude-agent-acp (real) through OMK's ACP client, without credentials"
       const created = rpcLines(w.transcript, "in").find((m) => m["id"] === 1)?.["result"] as { configOptions?: Array<{ category?: string }> } | undefined;
       expect(created?.configOptions?.some((o) => o.category === "model")).toBe(true);
 
-      const started = Date.now();
       const turn = await session.prompt("Say hello.");
-      const elapsed = Date.now() - started;
       expect(turn.ok).toBe(false);
       if (turn.ok) return;
       expect(turn.error).toBeInstanceOf(EngineAuthRequiredError);
@@ -124,7 +119,6 @@ describe("claude-agent-acp (real) through OMK's ACP client, without credentials"
       expect(turn.error.message).toContain("session/prompt: Authentication required");
       expect(turn.error.fix).toBe("run `claude` and `/login`, or set ANTHROPIC_API_KEY");
       expect(turn.error.agent).toMatchObject({ name: "@agentclientprotocol/claude-agent-acp" });
-      expect(elapsed).toBeLessThan(30_000);
       const answer = rpcLines(w.transcript, "in").find((m) => m["id"] === 2);
       expect(answer?.["error"]).toMatchObject({ code: -32000, message: "Authentication required" });
       // The session survives an auth error: it is not a crash.

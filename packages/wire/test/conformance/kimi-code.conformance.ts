@@ -64,14 +64,12 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
 
       const three = session.prompt("this model call hangs");
       await new Promise((r) => setTimeout(r, 1_500));
-      const t0 = Date.now();
       await session.cancel();
       const result = await three;
       expect(result.ok && result.value.stopReason).toBe("cancelled");
       // the hung call was logged (llm.request) but never answered: nothing known, and not shown as a known zero
       expect(result.ok && result.value.usage).toBe("unknown");
       expect(result.ok && result.value.usageQuality).toBe("unknown");
-      expect(Date.now() - t0).toBeLessThan(5_000);
       await session.close();
       expect(leftovers(session.pid)).toEqual([]);
     } finally {
@@ -265,14 +263,13 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
     const env = { PATH: [bin, path.dirname(node24.node), "/usr/bin", "/bin"].join(":"), HOME: path.join(base, "home") };
     const spec = enginePreset("kimi-wire");
     if (!spec.ok) throw spec.error;
-    const t0 = Date.now();
+    // Before any handshake deadline: waited out, the error would be a timeout, not the mismatch.
     const opened = await openSession({ engine: spec.value, cwd: root, runDir: path.join(base, "run"), env });
     expect(opened.ok).toBe(false);
     if (opened.ok) return;
     expect(opened.error).toBeInstanceOf(EngineProtocolMismatchError);
     expect(opened.error.message).toBe(`engine kimi-wire speaks Kimi Wire, but ${path.join(bin, "kimi")} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``);
     expect(opened.error.fix).toBe("use --engine kimi (ACP through `kimi acp`); kimi-wire needs the Python kimi CLI (`kimi --wire`)");
-    expect(Date.now() - t0).toBeLessThan(2_000);
 
     const [wire, acp] = await detectEngines({ engines: ["kimi-wire", "kimi"], env });
     expect(wire).toMatchObject({ name: "kimi-wire", found: true, version: kimi.version, binary: { kind: "kimi-code", speaks: "acp" }, handshake: { status: "failed", fix: opened.error.fix } });

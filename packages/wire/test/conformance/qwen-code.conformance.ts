@@ -124,7 +124,7 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
       const turn = await session.prompt("say hello to the user please");
       if (!turn.ok) throw turn.error;
       // the auto-memory extraction call runs after the turn
-      const until = Date.now() + 20_000;
+      const until = Date.now() + 60_000;
       while (server.requests.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       await session.close();
 
