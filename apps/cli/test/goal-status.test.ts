@@ -5,6 +5,7 @@ import { acquireControllerLock, type Goal, type NewEvent, openStore, requestCanc
 import { cleanupTempDirs, initGitRepo, makeTempDir, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { StatusSummarySchema, statusSummary } from "../src/render/summary.js";
+import { asPrinted, printedOmkPattern } from "./printed.js";
 
 afterAll(cleanupTempDirs);
 
@@ -44,6 +45,9 @@ async function runningWithTasks(stateDir: string, id: string): Promise<void> {
   }
 }
 
+/** How the built CLI names itself in printed lines, as a RegExp source. */
+const O = printedOmkPattern();
+
 describe("omk goal status vs omk goal show", () => {
   it("a new goal: status is a few lines ending in next: omk goal run <id>; show is the whole record; the JSON of both is one object with summary", async () => {
     const { omk, id, repo } = await newGoal();
@@ -55,7 +59,7 @@ describe("omk goal status vs omk goal show", () => {
     expect(status.stdout).toMatch(/^tasks {3}none yet/m);
     expect(status.stdout).toMatch(/^budget {2}time 0ms of 2h · tokens 0 of 100,000 · usd \$0\.00 of \$10\.00$/m);
     expect(status.stdout).toMatch(/^now {5}not started$/m);
-    expect(lines.at(-1)).toBe(`next:   omk goal run ${id}`);
+    expect(lines.at(-1)).toBe(asPrinted(`next:   omk goal run ${id}`));
 
     const show = await omk("goal", "show");
     expect(show.exitCode).toBe(0);
@@ -80,7 +84,7 @@ describe("omk goal status vs omk goal show", () => {
     expect(orphan.stdout).toMatch(/^goal {4}\S+ {2}running · phase execution · round 1$/m);
     expect(orphan.stdout).toMatch(/^tasks {3}4: 1 running, 1 done, 1 failed, 1 waiting$/m);
     expect(orphan.stdout).toMatch(/^now {5}no controller is running it \(stopped or crashed\); last: task b started \(attempt 1\) \d/m);
-    expect(orphan.stdout).toMatch(new RegExp(`^next: {3}omk goal resume ${id}$`, "m"));
+    expect(orphan.stdout).toMatch(new RegExp(`^next: {3}${O} goal resume ${id}$`, "m"));
     expect(orphan.stdout).not.toMatch(/^runner/m);
 
     // The test process holds the controller lock: a live runner.
@@ -90,7 +94,7 @@ describe("omk goal status vs omk goal show", () => {
       const live = await omk("goal", "status", id);
       expect(live.stdout).toMatch(/^now {5}running b "Print JSON"; last: task b started/m);
       expect(live.stdout).toMatch(new RegExp(`^runner {2}pid ${process.pid} on \\S+, heartbeat \\S+ ago$`, "m"));
-      expect(live.stdout).toMatch(new RegExp(`^next: {3}omk goal status ${id} {2}\\(running: check again later, or stop it with omk goal pause ${id}\\)$`, "m"));
+      expect(live.stdout).toMatch(new RegExp(`^next: {3}${O} goal status ${id} {2}\\(running: check again later, or stop it with ${O} goal pause ${id}\\)$`, "m"));
       const json = (await omk("goal", "status", id, "--json")).json() as { summary: unknown; controller: { pid: number } | null };
       expect(StatusSummarySchema.parse(json.summary).tasks).toEqual({ total: 4, running: 1, done: 1, failed: 1, waiting: 1, cancelled: 0 });
       expect(json.controller?.pid).toBe(process.pid);
@@ -109,7 +113,7 @@ describe("omk goal status vs omk goal show", () => {
   it("paused, out of budget and cancelled: next names the command that continues (failure.json's advice), or says it is final", async () => {
     const paused = await newGoal();
     await requestPause(openStore({ root: paused.stateDir }), paused.id);
-    expect((await paused.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}omk goal resume ${paused.id}$`, "m"));
+    expect((await paused.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}${O} goal resume ${paused.id}$`, "m"));
 
     const spent = await newGoal("1000");
     const store = openStore({ root: spent.stateDir });
@@ -118,11 +122,11 @@ describe("omk goal status vs omk goal show", () => {
     const s = await spent.omk("goal", "status", spent.id);
     expect(s.stdout).toMatch(/^goal .* needs_more_budget/m);
     expect(s.stdout).toMatch(/tokens 1,050 of 1,000 EXHAUSTED/);
-    expect(s.stdout).toMatch(new RegExp(`^next: {3}omk goal budget-add ${spent.id} --tokens \\d+ && omk goal resume ${spent.id} {2}\\(`, "m"));
+    expect(s.stdout).toMatch(new RegExp(`^next: {3}${O} goal budget-add ${spent.id} --tokens \\d+ && ${O} goal resume ${spent.id} {2}\\(`, "m"));
 
     const cancelled = await newGoal();
     await requestCancel(openStore({ root: cancelled.stateDir }), cancelled.id, "user", "not needed");
-    expect((await cancelled.omk("goal", "status")).stdout).toMatch(/^next: {3}cancelled is final; start again with: omk goal create/m);
+    expect((await cancelled.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}cancelled is final; start again with: ${O} goal create`, "m"));
   }, 60_000);
 });
 

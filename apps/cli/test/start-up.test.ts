@@ -36,9 +36,10 @@ function mainChunk(): string {
 }
 
 describe("cold start of the built omk", () => {
-  it("--version and -v print package.json's version and exit 0; -V still works through the command tree", async () => {
+  it("--version and -v print package.json's version and exit 0; -V is not an option (exit 2)", async () => {
     const stateDir = makeTempDir();
-    for (const flag of ["--version", "-v", "-V"]) {
+    expect((await runOmk(["-V"], { stateDir })).exitCode).toBe(2);
+    for (const flag of ["--version", "-v"]) {
       const r = await runOmk([flag], { stateDir });
       expect(r.exitCode, `${flag}: ${r.stderr}`).toBe(0);
       expect(r.stdout, flag).toBe(pkgVersion); // execa drops the final newline
