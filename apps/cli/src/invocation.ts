@@ -137,14 +137,26 @@ const COMMAND = "(?:goal|proof|demo|doctor|engines|config|help|--help|--version|
 const OMK_COMMAND = new RegExp(`(^|[\\s(\`"'])omk(?= ${COMMAND}(?=$|[\\s\`"')]))`, "g");
 
 /**
+ * `OMK_STATE_DIR=<dir> ` (its absolute path, shell-quoted) when `env` sets
+ * OMK_STATE_DIR, else "": the state dir a printed command must name so it
+ * finds the goal when pasted into a shell that did not export the variable
+ * (`OMK_STATE_DIR=/x omk goal status <id>` prints its own next steps with it).
+ */
+export function statePrefix(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env["OMK_STATE_DIR"];
+  return dir === undefined || dir.trim() === "" ? "" : `OMK_STATE_DIR=${shellWord(path.resolve(dir))} `;
+}
+
+/**
  * A text OMK prints (a next step, a fix, a hint) with every `omk <command>`
- * in it named as `cli` says (default: {@link cliName}); `prefix` goes before
- * each (e.g. `OMK_STATE_DIR=/tmp/x ` for the demo's own state dir).
- * Prose such as "omk is ready" or "omk demo:" is left alone.
+ * in it named as `cli` says (default: {@link cliName}), each preceded by
+ * `prefix` (default: {@link statePrefix} of this process, so a command run
+ * with OMK_STATE_DIR set prints commands that name it; the demo passes its
+ * own state dir). Prose such as "omk is ready" or "omk demo:" is left alone.
  */
 export function printable(text: string, options: { cli?: string; prefix?: string | undefined } = {}): string {
   const cli = options.cli ?? cliName();
-  const words = `${options.prefix ?? ""}${cli}`;
+  const words = `${options.prefix ?? statePrefix()}${cli}`;
   if (words === "omk") return text;
   return text.replace(OMK_COMMAND, (_match, before: string) => `${before}${words}`);
 }

@@ -24,7 +24,7 @@ describe("usage errors are one line with the fix", () => {
     for (const [args, line] of cases) {
       const r = await runOmk(args, { stateDir });
       expect(r.exitCode, args.join(" ")).toBe(2);
-      expect(r.stderr, args.join(" ")).toBe(asPrinted(line)); // runOmk drops the final newline
+      expect(r.stderr, args.join(" ")).toBe(asPrinted(line, { stateDir })); // runOmk drops the final newline
       expect(r.stdout).toBe("");
     }
   }, 60_000);
@@ -69,7 +69,7 @@ describe("usage errors are one line with the fix", () => {
     for (const [command, args] of [["run", ["goal", "run", ""]], ["run", ["goal", "run", "   ", "--engine", "warp-drive"]], ["plan", ["goal", "plan", ""]], ["create", ["goal", "create", " "]]] as const) {
       const r = await runOmk([...args], { stateDir, cwd: nowhere, env: bare });
       expect(r.exitCode, args.join(" ")).toBe(2);
-      expect(r.stderr, args.join(" ")).toBe(asPrinted(`omk: the goal text is empty — fix: describe the goal, e.g. omk goal ${command} "Add a --json flag to report"`, bare));
+      expect(r.stderr, args.join(" ")).toBe(asPrinted(`omk: the goal text is empty — fix: describe the goal, e.g. omk goal ${command} "Add a --json flag to report"`, { stateDir, env: bare }));
     }
     // The budget flags are the user's input too: named before the engine.
     const badBudget = await runOmk(["goal", "run", "x", "--budget-usd", "free"], { stateDir, cwd: nowhere, env: bare });

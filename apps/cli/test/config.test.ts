@@ -149,7 +149,7 @@ describe("omk engines", () => {
       const args = env === w.env ? ["goal", "run", "fix range", "--engine", "gemini"] : ["goal", "run", "fix range"];
       const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env });
       expect(r.exitCode, r.stderr).toBe(2);
-      expect(r.stderr.trimEnd()).toBe(asPrinted("omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)", env));
+      expect(r.stderr.trimEnd()).toBe(asPrinted("omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)", { stateDir: w.stateDir, env }));
       expect(r.stdout).toBe("");
     }
     const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
@@ -165,7 +165,7 @@ describe("omk engines", () => {
     const r = await runOmk(["goal", "run", "fix range", "--engine", "kimi-wire", "--plain"], { stateDir: w.stateDir, cwd: repo, env });
     const goalId = goalIdOf(r.stdout);
     expect(statusOf(r.stdout), describeRun(r)).toBe("blocked_on_external");
-    expect(r.stdout).toContain(`next: ${printedOmk(env)} goal resume ${goalId} --engine kimi  (use --engine kimi`);
+    expect(r.stdout).toContain(`next: ${printedOmk({ stateDir: w.stateDir, env })} goal resume ${goalId} --engine kimi  # use --engine kimi`);
     expect(r.stdout).not.toMatch(/(omk|bin\.js) doctor/);
   });
 });
@@ -210,7 +210,7 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
       const said = args[0] === "doctor" ? (r.stdout.split("\n").find((l) => l.includes("not trusted")) ?? "") : r.stderr.trimEnd();
       if (args[0] !== "doctor") expect(said.split("\n"), r.stderr).toHaveLength(1);
       expect(said).toContain(`${w.repoFile}: not trusted: it sets engines.kimi.command`);
-      expect(said).toContain(`${printedOmk(w.env)} config trust --repo ${w.repo}`);
+      expect(said).toContain(`${printedOmk({ stateDir: w.stateDir, env: w.env })} config trust --repo ${w.repo}`);
       expect(said).toContain("--trust-repo-config");
       expect(existsSync(w.marker), args.join(" ")).toBe(false);
     }
@@ -227,7 +227,7 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
     expect(report.engines.find((e) => e.name === "kimi")).toMatchObject({ command: "kimi", found: false, model: "k2" });
     expect(report.defaultEngine).toBeNull();
     const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
-    expect(text.stdout).toContain(`repo config ${w.repoFile} is not trusted: ignored defaultEngine, engines.kimi.command — fix: read it, then ${printedOmk(w.env)} config trust`);
+    expect(text.stdout).toContain(`repo config ${w.repoFile} is not trusted: ignored defaultEngine, engines.kimi.command — fix: read it, then ${printedOmk({ stateDir: w.stateDir, env: w.env })} config trust`);
     const shown = await runOmk(["config", "show"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(shown.exitCode, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`repo file: ${w.repoFile} (untrusted)`);

@@ -83,7 +83,7 @@ describe("omk goal lifecycle through the built binary", () => {
     const added = await omk("goal", "budget-add", goal.id, "--time", "1h", "--json");
     expect(added.exitCode).toBe(0);
     expect((added.json() as { limits: { timeMs: number } }).limits.timeMs).toBe(3_601_000);
-    expect((await omk("goal", "budget-add", goal.id, "--time", "1s")).stdout).toContain(`next: ${printedOmk()} goal resume ${goal.id}`);
+    expect((await omk("goal", "budget-add", goal.id, "--time", "1s")).stdout).toContain(`next: ${printedOmk({ stateDir })} goal resume ${goal.id}`);
     expect(await resumeAsController(stateDir, goal.id)).toBe("running");
 
     const cancelled = await omk("goal", "cancel", goal.id, "--reason", "test over");
@@ -105,7 +105,7 @@ describe("omk goal lifecycle through the built binary", () => {
     const bad = await omk("goal", "replay", goal.id, "--verify");
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(/status: events say "cancelled", goal.json says "ready"/);
-    expect(bad.stderr).toContain(`${printedOmk()} goal replay ${goal.id} --rebuild`);
+    expect(bad.stderr).toContain(`${printedOmk({ stateDir })} goal replay ${goal.id} --rebuild`);
     expect((await omk("goal", "replay", goal.id, "--rebuild")).exitCode).toBe(0);
     expect((await omk("goal", "replay", goal.id, "--verify")).exitCode).toBe(0);
   }, 60_000);
@@ -127,7 +127,7 @@ describe("omk goal lifecycle through the built binary", () => {
       const r = await omk(...args);
       expect(r.exitCode, args.join(" ")).toBe(1);
       expect(r.stderr.trimEnd().split("\n"), args.join(" ")).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`^omk: .*events.jsonl line ${seq} has a MAC the log key does not confirm .*: the log was changed outside omk — fix: .*${printedOmkPattern()} goal replay ${id} --quarantine`));
+      expect(r.stderr).toMatch(new RegExp(`^omk: .*events.jsonl line ${seq} has a MAC the log key does not confirm .*: the log was changed outside omk — fix: .*${printedOmkPattern({ stateDir })} goal replay ${id} --quarantine`));
     }
     const q = await omk("goal", "replay", id, "--quarantine");
     expect(q.exitCode, q.stderr).toBe(0);

@@ -36,7 +36,7 @@ describe("omk goal run <id>", () => {
     const r = await runOmk(["goal", "run", id, "--script", writeBook(readyBook())], { stateDir, cwd: repo });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe(
-      asPrinted(`omk: no goal "${id}" under ${stateDir} — fix: pass the id of a goal in this state dir (omk goal list), set OMK_STATE_DIR to the state dir that holds it, or pass --new to make "${id}" the text of a new goal`),
+      asPrinted(`omk: no goal "${id}" under ${stateDir} — fix: pass the id of a goal in this state dir (omk goal list), set OMK_STATE_DIR to the state dir that holds it, or pass --new to make "${id}" the text of a new goal`, { stateDir }),
     );
     expect(goalsIn(stateDir)).toEqual([]);
     // --new: the words are a new goal's text (a dry run here, so nothing is kept).
@@ -91,7 +91,7 @@ describe("omk goal run: what to do next", () => {
     const id = (r.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
     expect(r.stdout).toMatch(/^status: not_ready — /m);
     expect(r.stdout).toMatch(/^failure: .*failure\.json$/m);
-    expect(r.stdout.split("\n")).toContain(`next: ${printedOmk()} goal resume ${id}  (plans follow-up tasks from the failing evidence and runs them)`);
+    expect(r.stdout.split("\n")).toContain(`next: ${printedOmk({ stateDir })} goal resume ${id}  # plans follow-up tasks from the failing evidence and runs them`);
   }, 120_000);
 
   it("failed_infra: next is the failure's resume command with its hint", async () => {
@@ -104,7 +104,7 @@ describe("omk goal run: what to do next", () => {
     const id = (r.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
     const proof = (await runOmk(["goal", "proof", id, "--json"], { stateDir, cwd: repo })).json() as { resume: { command: string; hint: string } };
     expect(r.stdout).toMatch(/^status: failed_infra — /m);
-    expect(r.stdout.split("\n")).toContain(`next: ${asPrinted(proof.resume.command)}  (${asPrinted(proof.resume.hint)})`);
+    expect(r.stdout.split("\n")).toContain(`next: ${asPrinted(proof.resume.command, { stateDir })}  # ${asPrinted(proof.resume.hint, { stateDir })}`);
   }, 120_000);
 
   it("a model that never answers valid JSON: exit 5 blocked_on_external, the cause says so, next is another model or engine (not omk doctor)", async () => {
@@ -117,7 +117,7 @@ describe("omk goal run: what to do next", () => {
     const id = (r.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
     expect(r.stdout).toMatch(/^status: blocked_on_external — the scripted engine's model gave no valid plan answer in 3 attempt\(s\); the last was rejected: no JSON object found in the answer/m);
     expect(r.stdout.split("\n")).toContain(
-      `next: ${printedOmk()} goal resume ${id} --model <model>  (the model never gave a valid answer (see the cause): try another model with --model or another engine with --engine, then resume)`,
+      `next: ${printedOmk({ stateDir })} goal resume ${id} --model <model>  # the model never gave a valid answer (see the cause): try another model with --model or another engine with --engine, then resume`,
     );
     expect(r.stdout).not.toMatch(/(omk|bin\.js) doctor/);
     const failure = (await runOmk(["goal", "proof", id, "--json"], { stateDir, cwd: repo })).json() as { cause: { code: string } };
@@ -159,6 +159,6 @@ describe("omk goal run: what to do next", () => {
     expect(stdout).not.toMatch(/^status: cancelled — paused/m);
     const tail = stdout.slice(stdout.indexOf("status: cancelled"));
     expect(tail).not.toMatch(/resume/);
-    expect(tail).toContain(`cancelled is final; to try again, start a new goal: ${printedOmk()} goal run ${shellWord(GOAL_TEXT)}`);
+    expect(tail).toContain(`cancelled is final; to try again, start a new goal: ${printedOmk({ stateDir })} goal run ${shellWord(GOAL_TEXT)}`);
   }, 120_000);
 });

@@ -45,12 +45,12 @@ async function runningWithTasks(stateDir: string, id: string): Promise<void> {
   }
 }
 
-/** How the built CLI names itself in printed lines, as a RegExp source. */
-const O = printedOmkPattern();
+/** How the built CLI names itself in printed lines (with the goal's OMK_STATE_DIR), as a RegExp source. */
+const O = (stateDir: string) => printedOmkPattern({ stateDir });
 
 describe("omk goal status vs omk goal show", () => {
   it("a new goal: status is a few lines ending in next: omk goal run <id>; show is the whole record; the JSON of both is one object with summary", async () => {
-    const { omk, id, repo } = await newGoal();
+    const { omk, id, repo, stateDir } = await newGoal();
     const status = await omk("goal", "status");
     expect(status.exitCode, status.stderr).toBe(0);
     const lines = status.stdout.trimEnd().split("\n");
@@ -59,7 +59,7 @@ describe("omk goal status vs omk goal show", () => {
     expect(status.stdout).toMatch(/^tasks {3}none yet/m);
     expect(status.stdout).toMatch(/^budget {2}time 0ms of 2h · tokens 0 of 100,000 · usd \$0\.00 of \$10\.00$/m);
     expect(status.stdout).toMatch(/^now {5}not started$/m);
-    expect(lines.at(-1)).toBe(asPrinted(`next:   omk goal run ${id}`));
+    expect(lines.at(-1)).toBe(asPrinted(`next:   omk goal run ${id}`, { stateDir }));
 
     const show = await omk("goal", "show");
     expect(show.exitCode).toBe(0);
@@ -84,7 +84,7 @@ describe("omk goal status vs omk goal show", () => {
     expect(orphan.stdout).toMatch(/^goal {4}\S+ {2}running · phase execution · round 1$/m);
     expect(orphan.stdout).toMatch(/^tasks {3}4: 1 running, 1 done, 1 failed, 1 waiting$/m);
     expect(orphan.stdout).toMatch(/^now {5}no controller is running it \(stopped or crashed\); last: task b started \(attempt 1\) \d/m);
-    expect(orphan.stdout).toMatch(new RegExp(`^next: {3}${O} goal resume ${id}$`, "m"));
+    expect(orphan.stdout).toMatch(new RegExp(`^next: {3}${O(stateDir)} goal resume ${id}$`, "m"));
     expect(orphan.stdout).not.toMatch(/^runner/m);
 
     // The test process holds the controller lock: a live runner.
@@ -94,7 +94,7 @@ describe("omk goal status vs omk goal show", () => {
       const live = await omk("goal", "status", id);
       expect(live.stdout).toMatch(/^now {5}running b "Print JSON"; last: task b started/m);
       expect(live.stdout).toMatch(new RegExp(`^runner {2}pid ${process.pid} on \\S+, heartbeat \\S+ ago$`, "m"));
-      expect(live.stdout).toMatch(new RegExp(`^next: {3}${O} goal status ${id} {2}\\(running: check again later, or stop it with ${O} goal pause ${id}\\)$`, "m"));
+      expect(live.stdout).toMatch(new RegExp(`^next: {3}${O(stateDir)} goal status ${id} {2}# running: check again later, or stop it with ${O(stateDir)} goal pause ${id}$`, "m"));
       const json = (await omk("goal", "status", id, "--json")).json() as { summary: unknown; controller: { pid: number } | null };
       expect(StatusSummarySchema.parse(json.summary).tasks).toEqual({ total: 4, running: 1, done: 1, failed: 1, waiting: 1, cancelled: 0 });
       expect(json.controller?.pid).toBe(process.pid);
@@ -113,7 +113,7 @@ describe("omk goal status vs omk goal show", () => {
   it("paused, out of budget and cancelled: next names the command that continues (failure.json's advice), or says it is final", async () => {
     const paused = await newGoal();
     await requestPause(openStore({ root: paused.stateDir }), paused.id);
-    expect((await paused.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}${O} goal resume ${paused.id}$`, "m"));
+    expect((await paused.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}${O(paused.stateDir)} goal resume ${paused.id}$`, "m"));
 
     const spent = await newGoal("1000");
     const store = openStore({ root: spent.stateDir });
@@ -122,11 +122,11 @@ describe("omk goal status vs omk goal show", () => {
     const s = await spent.omk("goal", "status", spent.id);
     expect(s.stdout).toMatch(/^goal .* needs_more_budget/m);
     expect(s.stdout).toMatch(/tokens 1,050 of 1,000 EXHAUSTED/);
-    expect(s.stdout).toMatch(new RegExp(`^next: {3}${O} goal budget-add ${spent.id} --tokens \\d+ && ${O} goal resume ${spent.id} {2}\\(`, "m"));
+    expect(s.stdout).toMatch(new RegExp(`^next: {3}${O(spent.stateDir)} goal budget-add ${spent.id} --tokens \\d+ && ${O(spent.stateDir)} goal resume ${spent.id} {2}# `, "m"));
 
     const cancelled = await newGoal();
     await requestCancel(openStore({ root: cancelled.stateDir }), cancelled.id, "user", "not needed");
-    expect((await cancelled.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}cancelled is final; start again with: ${O} goal create`, "m"));
+    expect((await cancelled.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}cancelled is final; start again with: ${O(cancelled.stateDir)} goal create`, "m"));
   }, 60_000);
 });
 
@@ -134,7 +134,7 @@ describe("statusSummary (the decisions of a ready goal)", () => {
   const goal = { id: "01jzzzzzzzzzzzzzzzzzzzzzzz", status: "ready", phase: "proof", statusReason: null, repoRoot: "/r", headCommit: "a".repeat(40), taskGraph: null, round: 2 } as unknown as Goal;
   const now = new Date();
   it("ready and undecided: accept, after checking the proof", () => {
-    expect(statusSummary(goal, undefined, [], now, undefined)).toMatchObject({ round: 2, next: `omk goal accept ${goal.id}  (check it first: omk proof verify)` });
+    expect(statusSummary(goal, undefined, [], now, undefined)).toMatchObject({ round: 2, next: `omk goal accept ${goal.id}  # check it first: omk proof verify` });
   });
   it("accepted: the merge of the integration branch, in the repository", () => {
     const accepted = { ...goal, decision: { decision: "accepted", headCommit: "a".repeat(40), seq: 9 } } as Goal;
@@ -142,6 +142,6 @@ describe("statusSummary (the decisions of a ready goal)", () => {
   });
   it("rejected: how to change the decision", () => {
     const rejected = { ...goal, decision: { decision: "rejected", reason: "wrong flag", headCommit: "a".repeat(40), seq: 9 } } as Goal;
-    expect(statusSummary(rejected, undefined, [], now, undefined)).toMatchObject({ now: "ready, but rejected: wrong flag", next: `omk goal accept ${goal.id} --change  (to accept it after all)` });
+    expect(statusSummary(rejected, undefined, [], now, undefined)).toMatchObject({ now: "ready, but rejected: wrong flag", next: `omk goal accept ${goal.id} --change  # to accept it after all` });
   });
 });

@@ -111,8 +111,8 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   // Loaded on use, like the other commands that pull in the controller.
   const { driveGoal } = await import("./goal-run.js");
   const runCtx: Context = { ...ctx, store, cwd: repo };
-  // The demo's state dir is its own (unless OMK_STATE_DIR is set): every printed `omk …` command names it, so it runs as printed.
-  const prefix = explicitState ? "" : `OMK_STATE_DIR=${shellWord(store.root)} `;
+  // The demo's state dir is its own (unless OMK_STATE_DIR is set, which printable names by itself): every printed `omk …` command names it, so it runs as printed.
+  const prefix = explicitState ? undefined : `OMK_STATE_DIR=${shellWord(store.root)} `;
   const confinement = await demoConfinement(ctx, opts);
   const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain, confinement, commandPrefix: prefix });
 

@@ -279,7 +279,7 @@ function report(ctx: Context, say: (t: string) => void, goal: Goal, status: Goal
       lines.push(`next: ${omk(`omk goal resume ${goalId}`)}`);
       break;
     case "not_ready":
-      lines.push(`next: ${omk(`omk goal resume ${goalId}`)}  (plans follow-up tasks from the failing evidence and runs them)`);
+      lines.push(`next: ${omk(`omk goal resume ${goalId}`)}  # plans follow-up tasks from the failing evidence and runs them`);
       break;
     case "needs_more_budget":
       lines.push(`next: ${omk(advice?.command ?? `omk goal budget-add ${goalId} --time 30m && omk goal resume ${goalId}`)}`);
@@ -290,7 +290,7 @@ function report(ctx: Context, say: (t: string) => void, goal: Goal, status: Goal
       break;
     case "blocked_on_external":
     case "failed_infra":
-      lines.push(`next: ${omk(advice?.command ?? `omk goal resume ${goalId}`)}${advice === undefined ? "" : `  (${omk(advice.hint)})`}`);
+      lines.push(`next: ${omk(advice?.command ?? `omk goal resume ${goalId}`)}${advice === undefined ? "" : `  # ${omk(advice.hint)}`}`);
       break;
     case "cancelled":
       // Cancelled is final: never suggest resuming it.

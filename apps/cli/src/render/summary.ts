@@ -118,7 +118,7 @@ export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: Tai
       } else {
         const doing = running.length > 0 ? `running ${running.map((t) => `${t.id} "${t.title}"`).join(", ")}` : goal.phase === null ? "starting" : `in the ${goal.phase} phase`;
         nowText = `${doing}${lastWords}`;
-        next = `omk goal status ${id}  (running: check again later, or stop it with omk goal pause ${id})`;
+        next = `omk goal status ${id}  # running: check again later, or stop it with omk goal pause ${id}`;
       }
       break;
     case "paused":
@@ -131,15 +131,15 @@ export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: Tai
         next = `cd ${shellWord(goal.repoRoot)} && git merge --ff-only ${integrationBranch(id)}`;
       } else if (goal.decision?.decision === "rejected") {
         nowText = `ready, but rejected: ${goal.decision.reason ?? "no reason given"}`;
-        next = `omk goal accept ${id} --change  (to accept it after all)`;
+        next = `omk goal accept ${id} --change  # to accept it after all`;
       } else {
         nowText = `ready: proof.json is written${goal.headCommit === undefined ? "" : ` (head ${goal.headCommit.slice(0, 12)})`}`;
-        next = `omk goal accept ${id}  (check it first: omk proof verify)`;
+        next = `omk goal accept ${id}  # check it first: omk proof verify`;
       }
       break;
     default:
       nowText = `${goal.status}${goal.statusReason === null ? "" : `: ${goal.statusReason}`}`;
-      next = advice === undefined ? `omk goal proof ${id}` : advice.command === null ? advice.hint : `${advice.command}  (${advice.hint})`;
+      next = advice === undefined ? `omk goal proof ${id}` : advice.command === null ? advice.hint : `${advice.command}  # ${advice.hint}`;
   }
   return {
     round: goal.round ?? 1,
