@@ -1,3 +1,4 @@
+import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 import { packageConfig } from "../../tooling/tsup.base.js";
 
@@ -12,6 +13,13 @@ const requireShim = 'import { createRequire as __omkCreateRequire } from "node:m
 export default defineConfig(
   packageConfig(
     { bin: "src/bin.ts", "scripted-agent": "../../packages/wire/src/scripted-agent.ts" },
-    { dts: false, noExternal: [/^@omk\//, "zod", "commander"], splitting: true, banner: { js: requireShim } },
+    {
+      dts: false,
+      noExternal: [/^@omk\//, "zod", "commander"],
+      splitting: true,
+      banner: { js: requireShim },
+      // The script book's JSON Schema ships beside the bundle: a bad book's fix names it by absolute path (src/shipped.ts).
+      onSuccess: async () => copyFileSync(new URL("../../docs/schemas/script-book.schema.json", import.meta.url), new URL("./dist/script-book.schema.json", import.meta.url)),
+    },
   ),
 );

@@ -5,6 +5,8 @@ import { engineSpecProvider, presetProvider, scriptBookProvider } from "@omk/con
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
 import { INSTALL } from "./install-hints.js";
+import { shellWord } from "./invocation.js";
+import { exampleScriptBook, scriptBookSchemaPath } from "./shipped.js";
 
 /**
  * `repo`: the repository whose `.omk/config.yaml` applies (default: the one
@@ -68,8 +70,13 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
   const script = choice.script ?? nonEmpty(ctx.env["OMK_SCRIPT"]);
   const named = choice.engine ?? nonEmpty(ctx.env["OMK_ENGINE"]) ?? (script === undefined ? undefined : "scripted");
   if (named === "scripted") {
-    if (script === undefined) throw new UsageError("--engine scripted needs a script book", "pass --script book.yaml (or set OMK_SCRIPT)");
-    const provider = scriptBookProvider(path.resolve(ctx.cwd, script));
+    if (script === undefined) {
+      const example = exampleScriptBook();
+      const shown = example === undefined ? "" : `; an example book ships with omk: ${shellWord(example)} (it plays the demo's goal on the demo's project: omk demo runs it)`;
+      throw new UsageError("--engine scripted needs a script book (the sessions it plays instead of a model)", `pass --script book.yaml (or set OMK_SCRIPT)${shown}`);
+    }
+    const schema = scriptBookSchemaPath();
+    const provider = scriptBookProvider(path.resolve(ctx.cwd, script), schema === undefined ? {} : { schema: shellWord(schema) });
     if (!provider.ok) throw new UsageError(firstLine(provider.error.message), provider.error.fix);
     return provider.value;
   }

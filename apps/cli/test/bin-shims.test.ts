@@ -12,9 +12,9 @@ afterAll(cleanupTempDirs);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const SHIMS = [
-  { pkg: "apps/cli", name: "omk", built: "dist/bin.js" },
-  { pkg: "packages/gates", name: "omk-gates", built: "dist/bin.js" },
-  { pkg: "packages/wire", name: "omk-scripted-agent", built: "dist/scripted-agent.js" },
+  { pkg: "apps/cli", name: "omk", filter: "omk", built: "dist/bin.js" },
+  { pkg: "packages/gates", name: "omk-gates", filter: "@omk/gates", built: "dist/bin.js" },
+  { pkg: "packages/wire", name: "omk-scripted-agent", filter: "@omk/wire", built: "dist/scripted-agent.js" },
 ];
 
 /** A package folder holding only the shim (as in a fresh clone), and optionally a dist file. */
@@ -38,12 +38,12 @@ describe.each(SHIMS)("the $name bin", (shim) => {
     expect(readFileSync(path.join(ROOT, shim.pkg, "bin", `${shim.name}.js`), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 
-  it("without a build: exit 2, naming the missing file and the fix", async () => {
+  it("without a build: exit 2, naming the missing file and the fix (that package's own build, which works on a fresh clone)", async () => {
     const { dir, bin } = fakePackage(shim);
     const r = await execa(process.execPath, [bin, "--version"], { reject: false });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr.trim()).toBe(`${shim.name}: not built yet (${path.join(dir, shim.built)} is missing) — fix: run \`npx -y pnpm@10 build\` in the OMK clone`);
+    expect(r.stderr.trim()).toBe(`${shim.name}: not built yet (${path.join(dir, shim.built)} is missing) — fix: run \`npx -y pnpm@10 --filter ${shim.filter} build\` in the OMK clone`);
   });
 
   it("runs the build with the arguments, and its exit code is the command's", async () => {

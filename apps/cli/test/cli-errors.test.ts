@@ -1,6 +1,6 @@
 // One-line errors through the built binary: commander's own (missing argument, unknown option or command)
 // and a malformed YAML script book, each `omk: <problem> — fix: <what to do>`, exit 2.
-import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
 import { execa } from "execa";
@@ -77,7 +77,7 @@ describe("usage errors are one line with the fix", () => {
     expect(existsSync(path.join(stateDir, "goals"))).toBe(false);
   }, 60_000);
 
-  it("goal create, run and plan refuse a folder that is not a git repository, and a repository with no commit (exit 2, the fix), recording nothing", async () => {
+  it("goal create, run and plan refuse a folder that is not a git repository, a --repo that does not exist, and a repository with no commit (exit 2, the fix), recording nothing", async () => {
     const stateDir = makeTempDir();
     const nowhere = makeTempDir("omk-not-a-repo-");
     const fresh = makeTempDir("omk-no-commit-");
@@ -96,6 +96,16 @@ describe("usage errors are one line with the fix", () => {
       const viaFlag = await runOmk([...args, "--repo", fresh], { stateDir, cwd: nowhere });
       expect(viaFlag.stderr, args.join(" ")).toMatch(/has no commit yet: .*— fix: make a first commit: git commit --allow-empty -m init/);
     }
+    // A --repo folder that does not exist (or is a file) is named as such, not as "not a git repository".
+    const gone = path.join(nowhere, "nonexistent");
+    const missing = await runOmk(["goal", "create", GOAL_TEXT, "--repo", gone], { stateDir, cwd: nowhere });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr.trimEnd()).toBe(`omk: ${gone} does not exist — fix: pass --repo the folder of a git clone (or run omk inside one)`);
+    const file = path.join(nowhere, "a-file");
+    writeFileSync(file, "");
+    const notFolder = await runOmk(["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", book, "--repo", file], { stateDir, cwd: nowhere });
+    expect(notFolder.exitCode).toBe(2);
+    expect(notFolder.stderr.trimEnd()).toBe(`omk: ${file} is not a folder — fix: pass --repo the folder of a git clone (or run omk inside one)`);
     expect(existsSync(path.join(stateDir, "goals")) ? readdirSync(path.join(stateDir, "goals")) : []).toEqual([]);
     // The fix works as printed: after it, the goal is created.
     await execa("git", ["commit", "-q", "--allow-empty", "-m", "init"], { cwd: fresh, env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.invalid" } });

@@ -8,6 +8,7 @@ import { cleanupTempDirs, makeTempDir, type OmkRun } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findExampleDir } from "../src/commands/demo.js";
+import { scriptBookSchemaPath } from "../src/shipped.js";
 
 /** The demo's own temporary folders (the repository copy), printed by the demo; removed after the tests. */
 const demoDirs: string[] = [];
@@ -129,8 +130,8 @@ describe("omk demo", () => {
     expect(existsSync(path.join(home, "state", "omk"))).toBe(false);
   }, 300_000);
 
-  it("ships the example in the npm package and finds it from the built and the source files", async () => {
-    const listed = ["examples/demo/script.yaml", "examples/demo/repo/package.json", "examples/demo/repo/.omk/gates.yaml", "examples/demo/repo/gitignore"];
+  it("ships the example and the script book's schema in the npm package and finds them from the built and the source files", async () => {
+    const listed = ["examples/demo/script.yaml", "examples/demo/repo/package.json", "examples/demo/repo/.omk/gates.yaml", "examples/demo/repo/gitignore", "dist/script-book.schema.json"];
     const { stdout } = await execa("npm", ["pack", "--dry-run", "--json"], { cwd: CLI_DIR, env: { ...process.env, npm_config_loglevel: "silent" } });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path) ?? [];
     expect(files).toEqual(expect.arrayContaining(listed));
@@ -140,5 +141,10 @@ describe("omk demo", () => {
     expect(findExampleDir(path.join(CLI_DIR, "dist"))).toBe(example);
     expect(findExampleDir(path.join(CLI_DIR, "src", "commands"))).toBe(example);
     expect(findExampleDir(makeTempDir("omk-no-example-"))).toBeUndefined();
+    // The schema a bad book's fix names: the packed copy beside the bundle is docs/schemas' file; from sources, docs/schemas itself.
+    const docsSchema = path.resolve(CLI_DIR, "..", "..", "docs", "schemas", "script-book.schema.json");
+    expect(scriptBookSchemaPath(path.join(packed.root, "dist"))).toBe(path.join(packed.root, "dist", "script-book.schema.json"));
+    expect(readFileSync(path.join(packed.root, "dist", "script-book.schema.json"), "utf8")).toBe(readFileSync(docsSchema, "utf8"));
+    expect(scriptBookSchemaPath(path.join(CLI_DIR, "src"))).toBe(docsSchema);
   });
 });

@@ -1,11 +1,16 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
+import { cleanupTempDirs, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { GOAL_TEXT, makeRepo, readyBook, startOmk, writeBook } from "./cli-goal-fixture.js";
 
 afterAll(cleanupTempDirs);
+
+/** What the built CLI ships beside its bundle, named in its fixes by absolute path. */
+const CLI_DIR = path.resolve(path.dirname(omkBinPath), "..");
+const EXAMPLE_BOOK = path.join(CLI_DIR, "examples", "demo", "script.yaml");
+const SHIPPED_SCHEMA = path.join(CLI_DIR, "dist", "script-book.schema.json");
 
 function omkIn(stateDir: string, cwd: string, env?: NodeJS.ProcessEnv) {
   return (...args: string[]) => runOmk(args, { stateDir, cwd, ...(env === undefined ? {} : { env }) });
@@ -22,14 +27,17 @@ describe("omk goal run: flags and bad input", () => {
     const good = writeBook(readyBook());
     const cases: Array<[string[], RegExp, NodeJS.ProcessEnv?]> = [
       [["goal", "run", GOAL_TEXT, "--engine", "warp-drive"], /unknown engine "warp-drive" — fix: use one of kimi, .*--engine scripted --script FILE/],
-      [["goal", "run", GOAL_TEXT, "--engine", "scripted"], /--engine scripted needs a script book — fix: pass --script book\.yaml \(or set OMK_SCRIPT\)/],
-      [["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", malformed], /book\.yaml.* — fix: /],
+      [["goal", "run", GOAL_TEXT, "--engine", "scripted"], new RegExp(`--engine scripted needs a script book \\(the sessions it plays instead of a model\\) — fix: pass --script book\\.yaml \\(or set OMK_SCRIPT\\); an example book ships with omk: ${EXAMPLE_BOOK.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(it plays the demo's goal on the demo's project: .*\\bdemo runs it\\)$`)],
+      // A book with errors names the schema shipped beside the bundle (dist/, in the npm package), by absolute path.
+      [["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", malformed], new RegExp(`book\\.yaml.* — fix: fix the syntax \\(${SHIPPED_SCHEMA.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} describes the file\\)$`)],
+
       [["goal", "run", GOAL_TEXT, "--script", wrongShape], /task:x.* — fix: /],
       [["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", path.join(repo, "missing.yaml")], /missing\.yaml.* — fix: /],
       [["goal", "run", GOAL_TEXT, "--script", good, "--max-rounds", "0"], /--max-rounds "0" must be a whole number from 1 to 20 — fix: use e\.g\. --max-rounds 3/],
       [["goal", "run", GOAL_TEXT, "--script", good, "--budget-usd", "free"], /--budget-usd "free" is not a positive amount/],
       [["goal", "run", "", "--script", good], /goal text is empty — fix: /],
       [["goal", "run", GOAL_TEXT, "--script", good, "--repo", notRepo], /is not a git repository: .* — fix: run it inside a git clone/],
+      [["goal", "run", GOAL_TEXT, "--script", good, "--repo", path.join(notRepo, "gone")], /^omk: \S+gone does not exist — fix: pass --repo the folder of a git clone \(or run omk inside one\)$/],
       // No engine named and none installed (PATH without any engine): say how to get one.
       [["goal", "run", GOAL_TEXT], /no engine found — fix: install one \(\S.* doctor\) or use --engine scripted --script FILE/, { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin` }],
       [["goal", "run", GOAL_TEXT, "--engine", "kimi", "--script", good], /--script plays a script book with the scripted engine, not with kimi — fix: /],

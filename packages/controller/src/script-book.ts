@@ -91,8 +91,11 @@ function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** Parses a script book from YAML or JSON text; problems name the key and how to fix it. */
-export function parseScriptBook(text: string, file = "the script book"): Result<ScriptBook, ControllerProblem> {
+/** Where a fix points for the book's JSON Schema when the caller names no other place (the CLI names the copy it ships). */
+export const SCRIPT_BOOK_SCHEMA = "docs/schemas/script-book.schema.json";
+
+/** Parses a script book from YAML or JSON text; problems name the key and how to fix it (`schema`: where the book's JSON Schema is). */
+export function parseScriptBook(text: string, file = "the script book", schema = SCRIPT_BOOK_SCHEMA): Result<ScriptBook, ControllerProblem> {
   let data: unknown;
   try {
     // Aliases and merge keys are read (a book may share a scenario); an alias bomb is refused by the alias limit.
@@ -104,7 +107,7 @@ export function parseScriptBook(text: string, file = "the script book"): Result<
     return err({
       code: "script_book_invalid",
       message: oneLine(`${file} is not valid YAML or JSON: ${problem}`),
-      fix: "fix the syntax (docs/schemas/script-book.schema.json describes the file)",
+      fix: `fix the syntax (${schema} describes the file)`,
     });
   }
   const parsed = ScriptBookSchema.safeParse(data);
@@ -113,14 +116,14 @@ export function parseScriptBook(text: string, file = "the script book"): Result<
     return err({
       code: "script_book_invalid",
       message: `${file} is not a valid script book: ${problems}`,
-      fix: "fix those entries so the file matches docs/schemas/script-book.schema.json (version: 1, sessions: { <key>: <scenario> })",
+      fix: `fix those entries so the file matches ${schema} (version: 1, sessions: { <key>: <scenario> })`,
     });
   }
   return ok(parsed.data);
 }
 
 /** Reads and validates a script book file (YAML or JSON). */
-export function loadScriptBook(file: string): Result<ScriptBook, ControllerProblem> {
+export function loadScriptBook(file: string, schema = SCRIPT_BOOK_SCHEMA): Result<ScriptBook, ControllerProblem> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -131,7 +134,7 @@ export function loadScriptBook(file: string): Result<ScriptBook, ControllerProbl
       fix: "pass an existing file with --script (or OMK_SCRIPT)",
     });
   }
-  return parseScriptBook(text, file);
+  return parseScriptBook(text, file, schema);
 }
 
 /** The scenario of a purpose: the first of sessionKeys(purpose) the book has, with the key it was found under. */
@@ -156,7 +159,11 @@ function missing(file: string, purpose: SessionPurpose): ControllerProblem {
 }
 
 /** How the scripted engine is started: by default wire's omk-scripted-agent (built, or from source through tsx); `agent` names another build of it (e.g. one bundled file, which starts faster). */
-export type ScriptBookOptions = { readonly agent?: { readonly command: string; readonly args: readonly string[] } };
+export type ScriptBookOptions = {
+  readonly agent?: { readonly command: string; readonly args: readonly string[] };
+  /** Where the book's JSON Schema is, as a fix names it (default {@link SCRIPT_BOOK_SCHEMA}). */
+  readonly schema?: string;
+};
 
 /** The provider for a book already loaded; `file` names it in messages. */
 export function scriptBookProviderOf(book: ScriptBook, file: string, options: ScriptBookOptions = {}): EngineProvider {
@@ -195,7 +202,7 @@ export function scriptBookProviderOf(book: ScriptBook, file: string, options: Sc
  */
 export function scriptBookProvider(file: string, options: ScriptBookOptions = {}): Result<EngineProvider, ControllerProblem> {
   const resolved = path.resolve(file);
-  const book = loadScriptBook(resolved);
+  const book = loadScriptBook(resolved, options.schema);
   if (!book.ok) return book;
   return ok(scriptBookProviderOf(book.value, resolved, options));
 }

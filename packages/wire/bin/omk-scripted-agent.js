@@ -7,6 +7,6 @@ import("../dist/scripted-agent.js").catch(async (error) => {
   const { fileURLToPath } = await import("node:url");
   const built = fileURLToPath(new URL("../dist/scripted-agent.js", import.meta.url));
   if (existsSync(built)) throw error;
-  process.stderr.write(`omk-scripted-agent: not built yet (${built} is missing) — fix: run \`npx -y pnpm@10 build\` in the OMK clone\n`);
+  process.stderr.write(`omk-scripted-agent: not built yet (${built} is missing) — fix: run \`npx -y pnpm@10 --filter @omk/wire build\` in the OMK clone\n`);
   process.exitCode = 2;
 });

@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, renameSync } from "node:fs";
 import { cp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { RunConfinement } from "@omk/controller";
 import { openStore } from "@omk/state";
 import { probeConfinement } from "@omk/wire";
@@ -12,12 +11,10 @@ import type { Context } from "../context.js";
 import { CommandFailed } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { printable, shellWord } from "../invocation.js";
+import { findExampleDir } from "../shipped.js";
 
 /** The demo's goal: a feature (acceptance tests tagged [oracle:acceptance-tests], the test gate, a review). */
 export const DEMO_GOAL = "Add slugify and title-case helpers to textkit";
-
-/** The example shipped with the CLI: `examples/demo/{repo,script.yaml}` (kept in the npm package by `files`). */
-const EXAMPLE = path.join("examples", "demo");
 
 /** A fixed identity for the demo's one commit, whatever the user's git config says. */
 const GIT_ENV = {
@@ -47,22 +44,7 @@ async function demoConfinement(ctx: Context, opts: DemoOptions): Promise<RunConf
   return { mode: "unconfined" };
 }
 
-/**
- * The example folder, found from the running file: `dist/*.js` (built, also
- * inside the npm package) and `src/commands/demo.ts` (sources) both sit
- * under the package root that holds `examples/`.
- */
-export function findExampleDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
-  let dir = from;
-  for (let depth = 0; depth < 4; depth++) {
-    const candidate = path.join(dir, EXAMPLE);
-    if (existsSync(path.join(candidate, "script.yaml")) && existsSync(path.join(candidate, "repo"))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return undefined;
-}
+export { findExampleDir };
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const r = await runGit(cwd, args, { env: GIT_ENV });

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { dirtyTreeMessage, uncommittedFiles } from "@omk/controller";
 import { gitSync } from "@omk/git";
@@ -40,6 +41,8 @@ export function requireGitCommit(ctx: Context, repo: string | undefined): string
 
 function requireGitBase(ctx: Context, repo: string | undefined): { root: string; head: string } {
   const dir = path.resolve(ctx.cwd, repo ?? ".");
+  if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`, "pass --repo the folder of a git clone (or run omk inside one)");
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder`, "pass --repo the folder of a git clone (or run omk inside one)");
   const git = gitBase(dir);
   if (git === undefined) {
     throw new UsageError(
