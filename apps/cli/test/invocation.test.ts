@@ -5,8 +5,8 @@ import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "no
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
-import { detectCli, printable, shellWord } from "../src/invocation.js";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { detectCli, printable, shellWord, statePrefix } from "../src/invocation.js";
 
 afterAll(cleanupTempDirs);
 
@@ -126,6 +126,16 @@ describe("detectCli", () => {
 
 describe("printable", () => {
   const cli = "node /x/bin.js";
+  // printable's default prefix reads this process's OMK_STATE_DIR: each test sets it as it needs.
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env["OMK_STATE_DIR"];
+    delete process.env["OMK_STATE_DIR"];
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env["OMK_STATE_DIR"];
+    else process.env["OMK_STATE_DIR"] = saved;
+  });
   it("names every command in a text, `a && b` and commands in parentheses or backticks included", () => {
     expect(printable("omk goal resume 01abc", { cli })).toBe("node /x/bin.js goal resume 01abc");
     expect(printable("omk goal budget-add 01abc --time 30m && omk goal resume 01abc", { cli })).toBe(
@@ -141,5 +151,21 @@ describe("printable", () => {
       expect(printable(text, { cli })).toBe(text);
     }
     expect(printable("omk goal resume 01abc", { cli: "omk" })).toBe("omk goal resume 01abc");
+  });
+
+  it("with OMK_STATE_DIR set, every command names it (absolute, one shell word), once; an explicit prefix replaces it", () => {
+    expect(statePrefix({})).toBe("");
+    expect(statePrefix({ OMK_STATE_DIR: "  " })).toBe("");
+    expect(statePrefix({ OMK_STATE_DIR: "/tmp/a dir's $(x)" })).toBe(`OMK_STATE_DIR=${shellWord("/tmp/a dir's $(x)")} `);
+    expect(statePrefix({ OMK_STATE_DIR: "rel/state" })).toBe(`OMK_STATE_DIR=${path.resolve("rel/state")} `);
+    process.env["OMK_STATE_DIR"] = "/s";
+    expect(printable("omk goal accept 01abc  # check it first: omk proof verify", { cli })).toBe(
+      "OMK_STATE_DIR=/s node /x/bin.js goal accept 01abc  # check it first: OMK_STATE_DIR=/s node /x/bin.js proof verify",
+    );
+    // Plain omk on PATH still needs the state dir.
+    expect(printable("omk goal status 01abc", { cli: "omk" })).toBe("OMK_STATE_DIR=/s omk goal status 01abc");
+    // The demo's own state dir: its prefix, not both.
+    expect(printable("omk goal show 01abc", { cli, prefix: "OMK_STATE_DIR=/demo " })).toBe("OMK_STATE_DIR=/demo node /x/bin.js goal show 01abc");
+    expect(printable("omk is ready", { cli })).toBe("omk is ready");
   });
 });
