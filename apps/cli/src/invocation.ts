@@ -86,9 +86,14 @@ function runsBin(candidate: string, bin: string): boolean {
   }
   if (!head.startsWith("#!/bin/sh") && !head.startsWith("#!/usr/bin/env sh") && !head.startsWith("#!/bin/bash")) return false;
   const dir = path.dirname(candidate);
-  for (const match of head.matchAll(/"((?:\$basedir\/|\/)[^"$]+\.[cm]?js)"/g)) {
-    const file = (match[1] as string).replace(/^\$basedir\//, `${dir}/`);
-    if (real(file) === bin) return true;
+  // Only a line that execs the file counts (pnpm's and cmd-shim's `exec "$basedir/node" "$basedir/…js" "$@"`,
+  // a hand-written `exec node "/abs/…js" "$@"`): a path in a comment, an echo or a string runs nothing.
+  for (const line of head.split("\n")) {
+    if (!/^\s*exec\s/.test(line)) continue;
+    for (const match of line.matchAll(/"((?:\$basedir\/|\/)[^"$]+\.[cm]?js)"/g)) {
+      const file = (match[1] as string).replace(/^\$basedir\//, `${dir}/`);
+      if (real(file) === bin) return true;
+    }
   }
   return false;
 }
@@ -137,6 +142,13 @@ const COMMAND = "(?:goal|proof|demo|doctor|engines|config|help|--help|--version|
 const OMK_COMMAND = new RegExp(`(^|[\\s(\`"'])omk(?= ${COMMAND}(?=$|[\\s\`"')]))`, "g");
 
 /**
+ * A single-quoted shell word as {@link shellWord} writes it (`'…'`, a quote inside as `'\''`), where a word
+ * starts: at the start, after whitespace or `=`. A prose apostrophe ("the goal's") starts no word. Captured,
+ * so `split` keeps it (odd parts).
+ */
+const QUOTED_WORD = /(?<=^|[\s=])('[^']*'(?:\\''[^']*')*)/;
+
+/**
  * A text OMK prints (a next step, a fix, a hint) with every `omk <command>`
  * in it named as `cli` says (default: {@link cliName}); `prefix` goes before
  * each (e.g. `OMK_STATE_DIR=/tmp/x ` for the demo's own state dir).
@@ -146,5 +158,9 @@ export function printable(text: string, options: { cli?: string; prefix?: string
   const cli = options.cli ?? cliName();
   const words = `${options.prefix ?? ""}${cli}`;
   if (words === "omk") return text;
-  return text.replace(OMK_COMMAND, (_match, before: string) => `${before}${words}`);
+  // Text inside a single-quoted shell word (as shellWord writes it: a goal's text) is data, never rewritten.
+  return text
+    .split(QUOTED_WORD)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(OMK_COMMAND, (_match, before: string) => `${before}${words}`)))
+    .join("");
 }

@@ -96,6 +96,20 @@ describe("detectCli", () => {
     expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` }))).toBe(`node ${t.bin}`);
   });
 
+  it("a script naming the bin's path anywhere but on an exec line (a comment, an echo) is not this bin", () => {
+    const t = install();
+    const wrappers = t.dir("decoys");
+    const omk = path.join(wrappers, "omk");
+    for (const body of [`# exec node "${t.bin}" "$@"\nexec /usr/bin/evil "$@"\n`, `echo "${t.bin}"\nexec /usr/bin/evil "$@"\n`, `: exec node "${t.bin}"\n`]) {
+      writeFileSync(omk, `#!/bin/sh\n${body}`, { mode: 0o755 });
+      expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` })), body).toBe(`node ${t.bin}`);
+    }
+    // pnpm's shim form: indented exec lines inside if/else.
+    const rel = path.relative(wrappers, t.bin);
+    writeFileSync(omk, `#!/bin/sh\nbasedir=x\nif [ -x "$basedir/node" ]; then\n  exec "$basedir/node"  "$basedir/${rel}" "$@"\nelse\n  exec node  "$basedir/${rel}" "$@"\nfi\n`, { mode: 0o755 });
+    expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` }))).toBe("omk");
+  });
+
   it("under npm/pnpm scripts, the node_modules/.bin dirs the runner put on PATH do not count", () => {
     const t = install();
     const injected = t.dir("project/node_modules/.bin");
@@ -141,5 +155,14 @@ describe("printable", () => {
       expect(printable(text, { cli })).toBe(text);
     }
     expect(printable("omk goal resume 01abc", { cli: "omk" })).toBe("omk goal resume 01abc");
+  });
+
+  it("never rewrites inside a single-quoted shell word (a goal's text); a prose apostrophe is no quote", () => {
+    const text = `fix "omk goal run" and it's omk doctor's job`;
+    expect(printable(`start a new goal: omk goal run -- ${shellWord(text)}`, { cli })).toBe(`start a new goal: node /x/bin.js goal run -- ${shellWord(text)}`);
+    expect(printable("omk goal run -- 'omk goal list' && omk doctor", { cli })).toBe("node /x/bin.js goal run -- 'omk goal list' && node /x/bin.js doctor");
+    expect(printable("X='omk goal list' omk doctor", { cli })).toBe("X='omk goal list' node /x/bin.js doctor");
+    // Apostrophes inside words open nothing: the commands around them are named.
+    expect(printable("the goal's next step: omk goal resume 01abc (it's `omk doctor`)", { cli })).toBe("the goal's next step: node /x/bin.js goal resume 01abc (it's `node /x/bin.js doctor`)");
   });
 });
