@@ -1,5 +1,5 @@
 // How printed commands name the CLI (src/invocation.ts; docs/decisions/printed-commands.md): `omk` only
-// where PATH's omk is this very bin file (runner-injected PATH dirs not counted), `npx omk` under npx,
+// where PATH's omk is this very bin file (runner-injected PATH dirs not counted), `npx --no omk` under npx (a project's install),
 // else the form that ran it. Real files, symlinks and shims in temp dirs; no mocks.
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -123,14 +123,24 @@ describe("detectCli", () => {
     expect(detectCli(t.source({ PATH, npm_command: "exec", npm_config_user_agent: "pnpm/10.0.0 npm/? node/v20" }))).toBe(`node ${t.bin}`);
   });
 
-  it("under npx (npm_command=exec, npm's user agent) with npx's omk being this bin: `npx omk`; another bin run under npx (a test runner): the node form", () => {
+  it("under npx (npm_command=exec, npm's user agent) with npx's omk being this bin: `npx --no omk`; another bin run under npx (a test runner): the node form", () => {
     const t = install();
     const npxBin = t.dir("npx-cache/node_modules/.bin");
     symlinkSync(t.bin, path.join(npxBin, "omk"));
     const env = { npm_command: "exec", npm_lifecycle_event: "npx", npm_config_user_agent: "npm/10.0.0 node/v20 linux x64" };
-    expect(detectCli(t.source({ ...env, PATH: `${npxBin}:${t.nodeDir}` }))).toBe("npx omk");
+    expect(detectCli(t.source({ ...env, PATH: `${npxBin}:${t.nodeDir}` }))).toBe("npx --no omk");
     // `npx vitest` spawning `node dist/bin.js`: npx's bin dir has no omk.
     expect(detectCli(t.source({ ...env, PATH: `${t.dir("vitest/node_modules/.bin")}:${t.nodeDir}` }))).toBe(`node ${t.bin}`);
+    // The bin in npx's own cache (`npx omk demo` outside a project): `npx --no omk` would not find it, `npx omk` could fetch
+    // another package: the node form, which runs this very file.
+    const cache = makeTempDir("omk-npm-cache-");
+    const cached = path.join(cache, "_npx", "0123456789abcdef", "node_modules", "omk", "dist", "bin.js");
+    mkdirSync(path.dirname(cached), { recursive: true });
+    writeFileSync(cached, "#!/usr/bin/env node\n", { mode: 0o755 });
+    const cacheBin = path.join(cache, "_npx", "0123456789abcdef", "node_modules", ".bin");
+    mkdirSync(cacheBin);
+    symlinkSync(cached, path.join(cacheBin, "omk"));
+    expect(detectCli(t.source({ ...env, PATH: `${cacheBin}:${t.nodeDir}` }, { script: cached }))).toBe(`node ${cached}`);
     // omk on the user's own PATH wins over npx.
     const links = t.dir("links");
     symlinkSync(t.bin, path.join(links, "omk"));
