@@ -294,8 +294,8 @@ function report(ctx: Context, say: (t: string) => void, goal: Goal, status: Goal
       lines.push(`next: ${omk(advice?.command ?? `omk goal resume ${goalId}`)}${advice === undefined ? "" : `  (${omk(advice.hint)})`}`);
       break;
     case "cancelled":
-      // Cancelled is final: never suggest resuming it.
-      lines.push(`cancelled is final; to try again, start a new goal: ${omk(`omk goal run ${shellWord(goal.normalizedText)}`)}`);
+      // Cancelled is final: never suggest resuming it. `--`: a text such as `-v` is the goal's text, not a flag.
+      lines.push(`cancelled is final; to try again, start a new goal: ${omk(`omk goal run -- ${shellWord(goal.normalizedText)}`)}`);
       break;
     case "running":
     case "created":
