@@ -16,6 +16,8 @@ function deferred(): Deferred {
     resolve = res;
     reject = rej;
   });
+  // A task that fails before listr2 awaits its entry (a quick failure) is not an unhandled rejection: the entry shows it.
+  promise.catch(() => {});
   return { promise, resolve, reject };
 }
 
