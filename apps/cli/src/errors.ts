@@ -1,6 +1,7 @@
 import { OmkError } from "@omk/state";
 import { EXIT } from "./exit-codes.js";
 import { printable } from "./invocation.js";
+import { terminalSafe } from "./render/safe.js";
 
 /** Bad argv or input: exit 2 with one line naming the problem and the fix. */
 export class UsageError extends OmkError {
@@ -51,5 +52,6 @@ export function describeError(error: unknown): { exitCode: number; lines: string
 function oneLine(message: string, fix: string | undefined): string {
   const [first, ...rest] = message.split("\n");
   const head = `omk: ${first}${fix === undefined ? "" : ` — fix: ${printable(fix)}`}`;
-  return [head, ...rest].join("\n");
+  // A message may carry an engine's or agent's words: its lines keep their breaks, control characters are shown escaped.
+  return [head, ...rest].map(terminalSafe).join("\n");
 }

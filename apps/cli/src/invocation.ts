@@ -12,8 +12,10 @@ import path from "node:path";
  *   bin file that is running. PATH entries a package runner injected
  *   (`node_modules/.bin`, npm's node-gyp-bin) do not count when the process
  *   runs under npm, pnpm or npx: the user's shell does not have them.
- * - `npx omk` under npx / `npm exec` (npm_command=exec with npm's user agent),
- *   when the omk that npx put on PATH is this bin file.
+ * - `npx --no omk` under npx / `npm exec` (npm_command=exec with npm's user
+ *   agent), when the omk that npx put on PATH is this bin file, installed in a
+ *   project (not in npx's own cache: `npx --no` would not find it there, and a
+ *   bare `npx omk` could fetch another package from the registry).
  * - otherwise the form that was used: `node /abs/path/to/bin.js` (with the
  *   node flags it ran with), each word shell-quoted; `node` is spelled out
  *   as its absolute path when the `node` on PATH is another one.
@@ -86,9 +88,14 @@ function runsBin(candidate: string, bin: string): boolean {
   }
   if (!head.startsWith("#!/bin/sh") && !head.startsWith("#!/usr/bin/env sh") && !head.startsWith("#!/bin/bash")) return false;
   const dir = path.dirname(candidate);
-  for (const match of head.matchAll(/"((?:\$basedir\/|\/)[^"$]+\.[cm]?js)"/g)) {
-    const file = (match[1] as string).replace(/^\$basedir\//, `${dir}/`);
-    if (real(file) === bin) return true;
+  // Only a line that execs the file counts (pnpm's and cmd-shim's `exec "$basedir/node" "$basedir/…js" "$@"`,
+  // a hand-written `exec node "/abs/…js" "$@"`): a path in a comment, an echo or a string runs nothing.
+  for (const line of head.split("\n")) {
+    if (!/^\s*exec\s/.test(line)) continue;
+    for (const match of line.matchAll(/"((?:\$basedir\/|\/)[^"$]+\.[cm]?js)"/g)) {
+      const file = (match[1] as string).replace(/^\$basedir\//, `${dir}/`);
+      if (real(file) === bin) return true;
+    }
   }
   return false;
 }
@@ -103,7 +110,12 @@ function whichFirst(name: string, env: NodeJS.ProcessEnv, cwd: string, skip: (di
   return undefined;
 }
 
-/** The words that run this CLI again in the user's shell: `omk`, `npx omk` or `node /abs/bin.js` (see the module comment). */
+/** Whether a bin file lives in npx's package cache (`<npm cache>/_npx/<hash>/node_modules/…`). */
+function inNpxCache(bin: string): boolean {
+  return bin.replaceAll("\\", "/").includes("/_npx/");
+}
+
+/** The words that run this CLI again in the user's shell: `omk`, `npx --no omk` or `node /abs/bin.js` (see the module comment). */
 export function detectCli(source: CliSource): string {
   const { env, cwd } = source;
   const script = source.script === undefined ? undefined : path.resolve(cwd, source.script);
@@ -114,9 +126,12 @@ export function detectCli(source: CliSource): string {
   if (onPath !== undefined && runsBin(onPath, bin)) return "omk";
   const npx = env["npm_command"] === "exec" && (env["npm_config_user_agent"] ?? "").startsWith("npm/");
   if (npx) {
-    // npx put the package's bin dir on PATH; `npx omk` finds it again only if that omk is this bin.
+    // npx put the package's bin dir on PATH; `npx --no omk` finds it again only if that omk is this bin and it is
+    // installed in the project (npx --no runs a local install, and never fetches). A bin in npx's own cache
+    // (`npx omk` outside a project) is not found again by `npx --no omk` (npm 11 refuses: "missing packages"), and a
+    // plain `npx omk` there would fetch whatever `omk` the registry has: the node form runs this very file instead.
     const injected = whichFirst("omk", env, cwd, (dir) => !runnerDir(dir));
-    if (injected !== undefined && runsBin(injected, bin)) return "npx omk";
+    if (injected !== undefined && runsBin(injected, bin) && !inNpxCache(bin)) return "npx --no omk";
   }
   const node = whichFirst("node", env, cwd, () => false);
   const nodeWord = node !== undefined && real(node) === real(source.execPath) ? "node" : shellWord(source.execPath);
@@ -148,6 +163,13 @@ export function statePrefix(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * A single-quoted shell word as {@link shellWord} writes it (`'…'`, a quote inside as `'\''`), where a word
+ * starts: at the start, after whitespace or `=`. A prose apostrophe ("the goal's") starts no word. Captured,
+ * so `split` keeps it (odd parts).
+ */
+const QUOTED_WORD = /(?<=^|[\s=])('[^']*'(?:\\''[^']*')*)/;
+
+/**
  * A text OMK prints (a next step, a fix, a hint) with every `omk <command>`
  * in it named as `cli` says (default: {@link cliName}), each preceded by
  * `prefix` (default: {@link statePrefix} of this process, so a command run
@@ -158,5 +180,9 @@ export function printable(text: string, options: { cli?: string; prefix?: string
   const cli = options.cli ?? cliName();
   const words = `${options.prefix ?? statePrefix()}${cli}`;
   if (words === "omk") return text;
-  return text.replace(OMK_COMMAND, (_match, before: string) => `${before}${words}`);
+  // Text inside a single-quoted shell word (as shellWord writes it: a goal's text) is data, never rewritten.
+  return text
+    .split(QUOTED_WORD)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(OMK_COMMAND, (_match, before: string) => `${before}${words}`)))
+    .join("");
 }

@@ -13,6 +13,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** Parse argv, run one command, return the exit code. The composition root of `omk`. */
 export async function main(io: Io): Promise<number> {
+  // `-v` is the version only as the sole argument (as bin.ts answers it): elsewhere (`goal run x -v`) it is an unknown option.
+  if (io.argv.length === 1 && io.argv[0] === "-v") {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
   let exitCode: number = EXIT.ok;
   let ctx: Context | undefined;
   const context = async () => {
@@ -27,7 +32,7 @@ export async function main(io: Io): Promise<number> {
 
   const program = new Command("omk")
     .description("Drive a goal to a proven result: plan, run agents, verify, prove.")
-    .version(VERSION, "-v, --version", "print the version")
+    .version(VERSION, "--version", "print the version (also -v, as the only argument)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showSuggestionAfterError();

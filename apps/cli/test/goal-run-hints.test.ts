@@ -50,6 +50,20 @@ describe("omk goal run <id>", () => {
   }, 60_000);
 });
 
+describe("omk goal run -- <text>", () => {
+  it("after `--` a text such as -v is the goal's text (as the cancelled line prints it), without `--` an unknown option", async () => {
+    const stateDir = makeTempDir();
+    const { repo } = await makeRepo();
+    const book = writeBook(readyBook());
+    const flag = await runOmk(["goal", "run", "-v", "--dry-run", "--script", book], { stateDir, cwd: repo });
+    expect(flag.exitCode).toBe(2);
+    const text = await runOmk(["goal", "run", "--dry-run", "--script", book, "--", "-v"], { stateDir, cwd: repo });
+    expect(text.exitCode, text.stderr).not.toBe(2);
+    expect(text.stdout.split("\n")[0]).toBe("dry run of a new goal: nothing is recorded, nothing is written to the repository");
+    expect(goalsIn(stateDir)).toEqual([]);
+  }, 60_000);
+});
+
 describe("omk goal run --dry-run", () => {
   it("exits 0, leaves no goal and no change behind, and plans with the engine's plan session (saying so)", async () => {
     const stateDir = makeTempDir();
@@ -159,6 +173,6 @@ describe("omk goal run: what to do next", () => {
     expect(stdout).not.toMatch(/^status: cancelled — paused/m);
     const tail = stdout.slice(stdout.indexOf("status: cancelled"));
     expect(tail).not.toMatch(/resume/);
-    expect(tail).toContain(`cancelled is final; to try again, start a new goal: ${printedOmk({ stateDir })} goal run ${shellWord(GOAL_TEXT)}`);
+    expect(tail).toContain(`cancelled is final; to try again, start a new goal: ${printedOmk({ stateDir })} goal run -- ${shellWord(GOAL_TEXT)}`);
   }, 120_000);
 });

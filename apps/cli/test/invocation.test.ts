@@ -1,5 +1,5 @@
 // How printed commands name the CLI (src/invocation.ts; docs/decisions/printed-commands.md): `omk` only
-// where PATH's omk is this very bin file (runner-injected PATH dirs not counted), `npx omk` under npx,
+// where PATH's omk is this very bin file (runner-injected PATH dirs not counted), `npx --no omk` under npx (a project's install),
 // else the form that ran it. Real files, symlinks and shims in temp dirs; no mocks.
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -96,6 +96,20 @@ describe("detectCli", () => {
     expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` }))).toBe(`node ${t.bin}`);
   });
 
+  it("a script naming the bin's path anywhere but on an exec line (a comment, an echo) is not this bin", () => {
+    const t = install();
+    const wrappers = t.dir("decoys");
+    const omk = path.join(wrappers, "omk");
+    for (const body of [`# exec node "${t.bin}" "$@"\nexec /usr/bin/evil "$@"\n`, `echo "${t.bin}"\nexec /usr/bin/evil "$@"\n`, `: exec node "${t.bin}"\n`]) {
+      writeFileSync(omk, `#!/bin/sh\n${body}`, { mode: 0o755 });
+      expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` })), body).toBe(`node ${t.bin}`);
+    }
+    // pnpm's shim form: indented exec lines inside if/else.
+    const rel = path.relative(wrappers, t.bin);
+    writeFileSync(omk, `#!/bin/sh\nbasedir=x\nif [ -x "$basedir/node" ]; then\n  exec "$basedir/node"  "$basedir/${rel}" "$@"\nelse\n  exec node  "$basedir/${rel}" "$@"\nfi\n`, { mode: 0o755 });
+    expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` }))).toBe("omk");
+  });
+
   it("under npm/pnpm scripts, the node_modules/.bin dirs the runner put on PATH do not count", () => {
     const t = install();
     const injected = t.dir("project/node_modules/.bin");
@@ -109,14 +123,24 @@ describe("detectCli", () => {
     expect(detectCli(t.source({ PATH, npm_command: "exec", npm_config_user_agent: "pnpm/10.0.0 npm/? node/v20" }))).toBe(`node ${t.bin}`);
   });
 
-  it("under npx (npm_command=exec, npm's user agent) with npx's omk being this bin: `npx omk`; another bin run under npx (a test runner): the node form", () => {
+  it("under npx (npm_command=exec, npm's user agent) with npx's omk being this bin: `npx --no omk`; another bin run under npx (a test runner): the node form", () => {
     const t = install();
     const npxBin = t.dir("npx-cache/node_modules/.bin");
     symlinkSync(t.bin, path.join(npxBin, "omk"));
     const env = { npm_command: "exec", npm_lifecycle_event: "npx", npm_config_user_agent: "npm/10.0.0 node/v20 linux x64" };
-    expect(detectCli(t.source({ ...env, PATH: `${npxBin}:${t.nodeDir}` }))).toBe("npx omk");
+    expect(detectCli(t.source({ ...env, PATH: `${npxBin}:${t.nodeDir}` }))).toBe("npx --no omk");
     // `npx vitest` spawning `node dist/bin.js`: npx's bin dir has no omk.
     expect(detectCli(t.source({ ...env, PATH: `${t.dir("vitest/node_modules/.bin")}:${t.nodeDir}` }))).toBe(`node ${t.bin}`);
+    // The bin in npx's own cache (`npx omk demo` outside a project): `npx --no omk` would not find it, `npx omk` could fetch
+    // another package: the node form, which runs this very file.
+    const cache = makeTempDir("omk-npm-cache-");
+    const cached = path.join(cache, "_npx", "0123456789abcdef", "node_modules", "omk", "dist", "bin.js");
+    mkdirSync(path.dirname(cached), { recursive: true });
+    writeFileSync(cached, "#!/usr/bin/env node\n", { mode: 0o755 });
+    const cacheBin = path.join(cache, "_npx", "0123456789abcdef", "node_modules", ".bin");
+    mkdirSync(cacheBin);
+    symlinkSync(cached, path.join(cacheBin, "omk"));
+    expect(detectCli(t.source({ ...env, PATH: `${cacheBin}:${t.nodeDir}` }, { script: cached }))).toBe(`node ${cached}`);
     // omk on the user's own PATH wins over npx.
     const links = t.dir("links");
     symlinkSync(t.bin, path.join(links, "omk"));
@@ -167,5 +191,14 @@ describe("printable", () => {
     // The demo's own state dir: its prefix, not both.
     expect(printable("omk goal show 01abc", { cli, prefix: "OMK_STATE_DIR=/demo " })).toBe("OMK_STATE_DIR=/demo node /x/bin.js goal show 01abc");
     expect(printable("omk is ready", { cli })).toBe("omk is ready");
+  });
+
+  it("never rewrites inside a single-quoted shell word (a goal's text); a prose apostrophe is no quote", () => {
+    const text = `fix "omk goal run" and it's omk doctor's job`;
+    expect(printable(`start a new goal: omk goal run -- ${shellWord(text)}`, { cli })).toBe(`start a new goal: node /x/bin.js goal run -- ${shellWord(text)}`);
+    expect(printable("omk goal run -- 'omk goal list' && omk doctor", { cli })).toBe("node /x/bin.js goal run -- 'omk goal list' && node /x/bin.js doctor");
+    expect(printable("X='omk goal list' omk doctor", { cli })).toBe("X='omk goal list' node /x/bin.js doctor");
+    // Apostrophes inside words open nothing: the commands around them are named.
+    expect(printable("the goal's next step: omk goal resume 01abc (it's `omk doctor`)", { cli })).toBe("the goal's next step: node /x/bin.js goal resume 01abc (it's `node /x/bin.js doctor`)");
   });
 });

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cleanupTempDirs, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../src/main.js";
 
 afterAll(cleanupTempDirs);
 
@@ -46,6 +47,23 @@ describe("cold start of the built omk", () => {
       expect(r.stderr, flag).toBe("");
     }
   });
+
+  it("-v is the version only as the only argument: elsewhere an unknown option (exit 2), with main() called directly too", async () => {
+    const stateDir = makeTempDir();
+    for (const argv of [["goal", "run", "x", "-v"], ["--bogus", "-v"], ["goal", "status", "-v"], ["-v", "goal", "list"]]) {
+      const r = await runOmk(argv, { stateDir });
+      expect(r.exitCode, argv.join(" ")).toBe(2);
+      expect(r.stdout, argv.join(" ")).not.toBe(pkgVersion);
+      expect(r.stderr, argv.join(" ")).toMatch(/^omk: unknown option '(-v|--bogus)'/);
+    }
+    const out: string[] = [];
+    const io = (argv: string[]) => ({ argv, stdout: (t: string) => out.push(t), stderr: () => {}, env: { ...process.env, OMK_STATE_DIR: stateDir }, cwd: stateDir });
+    expect(await main(io(["-v"]))).toBe(0);
+    expect(out.join("")).toBe(`${pkgVersion}\n`);
+    out.length = 0;
+    expect(await main(io(["goal", "run", "x", "-v"]))).toBe(2);
+    expect(out.join("")).toBe("");
+  }, 60_000);
 
   it("--version with its reader gone ends quietly with exit 0", async () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {

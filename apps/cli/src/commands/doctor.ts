@@ -12,6 +12,7 @@ import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { printable } from "../invocation.js";
 import { INSTALL } from "../install-hints.js";
+import { terminalSafe } from "../render/safe.js";
 
 /** The handshake deadline when neither --handshake-timeout nor the engine's deadlines.handshakeMs sets one: generous, for a cold start on a loaded machine. */
 export const DEFAULT_DOCTOR_HANDSHAKE_MS = 120_000;
@@ -259,7 +260,8 @@ export async function doctor(ctx: Context, opts: { json?: boolean; handshakeTime
   }
   const width = Math.max(...checks.map((c) => c.name.length));
   for (const c of checks) {
-    ctx.stdout(`${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}${c.fix === undefined || c.status === "ok" ? "" : ` — fix: ${printable(c.fix)}`}\n`);
+    // A detail carries an agent's own words (its version, a handshake error): one line, escapes visible.
+    ctx.stdout(`${terminalSafe(`${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.detail}${c.fix === undefined || c.status === "ok" ? "" : ` — fix: ${printable(c.fix)}`}`)}\n`);
   }
   const warnings = checks.filter((c) => c.status === "warn").length;
   const warned = warnings === 0 ? "" : ` (${warnings} warning${warnings === 1 ? "" : "s"})`;

@@ -5,6 +5,7 @@ import { type Context, printJson } from "../context.js";
 import { readConfig } from "../engine.js";
 import { EXIT } from "../exit-codes.js";
 import { printable } from "../invocation.js";
+import { terminalSafe } from "../render/safe.js";
 
 /** The line `omk engines` and `omk config show` print for an untrusted repo file. */
 export function untrustedLine(file: string, keys: readonly string[]): string {
@@ -76,7 +77,8 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
     const state = mismatch !== undefined ? `found, speaks ${mismatch.speaks === "acp" ? "ACP" : "Kimi Wire"} (not usable as ${e.name})` : e.found ? "found    " : "not found";
     const model = e.model === undefined ? "" : ` (model ${e.model})`;
     const problem = e.problem !== undefined ? ` — cannot run: ${e.problem.message} — fix: ${printable(e.problem.fix)}` : mismatch !== undefined ? ` — fix: ${mismatch.fix}` : "";
-    ctx.stdout(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}\n`);
+    // Names and commands may come from a repository's config: one line each, escapes visible.
+    ctx.stdout(`${terminalSafe(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}`)}\n`);
   }
   const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);
   ctx.stdout(`config: ${present.length === 0 ? `none (user ${files.user}${files.repo === undefined ? "" : `, repo ${files.repo}`})` : present.join(", ")}\n`);

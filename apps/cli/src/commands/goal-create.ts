@@ -8,6 +8,7 @@ import { type Context, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { printable } from "../invocation.js";
+import { terminalSafe } from "../render/safe.js";
 
 export type CreateOptions = {
   budgetTime?: string;
@@ -98,6 +99,6 @@ export async function goalCreate(ctx: Context, text: string, opts: CreateOptions
   const dirty = goal.baseCommit === null ? undefined : await uncommittedFiles(goal.repoRoot);
   if (dirty !== undefined && goal.baseCommit !== null) ctx.stderr(`omk: warning: ${dirtyTreeMessage(dirty, goal.baseCommit)}\n`);
   if (opts.json === true) printJson(ctx, goal);
-  else ctx.stdout(`${goal.id}\ncreated goal ${goal.id}: ${goal.normalizedText}\nnext: ${printable(`omk goal status ${goal.id}`)}\n`);
+  else ctx.stdout(`${goal.id}\ncreated goal ${goal.id}: ${terminalSafe(goal.normalizedText)}\nnext: ${printable(`omk goal status ${goal.id}`)}\n`);
   return EXIT.ok;
 }

@@ -1,5 +1,6 @@
 import { acceptGoal, rejectGoal } from "@omk/controller";
 import { type Context, printJson, resolveGoalId } from "../context.js";
+import { terminalSafe } from "../render/safe.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { shellWord } from "../invocation.js";
@@ -33,7 +34,7 @@ async function decide(ctx: Context, id: string | undefined, decision: "accepted"
     const goal = await ctx.store.readGoal(goalId);
     lines.push(`next: cd ${shellWord(goal.repoRoot)} && ${mergeCommand ?? `git merge --ff-only ${branch}`}`);
   }
-  ctx.stdout(`${lines.join("\n")}\n`);
+  ctx.stdout(`${lines.map(terminalSafe).join("\n")}\n`);
   return EXIT.ok;
 }
 

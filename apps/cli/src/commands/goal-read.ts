@@ -5,6 +5,7 @@ import { type Context, printJson, resolveGoalId } from "../context.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { printable } from "../invocation.js";
 import { budgetLines, goalMarkdown, goalText, listRow } from "../render/goal.js";
+import { terminalSafe } from "../render/safe.js";
 import { type ResumeAdvice, statusSummary, summaryText, tailEvents } from "../render/summary.js";
 
 export async function goalList(ctx: Context, opts: { json?: boolean }): Promise<number> {
@@ -115,8 +116,8 @@ export async function goalProof(ctx: Context, id: string | undefined, opts: { js
   if (opts.json === true) printJson(ctx, record);
   else {
     ctx.stdout(`${goal.outcome.file === "proof.json" ? "proof" : "failure"} of goal ${goalId}: ${goal.status}\nfile: ${file}\n`);
-    if (record.cause !== undefined) ctx.stdout(`cause: ${record.cause.code}: ${record.cause.message}\n`);
-    if (record.resume !== undefined) ctx.stdout(`next: ${printable(record.resume.command ?? record.resume.hint)}\n`);
+    if (record.cause !== undefined) ctx.stdout(`${terminalSafe(`cause: ${record.cause.code}: ${record.cause.message}`)}\n`);
+    if (record.resume !== undefined) ctx.stdout(`${terminalSafe(`next: ${printable(record.resume.command ?? record.resume.hint)}`)}\n`);
   }
   return exitCodeForStatus(goal.status);
 }

@@ -12,6 +12,7 @@ import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { printable, shellWord } from "../invocation.js";
 import { chooseLiveMode, createLiveView } from "../render/live/view.js";
+import { terminalSafe } from "../render/safe.js";
 import { type CreateOptions, checkCreateInput, createGoalRecord, requireGitCommit } from "./goal-create.js";
 import { type RunOptionsRecord, rememberRunOptions, runOptionsRecord } from "./run-options.js";
 
@@ -202,7 +203,7 @@ async function drive(ctx: Context, goalId: string, engine: EngineProvider, optio
   const reason = cancelled !== undefined ? (goal.statusReason ?? "cancelled with Ctrl-C") : result.reason;
   if (dry && cancelled === undefined) {
     // The dry run reports what the run would do; it exits 0 unless the run would stop there (blocked, no plan).
-    view.say(`${reason}\nnext: the same command without --dry-run\n`);
+    view.say(`${terminalSafe(reason)}\nnext: the same command without --dry-run\n`);
     return status === before ? EXIT.ok : exitCodeForStatus(status);
   }
   report(ctx, view.say, goal, status, reason, result.outcomeFile, options);
@@ -293,15 +294,16 @@ function report(ctx: Context, say: (t: string) => void, goal: Goal, status: Goal
       lines.push(`next: ${omk(advice?.command ?? `omk goal resume ${goalId}`)}${advice === undefined ? "" : `  # ${omk(advice.hint)}`}`);
       break;
     case "cancelled":
-      // Cancelled is final: never suggest resuming it.
-      lines.push(`cancelled is final; to try again, start a new goal: ${omk(`omk goal run ${shellWord(goal.normalizedText)}`)}`);
+      // Cancelled is final: never suggest resuming it. `--`: a text such as `-v` is the goal's text, not a flag.
+      lines.push(`cancelled is final; to try again, start a new goal: ${omk(`omk goal run -- ${shellWord(goal.normalizedText)}`)}`);
       break;
     case "running":
     case "created":
       if (options.stopAfter !== undefined) lines.push(`stopped after ${options.stopAfter}; continue: ${omk(`omk goal resume ${goalId}`)}`);
       break;
   }
-  say(`${lines.join("\n")}\n`);
+  // Reasons, questions and hints come from the engine or an agent: each shown as one line, escapes visible.
+  say(`${lines.map(terminalSafe).join("\n")}\n`);
 }
 
 /**
@@ -399,6 +401,6 @@ export async function goalPlan(ctx: Context, text: string, flags: RunFlags): Pro
     for (const c of oracle.value.oracle.criteria) lines.push(`  ${c.id}  [${c.kind}] ${c.description}`);
   }
   lines.push(`next: ${printable(`omk goal run ${goal.id}`)}`);
-  say(`${lines.join("\n")}\n`);
+  say(`${lines.map(terminalSafe).join("\n")}\n`);
   return code;
 }

@@ -7,6 +7,7 @@ import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { type VerificationRecord, VerificationRecordSchema } from "../evidence.js";
 import { EXIT } from "../exit-codes.js";
+import { terminalSafe } from "../render/safe.js";
 
 export type VerifyOptions = {
   checkout?: string | boolean;
@@ -36,8 +37,8 @@ function asCliError(error: unknown): unknown {
 function progress(ctx: Context) {
   return (e: GatesEvent) => {
     const tag = "tree" in e && e.tree === "base" ? "[base] " : "";
-    if (e.type === "gate_started" && e.attempt === 1) ctx.stderr(`omk: ${tag}gate ${e.name} started\n`);
-    else if (e.type === "gate_finished") ctx.stderr(`omk: ${tag}gate ${e.result.name} ${e.result.outcome}\n`);
+    if (e.type === "gate_started" && e.attempt === 1) ctx.stderr(`${terminalSafe(`omk: ${tag}gate ${e.name} started`)}\n`);
+    else if (e.type === "gate_finished") ctx.stderr(`${terminalSafe(`omk: ${tag}gate ${e.result.name} ${e.result.outcome}`)}\n`);
     else if (e.type === "baseline_started") ctx.stderr(`omk: running the gates on the base ${e.ref} (${e.commit.slice(0, 12)})\n`);
   };
 }

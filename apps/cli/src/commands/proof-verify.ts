@@ -4,6 +4,7 @@ import { type ControllerProblem, type ProofCheck, verifyProof } from "@omk/contr
 import type { Result } from "@omk/state";
 import { probeConfinement } from "@omk/wire";
 import { type Context, printJson } from "../context.js";
+import { terminalSafe } from "../render/safe.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { createPlainSink } from "../render/live/plain.js";
@@ -69,7 +70,7 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
     if (abort.signal.aborted || code === "aborted") throw new CommandFailed(EXIT.cancelled, `verification of ${proofFile} interrupted`, `run it again: omk proof verify ${proofFile}`);
     if (BROKEN.has(code)) {
       if (opts.json === true) printJson(ctx, { proofFile, holds: false, problems: [message] });
-      else ctx.stdout(`the proof does not hold: ${message}\n`);
+      else ctx.stdout(`${terminalSafe(`the proof does not hold: ${message}`)}\n`);
       return EXIT.notReady;
     }
     // The proof file, its oracle, its evidence or its repository are not usable (exit 2 with the fix); git or process trouble is infra (exit 6).
@@ -91,6 +92,6 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
     const failing = [...check.gates.filter((g) => !g.holds).map((g) => `gate ${g.name} was ${g.recorded}, now ${g.now}`), ...check.criteria.filter((c) => !c.holds).map((c) => `criterion ${c.id} was ${c.recorded}, now ${c.now}`), ...check.problems];
     lines.push(`the proof does not hold: ${failing.join("; ") || "see above"}`);
   }
-  ctx.stdout(`${lines.join("\n")}\n`);
+  ctx.stdout(`${lines.map(terminalSafe).join("\n")}\n`);
   return check.holds ? EXIT.ok : EXIT.notReady;
 }

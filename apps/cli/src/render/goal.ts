@@ -1,3 +1,4 @@
+import { terminalSafe } from "./safe.js";
 import { type BudgetReport, formatDuration, type Goal, type LockOwner, type UsageQuality } from "@omk/state";
 
 function limit(value: number | null, fmt: (n: number) => string): string {
@@ -59,7 +60,8 @@ export function goalText(goal: Goal, report: BudgetReport, lock: LockOwner | und
   if (goal.decision !== undefined) lines.push(`decision ${decisionLine(goal.decision)}`);
   lines.push(`dir      ${goalDir}`);
   if (goal.taskGraph !== null) lines.push(`tasks    ${goal.taskGraph.tasks.length}`, ...taskRows(goal.taskGraph.tasks).map((r) => `  ${r}`));
-  return `${lines.join("\n")}\n`;
+  // Goal text, reasons, task titles (an agent's plan): each line shown as one line, escapes visible.
+  return `${lines.map(terminalSafe).join("\n")}\n`;
 }
 
 type Task = NonNullable<Goal["taskGraph"]>["tasks"][number];
@@ -111,10 +113,12 @@ export function goalMarkdown(goal: Goal, report: BudgetReport): string {
       ? []
       : ["", "## Tasks", "", "| task | status | role | title |", "|---|---|---|---|", ...goal.taskGraph.tasks.map((t) => `| ${t.id} | ${t.status} | ${t.role} | ${t.title.replaceAll("|", "\\|")} |`)]),
     "",
-  ].join("\n");
+  ]
+    .map(terminalSafe)
+    .join("\n");
 }
 
 export function listRow(goal: Goal): string {
   const text = goal.normalizedText.length > 60 ? `${goal.normalizedText.slice(0, 57)}...` : goal.normalizedText;
-  return `${goal.id}  ${goal.status.padEnd(19)} ${goal.createdAt.slice(0, 19).replace("T", " ")}  ${text}`;
+  return terminalSafe(`${goal.id}  ${goal.status.padEnd(19)} ${goal.createdAt.slice(0, 19).replace("T", " ")}  ${text}`);
 }

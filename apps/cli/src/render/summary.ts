@@ -4,6 +4,7 @@ import { type BudgetReport, formatDuration, type Goal, type LockOwner } from "@o
 import { integrationBranch } from "@omk/worktree";
 import { z } from "zod";
 import { usedTokens, usedUsd } from "./goal.js";
+import { terminalSafe } from "./safe.js";
 
 /**
  * `omk goal status`: a short live summary, as opposed to `omk goal show`
@@ -179,5 +180,6 @@ export function summaryText(goal: Goal, summary: StatusSummary, report: BudgetRe
   ];
   if (lock !== undefined) lines.push(`runner  pid ${lock.pid} on ${lock.host}, heartbeat ${ago(lock.heartbeatAt, now)}`);
   lines.push(`next:   ${printable(summary.next)}`);
-  return `${lines.join("\n")}\n`;
+  // The goal's text, reasons, task titles and hints come from the user, the engine or an agent: each line shown as one line.
+  return `${lines.map(terminalSafe).join("\n")}\n`;
 }

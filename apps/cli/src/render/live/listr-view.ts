@@ -1,6 +1,7 @@
 import type { ControllerEvent, ControllerEventSink, PhaseOutcome } from "@omk/controller";
 import type { Phase, TaskGraph } from "@omk/state";
 import { DefaultRenderer, Listr, type ListrDefaultRendererOptions, ListrLogger, type ListrTaskWrapper, ProcessOutput } from "listr2";
+import { terminalSafe } from "../safe.js";
 import { describeEvent, taskFacts } from "./plain.js";
 
 type TaskState = Extract<ControllerEvent, { type: "task_update" }>;
@@ -15,6 +16,8 @@ function deferred(): Deferred {
     resolve = res;
     reject = rej;
   });
+  // A task that fails before listr2 awaits its entry (a quick failure) is not an unhandled rejection: the entry shows it.
+  promise.catch(() => {});
   return { promise, resolve, reject };
 }
 
@@ -64,7 +67,7 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
     const t = tasks.get(id);
     const known = graph.get(id);
     const title = t?.title ?? known?.title ?? id;
-    return t === undefined ? `${id}: ${title} — queued` : `${id}: ${title} — ${t.state} (${taskFacts(t)})${t.message === undefined ? "" : ` — ${t.message}`}`;
+    return terminalSafe(t === undefined ? `${id}: ${title} — queued` : `${id}: ${title} — ${t.state} (${taskFacts(t)})${t.message === undefined ? "" : ` — ${t.message}`}`);
   };
 
   const refresh = (entry: PhaseEntry) => {
@@ -89,13 +92,13 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
     const entry = current;
     if (entry === undefined) return;
     current = undefined;
-    const title = `${entry.title} ${outcome}${detail === undefined ? "" : ` — ${detail}`}`;
+    const title = terminalSafe(`${entry.title} ${outcome}${detail === undefined ? "" : ` — ${detail}`}`);
     entry.title = title;
     refresh(entry);
     // Tasks still open when the phase ends (a pause, a cancel) end with it: neither done nor failed, so a neutral mark that says which.
     for (const [id, sub] of entry.tasks) {
       const t = tasks.get(id);
-      sub.done.resolve(t === undefined || t.state === "queued" ? `${id}: ${graph.get(id)?.title ?? t?.title ?? id} — not started` : `${taskTitle(id)} — paused`);
+      sub.done.resolve(t === undefined || t.state === "queued" ? terminalSafe(`${id}: ${graph.get(id)?.title ?? t?.title ?? id} — not started`) : `${taskTitle(id)} — paused`);
     }
     if (outcome === "failed" || outcome === "partial") entry.done.reject(new Error(title));
     else if (outcome === "stopped") entry.done.resolve(title);
@@ -104,7 +107,7 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
 
   const startPhase = (phase: Phase, round: number, detail?: string) => {
     finishPhase("passed");
-    const entry: PhaseEntry = { phase, round, title: `${phase}${round > 1 ? ` (round ${round})` : ""}`, shown: 0, done: deferred(), lines: detail === undefined ? [] : [detail], tasks: new Map() };
+    const entry: PhaseEntry = { phase, round, title: `${phase}${round > 1 ? ` (round ${round})` : ""}`, shown: 0, done: deferred(), lines: detail === undefined ? [] : [terminalSafe(detail)], tasks: new Map() };
     // Failures are shown, not thrown: the run's outcome is reported after the list.
     entry.done.promise.catch(() => {});
     if (phase === "execution") {
@@ -169,7 +172,7 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
       case "task_update": {
         tasks.set(e.taskId, e);
         if (current !== undefined) {
-          if (current.phase === "execution" && !current.tasks.has(e.taskId)) current.lines.push(describeEvent(e) ?? "");
+          if (current.phase === "execution" && !current.tasks.has(e.taskId)) current.lines.push(terminalSafe(describeEvent(e) ?? ""));
           refresh(current);
         }
         return;
@@ -192,7 +195,8 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
         if (current !== undefined) finishPhase(e.status === "ready" ? "passed" : "stopped", e.status);
         return;
       default: {
-        const line = describeEvent(e);
+        const described = describeEvent(e);
+        const line = described === undefined ? undefined : terminalSafe(described);
         if (line !== undefined && current !== undefined) {
           current.lines.push(line);
           refresh(current);

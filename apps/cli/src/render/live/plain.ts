@@ -1,5 +1,6 @@
 import type { ControllerEvent, ControllerEventSink } from "@omk/controller";
 import { printable } from "../../invocation.js";
+import { terminalSafe } from "../safe.js";
 
 /** `HH:MM:SS` in local time: the prefix of every plain line. */
 export function clock(at: Date): string {
@@ -85,7 +86,8 @@ export function createPlainSink(write: (text: string) => void, now: () => Date =
   const states = new Map<string, Extract<ControllerEvent, { type: "task_update" }>>();
   const held = new Map<string, string>();
   let finished: Extract<ControllerEvent, { type: "run_finished" }> | undefined;
-  const line = (text: string) => write(`${clock(now())} ${text}\n`);
+  // Task titles, messages, reasons and notes carry an agent's or engine's words: one line each, escapes visible.
+  const line = (text: string) => write(`${clock(now())} ${terminalSafe(text)}\n`);
   const sink = (event: ControllerEvent) => {
     if (event.type === "task_update") {
       states.set(event.taskId, event);
