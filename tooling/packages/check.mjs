@@ -40,8 +40,8 @@ export function packageOf(specifier) {
  */
 function importsOf(text) {
   const found = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-  for (const m of text.matchAll(/\bcreateRequire\w*\((?:[^()]|\([^()]*\))*\)\(\s*(["'])([^"']+)\1\s*\)/g)) found.push(m[2]);
-  for (const m of text.matchAll(/\b__require\w*\(\s*(["'])([^"']+)\1\s*\)/g)) found.push(m[2]);
+  for (const m of text.matchAll(/\bcreateRequire[\w$]*\((?:[^()]|\([^()]*\))*\)\(\s*(["'])([^"']+)\1\s*\)/g)) found.push(m[2]);
+  for (const m of text.matchAll(/\b__require[\w$]*\(\s*(["'])([^"']+)\1\s*\)/g)) found.push(m[2]);
   return found;
 }
 
