@@ -31,3 +31,4 @@ export {
 } from "./model-server.js";
 export { criteriaIdsOf, followUpRule, OMK_PROMPT, type PlannedTask, planAnswer, planRule, reviewRule, say, taskRule } from "./omk-rules.js";
 export { FUZZ_RUNS, FUZZ_TIMEOUT_MS, FUZZ_TOTAL, fuzzParams } from "./fuzz.js";
+export { startUpClosure, staticImports } from "./bundle-imports.js";

@@ -62,6 +62,31 @@ const mutatedEvent = {
 } as unknown as GoalEvent;
 
 /** A recorded run: two tasks (one retried), a failing gate fixed in round 2, ready. */
+/** What the listr2 (TTY) view draws for `events` on a terminal `columns` wide (escapes included). */
+async function drawListr(events: ControllerEvent[], columns: number): Promise<string> {
+  const stdout = new PassThrough() as unknown as NodeJS.WriteStream;
+  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+  Object.assign(stdout, { columns, rows: 50 });
+  // listr2 truncates entries to the width of process.stdout.
+  const saved = process.stdout.columns;
+  process.stdout.columns = columns;
+  let drawn = "";
+  (stdout as unknown as PassThrough).on("data", (c: Buffer) => {
+    drawn += c.toString();
+  });
+  const view = createListrView({ stdout, stderr });
+  try {
+    for (const e of events) {
+      view.sink(e);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await view.close();
+  } finally {
+    process.stdout.columns = saved;
+  }
+  return drawn;
+}
+
 const RECORDED: ControllerEvent[] = [
   { type: "run_started", goalId: "g1", engine: "scripted", resumed: false, round: 1 },
   { type: "phase_started", phase: "planning", round: 1 },
@@ -134,23 +159,7 @@ describe("live view renderers on a recorded run", () => {
   });
 
   it("listr2 (TTY): an entry per phase, nested task entries with engine, attempt, tokens and USD, gate results", async () => {
-    const stdout = new PassThrough() as unknown as NodeJS.WriteStream;
-    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-    Object.assign(stdout, { columns: 200, rows: 50 });
-    // listr2 truncates entries to the width of process.stdout.
-    const columns = process.stdout.columns;
-    process.stdout.columns = 200;
-    let drawn = "";
-    (stdout as unknown as PassThrough).on("data", (c: Buffer) => {
-      drawn += c.toString();
-    });
-    const view = createListrView({ stdout, stderr });
-    for (const e of RECORDED) {
-      view.sink(e);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await view.close();
-    process.stdout.columns = columns;
+    const drawn = await drawListr(RECORDED, 200);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
     const plain = drawn.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
     expect(plain).toContain("planning passed — 3 tasks");
@@ -269,22 +278,7 @@ describe("live view of an agent's hostile words", () => {
     expect(plainOut).not.toContain("\u202e");
     expect(plainOut).not.toMatch(/^\s*next:/m);
 
-    const stdout = new PassThrough() as unknown as NodeJS.WriteStream;
-    const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-    Object.assign(stdout, { columns: 400, rows: 50 });
-    const columns = process.stdout.columns;
-    process.stdout.columns = 400;
-    let drawn = "";
-    (stdout as unknown as PassThrough).on("data", (c: Buffer) => {
-      drawn += c.toString();
-    });
-    const view = createListrView({ stdout, stderr });
-    for (const e of HOSTILE) {
-      view.sink(e);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await view.close();
-    process.stdout.columns = columns;
+    const drawn = await drawListr(HOSTILE, 400);
     expect(drawn).toContain(EVIL_SHOWN);
     expect(drawn).not.toContain("\u001b[8m");
     expect(drawn).not.toContain("\u202e");

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanupTempDirs, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
+import { cleanupTempDirs, makeTempDir, omkBinPath, runOmk, startUpClosure, staticImports } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 
@@ -16,19 +16,6 @@ const cliDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.dirname(omkBinPath);
 const pkgVersion = (JSON.parse(readFileSync(path.join(cliDir, "package.json"), "utf8")) as { version: string }).version;
 
-/** The files a built module imports statically (relative chunks) and the bare specifiers it imports (packages, builtins). */
-function staticImports(file: string): { chunks: string[]; bare: string[] } {
-  const text = readFileSync(file, "utf8");
-  const specs = [...text.matchAll(/^import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
-  return { chunks: specs.filter((s) => s.startsWith(".")).map((s) => path.resolve(path.dirname(file), s)), bare: specs.filter((s) => !s.startsWith(".")) };
-}
-/** Every file loaded before `file` runs, with it: the closure of its static imports. */
-function startUpClosure(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  for (const chunk of staticImports(file).chunks) startUpClosure(chunk, seen);
-  return seen;
-}
 /** The chunk bin.js loads for everything but --version: the one its dynamic import names. */
 function mainChunk(): string {
   const match = /await import\(['"](\.\/main-[^'"]+\.js)['"]\)/.exec(readFileSync(omkBinPath, "utf8"));

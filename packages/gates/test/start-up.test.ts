@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { listFiles } from "@omk/test-fixtures";
+import { listFiles, startUpClosure, staticImports } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/internal/cli.js";
@@ -17,18 +17,6 @@ function binIsFresh(): boolean {
   if (!existsSync(BIN)) return false;
   const sources = Math.max(...listFiles(path.join(PKG, "src")).map((f) => statSync(f).mtimeMs), ...["package.json", "tsup.config.ts", "../../tooling/tsup.base.ts"].map((f) => statSync(path.join(PKG, f)).mtimeMs));
   return statSync(BIN).mtimeMs > sources;
-}
-
-/** The files a built module imports statically (relative chunks) and the bare specifiers it imports. */
-function staticImports(file: string): { chunks: string[]; bare: string[] } {
-  const specs = [...readFileSync(file, "utf8").matchAll(/^(?:import|export)\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
-  return { chunks: specs.filter((s) => s.startsWith(".")).map((s) => path.resolve(path.dirname(file), s)), bare: specs.filter((s) => !s.startsWith(".")) };
-}
-function startUpClosure(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  for (const chunk of staticImports(file).chunks) startUpClosure(chunk, seen);
-  return seen;
 }
 
 async function inProcess(argv: string[]) {
