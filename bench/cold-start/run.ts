@@ -10,11 +10,12 @@
 // the README's install. Env: OMK_BENCH_RUNS
 // (runs of each command, default 40), OMK_BENCH_QUICK=1 (5 runs: the CI smoke
 // run, checks the bench works, its figures are rough).
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildPackage, isBuilt } from "../../tooling/package-build.mjs";
 
 // OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
 const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
@@ -26,31 +27,14 @@ const cliDir = path.join(root, "apps/cli");
 const gatesDir = path.join(root, "packages/gates");
 const version = (dir: string) => (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
 
-/** The newest mtime under the given files and folders (node_modules and dist skipped). */
-function newest(paths: string[]): number {
-  let max = 0;
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    const stat = statSync(p);
-    if (stat.isDirectory()) {
-      for (const e of readdirSync(p)) if (e !== "node_modules" && e !== "dist") max = Math.max(max, newest([path.join(p, e)]));
-    } else max = Math.max(max, stat.mtimeMs);
-  }
-  return max;
-}
-// A binary is built unless its dist/bin.js is newer than everything it is built from: the CLI bundles
-// every workspace package from source, omk-gates its own. (`pnpm build` or the demo may have built them.)
-const packagesSrc = readdirSync(path.join(root, "packages")).map((p) => path.join(root, "packages", p, "src"));
-const inputs = (dir: string, extra: string[]) => [path.join(dir, "src"), path.join(dir, "tsup.config.ts"), path.join(dir, "package.json"), path.join(root, "tooling/tsup.base.ts"), ...extra];
+// A binary is built unless its dist/bin.js is newer than everything it is built from (tooling/package-build.mjs:
+// the CLI bundles every workspace package from source, omk-gates its own). `pnpm build` or the demo may have built them.
 const builds: string[] = [];
 const built = performance.now();
-for (const [dir, extra] of [
-  [cliDir, packagesSrc],
-  [gatesDir, []],
-] as const) {
-  const bin = path.join(dir, "dist/bin.js");
-  if (existsSync(bin) && statSync(bin).mtimeMs > newest(inputs(dir, [...extra]))) continue;
-  execFileSync(path.join(dir, "node_modules/.bin/tsup"), ["--silent"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+for (const dir of [cliDir, gatesDir]) {
+  if (isBuilt(dir, ["dist/bin.js"])) continue;
+  const build = buildPackage(dir);
+  if (build.code !== 0) throw new Error(`building ${path.relative(root, dir)} failed:\n${build.output}`);
   builds.push(path.relative(root, dir));
 }
 const buildMs = performance.now() - built;

@@ -3,11 +3,12 @@
 // A fresh goal.json makes a read O(1) in the length of the log; the ratio
 // shows it. Also reports a full replay (`omk goal replay --verify`) of the
 // 100k log for scale.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildPackage, isBuilt } from "../../tooling/package-build.mjs";
 import { openStore } from "@omk/state";
 
 // OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
@@ -18,8 +19,11 @@ const TARGET = 1.5;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = path.join(root, "apps/cli/dist/bin.js");
-// The binary built from this tree; in the short mode an existing build is used as it is (CI builds just before).
-if (!QUICK || !existsSync(bin)) execFileSync(path.join(root, "apps/cli/node_modules/.bin/tsup"), ["--silent"], { cwd: path.join(root, "apps/cli"), stdio: "ignore" });
+// The binary built from this tree: built unless it is newer than its sources (tooling/package-build.mjs).
+if (!isBuilt(path.join(root, "apps/cli"), ["dist/bin.js"])) {
+  const build = buildPackage(path.join(root, "apps/cli"));
+  if (build.code !== 0) throw new Error(`building apps/cli failed:\n${build.output}`);
+}
 
 const stateDir = mkdtempSync(path.join(os.tmpdir(), "omk-bench-status-"));
 const store = openStore({ root: stateDir });

@@ -1,0 +1,3 @@
+export declare const ROOT: string;
+export declare function isBuilt(dir: string, outputs: string[]): boolean;
+export declare function buildPackage(dir: string): { code: number; output: string };
