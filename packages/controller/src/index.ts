@@ -39,7 +39,8 @@ export { type RefusedWrite, type RunSessionInput, runSession, type SessionOutcom
 export { deterministicFollowUp, failingText, type FollowUps, planFollowUps } from "./followups.js";
 export { buildProof, type ProofInput } from "./outcome.js";
 export { resumeGoal, runGoal } from "./run-goal.js";
-export { DIRTY_FILES_SHOWN, type DirtyTree, dirtyTreeMessage, uncommittedFiles } from "./internal/dirty-tree.js";
+export { dirtyTreeMessage } from "./internal/dirty-tree.js";
+export { DIRTY_FILES_SHOWN, type DirtyTree, uncommittedFiles } from "@omk/worktree";
 export { createTaskRunner, type TaskRunnerInput, taskPrompt } from "./task-runner.js";
 export {
   BLOCKING_SEVERITIES,

@@ -7,9 +7,9 @@
  */
 import { acquireControllerLock, err, type Goal, GoalNotFoundError, goalPaths, ok, type Phase, type Result, requestResume } from "@omk/state";
 import { createRunContext, type RunContext, safeSink } from "./context.js";
-import { dirtyTreeMessage, uncommittedFiles } from "./internal/dirty-tree.js";
+import { resolveCommit, uncommittedFiles } from "@omk/worktree";
+import { dirtyTreeMessage } from "./internal/dirty-tree.js";
 import { sweepLeftoverCheckouts } from "./internal/leftover-checkouts.js";
-import { resolveCommit } from "./internal/git.js";
 import { dryRun } from "./internal/run-dry.js";
 import { loadVerified } from "./internal/run-load.js";
 import { pausedIfStopped, stopCheck } from "./internal/run-phase.js";

@@ -6,7 +6,7 @@ import type { GateEvidence, Task } from "@omk/state";
 import { TaskSchema } from "@omk/state";
 import { cleanupTempDirs, commitFiles, filesContaining, gitDiff, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { evidenceCheckoutDir } from "../src/internal/detached-worktree.js";
+import { evidenceCheckoutDir } from "@omk/worktree";
 import { runReview } from "../src/review/run-review.js";
 import type { ReviewCriterion, ReviewInput } from "../src/review/types.js";
 import { scriptBookProvider } from "../src/script-book.js";

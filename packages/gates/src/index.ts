@@ -15,6 +15,7 @@ export { formatMarkdown } from "./report/markdown.js";
 export { formatText } from "./report/text.js";
 export { err, ok, type Result } from "./result.js";
 export { newRunId, requiredNotPassing, type RunGatesOptions, runGates } from "./run.js";
+export { type ArgvRun, type RunArgvOptions, runArgv } from "./run-argv.js";
 export {
   BUILTINS,
   type BenchmarkSpec,

@@ -14,6 +14,7 @@ export {
 } from "./capture.js";
 export { type ContentScreen, DEFAULT_SCREEN_OBJECT_BYTES, DEFAULT_SCREEN_TOTAL_BYTES, type ScreenFinding } from "./internal/screen.js";
 export { type Cleanup, type CleanupError, type CleanupOptions, cleanup } from "./cleanup.js";
+export { type CombineError, combineCommits, resolveCommit } from "./commits.js";
 export { type CreateError, type CreateTaskWorktreeOptions, createTaskWorktree, mainCheckoutStatus } from "./create.js";
 export {
   type ConcurrentUpdate,
@@ -25,12 +26,15 @@ export {
   type SyncFailed,
   type UnkeptCommits,
 } from "./errors.js";
+export { blobAt, changedPaths, type DiffFailed, diffOf, fileAt } from "./diff.js";
 export { type WorktreeEvent, WorktreeEventSchema, type WorktreeEventSink } from "./events.js";
 export { type IntegrateError, type IntegrateOptions, integrate, mergeMessage } from "./integrate.js";
 export type { NotARepository } from "./internal/repo.js";
 export {
   attemptRef,
   attemptRefPrefix,
+  evidenceCheckoutDir,
+  evidenceCheckoutsRoot,
   goalCheckoutsDir,
   integrationBranch,
   legacyTaskWorktreeDir,
@@ -72,6 +76,7 @@ export {
   type WorktreeMode,
   WorktreeModeSchema,
 } from "./schemas.js";
+export { DIRTY_FILES_SHOWN, type DirtyTree, uncommittedFiles } from "./status.js";
 export {
   type CheckScopeOptions,
   checkScope,
@@ -93,3 +98,4 @@ export {
   removeDetachedCheckout,
   sweepTempCheckouts,
 } from "./checkout.js";
+export { type CheckoutPlace, type GoalCheckoutSweep, removeCheckout, sweepGoalCheckouts, withCheckout } from "./with-checkout.js";

@@ -87,3 +87,27 @@ export function legacyTaskWorktreeDir(stateRoot: string, goalId: string, taskId:
   if (problem !== undefined) throw new InvalidIdError(problem.message);
   return path.join(goalPaths(stateRoot, goalId).dir, "worktrees", taskId);
 }
+
+/**
+ * Where the goal's fixed checkouts go (baseline, verification, review):
+ * `<state root>/checkouts/<goal>/_evidence/<name>`, outside the goal's folder
+ * (a relative write from there cannot land in the goal's records), beside
+ * the task checkouts (`_` starts no task id). Resume removes the folder
+ * (sweepGoalCheckouts).
+ */
+export function evidenceCheckoutDir(goalDir: string, name: string): string {
+  return path.join(evidenceCheckoutsRoot(goalDir), name);
+}
+
+/**
+ * `<state root>/checkouts/<goal>/_evidence` of the goal whose folder is
+ * `goalDir` (`<state root>/goals/<goal>`); a goal folder elsewhere (a test's
+ * `<dir>/goal`) gets `<dir>/checkouts/<goal>/_evidence`.
+ */
+export function evidenceCheckoutsRoot(goalDir: string): string {
+  const resolved = path.resolve(goalDir);
+  const goalId = path.basename(resolved);
+  const parent = path.dirname(resolved);
+  const root = path.basename(parent) === "goals" ? path.dirname(parent) : parent;
+  return path.join(root, "checkouts", goalId, "_evidence");
+}

@@ -1,15 +1,14 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isTestFile } from "@omk/oracle";
 import type { SetupOutcome } from "@omk/gates";
-import { addDetachedWorktree } from "../internal/detached-worktree.js";
+import { isTestFile } from "@omk/oracle";
+import { blobAt, changedPaths, withCheckout } from "@omk/worktree";
 import { type CheckoutDeps, SetupFailedError, setUpCheckout } from "../internal/checkout-deps.js";
-import { git } from "../internal/git.js";
 
 /**
  * A clean detached checkout of `commit` (a fresh temporary folder
  * `<tmp>/<prefix>XXXXXX/tree` with a git dir of its own, registered nowhere:
- * internal/detached-worktree.ts; no branch, index or working tree of `repo`
+ * @omk/worktree withCheckout; no branch, index or working tree of `repo`
  * changes; a kill leaves only the folder, which the next run's sweep removes), passed to
  * `use`, then removed whatever happens. With `deps`, its dependencies are set
  * up first (`use` gets the outcome: its PATH entries, a venv, belong on the
@@ -17,20 +16,22 @@ import { git } from "../internal/git.js";
  * `setup_failed` problem).
  */
 export async function withDetachedCheckout<T>(repo: string, commit: string, use: (dir: string, setup: SetupOutcome | undefined) => Promise<T>, prefix = "omk-checkout-", deps?: CheckoutDeps): Promise<T> {
-  const added = await addDetachedWorktree(repo, { prefix }, commit);
-  if (!added.ok) throw new CheckoutError(`a checkout of ${commit} from ${repo} failed: ${added.output}`);
-  const dir = added.dir;
-  try {
-    let setup: SetupOutcome | undefined;
-    if (deps !== undefined) {
-      const made = await setUpCheckout(deps, dir, `${prefix.replace(/-$/, "")} ${commit.slice(0, 12)}`, "copy");
-      if (!made.ok) throw new SetupFailedError(made.error);
-      setup = made.value;
-    }
-    return await use(dir, setup);
-  } finally {
-    rmSync(added.root, { recursive: true, force: true });
-  }
+  const done = await withCheckout(
+    repo,
+    commit,
+    async (dir) => {
+      let setup: SetupOutcome | undefined;
+      if (deps !== undefined) {
+        const made = await setUpCheckout(deps, dir, `${prefix.replace(/-$/, "")} ${commit.slice(0, 12)}`, "copy");
+        if (!made.ok) throw new SetupFailedError(made.error);
+        setup = made.value;
+      }
+      return await use(dir, setup);
+    },
+    { prefix },
+  );
+  if (!done.ok) throw new CheckoutError(`a checkout of ${commit} from ${repo} failed: ${done.error.message}`);
+  return done.value;
 }
 
 export class CheckoutError extends Error {}
@@ -42,9 +43,9 @@ export function isTestPath(file: string): boolean {
 
 /** Test files added, changed or deleted between two commits (repository-relative paths): what a base overlay copies. */
 export async function changedTestFiles(repo: string, base: string, head: string): Promise<string[]> {
-  const r = await git(repo, ["-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", "-z", base, head]);
-  if (!r.ok) throw new CheckoutError(`git diff ${base} ${head} failed in ${repo}: ${r.stderr.trim()}`);
-  return r.stdout.split("\0").filter((f) => f !== "" && isTestPath(f));
+  const changed = await changedPaths(repo, base, head);
+  if (!changed.ok) throw new CheckoutError(changed.error.message);
+  return changed.value.filter((f) => isTestPath(f));
 }
 
 /**
@@ -56,12 +57,12 @@ export async function overlayFiles(repo: string, headCommit: string, dir: string
     const normalized = path.posix.normalize(file.replaceAll("\\", "/"));
     if (normalized.startsWith("../") || path.isAbsolute(normalized)) throw new CheckoutError(`${file} is not a path inside the repository`);
     const target = path.join(dir, normalized);
-    const shown = await git(repo, ["cat-file", "blob", `${headCommit}:${normalized}`], { encoding: "buffer" });
-    if (!shown.ok) {
+    const bytes = await blobAt(repo, headCommit, normalized);
+    if (bytes === null) {
       rmSync(target, { force: true });
       continue;
     }
     mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, shown.bytes ?? new Uint8Array());
+    writeFileSync(target, bytes);
   }
 }

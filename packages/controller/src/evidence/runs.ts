@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { allowedEnv, type ConfineCommand, createRedactor, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runGates, type SetupOutcome } from "@omk/gates";
+import { allowedEnv, type ConfineCommand, createRedactor, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runArgv, runGates, type SetupOutcome } from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
-import { execa } from "execa";
 import { junitCasesOfGates } from "./gate-evidence.js";
 
 /** How much of a command's stdout the evidence keeps (the tail; benchmarks read their figure from it). */
@@ -49,22 +48,11 @@ export async function runCommand(criterionId: string, argv: readonly string[], c
   const boxed = ctx.confine?.({ argv, cwd, root, purpose: "gate", writable: [], env: allowedEnv(ctx.env) });
   const [file, ...args] = (boxed?.argv ?? argv) as [string, ...string[]];
   const started = performance.now();
-  const r = await execa(file, args, {
-    cwd,
-    env: { ...(boxed?.env ?? allowedEnv(ctx.env)) },
-    extendEnv: false,
-    reject: false,
-    stdin: "ignore",
-    timeout: ctx.timeoutMs,
-    forceKillAfterDelay: 3000,
-    stripFinalNewline: false,
-    maxBuffer: 64 * 1024 * 1024,
-    ...(ctx.signal === undefined ? {} : { cancelSignal: ctx.signal }),
-  });
+  const r = await runArgv(file, args, { cwd, env: boxed?.env ?? allowedEnv(ctx.env), timeoutMs: ctx.timeoutMs, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
   boxed?.dispose?.();
   const durationMs = Math.round(performance.now() - started);
-  const stdout = redactor.redact(String(r.stdout ?? ""));
-  const stderr = redactor.redact(String(r.stderr ?? "")) + (r.failed && r.exitCode === undefined && !r.timedOut ? `\nomk: ${redactor.redact(r.shortMessage ?? "the command could not run")}\n` : "");
+  const stdout = redactor.redact(r.stdout);
+  const stderr = redactor.redact(r.stderr) + (r.failed && r.exitCode === undefined && !r.timedOut ? `\nomk: ${redactor.redact(r.shortMessage ?? "the command could not run")}\n` : "");
   mkdirSync(ctx.logDir, { recursive: true });
   writeFileSync(path.join(ctx.logDir, `${safeName(criterionId)}.stdout.log`), stdout);
   writeFileSync(path.join(ctx.logDir, `${safeName(criterionId)}.stderr.log`), stderr);

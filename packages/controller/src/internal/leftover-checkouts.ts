@@ -12,11 +12,10 @@
  * - engine session HOMEs (`<goal>/.../engine/home` and `engine/xdg`: copied
  *   login files, what the engine wrote) a killed session did not remove.
  */
-import { type Dirent, existsSync, readdirSync, rmSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { removeSessionHome } from "@omk/wire";
-import { pruneLeftoverWorktrees, sweepTempCheckouts } from "@omk/worktree";
-import { evidenceCheckoutsRoot } from "./detached-worktree.js";
+import { sweepGoalCheckouts } from "@omk/worktree";
 
 export type LeftoverSweep = {
   /** Folders removed (and registrations dropped). */
@@ -25,18 +24,11 @@ export type LeftoverSweep = {
   readonly kept: readonly string[];
 };
 
-/** `tmpDir`: where temporary checkouts go (default os.tmpdir()). */
+/** `tmpDir`: where temporary checkouts go (default os.tmpdir()). The checkouts are @omk/worktree's sweepGoalCheckouts; the session HOMEs are swept here. */
 export async function sweepLeftoverCheckouts(repo: string, goalDir: string, tmpDir?: string): Promise<LeftoverSweep> {
-  const tmp = tmpDir === undefined ? {} : { tmpDir };
-  const removed: string[] = [...(await sweepTempCheckouts(tmp)), ...sweepSessionHomes(goalDir)];
-  const evidence = evidenceCheckoutsRoot(goalDir);
-  if (existsSync(evidence)) {
-    rmSync(evidence, { recursive: true, force: true });
-    removed.push(evidence);
-  }
-  const pruned = await pruneLeftoverWorktrees(repo, { ...tmp, leftoverDirs: [path.join(goalDir, "worktrees")], scratchDirs: [path.join(goalDir, "checkouts")] });
-  if (!pruned.ok) return { removed, kept: [] };
-  return { removed: [...removed, ...pruned.value.removed], kept: [...pruned.value.kept] };
+  const homes = sweepSessionHomes(goalDir);
+  const swept = await sweepGoalCheckouts(repo, goalDir, tmpDir);
+  return { removed: [...swept.removed, ...homes], kept: swept.kept };
 }
 
 /**

@@ -1,16 +1,12 @@
-/** Detached checkouts of one commit under `<state root>/checkouts/<goal>/_evidence/` (baseline, verification), removed after use. */
-import { mkdirSync } from "node:fs";
+/** Detached checkouts of one commit under `<state root>/checkouts/<goal>/_evidence/` (baseline, verification), removed after use (@omk/worktree withCheckout). */
 import path from "node:path";
-import { err, type Result } from "@omk/state";
 import type { SetupOutcome } from "@omk/gates";
+import { err, type Result } from "@omk/state";
+import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout } from "./checkout-deps.js";
-import { addDetachedWorktree, evidenceCheckoutDir, removeDetachedWorktree } from "./detached-worktree.js";
-import { git } from "./git.js";
 
-export async function removeDetached(repo: string, dir: string): Promise<void> {
-  await removeDetachedWorktree(repo, dir);
-}
+export { diffOf } from "@omk/worktree";
 
 /**
  * Check out `commit` at `<state root>/checkouts/<goal>/_evidence/<name>` (evidenceCheckoutDir), set up its dependencies
@@ -26,31 +22,26 @@ export async function withDetached<T>(
   deps?: CheckoutDeps,
 ): Promise<Result<T, ControllerProblem>> {
   const dir = evidenceCheckoutDir(goalDir, name);
-  await removeDetached(repo, dir);
-  mkdirSync(path.dirname(dir), { recursive: true });
-  const added = await addDetachedWorktree(repo, dir, commit);
-  if (!added.ok) {
+  const done = await withCheckout(
+    repo,
+    commit,
+    async (at): Promise<Result<T, ControllerProblem>> => {
+      let setup: SetupOutcome | undefined;
+      if (deps !== undefined) {
+        const made = await setUpCheckout(deps, at, name, "copy");
+        if (!made.ok) return err(made.error);
+        setup = made.value;
+      }
+      return await use(at, setup);
+    },
+    { dir },
+  );
+  if (!done.ok) {
     return err({
       code: "checkout_failed",
-      message: `could not check out ${commit} at ${dir}: ${added.output}`,
+      message: `could not check out ${commit} at ${dir}: ${done.error.message}`,
       fix: `check that ${repo} holds ${commit} and that ${path.dirname(dir)} is writable, then resume the goal`,
     });
   }
-  try {
-    let setup: SetupOutcome | undefined;
-    if (deps !== undefined) {
-      const made = await setUpCheckout(deps, dir, name, "copy");
-      if (!made.ok) return err(made.error);
-      setup = made.value;
-    }
-    return await use(dir, setup);
-  } finally {
-    await removeDetached(repo, dir);
-  }
-}
-
-/** `git diff base..head` and the changed paths. */
-export async function diffOf(repo: string, base: string, head: string): Promise<{ diff: string; files: string[] }> {
-  const [diff, names] = await Promise.all([git(repo, ["diff", "--no-color", "--no-ext-diff", `${base}..${head}`]), git(repo, ["diff", "--name-only", "-z", `${base}..${head}`])]);
-  return { diff: diff.stdout, files: names.stdout.split("\0").filter((f) => f !== "") };
+  return done.value;
 }

@@ -10,13 +10,8 @@
  * picking a side.
  */
 import { err, type GoalEvent, ok, type Result, type Task } from "@omk/state";
-import { git as runGit } from "@omk/git";
+import { combineCommits } from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
-
-const IDENTITY = { GIT_AUTHOR_NAME: "omk", GIT_AUTHOR_EMAIL: "omk@localhost", GIT_COMMITTER_NAME: "omk", GIT_COMMITTER_EMAIL: "omk@localhost" };
-
-const git = (repo: string, args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}) =>
-  runGit(repo, args, { ...(options.input === undefined ? {} : { input: options.input }), env: { ...IDENTITY, ...options.env } });
 
 /** The commit each done task's successful attempt captured. */
 export function capturedCommits(events: readonly GoalEvent[]): Map<string, string> {
@@ -34,16 +29,7 @@ export function capturedCommits(events: readonly GoalEvent[]): Map<string, strin
   return out;
 }
 
-async function isAncestor(repo: string, a: string, b: string): Promise<boolean> {
-  return (await git(repo, ["merge-base", "--is-ancestor", a, b])).exitCode === 0;
-}
-
-async function committerTime(repo: string, commit: string): Promise<number> {
-  const r = await git(repo, ["show", "-s", "--format=%ct", commit]);
-  return Number(String(r.stdout).trim()) || 0;
-}
-
-/** The start commit of `task`: `roundStart` merged with the captured commits of its dependencies (those not in it already). */
+/** The start commit of `task`: `roundStart` merged with the captured commits of its dependencies (those not in it already; @omk/worktree combineCommits). */
 export async function taskStartCommit(input: {
   repo: string;
   task: Task;
@@ -52,41 +38,19 @@ export async function taskStartCommit(input: {
   captured: ReadonlyMap<string, string>;
 }): Promise<Result<string, ControllerProblem>> {
   const { repo, task, roundStart } = input;
-  const wanted = [roundStart, ...task.dependencies.flatMap((d) => {
+  const dependencies = task.dependencies.flatMap((d) => {
     const c = input.captured.get(d);
     return c === undefined ? [] : [c];
-  })];
-  // Keep only the commits no other one holds (distinct commits never hold each other both ways).
-  const unique = [...new Set(wanted)];
-  const tips: string[] = [];
-  for (const c of unique) {
-    let held = false;
-    for (const other of unique) if (other !== c && !held) held = await isAncestor(repo, c, other);
-    if (!held) tips.push(c);
-  }
-  let current = tips[0] ?? roundStart;
-  for (const next of tips.slice(1)) {
-    const merged = await git(repo, ["merge-tree", "--write-tree", "--name-only", current, next]);
-    if (merged.exitCode !== 0) {
-      const lines = String(merged.stdout).split("\n").filter((l) => l.trim() !== "");
-      const files = lines.slice(1).filter((l) => !l.startsWith("Auto-merging") && !l.startsWith("CONFLICT"));
-      return err({
-        code: "dependencies_conflict",
-        message: `the work of the dependencies of task ${task.id} (${task.dependencies.join(", ")}) conflicts${files.length > 0 ? ` in ${files.join(", ")}` : ""}: the task has no start commit`,
-        fix: "order the dependencies by a dependency of their own in the plan, or re-plan the goal",
-      });
-    }
-    const tree = String(merged.stdout).split("\n")[0]?.trim() ?? "";
-    const date = Math.max(await committerTime(repo, current), await committerTime(repo, next));
-    const stamp = `${date} +0000`;
-    const commit = await git(repo, ["commit-tree", "--no-gpg-sign", tree, "-p", current, "-p", next], {
-      input: `omk: start of task ${task.id} (the work of ${task.dependencies.join(", ")})\n`,
-      env: { GIT_AUTHOR_DATE: stamp, GIT_COMMITTER_DATE: stamp },
+  });
+  const combined = await combineCommits(repo, [roundStart, ...dependencies], `omk: start of task ${task.id} (the work of ${task.dependencies.join(", ")})\n`);
+  if (combined.ok) return ok(combined.value);
+  if (combined.error.code === "merge_conflict") {
+    const files = combined.error.files;
+    return err({
+      code: "dependencies_conflict",
+      message: `the work of the dependencies of task ${task.id} (${task.dependencies.join(", ")}) conflicts${files.length > 0 ? ` in ${files.join(", ")}` : ""}: the task has no start commit`,
+      fix: "order the dependencies by a dependency of their own in the plan, or re-plan the goal",
     });
-    if (commit.exitCode !== 0) {
-      return err({ code: "start_commit_failed", message: `merging the dependencies of task ${task.id}: ${String(commit.stderr).trim()}`, fix: "check the repository (git fsck), then resume the goal" });
-    }
-    current = String(commit.stdout).trim();
   }
-  return ok(current);
+  return err({ code: "start_commit_failed", message: `merging the dependencies of task ${task.id}: ${combined.error.detail}`, fix: "check the repository (git fsck), then resume the goal" });
 }

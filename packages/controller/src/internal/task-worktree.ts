@@ -6,8 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import type { Task } from "@omk/state";
-import { type ContentScreen, captureChanges, cleanup, createTaskWorktree, discardCheckout, keepAttempt, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
-import { git } from "./git.js";
+import { type ContentScreen, captureChanges, cleanup, createTaskWorktree, discardCheckout, keepAttempt, resolveCommit, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout, setupProducts } from "./checkout-deps.js";
 
@@ -43,8 +42,7 @@ function problemOf(step: string, error: { code: string; message: string; fix: st
 }
 
 async function branchHead(repo: string, branch: string): Promise<string | null> {
-  const run = await git(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`]);
-  return run.ok ? run.stdout.trim() : null;
+  return resolveCommit(repo, `refs/heads/${branch}`);
 }
 
 /** Opens the task's existing checkout (its branch as it stands), with the same copies the attempt had. */

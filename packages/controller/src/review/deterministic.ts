@@ -7,7 +7,7 @@
 import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type KnownSecret, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
 import { detectTampering, type TamperSources, tamperSourcePaths } from "@omk/oracle";
 import type { Task } from "@omk/state";
-import { git } from "../internal/git.js";
+import { fileAt } from "@omk/worktree";
 import type { ReviewFinding } from "../types.js";
 import type { ReviewScopeViolation } from "./types.js";
 
@@ -117,11 +117,6 @@ export function dependencyFindings(changes: readonly DependencyChange[], rationa
     });
   }
   return out;
-}
-
-async function fileAt(repo: string, commit: string, file: string): Promise<string | null> {
-  const shown = await git(repo, ["show", `${commit}:${file}`]);
-  return shown.ok ? shown.stdout : null;
 }
 
 /** Both sides of each changed test file, read from git at the base and the head commit, for tamperFindings. */

@@ -11,13 +11,13 @@ import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
 import { knownSecretValues } from "@omk/gates";
 import { err, ok, type Result } from "@omk/state";
-import { evidenceCheckoutDir } from "../internal/detached-worktree.js";
+import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
+import { setUpCheckout } from "../internal/checkout-deps.js";
 import { redactedFilesFor } from "../internal/redacted-files.js";
 import { addSessionSpends, ZERO_TOKENS } from "../internal/session-spend.js";
 import { runSession, type SessionOutcome } from "../session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
-import { addCheckout, removeCheckout } from "./checkout.js";
 import { dependencyFindings, rationaleTexts, readDependencyChanges, readTamperSources, scopeFindings, secretFindings, tamperFindings } from "./deterministic.js";
 import { reviewPrompt } from "./prompt.js";
 import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, sha256Of, writeRecord } from "./records.js";
@@ -197,43 +197,58 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
   emit("deterministic", deterministic);
 
   const checkoutDir = evidenceCheckoutDir(input.goalDir, `review-r${input.round}`);
-  const checkout = await addCheckout(input.repo, checkoutDir, input.headCommit, input.deps);
-  if (!checkout.ok) return checkout;
-  const findings: ReviewFinding[] = [...deterministic];
-  const passVerdicts = new Map<ReviewPass | "deterministic", ReviewRecordRef>([["deterministic", records[0] as ReviewRecordRef]]);
-  const followUps: unknown[] = [];
-  const problems: ControllerProblem[] = [];
-  let spend = ZERO_SPEND;
-  try {
-    for (const pass of ["reviewer", "security-reviewer", "break-it"] as const) {
-      if (isAborted(input.signal)) return err(aborted());
-      const kept = input.reuse?.get(pass);
-      if (kept !== undefined && kept.record.problem === undefined && (kept.record.followUps ?? 0) === 0) {
-        findings.push(...kept.record.findings);
-        records.push(kept.ref);
-        passVerdicts.set(pass, kept.ref);
-        emit(pass, kept.record.findings);
-        continue;
+  const reviewed = await withCheckout(
+    input.repo,
+    input.headCommit,
+    async (checkout): Promise<Result<ReviewOutcome, ControllerProblem>> => {
+      if (input.deps !== undefined) {
+        const made = await setUpCheckout(input.deps, checkout, "review", "copy");
+        if (!made.ok) return err(made.error);
       }
-      const stop = await input.beforePass?.(pass);
-      if (stop !== undefined && stop !== null) return err(stop);
-      const result = await enginePass(input, pass, checkout.value, deterministic);
-      if (result !== null) spend = addSessionSpends(spend, result.spend);
-      if (isAborted(input.signal)) return err(aborted());
-      if (result === null) continue;
-      findings.push(...result.findings);
-      records.push(result.record);
-      passVerdicts.set(pass, result.record);
-      followUps.push(...result.followUps);
-      if (result.problem !== undefined) problems.push(result.problem);
-      await input.onRecord?.(result.record, result.findings);
-      emit(pass, result.findings);
-    }
-  } catch (cause) {
-    return err(recordFailed(cause));
-  } finally {
-    await removeCheckout(input.repo, checkoutDir);
+      const findings: ReviewFinding[] = [...deterministic];
+      const passVerdicts = new Map<ReviewPass | "deterministic", ReviewRecordRef>([["deterministic", records[0] as ReviewRecordRef]]);
+      const followUps: unknown[] = [];
+      const problems: ControllerProblem[] = [];
+      let spend = ZERO_SPEND;
+      try {
+        for (const pass of ["reviewer", "security-reviewer", "break-it"] as const) {
+          if (isAborted(input.signal)) return err(aborted());
+          const kept = input.reuse?.get(pass);
+          if (kept !== undefined && kept.record.problem === undefined && (kept.record.followUps ?? 0) === 0) {
+            findings.push(...kept.record.findings);
+            records.push(kept.ref);
+            passVerdicts.set(pass, kept.ref);
+            emit(pass, kept.record.findings);
+            continue;
+          }
+          const stop = await input.beforePass?.(pass);
+          if (stop !== undefined && stop !== null) return err(stop);
+          const result = await enginePass(input, pass, checkout, deterministic);
+          if (result !== null) spend = addSessionSpends(spend, result.spend);
+          if (isAborted(input.signal)) return err(aborted());
+          if (result === null) continue;
+          findings.push(...result.findings);
+          records.push(result.record);
+          passVerdicts.set(pass, result.record);
+          followUps.push(...result.followUps);
+          if (result.problem !== undefined) problems.push(result.problem);
+          await input.onRecord?.(result.record, result.findings);
+          emit(pass, result.findings);
+        }
+      } catch (cause) {
+        return err(recordFailed(cause));
+      }
+      const reviewResults: ReviewResult[] = reviewResultsOf(input.reviewCriteria, passVerdicts);
+      return ok({ verdict: verdictOf(findings), findings, records, reviewResults, followUps, spend, problems });
+    },
+    { dir: checkoutDir },
+  );
+  if (!reviewed.ok) {
+    return err({
+      code: "review_checkout_failed",
+      message: `could not check out the integrated head ${input.headCommit} for review at ${checkoutDir}: ${reviewed.error.message}`,
+      fix: `check that ${input.repo} is a git repository holding ${input.headCommit} and that ${path.dirname(checkoutDir)} is writable, then resume the goal`,
+    });
   }
-  const reviewResults: ReviewResult[] = reviewResultsOf(input.reviewCriteria, passVerdicts);
-  return ok({ verdict: verdictOf(findings), findings, records, reviewResults, followUps, spend, problems });
+  return reviewed.value;
 }

@@ -1,14 +1,14 @@
-// Child for detached-worktree.test.ts: holds an overlay checkout open until it is killed.
+// Child for with-checkout.test.ts: holds an overlay checkout open until it is killed.
 import { setTimeout as sleep } from "node:timers/promises";
-import { withDetachedCheckout } from "../src/evidence/checkout.js";
+import { withCheckout } from "../../src/index.js";
 
 const [repo = "", commit = ""] = process.argv.slice(2);
-await withDetachedCheckout(
+await withCheckout(
   repo,
   commit,
   async (dir) => {
     process.stdout.write(`inside ${dir}\n`);
     await sleep(120_000);
   },
-  "omk-overlay-",
+  { prefix: "omk-overlay-" },
 );

@@ -1,17 +1,17 @@
 // Detached checkouts (baseline, verification, overlay, review, proof-verify): a git dir of their own,
 // registered nowhere in the user's repository; what a killed run leaves is swept when the goal resumes.
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+// (Moved from packages/controller/test/detached-worktree.test.ts with the code it tests.)
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir, spawnTsScript } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { addDetachedWorktree, evidenceCheckoutDir, removeDetachedWorktree } from "../src/internal/detached-worktree.js";
-import { sweepLeftoverCheckouts } from "../src/internal/leftover-checkouts.js";
+import { createDetachedCheckout, evidenceCheckoutDir, sweepGoalCheckouts, withCheckout } from "../src/index.js";
 
 afterAll(cleanupTempDirs);
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "overlay-child.ts");
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "scripts", "overlay-child.ts");
 
 describe("detached checkouts", () => {
   it("have a git dir of their own, outside the goal's folder, and replace what an older OMK registered at the same folder", async () => {
@@ -27,13 +27,17 @@ describe("detached checkouts", () => {
     await gitIn(repo, "worktree", "lock", "--reason", "initializing", dir);
     rmSync(dir, { recursive: true, force: true });
 
-    const again = await addDetachedWorktree(repo, dir, commit);
-    expect(again.output).toBe("");
+    const again = await withCheckout(
+      repo,
+      commit,
+      async () => {
+        expect(existsSync(path.join(dir, "a.txt"))).toBe(true);
+        expect(statSync(path.join(dir, ".git")).isDirectory()).toBe(true);
+        expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(dir);
+      },
+      { dir },
+    );
     expect(again.ok).toBe(true);
-    expect(existsSync(path.join(dir, "a.txt"))).toBe(true);
-    expect(statSync(path.join(dir, ".git")).isDirectory()).toBe(true);
-    expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(dir);
-    await removeDetachedWorktree(repo, dir);
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -58,32 +62,65 @@ describe("detached checkouts", () => {
     expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(tmp);
     // An evidence checkout of the same run, left too.
     const evidence = evidenceCheckoutDir(goalDir, "r1-head");
-    expect((await addDetachedWorktree(repo, evidence, commit)).ok).toBe(true);
+    expect((await createDetachedCheckout(repo, commit, { dir: evidence })).ok).toBe(true);
 
-    const swept = await sweepLeftoverCheckouts(repo, goalDir, tmp);
+    const swept = await sweepGoalCheckouts(repo, goalDir, tmp);
     expect(swept.removed).toEqual(expect.arrayContaining([path.dirname(dir), path.dirname(evidence)]));
     expect(existsSync(path.dirname(dir))).toBe(false);
     expect(existsSync(evidence)).toBe(false);
     expect(await gitIn(repo, "worktree", "list", "--porcelain")).not.toContain(tmp);
   });
 
-  it("session HOMEs a killed session left (copied login files) are removed when the goal resumes; the rest of each run folder stays", async () => {
+  it("a checkout is removed when its user throws, and the throw reaches the caller", async () => {
+    const repo = makeTempDir("omk-detached-");
+    const commit = await initGitRepo(repo, { "a.txt": "a\n" });
+    const tmp = makeTempDir("omk-tmp-");
+    const dir = path.join(makeTempDir("omk-state-"), "checkouts", "g1", "_evidence", "r1-head");
+    let seen = "";
+    await expect(
+      withCheckout(
+        repo,
+        commit,
+        async (at) => {
+          seen = at;
+          throw new Error("the agent's tests crashed");
+        },
+        { dir },
+      ),
+    ).rejects.toThrow("the agent's tests crashed");
+    expect(seen).toBe(dir);
+    expect(existsSync(dir)).toBe(false);
+    await expect(
+      withCheckout(
+        repo,
+        commit,
+        async (at) => {
+          seen = at;
+          throw new Error("boom");
+        },
+        { prefix: "omk-overlay-", tmpDir: tmp },
+      ),
+    ).rejects.toThrow("boom");
+    expect(path.dirname(path.dirname(seen))).toBe(tmp);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it("a commit the repository does not hold is an error and its user never runs", async () => {
     const repo = makeTempDir("omk-detached-");
     await initGitRepo(repo, { "a.txt": "a\n" });
-    const goalDir = path.join(makeTempDir("omk-state-"), "goals", "g1");
-    const runs = ["runs/implement/1", "reviews/r1-a/attempt-2", "plan/sessions/1", "intake/session"].map((rel) => path.join(goalDir, rel));
-    for (const run of runs) {
-      mkdirSync(path.join(run, "engine", "home", ".kimi-code"), { recursive: true });
-      writeFileSync(path.join(run, "engine", "home", ".kimi-code", "config.toml"), 'api_key = "sk-kimi-left-behind"\n');
-      mkdirSync(path.join(run, "engine", "xdg", "config"), { recursive: true });
-      writeFileSync(path.join(run, "transcript.jsonl"), "{}\n");
-    }
-    const swept = await sweepLeftoverCheckouts(repo, goalDir, makeTempDir("omk-tmp-"));
-    expect(swept.removed).toEqual(expect.arrayContaining(runs.map((run) => path.join(run, "engine", "home"))));
-    for (const run of runs) {
-      expect(existsSync(path.join(run, "engine", "home"))).toBe(false);
-      expect(existsSync(path.join(run, "engine", "xdg"))).toBe(false);
-      expect(existsSync(path.join(run, "transcript.jsonl"))).toBe(true);
-    }
+    const tmp = makeTempDir("omk-tmp-");
+    let ran = false;
+    const r = await withCheckout(
+      repo,
+      "0123456789abcdef0123456789abcdef01234567",
+      async () => {
+        ran = true;
+      },
+      { tmpDir: tmp },
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe("base_not_found");
+    expect(ran).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
