@@ -40,6 +40,18 @@ const PACKAGES = {
   "@omk/test-fixtures": { testHelper: true },
 };
 
+/**
+ * Modules a package's own code (not its tests) may not import at all, with
+ * the fix. @omk/controller spawns no process: git is @omk/worktree's, commands
+ * run through @omk/gates (docs/decisions/worktree.md).
+ */
+const FORBIDDEN_IMPORTS = {
+  "@omk/controller": {
+    modules: ["@omk/git", "execa", "node:child_process", "child_process"],
+    fix: "@omk/controller spawns no process itself: ask @omk/worktree for git (checkouts, commits, diffs, cleanup) and @omk/gates for commands (runGates, runArgv)",
+  },
+};
+
 /** Used when the root has no pnpm-workspace.yaml (the guard fixture). */
 const DEFAULT_WORKSPACE_GLOBS = ["packages/*", "apps/*", "test-fixtures"];
 /** Folders cruised inside each package. */
@@ -360,6 +372,40 @@ function specifierFindings(packages, modules) {
   return findings;
 }
 
+/**
+ * Imports FORBIDDEN_IMPORTS bans from a package's non-test files under
+ * src/. Read from the source text: dependency-cruiser drops what resolves
+ * into node_modules (the exclude above), so `execa` would never be seen.
+ */
+const IMPORTED = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']([^"']+)["']/g;
+const SOURCE_FILE = /\.[cm]?[jt]sx?$/;
+
+function sourceFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const file = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === "node_modules" || e.name === "fixtures" ? [] : sourceFiles(file);
+    return SOURCE_FILE.test(e.name) && !e.name.endsWith(".d.ts") ? [file] : [];
+  });
+}
+
+function forbiddenImportFindings(root, packages) {
+  const findings = [];
+  for (const owner of packages) {
+    const banned = FORBIDDEN_IMPORTS[owner.name];
+    if (banned === undefined) continue;
+    for (const file of sourceFiles(path.join(root, owner.dir, "src"))) {
+      const rel = path.relative(root, file).split(path.sep).join("/");
+      if (isTestFile(owner, rel)) continue;
+      for (const [, spec] of readFileSync(file, "utf8").matchAll(IMPORTED)) {
+        const name = spec.startsWith("node:") ? spec : splitSpecifier(spec).name;
+        if (banned.modules.includes(name)) findings.push({ rule: "forbidden-import", file: rel, specifier: spec, fix: banned.fix });
+      }
+    }
+  }
+  return findings;
+}
+
 /** Workspace packages without a line in PACKAGES. */
 function tableFindings(packages) {
   return packages
@@ -380,7 +426,7 @@ async function main() {
   const packages = findPackages(root);
   if (packages.length === 0) throw new UsageError(`no workspace packages under ${root}; pass the repository root with --root`);
   const { modules, violations } = await cruiseTree(root, packages);
-  const findings = [...tableFindings(packages), ...ruleFindings(packages, modules, violations), ...specifierFindings(packages, modules)];
+  const findings = [...tableFindings(packages), ...ruleFindings(packages, modules, violations), ...specifierFindings(packages, modules), ...forbiddenImportFindings(root, packages)];
   const display = (file) => path.relative(process.cwd(), path.join(root, file)) || file;
   // One line per file, import and rule (a rule of the rule set and one of
   // specifierFindings may both see the same import).
