@@ -43,6 +43,20 @@ export { dirtyTreeMessage } from "./internal/dirty-tree.js";
 export { DIRTY_FILES_SHOWN, type DirtyTree, uncommittedFiles } from "@omk/worktree";
 export { createTaskRunner, type TaskRunnerInput, taskPrompt } from "./task-runner.js";
 export {
+  ControllerProblemSchema,
+  PhaseOutcomeSchema,
+  ReviewFindingSchema,
+  ReviewPassSchema,
+  ReviewRecordPassSchema,
+  ReviewVerdictSchema,
+  SpendReportSchema,
+} from "./schemas/common.js";
+export { ControllerEventSchema, TaskUpdateStateSchema } from "./schemas/event.js";
+export { controllerJsonSchemas } from "./schemas/json-schemas.js";
+export { parseReviewRecord, REVIEW_RECORD_VERSION, ReviewRecordSchema } from "./schemas/review-record.js";
+export { FailingItemSchema, readRoundVerdictFile, RoundVerdictSchema } from "./schemas/verdict.js";
+export type { FailingItem, RoundVerdict } from "./internal/run-verdict.js";
+export {
   BLOCKING_SEVERITIES,
   type ControllerEvent,
   type ControllerEventSink,

@@ -4,16 +4,13 @@
  * module of this package codes against these types; change them only with
  * the lead's agreement.
  */
-import type { GateEvidence, GoalStatus, GoalStore, Phase, Result, TokenUsage } from "@omk/state";
+import type { GoalStatus, GoalStore, Result, UsageQualitySchema } from "@omk/state";
+import type { z } from "zod";
+import type { ControllerProblemSchema, PhaseOutcomeSchema, ReviewFindingSchema, ReviewPassSchema, SpendReportSchema } from "./schemas/common.js";
+import type { ControllerEventSchema } from "./schemas/event.js";
 
 /** A problem the user can act on: what went wrong, and what to do. */
-export type ControllerProblem = {
-  readonly code: string;
-  readonly message: string;
-  readonly fix: string;
-  /** Where the problem is, when it has a place (a config file's path, line and column). */
-  readonly details?: Readonly<Record<string, unknown>>;
-};
+export type ControllerProblem = z.infer<typeof ControllerProblemSchema>;
 
 /**
  * What an engine session is for. The engine provider picks the engine (and,
@@ -27,7 +24,7 @@ export type SessionPurpose =
   | { readonly kind: "review"; readonly reviewer: ReviewPass; readonly round: number };
 
 /** The review passes (reviewer and security are always run; break-it when the engine offers it). */
-export type ReviewPass = "reviewer" | "security-reviewer" | "break-it";
+export type ReviewPass = z.infer<typeof ReviewPassSchema>;
 
 /** The key of a purpose in a script book (`task:implement#2`, `review:reviewer`, `plan`, `followups#2`). */
 export type SessionKey = string;
@@ -72,68 +69,27 @@ export type EngineProvider = {
  * `quality`: how far the tokens can be trusted (wire's TurnResult.usageQuality): exact, partial (a lower bound), or unknown
  * (nothing was reported: the zeros are not known zeros). Set on a whole session's figures; absent on increments.
  */
-export type SpendReport = { readonly tokens: TokenUsage; readonly usd: number | null; readonly quality?: UsageQuality };
+export type SpendReport = z.infer<typeof SpendReportSchema>;
 
 /** How far usage figures can be trusted, weakest last. */
-export type UsageQuality = "exact" | "partial" | "unknown";
+export type UsageQuality = z.infer<typeof UsageQualitySchema>;
 
 /** A finding of the review phase. Blocking severities keep the goal not_ready. */
-export type ReviewFinding = {
-  readonly source: "reviewer" | "security-reviewer" | "break-it" | "tamper" | "dependency" | "secret" | "scope";
-  readonly severity: "blocker" | "major" | "minor" | "info";
-  readonly message: string;
-  readonly file?: string;
-  readonly line?: number;
-  /** Deterministic findings (tamper, dependency, secret, scope) cannot be waived by any engine. */
-  readonly waivable: boolean;
-};
+export type ReviewFinding = z.infer<typeof ReviewFindingSchema>;
 
 /** Severities that block `ready`. */
 export const BLOCKING_SEVERITIES = ["blocker", "major"] as const;
 
 /**
- * Progress of a run, for the CLI's live view and `--json`. Packages never
- * print; the CLI renders these. Every event appended to the goal's log is
- * also passed on as `goal_event`.
+ * Progress of a run, for the CLI's live view and `--json` (one event a line,
+ * docs/schemas/controller-event.schema.json). Packages never print; the CLI
+ * renders these. Every event appended to the goal's log is also passed on as
+ * `goal_event`. The schema is schemas/event.ts.
  */
-export type ControllerEvent =
-  | { readonly type: "run_started"; readonly goalId: string; readonly engine: string; readonly resumed: boolean; readonly round: number }
-  | { readonly type: "phase_started"; readonly phase: Phase; readonly round: number; readonly detail?: string }
-  | { readonly type: "phase_finished"; readonly phase: Phase; readonly round: number; readonly outcome: PhaseOutcome; readonly detail?: string }
-  | { readonly type: "round_started"; readonly round: number; readonly reason: string; readonly followUps: readonly string[] }
-  | {
-      readonly type: "task_update";
-      readonly taskId: string;
-      readonly title: string;
-      readonly role: string;
-      readonly round: number;
-      readonly attempt: number;
-      readonly state: "queued" | "running" | "succeeded" | "failed" | "retrying" | "blocked" | "cancelled" | "interrupted";
-      readonly engine?: string;
-      readonly tokens?: number;
-      readonly usd?: number | null;
-      /** How far `tokens` and `usd` can be trusted once the session ended (absent while it runs): a 0 that is not "exact" is not a known 0. */
-      readonly usageQuality?: UsageQuality;
-      readonly message?: string;
-    }
-  | { readonly type: "gate_finished"; readonly where: "baseline" | "head" | "proof"; readonly gate: GateEvidence }
-  | { readonly type: "scope_refused"; readonly taskId: string; readonly attempt: number; readonly path: string; readonly reason: string }
-  | { readonly type: "review_finished"; readonly pass: ReviewPass | "deterministic"; readonly verdict: "passed" | "blocked"; readonly findings: number; readonly blocking: number }
-  | { readonly type: "note"; readonly level: "info" | "warn"; readonly message: string }
-  /** The working tree had uncommitted files when the run started: they are left out (the run works from commits). Not an error. */
-  | { readonly type: "tree_dirty"; readonly files: readonly string[]; readonly more: number; readonly baseCommit: string; readonly message: string }
-  | { readonly type: "goal_event"; readonly event: import("@omk/state").GoalEvent }
-  | {
-      readonly type: "run_finished";
-      readonly goalId: string;
-      readonly status: GoalStatus;
-      /** Absolute path of proof.json or failure.json; null when the run stopped without a terminal status (paused, interrupted). */
-      readonly outcomeFile: string | null;
-      readonly reason: string;
-    };
+export type ControllerEvent = z.infer<typeof ControllerEventSchema>;
 
 /** How a phase ended: passed; failed; partial (execution: some tasks failed, others succeeded); skipped; stopped (paused or cancelled mid-phase). */
-export type PhaseOutcome = "passed" | "failed" | "partial" | "skipped" | "stopped";
+export type PhaseOutcome = z.infer<typeof PhaseOutcomeSchema>;
 
 export type ControllerEventSink = (event: ControllerEvent) => void;
 

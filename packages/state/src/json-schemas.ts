@@ -35,12 +35,16 @@ export function jsonSchemas(): Record<string, object> {
 /**
  * zod schemas → JSON Schemas as OMK publishes them in docs/schemas: draft
  * 2020-12, `io: "input"`, an `$id` under https://omk.dev/schemas and a title,
- * keyed by file name. Other packages use it for their own files.
+ * keyed by file name. Other packages use it for their own files; `override`
+ * (zod's) lets one put a `$ref` to a schema published beside it in place of a copy.
  */
-export function publishedJsonSchemas(sources: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }>): Record<string, object> {
+export function publishedJsonSchemas(
+  sources: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }>,
+  options: { override?: NonNullable<Parameters<typeof z.toJSONSchema>[1]>["override"] } = {},
+): Record<string, object> {
   const out: Record<string, object> = {};
   for (const { name, title, schema } of sources) {
-    const { $schema, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" });
+    const { $schema, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input", ...options });
     const file = `${name}.schema.json`;
     out[file] = { $schema, $id: `${SCHEMA_BASE_URL}/${file}`, title, ...rest };
   }

@@ -3,32 +3,15 @@
  * blocking finding, conflict) with its detail. Kept in `rounds/r<n>.json` so
  * follow-ups and the stagnation check survive a restart.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { FailureCode } from "@omk/state";
+import type { z } from "zod";
+import { type FailingItemSchema, readRoundVerdictFile, type RoundVerdictSchema } from "../schemas/verdict.js";
 import type { RedactedFiles } from "./redacted-files.js";
 
-export type FailingItem = {
-  readonly kind: "gate" | "criterion" | "finding" | "integration" | "task";
-  /** Stable name: the same failure in two rounds has the same key. */
-  readonly key: string;
-  readonly detail: string;
-  /** Files involved (an integration conflict's files: the follow-up takes them into its write set). */
-  readonly files?: readonly string[];
-};
-
-export type RoundVerdict = {
-  readonly round: number;
-  readonly headCommit: string;
-  readonly ready: boolean;
-  /** Why not ready (null when ready). */
-  readonly cause: FailureCode | null;
-  readonly failing: readonly FailingItem[];
-  /** Evidence paths, relative to the goal dir. */
-  readonly evidence: readonly string[];
-  /** Criterion ids that failed (follow-up acceptance). */
-  readonly failedCriteria: readonly string[];
-};
+export type FailingItem = z.infer<typeof FailingItemSchema>;
+export type RoundVerdict = z.infer<typeof RoundVerdictSchema>;
 
 export const verdictFile = (goalDir: string, round: number) => path.join(goalDir, "rounds", `r${round}.json`);
 
@@ -38,12 +21,10 @@ export function writeVerdict(files: RedactedFiles, goalDir: string, verdict: Rou
   files.writeJson(verdictFile(goalDir, verdict.round), verdict, { atomic: true });
 }
 
+/** The round's verdict, parsed through RoundVerdictSchema; null when there is none or it is not valid (readRoundVerdictFile names why): the round is verified again. */
 export function readVerdict(goalDir: string, round: number): RoundVerdict | null {
-  try {
-    return JSON.parse(readFileSync(verdictFile(goalDir, round), "utf8")) as RoundVerdict;
-  } catch {
-    return null;
-  }
+  const read = readRoundVerdictFile(verdictFile(goalDir, round));
+  return read.ok ? read.value : null;
 }
 
 /** The cause of a not_ready verdict, most specific first. */

@@ -5,6 +5,7 @@ import path from "node:path";
 import { createRedactor } from "@omk/gates";
 import type { ReviewResult } from "@omk/oracle";
 import { type GoalEvent, writeFileAtomicSync } from "@omk/state";
+import { parseReviewRecord } from "../schemas/review-record.js";
 import type { ReviewPass } from "../types.js";
 import type { KeptReviewRecord, ReviewCriterion, ReviewRecord, ReviewRecordRef } from "./types.js";
 
@@ -31,8 +32,9 @@ export function writeRecord(
 
 /**
  * The review records the log holds for `round` (the last one of each pass),
- * read back and checked: the file has the digest the log recorded and names
- * the same base and head. Anything else is left out (its pass runs again).
+ * read back and checked: the file has the digest the log recorded, parses
+ * through ReviewRecordSchema (parseReviewRecord) and names the same base and
+ * head. Anything else is left out (its pass runs again).
  */
 export function readKeptReviews(input: {
   goalDir: string;
@@ -52,13 +54,10 @@ export function readKeptReviews(input: {
       continue;
     }
     if (sha256Of(text) !== ref.sha256) continue;
-    let record: ReviewRecord;
-    try {
-      record = JSON.parse(text) as ReviewRecord;
-    } catch {
-      continue;
-    }
-    if (record.pass !== pass || record.round !== input.round || record.headCommit !== input.headCommit || record.baseCommit !== input.baseCommit || !Array.isArray(record.findings)) continue;
+    const parsed = parseReviewRecord(text, ref.path);
+    if (!parsed.ok) continue;
+    const record = parsed.value;
+    if (record.pass !== pass || record.round !== input.round || record.headCommit !== input.headCommit || record.baseCommit !== input.baseCommit) continue;
     kept.set(pass, { record, ref: { pass, verdict: record.verdict, file: ref.path, sha256: ref.sha256 } });
   }
   return kept;

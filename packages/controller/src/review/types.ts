@@ -5,6 +5,7 @@
 import type { Evaluation, ReviewResult } from "@omk/oracle";
 import type { GateEvidence, ReviewCriterionSchema, Task } from "@omk/state";
 import { z } from "zod";
+import type { ReviewRecordSchema } from "../schemas/review-record.js";
 import type { ControllerEventSink, ControllerProblem, EngineProvider, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
 
 /** A review criterion of the frozen oracle (kind "review"): which reviewer, which checklist. */
@@ -104,30 +105,6 @@ export const ReviewAnswerSchema = z.object({
 });
 export type ReviewAnswer = z.infer<typeof ReviewAnswerSchema>;
 
-/** The version of a review record file (reviews/r<round>-<pass>.json). */
-export const REVIEW_RECORD_VERSION = 1;
-
-export type ReviewRecord = {
-  readonly schemaVersion: typeof REVIEW_RECORD_VERSION;
-  readonly goalId: string;
-  readonly round: number;
-  readonly pass: ReviewPass | "deterministic";
-  readonly verdict: "passed" | "blocked";
-  readonly baseCommit: string;
-  readonly headCommit: string;
-  readonly engine: string | null;
-  readonly findings: readonly ReviewFinding[];
-  /** sha256 of the prompt sent to the engine (null for the deterministic pass, or when no session ran). */
-  readonly promptSha256: string | null;
-  /** The session transcript, relative to the goal dir. */
-  readonly transcript: string | null;
-  readonly spend: SpendReport;
-  /** Why the engine's answer was not usable, when it was not. */
-  readonly answerError?: string;
-  readonly problem?: ControllerProblem;
-  /** Deterministic pass: what each check looked at. */
-  readonly checks?: Readonly<Record<string, unknown>>;
-  /** Break-it: how many follow-up proposals the answer carried. */
-  readonly followUps?: number;
-};
-
+/** A review record file (reviews/r<round>-<pass>.json): schemas/review-record.ts. */
+export { REVIEW_RECORD_VERSION } from "../schemas/review-record.js";
+export type ReviewRecord = z.infer<typeof ReviewRecordSchema>;
