@@ -10,7 +10,7 @@ import { fixture } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
 
-/** Where runs without --out go (never the project: test/hygiene.test.ts). */
+/** Where runs without --out go (never the project: test/runs-outside-repo.test.ts). */
 const STATE = makeTempDir("gates-bin-state-");
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/bin.ts");

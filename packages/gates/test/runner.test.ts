@@ -253,7 +253,7 @@ describe("runGates with tiny fixture commands", () => {
   });
 });
 
-describe("review fixes", () => {
+describe("gates run in needs order, and one gate's exception is that gate's error", () => {
   it("runs a gate that needs one listed after it (after it, not a crash)", async () => {
     const dir = makeTempDir("gates-run-");
     const { report, gate, events } = await runIn(dir, [nodeGate("test", "pass.mjs", [], { needs: ["build"] }), nodeGate("build", "pass.mjs"), nodeGate("e2e", "pass.mjs", [], { needs: ["test", "build"] })]);
@@ -282,7 +282,7 @@ describe("review fixes", () => {
   });
 });
 
-describe("review fixes (low)", () => {
+describe("capped logs keep whole characters; a retried gate reports only its last attempt's JUnit cases", () => {
   it("keeps the head and tail of a capped log on UTF-8 character boundaries", async () => {
     const dir = makeTempDir("gates-run-");
     // 3-byte characters in odd-sized chunks; a cap that is not a multiple of 3 on either side.

@@ -241,7 +241,7 @@ async function firstReady(repo: string, commit: string) {
   return { dir, outcome };
 }
 
-describe("compareToBaseline with dependencies (the false green of issue 13)", () => {
+describe("compareToBaseline with dependencies: the base checkout gets its own, so a regression is not a false green", () => {
   it(
     "a regression in a tape project: the base gets its dependencies, the test gate is a new failure, verdict failed",
     async () => {
