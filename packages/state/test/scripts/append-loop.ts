@@ -1,5 +1,5 @@
 // Appends events to a goal forever, printing each committed seq; the crash test SIGKILLs it.
-import { openStore, requestPause, requestResume } from "@omk/state";
+import { openStore, requestPause, requestResume } from "../../src/index.js";
 
 const goalId = process.argv[2] as string;
 const store = openStore();

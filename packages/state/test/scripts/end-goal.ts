@@ -1,6 +1,6 @@
 // Ends a running goal (ready with a proof, or failed_infra with evidence); the test sets OMK_CRASH_AT
 // so the process SIGKILLs itself right after one of the transition's events is appended.
-import { openStore, type Proof } from "@omk/state";
+import { openStore, type Proof } from "../../src/index.js";
 
 const [goalId, to] = process.argv.slice(2) as [string, "ready" | "failed_infra"];
 const store = openStore();

@@ -2,7 +2,7 @@
 // A winner keeps the lock until the test says release, so no racer can arrive after
 // the winner has exited (which would make its lock legitimately stale).
 import { existsSync } from "node:fs";
-import { acquireControllerLock, openStore } from "@omk/state";
+import { acquireControllerLock, openStore } from "../../src/index.js";
 
 const [goalId, goFile, releaseFile] = process.argv.slice(2) as [string, string, string];
 const store = openStore();

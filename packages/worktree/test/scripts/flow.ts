@@ -7,7 +7,7 @@
 // stdout: "start", "step <n>", and "commit <sha>" for every commit a step returned.
 import { appendFileSync, existsSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
-import { captureChanges, cleanup, createTaskWorktree, integrate, keepAttempt, type TaskWorktree, taskWorktreeDir } from "@omk/worktree";
+import { captureChanges, cleanup, createTaskWorktree, integrate, keepAttempt, type TaskWorktree, taskWorktreeDir } from "../../src/index.js";
 
 const [repo, stateDir, goalId, base, journal, killArg] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const killAfter = killArg === undefined ? -1 : Number(killArg);
