@@ -91,7 +91,7 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   say(`  goal        "${DEMO_GOAL}"`);
 
   // Loaded on use, like the other commands that pull in the controller.
-  const { driveGoal } = await import("./goal-run.js");
+  const { driveGoal } = await import("./drive.js");
   const runCtx: Context = { ...ctx, store, cwd: repo };
   // The demo's state dir is its own (unless OMK_STATE_DIR is set, which printable names by itself): every printed `omk …` command names it, so it runs as printed.
   const prefix = explicitState ? undefined : `OMK_STATE_DIR=${shellWord(store.root)} `;
