@@ -93,3 +93,4 @@ export {
   removeDetachedCheckout,
   sweepTempCheckouts,
 } from "./checkout.js";
+export { type InitRepoError, initRepoWithCommit, repoHead } from "./repo-head.js";

@@ -1,20 +1,20 @@
-// gitBase (goal create/run) runs git through @omk/git's sync runner: right answers, and nothing planted in .git runs.
+// repoHead (goal create/run) runs git through @omk/git's sync runner: right answers, and nothing planted in .git runs.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, gitIn, initGitRepo, ISOLATED_GIT_ENV, makeTempDir, plantGitCode } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { gitBase } from "../src/commands/goal-create.js";
+import { repoHead } from "./repo-head.js";
 
 Object.assign(process.env, ISOLATED_GIT_ENV);
 afterAll(cleanupTempDirs);
 
-describe("gitBase", () => {
+describe("repoHead", () => {
   it("reads the top level and HEAD of a planted repository without running what was planted", async () => {
     const root = makeTempDir("omk-cli-gitbase-");
     const repo = path.join(root, "repo");
     const head = await initGitRepo(repo, { "a.ts": "a\n", "sub/b.md": "b\n" });
     const planted = await plantGitCode(repo, path.join(root, "markers"));
-    expect(gitBase(path.join(repo, "sub"))).toEqual({ root: repo, head });
+    expect(repoHead(path.join(repo, "sub"))).toEqual({ root: repo, head });
     expect(planted.ran()).toEqual([]);
   });
 
@@ -22,10 +22,10 @@ describe("gitBase", () => {
     const root = makeTempDir("omk-cli-gitbase-");
     const plain = path.join(root, "plain");
     mkdirSync(plain);
-    expect(gitBase(plain)).toBeUndefined();
+    expect(repoHead(plain)).toBeUndefined();
     const empty = path.join(root, "empty");
     mkdirSync(empty);
     await gitIn(empty, "init", "-q");
-    expect(gitBase(empty)).toEqual({ root: empty, head: null });
+    expect(repoHead(empty)).toEqual({ root: empty, head: null });
   });
 });
