@@ -1,9 +1,9 @@
 // repoHead (goal create/run) runs git through @omk/git's sync runner: right answers, and nothing planted in .git runs.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, gitIn, initGitRepo, ISOLATED_GIT_ENV, makeTempDir, plantGitCode } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoHead } from "./repo-head.js";
+import { initRepoWithCommit, repoHead } from "./repo-head.js";
 
 Object.assign(process.env, ISOLATED_GIT_ENV);
 afterAll(cleanupTempDirs);
@@ -27,5 +27,20 @@ describe("repoHead", () => {
     mkdirSync(empty);
     await gitIn(empty, "init", "-q");
     expect(repoHead(empty)).toEqual({ root: empty, head: null });
+  });
+});
+
+describe("initRepoWithCommit", () => {
+  it("makes a folder a repository with one commit by the given identity, and names a git step that fails", async () => {
+    const dir = path.join(makeTempDir("omk-init-repo-"), "repo");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "a.txt"), "a\n");
+    const env = { GIT_AUTHOR_NAME: "omk demo", GIT_AUTHOR_EMAIL: "demo@omk.invalid", GIT_COMMITTER_NAME: "omk demo", GIT_COMMITTER_EMAIL: "demo@omk.invalid" };
+    const made = await initRepoWithCommit(dir, { branch: "main", message: "first", env });
+    expect(made.ok && repoHead(dir)).toEqual({ root: dir, head: made.ok ? made.value : "" });
+    expect(await gitIn(dir, "log", "--format=%an %s", "main")).toBe("omk demo first");
+    // Nothing to commit the second time: the commit step fails, named with its folder.
+    const again = await initRepoWithCommit(dir, { branch: "main", message: "again", env });
+    expect(again.ok ? "" : again.error.message).toMatch(new RegExp(`^git commit -q -m again failed in ${dir}`));
   });
 });
