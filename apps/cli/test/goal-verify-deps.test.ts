@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BROKEN_ADD_JS, cleanupTempDirs, initGitRepo, makeTempDir, runOmk, tapeProjectFiles } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { VerificationRecordSchema } from "../src/evidence.js";
+import { VerificationRecordSchema } from "@omk/state";
 
 afterAll(cleanupTempDirs);
 

@@ -2,11 +2,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runGates } from "@omk/gates";
-import { EventSchema, GateEvidenceSchema } from "@omk/state";
+import { EventSchema, GateEvidenceSchema, VerificationRecordSchema } from "@omk/state";
 import { cleanupTempDirs, filesContaining, initGitRepo, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { toGateEvidence } from "@omk/controller";
-import { VerificationRecordSchema } from "../src/evidence.js";
 
 afterAll(cleanupTempDirs);
 

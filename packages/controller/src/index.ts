@@ -7,6 +7,7 @@ export { changedTestFiles, isTestPath, withDetachedCheckout } from "./evidence/c
 export { gateDescriptors, junitCasesOf, toGateEvidence } from "./evidence/gate-evidence.js";
 export { type CollectOracleEvidenceInput, collectOracleEvidence, evaluateRound } from "./evidence/oracle-evidence.js";
 export { type RunWallInput, runWall, type WallResult } from "./evidence/wall.js";
+export { type CheckoutVerification, type GoalVerification, type VerifyInput, type VerifyProblem, verifyCheckout, verifyGoal } from "./verify-goal.js";
 export { type ProofCheck, type VerifyProofInput, verifyProof } from "./proof-verify.js";
 export {
   loadScriptBook,

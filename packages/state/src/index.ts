@@ -1,4 +1,5 @@
 // @omk/state: the public surface. Named exports only; internals stay in src/internal.
+export { type FailureAdvice, failureAdvice, type NextCommand, type NextSteps, type NextStepsInput, nextSteps, readFailureAdvice } from "./advice.js";
 export { type BudgetReport, budgetReport, formatDuration, parseDuration, totalTokens } from "./budget.js";
 export { CorruptStateError, GoalNotFoundError, InvalidIdError, LogKeyMissingError, LogTamperedError, OmkError, StateBusyError, UnsupportedSchemaVersionError } from "./errors.js";
 export { IdSchema, idProblem, newGoalId, parseId } from "./ids.js";
@@ -42,6 +43,7 @@ export {
 export { type GateEvidence, GateEvidenceSchema, LogDigestSchema } from "./schemas/evidence.js";
 export { type Goal, GoalSchema, type GoalSpec, GoalSpecSchema } from "./schemas/goal.js";
 export { type LockOwner, LockOwnerSchema } from "./schemas/lock.js";
+export { type VerificationRecord, VerificationRecordSchema } from "./schemas/verification.js";
 export {
   BenchmarkCriterionSchema,
   CommandCriterionSchema,

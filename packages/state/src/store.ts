@@ -20,6 +20,7 @@ import { EventSchema, type GoalEvent, type NewEvent } from "./schemas/event.js";
 import { type Goal, type GoalSpec, GoalSpecSchema } from "./schemas/goal.js";
 import type { FailureCause, Proof } from "./schemas/outcome.js";
 import { type GoalStatus, isTerminalStatus, type Phase } from "./schemas/status.js";
+import { TAIL_BYTES, tailEventsOf } from "./tail.js";
 import type { TaskGraph } from "./schemas/task.js";
 
 export type StoreOptions = {
@@ -184,6 +185,15 @@ export class GoalStore {
     const paths = this.paths(parseId(goalId, "goal id"));
     if (!(await exists(paths.events))) throw new GoalNotFoundError(goalId, this.root);
     return (await readLog(paths.events, { auth: await this.readAuth(paths) })).events;
+  }
+
+  /**
+   * The last events of the goal's log (the complete lines of its last
+   * `bytes`, each parsed by the event schema; partial or damaged lines
+   * skipped). O(bytes), not O(log): for display (`omk goal status`).
+   */
+  async tailEvents(goalId: string, bytes = TAIL_BYTES): Promise<GoalEvent[]> {
+    return tailEventsOf(this.paths(parseId(goalId, "goal id")).events, bytes);
   }
 
   /** Fold every event from scratch and compare with goal.json. */

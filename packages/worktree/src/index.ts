@@ -99,3 +99,4 @@ export {
   sweepTempCheckouts,
 } from "./checkout.js";
 export { type CheckoutPlace, type GoalCheckoutSweep, removeCheckout, sweepGoalCheckouts, withCheckout } from "./with-checkout.js";
+export { type InitRepoError, initRepoWithCommit, repoHead } from "./repo-head.js";

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { RunConfinement } from "@omk/controller";
 import { openStore } from "@omk/state";
 import { probeConfinement } from "@omk/wire";
-import { git as runGit } from "@omk/git";
+import { initRepoWithCommit } from "@omk/worktree";
 import { DEFAULT_LIMITS } from "../args.js";
 import type { Context } from "../context.js";
 import { CommandFailed } from "../errors.js";
@@ -46,12 +46,6 @@ async function demoConfinement(ctx: Context, opts: DemoOptions): Promise<RunConf
 
 export { findExampleDir };
 
-async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await runGit(cwd, args, { env: GIT_ENV });
-  if (r.exitCode !== 0) throw new CommandFailed(EXIT.failedInfra, `git ${args.join(" ")} failed in ${cwd}: ${r.stderr.trim()}`, "check that git works (omk doctor)");
-  return r.stdout.trim();
-}
-
 /**
  * `omk demo`: copies the example project to a temporary directory, makes it
  * a git repository with one commit, creates the demo goal there and runs it
@@ -72,10 +66,9 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   await cp(path.join(example, "script.yaml"), script);
   // npm never packs a file named .gitignore, so the example ships it without the dot.
   if (existsSync(path.join(repo, "gitignore"))) renameSync(path.join(repo, "gitignore"), path.join(repo, ".gitignore"));
-  await git(repo, ["init", "-q", "-b", "main"]);
-  await git(repo, ["add", "-A"]);
-  await git(repo, ["commit", "-q", "-m", "textkit: truncate"]);
-  const base = await git(repo, ["rev-parse", "HEAD"]);
+  const committed = await initRepoWithCommit(repo, { branch: "main", message: "textkit: truncate", env: GIT_ENV });
+  if (!committed.ok) throw new CommandFailed(EXIT.failedInfra, committed.error.message, "check that git works (omk doctor)");
+  const base = committed.value;
 
   const explicitState = (ctx.env["OMK_STATE_DIR"] ?? "").trim() !== "";
   const store = explicitState ? ctx.store : openStore({ root: path.join(root, "state") });
@@ -91,7 +84,7 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   say(`  goal        "${DEMO_GOAL}"`);
 
   // Loaded on use, like the other commands that pull in the controller.
-  const { driveGoal } = await import("./goal-run.js");
+  const { driveGoal } = await import("./drive.js");
   const runCtx: Context = { ...ctx, store, cwd: repo };
   // The demo's state dir is its own (unless OMK_STATE_DIR is set, which printable names by itself): every printed `omk …` command names it, so it runs as printed.
   const prefix = explicitState ? undefined : `OMK_STATE_DIR=${shellWord(store.root)} `;

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { dirtyTreeMessage, uncommittedFiles } from "@omk/controller";
-import { gitSync } from "@omk/git";
 import type { Goal } from "@omk/state";
+import { repoHead } from "@omk/worktree";
 import { DEFAULT_MAX_AGENTS, parseLimits, parseMaxAgents } from "../args.js";
 import { type Context, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -21,15 +21,6 @@ export type CreateOptions = {
   json?: boolean;
 };
 
-/** The git top level and HEAD of `dir`, or undefined when it is not a git checkout. */
-export function gitBase(dir: string): { root: string; head: string | null } | undefined {
-  const top = gitSync(dir, ["rev-parse", "--show-toplevel"]);
-  if (top.exitCode !== 0) return undefined;
-  const head = gitSync(dir, ["rev-parse", "--verify", "HEAD"]);
-  // A repository with no commits yet has no HEAD.
-  return { root: top.stdout.trim(), head: head.exitCode === 0 ? head.stdout.trim() : null };
-}
-
 /**
  * The git top level of --repo (else the current directory), which a goal
  * needs with at least one commit (a run works from its base commit): else a
@@ -44,7 +35,7 @@ function requireGitBase(ctx: Context, repo: string | undefined): { root: string;
   const dir = path.resolve(ctx.cwd, repo ?? ".");
   if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`, "pass --repo the folder of a git clone (or run omk inside one)");
   if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder`, "pass --repo the folder of a git clone (or run omk inside one)");
-  const git = gitBase(dir);
+  const git = repoHead(dir);
   if (git === undefined) {
     throw new UsageError(
       `${dir} is not a git repository: a goal works from a commit of one`,

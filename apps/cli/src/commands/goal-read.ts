@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { budgetReport, type Goal, GoalNotFoundError, readControllerLock } from "@omk/state";
+import { budgetReport, type Goal, GoalNotFoundError, readControllerLock, readFailureAdvice } from "@omk/state";
 import { type ShowFormat, parseFormat } from "../args.js";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { printable } from "../invocation.js";
 import { budgetLines, goalMarkdown, goalText, listRow } from "../render/goal.js";
 import { terminalSafe } from "../render/safe.js";
-import { type ResumeAdvice, statusSummary, summaryText, tailEvents } from "../render/summary.js";
+import { type ResumeAdvice, statusSummary, summaryText } from "../render/summary.js";
 
 export async function goalList(ctx: Context, opts: { json?: boolean }): Promise<number> {
   const ids = await ctx.store.listGoalIds();
@@ -45,13 +45,9 @@ async function openForRead(ctx: Context, goalId: string): Promise<Goal> {
 }
 
 /** failure.json's resume advice, when the goal ended other than ready and the file reads. */
-function failureAdvice(ctx: Context, goal: Goal): ResumeAdvice | undefined {
+function failureResume(ctx: Context, goal: Goal): ResumeAdvice | undefined {
   if (goal.outcome?.file !== "failure.json") return undefined;
-  try {
-    return (JSON.parse(readFileSync(ctx.store.paths(goal.id).failure, "utf8")) as { resume?: ResumeAdvice }).resume;
-  } catch {
-    return undefined;
-  }
+  return readFailureAdvice(ctx.store.paths(goal.id).failure)?.resume;
 }
 
 /**
@@ -66,7 +62,7 @@ async function readForShow(ctx: Context, id: string | undefined) {
   const report = budgetReport(goal, now);
   const lock = await readControllerLock(ctx.store, goalId);
   const paths = ctx.store.paths(goalId);
-  const summary = statusSummary(goal, lock, tailEvents(paths.events), now, failureAdvice(ctx, goal));
+  const summary = statusSummary(goal, lock, await ctx.store.tailEvents(goalId), now, failureResume(ctx, goal));
   return { goal, report, lock, summary, now, dir: paths.dir, json: { ...goal, budgetReport: report, controller: lock ?? null, dir: paths.dir, summary } };
 }
 

@@ -1,6 +1,5 @@
 import { printable, shellWord } from "../invocation.js";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { type BudgetReport, formatDuration, type Goal, type LockOwner } from "@omk/state";
+import { type BudgetReport, type FailureAdvice, formatDuration, type Goal, type GoalEvent, type LockOwner } from "@omk/state";
 import { integrationBranch } from "@omk/worktree";
 import { z } from "zod";
 import { usedTokens, usedUsd } from "./goal.js";
@@ -32,58 +31,25 @@ export const StatusSummarySchema = z.object({
 export type StatusSummary = z.infer<typeof StatusSummarySchema>;
 
 /** Advice a failure.json gives (its `resume`), when the goal has one. */
-export type ResumeAdvice = { command: string | null; hint: string };
-type TailEvent = { type: string; ts: string; data?: Record<string, unknown> };
-
-/** The last complete lines of events.jsonl that parse (display only: the chain is checked where it matters). */
-export function tailEvents(file: string, bytes = 16 * 1024): TailEvent[] {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, "r");
-    const size = fstatSync(fd).size;
-    const start = Math.max(0, size - bytes);
-    const buf = Buffer.alloc(size - start);
-    readSync(fd, buf, 0, buf.length, start);
-    const lines = buf.toString("utf8").split("\n");
-    if (start > 0) lines.shift(); // a partial first line
-    const events: TailEvent[] = [];
-    for (const line of lines) {
-      if (line.trim() === "") continue;
-      try {
-        const e = JSON.parse(line) as TailEvent;
-        if (typeof e.type === "string" && typeof e.ts === "string") events.push(e);
-      } catch {
-        // a line being written, or damaged: `omk goal replay --verify` is where that is judged
-      }
-    }
-    return events;
-  } catch {
-    return [];
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+export type ResumeAdvice = FailureAdvice["resume"];
 
 /** Bookkeeping that says nothing about progress: skipped when naming the last thing that happened. */
 const QUIET = new Set(["usage_recorded", "session_spend_recorded", "lock_acquired", "lock_released", "run_options_recorded", "attempt_captured"]);
 
-function describeTail(e: TailEvent): string {
-  const d = e.data ?? {};
-  const task = typeof d["taskId"] === "string" ? d["taskId"] : undefined;
-  const attempt = typeof d["attempt"] === "number" ? ` (attempt ${d["attempt"]})` : "";
+function describeTail(e: GoalEvent): string {
   switch (e.type) {
     case "task_dispatched":
-      return `task ${task} started${attempt}`;
+      return `task ${e.data.taskId} started (attempt ${e.data.attempt})`;
     case "task_succeeded":
-      return `task ${task} done${attempt}`;
+      return `task ${e.data.taskId} done (attempt ${e.data.attempt})`;
     case "task_failed":
-      return `task ${task} failed${attempt}${d["decision"] === "retry" ? ", to be retried" : ""}`;
+      return `task ${e.data.taskId} failed (attempt ${e.data.attempt})${e.data.decision === "retry" ? ", to be retried" : ""}`;
     case "phase_changed":
-      return `phase ${String(d["to"])} started`;
+      return `phase ${e.data.to} started`;
     case "status_changed":
-      return `status became ${String(d["to"])}`;
+      return `status became ${e.data.to}`;
     case "round_started":
-      return `round ${String(d["round"])} started`;
+      return `round ${e.data.round} started`;
     default:
       return e.type.replaceAll("_", " ");
   }
@@ -96,7 +62,7 @@ const ago = (at: string, now: Date) => {
 };
 
 /** The short summary of a goal at `now`. `advice`: failure.json's resume, for a goal that ended other than ready. */
-export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: TailEvent[], now: Date, advice: ResumeAdvice | undefined): StatusSummary {
+export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: readonly GoalEvent[], now: Date, advice: ResumeAdvice | undefined): StatusSummary {
   const tasks = goal.taskGraph?.tasks.filter((t) => t.role !== "reviewer" && t.role !== "security-reviewer");
   const count = (...statuses: string[]) => (tasks ?? []).filter((t) => statuses.includes(t.status)).length;
   const last = [...tail].reverse().find((e) => !QUIET.has(e.type)) ?? tail.at(-1);

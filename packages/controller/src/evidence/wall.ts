@@ -1,6 +1,6 @@
 import path from "node:path";
 import { redactedFilesFor } from "../internal/redacted-files.js";
-import { compareToBaseline, type ConfineCommand, formatMarkdown, type GatesEvent, type GatesReport, loadGates, readTreeState, runGates, type SetupOutcome } from "@omk/gates";
+import { compareToBaseline, type ConfineCommand, formatMarkdown, type GatesEvent, type GatesReport, type LoadedGates, loadGates, readTreeState, runGates, type SetupOutcome } from "@omk/gates";
 import { type GateEvidence, type Result, err, ok } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { gateResultEvidence, toGateEvidence } from "./gate-evidence.js";
@@ -30,6 +30,12 @@ export type RunWallInput = {
   readonly depsCache?: string;
   /** The sandbox of the gate commands and the base's setup (checkoutConfinement); undefined: unconfined. */
   readonly confine?: ConfineCommand;
+  /** Every gates event (progress of both trees), besides onGate. */
+  readonly onEvent?: (event: GatesEvent) => void;
+  /** Run only these gates (by name). */
+  readonly only?: readonly string[];
+  /** How many gates run at once. */
+  readonly parallelism?: number;
 };
 
 export type WallResult = { report: GatesReport; gates: GateEvidence[]; reportPath: string; verdict: "passed" | "failed" };
@@ -43,22 +49,36 @@ export type WallResult = { report: GatesReport; gates: GateEvidence[]; reportPat
  */
 export async function runWall(input: RunWallInput): Promise<Result<WallResult, ControllerProblem>> {
   const root = path.resolve(input.root);
-  const outDir = path.resolve(input.outDir);
   const loaded = loadGates(root, input.gatesConfig === undefined ? {} : { config: path.resolve(root, input.gatesConfig) });
   if (!loaded.ok) return err(gatesProblem(loaded.error));
   const tree = await readTreeState(root);
   if (tree.commit === null) {
     return err(problem("infra", `${root} is not a git checkout with a commit: gate evidence must name the commit it ran on`, "run the gates in a git checkout"));
   }
-  const commit = tree.commit;
+  try {
+    return ok(await runLoadedWall(input, loaded.value, tree.commit));
+  } catch (error) {
+    return err(gatesProblem(error));
+  }
+}
+
+/**
+ * The wall's run once its config is loaded and the checkout's commit known:
+ * throws what the gates throw (runWall turns that into a problem; verifyGoal
+ * into its own, keeping the gates' usage/infra split).
+ */
+export async function runLoadedWall(input: RunWallInput, loaded: LoadedGates, commit: string): Promise<WallResult> {
+  const root = path.resolve(input.root);
+  const outDir = path.resolve(input.outDir);
   const onEvent = (e: GatesEvent) => {
+    input.onEvent?.(e);
     if (input.onGate === undefined || e.type !== "gate_finished" || e.tree !== "head") return;
     input.onGate(gateResultEvidence(e.result, { outDir, commit, dirty: e.result.dirty ?? false }, input.goalDir));
   };
   const common = {
     root,
-    config: loaded.value.config,
-    configSource: loaded.value.source,
+    config: loaded.config,
+    configSource: loaded.source,
     outDir,
     runId: input.runId,
     env: { ...(input.env ?? process.env) },
@@ -67,13 +87,10 @@ export async function runWall(input: RunWallInput): Promise<Result<WallResult, C
     ...(input.setup === undefined ? {} : { setup: input.setup }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
     ...(input.confine === undefined ? {} : { confine: input.confine }),
+    ...(input.only === undefined ? {} : { only: [...input.only] }),
+    ...(input.parallelism === undefined ? {} : { parallelism: input.parallelism }),
   };
-  let report: GatesReport;
-  try {
-    report = input.base === undefined ? await runGates(common) : (await compareToBaseline({ ...common, base: input.base, baseSetup: input.depsCache === undefined ? {} : { cacheDir: input.depsCache } })).head;
-    redactedFilesFor(common.env).write(path.join(outDir, "report.md"), formatMarkdown(report));
-  } catch (error) {
-    return err(gatesProblem(error));
-  }
-  return ok({ report, gates: toGateEvidence(report, input.goalDir), reportPath: path.join(outDir, "report.json"), verdict: report.verdict });
+  const report = input.base === undefined ? await runGates(common) : (await compareToBaseline({ ...common, base: input.base, baseSetup: input.depsCache === undefined ? {} : { cacheDir: input.depsCache } })).head;
+  redactedFilesFor(common.env).write(path.join(outDir, "report.md"), formatMarkdown(report));
+  return { report, gates: toGateEvidence(report, input.goalDir), reportPath: path.join(outDir, "report.json"), verdict: report.verdict };
 }

@@ -1,5 +1,6 @@
-import { CommitShaSchema, GateEvidenceSchema, Sha256Schema, TimestampSchema } from "@omk/state";
 import { z } from "zod";
+import { CommitShaSchema, Sha256Schema, TimestampSchema } from "./common.js";
+import { GateEvidenceSchema } from "./evidence.js";
 
 /**
  * What `omk goal verify --checkout DIR --out FILE` writes: the wall's verdict
