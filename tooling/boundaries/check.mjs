@@ -167,6 +167,42 @@ function levelAllows(from, to) {
   return from.rule.only === undefined || from.rule.only.includes(to.name);
 }
 
+/** The fix printed for a rule of the rule set (dependency-cruiser's violations do not carry a rule's comment). */
+const RULE_FIXES = new Map();
+const CONTROLLER_LAYER_FIXES = new Map([
+  ["controller-driver-on-top", "only the driver (run-goal.ts, driver/) and index.ts import the driver; a phase returns a Step and the driver acts on it: move what you need below the phases (internal/) or return it in the Step"],
+  ["controller-phases-below-driver", "only the driver and the phases import phases/; move what both need below the phases (e.g. internal/run-records.ts) and import it from there"],
+]);
+
+/**
+ * Inside @omk/controller, imports run one way: the driver (run-goal.ts,
+ * driver/) -> the phases (phases/) -> everything else (evidence/, review/,
+ * internal/, tasks and sessions). index.ts, the package's door, may import
+ * any of them (docs/decisions/controller.md, "The driver").
+ */
+function controllerLayers(packages) {
+  for (const [name, fix] of CONTROLLER_LAYER_FIXES) RULE_FIXES.set(name, fix);
+  const controller = packages.find((p) => p.name === "@omk/controller");
+  if (controller === undefined) return [];
+  const src = `^${escapeRe(controller.dir)}/src/`;
+  return [
+    {
+      name: "controller-driver-on-top",
+      severity: "error",
+      comment: CONTROLLER_LAYER_FIXES.get("controller-driver-on-top"),
+      from: { path: src, pathNot: `${src}(index\\.ts|run-goal\\.ts|driver/)` },
+      to: { path: `${src}(run-goal\\.ts|driver/)` },
+    },
+    {
+      name: "controller-phases-below-driver",
+      severity: "error",
+      comment: CONTROLLER_LAYER_FIXES.get("controller-phases-below-driver"),
+      from: { path: src, pathNot: `${src}(index\\.ts|run-goal\\.ts|driver/|phases/)` },
+      to: { path: `${src}phases/` },
+    },
+  ];
+}
+
 /** The dependency-cruiser rule set, generated from PACKAGES and the tree. */
 function buildRuleSet(packages) {
   const forbidden = [
@@ -181,6 +217,7 @@ function buildRuleSet(packages) {
       forbidden.push({ name: `level:${from.name}`, severity: "error", from: { path: underAny([from.dir]) }, to: { path: underAny(banned) } });
     }
   }
+  forbidden.push(...controllerLayers(packages));
   for (const app of packages.filter((p) => p.isApp)) {
     forbidden.push({ name: "no-import-app", severity: "error", from: { pathNot: underAny([app.dir]) }, to: { path: underAny([app.dir]) } });
   }
@@ -314,7 +351,7 @@ function ruleFindings(packages, modules, violations) {
     } else if (rule === "unresolvable") {
       findings.push({ rule, file: v.from, specifier, fix: "the import does not resolve, so its boundaries cannot be checked; fix the path (TS imports end in .js) or install dependencies" });
     } else {
-      findings.push({ rule, file: v.from, specifier, fix: v.rule.comment ?? "see docs/decisions/boundaries.md" });
+      findings.push({ rule, file: v.from, specifier, fix: RULE_FIXES.get(rule) ?? v.rule.comment ?? "see docs/decisions/boundaries.md" });
     }
   }
   return findings;

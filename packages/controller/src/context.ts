@@ -1,20 +1,57 @@
 /**
- * What every phase of a run shares: the store and goal, the engine, the
- * event sink, and the one helper through which the controller appends to the
- * goal's log (so every appended event is also passed on as `goal_event`).
+ * What every phase of a run shares (GoalRun): the store and goal, the
+ * engine, the event sink, the one helper through which the controller
+ * appends to the goal's log (so every appended event is also passed on as
+ * `goal_event`), and what the current round has found so far (intake,
+ * integrated, verified, verdict, followUps), which the phases set and the
+ * next phases read.
  */
 import path from "node:path";
 import { createRedactor, type Redactor } from "@omk/gates";
-import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
+import type { Evaluation, EvidenceSet, OracleBuild } from "@omk/oracle";
+import type { ClassifiedIntake, RepoInspection } from "@omk/planner";
+import type { FailureCause, GateDescriptor, GateEvidence, Goal, GoalEvent, GoalStore, NewEvent, Phase, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
 import { type RedactedFiles, redactedFiles } from "./internal/redacted-files.js";
 import { type CheckoutDeps, runSetupConfig } from "./internal/checkout-deps.js";
 import { checkoutConfinement } from "./internal/confinement.js";
+import type { FailingItem, RoundVerdict } from "./internal/run-verdict.js";
 import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./internal/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
 
+/** The goal read for this run (phases/intake.ts readIntake): what the repository is, the goal's class, its gates and oracle. */
+export type GoalIntake = {
+  readonly inspection: RepoInspection;
+  readonly intake: ClassifiedIntake;
+  readonly gates: GateDescriptor[];
+  readonly oracle: OracleBuild;
+};
+
+/** The goal cannot be read without a person: the questions that unblock it. */
+export type IntakeBlocked = {
+  readonly blocked: true;
+  readonly questions: readonly string[];
+  readonly message: string;
+  /** The cause to record when it is not a question (a broken gates config: config_invalid). */
+  readonly cause?: FailureCause;
+};
+
+/** The round's merge (phases/integration.ts): the integrated head, and the tasks left out for conflicts. */
+export type Integrated = { readonly head: string; readonly conflicts: readonly FailingItem[] };
+
+/** The round's verification (phases/verification.ts, or read back on a resume: driver/read-back.ts). */
+export type Verified = {
+  readonly verdict: RoundVerdict;
+  readonly headCommit: string;
+  readonly gates: readonly GateEvidence[];
+  readonly evaluation: Evaluation | null;
+  readonly headSet: EvidenceSet | null;
+  readonly baseSet: EvidenceSet | null;
+  readonly headFile: string | null;
+};
+
 /** The shared state of one runGoal call. Phases read `goal` fresh through `refresh()`. */
-export type RunContext = {
+export type GoalRun = {
   readonly store: GoalStore;
   readonly goalId: string;
   readonly engine: EngineProvider;
@@ -46,6 +83,18 @@ export type RunContext = {
   goal: Goal;
   /** The current round (1 for the first). */
   round: number;
+  /** The goal as read for this run: set once, by the intake phase or (a run resumed past intake) by the driver. */
+  intake: GoalIntake | IntakeBlocked | null;
+  /** This round's merge (the integration phase's merge step); null until it ran in this run. */
+  integrated: Integrated | null;
+  /** This round's verification; null until it ran (or was read back) in this run. */
+  verified: Verified | null;
+  /** This round's verdict as it stands: verification's, then review's (rounds/r<n>.json holds it too). */
+  verdict: RoundVerdict | null;
+  /** What the review proposed for the next round's follow-ups. */
+  followUps: readonly unknown[];
+  /** The phase entered and not yet reported finished (internal/run-phase.ts): the driver reports it stopped when a stop ends the run there. */
+  openPhase: Phase | null;
   emit(event: ControllerEvent): void;
   /** Append events to the goal's log; every appended event is emitted as `goal_event`. */
   append(events: NewEvent[] | ((goal: Goal | undefined) => NewEvent[])): Promise<Result<Goal, StoreError>>;
@@ -84,12 +133,12 @@ export function emitAppended(emit: (event: ControllerEvent) => void, events: rea
   for (const event of events) if (event.seq > beforeSeq) emit({ type: "goal_event", event });
 }
 
-export function createRunContext(input: {
+export function createGoalRun(input: {
   options: RunGoalOptions;
   goal: Goal;
   baseCommit: string;
   emit: (event: ControllerEvent) => void;
-}): RunContext {
+}): GoalRun {
   const { options } = input;
   const store = options.store;
   const goalId = options.goalId;
@@ -101,7 +150,7 @@ export function createRunContext(input: {
   const literalEnv = Object.fromEntries(secrets.map((value, i) => [`OMK_LITERAL_SECRET_${i + 1}`, value]));
   // Setup, gates and the oracle's checks run the agent's code: in the same sandbox as its own commands (undefined: --unconfined).
   const confine = checkoutConfinement(options.confinement, { stateRoot: store.root, repo: input.goal.repoRoot });
-  const ctx: RunContext = {
+  const ctx: GoalRun = {
     store,
     goalId,
     // Every session of the run reads its sandbox from the provider (runSession): one place, no call site can forget it.
@@ -129,6 +178,12 @@ export function createRunContext(input: {
     },
     goal: input.goal,
     round: input.goal.round ?? 1,
+    intake: null,
+    integrated: null,
+    verified: null,
+    verdict: null,
+    followUps: [],
+    openPhase: null,
     emit: input.emit,
     async append(events) {
       let drafts: NewEvent[] = [];
@@ -188,7 +243,7 @@ export function createRunContext(input: {
 }
 
 /** Emit every event after `before` (ours and other writers': scheduler batches, pause requests). */
-async function emitNewEvents(ctx: RunContext, before: number): Promise<void> {
+async function emitNewEvents(ctx: GoalRun, before: number): Promise<void> {
   if (ctx.goal.lastSeq <= before) return;
   const events = await ctx.store.readEvents(ctx.goalId);
   emitAppended(ctx.emit, events, before);
@@ -200,6 +255,6 @@ export function problem(code: string, message: string, fix: string): ControllerP
 }
 
 /** A path relative to the goal dir (evidence paths in events and records). */
-export function relToGoal(ctx: Pick<RunContext, "goalDir">, file: string): string {
+export function relToGoal(ctx: Pick<GoalRun, "goalDir">, file: string): string {
   return path.relative(ctx.goalDir, file).split(path.sep).join("/");
 }

@@ -9,11 +9,11 @@ import { budgetFor, parseAnswer, validateProposal } from "@omk/planner";
 import { z } from "zod";
 import { type NewEvent, type Task, type TaskBudget, type TaskGraph, type TaskRole, err, ok, type Result } from "@omk/state";
 import { scopeFromPaths } from "@omk/wire";
-import type { RunContext } from "./context.js";
-import { runSession } from "./internal/run-deps.js";
+import type { GoalRun } from "./context.js";
+import { runSession } from "./session.js";
 import { budgetMeter, sessionCap } from "./internal/session-budget.js";
 import type { RoundVerdict } from "./internal/run-verdict.js";
-import { executableGraph } from "./phases/execution.js";
+import { executableGraph } from "./internal/run-records.js";
 import type { ControllerProblem } from "./types.js";
 
 /** The follow-up answer's shape; each task is checked by the planner's proposal validation. */
@@ -82,7 +82,7 @@ function followUpPrompt(verdict: RoundVerdict, graph: TaskGraph, round: number, 
  * `aborted` problem (the run pauses), never a fallback.
  */
 export async function planFollowUps(
-  ctx: RunContext,
+  ctx: GoalRun,
   input: { verdict: RoundVerdict; round: number; criteria: readonly string[]; extra?: readonly unknown[]; budgets?: Partial<Record<TaskRole, TaskBudget>> },
 ): Promise<Result<FollowUps, ControllerProblem>> {
   if (ctx.goal.taskGraph === null) return err({ code: "no_graph", message: "no task graph to add follow-ups to", fix: "plan the goal first" });

@@ -1,6 +1,6 @@
 // @omk/controller: public surface (named exports only).
 // The goal lifecycle: phases, the --until-ready loop, reviews, proof.
-export type { RunContext } from "./context.js";
+export type { GoalRun } from "./context.js";
 export { acceptGoal, type Decision, rejectGoal } from "./decision.js";
 export { engineSpecProvider, PRESET_ENGINE_NAMES, presetProvider, scriptBookProvider } from "./engine-provider.js";
 export { changedTestFiles, isTestPath, withDetachedCheckout } from "./evidence/checkout.js";
@@ -38,7 +38,7 @@ export {
 } from "./review/types.js";
 export { type RefusedWrite, type RunSessionInput, runSession, type SessionOutcome } from "./session.js";
 export { deterministicFollowUp, failingText, type FollowUps, planFollowUps } from "./followups.js";
-export { buildProof, type ProofInput } from "./outcome.js";
+export { buildProof, type ProofInput } from "./evidence/proof-build.js";
 export { resumeGoal, runGoal } from "./run-goal.js";
 export { dirtyTreeMessage } from "./internal/dirty-tree.js";
 export { DIRTY_FILES_SHOWN, type DirtyTree, uncommittedFiles } from "@omk/worktree";

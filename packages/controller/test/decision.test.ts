@@ -122,7 +122,7 @@ describe("acceptGoal and rejectGoal", () => {
   });
 });
 
-describe("runGoal --dry-run (internal/run-dry.ts)", () => {
+describe("runGoal --dry-run (driver/dry-run.ts)", () => {
   it("plans with the engine's plan session when the engine offers one, records nothing and writes nothing", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);

@@ -5,11 +5,11 @@
  * engine may answer. The goal ends blocked_on_external, which resumes.
  */
 import type { FailureCause } from "@omk/state";
-import type { RunContext } from "../context.js";
+import type { GoalRun } from "../context.js";
 
 export const ANSWER_INVALID_FIX = "try another model (--model) or another engine (--engine), then resume: omk goal resume <id> --model <model> (or --engine <engine>)";
 
-export function engineAnswerInvalid(ctx: RunContext, what: "plan" | "review" | "follow-ups", attempts: number, lastErrors: readonly string[]): FailureCause {
+export function engineAnswerInvalid(ctx: GoalRun, what: "plan" | "review" | "follow-ups", attempts: number, lastErrors: readonly string[]): FailureCause {
   const said = lastErrors.slice(0, 5).map((e) => ctx.redactor.redact(e));
   return {
     code: "engine_answer_invalid",

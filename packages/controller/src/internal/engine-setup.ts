@@ -7,7 +7,7 @@
  * once the user applied it.
  */
 import type { FailureCause } from "@omk/state";
-import type { RunContext } from "../context.js";
+import type { GoalRun } from "../context.js";
 import type { ControllerProblem } from "../types.js";
 
 export const ENGINE_SETUP_PROBLEMS: ReadonlySet<string> = new Set(["engine_auth_required", "engine_model_not_offered", "engine_protocol_mismatch"]);
@@ -37,7 +37,7 @@ export function sessionFailure(problem: ControllerProblem): Error {
  * printed resume command works as printed: resume remembers the model and the
  * engine, and without the flag it would repeat the failure.
  */
-export function engineSetupCause(ctx: RunContext, where: string, problem: ControllerProblem): FailureCause {
+export function engineSetupCause(ctx: GoalRun, where: string, problem: ControllerProblem): FailureCause {
   const fix = ctx.redactor.redact(problem.fix);
   const flags = resumeFlagsOf(problem.code, fix);
   return {

@@ -37,7 +37,7 @@ export function redactedFiles(redactor: Redactor): RedactedFiles {
   };
 }
 
-/** The files of a run that knows `env` and literal `secrets` (the same redactor as RunContext.redactor). */
+/** The files of a run that knows `env` and literal `secrets` (the same redactor as GoalRun.redactor). */
 export function redactedFilesFor(env: Readonly<Record<string, string | undefined>>, secrets: readonly string[] = []): RedactedFiles {
   return redactedFiles(createRedactor({ env: { ...env }, values: secrets }));
 }

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_TASK_BUDGETS } from "@omk/planner";
 import { budgetReport } from "@omk/state";
-import type { RunContext } from "../context.js";
+import type { GoalRun } from "../context.js";
 import type { SessionPurpose, SpendReport } from "../types.js";
 import { addSpend, type SpendEstimate, ZERO_SPEND } from "./session-spend.js";
 
@@ -47,7 +47,7 @@ function excess(final: SpendReport, recorded: SpendReport): SpendReport {
   };
 }
 
-export function budgetMeter(ctx: RunContext, source: string): BudgetMeter {
+export function budgetMeter(ctx: GoalRun, source: string): BudgetMeter {
   const stop = new AbortController();
   let recorded: SpendReport = ZERO_SPEND;
   let chain: Promise<void> = Promise.resolve();

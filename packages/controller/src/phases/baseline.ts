@@ -1,42 +1,28 @@
 /**
  * Baseline: the gates and the oracle's checks on the base commit, in a
  * detached checkout of it; baseline_recorded binds them to the oracle hash.
- * Skipped when a baseline for the oracle in force is recorded.
+ * Skipped when a baseline for the oracle in force is recorded
+ * (internal/run-records.ts recordedBaseline).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type EvidenceSet, EvidenceSetSchema, sha256Hex } from "@omk/oracle";
+import { sha256Hex } from "@omk/oracle";
 import { ok } from "@omk/state";
-import type { RunContext } from "../context.js";
+import type { GoalRun } from "../context.js";
+import { collectOracleEvidence } from "../evidence/oracle-evidence.js";
+import { junitCasesOf } from "../evidence/gate-evidence.js";
+import { runWall } from "../evidence/wall.js";
 import { isSetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
 import { withDetached } from "../internal/run-checkout.js";
-import { collectOracleEvidence, junitCasesOf, runWall } from "../internal/run-deps.js";
-import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
-import { endWithFailure } from "../outcome.js";
-import type { RunGoalResult } from "../types.js";
-import { frozenOracle } from "./oracle.js";
+import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { BASELINE_FILE, frozenOracle, recordedBaseline } from "../internal/run-records.js";
+import { end, next, type Step } from "./step.js";
 
-export const BASELINE_FILE = "baseline/evidence.json";
-
-/** The recorded base EvidenceSet for the oracle in force, or null. */
-export async function recordedBaseline(ctx: RunContext): Promise<EvidenceSet | null> {
-  const hash = ctx.goal.oracle?.hash;
-  const events = await ctx.store.readEvents(ctx.goalId);
-  const recorded = events.some((e) => e.type === "baseline_recorded" && e.data.oracleHash === hash && e.data.commit === ctx.baseCommit);
-  if (!recorded) return null;
-  try {
-    const set = EvidenceSetSchema.parse(JSON.parse(readFileSync(path.join(ctx.goalDir, BASELINE_FILE), "utf8")));
-    return set.oracleHash === hash ? set : null;
-  } catch {
-    return null;
-  }
-}
-
-export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | null> {
+export async function baselinePhase(ctx: GoalRun): Promise<Step> {
   await enterPhase(ctx, "baseline");
   if ((await recordedBaseline(ctx)) !== null) {
     finishPhase(ctx, "baseline", "skipped", "recorded already for this oracle");
-    return null;
+    return next("execution");
   }
   const frozen = await frozenOracle(ctx);
   const runId = `baseline-${Date.now().toString(36)}`;
@@ -81,15 +67,12 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
     ctx.deps,
   );
   if (!collected.ok) {
-    const stop = await pausedIfStopped(ctx);
-    if (stop !== null) {
-      finishPhase(ctx, "baseline", "stopped", ctx.goal.status);
-      return stop;
-    }
-    finishPhase(ctx, "baseline", "failed", collected.error.message);
+    const detail = collected.error.message;
     // The project's dependencies would not install on the base: nothing an agent can fix, so no round is planned.
-    if (isSetupProblem(collected.error)) return endWithFailure(ctx, "blocked_on_external", setupFailedCause("baseline", collected.error, (s) => ctx.redactor.redact(s)), ["setup.jsonl"]);
-    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `baseline: ${collected.error.message} (fix: ${collected.error.fix})` });
+    if (isSetupProblem(collected.error)) {
+      return end({ status: "blocked_on_external", cause: setupFailedCause("baseline", collected.error, (s) => ctx.redactor.redact(s)), evidence: ["setup.jsonl"], stoppable: true, detail });
+    }
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: `baseline: ${collected.error.message} (fix: ${collected.error.fix})` }, stoppable: true, detail });
   }
   const text = readFileSync(outFile, "utf8");
   const recorded = await ctx.append([
@@ -101,5 +84,5 @@ export async function baselinePhase(ctx: RunContext): Promise<RunGoalResult | nu
   ]);
   if (!recorded.ok) throw new Error(`recording the baseline: ${recorded.error.message}`);
   finishPhase(ctx, "baseline", "passed", `${collected.value.gates.length} gates on ${ctx.baseCommit.slice(0, 12)}`);
-  return null;
+  return next("execution");
 }

@@ -6,45 +6,22 @@
  */
 import { recoverRun, resumeGraph, runGraph, type RunReport, type SchedulerPorts } from "@omk/scheduler";
 import { validateProposal } from "@omk/planner";
-import { type GoalEvent, ok, type Task, type TaskGraph } from "@omk/state";
-import type { RunContext } from "../context.js";
+import { ok, type Task, type TaskGraph } from "@omk/state";
+import type { GoalRun } from "../context.js";
 import { budgetCause, shortfallDetails } from "../internal/budget-shortfall.js";
-import { createTaskRunner } from "../internal/run-deps.js";
+import { lastRecordedFailure, SETUP_FAILED, type SetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
+import { engineSetupCause, isEngineSetupProblem, splitFix } from "../internal/engine-setup.js";
+import { endAsRecorded, ending } from "../internal/run-end.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { executableGraph, frozenOracle, roundsOfTasks } from "../internal/run-records.js";
 import { supersededTasks } from "../internal/superseded.js";
 import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "../internal/task-caps.js";
 import { capturedCommits, taskStartCommit } from "../internal/task-start.js";
-import { endAsRecorded, endWithFailure, ending } from "../outcome.js";
-import type { ControllerProblem, RunGoalResult } from "../types.js";
-import { frozenOracle } from "./oracle.js";
-import { lastRecordedFailure, SETUP_FAILED, type SetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
-import { engineSetupCause, isEngineSetupProblem, splitFix } from "../internal/engine-setup.js";
+import { createTaskRunner } from "../task-runner.js";
+import type { ControllerProblem } from "../types.js";
+import { end, next, type Step } from "./step.js";
 
-export const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
-
-/** The graph the scheduler runs: without reviewer tasks, and without dependencies on them. */
-export function executableGraph(graph: TaskGraph): TaskGraph {
-  const tasks = graph.tasks.filter((t) => !REVIEW_ROLES.has(t.role));
-  const ids = new Set(tasks.map((t) => t.id));
-  return { ...graph, tasks: tasks.map((t) => ({ ...t, dependencies: t.dependencies.filter((d) => ids.has(d)) })) };
-}
-
-/** Per task: the round it belongs to and the commit it starts from (the base in round 1, the head the previous round integrated after). */
-export function roundsOfTasks(events: readonly GoalEvent[], baseCommit: string): { round: Map<string, number>; start: Map<number, string> } {
-  const round = new Map<string, number>();
-  const start = new Map<number, string>([[1, baseCommit]]);
-  let head = baseCommit;
-  for (const e of events) {
-    if (e.type === "integration_recorded" && e.data.outcome === "integrated") head = e.data.head;
-    if (e.type === "round_started") {
-      start.set(e.data.round, head);
-      for (const id of e.data.followUps) round.set(id, e.data.round);
-    }
-  }
-  return { round, start };
-}
-
-export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | null> {
+export async function executionPhase(ctx: GoalRun): Promise<Step> {
   await enterPhase(ctx, "execution");
   const graph = ctx.goal.taskGraph;
   if (graph === null) throw new Error("execution without a task graph");
@@ -120,7 +97,7 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
     : await runGraph(fitted(graph), ports, options);
   if (!started.ok) {
     finishPhase(ctx, "execution", "failed", started.error.message);
-    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `the task graph cannot run: ${started.error.message}` });
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: `the task graph cannot run: ${started.error.message}` } });
   }
   report = started.value;
   await ctx.refresh();
@@ -130,49 +107,49 @@ export async function executionPhase(ctx: RunContext): Promise<RunGoalResult | n
       const missing = await scriptMissing(ctx);
       if (missing !== null) {
         finishPhase(ctx, "execution", "failed", missing);
-        return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: missing }, ["events.jsonl"]);
+        return end({ status: "failed_infra", cause: { code: "infra_error", message: missing }, evidence: ["events.jsonl"] });
       }
       const deps = await taskSetupFailed(ctx);
       if (deps !== null) {
         // The project's dependencies would not install in a task's worktree: an environment problem, no round can fix it.
         finishPhase(ctx, "execution", "failed", deps.message);
-        return endWithFailure(ctx, "blocked_on_external", setupFailedCause(`task ${deps.taskId}`, deps, (s) => ctx.redactor.redact(s)), ["events.jsonl", "setup.jsonl"]);
+        return end({ status: "blocked_on_external", cause: setupFailedCause(`task ${deps.taskId}`, deps, (s) => ctx.redactor.redact(s)), evidence: ["events.jsonl", "setup.jsonl"] });
       }
       const setup = await engineSetupFailed(ctx);
       if (setup !== null) {
         // A login, a key, a model only the user can fix: verifying the head again would not help; the goal waits for the user.
         finishPhase(ctx, "execution", "failed", setup.message);
-        return endWithFailure(ctx, "blocked_on_external", engineSetupCause(ctx, `task ${setup.taskId}`, setup), ["events.jsonl"]);
+        return end({ status: "blocked_on_external", cause: engineSetupCause(ctx, `task ${setup.taskId}`, setup), evidence: ["events.jsonl"] });
       }
       // The phase's result reflects its tasks: "passed" only when none failed (verification then judges the head either way).
       const failed = report.tasks.filter((t) => t.status === "failed" || t.status === "blocked").map((t) => t.id);
       const done = report.tasks.filter((t) => t.status === "done").length;
       if (failed.length > 0) finishPhase(ctx, "execution", done > 0 ? "partial" : "failed", `${failed.length} task(s) failed or blocked: ${failed.join(", ")}; ${done} done`);
       else finishPhase(ctx, "execution", "passed", detail);
-      return null;
+      return next("merge");
     }
     case "paused":
       finishPhase(ctx, "execution", "stopped", detail);
-      return ctx.goal.status === "paused" ? ending(ctx, "paused", null, ctx.goal.statusReason ?? "paused") : endAsRecorded(ctx);
+      return end(ctx.goal.status === "paused" ? ending(ctx, "paused", null, ctx.goal.statusReason ?? "paused") : endAsRecorded(ctx));
     case "interrupted":
       finishPhase(ctx, "execution", "stopped", detail);
-      return null; // the driver's stop check pauses or cancels
+      return next("merge"); // the driver's stop check pauses or cancels first
     case "needs_more_budget":
       finishPhase(ctx, "execution", "failed", detail);
-      return endWithFailure(ctx, "needs_more_budget", budgetCause(report.reason, shortfallDetails(ctx.goal, await ctx.store.readEvents(ctx.goalId))), ["events.jsonl"]);
+      return end({ status: "needs_more_budget", cause: budgetCause(report.reason, shortfallDetails(ctx.goal, await ctx.store.readEvents(ctx.goalId))), evidence: ["events.jsonl"] });
     case "failed_infra":
       finishPhase(ctx, "execution", "failed", detail);
-      return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: report.reason });
+      return end({ status: "failed_infra", cause: { code: "infra_error", message: report.reason } });
     case "cancelled":
     case "stopped":
       finishPhase(ctx, "execution", "skipped", detail);
-      return ctx.goal.status === "running" ? endWithFailure(ctx, "failed_infra", { code: "infra_error", message: report.reason }) : endAsRecorded(ctx);
+      return end(ctx.goal.status === "running" ? { status: "failed_infra", cause: { code: "infra_error", message: report.reason } } : endAsRecorded(ctx));
   }
 }
 
 
 /** A task whose session failed on the engine's setup (a login, a model, a protocol: see engine-setup.ts), with the problem its task_failed event recorded. */
-async function engineSetupFailed(ctx: RunContext): Promise<(ControllerProblem & { taskId: string }) | null> {
+async function engineSetupFailed(ctx: GoalRun): Promise<(ControllerProblem & { taskId: string }) | null> {
   const events = await ctx.store.readEvents(ctx.goalId);
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
@@ -185,7 +162,7 @@ async function engineSetupFailed(ctx: RunContext): Promise<(ControllerProblem & 
 }
 
 /** A task whose worktree's dependency setup failed (task_failed signature setup_failed), with the typed failure from setup.jsonl. */
-async function taskSetupFailed(ctx: RunContext): Promise<(SetupProblem & { taskId: string }) | null> {
+async function taskSetupFailed(ctx: GoalRun): Promise<(SetupProblem & { taskId: string }) | null> {
   const events = await ctx.store.readEvents(ctx.goalId);
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
@@ -200,7 +177,7 @@ async function taskSetupFailed(ctx: RunContext): Promise<(SetupProblem & { taskI
 }
 
 /** A task failed because the script book has no session for it: the goal cannot go on (failed_infra). */
-async function scriptMissing(ctx: RunContext): Promise<string | null> {
+async function scriptMissing(ctx: GoalRun): Promise<string | null> {
   const events = await ctx.store.readEvents(ctx.goalId);
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];

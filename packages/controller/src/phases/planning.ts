@@ -8,20 +8,19 @@ import type { FailureCause } from "@omk/state";
 import { type AskPlan, createPlanner, type PlanRejected, renderArtifacts, planRecordedEvent, writePlanArtifacts } from "@omk/planner";
 import { oracleHash } from "@omk/oracle";
 import { scopeFromPaths } from "@omk/wire";
-import type { RunContext } from "../context.js";
-import { runSession } from "../internal/run-deps.js";
+import type { GoalRun } from "../context.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
 import { knownSecretsIn, namedHits } from "../internal/known-secrets.js";
 import { EngineSetupFailure, engineSetupCause, sessionFailure } from "../internal/engine-setup.js";
-import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
+import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import { capGraphToRoles } from "../internal/task-caps.js";
-import { endWithFailure } from "../outcome.js";
-import type { RunGoalResult } from "../types.js";
-import { endBlocked, prepare } from "./intake.js";
+import { runSession } from "../session.js";
+import { blockedOnHuman, intakeOf } from "./intake.js";
+import { end, next, type Step } from "./step.js";
 
 /** The port the engine planner asks through: one read-only engine session per answer. */
-function askPlanFor(ctx: RunContext): AskPlan {
+function askPlanFor(ctx: GoalRun): AskPlan {
   return async (prompt, { attempt }) => {
     const meter = budgetMeter(ctx, "plan");
     const outcome = await runSession({
@@ -47,22 +46,22 @@ function askPlanFor(ctx: RunContext): AskPlan {
 }
 
 /** The model never gave a valid plan: its answers were read and rejected, each for a named reason. Another model or engine may answer; the environment is fine. */
-function answerInvalidCause(ctx: RunContext, rejected: Extract<PlanRejected, { code: "engine_answers_rejected" }>): FailureCause {
+function answerInvalidCause(ctx: GoalRun, rejected: Extract<PlanRejected, { code: "engine_answers_rejected" }>): FailureCause {
   const last = rejected.attempts.at(-1)?.errors ?? [];
   return engineAnswerInvalid(ctx, "plan", rejected.attempts.length, last);
 }
 
-export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | null> {
+export async function planningPhase(ctx: GoalRun): Promise<Step> {
   await enterPhase(ctx, "planning");
   if (ctx.goal.plan !== undefined && ctx.goal.taskGraph !== null) {
     finishPhase(ctx, "planning", "skipped", "the plan is recorded already");
-    return null;
+    return next("oracle");
   }
-  const prep = prepare(ctx);
-  if ("blocked" in prep) return endBlocked(ctx, prep);
+  const prep = intakeOf(ctx);
+  if ("blocked" in prep) return end(blockedOnHuman(prep));
   if (prep.oracle.status === "blocked") {
     finishPhase(ctx, "planning", "failed", "the oracle cannot be formed");
-    return endBlocked(ctx, { blocked: true, questions: prep.oracle.questions, message: `no check can prove this goal yet: ${prep.oracle.reasons.map((r) => r.message).join("; ")}` });
+    return end(blockedOnHuman({ blocked: true, questions: prep.oracle.questions, message: `no check can prove this goal yet: ${prep.oracle.reasons.map((r) => r.message).join("; ")}` }));
   }
   const oracle = prep.oracle.oracle;
   const planner = ctx.engine.offers({ kind: "plan", round: ctx.round }) ? createPlanner({ askPlan: askPlanFor(ctx) }) : createPlanner();
@@ -70,32 +69,25 @@ export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | nu
   try {
     planned = await planner.plan({ intake: prep.intake, inspection: prep.inspection, gates: prep.gates, oracle });
   } catch (cause) {
-    // Ctrl-C (or a pause/cancel by another process) during the plan session: the goal pauses, it did not fail.
-    const stop = await pausedIfStopped(ctx);
-    if (stop !== null) {
-      finishPhase(ctx, "planning", "stopped", ctx.goal.status);
-      return stop;
-    }
-    finishPhase(ctx, "planning", "failed");
+    // Ctrl-C (or a pause/cancel by another process) during the plan session: the driver pauses the goal, it did not fail.
     // A login, a key, a model or a protocol only the user can fix: blocked on them, with the engine's fix, not an infrastructure failure.
-    if (cause instanceof EngineSetupFailure) return endWithFailure(ctx, "blocked_on_external", engineSetupCause(ctx, "planning", cause.problem), ["plan/sessions"]);
-    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `planning failed: ${(cause as Error).message}` });
+    if (cause instanceof EngineSetupFailure) return end({ status: "blocked_on_external", cause: engineSetupCause(ctx, "planning", cause.problem), evidence: ["plan/sessions"], stoppable: true });
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: `planning failed: ${(cause as Error).message}` }, stoppable: true });
   }
   if (!planned.ok) {
     finishPhase(ctx, "planning", "failed", planned.error.message);
-    if (planned.error.code === "engine_answers_rejected") return endWithFailure(ctx, "blocked_on_external", answerInvalidCause(ctx, planned.error), ["plan/sessions"]);
-    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `no valid plan: ${planned.error.message}` });
+    if (planned.error.code === "engine_answers_rejected") return end({ status: "blocked_on_external", cause: answerInvalidCause(ctx, planned.error), evidence: ["plan/sessions"] });
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: `no valid plan: ${planned.error.message}` } });
   }
   // A plan holding a secret the run knows is never recorded (the log, task prompts and commit messages would carry it): the goal ends naming it.
   const leaked = knownSecretsIn(ctx.env, ctx.secrets, planned.value.plan);
   if (leaked.length > 0) {
     finishPhase(ctx, "planning", "failed", "the plan holds a secret");
-    return endWithFailure(
-      ctx,
-      "not_ready",
-      { code: "scope_violation", message: `the engine's plan holds the secret ${leaked.join(", ")} of the run's environment or engine configuration; the plan was not recorded and no task ran: rotate the secret and run the goal again`, details: { secrets: leaked, where: "plan" } },
-      ["plan/sessions"],
-    );
+    return end({
+      status: "not_ready",
+      cause: { code: "scope_violation", message: `the engine's plan holds the secret ${leaked.join(", ")} of the run's environment or engine configuration; the plan was not recorded and no task ran: rotate the secret and run the goal again`, details: { secrets: leaked, where: "plan" } },
+      evidence: ["plan/sessions"],
+    });
   }
   const { attempts } = planned.value;
   // The plan records the caps its tasks ask for (at most the role's default); the execution phase fits them to what the goal has left.
@@ -108,5 +100,5 @@ export async function planningPhase(ctx: RunContext): Promise<RunGoalResult | nu
   ]);
   if (!recorded.ok) throw new Error(`recording the plan: ${recorded.error.message}`);
   finishPhase(ctx, "planning", "passed", `${plan.graph.tasks.length} tasks (${plan.strategy})`);
-  return null;
+  return next("oracle");
 }

@@ -12,19 +12,16 @@ import path from "node:path";
 import { EvidenceSetSchema, type EvidenceSet, sha256Hex } from "@omk/oracle";
 import { type Criterion, err, type GoalEvent, ok, type Result } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
-import type { RunContext } from "../context.js";
-import { evaluateRound } from "../internal/run-deps.js";
+import type { GoalRun } from "../context.js";
+import { evaluateRound } from "../evidence/oracle-evidence.js";
+import { buildProof } from "../evidence/proof-build.js";
+import { endReady } from "../internal/run-end.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { frozenOracle, oracleEvaluatedEvent, recordedBaseline, REVIEW_ROLES, scopeViolationsByRound } from "../internal/run-records.js";
 import { writeVerdict } from "../internal/run-verdict.js";
 import { integratedTasks } from "../internal/superseded.js";
-import { buildProof, endReady, endWithFailure } from "../outcome.js";
 import { readKeptReviews, reviewResultsOf } from "../review/records.js";
-import type { RunGoalResult } from "../types.js";
-import { recordedBaseline } from "./baseline.js";
-import { REVIEW_ROLES } from "./execution.js";
-import { frozenOracle } from "./oracle.js";
-import { scopeViolationsByRound } from "./review.js";
-import { oracleEvaluatedEvent } from "./verification.js";
+import { end, type Step } from "./step.js";
 
 type Evaluated = Extract<GoalEvent, { type: "oracle_evaluated" }>["data"];
 
@@ -39,7 +36,7 @@ function readSet(file: string): EvidenceSet | null {
 }
 
 /** The round's evaluation with its reviews, formed again from the head evidence and the review records; the reason when it cannot be. */
-async function reevaluate(ctx: RunContext, head: string, events: readonly GoalEvent[]): Promise<Result<Evaluated, string>> {
+async function reevaluate(ctx: GoalRun, head: string, events: readonly GoalEvent[]): Promise<Result<Evaluated, string>> {
   const frozen = await frozenOracle(ctx);
   const headRel = `evidence/r${ctx.round}-head.json`;
   const headSet = readSet(path.join(ctx.goalDir, headRel));
@@ -66,7 +63,7 @@ async function reevaluate(ctx: RunContext, head: string, events: readonly GoalEv
 }
 
 /** What proof.json reports beyond the criteria: earlier rounds' scope violations, superseded tasks, skipped gates, missing passes. */
-function gapsOf(ctx: RunContext, events: readonly GoalEvent[], reviews: readonly { kind: string }[], skipped: readonly string[]): string[] {
+function gapsOf(ctx: GoalRun, events: readonly GoalEvent[], reviews: readonly { kind: string }[], skipped: readonly string[]): string[] {
   const gaps: string[] = [];
   if (!reviews.some((r) => r.kind === "break-it")) gaps.push("no break-it pass ran (the engine does not offer one)");
   if (skipped.length > 0) gaps.push(`gates skipped: ${skipped.join(", ")}`);
@@ -91,7 +88,7 @@ function gapsOf(ctx: RunContext, events: readonly GoalEvent[], reviews: readonly
   return [...new Set(gaps)];
 }
 
-export async function proofPhase(ctx: RunContext): Promise<RunGoalResult> {
+export async function proofPhase(ctx: GoalRun): Promise<Step> {
   await enterPhase(ctx, "proof");
   const head = ctx.goal.headCommit;
   const oracleHash = ctx.goal.oracle?.hash;
@@ -99,7 +96,7 @@ export async function proofPhase(ctx: RunContext): Promise<RunGoalResult> {
   const verification = events.findLast((e) => e.type === "verification_recorded" && e.data.commit === head);
   if (head === undefined || oracleHash === undefined || verification?.type !== "verification_recorded") {
     finishPhase(ctx, "proof", "failed", "no verified head for this round");
-    return endWithFailure(ctx, "failed_infra", { code: "infra_error", message: "the proof phase found no verification of the integrated head for this round" });
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: "the proof phase found no verification of the integrated head for this round" } });
   }
   const last = events.findLast((e) => e.type === "oracle_evaluated" && e.data.round === ctx.round && e.data.headCommit === head);
   let evaluation: Evaluated | undefined = last?.type === "oracle_evaluated" ? last.data : undefined;
@@ -122,7 +119,7 @@ export async function proofPhase(ctx: RunContext): Promise<RunGoalResult> {
         failedCriteria: open.map((c) => c.id),
       });
       finishPhase(ctx, "proof", "failed", message);
-      return endWithFailure(ctx, "not_ready", { code: "oracle_failed", message, details: { round: ctx.round, headCommit: head, notPassed: open.map((c) => ({ id: c.id, verdict: c.verdict })) } }, ["events.jsonl"]);
+      return end({ status: "not_ready", cause: { code: "oracle_failed", message, details: { round: ctx.round, headCommit: head, notPassed: open.map((c) => ({ id: c.id, verdict: c.verdict })) } }, evidence: ["events.jsonl"] });
     }
     evaluation = again.value;
   }
@@ -143,8 +140,8 @@ export async function proofPhase(ctx: RunContext): Promise<RunGoalResult> {
   });
   if (!proof.ok) {
     finishPhase(ctx, "proof", "failed", proof.error.message);
-    return endWithFailure(ctx, "not_ready", { code: "oracle_failed", message: proof.error.message }, ["events.jsonl"]);
+    return end({ status: "not_ready", cause: { code: "oracle_failed", message: proof.error.message }, evidence: ["events.jsonl"] });
   }
   finishPhase(ctx, "proof", "passed", `${proof.value.criteria.length} criteria passed`);
-  return endReady(ctx, proof.value, `every criterion of oracle ${oracleHash.slice(0, 12)} passed on ${head.slice(0, 12)}`);
+  return end(await endReady(ctx, proof.value, `every criterion of oracle ${oracleHash.slice(0, 12)} passed on ${head.slice(0, 12)}`));
 }

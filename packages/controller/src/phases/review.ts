@@ -7,30 +7,26 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, sha256Hex } from "@omk/oracle";
-import { budgetReport, type Criterion, type GoalEvent } from "@omk/state";
-import type { RunContext } from "../context.js";
-import { diffOf } from "../internal/run-checkout.js";
-import { evaluateRound, runReview } from "../internal/run-deps.js";
+import { budgetReport, type Criterion } from "@omk/state";
+import type { GoalRun } from "../context.js";
+import { evaluateRound } from "../evidence/oracle-evidence.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
 import { isSetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
 import { engineSetupCause, isEngineSetupProblem } from "../internal/engine-setup.js";
-import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
+import { diffOf } from "../internal/run-checkout.js";
+import { enterPhase, finishPhase } from "../internal/run-phase.js";
+import { frozenOracle, oracleEvaluatedEvent, REVIEW_ROLES, scopeViolationsByRound } from "../internal/run-records.js";
+import { causeOf, type FailingItem, type RoundVerdict, writeVerdict } from "../internal/run-verdict.js";
 import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import { ZERO_SPEND } from "../internal/session-spend.js";
 import { readKeptReviews } from "../review/records.js";
-import { REVIEW_ANSWER_ATTEMPTS } from "../review/run-review.js";
-import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
-import { endWithFailure } from "../outcome.js";
-import { BLOCKING_SEVERITIES, type ControllerProblem, type ReviewFinding, type RunGoalResult } from "../types.js";
-import { REVIEW_ROLES, roundsOfTasks } from "./execution.js";
-import { frozenOracle } from "./oracle.js";
-import { oracleEvaluatedEvent, type Verified } from "./verification.js";
+import { REVIEW_ANSWER_ATTEMPTS, runReview } from "../review/run-review.js";
+import { BLOCKING_SEVERITIES, type ControllerProblem, type ReviewFinding } from "../types.js";
+import { end, next, type Step } from "./step.js";
 
 const isBlocking = (f: ReviewFinding) => (BLOCKING_SEVERITIES as readonly string[]).includes(f.severity);
 
-export type Reviewed = { readonly verdict: RoundVerdict; readonly followUps: readonly unknown[] };
-
-function planRationale(ctx: RunContext): string[] {
+function planRationale(ctx: GoalRun): string[] {
   try {
     return readFileSync(path.join(ctx.goalDir, "plan", "decisions.jsonl"), "utf8")
       .split("\n")
@@ -41,7 +37,7 @@ function planRationale(ctx: RunContext): string[] {
 }
 
 /** Whether the goal may spend on another review pass: a problem when it is not running or its budget is exhausted (the store then stops it). */
-async function budgetLeft(ctx: RunContext): Promise<ControllerProblem | null> {
+async function budgetLeft(ctx: GoalRun): Promise<ControllerProblem | null> {
   await ctx.refresh();
   if (ctx.goal.status === "running" && budgetReport(ctx.goal, new Date()).exhausted.length > 0) await ctx.store.enforceBudget(ctx.goalId, ctx.actor);
   await ctx.refresh();
@@ -49,17 +45,10 @@ async function budgetLeft(ctx: RunContext): Promise<ControllerProblem | null> {
   return { code: "review_stopped", message: `the review stopped before its next pass: the goal is ${ctx.goal.status}${ctx.goal.statusReason === null ? "" : ` (${ctx.goal.statusReason})`}`, fix: "resume the goal (after omk goal budget-add when the budget ran out)" };
 }
 
-/** Scope violations of this round's attempts block its review; earlier rounds' are reported as known gaps (proof.json). */
-export function scopeViolationsByRound(events: readonly GoalEvent[], baseCommit: string): { round: number; taskId: string; path: string; kind: string; atWrite: boolean; message: string }[] {
-  const rounds = roundsOfTasks(events, baseCommit).round;
-  return events.flatMap((e) =>
-    e.type === "scope_violation_recorded"
-      ? [{ round: rounds.get(e.data.taskId) ?? 1, taskId: e.data.taskId, path: e.data.path, kind: e.data.kind, atWrite: e.data.atWrite, message: e.data.message }]
-      : [],
-  );
-}
-
-export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<{ end: RunGoalResult } | { reviewed: Reviewed }> {
+/** The review of `ctx.verified` (a ready head); its verdict goes to rounds/r<n>.json and `ctx.verdict`, its proposals to `ctx.followUps`. */
+export async function reviewPhase(ctx: GoalRun): Promise<Step> {
+  const verified = ctx.verified;
+  if (verified === null) throw new Error(`round ${ctx.round}: review without the round's verification`);
   await enterPhase(ctx, "review");
   const frozen = await frozenOracle(ctx);
   const head = verified.headCommit;
@@ -114,33 +103,24 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   // What the sessions used is recorded as it arrived, also when the review stopped.
   await meter.settle(outcome.ok ? outcome.value.spend : ZERO_SPEND);
   if (!outcome.ok) {
-    const stop = await pausedIfStopped(ctx);
-    if (stop !== null) {
-      finishPhase(ctx, "review", "stopped", ctx.goal.status);
-      return { end: stop };
-    }
-    finishPhase(ctx, "review", "failed", outcome.error.message);
+    const detail = outcome.error.message;
     // The project's dependencies would not install: an environment problem for the user, not a finding (no follow-up round).
-    if (isSetupProblem(outcome.error)) return { end: await endWithFailure(ctx, "blocked_on_external", setupFailedCause("review", outcome.error, (s) => ctx.redactor.redact(s)), ["setup.jsonl"]) };
-    return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }) };
+    if (isSetupProblem(outcome.error)) return end({ status: "blocked_on_external", cause: setupFailedCause("review", outcome.error, (s) => ctx.redactor.redact(s)), evidence: ["setup.jsonl"], stoppable: true, detail });
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }, stoppable: true, detail });
   }
   const review = outcome.value;
   const setup = review.problems.find((p) => isEngineSetupProblem(p.code));
   if (setup !== undefined) {
     // A login, a key, a model only the user can fix: nothing was judged, so no follow-up round; the goal waits for the user.
     finishPhase(ctx, "review", "failed", setup.message);
-    const stop = await pausedIfStopped(ctx);
-    if (stop !== null) return { end: stop };
-    return { end: await endWithFailure(ctx, "blocked_on_external", engineSetupCause(ctx, "review", setup), review.records.map((r) => r.file)) };
+    return end({ status: "blocked_on_external", cause: engineSetupCause(ctx, "review", setup), evidence: review.records.map((r) => r.file), stoppable: true });
   }
   const invalid = review.problems.find((p) => p.code === "engine_answer_invalid");
   if (invalid !== undefined) {
     // The model could not be read, so the change was not judged: that is no finding to fix in code (no follow-up round), but a model to change.
     finishPhase(ctx, "review", "failed", invalid.message);
-    const stop = await pausedIfStopped(ctx);
-    if (stop !== null) return { end: stop };
     const cause = { ...engineAnswerInvalid(ctx, "review", REVIEW_ANSWER_ATTEMPTS, [invalid.message]), message: ctx.redactor.redact(invalid.message) };
-    return { end: await endWithFailure(ctx, "blocked_on_external", cause, review.records.map((r) => r.file)) };
+    return end({ status: "blocked_on_external", cause, evidence: review.records.map((r) => r.file), stoppable: true });
   }
   const failing: FailingItem[] = [];
   for (const f of review.findings.filter(isBlocking)) {
@@ -171,11 +151,14 @@ export async function reviewPhase(ctx: RunContext, verified: Verified): Promise<
   if (ready) await markReviewTasks(ctx, review.records.map((r) => r.file));
   const verdict: RoundVerdict = { ...verified.verdict, ready, cause: ready ? null : causeOf(failing), failing, evidence, failedCriteria };
   finishPhase(ctx, "review", ready ? "passed" : "failed", ready ? `${review.records.length} records` : `${failing.length} blocking`);
-  return { reviewed: { verdict, followUps: review.followUps } };
+  writeVerdict(ctx.files, ctx.goalDir, verdict);
+  ctx.verdict = verdict;
+  ctx.followUps = review.followUps;
+  return next(ready ? "integration" : "round-end");
 }
 
 /** The graph's reviewer tasks are performed by this phase: once it passes, they are recorded done with the review records as evidence. */
-async function markReviewTasks(ctx: RunContext, records: readonly string[]): Promise<void> {
+async function markReviewTasks(ctx: GoalRun, records: readonly string[]): Promise<void> {
   const open = (ctx.goal.taskGraph?.tasks ?? []).filter((t) => REVIEW_ROLES.has(t.role) && (t.status === "pending" || t.status === "ready"));
   if (open.length === 0) return;
   const now = new Date().toISOString();

@@ -1,38 +1,28 @@
 /**
- * Verification: integrate the succeeded tasks into the integration branch,
- * then run the gates (compared with the base) and the oracle's checks on a
- * detached checkout of the integrated head, and evaluate the frozen oracle.
- * Re-runs idempotently on resume.
+ * Verification: on the head the merge step integrated (phases/integration.ts,
+ * `ctx.integrated`), run the gates (compared with the base) and the oracle's
+ * checks on a detached checkout of it, and evaluate the frozen oracle. The
+ * verdict goes to rounds/r<n>.json and `ctx.verdict`, the rest to
+ * `ctx.verified` for the review. Re-runs idempotently on resume.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type EvidenceSet, type Evaluation, sha256Hex } from "@omk/oracle";
+import { sha256Hex } from "@omk/oracle";
 import { type GateEvidence, ok } from "@omk/state";
-import { type RunContext, relToGoal } from "../context.js";
+import { type GoalRun, relToGoal, type Verified } from "../context.js";
+import { changedTestFiles } from "../evidence/checkout.js";
+import { junitCasesOf } from "../evidence/gate-evidence.js";
+import { collectOracleEvidence, evaluateRound } from "../evidence/oracle-evidence.js";
 import { gatePasses } from "../evidence/proof-claims.js";
+import { runWall } from "../evidence/wall.js";
 import { isSetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
 import { withDetached } from "../internal/run-checkout.js";
-import { integrateRound } from "../internal/run-integrate.js";
-import { changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall } from "../internal/run-deps.js";
-import { enterPhase, finishPhase, pausedIfStopped } from "../internal/run-phase.js";
-import { causeOf, type FailingItem, type RoundVerdict } from "../internal/run-verdict.js";
-import { endWithFailure } from "../outcome.js";
-import type { RunGoalResult } from "../types.js";
-import { recordedBaseline } from "./baseline.js";
-import { REVIEW_ROLES, roundsOfTasks } from "./execution.js";
-import { frozenOracle } from "./oracle.js";
+import { finishPhase } from "../internal/run-phase.js";
+import { frozenOracle, oracleEvaluatedEvent, recordedBaseline, REVIEW_ROLES, roundsOfTasks } from "../internal/run-records.js";
+import { causeOf, type FailingItem, type RoundVerdict, writeVerdict } from "../internal/run-verdict.js";
+import { end, next, type Step } from "./step.js";
 
-export type Verified = {
-  readonly verdict: RoundVerdict;
-  readonly headCommit: string;
-  readonly gates: readonly GateEvidence[];
-  readonly evaluation: Evaluation | null;
-  readonly headSet: EvidenceSet | null;
-  readonly baseSet: EvidenceSet | null;
-  readonly headFile: string | null;
-};
-
-function logTail(ctx: RunContext, gate: GateEvidence, max = 1500): string {
+function logTail(ctx: GoalRun, gate: GateEvidence, max = 1500): string {
   const text = gate.logs
     .filter((l) => !l.path.endsWith(".xml"))
     .map((l) => {
@@ -48,7 +38,7 @@ function logTail(ctx: RunContext, gate: GateEvidence, max = 1500): string {
 }
 
 /** Tasks that gave up (failed or blocked) are failing items too; a scope violation names its task. */
-async function taskItems(ctx: RunContext): Promise<FailingItem[]> {
+async function taskItems(ctx: GoalRun): Promise<FailingItem[]> {
   const events = await ctx.store.readEvents(ctx.goalId);
   const scope = new Set(events.flatMap((e) => (e.type === "scope_violation_recorded" ? [e.data.taskId] : [])));
   // Only this round's tasks: a task that failed in an earlier round was reported then, and its follow-ups replace it.
@@ -63,22 +53,18 @@ async function taskItems(ctx: RunContext): Promise<FailingItem[]> {
   return items;
 }
 
-export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoalResult } | { verified: Verified }> {
-  await enterPhase(ctx, "verification");
-  const graph = ctx.goal.taskGraph?.tasks ?? [];
-  const integrated = await integrateRound(ctx, graph);
+/** The verification step: it runs in the phase the merge step opened, on `ctx.integrated`. */
+export async function verificationPhase(ctx: GoalRun): Promise<Step> {
+  const integrated = ctx.integrated;
+  if (integrated === null) throw new Error(`round ${ctx.round}: verification without the merge step's head`);
   const failing: FailingItem[] = await taskItems(ctx);
-  if (!integrated.ok) {
-    finishPhase(ctx, "verification", "failed", integrated.error.message);
-    return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `${integrated.error.message} (fix: ${integrated.error.fix})` }) };
-  }
-  const head = integrated.value.head;
-  if (integrated.value.conflicts.length > 0) {
+  const head = integrated.head;
+  if (integrated.conflicts.length > 0) {
     // The rest is integrated without the conflicting work; the round is not ready, and its follow-up takes the conflict over.
-    failing.push(...integrated.value.conflicts);
+    failing.push(...integrated.conflicts);
     const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready: false, cause: causeOf(failing), failing, evidence: ["events.jsonl"], failedCriteria: [] };
     finishPhase(ctx, "verification", "failed", failing.map((f) => f.key).join(", "));
-    return { verified: { verdict, headCommit: head, gates: [], evaluation: null, headSet: null, baseSet: null, headFile: null } };
+    return verified(ctx, { verdict, headCommit: head, gates: [], evaluation: null, headSet: null, baseSet: null, headFile: null });
   }
   const frozen = await frozenOracle(ctx);
   const runId = `r${ctx.round}-head-${Date.now().toString(36)}`;
@@ -117,15 +103,12 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
     ctx.deps,
   );
   if (!onHead.ok) {
-    const stop = await pausedIfStopped(ctx);
-    if (stop !== null) {
-      finishPhase(ctx, "verification", "stopped", ctx.goal.status);
-      return { end: stop };
-    }
-    finishPhase(ctx, "verification", "failed", onHead.error.message);
+    const detail = onHead.error.message;
     // The head's dependencies would not install: an environment problem no fix round can help (ends blocked_on_external, exit 5).
-    if (isSetupProblem(onHead.error)) return { end: await endWithFailure(ctx, "blocked_on_external", setupFailedCause("verification", onHead.error, (s) => ctx.redactor.redact(s)), ["setup.jsonl"]) };
-    return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: `verification: ${onHead.error.message} (fix: ${onHead.error.fix})` }) };
+    if (isSetupProblem(onHead.error)) {
+      return end({ status: "blocked_on_external", cause: setupFailedCause("verification", onHead.error, (s) => ctx.redactor.redact(s)), evidence: ["setup.jsonl"], stoppable: true, detail });
+    }
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: `verification: ${onHead.error.message} (fix: ${onHead.error.fix})` }, stoppable: true, detail });
   }
   const { wall, set: headSet } = onHead.value;
   // The red half of red → green: the head's tests on the base's code.
@@ -157,7 +140,7 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
   const evaluated = evaluateRound(frozen, baseSet, headSet, { baseCommit: ctx.baseCommit, headCommit: head });
   if (!evaluated.ok) {
     finishPhase(ctx, "verification", "failed", evaluated.error.message);
-    return { end: await endWithFailure(ctx, "failed_infra", { code: "infra_error", message: evaluated.error.message }) };
+    return end({ status: "failed_infra", cause: { code: "infra_error", message: evaluated.error.message } });
   }
   const evaluation = evaluated.value;
   const reportText = readFileSync(wall.reportPath, "utf8");
@@ -192,21 +175,13 @@ export async function verificationPhase(ctx: RunContext): Promise<{ end: RunGoal
   const ready = failing.length === 0;
   const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready, cause: ready ? null : causeOf(failing), failing, evidence: [headFileRel, relToGoal(ctx, wall.reportPath), ...failedGates.flatMap((g) => g.logs.map((l) => l.path))], failedCriteria };
   finishPhase(ctx, "verification", ready ? "passed" : "failed", ready ? `head ${head.slice(0, 12)}` : `${failing.length} failing: ${failing.map((f) => f.key).join(", ")}`);
-  return { verified: { verdict, headCommit: head, gates: wall.gates, evaluation, headSet, baseSet, headFile } };
+  return verified(ctx, { verdict, headCommit: head, gates: wall.gates, evaluation, headSet, baseSet, headFile });
 }
 
-export function oracleEvaluatedEvent(ctx: RunContext, evaluation: Evaluation, evidence: { path: string; sha256: string }[]) {
-  return {
-    type: "oracle_evaluated" as const,
-    actor: ctx.actor,
-    data: {
-      round: ctx.round,
-      oracleHash: evaluation.oracleHash,
-      headCommit: evaluation.headCommit,
-      ready: evaluation.ready,
-      counts: { ...evaluation.counts },
-      criteria: evaluation.criteria.map((c) => ({ id: c.id, verdict: c.verdict, evidence: [...c.evidence], reason: c.reason })),
-      evidence,
-    },
-  };
+/** The round's verification into rounds/r<n>.json and the context; a ready head goes to review, else the round ends. */
+function verified(ctx: GoalRun, result: Verified): Step {
+  writeVerdict(ctx.files, ctx.goalDir, result.verdict);
+  ctx.verified = result;
+  ctx.verdict = result.verdict;
+  return next(result.verdict.ready ? "review" : "round-end");
 }

@@ -1,60 +1,14 @@
 /**
- * Terminal statuses: failure.json and proof.json are written by the store's
- * outcome machinery (`transition` with a cause or a proof); here the proof is
- * assembled from the log and the evidence, and every ending is reported.
+ * proof.json's body, assembled from the log and the evidence: the store
+ * writes it when the goal ends ready (internal/run-end.ts endReady).
  */
-import {
-  budgetReport,
-  err,
-  type FailureCause,
-  type GateEvidence,
-  type GoalEvent,
-  isTerminalStatus,
-  ok,
-  type Proof,
-  ProofSchema,
-  type Result,
-  SCHEMA_VERSION,
-  type SessionSpend,
-  type TerminalStatus,
-} from "@omk/state";
+import { budgetReport, type GateEvidence, type GoalEvent, ok, type Proof, ProofSchema, type Result, SCHEMA_VERSION, type SessionSpend, err } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
-import type { RunContext } from "./context.js";
-import { gatePasses } from "./evidence/proof-claims.js";
-import { integratedTasks } from "./internal/superseded.js";
-import type { ControllerProblem, RunGoalResult } from "./types.js";
-
-const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
-
-/** The run's ending, also emitted as run_finished. */
-export function ending(ctx: RunContext, status: RunGoalResult["status"], outcomeFile: string | null, reason: string): RunGoalResult {
-  ctx.emit({ type: "run_finished", goalId: ctx.goalId, status, outcomeFile, reason });
-  return { goalId: ctx.goalId, status, outcomeFile, reason };
-}
-
-/** The outcome file of a goal that is terminal already (by another writer, or a budget stop). */
-export function endAsRecorded(ctx: RunContext): RunGoalResult {
-  const goal = ctx.goal;
-  const paths = ctx.store.paths(ctx.goalId);
-  const file = goal.status === "ready" ? paths.proof : isTerminalStatus(goal.status) ? paths.failure : null;
-  return ending(ctx, goal.status, file, goal.statusReason ?? goal.status);
-}
-
-/** End the goal with a terminal status other than ready: failure.json names the cause, the evidence and the resume command. */
-export async function endWithFailure(
-  ctx: RunContext,
-  status: Exclude<TerminalStatus, "ready">,
-  cause: FailureCause,
-  evidence: readonly string[] = [],
-): Promise<RunGoalResult> {
-  await ctx.refresh();
-  if (ctx.goal.status !== "running") return endAsRecorded(ctx);
-  const safe = ctx.redactor.redactDeep(cause);
-  const moved = await ctx.store.transition(ctx.goalId, status, { actor: ctx.actor, cause: safe, evidence: [...evidence], reason: safe.message });
-  await ctx.refresh();
-  if (!moved.ok) return endAsRecorded(ctx);
-  return ending(ctx, status, ctx.store.paths(ctx.goalId).failure, safe.message);
-}
+import type { GoalRun } from "../context.js";
+import { REVIEW_ROLES } from "../internal/run-records.js";
+import { integratedTasks } from "../internal/superseded.js";
+import type { ControllerProblem } from "../types.js";
+import { gatePasses } from "./proof-claims.js";
 
 export type ProofInput = {
   readonly oracleHash: string;
@@ -71,7 +25,7 @@ export type ProofInput = {
  * claimed with a criterion failed, vacuous or not run, nor with a required
  * gate that did not pass (skipped included).
  */
-export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Result<Proof, ControllerProblem>> {
+export async function buildProof(ctx: GoalRun, input: ProofInput): Promise<Result<Proof, ControllerProblem>> {
   const open = input.criteria.filter((c) => c.verdict !== "passed");
   const gates = input.gates.filter((g) => g.required && !gatePasses(g.outcome));
   if (gates.length > 0) {
@@ -161,14 +115,4 @@ export async function buildProof(ctx: RunContext, input: ProofInput): Promise<Re
     lastSeq: ctx.goal.lastSeq,
     createdAt: createdAt.toISOString(),
   } satisfies Proof));
-}
-
-/** End the goal ready with its proof (the store writes proof.json and records its digest). */
-export async function endReady(ctx: RunContext, proof: Proof, reason: string): Promise<RunGoalResult> {
-  await ctx.refresh();
-  if (ctx.goal.status !== "running") return endAsRecorded(ctx);
-  const moved = await ctx.store.transition(ctx.goalId, "ready", { actor: ctx.actor, proof, reason });
-  await ctx.refresh();
-  if (!moved.ok) return endAsRecorded(ctx);
-  return ending(ctx, "ready", ctx.store.paths(ctx.goalId).proof, reason);
 }

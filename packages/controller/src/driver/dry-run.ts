@@ -11,19 +11,20 @@ import os from "node:os";
 import path from "node:path";
 import { type AskPlan, createPlanner } from "@omk/planner";
 import { scopeFromPaths } from "@omk/wire";
-import type { RunContext } from "../context.js";
-import { ending } from "../outcome.js";
-import { prepare, settleIntake } from "../phases/intake.js";
+import type { GoalRun } from "../context.js";
+import { EngineSetupFailure, sessionFailure } from "../internal/engine-setup.js";
+import { ending } from "../internal/run-end.js";
+import { capGraphToRoles } from "../internal/task-caps.js";
+import { readIntake, settleIntake } from "../phases/intake.js";
+import { runSession } from "../session.js";
 import type { RunGoalResult } from "../types.js";
-import { runSession } from "./run-deps.js";
-import { capGraphToRoles } from "./task-caps.js";
-import { EngineSetupFailure, sessionFailure } from "./engine-setup.js";
+import { pausedIfStopped } from "./stops.js";
 
 /** What the dry run's plan sessions used (reported in a note; a dry run records nothing). */
 type DrySpend = { sessions: number; tokens: number; usd: number | null };
 
 /** The engine planner's port for a dry run: one read-only session per answer, in a throwaway run dir. */
-function dryAskPlan(ctx: RunContext, work: string, spent: DrySpend): AskPlan {
+function dryAskPlan(ctx: GoalRun, work: string, spent: DrySpend): AskPlan {
   return async (prompt, { attempt }) => {
     const outcome = await runSession({
       provider: ctx.engine,
@@ -51,11 +52,14 @@ function dryAskPlan(ctx: RunContext, work: string, spent: DrySpend): AskPlan {
  * blocked_on_human (ambiguous goal, no oracle), blocked_on_external (the
  * engine's model never gave a valid plan) or failed_infra (no plan otherwise).
  */
-export async function dryRun(ctx: RunContext): Promise<RunGoalResult> {
+export async function dryRun(ctx: GoalRun): Promise<RunGoalResult> {
   // An unsure goal is put to the engine's intake session as the run would; the decision is not recorded.
-  const stopped = await settleIntake(ctx, { record: false });
-  if (stopped !== null) return stopped;
-  const prep = prepare(ctx);
+  const settled = await settleIntake(ctx, { record: false });
+  if ("cutShort" in settled) {
+    const stop = await pausedIfStopped(ctx);
+    if (stop !== null) return stop;
+  }
+  const prep = readIntake(ctx, "decision" in settled ? settled.decision : undefined);
   if ("blocked" in prep) {
     for (const q of prep.questions) ctx.emit({ type: "note", level: "warn", message: `question: ${q}` });
     return ending(ctx, "blocked_on_human", null, `dry run: the goal would block on a person: ${prep.message}`);

@@ -1,14 +1,12 @@
-/** What a resumed run reads back from the log and the evidence files instead of running it again. */
+/** What a run resumed past verification reads back from the log and the evidence files instead of verifying again. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema } from "@omk/oracle";
 import type { GateEvidence } from "@omk/state";
-import type { RunContext } from "../context.js";
-import { recordedBaseline } from "../phases/baseline.js";
-import { frozenOracle } from "../phases/oracle.js";
-import type { Verified } from "../phases/verification.js";
-import { evaluateRound } from "./run-deps.js";
-import { readVerdict } from "./run-verdict.js";
+import type { GoalRun, Verified } from "../context.js";
+import { evaluateRound } from "../evidence/oracle-evidence.js";
+import { frozenOracle, recordedBaseline } from "../internal/run-records.js";
+import { readVerdict } from "../internal/run-verdict.js";
 
 function readSet(file: string): EvidenceSet | null {
   try {
@@ -19,7 +17,7 @@ function readSet(file: string): EvidenceSet | null {
 }
 
 /** The current round's verification, from rounds/r<n>.json, the log and evidence/; null when it is not all there. */
-export async function loadVerified(ctx: RunContext): Promise<Verified | null> {
+export async function readBackVerified(ctx: GoalRun): Promise<Verified | null> {
   const verdict = readVerdict(ctx.goalDir, ctx.round);
   if (verdict === null) return null;
   const head = verdict.headCommit;
