@@ -1,4 +1,4 @@
-import { assignmentRule, looksSecretName, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./internal/secret-rules.js";
+import { assignmentRule, looksSecretName, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./secret-rules.js";
 
 export { looksSecretName };
 

@@ -1,5 +1,6 @@
 /**
- * Shapes of secrets, shared by log redaction and the secret scan of a diff.
+ * Shapes of secrets, shared by redaction (gate logs, transcripts, records)
+ * and the secret scan of a diff (@omk/gates).
  * Every pattern stays on one line (no `\s` that could cross a newline), so
  * the streaming redactor can cut its input at line ends. Private key blocks
  * span lines and are handled separately (PRIVATE_KEY_BEGIN/END).
@@ -68,8 +69,8 @@ export function assignmentRule(strict: boolean): SecretRule {
 export const PRIVATE_KEY_BEGIN = /-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----/;
 export const PRIVATE_KEY_END = /-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----/;
 
-/** Names of environment variables whose values are secrets. */
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|CREDENTIAL|(^|_)AUTH($|_)|(^|_)PAT($|_)|COOKIE|SESSION_?KEY|DATABASE_URL|_DSN$|CONNECTION_STRING|WEBHOOK/i;
+/** Names of environment variables whose values are secrets (`KEY` and `PASS` as whole words too: `MOONSHOT_KEY`, `SMTP_PASS`). */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|CREDENTIAL|(^|_)AUTH($|_)|(^|_)PAT($|_)|(^|_)KEY($|_)|(^|_)PASS($|_)|COOKIE|SESSION_?KEY|DATABASE_URL|_DSN$|CONNECTION_STRING|WEBHOOK/i;
 const NOT_SECRET = /^(PWD|OLDPWD|GPG_TTY|SSH_AUTH_SOCK|.*_(PATH|FILE|DIR|HOST|PORT|USER|USERNAME))$/i;
 
 export function looksSecretName(name: string): boolean {
