@@ -3,7 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRedactor, EngineSpecSchema, openSession, scopeFromPaths, TranscriptLineSchema, type WireEvent } from "../src/index.js";
+import { createRedactor } from "@omk/core";
+import { EngineSpecSchema, openSession, scopeFromPaths, TranscriptLineSchema, type WireEvent } from "../src/index.js";
 import { EngineProcess } from "../src/internal/engine-process.js";
 import { TranscriptTap } from "../src/internal/transcript.js";
 import { FAST, fakeKimiWire, leftovers, ofType, workspace } from "./helpers.js";
@@ -103,7 +104,7 @@ describe("review fixes: malformed Kimi Wire frames do not crash OMK", () => {
   it("a line handler that throws is reported through onLineError, not as an uncaught exception", async () => {
     const errors: Array<{ stream: string; message: string }> = [];
     const lines: string[] = [];
-    const redact = createRedactor();
+    const { redact } = createRedactor();
     const proc = await EngineProcess.start({
       command: process.execPath,
       args: ["-e", "process.stdout.write('one\\ntwo\\n'); process.stderr.write('err\\n')"],
@@ -145,7 +146,7 @@ describe("review fixes: transcripts never hold unredacted bytes", () => {
     expect(entries.filter((e) => e.b64 !== undefined)).toEqual([]);
     const lossy = entries.filter((e) => e.lossy === true);
     expect(lossy).toHaveLength(1);
-    expect(lossy[0]?.line).toContain("[REDACTED]");
+    expect(lossy[0]?.line).toContain("[REDACTED:openai-key]");
     expect(lossy[0]?.line).toContain("caf\uFFFD");
     expect(readFileSync(ws.transcript, "utf8")).not.toContain(SECRET);
     expect(readFileSync(ws.transcript, "utf8")).not.toContain(Buffer.from(SECRET).toString("base64").slice(0, 20));
@@ -166,7 +167,7 @@ describe("review fixes: transcripts never hold unredacted bytes", () => {
     expect(cut[0]?.b64).toBeUndefined();
     expect(cut[0]?.lossy).toBeUndefined();
     expect(cut[0]?.line?.startsWith('{"jsonrpc":"2.0","method":"session/update"')).toBe(true);
-    expect(cut[0]?.line).toContain("[REDACTED]");
+    expect(cut[0]?.line).toContain("[REDACTED:openai-key]");
     expect(readFileSync(ws.transcript, "utf8")).not.toContain(SECRET);
   });
 });
