@@ -1,5 +1,6 @@
 import { accessSync, constants, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
+import { shellWord } from "@omk/core";
 
 /**
  * How to name the CLI in every command OMK prints (`next:` lines, fixes,
@@ -36,10 +37,8 @@ export type CliSource = {
   cwd: string;
 };
 
-/** A word as the shell reads it back unchanged (quoted only when it needs to be). */
-export function shellWord(value: string): string {
-  return /^[\w./@%+=:,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
-}
+/** A word as the shell reads it back unchanged (quoted only when it needs to be): @omk/core's, re-exported for this app's many callers. */
+export { shellWord };
 
 function real(file: string): string | undefined {
   try {

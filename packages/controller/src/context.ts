@@ -4,7 +4,7 @@
  * goal's log (so every appended event is also passed on as `goal_event`).
  */
 import path from "node:path";
-import { createRedactor, type Redactor } from "@omk/gates";
+import { createRedactor, type Redactor } from "@omk/core";
 import type { Goal, GoalEvent, GoalStore, NewEvent, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
 import { type RedactedFiles, redactedFiles } from "./internal/redacted-files.js";

@@ -1,8 +1,7 @@
 /** Review records: `reviews/r<round>-<pass>.json` under the goal dir, written atomically and redacted, with their sha256. */
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createRedactor } from "@omk/gates";
+import { createRedactor, sha256 } from "@omk/core";
 import type { ReviewResult } from "@omk/oracle";
 import { type GoalEvent, writeFileAtomicSync } from "@omk/state";
 import type { ReviewPass } from "../types.js";
@@ -11,8 +10,6 @@ import type { KeptReviewRecord, ReviewCriterion, ReviewRecord, ReviewRecordRef }
 export { REVIEW_RECORD_VERSION, type ReviewRecord } from "./types.js";
 
 export const recordFile = (round: number, pass: ReviewPass | "deterministic") => `reviews/r${round}-${pass}.json`;
-
-export const sha256Of = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Writes the record (every string redacted) and returns its reference. */
 export function writeRecord(
@@ -26,7 +23,7 @@ export function writeRecord(
   const file = path.join(goalDir, rel);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomicSync(file, text);
-  return { pass: record.pass, verdict: record.verdict, file: rel, sha256: sha256Of(text) };
+  return { pass: record.pass, verdict: record.verdict, file: rel, sha256: sha256(text) };
 }
 
 /**
@@ -51,7 +48,7 @@ export function readKeptReviews(input: {
     } catch {
       continue;
     }
-    if (sha256Of(text) !== ref.sha256) continue;
+    if (sha256(text) !== ref.sha256) continue;
     let record: ReviewRecord;
     try {
       record = JSON.parse(text) as ReviewRecord;
