@@ -29,7 +29,7 @@ describe("createRedactor", () => {
     for (const encoded of [Buffer.from(value).toString("base64"), Buffer.from(value).toString("base64url"), Buffer.from(value).toString("hex")]) {
       const out = r.redact(`out: ${encoded}\n`);
       expect(out, encoded).not.toContain(encoded.replace(/=+$/, ""));
-      expect(out).toMatch(/\[REDACTED:env:MY_TOKEN:encoded\]/);
+      expect(out).toContain(`[REDACTED:env:MY_TOKEN:${encoded === Buffer.from(value).toString("hex") ? "hex" : "base64"}]`);
     }
   });
 
