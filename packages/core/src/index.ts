@@ -15,5 +15,5 @@ export {
   type StreamRedactor,
 } from "./redact.js";
 export { err, ok, type Problem, problem, type Result } from "./result.js";
-export { assignmentRule, entropy, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./secret-rules.js";
+export { assignmentRule, PRIVATE_KEY_BEGIN, type SecretRule, TOKEN_RULES } from "./secret-rules.js";
 export { shellWord } from "./shell.js";
