@@ -1,6 +1,5 @@
 import { accessSync, constants, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
-import { shellWord } from "@omk/core";
 
 /**
  * How to name the CLI in every command OMK prints (`next:` lines, fixes,
@@ -37,8 +36,14 @@ export type CliSource = {
   cwd: string;
 };
 
-/** A word as the shell reads it back unchanged (quoted only when it needs to be): @omk/core's, re-exported for this app's many callers. */
-export { shellWord };
+/**
+ * A word as the shell reads it back unchanged (quoted only when it needs to be). The same rule as
+ * @omk/core's shellWord, kept here on purpose: `omk --help` loads this module, and its start-up
+ * closure loads no @omk package (test/start-up.test.ts); bundling @omk/core's one chunk would.
+ */
+export function shellWord(value: string): string {
+  return /^[\w./@%+=:,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
 
 function real(file: string): string | undefined {
   try {
