@@ -22,9 +22,12 @@ import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
  * packages on a lower level. `only`: a narrower list of @omk packages it may
  * import. `testHelper`: may be imported from test files only. A package that
  * does not exist yet is simply absent from the tree; a workspace package
- * missing here is a violation until it gets its line.
+ * missing here is a violation until it gets its line. `base`: the one
+ * package below all others: every package may import it (whatever its
+ * `only`), and it imports no @omk package and no third-party package.
  */
 const PACKAGES = {
+  "@omk/core": { level: -2, base: true },
   "@omk/git": { level: -1 },
   "@omk/state": { level: 0 },
   "@omk/gates": { level: 0 },
@@ -137,7 +140,8 @@ function findPackages(root) {
       ...Object.keys(manifest.peerDependencies ?? {}),
       ...Object.keys(manifest.optionalDependencies ?? {}),
     ]);
-    packages.push({ name: manifest.name, dir, declared, rule: PACKAGES[manifest.name], isApp: dir.startsWith("apps/") });
+    const runtime = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})];
+    packages.push({ name: manifest.name, dir, declared, runtime, rule: PACKAGES[manifest.name], isApp: dir.startsWith("apps/") });
   }
   return packages;
 }
@@ -164,7 +168,7 @@ function excludeFor(packages) {
 function levelAllows(from, to) {
   if (from.rule?.level === undefined || to.rule?.level === undefined) return true;
   if (to.rule.level >= from.rule.level) return false;
-  return from.rule.only === undefined || from.rule.only.includes(to.name);
+  return from.rule.only === undefined || from.rule.only.includes(to.name) || to.rule.base === true;
 }
 
 /** The fix printed for a rule of the rule set (dependency-cruiser's violations do not carry a rule's comment). */
@@ -312,11 +316,14 @@ function splitSpecifier(specifier) {
 }
 
 function levelFix(from, to) {
+  if (from.rule.base === true) {
+    return `${from.name} is the base (L${from.rule.level}) and may import no @omk package; move the code it needs into ${from.name} itself or have the caller pass it in as data`;
+  }
   if (from.rule.level === -1) {
-    return `${from.name} is the base (L-1) and may import no @omk package; move the shared code into ${from.name} itself or have the caller pass it in as data`;
+    return `${from.name} is L-1 and may import only @omk/core (the base); move the shared code into ${from.name} itself or have the caller pass it in as data`;
   }
   if (from.rule.level === 0) {
-    return `${from.name} is L0 and may import only @omk/git (it must stay usable alone); move the shared code into ${from.name} itself or have the caller pass it in as data`;
+    return `${from.name} is L0 and may import only @omk/core and @omk/git (it must stay usable alone); move the shared code into ${from.name} itself or have the caller pass it in as data`;
   }
   if (to.rule.level >= from.rule.level) {
     return `${levelName(from)} may not import ${levelName(to)}: dependencies point down only; move the code both need into a lower package (shared rules belong in @omk/state) or have ${to.name} pass it in as data`;
@@ -455,6 +462,24 @@ function tableFindings(packages) {
     }));
 }
 
+/**
+ * The base package depends on nothing: no runtime dependency in its manifest
+ * (third-party or @omk). tooling/packages/check.mjs then holds its built
+ * code to that (every bare import of dist/ must be a declared dependency).
+ */
+function baseFindings(packages) {
+  return packages
+    .filter((p) => p.rule?.base === true)
+    .flatMap((p) =>
+      p.runtime.map((name) => ({
+        rule: "base-no-dependency",
+        file: `${p.dir}/package.json`,
+        what: `depends on "${name}"`,
+        fix: `${p.name} is the base and depends on nothing but node's builtins; write the code with node: modules, or move it into the package that needs ${name}`,
+      })),
+    );
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -463,7 +488,7 @@ async function main() {
   const packages = findPackages(root);
   if (packages.length === 0) throw new UsageError(`no workspace packages under ${root}; pass the repository root with --root`);
   const { modules, violations } = await cruiseTree(root, packages);
-  const findings = [...tableFindings(packages), ...ruleFindings(packages, modules, violations), ...specifierFindings(packages, modules), ...forbiddenImportFindings(root, packages)];
+  const findings = [...tableFindings(packages), ...baseFindings(packages), ...ruleFindings(packages, modules, violations), ...specifierFindings(packages, modules), ...forbiddenImportFindings(root, packages)];
   const display = (file) => path.relative(process.cwd(), path.join(root, file)) || file;
   // One line per file, import and rule (a rule of the rule set and one of
   // specifierFindings may both see the same import).

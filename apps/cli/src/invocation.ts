@@ -36,7 +36,11 @@ export type CliSource = {
   cwd: string;
 };
 
-/** A word as the shell reads it back unchanged (quoted only when it needs to be). */
+/**
+ * A word as the shell reads it back unchanged (quoted only when it needs to be). The same rule as
+ * @omk/core's shellWord, kept here on purpose: `omk --help` loads this module, and its start-up
+ * closure loads no @omk package (test/start-up.test.ts); bundling @omk/core's one chunk would.
+ */
 export function shellWord(value: string): string {
   return /^[\w./@%+=:,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }

@@ -473,7 +473,7 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, secondId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "qwen" });
     // The engine did get the key (its transcript shows the redacted message), and no file omk wrote holds it.
     const written = filesUnder(w.stateDir);
-    expect(written.some((f) => readFileSync(f, "utf8").includes("Using my key [REDACTED]"))).toBe(true);
+    expect(written.some((f) => readFileSync(f, "utf8").includes("Using my key [REDACTED:value]"))).toBe(true);
     expect(written.filter((f) => readFileSync(f, "utf8").includes(key))).toEqual([]);
     expect(`${run.stdout}${run.stderr}`).not.toContain(key);
   });

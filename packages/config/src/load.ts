@@ -7,14 +7,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result, sha256 } from "@omk/core";
 import { ENGINE_PRESET_NAMES } from "@omk/wire";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type ConfigFile, ConfigFileSchema, type EngineEntry, EngineEntrySchema } from "./schema.js";
 import type { ConfigProblem } from "./problem.js";
 import { secretProblem } from "./secrets.js";
-import { isTrusted, keysNeedingTrust, sha256, UNTRUSTED_ALLOWED } from "./trust.js";
+import { isTrusted, keysNeedingTrust, UNTRUSTED_ALLOWED } from "./trust.js";
 
 /** Where a setting comes from. */
 export type ConfigScope = "user" | "repo";

@@ -3,7 +3,7 @@
  * one) with the configured fields on top, `{ from: VAR }` values read from
  * OMK's environment, the command found on PATH, a price table.
  */
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { customEngine, type EngineSpec, type EngineSpecInput, enginePreset, findCommand, type PriceTable } from "@omk/wire";
 import { CONFIGURABLE_PRESETS, type ConfigProblem, type ConfigScope, type MergedEngine, type OmkConfig } from "./load.js";
 

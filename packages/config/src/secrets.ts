@@ -4,7 +4,7 @@
  * token, is refused with the fix `{ from: VAR }`. The value is never quoted
  * in the message.
  */
-import { createRedactor } from "@omk/wire";
+import { createRedactor } from "@omk/core";
 import type { ConfigProblem } from "./problem.js";
 import type { ConfigFile } from "./schema.js";
 
@@ -20,7 +20,7 @@ const tokenShaped = createRedactor();
 
 /** True for a value shaped like a token (sk-..., ghp_..., github_pat_..., AKIA..., a JWT, a bearer token ...). */
 export function looksLikeToken(value: string): boolean {
-  return tokenShaped(value) !== value;
+  return tokenShaped.redact(value) !== value;
 }
 
 /** The first literal secret in a parsed config file, as a problem (undefined: none). */

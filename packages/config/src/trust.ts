@@ -7,10 +7,9 @@
  * (`<user config dir>/omk/trusted.json`), keyed by the file's real path; a
  * changed file is untrusted again. The user's own config file is always trusted.
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result, sha256 } from "@omk/core";
 import { z } from "zod";
 import type { ConfigProblem } from "./problem.js";
 import type { ConfigFile } from "./schema.js";
@@ -33,10 +32,6 @@ export function trustStorePath(userConfigFile: string): string {
   return path.join(path.dirname(userConfigFile), "trusted.json");
 }
 
-/** sha256 (hex) of bytes. */
-export function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 /** The keys of a repo file that need trust, as key paths (`defaultEngine`, `engines.kimi.command`, ...). */
 export function keysNeedingTrust(config: ConfigFile): string[] {

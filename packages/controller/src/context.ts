@@ -7,7 +7,7 @@
  * next phases read.
  */
 import path from "node:path";
-import { createRedactor, type Redactor } from "@omk/gates";
+import { createRedactor, type Redactor } from "@omk/core";
 import type { Evaluation, EvidenceSet, OracleBuild } from "@omk/oracle";
 import type { ClassifiedIntake, RepoInspection } from "@omk/planner";
 import type { FailureCause, GateDescriptor, GateEvidence, Goal, GoalEvent, GoalStore, NewEvent, Phase, Result, StoreError } from "@omk/state";

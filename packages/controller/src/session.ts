@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
-import { type KnownSecret, type KnownSecretHit, knownSecretMatcher, knownSecretValues } from "@omk/gates";
+import { type KnownSecret, type KnownSecretHit, knownSecretMatcher, knownSecretValues } from "@omk/core";
 import type { TokenUsage } from "@omk/state";
 import { type Cost, isolationDirs, openSession, type ScopeCheck, type StopReason, type TurnUsage, type UsageQuality, type WireError, type WireEvent } from "@omk/wire";
 import { agentCommandEnv, sessionConfinement } from "./internal/confinement.js";

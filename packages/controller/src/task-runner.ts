@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { type KnownSecretHit, knownSecretMatcher } from "@omk/gates";
+import { type KnownSecretHit, knownSecretMatcher } from "@omk/core";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
 import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";

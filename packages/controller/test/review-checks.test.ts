@@ -2,7 +2,7 @@
 import { cleanupTempDirs, commitFiles, gitDiff, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { answerFindings, parseReviewAnswer } from "../src/review/answer.js";
-import { knownSecretValues } from "@omk/gates";
+import { knownSecretValues } from "@omk/core";
 import { dependencyFindings, namesPackage, readDependencyChanges, readTamperSources, scopeFindings, secretFindings, tamperFindings } from "../src/review/deterministic.js";
 import { capDiff, REVIEW_DIFF_MAX_BYTES, reviewPrompt, type ReviewPromptInput } from "../src/review/prompt.js";
 import { ReviewAnswerSchema } from "../src/review/types.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { detectGates } from "./detect.js";
 import { GatesConfigError, type NoGatesDetectedError } from "./errors.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import { type GatesConfig, GatesConfigSchema } from "./schemas/config.js";
 import type { Detection } from "./schemas/detection.js";
 import type { GatesReport } from "./schemas/result.js";

@@ -3,7 +3,7 @@ import { NoGatesDetectedError } from "./errors.js";
 import { type Found, inGitRepo } from "./internal/detect/common.js";
 import { detectNode } from "./internal/detect/node.js";
 import { detectGo, detectMake, detectPython, detectRust } from "./internal/detect/others.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import { type GateKind, GatesConfigSchema } from "./schemas/config.js";
 import type { Detection } from "./schemas/detection.js";
 

@@ -1,4 +1,4 @@
-import { looksSecretName } from "./internal/secret-rules.js";
+import { looksSecretName } from "@omk/core";
 
 /**
  * The one environment rule for every process OMK starts for code it does not

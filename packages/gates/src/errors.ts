@@ -1,25 +1,16 @@
 import path from "node:path";
 
-/**
- * Errors of @omk/gates. The package is L0 and standalone, so it has its own
- * base class (not @omk/state's OmkError) with the same shape: a stable
- * `code` (`OMK_GATES_*`), a one-line `fix`, and a `cause`. Expected failures
- * (a gate failed, nothing detected, a bad config file) are returned as
- * values; these classes are what those values carry, and what is thrown for
- * aborts and broken environments.
- */
-export class GatesError extends Error {
-  readonly code: string;
-  /** A one-line instruction telling the user how to fix the problem. */
-  readonly fix: string | undefined;
+import { OmkError } from "@omk/core";
 
-  constructor(code: string, message: string, options: { cause?: unknown; fix?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.fix = options.fix;
-  }
-}
+/**
+ * Errors of @omk/gates: subclasses of the one base, @omk/core's OmkError (a
+ * stable `code` (`OMK_GATES_*`), a one-line `fix`, and a `cause`); gates
+ * stays standalone, as @omk/core depends on nothing. Expected failures (a
+ * gate failed, nothing detected, a bad config file) are returned as values;
+ * these classes are what those values carry, and what is thrown for aborts
+ * and broken environments.
+ */
+export class GatesError extends OmkError {}
 
 /** Where in a config file a problem is: 1-based line and column (from the YAML parser), and the schema path when the schema refused it. */
 export type ConfigPosition = { line: number; col: number; path?: string };

@@ -9,11 +9,9 @@ export { detectGates } from "./detect.js";
 export { type ConfigPosition, GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, type GitProblem, NoGatesDetectedError } from "./errors.js";
 export { allowedEnv } from "./env.js";
 export { gatesJsonSchemas } from "./json-schemas.js";
-export { createRedactor, type KnownSecret, type KnownSecretForm, type KnownSecretHit, type KnownSecretMatcher, knownSecretMatcher, knownSecretValues, looksSecretName, type Redactor, type RedactorOptions, type StreamRedactor } from "./redact.js";
 export { formatJunit } from "./report/junit.js";
 export { formatMarkdown } from "./report/markdown.js";
 export { formatText } from "./report/text.js";
-export { err, ok, type Result } from "./result.js";
 export { newRunId, requiredNotPassing, type RunGatesOptions, runGates } from "./run.js";
 export { type ArgvRun, type RunArgvOptions, runArgv } from "./run-argv.js";
 export {

@@ -11,7 +11,7 @@ import { DEFAULT_LOG_CAP } from "./internal/log-sink.js";
 import { type GateContext, notRunResult, runGate, skippedResult } from "./internal/run-gate.js";
 import { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
 import { allowedEnv } from "./env.js";
-import { createRedactor, knownSecretValues } from "./redact.js";
+import { createRedactor, knownSecretValues } from "@omk/core";
 import type { Gate, GatesConfig } from "./schemas/config.js";
 import type { OnGatesEvent } from "./schemas/events.js";
 import type { SetupOutcome } from "./schemas/setup.js";

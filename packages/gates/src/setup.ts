@@ -10,7 +10,7 @@
  * installed in place. A failed install is the typed `setup_failed` outcome,
  * never a gate failure. See docs/decisions/gates.md ("Dependency setup").
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { closeSync, copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, chmodSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import type { Stats } from "node:fs";
 import os from "node:os";
@@ -23,7 +23,7 @@ import { expandWorkspaces, has, read, readJson } from "./internal/detect/common.
 import { git } from "./internal/git.js";
 import { type ProcessSpec, runProcess } from "./internal/process.js";
 import { allowedEnv } from "./env.js";
-import { createRedactor } from "./redact.js";
+import { createRedactor, sha256Hasher } from "@omk/core";
 import type { GatesConfig, SetupConfig } from "./schemas/config.js";
 import type { SetupFailure, SetupOutcome, SetupPlan, SetupStep, SetupStepResult } from "./schemas/setup.js";
 
@@ -417,7 +417,7 @@ function walk(dir: string, visit: (rel: string, st: Stats) => void, rel = ""): v
 
 /** Make the shared files read-only and digest (path, type, size, mtime, inode) of everything: a later change shows. */
 function sealAndDigest(entry: string, products: readonly string[], seal: boolean): { digest: string; files: number } {
-  const h = createHash("sha256");
+  const h = sha256Hasher();
   let files = 0;
   for (const product of products) {
     const root = path.join(entry, product);
@@ -440,7 +440,7 @@ function sealAndDigest(entry: string, products: readonly string[], seal: boolean
  * caught too.
  */
 function contentDigest(root: string, products: readonly string[]): string {
-  const h = createHash("sha256");
+  const h = sha256Hasher();
   for (const product of products) {
     const dir = path.join(root, product);
     if (!existsSync(dir)) continue;
@@ -604,7 +604,7 @@ function ignoreItself(dir: string): void {
 }
 
 function keyOf(root: string, step: SetupStep): string {
-  const h = createHash("sha256");
+  const h = sha256Hasher();
   h.update(JSON.stringify({ v: 1, manager: step.manager, command: step.command, after: step.after, node: process.version, platform: process.platform, arch: process.arch }));
   for (const input of [...step.inputs].sort()) {
     h.update(`\0${input}\0`);

@@ -49,20 +49,24 @@ describe("@omk/gates from a packed tarball, outside the workspace", () => {
     await pnpm(["pack", "--pack-destination", dest], PKG);
     const tarball = path.join(dest, `omk-gates-${JSON.parse(readFileSync(path.join(PKG, "package.json"), "utf8")).version}.tgz`);
     expect(existsSync(tarball)).toBe(true);
-    // @omk/gates depends on @omk/git (the one git runner), published with it: packed and installed alongside, as the registry would serve both.
-    const GIT_PKG = path.resolve(PKG, "../git");
-    if (!existsSync(path.join(GIT_PKG, "dist", "index.js")) || newest(path.join(GIT_PKG, "src")) > statSync(path.join(GIT_PKG, "dist", "index.js")).mtimeMs) {
-      await execa(path.join(GIT_PKG, "node_modules", ".bin", "tsup"), ["--silent"], { cwd: GIT_PKG });
+    // @omk/gates depends on @omk/git (the one git runner) and @omk/core (the base), published with it: packed and installed alongside, as the registry would serve them.
+    const siblings: string[] = [];
+    for (const sibling of ["git", "core"]) {
+      const dir = path.resolve(PKG, "..", sibling);
+      if (!existsSync(path.join(dir, "dist", "index.js")) || newest(path.join(dir, "src")) > statSync(path.join(dir, "dist", "index.js")).mtimeMs) {
+        await execa(path.join(dir, "node_modules", ".bin", "tsup"), ["--silent"], { cwd: dir });
+      }
+      await pnpm(["pack", "--pack-destination", dest], dir);
+      const siblingTarball = path.join(dest, `omk-${sibling}-${JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version}.tgz`);
+      expect(existsSync(siblingTarball)).toBe(true);
+      siblings.push(siblingTarball);
     }
-    await pnpm(["pack", "--pack-destination", dest], GIT_PKG);
-    const gitTarball = path.join(dest, `omk-git-${JSON.parse(readFileSync(path.join(GIT_PKG, "package.json"), "utf8")).version}.tgz`);
-    expect(existsSync(gitTarball)).toBe(true);
 
     const project = makeTempDir("gates-consumer-");
     expect(project.startsWith(path.resolve(PKG, "../.."))).toBe(false);
     writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", scripts: { test: "node -e \"console.log('consumer tests pass')\"" } }, null, 2));
     writeFileSync(path.join(project, "package-lock.json"), JSON.stringify({ name: "consumer", lockfileVersion: 3, requires: true, packages: { "": { name: "consumer" } } }));
-    await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", gitTarball, tarball], { cwd: project });
+    await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...siblings, tarball], { cwd: project });
 
     const installed = readFileSync(path.join(project, "node_modules", "@omk", "gates", "package.json"), "utf8");
     expect(installed).not.toMatch(/workspace:|catalog:/);

@@ -4,7 +4,7 @@
  * its sha256. Changing it later is a new revision that names the hash it
  * replaces; evidence is bound to one hash and is refused under any other.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "@omk/core";
 import { type FrozenOracle, FrozenOracleSchema, type NewEvent, type Oracle, OracleSchema, type Result, SCHEMA_VERSION, err, ok } from "@omk/state";
 import canonicalize from "canonicalize";
 import type { z } from "zod";
@@ -22,9 +22,8 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
+/** Thin alias of @omk/core's sha256 (the controller's phases and tests call it by this name); new code imports sha256 from @omk/core. */
+export const sha256Hex = (text: string): string => sha256(text);
 
 /** The hash evidence is bound to: sha256 of the canonical JSON of the parsed oracle. */
 export function oracleHash(oracle: Oracle): string {

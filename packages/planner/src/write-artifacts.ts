@@ -3,9 +3,9 @@
  * crash-safely (temp file, fsync, rename, then the folder is fsynced), and
  * the digests are returned for the plan_recorded event.
  */
-import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { sha256 } from "@omk/core";
 import { type NewEvent, writeFileAtomicSync } from "@omk/state";
 import { ARTIFACT_FILES, type PlanArtifacts } from "./artifacts.js";
 import type { Plan, PlanAttempt } from "./plan.js";
@@ -21,7 +21,7 @@ export function writePlanArtifacts(goalDir: string, artifacts: PlanArtifacts): W
     const text = artifacts[name];
     const target = path.join(dir, name);
     writeFileAtomicSync(target, text);
-    written.push({ file: `plan/${name}`, sha256: createHash("sha256").update(text, "utf8").digest("hex"), bytes: Buffer.byteLength(text) });
+    written.push({ file: `plan/${name}`, sha256: sha256(text), bytes: Buffer.byteLength(text) });
   }
   return written;
 }

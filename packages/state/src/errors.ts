@@ -1,20 +1,13 @@
 /**
- * Errors: one base class with a stable string code and a cause (style.md §6).
- * Expected failures are returned as values (`StateResult`); these classes are
- * thrown only for bugs, corrupt files and broken environments.
+ * Errors of @omk/state: subclasses of the one base, @omk/core's OmkError (a
+ * stable string code, a one-line fix, a cause; style.md §6). Expected
+ * failures are returned as values (`Result`); these classes are thrown only
+ * for bugs, corrupt files and broken environments.
  */
-export class OmkError extends Error {
-  readonly code: string;
-  /** A one-line instruction telling the user how to fix the problem. */
-  readonly fix: string | undefined;
+import { OmkError } from "@omk/core";
 
-  constructor(code: string, message: string, options: { cause?: unknown; fix?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.fix = options.fix;
-  }
-}
+/** Thin alias: many callers import OmkError from @omk/state; new code imports @omk/core. */
+export { OmkError };
 
 /** An id from argv or a file is not a safe goal/task id. */
 export class InvalidIdError extends OmkError {

@@ -10,7 +10,8 @@ export { acquireControllerLock, type ControllerLock, type LockHeld, type LockOpt
 export { buildFailure, CANCELLED_BY_USER, resumeAdvice } from "./outcome.js";
 export { type GoalPaths, goalPaths, resolveStateRoot, type StateRootSource } from "./paths.js";
 export { normalizeGoalText, type ReduceError, reduce, replayEvents } from "./reduce.js";
-export { err, ok, type Result } from "./result.js";
+/** Thin aliases of @omk/core (many callers import them from here); new code imports @omk/core. */
+export { err, ok, type Result } from "@omk/core";
 export {
   type BudgetDimension,
   BudgetDimensionSchema,

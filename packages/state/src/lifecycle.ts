@@ -1,6 +1,6 @@
 import { type BudgetReport, budgetReport } from "./budget.js";
 import { CANCELLED_BY_USER } from "./outcome.js";
-import { err, type Result } from "./result.js";
+import { err, type Result } from "@omk/core";
 import type { Goal } from "./schemas/goal.js";
 import type { GoalStore, StoreError } from "./store.js";
 

@@ -1,6 +1,6 @@
 import { deadHere } from "./internal/dead-leases.js";
 import { describeOwner, heartbeat, newOwner, readOwner, release, tryAcquire } from "./internal/lease-file.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import type { LockOwner } from "./schemas/lock.js";
 import type { GoalStore } from "./store.js";
 

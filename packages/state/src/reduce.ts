@@ -1,4 +1,4 @@
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import { weakestQuality } from "./schemas/budget.js";
 import { SCHEMA_VERSION } from "./schemas/common.js";
 import type { EventOf, GoalEvent } from "./schemas/event.js";

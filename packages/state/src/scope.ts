@@ -261,8 +261,8 @@ function parse(input: string, literal: boolean): Parsed {
       continue;
     }
     const parsed = parseGlobSegment(name);
-    if (!parsed.ok) return fail("invalid_glob", `${show(input)} ${parsed.problem}`);
-    segments.push(parsed.segment);
+    if (!parsed.ok) return fail("invalid_glob", `${show(input)} ${parsed.error}`);
+    segments.push(parsed.value);
   }
 
   if (!segments.some(isWildSegment)) {

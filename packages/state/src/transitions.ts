@@ -1,6 +1,6 @@
 import type { Goal } from "./schemas/goal.js";
 import { GOAL_STATUSES, type GoalStatus, PHASES, type Phase } from "./schemas/status.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 
 /**
  * THE transition table of goal statuses (architecture: goal lifecycle).

@@ -13,7 +13,7 @@ import { z } from "zod";
 import { WireError } from "./errors.js";
 import { findCommand } from "./internal/find-command.js";
 import { RefusalWatchSchema } from "./refusals.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 
 const AbsolutePathSchema = z.string().refine((p) => path.isAbsolute(p) && !p.split("/").includes(".."), "an absolute path without ..");
 

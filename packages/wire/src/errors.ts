@@ -1,22 +1,14 @@
-/**
- * Errors of @omk/wire: one base class with a stable `code` (OMK_WIRE_*) and a
- * `cause` (style.md §6). @omk/wire is L0 and imports no other @omk package, so
- * it has its own base; the CLI maps these codes to messages and exit codes.
- * Expected failures (a timeout, a crash, auth required) are returned as values
- * (`{ ok: false, error }`) carrying one of these classes.
- */
-export class WireError extends Error {
-  readonly code: string;
-  /** A one-line instruction telling the user how to fix the problem, when there is one. */
-  readonly fix: string | undefined;
+import { OmkError } from "@omk/core";
 
-  constructor(code: string, message: string, options: { cause?: unknown; fix?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.fix = options.fix;
-  }
-}
+/**
+ * Errors of @omk/wire: subclasses of the one base, @omk/core's OmkError (a
+ * stable `code` (OMK_WIRE_*), a one-line `fix`, a `cause`; style.md §6);
+ * wire stays standalone, as @omk/core depends on nothing. The CLI maps these
+ * codes to messages and exit codes. Expected failures (a timeout, a crash,
+ * auth required) are returned as values (`{ ok: false, error }`) carrying
+ * one of these classes.
+ */
+export class WireError extends OmkError {}
 
 /** The engine's command could not be started (not installed, not executable). */
 export class EngineSpawnError extends WireError {

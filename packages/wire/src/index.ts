@@ -44,8 +44,6 @@ export { ENGINE_HOME_VARS, ENGINE_LOGIN_FILES, engineEnv, isolatedEnv, isolation
 export { type KimiBinary, kimiBinaryFromPath } from "./internal/kimi-binary.js";
 export { defaultPermissionPolicy, type PathJudge, type PermissionDecision, type PermissionPolicy, type PermissionRequest } from "./policy.js";
 export { customEngine, ENGINE_PRESET_NAMES, type EnginePresetName, enginePreset, scriptedAgentCommand, scriptedEngine } from "./presets.js";
-export { createRedactor, looksSecretName, REDACTED, type Redactor, type RedactorOptions } from "./redact.js";
-export { err, ok, type Result } from "./result.js";
 export { loadTranscriptScenario, scenarioFromTranscript } from "./replay.js";
 export { loadScenario, parseScenario } from "./scenario.js";
 export { type Deadlines, type DeadlinesInput, DeadlinesSchema, type EngineHome, EngineHomeSchema, type EngineProtocol, EngineProtocolSchema, type EngineSpec, type EngineSpecInput, EngineSpecSchema, HomeRelativePathSchema } from "./schemas/engine.js";

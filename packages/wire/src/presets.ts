@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { WireConfigError } from "./errors.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import { type EngineSpec, type EngineSpecInput, EngineSpecSchema } from "./schemas/engine.js";
 
 export const ENGINE_PRESET_NAMES = ["kimi", "kimi-wire", "gemini", "claude", "codex", "qwen", "copilot", "scripted"] as const;

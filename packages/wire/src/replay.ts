@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { WireConfigError } from "./errors.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import { type Scenario, ScenarioSchema, type ScenarioStep, type ScenarioTurn } from "./schemas/scenario.js";
 import { TranscriptLineSchema } from "./schemas/transcript.js";
 import { normalizeUsage } from "./usage.js";

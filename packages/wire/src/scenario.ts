@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { WireConfigError } from "./errors.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import { type Scenario, ScenarioSchema } from "./schemas/scenario.js";
 
 /** Parses a scenario from YAML or JSON text. */

@@ -1,5 +1,5 @@
 import type { AgentInfo, WireError } from "./errors.js";
-import type { Result } from "./result.js";
+import type { Result } from "@omk/core";
 import type { EngineProtocol } from "./schemas/engine.js";
 import type { TurnResult, WireEvent } from "./schemas/event.js";
 

@@ -15,8 +15,7 @@ import { TranscriptTap } from "./internal/transcript.js";
 import { UsageMeter } from "./internal/usage-meter.js";
 import { WireSession, wireArgs } from "./internal/wire/session.js";
 import { defaultPermissionPolicy, type PermissionPolicy } from "./policy.js";
-import { createRedactor, type Redactor } from "./redact.js";
-import { err, ok, type Result } from "./result.js";
+import { createRedactor, err, ok, type Result } from "@omk/core";
 import { DeadlinesSchema, type DeadlinesInput, type EngineSpec, EngineSpecSchema, type EngineSpecInput } from "./schemas/engine.js";
 import type { WireEvent, WireEventInput } from "./schemas/event.js";
 import type { PriceTable } from "./schemas/usage.js";
@@ -132,7 +131,8 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
       return err(new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, { cause, fix: "check that the run folder is writable" }));
     }
   }
-  const redactOwn = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
+  const own = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
+  const redactOwn = (text: string): string => own.redact(text);
   const redactAlso = options.redactAlso;
   const redact = redactAlso === undefined ? redactOwn : (text: string) => redactAlso(redactOwn(text));
   const tap = new TranscriptTap(options.transcriptPath, redact, undefined, options.inspectLine);
@@ -214,7 +214,7 @@ export function protocolMismatch(spec: EngineSpec, command: string, binary: Kimi
 }
 
 /** Stdout lines the SDK would drop silently (not JSON) or refuse (too long) become anomalies. */
-export function inspectLine(session: { emit: (e: WireEventInput) => void }, line: Buffer, dropped: number, max: number, redact: Redactor): void {
+export function inspectLine(session: { emit: (e: WireEventInput) => void }, line: Buffer, dropped: number, max: number, redact: (text: string) => string): void {
   if (dropped > 0) {
     session.emit({ type: "anomaly", kind: "oversized_message", detail: `a stdout line of ${line.length + dropped} bytes exceeds the ${max}-byte limit` });
     return;

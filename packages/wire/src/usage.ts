@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { WireConfigError } from "./errors.js";
-import { err, ok, type Result } from "./result.js";
+import { err, ok, type Result } from "@omk/core";
 import { type ModelPrice, type PriceTable, PriceTableSchema, type Usage } from "./schemas/usage.js";
 
 export const ZERO_USAGE: Usage = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 };

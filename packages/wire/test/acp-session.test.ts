@@ -67,7 +67,7 @@ describe("ACP session with the scripted engine", () => {
     ]);
     expect(ofType(events, "usage").at(-1)).toMatchObject({ source: "acp_prompt_response", turnUsage: turn.value.usage });
     const stderr = ofType(events, "stderr").map((e) => e.line);
-    expect(stderr.some((l) => l.includes("debug token=[REDACTED]"))).toBe(true);
+    expect(stderr.some((l) => l.includes("debug token=[REDACTED:openai-key]"))).toBe(true);
 
     const report = await session.close();
     expect(report).toMatchObject({ exitCode: 0, killed: false });
@@ -81,7 +81,7 @@ describe("ACP session with the scripted engine", () => {
     expect(lines.some((l) => l.dir === "meta" && l.meta?.["event"] === "exit")).toBe(true);
     const all = readFileSync(ws.transcript, "utf8");
     expect(all).not.toContain("sk-abcdefghijklmnopqrstuvwxyz123456");
-    expect(all).toContain("[REDACTED]");
+    expect(all).toContain("[REDACTED:openai-key]");
   });
 
   it("refuses writes outside the root and outside the caller's scope, with an error the agent sees and scope events", async () => {

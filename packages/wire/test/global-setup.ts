@@ -8,8 +8,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * Bundles omk-scripted-agent and the fake `kimi --wire` once per test run, so each test's child process
- * starts in a fraction of the time tsx needs. Dependencies stay external and
- * resolve from this package's node_modules.
+ * starts in a fraction of the time tsx needs. Third-party dependencies stay external and
+ * resolve from this package's node_modules; @omk/core is bundled from its source (no build needed).
  */
 export default async function setup(project: TestProject): Promise<void> {
   const outDir = path.join(here, "..", "node_modules", ".cache", "omk-wire-test");
@@ -26,6 +26,7 @@ export default async function setup(project: TestProject): Promise<void> {
     splitting: false,
     sourcemap: false,
     outExtension: () => ({ js: ".mjs" }),
+    noExternal: [/^@omk\/core$/],
     esbuildOptions(options) {
       options.conditions = ["@omk/source"];
     },

@@ -1,6 +1,7 @@
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRedactor, openSession, type WireEvent } from "../src/index.js";
+import { createRedactor } from "@omk/core";
+import { openSession, type WireEvent } from "../src/index.js";
 import { EngineProcess } from "../src/internal/engine-process.js";
 import { TranscriptTap } from "../src/internal/transcript.js";
 import { FAST, fakeKimiWire, leftovers, ofType, workspace } from "./helpers.js";
@@ -58,7 +59,7 @@ describe("malformed Kimi Wire frames do not crash OMK", () => {
   it("a line handler that throws is reported through onLineError, not as an uncaught exception", async () => {
     const errors: Array<{ stream: string; message: string }> = [];
     const lines: string[] = [];
-    const redact = createRedactor();
+    const { redact } = createRedactor();
     const proc = await EngineProcess.start({
       command: process.execPath,
       args: ["-e", "process.stdout.write('one\\ntwo\\n'); process.stderr.write('err\\n')"],

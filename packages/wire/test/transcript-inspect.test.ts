@@ -5,7 +5,7 @@ import path from "node:path";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { TranscriptTap } from "../src/internal/transcript.js";
-import { createRedactor } from "../src/redact.js";
+import { createRedactor } from "@omk/core";
 
 const SECRET = "correct-horse-battery-staple-7731";
 afterAll(() => cleanupTempDirs());
@@ -14,7 +14,7 @@ describe("TranscriptTap inspector", () => {
   it("sees whole lines unredacted (split over chunks), in and out, not stderr; the file has them redacted", () => {
     const file = path.join(makeTempDir(), "transcript.jsonl");
     const seen: Array<[string, string]> = [];
-    const tap = new TranscriptTap(file, createRedactor({ env: { DEPLOY_TOKEN: SECRET } }), undefined, (dir, line) => seen.push([dir, line]));
+    const tap = new TranscriptTap(file, createRedactor({ env: { DEPLOY_TOKEN: SECRET } }).redact, undefined, (dir, line) => seen.push([dir, line]));
     const out = `{"method":"session/update","params":{"text":"token ${SECRET}"}}\n`;
     tap.record("out", Buffer.from(out.slice(0, 50)));
     tap.record("out", Buffer.from(out.slice(50)));
@@ -35,7 +35,7 @@ describe("TranscriptTap inspector", () => {
 
   it("inspects without a transcript file; a throwing inspector does not stop the tap", () => {
     const seen: string[] = [];
-    const tap = new TranscriptTap(undefined, createRedactor(), undefined, (_dir, line) => {
+    const tap = new TranscriptTap(undefined, createRedactor().redact, undefined, (_dir, line) => {
       seen.push(line);
       throw new Error("inspector failed");
     });

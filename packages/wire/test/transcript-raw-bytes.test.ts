@@ -18,7 +18,7 @@ describe("transcripts never hold unredacted bytes", () => {
     expect(entries.filter((e) => e.b64 !== undefined)).toEqual([]);
     const lossy = entries.filter((e) => e.lossy === true);
     expect(lossy).toHaveLength(1);
-    expect(lossy[0]?.line).toContain("[REDACTED]");
+    expect(lossy[0]?.line).toContain("[REDACTED:value]");
     expect(lossy[0]?.line).toContain("caf\uFFFD");
     expect(readFileSync(ws.transcript, "utf8")).not.toContain(SECRET);
     expect(readFileSync(ws.transcript, "utf8")).not.toContain(Buffer.from(SECRET).toString("base64").slice(0, 20));
@@ -39,7 +39,7 @@ describe("transcripts never hold unredacted bytes", () => {
     expect(cut[0]?.b64).toBeUndefined();
     expect(cut[0]?.lossy).toBeUndefined();
     expect(cut[0]?.line?.startsWith('{"jsonrpc":"2.0","method":"session/update"')).toBe(true);
-    expect(cut[0]?.line).toContain("[REDACTED]");
+    expect(cut[0]?.line).toContain("[REDACTED:value]");
     expect(readFileSync(ws.transcript, "utf8")).not.toContain(SECRET);
   });
 });

@@ -5,7 +5,7 @@
  * thrown only for broken environments (git missing, a repository git cannot
  * read) and bugs.
  */
-import { OmkError } from "@omk/state";
+import { OmkError, type Problem, problem } from "@omk/core";
 
 /** A git command failed where no failure was expected. */
 export class GitCommandError extends OmkError {
@@ -26,14 +26,8 @@ export class GitCommandError extends OmkError {
   }
 }
 
-/** The shape every error value of this package has: a stable code, what happened, how to fix it. */
-export type Problem<C extends string, D extends object = object> = { readonly code: C; readonly message: string; readonly fix: string } & D;
-
-export function problem<C extends string, D extends object>(code: C, message: string, fix: string, data: D): Problem<C, D>;
-export function problem<C extends string>(code: C, message: string, fix: string): Problem<C>;
-export function problem(code: string, message: string, fix: string, data: object = {}): Problem<string> {
-  return { code, message, fix, ...data };
-}
+/** The shape every error value of this package has (a stable code, what happened, how to fix it): @omk/core's. */
+export { type Problem, problem };
 
 /** Bad arguments: an unsafe id, a path that is not a directory, a malformed list. */
 export type InvalidInput = Problem<"invalid_input">;

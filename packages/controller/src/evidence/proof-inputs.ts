@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256, sha256Hasher } from "@omk/core";
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema, type ReviewResult } from "@omk/oracle";
@@ -91,12 +91,12 @@ export function readProof(file: string): Result<{ file: string; proof: Proof; ra
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
     return err(problem("proof_corrupt", `${target} does not match the proof schema: ${issues.slice(0, 5).join("; ")}`, "restore the proof file the goal wrote (it was edited or damaged), or run the goal again"));
   }
-  return ok({ file: target, proof: parsed.data, raw: raw as Record<string, unknown>, sha256: createHash("sha256").update(bytes).digest("hex") });
+  return ok({ file: target, proof: parsed.data, raw: raw as Record<string, unknown>, sha256: sha256(bytes) });
 }
 
 /** sha256 of a regular file (hashed in chunks); a FIFO, device or oversized file throws NotARegularFile. */
 export function sha256OfFile(file: string): string {
-  const hash = createHash("sha256");
+  const hash = sha256Hasher();
   readRegularFile(file, EVIDENCE_MAX_BYTES, (chunk) => hash.update(chunk));
   return hash.digest("hex");
 }

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
+import { createRedactor, sha256 } from "@omk/core";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { allowedEnv, type ConfineCommand, createRedactor, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runArgv, runGates, type SetupOutcome } from "@omk/gates";
+import { allowedEnv, type ConfineCommand, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runArgv, runGates, type SetupOutcome } from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
 import { junitCasesOfGates } from "./gate-evidence.js";
 
@@ -66,7 +66,7 @@ export async function runCommand(criterionId: string, argv: readonly string[], c
     timedOut: r.timedOut,
     durationMs,
     stdout: tail(stdout, STDOUT_TAIL_BYTES),
-    stdoutSha256: createHash("sha256").update(stdout, "utf8").digest("hex"),
+    stdoutSha256: sha256(stdout),
   };
 }
 

@@ -5,7 +5,7 @@
  * run knows (any form knownSecretMatcher matches) is never recorded; the goal
  * ends naming the variable, never the value.
  */
-import { type KnownSecretHit, knownSecretMatcher } from "@omk/gates";
+import { type KnownSecretHit, knownSecretMatcher } from "@omk/core";
 import { sessionKnownSecrets } from "../session.js";
 
 /** How a finding names a known secret: its variable (`$NAME`), never its value. */

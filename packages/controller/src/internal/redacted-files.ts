@@ -6,7 +6,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createRedactor, type Redactor } from "@omk/gates";
+import { createRedactor, type Redactor } from "@omk/core";
 import { writeFileAtomicSync } from "@omk/state";
 
 export type RedactedFiles = {

@@ -4,7 +4,8 @@
  * writes outside a task's write set. Pure over the diff and the inputs,
  * except `readDependencyChanges`, which reads manifests from git.
  */
-import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type KnownSecret, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
+import type { KnownSecret } from "@omk/core";
+import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, type ManifestVersions, scanDiffForSecrets } from "@omk/gates";
 import { detectTampering, type TamperSources, tamperSourcePaths } from "@omk/oracle";
 import type { Task } from "@omk/state";
 import { fileAt } from "@omk/worktree";

@@ -4,7 +4,7 @@
  * the oracle evaluation, the deterministic findings, and the exact answer
  * format. Pure.
  */
-import { createRedactor } from "@omk/gates";
+import { createRedactor } from "@omk/core";
 import type { ReviewFinding, ReviewPass } from "../types.js";
 import type { ReviewInput } from "./types.js";
 

@@ -1,8 +1,7 @@
 /** Review records: `reviews/r<round>-<pass>.json` under the goal dir, written atomically and redacted, with their sha256. */
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createRedactor } from "@omk/gates";
+import { createRedactor, sha256 } from "@omk/core";
 import type { ReviewResult } from "@omk/oracle";
 import { type GoalEvent, writeFileAtomicSync } from "@omk/state";
 import { parseReviewRecord } from "../schemas/review-record.js";
@@ -12,8 +11,6 @@ import type { KeptReviewRecord, ReviewCriterion, ReviewRecord, ReviewRecordRef }
 export { REVIEW_RECORD_VERSION, type ReviewRecord } from "./types.js";
 
 export const recordFile = (round: number, pass: ReviewPass | "deterministic") => `reviews/r${round}-${pass}.json`;
-
-export const sha256Of = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Writes the record (every string redacted) and returns its reference. */
 export function writeRecord(
@@ -27,7 +24,7 @@ export function writeRecord(
   const file = path.join(goalDir, rel);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomicSync(file, text);
-  return { pass: record.pass, verdict: record.verdict, file: rel, sha256: sha256Of(text) };
+  return { pass: record.pass, verdict: record.verdict, file: rel, sha256: sha256(text) };
 }
 
 /**
@@ -53,7 +50,7 @@ export function readKeptReviews(input: {
     } catch {
       continue;
     }
-    if (sha256Of(text) !== ref.sha256) continue;
+    if (sha256(text) !== ref.sha256) continue;
     const parsed = parseReviewRecord(text, ref.path);
     if (!parsed.ok) continue;
     const record = parsed.value;

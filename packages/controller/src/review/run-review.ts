@@ -9,7 +9,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
-import { knownSecretValues } from "@omk/gates";
+import { knownSecretValues, sha256 } from "@omk/core";
 import { err, ok, type Result } from "@omk/state";
 import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
 import { setUpCheckout } from "../internal/checkout-deps.js";
@@ -20,7 +20,7 @@ import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, Spen
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
 import { dependencyFindings, rationaleTexts, readDependencyChanges, readTamperSources, scopeFindings, secretFindings, tamperFindings } from "./deterministic.js";
 import { reviewPrompt } from "./prompt.js";
-import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, sha256Of, writeRecord } from "./records.js";
+import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, writeRecord } from "./records.js";
 import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
 
 /** Answers asked for per review pass, the first included (as for the plan). */
@@ -123,7 +123,7 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
     ...base,
     verdict: verdictOf(findings),
     findings,
-    promptSha256: sha256Of(prompt),
+    promptSha256: sha256(prompt),
     transcript,
     spend,
     ...(answerError !== undefined ? { answerError } : {}),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dependencyChanges } from "./dependencies.js";
-import { knownSecretValues } from "../redact.js";
+import { knownSecretValues } from "@omk/core";
 import { diffFiles, scanDiffForSecrets } from "./secret-scan.js";
 
 const GHP = `ghp_${"Xy9".repeat(12)}`;

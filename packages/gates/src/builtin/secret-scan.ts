@@ -1,7 +1,6 @@
 import parseDiff from "parse-diff";
 import picomatch from "picomatch";
-import { assignmentRule, PRIVATE_KEY_BEGIN, type SecretRule, TOKEN_RULES } from "../internal/secret-rules.js";
-import { createRedactor, type KnownSecret } from "../redact.js";
+import { assignmentRule, createRedactor, type KnownSecret, PRIVATE_KEY_BEGIN, type SecretRule, TOKEN_RULES } from "@omk/core";
 import type { SecretFinding } from "../schemas/result.js";
 
 const SCAN_RULES: readonly SecretRule[] = [...TOKEN_RULES, assignmentRule(true)];

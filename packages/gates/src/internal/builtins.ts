@@ -2,7 +2,7 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { dependencyChanges, isDependencyFile } from "../builtin/dependencies.js";
 import { diffFiles, scanDiffForSecrets } from "../builtin/secret-scan.js";
-import type { KnownSecret } from "../redact.js";
+import type { KnownSecret } from "@omk/core";
 import type { Gate } from "../schemas/config.js";
 import { diffAgainst, fileAtRevision, readTextFile, resolveCommit } from "./git.js";
 import type { BuiltinOutcome, Sinks } from "./run-gate.js";

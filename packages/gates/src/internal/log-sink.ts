@@ -1,7 +1,7 @@
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import type { Redactor, StreamRedactor } from "../redact.js";
+import { type Redactor, type StreamRedactor, sha256Hasher } from "@omk/core";
 import type { LogFile } from "../schemas/result.js";
 
 export const DEFAULT_LOG_CAP = 2 * 1024 * 1024;
@@ -34,7 +34,7 @@ export class LogSink {
   private ioError: unknown;
   private readonly decoder = new StringDecoder("utf8");
   private readonly redactor: StreamRedactor;
-  private readonly fileHash: Hash = createHash("sha256");
+  private readonly fileHash: Hash = sha256Hasher();
   private readonly headCap: number;
   private readonly tailCap: number;
   private written = 0;
@@ -42,7 +42,7 @@ export class LogSink {
   private tail: Buffer[] = [];
   private tailBytes = 0;
   private dropped = 0;
-  private segmentHash: Hash = createHash("sha256");
+  private segmentHash: Hash = sha256Hasher();
   private capture: string[] | undefined;
   private captureBytes = 0;
   private lastText = "";
@@ -67,7 +67,7 @@ export class LogSink {
   /** Start an attempt (or benchmark run): flush, reset the segment hash, optionally capture text. */
   startSegment(options: { capture?: boolean; header?: string } = {}): void {
     this.flushStream();
-    this.segmentHash = createHash("sha256");
+    this.segmentHash = sha256Hasher();
     this.capture = options.capture === true ? [] : undefined;
     this.captureBytes = 0;
     if (options.header !== undefined) this.append(`${options.header}\n`, false);
@@ -80,7 +80,7 @@ export class LogSink {
     this.capture = undefined;
     const sha256 = this.segmentHash.digest("hex");
     // Text written between segments (a runner note) must not hit a finished hash.
-    this.segmentHash = createHash("sha256");
+    this.segmentHash = sha256Hasher();
     return { sha256, text };
   }
 

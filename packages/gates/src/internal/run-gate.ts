@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import type { ConfineCommand } from "../confine.js";
-import type { Redactor } from "../redact.js";
+import { type Redactor, sha256 } from "@omk/core";
 import { type Gate, pathOutOfCheckout } from "../schemas/config.js";
 import type { GatesEvent } from "../schemas/events.js";
 import type { Attempt, BenchmarkResult, GateOutcome, GateResult, GoldenResult, TestCase } from "../schemas/result.js";
@@ -326,7 +325,7 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     // A JUnit report as written, or one made from the cases read in another format.
     const safe = Buffer.from(ctx.redactor.redact(rawReport ?? casesToJunit(gate.name, cases[cases.length - 1] ?? [])));
     writeFileSync(path.join(ctx.outDir, rel), safe);
-    extra.junit = { path: rel, sha256: createHash("sha256").update(safe).digest("hex"), bytes: safe.length };
+    extra.junit = { path: rel, sha256: sha256(safe), bytes: safe.length };
   }
   if (cases.length > 0) {
     extra.tests = mergeAttempts(cases);
@@ -344,7 +343,7 @@ function goldenDigest(cwd: string, exitCode: number | null, stdoutSha256: string
     outputs: outputs.map((rel) => {
       try {
         const buf = readFileSync(path.resolve(cwd, rel));
-        return { path: rel, sha256: createHash("sha256").update(buf).digest("hex"), bytes: buf.length };
+        return { path: rel, sha256: sha256(buf), bytes: buf.length };
       } catch {
         return { path: rel, sha256: null, bytes: null };
       }

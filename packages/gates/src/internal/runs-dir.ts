@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@omk/core";
 import { realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,5 +23,5 @@ export function defaultRunsDir(root: string, env: Readonly<Record<string, string
     // a root that does not exist yet keeps its resolved path
   }
   const name = path.basename(real).replace(/[^A-Za-z0-9._-]/g, "_") || "root";
-  return path.join(state, "gates-runs", `${name}-${createHash("sha256").update(real).digest("hex").slice(0, 12)}`);
+  return path.join(state, "gates-runs", `${name}-${sha256(real).slice(0, 12)}`);
 }

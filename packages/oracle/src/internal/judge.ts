@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@omk/core";
 import type { Criterion, GateEvidence } from "@omk/state";
 import type { CommandResult, EvidenceSet, JunitCase } from "../evidence.js";
 import { analyzeCommand, formatCommand } from "../vacuity.js";
@@ -117,7 +117,7 @@ export function judgeGate(c: Of<"gate">, sides: Sides): Judgment {
   return judgment("passed", `the gate "${name}" failed on base and passes on head`, evidence);
 }
 
-const digest = (run: CommandResult) => run.stdoutSha256 ?? createHash("sha256").update(run.stdout, "utf8").digest("hex");
+const digest = (run: CommandResult) => run.stdoutSha256 ?? sha256(run.stdout);
 const key = (k: JunitCase) => `${k.classname}\u0000${k.name}`;
 
 export function judgeGolden(c: Of<"golden">, sides: Sides): Judgment {

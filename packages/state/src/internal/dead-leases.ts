@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { GoalPaths } from "../paths.js";
-import type { Result } from "../result.js";
+import type { Result } from "@omk/core";
 import type { NewEvent } from "../schemas/event.js";
 import type { LockOwner } from "../schemas/lock.js";
 import { newOwner, readOwner, release, staleReason, tryAcquire } from "./lease-file.js";

@@ -4,8 +4,8 @@ import { GLOBSTAR, literalSegment, type Pattern, parseGlobSegment, patternsInter
 
 function segment(text: string): Segment {
   const parsed = parseGlobSegment(text);
-  if (!parsed.ok) throw new Error(`test setup: ${text} ${parsed.problem}`);
-  return parsed.segment;
+  if (!parsed.ok) throw new Error(`test setup: ${text} ${parsed.error}`);
+  return parsed.value;
 }
 
 function glob(text: string): Pattern {
@@ -108,15 +108,15 @@ describe("parseGlobSegment", () => {
   ])("refuses %j (%s)", (text, problem) => {
     const parsed = parseGlobSegment(text);
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.problem).toContain(problem);
+    if (!parsed.ok) expect(parsed.error).toContain(problem);
   });
 
   it("reads ** alone as the globstar and keeps literal text", () => {
-    expect(parseGlobSegment("**")).toEqual({ ok: true, segment: GLOBSTAR });
+    expect(parseGlobSegment("**")).toEqual({ ok: true, value: GLOBSTAR });
     const plain = parseGlobSegment("a]}.ts");
-    expect(plain.ok && plain.segment.kind === "segment" ? plain.segment.literal : "wild").toBe("a]}.ts");
+    expect(plain.ok && plain.value.kind === "segment" ? plain.value.literal : "wild").toBe("a]}.ts");
     const wild = parseGlobSegment("[a]");
-    expect(wild.ok && wild.segment.kind === "segment" ? wild.segment.literal : "wild").toBeUndefined();
+    expect(wild.ok && wild.value.kind === "segment" ? wild.value.literal : "wild").toBeUndefined();
   });
 });
 

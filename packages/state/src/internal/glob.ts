@@ -16,6 +16,8 @@
  * the other way round.
  */
 
+import { err, ok, type Result } from "@omk/core";
+
 type Range = readonly [low: number, high: number];
 
 export type Token = { readonly kind: "star" } | { readonly kind: "set"; readonly ranges: readonly Range[] };
@@ -31,7 +33,8 @@ export type Segment =
 
 export type Pattern = readonly Segment[];
 
-export type SegmentParse = { readonly ok: true; readonly segment: Segment } | { readonly ok: false; readonly problem: string };
+/** A parsed segment, or the problem with it (one line that reads after the entry). */
+export type SegmentParse = Result<Segment, string>;
 
 const MAX_CODE_POINT = 0x10ffff;
 
@@ -124,7 +127,7 @@ const LITERAL_BRACKET_FIX = 'write "[[]" for a literal "["';
 function parseClass(
   chars: readonly string[],
   start: number,
-): { readonly ok: true; readonly token: Token; readonly next: number } | { readonly ok: false; readonly problem: string } {
+): Result<{ readonly token: Token; readonly next: number }, string> {
   let i = start + 1;
   let negated = false;
   if (chars[i] === "!" || chars[i] === "^") {
@@ -136,20 +139,14 @@ function parseClass(
   for (;;) {
     const char = chars[i];
     if (char === undefined) {
-      return {
-        ok: false,
-        problem: `has an unclosed "[" (a character class); close it, e.g. "[ab]", or ${LITERAL_BRACKET_FIX}`,
-      };
+      return err(`has an unclosed "[" (a character class); close it, e.g. "[ab]", or ${LITERAL_BRACKET_FIX}`);
     }
     if (char === "]" && !first) {
       i += 1;
       break;
     }
     if (char === "[" && chars[i + 1] === ":") {
-      return {
-        ok: false,
-        problem: `uses a POSIX class such as "[[:alpha:]]", which is not supported; list the characters or a range instead, e.g. "[a-z]"`,
-      };
+      return err(`uses a POSIX class such as "[[:alpha:]]", which is not supported; list the characters or a range instead, e.g. "[a-z]"`);
     }
     const dash = chars[i + 1];
     const end = chars[i + 2];
@@ -157,10 +154,7 @@ function parseClass(
       const low = codePoint(char);
       const high = codePoint(end);
       if (low > high) {
-        return {
-          ok: false,
-          problem: `has the reversed range "${char}-${end}" in a character class; write the lower character first, e.g. "[${end}-${char}]"`,
-        };
+        return err(`has the reversed range "${char}-${end}" in a character class; write the lower character first, e.g. "[${end}-${char}]"`);
       }
       ranges.push([low, high]);
       i += 3;
@@ -174,12 +168,9 @@ function parseClass(
   const merged = mergeRanges(ranges);
   const members = intersectRanges(negated ? complementRanges(merged) : merged, UNIVERSE);
   if (members.length === 0) {
-    return {
-      ok: false,
-      problem: `has a character class that matches no character allowed in a path; remove it or name the characters it should match, e.g. "[ab]"`,
-    };
+    return err(`has a character class that matches no character allowed in a path; remove it or name the characters it should match, e.g. "[ab]"`);
   }
-  return { ok: true, token: { kind: "set", ranges: members }, next: i };
+  return ok({ token: { kind: "set", ranges: members }, next: i });
 }
 
 /** A segment whose every character stands for itself (a concrete path, or an entry without wildcards). */
@@ -193,7 +184,7 @@ export function literalSegment(text: string): Segment {
  * names the fix (it reads after the entry, e.g. `"a**" uses ...`).
  */
 export function parseGlobSegment(text: string): SegmentParse {
-  if (text === "**") return { ok: true, segment: GLOBSTAR };
+  if (text === "**") return ok(GLOBSTAR);
   const chars = Array.from(text);
   const tokens: Token[] = [];
   let wild = false;
@@ -202,10 +193,7 @@ export function parseGlobSegment(text: string): SegmentParse {
     const char = chars[i] as string;
     if (char === "*") {
       if (chars[i + 1] === "*") {
-        return {
-          ok: false,
-          problem: `uses "**" inside a segment; "**" must be a whole segment, e.g. "src/**" or "src/**/*.ts", and "*" matches within one segment`,
-        };
+        return err(`uses "**" inside a segment; "**" must be a whole segment, e.g. "src/**" or "src/**/*.ts", and "*" matches within one segment`);
       }
       tokens.push(STAR);
       wild = true;
@@ -217,20 +205,17 @@ export function parseGlobSegment(text: string): SegmentParse {
     } else if (char === "[") {
       const parsed = parseClass(chars, i);
       if (!parsed.ok) return parsed;
-      tokens.push(parsed.token);
+      tokens.push(parsed.value.token);
       wild = true;
-      i = parsed.next;
+      i = parsed.value.next;
     } else if (char === "{") {
-      return {
-        ok: false,
-        problem: `uses braces; brace expansion is not supported: write one entry per alternative, e.g. "src/*.ts" and "src/*.tsx" (write "[{]" for a literal "{")`,
-      };
+      return err(`uses braces; brace expansion is not supported: write one entry per alternative, e.g. "src/*.ts" and "src/*.tsx" (write "[{]" for a literal "{")`);
     } else {
       tokens.push(literalToken(char));
       i += 1;
     }
   }
-  return { ok: true, segment: { kind: "segment", tokens, literal: wild ? undefined : text } };
+  return ok({ kind: "segment", tokens, literal: wild ? undefined : text });
 }
 
 /** True when the segment is a wildcard (the globstar, or a segment with `*`, `?` or a class). */

@@ -2,7 +2,8 @@ import { constants, promises as fsp } from "node:fs";
 import { CorruptStateError, LogTamperedError, UnsupportedSchemaVersionError } from "../errors.js";
 import { SCHEMA_VERSION } from "../schemas/common.js";
 import { EventSchema, type GoalEvent } from "../schemas/event.js";
-import { isErrno, sha256 } from "./fs.js";
+import { sha256 } from "@omk/core";
+import { isErrno } from "./fs.js";
 import { lineMac } from "./log-key.js";
 
 /**

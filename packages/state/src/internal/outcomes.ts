@@ -3,13 +3,13 @@ import { z } from "zod";
 import { budgetReport } from "../budget.js";
 import { buildFailure } from "../outcome.js";
 import type { GoalPaths } from "../paths.js";
-import type { Result } from "../result.js";
+import { type Result, sha256 } from "@omk/core";
 import type { NewEvent } from "../schemas/event.js";
 import type { BudgetDimension } from "../schemas/budget.js";
 import type { Goal } from "../schemas/goal.js";
 import { type FailureCause, FailureCauseSchema, FailureSchema, type Proof, ProofSchema } from "../schemas/outcome.js";
 import { GoalStatusSchema, isTerminalStatus } from "../schemas/status.js";
-import { readFileOrUndefined, sha256, writeFileAtomic } from "./fs.js";
+import { readFileOrUndefined, writeFileAtomic } from "./fs.js";
 import { readLog } from "./log.js";
 
 /** The store's write primitive and clock, handed over while the append mutex is held. */

@@ -2,8 +2,7 @@ import { type RefusalWatch, sandboxRefusals } from "../refusals.js";
 import type { ConfinementPolicy } from "../confine.js";
 import { type AgentInfo, EngineAbortedError, EngineCrashedError, EngineTimeoutError, SessionStateError, type WireError } from "../errors.js";
 import type { PathJudge, PermissionPolicy } from "../policy.js";
-import type { Redactor } from "../redact.js";
-import { err, ok, type Result } from "../result.js";
+import { err, ok, type Result } from "@omk/core";
 import type { Deadlines, EngineProtocol, EngineSpec } from "../schemas/engine.js";
 import type { CommandRun, TurnResult, WireEvent, WireEventInput } from "../schemas/event.js";
 import { checkInRoot, type ScopeAccess, type ScopeCheck } from "../scope.js";
@@ -24,7 +23,7 @@ export type SessionContext = {
   root: string;
   scope: ScopeCheck;
   policy: PermissionPolicy;
-  redact: Redactor;
+  redact: (text: string) => string;
   tap: TranscriptTap;
   meter: UsageMeter;
   env: Record<string, string>;

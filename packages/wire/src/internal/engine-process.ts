@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { confinedArgv, type ConfinementPolicy } from "../confine.js";
 import { EngineSpawnError, type ExitFacts } from "../errors.js";
-import type { Redactor } from "../redact.js";
-import { err, ok, type Result } from "../result.js";
+import { err, ok, type Result } from "@omk/core";
 import { within } from "./deadline.js";
 import { LineSplitter } from "./lines.js";
 import { terminateGroup, trackGroup, untrackGroup } from "./process-group.js";
@@ -18,7 +17,7 @@ export type EngineProcessOptions = {
   /** The sandbox the engine runs in (undefined: unconfined). */
   confine?: ConfinementPolicy | undefined;
   tap: TranscriptTap;
-  redact: Redactor;
+  redact: (text: string) => string;
   /** Every chunk from stdout (for inactivity deadlines). */
   onActivity?: () => void;
   /** Each complete stdout line, raw (for anomaly detection next to the SDK's own parsing). */

@@ -2,7 +2,7 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, realpathSync, rmSy
 import os from "node:os";
 import path from "node:path";
 import { WireConfigError } from "../errors.js";
-import { err, ok, type Result } from "../result.js";
+import { err, ok, type Result } from "@omk/core";
 import type { EngineHome } from "../schemas/engine.js";
 
 export type IsolationDirs = { home: string; tmp: string; configHome: string; cacheHome: string; dataHome: string; stateHome: string };

@@ -1,6 +1,5 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
-import type { Redactor } from "../redact.js";
 import type { TranscriptLine } from "../schemas/transcript.js";
 import { LineSplitter } from "./lines.js";
 
@@ -37,7 +36,8 @@ export class TranscriptTap {
 
   constructor(
     file: string | undefined,
-    private readonly redact: Redactor,
+    /** Removes secrets from a line (the session's redactor). */
+    private readonly redact: (text: string) => string,
     maxLineBytes = 1024 * 1024,
     /** Sees each JSON-RPC line (not stderr) before it is redacted, with or without a file. */
     private readonly inspect?: (dir: "in" | "out", line: string) => void,

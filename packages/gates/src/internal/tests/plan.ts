@@ -9,6 +9,7 @@
  * otherwise the plan says why and which one-line config fixes it.
  */
 import { readFileSync } from "node:fs";
+import { shellWord } from "@omk/core";
 import path from "node:path";
 import type { TestReportFormat } from "../../schemas/config.js";
 
@@ -205,7 +206,6 @@ function nodeFileRunner(words: readonly string[], cwd: string): Found {
   return undefined;
 }
 
-const shQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 const FIX_TAP = "tests: { format: tap }";
 const fixFor = (what: string) =>
@@ -268,7 +268,7 @@ export function planTestReport(input: PlanInput): TestReportPlan {
     shown = line;
     commands = splitScript(line);
     if (commands === undefined) return fail(`the shell line \`${line}\` has pipes, redirections, variables or other shell syntax that is not read`);
-    append = (args) => [[line, ...args.map(shQuote)].join(" ")];
+    append = (args) => [[line, ...args.map(shellWord)].join(" ")];
   } else {
     const argv = [...input.command];
     shown = argv.join(" ");

@@ -9,7 +9,7 @@ import {
   type WireError,
 } from "../../errors.js";
 import { isAuthFailure, withAgentDetail } from "../agent-error.js";
-import { err, ok, type Result } from "../../result.js";
+import { err, ok, type Result } from "@omk/core";
 import { StopReasonSchema } from "../../schemas/event.js";
 import type { Usage } from "../../schemas/usage.js";
 import { normalizeUsage, totalTokens } from "../../usage.js";

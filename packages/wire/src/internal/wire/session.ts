@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EngineAuthRequiredError, EngineRequestError, EngineTimeoutError, ProtocolError, type WireError } from "../../errors.js";
 import { isAuthFailure, withAgentDetail } from "../agent-error.js";
-import { err, ok, type Result } from "../../result.js";
+import { err, ok, type Result } from "@omk/core";
 import type { EngineSpec } from "../../schemas/engine.js";
 import { WIRE_VERSION } from "../../version.js";
 import { BaseSession, type SessionContext } from "../base-session.js";

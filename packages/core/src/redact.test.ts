@@ -29,7 +29,7 @@ describe("createRedactor", () => {
     for (const encoded of [Buffer.from(value).toString("base64"), Buffer.from(value).toString("base64url"), Buffer.from(value).toString("hex")]) {
       const out = r.redact(`out: ${encoded}\n`);
       expect(out, encoded).not.toContain(encoded.replace(/=+$/, ""));
-      expect(out).toMatch(/\[REDACTED:env:MY_TOKEN:encoded\]/);
+      expect(out).toContain(`[REDACTED:env:MY_TOKEN:${encoded === Buffer.from(value).toString("hex") ? "hex" : "base64"}]`);
     }
   });
 
@@ -154,5 +154,36 @@ describe("knownSecretMatcher", () => {
         expect(matcher.find(Buffer.from(`${before}${value}${after}`).toString("base64")).map((h) => h.label)).toContain("env:MISB_DEPLOY_TOKEN");
       }),
     );
+  });
+});
+
+// The cases of the engine transcripts' redactor (formerly @omk/wire's own, which wrote a bare `[REDACTED]`): one rule set now.
+describe("createRedactor on transcript and stderr lines", () => {
+  it("redacts values of secret-looking env vars, but not short or harmless ones", () => {
+    const { redact } = createRedactor({ env: { OPENAI_API_KEY: "abc123xyz789", GITHUB_TOKEN: "tok-0987654321", HOME: "/home/someone", SESSION: "1" } });
+    expect(redact("key=abc123xyz789 and tok-0987654321 in /home/someone")).toBe("key=[REDACTED:env:OPENAI_API_KEY] and [REDACTED:env:GITHUB_TOKEN] in /home/someone");
+    expect(looksSecretName("DB_PASSWORD")).toBe(true);
+    expect(looksSecretName("PATH")).toBe(false);
+  });
+
+  it("redacts common token shapes and assignments", () => {
+    const { redact } = createRedactor();
+    const cases: Array<[string, string]> = [
+      ["export OPENAI=sk-proj-abcdefghijklmnopqrstuv", "export OPENAI=[REDACTED:openai-key]"],
+      ["ghp_abcdefghijklmnopqrstuvwxyz0123456789", "[REDACTED:github-token]"],
+      ["Authorization: Bearer abc.def.ghijklmnop", "Authorization: Bearer [REDACTED:bearer-token]"],
+      ['{"api_key": "s3cr3t-value"}', '{"api_key": "[REDACTED:secret-assignment]"}'],
+      ["https://user:hunter22@example.com/x", "https://user:[REDACTED:url-credentials]@example.com/x"],
+      ["AKIAABCDEFGHIJKLMNOP", "[REDACTED:aws-access-key-id]"],
+    ];
+    for (const [input, output] of cases) expect(redact(input)).toBe(output);
+    expect(redact("nothing secret here: 12345")).toBe("nothing secret here: 12345");
+  });
+
+  it("handles a long line in linear time", () => {
+    const { redact } = createRedactor({ env: { MY_TOKEN: "abcdefgh" } });
+    const line = "x".repeat(2_000_000);
+    // No clock: a quadratic scan of 2M characters (~10^12 steps) would run far past the test's timeout.
+    expect(redact(line)).toBe(line);
   });
 });

@@ -1,4 +1,4 @@
-import { assignmentRule, looksSecretName, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./internal/secret-rules.js";
+import { assignmentRule, looksSecretName, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./secret-rules.js";
 
 export { looksSecretName };
 
@@ -72,10 +72,16 @@ export function knownSecretValues(options: RedactorOptions = {}): KnownSecret[] 
 export function createRedactor(options: RedactorOptions = {}): Redactor {
   // A multi-line value (a PEM in a variable) is redacted line by line: the stream redactor works on lines.
   const literals = new Map<string, string>(knownSecretValues(options).map((k) => [k.value, k.label])); // value -> label
-  // The common encodings of each secret value too (`printf %s "$TOKEN" | base64` in a log is the token).
+  // The common encodings of each secret value too (`printf %s "$TOKEN" | base64` in a log is the token),
+  // labelled with the form's name as knownSecretMatcher names it (`env:NAME:base64`, `env:NAME:hex`).
   for (const [value, label] of [...literals]) {
     const bytes = Buffer.from(value, "utf8");
-    for (const encoded of [bytes.toString("base64").replace(/=+$/, ""), bytes.toString("base64url"), bytes.toString("hex")]) if (!literals.has(encoded)) literals.set(encoded, `${label}:encoded`);
+    const forms: Array<[string, KnownSecretForm]> = [
+      [bytes.toString("base64").replace(/=+$/, ""), "base64"],
+      [bytes.toString("base64url"), "base64"],
+      [bytes.toString("hex"), "hex"],
+    ];
+    for (const [encoded, form] of forms) if (!literals.has(encoded)) literals.set(encoded, `${label}:${form}`);
   }
 
   const rules: SecretRule[] = [];

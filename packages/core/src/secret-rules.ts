@@ -1,5 +1,6 @@
 /**
- * Shapes of secrets, shared by log redaction and the secret scan of a diff.
+ * Shapes of secrets, shared by redaction (gate logs, transcripts, records)
+ * and the secret scan of a diff (@omk/gates).
  * Every pattern stays on one line (no `\s` that could cross a newline), so
  * the streaming redactor can cut its input at line ends. Private key blocks
  * span lines and are handled separately (PRIVATE_KEY_BEGIN/END).
@@ -31,7 +32,7 @@ const KEYWORD = "(?:secret|token|passw(?:or)?d|passphrase|api[_-]?key|access[_-]
 
 /** Token shapes with a recognizable prefix: precise, used everywhere. */
 export const TOKEN_RULES: readonly SecretRule[] = [
-  { id: "github-token", pattern: /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/g },
+  { id: "github-token", pattern: /\bgh[pousr]_[A-Za-z0-9]{20,255}\b/g }, // real ones have 36; 20+ as the transcripts' rule had
   { id: "github-pat", pattern: /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g },
   { id: "aws-access-key-id", pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
   { id: "slack-token", pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}\b/g },
@@ -68,8 +69,8 @@ export function assignmentRule(strict: boolean): SecretRule {
 export const PRIVATE_KEY_BEGIN = /-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----/;
 export const PRIVATE_KEY_END = /-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----/;
 
-/** Names of environment variables whose values are secrets. */
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|CREDENTIAL|(^|_)AUTH($|_)|(^|_)PAT($|_)|COOKIE|SESSION_?KEY|DATABASE_URL|_DSN$|CONNECTION_STRING|WEBHOOK/i;
+/** Names of environment variables whose values are secrets (`KEY` and `PASS` as whole words too: `MOONSHOT_KEY`, `SMTP_PASS`). */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|CREDENTIAL|(^|_)AUTH($|_)|(^|_)PAT($|_)|(^|_)KEY($|_)|(^|_)PASS($|_)|COOKIE|SESSION_?KEY|DATABASE_URL|_DSN$|CONNECTION_STRING|WEBHOOK/i;
 const NOT_SECRET = /^(PWD|OLDPWD|GPG_TTY|SSH_AUTH_SOCK|.*_(PATH|FILE|DIR|HOST|PORT|USER|USERNAME))$/i;
 
 export function looksSecretName(name: string): boolean {
