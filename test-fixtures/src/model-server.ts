@@ -23,8 +23,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 
 /** Whose tool names and argument shapes a reply uses. */
-export type Toolset = "kimi" | "qwen" | "claude" | "unknown";
-export type Dialect = "openai" | "anthropic";
+type Toolset = "kimi" | "qwen" | "claude" | "unknown";
+type Dialect = "openai" | "anthropic";
 
 /** What the model does in one step: an action, spoken in the caller's own tool. Relative paths resolve against the agent's working directory. */
 export type ModelAction =
@@ -72,7 +72,7 @@ export type ModelRule = {
   readonly fault?: ModelFault;
 };
 
-export type ServedUsage = { readonly input: number; readonly output: number };
+type ServedUsage = { readonly input: number; readonly output: number };
 
 export type LedgerEntry = {
   readonly seq: number;
@@ -109,7 +109,7 @@ export type ModelServer = {
 };
 
 /** The plain-text answer of a request no rule matches (unless it asks for a form: see `sideAnswer`). */
-export const SIDE_ANSWER = "Sure.";
+const SIDE_ANSWER = "Sure.";
 
 const OPENAI_401 = {
   error: {
@@ -122,7 +122,7 @@ const OPENAI_401 = {
 const ANTHROPIC_401 = { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } };
 
 /** An answer that is never valid JSON: prose around a cut-off object. */
-export const INVALID_JSON_ANSWER =
+const INVALID_JSON_ANSWER =
   'Here is what I would do.\n\n```json\n{"summary": "Fix the bug", "tasks": [{"id": "fix", "title": "Fix it", "writes": ["src/"\n```\n\nLet me know if you want me to go on.';
 
 // ---------------------------------------------------------------- requests
@@ -147,7 +147,7 @@ function toolNames(body: Json): string[] {
 }
 
 /** Whose tools a request offers: Qwen Code's snake_case tools, Claude Code's Read/Bash over Messages, Kimi Code's Read/Bash over Chat Completions. */
-export function toolsetOf(dialect: Dialect, tools: readonly string[]): Toolset {
+function toolsetOf(dialect: Dialect, tools: readonly string[]): Toolset {
   if (tools.includes("run_shell_command") || tools.includes("write_file")) return "qwen";
   if (tools.includes("Bash") || tools.includes("Write")) return dialect === "anthropic" ? "claude" : "kimi";
   return "unknown";
@@ -226,7 +226,7 @@ function absolute(file: string, cwd: string | undefined): string {
 }
 
 /** An action as the calling agent's own tool call. */
-export function toolCallFor(action: ModelAction, request: Pick<ModelRequest, "toolset" | "cwd">): { name: string; input: Record<string, unknown> } {
+function toolCallFor(action: ModelAction, request: Pick<ModelRequest, "toolset" | "cwd">): { name: string; input: Record<string, unknown> } {
   if ("tool" in action) return { name: action.tool, input: action.input };
   const { toolset, cwd } = request;
   if (toolset === "kimi") {

@@ -13,9 +13,9 @@ export const TAPE_VERSION = "5.9.0";
 
 export const TAPE_PACKAGE_JSON = `${JSON.stringify({ name: "omk-tape-fixture", version: "1.0.0", private: true, scripts: { test: "tape test/*.js" }, devDependencies: { tape: TAPE_VERSION } }, null, 2)}\n`;
 
-export const ADD_JS = "module.exports = function add(a, b) {\n  return a + b;\n};\n";
+const ADD_JS = "module.exports = function add(a, b) {\n  return a + b;\n};\n";
 export const BROKEN_ADD_JS = "module.exports = function add(a, b) {\n  return a - b;\n};\n";
-export const TAPE_TEST_JS = "const test = require('tape');\nconst add = require('../src/add.js');\n\ntest('add: two and two', (t) => {\n  t.equal(add(2, 2), 4);\n  t.end();\n});\n\ntest('add: zero', (t) => {\n  t.equal(add(0, 0), 0);\n  t.end();\n});\n";
+const TAPE_TEST_JS = "const test = require('tape');\nconst add = require('../src/add.js');\n\ntest('add: two and two', (t) => {\n  t.equal(add(2, 2), 4);\n  t.end();\n});\n\ntest('add: zero', (t) => {\n  t.equal(add(0, 0), 0);\n  t.end();\n});\n";
 
 const locks = new Map<string, string>();
 

@@ -9,7 +9,7 @@
 import type { ModelAction, ModelFault, ModelReply, ModelRequest, ModelRule } from "./model-server.js";
 
 /** The first line of each OMK prompt. */
-export const OMK_PROMPT = {
+const OMK_PROMPT = {
   plan: /You are planning a software change for OMK\./,
   task: /^# Task \S+: /m,
   review: /^# Review \((?:reviewer|security-reviewer|break-it)\), round \d+/m,
@@ -17,7 +17,7 @@ export const OMK_PROMPT = {
 } as const;
 
 /** The oracle criteria ids a planning prompt lists. */
-export function criteriaIdsOf(prompt: string): string[] {
+function criteriaIdsOf(prompt: string): string[] {
   const start = prompt.indexOf("Oracle criteria");
   if (start < 0) return [];
   const ids: string[] = [];
@@ -44,7 +44,7 @@ export type PlannedTask = {
 const BUDGET = { timeMs: 600_000, tokens: 1_500_000, usd: 4 };
 
 /** A plan answer for the prompt: prose, the JSON in a fenced block, a closing line. */
-export function planAnswer(prompt: string, tasks: readonly PlannedTask[], summary: string): string {
+function planAnswer(prompt: string, tasks: readonly PlannedTask[], summary: string): string {
   const criteria = criteriaIdsOf(prompt);
   const plan = {
     summary,
@@ -93,7 +93,7 @@ export function reviewRule(options: { verdict?: "passed" | "blocked"; findings?:
 }
 
 /** Follow-up planning: one implementer task over the writes of the graph's tasks, as JSON after a sentence. */
-export function followUpRule(options: { fault?: ModelFault } = {}): ModelRule {
+function followUpRule(options: { fault?: ModelFault } = {}): ModelRule {
   return {
     name: "followups",
     match: OMK_PROMPT.followups,

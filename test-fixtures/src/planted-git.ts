@@ -8,7 +8,7 @@ import path from "node:path";
 import { execa } from "execa";
 
 /** Hooks planted both in .git/hooks and in a planted core.hooksPath folder. */
-export const PLANTED_HOOKS = [
+const PLANTED_HOOKS = [
   "post-checkout",
   "pre-commit",
   "post-commit",

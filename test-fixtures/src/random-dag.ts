@@ -1,5 +1,5 @@
 /** A small, fast, seeded PRNG (mulberry32): the same seed gives the same numbers. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

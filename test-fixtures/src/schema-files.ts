@@ -18,7 +18,7 @@ function readOrUndefined(file: string): string | undefined {
 }
 
 /** Write the files that changed; returns their names. Other packages' files are left alone. */
-export function writeSchemaFiles(schemas: Record<string, unknown>): string[] {
+function writeSchemaFiles(schemas: Record<string, unknown>): string[] {
   mkdirSync(SCHEMA_DIR, { recursive: true });
   const changed: string[] = [];
   for (const [file, schema] of Object.entries(schemas)) {

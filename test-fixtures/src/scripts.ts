@@ -20,7 +20,7 @@ export function spawnTsScript(file: string, args: string[] = [], options: { env?
   });
 }
 
-export async function runTsScript(file: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+async function runTsScript(file: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
   return await spawnTsScript(file, args, options);
 }
 

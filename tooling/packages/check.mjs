@@ -25,7 +25,7 @@ const BUILTINS = new Set(builtinModules);
 const ALLOWED_CONDITIONS = new Set(["types", "import", "default"]);
 
 /** The package a bare specifier names (`@scope/name/sub` -> `@scope/name`), undefined for relative, absolute and builtins. */
-export function packageOf(specifier) {
+function packageOf(specifier) {
   if (specifier.startsWith(".") || specifier.startsWith("/") || specifier.startsWith("node:") || specifier.startsWith("data:")) return undefined;
   const parts = specifier.split("/");
   const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];

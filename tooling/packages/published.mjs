@@ -9,7 +9,7 @@ import { gunzipSync } from "node:zlib";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Every workspace package under packages/ and apps/ that is not `private: true`, as { name, dir (relative), manifest }. */
-export function publishedPackages() {
+function publishedPackages() {
   const found = [];
   for (const group of ["packages", "apps"]) {
     for (const name of readdirSync(path.join(root, group)).sort()) {

@@ -11,7 +11,7 @@ export function parseTimeOption(flag: string, value: string): number {
   return ms;
 }
 
-export function parseTokensOption(flag: string, value: string): number {
+function parseTokensOption(flag: string, value: string): number {
   const n = Number(value.replaceAll("_", ""));
   if (!/^\d[\d_]*$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0) {
     throw new UsageError(`${flag} ${JSON.stringify(value)} is not a positive whole number of tokens`, `use e.g. ${flag} 500000`);
@@ -19,7 +19,7 @@ export function parseTokensOption(flag: string, value: string): number {
   return n;
 }
 
-export function parseUsdOption(flag: string, value: string): number {
+function parseUsdOption(flag: string, value: string): number {
   const n = Number(value.replace(/^\$/, ""));
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
     throw new UsageError(`${flag} ${JSON.stringify(value)} is not a positive amount of USD`, `use e.g. ${flag} 5 or ${flag} 2.50`);

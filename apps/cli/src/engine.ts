@@ -114,7 +114,7 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
  * is not on PATH: a usage error (exit 2) before any goal is created or moved,
  * as for a configured engine, with the install line `omk doctor` gives.
  */
-export function requireInstalled(ctx: Context, config: OmkConfig, name: string): void {
+function requireInstalled(ctx: Context, config: OmkConfig, name: string): void {
   const resolved = resolveEngineSpec(config, name, { env: ctx.env });
   if (resolved.ok || resolved.error.code !== "command_not_found") return;
   const install = INSTALL[name];

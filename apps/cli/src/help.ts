@@ -226,7 +226,7 @@ export const COMMAND_HELP: Record<string, Entry> = {
 const HELP_COMMAND_GROUP: Record<string, string> = { "": ROOT.start, goal: GOAL.maintain };
 
 /** The common workflow, the first-time commands and the docs: the end of `omk --help`. */
-export const ROOT_HELP_AFTER = [
+const ROOT_HELP_AFTER = [
   "",
   "Common workflow:",
   `  omk goal run ${TEXT}`,
@@ -249,7 +249,7 @@ export const ROOT_HELP_AFTER = [
 ].join("\n");
 
 /** `Examples:` then each example as `# what` and the command, indented two spaces. */
-export function examplesText(examples: readonly Example[]): string {
+function examplesText(examples: readonly Example[]): string {
   return `\nExamples:\n${examples.map(([what, command]) => `  # ${what}\n  ${command}`).join("\n\n")}`;
 }
 
@@ -260,7 +260,7 @@ const pathOf = (cmd: Command): string => {
 };
 
 /** Commands of the tree with no entry in COMMAND_HELP (an empty list is the rule). */
-export function missingHelp(program: Command): string[] {
+function missingHelp(program: Command): string[] {
   const missing: string[] = [];
   const walk = (cmd: Command) => {
     for (const sub of cmd.commands) {

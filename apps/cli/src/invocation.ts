@@ -145,7 +145,7 @@ export function detectCli(source: CliSource): string {
 let cached: string | undefined;
 
 /** {@link detectCli} for this process (decided once). */
-export function cliName(): string {
+function cliName(): string {
   cached ??= detectCli({ env: process.env, script: process.argv[1], execPath: process.execPath, execArgv: process.execArgv, cwd: process.cwd() });
   return cached;
 }

@@ -269,7 +269,7 @@ export async function main(io: Io): Promise<number> {
 }
 
 /** `omk: <problem> — fix: see `omk <command> --help`` from commander's `error: …` text (its suggestion kept on the line). */
-export function commanderLine(command: Command, message: string): string {
+function commanderLine(command: Command, message: string): string {
   const problem = message
     .replace(/^error: /, "")
     .split("\n")

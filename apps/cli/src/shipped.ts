@@ -34,7 +34,7 @@ export function exampleScriptBook(from: string = HERE): string | undefined {
 }
 
 /** The script book's JSON Schema file name: the build copies docs/schemas/<it> into dist/ (tsup.config.ts). */
-export const SCRIPT_BOOK_SCHEMA_FILE = "script-book.schema.json";
+const SCRIPT_BOOK_SCHEMA_FILE = "script-book.schema.json";
 
 /**
  * The script book's JSON Schema: beside the built bundle (dist/, in the npm

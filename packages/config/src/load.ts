@@ -27,10 +27,10 @@ export type { ConfigProblem } from "./problem.js";
  * only keys an untrusted file may set), `untrusted` (its `keys` were ignored:
  * listing only; a run refuses it).
  */
-export type RepoTrust = { readonly status: "trusted" | "flag" | "not-needed" | "untrusted"; readonly sha256: string; readonly keys: readonly string[] };
+type RepoTrust = { readonly status: "trusted" | "flag" | "not-needed" | "untrusted"; readonly sha256: string; readonly keys: readonly string[] };
 
 /** One config file: where it is and whether it exists (the repo file: whether it is trusted). */
-export type ConfigFileInfo = { readonly scope: ConfigScope; readonly path: string; readonly exists: boolean; readonly trust?: RepoTrust };
+type ConfigFileInfo = { readonly scope: ConfigScope; readonly path: string; readonly exists: boolean; readonly trust?: RepoTrust };
 
 /** An engine entry after merging the files, with the file that set each field (env: each variable). */
 export type MergedEngine = {
@@ -95,7 +95,7 @@ export function findRepoRoot(start: string): string | undefined {
 }
 
 /** `a.b[0].c` from a zod issue path. */
-export function keyPath(segments: readonly PropertyKey[]): string {
+function keyPath(segments: readonly PropertyKey[]): string {
   let out = "";
   for (const s of segments) {
     if (typeof s === "number") out += `[${s}]`;
@@ -213,7 +213,7 @@ function readConfigFile(file: string, base: string, env: Readonly<Record<string,
  * `command` are resolved against `base`; `~/` against HOME. Trust is not
  * checked here (loadConfig does, for the repo file).
  */
-export function loadConfigFile(file: string, base: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<ConfigFile | undefined, ConfigProblem> {
+function loadConfigFile(file: string, base: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<ConfigFile | undefined, ConfigProblem> {
   const read = readConfigFile(file, base, env);
   return read.ok ? ok(read.value?.config) : read;
 }

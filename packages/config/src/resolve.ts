@@ -8,7 +8,7 @@ import { customEngine, type EngineSpec, type EngineSpecInput, enginePreset, find
 import { CONFIGURABLE_PRESETS, type ConfigProblem, type ConfigScope, type MergedEngine, type OmkConfig } from "./load.js";
 
 /** Where an engine is defined: a preset, the user file, the repo file (in that order of precedence, last wins). */
-export type EngineSource = "preset" | ConfigScope;
+type EngineSource = "preset" | ConfigScope;
 
 /** An engine ready for a session. */
 export type ResolvedEngine = {

@@ -2,7 +2,7 @@ import { EngineProtocolSchema, HomeRelativePathSchema, ModelPriceSchema } from "
 import { z } from "zod";
 
 /** An environment variable's name, as a POSIX shell spells it. */
-export const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/u, "an environment variable name (letters, digits and _, not starting with a digit)");
+const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/u, "an environment variable name (letters, digits and _, not starting with a digit)");
 
 /**
  * The value of one variable of an engine's environment: a literal string, or
@@ -10,8 +10,8 @@ export const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/u, "an e
  * (the value is never written to any file OMK writes). A literal that looks
  * like a secret is refused when the file is loaded (see secrets.ts).
  */
-export const EnvValueSchema = z.union([z.string(), z.strictObject({ from: EnvNameSchema.describe("the variable of OMK's environment to read the value from") })]);
-export type EnvValue = z.infer<typeof EnvValueSchema>;
+const EnvValueSchema = z.union([z.string(), z.strictObject({ from: EnvNameSchema.describe("the variable of OMK's environment to read the value from") })]);
+type EnvValue = z.infer<typeof EnvValueSchema>;
 
 const Ms = z.number().int().positive();
 
@@ -24,10 +24,10 @@ export const ConfigDeadlinesSchema = z.strictObject({
   cancelGraceMs: Ms.optional(),
   killGraceMs: Ms.optional(),
 });
-export type ConfigDeadlines = z.infer<typeof ConfigDeadlinesSchema>;
+type ConfigDeadlines = z.infer<typeof ConfigDeadlinesSchema>;
 
 /** An engine name: a preset's (kimi, qwen, ...) to override it, or a custom one. */
-export const EngineNameSchema = z
+const EngineNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/u, "an engine name: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit")
   .refine((name) => name !== "scripted", "`scripted` is the bundled scripted engine (--engine scripted --script FILE) and cannot be configured");

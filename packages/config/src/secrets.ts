@@ -12,14 +12,14 @@ import type { ConfigFile } from "./schema.js";
 const SECRET_NAME = /(^|_)(API_?KEY|[A-Z]*KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(_|$)/iu;
 
 /** True for variable names like `OPENAI_API_KEY`, `GITHUB_TOKEN`, `CLIENT_SECRET`. */
-export function isSecretName(name: string): boolean {
+function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
 const tokenShaped = createRedactor();
 
 /** True for a value shaped like a token (sk-..., ghp_..., github_pat_..., AKIA..., a JWT, a bearer token ...). */
-export function looksLikeToken(value: string): boolean {
+function looksLikeToken(value: string): boolean {
   return tokenShaped.redact(value) !== value;
 }
 

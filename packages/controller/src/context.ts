@@ -129,7 +129,7 @@ export function safeSink(onEvent: ControllerEventSink | undefined): (event: Cont
 }
 
 /** Emit the events a store write just appended (the tail of the log after `beforeSeq`). */
-export function emitAppended(emit: (event: ControllerEvent) => void, events: readonly GoalEvent[], beforeSeq: number): void {
+function emitAppended(emit: (event: ControllerEvent) => void, events: readonly GoalEvent[], beforeSeq: number): void {
   for (const event of events) if (event.seq > beforeSeq) emit({ type: "goal_event", event });
 }
 
@@ -250,7 +250,7 @@ async function emitNewEvents(ctx: GoalRun, before: number): Promise<void> {
 }
 
 /** A problem value. */
-export function problem(code: string, message: string, fix: string): ControllerProblem {
+function problem(code: string, message: string, fix: string): ControllerProblem {
   return { code, message, fix };
 }
 

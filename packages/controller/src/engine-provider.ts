@@ -10,7 +10,7 @@ import type { ControllerProblem, EngineProvider } from "./types.js";
 export { scriptBookProvider } from "./script-book.js";
 
 /** Preset names a user may pass to `--engine` besides `scripted`. */
-export const PRESET_ENGINE_NAMES: readonly string[] = ENGINE_PRESET_NAMES.filter((name) => name !== "scripted");
+const PRESET_ENGINE_NAMES: readonly string[] = ENGINE_PRESET_NAMES.filter((name) => name !== "scripted");
 
 /**
  * A real engine for every purpose: plan, tasks, reviews (break-it too) and

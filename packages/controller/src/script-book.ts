@@ -17,7 +17,7 @@ const KEY_PATTERN = /^(?:intake|(?:plan|followups)(?:#[1-9][0-9]*)?|task:(?:\*|[
 
 const KEY_HELP = "intake, plan, plan#<round>, followups, followups#<round>, task:<id>, task:<id>#<attempt>, task:*, review:<pass>, review:<pass>#<round> or review:*";
 
-export const SessionKeySchema = z
+const SessionKeySchema = z
   .string()
   .regex(KEY_PATTERN, `a session key: ${KEY_HELP}`)
   .describe("which sessions this scenario answers; the most specific key wins");
@@ -56,7 +56,7 @@ export function sessionKeys(purpose: SessionPurpose): SessionKey[] {
 }
 
 /** A short name of the purpose for messages: `task:implement`, `review:reviewer`, `plan`. */
-export function purposeLabel(purpose: SessionPurpose): string {
+function purposeLabel(purpose: SessionPurpose): string {
   switch (purpose.kind) {
     case "task":
       return `task:${purpose.taskId}`;
@@ -92,7 +92,7 @@ function oneLine(text: string): string {
 }
 
 /** Where a fix points for the book's JSON Schema when the caller names no other place (the CLI names the copy it ships). */
-export const SCRIPT_BOOK_SCHEMA = "docs/schemas/script-book.schema.json";
+const SCRIPT_BOOK_SCHEMA = "docs/schemas/script-book.schema.json";
 
 /** Parses a script book from YAML or JSON text; problems name the key and how to fix it (`schema`: where the book's JSON Schema is). */
 export function parseScriptBook(text: string, file = "the script book", schema = SCRIPT_BOOK_SCHEMA): Result<ScriptBook, ControllerProblem> {
@@ -138,7 +138,7 @@ export function loadScriptBook(file: string, schema = SCRIPT_BOOK_SCHEMA): Resul
 }
 
 /** The scenario of a purpose: the first of sessionKeys(purpose) the book has, with the key it was found under. */
-export function lookupScenario(book: ScriptBook, purpose: SessionPurpose): { key: SessionKey; scenario: Scenario } | undefined {
+function lookupScenario(book: ScriptBook, purpose: SessionPurpose): { key: SessionKey; scenario: Scenario } | undefined {
   for (const key of sessionKeys(purpose)) {
     const scenario = book.sessions[key];
     if (scenario !== undefined) return { key, scenario };

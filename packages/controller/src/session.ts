@@ -34,7 +34,7 @@ export type RunSessionInput = {
   readonly onWireEvent?: (event: WireEvent) => void;
 };
 
-export type RefusedWrite = { readonly path: string; readonly reason: string };
+type RefusedWrite = { readonly path: string; readonly reason: string };
 
 export type SessionOutcome =
   | {

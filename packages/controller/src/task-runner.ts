@@ -63,12 +63,12 @@ export type TaskRunnerInput = {
 };
 
 /** The scope violation kind of a change that holds a secret value the run knows (the review reports it as a secret finding). */
-export const KNOWN_SECRET_KIND = "known_secret";
+const KNOWN_SECRET_KIND = "known_secret";
 /** The scope violation kind of a session whose output carried a secret the run knows (path OUTPUT_PATH; the review reports it as a secret finding). */
-export const SECRET_IN_OUTPUT_KIND = "secret_in_output";
-export const OUTPUT_PATH = "(output)";
+const SECRET_IN_OUTPUT_KIND = "secret_in_output";
+const OUTPUT_PATH = "(output)";
 /** The scope violation kind of a change too large to screen for the run's secrets (the review reports it as a secret finding). */
-export const UNSCREENED_KIND = "unscreened_content";
+const UNSCREENED_KIND = "unscreened_content";
 
 /**
  * The capture screen of a task's work (captureChanges `screen`): the secrets
@@ -76,7 +76,7 @@ export const UNSCREENED_KIND = "unscreened_content";
  * string, base64 at any alignment, hex, spaced out), named by their variable.
  * Undefined when the run knows none.
  */
-export function secretScreen(env: Readonly<Record<string, string | undefined>>, secrets: readonly string[]): ContentScreen | undefined {
+function secretScreen(env: Readonly<Record<string, string | undefined>>, secrets: readonly string[]): ContentScreen | undefined {
   const matcher = knownSecretMatcher(sessionKnownSecrets(env, secrets));
   if (matcher.size === 0) return undefined;
   return { find: (text) => [...new Set(matcher.find(text).map((hit) => `${secretName(hit.label)} (${hit.form})`))] };

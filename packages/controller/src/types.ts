@@ -72,7 +72,7 @@ export type EngineProvider = {
 export type SpendReport = z.infer<typeof SpendReportSchema>;
 
 /** How far usage figures can be trusted, weakest last. */
-export type UsageQuality = z.infer<typeof UsageQualitySchema>;
+type UsageQuality = z.infer<typeof UsageQualitySchema>;
 
 /** A finding of the review phase. Blocking severities keep the goal not_ready. */
 export type ReviewFinding = z.infer<typeof ReviewFindingSchema>;

@@ -5,7 +5,7 @@ import { commitFiles, initGitRepo } from "@omk/test-fixtures";
 
 export const TEST_ARGV = ["node", "--test", "--test-reporter=junit", "--test-reporter-destination=junit.xml"];
 
-export const GATES_YAML = `version: 1
+const GATES_YAML = `version: 1
 gates:
   - name: tests
     kind: test
@@ -25,7 +25,7 @@ if (bad.length > 0) { console.error("lint: TODO in " + bad.join(", ")); process.
 console.log("lint: clean");
 `;
 
-export const BASE_FILES: Record<string, string> = {
+const BASE_FILES: Record<string, string> = {
   ".gitignore": "junit.xml\n",
   ".omk/gates.yaml": GATES_YAML,
   "lint.mjs": LINT,
@@ -34,7 +34,7 @@ export const BASE_FILES: Record<string, string> = {
 };
 
 /** The feature: mul, with its tagged acceptance test (a namespace import, so on the base's code the case fails rather than the file). */
-export const FEATURE_FILES: Record<string, string> = {
+const FEATURE_FILES: Record<string, string> = {
   "lib.mjs": "export const add = (a, b) => a + b;\nexport const mul = (a, b) => a * b;\n",
   "mul.test.mjs": `import test from "node:test";\nimport assert from "node:assert/strict";\nimport * as lib from "./lib.mjs";\ntest("mul multiplies [oracle:acceptance-tests]", () => { assert.equal(lib.mul(2, 3), 6); });\n`,
 };
@@ -47,7 +47,7 @@ export async function featureRepo(dir: string): Promise<{ base: string; head: st
   return { base: withProject, head };
 }
 
-export const CRITERIA: Criterion[] = [
+const CRITERIA: Criterion[] = [
   {
     id: "acceptance-tests",
     kind: "test_case",

@@ -17,7 +17,7 @@ export type SecretRule = {
 const H = "[ \\t]"; // horizontal space only
 
 /** Shannon entropy in bits per character. */
-export function entropy(text: string): number {
+function entropy(text: string): number {
   const counts = new Map<string, number>();
   for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   let bits = 0;

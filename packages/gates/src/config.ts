@@ -52,7 +52,7 @@ export function parseGatesConfig(text: string, file?: string): Result<GatesConfi
  * limit (yaml's `maxAliasCount`), so an alias bomb is a config error, not
  * memory and time spent.
  */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 const TOO_DEEP = "the document is nested too deeply: flatten it";
 

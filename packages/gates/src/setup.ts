@@ -385,7 +385,7 @@ async function runCommand(argv: readonly string[], shell: boolean, cwd: string, 
  * .npmrc can still name registries; it can no longer pick the program npm
  * runs scripts or git with. See docs/decisions/gates.md ("Setup security").
  */
-export function setupEnv(env: Record<string, string | undefined>): Record<string, string> {
+function setupEnv(env: Record<string, string | undefined>): Record<string, string> {
   const clean = allowedEnv(env);
   const home = env["HOME"] ?? os.homedir();
   const userconfig = env["npm_config_userconfig"] ?? env["NPM_CONFIG_USERCONFIG"] ?? path.join(home, ".npmrc");
@@ -619,7 +619,7 @@ const ERRORISH = /\b(error|ERR!|fatal|failed)\b/i;
  * The last lines of an install log, led by its first error lines when they
  * scrolled off (npm prints the cause, then pages of usage).
  */
-export function logTail(text: string): string[] {
+function logTail(text: string): string[] {
   const lines = text.split("\n").filter((l) => l.trim() !== "" && !/^\$ /.test(l));
   const last = lines.slice(-TAIL_LINES);
   const earlier = lines.slice(0, -TAIL_LINES).filter((l) => ERRORISH.test(l) && !/^npm error\s*$/.test(l)).slice(0, 6);

@@ -2,7 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type GateInput, type GatesConfig, GatesConfigSchema, type GatesEvent, type RunGatesOptions, runGates } from "../src/index.js";
 
-export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 export const fixture = (name: string) => path.join(FIXTURES, name);
 
 /** A gate that runs one of the tiny fixture scripts with this Node. */

@@ -164,7 +164,7 @@ export function overridesFor(entries: readonly ConfigEntry[]): Array<readonly [s
 const INCLUDE_KEY = /^(include|includeif\..*)\.path$/s;
 
 /** Where an include.path value points (relative to the including file; `~/` is the home folder). */
-export function includeTarget(value: string, includingFile: string): string {
+function includeTarget(value: string, includingFile: string): string {
   if (value.startsWith("~/")) return path.join(process.env["HOME"] ?? os.homedir(), value.slice(2));
   return path.resolve(path.dirname(includingFile), value);
 }

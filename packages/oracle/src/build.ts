@@ -28,7 +28,7 @@ import { z } from "zod";
 import { improvementFromText, parseUserCriteria } from "./internal/user-criteria.js";
 import { formatCommand } from "./vacuity.js";
 
-export const OracleRequestSchema = z
+const OracleRequestSchema = z
   .object({
   goalClass: GoalClassSchema,
   classes: z.array(GoalClassSchema.exclude(["mixed"])).min(1).optional().describe("a mixed goal's classes; others default to [goalClass]"),
@@ -47,7 +47,7 @@ export const OracleRequestSchema = z
   });
 export type OracleRequest = z.input<typeof OracleRequestSchema>;
 
-export type OracleBlock = { readonly class: GoalClass | null; readonly message: string; readonly question: string };
+type OracleBlock = { readonly class: GoalClass | null; readonly message: string; readonly question: string };
 
 export type OracleBuild =
   | { readonly status: "formed"; readonly oracle: Oracle; readonly notes: readonly string[] }

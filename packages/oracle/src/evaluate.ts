@@ -9,9 +9,9 @@ import { type FrozenOracle, type Result, err, ok } from "@omk/state";
 import { type EvidenceSet, EvidenceSetSchema, type EvidenceSetInput } from "./evidence.js";
 import { type Judgment, judgeBenchmark, judgeCommand, judgeGate, judgeGolden, judgeReview, judgeTestCase, type Verdict } from "./internal/judge.js";
 
-export type { Verdict };
+;
 
-export type CriterionEvaluation = {
+type CriterionEvaluation = {
   readonly id: string;
   readonly kind: string;
   readonly verdict: Verdict;

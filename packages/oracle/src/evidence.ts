@@ -8,7 +8,7 @@ import { z } from "zod";
  */
 
 /** One run of a criterion's command (command, golden and benchmark criteria). */
-export const CommandResultSchema = z.object({
+const CommandResultSchema = z.object({
   criterionId: z.string().min(1),
   command: z.array(z.string()).min(1),
   exitCode: z.number().int().nullable().describe("null when the process was killed by a signal"),
@@ -21,7 +21,7 @@ export const CommandResultSchema = z.object({
 export type CommandResult = z.infer<typeof CommandResultSchema>;
 
 /** One test case of a JUnit report. */
-export const JunitCaseSchema = z.object({
+const JunitCaseSchema = z.object({
   classname: z.string().default(""),
   name: z.string().min(1),
   status: z.enum(["passed", "failed", "error", "skipped"]),
@@ -31,7 +31,7 @@ export const JunitCaseSchema = z.object({
 export type JunitCase = z.infer<typeof JunitCaseSchema>;
 
 /** A review task's verdict on a review criterion. */
-export const ReviewResultSchema = z.object({
+const ReviewResultSchema = z.object({
   criterionId: z.string().min(1),
   verdict: z.enum(["passed", "blocked"]),
   record: z.string().min(1).describe("path of the review record, relative to the goal dir"),

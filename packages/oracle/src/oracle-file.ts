@@ -8,7 +8,7 @@ import path from "node:path";
 import { type FrozenOracle, type Result, err, writeFileAtomicSync } from "@omk/state";
 import { type OracleError, sha256Hex, verifyFrozen } from "./freeze.js";
 
-export const ORACLE_FILE = "oracle.json";
+const ORACLE_FILE = "oracle.json";
 
 /** Writes `<goalDir>/oracle.json`; returns its path and the sha256 of its bytes. */
 export function writeOracleFile(goalDir: string, frozen: FrozenOracle): { path: string; sha256: string } {

@@ -31,7 +31,7 @@ import {
   testName,
 } from "./internal/tamper-rules.js";
 
-export const TAMPER_KINDS = [
+const TAMPER_KINDS = [
   "test_deleted",
   "test_removed",
   "test_skipped",
@@ -48,8 +48,8 @@ export const TAMPER_KINDS = [
   "gate_config_edited",
   "lockfile_churn",
 ] as const;
-export const TamperKindSchema = z.enum(TAMPER_KINDS);
-export type TamperKind = z.infer<typeof TamperKindSchema>;
+const TamperKindSchema = z.enum(TAMPER_KINDS);
+type TamperKind = z.infer<typeof TamperKindSchema>;
 
 export const TamperFindingSchema = z.object({
   kind: TamperKindSchema,

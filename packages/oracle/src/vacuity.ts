@@ -20,7 +20,7 @@
 import path from "node:path";
 import { parse } from "shell-quote";
 
-export type CommandOutcome = "always" | "never" | "maybe";
+type CommandOutcome = "always" | "never" | "maybe";
 export type CommandAnalysis = { readonly outcome: CommandOutcome; readonly reason: string };
 
 const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"]);

@@ -9,7 +9,7 @@ import type { CommandResult, JunitCase } from "../src/index.js";
 
 type Run = { exitCode: number | null; signal: string | null; stdout: string; durationMs: number };
 
-export function run(argv: readonly string[], cwd: string): Run {
+function run(argv: readonly string[], cwd: string): Run {
   const started = performance.now();
   const result = spawnSync(argv[0] as string, argv.slice(1), { cwd, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
   if (result.error !== undefined) throw result.error;

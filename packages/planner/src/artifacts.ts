@@ -13,7 +13,7 @@ import { CLASS_LABELS } from "./internal/signals.js";
 import type { Plan } from "./plan.js";
 
 export const ARTIFACT_FILES = ["brief.md", "technical-plan.md", "test-spec.md", "decisions.jsonl", "task-graph.json"] as const;
-export type ArtifactFile = (typeof ARTIFACT_FILES)[number];
+type ArtifactFile = (typeof ARTIFACT_FILES)[number];
 export type PlanArtifacts = Readonly<Record<ArtifactFile, string>>;
 
 const bullets = (items: readonly string[], none = "none") => (items.length === 0 ? [`- ${none}`] : items.map((i) => `- ${i}`));

@@ -39,7 +39,7 @@ const CONCRETE = GOAL_CLASSES.filter((c): c is Concrete => c !== "mixed");
 const ConcreteSchema = z.enum(CONCRETE as [Concrete, ...Concrete[]]);
 
 /** What the engine must answer with. */
-export const EngineIntakeAnswerSchema = z.discriminatedUnion("status", [
+const EngineIntakeAnswerSchema = z.discriminatedUnion("status", [
   z.strictObject({
     status: z.literal("classified"),
     classes: z.array(ConcreteSchema).min(1).max(3).describe("the goal's kinds of change; several only when the goal asks for several"),
@@ -52,7 +52,7 @@ export const EngineIntakeAnswerSchema = z.discriminatedUnion("status", [
     reason: z.string().min(1).max(INTAKE_TEXT_MAX),
   }),
 ]);
-export type EngineIntakeAnswer = z.infer<typeof EngineIntakeAnswerSchema>;
+type EngineIntakeAnswer = z.infer<typeof EngineIntakeAnswerSchema>;
 
 /** The port: one read-only engine session, its answer. A throw is a failed engine (the deterministic reading stands). */
 export type AskIntake = (prompt: string) => Promise<string | SessionAnswer>;

@@ -25,7 +25,7 @@ export const EnginePlanAnswerSchema = z.object({
     .min(1)
     .max(MAX_PLAN_TASKS, { message: `a plan has at most ${MAX_PLAN_TASKS} tasks (MAX_PLAN_TASKS): plan fewer, larger tasks` }),
 });
-export type EnginePlanAnswer = z.infer<typeof EnginePlanAnswerSchema>;
+type EnginePlanAnswer = z.infer<typeof EnginePlanAnswerSchema>;
 
 /** The port: send a prompt to the planning agent, get its answer (the turn's text, or its text and final message after the last tool call). */
 export type AskPlan = (prompt: string, context: { readonly attempt: number; readonly maxAttempts: number }) => Promise<string | SessionAnswer>;

@@ -40,7 +40,7 @@ export const SignalSchema = z.object({
   match: z.string().min(1).describe("the phrase matched, or the repository fact"),
   weight: z.number().int().nonnegative(),
 });
-export type Signal = z.infer<typeof SignalSchema>;
+type Signal = z.infer<typeof SignalSchema>;
 
 const AmbiguitySchema = z.object({
   code: z.enum(["empty", "vague", "no_signal", "contradiction", "repository_mismatch"]),
@@ -51,7 +51,7 @@ const AmbiguitySchema = z.object({
 const ConcreteClassSchema = GoalClassSchema.exclude(["mixed"]);
 
 /** What the goal names, taken out of the text before its intent words are read (internal/tokens.ts). */
-export const GoalFactsSchema = z.object({
+const GoalFactsSchema = z.object({
   paths: z.array(z.string()).describe("file and folder paths, globs and routes: src/x.js, ./a, *.ts, /api/users"),
   identifiers: z.array(z.string()).describe("calls, camelCase, PascalCase, snake_case and dotted names: add(), parseDate, get_user, process.env.X"),
   codeSpans: z.array(z.string()),
@@ -61,7 +61,7 @@ export const GoalFactsSchema = z.object({
   versions: z.array(z.string()),
 });
 
-export const IntakeSchema = z.discriminatedUnion("status", [
+const IntakeSchema = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("classified"),
     text: z.string(),

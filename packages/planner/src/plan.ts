@@ -10,7 +10,7 @@ import type { GraphIssue } from "./graph.js";
 import { type ClassifiedIntake, SignalSchema } from "./intake.js";
 import { type RepoInspection, RepoInspectionSchema } from "./inspection.js";
 
-export const PlanDecisionSchema = z.object({
+const PlanDecisionSchema = z.object({
   id: z.string().min(1),
   decision: z.string().min(1),
   rationale: z.string().min(1),

@@ -13,16 +13,16 @@ import { z } from "zod";
 import { pairs } from "./graph.js";
 import { acceptanceIssues, cycleIssue, dependencyClosure, findCycles, type GraphIssue, issue, parseTasks, unorderedConflicts } from "./internal/graph-rules.js";
 
-export const ProposalSchema = z.object({
+const ProposalSchema = z.object({
   proposedBy: IdSchema.describe("the task whose agent proposes the follow-up"),
   reason: z.string().min(1),
   tasks: z.array(z.unknown()).min(1),
 });
-export type Proposal = z.infer<typeof ProposalSchema>;
+type Proposal = z.infer<typeof ProposalSchema>;
 
-export const ForbiddenActionSchema = z.object({ id: z.string().min(1), pattern: z.string().min(1).describe("a case-insensitive regular expression"), reason: z.string().min(1) });
+const ForbiddenActionSchema = z.object({ id: z.string().min(1), pattern: z.string().min(1).describe("a case-insensitive regular expression"), reason: z.string().min(1) });
 
-export const PlanPolicySchema = z.object({
+const PlanPolicySchema = z.object({
   forbiddenActions: z.array(ForbiddenActionSchema),
   protectedPaths: z.array(z.string().min(1)).describe("paths no follow-up task may write"),
   maxTasksPerProposal: z.number().int().positive(),

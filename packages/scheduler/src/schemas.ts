@@ -2,8 +2,8 @@ import { BudgetLimitsSchema, TaskGraphSchema, TaskStatusSchema, TokenUsageSchema
 import { z } from "zod";
 
 /** How a run of the graph ended (also the `outcome` of the `task_run_finished` event). */
-export const RUN_OUTCOMES = ["completed", "paused", "cancelled", "needs_more_budget", "failed_infra", "stopped", "interrupted"] as const;
-export const RunOutcomeSchema = z.enum(RUN_OUTCOMES);
+const RUN_OUTCOMES = ["completed", "paused", "cancelled", "needs_more_budget", "failed_infra", "stopped", "interrupted"] as const;
+const RunOutcomeSchema = z.enum(RUN_OUTCOMES);
 export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
 
 export const RetryPolicySchema = z.object({
@@ -74,7 +74,7 @@ export const UsageReportSchema = z.object({
 });
 export type UsageReport = z.infer<typeof UsageReportSchema>;
 
-export const TaskReportSchema = z.object({
+const TaskReportSchema = z.object({
   id: z.string(),
   status: TaskStatusSchema,
   attempts: z.number().int().nonnegative(),
@@ -82,10 +82,10 @@ export const TaskReportSchema = z.object({
   signatures: z.array(z.string()).describe("failure signatures in order"),
   stagnated: z.boolean(),
 });
-export type TaskReport = z.infer<typeof TaskReportSchema>;
+type TaskReport = z.infer<typeof TaskReportSchema>;
 
 /** What runGraph returns: how the run ended, and every task's state. */
-export const RunReportSchema = z.object({
+const RunReportSchema = z.object({
   outcome: RunOutcomeSchema,
   reason: z.string(),
   graph: TaskGraphSchema.describe("the graph with follow-ups and final statuses"),

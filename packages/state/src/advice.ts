@@ -37,7 +37,7 @@ export function readFailureAdvice(file: string): FailureAdvice | undefined {
 }
 
 /** One command to run next, with why (`# …` when printed). */
-export type NextCommand = { readonly command: string; readonly note?: string };
+type NextCommand = { readonly command: string; readonly note?: string };
 
 /**
  * The next steps after a run: the commands in order (the first is the one

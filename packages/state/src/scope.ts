@@ -70,7 +70,7 @@ import {
 
 export const SCOPE_PATH_MAX_LENGTH = 4096;
 
-export const ScopePathErrorCodeSchema = z.enum([
+const ScopePathErrorCodeSchema = z.enum([
   "empty",
   "too_long",
   "invalid_unicode",
@@ -82,16 +82,16 @@ export const ScopePathErrorCodeSchema = z.enum([
   "git_dir",
   "invalid_glob",
 ]);
-export type ScopePathErrorCode = z.infer<typeof ScopePathErrorCodeSchema>;
+type ScopePathErrorCode = z.infer<typeof ScopePathErrorCodeSchema>;
 
-export type ScopeKind = "exact" | "folder" | "glob";
+type ScopeKind = "exact" | "folder" | "glob";
 
 export type ScopePathResult =
   | { readonly ok: true; readonly path: string; readonly kind: ScopeKind }
   | { readonly ok: false; readonly code: ScopePathErrorCode; readonly message: string };
 
-export const ScopeConflictKindSchema = z.enum(["write-write", "write-read", "read-write"]);
-export type ScopeConflictKind = z.infer<typeof ScopeConflictKindSchema>;
+const ScopeConflictKindSchema = z.enum(["write-write", "write-read", "read-write"]);
+type ScopeConflictKind = z.infer<typeof ScopeConflictKindSchema>;
 
 const ScopeConflictSideSchema = z.object({ taskId: z.string(), entry: z.string() });
 

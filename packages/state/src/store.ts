@@ -59,7 +59,7 @@ export type TransitionOptions = {
   newRun?: boolean;
 };
 
-export { diffGoals } from "./internal/fold.js";
+;
 
 export type ReplayReport = {
   goal: Goal;

@@ -67,7 +67,7 @@ const GUARD_FIX: Record<TransitionGuard, string> = {
   new_run: "start a new run on purpose (omk goal run <id>); a ready goal is not re-run otherwise",
 };
 
-export function guardHolds(goal: Goal, guard: TransitionGuard, newRun: boolean): boolean {
+function guardHolds(goal: Goal, guard: TransitionGuard, newRun: boolean): boolean {
   switch (guard) {
     case "budget_extended":
       return goal.flags.budgetExtendedSinceExhausted;

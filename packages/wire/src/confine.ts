@@ -181,7 +181,7 @@ const MAX_TABLE_SOCKETS = 4096;
  * share. Paths that no longer name a socket are dropped. Empty where
  * /proc/net/unix cannot be read (not Linux).
  */
-export function tableSockets(table = "/proc/net/unix"): string[] {
+function tableSockets(table = "/proc/net/unix"): string[] {
   let text: string;
   try {
     text = readFileSync(table, "latin1");

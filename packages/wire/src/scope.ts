@@ -34,7 +34,7 @@ export function scopeFromPaths(options: { write: readonly string[]; read?: reado
 }
 
 /** The real path of `p`, resolving symlinks of the part that exists (a file being created does not exist yet). */
-export function realPathOf(p: string): string {
+function realPathOf(p: string): string {
   let head = path.resolve(p);
   const rest: string[] = [];
   for (;;) {

@@ -214,7 +214,7 @@ export function protocolMismatch(spec: EngineSpec, command: string, binary: Kimi
 }
 
 /** Stdout lines the SDK would drop silently (not JSON) or refuse (too long) become anomalies. */
-export function inspectLine(session: { emit: (e: WireEventInput) => void }, line: Buffer, dropped: number, max: number, redact: (text: string) => string): void {
+function inspectLine(session: { emit: (e: WireEventInput) => void }, line: Buffer, dropped: number, max: number, redact: (text: string) => string): void {
   if (dropped > 0) {
     session.emit({ type: "anomaly", kind: "oversized_message", detail: `a stdout line of ${line.length + dropped} bytes exceeds the ${max}-byte limit` });
     return;

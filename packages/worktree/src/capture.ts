@@ -30,7 +30,7 @@ import { type ContentScreen, type ScreenFinding, screenChange } from "./internal
 import type { RefPolicy } from "./policy.js";
 import type { Capture, ChangedFile, ScopeViolation, TaskWorktree } from "./schemas.js";
 
-export type { CommitIdentity } from "./internal/git.js";
+;
 
 export const DEFAULT_MAX_DIFF_BYTES = 8 * 1024 * 1024;
 
@@ -67,7 +67,7 @@ export type CaptureOptions = {
 };
 
 /** The capture was refused by its screen; `findings` name the files, never what matched in them. */
-export type ContentRefused = Problem<"content_refused", { readonly findings: readonly ScreenFinding[] }>;
+type ContentRefused = Problem<"content_refused", { readonly findings: readonly ScreenFinding[] }>;
 
 export type CaptureError =
   | ContentRefused
@@ -79,7 +79,7 @@ export type CaptureError =
   | ConcurrentUpdate
   | SyncFailed;
 
-export const DEFAULT_STALE_LOCK_MS = 30_000;
+const DEFAULT_STALE_LOCK_MS = 30_000;
 
 /** A gitignore pattern matching exactly `rel` from the top of the checkout (glob characters and trailing spaces escaped). */
 function anchoredPattern(rel: string): string {
@@ -160,7 +160,7 @@ function nestedProblem(cwd: string, violations: readonly ScopeViolation[]): Prob
 }
 
 /** The commit message of a capture: a summary, then trailers naming goal and task. */
-export function captureMessage(goalId: string, taskId: string, summary?: string): string {
+function captureMessage(goalId: string, taskId: string, summary?: string): string {
   const title = summary?.trim() || `omk: task ${taskId} of goal ${goalId}`;
   return `${title}\n\nOMK-Goal: ${goalId}\nOMK-Task: ${taskId}\n`;
 }
@@ -182,7 +182,7 @@ async function withSymlinkTargets(cwd: string, files: ChangedFile[]): Promise<Ch
  * What changed between two commits (`from` to `to`), with rename and copy
  * detection: one value per path, symlink targets filled in.
  */
-export async function changedFiles(cwd: string, from: string, to: string): Promise<ChangedFile[]> {
+async function changedFiles(cwd: string, from: string, to: string): Promise<ChangedFile[]> {
   const run = await git(cwd, ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "-M", "-C", from, to]);
   return await withSymlinkTargets(cwd, parseRawDiff(run.stdout));
 }

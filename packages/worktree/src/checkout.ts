@@ -26,7 +26,7 @@ import { resolveCommit } from "./internal/refs.js";
 import { type NotARepository, openRepo } from "./internal/repo.js";
 
 /** The file naming the process that owns a temporary checkout folder. */
-export const OWNER_FILE = "omk-owner.json";
+const OWNER_FILE = "omk-owner.json";
 
 /** Folder names of OMK's temporary checkouts start with this (mkdtemp prefixes such as `omk-overlay-`). */
 const TEMP_PREFIX = "omk-";

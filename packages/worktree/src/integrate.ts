@@ -56,7 +56,7 @@ export type IntegrateError =
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
-export function mergeMessage(goalId: string, taskId: string): string {
+function mergeMessage(goalId: string, taskId: string): string {
   return `omk: merge task ${taskId} into ${integrationBranch(goalId)}\n\nOMK-Goal: ${goalId}\nOMK-Task: ${taskId}\n`;
 }
 

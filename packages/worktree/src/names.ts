@@ -8,7 +8,7 @@ import { goalPaths, idProblem, InvalidIdError } from "@omk/state";
 import { type InvalidInput, invalidInput } from "./errors.js";
 
 /** A task id that would collide with the integration branch name. */
-export const RESERVED_TASK_IDS: readonly string[] = ["integration"];
+const RESERVED_TASK_IDS: readonly string[] = ["integration"];
 
 /** Why `id` cannot name a goal or task in a ref, or undefined when it can. */
 export function refIdProblem(id: string): string | undefined {
@@ -82,7 +82,7 @@ export function taskWorktreeDir(stateRoot: string, goalId: string, taskId: strin
 }
 
 /** Where a task's checkout was before issue 14 (a `git worktree add` inside the goal's folder): resume looks there for leftovers. */
-export function legacyTaskWorktreeDir(stateRoot: string, goalId: string, taskId: string): string {
+function legacyTaskWorktreeDir(stateRoot: string, goalId: string, taskId: string): string {
   const problem = checkTaskId(taskId);
   if (problem !== undefined) throw new InvalidIdError(problem.message);
   return path.join(goalPaths(stateRoot, goalId).dir, "worktrees", taskId);

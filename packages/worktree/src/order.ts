@@ -11,7 +11,7 @@ export type OrderError =
   | Problem<"cycle", { readonly tasks: readonly string[] }>;
 
 /** Code-unit order: the same on every machine and locale. */
-export function compareIds(a: string, b: string): number {
+function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -19,7 +19,7 @@ export type RefPolicy = {
   readonly protectedBranches?: readonly string[] | undefined;
 };
 
-export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ["main", "master"];
+const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ["main", "master"];
 
 const HEADS = "refs/heads/";
 const OMK_BRANCHES = "refs/heads/omk/";

@@ -3,14 +3,14 @@ import { CommitShaSchema } from "@omk/state";
 import { z } from "zod";
 
 /** git's status letters for a change between two trees (rename and copy scores are split off). */
-export const ChangeStatusSchema = z.enum(["A", "M", "D", "R", "C", "T"]);
+const ChangeStatusSchema = z.enum(["A", "M", "D", "R", "C", "T"]);
 export type ChangeStatus = z.infer<typeof ChangeStatusSchema>;
 
 /** What a tree entry is, from its git mode: 100644 file, 100755 executable, 120000 symlink, 160000 submodule. */
-export const FileKindSchema = z.enum(["file", "executable", "symlink", "submodule"]);
+const FileKindSchema = z.enum(["file", "executable", "symlink", "submodule"]);
 export type FileKind = z.infer<typeof FileKindSchema>;
 
-export const ChangedFileSchema = z.object({
+const ChangedFileSchema = z.object({
   status: ChangeStatusSchema,
   /** The path after the change (for D: the deleted path). Repository-relative, "/"-separated. */
   path: z.string(),
@@ -32,7 +32,7 @@ export const ChangedFileSchema = z.object({
 });
 export type ChangedFile = z.infer<typeof ChangedFileSchema>;
 
-export const ScopeViolationKindSchema = z.enum([
+const ScopeViolationKindSchema = z.enum([
   /** A changed path no write-set entry covers. */
   "outside_write_set",
   /** A path with a `.git` segment (git's own files), or a symlink into one. */
@@ -65,10 +65,10 @@ export const ScopeViolationSchema = z.object({
 export type ScopeViolation = z.infer<typeof ScopeViolationSchema>;
 
 /** One entry of `git status` of the main checkout: XY as git prints it (e.g. " M", "??", "R "). */
-export const DirtyFileSchema = z.object({ path: z.string(), status: z.string().length(2), oldPath: z.string().nullable() });
+const DirtyFileSchema = z.object({ path: z.string(), status: z.string().length(2), oldPath: z.string().nullable() });
 export type DirtyFile = z.infer<typeof DirtyFileSchema>;
 
-export const CopySkipReasonSchema = z.enum([
+const CopySkipReasonSchema = z.enum([
   "invalid_path",
   "missing",
   "not_a_file",
@@ -78,7 +78,7 @@ export const CopySkipReasonSchema = z.enum([
   "exists_in_worktree",
 ]);
 export type CopySkipReason = z.infer<typeof CopySkipReasonSchema>;
-export const CopySkipSchema = z.object({ path: z.string(), reason: CopySkipReasonSchema, message: z.string() });
+const CopySkipSchema = z.object({ path: z.string(), reason: CopySkipReasonSchema, message: z.string() });
 export type CopySkip = z.infer<typeof CopySkipSchema>;
 
 export const WorktreeModeSchema = z.enum(["worktree", "clone"]);
@@ -145,7 +145,7 @@ export const IntegrationConflictSchema = z.object({
 });
 export type IntegrationConflict = z.infer<typeof IntegrationConflictSchema>;
 
-export const MergedTaskSchema = z.object({ taskId: z.string(), commit: CommitShaSchema, mergeCommit: CommitShaSchema });
+const MergedTaskSchema = z.object({ taskId: z.string(), commit: CommitShaSchema, mergeCommit: CommitShaSchema });
 export type MergedTask = z.infer<typeof MergedTaskSchema>;
 
 export const IntegrationSchema = z.object({

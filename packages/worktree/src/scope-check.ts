@@ -108,10 +108,10 @@ export function checkScope(captured: readonly ChangedFile[] | Capture, task: Wri
   return found;
 }
 
-export type ScopeDecision = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly violation: ScopeViolation };
+type ScopeDecision = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly violation: ScopeViolation };
 
 /** What a write does to the last component: "write" follows a symlink there, "remove" acts on the link itself. */
-export type WriteOp = "write" | "remove";
+type WriteOp = "write" | "remove";
 
 export type ScopeCheck = (target: string, op?: WriteOp) => ScopeDecision;
 

@@ -5,7 +5,7 @@
 import { quietGit } from "./internal/quiet-git.js";
 
 /** How many files uncommittedFiles names before "and K more". */
-export const DIRTY_FILES_SHOWN = 10;
+const DIRTY_FILES_SHOWN = 10;
 
 export type DirtyTree = { readonly files: readonly string[]; readonly more: number };
 

@@ -52,7 +52,7 @@ export async function withCheckout<T>(repo: string, commit: string, use: (dir: s
 }
 
 /** Removes a checkout folder; quiet when it is not there. A registration an older OMK made there (`git worktree add`) goes too. */
-export async function removeCheckout(repo: string, dir: string): Promise<void> {
+async function removeCheckout(repo: string, dir: string): Promise<void> {
   const listed = await quietGit(repo, ["worktree", "list", "--porcelain", "-z"]);
   const registered = listed.ok && listed.stdout.split("\0").some((field) => field.startsWith("worktree ") && path.resolve(field.slice("worktree ".length)) === path.resolve(dir));
   if (registered) await quietGit(repo, ["worktree", "remove", "--force", "--force", dir]);

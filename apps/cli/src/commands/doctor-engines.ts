@@ -7,7 +7,7 @@ import { INSTALL } from "../install-hints.js";
 import type { DoctorCheck } from "./doctor-checks.js";
 
 /** The handshake deadline when neither --handshake-timeout nor the engine's deadlines.handshakeMs sets one: generous, for a cold start on a loaded machine. */
-export const DEFAULT_DOCTOR_HANDSHAKE_MS = 120_000;
+const DEFAULT_DOCTOR_HANDSHAKE_MS = 120_000;
 
 function engineCheck(engine: DetectedEngine): DoctorCheck {
   const name = `engine ${engine.name}`;

@@ -26,7 +26,7 @@ export type RememberedChoice = {
 };
 
 /** The last run options recorded in a goal's log, if any. */
-export function lastRunOptions(events: readonly GoalEvent[]): RunOptionsRecord | undefined {
+function lastRunOptions(events: readonly GoalEvent[]): RunOptionsRecord | undefined {
   const last = events.findLast((e) => e.type === "run_options_recorded");
   return last?.type === "run_options_recorded" ? last.data : undefined;
 }

@@ -67,7 +67,7 @@ export function goalText(goal: Goal, report: BudgetReport, lock: LockOwner | und
 type Task = NonNullable<Goal["taskGraph"]>["tasks"][number];
 
 /** One row per task: id, status, role, title, retries, dependencies. */
-export function taskRows(tasks: readonly Task[]): string[] {
+function taskRows(tasks: readonly Task[]): string[] {
   const width = Math.max(0, ...tasks.map((t) => t.id.length));
   return tasks.map(
     (t) =>
@@ -76,7 +76,7 @@ export function taskRows(tasks: readonly Task[]): string[] {
 }
 
 /** The integrator's decision in words: `accepted at <head>` / `rejected at <head>: <reason>`. */
-export function decisionLine(decision: NonNullable<Goal["decision"]>): string {
+function decisionLine(decision: NonNullable<Goal["decision"]>): string {
   return `${decision.decision} at ${decision.headCommit.slice(0, 12)}${decision.reason === undefined ? "" : `: ${decision.reason}`}`;
 }
 

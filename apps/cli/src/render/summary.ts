@@ -121,7 +121,7 @@ const money = (n: number) => `$${n.toFixed(2)}`;
 const int = (n: number) => n.toLocaleString("en-US");
 
 /** The budget on one line: `time 3m12s of 2h · tokens 120,000 of 2,000,000 · $0.42 of $10.00`, EXHAUSTED marked. */
-export function budgetOneLine(report: BudgetReport, goal: Goal): string {
+function budgetOneLine(report: BudgetReport, goal: Goal): string {
   const mark = (d: "time" | "tokens" | "usd") => (report.exhausted.includes(d) ? " EXHAUSTED" : "");
   const of = (limit: number | null, fmt: (n: number) => string) => (limit === null ? "" : ` of ${fmt(limit)}`);
   return [

@@ -117,7 +117,7 @@ export function followUpBook(fix: "fix" | "noop"): ScriptBook {
 
 /** The file outside every write set that the scope scenarios try to write. */
 export const OUTSIDE_FILE = "scripts/deploy.sh";
-export const OUTSIDE_CONTENT = "#!/bin/sh\necho deploying\n";
+const OUTSIDE_CONTENT = "#!/bin/sh\necho deploying\n";
 
 /** 3: the implementer also writes outside its write set: through fs (refused at write time) or by itself (found after the run). */
 export function outsideWriteBook(via: "fs" | "direct"): ScriptBook {

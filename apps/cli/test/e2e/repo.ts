@@ -16,7 +16,7 @@ export function greet(name) {
 }
 `;
 
-export const GREET_TEST = `import assert from "node:assert/strict";
+const GREET_TEST = `import assert from "node:assert/strict";
 import test from "node:test";
 import { greet } from "../src/greet.js";
 

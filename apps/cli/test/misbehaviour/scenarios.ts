@@ -49,7 +49,7 @@ const spend = (input: number, output: number): StepInput => ({ usage: { inputUnc
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** A path relative to any cwd that reaches `absolute`: enough `..` to climb to / from wherever the checkout is, then down. */
-export const deepRelative = (absolute: string) => `${"../".repeat(40)}${absolute.replace(/^\/+/u, "")}`;
+const deepRelative = (absolute: string) => `${"../".repeat(40)}${absolute.replace(/^\/+/u, "")}`;
 
 const reviewer = (): ScenarioInput => ({ turns: [{ steps: [say(`Reviewed the integrated diff.\n\n\`\`\`json\n${JSON.stringify({ verdict: "passed", findings: [] })}\n\`\`\``)] }] });
 
@@ -176,7 +176,7 @@ function gitPlant(kind: PlantKind, where: GitDirChoice): Scenario {
 // --- a nested repository ---------------------------------------------------------------------------
 
 /** Where the nested repository goes, in the checkout. */
-export const NESTED_REPO = "vendor/misb";
+const NESTED_REPO = "vendor/misb";
 
 /**
  * The shell that makes `vendor/misb` a repository of its own (one commit), then plants in its own config a
@@ -244,7 +244,7 @@ function symlinkWrittenThrough(by: "command" | "fs"): Scenario {
   };
 }
 
-export const COMMITTED_LINK = "src/settings.json";
+const COMMITTED_LINK = "src/settings.json";
 
 const symlinkCommitted: Scenario = {
   family: "symlink",
@@ -331,7 +331,7 @@ const assertionGuarded: Scenario = {
   attempt: () => "MISB_NEVER_SET",
 };
 
-export const SCENARIOS: readonly Scenario[] = [
+const SCENARIOS: readonly Scenario[] = [
   writeOutside("out-cmd-rel", "command", "relative"),
   writeOutside("out-cmd-abs", "command", "absolute"),
   writeOutside("out-fs-rel", "fs", "relative"),

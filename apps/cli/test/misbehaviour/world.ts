@@ -19,7 +19,7 @@ export const LOWERED_THRESHOLD = ">= 0.1";
 export const THRESHOLD_TEST = "test/greet.test.js";
 
 /** test/greet.test.js at the base: the greeter's test and a quality threshold (that passes either way). */
-export const GREET_TEST_WITH_THRESHOLD = `import assert from "node:assert/strict";
+const GREET_TEST_WITH_THRESHOLD = `import assert from "node:assert/strict";
 import test from "node:test";
 import { greet } from "../src/greet.js";
 
@@ -41,7 +41,7 @@ export const SECRET_VALUE = "misb7f3c9a1e5b2d4c6e8f0a1b3c5d7e9f";
 export const SECRET_ENCODED = [Buffer.from(SECRET_VALUE).toString("base64"), SECRET_VALUE.split("").join(" ")];
 
 /** The programs a scenario may plant (each logs its name, arguments, cwd and parent's command line to ran.log). */
-export const PROGRAMS = ["hook", "fsmonitor", "clean", "smudge", "textconv"] as const;
+const PROGRAMS = ["hook", "fsmonitor", "clean", "smudge", "textconv"] as const;
 /** Hooks the hook scenarios plant: every one OMK's git could plausibly run (checkout, commit, ref updates, index). */
 export const HOOKS = ["post-checkout", "pre-commit", "prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite", "reference-transaction", "post-index-change", "pre-auto-gc"] as const;
 
@@ -67,7 +67,7 @@ export type World = {
   book: (name: string, book: ScriptBook) => string;
 };
 
-export const VICTIM_CONTENT = "the victim file outside the worktree\n";
+const VICTIM_CONTENT = "the victim file outside the worktree\n";
 
 const program = (marker: string) => `#!/bin/sh
 # ${PLANT_TOKEN}: a program planted by a misbehaving agent. It must never run.

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Failure, FailureSchema, type Proof, ProofSchema } from "@omk/state";
-import { gitIn, initGitRepo, type LedgerEntry, makeTempDir, type ModelServer, type OmkRun, say, startModelServer, taskRule } from "@omk/test-fixtures";
+import { gitIn, initGitRepo, type LedgerEntry, makeTempDir, type ModelRule, type ModelServer, type OmkRun, say, startModelServer, taskRule } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect } from "vitest";
 import { cleanupE2e, omkBin } from "../e2e/helpers.js";
@@ -42,7 +42,7 @@ export function writeWrapper(file: string, agent: InstalledAgent): string {
 
 export const GOAL = "Fix the off-by-one in range() so the test passes";
 
-export const RANGE_BUGGY = `/** The integers from \`start\` up to and including \`end\`. */
+const RANGE_BUGGY = `/** The integers from \`start\` up to and including \`end\`. */
 export function range(start, end) {
   const out = [];
   for (let i = start; i < end; i++) out.push(i);
@@ -50,7 +50,7 @@ export function range(start, end) {
 }
 `;
 
-export const RANGE_TEST = `import assert from "node:assert/strict";
+const RANGE_TEST = `import assert from "node:assert/strict";
 import { test } from "node:test";
 import { range } from "../src/range.js";
 
@@ -59,7 +59,7 @@ test("range includes both ends", () => {
 });
 `;
 
-export const REGRESSION_TEST = `${RANGE_TEST}
+const REGRESSION_TEST = `${RANGE_TEST}
 test("[oracle:regression-test] range(0, 2) ends at 2, not one before", () => {
   assert.deepEqual(range(0, 2), [0, 1, 2]);
 });
@@ -68,7 +68,7 @@ test("[oracle:regression-test] range(0, 2) ends at 2, not one before", () => {
 export const PACKAGE_JSON = `${JSON.stringify({ name: "rangekit", version: "1.0.0", private: true, type: "module", scripts: { test: "node --test" } }, null, 2)}\n`;
 
 /** A small Node repo with a real bug: range() stops one short and its node:test test fails. No .omk/. */
-export async function rangeRepo(dir: string): Promise<string> {
+async function rangeRepo(dir: string): Promise<string> {
   mkdirSync(path.join(dir, "src"), { recursive: true });
   mkdirSync(path.join(dir, "test"), { recursive: true });
   return initGitRepo(dir, {
@@ -94,7 +94,7 @@ export const PLANNED_FIX = {
 };
 
 /** The fix as a model makes it: look, explain, edit, add the regression test, run the tests, sum up. Extra steps go before the summary. */
-export function fixTask(extra: ReturnType<typeof say>[] = []) {
+export function fixTask(extra: ReturnType<typeof say>[] = []): ModelRule {
   return taskRule([
     say("Let me look at the code first.", { read: "src/range.js" }, { read: "test/range.test.js" }),
     say("The loop stops one short of `end`: `i < end` should be `i <= end`. Let me fix it.", { edit: "src/range.js", old: "i < end", new: "i <= end" }),

@@ -18,13 +18,13 @@ import { omkBin } from "../e2e/helpers.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, "../../../..");
-export const MANIFEST_FILE = path.join(REPO_ROOT, "test-fixtures", "corpus", "projects.json");
+const MANIFEST_FILE = path.join(REPO_ROOT, "test-fixtures", "corpus", "projects.json");
 const GATES_BIN = path.join(REPO_ROOT, "packages", "gates", "dist", "bin.js");
 
 /** The tag the oracle's bugfix criterion looks for in a test case's name. */
 export const REGRESSION_TAG = "[oracle:regression-test]";
 
-export const CorpusProjectSchema = z.object({
+const CorpusProjectSchema = z.object({
   slug: z.string().min(1),
   name: z.string().min(1),
   version: z.string().min(1),
@@ -50,7 +50,7 @@ export const CorpusProjectSchema = z.object({
   goal: z.string().min(1),
   regressionTest: z.object({ file: z.string().min(1), append: z.array(z.string()).min(1) }),
 });
-export type CorpusProject = z.infer<typeof CorpusProjectSchema>;
+type CorpusProject = z.infer<typeof CorpusProjectSchema>;
 
 export const CorpusManifestSchema = z.object({ resolvedBefore: z.string(), projects: z.array(CorpusProjectSchema).min(8) });
 
@@ -63,7 +63,7 @@ export function corpusManifest(): z.infer<typeof CorpusManifestSchema> {
   return CorpusManifestSchema.parse(JSON.parse(readFileSync(MANIFEST_FILE, "utf8")));
 }
 
-export function corpusProject(slug: string): CorpusProject {
+function corpusProject(slug: string): CorpusProject {
   const found = corpusManifest().projects.find((p) => p.slug === slug);
   if (found === undefined) throw new Error(`${MANIFEST_FILE} has no project ${slug}`);
   return found;

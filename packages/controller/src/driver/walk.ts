@@ -32,7 +32,7 @@ import { pausedIfStopped, stopCheck } from "./stops.js";
  * that is not ready goes from verification or review to round-end, then
  * next-round → oracle → baseline → execution. Each step names its successor.
  */
-export const PHASE_TABLE: Readonly<Record<StepName, PhaseStep>> = {
+const PHASE_TABLE: Readonly<Record<StepName, PhaseStep>> = {
   intake: intakePhase,
   planning: planningPhase,
   oracle: oraclePhase,

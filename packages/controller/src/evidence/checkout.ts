@@ -37,7 +37,7 @@ export async function withDetachedCheckout<T>(repo: string, commit: string, use:
 export class CheckoutError extends Error {}
 
 /** Whether a path looks like a test file: the oracle's own classes (tamper rules), so overlay and tamper checks agree. */
-export function isTestPath(file: string): boolean {
+function isTestPath(file: string): boolean {
   return isTestFile(file);
 }
 

@@ -9,12 +9,12 @@ import { messageOf, problem } from "./problem.js";
 const PROOF_FIX = "pass the path of a goal's proof.json (omk proof verify <goal dir>/proof.json); a goal writes one when it ends ready";
 
 /** proof.json is a few kB to a few MB; anything above this is not one (and is refused before it is read). */
-export const PROOF_MAX_BYTES = 64 * 1024 * 1024;
+const PROOF_MAX_BYTES = 64 * 1024 * 1024;
 /** An evidence file (gate log, review record, evidence set) is hashed in chunks; above this it is refused. */
-export const EVIDENCE_MAX_BYTES = 1024 * 1024 * 1024;
+const EVIDENCE_MAX_BYTES = 1024 * 1024 * 1024;
 
 /** Why a path cannot be read as a bounded regular file. */
-export class NotARegularFile extends Error {
+class NotARegularFile extends Error {
   constructor(
     readonly file: string,
     readonly why: "not_regular" | "too_large",
@@ -31,7 +31,7 @@ export class NotARegularFile extends Error {
  * a file larger than `max` is refused before it is read. `onChunk`: stream
  * instead of collecting (hashing).
  */
-export function readRegularFile(file: string, max: number, onChunk?: (chunk: Buffer) => void): Buffer {
+function readRegularFile(file: string, max: number, onChunk?: (chunk: Buffer) => void): Buffer {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
@@ -95,7 +95,7 @@ export function readProof(file: string): Result<{ file: string; proof: Proof; ra
 }
 
 /** sha256 of a regular file (hashed in chunks); a FIFO, device or oversized file throws NotARegularFile. */
-export function sha256OfFile(file: string): string {
+function sha256OfFile(file: string): string {
   const hash = sha256Hasher();
   readRegularFile(file, EVIDENCE_MAX_BYTES, (chunk) => hash.update(chunk));
   return hash.digest("hex");

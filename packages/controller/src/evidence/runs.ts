@@ -6,7 +6,7 @@ import type { CommandResult, JunitCase } from "@omk/oracle";
 import { junitCasesOfGates } from "./gate-evidence.js";
 
 /** How much of a command's stdout the evidence keeps (the tail; benchmarks read their figure from it). */
-export const STDOUT_TAIL_BYTES = 16 * 1024;
+const STDOUT_TAIL_BYTES = 16 * 1024;
 /** Default limit for one oracle command. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -80,7 +80,7 @@ export function gateRunning(config: GatesConfig | undefined, argv: readonly stri
 export type TestRun = { cases: JunitCase[]; outcome: string; note?: string };
 
 /** The gate that runs a test command for the oracle: the configured gate running this argv, else a test gate of the argv; per-test results read as @omk/gates does (`tests: {format: auto}` unless configured). */
-export function testGateFor(argv: readonly string[], config: GatesConfig | undefined, timeoutMs: number): Gate {
+function testGateFor(argv: readonly string[], config: GatesConfig | undefined, timeoutMs: number): Gate {
   const known = gateRunning(config, argv);
   if (known !== undefined) {
     return { ...known, name: "oracle-tests", required: true, retries: 0, needs: [], ...(known.junit === undefined && known.tests === undefined ? { tests: { format: "auto" as const } } : {}) };

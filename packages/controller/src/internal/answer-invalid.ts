@@ -7,7 +7,7 @@
 import type { FailureCause } from "@omk/state";
 import type { GoalRun } from "../context.js";
 
-export const ANSWER_INVALID_FIX = "try another model (--model) or another engine (--engine), then resume: omk goal resume <id> --model <model> (or --engine <engine>)";
+const ANSWER_INVALID_FIX = "try another model (--model) or another engine (--engine), then resume: omk goal resume <id> --model <model> (or --engine <engine>)";
 
 export function engineAnswerInvalid(ctx: GoalRun, what: "plan" | "review" | "follow-ups", attempts: number, lastErrors: readonly string[]): FailureCause {
   const said = lastErrors.slice(0, 5).map((e) => ctx.redactor.redact(e));

@@ -15,7 +15,7 @@ import { capToRole, VERIFICATION_RESERVE_FRACTION } from "./task-caps.js";
 /** Time passes between the failure and the resume, and the caps are fitted with this slack (task-caps.ts). */
 const TIME_SLACK_MS = 60_000;
 
-export type BudgetShortfall = { readonly dimension: BudgetDimension; readonly add: number; readonly overrun: number; readonly shortfall: number };
+type BudgetShortfall = { readonly dimension: BudgetDimension; readonly add: number; readonly overrun: number; readonly shortfall: number };
 
 type Refusal = Extract<GoalEvent, { type: "task_budget_refused" }>["data"];
 
@@ -53,7 +53,7 @@ const round = (dimension: BudgetDimension, x: number) => (dimension === "usd" ? 
  * crossed the limit, and `shortfall` = add − overrun (resumeAdvice adds the
  * overrun of an exhausted dimension itself).
  */
-export function budgetShortfalls(goal: Goal, events: readonly GoalEvent[], now: Date = new Date()): BudgetShortfall[] {
+function budgetShortfalls(goal: Goal, events: readonly GoalEvent[], now: Date = new Date()): BudgetShortfall[] {
   const report = budgetReport(goal, now);
   const refusals = lastRunRefusals(events);
   const limitOf = (d: BudgetDimension) => (d === "time" ? report.limits.timeMs : d === "tokens" ? report.limits.tokens : report.limits.usd);

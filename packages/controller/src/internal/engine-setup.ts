@@ -10,7 +10,7 @@ import type { FailureCause } from "@omk/state";
 import type { GoalRun } from "../context.js";
 import type { ControllerProblem } from "../types.js";
 
-export const ENGINE_SETUP_PROBLEMS: ReadonlySet<string> = new Set(["engine_auth_required", "engine_model_not_offered", "engine_protocol_mismatch"]);
+const ENGINE_SETUP_PROBLEMS: ReadonlySet<string> = new Set(["engine_auth_required", "engine_model_not_offered", "engine_protocol_mismatch"]);
 
 export function isEngineSetupProblem(code: string): boolean {
   return ENGINE_SETUP_PROBLEMS.has(code);

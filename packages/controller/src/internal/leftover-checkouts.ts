@@ -37,7 +37,7 @@ export async function sweepLeftoverCheckouts(repo: string, goalDir: string, tmpD
  * `reviews/<r>/[attempt-<n>/]`, `plan/sessions/<n>/`, `intake/session/`,
  * `rounds/<r>/`), looked for up to 5 levels deep, symbolic links not followed.
  */
-export function sweepSessionHomes(goalDir: string, depth = 5): string[] {
+function sweepSessionHomes(goalDir: string, depth = 5): string[] {
   const removed: string[] = [];
   const walk = (dir: string, left: number) => {
     let entries: Dirent[];

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type Evaluation, type EvidenceSet, EvidenceSetSchema, freeze, readOracleFile, writeOracleFile } from "@omk/oracle";
-import type { FrozenOracle, GoalEvent, TaskGraph } from "@omk/state";
+import type { FrozenOracle, GoalEvent, NewEvent, TaskGraph } from "@omk/state";
 import type { GoalRun } from "../context.js";
 
 export const BASELINE_FILE = "baseline/evidence.json";
@@ -79,7 +79,7 @@ export function scopeViolationsByRound(events: readonly GoalEvent[], baseCommit:
   );
 }
 
-export function oracleEvaluatedEvent(ctx: GoalRun, evaluation: Evaluation, evidence: { path: string; sha256: string }[]) {
+export function oracleEvaluatedEvent(ctx: GoalRun, evaluation: Evaluation, evidence: { path: string; sha256: string }[]): Extract<NewEvent, { type: "oracle_evaluated" }> {
   return {
     type: "oracle_evaluated" as const,
     actor: ctx.actor,

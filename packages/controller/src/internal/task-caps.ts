@@ -23,7 +23,7 @@ const MIN_CAPS: TaskBudget = { timeMs: 1_000, tokens: 1, usd: 0.01 };
  * start it, and the goal ends needs_more_budget (a budget-add and a resume
  * then run it), instead of starting a task that is bound to run out.
  */
-export const FLOOR_FRACTION = 0.05;
+const FLOOR_FRACTION = 0.05;
 
 const OPEN: ReadonlySet<string> = new Set(["pending", "ready", "running"]);
 
@@ -43,7 +43,7 @@ export function capGraphToRoles(graph: TaskGraph): TaskGraph {
  * dependency order (a task waits for its open dependencies), at most
  * `maxAgents`, at least 1.
  */
-export function parallelWidth(tasks: readonly Pick<Task, "id" | "dependencies" | "status">[], maxAgents: number): number {
+function parallelWidth(tasks: readonly Pick<Task, "id" | "dependencies" | "status">[], maxAgents: number): number {
   const open = new Map(tasks.filter((t) => OPEN.has(t.status)).map((t) => [t.id, t]));
   const level = new Map<string, number>();
   const levelOf = (id: string, seen: Set<string>): number => {

@@ -117,7 +117,7 @@ export async function settleIntake(ctx: GoalRun, options: { readonly record: boo
 }
 
 /** The goal text with the answers given since (amendments). */
-export function goalTextWithAnswers(ctx: GoalRun): string {
+function goalTextWithAnswers(ctx: GoalRun): string {
   const answers = ctx.goal.amendments.flatMap((a) => (a.answer === undefined ? [] : [a.answer]));
   return answers.length === 0 ? ctx.goal.text : `${ctx.goal.text}\n\n${answers.join("\n")}`;
 }

@@ -8,7 +8,7 @@ import type { GoalRun } from "../context.js";
 import type { RunGoalResult } from "../types.js";
 
 /** The rows of the phase table, in the order a ready round walks them. */
-export const STEP_NAMES = [
+const STEP_NAMES = [
   "intake",
   "planning",
   "oracle",

@@ -88,9 +88,9 @@ export type ReviewOutcome = {
   readonly problems: ControllerProblem[];
 };
 
-export const REVIEW_SEVERITIES = ["blocker", "major", "minor", "info"] as const;
+const REVIEW_SEVERITIES = ["blocker", "major", "minor", "info"] as const;
 
-export const ReviewAnswerFindingSchema = z.object({
+const ReviewAnswerFindingSchema = z.object({
   severity: z.enum(REVIEW_SEVERITIES),
   message: z.string().trim().min(1),
   file: z.string().min(1).nullish(),

@@ -13,7 +13,7 @@ const round = z.number().int().nonnegative();
 /** `goal_event`'s event: a line of the goal's log. Published as a reference to event.schema.json (json-schemas.ts), not a copy of it. */
 export const LoggedEventSchema = EventSchema.describe("the event as appended to the goal's log (docs/schemas/event.schema.json)");
 
-export const TaskUpdateStateSchema = z.enum(["queued", "running", "succeeded", "failed", "retrying", "blocked", "cancelled", "interrupted"]);
+const TaskUpdateStateSchema = z.enum(["queued", "running", "succeeded", "failed", "retrying", "blocked", "cancelled", "interrupted"]);
 
 export const ControllerEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run_started"), goalId: z.string().min(1), engine: z.string(), resumed: z.boolean(), round }),

@@ -3,7 +3,7 @@ import type { DependencyChange } from "../schemas/result.js";
 
 /** One declared or locked dependency: `section` tells where (dependencies, devDependencies, lockfile…). */
 export type Dep = { section: string; name: string; spec: string };
-export type Ecosystem = DependencyChange["ecosystem"];
+type Ecosystem = DependencyChange["ecosystem"];
 export type ManifestParser = { ecosystem: Ecosystem; parse: (text: string) => Dep[] };
 
 const unquote = (s: string) => s.trim().replace(/^["']|["']$/g, "");

@@ -17,7 +17,7 @@ import { type GatesReport, GatesReportSchema } from "../schemas/result.js";
 import { formatMs } from "./duration.js";
 import { GATES_EXIT, gatesExitCode } from "./exit-codes.js";
 
-export { GATES_EXIT } from "./exit-codes.js";
+;
 import { defaultRunsDir } from "./runs-dir.js";
 import { USAGE } from "./usage.js";
 import { TOOL_VERSION } from "./version.js";

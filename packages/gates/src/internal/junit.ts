@@ -72,7 +72,7 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "
 const xmlText = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g, "");
 
 /** Split a case id `classname::name` at its last `::` (the JUnit parser's id, read back). */
-export function splitCaseId(id: string): { classname: string; name: string } {
+function splitCaseId(id: string): { classname: string; name: string } {
   const at = id.lastIndexOf("::");
   if (at < 0) return { classname: "", name: id };
   const name = id.slice(at + 2);

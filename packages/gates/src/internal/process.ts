@@ -178,7 +178,7 @@ async function runStarted(spec: ProcessSpec): Promise<ProcessOutcome> {
 }
 
 /** SIGTERM to the group; SIGKILL to whatever is left after `graceMs`. Resolves when the group is gone (or after a last wait). */
-export async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
   signalGroup(pgid, "SIGTERM");
   if (await waitGone(pgid, graceMs)) return;
   signalGroup(pgid, "SIGKILL");
@@ -208,7 +208,7 @@ async function waitGone(pgid: number, ms: number): Promise<boolean> {
  * slow), so on Linux the group's members are checked in /proc and zombies
  * count as gone.
  */
-export function groupAlive(pgid: number): boolean {
+function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
   } catch {

@@ -43,7 +43,7 @@ function closeSinks(sinks: Sinks) {
   return { stdout: sinks.stdout.close(), stderr: sinks.stderr.close() };
 }
 
-export function openSinks(ctx: Pick<GateContext, "outDir" | "redactor" | "logCap">, name: string): Sinks {
+function openSinks(ctx: Pick<GateContext, "outDir" | "redactor" | "logCap">, name: string): Sinks {
   const open = (stream: string) => {
     const rel = path.join("logs", `${name}.${stream}.log`);
     return new LogSink(path.join(ctx.outDir, rel), rel, ctx.redactor, ctx.logCap);
@@ -362,7 +362,7 @@ export function skippedResult(gate: Gate, ctx: GateContext, reason: string): Gat
  * directory is resolved through its symlinks (a link inside the checkout
  * that points out is refused at run time; API callers skip the loader).
  */
-export function cwdOutside(root: string, cwd: string): string | undefined {
+function cwdOutside(root: string, cwd: string): string | undefined {
   const lexical = pathOutOfCheckout(cwd);
   if (lexical !== undefined) return `cwd ${cwd} ${lexical}: a gate runs inside the project root ${root}`;
   let real: string;

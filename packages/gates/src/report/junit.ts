@@ -9,7 +9,7 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "
 const clean = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g, "");
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-export const PRE_EXISTING = "pre-existing: fails on base too (not counted against the change)";
+const PRE_EXISTING = "pre-existing: fails on base too (not counted against the change)";
 
 /** The one testcase of a gate without per-test cases (or of a gate failing outside its tests). */
 function gateCase(gate: GateResult, judged: GateComparison | undefined, name = gate.name): Record<string, unknown> {

@@ -11,7 +11,7 @@ export const GateNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a gate name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
 
-export const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
 
 /** A duration: seconds as a number, or text such as "90s", "10m", "1h30m", "500ms". Parsed to milliseconds. */
 export const DurationSchema = z

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { GatesConfigSchema } from "./config.js";
 
-export const PROJECT_TYPES = ["node", "python", "rust", "go", "make", "git"] as const;
+const PROJECT_TYPES = ["node", "python", "rust", "go", "make", "git"] as const;
 
 /** What `detectGates` found, with the reason for each gate and for each candidate it left out. */
 export const DetectionSchema = z.object({

@@ -4,9 +4,9 @@ import { SetupFailureSchema, SetupOutcomeSchema } from "./setup.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase hex sha256");
-export const CommitShaSchema = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "a full git commit sha");
-export const TimestampSchema = z.iso.datetime({ offset: true });
+const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase hex sha256");
+const CommitShaSchema = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "a full git commit sha");
+const TimestampSchema = z.iso.datetime({ offset: true });
 
 /** Outcome of one gate. `flaky`: failed, then passed on a retry (not a pass). */
 export const GATE_OUTCOMES = ["passed", "failed", "flaky", "timed_out", "error", "skipped"] as const;
@@ -33,7 +33,7 @@ export const AttemptSchema = z.object({
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
-export const TEST_OUTCOMES = ["passed", "failed", "skipped", "flaky"] as const;
+const TEST_OUTCOMES = ["passed", "failed", "skipped", "flaky"] as const;
 export const TestCaseSchema = z.object({
   id: z.string().min(1).describe("suite or classname, '::', test name"),
   outcome: z.enum(TEST_OUTCOMES),

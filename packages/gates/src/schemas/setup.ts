@@ -7,14 +7,14 @@ import { z } from "zod";
  * `setup_failed` outcome with the command, exit code and log tail.
  */
 
-export const SETUP_MANAGERS = ["npm", "pnpm", "yarn", "python", "go", "cargo", "command"] as const;
-export const SetupManagerSchema = z.enum(SETUP_MANAGERS);
-export type SetupManager = z.infer<typeof SetupManagerSchema>;
+const SETUP_MANAGERS = ["npm", "pnpm", "yarn", "python", "go", "cargo", "command"] as const;
+const SetupManagerSchema = z.enum(SETUP_MANAGERS);
+type SetupManager = z.infer<typeof SetupManagerSchema>;
 
 /** How a shared install reaches a checkout. `in_place`: installed in the checkout itself (not shareable, or a configured command). */
-export const MATERIALISE_MODES = ["hardlink", "copy", "in_place"] as const;
-export const MaterialiseModeSchema = z.enum(MATERIALISE_MODES);
-export type MaterialiseMode = z.infer<typeof MaterialiseModeSchema>;
+const MATERIALISE_MODES = ["hardlink", "copy", "in_place"] as const;
+const MaterialiseModeSchema = z.enum(MATERIALISE_MODES);
+type MaterialiseMode = z.infer<typeof MaterialiseModeSchema>;
 
 export const SetupStepSchema = z.object({
   manager: SetupManagerSchema,

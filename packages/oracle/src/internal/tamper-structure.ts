@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import type * as TS from "typescript";
 import { ASSERTION } from "./tamper-rules.js";
 
-export type StructureKind = "assertion_guarded" | "assertion_unreachable" | "assert_commented_out";
+type StructureKind = "assertion_guarded" | "assertion_unreachable" | "assert_commented_out";
 export type StructureFinding = { readonly kind: StructureKind; readonly line: number; readonly evidence: string; readonly message: string };
 
 /** One assertion of a source: its text as a key, the conditions it runs under and the early exits before it. */
@@ -268,7 +268,7 @@ function pyShape(source: string): Shape {
 }
 
 /** The shape of a source, or undefined for a language these rules do not read. */
-export function shapeOf(source: string, file: string): Shape | undefined {
+function shapeOf(source: string, file: string): Shape | undefined {
   if (JS_FILE.test(file)) return jsShape(source, file);
   if (file.endsWith(".py")) return pyShape(source);
   return undefined;

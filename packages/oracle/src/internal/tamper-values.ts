@@ -8,14 +8,14 @@
  * from the test.
  */
 
-export type Literal = { readonly kind: "number"; readonly value: number } | { readonly kind: "other"; readonly value: string };
+type Literal = { readonly kind: "number"; readonly value: number } | { readonly kind: "other"; readonly value: string };
 export type Resolved = { readonly ok: true; readonly literal: Literal; readonly via: string } | { readonly ok: false; readonly why: string };
 
 type Token = { readonly text: string; readonly at: number; readonly kind: "num" | "name" | "str" | "punct" };
 
 const TOKEN = /\s*(?:(?<num>\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)|(?<name>[A-Za-z_$][\w$]*)|(?<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\$]|\\.)*`)|(?<punct>===|!==|==|!=|<=|>=|&&|\|\||\?\?|\*\*|=>|\?\.|[^\s\w]))/uy;
 
-export function tokens(text: string): Token[] {
+function tokens(text: string): Token[] {
   const out: Token[] = [];
   TOKEN.lastIndex = 0;
   for (;;) {
@@ -31,7 +31,7 @@ export function tokens(text: string): Token[] {
 }
 
 /** Folds `tokens` as arithmetic of number literals (+ - * / % **, unary minus, parentheses); undefined if it is anything else. */
-export function fold(toks: readonly Token[]): number | undefined {
+function fold(toks: readonly Token[]): number | undefined {
   let i = 0;
   const peek = () => toks[i]?.text;
   const primary = (): number | undefined => {
@@ -93,7 +93,7 @@ export function fold(toks: readonly Token[]): number | undefined {
 const OTHER_LITERALS = new Set(["true", "false", "null", "undefined", "True", "False", "None"]);
 
 /** A literal written out: a number (or literal arithmetic), a string, true/false/null. */
-export function literalOf(toks: readonly Token[]): Literal | undefined {
+function literalOf(toks: readonly Token[]): Literal | undefined {
   const n = fold(toks);
   if (n !== undefined) return { kind: "number", value: n };
   const [only] = toks;
@@ -104,7 +104,7 @@ export function literalOf(toks: readonly Token[]): Literal | undefined {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&");
 
 /** What `name` stands for in `source` (the whole new file, or what the diff shows of it). */
-export function resolveName(name: string, source: string, depth = 0): Resolved {
+function resolveName(name: string, source: string, depth = 0): Resolved {
   if (depth > 4) return { ok: false, why: `${name} is defined through too many names` };
   const n = escapeRegExp(name);
   const defs = [

@@ -7,7 +7,7 @@
 import { findConflicts, type ScopeConflict, type Task, TaskSchema } from "@omk/state";
 import { z } from "zod";
 
-export const GRAPH_ISSUE_CODES = [
+const GRAPH_ISSUE_CODES = [
   "schema",
   "duplicate_id",
   "id_taken",
@@ -27,7 +27,7 @@ export const GRAPH_ISSUE_CODES = [
   "too_many_tasks",
   "unknown_proposer",
 ] as const;
-export const GraphIssueSchema = z.object({
+const GraphIssueSchema = z.object({
   code: z.enum(GRAPH_ISSUE_CODES),
   message: z.string().min(1),
   tasks: z.array(z.string()).describe("the task ids (or positions) involved"),

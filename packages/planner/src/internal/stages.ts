@@ -10,7 +10,7 @@ import type { RepoInspection } from "../inspection.js";
 export type Stage = "scaffold" | "tests" | "implement" | "docs" | "review" | "security-review";
 type Concrete = Exclude<GoalClass, "mixed">;
 
-export const STAGE_ORDER: readonly Stage[] = ["scaffold", "tests", "implement", "docs", "review", "security-review"];
+const STAGE_ORDER: readonly Stage[] = ["scaffold", "tests", "implement", "docs", "review", "security-review"];
 
 export const STAGE_TASK: Readonly<Record<Stage, { id: string; role: TaskRole; title: string }>> = {
   scaffold: { id: "scaffold", role: "implementer", title: "Set up the project skeleton" },

@@ -30,7 +30,7 @@ export type Tokenised = {
 
 type Kind = keyof GoalFacts;
 
-export const PLACEHOLDERS: Readonly<Record<Kind, string>> = {
+const PLACEHOLDERS: Readonly<Record<Kind, string>> = {
   paths: "_path_",
   identifiers: "_ident_",
   codeSpans: "_code_",

@@ -2,7 +2,7 @@
 import { EventSchema, type GoalEvent, type GoalSpec, replayEvents, type Task, type TaskGraph, TaskGraphSchema, TaskSchema } from "@omk/state";
 import type { SchedulerEvent, TaskContext, TaskResult } from "../../src/index.js";
 
-export const BUDGET = { timeMs: 600_000, tokens: 10_000, usd: 1 };
+const BUDGET = { timeMs: 600_000, tokens: 10_000, usd: 1 };
 
 export function makeTask(id: string, over: Partial<Omit<Task, "id">> = {}): Task {
   return TaskSchema.parse({ title: `task ${id}`, description: "", role: "implementer", dependencies: [], reads: [], writes: [`src/${id}.ts`], acceptance: [], budget: BUDGET, ...over, id });
@@ -71,7 +71,7 @@ export type Behaviour = {
   followUps?: unknown[];
 };
 
-export type AttemptRecord = { taskId: string; attempt: number; worker: string; start: number; end: number | undefined; outcome?: string };
+type AttemptRecord = { taskId: string; attempt: number; worker: string; start: number; end: number | undefined; outcome?: string };
 
 /**
  * A runner whose tasks follow `behaviour(taskId, attempt)`, sleeping on the

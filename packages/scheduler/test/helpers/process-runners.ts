@@ -29,7 +29,7 @@ export function storeSink(store: GoalStore, goalId: string) {
   };
 }
 
-export type ChildRecord = { taskId: string; attempt: number; pid: number; startedAt: number; exitedAt: number | undefined };
+type ChildRecord = { taskId: string; attempt: number; pid: number; startedAt: number; exitedAt: number | undefined };
 
 /**
  * Each attempt is a real child process (a node process that runs for

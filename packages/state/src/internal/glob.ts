@@ -20,7 +20,7 @@ import { err, ok, type Result } from "@omk/core";
 
 type Range = readonly [low: number, high: number];
 
-export type Token = { readonly kind: "star" } | { readonly kind: "set"; readonly ranges: readonly Range[] };
+type Token = { readonly kind: "star" } | { readonly kind: "set"; readonly ranges: readonly Range[] };
 
 export type Segment =
   | { readonly kind: "globstar" }

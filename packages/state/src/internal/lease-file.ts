@@ -22,7 +22,7 @@ export function newOwner(purpose: string, now: Date): LockOwner {
   return { pid: process.pid, host: os.hostname(), token: randomBytes(12).toString("hex"), acquiredAt: ts, heartbeatAt: ts, purpose };
 }
 
-export { pidAlive };
+;
 
 export function staleReason(owner: LockOwner, now: Date, staleAfterMs: number): StaleReason | undefined {
   if (owner.host === os.hostname() && !pidAlive(owner.pid)) return "pid_dead";

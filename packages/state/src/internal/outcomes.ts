@@ -89,7 +89,7 @@ export async function writePendingOutcome(paths: GoalPaths, pending: Omit<Pendin
 }
 
 /** The pending outcome; undefined when there is none or it is damaged (a damaged one cannot be trusted). */
-export async function readPendingOutcome(paths: GoalPaths): Promise<PendingOutcome | undefined> {
+async function readPendingOutcome(paths: GoalPaths): Promise<PendingOutcome | undefined> {
   const text = await readFileOrUndefined(paths.outcomePending);
   if (text === undefined) return undefined;
   try {
@@ -100,7 +100,7 @@ export async function readPendingOutcome(paths: GoalPaths): Promise<PendingOutco
 }
 
 /** The reason recorded when a ready goal lost its proof record and runs again to rebuild it. */
-export const PROOF_LOST_REASON = "ready without its proof.json (the controller stopped before writing it): running again to rebuild the proof";
+const PROOF_LOST_REASON = "ready without its proof.json (the controller stopped before writing it): running again to rebuild the proof";
 
 /**
  * Finish what a crash interrupted, on the next open of the goal (the append

@@ -4,7 +4,7 @@ import { z } from "zod";
 export const SCHEMA_VERSION = 1;
 
 export const TimestampSchema = z.iso.datetime({ offset: true });
-export type Timestamp = z.infer<typeof TimestampSchema>;
+type Timestamp = z.infer<typeof TimestampSchema>;
 
 export const NonNegativeIntSchema = z.number().int().nonnegative();
 export const PositiveIntSchema = z.number().int().positive();
@@ -18,4 +18,4 @@ export const CommitShaSchema = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/,
  * --unconfined). A goal is as confined as its least confined run.
  */
 export const ConfinementModeSchema = z.enum(["bwrap", "unconfined"]);
-export type ConfinementMode = z.infer<typeof ConfinementModeSchema>;
+type ConfinementMode = z.infer<typeof ConfinementModeSchema>;

@@ -14,10 +14,10 @@ import { LeaseSchema, TaskBudgetSchema, TaskGraphSchema, TaskSchema } from "./ta
 const TASK_SPEND = z.object({ tokens: NonNegativeIntSchema, usd: z.number().nonnegative().finite(), usdUnknown: z.boolean() });
 
 /** The run options a goal remembers (`omk goal resume` uses them; flags given to it override them). */
-export const RUN_OPTION_NAMES = ["engine", "model", "script", "untilReady", "maxRounds", "gatesConfig"] as const;
+const RUN_OPTION_NAMES = ["engine", "model", "script", "untilReady", "maxRounds", "gatesConfig"] as const;
 
 /** Event payloads by type. The log is the source of truth; goal.json is folded from it. */
-export const EventPayloadSchemas = {
+const EventPayloadSchemas = {
   goal_created: z.object({ goal: GoalSpecSchema }),
   status_changed: z.object({
     from: GoalStatusSchema,
@@ -253,7 +253,7 @@ export const EventPayloadSchemas = {
 } as const;
 
 export type EventType = keyof typeof EventPayloadSchemas;
-export const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];
+const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];
 
 const envelope = {
   v: z.literal(SCHEMA_VERSION),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CommitShaSchema, Sha256Schema } from "./common.js";
 
 /** A log file named by a proof, with its digest so the claim can be re-checked. */
-export const LogDigestSchema = z.object({ path: z.string().min(1), sha256: Sha256Schema, bytes: z.number().int().nonnegative() });
+const LogDigestSchema = z.object({ path: z.string().min(1), sha256: Sha256Schema, bytes: z.number().int().nonnegative() });
 
 /** The proof's view of one gate result; the controller maps @omk/gates results into it. */
 export const GateEvidenceSchema = z.object({

@@ -56,9 +56,9 @@ export type GateDescriptor = z.infer<typeof GateDescriptorSchema>;
 
 const ArgvSchema = z.array(z.string()).min(1).describe("argv; a shell script is [\"sh\", \"-c\", script]");
 
-export const CRITERION_KINDS = ["command", "test_case", "gate", "golden", "benchmark", "review"] as const;
-export const CriterionKindSchema = z.enum(CRITERION_KINDS);
-export type CriterionKind = z.infer<typeof CriterionKindSchema>;
+const CRITERION_KINDS = ["command", "test_case", "gate", "golden", "benchmark", "review"] as const;
+const CriterionKindSchema = z.enum(CRITERION_KINDS);
+type CriterionKind = z.infer<typeof CriterionKindSchema>;
 
 const base = {
   id: IdSchema,
@@ -67,14 +67,14 @@ const base = {
 };
 
 /** A command that must exit 0 on the head commit. */
-export const CommandCriterionSchema = z.object({
+const CommandCriterionSchema = z.object({
   ...base,
   kind: z.literal("command"),
   run: z.object({ command: ArgvSchema, cwd: z.string().min(1).describe("relative to the repository root") }),
 });
 
 /** A test case, found by name in the JUnit report the test command writes. */
-export const TestCaseCriterionSchema = z.object({
+const TestCaseCriterionSchema = z.object({
   ...base,
   kind: z.literal("test_case"),
   run: z.object({
@@ -87,14 +87,14 @@ export const TestCaseCriterionSchema = z.object({
 });
 
 /** A gate of the project's gate set, by name, as @omk/gates ran it. */
-export const GateCriterionSchema = z.object({
+const GateCriterionSchema = z.object({
   ...base,
   kind: z.literal("gate"),
   run: z.object({ gate: z.string().min(1) }),
 });
 
 /** A comparison between the base and the head commit: same output, or no passing test lost. */
-export const GoldenCriterionSchema = z.object({
+const GoldenCriterionSchema = z.object({
   ...base,
   mustFailOnBase: z.literal(false),
   kind: z.literal("golden"),
@@ -105,7 +105,7 @@ export const GoldenCriterionSchema = z.object({
 });
 
 /** A measurement on base and head; head must be better by `minImprovement` (a fraction; negative allows a regression). */
-export const BenchmarkCriterionSchema = z.object({
+const BenchmarkCriterionSchema = z.object({
   ...base,
   mustFailOnBase: z.literal(false),
   kind: z.literal("benchmark"),

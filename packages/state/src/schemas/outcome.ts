@@ -6,7 +6,7 @@ import { GateEvidenceSchema } from "./evidence.js";
 import { TERMINAL_STATUSES } from "./status.js";
 
 /** Why a goal ended without `ready`: a typed cause, never free text alone. */
-export const FAILURE_CODES = [
+const FAILURE_CODES = [
   "budget_exhausted",
   "cancelled_by_user",
   "gates_failed",
@@ -57,7 +57,7 @@ export const FailureSchema = z.object({
 });
 export type Failure = z.infer<typeof FailureSchema>;
 
-export const TaskProofSchema = z.object({
+const TaskProofSchema = z.object({
   id: IdSchema,
   branch: z.string(),
   commit: CommitShaSchema,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const ACTIVE_STATUSES = ["created", "running", "paused"] as const;
+const ACTIVE_STATUSES = ["created", "running", "paused"] as const;
 export const TERMINAL_STATUSES = [
   "ready",
   "not_ready",

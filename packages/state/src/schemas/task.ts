@@ -3,7 +3,7 @@ import { IdSchema } from "../ids.js";
 import { ScopePathSchema } from "../scope.js";
 import { NonNegativeIntSchema, SCHEMA_VERSION, TimestampSchema } from "./common.js";
 
-export const TASK_STATUSES = ["pending", "ready", "running", "done", "failed", "blocked", "cancelled"] as const;
+const TASK_STATUSES = ["pending", "ready", "running", "done", "failed", "blocked", "cancelled"] as const;
 export const TaskStatusSchema = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 

@@ -17,7 +17,7 @@ const AUTH_FAILURE = /\b401\b|\bapi[ _-]?key\b|unauthori[sz]ed|authenticat/i;
 const MAX_DETAIL = 300;
 
 /** The agent's own detail in an error's `data`: `data.details`, `data.message`, `data.error`, or `data` when it is a string; one line, cut to 300 characters. */
-export function agentErrorDetail(data: unknown): string | undefined {
+function agentErrorDetail(data: unknown): string | undefined {
   let text: unknown;
   if (typeof data === "string") text = data;
   else if (typeof data === "object" && data !== null) {

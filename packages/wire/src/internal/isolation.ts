@@ -145,7 +145,7 @@ function copyEntry(rel: string, from: string, root: string, home: string, what: 
  * Symbolic links inside a copied folder are not followed: one is refused, so a
  * link to `~/.ssh` or `/etc` never lands in the run folder.
  */
-export function copyIntoHome(userHome: string, runDir: string, paths: readonly string[]): Result<void, WireConfigError> {
+function copyIntoHome(userHome: string, runDir: string, paths: readonly string[]): Result<void, WireConfigError> {
   const home = isolationDirs(runDir).home;
   for (const rel of paths) {
     if (badEntry(rel)) {
@@ -167,7 +167,7 @@ export function copyIntoHome(userHome: string, runDir: string, paths: readonly s
  * needs none); one that resolves outside its folder, or a folder holding a
  * symbolic link, is refused.
  */
-export function copyLoginFiles(base: Record<string, string | undefined>, runDir: string, preset: string | undefined): Result<void, WireConfigError> {
+function copyLoginFiles(base: Record<string, string | undefined>, runDir: string, preset: string | undefined): Result<void, WireConfigError> {
   const home = isolationDirs(runDir).home;
   const userHome = userHomeOf(base);
   for (const rel of preset === undefined ? [] : (ENGINE_LOGIN_FILES[preset] ?? [])) {

@@ -11,7 +11,7 @@ import { execa } from "execa";
 export type KimiBinary = { kind: "kimi-code" | "kimi-cli"; speaks: "acp" | "kimi-wire"; description: string };
 
 export const KIMI_CODE: KimiBinary = { kind: "kimi-code", speaks: "acp", description: "Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through `kimi acp`" };
-export const KIMI_CLI: KimiBinary = { kind: "kimi-cli", speaks: "kimi-wire", description: "the Python kimi CLI (kimi-cli), which speaks Kimi Wire through `kimi --wire`" };
+const KIMI_CLI: KimiBinary = { kind: "kimi-cli", speaks: "kimi-wire", description: "the Python kimi CLI (kimi-cli), which speaks Kimi Wire through `kimi --wire`" };
 
 function firstBytes(file: string, n = 256): string {
   let fd: number | undefined;

@@ -22,7 +22,7 @@ export function untrackGroup(pgid: number): void {
 }
 
 /** Sends a signal to every process of a group; false when the group is gone. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
@@ -66,7 +66,7 @@ export function groupMembers(pgid: number): number[] {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the group has no live member or the time is up; true when it is gone. */
-export async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
+async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   for (;;) {
     if (groupMembers(pgid).length === 0) return true;

@@ -11,7 +11,7 @@ import path from "node:path";
  * call before shell commands that write, which also decides in place of the
  * client's permission policy.
  */
-export const QWEN_UNREPORTED_SETTINGS: ReadonlyArray<{ section: string; key: string; off: unknown; on: (v: unknown) => boolean }> = [
+const QWEN_UNREPORTED_SETTINGS: ReadonlyArray<{ section: string; key: string; off: unknown; on: (v: unknown) => boolean }> = [
   { section: "ui", key: "enableFollowupSuggestions", off: false, on: (v) => v === true },
   { section: "memory", key: "enableManagedAutoMemory", off: false, on: (v) => v === true },
   { section: "memory", key: "enableManagedAutoDream", off: false, on: (v) => v === true },
@@ -22,7 +22,7 @@ type Json = Record<string, unknown>;
 const isRec = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** JSON with `//` and block comments (Qwen's settings files allow them); undefined when it cannot be read. */
-export function readJsonWithComments(file: string): Json | undefined | "unreadable" {
+function readJsonWithComments(file: string): Json | undefined | "unreadable" {
   if (!existsSync(file)) return undefined;
   let text: string;
   try {

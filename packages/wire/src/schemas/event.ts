@@ -8,9 +8,9 @@ export type StopReason = z.infer<typeof StopReasonSchema>;
 export const ToolKindSchema = z.enum(["read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other"]);
 export type ToolKind = z.infer<typeof ToolKindSchema>;
 
-export const ToolStatusSchema = z.enum(["pending", "in_progress", "completed", "failed"]);
+const ToolStatusSchema = z.enum(["pending", "in_progress", "completed", "failed"]);
 
-export const LocationSchema = z.object({ path: z.string(), line: z.number().int().nonnegative().optional() });
+const LocationSchema = z.object({ path: z.string(), line: z.number().int().nonnegative().optional() });
 
 export const PlanEntrySchema = z.object({
   content: z.string(),

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { TranscriptLineSchema } from "../../src/index.js";
 
-export type InstalledAgent = { node: string; entry: string; version: string };
+type InstalledAgent = { node: string; entry: string; version: string };
 export type InstalledAgents = { kimi: InstalledAgent; gemini: InstalledAgent; claude: InstalledAgent; qwen: InstalledAgent; node24: { node: string; version: string } };
 
 export function agents(): InstalledAgents {

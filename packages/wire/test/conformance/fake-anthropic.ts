@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type ServedCall = { tools: number; stream: boolean; firstUserText: string; usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number } };
+type ServedCall = { tools: number; stream: boolean; firstUserText: string; usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number } };
 export type FakeAnthropic = { url: string; served: ServedCall[]; close: () => Promise<void> };
 
 export async function startFakeAnthropic(answer: (n: number, tools: number) => string = () => "Hello from the fake model."): Promise<FakeAnthropic> {

@@ -5,7 +5,7 @@ import { splitNul } from "./git.js";
 const ABSENT_MODE = /^0+$/;
 const ABSENT_SHA = /^0+$/;
 
-export function kindOfMode(mode: string): FileKind {
+function kindOfMode(mode: string): FileKind {
   if (mode === "120000") return "symlink";
   if (mode === "160000") return "submodule";
   if (mode === "100755") return "executable";

@@ -27,8 +27,8 @@ export type ScreenFinding = {
   readonly detail: string;
 };
 
-export const DEFAULT_SCREEN_OBJECT_BYTES = 32 * 1024 * 1024;
-export const DEFAULT_SCREEN_TOTAL_BYTES = 256 * 1024 * 1024;
+const DEFAULT_SCREEN_OBJECT_BYTES = 32 * 1024 * 1024;
+const DEFAULT_SCREEN_TOTAL_BYTES = 256 * 1024 * 1024;
 /** Objects are read in batches of about this many bytes (one git process each). */
 const BATCH_BYTES = 32 * 1024 * 1024;
 

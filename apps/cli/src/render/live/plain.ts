@@ -3,7 +3,7 @@ import { printable } from "../../invocation.js";
 import { terminalSafe } from "../safe.js";
 
 /** `HH:MM:SS` in local time: the prefix of every plain line. */
-export function clock(at: Date): string {
+function clock(at: Date): string {
   return [at.getHours(), at.getMinutes(), at.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
 }
 

@@ -30,7 +30,7 @@ export function readJson(dir: string, file: string): Record<string, unknown> | u
   }
 }
 
-export function isDir(file: string): boolean {
+function isDir(file: string): boolean {
   try {
     return statSync(file).isDirectory();
   } catch {

@@ -121,7 +121,7 @@ const RUNNER_BINS: Readonly<Record<string, Runner>> = {
 type Found = { runner: Runner; words: string[]; at: number } | { runner: "script"; pm: string; script: string } | undefined;
 
 /** The runner a command's words start (after env assignments and wrappers), or a nested package script. */
-export function runnerOf(words: readonly string[]): Found {
+function runnerOf(words: readonly string[]): Found {
   let k = 0;
   let wrapped = false;
   while (k < words.length) {
@@ -215,7 +215,7 @@ const fixFor = (what: string) =>
  * mocha's version in the gate's directory (node_modules/mocha/package.json,
  * looked for up to the filesystem root as node resolves it), or undefined.
  */
-export function mochaVersion(cwd: string): [number, number] | undefined {
+function mochaVersion(cwd: string): [number, number] | undefined {
   let dir = path.resolve(cwd);
   for (;;) {
     try {
@@ -231,7 +231,7 @@ export function mochaVersion(cwd: string): [number, number] | undefined {
 }
 
 /** One report of a run: the runner that writes it, its format, and its file (undefined: read from stdout). */
-export type TestReport = {
+type TestReport = {
   readonly runner: Runner;
   readonly format: Exclude<TestReportFormat, "auto">;
   readonly file?: string;

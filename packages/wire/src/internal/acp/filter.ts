@@ -1,7 +1,7 @@
 import type { AnyMessage, Stream } from "@agentclientprotocol/sdk";
 
 /** session/update kinds the SDK's v1 schema knows; anything else would be dropped by it with a console line. */
-export const KNOWN_UPDATE_KINDS = new Set([
+const KNOWN_UPDATE_KINDS = new Set([
   "user_message_chunk",
   "agent_message_chunk",
   "agent_thought_chunk",

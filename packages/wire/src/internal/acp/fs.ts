@@ -4,7 +4,7 @@ import { RequestError, type ReadTextFileRequest, type ReadTextFileResponse, type
 import type { AcpHost } from "./host.js";
 
 /** JSON-RPC code OMK answers a refused file or terminal request with (implementation-defined server error range). */
-export const REFUSED_CODE = -32010;
+const REFUSED_CODE = -32010;
 
 /** The error the agent sees when OMK refuses a path. */
 export function refused(what: string, reason: string): RequestError {

@@ -6,7 +6,7 @@ type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Paths a tool call names: its locations and the paths of its diffs. */
-export function toolCallPaths(toolCall: unknown): string[] {
+function toolCallPaths(toolCall: unknown): string[] {
   if (!isRec(toolCall)) return [];
   const paths = new Set<string>();
   if (Array.isArray(toolCall["locations"])) for (const l of toolCall["locations"]) if (isRec(l) && typeof l["path"] === "string") paths.add(l["path"]);

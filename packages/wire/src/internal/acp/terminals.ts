@@ -13,7 +13,7 @@ import { refused } from "./fs.js";
 import type { AcpHost } from "./host.js";
 
 /** The most output OMK keeps per terminal, whatever the agent asks for. */
-export const MAX_TERMINAL_OUTPUT_BYTES = 4 * 1024 * 1024;
+const MAX_TERMINAL_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 type Terminal = {
   id: string;

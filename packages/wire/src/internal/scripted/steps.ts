@@ -5,8 +5,8 @@ import type { ScenarioStep } from "../../schemas/scenario.js";
 
 /** Token counts a turn reports, per channel. */
 /** ACP's (unstable) prompt-response usage object. */
-export type PromptUsage = { inputTokens: number; outputTokens: number; cachedReadTokens: number; cachedWriteTokens: number; totalTokens: number };
-export type TurnUsage = { response?: PromptUsage; meta?: PromptUsage };
+type PromptUsage = { inputTokens: number; outputTokens: number; cachedReadTokens: number; cachedWriteTokens: number; totalTokens: number };
+type TurnUsage = { response?: PromptUsage; meta?: PromptUsage };
 
 export type PlayContext = {
   client: acp.AgentContext;
@@ -22,7 +22,7 @@ export type PlayContext = {
 };
 
 /** Kimi Code 2.x's log: $KIMI_CODE_HOME (else ~/.kimi-code)/sessions/<workspace>/<session>/agents/main/wire.jsonl. */
-export function kimiLogFile(ctx: Pick<PlayContext, "sessionId" | "cwd">): string {
+function kimiLogFile(ctx: Pick<PlayContext, "sessionId" | "cwd">): string {
   const kimiHome = process.env["KIMI_CODE_HOME"] || path.join(process.env["HOME"] ?? ctx.cwd, ".kimi-code");
   return path.join(kimiHome, "sessions", "wd_scripted", ctx.sessionId, "agents", "main", "wire.jsonl");
 }
