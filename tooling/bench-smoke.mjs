@@ -12,11 +12,17 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const benchDir = path.join(root, "bench");
-const all = existsSync(benchDir) ? readdirSync(benchDir).filter((n) => existsSync(path.join(benchDir, n, "run.ts"))).sort() : [];
+const all = existsSync(benchDir)
+  ? readdirSync(benchDir)
+      .filter((n) => existsSync(path.join(benchDir, n, "run.ts")))
+      .sort()
+  : [];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((n) => !all.includes(n));
 if (all.length === 0 || unknown.length > 0) {
-  process.stderr.write(`${unknown.length > 0 ? `unknown benchmark: ${unknown.join(", ")}\n` : "no benchmarks in bench/\n"}usage: pnpm bench:smoke [name...]\nbenchmarks: ${all.join(", ") || "(none)"}\n`);
+  process.stderr.write(
+    `${unknown.length > 0 ? `unknown benchmark: ${unknown.join(", ")}\n` : "no benchmarks in bench/\n"}usage: pnpm bench:smoke [name...]\nbenchmarks: ${all.join(", ") || "(none)"}\n`,
+  );
   process.exit(2);
 }
 const names = asked.length > 0 ? asked : all;
@@ -78,6 +84,8 @@ for (const r of results) {
 }
 const failed = results.filter((r) => r.problem !== undefined);
 if (failed.length > 0) {
-  process.stderr.write(`bench smoke: ${failed.length} of ${results.length} failed: ${failed.map((r) => r.name).join(", ")}\nfix: run \`npx -y pnpm@10 bench <name> --quick\` to see its error\n`);
+  process.stderr.write(
+    `bench smoke: ${failed.length} of ${results.length} failed: ${failed.map((r) => r.name).join(", ")}\nfix: run \`npx -y pnpm@10 bench <name> --quick\` to see its error\n`,
+  );
   process.exit(1);
 }

@@ -20,7 +20,9 @@ if (isBuilt(cli, ["dist/bin.js", "dist/scripted-agent.js"])) {
   process.stderr.write("omk demo: building the CLI (apps/cli/dist; `pnpm build` builds every package with types) ... ");
   const built = buildPackage(cli);
   if (built.code !== 0) {
-    process.stderr.write(`failed\n${built.output}\nomk demo: the CLI build failed (output above) — fix: run \`npx -y pnpm@10 --filter omk build\` to see it again\n`);
+    process.stderr.write(
+      `failed\n${built.output}\nomk demo: the CLI build failed (output above) — fix: run \`npx -y pnpm@10 --filter omk build\` to see it again\n`,
+    );
     process.exit(built.code);
   }
   process.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

@@ -49,7 +49,10 @@ function fail(message) {
 
 function run(command, args, cwd, what) {
   const r = spawnSync(command, args, { cwd, env: quietEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  if (r.status !== 0) fail(`${what} failed (exit ${r.status ?? r.signal}): ${command} ${args.join(" ")}\n${(r.stderr || r.stdout || "").trim().split("\n").slice(-15).join("\n")}`);
+  if (r.status !== 0)
+    fail(
+      `${what} failed (exit ${r.status ?? r.signal}): ${command} ${args.join(" ")}\n${(r.stderr || r.stdout || "").trim().split("\n").slice(-15).join("\n")}`,
+    );
   return r.stdout;
 }
 
@@ -62,7 +65,8 @@ for (const sub of ["tarballs", "projects", "tools"]) mkdirSync(path.join(dir, su
 
 // pnpm, from the registry as an npm package.
 const tools = path.join(dir, "tools");
-if (!existsSync(path.join(tools, "package.json"))) writeFileSync(path.join(tools, "package.json"), `${JSON.stringify({ name: "omk-corpus-tools", private: true }, null, 2)}\n`);
+if (!existsSync(path.join(tools, "package.json")))
+  writeFileSync(path.join(tools, "package.json"), `${JSON.stringify({ name: "omk-corpus-tools", private: true }, null, 2)}\n`);
 run(npm, ["install", "--ignore-scripts", "--no-save", "--prefix", tools, `pnpm@${PNPM_VERSION}`], tools, "installing pnpm");
 const pnpm = path.join(tools, "node_modules", ".bin", "pnpm");
 if (run(pnpm, ["--version"], tools, "pnpm --version").trim() !== PNPM_VERSION) fail(`${pnpm} is not pnpm ${PNPM_VERSION}`);
@@ -79,8 +83,22 @@ for (const p of manifest.projects) {
   const lockfile = p.packageManager === "pnpm" ? "pnpm-lock.yaml" : "package-lock.json";
   // A project already fetched with the same pins keeps its lockfile (the manifest's other fields, e.g. a goal's wording, do not matter here).
   const pinFile = path.join(dir, "projects", `${p.slug}.pin.json`);
-  const pin = JSON.stringify({ name: p.name, version: p.version, integrity: p.integrity, packageManager: p.packageManager, resolvedBefore: manifest.resolvedBefore, pnpm: PNPM_VERSION, ...(p.lockPins ? { lockPins: p.lockPins } : {}) });
-  if (existsSync(pinFile) && readFileSync(pinFile, "utf8") === pin && existsSync(path.join(project, lockfile)) && existsSync(tarball) && sha512(tarball) === p.integrity) {
+  const pin = JSON.stringify({
+    name: p.name,
+    version: p.version,
+    integrity: p.integrity,
+    packageManager: p.packageManager,
+    resolvedBefore: manifest.resolvedBefore,
+    pnpm: PNPM_VERSION,
+    ...(p.lockPins ? { lockPins: p.lockPins } : {}),
+  });
+  if (
+    existsSync(pinFile) &&
+    readFileSync(pinFile, "utf8") === pin &&
+    existsSync(path.join(project, lockfile)) &&
+    existsSync(tarball) &&
+    sha512(tarball) === p.integrity
+  ) {
     index.projects[p.slug] = { name: p.name, version: p.version, dir: project, packageManager: p.packageManager, lockfile, tarball };
     console.log(`fetch-corpus: ${p.name}@${p.version} (${p.packageManager}) already fetched`);
     continue;
@@ -108,8 +126,14 @@ for (const p of manifest.projects) {
     // Only the lockfile says so: package.json must stay byte for byte as published.
     const pins = Object.entries(p.lockPins ?? {}).map(([dep, version]) => `${dep}@${version}`);
     const published = readFileSync(path.join(project, "package.json"), "utf8");
-    run(npm, ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`, ...pins], project, `the lockfile of ${p.name}${pins.length > 0 ? ` (pinning ${pins.join(", ")})` : ""}`);
-    if (readFileSync(path.join(project, "package.json"), "utf8") !== published) fail(`${p.name}: pinning ${pins.join(", ")} changed package.json; a lock pin must stay inside the published range`);
+    run(
+      npm,
+      ["install", "--package-lock-only", "--ignore-scripts", `--before=${manifest.resolvedBefore}`, ...pins],
+      project,
+      `the lockfile of ${p.name}${pins.length > 0 ? ` (pinning ${pins.join(", ")})` : ""}`,
+    );
+    if (readFileSync(path.join(project, "package.json"), "utf8") !== published)
+      fail(`${p.name}: pinning ${pins.join(", ")} changed package.json; a lock pin must stay inside the published range`);
   } else if (p.packageManager === "pnpm") {
     run(pnpm, ["install", "--lockfile-only", "--ignore-scripts"], project, `the lockfile of ${p.name}`);
   } else {

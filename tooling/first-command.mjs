@@ -72,7 +72,9 @@ const installDone = lines.findIndex((l) => /^Done in .* using pnpm/.test(l));
 const demoStart = lines.findIndex((l) => l.startsWith("omk demo: a real goal"));
 if (installDone < 0 || demoStart < 0) problems.push("could not find the end of the install or the start of the demo in the output");
 else if (demoStart - installDone - 1 > MAX_LINES_BEFORE_DEMO)
-  problems.push(`${demoStart - installDone - 1} lines between the install and the demo (at most ${MAX_LINES_BEFORE_DEMO}):\n${lines.slice(installDone + 1, demoStart).join("\n")}`);
+  problems.push(
+    `${demoStart - installDone - 1} lines between the install and the demo (at most ${MAX_LINES_BEFORE_DEMO}):\n${lines.slice(installDone + 1, demoStart).join("\n")}`,
+  );
 if (!/status: ready/.test(output)) problems.push("the demo did not end ready");
 if (seconds > LIMIT_S) problems.push(`${seconds.toFixed(1)}s is over twice the budget (${LIMIT_S}s)`);
 

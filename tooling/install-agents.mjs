@@ -38,7 +38,8 @@ const wanted = JSON.stringify(PACKAGES);
 const upToDate = existsSync(pinsFile) && readFileSync(pinsFile, "utf8") === wanted && existsSync(path.join(dir, "agents.json"));
 
 if (!upToDate) {
-  if (!existsSync(path.join(dir, "package.json"))) writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: "omk-agents-cache", private: true }, null, 2)}\n`);
+  if (!existsSync(path.join(dir, "package.json")))
+    writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: "omk-agents-cache", private: true }, null, 2)}\n`);
   const specs = Object.entries(PACKAGES).map(([name, version]) => `${name}@${version}`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const run = spawnSync(npm, ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-save", "--prefix", dir, ...specs], {
@@ -68,7 +69,11 @@ if (check.status !== 0) {
 const agents = {
   kimi: { node: node24, entry: binOf("@moonshot-ai/kimi-code", "kimi"), version: pkgVersion("@moonshot-ai/kimi-code") },
   gemini: { node: node24, entry: binOf("@google/gemini-cli", "gemini"), version: pkgVersion("@google/gemini-cli") },
-  claude: { node: node24, entry: binOf("@agentclientprotocol/claude-agent-acp", "claude-agent-acp"), version: pkgVersion("@agentclientprotocol/claude-agent-acp") },
+  claude: {
+    node: node24,
+    entry: binOf("@agentclientprotocol/claude-agent-acp", "claude-agent-acp"),
+    version: pkgVersion("@agentclientprotocol/claude-agent-acp"),
+  },
   qwen: { node: node24, entry: binOf("@qwen-code/qwen-code", "qwen"), version: pkgVersion("@qwen-code/qwen-code") },
   node24: { node: node24, version: check.stdout.trim() },
 };

@@ -1,7 +1,18 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
 /** Shared vitest config: resolve workspace packages to their source (no build needed). */
-export function packageVitestConfig(overrides: { testTimeout?: number; include?: string[]; exclude?: string[]; globalSetup?: string[]; fileParallelism?: boolean; maxWorkers?: number; hookTimeout?: number; maxConcurrency?: number } = {}) {
+export function packageVitestConfig(
+  overrides: {
+    testTimeout?: number;
+    include?: string[];
+    exclude?: string[];
+    globalSetup?: string[];
+    fileParallelism?: boolean;
+    maxWorkers?: number;
+    hookTimeout?: number;
+    maxConcurrency?: number;
+  } = {},
+) {
   return defineConfig({
     resolve: { conditions: ["@omk/source", "import", "node", "default"] },
     ssr: { resolve: { conditions: ["@omk/source", "import", "node", "default"] } },

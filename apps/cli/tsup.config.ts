@@ -19,7 +19,8 @@ export default defineConfig(
       splitting: true,
       banner: { js: requireShim },
       // The script book's JSON Schema ships beside the bundle: a bad book's fix names it by absolute path (src/shipped.ts).
-      onSuccess: async () => copyFileSync(new URL("../../docs/schemas/script-book.schema.json", import.meta.url), new URL("./dist/script-book.schema.json", import.meta.url)),
+      onSuccess: async () =>
+        copyFileSync(new URL("../../docs/schemas/script-book.schema.json", import.meta.url), new URL("./dist/script-book.schema.json", import.meta.url)),
     },
   ),
 );

@@ -60,7 +60,8 @@ function once(s: Subject): number {
   const start = performance.now();
   const r = spawnSync(process.execPath, s.args, { env, encoding: "utf8" });
   const ms = performance.now() - start;
-  if (r.status !== 0 || !s.expect(r.stdout)) throw new Error(`${s.label}: exit ${r.status}, unexpected output: ${JSON.stringify(r.stdout.slice(0, 200))} ${r.stderr}`);
+  if (r.status !== 0 || !s.expect(r.stdout))
+    throw new Error(`${s.label}: exit ${r.status}, unexpected output: ${JSON.stringify(r.stdout.slice(0, 200))} ${r.stderr}`);
   return ms;
 }
 
@@ -84,7 +85,9 @@ const median = (xs: number[]) => {
 };
 const ref = median(samples.get(reference) ?? []);
 const out = (line: string) => process.stdout.write(`${line}\n`);
-out(`${builds.length === 0 ? "both binaries up to date" : `built ${builds.join(" and ")} in ${(buildMs / 1000).toFixed(1)} s`}; runs: ${RUNS} of each (median, interleaved)${QUICK ? " [quick]" : ""}`);
+out(
+  `${builds.length === 0 ? "both binaries up to date" : `built ${builds.join(" and ")} in ${(buildMs / 1000).toFixed(1)} s`}; runs: ${RUNS} of each (median, interleaved)${QUICK ? " [quick]" : ""}`,
+);
 out(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ${os.cpus().length} CPUs; node ${process.version}`);
 out(`${reference.label}: ${ref.toFixed(1)} ms`);
 // A command's ratio is the median over the rounds of its time / the reference's time in the same round:

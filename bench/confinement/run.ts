@@ -9,7 +9,17 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, type EngineSpecInput, openSession, probeConfinement, type SessionConfinement, sandboxPolicy, scriptedEngine } from "@omk/wire";
+import {
+  type ConfinementPolicy,
+  confinedArgv,
+  engineVisiblePaths,
+  type EngineSpecInput,
+  openSession,
+  probeConfinement,
+  type SessionConfinement,
+  sandboxPolicy,
+  scriptedEngine,
+} from "@omk/wire";
 
 // OMK_BENCH_QUICK=1: the short mode (a smoke run, docs/benchmarks/README.md).
 const QUICK = process.env["OMK_BENCH_QUICK"] === "1";
@@ -96,7 +106,9 @@ for (let i = 0; i < SESSIONS; i++) {
 }
 
 // Per command: the same commands through OMK's terminal in one session each way.
-const commandSteps = Array.from({ length: COMMANDS }, (_, i) => (i % 2 === 0 ? { command: { command: "true" } } : { command: { command: "/bin/sh", args: ["-c", "echo hi > /dev/null"] } }));
+const commandSteps = Array.from({ length: COMMANDS }, (_, i) =>
+  i % 2 === 0 ? { command: { command: "true" } } : { command: { command: "/bin/sh", args: ["-c", "echo hi > /dev/null"] } },
+);
 const plainCmd = (await session(false, commandSteps)).commands.map((c) => c.durationMs);
 const confinedCmd = (await session(true, commandSteps)).commands.map((c) => c.durationMs);
 
@@ -116,7 +128,13 @@ for (let i = 0; i < COMMANDS; i++) {
 
 const sessionRatio = median(confinedMs) / median(plainMs);
 process.stdout.write(`bwrap: ${bwrap} (${probe.value.version}); ${SESSIONS} sessions per side, interleaved; ${COMMANDS} commands per side\n`);
-process.stdout.write(`per session (open, one turn with a write and a command, close): unconfined ${f(median(plainMs))}, confined ${f(median(confinedMs))}, +${f(median(confinedMs) - median(plainMs))}\n`);
-process.stdout.write(`per command (true / sh -c, create to exit): unconfined ${f(median(plainCmd))}, confined ${f(median(confinedCmd))}, +${f(median(confinedCmd) - median(plainCmd))}, ratio ${(median(confinedCmd) / median(plainCmd)).toFixed(2)}\n`);
-process.stdout.write(`bare spawn of /bin/true (${commandPolicy.mounts.length} mounts): direct ${f(median(barePlain))}, through bwrap ${f(median(bareConfined))}, +${f(median(bareConfined) - median(barePlain))}\n`);
+process.stdout.write(
+  `per session (open, one turn with a write and a command, close): unconfined ${f(median(plainMs))}, confined ${f(median(confinedMs))}, +${f(median(confinedMs) - median(plainMs))}\n`,
+);
+process.stdout.write(
+  `per command (true / sh -c, create to exit): unconfined ${f(median(plainCmd))}, confined ${f(median(confinedCmd))}, +${f(median(confinedCmd) - median(plainCmd))}, ratio ${(median(confinedCmd) / median(plainCmd)).toFixed(2)}\n`,
+);
+process.stdout.write(
+  `bare spawn of /bin/true (${commandPolicy.mounts.length} mounts): direct ${f(median(barePlain))}, through bwrap ${f(median(bareConfined))}, +${f(median(bareConfined) - median(barePlain))}\n`,
+);
 process.stdout.write(`confinement ratio ${sessionRatio.toFixed(3)} (target ${TARGET})\n`);

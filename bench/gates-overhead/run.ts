@@ -47,10 +47,26 @@ const externalPackages = {
     build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith("@omk/") ? undefined : { external: true }));
   },
 };
-await esbuild.build({ absWorkingDir: pkg, entryPoints: ["src/index.ts"], bundle: true, platform: "node", format: "esm", target: "node20", conditions: ["@omk/source"], plugins: [externalPackages], outfile: bundle, logLevel: "warning" });
+await esbuild.build({
+  absWorkingDir: pkg,
+  entryPoints: ["src/index.ts"],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  conditions: ["@omk/source"],
+  plugins: [externalPackages],
+  outfile: bundle,
+  logLevel: "warning",
+});
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "omk-bench-gates-"));
-const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore", env: { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@e.invalid", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@e.invalid" } });
+const git = (...args: string[]) =>
+  execFileSync("git", args, {
+    cwd: dir,
+    stdio: "ignore",
+    env: { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@e.invalid", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@e.invalid" },
+  });
 git("init", "-q", "-b", "main");
 writeFileSync(path.join(dir, "README.md"), "bench\n");
 writeFileSync(path.join(dir, ".gitignore"), "out/\n");
@@ -69,24 +85,30 @@ const autogroups = (() => {
 })();
 const hasSetsid = spawnSync("setsid", ["true"]).status === 0;
 function script(name: string, prefix: string, parallel: boolean): string {
-  const lines = Array.from({ length: COMMANDS }, (_, i) => `${prefix}${argv(i).map(quote).join(" ")} >"$out/${i}.out" 2>"$out/${i}.err"${parallel ? " &" : ""}`);
+  const lines = Array.from(
+    { length: COMMANDS },
+    (_, i) => `${prefix}${argv(i).map(quote).join(" ")} >"$out/${i}.out" 2>"$out/${i}.err"${parallel ? " &" : ""}`,
+  );
   writeFileSync(path.join(dir, name), `out="$1"\nmkdir -p "$out"\n${lines.join("\n")}\n${parallel ? "wait\n" : ""}`);
   return name;
 }
 const scripts = { seq: script("seq.sh", "", false), par: script("par.sh", hasSetsid ? "setsid " : "", true), plainPar: script("plain-par.sh", "", true) };
 
 // The runner process: one runGates per request line "<parallelism> <outDir>", answering with the elapsed ms.
-writeFileSync(path.join(dir, "runner.mjs"), [
-  `import { createInterface } from "node:readline";`,
-  `import { GatesConfigSchema, runGates } from ${JSON.stringify(bundle)};`,
-  `const config = GatesConfigSchema.parse({ gates: ${JSON.stringify(Array.from({ length: COMMANDS }, (_, i) => ({ name: `g${i}`, kind: "custom", command: argv(i) })))} });`,
-  `for await (const line of createInterface({ input: process.stdin })) {`,
-  `  const [parallelism, outDir] = line.split(" ");`,
-  `  const start = performance.now();`,
-  `  const report = await runGates({ root: ${JSON.stringify(dir)}, config, outDir, parallelism: Number(parallelism) });`,
-  `  process.stdout.write(report.verdict === "passed" ? \`\${performance.now() - start}\\n\` : "failed\\n");`,
-  `}`,
-].join("\n"));
+writeFileSync(
+  path.join(dir, "runner.mjs"),
+  [
+    `import { createInterface } from "node:readline";`,
+    `import { GatesConfigSchema, runGates } from ${JSON.stringify(bundle)};`,
+    `const config = GatesConfigSchema.parse({ gates: ${JSON.stringify(Array.from({ length: COMMANDS }, (_, i) => ({ name: `g${i}`, kind: "custom", command: argv(i) })))} });`,
+    `for await (const line of createInterface({ input: process.stdin })) {`,
+    `  const [parallelism, outDir] = line.split(" ");`,
+    `  const start = performance.now();`,
+    `  const report = await runGates({ root: ${JSON.stringify(dir)}, config, outDir, parallelism: Number(parallelism) });`,
+    `  process.stdout.write(report.verdict === "passed" ? \`\${performance.now() - start}\\n\` : "failed\\n");`,
+    `}`,
+  ].join("\n"),
+);
 const runner = spawn(process.execPath, [path.join(dir, "runner.mjs")], { stdio: ["pipe", "pipe", "inherit"] });
 const answers = createInterface({ input: runner.stdout })[Symbol.asyncIterator]();
 
@@ -109,7 +131,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 // sides alike; the ratio is the median of the pairs' ratios (robust to a load spike in one pair).
 await timeRunner(1);
 timeShell(scripts.seq);
-const s = { runnerSeq: [] as number[], shellSeq: [] as number[], pairs: [] as number[], runnerPar: [] as number[], shellPar: [] as number[], plainPar: [] as number[] };
+const s = {
+  runnerSeq: [] as number[],
+  shellSeq: [] as number[],
+  pairs: [] as number[],
+  runnerPar: [] as number[],
+  shellPar: [] as number[],
+  plainPar: [] as number[],
+};
 for (let r = 0; r < REPS; r++) {
   let runnerMs: number;
   let shellMs: number;
@@ -135,7 +164,13 @@ rmSync(dir, { recursive: true, force: true });
 
 const m = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, median(v)])) as Record<keyof typeof s, number>;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
-process.stdout.write(`commands: ${COMMANDS} tiny node processes; ${REPS} pairs; ${os.availableParallelism()} CPUs; load ${os.loadavg()[0]?.toFixed(1)}; scheduler autogroups ${autogroups ? "on" : "off"}\n`);
-process.stdout.write(`one after another (median): runner ${ms(m.runnerSeq)}, sh script ${ms(m.shellSeq)}; runner overhead ${((m.runnerSeq - m.shellSeq) / COMMANDS).toFixed(1)} ms per command; pair ratios ${Math.min(...s.pairs).toFixed(3)}..${Math.max(...s.pairs).toFixed(3)}\n`);
-process.stdout.write(`all at once (information, median of ${s.runnerPar.length}): runner ${ms(m.runnerPar)}, sh script with ${hasSetsid ? "setsid" : "no setsid (missing)"} ${ms(m.shellPar)} (ratio ${(m.runnerPar / m.shellPar).toFixed(3)}), plain sh script ${ms(m.plainPar)}\n`);
+process.stdout.write(
+  `commands: ${COMMANDS} tiny node processes; ${REPS} pairs; ${os.availableParallelism()} CPUs; load ${os.loadavg()[0]?.toFixed(1)}; scheduler autogroups ${autogroups ? "on" : "off"}\n`,
+);
+process.stdout.write(
+  `one after another (median): runner ${ms(m.runnerSeq)}, sh script ${ms(m.shellSeq)}; runner overhead ${((m.runnerSeq - m.shellSeq) / COMMANDS).toFixed(1)} ms per command; pair ratios ${Math.min(...s.pairs).toFixed(3)}..${Math.max(...s.pairs).toFixed(3)}\n`,
+);
+process.stdout.write(
+  `all at once (information, median of ${s.runnerPar.length}): runner ${ms(m.runnerPar)}, sh script with ${hasSetsid ? "setsid" : "no setsid (missing)"} ${ms(m.shellPar)} (ratio ${(m.runnerPar / m.shellPar).toFixed(3)}), plain sh script ${ms(m.plainPar)}\n`,
+);
 process.stdout.write(`gates-overhead ratio ${m.pairs.toFixed(3)} (target ${TARGET})\n`);

@@ -127,13 +127,25 @@ rmSync(stateDir, { recursive: true, force: true });
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const ratio = real.makespan / measuredBound;
-process.stdout.write(`graph: ${SIZE} tasks (seed ${SEED}), ${tasks.reduce((s, t) => s + t.dependencies.length, 0)} edges, critical path ${chainLength} tasks; cap ${CAP}; ${TASK_MS} ms per task\n`);
-process.stdout.write(`nominal ideal bound: max(critical path ${chainLength * TASK_MS} ms, work/cap ${fmt((SIZE * TASK_MS) / CAP, 0)} ms) = ${fmt(idealMs, 0)} ms\n`);
+process.stdout.write(
+  `graph: ${SIZE} tasks (seed ${SEED}), ${tasks.reduce((s, t) => s + t.dependencies.length, 0)} edges, critical path ${chainLength} tasks; cap ${CAP}; ${TASK_MS} ms per task\n`,
+);
+process.stdout.write(
+  `nominal ideal bound: max(critical path ${chainLength * TASK_MS} ms, work/cap ${fmt((SIZE * TASK_MS) / CAP, 0)} ms) = ${fmt(idealMs, 0)} ms\n`,
+);
 process.stdout.write(`real timers: makespan ${fmt(real.makespan)} ms = ${nominalRatio.toFixed(3)} × the nominal bound\n`);
 process.stdout.write(`  the fake tasks took ${fmt(meanTaskMs, 2)} ms on average (their timers fired ${fmt(meanTaskMs - TASK_MS, 2)} ms late)\n`);
 process.stdout.write(`  ideal bound from the measured task durations: ${fmt(measuredBound)} ms; makespan = ${ratio.toFixed(3)} × that bound\n`);
-process.stdout.write(`  first task started ${fmt((starts[0] ?? 0) - real.t0, 2)} ms after runGraph was called; runGraph returned ${fmt(real.t0 + real.makespan - (ends.at(-1) ?? 0), 2)} ms after the last task ended\n`);
-process.stdout.write(`virtual clock (policy only, no timer lateness): ${(virtualRank / idealMs).toFixed(3)} × the bound with chain-rank order; ${(virtualId / idealMs).toFixed(3)} with plain priority-then-id order\n`);
-process.stdout.write(`per-dispatch overhead: ${fmt(overheadUs, 1)} µs (median of ${OVERHEAD_RUNS} runs of ${SIZE} zero-length tasks, events to an in-memory sink)\n`);
-process.stdout.write(`with the goal store as event log: makespan ${fmt(stored.makespan)} ms = ${(stored.makespan / idealMs).toFixed(3)} × the nominal bound; ${storedEvents} events in ${appends} appends of ${fmt(appendMs / appends, 2)} ms on average\n`);
+process.stdout.write(
+  `  first task started ${fmt((starts[0] ?? 0) - real.t0, 2)} ms after runGraph was called; runGraph returned ${fmt(real.t0 + real.makespan - (ends.at(-1) ?? 0), 2)} ms after the last task ended\n`,
+);
+process.stdout.write(
+  `virtual clock (policy only, no timer lateness): ${(virtualRank / idealMs).toFixed(3)} × the bound with chain-rank order; ${(virtualId / idealMs).toFixed(3)} with plain priority-then-id order\n`,
+);
+process.stdout.write(
+  `per-dispatch overhead: ${fmt(overheadUs, 1)} µs (median of ${OVERHEAD_RUNS} runs of ${SIZE} zero-length tasks, events to an in-memory sink)\n`,
+);
+process.stdout.write(
+  `with the goal store as event log: makespan ${fmt(stored.makespan)} ms = ${(stored.makespan / idealMs).toFixed(3)} × the nominal bound; ${storedEvents} events in ${appends} appends of ${fmt(appendMs / appends, 2)} ms on average\n`,
+);
 process.stdout.write(`scheduler-makespan ratio ${ratio.toFixed(3)} (target ${TARGET})\n`);

@@ -41,14 +41,24 @@ try {
   // The short mode installs one small package (is-number) instead of tape's ~130: the same steps, in seconds.
   const project = QUICK
     ? { name: "bench-setup", version: "1.0.0", private: true, scripts: { test: "node test/t.js" }, dependencies: { "is-number": "7.0.0" } }
-    : { name: "bench-setup", version: "1.0.0", private: true, scripts: { test: "tape test/*.js" }, devDependencies: { tape: "5.9.0", minimist: "1.2.8" }, dependencies: { "is-number": "7.0.0" } };
+    : {
+        name: "bench-setup",
+        version: "1.0.0",
+        private: true,
+        scripts: { test: "tape test/*.js" },
+        devDependencies: { tape: "5.9.0", minimist: "1.2.8" },
+        dependencies: { "is-number": "7.0.0" },
+      };
   const packageJson = `${JSON.stringify(project, null, 2)}\n`;
   const origin = path.join(base, "origin");
   execFileSync("mkdir", ["-p", path.join(origin, "test")]);
   git(base, "init", "-q", "-b", "main", origin);
   writeFileSync(path.join(origin, "package.json"), packageJson);
   writeFileSync(path.join(origin, "package-lock.json"), npmLockfileFor(packageJson));
-  writeFileSync(path.join(origin, "test", "t.js"), QUICK ? "require('assert').ok(require('is-number')(1));\n" : "require('tape')('ok', (t) => { t.ok(require('is-number')(1)); t.end(); });\n");
+  writeFileSync(
+    path.join(origin, "test", "t.js"),
+    QUICK ? "require('assert').ok(require('is-number')(1));\n" : "require('tape')('ok', (t) => { t.ok(require('is-number')(1)); t.end(); });\n",
+  );
   git(origin, "add", "-A");
   git(origin, "commit", "-q", "-m", "project");
   const clone = path.join(base, "clone");
@@ -67,7 +77,12 @@ try {
     await f();
     return performance.now() - t;
   };
-  const npmCi = (dir: string) => execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, stdio: "ignore", env: { ...process.env, npm_config_update_notifier: "false" } });
+  const npmCi = (dir: string) =>
+    execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], {
+      cwd: dir,
+      stdio: "ignore",
+      env: { ...process.env, npm_config_update_notifier: "false" },
+    });
 
   // Warm npm's own cache (both sides then install offline), then the first install into the shared cache.
   npmCi(worktree());
@@ -117,12 +132,23 @@ try {
   const hashRuns: number[] = [];
   for (let i = 0; i < (QUICK ? 1 : 5); i++) hashRuns.push(await time(() => hashTree(path.join(firstDir, "node_modules"))));
   const f = (ms: number) => `${ms.toFixed(0)} ms`;
-  const fileCount = execFileSync("sh", ["-c", `find '${path.join(firstDir, "node_modules")}' -type f | wc -l`]).toString().trim();
-  process.stdout.write(`project: ${fileCount} files in node_modules (${QUICK ? "is-number" : "tape, minimist, is-number and their dependencies"}), fresh clone in ${base}; ${TASKS} tasks, each side in rotating order, medians\n`);
-  process.stdout.write(`first install into the shared cache (npm ci + seal + digest, once per lockfile): ${f(firstMs)}; a bare npm ci right after: ${f(ciWarm)}\n`);
-  for (const [name, xs] of Object.entries(runs)) process.stdout.write(`${name.padEnd(9)} per task ${f(median(xs))} (min ${f(Math.min(...xs))}, max ${f(Math.max(...xs))})\n`);
-  process.stdout.write(`content check (sha256 of every file, included in copy) ${f(median(hashRuns))} (min ${f(Math.min(...hashRuns))}, max ${f(Math.max(...hashRuns))})\n`);
-  process.stdout.write(`hardlink / npm ci ${(median(runs.hardlink) / median(runs["npm ci"])).toFixed(3)}; symlink / npm ci ${(median(runs.symlink) / median(runs["npm ci"])).toFixed(4)}\n`);
+  const fileCount = execFileSync("sh", ["-c", `find '${path.join(firstDir, "node_modules")}' -type f | wc -l`])
+    .toString()
+    .trim();
+  process.stdout.write(
+    `project: ${fileCount} files in node_modules (${QUICK ? "is-number" : "tape, minimist, is-number and their dependencies"}), fresh clone in ${base}; ${TASKS} tasks, each side in rotating order, medians\n`,
+  );
+  process.stdout.write(
+    `first install into the shared cache (npm ci + seal + digest, once per lockfile): ${f(firstMs)}; a bare npm ci right after: ${f(ciWarm)}\n`,
+  );
+  for (const [name, xs] of Object.entries(runs))
+    process.stdout.write(`${name.padEnd(9)} per task ${f(median(xs))} (min ${f(Math.min(...xs))}, max ${f(Math.max(...xs))})\n`);
+  process.stdout.write(
+    `content check (sha256 of every file, included in copy) ${f(median(hashRuns))} (min ${f(Math.min(...hashRuns))}, max ${f(Math.max(...hashRuns))})\n`,
+  );
+  process.stdout.write(
+    `hardlink / npm ci ${(median(runs.hardlink) / median(runs["npm ci"])).toFixed(3)}; symlink / npm ci ${(median(runs.symlink) / median(runs["npm ci"])).toFixed(4)}\n`,
+  );
   process.stdout.write(`setup-overhead ratio ${(median(runs.copy) / median(runs["npm ci"])).toFixed(3)} (target ${TARGET})\n`);
 } finally {
   rmSync(base, { recursive: true, force: true });

@@ -38,7 +38,13 @@ const id = large.value.id;
 const BATCH = 10_000;
 for (let written = 1; written < EVENTS; written += BATCH) {
   const count = Math.min(BATCH, EVENTS - written);
-  const appended = await store.append(id, () => Array.from({ length: count }, () => ({ type: "usage_recorded" as const, actor: "bench", data: { source: "bench", tokens: { input: 10, cacheRead: 5, cacheWrite: 0, output: 3 }, usd: 0.0001 } })));
+  const appended = await store.append(id, () =>
+    Array.from({ length: count }, () => ({
+      type: "usage_recorded" as const,
+      actor: "bench",
+      data: { source: "bench", tokens: { input: 10, cacheRead: 5, cacheWrite: 0, output: 3 }, usd: 0.0001 },
+    })),
+  );
   if (!appended.ok) throw new Error(appended.error.message);
 }
 let t = performance.now();

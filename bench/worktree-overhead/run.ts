@@ -27,7 +27,13 @@ const work = mkdtempSync(path.join(benchDir, "omk-bench-worktree-"));
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 const repo = path.join(work, "repo");
 const stateDir = path.join(work, "state");
-const env = { ...process.env, GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@localhost", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@localhost" };
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "bench",
+  GIT_AUTHOR_EMAIL: "bench@localhost",
+  GIT_COMMITTER_NAME: "bench",
+  GIT_COMMITTER_EMAIL: "bench@localhost",
+};
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env, encoding: "utf8" }).trim();
 
 // The repository: FILES small files in folders of PER_DIR, one commit.
@@ -151,9 +157,17 @@ const shMs = median(total(sh));
 // printed too, as is the CPU time both sides used (less sensitive to other jobs on a shared machine).
 const pairRatio = median(total(pkg).map((ms, i) => ms / (total(sh)[i] as number)));
 const f = (ms: number) => `${ms.toFixed(0)} ms`;
-process.stdout.write(`repository: ${FILES} files in ${path.dirname(work)} (setup ${f(setupMs)}); tasks: ${TASKS} per side, interleaved, medians (loop ${f(loopMs)})\n`);
-process.stdout.write(`package: create ${f(median(pkg.map((x) => x[0])))}, capture+integrate+cleanup ${f(median(pkg.map((x) => x[1])))}, per task ${f(pkgMs)}\n`);
-process.stdout.write(`shell (reference.sh): create ${f(median(sh.map((x) => x[0])))}, commit+merge+remove ${f(median(sh.map((x) => x[1])))}, per task ${f(shMs)}\n`);
+process.stdout.write(
+  `repository: ${FILES} files in ${path.dirname(work)} (setup ${f(setupMs)}); tasks: ${TASKS} per side, interleaved, medians (loop ${f(loopMs)})\n`,
+);
+process.stdout.write(
+  `package: create ${f(median(pkg.map((x) => x[0])))}, capture+integrate+cleanup ${f(median(pkg.map((x) => x[1])))}, per task ${f(pkgMs)}\n`,
+);
+process.stdout.write(
+  `shell (reference.sh): create ${f(median(sh.map((x) => x[0])))}, commit+merge+remove ${f(median(sh.map((x) => x[1])))}, per task ${f(shMs)}\n`,
+);
 process.stdout.write(`integrated trees identical: ${pkgTree === shTree}\n`);
-process.stdout.write(`median of the paired ratios ${pairRatio.toFixed(3)}; CPU time (incl. git) package ${f(pkgCpu / TASKS)} vs shell ${f(shCpu / TASKS)} per task, ratio ${(pkgCpu / shCpu).toFixed(3)}\n`);
+process.stdout.write(
+  `median of the paired ratios ${pairRatio.toFixed(3)}; CPU time (incl. git) package ${f(pkgCpu / TASKS)} vs shell ${f(shCpu / TASKS)} per task, ratio ${(pkgCpu / shCpu).toFixed(3)}\n`,
+);
 process.stdout.write(`worktree-overhead ratio ${(pkgMs / shMs).toFixed(3)} (target ${TARGET})\n`);

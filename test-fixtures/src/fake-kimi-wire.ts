@@ -60,8 +60,25 @@ function approval(toolCallId: string, tool: NonNullable<Step["tool"]>): Promise<
   if (yolo) return Promise.resolve("approve");
   const id = `req-${nextRequest++}`;
   // Display blocks as Kimi CLI sends them: `diff` has string texts ("" for a new file), `shell` names its language.
-  const display = tool.name === "WriteFile" ? [{ type: "diff", path: String(tool.args["path"]), old_text: oldText(String(tool.args["path"])), new_text: String(tool.args["content"] ?? "") }] : [{ type: "shell", language: "bash", command: String(tool.args["command"] ?? "") }];
-  send({ method: "request", id, params: { type: "ApprovalRequest", payload: { id, tool_call_id: toolCallId, sender: tool.name, action: tool.name === "Shell" ? "run command" : "edit file", description: `${tool.name} ${JSON.stringify(tool.args)}`, display } } });
+  const display =
+    tool.name === "WriteFile"
+      ? [{ type: "diff", path: String(tool.args["path"]), old_text: oldText(String(tool.args["path"])), new_text: String(tool.args["content"] ?? "") }]
+      : [{ type: "shell", language: "bash", command: String(tool.args["command"] ?? "") }];
+  send({
+    method: "request",
+    id,
+    params: {
+      type: "ApprovalRequest",
+      payload: {
+        id,
+        tool_call_id: toolCallId,
+        sender: tool.name,
+        action: tool.name === "Shell" ? "run command" : "edit file",
+        description: `${tool.name} ${JSON.stringify(tool.args)}`,
+        display,
+      },
+    },
+  });
   return new Promise((resolve) => pendingApprovals.set(id, resolve));
 }
 
@@ -91,8 +108,21 @@ function runTool(tool: NonNullable<Step["tool"]>): { is_error: boolean; output: 
   }
 }
 
-const tokenUsage = (u: NonNullable<Step["usage"]>) => ({ input_other: u.input_other, output: u.output, input_cache_read: u.input_cache_read ?? 0, input_cache_creation: u.input_cache_creation ?? 0 });
-const status = (u: Step["usage"] | undefined) => ({ context_usage: 0.01, context_tokens: 1000, max_context_tokens: 131072, token_usage: u === undefined ? null : tokenUsage(u), message_id: `msg-${nextRequest++}`, plan_mode: false, mcp_status: null });
+const tokenUsage = (u: NonNullable<Step["usage"]>) => ({
+  input_other: u.input_other,
+  output: u.output,
+  input_cache_read: u.input_cache_read ?? 0,
+  input_cache_creation: u.input_cache_creation ?? 0,
+});
+const status = (u: Step["usage"] | undefined) => ({
+  context_usage: 0.01,
+  context_tokens: 1000,
+  max_context_tokens: 131072,
+  token_usage: u === undefined ? null : tokenUsage(u),
+  message_id: `msg-${nextRequest++}`,
+  plan_mode: false,
+  mcp_status: null,
+});
 
 async function playTurn(id: unknown, userInput: string): Promise<void> {
   const turn = scenario.turns[turnIndex++] ?? { steps: [] };
@@ -150,7 +180,12 @@ async function playTurn(id: unknown, userInput: string): Promise<void> {
       event("ToolResult", { tool_call_id: toolCallId, return_value: { ...result, display: [], extras: null } });
     }
     if (step.subagentUsage !== undefined) {
-      event("SubagentEvent", { parent_tool_call_id: `call_${n}`, agent_id: "sub-1", subagent_type: "coder", event: { type: "StatusUpdate", payload: status(step.subagentUsage) } });
+      event("SubagentEvent", {
+        parent_tool_call_id: `call_${n}`,
+        agent_id: "sub-1",
+        subagent_type: "coder",
+        event: { type: "StatusUpdate", payload: status(step.subagentUsage) },
+      });
     }
     event("StatusUpdate", status(step.usage));
   }
@@ -177,7 +212,12 @@ function handle(message: Record<string, unknown>): void {
   }
   switch (method) {
     case "initialize":
-      reply(id, { protocol_version: "1.10", server: { name: "Kimi Code CLI", version: "1.49.0" }, slash_commands: [], capabilities: { supports_question: false } });
+      reply(id, {
+        protocol_version: "1.10",
+        server: { name: "Kimi Code CLI", version: "1.49.0" },
+        slash_commands: [],
+        capabilities: { supports_question: false },
+      });
       return;
     case "prompt": {
       if (running !== undefined) {

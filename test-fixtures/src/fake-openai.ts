@@ -2,7 +2,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One scripted model answer: text and/or tool calls, or a hang (the request is never answered). */
-export type FakeModelReply = { text?: string; toolCalls?: Array<{ name: string; arguments: Record<string, unknown> }>; hang?: boolean; usage?: { prompt_tokens: number; completion_tokens: number } };
+export type FakeModelReply = {
+  text?: string;
+  toolCalls?: Array<{ name: string; arguments: Record<string, unknown> }>;
+  hang?: boolean;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+};
 
 export type FakeOpenAI = { url: string; requests: unknown[]; close: () => Promise<void> };
 
@@ -35,10 +40,27 @@ export async function startFakeOpenAI(replies: FakeModelReply[]): Promise<FakeOp
       const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
       if (reply.text !== undefined) send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: reply.text }, finish_reason: null }] });
       (reply.toolCalls ?? []).forEach((call, index) => {
-        send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id: `call_${next}_${index}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } }] }, finish_reason: null }] });
+        send({
+          ...base,
+          choices: [
+            {
+              index: 0,
+              delta: {
+                tool_calls: [
+                  { index, id: `call_${next}_${index}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } },
+                ],
+              },
+              finish_reason: null,
+            },
+          ],
+        });
       });
       const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 10 };
-      send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls?.length ? "tool_calls" : "stop" }], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
+      send({
+        ...base,
+        choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls?.length ? "tool_calls" : "stop" }],
+        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      });
       res.write("data: [DONE]\n\n");
       res.end();
     });

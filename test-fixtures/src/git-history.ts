@@ -32,7 +32,10 @@ export async function commitFiles(dir: string, files: Record<string, string | nu
 
 /** The unified diff between two commits, as `git diff` prints it (renames detected, no colour). */
 export async function gitDiff(dir: string, from: string, to: string): Promise<string> {
-  const { stdout } = await execa("git", ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "-M", from, to], { cwd: dir, stripFinalNewline: false });
+  const { stdout } = await execa("git", ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "-M", from, to], {
+    cwd: dir,
+    stripFinalNewline: false,
+  });
   return stdout;
 }
 

@@ -143,7 +143,9 @@ function textOf(content: unknown): string {
 
 function toolNames(body: Json): string[] {
   const tools = Array.isArray(body["tools"]) ? (body["tools"] as Json[]) : [];
-  return tools.map((t) => (typeof t["name"] === "string" ? (t["name"] as string) : String((t["function"] as Json | undefined)?.["name"] ?? ""))).filter((n) => n !== "");
+  return tools
+    .map((t) => (typeof t["name"] === "string" ? (t["name"] as string) : String((t["function"] as Json | undefined)?.["name"] ?? "")))
+    .filter((n) => n !== "");
 }
 
 /** Whose tools a request offers: Qwen Code's snake_case tools, Claude Code's Read/Bash over Messages, Kimi Code's Read/Bash over Chat Completions. */
@@ -287,7 +289,11 @@ function sideAnswer(request: ModelRequest): string {
   const format = ((request.body["output_config"] as Json | undefined)?.["format"] ?? (request.body["response_format"] as Json | undefined)) as Json | undefined;
   const schema = (format?.["schema"] ?? (format?.["json_schema"] as Json | undefined)?.["schema"]) as Json | undefined;
   if (format !== undefined && schema !== undefined) return JSON.stringify(valueFor(schema));
-  const stops = Array.isArray(request.body["stop_sequences"]) ? (request.body["stop_sequences"] as unknown[]) : Array.isArray(request.body["stop"]) ? (request.body["stop"] as unknown[]) : [];
+  const stops = Array.isArray(request.body["stop_sequences"])
+    ? (request.body["stop_sequences"] as unknown[])
+    : Array.isArray(request.body["stop"])
+      ? (request.body["stop"] as unknown[])
+      : [];
   for (const stop of stops) {
     const tag = typeof stop === "string" ? /^<\/(\w+)>$/.exec(stop)?.[1] : undefined;
     if (tag !== undefined) return `<${tag}>${tag === "block" ? "no" : "1"}`;
@@ -336,13 +342,24 @@ function openaiReply(res: http.ServerResponse, request: ModelRequest, answer: An
     if (hang) return;
     res.writeHead(200, { "content-type": "application/json" });
     const message: Json = { role: "assistant", content: answer.text === "" ? null : answer.text };
-    if (answer.calls.length > 0) message["tool_calls"] = answer.calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: JSON.stringify(c.input) } }));
-    res.end(JSON.stringify({ id, object: "chat.completion", created, model: request.model, choices: [{ index: 0, message, finish_reason: finish }], usage: openaiUsage }));
+    if (answer.calls.length > 0)
+      message["tool_calls"] = answer.calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: JSON.stringify(c.input) } }));
+    res.end(
+      JSON.stringify({
+        id,
+        object: "chat.completion",
+        created,
+        model: request.model,
+        choices: [{ index: 0, message, finish_reason: finish }],
+        usage: openaiUsage,
+      }),
+    );
     return;
   }
   const out = sse(res);
   const base = { id, object: "chat.completion.chunk", created, model: request.model };
-  const send = (delta: Json, finishReason: string | null = null, extra: Json = {}) => out.write(null, { ...base, choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra });
+  const send = (delta: Json, finishReason: string | null = null, extra: Json = {}) =>
+    out.write(null, { ...base, choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra });
   send({ role: "assistant", content: "" });
   const pieces = chunks(answer.text);
   if (hang) {
@@ -381,13 +398,33 @@ function anthropicReply(res: http.ServerResponse, request: ModelRequest, answer:
   if (!request.stream) {
     if (hang) return;
     res.writeHead(200, { "content-type": "application/json", "request-id": `req_${seq}` });
-    res.end(JSON.stringify({ id, type: "message", role: "assistant", model: request.model, content, stop_reason: stop, stop_sequence: stopSequence, usage: usageBlock }));
+    res.end(
+      JSON.stringify({
+        id,
+        type: "message",
+        role: "assistant",
+        model: request.model,
+        content,
+        stop_reason: stop,
+        stop_sequence: stopSequence,
+        usage: usageBlock,
+      }),
+    );
     return;
   }
   const out = sse(res);
   out.write("message_start", {
     type: "message_start",
-    message: { id, type: "message", role: "assistant", model: request.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usageBlock, output_tokens: 1 } },
+    message: {
+      id,
+      type: "message",
+      role: "assistant",
+      model: request.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...usageBlock, output_tokens: 1 },
+    },
   });
   out.write("ping", { type: "ping" });
   let index = 0;
@@ -395,7 +432,8 @@ function anthropicReply(res: http.ServerResponse, request: ModelRequest, answer:
     out.write("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
     const pieces = chunks(answer.text === "" ? "Let me think about this." : answer.text);
     if (hang) {
-      for (const piece of pieces.slice(0, 2)) out.write("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
+      for (const piece of pieces.slice(0, 2))
+        out.write("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
       return;
     }
     for (const piece of pieces) out.write("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
@@ -458,7 +496,8 @@ export async function startModelServer(rules: readonly ModelRule[] = []): Promis
         res.end(JSON.stringify({ input_tokens: tokens(JSON.stringify(body["messages"] ?? [])) }));
         return;
       }
-      const dialect: Dialect | null = req.method === "POST" && route === "/v1/chat/completions" ? "openai" : req.method === "POST" && route === "/v1/messages" ? "anthropic" : null;
+      const dialect: Dialect | null =
+        req.method === "POST" && route === "/v1/chat/completions" ? "openai" : req.method === "POST" && route === "/v1/messages" ? "anthropic" : null;
       if (dialect === null) {
         record({ ...none, dialect: null, status: 404 });
         res.writeHead(404, { "content-type": "application/json" });
@@ -475,7 +514,16 @@ export async function startModelServer(rules: readonly ModelRule[] = []): Promis
         res.end(JSON.stringify({ error: { message: (cause as Error).message, type: "server_error" } }));
         return;
       }
-      const base = { dialect, model: view.model, stream: view.stream, toolset: view.toolset, rule: answer.rule, step: answer.step, fault: answer.fault, toolCalls: answer.calls.map((c) => c.name) };
+      const base = {
+        dialect,
+        model: view.model,
+        stream: view.stream,
+        toolset: view.toolset,
+        rule: answer.rule,
+        step: answer.step,
+        fault: answer.fault,
+        toolCalls: answer.calls.map((c) => c.name),
+      };
       if (answer.fault === "unauthorized") {
         record({ ...base, status: 401, usage: null });
         res.writeHead(401, { "content-type": "application/json", ...(dialect === "anthropic" ? { "request-id": `req_${n}`, "x-should-retry": "false" } : {}) });

@@ -15,7 +15,8 @@ export const TAPE_PACKAGE_JSON = `${JSON.stringify({ name: "omk-tape-fixture", v
 
 const ADD_JS = "module.exports = function add(a, b) {\n  return a + b;\n};\n";
 export const BROKEN_ADD_JS = "module.exports = function add(a, b) {\n  return a - b;\n};\n";
-const TAPE_TEST_JS = "const test = require('tape');\nconst add = require('../src/add.js');\n\ntest('add: two and two', (t) => {\n  t.equal(add(2, 2), 4);\n  t.end();\n});\n\ntest('add: zero', (t) => {\n  t.equal(add(0, 0), 0);\n  t.end();\n});\n";
+const TAPE_TEST_JS =
+  "const test = require('tape');\nconst add = require('../src/add.js');\n\ntest('add: two and two', (t) => {\n  t.equal(add(2, 2), 4);\n  t.end();\n});\n\ntest('add: zero', (t) => {\n  t.equal(add(0, 0), 0);\n  t.end();\n});\n";
 
 const locks = new Map<string, string>();
 
@@ -37,5 +38,11 @@ export function npmLockfileFor(packageJson: string): string {
 
 /** The files of the tape project (node_modules deliberately NOT in .gitignore: setup products must ignore themselves). */
 export function tapeProjectFiles(): Record<string, string> {
-  return { "package.json": TAPE_PACKAGE_JSON, "package-lock.json": npmLockfileFor(TAPE_PACKAGE_JSON), "src/add.js": ADD_JS, "test/add.js": TAPE_TEST_JS, "README.md": "# tape fixture\n" };
+  return {
+    "package.json": TAPE_PACKAGE_JSON,
+    "package-lock.json": npmLockfileFor(TAPE_PACKAGE_JSON),
+    "src/add.js": ADD_JS,
+    "test/add.js": TAPE_TEST_JS,
+    "README.md": "# tape fixture\n",
+  };
 }

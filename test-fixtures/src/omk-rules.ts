@@ -88,12 +88,16 @@ export function reviewRule(options: { verdict?: "passed" | "blocked"; findings?:
     name: "review",
     match: OMK_PROMPT.review,
     ...(options.fault === undefined ? {} : { fault: options.fault }),
-    steps: [{ text: `I read the diff and the gate evidence. The change does what the goal asks and the regression test covers it.\n\n\`\`\`json\n${JSON.stringify(answer)}\n\`\`\`\n\nNothing else to add.` }],
+    steps: [
+      {
+        text: `I read the diff and the gate evidence. The change does what the goal asks and the regression test covers it.\n\n\`\`\`json\n${JSON.stringify(answer)}\n\`\`\`\n\nNothing else to add.`,
+      },
+    ],
   };
 }
 
 /** Follow-up planning: one implementer task over the writes of the graph's tasks, as JSON after a sentence. */
-function followUpRule(options: { fault?: ModelFault } = {}): ModelRule {
+function _followUpRule(options: { fault?: ModelFault } = {}): ModelRule {
   return {
     name: "followups",
     match: OMK_PROMPT.followups,
@@ -101,7 +105,9 @@ function followUpRule(options: { fault?: ModelFault } = {}): ModelRule {
     steps: [
       (r: ModelRequest) => {
         const round = /follow-up tasks of round (\d+)/.exec(r.instruction)?.[1] ?? "2";
-        const writes = [...new Set([...r.instruction.matchAll(/^- \S+ \((?:implementer|tester|docs), \w+\) writes (.+)$/gm)].flatMap((m) => (m[1] ?? "").split(", ")))].filter((w) => w !== "nothing");
+        const writes = [
+          ...new Set([...r.instruction.matchAll(/^- \S+ \((?:implementer|tester|docs), \w+\) writes (.+)$/gm)].flatMap((m) => (m[1] ?? "").split(", "))),
+        ].filter((w) => w !== "nothing");
         const criteria = (/Oracle criteria ids: (.*)\./.exec(r.instruction)?.[1] ?? "").split(", ").filter((c) => c !== "");
         const task = {
           id: `fix-again-r${round}`,

@@ -42,6 +42,7 @@ export function staleSchemaFiles(schemas: Record<string, unknown>, fix: string):
 /** Body of a package's scripts/gen-schemas.ts. */
 export function runSchemaGenerator(name: string, schemas: Record<string, unknown>): void {
   const changed = writeSchemaFiles(schemas);
-  const lines = changed.length === 0 ? [`docs/schemas is up to date (${name}: ${Object.keys(schemas).length} schemas)`] : changed.map((f) => `wrote docs/schemas/${f}`);
+  const lines =
+    changed.length === 0 ? [`docs/schemas is up to date (${name}: ${Object.keys(schemas).length} schemas)`] : changed.map((f) => `wrote docs/schemas/${f}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -12,7 +12,11 @@ export function tsxLoaderArgs(): string[] {
 }
 
 /** Start a TypeScript script as a real child process. */
-export function spawnTsScript(file: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ResultPromise<{ reject: false; env: NodeJS.ProcessEnv }> {
+export function spawnTsScript(
+  file: string,
+  args: string[] = [],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): ResultPromise<{ reject: false; env: NodeJS.ProcessEnv }> {
   return execa(process.execPath, [...tsxLoaderArgs(), file, ...args], {
     reject: false,
     env: options.env ?? {},
@@ -20,7 +24,7 @@ export function spawnTsScript(file: string, args: string[] = [], options: { env?
   });
 }
 
-async function runTsScript(file: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+async function _runTsScript(file: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
   return await spawnTsScript(file, args, options);
 }
 

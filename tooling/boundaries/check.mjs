@@ -140,7 +140,11 @@ function findPackages(root) {
       ...Object.keys(manifest.peerDependencies ?? {}),
       ...Object.keys(manifest.optionalDependencies ?? {}),
     ]);
-    const runtime = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})];
+    const runtime = [
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+      ...Object.keys(manifest.optionalDependencies ?? {}),
+    ];
     packages.push({ name: manifest.name, dir, declared, runtime, rule: PACKAGES[manifest.name], isApp: dir.startsWith("apps/") });
   }
   return packages;
@@ -174,8 +178,14 @@ function levelAllows(from, to) {
 /** The fix printed for a rule of the rule set (dependency-cruiser's violations do not carry a rule's comment). */
 const RULE_FIXES = new Map();
 const CONTROLLER_LAYER_FIXES = new Map([
-  ["controller-driver-on-top", "only the driver (run-goal.ts, driver/) and index.ts import the driver; a phase returns a Step and the driver acts on it: move what you need below the phases (internal/) or return it in the Step"],
-  ["controller-phases-below-driver", "only the driver and the phases import phases/; move what both need below the phases (e.g. internal/run-records.ts) and import it from there"],
+  [
+    "controller-driver-on-top",
+    "only the driver (run-goal.ts, driver/) and index.ts import the driver; a phase returns a Step and the driver acts on it: move what you need below the phases (internal/) or return it in the Step",
+  ],
+  [
+    "controller-phases-below-driver",
+    "only the driver and the phases import phases/; move what both need below the phases (e.g. internal/run-records.ts) and import it from there",
+  ],
 ]);
 
 /**
@@ -212,7 +222,12 @@ function buildRuleSet(packages) {
   const forbidden = [
     { name: "no-cycle", severity: "error", from: {}, to: { circular: true } },
     // Unresolved workspace-package specifiers are judged by specifierFindings.
-    { name: "unresolvable", severity: "error", from: {}, to: { couldNotResolve: true, pathNot: `^(@omk/|${packages.map((p) => escapeRe(p.name)).join("|")})($|/)` } },
+    {
+      name: "unresolvable",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true, pathNot: `^(@omk/|${packages.map((p) => escapeRe(p.name)).join("|")})($|/)` },
+    },
   ];
   const layered = packages.filter((p) => p.rule?.level !== undefined && !p.isApp);
   for (const from of packages.filter((p) => p.rule?.level !== undefined)) {
@@ -345,18 +360,38 @@ function ruleFindings(packages, modules, violations) {
       findings.push({ rule: "level", file: v.from, specifier, fix: levelFix(from, to) });
     } else if (rule === "no-import-app") {
       const app = ownerOf(packages, v.to);
-      findings.push({ rule, file: v.from, specifier, fix: `nothing imports ${app.name} (${app.dir}), the composition root; move the code into the package that owns it and let ${app.name} import that` });
+      findings.push({
+        rule,
+        file: v.from,
+        specifier,
+        fix: `nothing imports ${app.name} (${app.dir}), the composition root; move the code into the package that owns it and let ${app.name} import that`,
+      });
     } else if (rule === "test-helper-in-tests-only") {
       const helper = ownerOf(packages, v.to);
-      findings.push({ rule, file: v.from, specifier, fix: `${helper.name} is for tests only; import it from *.test.ts or test/ files, or move the code into the package` });
+      findings.push({
+        rule,
+        file: v.from,
+        specifier,
+        fix: `${helper.name} is for tests only; import it from *.test.ts or test/ files, or move the code into the package`,
+      });
     } else if (rule === "no-cycle") {
       const members = [v.from, ...(v.cycle ?? []).map((c) => c.name ?? c)];
       const key = [...new Set(members)].sort().join("\n");
       if (seenCycles.has(key)) continue;
       seenCycles.add(key);
-      findings.push({ rule, file: v.from, specifier, fix: `import cycle ${members.join(" -> ")}; move what both sides need into a module that imports neither` });
+      findings.push({
+        rule,
+        file: v.from,
+        specifier,
+        fix: `import cycle ${members.join(" -> ")}; move what both sides need into a module that imports neither`,
+      });
     } else if (rule === "unresolvable") {
-      findings.push({ rule, file: v.from, specifier, fix: "the import does not resolve, so its boundaries cannot be checked; fix the path (TS imports end in .js) or install dependencies" });
+      findings.push({
+        rule,
+        file: v.from,
+        specifier,
+        fix: "the import does not resolve, so its boundaries cannot be checked; fix the path (TS imports end in .js) or install dependencies",
+      });
     } else {
       findings.push({ rule, file: v.from, specifier, fix: RULE_FIXES.get(rule) ?? v.rule.comment ?? "see docs/decisions/boundaries.md" });
     }
@@ -379,28 +414,47 @@ function specifierFindings(packages, modules) {
         if (d.couldNotResolve || ownerOf(packages, d.resolved) === owner) continue;
         const target = ownerOf(packages, d.resolved);
         if (target !== undefined) {
-          found("no-relative-escape", `a relative import may not reach into ${target.name} (${target.dir}); import "${target.name}" (its exports map is the only door) and declare it in ${owner.dir}/package.json`);
+          found(
+            "no-relative-escape",
+            `a relative import may not reach into ${target.name} (${target.dir}); import "${target.name}" (its exports map is the only door) and declare it in ${owner.dir}/package.json`,
+          );
         } else {
-          found("no-relative-escape", `a relative import may not leave ${owner.dir} (it reaches ${d.resolved}); move the file into the package or get it from a package that exports it`);
+          found(
+            "no-relative-escape",
+            `a relative import may not leave ${owner.dir} (it reaches ${d.resolved}); move the file into the package or get it from a package that exports it`,
+          );
         }
         continue;
       }
       const { name, subpath } = splitSpecifier(spec);
       const target = byName.get(name);
       if (target === undefined) {
-        if (name.startsWith("@omk/")) found("unknown-package", `${name} is not a package of this workspace; fix the name or create the package (and give it a line in tooling/boundaries/check.mjs)`);
+        if (name.startsWith("@omk/"))
+          found(
+            "unknown-package",
+            `${name} is not a package of this workspace; fix the name or create the package (and give it a line in tooling/boundaries/check.mjs)`,
+          );
         continue;
       }
       if (target.isApp && target !== owner) {
-        found("no-import-app", `nothing imports ${target.name} (${target.dir}), the composition root; move the code into the package that owns it and let ${target.name} import that`);
+        found(
+          "no-import-app",
+          `nothing imports ${target.name} (${target.dir}), the composition root; move the code into the package that owns it and let ${target.name} import that`,
+        );
         continue;
       }
       if (subpath === "" && d.couldNotResolve) {
-        found("unresolvable", `"${name}" does not resolve through its exports map, so its boundaries cannot be checked; give ${target.dir}/package.json an exports "." entry with "@omk/source": "./src/index.ts" (and create that file)`);
+        found(
+          "unresolvable",
+          `"${name}" does not resolve through its exports map, so its boundaries cannot be checked; give ${target.dir}/package.json an exports "." entry with "@omk/source": "./src/index.ts" (and create that file)`,
+        );
         continue;
       }
       if (subpath !== "") {
-        found("no-deep-import", `import the bare name "${name}" only: its exports map is the only door; if the code you need is not exported, export it from ${target.dir}/src/index.ts`);
+        found(
+          "no-deep-import",
+          `import the bare name "${name}" only: its exports map is the only door; if the code you need is not exported, export it from ${target.dir}/src/index.ts`,
+        );
         continue;
       }
       if (target === owner) {
@@ -488,7 +542,13 @@ async function main() {
   const packages = findPackages(root);
   if (packages.length === 0) throw new UsageError(`no workspace packages under ${root}; pass the repository root with --root`);
   const { modules, violations } = await cruiseTree(root, packages);
-  const findings = [...tableFindings(packages), ...baseFindings(packages), ...ruleFindings(packages, modules, violations), ...specifierFindings(packages, modules), ...forbiddenImportFindings(root, packages)];
+  const findings = [
+    ...tableFindings(packages),
+    ...baseFindings(packages),
+    ...ruleFindings(packages, modules, violations),
+    ...specifierFindings(packages, modules),
+    ...forbiddenImportFindings(root, packages),
+  ];
   const display = (file) => path.relative(process.cwd(), path.join(root, file)) || file;
   // One line per file, import and rule (a rule of the rule set and one of
   // specifierFindings may both see the same import).

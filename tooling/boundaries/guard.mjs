@@ -43,7 +43,9 @@ if (bad.code === 1 && EXPECTED.line.test(bad.out) && EXPECTED.summary.test(bad.o
   console.log(indent(bad.out));
 } else {
   failed = true;
-  console.log(`guard: FAILED, the check must exit 1 on ${path.relative(process.cwd(), fixture)} naming exactly one violation, [level] in ${EXPECTED.file} importing "@omk/state"; it exited ${bad.code}${bad.error ? ` (${bad.error.message})` : ""} with:`);
+  console.log(
+    `guard: FAILED, the check must exit 1 on ${path.relative(process.cwd(), fixture)} naming exactly one violation, [level] in ${EXPECTED.file} importing "@omk/state"; it exited ${bad.code}${bad.error ? ` (${bad.error.message})` : ""} with:`,
+  );
   console.log(indent(bad.out || "(no output)"));
   console.log("    fix: the check is broken (a rule, resolution or parsing no longer works); fix tooling/boundaries/check.mjs before trusting it");
 }

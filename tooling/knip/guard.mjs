@@ -47,7 +47,9 @@ if (bad.code === 1 && exact) {
   console.log(indent(bad.out));
 } else {
   failed = true;
-  console.log(`guard: FAILED, the check must exit 1 on ${path.relative(process.cwd(), fixture)} naming exactly NEW src/lib.ts dead, NEW src/orphan.ts and STALE src/lib.ts gone; it exited ${bad.code}${bad.error ? ` (${bad.error.message})` : ""} with:`);
+  console.log(
+    `guard: FAILED, the check must exit 1 on ${path.relative(process.cwd(), fixture)} naming exactly NEW src/lib.ts dead, NEW src/orphan.ts and STALE src/lib.ts gone; it exited ${bad.code}${bad.error ? ` (${bad.error.message})` : ""} with:`,
+  );
   console.log(indent(bad.out || "(no output)"));
   console.log("    fix: the check is broken (knip's config, its JSON report or the comparison no longer works); fix tooling/knip/check.mjs before trusting it");
 }

@@ -60,19 +60,22 @@ function checkTarball(pkg) {
   const m = JSON.parse(manifestBuf.toString("utf8"));
 
   // Metadata.
-  for (const key of ["description", "homepage", "license", "engines", "repository", "bugs", "keywords"]) if (m[key] === undefined) problems.push(`package.json has no "${key}"`);
+  for (const key of ["description", "homepage", "license", "engines", "repository", "bugs", "keywords"])
+    if (m[key] === undefined) problems.push(`package.json has no "${key}"`);
   if (m.license !== "MIT") problems.push(`license is ${JSON.stringify(m.license)}, not "MIT"`);
   if (m.type !== "module") problems.push('"type" is not "module" (the packages are ESM only)');
   if (typeof m.engines?.node !== "string") problems.push("engines.node is missing");
   if (m.repository?.directory !== pkg.dir) problems.push(`repository.directory is ${JSON.stringify(m.repository?.directory)}, not "${pkg.dir}"`);
   if (!Array.isArray(m.keywords) || m.keywords.length === 0) problems.push("keywords are empty");
   for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
-    for (const [name, range] of Object.entries(m[field] ?? {})) if (/^(workspace|catalog|link|file):/.test(range)) problems.push(`${field}.${name} is "${range}" in the packed manifest`);
+    for (const [name, range] of Object.entries(m[field] ?? {}))
+      if (/^(workspace|catalog|link|file):/.test(range)) problems.push(`${field}.${name} is "${range}" in the packed manifest`);
   }
 
   // Files.
   if (!files.has("README.md")) problems.push("no README.md");
-  else if (m.exports !== undefined && !/\bESM only\b/i.test(files.get("README.md").toString("utf8"))) problems.push("the README does not say the package is ESM only");
+  else if (m.exports !== undefined && !/\bESM only\b/i.test(files.get("README.md").toString("utf8")))
+    problems.push("the README does not say the package is ESM only");
   if (!files.has("LICENSE")) problems.push("no LICENSE");
   else if (files.get("LICENSE").toString("utf8") !== LICENSE) problems.push("LICENSE differs from the repository's LICENSE");
   for (const [file, body] of files) {
@@ -83,16 +86,20 @@ function checkTarball(pkg) {
   const named = [];
   for (const { target, trail } of exportTargets(m.exports)) {
     named.push({ field: `exports${trail.map((t) => `[${JSON.stringify(t)}]`).join("")}`, target });
-    for (const condition of trail.filter((t) => !t.startsWith("."))) if (!ALLOWED_CONDITIONS.has(condition)) problems.push(`exports has the condition "${condition}" (${trail.join(" > ")}): only ${[...ALLOWED_CONDITIONS].join(", ")} are published`);
+    for (const condition of trail.filter((t) => !t.startsWith(".")))
+      if (!ALLOWED_CONDITIONS.has(condition))
+        problems.push(`exports has the condition "${condition}" (${trail.join(" > ")}): only ${[...ALLOWED_CONDITIONS].join(", ")} are published`);
   }
   for (const field of ["main", "types", "typings", "module"]) if (typeof m[field] === "string") named.push({ field, target: m[field] });
   const bins = typeof m.bin === "string" ? { [m.name]: m.bin } : (m.bin ?? {});
   for (const [name, target] of Object.entries(bins)) {
     named.push({ field: `bin.${name}`, target });
     const body = files.get(path.posix.normalize(target));
-    if (body !== undefined && !body.toString("utf8").startsWith("#!/usr/bin/env node")) problems.push(`bin ${name} (${target}) does not start with #!/usr/bin/env node`);
+    if (body !== undefined && !body.toString("utf8").startsWith("#!/usr/bin/env node"))
+      problems.push(`bin ${name} (${target}) does not start with #!/usr/bin/env node`);
   }
-  for (const { field, target } of named) if (!files.has(path.posix.normalize(target))) problems.push(`${field} points at ${target}, which is not in the tarball`);
+  for (const { field, target } of named)
+    if (!files.has(path.posix.normalize(target))) problems.push(`${field} points at ${target}, which is not in the tarball`);
 
   // Dependencies = what dist imports.
   const declared = new Set([...Object.keys(m.dependencies ?? {}), ...Object.keys(m.peerDependencies ?? {}), ...Object.keys(m.optionalDependencies ?? {})]);
@@ -110,7 +117,8 @@ function checkTarball(pkg) {
       if (name !== undefined && name !== m.name && !used.has(name)) used.set(name, file);
     }
   }
-  for (const [name, file] of used) if (!declared.has(name)) problems.push(`${file} imports ${name}, which is not in dependencies (add it, or bundle it and say so)`);
+  for (const [name, file] of used)
+    if (!declared.has(name)) problems.push(`${file} imports ${name}, which is not in dependencies (add it, or bundle it and say so)`);
   for (const name of declared) if (!used.has(name)) problems.push(`dependencies lists ${name}, which nothing in dist/ imports (bundled or unused: remove it)`);
   return { problems, files, manifest: m, used: [...used.keys()].sort() };
 }
@@ -121,7 +129,11 @@ function checkTarball(pkg) {
  * not a nested package of omk; nothing resolves through it inside node_modules.
  */
 function allowedPublint(pkg, message) {
-  return pkg.name === "omk" && message.code === "NESTED_PACKAGE_JSON_FIELD_IGNORED" && /(^|\/)examples\/demo\/repo\/package\.json$/.test(message.args?.filePath ?? "");
+  return (
+    pkg.name === "omk" &&
+    message.code === "NESTED_PACKAGE_JSON_FIELD_IGNORED" &&
+    /(^|\/)examples\/demo\/repo\/package\.json$/.test(message.args?.filePath ?? "")
+  );
 }
 
 function publint(pkg, files) {
@@ -131,7 +143,9 @@ function publint(pkg, files) {
     const packFiles = [...files].map(([name, body]) => ({ name: `/pkg/${name}`, data: new Uint8Array(body) }));
     const pkgJson = JSON.parse(files.get("package.json").toString("utf8"));
     const { messages } = await publint({ pkgDir: "/pkg", level: "suggestion", strict: true, pack: { files: packFiles } });
-    return messages.filter((message) => !allowedPublint(pkg, message)).map((message) => `publint ${message.type}: ${formatMessage(message, pkgJson) ?? message.code}`);
+    return messages
+      .filter((message) => !allowedPublint(pkg, message))
+      .map((message) => `publint ${message.type}: ${formatMessage(message, pkgJson) ?? message.code}`);
   });
 }
 
@@ -165,7 +179,10 @@ async function selfTest() {
       dependencies: { yaml: "^2.0.0", "@omk/state": "workspace:*" },
     };
     writeFileSync(path.join(pkgDir, "package.json"), JSON.stringify(manifest, null, 2));
-    writeFileSync(path.join(pkgDir, "dist", "index.js"), 'import { z } from "zod";\nimport "node:fs";\nimport "./missing.js";\nconst ts = createRequire(import.meta.url)("typescript");\nexport const s = z.string();\n//# sourceMappingURL=index.js.map\n');
+    writeFileSync(
+      path.join(pkgDir, "dist", "index.js"),
+      'import { z } from "zod";\nimport "node:fs";\nimport "./missing.js";\nconst ts = createRequire(import.meta.url)("typescript");\nexport const s = z.string();\n//# sourceMappingURL=index.js.map\n',
+    );
     writeFileSync(path.join(pkgDir, "dist", "index.js.map"), "{}");
     writeFileSync(path.join(pkgDir, "dist", "bin.js"), 'console.log("no shebang");\n');
     mkdirSync(path.join(pkgDir, "src"));
@@ -197,7 +214,9 @@ async function selfTest() {
     const attwProblems = attw(pkg, manifest);
     if (attwProblems.length === 0) missed.push("attw: the missing dist/index.d.ts");
     if (missed.length > 0) {
-      process.stdout.write(`FAIL self-test: the check did not report:\n${missed.map((m) => `  - ${m}`).join("\n")}\nit reported:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
+      process.stdout.write(
+        `FAIL self-test: the check did not report:\n${missed.map((m) => `  - ${m}`).join("\n")}\nit reported:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`,
+      );
       return false;
     }
     process.stdout.write(`ok   self-test: a package with ${expected.length + 1} faults is reported for each\n`);

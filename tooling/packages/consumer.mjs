@@ -39,7 +39,8 @@ function step(title, fn) {
 /** Runs a command in the consumer app; throws with its output unless it exits `expect`. */
 function run(command, args, { cwd = app, env = {}, expect = 0, timeout = 600_000 } = {}) {
   const r = spawnSync(command, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, ...env } });
-  if (r.status !== expect) throw new Error(`\`${command} ${args.join(" ")}\` exited ${r.status ?? r.signal} (expected ${expect})\n${`${r.stdout}\n${r.stderr}`.trim().slice(-4000)}`);
+  if (r.status !== expect)
+    throw new Error(`\`${command} ${args.join(" ")}\` exited ${r.status ?? r.signal} (expected ${expect})\n${`${r.stdout}\n${r.stderr}`.trim().slice(-4000)}`);
   return r;
 }
 
@@ -68,7 +69,10 @@ step("npm install the tarballs into an empty folder (overrides: every OMK packag
     overrides: local,
   };
   writeFileSync(path.join(app, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(path.join(app, "sum.test.js"), 'import test from "node:test";\nimport assert from "node:assert/strict";\ntest("sum", () => assert.equal(1 + 1, 2));\n');
+  writeFileSync(
+    path.join(app, "sum.test.js"),
+    'import test from "node:test";\nimport assert from "node:assert/strict";\ntest("sum", () => assert.equal(1 + 1, 2));\n',
+  );
   writeFileSync(path.join(app, ".gitignore"), "node_modules/\n");
   const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, encoding: "utf8", env: clean(npmEnv), timeout: 600_000 });
   if (r.status !== 0) throw new Error(`npm install exited ${r.status}\n${r.stderr.slice(-4000)}`);
@@ -100,9 +104,13 @@ step("npx omk demo (ready) and omk proof verify on its proof", () => {
   const demo = spawnSync("npx", ["--no", "omk", "demo", "--json"], { cwd: app, encoding: "utf8", env, timeout: 600_000 });
   if (demo.status !== 0) throw new Error(`omk demo exited ${demo.status}\n${`${demo.stdout}\n${demo.stderr}`.trim().slice(-4000)}`);
   // --json: one event per line; the last, run_finished, names the outcome file.
-  const events = demo.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+  const events = demo.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line));
   const finished = events.findLast((e) => e.type === "run_finished");
-  if (finished?.status !== "ready" || !String(finished.outcomeFile).endsWith("proof.json")) throw new Error(`omk demo did not end ready with a proof.json: ${JSON.stringify(finished ?? demo.stdout.slice(-2000))}`);
+  if (finished?.status !== "ready" || !String(finished.outcomeFile).endsWith("proof.json"))
+    throw new Error(`omk demo did not end ready with a proof.json: ${JSON.stringify(finished ?? demo.stdout.slice(-2000))}`);
   const proof = finished.outcomeFile;
   const verify = spawnSync("npx", ["--no", "omk", "proof", "verify", proof], { cwd: app, encoding: "utf8", env, timeout: 600_000 });
   if (verify.status !== 0) throw new Error(`omk proof verify ${proof} exited ${verify.status}\n${`${verify.stdout}\n${verify.stderr}`.trim().slice(-3000)}`);
@@ -131,8 +139,15 @@ for (const pkg of packed) {
 // TypeScript: the workspace's compiler (the consumer's own would do as well); @types/node is the consumer's.
 const tsc = path.join(path.dirname(require.resolve("typescript/package.json")), "bin", "tsc");
 const typesFile = path.join(app, "consumer.ts");
-writeFileSync(typesFile, `${libraries.map((p, i) => `import * as m${i} from "${p.name}";`).join("\n")}\nexport const loaded: object[] = [${libraries.map((_, i) => `m${i}`).join(", ")}];\n`);
-for (const [resolution, module] of [["nodenext", "nodenext"], ["bundler", "esnext"], ["node", "esnext"]]) {
+writeFileSync(
+  typesFile,
+  `${libraries.map((p, i) => `import * as m${i} from "${p.name}";`).join("\n")}\nexport const loaded: object[] = [${libraries.map((_, i) => `m${i}`).join(", ")}];\n`,
+);
+for (const [resolution, module] of [
+  ["nodenext", "nodenext"],
+  ["bundler", "esnext"],
+  ["node", "esnext"],
+]) {
   step(`TypeScript consumer, moduleResolution ${resolution}: every library's types resolve`, () => {
     const config = path.join(app, `tsconfig.${resolution}.json`);
     const compilerOptions = { module, moduleResolution: resolution, target: "es2022", strict: true, noEmit: true, skipLibCheck: true, types: ["node"] };

@@ -50,7 +50,11 @@ export function readTarball(file) {
   while (offset + 512 <= data.length) {
     const header = data.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start, length) => header.subarray(start, start + length).toString("utf8").replace(/\0.*$/s, "");
+    const field = (start, length) =>
+      header
+        .subarray(start, start + length)
+        .toString("utf8")
+        .replace(/\0.*$/s, "");
     const size = Number.parseInt(field(124, 12).trim() || "0", 8);
     const type = field(156, 1);
     const prefix = field(345, 155);

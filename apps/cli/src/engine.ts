@@ -13,7 +13,13 @@ import { exampleScriptBook, scriptBookSchemaPath } from "./shipped.js";
  * holding the current directory); `trustRepoConfig` (--trust-repo-config):
  * trust that file for this run whatever the trust store says (CI).
  */
-export type EngineChoice = { engine?: string | undefined; script?: string | undefined; model?: string | undefined; repo?: string | undefined; trustRepoConfig?: boolean | undefined };
+export type EngineChoice = {
+  engine?: string | undefined;
+  script?: string | undefined;
+  model?: string | undefined;
+  repo?: string | undefined;
+  trustRepoConfig?: boolean | undefined;
+};
 
 /** How readConfig treats an untrusted repo file: `refuse` (runs, doctor: exit 2) or `ignore` (listing: its keys needing trust dropped and reported). */
 export type ReadConfigOptions = { trustRepo?: boolean | undefined; untrustedRepo?: "refuse" | "ignore" };
@@ -25,7 +31,12 @@ export function configError(problem: ConfigProblem): UsageError {
 
 /** The merged user and repo config (the repo found from `repo`, else from the current directory); an invalid file is a usage error. */
 export function readConfig(ctx: Context, repo?: string, options: ReadConfigOptions = {}): OmkConfig {
-  const loaded = loadConfig({ env: ctx.env, repoRoot: repoRootOf(ctx, repo), trustRepo: options.trustRepo === true, untrustedRepo: options.untrustedRepo ?? "refuse" });
+  const loaded = loadConfig({
+    env: ctx.env,
+    repoRoot: repoRootOf(ctx, repo),
+    trustRepo: options.trustRepo === true,
+    untrustedRepo: options.untrustedRepo ?? "refuse",
+  });
   if (!loaded.ok) throw configError(loaded.error);
   return loaded.value;
 }
@@ -72,8 +83,14 @@ export async function resolveEngine(ctx: Context, choice: EngineChoice, options:
   if (named === "scripted") {
     if (script === undefined) {
       const example = exampleScriptBook();
-      const shown = example === undefined ? "" : `; an example book ships with omk: ${shellWord(example)} (it plays the demo's goal on the demo's project: omk demo runs it)`;
-      throw new UsageError("--engine scripted needs a script book (the sessions it plays instead of a model)", `pass --script book.yaml (or set OMK_SCRIPT)${shown}`);
+      const shown =
+        example === undefined
+          ? ""
+          : `; an example book ships with omk: ${shellWord(example)} (it plays the demo's goal on the demo's project: omk demo runs it)`;
+      throw new UsageError(
+        "--engine scripted needs a script book (the sessions it plays instead of a model)",
+        `pass --script book.yaml (or set OMK_SCRIPT)${shown}`,
+      );
     }
     const schema = scriptBookSchemaPath();
     const provider = scriptBookProvider(path.resolve(ctx.cwd, script), schema === undefined ? {} : { schema: shellWord(schema) });
@@ -118,7 +135,10 @@ function requireInstalled(ctx: Context, config: OmkConfig, name: string): void {
   const resolved = resolveEngineSpec(config, name, { env: ctx.env });
   if (resolved.ok || resolved.error.code !== "command_not_found") return;
   const install = INSTALL[name];
-  throw new UsageError(resolved.error.message, install === undefined ? resolved.error.fix : `${install} (or set engines.${name}.command to where it is, in a config file: omk engines --help)`);
+  throw new UsageError(
+    resolved.error.message,
+    install === undefined ? resolved.error.fix : `${install} (or set engines.${name}.command to where it is, in a config file: omk engines --help)`,
+  );
 }
 
 /**

@@ -74,7 +74,10 @@ export const COMMAND_HELP: Record<string, Entry> = {
     examples: [
       ["a new goal from its text, run to a proven result in the current repository", `omk goal run ${TEXT}`],
       ["what the run would do (plan and oracle), recording nothing", `omk goal run ${TEXT} --dry-run`],
-      ["with a given engine, planning follow-ups after a not_ready verdict, at most 2 rounds", `omk goal run ${TEXT} --engine claude --until-ready --max-rounds 2`],
+      [
+        "with a given engine, planning follow-ups after a not_ready verdict, at most 2 rounds",
+        `omk goal run ${TEXT} --engine claude --until-ready --max-rounds 2`,
+      ],
       ["continue an existing goal", "omk goal run <id>"],
     ],
   },
@@ -260,7 +263,7 @@ const pathOf = (cmd: Command): string => {
 };
 
 /** Commands of the tree with no entry in COMMAND_HELP (an empty list is the rule). */
-function missingHelp(program: Command): string[] {
+function _missingHelp(program: Command): string[] {
   const missing: string[] = [];
   const walk = (cmd: Command) => {
     for (const sub of cmd.commands) {

@@ -47,10 +47,16 @@ export async function main(io: Io): Promise<number> {
   const driveFlags = (cmd: Command, remembered: "always" | "id" | "never") => {
     const recorded = { always: "what the goal ran with, else ", id: "what the goal ran with when <goal> is an id, else ", never: "" }[remembered];
     return cmd
-      .option("--until-ready", `after a not_ready verification or review, plan follow-ups and run again (bounded)${remembered === "never" ? "" : " (default: what the goal ran with)"}`)
+      .option(
+        "--until-ready",
+        `after a not_ready verification or review, plan follow-ups and run again (bounded)${remembered === "never" ? "" : " (default: what the goal ran with)"}`,
+      )
       .option("--no-until-ready", "stop at the first not_ready (turns off an --until-ready the goal ran with before)")
       .option("--max-rounds <n>", `rounds in all with --until-ready, the first included (default: ${recorded}3)`)
-      .option("--engine <name>", `engine for every session: an engine of the config files (omk engines), a preset (kimi, gemini, claude, codex, qwen, copilot, kimi-wire) or scripted (default: ${recorded}$OMK_ENGINE, else the config's defaultEngine, else the first preset installed)`)
+      .option(
+        "--engine <name>",
+        `engine for every session: an engine of the config files (omk engines), a preset (kimi, gemini, claude, codex, qwen, copilot, kimi-wire) or scripted (default: ${recorded}$OMK_ENGINE, else the config's defaultEngine, else the first preset installed)`,
+      )
       .option("--script <file>", `the script book the scripted engine plays (default: ${recorded}$OMK_SCRIPT)`)
       .option("--model <model>", `model to select in the engine (default: ${recorded}the config's model; another --engine drops a recorded model)`)
       .option("--trust-repo-config", "trust the repository's .omk/config.yaml for this run only, as `omk config trust` would (CI)")
@@ -86,8 +92,17 @@ export async function main(io: Io): Promise<number> {
     .addOption(json())
     .action(run(async (c, text: string, opts) => (await import("./commands/goal-create.js")).goalCreate(c, text, opts)));
 
-  goal.command("list").description("list goals, oldest first").addOption(json()).action(run(async (c, opts) => (await import("./commands/goal-read.js")).goalList(c, opts)));
-  goal.command("status").description("what a goal is doing now").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalStatus(c, id, opts)));
+  goal
+    .command("list")
+    .description("list goals, oldest first")
+    .addOption(json())
+    .action(run(async (c, opts) => (await import("./commands/goal-read.js")).goalList(c, opts)));
+  goal
+    .command("status")
+    .description("what a goal is doing now")
+    .argument("[id]", "goal id (default: latest)")
+    .addOption(json())
+    .action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalStatus(c, id, opts)));
   goal
     .command("show")
     .description("a goal in full")
@@ -95,7 +110,12 @@ export async function main(io: Io): Promise<number> {
     .option("--format <format>", "text, json or md", "text")
     .addOption(json())
     .action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalShow(c, id, opts)));
-  goal.command("budget").description("budget used and left").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalBudget(c, id, opts)));
+  goal
+    .command("budget")
+    .description("budget used and left")
+    .argument("[id]", "goal id (default: latest)")
+    .addOption(json())
+    .action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalBudget(c, id, opts)));
   goal
     .command("budget-add")
     .description("extend a goal's budget")
@@ -105,7 +125,12 @@ export async function main(io: Io): Promise<number> {
     .option("--usd <x>", "more USD")
     .addOption(json())
     .action(run(async (c, id, opts) => (await import("./commands/goal-lifecycle.js")).goalBudgetAdd(c, id, opts)));
-  goal.command("pause").description("pause a goal (from any process)").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-lifecycle.js")).goalPause(c, id, opts)));
+  goal
+    .command("pause")
+    .description("pause a goal (from any process)")
+    .argument("[id]", "goal id (default: latest)")
+    .addOption(json())
+    .action(run(async (c, id, opts) => (await import("./commands/goal-lifecycle.js")).goalPause(c, id, opts)));
   driveFlags(
     goal
       .command("resume")
@@ -114,25 +139,36 @@ export async function main(io: Io): Promise<number> {
       )
       .argument("[id]", "goal id (default: latest)"),
     "always",
-  ).action(
-    run(async (c, id, opts) => (await runCommands()).goalResume(c, id, opts)),
-  );
-  driveFlags(createFlags(goal.command("run").description("run a goal to a proven result: a new one from text, or an existing id").argument("<goal>", 'the goal in words, or the id of an existing goal')), "id")
+  ).action(run(async (c, id, opts) => (await runCommands()).goalResume(c, id, opts)));
+  driveFlags(
+    createFlags(
+      goal
+        .command("run")
+        .description("run a goal to a proven result: a new one from text, or an existing id")
+        .argument("<goal>", "the goal in words, or the id of an existing goal"),
+    ),
+    "id",
+  )
     .option(
       "--dry-run",
       "plan (with the planner the run would use: the engine's plan session when it offers one) and form the oracle, report what would run; records no goal and writes nothing to the repository; exit 0",
     )
     .option("--new", "make the argument the text of a new goal even when it looks like a goal id")
     .action(run(async (c, text: string, opts) => (await runCommands()).goalRun(c, text, opts)));
-  driveFlags(createFlags(goal.command("plan").description("plan a new goal and freeze its oracle, then stop (prints tasks and criteria)").argument("<goal>", "the goal in words")), "never").action(
-    run(async (c, text: string, opts) => (await runCommands()).goalPlan(c, text, opts)),
-  );
-  driveFlags(goal.command("execute").description("drive a goal through its execution phase, then stop").argument("[id]", "goal id (default: latest)"), "always").action(
-    run(async (c, id, opts) => (await runCommands()).goalExecute(c, id, opts)),
-  );
-  driveFlags(goal.command("review").description("drive a goal through verification and review, then stop").argument("[id]", "goal id (default: latest)"), "always").action(
-    run(async (c, id, opts) => (await runCommands()).goalReview(c, id, opts)),
-  );
+  driveFlags(
+    createFlags(
+      goal.command("plan").description("plan a new goal and freeze its oracle, then stop (prints tasks and criteria)").argument("<goal>", "the goal in words"),
+    ),
+    "never",
+  ).action(run(async (c, text: string, opts) => (await runCommands()).goalPlan(c, text, opts)));
+  driveFlags(
+    goal.command("execute").description("drive a goal through its execution phase, then stop").argument("[id]", "goal id (default: latest)"),
+    "always",
+  ).action(run(async (c, id, opts) => (await runCommands()).goalExecute(c, id, opts)));
+  driveFlags(
+    goal.command("review").description("drive a goal through verification and review, then stop").argument("[id]", "goal id (default: latest)"),
+    "always",
+  ).action(run(async (c, id, opts) => (await runCommands()).goalReview(c, id, opts)));
   goal
     .command("accept")
     .description("accept a ready goal: record the decision; prints how to merge (never touches the base branch); accepting again is a no-op")
@@ -172,7 +208,12 @@ export async function main(io: Io): Promise<number> {
     .option("--quarantine", "set aside the lines that fail the log's hash chain or MAC (a running goal ends not_ready, cause tampering)")
     .addOption(json())
     .action(run(async (c, id, opts) => (await import("./commands/goal-replay.js")).goalReplay(c, id, opts)));
-  goal.command("proof").description("the goal's proof or failure record").argument("[id]", "goal id (default: latest)").addOption(json()).action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalProof(c, id, opts)));
+  goal
+    .command("proof")
+    .description("the goal's proof or failure record")
+    .argument("[id]", "goal id (default: latest)")
+    .addOption(json())
+    .action(run(async (c, id, opts) => (await import("./commands/goal-read.js")).goalProof(c, id, opts)));
   goal
     .command("verify")
     .description("run the verification wall (gates) in the goal's repo and record the evidence")
@@ -209,7 +250,9 @@ export async function main(io: Io): Promise<number> {
     .action(run(async (c, opts) => (await import("./commands/demo.js")).demo(c, opts)));
   program
     .command("engines")
-    .description("list every engine (presets and the config files' engines): where each is defined, its protocol and command, whether the command is found (no engine is started)")
+    .description(
+      "list every engine (presets and the config files' engines): where each is defined, its protocol and command, whether the command is found (no engine is started)",
+    )
     .option("--repo <dir>", "the repository whose .omk/config.yaml applies (default: the current one)")
     .addOption(json())
     .addHelpText("after", `\n${CONFIG_FILES_HELP}`)
@@ -223,7 +266,9 @@ export async function main(io: Io): Promise<number> {
     .action(run(async (c, opts) => (await import("./commands/config.js")).configTrust(c, opts)));
   config
     .command("show")
-    .description("the merged config (user file, then the repository's file over it) with the file each setting comes from, and whether the repository's file is trusted")
+    .description(
+      "the merged config (user file, then the repository's file over it) with the file each setting comes from, and whether the repository's file is trusted",
+    )
     .option("--repo <dir>", "the repository whose .omk/config.yaml applies (default: the current one)")
     .addOption(json())
     .action(run(async (c, opts) => (await import("./commands/config.js")).configShow(c, opts)));
@@ -231,7 +276,10 @@ export async function main(io: Io): Promise<number> {
     .command("doctor")
     .description("check git, node, the state dir, the config files, the engines (version and a real handshake) and the GitHub token")
     .option("--trust-repo-config", "trust the repository's .omk/config.yaml for this run only (doctor starts its engines)")
-    .option("--handshake-timeout <duration>", "deadline of each engine's handshake, e.g. 120s, 5m (default: the engine's deadlines.handshakeMs in the config, else 120s)")
+    .option(
+      "--handshake-timeout <duration>",
+      "deadline of each engine's handshake, e.g. 120s, 5m (default: the engine's deadlines.handshakeMs in the config, else 120s)",
+    )
     .addOption(json())
     // Loaded on use: the engine clients stay out of every other command's start-up.
     .action(run(async (c, opts) => (await import("./commands/doctor.js")).doctor(c, opts)));
@@ -257,7 +305,8 @@ export async function main(io: Io): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // `omk help <command>` ends as commander.help with exit code 0 (bare `omk goal` as commander.help with 1: usage).
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || (error.code === "commander.help" && error.exitCode === 0)) return EXIT.ok;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || (error.code === "commander.help" && error.exitCode === 0))
+        return EXIT.ok;
       if (error.code === "commander.executeSubCommandAsync") return EXIT.internal;
       if (parseError !== undefined) io.stderr(`${commanderLine(parseError.command, parseError.message)}\n`);
       return EXIT.usage;

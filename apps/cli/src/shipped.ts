@@ -43,7 +43,8 @@ const SCRIPT_BOOK_SCHEMA_FILE = "script-book.schema.json";
 export function scriptBookSchemaPath(from: string = HERE): string | undefined {
   let dir = from;
   for (let depth = 0; depth < 5; depth++) {
-    for (const candidate of [path.join(dir, SCRIPT_BOOK_SCHEMA_FILE), path.join(dir, "docs", "schemas", SCRIPT_BOOK_SCHEMA_FILE)]) if (existsSync(candidate)) return candidate;
+    for (const candidate of [path.join(dir, SCRIPT_BOOK_SCHEMA_FILE), path.join(dir, "docs", "schemas", SCRIPT_BOOK_SCHEMA_FILE)])
+      if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;

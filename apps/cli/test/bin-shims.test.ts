@@ -43,7 +43,9 @@ describe.each(SHIMS)("the $name bin", (shim) => {
     const r = await execa(process.execPath, [bin, "--version"], { reject: false });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr.trim()).toBe(`${shim.name}: not built yet (${path.join(dir, shim.built)} is missing) — fix: run \`npx -y pnpm@10 --filter ${shim.filter} build\` in the OMK clone`);
+    expect(r.stderr.trim()).toBe(
+      `${shim.name}: not built yet (${path.join(dir, shim.built)} is missing) — fix: run \`npx -y pnpm@10 --filter ${shim.filter} build\` in the OMK clone`,
+    );
   });
 
   it("runs the build with the arguments, and its exit code is the command's", async () => {

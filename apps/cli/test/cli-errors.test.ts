@@ -66,10 +66,17 @@ describe("usage errors are one line with the fix", () => {
     const stateDir = makeTempDir();
     const nowhere = makeTempDir("omk-not-a-repo-");
     const bare = { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin`, OMK_ENGINE: "" };
-    for (const [command, args] of [["run", ["goal", "run", ""]], ["run", ["goal", "run", "   ", "--engine", "warp-drive"]], ["plan", ["goal", "plan", ""]], ["create", ["goal", "create", " "]]] as const) {
+    for (const [command, args] of [
+      ["run", ["goal", "run", ""]],
+      ["run", ["goal", "run", "   ", "--engine", "warp-drive"]],
+      ["plan", ["goal", "plan", ""]],
+      ["create", ["goal", "create", " "]],
+    ] as const) {
       const r = await runOmk([...args], { stateDir, cwd: nowhere, env: bare });
       expect(r.exitCode, args.join(" ")).toBe(2);
-      expect(r.stderr, args.join(" ")).toBe(asPrinted(`omk: the goal text is empty — fix: describe the goal, e.g. omk goal ${command} "Add a --json flag to report"`, { stateDir, env: bare }));
+      expect(r.stderr, args.join(" ")).toBe(
+        asPrinted(`omk: the goal text is empty — fix: describe the goal, e.g. omk goal ${command} "Add a --json flag to report"`, { stateDir, env: bare }),
+      );
     }
     // The budget flags are the user's input too: named before the engine.
     const badBudget = await runOmk(["goal", "run", "x", "--budget-usd", "free"], { stateDir, cwd: nowhere, env: bare });
@@ -83,7 +90,11 @@ describe("usage errors are one line with the fix", () => {
     const fresh = makeTempDir("omk-no-commit-");
     await execa("git", ["init", "-q"], { cwd: fresh });
     const book = writeBook("version: 1\nsessions: {}\n", "book.yaml");
-    for (const args of [["goal", "create", GOAL_TEXT], ["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", book], ["goal", "plan", GOAL_TEXT]]) {
+    for (const args of [
+      ["goal", "create", GOAL_TEXT],
+      ["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", book],
+      ["goal", "plan", GOAL_TEXT],
+    ]) {
       const outside = await runOmk(args, { stateDir, cwd: nowhere });
       expect(outside.exitCode, `${args.join(" ")}: ${outside.stderr}`).toBe(2);
       expect(outside.stderr.trimEnd().split("\n")).toEqual([
@@ -91,7 +102,9 @@ describe("usage errors are one line with the fix", () => {
       ]);
       const noCommit = await runOmk(args, { stateDir, cwd: fresh });
       expect(noCommit.exitCode, args.join(" ")).toBe(2);
-      expect(noCommit.stderr.trimEnd().split("\n")).toEqual([`omk: ${realpathSync(fresh)} has no commit yet: a goal works from a commit — fix: make a first commit: git commit --allow-empty -m init`]);
+      expect(noCommit.stderr.trimEnd().split("\n")).toEqual([
+        `omk: ${realpathSync(fresh)} has no commit yet: a goal works from a commit — fix: make a first commit: git commit --allow-empty -m init`,
+      ]);
       // --repo names the folder the same way.
       const viaFlag = await runOmk([...args, "--repo", fresh], { stateDir, cwd: nowhere });
       expect(viaFlag.stderr, args.join(" ")).toMatch(/has no commit yet: .*— fix: make a first commit: git commit --allow-empty -m init/);
@@ -108,7 +121,10 @@ describe("usage errors are one line with the fix", () => {
     expect(notFolder.stderr.trimEnd()).toBe(`omk: ${file} is not a folder — fix: pass --repo the folder of a git clone (or run omk inside one)`);
     expect(existsSync(path.join(stateDir, "goals")) ? readdirSync(path.join(stateDir, "goals")) : []).toEqual([]);
     // The fix works as printed: after it, the goal is created.
-    await execa("git", ["commit", "-q", "--allow-empty", "-m", "init"], { cwd: fresh, env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.invalid" } });
+    await execa("git", ["commit", "-q", "--allow-empty", "-m", "init"], {
+      cwd: fresh,
+      env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.invalid" },
+    });
     const created = await runOmk(["goal", "create", GOAL_TEXT], { stateDir, cwd: fresh });
     expect(created.exitCode, created.stderr).toBe(0);
   }, 60_000);

@@ -8,7 +8,7 @@ const PROJECT: Record<string, string> = {
   "package.json": `${JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node --test" } }, null, 2)}\n`,
   "README.md": "# textkit\n\nSmall text helpers.\n",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text written into the repo
-  "src/truncate.js": 'export function truncate(text, max) {\n  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;\n}\n',
+  "src/truncate.js": "export function truncate(text, max) {\n  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;\n}\n",
   "test/truncate.test.js":
     'import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport { truncate } from "../src/truncate.js";\n\ntest("truncate keeps short text", () => {\n  assert.equal(truncate("hello", 10), "hello");\n});\n',
   ".gitignore": "node_modules/\njunit.xml\n",

@@ -51,12 +51,24 @@ function configWorld(repoConfig?: string, userConfig?: string, trust = true) {
     if (trust) trustRepoFile(xdg, path.join(repo, ".omk", "config.yaml"));
   }
   const identity = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@localhost", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@localhost" };
-  for (const args of [["init", "-q"], ["add", "-A"], ["commit", "-q", "--allow-empty", "-m", "init"]]) execFileSync("git", args, { cwd: repo, env: identity, stdio: "ignore" });
+  for (const args of [
+    ["init", "-q"],
+    ["add", "-A"],
+    ["commit", "-q", "--allow-empty", "-m", "init"],
+  ])
+    execFileSync("git", args, { cwd: repo, env: identity, stdio: "ignore" });
   if (userConfig !== undefined) {
     mkdirSync(path.join(xdg, "omk"), { recursive: true });
     writeFileSync(path.join(xdg, "omk", "config.yaml"), userConfig);
   }
-  return { repo, xdg, stateDir: makeTempDir(), repoFile: path.join(repo, ".omk", "config.yaml"), userFile: path.join(xdg, "omk", "config.yaml"), env: { XDG_CONFIG_HOME: xdg, PATH: PATH_ONLY, GITHUB_TOKEN: "", GH_TOKEN: "" } };
+  return {
+    repo,
+    xdg,
+    stateDir: makeTempDir(),
+    repoFile: path.join(repo, ".omk", "config.yaml"),
+    userFile: path.join(xdg, "omk", "config.yaml"),
+    env: { XDG_CONFIG_HOME: xdg, PATH: PATH_ONLY, GITHUB_TOKEN: "", GH_TOKEN: "" },
+  };
 }
 
 /** An executable shell script. */
@@ -70,18 +82,42 @@ function script(file: string, body: string): string {
 /** A wrapper that execs the bundled scripted agent (its scenario from OMK_SCRIPTED_SCENARIO). */
 const wrapsScriptedAgent = (file: string) => script(file, `exec "${process.execPath}" "${SCRIPTED_AGENT}" "$@"`);
 
-type Listed = { name: string; definedIn: string[]; files: string[]; protocol: string; command: string; found: boolean; path?: string; model?: string; problem?: { message: string; fix: string } };
+type Listed = {
+  name: string;
+  definedIn: string[];
+  files: string[];
+  protocol: string;
+  command: string;
+  found: boolean;
+  path?: string;
+  model?: string;
+  problem?: { message: string; fix: string };
+};
 
 describe("omk engines", () => {
   it("lists the presets and the configured engines, where each is defined, its protocol, its command and whether it is found", async () => {
     const w = configWorld(
-      ["defaultEngine: mine", "engines:", "  mine:", "    command: tools/agent.sh", "    protocol: acp", "  qwen:", "    model: qwen3-coder", "    env:", "      OPENAI_API_KEY: { from: MY_QWEN_KEY }"].join("\n"),
+      [
+        "defaultEngine: mine",
+        "engines:",
+        "  mine:",
+        "    command: tools/agent.sh",
+        "    protocol: acp",
+        "  qwen:",
+        "    model: qwen3-coder",
+        "    env:",
+        "      OPENAI_API_KEY: { from: MY_QWEN_KEY }",
+      ].join("\n"),
       ["engines:", "  kimi:", "    deadlines: { handshakeMs: 5000 }", "  qwen:", "    args: [--acp, --yolo]"].join("\n"),
     );
     const agent = wrapsScriptedAgent(path.join(w.repo, "tools", "agent.sh"));
     const json = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(json.exitCode, json.stderr).toBe(0);
-    const report = json.json() as { engines: Listed[]; defaultEngine: { name: string; scope: string; file: string }; config: { user: { path: string; exists: boolean }; repo: { path: string; exists: boolean } } };
+    const report = json.json() as {
+      engines: Listed[];
+      defaultEngine: { name: string; scope: string; file: string };
+      config: { user: { path: string; exists: boolean }; repo: { path: string; exists: boolean } };
+    };
     expect(report.engines.map((e) => e.name)).toEqual(["kimi", "kimi-wire", "gemini", "claude", "codex", "qwen", "copilot", "mine"]);
     const by = Object.fromEntries(report.engines.map((e) => [e.name, e]));
     expect(by["mine"]).toMatchObject({ definedIn: ["repo"], files: [w.repoFile], protocol: "acp", command: agent, found: true, path: agent });
@@ -95,25 +131,49 @@ describe("omk engines", () => {
     expect(report.config).toMatchObject({ user: { path: w.userFile, exists: true }, repo: { path: w.repoFile, exists: true } });
 
     // With the variable set, qwen resolves; its value is printed nowhere.
-    const withKey = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: { ...w.env, MY_QWEN_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz" } });
+    const withKey = await runOmk(["engines", "--json"], {
+      stateDir: w.stateDir,
+      cwd: w.repo,
+      env: { ...w.env, MY_QWEN_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz" },
+    });
     expect((withKey.json() as { engines: Listed[] }).engines.find((e) => e.name === "qwen")?.problem).toBeUndefined();
     expect(withKey.stdout).not.toContain("sk-test");
 
     const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: path.join(w.repo, "tools"), env: w.env });
     expect(text.exitCode, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^mine +acp +${agent.replaceAll("/", "\\/").replaceAll(".", "\\.")} +found +repo \\(${w.repoFile.replaceAll(".", "\\.")}\\)$`, "m"));
+    expect(text.stdout).toMatch(
+      new RegExp(`^mine +acp +${agent.replaceAll("/", "\\/").replaceAll(".", "\\.")} +found +repo \\(${w.repoFile.replaceAll(".", "\\.")}\\)$`, "m"),
+    );
     expect(text.stdout).toMatch(/^gemini +acp +gemini +not found +preset$/m);
-    expect(text.stdout).toMatch(/^qwen .* preset \+ user \(.*\) \+ repo \(.*\) \(model qwen3-coder\) — cannot run: .*MY_QWEN_KEY.* — fix: export MY_QWEN_KEY=<value>/m);
+    expect(text.stdout).toMatch(
+      /^qwen .* preset \+ user \(.*\) \+ repo \(.*\) \(model qwen3-coder\) — cannot run: .*MY_QWEN_KEY.* — fix: export MY_QWEN_KEY=<value>/m,
+    );
     expect(text.stdout).toContain(`default engine: mine (repo ${w.repoFile})`);
   });
 
   it("an invalid config is one line naming the file, the key and the fix; exit 2 (omk engines, omk goal run)", async () => {
     const cases: Array<[string, string, RegExp]> = [
-      ["engines:\n  kimi:\n    comand: /opt/kimi\n", "engines.kimi.comand", /: unknown key — fix: remove it or correct its spelling \(allowed: command, args, protocol/],
-      ["engines:\n  mine:\n    protocol: acp\n", "engines.mine.command", /: missing: "mine" is not a preset, so it is a custom engine and needs a command and a protocol — fix: add command: /],
+      [
+        "engines:\n  kimi:\n    comand: /opt/kimi\n",
+        "engines.kimi.comand",
+        /: unknown key — fix: remove it or correct its spelling \(allowed: command, args, protocol/,
+      ],
+      [
+        "engines:\n  mine:\n    protocol: acp\n",
+        "engines.mine.command",
+        /: missing: "mine" is not a preset, so it is a custom engine and needs a command and a protocol — fix: add command: /,
+      ],
       ["engines:\n  kimi:\n    args: acp\n", "engines.kimi.args", /: expected a list — fix: give engines\.kimi\.args as a list/],
-      ["engines:\n  qwen:\n    env:\n      OPENAI_API_KEY: sk-proj-abcdefghijklmnopqrstuvwxyz\n", "engines.qwen.env.OPENAI_API_KEY", /: a literal value for a secret-named variable is not allowed .* — fix: write OPENAI_API_KEY: \{ from: OPENAI_API_KEY \}/],
-      ["engines:\n  kimi: [\n", "", /: not valid YAML at the end of the file \(after line 2\): .* — fix: correct the YAML syntax \(something opened earlier is not closed by the end of the file\) \(see https:\/\/omk\.dev\/schemas\/config\.schema\.json\)$/],
+      [
+        "engines:\n  qwen:\n    env:\n      OPENAI_API_KEY: sk-proj-abcdefghijklmnopqrstuvwxyz\n",
+        "engines.qwen.env.OPENAI_API_KEY",
+        /: a literal value for a secret-named variable is not allowed .* — fix: write OPENAI_API_KEY: \{ from: OPENAI_API_KEY \}/,
+      ],
+      [
+        "engines:\n  kimi: [\n",
+        "",
+        /: not valid YAML at the end of the file \(after line 2\): .* — fix: correct the YAML syntax \(something opened earlier is not closed by the end of the file\) \(see https:\/\/omk\.dev\/schemas\/config\.schema\.json\)$/,
+      ],
     ];
     for (const [text, key, rest] of cases) {
       const w = configWorld(text);
@@ -131,14 +191,18 @@ describe("omk engines", () => {
     const user = configWorld(undefined, "defaultEngine: nope\n");
     const r = await runOmk(["goal", "run", "fix the greeting"], { stateDir: user.stateDir, cwd: user.repo, env: user.env });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trimEnd()).toMatch(new RegExp(`^omk: ${user.userFile.replaceAll(".", "\\.")}: defaultEngine: no engine named "nope" — fix: set defaultEngine to one of kimi, `));
+    expect(r.stderr.trimEnd()).toMatch(
+      new RegExp(`^omk: ${user.userFile.replaceAll(".", "\\.")}: defaultEngine: no engine named "nope" — fix: set defaultEngine to one of kimi, `),
+    );
   });
 
   it("--engine NAME of a configured engine whose command is missing: exit 2 naming the file and the fix, before any goal is recorded", async () => {
     const w = configWorld("engines:\n  ghost:\n    command: ghost-agent\n    protocol: acp\n");
     const r = await runOmk(["goal", "run", "fix the greeting", "--engine", "ghost"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trimEnd()).toBe(`omk: engine ghost: ghost-agent not found on PATH — fix: install it, or set engines.ghost.command to its path in ${w.repoFile}`);
+    expect(r.stderr.trimEnd()).toBe(
+      `omk: engine ghost: ghost-agent not found on PATH — fix: install it, or set engines.ghost.command to its path in ${w.repoFile}`,
+    );
     const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(list.json()).toEqual([]);
   });
@@ -149,7 +213,12 @@ describe("omk engines", () => {
       const args = env === w.env ? ["goal", "run", "fix range", "--engine", "gemini"] : ["goal", "run", "fix range"];
       const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env });
       expect(r.exitCode, r.stderr).toBe(2);
-      expect(r.stderr.trimEnd()).toBe(asPrinted("omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)", { stateDir: w.stateDir, env }));
+      expect(r.stderr.trimEnd()).toBe(
+        asPrinted(
+          "omk: engine gemini: gemini not found on PATH — fix: npm install -g @google/gemini-cli (or set engines.gemini.command to where it is, in a config file: omk engines --help)",
+          { stateDir: w.stateDir, env },
+        ),
+      );
       expect(r.stdout).toBe("");
     }
     const list = await runOmk(["goal", "list", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
@@ -204,7 +273,12 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
 
   it("an untrusted repo config that overrides kimi's command is never run: goal run (with and without --engine kimi) and doctor stop with exit 2 naming the file, the keys and the fix", async () => {
     const w = hostileWorld();
-    for (const args of [["goal", "run", "fix the greeting"], ["goal", "run", "fix the greeting", "--engine", "kimi"], ["goal", "plan", "fix the greeting", "--engine", "kimi"], ["doctor"]]) {
+    for (const args of [
+      ["goal", "run", "fix the greeting"],
+      ["goal", "run", "fix the greeting", "--engine", "kimi"],
+      ["goal", "plan", "fix the greeting", "--engine", "kimi"],
+      ["doctor"],
+    ]) {
       const r = await runOmk(args, { stateDir: w.stateDir, cwd: w.repo, env: w.env });
       expect(r.exitCode, `${args.join(" ")}: ${r.stderr}`).toBe(2);
       const said = args[0] === "doctor" ? (r.stdout.split("\n").find((l) => l.includes("not trusted")) ?? "") : r.stderr.trimEnd();
@@ -227,7 +301,9 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
     expect(report.engines.find((e) => e.name === "kimi")).toMatchObject({ command: "kimi", found: false, model: "k2" });
     expect(report.defaultEngine).toBeNull();
     const text = await runOmk(["engines"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
-    expect(text.stdout).toContain(`repo config ${w.repoFile} is not trusted: ignored defaultEngine, engines.kimi.command — fix: read it, then ${printedOmk({ stateDir: w.stateDir, env: w.env })} config trust`);
+    expect(text.stdout).toContain(
+      `repo config ${w.repoFile} is not trusted: ignored defaultEngine, engines.kimi.command — fix: read it, then ${printedOmk({ stateDir: w.stateDir, env: w.env })} config trust`,
+    );
     const shown = await runOmk(["config", "show"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(shown.exitCode, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`repo file: ${w.repoFile} (untrusted)`);
@@ -240,7 +316,10 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
     expect(trust.stdout).toContain("it may now set: defaultEngine, engines.kimi.command");
     expect(JSON.parse(readFileSync(path.join(w.xdg, "omk", "trusted.json"), "utf8")).files).toHaveProperty([w.repoFile]);
     const after = await runOmk(["engines", "--json"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
-    expect((after.json() as { engines: Listed[] }).engines.find((e) => e.name === "kimi")).toMatchObject({ command: path.join(w.repo, "evil.sh"), found: true });
+    expect((after.json() as { engines: Listed[] }).engines.find((e) => e.name === "kimi")).toMatchObject({
+      command: path.join(w.repo, "evil.sh"),
+      found: true,
+    });
     expect(existsSync(w.marker)).toBe(false);
 
     // Changed after trust: untrusted again.
@@ -255,7 +334,13 @@ describe("trust of the repo config (hostile: a cloned repository's .omk/config.y
   }, 120_000);
 
   it("a YAML alias bomb and a __proto__ env key are one-line config errors (exit 2) naming the file", async () => {
-    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 8 }, (_, i) => `b${i}: &b${i} [${Array(10).fill(i === 0 ? "*a" : `*b${i - 1}`).join(", ")}]`).join("\n")}\n`;
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from(
+      { length: 8 },
+      (_, i) =>
+        `b${i}: &b${i} [${Array(10)
+          .fill(i === 0 ? "*a" : `*b${i - 1}`)
+          .join(", ")}]`,
+    ).join("\n")}\n`;
     for (const [text, expected] of [
       [bomb, ": not valid YAML: "],
       ["engines:\n  kimi:\n    env:\n      __proto__: x\n", ': engines.kimi.env.__proto__: "__proto__" is not allowed as a key'],
@@ -299,7 +384,9 @@ describe("omk doctor with configured engines", () => {
     expect(text.stdout).toMatch(/^ok +config +user .*\(none\), repo .*\.omk\/config\.yaml$/m);
     expect(text.stdout).toMatch(/^ok +engine mine +omk-scripted-agent \d+\.\d+\.\d+, handshake ok with my-agent 2\.0\.0/m);
     // Its own deadline (1 s) is too short for its 8 s start: the fix says how to give it longer.
-    expect(text.stdout).toMatch(/^warn +engine sluggish +.*handshake failed: .* — fix: give it longer: \S.* doctor --handshake-timeout 300s \(for sessions: engines\.sluggish\.deadlines\.handshakeMs in the config\)/m);
+    expect(text.stdout).toMatch(
+      /^warn +engine sluggish +.*handshake failed: .* — fix: give it longer: \S.* doctor --handshake-timeout 300s \(for sessions: engines\.sluggish\.deadlines\.handshakeMs in the config\)/m,
+    );
     // Usable, but nothing picks it by default: the fix says how.
     expect(text.stdout).toMatch(
       /^warn +engines +usable: mine; not usable: kimi, kimi-wire, gemini, claude, codex, qwen, copilot, sluggish; but omk goal run has no default engine \(none named, no preset on PATH\) — fix: pass --engine mine, or set defaultEngine: mine in a config file \(or OMK_ENGINE=mine\)$/m,
@@ -309,19 +396,28 @@ describe("omk doctor with configured engines", () => {
     expect(text.stdout.split("npm install -g @google/gemini-cli")).toHaveLength(2);
 
     // --handshake-timeout overrides the engine's deadline. A preset whose command the config sets (qwen) is installed: goal run picks it.
-    writeFileSync(w.repoFile, `${readFileSync(w.repoFile, "utf8")}\n  qwen:\n    command: tools/agent.sh\n    env:\n      OMK_SCRIPTED_SCENARIO: ${handshake}\n`);
+    writeFileSync(
+      w.repoFile,
+      `${readFileSync(w.repoFile, "utf8")}\n  qwen:\n    command: tools/agent.sh\n    env:\n      OMK_SCRIPTED_SCENARIO: ${handshake}\n`,
+    );
     // The changed file is untrusted again: trusted anew.
     const retrust = await runOmk(["config", "trust"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
     expect(retrust.exitCode, retrust.stderr).toBe(0);
     const longer = await runOmk(["doctor", "--json", "--handshake-timeout", "60s"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
-    const report = longer.json() as { ready: boolean; usableEngines: string[]; checks: Array<{ name: string; status: string; detail: string }>; engines: Array<{ name: string; handshake: { status: string } }> };
+    const report = longer.json() as {
+      ready: boolean;
+      usableEngines: string[];
+      checks: Array<{ name: string; status: string; detail: string }>;
+      engines: Array<{ name: string; handshake: { status: string } }>;
+    };
     expect(report.ready).toBe(true);
     expect(report.usableEngines).toEqual(["qwen", "mine", "sluggish"]);
     expect(report.engines.map((e) => e.name)).toEqual(["scripted", "kimi", "kimi-wire", "gemini", "claude", "codex", "qwen", "copilot", "mine", "sluggish"]);
     expect(report.checks.find((c) => c.name === "engines")).toEqual({
       name: "engines",
       status: "ok",
-      detail: "usable: qwen, mine, sluggish; not usable: kimi, kimi-wire, gemini, claude, codex, copilot (omk goal run uses qwen: the first preset installed; --engine NAME chooses another)",
+      detail:
+        "usable: qwen, mine, sluggish; not usable: kimi, kimi-wire, gemini, claude, codex, copilot (omk goal run uses qwen: the first preset installed; --engine NAME chooses another)",
     });
 
     const bad = await runOmk(["doctor", "--handshake-timeout", "soon"], { stateDir: w.stateDir, cwd: w.repo, env: w.env });
@@ -342,9 +438,15 @@ describe("omk doctor with configured engines", () => {
     const handshake = path.join(bin, "handshake.json");
     writeFileSync(handshake, JSON.stringify({ turns: [] }));
     wrapsScriptedAgent(path.join(bin, "qwen"));
-    const withQwen = await runOmk(["doctor", "--handshake-timeout", "60s"], { stateDir: w.stateDir, cwd: w.repo, env: { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter), OMK_SCRIPTED_SCENARIO: handshake } });
+    const withQwen = await runOmk(["doctor", "--handshake-timeout", "60s"], {
+      stateDir: w.stateDir,
+      cwd: w.repo,
+      env: { ...w.env, PATH: [bin, PATH_ONLY].join(path.delimiter), OMK_SCRIPTED_SCENARIO: handshake },
+    });
     expect(withQwen.stdout).toMatch(/^ok +engine qwen /m);
-    expect(withQwen.stdout).toMatch(/^warn +engines +usable: qwen; .*but omk goal run stops at the invalid config file \(see the config line above\) before it picks an engine — fix: correct the config file as the config line says$/m);
+    expect(withQwen.stdout).toMatch(
+      /^warn +engines +usable: qwen; .*but omk goal run stops at the invalid config file \(see the config line above\) before it picks an engine — fix: correct the config file as the config line says$/m,
+    );
     expect(withQwen.stdout).not.toContain("no default engine");
   }, 180_000);
 });
@@ -405,7 +507,17 @@ function teamAgent(repo: string): string {
   const put = (name: string, scenario: unknown) => writeFileSync(path.join(scenarios, `${name}.json`), JSON.stringify(scenario));
   // A hostile turn: the planner repeats the key it was given (the wrapper puts it in) in its messages. (In a task
   // session the same message is a blocking secret_in_output violation: see the h-leak tests.)
-  put("plan", { turns: [{ steps: [{ message: "Let me read the code first. Using my key @@KEY@@ to call the model." }, { usage: { inputUncached: 900, output: 300 } }, { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` }] }] });
+  put("plan", {
+    turns: [
+      {
+        steps: [
+          { message: "Let me read the code first. Using my key @@KEY@@ to call the model." },
+          { usage: { inputUncached: 900, output: 300 } },
+          { message: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify(PLAN_ANSWER)}\n\`\`\`` },
+        ],
+      },
+    ],
+  });
   put("write-tests", writeTestsSession());
   put("implement", implementSession());
   put("review", reviewSession());
@@ -435,7 +547,20 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     const w = await newWorld();
     const wrapper = teamAgent(w.repo);
     mkdirSync(path.join(w.repo, ".omk"), { recursive: true });
-    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    writeFileSync(
+      path.join(w.repo, ".omk", "config.yaml"),
+      [
+        "defaultEngine: team-agent",
+        "engines:",
+        "  team-agent:",
+        "    command: tools/agent.sh",
+        "    protocol: acp",
+        "    deadlines: { handshakeMs: 60000 }",
+        "    env:",
+        "      AGENT_CONF: { from: TEAM_AGENT_CRED }",
+        "",
+      ].join("\n"),
+    );
     await gitIn(w.repo, "add", ".omk/config.yaml", "tools/agent.sh");
     await gitIn(w.repo, "commit", "-q", "-m", "the team's agent");
     const trusted = await w.omk("config", "trust");
@@ -443,7 +568,11 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     expect(process.env["PATH"]?.split(path.delimiter)).not.toContain(path.dirname(wrapper));
 
     const listed = await w.omk("engines", "--json");
-    expect((listed.json() as { engines: Listed[] }).engines.find((e) => e.name === "team-agent")).toMatchObject({ definedIn: ["repo"], found: true, path: wrapper });
+    expect((listed.json() as { engines: Listed[] }).engines.find((e) => e.name === "team-agent")).toMatchObject({
+      definedIn: ["repo"],
+      found: true,
+      path: wrapper,
+    });
 
     // The key the engine gets through { from: TEAM_AGENT_CRED } (read from omk's environment; runs inherit this one).
     // Neither name looks like a secret's and the value has no token shape: only the { from } rule keeps it out of files.
@@ -459,18 +588,25 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     expect(proof.tasks.map((t) => t.id).sort()).toEqual(["implement", "write-tests"]);
     // The engine planned (its plan session ran), and its sessions are recorded under the engine's name.
     expect(existsSync(path.join(goalDirOf(w.stateDir, goalId), "plan", "sessions", "1"))).toBe(true);
-    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "team-agent" });
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({
+      engine: "team-agent",
+    });
     expect(await gitIn(w.repo, "show", `${proof.headCommit}:src/greet.js`)).toContain("export function farewell");
     const verified = await w.omk("proof", "verify");
     expect(verified.exitCode, describeRun(verified)).toBe(0);
     // No default engine: the first preset installed, with the config's command for it (qwen → the same wrapper).
-    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["engines:", "  qwen:", "    command: tools/agent.sh", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    writeFileSync(
+      path.join(w.repo, ".omk", "config.yaml"),
+      ["engines:", "  qwen:", "    command: tools/agent.sh", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"),
+    );
     await gitIn(w.repo, "commit", "-q", "-am", "qwen is the team's agent");
     expect((await w.omk("config", "trust")).exitCode).toBe(0);
     const second = await w.omk("goal", "run", FEATURE_GOAL, "--new");
     expect(second.exitCode, describeRun(second)).toBe(EXIT_BY_STATUS.ready);
     const secondId = goalIdOf(second.stdout);
-    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, secondId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "qwen" });
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, secondId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({
+      engine: "qwen",
+    });
     // The engine did get the key (its transcript shows the redacted message), and no file omk wrote holds it.
     const written = filesUnder(w.stateDir);
     expect(written.some((f) => readFileSync(f, "utf8").includes("Using my key [REDACTED:value]"))).toBe(true);
@@ -478,13 +614,31 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     expect(`${run.stdout}${run.stderr}`).not.toContain(key);
   });
 
-  it("from outside the repository with --repo, the repo's config picks the engine; a gate printing the engine's { from } value leaves it in no file", { timeout: 240_000 }, async () => {
+  it("from outside the repository with --repo, the repo's config picks the engine; a gate printing the engine's { from } value leaves it in no file", {
+    timeout: 240_000,
+  }, async () => {
     const w = await newWorld();
     teamAgent(w.repo);
-    writeFileSync(path.join(w.repo, ".omk", "config.yaml"), ["defaultEngine: team-agent", "engines:", "  team-agent:", "    command: tools/agent.sh", "    protocol: acp", "    deadlines: { handshakeMs: 60000 }", "    env:", "      AGENT_CONF: { from: TEAM_AGENT_CRED }", ""].join("\n"));
+    writeFileSync(
+      path.join(w.repo, ".omk", "config.yaml"),
+      [
+        "defaultEngine: team-agent",
+        "engines:",
+        "  team-agent:",
+        "    command: tools/agent.sh",
+        "    protocol: acp",
+        "    deadlines: { handshakeMs: 60000 }",
+        "    env:",
+        "      AGENT_CONF: { from: TEAM_AGENT_CRED }",
+        "",
+      ].join("\n"),
+    );
     // Hostile: a gate (optional: the plan need not serve it) prints the variable the engine's key comes from (gates inherit omk's environment; the name does not look secret).
     const gates = readFileSync(path.join(w.repo, ".omk", "gates.yaml"), "utf8");
-    writeFileSync(path.join(w.repo, ".omk", "gates.yaml"), `${gates}  - name: echo-cred\n    kind: custom\n    command: ["sh", "-c", "echo the key is $TEAM_AGENT_CRED"]\n    timeout: 30s\n    required: false\n`);
+    writeFileSync(
+      path.join(w.repo, ".omk", "gates.yaml"),
+      `${gates}  - name: echo-cred\n    kind: custom\n    command: ["sh", "-c", "echo the key is $TEAM_AGENT_CRED"]\n    timeout: 30s\n    required: false\n`,
+    );
     await gitIn(w.repo, "add", ".omk/config.yaml", ".omk/gates.yaml", "tools/agent.sh");
     await gitIn(w.repo, "commit", "-q", "-m", "the team's agent, a gate that says its key");
     const key = "team-agent-credential-7373";
@@ -492,10 +646,16 @@ describe("a custom engine from .omk/config.yaml (e2e)", () => {
     const elsewhere = makeTempDir("omk-config-elsewhere-");
     const trusted = await runOmk(["config", "trust", "--repo", w.repo], { stateDir: w.stateDir, cwd: elsewhere, env: { PATH: PATH_ONLY } });
     expect(trusted.exitCode, describeRun(trusted)).toBe(0);
-    const run = await runOmk(["goal", "run", FEATURE_GOAL, "--repo", w.repo, "--plain"], { stateDir: w.stateDir, cwd: elsewhere, env: { PATH: PATH_ONLY, TEAM_AGENT_CRED: key } });
+    const run = await runOmk(["goal", "run", FEATURE_GOAL, "--repo", w.repo, "--plain"], {
+      stateDir: w.stateDir,
+      cwd: elsewhere,
+      env: { PATH: PATH_ONLY, TEAM_AGENT_CRED: key },
+    });
     expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.ready);
     const goalId = goalIdOf(run.stdout);
-    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({ engine: "team-agent" });
+    expect(JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), "runs", "implement", "1", "usage.json"), "utf8"))).toMatchObject({
+      engine: "team-agent",
+    });
     // The gate ran and said the key; its log holds it redacted. No file omk wrote holds the key: gate logs, proof.json, transcripts.
     const written = filesUnder(w.stateDir);
     const gateLogs = written.filter((f) => /echo-cred/.test(f) && readFileSync(f, "utf8").includes("the key is"));

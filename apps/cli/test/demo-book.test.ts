@@ -44,7 +44,12 @@ function planInput() {
   const described = gateDescriptors(REPO);
   if (!described.ok) throw new Error(described.error.message);
   const gates = described.value;
-  const built = buildOracle({ goalClass: classified.goalClass, goalText: classified.normalizedText, gates, testCommand: testCommandFor({ inspection, gates, goalText: classified.normalizedText }) });
+  const built = buildOracle({
+    goalClass: classified.goalClass,
+    goalText: classified.normalizedText,
+    gates,
+    testCommand: testCommandFor({ inspection, gates, goalText: classified.normalizedText }),
+  });
   if (built.status !== "formed") throw new Error(`the demo oracle is blocked: ${built.questions.join("; ")}`);
   return { intake: classified as ClassifiedIntake, inspection, gates, oracle: built.oracle };
 }
@@ -64,10 +69,21 @@ async function testsWith(files: Record<string, string>): Promise<{ exitCode: num
 describe("omk demo: the script book and the example project", () => {
   it("every session of the book is a valid wire scenario, with usage to show", () => {
     const sessions = book();
-    expect(Object.keys(sessions).sort()).toEqual(["plan", "review:reviewer", "review:security-reviewer", "task:docs", "task:fix-r2", "task:slugify", "task:title-case"]);
+    expect(Object.keys(sessions).sort()).toEqual([
+      "plan",
+      "review:reviewer",
+      "review:security-reviewer",
+      "task:docs",
+      "task:fix-r2",
+      "task:slugify",
+      "task:title-case",
+    ]);
     for (const [key, scenario] of Object.entries(sessions)) {
       expect(scenario.turns.length, key).toBe(1);
-      expect(scenario.turns[0]?.steps.some((s) => "usage" in s), key).toBe(true);
+      expect(
+        scenario.turns[0]?.steps.some((s) => "usage" in s),
+        key,
+      ).toBe(true);
     }
     // Both review passes answer in the review JSON shape, and pass.
     for (const key of ["review:reviewer", "review:security-reviewer"]) {
@@ -117,7 +133,11 @@ describe("omk demo: the script book and the example project", () => {
 
   it("the project's tests pass on the base, fail with round 1's title-case bug and pass after fix-r2", async () => {
     const sessions = book();
-    const round1 = { ...writes(sessions["task:slugify"] as Scenario), ...writes(sessions["task:title-case"] as Scenario), ...writes(sessions["task:docs"] as Scenario) };
+    const round1 = {
+      ...writes(sessions["task:slugify"] as Scenario),
+      ...writes(sessions["task:title-case"] as Scenario),
+      ...writes(sessions["task:docs"] as Scenario),
+    };
     const round2 = { ...round1, ...writes(sessions["task:fix-r2"] as Scenario) };
     expect(Object.keys(writes(sessions["task:fix-r2"] as Scenario))).toEqual(["src/title-case.js"]);
 

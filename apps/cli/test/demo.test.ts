@@ -29,7 +29,10 @@ type Packed = { bin: string; root: string; files: string[] };
  */
 async function packOmk(): Promise<Packed> {
   const dir = makeTempDir("omk-demo-pack-");
-  const { stdout } = await execa("npm", ["pack", "--json", "--pack-destination", dir], { cwd: CLI_DIR, env: { ...process.env, npm_config_loglevel: "silent" } });
+  const { stdout } = await execa("npm", ["pack", "--json", "--pack-destination", dir], {
+    cwd: CLI_DIR,
+    env: { ...process.env, npm_config_loglevel: "silent" },
+  });
   const info = (JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0];
   if (info === undefined) throw new Error(`npm pack printed no package: ${stdout}`);
   await execa("tar", ["xzf", path.join(dir, info.filename), "-C", dir]);
@@ -40,7 +43,12 @@ async function packOmk(): Promise<Packed> {
 
 /** Like test-fixtures' runOmk, for the packed binary. */
 async function runPacked(bin: string, args: string[], stateDir: string): Promise<OmkRun> {
-  const r = await execa(process.execPath, [bin, ...args], { reject: false, cwd: stateDir, env: { OMK_STATE_DIR: stateDir, NO_COLOR: "1", CI: "true" }, stdin: "ignore" });
+  const r = await execa(process.execPath, [bin, ...args], {
+    reject: false,
+    cwd: stateDir,
+    env: { OMK_STATE_DIR: stateDir, NO_COLOR: "1", CI: "true" },
+    stdin: "ignore",
+  });
   const stdout = String(r.stdout);
   return { exitCode: r.exitCode ?? -1, stdout, stderr: String(r.stderr), json: () => JSON.parse(stdout) };
 }
@@ -88,7 +96,11 @@ describe("omk demo", () => {
     // Two tasks overlapped: a second task was dispatched before the first one succeeded.
     const dispatched = events.filter((e) => e.type === "task_dispatched");
     const succeededAt = (taskId: unknown) => events.find((e) => e.type === "task_succeeded" && e.data["taskId"] === taskId)?.seq ?? Number.POSITIVE_INFINITY;
-    const overlapping = dispatched.flatMap((first) => dispatched.filter((second) => second.seq > first.seq && second.data["taskId"] !== first.data["taskId"] && second.seq < succeededAt(first.data["taskId"])).map((second) => [first.data["taskId"], second.data["taskId"]]));
+    const overlapping = dispatched.flatMap((first) =>
+      dispatched
+        .filter((second) => second.seq > first.seq && second.data["taskId"] !== first.data["taskId"] && second.seq < succeededAt(first.data["taskId"]))
+        .map((second) => [first.data["taskId"], second.data["taskId"]]),
+    );
     expect(overlapping.map((pair) => [...pair].sort())).toContainEqual(["slugify", "title-case"]);
     // Round 1 was not ready; round 2 ran the controller's follow-up fix-r2.
     const round2 = events.find((e) => e.type === "round_started" && e.data["round"] === 2);
@@ -108,7 +120,14 @@ describe("omk demo", () => {
     // An `omk` on PATH that is the packed binary, so the printed lines run in a shell as a user would paste them.
     const bin = makeTempDir("omk-demo-bin-");
     writeFileSync(path.join(bin, "omk"), `#!/bin/sh\nexec "${process.execPath}" "${packed.bin}" "$@"\n`, { mode: 0o755 });
-    const env = { OMK_STATE_DIR: "", XDG_STATE_HOME: path.join(home, "state"), HOME: home, NO_COLOR: "1", CI: "true", PATH: `${bin}:${process.env["PATH"] ?? ""}` };
+    const env = {
+      OMK_STATE_DIR: "",
+      XDG_STATE_HOME: path.join(home, "state"),
+      HOME: home,
+      NO_COLOR: "1",
+      CI: "true",
+      PATH: `${bin}:${process.env["PATH"] ?? ""}`,
+    };
     const run = await execa(process.execPath, [packed.bin, "demo"], { reject: false, cwd: home, env, stdin: "ignore" });
     const stdout = String(run.stdout);
     const demoDir = /everything is under (\S+)/.exec(stdout)?.[1];
@@ -131,7 +150,13 @@ describe("omk demo", () => {
   }, 300_000);
 
   it("ships the example and the script book's schema in the npm package and finds them from the built and the source files", async () => {
-    const listed = ["examples/demo/script.yaml", "examples/demo/repo/package.json", "examples/demo/repo/.omk/gates.yaml", "examples/demo/repo/gitignore", "dist/script-book.schema.json"];
+    const listed = [
+      "examples/demo/script.yaml",
+      "examples/demo/repo/package.json",
+      "examples/demo/repo/.omk/gates.yaml",
+      "examples/demo/repo/gitignore",
+      "dist/script-book.schema.json",
+    ];
     const { stdout } = await execa("npm", ["pack", "--dry-run", "--json"], { cwd: CLI_DIR, env: { ...process.env, npm_config_loglevel: "silent" } });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path) ?? [];
     expect(files).toEqual(expect.arrayContaining(listed));

@@ -17,7 +17,8 @@ describe("a dirty working tree is named at the start (not an error)", () => {
     for (let i = 0; i < 12; i++) writeFileSync(path.join(repo, "scratch", `n${String(i).padStart(2, "0")}.txt`), "x\n");
     return { repo, base };
   }
-  const NAMED = /the working tree has 13 uncommitted files the run leaves out \(it starts from commit [0-9a-f]{12}\): README\.md, scratch\/n00\.txt, .*scratch\/n08\.txt and 3 more — fix: /;
+  const NAMED =
+    /the working tree has 13 uncommitted files the run leaves out \(it starts from commit [0-9a-f]{12}\): README\.md, scratch\/n00\.txt, .*scratch\/n08\.txt and 3 more — fix: /;
 
   it("plain and --json (an event; worktree_dirty_noted in the log); goal create warns", async () => {
     const stateDir = makeTempDir();
@@ -48,8 +49,10 @@ describe("a dirty working tree is named at the start (not an error)", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, OMK_STATE_DIR: stateDir, NO_COLOR: "1", TERM: "xterm", COLUMNS: "400" };
     delete env["CI"];
     const r = await execa("script", ["-qec", command, "/dev/null"], { cwd: repo, env, reject: false, stdin: "ignore" });
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what is stripped
-    const screen = String(r.stdout).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+    const screen = String(r.stdout)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what is stripped
+      .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "")
+      .replace(/\r/g, "");
     expect(r.exitCode, screen).toBe(0);
     expect(screen).toMatch(new RegExp(`warning: ${NAMED.source}`));
     expect(screen.indexOf("warning: the working tree")).toBeLessThan(screen.indexOf("intake"));

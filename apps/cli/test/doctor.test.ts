@@ -7,14 +7,29 @@ afterAll(cleanupTempDirs);
 
 type Check = { name: string; status: "ok" | "warn" | "fail"; detail: string; fix?: string };
 type Engine = { name: string; found: boolean; version?: string; handshake: { status: string; agentName?: string; fix?: string } };
-type Report = { ok: boolean; ready: boolean; usableEngines: string[]; exitCode: number; checks: Check[]; stateDir: { path: string; writable: boolean }; engines: Engine[]; github: { token: string; variable?: string } };
+type Report = {
+  ok: boolean;
+  ready: boolean;
+  usableEngines: string[];
+  exitCode: number;
+  checks: Check[];
+  stateDir: { path: string; writable: boolean };
+  engines: Engine[];
+  github: { token: string; variable?: string };
+};
 
 /**
  * A PATH with node and git only (no engine a developer may have installed),
  * plus `bin`, where a test can put a fake engine. No token unless given.
  */
 function env(bin: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: [bin, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter), GITHUB_TOKEN: "", GH_TOKEN: "", XDG_CONFIG_HOME: makeTempDir("omk-doctor-xdg-"), ...extra };
+  return {
+    PATH: [bin, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
+    GITHUB_TOKEN: "",
+    GH_TOKEN: "",
+    XDG_CONFIG_HOME: makeTempDir("omk-doctor-xdg-"),
+    ...extra,
+  };
 }
 
 describe("omk doctor through the built binary", () => {
@@ -30,15 +45,26 @@ describe("omk doctor through the built binary", () => {
     expect(text.stdout).toMatch(/^warn +engine gemini +not found \(gemini\) — fix: npm install -g @google\/gemini-cli$/m);
     expect(text.stdout).toMatch(/^warn +github token +not set \(GITHUB_TOKEN, GH_TOKEN\) — fix: export GITHUB_TOKEN=/m);
     // No real engine: one line says what goal run needs; the engines' own fixes are not repeated on it.
-    expect(text.stdout).toMatch(/^warn +engines +no real engine completed a handshake \(kimi, kimi-wire, gemini, claude, codex, qwen, copilot\): omk goal run needs one — fix: make one work \(each engine's line above says how\), or run goals with --engine scripted --script FILE$/m);
+    expect(text.stdout).toMatch(
+      /^warn +engines +no real engine completed a handshake \(kimi, kimi-wire, gemini, claude, codex, qwen, copilot\): omk goal run needs one — fix: make one work \(each engine's line above says how\), or run goals with --engine scripted --script FILE$/m,
+    );
     expect(text.stdout.split("npm install -g @moonshot-ai/kimi-code")).toHaveLength(2);
     // The headline is true: not ready for real goals.
-    expect(text.stdout.trimEnd().split("\n").at(-1)).toBe("omk is not ready for real goals: no engine completed a handshake; only scripted goals run (--engine scripted --script FILE) (9 warnings)");
+    expect(text.stdout.trimEnd().split("\n").at(-1)).toBe(
+      "omk is not ready for real goals: no engine completed a handshake; only scripted goals run (--engine scripted --script FILE) (9 warnings)",
+    );
 
     const json = await runOmk(["doctor", "--json"], { stateDir, env: env(bin) });
     expect(json.exitCode).toBe(0);
     const report = json.json() as Report;
-    expect(report).toMatchObject({ ok: true, ready: false, usableEngines: [], exitCode: 0, stateDir: { path: stateDir, writable: true }, github: { token: "not set" } });
+    expect(report).toMatchObject({
+      ok: true,
+      ready: false,
+      usableEngines: [],
+      exitCode: 0,
+      stateDir: { path: stateDir, writable: true },
+      github: { token: "not set" },
+    });
     expect(report.engines.map((e) => e.name)).toEqual(["scripted", "kimi", "kimi-wire", "gemini", "claude", "codex", "qwen", "copilot"]);
     expect(report.engines[0]).toMatchObject({ name: "scripted", found: true, handshake: { status: "ok", agentName: "omk-scripted-agent" } });
     expect(report.engines.slice(1).every((e) => !e.found && e.handshake.status === "skipped")).toBe(true);
@@ -74,7 +100,9 @@ describe("omk doctor through the built binary", () => {
     const bin = makeTempDir("omk-doctor-bin-");
     const text = await runOmk(["doctor"], { stateDir, cwd: base, env: env(bin) });
     expect(text.exitCode).toBe(6);
-    expect(text.stdout).toContain(`fail  state dir         ${stateDir} (from OMK_STATE_DIR) is not writable: ${file} is a file, not a folder — fix: set OMK_STATE_DIR to a writable folder, or make ${stateDir} writable`);
+    expect(text.stdout).toContain(
+      `fail  state dir         ${stateDir} (from OMK_STATE_DIR) is not writable: ${file} is a file, not a folder — fix: set OMK_STATE_DIR to a writable folder, or make ${stateDir} writable`,
+    );
     expect(text.stdout.trimEnd().split("\n").at(-1)).toBe("omk is not ready: state dir (exit 6)");
     const json = await runOmk(["doctor", "--json"], { stateDir, cwd: base, env: env(bin) });
     expect(json.exitCode).toBe(6);

@@ -63,7 +63,10 @@ describe.concurrent("stop and continue (e2e, scripted engine)", () => {
     const w = await newWorld();
     const slow = w.book("slow", featureBook({ implementFirst: [sleepStep(600_000)] }));
     const started = w.start("goal", "run", FEATURE_GOAL, ...scripted(slow));
-    const { goalId } = await waitForEvent(w.stateDir, (e) => e.type === "task_dispatched" && e.data.taskId === "implement", { started, what: "implement is dispatched" });
+    const { goalId } = await waitForEvent(w.stateDir, (e) => e.type === "task_dispatched" && e.data.taskId === "implement", {
+      started,
+      what: "implement is dispatched",
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // the session is up and sleeping
 
     const pause = await w.omk("goal", "pause", goalId);

@@ -9,7 +9,20 @@ import type { ScenarioInput } from "@omk/wire";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { featureBook, FEATURE_GOAL, implementSession } from "./e2e/books.js";
-import { cleanupE2e, describeRun, EXIT_BY_STATUS, goalIdOf, newWorld, omkBin, outcomePathOf, readEvents, readFailure, readProof, scripted, type World } from "./e2e/helpers.js";
+import {
+  cleanupE2e,
+  describeRun,
+  EXIT_BY_STATUS,
+  goalIdOf,
+  newWorld,
+  omkBin,
+  outcomePathOf,
+  readEvents,
+  readFailure,
+  readProof,
+  scripted,
+  type World,
+} from "./e2e/helpers.js";
 
 const outside = mkdtempSync(path.join("/var/tmp", "omk-e2e-confine-"));
 afterAll(() => {
@@ -32,24 +45,38 @@ function pathWithoutBwrap(): string {
 }
 
 async function omkWith(w: World, env: Record<string, string>, ...args: string[]) {
-  const r = await execa(process.execPath, [await omkBin(), ...args], { reject: false, cwd: w.repo, env: { NO_COLOR: "1", CI: "true", OMK_STATE_DIR: w.stateDir, ...env }, stdin: "ignore" });
+  const r = await execa(process.execPath, [await omkBin(), ...args], {
+    reject: false,
+    cwd: w.repo,
+    env: { NO_COLOR: "1", CI: "true", OMK_STATE_DIR: w.stateDir, ...env },
+    stdin: "ignore",
+  });
   const stdout = String(r.stdout);
   return { exitCode: r.exitCode ?? -1, stdout, stderr: String(r.stderr), json: () => JSON.parse(stdout) };
 }
 
 describe.concurrent("omk goal run: agents confined by bubblewrap (e2e, scripted engine)", () => {
-  it("an agent's commands cannot write outside its checkout, OMK's state or the user's .git; each attempt is named and blocks ready; failure.json says bwrap", { timeout: 240_000 }, async () => {
+  it("an agent's commands cannot write outside its checkout, OMK's state or the user's .git; each attempt is named and blocks ready; failure.json says bwrap", {
+    timeout: 240_000,
+  }, async () => {
     const w = await newWorld();
     const planted = path.join(outside, "planted.txt");
     const hostile: ScenarioInput = implementSession(
       sh("echo forged > ../sibling.txt"),
       sh(`echo forged > ${planted}`),
-      sh(`for f in $(find ${w.stateDir} -name events.jsonl 2>/dev/null) ${w.stateDir}/events.jsonl; do echo '{"type":"budget_extended"}' >> "$f"; done; exit 1`),
+      sh(
+        `for f in $(find ${w.stateDir} -name events.jsonl 2>/dev/null) ${w.stateDir}/events.jsonl; do echo '{"type":"budget_extended"}' >> "$f"; done; exit 1`,
+      ),
       sh(`mkdir -p ${w.repo}/.git/hooks; echo 'echo pwned' > ${w.repo}/.git/hooks/post-checkout; chmod +x ${w.repo}/.git/hooks/post-checkout`),
       sh(`echo '[core]\n\tfsmonitor = echo pwned' >> ${w.repo}/.git/config`),
     );
     const book = featureBook();
-    const run = await w.omk("goal", "run", FEATURE_GOAL, ...scripted(w.book("hostile", { ...book, sessions: { ...book.sessions, "task:implement": hostile } })));
+    const run = await w.omk(
+      "goal",
+      "run",
+      FEATURE_GOAL,
+      ...scripted(w.book("hostile", { ...book, sessions: { ...book.sessions, "task:implement": hostile } })),
+    );
     expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.not_ready);
     const goalId = goalIdOf(run.stdout);
     const failure = readFailure(outcomePathOf(run.stdout, "failure"));
@@ -57,7 +84,10 @@ describe.concurrent("omk goal run: agents confined by bubblewrap (e2e, scripted 
     // Each attempt is named as a refused write (sandbox_refused), in the run's output and the failure's cause.
     const refusedLines = run.stdout.split("\n").filter((l) => /tried to write .* outside its write set/u.test(l) && /the sandbox refused/u.test(l));
     for (const target of [planted, path.join(w.repo, ".git", "config"), path.join(w.repo, ".git", "hooks")]) {
-      expect(refusedLines.some((l) => l.includes(target)), `no refusal line names ${target}\n${describeRun(run)}`).toBe(true);
+      expect(
+        refusedLines.some((l) => l.includes(target)),
+        `no refusal line names ${target}\n${describeRun(run)}`,
+      ).toBe(true);
     }
     expect(JSON.stringify(failure.cause)).toContain("sandbox_refused");
     expect(existsSync(planted)).toBe(false);
@@ -67,10 +97,16 @@ describe.concurrent("omk goal run: agents confined by bubblewrap (e2e, scripted 
     expect(events.filter((e) => (e.type as string) === "budget_extended")).toEqual([]);
     // The commands ran and failed (not skipped): five of them, each with a non-zero exit.
     const commands = await execa("grep", ["-rh", "--include=transcript.jsonl", "-c", "Read-only file system", w.stateDir], { reject: false });
-    expect(String(commands.stdout).split("\n").some((n) => Number(n) > 0)).toBe(true);
+    expect(
+      String(commands.stdout)
+        .split("\n")
+        .some((n) => Number(n) > 0),
+    ).toBe(true);
   });
 
-  it("no bwrap on PATH: refused at start (exit 9, the fix named), no goal created; --unconfined runs and proof.json records it", { timeout: 240_000 }, async () => {
+  it("no bwrap on PATH: refused at start (exit 9, the fix named), no goal created; --unconfined runs and proof.json records it", {
+    timeout: 240_000,
+  }, async () => {
     const w = await newWorld();
     const noBwrap = { PATH: pathWithoutBwrap() };
     const book = w.book("feature", featureBook());
@@ -88,7 +124,9 @@ describe.concurrent("omk goal run: agents confined by bubblewrap (e2e, scripted 
     expect(readProof(outcomePathOf(run.stdout, "proof")).confinement).toBe("unconfined");
   });
 
-  it("no bwrap on PATH: omk demo (the scripted engine playing the shipped script) still runs, unconfined, saying so; proof.json records it", { timeout: 240_000 }, async () => {
+  it("no bwrap on PATH: omk demo (the scripted engine playing the shipped script) still runs, unconfined, saying so; proof.json records it", {
+    timeout: 240_000,
+  }, async () => {
     const w = await newWorld();
     const run = await omkWith(w, { PATH: pathWithoutBwrap() }, "demo", "--plain");
     expect(run.exitCode, describeRun(run)).toBe(0);

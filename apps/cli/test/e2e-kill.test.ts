@@ -87,7 +87,10 @@ describe.concurrent("SIGKILL of the controller, then resume (e2e, scripted engin
       const killed = await started.done;
       expect(killed.exitCode, `omk should die of SIGKILL during ${point.name}; it exited:\n${describeRun(killed)}`).not.toBe(0);
       const atKill = readEvents(w.stateDir, goalId);
-      expect(atKill.filter(point.notYet).map((e) => e.type), `the kill landed during ${point.name}`).toEqual([]);
+      expect(
+        atKill.filter(point.notYet).map((e) => e.type),
+        `the kill landed during ${point.name}`,
+      ).toEqual([]);
       expect(eventsOf(atKill, "outcome_recorded"), "the run was killed before it finished").toEqual([]);
       const capturedBefore = eventsOf(atKill, "attempt_captured").map((e) => e.data.commit);
 

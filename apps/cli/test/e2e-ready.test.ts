@@ -43,7 +43,11 @@ describe.concurrent("omk goal run (e2e, scripted engine)", () => {
     const proof = readProof(proofFile);
     expect(proof).toMatchObject({ goalId, status: "ready", baseCommit: w.base });
     expect(proof.tasks.map((t) => t.id).sort()).toEqual(["implement", "write-tests"]);
-    expect(Object.fromEntries(proof.criteria.map((c) => [c.id, c.verdict]))).toEqual({ [ACCEPTANCE]: "passed", [`gate-${TEST_GATE}`]: "passed", review: "passed" });
+    expect(Object.fromEntries(proof.criteria.map((c) => [c.id, c.verdict]))).toEqual({
+      [ACCEPTANCE]: "passed",
+      [`gate-${TEST_GATE}`]: "passed",
+      review: "passed",
+    });
     expect(proof.gates.filter((g) => g.name === TEST_GATE).map((g) => [g.outcome, g.commit])).toContainEqual(["passed", proof.headCommit]);
     expect(proof.reviews.map((r) => r.verdict)).not.toContain("blocked");
     expect(proof.recheck.join("\n")).toContain("omk proof verify");
@@ -82,7 +86,9 @@ describe.concurrent("omk goal run (e2e, scripted engine)", () => {
     expect(accepted.exitCode, describeRun(accepted)).toBe(0);
     expect(accepted.stdout).toContain(`git merge --ff-only omk/${goalId}/integration`);
     expect((await gitIn(w.repo, "rev-parse", "main")).trim()).toBe(w.base);
-    expect(eventsOf(readEvents(w.stateDir, goalId), "decision_recorded").map((e) => [e.data.decision, e.data.headCommit])).toEqual([["accepted", proof.headCommit]]);
+    expect(eventsOf(readEvents(w.stateDir, goalId), "decision_recorded").map((e) => [e.data.decision, e.data.headCommit])).toEqual([
+      ["accepted", proof.headCommit],
+    ]);
 
     // The re-check is not a rubber stamp: the same proof claiming the base commit as its head does not hold.
     writeFileSync(proofFile, `${JSON.stringify({ ...proof, headCommit: w.base }, null, 2)}\n`);

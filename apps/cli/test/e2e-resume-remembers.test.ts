@@ -26,12 +26,17 @@ function slowFollowUpBook(): ScriptBook {
 }
 
 describe.concurrent("Ctrl-C and resume through the built binary (scripted engine)", () => {
-  it("resume with no flags remembers engine, script, --until-ready and --max-rounds; a flag given to resume overrides and is recorded", { timeout: 240_000 }, async () => {
+  it("resume with no flags remembers engine, script, --until-ready and --max-rounds; a flag given to resume overrides and is recorded", {
+    timeout: 240_000,
+  }, async () => {
     const w = await newWorld();
     const bookFile = w.book("follow-up-slow", slowFollowUpBook());
     // Round 1, write-tests running, implement queued: Ctrl-C.
     const first = w.start("goal", "run", FEATURE_GOAL, ...scripted(bookFile), "--until-ready", "--max-rounds", "3");
-    const { goalId } = await waitForEvent(w.stateDir, (e) => e.type === "task_dispatched" && e.data.taskId === "write-tests", { started: first, what: "write-tests dispatched" });
+    const { goalId } = await waitForEvent(w.stateDir, (e) => e.type === "task_dispatched" && e.data.taskId === "write-tests", {
+      started: first,
+      what: "write-tests dispatched",
+    });
     await new Promise((r) => setTimeout(r, 1_000));
     if (first.pid !== undefined) process.kill(first.pid, "SIGINT");
     const paused = await first.done;
@@ -69,7 +74,10 @@ describe.concurrent("Ctrl-C and resume through the built binary (scripted engine
 
   it("Ctrl-C during the plan session pauses (exit 8, not failed_infra), and the goal resumes to ready", { timeout: 180_000 }, async () => {
     const w = await newWorld();
-    const hanging: ScriptBook = { version: 1, sessions: { ...featureBook().sessions, plan: { turns: [{ steps: [{ message: "Let me look at the code first." }, { hang: "honour_cancel" }] }] } } };
+    const hanging: ScriptBook = {
+      version: 1,
+      sessions: { ...featureBook().sessions, plan: { turns: [{ steps: [{ message: "Let me look at the code first." }, { hang: "honour_cancel" }] }] } },
+    };
     const bookFile = w.book("plan-hangs", hanging);
     const run = w.start("goal", "run", FEATURE_GOAL, ...scripted(bookFile));
     const { goalId } = await waitForEvent(w.stateDir, (e) => e.type === "phase_changed" && e.data.to === "planning", { started: run, what: "planning" });

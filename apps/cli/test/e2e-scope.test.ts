@@ -49,7 +49,10 @@ describe.concurrent("omk goal run: writes outside the write set (e2e, scripted e
     const events = readEvents(w.stateDir, goalId);
 
     const violations = eventsOf(events, "scope_violation_recorded");
-    expect(violations.map((v) => [v.data.taskId, v.data.path, v.data.atWrite]), describeRun(run)).toEqual([["implement", OUTSIDE_FILE, true]]);
+    expect(
+      violations.map((v) => [v.data.taskId, v.data.path, v.data.atWrite]),
+      describeRun(run),
+    ).toEqual([["implement", OUTSIDE_FILE, true]]);
     // Refused at write time: the file never existed, so the attempt captured only the task's own change and succeeded.
     const captured = eventsOf(events, "attempt_captured").filter((e) => e.data.taskId === "implement");
     expect(captured.map((e) => e.data.changedFiles)).toEqual([["src/greet.js"]]);
@@ -65,7 +68,9 @@ describe.concurrent("omk goal run: writes outside the write set (e2e, scripted e
     expect(eventsOf(events, "verification_recorded").at(-1)?.data.verdict).toBe("passed");
     const deterministic = eventsOf(events, "review_recorded").find((e) => e.data.pass === "deterministic");
     expect(deterministic?.data).toMatchObject({ verdict: "blocked" });
-    const record = JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), deterministic?.data.record.path ?? "missing"), "utf8")) as { findings: Array<Record<string, unknown>> };
+    const record = JSON.parse(readFileSync(path.join(goalDirOf(w.stateDir, goalId), deterministic?.data.record.path ?? "missing"), "utf8")) as {
+      findings: Array<Record<string, unknown>>;
+    };
     expect(record.findings).toContainEqual(expect.objectContaining({ source: "scope", severity: "blocker", file: OUTSIDE_FILE, waivable: false }));
     const failure = readFailure(outcomePathOf(run.stdout, "failure"));
     expect(["scope_violation", "review_blocked"]).toContain(failure.cause.code);
@@ -74,7 +79,9 @@ describe.concurrent("omk goal run: writes outside the write set (e2e, scripted e
     expect(await lostTaskCommits(w.repo, events)).toEqual([]);
   });
 
-  it("finds a write the agent made by itself in the captured diff: the attempt is kept aside, the task fails, the goal is not ready", { timeout: 150_000 }, async () => {
+  it("finds a write the agent made by itself in the captured diff: the attempt is kept aside, the task fails, the goal is not ready", {
+    timeout: 150_000,
+  }, async () => {
     const w = await newWorld();
     const run = await w.omk("goal", "run", FEATURE_GOAL, ...scripted(w.book("outside-direct", outsideWriteBook("direct"))));
     expect(run.exitCode, describeRun(run)).toBe(EXIT_BY_STATUS.not_ready);

@@ -9,9 +9,16 @@ import { makeRepo } from "./cli-goal-fixture.js";
 afterAll(cleanupTempDirs);
 
 /** Run the built omk with its stdout (or stderr) a pipe whose reading end is closed before it writes. */
-function withClosedReader(args: string[], options: { stateDir: string; cwd: string; close: "stdout" | "stderr" }): Promise<{ code: number | null; signal: NodeJS.Signals | null; other: string }> {
+function withClosedReader(
+  args: string[],
+  options: { stateDir: string; cwd: string; close: "stdout" | "stderr" },
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; other: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [omkBinPath, ...args], { cwd: options.cwd, env: { ...process.env, OMK_STATE_DIR: options.stateDir, NO_COLOR: "1", CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [omkBinPath, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, OMK_STATE_DIR: options.stateDir, NO_COLOR: "1", CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     // The reading end goes away at once, long before the child has started and written anything.
     child[options.close].destroy();
     let other = "";

@@ -26,11 +26,16 @@ describe("the exit-code table of omk (docs/cli.md), in the paths the issue named
         const r = await runOmk(args, { stateDir, cwd: dir });
         expect(r.exitCode, `${path.basename(dir)} ${args.join(" ")}: ${r.stderr}`).toBe(2);
         // goal run/plan name which is missing (issue 15); goal verify --checkout keeps its wording.
-        expect(r.stderr).toMatch(/not a git (repository|checkout) with a commit|is not a git repository: .* — fix: .*git init && git commit --allow-empty -m init|has no commit yet: .* — fix: make a first commit: git commit --allow-empty -m init/);
+        expect(r.stderr).toMatch(
+          /not a git (repository|checkout) with a commit|is not a git repository: .* — fix: .*git init && git commit --allow-empty -m init|has no commit yet: .* — fix: make a first commit: git commit --allow-empty -m init/,
+        );
       }
     }
     const { repo } = await makeRepo();
-    const badRef = await runOmk(["goal", "verify", "--checkout", ".", "--base", "no-such-ref", "--out", path.join(makeTempDir(), "v.json")], { stateDir, cwd: repo });
+    const badRef = await runOmk(["goal", "verify", "--checkout", ".", "--base", "no-such-ref", "--out", path.join(makeTempDir(), "v.json")], {
+      stateDir,
+      cwd: repo,
+    });
     expect(badRef.exitCode, badRef.stderr).toBe(2);
     expect(badRef.stderr).toMatch(/no-such-ref is not a commit .* — fix: pass a branch, tag or sha that exists/);
     const pass = await runOmk(["goal", "verify", "--checkout", ".", "--out", path.join(makeTempDir(), "v.json")], { stateDir, cwd: repo });
@@ -44,7 +49,10 @@ describe("the exit-code table of omk (docs/cli.md), in the paths the issue named
     const blob = (await gitIn(stuck.repo, "rev-parse", `HEAD:${unchanged}`)).trim();
     rmSync(path.join(stuck.repo, ".git", "objects", blob.slice(0, 2), blob.slice(2)));
     writeFileSync(path.join(stuck.repo, "README.md"), "# changed\n");
-    const infra = await runOmk(["goal", "verify", "--checkout", ".", "--base", "HEAD", "--out", path.join(makeTempDir(), "v.json")], { stateDir, cwd: stuck.repo });
+    const infra = await runOmk(["goal", "verify", "--checkout", ".", "--base", "HEAD", "--out", path.join(makeTempDir(), "v.json")], {
+      stateDir,
+      cwd: stuck.repo,
+    });
     expect(infra.exitCode, infra.stderr).toBe(6);
     expect(infra.stderr).toMatch(/a checkout of [0-9a-f]+ failed/);
   }, 120_000);
@@ -55,8 +63,12 @@ describe("docs/cli.md's exit-code table is the code's", () => {
     const { EXIT } = await import("../src/exit-codes.js");
     const { GATES_EXIT } = await import("@omk/gates");
     const doc = readFileSync(path.resolve(import.meta.dirname, "../../../docs/cli.md"), "utf8");
-    const section = doc.slice(doc.indexOf("## Exit codes (one table"), doc.indexOf("Why \"no git\""));
-    const rows = [...section.matchAll(/^\| (\d+) \| (.*?) \| (.*?) \|$/gm)].map((m) => ({ code: Number(m[1]), omk: m[2] !== "—", gates: !(m[3] as string).startsWith("—") }));
+    const section = doc.slice(doc.indexOf("## Exit codes (one table"), doc.indexOf('Why "no git"'));
+    const rows = [...section.matchAll(/^\| (\d+) \| (.*?) \| (.*?) \|$/gm)].map((m) => ({
+      code: Number(m[1]),
+      omk: m[2] !== "—",
+      gates: !(m[3] as string).startsWith("—"),
+    }));
     expect(rows.length).toBeGreaterThan(8);
     expect(new Set(rows.filter((r) => r.omk).map((r) => r.code))).toEqual(new Set(Object.values(EXIT)));
     expect(new Set(rows.filter((r) => r.gates).map((r) => r.code))).toEqual(new Set(Object.values(GATES_EXIT)));

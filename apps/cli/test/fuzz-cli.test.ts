@@ -51,7 +51,13 @@ const logMutation = fc.record({
   snapshot: fc.constantFrom("kept", "missing", "garbage"),
 });
 
-function mutate(m: { dup?: number | undefined; drop?: number | undefined; foreign?: [number, string] | undefined; bytes?: [number, Uint8Array] | undefined; cut?: number | undefined }): Buffer {
+function mutate(m: {
+  dup?: number | undefined;
+  drop?: number | undefined;
+  foreign?: [number, string] | undefined;
+  bytes?: [number, Uint8Array] | undefined;
+  cut?: number | undefined;
+}): Buffer {
   const lines = world.log.toString("latin1").split(/(?<=\n)/);
   if (m.dup !== undefined) lines.splice(m.dup % lines.length, 0, lines[m.dup % lines.length] as string);
   if (m.drop !== undefined && lines.length > 1) lines.splice(m.drop % lines.length, 1);
@@ -73,13 +79,23 @@ function expectNoCrash(r: { exitCode: number; stderr: string }, what: string): v
 describe("fuzz through the built omk", () => {
   it("goal status, replay --verify and budget on a fuzzed events.jsonl never exit 70", { timeout: FUZZ_TIMEOUT_MS }, async () => {
     await fc.assert(
-      fc.asyncProperty(logMutation, fc.constantFrom(["goal", "status", "--json"], ["goal", "status"], ["goal", "show", "--format", "md"], ["goal", "replay", "--verify", "--json"], ["goal", "budget", "--json"]), async (m, args) => {
-        writeFileSync(world.events, mutate(m));
-        if (m.snapshot === "missing") writeFileSync(world.snapshot, "");
-        else writeFileSync(world.snapshot, m.snapshot === "garbage" ? "{not json" : world.snapshotBytes);
-        const r = await runOmk([...args.slice(0, 2), world.id, ...args.slice(2)], { stateDir: world.stateDir, cwd: world.repo });
-        expectNoCrash(r, args.join(" "));
-      }),
+      fc.asyncProperty(
+        logMutation,
+        fc.constantFrom(
+          ["goal", "status", "--json"],
+          ["goal", "status"],
+          ["goal", "show", "--format", "md"],
+          ["goal", "replay", "--verify", "--json"],
+          ["goal", "budget", "--json"],
+        ),
+        async (m, args) => {
+          writeFileSync(world.events, mutate(m));
+          if (m.snapshot === "missing") writeFileSync(world.snapshot, "");
+          else writeFileSync(world.snapshot, m.snapshot === "garbage" ? "{not json" : world.snapshotBytes);
+          const r = await runOmk([...args.slice(0, 2), world.id, ...args.slice(2)], { stateDir: world.stateDir, cwd: world.repo });
+          expectNoCrash(r, args.join(" "));
+        },
+      ),
       {
         ...fuzzParams("cli"),
         numRuns: LOG_RUNS,
@@ -92,7 +108,9 @@ describe("fuzz through the built omk", () => {
     );
   });
 
-  it("goal create, run and plan with any text, outside a repository or in one with no commit: exit 2, one line with the fix, no goal", { timeout: FUZZ_TIMEOUT_MS }, async () => {
+  it("goal create, run and plan with any text, outside a repository or in one with no commit: exit 2, one line with the fix, no goal", {
+    timeout: FUZZ_TIMEOUT_MS,
+  }, async () => {
     const stateDir = makeTempDir();
     const outside = makeTempDir("cli-fuzz-no-repo-");
     const noCommit = makeTempDir("cli-fuzz-no-commit-");
@@ -107,7 +125,13 @@ describe("fuzz through the built omk", () => {
         expect(r.exitCode, `${what}: ${r.stderr}`).toBe(2);
         expect(r.stderr.trimEnd().split("\n"), what).toHaveLength(1);
         // The user's text first, then git, never the engine (OMK_ENGINE names none that exists).
-        expect(r.stderr, what).toMatch(text.trim() === "" ? /^omk: the goal text is empty — fix: / : cwd === outside ? /is not a git repository: .* — fix: / : /has no commit yet: .* — fix: make a first commit/);
+        expect(r.stderr, what).toMatch(
+          text.trim() === ""
+            ? /^omk: the goal text is empty — fix: /
+            : cwd === outside
+              ? /is not a git repository: .* — fix: /
+              : /has no commit yet: .* — fix: make a first commit/,
+        );
       }),
       { ...fuzzParams("cli"), numRuns: GATES_RUNS },
     );
@@ -119,18 +143,21 @@ describe("fuzz through the built omk", () => {
     const config = path.join(dir, "gates.yaml");
     // Every one of these runs (as examples), then random text.
     const known = [
-        "gates:\n  - *nope\n",
-        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\ngates: *c\n",
-        "gates:\n  - {name: a, kind: test, command: [node, -e, '0'], cwd: ../../..}\n",
-        "gates:\n  - {name: a, kind: test, command: [node, -e, '0'], cwd: /etc}\n",
-        `gates: ${"[".repeat(3000)}\n`,
-        "gates:\n  - {name: a, kind: test, command: [node, -e, '0'], timeout: 1e999, retries: 99999999999999999999}\n",
+      "gates:\n  - *nope\n",
+      "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\ngates: *c\n",
+      "gates:\n  - {name: a, kind: test, command: [node, -e, '0'], cwd: ../../..}\n",
+      "gates:\n  - {name: a, kind: test, command: [node, -e, '0'], cwd: /etc}\n",
+      `gates: ${"[".repeat(3000)}\n`,
+      "gates:\n  - {name: a, kind: test, command: [node, -e, '0'], timeout: 1e999, retries: 99999999999999999999}\n",
     ];
     const texts = fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 80 }), fc.json({ maxDepth: 3 }));
     await fc.assert(
       fc.asyncProperty(texts, async (text) => {
         writeFileSync(config, text);
-        const r = await runOmk(["goal", "verify", "--checkout", world.repo, "--config", config, "--out", path.join(dir, "verify.json")], { stateDir: makeTempDir(), cwd: dir });
+        const r = await runOmk(["goal", "verify", "--checkout", world.repo, "--config", config, "--out", path.join(dir, "verify.json")], {
+          stateDir: makeTempDir(),
+          cwd: dir,
+        });
         expectNoCrash(r, text);
       }),
       { ...fuzzParams("cli"), numRuns: GATES_RUNS, examples: known.map((t) => [t] as [string]) },

@@ -41,7 +41,22 @@ describe("omk goal lifecycle through the built binary", () => {
     const head = await initGitRepo(repo);
     const omk = omkIn(stateDir, repo);
 
-    const created = await omk("goal", "create", "Add a --json flag to the report command", "--budget-time", "1s", "--budget-tokens", "50000", "--budget-usd", "2.5", "--max-agents", "3", "--constraint", "no new deps", "--json");
+    const created = await omk(
+      "goal",
+      "create",
+      "Add a --json flag to the report command",
+      "--budget-time",
+      "1s",
+      "--budget-tokens",
+      "50000",
+      "--budget-usd",
+      "2.5",
+      "--max-agents",
+      "3",
+      "--constraint",
+      "no new deps",
+      "--json",
+    );
     expect(created.exitCode, created.stderr).toBe(0);
     const goal = GoalSchema.parse(created.json());
     expect(goal).toMatchObject({ status: "created", repoRoot: repo, baseCommit: head, constraints: ["no new deps"] });
@@ -120,18 +135,36 @@ describe("omk goal lifecycle through the built binary", () => {
     const last = readFileSync(events, "utf8").trimEnd().split("\n").at(-1) as string;
     const seq = (JSON.parse(last) as { seq: number }).seq + 1;
     const prev = createHash("sha256").update(last).digest("hex");
-    const forged = JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), actor: "user", prev, type: "budget_extended", data: { add: { tokens: 999999999 } } });
+    const forged = JSON.stringify({
+      v: 1,
+      seq,
+      ts: new Date().toISOString(),
+      actor: "user",
+      prev,
+      type: "budget_extended",
+      data: { add: { tokens: 999999999 } },
+    });
     appendFileSync(events, `${forged.slice(0, -1)},"mac":"${"0f".repeat(32)}"}\n`);
 
-    for (const args of [["goal", "status", id], ["goal", "budget-add", id, "--tokens", "5"], ["goal", "replay", id, "--verify"]]) {
+    for (const args of [
+      ["goal", "status", id],
+      ["goal", "budget-add", id, "--tokens", "5"],
+      ["goal", "replay", id, "--verify"],
+    ]) {
       const r = await omk(...args);
       expect(r.exitCode, args.join(" ")).toBe(1);
       expect(r.stderr.trimEnd().split("\n"), args.join(" ")).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`^omk: .*events.jsonl line ${seq} has a MAC the log key does not confirm .*: the log was changed outside omk — fix: .*${printedOmkPattern({ stateDir })} goal replay ${id} --quarantine`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^omk: .*events.jsonl line ${seq} has a MAC the log key does not confirm .*: the log was changed outside omk — fix: .*${printedOmkPattern({ stateDir })} goal replay ${id} --quarantine`,
+        ),
+      );
     }
     const q = await omk("goal", "replay", id, "--quarantine");
     expect(q.exitCode, q.stderr).toBe(0);
-    expect(q.stdout).toMatch(new RegExp(`^set aside ${Buffer.byteLength(forged) + 74} bytes from line ${seq} .* in events.jsonl.forged-\\d+; goal ${id} is not_ready$`, "m"));
+    expect(q.stdout).toMatch(
+      new RegExp(`^set aside ${Buffer.byteLength(forged) + 74} bytes from line ${seq} .* in events.jsonl.forged-\\d+; goal ${id} is not_ready$`, "m"),
+    );
     const status = await omk("goal", "status", id, "--json");
     expect(status.exitCode).toBe(0);
     expect(status.json()).toMatchObject({ status: "not_ready", budgetReport: { limits: { tokens: 1000 } } });
@@ -155,7 +188,13 @@ describe("omk goal lifecycle through the built binary", () => {
     const md = await omk("goal", "show", id, "--format", "md");
     expect(md.stdout).toContain(`# Goal ${id}`);
     expect(md.stdout).toContain("| tokens | 1,050 of 1,000 (0 left) EXHAUSTED |");
-    for (const args of [["goal", "list", "--json"], ["goal", "budget", id, "--json"], ["goal", "proof", id, "--json"], ["goal", "replay", id, "--json"], ["goal", "show", id, "--format", "json"]]) {
+    for (const args of [
+      ["goal", "list", "--json"],
+      ["goal", "budget", id, "--json"],
+      ["goal", "proof", id, "--json"],
+      ["goal", "replay", id, "--json"],
+      ["goal", "show", id, "--format", "json"],
+    ]) {
       const r = await omk(...args);
       expect(() => r.json(), args.join(" ")).not.toThrow();
     }
@@ -213,7 +252,10 @@ describe("omk goal lifecycle through the built binary", () => {
     const damaged = lines.join("\n");
     writeFileSync(events, damaged);
     writeFileSync(`${stateDir}/goals/${id}/goal.json`, "");
-    for (const args of [["goal", "status", id], ["goal", "pause", id]]) {
+    for (const args of [
+      ["goal", "status", id],
+      ["goal", "pause", id],
+    ]) {
       const r = await omk(...args);
       expect(r.exitCode, args.join(" ")).toBe(6);
       expect(r.stderr).toMatch(/events\.jsonl: line 2 is not valid JSON — fix: restore the file from a backup/);

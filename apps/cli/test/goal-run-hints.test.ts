@@ -36,7 +36,10 @@ describe("omk goal run <id>", () => {
     const r = await runOmk(["goal", "run", id, "--script", writeBook(readyBook())], { stateDir, cwd: repo });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe(
-      asPrinted(`omk: no goal "${id}" under ${stateDir} — fix: pass the id of a goal in this state dir (omk goal list), set OMK_STATE_DIR to the state dir that holds it, or pass --new to make "${id}" the text of a new goal`, { stateDir }),
+      asPrinted(
+        `omk: no goal "${id}" under ${stateDir} — fix: pass the id of a goal in this state dir (omk goal list), set OMK_STATE_DIR to the state dir that holds it, or pass --new to make "${id}" the text of a new goal`,
+        { stateDir },
+      ),
     );
     expect(goalsIn(stateDir)).toEqual([]);
     // --new: the words are a new goal's text (a dry run here, so nothing is kept).
@@ -105,7 +108,9 @@ describe("omk goal run: what to do next", () => {
     const id = (r.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
     expect(r.stdout).toMatch(/^status: not_ready — /m);
     expect(r.stdout).toMatch(/^failure: .*failure\.json$/m);
-    expect(r.stdout.split("\n")).toContain(`next: ${printedOmk({ stateDir })} goal resume ${id}  # plans follow-up tasks from the failing evidence and runs them`);
+    expect(r.stdout.split("\n")).toContain(
+      `next: ${printedOmk({ stateDir })} goal resume ${id}  # plans follow-up tasks from the failing evidence and runs them`,
+    );
   }, 120_000);
 
   it("failed_infra: next is the failure's resume command with its hint", async () => {
@@ -125,11 +130,17 @@ describe("omk goal run: what to do next", () => {
     const stateDir = makeTempDir();
     const { repo } = await makeRepo();
     const book = readyBook() as Book;
-    book.sessions["plan"] = { turns: [{ steps: [{ message: "Let me look at the code first. " }, { read: { path: "package.json" } }, { message: "I would add src/slugify.js and a test." }] }] };
+    book.sessions["plan"] = {
+      turns: [
+        { steps: [{ message: "Let me look at the code first. " }, { read: { path: "package.json" } }, { message: "I would add src/slugify.js and a test." }] },
+      ],
+    };
     const r = await runOmk(["goal", "run", GOAL_TEXT, "--script", writeBook(book)], { stateDir, cwd: repo });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(5);
     const id = (r.stdout.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
-    expect(r.stdout).toMatch(/^status: blocked_on_external — the scripted engine's model gave no valid plan answer in 3 attempt\(s\); the last was rejected: no JSON object found in the answer/m);
+    expect(r.stdout).toMatch(
+      /^status: blocked_on_external — the scripted engine's model gave no valid plan answer in 3 attempt\(s\); the last was rejected: no JSON object found in the answer/m,
+    );
     expect(r.stdout.split("\n")).toContain(
       `next: ${printedOmk({ stateDir })} goal resume ${id} --model <model>  # the model never gave a valid answer (see the cause): try another model with --model or another engine with --engine, then resume`,
     );
@@ -159,7 +170,9 @@ describe("omk goal run: what to do next", () => {
     const id = (out.match(/^goal (\S+)$/m) ?? [])[1] ?? "";
     const accept = await runOmk(["goal", "accept", id], { stateDir, cwd: repo });
     expect(accept.exitCode).toBe(2);
-    expect(accept.stderr).toMatch(new RegExp(`^omk: goal ${id} is still running \\(controller pid ${child.pid} on \\S+\\); only a ready goal is accepted — fix: wait until it ends`));
+    expect(accept.stderr).toMatch(
+      new RegExp(`^omk: goal ${id} is still running \\(controller pid ${child.pid} on \\S+\\); only a ready goal is accepted — fix: wait until it ends`),
+    );
     expect(accept.stderr).not.toMatch(/resume/);
     child.kill("SIGINT");
     // The second Ctrl-C once the first is taken (the pause may take only milliseconds).

@@ -13,11 +13,17 @@ describe("omk goal run: per-test evidence that cannot be had", () => {
   it("exits 3 before any round, naming the test command and `tests: { format: tap }`", async () => {
     const stateDir = makeTempDir();
     const { repo } = await makeRepo();
-    writeFileSync(path.join(repo, "package.json"), JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node run-tests.js" } }));
+    writeFileSync(
+      path.join(repo, "package.json"),
+      JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node run-tests.js" } }),
+    );
     writeFileSync(path.join(repo, "run-tests.js"), 'import "./test/truncate.test.js";\n');
     rmSync(path.join(repo, ".omk"), { recursive: true, force: true });
     await execa("git", ["add", "-A"], { cwd: repo });
-    await execa("git", ["commit", "-qm", "plain test script"], { cwd: repo, env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+    await execa("git", ["commit", "-qm", "plain test script"], {
+      cwd: repo,
+      env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" },
+    });
     const r = await runOmk(["goal", "run", GOAL_TEXT, "--until-ready", "--script", writeBook(readyBook())], { stateDir, cwd: repo });
     const out = `${r.stdout}\n${r.stderr}`;
     expect(r.exitCode, out).toBe(3);

@@ -27,19 +27,37 @@ describe("omk goal run: flags and bad input", () => {
     const good = writeBook(readyBook());
     const cases: Array<[string[], RegExp, NodeJS.ProcessEnv?]> = [
       [["goal", "run", GOAL_TEXT, "--engine", "warp-drive"], /unknown engine "warp-drive" — fix: use one of kimi, .*--engine scripted --script FILE/],
-      [["goal", "run", GOAL_TEXT, "--engine", "scripted"], new RegExp(`--engine scripted needs a script book \\(the sessions it plays instead of a model\\) — fix: pass --script book\\.yaml \\(or set OMK_SCRIPT\\); an example book ships with omk: ${EXAMPLE_BOOK.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(it plays the demo's goal on the demo's project: .*\\bdemo runs it\\)$`)],
+      [
+        ["goal", "run", GOAL_TEXT, "--engine", "scripted"],
+        new RegExp(
+          `--engine scripted needs a script book \\(the sessions it plays instead of a model\\) — fix: pass --script book\\.yaml \\(or set OMK_SCRIPT\\); an example book ships with omk: ${EXAMPLE_BOOK.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(it plays the demo's goal on the demo's project: .*\\bdemo runs it\\)$`,
+        ),
+      ],
       // A book with errors names the schema shipped beside the bundle (dist/, in the npm package), by absolute path.
-      [["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", malformed], new RegExp(`book\\.yaml.* — fix: fix the syntax \\(${SHIPPED_SCHEMA.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} describes the file\\)$`)],
+      [
+        ["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", malformed],
+        new RegExp(`book\\.yaml.* — fix: fix the syntax \\(${SHIPPED_SCHEMA.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} describes the file\\)$`),
+      ],
 
       [["goal", "run", GOAL_TEXT, "--script", wrongShape], /task:x.* — fix: /],
       [["goal", "run", GOAL_TEXT, "--engine", "scripted", "--script", path.join(repo, "missing.yaml")], /missing\.yaml.* — fix: /],
-      [["goal", "run", GOAL_TEXT, "--script", good, "--max-rounds", "0"], /--max-rounds "0" must be a whole number from 1 to 20 — fix: use e\.g\. --max-rounds 3/],
+      [
+        ["goal", "run", GOAL_TEXT, "--script", good, "--max-rounds", "0"],
+        /--max-rounds "0" must be a whole number from 1 to 20 — fix: use e\.g\. --max-rounds 3/,
+      ],
       [["goal", "run", GOAL_TEXT, "--script", good, "--budget-usd", "free"], /--budget-usd "free" is not a positive amount/],
       [["goal", "run", "", "--script", good], /goal text is empty — fix: /],
       [["goal", "run", GOAL_TEXT, "--script", good, "--repo", notRepo], /is not a git repository: .* — fix: run it inside a git clone/],
-      [["goal", "run", GOAL_TEXT, "--script", good, "--repo", path.join(notRepo, "gone")], /^omk: \S+gone does not exist — fix: pass --repo the folder of a git clone \(or run omk inside one\)$/],
+      [
+        ["goal", "run", GOAL_TEXT, "--script", good, "--repo", path.join(notRepo, "gone")],
+        /^omk: \S+gone does not exist — fix: pass --repo the folder of a git clone \(or run omk inside one\)$/,
+      ],
       // No engine named and none installed (PATH without any engine): say how to get one.
-      [["goal", "run", GOAL_TEXT], /no engine found — fix: install one \(\S.* doctor\) or use --engine scripted --script FILE/, { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin` }],
+      [
+        ["goal", "run", GOAL_TEXT],
+        /no engine found — fix: install one \(\S.* doctor\) or use --engine scripted --script FILE/,
+        { PATH: path.dirname(process.execPath) === "/usr/bin" ? "/usr/bin:/bin" : `${path.dirname(process.execPath)}:/usr/bin:/bin` },
+      ],
       [["goal", "run", GOAL_TEXT, "--engine", "kimi", "--script", good], /--script plays a script book with the scripted engine, not with kimi — fix: /],
     ];
     for (const [args, message, env] of cases) {
@@ -66,7 +84,8 @@ describe("omk goal run: output modes", () => {
     const events = lines.map((line) => JSON.parse(line) as { type: string; status?: string; outcomeFile?: string | null });
     for (const e of events) expect(typeof e.type).toBe("string");
     const types = new Set(events.map((e) => e.type));
-    for (const t of ["run_started", "phase_started", "phase_finished", "task_update", "gate_finished", "goal_event", "run_finished"]) expect(types, t).toContain(t);
+    for (const t of ["run_started", "phase_started", "phase_finished", "task_update", "gate_finished", "goal_event", "run_finished"])
+      expect(types, t).toContain(t);
     const finished = events.at(-1);
     expect(finished?.type).toBe("run_finished");
     expect(r.stderr).toMatch(/^goal \S+\n/);

@@ -26,8 +26,21 @@ async function newGoal(budgetTokens = "100000") {
 /** Running, planned into four tasks: a done, b running, c failed for good, d waiting; the events a controller writes. */
 async function runningWithTasks(stateDir: string, id: string): Promise<void> {
   const store = openStore({ root: stateDir });
-  const task = (t: string, title: string) => ({ id: t, title, description: "", role: "implementer", dependencies: [], reads: [], writes: [`${t}.ts`], acceptance: [], budget: BUDGET });
-  const graph = TaskGraphSchema.parse({ schemaVersion: 1, tasks: [task("a", "Parse the flag"), task("b", "Print JSON"), task("c", "Document it"), task("d", "Test it")] });
+  const task = (t: string, title: string) => ({
+    id: t,
+    title,
+    description: "",
+    role: "implementer",
+    dependencies: [],
+    reads: [],
+    writes: [`${t}.ts`],
+    acceptance: [],
+    budget: BUDGET,
+  });
+  const graph = TaskGraphSchema.parse({
+    schemaVersion: 1,
+    tasks: [task("a", "Parse the flag"), task("b", "Print JSON"), task("c", "Document it"), task("d", "Test it")],
+  });
   expect((await store.transition(id, "running", { actor: "controller" })).ok).toBe(true);
   for (const phase of ["intake", "planning", "oracle", "baseline", "execution"] as const) expect((await store.setPhase(id, phase)).ok, phase).toBe(true);
   expect((await store.setTaskGraph(id, graph)).ok).toBe(true);
@@ -36,7 +49,11 @@ async function runningWithTasks(stateDir: string, id: string): Promise<void> {
     { type: "task_dispatched", actor, data: { taskId: "a", attempt: 1, worker: "w1", lease: LEASE, reservation: BUDGET } },
     { type: "task_succeeded", actor, data: { taskId: "a", attempt: 1, worker: "w1", durationMs: 12, usage: SPEND, evidence: [] } },
     { type: "task_dispatched", actor, data: { taskId: "c", attempt: 1, worker: "w1", lease: LEASE, reservation: BUDGET } },
-    { type: "task_failed", actor, data: { taskId: "c", attempt: 1, worker: "w1", signature: "boom", message: "boom", retryable: false, decision: "give_up", usage: SPEND } },
+    {
+      type: "task_failed",
+      actor,
+      data: { taskId: "c", attempt: 1, worker: "w1", signature: "boom", message: "boom", retryable: false, decision: "give_up", usage: SPEND },
+    },
     { type: "task_dispatched", actor, data: { taskId: "b", attempt: 1, worker: "w2", lease: { ...LEASE, worker: "w2" }, reservation: BUDGET } },
   ];
   for (const event of events) {
@@ -64,7 +81,8 @@ describe("omk goal status vs omk goal show", () => {
     const show = await omk("goal", "show");
     expect(show.exitCode).toBe(0);
     expect(show.stdout).not.toBe(status.stdout);
-    for (const field of ["text", "status", "repo", "created", "updated", "agents", "runner", "budget", "round", "dir"]) expect(show.stdout).toMatch(new RegExp(`^${field} +\\S`, "m"));
+    for (const field of ["text", "status", "repo", "created", "updated", "agents", "runner", "budget", "round", "dir"])
+      expect(show.stdout).toMatch(new RegExp(`^${field} +\\S`, "m"));
     expect(show.stdout).toContain(repo);
 
     const sj = (await omk("goal", "status", id, "--json")).json() as Record<string, unknown>;
@@ -94,7 +112,9 @@ describe("omk goal status vs omk goal show", () => {
       const live = await omk("goal", "status", id);
       expect(live.stdout).toMatch(/^now {5}running b "Print JSON"; last: task b started/m);
       expect(live.stdout).toMatch(new RegExp(`^runner {2}pid ${process.pid} on \\S+, heartbeat \\S+ ago$`, "m"));
-      expect(live.stdout).toMatch(new RegExp(`^next: {3}${O(stateDir)} goal status ${id} {2}# running: check again later, or stop it with ${O(stateDir)} goal pause ${id}$`, "m"));
+      expect(live.stdout).toMatch(
+        new RegExp(`^next: {3}${O(stateDir)} goal status ${id} {2}# running: check again later, or stop it with ${O(stateDir)} goal pause ${id}$`, "m"),
+      );
       const json = (await omk("goal", "status", id, "--json")).json() as { summary: unknown; controller: { pid: number } | null };
       expect(StatusSummarySchema.parse(json.summary).tasks).toEqual({ total: 4, running: 1, done: 1, failed: 1, waiting: 1, cancelled: 0 });
       expect(json.controller?.pid).toBe(process.pid);
@@ -122,19 +142,35 @@ describe("omk goal status vs omk goal show", () => {
     const s = await spent.omk("goal", "status", spent.id);
     expect(s.stdout).toMatch(/^goal .* needs_more_budget/m);
     expect(s.stdout).toMatch(/tokens 1,050 of 1,000 EXHAUSTED/);
-    expect(s.stdout).toMatch(new RegExp(`^next: {3}${O(spent.stateDir)} goal budget-add ${spent.id} --tokens \\d+ && ${O(spent.stateDir)} goal resume ${spent.id} {2}# `, "m"));
+    expect(s.stdout).toMatch(
+      new RegExp(`^next: {3}${O(spent.stateDir)} goal budget-add ${spent.id} --tokens \\d+ && ${O(spent.stateDir)} goal resume ${spent.id} {2}# `, "m"),
+    );
 
     const cancelled = await newGoal();
     await requestCancel(openStore({ root: cancelled.stateDir }), cancelled.id, "user", "not needed");
-    expect((await cancelled.omk("goal", "status")).stdout).toMatch(new RegExp(`^next: {3}cancelled is final; start again with: ${O(cancelled.stateDir)} goal create`, "m"));
+    expect((await cancelled.omk("goal", "status")).stdout).toMatch(
+      new RegExp(`^next: {3}cancelled is final; start again with: ${O(cancelled.stateDir)} goal create`, "m"),
+    );
   }, 60_000);
 });
 
 describe("statusSummary (the decisions of a ready goal)", () => {
-  const goal = { id: "01jzzzzzzzzzzzzzzzzzzzzzzz", status: "ready", phase: "proof", statusReason: null, repoRoot: "/r", headCommit: "a".repeat(40), taskGraph: null, round: 2 } as unknown as Goal;
+  const goal = {
+    id: "01jzzzzzzzzzzzzzzzzzzzzzzz",
+    status: "ready",
+    phase: "proof",
+    statusReason: null,
+    repoRoot: "/r",
+    headCommit: "a".repeat(40),
+    taskGraph: null,
+    round: 2,
+  } as unknown as Goal;
   const now = new Date();
   it("ready and undecided: accept, after checking the proof", () => {
-    expect(statusSummary(goal, undefined, [], now, undefined)).toMatchObject({ round: 2, next: `omk goal accept ${goal.id}  # check it first: omk proof verify` });
+    expect(statusSummary(goal, undefined, [], now, undefined)).toMatchObject({
+      round: 2,
+      next: `omk goal accept ${goal.id}  # check it first: omk proof verify`,
+    });
   });
   it("accepted: the merge of the integration branch, in the repository", () => {
     const accepted = { ...goal, decision: { decision: "accepted", headCommit: "a".repeat(40), seq: 9 } } as Goal;
@@ -142,6 +178,9 @@ describe("statusSummary (the decisions of a ready goal)", () => {
   });
   it("rejected: how to change the decision", () => {
     const rejected = { ...goal, decision: { decision: "rejected", reason: "wrong flag", headCommit: "a".repeat(40), seq: 9 } } as Goal;
-    expect(statusSummary(rejected, undefined, [], now, undefined)).toMatchObject({ now: "ready, but rejected: wrong flag", next: `omk goal accept ${goal.id} --change  # to accept it after all` });
+    expect(statusSummary(rejected, undefined, [], now, undefined)).toMatchObject({
+      now: "ready, but rejected: wrong flag",
+      next: `omk goal accept ${goal.id} --change  # to accept it after all`,
+    });
   });
 });

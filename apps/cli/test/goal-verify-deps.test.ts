@@ -21,7 +21,11 @@ describe("omk goal verify --base on a project with dependencies", () => {
     writeFileSync(path.join(repo, "src", "add.js"), BROKEN_ADD_JS);
     const cache = makeTempDir("omk-verify-deps-cache-");
     const out = path.join(makeTempDir("omk-verify-deps-out-"), "verify.json");
-    const run = await runOmk(["goal", "verify", "--checkout", ".", "--base", base, "--out", out], { stateDir: makeTempDir(), cwd: repo, env: { XDG_CACHE_HOME: cache } });
+    const run = await runOmk(["goal", "verify", "--checkout", ".", "--base", base, "--out", out], {
+      stateDir: makeTempDir(),
+      cwd: repo,
+      env: { XDG_CACHE_HOME: cache },
+    });
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(1);
     const record = VerificationRecordSchema.parse(JSON.parse(readFileSync(out, "utf8")));
     expect(record).toMatchObject({ verdict: "failed", base: { commit: base } });
@@ -33,7 +37,11 @@ describe("omk goal verify --base on a project with dependencies", () => {
 
     // The same tree without the regression: the base and head both pass (exit 0).
     execFileSync("git", ["checkout", "--", "src/add.js"], { cwd: repo });
-    const clean = await runOmk(["goal", "verify", "--checkout", ".", "--base", base, "--out", out], { stateDir: makeTempDir(), cwd: repo, env: { XDG_CACHE_HOME: cache } });
+    const clean = await runOmk(["goal", "verify", "--checkout", ".", "--base", base, "--out", out], {
+      stateDir: makeTempDir(),
+      cwd: repo,
+      env: { XDG_CACHE_HOME: cache },
+    });
     expect(clean.exitCode, `${clean.stdout}\n${clean.stderr}`).toBe(0);
   }, 400_000);
 });

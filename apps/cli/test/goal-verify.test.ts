@@ -19,7 +19,8 @@ async function repoWithGates(): Promise<{ repo: string; base: string }> {
   const base = await initGitRepo(repo, {
     "README.md": "# fixture\n",
     "state.txt": "pass\n",
-    "check.mjs": "import { readFileSync } from 'node:fs'; const ok = readFileSync('state.txt', 'utf8').trim() === 'pass'; console.log(ok ? 'unit ok' : 'unit broke'); process.exitCode = ok ? 0 : 1;\n",
+    "check.mjs":
+      "import { readFileSync } from 'node:fs'; const ok = readFileSync('state.txt', 'utf8').trim() === 'pass'; console.log(ok ? 'unit ok' : 'unit broke'); process.exitCode = ok ? 0 : 1;\n",
     "legacy.mjs": "console.error('legacy lint has always failed'); process.exitCode = 1;\n",
     "leak.mjs": "console.log('token: ' + process.env.API_TOKEN);\n",
     ".gitignore": "",
@@ -31,12 +32,22 @@ async function repoWithGates(): Promise<{ repo: string; base: string }> {
   );
   const { execa } = await import("execa");
   await execa("git", ["add", "-A"], { cwd: repo });
-  await execa("git", ["commit", "-qm", "gates"], { cwd: repo, env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.invalid" } });
+  await execa("git", ["commit", "-qm", "gates"], {
+    cwd: repo,
+    env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.invalid" },
+  });
   const { stdout } = await execa("git", ["rev-parse", "HEAD"], { cwd: repo });
   return { repo, base: stdout.trim() || base };
 }
 
-type Verified = { goalId: string; runId: string; verdict: string; base: { ref: string; commit: string } | null; gates: Array<{ name: string; outcome: string; baseline?: string; logs: Array<{ path: string; sha256: string }> }>; report: { path: string; sha256: string } };
+type Verified = {
+  goalId: string;
+  runId: string;
+  verdict: string;
+  base: { ref: string; commit: string } | null;
+  gates: Array<{ name: string; outcome: string; baseline?: string; logs: Array<{ path: string; sha256: string }> }>;
+  report: { path: string; sha256: string };
+};
 
 describe("omk goal verify", () => {
   it("runs the wall in the goal's repo, keeps logs under the goal, records the evidence, judges against the base", async () => {
@@ -75,7 +86,10 @@ describe("omk goal verify", () => {
 
     // The event log holds the evidence; the files it names are there with those digests.
     const goalDir = path.join(stateDir, "goals", goalId);
-    const events = readFileSync(path.join(goalDir, "events.jsonl"), "utf8").trim().split("\n").map((l) => EventSchema.parse(JSON.parse(l)));
+    const events = readFileSync(path.join(goalDir, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => EventSchema.parse(JSON.parse(l)));
     const verifications = events.filter((e) => e.type === "verification_recorded");
     expect(verifications.map((e) => e.data.verdict)).toEqual(["failed", "passed", "failed", "failed"]);
     const last = verifications[1];
@@ -96,9 +110,15 @@ describe("omk goal verify", () => {
   it("without a goal verifies a checkout and writes a verification record to --out", async () => {
     const stateDir = makeTempDir();
     const { repo } = await repoWithGates();
-    writeFileSync(path.join(repo, ".omk", "gates.yaml"), readFileSync(path.join(repo, ".omk", "gates.yaml"), "utf8").replace("legacy, kind: lint,", "legacy, kind: lint, required: false,"));
+    writeFileSync(
+      path.join(repo, ".omk", "gates.yaml"),
+      readFileSync(path.join(repo, ".omk", "gates.yaml"), "utf8").replace("legacy, kind: lint,", "legacy, kind: lint, required: false,"),
+    );
     const ci = makeTempDir("omk-verify-ci-");
-    const run = await runOmk(["goal", "verify", "--checkout", repo, "--out", path.join(ci, "proof", "verify.json"), "--junit", path.join(ci, "junit.xml")], { stateDir, cwd: ci });
+    const run = await runOmk(["goal", "verify", "--checkout", repo, "--out", path.join(ci, "proof", "verify.json"), "--junit", path.join(ci, "junit.xml")], {
+      stateDir,
+      cwd: ci,
+    });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toContain(`verification record: ${path.join(ci, "proof", "verify.json")}`);
     const record = VerificationRecordSchema.parse(JSON.parse(readFileSync(path.join(ci, "proof", "verify.json"), "utf8")));
@@ -130,9 +150,22 @@ describe("omk goal verify", () => {
     const stateDir = makeTempDir();
     const { repo } = await repoWithGates();
     const pids = path.join(repo, "pids.txt");
-    writeFileSync(path.join(repo, "stubborn.mjs"), "import { appendFileSync } from 'node:fs'; process.on('SIGTERM', () => {}); appendFileSync(process.argv[2], process.pid + '\\n'); setInterval(() => {}, 1000);\n");
-    writeFileSync(path.join(repo, ".omk", "gates.yaml"), `gates:\n  - {name: a, kind: test, command: [${JSON.stringify(process.execPath)}, stubborn.mjs, ${JSON.stringify(pids)}]}\n  - {name: b, kind: test, command: [${JSON.stringify(process.execPath)}, stubborn.mjs, ${JSON.stringify(pids)}]}\n`);
-    const readPids = () => (existsSync(pids) ? readFileSync(pids, "utf8").trim().split("\n").filter((l) => l !== "").map(Number) : []);
+    writeFileSync(
+      path.join(repo, "stubborn.mjs"),
+      "import { appendFileSync } from 'node:fs'; process.on('SIGTERM', () => {}); appendFileSync(process.argv[2], process.pid + '\\n'); setInterval(() => {}, 1000);\n",
+    );
+    writeFileSync(
+      path.join(repo, ".omk", "gates.yaml"),
+      `gates:\n  - {name: a, kind: test, command: [${JSON.stringify(process.execPath)}, stubborn.mjs, ${JSON.stringify(pids)}]}\n  - {name: b, kind: test, command: [${JSON.stringify(process.execPath)}, stubborn.mjs, ${JSON.stringify(pids)}]}\n`,
+    );
+    const readPids = () =>
+      existsSync(pids)
+        ? readFileSync(pids, "utf8")
+            .trim()
+            .split("\n")
+            .filter((l) => l !== "")
+            .map(Number)
+        : [];
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);
@@ -142,7 +175,12 @@ describe("omk goal verify", () => {
       }
     };
     const { execa } = await import("execa");
-    const child = execa(process.execPath, [omkBinPath, "goal", "verify", "--checkout", ".", "--out", "proof.json"], { cwd: repo, reject: false, env: { OMK_STATE_DIR: stateDir, NO_COLOR: "1", CI: "true" }, stdin: "ignore" });
+    const child = execa(process.execPath, [omkBinPath, "goal", "verify", "--checkout", ".", "--out", "proof.json"], {
+      cwd: repo,
+      reject: false,
+      env: { OMK_STATE_DIR: stateDir, NO_COLOR: "1", CI: "true" },
+      stdin: "ignore",
+    });
     try {
       for (let i = 0; i < 300 && readPids().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
       expect(readPids()).toHaveLength(2);
@@ -187,15 +225,57 @@ describe("toGateEvidence (the gates → proof mapping, from @omk/controller, as 
     const report = await runGates({
       root: repo,
       outDir: path.join(goalDir, "gates", "r1"),
-      config: { version: 1, gates: [{ name: "unit", kind: "test", command: [process.execPath, "check.mjs"], shell: false, cwd: ".", env: [], required: true, timeout: 10_000, retries: 0, needs: [], toolVersion: false, ignore: [] }] },
+      config: {
+        version: 1,
+        gates: [
+          {
+            name: "unit",
+            kind: "test",
+            command: [process.execPath, "check.mjs"],
+            shell: false,
+            cwd: ".",
+            env: [],
+            required: true,
+            timeout: 10_000,
+            retries: 0,
+            needs: [],
+            toolVersion: false,
+            ignore: [],
+          },
+        ],
+      },
     });
     const evidence = toGateEvidence(report, goalDir);
     expect(evidence).toEqual([
-      expect.objectContaining({ name: "unit", kind: "test", required: true, outcome: "passed", exitCode: 0, commit: base, dirty: false, cwd: repo, command: [process.execPath, "check.mjs"] }),
+      expect.objectContaining({
+        name: "unit",
+        kind: "test",
+        required: true,
+        outcome: "passed",
+        exitCode: 0,
+        commit: base,
+        dirty: false,
+        cwd: repo,
+        command: [process.execPath, "check.mjs"],
+      }),
     ]);
-    expect(evidence?.[0]?.logs.map((l) => l.path)).toEqual([path.join("gates", "r1", "logs", "unit.stdout.log"), path.join("gates", "r1", "logs", "unit.stderr.log")]);
+    expect(evidence?.[0]?.logs.map((l) => l.path)).toEqual([
+      path.join("gates", "r1", "logs", "unit.stdout.log"),
+      path.join("gates", "r1", "logs", "unit.stderr.log"),
+    ]);
     expect(evidence?.[0]?.baseline).toBeUndefined();
-    const judged = toGateEvidence({ ...report, comparison: { base: { ref: "main", commit: base, report: null }, verdict: "passed", gates: [{ name: "unit", kind: "test", required: true, base: "failed", head: "passed", status: "fixed", blocking: false, flaky: false, reason: "" }], summary: { newFailures: [], fixed: ["unit"], preExisting: [], noBaseline: [], flaky: [] } } }, goalDir);
+    const judged = toGateEvidence(
+      {
+        ...report,
+        comparison: {
+          base: { ref: "main", commit: base, report: null },
+          verdict: "passed",
+          gates: [{ name: "unit", kind: "test", required: true, base: "failed", head: "passed", status: "fixed", blocking: false, flaky: false, reason: "" }],
+          summary: { newFailures: [], fixed: ["unit"], preExisting: [], noBaseline: [], flaky: [] },
+        },
+      },
+      goalDir,
+    );
     expect(judged?.[0]?.baseline).toBe("fixed");
     expect(toGateEvidence({ ...report, commit: null }, goalDir)).toEqual([]);
   });

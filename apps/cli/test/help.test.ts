@@ -12,7 +12,13 @@ afterAll(cleanupTempDirs);
 async function omkIn(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main({ argv, stdout: (t) => out.push(t), stderr: (t) => err.push(t), env: { ...process.env, OMK_STATE_DIR: makeTempDir() }, cwd: makeTempDir() });
+  const code = await main({
+    argv,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { ...process.env, OMK_STATE_DIR: makeTempDir() },
+    cwd: makeTempDir(),
+  });
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
 const help = (args: string[]) => omkIn([...args, "--help"]);
@@ -99,7 +105,10 @@ describe("every command's help has examples", () => {
         // Each example: a `# what` line, then a command of this command (pasteable: `omk …`).
         const commands = examples.split("\n").filter((l) => /^ {2}omk /.test(l));
         expect(commands.length, sub.join(" ")).toBeGreaterThan(0);
-        expect(commands.some((c) => c.startsWith(`  omk ${sub.join(" ")}`)), `${sub.join(" ")}: ${commands.join(" | ")}`).toBe(true);
+        expect(
+          commands.some((c) => c.startsWith(`  omk ${sub.join(" ")}`)),
+          `${sub.join(" ")}: ${commands.join(" | ")}`,
+        ).toBe(true);
         expect(examples.split("\n").filter((l) => /^ {2}# /.test(l)).length, sub.join(" ")).toBe(COMMAND_HELP[sub.join(" ")]?.examples.length);
         await walk(sub);
       }

@@ -106,7 +106,11 @@ describe("detectCli", () => {
     }
     // pnpm's shim form: indented exec lines inside if/else.
     const rel = path.relative(wrappers, t.bin);
-    writeFileSync(omk, `#!/bin/sh\nbasedir=x\nif [ -x "$basedir/node" ]; then\n  exec "$basedir/node"  "$basedir/${rel}" "$@"\nelse\n  exec node  "$basedir/${rel}" "$@"\nfi\n`, { mode: 0o755 });
+    writeFileSync(
+      omk,
+      `#!/bin/sh\nbasedir=x\nif [ -x "$basedir/node" ]; then\n  exec "$basedir/node"  "$basedir/${rel}" "$@"\nelse\n  exec node  "$basedir/${rel}" "$@"\nfi\n`,
+      { mode: 0o755 },
+    );
     expect(detectCli(t.source({ PATH: `${t.nodeDir}:${wrappers}` }))).toBe("omk");
   });
 
@@ -165,7 +169,9 @@ describe("printable", () => {
     expect(printable("omk goal budget-add 01abc --time 30m && omk goal resume 01abc", { cli })).toBe(
       "node /x/bin.js goal budget-add 01abc --time 30m && node /x/bin.js goal resume 01abc",
     );
-    expect(printable("resume it (omk goal resume 01abc), or see `omk doctor`", { cli })).toBe("resume it (node /x/bin.js goal resume 01abc), or see `node /x/bin.js doctor`");
+    expect(printable("resume it (omk goal resume 01abc), or see `omk doctor`", { cli })).toBe(
+      "resume it (node /x/bin.js goal resume 01abc), or see `node /x/bin.js doctor`",
+    );
     expect(printable("see `omk --help`", { cli })).toBe("see `node /x/bin.js --help`");
     expect(printable("omk proof verify /p.json", { cli, prefix: "OMK_STATE_DIR=/s " })).toBe("OMK_STATE_DIR=/s node /x/bin.js proof verify /p.json");
   });
@@ -199,6 +205,8 @@ describe("printable", () => {
     expect(printable("omk goal run -- 'omk goal list' && omk doctor", { cli })).toBe("node /x/bin.js goal run -- 'omk goal list' && node /x/bin.js doctor");
     expect(printable("X='omk goal list' omk doctor", { cli })).toBe("X='omk goal list' node /x/bin.js doctor");
     // Apostrophes inside words open nothing: the commands around them are named.
-    expect(printable("the goal's next step: omk goal resume 01abc (it's `omk doctor`)", { cli })).toBe("the goal's next step: node /x/bin.js goal resume 01abc (it's `node /x/bin.js doctor`)");
+    expect(printable("the goal's next step: omk goal resume 01abc (it's `omk doctor`)", { cli })).toBe(
+      "the goal's next step: node /x/bin.js goal resume 01abc (it's `node /x/bin.js doctor`)",
+    );
   });
 });

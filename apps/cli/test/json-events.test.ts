@@ -45,7 +45,9 @@ describe("omk goal run --json (e2e, scripted engine)", () => {
     const published = publishedValidator();
     for (const [i, event] of events.entries()) {
       const checked = published.safeParse(event);
-      expect(checked.success, `line ${i + 1} against the JSON Schema: ${lines[i]?.slice(0, 300)}\n${JSON.stringify(checked.error?.issues.slice(0, 3))}`).toBe(true);
+      expect(checked.success, `line ${i + 1} against the JSON Schema: ${lines[i]?.slice(0, 300)}\n${JSON.stringify(checked.error?.issues.slice(0, 3))}`).toBe(
+        true,
+      );
       // The zod schema too, and nothing it does not declare (a key it does not know would be stripped).
       const parsed = ControllerEventSchema.safeParse(event);
       expect(parsed.success, `line ${i + 1} against ControllerEventSchema: ${parsed.error?.message}`).toBe(true);
@@ -54,7 +56,18 @@ describe("omk goal run --json (e2e, scripted engine)", () => {
 
     // The run's whole story is there: both rounds, every kind of progress the live view draws.
     const types = new Set(events.map((e) => (e as { type: string }).type));
-    for (const type of ["run_started", "tree_dirty", "phase_started", "phase_finished", "task_update", "gate_finished", "review_finished", "round_started", "goal_event", "run_finished"]) {
+    for (const type of [
+      "run_started",
+      "tree_dirty",
+      "phase_started",
+      "phase_finished",
+      "task_update",
+      "gate_finished",
+      "review_finished",
+      "round_started",
+      "goal_event",
+      "run_finished",
+    ]) {
       expect(types, type).toContain(type);
     }
     const last = ControllerEventSchema.parse(events.at(-1));
@@ -70,7 +83,8 @@ describe("omk goal run --json (e2e, scripted engine)", () => {
     const goalDir = goalDirOf(w.stateDir, last.type === "run_finished" ? last.goalId : "");
     const verdicts = readdirSync(path.join(goalDir, "rounds")).filter((f) => /^r\d+\.json$/u.test(f));
     expect(verdicts.length).toBeGreaterThan(0);
-    for (const f of verdicts) expect(readRoundVerdictFile(path.join(goalDir, "rounds", f)), f).toMatchObject({ ok: true, value: { round: expect.any(Number) } });
+    for (const f of verdicts)
+      expect(readRoundVerdictFile(path.join(goalDir, "rounds", f)), f).toMatchObject({ ok: true, value: { round: expect.any(Number) } });
     const records = readdirSync(path.join(goalDir, "reviews")).filter((f) => f.endsWith(".json"));
     expect(records.length).toBeGreaterThan(0);
     for (const f of records) expect(parseReviewRecord(readFileSync(path.join(goalDir, "reviews", f), "utf8"), f), f).toMatchObject({ ok: true });

@@ -99,9 +99,43 @@ const RECORDED: ControllerEvent[] = [
   { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "running", engine: "scripted" },
   { type: "task_update", taskId: "docs", title: "Document it", role: "docs", round: 1, attempt: 1, state: "running", engine: "scripted" },
   { type: "scope_refused", taskId: "docs", attempt: 1, path: "package.json", reason: "outside the write set" },
-  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "retrying", engine: "scripted", tokens: 900, usd: 0.01, message: "engine crashed" },
-  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 2, state: "succeeded", engine: "scripted", tokens: 1800, usd: 0.02 },
-  { type: "task_update", taskId: "docs", title: "Document it", role: "docs", round: 1, attempt: 1, state: "succeeded", engine: "scripted", tokens: 300, usd: null },
+  {
+    type: "task_update",
+    taskId: "implement",
+    title: "Add the flag",
+    role: "implementer",
+    round: 1,
+    attempt: 1,
+    state: "retrying",
+    engine: "scripted",
+    tokens: 900,
+    usd: 0.01,
+    message: "engine crashed",
+  },
+  {
+    type: "task_update",
+    taskId: "implement",
+    title: "Add the flag",
+    role: "implementer",
+    round: 1,
+    attempt: 2,
+    state: "succeeded",
+    engine: "scripted",
+    tokens: 1800,
+    usd: 0.02,
+  },
+  {
+    type: "task_update",
+    taskId: "docs",
+    title: "Document it",
+    role: "docs",
+    round: 1,
+    attempt: 1,
+    state: "succeeded",
+    engine: "scripted",
+    tokens: 300,
+    usd: null,
+  },
   { type: "phase_finished", phase: "execution", round: 1, outcome: "passed" },
   { type: "phase_started", phase: "verification", round: 1 },
   { type: "gate_finished", where: "head", gate: gate("lint", "failed") },
@@ -109,7 +143,18 @@ const RECORDED: ControllerEvent[] = [
   { type: "goal_event", event: mutatedEvent },
   { type: "round_started", round: 2, reason: "gate lint failed", followUps: ["fix-r2"] },
   { type: "phase_started", phase: "execution", round: 2 },
-  { type: "task_update", taskId: "fix-r2", title: "Fix lint", role: "implementer", round: 2, attempt: 1, state: "succeeded", engine: "scripted", tokens: 500, usd: 0.01 },
+  {
+    type: "task_update",
+    taskId: "fix-r2",
+    title: "Fix lint",
+    role: "implementer",
+    round: 2,
+    attempt: 1,
+    state: "succeeded",
+    engine: "scripted",
+    tokens: 500,
+    usd: 0.01,
+  },
   { type: "phase_finished", phase: "execution", round: 2, outcome: "passed" },
   { type: "phase_started", phase: "review", round: 2 },
   { type: "review_finished", pass: "reviewer", verdict: "passed", findings: 1, blocking: 0 },
@@ -121,7 +166,10 @@ const RECORDED: ControllerEvent[] = [
 describe("live view renderers on a recorded run", () => {
   it("plain: one timestamped line per event, raw goal-log events left out", () => {
     const lines: string[] = [];
-    const sink = createPlainSink((t) => lines.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
+    const sink = createPlainSink(
+      (t) => lines.push(t),
+      () => new Date(2025, 0, 1, 9, 5, 7),
+    );
     for (const e of RECORDED) sink(e);
     const text = lines.join("");
     // Two raw goal-log events and run_finished get no line (the outcome printed after the run says the status once).
@@ -129,7 +177,18 @@ describe("live view renderers on a recorded run", () => {
     for (const line of lines) expect(line).toMatch(/^09:05:07 \S.*\n$/);
     // A usage tick of a task (same state and attempt) adds no line.
     const before = lines.length;
-    sink({ type: "task_update", taskId: "docs", title: "Document it", role: "docs", round: 1, attempt: 1, state: "succeeded", engine: "scripted", tokens: 350, usd: null });
+    sink({
+      type: "task_update",
+      taskId: "docs",
+      title: "Document it",
+      role: "docs",
+      round: 1,
+      attempt: 1,
+      state: "succeeded",
+      engine: "scripted",
+      tokens: 350,
+      usd: null,
+    });
     expect(lines).toHaveLength(before);
     expect(text).toContain("09:05:07 phase execution started\n");
     expect(text).toContain("09:05:07 phase execution started (round 2)\n");
@@ -175,7 +234,9 @@ describe("live view renderers on a recorded run", () => {
     expect(plain).toContain("fix-r2: Fix lint — succeeded (attempt 1, scripted, 500 tokens, $0.01)");
     expect(plain).toContain("review (round 2) passed");
     // Phases are drawn in order.
-    const order = ["planning passed", "baseline passed", "verification failed", "execution (round 2) passed", "review (round 2) passed"].map((s) => plain.lastIndexOf(s));
+    const order = ["planning passed", "baseline passed", "verification failed", "execution (round 2) passed", "review (round 2) passed"].map((s) =>
+      plain.lastIndexOf(s),
+    );
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 });
@@ -188,7 +249,19 @@ const PAUSED: ControllerEvent[] = [
   { type: "phase_finished", phase: "planning", round: 1, outcome: "passed", detail: "3 tasks" },
   { type: "phase_started", phase: "execution", round: 1 },
   { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "running", engine: "scripted" },
-  { type: "task_update", taskId: "implement", title: "Add the flag", role: "implementer", round: 1, attempt: 1, state: "interrupted", engine: "scripted", tokens: 120, usd: null, message: "task implement was stopped: pause" },
+  {
+    type: "task_update",
+    taskId: "implement",
+    title: "Add the flag",
+    role: "implementer",
+    round: 1,
+    attempt: 1,
+    state: "interrupted",
+    engine: "scripted",
+    tokens: 120,
+    usd: null,
+    message: "task implement was stopped: pause",
+  },
   { type: "phase_finished", phase: "execution", round: 1, outcome: "stopped", detail: "paused: paused by the user" },
   { type: "run_finished", goalId: "g1", status: "paused", outcomeFile: null, reason: "paused by the user" },
 ];
@@ -196,7 +269,10 @@ const PAUSED: ControllerEvent[] = [
 describe("live view after a pause", () => {
   it("plain: each task the pause left open says paused or not started; nothing claims success", () => {
     const lines: string[] = [];
-    const sink = createPlainSink((t) => lines.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
+    const sink = createPlainSink(
+      (t) => lines.push(t),
+      () => new Date(2025, 0, 1, 9, 5, 7),
+    );
     for (const e of PAUSED) sink(e);
     sink.flush();
     const text = lines.join("");
@@ -211,7 +287,10 @@ describe("live view after a pause", () => {
     // The controller emits run_finished before the phase's stopped line: the plain view still says the phase first.
     const realOrder = [...PAUSED.slice(0, -2), PAUSED[PAUSED.length - 1] as ControllerEvent, PAUSED[PAUSED.length - 2] as ControllerEvent];
     const again: string[] = [];
-    const sink2 = createPlainSink((t) => again.push(t), () => new Date(2025, 0, 1, 9, 5, 7));
+    const sink2 = createPlainSink(
+      (t) => again.push(t),
+      () => new Date(2025, 0, 1, 9, 5, 7),
+    );
     for (const e of realOrder) sink2(e);
     sink2.flush();
     expect(again.join("")).toBe(text);
@@ -240,8 +319,16 @@ describe("live view after a pause", () => {
     const plain = drawn.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
     // The last frame: what stays on screen.
     const finalFrame = plain.slice(plain.lastIndexOf("execution"));
-    const implement = plain.split("\n").filter((l) => l.includes("implement: Add the flag")).at(-1) ?? "";
-    const docs = plain.split("\n").filter((l) => l.includes("docs: Document it")).at(-1) ?? "";
+    const implement =
+      plain
+        .split("\n")
+        .filter((l) => l.includes("implement: Add the flag"))
+        .at(-1) ?? "";
+    const docs =
+      plain
+        .split("\n")
+        .filter((l) => l.includes("docs: Document it"))
+        .at(-1) ?? "";
     expect(implement).toMatch(/↓ implement: Add the flag — interrupted .* — paused$/);
     expect(docs).toMatch(/↓ docs: Document it — not started$/);
     expect(`${implement}\n${docs}`).not.toMatch(/[✔✖]/);
@@ -260,7 +347,19 @@ const HOSTILE: ControllerEvent[] = [
   { type: "phase_started", phase: "execution", round: 1 },
   { type: "task_update", taskId: "implement", title: `Add ${EVIL}`, role: "implementer", round: 1, attempt: 1, state: "running", engine: "scripted" },
   { type: "note", level: "warn", message: `note ${EVIL}` },
-  { type: "task_update", taskId: "implement", title: `Add ${EVIL}`, role: "implementer", round: 1, attempt: 1, state: "failed", engine: "scripted", tokens: 10, usd: 0.01, message: `crashed ${EVIL}` },
+  {
+    type: "task_update",
+    taskId: "implement",
+    title: `Add ${EVIL}`,
+    role: "implementer",
+    round: 1,
+    attempt: 1,
+    state: "failed",
+    engine: "scripted",
+    tokens: 10,
+    usd: 0.01,
+    message: `crashed ${EVIL}`,
+  },
   { type: "phase_finished", phase: "execution", round: 1, outcome: "failed", detail: `failed ${EVIL}` },
   { type: "run_finished", goalId: "g1", status: "not_ready", outcomeFile: null, reason: `because ${EVIL}` },
 ];
@@ -297,7 +396,13 @@ describe("usage nobody reported is never shown as a known zero", () => {
   });
 
   it("goal show's budget lines: unknown usage says unknown, not 0 and $0.00", () => {
-    const report = { limits: { timeMs: null, tokens: 1000, usd: 1 }, used: { timeMs: 1000, tokens: 0, usd: 0 }, remaining: { timeMs: null, tokens: 1000, usd: 1 }, exhausted: [], usdUnknownRecords: 0 } as unknown as BudgetReport;
+    const report = {
+      limits: { timeMs: null, tokens: 1000, usd: 1 },
+      used: { timeMs: 1000, tokens: 0, usd: 0 },
+      remaining: { timeMs: null, tokens: 1000, usd: 1 },
+      exhausted: [],
+      usdUnknownRecords: 0,
+    } as unknown as BudgetReport;
     const unknown = budgetLines(report, "unknown").join("\n");
     expect(unknown).toContain("tokens  unknown (no engine reported usage) of 1,000");
     expect(unknown).toContain("usd     unknown (no cost reported) of $1.00");
@@ -325,8 +430,10 @@ describe("live view width", () => {
     delete env["CI"];
     delete env["COLUMNS"];
     const r = await execa("script", ["-qec", command, "/dev/null"], { cwd: repo, env, reject: false, stdin: "ignore" });
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what is stripped
-    const screen = String(r.stdout).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+    const screen = String(r.stdout)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what is stripped
+      .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "")
+      .replace(/\r/g, "");
     expect(r.exitCode, screen).toBe(0);
     expect(screen).toMatch(/intake passed — feature goal/);
     expect(screen).toMatch(/oracle passed — \d+ criteria/);

@@ -168,7 +168,10 @@ describe("printed commands where omk is not on PATH (run as node <bin>)", () => 
       if (run === notReady || run === failed) {
         expect(commands.length, run.stdout).toBeGreaterThan(0);
         // The explanation is a shell comment, pasted with the command.
-        expect(commands.some((c) => / {2}# \S/.test(c)), run.stdout).toBe(true);
+        expect(
+          commands.some((c) => / {2}# \S/.test(c)),
+          run.stdout,
+        ).toBe(true);
       }
       for (const command of commands) await paste(command, repo, shell);
     }
@@ -185,7 +188,13 @@ describe("printed commands where omk is not on PATH (run as node <bin>)", () => 
     const state = makeTempDir("omk-paste-state-");
     const env = shellEnv(PATH, { OMK_STATE_DIR: state });
     const shell = shellEnv(PATH);
-    const child = execa(process.execPath, [bin, "goal", "run", GOAL_TEXT, "--plain", "--script", writeBook(readyBook(4_000))], { cwd: repo, env, extendEnv: false, reject: false, stdin: "ignore" });
+    const child = execa(process.execPath, [bin, "goal", "run", GOAL_TEXT, "--plain", "--script", writeBook(readyBook(4_000))], {
+      cwd: repo,
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: "ignore",
+    });
     let out = "";
     child.stdout?.on("data", (c: Buffer) => {
       out += c.toString();
@@ -238,7 +247,11 @@ describe("printed commands where omk is on PATH", () => {
     const injected = path.join(makeTempDir("omk-paste-project-"), "node_modules", ".bin");
     mkdirSync(injected, { recursive: true });
     symlinkSync(bin, path.join(injected, "omk"));
-    const underPnpm = shellEnv(`${injected}${path.delimiter}${PATH}`, { OMK_STATE_DIR: state, npm_lifecycle_event: "omk", npm_config_user_agent: "pnpm/10.34.9 npm/? node/v20 linux x64" });
+    const underPnpm = shellEnv(`${injected}${path.delimiter}${PATH}`, {
+      OMK_STATE_DIR: state,
+      npm_lifecycle_event: "omk",
+      npm_config_user_agent: "pnpm/10.34.9 npm/? node/v20 linux x64",
+    });
     const viaRunner = await omk(["goal", "create", GOAL_TEXT], repo, underPnpm);
     expect(printedCommands(viaRunner.stdout)).toEqual([expect.stringMatching(new RegExp(`^${reEscape(prefix)}node ${reEscape(bin)} goal status \\S+$`))]);
   }, 300_000);

@@ -22,7 +22,10 @@ export function printedOmk(run: PrintedRun): string {
 /** `text` as the built CLI prints it: every `omk <command>` in it named as {@link printedOmk} says. */
 export function asPrinted(text: string, run: PrintedRun): string {
   const env = runEnv(run);
-  return printable(text, { cli: detectCli({ env, script: omkBinPath, execPath: process.execPath, execArgv: [], cwd: process.cwd() }), prefix: statePrefix(env) });
+  return printable(text, {
+    cli: detectCli({ env, script: omkBinPath, execPath: process.execPath, execArgv: [], cwd: process.cwd() }),
+    prefix: statePrefix(env),
+  });
 }
 
 /** {@link printedOmk} escaped for a RegExp. */

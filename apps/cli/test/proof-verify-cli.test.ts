@@ -42,7 +42,10 @@ describe("omk proof verify", () => {
     const copy = makeTempDir("omk-proof-copy-");
     const goalDir = path.dirname(proofFile);
     writeFileSync(path.join(copy, "proof.json"), readFileSync(proofFile));
-    writeFileSync(path.join(copy, "oracle.json"), readFileSync(path.join(goalDir, "oracle.json"), "utf8").replace(/"description": "/, '"description": "(edited) '));
+    writeFileSync(
+      path.join(copy, "oracle.json"),
+      readFileSync(path.join(goalDir, "oracle.json"), "utf8").replace(/"description": "/, '"description": "(edited) '),
+    );
     const r = await omk("proof", "verify", path.join(copy, "proof.json"));
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(1);
     expect(r.stdout).toMatch(/^the proof does not hold: /m);
@@ -56,7 +59,9 @@ describe("omk proof verify", () => {
     const other = (await makeRepo()).repo;
     const wrong = await omk("proof", "verify", proofFile, "--repo", other);
     expect(wrong.exitCode, wrong.stderr).toBe(2);
-    expect(wrong.stderr).toMatch(new RegExp(`^omk: ${other} does not hold the proof's \\w+ commit [0-9a-f]{40} — fix: pass the repository the goal ran in \\(--repo\\)`));
+    expect(wrong.stderr).toMatch(
+      new RegExp(`^omk: ${other} does not hold the proof's \\w+ commit [0-9a-f]{40} — fix: pass the repository the goal ran in \\(--repo\\)`),
+    );
     const missing = await omk("proof", "verify", proofFile, "--repo", path.join(repo, "nope"));
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^omk: --repo .*nope is not a directory — fix: /);
@@ -107,7 +112,15 @@ describe("omk proof verify", () => {
     const last = readFileSync(events, "utf8").trimEnd().split("\n").at(-1) as string;
     const seq = (JSON.parse(last) as { seq: number }).seq + 1;
     const prev = createHash("sha256").update(last).digest("hex");
-    const forged = JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), actor: "user", prev, type: "budget_extended", data: { add: { tokens: 999999999 } } });
+    const forged = JSON.stringify({
+      v: 1,
+      seq,
+      ts: new Date().toISOString(),
+      actor: "user",
+      prev,
+      type: "budget_extended",
+      data: { add: { tokens: 999999999 } },
+    });
     appendFileSync(events, `${forged.slice(0, -1)},"mac":"${"0f".repeat(32)}"}\n`);
     const r = await runOmk(["proof", "verify", path.join(copy, "goals", goalId, "proof.json")], { stateDir: copy, cwd: repo });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(1);
@@ -156,7 +169,13 @@ describe("omk goal accept / reject", () => {
     expect(flip.stderr).toBe(`omk: goal ${goalId} is already accepted — fix: pass --change to record "rejected" instead`);
     const rejected = await omk("goal", "reject", goalId, "--reason", "naming does not match the codebase", "--change", "--json");
     expect(rejected.exitCode, rejected.stderr).toBe(0);
-    expect(rejected.json()).toMatchObject({ goalId, decision: "rejected", reason: "naming does not match the codebase", changedFrom: "accepted", unchanged: false });
+    expect(rejected.json()).toMatchObject({
+      goalId,
+      decision: "rejected",
+      reason: "naming does not match the codebase",
+      changedFrom: "accepted",
+      unchanged: false,
+    });
 
     // goal show displays the decision (text, md, json).
     const text = await omk("goal", "show", goalId);

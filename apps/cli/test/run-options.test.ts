@@ -17,7 +17,10 @@ describe("mergeRunOptions: --until-ready and --no-until-ready", () => {
   });
 
   it("--no-until-ready turns a remembered --until-ready off, and is recorded as an override", () => {
-    expect(mergeRunOptions(ctx, { untilReady: false }, recorded(true))).toEqual({ options: expect.objectContaining({ untilReady: false }), overridden: ["untilReady"] });
+    expect(mergeRunOptions(ctx, { untilReady: false }, recorded(true))).toEqual({
+      options: expect.objectContaining({ untilReady: false }),
+      overridden: ["untilReady"],
+    });
   });
 
   it("--until-ready turns it on; repeating what was recorded is no override", () => {

@@ -37,14 +37,25 @@ describe("cold start of the built omk", () => {
 
   it("-v is the version only as the only argument: elsewhere an unknown option (exit 2), with main() called directly too", async () => {
     const stateDir = makeTempDir();
-    for (const argv of [["goal", "run", "x", "-v"], ["--bogus", "-v"], ["goal", "status", "-v"], ["-v", "goal", "list"]]) {
+    for (const argv of [
+      ["goal", "run", "x", "-v"],
+      ["--bogus", "-v"],
+      ["goal", "status", "-v"],
+      ["-v", "goal", "list"],
+    ]) {
       const r = await runOmk(argv, { stateDir });
       expect(r.exitCode, argv.join(" ")).toBe(2);
       expect(r.stdout, argv.join(" ")).not.toBe(pkgVersion);
       expect(r.stderr, argv.join(" ")).toMatch(/^omk: unknown option '(-v|--bogus)'/);
     }
     const out: string[] = [];
-    const io = (argv: string[]) => ({ argv, stdout: (t: string) => out.push(t), stderr: () => {}, env: { ...process.env, OMK_STATE_DIR: stateDir }, cwd: stateDir });
+    const io = (argv: string[]) => ({
+      argv,
+      stdout: (t: string) => out.push(t),
+      stderr: () => {},
+      env: { ...process.env, OMK_STATE_DIR: stateDir },
+      cwd: stateDir,
+    });
     expect(await main(io(["-v"]))).toBe(0);
     expect(out.join("")).toBe(`${pkgVersion}\n`);
     out.length = 0;
@@ -88,7 +99,9 @@ describe("cold start of the built omk", () => {
     }
     expect(modules).toContain("src/main.ts");
     expect(modules.some((m) => m.includes("/commander/"))).toBe(true);
-    const heavy = modules.filter((m) => m.includes("packages/") || m.includes("/zod/") || m.startsWith("src/commands/") || m === "src/context.ts" || m === "src/errors.ts");
+    const heavy = modules.filter(
+      (m) => m.includes("packages/") || m.includes("/zod/") || m.startsWith("src/commands/") || m === "src/context.ts" || m === "src/errors.ts",
+    );
     expect(heavy).toEqual([]);
   });
 

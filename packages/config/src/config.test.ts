@@ -70,8 +70,25 @@ describe("where the files are", () => {
 describe("merging and precedence", () => {
   it("the repo file overrides the user file field by field (env, deadlines, prices key by key; args whole); the preset fills the rest", () => {
     const w = world({
-      user: ["defaultEngine: kimi", "engines:", "  kimi:", "    model: user-model", "    args: [acp, --user]", "    env: { A: user, B: user }", "    deadlines: { handshakeMs: 1000, requestMs: 2000 }", "    prices: { m1: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 2 } }"].join("\n"),
-      repo: ["defaultEngine: qwen", "engines:", "  kimi:", "    args: [acp]", "    env: { B: repo }", "    deadlines: { handshakeMs: 5000 }", "    prices: { m2: { inputUncached: 3, cacheRead: 0, cacheWrite: 0, output: 4 } }"].join("\n"),
+      user: [
+        "defaultEngine: kimi",
+        "engines:",
+        "  kimi:",
+        "    model: user-model",
+        "    args: [acp, --user]",
+        "    env: { A: user, B: user }",
+        "    deadlines: { handshakeMs: 1000, requestMs: 2000 }",
+        "    prices: { m1: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 2 } }",
+      ].join("\n"),
+      repo: [
+        "defaultEngine: qwen",
+        "engines:",
+        "  kimi:",
+        "    args: [acp]",
+        "    env: { B: repo }",
+        "    deadlines: { handshakeMs: 5000 }",
+        "    prices: { m2: { inputUncached: 3, cacheRead: 0, cacheWrite: 0, output: 4 } }",
+      ].join("\n"),
     });
     const config = load(w);
     expect(config.defaultEngine).toEqual({ name: "qwen", scope: "repo", file: w.repoFile });
@@ -79,13 +96,24 @@ describe("merging and precedence", () => {
     expect(kimi.ok).toBe(true);
     if (!kimi.ok) return;
     const { spec } = kimi.value;
-    expect(spec).toMatchObject({ name: "kimi", protocol: "acp", command: "kimi", args: ["acp"], model: "user-model", env: { A: "user", B: "repo" }, usageLog: "kimi_session_log" });
+    expect(spec).toMatchObject({
+      name: "kimi",
+      protocol: "acp",
+      command: "kimi",
+      args: ["acp"],
+      model: "user-model",
+      env: { A: "user", B: "repo" },
+      usageLog: "kimi_session_log",
+    });
     expect(spec.deadlines).toMatchObject({ handshakeMs: 5000, requestMs: 2000 });
     expect(config.engines["kimi"]?.entry.deadlines).toEqual({ handshakeMs: 5000, requestMs: 2000 });
     expect(spec.login).toContain("kimi login");
     expect(kimi.value.sources).toEqual(["preset", "user", "repo"]);
     expect(kimi.value.files).toEqual([w.userFile, w.repoFile]);
-    expect(kimi.value.priceTable).toEqual({ version: 1, prices: { kimi: { m1: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 2 }, m2: { inputUncached: 3, cacheRead: 0, cacheWrite: 0, output: 4 } } } });
+    expect(kimi.value.priceTable).toEqual({
+      version: 1,
+      prices: { kimi: { m1: { inputUncached: 1, cacheRead: 0, cacheWrite: 0, output: 2 }, m2: { inputUncached: 3, cacheRead: 0, cacheWrite: 0, output: 4 } } },
+    });
     // A preset no file names is the preset as is.
     const gemini = resolveEngineSpec(config, "gemini", { env: w.env, requireCommand: false });
     expect(gemini.ok && gemini.value.spec).toMatchObject({ command: "gemini", args: ["--acp"] });
@@ -196,10 +224,13 @@ describe("the environment", () => {
       expect(r.error.message.startsWith(`${w.repoFile}: ${key}: `)).toBe(true);
       expect(r.error.message).toMatch(why);
       expect(r.error.fix).toMatch(/\{ from: [A-Z_]+ \}|from: VAR/);
-      for (const value of ["not-a-real-shape", "abc123", "hunter2", "sk-proj", "ghp_", "sk-abc"]) expect(`${r.error.message} ${r.error.fix}`).not.toContain(value);
+      for (const value of ["not-a-real-shape", "abc123", "hunter2", "sk-proj", "ghp_", "sk-abc"])
+        expect(`${r.error.message} ${r.error.fix}`).not.toContain(value);
     }
     // Ordinary literals and empty values pass.
-    const ok = world({ repo: "engines:\n  qwen:\n    env:\n      OPENAI_BASE_URL: http://127.0.0.1:8000/v1\n      OPENAI_MODEL: qwen3-coder\n      KEYBOARD_LAYOUT: us\n      SOME_TOKEN: ''\n" });
+    const ok = world({
+      repo: "engines:\n  qwen:\n    env:\n      OPENAI_BASE_URL: http://127.0.0.1:8000/v1\n      OPENAI_MODEL: qwen3-coder\n      KEYBOARD_LAYOUT: us\n      SOME_TOKEN: ''\n",
+    });
     expect(loadConfig({ env: ok.env, repoRoot: ok.repo }).ok).toBe(true);
   });
 });
@@ -269,10 +300,16 @@ describe("trust of the repo file (a cloned repository is someone else's file)", 
   });
 
   it("listing (untrustedRepo: ignore): the keys needing trust are dropped and named; the model stays", () => {
-    const w = world({ repo: "defaultEngine: mine\nengines:\n  mine:\n    command: /bin/true\n    protocol: acp\n  kimi:\n    command: ./evil.sh\n    model: k2\n", trust: false });
+    const w = world({
+      repo: "defaultEngine: mine\nengines:\n  mine:\n    command: /bin/true\n    protocol: acp\n  kimi:\n    command: ./evil.sh\n    model: k2\n",
+      trust: false,
+    });
     const r = loadConfig({ env: w.env, repoRoot: w.repo, untrustedRepo: "ignore" });
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.value.files.repo?.trust).toMatchObject({ status: "untrusted", keys: ["defaultEngine", "engines.mine.command", "engines.mine.protocol", "engines.kimi.command"] });
+    expect(r.value.files.repo?.trust).toMatchObject({
+      status: "untrusted",
+      keys: ["defaultEngine", "engines.mine.command", "engines.mine.protocol", "engines.kimi.command"],
+    });
     expect(r.value.defaultEngine).toBeUndefined();
     expect(r.value.engines).toEqual({ kimi: expect.objectContaining({ entry: { model: "k2" } }) });
     expect(listEngines(r.value, w.env).find((e) => e.name === "kimi")?.command).toBe("kimi");
@@ -289,22 +326,100 @@ describe("trust of the repo file (a cloned repository is someone else's file)", 
 describe("invalid files: one problem naming the file, the key and the fix", () => {
   const cases: Array<[string, string, string, RegExp, RegExp]> = [
     // An unclosed [ is found at the end of the input: named as the end of the file, not a line the file does not have.
-    ["bad YAML (unclosed at the end)", "engines:\n  kimi: [\n    acp\n", "config_yaml", /: not valid YAML at the end of the file \(after line 3\): /, /correct the YAML syntax \(something opened earlier is not closed by the end of the file\) \(see https:\/\/omk\.dev\/schemas\/config\.schema\.json\)$/],
+    [
+      "bad YAML (unclosed at the end)",
+      "engines:\n  kimi: [\n    acp\n",
+      "config_yaml",
+      /: not valid YAML at the end of the file \(after line 3\): /,
+      /correct the YAML syntax \(something opened earlier is not closed by the end of the file\) \(see https:\/\/omk\.dev\/schemas\/config\.schema\.json\)$/,
+    ],
     // yaml's positions are 1-based: a tab indent on line 2 of 3 is reported at line 2.
-    ["bad YAML (a line in the file)", "engines:\n\tkimi: {}\ndefaultEngine: kimi\n", "config_yaml", /: not valid YAML at line 2, column 1: /, /correct the YAML syntax at line 2 /],
-    ["an unknown key", "engines:\n  kimi:\n    comand: /bin/x\n", "config_invalid", /: engines\.kimi\.comand: unknown key$/, /remove it or correct its spelling \(allowed: command, args, protocol,/],
+    [
+      "bad YAML (a line in the file)",
+      "engines:\n\tkimi: {}\ndefaultEngine: kimi\n",
+      "config_yaml",
+      /: not valid YAML at line 2, column 1: /,
+      /correct the YAML syntax at line 2 /,
+    ],
+    [
+      "an unknown key",
+      "engines:\n  kimi:\n    comand: /bin/x\n",
+      "config_invalid",
+      /: engines\.kimi\.comand: unknown key$/,
+      /remove it or correct its spelling \(allowed: command, args, protocol,/,
+    ],
     ["an unknown top-level key", "engine: kimi\n", "config_invalid", /: engine: unknown key$/, /allowed: \$schema, version, defaultEngine, engines/],
     ["a wrong type", "engines:\n  kimi:\n    args: acp\n", "config_invalid", /: engines\.kimi\.args: expected a list$/, /give engines\.kimi\.args as a list/],
     ["a wrong protocol", "engines:\n  kimi:\n    protocol: grpc\n", "config_invalid", /: engines\.kimi\.protocol: /, /correct engines\.kimi\.protocol/],
-    ["a bad env value", "engines:\n  kimi:\n    env:\n      A: { form: B }\n", "config_invalid", /: engines\.kimi\.env\.A: not a string or \{ from: NAME \}$/, /\{ from: VARIABLE \}/],
-    ["an unknown deadline", "engines:\n  kimi:\n    deadlines: { handshake: 5 }\n", "config_invalid", /: engines\.kimi\.deadlines\.handshake: unknown key$/, /allowed: handshakeMs, requestMs/],
-    ["a custom engine without a command", "engines:\n  mine:\n    protocol: acp\n", "engine_incomplete", /: engines\.mine\.command: missing: "mine" is not a preset/, /add command: /],
-    ["a custom engine without a protocol", "engines:\n  mine:\n    command: /bin/true\n", "engine_incomplete", /: engines\.mine\.protocol: missing/, /add protocol: acp/],
-    ["a default engine nobody defines", "defaultEngine: nope\n", "engine_unknown", /: defaultEngine: no engine named "nope"$/, /set defaultEngine to one of kimi,/],
-    ["configuring the scripted engine", "engines:\n  scripted:\n    command: /bin/true\n", "config_invalid", /: engines\.scripted: not a valid name/, /rename engines\.scripted/],
-    ["a YAML alias bomb", `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 8 }, (_, i) => `b${i}: &b${i} [${Array(10).fill(i === 0 ? "*a" : `*b${i - 1}`).join(", ")}]`).join("\n")}\n`, "config_yaml", /: not valid YAML: .*alias/i, /aliases/],
-    ["a __proto__ env key", "engines:\n  kimi:\n    env:\n      __proto__: x\n      A: b\n", "config_invalid", /: engines\.kimi\.env\.__proto__: "__proto__" is not allowed as a key$/, /remove engines\.kimi\.env\.__proto__/],
-    ["homeCopy of HOME itself", "engines:\n  kimi:\n    home: hermetic\n    homeCopy: [.]\n", "config_invalid", /: engines\.kimi\.homeCopy\[0\]: must name a file or folder under HOME/, /correct engines\.kimi\.homeCopy\[0\]/],
+    [
+      "a bad env value",
+      "engines:\n  kimi:\n    env:\n      A: { form: B }\n",
+      "config_invalid",
+      /: engines\.kimi\.env\.A: not a string or \{ from: NAME \}$/,
+      /\{ from: VARIABLE \}/,
+    ],
+    [
+      "an unknown deadline",
+      "engines:\n  kimi:\n    deadlines: { handshake: 5 }\n",
+      "config_invalid",
+      /: engines\.kimi\.deadlines\.handshake: unknown key$/,
+      /allowed: handshakeMs, requestMs/,
+    ],
+    [
+      "a custom engine without a command",
+      "engines:\n  mine:\n    protocol: acp\n",
+      "engine_incomplete",
+      /: engines\.mine\.command: missing: "mine" is not a preset/,
+      /add command: /,
+    ],
+    [
+      "a custom engine without a protocol",
+      "engines:\n  mine:\n    command: /bin/true\n",
+      "engine_incomplete",
+      /: engines\.mine\.protocol: missing/,
+      /add protocol: acp/,
+    ],
+    [
+      "a default engine nobody defines",
+      "defaultEngine: nope\n",
+      "engine_unknown",
+      /: defaultEngine: no engine named "nope"$/,
+      /set defaultEngine to one of kimi,/,
+    ],
+    [
+      "configuring the scripted engine",
+      "engines:\n  scripted:\n    command: /bin/true\n",
+      "config_invalid",
+      /: engines\.scripted: not a valid name/,
+      /rename engines\.scripted/,
+    ],
+    [
+      "a YAML alias bomb",
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from(
+        { length: 8 },
+        (_, i) =>
+          `b${i}: &b${i} [${Array(10)
+            .fill(i === 0 ? "*a" : `*b${i - 1}`)
+            .join(", ")}]`,
+      ).join("\n")}\n`,
+      "config_yaml",
+      /: not valid YAML: .*alias/i,
+      /aliases/,
+    ],
+    [
+      "a __proto__ env key",
+      "engines:\n  kimi:\n    env:\n      __proto__: x\n      A: b\n",
+      "config_invalid",
+      /: engines\.kimi\.env\.__proto__: "__proto__" is not allowed as a key$/,
+      /remove engines\.kimi\.env\.__proto__/,
+    ],
+    [
+      "homeCopy of HOME itself",
+      "engines:\n  kimi:\n    home: hermetic\n    homeCopy: [.]\n",
+      "config_invalid",
+      /: engines\.kimi\.homeCopy\[0\]: must name a file or folder under HOME/,
+      /correct engines\.kimi\.homeCopy\[0\]/,
+    ],
   ];
   for (const [what, text, code, message, fix] of cases) {
     it(what, () => {

@@ -112,7 +112,13 @@ function fieldNames(segments: readonly PropertyKey[]): string {
   // An unknown key in an engine entry: list the keys an entry may have; at the top: the file's keys.
   const inEngine = segments[0] === "engines" && segments.length === 2;
   const inDeadlines = segments[0] === "engines" && segments[2] === "deadlines" && segments.length === 3;
-  const shape = inDeadlines ? Object.keys(EngineEntrySchema.shape.deadlines.unwrap().shape) : inEngine ? Object.keys(EngineEntrySchema.shape) : segments.length === 0 ? Object.keys(ConfigFileSchema.shape) : [];
+  const shape = inDeadlines
+    ? Object.keys(EngineEntrySchema.shape.deadlines.unwrap().shape)
+    : inEngine
+      ? Object.keys(EngineEntrySchema.shape)
+      : segments.length === 0
+        ? Object.keys(ConfigFileSchema.shape)
+        : [];
   return shape.length === 0 ? "" : ` (allowed: ${shape.join(", ")})`;
 }
 
@@ -128,10 +134,22 @@ function issueProblem(file: string, issue: z.core.$ZodIssue): ConfigProblem {
     return { code: "config_invalid", file, key, message: `${file}: ${key}: expected ${expected}`, fix: `give ${key} as ${expected} (see ${SCHEMA_DOC})` };
   }
   if (issue.code === "invalid_union" && issue.path.includes("env")) {
-    return { code: "config_invalid", file, key, message: `${file}: ${key}: not a string or { from: NAME }`, fix: `set ${key} to a literal string or to { from: VARIABLE } (read from OMK's environment)` };
+    return {
+      code: "config_invalid",
+      file,
+      key,
+      message: `${file}: ${key}: not a string or { from: NAME }`,
+      fix: `set ${key} to a literal string or to { from: VARIABLE } (read from OMK's environment)`,
+    };
   }
   if (issue.code === "invalid_key") {
-    return { code: "config_invalid", file, key, message: `${file}: ${key}: not a valid name (${issue.issues[0]?.message ?? "invalid"})`, fix: `rename ${key} (see ${SCHEMA_DOC})` };
+    return {
+      code: "config_invalid",
+      file,
+      key,
+      message: `${file}: ${key}: not a valid name (${issue.issues[0]?.message ?? "invalid"})`,
+      fix: `rename ${key} (see ${SCHEMA_DOC})`,
+    };
   }
   return { code: "config_invalid", file, key, message: `${file}: ${key}: ${issue.message}`, fix: `correct ${key} (see ${SCHEMA_DOC})` };
 }
@@ -158,7 +176,12 @@ function readConfigFile(file: string, base: string, env: Readonly<Record<string,
     if (statSync(file).isDirectory()) throw new Error("it is a folder");
     bytes = readFileSync(file);
   } catch (cause) {
-    return err({ code: "config_unreadable", file, message: `${file}: cannot be read: ${(cause as Error).message}`, fix: `make ${file} a readable file, or remove it` });
+    return err({
+      code: "config_unreadable",
+      file,
+      message: `${file}: cannot be read: ${(cause as Error).message}`,
+      fix: `make ${file} a readable file, or remove it`,
+    });
   }
   const text = bytes.toString("utf8");
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -171,7 +194,12 @@ function readConfigFile(file: string, base: string, env: Readonly<Record<string,
     const where = at === undefined ? "" : atEnd ? ` at the end of the file (after line ${lines})` : ` at line ${at.line}, column ${at.col}`;
     const reason = (yamlError.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+.*$/u, "");
     const fixAt = at === undefined ? "" : atEnd ? " (something opened earlier is not closed by the end of the file)" : ` at line ${at.line}`;
-    return err({ code: "config_yaml", file, message: `${file}: not valid YAML${where}: ${reason}`, fix: `correct the YAML syntax${fixAt} (see ${SCHEMA_DOC})` });
+    return err({
+      code: "config_yaml",
+      file,
+      message: `${file}: not valid YAML${where}: ${reason}`,
+      fix: `correct the YAML syntax${fixAt} (see ${SCHEMA_DOC})`,
+    });
   }
   let data: unknown;
   try {
@@ -179,7 +207,12 @@ function readConfigFile(file: string, base: string, env: Readonly<Record<string,
     data = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (cause) {
     const reason = ((cause as Error).message.split("\n")[0] ?? "").trim();
-    return err({ code: "config_yaml", file, message: `${file}: not valid YAML: ${reason}`, fix: "write each value out instead of expanding YAML aliases (&name / *name) many times over" });
+    return err({
+      code: "config_yaml",
+      file,
+      message: `${file}: not valid YAML: ${reason}`,
+      fix: "write each value out instead of expanding YAML aliases (&name / *name) many times over",
+    });
   }
   const proto = protoKey(data);
   if (proto !== undefined) {
@@ -213,7 +246,11 @@ function readConfigFile(file: string, base: string, env: Readonly<Record<string,
  * `command` are resolved against `base`; `~/` against HOME. Trust is not
  * checked here (loadConfig does, for the repo file).
  */
-function loadConfigFile(file: string, base: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<ConfigFile | undefined, ConfigProblem> {
+function _loadConfigFile(
+  file: string,
+  base: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Result<ConfigFile | undefined, ConfigProblem> {
   const read = readConfigFile(file, base, env);
   return read.ok ? ok(read.value?.config) : read;
 }
@@ -235,7 +272,8 @@ function untrustedPart(config: ConfigFile): ConfigFile {
 /** The repo file's trust, and the content that applies (an untrusted file's keys needing trust dropped, or a problem). */
 function applyTrust(file: string, read: ReadFile, location: ConfigLocation, userPath: string): Result<{ config: ConfigFile; trust: RepoTrust }, ConfigProblem> {
   const keys = keysNeedingTrust(read.config);
-  const status: RepoTrust["status"] = keys.length === 0 ? "not-needed" : isTrusted(userPath, file, read.sha256) ? "trusted" : location.trustRepo === true ? "flag" : "untrusted";
+  const status: RepoTrust["status"] =
+    keys.length === 0 ? "not-needed" : isTrusted(userPath, file, read.sha256) ? "trusted" : location.trustRepo === true ? "flag" : "untrusted";
   const trust: RepoTrust = { status, sha256: read.sha256, keys };
   if (status !== "untrusted") return ok({ config: read.config, trust });
   if (location.untrustedRepo === "ignore") return ok({ config: untrustedPart(read.config), trust });
@@ -277,7 +315,10 @@ export function loadConfig(location: ConfigLocation): Result<OmkConfig, ConfigPr
   const repo = { value: trusted?.value.config };
   const files = {
     user: { scope: "user" as const, path: userPath, exists: user.value !== undefined },
-    repo: repoPath === undefined ? undefined : { scope: "repo" as const, path: repoPath, exists: repo.value !== undefined, ...(trusted === undefined ? {} : { trust: trusted.value.trust }) },
+    repo:
+      repoPath === undefined
+        ? undefined
+        : { scope: "repo" as const, path: repoPath, exists: repo.value !== undefined, ...(trusted === undefined ? {} : { trust: trusted.value.trust }) },
   };
   const engines: Record<string, MergedEngine> = {};
   let defaultEngine: OmkConfig["defaultEngine"];

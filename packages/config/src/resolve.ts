@@ -109,7 +109,11 @@ export function resolveEngineSpec(config: OmkConfig, name: string, options: Reso
   if (model !== undefined) overrides.model = model;
   const built = preset ? enginePreset(name, overrides) : customEngine({ name, ...overrides } as EngineSpecInput);
   if (!built.ok) {
-    return err({ code: "config_invalid", message: `engine ${name}: ${built.error.message}`, fix: built.error.fix ?? "correct the engine's entry (see https://omk.dev/schemas/config.schema.json)" });
+    return err({
+      code: "config_invalid",
+      message: `engine ${name}: ${built.error.message}`,
+      fix: built.error.fix ?? "correct the engine's entry (see https://omk.dev/schemas/config.schema.json)",
+    });
   }
   const spec = built.value;
   const found = findCommand(spec.command, options.env);
@@ -120,7 +124,9 @@ export function resolveEngineSpec(config: OmkConfig, name: string, options: Reso
       code: "command_not_found",
       ...(configured?.fieldFiles.command === undefined ? {} : { file, key: `engines.${name}.command` }),
       message: onPath ? `engine ${name}: ${spec.command} not found on PATH` : `engine ${name}: ${spec.command} does not exist or is not executable`,
-      fix: onPath ? `install it, or set engines.${name}.command to its path in ${file}` : `make ${spec.command} an executable file, or correct engines.${name}.command in ${file}`,
+      fix: onPath
+        ? `install it, or set engines.${name}.command to its path in ${file}`
+        : `make ${spec.command} an executable file, or correct engines.${name}.command in ${file}`,
     });
   }
   const sources: EngineSource[] = [...(preset ? (["preset"] as const) : []), ...(configured?.scopes ?? [])];
@@ -157,7 +163,17 @@ export function listEngines(config: OmkConfig, env: Readonly<Record<string, stri
     const resolved = resolveEngineSpec(config, name, { env, requireCommand: false });
     if (resolved.ok) {
       const r = resolved.value;
-      return { name, sources: r.sources, files: r.files, protocol: r.spec.protocol, command: r.command, path: r.path, found: r.path !== undefined, model: r.spec.model, problem: undefined };
+      return {
+        name,
+        sources: r.sources,
+        files: r.files,
+        protocol: r.spec.protocol,
+        command: r.command,
+        path: r.path,
+        found: r.path !== undefined,
+        model: r.spec.model,
+        problem: undefined,
+      };
     }
     // Resolution failed (an unset variable): list the entry as written.
     const configured = config.engines[name];

@@ -11,7 +11,6 @@ const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/u, "an environm
  * like a secret is refused when the file is loaded (see secrets.ts).
  */
 const EnvValueSchema = z.union([z.string(), z.strictObject({ from: EnvNameSchema.describe("the variable of OMK's environment to read the value from") })]);
-type EnvValue = z.infer<typeof EnvValueSchema>;
 
 const Ms = z.number().int().positive();
 
@@ -24,7 +23,6 @@ export const ConfigDeadlinesSchema = z.strictObject({
   cancelGraceMs: Ms.optional(),
   killGraceMs: Ms.optional(),
 });
-type ConfigDeadlines = z.infer<typeof ConfigDeadlinesSchema>;
 
 /** An engine name: a preset's (kimi, qwen, ...) to override it, or a custom one. */
 const EngineNameSchema = z
@@ -39,10 +37,19 @@ const EngineNameSchema = z
  * user and repo files).
  */
 export const EngineEntrySchema = z.strictObject({
-  command: z.string().min(1).optional().describe("the program: a name looked up on PATH when the session starts, or a path (relative: to the repo root in the repo file, to the file's folder in the user file)"),
+  command: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "the program: a name looked up on PATH when the session starts, or a path (relative: to the repo root in the repo file, to the file's folder in the user file)",
+    ),
   args: z.array(z.string()).optional().describe("arguments (replace the preset's)"),
   protocol: EngineProtocolSchema.optional(),
-  env: z.record(EnvNameSchema, EnvValueSchema).optional().describe("variables set for the engine: a literal (never a secret) or { from: NAME } (read from OMK's environment)"),
+  env: z
+    .record(EnvNameSchema, EnvValueSchema)
+    .optional()
+    .describe("variables set for the engine: a literal (never a secret) or { from: NAME } (read from OMK's environment)"),
   model: z.string().min(1).optional().describe("model selected after the session opens (--model overrides it)"),
   priceModel: z.string().min(1).optional().describe("model name used for the price table when the engine does not name one"),
   deadlines: ConfigDeadlinesSchema.optional(),
@@ -53,8 +60,16 @@ export const EngineEntrySchema = z.strictObject({
     .optional()
     .describe("where token usage is read besides the protocol: kimi_session_log for Kimi Code under another name (it reports usage only in its session log)"),
   login: z.string().min(1).optional().describe("how to log in, shown when the engine asks for it"),
-  home: z.enum(["user", "hermetic"]).optional().describe("the engine always gets a HOME of its own per session (removed when it ends); user: the engine's login files are copied in from the user's HOME; hermetic: only homeCopy"),
-  homeCopy: z.array(HomeRelativePathSchema).optional().describe("paths under the user's HOME copied into the engine's own HOME besides its login files (a custom engine's login, for example)"),
+  home: z
+    .enum(["user", "hermetic"])
+    .optional()
+    .describe(
+      "the engine always gets a HOME of its own per session (removed when it ends); user: the engine's login files are copied in from the user's HOME; hermetic: only homeCopy",
+    ),
+  homeCopy: z
+    .array(HomeRelativePathSchema)
+    .optional()
+    .describe("paths under the user's HOME copied into the engine's own HOME besides its login files (a custom engine's login, for example)"),
 });
 export type EngineEntry = z.infer<typeof EngineEntrySchema>;
 

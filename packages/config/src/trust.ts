@@ -32,7 +32,6 @@ export function trustStorePath(userConfigFile: string): string {
   return path.join(path.dirname(userConfigFile), "trusted.json");
 }
 
-
 /** The keys of a repo file that need trust, as key paths (`defaultEngine`, `engines.kimi.command`, ...). */
 export function keysNeedingTrust(config: ConfigFile): string[] {
   const keys: string[] = [];
@@ -59,7 +58,12 @@ function readStore(storeFile: string): Result<TrustStore, ConfigProblem> {
   } catch {
     // fall through: not JSON
   }
-  return err({ code: "config_unreadable", file: storeFile, message: `${storeFile}: not a valid trust store`, fix: `remove ${storeFile} and trust the repo config files again (omk config trust)` });
+  return err({
+    code: "config_unreadable",
+    file: storeFile,
+    message: `${storeFile}: not a valid trust store`,
+    fix: `remove ${storeFile} and trust the repo config files again (omk config trust)`,
+  });
 }
 
 /** Whether the user trusts `file` with exactly the content whose digest is `digest`. */
@@ -69,12 +73,21 @@ export function isTrusted(userConfigFile: string, file: string, digest: string):
 }
 
 /** Records that the user trusts `file` as it is now (its real path → the sha256 of its content). */
-export function trustConfigFile(userConfigFile: string, file: string, now: Date = new Date()): Result<{ file: string; realPath: string; sha256: string; store: string }, ConfigProblem> {
+export function trustConfigFile(
+  userConfigFile: string,
+  file: string,
+  now: Date = new Date(),
+): Result<{ file: string; realPath: string; sha256: string; store: string }, ConfigProblem> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (cause) {
-    return err({ code: "config_unreadable", file, message: `${file}: cannot be read: ${(cause as Error).message}`, fix: `create ${file}, or pass --repo DIR of the repository whose config to trust` });
+    return err({
+      code: "config_unreadable",
+      file,
+      message: `${file}: cannot be read: ${(cause as Error).message}`,
+      fix: `create ${file}, or pass --repo DIR of the repository whose config to trust`,
+    });
   }
   const storeFile = trustStorePath(userConfigFile);
   const store = readStore(storeFile);
@@ -88,7 +101,12 @@ export function trustConfigFile(userConfigFile: string, file: string, now: Date 
     writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, storeFile);
   } catch (cause) {
-    return err({ code: "config_unreadable", file: storeFile, message: `${storeFile}: cannot be written: ${(cause as Error).message}`, fix: `make ${path.dirname(storeFile)} writable` });
+    return err({
+      code: "config_unreadable",
+      file: storeFile,
+      message: `${storeFile}: cannot be written: ${(cause as Error).message}`,
+      fix: `make ${path.dirname(storeFile)} writable`,
+    });
   }
   return ok({ file, realPath: real, sha256: digest, store: storeFile });
 }

@@ -133,12 +133,7 @@ function emitAppended(emit: (event: ControllerEvent) => void, events: readonly G
   for (const event of events) if (event.seq > beforeSeq) emit({ type: "goal_event", event });
 }
 
-export function createGoalRun(input: {
-  options: RunGoalOptions;
-  goal: Goal;
-  baseCommit: string;
-  emit: (event: ControllerEvent) => void;
-}): GoalRun {
+export function createGoalRun(input: { options: RunGoalOptions; goal: Goal; baseCommit: string; emit: (event: ControllerEvent) => void }): GoalRun {
   const { options } = input;
   const store = options.store;
   const goalId = options.goalId;
@@ -154,7 +149,10 @@ export function createGoalRun(input: {
     store,
     goalId,
     // Every session of the run reads its sandbox from the provider (runSession): one place, no call site can forget it.
-    engine: options.confinement === undefined ? options.engine : { ...options.engine, confinement: { run: options.confinement, stateRoot: store.root, repo: input.goal.repoRoot } },
+    engine:
+      options.confinement === undefined
+        ? options.engine
+        : { ...options.engine, confinement: { run: options.confinement, stateRoot: store.root, repo: input.goal.repoRoot } },
     options,
     env,
     actor: options.actor ?? "controller",
@@ -194,7 +192,8 @@ export function createGoalRun(input: {
       if (result.ok) {
         ctx.goal = result.value;
         const first = result.value.lastSeq - drafts.length + 1;
-        for (const [i, draft] of drafts.entries()) ctx.emit({ type: "goal_event", event: { v: 1, seq: first + i, ts: result.value.updatedAt, ...draft } as GoalEvent });
+        for (const [i, draft] of drafts.entries())
+          ctx.emit({ type: "goal_event", event: { v: 1, seq: first + i, ts: result.value.updatedAt, ...draft } as GoalEvent });
       }
       return result;
     },
@@ -250,7 +249,7 @@ async function emitNewEvents(ctx: GoalRun, before: number): Promise<void> {
 }
 
 /** A problem value. */
-function problem(code: string, message: string, fix: string): ControllerProblem {
+function _problem(code: string, message: string, fix: string): ControllerProblem {
   return { code, message, fix };
 }
 

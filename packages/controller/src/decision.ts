@@ -42,7 +42,11 @@ async function refusal(store: GoalStore, goal: Goal, decision: Decision["decisio
   if (goal.status === "running") {
     const holder = await readControllerLock(store, id);
     const who = holder === undefined ? "" : ` (controller pid ${holder.pid} on ${holder.host})`;
-    return { code: "still_running", message: `goal ${id} is still running${who}; ${only}`, fix: `wait until it ends (omk goal status ${id}), or stop it first (omk goal pause ${id})` };
+    return {
+      code: "still_running",
+      message: `goal ${id} is still running${who}; ${only}`,
+      fix: `wait until it ends (omk goal status ${id}), or stop it first (omk goal pause ${id})`,
+    };
   }
   const next: Partial<Record<Goal["status"], string>> = {
     created: `run it first (omk goal run ${id})`,
@@ -76,7 +80,11 @@ async function decide(input: DecisionInput, decision: Decision["decision"], reas
   }
   if (!ALLOWED[decision].includes(goal.status)) return err(await refusal(store, goal, decision));
   if (decision === "accepted" && goal.outcome?.file !== "proof.json") {
-    return err({ code: "no_proof", message: `goal ${goalId} is ready but has no recorded proof.json`, fix: `resume it to rebuild the proof (omk goal resume ${goalId})` });
+    return err({
+      code: "no_proof",
+      message: `goal ${goalId} is ready but has no recorded proof.json`,
+      fix: `resume it to rebuild the proof (omk goal resume ${goalId})`,
+    });
   }
   const head = goal.headCommit;
   if (head === undefined) return err({ code: "no_head", message: `goal ${goalId} has no integrated head`, fix: `run it first (omk goal run ${goalId})` });

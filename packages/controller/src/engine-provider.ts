@@ -49,10 +49,17 @@ export function presetProvider(name: string, options: { model?: string } = {}): 
  * `secrets`: values the engine was given (a config's `{ from: VAR }`
  * values), redacted from its sessions' transcripts and events.
  */
-export function engineSpecProvider(spec: EngineSpecInput, options: { priceTable?: PriceTable; secrets?: readonly string[] } = {}): Result<EngineProvider, ControllerProblem> {
+export function engineSpecProvider(
+  spec: EngineSpecInput,
+  options: { priceTable?: PriceTable; secrets?: readonly string[] } = {},
+): Result<EngineProvider, ControllerProblem> {
   const parsed = customEngine(spec);
   if (!parsed.ok) {
-    return err({ code: "engine_invalid", message: `engine ${spec.name}: ${parsed.error.message}`, fix: parsed.error.fix ?? "correct the engine's configuration (docs/schemas/config.schema.json)" });
+    return err({
+      code: "engine_invalid",
+      message: `engine ${spec.name}: ${parsed.error.message}`,
+      fix: parsed.error.fix ?? "correct the engine's configuration (docs/schemas/config.schema.json)",
+    });
   }
   const value = parsed.value;
   return ok({

@@ -108,8 +108,14 @@ export async function planFollowUps(
     });
     await meter.settle(outcome.spend);
     await ctx.recordSessionSpend(`followups#r${input.round}`, outcome.spend, sessionCap({ kind: "followups", round: input.round }));
-    if (ctx.signal?.aborted === true) return err({ code: "aborted", message: "the follow-up planning session was interrupted", fix: "resume the goal (omk goal resume)" });
-    if (meter.stopped) return err({ code: "budget_exhausted", message: `the follow-up planning session was stopped: ${meter.reason}`, fix: "add budget (omk goal budget-add), then resume the goal" });
+    if (ctx.signal?.aborted === true)
+      return err({ code: "aborted", message: "the follow-up planning session was interrupted", fix: "resume the goal (omk goal resume)" });
+    if (meter.stopped)
+      return err({
+        code: "budget_exhausted",
+        message: `the follow-up planning session was stopped: ${meter.reason}`,
+        fix: "add budget (omk goal budget-add), then resume the goal",
+      });
     let why: string;
     let count = 1;
     if (outcome.ok) {
@@ -131,14 +137,29 @@ export async function planFollowUps(
     const said = ctx.redactor.redact(why);
     ctx.emit({ type: "note", level: "warn", message: `${said}; planning the deterministic follow-up fix-r${input.round}` });
     const recorded = await ctx.append([
-      { type: "task_followups_rejected", actor: ctx.actor, data: { proposedBy: by, count, reason: `${said.slice(0, 4000)}; the deterministic follow-up fix-r${input.round} is planned instead` } },
+      {
+        type: "task_followups_rejected",
+        actor: ctx.actor,
+        data: { proposedBy: by, count, reason: `${said.slice(0, 4000)}; the deterministic follow-up fix-r${input.round} is planned instead` },
+      },
     ]);
-    if (!recorded.ok) ctx.emit({ type: "note", level: "warn", message: `could not record why the engine's follow-ups were refused: ${recorded.error.message}` });
+    if (!recorded.ok)
+      ctx.emit({ type: "note", level: "warn", message: `could not record why the engine's follow-ups were refused: ${recorded.error.message}` });
   }
-  const task = deterministicFollowUp({ graph, verdict: input.verdict, round: input.round, criteria: input.criteria, ...(input.budgets === undefined ? {} : { budgets: input.budgets }) });
+  const task = deterministicFollowUp({
+    graph,
+    verdict: input.verdict,
+    round: input.round,
+    criteria: input.criteria,
+    ...(input.budgets === undefined ? {} : { budgets: input.budgets }),
+  });
   const checked = validateProposal(graph, { proposedBy: by, reason, tasks: [task, ...extra] }, options);
   if (checked.ok) return ok({ tasks: checked.value.tasks, event: checked.value.event, strategy: "deterministic" });
   const alone = validateProposal(graph, { proposedBy: by, reason, tasks: [task] }, options);
   if (alone.ok) return ok({ tasks: alone.value.tasks, event: alone.value.event, strategy: "deterministic" });
-  return err({ code: "followups_invalid", message: `the follow-up task is invalid: ${alone.error.map((i) => i.message).join("; ")}`, fix: "see the plan's write sets; resume after amending the goal" });
+  return err({
+    code: "followups_invalid",
+    message: `the follow-up task is invalid: ${alone.error.map((i) => i.message).join("; ")}`,
+    fix: "see the plan's write sets; resume after amending the goal",
+  });
 }

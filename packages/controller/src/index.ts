@@ -1,60 +1,35 @@
 // @omk/controller: public surface (named exports only).
 // The goal lifecycle: phases, the --until-ready loop, reviews, proof.
-;
-export { acceptGoal,  rejectGoal } from "./decision.js";
-export { engineSpecProvider,  presetProvider, scriptBookProvider } from "./engine-provider.js";
-export { changedTestFiles,   } from "./evidence/checkout.js";
+export { acceptGoal, rejectGoal } from "./decision.js";
+export { engineSpecProvider, presetProvider, scriptBookProvider } from "./engine-provider.js";
+export { changedTestFiles } from "./evidence/checkout.js";
 export { gateDescriptors, junitCasesOf, toGateEvidence } from "./evidence/gate-evidence.js";
-export {  collectOracleEvidence, evaluateRound } from "./evidence/oracle-evidence.js";
-export {  runWall,  } from "./evidence/wall.js";
-export {   type VerifyInput, type VerifyProblem, verifyCheckout, verifyGoal } from "./verify-goal.js";
-export { type ProofCheck,  verifyProof } from "./proof-verify.js";
+export { collectOracleEvidence, evaluateRound } from "./evidence/oracle-evidence.js";
+export { runWall } from "./evidence/wall.js";
+export { type VerifyInput, type VerifyProblem, verifyCheckout, verifyGoal } from "./verify-goal.js";
+export { type ProofCheck, verifyProof } from "./proof-verify.js";
 export {
   loadScriptBook,
-  
-  
-  
-  
-  
   type ScriptBookOptions,
   ScriptBookSchema,
-  
-  
-  
-  
 } from "./script-book.js";
 export { parseReviewAnswer } from "./review/answer.js";
-;
-;
-;
-;
-;
-export { deterministicFollowUp, failingText,   } from "./followups.js";
-;
+export { deterministicFollowUp, failingText } from "./followups.js";
 export { resumeGoal, runGoal } from "./run-goal.js";
 export { dirtyTreeMessage } from "./internal/dirty-tree.js";
-export {   uncommittedFiles } from "@omk/worktree";
-;
-;
-export { ControllerEventSchema,  } from "./schemas/event.js";
+export { uncommittedFiles } from "@omk/worktree";
+export { ControllerEventSchema } from "./schemas/event.js";
 export { controllerJsonSchemas } from "./schemas/json-schemas.js";
-export { parseReviewRecord,   } from "./schemas/review-record.js";
-export {  readRoundVerdictFile,  } from "./schemas/verdict.js";
-;
-export {
-  
-  type ControllerEvent,
-  type ControllerEventSink,
-  type ControllerProblem,
-  type EngineProvider,
-  
-  
-  type RunConfinement,
-  type RunGoalOptions,
-  type RunGoalResult,
-  
-  type SessionPurpose,
-  type PhaseOutcome,
-  
-  
+export { parseReviewRecord } from "./schemas/review-record.js";
+export { readRoundVerdictFile } from "./schemas/verdict.js";
+export type {
+  ControllerEvent,
+  ControllerEventSink,
+  ControllerProblem,
+  EngineProvider,
+  RunConfinement,
+  RunGoalOptions,
+  RunGoalResult,
+  SessionPurpose,
+  PhaseOutcome,
 } from "./types.js";

@@ -73,7 +73,8 @@ function oracleProblem(dirs: readonly string[], proof: Proof): Result<FrozenOrac
   if (!read.ok) {
     const e = read.error;
     const fix = "keep oracle.json beside proof.json, as the goal wrote it";
-    if (e.code === "missing") return err(problem("oracle_missing", `no oracle.json beside the proof in ${goalDir}: the proof's criteria cannot be checked`, fix));
+    if (e.code === "missing")
+      return err(problem("oracle_missing", `no oracle.json beside the proof in ${goalDir}: the proof's criteria cannot be checked`, fix));
     if (e.code === "hash_mismatch") return err(problem("oracle_tampered", `oracle.json in ${goalDir}: ${e.message}`, fix));
     return err(problem("oracle_invalid", `oracle.json in ${goalDir}: ${e.message}`, fix));
   }
@@ -92,14 +93,26 @@ function oracleProblem(dirs: readonly string[], proof: Proof): Result<FrozenOrac
 async function repoOf(input: VerifyProofInput, proof: Proof, storeRepo: string | null): Promise<Result<string, ControllerProblem>> {
   const repo = input.repo !== undefined ? path.resolve(input.repo) : storeRepo;
   if (repo === null) {
-    return err(problem("repo_unknown", `the goal ${proof.goalId} is not in the state store, so its repository is unknown: pass --repo <dir>`, "pass the repository that holds the proof's commits: omk proof verify <proof.json> --repo <dir>"));
+    return err(
+      problem(
+        "repo_unknown",
+        `the goal ${proof.goalId} is not in the state store, so its repository is unknown: pass --repo <dir>`,
+        "pass the repository that holds the proof's commits: omk proof verify <proof.json> --repo <dir>",
+      ),
+    );
   }
   for (const [what, sha] of [
     ["head", proof.headCommit],
     ["base", proof.baseCommit],
   ] as const) {
     if ((await resolveCommit(repo, sha)) === null) {
-      return err(problem("commit_missing", `${repo} does not hold the proof's ${what} commit ${sha}`, "pass the repository the goal ran in (--repo), or fetch the commit into it"));
+      return err(
+        problem(
+          "commit_missing",
+          `${repo} does not hold the proof's ${what} commit ${sha}`,
+          "pass the repository the goal ran in (--repo), or fetch the commit into it",
+        ),
+      );
     }
   }
   return ok(repo);
@@ -133,7 +146,8 @@ function compareRows(proof: Proof, frozen: FrozenOracle, rerun: Rerun | null, br
     const current = rerun?.criteria.get(c.id);
     const now = rerun === null ? "not re-run" : (current?.verdict ?? "missing");
     const lost = rerun !== null && now !== "passed";
-    if (lost && recorded === "passed") broken.push(`the criterion ${c.id} was passed in the proof and is ${now} now${current === undefined ? "" : `: ${current.reason}`}`);
+    if (lost && recorded === "passed")
+      broken.push(`the criterion ${c.id} was passed in the proof and is ${now} now${current === undefined ? "" : `: ${current.reason}`}`);
     return { id: c.id, recorded, now, holds: recorded === "passed" && !lost };
   });
   for (const c of proof.criteria) {
@@ -185,7 +199,12 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
   if (!repo.ok) {
     // What the proof claims is already wrong: that is the verdict, even with nothing to re-run it on.
     if (broken.length === 0) return repo;
-    return ok({ holds: false, headCommit: proof.headCommit, ...compareRows(proof, frozen.value, null, broken), problems: [...broken, `not re-run: ${repo.error.message}`, ...notes] });
+    return ok({
+      holds: false,
+      headCommit: proof.headCommit,
+      ...compareRows(proof, frozen.value, null, broken),
+      problems: [...broken, `not re-run: ${repo.error.message}`, ...notes],
+    });
   }
   // The re-run runs the agent's code: hidden from it are the state root the proof sits in (`<root>/goals/<id>/`) and the repository's git dir.
   const confine = checkoutConfinement(input.confinement, { stateRoot: input.store?.root ?? path.dirname(path.dirname(goalDir)), repo: repo.value });
@@ -207,7 +226,7 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           ...(input.depsCache === undefined ? {} : { depsCache: input.depsCache }),
           ...(input.env === undefined ? {} : { env: input.env }),
           ...(input.signal === undefined ? {} : { signal: input.signal }),
-        ...(input.confine === undefined ? {} : { confine: input.confine }),
+          ...(input.confine === undefined ? {} : { confine: input.confine }),
           ...(input.confine === undefined ? {} : { confine: input.confine }),
           ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
           onGate: (gate) => input.onEvent?.({ type: "gate_finished", where: "proof", gate }),
@@ -225,7 +244,7 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
           outFile: path.join(work, "evidence-head.json"),
           ...(input.env === undefined ? {} : { env: input.env }),
           ...(input.signal === undefined ? {} : { signal: input.signal }),
-        ...(input.confine === undefined ? {} : { confine: input.confine }),
+          ...(input.confine === undefined ? {} : { confine: input.confine }),
           ...(input.confine === undefined ? {} : { confine: input.confine }),
           ...(input.gatesConfig === undefined ? {} : { gatesConfig: input.gatesConfig }),
           ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }),
@@ -235,7 +254,10 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
         if (!base.ok) return base;
         const evaluation = evaluateRound(frozen.value, base.value, head.value, { baseCommit: proof.baseCommit, headCommit: proof.headCommit });
         if (!evaluation.ok) return evaluation;
-        const rerun: Rerun = { gates: wall.value.gates, criteria: new Map(evaluation.value.criteria.map((c) => [c.id, { verdict: c.verdict, reason: c.reason }])) };
+        const rerun: Rerun = {
+          gates: wall.value.gates,
+          criteria: new Map(evaluation.value.criteria.map((c) => [c.id, { verdict: c.verdict, reason: c.reason }])),
+        };
         const rows = compareRows(proof, frozen.value, rerun, broken);
         const holds = broken.length === 0 && rows.gates.every((g) => g.holds) && rows.criteria.every((c) => c.holds);
         return ok({ holds, headCommit: proof.headCommit, ...rows, problems: [...broken, ...notes] });
@@ -262,7 +284,15 @@ const needsHeadTests = (frozen: FrozenOracle) => frozen.oracle.criteria.some((c)
  * preferred; headTests run again by overlay when it has none and the oracle
  * needs them), else the base side run again in its own clean checkout.
  */
-async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOracle, repo: string, sets: readonly EvidenceSet[], work: string, problems: string[]): Promise<Result<EvidenceSet | null, ControllerProblem>> {
+async function baseSide(
+  input: VerifyProofInput,
+  proof: Proof,
+  frozen: FrozenOracle,
+  repo: string,
+  sets: readonly EvidenceSet[],
+  work: string,
+  problems: string[],
+): Promise<Result<EvidenceSet | null, ControllerProblem>> {
   if (!needsBase(frozen)) return ok(null);
   const candidates = sets.filter((s) => s.commit === proof.baseCommit);
   const recorded = candidates.find((s) => s.headTests !== undefined) ?? candidates[0];
@@ -270,7 +300,16 @@ async function baseSide(input: VerifyProofInput, proof: Proof, frozen: FrozenOra
   const from = { repo, headCommit: proof.headCommit, testFiles };
   if (recorded !== undefined) {
     if (recorded.headTests !== undefined || !needsHeadTests(frozen)) return ok(recorded);
-    const headTests = await runHeadTests(from, proof.baseCommit, frozen.oracle.criteria, path.join(work, "base-runs"), runContext(input, path.join(work, "base-runs")), input.gatesConfig, undefined, depsOf(input, repo));
+    const headTests = await runHeadTests(
+      from,
+      proof.baseCommit,
+      frozen.oracle.criteria,
+      path.join(work, "base-runs"),
+      runContext(input, path.join(work, "base-runs")),
+      input.gatesConfig,
+      undefined,
+      depsOf(input, repo),
+    );
     return ok(headTests === undefined ? recorded : { ...recorded, headTests });
   }
   problems.push("no recorded base evidence of the goal: the base side was run again on a clean checkout of the base commit");

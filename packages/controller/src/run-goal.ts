@@ -41,7 +41,11 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
   }
   const base = await baseCommitOf(store, goal);
   if (base === null) {
-    return err({ code: "no_base_commit", message: `${goal.repoRoot} has no commit to start from`, fix: "commit the repository's current state first (git commit), then run the goal" });
+    return err({
+      code: "no_base_commit",
+      message: `${goal.repoRoot} has no commit to start from`,
+      fix: "commit the repository's current state first (git commit), then run the goal",
+    });
   }
   // Uncommitted work is named before anything runs: the run starts from commits and leaves it out.
   const dirty = goal.status === "ready" || goal.status === "cancelled" ? undefined : await uncommittedFiles(goal.repoRoot);
@@ -56,7 +60,12 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
   try {
     // Checkouts a killed run left (temporary ones, evidence checkouts, old registrations) go first.
     const swept = await sweepLeftoverCheckouts(goal.repoRoot, goalPaths(store.root, goalId).dir);
-    for (const dir of swept.kept) emit({ type: "note", level: "warn", message: `${dir} (a task worktree of an older omk) holds uncommitted work and was left in place; commit or remove it, or the task cannot restart` });
+    for (const dir of swept.kept)
+      emit({
+        type: "note",
+        level: "warn",
+        message: `${dir} (a task worktree of an older omk) holds uncommitted work and was left in place; commit or remove it, or the task cannot restart`,
+      });
     goal = await store.readGoal(goalId);
     const resumedFrom = goal.status;
     const ctx = createGoalRun({ options, goal, baseCommit: base, emit });
@@ -74,11 +83,24 @@ export async function runGoal(options: RunGoalOptions): Promise<Result<RunGoalRe
       }
     }
     if (options.runOptions !== undefined) {
-      const recorded = await ctx.append([{ type: "run_options_recorded", actor: options.actor ?? "user", data: { ...options.runOptions, confinement: options.confinement?.mode ?? "unconfined" } }]);
-      if (!recorded.ok) return err({ code: recorded.error.code, message: `recording the run options: ${recorded.error.message}`, fix: "check that the state dir is writable (omk doctor), then run again" });
+      const recorded = await ctx.append([
+        {
+          type: "run_options_recorded",
+          actor: options.actor ?? "user",
+          data: { ...options.runOptions, confinement: options.confinement?.mode ?? "unconfined" },
+        },
+      ]);
+      if (!recorded.ok)
+        return err({
+          code: recorded.error.code,
+          message: `recording the run options: ${recorded.error.message}`,
+          fix: "check that the state dir is writable (omk doctor), then run again",
+        });
     }
     if (dirty !== undefined) {
-      const noted = await ctx.append([{ type: "worktree_dirty_noted", actor: ctx.actor, data: { files: [...dirty.files], more: dirty.more, baseCommit: base } }]);
+      const noted = await ctx.append([
+        { type: "worktree_dirty_noted", actor: ctx.actor, data: { files: [...dirty.files], more: dirty.more, baseCommit: base } },
+      ]);
       if (!noted.ok) emit({ type: "note", level: "warn", message: `could not record the uncommitted files: ${noted.error.message}` });
     }
     emit({ type: "run_started", goalId, engine: options.engine.name, resumed: goal.lastSeq > 1 && goal.status !== "created", round: ctx.round });

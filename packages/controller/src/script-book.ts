@@ -13,9 +13,11 @@ import { z } from "zod";
 import type { ControllerProblem, EngineProvider, SessionKey, SessionPurpose } from "./types.js";
 
 /** `intake`, `plan`, `plan#2`, `followups`, `task:<id>`, `task:<id>#<attempt>`, `task:*`, `review:<pass>`, `review:<pass>#<round>`, `review:*`. */
-const KEY_PATTERN = /^(?:intake|(?:plan|followups)(?:#[1-9][0-9]*)?|task:(?:\*|[A-Za-z0-9][A-Za-z0-9._-]*(?:#[1-9][0-9]*)?)|review:(?:\*|(?:reviewer|security-reviewer|break-it)(?:#[1-9][0-9]*)?))$/u;
+const KEY_PATTERN =
+  /^(?:intake|(?:plan|followups)(?:#[1-9][0-9]*)?|task:(?:\*|[A-Za-z0-9][A-Za-z0-9._-]*(?:#[1-9][0-9]*)?)|review:(?:\*|(?:reviewer|security-reviewer|break-it)(?:#[1-9][0-9]*)?))$/u;
 
-const KEY_HELP = "intake, plan, plan#<round>, followups, followups#<round>, task:<id>, task:<id>#<attempt>, task:*, review:<pass>, review:<pass>#<round> or review:*";
+const KEY_HELP =
+  "intake, plan, plan#<round>, followups, followups#<round>, task:<id>, task:<id>#<attempt>, task:*, review:<pass>, review:<pass>#<round> or review:*";
 
 const SessionKeySchema = z
   .string()
@@ -188,7 +190,10 @@ export function scriptBookProviderOf(book: ScriptBook, file: string, options: Sc
       }
       // Usage steps `via: "kimi_log"` are reported while the turn runs (as kimi's session log is): the engine reads that log.
       const liveUsage = JSON.stringify(found.scenario).includes('"via":"kimi_log"');
-      const agent = options.agent === undefined ? {} : { command: options.agent.command, args: [...options.agent.args, "--scenario", scenarioFile], versionArgs: [...options.agent.args, "--version"] };
+      const agent =
+        options.agent === undefined
+          ? {}
+          : { command: options.agent.command, args: [...options.agent.args, "--scenario", scenarioFile], versionArgs: [...options.agent.args, "--version"] };
       return ok(scriptedEngine(scenarioFile, { ...agent, ...(liveUsage ? { usageLog: "kimi_session_log" } : {}) }));
     },
   };

@@ -9,7 +9,17 @@ import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type KnownSecret, type KnownSecretHit, knownSecretMatcher, knownSecretValues } from "@omk/core";
 import type { TokenUsage } from "@omk/state";
-import { type Cost, isolationDirs, openSession, type ScopeCheck, type StopReason, type TurnUsage, type UsageQuality, type WireError, type WireEvent } from "@omk/wire";
+import {
+  type Cost,
+  isolationDirs,
+  openSession,
+  type ScopeCheck,
+  type StopReason,
+  type TurnUsage,
+  type UsageQuality,
+  type WireError,
+  type WireEvent,
+} from "@omk/wire";
 import { agentCommandEnv, sessionConfinement } from "./internal/confinement.js";
 import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./internal/session-spend.js";
 import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "./types.js";
@@ -167,7 +177,11 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
   } catch (cause) {
     return {
       ok: false,
-      problem: { code: "run_dir_unwritable", message: `cannot create ${input.runDir}: ${(cause as Error).message}`, fix: "check that the goal's state dir is writable (omk doctor)" },
+      problem: {
+        code: "run_dir_unwritable",
+        message: `cannot create ${input.runDir}: ${(cause as Error).message}`,
+        fix: "check that the goal's state dir is writable (omk doctor)",
+      },
       retryable: false,
       spend: { ...ZERO_SPEND, quality: "exact" },
       transcript: null,
@@ -187,7 +201,8 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
       texts.push(event.text);
       finals.push(event.text);
     } else if (event.type === "tool_call_started" || event.type === "tool_call_updated" || event.type === "tool_call_finished") finals = [];
-    else if (event.type === "scope" && event.access === "write" && event.enforced) refused.push({ path: relativeToRoot(root, event.path), reason: event.reason });
+    else if (event.type === "scope" && event.access === "write" && event.enforced)
+      refused.push({ path: relativeToRoot(root, event.path), reason: event.reason });
     else if (event.type === "usage") {
       const step = spend.increment(event);
       if (step !== undefined) input.onUsage?.(step);
@@ -196,7 +211,14 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
   };
   const failed = (error: WireError): SessionOutcome => {
     const mapped = problemOfWireError(error, input.provider.name);
-    return { ok: false, problem: mapped.problem, retryable: mapped.retryable, spend: cutShort(spend.total), transcript: existsSync(transcript) ? transcript : null, secretsInOutput: watch.hits() };
+    return {
+      ok: false,
+      problem: mapped.problem,
+      retryable: mapped.retryable,
+      spend: cutShort(spend.total),
+      transcript: existsSync(transcript) ? transcript : null,
+      secretsInOutput: watch.hits(),
+    };
   };
   const confined = input.provider.confinement;
   const runDirs = { engineRunDir: path.join(input.runDir, "engine"), commandsRunDir: path.join(input.runDir, "commands") };
@@ -237,7 +259,11 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
       // The engine honoured the cancel and ended the turn: still not a finished session.
       return {
         ok: false,
-        problem: { code: "engine_aborted", message: `engine ${input.provider.name}: aborted by the caller; the turn ended ${turn.value.stopReason}`, fix: "resume the goal (omk goal resume)" },
+        problem: {
+          code: "engine_aborted",
+          message: `engine ${input.provider.name}: aborted by the caller; the turn ended ${turn.value.stopReason}`,
+          fix: "resume the goal (omk goal resume)",
+        },
         retryable: true,
         spend: finalSpend(turn.value.usage, turn.value.cost, spend.total, turn.value.usageQuality),
         transcript,
@@ -245,7 +271,16 @@ export async function runSession(input: RunSessionInput): Promise<SessionOutcome
       };
     }
     const final = finalSpend(turn.value.usage, turn.value.cost, spend.total, turn.value.usageQuality);
-    return { ok: true, text: texts.join(""), final: finals.join(""), stop: turn.value.stopReason, spend: final, transcript, refusedWrites: refused, secretsInOutput: watch.hits() };
+    return {
+      ok: true,
+      text: texts.join(""),
+      final: finals.join(""),
+      stop: turn.value.stopReason,
+      spend: final,
+      transcript,
+      refusedWrites: refused,
+      secretsInOutput: watch.hits(),
+    };
   } finally {
     await session.close();
     // The engine's private temp folder (its TMPDIR, the only writable /tmp it has in the sandbox) goes with the session.
@@ -269,7 +304,8 @@ function realOrSame(dir: string): string {
 
 /** The turn's own figures when the engine reported them (a turn total wins over the sum of deltas); else what the increments added up to. */
 function finalSpend(usage: TurnUsage, cost: Cost, summed: SpendReport, quality: UsageQuality): SpendReport {
-  const tokens: TokenUsage = usage === "unknown" ? summed.tokens : { input: usage.inputUncached, cacheRead: usage.cacheRead, cacheWrite: usage.cacheWrite, output: usage.output };
+  const tokens: TokenUsage =
+    usage === "unknown" ? summed.tokens : { input: usage.inputUncached, cacheRead: usage.cacheRead, cacheWrite: usage.cacheWrite, output: usage.output };
   const usd = cost === "unknown" ? summed.usd : cost.usd;
   return { tokens, usd, quality };
 }

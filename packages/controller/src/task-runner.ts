@@ -11,7 +11,16 @@ import { type KnownSecretHit, knownSecretMatcher } from "@omk/core";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
 import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
-import { type ContentScreen, captureChanges, checkScope, discardCheckout, keepAttempt, type ScopeViolation, type ScreenFinding, scopeChecker } from "@omk/worktree";
+import {
+  type ContentScreen,
+  captureChanges,
+  checkScope,
+  discardCheckout,
+  keepAttempt,
+  type ScopeViolation,
+  type ScreenFinding,
+  scopeChecker,
+} from "@omk/worktree";
 import { FIX_SEPARATOR } from "./internal/engine-setup.js";
 import { secretName } from "./internal/known-secrets.js";
 import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "./internal/session-spend.js";
@@ -93,7 +102,10 @@ function screenViolations(findings: readonly ScreenFinding[]): Array<{ path: str
     out.push({
       path: f.path,
       kind,
-      message: f.reason === "matched" ? `${f.path} holds the secret ${f.detail} of the run's environment or engine configuration` : `${f.path} could not be screened for the run's secrets: ${f.detail}`,
+      message:
+        f.reason === "matched"
+          ? `${f.path} holds the secret ${f.detail} of the run's environment or engine configuration`
+          : `${f.path} could not be screened for the run's secrets: ${f.detail}`,
     });
   }
   return out;
@@ -122,14 +134,19 @@ function outputLeak(task: Task, hits: readonly KnownSecretHit[]): { path: string
 const HEARTBEAT_MAX_MS = 5_000;
 
 /** Worktree problems that another attempt will not fix. */
-const PERMANENT_WORKTREE_CODES = new Set(["worktree_content_refused", "worktree_invalid_input", "worktree_not_a_repository", "worktree_base_not_found", "worktree_protected_branch"]);
+const PERMANENT_WORKTREE_CODES = new Set([
+  "worktree_content_refused",
+  "worktree_invalid_input",
+  "worktree_not_a_repository",
+  "worktree_base_not_found",
+  "worktree_protected_branch",
+]);
 
 function relativeTo(root: string, target: string): string {
   if (!path.isAbsolute(target)) return target;
   const rel = path.relative(root, target);
   return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : target;
 }
-
 
 type Refusal = { path: string; reason: string; kind: string; message: string };
 
@@ -198,7 +215,12 @@ async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskCon
       ...(spend.quality === undefined ? {} : { usageQuality: spend.quality }),
       ...(message === undefined ? {} : { message }),
     });
-  const fail = (problem: ControllerProblem, retryable: boolean, signature = problem.code, state: "failed" | "interrupted" | "cancelled" = "failed"): TaskResult => {
+  const fail = (
+    problem: ControllerProblem,
+    retryable: boolean,
+    signature = problem.code,
+    state: "failed" | "interrupted" | "cancelled" = "failed",
+  ): TaskResult => {
     const message = problem.fix === "" ? problem.message : `${problem.message}${FIX_SEPARATOR}${problem.fix}`;
     update(state, message);
     return { ok: false, message, signature, retryable };
@@ -291,7 +313,13 @@ async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskCon
   const printedEvents: NewEvent[] =
     printed === undefined
       ? []
-      : [{ type: "scope_violation_recorded", actor: context.worker, data: { taskId: task.id, attempt, path: printed.path, kind: printed.kind, atWrite: false, message: printed.message } }];
+      : [
+          {
+            type: "scope_violation_recorded",
+            actor: context.worker,
+            data: { taskId: task.id, attempt, path: printed.path, kind: printed.kind, atWrite: false, message: printed.message },
+          },
+        ];
 
   if (!outcome.ok) {
     if (refusedEvents.length + printedEvents.length > 0) await input.append([...refusedEvents, ...printedEvents]);
@@ -299,10 +327,20 @@ async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskCon
       const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "aborted");
       if (goalCancelled(input, signal.reason)) {
         // Cancelled is final: nothing to resume, so no fix that says so.
-        return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason} (the goal is cancelled, which is final)`, fix: "" }, true, "aborted", "cancelled");
+        return fail(
+          { code: "task_aborted", message: `task ${task.id} was stopped: ${reason} (the goal is cancelled, which is final)`, fix: "" },
+          true,
+          "aborted",
+          "cancelled",
+        );
       }
       // Stopped, not failed: the live view shows it paused, and a resume runs it again.
-      return fail({ code: "task_aborted", message: `task ${task.id} was stopped: ${reason}`, fix: "resume the goal (omk goal resume)" }, true, "aborted", "interrupted");
+      return fail(
+        { code: "task_aborted", message: `task ${task.id} was stopped: ${reason}`, fix: "resume the goal (omk goal resume)" },
+        true,
+        "aborted",
+        "interrupted",
+      );
     }
     // A secret in the output is the agent's doing whatever ended the session: another attempt does not undo it.
     if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
@@ -319,7 +357,11 @@ async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskCon
       ...refusedEvents,
       ...printedEvents,
       ...violations.map(
-        (v): NewEvent => ({ type: "scope_violation_recorded", actor: context.worker, data: { taskId: task.id, attempt, path: v.path, kind: v.kind, atWrite: false, message: v.message } }),
+        (v): NewEvent => ({
+          type: "scope_violation_recorded",
+          actor: context.worker,
+          data: { taskId: task.id, attempt, path: v.path, kind: v.kind, atWrite: false, message: v.message },
+        }),
       ),
     ]);
     const leaked = violations.filter((v) => v.kind === KNOWN_SECRET_KIND).map((v) => v.path);
@@ -345,14 +387,21 @@ async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskCon
     // A nested repository: nothing was captured; each path is a scope violation, and another attempt would not undo it.
     const nested: NewEvent[] =
       captured.error.code === "nested_repository"
-        ? captured.error.violations.map((v) => ({ type: "scope_violation_recorded", actor: context.worker, data: { taskId: task.id, attempt, path: v.path, kind: v.kind, atWrite: false, message: v.message } }))
+        ? captured.error.violations.map((v) => ({
+            type: "scope_violation_recorded",
+            actor: context.worker,
+            data: { taskId: task.id, attempt, path: v.path, kind: v.kind, atWrite: false, message: v.message },
+          }))
         : [];
     if (refusedEvents.length + printedEvents.length + nested.length > 0) await input.append([...refusedEvents, ...printedEvents, ...nested]);
     if (printed !== undefined) return fail(printed.problem, false, "scope_violation");
     if (captured.error.code === "nested_repository") {
       return fail({ code: "scope_violation", message: `task ${task.id}: ${captured.error.message}`, fix: captured.error.fix }, false);
     }
-    return fail({ code: `capture_${captured.error.code}`, message: `committing the work of task ${task.id}: ${captured.error.message}`, fix: captured.error.fix }, true);
+    return fail(
+      { code: `capture_${captured.error.code}`, message: `committing the work of task ${task.id}: ${captured.error.message}`, fix: captured.error.fix },
+      true,
+    );
   }
   const capture = captured.value;
   files.write(path.join(runDir, "diff.patch"), capture.diff);

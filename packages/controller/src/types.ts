@@ -4,7 +4,7 @@
  * module of this package codes against these types; change them only with
  * the lead's agreement.
  */
-import type { GoalStatus, GoalStore, Result, UsageQualitySchema } from "@omk/state";
+import type { GoalStatus, GoalStore, Result } from "@omk/state";
 import type { z } from "zod";
 import type { ControllerProblemSchema, PhaseOutcomeSchema, ReviewFindingSchema, ReviewPassSchema, SpendReportSchema } from "./schemas/common.js";
 import type { ControllerEventSchema } from "./schemas/event.js";
@@ -70,9 +70,6 @@ export type EngineProvider = {
  * (nothing was reported: the zeros are not known zeros). Set on a whole session's figures; absent on increments.
  */
 export type SpendReport = z.infer<typeof SpendReportSchema>;
-
-/** How far usage figures can be trusted, weakest last. */
-type UsageQuality = z.infer<typeof UsageQualitySchema>;
 
 /** A finding of the review phase. Blocking severities keep the goal not_ready. */
 export type ReviewFinding = z.infer<typeof ReviewFindingSchema>;

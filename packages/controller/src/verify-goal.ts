@@ -8,7 +8,18 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { formatJunit, formatMarkdown, GatesError, type GatesEvent, type GatesReport, gatesExitCode, GATES_EXIT, loadGates, newRunId, readTreeState } from "@omk/gates";
+import {
+  formatJunit,
+  formatMarkdown,
+  GatesError,
+  type GatesEvent,
+  type GatesReport,
+  gatesExitCode,
+  GATES_EXIT,
+  loadGates,
+  newRunId,
+  readTreeState,
+} from "@omk/gates";
 import { err, type GateEvidence, type GoalStore, ok, type Result, type VerificationRecord, VerificationRecordSchema, writeFileAtomicSync } from "@omk/state";
 import { runLoadedWall, type WallResult } from "./evidence/wall.js";
 
@@ -61,7 +72,8 @@ function writeText(file: string, text: string): void {
 }
 
 const sha256File = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-const baseOf = (report: GatesReport) => (report.comparison?.base.commit == null ? null : { ref: report.comparison.base.ref, commit: report.comparison.base.commit });
+const baseOf = (report: GatesReport) =>
+  report.comparison?.base.commit == null ? null : { ref: report.comparison.base.ref, commit: report.comparison.base.commit };
 
 function gatesVerifyProblem(error: unknown): VerifyProblem {
   if (!(error instanceof GatesError)) throw error;
@@ -82,7 +94,11 @@ async function wall(at: WallAt, input: VerifyInput): Promise<Result<WallResult, 
   if (!loaded.ok) return err(gatesVerifyProblem(loaded.error));
   const tree = await readTreeState(at.root);
   if (tree.commit === null) {
-    return err({ code: "usage", message: `${at.root} is not a git checkout with a commit: gate evidence must name the commit it ran on`, fix: "run omk goal verify in a git clone with at least one commit" });
+    return err({
+      code: "usage",
+      message: `${at.root} is not a git checkout with a commit: gate evidence must name the commit it ran on`,
+      fix: "run omk goal verify in a git clone with at least one commit",
+    });
   }
   const base = at.base;
   const compareWith = base !== undefined && (base.explicit || !(tree.commit === base.ref && tree.dirty === false)) ? base.ref : undefined;
@@ -121,12 +137,21 @@ async function wall(at: WallAt, input: VerifyInput): Promise<Result<WallResult, 
  * the goal's gates/<run-id>/, and record the evidence as a
  * `verification_recorded` event (actor user).
  */
-export async function verifyGoal(store: GoalStore, goalId: string, input: VerifyInput & { base?: string; baseline?: boolean }): Promise<Result<GoalVerification, VerifyProblem>> {
+export async function verifyGoal(
+  store: GoalStore,
+  goalId: string,
+  input: VerifyInput & { base?: string; baseline?: boolean },
+): Promise<Result<GoalVerification, VerifyProblem>> {
   const goal = await store.readGoal(goalId);
   const paths = store.paths(goalId);
   const runId = newRunId();
   const outDir = path.join(paths.gates, runId);
-  const base = input.base !== undefined ? { ref: input.base, explicit: true } : input.baseline !== false && goal.baseCommit !== null ? { ref: goal.baseCommit, explicit: false } : undefined;
+  const base =
+    input.base !== undefined
+      ? { ref: input.base, explicit: true }
+      : input.baseline !== false && goal.baseCommit !== null
+        ? { ref: goal.baseCommit, explicit: false }
+        : undefined;
   const ran = await wall({ root: goal.repoRoot, goalDir: paths.dir, outDir, runId, ...(base === undefined ? {} : { base }) }, input);
   if (!ran.ok) return ran;
   const { report, gates, reportPath } = ran.value;
@@ -150,10 +175,22 @@ export async function verifyGoal(store: GoalStore, goalId: string, input: Verify
  * checkout: nothing is written into the user's repository but what they ask
  * for), the omk.verification record to `outFile`.
  */
-export async function verifyCheckout(stateRoot: string, root: string, outFile: string, input: VerifyInput & { base?: string }): Promise<Result<CheckoutVerification, VerifyProblem>> {
+export async function verifyCheckout(
+  stateRoot: string,
+  root: string,
+  outFile: string,
+  input: VerifyInput & { base?: string },
+): Promise<Result<CheckoutVerification, VerifyProblem>> {
   const runId = newRunId();
   const outDir = path.join(stateRoot, "verifications", runId);
-  const at = { root, goalDir: path.dirname(outFile), outDir, runId, dirtyExclude: [outFile], ...(input.base === undefined ? {} : { base: { ref: input.base, explicit: true } }) };
+  const at = {
+    root,
+    goalDir: path.dirname(outFile),
+    outDir,
+    runId,
+    dirtyExclude: [outFile],
+    ...(input.base === undefined ? {} : { base: { ref: input.base, explicit: true } }),
+  };
   const ran = await wall(at, input);
   if (!ran.ok) return ran;
   const { report, gates, reportPath } = ran.value;

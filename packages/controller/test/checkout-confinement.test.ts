@@ -72,10 +72,18 @@ async function world(pip: boolean): Promise<World> {
     pip: path.join(home, ".cache", "pip", "MARK"),
   };
   for (const f of Object.values(homeCaches)) mkdirSync(path.dirname(f), { recursive: true });
-  const targets = { key: path.join(stateRoot, "keys", "log.key"), log: path.join(goalDir, "events.jsonl"), hook: path.join(repo, ".git", "hooks", "post-checkout"), homeCaches };
+  const targets = {
+    key: path.join(stateRoot, "keys", "log.key"),
+    log: path.join(goalDir, "events.jsonl"),
+    hook: path.join(repo, ".git", "hooks", "post-checkout"),
+    homeCaches,
+  };
   const dep = path.join(repo, "evil-dep");
   mkdirSync(dep, { recursive: true });
-  writeFileSync(path.join(dep, "package.json"), `${JSON.stringify({ name: "evil-dep", version: "1.0.0", scripts: { install: "node ../../attack.js npm && node ../../cache-attack.js" } }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dep, "package.json"),
+    `${JSON.stringify({ name: "evil-dep", version: "1.0.0", scripts: { install: "node ../../attack.js npm && node ../../cache-attack.js" } }, null, 2)}\n`,
+  );
   await execa("npm", ["pack", "--silent", "--pack-destination", repo], { cwd: dep });
   const files: Record<string, string> = {
     "attack.js": ATTACK,
@@ -108,7 +116,14 @@ async function world(pip: boolean): Promise<World> {
 async function verify(w: World, confined: boolean): Promise<Record<string, string>> {
   const confine = confined ? checkoutConfinement({ mode: "bwrap", bwrap: BWRAP }, { stateRoot: w.stateRoot, repo: w.repo }) : undefined;
   // The user's environment with the test's HOME: no variable moves a cache out of it (pnpm's own npm_config_* included).
-  const user = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_config_cache|npm_config_store_dir|npm_config_cache_dir|XDG_CACHE_HOME|XDG_DATA_HOME|PNPM_HOME|PIP_CACHE_DIR|COREPACK_HOME|YARN_CACHE_FOLDER)$/i.test(name)));
+  const user = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) =>
+        !/^(npm_config_cache|npm_config_store_dir|npm_config_cache_dir|XDG_CACHE_HOME|XDG_DATA_HOME|PNPM_HOME|PIP_CACHE_DIR|COREPACK_HOME|YARN_CACHE_FOLDER)$/i.test(
+          name,
+        ),
+    ),
+  );
   const env = { ...user, HOME: w.home, npm_config_audit: "false", npm_config_fund: "false" };
   const deps = { env, cacheDir: makeTempDir("omk-box-deps-"), ...(confine === undefined ? {} : { confine }) };
   const dir = path.join(w.stateRoot, "checkouts", "g1", confined ? "boxed" : "open");
@@ -117,7 +132,15 @@ async function verify(w: World, confined: boolean): Promise<Record<string, strin
   const setup = await setUpCheckout(deps, dir, "t1", "copy");
   if (setup.ok) {
     const outDir = path.join(w.stateRoot, "goals", "g1", "gates", confined ? "boxed" : "open");
-    const wall = await runWall({ root: dir, goalDir: path.join(w.stateRoot, "goals", "g1"), outDir, runId: "r1", env, setup: setup.value, ...(confine === undefined ? {} : { confine }) });
+    const wall = await runWall({
+      root: dir,
+      goalDir: path.join(w.stateRoot, "goals", "g1"),
+      outDir,
+      runId: "r1",
+      env,
+      setup: setup.value,
+      ...(confine === undefined ? {} : { confine }),
+    });
     if (!wall.ok) throw new Error(wall.error.message);
     expect(wall.value.report.gates.map((g) => g.outcome)).toEqual(["passed"]);
   }

@@ -38,7 +38,15 @@ describe.skipIf(BWRAP === undefined)("session confinement: host sockets of the e
       { mode: "bwrap", bwrap: BWRAP as string },
       { name: "scripted", protocol: "acp", command: process.execPath, env: { XDG_RUNTIME_DIR: runtime, SSH_AUTH_SOCK: agentSock } },
       { ...process.env, HOME: home },
-      { stateRoot: path.join(base, "state"), repo, cwd, writableRoot: true, sessionDir: path.join(base, "state", "s1"), engineRunDir: path.join(base, "state", "s1", "engine"), commandsRunDir: path.join(base, "state", "s1", "commands") },
+      {
+        stateRoot: path.join(base, "state"),
+        repo,
+        cwd,
+        writableRoot: true,
+        sessionDir: path.join(base, "state", "s1"),
+        engineRunDir: path.join(base, "state", "s1", "engine"),
+        commandsRunDir: path.join(base, "state", "s1", "commands"),
+      },
     );
     expect(confinement).toBeDefined();
     for (const policy of [confinement?.engine, confinement?.commands]) {

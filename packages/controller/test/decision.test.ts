@@ -18,12 +18,28 @@ async function goalWithHead(ready: boolean) {
   if (!created.ok) throw new Error(created.error.message);
   const id = created.value.id;
   await store.transition(id, "running", { actor: "controller" });
-  await store.append(id, () => [{ type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch: `omk/${id}/integration`, head: HEAD, merged: [] } }]);
+  await store.append(id, () => [
+    { type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch: `omk/${id}/integration`, head: HEAD, merged: [] } },
+  ]);
   if (ready) {
     const zero = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
     const proof: Proof = {
-      schemaVersion: 1, kind: "omk.proof", goalId: id, status: "ready", oracleHash: "a".repeat(64), baseCommit: "b".repeat(40), headCommit: HEAD,
-      tasks: [], gates: [], criteria: [], reviews: [], knownGaps: [], spend: { timeMs: 0, tokens: zero, usd: 0, usdUnknownRecords: 0, records: 0 }, recheck: [], lastSeq: 1, createdAt: new Date().toISOString(),
+      schemaVersion: 1,
+      kind: "omk.proof",
+      goalId: id,
+      status: "ready",
+      oracleHash: "a".repeat(64),
+      baseCommit: "b".repeat(40),
+      headCommit: HEAD,
+      tasks: [],
+      gates: [],
+      criteria: [],
+      reviews: [],
+      knownGaps: [],
+      spend: { timeMs: 0, tokens: zero, usd: 0, usdUnknownRecords: 0, records: 0 },
+      recheck: [],
+      lastSeq: 1,
+      createdAt: new Date().toISOString(),
     };
     const r = await store.transition(id, "ready", { actor: "controller", proof });
     if (!r.ok) throw new Error(r.error.message);
@@ -68,7 +84,9 @@ describe("acceptGoal and rejectGoal", () => {
     if (!created.ok) throw new Error(created.error.message);
     const id = created.value.id;
     await store.transition(id, "running", { actor: "controller" });
-    await store.append(id, () => [{ type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch: `omk/${id}/integration`, head: HEAD, merged: [] } }]);
+    await store.append(id, () => [
+      { type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch: `omk/${id}/integration`, head: HEAD, merged: [] } },
+    ]);
     await store.append(id, () => [{ type: "status_changed", actor: "controller", data: { from: "running", to: "ready" } }]);
     expect((await store.readGoal(id)).status).toBe("ready");
     const accepted = await acceptGoal({ store, goalId: id });
@@ -89,7 +107,11 @@ describe("acceptGoal and rejectGoal", () => {
     expect((await store.readGoal(id)).lastSeq).toBe(seq);
 
     const flip = await rejectGoal({ store, goalId: id, reason: "wrong names" });
-    expect(!flip.ok && flip.error).toMatchObject({ code: "decision_exists", message: `goal ${id} is already accepted`, fix: 'pass --change to record "rejected" instead' });
+    expect(!flip.ok && flip.error).toMatchObject({
+      code: "decision_exists",
+      message: `goal ${id} is already accepted`,
+      fix: 'pass --change to record "rejected" instead',
+    });
     expect((await store.readGoal(id)).lastSeq).toBe(seq);
     const changed = await rejectGoal({ store, goalId: id, reason: "wrong names", change: true });
     expect(changed.ok && changed.value).toMatchObject({ decision: "rejected", unchanged: false, changedFrom: "accepted", reason: "wrong names" });
@@ -109,7 +131,9 @@ describe("acceptGoal and rejectGoal", () => {
     try {
       const accepted = await acceptGoal({ store, goalId: id });
       expect(!accepted.ok && accepted.error.code).toBe("still_running");
-      expect(!accepted.ok && accepted.error.message).toBe(`goal ${id} is still running (controller pid ${process.pid} on ${lock.value.owner.host}); only a ready goal is accepted`);
+      expect(!accepted.ok && accepted.error.message).toBe(
+        `goal ${id} is still running (controller pid ${process.pid} on ${lock.value.owner.host}); only a ready goal is accepted`,
+      );
       expect(!accepted.ok && accepted.error.fix).not.toMatch(/resume/);
     } finally {
       await lock.value.release();
@@ -133,7 +157,9 @@ describe("runGoal --dry-run (driver/dry-run.ts)", () => {
     expect(dry.ok && dry.value.reason).toMatch(/^dry run: 2 tasks, \d+ criteria \(feature, planned by the scripted engine\); nothing was run or written$/);
     const notes = events.flatMap((e) => (e.type === "note" ? [e.message] : []));
     // The engine's plan (the book's tasks slugify and review), not the deterministic planner's.
-    expect(notes).toContainEqual(expect.stringMatching(/^task slugify \(implementer\): Add slugify\(text\); writes src\/slugify\.js, test\/slugify\.test\.js$/));
+    expect(notes).toContainEqual(
+      expect.stringMatching(/^task slugify \(implementer\): Add slugify\(text\); writes src\/slugify\.js, test\/slugify\.test\.js$/),
+    );
     expect(notes).toContainEqual(expect.stringMatching(/plan session, as the run would: the engine reads the repository and writes nothing to it$/));
     expect(notes).toContainEqual(expect.stringMatching(/^the plan session used \d+ tokens .*not recorded against the goal's budget$/));
     expect((await store.readGoal(goalId)).lastSeq).toBe(1);

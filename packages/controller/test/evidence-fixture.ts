@@ -62,10 +62,28 @@ const CRITERIA: Criterion[] = [
     mustFailOnBase: false,
     run: { command: ["node", "--test"], case: { name: "adds numbers", match: "contains" } },
   },
-  { id: "smoke", kind: "command", description: "lib loads", mustFailOnBase: false, run: { command: ["node", "-e", "import('./lib.mjs').then((m) => process.exit(typeof m.add === 'function' ? 0 : 1))"], cwd: "." } },
-  { id: "same-output", kind: "golden", description: "add prints the same", mustFailOnBase: false, run: { command: ["node", "-e", "import('./lib.mjs').then((m) => console.log(m.add(2, 2)))"], compare: "stdout" } },
+  {
+    id: "smoke",
+    kind: "command",
+    description: "lib loads",
+    mustFailOnBase: false,
+    run: { command: ["node", "-e", "import('./lib.mjs').then((m) => process.exit(typeof m.add === 'function' ? 0 : 1))"], cwd: "." },
+  },
+  {
+    id: "same-output",
+    kind: "golden",
+    description: "add prints the same",
+    mustFailOnBase: false,
+    run: { command: ["node", "-e", "import('./lib.mjs').then((m) => console.log(m.add(2, 2)))"], compare: "stdout" },
+  },
   { id: "gate-tests", kind: "gate", description: "the tests gate passes", mustFailOnBase: false, run: { gate: "tests" } },
-  { id: "review", kind: "review", description: "a reviewer approves", mustFailOnBase: false, run: { reviewer: "reviewer", checklist: ["does what the goal asks"] } },
+  {
+    id: "review",
+    kind: "review",
+    description: "a reviewer approves",
+    mustFailOnBase: false,
+    run: { reviewer: "reviewer", checklist: ["does what the goal asks"] },
+  },
 ];
 
 export function frozenOracle(criteria: Criterion[] = CRITERIA): FrozenOracle {

@@ -18,7 +18,9 @@ describe("the oracle's commands in a checkout with a venv", () => {
   it("see the venv's bin first on PATH, as the gates do", async () => {
     const repo = makeTempDir("omk-venv-repo-");
     const commit = await initGitRepo(repo, { "requirements.txt": "# no dependencies\n", "app.py": "print('hi')\n" });
-    const frozen = frozenOracle([{ id: "in-venv", kind: "command", description: "python is the venv's", mustFailOnBase: false, run: { command: IN_VENV, cwd: "." } }]);
+    const frozen = frozenOracle([
+      { id: "in-venv", kind: "command", description: "python is the venv's", mustFailOnBase: false, run: { command: IN_VENV, cwd: "." } },
+    ]);
     const outFile = path.join(makeTempDir("omk-venv-out-"), "head.json");
     const deps = { env: process.env, cacheDir: makeTempDir("omk-venv-cache-") };
     const set = await withDetachedCheckout(
@@ -26,7 +28,17 @@ describe("the oracle's commands in a checkout with a venv", () => {
       commit,
       async (dir, setup) => {
         expect(setup?.path).toEqual([path.join(dir, ".venv", "bin")]);
-        return await collectOracleEvidence({ side: "head", root: dir, commit, frozen, gates: [], testCases: [], env: process.env, ...(setup === undefined ? {} : { setup }), outFile });
+        return await collectOracleEvidence({
+          side: "head",
+          root: dir,
+          commit,
+          frozen,
+          gates: [],
+          testCases: [],
+          env: process.env,
+          ...(setup === undefined ? {} : { setup }),
+          outFile,
+        });
       },
       "omk-venv-",
       deps,

@@ -181,11 +181,26 @@ describe.concurrent("collectOracleEvidence", () => {
     const repo = makeTempDir("omk-collect-fail-");
     const { head } = await featureRepo(repo);
     const frozen = frozenOracle([
-      { id: "leaky", kind: "command", description: "prints a secret and fails", mustFailOnBase: false, run: { command: ["node", "-e", "console.log('token ' + process.argv[1]); process.exit(3)", "s3cr3t-value-123456"], cwd: "." } },
+      {
+        id: "leaky",
+        kind: "command",
+        description: "prints a secret and fails",
+        mustFailOnBase: false,
+        run: { command: ["node", "-e", "console.log('token ' + process.argv[1]); process.exit(3)", "s3cr3t-value-123456"], cwd: "." },
+      },
       { id: "missing", kind: "command", description: "no such program", mustFailOnBase: false, run: { command: ["omk-no-such-program-xyz"], cwd: "." } },
     ]);
     const outFile = path.join(makeTempDir("omk-collect-out-"), "head.json");
-    const set = await collectOracleEvidence({ side: "head", root: repo, commit: head, frozen, gates: [], testCases: [], env: { ...process.env, MY_API_TOKEN: "s3cr3t-value-123456" }, outFile });
+    const set = await collectOracleEvidence({
+      side: "head",
+      root: repo,
+      commit: head,
+      frozen,
+      gates: [],
+      testCases: [],
+      env: { ...process.env, MY_API_TOKEN: "s3cr3t-value-123456" },
+      outFile,
+    });
     if (!set.ok) throw new Error(set.error.message);
     const leaky = set.value.commands.find((c) => c.criterionId === "leaky");
     expect(leaky?.exitCode).toBe(3);
@@ -200,7 +215,15 @@ describe.concurrent("collectOracleEvidence", () => {
   it("refuses a checkout that is not at the commit it is said to be", async () => {
     const repo = makeTempDir("omk-collect-wrong-");
     const { base } = await featureRepo(repo);
-    const set = await collectOracleEvidence({ side: "base", root: repo, commit: base, frozen: frozenOracle(), gates: [], testCases: [], outFile: path.join(makeTempDir(), "x.json") });
+    const set = await collectOracleEvidence({
+      side: "base",
+      root: repo,
+      commit: base,
+      frozen: frozenOracle(),
+      gates: [],
+      testCases: [],
+      outFile: path.join(makeTempDir(), "x.json"),
+    });
     expect(set.ok ? null : set.error.code).toBe("infra");
   });
 });

@@ -8,9 +8,42 @@ import { causeOf, type RoundVerdict, stagnated } from "../src/internal/run-verdi
 const graph: TaskGraph = TaskGraphSchema.parse({
   schemaVersion: 1,
   tasks: [
-    { id: "impl", title: "impl", description: "", role: "implementer", dependencies: [], reads: ["package.json"], writes: ["src/a.js"], acceptance: ["acceptance-tests"], budget: DEFAULT_TASK_BUDGETS.implementer, status: "done" },
-    { id: "tests", title: "tests", description: "", role: "tester", dependencies: [], reads: [], writes: ["test/a.test.js"], acceptance: ["acceptance-tests"], budget: DEFAULT_TASK_BUDGETS.tester, status: "done" },
-    { id: "docs", title: "docs", description: "", role: "docs", dependencies: ["impl"], reads: ["src/"], writes: ["README.md"], acceptance: ["review"], budget: DEFAULT_TASK_BUDGETS.docs, status: "done" },
+    {
+      id: "impl",
+      title: "impl",
+      description: "",
+      role: "implementer",
+      dependencies: [],
+      reads: ["package.json"],
+      writes: ["src/a.js"],
+      acceptance: ["acceptance-tests"],
+      budget: DEFAULT_TASK_BUDGETS.implementer,
+      status: "done",
+    },
+    {
+      id: "tests",
+      title: "tests",
+      description: "",
+      role: "tester",
+      dependencies: [],
+      reads: [],
+      writes: ["test/a.test.js"],
+      acceptance: ["acceptance-tests"],
+      budget: DEFAULT_TASK_BUDGETS.tester,
+      status: "done",
+    },
+    {
+      id: "docs",
+      title: "docs",
+      description: "",
+      role: "docs",
+      dependencies: ["impl"],
+      reads: ["src/"],
+      writes: ["README.md"],
+      acceptance: ["review"],
+      budget: DEFAULT_TASK_BUDGETS.docs,
+      status: "done",
+    },
   ],
 });
 
@@ -34,7 +67,11 @@ describe("deterministicFollowUp", () => {
     expect((task["writes"] as string[]).sort()).toEqual(["README.md", "src/a.js", "test/a.test.js"]);
     expect(task["description"]).toContain("not ok 1 - slugify joins words");
     expect(task["description"]).toContain("criterion acceptance-tests failed");
-    const checked = validateProposal(graph, { proposedBy: "impl", reason: "round 2", tasks: [task] }, { criteria: ["acceptance-tests", "gate-test", "review"] });
+    const checked = validateProposal(
+      graph,
+      { proposedBy: "impl", reason: "round 2", tasks: [task] },
+      { criteria: ["acceptance-tests", "gate-test", "review"] },
+    );
     expect(checked.ok).toBe(true);
   });
 

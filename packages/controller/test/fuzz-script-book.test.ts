@@ -23,16 +23,56 @@ afterAll(cleanupTempDirs);
 const VALID = stringify({
   version: 1,
   sessions: {
-    plan: { name: "plan", turns: [{ expect: "acceptance-tests", steps: [{ thought: "two tasks" }, { usage: { inputUncached: 2400, output: 900 } }, { message: '```json\n{"summary": "x"}\n```' }] }] },
-    "task:*": { turns: [{ steps: [{ write: { path: "src/a.js", content: "export const a = 1;\n" } }, { command: { command: "node", args: ["-e", "0"] } }, { message: "done" }] }] },
+    plan: {
+      name: "plan",
+      turns: [
+        {
+          expect: "acceptance-tests",
+          steps: [{ thought: "two tasks" }, { usage: { inputUncached: 2400, output: 900 } }, { message: '```json\n{"summary": "x"}\n```' }],
+        },
+      ],
+    },
+    "task:*": {
+      turns: [
+        {
+          steps: [{ write: { path: "src/a.js", content: "export const a = 1;\n" } }, { command: { command: "node", args: ["-e", "0"] } }, { message: "done" }],
+        },
+      ],
+    },
     "task:fix#2": { turns: [{ steps: [{ permission: { title: "edit", paths: ["src/a.js"] } }, { sleep: 5 }], stop: "end_turn" }] },
     "review:reviewer": { turns: [{ steps: [{ message: '{"verdict": "approve", "findings": []}' }] }] },
     "review:*": { auth: "none", turns: [{ steps: [{ crash: { midLine: true, exitCode: 3 } }] }] },
   },
 });
 
-const KEYS = ["intake", "plan", "plan#2", "followups", "followups#3", "task:*", "task:implement", "task:implement#2", "review:*", "review:reviewer", "review:break-it#1", "review:security-reviewer"];
-const ODD_KEYS = ["tasks:implement", "task:", "task:#1", "plan#0", "review:other", "", "task:../../etc", "task:a b", "__proto__", "constructor", "plan\n", "🙂"];
+const KEYS = [
+  "intake",
+  "plan",
+  "plan#2",
+  "followups",
+  "followups#3",
+  "task:*",
+  "task:implement",
+  "task:implement#2",
+  "review:*",
+  "review:reviewer",
+  "review:break-it#1",
+  "review:security-reviewer",
+];
+const ODD_KEYS = [
+  "tasks:implement",
+  "task:",
+  "task:#1",
+  "plan#0",
+  "review:other",
+  "",
+  "task:../../etc",
+  "task:a b",
+  "__proto__",
+  "constructor",
+  "plan\n",
+  "🙂",
+];
 
 const oddScalar = fc.oneof(
   fc.string({ maxLength: 12 }),
@@ -42,9 +82,35 @@ const oddScalar = fc.oneof(
   fc.constant(null),
   fc.constantFrom(1e308, -1, 0, 2 ** 53 + 1, "../../etc/passwd", "/etc/passwd", "{{cwd}}/x", "\u0000"),
 );
-const oddValue = fc.oneof({ weight: 4, arbitrary: oddScalar }, { weight: 1, arbitrary: fc.array(oddScalar, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 6 }), oddScalar, { maxKeys: 3 }) });
+const oddValue = fc.oneof(
+  { weight: 4, arbitrary: oddScalar },
+  { weight: 1, arbitrary: fc.array(oddScalar, { maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 6 }), oddScalar, { maxKeys: 3 }) },
+);
 
-const STEP_KINDS = ["message", "thought", "plan", "write", "read", "command", "permission", "usage", "usage_update", "update", "sleep", "stderr", "raw", "hang", "crash", "garbage", "oversized", "unknownUpdate", "exit", "fail", "mesage"];
+const STEP_KINDS = [
+  "message",
+  "thought",
+  "plan",
+  "write",
+  "read",
+  "command",
+  "permission",
+  "usage",
+  "usage_update",
+  "update",
+  "sleep",
+  "stderr",
+  "raw",
+  "hang",
+  "crash",
+  "garbage",
+  "oversized",
+  "unknownUpdate",
+  "exit",
+  "fail",
+  "mesage",
+];
 
 /** A step: a real kind with a fitting value now and then, else odd values and extra keys. */
 const step = fc.oneof(
@@ -57,7 +123,13 @@ const step = fc.oneof(
 const scenario = fc.record(
   {
     name: fc.string({ maxLength: 10 }),
-    turns: fc.array(fc.record({ steps: fc.array(step, { maxLength: 4 }), stop: fc.constantFrom("end_turn", "cancelled", "max_tokens", "refusal", "bogus") }, { requiredKeys: ["steps"] }), { maxLength: 3 }),
+    turns: fc.array(
+      fc.record(
+        { steps: fc.array(step, { maxLength: 4 }), stop: fc.constantFrom("end_turn", "cancelled", "max_tokens", "refusal", "bogus") },
+        { requiredKeys: ["steps"] },
+      ),
+      { maxLength: 3 },
+    ),
     startDelayMs: oddValue,
     auth: fc.constantFrom("none", "session_new", "prompt", "bogus"),
     models: oddValue,
@@ -78,12 +150,54 @@ const structured = fc
     return stringify({ version, sessions: shared }, { aliasDuplicateObjects: true });
   });
 
-const TOKENS = ["version: 1", "sessions:", "- ", "  ", "\n", "\n", ": ", "{", "}", "[", "]", "plan:", "task:*:", "turns:", "steps:", "message: hi", "&a ", "*a", "*b", "<<: *a", "!!binary ", "!!js/regexp ", "|", ">", "'", '"', "#", "---", "...", "1e999", ".nan", "~", "\t", "\r\n", "\u0000", "\uFEFF", "\uD800", "🙂"];
+const TOKENS = [
+  "version: 1",
+  "sessions:",
+  "- ",
+  "  ",
+  "\n",
+  "\n",
+  ": ",
+  "{",
+  "}",
+  "[",
+  "]",
+  "plan:",
+  "task:*:",
+  "turns:",
+  "steps:",
+  "message: hi",
+  "&a ",
+  "*a",
+  "*b",
+  "<<: *a",
+  "!!binary ",
+  "!!js/regexp ",
+  "|",
+  ">",
+  "'",
+  '"',
+  "#",
+  "---",
+  "...",
+  "1e999",
+  ".nan",
+  "~",
+  "\t",
+  "\r\n",
+  "\u0000",
+  "\uFEFF",
+  "\uD800",
+  "🙂",
+];
 const fragment = fc.oneof(fc.constantFrom(...TOKENS), fc.string({ maxLength: 8 }));
 const tokenSoup = fc.array(fragment, { maxLength: 50 }).map((parts) => parts.join(""));
 
 const mutated = fc
-  .array(fc.record({ at: fc.nat(), len: fc.nat({ max: 30 }), op: fc.constantFrom("insert", "delete", "repeat"), what: fragment }), { minLength: 1, maxLength: 5 })
+  .array(fc.record({ at: fc.nat(), len: fc.nat({ max: 30 }), op: fc.constantFrom("insert", "delete", "repeat"), what: fragment }), {
+    minLength: 1,
+    maxLength: 5,
+  })
   .map((edits) => {
     let text = VALID;
     for (const { at, len, op, what } of edits) {
@@ -101,7 +215,9 @@ const aliasBomb = fc.record({ depth: fc.integer({ min: 1, max: 10 }), width: fc.
   return `${lines.join("\n")}\nversion: 1\nsessions: {plan: *s${depth}}\n`;
 });
 
-const deep = fc.record({ depth: fc.integer({ min: 50, max: 3000 }), open: fc.constantFrom("[", "{a: ") }).map(({ depth, open }) => `version: 1\nsessions: ${open.repeat(depth)}\n`);
+const deep = fc
+  .record({ depth: fc.integer({ min: 50, max: 3000 }), open: fc.constantFrom("[", "{a: ") })
+  .map(({ depth, open }) => `version: 1\nsessions: ${open.repeat(depth)}\n`);
 
 const anyBook = fc.oneof(
   { weight: 4, arbitrary: structured },
@@ -172,14 +288,21 @@ describe("fuzz: script books", () => {
   it("loads any bytes from a file the same way (non-UTF-8, NUL, BOM)", { timeout: FUZZ_TIMEOUT_MS }, () => {
     const file = path.join(makeTempDir("book-fuzz-"), "book.yaml");
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated.map((t) => Buffer.from(t)), fc.tuple(fc.uint8Array({ maxLength: 6 }), fc.constant(VALID)).map(([b, t]) => Buffer.concat([b, Buffer.from(t)]))), (bytes) => {
-        writeFileSync(file, bytes);
-        const loaded = loadScriptBook(file);
-        if (!loaded.ok) {
-          expect(loaded.error.code).toBe("script_book_invalid");
-          expect(loaded.error.message).not.toMatch(/[\r\n]/);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          mutated.map((t) => Buffer.from(t)),
+          fc.tuple(fc.uint8Array({ maxLength: 6 }), fc.constant(VALID)).map(([b, t]) => Buffer.concat([b, Buffer.from(t)])),
+        ),
+        (bytes) => {
+          writeFileSync(file, bytes);
+          const loaded = loadScriptBook(file);
+          if (!loaded.ok) {
+            expect(loaded.error.code).toBe("script_book_invalid");
+            expect(loaded.error.message).not.toMatch(/[\r\n]/);
+          }
+        },
+      ),
       { ...fuzzParams("scriptBook"), numRuns: FILE_RUNS },
     );
   });

@@ -8,7 +8,11 @@ describe("the controller's JSON Schemas in docs/schemas", () => {
   it("covers the --json event stream, round verdicts and review records, each with an $id and a title", () => {
     expect(Object.keys(schemas)).toEqual(["controller-event.schema.json", "round-verdict.schema.json", "review-record.schema.json"]);
     for (const [file, schema] of Object.entries(schemas)) {
-      expect(schema).toMatchObject({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: `https://omk.dev/schemas/${file}`, title: expect.stringMatching(/^OMK /) });
+      expect(schema).toMatchObject({
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        $id: `https://omk.dev/schemas/${file}`,
+        title: expect.stringMatching(/^OMK /),
+      });
     }
   });
 

@@ -19,7 +19,13 @@ const ctx = (root: string) => ({ env: process.env, timeoutMs: 120_000, logDir: p
 
 describe("runTests / testEvidenceFor", () => {
   it("`npm run test` whose script is `node --test <folder>` gives its cases (red and green), run by real npm", { timeout: 120_000 }, async () => {
-    const root = repo({ test: "node --test ." }, { "a.test.js": 'import test from "node:test";\nimport assert from "node:assert";\ntest("[oracle:regression-test] holds", () => {});\ntest("breaks", () => assert.equal(1, 2));\n' });
+    const root = repo(
+      { test: "node --test ." },
+      {
+        "a.test.js":
+          'import test from "node:test";\nimport assert from "node:assert";\ntest("[oracle:regression-test] holds", () => {});\ntest("breaks", () => assert.equal(1, 2));\n',
+      },
+    );
     expect(testEvidenceFor(root, ["npm", "run", "test"], undefined)).toMatchObject({ ok: true, how: expect.stringMatching(/^node:test/) });
     const run = await runTests(root, ["npm", "run", "test"], undefined, makeTempDir("omk-oracle-tests-out-"), ctx(root));
     expect(run.outcome).toBe("failed");
@@ -33,7 +39,11 @@ describe("runTests / testEvidenceFor", () => {
     const tap = 'console.log("TAP version 13\\nok 1 - adds\\nnot ok 2 - breaks\\n1..2"); process.exit(1);\n';
     const root = repo({ test: "node run-tests.js" }, { "run-tests.js": tap });
     const before = testEvidenceFor(root, ["npm", "test"], undefined);
-    expect(before).toMatchObject({ ok: false, reason: expect.stringMatching(/no test runner OMK knows/), fix: expect.stringMatching(/tests: \{ format: tap \}/) });
+    expect(before).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no test runner OMK knows/),
+      fix: expect.stringMatching(/tests: \{ format: tap \}/),
+    });
     const config = GatesConfigSchema.parse({ gates: [{ name: "test", kind: "test", command: ["npm", "test"], tests: { format: "tap" } }] });
     expect(testEvidenceFor(root, ["npm", "test"], config)).toMatchObject({ ok: true });
     const run = await runTests(root, ["npm", "test"], config, makeTempDir("omk-oracle-tests-out-"), ctx(root));

@@ -77,7 +77,8 @@ async function assembleProof(repo: string, base: string, head: string, frozen: F
 }
 
 const proofOf = (goalDir: string) => JSON.parse(readFileSync(path.join(goalDir, "proof.json"), "utf8")) as Record<string, unknown>;
-const writeProof = (goalDir: string, value: unknown) => writeFileSync(path.join(goalDir, "proof.json"), typeof value === "string" ? value : JSON.stringify(value));
+const writeProof = (goalDir: string, value: unknown) =>
+  writeFileSync(path.join(goalDir, "proof.json"), typeof value === "string" ? value : JSON.stringify(value));
 /** A copy of the goal dir (proof, oracle, evidence, reviews) to tamper with. */
 const copyGoal = (goalDir: string) => {
   const dir = path.join(makeTempDir("omk-proof-copy-"), "goal");
@@ -95,19 +96,42 @@ const fileSha = (file: string) => sha256Hex(readFileSync(file, "utf8"));
 async function storedGoal(repo: string, base: string, head: string, goalDir: string): Promise<{ root: string; id: string; dir: string }> {
   const root = makeTempDir("omk-proof-root-");
   const store = openStore({ root });
-  const created = await store.createGoal({ text: "add mul", repoRoot: repo, baseCommit: base, limits: { timeMs: null, tokens: null, usd: null }, maxAgents: 1 });
+  const created = await store.createGoal({
+    text: "add mul",
+    repoRoot: repo,
+    baseCommit: base,
+    limits: { timeMs: null, tokens: null, usd: null },
+    maxAgents: 1,
+  });
   if (!created.ok) throw new Error(created.error.message);
   const id = created.value.id;
   const dir = store.paths(id).dir;
   for (const part of ["oracle.json", "baseline", "gates", "evidence", "reviews"]) cpSync(path.join(goalDir, part), path.join(dir, part), { recursive: true });
   const proof = ProofSchema.parse(proofOf(goalDir));
   const appended = await store.append(id, () => [
-    { type: "baseline_recorded", actor: "controller", data: { oracleHash: proof.oracleHash, commit: base, gates: [], evidence: { path: "baseline/evidence.json", sha256: fileSha(path.join(dir, "baseline", "evidence.json")) } } },
+    {
+      type: "baseline_recorded",
+      actor: "controller",
+      data: {
+        oracleHash: proof.oracleHash,
+        commit: base,
+        gates: [],
+        evidence: { path: "baseline/evidence.json", sha256: fileSha(path.join(dir, "baseline", "evidence.json")) },
+      },
+    },
     { type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch: `omk/${id}/integration`, head, merged: [] } },
     {
       type: "oracle_evaluated",
       actor: "controller",
-      data: { round: 1, oracleHash: proof.oracleHash, headCommit: head, ready: true, counts: { passed: proof.criteria.length }, criteria: proof.criteria, evidence: [{ path: "evidence/r1-head.json", sha256: fileSha(path.join(dir, "evidence", "r1-head.json")) }] },
+      data: {
+        round: 1,
+        oracleHash: proof.oracleHash,
+        headCommit: head,
+        ready: true,
+        counts: { passed: proof.criteria.length },
+        criteria: proof.criteria,
+        evidence: [{ path: "evidence/r1-head.json", sha256: fileSha(path.join(dir, "evidence", "r1-head.json")) }],
+      },
     },
   ]);
   if (!appended.ok) throw new Error(appended.error.message);
@@ -200,7 +224,13 @@ describe.concurrent("verifyProof", () => {
 
   it("finds the repository through the store when the proof's goal is there", async () => {
     const store = openStore({ root: makeTempDir("omk-proof-state-") });
-    const created = await store.createGoal({ text: "add mul", repoRoot: repo, baseCommit: base, limits: { timeMs: null, tokens: null, usd: null }, maxAgents: 1 });
+    const created = await store.createGoal({
+      text: "add mul",
+      repoRoot: repo,
+      baseCommit: base,
+      limits: { timeMs: null, tokens: null, usd: null },
+      maxAgents: 1,
+    });
     if (!created.ok) throw new Error(created.error.message);
     const dir = copyGoal(goalDir);
     writeProof(dir, { ...proofOf(dir), goalId: created.value.id });
@@ -248,7 +278,12 @@ describe.concurrent("verifyProof", () => {
     const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), repo });
     if (!checked.ok) throw new Error(checked.error.message);
     expect(checked.value.holds).toBe(false);
-    expect(checked.value.criteria.find((c) => c.id === "acceptance-tests")).toEqual({ id: "acceptance-tests", recorded: "missing", now: "passed", holds: false });
+    expect(checked.value.criteria.find((c) => c.id === "acceptance-tests")).toEqual({
+      id: "acceptance-tests",
+      recorded: "missing",
+      now: "passed",
+      holds: false,
+    });
     expect(checked.value.problems.join("\n")).toContain("does not list the oracle's criterion acceptance-tests");
   });
 
@@ -257,7 +292,12 @@ describe.concurrent("verifyProof", () => {
     const proof = proofOf(dir);
     const recorded: Record<string, string> = { tests: "skipped", lint: "failed" };
     const gates = (proof["gates"] as { name: string; required: boolean; outcome: string }[]).map((g) => ({ ...g, outcome: recorded[g.name] ?? g.outcome }));
-    expect(gates.filter((g) => g.required).map((g) => g.name).sort()).toEqual(["lint", "tests"]);
+    expect(
+      gates
+        .filter((g) => g.required)
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual(["lint", "tests"]);
     writeProof(dir, { ...proof, gates });
     const checked = await verifyProof({ proofFile: path.join(dir, "proof.json"), repo });
     if (!checked.ok) throw new Error(checked.error.message);
@@ -332,12 +372,22 @@ describe.concurrent("verifyProof", () => {
     const events = path.join(dir, "events.jsonl");
     const last = readFileSync(events, "utf8").trimEnd().split("\n").at(-1) as string;
     const seq = (JSON.parse(last) as { seq: number }).seq + 1;
-    const line = JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), actor: "user", prev: sha256Hex(last), type: "budget_extended", data: { add: { tokens: 999999999 } } });
+    const line = JSON.stringify({
+      v: 1,
+      seq,
+      ts: new Date().toISOString(),
+      actor: "user",
+      prev: sha256Hex(last),
+      type: "budget_extended",
+      data: { add: { tokens: 999999999 } },
+    });
     appendFileSync(events, `${line.slice(0, -1)},"mac":"${"ab".repeat(32)}"}\n`);
     const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
     if (!checked.ok) throw new Error(checked.error.message);
     expect(checked.value.holds).toBe(false);
-    expect(checked.value.problems.join("\n")).toMatch(new RegExp(`the event log of goal ${goal.id} fails its hash chain: .*line ${seq} has a MAC the log key does not confirm`));
+    expect(checked.value.problems.join("\n")).toMatch(
+      new RegExp(`the event log of goal ${goal.id} fails its hash chain: .*line ${seq} has a MAC the log key does not confirm`),
+    );
   });
 
   it("does not hold when the log is re-chained without the key (another machine) and no longer holds the chain head the proof binds", async () => {
@@ -355,7 +405,9 @@ describe.concurrent("verifyProof", () => {
     const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
     if (!checked.ok) throw new Error(checked.error.message);
     expect(checked.value.holds).toBe(false);
-    expect(checked.value.problems.join("\n")).toContain(`the event log of goal ${goal.id} does not hold the chain head the proof binds at event ${proof.lastSeq}`);
+    expect(checked.value.problems.join("\n")).toContain(
+      `the event log of goal ${goal.id} does not hold the chain head the proof binds at event ${proof.lastSeq}`,
+    );
   });
 
   it("does not hold when the proof's base commit is not the goal's", async () => {

@@ -52,7 +52,12 @@ describe("round verdicts read back (rounds/r<n>.json)", () => {
     const read = readRoundVerdictFile(file);
     expect(read.ok).toBe(false);
     if (read.ok) return;
-    expect(read.error).toMatchObject({ code: "round_verdict_invalid", message: expect.stringContaining(file), fix: expect.stringMatching(/verifies the round again/), details: { file } });
+    expect(read.error).toMatchObject({
+      code: "round_verdict_invalid",
+      message: expect.stringContaining(file),
+      fix: expect.stringMatching(/verifies the round again/),
+      details: { file },
+    });
     expect(read.error.message).toMatch(message);
     expect(read.error.message).not.toContain("\n");
     expect(readVerdict(goalDir, 2)).toBeNull();
@@ -110,7 +115,11 @@ describe("review records read back (reviews/r<round>-<pass>.json)", () => {
     const parsed = parseReviewRecord(text, rel);
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
-    expect(parsed.error).toMatchObject({ code: "review_record_invalid", message: expect.stringMatching(/^reviews\/r1-reviewer\.json is not a review record: /), fix: expect.stringMatching(/runs that review pass again/) });
+    expect(parsed.error).toMatchObject({
+      code: "review_record_invalid",
+      message: expect.stringMatching(/^reviews\/r1-reviewer\.json is not a review record: /),
+      fix: expect.stringMatching(/runs that review pass again/),
+    });
     expect(parsed.error.message).not.toContain("\n");
   });
 });

@@ -3,7 +3,15 @@ import { cleanupTempDirs, commitFiles, gitDiff, initGitRepo, makeTempDir } from 
 import { afterAll, describe, expect, it } from "vitest";
 import { answerFindings, parseReviewAnswer } from "../src/review/answer.js";
 import { knownSecretValues } from "@omk/core";
-import { dependencyFindings, namesPackage, readDependencyChanges, readTamperSources, scopeFindings, secretFindings, tamperFindings } from "../src/review/deterministic.js";
+import {
+  dependencyFindings,
+  namesPackage,
+  readDependencyChanges,
+  readTamperSources,
+  scopeFindings,
+  secretFindings,
+  tamperFindings,
+} from "../src/review/deterministic.js";
 import { capDiff, REVIEW_DIFF_MAX_BYTES, reviewPrompt, type ReviewPromptInput } from "../src/review/prompt.js";
 import { ReviewAnswerSchema } from "../src/review/types.js";
 
@@ -31,8 +39,10 @@ describe("deterministic checks", () => {
   });
 
   it("a test file's lowered bound, loosened assertion and raised timeout each block, not waivable (real git diff)", async () => {
-    const before = 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.9);\n  assert.strictEqual(count(), 3);\n}, 5000);\n';
-    const after = 'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.1);\n  assert.equal(count(), 3);\n}, 600000);\n';
+    const before =
+      'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.9);\n  assert.strictEqual(count(), 3);\n}, 5000);\n';
+    const after =
+      'import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n  assert.ok(score() >= 0.1);\n  assert.equal(count(), 3);\n}, 600000);\n';
     const { diff } = await repoWith({ "test/score.test.js": before }, { "test/score.test.js": after });
     const findings = tamperFindings(diff);
     expect(findings.map((f) => f.message.split(":")[0])).toEqual(["threshold_lowered", "assertion_loosened", "timeout_weakened"]);
@@ -42,16 +52,25 @@ describe("deterministic checks", () => {
   it("an if added far above the assertions it hides blocks once the review reads the whole test file from git (issue 14)", async () => {
     const body = (open: string, close: string) =>
       `import assert from "node:assert/strict";\nimport { test } from "node:test";\ntest("scores", () => {\n${open}${["s", "c", "t", "u", "v", "w", "x", "y"].map((v) => `  const ${v} = read("${v}");\n`).join("")}  assert.ok(s >= 0.9);\n  assert.equal(c, 3);\n${close}});\n`;
-    const { dir, baseCommit, headCommit, diff } = await repoWith({ "test/score.test.js": body("", "") }, { "test/score.test.js": body("  if (process.env.NEVER) {\n", "  }\n") });
+    const { dir, baseCommit, headCommit, diff } = await repoWith(
+      { "test/score.test.js": body("", "") },
+      { "test/score.test.js": body("  if (process.env.NEVER) {\n", "  }\n") },
+    );
     // The diff alone shows the `if` and the `}` as two hunks; the assertions are context of the second, with no `if` in sight.
     expect(tamperFindings(diff)).toEqual([]);
     const findings = tamperFindings(diff, await readTamperSources(dir, baseCommit, headCommit, diff));
-    expect(findings.map((f) => `${f.message.split(":")[0]} ${f.file}:${f.line}`)).toEqual(["assertion_guarded test/score.test.js:13", "assertion_guarded test/score.test.js:14"]);
+    expect(findings.map((f) => `${f.message.split(":")[0]} ${f.file}:${f.line}`)).toEqual([
+      "assertion_guarded test/score.test.js:13",
+      "assertion_guarded test/score.test.js:14",
+    ]);
     for (const f of findings) expect(f).toMatchObject({ source: "tamper", severity: "blocker", waivable: false });
   });
 
   it("a clean change has no deterministic findings", async () => {
-    const { diff, dir, baseCommit, headCommit } = await repoWith({ "src/add.js": "export const add = (a, b) => a + b;\n" }, { "src/sub.js": "export const sub = (a, b) => a - b;\n" });
+    const { diff, dir, baseCommit, headCommit } = await repoWith(
+      { "src/add.js": "export const add = (a, b) => a + b;\n" },
+      { "src/sub.js": "export const sub = (a, b) => a - b;\n" },
+    );
     expect(tamperFindings(diff)).toEqual([]);
     expect(secretFindings(diff)).toEqual([]);
     expect(dependencyFindings(await readDependencyChanges(dir, baseCommit, headCommit, diff), [])).toEqual([]);
@@ -59,7 +78,10 @@ describe("deterministic checks", () => {
 
   it("a new dependency without a rationale blocks; one named by a rationale does not; removals need none", async () => {
     const pkg = (deps: Record<string, string>) => `${JSON.stringify({ name: "x", version: "1.0.0", dependencies: deps }, null, 2)}\n`;
-    const { dir, baseCommit, headCommit, diff } = await repoWith({ "package.json": pkg({ zod: "^4.0.0", old: "1.0.0" }) }, { "package.json": pkg({ zod: "^4.1.0", "left-pad": "^1.3.0" }) });
+    const { dir, baseCommit, headCommit, diff } = await repoWith(
+      { "package.json": pkg({ zod: "^4.0.0", old: "1.0.0" }) },
+      { "package.json": pkg({ zod: "^4.1.0", "left-pad": "^1.3.0" }) },
+    );
     const changes = await readDependencyChanges(dir, baseCommit, headCommit, diff);
     expect(changes.map((c) => `${c.change} ${c.name}`).sort()).toEqual(["added left-pad", "changed zod", "removed old"]);
     const none = dependencyFindings(changes, []);
@@ -94,17 +116,43 @@ describe("deterministic checks", () => {
     const { diff } = await repoWith({ "src/a.js": "export {};\n" }, { "src/config.js": `export const deploy = "${value}"; // omk-gates: allow-secret\n` });
     expect(secretFindings(diff)).toEqual([]);
     const findings = secretFindings(diff, knownSecretValues({ env: { DEPLOY_TOKEN: value } }));
-    expect(findings).toEqual([expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", line: 1, waivable: false, message: expect.stringMatching(/secret value of this run's environment/) })]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        source: "secret",
+        severity: "blocker",
+        file: "src/config.js",
+        line: 1,
+        waivable: false,
+        message: expect.stringMatching(/secret value of this run's environment/),
+      }),
+    ]);
     expect(JSON.stringify(findings)).not.toContain(value);
     // The task runner's known_secret violation is reported as a secret finding.
-    expect(scopeFindings([{ taskId: "impl", path: "src/config.js", kind: "known_secret" }])).toEqual([expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", waivable: false })]);
+    expect(scopeFindings([{ taskId: "impl", path: "src/config.js", kind: "known_secret" }])).toEqual([
+      expect.objectContaining({ source: "secret", severity: "blocker", file: "src/config.js", waivable: false }),
+    ]);
     // A file too large for the capture screen (task-runner's unscreened_content): a blocking secret finding too, never a silent pass.
     expect(scopeFindings([{ taskId: "impl", path: "assets/huge.bin", kind: "unscreened_content" }])).toEqual([
-      expect.objectContaining({ source: "secret", severity: "blocker", file: "assets/huge.bin", waivable: false, message: expect.stringContaining("too large to screen") }),
+      expect.objectContaining({
+        source: "secret",
+        severity: "blocker",
+        file: "assets/huge.bin",
+        waivable: false,
+        message: expect.stringContaining("too large to screen"),
+      }),
     ]);
     // A secret in a session's output (task-runner's secret_in_output): a secret finding in the runner's words, which name the variable.
-    const printed = scopeFindings([{ taskId: "impl", path: "(output)", kind: "secret_in_output", message: "task impl put the secret $DEPLOY_TOKEN (plain) into its session output" }]);
-    expect(printed).toEqual([{ source: "secret", severity: "blocker", message: expect.stringMatching(/^task impl put the secret \$DEPLOY_TOKEN \(plain\) into its session output: .*rotate/), waivable: false }]);
+    const printed = scopeFindings([
+      { taskId: "impl", path: "(output)", kind: "secret_in_output", message: "task impl put the secret $DEPLOY_TOKEN (plain) into its session output" },
+    ]);
+    expect(printed).toEqual([
+      {
+        source: "secret",
+        severity: "blocker",
+        message: expect.stringMatching(/^task impl put the secret \$DEPLOY_TOKEN \(plain\) into its session output: .*rotate/),
+        waivable: false,
+      },
+    ]);
   });
 
   it("every scope violation blocks; a refused write says it was refused and nothing was written, a write that happened says wrote", () => {
@@ -113,7 +161,13 @@ describe("deterministic checks", () => {
       { taskId: "docs", path: "package.json", kind: "outside_write_set", atWrite: true },
     ]);
     expect(findings).toEqual([
-      { source: "scope", severity: "blocker", message: "task implement wrote outside its write set (outside_write_set): secrets/x", file: "secrets/x", waivable: false },
+      {
+        source: "scope",
+        severity: "blocker",
+        message: "task implement wrote outside its write set (outside_write_set): secrets/x",
+        file: "secrets/x",
+        waivable: false,
+      },
       {
         source: "scope",
         severity: "blocker",
@@ -130,7 +184,12 @@ describe("review answers", () => {
   const good = { verdict: "passed", findings: [{ severity: "minor", message: "naming", file: "src/a.ts", line: 3 }] };
 
   it("reads a bare object, a fenced block, and a block after prose", () => {
-    for (const text of [JSON.stringify(good), `\`\`\`json\n${JSON.stringify(good)}\n\`\`\``, `Looked at it.\n\n\`\`\`json\n${JSON.stringify(good, null, 2)}\n\`\`\`\nDone.`, `Here: ${JSON.stringify(good)} thanks`]) {
+    for (const text of [
+      JSON.stringify(good),
+      `\`\`\`json\n${JSON.stringify(good)}\n\`\`\``,
+      `Looked at it.\n\n\`\`\`json\n${JSON.stringify(good, null, 2)}\n\`\`\`\nDone.`,
+      `Here: ${JSON.stringify(good)} thanks`,
+    ]) {
       const parsed = parseReviewAnswer(text);
       expect(parsed.ok, text).toBe(true);
       if (parsed.ok) expect(parsed.value).toEqual(ReviewAnswerSchema.parse(good));
@@ -165,12 +224,46 @@ describe("reviewPrompt", () => {
     changedFiles: ["src/sub.js"],
     tasks: [],
     gates: [
-      { name: "test", kind: "test", required: true, command: ["npm", "test"], cwd: ".", outcome: "passed", exitCode: 0, signal: null, durationMs: 10, logs: [], commit: "b".repeat(40), dirty: false, toolVersions: {} },
+      {
+        name: "test",
+        kind: "test",
+        required: true,
+        command: ["npm", "test"],
+        cwd: ".",
+        outcome: "passed",
+        exitCode: 0,
+        signal: null,
+        durationMs: 10,
+        logs: [],
+        commit: "b".repeat(40),
+        dirty: false,
+        toolVersions: {},
+      },
     ],
-    evaluation: { oracleHash: "c".repeat(64), revision: 0, baseCommit: "a".repeat(40), headCommit: "b".repeat(40), ready: true, counts: { passed: 1, failed: 0, not_run: 0, vacuous: 0 }, criteria: [{ id: "tests-pass", kind: "gate", verdict: "passed", reason: "the gate passed", evidence: [] }] },
+    evaluation: {
+      oracleHash: "c".repeat(64),
+      revision: 0,
+      baseCommit: "a".repeat(40),
+      headCommit: "b".repeat(40),
+      ready: true,
+      counts: { passed: 1, failed: 0, not_run: 0, vacuous: 0 },
+      criteria: [{ id: "tests-pass", kind: "gate", verdict: "passed", reason: "the gate passed", evidence: [] }],
+    },
     reviewCriteria: [
-      { id: "code-review", description: "a reviewer read the change", mustFailOnBase: false, kind: "review", run: { reviewer: "reviewer", checklist: ["the change does what the goal asks"] } },
-      { id: "security-review", description: "a security review", mustFailOnBase: false, kind: "review", run: { reviewer: "security-reviewer", checklist: ["no injection"] } },
+      {
+        id: "code-review",
+        description: "a reviewer read the change",
+        mustFailOnBase: false,
+        kind: "review",
+        run: { reviewer: "reviewer", checklist: ["the change does what the goal asks"] },
+      },
+      {
+        id: "security-review",
+        description: "a security review",
+        mustFailOnBase: false,
+        kind: "review",
+        run: { reviewer: "security-reviewer", checklist: ["no injection"] },
+      },
     ],
     env: {},
     secrets: [],

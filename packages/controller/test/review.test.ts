@@ -21,8 +21,20 @@ const PKG = (deps: Record<string, string>) => `${JSON.stringify({ name: "demo", 
 const BASE_FILES = { "src/add.js": "export const add = (a, b) => a + b;\n", "test/add.test.js": TEST_FILE, "package.json": PKG({}) };
 
 const CRITERIA: ReviewCriterion[] = [
-  { id: "code-review", description: "a reviewer read the change", mustFailOnBase: false, kind: "review", run: { reviewer: "reviewer", checklist: ["the change does what the goal asks"] } },
-  { id: "security-review", description: "a security reviewer read the change", mustFailOnBase: false, kind: "review", run: { reviewer: "security-reviewer", checklist: ["no secrets or injection"] } },
+  {
+    id: "code-review",
+    description: "a reviewer read the change",
+    mustFailOnBase: false,
+    kind: "review",
+    run: { reviewer: "reviewer", checklist: ["the change does what the goal asks"] },
+  },
+  {
+    id: "security-review",
+    description: "a security reviewer read the change",
+    mustFailOnBase: false,
+    kind: "review",
+    run: { reviewer: "security-reviewer", checklist: ["no secrets or injection"] },
+  },
 ];
 
 const answer = (value: unknown, usage = true) => ({
@@ -37,7 +49,14 @@ const answer = (value: unknown, usage = true) => ({
 });
 const PASSED = answer({ verdict: "passed", findings: [{ severity: "info", message: "looks fine" }] });
 
-type Setup = { head: Record<string, string | null>; sessions: Record<string, unknown>; tasks?: Task[]; rationale?: string[]; violations?: ReviewInput["scopeViolations"]; signal?: AbortSignal };
+type Setup = {
+  head: Record<string, string | null>;
+  sessions: Record<string, unknown>;
+  tasks?: Task[];
+  rationale?: string[];
+  violations?: ReviewInput["scopeViolations"];
+  signal?: AbortSignal;
+};
 
 async function attempt(setup: Setup) {
   const root = makeTempDir("omk-review-");
@@ -139,7 +158,10 @@ describe.concurrent("runReview", () => {
   });
 
   it("a deleted test file blocks through tamper even when both reviewers pass", async () => {
-    const { outcome } = await review({ head: { ...SUB, "test/add.test.js": null }, sessions: { "review:reviewer": PASSED, "review:security-reviewer": PASSED } });
+    const { outcome } = await review({
+      head: { ...SUB, "test/add.test.js": null },
+      sessions: { "review:reviewer": PASSED, "review:security-reviewer": PASSED },
+    });
     expect(outcome.verdict).toBe("blocked");
     const tamper = outcome.findings.filter((f) => f.source === "tamper");
     expect(tamper).toHaveLength(1);
@@ -154,7 +176,9 @@ describe.concurrent("runReview", () => {
     const sessions = { "review:*": PASSED };
     const without = await review({ head, sessions });
     expect(without.outcome.verdict).toBe("blocked");
-    expect(without.outcome.findings.filter((f) => f.source === "dependency").map((f) => f.message)).toEqual([expect.stringMatching(/new npm dependency left-pad .*has no rationale/)]);
+    expect(without.outcome.findings.filter((f) => f.source === "dependency").map((f) => f.message)).toEqual([
+      expect.stringMatching(/new npm dependency left-pad .*has no rationale/),
+    ]);
     const task = TaskSchema.parse({
       id: "implement",
       title: "Pad the output",
@@ -174,7 +198,9 @@ describe.concurrent("runReview", () => {
   it("a secret in the diff blocks and appears in no file the review wrote", async () => {
     const { outcome, goalDir } = await review({ head: { "src/config.js": `export const token = "${SECRET}";\n` }, sessions: { "review:*": PASSED } });
     expect(outcome.verdict).toBe("blocked");
-    expect(outcome.findings.filter((f) => f.source === "secret")).toEqual([expect.objectContaining({ severity: "blocker", file: "src/config.js", line: 1, waivable: false })]);
+    expect(outcome.findings.filter((f) => f.source === "secret")).toEqual([
+      expect.objectContaining({ severity: "blocker", file: "src/config.js", line: 1, waivable: false }),
+    ]);
     expect(JSON.stringify(outcome)).not.toContain(SECRET);
     expect(existsSync(path.join(goalDir, "reviews/r1-reviewer/transcript.jsonl"))).toBe(true);
     expect(filesContaining(goalDir, SECRET)).toEqual([]);
@@ -185,12 +211,17 @@ describe.concurrent("runReview", () => {
     const { outcome, goalDir } = await review({ head: SUB, sessions: { "review:reviewer": garbage, "review:security-reviewer": PASSED } });
     expect(outcome.verdict).toBe("blocked");
     expect(outcome.findings.filter((f) => f.source === "reviewer")).toEqual([
-      expect.objectContaining({ severity: "blocker", message: expect.stringMatching(/^the reviewer's answer was not valid: no JSON object found in the answer/) }),
+      expect.objectContaining({
+        severity: "blocker",
+        message: expect.stringMatching(/^the reviewer's answer was not valid: no JSON object found in the answer/),
+      }),
     ]);
     expect(JSON.parse(readFileSync(path.join(goalDir, "reviews/r1-reviewer.json"), "utf8")).answerError).toMatch(/^no JSON object found in the answer/);
     expect(outcome.problems).toEqual([expect.objectContaining({ code: "engine_answer_invalid", fix: expect.stringMatching(/--model.*--engine/) })]);
     // Asked three times; the later prompts name the rejection.
-    expect(readFileSync(path.join(goalDir, "reviews/r1-reviewer/attempt-3/transcript.jsonl"), "utf8")).toContain("Your answer 2 was rejected: no JSON object found in the answer");
+    expect(readFileSync(path.join(goalDir, "reviews/r1-reviewer/attempt-3/transcript.jsonl"), "utf8")).toContain(
+      "Your answer 2 was rejected: no JSON object found in the answer",
+    );
     expect(outcome.reviewResults).toEqual([
       { criterionId: "code-review", verdict: "blocked", record: "reviews/r1-reviewer.json" },
       { criterionId: "security-review", verdict: "passed", record: "reviews/r1-security-reviewer.json" },

@@ -28,7 +28,12 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
   it("reads a narrated plan and narrated reviews (prose, tool calls, JSON with a sentence after) and reaches ready", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const review = turn(usage(300, 50), message("Let me check the diff. "), read("src/slugify.js"), message('Looks right.\n{"verdict":"passed","findings":[]}\nNo further remarks.'));
+    const review = turn(
+      usage(300, 50),
+      message("Let me check the diff. "),
+      read("src/slugify.js"),
+      message('Looks right.\n{"verdict":"passed","findings":[]}\nNo further remarks.'),
+    );
     const engine = bookProvider(readyBook({ plan: narratedPlan(), "review:reviewer": review, "review:security-reviewer": review }));
     const result = await runGoal({ store, goalId, engine, scheduler: { pollMs: 50 } });
     expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "ready" });
@@ -36,7 +41,12 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
     expect(log.find((e) => e.type === "plan_recorded")?.data).toMatchObject({ strategy: "engine", attempts: 1 });
     // Every session's spend is in proof.json with its quality; the total says the weakest.
     const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
-    expect(proof.sessions?.map((x) => `${x.session}:${x.quality}`)).toEqual(["plan#1:exact", "task:slugify#1:exact", "review:reviewer#r1:exact", "review:security-reviewer#r1:exact"]);
+    expect(proof.sessions?.map((x) => `${x.session}:${x.quality}`)).toEqual([
+      "plan#1:exact",
+      "task:slugify#1:exact",
+      "review:reviewer#r1:exact",
+      "review:security-reviewer#r1:exact",
+    ]);
     expect(proof.sessions?.[0]?.tokens).toEqual({ input: 500, cacheRead: 0, cacheWrite: 0, output: 200 });
     expect(proof.spend.quality).toBe("exact");
   }, 90_000);
@@ -48,7 +58,10 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
     const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ "review:security-reviewer": silent })), scheduler: { pollMs: 50 } });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");
     const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
-    expect(proof.sessions?.find((x) => x.session === "review:security-reviewer#r1")).toMatchObject({ quality: "unknown", tokens: { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 } });
+    expect(proof.sessions?.find((x) => x.session === "review:security-reviewer#r1")).toMatchObject({
+      quality: "unknown",
+      tokens: { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 },
+    });
     expect(proof.spend.quality).toBe("unknown");
     expect(proof.knownGaps).toContainEqual(expect.stringMatching(/^the usage of 1 engine session\(s\) is not exact: review:security-reviewer#r1 \(unknown\)/));
   }, 90_000);
@@ -56,7 +69,12 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
   it("a model that never answers valid JSON ends blocked_on_external with engine_answer_invalid and the fix to change model or engine, not failed_infra", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const chatty = turn(usage(100, 40), message("Let me look at the code first. "), read("package.json"), message("I would add a slugify helper in src/slugify.js and test it."));
+    const chatty = turn(
+      usage(100, 40),
+      message("Let me look at the code first. "),
+      read("package.json"),
+      message("I would add a slugify helper in src/slugify.js and test it."),
+    );
     const { events, onEvent } = collect();
     const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan: chatty })), onEvent });
     expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "blocked_on_external" });
@@ -88,8 +106,13 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
     expect(result.ok && result.value, JSON.stringify(result)).toMatchObject({ status: "blocked_on_external" });
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(failure.cause.code).toBe("engine_answer_invalid");
-    expect(failure.cause.message).toMatch(/reviewer's model gave no valid answer in 3 attempt\(s\); the last was rejected: JSON syntax error in the JSON object at position \d+/);
-    const record = JSON.parse(readFileSync(`${store.paths(goalId).dir}/reviews/r1-reviewer.json`, "utf8")) as { answerError?: string; problem?: { code: string } };
+    expect(failure.cause.message).toMatch(
+      /reviewer's model gave no valid answer in 3 attempt\(s\); the last was rejected: JSON syntax error in the JSON object at position \d+/,
+    );
+    const record = JSON.parse(readFileSync(`${store.paths(goalId).dir}/reviews/r1-reviewer.json`, "utf8")) as {
+      answerError?: string;
+      problem?: { code: string };
+    };
     expect(record.answerError).toMatch(/^JSON syntax error/);
     expect(record.problem?.code).toBe("engine_answer_invalid");
     const log = await store.readEvents(goalId);
@@ -99,22 +122,38 @@ describe.concurrent("runGoal: answers in the words real models use", () => {
   it("an invalid follow-up answer is not silent: the reason is emitted and recorded before the deterministic follow-up runs", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const blocked = turn(usage(300, 50), message('{"verdict":"blocked","findings":[{"severity":"blocker","message":"slugify keeps leading dashes","file":"src/slugify.js"}]}'));
+    const blocked = turn(
+      usage(300, 50),
+      message('{"verdict":"blocked","findings":[{"severity":"blocker","message":"slugify keeps leading dashes","file":"src/slugify.js"}]}'),
+    );
     const first = await runGoal({ store, goalId, engine: bookProvider(readyBook({ "review:reviewer": blocked })), scheduler: { pollMs: 50 } });
     expect(first.ok && first.value.status).toBe("not_ready");
     const book = readyBook({
-      followups: turn(usage(200, 100), message("Let me think about what failed. "), read("src/slugify.js"), message('I would trim the dashes: {"tasks": "trim them"} - that should do.')),
+      followups: turn(
+        usage(200, 100),
+        message("Let me think about what failed. "),
+        read("src/slugify.js"),
+        message('I would trim the dashes: {"tasks": "trim them"} - that should do.'),
+      ),
       "task:fix-r2": turn(usage(300, 100), write("src/slugify.js", `${SLUGIFY_SRC}// trims dashes\n`), message("Trimmed.")),
     });
     const { events, onEvent } = collect();
     const resumed = await runGoal({ store, goalId, engine: bookProvider(book), onEvent, scheduler: { pollMs: 50 } });
     expect(resumed.ok && resumed.value.status, JSON.stringify(resumed)).toBe("ready");
     expect(events).toContainEqual(
-      expect.objectContaining({ type: "note", level: "warn", message: expect.stringMatching(/^the engine's follow-up answer was not valid: schema error at tasks: .*; planning the deterministic follow-up fix-r2$/) }),
+      expect.objectContaining({
+        type: "note",
+        level: "warn",
+        message: expect.stringMatching(/^the engine's follow-up answer was not valid: schema error at tasks: .*; planning the deterministic follow-up fix-r2$/),
+      }),
     );
     const log = await store.readEvents(goalId);
     const rejected = log.find((e) => e.type === "task_followups_rejected");
-    expect(rejected?.data).toMatchObject({ reason: expect.stringMatching(/^the engine's follow-up answer was not valid: schema error at tasks: .*; the deterministic follow-up fix-r2 is planned instead$/) });
+    expect(rejected?.data).toMatchObject({
+      reason: expect.stringMatching(
+        /^the engine's follow-up answer was not valid: schema error at tasks: .*; the deterministic follow-up fix-r2 is planned instead$/,
+      ),
+    });
     expect((await store.readGoal(goalId)).taskGraph?.tasks.map((t) => t.id)).toContain("fix-r2");
   }, 120_000);
 });

@@ -6,7 +6,21 @@ import { type BudgetLimits, FailureSchema, type GoalStore } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal, runGoal } from "../src/index.js";
-import { bookProvider, GOAL_TEXT, makeGoal, makeRepo, message, planSession, readyBook, SLUGIFY_BUGGY, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import {
+  bookProvider,
+  GOAL_TEXT,
+  makeGoal,
+  makeRepo,
+  message,
+  planSession,
+  readyBook,
+  SLUGIFY_BUGGY,
+  SLUGIFY_SRC,
+  SLUGIFY_TEST,
+  turn,
+  usage,
+  write,
+} from "./run-goal-fixture.js";
 
 afterAll(cleanupTempDirs);
 
@@ -40,21 +54,28 @@ describe.concurrent("runGoal: an exhausted budget ends needs_more_budget with th
   it.each([
     ["tokens", { timeMs: null, tokens: 30_000, usd: null }, 60_000],
     ["usd", { timeMs: null, tokens: null, usd: 0.05 }, 60_000],
-  ] as const)("%s run out by a task that reports its usage at the end of its turn: needs_more_budget in execution, not not_ready; the advised budget-add and a resume reach ready", async (_dim, limits, spend) => {
-    const { store, goalId, first } = await exhaustInExecution(limits, spend);
-    expect(first.ok && first.value.status, JSON.stringify(first)).toBe("needs_more_budget");
-    let goal = await store.readGoal(goalId);
-    expect(goal.phase).toBe("execution");
-    // The task that ran out is not failed: a resume runs it again.
-    expect(goal.taskGraph?.tasks.find((t) => t.id === "slugify")?.status).not.toBe("failed");
-    const { add } = advised(store, goalId);
-    expect((await store.extendBudget(goalId, add)).ok).toBe(true);
-    const second = await resumeGoal({ store, goalId, engine: bookProvider(readyBook()), scheduler: { pollMs: 50 } });
-    const why = second.ok && second.value.outcomeFile !== null && second.value.status !== "ready" ? readFileSync(second.value.outcomeFile, "utf8") : JSON.stringify(second);
-    expect(second.ok && second.value.status, why).toBe("ready");
-    goal = await store.readGoal(goalId);
-    expect(goal.status).toBe("ready");
-  }, 120_000);
+  ] as const)(
+    "%s run out by a task that reports its usage at the end of its turn: needs_more_budget in execution, not not_ready; the advised budget-add and a resume reach ready",
+    async (_dim, limits, spend) => {
+      const { store, goalId, first } = await exhaustInExecution(limits, spend);
+      expect(first.ok && first.value.status, JSON.stringify(first)).toBe("needs_more_budget");
+      let goal = await store.readGoal(goalId);
+      expect(goal.phase).toBe("execution");
+      // The task that ran out is not failed: a resume runs it again.
+      expect(goal.taskGraph?.tasks.find((t) => t.id === "slugify")?.status).not.toBe("failed");
+      const { add } = advised(store, goalId);
+      expect((await store.extendBudget(goalId, add)).ok).toBe(true);
+      const second = await resumeGoal({ store, goalId, engine: bookProvider(readyBook()), scheduler: { pollMs: 50 } });
+      const why =
+        second.ok && second.value.outcomeFile !== null && second.value.status !== "ready"
+          ? readFileSync(second.value.outcomeFile, "utf8")
+          : JSON.stringify(second);
+      expect(second.ok && second.value.status, why).toBe("ready");
+      goal = await store.readGoal(goalId);
+      expect(goal.status).toBe("ready");
+    },
+    120_000,
+  );
 
   it("time run out while planning: needs_more_budget in planning (not a later not_ready); one budget-add as advised and a resume reach ready", async () => {
     const { repo } = await makeRepo();
@@ -68,7 +89,10 @@ describe.concurrent("runGoal: an exhausted budget ends needs_more_budget with th
     // One budget-add as advised is enough: the resume runs to ready, not to a second shortfall.
     expect((await store.extendBudget(goalId, add)).ok).toBe(true);
     const second = await resumeGoal({ store, goalId, engine: bookProvider(readyBook()), scheduler: { pollMs: 50 } });
-    const why = second.ok && second.value.outcomeFile !== null && second.value.status !== "ready" ? readFileSync(second.value.outcomeFile, "utf8") : JSON.stringify(second);
+    const why =
+      second.ok && second.value.outcomeFile !== null && second.value.status !== "ready"
+        ? readFileSync(second.value.outcomeFile, "utf8")
+        : JSON.stringify(second);
     expect(second.ok && second.value.status, why).toBe("ready");
   }, 120_000);
 

@@ -6,7 +6,23 @@ import { budgetReport, ProofSchema } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal, runGoal } from "../src/index.js";
-import { bookProvider, GOAL_TEXT, liveUsage, makeGoal, makeRepo, message, PASSED_REVIEW, planSession, readyBook, SLUGIFY_BUGGY, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import {
+  bookProvider,
+  GOAL_TEXT,
+  liveUsage,
+  makeGoal,
+  makeRepo,
+  message,
+  PASSED_REVIEW,
+  planSession,
+  readyBook,
+  SLUGIFY_BUGGY,
+  SLUGIFY_SRC,
+  SLUGIFY_TEST,
+  turn,
+  usage,
+  write,
+} from "./run-goal-fixture.js";
 
 afterAll(cleanupTempDirs);
 
@@ -25,12 +41,17 @@ describe.concurrent("runGoal: budgets", () => {
       "task:fix-r2": turn(usage(600, 200), write("src/slugify.js", SLUGIFY_SRC), message("Fixed.")),
     });
     const result = await runGoal({ store, goalId, engine: bookProvider(book), untilReady: true, scheduler: { pollMs: 50 } });
-    const why = result.ok && result.value.outcomeFile !== null && result.value.status !== "ready" ? readFileSync(result.value.outcomeFile, "utf8") : JSON.stringify(result);
+    const why =
+      result.ok && result.value.outcomeFile !== null && result.value.status !== "ready"
+        ? readFileSync(result.value.outcomeFile, "utf8")
+        : JSON.stringify(result);
     expect(result.ok && result.value.status, why).toBe("ready");
     const goal = await store.readGoal(goalId);
     expect(goal.round).toBe(2);
     const events = await store.readEvents(goalId);
-    const reserved = new Map(events.flatMap((e) => (e.type === "task_dispatched" && e.data.worker !== "review-phase" ? [[e.data.taskId, e.data.reservation.tokens] as const] : [])));
+    const reserved = new Map(
+      events.flatMap((e) => (e.type === "task_dispatched" && e.data.worker !== "review-phase" ? [[e.data.taskId, e.data.reservation.tokens] as const] : [])),
+    );
     // Each reservation is what was left then (limit - 10% reserve - used), not 85% of the whole limit; this engine reports
     // usage at the end of its turns, so one task's share is half of it (one reservation kept for an overshoot).
     expect(reserved.get("slugify")).toBe((100_000 - 10_000 - 6_000) / 2);
@@ -77,7 +98,11 @@ describe.concurrent("runGoal: budgets", () => {
     goal = await store.readGoal(goalId);
     expect(used(goal), "only the security pass ran again").toBe(22_450 + 350);
     events = await store.readEvents(goalId);
-    expect(events.filter((e) => e.type === "review_recorded").map((e) => e.type === "review_recorded" && e.data.pass)).toEqual(["deterministic", "reviewer", "security-reviewer"]);
+    expect(events.filter((e) => e.type === "review_recorded").map((e) => e.type === "review_recorded" && e.data.pass)).toEqual([
+      "deterministic",
+      "reviewer",
+      "security-reviewer",
+    ]);
     const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
     expect(proof.reviews.map((r) => r.kind).sort()).toEqual(["deterministic", "reviewer", "security-reviewer"]);
   }, 120_000);

@@ -45,7 +45,13 @@ beforeAll(() => {
 /** textkit with a devDependency; node_modules deliberately not in .gitignore (setup products must ignore themselves). */
 async function depsRepo(packageJson: string, gitignore = "junit.xml\n", gates = GATES) {
   const repo = makeTempDir();
-  const base = await initGitRepo(repo, { ...PROJECT, "package.json": packageJson, "package-lock.json": lock, ".gitignore": gitignore, ".omk/gates.yaml": gates });
+  const base = await initGitRepo(repo, {
+    ...PROJECT,
+    "package.json": packageJson,
+    "package-lock.json": lock,
+    ".gitignore": gitignore,
+    ".omk/gates.yaml": gates,
+  });
   return { repo, base };
 }
 
@@ -61,7 +67,10 @@ describe("runGoal on a project with dependencies", () => {
     expect(proof.gates.find((g) => g.name === "deps")?.outcome).toBe("passed");
     expect(proof.tasks[0]?.changedFiles.sort()).toEqual(["src/slugify.js", "test/slugify.test.js"]);
     // Evidence of each checkout's setup: one line per checkout, the shared install made once and reused after.
-    const records = readFileSync(`${store.paths(goalId).dir}/setup.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { checkout: string; status: string; steps: Array<{ reused: boolean; materialised: string }> });
+    const records = readFileSync(`${store.paths(goalId).dir}/setup.jsonl`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { checkout: string; status: string; steps: Array<{ reused: boolean; materialised: string }> });
     expect(records.map((r) => r.checkout)).toEqual(expect.arrayContaining(["base", "task slugify#1", "r1-head", "review"]));
     expect(records.every((r) => r.status === "ready")).toBe(true);
     expect(records.find((r) => r.checkout === "task slugify#1")?.steps[0]).toMatchObject({ reused: true, materialised: "copy" });
@@ -92,7 +101,10 @@ describe("runGoal on a project with dependencies", () => {
     const events = await store.readEvents(goalId);
     const dispatched = events.filter((e) => e.type === "task_dispatched").map((e) => (e.data as { attempt: number }).attempt);
     expect(dispatched.length).toBeGreaterThan(0);
-    expect(dispatched.every((n) => n === 1), `attempts dispatched: ${dispatched.join(", ")}`).toBe(true);
+    expect(
+      dispatched.every((n) => n === 1),
+      `attempts dispatched: ${dispatched.join(", ")}`,
+    ).toBe(true);
     expect(events.filter((e) => e.type === "task_failed")).toEqual([]);
   }, 300_000);
 
@@ -181,20 +193,38 @@ describe("a task worktree's dependencies", () => {
     const marker = path.join(makeTempDir(), "ran.txt");
     // The user's tree: setup from the config, a command that records its environment.
     const userSetup = `echo "user setup NPM_TOKEN=[$NPM_TOKEN]" >> ${marker}`;
-    await initGitRepo(repo, { "package.json": '{"name":"x","version":"1.0.0"}\n', ".omk/gates.yaml": `setup: '${userSetup}'\ngates:\n  - name: t\n    kind: test\n    command: ["true"]\n` });
+    await initGitRepo(repo, {
+      "package.json": '{"name":"x","version":"1.0.0"}\n',
+      ".omk/gates.yaml": `setup: '${userSetup}'\ngates:\n  - name: t\n    kind: test\n    command: ["true"]\n`,
+    });
     const atIntake = runSetupConfig(repo, undefined);
     // The agent's commit changes the setup in its tree; the head checkout has it.
-    const head = await commitFiles(repo, { ".omk/gates.yaml": `setup: 'echo agent setup >> ${marker}'\ngates:\n  - name: t\n    kind: test\n    command: ["true"]\n` });
+    const head = await commitFiles(repo, {
+      ".omk/gates.yaml": `setup: 'echo agent setup >> ${marker}'\ngates:\n  - name: t\n    kind: test\n    command: ["true"]\n`,
+    });
     const headDir = path.join(makeTempDir(), "tree");
     await gitIn(repo, "worktree", "add", "-q", "--detach", headDir, head);
-    const setup = await setUpCheckout({ env: { ...process.env, NPM_TOKEN: "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop" }, cacheDir: depsCache, setup: atIntake }, headDir, "r1-head", "copy");
+    const setup = await setUpCheckout(
+      { env: { ...process.env, NPM_TOKEN: "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop" }, cacheDir: depsCache, setup: atIntake },
+      headDir,
+      "r1-head",
+      "copy",
+    );
     expect(setup.ok).toBe(true);
     expect(readFileSync(marker, "utf8")).toBe("user setup NPM_TOKEN=[]\n");
   }, 300_000);
 
   it("a failed setup is setup_failed, which another attempt would not fix", async () => {
     const { repo, base } = await depsRepo(OUT_OF_SYNC);
-    const made = await prepareTaskWorktree({ repo, stateRoot: makeTempDir(), goalId: "g2", task, attempt: 1, base, deps: { env: process.env, cacheDir: depsCache } });
+    const made = await prepareTaskWorktree({
+      repo,
+      stateRoot: makeTempDir(),
+      goalId: "g2",
+      task,
+      attempt: 1,
+      base,
+      deps: { env: process.env, cacheDir: depsCache },
+    });
     expect(made.ok).toBe(false);
     if (made.ok) return;
     expect(made.problem).toMatchObject({ code: "setup_failed", message: expect.stringMatching(/^task t1#1: the dependency setup failed: `npm ci/) });

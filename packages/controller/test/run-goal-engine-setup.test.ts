@@ -107,7 +107,9 @@ describe.concurrent("runGoal: an engine only the user can fix ends blocked_on_ex
 
 describe("resumeFlagsOf: the flag a fix names, only when safe to print as a command", () => {
   it("an offered model, the engine to use instead; nothing for other problems or unsafe names", () => {
-    expect(resumeFlagsOf("engine_model_not_offered", 'choose a model by its name or id (e.g. --model "kimi-k2.5"), or configure "x"')).toBe('--model "kimi-k2.5"');
+    expect(resumeFlagsOf("engine_model_not_offered", 'choose a model by its name or id (e.g. --model "kimi-k2.5"), or configure "x"')).toBe(
+      '--model "kimi-k2.5"',
+    );
     expect(resumeFlagsOf("engine_model_not_offered", 'choose a model (e.g. --model "$(rm -rf ~)")')).toBeUndefined();
     expect(resumeFlagsOf("engine_model_not_offered", "configure the model in kimi's own config first")).toBeUndefined();
     expect(resumeFlagsOf("engine_protocol_mismatch", "use --engine kimi (ACP through `kimi acp`); kimi-wire needs the Python kimi CLI")).toBe("--engine kimi");

@@ -30,7 +30,14 @@ describe.concurrent("runGoal: engine-assisted intake", () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
     const { events, onEvent } = collect();
-    const book = readyBook({ intake: intakeAnswer({ status: "classified", classes: ["feature"], reason: "a new helper in an existing package", acceptance: ["slugify('Hello World') is 'hello-world'"] }) });
+    const book = readyBook({
+      intake: intakeAnswer({
+        status: "classified",
+        classes: ["feature"],
+        reason: "a new helper in an existing package",
+        acceptance: ["slugify('Hello World') is 'hello-world'"],
+      }),
+    });
     const result = await runGoal({ store, goalId, engine: bookProvider(book), scheduler: { pollMs: 50 }, onEvent });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");
     const log = await store.readEvents(goalId);
@@ -50,14 +57,21 @@ describe.concurrent("runGoal: engine-assisted intake", () => {
     expect(existsSync(path.join(store.paths(goalId).dir, "intake", "session", "transcript.jsonl"))).toBe(true);
     const proof = ProofSchema.parse(JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")));
     expect(proof.sessions?.[0]).toMatchObject({ session: "intake", quality: "exact" });
-    expect(events).toContainEqual(expect.objectContaining({ type: "note", message: expect.stringMatching(/^intake: the keywords named no kind of change; the engine read the goal as feature/) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "note",
+        message: expect.stringMatching(/^intake: the keywords named no kind of change; the engine read the goal as feature/),
+      }),
+    );
   }, 120_000);
 
   it("an intake answer holding a known secret (base64 in its reason) is never recorded: not ready, naming the variable", async () => {
     const SECRET = "correct-horse-battery-staple-7731";
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
-    const book = readyBook({ intake: intakeAnswer({ status: "classified", classes: ["feature"], reason: `a helper; token ${Buffer.from(SECRET).toString("base64")}` }) });
+    const book = readyBook({
+      intake: intakeAnswer({ status: "classified", classes: ["feature"], reason: `a helper; token ${Buffer.from(SECRET).toString("base64")}` }),
+    });
     const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, scheduler: { pollMs: 50 } });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
     const log = await store.readEvents(goalId);
@@ -85,7 +99,11 @@ describe.concurrent("runGoal: engine-assisted intake", () => {
   it("a hostile intake session (writes a file, answers garbage) changes nothing: the keyword reading stands (blocked, with its question), and the log says why", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
-    const hostile = turn(usage(100, 30), write("src/evil.js", "export const pwned = true;\n"), message("This looks like some kind of helper work, I would say a feature or maybe a refactor."));
+    const hostile = turn(
+      usage(100, 30),
+      write("src/evil.js", "export const pwned = true;\n"),
+      message("This looks like some kind of helper work, I would say a feature or maybe a refactor."),
+    );
     const book = readyBook({ intake: hostile });
     const result = await runGoal({ store, goalId, engine: bookProvider(book) });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("blocked_on_human");
@@ -113,10 +131,18 @@ describe.concurrent("runGoal: engine-assisted intake", () => {
   it("the engine's needs_human blocks with the engine's question", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, UNSURE_GOAL);
-    const book = readyBook({ intake: intakeAnswer({ status: "needs_human", question: "Should non-ASCII letters be transliterated or dropped?", reason: "the slug rules are not given" }) });
+    const book = readyBook({
+      intake: intakeAnswer({
+        status: "needs_human",
+        question: "Should non-ASCII letters be transliterated or dropped?",
+        reason: "the slug rules are not given",
+      }),
+    });
     const result = await runGoal({ store, goalId, engine: bookProvider(book) });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("blocked_on_human");
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
-    expect(failure.cause.details).toMatchObject({ questions: [expect.stringMatching(/^Should non-ASCII letters be transliterated or dropped\?$/), expect.stringMatching(/What kind of change/)] });
+    expect(failure.cause.details).toMatchObject({
+      questions: [expect.stringMatching(/^Should non-ASCII letters be transliterated or dropped\?$/), expect.stringMatching(/What kind of change/)],
+    });
   }, 90_000);
 });

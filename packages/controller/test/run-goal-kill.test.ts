@@ -34,7 +34,13 @@ describe("runGoal after SIGKILL", () => {
   it("resumes from the log at each kill point and reaches ready without losing a commit", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const slow = turn(usage(800, 300), { sleep: 1200 }, write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), message("Added slugify."));
+    const slow = turn(
+      usage(800, 300),
+      { sleep: 1200 },
+      write("src/slugify.js", SLUGIFY_SRC),
+      write("test/slugify.test.js", SLUGIFY_TEST),
+      message("Added slugify."),
+    );
     const book = path.join(makeTempDir(), "book.json");
     writeFileSync(book, JSON.stringify({ version: 1, sessions: readyBook({ "task:slugify": slow }) }));
     const eventsFile = store.paths(goalId).events;

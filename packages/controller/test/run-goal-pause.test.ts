@@ -29,7 +29,12 @@ describe.concurrent("runGoal: an abort pauses in every phase", () => {
       expect(goal.status).toBe("paused");
       expect(goal.phase).toBe(phase);
       expect(events.find((e) => e.type === "phase_finished" && e.phase === phase)).toMatchObject({ outcome: "stopped" });
-      const resumed = await runGoal({ store, goalId, engine: bookProvider(phase === "planning" ? readyBook({ plan: planSession() }) : readyBook()), scheduler: { pollMs: 50 } });
+      const resumed = await runGoal({
+        store,
+        goalId,
+        engine: bookProvider(phase === "planning" ? readyBook({ plan: planSession() }) : readyBook()),
+        scheduler: { pollMs: 50 },
+      });
       expect(resumed.ok && resumed.value.status, JSON.stringify(resumed)).toBe("ready");
     }, 120_000);
   }
@@ -40,7 +45,13 @@ describe.concurrent("runGoal: an abort pauses in every phase", () => {
     // The only task writes outside its write set behind the engine's back: caught in its diff, it fails and is not retried.
     const outside = turn({ write: { path: "README.md", content: "# hijacked\n", via: "direct" } }, message("Done."));
     const events: ControllerEvent[] = [];
-    const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ "task:slugify": outside })), onEvent: (e) => events.push(e), scheduler: { pollMs: 50 } });
+    const result = await runGoal({
+      store,
+      goalId,
+      engine: bookProvider(readyBook({ "task:slugify": outside })),
+      onEvent: (e) => events.push(e),
+      scheduler: { pollMs: 50 },
+    });
     expect(result.ok, JSON.stringify(result)).toBe(true);
     const finished = events.find((e) => e.type === "phase_finished" && e.phase === "execution");
     expect(finished).toMatchObject({ outcome: "failed", detail: expect.stringMatching(/^1 task\(s\) failed or blocked: slugify; 0 done$/) });

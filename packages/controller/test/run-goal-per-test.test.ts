@@ -27,7 +27,10 @@ describe.concurrent("runGoal: per-test evidence from a plain package script", ()
     const repo = await plainRepo("node --test test/");
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
     // Detected gates: test (npm run test), secrets, dependencies: the plan serves the secrets gate too.
-    const plan = JSON.stringify(planSession()).replace('\\"acceptance\\":[\\"acceptance-tests\\",\\"gate-test\\"]', '\\"acceptance\\":[\\"acceptance-tests\\",\\"gate-test\\",\\"gate-secrets\\"]');
+    const plan = JSON.stringify(planSession()).replace(
+      '\\"acceptance\\":[\\"acceptance-tests\\",\\"gate-test\\"]',
+      '\\"acceptance\\":[\\"acceptance-tests\\",\\"gate-test\\",\\"gate-secrets\\"]',
+    );
     expect(plan).toContain("gate-secrets");
     const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan: JSON.parse(plan) })), scheduler: { pollMs: 50 } });
     const failure = result.ok && result.value.status !== "ready" ? readFileSync(store.paths(goalId).failure, "utf8") : "";

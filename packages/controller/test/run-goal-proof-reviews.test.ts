@@ -38,7 +38,12 @@ describe("runGoal: a proof needs the round's reviews", () => {
     };
 
     const lost = await setup();
-    const ended = await resumeGoal({ store: lost.store, goalId: lost.goalId, engine: bookProvider(readyBook({ "review:security-reviewer": PASSED_REVIEW })), scheduler: { pollMs: 50 } });
+    const ended = await resumeGoal({
+      store: lost.store,
+      goalId: lost.goalId,
+      engine: bookProvider(readyBook({ "review:security-reviewer": PASSED_REVIEW })),
+      scheduler: { pollMs: 50 },
+    });
     expect(ended.ok && ended.value.status, JSON.stringify(ended)).toBe("not_ready");
     expect(existsSync(lost.store.paths(lost.goalId).proof)).toBe(false);
     const failure = FailureSchema.parse(JSON.parse(readFileSync(lost.store.paths(lost.goalId).failure, "utf8")));

@@ -12,7 +12,13 @@ describe.concurrent("runGoal: pause, budget, resume", () => {
   it("pauses when another writer requests it mid-execution, and resumeGoal finishes the goal", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const slow = turn(usage(800, 300), { sleep: 800 }, write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), message("Added slugify."));
+    const slow = turn(
+      usage(800, 300),
+      { sleep: 800 },
+      write("src/slugify.js", SLUGIFY_SRC),
+      write("test/slugify.test.js", SLUGIFY_TEST),
+      message("Added slugify."),
+    );
     const engine = bookProvider(readyBook({ "task:slugify": slow }));
     let paused = false;
     const first = await runGoal({
@@ -37,7 +43,10 @@ describe.concurrent("runGoal: pause, budget, resume", () => {
     // A paused goal resumes (a fresh one starts): the status reasons and run_started say which.
     expect(live.find((e) => e.type === "run_started")).toMatchObject({ resumed: true });
     const events = await store.readEvents(goalId);
-    expect(events.flatMap((e) => (e.type === "status_changed" && e.data.to === "running" ? [`${e.data.from}:${e.data.reason}`] : []))).toEqual(["created:started", "paused:resumed"]);
+    expect(events.flatMap((e) => (e.type === "status_changed" && e.data.to === "running" ? [`${e.data.from}:${e.data.reason}`] : []))).toEqual([
+      "created:started",
+      "paused:resumed",
+    ]);
     expect(events.filter((e) => e.type === "plan_recorded")).toHaveLength(1);
     expect(events.filter((e) => e.type === "baseline_recorded")).toHaveLength(1);
   }, 90_000);

@@ -24,7 +24,15 @@ describe("runGoal: secrets across rounds", () => {
     const GH = `ghp_${"A".repeat(36)}`;
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const blocking = turn(usage(300, 50), message(JSON.stringify({ verdict: "blocked", findings: [{ severity: "blocker", message: `the code logs ${ENV_SECRET}, ${LITERAL} and ${GH}`, file: "src/slugify.js", line: 1 }] })));
+    const blocking = turn(
+      usage(300, 50),
+      message(
+        JSON.stringify({
+          verdict: "blocked",
+          findings: [{ severity: "blocker", message: `the code logs ${ENV_SECRET}, ${LITERAL} and ${GH}`, file: "src/slugify.js", line: 1 }],
+        }),
+      ),
+    );
     // Round 2's test prints the secrets (reversed in the source, in no form the capture screen knows, and put back at run time) and fails.
     const encoded = [...`${ENV_SECRET} ${LITERAL} ${GH}`].reverse().join("");
     const leaky = `${SLUGIFY_TEST}\ntest("leaks", () => {\n  const s = [..."${encoded}"].reverse().join("");\n  console.log("key:", s);\n  assert.equal(s, "nothing", s);\n});\n`;

@@ -5,7 +5,22 @@ import { FailureSchema, ProofSchema } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, message, PROJECT, readyBook, SLUGIFY_BUGGY, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import {
+  bookProvider,
+  collect,
+  GOAL_TEXT,
+  makeGoal,
+  makeRepo,
+  message,
+  PROJECT,
+  readyBook,
+  SLUGIFY_BUGGY,
+  SLUGIFY_SRC,
+  SLUGIFY_TEST,
+  turn,
+  usage,
+  write,
+} from "./run-goal-fixture.js";
 
 afterAll(cleanupTempDirs);
 
@@ -77,7 +92,10 @@ describe.concurrent("runGoal: not ready", () => {
     // The optional gate's failure does not count; the required gate it kept from running does.
     expect(failing.map((f) => f.key)).toEqual(["gate:check"]);
     expect(failing[0]?.detail).toContain("gate check skipped");
-    expect(failure.evidence.some((e) => /\/logs\/check\./u.test(e)), failure.evidence.join(", ")).toBe(true);
+    expect(
+      failure.evidence.some((e) => /\/logs\/check\./u.test(e)),
+      failure.evidence.join(", "),
+    ).toBe(true);
     expect(existsSync(store.paths(goalId).proof)).toBe(false);
   }, 90_000);
 
@@ -96,18 +114,22 @@ describe.concurrent("runGoal: not ready", () => {
   it("ends not_ready with cause review_blocked when the reviewer blocks, and plans engine follow-ups when the book offers them", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const blocked = turn(usage(300, 50), message('{"verdict":"blocked","findings":[{"severity":"blocker","message":"slugify keeps leading dashes","file":"src/slugify.js"}]}'));
+    const blocked = turn(
+      usage(300, 50),
+      message('{"verdict":"blocked","findings":[{"severity":"blocker","message":"slugify keeps leading dashes","file":"src/slugify.js"}]}'),
+    );
     const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ "review:reviewer": blocked })), scheduler: { pollMs: 50 } });
     expect(result.ok && result.value.status).toBe("not_ready");
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(failure.cause.code).toBe("review_blocked");
     expect(JSON.stringify(failure.cause.details)).toContain("slugify keeps leading dashes");
     const events = await store.readEvents(goalId);
-    expect(events.filter((e) => e.type === "review_recorded").map((e) => e.type === "review_recorded" && `${e.data.pass}:${e.data.verdict}`).sort()).toEqual([
-      "deterministic:passed",
-      "reviewer:blocked",
-      "security-reviewer:passed",
-    ]);
+    expect(
+      events
+        .filter((e) => e.type === "review_recorded")
+        .map((e) => e.type === "review_recorded" && `${e.data.pass}:${e.data.verdict}`)
+        .sort(),
+    ).toEqual(["deterministic:passed", "reviewer:blocked", "security-reviewer:passed"]);
     // Resumed on purpose, the not_ready goal plans its follow-ups (here by the engine) and runs round 2.
     const followups = {
       tasks: [

@@ -10,7 +10,21 @@ import { integrationBranch } from "@omk/worktree";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, message, planSession, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import {
+  bookProvider,
+  collect,
+  GOAL_TEXT,
+  makeGoal,
+  makeRepo,
+  message,
+  planSession,
+  readyBook,
+  SLUGIFY_SRC,
+  SLUGIFY_TEST,
+  turn,
+  usage,
+  write,
+} from "./run-goal-fixture.js";
 
 afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));
 
@@ -39,7 +53,12 @@ async function repoHolds(repo: string, value: string): Promise<{ objects: boolea
 describe("runGoal: a task that hides a known secret where a diff does not show it", () => {
   const B64 = Buffer.from(SECRET).toString("base64");
   const cases: Array<{ name: string; file: string; script: (read: string) => string; forms: string[] }> = [
-    { name: "a file .gitattributes marks -diff", file: "config.dat", script: (read) => `printf 'config.dat -diff\\n' > .gitattributes; printf 'token=%s\\n' ${read} > config.dat`, forms: [SECRET] },
+    {
+      name: "a file .gitattributes marks -diff",
+      file: "config.dat",
+      script: (read) => `printf 'config.dat -diff\\n' > .gitattributes; printf 'token=%s\\n' ${read} > config.dat`,
+      forms: [SECRET],
+    },
     {
       name: "the end of a file past the 8 MiB diff cap",
       file: "src/big.txt",
@@ -60,9 +79,24 @@ describe("runGoal: a task that hides a known secret where a diff does not show i
       const secretFile = path.join(makeTempDir(), "deploy-token.txt");
       writeFileSync(secretFile, `${SECRET}\n`);
       const hide = { command: { command: "/bin/sh", args: ["-c", c.script(`"$(cat '${secretFile}')"`)], announce: false } };
-      const book = readyBook({ "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), hide, message("Added slugify.")) });
+      const book = readyBook({
+        "task:slugify": turn(
+          usage(1000, 400),
+          write("src/slugify.js", SLUGIFY_SRC),
+          write("test/slugify.test.js", SLUGIFY_TEST),
+          hide,
+          message("Added slugify."),
+        ),
+      });
       const { onEvent } = collect();
-      const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+      const result = await runGoal({
+        store,
+        goalId,
+        engine: bookProvider(book),
+        env: { ...process.env, DEPLOY_TOKEN: SECRET },
+        onEvent,
+        scheduler: { pollMs: 50 },
+      });
       expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
 
       const violations = (await store.readEvents(goalId)).flatMap((e) => (e.type === "scope_violation_recorded" ? [e.data] : []));
@@ -72,12 +106,19 @@ describe("runGoal: a task that hides a known secret where a diff does not show i
       expect(JSON.stringify(failure.cause)).toContain(c.file);
       // Nothing of the work reached the user's repository: no object, no history; the task branch (if any) is at the base.
       for (const form of c.forms) expect(await repoHolds(repo, form), form).toEqual({ objects: false, log: false });
-      const branches = (await execa("git", ["for-each-ref", "--format=%(objectname)", "refs/heads/omk/"], { cwd: repo })).stdout.split("\n").filter((l) => l !== "");
-      for (const head of branches) expect(head === base || (await execa("git", ["merge-base", "--is-ancestor", head, base], { cwd: repo, reject: false })).exitCode === 0).toBe(true);
+      const branches = (await execa("git", ["for-each-ref", "--format=%(objectname)", "refs/heads/omk/"], { cwd: repo })).stdout
+        .split("\n")
+        .filter((l) => l !== "");
+      for (const head of branches)
+        expect(head === base || (await execa("git", ["merge-base", "--is-ancestor", head, base], { cwd: repo, reject: false })).exitCode === 0).toBe(true);
       // The checkout that held it is gone (its own object store was the only copy); nothing OMK wrote holds the value.
       expect(readdirSync(path.join(store.root, "checkouts", goalId)).filter((d) => d === "slugify")).toEqual([]);
       const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]|scenario\.json$/.test(path.relative(store.root, f)));
-      for (const form of c.forms) expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+      for (const form of c.forms)
+        expect(
+          written.filter((f) => readFileSync(f).includes(form)),
+          form,
+        ).toEqual([]);
     }, 180_000);
   }
 });
@@ -93,15 +134,28 @@ describe("runGoal: a plan that holds a known secret", () => {
         .replace("Add slugify to textkit", `Add slugify (${Buffer.from(SECRET).toString("base64")})`),
     );
     const { onEvent } = collect();
-    const result = await runGoal({ store, goalId, engine: bookProvider(readyBook({ plan })), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+    const result = await runGoal({
+      store,
+      goalId,
+      engine: bookProvider(readyBook({ plan })),
+      env: { ...process.env, DEPLOY_TOKEN: SECRET },
+      onEvent,
+      scheduler: { pollMs: 50 },
+    });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
-    expect(failure.cause.message).toMatch(/^the engine's plan holds the secret \$DEPLOY_TOKEN \((plain|base64), (plain|base64)\) .* the plan was not recorded and no task ran/);
+    expect(failure.cause.message).toMatch(
+      /^the engine's plan holds the secret \$DEPLOY_TOKEN \((plain|base64), (plain|base64)\) .* the plan was not recorded and no task ran/,
+    );
     const events = await store.readEvents(goalId);
     expect(events.filter((e) => e.type === "plan_recorded" || e.type === "task_graph_set")).toEqual([]);
     expect(existsSync(path.join(store.paths(goalId).dir, "runs"))).toBe(false);
     const written = filesUnder(store.root).filter((f) => !/scenario\.json$/.test(f));
-    for (const form of [SECRET, Buffer.from(SECRET).toString("base64")]) expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+    for (const form of [SECRET, Buffer.from(SECRET).toString("base64")])
+      expect(
+        written.filter((f) => readFileSync(f).includes(form)),
+        form,
+      ).toEqual([]);
     expect(await repoHolds(repo, SECRET)).toEqual({ objects: false, log: false });
   }, 120_000);
 });
@@ -121,7 +175,13 @@ describe("runGoal: a task that leaks a known secret", () => {
       },
     };
     const book = readyBook({
-      "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), leak, message("Added slugify.")),
+      "task:slugify": turn(
+        usage(1000, 400),
+        write("src/slugify.js", SLUGIFY_SRC),
+        write("test/slugify.test.js", SLUGIFY_TEST),
+        leak,
+        message("Added slugify."),
+      ),
     });
     const { onEvent } = collect();
     const env = { ...process.env, DEPLOY_TOKEN: SECRET };
@@ -132,12 +192,22 @@ describe("runGoal: a task that leaks a known secret", () => {
     const goalDir = store.paths(goalId).dir;
     // The blocking finding: the task's change holds the secret (a known value, not a token shape), recorded and named in failure.json.
     const events = await store.readEvents(goalId);
-    expect(events.filter((e) => e.type === "scope_violation_recorded").map((e) => e.type === "scope_violation_recorded" && [e.data.taskId, e.data.path, e.data.kind])).toEqual([
+    expect(
+      events
+        .filter((e) => e.type === "scope_violation_recorded")
+        .map((e) => e.type === "scope_violation_recorded" && [e.data.taskId, e.data.path, e.data.kind]),
+    ).toEqual([
       ["slugify", "(output)", "secret_in_output"],
       ["slugify", "src/slugify.js", "known_secret"],
     ]);
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
-    expect(failure.cause.details?.["failing"]).toContainEqual({ kind: "task", key: "scope:slugify", detail: expect.stringMatching(/^task slugify failed: task slugify wrote a secret value the run knows .* into src\/slugify\.js; the attempt is never integrated/) });
+    expect(failure.cause.details?.["failing"]).toContainEqual({
+      kind: "task",
+      key: "scope:slugify",
+      detail: expect.stringMatching(
+        /^task slugify failed: task slugify wrote a secret value the run knows .* into src\/slugify\.js; the attempt is never integrated/,
+      ),
+    });
     // The work was refused before capture: no diff.patch of it, and the task branch in the repository never moved off the base.
     expect(existsSync(path.join(goalDir, "runs", "slugify", "1", "diff.patch"))).toBe(false);
     expect(await repoHolds(repo, SECRET)).toEqual({ objects: false, log: false });
@@ -160,16 +230,31 @@ describe("runGoal: a task that leaks a known secret", () => {
     const read = `"$(cat '${secretFile}')"`;
     const print = { command: { command: "/bin/sh", args: ["-c", `printf %s ${read} | base64; echo; printf %s ${read} | sed 's/./& /g'`], announce: true } };
     const book = readyBook({
-      "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), print, message(`Added slugify. The deploy token is ${SECRET}.`)),
+      "task:slugify": turn(
+        usage(1000, 400),
+        write("src/slugify.js", SLUGIFY_SRC),
+        write("test/slugify.test.js", SLUGIFY_TEST),
+        print,
+        message(`Added slugify. The deploy token is ${SECRET}.`),
+      ),
     });
     const { onEvent } = collect();
-    const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+    const result = await runGoal({
+      store,
+      goalId,
+      engine: bookProvider(book),
+      env: { ...process.env, DEPLOY_TOKEN: SECRET },
+      onEvent,
+      scheduler: { pollMs: 50 },
+    });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
 
     const events = await store.readEvents(goalId);
     const violations = events.flatMap((e) => (e.type === "scope_violation_recorded" ? [e.data] : []));
     expect(violations.map((v) => [v.taskId, v.path, v.kind])).toEqual([["slugify", "(output)", "secret_in_output"]]);
-    expect(violations[0]?.message).toMatch(/^task slugify put the secret \$DEPLOY_TOKEN \((plain|base64|spaced)(, (plain|base64|spaced)){2}\) into its session output/);
+    expect(violations[0]?.message).toMatch(
+      /^task slugify put the secret \$DEPLOY_TOKEN \((plain|base64|spaced)(, (plain|base64|spaced)){2}\) into its session output/,
+    );
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(JSON.stringify(failure.cause)).toContain("$DEPLOY_TOKEN");
     // The transcript has the plain value redacted; nothing OMK wrote holds it (scenario.json: the scripted engine's copy of this test's book, which quotes it).
@@ -181,7 +266,10 @@ describe("runGoal: a task that leaks a known secret", () => {
     expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:base64]");
     expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:spaced]");
     for (const form of [Buffer.from(SECRET).toString("base64").slice(0, 24), SECRET.split("").join(" ").slice(0, 24)]) {
-      expect(written.filter((f) => readFileSync(f).includes(form)), form).toEqual([]);
+      expect(
+        written.filter((f) => readFileSync(f).includes(form)),
+        form,
+      ).toEqual([]);
     }
   }, 120_000);
 
@@ -189,10 +277,23 @@ describe("runGoal: a task that leaks a known secret", () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
     const book = readyBook({
-      "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), { command: { command: "/bin/sh", args: ["-c", "env; echo \"token: $DEPLOY_TOKEN\""], announce: true } }, message("Added slugify.")),
+      "task:slugify": turn(
+        usage(1000, 400),
+        write("src/slugify.js", SLUGIFY_SRC),
+        write("test/slugify.test.js", SLUGIFY_TEST),
+        { command: { command: "/bin/sh", args: ["-c", 'env; echo "token: $DEPLOY_TOKEN"'], announce: true } },
+        message("Added slugify."),
+      ),
     });
     const { onEvent } = collect();
-    const result = await runGoal({ store, goalId, engine: bookProvider(book), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+    const result = await runGoal({
+      store,
+      goalId,
+      engine: bookProvider(book),
+      env: { ...process.env, DEPLOY_TOKEN: SECRET },
+      onEvent,
+      scheduler: { pollMs: 50 },
+    });
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");
     expect((await store.readEvents(goalId)).filter((e) => e.type === "scope_violation_recorded")).toEqual([]);
   }, 120_000);

@@ -22,7 +22,13 @@ describe("runGoal at the start", () => {
     expect(failure.cause).toMatchObject({
       code: "config_invalid",
       message: expect.stringMatching(/^the gates config is broken: .*gates\.yaml:3:11: gates\.0\.kind: /),
-      details: { file: path.join(repo, ".omk", "gates.yaml"), line: 3, col: 11, path: "gates.0.kind", fix: expect.stringMatching(/^correct gates\.yaml at line 3/) },
+      details: {
+        file: path.join(repo, ".omk", "gates.yaml"),
+        line: 3,
+        col: 11,
+        path: "gates.0.kind",
+        fix: expect.stringMatching(/^correct gates\.yaml at line 3/),
+      },
     });
     expect(failure.resume).toEqual({ command: `omk goal resume ${goalId}`, hint: expect.stringMatching(/^correct gates\.yaml at line 3 .*; then resume$/) });
     // It never got to planning (no unrelated planning failure).
@@ -41,8 +47,13 @@ describe("runGoal at the start", () => {
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("running");
     const dirty = events.find((e) => e.type === "tree_dirty");
     expect(dirty).toMatchObject({ type: "tree_dirty", baseCommit: base, more: 2 });
-    expect(dirty?.type === "tree_dirty" && dirty.files).toEqual(["README.md", ...Array.from({ length: 9 }, (_, i) => `notes-${String(i).padStart(2, "0")}.txt`)]);
-    expect(dirty?.type === "tree_dirty" && dirty.message).toMatch(/^the working tree has 12 uncommitted files the run leaves out \(it starts from commit [0-9a-f]{12}\): README\.md, notes-00\.txt, .* and 2 more — fix: .*commit them.*stash them/);
+    expect(dirty?.type === "tree_dirty" && dirty.files).toEqual([
+      "README.md",
+      ...Array.from({ length: 9 }, (_, i) => `notes-${String(i).padStart(2, "0")}.txt`),
+    ]);
+    expect(dirty?.type === "tree_dirty" && dirty.message).toMatch(
+      /^the working tree has 12 uncommitted files the run leaves out \(it starts from commit [0-9a-f]{12}\): README\.md, notes-00\.txt, .* and 2 more — fix: .*commit them.*stash them/,
+    );
     // Named before the run's first phase.
     expect(events.findIndex((e) => e.type === "tree_dirty")).toBeLessThan(events.findIndex((e) => e.type === "phase_started"));
     const noted = (await store.readEvents(goalId)).find((e) => e.type === "worktree_dirty_noted");
@@ -53,7 +64,14 @@ describe("runGoal at the start", () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
     const { events, onEvent } = collect();
-    await runGoal({ store, goalId, engine: bookProvider(readyBook()), onEvent, stopAfter: "oracle", runOptions: { engine: "scripted", untilReady: false, overridden: [] } });
+    await runGoal({
+      store,
+      goalId,
+      engine: bookProvider(readyBook()),
+      onEvent,
+      stopAfter: "oracle",
+      runOptions: { engine: "scripted", untilReady: false, overridden: [] },
+    });
     expect(events.some((e) => e.type === "tree_dirty")).toBe(false);
     expect((await store.readEvents(goalId)).some((e) => e.type === "worktree_dirty_noted")).toBe(false);
   }, 60_000);

@@ -8,7 +8,20 @@ import { taskWorktreeDir } from "@omk/worktree";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal, runGoal } from "../src/index.js";
-import { bookProvider, GOAL_TEXT, makeGoal, makeRepo, message, readyBook, SLUGIFY_BUGGY, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
+import {
+  bookProvider,
+  GOAL_TEXT,
+  makeGoal,
+  makeRepo,
+  message,
+  readyBook,
+  SLUGIFY_BUGGY,
+  SLUGIFY_SRC,
+  SLUGIFY_TEST,
+  turn,
+  usage,
+  write,
+} from "./run-goal-fixture.js";
 
 afterAll(cleanupTempDirs);
 
@@ -26,7 +39,12 @@ const implementer = (id: string, deps: string[], writes: string[]) => ({
   budget: { timeMs: 600000, tokens: 200000, usd: 1 },
 });
 const planOf = (tasks: unknown[]) =>
-  turn(usage(10, 10), message(`\`\`\`json\n${JSON.stringify({ summary: "s", approach: ["a"], tasks: [...tasks, { ...implementer("review", [], []), role: "reviewer", acceptance: ["review"] }] })}\n\`\`\``));
+  turn(
+    usage(10, 10),
+    message(
+      `\`\`\`json\n${JSON.stringify({ summary: "s", approach: ["a"], tasks: [...tasks, { ...implementer("review", [], []), role: "reviewer", acceptance: ["review"] }] })}\n\`\`\``,
+    ),
+  );
 
 describe.concurrent("runGoal: task work across integration", () => {
   it("starts a task from its dependency's work: ordered tasks writing the same file integrate without conflict", async () => {
@@ -74,7 +92,10 @@ describe.concurrent("runGoal: task work across integration", () => {
     const bHead = await git(repo, "rev-parse", `omk/${goalId}/b`);
 
     const result = await resumeGoal({ store, goalId, engine, untilReady: true, maxRounds: 3, scheduler: { pollMs: 50 } });
-    const why = result.ok && result.value.outcomeFile !== null && result.value.status !== "ready" ? readFileSync(result.value.outcomeFile, "utf8") : JSON.stringify(result);
+    const why =
+      result.ok && result.value.outcomeFile !== null && result.value.status !== "ready"
+        ? readFileSync(result.value.outcomeFile, "utf8")
+        : JSON.stringify(result);
     expect(result.ok && result.value.status, why).toBe("ready");
     const goal = await store.readGoal(goalId);
     expect(goal.round).toBe(2);
@@ -83,7 +104,13 @@ describe.concurrent("runGoal: task work across integration", () => {
     expect(fix?.description).toContain(`omk/${goalId}/b`);
     const events = await store.readEvents(goalId);
     const integrations = events.flatMap((e) =>
-      e.type === "integration_recorded" ? [e.data.outcome === "conflict" ? `r${e.data.round} conflict ${e.data.taskId}` : `r${e.data.round} merged ${e.data.merged.map((m) => m.taskId).join(",")}`] : [],
+      e.type === "integration_recorded"
+        ? [
+            e.data.outcome === "conflict"
+              ? `r${e.data.round} conflict ${e.data.taskId}`
+              : `r${e.data.round} merged ${e.data.merged.map((m) => m.taskId).join(",")}`,
+          ]
+        : [],
     );
     expect(integrations).toEqual(["r1 conflict b", "r1 merged a", "r2 merged fix-r2"]);
     // b's work is kept on its branch, and never merged.

@@ -57,7 +57,11 @@ describe.concurrent("runGoal: usage holes", () => {
     expect(budgetReport(goal, new Date()).used.tokens).toBeGreaterThanOrEqual(300_000);
     const events = await store.readEvents(goalId);
     const plan = events.find((e) => e.type === "session_spend_recorded" && e.data.session === "plan#1");
-    expect(plan?.type === "session_spend_recorded" && plan.data).toMatchObject({ quality: "unknown", tokens: { input: 0, output: 0 }, estimate: { tokens: 300_000, usd: 1 } });
+    expect(plan?.type === "session_spend_recorded" && plan.data).toMatchObject({
+      quality: "unknown",
+      tokens: { input: 0, output: 0 },
+      estimate: { tokens: 300_000, usd: 1 },
+    });
     expect(events.some((e) => e.type === "usage_recorded" && e.data.source === "estimate:plan#1" && e.data.tokens.input === 300_000)).toBe(true);
     const warnings = sink.events.filter((e) => e.type === "note" && e.level === "warn" && e.message.includes("reports no usage"));
     expect(warnings).toHaveLength(1);
@@ -74,7 +78,10 @@ describe.concurrent("runGoal: usage holes", () => {
     const dispatched = events.find((e) => e.type === "task_dispatched" && e.data.taskId === "slugify");
     const reservation = dispatched?.type === "task_dispatched" ? dispatched.data.reservation : undefined;
     expect(reservation).toBeDefined();
-    const proof = JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")) as { spend: { quality: string }; sessions: { session: string; estimate?: { tokens: number; usd: number } }[] };
+    const proof = JSON.parse(readFileSync(store.paths(goalId).proof, "utf8")) as {
+      spend: { quality: string };
+      sessions: { session: string; estimate?: { tokens: number; usd: number } }[];
+    };
     expect(proof.spend.quality).toBe("unknown");
     const estimates = Object.fromEntries(proof.sessions.map((s) => [s.session, s.estimate]));
     expect(estimates).toMatchObject({
@@ -96,13 +103,20 @@ describe.concurrent("runGoal: usage holes", () => {
     const secret = "plum-harbor-771-quietly";
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const quoting = turn(message(`I found the key ${secret} in the env.\n{"verdict":"blocked","findings":[{"severity":"blocker","message":"the key ${secret} leaks","file":"src/slugify.js"}]}`));
+    const quoting = turn(
+      message(
+        `I found the key ${secret} in the env.\n{"verdict":"blocked","findings":[{"severity":"blocker","message":"the key ${secret} leaks","file":"src/slugify.js"}]}`,
+      ),
+    );
     const base = bookProvider(readyBook({ "review:security-reviewer": quoting, "review:reviewer": PASSED_REVIEW }));
     const engine: EngineProvider = { ...base, secrets: [secret] };
     const result = await runGoal({ store, goalId, engine, env: {}, scheduler: { pollMs: 50 } });
     expect(result.ok && result.value.status, JSON.stringify(result)).not.toBe("ready");
     const files = filesUnder(store.paths(goalId).dir);
-    expect(files.some((f) => f.includes("review")), "the review records were written").toBe(true);
+    expect(
+      files.some((f) => f.includes("review")),
+      "the review records were written",
+    ).toBe(true);
     // scenario.json is the scripted engine's own script (the test's input, not a record of the run): it holds the words the agent is to say.
     const leaking = files.filter((f) => path.basename(f) !== "scenario.json" && readFileSync(f).includes(secret));
     expect(leaking).toEqual([]);

@@ -46,7 +46,10 @@ describe.concurrent("runGoal", () => {
     const goal = await store.readGoal(goalId);
     expect(goal.headCommit).toBe(proof.headCommit);
     // The reviewer task of the plan was performed by the review phase, with its records as evidence.
-    expect(goal.taskGraph?.tasks.find((t) => t.id === "review")).toMatchObject({ status: "done", evidence: expect.arrayContaining(["reviews/r1-reviewer.json"]) });
+    expect(goal.taskGraph?.tasks.find((t) => t.id === "review")).toMatchObject({
+      status: "done",
+      evidence: expect.arrayContaining(["reviews/r1-reviewer.json"]),
+    });
     // The phases ran in order and every appended event was passed on.
     const phases = events.flatMap((e) => (e.type === "phase_started" ? [e.phase] : []));
     expect(phases).toEqual(["intake", "planning", "oracle", "baseline", "execution", "verification", "review", "integration", "proof"]);
@@ -88,7 +91,13 @@ describe.concurrent("runGoal", () => {
     expect(goal.taskGraph?.tasks.find((t) => t.id === "slugify")?.status).toBe("done");
     const log = await store.readEvents(goalId);
     expect(log.filter((e) => e.type === "plan_recorded")).toHaveLength(1);
-    expect(log.filter((e) => e.type === "phase_changed").map((e) => e.type === "phase_changed" && e.data.to)).toEqual(["intake", "planning", "oracle", "baseline", "execution"]);
+    expect(log.filter((e) => e.type === "phase_changed").map((e) => e.type === "phase_changed" && e.data.to)).toEqual([
+      "intake",
+      "planning",
+      "oracle",
+      "baseline",
+      "execution",
+    ]);
   }, 60_000);
 
   it("dry-runs without writing, and refuses a second controller naming the holder", async () => {

@@ -42,7 +42,11 @@ function played(provider: ReturnType<typeof scriptBookProvider>, purpose: Sessio
 describe("sessionKeys", () => {
   it("lists the lookup order, most specific first", () => {
     expect(sessionKeys(task("implement", 3))).toEqual(["task:implement#3", "task:implement", "task:*"]);
-    expect(sessionKeys({ kind: "review", reviewer: "security-reviewer", round: 2 })).toEqual(["review:security-reviewer#2", "review:security-reviewer", "review:*"]);
+    expect(sessionKeys({ kind: "review", reviewer: "security-reviewer", round: 2 })).toEqual([
+      "review:security-reviewer#2",
+      "review:security-reviewer",
+      "review:*",
+    ]);
     expect(sessionKeys({ kind: "review", reviewer: "break-it", round: 1 })).toEqual(["review:break-it#1", "review:break-it"]);
     expect(sessionKeys({ kind: "plan", round: 1 })).toEqual(["plan#1", "plan"]);
     expect(sessionKeys({ kind: "followups", round: 2 })).toEqual(["followups#2", "followups"]);
@@ -93,7 +97,10 @@ describe("scriptBookProvider", () => {
     }
     const badStep = parseScriptBook(JSON.stringify({ version: 1, sessions: { "task:implement": { turns: [{ steps: [{ mesage: "typo" }] }] } } }), "b.json");
     expect(badStep.ok).toBe(false);
-    if (!badStep.ok) expect(badStep.error.message).toContain('sessions["task:implement"].turns[0].steps[0]: not a valid step (a step is an object with exactly one of: message,');
+    if (!badStep.ok)
+      expect(badStep.error.message).toContain(
+        'sessions["task:implement"].turns[0].steps[0]: not a valid step (a step is an object with exactly one of: message,',
+      );
     const notYaml = parseScriptBook("version: [1\n", "c.yaml");
     expect(!notYaml.ok && notYaml.error.code).toBe("script_book_invalid");
     const noVersion = parseScriptBook("sessions: {}\n", "d.yaml");

@@ -76,7 +76,14 @@ describe.concurrent("runSession: confinement and the environment of agent comman
     const w = await world();
     const base = provider([sh("echo x > review-wrote.txt")], "review:reviewer");
     const confined: EngineProvider = { ...base, confinement: { run: { mode: "bwrap", bwrap: BWRAP as string }, stateRoot: w.stateRoot, repo: w.repo } };
-    const outcome = await runSession({ provider: confined, purpose: { kind: "review", reviewer: "reviewer", round: 1 }, cwd: w.cwd, runDir: w.runDir, prompt: "go", env: process.env });
+    const outcome = await runSession({
+      provider: confined,
+      purpose: { kind: "review", reviewer: "reviewer", round: 1 },
+      cwd: w.cwd,
+      runDir: w.runDir,
+      prompt: "go",
+      env: process.env,
+    });
     expect(outcome.ok).toBe(true);
     expect(existsSync(path.join(w.cwd, "review-wrote.txt"))).toBe(false);
   });
@@ -120,7 +127,14 @@ describe.concurrent("runSession: confinement and the environment of agent comman
         },
         confinement: { run: { mode: "bwrap", bwrap: BWRAP as string }, stateRoot: w.stateRoot, repo: w.repo },
       };
-      const outcome = await runSession({ provider: kimiLike, purpose: TASK, cwd: w.cwd, runDir: w.runDir, prompt: "go", env: { ...process.env, HOME: userHome } });
+      const outcome = await runSession({
+        provider: kimiLike,
+        purpose: TASK,
+        cwd: w.cwd,
+        runDir: w.runDir,
+        prompt: "go",
+        env: { ...process.env, HOME: userHome },
+      });
       expect(outcome.ok).toBe(true);
       if (!outcome.ok) return;
       // Its commands have a HOME of their own: the login copied into the engine's HOME is not theirs to read.
@@ -130,7 +144,8 @@ describe.concurrent("runSession: confinement and the environment of agent comman
       // Nothing landed in the user's HOME; each refused write there is named.
       expect(snapshot(userHome)).toEqual(before);
       const named = outcome.refusedWrites.map((r) => r.reason).join("\n");
-      for (const file of [".claude/settings.json", ".qwen/settings.json", ".kimi/sessions"]) expect(named).toContain(`the sandbox refused a write to ${path.join(userHome, file)}`);
+      for (const file of [".claude/settings.json", ".qwen/settings.json", ".kimi/sessions"])
+        expect(named).toContain(`the sandbox refused a write to ${path.join(userHome, file)}`);
       expect(named).toContain("an engine's folder in the user's HOME");
       // The session HOME (the copied API key, what the agent planted there) went with the session.
       expect(existsSync(path.join(w.runDir, "engine", "home"))).toBe(false);
@@ -153,12 +168,16 @@ describe.concurrent("runSession, confined: an agent's commands and the engine's 
         // The engine's own usage, in its own HOME's session log.
         { usage: { inputUncached: 11, output: 3, via: "kimi_log" } },
         // Its commands try to add to that log (wherever Kimi keeps it), the engine's settings and its HOME.
-        sh(`for f in $(find ${engineHome} -name wire.jsonl 2>/dev/null) ${engineHome}/.kimi-code/sessions/w/s/agents/main/wire.jsonl; do echo '{"type":"usage.record","usage":{"inputOther":900000,"output":900000}}' >> $f; done`),
+        sh(
+          `for f in $(find ${engineHome} -name wire.jsonl 2>/dev/null) ${engineHome}/.kimi-code/sessions/w/s/agents/main/wire.jsonl; do echo '{"type":"usage.record","usage":{"inputOther":900000,"output":900000}}' >> $f; done`,
+        ),
         sh(`echo forged >> ${path.join(engineRun, "settings.json")}`),
         sh(`echo forged >> ${path.join(engineHome, ".profile")}`),
         sh(`cat ${engineHome}/.kimi-code/config.toml > login-seen.txt 2>&1; true`),
         // Their own HOME and TMPDIR take a package manager's cache and temp files.
-        sh('mkdir -p "$HOME/.npm" && echo npm > "$HOME/.npm/x" && echo tmp > "$TMPDIR/x" && cat "$HOME/.npm/x" "$TMPDIR/x" > own.txt && echo "$HOME|$TMPDIR" >> own.txt'),
+        sh(
+          'mkdir -p "$HOME/.npm" && echo npm > "$HOME/.npm/x" && echo tmp > "$TMPDIR/x" && cat "$HOME/.npm/x" "$TMPDIR/x" > own.txt && echo "$HOME|$TMPDIR" >> own.txt',
+        ),
       ]);
       const kimiLike: EngineProvider = {
         ...base,
@@ -168,13 +187,24 @@ describe.concurrent("runSession, confined: an agent's commands and the engine's 
         },
         confinement: { run: { mode: "bwrap", bwrap: BWRAP as string }, stateRoot: w.stateRoot, repo: w.repo },
       };
-      const outcome = await runSession({ provider: kimiLike, purpose: TASK, cwd: w.cwd, runDir: w.runDir, prompt: "go", env: { ...process.env, HOME: userHome } });
+      const outcome = await runSession({
+        provider: kimiLike,
+        purpose: TASK,
+        cwd: w.cwd,
+        runDir: w.runDir,
+        prompt: "go",
+        env: { ...process.env, HOME: userHome },
+      });
       expect(outcome.ok).toBe(true);
       if (!outcome.ok) return;
       // OMK charged what the engine logged, not what a command forged.
       expect(outcome.spend.tokens).toMatchObject({ input: 11, output: 3 });
       const named = outcome.refusedWrites.map((r) => r.reason).join("\n");
-      for (const file of [path.join(engineRun, "settings.json"), path.join(engineHome, ".profile"), path.join(engineHome, ".kimi-code/sessions/w/s/agents/main/wire.jsonl")]) {
+      for (const file of [
+        path.join(engineRun, "settings.json"),
+        path.join(engineHome, ".profile"),
+        path.join(engineHome, ".kimi-code/sessions/w/s/agents/main/wire.jsonl"),
+      ]) {
         expect(named).toContain(`the sandbox refused a write to ${file} (the engine's own run folder`);
       }
       expect(readFileSync(path.join(w.cwd, "login-seen.txt"), "utf8")).not.toContain("sk-kimi-user-secret");

@@ -101,7 +101,9 @@ describe.concurrent("runSession", () => {
     const { cwd, runDir } = dirs();
     const outcome = await runSession({
       provider: provider({
-        turns: [{ steps: [{ write: { path: "src/ok.ts", content: "export {};\n" } }, { write: { path: "README.md", content: "owned\n" } }, { message: "done" }] }],
+        turns: [
+          { steps: [{ write: { path: "src/ok.ts", content: "export {};\n" } }, { write: { path: "README.md", content: "owned\n" } }, { message: "done" }] },
+        ],
       }),
       purpose: PURPOSE,
       cwd,

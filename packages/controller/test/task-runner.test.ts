@@ -124,7 +124,7 @@ describe.concurrent("createTaskRunner", () => {
           {
             expect: "Write the greeting",
             steps: [
-              { write: { path: "src/greet.ts", content: "export const greet = (n: string) => \"hello \" + n;\n" } },
+              { write: { path: "src/greet.ts", content: 'export const greet = (n: string) => "hello " + n;\n' } },
               { usage: { inputUncached: 300, output: 40 } },
               { message: "I wrote src/greet.ts" },
             ],
@@ -147,7 +147,9 @@ describe.concurrent("createTaskRunner", () => {
     expect(JSON.parse(readFileSync(path.join(runDir, "changed-files.json"), "utf8"))).toMatchObject([{ path: "src/greet.ts", status: "A" }]);
     expect(JSON.parse(readFileSync(path.join(runDir, "usage.json"), "utf8"))).toMatchObject({ engine: "scripted", totalTokens: 340 });
     const captured = await s.events("attempt_captured");
-    expect(captured.map((e) => e.data)).toEqual([{ taskId: "implement", attempt: 1, round: 1, branch: branchOf(s), commit: head, changedFiles: ["src/greet.ts"] }]);
+    expect(captured.map((e) => e.data)).toEqual([
+      { taskId: "implement", attempt: 1, round: 1, branch: branchOf(s), commit: head, changedFiles: ["src/greet.ts"] },
+    ]);
     expect(await s.events("scope_violation_recorded")).toEqual([]);
     const reported = ctx.usage.reduce((n, u) => n + u.tokens.input + u.tokens.output + u.tokens.cacheRead + u.tokens.cacheWrite, 0);
     expect(reported).toBe(340);
@@ -171,14 +173,22 @@ describe.concurrent("createTaskRunner", () => {
     expect(violations.map((e) => e.data)).toEqual([
       { taskId: "implement", attempt: 1, path: "README.md", kind: "outside_write_set", atWrite: true, message: expect.stringContaining("README.md") },
     ]);
-    expect(s.emitted).toContainEqual({ type: "scope_refused", taskId: "implement", attempt: 1, path: "README.md", reason: expect.stringContaining("README.md") });
+    expect(s.emitted).toContainEqual({
+      type: "scope_refused",
+      taskId: "implement",
+      attempt: 1,
+      path: "README.md",
+      reason: expect.stringContaining("README.md"),
+    });
     expect((await s.events("attempt_captured")).map((e) => e.type === "attempt_captured" && e.data.changedFiles)).toEqual([["src/greet.ts"]]);
   });
 
   it("a direct write outside the write set is caught after the run: scope_violation, not retryable, attempt kept", async () => {
     const s = await setup({
       "task:implement": {
-        turns: [{ steps: [{ write: { path: "src/greet.ts", content: "export {};\n" } }, { write: { path: "README.md", content: "sneaky\n", via: "direct" } }] }],
+        turns: [
+          { steps: [{ write: { path: "src/greet.ts", content: "export {};\n" } }, { write: { path: "README.md", content: "sneaky\n", via: "direct" } }] },
+        ],
       },
     });
     const result = await s.runner(TASK, context(1));
@@ -212,9 +222,16 @@ describe.concurrent("createTaskRunner", () => {
       `printf '%s\\n' '${forged}' >> ../events.jsonl`,
     ].join(" && ");
     const s = await setup({
-      "task:implement": { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", script] } }, { write: { path: "src/greet.ts", content: "export const greet = 1;\n" } }] }] },
+      "task:implement": {
+        turns: [
+          { steps: [{ command: { command: "/bin/sh", args: ["-c", script] } }, { write: { path: "src/greet.ts", content: "export const greet = 1;\n" } }] },
+        ],
+      },
     });
-    const userGit = (dir: string) => [readFileSync(path.join(s.repo, ".git", "config"), "utf8"), existsSync(path.join(dir, "hooks")) ? readdirSync(path.join(dir, "hooks")).sort() : []];
+    const userGit = (dir: string) => [
+      readFileSync(path.join(s.repo, ".git", "config"), "utf8"),
+      existsSync(path.join(dir, "hooks")) ? readdirSync(path.join(dir, "hooks")).sort() : [],
+    ];
     const before = userGit(path.join(s.repo, ".git"));
     expect((await s.runner(TASK, context(1))).ok).toBe(true);
     // The task's own git dir got the planted code; the relative writes landed outside the goal's folder.
@@ -247,7 +264,11 @@ describe.concurrent("createTaskRunner", () => {
       "cd ../.. && git add src/vendor && git -c user.name=a -c user.email=a@b.invalid -c core.hooksPath=/dev/null commit -q -m 'vendor it'",
     ].join("\n");
     const s = await setup({
-      "task:implement": { turns: [{ steps: [{ write: { path: "src/greet.ts", content: "export const greet = 1;\n" } }, { command: { command: "/bin/sh", args: ["-c", script] } }] }] },
+      "task:implement": {
+        turns: [
+          { steps: [{ write: { path: "src/greet.ts", content: "export const greet = 1;\n" } }, { command: { command: "/bin/sh", args: ["-c", script] } }] },
+        ],
+      },
     });
     const result = await s.runner(TASK, context(1));
     expect(result).toMatchObject({ ok: false, signature: "scope_violation", retryable: false });
@@ -255,7 +276,9 @@ describe.concurrent("createTaskRunner", () => {
     expect(result.message).toContain("src/vendor");
     expect(result.message).toContain("nested git repository");
     const violations = await s.events("scope_violation_recorded");
-    expect(violations.map((e) => e.data)).toEqual([{ taskId: "implement", attempt: 1, path: "src/vendor", kind: "nested_repository", atWrite: false, message: expect.stringContaining("src/vendor") }]);
+    expect(violations.map((e) => e.data)).toEqual([
+      { taskId: "implement", attempt: 1, path: "src/vendor", kind: "nested_repository", atWrite: false, message: expect.stringContaining("src/vendor") },
+    ]);
     expect(await s.events("attempt_captured")).toEqual([]);
     // No gitlink reached the user's repository: the task branch is still the base.
     expect(await gitIn(s.repo, "rev-parse", branchOf(s))).toBe(s.baseCommit);
@@ -328,7 +351,9 @@ describe.concurrent("createTaskRunner", () => {
       { leaseMs: 5_000, pollMs: 100 },
     );
     expect(report.ok && report.value.outcome).toBe("completed");
-    const types = (await s.store.readEvents(s.goalId)).map((e) => e.type).filter((t) => ["task_dispatched", "attempt_captured", "usage_recorded", "task_succeeded"].includes(t));
+    const types = (await s.store.readEvents(s.goalId))
+      .map((e) => e.type)
+      .filter((t) => ["task_dispatched", "attempt_captured", "usage_recorded", "task_succeeded"].includes(t));
     expect(types[0]).toBe("task_dispatched");
     expect(types.slice(-1)).toEqual(["task_succeeded"]);
     expect(types).toContain("attempt_captured");

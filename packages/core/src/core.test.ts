@@ -26,7 +26,12 @@ describe("Result and problem values", () => {
     expect(ok(1)).toEqual({ ok: true, value: 1 });
     expect(err("no")).toEqual({ ok: false, error: "no" });
     expect(problem("bad_ref", "no such ref", "pass a commit")).toEqual({ code: "bad_ref", message: "no such ref", fix: "pass a commit" });
-    expect(problem("missing_branch", "gone", "recreate it", { branch: "b" })).toEqual({ code: "missing_branch", message: "gone", fix: "recreate it", branch: "b" });
+    expect(problem("missing_branch", "gone", "recreate it", { branch: "b" })).toEqual({
+      code: "missing_branch",
+      message: "gone",
+      fix: "recreate it",
+      branch: "b",
+    });
   });
 });
 

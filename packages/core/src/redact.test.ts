@@ -6,7 +6,20 @@ const GHP = `ghp_${"Ab3".repeat(12)}`;
 
 describe("looksSecretName", () => {
   it("knows secret names from plain ones", () => {
-    for (const name of ["API_TOKEN", "GITHUB_TOKEN", "NPM_AUTH_TOKEN", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY", "SSH_PRIVATE_KEY", "GOOGLE_CREDENTIALS", "GH_PAT", "DATABASE_URL", "SENTRY_DSN", "SLACK_WEBHOOK"]) {
+    for (const name of [
+      "API_TOKEN",
+      "GITHUB_TOKEN",
+      "NPM_AUTH_TOKEN",
+      "DB_PASSWORD",
+      "AWS_SECRET_ACCESS_KEY",
+      "OPENAI_API_KEY",
+      "SSH_PRIVATE_KEY",
+      "GOOGLE_CREDENTIALS",
+      "GH_PAT",
+      "DATABASE_URL",
+      "SENTRY_DSN",
+      "SLACK_WEBHOOK",
+    ]) {
       expect(looksSecretName(name), name).toBe(true);
     }
     for (const name of ["PATH", "HOME", "PWD", "OLDPWD", "GIT_AUTHOR_NAME", "SSH_AUTH_SOCK", "TOKEN_FILE", "NODE_ENV", "CI", "LANG", "PATHEXT"]) {
@@ -16,14 +29,23 @@ describe("looksSecretName", () => {
 });
 
 describe("createRedactor", () => {
-  const redactor = createRedactor({ env: { API_TOKEN: "s3cr3t-value-42", SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value" }, names: ["SERVICE_ID"], values: [] });
-
-  it("redacts values of secret-looking env vars, allowlisted names, and not short or plain ones", () => {
-    const r = createRedactor({ env: { API_TOKEN: "s3cr3t-value-42", SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value", SERVICE_ID: "svc-77" }, names: ["SERVICE_ID"] });
-    expect(r.redact("t=s3cr3t-value-42 s=abc p=not-a-secret-value id=svc-77")).toBe("t=[REDACTED:env:API_TOKEN] s=abc p=not-a-secret-value id=[REDACTED:env:SERVICE_ID]");
+  const redactor = createRedactor({
+    env: { API_TOKEN: "s3cr3t-value-42", SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value" },
+    names: ["SERVICE_ID"],
+    values: [],
   });
 
-  it("redacts a secret's base64, base64url and hex encodings too (`printf %s \"$TOKEN\" | base64`)", () => {
+  it("redacts values of secret-looking env vars, allowlisted names, and not short or plain ones", () => {
+    const r = createRedactor({
+      env: { API_TOKEN: "s3cr3t-value-42", SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value", SERVICE_ID: "svc-77" },
+      names: ["SERVICE_ID"],
+    });
+    expect(r.redact("t=s3cr3t-value-42 s=abc p=not-a-secret-value id=svc-77")).toBe(
+      "t=[REDACTED:env:API_TOKEN] s=abc p=not-a-secret-value id=[REDACTED:env:SERVICE_ID]",
+    );
+  });
+
+  it('redacts a secret\'s base64, base64url and hex encodings too (`printf %s "$TOKEN" | base64`)', () => {
     const value = "Zx8s3cr3tT0k3nV4lu3abc>?~defghij";
     const r = createRedactor({ env: { MY_TOKEN: value } });
     for (const encoded of [Buffer.from(value).toString("base64"), Buffer.from(value).toString("base64url"), Buffer.from(value).toString("hex")]) {
@@ -54,7 +76,12 @@ describe("createRedactor", () => {
 
   it("redacts a private key block, even split across chunks", () => {
     const stream = redactor.stream();
-    const out = [stream.push("before\n-----BEGIN OPENSSH PRIV"), stream.push("ATE KEY-----\nb3BlbnNzaC1rZXk\nAAAA"), stream.push("\n-----END OPENSSH PRIVATE KEY-----\nafter\n"), stream.end()].join("");
+    const out = [
+      stream.push("before\n-----BEGIN OPENSSH PRIV"),
+      stream.push("ATE KEY-----\nb3BlbnNzaC1rZXk\nAAAA"),
+      stream.push("\n-----END OPENSSH PRIVATE KEY-----\nafter\n"),
+      stream.end(),
+    ].join("");
     expect(out).toBe("before\n[REDACTED:private-key]\nafter\n");
   });
 
@@ -62,26 +89,34 @@ describe("createRedactor", () => {
     const secrets = ["s3cr3t-value-42", GHP, "AKIAIOSFODNN7EXAMPLE"];
     fc.assert(
       // Token shapes are words: a secret glued to more letters is a different word, so parts are delimited.
-      fc.property(fc.array(fc.constantFrom(...secrets.map((s) => ` ${s}\t`), "plain words ", "\n", "x=", " ")), fc.array(fc.nat(), { maxLength: 6 }), (parts, cuts) => {
-        const text = parts.join("");
-        const points = [...new Set(cuts.map((c) => (text.length === 0 ? 0 : c % text.length)))].sort((a, b) => a - b);
-        const stream = redactor.stream();
-        let out = "";
-        let at = 0;
-        for (const p of points) {
-          out += stream.push(text.slice(at, p));
-          at = p;
-        }
-        out += stream.push(text.slice(at)) + stream.end();
-        for (const secret of secrets) expect(out.includes(secret)).toBe(false);
-        expect(out).toBe(redactor.redact(text));
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...secrets.map((s) => ` ${s}\t`), "plain words ", "\n", "x=", " ")),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (parts, cuts) => {
+          const text = parts.join("");
+          const points = [...new Set(cuts.map((c) => (text.length === 0 ? 0 : c % text.length)))].sort((a, b) => a - b);
+          const stream = redactor.stream();
+          let out = "";
+          let at = 0;
+          for (const p of points) {
+            out += stream.push(text.slice(at, p));
+            at = p;
+          }
+          out += stream.push(text.slice(at)) + stream.end();
+          for (const secret of secrets) expect(out.includes(secret)).toBe(false);
+          expect(out).toBe(redactor.redact(text));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("redacts strings anywhere in a JSON-like value", () => {
-    expect(redactor.redactDeep({ a: [`x ${GHP}`], b: { c: 1, d: "s3cr3t-value-42" }, e: null })).toEqual({ a: ["x [REDACTED:github-token]"], b: { c: 1, d: "[REDACTED:env:API_TOKEN]" }, e: null });
+    expect(redactor.redactDeep({ a: [`x ${GHP}`], b: { c: 1, d: "s3cr3t-value-42" }, e: null })).toEqual({
+      a: ["x [REDACTED:github-token]"],
+      b: { c: 1, d: "[REDACTED:env:API_TOKEN]" },
+      e: null,
+    });
   });
 
   it("handles a long line with no newline (kept back only up to a bound) without losing secrets", () => {
@@ -114,7 +149,9 @@ describe("createRedactor", () => {
 
 describe("knownSecretMatcher", () => {
   const value = "misb7f3c9a1e5b2d4c6e8f0a1b3c5d7e9f";
-  const matcher = knownSecretMatcher(knownSecretValues({ env: { MISB_DEPLOY_TOKEN: value, SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value" }, values: ["engine-key-123456"] }));
+  const matcher = knownSecretMatcher(
+    knownSecretValues({ env: { MISB_DEPLOY_TOKEN: value, SHORT_TOKEN: "abc", PLAIN: "not-a-secret-value" }, values: ["engine-key-123456"] }),
+  );
 
   it("names which secret a text carries, plain, inside a JSON string, base64 at every alignment, hex, or spelled out", () => {
     const b64 = (text: string) => Buffer.from(text).toString("base64");
@@ -141,7 +178,14 @@ describe("knownSecretMatcher", () => {
   });
 
   it("finds nothing in text without a known value: not a part of it, not short or plain-named values", () => {
-    for (const text of [value.slice(0, 20), "abc abc", "not-a-secret-value", `${value.slice(0, 12)} ${value.slice(12)}`, Buffer.from(value.slice(0, 5)).toString("base64"), ""]) {
+    for (const text of [
+      value.slice(0, 20),
+      "abc abc",
+      "not-a-secret-value",
+      `${value.slice(0, 12)} ${value.slice(12)}`,
+      Buffer.from(value.slice(0, 5)).toString("base64"),
+      "",
+    ]) {
       expect(matcher.find(text), text).toEqual([]);
     }
     expect(knownSecretMatcher([]).find(value)).toEqual([]);
@@ -161,7 +205,9 @@ describe("knownSecretMatcher", () => {
 describe("createRedactor on transcript and stderr lines", () => {
   it("redacts values of secret-looking env vars, but not short or harmless ones", () => {
     const { redact } = createRedactor({ env: { OPENAI_API_KEY: "abc123xyz789", GITHUB_TOKEN: "tok-0987654321", HOME: "/home/someone", SESSION: "1" } });
-    expect(redact("key=abc123xyz789 and tok-0987654321 in /home/someone")).toBe("key=[REDACTED:env:OPENAI_API_KEY] and [REDACTED:env:GITHUB_TOKEN] in /home/someone");
+    expect(redact("key=abc123xyz789 and tok-0987654321 in /home/someone")).toBe(
+      "key=[REDACTED:env:OPENAI_API_KEY] and [REDACTED:env:GITHUB_TOKEN] in /home/someone",
+    );
     expect(looksSecretName("DB_PASSWORD")).toBe(true);
     expect(looksSecretName("PATH")).toBe(false);
   });

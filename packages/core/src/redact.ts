@@ -259,9 +259,19 @@ export function knownSecretMatcher(known: readonly KnownSecret[]): KnownSecretMa
     for (const form of base64Forms(value)) add(form, { label, form: "base64" });
     add(Buffer.from(value, "utf8").toString("hex"), { label, form: "hex" });
     const chars = [...value].filter((c) => c.trim() !== "");
-    if (chars.length >= MIN_SECRET_VALUE) spaced.push({ pattern: new RegExp(chars.map(escapeRegExp).join(SPACED_SEPARATOR), "g"), hit: { label, form: "spaced" } });
+    if (chars.length >= MIN_SECRET_VALUE)
+      spaced.push({ pattern: new RegExp(chars.map(escapeRegExp).join(SPACED_SEPARATOR), "g"), hit: { label, form: "spaced" } });
   }
-  const alternation = literal.size === 0 ? undefined : new RegExp([...literal.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"), "g");
+  const alternation =
+    literal.size === 0
+      ? undefined
+      : new RegExp(
+          [...literal.keys()]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join("|"),
+          "g",
+        );
   return {
     size,
     find(text: string): KnownSecretHit[] {

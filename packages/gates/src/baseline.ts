@@ -34,7 +34,11 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
   const root = path.resolve(options.root);
   const outDir = path.resolve(options.outDir);
   const state = await treeState(root);
-  if (state.toplevel === null) throw new GatesGitError(`${root} is not in a git repository with a commit`, { fix: "a baseline comparison needs git: run it in a clone with at least one commit", reason: "no_repo" });
+  if (state.toplevel === null)
+    throw new GatesGitError(`${root} is not in a git repository with a commit`, {
+      fix: "a baseline comparison needs git: run it in a clone with at least one commit",
+      reason: "no_repo",
+    });
   const baseCommit = await resolveCommit(root, options.base);
   const runId = options.runId ?? newRunId();
 
@@ -63,9 +67,20 @@ export async function compareToBaseline(options: CompareToBaselineOptions): Prom
       options.onEvent?.({ type: "setup_finished", tree: "base", setup });
     }
     const { baseSetup: _baseSetup, setup: _headSetup, ...forBase } = rest;
-    const commandGates = options.config.gates.filter((g) => g.builtin === undefined && (options.only === undefined || head.gates.some((h) => h.name === g.name)));
+    const commandGates = options.config.gates.filter(
+      (g) => g.builtin === undefined && (options.only === undefined || head.gates.some((h) => h.name === g.name)),
+    );
     if (commandGates.length === 0) {
-      base = { ...head, runId: `${runId}-base`, root: baseRoot, outDir: path.join(outDir, "base"), commit: baseCommit, dirty: false, gates: [], ...(setup === undefined ? {} : { setup }) };
+      base = {
+        ...head,
+        runId: `${runId}-base`,
+        root: baseRoot,
+        outDir: path.join(outDir, "base"),
+        commit: baseCommit,
+        dirty: false,
+        gates: [],
+        ...(setup === undefined ? {} : { setup }),
+      };
     } else {
       base = await runGates({
         ...forBase,

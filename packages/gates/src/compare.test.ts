@@ -57,7 +57,14 @@ describe("compareReports", () => {
   it("new failures block; fixed, pre-existing and unchanged do not", () => {
     const c = compare(
       [gate("same", "passed"), gate("breaks", "passed"), gate("fixes", "failed"), gate("legacy", "failed"), gate("optional", "passed", { required: false })],
-      [gate("same", "passed"), gate("breaks", "failed"), gate("fixes", "passed"), gate("legacy", "failed"), gate("optional", "failed", { required: false }), gate("new", "failed")],
+      [
+        gate("same", "passed"),
+        gate("breaks", "failed"),
+        gate("fixes", "passed"),
+        gate("legacy", "failed"),
+        gate("optional", "failed", { required: false }),
+        gate("new", "failed"),
+      ],
     );
     expect(statusOf(c)).toEqual({
       same: ["unchanged_pass", false],
@@ -76,7 +83,10 @@ describe("compareReports", () => {
     const cases = (outcomes: Record<string, "passed" | "failed" | "flaky">) => Object.entries(outcomes).map(([id, outcome]) => ({ id, outcome }));
     const c = compare(
       [gate("unit", "failed", { tests: cases({ a: "passed", b: "failed", c: "failed" }) }), gate("same", "failed", { tests: cases({ b: "failed" }) })],
-      [gate("unit", "failed", { tests: cases({ a: "failed", b: "failed", c: "passed", d: "flaky" }) }), gate("same", "failed", { tests: cases({ b: "failed" }) })],
+      [
+        gate("unit", "failed", { tests: cases({ a: "failed", b: "failed", c: "passed", d: "flaky" }) }),
+        gate("same", "failed", { tests: cases({ b: "failed" }) }),
+      ],
     );
     expect(c.gates[0]).toMatchObject({ status: "new_failure", blocking: true, tests: { newFailures: ["a"], preExisting: ["b"], fixed: ["c"], flaky: ["d"] } });
     expect(c.gates[1]).toMatchObject({ status: "pre_existing_failure", blocking: false });
@@ -93,7 +103,10 @@ describe("compareReports", () => {
   });
 
   it("compares benchmark medians against the allowed ratio, in the better direction", () => {
-    const bench = (median: number, better: "lower" | "higher" = "lower") => ({ kind: "benchmark" as const, benchmark: { samples: [median], median, better, maxRatio: 1.2 } });
+    const bench = (median: number, better: "lower" | "higher" = "lower") => ({
+      kind: "benchmark" as const,
+      benchmark: { samples: [median], median, better, maxRatio: 1.2 },
+    });
     const c = compare(
       [gate("time", "passed", bench(100)), gate("ok", "passed", bench(100)), gate("ops", "passed", bench(1000, "higher"))],
       [gate("time", "passed", bench(130)), gate("ok", "passed", bench(110)), gate("ops", "passed", bench(700, "higher"))],
@@ -108,9 +121,17 @@ describe("compareReports", () => {
   it("golden gates must match the base's exit code, stdout and outputs", () => {
     const golden = (exitCode: number, stdout: string, file: string | null) => ({
       kind: "golden" as const,
-      golden: { checks: ["exitCode" as const, "stdout" as const, "output" as const], exitCode, stdoutSha256: stdout.repeat(64), outputs: [{ path: "out.txt", sha256: file === null ? null : file.repeat(64), bytes: 1 }] },
+      golden: {
+        checks: ["exitCode" as const, "stdout" as const, "output" as const],
+        exitCode,
+        stdoutSha256: stdout.repeat(64),
+        outputs: [{ path: "out.txt", sha256: file === null ? null : file.repeat(64), bytes: 1 }],
+      },
     });
-    const c = compare([gate("same", "passed", golden(2, "a", "c")), gate("diff", "passed", golden(0, "a", "c"))], [gate("same", "passed", golden(2, "a", "c")), gate("diff", "passed", golden(1, "b", null))]);
+    const c = compare(
+      [gate("same", "passed", golden(2, "a", "c")), gate("diff", "passed", golden(0, "a", "c"))],
+      [gate("same", "passed", golden(2, "a", "c")), gate("diff", "passed", golden(1, "b", null))],
+    );
     expect(c.gates[0]).toMatchObject({ status: "unchanged_pass", golden: { equal: true } });
     expect(c.gates[1]).toMatchObject({ status: "new_failure", blocking: true });
     expect(c.gates[1]?.golden?.differences.map((d) => d.path ?? d.what)).toEqual(["exitCode", "stdout", "out.txt"]);
@@ -119,8 +140,20 @@ describe("compareReports", () => {
   it("a gate skipped on both trees for its needs is judged by them and never blocks", () => {
     const skipped = (name: string, why: string) => gate(name, "skipped", { error: `needs ${why}` });
     const c = compare(
-      [gate("build", "failed"), gate("setup", "error"), skipped("test", "build (failed)"), skipped("deploy", "setup (error)"), skipped("both", "build (failed), setup (error)")],
-      [gate("build", "failed"), gate("setup", "error"), skipped("test", "build (failed)"), skipped("deploy", "setup (error)"), skipped("both", "build (failed), setup (error)")],
+      [
+        gate("build", "failed"),
+        gate("setup", "error"),
+        skipped("test", "build (failed)"),
+        skipped("deploy", "setup (error)"),
+        skipped("both", "build (failed), setup (error)"),
+      ],
+      [
+        gate("build", "failed"),
+        gate("setup", "error"),
+        skipped("test", "build (failed)"),
+        skipped("deploy", "setup (error)"),
+        skipped("both", "build (failed), setup (error)"),
+      ],
     );
     expect(statusOf(c)).toEqual({
       build: ["pre_existing_failure", false],

@@ -13,7 +13,11 @@ const failing = (o: GateOutcome) => o !== "passed";
 export function missingOnBase(result: GateResult): string | undefined {
   if (result.outcome !== "failed" && result.outcome !== "error") return undefined;
   const lines = [...result.tail.stderr, ...result.tail.stdout];
-  const notFound = lines.find((l) => /(^|\s)(sh|bash|\/bin\/sh)(: \d+)?: .*(not found|No such file or directory)|command not found|Cannot find (package|module) '[^'./][^']*'|ERR_MODULE_NOT_FOUND/.test(l));
+  const notFound = lines.find((l) =>
+    /(^|\s)(sh|bash|\/bin\/sh)(: \d+)?: .*(not found|No such file or directory)|command not found|Cannot find (package|module) '[^'./][^']*'|ERR_MODULE_NOT_FOUND/.test(
+      l,
+    ),
+  );
   if (notFound !== undefined) return notFound.trim().slice(0, 200);
   if (result.exitCode === 127) return "exit code 127 (command not found)";
   return undefined;
@@ -39,7 +43,14 @@ function skippedForNeeds(result: GateResult | undefined): string[] | undefined {
 }
 
 function compareGate(base: GateResult | undefined, head: GateResult, needs?: readonly GateComparison[]): GateComparison {
-  const common = { name: head.name, kind: head.kind, required: head.required, base: base?.outcome ?? null, head: head.outcome, flaky: head.outcome === "flaky" };
+  const common = {
+    name: head.name,
+    kind: head.kind,
+    required: head.required,
+    base: base?.outcome ?? null,
+    head: head.outcome,
+    flaky: head.outcome === "flaky",
+  };
   const headFailing = failing(head.outcome);
   const done = (status: BaselineStatus, reason: string, extra: Partial<GateComparison> = {}): GateComparison => ({
     ...common,
@@ -57,7 +68,8 @@ function compareGate(base: GateResult | undefined, head: GateResult, needs?: rea
     return { ...done(status, `skipped on base and head: needs ${why}`), blocking: false };
   }
   if (base === undefined) return done("no_baseline", "the gate is new: it is not in the base run: judged on head alone");
-  if (!USABLE_ON_BASE.has(base.outcome)) return done("no_baseline", `the gate could not run on base (${base.outcome}${base.error === undefined ? "" : `: ${base.error}`}): judged on head alone`);
+  if (!USABLE_ON_BASE.has(base.outcome))
+    return done("no_baseline", `the gate could not run on base (${base.outcome}${base.error === undefined ? "" : `: ${base.error}`}): judged on head alone`);
   const missing = missingOnBase(base);
   if (missing !== undefined && !(head.outcome === "failed" && missingOnBase(head) !== undefined)) {
     return done("no_baseline", `the gate could not run on base (a command or dependency was missing there: ${missing}): judged on head alone`);
@@ -104,15 +116,27 @@ function compareGate(base: GateResult | undefined, head: GateResult, needs?: rea
   if (!baseFailing && !headFailing) return done("unchanged_pass", "passes on base and head", withTests);
   if (baseFailing && !headFailing) return done("fixed", `${base.outcome} on base, passes on head`, withTests);
   if (!baseFailing) {
-    return done("new_failure", head.outcome === "flaky" ? "passes on base; flaky on head (failed, then passed on a retry)" : `passes on base, ${head.outcome} on head`, withTests);
+    return done(
+      "new_failure",
+      head.outcome === "flaky" ? "passes on base; flaky on head (failed, then passed on a retry)" : `passes on base, ${head.outcome} on head`,
+      withTests,
+    );
   }
   if (tests !== undefined && tests.newFailures.length > 0) {
-    return done("new_failure", `fails on base too, but ${tests.newFailures.length} test case(s) fail only on head: ${tests.newFailures.slice(0, 5).join(", ")}`, withTests);
+    return done(
+      "new_failure",
+      `fails on base too, but ${tests.newFailures.length} test case(s) fail only on head: ${tests.newFailures.slice(0, 5).join(", ")}`,
+      withTests,
+    );
   }
   if (head.outcome !== base.outcome && (head.outcome === "timed_out" || head.outcome === "error")) {
     return done("new_failure", `${base.outcome} on base, ${head.outcome} on head`, withTests);
   }
-  return done("pre_existing_failure", `${base.outcome} on base as well${tests === undefined ? "" : " (the same test cases)"}: not caused by this change`, withTests);
+  return done(
+    "pre_existing_failure",
+    `${base.outcome} on base as well${tests === undefined ? "" : " (the same test cases)"}: not caused by this change`,
+    withTests,
+  );
 }
 
 /**
@@ -133,7 +157,9 @@ export function compareReports(base: GatesReport, head: GatesReport, options: { 
     const needNames = skippedForNeeds(h);
     const bothSkipped = needNames !== undefined && skippedForNeeds(b) !== undefined;
     // Needs are acyclic (the config checks), so this recursion ends.
-    const needs = bothSkipped ? needNames.flatMap((n) => (n === h.name || headByName.get(n) === undefined ? [] : [judge(headByName.get(n) as GateResult)])) : undefined;
+    const needs = bothSkipped
+      ? needNames.flatMap((n) => (n === h.name || headByName.get(n) === undefined ? [] : [judge(headByName.get(n) as GateResult)]))
+      : undefined;
     const c = compareGate(b, h, needs);
     judged.set(h.name, c);
     return c;
@@ -141,7 +167,12 @@ export function compareReports(base: GatesReport, head: GatesReport, options: { 
   const gates = head.gates.map(judge);
   const names = (status: BaselineStatus) => gates.filter((g) => g.status === status).map((g) => g.name);
   return {
-    base: { ref: options.baseRef, commit: base.commit, report: options.baseReport ?? null, ...(base.setup?.failure === undefined ? {} : { setupFailed: base.setup.failure }) },
+    base: {
+      ref: options.baseRef,
+      commit: base.commit,
+      report: options.baseReport ?? null,
+      ...(base.setup?.failure === undefined ? {} : { setupFailed: base.setup.failure }),
+    },
     verdict: gates.some((g) => g.blocking) ? "failed" : "passed",
     gates,
     summary: {

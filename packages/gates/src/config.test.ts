@@ -28,7 +28,17 @@ describe("parseGatesConfig", () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.value.gates).toEqual([
-      expect.objectContaining({ name: "unit", kind: "test", command: ["pnpm", "test"], timeout: 600_000, junit: "reports/junit.xml", required: true, retries: 0, cwd: ".", shell: false }),
+      expect.objectContaining({
+        name: "unit",
+        kind: "test",
+        command: ["pnpm", "test"],
+        timeout: 600_000,
+        junit: "reports/junit.xml",
+        required: true,
+        retries: 0,
+        cwd: ".",
+        shell: false,
+      }),
       expect.objectContaining({ name: "lint", required: false, timeout: 600_000 }),
       expect.objectContaining({ name: "smoke", env: ["API_TOKEN"] }),
     ]);
@@ -97,16 +107,23 @@ describe("parseGatesConfig", () => {
 describe("YAML anchors, aliases and merge keys are read; a bad alias or schema problems are a one-line config error, never a crash", () => {
   it("reads anchors, aliases and merge keys, so gates can share fields", () => {
     const parsed = parseGatesConfig(
-      "defaults: &d {kind: test, timeout: 90s, env: [API_TOKEN]}\ngates:\n  - {<<: *d, name: unit, command: [pnpm, test]}\n  - {<<: *d, name: e2e, command: [pnpm, e2e]}\n".replace("defaults: &d", "x-defaults: &d"),
+      "defaults: &d {kind: test, timeout: 90s, env: [API_TOKEN]}\ngates:\n  - {<<: *d, name: unit, command: [pnpm, test]}\n  - {<<: *d, name: e2e, command: [pnpm, e2e]}\n".replace(
+        "defaults: &d",
+        "x-defaults: &d",
+      ),
     );
     // An unknown top-level key is still refused; the aliases themselves are read.
     expect(!parsed.ok && parsed.error.message).toMatch(/Unrecognized key: "x-defaults"/);
-    const shared = parseGatesConfig("gates:\n  - &unit {name: unit, kind: test, command: [pnpm, test], env: &envs [API_TOKEN]}\n  - {name: e2e, kind: test, command: [pnpm, e2e], env: *envs}\n");
+    const shared = parseGatesConfig(
+      "gates:\n  - &unit {name: unit, kind: test, command: [pnpm, test], env: &envs [API_TOKEN]}\n  - {name: e2e, kind: test, command: [pnpm, e2e], env: *envs}\n",
+    );
     expect(shared.ok && shared.value.gates.map((g) => [g.name, g.env])).toEqual([
       ["unit", ["API_TOKEN"]],
       ["e2e", ["API_TOKEN"]],
     ]);
-    const merged = parseGatesConfig("gates:\n  - &unit {name: unit, kind: test, command: [pnpm, test], timeout: 90s}\n  - {<<: *unit, name: e2e, command: [pnpm, e2e]}\n");
+    const merged = parseGatesConfig(
+      "gates:\n  - &unit {name: unit, kind: test, command: [pnpm, test], timeout: 90s}\n  - {<<: *unit, name: e2e, command: [pnpm, e2e]}\n",
+    );
     expect(merged.ok && merged.value.gates.map((g) => [g.name, g.kind, g.timeout])).toEqual([
       ["unit", "test", 90_000],
       ["e2e", "test", 90_000],
@@ -114,7 +131,11 @@ describe("YAML anchors, aliases and merge keys are read; a bad alias or schema p
   });
 
   it("an alias of no anchor, or an alias bomb, is a typed one-line config error", () => {
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`), "gates: *i"].join("\n");
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ...Array.from({ length: 8 }, (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`),
+      "gates: *i",
+    ].join("\n");
     const cases: Array<[string, RegExp]> = [
       ["gates:\n  - *nope\n", /^gates\.yaml: not valid YAML: the alias \*nope names no anchor set before it: add &nope/],
       ["gates: *later\nx: &later [1]\n", /the alias \*later names no anchor set before it/],
@@ -148,7 +169,10 @@ describe("a gate stays inside the checkout (cwd, junit, tests.file and golden pa
       [gate("cwd: sub/../../x"), /gates\.0\.cwd: cwd "sub\/\.\.\/\.\.\/x" leads out/],
       [gate("cwd: 'C:\\Windows'"), /is absolute/],
       [gate('cwd: "a\\0b"'), /holds a NUL character/],
-      [gate("cwd: sub, junit: ../../r.xml"), /gates\.0\.junit: "\.\.\/\.\.\/r\.xml" \(relative to cwd sub\) leads out of the project root: name a file inside the project/],
+      [
+        gate("cwd: sub, junit: ../../r.xml"),
+        /gates\.0\.junit: "\.\.\/\.\.\/r\.xml" \(relative to cwd sub\) leads out of the project root: name a file inside the project/,
+      ],
       [gate("tests: {format: junit, file: /tmp/r.xml}"), /gates\.0\.tests: .* is absolute/],
     ];
     for (const [text, message] of refused) {
@@ -158,7 +182,14 @@ describe("a gate stays inside the checkout (cwd, junit, tests.file and golden pa
     }
     const golden = parseGatesConfig("gates:\n  - {name: g, kind: golden, command: [x], golden: {outputs: [../../etc/passwd]}}\n");
     expect(!golden.ok && golden.error.message).toMatch(/gates\.0\.golden: .* leads out of the project root/);
-    for (const [cwd, junit] of [[".", "r.xml"], ["./", "out/r.xml"], ["sub", "../r.xml"], ["sub/..", "r.xml"], ["packages/core", "../../r.xml"], ["a/b/../c", "../r.xml"]]) {
+    for (const [cwd, junit] of [
+      [".", "r.xml"],
+      ["./", "out/r.xml"],
+      ["sub", "../r.xml"],
+      ["sub/..", "r.xml"],
+      ["packages/core", "../../r.xml"],
+      ["a/b/../c", "../r.xml"],
+    ]) {
       const parsed = parseGatesConfig(gate(`cwd: '${cwd}', junit: '${junit}'`));
       expect(parsed.ok, cwd).toBe(true);
     }

@@ -41,7 +41,14 @@ export function parseGatesConfig(text: string, file?: string): Result<GatesConfi
     const first = parsed.error.issues[0];
     const position = first === undefined ? undefined : nodePosition(doc, lines, first.path);
     // One line: every problem, separated by "; " (the list is also in `issues`).
-    return err(new GatesConfigError(file, issues.length === 1 ? (issues[0] as string) : `${issues.length} problems: ${issues.join("; ")}`, issues, position === undefined ? {} : { position }));
+    return err(
+      new GatesConfigError(
+        file,
+        issues.length === 1 ? (issues[0] as string) : `${issues.length} problems: ${issues.join("; ")}`,
+        issues,
+        position === undefined ? {} : { position },
+      ),
+    );
   }
   return ok(parsed.data);
 }
@@ -66,9 +73,11 @@ function yamlProblem(first: string): string {
 function yamlValueProblem(cause: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);
   if (cause instanceof RangeError || /call stack/i.test(message)) return TOO_DEEP;
-  if (/Excessive alias count/.test(message)) return `aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}): write the repeated parts out, or alias them less`;
+  if (/Excessive alias count/.test(message))
+    return `aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}): write the repeated parts out, or alias them less`;
   const unresolved = /^Unresolved alias[^:]*: (.*)$/s.exec(message);
-  if (unresolved !== null) return `the alias *${oneLine(unresolved[1] as string)} names no anchor set before it: add &${oneLine(unresolved[1] as string)} to a node above it, or remove the alias`;
+  if (unresolved !== null)
+    return `the alias *${oneLine(unresolved[1] as string)} names no anchor set before it: add &${oneLine(unresolved[1] as string)} to a node above it, or remove the alias`;
   return oneLine(message);
 }
 
@@ -79,7 +88,11 @@ function oneLine(text: string): string {
 }
 
 /** The line:col of the deepest node of `keyPath` the document has (a missing field points at its parent). */
-function nodePosition(doc: ReturnType<typeof parseDocument>, lines: LineCounter, keyPath: readonly PropertyKey[]): { line: number; col: number; path: string } | undefined {
+function nodePosition(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  keyPath: readonly PropertyKey[],
+): { line: number; col: number; path: string } | undefined {
   const keys = keyPath.filter((k): k is string | number => typeof k !== "symbol");
   for (let n = keys.length; n >= 0; n--) {
     const node = (n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true)) as { range?: [number, number, number] } | null | undefined;

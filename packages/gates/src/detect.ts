@@ -39,15 +39,25 @@ export function detectGates(dir: string): Result<Detection, NoGatesDetectedError
     found.push({
       project: { type: "git", marker: ".git", reason: `git repository at ${repo}` },
       gates: [
-        { gate: { name: "secrets", kind: "security", builtin: "secret-scan" }, reason: "builtin: secret scan of the change (the diff against the base, and untracked files)" },
-        { gate: { name: "dependencies", kind: "dependency", builtin: "dependency-changes", required: false }, reason: "builtin: dependencies added or changed in manifests and lockfiles (informational: a review must justify them)" },
+        {
+          gate: { name: "secrets", kind: "security", builtin: "secret-scan" },
+          reason: "builtin: secret scan of the change (the diff against the base, and untracked files)",
+        },
+        {
+          gate: { name: "dependencies", kind: "dependency", builtin: "dependency-changes", required: false },
+          reason: "builtin: dependencies added or changed in manifests and lockfiles (informational: a review must justify them)",
+        },
       ],
       skipped: [],
     });
   }
   const all = found.flatMap((f) => f.gates);
   // Test gates read their per-test results from the runner found behind the command (tests: {format: auto}).
-  const config = GatesConfigSchema.parse({ gates: all.map((g) => (g.gate.kind === "test" && g.gate.junit === undefined && g.gate.tests === undefined ? { ...g.gate, tests: { format: "auto" } } : g.gate)) });
+  const config = GatesConfigSchema.parse({
+    gates: all.map((g) =>
+      g.gate.kind === "test" && g.gate.junit === undefined && g.gate.tests === undefined ? { ...g.gate, tests: { format: "auto" } } : g.gate,
+    ),
+  });
   return ok({
     root,
     projects: found.map((f) => f.project),

@@ -22,7 +22,12 @@ export class GatesConfigError extends GatesError {
   readonly position: ConfigPosition | undefined;
   constructor(file: string | undefined, message: string, issues: string[] = [], options: { cause?: unknown; position?: ConfigPosition } = {}) {
     const { position, ...rest } = options;
-    const where = file === undefined ? (position === undefined ? "" : `line ${position.line}:${position.col}: `) : `${file}${position === undefined ? "" : `:${position.line}:${position.col}`}: `;
+    const where =
+      file === undefined
+        ? position === undefined
+          ? ""
+          : `line ${position.line}:${position.col}: `
+        : `${file}${position === undefined ? "" : `:${position.line}:${position.col}`}: `;
     super("OMK_GATES_CONFIG", `${where}${message}`, {
       ...rest,
       fix: `correct ${file === undefined ? "the gates config" : path.basename(file)}${position === undefined ? "" : ` at line ${position.line}`} (fields: docs/schemas/gates-config.schema.json), or move it aside to use detection (omk-gates detect shows what it finds)`,
@@ -55,7 +60,10 @@ export type GitProblem = "bad_ref" | "no_repo" | "git_failed";
 export class GatesGitError extends GatesError {
   readonly reason: GitProblem;
   constructor(message: string, options: { cause?: unknown; fix?: string; reason?: GitProblem } = {}) {
-    super("OMK_GATES_GIT", message, { fix: options.fix ?? "check the repository and the ref you passed", ...(options.cause === undefined ? {} : { cause: options.cause }) });
+    super("OMK_GATES_GIT", message, {
+      fix: options.fix ?? "check the repository and the ref you passed",
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
     this.reason = options.reason ?? "git_failed";
   }
 }

@@ -6,7 +6,16 @@ export { compareReports, missingOnBase } from "./compare.js";
 export type { ConfineCommand, ConfineRequest, Confined } from "./confine.js";
 export { CONFIG_FILES, type LoadedGates, loadGates, parseGatesConfig, readGatesConfig } from "./config.js";
 export { detectGates } from "./detect.js";
-export { type ConfigPosition, GatesAbortedError, GatesConfigError, GatesError, GatesGitError, GatesUsageError, type GitProblem, NoGatesDetectedError } from "./errors.js";
+export {
+  type ConfigPosition,
+  GatesAbortedError,
+  GatesConfigError,
+  GatesError,
+  GatesGitError,
+  GatesUsageError,
+  type GitProblem,
+  NoGatesDetectedError,
+} from "./errors.js";
 export { allowedEnv } from "./env.js";
 export { gatesJsonSchemas } from "./json-schemas.js";
 export { formatJunit } from "./report/junit.js";

@@ -60,7 +60,10 @@ export type RunGatesOptions = {
 };
 
 export function newRunId(now: Date = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
 }
 
 /** Write a file atomically (temp + rename), so a reader never sees half a report. */
@@ -104,7 +107,10 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
   const emit: OnGatesEvent = options.onEvent ?? (() => {});
   const gates = selectGates(options.config, options.only);
   const given = options.env ?? process.env;
-  const env = options.setup !== undefined && options.setup.path.length > 0 ? { ...given, PATH: [...options.setup.path, given["PATH"] ?? ""].join(path.delimiter) } : given;
+  const env =
+    options.setup !== undefined && options.setup.path.length > 0
+      ? { ...given, PATH: [...options.setup.path, given["PATH"] ?? ""].join(path.delimiter) }
+      : given;
   const setupFailed = options.setup?.failure;
   mkdirSync(path.join(outDir, "logs"), { recursive: true });
 
@@ -155,8 +161,11 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
       const blocked = before.filter((r) => r.outcome !== "passed" && r.outcome !== "flaky");
       if (options.signal?.aborted === true) return finished(await safely(gate, () => skippedResult(gate, ctx, "the run was aborted")));
       if (setupFailed !== undefined) return finished(await safely(gate, () => skippedResult(gate, ctx, `not run: ${setupFailed.message}`)));
-      if (blocked.length > 0) return finished(await safely(gate, () => skippedResult(gate, ctx, `needs ${blocked.map((r) => `${r.name} (${r.outcome})`).join(", ")}`)));
-      return (await queue.add(async () => finished(await safely(gate, () => (options.signal?.aborted === true ? skippedResult(gate, ctx, "the run was aborted") : runGate(gate, ctx)))))) as GateResult;
+      if (blocked.length > 0)
+        return finished(await safely(gate, () => skippedResult(gate, ctx, `needs ${blocked.map((r) => `${r.name} (${r.outcome})`).join(", ")}`)));
+      return (await queue.add(async () =>
+        finished(await safely(gate, () => (options.signal?.aborted === true ? skippedResult(gate, ctx, "the run was aborted") : runGate(gate, ctx)))),
+      )) as GateResult;
     });
     done.set(name, promise);
     return promise;
@@ -165,7 +174,18 @@ export async function runGates(options: RunGatesOptions): Promise<GatesReport> {
 
   const ordered = gates.map((g) => results.get(g.name) as GateResult);
   const diffBase = gates.some((g) => g.builtin !== undefined) ? await builtins.base() : null;
-  const report = buildReport({ runId, root, outDir, state, startedAt, durationMs: Math.round(performance.now() - started), gates: ordered, diffBase, config: options.configSource ?? { source: "inline", path: null }, setup: options.setup });
+  const report = buildReport({
+    runId,
+    root,
+    outDir,
+    state,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    gates: ordered,
+    diffBase,
+    config: options.configSource ?? { source: "inline", path: null },
+    setup: options.setup,
+  });
   writeFileAtomic(path.join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   emit({ type: "run_finished", tree, verdict: report.verdict, durationMs: report.durationMs });
   if (options.signal?.aborted === true) throw new GatesAbortedError(report);

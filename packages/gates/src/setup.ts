@@ -11,7 +11,27 @@
  * never a gate failure. See docs/decisions/gates.md ("Dependency setup").
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, chmodSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  chmodSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import type { Stats } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -61,7 +81,9 @@ function hasDeps(pkg: Record<string, unknown>): boolean {
 /** Local dependency specs (file:, link:, workspace:) point outside package.json: such an install cannot be made elsewhere. */
 function hasLocalSpecs(pkg: Record<string, unknown>): boolean {
   return ["dependencies", "devDependencies", "optionalDependencies"].some((f) =>
-    Object.values((pkg[f] ?? {}) as Record<string, unknown>).some((spec) => typeof spec === "string" && /^(file:|link:|workspace:|portal:|\.{0,2}\/)/.test(spec)),
+    Object.values((pkg[f] ?? {}) as Record<string, unknown>).some(
+      (spec) => typeof spec === "string" && /^(file:|link:|workspace:|portal:|\.{0,2}\/)/.test(spec),
+    ),
   );
 }
 
@@ -77,9 +99,15 @@ function nodeStep(root: string, env: Record<string, string | undefined>): { step
   const workspace = isWorkspace(root, pkg);
   const local = hasLocalSpecs(pkg);
   const manifests = ["package.json", ...(workspace ? expandWorkspaces(root, workspacePatterns(root, pkg)).map((w) => path.join(w, "package.json")) : [])];
-  const sharedWhy = workspace ? "; a workspace: installed in place (its packages link into node_modules)" : local ? "; local dependency paths: installed in place" : "; shared install, materialised per checkout";
+  const sharedWhy = workspace
+    ? "; a workspace: installed in place (its packages link into node_modules)"
+    : local
+      ? "; local dependency paths: installed in place"
+      : "; shared install, materialised per checkout";
   const shareable = !workspace && !local;
-  const products = workspace ? ["node_modules", ...expandWorkspaces(root, workspacePatterns(root, pkg)).map((w) => path.join(w, "node_modules"))] : ["node_modules"];
+  const products = workspace
+    ? ["node_modules", ...expandWorkspaces(root, workspacePatterns(root, pkg)).map((w) => path.join(w, "node_modules"))]
+    : ["node_modules"];
   const lock = ["package-lock.json", "npm-shrinkwrap.json"].find((f) => has(root, f));
   if (has(root, "pnpm-lock.yaml")) {
     const major = pnpmMajor(root, pkg);
@@ -102,7 +130,14 @@ function nodeStep(root: string, env: Record<string, string | undefined>): { step
   if (has(root, "yarn.lock")) {
     const berry = !/^# yarn lockfile v1/m.test(read(root, "yarn.lock")?.slice(0, 400) ?? "");
     const yarnPath = /^yarnPath:\s*["']?([^"'\n]+)/m.exec(read(root, ".yarnrc.yml") ?? "")?.[1]?.trim();
-    const yarn = berry && yarnPath !== undefined ? ["node", yarnPath] : onPath("yarn", env) ? ["yarn"] : berry ? ["npx", "-y", "@yarnpkg/cli-dist@4"] : ["npx", "-y", "yarn@1"];
+    const yarn =
+      berry && yarnPath !== undefined
+        ? ["node", yarnPath]
+        : onPath("yarn", env)
+          ? ["yarn"]
+          : berry
+            ? ["npx", "-y", "@yarnpkg/cli-dist@4"]
+            : ["npx", "-y", "yarn@1"];
     const args = berry ? ["install", "--immutable"] : ["install", "--frozen-lockfile", "--prefer-offline", "--ignore-scripts", "--non-interactive"];
     return {
       step: {
@@ -158,7 +193,9 @@ function nodeStep(root: string, env: Record<string, string | undefined>): { step
 
 function workspacePatterns(root: string, pkg: Record<string, unknown>): string[] {
   if (has(root, "pnpm-workspace.yaml")) {
-    return [...(read(root, "pnpm-workspace.yaml") ?? "").matchAll(/^\s*-\s*["']?([^"'\n#]+?)["']?\s*$/gm)].map((m) => m[1] as string).filter((p) => !p.startsWith("!"));
+    return [...(read(root, "pnpm-workspace.yaml") ?? "").matchAll(/^\s*-\s*["']?([^"'\n#]+?)["']?\s*$/gm)]
+      .map((m) => m[1] as string)
+      .filter((p) => !p.startsWith("!"));
   }
   const field = pkg["workspaces"];
   const list = Array.isArray(field) ? field : (field as { packages?: unknown } | undefined)?.packages;
@@ -173,7 +210,9 @@ function pnpmMajor(root: string, pkg: Record<string, unknown>): string {
 }
 
 function pythonStep(root: string): SetupStep | undefined {
-  const reqs = readdirSafe(root).filter((f) => /^requirements.*\.txt$/.test(f)).sort();
+  const reqs = readdirSafe(root)
+    .filter((f) => /^requirements.*\.txt$/.test(f))
+    .sort();
   const pyproject = has(root, "pyproject.toml");
   if (reqs.length === 0 && !pyproject) return undefined;
   const pip = [".venv/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "--quiet"];
@@ -242,11 +281,32 @@ export function detectSetup(dir: string, config?: Pick<GatesConfig, "setup"> | n
   const python = pythonStep(root);
   if (python !== undefined) steps.push(python);
   if (has(root, "go.mod")) {
-    if (onPath("go", env)) steps.push({ manager: "go", command: ["go", "mod", "download"], shell: false, after: [], inputs: ["go.mod", "go.sum"].filter((f) => has(root, f)), products: [], shareable: false, lockless: false, reason: "go.mod: go mod download (into the shared module cache)" });
+    if (onPath("go", env))
+      steps.push({
+        manager: "go",
+        command: ["go", "mod", "download"],
+        shell: false,
+        after: [],
+        inputs: ["go.mod", "go.sum"].filter((f) => has(root, f)),
+        products: [],
+        shareable: false,
+        lockless: false,
+        reason: "go.mod: go mod download (into the shared module cache)",
+      });
     else seen.push("go.mod, but no go on PATH");
   }
   if (has(root, "Cargo.lock")) {
-    steps.push({ manager: "cargo", command: ["cargo", "fetch", "--locked"], shell: false, after: [], inputs: ["Cargo.toml", "Cargo.lock"], products: [], shareable: false, lockless: false, reason: "Cargo.lock: cargo fetch --locked (into the shared cargo registry)" });
+    steps.push({
+      manager: "cargo",
+      command: ["cargo", "fetch", "--locked"],
+      shell: false,
+      after: [],
+      inputs: ["Cargo.toml", "Cargo.lock"],
+      products: [],
+      shareable: false,
+      lockless: false,
+      reason: "Cargo.lock: cargo fetch --locked (into the shared cargo registry)",
+    });
   } else if (has(root, "Cargo.toml")) seen.push("Cargo.toml without Cargo.lock: cargo fetches at build time (a fetch would write a lockfile)");
   const reason = steps.length > 0 ? steps.map((s) => s.reason).join("; ") : seen.length > 0 ? seen.join("; ") : "no manifest or lockfile: nothing to install";
   return { root, source: "detected", steps, reason };
@@ -362,7 +422,15 @@ const OUTPUT_TAIL = 2 * 1024 * 1024;
  * timeout or an abort kills the whole tree, and killAllGatesNow reaches it),
  * stdout and stderr interleaved as they came, capped (head and tail kept).
  */
-async function runCommand(argv: readonly string[], shell: boolean, cwd: string, env: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined, confine: ProcessSpec["confine"]): Promise<RunOutput> {
+async function runCommand(
+  argv: readonly string[],
+  shell: boolean,
+  cwd: string,
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  confine: ProcessSpec["confine"],
+): Promise<RunOutput> {
   let output = "";
   const take = (chunk: Buffer) => {
     output += chunk.toString("utf8");
@@ -370,8 +438,22 @@ async function runCommand(argv: readonly string[], shell: boolean, cwd: string, 
   };
   const clean = setupEnv(env);
   const [file, ...args] = argv as [string, ...string[]];
-  const p = await runProcess({ file, args: shell ? [] : args, shell, cwd, env: clean, timeoutMs, graceMs: 3000, signal, onStdout: take, onStderr: take, confine });
-  const error = p.spawnError ?? (p.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : p.aborted ? "was aborted" : p.signal !== null ? `was killed by ${p.signal}` : undefined);
+  const p = await runProcess({
+    file,
+    args: shell ? [] : args,
+    shell,
+    cwd,
+    env: clean,
+    timeoutMs,
+    graceMs: 3000,
+    signal,
+    onStdout: take,
+    onStderr: take,
+    confine,
+  });
+  const error =
+    p.spawnError ??
+    (p.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : p.aborted ? "was aborted" : p.signal !== null ? `was killed by ${p.signal}` : undefined);
   return { exitCode: p.exitCode, output, durationMs: Math.round(p.durationMs), ...(error === undefined ? {} : { error }) };
 }
 
@@ -401,7 +483,8 @@ function setupEnv(env: Record<string, string | undefined>): Record<string, strin
 }
 
 /** Where a setup's package managers keep their caches: the given folder, else (confined) OMK's default, else (unconfined) the user's own. */
-const managerCachesOf = (options: Pick<PrepareCheckoutOptions, "managerCaches" | "confine" | "env">): string | undefined => options.managerCaches ?? (options.confine === undefined ? undefined : (options.confine.managerCaches ?? defaultSetupCachesDir(options.env)));
+const managerCachesOf = (options: Pick<PrepareCheckoutOptions, "managerCaches" | "confine" | "env">): string | undefined =>
+  options.managerCaches ?? (options.confine === undefined ? undefined : (options.confine.managerCaches ?? defaultSetupCachesDir(options.env)));
 
 const displayCommand = (s: Pick<SetupStep, "command" | "after">) => [s.command, ...s.after].map((c) => c.join(" ")).join(" && ");
 
@@ -473,8 +556,10 @@ function usable(entry: string, step: SetupStep): { ok: true; manifest: Manifest 
   const manifest = readManifest(entry);
   if (manifest === undefined) return { ok: false, why: existsSync(entry) ? "the shared install has no manifest" : null };
   if (manifest.content === undefined) return { ok: false, why: "the shared install has no content digest (made by an older OMK): made again" };
-  if (step.lockless && Date.now() - Date.parse(manifest.createdAt) > LOCKLESS_MAX_AGE_MS) return { ok: false, why: "the shared install (no lockfile) is more than a day old: re-resolved" };
-  if (sealAndDigest(entry, step.products, false).digest !== manifest.digest) return { ok: false, why: "the shared install was changed after it was made: it was discarded and made again" };
+  if (step.lockless && Date.now() - Date.parse(manifest.createdAt) > LOCKLESS_MAX_AGE_MS)
+    return { ok: false, why: "the shared install (no lockfile) is more than a day old: re-resolved" };
+  if (sealAndDigest(entry, step.products, false).digest !== manifest.digest)
+    return { ok: false, why: "the shared install was changed after it was made: it was discarded and made again" };
   return { ok: true, manifest };
 }
 
@@ -597,7 +682,8 @@ async function materialise(src: string, dst: string, mode: "hardlink" | "copy"):
 /** A product directory ignores itself (`*`), so `git add --all`, status and the builtins never see it, without touching the user's ignore files. */
 function ignoreItself(dir: string): void {
   try {
-    if (statSync(dir).isDirectory() && !existsSync(path.join(dir, ".gitignore"))) writeFileSync(path.join(dir, ".gitignore"), "# made by omk setup: never part of a change\n*\n");
+    if (statSync(dir).isDirectory() && !existsSync(path.join(dir, ".gitignore")))
+      writeFileSync(path.join(dir, ".gitignore"), "# made by omk setup: never part of a change\n*\n");
   } catch {
     // not there
   }
@@ -605,7 +691,17 @@ function ignoreItself(dir: string): void {
 
 function keyOf(root: string, step: SetupStep): string {
   const h = sha256Hasher();
-  h.update(JSON.stringify({ v: 1, manager: step.manager, command: step.command, after: step.after, node: process.version, platform: process.platform, arch: process.arch }));
+  h.update(
+    JSON.stringify({
+      v: 1,
+      manager: step.manager,
+      command: step.command,
+      after: step.after,
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+    }),
+  );
   for (const input of [...step.inputs].sort()) {
     h.update(`\0${input}\0`);
     h.update(existsSync(path.join(root, input)) ? readFileSync(path.join(root, input)) : "(absent)");
@@ -622,11 +718,18 @@ const ERRORISH = /\b(error|ERR!|fatal|failed)\b/i;
 function logTail(text: string): string[] {
   const lines = text.split("\n").filter((l) => l.trim() !== "" && !/^\$ /.test(l));
   const last = lines.slice(-TAIL_LINES);
-  const earlier = lines.slice(0, -TAIL_LINES).filter((l) => ERRORISH.test(l) && !/^npm error\s*$/.test(l)).slice(0, 6);
+  const earlier = lines
+    .slice(0, -TAIL_LINES)
+    .filter((l) => ERRORISH.test(l) && !/^npm error\s*$/.test(l))
+    .slice(0, 6);
   return earlier.length > 0 ? [...earlier, "…", ...last] : last;
 }
 
-const firstError = (tail: readonly string[]) => tail.find((l) => ERRORISH.test(l) && l.replace(/^npm error\s*/, "").trim() !== "")?.trim().slice(0, 240);
+const firstError = (tail: readonly string[]) =>
+  tail
+    .find((l) => ERRORISH.test(l) && l.replace(/^npm error\s*/, "").trim() !== "")
+    ?.trim()
+    .slice(0, 240);
 
 /**
  * `npm rebuild <the installed packages that have install scripts>`, from the
@@ -637,7 +740,13 @@ const firstError = (tail: readonly string[]) => tail.find((l) => ERRORISH.test(l
 function rebuildArgv(cwd: string, listed: readonly string[]): string[] | undefined {
   const hidden = readJson(cwd, path.join("node_modules", ".package-lock.json"));
   const packages = (hidden?.["packages"] ?? {}) as Record<string, { hasInstallScript?: boolean }>;
-  const names = [...new Set(Object.entries(packages).flatMap(([key, value]) => (key.includes("node_modules/") && value.hasInstallScript === true ? [key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length)] : [])))].sort();
+  const names = [
+    ...new Set(
+      Object.entries(packages).flatMap(([key, value]) =>
+        key.includes("node_modules/") && value.hasInstallScript === true ? [key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length)] : [],
+      ),
+    ),
+  ].sort();
   return names.length === 0 ? undefined : [...listed.slice(0, 2), ...names, ...listed.slice(2)];
 }
 
@@ -652,17 +761,36 @@ async function trackedProducts(root: string, products: readonly string[]): Promi
 
 type StepRun = { result: SetupStepResult; failure?: SetupFailure; log: string };
 
-async function runSteps(step: SetupStep, cwd: string, baseEnv: Record<string, string | undefined>, timeoutMs: number, signal: AbortSignal | undefined, confine: ConfineCommand | undefined, managerCaches: string | undefined): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
+async function runSteps(
+  step: SetupStep,
+  cwd: string,
+  baseEnv: Record<string, string | undefined>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  confine: ConfineCommand | undefined,
+  managerCaches: string | undefined,
+): Promise<{ ok: boolean; exitCode: number | null; output: string; durationMs: number; failed?: string; error?: string }> {
   const env = managerCaches === undefined ? baseEnv : { ...baseEnv, ...setupCacheEnv(managerCaches) };
   let output = "";
   let durationMs = 0;
   for (const [i, listed] of [step.command, ...step.after].entries()) {
     const argv = i > 0 && listed[0] === "npm" && listed[1] === "rebuild" ? rebuildArgv(cwd, listed) : listed;
     if (argv === undefined) continue;
-    const r = await runCommand(argv, i === 0 && step.shell, cwd, env, timeoutMs, signal, confine === undefined ? undefined : { run: confine, root: cwd, purpose: "setup", writable: managerCaches === undefined ? [] : managerCachesMade(managerCaches) });
+    const r = await runCommand(
+      argv,
+      i === 0 && step.shell,
+      cwd,
+      env,
+      timeoutMs,
+      signal,
+      confine === undefined
+        ? undefined
+        : { run: confine, root: cwd, purpose: "setup", writable: managerCaches === undefined ? [] : managerCachesMade(managerCaches) },
+    );
     output += `$ ${argv.join(" ")}\n${r.output}\n`;
     durationMs += r.durationMs;
-    if (r.exitCode !== 0) return { ok: false, exitCode: r.exitCode, output, durationMs, failed: argv.join(" "), ...(r.error === undefined ? {} : { error: r.error }) };
+    if (r.exitCode !== 0)
+      return { ok: false, exitCode: r.exitCode, output, durationMs, failed: argv.join(" "), ...(r.error === undefined ? {} : { error: r.error }) };
   }
   return { ok: true, exitCode: 0, output, durationMs };
 }
@@ -673,7 +801,12 @@ function fixFor(step: SetupStep, failed: string): string {
   return `run \`${failed}\` in the project to see the problem; ${lockfile === undefined ? "fix the manifest" : `bring ${lockfile} in line with the manifest (re-run the install and commit the lockfile)`}, or set \`setup:\` in .omk/gates.yaml (a command, or \`none\`)`;
 }
 
-async function prepareStep(root: string, step: SetupStep, options: PrepareCheckoutOptions & { env: Record<string, string | undefined>; retried?: boolean }, redact: (s: string) => string): Promise<StepRun> {
+async function prepareStep(
+  root: string,
+  step: SetupStep,
+  options: PrepareCheckoutOptions & { env: Record<string, string | undefined>; retried?: boolean },
+  redact: (s: string) => string,
+): Promise<StepRun> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const base = { manager: step.manager, command: [step.command, ...step.after].map((c) => redact(c.join(" "))), reason: step.reason };
@@ -682,7 +815,17 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
     const tail = tailOf(r.output);
     const failed = redact(r.failed ?? displayCommand(step));
     return {
-      result: { ...base, key, reused: false, materialised: "in_place", outcome: "failed", exitCode: r.exitCode, durationMs: Math.round(performance.now() - started), tail, notes },
+      result: {
+        ...base,
+        key,
+        reused: false,
+        materialised: "in_place",
+        outcome: "failed",
+        exitCode: r.exitCode,
+        durationMs: Math.round(performance.now() - started),
+        tail,
+        notes,
+      },
       failure: {
         code: "setup_failed",
         command: failed,
@@ -698,14 +841,40 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
   // Vendored dependencies (node_modules committed): they are the project's files, never replaced.
   const tracked = await trackedProducts(root, step.products);
   if (tracked.length > 0) {
-    return { result: { ...base, key: null, reused: false, materialised: "in_place", outcome: "ok", exitCode: null, durationMs: Math.round(performance.now() - started), tail: [], notes: [`${tracked.join(", ")} is tracked in git (vendored): left as committed, nothing installed`] }, log: "" };
+    return {
+      result: {
+        ...base,
+        key: null,
+        reused: false,
+        materialised: "in_place",
+        outcome: "ok",
+        exitCode: null,
+        durationMs: Math.round(performance.now() - started),
+        tail: [],
+        notes: [`${tracked.join(", ")} is tracked in git (vendored): left as committed, nothing installed`],
+      },
+      log: "",
+    };
   }
 
   if (!step.shareable) {
     const r = await runSteps(step, root, options.env, timeoutMs, options.signal, options.confine, managerCachesOf(options));
     if (!r.ok) return failedRun(r, null, []);
     for (const p of step.products) ignoreItself(path.join(root, p));
-    return { result: { ...base, key: null, reused: false, materialised: "in_place", outcome: "ok", exitCode: 0, durationMs: Math.round(performance.now() - started), tail: tailOf(r.output), notes: [] }, log: redact(r.output) };
+    return {
+      result: {
+        ...base,
+        key: null,
+        reused: false,
+        materialised: "in_place",
+        outcome: "ok",
+        exitCode: 0,
+        durationMs: Math.round(performance.now() - started),
+        tail: tailOf(r.output),
+        notes: [],
+      },
+      log: redact(r.output),
+    };
   }
 
   const cacheDir = path.resolve(options.cacheDir ?? defaultDepsCacheDir(options.env));
@@ -737,7 +906,16 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
           if (!r.ok) return failedRun(r, key, notes);
           for (const p of step.products) ignoreItself(path.join(tmp, p));
           const sealed = sealAndDigest(tmp, step.products, true);
-          const manifest: Manifest = { key, createdAt: new Date().toISOString(), command: displayCommand(step), lockless: step.lockless, digest: sealed.digest, files: sealed.files, installMs: r.durationMs, content: contentDigest(tmp, step.products) };
+          const manifest: Manifest = {
+            key,
+            createdAt: new Date().toISOString(),
+            command: displayCommand(step),
+            lockless: step.lockless,
+            digest: sealed.digest,
+            files: sealed.files,
+            installMs: r.durationMs,
+            content: contentDigest(tmp, step.products),
+          };
           writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
           renameSync(tmp, entry);
           prune(cacheDir);
@@ -768,7 +946,20 @@ async function prepareStep(root: string, step: SetupStep, options: PrepareChecko
     again.result.notes.unshift("the shared install's content no longer matched what was installed: it was discarded and made again");
     return again;
   }
-  return { result: { ...base, key, reused, materialised: mode, outcome: "ok", exitCode: 0, durationMs: Math.round(performance.now() - started), tail: log === "" ? [] : tailOf(log), notes }, log };
+  return {
+    result: {
+      ...base,
+      key,
+      reused,
+      materialised: mode,
+      outcome: "ok",
+      exitCode: 0,
+      durationMs: Math.round(performance.now() - started),
+      tail: log === "" ? [] : tailOf(log),
+      notes,
+    },
+    log,
+  };
 }
 
 /**
@@ -797,8 +988,27 @@ export async function prepareCheckout(dir: string, options: PrepareCheckoutOptio
     } catch (e) {
       const message = redact(e instanceof Error ? e.message : String(e));
       run = {
-        result: { manager: step.manager, command: [redact(displayCommand(step))], reason: step.reason, key: null, reused: false, materialised: "in_place", outcome: "failed", exitCode: null, durationMs: 0, tail: [message], notes: [] },
-        failure: { code: "setup_failed", command: redact(displayCommand(step)), exitCode: null, tail: [message], message: `the dependency setup could not run: ${message}`, fix: "check that the OMK cache directory is writable and the checkout exists, then run again" },
+        result: {
+          manager: step.manager,
+          command: [redact(displayCommand(step))],
+          reason: step.reason,
+          key: null,
+          reused: false,
+          materialised: "in_place",
+          outcome: "failed",
+          exitCode: null,
+          durationMs: 0,
+          tail: [message],
+          notes: [],
+        },
+        failure: {
+          code: "setup_failed",
+          command: redact(displayCommand(step)),
+          exitCode: null,
+          tail: [message],
+          message: `the dependency setup could not run: ${message}`,
+          fix: "check that the OMK cache directory is writable and the checkout exists, then run again",
+        },
         log: message,
       };
     }
@@ -829,5 +1039,10 @@ export async function prepareCheckout(dir: string, options: PrepareCheckoutOptio
 export function describeSetup(outcome: SetupOutcome): string {
   if (outcome.status === "none") return `no dependency setup (${outcome.reason})`;
   if (outcome.failure !== undefined) return `setup failed: ${outcome.failure.message}`;
-  return outcome.steps.map((s) => `${s.command.join(" && ")} (${s.key === null ? "installed in place" : s.reused ? `reused shared install, ${s.materialised}` : `installed once, ${s.materialised}`}, ${s.durationMs} ms)`).join("; ");
+  return outcome.steps
+    .map(
+      (s) =>
+        `${s.command.join(" && ")} (${s.key === null ? "installed in place" : s.reused ? `reused shared install, ${s.materialised}` : `installed once, ${s.materialised}`}, ${s.durationMs} ms)`,
+    )
+    .join("; ");
 }

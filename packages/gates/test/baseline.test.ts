@@ -37,7 +37,13 @@ describe("compareToBaseline on a real git repository", () => {
     const head = await commitFiles(dir, { "cases.json": JSON.stringify({ adds: "fail", subtracts: "fail" }) }, "break adds");
     const run = await compare(dir, base, "break");
     const byName = Object.fromEntries(run.comparison.gates.map((g) => [g.name, g]));
-    expect(byName["unit"]).toMatchObject({ base: "failed", head: "failed", status: "new_failure", blocking: true, tests: { newFailures: ["suite::adds"], preExisting: ["suite::subtracts"] } });
+    expect(byName["unit"]).toMatchObject({
+      base: "failed",
+      head: "failed",
+      status: "new_failure",
+      blocking: true,
+      tests: { newFailures: ["suite::adds"], preExisting: ["suite::subtracts"] },
+    });
     expect(byName["legacy"]).toMatchObject({ base: "failed", head: "failed", status: "pre_existing_failure", blocking: false });
     expect(byName["perf"]).toMatchObject({ status: "unchanged_pass", benchmark: { base: 100, head: 100, ratio: 1 } });
     expect(byName["render"]).toMatchObject({ status: "unchanged_pass", golden: { equal: true } });
@@ -74,7 +80,11 @@ describe("compareToBaseline on a real git repository", () => {
     writeFileSync(path.join(dir, "cases.json"), JSON.stringify({ adds: "pass", subtracts: "pass" }));
     const run = await compare(dir, base, "regress");
     const byName = Object.fromEntries(run.comparison.gates.map((g) => [g.name, g]));
-    expect(byName["perf"]).toMatchObject({ status: "new_failure", blocking: true, benchmark: { base: 100, head: 150, ratio: 1.5, maxRatio: 1.2, regressed: true } });
+    expect(byName["perf"]).toMatchObject({
+      status: "new_failure",
+      blocking: true,
+      benchmark: { base: 100, head: 150, ratio: 1.5, maxRatio: 1.2, regressed: true },
+    });
     expect(byName["render"]).toMatchObject({ status: "new_failure", golden: { equal: false, differences: [{ what: "output", path: "out.txt" }] } });
     expect(byName["unit"]).toMatchObject({ status: "fixed", tests: { fixed: ["suite::subtracts"] } });
     expect(run.comparison.summary).toMatchObject({ newFailures: ["perf", "render"], fixed: ["unit"] });
@@ -93,7 +103,13 @@ describe("compareToBaseline on a real git repository", () => {
       nodeGate("test", "pass.mjs", [], { kind: "test", needs: ["build"] }),
       nodeGate("e2e", "pass.mjs", [], { kind: "test", needs: ["test"] }),
     ];
-    const run = await compareToBaseline({ root: dir, base, config: configOf(...gates), outDir: path.join(makeTempDir("gates-out-"), "skip"), killGraceMs: 500 });
+    const run = await compareToBaseline({
+      root: dir,
+      base,
+      config: configOf(...gates),
+      outDir: path.join(makeTempDir("gates-out-"), "skip"),
+      killGraceMs: 500,
+    });
     const byName = Object.fromEntries(run.comparison.gates.map((g) => [g.name, g]));
     expect(byName["build"]).toMatchObject({ status: "pre_existing_failure", blocking: false });
     expect(byName["test"]).toMatchObject({ base: "skipped", head: "skipped", status: "pre_existing_failure", blocking: false });

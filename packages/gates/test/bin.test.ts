@@ -19,7 +19,13 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/b
 async function gatesBin(cwd: string, ...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await main({ argv: args, cwd, env: { ...process.env, NO_COLOR: "1", OMK_STATE_DIR: STATE }, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await main({
+    argv: args,
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", OMK_STATE_DIR: STATE },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
   return { code, stdout, stderr };
 }
 

@@ -19,7 +19,28 @@ function sandbox(secret: string, seen: ConfineRequest[]): ConfineCommand {
     const binds = [request.root, ...request.writable].flatMap((d) => ["--bind", d, d]);
     const net = request.purpose === "setup" ? ["--share-net"] : [];
     return {
-      argv: [BWRAP, "--die-with-parent", "--unshare-all", ...net, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", secret, "--remount-ro", secret, ...binds, "--chdir", request.cwd, "--", ...request.argv],
+      argv: [
+        BWRAP,
+        "--die-with-parent",
+        "--unshare-all",
+        ...net,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        secret,
+        "--remount-ro",
+        secret,
+        ...binds,
+        "--chdir",
+        request.cwd,
+        "--",
+        ...request.argv,
+      ],
       env: { ...request.env, BOXED: "1" },
     };
   };
@@ -86,10 +107,16 @@ describe.skipIf(!existsSync(BWRAP))("runGates and prepareCheckout with a confine
     const caches = path.join(makeTempDir("omk-confine-state-"), "cache", "setup");
     const dir = makeTempDir("omk-confine-setup-");
     await initGitRepo(dir, { "probe.js": PROBE });
-    const line = 'c="$(npm config get cache)"; echo "$c" > cache.txt; for f in "$c/MARK" "$HOME/.npm/_npx/MARK" "$HOME/.cache/node/corepack/MARK" "$HOME/.npm/MARK"; do (echo x > "$f") 2>/dev/null && echo "$f: done" >> wrote.txt; done; true';
+    const line =
+      'c="$(npm config get cache)"; echo "$c" > cache.txt; for f in "$c/MARK" "$HOME/.npm/_npx/MARK" "$HOME/.cache/node/corepack/MARK" "$HOME/.npm/MARK"; do (echo x > "$f") 2>/dev/null && echo "$f: done" >> wrote.txt; done; true';
     const seen: ConfineRequest[] = [];
     const env = Object.fromEntries(Object.entries(process.env).filter(([n]) => !/^(npm_config_cache|XDG_CACHE_HOME|COREPACK_HOME)$/i.test(n)));
-    const outcome = await prepareCheckout(dir, { config: { setup: ["/bin/sh", "-c", line] }, env: { ...env, HOME: home }, managerCaches: caches, confine: sandbox(secret, seen) });
+    const outcome = await prepareCheckout(dir, {
+      config: { setup: ["/bin/sh", "-c", line] },
+      env: { ...env, HOME: home },
+      managerCaches: caches,
+      confine: sandbox(secret, seen),
+    });
     expect(outcome.status, JSON.stringify(outcome.failure)).toBe("ready");
     expect(readFileSync(path.join(dir, "cache.txt"), "utf8").trim()).toBe(path.join(caches, "npm"));
     expect(readFileSync(path.join(dir, "wrote.txt"), "utf8")).toBe(`${path.join(caches, "npm", "MARK")}: done\n`);

@@ -11,7 +11,11 @@ describe("omk-gates detect honours --config and an existing config", () => {
     write(dir, { ".omk/gates.yaml": "gates:\n  - name: unit\n    kind: test\n    command: [node, -e, '0']\n" });
     const shown = await gatesIn(dir, {}, "detect");
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(new RegExp(`^config ${path.join(dir, ".omk", "gates.yaml").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(what run uses\\):\\n  unit  test\\s+required  node -e 0\\n\\ndetection would find: projects in`));
+    expect(shown.stdout).toMatch(
+      new RegExp(
+        `^config ${path.join(dir, ".omk", "gates.yaml").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(what run uses\\):\\n  unit  test\\s+required  node -e 0\\n\\ndetection would find: projects in`,
+      ),
+    );
     expect(shown.stdout).toMatch(/test\s+test\s+required\s+npm run test/);
     const other = write(makeTempDir("hyg-detect-"), { "other.yaml": "gates:\n  - name: x\n    kind: lint\n    command: [node]\n" });
     const flag = await gatesIn(dir, {}, "detect", "--config", path.join(other, "other.yaml"), "--json");

@@ -20,13 +20,27 @@ function detect(dir: string) {
   const found = detectGates(dir);
   if (!found.ok) throw found.error;
   const d = found.value;
-  return { ...d, commands: Object.fromEntries(d.config.gates.map((g) => [g.name, g.command])), why: (name: string) => d.gates.find((g) => g.name === name)?.reason };
+  return {
+    ...d,
+    commands: Object.fromEntries(d.config.gates.map((g) => [g.name, g.command])),
+    why: (name: string) => d.gates.find((g) => g.name === name)?.reason,
+  };
 }
 
 describe("detectGates by project type", () => {
   it("Node with npm: scripts build, typecheck, lint, test, run with the lockfile's package manager", () => {
-    const d = detect(project({ "package.json": { scripts: { build: "tsup", "type-check": "tsc", lint: "biome lint", test: "vitest run", dev: "vite" } }, "package-lock.json": "{}" }));
-    expect(d.commands).toEqual({ build: ["npm", "run", "build"], typecheck: ["npm", "run", "type-check"], lint: ["npm", "run", "lint"], test: ["npm", "run", "test"] });
+    const d = detect(
+      project({
+        "package.json": { scripts: { build: "tsup", "type-check": "tsc", lint: "biome lint", test: "vitest run", dev: "vite" } },
+        "package-lock.json": "{}",
+      }),
+    );
+    expect(d.commands).toEqual({
+      build: ["npm", "run", "build"],
+      typecheck: ["npm", "run", "type-check"],
+      lint: ["npm", "run", "lint"],
+      test: ["npm", "run", "test"],
+    });
     expect(d.projects[0]?.reason).toMatch(/package manager npm from package-lock\.json/);
     expect(d.why("typecheck")).toBe('package.json script "type-check", run with npm; pre/post hooks not run (it has none)');
     expect(d.config.gates.map((g) => g.kind)).toEqual(["build", "typecheck", "lint", "test"]);
@@ -64,8 +78,18 @@ describe("detectGates by project type", () => {
   });
 
   it("Python: pytest, ruff, mypy only when configured, through uv when uv.lock exists", () => {
-    const d = detect(project({ "pyproject.toml": "[project]\nname = 'x'\n\n[tool.pytest.ini_options]\naddopts = '-q'\n\n[tool.ruff]\nline-length = 100\n\n[tool.mypy]\nstrict = true\n", "uv.lock": "" }));
-    expect(d.commands).toEqual({ pytest: ["uv", "run", "python3", "-m", "pytest"], ruff: ["uv", "run", "ruff", "check", "."], mypy: ["uv", "run", "python3", "-m", "mypy", "."] });
+    const d = detect(
+      project({
+        "pyproject.toml":
+          "[project]\nname = 'x'\n\n[tool.pytest.ini_options]\naddopts = '-q'\n\n[tool.ruff]\nline-length = 100\n\n[tool.mypy]\nstrict = true\n",
+        "uv.lock": "",
+      }),
+    );
+    expect(d.commands).toEqual({
+      pytest: ["uv", "run", "python3", "-m", "pytest"],
+      ruff: ["uv", "run", "ruff", "check", "."],
+      mypy: ["uv", "run", "python3", "-m", "mypy", "."],
+    });
     expect(d.why("pytest")).toBe("[tool.pytest.ini_options] in pyproject.toml (through uv: uv.lock)");
     const flake = detect(project({ "setup.cfg": "[flake8]\nmax-line-length = 100\n", "requirements.txt": "pytest==8.0\nrequests>=2\n" }));
     expect(flake.commands).toEqual({ pytest: ["python3", "-m", "pytest"], flake8: ["python3", "-m", "flake8"] });

@@ -15,7 +15,8 @@ const DIST_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const OK_CONFIG = "gates:\n  - {name: ok, kind: test, command: [node, -e, '0']}\n";
 
 describe("omk-gates exit codes (the built binary; docs/cli.md has the table)", () => {
-  const bin = (cwd: string, ...args: string[]) => execa(process.execPath, [DIST_BIN, ...args], { cwd, reject: false, env: { ...process.env, OMK_STATE_DIR: makeTempDir("hyg-state-") } });
+  const bin = (cwd: string, ...args: string[]) =>
+    execa(process.execPath, [DIST_BIN, ...args], { cwd, reject: false, env: { ...process.env, OMK_STATE_DIR: makeTempDir("hyg-state-") } });
 
   it("0 passed, 1 failed, 2 usage / config / bad ref / no git / no commit, 6 git itself failed", async () => {
     expect(existsSync(DIST_BIN), "build @omk/gates first").toBe(true);
@@ -55,8 +56,14 @@ describe("omk-gates exit codes (the built binary; docs/cli.md has the table)", (
   it("130 interrupted: SIGINT stops the gates and exits 130 (omk says 7)", async () => {
     const dir = makeTempDir("hyg-codes-");
     const pids = path.join(dir, "pids");
-    write(dir, { ".omk/gates.yaml": `gates:\n  - {name: forever, kind: test, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(fixture("hang.mjs"))}, ${JSON.stringify(pids)}]}\n` });
-    const child = execa(process.execPath, [DIST_BIN, "run", "--quiet"], { cwd: dir, reject: false, env: { ...process.env, OMK_STATE_DIR: makeTempDir("hyg-state-") } });
+    write(dir, {
+      ".omk/gates.yaml": `gates:\n  - {name: forever, kind: test, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(fixture("hang.mjs"))}, ${JSON.stringify(pids)}]}\n`,
+    });
+    const child = execa(process.execPath, [DIST_BIN, "run", "--quiet"], {
+      cwd: dir,
+      reject: false,
+      env: { ...process.env, OMK_STATE_DIR: makeTempDir("hyg-state-") },
+    });
     for (let i = 0; i < 200 && !existsSync(pids); i++) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGINT");
     const r = await child;

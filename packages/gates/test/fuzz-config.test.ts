@@ -49,11 +49,80 @@ gates:
 
 /** Pieces of YAML (and of what people paste into it). */
 const TOKENS = [
-  "gates:", "version: 1", "- ", "  ", "    ", "\n", "\n", "\n", ": ", ", ", "{", "}", "[", "]", "name: a", "kind: test", "command: [x]", "command: x",
-  "shell: true", "cwd: ", "cwd: ../..", "cwd: /etc", "needs: [a]", "timeout: ", "retries: ", "&a ", "&b ", "*a", "*b", "*zz", "<<: *a", "? ",
-  "!!binary ", "!!str ", "!!int ", "!!map ", "!!seq ", "!custom ", "!!js/function ", "|", ">-", "'", '"', "\\", "#", "---", "...", "%YAML 1.2\n",
-  "%TAG ! tag:x,2000:\n", "1e999", "-1e999", "9".repeat(400), "0x7fffffffffffffff", ".inf", "-.inf", ".nan", "~", "null", "yes", "no", "on",
-  "2001-12-14t21:59:43.10-05:00", "\t", "\r\n", "\u0000", "\uFEFF", "\u2028", "é", "🙂", "\uD800", "<<", "=", "@", "`",
+  "gates:",
+  "version: 1",
+  "- ",
+  "  ",
+  "    ",
+  "\n",
+  "\n",
+  "\n",
+  ": ",
+  ", ",
+  "{",
+  "}",
+  "[",
+  "]",
+  "name: a",
+  "kind: test",
+  "command: [x]",
+  "command: x",
+  "shell: true",
+  "cwd: ",
+  "cwd: ../..",
+  "cwd: /etc",
+  "needs: [a]",
+  "timeout: ",
+  "retries: ",
+  "&a ",
+  "&b ",
+  "*a",
+  "*b",
+  "*zz",
+  "<<: *a",
+  "? ",
+  "!!binary ",
+  "!!str ",
+  "!!int ",
+  "!!map ",
+  "!!seq ",
+  "!custom ",
+  "!!js/function ",
+  "|",
+  ">-",
+  "'",
+  '"',
+  "\\",
+  "#",
+  "---",
+  "...",
+  "%YAML 1.2\n",
+  "%TAG ! tag:x,2000:\n",
+  "1e999",
+  "-1e999",
+  "9".repeat(400),
+  "0x7fffffffffffffff",
+  ".inf",
+  "-.inf",
+  ".nan",
+  "~",
+  "null",
+  "yes",
+  "no",
+  "on",
+  "2001-12-14t21:59:43.10-05:00",
+  "\t",
+  "\r\n",
+  "\u0000",
+  "\uFEFF",
+  "\u2028",
+  "é",
+  "🙂",
+  "\uD800",
+  "<<",
+  "=",
+  "@",
+  "`",
 ];
 
 const fragment = fc.oneof(fc.constantFrom(...TOKENS), fc.string({ maxLength: 8 }), fc.string({ unit: "binary", maxLength: 4 }));
@@ -64,7 +133,23 @@ const oddScalar = fc.oneof(
   fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER * 1024, -0, 0.5, 2 ** 53 + 1, Number.MIN_VALUE, 0),
   fc.double(),
   fc.integer(),
-  fc.constantFrom("..", "../..", "../../..", "/etc", "/", "a/../../b", "./../x", "sub/../../..", "~", "C:\\Windows", "\\\\server\\share", "a\u0000b", ".", "./", "sub/dir"),
+  fc.constantFrom(
+    "..",
+    "../..",
+    "../../..",
+    "/etc",
+    "/",
+    "a/../../b",
+    "./../x",
+    "sub/../../..",
+    "~",
+    "C:\\Windows",
+    "\\\\server\\share",
+    "a\u0000b",
+    ".",
+    "./",
+    "sub/dir",
+  ),
   fc.string({ maxLength: 12 }),
   fc.boolean(),
   fc.constant(null),
@@ -75,22 +160,42 @@ const oddValue = fc.oneof(
   { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 6 }), oddScalar, { maxKeys: 3 }) },
 );
 
-const FIELDS = ["name", "kind", "command", "shell", "builtin", "cwd", "env", "required", "timeout", "retries", "junit", "tests", "needs", "toolVersion", "ignore", "benchmark", "golden"];
+const FIELDS = [
+  "name",
+  "kind",
+  "command",
+  "shell",
+  "builtin",
+  "cwd",
+  "env",
+  "required",
+  "timeout",
+  "retries",
+  "junit",
+  "tests",
+  "needs",
+  "toolVersion",
+  "ignore",
+  "benchmark",
+  "golden",
+];
 const KINDS = ["test", "lint", "typecheck", "build", "security", "dependency", "benchmark", "golden", "custom", "bogus"];
 
 /** A gate that is often nearly right: real fields with odd values, now and then an unknown one. */
-const gate = fc.record(
-  {
-    name: fc.oneof(fc.constantFrom("a", "b", "unit", "lint"), fc.string({ maxLength: 10 })),
-    kind: fc.constantFrom(...KINDS),
-    command: fc.oneof(fc.constant(["node", "-e", "0"]), fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }), fc.string({ maxLength: 10 })),
-    cwd: oddValue,
-    timeout: oddValue,
-    retries: oddValue,
-    extra: fc.tuple(fc.constantFrom(...FIELDS, "colour"), oddValue),
-  },
-  { requiredKeys: ["name", "kind", "extra"] },
-).map(({ extra, ...g }) => ({ ...g, [extra[0]]: extra[1] }));
+const gate = fc
+  .record(
+    {
+      name: fc.oneof(fc.constantFrom("a", "b", "unit", "lint"), fc.string({ maxLength: 10 })),
+      kind: fc.constantFrom(...KINDS),
+      command: fc.oneof(fc.constant(["node", "-e", "0"]), fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }), fc.string({ maxLength: 10 })),
+      cwd: oddValue,
+      timeout: oddValue,
+      retries: oddValue,
+      extra: fc.tuple(fc.constantFrom(...FIELDS, "colour"), oddValue),
+    },
+    { requiredKeys: ["name", "kind", "extra"] },
+  )
+  .map(({ extra, ...g }) => ({ ...g, [extra[0]]: extra[1] }));
 
 /** A config object; shared nodes (the same gate or list twice) become anchors and aliases when it is written out. */
 const structured = fc
@@ -108,27 +213,34 @@ const structured = fc
   });
 
 /** Alias bombs ("billion laughs"): each level repeats the one below. */
-const aliasBomb = fc.record({ depth: fc.integer({ min: 1, max: 12 }), width: fc.integer({ min: 2, max: 12 }), under: fc.constantFrom("gates", "x", "cwd") }).map(({ depth, width, under }) => {
-  const lines = ["l0: &l0 [lol, lol]"];
-  for (let d = 1; d <= depth; d++) lines.push(`l${d}: &l${d} [${Array.from({ length: width }, () => `*l${d - 1}`).join(", ")}]`);
-  if (under === "cwd") lines.push(`gates:\n  - {name: a, kind: test, command: [x], cwd: *l${depth}}`);
-  else lines.push(`${under}: *l${depth}`);
-  return lines.join("\n");
-});
+const aliasBomb = fc
+  .record({ depth: fc.integer({ min: 1, max: 12 }), width: fc.integer({ min: 2, max: 12 }), under: fc.constantFrom("gates", "x", "cwd") })
+  .map(({ depth, width, under }) => {
+    const lines = ["l0: &l0 [lol, lol]"];
+    for (let d = 1; d <= depth; d++) lines.push(`l${d}: &l${d} [${Array.from({ length: width }, () => `*l${d - 1}`).join(", ")}]`);
+    if (under === "cwd") lines.push(`gates:\n  - {name: a, kind: test, command: [x], cwd: *l${depth}}`);
+    else lines.push(`${under}: *l${depth}`);
+    return lines.join("\n");
+  });
 
 /** Deep nesting: flow sequences/maps or block indentation thousands deep (each costs the parser up to half a second: few runs). */
 const DEEP_RUNS = 40;
-const deep = fc.record({ depth: fc.integer({ min: 1, max: 5_000 }), style: fc.constantFrom("flow-seq", "flow-map", "block", "mixed"), closed: fc.boolean() }).map(({ depth, style, closed }) => {
-  if (style === "flow-seq") return `gates: ${"[".repeat(depth)}${closed ? "]".repeat(depth) : ""}\n`;
-  if (style === "flow-map") return `gates: ${"{a: ".repeat(depth)}1${closed ? "}".repeat(depth) : ""}\n`;
-  if (style === "mixed") return `gates: ${"[{a: ".repeat(depth)}1${closed ? "}]".repeat(depth) : ""}\n`;
-  const d = Math.min(depth, 2000);
-  return `gates:\n${Array.from({ length: d }, (_, i) => `${"  ".repeat(i + 1)}- `).join("\n")}x\n`;
-});
+const deep = fc
+  .record({ depth: fc.integer({ min: 1, max: 5_000 }), style: fc.constantFrom("flow-seq", "flow-map", "block", "mixed"), closed: fc.boolean() })
+  .map(({ depth, style, closed }) => {
+    if (style === "flow-seq") return `gates: ${"[".repeat(depth)}${closed ? "]".repeat(depth) : ""}\n`;
+    if (style === "flow-map") return `gates: ${"{a: ".repeat(depth)}1${closed ? "}".repeat(depth) : ""}\n`;
+    if (style === "mixed") return `gates: ${"[{a: ".repeat(depth)}1${closed ? "}]".repeat(depth) : ""}\n`;
+    const d = Math.min(depth, 2000);
+    return `gates:\n${Array.from({ length: d }, (_, i) => `${"  ".repeat(i + 1)}- `).join("\n")}x\n`;
+  });
 
 /** A valid config with pieces inserted, deleted or repeated. */
 const mutated = fc
-  .array(fc.record({ at: fc.nat(), len: fc.nat({ max: 40 }), op: fc.constantFrom("insert", "delete", "repeat", "replace"), what: fragment }), { minLength: 1, maxLength: 6 })
+  .array(fc.record({ at: fc.nat(), len: fc.nat({ max: 40 }), op: fc.constantFrom("insert", "delete", "repeat", "replace"), what: fragment }), {
+    minLength: 1,
+    maxLength: 6,
+  })
   .map((edits) => {
     let text = VALID;
     for (const { at, len, op, what } of edits) {
@@ -188,14 +300,21 @@ describe("fuzz: the gates config loader", () => {
     mkdirSync(path.join(dir, ".omk"));
     const file = path.join(dir, ".omk", "gates.yaml");
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated.map((t) => Buffer.from(t)), fc.tuple(fc.uint8Array({ maxLength: 8 }), fc.constant(VALID)).map(([b, t]) => Buffer.concat([b, Buffer.from(t)]))), (bytes) => {
-        writeFileSync(file, bytes);
-        const loaded = loadGates(dir);
-        if (!loaded.ok) {
-          expect(loaded.error).toBeInstanceOf(GatesConfigError);
-          expect(loaded.error.message).not.toMatch(/[\r\n]/);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          mutated.map((t) => Buffer.from(t)),
+          fc.tuple(fc.uint8Array({ maxLength: 8 }), fc.constant(VALID)).map(([b, t]) => Buffer.concat([b, Buffer.from(t)])),
+        ),
+        (bytes) => {
+          writeFileSync(file, bytes);
+          const loaded = loadGates(dir);
+          if (!loaded.ok) {
+            expect(loaded.error).toBeInstanceOf(GatesConfigError);
+            expect(loaded.error.message).not.toMatch(/[\r\n]/);
+          }
+        },
+      ),
       { ...fuzzParams("gatesConfig"), numRuns: 200 },
     );
   });
@@ -204,11 +323,17 @@ describe("fuzz: the gates config loader", () => {
     expect(FUZZ_TOTAL).toBeGreaterThanOrEqual(10_000);
   });
 
-  it("through the omk-gates process: a fuzzed .omk/gates.yaml never exits 70, and a reader that went away is no crash", { timeout: FUZZ_TIMEOUT_MS }, async () => {
+  it("through the omk-gates process: a fuzzed .omk/gates.yaml never exits 70, and a reader that went away is no crash", {
+    timeout: FUZZ_TIMEOUT_MS,
+  }, async () => {
     const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/bin.ts");
     const run = (cwd: string, args: string[], closeStdout = false) =>
       new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [...tsxLoaderArgs(), bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", OMK_STATE_DIR: makeTempDir("gates-fuzz-state-") }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [...tsxLoaderArgs(), bin, ...args], {
+          cwd,
+          env: { ...process.env, NO_COLOR: "1", OMK_STATE_DIR: makeTempDir("gates-fuzz-state-") },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         if (closeStdout) child.stdout.destroy();
         let stderr = "";
         child.stderr.on("data", (c: Buffer) => {

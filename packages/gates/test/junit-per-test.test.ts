@@ -22,7 +22,9 @@ const TESTS = (addBody: string) =>
 
 type Case = Record<string, unknown> & { name: string };
 function suites(file: string): Array<{ name: string; testcase: Case[] }> {
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testsuite" || n === "testcase" }).parse(readFileSync(file, "utf8")) as {
+  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testsuite" || n === "testcase" }).parse(
+    readFileSync(file, "utf8"),
+  ) as {
     testsuites: { testsuite: Array<{ name: string; testcase: Case[] }> };
   };
   return parsed.testsuites.testsuite;
@@ -48,7 +50,10 @@ describe("JUnit output per test on a plain npm test project", () => {
 
     // A regression: add() breaks, committed.
     writeFileSync(path.join(dir, "add.js"), "export const add = (a, b) => a - b;\n");
-    execFileSync("git", ["commit", "-qam", "break add"], { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+    execFileSync("git", ["commit", "-qam", "break add"], {
+      cwd: dir,
+      env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" },
+    });
     const compared = await gatesBin(dir, "compare", "--base", "HEAD~1", "--out", makeTempDir("gates-junit-out-"), "--junit", "compare.xml", "--only", "test");
     expect(compared.code, compared.stderr).toBe(1);
     const [after] = suites(path.join(dir, "compare.xml"));

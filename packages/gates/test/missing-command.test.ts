@@ -25,6 +25,8 @@ describe("a missing command is an error with its reason, in the text and Markdow
     expect(text).toMatch(/^gate\s+kind\s+req\s+outcome\s+time\s+exit\s+why$/m);
     expect(text).toMatch(/^direct\s+test\s+yes\s+error\s+.*command not found: tape-not-installed — install/m);
     expect(text).toMatch(/^script\s+test\s+yes\s+error\s+.*127\s+command not found: tape-not-installed/m);
-    expect(formatMarkdown(report)).toMatch(/\| direct \| test \| yes \| 💥 error: command not found: tape-not-installed — install the project's dependencies .* \|/);
+    expect(formatMarkdown(report)).toMatch(
+      /\| direct \| test \| yes \| 💥 error: command not found: tape-not-installed — install the project's dependencies .* \|/,
+    );
   });
 });

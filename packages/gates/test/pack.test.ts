@@ -21,7 +21,10 @@ function newest(dir: string): number {
 function distIsFresh(): boolean {
   const built = ["index.js", "index.d.ts", "bin.js"].map((f) => path.join(PKG, "dist", f));
   if (!built.every((f) => existsSync(f))) return false;
-  const sources = Math.max(newest(path.join(PKG, "src")), ...["package.json", "tsup.config.ts", "../../tooling/tsup.base.ts"].map((f) => statSync(path.join(PKG, f)).mtimeMs));
+  const sources = Math.max(
+    newest(path.join(PKG, "src")),
+    ...["package.json", "tsup.config.ts", "../../tooling/tsup.base.ts"].map((f) => statSync(path.join(PKG, f)).mtimeMs),
+  );
   return Math.min(...built.map((f) => statSync(f).mtimeMs)) > sources;
 }
 
@@ -64,8 +67,14 @@ describe("@omk/gates from a packed tarball, outside the workspace", () => {
 
     const project = makeTempDir("gates-consumer-");
     expect(project.startsWith(path.resolve(PKG, "../.."))).toBe(false);
-    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", scripts: { test: "node -e \"console.log('consumer tests pass')\"" } }, null, 2));
-    writeFileSync(path.join(project, "package-lock.json"), JSON.stringify({ name: "consumer", lockfileVersion: 3, requires: true, packages: { "": { name: "consumer" } } }));
+    writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module", scripts: { test: "node -e \"console.log('consumer tests pass')\"" } }, null, 2),
+    );
+    writeFileSync(
+      path.join(project, "package-lock.json"),
+      JSON.stringify({ name: "consumer", lockfileVersion: 3, requires: true, packages: { "": { name: "consumer" } } }),
+    );
     await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...siblings, tarball], { cwd: project });
 
     const installed = readFileSync(path.join(project, "node_modules", "@omk", "gates", "package.json"), "utf8");
@@ -79,16 +88,31 @@ describe("@omk/gates from a packed tarball, outside the workspace", () => {
 
     const run = await execa("npx", ["--no-install", "omk-gates", "run", "--json", "--out", "gates-out"], { cwd: project, reject: false });
     expect(run.exitCode, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { verdict: string; tool: { version: string }; gates: Array<{ name: string; outcome: string; tail: { stdout: string[] } }> };
+    const report = JSON.parse(run.stdout) as {
+      verdict: string;
+      tool: { version: string };
+      gates: Array<{ name: string; outcome: string; tail: { stdout: string[] } }>;
+    };
     expect(report.verdict).toBe("passed");
     expect(report.gates[0]).toMatchObject({ name: "test", outcome: "passed" });
     expect(report.gates[0]?.tail.stdout).toContain("consumer tests pass");
 
-    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", scripts: { test: "node -e \"process.exit(3)\"" } }));
+    writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module", scripts: { test: 'node -e "process.exit(3)"' } }),
+    );
     const failing = await execa("npx", ["--no-install", "omk-gates", "run", "--quiet"], { cwd: project, reject: false });
     expect(failing.exitCode).toBe(1);
 
-    const lib = await execa(process.execPath, ["--input-type=module", "-e", "import { detectGates, GatesConfigSchema, TOOL_NAME } from '@omk/gates'; const d = detectGates('.'); console.log(TOOL_NAME, d.ok, GatesConfigSchema.safeParse({ gates: [] }).success);"], { cwd: project });
+    const lib = await execa(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        "import { detectGates, GatesConfigSchema, TOOL_NAME } from '@omk/gates'; const d = detectGates('.'); console.log(TOOL_NAME, d.ok, GatesConfigSchema.safeParse({ gates: [] }).success);",
+      ],
+      { cwd: project },
+    );
     expect(lib.stdout).toBe("@omk/gates true false");
     expect(existsSync(path.join(project, "node_modules", "@omk", "gates", "dist", "index.d.ts"))).toBe(true);
   });

@@ -15,7 +15,12 @@ describe("gates in a repository with planted git code", () => {
   it("compareToBaseline and readTreeState run none of it", async () => {
     const root = makeTempDir("gates-planted-");
     const dir = path.join(root, "repo");
-    const base = await initGitRepo(dir, { "a.ts": "export const a = 1;\n", "b.md": "# b\n", "c.sh": "echo c\n", "package.json": '{"name":"p","version":"1.0.0"}\n' });
+    const base = await initGitRepo(dir, {
+      "a.ts": "export const a = 1;\n",
+      "b.md": "# b\n",
+      "c.sh": "echo c\n",
+      "package.json": '{"name":"p","version":"1.0.0"}\n',
+    });
     const planted = await plantGitCode(dir, path.join(root, "markers"));
     writeFileSync(path.join(dir, "a.ts"), "export const a = 2;\n");
     writeFileSync(path.join(dir, "b.md"), "# b changed\n");
@@ -48,7 +53,10 @@ describe("gates in a repository with planted git code", () => {
     nested.touch();
     expect(await readTreeState(dir)).toMatchObject({ commit: base, dirty: true });
     nested.touch();
-    const config = configOf({ name: "secrets", kind: "security", builtin: "secret-scan" }, { name: "deps", kind: "dependency", builtin: "dependency-changes", required: false });
+    const config = configOf(
+      { name: "secrets", kind: "security", builtin: "secret-scan" },
+      { name: "deps", kind: "dependency", builtin: "dependency-changes", required: false },
+    );
     const run = await compareToBaseline({ root: dir, base, config, outDir: path.join(makeTempDir("gates-out-"), "nested"), killGraceMs: 500 });
     expect(run.head.gates.map((g) => g.outcome)).not.toContain("error");
     expect(nested.ran()).toEqual([]);

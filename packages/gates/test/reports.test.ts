@@ -16,7 +16,9 @@ describe("reports", () => {
       nodeGate("after", "pass.mjs", [], { needs: ["colour"] }),
     ]);
     const xml = formatJunit(report);
-    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml) as { testsuites: { tests: string; failures: string; skipped: string; testsuite: Array<{ name: string; testcase: Record<string, unknown> }> } };
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml) as {
+      testsuites: { tests: string; failures: string; skipped: string; testsuite: Array<{ name: string; testcase: Record<string, unknown> }> };
+    };
     expect(parsed.testsuites).toMatchObject({ tests: "4", failures: "2", skipped: "1" });
     // A gate without per-test cases is one testcase in its own testsuite.
     expect(parsed.testsuites.testsuite.map((s) => s.name)).toEqual(["ok", "colour", "opt", "after"]);
@@ -45,16 +47,41 @@ describe("reports", () => {
     const writer = (xml: string) => [process.execPath, "-e", `require('node:fs').writeFileSync('r.xml', ${JSON.stringify(xml)}); process.exit(1)`];
     const base = makeTempDir("gates-report-base-");
     const head = makeTempDir("gates-report-head-");
-    const baseRun = await runIn(base, [{ name: "unit", kind: "test", command: writer(junit('<testcase classname="m" name="old"><failure message="was broken"/></testcase><testcase classname="m" name="adds"/>')), tests: { format: "junit", file: "r.xml" } }, nodeGate("lint", "fail.mjs", [], { kind: "lint" })]);
-    const headRun = await runIn(head, [{ name: "unit", kind: "test", command: writer(junit('<testcase classname="m" name="old"><failure message="still broken"/></testcase><testcase classname="m" name="adds"><failure message="1 != 2"/></testcase><testcase classname="m" name="later"><skipped/></testcase>')), tests: { format: "junit", file: "r.xml" } }, nodeGate("lint", "fail.mjs", [], { kind: "lint" })]);
+    const baseRun = await runIn(base, [
+      {
+        name: "unit",
+        kind: "test",
+        command: writer(junit('<testcase classname="m" name="old"><failure message="was broken"/></testcase><testcase classname="m" name="adds"/>')),
+        tests: { format: "junit", file: "r.xml" },
+      },
+      nodeGate("lint", "fail.mjs", [], { kind: "lint" }),
+    ]);
+    const headRun = await runIn(head, [
+      {
+        name: "unit",
+        kind: "test",
+        command: writer(
+          junit(
+            '<testcase classname="m" name="old"><failure message="still broken"/></testcase><testcase classname="m" name="adds"><failure message="1 != 2"/></testcase><testcase classname="m" name="later"><skipped/></testcase>',
+          ),
+        ),
+        tests: { format: "junit", file: "r.xml" },
+      },
+      nodeGate("lint", "fail.mjs", [], { kind: "lint" }),
+    ]);
     const report = { ...headRun.report, comparison: compareReports(baseRun.report, headRun.report, { baseRef: "HEAD~1" }) };
-    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testsuite" || n === "testcase" }).parse(formatJunit(report)) as {
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testsuite" || n === "testcase" }).parse(
+      formatJunit(report),
+    ) as {
       testsuites: { testsuite: Array<{ name: string; tests: string; failures: string; testcase: Array<Record<string, unknown>> }> };
     };
     const [unit, lint] = parsed.testsuites.testsuite;
     expect(unit).toMatchObject({ name: "unit", tests: "3", failures: "2" });
     expect(unit?.testcase.map((c) => `${c["classname"]}::${c["name"]}`)).toEqual(["m::old", "m::adds", "m::later"]);
-    expect(unit?.testcase[0]?.["failure"]).toMatchObject({ type: "pre_existing", message: expect.stringMatching(/^pre-existing: fails on base too.*still broken$/) });
+    expect(unit?.testcase[0]?.["failure"]).toMatchObject({
+      type: "pre_existing",
+      message: expect.stringMatching(/^pre-existing: fails on base too.*still broken$/),
+    });
     expect(unit?.testcase[0]?.["skipped"]).toBeUndefined();
     expect(unit?.testcase[1]?.["failure"]).toMatchObject({ message: "1 != 2" });
     expect(unit?.testcase[1]?.["properties"]).toMatchObject({ property: { name: "omk.baseline", value: "new_failure" } });

@@ -13,7 +13,10 @@ const sha256 = (file: string) => createHash("sha256").update(readFileSync(file))
 describe("runGates with tiny fixture commands", () => {
   it("passes, fails, writes logs with digests and a tail, and a report that parses", async () => {
     const dir = makeTempDir("gates-run-");
-    const { report, events, gate } = await runIn(dir, [nodeGate("ok", "pass.mjs", [], { kind: "test" }), nodeGate("broken", "fail.mjs", ["3"], { kind: "lint" })]);
+    const { report, events, gate } = await runIn(dir, [
+      nodeGate("ok", "pass.mjs", [], { kind: "test" }),
+      nodeGate("broken", "fail.mjs", ["3"], { kind: "lint" }),
+    ]);
     expect(gate("ok")).toMatchObject({ outcome: "passed", exitCode: 0, signal: null, timedOut: false, attempts: [{ outcome: "passed" }] });
     expect(gate("broken")).toMatchObject({ outcome: "failed", exitCode: 3, tail: { stderr: ["error: expected 2, got 3"], stdout: ["running checks"] } });
     expect(report.verdict).toBe("failed");
@@ -48,14 +51,25 @@ describe("runGates with tiny fixture commands", () => {
     symlinkSync(outside, path.join(dir, "link-out"));
     mkdirSync(path.join(dir, "inside"));
     symlinkSync(path.join(dir, "inside"), path.join(dir, "link-in"));
-    const touch = (name: string, cwd: string) => ({ name, kind: "custom" as const, command: [process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`], cwd, required: false });
+    const touch = (name: string, cwd: string) => ({
+      name,
+      kind: "custom" as const,
+      command: [process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`],
+      cwd,
+      required: false,
+    });
     // The schema refuses `..` and absolute paths; a caller of the API that skips it is refused by the runner too.
     const config = configOf(touch("via-link", "link-out"), touch("dotdot", "."), touch("absolute", "."), nodeGate("in", "pass.mjs", [], { cwd: "link-in" }));
     (config.gates[1] as { cwd: string }).cwd = `../${path.basename(outside)}`;
     (config.gates[2] as { cwd: string }).cwd = outside;
     const report = await runGates({ root: dir, config, outDir: path.join(dir, "out"), killGraceMs: 500 });
     const gate = (name: string) => report.gates.find((g) => g.name === name);
-    expect(gate("via-link")).toMatchObject({ outcome: "error", error: expect.stringMatching(/^cwd link-out resolves to .* through a symlink, outside the project root .*: point the gate at a directory inside the project$/) });
+    expect(gate("via-link")).toMatchObject({
+      outcome: "error",
+      error: expect.stringMatching(
+        /^cwd link-out resolves to .* through a symlink, outside the project root .*: point the gate at a directory inside the project$/,
+      ),
+    });
     expect(gate("dotdot")).toMatchObject({ outcome: "error", error: expect.stringMatching(/leads out of the project root/) });
     expect(gate("absolute")).toMatchObject({ outcome: "error", error: expect.stringMatching(/is absolute/) });
     expect(gate("in")).toMatchObject({ outcome: "passed" });
@@ -96,7 +110,10 @@ describe("runGates with tiny fixture commands", () => {
     const polite = path.join(dir, "polite");
     const stubborn = path.join(dir, "stubborn");
     // The children never end on their own: a runner waiting on their pipes would run past the test's timeout.
-    const { gate } = await runIn(dir, [nodeGate("polite", "spawn-children.mjs", [polite]), nodeGate("stubborn", "spawn-children.mjs", [stubborn, "0", "stubborn"])]);
+    const { gate } = await runIn(dir, [
+      nodeGate("polite", "spawn-children.mjs", [polite]),
+      nodeGate("stubborn", "spawn-children.mjs", [stubborn, "0", "stubborn"]),
+    ]);
     for (const name of ["polite", "stubborn"]) {
       expect(gate(name)).toMatchObject({ outcome: "passed", exitCode: 0 });
       expect(gate(name)?.notes.join("\n")).toMatch(/left running .* were killed/);
@@ -112,7 +129,14 @@ describe("runGates with tiny fixture commands", () => {
       nodeGate("flaky", "flaky.mjs", [path.join(dir, "count-a"), "1"], { retries: 2 }),
       nodeGate("no-retry", "flaky.mjs", [path.join(dir, "count-b"), "1"]),
     ]);
-    expect(gate("flaky")).toMatchObject({ outcome: "flaky", exitCode: 0, attempts: [{ attempt: 1, outcome: "failed" }, { attempt: 2, outcome: "passed" }] });
+    expect(gate("flaky")).toMatchObject({
+      outcome: "flaky",
+      exitCode: 0,
+      attempts: [
+        { attempt: 1, outcome: "failed" },
+        { attempt: 2, outcome: "passed" },
+      ],
+    });
     expect(readFileSync(path.join(report.outDir, "logs", "flaky.stdout.log"), "utf8")).toContain("==> omk-gates: attempt 2 of 3");
     expect(gate("no-retry")).toMatchObject({ outcome: "failed", attempts: [{ outcome: "failed" }] });
     expect(report.verdict).toBe("failed");
@@ -199,16 +223,23 @@ describe("runGates with tiny fixture commands", () => {
   it("runs independent gates in parallel under the limit, and a gate after the gates it needs", async () => {
     const dir = makeTempDir("gates-run-");
     const order = (events: Array<{ type: string; name?: string; result?: { name: string } }>) =>
-      events.filter((e) => e.type === "gate_started" || e.type === "gate_finished").map((e) => `${e.type === "gate_started" ? "start" : "end"}:${e.name ?? e.result?.name}`);
+      events
+        .filter((e) => e.type === "gate_started" || e.type === "gate_finished")
+        .map((e) => `${e.type === "gate_started" ? "start" : "end"}:${e.name ?? e.result?.name}`);
     const gates = [nodeGate("a", "sleep.mjs", ["400"]), nodeGate("b", "sleep.mjs", ["400"])];
     const parallel = await runIn(dir, gates, { parallelism: 2, outDir: path.join(dir, "p") });
     expect(order(parallel.events).slice(0, 2)).toEqual(["start:a", "start:b"]);
     const serial = await runIn(dir, gates, { parallelism: 1, outDir: path.join(dir, "s") });
     expect(order(serial.events)).toEqual(["start:a", "end:a", "start:b", "end:b"]);
-    const needs = await runIn(dir, [nodeGate("build", "fail.mjs"), nodeGate("test", "pass.mjs", [], { needs: ["build"] }), nodeGate("other", "pass.mjs")], { outDir: path.join(dir, "n") });
+    const needs = await runIn(dir, [nodeGate("build", "fail.mjs"), nodeGate("test", "pass.mjs", [], { needs: ["build"] }), nodeGate("other", "pass.mjs")], {
+      outDir: path.join(dir, "n"),
+    });
     expect(needs.gate("test")).toMatchObject({ outcome: "skipped", error: "needs build (failed)" });
     expect(needs.gate("other")?.outcome).toBe("passed");
-    const only = await runIn(dir, [nodeGate("build", "pass.mjs"), nodeGate("test", "pass.mjs", [], { needs: ["build"] }), nodeGate("other", "pass.mjs")], { outDir: path.join(dir, "o"), only: ["test"] });
+    const only = await runIn(dir, [nodeGate("build", "pass.mjs"), nodeGate("test", "pass.mjs", [], { needs: ["build"] }), nodeGate("other", "pass.mjs")], {
+      outDir: path.join(dir, "o"),
+      only: ["test"],
+    });
     expect(only.report.gates.map((g) => g.name)).toEqual(["build", "test"]);
   });
 
@@ -225,7 +256,14 @@ describe("runGates with tiny fixture commands", () => {
       nodeGate("bench-json", "figure.mjs", ["7"], { kind: "benchmark", benchmark: { runs: 2, figure: { json: "results.0.median" } } }),
       nodeGate("bench-none", "pass.mjs", [], { kind: "benchmark", required: false, benchmark: { runs: 2, figure: { regex: "elapsed: (\\d+)" } } }),
     ]);
-    expect(gate("unit")).toMatchObject({ outcome: "failed", tests: [{ id: "suite::adds", outcome: "passed" }, { id: "suite::subtracts", outcome: "failed", message: "subtracts broke" }, { id: "suite::later", outcome: "skipped" }] });
+    expect(gate("unit")).toMatchObject({
+      outcome: "failed",
+      tests: [
+        { id: "suite::adds", outcome: "passed" },
+        { id: "suite::subtracts", outcome: "failed", message: "subtracts broke" },
+        { id: "suite::later", outcome: "skipped" },
+      ],
+    });
     expect(gate("unit")?.junit?.sha256).toBe(sha256(path.join(report.outDir, "logs", "unit.junit.xml")));
     expect(gate("nojunit")?.tests).toBeUndefined();
     expect(gate("nojunit")?.notes).toContain("attempt 1: the JUnit report reports/junit.xml was not written");
@@ -256,7 +294,11 @@ describe("runGates with tiny fixture commands", () => {
 describe("gates run in needs order, and one gate's exception is that gate's error", () => {
   it("runs a gate that needs one listed after it (after it, not a crash)", async () => {
     const dir = makeTempDir("gates-run-");
-    const { report, gate, events } = await runIn(dir, [nodeGate("test", "pass.mjs", [], { needs: ["build"] }), nodeGate("build", "pass.mjs"), nodeGate("e2e", "pass.mjs", [], { needs: ["test", "build"] })]);
+    const { report, gate, events } = await runIn(dir, [
+      nodeGate("test", "pass.mjs", [], { needs: ["build"] }),
+      nodeGate("build", "pass.mjs"),
+      nodeGate("e2e", "pass.mjs", [], { needs: ["test", "build"] }),
+    ]);
     expect(report.verdict).toBe("passed");
     expect(report.gates.map((g) => g.name)).toEqual(["test", "build", "e2e"]);
     expect(gate("test")?.outcome).toBe("passed");

@@ -14,7 +14,10 @@ describe("nothing is written into the user's repository", () => {
   it("run and compare keep their logs in the state dir (OMK_STATE_DIR/gates-runs/<project>-<hash>/); --out and --junit go where asked", async () => {
     const repo = makeTempDir("hyg-repo-");
     await initGitRepo(repo, { "package.json": JSON.stringify({ name: "p", version: "1.0.0", scripts: { test: "node -e 0" } }), "package-lock.json": "{}" });
-    await execa("git", ["commit", "-q", "--allow-empty", "-m", "second"], { cwd: repo, env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+    await execa("git", ["commit", "-q", "--allow-empty", "-m", "second"], {
+      cwd: repo,
+      env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" },
+    });
     const state = makeTempDir("hyg-state-");
     const env = { OMK_STATE_DIR: state };
     const before = await porcelain(repo);
@@ -28,7 +31,18 @@ describe("nothing is written into the user's repository", () => {
     const compare = await gatesIn(repo, env, "compare", "--base", "HEAD~1", "--quiet");
     expect(compare.code, compare.stderr).toBe(0);
     const ci = makeTempDir("hyg-ci-");
-    const out = await gatesIn(repo, env, "run", "--quiet", "--out", path.join(ci, "gates"), "--junit", path.join(ci, "junit.xml"), "--markdown", path.join(ci, "wall.md"));
+    const out = await gatesIn(
+      repo,
+      env,
+      "run",
+      "--quiet",
+      "--out",
+      path.join(ci, "gates"),
+      "--junit",
+      path.join(ci, "junit.xml"),
+      "--markdown",
+      path.join(ci, "wall.md"),
+    );
     expect(out.code, out.stderr).toBe(0);
     expect(existsSync(path.join(ci, "gates", "report.json"))).toBe(true);
     expect(await porcelain(repo)).toBe(before);

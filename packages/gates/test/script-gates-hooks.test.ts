@@ -28,7 +28,10 @@ describe("detected script gates run without npm's pre/post hooks, and say so", (
     const shim = makeTempDir("hyg-shim-");
     write(shim, { pnpm: '#!/bin/sh\nexec npx -y pnpm@10 "$@"\n' });
     chmodSync(path.join(shim, "pnpm"), 0o755);
-    const dir = write(makeTempDir("hyg-pnpm-"), { "package.json": { name: "p", version: "1.0.0", scripts: hookScripts }, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n" });
+    const dir = write(makeTempDir("hyg-pnpm-"), {
+      "package.json": { name: "p", version: "1.0.0", scripts: hookScripts },
+      "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+    });
     const env = { PATH: `${shim}${path.delimiter}${process.env["PATH"]}` };
     const d = detectGates(dir);
     expect(d.ok && d.value.config.gates[0]?.command).toEqual(["pnpm", "run", "--config.enable-pre-post-scripts=false", "test"]);
@@ -57,8 +60,14 @@ describe("detected script gates run without npm's pre/post hooks, and say so", (
     for (const tool of ["npm audit --audit-level=high", "audit-ci --high", "snyk test", "npm outdated", "nsp check", "npx audit-ci"]) {
       const d = detectGates(write(makeTempDir("hyg-net-"), { "package.json": { scripts: { test: tool, build: "tsc" } }, "package-lock.json": "{}" }));
       if (!d.ok) throw d.error;
-      expect(d.value.config.gates.map((g) => g.name), tool).toEqual(["build"]);
-      expect(d.value.skipped, tool).toContainEqual({ name: "test", reason: expect.stringMatching(/^the "test" script only runs network tools \(.+\): not run by default/) });
+      expect(
+        d.value.config.gates.map((g) => g.name),
+        tool,
+      ).toEqual(["build"]);
+      expect(d.value.skipped, tool).toContainEqual({
+        name: "test",
+        reason: expect.stringMatching(/^the "test" script only runs network tools \(.+\): not run by default/),
+      });
     }
     const mixed = detectGates(write(makeTempDir("hyg-net-"), { "package.json": { scripts: { lint: "eslint . && npm audit" } }, "package-lock.json": "{}" }));
     expect(mixed.ok && mixed.value.gates[0]?.reason).toMatch(/note: it also runs npm audit, which needs the network/);

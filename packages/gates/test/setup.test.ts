@@ -1,11 +1,32 @@
 // Dependency setup with real npm and a real devDependency (tape from the npm registry; the lockfile is made at test time).
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BROKEN_ADD_JS, cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, npmLockfileFor, TAPE_PACKAGE_JSON, tapeProjectFiles } from "@omk/test-fixtures";
+import {
+  BROKEN_ADD_JS,
+  cleanupTempDirs,
+  commitFiles,
+  gitIn,
+  initGitRepo,
+  makeTempDir,
+  npmLockfileFor,
+  TAPE_PACKAGE_JSON,
+  tapeProjectFiles,
+} from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/internal/cli.js";
-import { compareToBaseline, detectSetup, formatMarkdown, formatText, GatesReportSchema, loadGates, missingDependencies, prepareCheckout, runGates, SetupOutcomeSchema } from "../src/index.js";
+import {
+  compareToBaseline,
+  detectSetup,
+  formatMarkdown,
+  formatText,
+  GatesReportSchema,
+  loadGates,
+  missingDependencies,
+  prepareCheckout,
+  runGates,
+  SetupOutcomeSchema,
+} from "../src/index.js";
 
 afterAll(cleanupTempDirs, 600_000);
 
@@ -41,7 +62,12 @@ describe("detectSetup", () => {
 
   it("reads the lockfile: npm ci, pnpm and yarn frozen installs, each with its reason", () => {
     const npm = plan({ "package.json": TAPE_PACKAGE_JSON, "package-lock.json": "{}" });
-    expect(npm.steps[0]).toMatchObject({ manager: "npm", command: ["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], shareable: true, products: ["node_modules"] });
+    expect(npm.steps[0]).toMatchObject({
+      manager: "npm",
+      command: ["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"],
+      shareable: true,
+      products: ["node_modules"],
+    });
     expect(npm.steps[0]?.reason).toMatch(/package-lock.json: npm ci/);
     const pnpm = plan({ "package.json": TAPE_PACKAGE_JSON, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n" });
     expect(pnpm.steps[0]?.command).toEqual(["npx", "-y", "pnpm@10", "install", "--frozen-lockfile", "--prefer-offline", "--ignore-scripts"]);
@@ -70,7 +96,11 @@ describe("detectSetup", () => {
     expect(plan({ "Cargo.toml": "[package]\n", "Cargo.lock": "" }).steps[0]?.command).toEqual(["cargo", "fetch", "--locked"]);
     expect(plan({ "go.mod": "module x\n" }).reason).toMatch(/no go on PATH/);
     expect(plan({ "package.json": TAPE_PACKAGE_JSON, "package-lock.json": "{}" }, { setup: "none" })).toMatchObject({ source: "config", steps: [] });
-    expect(plan({ "package.json": TAPE_PACKAGE_JSON }, { setup: "make deps" }).steps[0]).toMatchObject({ manager: "command", command: ["make deps"], shell: true });
+    expect(plan({ "package.json": TAPE_PACKAGE_JSON }, { setup: "make deps" }).steps[0]).toMatchObject({
+      manager: "command",
+      command: ["make deps"],
+      shell: true,
+    });
   });
 
   it("setup: in .omk/gates.yaml is read and checked by the schema", () => {
@@ -106,7 +136,9 @@ describe("prepareCheckout with real npm", () => {
       expect(await gitIn(b, "status", "--porcelain")).toBe("");
       await gitIn(b, "add", "--all");
       expect(await gitIn(b, "diff", "--cached", "--name-only")).toBe("");
-      expect(existsSync(path.join(dir, ".git", "info", "exclude")) ? readFileSync(path.join(dir, ".git", "info", "exclude"), "utf8") : "").not.toMatch(/node_modules/);
+      expect(existsSync(path.join(dir, ".git", "info", "exclude")) ? readFileSync(path.join(dir, ".git", "info", "exclude"), "utf8") : "").not.toMatch(
+        /node_modules/,
+      );
       // The tests really run with the materialised dependencies.
       const run = await execa("npm", ["test"], { cwd: b, reject: false });
       expect(run.exitCode).toBe(0);
@@ -200,7 +232,11 @@ describe("prepareCheckout with real npm", () => {
   it("a configured setup command that fails: setup_failed with its exit code, and a secret it prints is redacted", async () => {
     const dir = makeTempDir("gates-setup-secret-");
     const token = "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop";
-    const outcome = await prepareCheckout(dir, { cacheDir, config: { setup: 'echo "token is $NPM_TOKEN" >&2; exit 3' }, env: { ...process.env, NPM_TOKEN: token } });
+    const outcome = await prepareCheckout(dir, {
+      cacheDir,
+      config: { setup: 'echo "token is $NPM_TOKEN" >&2; exit 3' },
+      env: { ...process.env, NPM_TOKEN: token },
+    });
     expect(outcome).toMatchObject({ status: "failed", source: "config", failure: { code: "setup_failed", exitCode: 3 } });
     expect(outcome.failure?.fix).toMatch(/setup:/);
     expect(JSON.stringify(outcome)).not.toContain(token);
@@ -211,7 +247,10 @@ describe("prepareCheckout with real npm", () => {
     const dir = makeTempDir("gates-setup-vendored-");
     await initGitRepo(dir, { ...files, "node_modules/tape/index.js": "module.exports = 'vendored';\n" });
     const outcome = await prepareCheckout(dir, { cacheDir, config: null });
-    expect(outcome).toMatchObject({ status: "ready", steps: [{ exitCode: null, notes: [expect.stringMatching(/node_modules is tracked in git \(vendored\)/)] }] });
+    expect(outcome).toMatchObject({
+      status: "ready",
+      steps: [{ exitCode: null, notes: [expect.stringMatching(/node_modules is tracked in git \(vendored\)/)] }],
+    });
     expect(readFileSync(path.join(dir, "node_modules", "tape", "index.js"), "utf8")).toBe("module.exports = 'vendored';\n");
     expect(await gitIn(dir, "status", "--porcelain")).toBe("");
   });
@@ -251,7 +290,14 @@ describe("compareToBaseline with dependencies: the base checkout gets its own, s
       expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
       const loaded = loadGates(dir);
       if (!loaded.ok) throw loaded.error;
-      const run = await compareToBaseline({ root: dir, base: "HEAD~1", config: loaded.value.config, outDir: makeTempDir("gates-setup-cmp-"), baseSetup: { cacheDir }, killGraceMs: 500 });
+      const run = await compareToBaseline({
+        root: dir,
+        base: "HEAD~1",
+        config: loaded.value.config,
+        outDir: makeTempDir("gates-setup-cmp-"),
+        baseSetup: { cacheDir },
+        killGraceMs: 500,
+      });
       const test = run.comparison.gates.find((g) => g.name === "test");
       expect(test).toMatchObject({ base: "passed", head: "failed", status: "new_failure", blocking: true });
       expect(run.comparison.verdict).toBe("failed");
@@ -274,7 +320,14 @@ describe("compareToBaseline with dependencies: the base checkout gets its own, s
       expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
       const loaded = loadGates(dir);
       if (!loaded.ok) throw loaded.error;
-      const run = await compareToBaseline({ root: dir, base: "HEAD~1", config: loaded.value.config, outDir: makeTempDir("gates-setup-cmp-"), baseSetup: false, killGraceMs: 500 });
+      const run = await compareToBaseline({
+        root: dir,
+        base: "HEAD~1",
+        config: loaded.value.config,
+        outDir: makeTempDir("gates-setup-cmp-"),
+        baseSetup: false,
+        killGraceMs: 500,
+      });
       const test = run.comparison.gates.find((g) => g.name === "test");
       // A command not found is the gate's `error` (with its reason), not a test failure.
       expect(test).toMatchObject({ base: "error", head: "failed", status: "no_baseline", blocking: true });
@@ -296,7 +349,14 @@ describe("compareToBaseline with dependencies: the base checkout gets its own, s
       expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
       const loaded = loadGates(dir);
       if (!loaded.ok) throw loaded.error;
-      const run = await compareToBaseline({ root: dir, base: "HEAD~1", config: loaded.value.config, outDir: makeTempDir("gates-setup-cmp-"), baseSetup: { cacheDir }, killGraceMs: 500 });
+      const run = await compareToBaseline({
+        root: dir,
+        base: "HEAD~1",
+        config: loaded.value.config,
+        outDir: makeTempDir("gates-setup-cmp-"),
+        baseSetup: { cacheDir },
+        killGraceMs: 500,
+      });
       expect(run.comparison.base.setupFailed).toMatchObject({ code: "setup_failed", command: expect.stringMatching(/^npm ci/) });
       const test = run.comparison.gates.find((g) => g.name === "test");
       expect(test).toMatchObject({ base: "skipped", head: "failed", status: "no_baseline", blocking: true });
@@ -325,7 +385,9 @@ describe("omk-gates compare and run (the bin's main, in process)", () => {
       expect(existsSync(path.join(dir, "node_modules"))).toBe(false);
       stdout = "";
       expect(await main({ ...io, argv: ["detect"] })).toBe(0);
-      expect(stdout).toMatch(/dependency setup \(in each checkout OMK makes; never in this tree\):\n {2}npm ci --prefer-offline --no-audit --no-fund --ignore-scripts\n {2}why: package-lock.json: npm ci/);
+      expect(stdout).toMatch(
+        /dependency setup \(in each checkout OMK makes; never in this tree\):\n {2}npm ci --prefer-offline --no-audit --no-fund --ignore-scripts\n {2}why: package-lock.json: npm ci/,
+      );
       // With the user's install in place, compare sets up the base worktree and names the regression.
       expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
       stdout = "";
@@ -390,7 +452,11 @@ describe("Python venv", () => {
       const dir = makeTempDir("gates-setup-py-");
       await initGitRepo(dir, { "requirements.txt": "iniconfig\n", "t.py": "import iniconfig\nprint('ok')\n" });
       const outcome = await prepareCheckout(dir, { cacheDir, config: null });
-      expect(outcome).toMatchObject({ status: "ready", steps: [{ manager: "python", materialised: "in_place", key: null }], path: [path.join(dir, ".venv", "bin")] });
+      expect(outcome).toMatchObject({
+        status: "ready",
+        steps: [{ manager: "python", materialised: "in_place", key: null }],
+        path: [path.join(dir, ".venv", "bin")],
+      });
       const run = await execa(path.join(dir, ".venv", "bin", "python"), ["t.py"], { cwd: dir, reject: false });
       expect(run.stdout).toBe("ok");
       expect(await gitIn(dir, "status", "--porcelain")).toBe("");

@@ -15,7 +15,10 @@ const BIN = path.join(PKG, "dist", "bin.js");
 /** dist/bin.js was built after every source it is built from was last changed (else it is built here). */
 function binIsFresh(): boolean {
   if (!existsSync(BIN)) return false;
-  const sources = Math.max(...listFiles(path.join(PKG, "src")).map((f) => statSync(f).mtimeMs), ...["package.json", "tsup.config.ts", "../../tooling/tsup.base.ts"].map((f) => statSync(path.join(PKG, f)).mtimeMs));
+  const sources = Math.max(
+    ...listFiles(path.join(PKG, "src")).map((f) => statSync(f).mtimeMs),
+    ...["package.json", "tsup.config.ts", "../../tooling/tsup.base.ts"].map((f) => statSync(path.join(PKG, f)).mtimeMs),
+  );
   return statSync(BIN).mtimeMs > sources;
 }
 

@@ -42,7 +42,10 @@ type Project = { script: string; type?: "module" | "commonjs"; files: Record<str
 function project(p: Project): string {
   const dir = makeTempDir("gates-runner-project-");
   symlinkSync(modules, path.join(dir, "node_modules"), "dir");
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", version: "1.0.0", type: p.type ?? "commonjs", scripts: { test: p.script, ...p.extraScripts } }));
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "p", version: "1.0.0", type: p.type ?? "commonjs", scripts: { test: p.script, ...p.extraScripts } }),
+  );
   for (const [rel, text] of Object.entries(p.files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text);
@@ -56,7 +59,12 @@ async function runDetectedTest(dir: string): Promise<GateResult> {
   if (!detected.ok) throw detected.error;
   const test = detected.value.config.gates.find((g) => g.kind === "test");
   expect(test?.tests).toEqual({ format: "auto" });
-  const report = await runGates({ root: dir, config: { version: 1, gates: [test as NonNullable<typeof test>] }, outDir: makeTempDir("gates-runner-out-"), killGraceMs: 500 });
+  const report = await runGates({
+    root: dir,
+    config: { version: 1, gates: [test as NonNullable<typeof test>] },
+    outDir: makeTempDir("gates-runner-out-"),
+    killGraceMs: 500,
+  });
   return report.gates[0] as GateResult;
 }
 
@@ -65,24 +73,36 @@ const gateDefaults = { shell: false, cwd: ".", env: [], required: true, timeout:
 
 const outcomes = (gate: GateResult) => Object.fromEntries((gate.tests ?? []).map((c) => [c.id, c.outcome]));
 
-const CJS_PAIR = (lib: string, head: string) => `${head}\n${lib}('adds', () => { assert.equal(1 + 1, 2); });\n${lib}('subtracts badly', () => { assert.equal(2 - 1, 2); });\n`;
+const CJS_PAIR = (lib: string, head: string) =>
+  `${head}\n${lib}('adds', () => { assert.equal(1 + 1, 2); });\n${lib}('subtracts badly', () => { assert.equal(2 - 1, 2); });\n`;
 
 const CASES: Array<{ name: string; project: Project; expected: Record<string, string> }> = [
   {
     name: "node:test (node --test with a folder)",
-    project: { script: "node --test test/", type: "module", files: { "test/a.test.js": CJS_PAIR("test", "import { test } from 'node:test';\nimport assert from 'node:assert';") } },
+    project: {
+      script: "node --test test/",
+      type: "module",
+      files: { "test/a.test.js": CJS_PAIR("test", "import { test } from 'node:test';\nimport assert from 'node:assert';") },
+    },
     expected: { "test::adds": "passed", "test::subtracts badly": "failed" },
   },
   {
     name: "node:test run as a plain file (node test.js)",
-    project: { script: "node test.js", type: "module", files: { "test.js": CJS_PAIR("test", "import { test } from 'node:test';\nimport assert from 'node:assert';") } },
+    project: {
+      script: "node test.js",
+      type: "module",
+      files: { "test.js": CJS_PAIR("test", "import { test } from 'node:test';\nimport assert from 'node:assert';") },
+    },
     expected: { "test::adds": "passed", "test::subtracts badly": "failed" },
   },
   {
     name: "tape (c8 wrapper, glob)",
     project: {
       script: "c8 --reporter=text tape test/*.js",
-      files: { "test/a.js": "const test = require('tape');\ntest('adds', (t) => { t.equal(1 + 1, 2); t.end(); });\ntest('subtracts badly', (t) => { t.equal(2 - 1, 2); t.end(); });\n" },
+      files: {
+        "test/a.js":
+          "const test = require('tape');\ntest('adds', (t) => { t.equal(1 + 1, 2); t.end(); });\ntest('subtracts badly', (t) => { t.equal(2 - 1, 2); t.end(); });\n",
+      },
     },
     expected: { "tape::adds": "passed", "tape::subtracts badly": "failed" },
   },
@@ -91,25 +111,40 @@ const CASES: Array<{ name: string; project: Project; expected: Record<string, st
     project: {
       script: "npm run lint && mocha",
       extraScripts: { lint: "node -e 0" },
-      files: { "test/a.js": "const assert = require('assert');\ndescribe('math', () => { it('adds', () => assert.equal(1 + 1, 2)); it('subtracts badly', () => assert.equal(2 - 1, 2)); });\n" },
+      files: {
+        "test/a.js":
+          "const assert = require('assert');\ndescribe('math', () => { it('adds', () => assert.equal(1 + 1, 2)); it('subtracts badly', () => assert.equal(2 - 1, 2)); });\n",
+      },
     },
     expected: { "math::adds": "passed", "math::subtracts badly": "failed" },
   },
   {
     name: "jest (with an option)",
-    project: { script: "jest --ci", files: { "test/a.test.js": "describe('math', () => { test('adds', () => expect(1 + 1).toBe(2)); test('subtracts badly', () => expect(2 - 1).toBe(2)); });\n" } },
+    project: {
+      script: "jest --ci",
+      files: {
+        "test/a.test.js": "describe('math', () => { test('adds', () => expect(1 + 1).toBe(2)); test('subtracts badly', () => expect(2 - 1).toBe(2)); });\n",
+      },
+    },
     expected: { "test/a.test.js::math > adds": "passed", "test/a.test.js::math > subtracts badly": "failed" },
   },
   {
     name: "ava",
-    project: { script: "ava", type: "module", files: { "test/a.js": "import test from 'ava';\ntest('adds', (t) => { t.is(1 + 1, 2); });\ntest('subtracts badly', (t) => { t.is(2 - 1, 2); });\n" } },
+    project: {
+      script: "ava",
+      type: "module",
+      files: { "test/a.js": "import test from 'ava';\ntest('adds', (t) => { t.is(1 + 1, 2); });\ntest('subtracts badly', (t) => { t.is(2 - 1, 2); });\n" },
+    },
     expected: { "ava::adds": "passed", "ava::subtracts badly": "failed" },
   },
   {
     name: "node-tap (tap)",
     project: {
       script: "tap --disable-coverage",
-      files: { "test/a.js": "const t = require('tap');\nt.test('adds', async (t) => { t.equal(1 + 1, 2); });\nt.test('subtracts badly', async (t) => { t.equal(2 - 1, 2); });\n" },
+      files: {
+        "test/a.js":
+          "const t = require('tap');\nt.test('adds', async (t) => { t.equal(1 + 1, 2); });\nt.test('subtracts badly', async (t) => { t.equal(2 - 1, 2); });\n",
+      },
     },
     expected: { "tap::test/a.js > adds": "passed", "tap::test/a.js > subtracts badly": "failed" },
   },
@@ -118,7 +153,10 @@ const CASES: Array<{ name: string; project: Project; expected: Record<string, st
     project: {
       script: "vitest run",
       type: "module",
-      files: { "test/a.test.js": "import { describe, it, expect } from 'vitest';\ndescribe('math', () => { it('adds', () => expect(1 + 1).toBe(2)); it('subtracts badly', () => expect(2 - 1).toBe(2)); });\n" },
+      files: {
+        "test/a.test.js":
+          "import { describe, it, expect } from 'vitest';\ndescribe('math', () => { it('adds', () => expect(1 + 1).toBe(2)); it('subtracts badly', () => expect(2 - 1).toBe(2)); });\n",
+      },
     },
     expected: { "test/a.test.js::math > adds": "passed", "test/a.test.js::math > subtracts badly": "failed" },
   },
@@ -129,7 +167,8 @@ const CASES: Array<{ name: string; project: Project; expected: Record<string, st
       script: "npm run unit && jest jest/",
       extraScripts: { unit: "c8 node --test unit/a.test.js" },
       files: {
-        "unit/a.test.js": "const { test } = require('node:test');\nconst assert = require('node:assert');\ntest('unit adds', () => { assert.equal(1 + 1, 2); });\n",
+        "unit/a.test.js":
+          "const { test } = require('node:test');\nconst assert = require('node:assert');\ntest('unit adds', () => { assert.equal(1 + 1, 2); });\n",
         "jest/a.test.js": "describe('math', () => { test('adds', () => expect(1 + 1).toBe(2)); test('subtracts badly', () => expect(2 - 1).toBe(2)); });\n",
       },
     },
@@ -193,12 +232,20 @@ describe("per-test cases from `npm test` with the real runners", () => {
   it("pnpm test (vitest) and yarn test (jest): the reporter flags go after the script name; real pnpm 10 and yarn 1", { timeout: 300_000 }, async () => {
     // pnpm and yarn are not installed on this machine: shims run the real ones from the registry through npx.
     const shims = makeTempDir("gates-pm-shims-");
-    for (const [bin, pkg] of [["pnpm", "pnpm@10"], ["yarn", "yarn@1.22.22"]]) {
+    for (const [bin, pkg] of [
+      ["pnpm", "pnpm@10"],
+      ["yarn", "yarn@1.22.22"],
+    ]) {
       writeFileSync(path.join(shims, bin as string), `#!/bin/sh\nexec npx -y ${pkg} "$@"\n`, { mode: 0o755 });
     }
     const env = { ...process.env, PATH: `${shims}${path.delimiter}${process.env["PATH"] ?? ""}` };
     const run = async (dir: string, command: string[]) => {
-      const report = await runGates({ root: dir, config: { version: 1, gates: [{ ...gateDefaults, name: "test", kind: "test", command, tests: { format: "auto" } }] }, outDir: makeTempDir("gates-runner-out-"), env });
+      const report = await runGates({
+        root: dir,
+        config: { version: 1, gates: [{ ...gateDefaults, name: "test", kind: "test", command, tests: { format: "auto" } }] },
+        outDir: makeTempDir("gates-runner-out-"),
+        env,
+      });
       return report.gates[0] as GateResult;
     };
     const vitest = CASES.find((c) => c.name.startsWith("vitest")) as (typeof CASES)[number];
@@ -228,7 +275,7 @@ describe("per-test cases from `npm test` with the real runners", () => {
     writeFileSync(path.join(dir, "Cargo.toml"), '[package]\nname = "adder"\nversion = "0.1.0"\nedition = "2021"\n');
     writeFileSync(
       path.join(dir, "src", "lib.rs"),
-      "pub fn add(a: i32, b: i32) -> i32 { a + b }\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn adds() { assert_eq!(add(1, 1), 2); }\n    #[test]\n    fn subtracts_badly() { println!(\"test tests::subtracts_badly ... ok\"); assert_eq!(add(1, 0), 2); }\n}\n",
+      'pub fn add(a: i32, b: i32) -> i32 { a + b }\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn adds() { assert_eq!(add(1, 1), 2); }\n    #[test]\n    fn subtracts_badly() { println!("test tests::subtracts_badly ... ok"); assert_eq!(add(1, 0), 2); }\n}\n',
     );
     writeFileSync(path.join(dir, "tests", "it.rs"), "#[test]\nfn adds_too() { assert_eq!(adder::add(2, 2), 4); }\n");
     const detected = detectGates(dir);
@@ -241,13 +288,18 @@ describe("per-test cases from `npm test` with the real runners", () => {
     // The forged line is in the failing test's captured output: the counts disagree, nothing is trusted.
     expect(gate.tests).toBeUndefined();
     expect(gate.notes.join("\n")).toMatch(/do not add up/);
-    writeFileSync(path.join(dir, "src", "lib.rs"), "pub fn add(a: i32, b: i32) -> i32 { a + b }\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn adds() { assert_eq!(add(1, 1), 2); }\n    #[test]\n    fn subtracts_badly() { assert_eq!(add(1, 0), 2); }\n}\n");
+    writeFileSync(
+      path.join(dir, "src", "lib.rs"),
+      "pub fn add(a: i32, b: i32) -> i32 { a + b }\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn adds() { assert_eq!(add(1, 1), 2); }\n    #[test]\n    fn subtracts_badly() { assert_eq!(add(1, 0), 2); }\n}\n",
+    );
     const again = await runGates({ root: dir, config, outDir: makeTempDir("gates-runner-out-"), env: { ...process.env, RUST_BACKTRACE: "0" } });
     expect(outcomes(again.gates[0] as GateResult)).toEqual({ "tests::adds": "passed", "tests::subtracts_badly": "failed", adds_too: "passed" });
   });
 
   it("a script with shell syntax that is not read gets no cases, and the note names the fix", { timeout: 60_000 }, async () => {
-    const gate = await runDetectedTest(project({ script: "tape test/*.js | cat", files: { "test/a.js": "require('tape')('adds', (t) => { t.ok(true); t.end(); });\n" } }));
+    const gate = await runDetectedTest(
+      project({ script: "tape test/*.js | cat", files: { "test/a.js": "require('tape')('adds', (t) => { t.ok(true); t.end(); });\n" } }),
+    );
     expect(gate.outcome).toBe("passed");
     expect(gate.tests).toBeUndefined();
     expect(gate.notes.join("\n")).toMatch(/no per-test cases: .*tests: \{ format: tap \}/);

@@ -119,7 +119,13 @@ export const MERGE_FILE_DRIVER = "git merge-file --marker-size=%L %A %O %B";
  * an empty credential.helper resets the helper list.
  */
 const RULES: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => ReadonlyArray<readonly [string, string]>]> = [
-  [/^filter\.(.+)\.(clean|smudge|process)$/s, (m) => [[m[0], ""], [`filter.${m[1]}.required`, "false"]]],
+  [
+    /^filter\.(.+)\.(clean|smudge|process)$/s,
+    (m) => [
+      [m[0], ""],
+      [`filter.${m[1]}.required`, "false"],
+    ],
+  ],
   [/^diff\.(.+)\.textconv$/s, (m) => [[m[0], "cat"]]],
   [/^diff\.(.+)\.command$/s, (m) => [[m[0], ""]]],
   [/^diff\.external$/, (m) => [[m[0], ""]]],
@@ -191,12 +197,20 @@ const realOrSelf = (p: string) => {
  */
 export function* discover(cwd: string, repo: RepoPaths): Generator<ConfigRead, { verdict: RepoConfigVerdict; watched: string[] }, string | undefined> {
   const listing = yield { cwd, args: ["config", "--list", "-z", "--show-origin", "--show-scope", "--includes"] };
-  const watched = new Set<string>([path.join(repo.commonDir, "config"), path.join(repo.gitDir, "config.worktree"), path.join(repo.commonDir, "config.worktree")]);
+  const watched = new Set<string>([
+    path.join(repo.commonDir, "config"),
+    path.join(repo.gitDir, "config.worktree"),
+    path.join(repo.commonDir, "config.worktree"),
+  ]);
   if (listing === undefined) {
     return {
       verdict: {
         overrides: [],
-        refusal: { code: "git_config_unreadable", message: `git could not read the configuration of the repository at ${repo.gitDir}`, fix: "run `git config --list --show-origin` there and fix what it reports" },
+        refusal: {
+          code: "git_config_unreadable",
+          message: `git could not read the configuration of the repository at ${repo.gitDir}`,
+          fix: "run `git config --list --show-origin` there and fix what it reports",
+        },
       },
       watched: [...watched],
     };

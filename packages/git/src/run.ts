@@ -153,12 +153,26 @@ function verdictForSync(cwd: string): RepoConfigVerdict | undefined {
 
 // `git config --list` reads files only: no hook, filter or fsmonitor is involved.
 async function readConfig(read: ConfigRead): Promise<string | undefined> {
-  const r = await execa("git", [...SAFE_CONFIG, ...read.args], { cwd: read.cwd, env: readEnv(), extendEnv: false, reject: false, stdin: "ignore", stripFinalNewline: false });
+  const r = await execa("git", [...SAFE_CONFIG, ...read.args], {
+    cwd: read.cwd,
+    env: readEnv(),
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+    stripFinalNewline: false,
+  });
   return r.exitCode === 0 ? String(r.stdout) : undefined;
 }
 
 function readConfigSync(read: ConfigRead): string | undefined {
-  const r = execaSync("git", [...SAFE_CONFIG, ...read.args], { cwd: read.cwd, env: readEnv(), extendEnv: false, reject: false, stdin: "ignore", stripFinalNewline: false });
+  const r = execaSync("git", [...SAFE_CONFIG, ...read.args], {
+    cwd: read.cwd,
+    env: readEnv(),
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+    stripFinalNewline: false,
+  });
   return r.exitCode === 0 ? String(r.stdout) : undefined;
 }
 
@@ -209,7 +223,11 @@ export function safeArgs(args: readonly string[], asUser = false): string[] {
 
 /** The environment of one command: gitEnv plus the repository's overrides as GIT_CONFIG_KEY_n/VALUE_n. */
 function commandEnv(options: GitOptions, verdict: RepoConfigVerdict | undefined): Record<string, string> {
-  const env = gitEnv({ ...(options.baseEnv === undefined ? {} : { base: options.baseEnv }), ...(options.env === undefined ? {} : { extra: options.env }), user: options.asUser === true });
+  const env = gitEnv({
+    ...(options.baseEnv === undefined ? {} : { base: options.baseEnv }),
+    ...(options.env === undefined ? {} : { extra: options.env }),
+    user: options.asUser === true,
+  });
   const overrides = verdict?.overrides ?? [];
   if (overrides.length > 0) {
     env["GIT_CONFIG_COUNT"] = String(overrides.length);
@@ -229,7 +247,8 @@ type Raw = { stdout: unknown; stderr: unknown; exitCode?: number | undefined; is
 
 function toResult(r: Raw, options: GitOptions): GitResult {
   const buffer = r.stdout instanceof Uint8Array ? r.stdout : undefined;
-  const stdout = buffer === undefined ? (typeof r.stdout === "string" ? r.stdout : "") : options.encoding === "buffer" ? "" : Buffer.from(buffer).toString("utf8");
+  const stdout =
+    buffer === undefined ? (typeof r.stdout === "string" ? r.stdout : "") : options.encoding === "buffer" ? "" : Buffer.from(buffer).toString("utf8");
   const stderrRaw = r.stderr instanceof Uint8Array ? Buffer.from(r.stderr).toString("utf8") : typeof r.stderr === "string" ? r.stderr : "";
   const exitCode = r.exitCode ?? -1;
   const stderr = exitCode === -1 && stderrRaw === "" ? (r.message ?? "git did not run") : stderrRaw;
@@ -263,7 +282,10 @@ export async function git(cwd: string, args: readonly string[], options: GitOpti
   const started = TRACE === undefined ? 0 : performance.now();
   const verdict = options.asUser === true ? undefined : await verdictFor(cwd);
   if (verdict?.refusal !== undefined) return refused(verdict.refusal);
-  const r = await execa("git", safeArgs(args, options.asUser), { ...execOptions(cwd, options, commandEnv(options, verdict)), ...(options.signal === undefined ? {} : { cancelSignal: options.signal }) });
+  const r = await execa("git", safeArgs(args, options.asUser), {
+    ...execOptions(cwd, options, commandEnv(options, verdict)),
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+  });
   const result = toResult(r as Raw, options);
   trace(cwd, args, started, result.exitCode);
   return result;

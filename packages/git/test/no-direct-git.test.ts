@@ -80,7 +80,12 @@ describe("every git command goes through @omk/git", () => {
       'const g = require("isomorphic-git");',
     ];
     for (const line of bad) expect(directGitCalls("fixture.ts", line), line).toHaveLength(1);
-    const fine = ['const r = await git(cwd, ["status"]);', 'execa("gitleaks", ["detect"])', 'spawn(process.execPath, ["-e", "git"])', '// execa is not used for "git" here'];
+    const fine = [
+      'const r = await git(cwd, ["status"]);',
+      'execa("gitleaks", ["detect"])',
+      'spawn(process.execPath, ["-e", "git"])',
+      '// execa is not used for "git" here',
+    ];
     for (const line of fine) expect(directGitCalls("fixture.ts", line), line).toEqual([]);
   });
 });

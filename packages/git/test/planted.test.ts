@@ -3,7 +3,17 @@
 // runner (no marker appears). Real git, real repositories, no mocks.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, gitIn, initBareRepo, initGitRepo, ISOLATED_GIT_ENV, makeTempDir, type PlantedNestedRepo, plantGitCode, plantNestedRepo } from "@omk/test-fixtures";
+import {
+  cleanupTempDirs,
+  gitIn,
+  initBareRepo,
+  initGitRepo,
+  ISOLATED_GIT_ENV,
+  makeTempDir,
+  type PlantedNestedRepo,
+  plantGitCode,
+  plantNestedRepo,
+} from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { clearRepoConfigCache, git, gitSync, repoConfigVerdict, safeArgs } from "../src/index.js";
@@ -238,7 +248,10 @@ describe("@omk/git's runner and a nested repository planted in the work tree", (
     const fx = await fixture();
     const markers = path.join(fx.root, "markers");
     const nested = [await plantNestedRepo(fx.repo, "vendor/nested", markers, "folder"), await plantNestedRepo(fx.repo, "libs/gitfile", markers, "gitfile")];
-    writeFileSync(path.join(fx.repo, ".gitmodules"), nested.map((n) => `[submodule "${n.path}"]\n\tpath = ${n.path}\n\turl = ./${n.path}\n\tignore = none\n`).join(""));
+    writeFileSync(
+      path.join(fx.repo, ".gitmodules"),
+      nested.map((n) => `[submodule "${n.path}"]\n\tpath = ${n.path}\n\turl = ./${n.path}\n\tignore = none\n`).join(""),
+    );
     // Recording a not yet tracked nested repository only reads its HEAD.
     expect((await git(fx.repo, ["add", "--all"])).exitCode).toBe(0);
     expect((await git(fx.repo, ["ls-files", "-s"])).stdout).toMatch(/^160000 [0-9a-f]+ 0\tlibs\/gitfile$/m);
@@ -261,7 +274,20 @@ describe("@omk/git's runner and a nested repository planted in the work tree", (
     // OMK's own status call (which used to pass --ignore-submodules=none) lists both as added.
     expect(seen[0]?.stdout.split("\0")).toEqual(expect.arrayContaining(["A  libs/gitfile", "A  vendor/nested"]));
     // A new commit inside a nested repository moves its gitlink: still seen (only the nested work tree is not looked into).
-    await gitIn(path.join(fx.repo, "vendor/nested"), "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "filter.nested.clean=", "commit", "-q", "--allow-empty", "-m", "moved");
+    await gitIn(
+      path.join(fx.repo, "vendor/nested"),
+      "-c",
+      "core.hooksPath=/dev/null",
+      "-c",
+      "core.fsmonitor=false",
+      "-c",
+      "filter.nested.clean=",
+      "commit",
+      "-q",
+      "--allow-empty",
+      "-m",
+      "moved",
+    );
     expect(fx.nested[0]?.ran()).toEqual([]);
     const moved = await git(fx.repo, ["diff", "--name-only"]);
     expect(moved.stdout.split("\n")).toContain("vendor/nested");
@@ -271,8 +297,19 @@ describe("@omk/git's runner and a nested repository planted in the work tree", (
   });
 
   it("safeArgs puts --ignore-submodules=dirty in place of what a call site gave (but all), before any pathspec, and --quiet on checkout", () => {
-    expect(safeArgs(["status", "--porcelain", "--ignore-submodules=none", "--", "--ignore-submodules=none"]).slice(-5)).toEqual(["status", "--ignore-submodules=dirty", "--porcelain", "--", "--ignore-submodules=none"]);
-    expect(safeArgs(["--no-optional-locks", "diff-files", "--ignore-submodules"]).slice(-4)).toEqual(["diff-files", "--no-ext-diff", "--no-textconv", "--ignore-submodules=dirty"]);
+    expect(safeArgs(["status", "--porcelain", "--ignore-submodules=none", "--", "--ignore-submodules=none"]).slice(-5)).toEqual([
+      "status",
+      "--ignore-submodules=dirty",
+      "--porcelain",
+      "--",
+      "--ignore-submodules=none",
+    ]);
+    expect(safeArgs(["--no-optional-locks", "diff-files", "--ignore-submodules"]).slice(-4)).toEqual([
+      "diff-files",
+      "--no-ext-diff",
+      "--no-textconv",
+      "--ignore-submodules=dirty",
+    ]);
     expect(safeArgs(["diff", "--ignore-submodules=all"]).slice(-4)).toEqual(["diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all"]);
     expect(safeArgs(["checkout", "main"]).slice(-3)).toEqual(["checkout", "--quiet", "main"]);
     expect(safeArgs(["diff-tree", "-r", "a", "b"]).join(" ")).not.toContain("ignore-submodules");

@@ -26,11 +26,19 @@ describe("buildOracle: one shape per goal class", () => {
   const shapes: Array<[GoalClass, Partial<OracleRequest>, string[]]> = [
     ["bugfix", {}, ["test_case!:regression-test", "gate:gate-unit", "gate:gate-lint", "review:review"]],
     ["feature", {}, ["test_case!:acceptance-tests", "gate:gate-unit", "gate:gate-lint", "review:review"]],
-    ["greenfield", { buildCommand: ["npm", "run", "build"] }, ["test_case!:acceptance-tests", "command:smoke", "gate:gate-unit", "gate:gate-lint", "review:review"]],
+    [
+      "greenfield",
+      { buildCommand: ["npm", "run", "build"] },
+      ["test_case!:acceptance-tests", "command:smoke", "gate:gate-unit", "gate:gate-lint", "review:review"],
+    ],
     ["rewrite", {}, ["golden:compat-tests", "gate:gate-cli-output", "gate:gate-unit", "gate:gate-lint", "review:review"]],
     ["refactor", {}, ["golden:behaviour-unchanged", "gate:gate-unit", "gate:gate-lint", "review:review"]],
     ["hardening", {}, ["test_case!:security-tests", "gate:gate-audit", "gate:gate-unit", "gate:gate-lint", "review:security-review"]],
-    ["performance", { goalText: "Make parsing 30% faster" }, ["benchmark:benchmark-parse-bench", "golden:behaviour-unchanged", "gate:gate-unit", "gate:gate-lint", "review:review"]],
+    [
+      "performance",
+      { goalText: "Make parsing 30% faster" },
+      ["benchmark:benchmark-parse-bench", "golden:behaviour-unchanged", "gate:gate-unit", "gate:gate-lint", "review:review"],
+    ],
     ["docs", {}, ["gate:gate-docs-links", "gate:gate-unit", "gate:gate-lint", "review:docs-review"]],
   ];
 
@@ -61,14 +69,27 @@ describe("buildOracle: one shape per goal class", () => {
 
   it("unites the shapes of a mixed goal without duplicates", () => {
     const build = buildOracle(request("mixed", { classes: ["bugfix", "docs"] }));
-    expect(shape(build)).toEqual(["test_case!:regression-test", "gate:gate-docs-links", "gate:gate-unit", "gate:gate-lint", "review:review", "review:docs-review"]);
+    expect(shape(build)).toEqual([
+      "test_case!:regression-test",
+      "gate:gate-docs-links",
+      "gate:gate-unit",
+      "gate:gate-lint",
+      "review:review",
+      "review:docs-review",
+    ]);
     expect(build.status === "formed" && build.oracle).toMatchObject({ goalClass: "mixed", classes: ["bugfix", "docs"] });
   });
 
   it("adds the goal's own terminal criteria", () => {
     const build = buildOracle(
       request("feature", {
-        terminalCriteria: ["red: node scripts/check-json-flag.mjs", "golden: node bin/cli.mjs report", "test: report prints JSON", "The output is readable by jq", "bench /rows: (\\d+)/ higher: node bench.mjs"],
+        terminalCriteria: [
+          "red: node scripts/check-json-flag.mjs",
+          "golden: node bin/cli.mjs report",
+          "test: report prints JSON",
+          "The output is readable by jq",
+          "bench /rows: (\\d+)/ higher: node bench.mjs",
+        ],
       }),
     );
     expect(shape(build)).toEqual([

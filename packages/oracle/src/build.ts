@@ -23,21 +23,34 @@
  * cannot be formed (no test command for a red → green test, no benchmark,
  * no docs check), the oracle is blocked with the question that unblocks it.
  */
-import { type Criterion, type GateDescriptor, GateDescriptorSchema, type GoalClass, GoalClassSchema, type Oracle, OracleSchema, SCHEMA_VERSION } from "@omk/state";
+import {
+  type Criterion,
+  type GateDescriptor,
+  GateDescriptorSchema,
+  type GoalClass,
+  GoalClassSchema,
+  type Oracle,
+  OracleSchema,
+  SCHEMA_VERSION,
+} from "@omk/state";
 import { z } from "zod";
 import { improvementFromText, parseUserCriteria } from "./internal/user-criteria.js";
 import { formatCommand } from "./vacuity.js";
 
 const OracleRequestSchema = z
   .object({
-  goalClass: GoalClassSchema,
-  classes: z.array(GoalClassSchema.exclude(["mixed"])).min(1).optional().describe("a mixed goal's classes; others default to [goalClass]"),
-  goalText: z.string().min(1),
-  gates: z.array(GateDescriptorSchema).default([]),
-  testCommand: z.array(z.string()).min(1).nullable().default(null).describe("runs the tests and writes a JUnit report"),
-  buildCommand: z.array(z.string()).min(1).nullable().default(null),
-  terminalCriteria: z.array(z.string().min(1)).default([]),
-})
+    goalClass: GoalClassSchema,
+    classes: z
+      .array(GoalClassSchema.exclude(["mixed"]))
+      .min(1)
+      .optional()
+      .describe("a mixed goal's classes; others default to [goalClass]"),
+    goalText: z.string().min(1),
+    gates: z.array(GateDescriptorSchema).default([]),
+    testCommand: z.array(z.string()).min(1).nullable().default(null).describe("runs the tests and writes a JUnit report"),
+    buildCommand: z.array(z.string()).min(1).nullable().default(null),
+    terminalCriteria: z.array(z.string().min(1)).default([]),
+  })
   .transform((request, ctx) => {
     const classes = request.classes ?? (request.goalClass === "mixed" ? [] : [request.goalClass]);
     if (request.goalClass === "mixed" ? classes.length < 2 : classes.length !== 1 || classes[0] !== request.goalClass) {
@@ -64,7 +77,10 @@ export function testTag(criterionId: string): string {
 }
 
 function slug(text: string): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9._-]+/gu, "-").replace(/^[^a-z0-9]+|-+$/gu, "");
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/gu, "-")
+    .replace(/^[^a-z0-9]+|-+$/gu, "");
   return s === "" ? "gate" : s.slice(0, 100);
 }
 
@@ -119,14 +135,26 @@ function shapeFor(goalClass: GoalClass, ctx: Ctx): Shape {
       const test = taggedTest(ctx, "regression-test", "the bug is reproduced by a regression test");
       if (test === undefined) block("a bug fix needs a regression test that fails on the base commit, and no test command is known", NO_TESTS);
       push(test);
-      push(review("review", "reviewer", ["the fix addresses the cause, not the symptom", "the regression test reproduces the reported failure", "no unrelated behaviour changed"]));
+      push(
+        review("review", "reviewer", [
+          "the fix addresses the cause, not the symptom",
+          "the regression test reproduces the reported failure",
+          "no unrelated behaviour changed",
+        ]),
+      );
       break;
     }
     case "feature": {
       const test = taggedTest(ctx, "acceptance-tests", "the new behaviour is specified by acceptance tests");
       if (test === undefined) block("a feature needs acceptance tests that fail before it exists, and no test command is known", NO_TESTS);
       push(test);
-      push(review("review", "reviewer", ["the feature does what the goal asks", "the acceptance tests exercise it from the user's side", "docs mention the new behaviour"]));
+      push(
+        review("review", "reviewer", [
+          "the feature does what the goal asks",
+          "the acceptance tests exercise it from the user's side",
+          "docs mention the new behaviour",
+        ]),
+      );
       break;
     }
     case "greenfield": {
@@ -158,7 +186,8 @@ function shapeFor(goalClass: GoalClass, ctx: Ctx): Shape {
           "Which command's output must stay the same after the rewrite (add it as `golden: <command>`), or which command runs the tests?",
         );
       }
-      if (compat !== undefined && ctx.classes.length === 1) notes.push("a port to another language may rename test cases; name the outputs that must match as `golden: <command>` criteria");
+      if (compat !== undefined && ctx.classes.length === 1)
+        notes.push("a port to another language may rename test cases; name the outputs that must match as `golden: <command>` criteria");
       push(review("review", "reviewer", ["the public interface is unchanged or every change is listed", "no feature of the original is dropped"]));
       break;
     }
@@ -166,7 +195,10 @@ function shapeFor(goalClass: GoalClass, ctx: Ctx): Shape {
       const unchanged = noPassingTestLost(ctx, "behaviour-unchanged", "behaviour is unchanged");
       push(unchanged);
       if (unchanged === undefined && ctx.gates.filter((g) => g.required).length === 0) {
-        block("a refactor must keep existing checks green, and the project has no test suite or required gate", "Which command checks that the behaviour is unchanged?");
+        block(
+          "a refactor must keep existing checks green, and the project has no test suite or required gate",
+          "Which command checks that the behaviour is unchanged?",
+        );
       }
       push(review("review", "reviewer", ["no behaviour changed", "the structure is simpler than before"]));
       break;
@@ -176,9 +208,17 @@ function shapeFor(goalClass: GoalClass, ctx: Ctx): Shape {
       const security = ctx.gates.filter((g) => g.kind === "security" && !g.required).map(gateCriterion);
       criteria.push(...security);
       if (ctx.testCommand === null && ctx.gates.every((g) => g.kind !== "security")) {
-        block("hardening needs a security test or a security gate, and neither is available", "Which check proves the weakness is closed (a test command, or a security scanner to run as a gate)?");
+        block(
+          "hardening needs a security test or a security gate, and neither is available",
+          "Which check proves the weakness is closed (a test command, or a security scanner to run as a gate)?",
+        );
       }
-      push(review("security-review", "security-reviewer", ["the weakness named by the goal is closed", "no new weakness is introduced (inputs, secrets, permissions)"]));
+      push(
+        review("security-review", "security-reviewer", [
+          "the weakness named by the goal is closed",
+          "no new weakness is introduced (inputs, secrets, permissions)",
+        ]),
+      );
       break;
     }
     case "performance": {
@@ -195,7 +235,10 @@ function shapeFor(goalClass: GoalClass, ctx: Ctx): Shape {
       }
       const ownBench = ctx.terminalCriteria.some((line) => /^bench\b/iu.test(line.trim()));
       if (benches.length === 0 && !ownBench) {
-        block("a performance goal needs a benchmark to compare base and head, and none is configured", "Which command measures the speed (add it as a benchmark gate, or as `bench: <command>`), and by how much should it improve?");
+        block(
+          "a performance goal needs a benchmark to compare base and head, and none is configured",
+          "Which command measures the speed (add it as a benchmark gate, or as `bench: <command>`), and by how much should it improve?",
+        );
       }
       push(noPassingTestLost(ctx, "behaviour-unchanged", "behaviour is unchanged"));
       push(review("review", "reviewer", ["the speed-up does not trade away correctness", "the benchmark measures the path the goal names"]));
@@ -206,7 +249,10 @@ function shapeFor(goalClass: GoalClass, ctx: Ctx): Shape {
       criteria.push(...docsGates.filter((g) => !g.required).map(gateCriterion));
       const ownCommand = ctx.terminalCriteria.some((line) => /^(command|red)\s*:/iu.test(line.trim()));
       if (docsGates.length === 0 && !ownCommand) {
-        block("a docs goal needs a docs build or link check, and none is configured", "Which command builds the docs or checks their links (add it as a gate, or as `command: <command>`)?");
+        block(
+          "a docs goal needs a docs build or link check, and none is configured",
+          "Which command builds the docs or checks their links (add it as a gate, or as `command: <command>`)?",
+        );
       }
       push(review("docs-review", "reviewer", ["the docs are accurate against the code", "examples in the docs run as written"]));
       break;
@@ -239,10 +285,19 @@ export function buildOracle(input: OracleRequest): OracleBuild {
     notes.push(...shape.notes);
   }
   for (const gate of ctx.gates.filter((g) => g.required)) add(gateCriterion(gate));
-  const own = parseUserCriteria(ctx.terminalCriteria, { classes: ctx.classes, testCommand: ctx.testCommand, minImprovement: improvementFromText(ctx.goalText) });
+  const own = parseUserCriteria(ctx.terminalCriteria, {
+    classes: ctx.classes,
+    testCommand: ctx.testCommand,
+    minImprovement: improvementFromText(ctx.goalText),
+  });
   own.criteria.forEach(add);
   for (const problem of own.problems) blocks.push({ class: null, message: problem.message, question: problem.question });
   if (blocks.length > 0) return { status: "blocked", reasons: blocks, questions: [...new Set(blocks.map((b) => b.question))] };
-  const oracle = OracleSchema.parse({ schemaVersion: SCHEMA_VERSION, goalClass: ctx.goalClass, classes: ctx.classes, criteria: [...criteria.values(), ...reviews.values()] });
+  const oracle = OracleSchema.parse({
+    schemaVersion: SCHEMA_VERSION,
+    goalClass: ctx.goalClass,
+    classes: ctx.classes,
+    criteria: [...criteria.values(), ...reviews.values()],
+  });
   return { status: "formed", oracle, notes: [...new Set(notes)] };
 }

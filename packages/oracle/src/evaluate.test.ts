@@ -55,8 +55,19 @@ const verdicts = (e: ReturnType<typeof judge>) => Object.fromEntries(e.criteria.
 
 describe("command criteria", () => {
   it("judges exit codes on head, and red → green against base", () => {
-    const o = oracleOf(cmd("ok", ["npm", "test"]), cmd("bad", ["npm", "test"]), cmd("missing", ["npm", "test"]), cmd("rg", ["node", "check.mjs"], { mustFailOnBase: true }), cmd("green-on-base", ["node", "check.mjs"], { mustFailOnBase: true }), cmd("timeout", ["npm", "test"]));
-    const e = judge(o, { commands: [ran("rg", 1), ran("green-on-base", 0)] }, { commands: [ran("ok", 0), ran("bad", 2), ran("rg", 0), ran("green-on-base", 0), ran("timeout", 0, { timedOut: true })] });
+    const o = oracleOf(
+      cmd("ok", ["npm", "test"]),
+      cmd("bad", ["npm", "test"]),
+      cmd("missing", ["npm", "test"]),
+      cmd("rg", ["node", "check.mjs"], { mustFailOnBase: true }),
+      cmd("green-on-base", ["node", "check.mjs"], { mustFailOnBase: true }),
+      cmd("timeout", ["npm", "test"]),
+    );
+    const e = judge(
+      o,
+      { commands: [ran("rg", 1), ran("green-on-base", 0)] },
+      { commands: [ran("ok", 0), ran("bad", 2), ran("rg", 0), ran("green-on-base", 0), ran("timeout", 0, { timedOut: true })] },
+    );
     expect(verdicts(e)).toEqual({ ok: "passed", bad: "failed", missing: "not_run", rg: "passed", "green-on-base": "vacuous", timeout: "failed" });
     expect(e.criteria.find((c) => c.id === "rg")?.evidence).toEqual([`base bbbbbbb: \`x\` exited 1 in 100 ms`, `head ccccccc: \`x\` exited 0 in 100 ms`]);
     expect(e.ready).toBe(false);
@@ -66,23 +77,63 @@ describe("command criteria", () => {
     const o = oracleOf(cmd("echo", ["sh", "-c", "echo ok"]), cmd("masked", ["sh", "-c", "npm test || true"]));
     const e = judge(o, null, { commands: [ran("echo", 0), ran("masked", 0)] });
     expect(verdicts(e)).toEqual({ echo: "vacuous", masked: "vacuous" });
-    expect(e.criteria[0]?.reason).toBe("`sh -c \"echo ok\"` cannot fail: `echo` always exits 0");
+    expect(e.criteria[0]?.reason).toBe('`sh -c "echo ok"` cannot fail: `echo` always exits 0');
   });
 });
 
 describe("test case criteria", () => {
   const tc = (id: string, name: string, over: Partial<Criterion> = {}): Criterion =>
-    ({ id, description: id, kind: "test_case", mustFailOnBase: true, run: { command: ["npm", "test"], case: { name, match: "contains" } }, ...over }) as Criterion;
+    ({
+      id,
+      description: id,
+      kind: "test_case",
+      mustFailOnBase: true,
+      run: { command: ["npm", "test"], case: { name, match: "contains" } },
+      ...over,
+    }) as Criterion;
   const k = (name: string, status: JunitCase["status"], over: Partial<JunitCase> = {}): JunitCase => ({ classname: "suite", name, status, ...over });
 
   it("needs the case red on base and green on head", () => {
-    const o = oracleOf(tc("good", "[oracle:good]"), tc("never-red", "[oracle:never-red]"), tc("not-on-base", "[oracle:not-on-base]"), tc("red-head", "[oracle:red-head]"), tc("skipped", "[oracle:skipped]"), tc("empty", "[oracle:empty]"), tc("absent", "[oracle:absent]"));
+    const o = oracleOf(
+      tc("good", "[oracle:good]"),
+      tc("never-red", "[oracle:never-red]"),
+      tc("not-on-base", "[oracle:not-on-base]"),
+      tc("red-head", "[oracle:red-head]"),
+      tc("skipped", "[oracle:skipped]"),
+      tc("empty", "[oracle:empty]"),
+      tc("absent", "[oracle:absent]"),
+    );
     const e = judge(
       o,
-      { junit: [k("a [oracle:good]", "failed"), k("b [oracle:never-red]", "passed"), k("c [oracle:red-head]", "error"), k("d [oracle:skipped]", "failed"), k("e [oracle:empty]", "failed")] },
-      { junit: [k("a [oracle:good]", "passed"), k("b [oracle:never-red]", "passed"), k("x [oracle:not-on-base]", "passed"), k("c [oracle:red-head]", "failed"), k("d [oracle:skipped]", "skipped"), k("e [oracle:empty]", "passed", { assertions: 0 })] },
+      {
+        junit: [
+          k("a [oracle:good]", "failed"),
+          k("b [oracle:never-red]", "passed"),
+          k("c [oracle:red-head]", "error"),
+          k("d [oracle:skipped]", "failed"),
+          k("e [oracle:empty]", "failed"),
+        ],
+      },
+      {
+        junit: [
+          k("a [oracle:good]", "passed"),
+          k("b [oracle:never-red]", "passed"),
+          k("x [oracle:not-on-base]", "passed"),
+          k("c [oracle:red-head]", "failed"),
+          k("d [oracle:skipped]", "skipped"),
+          k("e [oracle:empty]", "passed", { assertions: 0 }),
+        ],
+      },
     );
-    expect(verdicts(e)).toEqual({ good: "passed", "never-red": "vacuous", "not-on-base": "not_run", "red-head": "failed", skipped: "not_run", empty: "vacuous", absent: "not_run" });
+    expect(verdicts(e)).toEqual({
+      good: "passed",
+      "never-red": "vacuous",
+      "not-on-base": "not_run",
+      "red-head": "failed",
+      skipped: "not_run",
+      empty: "vacuous",
+      absent: "not_run",
+    });
     expect(e.criteria.find((c) => c.id === "never-red")?.reason).toContain("never red");
   });
 
@@ -102,13 +153,20 @@ describe("test case criteria", () => {
   });
 
   it("matches exact names against `classname name` or the name alone", () => {
-    const o = oracleOf(tc("full", "suite adds", { mustFailOnBase: false, run: { command: ["t"], case: { name: "suite adds", match: "exact" } } } as Partial<Criterion>), tc("bare", "adds", { mustFailOnBase: false, run: { command: ["t"], case: { name: "adds", match: "exact" } } } as Partial<Criterion>), tc("partial", "add", { mustFailOnBase: false, run: { command: ["t"], case: { name: "add", match: "exact" } } } as Partial<Criterion>));
+    const o = oracleOf(
+      tc("full", "suite adds", { mustFailOnBase: false, run: { command: ["t"], case: { name: "suite adds", match: "exact" } } } as Partial<Criterion>),
+      tc("bare", "adds", { mustFailOnBase: false, run: { command: ["t"], case: { name: "adds", match: "exact" } } } as Partial<Criterion>),
+      tc("partial", "add", { mustFailOnBase: false, run: { command: ["t"], case: { name: "add", match: "exact" } } } as Partial<Criterion>),
+    );
     expect(verdicts(judge(o, null, { junit: [k("adds", "passed")] }))).toEqual({ full: "passed", bare: "passed", partial: "not_run" });
   });
 
   it("calls red → green vacuous when base and head are the same commit", () => {
     const o = oracleOf(tc("good", "[oracle:good]"));
-    const r = evaluate(o, { base: { oracleHash: o.hash, commit: HEAD, junit: [k("[oracle:good]", "failed")] }, head: { oracleHash: o.hash, commit: HEAD, junit: [k("[oracle:good]", "passed")] } });
+    const r = evaluate(o, {
+      base: { oracleHash: o.hash, commit: HEAD, junit: [k("[oracle:good]", "failed")] },
+      head: { oracleHash: o.hash, commit: HEAD, junit: [k("[oracle:good]", "passed")] },
+    });
     expect(r.ok && r.value.criteria[0]).toMatchObject({ verdict: "vacuous", reason: expect.stringContaining("same commit") });
   });
 });
@@ -117,7 +175,16 @@ describe("gate criteria", () => {
   const g = (id: string, name: string, mustFailOnBase = false): Criterion => ({ id, description: id, kind: "gate", mustFailOnBase, run: { gate: name } });
 
   it("passes only a clean run of a gate that can fail, on the head commit", () => {
-    const o = oracleOf(g("unit", "unit"), g("lint", "lint"), g("dirty", "dirty"), g("stale", "stale"), g("acceptance", "acceptance"), g("flaky", "flaky"), g("skipped", "skipped"), g("none", "none"));
+    const o = oracleOf(
+      g("unit", "unit"),
+      g("lint", "lint"),
+      g("dirty", "dirty"),
+      g("stale", "stale"),
+      g("acceptance", "acceptance"),
+      g("flaky", "flaky"),
+      g("skipped", "skipped"),
+      g("none", "none"),
+    );
     const e = judge(o, null, {
       gates: [
         gate("unit", "passed", HEAD),
@@ -130,12 +197,25 @@ describe("gate criteria", () => {
         gate("skipped", "skipped", HEAD),
       ],
     });
-    expect(verdicts(e)).toEqual({ unit: "passed", lint: "failed", dirty: "not_run", stale: "not_run", acceptance: "vacuous", flaky: "failed", skipped: "not_run", none: "not_run" });
+    expect(verdicts(e)).toEqual({
+      unit: "passed",
+      lint: "failed",
+      dirty: "not_run",
+      stale: "not_run",
+      acceptance: "vacuous",
+      flaky: "failed",
+      skipped: "not_run",
+      none: "not_run",
+    });
   });
 
   it("checks red → green for a gate that must fail on base", () => {
     const o = oracleOf(g("fixed", "fixed", true), g("always-green", "always-green", true));
-    const e = judge(o, { gates: [gate("fixed", "failed", BASE), gate("always-green", "passed", BASE)] }, { gates: [gate("fixed", "passed", HEAD), gate("always-green", "passed", HEAD)] });
+    const e = judge(
+      o,
+      { gates: [gate("fixed", "failed", BASE), gate("always-green", "passed", BASE)] },
+      { gates: [gate("fixed", "passed", HEAD), gate("always-green", "passed", HEAD)] },
+    );
     expect(verdicts(e)).toEqual({ fixed: "passed", "always-green": "vacuous" });
   });
 });
@@ -147,8 +227,21 @@ describe("golden, benchmark and review criteria", () => {
       { id: "diff", description: "d", kind: "golden", mustFailOnBase: false, run: { command: ["cli"], compare: "stdout" } },
       { id: "compat", description: "d", kind: "golden", mustFailOnBase: false, run: { command: ["t"], compare: "passing_cases" } },
     );
-    const base = { commands: [ran("same", 0, { stdout: "v1\n" }), ran("diff", 0, { stdout: "v1\n" })], junit: [{ classname: "s", name: "a", status: "passed" as const }, { classname: "s", name: "b", status: "passed" as const }, { classname: "s", name: "c", status: "failed" as const }] };
-    const head = { commands: [ran("same", 0, { stdout: "v1\n" }), ran("diff", 0, { stdout: "v2\n" })], junit: [{ classname: "s", name: "a", status: "passed" as const }, { classname: "s", name: "b", status: "failed" as const }] };
+    const base = {
+      commands: [ran("same", 0, { stdout: "v1\n" }), ran("diff", 0, { stdout: "v1\n" })],
+      junit: [
+        { classname: "s", name: "a", status: "passed" as const },
+        { classname: "s", name: "b", status: "passed" as const },
+        { classname: "s", name: "c", status: "failed" as const },
+      ],
+    };
+    const head = {
+      commands: [ran("same", 0, { stdout: "v1\n" }), ran("diff", 0, { stdout: "v2\n" })],
+      junit: [
+        { classname: "s", name: "a", status: "passed" as const },
+        { classname: "s", name: "b", status: "failed" as const },
+      ],
+    };
     const e = judge(o, base, head);
     expect(verdicts(e)).toEqual({ same: "passed", diff: "failed", compat: "failed" });
     expect(e.criteria.find((c) => c.id === "compat")?.evidence).toContain('lost: case "s > b"');
@@ -161,13 +254,32 @@ describe("golden, benchmark and review criteria", () => {
       description: id,
       kind: "benchmark",
       mustFailOnBase: false,
-      run: { command: ["node", "bench.mjs"], metric: pattern === undefined ? { source: "duration", unit: "ms" } : { source: "stdout", pattern, unit: "ops/s" }, better: pattern === undefined ? "lower" : "higher", minImprovement },
+      run: {
+        command: ["node", "bench.mjs"],
+        metric: pattern === undefined ? { source: "duration", unit: "ms" } : { source: "stdout", pattern, unit: "ops/s" },
+        better: pattern === undefined ? "lower" : "higher",
+        minImprovement,
+      },
     });
     const o = oracleOf(bench("fast", 0.3), bench("faster", 0.6), bench("ops", 0.1, "ops: (\\d+)"), bench("garbled", 0.1, "rate=(\\d+)"));
     const e = judge(
       o,
-      { commands: [ran("fast", 0, { durationMs: 1000 }), ran("faster", 0, { durationMs: 1000 }), ran("ops", 0, { stdout: "ops: 50\nops: 100\n" }), ran("garbled", 0, { stdout: "rate=5" })] },
-      { commands: [ran("fast", 0, { durationMs: 500 }), ran("faster", 0, { durationMs: 500 }), ran("ops", 0, { stdout: "ops: 120\n" }), ran("garbled", 0, { stdout: "nothing" })] },
+      {
+        commands: [
+          ran("fast", 0, { durationMs: 1000 }),
+          ran("faster", 0, { durationMs: 1000 }),
+          ran("ops", 0, { stdout: "ops: 50\nops: 100\n" }),
+          ran("garbled", 0, { stdout: "rate=5" }),
+        ],
+      },
+      {
+        commands: [
+          ran("fast", 0, { durationMs: 500 }),
+          ran("faster", 0, { durationMs: 500 }),
+          ran("ops", 0, { stdout: "ops: 120\n" }),
+          ran("garbled", 0, { stdout: "nothing" }),
+        ],
+      },
     );
     expect(verdicts(e)).toEqual({ fast: "passed", faster: "failed", ops: "passed", garbled: "failed" });
     expect(e.criteria.find((c) => c.id === "fast")?.reason).toBe("improved by 50% (required 30%)");
@@ -175,9 +287,20 @@ describe("golden, benchmark and review criteria", () => {
   });
 
   it("takes a reviewer's verdict, and nothing else, for a review criterion", () => {
-    const review = (id: string): Criterion => ({ id, description: id, kind: "review", mustFailOnBase: false, run: { reviewer: "security-reviewer", checklist: ["no secrets"] } });
+    const review = (id: string): Criterion => ({
+      id,
+      description: id,
+      kind: "review",
+      mustFailOnBase: false,
+      run: { reviewer: "security-reviewer", checklist: ["no secrets"] },
+    });
     const o = oracleOf(review("ok"), review("blocked"), review("missing"));
-    const e = judge(o, null, { reviews: [{ criterionId: "ok", verdict: "passed", record: "reviews/1.json" }, { criterionId: "blocked", verdict: "blocked", record: "reviews/2.json" }] });
+    const e = judge(o, null, {
+      reviews: [
+        { criterionId: "ok", verdict: "passed", record: "reviews/1.json" },
+        { criterionId: "blocked", verdict: "blocked", record: "reviews/2.json" },
+      ],
+    });
     expect(verdicts(e)).toEqual({ ok: "passed", blocked: "failed", missing: "not_run" });
   });
 });

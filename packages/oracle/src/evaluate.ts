@@ -9,8 +9,6 @@ import { type FrozenOracle, type Result, err, ok } from "@omk/state";
 import { type EvidenceSet, EvidenceSetSchema, type EvidenceSetInput } from "./evidence.js";
 import { type Judgment, judgeBenchmark, judgeCommand, judgeGate, judgeGolden, judgeReview, judgeTestCase, type Verdict } from "./internal/judge.js";
 
-;
-
 type CriterionEvaluation = {
   readonly id: string;
   readonly kind: string;

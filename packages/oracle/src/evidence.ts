@@ -49,7 +49,10 @@ export const EvidenceSetSchema = z.object({
     .optional()
     .describe("base only: the head's tests run against the base's code, the red half of red → green (junit is used when absent)"),
   reviews: z.array(ReviewResultSchema).default([]),
-  testNotes: z.array(z.string()).default([]).describe("why a test command gave no per-test cases on this commit (one line each); shown when a test criterion is not_run"),
+  testNotes: z
+    .array(z.string())
+    .default([])
+    .describe("why a test command gave no per-test cases on this commit (one line each); shown when a test criterion is not_run"),
 });
 export type EvidenceSet = z.infer<typeof EvidenceSetSchema>;
 export type EvidenceSetInput = z.input<typeof EvidenceSetSchema>;

@@ -30,7 +30,11 @@ const ORACLE: Oracle = {
 function reversedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reversedKeys);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reversedKeys(v)]),
+    );
   }
   return value;
 }
@@ -75,7 +79,10 @@ describe("freeze and revise", () => {
   it("refuses an invalid oracle with the issues", () => {
     const r = freeze({ ...ORACLE, criteria: [] });
     expect(!r.ok && r.error).toMatchObject({ code: "invalid_oracle", issues: [expect.stringContaining("criteria")] });
-    const golden = freeze({ ...ORACLE, criteria: [{ id: "g", description: "d", kind: "golden", mustFailOnBase: true, run: { command: ["x"], compare: "stdout" } }] });
+    const golden = freeze({
+      ...ORACLE,
+      criteria: [{ id: "g", description: "d", kind: "golden", mustFailOnBase: true, run: { command: ["x"], compare: "stdout" } }],
+    });
     expect(golden.ok).toBe(false);
   });
 

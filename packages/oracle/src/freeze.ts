@@ -45,7 +45,15 @@ function parseOracle(input: unknown): Result<Oracle, OracleError> {
 export function freeze(input: unknown): Result<FrozenOracle, OracleError> {
   const parsed = parseOracle(input);
   if (!parsed.ok) return parsed;
-  return ok({ schemaVersion: SCHEMA_VERSION, kind: "omk.oracle", revision: 1, hash: oracleHash(parsed.value), previousHash: null, reason: null, oracle: parsed.value });
+  return ok({
+    schemaVersion: SCHEMA_VERSION,
+    kind: "omk.oracle",
+    revision: 1,
+    hash: oracleHash(parsed.value),
+    previousHash: null,
+    reason: null,
+    oracle: parsed.value,
+  });
 }
 
 /** The next revision; refused when the criteria did not change (same hash). */
@@ -57,7 +65,15 @@ export function revise(current: FrozenOracle, input: unknown, reason: string): R
     return err({ code: "unchanged", message: `the revised oracle is identical to revision ${current.revision} (${hash})`, issues: [] });
   }
   if (reason.trim() === "") return err({ code: "invalid_oracle", message: "a revision needs a reason", issues: ["reason: empty"] });
-  return ok({ schemaVersion: SCHEMA_VERSION, kind: "omk.oracle", revision: current.revision + 1, hash, previousHash: current.hash, reason, oracle: parsed.value });
+  return ok({
+    schemaVersion: SCHEMA_VERSION,
+    kind: "omk.oracle",
+    revision: current.revision + 1,
+    hash,
+    previousHash: current.hash,
+    reason,
+    oracle: parsed.value,
+  });
 }
 
 /** Parses an oracle.json value and checks that its hash matches its criteria. */

@@ -2,7 +2,6 @@ import { staleSchemaFiles } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
 import { oracleJsonSchemas } from "./json-schemas.js";
 
-
 describe("JSON Schemas of the oracle's files in docs/schemas", () => {
   const schemas = oracleJsonSchemas();
 

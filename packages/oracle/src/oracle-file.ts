@@ -39,7 +39,8 @@ export function readOracleFile(goalDir: string): Result<FrozenOracle, OracleFile
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return err({ code: "unreadable", message: `${file} is not a regular file`, issues: [] });
-    if (stat.size > ORACLE_MAX_BYTES) return err({ code: "unreadable", message: `${file} is ${stat.size} bytes, more than the ${ORACLE_MAX_BYTES} an oracle may have`, issues: [] });
+    if (stat.size > ORACLE_MAX_BYTES)
+      return err({ code: "unreadable", message: `${file} is ${stat.size} bytes, more than the ${ORACLE_MAX_BYTES} an oracle may have`, issues: [] });
     text = readFileSync(fd, "utf8");
   } finally {
     closeSync(fd);

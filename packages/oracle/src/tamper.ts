@@ -49,7 +49,6 @@ const TAMPER_KINDS = [
   "lockfile_churn",
 ] as const;
 const TamperKindSchema = z.enum(TAMPER_KINDS);
-type TamperKind = z.infer<typeof TamperKindSchema>;
 
 export const TamperFindingSchema = z.object({
   kind: TamperKindSchema,
@@ -164,7 +163,12 @@ function checkTests(file: FileChange, emit: Emit): void {
 function checkSnapshot(file: FileChange, emit: Emit): void {
   if (file.status === "added" || !isSnapshotFile(file.path)) return;
   const first = firstChange(file);
-  emit({ kind: "snapshot_updated", file: file.path, ...first, message: `the snapshot ${file.path} was ${file.status === "deleted" ? "deleted" : "rewritten"}` });
+  emit({
+    kind: "snapshot_updated",
+    file: file.path,
+    ...first,
+    message: `the snapshot ${file.path} was ${file.status === "deleted" ? "deleted" : "rewritten"}`,
+  });
 }
 
 /** A number that stands alone (not part of a name like `es2020` or `v8`). */
@@ -227,8 +231,12 @@ function checkTestLoosening(file: FileChange, newSource: string, emit: Emit): vo
     if (now !== undefined) used.add(now);
     return now;
   };
-  const found = (kind: "threshold_lowered" | "assertion_loosened" | "timeout_weakened" | "expected_replaced", old: ChangedLine, now: ChangedLine, message: string) =>
-    emit({ kind, file: file.path, line: now.line, side: "new", evidence: `${old.text.trim()} → ${now.text.trim()}`, message });
+  const found = (
+    kind: "threshold_lowered" | "assertion_loosened" | "timeout_weakened" | "expected_replaced",
+    old: ChangedLine,
+    now: ChangedLine,
+    message: string,
+  ) => emit({ kind, file: file.path, line: now.line, side: "new", evidence: `${old.text.trim()} → ${now.text.trim()}`, message });
   const removed = newlyRemoved(file).filter((l) => !COMMENTED.test(l.text));
   const paired = new Set<ChangedLine>();
   for (const old of removed) {
@@ -300,12 +308,18 @@ function checkTestLoosening(file: FileChange, newSource: string, emit: Emit): vo
       const is = d.b.map((t) => t.text).join(" ");
       const after = resolveValue(d.b, newSource);
       if (!after.ok) {
-        found("expected_replaced", old, now, `${exact ? "the expected value" : "the bound"} ${was} was replaced by \`${is}\`, which does not resolve to a constant: ${after.why}`);
+        found(
+          "expected_replaced",
+          old,
+          now,
+          `${exact ? "the expected value" : "the bound"} ${was} was replaced by \`${is}\`, which does not resolve to a constant: ${after.why}`,
+        );
       } else if (after.literal.kind === "number" && before.literal.kind === "number") {
         const a = after.literal.value;
         const b = before.literal.value;
         if (bound === "timeout" && b > 0 && (a === 0 || a > b)) found("timeout_weakened", old, now, `a test timeout was raised from ${b} to ${a} (\`${is}\`)`);
-        else if ((bound === "lower_is_looser" && a < b) || (bound === "higher_is_looser" && a > b)) found("threshold_lowered", old, now, `a bound in a test was loosened from ${b} to ${a} (\`${is}\`)`);
+        else if ((bound === "lower_is_looser" && a < b) || (bound === "higher_is_looser" && a > b))
+          found("threshold_lowered", old, now, `a bound in a test was loosened from ${b} to ${a} (\`${is}\`)`);
       }
       break;
     }
@@ -317,7 +331,14 @@ function checkTestLoosening(file: FileChange, newSource: string, emit: Emit): vo
     if (timeout === undefined) continue;
     const kept = file.added.some((l) => l.hunk === old.hunk && numbersOf(l.text).some((n) => numberBound(l.text, n.at, n.length) === "timeout"));
     if (kept) continue;
-    emit({ kind: "timeout_weakened", file: file.path, line: old.line, side: "old", evidence: old.text.trim(), message: `a test timeout (${timeout.value}) was removed` });
+    emit({
+      kind: "timeout_weakened",
+      file: file.path,
+      line: old.line,
+      side: "old",
+      evidence: old.text.trim(),
+      message: `a test timeout (${timeout.value}) was removed`,
+    });
   }
 }
 
@@ -392,8 +413,7 @@ function checkStructure(file: FileChange, sources: TamperSources | undefined, em
   if (!isTestFile(file.path) || (file.status !== "modified" && file.status !== "renamed")) return;
   const before = sources?.(file.oldPath ?? file.path, "old");
   const after = sources?.(file.path, "new");
-  const pieces =
-    before !== undefined && after !== undefined ? [{ old: before, new: after, newStart: 1 }] : file.hunks.filter((h) => h.old !== h.new);
+  const pieces = before !== undefined && after !== undefined ? [{ old: before, new: after, newStart: 1 }] : file.hunks.filter((h) => h.old !== h.new);
   for (const piece of pieces) {
     for (const f of structureFindings(piece.old, piece.new, file.path)) {
       emit({ kind: f.kind, file: file.path, line: piece.newStart + f.line - 1, side: "new", evidence: f.evidence, message: f.message });

@@ -55,7 +55,23 @@ describe("analyzeCommand", () => {
   });
 
   it("agrees with a real shell on every script it calls certain", () => {
-    const scripts = ["echo ok", "true", "exit 0", ":", "false || true", "false; true", "false | cat", "false &", "exit 0; false", "false", "exit 3", "false && true", "! true", "! false", "true && false || true"];
+    const scripts = [
+      "echo ok",
+      "true",
+      "exit 0",
+      ":",
+      "false || true",
+      "false; true",
+      "false | cat",
+      "false &",
+      "exit 0; false",
+      "false",
+      "exit 3",
+      "false && true",
+      "! true",
+      "! false",
+      "true && false || true",
+    ];
     for (const script of scripts) {
       const { outcome } = analyzeCommand(sh(script));
       const status = spawnSync("sh", ["-c", script], { stdio: "ignore" }).status;

@@ -252,7 +252,10 @@ export function analyzeCommand(argv: readonly string[]): CommandAnalysis {
     if (script === undefined) return maybe(`\`${formatCommand(argv)}\` runs a script file`);
     return analyzeScript(script, errexit);
   }
-  const single = pipeline(argv.map((word) => word), false);
+  const single = pipeline(
+    argv.map((word) => word),
+    false,
+  );
   return { outcome: single.outcome, reason: single.reason };
 }
 

@@ -68,7 +68,10 @@ function technicalPlan(plan: Plan): string {
     "",
     "## Gates",
     "",
-    ...bullets(plan.gates.map((g) => `${g.name} (${g.kind}${g.required ? ", required" : ""}): ${code(g.command)}`), "none detected"),
+    ...bullets(
+      plan.gates.map((g) => `${g.name} (${g.kind}${g.required ? ", required" : ""}): ${code(g.command)}`),
+      "none detected",
+    ),
     "",
     "## Approach",
     "",
@@ -124,7 +127,12 @@ function testSpec(plan: Plan, oracle: Oracle, oracleHash: string | undefined): s
       "",
       `- How: ${howToRun(c)}.`,
       `- Red → green: ${c.mustFailOnBase ? "yes, it must fail on the base commit first; passing there already makes it vacuous" : "no"}.`,
-      `- Served by: ${plan.graph.tasks.filter((t) => t.acceptance.includes(c.id)).map((t) => t.id).join(", ") || "no task"}.`,
+      `- Served by: ${
+        plan.graph.tasks
+          .filter((t) => t.acceptance.includes(c.id))
+          .map((t) => t.id)
+          .join(", ") || "no task"
+      }.`,
       "",
     ]),
     "A criterion is passed, failed, not run or vacuous (a check that cannot fail, or a test that was never red when it had to be); the goal is ready only when every criterion passed on the integrated head.",
@@ -137,7 +145,9 @@ export function renderArtifacts(plan: Plan, oracle: Oracle, options: { oracleHas
     "brief.md": brief(plan, oracle),
     "technical-plan.md": technicalPlan(plan),
     "test-spec.md": testSpec(plan, oracle, options.oracleHash),
-    "decisions.jsonl": plan.decisions.map((d) => `${JSON.stringify({ id: d.id, decision: d.decision, rationale: d.rationale, constraints: d.constraints })}\n`).join(""),
+    "decisions.jsonl": plan.decisions
+      .map((d) => `${JSON.stringify({ id: d.id, decision: d.decision, rationale: d.rationale, constraints: d.constraints })}\n`)
+      .join(""),
     "task-graph.json": `${JSON.stringify(plan.graph, null, 2)}\n`,
   };
 }

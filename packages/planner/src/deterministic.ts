@@ -38,7 +38,8 @@ function describeStage(stage: StageTask, input: PlanInput): string {
   const criteria = input.oracle.criteria.filter((c) => stage.acceptance.includes(c.id));
   const tags = criteria.flatMap((c) => (c.kind === "test_case" && c.mustFailOnBase ? [c.run.case.name] : []));
   const lines = [`Goal: ${input.intake.normalizedText}`, ...stage.instructions];
-  if (stage.stage === "tests" && tags.length > 0) lines.push(`Each new test's name must hold its tag, so the oracle finds it in the JUnit report: ${tags.join(", ")}.`);
+  if (stage.stage === "tests" && tags.length > 0)
+    lines.push(`Each new test's name must hold its tag, so the oracle finds it in the JUnit report: ${tags.join(", ")}.`);
   if (stage.stage === "review" || stage.stage === "security-review") {
     for (const c of criteria) if (c.kind === "review") lines.push(...c.run.checklist.map((item) => `Check: ${item}.`));
   }
@@ -77,7 +78,8 @@ function toTasks(stages: readonly StageTask[], input: PlanInput): Task[] {
 function decisions(input: PlanInput, classes: readonly Concrete[], stages: readonly StageTask[], gates: readonly GateDescriptor[]): PlanDecision[] {
   const constraints = input.intake.constraints;
   const signals = input.intake.signals.filter((s) => s.class !== null).map((s) => `"${s.match}" (${s.source}, ${s.class}, weight ${s.weight})`);
-  const stageLine = (s: StageTask) => `${STAGE_TASK[s.stage].id} (${STAGE_TASK[s.stage].role}) writes ${s.writes.length === 0 ? "nothing" : s.writes.join(", ")}`;
+  const stageLine = (s: StageTask) =>
+    `${STAGE_TASK[s.stage].id} (${STAGE_TASK[s.stage].role}) writes ${s.writes.length === 0 ? "nothing" : s.writes.join(", ")}`;
   return [
     {
       id: "classification",
@@ -111,7 +113,8 @@ function decisions(input: PlanInput, classes: readonly Concrete[], stages: reado
     },
     {
       id: "gates",
-      decision: gates.length === 0 ? "no gates were detected" : `gates: ${gates.map((g) => `${g.name} (${g.kind}${g.required ? ", required" : ""})`).join(", ")}`,
+      decision:
+        gates.length === 0 ? "no gates were detected" : `gates: ${gates.map((g) => `${g.name} (${g.kind}${g.required ? ", required" : ""})`).join(", ")}`,
       rationale: "gates come from @omk/gates through the controller; required gates are oracle criteria",
       constraints,
     },
@@ -136,7 +139,9 @@ export function planDeterministic(input: PlanInput): Result<Plan, PlanRejected> 
     title: titleOf(input.intake.normalizedText),
     goal: input.intake.normalizedText,
     summary: `A ${label} goal: ${input.intake.normalizedText}`,
-    approach: stages.map((s) => `${STAGE_TASK[s.stage].title} (${STAGE_TASK[s.stage].id}): ${s.instructions.join(" ") || `check the change against ${s.acceptance.join(", ")}`}`),
+    approach: stages.map(
+      (s) => `${STAGE_TASK[s.stage].title} (${STAGE_TASK[s.stage].id}): ${s.instructions.join(" ") || `check the change against ${s.acceptance.join(", ")}`}`,
+    ),
     risks: [...classes.map((c) => RISKS[c]), ...(input.inspection?.testFrameworks.length === 0 ? ["no test framework was detected in the repository"] : [])],
     outOfScope: [...new Set(classes.map((c) => OUT_OF_SCOPE[c]))],
     constraints: [...input.intake.constraints],

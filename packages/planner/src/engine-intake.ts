@@ -52,7 +52,6 @@ const EngineIntakeAnswerSchema = z.discriminatedUnion("status", [
     reason: z.string().min(1).max(INTAKE_TEXT_MAX),
   }),
 ]);
-type EngineIntakeAnswer = z.infer<typeof EngineIntakeAnswerSchema>;
 
 /** The port: one read-only engine session, its answer. A throw is a failed engine (the deterministic reading stands). */
 export type AskIntake = (prompt: string) => Promise<string | SessionAnswer>;
@@ -63,7 +62,8 @@ export function intakeDoubt(reading: Intake): string | undefined {
     if (reading.reasons.length === 0 || !reading.reasons.every((r) => r.code === "no_signal")) return undefined;
     return reading.reasons.map((r) => r.message).join("; ");
   }
-  if (reading.goalClass === "mixed" && reading.strength === "strong") return `read as several kinds of change (${reading.classes.map((c) => CLASS_LABELS[c]).join(", ")})`;
+  if (reading.goalClass === "mixed" && reading.strength === "strong")
+    return `read as several kinds of change (${reading.classes.map((c) => CLASS_LABELS[c]).join(", ")})`;
   if (reading.strength === "weak") {
     const weak = reading.signals.filter((s) => s.class !== null && s.source === "text").map((s) => `"${s.match}"`);
     return `classified as ${reading.classes.map((c) => CLASS_LABELS[c]).join(" and ")} by weak signals only (${weak.join(", ") || "none"})`;
@@ -129,18 +129,35 @@ function fallback(reading: Intake, why: string, engine: IntakeDecision["engine"]
 
 /** Judge the engine's reply against the deterministic reading (the rules above). */
 export function decideIntake(reading: Intake, why: string, reply: { ok: true; answer: string | SessionAnswer } | { ok: false; error: string }): IntakeDecision {
-  if (!reply.ok) return fallback(reading, why, { outcome: "failed", errors: [clip(reply.error)] }, `the engine failed (${clip(reply.error)}); the keyword reading stands`);
+  if (!reply.ok)
+    return fallback(reading, why, { outcome: "failed", errors: [clip(reply.error)] }, `the engine failed (${clip(reply.error)}); the keyword reading stands`);
   const json = extractAnswer(reply.answer);
-  if (!json.ok) return fallback(reading, why, { outcome: "invalid_answer", errors: [json.error.message] }, `the engine's answer was not valid: ${json.error.message}; the keyword reading stands`);
+  if (!json.ok)
+    return fallback(
+      reading,
+      why,
+      { outcome: "invalid_answer", errors: [json.error.message] },
+      `the engine's answer was not valid: ${json.error.message}; the keyword reading stands`,
+    );
   const parsed = EngineIntakeAnswerSchema.safeParse(json.value);
   if (!parsed.success) {
     const errors = schemaIssues(parsed.error);
-    return fallback(reading, why, { outcome: "invalid_answer", errors }, `the engine's answer was not valid: ${errors.slice(0, 3).join("; ")}; the keyword reading stands`);
+    return fallback(
+      reading,
+      why,
+      { outcome: "invalid_answer", errors },
+      `the engine's answer was not valid: ${errors.slice(0, 3).join("; ")}; the keyword reading stands`,
+    );
   }
   const a = parsed.data;
   const strongMixed = reading.status === "classified" && reading.goalClass === "mixed" && reading.strength === "strong";
   if (a.status === "needs_human" && strongMixed) {
-    return fallback(reading, why, { outcome: "needs_human", reason: a.reason, question: a.question }, "the engine asks a person, but the keyword reading's signals are strong; the keyword reading stands");
+    return fallback(
+      reading,
+      why,
+      { outcome: "needs_human", reason: a.reason, question: a.question },
+      "the engine asks a person, but the keyword reading's signals are strong; the keyword reading stands",
+    );
   }
   if (a.status === "needs_human") {
     return {
@@ -158,7 +175,12 @@ export function decideIntake(reading: Intake, why: string, reply: { ok: true; an
   const same = reading.status === "classified" && reading.classes.length === classes.length && reading.classes.every((c) => classes.includes(c));
   if (same) return fallback(reading, why, engine, "the engine agrees with the keyword reading");
   if (strongMixed && reading.status === "classified" && !classes.every((c) => reading.classes.includes(c))) {
-    return fallback(reading, why, engine, `the engine's reading (${classes.join(", ")}) is not a narrowing of the keyword reading (${reading.classes.join(", ")}), whose signals are strong; the keyword reading stands`);
+    return fallback(
+      reading,
+      why,
+      engine,
+      `the engine's reading (${classes.join(", ")}) is not a narrowing of the keyword reading (${reading.classes.join(", ")}), whose signals are strong; the keyword reading stands`,
+    );
   }
   return {
     text: reading.text,

@@ -75,7 +75,12 @@ function check(answer: string | SessionAnswer, input: PlanInput): Result<{ answe
       {
         id: "classification",
         decision: `the goal is a ${intake.classes.map((c) => CLASS_LABELS[c]).join(" and ")} goal`,
-        rationale: `signals: ${intake.signals.filter((s) => s.class !== null).map((s) => `"${s.match}" (${s.source}, ${s.class})`).join("; ") || "none"}`,
+        rationale: `signals: ${
+          intake.signals
+            .filter((s) => s.class !== null)
+            .map((s) => `"${s.match}" (${s.source}, ${s.class})`)
+            .join("; ") || "none"
+        }`,
         constraints: [...intake.constraints],
       },
       {

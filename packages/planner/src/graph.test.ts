@@ -16,7 +16,10 @@ function issues(tasks: unknown[], criteria?: string[]): GraphIssue[] {
 
 describe("validateGraph", () => {
   it("accepts a valid graph and returns it normalized, with defaults", () => {
-    const r = validateGraph({ schemaVersion: 1, tasks: [task("a", { writes: ["./src//a.ts"] }), task("b", { dependencies: ["a"], reads: ["src/"] })] }, { criteria: ["c1"] });
+    const r = validateGraph(
+      { schemaVersion: 1, tasks: [task("a", { writes: ["./src//a.ts"] }), task("b", { dependencies: ["a"], reads: ["src/"] })] },
+      { criteria: ["c1"] },
+    );
     expect(r.ok).toBe(true);
     if (r.ok) {
       expect(r.value.tasks[0]).toMatchObject({ writes: ["src/a.ts"], status: "pending", retries: 0, maxRetries: 2, lease: null });
@@ -25,7 +28,9 @@ describe("validateGraph", () => {
 
   it("rejects a cycle, naming its path", () => {
     const found = issues([task("a", { dependencies: ["c"] }), task("b", { dependencies: ["a"] }), task("c", { dependencies: ["b"] }), task("d")]);
-    expect(found).toEqual([{ code: "cycle", message: "dependency cycle: a → b → c → a (each waits for the one before it)", tasks: ["a", "b", "c"], entries: [] }]);
+    expect(found).toEqual([
+      { code: "cycle", message: "dependency cycle: a → b → c → a (each waits for the one before it)", tasks: ["a", "b", "c"], entries: [] },
+    ]);
     expect(issues([task("a", { dependencies: ["a"] })])).toEqual([expect.objectContaining({ code: "self_dependency", message: 'task "a" depends on itself' })]);
   });
 
@@ -57,11 +62,19 @@ describe("validateGraph", () => {
   });
 
   it("rejects a write-read conflict too, and accepts conflicts ordered through the transitive closure", () => {
-    expect(issues([task("a", { writes: ["src/**/*.ts"] }), task("b", { reads: ["src/x/y.ts"] })])).toEqual([expect.objectContaining({ code: "unordered_conflict", tasks: ["a", "b"] })]);
-    const chain = [task("a", { writes: ["src/"] }), task("m", { dependencies: ["a"], writes: ["docs/"] }), task("z", { dependencies: ["m"], writes: ["src/z.ts"] })];
+    expect(issues([task("a", { writes: ["src/**/*.ts"] }), task("b", { reads: ["src/x/y.ts"] })])).toEqual([
+      expect.objectContaining({ code: "unordered_conflict", tasks: ["a", "b"] }),
+    ]);
+    const chain = [
+      task("a", { writes: ["src/"] }),
+      task("m", { dependencies: ["a"], writes: ["docs/"] }),
+      task("z", { dependencies: ["m"], writes: ["src/z.ts"] }),
+    ];
     expect(issues(chain)).toEqual([]);
     // Reads never conflict with reads; disjoint globs do not conflict.
-    expect(issues([task("a", { reads: ["lib/"] }), task("b", { reads: ["lib/"] }), task("c", { writes: ["src/*.md"] }), task("d", { writes: ["src/*.ts"] })])).toEqual([]);
+    expect(
+      issues([task("a", { reads: ["lib/"] }), task("b", { reads: ["lib/"] }), task("c", { writes: ["src/*.md"] }), task("d", { writes: ["src/*.ts"] })]),
+    ).toEqual([]);
   });
 
   it("requires unique ids, known dependencies, acceptance and a budget", () => {
@@ -96,14 +109,12 @@ describe("validateGraph", () => {
 });
 
 describe("validateGraph on random graphs", () => {
-  const arbGraph = fc
-    .integer({ min: 1, max: 7 })
-    .chain((n) =>
-      fc.record({
-        deps: fc.array(fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 }), { minLength: n, maxLength: n }),
-        writes: fc.array(fc.constantFrom("src/", "src/a.ts", "src/b.ts", "docs/", "test/", "src/*.md"), { minLength: n, maxLength: n }),
-      }),
-    );
+  const arbGraph = fc.integer({ min: 1, max: 7 }).chain((n) =>
+    fc.record({
+      deps: fc.array(fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 }), { minLength: n, maxLength: n }),
+      writes: fc.array(fc.constantFrom("src/", "src/a.ts", "src/b.ts", "docs/", "test/", "src/*.md"), { minLength: n, maxLength: n }),
+    }),
+  );
 
   it("accepts exactly the graphs that are acyclic and whose conflicting tasks are ordered", () => {
     fc.assert(
@@ -116,7 +127,8 @@ describe("validateGraph on random graphs", () => {
         const cyclic = reach.some((set, i) => set.has(i));
         const overlap = (a: string, b: string) => a === b || (a === "src/" && b.startsWith("src/")) || (b === "src/" && a.startsWith("src/"));
         let unordered = false;
-        for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (overlap(writes[i] as string, writes[j] as string) && !reach[i]?.has(j) && !reach[j]?.has(i)) unordered = true;
+        for (let i = 0; i < n; i++)
+          for (let j = i + 1; j < n; j++) if (overlap(writes[i] as string, writes[j] as string) && !reach[i]?.has(j) && !reach[j]?.has(i)) unordered = true;
         const result = validateGraph({ schemaVersion: 1, tasks });
         expect(result.ok).toBe(!cyclic && !unordered);
         if (!result.ok) {
@@ -136,7 +148,14 @@ describe("huge graphs", () => {
   it("refuses a graph over MAX_PLAN_TASKS before any graph work, naming the limit", () => {
     expect(validateGraph({ schemaVersion: 1, tasks: chain })).toEqual({
       ok: false,
-      error: [{ code: "too_many_tasks", message: `the graph has ${N} tasks, over the limit of ${MAX_PLAN_TASKS} (MAX_PLAN_TASKS): plan fewer, larger tasks`, tasks: [], entries: [] }],
+      error: [
+        {
+          code: "too_many_tasks",
+          message: `the graph has ${N} tasks, over the limit of ${MAX_PLAN_TASKS} (MAX_PLAN_TASKS): plan fewer, larger tasks`,
+          tasks: [],
+          entries: [],
+        },
+      ],
     });
     expect(validateGraph({ schemaVersion: 1, tasks: chain.slice(0, MAX_PLAN_TASKS) }, { criteria: ["c1"] }).ok).toBe(true);
   });

@@ -9,7 +9,7 @@
 import { type Result, SCHEMA_VERSION, type Task, type TaskGraph, TaskGraphSchema, err, ok } from "@omk/state";
 import { acceptanceIssues, cycleIssue, dependencyClosure, findCycles, type GraphIssue, issue, parseTasks, unorderedConflicts } from "./internal/graph-rules.js";
 
-export {  type GraphIssue,  } from "./internal/graph-rules.js";
+export type { GraphIssue } from "./internal/graph-rules.js";
 
 /**
  * The most tasks a plan's graph may hold. Pair checks are quadratic, and no

@@ -13,24 +13,91 @@ import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { type RepoInspection, RepoInspectionSchema } from "./inspection.js";
 
-const SKIP = new Set([".git", "node_modules", "dist", "build", "out", "target", "coverage", ".turbo", ".next", ".nuxt", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "vendor", ".idea", ".vscode", ".cache", ".gradle", ".omk"]);
+const SKIP = new Set([
+  ".git",
+  "node_modules",
+  "dist",
+  "build",
+  "out",
+  "target",
+  "coverage",
+  ".turbo",
+  ".next",
+  ".nuxt",
+  ".venv",
+  "venv",
+  "__pycache__",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".tox",
+  "vendor",
+  ".idea",
+  ".vscode",
+  ".cache",
+  ".gradle",
+  ".omk",
+]);
 
 const LANGUAGES: Readonly<Record<string, string>> = {
-  ".ts": "TypeScript", ".tsx": "TypeScript", ".mts": "TypeScript", ".cts": "TypeScript",
-  ".js": "JavaScript", ".jsx": "JavaScript", ".mjs": "JavaScript", ".cjs": "JavaScript",
-  ".py": "Python", ".go": "Go", ".rs": "Rust", ".java": "Java", ".kt": "Kotlin", ".kts": "Kotlin",
-  ".rb": "Ruby", ".php": "PHP", ".cs": "C#", ".c": "C", ".h": "C", ".cpp": "C++", ".cc": "C++", ".hpp": "C++", ".cxx": "C++",
-  ".swift": "Swift", ".scala": "Scala", ".sh": "Shell", ".bash": "Shell", ".vue": "Vue", ".svelte": "Svelte", ".ex": "Elixir", ".exs": "Elixir",
+  ".ts": "TypeScript",
+  ".tsx": "TypeScript",
+  ".mts": "TypeScript",
+  ".cts": "TypeScript",
+  ".js": "JavaScript",
+  ".jsx": "JavaScript",
+  ".mjs": "JavaScript",
+  ".cjs": "JavaScript",
+  ".py": "Python",
+  ".go": "Go",
+  ".rs": "Rust",
+  ".java": "Java",
+  ".kt": "Kotlin",
+  ".kts": "Kotlin",
+  ".rb": "Ruby",
+  ".php": "PHP",
+  ".cs": "C#",
+  ".c": "C",
+  ".h": "C",
+  ".cpp": "C++",
+  ".cc": "C++",
+  ".hpp": "C++",
+  ".cxx": "C++",
+  ".swift": "Swift",
+  ".scala": "Scala",
+  ".sh": "Shell",
+  ".bash": "Shell",
+  ".vue": "Vue",
+  ".svelte": "Svelte",
+  ".ex": "Elixir",
+  ".exs": "Elixir",
 };
 
 const LOCKFILES: ReadonlyArray<[string, string]> = [
-  ["pnpm-lock.yaml", "pnpm"], ["yarn.lock", "yarn"], ["package-lock.json", "npm"], ["bun.lockb", "bun"], ["bun.lock", "bun"],
-  ["poetry.lock", "poetry"], ["uv.lock", "uv"], ["Pipfile.lock", "pipenv"], ["Cargo.lock", "cargo"], ["go.sum", "go"],
-  ["Gemfile.lock", "bundler"], ["composer.lock", "composer"],
+  ["pnpm-lock.yaml", "pnpm"],
+  ["yarn.lock", "yarn"],
+  ["package-lock.json", "npm"],
+  ["bun.lockb", "bun"],
+  ["bun.lock", "bun"],
+  ["poetry.lock", "poetry"],
+  ["uv.lock", "uv"],
+  ["Pipfile.lock", "pipenv"],
+  ["Cargo.lock", "cargo"],
+  ["go.sum", "go"],
+  ["Gemfile.lock", "bundler"],
+  ["composer.lock", "composer"],
 ];
 const MANIFESTS: ReadonlyArray<[string, string]> = [
-  ["package.json", "npm"], ["pyproject.toml", "pip"], ["requirements.txt", "pip"], ["Pipfile", "pipenv"], ["Cargo.toml", "cargo"],
-  ["go.mod", "go"], ["Gemfile", "bundler"], ["composer.json", "composer"], ["pom.xml", "maven"], ["build.gradle", "gradle"], ["build.gradle.kts", "gradle"],
+  ["package.json", "npm"],
+  ["pyproject.toml", "pip"],
+  ["requirements.txt", "pip"],
+  ["Pipfile", "pipenv"],
+  ["Cargo.toml", "cargo"],
+  ["go.mod", "go"],
+  ["Gemfile", "bundler"],
+  ["composer.json", "composer"],
+  ["pom.xml", "maven"],
+  ["build.gradle", "gradle"],
+  ["build.gradle.kts", "gradle"],
 ];
 const TEST_DIRS = new Set(["test", "tests", "__tests__", "spec", "specs"]);
 const DOCS_DIRS = new Set(["docs", "doc", "documentation"]);
@@ -104,14 +171,20 @@ function testFrameworks(root: string, files: readonly string[]): string[] {
     const m = /^(vitest|jest|playwright)\.config\./u.exec(name) ?? /^\.(mocha)rc/u.exec(name);
     if (m !== null) found.add(m[1] as string);
   }
-  if (names.has("pytest.ini") || names.has("conftest.py") || /\[tool\.pytest|\bpytest\b/u.test(readText(path.join(root, "pyproject.toml")) + readText(path.join(root, "requirements.txt")))) {
+  if (
+    names.has("pytest.ini") ||
+    names.has("conftest.py") ||
+    /\[tool\.pytest|\bpytest\b/u.test(readText(path.join(root, "pyproject.toml")) + readText(path.join(root, "requirements.txt")))
+  ) {
     found.add("pytest");
   }
   if (files.some((f) => f.endsWith("_test.go"))) found.add("go test");
   if (names.has("Cargo.toml")) found.add("cargo test");
   if (names.has(".rspec") || /\brspec\b/u.test(readText(path.join(root, "Gemfile")))) found.add("rspec");
-  if (!found.has("pytest") && files.some((f) => /(?:^|\/)test_[^/]*\.py$/u.test(f) && /\bimport unittest\b/u.test(readText(path.join(root, f))))) found.add("unittest");
-  if (found.size === 0 && files.filter((f) => /\.test\.[cm]?js$/u.test(f)).some((f) => /from ["']node:test["']/u.test(readText(path.join(root, f))))) found.add("node:test");
+  if (!found.has("pytest") && files.some((f) => /(?:^|\/)test_[^/]*\.py$/u.test(f) && /\bimport unittest\b/u.test(readText(path.join(root, f)))))
+    found.add("unittest");
+  if (found.size === 0 && files.filter((f) => /\.test\.[cm]?js$/u.test(f)).some((f) => /from ["']node:test["']/u.test(readText(path.join(root, f)))))
+    found.add("node:test");
   return [...found].sort();
 }
 
@@ -149,7 +222,9 @@ export function inspectRepository(root: string, options: { maxFiles?: number } =
   const manifest = MANIFESTS.find(([name]) => rootNames.has(name));
   const sourceFolders = byCount(sourceTop).map(([name]) => `${name}/`);
   const sourceFiles = [...sourceTop.values()].reduce((a, b) => a + b, 0) + rootSources;
-  const rootSourceFiles = [...rootNames].filter((name) => LANGUAGES[path.posix.extname(name)] !== undefined && !TEST_FILE.test(name) && !ROOT_TEST_FILE.test(name)).sort();
+  const rootSourceFiles = [...rootNames]
+    .filter((name) => LANGUAGES[path.posix.extname(name)] !== undefined && !TEST_FILE.test(name) && !ROOT_TEST_FILE.test(name))
+    .sort();
   return RepoInspectionSchema.parse({
     files: files.length,
     bytes,

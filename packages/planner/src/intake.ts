@@ -68,7 +68,9 @@ const IntakeSchema = z.discriminatedUnion("status", [
     normalizedText: z.string(),
     goalClass: GoalClassSchema,
     classes: z.array(ConcreteClassSchema).min(1),
-    strength: z.enum(["strong", "weak", "engine"]).describe("weak: classified by a weak signal only; engine: by the engine's reading, the text's signals being unsure"),
+    strength: z
+      .enum(["strong", "weak", "engine"])
+      .describe("weak: classified by a weak signal only; engine: by the engine's reading, the text's signals being unsure"),
     signals: z.array(SignalSchema),
     objects: z.array(z.string()).describe("what the goal names: the words a check can be about"),
     constraints: z.array(z.string()),
@@ -179,11 +181,22 @@ function read(matched: readonly string[], clauses: readonly string[], facts: Goa
   if (weak.length === 1) return { signals, classes: weak, strength: "weak", weak };
   const lead = clauses.map(leadVerb).find((v) => v !== undefined);
   if (lead === undefined) return { signals, classes: [], strength: "weak", weak };
-  if (weak.length === 0) return { signals: [...signals, { class: lead.class, source: "text", match: `${lead.verb} (leading verb)`, weight: 1 }], classes: [lead.class], strength: "weak", weak };
+  if (weak.length === 0)
+    return {
+      signals: [...signals, { class: lead.class, source: "text", match: `${lead.verb} (leading verb)`, weight: 1 }],
+      classes: [lead.class],
+      strength: "weak",
+      weak,
+    };
   const others = weak.filter((c) => c !== lead.class);
   const pick = weak.includes(lead.class) ? (GENERIC_VERBS.has(lead.verb) && others.length === 1 ? (others[0] as ConcreteClass) : lead.class) : undefined;
   if (pick === undefined) return { signals, classes: [], strength: "weak", weak };
-  return { signals: [...signals, { class: pick, source: "text", match: `${lead.verb} (leading verb decides between ${weak.join(", ")})`, weight: 0 }], classes: [pick], strength: "weak", weak };
+  return {
+    signals: [...signals, { class: pick, source: "text", match: `${lead.verb} (leading verb decides between ${weak.join(", ")})`, weight: 0 }],
+    classes: [pick],
+    strength: "weak",
+    weak,
+  };
 }
 
 export function intake(input: IntakeInput): Intake {
@@ -240,7 +253,11 @@ export function intake(input: IntakeInput): Intake {
 
   const reasons: Ambiguity[] = [];
   const objects = objectsOf(normalizedText);
-  const vague = vagueness(normalizedText, objects, Object.values(tokens.facts).some((list) => list.length > 0));
+  const vague = vagueness(
+    normalizedText,
+    objects,
+    Object.values(tokens.facts).some((list) => list.length > 0),
+  );
   if (vague !== undefined) {
     const classQuestions = candidates.map((c) => CLASS_QUESTIONS[c]);
     reasons.push({ ...vague, question: vague.question === "" ? (classQuestions[0] ?? CLASS_QUESTIONS.feature) : vague.question });
@@ -249,7 +266,10 @@ export function intake(input: IntakeInput): Intake {
   if (classes.length === 0) {
     reasons.push({
       code: "no_signal",
-      message: weak.length > 1 ? `the goal reads as several kinds of change (${weak.map((c) => CLASS_LABELS[c]).join(", ")}) and none clearly` : "no word of the goal says what kind of change it is",
+      message:
+        weak.length > 1
+          ? `the goal reads as several kinds of change (${weak.map((c) => CLASS_LABELS[c]).join(", ")}) and none clearly`
+          : "no word of the goal says what kind of change it is",
       question: `What kind of change is this (${ORDER.map((c) => CLASS_LABELS[c]).join(", ")}), and what observable behaviour should be different afterwards?`,
     });
   }

@@ -34,10 +34,21 @@ const codes = (r: ReturnType<typeof validateProposal>) => (r.ok ? [] : r.error.m
 
 describe("validateProposal", () => {
   it("accepts a follow-up ordered after the tasks it conflicts with, as a task_graph_mutated event", () => {
-    const r = validateProposal(GRAPH, propose([task("fix-parser", { dependencies: ["implement"], writes: ["src/parser.ts"] }), task("note", { dependencies: ["fix-parser", "tests"], writes: ["CHANGELOG.md"] })]), { criteria: ["c1"] });
+    const r = validateProposal(
+      GRAPH,
+      propose([
+        task("fix-parser", { dependencies: ["implement"], writes: ["src/parser.ts"] }),
+        task("note", { dependencies: ["fix-parser", "tests"], writes: ["CHANGELOG.md"] }),
+      ]),
+      { criteria: ["c1"] },
+    );
     expect(r.ok).toBe(true);
     if (r.ok) {
-      expect(r.value.event).toMatchObject({ type: "task_graph_mutated", actor: "controller", data: { proposedBy: "implement", reason: "the parser needs a fix first" } });
+      expect(r.value.event).toMatchObject({
+        type: "task_graph_mutated",
+        actor: "controller",
+        data: { proposedBy: "implement", reason: "the parser needs a fix first" },
+      });
       expect(r.value.tasks.map((t) => [t.id, t.status])).toEqual([
         ["fix-parser", "pending"],
         ["note", "pending"],
@@ -50,7 +61,9 @@ describe("validateProposal", () => {
     expect(!r.ok && r.error).toEqual([
       {
         code: "unordered_conflict",
-        message: expect.stringContaining('tasks "fix-parser" and "implement" touch overlapping paths but neither depends on the other: "fix-parser" writes "src/parser.ts" and "implement" writes "src/" (write-write)'),
+        message: expect.stringContaining(
+          'tasks "fix-parser" and "implement" touch overlapping paths but neither depends on the other: "fix-parser" writes "src/parser.ts" and "implement" writes "src/" (write-write)',
+        ),
         tasks: ["fix-parser", "implement"],
         entries: ["src/parser.ts", "src/"],
       },
@@ -95,7 +108,10 @@ describe("validateProposal", () => {
   });
 
   it("refuses writes to gate and CI configuration", () => {
-    const r = validateProposal(GRAPH, propose([task("x", { writes: [".github/workflows/ci.yml"] }), task("y", { writes: ["."], dependencies: ["implement", "docs"] })]));
+    const r = validateProposal(
+      GRAPH,
+      propose([task("x", { writes: [".github/workflows/ci.yml"] }), task("y", { writes: ["."], dependencies: ["implement", "docs"] })]),
+    );
     expect(!r.ok && r.error.map((i) => [i.code, i.tasks[0]])).toEqual([
       ["protected_path", "x"],
       ["protected_path", "y"],

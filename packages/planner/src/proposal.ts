@@ -8,7 +8,19 @@
  * writing gate or CI configuration). An accepted proposal becomes one
  * `task_graph_mutated` event.
  */
-import { IdSchema, type NewEvent, type Result, scopesOverlap, type Task, type TaskBudget, TaskBudgetSchema, type TaskGraph, type TaskStatus, err, ok } from "@omk/state";
+import {
+  IdSchema,
+  type NewEvent,
+  type Result,
+  scopesOverlap,
+  type Task,
+  type TaskBudget,
+  TaskBudgetSchema,
+  type TaskGraph,
+  type TaskStatus,
+  err,
+  ok,
+} from "@omk/state";
 import { z } from "zod";
 import { pairs } from "./graph.js";
 import { acceptanceIssues, cycleIssue, dependencyClosure, findCycles, type GraphIssue, issue, parseTasks, unorderedConflicts } from "./internal/graph-rules.js";
@@ -18,9 +30,12 @@ const ProposalSchema = z.object({
   reason: z.string().min(1),
   tasks: z.array(z.unknown()).min(1),
 });
-type Proposal = z.infer<typeof ProposalSchema>;
 
-const ForbiddenActionSchema = z.object({ id: z.string().min(1), pattern: z.string().min(1).describe("a case-insensitive regular expression"), reason: z.string().min(1) });
+const ForbiddenActionSchema = z.object({
+  id: z.string().min(1),
+  pattern: z.string().min(1).describe("a case-insensitive regular expression"),
+  reason: z.string().min(1),
+});
 
 const PlanPolicySchema = z.object({
   forbiddenActions: z.array(ForbiddenActionSchema),
@@ -34,7 +49,8 @@ export const DEFAULT_POLICY: PlanPolicy = {
   forbiddenActions: [
     {
       id: "publish",
-      pattern: "\\b(?:npm|pnpm|yarn|bun|cargo|gem|poetry|changeset)\\s+publish\\b|\\btwine\\s+upload\\b|\\bgh\\s+release\\s+create\\b|\\bdocker\\s+push\\b|\\bpublish(?:es|ing)?\\s+(?:the\\s+|a\\s+|new\\s+)?(?:package|release|crate|version|to\\s+(?:npm|pypi|crates))",
+      pattern:
+        "\\b(?:npm|pnpm|yarn|bun|cargo|gem|poetry|changeset)\\s+publish\\b|\\btwine\\s+upload\\b|\\bgh\\s+release\\s+create\\b|\\bdocker\\s+push\\b|\\bpublish(?:es|ing)?\\s+(?:the\\s+|a\\s+|new\\s+)?(?:package|release|crate|version|to\\s+(?:npm|pypi|crates))",
       reason: "publishing is done by a person or the release job, never by a task",
     },
     {
@@ -105,7 +121,12 @@ export function validateProposal(graph: TaskGraph, input: unknown, options: Prop
       const target = existing.get(dep);
       if (dep === task.id) issues.push(issue("self_dependency", `task "${task.id}" depends on itself`, [task.id]));
       else if (target !== undefined && !ACCEPTABLE.has(target.status)) {
-        issues.push(issue("dependency_not_accepted", `task "${task.id}" depends on "${dep}", which is ${target.status}; depend on accepted or done tasks`, [task.id, dep]));
+        issues.push(
+          issue("dependency_not_accepted", `task "${task.id}" depends on "${dep}", which is ${target.status}; depend on accepted or done tasks`, [
+            task.id,
+            dep,
+          ]),
+        );
       } else if (target === undefined && !proposed.has(dep)) {
         issues.push(issue("unknown_dependency", `task "${task.id}" depends on "${dep}", which is neither in the graph nor proposed`, [task.id, dep]));
       }
@@ -121,7 +142,14 @@ export function validateProposal(graph: TaskGraph, input: unknown, options: Prop
     for (const write of task.writes) {
       const guarded = policy.protectedPaths.filter((p) => scopesOverlap(write, p));
       if (guarded.length > 0) {
-        issues.push(issue("protected_path", `task "${task.id}" writes "${write}", which covers the protected ${guarded.map((g) => `"${g}"`).join(", ")} (gate and CI configuration)`, [task.id], [write, ...guarded]));
+        issues.push(
+          issue(
+            "protected_path",
+            `task "${task.id}" writes "${write}", which covers the protected ${guarded.map((g) => `"${g}"`).join(", ")} (gate and CI configuration)`,
+            [task.id],
+            [write, ...guarded],
+          ),
+        );
       }
     }
   }
@@ -137,6 +165,10 @@ export function validateProposal(graph: TaskGraph, input: unknown, options: Prop
   if (issues.length > 0) return err(issues);
   return ok({
     tasks,
-    event: { type: "task_graph_mutated", actor: options.actor ?? "controller", data: { proposedBy: proposal.proposedBy, reason: proposal.reason, added: tasks } },
+    event: {
+      type: "task_graph_mutated",
+      actor: options.actor ?? "controller",
+      data: { proposedBy: proposal.proposedBy, reason: proposal.reason, added: tasks },
+    },
   });
 }

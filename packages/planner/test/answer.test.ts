@@ -25,7 +25,10 @@ describe("extractAnswer: the answer in the words real models use", () => {
 
   it("matches braces string-aware: braces and quotes inside strings do not end the object", () => {
     const text = 'Here it is: {"verdict":"blocked","findings":[{"severity":"major","message":"the template `${a}` prints \\"}\\" and {unclosed"}]} done.';
-    expect(extractAnswer(text)).toEqual({ ok: true, value: { verdict: "blocked", findings: [{ severity: "major", message: 'the template `${a}` prints "}" and {unclosed' }] } });
+    expect(extractAnswer(text)).toEqual({
+      ok: true,
+      value: { verdict: "blocked", findings: [{ severity: "major", message: 'the template `${a}` prints "}" and {unclosed' }] },
+    });
     expect(topLevelObjects('a {"x":"}"} b {"y":1}').map((s) => [s.start, s.end])).toEqual([
       [2, 11],
       [14, 21],
@@ -33,7 +36,10 @@ describe("extractAnswer: the answer in the words real models use", () => {
   });
 
   it("apostrophes and quotes in the prose around the object are not strings", () => {
-    expect(extractAnswer(`Don't worry, I'll say "done" after this: {"verdict":"passed","findings":[]} It's "fine".`)).toEqual({ ok: true, value: { verdict: "passed", findings: [] } });
+    expect(extractAnswer(`Don't worry, I'll say "done" after this: {"verdict":"passed","findings":[]} It's "fine".`)).toEqual({
+      ok: true,
+      value: { verdict: "passed", findings: [] },
+    });
   });
 
   it("looks at the final message first: JSON the model quoted before a tool call is not the answer", () => {
@@ -54,7 +60,7 @@ describe("extractAnswer: the answer in the words real models use", () => {
     if (broken.ok) return;
     expect(broken.error.kind).toBe("syntax");
     expect(broken.error.message).toMatch(/^JSON syntax error in the JSON object at position 6: Unexpected token/);
-    const fenced = extractAnswer("```json\n{\"verdict\": passed}\n```");
+    const fenced = extractAnswer('```json\n{"verdict": passed}\n```');
     expect(!fenced.ok && fenced.error.message).toMatch(/^JSON syntax error in the fenced json block: /);
     const unclosed = extractAnswer('Here: {"verdict": "passed"');
     expect(!unclosed.ok && unclosed.error.message).toBe('JSON syntax error in the JSON object at position 6: the object is never closed (a "}" is missing)');
@@ -68,8 +74,12 @@ describe("extractAnswer: the answer in the words real models use", () => {
   });
 
   it("takes the LAST candidate by position: a quoted ```json fixture before the real unfenced answer is not the answer", () => {
-    const final = 'The test fixture says:\n```json\n{"verdict":"passed","findings":[]}\n```\nBut the change breaks it, so my answer is:\n{"verdict":"blocked","findings":[{"severity":"major","message":"the fixture no longer holds"}]}';
-    expect(parseAnswer({ text: final, final }, Schema)).toEqual({ ok: true, value: { verdict: "blocked", findings: [{ severity: "major", message: "the fixture no longer holds" }] } });
+    const final =
+      'The test fixture says:\n```json\n{"verdict":"passed","findings":[]}\n```\nBut the change breaks it, so my answer is:\n{"verdict":"blocked","findings":[{"severity":"major","message":"the fixture no longer holds"}]}';
+    expect(parseAnswer({ text: final, final }, Schema)).toEqual({
+      ok: true,
+      value: { verdict: "blocked", findings: [{ severity: "major", message: "the fixture no longer holds" }] },
+    });
   });
 
   it("never falls back to an earlier candidate when the last one is wrong: it names what was wrong", () => {
@@ -82,7 +92,13 @@ describe("extractAnswer: the answer in the words real models use", () => {
   });
 
   it("a pretty-printed answer whose strings mention ``` is one object, not fences", () => {
-    const value = { verdict: "blocked", findings: [{ severity: "major", message: "the prompt opens with ```json" }, { severity: "minor", message: "and closes with ```" }] };
+    const value = {
+      verdict: "blocked",
+      findings: [
+        { severity: "major", message: "the prompt opens with ```json" },
+        { severity: "minor", message: "and closes with ```" },
+      ],
+    };
     const pretty = `Here is my review:\n${JSON.stringify(value, null, 2)}\nDone.`;
     expect(extractAnswer(pretty)).toEqual({ ok: true, value });
     expect(extractAnswer(`\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``)).toEqual({ ok: true, value });
@@ -103,7 +119,10 @@ describe("extractAnswer: the answer in the words real models use", () => {
 
   it("rejects an answer text over MAX_ANSWER_CHARS before parsing, naming the limit", () => {
     const huge = `${"x".repeat(MAX_ANSWER_CHARS)} {"verdict":"passed","findings":[]}`;
-    expect(extractAnswer(huge)).toEqual({ ok: false, error: { kind: "too_large", message: expect.stringContaining(`over the limit of ${MAX_ANSWER_CHARS} (MAX_ANSWER_CHARS)`) } });
+    expect(extractAnswer(huge)).toEqual({
+      ok: false,
+      error: { kind: "too_large", message: expect.stringContaining(`over the limit of ${MAX_ANSWER_CHARS} (MAX_ANSWER_CHARS)`) },
+    });
     // A huge turn does not matter when the final message holds the answer.
     expect(extractAnswer({ text: huge, final: '{"verdict":"passed","findings":[]}' }).ok).toBe(true);
   });

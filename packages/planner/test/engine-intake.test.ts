@@ -4,7 +4,8 @@ import { TS_REPO } from "./fixtures.js";
 
 // A goal the keywords cannot read (no word says which kind of change it is); the engine can.
 const UNSURE = "slugify(text) in src/slugify.js: text in, URL slug out";
-const classifiedAnswer = (classes: string[]) => `I read the repository.\n\`\`\`json\n${JSON.stringify({ status: "classified", classes, reason: "new behaviour", acceptance: ["slugify('A b') is 'a-b'"] })}\n\`\`\``;
+const classifiedAnswer = (classes: string[]) =>
+  `I read the repository.\n\`\`\`json\n${JSON.stringify({ status: "classified", classes, reason: "new behaviour", acceptance: ["slugify('A b') is 'a-b'"] })}\n\`\`\``;
 
 describe("engine-assisted intake: when the engine is asked", () => {
   it("asks when no word says what kind of change it is, and when only weak signals classify", () => {
@@ -57,8 +58,16 @@ describe("engine-assisted intake: the rules", () => {
 
   it("agreeing with a weak reading confirms it; disagreeing takes the engine's", () => {
     const why = intakeDoubt(weak) ?? "";
-    expect(decideIntake(weak, why, { ok: true, answer: classifiedAnswer(["feature"]) })).toMatchObject({ decidedBy: "deterministic", classes: ["feature"], reason: "the engine agrees with the keyword reading" });
-    expect(decideIntake(weak, why, { ok: true, answer: classifiedAnswer(["hardening"]) })).toMatchObject({ decidedBy: "engine", classes: ["hardening"], deterministic: { classes: ["feature"], strength: "weak" } });
+    expect(decideIntake(weak, why, { ok: true, answer: classifiedAnswer(["feature"]) })).toMatchObject({
+      decidedBy: "deterministic",
+      classes: ["feature"],
+      reason: "the engine agrees with the keyword reading",
+    });
+    expect(decideIntake(weak, why, { ok: true, answer: classifiedAnswer(["hardening"]) })).toMatchObject({
+      decidedBy: "engine",
+      classes: ["hardening"],
+      deterministic: { classes: ["feature"], strength: "weak" },
+    });
   });
 
   it("a mixed reading is put to the engine, which may narrow it but not replace it", () => {
@@ -74,8 +83,16 @@ describe("engine-assisted intake: the rules", () => {
   });
 
   it("the engine's needs_human blocks with its question", () => {
-    const d = decideIntake(blocked, "doubt", { ok: true, answer: '{"status":"needs_human","question":"Should accents be dropped?","reason":"the slug rules are not given"}' });
-    expect(d).toMatchObject({ decidedBy: "engine", status: "blocked_on_human", classes: [], engine: { outcome: "needs_human", question: "Should accents be dropped?" } });
+    const d = decideIntake(blocked, "doubt", {
+      ok: true,
+      answer: '{"status":"needs_human","question":"Should accents be dropped?","reason":"the slug rules are not given"}',
+    });
+    expect(d).toMatchObject({
+      decidedBy: "engine",
+      status: "blocked_on_human",
+      classes: [],
+      engine: { outcome: "needs_human", question: "Should accents be dropped?" },
+    });
   });
 
   it("garbage, a wrong shape or a failed engine: the keyword reading stands, and why is recorded", async () => {

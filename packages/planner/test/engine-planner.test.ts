@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { type AskPlan, type ClassifiedIntake, createEnginePlanner, createPlanner, extractJson, intake, MAX_ANSWER_CHARS, MAX_PLAN_TASKS, type PlannerEvent } from "../src/index.js";
+import {
+  type AskPlan,
+  type ClassifiedIntake,
+  createEnginePlanner,
+  createPlanner,
+  extractJson,
+  intake,
+  MAX_ANSWER_CHARS,
+  MAX_PLAN_TASKS,
+  type PlannerEvent,
+} from "../src/index.js";
 import { GATES, oracleFor, TS_REPO } from "./fixtures.js";
 
 const NO_JSON = "no JSON object found in the answer: answer with one JSON object (a ```json block is fine)";
@@ -8,9 +18,26 @@ const goal = intake({ text: "Fix the crash when `omk report` reads an empty file
 const oracle = oracleFor(["bugfix"]);
 const input = { intake: goal, inspection: TS_REPO, gates: GATES, oracle };
 
-const task = (id: string, over: Record<string, unknown> = {}) => ({ id, title: id, description: `do ${id}`, role: "implementer", dependencies: [], reads: ["."], writes: [], acceptance: [], budget: BUDGET, ...over });
+const task = (id: string, over: Record<string, unknown> = {}) => ({
+  id,
+  title: id,
+  description: `do ${id}`,
+  role: "implementer",
+  dependencies: [],
+  reads: ["."],
+  writes: [],
+  acceptance: [],
+  budget: BUDGET,
+  ...over,
+});
 const answer = (tasks: unknown[]) =>
-  JSON.stringify({ summary: "Reproduce the crash with a test, then fix the reader.", approach: ["write the test", "fix", "review"], risks: ["empty vs missing file"], decisions: [{ decision: "test first", rationale: "red before green" }], tasks });
+  JSON.stringify({
+    summary: "Reproduce the crash with a test, then fix the reader.",
+    approach: ["write the test", "fix", "review"],
+    risks: ["empty vs missing file"],
+    decisions: [{ decision: "test first", rationale: "red before green" }],
+    tasks,
+  });
 
 const VALID = answer([
   task("regression", { role: "tester", writes: ["test/report.test.ts"], acceptance: ["regression-test"] }),
@@ -84,7 +111,10 @@ describe("engine-assisted planner (scripted engine through the port)", () => {
     expect(r.error.attempts).toHaveLength(3);
     expect(r.error.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
     expect(r.error.attempts[0]?.errors[0]).toMatch(/^JSON syntax error in the JSON object at position 0: the object is never closed/);
-    expect(r.error.attempts[1]?.errors).toEqual(["schema error at approach: Too small: expected array to have >=1 items", "schema error at tasks: Too small: expected array to have >=1 items"]);
+    expect(r.error.attempts[1]?.errors).toEqual([
+      "schema error at approach: Too small: expected array to have >=1 items",
+      "schema error at tasks: Too small: expected array to have >=1 items",
+    ]);
     expect(r.error.attempts[2]?.errors.some((e) => e.startsWith("cycle:"))).toBe(true);
     expect(r.error.attempts.map((a) => a.answer)).toEqual(["{ not json", JSON.stringify({ summary: "x", approach: [], tasks: [] }), CYCLE_AND_CONFLICT]);
     expect(r.error.attempts[2]?.prompt).toContain("Answer 2 was rejected:");
@@ -100,7 +130,9 @@ describe("engine-assisted planner (scripted engine through the port)", () => {
     const r = await createEnginePlanner({ askPlan: scripted([bad]).ask, maxAttempts: 1 }).plan(input);
     const errors = !r.ok && r.error.code === "engine_answers_rejected" ? (r.error.attempts[0]?.errors ?? []) : [];
     expect(errors.some((e) => e.startsWith('unsafe_path: task "fix" writes an unsafe path: "/etc/passwd" is absolute'))).toBe(true);
-    expect(errors).toContain('unknown_criterion: task "review" serves "made-up", which is not a criterion of the oracle (regression-test, review, gate-unit, gate-lint)');
+    expect(errors).toContain(
+      'unknown_criterion: task "review" serves "made-up", which is not a criterion of the oracle (regression-test, review, gate-unit, gate-lint)',
+    );
   });
 });
 
@@ -145,7 +177,9 @@ describe("a huge plan answer", () => {
     expect(huge.length).toBeGreaterThan(MAX_ANSWER_CHARS);
     const r = await createEnginePlanner({ askPlan: scripted([huge]).ask, maxAttempts: 1 }).plan(input);
     const errors = !r.ok && r.error.code === "engine_answers_rejected" ? r.error.attempts[0]?.errors : undefined;
-    expect(errors).toEqual([`the final message is ${huge.length} characters, over the limit of ${MAX_ANSWER_CHARS} (MAX_ANSWER_CHARS): answer with one JSON object only`]);
+    expect(errors).toEqual([
+      `the final message is ${huge.length} characters, over the limit of ${MAX_ANSWER_CHARS} (MAX_ANSWER_CHARS): answer with one JSON object only`,
+    ]);
   });
 
   it("a 20,000-task chain under the size cap is rejected by MAX_PLAN_TASKS before any graph work, and the retry prompt names it", async () => {

@@ -29,21 +29,55 @@ export const GATES: GateDescriptor[] = [
 ];
 
 const TESTS = ["pnpm", "vitest", "run"];
-const tagged = (id: string): Criterion => ({ id, kind: "test_case", description: `${id}: red on base, green on head`, mustFailOnBase: true, run: { command: TESTS, case: { name: `[oracle:${id}]`, match: "contains" } } });
-const gate = (name: string): Criterion => ({ id: `gate-${name}`, kind: "gate", description: `gate ${name} passes`, mustFailOnBase: false, run: { gate: name } });
-const unchanged = (id: string): Criterion => ({ id, kind: "golden", description: "no passing test lost", mustFailOnBase: false, run: { command: TESTS, compare: "passing_cases" } });
-const review = (id: string, reviewer: "reviewer" | "security-reviewer" = "reviewer"): Criterion => ({ id, kind: "review", description: `${reviewer} approves`, mustFailOnBase: false, run: { reviewer, checklist: ["the change does what the goal says"] } });
+const tagged = (id: string): Criterion => ({
+  id,
+  kind: "test_case",
+  description: `${id}: red on base, green on head`,
+  mustFailOnBase: true,
+  run: { command: TESTS, case: { name: `[oracle:${id}]`, match: "contains" } },
+});
+const gate = (name: string): Criterion => ({
+  id: `gate-${name}`,
+  kind: "gate",
+  description: `gate ${name} passes`,
+  mustFailOnBase: false,
+  run: { gate: name },
+});
+const unchanged = (id: string): Criterion => ({
+  id,
+  kind: "golden",
+  description: "no passing test lost",
+  mustFailOnBase: false,
+  run: { command: TESTS, compare: "passing_cases" },
+});
+const review = (id: string, reviewer: "reviewer" | "security-reviewer" = "reviewer"): Criterion => ({
+  id,
+  kind: "review",
+  description: `${reviewer} approves`,
+  mustFailOnBase: false,
+  run: { reviewer, checklist: ["the change does what the goal says"] },
+});
 
 /** Criteria of the shape @omk/oracle builds for each class (hand-written: the planner does not import the oracle). */
 const SHAPES: Record<Exclude<GoalClass, "mixed">, Criterion[]> = {
   bugfix: [tagged("regression-test"), review("review")],
   feature: [tagged("acceptance-tests"), review("review")],
-  greenfield: [tagged("acceptance-tests"), { id: "smoke", kind: "command", description: "builds", mustFailOnBase: false, run: { command: ["pnpm", "build"], cwd: "." } }, review("review")],
+  greenfield: [
+    tagged("acceptance-tests"),
+    { id: "smoke", kind: "command", description: "builds", mustFailOnBase: false, run: { command: ["pnpm", "build"], cwd: "." } },
+    review("review"),
+  ],
   rewrite: [unchanged("compat-tests"), review("review")],
   refactor: [unchanged("behaviour-unchanged"), review("review")],
   hardening: [tagged("security-tests"), review("security-review", "security-reviewer")],
   performance: [
-    { id: "benchmark-parse", kind: "benchmark", description: "faster", mustFailOnBase: false, run: { command: ["node", "bench.mjs"], metric: { source: "duration", unit: "ms" }, better: "lower", minImprovement: 0.1 } },
+    {
+      id: "benchmark-parse",
+      kind: "benchmark",
+      description: "faster",
+      mustFailOnBase: false,
+      run: { command: ["node", "bench.mjs"], metric: { source: "duration", unit: "ms" }, better: "lower", minImprovement: 0.1 },
+    },
     unchanged("behaviour-unchanged"),
     review("review"),
   ],

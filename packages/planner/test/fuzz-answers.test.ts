@@ -35,7 +35,18 @@ const oracle = oracleFor(["bugfix"]);
 const input = { intake: goal, inspection: TS_REPO, gates: GATES, oracle };
 const CRITERIA = oracle.criteria.map((c) => c.id);
 
-const task = (id: string, over: Record<string, unknown> = {}) => ({ id, title: id, description: `do ${id}`, role: "implementer", dependencies: [], reads: ["."], writes: [], acceptance: [], budget: BUDGET, ...over });
+const task = (id: string, over: Record<string, unknown> = {}) => ({
+  id,
+  title: id,
+  description: `do ${id}`,
+  role: "implementer",
+  dependencies: [],
+  reads: ["."],
+  writes: [],
+  acceptance: [],
+  budget: BUDGET,
+  ...over,
+});
 const VALID_PLAN = {
   summary: "Reproduce the crash with a test, then fix the reader.",
   approach: ["write the test", "fix", "review"],
@@ -55,7 +66,7 @@ const PROSE = [
   "Sure! Here is my plan:",
   "I read src/report.ts and test/.",
   "Done.",
-  "The fix is in `readReport()` — it does `JSON.parse(\"\")`.",
+  'The fix is in `readReport()` — it does `JSON.parse("")`.',
   "```json\n",
   "```\n",
   "```ts\nconst a = { b: 1 };\n```\n",
@@ -125,7 +136,18 @@ const randomPlan = fc
   .map((plan) => JSON.stringify(plan));
 
 /** A rambling answer: prose, JSON and pieces in any order. */
-const rambling = fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PROSE) }, { weight: 1, arbitrary: jsonish }, { weight: 1, arbitrary: almost }, { weight: 1, arbitrary: randomPlan }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }), { maxLength: 14 }).map((parts) => parts.join(""));
+const rambling = fc
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...PROSE) },
+      { weight: 1, arbitrary: jsonish },
+      { weight: 1, arbitrary: almost },
+      { weight: 1, arbitrary: randomPlan },
+      { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+    ),
+    { maxLength: 14 },
+  )
+  .map((parts) => parts.join(""));
 
 /** Sometimes a fenced answer, sometimes the turn's text with a final message after its last tool call. */
 const answer: fc.Arbitrary<string | SessionAnswer> = fc.oneof(
@@ -143,9 +165,11 @@ const PLANNER_RUNS = 600;
 const INTAKE_RUNS = 600;
 
 /** Readings the engine is asked about: no signal (blocked), weak signals, and a strong mixed reading. */
-const READINGS = ["slugify(text) in src/slugify.js: text in, URL slug out", "Implement OAuth login for the dashboard", "Fix the crash in the parser and document the new flag in the README"].map((text) =>
-  intake({ text, inspection: TS_REPO }),
-);
+const READINGS = [
+  "slugify(text) in src/slugify.js: text in, URL slug out",
+  "Implement OAuth login for the dashboard",
+  "Fix the crash in the parser and document the new flag in the README",
+].map((text) => intake({ text, inspection: TS_REPO }));
 
 describe("fuzz: model answers", () => {
   it("extractAnswer and parseAnswer give a value or a one-line problem for any answer, never a throw", { timeout: FUZZ_TIMEOUT_MS }, () => {
@@ -169,7 +193,10 @@ describe("fuzz: model answers", () => {
   it("the engine planner gives a plan that can be recorded, or a typed rejection with every attempt's errors", { timeout: FUZZ_TIMEOUT_MS }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 3 }), async (answers) => {
-        const planner = createEnginePlanner({ askPlan: async (_prompt, { attempt }) => answers[(attempt - 1) % answers.length] as string | SessionAnswer, maxAttempts: answers.length });
+        const planner = createEnginePlanner({
+          askPlan: async (_prompt, { attempt }) => answers[(attempt - 1) % answers.length] as string | SessionAnswer,
+          maxAttempts: answers.length,
+        });
         const result = await planner.plan(input);
         if (result.ok) {
           PlanSchema.parse(result.value.plan);
@@ -191,21 +218,34 @@ describe("fuzz: model answers", () => {
   it("engine-assisted intake decides something recordable from any answer", { timeout: FUZZ_TIMEOUT_MS }, () => {
     fc.assert(
       fc.property(fc.constantFrom(...READINGS), answer, fc.boolean(), (reading, a, failed) => {
-        const decision = decideIntake(reading, "the keyword reading is unsure", failed ? { ok: false, error: typeof a === "string" ? a : a.text } : { ok: true, answer: a });
+        const decision = decideIntake(
+          reading,
+          "the keyword reading is unsure",
+          failed ? { ok: false, error: typeof a === "string" ? a : a.text } : { ok: true, answer: a },
+        );
         IntakeDecisionSchema.parse(decision);
       }),
       { ...fuzzParams("planAnswers"), numRuns: INTAKE_RUNS },
     );
   });
 
-  it("a huge answer (up to past MAX_ANSWER_CHARS, or full of braces that never close) is a typed problem or a value, never a hang or a throw", { timeout: FUZZ_TIMEOUT_MS }, () => {
+  it("a huge answer (up to past MAX_ANSWER_CHARS, or full of braces that never close) is a typed problem or a value, never a hang or a throw", {
+    timeout: FUZZ_TIMEOUT_MS,
+  }, () => {
     fc.assert(
-      fc.property(fc.record({ size: fc.integer({ min: 1000, max: MAX_ANSWER_CHARS + 10 }), piece: fc.constantFrom("{", '{"', "```json\n", "x", '"', "{a: "), json: fc.boolean() }), ({ size, piece, json }) => {
-        const filler = piece.repeat(Math.ceil(size / piece.length)).slice(0, size);
-        const a = json ? `${filler}\n\`\`\`json\n${VALID_JSON}\n\`\`\`` : filler;
-        const r = extractAnswer(a);
-        if (!r.ok) oneLine(r.error.message);
-      }),
+      fc.property(
+        fc.record({
+          size: fc.integer({ min: 1000, max: MAX_ANSWER_CHARS + 10 }),
+          piece: fc.constantFrom("{", '{"', "```json\n", "x", '"', "{a: "),
+          json: fc.boolean(),
+        }),
+        ({ size, piece, json }) => {
+          const filler = piece.repeat(Math.ceil(size / piece.length)).slice(0, size);
+          const a = json ? `${filler}\n\`\`\`json\n${VALID_JSON}\n\`\`\`` : filler;
+          const r = extractAnswer(a);
+          if (!r.ok) oneLine(r.error.message);
+        },
+      ),
       { ...fuzzParams("planAnswers"), numRuns: BIG_RUNS },
     );
   });

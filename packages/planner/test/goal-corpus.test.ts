@@ -22,7 +22,9 @@ import { TS_REPO } from "./fixtures.js";
 
 const EntrySchema = z.object({ goal: z.string(), expect: z.enum([...GOAL_CLASSES, "block"]), repo: z.literal("empty").optional() }).strict();
 const PARTS = ["tuning", "second_round", "third_round", "fourth_round", "fifth_round", "fresh"] as const;
-const CorpusSchema = z.object(Object.fromEntries(PARTS.map((p) => [p, z.array(EntrySchema)])) as Record<(typeof PARTS)[number], z.ZodArray<typeof EntrySchema>>).strict();
+const CorpusSchema = z
+  .object(Object.fromEntries(PARTS.map((p) => [p, z.array(EntrySchema)])) as Record<(typeof PARTS)[number], z.ZodArray<typeof EntrySchema>>)
+  .strict();
 const corpus = CorpusSchema.parse(parse(readFileSync(new URL("./goal-corpus.yaml", import.meta.url), "utf8")));
 
 type Entry = z.infer<typeof EntrySchema>;
@@ -32,7 +34,14 @@ function judge(entry: Entry): { got: string; detail: string; unsure: boolean } {
   const unsure = intakeDoubt(result) !== undefined;
   if (result.status === "classified") {
     const got = result.goalClass === "mixed" ? "mixed" : result.goalClass;
-    return { got, unsure, detail: `${result.classes.join("+")} from ${result.signals.filter((s) => s.class !== null).map((s) => `"${s.match}"`).join(", ")}` };
+    return {
+      got,
+      unsure,
+      detail: `${result.classes.join("+")} from ${result.signals
+        .filter((s) => s.class !== null)
+        .map((s) => `"${s.match}"`)
+        .join(", ")}`,
+    };
   }
   return { got: "block", unsure, detail: result.reasons.map((r) => r.message).join("; ") };
 }
@@ -46,7 +55,9 @@ function score(name: string, entries: readonly Entry[]): { right: number; misses
     if (judged.unsure) unsure++;
     if (judged.got !== entry.expect) {
       if (judged.unsure) unsureMisses++;
-      misses.push(`[${name}] expected ${entry.expect}, got ${judged.got}${judged.unsure ? " (unsure: the engine would be asked)" : ""}: "${entry.goal}" (${judged.detail})`);
+      misses.push(
+        `[${name}] expected ${entry.expect}, got ${judged.got}${judged.unsure ? " (unsure: the engine would be asked)" : ""}: "${entry.goal}" (${judged.detail})`,
+      );
     }
   }
   return { right: entries.length - misses.length, misses, unsure, unsureMisses };
@@ -70,7 +81,11 @@ describe("goal-wording corpus", () => {
     const all = PARTS.flatMap((p) => corpus[p]);
     expect(all.length).toBeGreaterThanOrEqual(80);
     expect(corpus.fresh.length).toBeGreaterThanOrEqual(30);
-    for (const c of [...GOAL_CLASSES, "block"]) expect(all.some((e) => e.expect === c), c).toBe(true);
+    for (const c of [...GOAL_CLASSES, "block"])
+      expect(
+        all.some((e) => e.expect === c),
+        c,
+      ).toBe(true);
   });
 
   for (const name of TUNED) {
@@ -93,10 +108,16 @@ describe("goal-wording corpus", () => {
   });
 
   it("reports how right the sure readings (the engine is not asked) are, and holds them to 95 % on the tuned parts", () => {
-    const judged = (parts: readonly (typeof PARTS)[number][]) => parts.flatMap((p) => corpus[p]).map((e) => ({ e, j: judge(e) })).filter(({ j }) => !j.unsure);
+    const judged = (parts: readonly (typeof PARTS)[number][]) =>
+      parts
+        .flatMap((p) => corpus[p])
+        .map((e) => ({ e, j: judge(e) }))
+        .filter(({ j }) => !j.unsure);
     const line = (label: string, sure: ReturnType<typeof judged>) => {
       const wrong = sure.filter(({ e, j }) => j.got !== e.expect).map(({ e, j }) => `expected ${e.expect}, got ${j.got}: "${e.goal}" (${j.detail})`);
-      process.stdout.write(`goal corpus, sure readings (${label}): ${sure.length - wrong.length}/${sure.length} right\n${wrong.map((w) => `  sure but wrong: ${w}\n`).join("")}`);
+      process.stdout.write(
+        `goal corpus, sure readings (${label}): ${sure.length - wrong.length}/${sure.length} right\n${wrong.map((w) => `  sure but wrong: ${w}\n`).join("")}`,
+      );
       return { pct: (100 * (sure.length - wrong.length)) / Math.max(1, sure.length), wrong };
     };
     const tuned = line("tuned parts", judged(TUNED));

@@ -81,7 +81,13 @@ describe("inspectRepository", () => {
   });
 
   it("reads a Go module with root sources and colocated tests", () => {
-    const dir = repo({ "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n", "internal/calc/calc.go": "package calc\n", "internal/calc/calc_test.go": "package calc\n" });
+    const dir = repo({
+      "go.mod": "module x\n",
+      "go.sum": "",
+      "main.go": "package main\n",
+      "internal/calc/calc.go": "package calc\n",
+      "internal/calc/calc_test.go": "package calc\n",
+    });
     expect(inspectRepository(dir)).toMatchObject({
       languages: [{ name: "Go", files: 3 }],
       packageManager: "go",
@@ -92,13 +98,17 @@ describe("inspectRepository", () => {
   });
 
   it("reads a root test.js (tape's and node's convention) as the test file, not as a source file", () => {
-    const dir = repo({ "package.json": JSON.stringify({ name: "x", scripts: { test: "tape test.js" }, devDependencies: { tape: "^5" } }), "index.js": "module.exports = 1\n", "test.js": "require('tape')\n" });
+    const dir = repo({
+      "package.json": JSON.stringify({ name: "x", scripts: { test: "tape test.js" }, devDependencies: { tape: "^5" } }),
+      "index.js": "module.exports = 1\n",
+      "test.js": "require('tape')\n",
+    });
     const inspection = inspectRepository(dir);
     expect(inspection).toMatchObject({ testPatterns: ["test.js"], testFolders: [], sourceFolders: ["index.js"] });
   });
 
   it("calls a repository with only docs empty, and counts nothing for an empty folder", () => {
-    const docsOnly = inspectRepository(repo({ "README.md": "# idea\n", "LICENSE": "MIT\n" }));
+    const docsOnly = inspectRepository(repo({ "README.md": "# idea\n", LICENSE: "MIT\n" }));
     expect(docsOnly).toMatchObject({ files: 2, languages: [], sourceFolders: [], docsFolders: ["README.md"], empty: true, packageManager: null });
     expect(inspectRepository(makeTempDir())).toMatchObject({ files: 0, empty: true, mainFolders: [] });
   });

@@ -120,13 +120,43 @@ describe("intake: ambiguous goals are blocked with questions, never guessed", ()
     ["no object", "Fix the crash", {}, [/What input or command reproduces the bug/]],
     ["no object", "Refactor everything", {}, [/Which modules or files should the refactor cover/]],
     ["no signal", "The report command with JSON output", {}, [/What kind of change is this/]],
-    ["no deps + add a library", "Add retry support to the HTTP client with no new dependencies, using the axios-retry library", {}, [/forbids new dependencies .* asks for one .*axios-retry/]],
-    ["no deps (constraint) + add a library", "Add a date picker to the form and install the react-datepicker package", { constraints: ["no new dependencies"] }, [/may a dependency be added/]],
-    ["fast + don't change code", "Make the importer faster but don't change any code", {}, [/performance change but says "don't change any code": which files may change/]],
+    [
+      "no deps + add a library",
+      "Add retry support to the HTTP client with no new dependencies, using the axios-retry library",
+      {},
+      [/forbids new dependencies .* asks for one .*axios-retry/],
+    ],
+    [
+      "no deps (constraint) + add a library",
+      "Add a date picker to the form and install the react-datepicker package",
+      { constraints: ["no new dependencies"] },
+      [/may a dependency be added/],
+    ],
+    [
+      "fast + don't change code",
+      "Make the importer faster but don't change any code",
+      {},
+      [/performance change but says "don't change any code": which files may change/],
+    ],
     ["bugfix + no tests", "Fix the login bug in auth.ts but do not add tests", {}, [/proven by a new test .* may a test be added/]],
-    ["bugfix + no behaviour change", "Fix the wrong totals in report.ts without changing behaviour", {}, [/changes behaviour, but the goal says "without changing behaviour"/]],
-    ["breaking + no breaking changes", "Drop the --legacy flag with no breaking changes", {}, [/breaks existing users, but the goal says "no breaking changes"/]],
-    ["code goal on an empty repository", "Fix the crash in parser.ts when the input is empty", { inspection: { ...EMPTY_INSPECTION, files: 1, docsFolders: ["README.md"] } }, [/no source code: is this the right repository/]],
+    [
+      "bugfix + no behaviour change",
+      "Fix the wrong totals in report.ts without changing behaviour",
+      {},
+      [/changes behaviour, but the goal says "without changing behaviour"/],
+    ],
+    [
+      "breaking + no breaking changes",
+      "Drop the --legacy flag with no breaking changes",
+      {},
+      [/breaks existing users, but the goal says "no breaking changes"/],
+    ],
+    [
+      "code goal on an empty repository",
+      "Fix the crash in parser.ts when the input is empty",
+      { inspection: { ...EMPTY_INSPECTION, files: 1, docsFolders: ["README.md"] } },
+      [/no source code: is this the right repository/],
+    ],
   ];
 
   it.each(table)("%s: %s", (_why, text, extra, questions) => {
@@ -134,7 +164,11 @@ describe("intake: ambiguous goals are blocked with questions, never guessed", ()
     expect(r.status).toBe("blocked_on_human");
     if (r.status !== "blocked_on_human") return;
     expect(r.questions.length).toBeGreaterThan(0);
-    for (const q of questions) expect(r.questions.some((question) => q.test(question)), `${q} in ${JSON.stringify(r.questions)}`).toBe(true);
+    for (const q of questions)
+      expect(
+        r.questions.some((question) => q.test(question)),
+        `${q} in ${JSON.stringify(r.questions)}`,
+      ).toBe(true);
     expect(r.reasons.every((reason) => reason.message.length > 0)).toBe(true);
   });
 
@@ -143,7 +177,10 @@ describe("intake: ambiguous goals are blocked with questions, never guessed", ()
     expect(r.status === "blocked_on_human" && r).toMatchObject({
       candidates: ["performance"],
       reasons: [{ code: "contradiction" }],
-      signals: expect.arrayContaining([{ class: "performance", source: "text", match: "faster", weight: 2 }, { class: null, source: "constraint", match: "don't change any code", weight: 0 }]),
+      signals: expect.arrayContaining([
+        { class: "performance", source: "text", match: "faster", weight: 2 },
+        { class: null, source: "constraint", match: "don't change any code", weight: 0 },
+      ]),
     });
   });
 });

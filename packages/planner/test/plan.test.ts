@@ -39,13 +39,53 @@ const shape = (text: string, inspection = TS_REPO) =>
 
 describe("deterministic planner: a valid graph per class", () => {
   const table: Array<[GoalClass, string, string[]]> = [
-    ["bugfix", "Fix the crash when `omk report` reads an empty file", ["write-tests(tester)<>[regression-test]", "implement(implementer)<write-tests>[regression-test,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"]],
-    ["feature", "Add a --json flag to the report command", ["write-tests(tester)<>[acceptance-tests]", "implement(implementer)<write-tests>[acceptance-tests,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"]],
-    ["refactor", "Refactor the store module into smaller files without changing behaviour", ["implement(implementer)<>[behaviour-unchanged,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"]],
-    ["rewrite", "Port the CLI from Python to TypeScript", ["implement(implementer)<>[compat-tests,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"]],
-    ["performance", "Speed up test discovery by 30%", ["implement(implementer)<>[benchmark-parse,behaviour-unchanged,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"]],
-    ["hardening", "Sanitize user input in the search endpoint to prevent SQL injection", ["write-tests(tester)<>[security-tests]", "implement(implementer)<write-tests>[security-tests,gate-unit,gate-lint]", "security-review(security-reviewer)<implement>[security-review]"]],
-    ["docs", "Document the --json flag in docs/cli.md", ["write-docs(docs)<>[gate-docs-links,gate-unit,gate-lint]", "review(reviewer)<write-docs>[docs-review]"]],
+    [
+      "bugfix",
+      "Fix the crash when `omk report` reads an empty file",
+      [
+        "write-tests(tester)<>[regression-test]",
+        "implement(implementer)<write-tests>[regression-test,gate-unit,gate-lint]",
+        "review(reviewer)<implement>[review]",
+      ],
+    ],
+    [
+      "feature",
+      "Add a --json flag to the report command",
+      [
+        "write-tests(tester)<>[acceptance-tests]",
+        "implement(implementer)<write-tests>[acceptance-tests,gate-unit,gate-lint]",
+        "review(reviewer)<implement>[review]",
+      ],
+    ],
+    [
+      "refactor",
+      "Refactor the store module into smaller files without changing behaviour",
+      ["implement(implementer)<>[behaviour-unchanged,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"],
+    ],
+    [
+      "rewrite",
+      "Port the CLI from Python to TypeScript",
+      ["implement(implementer)<>[compat-tests,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"],
+    ],
+    [
+      "performance",
+      "Speed up test discovery by 30%",
+      ["implement(implementer)<>[benchmark-parse,behaviour-unchanged,gate-unit,gate-lint]", "review(reviewer)<implement>[review]"],
+    ],
+    [
+      "hardening",
+      "Sanitize user input in the search endpoint to prevent SQL injection",
+      [
+        "write-tests(tester)<>[security-tests]",
+        "implement(implementer)<write-tests>[security-tests,gate-unit,gate-lint]",
+        "security-review(security-reviewer)<implement>[security-review]",
+      ],
+    ],
+    [
+      "docs",
+      "Document the --json flag in docs/cli.md",
+      ["write-docs(docs)<>[gate-docs-links,gate-unit,gate-lint]", "review(reviewer)<write-docs>[docs-review]"],
+    ],
   ];
 
   it.each(table)("%s", (goalClass, text, expected) => {
@@ -110,7 +150,10 @@ describe("plan artifacts", () => {
     expect(Object.keys(artifacts)).toEqual([...ARTIFACT_FILES]);
     for (const file of ARTIFACT_FILES) await expect(artifacts[file]).toMatchFileSnapshot(`./__snapshots__/bugfix/${file}`);
     // decisions.jsonl: one JSON object per line, each with rationale and constraints.
-    const decisions = artifacts["decisions.jsonl"].trimEnd().split("\n").map((line) => JSON.parse(line));
+    const decisions = artifacts["decisions.jsonl"]
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(decisions.map((d) => d.id)).toEqual(["classification", "strategy", "task-shape", "oracle", "budgets", "gates"]);
     expect(decisions.every((d) => typeof d.rationale === "string" && Array.isArray(d.constraints))).toBe(true);
     // task-graph.json is the validated graph.
@@ -131,6 +174,9 @@ describe("plan artifacts", () => {
     }
     const recorded = await store.append(goal.value.id, () => [planRecordedEvent(plan, written, [])]);
     expect(recorded.ok && recorded.value.plan).toMatchObject({ goalClass: "bugfix", strategy: "deterministic" });
-    expect((await store.readEvents(goal.value.id)).at(-1)).toMatchObject({ type: "plan_recorded", data: { tasks: 3, attempts: 1, artifacts: written.map(({ file, sha256 }) => ({ file, sha256 })) } });
+    expect((await store.readEvents(goal.value.id)).at(-1)).toMatchObject({
+      type: "plan_recorded",
+      data: { tasks: 3, attempts: 1, artifacts: written.map(({ file, sha256 }) => ({ file, sha256 })) },
+    });
   });
 });

@@ -29,7 +29,9 @@ describe("tokenise: facts are taken out of the prose", () => {
   });
 
   it("URLs, flags and versions; dates, CVE ids and abbreviations stay", () => {
-    const t = tokenise("upgrade express to v5 (see https://expressjs.com/en/guide/migrating-5.html), add --dry-run and --out=x.json, since 2.3.0 on 2024-05-01, CVE-2024-1234, e.g. this");
+    const t = tokenise(
+      "upgrade express to v5 (see https://expressjs.com/en/guide/migrating-5.html), add --dry-run and --out=x.json, since 2.3.0 on 2024-05-01, CVE-2024-1234, e.g. this",
+    );
     expect(t.facts.urls).toEqual(["https://expressjs.com/en/guide/migrating-5.html"]);
     expect(t.facts.flags).toEqual(["--dry-run", "--out=x.json"]);
     expect(t.facts.versions).toEqual(["v5", "2.3.0"]);
@@ -60,7 +62,8 @@ describe("typos of intent words", () => {
   });
 
   it("leaves real words, inflections and far words alone", () => {
-    for (const w of ["implemented", "documents", "refactoring", "harder", "father", "concert", "fixed", "mix", "address", "important", "reported"]) expect(correctIntentWord(w), w).toBeUndefined();
+    for (const w of ["implemented", "documents", "refactoring", "harder", "father", "concert", "fixed", "mix", "address", "important", "reported"])
+      expect(correctIntentWord(w), w).toBeUndefined();
   });
 
   it("edit distance counts a transposition as one edit", () => {

@@ -22,7 +22,10 @@ describe("BudgetLedger", () => {
   });
 
   it("holds whole reservations, reconciles reports against them, flags a breach and frees the unused part on release", () => {
-    const ledger = new BudgetLedger({ limits: { timeMs: null, tokens: 1000, usd: null }, usedBefore: { tokens: 0, usd: 0 }, deadline: null }, reserve({ fraction: 0 }));
+    const ledger = new BudgetLedger(
+      { limits: { timeMs: null, tokens: 1000, usd: null }, usedBefore: { tokens: 0, usd: 0 }, deadline: null },
+      reserve({ fraction: 0 }),
+    );
     ledger.reserve("a#1", caps(400));
     ledger.reserve("b#1", caps(300));
     expect(ledger.room().tokens).toBe(300);
@@ -39,7 +42,10 @@ describe("BudgetLedger", () => {
   });
 
   it("flags a USD breach and counts unknown USD as the whole USD cap", () => {
-    const ledger = new BudgetLedger({ limits: { timeMs: null, tokens: null, usd: 1 }, usedBefore: { tokens: 0, usd: 0 }, deadline: null }, reserve({ fraction: 0 }));
+    const ledger = new BudgetLedger(
+      { limits: { timeMs: null, tokens: null, usd: 1 }, usedBefore: { tokens: 0, usd: 0 }, deadline: null },
+      reserve({ fraction: 0 }),
+    );
     ledger.reserve("a#1", caps(1000, 0.3));
     expect(ledger.report("a#1", { tokens: 1, usd: 0.31 })).toEqual({ dimension: "usd", limit: 0.3, used: 0.31 });
     ledger.reserve("b#1", caps(1000, 0.4));

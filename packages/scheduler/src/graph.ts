@@ -73,7 +73,5 @@ export function chainRanks(tasks: readonly Pick<Task, "id" | "dependencies">[]):
  */
 export function dispatchOrder<T extends Pick<Task, "id" | "dependencies" | "priority">>(tasks: readonly T[]): T[] {
   const rank = chainRanks(tasks);
-  return [...tasks].sort(
-    (a, b) => b.priority - a.priority || (rank.get(b.id) ?? 0) - (rank.get(a.id) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  return [...tasks].sort((a, b) => b.priority - a.priority || (rank.get(b.id) ?? 0) - (rank.get(a.id) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -8,7 +8,18 @@ const POLICY = RetryPolicySchema.parse({ baseDelayMs: 1000, factor: 2, maxDelayM
 const NO_LIMIT = { tokens: null, usd: null, deadline: null };
 
 function task(id: string, over: Partial<Task> = {}): Task {
-  return TaskSchema.parse({ title: id, description: "", role: "implementer", dependencies: [], reads: [], writes: [`${id}.ts`], acceptance: [], budget: { timeMs: 1000, tokens: 100, usd: 1 }, ...over, id });
+  return TaskSchema.parse({
+    title: id,
+    description: "",
+    role: "implementer",
+    dependencies: [],
+    reads: [],
+    writes: [`${id}.ts`],
+    acceptance: [],
+    budget: { timeMs: 1000, tokens: 100, usd: 1 },
+    ...over,
+    id,
+  });
 }
 
 function states(tasks: Task[], over: Record<string, Partial<TaskState>> = {}): TaskState[] {
@@ -28,20 +39,33 @@ describe("selectDispatch", () => {
   });
 
   it("skips tasks that conflict with running or already chosen ones, but not their neighbours", () => {
-    const list = states([task("a", { writes: ["src/"] }), task("b", { reads: ["src/x.ts"], writes: ["b.ts"] }), task("c", { writes: ["lib/"] }), task("d", { reads: ["lib/"], writes: ["d.ts"] })]);
+    const list = states([
+      task("a", { writes: ["src/"] }),
+      task("b", { reads: ["src/x.ts"], writes: ["b.ts"] }),
+      task("c", { writes: ["lib/"] }),
+      task("d", { reads: ["lib/"], writes: ["d.ts"] }),
+    ]);
     expect(plan(list).dispatch.map((s) => s.task.id)).toEqual(["a", "c"]);
     expect(plan(list, { running: [task("other", { writes: ["src/x.ts"] })] }).dispatch.map((s) => s.task.id)).toEqual(["c"]);
   });
 
   it("refuses what does not fit the room, shrinking the room with each choice, and keeps going with smaller tasks", () => {
-    const list = states([task("big", { priority: 2, budget: { timeMs: 1, tokens: 600, usd: 1 } }), task("mid", { priority: 1, budget: { timeMs: 1, tokens: 400, usd: 1 } }), task("small", { budget: { timeMs: 1, tokens: 100, usd: 1 } })]);
+    const list = states([
+      task("big", { priority: 2, budget: { timeMs: 1, tokens: 600, usd: 1 } }),
+      task("mid", { priority: 1, budget: { timeMs: 1, tokens: 400, usd: 1 } }),
+      task("small", { budget: { timeMs: 1, tokens: 100, usd: 1 } }),
+    ]);
     const p = plan(list, { room: { tokens: 900, usd: null, deadline: null } });
     expect(p.dispatch.map((s) => s.task.id)).toEqual(["big", "small"]);
     expect(p.refused.map((r) => [r.state.task.id, r.fit])).toEqual([["mid", { ok: false, dimension: "tokens", needed: 400, available: 300 }]]);
   });
 
   it("waits for backoff and reports when to wake; ignores tasks that are not pending or whose dependencies are not done", () => {
-    const list = states([task("a"), task("b"), task("c", { dependencies: ["d"] }), task("d")], { a: { retryAt: 500 }, b: { retryAt: 300 }, d: { status: "running" } });
+    const list = states([task("a"), task("b"), task("c", { dependencies: ["d"] }), task("d")], {
+      a: { retryAt: 500 },
+      b: { retryAt: 300 },
+      d: { status: "running" },
+    });
     const p = plan(list, { now: 100 });
     expect(p.dispatch).toEqual([]);
     expect(p.wakeAt).toBe(300);
@@ -64,24 +88,37 @@ describe("decideFailure", () => {
 
   it("retries with exponential backoff capped at maxDelayMs", () => {
     expect(decideFailure(base, { signature: "a", retryable: true }, POLICY, 10)).toEqual({ decision: "retry", retryAt: 1010 });
-    expect(decideFailure({ ...base, signatures: ["x"], retries: 1 }, { signature: "a", retryable: true }, POLICY, 10)).toEqual({ decision: "retry", retryAt: 2010 });
-    expect(decideFailure({ ...base, signatures: ["x", "y", "z"], retries: 3, task: { maxRetries: 9 } }, { signature: "a", retryable: true }, POLICY, 0)).toEqual({ decision: "retry", retryAt: 5000 });
+    expect(decideFailure({ ...base, signatures: ["x"], retries: 1 }, { signature: "a", retryable: true }, POLICY, 10)).toEqual({
+      decision: "retry",
+      retryAt: 2010,
+    });
+    expect(
+      decideFailure({ ...base, signatures: ["x", "y", "z"], retries: 3, task: { maxRetries: 9 } }, { signature: "a", retryable: true }, POLICY, 0),
+    ).toEqual({ decision: "retry", retryAt: 5000 });
   });
 
   it("stagnates on the same signature twice in a row, ignoring attempts lost to a crash in between", () => {
     expect(decideFailure({ ...base, signatures: ["a"], retries: 1 }, { signature: "a", retryable: true }, POLICY, 0)).toEqual({ decision: "stagnated" });
-    expect(decideFailure({ ...base, signatures: ["a", LOST_SIGNATURE], retries: 1 }, { signature: "a", retryable: true }, POLICY, 0)).toEqual({ decision: "stagnated" });
+    expect(decideFailure({ ...base, signatures: ["a", LOST_SIGNATURE], retries: 1 }, { signature: "a", retryable: true }, POLICY, 0)).toEqual({
+      decision: "stagnated",
+    });
     expect(decideFailure({ ...base, signatures: ["b", "a"], retries: 2 }, { signature: "b", retryable: true }, POLICY, 0).decision).toBe("retry");
   });
 
   it("gives up when retries are used up or the failure is not retryable", () => {
-    expect(decideFailure({ ...base, signatures: ["x", "y", "z"], retries: 3 }, { signature: "a", retryable: true }, POLICY, 0)).toEqual({ decision: "give_up" });
+    expect(decideFailure({ ...base, signatures: ["x", "y", "z"], retries: 3 }, { signature: "a", retryable: true }, POLICY, 0)).toEqual({
+      decision: "give_up",
+    });
     expect(decideFailure(base, { signature: "a", retryable: false }, POLICY, 0)).toEqual({ decision: "give_up" });
   });
 
   it("never counts attempts lost to a controller kill: neither towards stagnation nor as a retry", () => {
-    expect(decideFailure({ ...base, signatures: [LOST_SIGNATURE, LOST_SIGNATURE, LOST_SIGNATURE] }, { signature: "a", retryable: true }, POLICY, 0).decision).toBe("retry");
-    expect(decideFailure({ ...base, signatures: [LOST_SIGNATURE, "a", LOST_SIGNATURE, LOST_SIGNATURE] }, { signature: "b", retryable: true }, POLICY, 0).decision).toBe("retry");
+    expect(
+      decideFailure({ ...base, signatures: [LOST_SIGNATURE, LOST_SIGNATURE, LOST_SIGNATURE] }, { signature: "a", retryable: true }, POLICY, 0).decision,
+    ).toBe("retry");
+    expect(
+      decideFailure({ ...base, signatures: [LOST_SIGNATURE, "a", LOST_SIGNATURE, LOST_SIGNATURE] }, { signature: "b", retryable: true }, POLICY, 0).decision,
+    ).toBe("retry");
   });
 });
 
@@ -96,9 +133,18 @@ describe("errorSignature", () => {
 
 describe("tasksToBlock", () => {
   it("blocks every pending task downstream of a failure, naming the dependency that blocks it", () => {
-    const list = states([task("a"), task("b", { dependencies: ["a"] }), task("c", { dependencies: ["b", "x"] }), task("x"), task("d", { dependencies: ["x"] })], { b: {}, x: { status: "done" } });
+    const list = states(
+      [task("a"), task("b", { dependencies: ["a"] }), task("c", { dependencies: ["b", "x"] }), task("x"), task("d", { dependencies: ["x"] })],
+      { b: {}, x: { status: "done" } },
+    );
     const byId = new Map(list.map((s) => [s.task.id, s]));
-    const dependents = new Map([["a", ["b"]], ["b", ["c"]], ["x", ["c", "d"]], ["c", []], ["d", []]]);
+    const dependents = new Map([
+      ["a", ["b"]],
+      ["b", ["c"]],
+      ["x", ["c", "d"]],
+      ["c", []],
+      ["d", []],
+    ]);
     expect(tasksToBlock("a", byId, dependents)).toEqual([
       { taskId: "b", blockedBy: ["a"] },
       { taskId: "c", blockedBy: ["b"] },

@@ -35,7 +35,8 @@ export function fitsRoom(room: BudgetRoom, budget: TaskBudget, now: number): Fit
   if (room.deadline !== null && now + budget.timeMs > room.deadline) {
     return { ok: false, dimension: "time", needed: budget.timeMs, available: Math.max(0, room.deadline - now) };
   }
-  if (room.tokens !== null && budget.tokens > room.tokens) return { ok: false, dimension: "tokens", needed: budget.tokens, available: Math.max(0, room.tokens) };
+  if (room.tokens !== null && budget.tokens > room.tokens)
+    return { ok: false, dimension: "tokens", needed: budget.tokens, available: Math.max(0, room.tokens) };
   if (room.usd !== null && budget.usd > room.usd) return { ok: false, dimension: "usd", needed: budget.usd, available: Math.max(0, room.usd) };
   return { ok: true };
 }

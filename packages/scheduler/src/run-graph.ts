@@ -30,7 +30,12 @@ export async function resumeGraph(recovered: RecoveredRun, ports: SchedulerPorts
   return start(recovered.graph, ports, options, recovered);
 }
 
-async function start(graph: TaskGraph, ports: SchedulerPorts, options: SchedulerOptions, recovered: RecoveredRun | undefined): Promise<Result<RunReport, RunGraphError>> {
+async function start(
+  graph: TaskGraph,
+  ports: SchedulerPorts,
+  options: SchedulerOptions,
+  recovered: RecoveredRun | undefined,
+): Promise<Result<RunReport, RunGraphError>> {
   const parsedOptions = SchedulerOptionsSchema.safeParse(options);
   if (!parsedOptions.success) {
     const problems = parsedOptions.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`);

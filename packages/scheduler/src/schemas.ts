@@ -82,7 +82,6 @@ const TaskReportSchema = z.object({
   signatures: z.array(z.string()).describe("failure signatures in order"),
   stagnated: z.boolean(),
 });
-type TaskReport = z.infer<typeof TaskReportSchema>;
 
 /** What runGraph returns: how the run ended, and every task's state. */
 const RunReportSchema = z.object({

@@ -41,9 +41,13 @@ describe("budget reservations", () => {
 
   it("aborts a task the moment a usage report crosses its cap; the overshoot is at most that report", async () => {
     const tasks = [makeTask("greedy", caps(1000)), makeTask("after", { dependencies: ["greedy"] }), makeTask("other")];
-    const { report, sink, runner } = await simulate(tasks, (id) => (id === "greedy" ? { durationMs: 1000, chunks: 10, tokensPerChunk: 300 } : { durationMs: 100 }), {
-      budget: { timeMs: null, tokens: 100_000, usd: null },
-    });
+    const { report, sink, runner } = await simulate(
+      tasks,
+      (id) => (id === "greedy" ? { durationMs: 1000, chunks: 10, tokensPerChunk: 300 } : { durationMs: 100 }),
+      {
+        budget: { timeMs: null, tokens: 100_000, usd: null },
+      },
+    );
     const breach = sink.ofType("task_budget_breached");
     expect(breach.map((e) => e.data)).toEqual([{ taskId: "greedy", attempt: 1, dimension: "tokens", limit: 1000, used: 1200 }]);
     const greedy = runner.attempts.find((a) => a.taskId === "greedy");
@@ -53,7 +57,11 @@ describe("budget reservations", () => {
       expect.objectContaining({ taskId: "greedy", signature: "budget_exceeded:tokens", retryable: false, decision: "give_up" }),
     ]);
     expect(report.spent.tokens - 1000).toBeLessThanOrEqual(300);
-    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["greedy", "failed"], ["after", "blocked"], ["other", "done"]]);
+    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["greedy", "failed"],
+      ["after", "blocked"],
+      ["other", "done"],
+    ]);
   });
 
   it("a task over its cap because the goal's pool is spent is interrupted (back to pending) and the run ends needs_more_budget", async () => {
@@ -66,7 +74,10 @@ describe("budget reservations", () => {
     expect(report.outcome).toBe("needs_more_budget");
     expect(sink.ofType("task_failed")).toEqual([]);
     expect(sink.ofType("task_interrupted").map((e) => e.data)).toEqual([expect.objectContaining({ taskId: "big", reason: "goal_stopped" })]);
-    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["big", "pending"], ["after", "pending"]]);
+    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["big", "pending"],
+      ["after", "pending"],
+    ]);
   });
 
   it("a task over a cap fitted to the goal's room (shared by width + 1) ends the run needs_more_budget when a retry could not fit, before the pool is empty", async () => {
@@ -78,7 +89,10 @@ describe("budget reservations", () => {
     });
     expect(report.outcome).toBe("needs_more_budget");
     expect(sink.ofType("task_failed")).toEqual([]);
-    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["big", "pending"], ["after", "pending"]]);
+    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["big", "pending"],
+      ["after", "pending"],
+    ]);
   });
 
   it("aborts a task at its time cap, and refuses one whose cap would end after the goal's deadline minus the reserve", async () => {
@@ -86,8 +100,15 @@ describe("budget reservations", () => {
     expect(capped.sink.ofType("task_budget_breached").map((e) => [e.data.dimension, e.data.limit, e.data.used])).toEqual([["time", 500, 500]]);
     expect(capped.report.tasks[0]?.signatures).toEqual(["budget_exceeded:time"]);
 
-    const chain = [makeTask("t1", caps(10, 1, 4000)), makeTask("t2", { ...caps(10, 1, 4000), dependencies: ["t1"] }), makeTask("t3", { ...caps(10, 1, 4000), dependencies: ["t2"] })];
-    const timed = await simulate(chain, () => ({ durationMs: 3000 }), { budget: { timeMs: 10_000, tokens: null, usd: null }, verificationReserve: { fraction: 0.1 } });
+    const chain = [
+      makeTask("t1", caps(10, 1, 4000)),
+      makeTask("t2", { ...caps(10, 1, 4000), dependencies: ["t1"] }),
+      makeTask("t3", { ...caps(10, 1, 4000), dependencies: ["t2"] }),
+    ];
+    const timed = await simulate(chain, () => ({ durationMs: 3000 }), {
+      budget: { timeMs: 10_000, tokens: null, usd: null },
+      verificationReserve: { fraction: 0.1 },
+    });
     // Deadline 10 s, reserve 1 s: t3 would start at 6 s with a 4 s cap, past 9 s.
     expect(timed.report.outcome).toBe("needs_more_budget");
     expect(timed.sink.ofType("task_budget_refused").map((e) => e.data)).toEqual([{ taskId: "t3", dimension: "time", needed: 4000, available: 3000 }]);
@@ -107,7 +128,12 @@ describe("budget reservations", () => {
 describe("budgets from a real goal", () => {
   it("reserves from what the goal has left, records usage in its log, and keeps the goal within its limits", async () => {
     const store = openStore({ root: makeTempDir() });
-    const created = await store.createGoal({ text: "budgeted run", repoRoot: "/tmp/repo", limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 }, maxAgents: 4 });
+    const created = await store.createGoal({
+      text: "budgeted run",
+      repoRoot: "/tmp/repo",
+      limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 },
+      maxAgents: 4,
+    });
     if (!created.ok) throw new Error(created.error.message);
     const id = created.value.id;
     await store.transition(id, "running");

@@ -15,7 +15,12 @@ const control = fileURLToPath(new URL("./scripts/goal-control.ts", import.meta.u
 async function goalWithGraph(tasks: Task[]): Promise<{ store: GoalStore; stateDir: string; id: string }> {
   const stateDir = makeTempDir("omk-sched-");
   const store = openStore({ root: stateDir });
-  const created = await store.createGoal({ text: "cross-process control", repoRoot: stateDir, limits: { timeMs: 3_600_000, tokens: 1_000_000, usd: 10 }, maxAgents: 3 });
+  const created = await store.createGoal({
+    text: "cross-process control",
+    repoRoot: stateDir,
+    limits: { timeMs: 3_600_000, tokens: 1_000_000, usd: 10 },
+    maxAgents: 3,
+  });
   if (!created.ok) throw new Error(created.error.message);
   const id = created.value.id;
   await store.transition(id, "running");
@@ -36,11 +41,18 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 }
 
 /** Run the control script in its own process; returns the status change it wrote to the log. */
-async function fromAnotherProcess(stateDir: string, store: GoalStore, id: string, action: "pause" | "resume" | "cancel"): Promise<GoalEvent & { type: "status_changed" }> {
+async function fromAnotherProcess(
+  stateDir: string,
+  store: GoalStore,
+  id: string,
+  action: "pause" | "resume" | "cancel",
+): Promise<GoalEvent & { type: "status_changed" }> {
   const child = await spawnTsScript(control, [action, id], { env: { OMK_STATE_DIR: stateDir } });
   expect(child.exitCode, String(child.stderr)).toBe(0);
   const to = action === "pause" ? "paused" : action === "cancel" ? "cancelled" : "running";
-  const change = (await store.readEvents(id)).filter((e): e is GoalEvent & { type: "status_changed" } => e.type === "status_changed" && e.data.to === to).at(-1);
+  const change = (await store.readEvents(id))
+    .filter((e): e is GoalEvent & { type: "status_changed" } => e.type === "status_changed" && e.data.to === to)
+    .at(-1);
   if (change === undefined) throw new Error(`no status change to ${to}`);
   return change;
 }

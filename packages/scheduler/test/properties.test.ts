@@ -26,7 +26,12 @@ const taskSpec = fc.record({
 });
 type TaskSpec = typeof taskSpec extends fc.Arbitrary<infer T> ? T : never;
 
-function build(specs: TaskSpec[]): { tasks: Task[]; behaviour: (id: string, attempt: number) => Behaviour; kindOf: Map<string, Kind>; chunkOf: Map<string, number> } {
+function build(specs: TaskSpec[]): {
+  tasks: Task[];
+  behaviour: (id: string, attempt: number) => Behaviour;
+  kindOf: Map<string, Kind>;
+  chunkOf: Map<string, number>;
+} {
   const tasks = specs.map((s, i) =>
     makeTask(`t${i}`, {
       dependencies: i === 0 ? [] : [...new Set(s.deps.map((d) => `t${i - 1 - (d % i)}`))],
@@ -88,7 +93,8 @@ describe("invariants over random DAGs", () => {
         // No two conflicting tasks run at the same time.
         for (const a of runner.attempts) {
           for (const b of runner.attempts) {
-            if (a.taskId < b.taskId && tasksConflict(byId.get(a.taskId) as Task, byId.get(b.taskId) as Task)) expect(overlaps(a, b), `${a.taskId} / ${b.taskId}`).toBe(false);
+            if (a.taskId < b.taskId && tasksConflict(byId.get(a.taskId) as Task, byId.get(b.taskId) as Task))
+              expect(overlaps(a, b), `${a.taskId} / ${b.taskId}`).toBe(false);
           }
         }
         // An attempt starts only after each dependency succeeded.
@@ -133,7 +139,11 @@ describe("invariants over random DAGs", () => {
         if (report.outcome === "completed") expect(open).toEqual([]);
         expect(open.every((t) => t.status === "pending")).toBe(true);
         // needs_more_budget: a task refused, or one over its cap with too little left for another attempt (back to pending).
-        if (report.outcome === "needs_more_budget") expect(sink.ofType("task_budget_refused").length + sink.ofType("task_budget_breached").filter((b) => sink.ofType("task_interrupted").some((i) => i.data.taskId === b.data.taskId)).length).toBeGreaterThan(0);
+        if (report.outcome === "needs_more_budget")
+          expect(
+            sink.ofType("task_budget_refused").length +
+              sink.ofType("task_budget_breached").filter((b) => sink.ofType("task_interrupted").some((i) => i.data.taskId === b.data.taskId)).length,
+          ).toBeGreaterThan(0);
         if (report.outcome === "failed_infra") expect(report.deadWorkers).toHaveLength(workers.length);
         // The goal's reducer accepts every event and folds the same statuses.
         expect(replayedStatuses(graph, sink.events)).toEqual(Object.fromEntries(report.tasks.map((t) => [t.id, t.status])));
@@ -165,13 +175,20 @@ describe("invariants over random DAGs", () => {
         if (!recovered.ok) throw new Error(recovered.error.message);
         const clock2 = createVirtualClock(Date.parse(prefix.at(-1)?.ts as string));
         const sink2 = memorySink(clock2.now);
-        const again = await clock2.run(resumeGraph(recovered.value, { runTask: scriptedRunner(clock2, behaviour).runTask, onEvent: sink2.onEvent, clock: clock2 }, options));
+        const again = await clock2.run(
+          resumeGraph(recovered.value, { runTask: scriptedRunner(clock2, behaviour).runTask, onEvent: sink2.onEvent, clock: clock2 }, options),
+        );
         if (!again.ok) throw new Error(again.error.message);
 
         expect(Object.fromEntries(again.value.tasks.map((t) => [t.id, t.status]))).toEqual(expected);
         const doneBefore = new Set(recovered.value.graph.tasks.filter((t) => t.status === "done").map((t) => t.id));
         for (const d of sink2.ofType("task_dispatched")) expect(doneBefore.has(d.data.taskId)).toBe(false);
-        expect(sink2.ofType("task_recovered").map((e) => e.data.taskId).sort()).toEqual([...recovered.value.lost].sort());
+        expect(
+          sink2
+            .ofType("task_recovered")
+            .map((e) => e.data.taskId)
+            .sort(),
+        ).toEqual([...recovered.value.lost].sort());
         // The whole log, before and after the crash, folds through the goal's reducer.
         const stitched = [...prefix.slice(2), ...sink2.events];
         expect(replayedStatuses(graph, stitched)).toEqual(expected);

@@ -31,7 +31,12 @@ const TASKS: Task[] = [
 const OPTIONS = { concurrency: 3, retry: { baseDelayMs: 20 } };
 
 async function newGoal(store: GoalStore): Promise<string> {
-  const created = await store.createGoal({ text: "recoverable run", repoRoot: "/tmp/repo", limits: { timeMs: 3_600_000, tokens: 1_000_000, usd: 10 }, maxAgents: 3 });
+  const created = await store.createGoal({
+    text: "recoverable run",
+    repoRoot: "/tmp/repo",
+    limits: { timeMs: 3_600_000, tokens: 1_000_000, usd: 10 },
+    maxAgents: 3,
+  });
   if (!created.ok) throw new Error(created.error.message);
   await store.transition(created.value.id, "running");
   await store.setTaskGraph(created.value.id, graphOf(TASKS));
@@ -112,7 +117,17 @@ describe("crash recovery", () => {
     const log = goalLog(graph, [
       e("task_run_started", { tasks: 2, concurrency: 1, workers: ["w1"], recovered: false }),
       e("task_dispatched", { taskId: "a", attempt: 1, worker: "w1", lease, reservation }),
-      e("task_failed", { taskId: "a", attempt: 1, worker: "w1", signature: "boom", message: "boom", retryable: true, decision: "retry", retryAt: "2026-03-01T10:00:05.000Z", usage: spend }),
+      e("task_failed", {
+        taskId: "a",
+        attempt: 1,
+        worker: "w1",
+        signature: "boom",
+        message: "boom",
+        retryable: true,
+        decision: "retry",
+        retryAt: "2026-03-01T10:00:05.000Z",
+        usage: spend,
+      }),
       e("task_dispatched", { taskId: "b", attempt: 1, worker: "w1", lease, reservation }),
     ]);
     const recovered = recoverRun(log);

@@ -48,7 +48,13 @@ describe("dispatch", () => {
     const { report, runner } = await simulate(tasks, () => ok(50), { concurrency: 4 });
     expect(report.outcome).toBe("completed");
     const span = (id: string) => runner.attempts.find((a) => a.taskId === id) as { start: number; end: number };
-    for (const [a, b] of [["w1", "w2"], ["w1", "r1"], ["w2", "r1"], ["r1", "readers"]] as const) expect(overlaps(span(a), span(b)), `${a} / ${b}`).toBe(false);
+    for (const [a, b] of [
+      ["w1", "w2"],
+      ["w1", "r1"],
+      ["w2", "r1"],
+      ["r1", "readers"],
+    ] as const)
+      expect(overlaps(span(a), span(b)), `${a} / ${b}`).toBe(false);
     expect(overlaps(span("r1"), span("free"))).toBe(true);
     expect(maxOverlap(runner.attempts)).toBeGreaterThan(1);
   });
@@ -68,17 +74,29 @@ describe("dispatch", () => {
   });
 
   it("keeps done tasks done: a graph with recorded statuses only runs what is left", async () => {
-    const tasks = [makeTask("a", { status: "done" }), makeTask("b", { dependencies: ["a"] }), makeTask("c", { status: "failed" }), makeTask("d", { dependencies: ["c"] })];
+    const tasks = [
+      makeTask("a", { status: "done" }),
+      makeTask("b", { dependencies: ["a"] }),
+      makeTask("c", { status: "failed" }),
+      makeTask("d", { dependencies: ["c"] }),
+    ];
     const { report, sink } = await simulate(tasks, () => ok());
     expect(sink.ofType("task_dispatched").map((e) => e.data.taskId)).toEqual(["b"]);
     expect(sink.ofType("task_blocked").map((e) => e.data)).toEqual([{ taskId: "d", blockedBy: ["c"] }]);
-    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([["a", "done"], ["b", "done"], ["c", "failed"], ["d", "blocked"]]);
+    expect(report.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "done"],
+      ["c", "failed"],
+      ["d", "blocked"],
+    ]);
   });
 });
 
 describe("retries, backoff and stagnation", () => {
   it("retries a failure after an exponential backoff and then succeeds", async () => {
-    const { report, sink } = await simulate([makeTask("a", { maxRetries: 3 })], (_, attempt) => (attempt < 3 ? { durationMs: 10, fail: { message: `flaky network error #${attempt}`, signature: `net-${attempt}` } } : ok()));
+    const { report, sink } = await simulate([makeTask("a", { maxRetries: 3 })], (_, attempt) =>
+      attempt < 3 ? { durationMs: 10, fail: { message: `flaky network error #${attempt}`, signature: `net-${attempt}` } } : ok(),
+    );
     expect(report.outcome).toBe("completed");
     const failed = sink.ofType("task_failed");
     expect(failed.map((e) => e.data.decision)).toEqual(["retry", "retry"]);
@@ -91,7 +109,9 @@ describe("retries, backoff and stagnation", () => {
 
   it("stops retrying a task that fails the same way twice (stagnation) and blocks its dependents", async () => {
     const tasks = [makeTask("a", { maxRetries: 5 }), makeTask("b", { dependencies: ["a"] }), makeTask("c", { dependencies: ["b"] }), makeTask("x")];
-    const { report, sink } = await simulate(tasks, (id, attempt) => (id === "a" ? { fail: { message: `TypeError: cannot read 'x' of undefined at line ${40 + attempt}` } } : ok()));
+    const { report, sink } = await simulate(tasks, (id, attempt) =>
+      id === "a" ? { fail: { message: `TypeError: cannot read 'x' of undefined at line ${40 + attempt}` } } : ok(),
+    );
     expect(report.outcome).toBe("completed");
     expect(sink.ofType("task_failed").map((e) => e.data.decision)).toEqual(["retry", "stagnated"]);
     expect(sink.ofType("task_failed")[0]?.data.signature).toBe("typeerror: cannot read 'x' of undefined at line <n>");
@@ -106,7 +126,12 @@ describe("retries, backoff and stagnation", () => {
       id === "a" ? { fail: { message: "varied", signature: `sig-${attempt}` } } : { fail: { message: "refused by policy", retryable: false } },
     );
     expect(report.tasks.find((t) => t.id === "a")).toMatchObject({ status: "failed", attempts: 3, stagnated: false });
-    expect(sink.ofType("task_failed").filter((e) => e.data.taskId === "b").map((e) => e.data.decision)).toEqual(["give_up"]);
+    expect(
+      sink
+        .ofType("task_failed")
+        .filter((e) => e.data.taskId === "b")
+        .map((e) => e.data.decision),
+    ).toEqual(["give_up"]);
   });
 
   it("treats a throwing runner and an invalid result as failures", async () => {
@@ -119,7 +144,12 @@ describe("retries, backoff and stagnation", () => {
     };
     const result = await clock.run(runGraph(graph, { runTask, onEvent: sink.onEvent, clock }));
     expect(result.ok && result.value.tasks.map((t) => t.status)).toEqual(["failed", "failed"]);
-    expect(sink.ofType("task_failed").map((e) => [e.data.taskId, e.data.signature, e.data.decision]).sort()).toEqual([
+    expect(
+      sink
+        .ofType("task_failed")
+        .map((e) => [e.data.taskId, e.data.signature, e.data.decision])
+        .sort(),
+    ).toEqual([
       ["junk", "invalid_result", "give_up"],
       ["throws", "enoent: no such file", "give_up"],
     ]);
@@ -146,13 +176,21 @@ describe("leases and workers", () => {
       await clock.sleep(10, ctx.signal);
       return { ok: true as const };
     };
-    const result = await clock.run(runGraph(graph, { runTask, onEvent: sink.onEvent, clock }, { concurrency: 1, workers: ["w1", "w2"], leaseMs: 1000, retry: { baseDelayMs: 0 } }));
+    const result = await clock.run(
+      runGraph(graph, { runTask, onEvent: sink.onEvent, clock }, { concurrency: 1, workers: ["w1", "w2"], leaseMs: 1000, retry: { baseDelayMs: 0 } }),
+    );
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.outcome).toBe("completed");
     const dead = sink.ofType("task_worker_dead");
-    expect(dead.map((e) => e.data)).toEqual([{ taskId: "hangs", attempt: 1, worker: "w1", reason: "lease_expired", expiredAt: new Date(Date.parse("2026-03-01T10:00:00.000Z") + 1000).toISOString() }]);
+    expect(dead.map((e) => e.data)).toEqual([
+      { taskId: "hangs", attempt: 1, worker: "w1", reason: "lease_expired", expiredAt: new Date(Date.parse("2026-03-01T10:00:00.000Z") + 1000).toISOString() },
+    ]);
     expect(sink.ofType("task_failed")[0]?.data).toMatchObject({ signature: "lease_expired", decision: "retry" });
-    expect(sink.ofType("task_dispatched").map((e) => [e.data.taskId, e.data.worker])).toEqual([["hangs", "w1"], ["hangs", "w2"], ["after", "w2"]]);
+    expect(sink.ofType("task_dispatched").map((e) => [e.data.taskId, e.data.worker])).toEqual([
+      ["hangs", "w1"],
+      ["hangs", "w2"],
+      ["after", "w2"],
+    ]);
     expect(sink.ofType("task_late_result_ignored").map((e) => e.data)).toEqual([{ taskId: "hangs", attempt: 1, worker: "w1", result: "succeeded" }]);
     expect(result.value.deadWorkers).toEqual(["w1"]);
     expect(replayedStatuses(graph, sink.events)).toEqual({ hangs: "done", after: "done" });
@@ -178,10 +216,14 @@ describe("leases and workers", () => {
   });
 
   it("writes off a worker whose runner ignores an abort, after the grace period", async () => {
-    const { report, sink } = await simulate([makeTask("greedy", { budget: { timeMs: 100_000, tokens: 100, usd: 1 } })], () => ({ durationMs: 10_000, chunks: 10, tokensPerChunk: 60, ignoresAbort: true }), {
-      workers: ["w1", "w2"],
-      abortGraceMs: 300,
-    });
+    const { report, sink } = await simulate(
+      [makeTask("greedy", { budget: { timeMs: 100_000, tokens: 100, usd: 1 } })],
+      () => ({ durationMs: 10_000, chunks: 10, tokensPerChunk: 60, ignoresAbort: true }),
+      {
+        workers: ["w1", "w2"],
+        abortGraceMs: 300,
+      },
+    );
     expect(sink.ofType("task_budget_breached").map((e) => e.data.dimension)).toEqual(["tokens"]);
     expect(sink.ofType("task_worker_dead").map((e) => e.data.reason)).toEqual(["abort_ignored"]);
     expect(report.tasks[0]?.status).toBe("failed");
@@ -268,7 +310,9 @@ describe("follow-up tasks", () => {
   it("adds validated follow-ups through task_graph_mutated and runs them; rejects the rest", async () => {
     const clock = createVirtualClock();
     const sink = memorySink(clock.now);
-    const runner = scriptedRunner(clock, (id) => (id === "a" ? { followUps: [{ id: "a-tests" }, { id: "bad/id" }] } : id === "b" ? { followUps: [{ id: "nope" }] } : ok()));
+    const runner = scriptedRunner(clock, (id) =>
+      id === "a" ? { followUps: [{ id: "a-tests" }, { id: "bad/id" }] } : id === "b" ? { followUps: [{ id: "nope" }] } : ok(),
+    );
     const graph = graphOf([makeTask("a"), makeTask("b")]);
     const validateFollowUps = ({ proposals, proposedBy }: { proposals: readonly unknown[]; proposedBy: Task }) => {
       if (proposedBy.id === "b") return { ok: false as const, error: { message: "write set overlaps a running task" } };
@@ -279,7 +323,11 @@ describe("follow-up tasks", () => {
     if (!result.ok) throw new Error(result.error.message);
     expect(sink.ofType("task_graph_mutated").map((e) => [e.data.proposedBy, e.data.added.map((t) => t.id)])).toEqual([["a", ["a-tests"]]]);
     expect(sink.ofType("task_followups_rejected").map((e) => e.data)).toEqual([{ proposedBy: "b", count: 1, reason: "write set overlaps a running task" }]);
-    expect(result.value.tasks.map((t) => [t.id, t.status])).toEqual([["a", "done"], ["b", "done"], ["a-tests", "done"]]);
+    expect(result.value.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["a", "done"],
+      ["b", "done"],
+      ["a-tests", "done"],
+    ]);
     expect(replayedStatuses(graph, sink.events)).toEqual({ a: "done", b: "done", "a-tests": "done" });
   });
 

@@ -12,11 +12,18 @@ const quote = (w: string) => (/^[\w./-]+$/.test(w) ? w : `'${w.replaceAll("'", "
 
 async function blockedGoal() {
   const store = openStore({ root: makeTempDir("omk-advice-") });
-  const created = await store.createGoal({ text: "Add a --json flag", repoRoot: "/tmp/repo", limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 }, maxAgents: 2 });
+  const created = await store.createGoal({
+    text: "Add a --json flag",
+    repoRoot: "/tmp/repo",
+    limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 },
+    maxAgents: 2,
+  });
   if (!created.ok) throw new Error(created.error.message);
   const id = created.value.id;
   await store.transition(id, "running");
-  const ended = await store.transition(id, "blocked_on_human", { cause: { code: "needs_answer", message: "which report?", details: { questions: ["which report?", 42, "json or yaml?"] } } });
+  const ended = await store.transition(id, "blocked_on_human", {
+    cause: { code: "needs_answer", message: "which report?", details: { questions: ["which report?", 42, "json or yaml?"] } },
+  });
   if (!ended.ok) throw new Error(ended.error.message);
   return { store, id, failure: store.paths(id).failure };
 }
@@ -24,7 +31,10 @@ async function blockedGoal() {
 describe("readFailureAdvice", () => {
   it("reads the resume advice and the cause's questions (strings only) from a failure.json the store wrote", async () => {
     const { id, failure } = await blockedGoal();
-    expect(readFailureAdvice(failure)).toEqual({ resume: { command: `omk goal amend ${id} --answer "<answer>" && omk goal resume ${id}`, hint: expect.any(String) }, questions: ["which report?", "json or yaml?"] });
+    expect(readFailureAdvice(failure)).toEqual({
+      resume: { command: `omk goal amend ${id} --answer "<answer>" && omk goal resume ${id}`, hint: expect.any(String) },
+      questions: ["which report?", "json or yaml?"],
+    });
   });
 
   it("gives nothing for a file that is missing, not JSON, or not a failure record (a resume that is not an object is refused, not cast)", async () => {
@@ -42,7 +52,10 @@ describe("nextSteps", () => {
   const base = { goalId: "g1", text: "fix -v's output", proofFile: "/state/goals/g1/proof.json", failure: undefined, quote };
 
   it("ready: verify the proof, then accept", () => {
-    expect(nextSteps({ ...base, status: "ready" })).toEqual({ commands: [{ command: "omk proof verify /state/goals/g1/proof.json" }, { command: "omk goal accept g1" }], questions: [] });
+    expect(nextSteps({ ...base, status: "ready" })).toEqual({
+      commands: [{ command: "omk proof verify /state/goals/g1/proof.json" }, { command: "omk goal accept g1" }],
+      questions: [],
+    });
   });
 
   it("blocked_on_human: the questions, then amend and resume", async () => {
@@ -67,7 +80,11 @@ describe("nextSteps", () => {
   });
 
   it("a run stopped after a phase continues with resume; a running goal without one has no step", () => {
-    expect(nextSteps({ ...base, status: "running", stopAfter: "review" })).toEqual({ commands: [{ command: "omk goal resume g1" }], questions: [], stoppedAfter: "review" });
+    expect(nextSteps({ ...base, status: "running", stopAfter: "review" })).toEqual({
+      commands: [{ command: "omk goal resume g1" }],
+      questions: [],
+      stoppedAfter: "review",
+    });
     expect(nextSteps({ ...base, status: "running" })).toEqual({ commands: [], questions: [] });
   });
 });

@@ -42,7 +42,9 @@ describe("round_started", () => {
     const store = openStore({ root: makeTempDir() });
     const id = await newGoal(store);
     expect((await store.readGoal(id)).round).toBeUndefined();
-    const r2 = await store.append(id, () => [{ type: "round_started", actor: "controller", data: { round: 2, reason: "gates failed", followUps: ["fix-r2"] } }]);
+    const r2 = await store.append(id, () => [
+      { type: "round_started", actor: "controller", data: { round: 2, reason: "gates failed", followUps: ["fix-r2"] } },
+    ]);
     expect(r2.ok && r2.value.round).toBe(2);
     const back = await store.append(id, () => [{ type: "round_started", actor: "controller", data: { round: 2, reason: "again", followUps: [] } }]);
     expect(!back.ok && back.error.message).toBe("round 2 does not follow round 2");
@@ -56,11 +58,19 @@ describe("integration_recorded", () => {
     const id = await newGoal(store);
     const branch = `omk/${id}/integration`;
     const r = await store.append(id, () => [
-      { type: "integration_recorded", actor: "controller", data: { outcome: "integrated", round: 1, branch, head: C1, merged: [{ taskId: "implement", commit: C2 }] } },
+      {
+        type: "integration_recorded",
+        actor: "controller",
+        data: { outcome: "integrated", round: 1, branch, head: C1, merged: [{ taskId: "implement", commit: C2 }] },
+      },
     ]);
     expect(r.ok && r.value.headCommit).toBe(C1);
     const c = await store.append(id, () => [
-      { type: "integration_recorded", actor: "controller", data: { outcome: "conflict", round: 2, branch, taskId: "fix-r2", files: ["a.js"], conflictsWith: ["implement"], message: "conflict" } },
+      {
+        type: "integration_recorded",
+        actor: "controller",
+        data: { outcome: "conflict", round: 2, branch, taskId: "fix-r2", files: ["a.js"], conflictsWith: ["implement"], message: "conflict" },
+      },
     ]);
     expect(c.ok && c.value.headCommit).toBe(C1);
     expect((await store.replay(id)).differences).toEqual([]);
@@ -72,7 +82,11 @@ describe("evidence events", () => {
     const store = openStore({ root: makeTempDir() });
     const id = await newGoal(store);
     const r = await store.append(id, () => [
-      { type: "baseline_recorded", actor: "controller", data: { oracleHash: H, commit: C1, gates: [], evidence: { path: "baseline/evidence.json", sha256: H } } },
+      {
+        type: "baseline_recorded",
+        actor: "controller",
+        data: { oracleHash: H, commit: C1, gates: [], evidence: { path: "baseline/evidence.json", sha256: H } },
+      },
       {
         type: "oracle_evaluated",
         actor: "controller",
@@ -86,11 +100,19 @@ describe("evidence events", () => {
           evidence: [{ path: "evidence/r1-head.json", sha256: H }],
         },
       },
-      { type: "review_recorded", actor: "controller", data: { round: 1, pass: "deterministic", verdict: "passed", findings: 0, blocking: 0, record: { path: "reviews/r1-deterministic.json", sha256: H } } },
+      {
+        type: "review_recorded",
+        actor: "controller",
+        data: { round: 1, pass: "deterministic", verdict: "passed", findings: 0, blocking: 0, record: { path: "reviews/r1-deterministic.json", sha256: H } },
+      },
     ]);
     expect(r.ok && r.value.status).toBe("created");
     const bad = await store.append(id, () => [
-      { type: "review_recorded", actor: "controller", data: { round: 1, pass: "nobody" as "reviewer", verdict: "passed", findings: 0, blocking: 0, record: { path: "x", sha256: H } } },
+      {
+        type: "review_recorded",
+        actor: "controller",
+        data: { round: 1, pass: "nobody" as "reviewer", verdict: "passed", findings: 0, blocking: 0, record: { path: "x", sha256: H } },
+      },
     ]);
     expect(bad.ok).toBe(false);
   });
@@ -106,7 +128,9 @@ describe("decision_recorded", () => {
     expect((await store.transition(id, "ready", { actor: "controller", proof: proof(id) })).ok).toBe(true);
     const accepted = await store.append(id, () => [{ type: "decision_recorded", actor: "user", data: { decision: "accepted", headCommit: C2 } }]);
     expect(accepted.ok && accepted.value.decision).toMatchObject({ decision: "accepted", headCommit: C2 });
-    const rejected = await store.append(id, () => [{ type: "decision_recorded", actor: "user", data: { decision: "rejected", reason: "not wanted", headCommit: C2 } }]);
+    const rejected = await store.append(id, () => [
+      { type: "decision_recorded", actor: "user", data: { decision: "rejected", reason: "not wanted", headCommit: C2 } },
+    ]);
     expect(rejected.ok && rejected.value.decision).toMatchObject({ decision: "rejected", reason: "not wanted" });
     expect((await store.replay(id)).differences).toEqual([]);
   });

@@ -28,12 +28,27 @@ describe("attempt_captured and scope_violation_recorded", () => {
       {
         type: "scope_violation_recorded",
         actor: "worker-1",
-        data: { taskId: "implement", attempt: 1, path: "README.md", kind: "outside_write_set", atWrite: true, message: "writes README.md, which no entry of the write set covers" },
+        data: {
+          taskId: "implement",
+          attempt: 1,
+          path: "README.md",
+          kind: "outside_write_set",
+          atWrite: true,
+          message: "writes README.md, which no entry of the write set covers",
+        },
       },
       {
         type: "attempt_captured",
         actor: "worker-1",
-        data: { taskId: "implement", attempt: 2, round: 1, branch: `omk/${id}/implement`, commit: SHA, changedFiles: [], keptRef: `refs/omk/attempts/${id}/implement/1` },
+        data: {
+          taskId: "implement",
+          attempt: 2,
+          round: 1,
+          branch: `omk/${id}/implement`,
+          commit: SHA,
+          changedFiles: [],
+          keptRef: `refs/omk/attempts/${id}/implement/1`,
+        },
       },
     ]);
     expect(r.ok).toBe(true);

@@ -33,9 +33,7 @@ export class CorruptStateError extends OmkError {
   constructor(file: string, message: string, options: { cause?: unknown; fix?: string } = {}) {
     super("OMK_STATE_CORRUPT", `${file}: ${message}`, {
       cause: options.cause,
-      fix:
-        options.fix ??
-        "restore the file from a backup, or remove the bad part by hand and run `omk goal replay --verify`",
+      fix: options.fix ?? "restore the file from a backup, or remove the bad part by hand and run `omk goal replay --verify`",
     });
     this.file = file;
   }
@@ -44,11 +42,9 @@ export class CorruptStateError extends OmkError {
 /** A state file was written by a newer omk than this one. */
 export class UnsupportedSchemaVersionError extends OmkError {
   constructor(file: string, found: number, supported: number) {
-    super(
-      "OMK_STATE_SCHEMA_TOO_NEW",
-      `${file} has schema version ${found}; this omk reads versions up to ${supported}`,
-      { fix: "upgrade omk (npm i -g omk@latest) to read this state" },
-    );
+    super("OMK_STATE_SCHEMA_TOO_NEW", `${file} has schema version ${found}; this omk reads versions up to ${supported}`, {
+      fix: "upgrade omk (npm i -g omk@latest) to read this state",
+    });
   }
 }
 

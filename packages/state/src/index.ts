@@ -1,104 +1,77 @@
 // @omk/state: the public surface. Named exports only; internals stay in src/internal.
-export { type FailureAdvice,   type NextSteps,  nextSteps, readFailureAdvice } from "./advice.js";
+export { type FailureAdvice, type NextSteps, nextSteps, readFailureAdvice } from "./advice.js";
 export { type BudgetReport, budgetReport, formatDuration, parseDuration, totalTokens } from "./budget.js";
-export {  GoalNotFoundError, InvalidIdError,  LogTamperedError, OmkError,   } from "./errors.js";
-export { IdSchema, idProblem,  parseId } from "./ids.js";
-export {  writeFileAtomicSync } from "./internal/fs.js";
-export {  publishedJsonSchemas } from "./json-schemas.js";
-export {  requestCancel, requestPause, requestResume } from "./lifecycle.js";
-export { acquireControllerLock,    readControllerLock } from "./lock.js";
-export {   resumeAdvice } from "./outcome.js";
-export {  goalPaths, resolveStateRoot,  } from "./paths.js";
-export { normalizeGoalText, type ReduceError,  replayEvents } from "./reduce.js";
+export { GoalNotFoundError, InvalidIdError, LogTamperedError, OmkError } from "./errors.js";
+export { IdSchema, idProblem, parseId } from "./ids.js";
+export { writeFileAtomicSync } from "./internal/fs.js";
+export { publishedJsonSchemas } from "./json-schemas.js";
+export { requestCancel, requestPause, requestResume } from "./lifecycle.js";
+export { acquireControllerLock, readControllerLock } from "./lock.js";
+export { resumeAdvice } from "./outcome.js";
+export { goalPaths, resolveStateRoot } from "./paths.js";
+export { normalizeGoalText, type ReduceError, replayEvents } from "./reduce.js";
 /** Thin aliases of @omk/core (many callers import them from here); new code imports @omk/core. */
 export { err, ok, type Result } from "@omk/core";
 export {
   type BudgetDimension,
-  
   type BudgetExtension,
-  
   type BudgetLimits,
   BudgetLimitsSchema,
-  
-  
   type TokenUsage,
   TokenUsageSchema,
   type SessionSpend,
-  
   type UsageQuality,
   UsageQualitySchema,
   weakestQuality,
 } from "./schemas/budget.js";
-export { CommitShaSchema,   SCHEMA_VERSION, Sha256Schema,  } from "./schemas/common.js";
+export { CommitShaSchema, SCHEMA_VERSION, Sha256Schema } from "./schemas/common.js";
 export {
-  
   type EventData,
-  
-  
   EventSchema,
   type EventType,
   type GoalEvent,
   type NewEvent,
-  
 } from "./schemas/event.js";
-export { type GateEvidence, GateEvidenceSchema,  } from "./schemas/evidence.js";
-export { type Goal, GoalSchema, type GoalSpec,  } from "./schemas/goal.js";
-export { type LockOwner,  } from "./schemas/lock.js";
+export { type GateEvidence, GateEvidenceSchema } from "./schemas/evidence.js";
+export { type Goal, GoalSchema, type GoalSpec } from "./schemas/goal.js";
+export type { LockOwner } from "./schemas/lock.js";
 export { type VerificationRecord, VerificationRecordSchema } from "./schemas/verification.js";
 export {
-  
-  
-  
   type Criterion,
-  
-  
   CriterionSchema,
   type FrozenOracle,
   FrozenOracleSchema,
   type GateDescriptor,
   GateDescriptorSchema,
-  
   GOAL_CLASSES,
   type GoalClass,
   GoalClassSchema,
   INTAKE_TEXT_MAX,
   type IntakeDecision,
   IntakeDecisionSchema,
-  
   type Oracle,
   OracleSchema,
   ReviewCriterionSchema,
-  
 } from "./schemas/oracle.js";
 export {
-  
-  
   type Failure,
   type FailureCause,
-  
   type FailureCode,
   FailureCodeSchema,
   FailureSchema,
   type Proof,
   ProofSchema,
-  
 } from "./schemas/outcome.js";
 export {
-  
-  
   type GoalStatus,
   GoalStatusSchema,
   isTerminalStatus,
-  
   type Phase,
   PhaseSchema,
-  
   type TerminalStatus,
 } from "./schemas/status.js";
 export {
   type Lease,
-  
-  
   type Task,
   type TaskBudget,
   TaskBudgetSchema,
@@ -114,27 +87,8 @@ export {
   findConflicts,
   normalizeScopePath,
   pathInScope,
-  
   type ScopeConflict,
-  
-  
-  
-  
-  
-  
-  
-  
-  
   scopesOverlap,
 } from "./scope.js";
-export {   GoalStore,  openStore, type QuarantineReport, type ReplayReport, type StoreError,   } from "./store.js";
-export {
-  
-  
-  
-  checkStatusTransition,
-  
-  
-  
-  
-} from "./transitions.js";
+export { GoalStore, openStore, type QuarantineReport, type ReplayReport, type StoreError } from "./store.js";
+export { checkStatusTransition } from "./transitions.js";

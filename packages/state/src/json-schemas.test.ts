@@ -2,7 +2,6 @@ import { staleSchemaFiles } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
 import { jsonSchemas } from "./json-schemas.js";
 
-
 describe("JSON Schemas in docs/schemas", () => {
   const schemas = jsonSchemas();
 

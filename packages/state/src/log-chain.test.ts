@@ -30,7 +30,15 @@ function forgedBudgetLine(events: string, mac: string | null): string {
   const lines = linesOf(events);
   const last = lines.at(-1) as string;
   const seq = (JSON.parse(last) as { seq: number }).seq + 1;
-  const body = JSON.stringify({ v: 1, seq, ts: new Date().toISOString(), actor: "user", prev: sha256(last), type: "budget_extended", data: { add: { tokens: 999999999 } } });
+  const body = JSON.stringify({
+    v: 1,
+    seq,
+    ts: new Date().toISOString(),
+    actor: "user",
+    prev: sha256(last),
+    type: "budget_extended",
+    data: { add: { tokens: 999999999 } },
+  });
   return mac === null ? `${body}\n` : `${body.slice(0, -1)},"mac":"${mac}"}\n`;
 }
 
@@ -131,7 +139,10 @@ describe("the chained event log", () => {
     expect(edited).toBeInstanceOf(LogTamperedError);
     expect((edited as LogTamperedError).line).toBe(at + 1);
 
-    writeFileSync(p.events, `${original}${JSON.stringify({ v: 1, seq: lines.length + 1, ts: new Date().toISOString(), actor: "user", type: "budget_extended", data: { add: { tokens: 999999999 } } })}\n`);
+    writeFileSync(
+      p.events,
+      `${original}${JSON.stringify({ v: 1, seq: lines.length + 1, ts: new Date().toISOString(), actor: "user", type: "budget_extended", data: { add: { tokens: 999999999 } } })}\n`,
+    );
     await expect(openStore({ root: store.root }).readGoal(goal.id)).rejects.toThrow(/no chain hash, but the chain began at line 1/);
   });
 
@@ -161,7 +172,11 @@ describe("the chained event log", () => {
     appendFileSync(p.events, forged);
 
     const report = await store.quarantineForgedTail(goal.id);
-    expect(report).toMatchObject({ fromLine: linesOf(p.events).findIndex((l) => l.includes("log_quarantined")) + 1, droppedBytes: Buffer.byteLength(forged), savedTo: `events.jsonl.forged-${before}` });
+    expect(report).toMatchObject({
+      fromLine: linesOf(p.events).findIndex((l) => l.includes("log_quarantined")) + 1,
+      droppedBytes: Buffer.byteLength(forged),
+      savedTo: `events.jsonl.forged-${before}`,
+    });
     expect(readFileSync(path.join(p.dir, `events.jsonl.forged-${before}`), "utf8")).toBe(forged);
     const after = await store.readGoal(goal.id);
     expect(after.status).toBe("not_ready");
@@ -236,7 +251,9 @@ describe("the log's bytes", () => {
     const at = lines.indexOf(Buffer.from("Add a --json"));
     lines[at] = 0xff;
     writeFileSync(p.events, lines);
-    const error = await openStore({ root: store.root }).replay(goal.id).catch((e: unknown) => e);
+    const error = await openStore({ root: store.root })
+      .replay(goal.id)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CorruptStateError);
     expect((error as Error).message).toMatch(/line 1 is not valid UTF-8/);
   });

@@ -19,8 +19,7 @@ function roundUp(dimension: BudgetDimension, amount: number): number {
   return dimension === "usd" ? Math.round(steps * step * 100) / 100 : steps * step;
 }
 
-const flagOf = (dimension: BudgetDimension, amount: number) =>
-  `${FLAG[dimension]} ${dimension === "time" ? formatDuration(amount) : String(amount)}`;
+const flagOf = (dimension: BudgetDimension, amount: number) => `${FLAG[dimension]} ${dimension === "time" ? formatDuration(amount) : String(amount)}`;
 
 const amountText = (dimension: BudgetDimension, amount: number) =>
   dimension === "time" ? formatDuration(amount) : dimension === "usd" ? `$${amount}` : `${amount} tokens`;
@@ -99,12 +98,13 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
   const id = goal.id;
   switch (status) {
     case "cancelled":
-      return { command: null, hint: "cancelled is final; start again with: omk goal create \"<goal>\"" };
+      return { command: null, hint: 'cancelled is final; start again with: omk goal create "<goal>"' };
     case "needs_more_budget":
       return budgetAdvice(goal, now, cause);
     case "blocked_on_human":
       if (cause?.code === "config_invalid") {
-        const fix = typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "correct the config file named in the cause";
+        const fix =
+          typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "correct the config file named in the cause";
         return { command: `omk goal resume ${id}`, hint: `${fix}; then resume` };
       }
       return { command: `omk goal amend ${id} --answer "<answer>" && omk goal resume ${id}`, hint: "answer the questions in the cause, then resume" };
@@ -116,15 +116,22 @@ export function resumeAdvice(goal: Goal, status: Exclude<TerminalStatus, "ready"
         };
       }
       if (cause?.code === "engine_setup") {
-        const fix = typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "fix the engine's setup named in the cause";
+        const fix =
+          typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "fix the engine's setup named in the cause";
         // The flag the fix names (a model offered, the engine to use instead): resume remembers the old ones, so the command carries it.
         const flags = typeof cause.details?.["resumeFlags"] === "string" && cause.details["resumeFlags"] !== "" ? cause.details["resumeFlags"] : undefined;
         const model = cause.details?.["problem"] === "engine_model_not_offered";
         return { command: `omk goal resume ${id}${flags !== undefined ? ` ${flags}` : model ? " --model <model>" : ""}`, hint: `${fix}; then resume` };
       }
       if (cause?.code === "setup_failed") {
-        const fix = typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== "" ? cause.details["fix"] : "fix the project's dependency install named in the cause";
-        return { command: `omk goal resume ${id}`, hint: `the project's dependencies could not be installed (an environment problem no agent round can fix): ${fix}; then resume` };
+        const fix =
+          typeof cause.details?.["fix"] === "string" && cause.details["fix"] !== ""
+            ? cause.details["fix"]
+            : "fix the project's dependency install named in the cause";
+        return {
+          command: `omk goal resume ${id}`,
+          hint: `the project's dependencies could not be installed (an environment problem no agent round can fix): ${fix}; then resume`,
+        };
       }
       return { command: `omk goal resume ${id}`, hint: "resume once the external dependency named in the cause is available" };
     case "failed_infra":

@@ -30,11 +30,26 @@ const ORACLE: Oracle = OracleSchema.parse({
 const BUDGET = { timeMs: 60_000, tokens: 1000, usd: 1 };
 
 function task(id: string, dependencies: string[] = []) {
-  return { id, title: id, description: "", role: "implementer", dependencies, reads: [], writes: [`src/${id}/`], acceptance: ["regression-test"], budget: BUDGET };
+  return {
+    id,
+    title: id,
+    description: "",
+    role: "implementer",
+    dependencies,
+    reads: [],
+    writes: [`src/${id}/`],
+    acceptance: ["regression-test"],
+    budget: BUDGET,
+  };
 }
 
 async function newGoal(store: GoalStore) {
-  const r = await store.createGoal({ text: "Fix the crash in the parser", repoRoot: "/tmp/repo", limits: { timeMs: null, tokens: null, usd: null }, maxAgents: 1 });
+  const r = await store.createGoal({
+    text: "Fix the crash in the parser",
+    repoRoot: "/tmp/repo",
+    limits: { timeMs: null, tokens: null, usd: null },
+    maxAgents: 1,
+  });
   if (!r.ok) throw new Error(r.error.message);
   return r.value.id;
 }
@@ -48,7 +63,14 @@ describe("plan_recorded", () => {
       {
         type: "plan_recorded",
         actor: "controller",
-        data: { goalClass: "bugfix", classes: ["bugfix"], strategy: "deterministic", attempts: 1, tasks: 3, artifacts: [{ file: "plan/brief.md", sha256: H1 }] },
+        data: {
+          goalClass: "bugfix",
+          classes: ["bugfix"],
+          strategy: "deterministic",
+          attempts: 1,
+          tasks: 3,
+          artifacts: [{ file: "plan/brief.md", sha256: H1 }],
+        },
       },
     ]);
     expect(r.ok && r.value.plan).toEqual({ goalClass: "bugfix", classes: ["bugfix"], strategy: "deterministic", seq: 2 });
@@ -140,7 +162,9 @@ describe("task_graph_mutated", () => {
   it("adds follow-up tasks to the graph", async () => {
     const store = openStore({ root: makeTempDir() });
     const id = await newGoal(store);
-    const none = await store.append(id, () => [{ type: "task_graph_mutated", actor: "controller", data: { proposedBy: "a", reason: "x", added: [task("b") as never] } }]);
+    const none = await store.append(id, () => [
+      { type: "task_graph_mutated", actor: "controller", data: { proposedBy: "a", reason: "x", added: [task("b") as never] } },
+    ]);
     expect(!none.ok && none.error.code).toBe("graph_conflict");
     const graph = { schemaVersion: 1, tasks: [task("a")] } as unknown as TaskGraph;
     expect((await store.setTaskGraph(id, graph)).ok).toBe(true);
@@ -158,7 +182,9 @@ describe("task_graph_mutated", () => {
     const store = openStore({ root: makeTempDir() });
     const id = await newGoal(store);
     expect((await store.setTaskGraph(id, { schemaVersion: 1, tasks: [task("a")] } as unknown as TaskGraph)).ok).toBe(true);
-    const dup = await store.append(id, () => [{ type: "task_graph_mutated", actor: "controller", data: { proposedBy: "a", reason: "x", added: [task("a") as never] } }]);
+    const dup = await store.append(id, () => [
+      { type: "task_graph_mutated", actor: "controller", data: { proposedBy: "a", reason: "x", added: [task("a") as never] } },
+    ]);
     expect(!dup.ok && dup.error).toMatchObject({ code: "graph_conflict", message: 'task id "a" is already in the graph' });
     const dep = await store.append(id, () => [
       { type: "task_graph_mutated", actor: "controller", data: { proposedBy: "a", reason: "x", added: [task("b", ["zzz"]) as never] } },

@@ -71,7 +71,13 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     case "status_changed": {
       const { from, to } = event.data;
       if (from !== goal.status) {
-        return err({ code: "illegal_transition", message: `event says from ${from}, goal is ${goal.status}`, fix: "re-read the goal and retry", from: goal.status, to });
+        return err({
+          code: "illegal_transition",
+          message: `event says from ${from}, goal is ${goal.status}`,
+          fix: "re-read the goal and retry",
+          from: goal.status,
+          to,
+        });
       }
       const check = checkStatusTransition(goal, to, { newRun: event.data.newRun === true });
       if (!check.ok) return check;
@@ -94,7 +100,13 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
     }
     case "phase_changed": {
       if ((goal.phase ?? null) !== event.data.from) {
-        return err({ code: "illegal_phase", message: `event says from ${event.data.from ?? "none"}, goal is in ${goal.phase ?? "none"}`, fix: "re-read the goal and retry", from: goal.phase ?? "none", to: event.data.to });
+        return err({
+          code: "illegal_phase",
+          message: `event says from ${event.data.from ?? "none"}, goal is in ${goal.phase ?? "none"}`,
+          fix: "re-read the goal and retry",
+          from: goal.phase ?? "none",
+          to: event.data.to,
+        });
       }
       const check = checkPhaseTransition(goal, event.data.to);
       if (!check.ok) return check;
@@ -224,7 +236,13 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
       return ok(next);
     case "round_started":
       if (event.data.round <= (goal.round ?? 1)) {
-        return err({ code: "illegal_transition", message: `round ${event.data.round} does not follow round ${goal.round ?? 1}`, fix: "number the new round after the current one", from: String(goal.round ?? 1), to: String(event.data.round) });
+        return err({
+          code: "illegal_transition",
+          message: `round ${event.data.round} does not follow round ${goal.round ?? 1}`,
+          fix: "number the new round after the current one",
+          from: String(goal.round ?? 1),
+          to: String(event.data.round),
+        });
       }
       next.round = event.data.round;
       return ok(next);
@@ -242,7 +260,12 @@ export function reduce(goal: Goal | undefined, event: GoalEvent): Result<Goal, R
           to: event.data.decision,
         });
       }
-      next.decision = { decision: event.data.decision, ...(event.data.reason === undefined ? {} : { reason: event.data.reason }), headCommit: event.data.headCommit, seq: event.seq };
+      next.decision = {
+        decision: event.data.decision,
+        ...(event.data.reason === undefined ? {} : { reason: event.data.reason }),
+        headCommit: event.data.headCommit,
+        seq: event.seq,
+      };
       return ok(next);
     }
     case "baseline_recorded":
@@ -259,7 +282,13 @@ const ORACLE_FROZEN_TOO_LATE: ReadonlySet<string> = new Set(["execution", "verif
 function reduceOracle(goal: Goal, next: Goal, event: EventOf<"oracle_frozen"> | EventOf<"oracle_revised">): Result<Goal, ReduceError> {
   const current = goal.oracle ?? null;
   const conflict = (message: string, fix: string) =>
-    err({ code: "oracle_conflict" as const, message, fix, from: current === null ? "none" : `revision ${current.revision}`, to: `revision ${event.data.revision}` });
+    err({
+      code: "oracle_conflict" as const,
+      message,
+      fix,
+      from: current === null ? "none" : `revision ${current.revision}`,
+      to: `revision ${event.data.revision}`,
+    });
   if (event.type === "oracle_frozen") {
     if (current !== null) return conflict(`the oracle is frozen already (revision ${current.revision})`, "change it with an oracle_revised event");
     if (goal.phase !== null && ORACLE_FROZEN_TOO_LATE.has(goal.phase)) {
@@ -268,7 +297,10 @@ function reduceOracle(goal: Goal, next: Goal, event: EventOf<"oracle_frozen"> | 
   } else {
     if (current === null) return conflict("there is no frozen oracle to revise", "freeze it first with oracle_frozen");
     if (event.data.previousHash !== current.hash) {
-      return conflict(`the revision replaces ${event.data.previousHash}, but the oracle in force is ${current.hash}`, "re-read the goal and revise the oracle in force");
+      return conflict(
+        `the revision replaces ${event.data.previousHash}, but the oracle in force is ${current.hash}`,
+        "re-read the goal and revise the oracle in force",
+      );
     }
     if (event.data.revision !== current.revision + 1) {
       return conflict(`revision ${event.data.revision} does not follow ${current.revision}`, `number it ${current.revision + 1}`);
@@ -298,15 +330,32 @@ function reduceGraphMutation(goal: Goal, next: Goal, event: EventOf<"task_graph_
 }
 
 /** A scheduler event moves one task of goal.taskGraph, which must exist and be in one of `from` (e.g. nothing done is dispatched again). */
-function updateTask(next: Goal, event: { type: string; data: { taskId: string } }, from: readonly TaskStatus[], change: (task: Task) => Task): Result<Goal, ReduceError> {
+function updateTask(
+  next: Goal,
+  event: { type: string; data: { taskId: string } },
+  from: readonly TaskStatus[],
+  change: (task: Task) => Task,
+): Result<Goal, ReduceError> {
   const graph = next.taskGraph;
   const index = graph === null ? -1 : graph.tasks.findIndex((t) => t.id === event.data.taskId);
   const task = graph?.tasks[index];
   if (graph === null || task === undefined) {
-    return err({ code: "unknown_task", message: `${event.type}: no task "${event.data.taskId}" in the goal's task graph`, fix: "set the task graph before task events", from: "none", to: event.type });
+    return err({
+      code: "unknown_task",
+      message: `${event.type}: no task "${event.data.taskId}" in the goal's task graph`,
+      fix: "set the task graph before task events",
+      from: "none",
+      to: event.type,
+    });
   }
   if (!from.includes(task.status)) {
-    return err({ code: "illegal_task_transition", message: `${event.type} on task "${task.id}", which is ${task.status}`, fix: "re-read the goal: a task event must follow the task's status", from: task.status, to: event.type });
+    return err({
+      code: "illegal_task_transition",
+      message: `${event.type} on task "${task.id}", which is ${task.status}`,
+      fix: "re-read the goal: a task event must follow the task's status",
+      from: task.status,
+      to: event.type,
+    });
   }
   next.taskGraph = { ...graph, tasks: graph.tasks.map((t, i) => (i === index ? change(t) : t)) };
   return ok(next);

@@ -21,7 +21,11 @@ describe("session_spend_recorded", () => {
   it("goal.usage.quality is the weakest of the sessions recorded (absent before any), and replay agrees", async () => {
     const { store, id } = await newGoal();
     expect((await store.readGoal(id)).usage.quality).toBeUndefined();
-    const spend = (session: string, quality: "exact" | "partial" | "unknown") => ({ type: "session_spend_recorded" as const, actor: "controller", data: { session, tokens: ZERO, quality } });
+    const spend = (session: string, quality: "exact" | "partial" | "unknown") => ({
+      type: "session_spend_recorded" as const,
+      actor: "controller",
+      data: { session, tokens: ZERO, quality },
+    });
     await store.append(id, () => [spend("plan#1", "exact")]);
     expect((await store.readGoal(id)).usage.quality).toBe("exact");
     await store.append(id, () => [spend("task:fix#1", "partial"), spend("review:reviewer#r1", "exact")]);
@@ -48,7 +52,11 @@ describe("run_options_recorded", () => {
 describe("confinement (run_options_recorded)", () => {
   it("goal.json keeps the least confined run: bwrap, then unconfined stays unconfined after a confined run; failure.json records it; replay agrees", async () => {
     const { store, id } = await newGoal();
-    const run = (confinement: "bwrap" | "unconfined") => ({ type: "run_options_recorded" as const, actor: "user", data: { engine: "scripted", untilReady: false, overridden: [], confinement } });
+    const run = (confinement: "bwrap" | "unconfined") => ({
+      type: "run_options_recorded" as const,
+      actor: "user",
+      data: { engine: "scripted", untilReady: false, overridden: [], confinement },
+    });
     expect((await store.readGoal(id)).confinement).toBeUndefined();
     await store.append(id, () => [run("bwrap")]);
     expect((await store.readGoal(id)).confinement).toBe("bwrap");

@@ -296,9 +296,7 @@ const anyInput = fc.oneof(
 );
 
 /** Segments from a small alphabet, so that files and entries collide often. */
-const segment = fc
-  .string({ unit: fc.constantFrom("a", "b", "s", ".", "2"), minLength: 1, maxLength: 3 })
-  .filter((s) => s !== "." && s !== "..");
+const segment = fc.string({ unit: fc.constantFrom("a", "b", "s", ".", "2"), minLength: 1, maxLength: 3 }).filter((s) => s !== "." && s !== "..");
 const segments = fc.array(segment, { minLength: 1, maxLength: 4 });
 const file = segments.map((parts) => parts.join("/"));
 
@@ -306,10 +304,13 @@ const globSegment = fc
   .array(fc.constantFrom("a", "b", "s", ".", "*", "?", "[ab]", "[!a]"), { minLength: 1, maxLength: 3 })
   .map((tokens) => tokens.join(""))
   .filter((s) => !s.includes("**") && s !== "." && s !== "..");
-const glob = fc
-  .array(fc.oneof(globSegment, segment, fc.constant("**")), { minLength: 1, maxLength: 4 })
-  .map((parts) => parts.join("/"));
-const entry = fc.oneof(file, file.map((path) => `${path}/`), glob, fc.constant("."));
+const glob = fc.array(fc.oneof(globSegment, segment, fc.constant("**")), { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/"));
+const entry = fc.oneof(
+  file,
+  file.map((path) => `${path}/`),
+  glob,
+  fc.constant("."),
+);
 
 /** An entry built from a file so that it is sure to cover it: a prefix folder, or the file with wildcards. */
 function generalize(parts: readonly string[], choices: readonly number[]): string {
@@ -470,8 +471,7 @@ describe("properties", () => {
     writes: fc.array(entry, { maxLength: 3 }),
   });
   const mirror = (conflict: ScopeConflict): ScopeConflict => ({
-    kind:
-      conflict.kind === "write-read" ? "read-write" : conflict.kind === "read-write" ? "write-read" : "write-write",
+    kind: conflict.kind === "write-read" ? "read-write" : conflict.kind === "read-write" ? "write-read" : "write-write",
     a: conflict.b,
     b: conflict.a,
   });

@@ -58,15 +58,7 @@
  *   or `.`) is not a file, so it is in no scope.
  */
 import { z } from "zod";
-import {
-  GLOBSTAR,
-  isWildSegment,
-  literalSegment,
-  type Pattern,
-  parseGlobSegment,
-  patternsIntersect,
-  type Segment,
-} from "./internal/glob.js";
+import { GLOBSTAR, isWildSegment, literalSegment, type Pattern, parseGlobSegment, patternsIntersect, type Segment } from "./internal/glob.js";
 
 export const SCOPE_PATH_MAX_LENGTH = 4096;
 
@@ -177,16 +169,10 @@ function collapseGlobstars(segments: readonly Segment[], texts: readonly string[
 function parse(input: string, literal: boolean): Parsed {
   if (input.length > SCOPE_PATH_MAX_LENGTH) return tooLong(input, input.length);
   if (input === "") {
-    return fail(
-      "empty",
-      `the path is empty; name a file or folder relative to the repository root, ${EXAMPLE}, or "." for the whole repository`,
-    );
+    return fail("empty", `the path is empty; name a file or folder relative to the repository root, ${EXAMPLE}, or "." for the whole repository`);
   }
   if (LONE_SURROGATE.test(input)) {
-    return fail(
-      "invalid_unicode",
-      `${show(input)} is not well-formed Unicode (it holds a lone surrogate); write the path as valid text, ${EXAMPLE}`,
-    );
+    return fail("invalid_unicode", `${show(input)} is not well-formed Unicode (it holds a lone surrogate); write the path as valid text, ${EXAMPLE}`);
   }
   const control = CONTROL_CHAR.exec(input);
   if (control !== null) {
@@ -197,46 +183,28 @@ function parse(input: string, literal: boolean): Parsed {
     );
   }
   if (BLANK.test(input)) {
-    return fail(
-      "empty",
-      `${show(input)} is blank; name a file or folder relative to the repository root, ${EXAMPLE}, or "." for the whole repository`,
-    );
+    return fail("empty", `${show(input)} is blank; name a file or folder relative to the repository root, ${EXAMPLE}, or "." for the whole repository`);
   }
   const text = input.normalize("NFC");
   if (text.startsWith("/") || text.startsWith("\\") || DRIVE_PREFIX.test(text)) {
-    return fail(
-      "absolute",
-      `${show(input)} is absolute; scope paths are relative to the repository root, ${EXAMPLE}`,
-    );
+    return fail("absolute", `${show(input)} is absolute; scope paths are relative to the repository root, ${EXAMPLE}`);
   }
   if (text.includes("\\")) {
-    return fail(
-      "backslash",
-      `${show(input)} holds a backslash; separate folders with "/", e.g. ${show(text.replaceAll("\\", "/"))}`,
-    );
+    return fail("backslash", `${show(input)} holds a backslash; separate folders with "/", e.g. ${show(text.replaceAll("\\", "/"))}`);
   }
   const raw = text.split("/");
   const last = raw[raw.length - 1];
   const folder = last === "" || last === ".";
   const names = raw.filter((name) => name !== "" && name !== ".");
   if (names.some((name) => BLANK.test(name))) {
-    return fail(
-      "empty",
-      `${show(input)} has a blank segment (only spaces); remove it or name the file or folder, ${EXAMPLE}`,
-    );
+    return fail("empty", `${show(input)} has a blank segment (only spaces); remove it or name the file or folder, ${EXAMPLE}`);
   }
   // Checked again after `./` is stripped, so that "./C:/x" normalizes to nothing that reads as absolute.
   if (DRIVE_PREFIX.test(names[0] ?? "")) {
-    return fail(
-      "absolute",
-      `${show(input)} starts with a drive ("C:"), so it reads as absolute; scope paths are relative to the repository root, ${EXAMPLE}`,
-    );
+    return fail("absolute", `${show(input)} starts with a drive ("C:"), so it reads as absolute; scope paths are relative to the repository root, ${EXAMPLE}`);
   }
   if (names[0]?.startsWith("~")) {
-    return fail(
-      "home",
-      `${show(input)} starts with "~" (a home folder); scope paths are relative to the repository root, ${EXAMPLE}`,
-    );
+    return fail("home", `${show(input)} starts with "~" (a home folder); scope paths are relative to the repository root, ${EXAMPLE}`);
   }
   if (names.includes("..")) {
     return fail(
@@ -245,10 +213,7 @@ function parse(input: string, literal: boolean): Parsed {
     );
   }
   if (names.some(isGitDirName)) {
-    return fail(
-      "git_dir",
-      `${show(input)} names a ".git" folder; git's own files are never in a scope: name files of the working tree, ${EXAMPLE}`,
-    );
+    return fail("git_dir", `${show(input)} names a ".git" folder; git's own files are never in a scope: name files of the working tree, ${EXAMPLE}`);
   }
   if (names.length === 0) {
     return { ok: true, path: ".", kind: "folder", segments: [], covers: [GLOBSTAR] };
@@ -271,10 +236,7 @@ function parse(input: string, literal: boolean): Parsed {
     return { ok: true, path, kind: folder ? "folder" : "exact", segments, covers: [...segments, GLOBSTAR] };
   }
   // A glob written as a folder names the folders it matches and all they hold.
-  const [globSegments, texts] = collapseGlobstars(
-    folder ? [...segments, GLOBSTAR] : segments,
-    folder ? [...names, "**"] : names,
-  );
+  const [globSegments, texts] = collapseGlobstars(folder ? [...segments, GLOBSTAR] : segments, folder ? [...names, "**"] : names);
   const path = texts.join("/");
   if (path.length > SCOPE_PATH_MAX_LENGTH) return tooLong(input, path.length);
   return { ok: true, path, kind: "glob", segments: globSegments, covers: globSegments };
@@ -368,6 +330,5 @@ export const ScopePathSchema = z
     return result.ok ? result.path : value;
   })
   .meta({
-    description:
-      'A repository-relative path: a file ("src/app.ts"), a folder ("src/", "." for the whole repository) or a glob ("src/**/*.ts").',
+    description: 'A repository-relative path: a file ("src/app.ts"), a folder ("src/", "." for the whole repository) or a glob ("src/**/*.ts").',
   });

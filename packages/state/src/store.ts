@@ -59,8 +59,6 @@ export type TransitionOptions = {
   newRun?: boolean;
 };
 
-;
-
 export type ReplayReport = {
   goal: Goal;
   events: GoalEvent[];
@@ -245,7 +243,11 @@ export class GoalStore {
       if (!recorded.ok) throw new Error(`recording the quarantine: ${recorded.error.message}`);
       let goal = recorded.value;
       if (goal.status === "running") {
-        const cause = { code: "tampering" as const, message: `the event log was changed outside omk from line ${forged.line} on (set aside in ${savedTo})`, details: { savedTo, fromLine: forged.line } };
+        const cause = {
+          code: "tampering" as const,
+          message: `the event log was changed outside omk from line ${forged.line} on (set aside in ${savedTo})`,
+          details: { savedTo, fromLine: forged.line },
+        };
         const ended = await this.commit(paths, goal, (g) => [{ type: "status_changed", actor, data: { from: (g as Goal).status, to: "not_ready", cause } }]);
         if (!ended.ok) throw new Error(`ending the goal: ${ended.error.message}`);
         goal = await this.recordOutcome(paths, ended.value, { cause, evidence: [savedTo] });

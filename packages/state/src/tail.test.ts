@@ -8,7 +8,12 @@ afterAll(cleanupTempDirs);
 
 async function goalWithPhases() {
   const store = openStore({ root: makeTempDir("omk-tail-") });
-  const created = await store.createGoal({ text: "Add a --json flag", repoRoot: "/tmp/repo", limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 }, maxAgents: 2 });
+  const created = await store.createGoal({
+    text: "Add a --json flag",
+    repoRoot: "/tmp/repo",
+    limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 },
+    maxAgents: 2,
+  });
   if (!created.ok) throw new Error(created.error.message);
   const id = created.value.id;
   await store.transition(id, "running");

@@ -14,7 +14,17 @@ const SPEND = { tokens: 10, usd: 0.01, usdUnknown: false };
 const LEASE = { worker: "w1", acquiredAt: "2026-03-01T10:00:00.000Z", expiresAt: "2026-03-01T10:01:00.000Z" };
 
 function graph(): TaskGraph {
-  const task = (id: string, dependencies: string[] = []) => ({ id, title: id, description: "", role: "implementer", dependencies, reads: [], writes: [`${id}.ts`], acceptance: [], budget: BUDGET });
+  const task = (id: string, dependencies: string[] = []) => ({
+    id,
+    title: id,
+    description: "",
+    role: "implementer",
+    dependencies,
+    reads: [],
+    writes: [`${id}.ts`],
+    acceptance: [],
+    budget: BUDGET,
+  });
   return TaskGraphSchema.parse({ schemaVersion: 1, tasks: [task("a"), task("b", ["a"]), task("c", ["b"])] });
 }
 
@@ -40,18 +50,53 @@ describe("task_* events in the goal's task graph", () => {
     const events: NewEvent[] = [
       { type: "task_run_started", actor, data: { tasks: 3, concurrency: 2, workers: ["w1", "w2"], recovered: false } },
       { type: "task_dispatched", actor, data: { taskId: "a", attempt: 1, worker: "w1", lease: LEASE, reservation: BUDGET } },
-      { type: "task_failed", actor, data: { taskId: "a", attempt: 1, worker: "w1", signature: "boom", message: "boom", retryable: true, decision: "retry", retryAt: LEASE.expiresAt, usage: SPEND } },
+      {
+        type: "task_failed",
+        actor,
+        data: {
+          taskId: "a",
+          attempt: 1,
+          worker: "w1",
+          signature: "boom",
+          message: "boom",
+          retryable: true,
+          decision: "retry",
+          retryAt: LEASE.expiresAt,
+          usage: SPEND,
+        },
+      },
       { type: "task_dispatched", actor, data: { taskId: "a", attempt: 2, worker: "w2", lease: { ...LEASE, worker: "w2" }, reservation: BUDGET } },
       { type: "task_worker_dead", actor, data: { taskId: "a", attempt: 2, worker: "w2", reason: "lease_expired", expiredAt: LEASE.expiresAt } },
-      { type: "task_failed", actor, data: { taskId: "a", attempt: 2, worker: "w2", signature: "lease_expired", message: "lease expired", retryable: true, decision: "retry", usage: SPEND } },
+      {
+        type: "task_failed",
+        actor,
+        data: { taskId: "a", attempt: 2, worker: "w2", signature: "lease_expired", message: "lease expired", retryable: true, decision: "retry", usage: SPEND },
+      },
       { type: "task_dispatched", actor, data: { taskId: "a", attempt: 3, worker: "w1", lease: LEASE, reservation: BUDGET } },
       { type: "task_succeeded", actor, data: { taskId: "a", attempt: 3, worker: "w1", durationMs: 12, usage: SPEND, evidence: ["runs/a/3/diff.patch"] } },
       { type: "task_late_result_ignored", actor, data: { taskId: "a", attempt: 2, worker: "w2", result: "succeeded" } },
       { type: "task_dispatched", actor, data: { taskId: "b", attempt: 1, worker: "w1", lease: LEASE, reservation: BUDGET } },
       { type: "task_budget_breached", actor, data: { taskId: "b", attempt: 1, dimension: "tokens", limit: 1000, used: 1200 } },
-      { type: "task_failed", actor, data: { taskId: "b", attempt: 1, worker: "w1", signature: "budget_exceeded:tokens", message: "over", retryable: false, decision: "give_up", usage: SPEND } },
+      {
+        type: "task_failed",
+        actor,
+        data: {
+          taskId: "b",
+          attempt: 1,
+          worker: "w1",
+          signature: "budget_exceeded:tokens",
+          message: "over",
+          retryable: false,
+          decision: "give_up",
+          usage: SPEND,
+        },
+      },
       { type: "task_blocked", actor, data: { taskId: "c", blockedBy: ["b"] } },
-      { type: "task_run_finished", actor, data: { outcome: "completed", reason: "every task is terminal", counts: { done: 1, failed: 1, blocked: 1, cancelled: 0, pending: 0 } } },
+      {
+        type: "task_run_finished",
+        actor,
+        data: { outcome: "completed", reason: "every task is terminal", counts: { done: 1, failed: 1, blocked: 1, cancelled: 0, pending: 0 } },
+      },
     ];
     let last = goal;
     for (const event of events) {
@@ -79,7 +124,14 @@ describe("task_* events in the goal's task graph", () => {
     for (const event of steps) expect((await store.append(id, one(event))).ok).toBe(true);
     let goal = await store.readGoal(id);
     expect(statuses(goal)["a"]).toEqual(["pending", 0, null]);
-    expect((await store.append(id, one({ type: "task_dispatched", actor, data: { taskId: "a", attempt: 3, worker: "w2", lease: { ...LEASE, worker: "w2" }, reservation: BUDGET } }))).ok).toBe(true);
+    expect(
+      (
+        await store.append(
+          id,
+          one({ type: "task_dispatched", actor, data: { taskId: "a", attempt: 3, worker: "w2", lease: { ...LEASE, worker: "w2" }, reservation: BUDGET } }),
+        )
+      ).ok,
+    ).toBe(true);
     expect(statuses(await store.readGoal(id))["a"]).toEqual(["running", 0, "w2"]);
     for (const taskId of ["a", "b", "c"]) {
       const r = await store.append(id, one({ type: "task_cancelled", actor, data: { taskId, attempt: taskId === "a" ? 3 : null, reason: "goal cancelled" } }));
@@ -93,9 +145,20 @@ describe("task_* events in the goal's task graph", () => {
     const store = openStore({ root: makeTempDir() });
     const { id } = await runningGoalWithGraph(store);
     const actor = "scheduler";
-    const dispatch = (attempt: number): NewEvent => ({ type: "task_dispatched", actor, data: { taskId: "a", attempt, worker: "w1", lease: LEASE, reservation: BUDGET } });
+    const dispatch = (attempt: number): NewEvent => ({
+      type: "task_dispatched",
+      actor,
+      data: { taskId: "a", attempt, worker: "w1", lease: LEASE, reservation: BUDGET },
+    });
     expect((await store.append(id, one(dispatch(1)))).ok).toBe(true);
-    expect((await store.append(id, one({ type: "task_succeeded", actor, data: { taskId: "a", attempt: 1, worker: "w1", durationMs: 1, usage: SPEND, evidence: [] } }))).ok).toBe(true);
+    expect(
+      (
+        await store.append(
+          id,
+          one({ type: "task_succeeded", actor, data: { taskId: "a", attempt: 1, worker: "w1", durationMs: 1, usage: SPEND, evidence: [] } }),
+        )
+      ).ok,
+    ).toBe(true);
     const before = (await store.readEvents(id)).length;
 
     // Nothing recorded done is dispatched again.

@@ -59,10 +59,29 @@ beforeAll(async () => {
 });
 
 /** Bytes that are not UTF-8 (lone continuation, truncated sequences, overlongs, surrogates) and some that are. */
-const oddBytes = fc.oneof(
-  fc.constantFrom([0xff], [0xfe], [0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x99], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0x00], [0x0d], [0x22], [0x5c], [0x7b], [0x7d], [0xc3, 0xa9], [0xf0, 0x9f, 0x99, 0x82]),
-  fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 }),
-).map((b) => Buffer.from(b));
+const oddBytes = fc
+  .oneof(
+    fc.constantFrom(
+      [0xff],
+      [0xfe],
+      [0x80],
+      [0xc3],
+      [0xe2, 0x82],
+      [0xf0, 0x9f, 0x99],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0x00],
+      [0x0d],
+      [0x22],
+      [0x5c],
+      [0x7b],
+      [0x7d],
+      [0xc3, 0xa9],
+      [0xf0, 0x9f, 0x99, 0x82],
+    ),
+    fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 }),
+  )
+  .map((b) => Buffer.from(b));
 
 /** A line that is JSON but maybe not an event: foreign objects, events with odd fields, other schema versions. */
 const foreignLine = fc
@@ -73,7 +92,18 @@ const foreignLine = fc
         v: fc.oneof(fc.constant(1), fc.integer({ min: -2, max: 5 }), fc.constant("1"), fc.double()),
         seq: fc.oneof(fc.integer({ min: -1, max: 12 }), fc.constant(1e300), fc.constant(null)),
         ts: fc.oneof(fc.constant("2026-03-01T10:00:00.000Z"), fc.string({ maxLength: 30 })),
-        type: fc.constantFrom("goal_created", "status_changed", "phase_changed", "usage_recorded", "budget_extended", "goal_amended", "task_graph_set", "log_repaired", "outcome_recorded", "bogus"),
+        type: fc.constantFrom(
+          "goal_created",
+          "status_changed",
+          "phase_changed",
+          "usage_recorded",
+          "budget_extended",
+          "goal_amended",
+          "task_graph_set",
+          "log_repaired",
+          "outcome_recorded",
+          "bogus",
+        ),
         actor: fc.constantFrom("user", "controller", "system", ""),
         data: fc.oneof(
           fc.object({ maxDepth: 2 }),
@@ -115,7 +145,14 @@ const snapshotCase = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "missing" as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("truncated" as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("bytes" as const), bytes: fc.uint8Array({ maxLength: 64 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("logBytes" as const), logBytes: fc.oneof(fc.nat({ max: 5000 }), fc.constant(-1), fc.constant(1e20)), lastSeq: fc.integer({ min: 0, max: 12 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("logBytes" as const),
+      logBytes: fc.oneof(fc.nat({ max: 5000 }), fc.constant(-1), fc.constant(1e20)),
+      lastSeq: fc.integer({ min: 0, max: 12 }),
+    }),
+  },
 );
 
 type Op = "readGoal" | "replay" | "readEvents" | "rebuild" | "touch" | "amend" | "quarantine";
@@ -124,7 +161,13 @@ const ops = fc.array(fc.constantFrom<Op>("readGoal", "replay", "readEvents", "re
 const logCase = fc.record({
   lineEdits: fc.array(lineEdit, { maxLength: 4 }),
   byteEdits: fc.array(byteEdit, { maxLength: 4 }),
-  torn: fc.option(fc.oneof(oddBytes, fc.constant(Buffer.from('{"v":1,"seq":7,"ts":"2026-03-01T10:00:00.000Z","type":"budget_extended","actor":"user","data":{"add":{"tokens":9'))), { nil: undefined }),
+  torn: fc.option(
+    fc.oneof(
+      oddBytes,
+      fc.constant(Buffer.from('{"v":1,"seq":7,"ts":"2026-03-01T10:00:00.000Z","type":"budget_extended","actor":"user","data":{"add":{"tokens":9')),
+    ),
+    { nil: undefined },
+  ),
   snapshot: snapshotCase,
   ops,
 });
@@ -185,7 +228,13 @@ afterAll(() => rmSync(fuzzRoot, { recursive: true, force: true }));
 const outcomes = new Map<string, number>();
 const tally = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
 afterAll(() => {
-  if (process.env["OMK_FUZZ_STATS"] === "1") process.stderr.write(`${[...outcomes].sort().map(([k, n]) => `${k}: ${n}`).join("\n")}\n`);
+  if (process.env["OMK_FUZZ_STATS"] === "1")
+    process.stderr.write(
+      `${[...outcomes]
+        .sort()
+        .map(([k, n]) => `${k}: ${n}`)
+        .join("\n")}\n`,
+    );
 });
 
 async function runOp(store: GoalStore, id: string, op: Op): Promise<void> {
@@ -240,7 +289,9 @@ async function openAndCheck(log: Buffer, snapshot: Buffer | undefined, opList: r
       });
       rebuilt = Buffer.concat(parts);
     }
-    expect(rebuilt.subarray(0, log.length).equals(log), `bytes of the log were lost (set aside: ${aside.map((a) => a.offset).join(", ") || "none"})`).toBe(true);
+    expect(rebuilt.subarray(0, log.length).equals(log), `bytes of the log were lost (set aside: ${aside.map((a) => a.offset).join(", ") || "none"})`).toBe(
+      true,
+    );
   } finally {
     rmSync(stateRoot, { recursive: true, force: true });
   }

@@ -26,7 +26,12 @@ async function race(root: string, id: string, contenders: number) {
   const lines = children.map(() => [] as string[]);
   children.forEach((child, i) => {
     child.stdout?.on("data", (b: Buffer) => {
-      lines[i]?.push(...b.toString().split("\n").filter((l) => l !== ""));
+      lines[i]?.push(
+        ...b
+          .toString()
+          .split("\n")
+          .filter((l) => l !== ""),
+      );
     });
   });
   const until = async (pred: () => boolean) => {
@@ -62,7 +67,10 @@ describe("controller lock (real processes)", () => {
     const { store, id } = await goalIn(root);
     const dead = await deadPid();
     const ts = new Date().toISOString();
-    writeFileSync(store.paths(id).lock, JSON.stringify({ pid: dead, host: os.hostname(), token: "deadbeefdeadbeef", acquiredAt: ts, heartbeatAt: ts, purpose: "controller" }));
+    writeFileSync(
+      store.paths(id).lock,
+      JSON.stringify({ pid: dead, host: os.hostname(), token: "deadbeefdeadbeef", acquiredAt: ts, heartbeatAt: ts, purpose: "controller" }),
+    );
     const outcomes = await race(root, id, 4);
     expect(outcomes.filter((o) => o.won)).toHaveLength(1);
     const takeovers = (await store.readEvents(id)).filter((e) => e.type === "lock_taken_over");

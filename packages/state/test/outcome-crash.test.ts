@@ -27,7 +27,8 @@ async function endKilled(root: string, id: string, to: "ready" | "failed_infra",
   expect(child.signal, `the child should kill itself at event ${crashAt}: ${String(child.stderr)}`).toBe("SIGKILL");
 }
 
-const leftovers = (store: GoalStore, id: string) => readdirSync(store.paths(id).dir).filter((n) => n.includes("lock") || n.includes("pending") || n.endsWith(".tmp"));
+const leftovers = (store: GoalStore, id: string) =>
+  readdirSync(store.paths(id).dir).filter((n) => n.includes("lock") || n.includes("pending") || n.endsWith(".tmp"));
 
 describe("a SIGKILL inside a terminal transition, then the next open", () => {
   for (const [offset, after] of [
@@ -101,7 +102,14 @@ describe("the leases of a dead controller", () => {
   it("are not shown as the runner and are cleared on the next open, recorded in the log", async () => {
     const { store, id } = await runningGoal();
     const pid = await deadPid();
-    const holder = { pid, host: (await import("node:os")).hostname(), token: "d".repeat(24), acquiredAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), purpose: "controller" };
+    const holder = {
+      pid,
+      host: (await import("node:os")).hostname(),
+      token: "d".repeat(24),
+      acquiredAt: new Date().toISOString(),
+      heartbeatAt: new Date().toISOString(),
+      purpose: "controller",
+    };
     writeFileSync(store.paths(id).lock, JSON.stringify(holder));
     writeFileSync(store.paths(id).appendMutex, JSON.stringify({ ...holder, token: "e".repeat(24), purpose: "append" }));
     writeFileSync(`${store.paths(id).lock}.takeover-${"f".repeat(24)}`, JSON.stringify({ ...holder, token: "f".repeat(24) }));
@@ -118,7 +126,14 @@ describe("the leases of a dead controller", () => {
 
   it("a live controller's lock is left alone and shown", async () => {
     const { store, id } = await runningGoal();
-    const holder = { pid: process.pid, host: (await import("node:os")).hostname(), token: "a".repeat(24), acquiredAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), purpose: "controller" };
+    const holder = {
+      pid: process.pid,
+      host: (await import("node:os")).hostname(),
+      token: "a".repeat(24),
+      acquiredAt: new Date().toISOString(),
+      heartbeatAt: new Date().toISOString(),
+      purpose: "controller",
+    };
     writeFileSync(store.paths(id).lock, JSON.stringify(holder));
     expect((await readControllerLock(store, id))?.pid).toBe(process.pid);
     const before = (await store.readGoal(id)).lastSeq;

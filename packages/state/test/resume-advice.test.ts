@@ -113,7 +113,11 @@ describe("needs_more_budget resume advice", () => {
 });
 
 describe("resumeAdvice: an engine only the user can fix (engine_setup)", () => {
-  const setup = (problem: string, fix?: string): FailureCause => ({ code: "engine_setup", message: "planning: the engine qwen needs a login", details: { engine: "qwen", problem, ...(fix === undefined ? {} : { fix }) } });
+  const setup = (problem: string, fix?: string): FailureCause => ({
+    code: "engine_setup",
+    message: "planning: the engine qwen needs a login",
+    details: { engine: "qwen", problem, ...(fix === undefined ? {} : { fix }) },
+  });
 
   it("the hint is the engine's own fix, then resume; never omk doctor", async () => {
     const { store, id } = await runningGoal({ timeMs: 3_600_000, tokens: 10_000, usd: 5 });
@@ -125,8 +129,12 @@ describe("resumeAdvice: an engine only the user can fix (engine_setup)", () => {
   it("a model not offered resumes with --model; without a recorded fix the hint still says what to do", async () => {
     const { store, id } = await runningGoal({ timeMs: 3_600_000, tokens: 10_000, usd: 5 });
     const goal = await store.readGoal(id);
-    expect(resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_model_not_offered", 'choose a model (e.g. --model "small")')).command).toBe(`omk goal resume ${id} --model <model>`);
-    expect(resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_protocol_mismatch")).hint).toBe("fix the engine's setup named in the cause; then resume");
+    expect(resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_model_not_offered", 'choose a model (e.g. --model "small")')).command).toBe(
+      `omk goal resume ${id} --model <model>`,
+    );
+    expect(resumeAdvice(goal, "blocked_on_external", new Date(START), setup("engine_protocol_mismatch")).hint).toBe(
+      "fix the engine's setup named in the cause; then resume",
+    );
   });
 });
 
@@ -134,10 +142,21 @@ describe("resumeAdvice: the project's dependencies would not install (setup_fail
   it("the hint names the environment problem and the setup's own fix; never omk doctor", async () => {
     const { store, id } = await runningGoal({ timeMs: 3_600_000, tokens: 10_000, usd: 5 });
     const goal = await store.readGoal(id);
-    const cause: FailureCause = { code: "setup_failed", message: "baseline: base: the dependency setup failed: `npm ci` exited 1", details: { command: "npm ci", exitCode: 1, tail: ["npm error `npm ci` can only install packages when your package.json and package-lock.json are in sync"], fix: "bring package-lock.json in line with the manifest" } };
+    const cause: FailureCause = {
+      code: "setup_failed",
+      message: "baseline: base: the dependency setup failed: `npm ci` exited 1",
+      details: {
+        command: "npm ci",
+        exitCode: 1,
+        tail: ["npm error `npm ci` can only install packages when your package.json and package-lock.json are in sync"],
+        fix: "bring package-lock.json in line with the manifest",
+      },
+    };
     const advice = resumeAdvice(goal, "blocked_on_external", new Date(START), cause);
     expect(advice.command).toBe(`omk goal resume ${id}`);
-    expect(advice.hint).toMatch(/^the project's dependencies could not be installed \(an environment problem no agent round can fix\): bring package-lock.json in line with the manifest; then resume$/);
+    expect(advice.hint).toMatch(
+      /^the project's dependencies could not be installed \(an environment problem no agent round can fix\): bring package-lock.json in line with the manifest; then resume$/,
+    );
     expect(advice.hint).not.toMatch(/omk doctor/);
   });
 });

@@ -55,6 +55,15 @@ describe("verification_recorded", () => {
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.message).toMatch(/verification_recorded event is invalid: data\.commit/);
     expect(await store.readEvents(created.value.id)).toHaveLength(1);
-    expect(EventSchema.safeParse({ v: 1, seq: 2, ts: new Date().toISOString(), actor: "x", type: "verification_recorded", data: { ...recorded, gates: [{ ...evidence, outcome: "great" }] } }).success).toBe(false);
+    expect(
+      EventSchema.safeParse({
+        v: 1,
+        seq: 2,
+        ts: new Date().toISOString(),
+        actor: "x",
+        type: "verification_recorded",
+        data: { ...recorded, gates: [{ ...evidence, outcome: "great" }] },
+      }).success,
+    ).toBe(false);
   });
 });

@@ -276,7 +276,8 @@ export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
   const hidden = existing([...input.hidden, ...topSocketDirs]).filter((p) => p !== "/");
   const layers: Array<{ rank: number; mount: Mount }> = [];
   for (const target of hidden) layers.push({ rank: 0, mount: { kind: "tmpfs", target } });
-  for (const source of existing([...input.shownReadOnly, ...etcLinksInto(topSocketDirs)]).filter(notSocketDir)) if (hidden.some((h) => isWithin(h, source))) layers.push({ rank: 1, mount: { kind: "ro-bind", source } });
+  for (const source of existing([...input.shownReadOnly, ...etcLinksInto(topSocketDirs)]).filter(notSocketDir))
+    if (hidden.some((h) => isWithin(h, source))) layers.push({ rank: 1, mount: { kind: "ro-bind", source } });
   for (const source of existing(input.writable).filter(notSocketDir)) layers.push({ rank: 2, mount: { kind: "bind", source } });
   for (const source of existing(input.readOnlyAfter).filter(notSocketDir)) layers.push({ rank: 3, mount: { kind: "ro-bind", source } });
   const at = (m: Mount) => ("target" in m && m.target !== undefined ? m.target : (m as { source: string }).source);
@@ -289,8 +290,17 @@ export function sandboxPolicy(input: PolicyInput): ConfinementPolicy {
   const sealed: Mount[] = ordered.flatMap((m): Mount[] => (m.kind === "tmpfs" ? [{ kind: "remount-ro", target: m.target }] : []));
   // A host socket the sandbox would still show (in HOME, the repository, a granted folder) is masked with /dev/null: connect() is refused. Before sealing: the mask's target must exist.
   const shownBy = (p: string) => ordered.filter((m) => isWithin(at(m), p)).sort((a, b) => depth(at(b)) - depth(at(a)))[0];
-  const masks: Mount[] = [...new Set(envs.flatMap(hostSockets))].filter((s) => shownBy(s)?.kind !== "tmpfs").map((s) => ({ kind: "ro-bind", source: "/dev/null", target: s }));
-  const mounts: Mount[] = [{ kind: "ro-bind", source: "/" }, { kind: "dev", target: "/dev" }, { kind: "proc", target: "/proc" }, ...ordered, ...masks, ...sealed];
+  const masks: Mount[] = [...new Set(envs.flatMap(hostSockets))]
+    .filter((s) => shownBy(s)?.kind !== "tmpfs")
+    .map((s) => ({ kind: "ro-bind", source: "/dev/null", target: s }));
+  const mounts: Mount[] = [
+    { kind: "ro-bind", source: "/" },
+    { kind: "dev", target: "/dev" },
+    { kind: "proc", target: "/proc" },
+    ...ordered,
+    ...masks,
+    ...sealed,
+  ];
   return ConfinementPolicySchema.parse({ bwrap: input.bwrap, mounts, network: input.network });
 }
 
@@ -321,7 +331,15 @@ export const ENGINE_HOME_FOLDERS: Readonly<Record<string, readonly string[]>> = 
   copilot: [".copilot"],
 };
 /** Variables that name an engine's own folder: when the engine spec's own `env` sets one, that folder is writable (the user's base environment's are dropped: see wire's isolation.ts). */
-export const ENGINE_DIR_VARS: readonly string[] = ["KIMI_CODE_HOME", "KIMI_SHARE_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "QWEN_HOME", "QWEN_RUNTIME_DIR"];
+export const ENGINE_DIR_VARS: readonly string[] = [
+  "KIMI_CODE_HOME",
+  "KIMI_SHARE_DIR",
+  "CLAUDE_CONFIG_DIR",
+  "CODEX_HOME",
+  "GEMINI_CLI_HOME",
+  "QWEN_HOME",
+  "QWEN_RUNTIME_DIR",
+];
 
 export type ProbeResult = { bwrap: string; version: string };
 
@@ -331,7 +349,10 @@ export type ProbeResult = { bwrap: string; version: string };
  * start. Failures say what to do: install bubblewrap, enable user namespaces,
  * or pass --unconfined.
  */
-export async function probeConfinement(env: Record<string, string | undefined> = process.env, timeoutMs = 20_000): Promise<Result<ProbeResult, ConfinementUnavailableError>> {
+export async function probeConfinement(
+  env: Record<string, string | undefined> = process.env,
+  timeoutMs = 20_000,
+): Promise<Result<ProbeResult, ConfinementUnavailableError>> {
   const bwrap = findCommand("bwrap", env);
   if (bwrap === undefined) {
     return err(
@@ -341,19 +362,27 @@ export async function probeConfinement(env: Record<string, string | undefined> =
     );
   }
   const trueCmd = findCommand("true", env) ?? "/bin/true";
-  const run = await execa(bwrap, ["--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", trueCmd], {
-    env: { PATH: env["PATH"] ?? "/usr/bin:/bin" },
-    extendEnv: false,
-    reject: false,
-    stdin: "ignore",
-    timeout: timeoutMs,
-  });
+  const run = await execa(
+    bwrap,
+    ["--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", trueCmd],
+    {
+      env: { PATH: env["PATH"] ?? "/usr/bin:/bin" },
+      extendEnv: false,
+      reject: false,
+      stdin: "ignore",
+      timeout: timeoutMs,
+    },
+  );
   if (run.exitCode !== 0) {
     const why = `${run.stderr ?? ""}`.trim().split("\n")[0] ?? "";
     return err(
-      new ConfinementUnavailableError("namespaces_unavailable", `cannot confine agents: ${bwrap} cannot create a sandbox here${why === "" ? ` (exit ${run.exitCode ?? run.signal})` : `: ${why}`}`, {
-        fix: "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0), or pass --unconfined",
-      }),
+      new ConfinementUnavailableError(
+        "namespaces_unavailable",
+        `cannot confine agents: ${bwrap} cannot create a sandbox here${why === "" ? ` (exit ${run.exitCode ?? run.signal})` : `: ${why}`}`,
+        {
+          fix: "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0), or pass --unconfined",
+        },
+      ),
     );
   }
   const version = await execa(bwrap, ["--version"], { reject: false, stdin: "ignore", timeout: timeoutMs });

@@ -99,7 +99,13 @@ async function detectScripted(env: Record<string, string | undefined>, options: 
     try {
       spec = scriptedEngine(file, options.overrides?.["scripted"] ?? {});
     } catch (cause) {
-      return { name: "scripted", protocol: "acp", command: "omk-scripted-agent", found: false, handshake: { status: "skipped", detail: `the scripted agent is not available: ${cause instanceof Error ? cause.message : String(cause)}` } };
+      return {
+        name: "scripted",
+        protocol: "acp",
+        command: "omk-scripted-agent",
+        found: false,
+        handshake: { status: "skipped", detail: `the scripted agent is not available: ${cause instanceof Error ? cause.message : String(cause)}` },
+      };
     }
     return await detectOne(spec, env, options);
   } finally {
@@ -116,7 +122,13 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
     const runDir = path.join(scratch, "run");
     const cwd = path.join(scratch, "work");
     const built = engineEnv(env, runDir, spec);
-    if (!built.ok) return { ...base, path: found, found: true, handshake: { status: "failed", detail: built.error.message, ...(built.error.fix ? { fix: built.error.fix } : {}) } };
+    if (!built.ok)
+      return {
+        ...base,
+        path: found,
+        found: true,
+        handshake: { status: "failed", detail: built.error.message, ...(built.error.fix ? { fix: built.error.fix } : {}) },
+      };
     const childEnv = built.value;
     const version = await execa(found, spec.versionArgs, { env: childEnv, extendEnv: false, reject: false, timeout: 15_000, cwd: scratch, stdin: "ignore" });
     const versionText = `${version.stdout ?? ""}`.trim().split("\n")[0]?.trim();
@@ -142,7 +154,12 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
     if (session.ok) {
       const agent = session.value.agent;
       await session.value.close();
-      result.handshake = { status: "ok", durationMs, ...(agent.name ? { agentName: agent.name } : {}), ...(agent.version ? { agentVersion: agent.version } : {}) };
+      result.handshake = {
+        status: "ok",
+        durationMs,
+        ...(agent.name ? { agentName: agent.name } : {}),
+        ...(agent.version ? { agentVersion: agent.version } : {}),
+      };
     } else {
       const agent = session.error instanceof EngineAuthRequiredError ? session.error.agent : undefined;
       result.handshake = {
@@ -162,5 +179,11 @@ async function detectOne(spec: EngineSpec, env: Record<string, string | undefine
 
 /** A `kimi` command (by name, or a Kimi preset): two different programs install one. */
 function isKimiCommand(spec: EngineSpec, found: string): boolean {
-  return path.basename(spec.command) === "kimi" || path.basename(found) === "kimi" || spec.name === "kimi" || spec.name === "kimi-wire" || spec.usageLog === "kimi_session_log";
+  return (
+    path.basename(spec.command) === "kimi" ||
+    path.basename(found) === "kimi" ||
+    spec.name === "kimi" ||
+    spec.name === "kimi-wire" ||
+    spec.usageLog === "kimi_session_log"
+  );
 }

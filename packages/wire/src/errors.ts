@@ -66,9 +66,13 @@ export class EngineTimeoutError extends WireError {
   /** How the engine was stopped: it honoured the protocol cancel, or its process group was killed. */
   readonly stoppedBy: "cancel" | "kill";
   constructor(engine: string, deadline: DeadlineKind, ms: number, stoppedBy: "cancel" | "kill", detail = "") {
-    super("OMK_WIRE_TIMEOUT", `engine ${engine}: ${deadline.replace("_", " ")} deadline of ${ms} ms expired${detail === "" ? "" : ` (${detail})`}; stopped by ${stoppedBy === "cancel" ? "protocol cancel" : "killing its process group"}`, {
-      fix: "raise the deadline in the engine config, or look at the transcript for where the engine stalled",
-    });
+    super(
+      "OMK_WIRE_TIMEOUT",
+      `engine ${engine}: ${deadline.replace("_", " ")} deadline of ${ms} ms expired${detail === "" ? "" : ` (${detail})`}; stopped by ${stoppedBy === "cancel" ? "protocol cancel" : "killing its process group"}`,
+      {
+        fix: "raise the deadline in the engine config, or look at the transcript for where the engine stalled",
+      },
+    );
     this.deadline = deadline;
     this.ms = ms;
     this.stoppedBy = stoppedBy;
@@ -152,7 +156,11 @@ export class EngineProtocolMismatchError extends WireError {
 export class EngineAbortedError extends WireError {
   readonly stoppedBy: "cancel" | "kill";
   constructor(engine: string, stoppedBy: "cancel" | "kill", options: { cause?: unknown } = {}) {
-    super("OMK_WIRE_ABORTED", `engine ${engine}: aborted by the caller; stopped by ${stoppedBy === "cancel" ? "protocol cancel" : "killing its process group"}`, options);
+    super(
+      "OMK_WIRE_ABORTED",
+      `engine ${engine}: aborted by the caller; stopped by ${stoppedBy === "cancel" ? "protocol cancel" : "killing its process group"}`,
+      options,
+    );
     this.stoppedBy = stoppedBy;
   }
 }

@@ -40,13 +40,35 @@ export {
   WireConfigError,
   WireError,
 } from "./errors.js";
-export { ENGINE_HOME_VARS, ENGINE_LOGIN_FILES, engineEnv, isolatedEnv, isolationDirs, type IsolationDirs, loginPresetOf, removeSessionHome, TELEMETRY_OFF } from "./internal/isolation.js";
+export {
+  ENGINE_HOME_VARS,
+  ENGINE_LOGIN_FILES,
+  engineEnv,
+  isolatedEnv,
+  isolationDirs,
+  type IsolationDirs,
+  loginPresetOf,
+  removeSessionHome,
+  TELEMETRY_OFF,
+} from "./internal/isolation.js";
 export { type KimiBinary, kimiBinaryFromPath } from "./internal/kimi-binary.js";
 export { defaultPermissionPolicy, type PathJudge, type PermissionDecision, type PermissionPolicy, type PermissionRequest } from "./policy.js";
 export { customEngine, ENGINE_PRESET_NAMES, type EnginePresetName, enginePreset, scriptedAgentCommand, scriptedEngine } from "./presets.js";
 export { loadTranscriptScenario, scenarioFromTranscript } from "./replay.js";
 export { loadScenario, parseScenario } from "./scenario.js";
-export { type Deadlines, type DeadlinesInput, DeadlinesSchema, type EngineHome, EngineHomeSchema, type EngineProtocol, EngineProtocolSchema, type EngineSpec, type EngineSpecInput, EngineSpecSchema, HomeRelativePathSchema } from "./schemas/engine.js";
+export {
+  type Deadlines,
+  type DeadlinesInput,
+  DeadlinesSchema,
+  type EngineHome,
+  EngineHomeSchema,
+  type EngineProtocol,
+  EngineProtocolSchema,
+  type EngineSpec,
+  type EngineSpecInput,
+  EngineSpecSchema,
+  HomeRelativePathSchema,
+} from "./schemas/engine.js";
 export {
   type CommandRun,
   CommandRunSchema,
@@ -63,7 +85,15 @@ export {
   WireEventSchema,
   type WireEventType,
 } from "./schemas/event.js";
-export { type Scenario, type ScenarioInput, ScenarioSchema, type ScenarioStep, ScenarioStepSchema, type ScenarioTurn, ScenarioTurnSchema } from "./schemas/scenario.js";
+export {
+  type Scenario,
+  type ScenarioInput,
+  ScenarioSchema,
+  type ScenarioStep,
+  ScenarioStepSchema,
+  type ScenarioTurn,
+  ScenarioTurnSchema,
+} from "./schemas/scenario.js";
 export { type TranscriptLine, TranscriptLineSchema } from "./schemas/transcript.js";
 export {
   type Cost,

@@ -65,7 +65,8 @@ const PRESETS: Record<Exclude<EnginePresetName, "scripted">, EngineSpecInput> = 
 
 function parseSpec(input: EngineSpecInput): Result<EngineSpec, WireConfigError> {
   const parsed = EngineSpecSchema.safeParse(input);
-  if (!parsed.success) return err(new WireConfigError(`invalid engine spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+  if (!parsed.success)
+    return err(new WireConfigError(`invalid engine spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
   return ok(parsed.data);
 }
 
@@ -76,7 +77,12 @@ function parseSpec(input: EngineSpecInput): Result<EngineSpec, WireConfigError> 
 export function enginePreset(name: string, overrides: Partial<EngineSpecInput> = {}): Result<EngineSpec, WireConfigError> {
   if (name === "scripted") return err(new WireConfigError("the scripted engine needs a scenario: use scriptedEngine(scenarioFile)"));
   const preset = (PRESETS as Record<string, EngineSpecInput | undefined>)[name];
-  if (preset === undefined) return err(new WireConfigError(`unknown engine "${name}"; known: ${ENGINE_PRESET_NAMES.join(", ")}, or a custom command`, { fix: "configure a custom engine with a command and a protocol" }));
+  if (preset === undefined)
+    return err(
+      new WireConfigError(`unknown engine "${name}"; known: ${ENGINE_PRESET_NAMES.join(", ")}, or a custom command`, {
+        fix: "configure a custom engine with a command and a protocol",
+      }),
+    );
   return parseSpec({ ...preset, ...overrides, name: overrides.name ?? preset.name });
 }
 

@@ -39,11 +39,13 @@ const ERRORS: Array<{ errno: RefusedPath["errno"]; re: RegExp }> = [
 ];
 
 /** ENOENT forms that are a write for sure (dash's redirection, coreutils' create/touch, git's locks). */
-const WRITE_FORMS = /directory nonexistent|cannot create|cannot touch|could not create|could not lock|unable to create|cannot make|failed to create|for writing/i;
+const WRITE_FORMS =
+  /directory nonexistent|cannot create|cannot touch|could not create|could not lock|unable to create|cannot make|failed to create|for writing/i;
 
 const QUOTED = /‘([^’]+)’|'([^']+)'|"([^"]+)"|`([^`']+)'/g;
 /** An unquoted path right before `: <error>` (dash `cannot create X: …`, bash `X: …`, tee, git `could not lock config file X: …`). */
-const UNQUOTED = /(?:^|[\s(])([^\s:'"‘’`]+): (?:read-only file system|permission denied|operation not permitted|directory nonexistent|no such file or directory)/gi;
+const UNQUOTED =
+  /(?:^|[\s(])([^\s:'"‘’`]+): (?:read-only file system|permission denied|operation not permitted|directory nonexistent|no such file or directory)/gi;
 
 /** The paths the error lines of `text` name, with the error; lines without one of the errors are skipped. */
 export function refusedPaths(text: string): RefusedPath[] {
@@ -84,7 +86,8 @@ function realOrUndefined(p: string): string | undefined {
 }
 
 /** Paths inside a git dir that git's own bookkeeping writes (index, objects, refs, logs, HEAD and its siblings): nothing there runs a program. */
-const GIT_BOOKKEEPING = /^(?:index(?:\.lock)?|objects(?:\/.*)?|refs(?:\/.*)?|logs(?:\/.*)?|packed-refs(?:\.lock)?|(?:HEAD|ORIG_HEAD|FETCH_HEAD|MERGE_HEAD|COMMIT_EDITMSG|AUTO_MERGE)(?:\.lock)?)$/;
+const GIT_BOOKKEEPING =
+  /^(?:index(?:\.lock)?|objects(?:\/.*)?|refs(?:\/.*)?|logs(?:\/.*)?|packed-refs(?:\.lock)?|(?:HEAD|ORIG_HEAD|FETCH_HEAD|MERGE_HEAD|COMMIT_EDITMSG|AUTO_MERGE)(?:\.lock)?)$/;
 
 /** A refused path judged a scope violation: where it resolved and the message the finding shows. */
 export type SandboxRefusal = { path: string; message: string };
@@ -102,7 +105,11 @@ export function judgeRefusal(refused: RefusedPath, cwd: string, watch: RefusalWa
   const labelled = [...watch.hidden.map((h) => ({ ...h, hidden: true })), ...watch.readOnly.map((r) => ({ ...r, hidden: false }))]
     .filter((f) => isWithin(f.path, target))
     .sort((x, y) => y.path.length - x.path.length)[0];
-  if (labelled?.hidden === true) return { path: target, message: `the sandbox refused ${refused.errno === "ENOENT" ? "access" : "a write"} to ${target} (${labelled.what}): ${refused.errno}` };
+  if (labelled?.hidden === true)
+    return {
+      path: target,
+      message: `the sandbox refused ${refused.errno === "ENOENT" ? "access" : "a write"} to ${target} (${labelled.what}): ${refused.errno}`,
+    };
   if (refused.errno === "ENOENT" && !WRITE_FORMS.test(refused.line)) return undefined;
   const readOnly = labelled;
   // An agent's own git command (add, commit, stash) refused in its checkout's read-only .git is not a plant: the index, objects, refs and logs run nothing.

@@ -114,7 +114,9 @@ export function scenarioFromTranscript(text: string): Result<Scenario, WireConfi
         push({ read: { path: rel(params["path"]), announce: false } });
         break;
       case "terminal/create": {
-        const env = Array.isArray(params["env"]) ? Object.fromEntries((params["env"] as Rec[]).filter(isRec).map((e) => [String(e["name"]), String(e["value"])])) : undefined;
+        const env = Array.isArray(params["env"])
+          ? Object.fromEntries((params["env"] as Rec[]).filter(isRec).map((e) => [String(e["name"]), String(e["value"])]))
+          : undefined;
         push({
           command: {
             command: String(params["command"]),
@@ -131,7 +133,14 @@ export function scenarioFromTranscript(text: string): Result<Scenario, WireConfi
         const toolCall = isRec(params["toolCall"]) ? params["toolCall"] : {};
         const paths = Array.isArray(toolCall["locations"]) ? (toolCall["locations"] as unknown[]).filter(isRec).map((l) => rel(l["path"])) : [];
         const kind = toolCall["kind"];
-        push({ permission: { title: String(toolCall["title"] ?? "permission"), kind: (typeof kind === "string" ? kind : "other") as "other", paths, onReject: "continue" } });
+        push({
+          permission: {
+            title: String(toolCall["title"] ?? "permission"),
+            kind: (typeof kind === "string" ? kind : "other") as "other",
+            paths,
+            onReject: "continue",
+          },
+        });
         break;
       }
       default:
@@ -139,7 +148,10 @@ export function scenarioFromTranscript(text: string): Result<Scenario, WireConfi
     }
   }
   const parsed = ScenarioSchema.safeParse({ agent: { name: agent.name ?? "replay", version: agent.version ?? "0.0.0" }, auth, turns });
-  if (!parsed.success) return err(new WireConfigError(`the transcript does not make a valid scenario: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+  if (!parsed.success)
+    return err(
+      new WireConfigError(`the transcript does not make a valid scenario: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`),
+    );
   return ok(parsed.data);
 }
 

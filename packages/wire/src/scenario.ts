@@ -15,7 +15,9 @@ export function parseScenario(text: string, file?: string): Result<Scenario, Wir
   const parsed = ScenarioSchema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    return err(new WireConfigError(`invalid scenario: ${problems}`, { ...(file === undefined ? {} : { file }), fix: "see docs/schemas/scripted-scenario.schema.json" }));
+    return err(
+      new WireConfigError(`invalid scenario: ${problems}`, { ...(file === undefined ? {} : { file }), fix: "see docs/schemas/scripted-scenario.schema.json" }),
+    );
   }
   return ok(parsed.data);
 }

@@ -20,15 +20,21 @@ export const allowAllInRoot: ScopeCheck = () => ({ allowed: true });
  * it contains. Reads are allowed everywhere in the root unless `read` is given.
  */
 export function scopeFromPaths(options: { write: readonly string[]; read?: readonly string[] }): ScopeCheck {
-  const norm = (p: string) => p.replace(/\\/g, "/").replace(/^\.\/+/, "").replace(/\/+$/, "");
+  const norm = (p: string) =>
+    p
+      .replace(/\\/g, "/")
+      .replace(/^\.\/+/, "")
+      .replace(/\/+$/, "");
   const covers = (prefixes: readonly string[], rel: string) =>
     prefixes.some((prefix) => {
       const p = norm(prefix);
       return p === "" || p === "." || rel === p || rel.startsWith(`${p}/`);
     });
   return (rel, access) => {
-    if (access === "write" && !covers(options.write, rel)) return { allowed: false, reason: `${rel} is outside the write scope (${options.write.join(", ") || "nothing"})` };
-    if (access === "read" && options.read !== undefined && !covers([...options.read, ...options.write], rel)) return { allowed: false, reason: `${rel} is outside the read scope` };
+    if (access === "write" && !covers(options.write, rel))
+      return { allowed: false, reason: `${rel} is outside the write scope (${options.write.join(", ") || "nothing"})` };
+    if (access === "read" && options.read !== undefined && !covers([...options.read, ...options.write], rel))
+      return { allowed: false, reason: `${rel} is outside the read scope` };
     return { allowed: true };
   };
 }

@@ -86,14 +86,21 @@ export type OpenSessionOptions = {
  */
 export async function openSession(options: OpenSessionOptions): Promise<Result<EngineSession, WireError>> {
   const parsedSpec = EngineSpecSchema.safeParse(options.engine);
-  if (!parsedSpec.success) return err(new WireConfigError(`invalid engine spec: ${parsedSpec.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+  if (!parsedSpec.success)
+    return err(new WireConfigError(`invalid engine spec: ${parsedSpec.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
   const spec = parsedSpec.data;
   const parsedDeadlines = DeadlinesSchema.safeParse({ ...spec.deadlines, ...options.deadlines });
-  if (!parsedDeadlines.success) return err(new WireConfigError(`invalid deadlines: ${parsedDeadlines.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+  if (!parsedDeadlines.success)
+    return err(new WireConfigError(`invalid deadlines: ${parsedDeadlines.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
   let confinement: SessionConfinement | undefined;
   if (options.confinement !== undefined) {
     const parsed = SessionConfinementSchema.safeParse(options.confinement);
-    if (!parsed.success) return err(new WireConfigError(`invalid confinement: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { fix: "build the policy with sandboxPolicy" }));
+    if (!parsed.success)
+      return err(
+        new WireConfigError(`invalid confinement: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, {
+          fix: "build the policy with sandboxPolicy",
+        }),
+      );
     confinement = parsed.data;
   }
   let root: string;
@@ -128,7 +135,12 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
       usageGap = prepared.gap?.replaceAll(path.join(isolationDirs(runDir).home, ".qwen"), userQwen);
     } catch (cause) {
       removeSessionHome(runDir);
-      return err(new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, { cause, fix: "check that the run folder is writable" }));
+      return err(
+        new WireConfigError(`cannot write Qwen Code's settings layer in ${runDir}: ${(cause as Error).message}`, {
+          cause,
+          fix: "check that the run folder is writable",
+        }),
+      );
     }
   }
   const own = createRedactor({ env: { ...base, ...env }, ...(options.secrets === undefined ? {} : { values: options.secrets }) });
@@ -156,7 +168,12 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
     signal: options.signal,
     onEvent: options.onEvent,
   };
-  const hooks = { activity: () => {}, line: (_l: Buffer, _d: number) => {}, stderr: (_l: string) => {}, lineError: (_s: "stdout" | "stderr", _e: unknown) => {} };
+  const hooks = {
+    activity: () => {},
+    line: (_l: Buffer, _d: number) => {},
+    stderr: (_l: string) => {},
+    lineError: (_s: "stdout" | "stderr", _e: unknown) => {},
+  };
   const wireId = randomUUID();
   const started = await EngineProcess.start({
     command: spec.command,
@@ -179,10 +196,17 @@ export async function openSession(options: OpenSessionOptions): Promise<Result<E
   }
   const session = spec.protocol === "kimi-wire" ? new WireSession(ctx, started.value, wireId) : new AcpSession(ctx, started.value);
   hooks.activity = () => session.activity();
-  hooks.line = session instanceof WireSession ? (line, dropped) => session.line(line, dropped) : (line, dropped) => inspectLine(session, line, dropped, spec.maxMessageBytes, redact);
+  hooks.line =
+    session instanceof WireSession
+      ? (line, dropped) => session.line(line, dropped)
+      : (line, dropped) => inspectLine(session, line, dropped, spec.maxMessageBytes, redact);
   hooks.stderr = (line) => session.emit({ type: "stderr", line });
   hooks.lineError = (stream, error) =>
-    session.emit({ type: "anomaly", kind: "invalid_message", detail: `a ${stream} line OMK could not handle: ${redact(error instanceof Error ? error.message : "unknown error")}` });
+    session.emit({
+      type: "anomaly",
+      kind: "invalid_message",
+      detail: `a ${stream} line OMK could not handle: ${redact(error instanceof Error ? error.message : "unknown error")}`,
+    });
   const handshake = await session.handshake();
   if (!handshake.ok) {
     await session.close();

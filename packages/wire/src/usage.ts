@@ -66,7 +66,12 @@ export function normalizeUsage(raw: unknown): Usage | undefined {
     ];
     const sumOf = (l: { cacheInside: boolean; thoughtInside: boolean }) => input + output + (l.cacheInside ? 0 : cache) + (l.thoughtInside ? 0 : thought);
     const layout = (total === undefined ? undefined : layouts.find((l) => sumOf(l) === total)) ?? { cacheInside: false, thoughtInside: thought === 0 };
-    return { inputUncached: layout.cacheInside ? Math.max(0, input - cache) : input, cacheRead, cacheWrite, output: safe(output + (layout.thoughtInside ? 0 : thought)) };
+    return {
+      inputUncached: layout.cacheInside ? Math.max(0, input - cache) : input,
+      cacheRead,
+      cacheWrite,
+      output: safe(output + (layout.thoughtInside ? 0 : thought)),
+    };
   }
   if (num(r["input_tokens"]) !== undefined || num(r["output_tokens"]) !== undefined) {
     return {
@@ -104,7 +109,9 @@ export function priceFor(table: PriceTable | undefined, engine: string, model: s
 
 /** USD for some tokens at a price (USD per million tokens). */
 export function costOf(usage: Usage, price: ModelPrice): number {
-  const usd = (usage.inputUncached * price.inputUncached + usage.cacheRead * price.cacheRead + usage.cacheWrite * price.cacheWrite + usage.output * price.output) / 1_000_000;
+  const usd =
+    (usage.inputUncached * price.inputUncached + usage.cacheRead * price.cacheRead + usage.cacheWrite * price.cacheWrite + usage.output * price.output) /
+    1_000_000;
   return Math.round(usd * 1e9) / 1e9;
 }
 

@@ -32,7 +32,15 @@ describe("ACP session with the scripted engine", () => {
         },
       ],
     });
-    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, transcriptPath: ws.transcript, deadlines: FAST, onEvent: (e) => events.push(e), env: { ...process.env, MY_SERVICE_TOKEN: "hunter2-very-secret" } });
+    const opened = await openSession({
+      engine,
+      cwd: ws.root,
+      runDir: ws.runDir,
+      transcriptPath: ws.transcript,
+      deadlines: FAST,
+      onEvent: (e) => events.push(e),
+      env: { ...process.env, MY_SERVICE_TOKEN: "hunter2-very-secret" },
+    });
     if (!opened.ok) throw opened.error;
     const session = opened.value;
     expect(session.agent).toEqual({ name: "scripted-test", version: "9.9.9", capabilities: { loadSession: false }, authMethods: [] });
@@ -44,12 +52,20 @@ describe("ACP session with the scripted engine", () => {
     expect(turn.value.filesWritten).toEqual(["src/a.txt", "src/b.txt"]);
     expect(readFileSync(path.join(ws.root, "src/a.txt"), "utf8")).toBe("alpha\n");
     expect(turn.value.commandsRun).toHaveLength(1);
-    expect(turn.value.commandsRun[0]).toMatchObject({ command: "/bin/sh", exitCode: 3, signal: null, outputBytes: "alpha\nto-stderr\n".length, truncated: false });
+    expect(turn.value.commandsRun[0]).toMatchObject({
+      command: "/bin/sh",
+      exitCode: 3,
+      signal: null,
+      outputBytes: "alpha\nto-stderr\n".length,
+      truncated: false,
+    });
     expect(turn.value.usage).toEqual({ inputUncached: 1200, cacheRead: 300, cacheWrite: 40, output: 250 });
     expect(turn.value.cost).toEqual({ usd: expect.closeTo((1200 * 1 + 300 * 0.1 + 40 * 1.25 + 250 * 5) / 1e6, 9), source: "price_table" });
     expect(turn.value.scopeViolations).toBe(0);
 
-    const text = ofType(events, "message").map((e) => e.text).join("");
+    const text = ofType(events, "message")
+      .map((e) => e.text)
+      .join("");
     expect(text).toBe("Working on it. Done.");
     expect(ofType(events, "thought")[0]?.text).toBe("plan first");
     expect(ofType(events, "plan")[0]?.entries).toEqual([{ content: "write src/a.txt", priority: "high", status: "in_progress" }]);
@@ -75,7 +91,10 @@ describe("ACP session with the scripted engine", () => {
     expect(events.at(-1)?.type).toBe("session_closed");
 
     // The transcript: every line in both directions, schema-valid, secrets redacted.
-    const lines = readFileSync(ws.transcript, "utf8").trim().split("\n").map((l) => TranscriptLineSchema.parse(JSON.parse(l)));
+    const lines = readFileSync(ws.transcript, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => TranscriptLineSchema.parse(JSON.parse(l)));
     expect(lines.some((l) => l.dir === "out" && l.line?.includes('"method":"initialize"'))).toBe(true);
     expect(lines.some((l) => l.dir === "in" && l.line?.includes('"stopReason":"end_turn"'))).toBe(true);
     expect(lines.some((l) => l.dir === "meta" && l.meta?.["event"] === "exit")).toBe(true);
@@ -100,7 +119,14 @@ describe("ACP session with the scripted engine", () => {
         },
       ],
     });
-    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, scope: scopeFromPaths({ write: ["src"] }), onEvent: (e) => events.push(e) });
+    const opened = await openSession({
+      engine,
+      cwd: ws.root,
+      runDir: ws.runDir,
+      deadlines: FAST,
+      scope: scopeFromPaths({ write: ["src"] }),
+      onEvent: (e) => events.push(e),
+    });
     if (!opened.ok) throw opened.error;
     const turn = await opened.value.prompt("go");
     await opened.value.close();
@@ -138,7 +164,12 @@ describe("ACP session with the scripted engine", () => {
       expect(sent.some((l) => l.includes(via === "config_option" ? '"method":"session/set_config_option"' : '"method":"session/set_model"'))).toBe(true);
     }
     const ws = workspace();
-    const opened = await openSession({ engine: scripted({ models: { via: "config_option", available: ["small"], current: "small" } }, { model: "huge" }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    const opened = await openSession({
+      engine: scripted({ models: { via: "config_option", available: ["small"], current: "small" } }, { model: "huge" }),
+      cwd: ws.root,
+      runDir: ws.runDir,
+      deadlines: FAST,
+    });
     expect(opened.ok).toBe(false);
     if (!opened.ok) expect(opened.error.message).toContain('model "huge" is not offered');
   });
@@ -156,16 +187,31 @@ describe("ACP session with the scripted engine", () => {
       ["legacy", "fake-model-2025", "fake"],
     ] as const) {
       const ws = workspace();
-      const opened = await openSession({ engine: scripted({ models: { via, available, current: "other" }, turns: [] }, { model: wanted }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST, transcriptPath: ws.transcript });
+      const opened = await openSession({
+        engine: scripted({ models: { via, available, current: "other" }, turns: [] }, { model: wanted }),
+        cwd: ws.root,
+        runDir: ws.runDir,
+        deadlines: FAST,
+        transcriptPath: ws.transcript,
+      });
       if (!opened.ok) throw opened.error;
       await opened.value.close();
-      const sent = readFileSync(ws.transcript, "utf8").split("\n").filter((l) => l.includes('"dir":"out"'));
-      const selected = sent.map((l) => JSON.parse(JSON.parse(l).line)).find((m) => m.method === "session/set_config_option" || m.method === "session/set_model");
+      const sent = readFileSync(ws.transcript, "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"dir":"out"'));
+      const selected = sent
+        .map((l) => JSON.parse(JSON.parse(l).line))
+        .find((m) => m.method === "session/set_config_option" || m.method === "session/set_model");
       if (id === "other") expect(selected, wanted).toBeUndefined();
       else expect(selected?.params?.value ?? selected?.params?.modelId, wanted).toBe(id);
     }
     const ws = workspace();
-    const opened = await openSession({ engine: scripted({ models: { via: "config_option", available, current: "other" } }, { model: "gpt-9" }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    const opened = await openSession({
+      engine: scripted({ models: { via: "config_option", available, current: "other" } }, { model: "gpt-9" }),
+      cwd: ws.root,
+      runDir: ws.runDir,
+      deadlines: FAST,
+    });
     expect(opened.ok).toBe(false);
     if (opened.ok) return;
     expect(opened.error).toBeInstanceOf(ModelNotOfferedError);
@@ -202,14 +248,35 @@ describe("ACP session with the scripted engine", () => {
     const ws = workspace();
     const userHome = path.join(ws.runDir, "..", "user-home");
     mkdirSync(path.join(userHome, ".kimi-code"), { recursive: true });
-    writeFileSync(path.join(userHome, ".kimi-code", "config.toml"), "default_model = \"x\"\n");
+    writeFileSync(path.join(userHome, ".kimi-code", "config.toml"), 'default_model = "x"\n');
     writeFileSync(path.join(userHome, ".not-copied"), "private\n");
     const engine = scripted(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}|${CLAUDE_CONFIG_DIR-unset}|$(cat ~/.kimi-code/config.toml)|$(test -e ~/.not-copied && echo present || echo absent)" > env.txt'] } }] }] },
+      {
+        turns: [
+          {
+            steps: [
+              {
+                command: {
+                  command: "/bin/sh",
+                  args: [
+                    "-c",
+                    'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${KIMI_CODE_HOME-unset}|${CLAUDE_CONFIG_DIR-unset}|$(cat ~/.kimi-code/config.toml)|$(test -e ~/.not-copied && echo present || echo absent)" > env.txt',
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
       { home: "hermetic", homeCopy: [".kimi-code/config.toml"] },
     );
-    const env = { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: path.join(userHome, ".kimi-code"), CLAUDE_CONFIG_DIR: path.join(userHome, ".claude") };
+    const env = {
+      PATH: process.env["PATH"],
+      HOME: userHome,
+      KIMI_CODE_HOME: path.join(userHome, ".kimi-code"),
+      CLAUDE_CONFIG_DIR: path.join(userHome, ".claude"),
+    };
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
     if (!opened.ok) throw opened.error;
     await opened.value.prompt("go");
@@ -249,7 +316,10 @@ describe("ACP session with the scripted engine", () => {
                 command: {
                   command: "/bin/sh",
                   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-                  args: ["-c", 'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${CLAUDE_CONFIG_DIR-unset}|$(cat ~/.claude/settings.json)|$(ls -A ~/.claude | tr \'\\n\' ,)|$(ls -A ~ | tr \'\\n\' ,)|$(stat -c %a ~)" > env.txt; echo \'{"hooks":{"Stop":[{"command":"curl evil"}]}}\' > ~/.claude/settings.json'],
+                  args: [
+                    "-c",
+                    'echo "$HOME|$TMPDIR|$XDG_CONFIG_HOME|$DO_NOT_TRACK|${CLAUDE_CONFIG_DIR-unset}|$(cat ~/.claude/settings.json)|$(ls -A ~/.claude | tr \'\\n\' ,)|$(ls -A ~ | tr \'\\n\' ,)|$(stat -c %a ~)" > env.txt; echo \'{"hooks":{"Stop":[{"command":"curl evil"}]}}\' > ~/.claude/settings.json',
+                  ],
                 },
               },
             ],
@@ -259,7 +329,12 @@ describe("ACP session with the scripted engine", () => {
       { name: "claude", home: undefined },
     );
     expect(engine.home).toBe("user");
-    const env = { PATH: process.env["PATH"], HOME: userHome, XDG_CONFIG_HOME: path.join(userHome, ".config"), CLAUDE_CONFIG_DIR: path.join(userHome, ".claude") };
+    const env = {
+      PATH: process.env["PATH"],
+      HOME: userHome,
+      XDG_CONFIG_HOME: path.join(userHome, ".config"),
+      CLAUDE_CONFIG_DIR: path.join(userHome, ".claude"),
+    };
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env, deadlines: FAST });
     if (!opened.ok) throw opened.error;
     await opened.value.prompt("go");
@@ -272,8 +347,18 @@ describe("ACP session with the scripted engine", () => {
     expect(dnt).toBe("1");
     expect(claudeDir).toBe("unset");
     expect(settings).toBe('{"model":"opus"}');
-    expect((claudeFiles ?? "").split(",").filter((f) => f !== "").sort()).toEqual([".credentials.json", "settings.json"]);
-    expect((homeFiles ?? "").split(",").filter((f) => f !== "").sort()).toEqual([".claude", ".claude.json"]);
+    expect(
+      (claudeFiles ?? "")
+        .split(",")
+        .filter((f) => f !== "")
+        .sort(),
+    ).toEqual([".credentials.json", "settings.json"]);
+    expect(
+      (homeFiles ?? "")
+        .split(",")
+        .filter((f) => f !== "")
+        .sort(),
+    ).toEqual([".claude", ".claude.json"]);
     expect(mode).toBe("700");
     // What the agent wrote stayed in its own HOME, which went with the session; the user's is byte for byte as before.
     expect(existsSync(path.join(ws.runDir, "home"))).toBe(false);
@@ -291,10 +376,29 @@ describe("ACP session with the scripted engine", () => {
     mkdirSync(userHome, { recursive: true });
     const engine = scripted(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-      { turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "${KIMI_CODE_HOME-unset}|$(cat ~/.kimi-code/config.toml)|$(ls -A ~/.kimi-code | tr \'\\n\' ,)" > env.txt'] } }] }] },
+      {
+        turns: [
+          {
+            steps: [
+              {
+                command: {
+                  command: "/bin/sh",
+                  args: ["-c", "echo \"${KIMI_CODE_HOME-unset}|$(cat ~/.kimi-code/config.toml)|$(ls -A ~/.kimi-code | tr '\\n' ,)\" > env.txt"],
+                },
+              },
+            ],
+          },
+        ],
+      },
       { name: "my-agent", usageLog: "kimi_session_log", home: "user" },
     );
-    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: kimiHome }, deadlines: FAST });
+    const opened = await openSession({
+      engine,
+      cwd: ws.root,
+      runDir: ws.runDir,
+      env: { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: kimiHome },
+      deadlines: FAST,
+    });
     if (!opened.ok) throw opened.error;
     await opened.value.prompt("go");
     await opened.value.close();
@@ -311,8 +415,17 @@ describe("ACP session with the scripted engine", () => {
   it("isolate: false replaces nothing", async () => {
     const ws = workspace();
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-    const engine = scripted({ turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|${TMPDIR-unset}|${DO_NOT_TRACK-unset}" > env.txt'] } }] }] });
-    const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: "/nonexistent-home" }, isolate: false, deadlines: FAST });
+    const engine = scripted({
+      turns: [{ steps: [{ command: { command: "/bin/sh", args: ["-c", 'echo "$HOME|${TMPDIR-unset}|${DO_NOT_TRACK-unset}" > env.txt'] } }] }],
+    });
+    const opened = await openSession({
+      engine,
+      cwd: ws.root,
+      runDir: ws.runDir,
+      env: { PATH: process.env["PATH"], HOME: "/nonexistent-home" },
+      isolate: false,
+      deadlines: FAST,
+    });
     if (!opened.ok) throw opened.error;
     await opened.value.prompt("go");
     await opened.value.close();
@@ -341,7 +454,9 @@ describe("ACP session with the scripted engine", () => {
       const parsed = EngineSpecSchema.safeParse({ name: "x", protocol: "acp", command: "x", home: "hermetic", homeCopy: [bad] });
       expect(parsed.success, JSON.stringify(bad)).toBe(false);
     }
-    expect(EngineSpecSchema.safeParse({ name: "x", protocol: "acp", command: "x", home: "hermetic", homeCopy: ["./.kimi-code/config.toml"] }).success).toBe(true);
+    expect(EngineSpecSchema.safeParse({ name: "x", protocol: "acp", command: "x", home: "hermetic", homeCopy: ["./.kimi-code/config.toml"] }).success).toBe(
+      true,
+    );
   });
 
   it("hostile homeCopy: a link out of HOME, or a folder holding one, is refused and nothing outside HOME lands in the run folder", async () => {

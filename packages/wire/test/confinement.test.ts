@@ -94,7 +94,14 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
       ],
     });
     const events: Parameters<typeof ofType>[0] = [];
-    const opened = await openSession({ engine, cwd: w.checkout, runDir: w.runDir, confinement: w.confinement(engine), deadlines: FAST, onEvent: (e) => events.push(e) });
+    const opened = await openSession({
+      engine,
+      cwd: w.checkout,
+      runDir: w.runDir,
+      confinement: w.confinement(engine),
+      deadlines: FAST,
+      onEvent: (e) => events.push(e),
+    });
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
     const turn = await opened.value.prompt("go");
@@ -109,7 +116,13 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
     const named = ofType(events, "scope").filter((e) => e.source === "sandbox");
     const reasons = named.map((e) => e.reason).join("\n");
     expect(named.map((e) => e.path)).toEqual(
-      expect.arrayContaining([path.join(w.stateRoot, "checkouts", "g1", "sibling"), outside, path.join(w.stateRoot, "events.jsonl"), path.join(w.repo, ".git", "hooks"), inTmp]),
+      expect.arrayContaining([
+        path.join(w.stateRoot, "checkouts", "g1", "sibling"),
+        outside,
+        path.join(w.stateRoot, "events.jsonl"),
+        path.join(w.repo, ".git", "hooks"),
+        inTmp,
+      ]),
     );
     expect(reasons).toContain("(OMK's state dir)");
     expect(reasons).toContain("(the user's repository .git)");
@@ -142,7 +155,14 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
       ],
     });
     const events: Parameters<typeof ofType>[0] = [];
-    const opened = await openSession({ engine, cwd: w.checkout, runDir: w.runDir, confinement: w.confinement(engine), deadlines: FAST, onEvent: (e) => events.push(e) });
+    const opened = await openSession({
+      engine,
+      cwd: w.checkout,
+      runDir: w.runDir,
+      confinement: w.confinement(engine),
+      deadlines: FAST,
+      onEvent: (e) => events.push(e),
+    });
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
     const turn = await opened.value.prompt("go");
@@ -152,12 +172,18 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
     expect(readFileSync(path.join(w.stateRoot, "events.jsonl"), "utf8")).toBe('{"seq":1}\n');
     expect(readFileSync(path.join(w.checkout, "direct.txt"), "utf8")).toBe("mine");
     expect(readFileSync(path.join(w.checkout, "interfaces.txt"), "utf8")).toBe("lo,");
-    const hostInterfaces = readFileSync("/proc/net/dev", "utf8").split("\n").filter((l) => l.includes(":")).length;
+    const hostInterfaces = readFileSync("/proc/net/dev", "utf8")
+      .split("\n")
+      .filter((l) => l.includes(":")).length;
     expect(hostInterfaces).toBeGreaterThan(1);
     const failed = ofType(events, "tool_call_finished").filter((e) => e.status === "failed");
     expect(failed.length).toBeGreaterThanOrEqual(2);
     // The engine's own refused writes are named from its failed tool calls' results.
-    expect(ofType(events, "scope").filter((e) => e.source === "sandbox").map((e) => e.path)).toEqual(expect.arrayContaining([outside, path.join(w.stateRoot, "events.jsonl")]));
+    expect(
+      ofType(events, "scope")
+        .filter((e) => e.source === "sandbox")
+        .map((e) => e.path),
+    ).toEqual(expect.arrayContaining([outside, path.join(w.stateRoot, "events.jsonl")]));
   });
 
   it("probe: this machine can sandbox", async () => {

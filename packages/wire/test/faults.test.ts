@@ -19,10 +19,20 @@ afterAll(() => cleanupTempDirs());
 type Overrides = Parameters<typeof scripted>[1];
 
 /** Opens a scripted session and runs one prompt; returns the result, events and pid. */
-async function runFault(scenario: ScenarioInput, options: { deadlines?: Partial<typeof FAST>; overrides?: Overrides; during?: (s: import("../src/index.js").EngineSession) => void } = {}) {
+async function runFault(
+  scenario: ScenarioInput,
+  options: { deadlines?: Partial<typeof FAST>; overrides?: Overrides; during?: (s: import("../src/index.js").EngineSession) => void } = {},
+) {
   const ws = workspace();
   const events: WireEvent[] = [];
-  const opened = await openSession({ engine: scripted(scenario, options.overrides), cwd: ws.root, runDir: ws.runDir, transcriptPath: ws.transcript, deadlines: { ...FAST, ...options.deadlines }, onEvent: (e) => events.push(e) });
+  const opened = await openSession({
+    engine: scripted(scenario, options.overrides),
+    cwd: ws.root,
+    runDir: ws.runDir,
+    transcriptPath: ws.transcript,
+    deadlines: { ...FAST, ...options.deadlines },
+    onEvent: (e) => events.push(e),
+  });
   if (!opened.ok) throw opened.error;
   const session = opened.value;
   const promise = session.prompt("go");
@@ -79,7 +89,13 @@ describe("faults: every one ends in a typed result within its deadline, with no 
   it("an aborted signal cancels the turn, escalating to SIGKILL when SIGTERM is ignored", async () => {
     const ws = workspace();
     const controller = new AbortController();
-    const opened = await openSession({ engine: scripted({ ignoreSigterm: true, turns: [{ steps: [{ hang: "ignore_cancel" }] }] }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST, transcriptPath: ws.transcript });
+    const opened = await openSession({
+      engine: scripted({ ignoreSigterm: true, turns: [{ steps: [{ hang: "ignore_cancel" }] }] }),
+      cwd: ws.root,
+      runDir: ws.runDir,
+      deadlines: FAST,
+      transcriptPath: ws.transcript,
+    });
     if (!opened.ok) throw opened.error;
     const session = opened.value;
     setTimeout(() => controller.abort(), 300);
@@ -97,7 +113,9 @@ describe("faults: every one ends in a typed result within its deadline, with no 
   });
 
   it("crash mid-line: a typed crash with exit code and stderr tail", async () => {
-    const { result, events, pid } = await runFault({ turns: [{ steps: [{ message: "about to fall over" }, { crash: { midLine: true, exitCode: 3, stderr: "panic: out of cheese" } }] }] });
+    const { result, events, pid } = await runFault({
+      turns: [{ steps: [{ message: "about to fall over" }, { crash: { midLine: true, exitCode: 3, stderr: "panic: out of cheese" } }] }],
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toBeInstanceOf(EngineCrashedError);
@@ -127,7 +145,10 @@ describe("faults: every one ends in a typed result within its deadline, with no 
   });
 
   it("an oversized message is a protocol error; the engine is killed", async () => {
-    const { result, events, pid } = await runFault({ turns: [{ steps: [{ oversized: { bytes: 300_000 } }, { hang: "ignore_cancel" }] }] }, { overrides: { maxMessageBytes: 64 * 1024 } });
+    const { result, events, pid } = await runFault(
+      { turns: [{ steps: [{ oversized: { bytes: 300_000 } }, { hang: "ignore_cancel" }] }] },
+      { overrides: { maxMessageBytes: 64 * 1024 } },
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toBeInstanceOf(ProtocolError);
@@ -138,7 +159,12 @@ describe("faults: every one ends in a typed result within its deadline, with no 
 
   it("auth required at session/new: openSession returns the typed error naming how to log in", async () => {
     const ws = workspace();
-    const result = await openSession({ engine: scripted({ auth: "session_new" }, { login: "run `scripted login`" }), cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    const result = await openSession({
+      engine: scripted({ auth: "session_new" }, { login: "run `scripted login`" }),
+      cwd: ws.root,
+      runDir: ws.runDir,
+      deadlines: FAST,
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toBeInstanceOf(EngineAuthRequiredError);
@@ -156,7 +182,10 @@ describe("faults: every one ends in a typed result within its deadline, with no 
 
   it("an internal error whose detail is a 401 (Qwen Code's shape) is an auth error with the engine's login fix and the agent's own reason", async () => {
     const details = "401 Incorrect API key provided: [REDACTED]. You can find your API key at https://platform.openai.com/account/api-keys.";
-    const { result, pid } = await runFault({ turns: [{ steps: [{ fail: { code: -32603, message: "Internal error", data: { details } } }] }] }, { overrides: { login: "set OPENAI_API_KEY" } });
+    const { result, pid } = await runFault(
+      { turns: [{ steps: [{ fail: { code: -32603, message: "Internal error", data: { details } } }] }] },
+      { overrides: { login: "set OPENAI_API_KEY" } },
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toBeInstanceOf(EngineAuthRequiredError);
@@ -167,7 +196,9 @@ describe("faults: every one ends in a typed result within its deadline, with no 
   });
 
   it("an internal error with another detail stays a request error, and its message carries the agent's detail on one line", async () => {
-    const { result } = await runFault({ turns: [{ steps: [{ fail: { code: -32603, message: "Internal error", data: { details: "model overloaded,\ntry again later" } } }] }] });
+    const { result } = await runFault({
+      turns: [{ steps: [{ fail: { code: -32603, message: "Internal error", data: { details: "model overloaded,\ntry again later" } } }] }],
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toBeInstanceOf(EngineRequestError);
@@ -175,7 +206,9 @@ describe("faults: every one ends in a typed result within its deadline, with no 
   });
 
   it("a request-shape error (invalid params) mentioning an API key is not taken for an auth failure", async () => {
-    const { result } = await runFault({ turns: [{ steps: [{ fail: { code: -32602, message: "Invalid params", data: { details: "unknown field apiKey" } } }] }] });
+    const { result } = await runFault({
+      turns: [{ steps: [{ fail: { code: -32602, message: "Invalid params", data: { details: "unknown field apiKey" } } }] }],
+    });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toBeInstanceOf(EngineRequestError);
   });

@@ -74,8 +74,17 @@ describe("@moonshot-ai/kimi-agent-sdk drives the fake Kimi Wire server", () => {
         turns: [
           {
             steps: [
-              { think: "the user wants a file", text: "Writing hello.txt.", tool: { name: "WriteFile", args: { path: "hello.txt", content: "hi\n" } }, usage: { input_other: 1200, output: 40, input_cache_read: 300 } },
-              { tool: { name: "Shell", args: { command: "rm -rf ." } }, usage: { input_other: 200, output: 12 }, subagentUsage: { input_other: 50, output: 5 } },
+              {
+                think: "the user wants a file",
+                text: "Writing hello.txt.",
+                tool: { name: "WriteFile", args: { path: "hello.txt", content: "hi\n" } },
+                usage: { input_other: 1200, output: 40, input_cache_read: 300 },
+              },
+              {
+                tool: { name: "Shell", args: { command: "rm -rf ." } },
+                usage: { input_other: 200, output: 12 },
+                subagentUsage: { input_other: 50, output: 5 },
+              },
               { text: "Done: wrote hello.txt; the cleanup was refused.", usage: { input_other: 100, output: 20 } },
             ],
           },
@@ -83,7 +92,11 @@ describe("@moonshot-ai/kimi-agent-sdk drives the fake Kimi Wire server", () => {
         ],
       }),
     );
-    const session = createSession({ workDir: root, executable: launcher(base), env: { FAKE_KIMI_SCENARIO: scenario, HOME: home, KIMI_SHARE_DIR: path.join(home, ".kimi") } });
+    const session = createSession({
+      workDir: root,
+      executable: launcher(base),
+      env: { FAKE_KIMI_SCENARIO: scenario, HOME: home, KIMI_SHARE_DIR: path.join(home, ".kimi") },
+    });
     try {
       // Turn 1: approve the write, reject the command.
       const turn = session.prompt("create hello.txt, then clean up");
@@ -113,14 +126,20 @@ describe("@moonshot-ai/kimi-agent-sdk drives the fake Kimi Wire server", () => {
       const approvals = seen.filter((e) => e.type === "ApprovalRequest").map((e) => e.payload as { display?: Array<Record<string, unknown>> });
       expect(approvals[0]?.display).toEqual([{ type: "diff", path: "hello.txt", old_text: "", new_text: "hi\n" }]);
       expect(approvals[1]?.display).toEqual([{ type: "shell", language: "bash", command: "rm -rf ." }]);
-      const text = seen.flatMap((e) => (e.type === "ContentPart" && (e.payload as { type: string }).type === "text" ? [(e.payload as { text: string }).text] : [])).join("");
+      const text = seen
+        .flatMap((e) => (e.type === "ContentPart" && (e.payload as { type: string }).type === "text" ? [(e.payload as { text: string }).text] : []))
+        .join("");
       expect(text).toBe("Writing hello.txt.Done: wrote hello.txt; the cleanup was refused.");
       const args = seen.flatMap((e) => (e.type === "ToolCallPart" ? [(e.payload as { arguments_part?: string | null }).arguments_part ?? ""] : [])).join("");
       expect(args).toBe(`${JSON.stringify({ path: "hello.txt", content: "hi\n" })}${JSON.stringify({ command: "rm -rf ." })}`);
-      const results = seen.filter((e) => e.type === "ToolResult").map((e) => (e.payload as { return_value: { is_error: boolean; message: string } }).return_value);
+      const results = seen
+        .filter((e) => e.type === "ToolResult")
+        .map((e) => (e.payload as { return_value: { is_error: boolean; message: string } }).return_value);
       expect(results.map((r) => r.is_error)).toEqual([false, true]);
       expect(results[1]?.message).toBe("rejected by the user");
-      const usage = seen.filter((e) => e.type === "StatusUpdate").map((e) => (e.payload as { token_usage?: { input_other: number; output: number } | null }).token_usage);
+      const usage = seen
+        .filter((e) => e.type === "StatusUpdate")
+        .map((e) => (e.payload as { token_usage?: { input_other: number; output: number } | null }).token_usage);
       expect(usage.map((u) => u?.input_other)).toEqual([1200, 200, 100]);
       const sub = seen.find((e) => e.type === "SubagentEvent")?.payload as { event: { type: string; payload: { token_usage?: { output: number } } } };
       expect(sub.event).toMatchObject({ type: "StatusUpdate", payload: { token_usage: { input_other: 50, output: 5 } } });

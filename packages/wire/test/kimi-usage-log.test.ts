@@ -78,6 +78,8 @@ describe("KimiUsageLog: the agent-writable log read within OMK's caps", () => {
     const polls = Math.ceil(KIMI_LOG_LIMITS.totalBytes / KIMI_LOG_LIMITS.chunkBytes);
     for (let i = 0; i < polls + 2; i++) log.poll();
     expect(usage).toEqual([]);
-    expect(problems.some((p) => p === `cannot read ${file}: the session's logs passed ${KIMI_LOG_LIMITS.totalBytes} bytes; its usage is not counted`)).toBe(true);
+    expect(problems.some((p) => p === `cannot read ${file}: the session's logs passed ${KIMI_LOG_LIMITS.totalBytes} bytes; its usage is not counted`)).toBe(
+      true,
+    );
   });
 });

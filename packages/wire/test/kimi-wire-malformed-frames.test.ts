@@ -9,7 +9,7 @@ import { FAST, fakeKimiWire, leftovers, ofType, workspace } from "./helpers.js";
 afterAll(cleanupTempDirs);
 
 describe("malformed Kimi Wire frames do not crash OMK", () => {
-  it("`{\"toString\":1}` as a tool call id, message text, tool_call_id and request type become anomalies; the turn ends normally", async () => {
+  it('`{"toString":1}` as a tool call id, message text, tool_call_id and request type become anomalies; the turn ends normally', async () => {
     const evil = { toString: 1 };
     const frame = (message: Record<string, unknown>) => JSON.stringify({ jsonrpc: "2.0", ...message });
     const ws = workspace();
@@ -44,10 +44,19 @@ describe("malformed Kimi Wire frames do not crash OMK", () => {
     const session = opened.value;
     const turn = await session.prompt("go");
     expect(turn.ok && turn.value.stopReason).toBe("end_turn");
-    expect(ofType(events, "message").map((e) => e.text).join("")).toBe("still here");
+    expect(
+      ofType(events, "message")
+        .map((e) => e.text)
+        .join(""),
+    ).toBe("still here");
     const anomalies = ofType(events, "anomaly");
     expect(anomalies.filter((a) => a.kind === "invalid_message").map((a) => a.detail)).toEqual(
-      expect.arrayContaining([expect.stringContaining("ToolCall"), expect.stringContaining("ContentPart"), expect.stringContaining("ToolResult"), expect.stringContaining("request whose type")]),
+      expect.arrayContaining([
+        expect.stringContaining("ToolCall"),
+        expect.stringContaining("ContentPart"),
+        expect.stringContaining("ToolResult"),
+        expect.stringContaining("request whose type"),
+      ]),
     );
     expect(anomalies.some((a) => a.kind === "unknown_response")).toBe(true);
     // the session keeps working

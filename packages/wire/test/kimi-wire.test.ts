@@ -7,7 +7,10 @@ import { FAST, fakeKimiWire, leftovers, ofType, workspace } from "./helpers.js";
 
 afterAll(() => cleanupTempDirs());
 
-async function open(scenario: unknown, options: { overrides?: Parameters<typeof fakeKimiWire>[1]; deadlines?: Partial<typeof FAST>; scope?: Parameters<typeof openSession>[0]["scope"] } = {}) {
+async function open(
+  scenario: unknown,
+  options: { overrides?: Parameters<typeof fakeKimiWire>[1]; deadlines?: Partial<typeof FAST>; scope?: Parameters<typeof openSession>[0]["scope"] } = {},
+) {
   const ws = workspace();
   const events: WireEvent[] = [];
   const opened = await openSession({
@@ -28,8 +31,17 @@ describe("Kimi Wire client against the fake `kimi --wire`", () => {
       turns: [
         {
           steps: [
-            { think: "let me see", text: "Writing the file now.", tool: { name: "WriteFile", args: { path: "src/hello.txt", content: "hello\n" } }, usage: { input_other: 1000, output: 100, input_cache_read: 500 } },
-            { tool: { name: "Shell", args: { command: "cat src/hello.txt" } }, usage: { input_other: 200, output: 50, input_cache_creation: 30 }, subagentUsage: { input_other: 70, output: 7 } },
+            {
+              think: "let me see",
+              text: "Writing the file now.",
+              tool: { name: "WriteFile", args: { path: "src/hello.txt", content: "hello\n" } },
+              usage: { input_other: 1000, output: 100, input_cache_read: 500 },
+            },
+            {
+              tool: { name: "Shell", args: { command: "cat src/hello.txt" } },
+              usage: { input_other: 200, output: 50, input_cache_creation: 30 },
+              subagentUsage: { input_other: 70, output: 7 },
+            },
             { text: "All done." },
           ],
         },
@@ -45,7 +57,11 @@ describe("Kimi Wire client against the fake `kimi --wire`", () => {
     expect(turn.value.usage).toEqual({ inputUncached: 1270, cacheRead: 500, cacheWrite: 30, output: 157 });
     expect(turn.value.commandsRun.map((c) => [c.command, c.exitCode])).toEqual([["cat src/hello.txt", 0]]);
     expect(readFileSync(path.join(ws.root, "src/hello.txt"), "utf8")).toBe("hello\n");
-    expect(ofType(events, "message").map((e) => e.text).join("")).toBe("Writing the file now.All done.");
+    expect(
+      ofType(events, "message")
+        .map((e) => e.text)
+        .join(""),
+    ).toBe("Writing the file now.All done.");
     expect(ofType(events, "thought")[0]?.text).toBe("let me see");
     expect(ofType(events, "permission").map((e) => [e.kind, e.decision])).toEqual([
       ["WriteFile", "allow"],
@@ -121,7 +137,9 @@ describe("Kimi Wire client against the fake `kimi --wire`", () => {
   });
 
   it("a provider error is a request error; garbage and unknown events are anomalies", async () => {
-    const { opened, events } = await open({ turns: [{ steps: [{ fault: "garbage", unknownEvent: "QuantumLeap", text: "x" }] }, { steps: [{ fault: "provider_error" }] }] });
+    const { opened, events } = await open({
+      turns: [{ steps: [{ fault: "garbage", unknownEvent: "QuantumLeap", text: "x" }] }, { steps: [{ fault: "provider_error" }] }],
+    });
     if (!opened.ok) throw opened.error;
     const first = await opened.value.prompt("one");
     expect(first.ok).toBe(true);
@@ -129,7 +147,11 @@ describe("Kimi Wire client against the fake `kimi --wire`", () => {
     await opened.value.close();
     expect(second.ok).toBe(false);
     if (!second.ok) expect(second.error).toBeInstanceOf(EngineRequestError);
-    expect(ofType(events, "anomaly").map((e) => e.kind).sort()).toEqual(["unknown_event", "unparsable_line"]);
+    expect(
+      ofType(events, "anomaly")
+        .map((e) => e.kind)
+        .sort(),
+    ).toEqual(["unknown_event", "unparsable_line"]);
   });
 
   it("a startup failure is a crash at open, with the stderr message", async () => {

@@ -9,11 +9,21 @@ afterAll(cleanupTempDirs);
 describe("the permission policy never picks an 'always' option", () => {
   const request = (root: string, options: Array<{ optionId: string; kind: string }>) => ({
     method: "session/request_permission",
-    params: { toolCall: { toolCallId: "t1", title: "edit", kind: "edit", locations: [{ path: path.join(root, "a.txt") }] }, options: options.map((o) => ({ ...o, name: o.optionId })) },
+    params: {
+      toolCall: { toolCallId: "t1", title: "edit", kind: "edit", locations: [{ path: path.join(root, "a.txt") }] },
+      options: options.map((o) => ({ ...o, name: o.optionId })),
+    },
   });
 
   it("allowed, but only allow_always and reject_once offered: picks reject_once and says why", async () => {
-    const { session, events, log } = await rawSession((root) => ({ during: [request(root, [{ optionId: "always", kind: "allow_always" }, { optionId: "no", kind: "reject_once" }])] }));
+    const { session, events, log } = await rawSession((root) => ({
+      during: [
+        request(root, [
+          { optionId: "always", kind: "allow_always" },
+          { optionId: "no", kind: "reject_once" },
+        ]),
+      ],
+    }));
     await session.prompt("go");
     await session.close();
     expect(log()[0]).toMatchObject({ result: { outcome: { outcome: "selected", optionId: "no" } } });

@@ -22,7 +22,14 @@ export async function rawSession(planOf: Plan | ((root: string) => Plan), option
   writeFileSync(planFile, JSON.stringify(plan));
   const events: WireEvent[] = [];
   const opened = await openSession({
-    engine: EngineSpecSchema.parse({ name: "raw", protocol: "acp", command: process.execPath, args: [RAW_AGENT], env: { PLAN: planFile, AGENT_LOG: agentLog }, login: "none" }),
+    engine: EngineSpecSchema.parse({
+      name: "raw",
+      protocol: "acp",
+      command: process.execPath,
+      args: [RAW_AGENT],
+      env: { PLAN: planFile, AGENT_LOG: agentLog },
+      login: "none",
+    }),
     cwd: ws.root,
     runDir: ws.runDir,
     transcriptPath: ws.transcript,
@@ -32,6 +39,13 @@ export async function rawSession(planOf: Plan | ((root: string) => Plan), option
     ...(options.scope === undefined ? {} : { scope: options.scope }),
   });
   if (!opened.ok) throw opened.error;
-  const log = () => (existsSync(agentLog) ? readFileSync(agentLog, "utf8").trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>) : []);
+  const log = () =>
+    existsSync(agentLog)
+      ? readFileSync(agentLog, "utf8")
+          .trim()
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+      : [];
   return { session: opened.value, events, ws, dir, log };
 }

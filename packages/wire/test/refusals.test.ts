@@ -50,7 +50,10 @@ describe("refusedPaths: the path each real error line names", () => {
 
 describe("sandboxRefusals: which refused paths are a scope violation", () => {
   it("a write outside the checkout, relative or absolute, is one; its message names the path and what it is", () => {
-    const text = ["/bin/sh: 1: cannot create ../sibling.txt: Read-only file system", "/bin/sh: 2: cannot create /tmp/outside/out.txt: Directory nonexistent"].join("\n");
+    const text = [
+      "/bin/sh: 1: cannot create ../sibling.txt: Read-only file system",
+      "/bin/sh: 2: cannot create /tmp/outside/out.txt: Directory nonexistent",
+    ].join("\n");
     const found = sandboxRefusals(text, checkout, watch);
     expect(found.map((r) => r.path)).toEqual(["/work/checkouts/g1/sibling.txt", "/tmp/outside/out.txt"]);
     expect(found[0]?.message).toBe("the sandbox refused a write to /work/checkouts/g1/sibling.txt (outside the task's checkout): EROFS");
@@ -58,7 +61,9 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
 
   it("the user's repository and its .git are named as such, the checkout's own .git too", () => {
     expect(sandboxRefusals("touch: cannot touch '/repo/out.txt': Read-only file system", checkout, watch)[0]?.message).toContain("(the user's repository)");
-    expect(sandboxRefusals("mkdir: cannot create directory ‘/repo/.git/hooks’: Read-only file system", checkout, watch)[0]?.message).toContain("(the user's repository .git)");
+    expect(sandboxRefusals("mkdir: cannot create directory ‘/repo/.git/hooks’: Read-only file system", checkout, watch)[0]?.message).toContain(
+      "(the user's repository .git)",
+    );
     const own = sandboxRefusals("error: could not lock config file .git/config: Read-only file system", checkout, watch);
     expect(own.map((r) => r.path)).toEqual([`${checkout}/.git/config`]);
     expect(own[0]?.message).toContain("the task checkout's own .git");
@@ -73,7 +78,9 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
   });
 
   it("any error naming a hidden folder is one, ENOENT included (reaching for OMK's state)", () => {
-    expect(paths("Error: ENOENT: no such file or directory, open '../../events.jsonl'", "/state/goals/g1/worktrees/t1")).toEqual(["/state/goals/g1/events.jsonl"]);
+    expect(paths("Error: ENOENT: no such file or directory, open '../../events.jsonl'", "/state/goals/g1/worktrees/t1")).toEqual([
+      "/state/goals/g1/events.jsonl",
+    ]);
     expect(paths("cat: /repo/.git/config: No such file or directory")).toEqual(["/repo/.git/config"]);
   });
 
@@ -84,7 +91,11 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
 
   it("a refused write into HOME (a tool's cache or log) is not one, unless HOME holds the repository", () => {
     expect(paths("npm WARN logfile could not create logs-dir: Error: EROFS: read-only file system, mkdir '/home/u/.npm/_logs'")).toEqual([]);
-    const inHome: RefusalWatch = { ...watch, repo: "/home/u/repo", hidden: [...watch.hidden, { path: "/home/u/repo/.git", what: "the user's repository .git" }] };
+    const inHome: RefusalWatch = {
+      ...watch,
+      repo: "/home/u/repo",
+      hidden: [...watch.hidden, { path: "/home/u/repo/.git", what: "the user's repository .git" }],
+    };
     expect(sandboxRefusals("touch: cannot touch '/home/u/repo/x': Read-only file system", checkout, inHome).map((r) => r.path)).toEqual(["/home/u/repo/x"]);
     expect(sandboxRefusals("touch: cannot touch '/home/u/repo/.git/x': Read-only file system", checkout, inHome)[0]?.message).toContain(".git");
   });
@@ -93,7 +104,13 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
     const engines: RefusalWatch = {
       ...watch,
       writable: watch.writable.filter((w) => !w.startsWith("/home/u")),
-      readOnly: [...watch.readOnly, ...["/home/u/.claude", "/home/u/.kimi"].map((p) => ({ path: p, what: "an engine's folder in the user's HOME, read-only: the engine has a HOME of its own" }))],
+      readOnly: [
+        ...watch.readOnly,
+        ...["/home/u/.claude", "/home/u/.kimi"].map((p) => ({
+          path: p,
+          what: "an engine's folder in the user's HOME, read-only: the engine has a HOME of its own",
+        })),
+      ],
     };
     const judged = sandboxRefusals(
       "/bin/sh: 1: cannot create /home/u/.claude/settings.json: Read-only file system\nmkdir: cannot create directory ‘/home/u/.kimi/logs’: Read-only file system\nmkdir: cannot create directory ‘/home/u/.npm/_logs’: Read-only file system",
@@ -101,7 +118,9 @@ describe("sandboxRefusals: which refused paths are a scope violation", () => {
       engines,
     );
     expect(judged.map((r) => r.path)).toEqual(["/home/u/.claude/settings.json", "/home/u/.kimi/logs"]);
-    expect(judged[0]?.message).toBe("the sandbox refused a write to /home/u/.claude/settings.json (an engine's folder in the user's HOME, read-only: the engine has a HOME of its own): EROFS");
+    expect(judged[0]?.message).toBe(
+      "the sandbox refused a write to /home/u/.claude/settings.json (an engine's folder in the user's HOME, read-only: the engine has a HOME of its own): EROFS",
+    );
     // The checkout's own .git bookkeeping stays excused.
     expect(sandboxRefusals(`fatal: Unable to create '${checkout}/.git/logs/HEAD.lock': Read-only file system`, checkout, engines)).toEqual([]);
   });

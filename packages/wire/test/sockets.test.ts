@@ -118,7 +118,15 @@ async function world() {
 
 /** Each socket's result line, keyed by name, from the client's output. */
 const results = (out: string, sockets: Record<string, string>) =>
-  Object.fromEntries(Object.entries(sockets).map(([name, p]) => [name, out.split("\n").find((l) => l.startsWith(`${p} `))?.slice(p.length + 1) ?? "no line"]));
+  Object.fromEntries(
+    Object.entries(sockets).map(([name, p]) => [
+      name,
+      out
+        .split("\n")
+        .find((l) => l.startsWith(`${p} `))
+        ?.slice(p.length + 1) ?? "no line",
+    ]),
+  );
 
 describe.skipIf(BWRAP === undefined)("host unix sockets (real bwrap)", () => {
   it("unconfined, the client reaches every host socket (the probe can fail)", async () => {
@@ -136,7 +144,8 @@ describe.skipIf(BWRAP === undefined)("host unix sockets (real bwrap)", () => {
     const argv = confinedArgv(w.confinement(engine).engine, w.checkout, process.execPath, ["-e", CLIENT, ...Object.values(w.sockets)]);
     const run = await execa(argv.command, argv.args, { reject: false, env: w.env });
     expect(run.stderr).toBe("");
-    for (const [name, result] of Object.entries(results(run.stdout, w.sockets))) expect(`${name}: ${result}`).toMatch(new RegExp(`^${name}: FAIL (ENOENT|ECONNREFUSED)$`));
+    for (const [name, result] of Object.entries(results(run.stdout, w.sockets)))
+      expect(`${name}: ${result}`).toMatch(new RegExp(`^${name}: FAIL (ENOENT|ECONNREFUSED)$`));
     expect(accepted - before).toBe(0);
   });
 
@@ -178,7 +187,8 @@ describe.skipIf(BWRAP === undefined)("host unix sockets (real bwrap)", () => {
     if (!turn.ok) return;
     expect(turn.value.commandsRun.map((c) => c.exitCode)).toEqual([0, 2, 2, 0]);
     const out = readFileSync(path.join(w.checkout, "sockets.txt"), "utf8");
-    for (const [name, result] of Object.entries(results(out, w.sockets))) expect(`${name}: ${result}`).toMatch(new RegExp(`^${name}: FAIL (ENOENT|ECONNREFUSED)$`));
+    for (const [name, result] of Object.entries(results(out, w.sockets)))
+      expect(`${name}: ${result}`).toMatch(new RegExp(`^${name}: FAIL (ENOENT|ECONNREFUSED)$`));
     expect(accepted - before).toBe(0);
     expect(existsSync(plantTop)).toBe(false);
     expect(existsSync(plantInHostDir)).toBe(false);
@@ -189,7 +199,15 @@ describe.skipIf(BWRAP === undefined)("host unix sockets (real bwrap)", () => {
   });
 
   it("a granted folder that is itself a socket folder (HOME=/tmp) does not bring the host's sockets back", () => {
-    const policy = sandboxPolicy({ bwrap: BWRAP as string, hidden: [], shownReadOnly: ["/tmp"], writable: ["/tmp"], readOnlyAfter: [], network: "none", env: { HOME: "/tmp" } });
+    const policy = sandboxPolicy({
+      bwrap: BWRAP as string,
+      hidden: [],
+      shownReadOnly: ["/tmp"],
+      writable: ["/tmp"],
+      readOnlyAfter: [],
+      network: "none",
+      env: { HOME: "/tmp" },
+    });
     const kinds = policy.mounts.map((m) => `${m.kind} ${"target" in m && m.target !== undefined ? m.target : (m as { source: string }).source}`);
     expect(kinds).toEqual(expect.arrayContaining(["tmpfs /tmp", "remount-ro /tmp", "tmpfs /run"]));
     expect(kinds.filter((k) => k === "bind /tmp" || k === "ro-bind /tmp")).toEqual([]);
@@ -199,7 +217,15 @@ describe.skipIf(BWRAP === undefined)("host unix sockets (real bwrap)", () => {
     const runDir = makeTempDir("omk-sock-run-");
     const runtime = path.join(runDir, "xdg-runtime");
     mkdirSync(runtime);
-    const policy = sandboxPolicy({ bwrap: BWRAP as string, hidden: [], shownReadOnly: [], writable: [runDir], readOnlyAfter: [], network: "none", env: { XDG_RUNTIME_DIR: runtime } });
+    const policy = sandboxPolicy({
+      bwrap: BWRAP as string,
+      hidden: [],
+      shownReadOnly: [],
+      writable: [runDir],
+      readOnlyAfter: [],
+      network: "none",
+      env: { XDG_RUNTIME_DIR: runtime },
+    });
     const kinds = policy.mounts.map((m) => `${m.kind} ${"target" in m && m.target !== undefined ? m.target : (m as { source: string }).source}`);
     expect(kinds).toContain(`bind ${runDir}`);
     expect(kinds.filter((k) => k.endsWith(runtime))).toEqual([]);

@@ -6,7 +6,11 @@ import { rawSession, SECRET } from "./raw-agent.js";
 
 afterAll(cleanupTempDirs);
 
-const transcriptLines = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => TranscriptLineSchema.parse(JSON.parse(l)));
+const transcriptLines = (file: string) =>
+  readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => TranscriptLineSchema.parse(JSON.parse(l)));
 
 describe("transcripts never hold unredacted bytes", () => {
   it("a stdout line with a secret and a Latin-1 byte is decoded lossily and redacted, not kept as base64", async () => {
@@ -35,7 +39,7 @@ describe("transcripts never hold unredacted bytes", () => {
     const entries = transcriptLines(ws.transcript);
     const cut = entries.filter((e) => e.dir === "in" && e.truncated !== undefined);
     expect(cut).toHaveLength(1);
-    expect(cut[0]).toMatchObject({ truncated: 25 }) // 24 bytes past the cap, plus the first byte of the cut "é";
+    expect(cut[0]).toMatchObject({ truncated: 25 }); // 24 bytes past the cap, plus the first byte of the cut "é";
     expect(cut[0]?.b64).toBeUndefined();
     expect(cut[0]?.lossy).toBeUndefined();
     expect(cut[0]?.line?.startsWith('{"jsonrpc":"2.0","method":"session/update"')).toBe(true);

@@ -3,7 +3,15 @@ import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { DEFAULT_DETECT_HANDSHAKE_MS, detectEngines, EngineProtocolMismatchError, loadTranscriptScenario, openSession, scriptedEngine, type WireEvent } from "../src/index.js";
+import {
+  DEFAULT_DETECT_HANDSHAKE_MS,
+  detectEngines,
+  EngineProtocolMismatchError,
+  loadTranscriptScenario,
+  openSession,
+  scriptedEngine,
+  type WireEvent,
+} from "../src/index.js";
 import { kimiBinaryFromPath } from "../src/internal/kimi-binary.js";
 import { modelUsageTotal } from "../src/internal/acp/session.js";
 import { FAST, fakeKimiWire, ofType, scripted, workspace } from "./helpers.js";
@@ -15,7 +23,17 @@ describe("usage sources", () => {
     const ws = workspace();
     const events: WireEvent[] = [];
     const engine = scripted(
-      { turns: [{ steps: [{ usage: { inputUncached: 100, output: 10, cacheRead: 1000, via: "kimi_log" } }, { sleep: 400 }, { usage: { inputUncached: 50, output: 5, cacheWrite: 7, via: "kimi_log" } }] }] },
+      {
+        turns: [
+          {
+            steps: [
+              { usage: { inputUncached: 100, output: 10, cacheRead: 1000, via: "kimi_log" } },
+              { sleep: 400 },
+              { usage: { inputUncached: 50, output: 5, cacheWrite: 7, via: "kimi_log" } },
+            ],
+          },
+        ],
+      },
       { usageLog: "kimi_session_log" },
     );
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, onEvent: (e) => events.push(e) });
@@ -57,7 +75,9 @@ describe("usage sources", () => {
 });
 
 describe("usage: exact, partial or unknown", () => {
-  const chunk = (usage: Record<string, number>) => ({ update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "" }, _meta: { usage, durationMs: 5 } } });
+  const chunk = (usage: Record<string, number>) => ({
+    update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "" }, _meta: { usage, durationMs: 5 } },
+  });
 
   it("waits for Kimi Code's turn.ended record: a usage record written after the prompt response still counts, and the turn is exact", async () => {
     const ws = workspace();
@@ -65,7 +85,12 @@ describe("usage: exact, partial or unknown", () => {
     const engine = scripted(
       {
         turns: [
-          { steps: [{ usage: { inputUncached: 100, output: 10, via: "kimi_log" } }, { usage: { inputUncached: 200, output: 20, via: "kimi_log", lateMs: 400 } }] },
+          {
+            steps: [
+              { usage: { inputUncached: 100, output: 10, via: "kimi_log" } },
+              { usage: { inputUncached: 200, output: 20, via: "kimi_log", lateMs: 400 } },
+            ],
+          },
           { steps: [{ usage: { inputUncached: 5, output: 1, via: "kimi_log", lateMs: 300 } }] },
         ],
       },
@@ -90,9 +115,19 @@ describe("usage: exact, partial or unknown", () => {
     const userHome = path.join(ws.runDir, "..", "user-home");
     const foreign = path.join(userHome, ".kimi-code", "sessions", "wd_other", "session_someone_else", "agents", "main");
     mkdirSync(foreign, { recursive: true });
-    const record = (n: number) => `${JSON.stringify({ type: "llm.request", agentId: "main" })}\n${JSON.stringify({ type: "usage.record", agentId: "main", model: "x", usage: { inputOther: n, output: n, inputCacheRead: 0, inputCacheCreation: 0 } })}\n`;
+    const record = (n: number) =>
+      `${JSON.stringify({ type: "llm.request", agentId: "main" })}\n${JSON.stringify({ type: "usage.record", agentId: "main", model: "x", usage: { inputOther: n, output: n, inputCacheRead: 0, inputCacheCreation: 0 } })}\n`;
     writeFileSync(path.join(foreign, "wire.jsonl"), record(99_999));
-    const engine = scripted({ turns: [{ steps: [{ usage: { inputUncached: 10, output: 2, via: "kimi_log" } }, { sleep: 300 }, { usage: { inputUncached: 20, output: 3, via: "kimi_log" } }] }] }, { usageLog: "kimi_session_log", home: "user", env: { KIMI_CODE_HOME: path.join(userHome, ".kimi-code") } });
+    const engine = scripted(
+      {
+        turns: [
+          {
+            steps: [{ usage: { inputUncached: 10, output: 2, via: "kimi_log" } }, { sleep: 300 }, { usage: { inputUncached: 20, output: 3, via: "kimi_log" } }],
+          },
+        ],
+      },
+      { usageLog: "kimi_session_log", home: "user", env: { KIMI_CODE_HOME: path.join(userHome, ".kimi-code") } },
+    );
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, env: { PATH: process.env["PATH"], HOME: userHome }, deadlines: FAST });
     if (!opened.ok) throw opened.error;
     // the other session keeps writing while this turn runs
@@ -127,7 +162,12 @@ describe("usage: exact, partial or unknown", () => {
     const ws = workspace();
     const events: WireEvent[] = [];
     const engine = scripted(
-      { turns: [{ steps: [{ usage: { inputUncached: 100, output: 10, via: "kimi_log" } }, { usage: { inputUncached: 1, via: "kimi_log", unrecorded: true } }] }, { steps: [{ usage: { inputUncached: 1, via: "kimi_log", unrecorded: true } }] }] },
+      {
+        turns: [
+          { steps: [{ usage: { inputUncached: 100, output: 10, via: "kimi_log" } }, { usage: { inputUncached: 1, via: "kimi_log", unrecorded: true } }] },
+          { steps: [{ usage: { inputUncached: 1, via: "kimi_log", unrecorded: true } }] },
+        ],
+      },
       { usageLog: "kimi_session_log" },
     );
     const opened = await openSession({ engine, cwd: ws.root, runDir: ws.runDir, deadlines: FAST, onEvent: (e) => events.push(e) });
@@ -138,7 +178,9 @@ describe("usage: exact, partial or unknown", () => {
     if (!one.ok || !two.ok) throw new Error("turn failed");
     expect(one.value.usage).toEqual({ inputUncached: 100, cacheRead: 0, cacheWrite: 0, output: 10 });
     expect(one.value.usageQuality).toBe("partial");
-    expect(ofType(events, "anomaly").find((e) => e.kind === "usage_missing")?.detail).toBe("1 of 2 model calls in Kimi Code's session log have no usage record (cut short or failed)");
+    expect(ofType(events, "anomaly").find((e) => e.kind === "usage_missing")?.detail).toBe(
+      "1 of 2 model calls in Kimi Code's session log have no usage record (cut short or failed)",
+    );
     // nothing reported at all: unknown, never a known zero
     expect(two.value.usage).toBe("unknown");
     expect(two.value.usageQuality).toBe("unknown");
@@ -149,7 +191,15 @@ describe("usage: exact, partial or unknown", () => {
     const events: WireEvent[] = [];
     const engine = scripted({
       turns: [
-        { steps: [{ message: "Looking. " }, chunk({ inputTokens: 1000, outputTokens: 20, totalTokens: 1020, cachedReadTokens: 0 }), { sleep: 300 }, chunk({ inputTokens: 1500, outputTokens: 30, totalTokens: 1530, cachedReadTokens: 400 }), { message: "Done." }] },
+        {
+          steps: [
+            { message: "Looking. " },
+            chunk({ inputTokens: 1000, outputTokens: 20, totalTokens: 1020, cachedReadTokens: 0 }),
+            { sleep: 300 },
+            chunk({ inputTokens: 1500, outputTokens: 30, totalTokens: 1530, cachedReadTokens: 400 }),
+            { message: "Done." },
+          ],
+        },
         { steps: [chunk({ inputTokens: 50, outputTokens: 5, totalTokens: 55 }), { usage: { inputUncached: 60, output: 6 } }] },
       ],
     });
@@ -232,7 +282,14 @@ describe("record and replay", () => {
       ],
     });
     const recorded: WireEvent[] = [];
-    const opened = await openSession({ engine, cwd: first.root, runDir: first.runDir, transcriptPath: first.transcript, deadlines: FAST, onEvent: (e) => recorded.push(e) });
+    const opened = await openSession({
+      engine,
+      cwd: first.root,
+      runDir: first.runDir,
+      transcriptPath: first.transcript,
+      deadlines: FAST,
+      onEvent: (e) => recorded.push(e),
+    });
     if (!opened.ok) throw opened.error;
     const original = await opened.value.prompt("go");
     await opened.value.close();
@@ -244,7 +301,13 @@ describe("record and replay", () => {
 
     const second = workspace();
     const replayed: WireEvent[] = [];
-    const replay = await openSession({ engine: scripted(scenario.value), cwd: second.root, runDir: second.runDir, deadlines: FAST, onEvent: (e) => replayed.push(e) });
+    const replay = await openSession({
+      engine: scripted(scenario.value),
+      cwd: second.root,
+      runDir: second.runDir,
+      deadlines: FAST,
+      onEvent: (e) => replayed.push(e),
+    });
     if (!replay.ok) throw replay.error;
     const again = await replay.value.prompt("go");
     await replay.value.close();
@@ -265,7 +328,12 @@ describe("record and replay", () => {
 describe("detectEngines", () => {
   it("reports found engines with version and handshake result, and missing ones as skipped", async () => {
     const found = await detectEngines({
-      engines: [scripted({ turns: [] }), scripted({ auth: "session_new" }, { name: "needs-login" }), fakeKimiWire({ turns: [] }), { ...scripted({}), name: "ghost", command: "omk-no-such-engine-here" }],
+      engines: [
+        scripted({ turns: [] }),
+        scripted({ auth: "session_new" }, { name: "needs-login" }),
+        fakeKimiWire({ turns: [] }),
+        { ...scripted({}), name: "ghost", command: "omk-no-such-engine-here" },
+      ],
       handshakeMs: 10_000,
     });
     expect(found.map((e) => [e.name, e.found, e.handshake.status])).toEqual([
@@ -310,12 +378,14 @@ describe("kimi: Kimi Code 2.x (ACP) or the Python kimi CLI (Kimi Wire)", () => {
     const ws = workspace();
     const kimiCode = fakeKimiCodeInstall(ws.root, "#!/usr/bin/env node\n");
     expect(kimiBinaryFromPath(kimiCode)).toMatchObject({ kind: "kimi-code", speaks: "acp" });
-    expect(kimiBinaryFromPath(process.execPath, [path.join(ws.root, "node_modules/@moonshot-ai/kimi-code/dist/main.mjs"), "acp"])).toMatchObject({ kind: "kimi-code" });
+    expect(kimiBinaryFromPath(process.execPath, [path.join(ws.root, "node_modules/@moonshot-ai/kimi-code/dist/main.mjs"), "acp"])).toMatchObject({
+      kind: "kimi-code",
+    });
     const py = path.join(ws.root, "kimi-py");
     writeFileSync(py, "#!/opt/venv/bin/python3\nimport sys\n");
     expect(kimiBinaryFromPath(py)).toMatchObject({ kind: "kimi-cli", speaks: "kimi-wire" });
     const wrapper = path.join(ws.root, "wrapper");
-    writeFileSync(wrapper, "#!/bin/sh\nexec kimi \"$@\"\n");
+    writeFileSync(wrapper, '#!/bin/sh\nexec kimi "$@"\n');
     expect(kimiBinaryFromPath(wrapper)).toBeUndefined();
   });
 
@@ -328,14 +398,21 @@ describe("kimi: Kimi Code 2.x (ACP) or the Python kimi CLI (Kimi Wire)", () => {
     expect(opened.ok).toBe(false);
     if (opened.ok) return;
     expect(opened.error).toBeInstanceOf(EngineProtocolMismatchError);
-    expect(opened.error.message).toBe(`engine kimi-wire speaks Kimi Wire, but ${kimi} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``);
+    expect(opened.error.message).toBe(
+      `engine kimi-wire speaks Kimi Wire, but ${kimi} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``,
+    );
     expect(opened.error.fix).toContain("use --engine kimi");
     expect(existsSync(marker)).toBe(false);
 
     const wrapper = path.join(ws.root, "kimi-wrapper");
     writeFileSync(wrapper, `#!/bin/sh\nexec ${kimi} "$@"\n`);
     chmodSync(wrapper, 0o755);
-    const viaWrapper = await openSession({ engine: { ...fakeKimiWire({ turns: [] }), command: wrapper, args: [] }, cwd: ws.root, runDir: ws.runDir, deadlines: FAST });
+    const viaWrapper = await openSession({
+      engine: { ...fakeKimiWire({ turns: [] }), command: wrapper, args: [] },
+      cwd: ws.root,
+      runDir: ws.runDir,
+      deadlines: FAST,
+    });
     expect(viaWrapper.ok).toBe(false);
     if (viaWrapper.ok) return;
     expect(viaWrapper.error).toBeInstanceOf(EngineProtocolMismatchError);

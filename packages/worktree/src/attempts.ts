@@ -62,7 +62,10 @@ export async function keepAttempt(task: TaskLocator, options: KeepAttemptOptions
   }
   const commit = await resolveCommit(root, options.commit ?? `refs/heads/${branch}`);
   if (commit === null) {
-    return { ok: false, error: problem("missing_branch", `nothing to keep: ${options.commit ?? branch} names no commit`, "capture the task's changes first", { branch }) };
+    return {
+      ok: false,
+      error: problem("missing_branch", `nothing to keep: ${options.commit ?? branch} names no commit`, "capture the task's changes first", { branch }),
+    };
   }
   for (let race = 0; race < MAX_RACES; race++) {
     const attempts = await listAttempts(root, task.goalId, task.taskId);
@@ -77,5 +80,10 @@ export async function keepAttempt(task: TaskLocator, options: KeepAttemptOptions
     }
     if (made.error.code !== "concurrent_update") return made;
   }
-  return { ok: false, error: problem("concurrent_update", `could not claim an attempt number for task ${task.taskId}`, "retry", { ref: attemptRefPrefix(task.goalId, task.taskId) }) };
+  return {
+    ok: false,
+    error: problem("concurrent_update", `could not claim an attempt number for task ${task.taskId}`, "retry", {
+      ref: attemptRefPrefix(task.goalId, task.taskId),
+    }),
+  };
 }

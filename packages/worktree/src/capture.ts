@@ -30,8 +30,6 @@ import { type ContentScreen, type ScreenFinding, screenChange } from "./internal
 import type { RefPolicy } from "./policy.js";
 import type { Capture, ChangedFile, ScopeViolation, TaskWorktree } from "./schemas.js";
 
-;
-
 export const DEFAULT_MAX_DIFF_BYTES = 8 * 1024 * 1024;
 
 export type CaptureOptions = {
@@ -90,7 +88,12 @@ function anchoredPattern(rel: string): string {
 async function userExcludes(cwd: string): Promise<string> {
   const configured = (await git(cwd, ["config", "--path", "--get", "core.excludesFile"], { allow: [1] })).stdout.trim();
   const env = gitEnv();
-  const xdg = env["XDG_CONFIG_HOME"] !== undefined && env["XDG_CONFIG_HOME"] !== "" ? env["XDG_CONFIG_HOME"] : env["HOME"] !== undefined ? path.join(env["HOME"], ".config") : undefined;
+  const xdg =
+    env["XDG_CONFIG_HOME"] !== undefined && env["XDG_CONFIG_HOME"] !== ""
+      ? env["XDG_CONFIG_HOME"]
+      : env["HOME"] !== undefined
+        ? path.join(env["HOME"], ".config")
+        : undefined;
   const file = configured !== "" ? path.resolve(cwd, configured) : xdg === undefined ? undefined : path.join(xdg, "git", "ignore");
   if (file === undefined) return "";
   return await readFile(file, "utf8").catch(() => "");
@@ -107,7 +110,13 @@ async function userExcludes(cwd: string): Promise<string> {
  * to the parent's (`git reset <parent> -- paths`), so a .gitignore that
  * un-ignores them or an agent's `git add -f` still commits none of them.
  */
-async function stageAll(cwd: string, parent: string, copied: readonly string[], excludeArgs: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
+async function stageAll(
+  cwd: string,
+  parent: string,
+  copied: readonly string[],
+  excludeArgs: readonly string[],
+  staleLockMs: number,
+): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
   const added = await locked(cwd, [...excludeArgs, "add", "--all", "--", "."], staleLockMs);
   if (!added.ok || copied.length === 0) return added;
   return await locked(cwd, ["--literal-pathspecs", "reset", "-q", parent, "--", ...copied], staleLockMs);
@@ -132,17 +141,29 @@ async function withCopiedExcluded<T>(cwd: string, copied: readonly string[], bod
 }
 
 /** One index-writing git command, clearing a stale index.lock once. */
-async function locked(cwd: string, args: readonly string[], staleLockMs: number): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
+async function locked(
+  cwd: string,
+  args: readonly string[],
+  staleLockMs: number,
+): Promise<{ ok: true } | { ok: false; error: Problem<"index_locked", { readonly lock: string }> }> {
   for (let attempt = 0; ; attempt++) {
     const run = await git(cwd, args, { allow: [128] });
     if (run.exitCode === 0) return { ok: true };
     if (!run.stderr.includes("index.lock")) throw new GitCommandError(args, cwd, run.exitCode, run.stderr.trim());
     const lock = path.resolve(cwd, await gitLine(cwd, ["rev-parse", "--git-path", "index.lock"]));
-    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => Number.POSITIVE_INFINITY);
+    const age = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => Number.POSITIVE_INFINITY,
+    );
     if (attempt > 0 || age < staleLockMs) {
       return {
         ok: false,
-        error: problem("index_locked", `another git process holds ${lock} (for ${Math.round(age / 1000)} s)`, "wait for it; if no git process runs in the task's checkout, delete the lock file", { lock }),
+        error: problem(
+          "index_locked",
+          `another git process holds ${lock} (for ${Math.round(age / 1000)} s)`,
+          "wait for it; if no git process runs in the task's checkout, delete the lock file",
+          { lock },
+        ),
       };
     }
     await rm(lock, { force: true });
@@ -216,11 +237,18 @@ async function diffText(cwd: string, from: string, to: string, maxBytes: number)
  * whose work must not be kept (a refused capture). Refuses a folder that is
  * not OMK's checkout for this repository.
  */
-export async function discardCheckout(worktree: TaskWorktree): Promise<Result<{ readonly removed: boolean }, Problem<"not_a_worktree", { readonly path: string }>>> {
+export async function discardCheckout(
+  worktree: TaskWorktree,
+): Promise<Result<{ readonly removed: boolean }, Problem<"not_a_worktree", { readonly path: string }>>> {
   if (!(await exists(worktree.path))) return ok({ removed: false });
   const repo = await openRepo(worktree.repo);
   if (worktree.mode !== "clone" || !repo.ok || !(await isScratchCloneOf(worktree.path, repo.value.commonDir))) {
-    return { ok: false, error: problem("not_a_worktree", `${worktree.path} is not a checkout of its own OMK made for ${worktree.repo}`, "look at the folder by hand", { path: worktree.path }) };
+    return {
+      ok: false,
+      error: problem("not_a_worktree", `${worktree.path} is not a checkout of its own OMK made for ${worktree.repo}`, "look at the folder by hand", {
+        path: worktree.path,
+      }),
+    };
   }
   const trash = `${worktree.path}.omk-discarding-${process.pid}`;
   await rename(worktree.path, trash);
@@ -233,7 +261,10 @@ export async function captureChanges(worktree: TaskWorktree, options: CaptureOpt
   const ref = `refs/heads/${worktree.branch}`;
   const policy = options.policy ?? {};
   if (!(await exists(cwd))) {
-    return { ok: false, error: problem("worktree_missing", `the task's checkout ${cwd} does not exist`, "create it again (createTaskWorktree)", { path: cwd }) };
+    return {
+      ok: false,
+      error: problem("worktree_missing", `the task's checkout ${cwd} does not exist`, "create it again (createTaskWorktree)", { path: cwd }),
+    };
   }
   // HEAD's commit and tree, and the branch HEAD is on ("HEAD" when detached), in one call.
   const [parent = "", parentTree = "", symbolic = ""] = (await gitLine(cwd, ["rev-parse", "HEAD", "HEAD^{tree}", "--symbolic-full-name", "HEAD"])).split("\n");
@@ -278,7 +309,12 @@ export async function captureChanges(worktree: TaskWorktree, options: CaptureOpt
       const list = findings.map((f) => `${f.path} (${f.reason === "matched" ? f.detail : "too large to screen"})`).join(", ");
       return {
         ok: false,
-        error: problem("content_refused", `the work of task ${worktree.taskId} holds what must not reach ${worktree.repo}: ${list}; nothing was brought into it`, "discard the task's checkout (discardCheckout) and keep the value out of the change", { findings }),
+        error: problem(
+          "content_refused",
+          `the work of task ${worktree.taskId} holds what must not reach ${worktree.repo}: ${list}; nothing was brought into it`,
+          "discard the task's checkout (discardCheckout) and keep the value out of the change",
+          { findings },
+        ),
       };
     }
   }

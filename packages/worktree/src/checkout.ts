@@ -39,7 +39,10 @@ export type DetachedCheckout = {
   readonly commit: string;
 };
 
-export type DetachedCheckoutError = NotARepository | Problem<"base_not_found", { readonly base: string }> | Problem<"worktree_failed", { readonly detail: string }>;
+export type DetachedCheckoutError =
+  | NotARepository
+  | Problem<"base_not_found", { readonly base: string }>
+  | Problem<"worktree_failed", { readonly detail: string }>;
 
 export type DetachedCheckoutOptions = {
   /** mkdtemp prefix; must start with "omk-" (default "omk-checkout-"). */
@@ -55,18 +58,26 @@ export type DetachedCheckoutOptions = {
 };
 
 /** A detached checkout of `commit` of `repo` in a fresh temporary folder, with a git dir of its own. */
-export async function createDetachedCheckout(repo: string, commit: string, options: DetachedCheckoutOptions = {}): Promise<Result<DetachedCheckout, DetachedCheckoutError>> {
+export async function createDetachedCheckout(
+  repo: string,
+  commit: string,
+  options: DetachedCheckoutOptions = {},
+): Promise<Result<DetachedCheckout, DetachedCheckoutError>> {
   const opened = await openRepo(repo);
   if (!opened.ok) return opened;
   const { root: repoRoot, commonDir } = opened.value;
   const sha = await resolveCommit(repoRoot, commit);
-  if (sha === null) return { ok: false, error: problem("base_not_found", `${commit} names no commit in ${repoRoot}`, "pass a commit of the repository", { base: commit }) };
+  if (sha === null)
+    return { ok: false, error: problem("base_not_found", `${commit} names no commit in ${repoRoot}`, "pass a commit of the repository", { base: commit }) };
   let root: string;
   let dir: string;
   if (options.dir !== undefined) {
     root = dir = path.resolve(options.dir);
     if (path.relative(repoRoot, dir) === "" || isInside(commonDir, dir)) {
-      return { ok: false, error: problem("worktree_failed", `${dir} is the repository or inside its git dir`, "pass a folder outside the repository's git dir", { detail: dir }) };
+      return {
+        ok: false,
+        error: problem("worktree_failed", `${dir} is the repository or inside its git dir`, "pass a folder outside the repository's git dir", { detail: dir }),
+      };
     }
     await rm(dir, { recursive: true, force: true });
   } else {
@@ -82,7 +93,12 @@ export async function createDetachedCheckout(repo: string, commit: string, optio
   } catch (cause) {
     await rm(root, { recursive: true, force: true });
     if (!(cause instanceof GitCommandError)) throw cause;
-    return { ok: false, error: problem("worktree_failed", `a checkout of ${sha} could not be made: ${cause.stderr}`, "check disk space and permissions of the temporary folder", { detail: cause.stderr }) };
+    return {
+      ok: false,
+      error: problem("worktree_failed", `a checkout of ${sha} could not be made: ${cause.stderr}`, "check disk space and permissions of the temporary folder", {
+        detail: cause.stderr,
+      }),
+    };
   }
   return ok({ dir, root, commit: sha });
 }
@@ -144,7 +160,7 @@ export type PruneOptions = {
    * goal's old `goals/<goal>/worktrees`). Their commits are on their branches
    * in the repository already (a worktree shares its refs); uncommitted files
    * in them are not removed, nor one on a detached HEAD: such a worktree is
- * reported in `kept`.
+   * reported in `kept`.
    */
   readonly leftoverDirs?: readonly string[];
   /** Folders whose registered worktrees are OMK's evidence checkouts (detached, nothing of value): removed like temporary ones. */

@@ -69,7 +69,10 @@ const TRASH = ".omk-removing-";
 async function changedCopies(worktree: TaskWorktree): Promise<DirtyFile[]> {
   const changed: DirtyFile[] = [];
   for (const rel of worktree.copied) {
-    const [copy, original] = await Promise.all([readFile(path.join(worktree.path, rel)).catch(() => null), readFile(path.join(worktree.repo, rel)).catch(() => null)]);
+    const [copy, original] = await Promise.all([
+      readFile(path.join(worktree.path, rel)).catch(() => null),
+      readFile(path.join(worktree.repo, rel)).catch(() => null),
+    ]);
     if (copy !== null && (original === null || !copy.equals(original))) changed.push({ path: rel, status: " M", oldPath: null });
   }
   return changed;
@@ -127,7 +130,10 @@ async function find(worktree: TaskWorktree, root: string, commonDir: string): Pr
   if (worktree.mode === "clone") {
     if (!present) return ok({ state: "absent" });
     if (!(await isScratchCloneOf(worktree.path, commonDir))) {
-      return { ok: false, error: problem("not_a_worktree", `${worktree.path} is not a scratch clone OMK made for ${root}`, "look at the folder by hand", { path: worktree.path }) };
+      return {
+        ok: false,
+        error: problem("not_a_worktree", `${worktree.path} is not a scratch clone OMK made for ${root}`, "look at the folder by hand", { path: worktree.path }),
+      };
     }
     return ok({ state: "present", entry: undefined });
   }
@@ -139,14 +145,25 @@ async function find(worktree: TaskWorktree, root: string, commonDir: string): Pr
     return ok({ state: "absent" });
   }
   if (entry === undefined) {
-    return { ok: false, error: problem("not_a_worktree", `${worktree.path} is not a worktree of ${root}`, "look at the folder by hand", { path: worktree.path }) };
+    return {
+      ok: false,
+      error: problem("not_a_worktree", `${worktree.path} is not a worktree of ${root}`, "look at the folder by hand", { path: worktree.path }),
+    };
   }
   if (entry.locked && entry.lockReason === REMOVING) return ok({ state: "removing", entry });
   if (entry.locked) {
-    return { ok: false, error: problem("locked", `${worktree.path} is locked (${entry.lockReason || "no reason given"})`, "unlock it (git worktree unlock) when it may go", { reason: entry.lockReason ?? "" }) };
+    return {
+      ok: false,
+      error: problem("locked", `${worktree.path} is locked (${entry.lockReason || "no reason given"})`, "unlock it (git worktree unlock) when it may go", {
+        reason: entry.lockReason ?? "",
+      }),
+    };
   }
   if (!(await exists(path.join(worktree.path, ".git")))) {
-    return { ok: false, error: problem("not_a_worktree", `${worktree.path} has lost its .git file`, "look at the folder by hand (git worktree repair)", { path: worktree.path }) };
+    return {
+      ok: false,
+      error: problem("not_a_worktree", `${worktree.path} has lost its .git file`, "look at the folder by hand (git worktree repair)", { path: worktree.path }),
+    };
   }
   return ok({ state: "present", entry });
 }
@@ -175,7 +192,8 @@ export async function cleanup(worktree: TaskWorktree, options: CleanupOptions = 
     const prefix = attemptRefPrefix(worktree.goalId, worktree.taskId);
     const others = await keepCloneRefs(root, worktree.path, worktree.branch, worktree.base, prefix, keepers, policy);
     if (!others.ok) return others;
-    for (const k of others.kept) emit(options.onEvent, { type: "attempt_kept", goalId: worktree.goalId, taskId: worktree.taskId, ref: k.ref, commit: k.commit, created: true });
+    for (const k of others.kept)
+      emit(options.onEvent, { type: "attempt_kept", goalId: worktree.goalId, taskId: worktree.taskId, ref: k.ref, commit: k.commit, created: true });
   }
   const entry = state.state === "absent" ? undefined : state.entry;
   if (state.state === "present") {

@@ -55,14 +55,27 @@ export async function combineCommits(repo: string, commits: readonly [string, ..
   for (const next of tips.slice(1)) {
     const merged = await gitAs(repo, ["merge-tree", "--write-tree", "--name-only", current, next]);
     if (merged.exitCode !== 0) {
-      const lines = String(merged.stdout).split("\n").filter((l) => l.trim() !== "");
+      const lines = String(merged.stdout)
+        .split("\n")
+        .filter((l) => l.trim() !== "");
       const files = lines.slice(1).filter((l) => !l.startsWith("Auto-merging") && !l.startsWith("CONFLICT"));
-      return { ok: false, error: problem("merge_conflict", `${current} and ${next} conflict${files.length > 0 ? ` in ${files.join(", ")}` : ""}`, "order the work so one commit builds on the other", { files }) };
+      return {
+        ok: false,
+        error: problem(
+          "merge_conflict",
+          `${current} and ${next} conflict${files.length > 0 ? ` in ${files.join(", ")}` : ""}`,
+          "order the work so one commit builds on the other",
+          { files },
+        ),
+      };
     }
     const tree = String(merged.stdout).split("\n")[0]?.trim() ?? "";
     const date = Math.max(await committerTime(repo, current), await committerTime(repo, next));
     const stamp = `${date} +0000`;
-    const commit = await gitAs(repo, ["commit-tree", "--no-gpg-sign", tree, "-p", current, "-p", next], { input: message, env: { GIT_AUTHOR_DATE: stamp, GIT_COMMITTER_DATE: stamp } });
+    const commit = await gitAs(repo, ["commit-tree", "--no-gpg-sign", tree, "-p", current, "-p", next], {
+      input: message,
+      env: { GIT_AUTHOR_DATE: stamp, GIT_COMMITTER_DATE: stamp },
+    });
     if (commit.exitCode !== 0) {
       const detail = String(commit.stderr).trim();
       return { ok: false, error: problem("commit_failed", `git commit-tree failed in ${repo}: ${detail}`, "check the repository (git fsck)", { detail }) };

@@ -150,7 +150,14 @@ async function addWorktree(ctx: Ctx): Promise<{ ok: true } | { ok: false; detail
   }
 }
 
-async function finish(ctx: Ctx, mode: WorktreeMode, fallbackReason: string | null, reused: boolean, dirty: DirtyFile[], knownHead?: string): Promise<TaskWorktree> {
+async function finish(
+  ctx: Ctx,
+  mode: WorktreeMode,
+  fallbackReason: string | null,
+  reused: boolean,
+  dirty: DirtyFile[],
+  knownHead?: string,
+): Promise<TaskWorktree> {
   const real = (await realpathOrNull(ctx.dir)) ?? ctx.dir;
   const head = knownHead ?? (await resolveCommit(real, "HEAD")) ?? ctx.base;
   const copy = ctx.bare ? { copied: [], skipped: [] } : await copyUntracked(ctx.root, real, ctx.options.copyUntracked ?? []);
@@ -176,7 +183,8 @@ async function finish(ctx: Ctx, mode: WorktreeMode, fallbackReason: string | nul
 export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Promise<Result<TaskWorktree, CreateError>> {
   const badId = checkGoalId(options.goalId) ?? checkTaskId(options.taskId);
   if (badId !== undefined) return { ok: false, error: badId };
-  if (options.dir.trim() === "") return { ok: false, error: invalidInput("the worktree folder is empty", "pass a folder, e.g. taskWorktreeDir(stateRoot, goalId, taskId)") };
+  if (options.dir.trim() === "")
+    return { ok: false, error: invalidInput("the worktree folder is empty", "pass a folder, e.g. taskWorktreeDir(stateRoot, goalId, taskId)") };
   const repo = await openRepo(options.repo);
   if (!repo.ok) return repo;
   const { root, commonDir, bare } = repo.value;
@@ -192,7 +200,12 @@ export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Pr
     listWorktrees(root),
   ]);
   if (base === null || base === undefined) {
-    return { ok: false, error: problem("base_not_found", `the base ${JSON.stringify(options.base)} names no commit in ${root}`, "pass the goal's base commit sha", { base: options.base }) };
+    return {
+      ok: false,
+      error: problem("base_not_found", `the base ${JSON.stringify(options.base)} names no commit in ${root}`, "pass the goal's base commit sha", {
+        base: options.base,
+      }),
+    };
   }
   if (path.relative(root, dir) === "" || path.relative(commonDir, dir).split(path.sep)[0] !== "..") {
     return { ok: false, error: invalidInput(`${dir} is the repository or inside its git dir`, "put task checkouts under the state root (taskWorktreeDir)") };
@@ -212,12 +225,28 @@ export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Pr
     } else if (!present) {
       await forgetWorktree(commonDir, atPath.path);
     } else {
-      return { ok: false, error: problem("path_exists", `${dir} is a worktree of ${atPath.branch ?? "a detached HEAD"}${atPath.locked ? " (locked)" : ""}`, "remove it, or pass another folder", { path: dir }) };
+      return {
+        ok: false,
+        error: problem(
+          "path_exists",
+          `${dir} is a worktree of ${atPath.branch ?? "a detached HEAD"}${atPath.locked ? " (locked)" : ""}`,
+          "remove it, or pass another folder",
+          { path: dir },
+        ),
+      };
     }
   } else if (await isScratchCloneOf(dir, commonDir)) {
     const cloneHead = await git(dir, ["symbolic-ref", "--quiet", "HEAD"], { allow: [1] });
     if (cloneHead.stdout.trim() === ref) return ok(await finish(ctx, "clone", null, true, dirty));
-    return { ok: false, error: problem("path_exists", `${dir} is a scratch clone checked out on ${cloneHead.stdout.trim() || "a detached HEAD"}`, "remove it, or pass another folder", { path: dir }) };
+    return {
+      ok: false,
+      error: problem(
+        "path_exists",
+        `${dir} is a scratch clone checked out on ${cloneHead.stdout.trim() || "a detached HEAD"}`,
+        "remove it, or pass another folder",
+        { path: dir },
+      ),
+    };
   } else if ((await exists(dir)) && !(await isEmptyDir(dir))) {
     return { ok: false, error: problem("path_exists", `${dir} exists and is not this task's worktree`, "remove it, or pass another folder", { path: dir }) };
   }
@@ -225,7 +254,10 @@ export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Pr
     if (!onBranch.prunable) {
       return {
         ok: false,
-        error: problem("branch_in_use", `${branch} is checked out in ${onBranch.path}`, "remove that worktree (cleanup) or use it", { branch, path: onBranch.path }),
+        error: problem("branch_in_use", `${branch} is checked out in ${onBranch.path}`, "remove that worktree (cleanup) or use it", {
+          branch,
+          path: onBranch.path,
+        }),
       };
     }
     await forgetWorktree(commonDir, onBranch.path);
@@ -239,18 +271,27 @@ export async function createTaskWorktree(options: CreateTaskWorktreeOptions): Pr
     const added = await addWorktree(ctx);
     if (added.ok) return ok(await finish(ctx, "worktree", null, false, dirty, head.value));
     if (mode === "worktree") {
-      return { ok: false, error: problem("worktree_failed", `git worktree add failed: ${added.detail}`, "allow the fallback (mode \"auto\") or fix the repository", { detail: added.detail }) };
+      return {
+        ok: false,
+        error: problem("worktree_failed", `git worktree add failed: ${added.detail}`, 'allow the fallback (mode "auto") or fix the repository', {
+          detail: added.detail,
+        }),
+      };
     }
     fallbackReason = `git worktree add failed: ${added.detail}`;
     if ((await exists(dir)) && !(await isEmptyDir(dir))) {
-      return { ok: false, error: problem("worktree_failed", `${fallbackReason}; and it left ${dir} behind`, "remove the folder and try again", { detail: added.detail }) };
+      return {
+        ok: false,
+        error: problem("worktree_failed", `${fallbackReason}; and it left ${dir} behind`, "remove the folder and try again", { detail: added.detail }),
+      };
     }
   }
   try {
     await createScratchClone(commonDir, dir, branch, head.value);
   } catch (cause) {
     if (!(cause instanceof GitCommandError)) throw cause;
-    const detail = fallbackReason === null ? `the task's checkout could not be made: ${cause.stderr}` : `${fallbackReason}; scratch clone failed too: ${cause.stderr}`;
+    const detail =
+      fallbackReason === null ? `the task's checkout could not be made: ${cause.stderr}` : `${fallbackReason}; scratch clone failed too: ${cause.stderr}`;
     return { ok: false, error: problem("worktree_failed", detail, "check disk space and permissions of the worktree folder", { detail }) };
   }
   return ok(await finish(ctx, "clone", fallbackReason, false, dirty, head.value));

@@ -5,7 +5,10 @@ import { quietGit } from "./internal/quiet-git.js";
 
 /** `git diff base..head` (no colour, no external diff) and the changed paths. */
 export async function diffOf(repo: string, base: string, head: string): Promise<{ diff: string; files: string[] }> {
-  const [diff, names] = await Promise.all([quietGit(repo, ["diff", "--no-color", "--no-ext-diff", `${base}..${head}`]), quietGit(repo, ["diff", "--name-only", "-z", `${base}..${head}`])]);
+  const [diff, names] = await Promise.all([
+    quietGit(repo, ["diff", "--no-color", "--no-ext-diff", `${base}..${head}`]),
+    quietGit(repo, ["diff", "--name-only", "-z", `${base}..${head}`]),
+  ]);
   return { diff: diff.stdout, files: names.stdout.split("\0").filter((f) => f !== "") };
 }
 
@@ -16,7 +19,10 @@ export async function changedPaths(repo: string, base: string, head: string): Pr
   const r = await quietGit(repo, ["-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", "-z", base, head]);
   if (!r.ok) {
     const detail = r.stderr.trim();
-    return { ok: false, error: problem("diff_failed", `git diff ${base} ${head} failed in ${repo}: ${detail}`, "check that both commits are in the repository", { detail }) };
+    return {
+      ok: false,
+      error: problem("diff_failed", `git diff ${base} ${head} failed in ${repo}: ${detail}`, "check that both commits are in the repository", { detail }),
+    };
   }
   return ok(r.stdout.split("\0").filter((f) => f !== ""));
 }

@@ -72,7 +72,12 @@ async function mergeDate(cwd: string, times: ReadonlyMap<string, number>, ours: 
 async function mergedTaskIds(cwd: string, base: string, head: string): Promise<Set<string>> {
   if (head === base) return new Set();
   const out = await gitLine(cwd, ["log", "--merges", "--format=%(trailers:key=OMK-Task,valueonly,separator=%x00)", `${base}..${head}`]);
-  return new Set(out.split(/[\0\n]/).map((id) => id.trim()).filter((id) => id !== ""));
+  return new Set(
+    out
+      .split(/[\0\n]/)
+      .map((id) => id.trim())
+      .filter((id) => id !== ""),
+  );
 }
 
 /** The tasks among `candidates` whose own changes (base..head) touch any of `files`. */
@@ -117,7 +122,9 @@ export async function integrate(options: IntegrateOptions): Promise<Result<Integ
   }
   const previous = integration?.sha ?? null;
   const base = FULL_SHA.test(options.base) && previous !== null ? options.base : await resolveCommit(root, options.base);
-  const noBase = problem("base_not_found", `the base ${JSON.stringify(options.base)} names no commit`, "pass the goal's base commit sha", { base: options.base });
+  const noBase = problem("base_not_found", `the base ${JSON.stringify(options.base)} names no commit`, "pass the goal's base commit sha", {
+    base: options.base,
+  });
   if (base === null) return { ok: false, error: noBase };
   let current = previous ?? base;
   // Side by side: does the integration branch still hold the base, and which task branches does it hold.
@@ -127,7 +134,12 @@ export async function integrate(options: IntegrateOptions): Promise<Result<Integ
   ]);
   if (ancestry?.exitCode === 128) return { ok: false, error: noBase };
   if (ancestry?.exitCode === 1) {
-    return { ok: false, error: problem("integration_diverged", `${branch} does not contain the base commit ${base}`, "use the goal's base commit, or another goal", { head: previous ?? base }) };
+    return {
+      ok: false,
+      error: problem("integration_diverged", `${branch} does not contain the base commit ${base}`, "use the goal's base commit, or another goal", {
+        head: previous ?? base,
+      }),
+    };
   }
   const onBranch = new Set(mergedRefs.stdout.split("\n").filter((line) => line !== ""));
   const times = new Map<string, number>([...refs.values()].map((r) => [r.sha, r.time]));

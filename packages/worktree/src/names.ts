@@ -82,7 +82,7 @@ export function taskWorktreeDir(stateRoot: string, goalId: string, taskId: strin
 }
 
 /** Where a task's checkout was before issue 14 (a `git worktree add` inside the goal's folder): resume looks there for leftovers. */
-function legacyTaskWorktreeDir(stateRoot: string, goalId: string, taskId: string): string {
+function _legacyTaskWorktreeDir(stateRoot: string, goalId: string, taskId: string): string {
   const problem = checkTaskId(taskId);
   if (problem !== undefined) throw new InvalidIdError(problem.message);
   return path.join(goalPaths(stateRoot, goalId).dir, "worktrees", taskId);

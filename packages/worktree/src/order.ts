@@ -23,11 +23,13 @@ function compareIds(a: string, b: string): number {
 export function integrationOrder(tasks: readonly GraphTask[], accepted: readonly string[]): Result<string[], OrderError> {
   const byId = new Map<string, GraphTask>();
   for (const task of tasks) {
-    if (byId.has(task.id)) return err(problem("duplicate_task", `task ${task.id} appears twice in the graph`, "give every task its own id", { taskId: task.id }));
+    if (byId.has(task.id))
+      return err(problem("duplicate_task", `task ${task.id} appears twice in the graph`, "give every task its own id", { taskId: task.id }));
     byId.set(task.id, task);
   }
   for (const id of accepted) {
-    if (!byId.has(id)) return err(problem("unknown_task", `accepted task ${id} is not in the task graph`, "pass the goal's task graph and ids from it", { taskId: id }));
+    if (!byId.has(id))
+      return err(problem("unknown_task", `accepted task ${id} is not in the task graph`, "pass the goal's task graph and ids from it", { taskId: id }));
   }
   const indegree = new Map<string, number>();
   const dependents = new Map<string, string[]>();
@@ -57,7 +59,10 @@ export function integrationOrder(tasks: readonly GraphTask[], accepted: readonly
     }
   }
   if (order.length < tasks.length) {
-    const stuck = tasks.map((t) => t.id).filter((id) => !order.includes(id)).sort(compareIds);
+    const stuck = tasks
+      .map((t) => t.id)
+      .filter((id) => !order.includes(id))
+      .sort(compareIds);
     return err(problem("cycle", `the task graph has a dependency cycle among ${stuck.join(", ")}`, "break the cycle in the task graph", { tasks: stuck }));
   }
   const wanted = new Set(accepted);

@@ -50,7 +50,11 @@ describe("checkScope uses the shared path rules", () => {
   it("reports a plain file change exactly when @omk/state's pathInScope says it is outside", () => {
     const segment = fc.constantFrom("src", "docs", "a", "b.ts", "x.md", ".github", "[id]", "node_modules");
     const filePath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/"));
-    const entry = fc.oneof(filePath, filePath.map((p) => `${p}/`), fc.constantFrom(".", "src/**", "*.md", "docs/*", "**/b.ts"));
+    const entry = fc.oneof(
+      filePath,
+      filePath.map((p) => `${p}/`),
+      fc.constantFrom(".", "src/**", "*.md", "docs/*", "**/b.ts"),
+    );
     fc.assert(
       fc.property(filePath, fc.array(entry, { maxLength: 3 }), (p, writes) => {
         const violations = checkScope([file(p)], { writes });

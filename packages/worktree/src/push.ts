@@ -44,11 +44,17 @@ export type Pushed = { readonly remote: string; readonly branch: string; readonl
 export async function pushBranch(options: PushBranchOptions): Promise<Result<Pushed, PushBranchError>> {
   const { remote, branch } = options;
   if (!branch.startsWith("omk/")) {
-    return { ok: false, error: problem("not_omk_branch", `refusing to push ${branch}: OMK pushes only its own omk/... branches`, "push other branches yourself", { branch }) };
+    return {
+      ok: false,
+      error: problem("not_omk_branch", `refusing to push ${branch}: OMK pushes only its own omk/... branches`, "push other branches yourself", { branch }),
+    };
   }
   const reason = protectedBranchReason(branch, options.policy);
   if (reason !== undefined) {
-    return { ok: false, error: problem("protected_branch", `refusing to push ${branch}: ${reason}`, "push it yourself if you mean to", { ref: `refs/heads/${branch}` }) };
+    return {
+      ok: false,
+      error: problem("protected_branch", `refusing to push ${branch}: ${reason}`, "push it yourself if you mean to", { ref: `refs/heads/${branch}` }),
+    };
   }
   const repo = await openRepo(options.repo);
   if (!repo.ok) return repo;
@@ -57,7 +63,12 @@ export async function pushBranch(options: PushBranchOptions): Promise<Result<Pus
   if (!remotes.includes(remote)) {
     return {
       ok: false,
-      error: problem("remote_not_found", `no remote named ${JSON.stringify(remote)} (have: ${remotes.join(", ") || "none"})`, "add it with `git remote add` or name another", { remote, remotes }),
+      error: problem(
+        "remote_not_found",
+        `no remote named ${JSON.stringify(remote)} (have: ${remotes.join(", ") || "none"})`,
+        "add it with `git remote add` or name another",
+        { remote, remotes },
+      ),
     };
   }
   const ref = `refs/heads/${branch}`;
@@ -70,7 +81,12 @@ export async function pushBranch(options: PushBranchOptions): Promise<Result<Pus
     const detail = [line, pushed.stderr.trim()].filter((t) => t !== undefined && t !== "").join("; ") || `exit ${pushed.exitCode}`;
     return {
       ok: false,
-      error: problem("push_rejected", `${remote} refused ${branch}: ${detail}`, "the remote branch moved or a hook refused; fetch and look, OMK never force-pushes", { remote, branch, detail }),
+      error: problem(
+        "push_rejected",
+        `${remote} refused ${branch}: ${detail}`,
+        "the remote branch moved or a hook refused; fetch and look, OMK never force-pushes",
+        { remote, branch, detail },
+      ),
     };
   }
   emit(options.onEvent, { type: "branch_pushed", remote, branch, commit });

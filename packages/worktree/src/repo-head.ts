@@ -22,8 +22,16 @@ export type InitRepoError = { readonly code: "git_failed"; readonly message: str
  * Make `dir` a git repository on branch `branch` with everything in it as one
  * commit (author and committer from `env`, e.g. a fixed identity); the commit's sha.
  */
-export async function initRepoWithCommit(dir: string, options: { branch: string; message: string; env?: Readonly<Record<string, string>> }): Promise<Result<string, InitRepoError>> {
-  const steps = [["init", "-q", "-b", options.branch], ["add", "-A"], ["commit", "-q", "-m", options.message], ["rev-parse", "HEAD"]];
+export async function initRepoWithCommit(
+  dir: string,
+  options: { branch: string; message: string; env?: Readonly<Record<string, string>> },
+): Promise<Result<string, InitRepoError>> {
+  const steps = [
+    ["init", "-q", "-b", options.branch],
+    ["add", "-A"],
+    ["commit", "-q", "-m", options.message],
+    ["rev-parse", "HEAD"],
+  ];
   let out = "";
   for (const args of steps) {
     const r = await git(dir, args, options.env === undefined ? {} : { env: { ...options.env } });

@@ -68,15 +68,7 @@ export type ScopeViolation = z.infer<typeof ScopeViolationSchema>;
 const DirtyFileSchema = z.object({ path: z.string(), status: z.string().length(2), oldPath: z.string().nullable() });
 export type DirtyFile = z.infer<typeof DirtyFileSchema>;
 
-const CopySkipReasonSchema = z.enum([
-  "invalid_path",
-  "missing",
-  "not_a_file",
-  "outside_repo",
-  "tracked",
-  "unsafe_destination",
-  "exists_in_worktree",
-]);
+const CopySkipReasonSchema = z.enum(["invalid_path", "missing", "not_a_file", "outside_repo", "tracked", "unsafe_destination", "exists_in_worktree"]);
 export type CopySkipReason = z.infer<typeof CopySkipReasonSchema>;
 const CopySkipSchema = z.object({ path: z.string(), reason: CopySkipReasonSchema, message: z.string() });
 export type CopySkip = z.infer<typeof CopySkipSchema>;

@@ -103,7 +103,8 @@ export function checkScope(captured: readonly ChangedFile[] | Capture, task: Wri
     if (change.status === "R" && change.oldPath !== null) add(pathProblem(change.oldPath, task.writes, "R", "renames away"));
     const verb = change.status === "D" ? "deletes" : change.status === "A" || change.status === "C" ? "adds" : "changes";
     add(pathProblem(change.path, task.writes, change.status, verb));
-    if (change.kind === "symlink" && change.status !== "D" && change.symlinkTarget !== null) add(symlinkProblem(change.path, change.symlinkTarget, change.status, links));
+    if (change.kind === "symlink" && change.status !== "D" && change.symlinkTarget !== null)
+      add(symlinkProblem(change.path, change.symlinkTarget, change.status, links));
   }
   return found;
 }
@@ -178,14 +179,20 @@ export function scopeChecker(task: WriteScopedTask, worktreeRoot: string): Scope
     let abs = path.isAbsolute(target) ? path.resolve(target) : path.resolve(root, target);
     if (!isInside(root, abs) && isInside(given, abs)) abs = path.join(root, path.relative(given, abs));
     if (!isInside(root, abs) || abs === root) {
-      return { ok: false, violation: violation("escapes_worktree", target, `${JSON.stringify(target)} is not a file inside the task's worktree ${root}`, null) };
+      return {
+        ok: false,
+        violation: violation("escapes_worktree", target, `${JSON.stringify(target)} is not a file inside the task's worktree ${root}`, null),
+      };
     }
     const rel = relativePosix(root, abs);
     const lexical = pathProblem(rel, task.writes, null, "writes");
     if (lexical?.kind === "git_dir") return { ok: false, violation: lexical };
     const real = resolveWrite(abs, op);
     if (!isInside(root, real) || real === root) {
-      return { ok: false, violation: violation("symlink_escape", rel, `writing ${JSON.stringify(rel)} would go through a symlink to ${real}, outside the worktree`, null, real) };
+      return {
+        ok: false,
+        violation: violation("symlink_escape", rel, `writing ${JSON.stringify(rel)} would go through a symlink to ${real}, outside the worktree`, null, real),
+      };
     }
     const realRel = relativePosix(root, real);
     const through = realRel === rel ? undefined : pathProblem(realRel, task.writes, null, `writes (through a symlink at ${JSON.stringify(rel)})`);

@@ -26,7 +26,12 @@ export type CheckoutPlace = { readonly dir: string } | { readonly prefix?: strin
  * removed whatever happens (a throw from `use` is rethrown after removal).
  * A checkout that cannot be made is the error (use does not run).
  */
-export async function withCheckout<T>(repo: string, commit: string, use: (dir: string) => Promise<T>, place: CheckoutPlace = {}): Promise<Result<T, DetachedCheckoutError>> {
+export async function withCheckout<T>(
+  repo: string,
+  commit: string,
+  use: (dir: string) => Promise<T>,
+  place: CheckoutPlace = {},
+): Promise<Result<T, DetachedCheckoutError>> {
   if ("dir" in place) {
     const dir = place.dir;
     await removeCheckout(repo, dir);
@@ -54,7 +59,9 @@ export async function withCheckout<T>(repo: string, commit: string, use: (dir: s
 /** Removes a checkout folder; quiet when it is not there. A registration an older OMK made there (`git worktree add`) goes too. */
 async function removeCheckout(repo: string, dir: string): Promise<void> {
   const listed = await quietGit(repo, ["worktree", "list", "--porcelain", "-z"]);
-  const registered = listed.ok && listed.stdout.split("\0").some((field) => field.startsWith("worktree ") && path.resolve(field.slice("worktree ".length)) === path.resolve(dir));
+  const registered =
+    listed.ok &&
+    listed.stdout.split("\0").some((field) => field.startsWith("worktree ") && path.resolve(field.slice("worktree ".length)) === path.resolve(dir));
   if (registered) await quietGit(repo, ["worktree", "remove", "--force", "--force", dir]);
   rmSync(dir, { recursive: true, force: true });
   if (registered) await quietGit(repo, ["worktree", "prune"]);
@@ -87,7 +94,11 @@ export async function sweepGoalCheckouts(repo: string, goalDir: string, tmpDir?:
     rmSync(evidence, { recursive: true, force: true });
     removed.push(evidence);
   }
-  const pruned = await pruneLeftoverWorktrees(repo, { ...tmp, leftoverDirs: [path.join(goalDir, "worktrees")], scratchDirs: [path.join(goalDir, "checkouts")] });
+  const pruned = await pruneLeftoverWorktrees(repo, {
+    ...tmp,
+    leftoverDirs: [path.join(goalDir, "worktrees")],
+    scratchDirs: [path.join(goalDir, "checkouts")],
+  });
   if (!pruned.ok) return { removed, kept: [] };
   return { removed: [...removed, ...pruned.value.removed], kept: [...pruned.value.kept] };
 }

@@ -100,7 +100,20 @@ describe("checkScope on captured changes", () => {
     symlinkSync("app.ts", at("src/ok-link"));
     const captured = must(await captureChanges(wt));
     // A gitlink change (capture refuses a nested repository or a new gitlink: test/nested-repo.test.ts; this one removes a base submodule).
-    const gitlink: ChangedFile = { status: "D", path: "src/vendored", oldPath: null, similarity: null, oldMode: "160000", newMode: null, kind: "submodule", oldKind: null, modeChanged: false, symlinkTarget: null, oldSha: "a".repeat(40), newSha: null };
+    const gitlink: ChangedFile = {
+      status: "D",
+      path: "src/vendored",
+      oldPath: null,
+      similarity: null,
+      oldMode: "160000",
+      newMode: null,
+      kind: "submodule",
+      oldKind: null,
+      modeChanged: false,
+      symlinkTarget: null,
+      oldSha: "a".repeat(40),
+      newSha: null,
+    };
 
     const violations = checkScope([...captured.files, gitlink], { id: "t1", writes: ["src/", "docs/*.md"] });
     const summary = violations.map((v) => `${v.kind} ${v.path}`).sort();
@@ -117,7 +130,9 @@ describe("checkScope on captured changes", () => {
     for (const v of violations) expect(ScopeViolationSchema.parse(v)).toEqual(v);
 
     // With everything allowed only the always-violations remain.
-    const everything = checkScope([...captured.files, gitlink], { writes: ["."] }, { allowSubmodules: true }).map((v) => `${v.kind} ${v.path}`).sort();
+    const everything = checkScope([...captured.files, gitlink], { writes: ["."] }, { allowSubmodules: true })
+      .map((v) => `${v.kind} ${v.path}`)
+      .sort();
     expect(everything).toEqual(["git_dir src/git-link", "symlink_escape src/abs-link", "symlink_escape src/rel-link"]);
     // A write-set entry the shared rules refuse covers nothing and is reported.
     expect(checkScope([], { writes: ["../x", "src/"] })).toEqual([expect.objectContaining({ kind: "invalid_write_entry", path: "../x" })]);
@@ -138,7 +153,9 @@ describe("checkScope on captured changes", () => {
       oldSha: null,
       newSha: "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
     });
-    const kinds = checkScope([change("sub/.GIT/hooks/pre-commit"), change("a\\b.ts"), change("src/[id].ts")], { writes: ["."] }).map((v) => `${v.kind} ${v.path}`);
+    const kinds = checkScope([change("sub/.GIT/hooks/pre-commit"), change("a\\b.ts"), change("src/[id].ts")], { writes: ["."] }).map(
+      (v) => `${v.kind} ${v.path}`,
+    );
     expect(kinds).toEqual(["git_dir sub/.GIT/hooks/pre-commit", "invalid_path a\\b.ts"]);
   });
 });

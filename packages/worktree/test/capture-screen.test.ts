@@ -8,7 +8,15 @@ import path from "node:path";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ContentScreen, captureChanges, createTaskWorktree, DEFAULT_MAX_DIFF_BYTES, discardCheckout, type TaskWorktree, taskBranch } from "../src/index.js";
+import {
+  type ContentScreen,
+  captureChanges,
+  createTaskWorktree,
+  DEFAULT_MAX_DIFF_BYTES,
+  discardCheckout,
+  type TaskWorktree,
+  taskBranch,
+} from "../src/index.js";
 import { GOAL, must, setup } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
@@ -82,7 +90,10 @@ describe("captureChanges with a content screen", () => {
   it("finds the base64 of the value inside a binary file", async () => {
     const { wt, repo, base } = await taskCheckout();
     const encoded = Buffer.from(SECRET).toString("base64");
-    writeFileSync(path.join(wt.path, "blob.bin"), Buffer.concat([randomBytes(4096), Buffer.from([0, 0xff, 0xc3]), Buffer.from(encoded), Buffer.from([0xe2, 0x82]), randomBytes(4096)]));
+    writeFileSync(
+      path.join(wt.path, "blob.bin"),
+      Buffer.concat([randomBytes(4096), Buffer.from([0, 0xff, 0xc3]), Buffer.from(encoded), Buffer.from([0xe2, 0x82]), randomBytes(4096)]),
+    );
     await expectRefused(wt, repo, base, "blob.bin", encoded);
   });
 
@@ -100,7 +111,9 @@ describe("captureChanges with a content screen", () => {
     writeFileSync(path.join(wt.path, "large.bin"), randomBytes(64 * 1024));
     writeFileSync(path.join(wt.path, "small.txt"), "small\n");
     const perObject = await captureChanges(wt, { screen: { ...screen, maxObjectBytes: 32 * 1024 } });
-    expect(!perObject.ok && perObject.error.code === "content_refused" && perObject.error.findings).toEqual([expect.objectContaining({ path: "large.bin", reason: "too_large" })]);
+    expect(!perObject.ok && perObject.error.code === "content_refused" && perObject.error.findings).toEqual([
+      expect.objectContaining({ path: "large.bin", reason: "too_large" }),
+    ]);
     const total = await captureChanges(wt, { screen: { ...screen, maxTotalBytes: 16 * 1024 } });
     expect(!total.ok && total.error.code === "content_refused" && total.error.findings.map((f) => f.reason)).toEqual(["too_large"]);
     expect((await execa("git", ["rev-parse", `refs/heads/${taskBranch(GOAL, "t1")}`], { cwd: repo })).stdout).toBe(wt.base);

@@ -59,7 +59,8 @@ describe("cleanup never loses work", () => {
     const dirty = await cleanup(wt);
     expect(dirty.ok).toBe(false);
     expect(dirty.ok ? null : dirty.error.code).toBe("dirty_worktree");
-    if (!dirty.ok && dirty.error.code === "dirty_worktree") expect(dirty.error.files.map((f) => `${f.status} ${f.path}`).sort()).toEqual([" M src/app.ts", "?? new-file.txt"]);
+    if (!dirty.ok && dirty.error.code === "dirty_worktree")
+      expect(dirty.error.files.map((f) => `${f.status} ${f.path}`).sort()).toEqual([" M src/app.ts", "?? new-file.txt"]);
     expect(existsSync(path.join(wt.path, "new-file.txt"))).toBe(true);
 
     // Ignored files are build output: they do not block.

@@ -53,11 +53,21 @@ describe("cleanup of a scratch clone", () => {
     }
     const kept = (await gitIn(fx.repo, "for-each-ref", "--format=%(refname)", `${prefix}clone/`)).split("\n").sort();
     expect(kept).toEqual(
-      [`${prefix}clone/heads/experiment/${experiment}`, `${prefix}clone/stash/${stashes[0]}`, `${prefix}clone/stash/${stashes[1]}`, `${prefix}clone/tags/v0-agent/${tagged}`].sort(),
+      [
+        `${prefix}clone/heads/experiment/${experiment}`,
+        `${prefix}clone/stash/${stashes[0]}`,
+        `${prefix}clone/stash/${stashes[1]}`,
+        `${prefix}clone/tags/v0-agent/${tagged}`,
+      ].sort(),
     );
     // The clone's main branch was at the base: nothing to keep there. The numbered attempts are untouched.
     expect((await listAttempts(fx.repo, GOAL, "t1")).map((a) => a.commit)).toEqual([captured.head]);
-    expect(events.filter((e) => e.type === "attempt_kept").map((e) => (e.type === "attempt_kept" ? e.ref : "")).sort()).toEqual(kept);
+    expect(
+      events
+        .filter((e) => e.type === "attempt_kept")
+        .map((e) => (e.type === "attempt_kept" ? e.ref : ""))
+        .sort(),
+    ).toEqual(kept);
     expect(await unreachableCommits(fx.repo)).toEqual([]);
   });
 

@@ -83,7 +83,18 @@ describe("a task's checkout confines what a task command plants", () => {
     const captured = must(await captureChanges(t1));
     expect(captured.files.map((f) => f.path)).toEqual(["src/app.ts"]);
     must(await keepAttempt(t1));
-    must(await integrate({ repo: fx.repo, goalId: GOAL, base: fx.base, tasks: [{ id: "t1", dependencies: [] }, { id: "t2", dependencies: [] }], accepted: ["t1"] }));
+    must(
+      await integrate({
+        repo: fx.repo,
+        goalId: GOAL,
+        base: fx.base,
+        tasks: [
+          { id: "t1", dependencies: [] },
+          { id: "t2", dependencies: [] },
+        ],
+        accepted: ["t1"],
+      }),
+    );
     must(await cleanup(t1));
     expect(existsSync(t1.path)).toBe(false);
     expect(existsSync(path.join(markers, "ran"))).toBe(false);

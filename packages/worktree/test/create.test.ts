@@ -130,7 +130,9 @@ describe("createTaskWorktree", () => {
     expect(bare).toMatchObject({ repo: fx.remote, dirty: [], head: fx.base });
     writeFileSync(path.join(bare.path, "src/app.ts"), "from bare\n");
     must(await captureChanges(bare));
-    expect(must(await integrate({ repo: fx.remote, goalId: GOAL, base: fx.base, tasks: [{ id: "t1", dependencies: [] }], accepted: ["t1"] })).merged).toHaveLength(1);
+    expect(
+      must(await integrate({ repo: fx.remote, goalId: GOAL, base: fx.base, tasks: [{ id: "t1", dependencies: [] }], accepted: ["t1"] })).merged,
+    ).toHaveLength(1);
 
     const shallow = path.join(makeTempDir("omk-shallow-"), "repo");
     await gitIn(path.dirname(shallow), "clone", "-q", "--depth", "1", `file://${fx.remote}`, shallow);
@@ -138,7 +140,9 @@ describe("createTaskWorktree", () => {
     writeFileSync(path.join(wt.path, "docs/guide.md"), "shallow\n");
     const captured = must(await captureChanges(wt));
     expect(captured.files.map((f) => f.path)).toEqual(["docs/guide.md"]);
-    const clone = must(await createTaskWorktree({ repo: shallow, goalId: GOAL, taskId: "t3", base: "HEAD", dir: path.join(fx.stateDir, "shallow-t3"), mode: "clone" }));
+    const clone = must(
+      await createTaskWorktree({ repo: shallow, goalId: GOAL, taskId: "t3", base: "HEAD", dir: path.join(fx.stateDir, "shallow-t3"), mode: "clone" }),
+    );
     expect(clone.mode).toBe("clone");
     writeFileSync(path.join(clone.path, "README.md"), "shallow clone mode\n");
     expect(must(await captureChanges(clone)).files.map((f) => f.path)).toEqual(["README.md"]);

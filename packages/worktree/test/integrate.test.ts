@@ -29,7 +29,10 @@ async function twoTasks(repo: string, base: string, stateDir: string, completion
   for (const id of ["t-a", "t-b"]) {
     wts.set(id, must(await createTaskWorktree({ repo, goalId: GOAL, taskId: id, base, dir: taskWorktreeDir(stateDir, GOAL, id) })));
   }
-  const edits: Record<string, [string, string]> = { "t-a": ["src/app.ts", "export const app = 'a';\n"], "t-b": ["docs/guide.md", "line 1\nline 2 (b)\nline 3\n"] };
+  const edits: Record<string, [string, string]> = {
+    "t-a": ["src/app.ts", "export const app = 'a';\n"],
+    "t-b": ["docs/guide.md", "line 1\nline 2 (b)\nline 3\n"],
+  };
   for (const id of completion) {
     const wt = wts.get(id) as TaskWorktree;
     const [file, content] = edits[id] as [string, string];

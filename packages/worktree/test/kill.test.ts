@@ -32,5 +32,4 @@ describe("kill safety (real processes, SIGKILL)", () => {
       }),
     );
   }, 120_000);
-
 });

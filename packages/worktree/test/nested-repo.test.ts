@@ -14,7 +14,12 @@ import { GOAL, must, setup } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
 
-const IDENTITY = { GIT_AUTHOR_NAME: "agent", GIT_AUTHOR_EMAIL: "agent@example.invalid", GIT_COMMITTER_NAME: "agent", GIT_COMMITTER_EMAIL: "agent@example.invalid" };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "agent",
+  GIT_AUTHOR_EMAIL: "agent@example.invalid",
+  GIT_COMMITTER_NAME: "agent",
+  GIT_COMMITTER_EMAIL: "agent@example.invalid",
+};
 
 /** The agent's own git in its checkout (as a confined agent would run it there): nothing OMK controls. */
 async function agentGit(cwd: string, ...args: string[]): Promise<string> {
@@ -79,7 +84,8 @@ describe("a nested repository in a task's checkout", () => {
 
     // With the nested repositories gone, the rest of the work is captured.
     await agentGit(wt.path, "update-index", "--force-remove", "src/vendored");
-    for (const dir of ["src/vendored", "libs/other", "docs/dangling/.git", "scripts/half/.git", ".gitmodules"]) await execa("rm", ["-rf", path.join(wt.path, dir)]);
+    for (const dir of ["src/vendored", "libs/other", "docs/dangling/.git", "scripts/half/.git", ".gitmodules"])
+      await execa("rm", ["-rf", path.join(wt.path, dir)]);
     const captured = must(await captureChanges(wt));
     expect(captured.files.map((f) => f.path).sort()).toEqual(["docs/dangling/notes.md", "scripts/half/run.sh", "src/app.ts"]);
     expect(folder.ran()).toEqual([]);

@@ -16,7 +16,10 @@ describe("pushBranch", () => {
     const merged = must(await integrate({ repo: fx.repo, goalId: GOAL, base: fx.base, tasks: [{ id: "t1", dependencies: [] }], accepted: ["t1"] }));
     const integration = `omk/${GOAL}/integration`;
 
-    expect(must(await pushBranch({ repo: fx.repo, remote: "origin", branch: taskBranch(GOAL, "t1") }))).toMatchObject({ commit: captured.head, upToDate: false });
+    expect(must(await pushBranch({ repo: fx.repo, remote: "origin", branch: taskBranch(GOAL, "t1") }))).toMatchObject({
+      commit: captured.head,
+      upToDate: false,
+    });
     expect(must(await pushBranch({ repo: fx.repo, remote: "origin", branch: integration })).commit).toBe(merged.head);
     expect(await gitIn(fx.remote, "rev-parse", integration)).toBe(merged.head);
     expect(await gitIn(fx.remote, "rev-parse", taskBranch(GOAL, "t1"))).toBe(captured.head);

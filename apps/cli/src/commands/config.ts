@@ -14,12 +14,14 @@ import { untrustedLine } from "./engines.js";
  */
 export async function configTrust(ctx: Context, opts: { repo?: string; json?: boolean }): Promise<number> {
   const root = repoRootOf(ctx, opts.repo);
-  if (root === undefined) throw new UsageError("not inside a git repository: there is no .omk/config.yaml to trust", "run it inside the repository, or pass --repo DIR");
+  if (root === undefined)
+    throw new UsageError("not inside a git repository: there is no .omk/config.yaml to trust", "run it inside the repository, or pass --repo DIR");
   const file = repoConfigPath(root);
   // Check it as a run would read it (trusted for this check only): an invalid file is not recorded.
   const checked = loadConfig({ env: ctx.env, repoRoot: root, trustRepo: true });
   if (!checked.ok) throw configError(checked.error);
-  if (checked.value.files.repo?.exists !== true) throw new UsageError(`${file} does not exist`, "create it, or pass --repo DIR of the repository whose config to trust");
+  if (checked.value.files.repo?.exists !== true)
+    throw new UsageError(`${file} does not exist`, "create it, or pass --repo DIR of the repository whose config to trust");
   const trusted = trustConfigFile(userConfigPath(ctx.env), file, ctx.now());
   if (!trusted.ok) throw configError(trusted.error);
   const keys = checked.value.files.repo.trust?.keys ?? [];

@@ -57,7 +57,11 @@ export { findExampleDir };
 export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number> {
   const example = findExampleDir();
   if (example === undefined) {
-    throw new CommandFailed(EXIT.failedInfra, "the demo's example project is missing from this installation of omk", "reinstall omk (npm i -g omk); the package ships examples/demo");
+    throw new CommandFailed(
+      EXIT.failedInfra,
+      "the demo's example project is missing from this installation of omk",
+      "reinstall omk (npm i -g omk); the package ships examples/demo",
+    );
   }
   const root = mkdtempSync(path.join(os.tmpdir(), "omk-demo-"));
   const repo = path.join(root, "textkit");
@@ -72,7 +76,15 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
 
   const explicitState = (ctx.env["OMK_STATE_DIR"] ?? "").trim() !== "";
   const store = explicitState ? ctx.store : openStore({ root: path.join(root, "state") });
-  const created = await store.createGoal({ text: DEMO_GOAL, repoRoot: repo, baseCommit: base, constraints: [], terminalCriteria: [], limits: DEFAULT_LIMITS, maxAgents: 2 });
+  const created = await store.createGoal({
+    text: DEMO_GOAL,
+    repoRoot: repo,
+    baseCommit: base,
+    constraints: [],
+    terminalCriteria: [],
+    limits: DEFAULT_LIMITS,
+    maxAgents: 2,
+  });
   if (!created.ok) throw new CommandFailed(EXIT.internal, `the demo goal could not be created: ${created.error.message}`);
   const goalId = created.value.id;
   // With --json, stdout carries only the controller's events: the demo's own lines go to stderr.
@@ -89,7 +101,15 @@ export async function demo(ctx: Context, opts: DemoOptions = {}): Promise<number
   // The demo's state dir is its own (unless OMK_STATE_DIR is set, which printable names by itself): every printed `omk …` command names it, so it runs as printed.
   const prefix = explicitState ? undefined : `OMK_STATE_DIR=${shellWord(store.root)} `;
   const confinement = await demoConfinement(ctx, opts);
-  const code = await driveGoal(runCtx, goalId, { engine: "scripted", script, untilReady: true, json: opts.json, plain: opts.plain, confinement, commandPrefix: prefix });
+  const code = await driveGoal(runCtx, goalId, {
+    engine: "scripted",
+    script,
+    untilReady: true,
+    json: opts.json,
+    plain: opts.plain,
+    confinement,
+    commandPrefix: prefix,
+  });
 
   // driveGoal printed the status, the proof (or failure) path and what to do next; add where the demo's things are.
   say("");

@@ -15,7 +15,6 @@ export type DoctorCheck = { name: string; status: "ok" | "warn" | "fail"; detail
 
 const NODE_MIN: readonly [number, number] = [20, 19];
 
-
 export async function checkGit(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   // Outside any repository: `git --version` needs none, and a refused repository must not read as "git not found".
   const run = await git(os.tmpdir(), ["--version"], { baseEnv: env, timeoutMs: 10_000 });
@@ -28,7 +27,12 @@ export async function checkGit(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
 export async function checkSandbox(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const probe = await probeConfinement(env);
   if (probe.ok) return { name: "sandbox", status: "ok", detail: `${probe.value.version} (${probe.value.bwrap}): agents run confined` };
-  return { name: "sandbox", status: "warn", detail: `${probe.error.message}; goals refuse to run (exit 9) unless --unconfined`, ...(probe.error.fix === undefined ? {} : { fix: probe.error.fix }) };
+  return {
+    name: "sandbox",
+    status: "warn",
+    detail: `${probe.error.message}; goals refuse to run (exit 9) unless --unconfined`,
+    ...(probe.error.fix === undefined ? {} : { fix: probe.error.fix }),
+  };
 }
 
 export function checkNode(): DoctorCheck {
@@ -45,7 +49,15 @@ export function checkStateDir(env: NodeJS.ProcessEnv): DoctorCheck & { path: str
   const { root, source } = resolveStateRoot(env);
   const where = `${root} (from ${source === "default" ? "the default" : source})`;
   const fix = `set OMK_STATE_DIR to a writable folder, or make ${root} writable`;
-  const fail = (why: string) => ({ name: "state dir", status: "fail" as const, detail: `${where} is not writable: ${why}`, fix, path: root, source, writable: false });
+  const fail = (why: string) => ({
+    name: "state dir",
+    status: "fail" as const,
+    detail: `${where} is not writable: ${why}`,
+    fix,
+    path: root,
+    source,
+    writable: false,
+  });
   try {
     if (existsSync(root)) {
       if (!statSync(root).isDirectory()) return fail("it is not a folder");
@@ -58,7 +70,14 @@ export function checkStateDir(env: NodeJS.ProcessEnv): DoctorCheck & { path: str
     while (!existsSync(parent) && path.dirname(parent) !== parent) parent = path.dirname(parent);
     if (!statSync(parent).isDirectory()) return fail(`${parent} is a file, not a folder`);
     accessSync(parent, constants.W_OK);
-    return { name: "state dir", status: "ok", detail: `${where}, does not exist yet; it will be created (${parent} is writable)`, path: root, source, writable: true };
+    return {
+      name: "state dir",
+      status: "ok",
+      detail: `${where}, does not exist yet; it will be created (${parent} is writable)`,
+      path: root,
+      source,
+      writable: true,
+    };
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }
@@ -68,10 +87,15 @@ export function checkGithub(env: NodeJS.ProcessEnv): DoctorCheck & { token: "set
   // Never print the value: only which variable holds one.
   const variable = ["GITHUB_TOKEN", "GH_TOKEN"].find((v) => (env[v] ?? "").trim() !== "");
   return variable === undefined
-    ? { name: "github token", status: "warn", detail: "not set (GITHUB_TOKEN, GH_TOKEN)", fix: "export GITHUB_TOKEN=<a token with repo scope> (or GH_TOKEN) to open pull requests and read issues", token: "not set" }
+    ? {
+        name: "github token",
+        status: "warn",
+        detail: "not set (GITHUB_TOKEN, GH_TOKEN)",
+        fix: "export GITHUB_TOKEN=<a token with repo scope> (or GH_TOKEN) to open pull requests and read issues",
+        token: "not set",
+      }
     : { name: "github token", status: "ok", detail: `set (${variable})`, token: "set", variable };
 }
-
 
 /** The config files (user, then repo) as read; an invalid or untrusted one is a failed check (its engines are not started). */
 export function checkConfig(ctx: Context, trustRepo: boolean | undefined): { config: OmkConfig | undefined; check: DoctorCheck } {

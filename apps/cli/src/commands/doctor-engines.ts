@@ -13,9 +13,11 @@ function engineCheck(engine: DetectedEngine): DoctorCheck {
   const name = `engine ${engine.name}`;
   const version = engine.version === undefined ? "" : `${engine.version}, `;
   const { handshake } = engine;
-  const agent = handshake.agentName === undefined ? "" : ` with ${handshake.agentName}${handshake.agentVersion === undefined ? "" : ` ${handshake.agentVersion}`}`;
+  const agent =
+    handshake.agentName === undefined ? "" : ` with ${handshake.agentName}${handshake.agentVersion === undefined ? "" : ` ${handshake.agentVersion}`}`;
   const took = handshake.durationMs === undefined ? "" : ` in ${handshake.durationMs} ms`;
-  if (!engine.found) return { name, status: "warn", detail: `not found (${engine.command})`, fix: INSTALL[engine.name] ?? `install ${engine.command} and put it on PATH` };
+  if (!engine.found)
+    return { name, status: "warn", detail: `not found (${engine.command})`, fix: INSTALL[engine.name] ?? `install ${engine.command} and put it on PATH` };
   switch (handshake.status) {
     case "ok":
       return { name, status: "ok", detail: `${version}handshake ok${agent}${took}` };
@@ -29,8 +31,8 @@ function engineCheck(engine: DetectedEngine): DoctorCheck {
       const fix = mismatch
         ? (handshake.fix as string)
         : slow
-        ? `give it longer: omk doctor --handshake-timeout 300s (for sessions: engines.${engine.name}.deadlines.handshakeMs in the config), or run ${engine.path ?? engine.command} by hand to see why it is slow`
-        : `run ${engine.path ?? engine.command} by hand to see why it does not answer ${engine.protocol === "acp" ? "ACP" : "Kimi Wire"}`;
+          ? `give it longer: omk doctor --handshake-timeout 300s (for sessions: engines.${engine.name}.deadlines.handshakeMs in the config), or run ${engine.path ?? engine.command} by hand to see why it is slow`
+          : `run ${engine.path ?? engine.command} by hand to see why it does not answer ${engine.protocol === "acp" ? "ACP" : "Kimi Wire"}`;
       return { name, status: "warn", detail: `${version}handshake ${handshake.status}${first === "" ? "" : `: ${first}`}`, fix };
     }
   }
@@ -47,7 +49,11 @@ function unresolvedEngine(name: string, message: string): DetectedEngine {
  * its own handshake deadline (the flag, else its deadlines.handshakeMs, else
  * 120 s). Engines are probed one after the other.
  */
-export async function checkEngines(ctx: Context, config: OmkConfig | undefined, handshakeFlagMs: number | undefined): Promise<{ engines: DetectedEngine[]; checks: DoctorCheck[] }> {
+export async function checkEngines(
+  ctx: Context,
+  config: OmkConfig | undefined,
+  handshakeFlagMs: number | undefined,
+): Promise<{ engines: DetectedEngine[]; checks: DoctorCheck[] }> {
   const engines: DetectedEngine[] = [];
   const checks: DoctorCheck[] = [];
   const scripted = (await detectEngines({ engines: ["scripted"], env: ctx.env, handshakeMs: handshakeFlagMs ?? DEFAULT_DOCTOR_HANDSHAKE_MS }))[0];
@@ -81,7 +87,8 @@ export async function checkEngines(ctx: Context, config: OmkConfig | undefined, 
     if (check.fix?.startsWith(`run ${found.path ?? found.command} by hand`) === true && spec.args.length > 0) {
       check.fix = check.fix.replace(`run ${found.path ?? found.command} by hand`, `run ${[found.path ?? found.command, ...spec.args].join(" ")} by hand`);
     }
-    if (!found.found && config.engines[name]?.entry.command !== undefined) check.fix = `install it, or correct engines.${name}.command in ${resolved.value.files.at(-1)}`;
+    if (!found.found && config.engines[name]?.entry.command !== undefined)
+      check.fix = `install it, or correct engines.${name}.command in ${resolved.value.files.at(-1)}`;
     checks.push(check);
   }
   return { engines, checks };
@@ -139,5 +146,9 @@ export function engineSummary(ctx: Context, config: OmkConfig | undefined, engin
       fix: `pass --engine ${usable[0]}, or set defaultEngine: ${usable[0]} in a config file (or OMK_ENGINE=${usable[0]})`,
     };
   }
-  return { name: "engines", status: "ok", detail: `usable: ${usable.join(", ")}${others} (omk goal run uses ${chosen.name}: ${chosen.why}; --engine NAME chooses another)` };
+  return {
+    name: "engines",
+    status: "ok",
+    detail: `usable: ${usable.join(", ")}${others} (omk goal run uses ${chosen.name}: ${chosen.why}; --engine NAME chooses another)`,
+  };
 }

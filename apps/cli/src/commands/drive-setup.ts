@@ -62,7 +62,8 @@ export async function prepareToDrive(ctx: Context, goalId: string): Promise<void
   if (budgetReport(goal, ctx.now()).exhausted.length > 0) {
     // requestResume records needs_more_budget (with failure.json) and names the fix.
     const resumed = await requestResume(ctx.store, goalId);
-    if (!resumed.ok) throw new CommandFailed(resumed.error.code === "budget_exhausted" ? EXIT.needsMoreBudget : EXIT.usage, resumed.error.message, resumed.error.fix);
+    if (!resumed.ok)
+      throw new CommandFailed(resumed.error.code === "budget_exhausted" ? EXIT.needsMoreBudget : EXIT.usage, resumed.error.message, resumed.error.fix);
     return;
   }
   const allowed = checkStatusTransition(goal, "running");

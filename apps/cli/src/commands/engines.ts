@@ -74,16 +74,30 @@ export async function engines(ctx: Context, opts: { json?: boolean; repo?: strin
   const commandWidth = Math.max(...rows.map((e) => e.command.length));
   for (const e of rows) {
     const mismatch = protocolMismatch(e);
-    const state = mismatch !== undefined ? `found, speaks ${mismatch.speaks === "acp" ? "ACP" : "Kimi Wire"} (not usable as ${e.name})` : e.found ? "found    " : "not found";
+    const state =
+      mismatch !== undefined
+        ? `found, speaks ${mismatch.speaks === "acp" ? "ACP" : "Kimi Wire"} (not usable as ${e.name})`
+        : e.found
+          ? "found    "
+          : "not found";
     const model = e.model === undefined ? "" : ` (model ${e.model})`;
-    const problem = e.problem !== undefined ? ` — cannot run: ${e.problem.message} — fix: ${printable(e.problem.fix)}` : mismatch !== undefined ? ` — fix: ${mismatch.fix}` : "";
+    const problem =
+      e.problem !== undefined
+        ? ` — cannot run: ${e.problem.message} — fix: ${printable(e.problem.fix)}`
+        : mismatch !== undefined
+          ? ` — fix: ${mismatch.fix}`
+          : "";
     // Names and commands may come from a repository's config: one line each, escapes visible.
-    ctx.stdout(`${terminalSafe(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}`)}\n`);
+    ctx.stdout(
+      `${terminalSafe(`${e.name.padEnd(width)}  ${e.protocol.padEnd(protoWidth)}  ${e.command.padEnd(commandWidth)}  ${state}  ${where(e, files)}${model}${problem}`)}\n`,
+    );
   }
   const present = [config.files.user, config.files.repo].filter((f) => f?.exists === true).map((f) => `${f?.scope} ${f?.path}`);
   ctx.stdout(`config: ${present.length === 0 ? `none (user ${files.user}${files.repo === undefined ? "" : `, repo ${files.repo}`})` : present.join(", ")}\n`);
   const trust = config.files.repo?.trust;
   if (trust?.status === "untrusted") ctx.stdout(`${untrustedLine(config.files.repo?.path ?? "", trust.keys)}\n`);
-  ctx.stdout(`default engine: ${config.defaultEngine === undefined ? "the first preset found on PATH (set defaultEngine in a config file, OMK_ENGINE or --engine)" : `${config.defaultEngine.name} (${config.defaultEngine.scope} ${config.defaultEngine.file})`}\n`);
+  ctx.stdout(
+    `default engine: ${config.defaultEngine === undefined ? "the first preset found on PATH (set defaultEngine in a config file, OMK_ENGINE or --engine)" : `${config.defaultEngine.name} (${config.defaultEngine.scope} ${config.defaultEngine.file})`}\n`,
+  );
   return EXIT.ok;
 }

@@ -12,7 +12,13 @@ type DecisionFlags = { json?: boolean; change?: boolean };
  * ready, decided otherwise already): the user's move, exit 2. Repeating the
  * recorded decision is a no-op that says so (exit 0).
  */
-async function decide(ctx: Context, id: string | undefined, decision: "accepted" | "rejected", reason: string | undefined, opts: DecisionFlags): Promise<number> {
+async function decide(
+  ctx: Context,
+  id: string | undefined,
+  decision: "accepted" | "rejected",
+  reason: string | undefined,
+  opts: DecisionFlags,
+): Promise<number> {
   const goalId = await resolveGoalId(ctx, id);
   const input = { store: ctx.store, goalId, actor: "user", ...(opts.change === true ? { change: true } : {}) };
   const recorded = decision === "accepted" ? await acceptGoal(input) : await rejectGoal({ ...input, reason: reason ?? "" });
@@ -26,9 +32,14 @@ async function decide(ctx: Context, id: string | undefined, decision: "accepted"
   if (unchanged) {
     lines.push(`goal ${goalId} is already ${decision}${recorded.value.reason === null ? "" : ` (${recorded.value.reason})`}; nothing was recorded`);
   } else if (decision === "accepted") {
-    lines.push(`goal ${goalId} accepted at ${headCommit.slice(0, 12)} (${branch})${changedFrom === null ? "" : `, replacing the earlier ${changedFrom}`}; the base branch is unchanged`);
+    lines.push(
+      `goal ${goalId} accepted at ${headCommit.slice(0, 12)} (${branch})${changedFrom === null ? "" : `, replacing the earlier ${changedFrom}`}; the base branch is unchanged`,
+    );
   } else {
-    lines.push(`goal ${goalId} rejected: ${reason}${changedFrom === null ? "" : ` (replacing the earlier ${changedFrom})`}`, `nothing was merged; ${branch} is kept for reference`);
+    lines.push(
+      `goal ${goalId} rejected: ${reason}${changedFrom === null ? "" : ` (replacing the earlier ${changedFrom})`}`,
+      `nothing was merged; ${branch} is kept for reference`,
+    );
   }
   if (decision === "accepted") {
     const goal = await ctx.store.readGoal(goalId);
@@ -45,6 +56,7 @@ export function goalAccept(ctx: Context, id: string | undefined, opts: DecisionF
 
 /** `omk goal reject [id] --reason T [--change]`: records the rejection and why. */
 export function goalReject(ctx: Context, id: string | undefined, opts: DecisionFlags & { reason?: string }): Promise<number> {
-  if (opts.reason === undefined || opts.reason.trim() === "") throw new UsageError("reject needs a reason", 'pass --reason "<why the result is not acceptable>"');
+  if (opts.reason === undefined || opts.reason.trim() === "")
+    throw new UsageError("reject needs a reason", 'pass --reason "<why the result is not acceptable>"');
   return decide(ctx, id, "rejected", opts.reason.trim(), opts);
 }

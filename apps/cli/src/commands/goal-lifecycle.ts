@@ -32,7 +32,8 @@ export async function goalCancel(ctx: Context, id: string | undefined, opts: Opt
 }
 
 export async function goalAmend(ctx: Context, id: string | undefined, opts: Opts & { text?: string; answer?: string }): Promise<number> {
-  if (opts.text === undefined && opts.answer === undefined) throw new UsageError("amend needs --text or --answer", 'pass --text "<new goal>" or --answer "<answer>"');
+  if (opts.text === undefined && opts.answer === undefined)
+    throw new UsageError("amend needs --text or --answer", 'pass --text "<new goal>" or --answer "<answer>"');
   const goalId = await resolveGoalId(ctx, id);
   const change = { ...(opts.text === undefined ? {} : { text: opts.text }), ...(opts.answer === undefined ? {} : { answer: opts.answer }) };
   return finish(ctx, await ctx.store.amend(goalId, change), "amended", opts);

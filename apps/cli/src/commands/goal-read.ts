@@ -19,7 +19,11 @@ export async function goalList(ctx: Context, opts: { json?: boolean }): Promise<
       ctx.stderr(`omk: goal ${id} is unreadable: ${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
-  if (opts.json === true) printJson(ctx, goals.map((g) => ({ id: g.id, status: g.status, phase: g.phase, createdAt: g.createdAt, text: g.normalizedText })));
+  if (opts.json === true)
+    printJson(
+      ctx,
+      goals.map((g) => ({ id: g.id, status: g.status, phase: g.phase, createdAt: g.createdAt, text: g.normalizedText })),
+    );
   else if (goals.length === 0) ctx.stdout(`no goals under ${ctx.store.root}\n`);
   else ctx.stdout(`${goals.map(listRow).join("\n")}\n`);
   return EXIT.ok;
@@ -91,7 +95,8 @@ export async function goalBudget(ctx: Context, id: string | undefined, opts: { j
   if (opts.json === true) printJson(ctx, { goalId, status: goal.status, maxAgents: goal.budget.maxAgents, extensions: goal.budget.extensions, ...report });
   else {
     ctx.stdout(`budget of goal ${goalId} (${goal.status})\n${budgetLines(report).join("\n")}\n`);
-    if (report.exhausted.length > 0) ctx.stdout(`exhausted: ${report.exhausted.join(", ")}; extend with ${printable(`omk goal budget-add ${goalId}`)} --time|--tokens|--usd\n`);
+    if (report.exhausted.length > 0)
+      ctx.stdout(`exhausted: ${report.exhausted.join(", ")}; extend with ${printable(`omk goal budget-add ${goalId}`)} --time|--tokens|--usd\n`);
   }
   return EXIT.ok;
 }

@@ -10,7 +10,13 @@ export type ReplayOptions = { verify?: boolean; rebuild?: boolean; quarantine?: 
 function chainLine(chain: ReplayReport["chain"]): string {
   const parts = [`${chain.chainedLines} chained line(s)`];
   if (chain.unchainedLines > 0) parts.push(`${chain.unchainedLines} line(s) before the chain began (written by an older omk, not checked)`);
-  parts.push(chain.chainedLines === 0 ? "no MACs" : chain.macChecked ? `MACs checked with ${chain.keyFile}` : `MACs NOT checked: no key at ${chain.keyFile} on this machine`);
+  parts.push(
+    chain.chainedLines === 0
+      ? "no MACs"
+      : chain.macChecked
+        ? `MACs checked with ${chain.keyFile}`
+        : `MACs NOT checked: no key at ${chain.keyFile} on this machine`,
+  );
   return `chain: ${parts.join("; ")}`;
 }
 
@@ -44,7 +50,14 @@ export async function goalReplay(ctx: Context, id: string | undefined, opts: Rep
       differences: report.differences,
       tornTailBytes: report.tornTailBytes,
       chain: report.chain,
-      ...(opts.quarantine === true ? { quarantined: quarantined === undefined ? null : { fromLine: quarantined.fromLine, droppedBytes: quarantined.droppedBytes, savedTo: quarantined.savedTo, reason: quarantined.reason } } : {}),
+      ...(opts.quarantine === true
+        ? {
+            quarantined:
+              quarantined === undefined
+                ? null
+                : { fromLine: quarantined.fromLine, droppedBytes: quarantined.droppedBytes, savedTo: quarantined.savedTo, reason: quarantined.reason },
+          }
+        : {}),
     });
   } else {
     ctx.stdout(`replayed ${report.events.length} events of goal ${goalId}: ${statusLine(report.goal)}\n`);

@@ -20,7 +20,8 @@ export type RunFlags = CreateOptions &
 export function parseMaxRounds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 20) throw new UsageError(`--max-rounds ${JSON.stringify(value)} must be a whole number from 1 to 20`, "use e.g. --max-rounds 3");
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 20)
+    throw new UsageError(`--max-rounds ${JSON.stringify(value)} must be a whole number from 1 to 20`, "use e.g. --max-rounds 3");
   return n;
 }
 
@@ -80,7 +81,14 @@ export async function goalRun(ctx: Context, textOrId: string, flags: RunFlags): 
  * run plans with the planner the run would use (the engine's plan session
  * when the engine offers one: it reads the repository and writes nothing to it).
  */
-async function dryRunGoal(ctx: Context, existing: string | undefined, text: string, flags: RunFlags, engine: EngineProvider, options: DriveOptions): Promise<number> {
+async function dryRunGoal(
+  ctx: Context,
+  existing: string | undefined,
+  text: string,
+  flags: RunFlags,
+  engine: EngineProvider,
+  options: DriveOptions,
+): Promise<number> {
   if (existing !== undefined) return drive(ctx, existing, engine, options);
   const root = mkdtempSync(path.join(os.tmpdir(), "omk-dry-run-"));
   try {

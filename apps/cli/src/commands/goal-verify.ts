@@ -39,13 +39,21 @@ function progress(ctx: Context) {
 /** The flags as the controller takes them (paths resolved against the current directory). */
 function verifyInput(ctx: Context, opts: VerifyOptions, signal: AbortSignal): VerifyInput {
   const parallelism = opts.parallel === undefined ? undefined : Number(opts.parallel);
-  if (parallelism !== undefined && !(Number.isInteger(parallelism) && parallelism >= 1 && parallelism <= 64)) throw new UsageError(`--parallel ${opts.parallel} must be a whole number from 1 to 64`, "use e.g. --parallel 2");
+  if (parallelism !== undefined && !(Number.isInteger(parallelism) && parallelism >= 1 && parallelism <= 64))
+    throw new UsageError(`--parallel ${opts.parallel} must be a whole number from 1 to 64`, "use e.g. --parallel 2");
   return {
     env: ctx.env,
     signal,
     onEvent: progress(ctx),
     ...(opts.config === undefined ? {} : { gatesConfig: path.resolve(ctx.cwd, opts.config) }),
-    ...(opts.only === undefined ? {} : { only: opts.only.split(",").map((s) => s.trim()).filter((s) => s !== "") }),
+    ...(opts.only === undefined
+      ? {}
+      : {
+          only: opts.only
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== ""),
+        }),
     ...(parallelism === undefined ? {} : { parallelism }),
     ...(opts.junit === undefined ? {} : { junitFile: path.resolve(ctx.cwd, opts.junit) }),
     ...(opts.markdown === undefined ? {} : { markdownFile: path.resolve(ctx.cwd, opts.markdown) }),
@@ -76,13 +84,21 @@ async function withInterrupts<T>(verify: (signal: AbortSignal) => Promise<T>): P
 /** `omk goal verify [id]`: run the wall in the goal's repo, keep logs and results under the goal, record the evidence as an event. */
 export async function goalVerify(ctx: Context, id: string | undefined, opts: VerifyOptions): Promise<number> {
   if (opts.checkout !== undefined) return goalVerifyCheckout(ctx, id, opts);
-  if (opts.out !== undefined) throw new UsageError("--out writes the record of a verification without a goal", "add --checkout [dir], or drop --out (a goal keeps its record in its state)");
+  if (opts.out !== undefined)
+    throw new UsageError(
+      "--out writes the record of a verification without a goal",
+      "add --checkout [dir], or drop --out (a goal keeps its record in its state)",
+    );
   if (id === undefined && (await ctx.store.latestGoalId()) === undefined) {
     throw new UsageError(`no goal to verify under ${ctx.store.root}`, "verify a checkout without a goal: omk goal verify --checkout . --out proof.json");
   }
   const goalId = await resolveGoalId(ctx, id);
   const verified = await withInterrupts((signal) =>
-    verifyGoal(ctx.store, goalId, { ...verifyInput(ctx, opts, signal), ...(opts.base === undefined ? {} : { base: opts.base }), ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }) }),
+    verifyGoal(ctx.store, goalId, {
+      ...verifyInput(ctx, opts, signal),
+      ...(opts.base === undefined ? {} : { base: opts.base }),
+      ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }),
+    }),
   );
   if (!verified.ok) throw asCliError(verified.error);
   const { report, data, outDir, reportFile, seq } = verified.value;
@@ -97,10 +113,13 @@ export async function goalVerify(ctx: Context, id: string | undefined, opts: Ver
  */
 async function goalVerifyCheckout(ctx: Context, id: string | undefined, opts: VerifyOptions): Promise<number> {
   if (id !== undefined) throw new UsageError("--checkout verifies a checkout without a goal, so it takes no goal id", "drop the id, or drop --checkout");
-  if (opts.out === undefined) throw new UsageError("--checkout needs --out FILE for the verification record", "e.g. omk goal verify --checkout . --out proof.json");
+  if (opts.out === undefined)
+    throw new UsageError("--checkout needs --out FILE for the verification record", "e.g. omk goal verify --checkout . --out proof.json");
   const outFile = path.resolve(ctx.cwd, opts.out);
   const root = path.resolve(ctx.cwd, typeof opts.checkout === "string" ? opts.checkout : ".");
-  const verified = await withInterrupts((signal) => verifyCheckout(ctx.store.root, root, outFile, { ...verifyInput(ctx, opts, signal), ...(opts.base === undefined ? {} : { base: opts.base }) }));
+  const verified = await withInterrupts((signal) =>
+    verifyCheckout(ctx.store.root, root, outFile, { ...verifyInput(ctx, opts, signal), ...(opts.base === undefined ? {} : { base: opts.base }) }),
+  );
   if (!verified.ok) throw asCliError(verified.error);
   const { report, record } = verified.value;
   if (opts.json === true) printJson(ctx, record);

@@ -27,18 +27,26 @@ async function proofFileOf(ctx: Context, given: string | undefined): Promise<str
     return file;
   }
   const latest = await ctx.store.latestGoalId();
-  if (latest === undefined) throw new UsageError(`no goals under ${ctx.store.root}, so no proof to verify`, "pass the path of a proof.json: omk proof verify path/to/proof.json");
+  if (latest === undefined)
+    throw new UsageError(`no goals under ${ctx.store.root}, so no proof to verify`, "pass the path of a proof.json: omk proof verify path/to/proof.json");
   const paths = ctx.store.paths(latest);
   if (!existsSync(paths.proof)) {
     const goal = await ctx.store.readGoal(latest);
-    throw new UsageError(`the latest goal ${latest} has no proof.json (status ${goal.status})`, `pass the path of a proof.json, or run the goal to ready: omk goal run ${latest} --until-ready`);
+    throw new UsageError(
+      `the latest goal ${latest} has no proof.json (status ${goal.status})`,
+      `pass the path of a proof.json, or run the goal to ready: omk goal run ${latest} --until-ready`,
+    );
   }
   return paths.proof;
 }
 
 function table(head: string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
@@ -48,7 +56,8 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
   let repo: string | undefined;
   if (opts.repo !== undefined) {
     repo = path.resolve(ctx.cwd, opts.repo);
-    if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new UsageError(`--repo ${repo} is not a directory`, "pass the repository (a git checkout) that holds the proof's commits");
+    if (!existsSync(repo) || !statSync(repo).isDirectory())
+      throw new UsageError(`--repo ${repo} is not a directory`, "pass the repository (a git checkout) that holds the proof's commits");
   }
   // The re-run runs the agent's code (setup, gates, oracle checks): in the agents' sandbox when this machine has one (docs/decisions/confinement.md).
   const probe = await probeConfinement(ctx.env);
@@ -60,14 +69,23 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
   process.on("SIGTERM", onSignal);
   let checked: Result<ProofCheck, ControllerProblem>;
   try {
-    checked = await verifyProof({ proofFile, ...(repo === undefined ? {} : { repo }), store: ctx.store, env: ctx.env, confinement, signal: abort.signal, onEvent: createPlainSink(ctx.stderr, ctx.now) });
+    checked = await verifyProof({
+      proofFile,
+      ...(repo === undefined ? {} : { repo }),
+      store: ctx.store,
+      env: ctx.env,
+      confinement,
+      signal: abort.signal,
+      onEvent: createPlainSink(ctx.stderr, ctx.now),
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
   if (!checked.ok) {
     const { code, message, fix } = checked.error;
-    if (abort.signal.aborted || code === "aborted") throw new CommandFailed(EXIT.cancelled, `verification of ${proofFile} interrupted`, `run it again: omk proof verify ${proofFile}`);
+    if (abort.signal.aborted || code === "aborted")
+      throw new CommandFailed(EXIT.cancelled, `verification of ${proofFile} interrupted`, `run it again: omk proof verify ${proofFile}`);
     if (BROKEN.has(code)) {
       if (opts.json === true) printJson(ctx, { proofFile, holds: false, problems: [message] });
       else ctx.stdout(`${terminalSafe(`the proof does not hold: ${message}`)}\n`);
@@ -89,7 +107,11 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
   const lines = [`proof ${proofFile}`, `head  ${check.headCommit}`, "", ...table(["check", "recorded", "now", ""], rows), ""];
   if (check.holds) lines.push("the proof holds");
   else {
-    const failing = [...check.gates.filter((g) => !g.holds).map((g) => `gate ${g.name} was ${g.recorded}, now ${g.now}`), ...check.criteria.filter((c) => !c.holds).map((c) => `criterion ${c.id} was ${c.recorded}, now ${c.now}`), ...check.problems];
+    const failing = [
+      ...check.gates.filter((g) => !g.holds).map((g) => `gate ${g.name} was ${g.recorded}, now ${g.now}`),
+      ...check.criteria.filter((c) => !c.holds).map((c) => `criterion ${c.id} was ${c.recorded}, now ${c.now}`),
+      ...check.problems,
+    ];
     lines.push(`the proof does not hold: ${failing.join("; ") || "see above"}`);
   }
   ctx.stdout(`${lines.map(terminalSafe).join("\n")}\n`);

@@ -38,7 +38,11 @@ const abs = (ctx: Context, file: string | undefined) => (file === undefined ? un
  * options the flags changed. A script book and a model belong to their
  * engine: another engine given as a flag drops the recorded ones.
  */
-export function mergeRunOptions<T extends RememberedChoice>(ctx: Context, flags: T, recorded: RunOptionsRecord | undefined): { options: T; overridden: OptionName[] } {
+export function mergeRunOptions<T extends RememberedChoice>(
+  ctx: Context,
+  flags: T,
+  recorded: RunOptionsRecord | undefined,
+): { options: T; overridden: OptionName[] } {
   if (recorded === undefined) return { options: flags, overridden: [] };
   const engine = flags.engine ?? recorded.engine;
   const sameEngine = engine === recorded.engine;
@@ -62,7 +66,11 @@ export function mergeRunOptions<T extends RememberedChoice>(ctx: Context, flags:
 }
 
 /** The flags merged over what the goal `goalId` ran with before. */
-export async function rememberRunOptions<T extends RememberedChoice>(ctx: Context, goalId: string, flags: T): Promise<{ options: T; overridden: OptionName[] }> {
+export async function rememberRunOptions<T extends RememberedChoice>(
+  ctx: Context,
+  goalId: string,
+  flags: T,
+): Promise<{ options: T; overridden: OptionName[] }> {
   return mergeRunOptions(ctx, flags, lastRunOptions(await ctx.store.readEvents(goalId)));
 }
 
@@ -71,7 +79,12 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** What this run records: the engine actually used and the options it runs with; undefined when no engine runs (deterministic `goal plan`). */
-export function runOptionsRecord(ctx: Context, options: RememberedChoice, engine: EngineProvider, overridden: readonly OptionName[]): RunOptionsRecord | undefined {
+export function runOptionsRecord(
+  ctx: Context,
+  options: RememberedChoice,
+  engine: EngineProvider,
+  overridden: readonly OptionName[],
+): RunOptionsRecord | undefined {
   if (engine.name === "none") return undefined;
   const script = engine.name === "scripted" ? abs(ctx, options.script ?? nonEmpty(ctx.env["OMK_SCRIPT"])) : undefined;
   const model = engine.name === "scripted" ? undefined : options.model;

@@ -12,14 +12,36 @@ import type { DriveOptions } from "./drive-setup.js";
  * then what to do next (nextSteps, from failure.json's advice; every command
  * with the run's prefix, so it runs as printed).
  */
-export function reportOutcome(ctx: Context, say: (t: string) => void, goal: Goal, status: GoalStatus, reason: string, outcomeFile: string | null, options: DriveOptions): void {
+export function reportOutcome(
+  ctx: Context,
+  say: (t: string) => void,
+  goal: Goal,
+  status: GoalStatus,
+  reason: string,
+  outcomeFile: string | null,
+  options: DriveOptions,
+): void {
   const paths = ctx.store.paths(goal.id);
   const omk = (command: string) => printable(command, { prefix: options.commandPrefix });
   const lines = [`status: ${status}${reason === "" ? "" : ` — ${omk(reason)}`}`];
-  const outcome = outcomeFile ?? (existsSync(paths.proof) && status === "ready" ? paths.proof : existsSync(paths.failure) && isTerminalStatus(status) && status !== "ready" ? paths.failure : null);
+  const outcome =
+    outcomeFile ??
+    (existsSync(paths.proof) && status === "ready"
+      ? paths.proof
+      : existsSync(paths.failure) && isTerminalStatus(status) && status !== "ready"
+        ? paths.failure
+        : null);
   if (outcome !== null) lines.push(`${path.basename(outcome) === "proof.json" ? "proof" : "failure"}: ${outcome}`);
   const failure = outcome !== null && path.basename(outcome) === "failure.json" ? readFailureAdvice(outcome) : undefined;
-  const steps = nextSteps({ goalId: goal.id, status, text: goal.normalizedText, proofFile: outcome ?? paths.proof, failure, stopAfter: options.stopAfter, quote: shellWord });
+  const steps = nextSteps({
+    goalId: goal.id,
+    status,
+    text: goal.normalizedText,
+    proofFile: outcome ?? paths.proof,
+    failure,
+    stopAfter: options.stopAfter,
+    quote: shellWord,
+  });
   lines.push(...nextStepLines(steps, omk));
   // Reasons, questions and hints come from the engine or an agent: each shown as one line, escapes visible.
   say(`${lines.map(terminalSafe).join("\n")}\n`);

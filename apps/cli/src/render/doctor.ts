@@ -14,7 +14,8 @@ export function doctorText(checks: readonly DoctorCheck[], usable: readonly stri
   const warnings = checks.filter((c) => c.status === "warn").length;
   const warned = warnings === 0 ? "" : ` (${warnings} warning${warnings === 1 ? "" : "s"})`;
   if (failed.length > 0) out += `omk is not ready: ${failed.map((c) => c.name).join(", ")} (exit ${exitCode})\n`;
-  else if (usable.length === 0) out += `omk is not ready for real goals: no engine completed a handshake; only scripted goals run (--engine scripted --script FILE)${warned}\n`;
+  else if (usable.length === 0)
+    out += `omk is not ready for real goals: no engine completed a handshake; only scripted goals run (--engine scripted --script FILE)${warned}\n`;
   else out += `omk is ready: ${usable.join(", ")} completed a handshake${warned}\n`;
   return out;
 }

@@ -111,7 +111,14 @@ export function goalMarkdown(goal: Goal, report: BudgetReport): string {
     ...rows,
     ...(goal.taskGraph === null
       ? []
-      : ["", "## Tasks", "", "| task | status | role | title |", "|---|---|---|---|", ...goal.taskGraph.tasks.map((t) => `| ${t.id} | ${t.status} | ${t.role} | ${t.title.replaceAll("|", "\\|")} |`)]),
+      : [
+          "",
+          "## Tasks",
+          "",
+          "| task | status | role | title |",
+          "|---|---|---|---|",
+          ...goal.taskGraph.tasks.map((t) => `| ${t.id} | ${t.status} | ${t.role} | ${t.title.replaceAll("|", "\\|")} |`),
+        ]),
     "",
   ]
     .map(terminalSafe)

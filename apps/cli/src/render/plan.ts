@@ -6,7 +6,10 @@ import { terminalSafe } from "./safe.js";
 export function planText(planned: Goal, oracle: FrozenOracle | undefined): string {
   const tasks = planned.taskGraph?.tasks ?? [];
   const lines = [`tasks (${tasks.length}):`];
-  for (const t of tasks) lines.push(`  ${t.id}  [${t.role}] ${t.title}${t.dependencies.length === 0 ? "" : ` (after ${t.dependencies.join(", ")})`}  writes: ${t.writes.join(", ") || "nothing"}`);
+  for (const t of tasks)
+    lines.push(
+      `  ${t.id}  [${t.role}] ${t.title}${t.dependencies.length === 0 ? "" : ` (after ${t.dependencies.join(", ")})`}  writes: ${t.writes.join(", ") || "nothing"}`,
+    );
   if (oracle !== undefined) {
     lines.push(`criteria (${oracle.oracle.criteria.length}, oracle ${oracle.hash.slice(0, 12)}):`);
     for (const c of oracle.oracle.criteria) lines.push(`  ${c.id}  [${c.kind}] ${c.description}`);

@@ -83,7 +83,12 @@ export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: rea
         nowText = `no controller is running it (stopped or crashed)${lastWords}`;
         next = `omk goal resume ${id}`;
       } else {
-        const doing = running.length > 0 ? `running ${running.map((t) => `${t.id} "${t.title}"`).join(", ")}` : goal.phase === null ? "starting" : `in the ${goal.phase} phase`;
+        const doing =
+          running.length > 0
+            ? `running ${running.map((t) => `${t.id} "${t.title}"`).join(", ")}`
+            : goal.phase === null
+              ? "starting"
+              : `in the ${goal.phase} phase`;
         nowText = `${doing}${lastWords}`;
         next = `omk goal status ${id}  # running: check again later, or stop it with omk goal pause ${id}`;
       }
@@ -110,7 +115,17 @@ export function statusSummary(goal: Goal, lock: LockOwner | undefined, tail: rea
   }
   return {
     round: goal.round ?? 1,
-    tasks: tasks === undefined ? null : { total: tasks.length, running: count("running"), done: count("done"), failed: count("failed"), waiting: count("pending", "ready", "blocked"), cancelled: count("cancelled") },
+    tasks:
+      tasks === undefined
+        ? null
+        : {
+            total: tasks.length,
+            running: count("running"),
+            done: count("done"),
+            failed: count("failed"),
+            waiting: count("pending", "ready", "blocked"),
+            cancelled: count("cancelled"),
+          },
     now: nowText,
     lastEvent,
     next,
@@ -136,14 +151,11 @@ export function summaryText(goal: Goal, summary: StatusSummary, report: BudgetRe
   const text = goal.normalizedText.length > 72 ? `${goal.normalizedText.slice(0, 69)}...` : goal.normalizedText;
   const head = [goal.status, goal.phase === null ? undefined : `phase ${goal.phase}`, `round ${summary.round}`].filter((p) => p !== undefined).join(" · ");
   const t = summary.tasks;
-  const tasks = t === null ? "none yet (planning makes them)" : `${t.total}: ${t.running} running, ${t.done} done, ${t.failed} failed, ${t.waiting} waiting${t.cancelled > 0 ? `, ${t.cancelled} cancelled` : ""}`;
-  const lines = [
-    `goal    ${goal.id}  ${head}`,
-    `        ${text}`,
-    `tasks   ${tasks}`,
-    `budget  ${budgetOneLine(report, goal)}`,
-    `now     ${summary.now}`,
-  ];
+  const tasks =
+    t === null
+      ? "none yet (planning makes them)"
+      : `${t.total}: ${t.running} running, ${t.done} done, ${t.failed} failed, ${t.waiting} waiting${t.cancelled > 0 ? `, ${t.cancelled} cancelled` : ""}`;
+  const lines = [`goal    ${goal.id}  ${head}`, `        ${text}`, `tasks   ${tasks}`, `budget  ${budgetOneLine(report, goal)}`, `now     ${summary.now}`];
   if (lock !== undefined) lines.push(`runner  pid ${lock.pid} on ${lock.host}, heartbeat ${ago(lock.heartbeatAt, now)}`);
   lines.push(`next:   ${printable(summary.next)}`);
   // The goal's text, reasons, task titles and hints come from the user, the engine or an agent: each line shown as one line.

@@ -51,7 +51,8 @@ async function omk(w: World, args: string[], crashAt?: string): Promise<Run> {
   return { exitCode: r.exitCode ?? -1, signal: r.signal ?? undefined, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-const show = (r: Run) => `exit ${r.exitCode}${r.signal === undefined ? "" : ` (${r.signal})`}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
+const show = (r: Run) =>
+  `exit ${r.exitCode}${r.signal === undefined ? "" : ` (${r.signal})`}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
 
 /** Files a finished goal must not keep: lease files, a pending outcome, temporaries, torn-tail side files aside. */
 function leftovers(w: World, goalId: string): string[] {
@@ -64,7 +65,10 @@ async function worktrees(w: World): Promise<number> {
 
 type Reference = { status: string; exitCode: number; tree: string | undefined; events: GoalEvent[]; worktrees: number };
 
-const SEED = process.env["OMK_CRASH_SEED"] !== undefined && process.env["OMK_CRASH_SEED"] !== "" ? Number(process.env["OMK_CRASH_SEED"]) : Math.floor(Math.random() * 1_000_000);
+const SEED =
+  process.env["OMK_CRASH_SEED"] !== undefined && process.env["OMK_CRASH_SEED"] !== ""
+    ? Number(process.env["OMK_CRASH_SEED"])
+    : Math.floor(Math.random() * 1_000_000);
 const SAMPLES = Number(process.env["OMK_CRASH_SAMPLES"] ?? 6);
 const ALL = process.env["OMK_CRASH_ALL"] === "1";
 /** The terminal transition's events, always swept: the crash windows of issue 14. */
@@ -124,7 +128,12 @@ describe("crash sweep: SIGKILL at event boundaries of a demo-sized goal, then re
     }
     // Lost attempts were run again, never stagnated.
     const events = readEvents(w.stateDir, goalId);
-    expect(eventsOf(events, "task_recovered").map((e) => e.data.decision).filter((d) => d !== "retry"), what).toEqual([]);
+    expect(
+      eventsOf(events, "task_recovered")
+        .map((e) => e.data.decision)
+        .filter((d) => d !== "retry"),
+      what,
+    ).toEqual([]);
   }
 
   // The sampled boundaries are known once the reference ran; vitest needs the tests before that, so

@@ -53,7 +53,13 @@ const session = (...steps: StepInput[]): ScenarioInput => ({ turns: [{ steps }] 
 
 /** The tester writes the acceptance test; `expect`: text its prompt must hold (else the engine answers an error). */
 export function writeTestsSession(options: { before?: StepInput[]; after?: StepInput[]; expect?: string } = {}): ScenarioInput {
-  const steps = [...(options.before ?? []), write("test/farewell.test.js", FAREWELL_TEST), ...(options.after ?? []), spend(1200, 300), say("Wrote the acceptance test for farewell().")];
+  const steps = [
+    ...(options.before ?? []),
+    write("test/farewell.test.js", FAREWELL_TEST),
+    ...(options.after ?? []),
+    spend(1200, 300),
+    say("Wrote the acceptance test for farewell()."),
+  ];
   return { turns: [{ ...(options.expect === undefined ? {} : { expect: options.expect }), steps }] };
 }
 
@@ -93,7 +99,11 @@ export function claimsDoneBook(): ScriptBook {
     version: 1,
     sessions: {
       "task:write-tests": writeTestsSession(),
-      "task:implement": session(write("src/greet.js", FAREWELL_BROKEN), spend(900, 200), say("All tests pass. The feature is complete and verified; the goal is done.")),
+      "task:implement": session(
+        write("src/greet.js", FAREWELL_BROKEN),
+        spend(900, 200),
+        say("All tests pass. The feature is complete and verified; the goal is done."),
+      ),
       ...REVIEWERS,
     },
   };

@@ -111,7 +111,12 @@ export async function newWorld(): Promise<World> {
       child.all?.on("data", (chunk: Buffer) => {
         out += chunk.toString();
       });
-      const done = child.then((r) => ({ exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), json: () => JSON.parse(String(r.stdout)) }));
+      const done = child.then((r) => ({
+        exitCode: r.exitCode ?? -1,
+        stdout: String(r.stdout),
+        stderr: String(r.stderr),
+        json: () => JSON.parse(String(r.stdout)),
+      }));
       return {
         pid: child.pid,
         output: () => out,
@@ -172,7 +177,11 @@ export function eventsOf<T extends EventType>(events: readonly GoalEvent[], type
 }
 
 /** Polls the event log of the state dir's only goal until `match` holds; returns the goal id and the event. */
-export async function waitForEvent(stateDir: string, match: (e: GoalEvent) => boolean, options: { timeoutMs?: number; started?: Started; what?: string } = {}): Promise<{ goalId: string; event: GoalEvent }> {
+export async function waitForEvent(
+  stateDir: string,
+  match: (e: GoalEvent) => boolean,
+  options: { timeoutMs?: number; started?: Started; what?: string } = {},
+): Promise<{ goalId: string; event: GoalEvent }> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000); // generous: the callers' tests allow 150 s and more
   let exited = false;
   options.started?.done.then(() => {
@@ -189,7 +198,9 @@ export async function waitForEvent(stateDir: string, match: (e: GoalEvent) => bo
   }
   const goalId = onlyGoalId(stateDir);
   const seen = goalId === undefined ? [] : readEvents(stateDir, goalId).map((e) => e.type);
-  throw new Error(`${exited ? "omk exited" : "timed out"} before ${options.what ?? "the awaited event"}; events: ${seen.join(", ")}\n${options.started?.output() ?? ""}`);
+  throw new Error(
+    `${exited ? "omk exited" : "timed out"} before ${options.what ?? "the awaited event"}; events: ${seen.join(", ")}\n${options.started?.output() ?? ""}`,
+  );
 }
 
 export function readProof(file: string): Proof {

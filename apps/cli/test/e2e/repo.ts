@@ -5,7 +5,14 @@ import path from "node:path";
 import { initGitRepo, makeTempDir } from "@omk/test-fixtures";
 
 /** The gate's test command: spec output on stdout (the log), JUnit into junit.xml (the cases). */
-export const TEST_COMMAND = [process.execPath, "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", "--test-reporter-destination=junit.xml"];
+export const TEST_COMMAND = [
+  process.execPath,
+  "--test",
+  "--test-reporter=spec",
+  "--test-reporter-destination=stdout",
+  "--test-reporter=junit",
+  "--test-reporter-destination=junit.xml",
+];
 
 /** The name of the one required gate. */
 export const TEST_GATE = "test";

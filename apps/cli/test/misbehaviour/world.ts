@@ -43,7 +43,18 @@ export const SECRET_ENCODED = [Buffer.from(SECRET_VALUE).toString("base64"), SEC
 /** The programs a scenario may plant (each logs its name, arguments, cwd and parent's command line to ran.log). */
 const PROGRAMS = ["hook", "fsmonitor", "clean", "smudge", "textconv"] as const;
 /** Hooks the hook scenarios plant: every one OMK's git could plausibly run (checkout, commit, ref updates, index). */
-export const HOOKS = ["post-checkout", "pre-commit", "prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite", "reference-transaction", "post-index-change", "pre-auto-gc"] as const;
+export const HOOKS = [
+  "post-checkout",
+  "pre-commit",
+  "prepare-commit-msg",
+  "commit-msg",
+  "post-commit",
+  "post-merge",
+  "post-rewrite",
+  "reference-transaction",
+  "post-index-change",
+  "pre-auto-gc",
+] as const;
 
 export type World = {
   repo: string;

@@ -5,7 +5,25 @@
 import path from "node:path";
 import { type LedgerEntry, type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
-import { claudeEnv, describeRun, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, ledgerSummary, PACKAGE_JSON, PLANNED_FIX, proofOf, tokensOf, userOmkConfig, userWorld, withModelServer, expectReady } from "./harness.js";
+import {
+  claudeEnv,
+  describeRun,
+  failureOf,
+  fileAt,
+  fixTask,
+  GOAL,
+  goalIdOf,
+  integrationHead,
+  ledgerSummary,
+  PACKAGE_JSON,
+  PLANNED_FIX,
+  proofOf,
+  tokensOf,
+  userOmkConfig,
+  userWorld,
+  withModelServer,
+  expectReady,
+} from "./harness.js";
 
 let server: ModelServer;
 withModelServer((started) => {
@@ -38,7 +56,10 @@ describe("claude-agent-acp (real) through omk goal run", () => {
     // classifier stopping at </severity>; measured: its model_usage lists the main model only), so those
     // are the only served tokens left out.
     const monitor = (e: LedgerEntry) => JSON.stringify((e.body as { stop_sequences?: unknown }).stop_sequences ?? []).includes("</severity>");
-    expect(server.ledger.some((e) => e.rule === null && e.usage !== null && !monitor(e)), "Claude Code made no side query it reports").toBe(true);
+    expect(
+      server.ledger.some((e) => e.rule === null && e.usage !== null && !monitor(e)),
+      "Claude Code made no side query it reports",
+    ).toBe(true);
     const reported = server.served((e) => e.path === "/v1/messages" && !monitor(e));
     expect(tokensOf(proof.spend), ledgerSummary(server.ledger)).toEqual({ input: reported.input, output: reported.output });
 
@@ -50,12 +71,18 @@ describe("claude-agent-acp (real) through omk goal run", () => {
     server.setRules([plan, { ...fixTask(), fault: "hang" }, reviewRule()]);
     server.reset();
     const w = await userWorld({ agents: ["claude-agent-acp"], env: claudeEnv(server) });
-    userOmkConfig(w.home, "version: 1\nengines:\n  claude:\n    deadlines:\n      turnInactivityMs: 6000\n      cancelGraceMs: 2000\n      killGraceMs: 1000\n");
+    userOmkConfig(
+      w.home,
+      "version: 1\nengines:\n  claude:\n    deadlines:\n      turnInactivityMs: 6000\n      cancelGraceMs: 2000\n      killGraceMs: 1000\n",
+    );
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "claude", "--plain"], { timeoutMs: 120_000 });
     const goalId = goalIdOf(run.stdout);
     // The model stalled after its first chunks.
-    expect(server.ledger.some((e) => e.rule === "task" && e.fault === "hang"), ledgerSummary(server.ledger)).toBe(true);
+    expect(
+      server.ledger.some((e) => e.rule === "task" && e.fault === "hang"),
+      ledgerSummary(server.ledger),
+    ).toBe(true);
     // Stopped at 6 s of silence per attempt, not at the 10-minute default.
     expect(run.timedOut, describeRun(run)).toBe(false);
     const failure = failureOf(w, goalId);

@@ -5,7 +5,22 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gitIn, type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
-import { describeRun, fileAt, fixTask, GOAL, installedAgents, kimiConfig, ledgerSummary, PLANNED_FIX, proofOf, tokensOf, userWorld, writeWrapper, withModelServer, expectReady } from "./harness.js";
+import {
+  describeRun,
+  fileAt,
+  fixTask,
+  GOAL,
+  installedAgents,
+  kimiConfig,
+  ledgerSummary,
+  PLANNED_FIX,
+  proofOf,
+  tokensOf,
+  userWorld,
+  writeWrapper,
+  withModelServer,
+  expectReady,
+} from "./harness.js";
 
 let server: ModelServer;
 withModelServer((started) => {
@@ -31,7 +46,17 @@ describe("engine configuration (real agent)", () => {
     const tool = writeWrapper(path.join(w.base, "opt", "my-agent", "bin", "agent"), installedAgents().kimi);
     const file = await commitConfig(
       w.repo,
-      ["version: 1", "defaultEngine: my-agent", "engines:", "  my-agent:", `    command: ${JSON.stringify(tool)}`, "    args: [acp]", "    protocol: acp", "    usageLog: kimi_session_log", ""].join("\n"),
+      [
+        "version: 1",
+        "defaultEngine: my-agent",
+        "engines:",
+        "  my-agent:",
+        `    command: ${JSON.stringify(tool)}`,
+        "    args: [acp]",
+        "    protocol: acp",
+        "    usageLog: kimi_session_log",
+        "",
+      ].join("\n"),
     );
     const base = (await gitIn(w.repo, "rev-parse", "HEAD")).trim();
     // The user trusts the repository's config (it names a program to run): untrusted, omk would stop with exit 2.

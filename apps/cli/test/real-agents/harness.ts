@@ -6,7 +6,18 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Failure, FailureSchema, type Proof, ProofSchema } from "@omk/state";
-import { gitIn, initGitRepo, type LedgerEntry, makeTempDir, type ModelRule, type ModelServer, type OmkRun, say, startModelServer, taskRule } from "@omk/test-fixtures";
+import {
+  gitIn,
+  initGitRepo,
+  type LedgerEntry,
+  makeTempDir,
+  type ModelRule,
+  type ModelServer,
+  type OmkRun,
+  say,
+  startModelServer,
+  taskRule,
+} from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect } from "vitest";
 import { cleanupE2e, omkBin } from "../e2e/helpers.js";
@@ -18,11 +29,13 @@ export type InstalledAgents = { kimi: InstalledAgent; qwen: InstalledAgent; clau
 export function installedAgents(): InstalledAgents {
   const dir = process.env["OMK_AGENTS_DIR"];
   const file = dir === undefined ? undefined : path.join(dir, "agents.json");
-  if (file === undefined || !existsSync(file)) throw new Error("OMK_AGENTS_DIR with agents.json is required: run `node tooling/install-agents.mjs \"$OMK_AGENTS_DIR\"` first");
+  if (file === undefined || !existsSync(file))
+    throw new Error('OMK_AGENTS_DIR with agents.json is required: run `node tooling/install-agents.mjs "$OMK_AGENTS_DIR"` first');
   const agents = JSON.parse(readFileSync(file, "utf8")) as Partial<InstalledAgents>;
   for (const name of ["kimi", "qwen", "claude"] as const) {
     const a = agents[name];
-    if (a === undefined || !existsSync(a.node) || !existsSync(a.entry)) throw new Error(`${file} lists no installed ${name} (node and entry must exist): re-run tooling/install-agents.mjs`);
+    if (a === undefined || !existsSync(a.node) || !existsSync(a.entry))
+      throw new Error(`${file} lists no installed ${name} (node and entry must exist): re-run tooling/install-agents.mjs`);
   }
   return agents as InstalledAgents;
 }
@@ -88,7 +101,8 @@ export const FIX_WRITES = ["src/range.js", "test/range.test.js"];
 export const PLANNED_FIX = {
   id: "fix-range",
   title: "Fix the off-by-one in range()",
-  description: "range(start, end) must include end. Fix the loop bound in src/range.js and add a regression test tagged [oracle:regression-test] in test/range.test.js.",
+  description:
+    "range(start, end) must include end. Fix the loop bound in src/range.js and add a regression test tagged [oracle:regression-test] in test/range.test.js.",
   reads: ["src/", "test/", "package.json"],
   writes: FIX_WRITES,
 };
@@ -122,12 +136,17 @@ export type UserWorld = {
    * Runs the built `omk` to completion. Past `timeoutMs` (default 200 s) it gets Ctrl-C (SIGINT), as a
    * user would give it, and 15 s later SIGKILL to its process group: a test fails, it never hangs.
    */
-  omk(args: readonly string[], options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number }): Promise<OmkRun & { ms: number; timedOut: boolean }>;
+  omk(
+    args: readonly string[],
+    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number },
+  ): Promise<OmkRun & { ms: number; timedOut: boolean }>;
 };
 
 /** The PATH of the machine without any agent on it, plus `bin` first. */
 function pathWith(bin: string | undefined): string {
-  const system = (process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(path.delimiter).filter((d) => !["kimi", "qwen", "claude-agent-acp"].some((c) => existsSync(path.join(d, c))));
+  const system = (process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+    .split(path.delimiter)
+    .filter((d) => !["kimi", "qwen", "claude-agent-acp"].some((c) => existsSync(path.join(d, c))));
   return [...(bin === undefined ? [] : [bin]), ...system].join(path.delimiter);
 }
 
@@ -167,7 +186,14 @@ export async function userWorld(options: { agents?: readonly AgentCommand[]; env
     env,
     omk: async (args, o = {}) => {
       const started = Date.now();
-      const child = execa(process.execPath, [bin_, ...args], { reject: false, cwd: o.cwd ?? repo, env: { ...env, ...o.env }, extendEnv: false, stdin: "ignore", detached: true });
+      const child = execa(process.execPath, [bin_, ...args], {
+        reject: false,
+        cwd: o.cwd ?? repo,
+        env: { ...env, ...o.env },
+        extendEnv: false,
+        stdin: "ignore",
+        detached: true,
+      });
       let timedOut = false;
       const signal = (name: NodeJS.Signals) => {
         try {
@@ -291,7 +317,12 @@ export async function fileAt(repo: string, commit: string, file: string): Promis
 
 /** What the server served, by rule (for failure messages). */
 export function ledgerSummary(ledger: readonly LedgerEntry[]): string {
-  return ledger.map((e) => `#${e.seq} ${e.path} ${e.toolset} rule=${e.rule ?? "-"} step=${e.step} ${e.status} ${e.usage === null ? "" : `${e.usage.input}+${e.usage.output}`} ${e.toolCalls.join(",")}`).join("\n");
+  return ledger
+    .map(
+      (e) =>
+        `#${e.seq} ${e.path} ${e.toolset} rule=${e.rule ?? "-"} step=${e.step} ${e.status} ${e.usage === null ? "" : `${e.usage.input}+${e.usage.output}`} ${e.toolCalls.join(",")}`,
+    )
+    .join("\n");
 }
 
 // ------------------------------------------------------------------ per test file

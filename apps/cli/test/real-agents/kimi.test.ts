@@ -5,7 +5,26 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type ModelServer, planRule, reviewRule, say } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
-import { describeRun, FIX_WRITES, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, kimiConfig, ledgerSummary, PACKAGE_JSON, PLANNED_FIX, proofOf, statusOf, tokensOf, userWorld, withModelServer, expectReady } from "./harness.js";
+import {
+  describeRun,
+  FIX_WRITES,
+  failureOf,
+  fileAt,
+  fixTask,
+  GOAL,
+  goalIdOf,
+  integrationHead,
+  kimiConfig,
+  ledgerSummary,
+  PACKAGE_JSON,
+  PLANNED_FIX,
+  proofOf,
+  statusOf,
+  tokensOf,
+  userWorld,
+  withModelServer,
+  expectReady,
+} from "./harness.js";
 
 let server: ModelServer;
 withModelServer((started) => {
@@ -40,23 +59,36 @@ describe("Kimi Code (real) through omk goal run", () => {
     expect(tokensOf(proof.spend), ledgerSummary(server.ledger)).toEqual({ input: served.input, output: served.output });
     // The user's home is as the user left it: Kimi's login file only, no session logs; no session HOME (with the copied key) is left in the state dir.
     expect(readdirSync(path.join(w.home, ".kimi-code"))).toEqual(["config.toml"]);
-    const leftHomes = readdirSync(w.stateDir, { recursive: true }).map(String).filter((f) => /(^|\/)engine\/(home|xdg)$/.test(f));
+    const leftHomes = readdirSync(w.stateDir, { recursive: true })
+      .map(String)
+      .filter((f) => /(^|\/)engine\/(home|xdg)$/.test(f));
     expect(leftHomes).toEqual([]);
-    expect(readdirSync(w.stateDir, { recursive: true }).map(String).filter((f) => f.endsWith("config.toml"))).toEqual([]);
+    expect(
+      readdirSync(w.stateDir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith("config.toml")),
+    ).toEqual([]);
 
     const verified = await w.omk(["proof", "verify", path.join(w.stateDir, "goals", goalId, "proof.json")]);
     expect(verified.exitCode, describeRun(verified)).toBe(0);
   });
 
   it("a write outside the write set by Kimi's Write tool is refused and reported as refused: nothing is written, the goal ends not_ready (scope_violation) and nothing out of scope is integrated", async () => {
-    server.setRules([plan, fixTask([say("I will also bump the package name while I am here.", { write: "package.json", content: '{ "name": "pwned" }\n' })]), reviewRule()]);
+    server.setRules([
+      plan,
+      fixTask([say("I will also bump the package name while I am here.", { write: "package.json", content: '{ "name": "pwned" }\n' })]),
+      reviewRule(),
+    ]);
     server.reset();
     const w = await userWorld({ agents: ["kimi"] });
     kimiConfig(w.home, server);
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "kimi", "--plain"], { env: { KIMI_CODE_HOME: path.join(w.home, ".kimi-code") } });
     const goalId = goalIdOf(run.stdout);
-    expect(server.ledger.some((e) => e.toolCalls.includes("Write")), ledgerSummary(server.ledger)).toBe(true);
+    expect(
+      server.ledger.some((e) => e.toolCalls.includes("Write")),
+      ledgerSummary(server.ledger),
+    ).toBe(true);
     expect(run.exitCode, describeRun(run)).toBe(1);
     expect(statusOf(run.stdout)).toBe("not_ready");
     const failure = failureOf(w, goalId);
@@ -70,7 +102,11 @@ describe("Kimi Code (real) through omk goal run", () => {
   });
 
   it("a write outside the write set by Kimi's shell fails the task (scope_violation naming the file and the write set); the attempt is never integrated", async () => {
-    server.setRules([plan, fixTask([say("The package name should change too.", { shell: `printf '{ "name": "pwned" }\\n' > package.json`, description: "Rename the package" })]), reviewRule()]);
+    server.setRules([
+      plan,
+      fixTask([say("The package name should change too.", { shell: `printf '{ "name": "pwned" }\\n' > package.json`, description: "Rename the package" })]),
+      reviewRule(),
+    ]);
     server.reset();
     const w = await userWorld({ agents: ["kimi"] });
     kimiConfig(w.home, server);

@@ -13,7 +13,11 @@ afterAll(async () => {
 });
 
 const TASK = "# Task fix-range: Fix it\n\nYou are the implementer of one task of a larger goal.";
-const task = taskRule([say("Let me look at the code first.", { read: "src/range.js" }), say("Now the fix.", { edit: "src/range.js", old: "i < end", new: "i <= end" }), { text: "Done." }]);
+const task = taskRule([
+  say("Let me look at the code first.", { read: "src/range.js" }),
+  say("Now the fix.", { edit: "src/range.js", old: "i < end", new: "i <= end" }),
+  { text: "Done." },
+]);
 
 // biome-ignore lint/suspicious/noExplicitAny: wire JSON, read field by field
 type Wire = any;
@@ -33,8 +37,17 @@ function events(text: string): Array<{ event: string | null; data: string }> {
     .map((block) => ({ event: /^event: (.*)$/m.exec(block)?.[1] ?? null, data: /^data: (.*)$/m.exec(block)?.[1] ?? "" }));
 }
 
-const kimiTools = [{ type: "function", function: { name: "Read" } }, { type: "function", function: { name: "Edit" } }, { type: "function", function: { name: "Bash" } }, { type: "function", function: { name: "Write" } }];
-const qwenTools = [{ type: "function", function: { name: "read_file" } }, { type: "function", function: { name: "run_shell_command" } }, { type: "function", function: { name: "write_file" } }];
+const kimiTools = [
+  { type: "function", function: { name: "Read" } },
+  { type: "function", function: { name: "Edit" } },
+  { type: "function", function: { name: "Bash" } },
+  { type: "function", function: { name: "Write" } },
+];
+const qwenTools = [
+  { type: "function", function: { name: "read_file" } },
+  { type: "function", function: { name: "run_shell_command" } },
+  { type: "function", function: { name: "write_file" } },
+];
 const claudeTools = [{ name: "Read" }, { name: "Edit" }, { name: "Bash" }, { name: "Write" }];
 
 describe("model server: OpenAI Chat Completions", () => {
@@ -65,7 +78,13 @@ describe("model server: OpenAI Chat Completions", () => {
     const last = parsed.at(-1);
     expect(last.choices).toEqual([]);
     expect(last.usage.total_tokens).toBe(last.usage.prompt_tokens + last.usage.completion_tokens);
-    expect(server.ledger[0]).toMatchObject({ rule: "task", step: 0, toolset: "kimi", usage: { input: last.usage.prompt_tokens, output: last.usage.completion_tokens }, toolCalls: ["Read"] });
+    expect(server.ledger[0]).toMatchObject({
+      rule: "task",
+      step: 0,
+      toolset: "kimi",
+      usage: { input: last.usage.prompt_tokens, output: last.usage.completion_tokens },
+      toolCalls: ["Read"],
+    });
   });
 
   it("derives the step from the conversation (assistant turns since the instruction): Qwen gets its edit with an absolute path from its working directory; without include_usage the usage rides on the finish chunk", async () => {
@@ -77,7 +96,13 @@ describe("model server: OpenAI Chat Completions", () => {
       tools: qwenTools,
       messages: [
         { role: "system", content: "I'm currently working in the directory: /w/repo\nMore." },
-        { role: "user", content: [{ type: "text", text: "<system-reminder>skills</system-reminder>" }, { type: "text", text: TASK }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "<system-reminder>skills</system-reminder>" },
+            { type: "text", text: TASK },
+          ],
+        },
         { role: "assistant", content: "Let me look.", tool_calls: [{ id: "c1", type: "function", function: { name: "read_file", arguments: "{}" } }] },
         { role: "tool", tool_call_id: "c1", content: "export function range() {}" },
       ],
@@ -88,7 +113,11 @@ describe("model server: OpenAI Chat Completions", () => {
       .map((d) => JSON.parse(d));
     const call = parsed.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
     expect(call[0].function.name).toBe("edit");
-    expect(JSON.parse(call.map((t: { function: { arguments: string } }) => t.function.arguments).join(""))).toEqual({ file_path: "/w/repo/src/range.js", old_string: "i < end", new_string: "i <= end" });
+    expect(JSON.parse(call.map((t: { function: { arguments: string } }) => t.function.arguments).join(""))).toEqual({
+      file_path: "/w/repo/src/range.js",
+      old_string: "i < end",
+      new_string: "i <= end",
+    });
     const finish = parsed.find((c) => c.choices[0]?.finish_reason === "tool_calls");
     expect(finish.usage.prompt_tokens).toBeGreaterThan(0);
     expect(server.ledger[0]).toMatchObject({ rule: "task", step: 1, toolset: "qwen" });
@@ -154,7 +183,15 @@ describe("model server: Anthropic Messages", () => {
       stream: true,
       tools: claudeTools,
       system: [{ type: "text", text: "You are Claude Code.\n<env>\nWorking directory: /w/repo\n</env>" }],
-      messages: [{ role: "user", content: [{ type: "text", text: "<system-reminder>ctx</system-reminder>" }, { type: "text", text: TASK }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "<system-reminder>ctx</system-reminder>" },
+            { type: "text", text: TASK },
+          ],
+        },
+      ],
     });
     const evs = events(await res.text());
     expect(evs.map((e) => e.event)).toEqual([
@@ -176,21 +213,39 @@ describe("model server: Anthropic Messages", () => {
     expect(data[6].content_block).toMatchObject({ type: "tool_use", name: "Read", input: {} });
     expect(JSON.parse(`${data[7].delta.partial_json}${data[8].delta.partial_json}`)).toEqual({ file_path: "/w/repo/src/range.js" });
     expect(data[10]).toMatchObject({ delta: { stop_reason: "tool_use" }, usage: { input_tokens: data[0].message.usage.input_tokens } });
-    expect(server.ledger[0]).toMatchObject({ dialect: "anthropic", toolset: "claude", rule: "task", step: 0, usage: { input: data[10].usage.input_tokens, output: data[10].usage.output_tokens } });
+    expect(server.ledger[0]).toMatchObject({
+      dialect: "anthropic",
+      toolset: "claude",
+      rule: "task",
+      step: 0,
+      usage: { input: data[10].usage.input_tokens, output: data[10].usage.output_tokens },
+    });
   });
 
   it("answers side queries in the form they ask for (a JSON schema's object, a <severity> classifier), count_tokens, and the 401 with Anthropic's authentication_error body", async () => {
     server.setRules([{ ...task, fault: "unauthorized" }]);
     server.reset();
     const title = await json(
-      post("/v1/messages", { model: "h", output_config: { format: { type: "json_schema", schema: { type: "object", properties: { title: { type: "string" } }, required: ["title"] } } }, messages: [{ role: "user", content: "name it" }] }),
+      post("/v1/messages", {
+        model: "h",
+        output_config: { format: { type: "json_schema", schema: { type: "object", properties: { title: { type: "string" } }, required: ["title"] } } },
+        messages: [{ role: "user", content: "name it" }],
+      }),
     );
     expect(JSON.parse(title.content[0].text)).toEqual({ title: expect.any(String) });
-    const monitor = await json(post("/v1/messages", { model: "s", stop_sequences: ["</severity>"], messages: [{ role: "user", content: "Respond with <severity>N</severity> ONLY." }] }));
+    const monitor = await json(
+      post("/v1/messages", { model: "s", stop_sequences: ["</severity>"], messages: [{ role: "user", content: "Respond with <severity>N</severity> ONLY." }] }),
+    );
     expect(monitor).toMatchObject({ content: [{ type: "text", text: "<severity>1" }], stop_reason: "stop_sequence", stop_sequence: "</severity>" });
     const counted = await json(post("/v1/messages/count_tokens", { model: "s", messages: [{ role: "user", content: "hello there" }] }));
     expect(counted.input_tokens).toBeGreaterThan(0);
-    const refused = await post("/v1/messages", { model: "c", stream: true, tools: claudeTools, system: "Working directory: /w", messages: [{ role: "user", content: TASK }] });
+    const refused = await post("/v1/messages", {
+      model: "c",
+      stream: true,
+      tools: claudeTools,
+      system: "Working directory: /w",
+      messages: [{ role: "user", content: TASK }],
+    });
     expect(refused.status).toBe(401);
     expect(await refused.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } });
     expect(server.ledger.map((e) => [e.path, e.rule, e.status])).toEqual([

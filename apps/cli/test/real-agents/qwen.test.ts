@@ -6,7 +6,24 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
-import { describeRun, failureOf, fileAt, fixTask, GOAL, goalIdOf, integrationHead, ledgerSummary, PLANNED_FIX, proofOf, qwenEnv, statusOf, tokensOf, userWorld, withModelServer, expectReady } from "./harness.js";
+import {
+  describeRun,
+  failureOf,
+  fileAt,
+  fixTask,
+  GOAL,
+  goalIdOf,
+  integrationHead,
+  ledgerSummary,
+  PLANNED_FIX,
+  proofOf,
+  qwenEnv,
+  statusOf,
+  tokensOf,
+  userWorld,
+  withModelServer,
+  expectReady,
+} from "./harness.js";
 
 let server: ModelServer;
 withModelServer((started) => {
@@ -72,7 +89,10 @@ describe("Qwen Code (real) through omk goal run", () => {
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
     const goalId = goalIdOf(run.stdout);
-    expect(server.ledger.some((e) => e.status === 401), ledgerSummary(server.ledger)).toBe(true);
+    expect(
+      server.ledger.some((e) => e.status === 401),
+      ledgerSummary(server.ledger),
+    ).toBe(true);
     const failure = failureOf(w, goalId);
     // Qwen answers -32603 "Internal error" with the 401 in data.details: OMK reads it as the auth failure it is.
     expect(failure.status, describeRun(run)).toBe("blocked_on_external");

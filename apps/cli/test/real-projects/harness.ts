@@ -114,7 +114,8 @@ export async function projectWorld(slug: string): Promise<ProjectWorld> {
   const project = corpusProject(slug);
   const index = corpusIndex();
   const cached = index.projects[slug];
-  if (cached === undefined || cached.version !== project.version) throw new Error(`the corpus cache has no ${project.name}@${project.version}: re-run tooling/fetch-corpus.mjs`);
+  if (cached === undefined || cached.version !== project.version)
+    throw new Error(`the corpus cache has no ${project.name}@${project.version}: re-run tooling/fetch-corpus.mjs`);
   if (!existsSync(GATES_BIN)) throw new Error(`${GATES_BIN} is missing: build first (pnpm --filter "omk..." build)`);
   const base = makeTempDir(`omk-corpus-${slug}-`);
   const repo = path.join(base, slug);
@@ -211,7 +212,9 @@ export function fixBook(w: ProjectWorld): string {
   const { regression, regressionTest } = w.project;
   const testFile = w.original(regressionTest.file);
   const withTest = `${testFile.replace(/\n*$/u, "\n")}${regressionTest.append.join("\n")}\n`;
-  const review = (what: string) => ({ turns: [{ steps: [{ message: `${what}\n\n\`\`\`json\n${JSON.stringify({ verdict: "passed", findings: [] })}\n\`\`\`` }] }] });
+  const review = (what: string) => ({
+    turns: [{ steps: [{ message: `${what}\n\n\`\`\`json\n${JSON.stringify({ verdict: "passed", findings: [] })}\n\`\`\`` }] }],
+  });
   const book = {
     version: 1,
     sessions: {

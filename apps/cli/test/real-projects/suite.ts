@@ -29,7 +29,10 @@ export function realProjectSuite(slug: string): void {
       expect(test, run.stdout).toBeDefined();
       // The project's own test script, run by its package manager (flags that turn its pre/post hooks off may sit anywhere).
       const command = Array.isArray(test?.command) ? (test.command as string[]) : [];
-      expect(command.filter((arg) => !arg.startsWith("-")), run.stdout).toEqual([w.project.packageManager, "run", "test"]);
+      expect(
+        command.filter((arg) => !arg.startsWith("-")),
+        run.stdout,
+      ).toEqual([w.project.packageManager, "run", "test"]);
     });
 
     it("omk-gates run passes on HEAD (the tree as published, dependencies installed)", async () => {
@@ -54,7 +57,11 @@ export function realProjectSuite(slug: string): void {
       const expected = w.project.regression.newlyFailing;
       // Exactly the planted regression's cases, each once, and nothing else.
       expect(newFailures.length, `new failures: ${JSON.stringify(newFailures)}`).toBe(expected.length);
-      for (const name of expected) expect(newFailures.filter((id) => caseIs(id, name)), `new failures: ${JSON.stringify(newFailures)}; wanted ${JSON.stringify(name)}`).toHaveLength(1);
+      for (const name of expected)
+        expect(
+          newFailures.filter((id) => caseIs(id, name)),
+          `new failures: ${JSON.stringify(newFailures)}; wanted ${JSON.stringify(name)}`,
+        ).toHaveLength(1);
     });
 
     it("omk goal run, asked in a user's words to fix it, ends ready with the regression test red on the base and green on the head (scripted engine, no .omk/ config)", async () => {
@@ -69,9 +76,18 @@ export function realProjectSuite(slug: string): void {
       // Per-test evidence: the tagged case failed on the base commit and passed on the head commit.
       const evidence = criterion?.evidence ?? [];
       const tagged = (line: string) => line.includes(REGRESSION_TAG);
-      expect(evidence.some((line) => tagged(line) && /^base\b/u.test(line) && /\b(failed|error)$/u.test(line)), evidence.join("\n")).toBe(true);
-      expect(evidence.some((line) => tagged(line) && /^head\b/u.test(line) && /\bpassed$/u.test(line)), evidence.join("\n")).toBe(true);
-      expect(proof.criteria.every((c) => c.verdict === "passed"), JSON.stringify(proof.criteria, null, 2)).toBe(true);
+      expect(
+        evidence.some((line) => tagged(line) && /^base\b/u.test(line) && /\b(failed|error)$/u.test(line)),
+        evidence.join("\n"),
+      ).toBe(true);
+      expect(
+        evidence.some((line) => tagged(line) && /^head\b/u.test(line) && /\bpassed$/u.test(line)),
+        evidence.join("\n"),
+      ).toBe(true);
+      expect(
+        proof.criteria.every((c) => c.verdict === "passed"),
+        JSON.stringify(proof.criteria, null, 2),
+      ).toBe(true);
       // The head holds the fix (the function as published) and the new test.
       const head = (file: string) => w.git("show", `${proof.headCommit}:${file}`);
       expect(await head(w.project.regression.file)).toBe(w.original(w.project.regression.file).trim());

@@ -93,7 +93,11 @@ export async function dryRun(ctx: GoalRun): Promise<RunGoalResult> {
   }
   if (byEngine) {
     const usd = spent.usd === null ? "cost unknown" : `$${spent.usd.toFixed(2)}`;
-    ctx.emit({ type: "note", level: "info", message: `the plan session${spent.sessions === 1 ? "" : "s"} used ${spent.tokens} tokens (${usd}); not recorded against the goal's budget` });
+    ctx.emit({
+      type: "note",
+      level: "info",
+      message: `the plan session${spent.sessions === 1 ? "" : "s"} used ${spent.tokens} tokens (${usd}); not recorded against the goal's budget`,
+    });
   }
   if (!planned.ok) {
     // As the run would end: a model that never answers validly is blocked_on_external (engine_answer_invalid), not an infrastructure failure.

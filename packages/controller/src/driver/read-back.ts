@@ -32,5 +32,13 @@ export async function readBackVerified(ctx: GoalRun): Promise<Verified | null> {
     const evaluated = evaluateRound(await frozenOracle(ctx), baseSet, headSet, { baseCommit: ctx.baseCommit, headCommit: head });
     if (evaluated.ok) evaluation = evaluated.value;
   }
-  return { verdict, headCommit: head, gates, evaluation, headSet: headSet?.commit === head ? headSet : null, baseSet, headFile: headSet === null ? null : headFile };
+  return {
+    verdict,
+    headCommit: head,
+    gates,
+    evaluation,
+    headSet: headSet?.commit === head ? headSet : null,
+    baseSet,
+    headFile: headSet === null ? null : headFile,
+  };
 }

@@ -15,7 +15,13 @@ import { type CheckoutDeps, SetupFailedError, setUpCheckout } from "../internal/
  * PATH of whatever runs there); a failed setup throws SetupFailedError (the
  * `setup_failed` problem).
  */
-export async function withDetachedCheckout<T>(repo: string, commit: string, use: (dir: string, setup: SetupOutcome | undefined) => Promise<T>, prefix = "omk-checkout-", deps?: CheckoutDeps): Promise<T> {
+export async function withDetachedCheckout<T>(
+  repo: string,
+  commit: string,
+  use: (dir: string, setup: SetupOutcome | undefined) => Promise<T>,
+  prefix = "omk-checkout-",
+  deps?: CheckoutDeps,
+): Promise<T> {
   const done = await withCheckout(
     repo,
     commit,

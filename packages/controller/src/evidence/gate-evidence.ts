@@ -12,7 +12,12 @@ type Baseline = GateEvidence["baseline"];
  * `relativeTo` (the goal dir, or the directory of a proof file), so the
  * record stays valid when the folder moves.
  */
-export function gateResultEvidence(gate: GateResult, run: { outDir: string; commit: string; dirty: boolean }, relativeTo: string, baseline?: Baseline): GateEvidence {
+export function gateResultEvidence(
+  gate: GateResult,
+  run: { outDir: string; commit: string; dirty: boolean },
+  relativeTo: string,
+  baseline?: Baseline,
+): GateEvidence {
   const rel = (file: string) => path.relative(relativeTo, path.join(run.outDir, file));
   return GateEvidenceSchema.parse({
     name: gate.name,
@@ -24,7 +29,11 @@ export function gateResultEvidence(gate: GateResult, run: { outDir: string; comm
     exitCode: gate.exitCode,
     signal: gate.signal,
     durationMs: gate.durationMs,
-    logs: [gate.logs.stdout, gate.logs.stderr, ...(gate.junit === undefined ? [] : [gate.junit])].map((log) => ({ path: rel(log.path), sha256: log.sha256, bytes: log.bytes })),
+    logs: [gate.logs.stdout, gate.logs.stderr, ...(gate.junit === undefined ? [] : [gate.junit])].map((log) => ({
+      path: rel(log.path),
+      sha256: log.sha256,
+      bytes: log.bytes,
+    })),
     commit: gate.commit ?? run.commit,
     dirty: gate.dirty ?? run.dirty,
     ...(baseline === undefined ? {} : { baseline }),
@@ -60,7 +69,9 @@ function splitCaseId(id: string): { classname: string; name: string } {
 /** JUnit cases of gate results, in the oracle's shape. A flaky case (failed, then passed on a retry) is not a pass: failed. */
 export function junitCasesOfGates(gates: readonly GateResult[]): JunitCase[] {
   return gates.flatMap((gate) =>
-    (gate.tests ?? []).map((c): JunitCase => ({ ...splitCaseId(c.id), status: c.outcome === "passed" ? "passed" : c.outcome === "skipped" ? "skipped" : "failed" })),
+    (gate.tests ?? []).map(
+      (c): JunitCase => ({ ...splitCaseId(c.id), status: c.outcome === "passed" ? "passed" : c.outcome === "skipped" ? "skipped" : "failed" }),
+    ),
   );
 }
 

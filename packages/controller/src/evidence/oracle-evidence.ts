@@ -98,7 +98,13 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
   const root = path.resolve(input.root);
   const tree = await readTreeState(root);
   if (tree.commit !== input.commit) {
-    return err(problem("infra", `${root} is at ${tree.commit ?? "no commit"}, not at the ${input.side} commit ${input.commit}`, "collect the evidence in a checkout of that commit"));
+    return err(
+      problem(
+        "infra",
+        `${root} is at ${tree.commit ?? "no commit"}, not at the ${input.side} commit ${input.commit}`,
+        "collect the evidence in a checkout of that commit",
+      ),
+    );
   }
   const runsDir = path.join(path.dirname(input.outFile), `${path.basename(input.outFile, ".json")}.runs`);
   const bare = runContext(input, runsDir);
@@ -110,7 +116,8 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
     for (const c of criteria) {
       if (input.signal?.aborted === true) return err(aborted());
       if (c.kind === "command") commands.push(await runCommand(c.id, runnable(c.run.command, config), path.resolve(root, c.run.cwd), ctx, root));
-      else if ((c.kind === "golden" && c.run.compare === "stdout") || c.kind === "benchmark") commands.push(await runCommand(c.id, runnable(c.run.command, config), root, ctx));
+      else if ((c.kind === "golden" && c.run.compare === "stdout") || c.kind === "benchmark")
+        commands.push(await runCommand(c.id, runnable(c.run.command, config), root, ctx));
     }
     const junit = [...input.testCases];
     const testNotes: string[] = [];
@@ -123,7 +130,9 @@ export async function collectOracleEvidence(input: CollectOracleEvidenceInput): 
       if (run.note !== undefined) testNotes.push(run.note);
     }
     const headTests =
-      input.side === "base" && input.headTestsFrom !== undefined ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, bare, input.gatesConfig, testNotes, input.deps) : undefined;
+      input.side === "base" && input.headTestsFrom !== undefined
+        ? await runHeadTests(input.headTestsFrom, input.commit, criteria, runsDir, bare, input.gatesConfig, testNotes, input.deps)
+        : undefined;
     const set = EvidenceSetSchema.parse({
       oracleHash: input.frozen.hash,
       commit: input.commit,
@@ -187,7 +196,10 @@ export async function runHeadTests(
 }
 
 /** What collecting evidence needs besides the checkout: the run context, for callers that run parts of it (verifyProof). */
-export function runContext(input: { env?: Readonly<Record<string, string | undefined>>; signal?: AbortSignal; timeoutMs?: number; confine?: ConfineCommand }, runsDir: string): RunContext {
+export function runContext(
+  input: { env?: Readonly<Record<string, string | undefined>>; signal?: AbortSignal; timeoutMs?: number; confine?: ConfineCommand },
+  runsDir: string,
+): RunContext {
   return {
     ...(input.confine === undefined ? {} : { confine: input.confine }),
     env: input.env ?? process.env,
@@ -214,5 +226,11 @@ export function evaluateRound(
   const evaluated = evaluate(frozen, { base, head, expect });
   if (evaluated.ok) return ok(evaluated.value);
   const e = evaluated.error;
-  return err(problem(e.code, e.message, e.code === "evidence_refused" ? "collect the evidence again against the oracle in force and the right commit" : "collect the evidence again"));
+  return err(
+    problem(
+      e.code,
+      e.message,
+      e.code === "evidence_refused" ? "collect the evidence again against the oracle in force and the right commit" : "collect the evidence again",
+    ),
+  );
 }

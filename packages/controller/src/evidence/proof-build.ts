@@ -91,28 +91,32 @@ export async function buildProof(ctx: GoalRun, input: ProofInput): Promise<Resul
   const weak = sessions.filter((s) => s.quality !== "exact");
   if (weak.length > 0) {
     const named = weak.slice(0, 5).map((s) => `${s.session} (${s.quality})`);
-    gaps.push(`the usage of ${weak.length} engine session(s) is not exact: ${named.join(", ")}${weak.length > 5 ? ", ..." : ""}; spend.tokens is a lower bound`);
+    gaps.push(
+      `the usage of ${weak.length} engine session(s) is not exact: ${named.join(", ")}${weak.length > 5 ? ", ..." : ""}; spend.tokens is a lower bound`,
+    );
   }
   const spend = { ...ctx.goal.usage, timeMs: budgetReport(ctx.goal, createdAt).used.timeMs, quality: ctx.goal.usage.quality ?? "exact" };
-  return ok(ProofSchema.parse({
-    schemaVersion: SCHEMA_VERSION,
-    kind: "omk.proof",
-    goalId: ctx.goalId,
-    status: "ready",
-    oracleHash: input.oracleHash,
-    baseCommit: ctx.baseCommit,
-    headCommit: input.headCommit,
-    tasks,
-    gates: [...input.gates],
-    criteria: input.criteria.map((c) => ({ id: c.id, verdict: c.verdict, evidence: [...c.evidence] })),
-    reviews: [...input.reviews],
-    knownGaps: gaps,
-    spend,
-    sessions,
-    // The least confined run of the goal: this one (no confinement given: unconfined) or one recorded before.
-    confinement: ctx.goal.confinement === "unconfined" || (ctx.options.confinement?.mode ?? "unconfined") === "unconfined" ? "unconfined" : "bwrap",
-    recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
-    lastSeq: ctx.goal.lastSeq,
-    createdAt: createdAt.toISOString(),
-  } satisfies Proof));
+  return ok(
+    ProofSchema.parse({
+      schemaVersion: SCHEMA_VERSION,
+      kind: "omk.proof",
+      goalId: ctx.goalId,
+      status: "ready",
+      oracleHash: input.oracleHash,
+      baseCommit: ctx.baseCommit,
+      headCommit: input.headCommit,
+      tasks,
+      gates: [...input.gates],
+      criteria: input.criteria.map((c) => ({ id: c.id, verdict: c.verdict, evidence: [...c.evidence] })),
+      reviews: [...input.reviews],
+      knownGaps: gaps,
+      spend,
+      sessions,
+      // The least confined run of the goal: this one (no confinement given: unconfined) or one recorded before.
+      confinement: ctx.goal.confinement === "unconfined" || (ctx.options.confinement?.mode ?? "unconfined") === "unconfined" ? "unconfined" : "bwrap",
+      recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
+      lastSeq: ctx.goal.lastSeq,
+      createdAt: createdAt.toISOString(),
+    } satisfies Proof),
+  );
 }

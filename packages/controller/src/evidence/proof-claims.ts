@@ -17,7 +17,9 @@ export function claimProblems(proof: Proof, frozen: FrozenOracle): string[] {
   const oracleIds = new Set(frozen.oracle.criteria.map((c) => c.id));
   const unlisted = frozen.oracle.criteria.filter((c) => !listed.has(c.id)).map((c) => c.id);
   if (unlisted.length > 0) {
-    out.push(`the proof claims ready but does not list the oracle's criteri${unlisted.length === 1 ? "on" : "a"} ${unlisted.join(", ")}: a ready proof lists every criterion of the frozen oracle as passed`);
+    out.push(
+      `the proof claims ready but does not list the oracle's criteri${unlisted.length === 1 ? "on" : "a"} ${unlisted.join(", ")}: a ready proof lists every criterion of the frozen oracle as passed`,
+    );
   }
   for (const c of proof.criteria) {
     if (!oracleIds.has(c.id)) out.push(`the proof lists a criterion ${c.id} that the frozen oracle does not have`);
@@ -51,21 +53,29 @@ export function logProblems(proof: Proof, proofSha256: string, record: GoalRecor
   const evaluated = events.findLast((e) => e.type === "oracle_evaluated");
   const head = evaluated?.type === "oracle_evaluated" ? evaluated.data.headCommit : (goal.headCommit ?? null);
   if (head !== null && head !== proof.headCommit) {
-    out.push(`the proof's headCommit ${proof.headCommit} is not the head goal ${goal.id}'s event log last ${evaluated === undefined ? "integrated" : "evaluated"}, ${head}`);
+    out.push(
+      `the proof's headCommit ${proof.headCommit} is not the head goal ${goal.id}'s event log last ${evaluated === undefined ? "integrated" : "evaluated"}, ${head}`,
+    );
   }
   // The chain head the proof binds: the hash of the log's line lastSeq is the prev of the line after it, or the head.
   if (proof.logHead !== undefined) {
     const next = events.find((e) => e.seq === proof.lastSeq + 1);
     const at = next !== undefined ? next.prev : goal.lastSeq === proof.lastSeq ? goal.chainHead : undefined;
     if (goal.lastSeq < proof.lastSeq) {
-      out.push(`the proof was made at event ${proof.lastSeq} of goal ${goal.id}, but its event log ends at ${goal.lastSeq}: the log was cut after the goal ended`);
+      out.push(
+        `the proof was made at event ${proof.lastSeq} of goal ${goal.id}, but its event log ends at ${goal.lastSeq}: the log was cut after the goal ended`,
+      );
     } else if (at !== proof.logHead) {
-      out.push(`the event log of goal ${goal.id} does not hold the chain head the proof binds at event ${proof.lastSeq} (${proof.logHead.slice(0, 12)}, the log has ${at === undefined ? "no chain hash there" : at.slice(0, 12)}): the log was rewritten after the goal ended`);
+      out.push(
+        `the event log of goal ${goal.id} does not hold the chain head the proof binds at event ${proof.lastSeq} (${proof.logHead.slice(0, 12)}, the log has ${at === undefined ? "no chain hash there" : at.slice(0, 12)}): the log was rewritten after the goal ended`,
+      );
     }
   }
   const outcome = events.findLast((e) => e.type === "outcome_recorded" && e.data.file === "proof.json");
   if (outcome?.type === "outcome_recorded" && outcome.data.sha256 !== proofSha256) {
-    out.push(`proof.json is not the file goal ${goal.id} wrote: its sha256 ${proofSha256.slice(0, 12)} differs from ${outcome.data.sha256.slice(0, 12)} recorded in the event log (seq ${outcome.seq}); it was changed after the goal ended`);
+    out.push(
+      `proof.json is not the file goal ${goal.id} wrote: its sha256 ${proofSha256.slice(0, 12)} differs from ${outcome.data.sha256.slice(0, 12)} recorded in the event log (seq ${outcome.seq}); it was changed after the goal ended`,
+    );
   }
   return out;
 }

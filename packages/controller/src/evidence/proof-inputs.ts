@@ -2,7 +2,21 @@ import { sha256, sha256Hasher } from "@omk/core";
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema, type ReviewResult } from "@omk/oracle";
-import { type FrozenOracle, type Goal, type GoalEvent, GoalNotFoundError, type GoalStore, idProblem, LogTamperedError, openStore, type Proof, ProofSchema, type Result, err, ok } from "@omk/state";
+import {
+  type FrozenOracle,
+  type Goal,
+  type GoalEvent,
+  GoalNotFoundError,
+  type GoalStore,
+  idProblem,
+  LogTamperedError,
+  openStore,
+  type Proof,
+  ProofSchema,
+  type Result,
+  err,
+  ok,
+} from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { messageOf, problem } from "./problem.js";
 
@@ -35,7 +49,12 @@ function readRegularFile(file: string, max: number, onChunk?: (chunk: Buffer) =>
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new NotARegularFile(file, "not_regular", `is not a regular file (a ${stat.isFIFO() ? "FIFO" : stat.isCharacterDevice() ? "character device" : stat.isBlockDevice() ? "block device" : stat.isSocket() ? "socket" : "special file"})`);
+    if (!stat.isFile())
+      throw new NotARegularFile(
+        file,
+        "not_regular",
+        `is not a regular file (a ${stat.isFIFO() ? "FIFO" : stat.isCharacterDevice() ? "character device" : stat.isBlockDevice() ? "block device" : stat.isSocket() ? "socket" : "special file"})`,
+      );
     if (stat.size > max) throw new NotARegularFile(file, "too_large", `is ${stat.size} bytes, more than the ${max} bytes allowed`);
     const chunks: Buffer[] = [];
     const chunk = Buffer.alloc(Math.min(1024 * 1024, Math.max(1, stat.size)));
@@ -76,12 +95,20 @@ export function readProof(file: string): Result<{ file: string; proof: Proof; ra
   try {
     raw = JSON.parse(text);
   } catch (cause) {
-    return err(problem("proof_corrupt", `${target} is not JSON: ${messageOf(cause)}`, "restore the proof file the goal wrote (it was damaged), or run the goal again"));
+    return err(
+      problem("proof_corrupt", `${target} is not JSON: ${messageOf(cause)}`, "restore the proof file the goal wrote (it was damaged), or run the goal again"),
+    );
   }
   const kind = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)["kind"] : undefined;
   if (kind === "omk.failure") {
     const status = (raw as Record<string, unknown>)["status"];
-    return err(problem("proof_foreign", `${target} is a failure record (status ${String(status)}), not a proof: the goal did not end ready, so there is no verdict to re-check`, "read the failure's cause and resume the goal; verify its proof.json once it is ready"));
+    return err(
+      problem(
+        "proof_foreign",
+        `${target} is a failure record (status ${String(status)}), not a proof: the goal did not end ready, so there is no verdict to re-check`,
+        "read the failure's cause and resume the goal; verify its proof.json once it is ready",
+      ),
+    );
   }
   if (kind !== "omk.proof") {
     return err(problem("proof_foreign", `${target} is not an omk proof (its kind is ${kind === undefined ? "missing" : JSON.stringify(kind)})`, PROOF_FIX));
@@ -89,7 +116,13 @@ export function readProof(file: string): Result<{ file: string; proof: Proof; ra
   const parsed = ProofSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-    return err(problem("proof_corrupt", `${target} does not match the proof schema: ${issues.slice(0, 5).join("; ")}`, "restore the proof file the goal wrote (it was edited or damaged), or run the goal again"));
+    return err(
+      problem(
+        "proof_corrupt",
+        `${target} does not match the proof schema: ${issues.slice(0, 5).join("; ")}`,
+        "restore the proof file the goal wrote (it was edited or damaged), or run the goal again",
+      ),
+    );
   }
   return ok({ file: target, proof: parsed.data, raw: raw as Record<string, unknown>, sha256: sha256(bytes) });
 }
@@ -110,7 +143,13 @@ export type GoalRecord = { readonly goal: Goal; readonly events: readonly GoalEv
  * event log beside it). A proof that names another goal than the goal dir it
  * sits in is a problem (`broken`); an unreadable log is a note.
  */
-export async function goalRecord(store: GoalStore | undefined, proofFile: string, goalId: string, broken: string[], notes: string[]): Promise<GoalRecord | null> {
+export async function goalRecord(
+  store: GoalStore | undefined,
+  proofFile: string,
+  goalId: string,
+  broken: string[],
+  notes: string[],
+): Promise<GoalRecord | null> {
   const read = async (from: GoalStore, id: string): Promise<GoalRecord | null> => {
     try {
       const goal = await from.readGoal(id);
@@ -121,7 +160,8 @@ export async function goalRecord(store: GoalStore | undefined, proofFile: string
         broken.push(`the event log of goal ${id} fails its hash chain: ${cause.message}`);
         return null;
       }
-      if (!(cause instanceof GoalNotFoundError)) notes.push(`the event log of goal ${id} under ${from.root} cannot be read (${messageOf(cause)}): the proof was not checked against it`);
+      if (!(cause instanceof GoalNotFoundError))
+        notes.push(`the event log of goal ${id} under ${from.root} cannot be read (${messageOf(cause)}): the proof was not checked against it`);
       return null;
     }
   };
@@ -130,7 +170,8 @@ export async function goalRecord(store: GoalStore | undefined, proofFile: string
   const dir = path.dirname(proofFile);
   const dirId = path.basename(dir);
   if (path.basename(path.dirname(dir)) !== "goals" || idProblem(dirId) !== undefined || !existsSync(path.join(dir, "events.jsonl"))) return null;
-  if (dirId !== goalId) broken.push(`the proof names goal ${goalId}, but it sits in the goal dir of goal ${dirId} (${dir}), whose event log is what it is checked against`);
+  if (dirId !== goalId)
+    broken.push(`the proof names goal ${goalId}, but it sits in the goal dir of goal ${dirId} (${dir}), whose event log is what it is checked against`);
   return read(openStore({ root: path.dirname(path.dirname(dir)) }), dirId);
 }
 
@@ -193,7 +234,9 @@ export class EvidenceFiles {
         return undefined;
       }
       if (want !== undefined && actual !== want) {
-        this.broken.push(`${what} ${rel} was changed after it was recorded (its sha256 differs from the one ${sha256 === undefined ? "the goal's log" : "the proof"} names)`);
+        this.broken.push(
+          `${what} ${rel} was changed after it was recorded (its sha256 differs from the one ${sha256 === undefined ? "the goal's log" : "the proof"} names)`,
+        );
         result = undefined;
       }
     }
@@ -244,7 +287,13 @@ export function recordedEvidence(files: EvidenceFiles, recorded: RecordedFiles, 
  * verdict counts only when its record file exists with the digest the proof
  * (or the goal's log) names.
  */
-export function checkedReviews(input: { proof: Proof; frozen: FrozenOracle; files: EvidenceFiles; headSets: readonly EvidenceSet[]; notes: string[] }): ReviewResult[] {
+export function checkedReviews(input: {
+  proof: Proof;
+  frozen: FrozenOracle;
+  files: EvidenceFiles;
+  headSets: readonly EvidenceSet[];
+  notes: string[];
+}): ReviewResult[] {
   const { proof, files } = input;
   const proofDigest = new Map(proof.reviews.flatMap((r) => (r.sha256 === undefined ? [] : [[path.normalize(r.record), r.sha256] as const])));
   const check = (record: string) => files.check(record, "the review record", proofDigest.get(path.normalize(record)));
@@ -254,7 +303,9 @@ export function checkedReviews(input: { proof: Proof; frozen: FrozenOracle; file
     fromSets.length > 0
       ? fromSets
       : input.frozen.oracle.criteria.flatMap((c) =>
-          c.kind !== "review" ? [] : proof.reviews.filter((r) => r.kind === c.run.reviewer).map((r) => ({ criterionId: c.id, verdict: r.verdict, record: r.record })),
+          c.kind !== "review"
+            ? []
+            : proof.reviews.filter((r) => r.kind === c.run.reviewer).map((r) => ({ criterionId: c.id, verdict: r.verdict, record: r.record })),
         );
   const out: ReviewResult[] = [];
   const unsigned = new Set<string>();

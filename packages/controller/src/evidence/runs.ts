@@ -1,7 +1,17 @@
 import { createRedactor, sha256 } from "@omk/core";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { allowedEnv, type ConfineCommand, type Gate, type GatesConfig, GatesConfigSchema, perTestEvidence, runArgv, runGates, type SetupOutcome } from "@omk/gates";
+import {
+  allowedEnv,
+  type ConfineCommand,
+  type Gate,
+  type GatesConfig,
+  GatesConfigSchema,
+  perTestEvidence,
+  runArgv,
+  runGates,
+  type SetupOutcome,
+} from "@omk/gates";
 import type { CommandResult, JunitCase } from "@omk/oracle";
 import { junitCasesOfGates } from "./gate-evidence.js";
 
@@ -48,11 +58,18 @@ export async function runCommand(criterionId: string, argv: readonly string[], c
   const boxed = ctx.confine?.({ argv, cwd, root, purpose: "gate", writable: [], env: allowedEnv(ctx.env) });
   const [file, ...args] = (boxed?.argv ?? argv) as [string, ...string[]];
   const started = performance.now();
-  const r = await runArgv(file, args, { cwd, env: boxed?.env ?? allowedEnv(ctx.env), timeoutMs: ctx.timeoutMs, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+  const r = await runArgv(file, args, {
+    cwd,
+    env: boxed?.env ?? allowedEnv(ctx.env),
+    timeoutMs: ctx.timeoutMs,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  });
   boxed?.dispose?.();
   const durationMs = Math.round(performance.now() - started);
   const stdout = redactor.redact(r.stdout);
-  const stderr = redactor.redact(r.stderr) + (r.failed && r.exitCode === undefined && !r.timedOut ? `\nomk: ${redactor.redact(r.shortMessage ?? "the command could not run")}\n` : "");
+  const stderr =
+    redactor.redact(r.stderr) +
+    (r.failed && r.exitCode === undefined && !r.timedOut ? `\nomk: ${redactor.redact(r.shortMessage ?? "the command could not run")}\n` : "");
   mkdirSync(ctx.logDir, { recursive: true });
   writeFileSync(path.join(ctx.logDir, `${safeName(criterionId)}.stdout.log`), stdout);
   writeFileSync(path.join(ctx.logDir, `${safeName(criterionId)}.stderr.log`), stderr);
@@ -74,7 +91,9 @@ const sameArgv = (a: readonly string[], b: readonly string[]) => a.length === b.
 
 /** The configured gate that runs exactly this argv (an argv gate, or a shell gate whose line is the argv's one element). */
 export function gateRunning(config: GatesConfig | undefined, argv: readonly string[]): Gate | undefined {
-  return config?.gates.find((g) => g.builtin === undefined && (Array.isArray(g.command) ? sameArgv(g.command, argv) : argv.length === 1 && argv[0] === g.command));
+  return config?.gates.find(
+    (g) => g.builtin === undefined && (Array.isArray(g.command) ? sameArgv(g.command, argv) : argv.length === 1 && argv[0] === g.command),
+  );
 }
 
 export type TestRun = { cases: JunitCase[]; outcome: string; note?: string };
@@ -83,7 +102,14 @@ export type TestRun = { cases: JunitCase[]; outcome: string; note?: string };
 function testGateFor(argv: readonly string[], config: GatesConfig | undefined, timeoutMs: number): Gate {
   const known = gateRunning(config, argv);
   if (known !== undefined) {
-    return { ...known, name: "oracle-tests", required: true, retries: 0, needs: [], ...(known.junit === undefined && known.tests === undefined ? { tests: { format: "auto" as const } } : {}) };
+    return {
+      ...known,
+      name: "oracle-tests",
+      required: true,
+      retries: 0,
+      needs: [],
+      ...(known.junit === undefined && known.tests === undefined ? { tests: { format: "auto" as const } } : {}),
+    };
   }
   const parsed = GatesConfigSchema.parse({
     version: 1,
@@ -122,7 +148,9 @@ export async function runTests(root: string, argv: readonly string[], config: Ga
   const result = report.gates[0];
   if (result === undefined) return { cases: [], outcome: "not_run" };
   // Why no case was read: the plan's refusal, else an attempt's report error (not the plan's own `per-test cases: how` note).
-  const why = result.notes.find((n) => n.startsWith("no per-test cases: ")) ?? result.notes.find((n) => /^attempt \d+: /.test(n) && /report|TAP|libtest|go test|no cases/.test(n));
+  const why =
+    result.notes.find((n) => n.startsWith("no per-test cases: ")) ??
+    result.notes.find((n) => /^attempt \d+: /.test(n) && /report|TAP|libtest|go test|no cases/.test(n));
   return {
     cases: junitCasesOfGates([result]),
     outcome: result.outcome,

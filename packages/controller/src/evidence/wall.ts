@@ -1,6 +1,17 @@
 import path from "node:path";
 import { redactedFilesFor } from "../internal/redacted-files.js";
-import { compareToBaseline, type ConfineCommand, formatMarkdown, type GatesEvent, type GatesReport, type LoadedGates, loadGates, readTreeState, runGates, type SetupOutcome } from "@omk/gates";
+import {
+  compareToBaseline,
+  type ConfineCommand,
+  formatMarkdown,
+  type GatesEvent,
+  type GatesReport,
+  type LoadedGates,
+  loadGates,
+  readTreeState,
+  runGates,
+  type SetupOutcome,
+} from "@omk/gates";
 import { type GateEvidence, type Result, err, ok } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 import { gateResultEvidence, toGateEvidence } from "./gate-evidence.js";
@@ -53,7 +64,9 @@ export async function runWall(input: RunWallInput): Promise<Result<WallResult, C
   if (!loaded.ok) return err(gatesProblem(loaded.error));
   const tree = await readTreeState(root);
   if (tree.commit === null) {
-    return err(problem("infra", `${root} is not a git checkout with a commit: gate evidence must name the commit it ran on`, "run the gates in a git checkout"));
+    return err(
+      problem("infra", `${root} is not a git checkout with a commit: gate evidence must name the commit it ran on`, "run the gates in a git checkout"),
+    );
   }
   try {
     return ok(await runLoadedWall(input, loaded.value, tree.commit));
@@ -90,7 +103,10 @@ export async function runLoadedWall(input: RunWallInput, loaded: LoadedGates, co
     ...(input.only === undefined ? {} : { only: [...input.only] }),
     ...(input.parallelism === undefined ? {} : { parallelism: input.parallelism }),
   };
-  const report = input.base === undefined ? await runGates(common) : (await compareToBaseline({ ...common, base: input.base, baseSetup: input.depsCache === undefined ? {} : { cacheDir: input.depsCache } })).head;
+  const report =
+    input.base === undefined
+      ? await runGates(common)
+      : (await compareToBaseline({ ...common, base: input.base, baseSetup: input.depsCache === undefined ? {} : { cacheDir: input.depsCache } })).head;
   redactedFilesFor(common.env).write(path.join(outDir, "report.md"), formatMarkdown(report));
   return { report, gates: toGateEvidence(report, input.goalDir), reportPath: path.join(outDir, "report.json"), verdict: report.verdict };
 }

@@ -81,12 +81,21 @@ export function shortfallDetails(goal: Goal, events: readonly GoalEvent[], now: 
   const all = budgetShortfalls(goal, events, now);
   const first = all[0];
   if (first === undefined) return undefined;
-  return { dimension: first.dimension, shortfall: first.shortfall, ...(first.overrun > 0 ? { overrun: first.overrun } : {}), shortfalls: all.map((s) => ({ ...s })) };
+  return {
+    dimension: first.dimension,
+    shortfall: first.shortfall,
+    ...(first.overrun > 0 ? { overrun: first.overrun } : {}),
+    shortfalls: all.map((s) => ({ ...s })),
+  };
 }
 
 /** The cause of a needs_more_budget ending: what ran short and by how much (resumeAdvice turns it into the budget-add command). */
 export function budgetCause(reason: string, details: Record<string, unknown> | undefined): FailureCause {
   if (details === undefined) return { code: "budget_exhausted", message: reason };
   const { dimension, shortfall } = details as { dimension: string; shortfall: number };
-  return { code: "budget_exhausted", message: `${reason}: the ${dimension} budget is short by ${shortfall}${dimension === "time" ? " ms" : dimension === "usd" ? " USD" : " tokens"}`, details };
+  return {
+    code: "budget_exhausted",
+    message: `${reason}: the ${dimension} budget is short by ${shortfall}${dimension === "time" ? " ms" : dimension === "usd" ? " USD" : " tokens"}`,
+    details,
+  };
 }

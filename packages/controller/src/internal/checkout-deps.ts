@@ -12,7 +12,19 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { redactedFilesFor } from "./redacted-files.js";
-import { type ConfineCommand, CONFIG_FILES, defaultDepsCacheDir, describeSetup, detectSetup, type GatesConfig, prepareCheckout, readGatesConfig, type SetupFailure, SetupFailureSchema, type SetupOutcome } from "@omk/gates";
+import {
+  type ConfineCommand,
+  CONFIG_FILES,
+  defaultDepsCacheDir,
+  describeSetup,
+  detectSetup,
+  type GatesConfig,
+  prepareCheckout,
+  readGatesConfig,
+  type SetupFailure,
+  SetupFailureSchema,
+  type SetupOutcome,
+} from "@omk/gates";
 import type { FailureCause } from "@omk/state";
 import type { ControllerProblem } from "../types.js";
 
@@ -88,7 +100,12 @@ export function setupProducts(dir: string, deps: Pick<CheckoutDeps, "gatesConfig
  * e.g. `r1-head`, `task t1#2`). `copy` wherever code runs (every checkout
  * the controller makes); `hardlink` only where nothing does.
  */
-export async function setUpCheckout(deps: CheckoutDeps, dir: string, label: string, mode: "hardlink" | "copy"): Promise<{ ok: true; value: SetupOutcome } | { ok: false; error: SetupProblem }> {
+export async function setUpCheckout(
+  deps: CheckoutDeps,
+  dir: string,
+  label: string,
+  mode: "hardlink" | "copy",
+): Promise<{ ok: true; value: SetupOutcome } | { ok: false; error: SetupProblem }> {
   const outcome = await prepareCheckout(dir, {
     cacheDir: deps.cacheDir ?? defaultDepsCacheDir(deps.env),
     mode,

@@ -7,7 +7,17 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpat
 import os from "node:os";
 import path from "node:path";
 import { allowedEnv, type ConfineCommand, type ConfineRequest, setupCacheEnv } from "@omk/gates";
-import { type RefusalWatch, confinedArgv, ENGINE_DIR_VARS, ENGINE_HOME_FOLDERS, type EngineSpecInput, engineVisiblePaths, isolationDirs, type SessionConfinement, sandboxPolicy } from "@omk/wire";
+import {
+  type RefusalWatch,
+  confinedArgv,
+  ENGINE_DIR_VARS,
+  ENGINE_HOME_FOLDERS,
+  type EngineSpecInput,
+  engineVisiblePaths,
+  isolationDirs,
+  type SessionConfinement,
+  sandboxPolicy,
+} from "@omk/wire";
 import type { RunConfinement } from "../types.js";
 
 export type SessionPaths = {
@@ -76,7 +86,12 @@ function commonDirOf(gitDir: string): string {
  * copied login, settings and the usage log OMK charges from: a command must
  * not forge them), the spec's own engine folders read-only.
  */
-export function sessionConfinement(run: RunConfinement | undefined, spec: EngineSpecInput, env: Readonly<Record<string, string | undefined>>, paths: SessionPaths): SessionConfinement | undefined {
+export function sessionConfinement(
+  run: RunConfinement | undefined,
+  spec: EngineSpecInput,
+  env: Readonly<Record<string, string | undefined>>,
+  paths: SessionPaths,
+): SessionConfinement | undefined {
   if (run === undefined || run.mode === "unconfined") return undefined;
   const repoGit = gitDirOf(paths.repo);
   const repoCommon = repoGit === undefined ? undefined : commonDirOf(repoGit);
@@ -149,7 +164,10 @@ export function sessionConfinement(run: RunConfinement | undefined, spec: Engine
  * land there, not in the engine's HOME), and the engine-folder variables that
  * point into the engine's run folder dropped. Confined or not.
  */
-export function agentCommandEnv(engineEnv: Record<string, string>, runDirs: { readonly engineRunDir: string; readonly commandsRunDir: string }): Record<string, string> {
+export function agentCommandEnv(
+  engineEnv: Record<string, string>,
+  runDirs: { readonly engineRunDir: string; readonly commandsRunDir: string },
+): Record<string, string> {
   const own = isolationDirs(runDirs.commandsRunDir);
   for (const dir of Object.values(own)) mkdirSync(dir, { recursive: true });
   const env = allowedEnv(engineEnv);
@@ -230,7 +248,11 @@ export function checkoutConfinement(run: RunConfinement | undefined, paths: { re
       // so a gate command gets a HOME of its own in its private TMPDIR, with the user's git identity (~/.gitconfig) copied in.
       // A setup step keeps the user's HOME (its ~/.npmrc names registries and their logins), caches redirected above.
       const own = setup ? { TMPDIR: tmp, TMP: tmp, TEMP: tmp } : gateDirsEnv(tmp, request.env);
-      return { argv: [boxed.command, ...boxed.args], env: { ...request.env, ...(setup ? cacheEnv : {}), ...own }, dispose: () => rmSync(tmp, { recursive: true, force: true }) };
+      return {
+        argv: [boxed.command, ...boxed.args],
+        env: { ...request.env, ...(setup ? cacheEnv : {}), ...own },
+        dispose: () => rmSync(tmp, { recursive: true, force: true }),
+      };
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;

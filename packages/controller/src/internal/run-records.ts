@@ -70,16 +70,32 @@ export function roundsOfTasks(events: readonly GoalEvent[], baseCommit: string):
 }
 
 /** Scope violations of this round's attempts block its review; earlier rounds' are reported as known gaps (proof.json). */
-export function scopeViolationsByRound(events: readonly GoalEvent[], baseCommit: string): { round: number; taskId: string; path: string; kind: string; atWrite: boolean; message: string }[] {
+export function scopeViolationsByRound(
+  events: readonly GoalEvent[],
+  baseCommit: string,
+): { round: number; taskId: string; path: string; kind: string; atWrite: boolean; message: string }[] {
   const rounds = roundsOfTasks(events, baseCommit).round;
   return events.flatMap((e) =>
     e.type === "scope_violation_recorded"
-      ? [{ round: rounds.get(e.data.taskId) ?? 1, taskId: e.data.taskId, path: e.data.path, kind: e.data.kind, atWrite: e.data.atWrite, message: e.data.message }]
+      ? [
+          {
+            round: rounds.get(e.data.taskId) ?? 1,
+            taskId: e.data.taskId,
+            path: e.data.path,
+            kind: e.data.kind,
+            atWrite: e.data.atWrite,
+            message: e.data.message,
+          },
+        ]
       : [],
   );
 }
 
-export function oracleEvaluatedEvent(ctx: GoalRun, evaluation: Evaluation, evidence: { path: string; sha256: string }[]): Extract<NewEvent, { type: "oracle_evaluated" }> {
+export function oracleEvaluatedEvent(
+  ctx: GoalRun,
+  evaluation: Evaluation,
+  evidence: { path: string; sha256: string }[],
+): Extract<NewEvent, { type: "oracle_evaluated" }> {
   return {
     type: "oracle_evaluated" as const,
     actor: ctx.actor,

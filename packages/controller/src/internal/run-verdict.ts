@@ -40,7 +40,8 @@ export function causeOf(failing: readonly FailingItem[]): FailureCode {
 /** Stagnation: the same integrated head as the previous round, or the same failing set. */
 export function stagnated(previous: RoundVerdict | null, current: RoundVerdict): string | null {
   if (previous === null) return null;
-  if (previous.headCommit === current.headCommit) return `round ${current.round} changed nothing: the integrated head is still ${current.headCommit.slice(0, 12)}`;
+  if (previous.headCommit === current.headCommit)
+    return `round ${current.round} changed nothing: the integrated head is still ${current.headCommit.slice(0, 12)}`;
   const keys = (v: RoundVerdict) => [...new Set(v.failing.map((f) => f.key))].sort().join("\n");
   if (keys(previous) === keys(current)) return `round ${current.round} failed on exactly what round ${previous.round} failed on`;
   return null;

@@ -42,7 +42,12 @@ function excess(final: SpendReport, recorded: SpendReport): SpendReport {
   const t = final.tokens;
   const r = recorded.tokens;
   return {
-    tokens: { input: Math.max(0, t.input - r.input), cacheRead: Math.max(0, t.cacheRead - r.cacheRead), cacheWrite: Math.max(0, t.cacheWrite - r.cacheWrite), output: Math.max(0, t.output - r.output) },
+    tokens: {
+      input: Math.max(0, t.input - r.input),
+      cacheRead: Math.max(0, t.cacheRead - r.cacheRead),
+      cacheWrite: Math.max(0, t.cacheWrite - r.cacheWrite),
+      output: Math.max(0, t.output - r.output),
+    },
     usd: final.usd === null ? null : Math.max(0, final.usd - (recorded.usd ?? 0)),
   };
 }

@@ -46,11 +46,15 @@ export function problemOfWireError(error: WireError, engine: string): { problem:
   if (error instanceof ModelNotOfferedError) return { problem: { code: "engine_model_not_offered", message: error.message, fix }, retryable: false };
   if (error instanceof EngineProtocolMismatchError) return { problem: { code: "engine_protocol_mismatch", message: error.message, fix }, retryable: false };
   if (error instanceof EngineSpawnError) {
-    return { problem: { code: "engine_not_started", message: error.message, fix: error.fix ?? `install ${error.command} or pick another engine (omk doctor)` }, retryable: false };
+    return {
+      problem: { code: "engine_not_started", message: error.message, fix: error.fix ?? `install ${error.command} or pick another engine (omk doctor)` },
+      retryable: false,
+    };
   }
   if (error instanceof EngineCrashedError) return { problem: { code: "engine_crashed", message: error.message, fix }, retryable: true };
   if (error instanceof EngineTimeoutError) return { problem: { code: "engine_timeout", message: error.message, fix }, retryable: true };
-  if (error instanceof EngineAbortedError) return { problem: { code: "engine_aborted", message: error.message, fix: "resume the goal (omk goal resume)" }, retryable: true };
+  if (error instanceof EngineAbortedError)
+    return { problem: { code: "engine_aborted", message: error.message, fix: "resume the goal (omk goal resume)" }, retryable: true };
   if (error instanceof EngineRequestError) return { problem: { code: "engine_request_failed", message: error.message, fix }, retryable: true };
   if (error instanceof ProtocolError) return { problem: { code: "engine_protocol", message: error.message, fix }, retryable: false };
   return { problem: { code: "engine_failed", message: error.message, fix }, retryable: false };

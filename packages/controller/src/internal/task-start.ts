@@ -52,5 +52,9 @@ export async function taskStartCommit(input: {
       fix: "order the dependencies by a dependency of their own in the plan, or re-plan the goal",
     });
   }
-  return err({ code: "start_commit_failed", message: `merging the dependencies of task ${task.id}: ${combined.error.detail}`, fix: "check the repository (git fsck), then resume the goal" });
+  return err({
+    code: "start_commit_failed",
+    message: `merging the dependencies of task ${task.id}: ${combined.error.detail}`,
+    fix: "check the repository (git fsck), then resume the goal",
+  });
 }

@@ -6,7 +6,18 @@
  */
 import { existsSync } from "node:fs";
 import type { Task } from "@omk/state";
-import { type ContentScreen, captureChanges, cleanup, createTaskWorktree, discardCheckout, keepAttempt, resolveCommit, type TaskWorktree, taskBranch, taskWorktreeDir } from "@omk/worktree";
+import {
+  type ContentScreen,
+  captureChanges,
+  cleanup,
+  createTaskWorktree,
+  discardCheckout,
+  keepAttempt,
+  resolveCommit,
+  type TaskWorktree,
+  taskBranch,
+  taskWorktreeDir,
+} from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout, setupProducts } from "./checkout-deps.js";
 

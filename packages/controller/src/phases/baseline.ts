@@ -33,36 +33,36 @@ export async function baselinePhase(ctx: GoalRun): Promise<Step> {
     "base",
     ctx.baseCommit,
     async (dir, setup) => {
-    const wall = await runWall({
-      root: dir,
-      ...(setup === undefined ? {} : { setup }),
-      goalDir: ctx.goalDir,
-      outDir: path.join(ctx.goalDir, "gates", runId),
-      runId,
-      env: ctx.gateEnv,
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-      ...(ctx.deps.confine === undefined ? {} : { confine: ctx.deps.confine }),
-      ...(ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig }),
-      onGate: (gate) => ctx.emit({ type: "gate_finished", where: "baseline", gate }),
-    });
-    if (!wall.ok) return wall;
-    const set = await collectOracleEvidence({
-      side: "base",
-      root: dir,
-      commit: ctx.baseCommit,
-      frozen,
-      gates: wall.value.gates,
-      testCases: junitCasesOf(wall.value.report),
-      env: ctx.gateEnv,
-      ...(setup === undefined ? {} : { setup }),
-      deps: ctx.deps,
-      outFile,
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-      ...(ctx.deps.confine === undefined ? {} : { confine: ctx.deps.confine }),
-      ...(ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig }),
-    });
-    if (!set.ok) return set;
-    return ok({ set: set.value, gates: wall.value.gates });
+      const wall = await runWall({
+        root: dir,
+        ...(setup === undefined ? {} : { setup }),
+        goalDir: ctx.goalDir,
+        outDir: path.join(ctx.goalDir, "gates", runId),
+        runId,
+        env: ctx.gateEnv,
+        ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+        ...(ctx.deps.confine === undefined ? {} : { confine: ctx.deps.confine }),
+        ...(ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig }),
+        onGate: (gate) => ctx.emit({ type: "gate_finished", where: "baseline", gate }),
+      });
+      if (!wall.ok) return wall;
+      const set = await collectOracleEvidence({
+        side: "base",
+        root: dir,
+        commit: ctx.baseCommit,
+        frozen,
+        gates: wall.value.gates,
+        testCases: junitCasesOf(wall.value.report),
+        env: ctx.gateEnv,
+        ...(setup === undefined ? {} : { setup }),
+        deps: ctx.deps,
+        outFile,
+        ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+        ...(ctx.deps.confine === undefined ? {} : { confine: ctx.deps.confine }),
+        ...(ctx.options.gatesConfig === undefined ? {} : { gatesConfig: ctx.options.gatesConfig }),
+      });
+      if (!set.ok) return set;
+      return ok({ set: set.value, gates: wall.value.gates });
     },
     ctx.deps,
   );
@@ -70,9 +70,20 @@ export async function baselinePhase(ctx: GoalRun): Promise<Step> {
     const detail = collected.error.message;
     // The project's dependencies would not install on the base: nothing an agent can fix, so no round is planned.
     if (isSetupProblem(collected.error)) {
-      return end({ status: "blocked_on_external", cause: setupFailedCause("baseline", collected.error, (s) => ctx.redactor.redact(s)), evidence: ["setup.jsonl"], stoppable: true, detail });
+      return end({
+        status: "blocked_on_external",
+        cause: setupFailedCause("baseline", collected.error, (s) => ctx.redactor.redact(s)),
+        evidence: ["setup.jsonl"],
+        stoppable: true,
+        detail,
+      });
     }
-    return end({ status: "failed_infra", cause: { code: "infra_error", message: `baseline: ${collected.error.message} (fix: ${collected.error.fix})` }, stoppable: true, detail });
+    return end({
+      status: "failed_infra",
+      cause: { code: "infra_error", message: `baseline: ${collected.error.message} (fix: ${collected.error.fix})` },
+      stoppable: true,
+      detail,
+    });
   }
   const text = readFileSync(outFile, "utf8");
   const recorded = await ctx.append([

@@ -68,7 +68,11 @@ export async function executionPhase(ctx: GoalRun): Promise<Step> {
     },
     readGoal: () => ctx.store.readGoal(ctx.goalId),
     validateFollowUps: ({ graph: g, proposedBy, proposals }) => {
-      const checked = validateProposal(g, { proposedBy: proposedBy.id, reason: `proposed by ${proposedBy.id}`, tasks: proposals }, { criteria: frozen.oracle.criteria.map((c) => c.id) });
+      const checked = validateProposal(
+        g,
+        { proposedBy: proposedBy.id, reason: `proposed by ${proposedBy.id}`, tasks: proposals },
+        { criteria: frozen.oracle.criteria.map((c) => c.id) },
+      );
       return checked.ok ? ok(checked.value.tasks) : { ok: false, error: { message: checked.error.map((i) => i.message).join("; ") } };
     },
   };
@@ -92,9 +96,10 @@ export async function executionPhase(ctx: GoalRun): Promise<Step> {
     }
     return fit.graph;
   };
-  const started = recovered.ok && recovered.value.runs > 0
-    ? await resumeGraph({ ...recovered.value, graph: fitted(recovered.value.graph) }, ports, options)
-    : await runGraph(fitted(graph), ports, options);
+  const started =
+    recovered.ok && recovered.value.runs > 0
+      ? await resumeGraph({ ...recovered.value, graph: fitted(recovered.value.graph) }, ports, options)
+      : await runGraph(fitted(graph), ports, options);
   if (!started.ok) {
     finishPhase(ctx, "execution", "failed", started.error.message);
     return end({ status: "failed_infra", cause: { code: "infra_error", message: `the task graph cannot run: ${started.error.message}` } });
@@ -113,7 +118,11 @@ export async function executionPhase(ctx: GoalRun): Promise<Step> {
       if (deps !== null) {
         // The project's dependencies would not install in a task's worktree: an environment problem, no round can fix it.
         finishPhase(ctx, "execution", "failed", deps.message);
-        return end({ status: "blocked_on_external", cause: setupFailedCause(`task ${deps.taskId}`, deps, (s) => ctx.redactor.redact(s)), evidence: ["events.jsonl", "setup.jsonl"] });
+        return end({
+          status: "blocked_on_external",
+          cause: setupFailedCause(`task ${deps.taskId}`, deps, (s) => ctx.redactor.redact(s)),
+          evidence: ["events.jsonl", "setup.jsonl"],
+        });
       }
       const setup = await engineSetupFailed(ctx);
       if (setup !== null) {
@@ -124,7 +133,8 @@ export async function executionPhase(ctx: GoalRun): Promise<Step> {
       // The phase's result reflects its tasks: "passed" only when none failed (verification then judges the head either way).
       const failed = report.tasks.filter((t) => t.status === "failed" || t.status === "blocked").map((t) => t.id);
       const done = report.tasks.filter((t) => t.status === "done").length;
-      if (failed.length > 0) finishPhase(ctx, "execution", done > 0 ? "partial" : "failed", `${failed.length} task(s) failed or blocked: ${failed.join(", ")}; ${done} done`);
+      if (failed.length > 0)
+        finishPhase(ctx, "execution", done > 0 ? "partial" : "failed", `${failed.length} task(s) failed or blocked: ${failed.join(", ")}; ${done} done`);
       else finishPhase(ctx, "execution", "passed", detail);
       return next("merge");
     }
@@ -136,7 +146,11 @@ export async function executionPhase(ctx: GoalRun): Promise<Step> {
       return next("merge"); // the driver's stop check pauses or cancels first
     case "needs_more_budget":
       finishPhase(ctx, "execution", "failed", detail);
-      return end({ status: "needs_more_budget", cause: budgetCause(report.reason, shortfallDetails(ctx.goal, await ctx.store.readEvents(ctx.goalId))), evidence: ["events.jsonl"] });
+      return end({
+        status: "needs_more_budget",
+        cause: budgetCause(report.reason, shortfallDetails(ctx.goal, await ctx.store.readEvents(ctx.goalId))),
+        evidence: ["events.jsonl"],
+      });
     case "failed_infra":
       finishPhase(ctx, "execution", "failed", detail);
       return end({ status: "failed_infra", cause: { code: "infra_error", message: report.reason } });
@@ -146,7 +160,6 @@ export async function executionPhase(ctx: GoalRun): Promise<Step> {
       return end(ctx.goal.status === "running" ? { status: "failed_infra", cause: { code: "infra_error", message: report.reason } } : endAsRecorded(ctx));
   }
 }
-
 
 /** A task whose session failed on the engine's setup (a login, a model, a protocol: see engine-setup.ts), with the problem its task_failed event recorded. */
 async function engineSetupFailed(ctx: GoalRun): Promise<(ControllerProblem & { taskId: string }) | null> {
@@ -169,7 +182,14 @@ async function taskSetupFailed(ctx: GoalRun): Promise<(SetupProblem & { taskId: 
     if (e?.type === "task_run_started") break;
     if (e?.type === "task_failed" && e.data.decision !== "retry" && e.data.signature === SETUP_FAILED) {
       const { message, fix } = splitFix(e.data.message);
-      const setup = lastRecordedFailure(ctx.deps.recordFile) ?? { code: "setup_failed" as const, command: "(see the message)", exitCode: null, tail: [], message, fix };
+      const setup = lastRecordedFailure(ctx.deps.recordFile) ?? {
+        code: "setup_failed" as const,
+        command: "(see the message)",
+        exitCode: null,
+        tail: [],
+        message,
+        fix,
+      };
       return { taskId: e.data.taskId, code: SETUP_FAILED, message, fix: fix === "" ? setup.fix : fix, setup };
     }
   }

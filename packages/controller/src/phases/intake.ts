@@ -173,7 +173,10 @@ function withPerTestEvidence(oracle: OracleBuild, root: string, gatesConfig: str
 
 /** blocked_on_human with the questions that unblock the goal (or the cause, when it is not a question). */
 export function blockedOnHuman(blocked: IntakeBlocked): Failure {
-  return { status: "blocked_on_human", cause: blocked.cause ?? { code: "needs_answer", message: blocked.message, details: { questions: [...blocked.questions] } } };
+  return {
+    status: "blocked_on_human",
+    cause: blocked.cause ?? { code: "needs_answer", message: blocked.message, details: { questions: [...blocked.questions] } },
+  };
 }
 
 /**
@@ -185,7 +188,12 @@ export function blockedOnHuman(blocked: IntakeBlocked): Failure {
 function configBroken(problem: ControllerProblem): IntakeBlocked | undefined {
   if (problem.code !== "gates_config") return undefined;
   const details = { fix: problem.fix, ...(problem.details ?? {}) };
-  return { blocked: true, questions: [], message: `the gates config is broken: ${problem.message}`, cause: { code: "config_invalid", message: `the gates config is broken: ${problem.message}`, details } };
+  return {
+    blocked: true,
+    questions: [],
+    message: `the gates config is broken: ${problem.message}`,
+    cause: { code: "config_invalid", message: `the gates config is broken: ${problem.message}`, details },
+  };
 }
 
 export async function intakePhase(ctx: GoalRun): Promise<Step> {
@@ -193,7 +201,12 @@ export async function intakePhase(ctx: GoalRun): Promise<Step> {
   const settled = await settleIntake(ctx);
   if ("failure" in settled) return end(settled.failure);
   if ("cutShort" in settled) {
-    return end({ status: "failed_infra", cause: { code: "infra_error", message: "the intake session was cut short" }, stoppable: true, detail: "the intake session was cut short" });
+    return end({
+      status: "failed_infra",
+      cause: { code: "infra_error", message: "the intake session was cut short" },
+      stoppable: true,
+      detail: "the intake session was cut short",
+    });
   }
   ctx.intake = readIntake(ctx);
   const result = ctx.intake;

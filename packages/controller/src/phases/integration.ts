@@ -41,7 +41,12 @@ export async function mergePhase(ctx: GoalRun): Promise<Step> {
 export async function integrationPhase(ctx: GoalRun): Promise<Step> {
   await enterPhase(ctx, "integration");
   const removed = await removeIntegratedWorktrees(ctx);
-  finishPhase(ctx, "integration", "passed", `omk/${ctx.goalId}/integration at ${(ctx.goal.headCommit ?? ctx.baseCommit).slice(0, 12)}; ${removed} worktree(s) removed`);
+  finishPhase(
+    ctx,
+    "integration",
+    "passed",
+    `omk/${ctx.goalId}/integration at ${(ctx.goal.headCommit ?? ctx.baseCommit).slice(0, 12)}; ${removed} worktree(s) removed`,
+  );
   return next("proof");
 }
 
@@ -64,7 +69,9 @@ async function integrateRound(ctx: GoalRun, graph: readonly Task[]): Promise<Res
   const executable = executableGraph({ schemaVersion: 1, tasks: [...graph] }).tasks;
   const tasks = executable.map((t) => ({ id: t.id, dependencies: t.dependencies }));
   const superseded = supersededTasks(events, ctx.round, executable);
-  const recordedNow = new Set(events.flatMap((e) => (e.type === "integration_recorded" && e.data.outcome === "conflict" && e.data.round === ctx.round ? [e.data.taskId] : [])));
+  const recordedNow = new Set(
+    events.flatMap((e) => (e.type === "integration_recorded" && e.data.outcome === "conflict" && e.data.round === ctx.round ? [e.data.taskId] : [])),
+  );
   let accepted = graph.filter((t) => !REVIEW_ROLES.has(t.role) && t.status === "done" && !superseded.has(t.id)).map((t) => t.id);
   const conflicts: FailingItem[] = [];
   for (;;) {
@@ -75,7 +82,13 @@ async function integrateRound(ctx: GoalRun, graph: readonly Task[]): Promise<Res
         {
           type: "integration_recorded",
           actor: ctx.actor,
-          data: { outcome: "integrated", round: ctx.round, branch: integrated.value.branch, head, merged: integrated.value.merged.map((m) => ({ taskId: m.taskId, commit: m.commit })) },
+          data: {
+            outcome: "integrated",
+            round: ctx.round,
+            branch: integrated.value.branch,
+            head,
+            merged: integrated.value.merged.map((m) => ({ taskId: m.taskId, commit: m.commit })),
+          },
         },
       ]);
       return ok({ head, conflicts });
@@ -86,9 +99,26 @@ async function integrateRound(ctx: GoalRun, graph: readonly Task[]): Promise<Res
     const message = ctx.redactor.redact(e.message);
     if (!recordedNow.has(data.task)) {
       const recorded = await ctx.append([
-        { type: "integration_recorded", actor: ctx.actor, data: { outcome: "conflict", round: ctx.round, branch: `omk/${ctx.goalId}/integration`, taskId: data.task, files: data.files, conflictsWith: data.conflictsWith, message } },
+        {
+          type: "integration_recorded",
+          actor: ctx.actor,
+          data: {
+            outcome: "conflict",
+            round: ctx.round,
+            branch: `omk/${ctx.goalId}/integration`,
+            taskId: data.task,
+            files: data.files,
+            conflictsWith: data.conflictsWith,
+            message,
+          },
+        },
       ]);
-      if (!recorded.ok) return err({ code: "integration_failed", message: `recording the conflict: ${recorded.error.message}`, fix: "check the goal's state dir, then resume the goal" });
+      if (!recorded.ok)
+        return err({
+          code: "integration_failed",
+          message: `recording the conflict: ${recorded.error.message}`,
+          fix: "check the goal's state dir, then resume the goal",
+        });
       recordedNow.add(data.task);
     }
     const left = withDependents(tasks, [data.task]);

@@ -37,7 +37,12 @@ function askPlanFor(ctx: GoalRun): AskPlan {
     });
     await meter.settle(outcome.spend);
     // The planner said a secret the run knows (its transcript has it redacted): named; the plan itself is checked before it is recorded.
-    if (outcome.secretsInOutput.length > 0) ctx.emit({ type: "note", level: "warn", message: `the plan session's output held the secret ${namedHits(outcome.secretsInOutput).join(", ")} (redacted from every file OMK writes); rotate it if the engine should not have it` });
+    if (outcome.secretsInOutput.length > 0)
+      ctx.emit({
+        type: "note",
+        level: "warn",
+        message: `the plan session's output held the secret ${namedHits(outcome.secretsInOutput).join(", ")} (redacted from every file OMK writes); rotate it if the engine should not have it`,
+      });
     await ctx.recordSessionSpend(`plan#${attempt}`, outcome.spend, sessionCap({ kind: "plan", round: ctx.round }));
     if (meter.stopped) throw new Error(`the plan session was stopped: ${meter.reason}`);
     if (!outcome.ok) throw sessionFailure(outcome.problem);
@@ -61,7 +66,13 @@ export async function planningPhase(ctx: GoalRun): Promise<Step> {
   if ("blocked" in prep) return end(blockedOnHuman(prep));
   if (prep.oracle.status === "blocked") {
     finishPhase(ctx, "planning", "failed", "the oracle cannot be formed");
-    return end(blockedOnHuman({ blocked: true, questions: prep.oracle.questions, message: `no check can prove this goal yet: ${prep.oracle.reasons.map((r) => r.message).join("; ")}` }));
+    return end(
+      blockedOnHuman({
+        blocked: true,
+        questions: prep.oracle.questions,
+        message: `no check can prove this goal yet: ${prep.oracle.reasons.map((r) => r.message).join("; ")}`,
+      }),
+    );
   }
   const oracle = prep.oracle.oracle;
   const planner = ctx.engine.offers({ kind: "plan", round: ctx.round }) ? createPlanner({ askPlan: askPlanFor(ctx) }) : createPlanner();
@@ -71,12 +82,14 @@ export async function planningPhase(ctx: GoalRun): Promise<Step> {
   } catch (cause) {
     // Ctrl-C (or a pause/cancel by another process) during the plan session: the driver pauses the goal, it did not fail.
     // A login, a key, a model or a protocol only the user can fix: blocked on them, with the engine's fix, not an infrastructure failure.
-    if (cause instanceof EngineSetupFailure) return end({ status: "blocked_on_external", cause: engineSetupCause(ctx, "planning", cause.problem), evidence: ["plan/sessions"], stoppable: true });
+    if (cause instanceof EngineSetupFailure)
+      return end({ status: "blocked_on_external", cause: engineSetupCause(ctx, "planning", cause.problem), evidence: ["plan/sessions"], stoppable: true });
     return end({ status: "failed_infra", cause: { code: "infra_error", message: `planning failed: ${(cause as Error).message}` }, stoppable: true });
   }
   if (!planned.ok) {
     finishPhase(ctx, "planning", "failed", planned.error.message);
-    if (planned.error.code === "engine_answers_rejected") return end({ status: "blocked_on_external", cause: answerInvalidCause(ctx, planned.error), evidence: ["plan/sessions"] });
+    if (planned.error.code === "engine_answers_rejected")
+      return end({ status: "blocked_on_external", cause: answerInvalidCause(ctx, planned.error), evidence: ["plan/sessions"] });
     return end({ status: "failed_infra", cause: { code: "infra_error", message: `no valid plan: ${planned.error.message}` } });
   }
   // A plan holding a secret the run knows is never recorded (the log, task prompts and commit messages would carry it): the goal ends naming it.
@@ -85,7 +98,11 @@ export async function planningPhase(ctx: GoalRun): Promise<Step> {
     finishPhase(ctx, "planning", "failed", "the plan holds a secret");
     return end({
       status: "not_ready",
-      cause: { code: "scope_violation", message: `the engine's plan holds the secret ${leaked.join(", ")} of the run's environment or engine configuration; the plan was not recorded and no task ran: rotate the secret and run the goal again`, details: { secrets: leaked, where: "plan" } },
+      cause: {
+        code: "scope_violation",
+        message: `the engine's plan holds the secret ${leaked.join(", ")} of the run's environment or engine configuration; the plan was not recorded and no task ran: rotate the secret and run the goal again`,
+        details: { secrets: leaked, where: "plan" },
+      },
       evidence: ["plan/sessions"],
     });
   }

@@ -40,8 +40,11 @@ async function reevaluate(ctx: GoalRun, head: string, events: readonly GoalEvent
   const frozen = await frozenOracle(ctx);
   const headRel = `evidence/r${ctx.round}-head.json`;
   const headSet = readSet(path.join(ctx.goalDir, headRel));
-  if (headSet === null || headSet.commit !== head) return err(`the head evidence ${headRel} of round ${ctx.round} is missing or not about ${head.slice(0, 12)}`);
-  const recordedSha = events.flatMap((e) => (e.type === "oracle_evaluated" && e.data.round === ctx.round ? e.data.evidence : [])).findLast((f) => f.path === headRel)?.sha256;
+  if (headSet === null || headSet.commit !== head)
+    return err(`the head evidence ${headRel} of round ${ctx.round} is missing or not about ${head.slice(0, 12)}`);
+  const recordedSha = events
+    .flatMap((e) => (e.type === "oracle_evaluated" && e.data.round === ctx.round ? e.data.evidence : []))
+    .findLast((f) => f.path === headRel)?.sha256;
   if (recordedSha !== undefined && recordedSha !== sha256Hex(readFileSync(path.join(ctx.goalDir, headRel), "utf8"))) {
     return err(`the head evidence ${headRel} was changed after it was recorded`);
   }
@@ -73,7 +76,9 @@ function gapsOf(ctx: GoalRun, events: readonly GoalEvent[], reviews: readonly { 
   const integrated = integratedTasks(events);
   for (const e of events) {
     if (e.type !== "integration_recorded" || e.data.outcome !== "conflict" || integrated.has(e.data.taskId)) continue;
-    gaps.push(`round ${e.data.round}: task ${e.data.taskId} conflicted at integration in ${e.data.files.join(", ")} and was superseded (not integrated; its work stays on ${taskBranch(ctx.goalId, e.data.taskId)})`);
+    gaps.push(
+      `round ${e.data.round}: task ${e.data.taskId} conflicted at integration in ${e.data.files.join(", ")} and was superseded (not integrated; its work stays on ${taskBranch(ctx.goalId, e.data.taskId)})`,
+    );
   }
   for (const v of scopeViolationsByRound(events, ctx.baseCommit)) {
     if (v.round >= ctx.round) continue;
@@ -81,8 +86,8 @@ function gapsOf(ctx: GoalRun, events: readonly GoalEvent[], reviews: readonly { 
       v.kind === "secret_in_output"
         ? `round ${v.round}: ${v.message} (that attempt was never integrated)`
         : v.atWrite
-        ? `round ${v.round}: task ${v.taskId} tried to write ${v.path} outside its write set (refused)`
-        : `round ${v.round}: task ${v.taskId} changed ${v.path} outside its write set (${v.kind}; that attempt was kept aside and never integrated)`,
+          ? `round ${v.round}: task ${v.taskId} tried to write ${v.path} outside its write set (refused)`
+          : `round ${v.round}: task ${v.taskId} changed ${v.path} outside its write set (${v.kind}; that attempt was kept aside and never integrated)`,
     );
   }
   return [...new Set(gaps)];
@@ -96,19 +101,26 @@ export async function proofPhase(ctx: GoalRun): Promise<Step> {
   const verification = events.findLast((e) => e.type === "verification_recorded" && e.data.commit === head);
   if (head === undefined || oracleHash === undefined || verification?.type !== "verification_recorded") {
     finishPhase(ctx, "proof", "failed", "no verified head for this round");
-    return end({ status: "failed_infra", cause: { code: "infra_error", message: "the proof phase found no verification of the integrated head for this round" } });
+    return end({
+      status: "failed_infra",
+      cause: { code: "infra_error", message: "the proof phase found no verification of the integrated head for this round" },
+    });
   }
   const last = events.findLast((e) => e.type === "oracle_evaluated" && e.data.round === ctx.round && e.data.headCommit === head);
   let evaluation: Evaluated | undefined = last?.type === "oracle_evaluated" ? last.data : undefined;
   if (evaluation === undefined || !evaluation.ready || notPassed(evaluation).length > 0) {
     // Not the evaluation with the reviews (or none): never fall back to one where review criteria are not_run.
     const again = await reevaluate(ctx, head, events);
-    const open = again.ok ? notPassed(again.value) : (evaluation === undefined ? [] : notPassed(evaluation));
+    const open = again.ok ? notPassed(again.value) : evaluation === undefined ? [] : notPassed(evaluation);
     if (!again.ok || !again.value.ready || open.length > 0) {
       const why = !again.ok ? again.error : "the oracle did not pass on the head";
       const list = open.map((c) => `${c.id} (${c.verdict})`).join(", ");
       const message = `no proof for ${head.slice(0, 12)}: ${why}${list === "" ? "" : `; criteria not passed: ${list}`}; resuming the goal runs another round that verifies and reviews the head again`;
-      const failing = open.map((c) => ({ kind: "criterion" as const, key: `criterion:${c.id}`, detail: ctx.redactor.redact(`criterion ${c.id} ${c.verdict}: ${c.reason}`) }));
+      const failing = open.map((c) => ({
+        kind: "criterion" as const,
+        key: `criterion:${c.id}`,
+        detail: ctx.redactor.redact(`criterion ${c.id} ${c.verdict}: ${c.reason}`),
+      }));
       writeVerdict(ctx.files, ctx.goalDir, {
         round: ctx.round,
         headCommit: head,
@@ -119,14 +131,23 @@ export async function proofPhase(ctx: GoalRun): Promise<Step> {
         failedCriteria: open.map((c) => c.id),
       });
       finishPhase(ctx, "proof", "failed", message);
-      return end({ status: "not_ready", cause: { code: "oracle_failed", message, details: { round: ctx.round, headCommit: head, notPassed: open.map((c) => ({ id: c.id, verdict: c.verdict })) } }, evidence: ["events.jsonl"] });
+      return end({
+        status: "not_ready",
+        cause: {
+          code: "oracle_failed",
+          message,
+          details: { round: ctx.round, headCommit: head, notPassed: open.map((c) => ({ id: c.id, verdict: c.verdict })) },
+        },
+        evidence: ["events.jsonl"],
+      });
     }
     evaluation = again.value;
   }
   // One review per pass: the last record of each (a resumed review may have recorded a pass again).
   const byPass = new Map<string, { kind: string; verdict: "passed" | "blocked"; record: string; sha256: string }>();
   for (const e of events) {
-    if (e.type === "review_recorded" && e.data.round === ctx.round) byPass.set(e.data.pass, { kind: e.data.pass, verdict: e.data.verdict, record: e.data.record.path, sha256: e.data.record.sha256 });
+    if (e.type === "review_recorded" && e.data.round === ctx.round)
+      byPass.set(e.data.pass, { kind: e.data.pass, verdict: e.data.verdict, record: e.data.record.path, sha256: e.data.record.sha256 });
   }
   const reviews = [...byPass.values()];
   const skipped = verification.data.gates.filter((g) => g.outcome === "skipped").map((g) => g.name);

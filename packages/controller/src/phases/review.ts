@@ -42,7 +42,11 @@ async function budgetLeft(ctx: GoalRun): Promise<ControllerProblem | null> {
   if (ctx.goal.status === "running" && budgetReport(ctx.goal, new Date()).exhausted.length > 0) await ctx.store.enforceBudget(ctx.goalId, ctx.actor);
   await ctx.refresh();
   if (ctx.goal.status === "running") return null;
-  return { code: "review_stopped", message: `the review stopped before its next pass: the goal is ${ctx.goal.status}${ctx.goal.statusReason === null ? "" : ` (${ctx.goal.statusReason})`}`, fix: "resume the goal (after omk goal budget-add when the budget ran out)" };
+  return {
+    code: "review_stopped",
+    message: `the review stopped before its next pass: the goal is ${ctx.goal.status}${ctx.goal.statusReason === null ? "" : ` (${ctx.goal.statusReason})`}`,
+    fix: "resume the goal (after omk goal budget-add when the budget ran out)",
+  };
 }
 
 /** The review of `ctx.verified` (a ready head); its verdict goes to rounds/r<n>.json and `ctx.verdict`, its proposals to `ctx.followUps`. */
@@ -61,7 +65,8 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
   const tasks = ctx.goal.taskGraph?.tasks ?? [];
   // A resumed review keeps the passes this round already recorded for this head (they are not run, nor charged, again).
   const reuse = readKeptReviews({ goalDir: ctx.goalDir, events, round: ctx.round, baseCommit: ctx.baseCommit, headCommit: head });
-  if (reuse.size > 0) ctx.emit({ type: "note", level: "info", message: `review: keeping the recorded ${[...reuse.keys()].join(", ")} pass(es) of round ${ctx.round}` });
+  if (reuse.size > 0)
+    ctx.emit({ type: "note", level: "info", message: `review: keeping the recorded ${[...reuse.keys()].join(", ")} pass(es) of round ${ctx.round}` });
   const meter = budgetMeter(ctx, "review");
   const outcome = await runReview({
     goalId: ctx.goalId,
@@ -94,7 +99,14 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
         {
           type: "review_recorded",
           actor: ctx.actor,
-          data: { round: ctx.round, pass: ref.pass, verdict: ref.verdict, findings: findings.length, blocking: findings.filter(isBlocking).length, record: { path: ref.file, sha256: ref.sha256 } },
+          data: {
+            round: ctx.round,
+            pass: ref.pass,
+            verdict: ref.verdict,
+            findings: findings.length,
+            blocking: findings.filter(isBlocking).length,
+            record: { path: ref.file, sha256: ref.sha256 },
+          },
         },
       ]);
       if (!recorded.ok) throw new Error(`recording the ${ref.pass} review: ${recorded.error.message}`);
@@ -105,8 +117,20 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
   if (!outcome.ok) {
     const detail = outcome.error.message;
     // The project's dependencies would not install: an environment problem for the user, not a finding (no follow-up round).
-    if (isSetupProblem(outcome.error)) return end({ status: "blocked_on_external", cause: setupFailedCause("review", outcome.error, (s) => ctx.redactor.redact(s)), evidence: ["setup.jsonl"], stoppable: true, detail });
-    return end({ status: "failed_infra", cause: { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` }, stoppable: true, detail });
+    if (isSetupProblem(outcome.error))
+      return end({
+        status: "blocked_on_external",
+        cause: setupFailedCause("review", outcome.error, (s) => ctx.redactor.redact(s)),
+        evidence: ["setup.jsonl"],
+        stoppable: true,
+        detail,
+      });
+    return end({
+      status: "failed_infra",
+      cause: { code: "infra_error", message: `review: ${outcome.error.message} (fix: ${outcome.error.fix})` },
+      stoppable: true,
+      detail,
+    });
   }
   const review = outcome.value;
   const setup = review.problems.find((p) => isEngineSetupProblem(p.code));
@@ -127,7 +151,11 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
     // Reviewers may quote secrets: keys and details are redacted before they go anywhere.
     const said = ctx.redactor.redact(f.message);
     const key = `${f.source === "tamper" ? "tamper" : f.source === "scope" ? "scope" : f.source}:${f.file ?? ""}:${said.slice(0, 120)}`;
-    failing.push({ kind: "finding", key, detail: `${f.source} ${f.severity}: ${said}${f.file === undefined ? "" : ` (${f.file}${f.line === undefined ? "" : `:${f.line}`})`}` });
+    failing.push({
+      kind: "finding",
+      key,
+      detail: `${f.source} ${f.severity}: ${said}${f.file === undefined ? "" : ` (${f.file}${f.line === undefined ? "" : `:${f.line}`})`}`,
+    });
   }
   // The review criteria, judged from the records.
   const failedCriteria = [...verified.verdict.failedCriteria];
@@ -142,13 +170,18 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
       for (const c of evaluated.value.criteria) {
         if (c.verdict === "passed") continue;
         if (!failedCriteria.includes(c.id)) failedCriteria.push(c.id);
-        if (c.kind === "review") failing.push({ kind: "finding", key: `review-criterion:${c.id}`, detail: `review criterion ${c.id} ${c.verdict}: ${c.reason}` });
+        if (c.kind === "review")
+          failing.push({ kind: "finding", key: `review-criterion:${c.id}`, detail: `review criterion ${c.id} ${c.verdict}: ${c.reason}` });
       }
       evidence.push(rel);
     }
   }
   const ready = failing.length === 0 && review.verdict === "passed";
-  if (ready) await markReviewTasks(ctx, review.records.map((r) => r.file));
+  if (ready)
+    await markReviewTasks(
+      ctx,
+      review.records.map((r) => r.file),
+    );
   const verdict: RoundVerdict = { ...verified.verdict, ready, cause: ready ? null : causeOf(failing), failing, evidence, failedCriteria };
   finishPhase(ctx, "review", ready ? "passed" : "failed", ready ? `${review.records.length} records` : `${failing.length} blocking`);
   writeVerdict(ctx.files, ctx.goalDir, verdict);
@@ -166,7 +199,11 @@ async function markReviewTasks(ctx: GoalRun, records: readonly string[]): Promis
   const zero = { tokens: 0, usd: 0, usdUnknown: false };
   const marked = await ctx.append(
     open.flatMap((t) => [
-      { type: "task_dispatched" as const, actor: ctx.actor, data: { taskId: t.id, attempt: 1, worker, lease: { worker, acquiredAt: now, expiresAt: now }, reservation: t.budget } },
+      {
+        type: "task_dispatched" as const,
+        actor: ctx.actor,
+        data: { taskId: t.id, attempt: 1, worker, lease: { worker, acquiredAt: now, expiresAt: now }, reservation: t.budget },
+      },
       { type: "task_succeeded" as const, actor: ctx.actor, data: { taskId: t.id, attempt: 1, worker, durationMs: 0, usage: zero, evidence: [...records] } },
     ]),
   );

@@ -21,7 +21,11 @@ function summary(verdict: RoundVerdict): string {
 }
 
 function details(verdict: RoundVerdict): Record<string, unknown> {
-  return { round: verdict.round, headCommit: verdict.headCommit, failing: verdict.failing.map((f) => ({ kind: f.kind, key: f.key, detail: f.detail.slice(0, 2000) })) };
+  return {
+    round: verdict.round,
+    headCommit: verdict.headCommit,
+    failing: verdict.failing.map((f) => ({ kind: f.kind, key: f.key, detail: f.detail.slice(0, 2000) })),
+  };
 }
 
 function notReady(verdict: RoundVerdict, code: Failure["cause"]["code"], message: string): Failure {
@@ -56,7 +60,11 @@ export async function nextRoundPhase(ctx: GoalRun): Promise<Step> {
   const planned = await planFollowUps(ctx, { verdict, round, criteria, extra: ctx.followUps });
   if (!planned.ok) {
     // A follow-up session cut short by a stop pauses (the driver checks); else the goal ends not_ready with the round's failures.
-    return end({ ...notReady(verdict, verdict.cause ?? "oracle_failed", `${planned.error.message}; ${summary(verdict)}`), stoppable: true, detail: planned.error.message });
+    return end({
+      ...notReady(verdict, verdict.cause ?? "oracle_failed", `${planned.error.message}; ${summary(verdict)}`),
+      stoppable: true,
+      detail: planned.error.message,
+    });
   }
   const ids = planned.value.tasks.map((t) => t.id);
   const reason = `${verdict.cause ?? "not ready"} in round ${verdict.round}`;

@@ -62,7 +62,15 @@ export async function verificationPhase(ctx: GoalRun): Promise<Step> {
   if (integrated.conflicts.length > 0) {
     // The rest is integrated without the conflicting work; the round is not ready, and its follow-up takes the conflict over.
     failing.push(...integrated.conflicts);
-    const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready: false, cause: causeOf(failing), failing, evidence: ["events.jsonl"], failedCriteria: [] };
+    const verdict: RoundVerdict = {
+      round: ctx.round,
+      headCommit: head,
+      ready: false,
+      cause: causeOf(failing),
+      failing,
+      evidence: ["events.jsonl"],
+      failedCriteria: [],
+    };
     finishPhase(ctx, "verification", "failed", failing.map((f) => f.key).join(", "));
     return verified(ctx, { verdict, headCommit: head, gates: [], evaluation: null, headSet: null, baseSet: null, headFile: null });
   }
@@ -81,24 +89,37 @@ export async function verificationPhase(ctx: GoalRun): Promise<Step> {
     `r${ctx.round}-head`,
     head,
     async (dir, setup) => {
-    const wall = await runWall({
-      root: dir,
-      ...(setup === undefined ? {} : { setup }),
-      ...deps,
-      goalDir: ctx.goalDir,
-      outDir: path.join(ctx.goalDir, "gates", runId),
-      runId,
-      base: ctx.baseCommit,
-      env: ctx.gateEnv,
-      ...signal,
-      ...boxed,
-      ...gatesConfig,
-      onGate: (gate) => ctx.emit({ type: "gate_finished", where: "head", gate }),
-    });
-    if (!wall.ok) return wall;
-    const set = await collectOracleEvidence({ side: "head", root: dir, commit: head, frozen, gates: wall.value.gates, testCases: junitCasesOf(wall.value.report), env: ctx.gateEnv, ...(setup === undefined ? {} : { setup }), outFile: headFile, ...signal, ...boxed, ...gatesConfig });
-    if (!set.ok) return set;
-    return ok({ wall: wall.value, set: set.value });
+      const wall = await runWall({
+        root: dir,
+        ...(setup === undefined ? {} : { setup }),
+        ...deps,
+        goalDir: ctx.goalDir,
+        outDir: path.join(ctx.goalDir, "gates", runId),
+        runId,
+        base: ctx.baseCommit,
+        env: ctx.gateEnv,
+        ...signal,
+        ...boxed,
+        ...gatesConfig,
+        onGate: (gate) => ctx.emit({ type: "gate_finished", where: "head", gate }),
+      });
+      if (!wall.ok) return wall;
+      const set = await collectOracleEvidence({
+        side: "head",
+        root: dir,
+        commit: head,
+        frozen,
+        gates: wall.value.gates,
+        testCases: junitCasesOf(wall.value.report),
+        env: ctx.gateEnv,
+        ...(setup === undefined ? {} : { setup }),
+        outFile: headFile,
+        ...signal,
+        ...boxed,
+        ...gatesConfig,
+      });
+      if (!set.ok) return set;
+      return ok({ wall: wall.value, set: set.value });
     },
     ctx.deps,
   );
@@ -106,9 +127,20 @@ export async function verificationPhase(ctx: GoalRun): Promise<Step> {
     const detail = onHead.error.message;
     // The head's dependencies would not install: an environment problem no fix round can help (ends blocked_on_external, exit 5).
     if (isSetupProblem(onHead.error)) {
-      return end({ status: "blocked_on_external", cause: setupFailedCause("verification", onHead.error, (s) => ctx.redactor.redact(s)), evidence: ["setup.jsonl"], stoppable: true, detail });
+      return end({
+        status: "blocked_on_external",
+        cause: setupFailedCause("verification", onHead.error, (s) => ctx.redactor.redact(s)),
+        evidence: ["setup.jsonl"],
+        stoppable: true,
+        detail,
+      });
     }
-    return end({ status: "failed_infra", cause: { code: "infra_error", message: `verification: ${onHead.error.message} (fix: ${onHead.error.fix})` }, stoppable: true, detail });
+    return end({
+      status: "failed_infra",
+      cause: { code: "infra_error", message: `verification: ${onHead.error.message} (fix: ${onHead.error.fix})` },
+      stoppable: true,
+      detail,
+    });
   }
   const { wall, set: headSet } = onHead.value;
   // The red half of red → green: the head's tests on the base's code.
@@ -116,23 +148,28 @@ export async function verificationPhase(ctx: GoalRun): Promise<Step> {
   const testFiles = await changedTestFiles(ctx.repo, ctx.baseCommit, head).catch(() => []);
   if (baseSet !== null && testFiles.length > 0) {
     const recorded = baseSet;
-    const overlaid = await withDetached(ctx.repo, ctx.goalDir, `r${ctx.round}-base`, ctx.baseCommit, (dir, setup) =>
-      collectOracleEvidence({
-        side: "base",
-        root: dir,
-        commit: ctx.baseCommit,
-        frozen,
-        gates: recorded.gates,
-        testCases: recorded.junit,
-        headTestsFrom: { repo: ctx.repo, headCommit: head, testFiles },
-        env: ctx.gateEnv,
-        ...(setup === undefined ? {} : { setup }),
-        deps: ctx.deps,
-        outFile: path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`),
-        ...signal,
-        ...boxed,
-        ...gatesConfig,
-      }),
+    const overlaid = await withDetached(
+      ctx.repo,
+      ctx.goalDir,
+      `r${ctx.round}-base`,
+      ctx.baseCommit,
+      (dir, setup) =>
+        collectOracleEvidence({
+          side: "base",
+          root: dir,
+          commit: ctx.baseCommit,
+          frozen,
+          gates: recorded.gates,
+          testCases: recorded.junit,
+          headTestsFrom: { repo: ctx.repo, headCommit: head, testFiles },
+          env: ctx.gateEnv,
+          ...(setup === undefined ? {} : { setup }),
+          deps: ctx.deps,
+          outFile: path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`),
+          ...signal,
+          ...boxed,
+          ...gatesConfig,
+        }),
       ctx.deps,
     );
     if (overlaid.ok) baseSet = overlaid.value;
@@ -164,7 +201,11 @@ export async function verificationPhase(ctx: GoalRun): Promise<Step> {
   // Every required gate must pass: one that did not run (skipped because a gate it needs failed, or the run was aborted) is not passing.
   const failedGates = wall.gates.filter((gate) => gate.required && !gatePasses(gate.outcome));
   for (const gate of failedGates) {
-    failing.push({ kind: "gate", key: `gate:${gate.name}`, detail: ctx.redactor.redact(`gate ${gate.name} ${gate.outcome} (exit ${gate.exitCode ?? "none"}):\n${logTail(ctx, gate)}`) });
+    failing.push({
+      kind: "gate",
+      key: `gate:${gate.name}`,
+      detail: ctx.redactor.redact(`gate ${gate.name} ${gate.outcome} (exit ${gate.exitCode ?? "none"}):\n${logTail(ctx, gate)}`),
+    });
   }
   const failedCriteria: string[] = [];
   for (const c of evaluation.criteria) {
@@ -173,8 +214,21 @@ export async function verificationPhase(ctx: GoalRun): Promise<Step> {
     failing.push({ kind: "criterion", key: `criterion:${c.id}`, detail: ctx.redactor.redact(`criterion ${c.id} ${c.verdict}: ${c.reason}`) });
   }
   const ready = failing.length === 0;
-  const verdict: RoundVerdict = { round: ctx.round, headCommit: head, ready, cause: ready ? null : causeOf(failing), failing, evidence: [headFileRel, relToGoal(ctx, wall.reportPath), ...failedGates.flatMap((g) => g.logs.map((l) => l.path))], failedCriteria };
-  finishPhase(ctx, "verification", ready ? "passed" : "failed", ready ? `head ${head.slice(0, 12)}` : `${failing.length} failing: ${failing.map((f) => f.key).join(", ")}`);
+  const verdict: RoundVerdict = {
+    round: ctx.round,
+    headCommit: head,
+    ready,
+    cause: ready ? null : causeOf(failing),
+    failing,
+    evidence: [headFileRel, relToGoal(ctx, wall.reportPath), ...failedGates.flatMap((g) => g.logs.map((l) => l.path))],
+    failedCriteria,
+  };
+  finishPhase(
+    ctx,
+    "verification",
+    ready ? "passed" : "failed",
+    ready ? `head ${head.slice(0, 12)}` : `${failing.length} failing: ${failing.map((f) => f.key).join(", ")}`,
+  );
   return verified(ctx, { verdict, headCommit: head, gates: wall.gates, evaluation, headSet, baseSet, headFile });
 }
 

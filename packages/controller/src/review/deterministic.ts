@@ -12,7 +12,8 @@ import { fileAt } from "@omk/worktree";
 import type { ReviewFinding } from "../types.js";
 import type { ReviewScopeViolation } from "./types.js";
 
-const at = (file: string | undefined, line: number | null | undefined) => (file === undefined ? "" : line === null || line === undefined ? ` (${file})` : ` (${file}:${line})`);
+const at = (file: string | undefined, line: number | null | undefined) =>
+  file === undefined ? "" : line === null || line === undefined ? ` (${file})` : ` (${file}:${line})`;
 
 /**
  * Tamper findings of @omk/oracle: each one blocks. `sources` (readTamperSources)
@@ -126,7 +127,9 @@ export async function readTamperSources(repo: string, baseCommit: string, headCo
   const texts = new Map<string, string | null>();
   // Eight git processes at a time: a change may touch hundreds of test files.
   for (let i = 0; i < paths.length; i += 8) {
-    const read = await Promise.all(paths.slice(i, i + 8).map(async (p) => ({ ...p, text: await fileAt(repo, p.side === "old" ? baseCommit : headCommit, p.file) })));
+    const read = await Promise.all(
+      paths.slice(i, i + 8).map(async (p) => ({ ...p, text: await fileAt(repo, p.side === "old" ? baseCommit : headCommit, p.file) })),
+    );
     for (const r of read) texts.set(`${r.side}:${r.file}`, r.text);
   }
   return (file, side) => texts.get(`${side}:${file}`) ?? undefined;

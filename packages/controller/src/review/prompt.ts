@@ -53,7 +53,9 @@ function answerFormat(pass: ReviewPass): string {
     fence(example, "json"),
     '- `verdict`: "passed" or "blocked". Say "blocked" when any finding is a blocker or major.',
     '- `findings`: a list (empty when there is nothing to report). `severity`: "blocker" (must not ship), "major" (must be fixed before ready), "minor" (should be fixed), "info" (a remark). `file` and `line` are optional.',
-    ...(pass === "break-it" ? ["- `followUps` (optional): proposals of tasks that add a FAILING test for each weakness found; each task writes only test files."] : []),
+    ...(pass === "break-it"
+      ? ["- `followUps` (optional): proposals of tasks that add a FAILING test for each weakness found; each task writes only test files."]
+      : []),
     "Do not change any file: this checkout is read-only and every write is refused. Any answer that is not this JSON makes the review fail.",
   ].join("\n");
 }
@@ -67,7 +69,10 @@ export function reviewPrompt(pass: ReviewPass, input: ReviewPromptInput): string
   const out: string[] = [];
   out.push(`# Review (${pass}), round ${input.round}`, "", ROLE[pass], "");
   out.push("## The goal", redact(input.goalText).trim(), "");
-  out.push(`The change goes from the base commit ${input.baseCommit} to the integrated head ${input.headCommit}; your working directory is a read-only checkout of the head.`, "");
+  out.push(
+    `The change goes from the base commit ${input.baseCommit} to the integrated head ${input.headCommit}; your working directory is a read-only checkout of the head.`,
+    "",
+  );
   out.push("## Checklist");
   if (criteria.length === 0) out.push("- (no checklist for this pass: use your judgement)");
   for (const c of criteria) {
@@ -82,13 +87,18 @@ export function reviewPrompt(pass: ReviewPass, input: ReviewPromptInput): string
   }
   out.push("## Gate evidence (head)");
   if (input.gates.length === 0) out.push("- (no gates ran)");
-  for (const g of input.gates) out.push(`- ${g.name} (${g.kind}${g.required ? ", required" : ""}): ${g.outcome}${g.baseline !== undefined ? ` [${g.baseline}]` : ""}`);
+  for (const g of input.gates)
+    out.push(`- ${g.name} (${g.kind}${g.required ? ", required" : ""}): ${g.outcome}${g.baseline !== undefined ? ` [${g.baseline}]` : ""}`);
   out.push("");
   out.push("## Oracle evaluation (head)");
   if (input.evaluation === null) out.push("- (no evaluation)");
   else {
     const e = input.evaluation;
-    out.push(`ready: ${e.ready}; ${Object.entries(e.counts).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    out.push(
+      `ready: ${e.ready}; ${Object.entries(e.counts)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")}`,
+    );
     for (const c of e.criteria) out.push(`- ${c.id} (${c.kind}): ${c.verdict} — ${redact(c.reason)}`);
   }
   out.push("");

@@ -18,7 +18,15 @@ import { addSessionSpends, ZERO_TOKENS } from "../internal/session-spend.js";
 import { runSession, type SessionOutcome } from "../session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
-import { dependencyFindings, rationaleTexts, readDependencyChanges, readTamperSources, scopeFindings, secretFindings, tamperFindings } from "./deterministic.js";
+import {
+  dependencyFindings,
+  rationaleTexts,
+  readDependencyChanges,
+  readTamperSources,
+  scopeFindings,
+  secretFindings,
+  tamperFindings,
+} from "./deterministic.js";
 import { reviewPrompt } from "./prompt.js";
 import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, writeRecord } from "./records.js";
 import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
@@ -33,7 +41,9 @@ const verdictOf = (findings: readonly ReviewFinding[]): "passed" | "blocked" => 
 
 /** Engine review sessions may read the checkout and never write. */
 const readOnlyScope = (rel: string, access: "read" | "write") =>
-  access === "write" ? ({ allowed: false, reason: `${rel}: a review session is read-only; report the problem as a finding instead` } as const) : ({ allowed: true } as const);
+  access === "write"
+    ? ({ allowed: false, reason: `${rel}: a review session is read-only; report the problem as a finding instead` } as const)
+    : ({ allowed: true } as const);
 
 type PassResult = { findings: ReviewFinding[]; record: ReviewRecordRef; spend: SpendReport; followUps: unknown[]; problem?: ControllerProblem };
 
@@ -59,8 +69,14 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
       message: `the engine "${input.provider.name}" offers no session for the ${pass} review`,
       fix: `give the engine a "review:${pass}" session (script book) or use an engine that reviews`,
     };
-    const findings: ReviewFinding[] = [{ source: pass, severity: "blocker", message: `the ${pass} review did not run: ${problem.message}; the review cannot pass without it`, waivable: false }];
-    const record = writeRecord(input.goalDir, { ...base, verdict: "blocked", findings, promptSha256: null, transcript: null, spend: ZERO_SPEND, problem }, redaction);
+    const findings: ReviewFinding[] = [
+      { source: pass, severity: "blocker", message: `the ${pass} review did not run: ${problem.message}; the review cannot pass without it`, waivable: false },
+    ];
+    const record = writeRecord(
+      input.goalDir,
+      { ...base, verdict: "blocked", findings, promptSha256: null, transcript: null, spend: ZERO_SPEND, problem },
+      redaction,
+    );
     return { findings, record, spend: ZERO_SPEND, followUps: [], problem };
   }
   const runDir = path.join(input.goalDir, "reviews", `r${input.round}-${pass}`);
@@ -93,7 +109,14 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
     await input.onSessionSpend?.(`review:${pass}#r${input.round}${attempt === 1 ? "" : `.${attempt}`}`, session.spend, purpose);
     if (!session.ok) {
       problem = session.problem;
-      findings = [{ source: pass, severity: failSeverity, message: `the ${pass} session failed (${problem.code}): ${problem.message}; fix: ${problem.fix}`, waivable: !required }];
+      findings = [
+        {
+          source: pass,
+          severity: failSeverity,
+          message: `the ${pass} session failed (${problem.code}): ${problem.message}; fix: ${problem.fix}`,
+          waivable: !required,
+        },
+      ];
       break;
     }
     const answer = parseReviewAnswer({ text: session.text, final: session.final });
@@ -141,7 +164,13 @@ const aborted = (): ControllerProblem => ({ code: "review_aborted", message: "th
 export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcome, ControllerProblem>> {
   const redaction = { env: input.env, secrets: input.secrets ?? [] };
   const emit = (pass: ReviewPass | "deterministic", findings: readonly ReviewFinding[]) =>
-    input.onEvent?.({ type: "review_finished", pass, verdict: verdictOf(findings), findings: findings.length, blocking: findings.filter((f) => isBlocking(f.severity)).length });
+    input.onEvent?.({
+      type: "review_finished",
+      pass,
+      verdict: verdictOf(findings),
+      findings: findings.length,
+      blocking: findings.filter((f) => isBlocking(f.severity)).length,
+    });
   const recordFailed = (cause: unknown): ControllerProblem => ({
     code: "review_record_failed",
     message: `the review could not be recorded: ${(cause as Error).message}`,

@@ -13,7 +13,13 @@ export type ReviewCriterion = z.infer<typeof ReviewCriterionSchema>;
 
 /** A scope violation found while the tasks ran (refused at write time or found in the post-run diff). */
 /** `atWrite`: refused when the engine asked to write (nothing was written); false or absent: a write that happened, found in the captured diff. */
-export type ReviewScopeViolation = { readonly taskId: string; readonly path: string; readonly kind: string; readonly atWrite?: boolean; readonly message?: string };
+export type ReviewScopeViolation = {
+  readonly taskId: string;
+  readonly path: string;
+  readonly kind: string;
+  readonly atWrite?: boolean;
+  readonly message?: string;
+};
 
 export type ReviewInput = {
   readonly goalId: string;

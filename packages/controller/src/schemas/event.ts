@@ -47,14 +47,23 @@ export const ControllerEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("note"), level: z.enum(["info", "warn"]), message: z.string() }),
   z
-    .object({ type: z.literal("tree_dirty"), files: z.array(z.string()).readonly(), more: z.number().int().nonnegative(), baseCommit: z.string(), message: z.string() })
+    .object({
+      type: z.literal("tree_dirty"),
+      files: z.array(z.string()).readonly(),
+      more: z.number().int().nonnegative(),
+      baseCommit: z.string(),
+      message: z.string(),
+    })
     .describe("the working tree had uncommitted files when the run started: they are left out (the run works from commits); not an error"),
   z.object({ type: z.literal("goal_event"), event: LoggedEventSchema }),
   z.object({
     type: z.literal("run_finished"),
     goalId: z.string().min(1),
     status: GoalStatusSchema,
-    outcomeFile: z.string().nullable().describe("absolute path of proof.json or failure.json; null when the run stopped without a terminal status (paused, interrupted)"),
+    outcomeFile: z
+      .string()
+      .nullable()
+      .describe("absolute path of proof.json or failure.json; null when the run stopped without a terminal status (paused, interrupted)"),
     reason: z.string(),
   }),
 ]);

@@ -92,8 +92,16 @@ describe("dependencyChanges", () => {
         before: JSON.stringify({ scripts: { build: "tsc" }, dependencies: { zod: "^3.0.0", left: "1.0.0" }, devDependencies: { vitest: "^1.0.0" } }),
         after: JSON.stringify({ scripts: { build: "tsup" }, dependencies: { zod: "^4.0.0", "left-pad": "^1.3.0" }, devDependencies: { vitest: "^1.0.0" } }),
       },
-      { path: "app/package-lock.json", before: JSON.stringify({ packages: { "": {}, "node_modules/zod": { version: "3.22.0" } } }), after: JSON.stringify({ packages: { "": {}, "node_modules/zod": { version: "4.1.0" }, "node_modules/a/node_modules/b": { version: "2.0.0" } } }) },
-      { path: "pnpm-lock.yaml", before: "lockfileVersion: '9.0'\npackages:\n  zod@3.22.0:\n    resolution: {}\n", after: "lockfileVersion: '9.0'\npackages:\n  zod@4.1.0:\n    resolution: {}\n  '@scope/x@1.0.0(react@18.0.0)':\n    resolution: {}\n" },
+      {
+        path: "app/package-lock.json",
+        before: JSON.stringify({ packages: { "": {}, "node_modules/zod": { version: "3.22.0" } } }),
+        after: JSON.stringify({ packages: { "": {}, "node_modules/zod": { version: "4.1.0" }, "node_modules/a/node_modules/b": { version: "2.0.0" } } }),
+      },
+      {
+        path: "pnpm-lock.yaml",
+        before: "lockfileVersion: '9.0'\npackages:\n  zod@3.22.0:\n    resolution: {}\n",
+        after: "lockfileVersion: '9.0'\npackages:\n  zod@4.1.0:\n    resolution: {}\n  '@scope/x@1.0.0(react@18.0.0)':\n    resolution: {}\n",
+      },
       { path: "yarn.lock", before: null, after: '"left-pad@^1.3.0":\n  version "1.3.0"\n  resolved "x"\n' },
     ]);
     expect(changes.map((c) => `${c.file} ${c.section} ${c.change} ${c.name} ${c.from ?? "-"} ${c.to ?? "-"}`)).toEqual([
@@ -113,11 +121,20 @@ describe("dependencyChanges", () => {
       {
         path: "Cargo.toml",
         before: '[package]\nname = "x"\nversion = "0.1.0"\n\n[dependencies]\nserde = "1.0"\n',
-        after: '[package]\nname = "x"\nversion = "0.2.0"\n\n[dependencies]\nserde = { version = "1.0.200", features = ["derive"] }\ntokio = "1"\n\n[dev-dependencies.proptest]\nversion = "1.4"\n',
+        after:
+          '[package]\nname = "x"\nversion = "0.2.0"\n\n[dependencies]\nserde = { version = "1.0.200", features = ["derive"] }\ntokio = "1"\n\n[dev-dependencies.proptest]\nversion = "1.4"\n',
       },
-      { path: "go.mod", before: "module x\n\nrequire (\n\tgithub.com/a/b v1.0.0\n)\n", after: "module x\n\nrequire (\n\tgithub.com/a/b v1.1.0\n\tgithub.com/c/d v0.3.0 // indirect\n)\nrequire golang.org/x/y v0.1.0\n" },
+      {
+        path: "go.mod",
+        before: "module x\n\nrequire (\n\tgithub.com/a/b v1.0.0\n)\n",
+        after: "module x\n\nrequire (\n\tgithub.com/a/b v1.1.0\n\tgithub.com/c/d v0.3.0 // indirect\n)\nrequire golang.org/x/y v0.1.0\n",
+      },
       { path: "requirements-dev.txt", before: "pytest==7.0\n", after: "pytest==8.0\nRequests[socks]>=2.31 ; python_version > '3.8'\n-r base.txt\n" },
-      { path: "pyproject.toml", before: '[project]\nname = "x"\ndependencies = ["httpx>=0.25"]\n', after: '[project]\nname = "x"\ndependencies = [\n  "httpx>=0.27",\n  "rich",\n]\n\n[tool.poetry.dependencies]\npython = "^3.11"\nclick = "^8.1"\n' },
+      {
+        path: "pyproject.toml",
+        before: '[project]\nname = "x"\ndependencies = ["httpx>=0.25"]\n',
+        after: '[project]\nname = "x"\ndependencies = [\n  "httpx>=0.27",\n  "rich",\n]\n\n[tool.poetry.dependencies]\npython = "^3.11"\nclick = "^8.1"\n',
+      },
       { path: "README.md", before: "a", after: "b" },
     ]);
     expect(changes.map((c) => `${c.ecosystem} ${c.change} ${c.name} ${c.from ?? "-"} ${c.to ?? "-"}`)).toEqual([

@@ -47,11 +47,22 @@ export function dependencyChanges(files: readonly ManifestVersions[]): Dependenc
     for (const [key, entry] of b) {
       const old = a.get(key);
       const to = spec(entry.specs);
-      if (old === undefined) out.push({ ecosystem: parser.ecosystem, file: file.path, section: entry.section, name: entry.name, change: "added", from: null, to });
-      else if (spec(old.specs) !== to) out.push({ ecosystem: parser.ecosystem, file: file.path, section: entry.section, name: entry.name, change: "changed", from: spec(old.specs), to });
+      if (old === undefined)
+        out.push({ ecosystem: parser.ecosystem, file: file.path, section: entry.section, name: entry.name, change: "added", from: null, to });
+      else if (spec(old.specs) !== to)
+        out.push({ ecosystem: parser.ecosystem, file: file.path, section: entry.section, name: entry.name, change: "changed", from: spec(old.specs), to });
     }
     for (const [key, entry] of a) {
-      if (!b.has(key)) out.push({ ecosystem: parser.ecosystem, file: file.path, section: entry.section, name: entry.name, change: "removed", from: spec(entry.specs), to: null });
+      if (!b.has(key))
+        out.push({
+          ecosystem: parser.ecosystem,
+          file: file.path,
+          section: entry.section,
+          name: entry.name,
+          change: "removed",
+          from: spec(entry.specs),
+          to: null,
+        });
     }
   }
   return out;

@@ -29,7 +29,8 @@ function packageLock(text: string): Dep[] {
       out.push({ section: "lockfile", name, spec: value.version });
     }
   } else if (json.dependencies !== undefined) {
-    for (const [name, value] of Object.entries(json.dependencies)) if (value.version !== undefined) out.push({ section: "lockfile", name, spec: value.version });
+    for (const [name, value] of Object.entries(json.dependencies))
+      if (value.version !== undefined) out.push({ section: "lockfile", name, spec: value.version });
   }
   return out;
 }
@@ -167,7 +168,8 @@ function pyproject(text: string): Dep[] {
     }
     const arrayStart = /^([A-Za-z0-9_-]+)\s*=\s*\[(.*)$/.exec(line);
     const isDepArray =
-      arrayStart !== null && ((section === "project" && arrayStart[1] === "dependencies") || section === "project.optional-dependencies" || section === "dependency-groups");
+      arrayStart !== null &&
+      ((section === "project" && arrayStart[1] === "dependencies") || section === "project.optional-dependencies" || section === "dependency-groups");
     if (arrayStart !== null && isDepArray) {
       const name = section === "project" ? "dependencies" : `${section}.${arrayStart[1]}`;
       const rest = arrayStart[2] as string;

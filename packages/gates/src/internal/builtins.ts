@@ -52,7 +52,10 @@ export function createBuiltinRunner(toplevel: string | null, baseRef: string, ex
     );
     const dependencies = dependencyChanges(versions);
     sinks.stdout.note(`dependencies changed from ${base.ref} (${base.commit?.slice(0, 12)}) to the working tree: ${dependencies.length}\n`);
-    for (const d of dependencies) sinks.stdout.note(`${d.change} ${d.ecosystem} ${d.name} ${d.from ?? ""}${d.from !== null && d.to !== null ? " -> " : ""}${d.to ?? ""} (${d.file}, ${d.section})\n`);
+    for (const d of dependencies)
+      sinks.stdout.note(
+        `${d.change} ${d.ecosystem} ${d.name} ${d.from ?? ""}${d.from !== null && d.to !== null ? " -> " : ""}${d.to ?? ""} (${d.file}, ${d.section})\n`,
+      );
     const notes = dependencies.length > 0 ? [`${dependencies.length} dependency change(s): a review must give the rationale`] : [];
     return { outcome: "passed", dependencies, notes };
   };

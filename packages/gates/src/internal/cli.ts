@@ -16,8 +16,6 @@ import type { GatesEvent } from "../schemas/events.js";
 import { type GatesReport, GatesReportSchema } from "../schemas/result.js";
 import { formatMs } from "./duration.js";
 import { GATES_EXIT, gatesExitCode } from "./exit-codes.js";
-
-;
 import { defaultRunsDir } from "./runs-dir.js";
 import { USAGE } from "./usage.js";
 import { TOOL_VERSION } from "./version.js";
@@ -105,7 +103,8 @@ function detect(io: CliIo, root: string, json: boolean, configFlag: string | und
   const config = file === undefined ? undefined : readGatesConfig(file);
   const found = detectGates(root);
   if (json) {
-    const configFile = file === undefined || config === undefined ? null : config.ok ? { path: file, config: config.value } : { path: file, error: errorJson(config.error) };
+    const configFile =
+      file === undefined || config === undefined ? null : config.ok ? { path: file, config: config.value } : { path: file, error: errorJson(config.error) };
     if (!found.ok) io.stdout(`${JSON.stringify({ error: errorJson(found.error), configFile }, null, 2)}\n`);
     else io.stdout(`${JSON.stringify({ ...found.value, configFile }, null, 2)}\n`);
   } else {
@@ -124,7 +123,12 @@ function detect(io: CliIo, root: string, json: boolean, configFlag: string | und
       );
       if (d.skipped.length > 0) lines.push("left out:", ...d.skipped.map((s) => `  ${s.name}: ${s.reason}`));
       const setup = detectSetup(root, config?.ok === true ? config.value : null);
-      lines.push("dependency setup (in each checkout OMK makes; never in this tree):", ...(setup.steps.length === 0 ? [`  none: ${setup.reason}`] : setup.steps.flatMap((st) => [`  ${[st.command, ...st.after].map((c) => c.join(" ")).join(" && ")}`, `  why: ${st.reason}`])));
+      lines.push(
+        "dependency setup (in each checkout OMK makes; never in this tree):",
+        ...(setup.steps.length === 0
+          ? [`  none: ${setup.reason}`]
+          : setup.steps.flatMap((st) => [`  ${[st.command, ...st.after].map((c) => c.join(" ")).join(" && ")}`, `  why: ${st.reason}`])),
+      );
       if (file === undefined) lines.push("", "pin these by writing them to .omk/gates.yaml (see docs/schemas/gates-config.schema.json)");
     } else if (file !== undefined) {
       lines.push(`detection would find nothing: ${found.error.message}`);
@@ -142,14 +146,22 @@ function detect(io: CliIo, root: string, json: boolean, configFlag: string | und
   return GATES_EXIT.ok;
 }
 
-const errorJson = (e: GatesError) => ({ code: e.code, message: e.message, fix: e.fix, ...(e instanceof GatesConfigError && e.position !== undefined ? { position: e.position } : {}) });
+const errorJson = (e: GatesError) => ({
+  code: e.code,
+  message: e.message,
+  fix: e.fix,
+  ...(e instanceof GatesConfigError && e.position !== undefined ? { position: e.position } : {}),
+});
 
 function gateLines(gates: readonly Gate[], why: (name: string) => string | undefined): string[] {
   const width = Math.max(...gates.map((g) => g.name.length));
   return gates.flatMap((gate) => {
     const how = gate.builtin !== undefined ? `builtin ${gate.builtin}` : Array.isArray(gate.command) ? gate.command.join(" ") : `sh -c '${gate.command}'`;
     const reason = why(gate.name);
-    return [`  ${gate.name.padEnd(width)}  ${gate.kind.padEnd(10)} ${gate.required ? "required" : "optional"}  ${how}`, ...(reason === undefined ? [] : [`  ${" ".repeat(width)}  why: ${reason}`])];
+    return [
+      `  ${gate.name.padEnd(width)}  ${gate.kind.padEnd(10)} ${gate.required ? "required" : "optional"}  ${how}`,
+      ...(reason === undefined ? [] : [`  ${" ".repeat(width)}  why: ${reason}`]),
+    ];
   });
 }
 
@@ -159,9 +171,13 @@ function progress(io: CliIo, quiet: boolean) {
   return (event: GatesEvent) => {
     if (quiet) return;
     const tag = "tree" in event && event.tree === "base" ? "[base] " : "";
-    if (event.type === "run_started") io.stderr(`omk-gates: ${tag}${event.gates.length} gate(s) in ${event.root} at ${event.commit?.slice(0, 12) ?? "(no git)"}${event.dirty === true ? " (dirty)" : ""}\n`);
+    if (event.type === "run_started")
+      io.stderr(
+        `omk-gates: ${tag}${event.gates.length} gate(s) in ${event.root} at ${event.commit?.slice(0, 12) ?? "(no git)"}${event.dirty === true ? " (dirty)" : ""}\n`,
+      );
     else if (event.type === "gate_started") io.stderr(`omk-gates: ${tag}${event.name} started${event.of > 1 ? ` (${event.attempt}/${event.of})` : ""}\n`);
-    else if (event.type === "gate_finished") io.stderr(`omk-gates: ${tag}${event.result.name} ${event.result.outcome} in ${formatMs(event.result.durationMs)}\n`);
+    else if (event.type === "gate_finished")
+      io.stderr(`omk-gates: ${tag}${event.result.name} ${event.result.outcome} in ${formatMs(event.result.durationMs)}\n`);
     else if (event.type === "baseline_started") io.stderr(`omk-gates: running the base ${event.ref} (${event.commit.slice(0, 12)}) in ${event.dir}\n`);
     else if (event.type === "setup_finished") io.stderr(`omk-gates: ${tag}dependencies: ${describeSetup(event.setup)}\n`);
   };
@@ -177,7 +193,8 @@ async function runOrCompare(io: CliIo, command: "run" | "compare", root: string,
   };
 
   if (command === "compare" && (values["base-report"] !== undefined || values["head-report"] !== undefined)) {
-    if (values["base-report"] === undefined || values["head-report"] === undefined) throw new UsageProblem("compare needs both --base-report and --head-report");
+    if (values["base-report"] === undefined || values["head-report"] === undefined)
+      throw new UsageProblem("compare needs both --base-report and --head-report");
     const base = readReport(path.resolve(io.cwd, values["base-report"]));
     const head = readReport(path.resolve(io.cwd, values["head-report"]));
     const comparison = compareReports(base, head, { baseRef: base.commit ?? "base", baseReport: values["base-report"] });
@@ -187,7 +204,8 @@ async function runOrCompare(io: CliIo, command: "run" | "compare", root: string,
   if (command === "run" && values.base !== undefined) throw new UsageProblem("--base is for compare; run takes --diff-base for the builtin gates");
 
   const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
-  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 64)) throw new UsageProblem(`--parallel ${values.parallel} must be a whole number from 1 to 64`);
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 64))
+    throw new UsageProblem(`--parallel ${values.parallel} must be a whole number from 1 to 64`);
   const loaded = loadGates(root, values.config === undefined ? {} : { config: path.resolve(io.cwd, values.config) });
   if (!loaded.ok) throw loaded.error;
   const runId = newRunId();
@@ -203,11 +221,19 @@ async function runOrCompare(io: CliIo, command: "run" | "compare", root: string,
     env: io.env,
     onEvent: progress(io, values.quiet === true),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
-    ...(values.only === undefined ? {} : { only: values.only.split(",").map((s) => s.trim()).filter((s) => s !== "") }),
+    ...(values.only === undefined
+      ? {}
+      : {
+          only: values.only
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== ""),
+        }),
     ...(parallel === undefined ? {} : { parallelism: parallel }),
     ...(values["diff-base"] === undefined ? {} : { diffBase: values["diff-base"] }),
   };
-  if (loaded.value.detection !== undefined && values.quiet !== true) io.stderr(`omk-gates: no config; detected ${loaded.value.config.gates.map((g) => g.name).join(", ")} (omk-gates detect says why)\n`);
+  if (loaded.value.detection !== undefined && values.quiet !== true)
+    io.stderr(`omk-gates: no config; detected ${loaded.value.config.gates.map((g) => g.name).join(", ")} (omk-gates detect says why)\n`);
   const missing = values.quiet === true ? undefined : missingDependencies(root, loaded.value.config);
   if (missing !== undefined) io.stderr(`omk-gates: ${missing}\n`);
   const report = command === "run" ? await runGates(common) : (await compareToBaseline({ ...common, base: values.base as string })).head;

@@ -19,4 +19,3 @@ export function gatesExitCode(error: GatesError): number {
   if (error.code === "OMK_GATES_USAGE" || error.code === "OMK_GATES_CONFIG" || error.code === "OMK_GATES_NOTHING_DETECTED") return GATES_EXIT.usage;
   return GATES_EXIT.failed;
 }
-

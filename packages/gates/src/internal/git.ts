@@ -12,7 +12,11 @@ import { GatesGitError } from "../errors.js";
  * any gate), no fsmonitor program, no filter or textconv, and no program the
  * repository's own config names (docs/decisions/git.md). No optional locks.
  */
-export async function git(cwd: string, args: readonly string[], options: { maxBuffer?: number } = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+export async function git(
+  cwd: string,
+  args: readonly string[],
+  options: { maxBuffer?: number } = {},
+): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   const r = await runGit(cwd, args, { maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { GIT_OPTIONAL_LOCKS: "0" } });
   return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
 }
@@ -40,7 +44,11 @@ export async function treeState(dir: string, exclude: readonly string[] = [], op
 
 export async function resolveCommit(dir: string, ref: string): Promise<string> {
   const r = await git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-  if (!r.ok) throw new GatesGitError(`${ref} is not a commit in ${dir}`, { fix: "pass a branch, tag or sha that exists (fetch it first in a shallow CI checkout)", reason: "bad_ref" });
+  if (!r.ok)
+    throw new GatesGitError(`${ref} is not a commit in ${dir}`, {
+      fix: "pass a branch, tag or sha that exists (fetch it first in a shallow CI checkout)",
+      reason: "bad_ref",
+    });
   return r.stdout.trim();
 }
 
@@ -66,7 +74,10 @@ export async function addWorktree(repo: string, dir: string, commit: string): Pr
   for (const file of [path.join("info", "exclude"), "shallow"]) {
     if (existsSync(path.join(commonDir, file))) copyFileSync(path.join(commonDir, file), path.join(gitDir, file));
   }
-  for (const args of [["update-ref", "--no-deref", "HEAD", commit], ["read-tree", "--reset", "-u", "HEAD"]]) {
+  for (const args of [
+    ["update-ref", "--no-deref", "HEAD", commit],
+    ["read-tree", "--reset", "-u", "HEAD"],
+  ]) {
     const r = await git(dir, args);
     if (!r.ok) throw new GatesGitError(`a checkout of ${commit} failed (git ${args[0]}): ${r.stderr.trim()}`);
   }
@@ -98,7 +109,9 @@ export async function diffAgainst(dir: string, base: string, exclude: readonly s
     if (text === undefined) continue;
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
-    parts.push(`diff --git a/${file} b/${file}\nnew file mode 100644\n--- /dev/null\n+++ b/${file}\n@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}\n`);
+    parts.push(
+      `diff --git a/${file} b/${file}\nnew file mode 100644\n--- /dev/null\n+++ b/${file}\n@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}\n`,
+    );
   }
   return parts.join("");
 }

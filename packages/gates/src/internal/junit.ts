@@ -16,7 +16,11 @@ const attr = (node: Node, name: string): string | undefined => {
 };
 const firstLine = (value: unknown): string | undefined => {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "string") return value.split("\n").find((l) => l.trim() !== "")?.trim();
+  if (typeof value === "string")
+    return value
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim();
   const node = value as Node;
   return attr(node, "message") ?? firstLine(node["#text"]);
 };
@@ -86,7 +90,8 @@ export function junitCaseNodes(cases: readonly TestCase[], extra: (c: TestCase) 
     const node: Record<string, unknown> = { "@_classname": xmlText(classname), "@_name": xmlText(name) };
     if (c.durationMs !== undefined) node["@_time"] = (c.durationMs / 1000).toFixed(3);
     if (c.outcome === "failed") node["failure"] = { "@_message": xmlText(c.message ?? "failed") };
-    else if (c.outcome === "flaky") node["failure"] = { "@_type": "flaky", "@_message": xmlText(`flaky: failed, then passed on a retry${c.message === undefined ? "" : `: ${c.message}`}`) };
+    else if (c.outcome === "flaky")
+      node["failure"] = { "@_type": "flaky", "@_message": xmlText(`flaky: failed, then passed on a retry${c.message === undefined ? "" : `: ${c.message}`}`) };
     else if (c.outcome === "skipped") node["skipped"] = "";
     return { ...node, ...extra(c) };
   });
@@ -97,7 +102,15 @@ export function casesToJunit(suite: string, cases: readonly TestCase[]): string 
   const nodes = junitCaseNodes(cases);
   const count = (key: string) => nodes.filter((n) => n[key] !== undefined).length;
   const xml = builder.build({
-    testsuites: { testsuite: { "@_name": xmlText(suite), "@_tests": String(nodes.length), "@_failures": String(count("failure")), "@_skipped": String(count("skipped")), testcase: nodes } },
+    testsuites: {
+      testsuite: {
+        "@_name": xmlText(suite),
+        "@_tests": String(nodes.length),
+        "@_failures": String(count("failure")),
+        "@_skipped": String(count("skipped")),
+        testcase: nodes,
+      },
+    },
   }) as string;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.trimEnd()}\n`;
 }

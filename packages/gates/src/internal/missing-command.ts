@@ -8,7 +8,11 @@
  */
 const SHELL_NOT_FOUND = /(?:^|:\s)([^\s:'"]+):\s(?:command\s)?not found\s*$/;
 
-export function missingCommand(run: { spawnError?: string | undefined; exitCode: number | null }, argv: readonly string[], stderrTail: readonly string[]): string | undefined {
+export function missingCommand(
+  run: { spawnError?: string | undefined; exitCode: number | null },
+  argv: readonly string[],
+  stderrTail: readonly string[],
+): string | undefined {
   let name: string | undefined;
   if (run.spawnError !== undefined && /\bENOENT\b/.test(run.spawnError)) name = argv[0];
   else if (run.exitCode === 127) {

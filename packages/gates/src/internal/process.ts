@@ -70,13 +70,39 @@ export function killAllGatesNow(): number {
 export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   if (spec.confine === undefined) return runStarted(spec);
   // Inside the sandbox a missing program is the sandbox's exit 1: found out here, so it stays a spawn error (ENOENT) as unconfined.
-  if (!spec.shell && !findProgram(spec.file, spec.cwd, spec.env)) return { exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, spawnError: `spawn ${spec.file} ENOENT`, leftovers: false, pipeHeld: false };
+  if (!spec.shell && !findProgram(spec.file, spec.cwd, spec.env))
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      durationMs: 0,
+      spawnError: `spawn ${spec.file} ENOENT`,
+      leftovers: false,
+      pipeHeld: false,
+    };
   const argv = spec.shell ? ["/bin/sh", "-c", [spec.file, ...spec.args].join(" ")] : [spec.file, ...spec.args];
   let confined: ReturnType<ConfineCommand>;
   try {
-    confined = spec.confine.run({ argv, cwd: spec.cwd, root: spec.confine.root, purpose: spec.confine.purpose, writable: spec.confine.writable, env: spec.env });
+    confined = spec.confine.run({
+      argv,
+      cwd: spec.cwd,
+      root: spec.confine.root,
+      purpose: spec.confine.purpose,
+      writable: spec.confine.writable,
+      env: spec.env,
+    });
   } catch (e) {
-    return { exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, spawnError: `could not confine the command: ${e instanceof Error ? e.message : String(e)}`, leftovers: false, pipeHeld: false };
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      durationMs: 0,
+      spawnError: `could not confine the command: ${e instanceof Error ? e.message : String(e)}`,
+      leftovers: false,
+      pipeHeld: false,
+    };
   }
   try {
     const [file, ...args] = confined.argv as [string, ...string[]];
@@ -124,10 +150,13 @@ async function runStarted(spec: ProcessSpec): Promise<ProcessOutcome> {
   const kill = () => {
     if (pid !== undefined) killing ??= terminateGroup(pid, spec.graceMs);
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill();
-  }, Math.min(spec.timeoutMs, MAX_TIMER_MS));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      kill();
+    },
+    Math.min(spec.timeoutMs, MAX_TIMER_MS),
+  );
   const onAbort = () => {
     aborted = true;
     kill();

@@ -51,7 +51,6 @@ function openSinks(ctx: Pick<GateContext, "outDir" | "redactor" | "logCap">, nam
   return { stdout: open("stdout"), stderr: open("stderr") };
 }
 
-
 /**
  * node:test's report file (named in NODE_OPTIONS, which the code under test
  * can read): made empty before the run and its identity (dev, inode) kept;
@@ -94,7 +93,13 @@ function classify(p: ProcessOutcome): GateOutcome {
 
 const shellArgv = (gate: Gate): string[] => (Array.isArray(gate.command) ? gate.command : [gate.command as string]);
 
-async function toolVersion(file: string, cwd: string, env: Record<string, string>, confine: ConfineCommand | undefined, root: string): Promise<string | undefined> {
+async function toolVersion(
+  file: string,
+  cwd: string,
+  env: Record<string, string>,
+  confine: ConfineCommand | undefined,
+  root: string,
+): Promise<string | undefined> {
   // The tool may be the tree's own program (./run-tests): its version probe is a gate command like any other.
   const boxed = confine?.({ argv: [file, "--version"], cwd, root, purpose: "gate", writable: [], env });
   try {
@@ -107,7 +112,9 @@ async function toolVersion(file: string, cwd: string, env: Record<string, string
 }
 
 function firstLine(r: { stdout?: unknown; exitCode?: number | undefined }): string | undefined {
-  const line = String(r.stdout ?? "").split("\n")[0]?.trim();
+  const line = String(r.stdout ?? "")
+    .split("\n")[0]
+    ?.trim();
   return r.exitCode === 0 && line !== undefined && line !== "" ? line : undefined;
 }
 
@@ -186,7 +193,8 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   const [file, ...args] = gate.shell && typeof gate.command === "string" ? [gate.command] : argv;
   const shellLine = gate.shell && typeof gate.command === "string";
   if (gate.toolVersion && shellLine) notes.push("toolVersion needs an argv command (not a shell line); no version recorded");
-  const versionPromise = gate.toolVersion && !shellLine ? toolVersion(file as string, cwd, env, ctx.confine, ctx.root).catch(() => undefined) : Promise.resolve(undefined);
+  const versionPromise =
+    gate.toolVersion && !shellLine ? toolVersion(file as string, cwd, env, ctx.confine, ctx.root).catch(() => undefined) : Promise.resolve(undefined);
   let reportDirs: string[] = [];
   const spawn = (attempt: number, of: number, plan?: { command: string[]; env: Readonly<Record<string, string>> }) => {
     ctx.emit({ type: "gate_started", tree: ctx.tree, name: gate.name, attempt, of, command: base.command });
@@ -237,10 +245,22 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
       samples.push(value);
     }
     const last = attempts[attempts.length - 1] as Attempt;
-    const benchmark: BenchmarkResult = { samples, median: median(samples), better: spec.better, maxRatio: spec.maxRatio, ...(spec.unit === undefined ? {} : { unit: spec.unit }) };
+    const benchmark: BenchmarkResult = {
+      samples,
+      median: median(samples),
+      better: spec.better,
+      maxRatio: spec.maxRatio,
+      ...(spec.unit === undefined ? {} : { unit: spec.unit }),
+    };
     const outcome: GateOutcome = last.outcome !== "passed" ? last.outcome : error !== undefined ? "error" : "passed";
     const version = await versionPromise;
-    return finish({ outcome, attempts, benchmark, ...(error === undefined ? {} : { error }), ...(version === undefined ? {} : { toolVersions: { [file as string]: version } }) });
+    return finish({
+      outcome,
+      attempts,
+      benchmark,
+      ...(error === undefined ? {} : { error }),
+      ...(version === undefined ? {} : { toolVersions: { [file as string]: version } }),
+    });
   }
 
   // Attempts with retries; a failure followed by a pass is flaky.
@@ -309,14 +329,24 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
     const spec = gate.golden;
     // A golden gate's exit code is compared with the baseline's, not judged: any completed run passes here.
     if (spec.exitCode && outcome === "failed") outcome = "passed";
-    const checks = [...(spec.exitCode ? (["exitCode"] as const) : []), ...(spec.stdout ? (["stdout"] as const) : []), ...(spec.outputs.length > 0 ? (["output"] as const) : [])];
+    const checks = [
+      ...(spec.exitCode ? (["exitCode"] as const) : []),
+      ...(spec.stdout ? (["stdout"] as const) : []),
+      ...(spec.outputs.length > 0 ? (["output"] as const) : []),
+    ];
     extra.golden = { checks, ...goldenDigest(cwd, last.exitCode, stdoutSha, spec.outputs) };
     notes.push("golden: digests recorded; only a comparison with the baseline judges them");
   }
   // Exit non-zero with no failing case: whatever failed, the cases cannot say which tests passed (code under test can
   // write a report, or end the run early), so they are not kept as per-test evidence.
-  if (cases.length > 0 && (outcome === "failed" || outcome === "timed_out" || outcome === "error") && !(cases[cases.length - 1] ?? []).some((c) => c.outcome === "failed")) {
-    notes.push("the command failed but no test case failed: its test cases are not trusted as per-test evidence (the failure may be outside the tests, or the report not the runner's)");
+  if (
+    cases.length > 0 &&
+    (outcome === "failed" || outcome === "timed_out" || outcome === "error") &&
+    !(cases[cases.length - 1] ?? []).some((c) => c.outcome === "failed")
+  ) {
+    notes.push(
+      "the command failed but no test case failed: its test cases are not trusted as per-test evidence (the failure may be outside the tests, or the report not the runner's)",
+    );
     cases.length = 0;
     rawReport = undefined;
   }

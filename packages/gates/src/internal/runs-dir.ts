@@ -15,7 +15,11 @@ export function defaultRunsDir(root: string, env: Readonly<Record<string, string
   const explicit = env["OMK_STATE_DIR"];
   const xdg = env["XDG_STATE_HOME"];
   const state =
-    explicit !== undefined && explicit.trim() !== "" ? path.resolve(explicit) : xdg !== undefined && path.isAbsolute(xdg) ? path.join(xdg, "omk") : path.join(home, ".local", "state", "omk");
+    explicit !== undefined && explicit.trim() !== ""
+      ? path.resolve(explicit)
+      : xdg !== undefined && path.isAbsolute(xdg)
+        ? path.join(xdg, "omk")
+        : path.join(home, ".local", "state", "omk");
   let real = path.resolve(root);
   try {
     real = realpathSync(real);

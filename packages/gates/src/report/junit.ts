@@ -77,7 +77,14 @@ export function formatJunit(report: GatesReport): string {
     };
   });
   const total = (key: "@_tests" | "@_failures" | "@_errors" | "@_skipped") => String(suites.reduce((n, s) => n + Number(s[key]), 0));
-  const attrs = { "@_name": "omk-gates", "@_tests": total("@_tests"), "@_failures": total("@_failures"), "@_errors": total("@_errors"), "@_skipped": total("@_skipped"), "@_time": seconds(report.durationMs) };
+  const attrs = {
+    "@_name": "omk-gates",
+    "@_tests": total("@_tests"),
+    "@_failures": total("@_failures"),
+    "@_errors": total("@_errors"),
+    "@_skipped": total("@_skipped"),
+    "@_time": seconds(report.durationMs),
+  };
   const xml = builder.build({ testsuites: { ...attrs, testsuite: suites } }) as string;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.trimEnd()}\n`;
 }

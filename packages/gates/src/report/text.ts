@@ -23,7 +23,11 @@ export function formatText(report: GatesReport): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
   const out = [line(header), ...rows.map(line)];
   // The test cases behind a failing gate, so a terminal reader sees what broke without opening the logs.
   const MAX_CASES = 10;
@@ -36,14 +40,21 @@ export function formatText(report: GatesReport): string {
     const more = failing.length > MAX_CASES ? ` and ${failing.length - MAX_CASES} more` : "";
     out.push(`${g.name}: ${label}: ${failing.slice(0, MAX_CASES).join(", ")}${more}`);
     const pre = j?.tests?.preExisting ?? [];
-    if (pre.length > 0) out.push(`${g.name}: failing on base too: ${pre.slice(0, MAX_CASES).join(", ")}${pre.length > MAX_CASES ? ` and ${pre.length - MAX_CASES} more` : ""}`);
+    if (pre.length > 0)
+      out.push(`${g.name}: failing on base too: ${pre.slice(0, MAX_CASES).join(", ")}${pre.length > MAX_CASES ? ` and ${pre.length - MAX_CASES} more` : ""}`);
   }
   const notPassing = report.summary.requiredNotPassing;
   const verdict =
     report.comparison !== undefined
       ? `${report.verdict}: ${report.comparison.summary.newFailures.length} new failure(s), ${report.comparison.summary.preExisting.length} pre-existing, ${report.comparison.summary.fixed.length} fixed (base ${/^[0-9a-f]{40,64}$/.test(report.comparison.base.ref) ? report.comparison.base.ref.slice(0, 12) : report.comparison.base.ref})`
       : `${report.verdict}${notPassing.length > 0 ? `: required not passing: ${notPassing.join(", ")}` : ""}`;
-  if (report.setup !== undefined) out.push("", report.setup.failure === undefined ? `setup: ${describeSetup(report.setup)}` : `setup_failed: ${report.setup.failure.message}\n  fix: ${report.setup.failure.fix}${report.setup.failure.tail.length > 0 ? `\n  ${report.setup.failure.tail.slice(-8).join("\n  ")}` : ""}`);
+  if (report.setup !== undefined)
+    out.push(
+      "",
+      report.setup.failure === undefined
+        ? `setup: ${describeSetup(report.setup)}`
+        : `setup_failed: ${report.setup.failure.message}\n  fix: ${report.setup.failure.fix}${report.setup.failure.tail.length > 0 ? `\n  ${report.setup.failure.tail.slice(-8).join("\n  ")}` : ""}`,
+    );
   const baseSetup = report.comparison?.base.setupFailed;
   if (baseSetup !== undefined) out.push("", `base setup_failed: ${baseSetup.message}: the base gates are no_baseline; required gates are judged on head alone`);
   out.push("", `${verdict} · ${formatMs(report.durationMs)} · logs ${report.outDir}`);

@@ -106,15 +106,19 @@ export const GateSchema = z
     }
     if (gate.builtin === "secret-scan" && gate.kind !== "security") issue("builtin secret-scan is a security gate", "kind");
     if (gate.builtin === "dependency-changes" && gate.kind !== "dependency") issue("builtin dependency-changes is a dependency gate", "kind");
-    if ((gate.kind === "benchmark") !== (gate.benchmark !== undefined)) issue("a benchmark gate needs a `benchmark` block (and only a benchmark gate has one)", "benchmark");
+    if ((gate.kind === "benchmark") !== (gate.benchmark !== undefined))
+      issue("a benchmark gate needs a `benchmark` block (and only a benchmark gate has one)", "benchmark");
     if (gate.golden !== undefined && gate.kind !== "golden") issue("only a golden gate has a `golden` block", "golden");
     if (gate.kind === "golden" && gate.retries > 0) issue("a golden gate is compared, not retried: remove retries", "retries");
     if (gate.kind === "benchmark" && gate.retries > 0) issue("a benchmark gate runs `benchmark.runs` times; retries do not apply", "retries");
-    if (gate.builtin !== undefined && (gate.retries > 0 || gate.junit !== undefined || gate.tests !== undefined)) issue("a builtin gate takes no retries, junit or tests", "builtin");
-    if (gate.junit !== undefined && gate.tests !== undefined) issue("`junit: FILE` is short for `tests: { format: junit, file: FILE }`: keep one of them", "tests");
+    if (gate.builtin !== undefined && (gate.retries > 0 || gate.junit !== undefined || gate.tests !== undefined))
+      issue("a builtin gate takes no retries, junit or tests", "builtin");
+    if (gate.junit !== undefined && gate.tests !== undefined)
+      issue("`junit: FILE` is short for `tests: { format: junit, file: FILE }`: keep one of them", "tests");
     // Paths stay inside the checkout: a gate runs (and its reports are read) in the project, never above it or at an absolute path.
     const cwdOut = pathOutOfCheckout(gate.cwd);
-    if (cwdOut !== undefined) issue(`cwd ${JSON.stringify(gate.cwd)} ${cwdOut}: give a directory relative to the project root, inside it (e.g. packages/core)`, "cwd");
+    if (cwdOut !== undefined)
+      issue(`cwd ${JSON.stringify(gate.cwd)} ${cwdOut}: give a directory relative to the project root, inside it (e.g. packages/core)`, "cwd");
     else {
       const files: Array<[string, string]> = [
         ...(gate.junit === undefined ? [] : [["junit", gate.junit] as [string, string]]),
@@ -130,7 +134,8 @@ export const GateSchema = z
     if (gate.tests !== undefined) {
       const { format, file } = gate.tests;
       if (format === "auto" && file !== undefined) issue("`format: auto` chooses its own report file: remove `file`", "tests");
-      if ((format === "junit" || format === "jest-json") && file === undefined) issue(`\`format: ${format}\` is read from a file: add \`file: <path the command writes>\``, "tests");
+      if ((format === "junit" || format === "jest-json") && file === undefined)
+        issue(`\`format: ${format}\` is read from a file: add \`file: <path the command writes>\``, "tests");
     }
   });
 export type Gate = z.infer<typeof GateSchema>;

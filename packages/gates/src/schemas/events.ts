@@ -11,7 +11,15 @@ import { SetupOutcomeSchema } from "./setup.js";
 const tree = z.enum(["head", "base"]);
 
 export const GatesEventSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("run_started"), tree, runId: z.string(), root: z.string(), commit: z.string().nullable(), dirty: z.boolean().nullable(), gates: z.array(z.string()) }),
+  z.object({
+    type: z.literal("run_started"),
+    tree,
+    runId: z.string(),
+    root: z.string(),
+    commit: z.string().nullable(),
+    dirty: z.boolean().nullable(),
+    gates: z.array(z.string()),
+  }),
   z.object({ type: z.literal("gate_started"), tree, name: z.string(), attempt: z.number().int(), of: z.number().int(), command: z.array(z.string()) }),
   z.object({ type: z.literal("gate_finished"), tree, result: GateResultSchema }),
   z.object({ type: z.literal("run_finished"), tree, verdict: z.enum(["passed", "failed"]), durationMs: z.number() }),

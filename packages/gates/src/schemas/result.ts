@@ -122,16 +122,16 @@ export const GateComparisonSchema = z.object({
   status: BaselineStatusSchema,
   blocking: z.boolean().describe("this gate stops the change: required and a new failure (or failing with no baseline)"),
   flaky: z.boolean(),
-  tests: z
-    .object({ newFailures: z.array(z.string()), fixed: z.array(z.string()), preExisting: z.array(z.string()), flaky: z.array(z.string()) })
-    .optional(),
+  tests: z.object({ newFailures: z.array(z.string()), fixed: z.array(z.string()), preExisting: z.array(z.string()), flaky: z.array(z.string()) }).optional(),
   benchmark: z
     .object({ base: z.number().nullable(), head: z.number().nullable(), ratio: z.number().nullable(), maxRatio: z.number(), regressed: z.boolean() })
     .optional(),
   golden: z
     .object({
       equal: z.boolean(),
-      differences: z.array(z.object({ what: z.enum(["exitCode", "stdout", "output"]), path: z.string().optional(), base: z.string().nullable(), head: z.string().nullable() })),
+      differences: z.array(
+        z.object({ what: z.enum(["exitCode", "stdout", "output"]), path: z.string().optional(), base: z.string().nullable(), head: z.string().nullable() }),
+      ),
     })
     .optional(),
   reason: z.string(),
@@ -143,7 +143,9 @@ export const ComparisonSchema = z.object({
     ref: z.string(),
     commit: CommitShaSchema.nullable(),
     report: z.string().nullable().describe("path of the base run's report.json"),
-    setupFailed: SetupFailureSchema.optional().describe("the base checkout's dependency setup failed: its gates are no_baseline, required gates are judged on head alone"),
+    setupFailed: SetupFailureSchema.optional().describe(
+      "the base checkout's dependency setup failed: its gates are no_baseline, required gates are judged on head alone",
+    ),
   }),
   verdict: z.enum(["passed", "failed"]).describe("failed when a blocking gate exists"),
   gates: z.array(GateComparisonSchema),

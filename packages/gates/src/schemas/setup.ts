@@ -9,12 +9,10 @@ import { z } from "zod";
 
 const SETUP_MANAGERS = ["npm", "pnpm", "yarn", "python", "go", "cargo", "command"] as const;
 const SetupManagerSchema = z.enum(SETUP_MANAGERS);
-type SetupManager = z.infer<typeof SetupManagerSchema>;
 
 /** How a shared install reaches a checkout. `in_place`: installed in the checkout itself (not shareable, or a configured command). */
 const MATERIALISE_MODES = ["hardlink", "copy", "in_place"] as const;
 const MaterialiseModeSchema = z.enum(MATERIALISE_MODES);
-type MaterialiseMode = z.infer<typeof MaterialiseModeSchema>;
 
 export const SetupStepSchema = z.object({
   manager: SetupManagerSchema,

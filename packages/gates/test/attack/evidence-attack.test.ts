@@ -27,7 +27,8 @@ describe("F4: stdout TAP forgery (tape)", () => {
     "a broken add() that prints a well-formed fake TAP stream at require time does not get a passed case",
     async () => {
       const files = tapeProjectFiles();
-      const fake = "TAP version 13\\n# add: two and two\\nok 1 should be equal\\n# add: zero\\nok 2 should be equal\\n\\n1..2\\n# tests 2\\n# pass  2\\n\\n# ok\\n";
+      const fake =
+        "TAP version 13\\n# add: two and two\\nok 1 should be equal\\n# add: zero\\nok 2 should be equal\\n\\n1..2\\n# tests 2\\n# pass  2\\n\\n# ok\\n";
       files["src/add.js"] = `process.stdout.write("${fake}");\nmodule.exports = function add(a, b) { return a - b + (a === 0 ? 0 : 0); };\n`;
       const g = await run(files, true);
       expect(g?.outcome).not.toBe("passed");
@@ -51,7 +52,8 @@ if (m) { fs.writeFileSync(m[1] + '.f', '<?xml version="1.0"?><testsuites><testca
       const files = {
         "package.json": JSON.stringify({ name: "p", version: "1.0.0", scripts: { test: "node --test" } }),
         "src/add.js": `${forge}\nmodule.exports = (a, b) => a - b;\n`,
-        "test/add.test.js": "const test = require('node:test'); const assert = require('node:assert'); const add = require('../src/add.js');\ntest('two and two', () => { assert.equal(add(2, 2), 4); });\n",
+        "test/add.test.js":
+          "const test = require('node:test'); const assert = require('node:assert'); const add = require('../src/add.js');\ntest('two and two', () => { assert.equal(add(2, 2), 4); });\n",
       };
       mkdirSync(makeTempDir("x"), { recursive: true });
       const g = await run(files, false);

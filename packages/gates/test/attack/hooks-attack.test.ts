@@ -10,7 +10,10 @@ afterAll(cleanupTempDirs, 600_000);
 it("F7: compareToBaseline's `git worktree add` does not run a tracked post-checkout hook (core.hooksPath=.husky), nor dirty the repo", async () => {
   const repo = makeTempDir("attack-hooks-");
   const marker = path.join(makeTempDir("attack-hooks-m-"), "ran");
-  const base = await initGitRepo(repo, { "a.txt": "a\n", ".husky/post-checkout": `#!/bin/sh\necho "hook ran in $PWD" >> ${marker}\necho x > "$(git rev-parse --show-toplevel)/../HOOK-WROTE-HERE"\n` });
+  const base = await initGitRepo(repo, {
+    "a.txt": "a\n",
+    ".husky/post-checkout": `#!/bin/sh\necho "hook ran in $PWD" >> ${marker}\necho x > "$(git rev-parse --show-toplevel)/../HOOK-WROTE-HERE"\n`,
+  });
   chmodSync(path.join(repo, ".husky/post-checkout"), 0o755);
   await gitIn(repo, "config", "core.hooksPath", ".husky"); // what husky's `prepare` sets
   await commitFiles(repo, { "a.txt": "b\n" }, "change");

@@ -3,7 +3,6 @@
 import { chmodSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir, tapeProjectFiles } from "@omk/test-fixtures";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareCheckout } from "../../src/index.js";
 
@@ -112,7 +111,11 @@ describe("F3: a planted .npmrc steers the shared install (copied into the cache'
       writeFileSync(shell, `#!/bin/sh\necho "ran with NPM_TOKEN=$NPM_TOKEN" >> ${marker}\nexec /bin/sh "$@"\n`, { mode: 0o755 });
       const repo = makeTempDir("attack-npmrc-repo-");
       await initGitRepo(repo, { "package.json": pkg, "package-lock.json": npmLockfileFor(pkg), ".npmrc": `script-shell=${shell}\n` });
-      const outcome = await prepareCheckout(repo, { cacheDir: makeTempDir("attack-cache3-"), config: null, env: { ...process.env, NPM_TOKEN: "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop" } });
+      const outcome = await prepareCheckout(repo, {
+        cacheDir: makeTempDir("attack-cache3-"),
+        config: null,
+        env: { ...process.env, NPM_TOKEN: "npm_Zx8s3cr3tT0k3nV4lu3abcdefghijklmnop" },
+      });
       expect(outcome.status, JSON.stringify(outcome.failure)).toBe("ready");
       expect(existsSync(marker) ? readFileSync(marker, "utf8") : "").toBe("");
     },

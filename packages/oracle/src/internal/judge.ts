@@ -75,7 +75,11 @@ export function judgeTestCase(c: Of<"test_case">, sides: Sides): Judgment {
   const before = (base.headTests ?? base.junit).filter((k) => caseMatches(k, c.run.case));
   evidence.unshift(...before.map((k) => `${at("base", base)}: case ${caseLabel(k)} ${k.status}`));
   if (before.length === 0) {
-    return judgment("not_run", `no case ${wanted} ran on the base commit (run the head's tests against the base's code), so red → green is unproven${whyNoCases(base)}`, evidence);
+    return judgment(
+      "not_run",
+      `no case ${wanted} ran on the base commit (run the head's tests against the base's code), so red → green is unproven${whyNoCases(base)}`,
+      evidence,
+    );
   }
   if (!before.some((k) => k.status === "failed" || k.status === "error")) {
     return judgment("vacuous", `the test was never red: the cases ${wanted} did not fail on the base commit`, evidence);
@@ -101,7 +105,8 @@ export function judgeGate(c: Of<"gate">, sides: Sides): Judgment {
   const problem = gateProblem("head", sides.head, head);
   if (problem !== undefined) return judgment("not_run", problem, evidence);
   const analysis = analyzeCommand(head.command);
-  if (analysis.outcome === "always") return judgment("vacuous", `the gate "${name}" cannot fail: ${analysis.reason}`, [...evidence, `static: ${analysis.reason}`]);
+  if (analysis.outcome === "always")
+    return judgment("vacuous", `the gate "${name}" cannot fail: ${analysis.reason}`, [...evidence, `static: ${analysis.reason}`]);
   if (head.outcome === "skipped") return judgment("not_run", `the gate "${name}" was skipped on the head commit`, evidence);
   if (head.outcome !== "passed") return judgment("failed", `the gate "${name}" is ${head.outcome} on the head commit`, evidence);
   if (!c.mustFailOnBase) return judgment("passed", `the gate "${name}" passes on the head commit`, evidence);
@@ -141,7 +146,8 @@ export function judgeGolden(c: Of<"golden">, sides: Sides): Judgment {
   const [b, h] = [lastCommand(base, c.id), lastCommand(sides.head, c.id)];
   if (b === undefined || h === undefined) return judgment("not_run", `${shown} was not run on ${b === undefined ? "the base" : "the head"} commit`, []);
   const evidence = [describeRun("base", base, b), describeRun("head", sides.head, h)];
-  if (!succeeded(b) || !succeeded(h)) return judgment("failed", `${shown} failed on ${succeeded(b) ? "head" : "base"}, so its outputs cannot be compared`, evidence);
+  if (!succeeded(b) || !succeeded(h))
+    return judgment("failed", `${shown} failed on ${succeeded(b) ? "head" : "base"}, so its outputs cannot be compared`, evidence);
   const [db, dh] = [digest(b), digest(h)];
   evidence.push(`output sha256 base ${db.slice(0, 12)}, head ${dh.slice(0, 12)}`);
   if (db !== dh) return judgment("failed", `${shown} prints different output on base and head`, evidence);
@@ -173,7 +179,8 @@ export function judgeBenchmark(c: Of<"benchmark">, sides: Sides): Judgment {
   const evidence = [describeRun("base", base, b), describeRun("head", sides.head, h)];
   if (!succeeded(b) || !succeeded(h)) return judgment("failed", `the benchmark failed on ${succeeded(b) ? "head" : "base"}`, evidence);
   const [vb, vh] = [metric(c, b), metric(c, h)];
-  if (vb === undefined || vh === undefined) return judgment("failed", `the metric was not found in the output of ${vb === undefined ? "base" : "head"}`, evidence);
+  if (vb === undefined || vh === undefined)
+    return judgment("failed", `the metric was not found in the output of ${vb === undefined ? "base" : "head"}`, evidence);
   const unit = c.run.metric.unit;
   evidence.push(`metric: base ${vb} ${unit}, head ${vh} ${unit}`);
   if (vb === 0) return judgment("failed", "the base measurement is 0, so no relative change can be computed", evidence);

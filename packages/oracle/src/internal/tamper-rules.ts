@@ -90,7 +90,13 @@ export function lowerIsLooser(key: string): boolean {
 /** A setting where a higher number is a weaker check (allowed warnings, tolerances, retries). */
 export function higherIsLooser(key: string): boolean {
   const w = words(key);
-  return (w.has("max") && (w.has("warnings") || w.has("errors") || w.has("failures"))) || w.has("tolerance") || w.has("retry") || w.has("retries") || w.has("allowed");
+  return (
+    (w.has("max") && (w.has("warnings") || w.has("errors") || w.has("failures"))) ||
+    w.has("tolerance") ||
+    w.has("retry") ||
+    w.has("retries") ||
+    w.has("allowed")
+  );
 }
 
 export const LOCKFILES: Readonly<Record<string, string>> = {
@@ -174,13 +180,15 @@ export function testName(line: string, file: string): string | undefined {
   return undefined;
 }
 
-export const ASSERTION = /\b(expect\s*\(|assert(_eq|_ne)?!?\s*[(\w]|assert\b|t\.(Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|self\.assert\w*\s*\(|should\b)/u;
+export const ASSERTION =
+  /\b(expect\s*\(|assert(_eq|_ne)?!?\s*[(\w]|assert\b|t\.(Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|self\.assert\w*\s*\(|should\b)/u;
 /**
  * A comment's text that is code asserting something, not prose about assertions: it starts with the
  * assertion (`expect(`, `assert.equal(`, `assert x`, `self.assertEqual(`, `t.Fatal(`, `x.should`).
  * "No timing assertion here" or "as it should be" is prose.
  */
-export const COMMENTED_ASSERTION = /^(?:await\s+)?(?:expect\s*\(|assert(?:_eq|_ne)?!?\s*\(|assert(?:\.\w+)+\s*\(|assert\s+\S|self\.assert\w*\s*\(|t\.(?:Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|[\w$.()[\]]+\.should\b)/u;
+export const COMMENTED_ASSERTION =
+  /^(?:await\s+)?(?:expect\s*\(|assert(?:_eq|_ne)?!?\s*\(|assert(?:\.\w+)+\s*\(|assert\s+\S|self\.assert\w*\s*\(|t\.(?:Error|Errorf|Fatal|Fatalf)\s*\(|require\.\w+\s*\(|[\w$.()[\]]+\.should\b)/u;
 /** A comment line (a Rust attribute `#[...]` or a shebang is not one). */
 export const COMMENTED = /^\s*(\/\/+|#+(?![[!])|\/\*+|\*+|--)\s*/u;
 
@@ -208,8 +216,18 @@ export function numberBound(line: string, at: number, length: number): NumberBou
   const after = line.slice(at + length);
   if (TIMEOUT_BEFORE.some((re) => re.test(before))) return "timeout";
   if (TRAILING_TIMEOUT.test(before) && /^\s*\)\s*;?\s*$/u.test(after)) return "timeout";
-  if (/\b(toBeGreaterThan(OrEqual)?|isAbove|isAtLeast|above|least|gte?)\(\s*$/u.test(before) || /\bassertGreater(Equal)?\([^,()]*,\s*$/u.test(before) || /(?<![<>=!])>=?\s*$/u.test(before)) return "lower_is_looser";
-  if (/\b(toBeLessThan(OrEqual)?|isBelow|isAtMost|below|most|lte?)\(\s*$/u.test(before) || /\bassertLess(Equal)?\([^,()]*,\s*$/u.test(before) || /(?<![<>=!])<=?\s*$/u.test(before)) return "higher_is_looser";
+  if (
+    /\b(toBeGreaterThan(OrEqual)?|isAbove|isAtLeast|above|least|gte?)\(\s*$/u.test(before) ||
+    /\bassertGreater(Equal)?\([^,()]*,\s*$/u.test(before) ||
+    /(?<![<>=!])>=?\s*$/u.test(before)
+  )
+    return "lower_is_looser";
+  if (
+    /\b(toBeLessThan(OrEqual)?|isBelow|isAtMost|below|most|lte?)\(\s*$/u.test(before) ||
+    /\bassertLess(Equal)?\([^,()]*,\s*$/u.test(before) ||
+    /(?<![<>=!])<=?\s*$/u.test(before)
+  )
+    return "higher_is_looser";
   if (/^\s*<=?(?![<=])/u.test(after)) return "lower_is_looser";
   if (/^\s*>=?(?![>=])/u.test(after)) return "higher_is_looser";
   return undefined;

@@ -22,7 +22,11 @@ export type StructureFinding = { readonly kind: StructureKind; readonly line: nu
 /** One assertion of a source: its text as a key, the conditions it runs under and the early exits before it. */
 type Assertion = { readonly key: string; readonly line: number; readonly text: string; readonly guards: readonly string[]; readonly exits: readonly string[] };
 type Comment = { readonly body: string; readonly line: number };
-type Shape = { readonly assertions: readonly Assertion[]; readonly comments: readonly Comment[]; readonly uncommented: readonly { key: string; line: number; text: string }[] };
+type Shape = {
+  readonly assertions: readonly Assertion[];
+  readonly comments: readonly Comment[];
+  readonly uncommented: readonly { key: string; line: number; text: string }[];
+};
 
 /** Text as a key: no whitespace, no trailing `;`. */
 const keyOf = (text: string) => text.replace(/\s+/gu, "").replace(/;+$/u, "");
@@ -42,7 +46,13 @@ const JS_FILE = /\.[cm]?[jt]sx?$/u;
 
 function jsShape(source: string, file: string): Shape {
   const ts = typescript();
-  const kind = /\.tsx$/u.test(file) ? ts.ScriptKind.TSX : /\.jsx$/u.test(file) ? ts.ScriptKind.JSX : /\.[cm]?ts$/u.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
+  const kind = /\.tsx$/u.test(file)
+    ? ts.ScriptKind.TSX
+    : /\.jsx$/u.test(file)
+      ? ts.ScriptKind.JSX
+      : /\.[cm]?ts$/u.test(file)
+        ? ts.ScriptKind.TS
+        : ts.ScriptKind.JS;
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, kind);
   const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
 
@@ -96,7 +106,9 @@ function jsShape(source: string, file: string): Shape {
    */
   const FAIL_CALL = /^(?:assert\.fail|expect\.fail|expect\.unreachable|fail)\s*\(/u;
   const failsNow = (n: TS.Node): boolean =>
-    ts.isThrowStatement(n) || (ts.isExpressionStatement(n) && FAIL_CALL.test(n.expression.getText(sf))) || (ts.isCallExpression(n) && FAIL_CALL.test(n.getText(sf)));
+    ts.isThrowStatement(n) ||
+    (ts.isExpressionStatement(n) && FAIL_CALL.test(n.expression.getText(sf))) ||
+    (ts.isCallExpression(n) && FAIL_CALL.test(n.getText(sf)));
   const fails = (n: TS.Node | undefined): boolean => {
     if (n === undefined) return false;
     if (ts.isBlock(n)) return n.statements.some(failsNow);
@@ -312,12 +324,18 @@ export function structureFindings(before: string, after: string, file: string): 
           kind: "assertion_guarded",
           line: n.line,
           evidence: n.text,
-          message: "an existing assertion now runs only under a new condition (if, &&, ?:, switch, a try that swallows its failure, or a function nothing calls)",
+          message:
+            "an existing assertion now runs only under a new condition (if, &&, ?:, switch, a try that swallows its failure, or a function nothing calls)",
         });
         continue;
       }
       if (n.exits.some((e) => !o.exits.includes(e))) {
-        findings.push({ kind: "assertion_unreachable", line: n.line, evidence: n.text, message: "a new early return comes before an existing assertion, so it can be skipped" });
+        findings.push({
+          kind: "assertion_unreachable",
+          line: n.line,
+          evidence: n.text,
+          message: "a new early return comes before an existing assertion, so it can be skipped",
+        });
       }
     }
     if (unpaired.length > 0) leftover.set(key, unpaired);

@@ -13,7 +13,8 @@ export type Resolved = { readonly ok: true; readonly literal: Literal; readonly 
 
 type Token = { readonly text: string; readonly at: number; readonly kind: "num" | "name" | "str" | "punct" };
 
-const TOKEN = /\s*(?:(?<num>\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)|(?<name>[A-Za-z_$][\w$]*)|(?<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\$]|\\.)*`)|(?<punct>===|!==|==|!=|<=|>=|&&|\|\||\?\?|\*\*|=>|\?\.|[^\s\w]))/uy;
+const TOKEN =
+  /\s*(?:(?<num>\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)|(?<name>[A-Za-z_$][\w$]*)|(?<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\$]|\\.)*`)|(?<punct>===|!==|==|!=|<=|>=|&&|\|\||\?\?|\*\*|=>|\?\.|[^\s\w]))/uy;
 
 function tokens(text: string): Token[] {
   const out: Token[] = [];
@@ -111,7 +112,9 @@ function resolveName(name: string, source: string, depth = 0): Resolved {
     ...source.matchAll(new RegExp(`\\b(?:const|let|var)\\s+${n}\\s*(?::[^=\\n]+)?=(?!=)\\s*([^;\\n]+?)\\s*(?:;|\\n|$)`, "gmu")),
     ...source.matchAll(new RegExp(`^[ \\t]*${n}\\s*(?::\\s*[\\w.\\[\\], ]+)?=(?!=)\\s*([^\\n#]+?)\\s*(?:#.*)?$`, "gmu")),
   ].map((m) => (m[1] as string).trim());
-  const assignments = [...source.matchAll(new RegExp(`(?<![\\w$.])${n}\\s*(?:[-+*/%]|\\*\\*)?=(?![=>])|(?<![\\w$.])${n}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)${n}(?![\\w$])`, "gmu"))].length;
+  const assignments = [
+    ...source.matchAll(new RegExp(`(?<![\\w$.])${n}\\s*(?:[-+*/%]|\\*\\*)?=(?![=>])|(?<![\\w$.])${n}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)${n}(?![\\w$])`, "gmu")),
+  ].length;
   if (defs.length === 0) return { ok: false, why: `${name} is not defined as a constant in this file` };
   if (assignments > defs.length) return { ok: false, why: `${name} is assigned more than once` };
   let found: Literal | undefined;
@@ -176,8 +179,17 @@ export function tokenDiff(a: string, b: string): { a: Token[]; b: Token[]; at: n
   // Widen to whole operands: a side that starts or ends with an operator takes its neighbour.
   const op = (t: Token | undefined) => t !== undefined && /^([-+*/%]|\*\*)$/u.test(t.text);
   const operand = (t: Token | undefined) => t !== undefined && (t.kind === "num" || t.kind === "name" || t.text === ")");
-  while (from > 0 && (from === toA || from === toB || op(ta[from]) || op(tb[from]) || ta[from]?.text === ")" || tb[from]?.text === ")") && operand(ta[from - 1])) from--;
-  while (s > 0 && (op(ta[toA - 1]) || op(tb[toB - 1]) || toA === from || toB === from) && (ta[toA]?.kind === "num" || ta[toA]?.kind === "name" || ta[toA]?.text === "(")) {
+  while (
+    from > 0 &&
+    (from === toA || from === toB || op(ta[from]) || op(tb[from]) || ta[from]?.text === ")" || tb[from]?.text === ")") &&
+    operand(ta[from - 1])
+  )
+    from--;
+  while (
+    s > 0 &&
+    (op(ta[toA - 1]) || op(tb[toB - 1]) || toA === from || toB === from) &&
+    (ta[toA]?.kind === "num" || ta[toA]?.kind === "name" || ta[toA]?.text === "(")
+  ) {
     toA++;
     toB++;
     s--;

@@ -76,7 +76,13 @@ export function parseUserCriteria(
         run: { command, cwd: "." },
       });
     } else if (form === "golden") {
-      criteria.push({ id, kind: "golden", description: `\`${body}\` prints the same output on base and head`, mustFailOnBase: false, run: { command, compare: "stdout" } });
+      criteria.push({
+        id,
+        kind: "golden",
+        description: `\`${body}\` prints the same output on base and head`,
+        mustFailOnBase: false,
+        run: { command, compare: "stdout" },
+      });
     } else {
       const pattern = match[2];
       const better = pattern !== undefined && match[3]?.toLowerCase() === "higher" ? "higher" : "lower";

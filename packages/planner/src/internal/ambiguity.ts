@@ -5,7 +5,11 @@
  */
 import type { GoalClass } from "@omk/state";
 
-export type Ambiguity = { readonly code: "empty" | "vague" | "no_signal" | "contradiction" | "repository_mismatch"; readonly message: string; readonly question: string };
+export type Ambiguity = {
+  readonly code: "empty" | "vague" | "no_signal" | "contradiction" | "repository_mismatch";
+  readonly message: string;
+  readonly question: string;
+};
 
 /** Wording that names no outcome a check could test. */
 const VAGUE: readonly RegExp[] = [
@@ -30,7 +34,8 @@ const GENERIC = new Set(
 );
 
 /** Tokens that always name something specific: paths, flags, identifiers, quoted text, numbers with units. */
-const SPECIFIC = /(`[^`]+`|"[^"]+"|'[^']{2,}'|--[a-z][\w-]*|[\w-]+\/[\w./-]+|[\w-]+\.[a-z]{1,5}\b|\b[a-z]+[A-Z]\w*|\b\w+_\w+\b|\b\w+\(\)|\d+(?:\.\d+)?\s*(?:%|ms|s|x|kb|mb|gb)\b|#\d+)/u;
+const SPECIFIC =
+  /(`[^`]+`|"[^"]+"|'[^']{2,}'|--[a-z][\w-]*|[\w-]+\/[\w./-]+|[\w-]+\.[a-z]{1,5}\b|\b[a-z]+[A-Z]\w*|\b\w+_\w+\b|\b\w+\(\)|\d+(?:\.\d+)?\s*(?:%|ms|s|x|kb|mb|gb)\b|#\d+)/u;
 
 /** The words that say what kind of change a goal is (the class signals), not what it is about. */
 const CLASS_WORDS = new Set(
@@ -82,17 +87,22 @@ export const CLASS_QUESTIONS: Readonly<Record<Exclude<GoalClass, "mixed">, strin
   docs: "Which documents should change, and what must they explain?",
 };
 
-const NO_NEW_DEPS = /\b(?:no|without|don't add|do not add|zero|avoid) (?:any )?(?:new |additional |extra |external |third[- ]party )?(?:dependenc(?:y|ies)|deps|packages|libraries)\b/u;
+const NO_NEW_DEPS =
+  /\b(?:no|without|don't add|do not add|zero|avoid) (?:any )?(?:new |additional |extra |external |third[- ]party )?(?:dependenc(?:y|ies)|deps|packages|libraries)\b/u;
 const ADD_DEP = [
   /\b(?:add|install|introduce|pull in|bring in|depend on|use|uses|using)\b[^.,;]{0,30}?\b(?:library|package|dependency|module|crate|gem)\b/u,
   /\b(?:npm|pnpm|yarn|bun|pip|cargo|go) (?:add|install|i|get)\s+\S+/u,
 ];
 const NO_CODE_CHANGE =
   /\b(?:don't|do not|never|without|no) (?:change|changing|touch|touching|modify|modifying|edit|editing|changes? to) (?:any |the )?(?:source |application |production |existing )?code\b|\bno code changes?\b|\bcode (?:must|should) (?:not change|stay unchanged|remain unchanged)\b/u;
-const NO_TESTS = /\b(?:don't|do not|without) (?:add|adding|write|writing|change|changing|touch|touching|modify|modifying) (?:any |new )?tests?\b|\bno (?:new )?tests\b/u;
-const NO_BEHAVIOUR_CHANGE = /\bwithout changing (?:any |the )?behaviou?r\b|\bno behaviou?r(?:al)? changes?\b|\bbehaviou?r (?:must|should) (?:not change|stay the same|remain the same)\b/u;
-const NO_BREAKING = /\b(?:no breaking changes?|backwards?[- ]compatible|(?:don't|do not|must not|mustn't) break|keep (?:the )?(?:public )?(?:api|interface) (?:stable|unchanged|the same))\b/u;
-const BREAKING = /\b(?:remove|drop|delete|rename)(?:s|d)?\b[^.,;]{0,30}?\b(?:public|api|option|flag|command|endpoint|support|parameter|argument|field|export)s?\b/u;
+const NO_TESTS =
+  /\b(?:don't|do not|without) (?:add|adding|write|writing|change|changing|touch|touching|modify|modifying) (?:any |new )?tests?\b|\bno (?:new )?tests\b/u;
+const NO_BEHAVIOUR_CHANGE =
+  /\bwithout changing (?:any |the )?behaviou?r\b|\bno behaviou?r(?:al)? changes?\b|\bbehaviou?r (?:must|should) (?:not change|stay the same|remain the same)\b/u;
+const NO_BREAKING =
+  /\b(?:no breaking changes?|backwards?[- ]compatible|(?:don't|do not|must not|mustn't) break|keep (?:the )?(?:public )?(?:api|interface) (?:stable|unchanged|the same))\b/u;
+const BREAKING =
+  /\b(?:remove|drop|delete|rename)(?:s|d)?\b[^.,;]{0,30}?\b(?:public|api|option|flag|command|endpoint|support|parameter|argument|field|export)s?\b/u;
 
 const CODE_CHANGING: ReadonlySet<GoalClass> = new Set(["greenfield", "feature", "bugfix", "rewrite", "refactor", "hardening", "performance"]);
 const RED_GREEN: ReadonlySet<GoalClass> = new Set(["bugfix", "feature", "hardening", "greenfield"]);
@@ -152,7 +162,14 @@ export function contradictions(text: string, classes: readonly GoalClass[]): Amb
 /** Phrases in the goal that constrain how it may be done (recorded as constraints of the plan). */
 export function constraintPhrases(text: string): string[] {
   const lower = text.toLowerCase();
-  return [NO_NEW_DEPS, NO_CODE_CHANGE, NO_TESTS, NO_BEHAVIOUR_CHANGE, NO_BREAKING, /\bwithout changing (?:the |its |any )?(?:external |existing |observable |public )?(?:behaviou?r|api|interface)\b/u]
+  return [
+    NO_NEW_DEPS,
+    NO_CODE_CHANGE,
+    NO_TESTS,
+    NO_BEHAVIOUR_CHANGE,
+    NO_BREAKING,
+    /\bwithout changing (?:the |its |any )?(?:external |existing |observable |public )?(?:behaviou?r|api|interface)\b/u,
+  ]
     .map((re) => re.exec(lower)?.[0])
     .filter((m): m is string => m !== undefined);
 }

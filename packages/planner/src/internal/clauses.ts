@@ -16,7 +16,8 @@ const CONSTRAINT_MARKER =
 const LABEL = /^(?!(?:feat|feature|fix|perf|docs?|refactor|tests?|security|chore|build|ci|style)(?:\([^)]*\))?!?:)([\w ./_-]{1,30}): /u;
 
 /** Verbs that open an order: a clause opening with one asks for a change, it does not report what happens. */
-const IMPERATIVE = /^(?:don't|do not|never|avoid|stop|use|make|show|return|sort|group|print|display|order|put|let|have|change|set|keep|move|send|render|reorgani[sz]e|turn|treat|prefer|store|read|write|call|pass|throw|log|emit)\b/u;
+const IMPERATIVE =
+  /^(?:don't|do not|never|avoid|stop|use|make|show|return|sort|group|print|display|order|put|let|have|change|set|keep|move|send|render|reorgani[sz]e|turn|treat|prefer|store|read|write|call|pass|throw|log|emit)\b/u;
 
 /** Whether a clause gives an order (opens with a verb) rather than reporting what happens. */
 export function isImperative(clause: string): boolean {
@@ -24,14 +25,21 @@ export function isImperative(clause: string): boolean {
 }
 
 /** Lead-ins before the verb of an imperative: "please", "can you", "I want to", "we need to". */
-const LEAD_IN = /^(?:(?:please|pls|plz|kindly|todo:?|task:?|goal:?)\s+|(?:can|could|would) you(?: please)?\s+|(?:i|we) (?:want|need|would like|'d like) to\s+|(?:i|we)'d like to\s+|let's\s+|we should\s+|you should\s+|need to\s+|should\s+)+/u;
+const LEAD_IN =
+  /^(?:(?:please|pls|plz|kindly|todo:?|task:?|goal:?)\s+|(?:can|could|would) you(?: please)?\s+|(?:i|we) (?:want|need|would like|'d like) to\s+|(?:i|we)'d like to\s+|let's\s+|we should\s+|you should\s+|need to\s+|should\s+)+/u;
 
 /** A clause's leading verb and the class it points to. Verbs that name no class ("make", "update", "change") are not here. */
 const LEAD_VERBS: ReadonlyArray<readonly [Concrete, RegExp]> = [
   ["bugfix", /^(?:fix|fixes|repair|resolve|debug|correct|patch)$/u],
-  ["feature", /^(?:add|implement|support|allow|enable|introduce|expose|provide|create|build|develop|send|notify|show|display|export|import|sync|generate|accept|lock|unlock|disable|hide|toggle|highlight|remember|warn|prompt|confirm|preview|autosave|autocomplete|paginate|filter|sort|search|schedule|offer)$/u],
+  [
+    "feature",
+    /^(?:add|implement|support|allow|enable|introduce|expose|provide|create|build|develop|send|notify|show|display|export|import|sync|generate|accept|lock|unlock|disable|hide|toggle|highlight|remember|warn|prompt|confirm|preview|autosave|autocomplete|paginate|filter|sort|search|schedule|offer)$/u,
+  ],
   ["rewrite", /^(?:port|migrate|convert|rewrite|translate|upgrade|bump|switch|replace|reimplement|re-implement)$/u],
-  ["refactor", /^(?:refactor|restructure|reorganize|reorganise|extract|rename|split|simplify|clean|cleanup|tidy|dedupe|deduplicate|inline|decouple|modularize|modularise|consolidate|unify|decompose|untangle)$/u],
+  [
+    "refactor",
+    /^(?:refactor|restructure|reorganize|reorganise|extract|rename|split|simplify|clean|cleanup|tidy|dedupe|deduplicate|inline|decouple|modularize|modularise|consolidate|unify|decompose|untangle)$/u,
+  ],
   ["hardening", /^(?:harden|sanitize|sanitise|secure|escape|encrypt|hash|protect)$/u],
   ["performance", /^(?:optimize|optimise|speed|accelerate|parallelize|parallelise|memoize|memoise|cache)$/u],
   ["docs", /^(?:document|explain|describe)$/u],

@@ -184,7 +184,9 @@ export function acceptanceIssues(tasks: readonly Task[], criteria: readonly stri
     }
     for (const id of task.acceptance) {
       if (known !== undefined && !known.has(id)) {
-        issues.push(issue("unknown_criterion", `task "${task.id}" serves "${id}", which is not a criterion of the oracle (${[...known].join(", ")})`, [task.id]));
+        issues.push(
+          issue("unknown_criterion", `task "${task.id}" serves "${id}", which is not a criterion of the oracle (${[...known].join(", ")})`, [task.id]),
+        );
       }
     }
   }

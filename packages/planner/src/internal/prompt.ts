@@ -45,15 +45,17 @@ export function buildPlanPrompt(input: PlanInput): string {
     ...describeInspection(input.inspection).map((l) => `- ${l}`),
     "",
     "Gates (checks run on every result):",
-    ...(input.gates.length === 0 ? ["- none"] : input.gates.map((g) => `- ${g.name} (${g.kind}${g.required === false ? "" : ", required"}): ${g.command.join(" ")}`)),
+    ...(input.gates.length === 0
+      ? ["- none"]
+      : input.gates.map((g) => `- ${g.name} (${g.kind}${g.required === false ? "" : ", required"}): ${g.command.join(" ")}`)),
     "",
-    "Oracle criteria (what done means; every task lists in \"acceptance\" the ids it serves, and every criterion is served by at least one task):",
+    'Oracle criteria (what done means; every task lists in "acceptance" the ids it serves, and every criterion is served by at least one task):',
     ...input.oracle.criteria.map((c) => `- ${c.id} (${c.kind}${c.mustFailOnBase ? ", must fail on the base commit first" : ""}): ${c.description}`),
     "",
     "Rules:",
     "- ids: letters, digits, '.', '-' and '_', starting with a letter or digit; unique.",
     `- role: one of ${TaskRoleSchema.options.join(", ")}.`,
-    "- reads and writes: repository-relative paths; a folder ends with \"/\" and covers what it holds; globs like \"src/**/*.ts\" are allowed; never an absolute path, \"..\", \"~\" or \".git\".",
+    '- reads and writes: repository-relative paths; a folder ends with "/" and covers what it holds; globs like "src/**/*.ts" are allowed; never an absolute path, "..", "~" or ".git".',
     "- Two tasks conflict when one writes a path the other reads or writes; conflicting tasks must be ordered by dependencies (directly or through other tasks).",
     "- No dependency cycles; dependencies name tasks of this plan.",
     `- budget: timeMs, tokens and usd, each > 0 (defaults by role: ${Object.entries(DEFAULT_TASK_BUDGETS)
@@ -70,5 +72,7 @@ export function buildPlanPrompt(input: PlanInput): string {
 /** The prompt again, with the errors of every earlier answer appended. */
 export function retryPrompt(base: string, attempts: readonly PlanAttempt[]): string {
   const rejected = attempts.map((a) => [`Answer ${a.attempt} was rejected:`, ...a.errors.map((e) => `- ${e}`)].join("\n"));
-  return [base, "", ...rejected, "", "Answer again with the corrected JSON object: put it last in your final message, or alone in one ```json block."].join("\n");
+  return [base, "", ...rejected, "", "Answer again with the corrected JSON object: put it last in your final message, or alone in one ```json block."].join(
+    "\n",
+  );
 }

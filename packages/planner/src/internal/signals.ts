@@ -18,7 +18,8 @@ const r = (cls: SignalRule["class"], weight: 1 | 2, pattern: RegExp): SignalRule
 const described = (cls: SignalRule["class"], weight: 1 | 2, pattern: RegExp): SignalRule => ({ class: cls, weight, pattern, descriptive: true });
 
 /** What an object of "add"/"write" is when the goal is documentation or tests, not a feature: "add examples to the api reference". */
-const NOT_FEATURE_OBJECT = "(?!\\W+(?:more |some |missing |the |an? )?(?:examples?|docs?|documentation|comments?|docstrings?|jsdoc|tsdoc|notes?|sections?|paragraphs?|faqs?|how-?tos?|guides?|readme|tutorials?|wiki|changelog|[\\w-]+ guide|(?:unit |integration |e2e )?tests?|test coverage|coverage)\\b)";
+const NOT_FEATURE_OBJECT =
+  "(?!\\W+(?:more |some |missing |the |an? )?(?:examples?|docs?|documentation|comments?|docstrings?|jsdoc|tsdoc|notes?|sections?|paragraphs?|faqs?|how-?tos?|guides?|readme|tutorials?|wiki|changelog|[\\w-]+ guide|(?:unit |integration |e2e )?tests?|test coverage|coverage)\\b)";
 
 /**
  * Fourth and fifth rounds (issue 13): verb and phrase classes, each a kind of wording
@@ -28,49 +29,133 @@ const NOT_FEATURE_OBJECT = "(?!\\W+(?:more |some |missing |the |an? )?(?:example
  */
 const FOURTH_ROUND: readonly SignalRule[] = [
   // rewrite: one technology given up for another ("get rid of X, use Y", "drop X in favour of Y"), or moving to a version.
-  r("rewrite", 2, /\b(?:get rid of|getting rid of|drop|ditch|remove|replace|phase out|stop using|move away from)\b[^.;]{1,40}?(?:,? (?:and )?(?:use|switch to|move to|go with)\b|\bin favou?r of\b)/u),
-  r("rewrite", 2, /(?<!\b(?:after|since|when|because of|by) )\b(?:move|moving|switch|switching|migrate|upgrade|upgrading|bump|update|port)(?:s|d|ed)? (?:[\w_-]+ ){0,3}?(?:to|onto) (?:[a-z][\w.+-]* )?(?:_version_|v?\d+(?:\.\d+)*)(?!\s*(?:%|ms|s|x|lines?|items?|rows?|seconds?|minutes?))\b/u),
-  r("rewrite", 2, /(?<!\b(?:after|since|when|because of|by) )\b(?:switch|switching|switched|upgrade|upgrading|upgraded)(?: (?:everything|all|us|it|the (?:whole )?(?:project|repo|codebase|app)))? (?:over )?to (?!_path_|_ident_|the (?:top|end|next|previous|new (?:page|tab|screen))\b)[a-z_][\w.+-]*/u),
-  r("rewrite", 2, /\b(?:drop|dropping|remove|removing|end|ending)(?:s|ped)? (?:support for (?:[a-z][\w.+-]* )?(?:_version_|\d+)|(?:[a-z][\w.+-]* )?(?:_version_|\d+) support)\b/u),
+  r(
+    "rewrite",
+    2,
+    /\b(?:get rid of|getting rid of|drop|ditch|remove|replace|phase out|stop using|move away from)\b[^.;]{1,40}?(?:,? (?:and )?(?:use|switch to|move to|go with)\b|\bin favou?r of\b)/u,
+  ),
+  r(
+    "rewrite",
+    2,
+    /(?<!\b(?:after|since|when|because of|by) )\b(?:move|moving|switch|switching|migrate|upgrade|upgrading|bump|update|port)(?:s|d|ed)? (?:[\w_-]+ ){0,3}?(?:to|onto) (?:[a-z][\w.+-]* )?(?:_version_|v?\d+(?:\.\d+)*)(?!\s*(?:%|ms|s|x|lines?|items?|rows?|seconds?|minutes?))\b/u,
+  ),
+  r(
+    "rewrite",
+    2,
+    /(?<!\b(?:after|since|when|because of|by) )\b(?:switch|switching|switched|upgrade|upgrading|upgraded)(?: (?:everything|all|us|it|the (?:whole )?(?:project|repo|codebase|app)))? (?:over )?to (?!_path_|_ident_|the (?:top|end|next|previous|new (?:page|tab|screen))\b)[a-z_][\w.+-]*/u,
+  ),
+  r(
+    "rewrite",
+    2,
+    /\b(?:drop|dropping|remove|removing|end|ending)(?:s|ped)? (?:support for (?:[a-z][\w.+-]* )?(?:_version_|\d+)|(?:[a-z][\w.+-]* )?(?:_version_|\d+) support)\b/u,
+  ),
   r("rewrite", 1, /\bstill (?:uses?|on|runs?(?: on)?|targets?|requires?) [a-z][\w.+-]* (?:_version_|v?\d+)\b/u),
   // refactor: phrasal verbs of taking code apart or putting it together, and duplication.
-  r("refactor", 2, /\b(?:pull(?:s|ed|ing)?|break(?:s|ing)?|carve(?:s|d)?|factor(?:s|ed)?|split(?:s|ting)?|tease) (?:[\w_-]+ ){0,5}?(?:out|up|apart)\b(?! (?:of memory|to date)\b)/u),
-  r("refactor", 2, /\b(?:pull|move|extract|factor|put|consolidate|gather|collect)\w* (?:[\w_-]+ ){0,6}?into (?:a |an |the |one |its own |their own )?(?:new |separate |single |shared |common |reusable )?(?:[\w_-]+ )?(?:helpers?|modules?|functions?|files?|components?|classes?|services?|hooks?|utils?|utilities|methods?|packages?|base class(?:es)?)\b/u),
-  r("refactor", 2, /\binto (?:smaller |separate |reusable |several |multiple )?(?:components|modules|functions|files|classes|services|helpers|pieces|parts)\b/u),
+  r(
+    "refactor",
+    2,
+    /\b(?:pull(?:s|ed|ing)?|break(?:s|ing)?|carve(?:s|d)?|factor(?:s|ed)?|split(?:s|ting)?|tease) (?:[\w_-]+ ){0,5}?(?:out|up|apart)\b(?! (?:of memory|to date)\b)/u,
+  ),
+  r(
+    "refactor",
+    2,
+    /\b(?:pull|move|extract|factor|put|consolidate|gather|collect)\w* (?:[\w_-]+ ){0,6}?into (?:a |an |the |one |its own |their own )?(?:new |separate |single |shared |common |reusable )?(?:[\w_-]+ )?(?:helpers?|modules?|functions?|files?|components?|classes?|services?|hooks?|utils?|utilities|methods?|packages?|base class(?:es)?)\b/u,
+  ),
+  r(
+    "refactor",
+    2,
+    /\binto (?:smaller |separate |reusable |several |multiple )?(?:components|modules|functions|files|classes|services|helpers|pieces|parts)\b/u,
+  ),
   r("refactor", 2, /\b(?:base|parent|super) ?class\b|\bsuperclass\b/u),
   r("refactor", 2, /\b(?:its|their) own (?:module|file|function|class|service|component|helper|hook)s?\b/u),
-  r("refactor", 2, /\bduplication\b|\bduplicate(?:d)? (?:code|logic)\b|\b(?:the|this|that|all|some|these) duplicated\b|\bcopy-?past(?:e|ed)\b|\bdedupe\b|\bdry (?:up|it up)\b/u),
-  r("refactor", 2, /\b(?:convert|turn|replace|change|rewrite)\w* (?:[\w_-]+ ){0,6}?(?:to|into|with) (?:a |an )?(?:[\w-]+ )?(?:hooks|functional components?|pure functions?|lookup table|map|dispatch table|strategy pattern|enum|class(?:es)?)\b/u),
+  r(
+    "refactor",
+    2,
+    /\bduplication\b|\bduplicate(?:d)? (?:code|logic)\b|\b(?:the|this|that|all|some|these) duplicated\b|\bcopy-?past(?:e|ed)\b|\bdedupe\b|\bdry (?:up|it up)\b/u,
+  ),
+  r(
+    "refactor",
+    2,
+    /\b(?:convert|turn|replace|change|rewrite)\w* (?:[\w_-]+ ){0,6}?(?:to|into|with) (?:a |an )?(?:[\w-]+ )?(?:hooks|functional components?|pure functions?|lookup table|map|dispatch table|strategy pattern|enum|class(?:es)?)\b/u,
+  ),
   // feature: wishes and permissions ("it would be nice if", "let admins ...", "should be able to").
   r("feature", 2, /\b(?:it )?would be (?:nice|great|cool|good|helpful|useful|awesome) (?:if|to)\b|\bi wish\b/u),
-  r("feature", 2, /^let (?:the |our |all )?(?:users?|admins?|administrators?|people|customers?|visitors?|members?|owners?|maintainers?|me|us|[\w-]+s) (?!down\b|go\b)[a-z]+/u),
+  r(
+    "feature",
+    2,
+    /^let (?:the |our |all )?(?:users?|admins?|administrators?|people|customers?|visitors?|members?|owners?|maintainers?|me|us|[\w-]+s) (?!down\b|go\b)[a-z]+/u,
+  ),
   r("feature", 2, /\bshould be able to\b|\bbe able to\b/u),
-  r("feature", 2, /^(?:an? |the )?(?:new )?(?:setting|option|toggle|switch|way|button|shortcut|ability|possibility|config(?:uration)? option) (?:to|for) [a-z]/u),
+  r(
+    "feature",
+    2,
+    /^(?:an? |the )?(?:new )?(?:setting|option|toggle|switch|way|button|shortcut|ability|possibility|config(?:uration)? option) (?:to|for) [a-z]/u,
+  ),
   r("feature", 2, /\b(?:a|an|some) (?:way|option|setting|toggle|ability) to (?!the\b)[a-z]+/u),
   r("feature", 2, /^(?:could|can) (?:we|i|you) (?:get|have|add)\b/u),
   // performance: cutting a size or a cost, work repeated on every request.
-  r("performance", 2, /\b(?:cut|cuts|reduce[sd]?|reducing|shrink\w*|trim|lower|decrease[sd]?|halve|minimi[sz]e|slim down)\b.{0,30}\b(?:size|footprint|bundle|payload|startup|boot|build time|load time|round[- ]?trips?|requests|queries)\b/u),
+  r(
+    "performance",
+    2,
+    /\b(?:cut|cuts|reduce[sd]?|reducing|shrink\w*|trim|lower|decrease[sd]?|halve|minimi[sz]e|slim down)\b.{0,30}\b(?:size|footprint|bundle|payload|startup|boot|build time|load time|round[- ]?trips?|requests|queries)\b/u,
+  ),
   r("performance", 2, /\b(?:image|bundle|binary|package|install|docker|build|artifact|download) size\b/u),
-  r("performance", 2, /\b(?:re-?)?(?:generat|comput|calculat|fetch|load|pars|read|creat|build|built|render|compil|instantiat|open|query|queri)\w* (?:[\w_-]+ ){0,3}?(?:on|for|at) every (?:single )?(?:request|render|call|keystroke|page ?load|frame|iteration|query|scroll|click|run)\b/u),
+  r(
+    "performance",
+    2,
+    /\b(?:re-?)?(?:generat|comput|calculat|fetch|load|pars|read|creat|build|built|render|compil|instantiat|open|query|queri)\w* (?:[\w_-]+ ){0,3}?(?:on|for|at) every (?:single )?(?:request|render|call|keystroke|page ?load|frame|iteration|query|scroll|click|run)\b/u,
+  ),
   r("performance", 2, /\bonce and (?:re-?use|cache|share|keep)\b/u),
   r("performance", 2, /\btoo (?:slow|heavy|big|large)\b|\bspeed(?:s|ing)? up\b/u),
   r("performance", 2, /\b(?:sluggish|laggy|janky|jank|choppy|stutter(?:s|ing)?)\b|\bvirtuali[sz](?:e|es|ed|ing|ation)\b/u),
   // hardening: checks that never happen, bypasses, restricting what users may do, unauthorised access, data leaks.
-  r("hardening", 2, /\b(?:never|not|isn't|aren't|is not|are not|no longer|without being) (?:properly |correctly |actually |even )?(?:checked|validated|verified|sanitized|sanitised|authenticated|authorized|authorised|enforced|signed|hashed)\b/u),
-  r("hardening", 2, /\b(?:doesn't|does not|never|don't|do not) (?:check|verify|validate|sanitize|sanitise)s? (?:the |for |whether |if )?(?:[\w_-]+ ){0,2}?(?:expiry|expiration|signature|permissions?|roles?|origin|ownership|tokens?|input|csrf|auth\w*)\b/u),
+  r(
+    "hardening",
+    2,
+    /\b(?:never|not|isn't|aren't|is not|are not|no longer|without being) (?:properly |correctly |actually |even )?(?:checked|validated|verified|sanitized|sanitised|authenticated|authorized|authorised|enforced|signed|hashed)\b/u,
+  ),
+  r(
+    "hardening",
+    2,
+    /\b(?:doesn't|does not|never|don't|do not) (?:check|verify|validate|sanitize|sanitise)s? (?:the |for |whether |if )?(?:[\w_-]+ ){0,2}?(?:expiry|expiration|signature|permissions?|roles?|origin|ownership|tokens?|input|csrf|auth\w*)\b/u,
+  ),
   r("hardening", 2, /\bbypass(?:ed|es|ing)?\b/u),
   r("hardening", 2, /\bun(?:saniti[sz]ed|escaped|validated|trusted)\b|\binject(?:s|ed|ing)? (?:html|js|javascript|scripts?|sql|code|commands?|markup)\b/u),
-  r("hardening", 2, /\b(?:check|checks|verify|verifies) (?:that|if|whether) (?:[\w']+ ){0,3}?(?:logged in|signed in|authenticated|an admin|the owner|allowed|authori[sz]ed)\b/u),
-  r("hardening", 2, /\b(?:don't|do not|never|stop|prevent|disallow|forbid|refuse to) (?:let(?:ting)?|allow(?:ing)?) (?:the )?(?:users?|anyone|anybody|people|clients?|visitors?|guests?|attackers?|anonymous \w+|unauthenticated \w+|non-admins?)\b/u),
+  r(
+    "hardening",
+    2,
+    /\b(?:check|checks|verify|verifies) (?:that|if|whether) (?:[\w']+ ){0,3}?(?:logged in|signed in|authenticated|an admin|the owner|allowed|authori[sz]ed)\b/u,
+  ),
+  r(
+    "hardening",
+    2,
+    /\b(?:don't|do not|never|stop|prevent|disallow|forbid|refuse to) (?:let(?:ting)?|allow(?:ing)?) (?:the )?(?:users?|anyone|anybody|people|clients?|visitors?|guests?|attackers?|anonymous \w+|unauthenticated \w+|non-admins?)\b/u,
+  ),
   r("hardening", 2, /\b(?:unauthori[sz]ed|unauthenticated|privilege|without (?:being )?(?:logged in|authenticat\w*|authori[sz]\w*|a token|auth))\b/u),
   r("hardening", 2, /\bleak(?:s|ed|ing)? (?:[\w-]+ ){0,2}?(?:data|emails?|info\w*|pii|personal|internal|paths?|stack ?traces?)\b/u),
   // bugfix: symptom shapes ("X does Y twice", "X gives A, should be B", "since the last release", "stops at", "aren't recognised", "no longer").
   described("bugfix", 2, /\btwice\b|\b(?:two|three|several|multiple|many) times\b|\bmore than once\b/u),
-  r("bugfix", 2, /\b(?:after|since) (?:upgrading|updating|the upgrade|the update|moving|switching|migrating)\b|\b(?:one|1) (?:more|less|fewer) than (?:i|it|we|you|expected|the)\b/u),
-  r("bugfix", 2, /\bsince (?:the )?(?:last |latest |recent |previous )?(?:release|update|upgrade|version|deploy|_version_)\b|\bsince (?:upgrading|updating)\b/u),
+  r(
+    "bugfix",
+    2,
+    /\b(?:after|since) (?:upgrading|updating|the upgrade|the update|moving|switching|migrating)\b|\b(?:one|1) (?:more|less|fewer) than (?:i|it|we|you|expected|the)\b/u,
+  ),
+  r(
+    "bugfix",
+    2,
+    /\bsince (?:the )?(?:last |latest |recent |previous )?(?:release|update|upgrade|version|deploy|_version_)\b|\bsince (?:upgrading|updating)\b/u,
+  ),
   r("bugfix", 2, /\bstop(?:s|ped)? (?:at|after|working|responding|halfway)\b|\bsilently\b/u),
-  described("bugfix", 2, /\b(?:isn't|aren't|is not|are not|wasn't|weren't|not|never) (?:being |getting )?(?:recogni[sz]ed|detected|found|handled|respected|honou?red|applied|saved|shown|displayed|updated|loaded|triggered|called|sent|picked up|parsed|reset|cleared|closed|removed|deleted|included|copied)\b/u),
-  r("bugfix", 2, /\b(?:gives?|gave|returns?|returned|prints?|printed|shows?|showed|outputs?|produces?|yields?|results? in|becomes?)\b[^.;]{1,80}?,\s*(?:but |while |when |whereas )?(?:it |they |this |that |[\w_-]+ ){0,3}?(?:should|must|needs to|ought to)\b/u),
+  described(
+    "bugfix",
+    2,
+    /\b(?:isn't|aren't|is not|are not|wasn't|weren't|not|never) (?:being |getting )?(?:recogni[sz]ed|detected|found|handled|respected|honou?red|applied|saved|shown|displayed|updated|loaded|triggered|called|sent|picked up|parsed|reset|cleared|closed|removed|deleted|included|copied)\b/u,
+  ),
+  r(
+    "bugfix",
+    2,
+    /\b(?:gives?|gave|returns?|returned|prints?|printed|shows?|showed|outputs?|produces?|yields?|results? in|becomes?)\b[^.;]{1,80}?,\s*(?:but |while |when |whereas )?(?:it |they |this |that |[\w_-]+ ){0,3}?(?:should|must|needs to|ought to)\b/u,
+  ),
   r("bugfix", 2, /\bno longer\b(?! (?:exists?|needed|necessary|used|maintained|supported|required|relevant)\b)/u),
   // The default for a report that states what is expected ("arrays should be concatenated"): a bug in what exists, weakly.
   described("bugfix", 1, /\b(?:should|must|is supposed to|are supposed to|ought to)\b(?! be able\b)/u),
@@ -107,7 +192,11 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   described("bugfix", 2, /\b\w+(?:s|ed)\b[^.;]{0,60}\binstead of\b/u),
   described("bugfix", 2, /\b(?:should|must|is supposed to|expected to)\b[^.;]{1,60}\bbut\b/u),
   r("bugfix", 2, /\bexpected\b[^.;]{1,60}\b(?:got|but|actual(?:ly)?)\b/u),
-  r("bugfix", 2, /\b(?:returns?|returned|prints?|printed|shows?|showed|outputs?|gives?|gave|displays?|yields?|logs?|is|are|becomes?|became)\b (?:nothing|none|null|nil|undefined|nan|garbage|an? empty|empty)\b/u),
+  r(
+    "bugfix",
+    2,
+    /\b(?:returns?|returned|prints?|printed|shows?|showed|outputs?|gives?|gave|displays?|yields?|logs?|is|are|becomes?|became)\b (?:nothing|none|null|nil|undefined|nan|garbage|an? empty|empty)\b/u,
+  ),
   r("bugfix", 1, /\bundefined\b|\bnan\b|\[object object\]/u),
   r("bugfix", 2, /\bleak(?:s|ed|ing)? memory\b|\bout of memory\b|\boom(?:[- ]killed)?\b/u),
   r("bugfix", 2, /\b(?:not working|stopped working|no longer works?)\b/u),
@@ -135,7 +224,11 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   // greenfield
   r("greenfield", 2, /\bfrom scratch\b/u),
   r("greenfield", 2, /\b(?:scaffold|bootstrap)(?:s|ed|ing)?\b/u),
-  r("greenfield", 2, /\b(?:create|build|start|write|make|set up) (?:a |an )?(?:brand[- ])?new (?:[\w+.-]+ ){0,2}(?:project|app|application|service|library|package|cli|tool|website|site|api|server|repo|repository|monorepo|crate|workspace|game)\b/u),
+  r(
+    "greenfield",
+    2,
+    /\b(?:create|build|start|write|make|set up) (?:a |an )?(?:brand[- ])?new (?:[\w+.-]+ ){0,2}(?:project|app|application|service|library|package|cli|tool|website|site|api|server|repo|repository|monorepo|crate|workspace|game)\b/u,
+  ),
   r("greenfield", 2, /\b(?:greenfield|new (?:project|repository|repo))\b/u),
   r("greenfield", 2, /\binitial (?:version|implementation|release)\b/u),
   // rewrite, port, migration
@@ -160,16 +253,28 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("refactor", 2, /\bwithout changing (?:the |its |any )?(?:external |existing |observable )?behaviou?r\b/u),
   r("refactor", 2, /\b(?:dead code|tech(?:nical)? debt)\b/u),
   // Test-only goals change no behaviour: they are shaped like a refactor (see docs/decisions/planner.md).
-  r("refactor", 2, /^(?:please )?(?:add|write|improve|increase|raise) (?:more |missing |the |some )?(?:unit |integration |e2e |end-to-end )?(?:tests?|test coverage|coverage)\b/u),
+  r(
+    "refactor",
+    2,
+    /^(?:please )?(?:add|write|improve|increase|raise) (?:more |missing |the |some )?(?:unit |integration |e2e |end-to-end )?(?:tests?|test coverage|coverage)\b/u,
+  ),
   r("refactor", 1, /\b(?:extract|rename|inline|tidy)(?:s|ed|ing)?\b/u),
   r("refactor", 2, /^(?:please )?(?:split|rename|extract|inline|move)\b[^.;]{0,40}_(?:path|ident|code)_/u),
   // hardening, security
   r("hardening", 2, /\bsecur(?:e|ity)\b/u),
   r("hardening", 2, /\bvulnerab\w*/u),
   r("hardening", 2, /\bcve-\d{4}-\d+\b/u),
-  r("hardening", 2, /\b(?:xss|csrf|ssrf|xxe|idor|owasp|path traversal|directory traversal|denial of service|open redirect|prototype pollution|redos|remote code execution|rce|clickjacking|timing attack|privilege escalation)\b/u),
+  r(
+    "hardening",
+    2,
+    /\b(?:xss|csrf|ssrf|xxe|idor|owasp|path traversal|directory traversal|denial of service|open redirect|prototype pollution|redos|remote code execution|rce|clickjacking|timing attack|privilege escalation)\b/u,
+  ),
   r("hardening", 2, /(?<!\bdependency )\binjection\b/u),
-  r("hardening", 2, /\b(?:leak|leaks|leaked|leaking|log|logs|logged|logging|print|prints|printed|expose|exposes|exposed|store|stores|stored)\b (?:the |a |an |all |user |users' |their )?(?:[\w-]+ ){0,2}(?:api[- ]?keys?|tokens?|passwords?|secrets?|credentials?)\b/u),
+  r(
+    "hardening",
+    2,
+    /\b(?:leak|leaks|leaked|leaking|log|logs|logged|logging|print|prints|printed|expose|exposes|exposed|store|stores|stored)\b (?:the |a |an |all |user |users' |their )?(?:[\w-]+ ){0,2}(?:api[- ]?keys?|tokens?|passwords?|secrets?|credentials?)\b/u,
+  ),
   r("hardening", 2, /\bplain ?text\b[^.;]{0,40}\bpasswords?\b|\bpasswords?\b[^.;]{0,40}\bplain ?text\b|\bbrute[- ]?forc\w*/u),
   r("hardening", 2, /\bsaniti[sz]\w*/u),
   r("hardening", 2, /\bharden\w*/u),
@@ -184,8 +289,16 @@ export const SIGNAL_RULES: readonly SignalRule[] = [
   r("performance", 2, /\b(?:reduce|cut|lower|decrease|halve)\b.{0,30}\b(?:time|latency|memory|allocations?|cpu|startup|runtime)\b/u),
   r("performance", 2, /\bp(?:9\d|50)\b|\bmemory (?:usage|footprint)\b/u),
   r("performance", 2, /\d+(?:\.\d+)?\s*(?:x|×|times) (?:faster|quicker)\b|\bquicker\b/u),
-  r("performance", 2, /\btak(?:es|ing|e) (?:(?:about|around|over|nearly|almost|roughly|up to|more than|~) ?)?(?:forever|ages|too long|so long|a long time|\d+(?:\.\d+)? ?(?:s|ms|sec|secs|seconds?|m|min|mins|minutes?|h|hours?))\b/u),
-  r("performance", 2, /\blazy[- ]?load\w*|\b(?:first (?:contentful )?paint|time to interactive|bundle size|load time|cold start)\b|\bunder \d+(?:\.\d+)? ?(?:ms|s|seconds?)\b/u),
+  r(
+    "performance",
+    2,
+    /\btak(?:es|ing|e) (?:(?:about|around|over|nearly|almost|roughly|up to|more than|~) ?)?(?:forever|ages|too long|so long|a long time|\d+(?:\.\d+)? ?(?:s|ms|sec|secs|seconds?|m|min|mins|minutes?|h|hours?))\b/u,
+  ),
+  r(
+    "performance",
+    2,
+    /\blazy[- ]?load\w*|\b(?:first (?:contentful )?paint|time to interactive|bundle size|load time|cold start)\b|\bunder \d+(?:\.\d+)? ?(?:ms|s|seconds?)\b/u,
+  ),
   r("performance", 2, /\bn ?\+ ?1\b|\btoo many (?:[\w-]+ ){0,2}(?:queries|requests|calls|round[- ]?trips|re-?renders|allocations)\b/u),
   r("performance", 2, /\bquadratic\b|\bo\(n\^?2\)|\bo\(n²\)/u),
   r("performance", 1, /\bcach(?:e|es|ed|ing)\b/u),

@@ -123,7 +123,9 @@ export function buildStages(input: {
   }
   const lines = (stage: Stage) =>
     stage === "review" || stage === "security-review"
-      ? [`${stage === "review" ? "Review" : "Review for security"} the integrated change against the goal and the checklist below; record a verdict, passed or blocked, with the reasons.`]
+      ? [
+          `${stage === "review" ? "Review" : "Review for security"} the integrated change against the goal and the checklist below; record a verdict, passed or blocked, with the reasons.`,
+        ]
       : input.classes.map((c) => INSTRUCTIONS[c][stage]).filter((l): l is string => l !== undefined);
   const writes: Record<Stage, string[]> = {
     scaffold: ["."],

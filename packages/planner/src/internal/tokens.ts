@@ -45,17 +45,51 @@ const EXTENSIONS =
   "js|mjs|cjs|jsx|ts|mts|cts|tsx|json|jsonc|json5|ya?ml|toml|ini|cfg|conf|env|md|mdx|rst|txt|csv|tsv|html?|css|scss|sass|less|vue|svelte|py|pyi|ipynb|rb|go|rs|java|kt|kts|swift|c|h|cc|cpp|hpp|cs|php|sh|bash|zsh|ps1|sql|graphql|gql|proto|xml|svg|png|jpe?g|gif|lock|log|wasm|dockerfile|gradle|lua|ex|exs|erl|dart|scala|r|pl|zig";
 
 /** Source-tree folders that make `folder/name` a path even without an extension. */
-const FOLDERS = "src|lib|libs|test|tests|spec|docs|doc|app|apps|packages|pkg|cmd|internal|bin|scripts|config|public|assets|components|pages|api|utils|server|client|examples?";
+const FOLDERS =
+  "src|lib|libs|test|tests|spec|docs|doc|app|apps|packages|pkg|cmd|internal|bin|scripts|config|public|assets|components|pages|api|utils|server|client|examples?";
 
 /** Words spelled with inner capitals that are names of languages or tools, read as words ("TypeScript" is "typescript"). */
-const CAPITALISED_WORDS = new Set(["typescript", "javascript", "coffeescript", "github", "gitlab", "postgresql", "mysql", "sqlite", "mongodb", "graphql", "websocket", "websockets", "nodejs", "macos", "ios", "iphone", "linkedin", "youtube", "openapi", "oauth", "jsdoc", "tsdoc", "devops", "pnpm", "npm", "readme", "changelog", "todo", "nan"]);
+const CAPITALISED_WORDS = new Set([
+  "typescript",
+  "javascript",
+  "coffeescript",
+  "github",
+  "gitlab",
+  "postgresql",
+  "mysql",
+  "sqlite",
+  "mongodb",
+  "graphql",
+  "websocket",
+  "websockets",
+  "nodejs",
+  "macos",
+  "ios",
+  "iphone",
+  "linkedin",
+  "youtube",
+  "openapi",
+  "oauth",
+  "jsdoc",
+  "tsdoc",
+  "devops",
+  "pnpm",
+  "npm",
+  "readme",
+  "changelog",
+  "todo",
+  "nan",
+]);
 
 /** Patterns in the order they are taken out; each match is a fact of its kind (a function: the predicate refuses a false match). */
 const PATTERNS: ReadonlyArray<{ kind: Kind; re: RegExp; keep?: (m: string) => boolean }> = [
   { kind: "codeSpans", re: /`[^`\n]+`/gu },
   { kind: "urls", re: /\b(?:https?|ftp|file):\/\/[^\s<>"'`)\]]+/giu },
   // "double" and “curly” quotes; 'single' quotes only when they open after a non-word and close before one (not "don't ... it's").
-  { kind: "quoted", re: /"[^"\n]{1,200}"|“[^”\n]{1,200}”|(?<![\p{L}\p{N}_])'[^'\n]{1,200}'(?![\p{L}\p{N}_])|(?<![\p{L}\p{N}_])‘[^’\n]{1,200}’(?![\p{L}\p{N}_])/gu },
+  {
+    kind: "quoted",
+    re: /"[^"\n]{1,200}"|“[^”\n]{1,200}”|(?<![\p{L}\p{N}_])'[^'\n]{1,200}'(?![\p{L}\p{N}_])|(?<![\p{L}\p{N}_])‘[^’\n]{1,200}’(?![\p{L}\p{N}_])/gu,
+  },
   // Big-O complexity reads as one word, before identifiers would take O(n^2) as a call.
   { kind: "identifiers", re: /\bO\([^()\s]{1,12}\)/gu },
   // Calls with their arguments: add(2,2), foo(), obj.method(x).
@@ -74,7 +108,11 @@ const PATTERNS: ReadonlyArray<{ kind: Kind; re: RegExp; keep?: (m: string) => bo
   // Versions: v5, v2.3.0, 1.2, 2.0.0-beta.1 (not dates, not CVE ids).
   { kind: "versions", re: /(?<![\w.-])(?:v\d+(?:\.\d+)*(?:-[\w.]+)?|\d+\.\d+(?:\.\d+)*(?:-[\w.]+)?)(?![\w-]|\.\d)/giu },
   // Dotted names: process.env.API_KEY, os.path, req.body.
-  { kind: "identifiers", re: /(?<![\w$.])[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?![\w$])/gu, keep: (m) => !/^(?:e\.g|i\.e|etc|vs|a\.k\.a|n\.b)\.?$/iu.test(m) && m.split(".").every((p) => p.length >= 2) },
+  {
+    kind: "identifiers",
+    re: /(?<![\w$.])[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?![\w$])/gu,
+    keep: (m) => !/^(?:e\.g|i\.e|etc|vs|a\.k\.a|n\.b)\.?$/iu.test(m) && m.split(".").every((p) => p.length >= 2),
+  },
   // camelCase, PascalCase with an inner capital, snake_case, SCREAMING_CASE, $names.
   {
     kind: "identifiers",
@@ -89,7 +127,8 @@ function isPath(m: string): boolean {
   if (m.endsWith("/") && m.length > 1) return true;
   const slashes = (m.match(/\//gu) ?? []).length;
   if (slashes >= 2) return true;
-  if (slashes === 1) return new RegExp(`^(?:${FOLDERS})/`, "iu").test(m) || new RegExp(`\\.(?:${EXTENSIONS})$`, "iu").test(m) || /[.@]/u.test(m.split("/")[0] ?? "");
+  if (slashes === 1)
+    return new RegExp(`^(?:${FOLDERS})/`, "iu").test(m) || new RegExp(`\\.(?:${EXTENSIONS})$`, "iu").test(m) || /[.@]/u.test(m.split("/")[0] ?? "");
   return new RegExp(`\\.(?:${EXTENSIONS})$`, "iu").test(m) && !/^\d+\.\d+$/u.test(m);
 }
 
@@ -164,7 +203,14 @@ export function correctIntentWord(word: string): string | undefined {
   }
   for (const target of FUZZY_WORDS) {
     for (const suffix of SUFFIXES) {
-      const form = suffix === "" ? target : target.endsWith("e") && suffix.startsWith("e") ? target + suffix.slice(1) : target.endsWith("e") && suffix === "ing" ? target.slice(0, -1) + suffix : target + suffix;
+      const form =
+        suffix === ""
+          ? target
+          : target.endsWith("e") && suffix.startsWith("e")
+            ? target + suffix.slice(1)
+            : target.endsWith("e") && suffix === "ing"
+              ? target.slice(0, -1) + suffix
+              : target + suffix;
       if (word === form) return undefined;
     }
   }

@@ -30,14 +30,16 @@ export class GoalWatcher {
   private schedule(): void {
     if (this.stopped) return;
     this.cancelTimer = this.clock.setTimer(this.pollMs, () => {
-      this.read().then(
-        (goal) => {
-          if (!this.stopped) this.onGoal(goal);
-        },
-        (error: unknown) => {
-          if (!this.stopped) this.onError(error);
-        },
-      ).finally(() => this.schedule());
+      this.read()
+        .then(
+          (goal) => {
+            if (!this.stopped) this.onGoal(goal);
+          },
+          (error: unknown) => {
+            if (!this.stopped) this.onError(error);
+          },
+        )
+        .finally(() => this.schedule());
     });
   }
 }

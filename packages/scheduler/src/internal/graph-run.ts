@@ -3,15 +3,7 @@ import PQueue from "p-queue";
 import { BudgetLedger, budgetBaseFromGoal, type Spend } from "../budget.js";
 import { SchedulerAbortError } from "../errors.js";
 import { dependentsOf, dispatchOrder } from "../graph.js";
-import {
-  decideFailure,
-  LEASE_EXPIRED_SIGNATURE,
-  LOST_SIGNATURE,
-  selectDispatch,
-  type TaskState,
-  tasksConflict,
-  tasksToBlock,
-} from "../policy.js";
+import { decideFailure, LEASE_EXPIRED_SIGNATURE, LOST_SIGNATURE, selectDispatch, type TaskState, tasksConflict, tasksToBlock } from "../policy.js";
 import { type Clock, type SchedulerEvent, type SchedulerPorts, systemClock } from "../ports.js";
 import { initialTaskState, type RecoveredRun } from "../recovery.js";
 import type { ResolvedOptions, RunOutcome, RunReport } from "../schemas.js";
@@ -104,11 +96,19 @@ export class GraphRun {
     this.workers = new WorkerPool(this.options.workers ?? Array.from({ length: this.concurrency }, (_, i) => `worker-${i + 1}`));
     this.queue = new PQueue({ concurrency: this.concurrency });
     const limits = this.options.budget ?? { timeMs: null, tokens: null, usd: null };
-    const base = goal === undefined ? { limits, usedBefore: { tokens: 0, usd: 0 }, deadline: limits.timeMs === null ? null : now + limits.timeMs } : budgetBaseFromGoal(goal, now);
+    const base =
+      goal === undefined
+        ? { limits, usedBefore: { tokens: 0, usd: 0 }, deadline: limits.timeMs === null ? null : now + limits.timeMs }
+        : budgetBaseFromGoal(goal, now);
     this.ledger = new BudgetLedger(base, this.options.verificationReserve);
     for (const task of this.tasks) this.states.set(task.id, initialTaskState(task, this.recovered?.history[task.id]));
     this.reindex();
-    this.emit("task_run_started", { tasks: this.tasks.length, concurrency: this.concurrency, workers: this.workers.ids, recovered: this.recovered !== undefined });
+    this.emit("task_run_started", {
+      tasks: this.tasks.length,
+      concurrency: this.concurrency,
+      workers: this.workers.ids,
+      recovered: this.recovered !== undefined,
+    });
     if (readError !== undefined) {
       this.finish("failed_infra", `the goal could not be read: ${messageOf(readError)}`);
       return this.report;
@@ -116,7 +116,13 @@ export class GraphRun {
     this.recoverLost();
     for (const state of [...this.states.values()]) if (BLOCKING.has(state.status)) this.blockDependents(state.task.id);
     if (this.ports.readGoal !== undefined) {
-      this.watcher = new GoalWatcher(this.ports.readGoal, this.clock, this.options.pollMs, (g) => this.observe(g), (error) => this.onGoalReadError(error));
+      this.watcher = new GoalWatcher(
+        this.ports.readGoal,
+        this.clock,
+        this.options.pollMs,
+        (g) => this.observe(g),
+        (error) => this.onGoalReadError(error),
+      );
       this.watcher.start();
     }
     const signal = this.options.signal;
@@ -231,12 +237,24 @@ export class GraphRun {
       // The task goes back to pending and the run ends needs_more_budget, so a budget-add and a resume run it again.
       const b = attempt.breach as NonNullable<typeof attempt.breach>;
       this.interrupt(attempt, "goal_stopped");
-      this.stop({ kind: "goal_stopped", outcome: "needs_more_budget", reason: `the goal's ${b.dimension} budget ran out during task ${attempt.taskId} (${b.used} used of its ${b.limit} cap)` });
+      this.stop({
+        kind: "goal_stopped",
+        outcome: "needs_more_budget",
+        reason: `the goal's ${b.dimension} budget ran out during task ${attempt.taskId} (${b.used} used of its ${b.limit} cap)`,
+      });
     } else if (kind === "budget_exceeded") {
       const b = attempt.breach;
-      this.fail(attempt, { signature: `budget_exceeded:${b?.dimension ?? "unknown"}`, message: `over its ${b?.dimension} cap: ${b?.used} > ${b?.limit}`, retryable: false }, spend);
+      this.fail(
+        attempt,
+        { signature: `budget_exceeded:${b?.dimension ?? "unknown"}`, message: `over its ${b?.dimension} cap: ${b?.used} > ${b?.limit}`, retryable: false },
+        spend,
+      );
     } else if (kind === "lease_expired") {
-      this.fail(attempt, { signature: LEASE_EXPIRED_SIGNATURE, message: `no heartbeat from ${attempt.worker.id} within ${this.options.leaseMs} ms`, retryable: true }, spend);
+      this.fail(
+        attempt,
+        { signature: LEASE_EXPIRED_SIGNATURE, message: `no heartbeat from ${attempt.worker.id} within ${this.options.leaseMs} ms`, retryable: true },
+        spend,
+      );
     } else if (stopKind !== undefined) {
       this.interrupt(attempt, this.stopRequest?.kind ?? stopKind);
     } else {
@@ -350,14 +368,22 @@ export class GraphRun {
     } else if (goal.status === "cancelled") {
       this.stop({ kind: "cancelled", outcome: "cancelled", reason: goal.statusReason ?? "the goal was cancelled" });
     } else {
-      this.stop({ kind: "goal_stopped", outcome: "stopped", reason: `the goal is ${goal.status}${goal.statusReason === null ? "" : `: ${goal.statusReason}`}` });
+      this.stop({
+        kind: "goal_stopped",
+        outcome: "stopped",
+        reason: `the goal is ${goal.status}${goal.statusReason === null ? "" : `: ${goal.statusReason}`}`,
+      });
     }
   }
 
   private onGoalReadError(error: unknown): void {
     this.goalReadFailures += 1;
     if (this.goalReadFailures < GOAL_READ_FAILURES_TOLERATED) return;
-    this.stop({ kind: "goal_stopped", outcome: "failed_infra", reason: `the goal could not be read ${this.goalReadFailures} times in a row: ${messageOf(error)}` });
+    this.stop({
+      kind: "goal_stopped",
+      outcome: "failed_infra",
+      reason: `the goal could not be read ${this.goalReadFailures} times in a row: ${messageOf(error)}`,
+    });
   }
 
   private pause(): void {
@@ -432,7 +458,14 @@ export class GraphRun {
       outcome,
       reason,
       graph: { schemaVersion: SCHEMA_VERSION, tasks: this.tasksNow() },
-      tasks: states.map((s) => ({ id: s.task.id, status: s.status, attempts: s.attempts, retries: s.retries, signatures: [...s.signatures], stagnated: this.stagnated.has(s.task.id) })),
+      tasks: states.map((s) => ({
+        id: s.task.id,
+        status: s.status,
+        attempts: s.attempts,
+        retries: s.retries,
+        signatures: [...s.signatures],
+        stagnated: this.stagnated.has(s.task.id),
+      })),
       deadWorkers: this.workers.dead(),
       spent: (this.ledger as BudgetLedger).spent(),
       dispatches: this.dispatches,

@@ -18,7 +18,7 @@ export const STOP_RANK: Readonly<Record<StopKind, number>> = {
 
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
 }
 
 /** The failure an attempt's own outcome stands for (when the scheduler did not abort it). */
@@ -26,7 +26,11 @@ export function failureOf(outcome: Settlement): { signature: string; message: st
   switch (outcome.kind) {
     case "result":
       if (outcome.result.ok) throw new Error("scheduler bug: a success is not a failure");
-      return { signature: outcome.result.signature ?? errorSignature(outcome.result.message), message: outcome.result.message, retryable: outcome.result.retryable };
+      return {
+        signature: outcome.result.signature ?? errorSignature(outcome.result.message),
+        message: outcome.result.message,
+        retryable: outcome.result.retryable,
+      };
     case "invalid":
       return { signature: "invalid_result", message: outcome.message, retryable: false };
     case "threw": {

@@ -44,7 +44,10 @@ export class AttemptSupervisor {
     attempt.expiresAt = attempt.startedAt + this.host.leaseMs;
     this.armLease(attempt);
     const cap = attempt.state.task.budget.timeMs;
-    attempt.setTimer("time", this.host.clock.setTimer(cap, () => this.onBreach(attempt, { dimension: "time", limit: cap, used: this.host.clock.now() - attempt.startedAt })));
+    attempt.setTimer(
+      "time",
+      this.host.clock.setTimer(cap, () => this.onBreach(attempt, { dimension: "time", limit: cap, used: this.host.clock.now() - attempt.startedAt })),
+    );
     const running = this.callRunner(attempt);
     const first = await Promise.race([running, attempt.released.then(() => undefined)]);
     if (first !== undefined) {

@@ -5,7 +5,18 @@ import type { SchedulerEvent, TaskContext, TaskResult } from "../../src/index.js
 const BUDGET = { timeMs: 600_000, tokens: 10_000, usd: 1 };
 
 export function makeTask(id: string, over: Partial<Omit<Task, "id">> = {}): Task {
-  return TaskSchema.parse({ title: `task ${id}`, description: "", role: "implementer", dependencies: [], reads: [], writes: [`src/${id}.ts`], acceptance: [], budget: BUDGET, ...over, id });
+  return TaskSchema.parse({
+    title: `task ${id}`,
+    description: "",
+    role: "implementer",
+    dependencies: [],
+    reads: [],
+    writes: [`src/${id}.ts`],
+    acceptance: [],
+    budget: BUDGET,
+    ...over,
+    id,
+  });
 }
 
 export function graphOf(tasks: Task[]): TaskGraph {
@@ -78,7 +89,10 @@ type AttemptRecord = { taskId: string; attempt: number; worker: string; start: n
  * given clock. Records when each attempt started and ended (for overlap and
  * concurrency checks) and every usage report.
  */
-export function scriptedRunner(clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> }, behaviour: (taskId: string, attempt: number) => Behaviour) {
+export function scriptedRunner(
+  clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> },
+  behaviour: (taskId: string, attempt: number) => Behaviour,
+) {
   const attempts: AttemptRecord[] = [];
   const reports: Array<{ taskId: string; attempt: number; tokens: number; at: number }> = [];
   const runTask = async (task: Task, ctx: TaskContext): Promise<TaskResult> => {

@@ -4,7 +4,11 @@ import { openStore, requestCancel, requestPause, requestResume } from "@omk/stat
 const [action, goalId] = process.argv.slice(2) as [string, string];
 const store = openStore();
 const result =
-  action === "cancel" ? await requestCancel(store, goalId, "user", "cross-process test") : action === "pause" ? await requestPause(store, goalId) : await requestResume(store, goalId);
+  action === "cancel"
+    ? await requestCancel(store, goalId, "user", "cross-process test")
+    : action === "pause"
+      ? await requestPause(store, goalId)
+      : await requestResume(store, goalId);
 if (!result.ok) {
   process.stderr.write(`${action} failed: ${result.error.message}\n`);
   process.exit(1);

@@ -8,5 +8,9 @@ const goalId = process.argv[2] as string;
 const store = openStore();
 const goal = await store.readGoal(goalId);
 if (goal.taskGraph === null) throw new Error("the goal has no task graph");
-const result = await runGraph(goal.taskGraph, { runTask: runDescribed, onEvent: storeSink(store, goalId), readGoal: () => store.readGoal(goalId) }, { concurrency: 3, retry: { baseDelayMs: 20 } });
+const result = await runGraph(
+  goal.taskGraph,
+  { runTask: runDescribed, onEvent: storeSink(store, goalId), readGoal: () => store.readGoal(goalId) },
+  { concurrency: 3, retry: { baseDelayMs: 20 } },
+);
 process.stdout.write(`${result.ok ? result.value.outcome : result.error.message}\n`);

@@ -44,7 +44,13 @@ export async function foldGoal(paths: GoalPaths, options: FoldOptions = {}): Pro
       }
       if (goal !== undefined) {
         const chainHead = tail.head ?? snapshot.chainHead;
-        return { goal: { ...goal, logBytes: tail.validBytes, chainHead }, validBytes: tail.validBytes, tornTail: tail.tornTail, snapshotFresh: tail.events.length === 0, chain: undefined };
+        return {
+          goal: { ...goal, logBytes: tail.validBytes, chainHead },
+          validBytes: tail.validBytes,
+          tornTail: tail.tornTail,
+          snapshotFresh: tail.events.length === 0,
+          chain: undefined,
+        };
       }
     }
   }

@@ -64,10 +64,7 @@ function referenceMatch(patternSegments: readonly string[], fileSegments: readon
   const [head, ...rest] = patternSegments;
   if (head === undefined) return fileSegments.length === 0;
   if (head === "**") {
-    return (
-      referenceMatch(rest, fileSegments) ||
-      (fileSegments.length > 0 && referenceMatch(patternSegments, fileSegments.slice(1)))
-    );
+    return referenceMatch(rest, fileSegments) || (fileSegments.length > 0 && referenceMatch(patternSegments, fileSegments.slice(1)));
   }
   const first = fileSegments[0];
   return first !== undefined && segmentRegExp(head).test(first) && referenceMatch(rest, fileSegments.slice(1));
@@ -170,9 +167,7 @@ describe("patternsIntersect", () => {
     fc.assert(
       fc.property(globText, fileText, (patternSegments, fileSegments) => {
         const pattern = patternSegments.map(segment);
-        expect(patternsIntersect(pattern, fileSegments.map(literalSegment))).toBe(
-          referenceMatch(patternSegments, fileSegments),
-        );
+        expect(patternsIntersect(pattern, fileSegments.map(literalSegment))).toBe(referenceMatch(patternSegments, fileSegments));
       }),
       { numRuns: 500 },
     );

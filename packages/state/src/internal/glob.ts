@@ -124,10 +124,7 @@ function rangesIntersect(a: readonly Range[], b: readonly Range[]): boolean {
 const LITERAL_BRACKET_FIX = 'write "[[]" for a literal "["';
 
 /** Parses a bracket class whose `[` is at chars[start]. */
-function parseClass(
-  chars: readonly string[],
-  start: number,
-): Result<{ readonly token: Token; readonly next: number }, string> {
+function parseClass(chars: readonly string[], start: number): Result<{ readonly token: Token; readonly next: number }, string> {
   let i = start + 1;
   let negated = false;
   if (chars[i] === "!" || chars[i] === "^") {
@@ -209,7 +206,9 @@ export function parseGlobSegment(text: string): SegmentParse {
       wild = true;
       i = parsed.value.next;
     } else if (char === "{") {
-      return err(`uses braces; brace expansion is not supported: write one entry per alternative, e.g. "src/*.ts" and "src/*.tsx" (write "[{]" for a literal "{")`);
+      return err(
+        `uses braces; brace expansion is not supported: write one entry per alternative, e.g. "src/*.ts" and "src/*.tsx" (write "[{]" for a literal "{")`,
+      );
     } else {
       tokens.push(literalToken(char));
       i += 1;
@@ -256,10 +255,7 @@ function tokensIntersect(s: readonly Token[], t: readonly Token[]): boolean {
   return false;
 }
 
-function segmentsIntersect(
-  x: Extract<Segment, { kind: "segment" }>,
-  y: Extract<Segment, { kind: "segment" }>,
-): boolean {
+function segmentsIntersect(x: Extract<Segment, { kind: "segment" }>, y: Extract<Segment, { kind: "segment" }>): boolean {
   if (x.literal !== undefined && y.literal !== undefined) return x.literal === y.literal;
   return tokensIntersect(x.tokens, y.tokens);
 }

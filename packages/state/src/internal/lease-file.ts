@@ -22,8 +22,6 @@ export function newOwner(purpose: string, now: Date): LockOwner {
   return { pid: process.pid, host: os.hostname(), token: randomBytes(12).toString("hex"), acquiredAt: ts, heartbeatAt: ts, purpose };
 }
 
-;
-
 export function staleReason(owner: LockOwner, now: Date, staleAfterMs: number): StaleReason | undefined {
   if (owner.host === os.hostname() && !pidAlive(owner.pid)) return "pid_dead";
   if (now.getTime() - Date.parse(owner.heartbeatAt) > staleAfterMs) return "heartbeat_stale";

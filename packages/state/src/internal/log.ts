@@ -116,7 +116,8 @@ async function readBytes(file: string, offset: number): Promise<Buffer | undefin
 export async function readLog(file: string, options: ReadLogOptions = {}): Promise<LogRead> {
   const offset = options.offset ?? 0;
   const buf = await readBytes(file, offset);
-  if (buf === undefined) return { events: [], validBytes: 0, tornTail: undefined, head: undefined, chain: { unchainedLines: 0, chainedLines: 0, macChecked: false } };
+  if (buf === undefined)
+    return { events: [], validBytes: 0, tornTail: undefined, head: undefined, chain: { unchainedLines: 0, chainedLines: 0, macChecked: false } };
   const lastNewline = buf.lastIndexOf(0x0a);
   const complete = lastNewline < 0 ? Buffer.alloc(0) : buf.subarray(0, lastNewline + 1);
   const tail = buf.subarray(lastNewline + 1);
@@ -156,8 +157,14 @@ export async function readLog(file: string, options: ReadLogOptions = {}): Promi
       if (mac === null) throw tampered(line, at, "carries a chain hash but no MAC");
       const want = head ?? (offset === 0 && line === (options.firstLine ?? 1) ? GENESIS_PREV : undefined);
       if (want === undefined) throw new CorruptStateError(file, `line ${line}: the hash of the line before it is not known from offset ${offset}`);
-      if (event.prev !== want) throw tampered(line, at, `does not follow the line before it (its prev hash is ${event.prev.slice(0, 12)}, the line before hashes to ${want.slice(0, 12)})`);
-      if (key !== undefined && lineMac(key, goalId, signed) !== mac[1]) throw tampered(line, at, "has a MAC the log key does not confirm (written without the key)");
+      if (event.prev !== want)
+        throw tampered(
+          line,
+          at,
+          `does not follow the line before it (its prev hash is ${event.prev.slice(0, 12)}, the line before hashes to ${want.slice(0, 12)})`,
+        );
+      if (key !== undefined && lineMac(key, goalId, signed) !== mac[1])
+        throw tampered(line, at, "has a MAC the log key does not confirm (written without the key)");
       chainedFrom ??= line;
       chained++;
     } else {

@@ -39,16 +39,17 @@ export async function enforceBudgetInLock(tx: Locked, goal: Goal, actor: string)
 }
 
 /** Write proof.json (ready) or failure.json (other terminal statuses), then record its digest as an event. */
-export async function recordOutcomeInLock(
-  tx: Locked,
-  goal: Goal,
-  options: { cause?: FailureCause; evidence?: string[]; proof?: Proof },
-): Promise<Goal> {
+export async function recordOutcomeInLock(tx: Locked, goal: Goal, options: { cause?: FailureCause; evidence?: string[]; proof?: Proof }): Promise<Goal> {
   if (!isTerminalStatus(goal.status)) return goal;
   let file: "proof.json" | "failure.json";
   let body: string;
   if (goal.status === "ready") {
-    const proof = ProofSchema.parse({ ...options.proof, goalId: goal.id, lastSeq: goal.lastSeq, ...(goal.chainHead === undefined ? {} : { logHead: goal.chainHead }) });
+    const proof = ProofSchema.parse({
+      ...options.proof,
+      goalId: goal.id,
+      lastSeq: goal.lastSeq,
+      ...(goal.chainHead === undefined ? {} : { logHead: goal.chainHead }),
+    });
     file = "proof.json";
     body = `${JSON.stringify(proof, null, 2)}\n`;
     await writeFileAtomic(tx.paths.proof, body);
@@ -125,7 +126,8 @@ export async function repairOutcomeInLock(tx: Locked, goal: Goal): Promise<Goal>
     matches = events.findLast((e) => e.type === "status_changed")?.seq === pending.seq;
   }
   if (goal.status === "ready") {
-    if (matches && pending?.proof !== undefined) return recordOutcomeInLock(tx, goal, { proof: pending.proof, ...(pending.evidence === undefined ? {} : { evidence: pending.evidence }) });
+    if (matches && pending?.proof !== undefined)
+      return recordOutcomeInLock(tx, goal, { proof: pending.proof, ...(pending.evidence === undefined ? {} : { evidence: pending.evidence }) });
     const again = await tx.commit(goal, () => [
       { type: "status_changed", actor: "system", data: { from: "ready", to: "running", reason: PROOF_LOST_REASON, newRun: true } },
     ]);

@@ -38,7 +38,9 @@ export const BudgetUsageSchema = z.object({
   usd: z.number().nonnegative().finite().describe("USD reported or priced so far"),
   usdUnknownRecords: NonNegativeIntSchema.describe("usage records whose cost was unknown"),
   records: NonNegativeIntSchema,
-  quality: UsageQualitySchema.optional().describe("the weakest usage quality of the engine sessions recorded (session_spend_recorded); absent when no session was recorded"),
+  quality: UsageQualitySchema.optional().describe(
+    "the weakest usage quality of the engine sessions recorded (session_spend_recorded); absent when no session was recorded",
+  ),
 });
 export type BudgetUsage = z.infer<typeof BudgetUsageSchema>;
 
@@ -67,7 +69,8 @@ export const SessionSpendSchema = z.object({
   estimate: z
     .object({ tokens: NonNegativeIntSchema, usd: z.number().nonnegative().finite() })
     .optional()
-    .describe("charged against the budget in place of usage that was not reported (its usage_recorded is the charge): the session's cap, an upper-bound estimate, not a measurement"),
+    .describe(
+      "charged against the budget in place of usage that was not reported (its usage_recorded is the charge): the session's cap, an upper-bound estimate, not a measurement",
+    ),
 });
 export type SessionSpend = z.infer<typeof SessionSpendSchema>;
-

@@ -4,7 +4,6 @@ import { z } from "zod";
 export const SCHEMA_VERSION = 1;
 
 export const TimestampSchema = z.iso.datetime({ offset: true });
-type Timestamp = z.infer<typeof TimestampSchema>;
 
 export const NonNegativeIntSchema = z.number().int().nonnegative();
 export const PositiveIntSchema = z.number().int().positive();
@@ -18,4 +17,3 @@ export const CommitShaSchema = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/,
  * --unconfined). A goal is as confined as its least confined run.
  */
 export const ConfinementModeSchema = z.enum(["bwrap", "unconfined"]);
-type ConfinementMode = z.infer<typeof ConfinementModeSchema>;

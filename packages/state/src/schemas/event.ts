@@ -46,7 +46,9 @@ const EventPayloadSchemas = {
     maxRounds: PositiveIntSchema.optional(),
     gatesConfig: z.string().min(1).optional().describe("absolute path of the gates config"),
     overridden: z.array(z.enum(RUN_OPTION_NAMES)).describe("options given as flags that changed what the goal ran with before; empty on the first run"),
-    confinement: ConfinementModeSchema.optional().describe("how this run's engine sessions and agent commands were confined: bwrap (a bubblewrap sandbox) or unconfined (--unconfined)"),
+    confinement: ConfinementModeSchema.optional().describe(
+      "how this run's engine sessions and agent commands were confined: bwrap (a bubblewrap sandbox) or unconfined (--unconfined)",
+    ),
   }),
   /** The working tree had uncommitted files when a run started: left out, since a run works from commits (named, not an error). */
   worktree_dirty_noted: z.object({
@@ -168,7 +170,13 @@ const EventPayloadSchemas = {
   task_run_finished: z.object({
     outcome: z.enum(["completed", "paused", "cancelled", "needs_more_budget", "failed_infra", "stopped", "interrupted"]),
     reason: z.string(),
-    counts: z.object({ done: NonNegativeIntSchema, failed: NonNegativeIntSchema, blocked: NonNegativeIntSchema, cancelled: NonNegativeIntSchema, pending: NonNegativeIntSchema }),
+    counts: z.object({
+      done: NonNegativeIntSchema,
+      failed: NonNegativeIntSchema,
+      blocked: NonNegativeIntSchema,
+      cancelled: NonNegativeIntSchema,
+      pending: NonNegativeIntSchema,
+    }),
   }),
   /** One run of the verification wall (`omk goal verify`): the evidence of every gate and where the full report is. */
   verification_recorded: z.object({
@@ -176,7 +184,10 @@ const EventPayloadSchemas = {
     verdict: z.enum(["passed", "failed"]).describe("passed: every required gate passed (judged against the base when one is named)"),
     commit: CommitShaSchema,
     dirty: z.boolean(),
-    base: z.object({ ref: z.string().min(1), commit: CommitShaSchema }).nullable().describe("the baseline the gates were compared with, if any"),
+    base: z
+      .object({ ref: z.string().min(1), commit: CommitShaSchema })
+      .nullable()
+      .describe("the baseline the gates were compared with, if any"),
     gates: z.array(GateEvidenceSchema),
     report: z.object({ path: z.string().min(1).describe("relative to the goal dir"), sha256: Sha256Schema }),
   }),
@@ -253,7 +264,7 @@ const EventPayloadSchemas = {
 } as const;
 
 export type EventType = keyof typeof EventPayloadSchemas;
-const EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];
+const _EVENT_TYPES = Object.keys(EventPayloadSchemas) as EventType[];
 
 const envelope = {
   v: z.literal(SCHEMA_VERSION),

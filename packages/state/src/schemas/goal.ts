@@ -41,7 +41,9 @@ export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true })
   }),
   amendments: z.array(z.object({ seq: z.number().int(), text: z.string().optional(), answer: z.string().optional() })),
   taskGraph: TaskGraphSchema.nullable(),
-  intake: IntakeDecisionSchema.extend({ seq: z.number().int() }).optional().describe("the intake's last engine-assisted decision (intake_decided); absent when the deterministic classifier was sure"),
+  intake: IntakeDecisionSchema.extend({ seq: z.number().int() })
+    .optional()
+    .describe("the intake's last engine-assisted decision (intake_decided); absent when the deterministic classifier was sure"),
   plan: z
     .object({ goalClass: GoalClassSchema, classes: z.array(GoalClassSchema), strategy: z.enum(["deterministic", "engine"]), seq: z.number().int() })
     .optional()
@@ -50,9 +52,7 @@ export const GoalSchema = GoalSpecSchema.omit({ limits: true, maxAgents: true })
     .object({ revision: z.number().int().positive(), hash: Sha256Schema, seq: z.number().int() })
     .optional()
     .describe("the frozen oracle in force (absent until frozen): evidence bound to another hash is refused"),
-  outcome: z
-    .object({ file: z.enum(["proof.json", "failure.json"]), seq: z.number().int(), status: GoalStatusSchema })
-    .nullable(),
+  outcome: z.object({ file: z.enum(["proof.json", "failure.json"]), seq: z.number().int(), status: GoalStatusSchema }).nullable(),
   round: z.number().int().positive().optional().describe("the controller's current round (round_started); absent: round 1"),
   confinement: ConfinementModeSchema.optional().describe("the least confined of the goal's recorded runs (run_options_recorded): unconfined once any run was"),
   headCommit: CommitShaSchema.optional().describe("the integrated head of the last integration (integration_recorded)"),

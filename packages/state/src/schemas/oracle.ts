@@ -40,7 +40,11 @@ export const IntakeDecisionSchema = z.object({
     outcome: z.enum(["classified", "needs_human", "invalid_answer", "failed"]),
     classes: z.array(ConcreteGoalClassSchema).optional(),
     reason: z.string().max(INTAKE_TEXT_MAX).optional(),
-    acceptance: z.array(z.string().max(INTAKE_TEXT_MAX)).max(10).optional().describe("what a check should show when the goal is done, as the engine proposes it"),
+    acceptance: z
+      .array(z.string().max(INTAKE_TEXT_MAX))
+      .max(10)
+      .optional()
+      .describe("what a check should show when the goal is done, as the engine proposes it"),
     question: z.string().max(INTAKE_TEXT_MAX).optional(),
     errors: z.array(z.string()).optional().describe("why the answer was not taken (invalid_answer, failed)"),
   }),
@@ -54,11 +58,9 @@ export type IntakeDecision = z.infer<typeof IntakeDecisionSchema>;
 export const GateDescriptorSchema = GateEvidenceSchema.pick({ name: true, kind: true, required: true, command: true });
 export type GateDescriptor = z.infer<typeof GateDescriptorSchema>;
 
-const ArgvSchema = z.array(z.string()).min(1).describe("argv; a shell script is [\"sh\", \"-c\", script]");
+const ArgvSchema = z.array(z.string()).min(1).describe('argv; a shell script is ["sh", "-c", script]');
 
 const CRITERION_KINDS = ["command", "test_case", "gate", "golden", "benchmark", "review"] as const;
-const CriterionKindSchema = z.enum(CRITERION_KINDS);
-type CriterionKind = z.infer<typeof CriterionKindSchema>;
 
 const base = {
   id: IdSchema,

@@ -51,7 +51,9 @@ export const FailureSchema = z.object({
   }),
   spend: BudgetUsageSchema,
   sessions: z.array(SessionSpendSchema).optional().describe("every engine session's spend, each exact, partial or unknown; spend.quality is the weakest"),
-  confinement: ConfinementModeSchema.optional().describe("how the goal's agents were confined (its least confined run): bwrap or unconfined; absent: not recorded"),
+  confinement: ConfinementModeSchema.optional().describe(
+    "how the goal's agents were confined (its least confined run): bwrap or unconfined; absent: not recorded",
+  ),
   lastSeq: z.number().int().positive(),
   createdAt: TimestampSchema,
 });
@@ -85,7 +87,12 @@ export const ProofSchema = z.object({
   gates: z.array(GateEvidenceSchema),
   criteria: z.array(CriterionVerdictSchema),
   reviews: z.array(
-    z.object({ kind: z.string(), verdict: z.enum(["passed", "blocked"]), record: z.string(), sha256: Sha256Schema.optional().describe("digest of the record file, re-checked by omk proof verify") }),
+    z.object({
+      kind: z.string(),
+      verdict: z.enum(["passed", "blocked"]),
+      record: z.string(),
+      sha256: Sha256Schema.optional().describe("digest of the record file, re-checked by omk proof verify"),
+    }),
   ),
   knownGaps: z.array(z.string()),
   spend: BudgetUsageSchema,
@@ -93,7 +100,9 @@ export const ProofSchema = z.object({
     .array(SessionSpendSchema)
     .optional()
     .describe("every engine session's spend (plan, task attempts, reviews, follow-ups), each exact, partial or unknown; spend.quality is the weakest"),
-  confinement: ConfinementModeSchema.optional().describe("how the goal's agents were confined (its least confined run): bwrap or unconfined; absent: not recorded"),
+  confinement: ConfinementModeSchema.optional().describe(
+    "how the goal's agents were confined (its least confined run): bwrap or unconfined; absent: not recorded",
+  ),
   recheck: z.array(z.string()).describe("commands that re-check this proof"),
   lastSeq: z.number().int().positive(),
   logHead: Sha256Schema.optional().describe(

@@ -15,7 +15,10 @@ export const VerificationRecordSchema = z.object({
   dirty: z.boolean(),
   base: z.object({ ref: z.string(), commit: CommitShaSchema }).nullable(),
   gates: z.array(GateEvidenceSchema),
-  report: z.object({ path: z.string().describe("relative to this file's directory (the logs live in the state dir: verifications/<run-id>/)"), sha256: Sha256Schema }),
+  report: z.object({
+    path: z.string().describe("relative to this file's directory (the logs live in the state dir: verifications/<run-id>/)"),
+    sha256: Sha256Schema,
+  }),
   recheck: z.array(z.string()).describe("commands that re-check this record"),
   createdAt: TimestampSchema,
 });

@@ -25,5 +25,9 @@ const proof: Proof = {
 const ended =
   to === "ready"
     ? await store.transition(goalId, "ready", { actor: "controller", proof, reason: "all criteria passed" })
-    : await store.transition(goalId, "failed_infra", { actor: "controller", cause: { code: "infra_error", message: "disk on fire" }, evidence: ["runs/t1/1/log.txt"] });
+    : await store.transition(goalId, "failed_infra", {
+        actor: "controller",
+        cause: { code: "infra_error", message: "disk on fire" },
+        evidence: ["runs/t1/1/log.txt"],
+      });
 process.stdout.write(`${JSON.stringify({ ok: ended.ok })}\n`);

@@ -14,5 +14,7 @@ const waitFor = async (file: string) => {
 };
 await waitFor(goFile);
 const result = await acquireControllerLock(store, goalId, { staleAfterMs: 60_000, heartbeatMs: 0 });
-process.stdout.write(`${JSON.stringify(result.ok ? { won: true, pid: process.pid } : { won: false, holder: result.error.holder?.pid, message: result.error.message })}\n`);
+process.stdout.write(
+  `${JSON.stringify(result.ok ? { won: true, pid: process.pid } : { won: false, holder: result.error.holder?.pid, message: result.error.message })}\n`,
+);
 if (result.ok) await waitFor(releaseFile);

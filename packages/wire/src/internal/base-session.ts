@@ -163,7 +163,10 @@ export abstract class BaseSession implements EngineSession {
   }
 
   /** The usage event for the current totals. */
-  emitUsage(source: Extract<WireEventInput, { type: "usage" }>["source"], extra: { delta?: import("../schemas/usage.js").Usage; contextUsed?: number; contextSize?: number } = {}): void {
+  emitUsage(
+    source: Extract<WireEventInput, { type: "usage" }>["source"],
+    extra: { delta?: import("../schemas/usage.js").Usage; contextUsed?: number; contextSize?: number } = {},
+  ): void {
     this.emit({ type: "usage", source, turnUsage: this.ctx.meter.usage(), turnCost: this.ctx.meter.cost(), ...extra });
   }
 
@@ -237,7 +240,10 @@ export abstract class BaseSession implements EngineSession {
     if (trigger?.kind === "deadline") {
       result = err(new EngineTimeoutError(this.engine, trigger.deadline, trigger.ms, stoppedBy ?? "kill"));
     } else if (trigger?.kind === "abort") {
-      result = stoppedBy === "cancel" && outcome?.kind === "stop" ? ok(this.turnResult(turn, outcome.stopReason, outcome.steps)) : err(new EngineAbortedError(this.engine, stoppedBy ?? "kill"));
+      result =
+        stoppedBy === "cancel" && outcome?.kind === "stop"
+          ? ok(this.turnResult(turn, outcome.stopReason, outcome.steps))
+          : err(new EngineAbortedError(this.engine, stoppedBy ?? "kill"));
     } else if (outcome?.kind === "stop") {
       result = ok(this.turnResult(turn, outcome.stopReason, outcome.steps));
     } else if (outcome?.kind === "error") {

@@ -156,7 +156,10 @@ export class EngineProcess {
   static async start(options: EngineProcessOptions): Promise<Result<EngineProcess, EngineSpawnError>> {
     let child: ChildProcess;
     try {
-      const argv = options.confine === undefined ? { command: options.command, args: [...options.args] } : confinedArgv(options.confine, options.cwd, options.command, options.args);
+      const argv =
+        options.confine === undefined
+          ? { command: options.command, args: [...options.args] }
+          : confinedArgv(options.confine, options.cwd, options.command, options.args);
       child = spawn(argv.command, argv.args, {
         cwd: options.cwd,
         env: options.env,
@@ -183,7 +186,13 @@ export class EngineProcess {
     child.on("error", () => {
       // Errors after spawn (a failed kill) surface through exit/close.
     });
-    options.tap.meta("spawn", { pid: child.pid, command: options.command, args: options.args.map((a) => options.redact(a)), cwd: options.cwd, confined: options.confine !== undefined });
+    options.tap.meta("spawn", {
+      pid: child.pid,
+      command: options.command,
+      args: options.args.map((a) => options.redact(a)),
+      cwd: options.cwd,
+      confined: options.confine !== undefined,
+    });
     return ok(new EngineProcess(child, options));
   }
 

@@ -43,7 +43,15 @@ export const TELEMETRY_OFF: Readonly<Record<string, string>> = {
  * the base environment, so a user's real folders never leak into it; the
  * engine spec's own `env` may still set them.
  */
-export const ENGINE_HOME_VARS: readonly string[] = ["KIMI_CODE_HOME", "KIMI_SHARE_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "QWEN_HOME", "QWEN_RUNTIME_DIR"];
+export const ENGINE_HOME_VARS: readonly string[] = [
+  "KIMI_CODE_HOME",
+  "KIMI_SHARE_DIR",
+  "CLAUDE_CONFIG_DIR",
+  "CODEX_HOME",
+  "GEMINI_CLI_HOME",
+  "QWEN_HOME",
+  "QWEN_RUNTIME_DIR",
+];
 
 /** The user's HOME as the base environment names it (else this process's home). */
 export function userHomeOf(base: Record<string, string | undefined>): string {
@@ -63,7 +71,14 @@ export const ENGINE_LOGIN_FILES: Readonly<Record<string, readonly string[]>> = {
   "kimi-wire": [".kimi/config.toml", ".kimi/config.json", ".kimi/credentials"],
   // ~/.claude.json: Claude Code's global config, where a Console login keeps its key (`primaryApiKey`) and `oauthAccount`.
   claude: [".claude/settings.json", ".claude/.credentials.json", ".claude.json"],
-  gemini: [".gemini/settings.json", ".gemini/oauth_creds.json", ".gemini/google_accounts.json", ".gemini/gemini-credentials.json", ".gemini/installation_id", ".gemini/.env"],
+  gemini: [
+    ".gemini/settings.json",
+    ".gemini/oauth_creds.json",
+    ".gemini/google_accounts.json",
+    ".gemini/gemini-credentials.json",
+    ".gemini/installation_id",
+    ".gemini/.env",
+  ],
   codex: [".codex/config.toml", ".codex/auth.json"],
   qwen: [".qwen/settings.json", ".qwen/oauth_creds.json", ".qwen/.env"],
   copilot: [".copilot/config.json"],
@@ -114,7 +129,11 @@ function copyEntry(rel: string, from: string, root: string, home: string, what: 
   }
   const inside = path.relative(realRoot, realFrom);
   if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) {
-    return err(new WireConfigError(`${what} "${rel}" resolves to ${realFrom}, outside ${rootName} ${realRoot}`, { fix: `copy the file itself into ${root}, or remove the link` }));
+    return err(
+      new WireConfigError(`${what} "${rel}" resolves to ${realFrom}, outside ${rootName} ${realRoot}`, {
+        fix: `copy the file itself into ${root}, or remove the link`,
+      }),
+    );
   }
   let link: string | undefined;
   try {
@@ -129,10 +148,16 @@ function copyEntry(rel: string, from: string, root: string, home: string, what: 
       },
     });
   } catch (cause) {
-    return err(new WireConfigError(`cannot copy ${from} into the engine's session home: ${(cause as Error).message}`, { cause, fix: "check that the file is readable" }));
+    return err(
+      new WireConfigError(`cannot copy ${from} into the engine's session home: ${(cause as Error).message}`, { cause, fix: "check that the file is readable" }),
+    );
   }
   if (link !== undefined) {
-    return err(new WireConfigError(`${what} "${rel}" holds a symbolic link, ${link}, which OMK does not follow`, { fix: `replace the link with the file, or name the files themselves in homeCopy` }));
+    return err(
+      new WireConfigError(`${what} "${rel}" holds a symbolic link, ${link}, which OMK does not follow`, {
+        fix: `replace the link with the file, or name the files themselves in homeCopy`,
+      }),
+    );
   }
   return ok(undefined);
 }
@@ -149,10 +174,17 @@ function copyIntoHome(userHome: string, runDir: string, paths: readonly string[]
   const home = isolationDirs(runDir).home;
   for (const rel of paths) {
     if (badEntry(rel)) {
-      return err(new WireConfigError(`homeCopy entry "${rel}" must be a path relative to the user's HOME, without "..", naming a file or folder in it`, { fix: 'name files under HOME relatively, e.g. ".kimi-code/config.toml"' }));
+      return err(
+        new WireConfigError(`homeCopy entry "${rel}" must be a path relative to the user's HOME, without "..", naming a file or folder in it`, {
+          fix: 'name files under HOME relatively, e.g. ".kimi-code/config.toml"',
+        }),
+      );
     }
     const from = path.join(userHome, rel);
-    if (!existsSync(from)) return err(new WireConfigError(`homeCopy entry "${rel}" does not exist in ${userHome}`, { fix: `create ${from}, or remove "${rel}" from the engine's homeCopy` }));
+    if (!existsSync(from))
+      return err(
+        new WireConfigError(`homeCopy entry "${rel}" does not exist in ${userHome}`, { fix: `create ${from}, or remove "${rel}" from the engine's homeCopy` }),
+      );
     const copied = copyEntry(rel, from, userHome, home, "homeCopy entry", "the user's HOME");
     if (!copied.ok) return copied;
   }

@@ -10,8 +10,16 @@ import { execa } from "execa";
  */
 export type KimiBinary = { kind: "kimi-code" | "kimi-cli"; speaks: "acp" | "kimi-wire"; description: string };
 
-export const KIMI_CODE: KimiBinary = { kind: "kimi-code", speaks: "acp", description: "Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through `kimi acp`" };
-const KIMI_CLI: KimiBinary = { kind: "kimi-cli", speaks: "kimi-wire", description: "the Python kimi CLI (kimi-cli), which speaks Kimi Wire through `kimi --wire`" };
+export const KIMI_CODE: KimiBinary = {
+  kind: "kimi-code",
+  speaks: "acp",
+  description: "Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through `kimi acp`",
+};
+const KIMI_CLI: KimiBinary = {
+  kind: "kimi-cli",
+  speaks: "kimi-wire",
+  description: "the Python kimi CLI (kimi-cli), which speaks Kimi Wire through `kimi --wire`",
+};
 
 function firstBytes(file: string, n = 256): string {
   let fd: number | undefined;
@@ -49,7 +57,12 @@ export function kimiBinaryFromPath(commandPath: string, args: readonly string[] 
 }
 
 /** kimiBinaryFromPath, else what `kimi --help` lists: an `acp` command (Kimi Code) or a `--wire` option (Python CLI). */
-export async function identifyKimi(commandPath: string, args: readonly string[], env: Record<string, string>, timeoutMs = 15_000): Promise<KimiBinary | undefined> {
+export async function identifyKimi(
+  commandPath: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<KimiBinary | undefined> {
   const fromPath = kimiBinaryFromPath(commandPath, args);
   if (fromPath !== undefined) return fromPath;
   const help = await execa(commandPath, [...args, "--help"], { env, extendEnv: false, reject: false, timeout: timeoutMs, stdin: "ignore" });

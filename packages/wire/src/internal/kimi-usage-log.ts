@@ -213,7 +213,8 @@ function dirs(dir: string): string[] {
   try {
     const handle = opendirSync(dir);
     try {
-      for (let entry = handle.readSync(); entry !== null && out.length < KIMI_LOG_LIMITS.entries; entry = handle.readSync()) if (entry.isDirectory()) out.push(entry.name);
+      for (let entry = handle.readSync(); entry !== null && out.length < KIMI_LOG_LIMITS.entries; entry = handle.readSync())
+        if (entry.isDirectory()) out.push(entry.name);
     } finally {
       handle.closeSync();
     }

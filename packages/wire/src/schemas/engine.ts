@@ -85,7 +85,11 @@ export const EngineSpecSchema = z.object({
   yolo: z.boolean().default(false),
   deadlines: DeadlinesSchema.partial().default({}),
   /** Longest single protocol line accepted from the engine. */
-  maxMessageBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
 });
 export type EngineSpec = z.infer<typeof EngineSpecSchema>;
 export type EngineSpecInput = z.input<typeof EngineSpecSchema>;

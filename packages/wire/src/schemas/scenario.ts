@@ -68,12 +68,18 @@ export const ScenarioStepSchema = z.union([
       costUsd: z.number().nonnegative().optional().describe("cumulative session cost"),
     }),
   }),
-  z.strictObject({ update: z.record(z.string(), z.unknown()).describe("a raw session/update payload (its `sessionUpdate` kind and fields), sent as is; strings starting with {{cwd}} get the session root") }),
+  z.strictObject({
+    update: z
+      .record(z.string(), z.unknown())
+      .describe("a raw session/update payload (its `sessionUpdate` kind and fields), sent as is; strings starting with {{cwd}} get the session root"),
+  }),
   z.strictObject({ sleep: z.number().int().nonnegative().describe("milliseconds; a cancel ends it early") }),
   z.strictObject({ stderr: z.string().describe("a line on stderr") }),
   z.strictObject({ raw: z.string().describe("a line written to stdout as is (replay)") }),
   // faults
-  z.strictObject({ hang: z.enum(["honour_cancel", "ignore_cancel"]).describe("never answer the prompt; with honour_cancel, end `cancelled` on session/cancel") }),
+  z.strictObject({
+    hang: z.enum(["honour_cancel", "ignore_cancel"]).describe("never answer the prompt; with honour_cancel, end `cancelled` on session/cancel"),
+  }),
   z.strictObject({
     crash: z.strictObject({
       midLine: z.boolean().default(true).describe("write half a JSON-RPC line before exiting"),
@@ -105,7 +111,9 @@ export type ScenarioTurn = z.infer<typeof ScenarioTurnSchema>;
 export const ScenarioSchema = z.strictObject({
   version: z.literal(1).default(1),
   name: z.string().optional(),
-  agent: z.strictObject({ name: z.string().default("omk-scripted-agent"), version: z.string().default("1.0.0") }).default({ name: "omk-scripted-agent", version: "1.0.0" }),
+  agent: z
+    .strictObject({ name: z.string().default("omk-scripted-agent"), version: z.string().default("1.0.0") })
+    .default({ name: "omk-scripted-agent", version: "1.0.0" }),
   /** Fault: wait this long before reading anything (slow start). */
   startDelayMs: z.number().int().nonnegative().default(0),
   /** Fault: answer -32000 (authentication required) at session/new or at the first prompt. */

@@ -30,20 +30,11 @@ export type UsageQuality = z.infer<typeof UsageQualitySchema>;
 export type TurnUsage = z.infer<typeof TurnUsageSchema>;
 
 /** Where a usage figure came from. */
-export const UsageSourceSchema = z.enum([
-  "acp_prompt_response",
-  "acp_meta",
-  "acp_usage_update",
-  "kimi_session_log",
-  "wire_status_update",
-]);
+export const UsageSourceSchema = z.enum(["acp_prompt_response", "acp_meta", "acp_usage_update", "kimi_session_log", "wire_status_update"]);
 export type UsageSource = z.infer<typeof UsageSourceSchema>;
 
 /** A turn's cost in USD: reported by the engine, computed from the price table, or unknown. */
-export const CostSchema = z.union([
-  z.object({ usd: z.number().nonnegative(), source: z.enum(["reported", "price_table"]) }),
-  z.literal("unknown"),
-]);
+export const CostSchema = z.union([z.object({ usd: z.number().nonnegative(), source: z.enum(["reported", "price_table"]) }), z.literal("unknown")]);
 export type Cost = z.infer<typeof CostSchema>;
 
 /** USD per million tokens of each kind, for one model. */

@@ -7,7 +7,16 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, makeTempDir, startModelServer } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { detectEngines, EngineAuthRequiredError, type EngineSpecInput, enginePreset, isolationDirs, openSession, type Usage, type WireEvent } from "../../src/index.js";
+import {
+  detectEngines,
+  EngineAuthRequiredError,
+  type EngineSpecInput,
+  enginePreset,
+  isolationDirs,
+  openSession,
+  type Usage,
+  type WireEvent,
+} from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
 import { agents, entriesOf, rpcLines, spawnedPids } from "./agents.js";
 import { startFakeAnthropic } from "./fake-anthropic.js";
@@ -25,7 +34,13 @@ function setup(prefix: string) {
   const userHome = path.join(base, "user-home");
   mkdirSync(root);
   mkdirSync(userHome);
-  return { root, userHome, runDir: path.join(base, "run"), transcript: path.join(base, "transcript.jsonl"), env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: userHome } };
+  return {
+    root,
+    userHome,
+    runDir: path.join(base, "run"),
+    transcript: path.join(base, "transcript.jsonl"),
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: userHome },
+  };
 }
 
 function geminiOverrides(): Partial<EngineSpecInput> {
@@ -45,7 +60,14 @@ describe("Gemini CLI (real) through OMK's ACP client, without credentials", () =
     const w = setup("omk-gemini-conf-");
     const spec = enginePreset("gemini", geminiOverrides());
     if (!spec.ok) throw spec.error;
-    const opened = await openSession({ engine: spec.value, cwd: w.root, env: w.env, runDir: w.runDir, transcriptPath: w.transcript, deadlines: { handshakeMs: 60_000, killGraceMs: 1_000 } });
+    const opened = await openSession({
+      engine: spec.value,
+      cwd: w.root,
+      env: w.env,
+      runDir: w.runDir,
+      transcriptPath: w.transcript,
+      deadlines: { handshakeMs: 60_000, killGraceMs: 1_000 },
+    });
 
     expect(opened.ok).toBe(false);
     if (opened.ok) return;
@@ -76,7 +98,12 @@ describe("Gemini CLI (real) through OMK's ACP client, without credentials", () =
 
     // detectEngines (omk doctor) reports it as found, with its version, needing a login.
     const [detected] = await detectEngines({ engines: ["gemini"], overrides: { gemini: geminiOverrides() }, env: w.env, handshakeMs: 60_000 });
-    expect(detected).toMatchObject({ name: "gemini", found: true, version: gemini.version, handshake: { status: "auth_required", agentName: "gemini-cli", agentVersion: gemini.version } });
+    expect(detected).toMatchObject({
+      name: "gemini",
+      found: true,
+      version: gemini.version,
+      handshake: { status: "auth_required", agentName: "gemini-cli", agentVersion: gemini.version },
+    });
     expect(detected?.handshake.fix).toContain("GEMINI_API_KEY");
     expect(entriesOf(w.userHome)).toEqual([]);
   });
@@ -104,8 +131,16 @@ describe("claude-agent-acp (real) through OMK's ACP client, without credentials"
       expect(session.protocol).toBe("acp");
       expect(session.sessionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(session.agent).toMatchObject({ name: "@agentclientprotocol/claude-agent-acp", version: claude.version, authMethods: [] });
-      expect(session.agent.capabilities).toMatchObject({ loadSession: true, promptCapabilities: { image: true, embeddedContext: true }, mcpCapabilities: { http: true, sse: true } });
-      expect(ofType(events, "session_started")[0]).toMatchObject({ engine: "claude", agentName: "@agentclientprotocol/claude-agent-acp", agentVersion: claude.version });
+      expect(session.agent.capabilities).toMatchObject({
+        loadSession: true,
+        promptCapabilities: { image: true, embeddedContext: true },
+        mcpCapabilities: { http: true, sse: true },
+      });
+      expect(ofType(events, "session_started")[0]).toMatchObject({
+        engine: "claude",
+        agentName: "@agentclientprotocol/claude-agent-acp",
+        agentVersion: claude.version,
+      });
       // session/new offers a model choice as a config option (what OMK's model selection uses).
       const created = rpcLines(w.transcript, "in").find((m) => m["id"] === 1)?.["result"] as { configOptions?: Array<{ category?: string }> } | undefined;
       expect(created?.configOptions?.some((o) => o.category === "model")).toBe(true);
@@ -134,7 +169,11 @@ describe("claude-agent-acp (real) through OMK's ACP client, without credentials"
 
     // detectEngines (omk doctor): found, with version, handshake ok (the login is only needed to prompt).
     const [detected] = await detectEngines({ engines: ["claude"], overrides: { claude: claudeOverrides() }, env: w.env, handshakeMs: 60_000 });
-    expect(detected).toMatchObject({ name: "claude", found: true, handshake: { status: "ok", agentName: "@agentclientprotocol/claude-agent-acp", agentVersion: claude.version } });
+    expect(detected).toMatchObject({
+      name: "claude",
+      found: true,
+      handshake: { status: "ok", agentName: "@agentclientprotocol/claude-agent-acp", agentVersion: claude.version },
+    });
     expect(entriesOf(w.userHome)).toEqual([]);
   });
 });
@@ -148,10 +187,22 @@ describe("claude-agent-acp (real) with a model server: usage", () => {
       if (!spec.ok) throw spec.error;
       expect(spec.value.env["CLAUDE_CODE_ENABLE_PROMPT_SUGGESTION"]).toBe("false");
       const events: WireEvent[] = [];
-      const opened = await openSession({ engine: spec.value, cwd: w.root, env: { ...w.env, ANTHROPIC_API_KEY: "sk-ant-test-key", ANTHROPIC_BASE_URL: server.url }, runDir: w.runDir, transcriptPath: w.transcript, deadlines: { handshakeMs: 90_000 }, onEvent: (e) => events.push(e) });
+      const opened = await openSession({
+        engine: spec.value,
+        cwd: w.root,
+        env: { ...w.env, ANTHROPIC_API_KEY: "sk-ant-test-key", ANTHROPIC_BASE_URL: server.url },
+        runDir: w.runDir,
+        transcriptPath: w.transcript,
+        deadlines: { handshakeMs: 90_000 },
+        onEvent: (e) => events.push(e),
+      });
       if (!opened.ok) throw opened.error;
       const session = opened.value;
-      const sum = (calls: typeof server.served) => calls.reduce((u, c) => ({ inputUncached: u.inputUncached + c.usage.input_tokens, cacheRead: 0, cacheWrite: 0, output: u.output + c.usage.output_tokens }), { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 });
+      const sum = (calls: typeof server.served) =>
+        calls.reduce(
+          (u, c) => ({ inputUncached: u.inputUncached + c.usage.input_tokens, cacheRead: 0, cacheWrite: 0, output: u.output + c.usage.output_tokens }),
+          { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 },
+        );
       const one = await session.prompt("Please say hello to me now.");
       if (!one.ok) throw one.error;
       const afterOne = server.served.length;
@@ -161,7 +212,11 @@ describe("claude-agent-acp (real) with a model server: usage", () => {
       await new Promise((r) => setTimeout(r, 3_000));
       await session.close();
 
-      expect(ofType(events, "message").map((e) => e.text).join("")).toContain("Hello from the fake model.");
+      expect(
+        ofType(events, "message")
+          .map((e) => e.text)
+          .join(""),
+      ).toContain("Hello from the fake model.");
       // turn 1: the title call (no tools) and the main call; turn 2: the main call; nothing after
       expect(server.served.map((c) => c.tools > 0)).toEqual([false, true, true]);
       const { reportedUsd: _a, ...tokensOne } = one.value.usage as Usage;
@@ -185,7 +240,14 @@ describe("claude-agent-acp (real) with a model server refusing the key (401)", (
     try {
       const spec = enginePreset("claude", claudeOverrides());
       if (!spec.ok) throw spec.error;
-      const opened = await openSession({ engine: spec.value, cwd: w.root, env: { ...w.env, ANTHROPIC_API_KEY: "sk-ant-wrong", ANTHROPIC_BASE_URL: server.url }, runDir: w.runDir, transcriptPath: w.transcript, deadlines: { handshakeMs: 90_000 } });
+      const opened = await openSession({
+        engine: spec.value,
+        cwd: w.root,
+        env: { ...w.env, ANTHROPIC_API_KEY: "sk-ant-wrong", ANTHROPIC_BASE_URL: server.url },
+        runDir: w.runDir,
+        transcriptPath: w.transcript,
+        deadlines: { handshakeMs: 90_000 },
+      });
       if (!opened.ok) throw opened.error;
       const turn = await opened.value.prompt("Say hello.");
       await opened.value.close();

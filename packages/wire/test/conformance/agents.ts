@@ -5,11 +5,18 @@ import path from "node:path";
 import { TranscriptLineSchema } from "../../src/index.js";
 
 type InstalledAgent = { node: string; entry: string; version: string };
-export type InstalledAgents = { kimi: InstalledAgent; gemini: InstalledAgent; claude: InstalledAgent; qwen: InstalledAgent; node24: { node: string; version: string } };
+export type InstalledAgents = {
+  kimi: InstalledAgent;
+  gemini: InstalledAgent;
+  claude: InstalledAgent;
+  qwen: InstalledAgent;
+  node24: { node: string; version: string };
+};
 
 export function agents(): InstalledAgents {
   const dir = process.env["OMK_AGENTS_DIR"];
-  if (dir === undefined || !existsSync(path.join(dir, "agents.json"))) throw new Error("OMK_AGENTS_DIR with agents.json is required: run `node tooling/install-agents.mjs` first");
+  if (dir === undefined || !existsSync(path.join(dir, "agents.json")))
+    throw new Error("OMK_AGENTS_DIR with agents.json is required: run `node tooling/install-agents.mjs` first");
   return JSON.parse(readFileSync(path.join(dir, "agents.json"), "utf8")) as InstalledAgents;
 }
 

@@ -4,7 +4,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-type ServedCall = { tools: number; stream: boolean; firstUserText: string; usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number } };
+type ServedCall = {
+  tools: number;
+  stream: boolean;
+  firstUserText: string;
+  usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number };
+};
 export type FakeAnthropic = { url: string; served: ServedCall[]; close: () => Promise<void> };
 
 export async function startFakeAnthropic(answer: (n: number, tools: number) => string = () => "Hello from the fake model."): Promise<FakeAnthropic> {
@@ -34,12 +39,35 @@ export async function startFakeAnthropic(answer: (n: number, tools: number) => s
       const model = request.model ?? "claude-fake";
       if (request.stream !== true) {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ id: `msg_${n}`, type: "message", role: "assistant", model, content: [{ type: "text", text }], stop_reason: "end_turn", stop_sequence: null, usage }));
+        res.end(
+          JSON.stringify({
+            id: `msg_${n}`,
+            type: "message",
+            role: "assistant",
+            model,
+            content: [{ type: "text", text }],
+            stop_reason: "end_turn",
+            stop_sequence: null,
+            usage,
+          }),
+        );
         return;
       }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      send("message_start", { type: "message_start", message: { id: `msg_${n}`, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+      send("message_start", {
+        type: "message_start",
+        message: {
+          id: `msg_${n}`,
+          type: "message",
+          role: "assistant",
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 1 },
+        },
+      });
       send("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
       send("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } });
       send("content_block_stop", { type: "content_block_stop", index: 0 });

@@ -5,7 +5,16 @@ import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFile
 import path from "node:path";
 import { cleanupTempDirs, type FakeModelReply, type FakeOpenAI, makeTempDir, startFakeOpenAI, startModelServer } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { detectEngines, EngineAuthRequiredError, EngineProtocolMismatchError, enginePreset, isolationDirs, ModelNotOfferedError, openSession, type WireEvent } from "../../src/index.js";
+import {
+  detectEngines,
+  EngineAuthRequiredError,
+  EngineProtocolMismatchError,
+  enginePreset,
+  isolationDirs,
+  ModelNotOfferedError,
+  openSession,
+  type WireEvent,
+} from "../../src/index.js";
 import { leftovers, ofType } from "../helpers.js";
 import { agents, entriesOf } from "./agents.js";
 
@@ -41,7 +50,14 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"], home: "hermetic" });
       if (!spec.ok) throw spec.error;
       const events: WireEvent[] = [];
-      const opened = await openSession({ engine: spec.value, cwd: root, runDir, transcriptPath: path.join(base, "t.jsonl"), deadlines: { handshakeMs: 60_000, cancelGraceMs: 10_000 }, onEvent: (e) => events.push(e) });
+      const opened = await openSession({
+        engine: spec.value,
+        cwd: root,
+        runDir,
+        transcriptPath: path.join(base, "t.jsonl"),
+        deadlines: { handshakeMs: 60_000, cancelGraceMs: 10_000 },
+        onEvent: (e) => events.push(e),
+      });
       if (!opened.ok) throw opened.error;
       const session = opened.value;
 
@@ -93,13 +109,24 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       expect(spec.value.home).toBe("user");
       const events: WireEvent[] = [];
       const runDir = path.join(base, "run");
-      const opened = await openSession({ engine: spec.value, cwd: root, runDir, env: { PATH: process.env["PATH"], HOME: userHome }, deadlines: { handshakeMs: 60_000 }, onEvent: (e) => events.push(e) });
+      const opened = await openSession({
+        engine: spec.value,
+        cwd: root,
+        runDir,
+        env: { PATH: process.env["PATH"], HOME: userHome },
+        deadlines: { handshakeMs: 60_000 },
+        onEvent: (e) => events.push(e),
+      });
       if (!opened.ok) throw opened.error;
       const session = opened.value;
       const turn = await session.prompt("say hello");
       await session.close();
       if (!turn.ok) throw turn.error;
-      expect(ofType(events, "message").map((e) => e.text).join("")).toContain("Hello from the user's model.");
+      expect(
+        ofType(events, "message")
+          .map((e) => e.text)
+          .join(""),
+      ).toContain("Hello from the user's model.");
       expect(turn.value.usage).toEqual({ inputUncached: 321, cacheRead: 0, cacheWrite: 0, output: 12 });
       expect(turn.value.usageQuality).toBe("exact");
       expect(server.requests).toHaveLength(1);
@@ -129,7 +156,13 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       renameSync(path.join(base, ".kimi-code"), kimiHome);
       const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"] });
       if (!spec.ok) throw spec.error;
-      const opened = await openSession({ engine: spec.value, cwd: root, runDir: path.join(base, "run"), env: { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: kimiHome }, deadlines: { handshakeMs: 60_000 } });
+      const opened = await openSession({
+        engine: spec.value,
+        cwd: root,
+        runDir: path.join(base, "run"),
+        env: { PATH: process.env["PATH"], HOME: userHome, KIMI_CODE_HOME: kimiHome },
+        deadlines: { handshakeMs: 60_000 },
+      });
       if (!opened.ok) throw opened.error;
       const turn = await opened.value.prompt("say ok");
       await opened.value.close();
@@ -180,7 +213,11 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       let server: FakeOpenAI | undefined;
       try {
         const replies: FakeModelReply[] = [
-          { text: "First I write the file.", toolCalls: [{ name: "Write", arguments: { path: "n.txt", content: `${run}\n` } }], usage: { prompt_tokens: 1000 + run, completion_tokens: 20 + run } },
+          {
+            text: "First I write the file.",
+            toolCalls: [{ name: "Write", arguments: { path: "n.txt", content: `${run}\n` } }],
+            usage: { prompt_tokens: 1000 + run, completion_tokens: 20 + run },
+          },
           { toolCalls: [{ name: "Bash", arguments: { command: "cat n.txt" } }], usage: { prompt_tokens: 1100 + run, completion_tokens: 10 } },
           { text: `Run ${run} done.`, usage: { prompt_tokens: 1200 + run, completion_tokens: 7 + run } },
         ];
@@ -219,7 +256,14 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
       server = await startFakeOpenAI([{ text: "from fake-model" }, { text: "from the env model" }]);
       // config.toml offers alias "fake" (model fake-model); the env offers a model too, which Kimi makes current.
       kimiConfig(userHome, server.url);
-      const env = { PATH: process.env["PATH"], HOME: userHome, KIMI_MODEL_NAME: "env-model-x", KIMI_MODEL_BASE_URL: server.url, KIMI_MODEL_API_KEY: "sk-env", KIMI_MODEL_PROVIDER_TYPE: "openai" };
+      const env = {
+        PATH: process.env["PATH"],
+        HOME: userHome,
+        KIMI_MODEL_NAME: "env-model-x",
+        KIMI_MODEL_BASE_URL: server.url,
+        KIMI_MODEL_API_KEY: "sk-env",
+        KIMI_MODEL_PROVIDER_TYPE: "openai",
+      };
       const open = async (model: string) => {
         const spec = enginePreset("kimi", { command: kimi.node, args: [kimi.entry, "acp"], model });
         if (!spec.ok) throw spec.error;
@@ -268,11 +312,25 @@ describe("Kimi Code (real) through OMK's ACP client", () => {
     expect(opened.ok).toBe(false);
     if (opened.ok) return;
     expect(opened.error).toBeInstanceOf(EngineProtocolMismatchError);
-    expect(opened.error.message).toBe(`engine kimi-wire speaks Kimi Wire, but ${path.join(bin, "kimi")} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``);
+    expect(opened.error.message).toBe(
+      `engine kimi-wire speaks Kimi Wire, but ${path.join(bin, "kimi")} is Kimi Code 2.x (npm @moonshot-ai/kimi-code), which speaks ACP through \`kimi acp\``,
+    );
     expect(opened.error.fix).toBe("use --engine kimi (ACP through `kimi acp`); kimi-wire needs the Python kimi CLI (`kimi --wire`)");
 
     const [wire, acp] = await detectEngines({ engines: ["kimi-wire", "kimi"], env });
-    expect(wire).toMatchObject({ name: "kimi-wire", found: true, version: kimi.version, binary: { kind: "kimi-code", speaks: "acp" }, handshake: { status: "failed", fix: opened.error.fix } });
-    expect(acp).toMatchObject({ name: "kimi", found: true, version: kimi.version, binary: { kind: "kimi-code", speaks: "acp" }, handshake: { status: "auth_required", agentName: "Kimi Code CLI" } });
+    expect(wire).toMatchObject({
+      name: "kimi-wire",
+      found: true,
+      version: kimi.version,
+      binary: { kind: "kimi-code", speaks: "acp" },
+      handshake: { status: "failed", fix: opened.error.fix },
+    });
+    expect(acp).toMatchObject({
+      name: "kimi",
+      found: true,
+      version: kimi.version,
+      binary: { kind: "kimi-code", speaks: "acp" },
+      handshake: { status: "auth_required", agentName: "Kimi Code CLI" },
+    });
   });
 });

@@ -44,8 +44,15 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
     let server: FakeOpenAI | undefined;
     try {
       const replies: FakeModelReply[] = [
-        { text: "Let me create the file first.", toolCalls: [{ name: "write_file", arguments: { file_path: path.join(root, "hello.txt"), content: "hi\n" } }], usage: { prompt_tokens: 1000, completion_tokens: 20 } },
-        { toolCalls: [{ name: "run_shell_command", arguments: { command: "cat hello.txt > seen.txt", description: "copy it" } }], usage: { prompt_tokens: 1100, completion_tokens: 10 } },
+        {
+          text: "Let me create the file first.",
+          toolCalls: [{ name: "write_file", arguments: { file_path: path.join(root, "hello.txt"), content: "hi\n" } }],
+          usage: { prompt_tokens: 1000, completion_tokens: 20 },
+        },
+        {
+          toolCalls: [{ name: "run_shell_command", arguments: { command: "cat hello.txt > seen.txt", description: "copy it" } }],
+          usage: { prompt_tokens: 1100, completion_tokens: 10 },
+        },
         { text: "Wrote and checked hello.txt.", usage: { prompt_tokens: 1200, completion_tokens: 8 } },
       ];
       server = await startFakeOpenAI(replies);
@@ -77,7 +84,11 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
       expect(ofType(events, "permission").some((e) => e.decision === "allow")).toBe(true);
       expect(ofType(events, "tool_call_finished").some((e) => e.kind === "execute" && e.status === "completed")).toBe(true);
       expect(readFileSync(path.join(root, "seen.txt"), "utf8")).toBe("hi\n");
-      expect(ofType(events, "message").map((e) => e.text).join("")).toContain("Wrote and checked hello.txt.");
+      expect(
+        ofType(events, "message")
+          .map((e) => e.text)
+          .join(""),
+      ).toContain("Wrote and checked hello.txt.");
       expect(ofType(events, "message").some((e) => e.text === "")).toBe(false);
 
       // Usage: exactly what the server served, call by call, as the turn ran.
@@ -118,7 +129,14 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
         `// the user's own Qwen Code settings\n${JSON.stringify({ security: { auth: { selectedType: "openai", apiKey: "sk-user-qwen", baseUrl: server.url } }, model: { name: "fake-model" }, memory: { enableManagedAutoMemory: true } }, null, 2)}\n`,
       );
       const events: WireEvent[] = [];
-      const opened = await openSession({ engine: qwenSpec(), cwd: root, runDir: path.join(base, "run"), env: { PATH: process.env["PATH"], HOME: userHome }, deadlines: { handshakeMs: 90_000 }, onEvent: (e) => events.push(e) });
+      const opened = await openSession({
+        engine: qwenSpec(),
+        cwd: root,
+        runDir: path.join(base, "run"),
+        env: { PATH: process.env["PATH"], HOME: userHome },
+        deadlines: { handshakeMs: 90_000 },
+        onEvent: (e) => events.push(e),
+      });
       if (!opened.ok) throw opened.error;
       const session = opened.value;
       const turn = await session.prompt("say hello to the user please");
@@ -128,12 +146,18 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
       while (server.requests.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       await session.close();
 
-      expect(ofType(events, "message").map((e) => e.text).join("")).toContain("Hello from the user's Qwen.");
+      expect(
+        ofType(events, "message")
+          .map((e) => e.text)
+          .join(""),
+      ).toContain("Hello from the user's Qwen.");
       expect(turn.value.usage).toEqual({ inputUncached: 500, cacheRead: 0, cacheWrite: 0, output: 7 });
       expect(server.requests.length).toBe(2);
       expect(totalTokens(served(replies, server.requests.length))).toBeGreaterThan(totalTokens(turn.value.usage as Usage));
       expect(turn.value.usageQuality).toBe("partial");
-      expect(ofType(events, "anomaly").find((e) => e.kind === "usage_missing")?.detail).toContain(`memory.enableManagedAutoMemory in ${path.join(userHome, ".qwen", "settings.json")}`);
+      expect(ofType(events, "anomaly").find((e) => e.kind === "usage_missing")?.detail).toContain(
+        `memory.enableManagedAutoMemory in ${path.join(userHome, ".qwen", "settings.json")}`,
+      );
       // The user's own settings are where they were (Qwen ran on a copy in a HOME of the session's own)
       expect(existsSync(path.join(userHome, ".qwen"))).toBe(true);
     } finally {
@@ -148,7 +172,10 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
     let server: FakeOpenAI | undefined;
     try {
       server = await startFakeOpenAI([
-        { toolCalls: [{ name: "run_shell_command", arguments: { command: "sleep 3", description: "slow step" } }], usage: { prompt_tokens: 4000, completion_tokens: 50 } },
+        {
+          toolCalls: [{ name: "run_shell_command", arguments: { command: "sleep 3", description: "slow step" } }],
+          usage: { prompt_tokens: 4000, completion_tokens: 50 },
+        },
         { text: "should never be asked for", usage: { prompt_tokens: 9000, completion_tokens: 90 } },
       ]);
       const budget = 1000;
@@ -158,7 +185,13 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
         engine: qwenSpec({ home: "hermetic" }),
         cwd: root,
         runDir: path.join(base, "run"),
-        env: { PATH: process.env["PATH"], HOME: path.join(base, "home"), OPENAI_API_KEY: "sk-test-qwen", OPENAI_BASE_URL: server.url, OPENAI_MODEL: "fake-model" },
+        env: {
+          PATH: process.env["PATH"],
+          HOME: path.join(base, "home"),
+          OPENAI_API_KEY: "sk-test-qwen",
+          OPENAI_BASE_URL: server.url,
+          OPENAI_MODEL: "fake-model",
+        },
         deadlines: { handshakeMs: 90_000, cancelGraceMs: 10_000 },
         onEvent: (e) => {
           if (e.type === "usage" && e.turnUsage !== "unknown" && totalTokens(e.turnUsage) > budget && !cut && session?.ok) {
@@ -206,7 +239,11 @@ describe("Qwen Code (real) through OMK's ACP client", () => {
       if (turn.ok) return;
       // what Qwen really answers
       const answer = rpcLines(transcript, "in").find((m) => m["error"] !== undefined);
-      expect(answer?.["error"]).toMatchObject({ code: -32603, message: "Internal error", data: { details: expect.stringContaining("401 Incorrect API key provided") } });
+      expect(answer?.["error"]).toMatchObject({
+        code: -32603,
+        message: "Internal error",
+        data: { details: expect.stringContaining("401 Incorrect API key provided") },
+      });
       expect(server.ledger.some((e) => e.status === 401)).toBe(true);
       // what OMK makes of it
       expect(turn.error).toBeInstanceOf(EngineAuthRequiredError);

@@ -37,7 +37,8 @@ export async function copyUntracked(repoTop: string, worktree: string, names: re
   for (const name of names) {
     const checked = normalizeScopePath(name);
     if (!checked.ok) skip(skipped, name, "invalid_path", checked.message);
-    else if (checked.kind !== "exact") skip(skipped, name, "invalid_path", `${JSON.stringify(name)} is a ${checked.kind}; name single files to copy, e.g. ".env"`);
+    else if (checked.kind !== "exact")
+      skip(skipped, name, "invalid_path", `${JSON.stringify(name)} is a ${checked.kind}; name single files to copy, e.g. ".env"`);
     else if (!wanted.includes(checked.path)) wanted.push(checked.path);
   }
   if (wanted.length === 0) return { copied, skipped };

@@ -39,8 +39,7 @@ export function parseWorktreeList(text: string): WorktreeEntry[] {
       else if (key === "locked") {
         current.locked = true;
         current.lockReason = value;
-      }
-      else if (key === "prunable") current.prunable = true;
+      } else if (key === "prunable") current.prunable = true;
     }
   }
   if (current !== null) entries.push(current);

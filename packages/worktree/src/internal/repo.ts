@@ -27,8 +27,11 @@ export async function openRepo(dir: string): Promise<{ ok: true; value: RepoInfo
   const known = cache.get(real);
   if (known !== undefined && (await realpathOrNull(known.commonDir)) !== null) return { ok: true, value: known };
   // One call for the usual case (a work tree); --show-toplevel fails in a bare repository or a git dir.
-  let run = await git(real, ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--path-format=absolute", "--git-common-dir", "--show-toplevel"], { allow: [128] });
-  if (run.exitCode !== 0) run = await git(real, ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--path-format=absolute", "--git-common-dir"], { allow: [128] });
+  let run = await git(real, ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--path-format=absolute", "--git-common-dir", "--show-toplevel"], {
+    allow: [128],
+  });
+  if (run.exitCode !== 0)
+    run = await git(real, ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--path-format=absolute", "--git-common-dir"], { allow: [128] });
   if (run.exitCode !== 0) return fail(`: ${run.stderr.trim()}`);
   const [bareText, insideText, commonDir = "", top = ""] = run.stdout.trim().split("\n");
   const bare = bareText === "true";

@@ -71,7 +71,10 @@ export async function syncBack(
   const ref = `refs/heads/${branch}`;
   const cloneHead = await resolveCommit(cloneDir, ref);
   if (cloneHead === null) {
-    return { ok: false, error: problem("sync_failed", `the scratch clone ${cloneDir} has no branch ${branch}`, "create the task's checkout again", { branch, detail: "missing" }) };
+    return {
+      ok: false,
+      error: problem("sync_failed", `the scratch clone ${cloneDir} has no branch ${branch}`, "create the task's checkout again", { branch, detail: "missing" }),
+    };
   }
   if ((await resolveCommit(repoRoot, ref)) === cloneHead) return { ok: true, head: cloneHead };
   const refused = checkWritableRef(ref, policy);
@@ -109,7 +112,13 @@ async function cloneTips(cloneDir: string, branch: string): Promise<CloneTip[]> 
   }
   // stash@{1} and older live only in the stash's reflog: give each a ref of its own so it can be fetched.
   const stash = await git(cloneDir, ["log", "--walk-reflogs", "--format=%H", "refs/stash", "--"], { allow: [128] });
-  const older = stash.exitCode === 0 ? stash.stdout.split("\n").filter((l) => l !== "").slice(1) : [];
+  const older =
+    stash.exitCode === 0
+      ? stash.stdout
+          .split("\n")
+          .filter((l) => l !== "")
+          .slice(1)
+      : [];
   for (const [i, sha] of older.entries()) {
     const source = `${KEEP_REFS}stash-${i + 1}`;
     await git(cloneDir, ["update-ref", source, sha]);

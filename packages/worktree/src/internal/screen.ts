@@ -48,7 +48,9 @@ async function objectsOf(cwd: string, base: string, head: string): Promise<Objec
   if (listed.exitCode !== 0) throw new GitCommandError(["rev-list", "--objects", head, "--not", base], cwd, listed.exitCode, listed.stderr.trim(), listed);
   const shas = [...new Set(listed.stdout.split("\n").filter((line) => /^[0-9a-f]{40,64}$/.test(line)))];
   if (shas.length === 0) return [];
-  const checked = Buffer.from(await run(cwd, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], `${shas.join("\n")}\n`, 64 * 1024 * 1024)).toString("utf8");
+  const checked = Buffer.from(
+    await run(cwd, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], `${shas.join("\n")}\n`, 64 * 1024 * 1024),
+  ).toString("utf8");
   return checked
     .split("\n")
     .map((line) => /^([0-9a-f]{40,64}) (\w+) (\d+)$/.exec(line))
@@ -72,7 +74,8 @@ async function readObjects(cwd: string, objects: readonly ObjectInfo[], each: (i
       const eol = out.indexOf(0x0a, at);
       const header = out.subarray(at, eol).toString("utf8");
       const size = Number(header.split(" ")[2]);
-      if (eol < 0 || !header.startsWith(info.sha) || !Number.isFinite(size)) throw new GitCommandError(["cat-file", "--batch"], cwd, 0, `unexpected output for ${info.sha}: ${header.slice(0, 120)}`);
+      if (eol < 0 || !header.startsWith(info.sha) || !Number.isFinite(size))
+        throw new GitCommandError(["cat-file", "--batch"], cwd, 0, `unexpected output for ${info.sha}: ${header.slice(0, 120)}`);
       each(info, out.subarray(eol + 1, eol + 1 + size));
       at = eol + 1 + size + 1;
     }
@@ -103,11 +106,19 @@ export async function screenChange(cwd: string, base: string, head: string, file
   let total = 0;
   for (const info of await objectsOf(cwd, base, head)) {
     if (info.size > maxObject) {
-      findings.push({ path: nameOf(info), reason: "too_large", detail: `${info.size} bytes, over the ${maxObject}-byte limit of what is read whole to look for secrets` });
+      findings.push({
+        path: nameOf(info),
+        reason: "too_large",
+        detail: `${info.size} bytes, over the ${maxObject}-byte limit of what is read whole to look for secrets`,
+      });
       continue;
     }
     if (total + info.size > maxTotal) {
-      findings.push({ path: nameOf(info), reason: "too_large", detail: `the change is over the ${maxTotal}-byte limit of what is read whole to look for secrets; this and later objects were not read` });
+      findings.push({
+        path: nameOf(info),
+        reason: "too_large",
+        detail: `the change is over the ${maxTotal}-byte limit of what is read whole to look for secrets; this and later objects were not read`,
+      });
       break;
     }
     total += info.size;

@@ -67,7 +67,9 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
     const t = tasks.get(id);
     const known = graph.get(id);
     const title = t?.title ?? known?.title ?? id;
-    return terminalSafe(t === undefined ? `${id}: ${title} — queued` : `${id}: ${title} — ${t.state} (${taskFacts(t)})${t.message === undefined ? "" : ` — ${t.message}`}`);
+    return terminalSafe(
+      t === undefined ? `${id}: ${title} — queued` : `${id}: ${title} — ${t.state} (${taskFacts(t)})${t.message === undefined ? "" : ` — ${t.message}`}`,
+    );
   };
 
   const refresh = (entry: PhaseEntry) => {
@@ -98,7 +100,9 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
     // Tasks still open when the phase ends (a pause, a cancel) end with it: neither done nor failed, so a neutral mark that says which.
     for (const [id, sub] of entry.tasks) {
       const t = tasks.get(id);
-      sub.done.resolve(t === undefined || t.state === "queued" ? terminalSafe(`${id}: ${graph.get(id)?.title ?? t?.title ?? id} — not started`) : `${taskTitle(id)} — paused`);
+      sub.done.resolve(
+        t === undefined || t.state === "queued" ? terminalSafe(`${id}: ${graph.get(id)?.title ?? t?.title ?? id} — not started`) : `${taskTitle(id)} — paused`,
+      );
     }
     if (outcome === "failed" || outcome === "partial") entry.done.reject(new Error(title));
     else if (outcome === "stopped") entry.done.resolve(title);
@@ -107,7 +111,15 @@ export function createListrView(options: ListrViewOptions = {}): { sink: Control
 
   const startPhase = (phase: Phase, round: number, detail?: string) => {
     finishPhase("passed");
-    const entry: PhaseEntry = { phase, round, title: `${phase}${round > 1 ? ` (round ${round})` : ""}`, shown: 0, done: deferred(), lines: detail === undefined ? [] : [terminalSafe(detail)], tasks: new Map() };
+    const entry: PhaseEntry = {
+      phase,
+      round,
+      title: `${phase}${round > 1 ? ` (round ${round})` : ""}`,
+      shown: 0,
+      done: deferred(),
+      lines: detail === undefined ? [] : [terminalSafe(detail)],
+      tasks: new Map(),
+    };
     // Failures are shown, not thrown: the run's outcome is reported after the list.
     entry.done.promise.catch(() => {});
     if (phase === "execution") {

@@ -18,7 +18,13 @@ const int = (n: number) => n.toLocaleString("en-US");
  * as a known zero: `tokens unknown`, `cost unknown`; a partial count is a
  * lower bound (`1,200+ tokens`).
  */
-export function taskFacts(e: { attempt: number; engine?: string; tokens?: number; usd?: number | null; usageQuality?: "exact" | "partial" | "unknown" }): string {
+export function taskFacts(e: {
+  attempt: number;
+  engine?: string;
+  tokens?: number;
+  usd?: number | null;
+  usageQuality?: "exact" | "partial" | "unknown";
+}): string {
   const parts = [`attempt ${e.attempt}`];
   if (e.engine !== undefined) parts.push(e.engine);
   const known = e.usageQuality === "exact";

@@ -30,7 +30,8 @@ const PLACEHOLDER_TEST = /no test specified/;
  * versions): they judge the registry, not the code, and fail offline, so
  * detection never makes a gate of a script that runs nothing else.
  */
-const NETWORK_ONLY = /^(?:npx\s+(?:-y\s+|--yes\s+)?)?(?:(?:npm|pnpm|yarn)\s+(?:audit|outdated)\b|audit-ci\b|snyk\b|nsp\b|better-npm-audit\b|improved-yarn-audit\b)/;
+const NETWORK_ONLY =
+  /^(?:npx\s+(?:-y\s+|--yes\s+)?)?(?:(?:npm|pnpm|yarn)\s+(?:audit|outdated)\b|audit-ci\b|snyk\b|nsp\b|better-npm-audit\b|improved-yarn-audit\b)/;
 
 /** The network-only commands of a script, and whether it runs anything else. */
 function networkTools(script: string): { tools: string[]; only: boolean } {
@@ -66,7 +67,10 @@ function runScript(pm: Pm, script: string, scripts: Record<string, string>, berr
     case "pnpm":
       return { command: ["pnpm", "run", "--config.enable-pre-post-scripts=false", script], how: `run with pnpm; pre/post hooks not run${left}` };
     case "yarn":
-      return { command: ["npm", "run", script, "--ignore-scripts"], how: `run with npm, since yarn 1 always runs pre/post hooks; pre/post hooks not run${left}` };
+      return {
+        command: ["npm", "run", script, "--ignore-scripts"],
+        how: `run with npm, since yarn 1 always runs pre/post hooks; pre/post hooks not run${left}`,
+      };
   }
 }
 
@@ -105,7 +109,11 @@ export function detectNode(dir: string): Found | undefined {
     wsReason = `pnpm workspace (pnpm-workspace.yaml) with ${workspaces.length} package(s)`;
   } else {
     const field = pkg["workspaces"];
-    const patterns = Array.isArray(field) ? field : Array.isArray((field as { packages?: unknown })?.packages) ? (field as { packages: string[] }).packages : [];
+    const patterns = Array.isArray(field)
+      ? field
+      : Array.isArray((field as { packages?: unknown })?.packages)
+        ? (field as { packages: string[] }).packages
+        : [];
     if (patterns.length > 0) {
       workspaces = expandWorkspaces(dir, patterns as string[]);
       wsReason = `workspaces field with ${workspaces.length} package(s)`;
@@ -127,7 +135,10 @@ export function detectNode(dir: string): Found | undefined {
       }
       const network = networkTools(body);
       if (network.only) {
-        found.skipped.push({ name: kind, reason: `the "${atRoot}" script only runs network tools (${network.tools.join(", ")}): not run by default (they judge the registry, not the code); add a gate to .omk/gates.yaml to run it` });
+        found.skipped.push({
+          name: kind,
+          reason: `the "${atRoot}" script only runs network tools (${network.tools.join(", ")}): not run by default (they judge the registry, not the code); add a gate to .omk/gates.yaml to run it`,
+        });
         continue;
       }
       const run = runScript(pm, atRoot, rootScripts, berryYarn(dir, pkg));
@@ -140,7 +151,10 @@ export function detectNode(dir: string): Found | undefined {
     const script = names.find((n) => members.some((ws) => scriptsOf(dir, ws)[n] !== undefined)) as string;
     const command = recursive(pm, script, berryYarn(dir, pkg));
     const hooks = pm === "npm" || pm === "pnpm" || (pm === "yarn" && berryYarn(dir, pkg)) ? "; pre/post hooks not run" : "";
-    found.gates.push({ gate: { name: kind, kind, command }, reason: `no root "${script}" script; ${members.length} workspace package(s) have it (${members.slice(0, 5).join(", ")}${members.length > 5 ? ", …" : ""})${hooks}` });
+    found.gates.push({
+      gate: { name: kind, kind, command },
+      reason: `no root "${script}" script; ${members.length} workspace package(s) have it (${members.slice(0, 5).join(", ")}${members.length > 5 ? ", …" : ""})${hooks}`,
+    });
   }
   if (found.gates.length === 0) found.skipped.push({ name: "node", reason: "package.json has none of the scripts build, typecheck, lint, test" });
   return found;

@@ -31,17 +31,40 @@ export function detectPython(dir: string): Found | undefined {
             : /(^|["'\s])pytest\b/m.test(pyproject) || /^pytest\b/im.test(requirements)
               ? "pytest is a declared dependency"
               : undefined;
-  if (pytestWhy !== undefined) found.gates.push({ gate: { name: "pytest", kind: "test", command: run(["python3", "-m", "pytest"]) }, reason: `${pytestWhy}${via}` });
+  if (pytestWhy !== undefined)
+    found.gates.push({ gate: { name: "pytest", kind: "test", command: run(["python3", "-m", "pytest"]) }, reason: `${pytestWhy}${via}` });
   else found.skipped.push({ name: "pytest", reason: "pytest is not configured (no pytest.ini, [tool.pytest.ini_options], conftest.py or dependency)" });
 
-  const ruffWhy = has(dir, "ruff.toml") ? "ruff.toml" : has(dir, ".ruff.toml") ? ".ruff.toml" : /^\[tool\.ruff/m.test(pyproject) ? "[tool.ruff] in pyproject.toml" : undefined;
-  const flake8Why = has(dir, ".flake8") ? ".flake8" : /^\[flake8\]/m.test(setupCfg) ? "[flake8] in setup.cfg" : /^\[flake8\]/m.test(tox) ? "[flake8] in tox.ini" : undefined;
+  const ruffWhy = has(dir, "ruff.toml")
+    ? "ruff.toml"
+    : has(dir, ".ruff.toml")
+      ? ".ruff.toml"
+      : /^\[tool\.ruff/m.test(pyproject)
+        ? "[tool.ruff] in pyproject.toml"
+        : undefined;
+  const flake8Why = has(dir, ".flake8")
+    ? ".flake8"
+    : /^\[flake8\]/m.test(setupCfg)
+      ? "[flake8] in setup.cfg"
+      : /^\[flake8\]/m.test(tox)
+        ? "[flake8] in tox.ini"
+        : undefined;
   if (ruffWhy !== undefined) found.gates.push({ gate: { name: "ruff", kind: "lint", command: run(["ruff", "check", "."]) }, reason: `${ruffWhy}${via}` });
-  if (flake8Why !== undefined) found.gates.push({ gate: { name: "flake8", kind: "lint", command: run(["python3", "-m", "flake8"]) }, reason: `${flake8Why}${via}` });
+  if (flake8Why !== undefined)
+    found.gates.push({ gate: { name: "flake8", kind: "lint", command: run(["python3", "-m", "flake8"]) }, reason: `${flake8Why}${via}` });
   if (ruffWhy === undefined && flake8Why === undefined) found.skipped.push({ name: "ruff/flake8", reason: "no ruff or flake8 configuration" });
 
-  const mypyWhy = has(dir, "mypy.ini") ? "mypy.ini" : has(dir, ".mypy.ini") ? ".mypy.ini" : /^\[tool\.mypy\]/m.test(pyproject) ? "[tool.mypy] in pyproject.toml" : /^\[mypy\]/m.test(setupCfg) ? "[mypy] in setup.cfg" : undefined;
-  if (mypyWhy !== undefined) found.gates.push({ gate: { name: "mypy", kind: "typecheck", command: run(["python3", "-m", "mypy", "."]) }, reason: `${mypyWhy}${via}` });
+  const mypyWhy = has(dir, "mypy.ini")
+    ? "mypy.ini"
+    : has(dir, ".mypy.ini")
+      ? ".mypy.ini"
+      : /^\[tool\.mypy\]/m.test(pyproject)
+        ? "[tool.mypy] in pyproject.toml"
+        : /^\[mypy\]/m.test(setupCfg)
+          ? "[mypy] in setup.cfg"
+          : undefined;
+  if (mypyWhy !== undefined)
+    found.gates.push({ gate: { name: "mypy", kind: "typecheck", command: run(["python3", "-m", "mypy", "."]) }, reason: `${mypyWhy}${via}` });
   else found.skipped.push({ name: "mypy", reason: "no mypy configuration" });
   return found;
 }
@@ -57,7 +80,10 @@ export function detectRust(dir: string): Found | undefined {
     project: { type: "rust", marker: "Cargo.toml", reason: `Rust crate (${reason})` },
     gates: [
       { gate: { name: "cargo-fmt", kind: "lint", command: ["cargo", "fmt", "--all", "--check"] }, reason: `${reason}: formatting is checked, not changed` },
-      { gate: { name: "cargo-clippy", kind: "lint", command: ["cargo", "clippy", ...ws, "--all-targets", "--", "-D", "warnings"] }, reason: `${reason}: clippy with warnings as errors` },
+      {
+        gate: { name: "cargo-clippy", kind: "lint", command: ["cargo", "clippy", ...ws, "--all-targets", "--", "-D", "warnings"] },
+        reason: `${reason}: clippy with warnings as errors`,
+      },
       { gate: { name: "cargo-test", kind: "test", command: ["cargo", "test", ...ws] }, reason },
     ],
     skipped: [],
@@ -71,7 +97,10 @@ export function detectGo(dir: string): Found | undefined {
   return {
     project: { type: "go", marker: "go.mod", reason: "Go module (go.mod)" },
     gates: [
-      { gate: { name: "gofmt", kind: "lint", command: gofmt, shell: true }, reason: "go.mod: gofmt -l lists unformatted files but exits 0, so a shell line turns a non-empty list into a failure" },
+      {
+        gate: { name: "gofmt", kind: "lint", command: gofmt, shell: true },
+        reason: "go.mod: gofmt -l lists unformatted files but exits 0, so a shell line turns a non-empty list into a failure",
+      },
       { gate: { name: "go-vet", kind: "lint", command: ["go", "vet", "./..."] }, reason: "go.mod" },
       { gate: { name: "go-test", kind: "test", command: ["go", "test", "./..."] }, reason: "go.mod" },
     ],
@@ -93,7 +122,11 @@ export function detectMake(dir: string, coveredKinds: ReadonlySet<GateKind>): Fo
   if (file === undefined) return undefined;
   const text = read(dir, file) ?? "";
   const targets = new Set([...text.matchAll(/^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:(?!=)/gm)].map((m) => m[1] as string));
-  const found: Found = { project: { type: "make", marker: file, reason: `${file} with targets ${[...targets].slice(0, 8).join(", ") || "(none)"}` }, gates: [], skipped: [] };
+  const found: Found = {
+    project: { type: "make", marker: file, reason: `${file} with targets ${[...targets].slice(0, 8).join(", ") || "(none)"}` },
+    gates: [],
+    skipped: [],
+  };
   const kinds = new Set<GateKind>();
   for (const [target, kind] of MAKE_TARGETS) {
     if (!targets.has(target)) continue;

@@ -98,11 +98,15 @@ describe("jest --json", () => {
 
 describe("go test -json", () => {
   it("final events per test; a test's output that looks like an event stays output", () => {
-    expect(outcomes(parseGoJson(fixture("go-test.json.txt")))).toEqual({ "example.com/adder::TestAdds": "passed", "example.com/adder::TestSubtractsBadly": "failed" });
+    expect(outcomes(parseGoJson(fixture("go-test.json.txt")))).toEqual({
+      "example.com/adder::TestAdds": "passed",
+      "example.com/adder::TestSubtractsBadly": "failed",
+    });
   });
 
   it("a failed package with no failing test (a build error) is a failed case", () => {
-    const text = '{"Action":"start","Package":"p"}\n{"Action":"output","Package":"p","Output":"# p\\nx.go:3: undefined: y\\n"}\n{"Action":"fail","Package":"p"}\n';
+    const text =
+      '{"Action":"start","Package":"p"}\n{"Action":"output","Package":"p","Output":"# p\\nx.go:3: undefined: y\\n"}\n{"Action":"fail","Package":"p"}\n';
     expect(outcomes(parseGoJson(text))).toEqual({ "p::(package)": "failed" });
     expect(parseGoJson("ok  \tp\t0.01s\n")).toEqual({ error: expect.stringMatching(/no go test -json events/) });
   });

@@ -73,7 +73,8 @@ export function parseTap(text: string, options: { groups?: boolean; subtests?: b
   };
   const checkLevel = (indent: number, l: Level): string | undefined => {
     if (l.plan === undefined && indent === 0) return "the TAP output has no plan (1..N): the run ended early, or its output is not TAP";
-    if (l.plan !== undefined && l.plan !== l.count) return `the TAP plan says ${l.plan} test points at level ${indent / 4}, ${l.count} were printed (a test printing TAP lines?)`;
+    if (l.plan !== undefined && l.plan !== l.count)
+      return `the TAP plan says ${l.plan} test points at level ${indent / 4}, ${l.count} were printed (a test printing TAP lines?)`;
     return undefined;
   };
   const groups: { name: string; points: Point[]; skip: boolean }[] = [];
@@ -118,9 +119,11 @@ export function parseTap(text: string, options: { groups?: boolean; subtests?: b
     if (indent % 4 !== 0) continue;
     const point = readPoint(m);
     const l = level(indent);
-    if (indent === 0 && planSeenTop && l.plan !== undefined && l.count >= l.plan) return { error: "a TAP point after the plan was complete (a test printing TAP lines?)" };
+    if (indent === 0 && planSeenTop && l.plan !== undefined && l.count >= l.plan)
+      return { error: "a TAP point after the plan was complete (a test printing TAP lines?)" };
     l.count += 1;
-    if (point.n !== undefined && point.n !== l.count) return { error: `TAP point ${point.n} where ${l.count} was due at level ${indent / 4} (a test printing TAP lines?)` };
+    if (point.n !== undefined && point.n !== l.count)
+      return { error: `TAP point ${point.n} where ${l.count} was due at level ${indent / 4} (a test printing TAP lines?)` };
     if (options.groups === true) {
       if (indent !== 0) continue;
       if (groups.length === 0) groups.push({ name: "(no test name)", points: [], skip: false });
@@ -238,10 +241,16 @@ export function parseGoJson(text: string): Parsed {
     }
     const outcome: TestCase["outcome"] = action === "pass" ? "passed" : action === "fail" ? "failed" : "skipped";
     if (outcome === "failed") packagesWithFailure.add(pkg);
-    cases.set(`${pkg}::${e.Test}`, { id: `${pkg}::${e.Test}`, outcome, ...(typeof e.Elapsed === "number" ? { durationMs: Math.round(e.Elapsed * 1000) } : {}) });
+    cases.set(`${pkg}::${e.Test}`, {
+      id: `${pkg}::${e.Test}`,
+      outcome,
+      ...(typeof e.Elapsed === "number" ? { durationMs: Math.round(e.Elapsed * 1000) } : {}),
+    });
   }
   if (events === 0) return { error: "no go test -json events on stdout" };
-  for (const pkg of failedPackages) if (!packagesWithFailure.has(pkg)) cases.set(`${pkg}::(package)`, { id: `${pkg}::(package)`, outcome: "failed", message: "the package failed with no failing test (build error?)" });
+  for (const pkg of failedPackages)
+    if (!packagesWithFailure.has(pkg))
+      cases.set(`${pkg}::(package)`, { id: `${pkg}::(package)`, outcome: "failed", message: "the package failed with no failing test (build error?)" });
   return { cases: [...cases.values()] };
 }
 
@@ -281,7 +290,9 @@ export function parseLibtest(text: string): Parsed {
       const [passed, failed, ignored] = [Number(result[2]), Number(result[3]), Number(result[4])];
       const count = (o: TestCase["outcome"]) => block?.cases.filter((c) => c.outcome === o).length ?? 0;
       if (block.cases.length !== block.expected || count("passed") !== passed || count("failed") !== failed || count("skipped") !== ignored) {
-        return { error: `libtest lines do not add up to its counts (running ${block.expected}; ${passed} passed, ${failed} failed, ${ignored} ignored; ${block.cases.length} lines): a test printing libtest lines?` };
+        return {
+          error: `libtest lines do not add up to its counts (running ${block.expected}; ${passed} passed, ${failed} failed, ${ignored} ignored; ${block.cases.length} lines): a test printing libtest lines?`,
+        };
       }
       cases.push(...block.cases);
       block = undefined;

@@ -206,7 +206,6 @@ function nodeFileRunner(words: readonly string[], cwd: string): Found {
   return undefined;
 }
 
-
 const FIX_TAP = "tests: { format: tap }";
 const fixFor = (what: string) =>
   `make the test gate's command one the runner is recognised in (e.g. "test": "tape test/*.js"), or say how its results are read in .omk/gates.yaml on that gate: \`${FIX_TAP}\` (TAP on stdout) or \`tests: { format: junit, file: <report.xml> }\` (${what})`;
@@ -284,7 +283,8 @@ export function planTestReport(input: PlanInput): TestReportPlan {
       outer = script.script;
       shown = `${shown} (script "${script.script}": ${line})`;
       commands = splitScript(line);
-      if (commands === undefined) return fail(`the "${script.script}" script \`${line}\` has pipes, redirections, variables or other shell syntax that is not read`);
+      if (commands === undefined)
+        return fail(`the "${script.script}" script \`${line}\` has pipes, redirections, variables or other shell syntax that is not read`);
       // npm hands what follows `--` to the script's last command; pnpm, yarn and bun hand it what follows the script name.
       append = (args) => (script.pm === "npm" && !argv.includes("--") ? [...argv, "--", ...args] : [...argv, ...args]);
     }
@@ -381,7 +381,9 @@ export function planTestReport(input: PlanInput): TestReportPlan {
           break;
         }
         const file = input.reportFile("xml");
-        const options = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`].join(" ");
+        const options = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${file}`].join(
+          " ",
+        );
         const before = input.env["NODE_OPTIONS"];
         env = { NODE_OPTIONS: before === undefined || before === "" ? options : `${before} ${options}` };
         reports.push({ runner: "node:test", format: "junit", file });
@@ -390,7 +392,12 @@ export function planTestReport(input: PlanInput): TestReportPlan {
       }
       case "vitest": {
         const file = input.reportFile("xml");
-        withArgs(step, { runner: "vitest", format: "junit", file }, ["--reporter=default", "--reporter=junit", `--outputFile.junit=${file}`], "JUnit reporter added (default reporter kept)");
+        withArgs(
+          step,
+          { runner: "vitest", format: "junit", file },
+          ["--reporter=default", "--reporter=junit", `--outputFile.junit=${file}`],
+          "JUnit reporter added (default reporter kept)",
+        );
         break;
       }
       case "jest": {
@@ -403,7 +410,12 @@ export function planTestReport(input: PlanInput): TestReportPlan {
         // to today accepts; `--reporter-option` came with mocha 6. Older: TAP on stdout.
         const v = mochaVersion(input.cwd);
         if (v !== undefined && (v[0] < 2 || (v[0] === 2 && v[1] < 2))) {
-          withArgs(step, { runner: "mocha", format: "tap" }, ["--reporter=tap"], `mocha ${v.join(".")} (before 2.2: no reporter options): TAP reporter, read from stdout`);
+          withArgs(
+            step,
+            { runner: "mocha", format: "tap" },
+            ["--reporter=tap"],
+            `mocha ${v.join(".")} (before 2.2: no reporter options): TAP reporter, read from stdout`,
+          );
         } else {
           const file = input.reportFile("xml");
           withArgs(
@@ -419,7 +431,12 @@ export function planTestReport(input: PlanInput): TestReportPlan {
         withArgs(step, { runner: "ava", format: "tap" }, ["--tap"], "--tap added; TAP read from stdout");
         break;
       case "node-tap":
-        withArgs(step, { runner: "node-tap", format: "tap", tapSubtests: true }, ["--reporter=tap"], "--reporter=tap added; TAP read from stdout (a test is a subtest holding assertions)");
+        withArgs(
+          step,
+          { runner: "node-tap", format: "tap", tapSubtests: true },
+          ["--reporter=tap"],
+          "--reporter=tap added; TAP read from stdout (a test is a subtest holding assertions)",
+        );
         break;
       case "pytest": {
         const file = input.reportFile("xml");
@@ -456,7 +473,9 @@ export function planTestReport(input: PlanInput): TestReportPlan {
   const [first, ...also] = reports;
   if (first === undefined) {
     const reason = `no runner's report can be had in \`${shown}\`: ${notHad.join("; ")}`;
-    return notHad.length === 1 && notHad[0]?.startsWith("node:test (the script sets its own") ? fail(`\`${shown}\` sets its own --test-reporter; add a junit reporter there and name its file`) : fail(reason);
+    return notHad.length === 1 && notHad[0]?.startsWith("node:test (the script sets its own")
+      ? fail(`\`${shown}\` sets its own --test-reporter; add a junit reporter there and name its file`)
+      : fail(reason);
   }
   const how = [hows.join("; "), ...(notHad.length === 0 ? [] : [`not had: ${notHad.join("; ")}`]), ...notes].join("; ");
   return {

@@ -61,7 +61,12 @@ export function readTestReport(
   return { cases: had.flatMap((r) => r.cases), ...(missing.length === 0 ? {} : { missing }) };
 }
 
-function readOne(plan: Pick<OkPlan, "format" | "runner" | "tapGroups" | "tapSubtests">, file: string | undefined, stdout: string | undefined, cwd: string): { cases: TestCase[]; raw?: string } | { error: string } {
+function readOne(
+  plan: Pick<OkPlan, "format" | "runner" | "tapGroups" | "tapSubtests">,
+  file: string | undefined,
+  stdout: string | undefined,
+  cwd: string,
+): { cases: TestCase[]; raw?: string } | { error: string } {
   let text: string;
   if (file !== undefined) {
     const shown = path.relative(cwd, file).startsWith("..") ? file : path.relative(cwd, file);
@@ -109,8 +114,14 @@ function readOne(plan: Pick<OkPlan, "format" | "runner" | "tapGroups" | "tapSubt
  * for TAP is not certain: it says so, with the config line that makes it so.
  */
 export function perTestEvidence(gate: Gate, root: string): { ok: true; how: string } | { ok: false; reason: string; fix: string } {
-  const plan = testReportOf(gate.tests === undefined && gate.junit === undefined ? { ...gate, tests: { format: "auto" } } : gate, path.resolve(root, gate.cwd), { outDir: path.join(root, ".omk-plan") }, {});
-  if (plan === undefined) return { ok: false, reason: "the gate reads no per-test results", fix: "add `tests: { format: auto }` to the test gate in .omk/gates.yaml" };
+  const plan = testReportOf(
+    gate.tests === undefined && gate.junit === undefined ? { ...gate, tests: { format: "auto" } } : gate,
+    path.resolve(root, gate.cwd),
+    { outDir: path.join(root, ".omk-plan") },
+    {},
+  );
+  if (plan === undefined)
+    return { ok: false, reason: "the gate reads no per-test results", fix: "add `tests: { format: auto }` to the test gate in .omk/gates.yaml" };
   if (!plan.ok) return plan;
   if (plan.runner === "tap (sniffed)") {
     const shown = Array.isArray(gate.command) ? gate.command.join(" ") : String(gate.command);

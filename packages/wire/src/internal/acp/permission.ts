@@ -10,7 +10,8 @@ function toolCallPaths(toolCall: unknown): string[] {
   if (!isRec(toolCall)) return [];
   const paths = new Set<string>();
   if (Array.isArray(toolCall["locations"])) for (const l of toolCall["locations"]) if (isRec(l) && typeof l["path"] === "string") paths.add(l["path"]);
-  if (Array.isArray(toolCall["content"])) for (const c of toolCall["content"]) if (isRec(c) && c["type"] === "diff" && typeof c["path"] === "string") paths.add(c["path"]);
+  if (Array.isArray(toolCall["content"]))
+    for (const c of toolCall["content"]) if (isRec(c) && c["type"] === "diff" && typeof c["path"] === "string") paths.add(c["path"]);
   return [...paths];
 }
 
@@ -54,9 +55,20 @@ export function choosePermission(host: AcpHost, params: RequestPermissionRequest
   }
   const rejectOnce = decision.decision === "allow" ? offered("reject_once") : undefined;
   if (rejectOnce !== undefined) {
-    host.emit({ type: "permission", ...base, decision: "reject", optionId: rejectOnce.optionId, reason: `${decision.reason}; but the engine offered no allow_once option (OMK never picks "always")` });
+    host.emit({
+      type: "permission",
+      ...base,
+      decision: "reject",
+      optionId: rejectOnce.optionId,
+      reason: `${decision.reason}; but the engine offered no allow_once option (OMK never picks "always")`,
+    });
     return { outcome: { outcome: "selected", optionId: rejectOnce.optionId } };
   }
-  host.emit({ type: "permission", ...base, decision: "cancelled", reason: `${decision.reason}; the engine offered no ${decision.decision}_once option${decision.decision === "allow" ? " and no reject_once" : ""} (OMK never picks "always")` });
+  host.emit({
+    type: "permission",
+    ...base,
+    decision: "cancelled",
+    reason: `${decision.reason}; the engine offered no ${decision.decision}_once option${decision.decision === "allow" ? " and no reject_once" : ""} (OMK never picks "always")`,
+  });
   return { outcome: { outcome: "cancelled" } };
 }

@@ -121,9 +121,12 @@ export class AcpSession extends BaseSession implements AcpHost {
       left(),
     );
     if (!init.ok) return init;
-    if (!isRec(init.value) || typeof init.value.protocolVersion !== "number") return err(new ProtocolError(spec.name, "initialize answered without a protocolVersion"));
+    if (!isRec(init.value) || typeof init.value.protocolVersion !== "number")
+      return err(new ProtocolError(spec.name, "initialize answered without a protocolVersion"));
     const info = init.value.agentInfo;
-    this.authMethods = (init.value.authMethods ?? []).map((a) => (isRec(a) && typeof a["name"] === "string" ? a["name"] : textOf(a?.id))).filter((n) => n !== "");
+    this.authMethods = (init.value.authMethods ?? [])
+      .map((a) => (isRec(a) && typeof a["name"] === "string" ? a["name"] : textOf(a?.id)))
+      .filter((n) => n !== "");
     this.agent = {
       ...(isRec(info) && typeof info.name === "string" ? { name: info.name } : {}),
       ...(isRec(info) && typeof info.version === "string" ? { version: info.version } : {}),
@@ -146,17 +149,34 @@ export class AcpSession extends BaseSession implements AcpHost {
   private async chooseModel(created: acp.NewSessionResponse & Rec): Promise<Result<void, WireError>> {
     const { spec, deadlines, meter } = this.ctx;
     const options = Array.isArray(created.configOptions) ? created.configOptions : [];
-    const modelOption = options.find((o) => isRec(o) && o.category === "model" && o.type === "select") as (acp.SessionConfigOption & { type: "select" }) | undefined;
+    const modelOption = options.find((o) => isRec(o) && o.category === "model" && o.type === "select") as
+      | (acp.SessionConfigOption & { type: "select" })
+      | undefined;
     const legacy = isRec(created["models"]) ? (created["models"] as Rec) : undefined;
-    const current = modelOption !== undefined ? textOf(modelOption.currentValue) : typeof legacy?.["currentModelId"] === "string" ? (legacy["currentModelId"] as string) : undefined;
+    const current =
+      modelOption !== undefined
+        ? textOf(modelOption.currentValue)
+        : typeof legacy?.["currentModelId"] === "string"
+          ? (legacy["currentModelId"] as string)
+          : undefined;
     meter.setModel(spec.priceModel ?? spec.model ?? current);
     if (spec.model === undefined || spec.model === current) return ok(undefined);
     const request = { kind: "request" as const, ms: deadlines.requestMs, left: deadlines.requestMs };
     let choices: ModelChoice[] | undefined;
     if (modelOption !== undefined) {
-      choices = modelOption.options.flatMap((o) => ("options" in o ? o.options : [o])).map((o) => ({ id: textOf(o.value), name: typeof o.name === "string" ? o.name : undefined, description: typeof o.description === "string" ? o.description : undefined }));
+      choices = modelOption.options
+        .flatMap((o) => ("options" in o ? o.options : [o]))
+        .map((o) => ({
+          id: textOf(o.value),
+          name: typeof o.name === "string" ? o.name : undefined,
+          description: typeof o.description === "string" ? o.description : undefined,
+        }));
     } else if (legacy !== undefined && Array.isArray(legacy["availableModels"])) {
-      choices = (legacy["availableModels"] as unknown[]).filter(isRec).map((m) => ({ id: textOf(m["modelId"]), name: typeof m["name"] === "string" ? m["name"] : undefined, description: typeof m["description"] === "string" ? m["description"] : undefined }));
+      choices = (legacy["availableModels"] as unknown[]).filter(isRec).map((m) => ({
+        id: textOf(m["modelId"]),
+        name: typeof m["name"] === "string" ? m["name"] : undefined,
+        description: typeof m["description"] === "string" ? m["description"] : undefined,
+      }));
     }
     if (choices === undefined) {
       this.emit({ type: "anomaly", kind: "no_model_choice", detail: `${spec.name} offers no model choice; "${spec.model}" was not applied` });
@@ -168,12 +188,20 @@ export class AcpSession extends BaseSession implements AcpHost {
       if (!("found" in match)) {
         const available = choices.map(describeModel);
         const example = choices[0] === undefined ? undefined : typedModel(choices[0], choices);
-        return err(new ModelNotOfferedError(spec.name, spec.model, available, { ...("ambiguous" in match ? { ambiguous: match.ambiguous.map(describeModel) } : {}), ...(example === undefined ? {} : { example }) }));
+        return err(
+          new ModelNotOfferedError(spec.name, spec.model, available, {
+            ...("ambiguous" in match ? { ambiguous: match.ambiguous.map(describeModel) } : {}),
+            ...(example === undefined ? {} : { example }),
+          }),
+        );
       }
       id = match.found.id;
     }
     if (id === current) return ok(undefined);
-    const set = modelOption !== undefined ? await this.call(acp.methods.agent.session.setConfigOption, { sessionId: this.id, configId: modelOption.id, value: id }, request) : await this.call("session/set_model", { sessionId: this.id, modelId: id }, request);
+    const set =
+      modelOption !== undefined
+        ? await this.call(acp.methods.agent.session.setConfigOption, { sessionId: this.id, configId: modelOption.id, value: id }, request)
+        : await this.call("session/set_model", { sessionId: this.id, modelId: id }, request);
     return set.ok ? ok(undefined) : set;
   }
 
@@ -198,7 +226,9 @@ export class AcpSession extends BaseSession implements AcpHost {
       if (first === "timeout") this.emit({ type: "deadline", deadline: deadline.kind, ms: deadline.ms, action: "kill" });
       await this.kill(`${method}: ${first}`);
       await settled;
-      return err(first === "timeout" ? new EngineTimeoutError(this.engine, deadline.kind, deadline.ms, "kill", method) : new EngineAbortedError(this.engine, "kill"));
+      return err(
+        first === "timeout" ? new EngineTimeoutError(this.engine, deadline.kind, deadline.ms, "kill", method) : new EngineAbortedError(this.engine, "kill"),
+      );
     }
     if (first.ok) return ok(first.value);
     return err(await this.mapError(method, first.error));
@@ -222,13 +252,21 @@ export class AcpSession extends BaseSession implements AcpHost {
   private async classify(method: string, error: unknown): Promise<Exclude<PromptOutcome, { kind: "stop" }>> {
     if (error instanceof acp.MessageTooLargeError) {
       this.emit({ type: "anomaly", kind: "oversized_message", detail: error.message });
-      return { kind: "error", error: new ProtocolError(this.engine, `a message exceeded the ${error.maxMessageBytes}-byte limit`, { cause: error }), fatal: true };
+      return {
+        kind: "error",
+        error: new ProtocolError(this.engine, `a message exceeded the ${error.maxMessageBytes}-byte limit`, { cause: error }),
+        fatal: true,
+      };
     }
     if (error instanceof acp.RequestError) {
       // The agent's own reason may only be in `data` (Qwen Code: -32603 "Internal error" with the provider's 401 in data.details).
       const said = withAgentDetail(error.message, error.data);
       if (error.code === AUTH_REQUIRED || isAuthFailure(error.code, error.message, error.data)) {
-        return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.loginHint(), `${method}: ${said}`, { cause: error, agent: this.agent }), fatal: false };
+        return {
+          kind: "error",
+          error: new EngineAuthRequiredError(this.engine, this.loginHint(), `${method}: ${said}`, { cause: error, agent: this.agent }),
+          fatal: false,
+        };
       }
       return { kind: "error", error: new EngineRequestError(this.engine, method, error.code, said, error.data), fatal: false };
     }
@@ -239,13 +277,24 @@ export class AcpSession extends BaseSession implements AcpHost {
 
   protected async sendPrompt(text: string, _turn: TurnState): Promise<PromptOutcome> {
     try {
-      const response = (await this.conn.agent.request(acp.methods.agent.session.prompt, { sessionId: this.id, prompt: [{ type: "text", text }] })) as acp.PromptResponse & Rec;
+      const response = (await this.conn.agent.request(acp.methods.agent.session.prompt, {
+        sessionId: this.id,
+        prompt: [{ type: "text", text }],
+      })) as acp.PromptResponse & Rec;
       // The SDK resolves a response before the handlers of the notifications that
       // preceded it on the wire have run; let them run first so the turn is complete.
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.readResponseUsage(response);
       const stop = StopReasonSchema.safeParse(isRec(response) ? response.stopReason : undefined);
-      if (!stop.success) return { kind: "error", error: new ProtocolError(this.engine, `session/prompt answered with an unknown stopReason ${JSON.stringify(isRec(response) ? response.stopReason : response)}`), fatal: false };
+      if (!stop.success)
+        return {
+          kind: "error",
+          error: new ProtocolError(
+            this.engine,
+            `session/prompt answered with an unknown stopReason ${JSON.stringify(isRec(response) ? response.stopReason : response)}`,
+          ),
+          fatal: false,
+        };
       if (this.ctx.usageGap !== undefined) this.ctx.meter.noteMissing(this.ctx.usageGap);
       return { kind: "stop", stopReason: stop.data };
     } catch (error) {
@@ -297,10 +346,15 @@ export class AcpSession extends BaseSession implements AcpHost {
       // Kimi Code writes the turn's last usage record after the prompt response: read until the log says the turn ended.
       const end = await this.usageLog.waitForTurnEnd(stopped ? deadlines.cancelGraceMs : deadlines.requestMs, () => !this.dead && this.proc.exit === undefined);
       if (!end.found) {
-        this.emit({ type: "anomaly", kind: "usage_log", detail: `Kimi Code's session log was not found at ${this.usageLog.where}; set KIMI_CODE_HOME in the engine's environment if Kimi keeps its data elsewhere` });
+        this.emit({
+          type: "anomaly",
+          kind: "usage_log",
+          detail: `Kimi Code's session log was not found at ${this.usageLog.where}; set KIMI_CODE_HOME in the engine's environment if Kimi keeps its data elsewhere`,
+        });
         meter.noteMissing("Kimi Code's session log was not found, so its model calls are not counted");
       } else if (!end.ended) meter.noteMissing("Kimi Code's session log did not record the end of the turn; its last model calls may be unreported");
-      else if (end.requests > end.records) meter.noteMissing(`${end.requests - end.records} of ${end.requests} model calls in Kimi Code's session log have no usage record (cut short or failed)`);
+      else if (end.requests > end.records)
+        meter.noteMissing(`${end.requests - end.records} of ${end.requests} model calls in Kimi Code's session log have no usage record (cut short or failed)`);
     }
     for (const reason of meter.missingReasons()) this.emit({ type: "anomaly", kind: "usage_missing", detail: reason });
   }

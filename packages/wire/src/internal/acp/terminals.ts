@@ -129,7 +129,8 @@ export class TerminalManager {
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     // What the sandbox refused, as the command's own error lines name it: read once its output is complete (`close` comes after the last byte).
-    if (this.confine !== undefined) child.once("close", () => this.host.noteRefusals(fromCharBoundary(Buffer.concat(terminal.chunks, terminal.size)).toString("utf8"), cwd));
+    if (this.confine !== undefined)
+      child.once("close", () => this.host.noteRefusals(fromCharBoundary(Buffer.concat(terminal.chunks, terminal.size)).toString("utf8"), cwd));
     terminal.exited = new Promise<TerminalExitStatus>((resolve) => {
       child.once("exit", (code, signal) => {
         terminal.exit = { exitCode: code, signal };
@@ -162,7 +163,16 @@ export class TerminalManager {
       terminal.chunks.push(message);
       terminal.size = message.length;
       terminal.totalBytes = message.length;
-      this.host.recordCommand({ command: terminal.command, args: terminal.args, cwd, exitCode: 127, signal: null, durationMs: 0, outputBytes: message.length, truncated: false });
+      this.host.recordCommand({
+        command: terminal.command,
+        args: terminal.args,
+        cwd,
+        exitCode: 127,
+        signal: null,
+        durationMs: 0,
+        outputBytes: message.length,
+        truncated: false,
+      });
     }
     this.terminals.set(id, terminal);
     return { terminalId: id };

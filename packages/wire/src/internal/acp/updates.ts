@@ -15,7 +15,10 @@ type ToolState = { title: string; kind: ToolKind; locations: Array<{ path: strin
 
 export type UpdateSink = AcpHost & {
   meter: UsageMeter;
-  emitUsage(source: "acp_usage_update" | "acp_meta" | "acp_prompt_response", extra?: { delta?: import("../../schemas/usage.js").Usage; contextUsed?: number; contextSize?: number }): void;
+  emitUsage(
+    source: "acp_usage_update" | "acp_meta" | "acp_prompt_response",
+    extra?: { delta?: import("../../schemas/usage.js").Usage; contextUsed?: number; contextSize?: number },
+  ): void;
   /** Was this path already written through OMK's fs handler in this turn? */
   wroteThisTurn(rel: string): boolean;
   /** The session root: the folder a tool call's relative paths are resolved against. */
@@ -99,7 +102,14 @@ export class UpdateNormalizer {
         };
         this.tools.set(id, state);
         const status = str(update["status"]) ?? "pending";
-        sink.emit({ type: "tool_call_started", id, title: state.title, kind: state.kind, status: (STATUSES.has(status) ? status : "pending") as "pending", locations: state.locations });
+        sink.emit({
+          type: "tool_call_started",
+          id,
+          title: state.title,
+          kind: state.kind,
+          status: (STATUSES.has(status) ? status : "pending") as "pending",
+          locations: state.locations,
+        });
         if (status === "failed" || (status === "completed" && state.kind === "execute")) sink.noteRefusals(resultText(update), sink.root);
         if (status === "completed" || status === "failed") this.finish(id, status, state);
         return;
@@ -151,7 +161,8 @@ export class UpdateNormalizer {
       case "config_option_update": {
         const options = update["configOptions"];
         if (Array.isArray(options)) {
-          for (const option of options) if (isRec(option) && option["category"] === "model" && typeof option["currentValue"] === "string") sink.modelChanged(option["currentValue"]);
+          for (const option of options)
+            if (isRec(option) && option["category"] === "model" && typeof option["currentValue"] === "string") sink.modelChanged(option["currentValue"]);
         }
         return;
       }

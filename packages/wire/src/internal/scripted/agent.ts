@@ -24,7 +24,16 @@ export async function runScriptedAgent(scenario: Scenario): Promise<void> {
 
   const configOptions = (current: string | undefined) =>
     models?.via === "config_option"
-      ? [{ id: "model", name: "Model", category: "model", type: "select", currentValue: current ?? models.current, options: offered.map((m) => ({ value: m.id, name: m.name, ...(m.description === undefined ? {} : { description: m.description }) })) }]
+      ? [
+          {
+            id: "model",
+            name: "Model",
+            category: "model",
+            type: "select",
+            currentValue: current ?? models.current,
+            options: offered.map((m) => ({ value: m.id, name: m.name, ...(m.description === undefined ? {} : { description: m.description }) })),
+          },
+        ]
       : undefined;
 
   const app = acp
@@ -46,14 +55,23 @@ export async function runScriptedAgent(scenario: Scenario): Promise<void> {
       return {
         sessionId,
         ...(options === undefined ? {} : { configOptions: options as acp.SessionConfigOption[] }),
-        ...(models?.via === "legacy" ? { models: { currentModelId: models.current, availableModels: offered.map((m) => ({ modelId: m.id, name: m.name, ...(m.description === undefined ? {} : { description: m.description }) })) } } : {}),
+        ...(models?.via === "legacy"
+          ? {
+              models: {
+                currentModelId: models.current,
+                availableModels: offered.map((m) => ({ modelId: m.id, name: m.name, ...(m.description === undefined ? {} : { description: m.description }) })),
+              },
+            }
+          : {}),
       } as acp.NewSessionResponse;
     })
     .onRequest(acp.methods.agent.session.setConfigOption, ({ params }) => {
       const session = sessions.get(params.sessionId);
       if (session === undefined) throw acp.RequestError.resourceNotFound(params.sessionId);
-      if (params.configId !== "model" || models?.via !== "config_option") throw acp.RequestError.invalidParams(undefined, `unknown config option ${params.configId}`);
-      if (typeof params.value !== "string" || !ids.includes(params.value)) throw acp.RequestError.invalidParams(undefined, `unknown model ${String(params.value)}`);
+      if (params.configId !== "model" || models?.via !== "config_option")
+        throw acp.RequestError.invalidParams(undefined, `unknown config option ${params.configId}`);
+      if (typeof params.value !== "string" || !ids.includes(params.value))
+        throw acp.RequestError.invalidParams(undefined, `unknown model ${String(params.value)}`);
       session.model = params.value;
       return { configOptions: configOptions(session.model) as acp.SessionConfigOption[] };
     })
@@ -82,7 +100,8 @@ export async function runScriptedAgent(scenario: Scenario): Promise<void> {
       const turn = scenario.turns[index];
       if (turn === undefined) return { stopReason: "end_turn" };
       const text = params.prompt.map((b) => (b.type === "text" ? b.text : "")).join("");
-      if (turn.expect !== undefined && !text.includes(turn.expect)) throw acp.RequestError.invalidParams(undefined, `scenario turn ${index + 1} expects a prompt containing "${turn.expect}"`);
+      if (turn.expect !== undefined && !text.includes(turn.expect))
+        throw acp.RequestError.invalidParams(undefined, `scenario turn ${index + 1} expects a prompt containing "${turn.expect}"`);
       session.cancelled = false;
       const cancelled = new Promise<void>((resolve) => {
         session.cancel = resolve;

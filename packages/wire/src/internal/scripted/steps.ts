@@ -90,14 +90,28 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
     const id = ctx.nextToolId();
     const diff = { type: "diff", path: target, oldText: null, newText: step.write.content };
     const announce = step.write.announce;
-    if (announce) await update(ctx, { sessionUpdate: "tool_call", toolCallId: id, title: `Write ${step.write.path}`, kind: "edit", status: "in_progress", locations: [{ path: target }] });
+    if (announce)
+      await update(ctx, {
+        sessionUpdate: "tool_call",
+        toolCallId: id,
+        title: `Write ${step.write.path}`,
+        kind: "edit",
+        status: "in_progress",
+        locations: [{ path: target }],
+      });
     let failed = false;
     if (step.write.via === "fs") {
       try {
         await ctx.client.request(acp.methods.client.fs.writeTextFile, { sessionId: ctx.sessionId, path: target, content: step.write.content });
       } catch (error) {
         failed = true;
-        if (announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "failed", content: [{ type: "content", content: { type: "text", text: (error as Error).message } }] });
+        if (announce)
+          await update(ctx, {
+            sessionUpdate: "tool_call_update",
+            toolCallId: id,
+            status: "failed",
+            content: [{ type: "content", content: { type: "text", text: (error as Error).message } }],
+          });
       }
     } else {
       // The agent's own write: in a sandbox it may fail (EROFS, ENOENT); the tool call says so, as a real agent's would.
@@ -106,7 +120,13 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
         writeFileSync(target, step.write.content);
       } catch (error) {
         failed = true;
-        if (announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "failed", content: [{ type: "content", content: { type: "text", text: (error as Error).message } }] });
+        if (announce)
+          await update(ctx, {
+            sessionUpdate: "tool_call_update",
+            toolCallId: id,
+            status: "failed",
+            content: [{ type: "content", content: { type: "text", text: (error as Error).message } }],
+          });
       }
     }
     if (!failed && announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "completed", content: [diff] });
@@ -114,7 +134,15 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
     const target = resolvePath(ctx, step.read.path);
     const id = ctx.nextToolId();
     const announce = step.read.announce;
-    if (announce) await update(ctx, { sessionUpdate: "tool_call", toolCallId: id, title: `Read ${step.read.path}`, kind: "read", status: "in_progress", locations: [{ path: target }] });
+    if (announce)
+      await update(ctx, {
+        sessionUpdate: "tool_call",
+        toolCallId: id,
+        title: `Read ${step.read.path}`,
+        kind: "read",
+        status: "in_progress",
+        locations: [{ path: target }],
+      });
     try {
       const { content } = await ctx.client.request(acp.methods.client.fs.readTextFile, { sessionId: ctx.sessionId, path: target });
       if (announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "completed", rawOutput: { bytes: content.length } });
@@ -156,7 +184,12 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
     }
   } else if ("usage_update" in step) {
     const u = step.usage_update;
-    await update(ctx, { sessionUpdate: "usage_update", used: u.used, size: u.size, ...(u.costUsd === undefined ? {} : { cost: { amount: u.costUsd, currency: "USD" } }) });
+    await update(ctx, {
+      sessionUpdate: "usage_update",
+      used: u.used,
+      size: u.size,
+      ...(u.costUsd === undefined ? {} : { cost: { amount: u.costUsd, currency: "USD" } }),
+    });
   } else if ("update" in step) {
     await update(ctx, placeholderToRoot(step.update, ctx.cwd) as Record<string, unknown>);
   } else if ("sleep" in step) {
@@ -200,7 +233,15 @@ async function runCommand(ctx: PlayContext, c: Extract<ScenarioStep, { command: 
     ...(c.env === undefined ? {} : { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) }),
     ...(c.outputByteLimit === undefined ? {} : { outputByteLimit: c.outputByteLimit }),
   });
-  if (c.announce) await update(ctx, { sessionUpdate: "tool_call", toolCallId: id, title: `Run ${c.command}`, kind: "execute", status: "in_progress", content: [{ type: "terminal", terminalId: terminal.id }] });
+  if (c.announce)
+    await update(ctx, {
+      sessionUpdate: "tool_call",
+      toolCallId: id,
+      title: `Run ${c.command}`,
+      kind: "execute",
+      status: "in_progress",
+      content: [{ type: "terminal", terminalId: terminal.id }],
+    });
   const exited = terminal.waitForExit();
   const waits: Array<Promise<unknown>> = [exited, ctx.cancelled];
   if (c.killAfterMs !== undefined) waits.push(sleep(c.killAfterMs).then(() => terminal.kill()));
@@ -215,10 +256,10 @@ async function runCommand(ctx: PlayContext, c: Extract<ScenarioStep, { command: 
   await terminal.release();
   if (c.announce)
     await update(ctx, {
-    sessionUpdate: "tool_call_update",
-    toolCallId: id,
-    status: status.exitCode === 0 ? "completed" : "failed",
-    rawOutput: { exitCode: status.exitCode ?? null, signal: status.signal ?? null, output: output.output, truncated: output.truncated },
-  });
+      sessionUpdate: "tool_call_update",
+      toolCallId: id,
+      status: status.exitCode === 0 ? "completed" : "failed",
+      rawOutput: { exitCode: status.exitCode ?? null, signal: status.signal ?? null, output: output.output, truncated: output.truncated },
+    });
   return "next";
 }

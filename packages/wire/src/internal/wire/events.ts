@@ -87,10 +87,22 @@ export class WireEventMapper {
       case "ToolCall": {
         const fn = isRec(payload["function"]) ? payload["function"] : {};
         if (typeof payload["id"] !== "string") sink.emit({ type: "anomaly", kind: "invalid_message", detail: "a ToolCall whose id is not a string" });
-        const call: ToolCall = { id: textOf(payload["id"]), name: textOf(fn["name"]) || "unknown", args: typeof fn["arguments"] === "string" ? fn["arguments"] : "", startedAt: Date.now() };
+        const call: ToolCall = {
+          id: textOf(payload["id"]),
+          name: textOf(fn["name"]) || "unknown",
+          args: typeof fn["arguments"] === "string" ? fn["arguments"] : "",
+          startedAt: Date.now(),
+        };
         this.calls.set(call.id, call);
         this.last = call;
-        sink.emit({ type: "tool_call_started", id: call.id, title: call.name, kind: toolKind(call.name), status: "in_progress", locations: this.locations(call) });
+        sink.emit({
+          type: "tool_call_started",
+          id: call.id,
+          title: call.name,
+          kind: toolKind(call.name),
+          status: "in_progress",
+          locations: this.locations(call),
+        });
         return;
       }
       case "ToolCallPart":
@@ -108,7 +120,8 @@ export class WireEventMapper {
         return;
       }
       case "PlanDisplay":
-        if (typeof payload["content"] === "string") sink.emit({ type: "plan", entries: [{ content: payload["content"], priority: "medium", status: "in_progress" }] });
+        if (typeof payload["content"] === "string")
+          sink.emit({ type: "plan", entries: [{ content: payload["content"], priority: "medium", status: "in_progress" }] });
         return;
       default:
         sink.emit({ type: "anomaly", kind: "unknown_event", detail: `Wire event of unknown type "${type}"` });
@@ -129,7 +142,8 @@ export class WireEventMapper {
 
   private toolResult(payload: Rec): void {
     const sink = this.sink;
-    if (typeof payload["tool_call_id"] !== "string") sink.emit({ type: "anomaly", kind: "invalid_message", detail: "a ToolResult whose tool_call_id is not a string" });
+    if (typeof payload["tool_call_id"] !== "string")
+      sink.emit({ type: "anomaly", kind: "invalid_message", detail: "a ToolResult whose tool_call_id is not a string" });
     const toolCallId = textOf(payload["tool_call_id"]);
     const call = this.calls.get(toolCallId);
     const ret = isRec(payload["return_value"]) ? payload["return_value"] : {};
@@ -137,14 +151,31 @@ export class WireEventMapper {
     const id = call?.id ?? toolCallId;
     const kind = call === undefined ? "other" : toolKind(call.name);
     const locations = call === undefined ? [] : this.locations(call);
-    sink.emit({ type: "tool_call_finished", id, status: failed ? "failed" : "completed", kind, ...(call === undefined ? {} : { title: call.name }), locations });
+    sink.emit({
+      type: "tool_call_finished",
+      id,
+      status: failed ? "failed" : "completed",
+      kind,
+      ...(call === undefined ? {} : { title: call.name }),
+      locations,
+    });
     if (call === undefined) return;
     // The engine's own tools run in its sandbox: a failed one (or a shell command) names what the sandbox refused.
-    if (failed || call.name === "Shell") sink.noteRefusals([ret["output"], ret["message"], ret["brief"]].filter((t): t is string => typeof t === "string").join("\n"), sink.root);
+    if (failed || call.name === "Shell")
+      sink.noteRefusals([ret["output"], ret["message"], ret["brief"]].filter((t): t is string => typeof t === "string").join("\n"), sink.root);
     const args = toolArgs(call.args);
     if (call.name === "Shell" && typeof args["command"] === "string") {
       const output = typeof ret["output"] === "string" ? ret["output"] : "";
-      sink.recordCommand({ command: args["command"], args: [], cwd: sink.root, exitCode: failed ? null : 0, signal: null, durationMs: Date.now() - call.startedAt, outputBytes: Buffer.byteLength(output), truncated: false });
+      sink.recordCommand({
+        command: args["command"],
+        args: [],
+        cwd: sink.root,
+        exitCode: failed ? null : 0,
+        signal: null,
+        durationMs: Date.now() - call.startedAt,
+        outputBytes: Buffer.byteLength(output),
+        truncated: false,
+      });
     }
     if ((call.name === "WriteFile" || call.name === "StrReplaceFile") && !failed && typeof args["path"] === "string") {
       const verdict = sink.judge(args["path"], "write");

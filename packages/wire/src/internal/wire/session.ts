@@ -14,7 +14,10 @@ import { toolArgs, WireEventMapper } from "./events.js";
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => v !== null && typeof v === "object" && !Array.isArray(v);
 
-type Pending = { method: string; resolve: (value: { ok: true; result: unknown } | { ok: false; code: number; message: string; data: unknown } | { closed: string }) => void };
+type Pending = {
+  method: string;
+  resolve: (value: { ok: true; result: unknown } | { ok: false; code: number; message: string; data: unknown } | { closed: string }) => void;
+};
 
 /** The command line of `kimi --wire` for a session. */
 export function wireArgs(spec: EngineSpec, root: string, sessionId: string): string[] {
@@ -61,7 +64,11 @@ export class WireSession extends BaseSession {
       recordCommand: (r) => this.recordCommand(r),
       usage: (delta, used, size) => {
         ctx.meter.addDelta(delta);
-        this.emitUsage("wire_status_update", { delta, ...(used === undefined ? {} : { contextUsed: used }), ...(size === undefined ? {} : { contextSize: size }) });
+        this.emitUsage("wire_status_update", {
+          delta,
+          ...(used === undefined ? {} : { contextUsed: used }),
+          ...(size === undefined ? {} : { contextSize: size }),
+        });
       },
       turn: () => this.turn,
       root: ctx.root,
@@ -82,7 +89,11 @@ export class WireSession extends BaseSession {
   /** One stdout line (already split by the process layer). */
   line(bytes: Buffer, dropped: number): void {
     if (dropped > 0) {
-      this.emit({ type: "anomaly", kind: "oversized_message", detail: `a stdout line of ${bytes.length + dropped} bytes exceeds the ${this.ctx.spec.maxMessageBytes}-byte limit` });
+      this.emit({
+        type: "anomaly",
+        kind: "oversized_message",
+        detail: `a stdout line of ${bytes.length + dropped} bytes exceeds the ${this.ctx.spec.maxMessageBytes}-byte limit`,
+      });
       this.closedReason = "oversized";
       void this.kill("oversized message");
       return;
@@ -119,7 +130,13 @@ export class WireSession extends BaseSession {
       }
       this.pending.delete(id as string);
       const error = message["error"];
-      if (isRec(error)) pending.resolve({ ok: false, code: typeof error["code"] === "number" ? error["code"] : -32603, message: textOf(error["message"]), data: error["data"] });
+      if (isRec(error))
+        pending.resolve({
+          ok: false,
+          code: typeof error["code"] === "number" ? error["code"] : -32603,
+          message: textOf(error["message"]),
+          data: error["data"],
+        });
       else pending.resolve({ ok: true, result: message["result"] });
       return;
     }
@@ -143,7 +160,10 @@ export class WireSession extends BaseSession {
     });
   }
 
-  private request(method: string, params: Rec): Promise<{ ok: true; result: unknown } | { ok: false; code: number; message: string; data: unknown } | { closed: string }> {
+  private request(
+    method: string,
+    params: Rec,
+  ): Promise<{ ok: true; result: unknown } | { ok: false; code: number; message: string; data: unknown } | { closed: string }> {
     if (this.closedReason !== undefined) return Promise.resolve({ closed: this.closedReason });
     const id = randomUUID();
     return new Promise((resolve) => {
@@ -170,7 +190,12 @@ export class WireSession extends BaseSession {
       const argPath = call === undefined ? undefined : toolArgs(call.args)["path"];
       if (typeof argPath === "string") paths.add(argPath);
       const sender = typeof payload["sender"] === "string" ? payload["sender"] : call?.name;
-      const base = { ...(call === undefined ? {} : { toolCallId: call.id }), ...(typeof payload["description"] === "string" ? { title: payload["description"] } : {}), ...(sender === undefined ? {} : { kind: sender }), paths: [...paths] };
+      const base = {
+        ...(call === undefined ? {} : { toolCallId: call.id }),
+        ...(typeof payload["description"] === "string" ? { title: payload["description"] } : {}),
+        ...(sender === undefined ? {} : { kind: sender }),
+        paths: [...paths],
+      };
       let response: "approve" | "reject";
       if (this.turn === undefined || this.turn.cancelling) {
         response = "reject";
@@ -189,11 +214,20 @@ export class WireSession extends BaseSession {
         }
         this.emit({ type: "permission", ...base, decision: decision.decision, optionId: response, reason: decision.reason });
       }
-      this.write({ id, result: { request_id: payload["id"] ?? id, response, ...(response === "reject" ? { feedback: "refused by OMK's scope policy" } : {}) } });
+      this.write({
+        id,
+        result: { request_id: payload["id"] ?? id, response, ...(response === "reject" ? { feedback: "refused by OMK's scope policy" } : {}) },
+      });
       return;
     }
     if (type === "ToolCallRequest") {
-      this.write({ id, result: { tool_call_id: payload["id"] ?? null, return_value: { is_error: true, output: "", message: "OMK registers no external tools", display: [], extras: null } } });
+      this.write({
+        id,
+        result: {
+          tool_call_id: payload["id"] ?? null,
+          return_value: { is_error: true, output: "", message: "OMK registers no external tools", display: [], extras: null },
+        },
+      });
       return;
     }
     if (typeof type !== "string") this.emit({ type: "anomaly", kind: "invalid_message", detail: "a request whose type is not a string" });
@@ -220,12 +254,20 @@ export class WireSession extends BaseSession {
     }
     if ("closed" in first) return err(await this.crashError(`initialize: ${first.closed}`));
     if (!first.ok) {
-      if (AUTH_CODES.has(first.code) || isAuthFailure(first.code, first.message, first.data)) return err(new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `initialize: ${withAgentDetail(first.message, first.data)}`, { agent: this.agent }));
-      if (first.code !== -32601) return err(new EngineRequestError(this.engine, "initialize", first.code, withAgentDetail(first.message, first.data), first.data));
+      if (AUTH_CODES.has(first.code) || isAuthFailure(first.code, first.message, first.data))
+        return err(
+          new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `initialize: ${withAgentDetail(first.message, first.data)}`, { agent: this.agent }),
+        );
+      if (first.code !== -32601)
+        return err(new EngineRequestError(this.engine, "initialize", first.code, withAgentDetail(first.message, first.data), first.data));
       return ok(undefined);
     }
     const server = isRec(first.result) ? first.result["server"] : undefined;
-    if (isRec(server)) this.agent = { ...(typeof server["name"] === "string" ? { name: server["name"] } : {}), ...(typeof server["version"] === "string" ? { version: server["version"] } : {}) };
+    if (isRec(server))
+      this.agent = {
+        ...(typeof server["name"] === "string" ? { name: server["name"] } : {}),
+        ...(typeof server["version"] === "string" ? { version: server["version"] } : {}),
+      };
     return ok(undefined);
   }
 
@@ -233,12 +275,24 @@ export class WireSession extends BaseSession {
     this.mapper.steps = 0;
     const answer = await this.request("prompt", { user_input: text });
     if ("closed" in answer) {
-      if (answer.closed === "oversized") return { kind: "error", error: new ProtocolError(this.engine, `a message exceeded the ${this.ctx.spec.maxMessageBytes}-byte limit`), fatal: true };
+      if (answer.closed === "oversized")
+        return { kind: "error", error: new ProtocolError(this.engine, `a message exceeded the ${this.ctx.spec.maxMessageBytes}-byte limit`), fatal: true };
       return { kind: "closed", detail: `prompt: ${answer.closed}` };
     }
     if (!answer.ok) {
-      if (AUTH_CODES.has(answer.code) || isAuthFailure(answer.code, answer.message, answer.data)) return { kind: "error", error: new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `prompt: ${withAgentDetail(answer.message, answer.data)}`, { agent: this.agent }), fatal: false };
-      return { kind: "error", error: new EngineRequestError(this.engine, "prompt", answer.code, withAgentDetail(answer.message, answer.data), answer.data), fatal: false };
+      if (AUTH_CODES.has(answer.code) || isAuthFailure(answer.code, answer.message, answer.data))
+        return {
+          kind: "error",
+          error: new EngineAuthRequiredError(this.engine, this.ctx.spec.login, `prompt: ${withAgentDetail(answer.message, answer.data)}`, {
+            agent: this.agent,
+          }),
+          fatal: false,
+        };
+      return {
+        kind: "error",
+        error: new EngineRequestError(this.engine, "prompt", answer.code, withAgentDetail(answer.message, answer.data), answer.data),
+        fatal: false,
+      };
     }
     const result = isRec(answer.result) ? answer.result : {};
     const steps = typeof result["steps"] === "number" ? result["steps"] : this.mapper.steps;
@@ -250,7 +304,11 @@ export class WireSession extends BaseSession {
       case "max_steps_reached":
         return { kind: "stop", stopReason: "max_turn_requests", steps };
       default:
-        return { kind: "error", error: new ProtocolError(this.engine, `prompt answered with an unknown status ${JSON.stringify(result["status"])}`), fatal: false };
+        return {
+          kind: "error",
+          error: new ProtocolError(this.engine, `prompt answered with an unknown status ${JSON.stringify(result["status"])}`),
+          fatal: false,
+        };
     }
   }
 
