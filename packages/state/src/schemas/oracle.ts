@@ -60,7 +60,6 @@ export type GateDescriptor = z.infer<typeof GateDescriptorSchema>;
 
 const ArgvSchema = z.array(z.string()).min(1).describe('argv; a shell script is ["sh", "-c", script]');
 
-const CRITERION_KINDS = ["command", "test_case", "gate", "golden", "benchmark", "review"] as const;
 
 const base = {
   id: IdSchema,
