@@ -60,7 +60,6 @@ export type GateDescriptor = z.infer<typeof GateDescriptorSchema>;
 
 const ArgvSchema = z.array(z.string()).min(1).describe('argv; a shell script is ["sh", "-c", script]');
 
-
 const base = {
   id: IdSchema,
   description: z.string().min(1),
