@@ -2,7 +2,7 @@
  * Model-server rules for the sessions OMK opens: the planning prompt, a
  * task's prompt, a review pass and the follow-up planning of --until-ready.
  * The matchers follow the prompts OMK writes (packages/planner
- * internal/prompt.ts, controller internal/task-prompt.ts, review/prompt.ts,
+ * internal/prompt.ts, controller tasks/task-prompt.ts, review/prompt.ts,
  * followups.ts); the answers read their prompt like a model would (the
  * oracle criteria ids, the task graph) and put prose around their JSON.
  */

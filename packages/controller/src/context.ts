@@ -16,7 +16,7 @@ import { type RedactedFiles, redactedFiles } from "./internal/redacted-files.js"
 import { type CheckoutDeps, runSetupConfig } from "./internal/checkout-deps.js";
 import { checkoutConfinement } from "./internal/confinement.js";
 import type { FailingItem, RoundVerdict } from "./internal/run-verdict.js";
-import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./internal/session-spend.js";
+import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./sessions/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
 
 /** The goal read for this run (phases/intake.ts readIntake): what the repository is, the goal's class, its gates and oracle. */

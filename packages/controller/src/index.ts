@@ -1,7 +1,7 @@
 // @omk/controller: public surface (named exports only).
 // The goal lifecycle: phases, the --until-ready loop, reviews, proof.
 export { acceptGoal, rejectGoal } from "./decision.js";
-export { engineSpecProvider, presetProvider, scriptBookProvider } from "./engine-provider.js";
+export { engineSpecProvider, presetProvider, scriptBookProvider } from "./sessions/engine-provider.js";
 export { changedTestFiles } from "./evidence/checkout.js";
 export { gateDescriptors, junitCasesOf, toGateEvidence } from "./evidence/gate-evidence.js";
 export { collectOracleEvidence, evaluateRound } from "./evidence/oracle-evidence.js";
@@ -12,7 +12,7 @@ export {
   loadScriptBook,
   type ScriptBookOptions,
   ScriptBookSchema,
-} from "./script-book.js";
+} from "./sessions/script-book.js";
 export { parseReviewAnswer } from "./review/answer.js";
 export { deterministicFollowUp, failingText } from "./followups.js";
 export { resumeGoal, runGoal } from "./run-goal.js";

@@ -6,8 +6,8 @@ import { type Criterion, CriterionSchema, type GoalEvent, goalPaths, openStore, 
 import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { taskWorktreeDir } from "@omk/worktree";
 import { afterAll, describe, expect, it } from "vitest";
-import { scriptBookProvider } from "../src/script-book.js";
-import { createTaskRunner, taskPrompt } from "../src/task-runner.js";
+import { scriptBookProvider } from "../src/sessions/script-book.js";
+import { createTaskRunner, taskPrompt } from "../src/tasks/task-runner.js";
 import type { ControllerEvent } from "../src/types.js";
 import { processesMentioning, until, writeBook } from "./session-helpers.js";
 

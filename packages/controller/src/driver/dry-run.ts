@@ -12,11 +12,11 @@ import path from "node:path";
 import { type AskPlan, createPlanner } from "@omk/planner";
 import { scopeFromPaths } from "@omk/wire";
 import type { GoalRun } from "../context.js";
-import { EngineSetupFailure, sessionFailure } from "../internal/engine-setup.js";
+import { EngineSetupFailure, sessionFailure } from "../sessions/engine-setup.js";
 import { ending } from "../internal/run-end.js";
-import { capGraphToRoles } from "../internal/task-caps.js";
+import { capGraphToRoles } from "../tasks/task-caps.js";
 import { readIntake, settleIntake } from "../phases/intake.js";
-import { runSession } from "../session.js";
+import { runSession } from "../sessions/session.js";
 import type { RunGoalResult } from "../types.js";
 import { pausedIfStopped } from "./stops.js";
 

@@ -10,14 +10,14 @@ import { ok, type Task, type TaskGraph } from "@omk/state";
 import type { GoalRun } from "../context.js";
 import { budgetCause, shortfallDetails } from "../internal/budget-shortfall.js";
 import { lastRecordedFailure, SETUP_FAILED, type SetupProblem, setupFailedCause } from "../internal/checkout-deps.js";
-import { engineSetupCause, isEngineSetupProblem, splitFix } from "../internal/engine-setup.js";
+import { engineSetupCause, isEngineSetupProblem, splitFix } from "../sessions/engine-setup.js";
 import { endAsRecorded, ending } from "../internal/run-end.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { executableGraph, frozenOracle, roundsOfTasks } from "../internal/run-records.js";
 import { supersededTasks } from "../internal/superseded.js";
-import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "../internal/task-caps.js";
-import { capturedCommits, taskStartCommit } from "../internal/task-start.js";
-import { createTaskRunner } from "../task-runner.js";
+import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "../tasks/task-caps.js";
+import { capturedCommits, taskStartCommit } from "../tasks/task-start.js";
+import { createTaskRunner } from "../tasks/task-runner.js";
 import type { ControllerProblem } from "../types.js";
 import { end, next, type Step } from "./step.js";
 

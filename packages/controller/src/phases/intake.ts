@@ -20,10 +20,10 @@ import type { GoalIntake, GoalRun, IntakeBlocked } from "../context.js";
 import { perTestEvidenceBlocks } from "../evidence/oracle-evidence.js";
 import { gateDescriptors } from "../evidence/gate-evidence.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
-import { sessionFailure } from "../internal/engine-setup.js";
+import { sessionFailure } from "../sessions/engine-setup.js";
 import { knownSecretsIn } from "../internal/known-secrets.js";
-import { budgetMeter, sessionCap } from "../internal/session-budget.js";
-import { runSession } from "../session.js";
+import { budgetMeter, sessionCap } from "../sessions/session-budget.js";
+import { runSession } from "../sessions/session.js";
 import type { ControllerProblem } from "../types.js";
 import { end, type Failure, next, type Step } from "./step.js";
 

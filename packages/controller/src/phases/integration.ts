@@ -18,7 +18,7 @@ import { err, ok, type Result, type Task } from "@omk/state";
 import { integrate, taskBranch } from "@omk/worktree";
 import type { GoalRun, Integrated } from "../context.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
-import { removeTaskWorktree } from "../internal/task-worktree.js";
+import { removeTaskWorktree } from "../tasks/task-worktree.js";
 import { executableGraph, REVIEW_ROLES } from "../internal/run-records.js";
 import type { FailingItem } from "../internal/run-verdict.js";
 import { supersededTasks, withDependents } from "../internal/superseded.js";

@@ -11,11 +11,11 @@ import { scopeFromPaths } from "@omk/wire";
 import type { GoalRun } from "../context.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
 import { knownSecretsIn, namedHits } from "../internal/known-secrets.js";
-import { EngineSetupFailure, engineSetupCause, sessionFailure } from "../internal/engine-setup.js";
+import { EngineSetupFailure, engineSetupCause, sessionFailure } from "../sessions/engine-setup.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
-import { budgetMeter, sessionCap } from "../internal/session-budget.js";
-import { capGraphToRoles } from "../internal/task-caps.js";
-import { runSession } from "../session.js";
+import { budgetMeter, sessionCap } from "../sessions/session-budget.js";
+import { capGraphToRoles } from "../tasks/task-caps.js";
+import { runSession } from "../sessions/session.js";
 import { blockedOnHuman, intakeOf } from "./intake.js";
 import { end, next, type Step } from "./step.js";
 

@@ -14,8 +14,8 @@ import { err, ok, type Result } from "@omk/state";
 import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
 import { setUpCheckout } from "../internal/checkout-deps.js";
 import { redactedFilesFor } from "../internal/redacted-files.js";
-import { addSessionSpends, ZERO_TOKENS } from "../internal/session-spend.js";
-import { runSession, type SessionOutcome } from "../session.js";
+import { addSessionSpends, ZERO_TOKENS } from "../sessions/session-spend.js";
+import { runSession, type SessionOutcome } from "../sessions/session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
 import {

@@ -10,7 +10,7 @@ import { err, ok, type Result, writeFileAtomicSync } from "@omk/state";
 import { type Scenario, ScenarioSchema, ScenarioStepSchema, scriptedEngine } from "@omk/wire";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { ControllerProblem, EngineProvider, SessionKey, SessionPurpose } from "./types.js";
+import type { ControllerProblem, EngineProvider, SessionKey, SessionPurpose } from "../types.js";
 
 /** `intake`, `plan`, `plan#2`, `followups`, `task:<id>`, `task:<id>#<attempt>`, `task:*`, `review:<pass>`, `review:<pass>#<round>`, `review:*`. */
 const KEY_PATTERN =

@@ -20,9 +20,9 @@ import {
   type WireError,
   type WireEvent,
 } from "@omk/wire";
-import { agentCommandEnv, sessionConfinement } from "./internal/confinement.js";
-import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./internal/session-spend.js";
-import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "./types.js";
+import { agentCommandEnv, sessionConfinement } from "../internal/confinement.js";
+import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./session-spend.js";
+import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "../types.js";
 
 export type RunSessionInput = {
   readonly provider: EngineProvider;

@@ -5,7 +5,7 @@
  */
 import { err, ok, type Result } from "@omk/state";
 import { customEngine, ENGINE_PRESET_NAMES, type EngineSpecInput, enginePreset, type PriceTable } from "@omk/wire";
-import type { ControllerProblem, EngineProvider } from "./types.js";
+import type { ControllerProblem, EngineProvider } from "../types.js";
 
 export { scriptBookProvider } from "./script-book.js";
 
