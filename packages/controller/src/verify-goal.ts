@@ -5,8 +5,8 @@
  * checkout and writes an omk.verification record. Both reuse the
  * lifecycle's wall (evidence/wall.ts). docs/decisions/controller.md.
  */
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
+import { sha256File } from "@omk/core";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
   formatJunit,
@@ -71,7 +71,6 @@ function writeText(file: string, text: string): void {
   writeFileAtomicSync(file, text);
 }
 
-const sha256File = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const baseOf = (report: GatesReport) =>
   report.comparison?.base.commit == null ? null : { ref: report.comparison.base.ref, commit: report.comparison.base.commit };
 

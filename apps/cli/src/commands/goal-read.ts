@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { budgetReport, type Goal, GoalNotFoundError, readControllerLock, readFailureAdvice } from "@omk/state";
+import { budgetReport, FailureSchema, type Goal, GoalNotFoundError, ProofSchema, readControllerLock, readFailureAdvice } from "@omk/state";
 import { type ShowFormat, parseFormat } from "../args.js";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { EXIT, exitCodeForStatus } from "../exit-codes.js";
@@ -113,12 +113,22 @@ export async function goalProof(ctx: Context, id: string | undefined, opts: { js
     return exitCodeForStatus(goal.status);
   }
   const file = goal.outcome.file === "proof.json" ? paths.proof : paths.failure;
-  const record = JSON.parse(readFileSync(file, "utf8")) as { cause?: { code: string; message: string }; resume?: { command: string | null; hint: string } };
-  if (opts.json === true) printJson(ctx, record);
+  const isProof = goal.outcome.file === "proof.json";
+  const raw: unknown = JSON.parse(readFileSync(file, "utf8"));
+  const parsed = (isProof ? ProofSchema : FailureSchema).safeParse(raw);
+  if (opts.json === true) printJson(ctx, raw);
   else {
-    ctx.stdout(`${goal.outcome.file === "proof.json" ? "proof" : "failure"} of goal ${goalId}: ${goal.status}\nfile: ${file}\n`);
-    if (record.cause !== undefined) ctx.stdout(`${terminalSafe(`cause: ${record.cause.code}: ${record.cause.message}`)}\n`);
-    if (record.resume !== undefined) ctx.stdout(`${terminalSafe(`next: ${printable(record.resume.command ?? record.resume.hint)}`)}\n`);
+    ctx.stdout(`${isProof ? "proof" : "failure"} of goal ${goalId}: ${goal.status}\nfile: ${file}\n`);
+    if (parsed.success && "cause" in parsed.data) {
+      ctx.stdout(`${terminalSafe(`cause: ${parsed.data.cause.code}: ${parsed.data.cause.message}`)}\n`);
+      ctx.stdout(`${terminalSafe(`next: ${printable(parsed.data.resume.command ?? parsed.data.resume.hint)}`)}\n`);
+    }
+  }
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    ctx.stderr(
+      `omk: ${file} is not a valid ${isProof ? "proof" : "failure"} record (${issue?.path.join(".") || "top level"}: ${issue?.message}); fix: restore the file OMK wrote, whose sha256 the goal log records in outcome_recorded\n`,
+    );
   }
   return exitCodeForStatus(goal.status);
 }
