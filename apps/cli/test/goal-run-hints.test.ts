@@ -1,6 +1,6 @@
 // `omk goal run` through the built binary: an id that names no goal, --dry-run (exit 0, nothing left
 // behind, the engine's planner), and the `next:` hints of not_ready, failed_infra and cancelled goals.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { cleanupTempDirs, makeTempDir, runOmk } from "@omk/test-fixtures";
@@ -147,6 +147,14 @@ describe("omk goal run: what to do next", () => {
     expect(r.stdout).not.toMatch(/(omk|bin\.js) doctor/);
     const failure = (await runOmk(["goal", "proof", id, "--json"], { stateDir, cwd: repo })).json() as { cause: { code: string } };
     expect(failure.cause.code).toBe("engine_answer_invalid");
+    // A failure.json edited after OMK wrote it is named, with the fix, not read by a cast.
+    const file = path.join(stateDir, "goals", id, "failure.json");
+    expect(existsSync(file)).toBe(true);
+    writeFileSync(file, JSON.stringify({ cause: { code: 1 } }));
+    const damaged = await runOmk(["goal", "proof", id], { stateDir, cwd: repo });
+    expect(damaged.exitCode).toBe(5);
+    expect(damaged.stdout).not.toMatch(/^cause:/m);
+    expect(damaged.stderr).toMatch(/^omk: \S+failure\.json is not a valid failure record \(.+\); fix: restore the file OMK wrote/m);
   }, 120_000);
 
   it("accept on a running goal says it is still running (the controller's pid); a double Ctrl-C ends cancelled with the cancel's reason and no resume hint", async () => {
