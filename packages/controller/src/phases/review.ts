@@ -19,9 +19,9 @@ import { frozenOracle, oracleEvaluatedEvent, REVIEW_ROLES, scopeViolationsByRoun
 import { causeOf, type FailingItem, type RoundVerdict, writeVerdict } from "../internal/run-verdict.js";
 import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import { ZERO_SPEND } from "../internal/session-spend.js";
-import { readKeptReviews } from "../review/records.js";
+import { BLOCKING_SEVERITIES, readKeptReviews } from "@omk/review";
 import { REVIEW_ANSWER_ATTEMPTS, runReview } from "../review/run-review.js";
-import { BLOCKING_SEVERITIES, type ControllerProblem, type ReviewFinding } from "../types.js";
+import type { ControllerProblem, ReviewFinding } from "../types.js";
 import { end, next, type Step } from "./step.js";
 
 const isBlocking = (f: ReviewFinding) => (BLOCKING_SEVERITIES as readonly string[]).includes(f.severity);
