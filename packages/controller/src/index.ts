@@ -13,7 +13,6 @@ export {
   type ScriptBookOptions,
   ScriptBookSchema,
 } from "./script-book.js";
-export { parseReviewAnswer, parseReviewRecord } from "@omk/review";
 export { deterministicFollowUp, failingText } from "./followups.js";
 export { resumeGoal, runGoal } from "./run-goal.js";
 export { dirtyTreeMessage } from "./internal/dirty-tree.js";

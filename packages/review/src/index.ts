@@ -18,11 +18,7 @@ export {
   BLOCKING_SEVERITIES,
   type KeptReviewRecord,
   type ReviewCriterion,
-  type ReviewFinding,
-  type ReviewPass,
-  type ReviewProblem,
   type ReviewRecord,
   type ReviewRecordRef,
   type ReviewScopeViolation,
-  type SpendReport,
 } from "./types.js";

@@ -7,7 +7,6 @@
 import { CommitShaSchema, err, ok, parseJsonWith, type Result, recordProblem, Sha256Schema } from "@omk/state";
 import { z } from "zod";
 import { ProblemSchema, ReviewFindingSchema, ReviewRecordPassSchema, ReviewVerdictSchema, SpendReportSchema } from "./schemas.js";
-import type { ReviewProblem } from "./types.js";
 
 /** The version of a review record file (reviews/r<round>-<pass>.json). */
 export const REVIEW_RECORD_VERSION = 1;
@@ -32,7 +31,7 @@ export const ReviewRecordSchema = z.object({
 });
 
 /** A review record's text through ReviewRecordSchema: the record, or a `review_record_invalid` problem naming `file`. Never a cast. */
-export function parseReviewRecord(text: string, file: string): Result<z.output<typeof ReviewRecordSchema>, ReviewProblem> {
+export function parseReviewRecord(text: string, file: string): Result<z.output<typeof ReviewRecordSchema>, z.output<typeof ProblemSchema>> {
   const parsed = parseJsonWith(ReviewRecordSchema, text);
   if (parsed.ok) return ok(parsed.value);
   return err(recordProblem("review_record_invalid", file, "a review record", parsed.error, "delete it: a resumed run runs that review pass again"));

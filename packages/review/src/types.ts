@@ -6,19 +6,13 @@
 import type { ReviewCriterionSchema } from "@omk/state";
 import { z } from "zod";
 import type { ReviewRecordSchema } from "./review-record.js";
-import type { ProblemSchema, ReviewFindingSchema, ReviewPassSchema, SpendReportSchema } from "./schemas.js";
-
-/** A problem the user can act on: what went wrong, and what to do (the controller's ControllerProblem). */
-export type ReviewProblem = z.infer<typeof ProblemSchema>;
+import type { ReviewFindingSchema, ReviewPassSchema } from "./schemas.js";
 
 /** The review passes (reviewer and security are always run; break-it when the engine offers it). */
 export type ReviewPass = z.infer<typeof ReviewPassSchema>;
 
 /** A finding of the review phase. Blocking severities keep the goal not_ready. */
 export type ReviewFinding = z.infer<typeof ReviewFindingSchema>;
-
-/** Usage of one session or task, normalized (SpendReportSchema). */
-export type SpendReport = z.infer<typeof SpendReportSchema>;
 
 /** Severities that block (keep the goal not_ready). */
 export const BLOCKING_SEVERITIES = ["blocker", "major"] as const;
