@@ -38,6 +38,7 @@ const PACKAGES = {
   "@omk/github": { level: 1, only: ["@omk/git", "@omk/state"] },
   "@omk/config": { level: 1, only: ["@omk/git", "@omk/state", "@omk/wire"] },
   "@omk/scheduler": { level: 2, only: ["@omk/git", "@omk/state"] },
+  "@omk/review": { level: 2, only: ["@omk/gates", "@omk/oracle", "@omk/planner", "@omk/state", "@omk/worktree"] },
   "@omk/controller": { level: 3 },
   omk: { level: 4 },
   "@omk/test-fixtures": { testHelper: true },

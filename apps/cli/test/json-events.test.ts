@@ -3,7 +3,8 @@
 // scripted two-round goal, against the schema file itself and against the zod schema it is made from.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ControllerEventSchema, controllerJsonSchemas, parseReviewRecord, readRoundVerdictFile } from "@omk/controller";
+import { ControllerEventSchema, controllerJsonSchemas, readRoundVerdictFile } from "@omk/controller";
+import { parseReviewRecord } from "@omk/review";
 import { SCHEMA_DIR, staleSchemaFiles } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";

@@ -13,14 +13,12 @@ export {
   type ScriptBookOptions,
   ScriptBookSchema,
 } from "./sessions/script-book.js";
-export { parseReviewAnswer } from "./review/answer.js";
 export { deterministicFollowUp, failingText } from "./followups.js";
 export { resumeGoal, runGoal } from "./run-goal.js";
 export { dirtyTreeMessage } from "./internal/dirty-tree.js";
 export { uncommittedFiles } from "@omk/worktree";
 export { ControllerEventSchema } from "./schemas/event.js";
 export { controllerJsonSchemas } from "./schemas/json-schemas.js";
-export { parseReviewRecord } from "./schemas/review-record.js";
 export { readRoundVerdictFile } from "./schemas/verdict.js";
 export type {
   ControllerEvent,

@@ -74,9 +74,6 @@ export type SpendReport = z.infer<typeof SpendReportSchema>;
 /** A finding of the review phase. Blocking severities keep the goal not_ready. */
 export type ReviewFinding = z.infer<typeof ReviewFindingSchema>;
 
-/** Severities that block `ready`. */
-export const BLOCKING_SEVERITIES = ["blocker", "major"] as const;
-
 /**
  * Progress of a run, for the CLI's live view and `--json` (one event a line,
  * docs/schemas/controller-event.schema.json). Packages never print; the CLI

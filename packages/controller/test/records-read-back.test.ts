@@ -6,9 +6,7 @@ import type { GoalEvent } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { readVerdict, type RoundVerdict, verdictFile } from "../src/internal/run-verdict.js";
-import { readKeptReviews, recordFile, writeRecord } from "../src/review/records.js";
-import type { ReviewRecord } from "../src/review/types.js";
-import { parseReviewRecord, REVIEW_RECORD_VERSION } from "../src/schemas/review-record.js";
+import { parseReviewRecord, readKeptReviews, recordFile, REVIEW_RECORD_VERSION, type ReviewRecord, writeRecord } from "@omk/review";
 import { readRoundVerdictFile } from "../src/schemas/verdict.js";
 
 afterAll(() => cleanupTempDirs());

@@ -8,7 +8,8 @@ import { cleanupTempDirs, commitFiles, filesContaining, gitDiff, gitIn, initGitR
 import { afterAll, describe, expect, it } from "vitest";
 import { evidenceCheckoutDir } from "@omk/worktree";
 import { runReview } from "../src/review/run-review.js";
-import type { ReviewCriterion, ReviewInput } from "../src/review/types.js";
+import type { ReviewCriterion } from "@omk/review";
+import type { ReviewInput } from "../src/review/types.js";
 import { scriptBookProvider } from "../src/sessions/script-book.js";
 import { bundledAgent } from "./scripted-agent.js";
 import type { ControllerEvent, SessionPurpose, SpendReport } from "../src/types.js";

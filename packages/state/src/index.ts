@@ -9,6 +9,7 @@ export { requestCancel, requestPause, requestResume } from "./lifecycle.js";
 export { acquireControllerLock, readControllerLock } from "./lock.js";
 export { resumeAdvice } from "./outcome.js";
 export { goalPaths, resolveStateRoot } from "./paths.js";
+export { parseJsonWith, recordProblem } from "./read-back.js";
 export { normalizeGoalText, type ReduceError, replayEvents } from "./reduce.js";
 /** Thin aliases of @omk/core (many callers import them from here); new code imports @omk/core. */
 export { err, ok, type Result } from "@omk/core";

@@ -20,7 +20,7 @@ import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { frozenOracle, oracleEvaluatedEvent, recordedBaseline, REVIEW_ROLES, scopeViolationsByRound } from "../internal/run-records.js";
 import { writeVerdict } from "../internal/run-verdict.js";
 import { integratedTasks } from "../internal/superseded.js";
-import { readKeptReviews, reviewResultsOf } from "../review/records.js";
+import { readKeptReviews, reviewResultsOf } from "@omk/review";
 import { end, type Step } from "./step.js";
 
 type Evaluated = Extract<GoalEvent, { type: "oracle_evaluated" }>["data"];

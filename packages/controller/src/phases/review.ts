@@ -17,11 +17,11 @@ import { diffOf } from "../internal/run-checkout.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { frozenOracle, oracleEvaluatedEvent, REVIEW_ROLES, scopeViolationsByRound } from "../internal/run-records.js";
 import { causeOf, type FailingItem, type RoundVerdict, writeVerdict } from "../internal/run-verdict.js";
+import { BLOCKING_SEVERITIES, readKeptReviews } from "@omk/review";
 import { budgetMeter, sessionCap } from "../sessions/session-budget.js";
 import { ZERO_SPEND } from "../sessions/session-spend.js";
-import { readKeptReviews } from "../review/records.js";
 import { REVIEW_ANSWER_ATTEMPTS, runReview } from "../review/run-review.js";
-import { BLOCKING_SEVERITIES, type ControllerProblem, type ReviewFinding } from "../types.js";
+import type { ControllerProblem, ReviewFinding } from "../types.js";
 import { end, next, type Step } from "./step.js";
 
 const isBlocking = (f: ReviewFinding) => (BLOCKING_SEVERITIES as readonly string[]).includes(f.severity);

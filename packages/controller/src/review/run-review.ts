@@ -11,25 +11,31 @@ import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
 import { knownSecretValues, sha256 } from "@omk/core";
 import { err, ok, type Result } from "@omk/state";
+import {
+  answerFindings,
+  dependencyFindings,
+  isBlocking,
+  parseReviewAnswer,
+  rationaleTexts,
+  readDependencyChanges,
+  readTamperSources,
+  REVIEW_RECORD_VERSION,
+  type ReviewRecord,
+  type ReviewRecordRef,
+  reviewPrompt,
+  reviewResultsOf,
+  scopeFindings,
+  secretFindings,
+  tamperFindings,
+  writeRecord,
+} from "@omk/review";
 import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
 import { setUpCheckout } from "../internal/checkout-deps.js";
 import { redactedFilesFor } from "../internal/redacted-files.js";
 import { addSessionSpends, ZERO_TOKENS } from "../sessions/session-spend.js";
 import { runSession, type SessionOutcome } from "../sessions/session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
-import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
-import {
-  dependencyFindings,
-  rationaleTexts,
-  readDependencyChanges,
-  readTamperSources,
-  scopeFindings,
-  secretFindings,
-  tamperFindings,
-} from "./deterministic.js";
-import { reviewPrompt } from "./prompt.js";
-import { type ReviewRecord, REVIEW_RECORD_VERSION, reviewResultsOf, writeRecord } from "./records.js";
-import type { ReviewInput, ReviewOutcome, ReviewRecordRef } from "./types.js";
+import type { ReviewInput, ReviewOutcome } from "./types.js";
 
 /** Answers asked for per review pass, the first included (as for the plan). */
 export const REVIEW_ANSWER_ATTEMPTS = 3;

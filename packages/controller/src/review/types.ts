@@ -1,26 +1,12 @@
 /**
- * The review phase's contract: what runReview takes, what it returns, and
- * the JSON answer every engine review pass must give.
+ * The review phase's contract in the controller: what runReview takes and
+ * what it returns. The review's own shapes (records, findings, the answer)
+ * are @omk/review's.
  */
 import type { Evaluation, ReviewResult } from "@omk/oracle";
-import type { GateEvidence, ReviewCriterionSchema, Task } from "@omk/state";
-import { z } from "zod";
-import type { ReviewRecordSchema } from "../schemas/review-record.js";
+import type { KeptReviewRecord, ReviewCriterion, ReviewRecordRef, ReviewScopeViolation } from "@omk/review";
+import type { GateEvidence, Task } from "@omk/state";
 import type { ControllerEventSink, ControllerProblem, EngineProvider, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
-
-/** A review criterion of the frozen oracle (kind "review"): which reviewer, which checklist. */
-export type ReviewCriterion = z.infer<typeof ReviewCriterionSchema>;
-
-/** A scope violation found while the tasks ran (refused at write time or found in the post-run diff). */
-/** `atWrite`: refused when the engine asked to write (nothing was written); false or absent: a write that happened, found in the captured diff. */
-export type ReviewScopeViolation = {
-  readonly taskId: string;
-  readonly path: string;
-  readonly kind: string;
-  readonly atWrite?: boolean;
-  readonly message?: string;
-};
-
 export type ReviewInput = {
   readonly goalId: string;
   /** How the review checkout gets its dependencies (a reviewer may run the project's tools). */
@@ -70,17 +56,6 @@ export type ReviewInput = {
   readonly beforePass?: (pass: ReviewPass) => Promise<ControllerProblem | null>;
 };
 
-/** A record written by an earlier run of the review, read back and checked (readKeptReviews). */
-export type KeptReviewRecord = { readonly record: ReviewRecord; readonly ref: ReviewRecordRef };
-
-export type ReviewRecordRef = {
-  readonly pass: ReviewPass | "deterministic";
-  readonly verdict: "passed" | "blocked";
-  /** Relative to the goal dir: `reviews/r<round>-<pass>.json`. */
-  readonly file: string;
-  readonly sha256: string;
-};
-
 export type ReviewOutcome = {
   readonly verdict: "passed" | "blocked";
   readonly findings: ReviewFinding[];
@@ -93,24 +68,3 @@ export type ReviewOutcome = {
   /** Sessions that could not give an answer (missing engine, failed session): each is also a finding. Additive to the design. */
   readonly problems: ControllerProblem[];
 };
-
-const REVIEW_SEVERITIES = ["blocker", "major", "minor", "info"] as const;
-
-const ReviewAnswerFindingSchema = z.object({
-  severity: z.enum(REVIEW_SEVERITIES),
-  message: z.string().trim().min(1),
-  file: z.string().min(1).nullish(),
-  line: z.number().int().nonnegative().nullish(),
-});
-
-/** The answer of an engine review pass: `{"verdict":"passed"|"blocked","findings":[...]}` (break-it may add `followUps`). */
-export const ReviewAnswerSchema = z.object({
-  verdict: z.enum(["passed", "blocked"]),
-  findings: z.array(ReviewAnswerFindingSchema),
-  followUps: z.array(z.unknown()).optional().describe("break-it only: proposals of failing-test tasks (planner proposal shape)"),
-});
-export type ReviewAnswer = z.infer<typeof ReviewAnswerSchema>;
-
-/** A review record file (reviews/r<round>-<pass>.json): schemas/review-record.ts. */
-export { REVIEW_RECORD_VERSION } from "../schemas/review-record.js";
-export type ReviewRecord = z.infer<typeof ReviewRecordSchema>;

@@ -6,7 +6,7 @@
 import { publishedJsonSchemas } from "@omk/state";
 import type { z } from "zod";
 import { ControllerEventSchema, LoggedEventSchema } from "./event.js";
-import { ReviewRecordSchema } from "./review-record.js";
+import { ReviewRecordSchema } from "@omk/review";
 import { RoundVerdictSchema } from "./verdict.js";
 
 const SOURCES: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }> = [

@@ -4,10 +4,9 @@
  * back (through RoundVerdictSchema) by a resumed run and the stagnation check.
  */
 import { readFileSync } from "node:fs";
-import { CommitShaSchema, err, FailureCodeSchema, ok, type Result } from "@omk/state";
+import { CommitShaSchema, err, FailureCodeSchema, ok, parseJsonWith, type Result, recordProblem } from "@omk/state";
 import { z } from "zod";
 import type { ControllerProblem } from "../types.js";
-import { parseJsonWith, recordProblem } from "./read.js";
 
 export const FailingItemSchema = z.object({
   kind: z.enum(["gate", "criterion", "finding", "integration", "task"]),

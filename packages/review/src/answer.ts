@@ -5,8 +5,7 @@
  */
 import { parseAnswer, type SessionAnswer } from "@omk/planner";
 import type { Result } from "@omk/state";
-import { BLOCKING_SEVERITIES, type ReviewFinding, type ReviewPass } from "../types.js";
-import { type ReviewAnswer, ReviewAnswerSchema } from "./types.js";
+import { BLOCKING_SEVERITIES, type ReviewAnswer, ReviewAnswerSchema, type ReviewFinding, type ReviewPass } from "./types.js";
 
 /**
  * The answer as a ReviewAnswer, or what was wrong (no JSON object, a JSON

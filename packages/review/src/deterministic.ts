@@ -9,8 +9,7 @@ import { type DependencyChange, dependencyChanges, diffFiles, isDependencyFile, 
 import { detectTampering, type TamperSources, tamperSourcePaths } from "@omk/oracle";
 import type { Task } from "@omk/state";
 import { fileAt } from "@omk/worktree";
-import type { ReviewFinding } from "../types.js";
-import type { ReviewScopeViolation } from "./types.js";
+import type { ReviewFinding, ReviewScopeViolation } from "./types.js";
 
 const at = (file: string | undefined, line: number | null | undefined) =>
   file === undefined ? "" : line === null || line === undefined ? ` (${file})` : ` (${file}:${line})`;

@@ -1,7 +1,7 @@
 // The review phase's pure parts on real git diffs: deterministic checks, the prompt, the answer parser.
 import { cleanupTempDirs, commitFiles, gitDiff, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { answerFindings, parseReviewAnswer } from "../src/review/answer.js";
+import { answerFindings, parseReviewAnswer } from "../src/answer.js";
 import { knownSecretValues } from "@omk/core";
 import {
   dependencyFindings,
@@ -11,9 +11,9 @@ import {
   scopeFindings,
   secretFindings,
   tamperFindings,
-} from "../src/review/deterministic.js";
-import { capDiff, REVIEW_DIFF_MAX_BYTES, reviewPrompt, type ReviewPromptInput } from "../src/review/prompt.js";
-import { ReviewAnswerSchema } from "../src/review/types.js";
+} from "../src/deterministic.js";
+import { capDiff, REVIEW_DIFF_MAX_BYTES, reviewPrompt, type ReviewPromptInput } from "../src/prompt.js";
+import { ReviewAnswerSchema } from "../src/types.js";
 
 afterAll(() => cleanupTempDirs());
 

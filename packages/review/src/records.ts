@@ -4,11 +4,8 @@ import path from "node:path";
 import { createRedactor, sha256 } from "@omk/core";
 import type { ReviewResult } from "@omk/oracle";
 import { type GoalEvent, writeFileAtomicSync } from "@omk/state";
-import { parseReviewRecord } from "../schemas/review-record.js";
-import type { ReviewPass } from "../types.js";
-import type { KeptReviewRecord, ReviewCriterion, ReviewRecord, ReviewRecordRef } from "./types.js";
-
-export { REVIEW_RECORD_VERSION, type ReviewRecord } from "./types.js";
+import { parseReviewRecord } from "./review-record.js";
+import type { KeptReviewRecord, ReviewCriterion, ReviewPass, ReviewRecord, ReviewRecordRef } from "./types.js";
 
 export const recordFile = (round: number, pass: ReviewPass | "deterministic") => `reviews/r${round}-${pass}.json`;
 

@@ -5,16 +5,34 @@
  * format. Pure.
  */
 import { createRedactor } from "@omk/core";
-import type { ReviewFinding, ReviewPass } from "../types.js";
-import type { ReviewInput } from "./types.js";
+import type { Evaluation } from "@omk/oracle";
+import type { GateEvidence, Task } from "@omk/state";
+import type { ReviewCriterion, ReviewFinding, ReviewPass } from "./types.js";
 
 /** The diff shown to a reviewer is cut at this many bytes (the reviewer can run `git diff` in its checkout for the rest). */
 export const REVIEW_DIFF_MAX_BYTES = 200 * 1024;
 
-export type ReviewPromptInput = Pick<
-  ReviewInput,
-  "goalText" | "round" | "baseCommit" | "headCommit" | "diff" | "changedFiles" | "tasks" | "gates" | "evaluation" | "reviewCriteria" | "env" | "secrets"
-> & {
+/** What a review prompt shows: the goal, the change (base, head, diff), the plan's tasks, the head's evidence and the oracle's checklists. */
+export type ReviewPromptInput = {
+  readonly goalText: string;
+  readonly round: number;
+  readonly baseCommit: string;
+  /** The integrated head. */
+  readonly headCommit: string;
+  /** `git diff base..head`: the integrated diff. */
+  readonly diff: string;
+  readonly changedFiles: readonly string[];
+  /** The task graph, for write sets. */
+  readonly tasks: readonly Task[];
+  /** The head's gate evidence. */
+  readonly gates: readonly GateEvidence[];
+  /** The oracle evaluation of the head (null when there is none). */
+  readonly evaluation: Evaluation | null;
+  /** The oracle's review criteria (their checklists go into the prompts). */
+  readonly reviewCriteria: readonly ReviewCriterion[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Literal secrets to keep out of the prompt. */
+  readonly secrets?: readonly string[];
   /** The deterministic findings (they block whatever the reviewer says). */
   readonly findings: readonly ReviewFinding[];
 };

@@ -1,14 +1,12 @@
 /**
  * A review record (`reviews/r<round>-<pass>.json`): one review pass's verdict
  * and findings for a base and head, with what the session cost. Written
- * redacted by runReview, read back (through ReviewRecordSchema) when a
+ * redacted by the controller's runReview (writeRecord), read back (through ReviewRecordSchema) when a
  * resumed run keeps the passes already done.
  */
-import { CommitShaSchema, err, ok, type Result, Sha256Schema } from "@omk/state";
+import { CommitShaSchema, err, ok, parseJsonWith, type Result, recordProblem, Sha256Schema } from "@omk/state";
 import { z } from "zod";
-import type { ControllerProblem } from "../types.js";
-import { ControllerProblemSchema, ReviewFindingSchema, ReviewRecordPassSchema, ReviewVerdictSchema, SpendReportSchema } from "./common.js";
-import { parseJsonWith, recordProblem } from "./read.js";
+import { ProblemSchema, ReviewFindingSchema, ReviewRecordPassSchema, ReviewVerdictSchema, SpendReportSchema } from "./schemas.js";
 
 /** The version of a review record file (reviews/r<round>-<pass>.json). */
 export const REVIEW_RECORD_VERSION = 1;
@@ -27,13 +25,13 @@ export const ReviewRecordSchema = z.object({
   transcript: z.string().nullable().describe("the session transcript, relative to the goal dir"),
   spend: SpendReportSchema,
   answerError: z.string().optional().describe("why the engine's answer was not usable, when it was not"),
-  problem: ControllerProblemSchema.optional(),
+  problem: ProblemSchema.optional(),
   checks: z.record(z.string(), z.unknown()).optional().describe("deterministic pass: what each check looked at"),
   followUps: z.number().int().nonnegative().optional().describe("break-it: how many follow-up proposals the answer carried"),
 });
 
 /** A review record's text through ReviewRecordSchema: the record, or a `review_record_invalid` problem naming `file`. Never a cast. */
-export function parseReviewRecord(text: string, file: string): Result<z.output<typeof ReviewRecordSchema>, ControllerProblem> {
+export function parseReviewRecord(text: string, file: string): Result<z.output<typeof ReviewRecordSchema>, z.output<typeof ProblemSchema>> {
   const parsed = parseJsonWith(ReviewRecordSchema, text);
   if (parsed.ok) return ok(parsed.value);
   return err(recordProblem("review_record_invalid", file, "a review record", parsed.error, "delete it: a resumed run runs that review pass again"));

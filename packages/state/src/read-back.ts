@@ -1,7 +1,6 @@
 /** Reading a record OMK wrote back through its zod schema: the value, or a problem naming the file and what is wrong with it. */
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import type { z } from "zod";
-import type { ControllerProblem } from "../types.js";
 
 /** JSON text through a zod schema: the value, or why not in one line (the first issue, with its path). */
 export function parseJsonWith<S extends z.ZodType>(schema: S, text: string): Result<z.output<S>, string> {
@@ -19,7 +18,13 @@ export function parseJsonWith<S extends z.ZodType>(schema: S, text: string): Res
 }
 
 /** The problem of a file that is not the record it should be. */
-export function recordProblem(code: string, file: string, what: string, why: string, fix: string): ControllerProblem {
+export function recordProblem(
+  code: string,
+  file: string,
+  what: string,
+  why: string,
+  fix: string,
+): { code: string; message: string; fix: string; details: { file: string } } {
   return { code, message: `${file} is not ${what}: ${oneLine(why)}`, fix, details: { file } };
 }
 
