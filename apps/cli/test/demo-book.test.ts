@@ -4,7 +4,8 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { gateDescriptors, loadScriptBook, parseReviewAnswer } from "@omk/controller";
+import { loadScriptBook, parseReviewAnswer } from "@omk/controller";
+import { gateDescriptors } from "@omk/proof";
 import { buildOracle, testTag } from "@omk/oracle";
 import { type ClassifiedIntake, createEnginePlanner, inspectRepository, intake, testCommandFor } from "@omk/planner";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";

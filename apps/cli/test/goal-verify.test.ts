@@ -5,7 +5,7 @@ import { runGates } from "@omk/gates";
 import { EventSchema, GateEvidenceSchema, VerificationRecordSchema } from "@omk/state";
 import { cleanupTempDirs, filesContaining, initGitRepo, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { toGateEvidence } from "@omk/controller";
+import { toGateEvidence } from "@omk/proof";
 
 afterAll(cleanupTempDirs);
 

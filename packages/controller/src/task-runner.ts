@@ -25,7 +25,7 @@ import { FIX_SEPARATOR } from "./internal/engine-setup.js";
 import { secretName } from "./internal/known-secrets.js";
 import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "./internal/session-spend.js";
 import { taskPrompt } from "./internal/task-prompt.js";
-import { redactedFilesFor } from "./internal/redacted-files.js";
+import { redactedFilesFor } from "@omk/proof";
 import { prepareTaskWorktree } from "./internal/task-worktree.js";
 import { runSession, sessionKnownSecrets } from "./session.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, SpendReport } from "./types.js";
@@ -68,7 +68,7 @@ export type TaskRunnerInput = {
   /** Untracked files of the main checkout to copy into each worktree (e.g. [".env"]); never committed. */
   readonly copyUntracked?: readonly string[];
   /** How each worktree gets the project's dependencies before the agent starts (internal/checkout-deps.ts). */
-  readonly deps?: import("./internal/checkout-deps.js").CheckoutDeps;
+  readonly deps?: import("@omk/proof").CheckoutDeps;
 };
 
 /** The scope violation kind of a change that holds a secret value the run knows (the review reports it as a secret finding). */
