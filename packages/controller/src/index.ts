@@ -19,7 +19,6 @@ export { readRoundVerdictFile } from "./schemas/verdict.js";
 export type {
   ControllerEvent,
   ControllerEventSink,
-  ControllerProblem,
   EngineProvider,
   RunConfinement,
   RunGoalOptions,

@@ -3,7 +3,7 @@
 export { changedTestFiles } from "./evidence/checkout.js";
 export { gateDescriptors, junitCasesOf, toGateEvidence } from "./evidence/gate-evidence.js";
 export { collectOracleEvidence, evaluateRound, perTestEvidenceBlocks } from "./evidence/oracle-evidence.js";
-export { buildProof, type ProofRun } from "./evidence/proof-build.js";
+export { buildProof } from "./evidence/proof-build.js";
 export { gatePasses } from "./evidence/proof-claims.js";
 export { runWall } from "./evidence/wall.js";
 export {
@@ -22,5 +22,5 @@ export { type RedactedFiles, redactedFiles, redactedFilesFor } from "./internal/
 export { REVIEW_ROLES } from "./internal/roles.js";
 export { integratedTasks, supersededTasks, withDependents } from "./internal/superseded.js";
 export { type ProofCheck, verifyProof } from "./proof-verify.js";
-export type { ProofEvent, ProofEventSink, ProofProblem, RunConfinement } from "./types.js";
+export type { ProofProblem, RunConfinement } from "./types.js";
 export { type VerifyInput, type VerifyProblem, verifyCheckout, verifyGoal } from "./verify-goal.js";
