@@ -71,11 +71,11 @@ export type GoalRun = {
    * description goes through it before it is written anywhere.
    */
   readonly redactor: Redactor;
-  /** The one way a phase writes a file under the goal dir: through `redactor` (internal/redacted-files.ts). */
+  /** The one way a phase writes a file under the goal dir: through `redactor` (@omk/proof, internal/redacted-files.ts). */
   readonly files: RedactedFiles;
   /** `env` plus the literal secrets under secret-looking names: gates withhold such variables from gate processes and redact their values from the logs. */
   readonly gateEnv: Readonly<Record<string, string | undefined>>;
-  /** How every checkout of the run gets its dependencies (internal/checkout-deps.ts); each setup is recorded in setup.jsonl. */
+  /** How every checkout of the run gets its dependencies (@omk/proof, internal/checkout-deps.ts); each setup is recorded in setup.jsonl. */
   readonly deps: CheckoutDeps;
   /** The goal as last read or written. */
   goal: Goal;

@@ -67,7 +67,7 @@ export type TaskRunnerInput = {
   readonly cancelling?: () => boolean;
   /** Untracked files of the main checkout to copy into each worktree (e.g. [".env"]); never committed. */
   readonly copyUntracked?: readonly string[];
-  /** How each worktree gets the project's dependencies before the agent starts (internal/checkout-deps.ts). */
+  /** How each worktree gets the project's dependencies before the agent starts (@omk/proof, internal/checkout-deps.ts). */
   readonly deps?: import("@omk/proof").CheckoutDeps;
 };
 
