@@ -218,7 +218,7 @@ describe("omk goal verify", () => {
   });
 });
 
-describe("toGateEvidence (the gates → proof mapping, from @omk/controller, as the CLI uses it)", () => {
+describe("toGateEvidence (the gates → proof mapping, from @omk/proof, as the CLI uses it)", () => {
   it("maps each gate result to GateEvidence with logs relative to the goal dir and the baseline status", async () => {
     const { repo, base } = await repoWithGates();
     const goalDir = makeTempDir("omk-goal-dir-");
