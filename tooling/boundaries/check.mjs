@@ -38,6 +38,7 @@ const PACKAGES = {
   "@omk/github": { level: 1, only: ["@omk/git", "@omk/state"] },
   "@omk/config": { level: 1, only: ["@omk/git", "@omk/state", "@omk/wire"] },
   "@omk/scheduler": { level: 2, only: ["@omk/git", "@omk/state"] },
+  "@omk/proof": { level: 2, only: ["@omk/gates", "@omk/oracle", "@omk/state", "@omk/wire", "@omk/worktree"] },
   "@omk/review": { level: 2, only: ["@omk/gates", "@omk/oracle", "@omk/planner", "@omk/state", "@omk/worktree"] },
   "@omk/controller": { level: 3 },
   omk: { level: 4 },
@@ -46,13 +47,17 @@ const PACKAGES = {
 
 /**
  * Modules a package's own code (not its tests) may not import at all, with
- * the fix. @omk/controller spawns no process: git is @omk/worktree's, commands
+ * the fix. @omk/controller and @omk/proof spawn no process: git is @omk/worktree's, commands
  * run through @omk/gates (docs/decisions/worktree.md).
  */
 const FORBIDDEN_IMPORTS = {
   "@omk/controller": {
     modules: ["@omk/git", "execa", "node:child_process", "child_process"],
     fix: "@omk/controller spawns no process itself: ask @omk/worktree for git (checkouts, commits, diffs, cleanup) and @omk/gates for commands (runGates, runArgv)",
+  },
+  "@omk/proof": {
+    modules: ["@omk/git", "execa", "node:child_process", "child_process"],
+    fix: "@omk/proof spawns no process itself: ask @omk/worktree for git (checkouts, diffs) and @omk/gates for commands (runGates, runArgv)",
   },
 };
 

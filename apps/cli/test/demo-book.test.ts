@@ -4,7 +4,8 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { gateDescriptors, loadScriptBook } from "@omk/controller";
+import { loadScriptBook } from "@omk/controller";
+import { gateDescriptors } from "@omk/proof";
 import { parseReviewAnswer } from "@omk/review";
 import { buildOracle, testTag } from "@omk/oracle";
 import { type ClassifiedIntake, createEnginePlanner, inspectRepository, intake, testCommandFor } from "@omk/planner";

@@ -5,7 +5,7 @@ import { runGates } from "@omk/gates";
 import { EventSchema, GateEvidenceSchema, VerificationRecordSchema } from "@omk/state";
 import { cleanupTempDirs, filesContaining, initGitRepo, makeTempDir, omkBinPath, runOmk } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { toGateEvidence } from "@omk/controller";
+import { toGateEvidence } from "@omk/proof";
 
 afterAll(cleanupTempDirs);
 
@@ -218,7 +218,7 @@ describe("omk goal verify", () => {
   });
 });
 
-describe("toGateEvidence (the gates → proof mapping, from @omk/controller, as the CLI uses it)", () => {
+describe("toGateEvidence (the gates → proof mapping, from @omk/proof, as the CLI uses it)", () => {
   it("maps each gate result to GateEvidence with logs relative to the goal dir and the baseline status", async () => {
     const { repo, base } = await repoWithGates();
     const goalDir = makeTempDir("omk-goal-dir-");

@@ -12,9 +12,7 @@ import type { Evaluation, EvidenceSet, OracleBuild } from "@omk/oracle";
 import type { ClassifiedIntake, RepoInspection } from "@omk/planner";
 import type { FailureCause, GateDescriptor, GateEvidence, Goal, GoalEvent, GoalStore, NewEvent, Phase, Result, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
-import { type RedactedFiles, redactedFiles } from "./internal/redacted-files.js";
-import { type CheckoutDeps, runSetupConfig } from "./internal/checkout-deps.js";
-import { checkoutConfinement } from "./internal/confinement.js";
+import { type RedactedFiles, redactedFiles, type CheckoutDeps, runSetupConfig, checkoutConfinement } from "@omk/proof";
 import type { FailingItem, RoundVerdict } from "./internal/run-verdict.js";
 import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./sessions/session-spend.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
@@ -73,11 +71,11 @@ export type GoalRun = {
    * description goes through it before it is written anywhere.
    */
   readonly redactor: Redactor;
-  /** The one way a phase writes a file under the goal dir: through `redactor` (internal/redacted-files.ts). */
+  /** The one way a phase writes a file under the goal dir: through `redactor` (@omk/proof, internal/redacted-files.ts). */
   readonly files: RedactedFiles;
   /** `env` plus the literal secrets under secret-looking names: gates withhold such variables from gate processes and redact their values from the logs. */
   readonly gateEnv: Readonly<Record<string, string | undefined>>;
-  /** How every checkout of the run gets its dependencies (internal/checkout-deps.ts); each setup is recorded in setup.jsonl. */
+  /** How every checkout of the run gets its dependencies (@omk/proof, internal/checkout-deps.ts); each setup is recorded in setup.jsonl. */
   readonly deps: CheckoutDeps;
   /** The goal as last read or written. */
   goal: Goal;

@@ -2,12 +2,6 @@
 // The goal lifecycle: phases, the --until-ready loop, reviews, proof.
 export { acceptGoal, rejectGoal } from "./decision.js";
 export { engineSpecProvider, presetProvider, scriptBookProvider } from "./sessions/engine-provider.js";
-export { changedTestFiles } from "./evidence/checkout.js";
-export { gateDescriptors, junitCasesOf, toGateEvidence } from "./evidence/gate-evidence.js";
-export { collectOracleEvidence, evaluateRound } from "./evidence/oracle-evidence.js";
-export { runWall } from "./evidence/wall.js";
-export { type VerifyInput, type VerifyProblem, verifyCheckout, verifyGoal } from "./verify-goal.js";
-export { type ProofCheck, verifyProof } from "./proof-verify.js";
 export {
   loadScriptBook,
   type ScriptBookOptions,
@@ -23,7 +17,6 @@ export { readRoundVerdictFile } from "./schemas/verdict.js";
 export type {
   ControllerEvent,
   ControllerEventSink,
-  ControllerProblem,
   EngineProvider,
   RunConfinement,
   RunGoalOptions,

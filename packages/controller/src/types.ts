@@ -93,7 +93,7 @@ export type ControllerEventSink = (event: ControllerEvent) => void;
  * or `unconfined` (the user passed --unconfined). Recorded in proof.json and
  * failure.json.
  */
-export type RunConfinement = { readonly mode: "bwrap"; readonly bwrap: string } | { readonly mode: "unconfined" };
+export type RunConfinement = import("@omk/proof").RunConfinement;
 
 /** What runGoal (and resumeGoal) take. */
 export type RunGoalOptions = {

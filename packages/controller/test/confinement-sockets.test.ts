@@ -9,7 +9,7 @@ import { makeTempDir } from "@omk/test-fixtures";
 import { findCommand } from "@omk/wire";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { sessionConfinement } from "../src/internal/confinement.js";
+import { sessionConfinement } from "@omk/proof";
 
 const BWRAP = findCommand("bwrap");
 const cleanup: string[] = [];

@@ -9,7 +9,7 @@ import { FailureSchema, ProofSchema, TaskSchema } from "@omk/state";
 import { cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, npmLockfileFor, TAPE_VERSION } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { runSetupConfig, setUpCheckout } from "../src/internal/checkout-deps.js";
+import { runSetupConfig, setUpCheckout } from "@omk/proof";
 import { prepareTaskWorktree } from "../src/tasks/task-worktree.js";
 import { bookProvider, collect, GOAL_TEXT, makeGoal, PROJECT, planSession, readyBook } from "./run-goal-fixture.js";
 

@@ -7,7 +7,8 @@ import { ProofSchema } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireControllerLock } from "@omk/state";
-import { acceptGoal, runGoal, verifyProof } from "../src/index.js";
+import { verifyProof } from "@omk/proof";
+import { acceptGoal, runGoal } from "../src/index.js";
 import { bookProvider, collect, GOAL_TEXT, makeGoal, makeRepo, readyBook } from "./run-goal-fixture.js";
 
 afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));

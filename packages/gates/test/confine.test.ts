@@ -2,7 +2,7 @@
 // the tool-version probe, setup installs) goes through it, and what it returns is what runs. @omk/gates cannot
 // import @omk/wire's policy builder, so this test's hook is a small real bwrap sandbox of its own: `/` read-only,
 // a `secret` folder hidden, the request's root and writable folders writable. The controller's real policy is
-// tested in packages/controller/test/checkout-confinement.test.ts.
+// tested in packages/proof/test/checkout-confinement.test.ts.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cleanupTempDirs, initGitRepo, makeTempDir } from "@omk/test-fixtures";

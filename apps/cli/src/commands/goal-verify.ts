@@ -1,5 +1,5 @@
 import path from "node:path";
-import { type VerifyInput, type VerifyProblem, verifyCheckout, verifyGoal } from "@omk/controller";
+import { type VerifyInput, type VerifyProblem, verifyCheckout, verifyGoal } from "@omk/proof";
 import { formatText, type GatesEvent, killAllGatesNow } from "@omk/gates";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";

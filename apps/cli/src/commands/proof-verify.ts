@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { type ControllerProblem, type ProofCheck, verifyProof } from "@omk/controller";
+import { type ProofCheck, type ProofProblem, verifyProof } from "@omk/proof";
 import type { Result } from "@omk/state";
 import { probeConfinement } from "@omk/wire";
 import { type Context, printJson } from "../context.js";
@@ -67,7 +67,7 @@ export async function proofVerify(ctx: Context, given: string | undefined, opts:
   const onSignal = () => abort.abort("interrupted");
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  let checked: Result<ProofCheck, ControllerProblem>;
+  let checked: Result<ProofCheck, ProofProblem>;
   try {
     checked = await verifyProof({
       proofFile,

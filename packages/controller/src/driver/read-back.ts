@@ -4,7 +4,7 @@ import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema } from "@omk/oracle";
 import type { GateEvidence } from "@omk/state";
 import type { GoalRun, Verified } from "../context.js";
-import { evaluateRound } from "../evidence/oracle-evidence.js";
+import { evaluateRound } from "@omk/proof";
 import { frozenOracle, recordedBaseline } from "../internal/run-records.js";
 import { readVerdict } from "../internal/run-verdict.js";
 

@@ -4,7 +4,7 @@ import type { SetupOutcome } from "@omk/gates";
 import { err, type Result } from "@omk/state";
 import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
-import { type CheckoutDeps, setUpCheckout } from "./checkout-deps.js";
+import { type CheckoutDeps, setUpCheckout } from "@omk/proof";
 
 export { diffOf } from "@omk/worktree";
 

@@ -2,7 +2,7 @@
  * Terminal statuses: failure.json and proof.json are written by the store's
  * outcome machinery (`transition` with a cause or a proof); here every ending
  * is recorded and reported (run_finished). The proof's body is assembled in
- * evidence/proof-build.ts.
+ * @omk/proof (evidence/proof-build.ts).
  */
 import { type FailureCause, isTerminalStatus, type Proof, type TerminalStatus } from "@omk/state";
 import type { GoalRun } from "../context.js";

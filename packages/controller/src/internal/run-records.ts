@@ -7,12 +7,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type Evaluation, type EvidenceSet, EvidenceSetSchema, freeze, readOracleFile, writeOracleFile } from "@omk/oracle";
+import { REVIEW_ROLES } from "@omk/proof";
 import type { FrozenOracle, GoalEvent, NewEvent, TaskGraph } from "@omk/state";
 import type { GoalRun } from "../context.js";
 
 export const BASELINE_FILE = "baseline/evidence.json";
 
-export const REVIEW_ROLES: ReadonlySet<string> = new Set(["reviewer", "security-reviewer"]);
+export { REVIEW_ROLES };
 
 /** The frozen oracle in force: oracle.json, checked against its hash and the log. */
 export async function frozenOracle(ctx: GoalRun): Promise<FrozenOracle> {

@@ -8,7 +8,7 @@ import path from "node:path";
 import type { FailureCode } from "@omk/state";
 import type { z } from "zod";
 import { type FailingItemSchema, readRoundVerdictFile, type RoundVerdictSchema } from "../schemas/verdict.js";
-import type { RedactedFiles } from "./redacted-files.js";
+import type { RedactedFiles } from "@omk/proof";
 
 export type FailingItem = z.infer<typeof FailingItemSchema>;
 export type RoundVerdict = z.infer<typeof RoundVerdictSchema>;

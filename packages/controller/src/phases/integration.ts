@@ -21,7 +21,7 @@ import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { removeTaskWorktree } from "../tasks/task-worktree.js";
 import { executableGraph, REVIEW_ROLES } from "../internal/run-records.js";
 import type { FailingItem } from "../internal/run-verdict.js";
-import { supersededTasks, withDependents } from "../internal/superseded.js";
+import { supersededTasks, withDependents } from "@omk/proof";
 import type { ControllerProblem } from "../types.js";
 import { end, next, type Step } from "./step.js";
 

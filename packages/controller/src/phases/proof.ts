@@ -13,13 +13,11 @@ import { EvidenceSetSchema, type EvidenceSet, sha256Hex } from "@omk/oracle";
 import { type Criterion, err, type GoalEvent, ok, type Result } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
 import type { GoalRun } from "../context.js";
-import { evaluateRound } from "../evidence/oracle-evidence.js";
-import { buildProof } from "../evidence/proof-build.js";
+import { evaluateRound, buildProof, integratedTasks } from "@omk/proof";
 import { endReady } from "../internal/run-end.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { frozenOracle, oracleEvaluatedEvent, recordedBaseline, REVIEW_ROLES, scopeViolationsByRound } from "../internal/run-records.js";
 import { writeVerdict } from "../internal/run-verdict.js";
-import { integratedTasks } from "../internal/superseded.js";
 import { readKeptReviews, reviewResultsOf } from "@omk/review";
 import { end, type Step } from "./step.js";
 
@@ -151,7 +149,16 @@ export async function proofPhase(ctx: GoalRun): Promise<Step> {
   }
   const reviews = [...byPass.values()];
   const skipped = verification.data.gates.filter((g) => g.outcome === "skipped").map((g) => g.name);
-  const proof = await buildProof(ctx, {
+  await ctx.refresh();
+  const proofRun = {
+    goalId: ctx.goalId,
+    baseCommit: ctx.baseCommit,
+    goal: ctx.goal,
+    events: await ctx.store.readEvents(ctx.goalId),
+    ...(ctx.options.confinement === undefined ? {} : { confinement: ctx.options.confinement }),
+    proofFile: ctx.store.paths(ctx.goalId).proof,
+  };
+  const proof = buildProof(proofRun, {
     oracleHash,
     headCommit: head,
     gates: verification.data.gates,

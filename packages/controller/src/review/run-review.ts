@@ -11,6 +11,7 @@ import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
 import { knownSecretValues, sha256 } from "@omk/core";
 import { err, ok, type Result } from "@omk/state";
+import { redactedFilesFor, setUpCheckout } from "@omk/proof";
 import {
   answerFindings,
   dependencyFindings,

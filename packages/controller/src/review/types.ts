@@ -10,7 +10,7 @@ import type { ControllerEventSink, ControllerProblem, EngineProvider, ReviewFind
 export type ReviewInput = {
   readonly goalId: string;
   /** How the review checkout gets its dependencies (a reviewer may run the project's tools). */
-  readonly deps?: import("../internal/checkout-deps.js").CheckoutDeps;
+  readonly deps?: import("@omk/proof").CheckoutDeps;
   readonly goalText: string;
   readonly round: number;
   /** The goal's folder: records go to `reviews/`; the checkout to `<state root>/checkouts/<goal>/_evidence/` (evidenceCheckoutDir). */

@@ -20,7 +20,7 @@ import {
   type WireError,
   type WireEvent,
 } from "@omk/wire";
-import { agentCommandEnv, sessionConfinement } from "../internal/confinement.js";
+import { agentCommandEnv, sessionConfinement } from "@omk/proof";
 import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./session-spend.js";
 import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "../types.js";
 

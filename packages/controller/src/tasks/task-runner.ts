@@ -25,7 +25,7 @@ import { FIX_SEPARATOR } from "../sessions/engine-setup.js";
 import { secretName } from "../internal/known-secrets.js";
 import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "../sessions/session-spend.js";
 import { taskPrompt } from "./task-prompt.js";
-import { redactedFilesFor } from "../internal/redacted-files.js";
+import { redactedFilesFor } from "@omk/proof";
 import { prepareTaskWorktree } from "./task-worktree.js";
 import { runSession, sessionKnownSecrets } from "../sessions/session.js";
 import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, SpendReport } from "../types.js";
@@ -67,8 +67,8 @@ export type TaskRunnerInput = {
   readonly cancelling?: () => boolean;
   /** Untracked files of the main checkout to copy into each worktree (e.g. [".env"]); never committed. */
   readonly copyUntracked?: readonly string[];
-  /** How each worktree gets the project's dependencies before the agent starts (internal/checkout-deps.ts). */
-  readonly deps?: import("../internal/checkout-deps.js").CheckoutDeps;
+  /** How each worktree gets the project's dependencies before the agent starts (@omk/proof's checkout setup). */
+  readonly deps?: import("@omk/proof").CheckoutDeps;
 };
 
 /** The scope violation kind of a change that holds a secret value the run knows (the review reports it as a secret finding). */

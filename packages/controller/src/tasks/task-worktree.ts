@@ -19,7 +19,7 @@ import {
   taskWorktreeDir,
 } from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
-import { type CheckoutDeps, setUpCheckout, setupProducts } from "../internal/checkout-deps.js";
+import { type CheckoutDeps, setUpCheckout, setupProducts } from "@omk/proof";
 
 export type TaskWorktreeInput = {
   readonly repo: string;

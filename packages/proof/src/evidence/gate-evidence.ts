@@ -2,7 +2,7 @@ import path from "node:path";
 import { type GateResult, type GatesReport, loadGates } from "@omk/gates";
 import type { JunitCase } from "@omk/oracle";
 import { type GateDescriptor, type GateEvidence, GateEvidenceSchema, type Result, err, ok } from "@omk/state";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem } from "../types.js";
 import { gatesProblem } from "./problem.js";
 
 type Baseline = GateEvidence["baseline"];
@@ -81,7 +81,7 @@ export function junitCasesOf(report: GatesReport): JunitCase[] {
 }
 
 /** The gates of a checkout (its config file, else detection) as data for planner and oracle. */
-export function gateDescriptors(root: string, gatesConfig?: string): Result<GateDescriptor[], ControllerProblem> {
+export function gateDescriptors(root: string, gatesConfig?: string): Result<GateDescriptor[], ProofProblem> {
   const loaded = loadGates(root, gatesConfig === undefined ? {} : { config: path.resolve(root, gatesConfig) });
   if (!loaded.ok) return err(gatesProblem(loaded.error));
   return ok(

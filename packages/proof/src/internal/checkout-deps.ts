@@ -26,7 +26,7 @@ import {
   type SetupOutcome,
 } from "@omk/gates";
 import type { FailureCause } from "@omk/state";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem } from "../types.js";
 
 export const SETUP_FAILED = "setup_failed";
 
@@ -53,10 +53,10 @@ export type CheckoutDeps = {
   readonly confine?: ConfineCommand;
 };
 
-/** A setup failure as a ControllerProblem (code setup_failed), with the typed failure kept for failure.json. */
-export type SetupProblem = ControllerProblem & { readonly setup: SetupFailure };
+/** A setup failure as a ProofProblem (code setup_failed), with the typed failure kept for failure.json. */
+export type SetupProblem = ProofProblem & { readonly setup: SetupFailure };
 
-export function isSetupProblem(p: ControllerProblem): p is SetupProblem {
+export function isSetupProblem(p: ProofProblem): p is SetupProblem {
   return p.code === SETUP_FAILED && "setup" in p;
 }
 

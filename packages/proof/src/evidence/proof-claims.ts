@@ -1,5 +1,5 @@
 import type { FrozenOracle, GateEvidence, Proof } from "@omk/state";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem } from "../types.js";
 import { problem } from "./problem.js";
 import type { EvidenceFiles, GoalRecord } from "./proof-inputs.js";
 
@@ -88,7 +88,7 @@ export function checkGateLogs(gates: readonly GateEvidence[], files: EvidenceFil
 }
 
 /** Evidence the proof relies on is not there: not a changed verdict, a folder to point at. */
-export function evidenceMissing(missing: ReadonlySet<string>, files: EvidenceFiles, proofFile: string, goalId: string): ControllerProblem {
+export function evidenceMissing(missing: ReadonlySet<string>, files: EvidenceFiles, proofFile: string, goalId: string): ProofProblem {
   const list = [...missing];
   const shown = list.length > 8 ? `${list.slice(0, 8).join(", ")} and ${list.length - 8} more` : list.join(", ");
   const where = files.dirs.join(" or ");

@@ -14,7 +14,7 @@ import { checkGateLogs, claimProblems, evidenceMissing, gatePasses, logProblems 
 import { checkedReviews, EvidenceFiles, goalRecord, readProof, recordedEvidence, recordedFiles } from "./evidence/proof-inputs.js";
 import { runWall } from "./evidence/wall.js";
 import { checkoutConfinement } from "./internal/confinement.js";
-import type { ControllerEventSink, ControllerProblem, RunConfinement } from "./types.js";
+import type { ProofEventSink, ProofProblem, RunConfinement } from "./types.js";
 
 /** Whether a proof's verdict still holds on a clean checkout of its head commit. */
 export type ProofCheck = {
@@ -34,7 +34,7 @@ export type VerifyProofInput = {
   readonly store?: GoalStore;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
-  readonly onEvent?: ControllerEventSink;
+  readonly onEvent?: ProofEventSink;
   /** Additive: gates config file (relative to the checkout or absolute); default the checkout's own. */
   readonly gatesConfig?: string;
   /** Additive: limit for each oracle command (default 10 minutes). */
@@ -67,7 +67,7 @@ function depsOf(input: VerifyProofInput, repo: string): CheckoutDeps {
 /** A gate that is not required: only a recorded pass can be lost (a recorded failure of it does not make a ready proof wrong). */
 const still = (recorded: string, now: string) => recorded !== "passed" || now === "passed";
 
-function oracleProblem(dirs: readonly string[], proof: Proof): Result<FrozenOracle, ControllerProblem> {
+function oracleProblem(dirs: readonly string[], proof: Proof): Result<FrozenOracle, ProofProblem> {
   const goalDir = dirs.find((d) => existsSync(path.join(d, "oracle.json"))) ?? (dirs[0] as string);
   const read = readOracleFile(goalDir);
   if (!read.ok) {
@@ -90,7 +90,7 @@ function oracleProblem(dirs: readonly string[], proof: Proof): Result<FrozenOrac
   return ok(read.value);
 }
 
-async function repoOf(input: VerifyProofInput, proof: Proof, storeRepo: string | null): Promise<Result<string, ControllerProblem>> {
+async function repoOf(input: VerifyProofInput, proof: Proof, storeRepo: string | null): Promise<Result<string, ProofProblem>> {
   const repo = input.repo !== undefined ? path.resolve(input.repo) : storeRepo;
   if (repo === null) {
     return err(
@@ -172,7 +172,7 @@ function compareRows(proof: Proof, frozen: FrozenOracle, rerun: Rerun | null, br
  * again when it is missing. The verdict holds when no claim is wrong and
  * every gate and criterion still passes.
  */
-export async function verifyProof(input: VerifyProofInput): Promise<Result<ProofCheck, ControllerProblem>> {
+export async function verifyProof(input: VerifyProofInput): Promise<Result<ProofCheck, ProofProblem>> {
   const read = readProof(input.proofFile);
   if (!read.ok) return read;
   const { proof } = read.value;
@@ -215,7 +215,7 @@ export async function verifyProof(input: VerifyProofInput): Promise<Result<Proof
     return await withDetachedCheckout(
       repo.value,
       proof.headCommit,
-      async (dir, setup): Promise<Result<ProofCheck, ControllerProblem>> => {
+      async (dir, setup): Promise<Result<ProofCheck, ProofProblem>> => {
         const wall = await runWall({
           root: dir,
           ...(setup === undefined ? {} : { setup }),
@@ -292,7 +292,7 @@ async function baseSide(
   sets: readonly EvidenceSet[],
   work: string,
   problems: string[],
-): Promise<Result<EvidenceSet | null, ControllerProblem>> {
+): Promise<Result<EvidenceSet | null, ProofProblem>> {
   if (!needsBase(frozen)) return ok(null);
   const candidates = sets.filter((s) => s.commit === proof.baseCommit);
   const recorded = candidates.find((s) => s.headTests !== undefined) ?? candidates[0];

@@ -1,8 +1,8 @@
 import { GatesAbortedError, GatesConfigError, GatesError, NoGatesDetectedError } from "@omk/gates";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem } from "../types.js";
 
 /** A problem value (what went wrong, what to do). */
-export function problem(code: string, message: string, fix: string): ControllerProblem {
+export function problem(code: string, message: string, fix: string): ProofProblem {
   return { code, message, fix };
 }
 
@@ -13,7 +13,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * nothing to run is `no_gates`, an abort is `aborted`, everything else (git
  * trouble, a broken environment) is `infra`.
  */
-export function gatesProblem(error: unknown): ControllerProblem {
+export function gatesProblem(error: unknown): ProofProblem {
   if (error instanceof GatesConfigError) {
     const where = { ...(error.file === undefined ? {} : { file: error.file }), ...(error.position ?? {}) };
     return { ...problem("gates_config", error.message, error.fix ?? "correct the gates config"), details: where };

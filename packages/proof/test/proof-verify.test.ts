@@ -5,7 +5,8 @@ import { sha256Hex, writeOracleFile } from "@omk/oracle";
 import { type FrozenOracle, openStore, type Proof, ProofSchema, requestResume } from "@omk/state";
 import { checkoutWorktree, cleanupTempDirs, commitFiles, gitIn, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControllerEvent, changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall, verifyProof } from "../src/index.js";
+import { changedTestFiles, collectOracleEvidence, evaluateRound, junitCasesOf, runWall, verifyProof } from "../src/index.js";
+import type { ProofEvent as ControllerEvent } from "../src/types.js";
 import { featureRepo, frozenOracle } from "./evidence-fixture.js";
 
 afterAll(cleanupTempDirs);

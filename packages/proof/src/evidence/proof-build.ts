@@ -2,12 +2,23 @@
  * proof.json's body, assembled from the log and the evidence: the store
  * writes it when the goal ends ready (internal/run-end.ts endReady).
  */
-import { budgetReport, type GateEvidence, type GoalEvent, ok, type Proof, ProofSchema, type Result, SCHEMA_VERSION, type SessionSpend, err } from "@omk/state";
+import {
+  budgetReport,
+  type GateEvidence,
+  type Goal,
+  type GoalEvent,
+  ok,
+  type Proof,
+  ProofSchema,
+  type Result,
+  SCHEMA_VERSION,
+  type SessionSpend,
+  err,
+} from "@omk/state";
 import { taskBranch } from "@omk/worktree";
-import type { GoalRun } from "../context.js";
-import { REVIEW_ROLES } from "../internal/run-records.js";
+import { REVIEW_ROLES } from "../internal/roles.js";
 import { integratedTasks } from "../internal/superseded.js";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem, RunConfinement } from "../types.js";
 import { gatePasses } from "./proof-claims.js";
 
 export type ProofInput = {
@@ -19,13 +30,27 @@ export type ProofInput = {
   readonly knownGaps: readonly string[];
 };
 
+/** The goal the proof is of, as plain data (the controller reads it fresh from the log just before). */
+export type ProofRun = {
+  readonly goalId: string;
+  readonly baseCommit: string;
+  /** The goal as it stands now (its task graph, usage, confinement so far, lastSeq). */
+  readonly goal: Goal;
+  /** The goal's event log: captures, successes, usage and session spend per task. */
+  readonly events: readonly GoalEvent[];
+  /** This run's confinement (absent: unconfined). */
+  readonly confinement?: RunConfinement;
+  /** Where proof.json goes: named in its recheck commands. */
+  readonly proofFile: string;
+};
+
 /**
  * proof.json's body: every claim names evidence that can be re-checked. A
  * proof is refused (a problem) unless every criterion passed: ready is never
  * claimed with a criterion failed, vacuous or not run, nor with a required
  * gate that did not pass (skipped included).
  */
-export async function buildProof(ctx: GoalRun, input: ProofInput): Promise<Result<Proof, ControllerProblem>> {
+export function buildProof(ctx: ProofRun, input: ProofInput): Result<Proof, ProofProblem> {
   const open = input.criteria.filter((c) => c.verdict !== "passed");
   const gates = input.gates.filter((g) => g.required && !gatePasses(g.outcome));
   if (gates.length > 0) {
@@ -42,8 +67,7 @@ export async function buildProof(ctx: GoalRun, input: ProofInput): Promise<Resul
       fix: "resume the goal: another round verifies and reviews the head again",
     });
   }
-  await ctx.refresh();
-  const events = await ctx.store.readEvents(ctx.goalId);
+  const events = ctx.events;
   const integrated = integratedTasks(events);
   const graph = ctx.goal.taskGraph?.tasks ?? [];
   const captured = new Map<string, Extract<GoalEvent, { type: "attempt_captured" }>["data"]>();
@@ -113,8 +137,8 @@ export async function buildProof(ctx: GoalRun, input: ProofInput): Promise<Resul
       spend,
       sessions,
       // The least confined run of the goal: this one (no confinement given: unconfined) or one recorded before.
-      confinement: ctx.goal.confinement === "unconfined" || (ctx.options.confinement?.mode ?? "unconfined") === "unconfined" ? "unconfined" : "bwrap",
-      recheck: [`omk proof verify ${ctx.store.paths(ctx.goalId).proof}`, `omk goal verify ${ctx.goalId}`],
+      confinement: ctx.goal.confinement === "unconfined" || (ctx.confinement?.mode ?? "unconfined") === "unconfined" ? "unconfined" : "bwrap",
+      recheck: [`omk proof verify ${ctx.proofFile}`, `omk goal verify ${ctx.goalId}`],
       lastSeq: ctx.goal.lastSeq,
       createdAt: createdAt.toISOString(),
     } satisfies Proof),

@@ -3,7 +3,7 @@ import path from "node:path";
 import { type ConfineCommand, GatesAbortedError, type GatesConfig, loadGates, readTreeState, type SetupOutcome } from "@omk/gates";
 import { type CommandResult, type Evaluation, type EvidenceSet, EvidenceSetSchema, evaluate, type JunitCase, type ReviewResult } from "@omk/oracle";
 import { type Criterion, type FrozenOracle, type GateEvidence, type Result, err, ok, writeFileAtomicSync } from "@omk/state";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem } from "../types.js";
 import { type CheckoutDeps, SetupFailedError } from "../internal/checkout-deps.js";
 import { CheckoutError, overlayFiles, withDetachedCheckout } from "./checkout.js";
 import { messageOf, problem } from "./problem.js";
@@ -94,7 +94,7 @@ function loadConfig(root: string, gatesConfig: string | undefined): GatesConfig 
  * test commands run there: `headTests`, the red half of red → green. The set
  * is written to `outFile`.
  */
-export async function collectOracleEvidence(input: CollectOracleEvidenceInput): Promise<Result<EvidenceSet, ControllerProblem>> {
+export async function collectOracleEvidence(input: CollectOracleEvidenceInput): Promise<Result<EvidenceSet, ProofProblem>> {
   const root = path.resolve(input.root);
   const tree = await readTreeState(root);
   if (tree.commit !== input.commit) {
@@ -222,7 +222,7 @@ export function evaluateRound(
   base: EvidenceSet | null,
   head: EvidenceSet,
   expect: { readonly baseCommit?: string; readonly headCommit?: string } = {},
-): Result<Evaluation, ControllerProblem> {
+): Result<Evaluation, ProofProblem> {
   const evaluated = evaluate(frozen, { base, head, expect });
   if (evaluated.ok) return ok(evaluated.value);
   const e = evaluated.error;

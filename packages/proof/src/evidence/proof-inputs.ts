@@ -17,7 +17,7 @@ import {
   err,
   ok,
 } from "@omk/state";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem } from "../types.js";
 import { messageOf, problem } from "./problem.js";
 
 const PROOF_FIX = "pass the path of a goal's proof.json (omk proof verify <goal dir>/proof.json); a goal writes one when it ends ready";
@@ -76,7 +76,7 @@ function readRegularFile(file: string, max: number, onChunk?: (chunk: Buffer) =>
 }
 
 /** proof.json, checked: a clear problem for a missing, unreadable, corrupt or foreign file. A directory means its proof.json. */
-export function readProof(file: string): Result<{ file: string; proof: Proof; raw: Record<string, unknown>; sha256: string }, ControllerProblem> {
+export function readProof(file: string): Result<{ file: string; proof: Proof; raw: Record<string, unknown>; sha256: string }, ProofProblem> {
   let target = path.resolve(file);
   if (existsSync(target) && statSync(target).isDirectory()) target = path.join(target, "proof.json");
   let bytes: Buffer;

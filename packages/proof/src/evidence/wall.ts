@@ -13,7 +13,7 @@ import {
   type SetupOutcome,
 } from "@omk/gates";
 import { type GateEvidence, type Result, err, ok } from "@omk/state";
-import type { ControllerProblem } from "../types.js";
+import type { ProofProblem } from "../types.js";
 import { gateResultEvidence, toGateEvidence } from "./gate-evidence.js";
 import { gatesProblem, problem } from "./problem.js";
 
@@ -58,7 +58,7 @@ export type WallResult = { report: GatesReport; gates: GateEvidence[]; reportPat
  * git trouble `infra`, an abort `aborted`. Failing gates are not problems:
  * they are the verdict.
  */
-export async function runWall(input: RunWallInput): Promise<Result<WallResult, ControllerProblem>> {
+export async function runWall(input: RunWallInput): Promise<Result<WallResult, ProofProblem>> {
   const root = path.resolve(input.root);
   const loaded = loadGates(root, input.gatesConfig === undefined ? {} : { config: path.resolve(root, input.gatesConfig) });
   if (!loaded.ok) return err(gatesProblem(loaded.error));
