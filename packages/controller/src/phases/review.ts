@@ -11,7 +11,6 @@ import { budgetReport, type Criterion } from "@omk/state";
 import type { GoalRun } from "../context.js";
 import { evaluateRound, isSetupProblem, setupFailedCause } from "@omk/proof";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
-import { isSetupProblem, setupFailedCause } from "@omk/proof";
 import { engineSetupCause, isEngineSetupProblem } from "../sessions/engine-setup.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";

@@ -31,8 +31,6 @@ import {
   writeRecord,
 } from "@omk/review";
 import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
-import { setUpCheckout } from "../internal/checkout-deps.js";
-import { redactedFilesFor } from "../internal/redacted-files.js";
 import { addSessionSpends, ZERO_TOKENS } from "../sessions/session-spend.js";
 import { runSession, type SessionOutcome } from "../sessions/session.js";
 import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
