@@ -69,6 +69,14 @@ describe("createRedactor", () => {
     for (const [input, expected] of cases) expect(redactor.redact(input), input).toBe(expected);
   });
 
+  it("keeps what the transcripts' redactor caught before the two merged: 6-character secret-named values, SESSION and PRIVATE names, sk- keys of 16, Bearer of 8", () => {
+    const r = createRedactor({ env: { DB_PASSWORD: "hunt3r", MY_SESSION: "sess-42x", APP_PRIVATE: "pr1v4te" } });
+    expect(r.redact("pw=hunt3r s=sess-42x p=pr1v4te")).toBe("pw=[REDACTED:env:DB_PASSWORD] s=[REDACTED:env:MY_SESSION] p=[REDACTED:env:APP_PRIVATE]");
+    expect(r.redact("key sk-abcdefghijklmnop1 and Authorization: Bearer abcd1234")).toBe(
+      "key [REDACTED:api-key] and Authorization: Bearer [REDACTED:bearer-token]",
+    );
+  });
+
   it("leaves ordinary log text alone", () => {
     const text = "commit 4f9a4d9fac3c1e2b0a7d6c5b4a3f2e1d0c9b8a7f ok\nFAIL src/x.test.ts > adds (12 ms)\npassword: hunter\ntoken count: 12000\n";
     expect(redactor.redact(text)).toBe(text);

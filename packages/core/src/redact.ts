@@ -1,9 +1,9 @@
-import { assignmentRule, looksSecretName, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./secret-rules.js";
+import { assignmentRule, LOG_RULES, looksSecretName, PRIVATE_KEY_BEGIN, PRIVATE_KEY_END, type SecretRule, TOKEN_RULES } from "./secret-rules.js";
 
 export { looksSecretName };
 
 /** Values shorter than this are not redacted by value (too many false hits); allowlisted ones from 4 chars. */
-const MIN_SECRET_VALUE = 8;
+const MIN_SECRET_VALUE = 6;
 const MIN_ALLOWED_VALUE = 4;
 /** A line longer than this is processed in pieces, keeping this much back for a secret split across pieces. */
 const MAX_PENDING = 64 * 1024;
@@ -89,7 +89,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     const sorted = [...literals.keys()].sort((a, b) => b.length - a.length);
     rules.push({ id: "env", pattern: new RegExp(sorted.map(escapeRegExp).join("|"), "g") });
   }
-  rules.push(...TOKEN_RULES, assignmentRule(false));
+  rules.push(...TOKEN_RULES, ...LOG_RULES, assignmentRule(false));
 
   const redactLine = (text: string): string => {
     let out = text;

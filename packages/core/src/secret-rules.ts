@@ -47,6 +47,17 @@ export const TOKEN_RULES: readonly SecretRule[] = [
 ];
 
 /**
+ * Looser shapes for what OMK writes (logs, transcripts), never for the diff
+ * scan, whose false alarms block a goal: a redacted false hit costs a reader
+ * a few characters, a missed secret is a leak. These are the bars the
+ * transcripts' own redactor had before issue 16 merged the two.
+ */
+export const LOG_RULES: readonly SecretRule[] = [
+  { id: "api-key", pattern: /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}/g },
+  { id: "bearer-token", pattern: /\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi, group: 1 },
+];
+
+/**
  * `api_key = "…"`, `password: …`, `"client_secret": "…"`: a keyword-named
  * assignment whose value looks random. For logs a mild bar (12+ chars,
  * entropy ≥ 3); the diff scan uses a stricter one to keep false alarms rare.
@@ -71,7 +82,7 @@ export const PRIVATE_KEY_END = /-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?--
 
 /** Names of environment variables whose values are secrets (`KEY` and `PASS` as whole words too: `MOONSHOT_KEY`, `SMTP_PASS`). */
 const SECRET_NAME =
-  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|CREDENTIAL|(^|_)AUTH($|_)|(^|_)PAT($|_)|(^|_)KEY($|_)|(^|_)PASS($|_)|COOKIE|SESSION_?KEY|DATABASE_URL|_DSN$|CONNECTION_STRING|WEBHOOK/i;
+  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|CREDENTIAL|(^|_)AUTH($|_)|(^|_)PAT($|_)|(^|_)KEY($|_)|(^|_)PASS($|_)|(^|_)SESSION($|_)|(^|_)PRIVATE($|_)|COOKIE|SESSION_?KEY|DATABASE_URL|_DSN$|CONNECTION_STRING|WEBHOOK/i;
 const NOT_SECRET = /^(PWD|OLDPWD|GPG_TTY|SSH_AUTH_SOCK|.*_(PATH|FILE|DIR|HOST|PORT|USER|USERNAME))$/i;
 
 export function looksSecretName(name: string): boolean {
