@@ -196,8 +196,8 @@ const CONTROLLER_LAYER_FIXES = new Map([
 
 /**
  * Inside @omk/controller, imports run one way: the driver (run-goal.ts,
- * driver/) -> the phases (phases/) -> everything else (evidence/, review/,
- * internal/, tasks and sessions). index.ts, the package's door, may import
+ * driver/) -> the phases (phases/) -> everything else (review/, tasks/,
+ * sessions/, internal/). index.ts, the package's door, may import
  * any of them (docs/decisions/controller.md, "The driver").
  */
 function controllerLayers(packages) {

@@ -10,7 +10,7 @@ export {
   secretFindings,
   tamperFindings,
 } from "./deterministic.js";
-export { reviewPrompt } from "./prompt.js";
+export { type ReviewPromptInput, reviewPrompt } from "./prompt.js";
 export { readKeptReviews, recordFile, reviewResultsOf, writeRecord } from "./records.js";
 export { parseReviewRecord, REVIEW_RECORD_VERSION, ReviewRecordSchema } from "./review-record.js";
 export { ProblemSchema, ReviewFindingSchema, ReviewPassSchema, ReviewRecordPassSchema, ReviewVerdictSchema, SpendReportSchema } from "./schemas.js";

@@ -4,41 +4,23 @@
  * are @omk/review's.
  */
 import type { Evaluation, ReviewResult } from "@omk/oracle";
-import type { KeptReviewRecord, ReviewCriterion, ReviewRecordRef, ReviewScopeViolation } from "@omk/review";
+import type { KeptReviewRecord, ReviewPromptInput, ReviewRecordRef, ReviewScopeViolation } from "@omk/review";
 import type { GateEvidence, Task } from "@omk/state";
 import type { ControllerEventSink, ControllerProblem, EngineProvider, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
-export type ReviewInput = {
+/** What runReview takes: what the prompt shows (@omk/review's ReviewPromptInput, less the findings it computes) and how the phase runs. */
+export type ReviewInput = Omit<ReviewPromptInput, "findings"> & {
   readonly goalId: string;
   /** How the review checkout gets its dependencies (a reviewer may run the project's tools). */
   readonly deps?: import("@omk/proof").CheckoutDeps;
-  readonly goalText: string;
-  readonly round: number;
   /** The goal's folder: records go to `reviews/`; the checkout to `<state root>/checkouts/<goal>/_evidence/` (evidenceCheckoutDir). */
   readonly goalDir: string;
   /** The repository (its main checkout); the review checkout of `headCommit` is a worktree of it. */
   readonly repo: string;
-  readonly baseCommit: string;
-  /** The integrated head. */
-  readonly headCommit: string;
-  /** `git diff base..head`: the integrated diff. */
-  readonly diff: string;
-  readonly changedFiles: readonly string[];
-  /** The task graph, for write sets and dependency rationale. */
-  readonly tasks: readonly Task[];
-  /** The head's gate evidence. */
-  readonly gates: readonly GateEvidence[];
-  /** The oracle evaluation of the head (null when there is none). */
-  readonly evaluation: Evaluation | null;
   readonly scopeViolations: readonly ReviewScopeViolation[];
   /** Plan decisions and descriptions that justify a new dependency (a dependency is justified when one names it). */
   readonly dependencyRationale: readonly string[];
-  /** The oracle's review criteria (their checklists go into the prompts). */
-  readonly reviewCriteria: readonly ReviewCriterion[];
   readonly provider: EngineProvider;
-  readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
-  /** Literal secrets to keep out of prompts, transcripts and records. */
-  readonly secrets?: readonly string[];
   readonly onUsage?: (purpose: SessionPurpose, spend: SpendReport) => void;
   /** After each engine session (each ask of a pass): its whole spend and quality, `review:<pass>#r<round>[.<ask>]`. */
   readonly onSessionSpend?: (session: string, spend: SpendReport, purpose: SessionPurpose) => Promise<void>;
