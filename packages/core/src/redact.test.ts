@@ -77,8 +77,28 @@ describe("createRedactor", () => {
     );
   });
 
+  it("redacts what `cat .env` prints, short or low-entropy: any keyword-named value of 6+ characters, URL credentials in any case, long tokens", () => {
+    const r = createRedactor();
+    for (const [line, secret] of [
+      ["password=hunter22x", "hunter22x"],
+      ['"password": "Tr0ub4dor&3"', "Tr0ub4dor&3"],
+      ["api_key: 1234567890", "1234567890"],
+      ["Authorization=abcdef0123456789", "abcdef0123456789"],
+      ['API_KEY="p@ss:word(12345)xyz"', "p@ss:word(12345)xyz"],
+      ["secret=aaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaa"],
+      ["HTTPS://user:hunter2@example.com/x", "hunter2"],
+      [`https://${"u".repeat(80)}:hunter2@example.com/`, "hunter2"],
+      [`key AIza${"a".repeat(34)}- end`, `AIza${"a".repeat(34)}-`],
+      [`ghp_${"a".repeat(300)}`, `ghp_${"a".repeat(300)}`],
+    ] as const) {
+      expect(r.redact(`${line}\n`), line).not.toContain(secret);
+    }
+    // A label another rule already wrote is kept, not redacted again.
+    expect(createRedactor({ env: { DEPLOY_TOKEN: "s3cr3t-value-42" } }).redact("password: s3cr3t-value-42")).toBe("password: [REDACTED:env:DEPLOY_TOKEN]");
+  });
+
   it("leaves ordinary log text alone", () => {
-    const text = "commit 4f9a4d9fac3c1e2b0a7d6c5b4a3f2e1d0c9b8a7f ok\nFAIL src/x.test.ts > adds (12 ms)\npassword: hunter\ntoken count: 12000\n";
+    const text = "commit 4f9a4d9fac3c1e2b0a7d6c5b4a3f2e1d0c9b8a7f ok\nFAIL src/x.test.ts > adds (12 ms)\npassword prompt skipped\ntoken count: 12000\n";
     expect(redactor.redact(text)).toBe(text);
   });
 

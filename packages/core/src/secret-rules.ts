@@ -32,18 +32,18 @@ const KEYWORD = "(?:secret|token|passw(?:or)?d|passphrase|api[_-]?key|access[_-]
 
 /** Token shapes with a recognizable prefix: precise, used everywhere. */
 export const TOKEN_RULES: readonly SecretRule[] = [
-  { id: "github-token", pattern: /\bgh[pousr]_[A-Za-z0-9]{20,255}\b/g }, // real ones have 36; 20+ as the transcripts' rule had
+  { id: "github-token", pattern: /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g }, // real ones have 36; 20+ as the transcripts' rule had
   { id: "github-pat", pattern: /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g },
   { id: "aws-access-key-id", pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
   { id: "slack-token", pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}\b/g },
   { id: "slack-webhook", pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{20,}/g },
   { id: "npm-token", pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
   { id: "openai-key", pattern: /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}\b/g },
-  { id: "google-api-key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
+  { id: "google-api-key", pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
   { id: "stripe-key", pattern: /\b[rs]k_live_[0-9A-Za-z]{20,}\b/g },
   { id: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   { id: "bearer-token", pattern: new RegExp(`\\b(?:Bearer|Basic|token)${H}+([A-Za-z0-9._~+/-]{16,}=*)`, "g"), group: 1 },
-  { id: "url-credentials", pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/]{1,64}:([^\s@/]{3,})@/g, group: 1 },
+  { id: "url-credentials", pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/]{1,256}:([^\s@/]{3,})@/gi, group: 1 },
 ];
 
 /**
@@ -55,6 +55,13 @@ export const TOKEN_RULES: readonly SecretRule[] = [
 export const LOG_RULES: readonly SecretRule[] = [
   { id: "api-key", pattern: /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}/g },
   { id: "bearer-token", pattern: /\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi, group: 1 },
+  // Any keyword-named value of 6+ characters (`password=hunter22x`, `"api_key": "1234567890"`): what `cat .env` prints.
+  {
+    id: "secret-assignment",
+    pattern:
+      /(?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|secret|password|passwd|authorization|private[_-]?key)[A-Za-z0-9_.-]{0,40}["']?\s{0,5}[:=]\s{0,5}["']?(?!(?:Bearer|Basic)\s|\[REDACTED)([^"'\s,}]{6,})/gi,
+    group: 1,
+  },
 ];
 
 /**

@@ -54,7 +54,11 @@ export async function walk(ctx: GoalRun, first: StepName): Promise<RunGoalResult
     const step = await PHASE_TABLE[name](ctx);
     if ("end" in step) return isFailure(step.end) ? fail(ctx, step.end) : step.end;
     const stop = await stopCheck(ctx);
-    if (stop !== null) return stop;
+    if (stop !== null) {
+      // A step may hand over with its successor's phase open (merge opens verification): report it stopped, as a failure would.
+      if (ctx.openPhase !== null) finishPhase(ctx, ctx.openPhase, "stopped", ctx.goal.status);
+      return stop;
+    }
     if (ctx.options.stopAfter === name) return ending(ctx, ctx.goal.status, null, `stopped after ${name}`);
     name = step.next;
   }
