@@ -14,3 +14,5 @@ export { freeze, oracleEvent, oracleHash, revise, sha256Hex } from "./freeze.js"
 export { readOracleFile, writeOracleFile } from "./oracle-file.js";
 export { detectTampering, type TamperSources, tamperSourcePaths } from "./tamper.js";
 export { isTestFile } from "./internal/tamper-rules.js";
+/** @public the README's usage example */
+export { analyzeCommand } from "./vacuity.js";

@@ -224,6 +224,7 @@ function analyzeScript(script: string, errexit: boolean): Outcome {
  * Decides whether a command always succeeds, never succeeds, or may do
  * either. `sh -c SCRIPT` (and bash, dash, zsh with any flags holding `c`) is
  * analysed as a script; `-e` in the flags counts as `set -e`.
+ * @public (a README example uses it)
  */
 export function analyzeCommand(argv: readonly string[]): CommandAnalysis {
   const program = argv[0];

@@ -29,7 +29,9 @@ export function graphProblems(tasks: readonly Pick<Task, "id" | "dependencies">[
   return problems;
 }
 
-/** Ids with every task after its dependencies (Kahn); shorter than the graph when there is a cycle. */
+/** Ids with every task after its dependencies (Kahn); shorter than the graph when there is a cycle.
+ * @public (a README example uses it)
+ */
 export function topologicalOrder(tasks: readonly Pick<Task, "id" | "dependencies">[]): string[] {
   const dependents = dependentsOf(tasks);
   const waiting = new Map(tasks.map((t) => [t.id, new Set(t.dependencies).size]));

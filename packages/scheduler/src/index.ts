@@ -10,3 +10,5 @@ export type {
   TaskResult,
   UsageReport,
 } from "./schemas.js";
+/** @public the README's usage example */
+export { topologicalOrder } from "./graph.js";

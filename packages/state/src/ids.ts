@@ -34,7 +34,9 @@ export const IdSchema = z.string().superRefine((value, ctx) => {
 
 const nextUlid = monotonicFactory();
 
-/** A new goal id: a lowercase ULID, sortable by creation time. */
+/** A new goal id: a lowercase ULID, sortable by creation time.
+ * @public (a README example uses it)
+ */
 export function newGoalId(now: number = Date.now()): string {
   return nextUlid(now).toLowerCase();
 }

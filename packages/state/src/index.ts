@@ -3,6 +3,8 @@ export { type FailureAdvice, type NextSteps, nextSteps, readFailureAdvice } from
 export { type BudgetReport, budgetReport, formatDuration, parseDuration, totalTokens } from "./budget.js";
 export { GoalNotFoundError, InvalidIdError, LogTamperedError, OmkError } from "./errors.js";
 export { IdSchema, idProblem, parseId } from "./ids.js";
+/** @public the README's usage example */
+export { newGoalId } from "./ids.js";
 export { writeFileAtomicSync } from "./internal/fs.js";
 export { publishedJsonSchemas } from "./json-schemas.js";
 export { requestCancel, requestPause, requestResume } from "./lifecycle.js";

@@ -46,3 +46,5 @@ export {
 } from "./checkout.js";
 export { sweepGoalCheckouts, withCheckout } from "./with-checkout.js";
 export { initRepoWithCommit, repoHead } from "./repo-head.js";
+/** @public the README's usage example */
+export { protectedBranchReason } from "./policy.js";

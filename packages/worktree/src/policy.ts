@@ -25,7 +25,9 @@ const HEADS = "refs/heads/";
 const OMK_BRANCHES = "refs/heads/omk/";
 const OMK_REFS = "refs/omk/";
 
-/** Why `branch` (a short name such as "main" or "omk/g/t") is protected, or undefined. */
+/** Why `branch` (a short name such as "main" or "omk/g/t") is protected, or undefined.
+ * @public (a README example uses it)
+ */
 export function protectedBranchReason(branch: string, policy: RefPolicy = {}): string | undefined {
   if (policy.baseBranch !== undefined && branch === policy.baseBranch) return `"${branch}" is the base branch`;
   for (const entry of policy.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES) {
