@@ -12,12 +12,8 @@ export { filesContaining, isProcessAlive, listFiles, readPids } from "./leaks.js
 export { FAKE_KIMI_WIRE_SCRIPT } from "./fake-kimi-wire-path.js";
 export { type FakeModelReply, type FakeOpenAI, startFakeOpenAI } from "./fake-openai.js";
 export { runSchemaGenerator, SCHEMA_DIR, staleSchemaFiles } from "./schema-files.js";
-export {
-  type ModelRule,
-  type LedgerEntry,
-  type ModelServer,
-  startModelServer,
-} from "./model-server.js";
+export { type ModelRule, type LedgerEntry, type ModelServer, startModelServer } from "./model-server.js";
 export { planRule, reviewRule, say, taskRule } from "./omk-rules.js";
 export { FUZZ_TIMEOUT_MS, FUZZ_TOTAL, fuzzParams } from "./fuzz.js";
 export { startUpClosure, staticImports } from "./bundle-imports.js";
+export { bundledAgent } from "./scripted-agent.js";

@@ -39,9 +39,10 @@ const PACKAGES = {
   "@omk/config": { level: 1, only: ["@omk/git", "@omk/state", "@omk/wire"] },
   "@omk/scheduler": { level: 2, only: ["@omk/git", "@omk/state"] },
   "@omk/proof": { level: 2, only: ["@omk/gates", "@omk/oracle", "@omk/state", "@omk/wire", "@omk/worktree"] },
-  "@omk/review": { level: 2, only: ["@omk/gates", "@omk/oracle", "@omk/planner", "@omk/state", "@omk/worktree"] },
-  "@omk/controller": { level: 3 },
-  omk: { level: 4 },
+  "@omk/sessions": { level: 3, only: ["@omk/oracle", "@omk/planner", "@omk/proof", "@omk/scheduler", "@omk/state", "@omk/wire", "@omk/worktree"] },
+  "@omk/review": { level: 4, only: ["@omk/gates", "@omk/oracle", "@omk/planner", "@omk/proof", "@omk/sessions", "@omk/state", "@omk/worktree"] },
+  "@omk/controller": { level: 5 },
+  omk: { level: 6 },
   "@omk/test-fixtures": { testHelper: true },
 };
 
@@ -54,6 +55,14 @@ const FORBIDDEN_IMPORTS = {
   "@omk/controller": {
     modules: ["@omk/git", "execa", "node:child_process", "child_process"],
     fix: "@omk/controller spawns no process itself: ask @omk/worktree for git (checkouts, commits, diffs, cleanup) and @omk/gates for commands (runGates, runArgv)",
+  },
+  "@omk/sessions": {
+    modules: ["@omk/git", "execa", "node:child_process", "child_process"],
+    fix: "@omk/sessions spawns no process itself: engines start through @omk/wire, git is @omk/worktree's",
+  },
+  "@omk/review": {
+    modules: ["@omk/git", "execa", "node:child_process", "child_process"],
+    fix: "@omk/review spawns no process itself: ask @omk/worktree for git (checkouts, diffs) and @omk/sessions for engine sessions",
   },
   "@omk/proof": {
     modules: ["@omk/git", "execa", "node:child_process", "child_process"],

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { type ConfigProblem, findRepoRoot, isKnownEngine, listEngines, loadConfig, type OmkConfig, resolveEngineSpec } from "@omk/config";
-import type { EngineProvider } from "@omk/controller";
-import { engineSpecProvider, presetProvider, scriptBookProvider } from "@omk/controller";
+import { type EngineProvider, engineSpecProvider, presetProvider, scriptBookProvider } from "@omk/sessions";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
 import { INSTALL } from "./install-hints.js";

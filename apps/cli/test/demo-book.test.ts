@@ -4,7 +4,7 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadScriptBook } from "@omk/controller";
+import { loadScriptBook } from "@omk/sessions";
 import { gateDescriptors } from "@omk/proof";
 import { parseReviewAnswer } from "@omk/review";
 import { buildOracle, testTag } from "@omk/oracle";

@@ -3,7 +3,7 @@
 // deterministic planner and the oracle give the task ids, write sets and tags the books are written for.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ScriptBookSchema } from "@omk/controller";
+import { ScriptBookSchema } from "@omk/sessions";
 import { gateDescriptors } from "@omk/proof";
 import { buildOracle, testTag } from "@omk/oracle";
 import { inspectRepository, intake, planDeterministic, testCommandFor } from "@omk/planner";

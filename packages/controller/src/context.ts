@@ -14,8 +14,16 @@ import type { FailureCause, GateDescriptor, GateEvidence, Goal, GoalEvent, GoalS
 import { taskWorktreeDir } from "@omk/worktree";
 import { type RedactedFiles, redactedFiles, type CheckoutDeps, runSetupConfig, checkoutConfinement } from "@omk/proof";
 import type { FailingItem, RoundVerdict } from "./internal/run-verdict.js";
-import { estimateTokens, type SpendEstimate, sessionSpendEvent, unknownSpendEstimate, unknownUsageWarning } from "./sessions/session-spend.js";
-import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, RunGoalOptions, SpendReport } from "./types.js";
+import type { ControllerEvent, ControllerEventSink, ControllerProblem, RunGoalOptions } from "./types.js";
+import {
+  type EngineProvider,
+  estimateTokens,
+  type SpendEstimate,
+  type SpendReport,
+  sessionSpendEvent,
+  unknownSpendEstimate,
+  unknownUsageWarning,
+} from "@omk/sessions";
 
 /** The goal read for this run (phases/intake.ts readIntake): what the repository is, the goal's class, its gates and oracle. */
 export type GoalIntake = {

@@ -10,11 +10,11 @@ import { z } from "zod";
 import { type NewEvent, type Task, type TaskBudget, type TaskGraph, type TaskRole, err, ok, type Result } from "@omk/state";
 import { scopeFromPaths } from "@omk/wire";
 import type { GoalRun } from "./context.js";
-import { runSession } from "./sessions/session.js";
-import { budgetMeter, sessionCap } from "./sessions/session-budget.js";
+import { budgetMeter, sessionCap } from "./internal/session-budget.js";
 import type { RoundVerdict } from "./internal/run-verdict.js";
 import { executableGraph } from "./internal/run-records.js";
 import type { ControllerProblem } from "./types.js";
+import { runSession } from "@omk/sessions";
 
 /** The follow-up answer's shape; each task is checked by the planner's proposal validation. */
 const FollowUpAnswerSchema = z.object({ tasks: z.array(z.unknown()).min(1) });

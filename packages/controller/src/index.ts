@@ -1,12 +1,6 @@
 // @omk/controller: public surface (named exports only).
 // The goal lifecycle: phases, the --until-ready loop, reviews, proof.
 export { acceptGoal, rejectGoal } from "./decision.js";
-export { engineSpecProvider, presetProvider, scriptBookProvider } from "./sessions/engine-provider.js";
-export {
-  loadScriptBook,
-  type ScriptBookOptions,
-  ScriptBookSchema,
-} from "./sessions/script-book.js";
 export { deterministicFollowUp, failingText } from "./followups.js";
 export { resumeGoal, runGoal } from "./run-goal.js";
 export { dirtyTreeMessage } from "./internal/dirty-tree.js";
@@ -17,10 +11,8 @@ export { readRoundVerdictFile } from "./schemas/verdict.js";
 export type {
   ControllerEvent,
   ControllerEventSink,
-  EngineProvider,
   RunConfinement,
   RunGoalOptions,
   RunGoalResult,
-  SessionPurpose,
   PhaseOutcome,
 } from "./types.js";

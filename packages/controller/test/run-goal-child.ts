@@ -1,6 +1,7 @@
 // A controller in its own process (for the SIGKILL tests): runGoal on <stateRoot> <goalId> <book.json> [<bundled scripted agent>].
 import { openStore } from "@omk/state";
-import { runGoal, scriptBookProvider } from "../src/index.js";
+import { scriptBookProvider } from "@omk/sessions";
+import { runGoal } from "../src/index.js";
 
 const [root, goalId, book, agent] = process.argv.slice(2) as [string, string, string, string | undefined];
 const engine = scriptBookProvider(book, agent === undefined ? {} : { agent: { command: process.execPath, args: [agent] } });

@@ -10,7 +10,7 @@ import { cleanupTempDirs, commitFiles, gitIn, initGitRepo, makeTempDir, npmLockf
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
 import { runSetupConfig, setUpCheckout } from "@omk/proof";
-import { prepareTaskWorktree } from "../src/tasks/task-worktree.js";
+import { prepareTaskWorktree } from "@omk/sessions";
 import { bookProvider, collect, GOAL_TEXT, makeGoal, PROJECT, planSession, readyBook } from "./run-goal-fixture.js";
 
 /** The fixture's plan, its implementer task also serving the `deps` gate's criterion. */

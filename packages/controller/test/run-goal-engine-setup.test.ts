@@ -7,8 +7,8 @@ import { FailureSchema } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import { resumeFlagsOf } from "../src/sessions/engine-setup.js";
-import type { EngineProvider } from "../src/types.js";
+import { resumeFlagsOf } from "@omk/sessions";
+import type { EngineProvider } from "@omk/sessions";
 import { bookProvider, GOAL_TEXT, makeGoal, makeRepo, message, PASSED_REVIEW, readyBook, turn, usage } from "./run-goal-fixture.js";
 
 afterAll(() => (process.env["OMK_KEEP_TMP"] === undefined ? cleanupTempDirs() : undefined));

@@ -3,9 +3,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type BudgetLimits, type GoalStore, openStore } from "@omk/state";
 import { initGitRepo, makeTempDir } from "@omk/test-fixtures";
-import { scriptBookProvider } from "../src/index.js";
-import type { ControllerEvent, EngineProvider } from "../src/types.js";
-import { bundledAgent } from "./scripted-agent.js";
+import { scriptBookProvider } from "@omk/sessions";
+import type { ControllerEvent } from "../src/types.js";
+import type { EngineProvider } from "@omk/sessions";
+import { bundledAgent } from "@omk/test-fixtures";
 
 export const PROJECT: Record<string, string> = {
   "package.json": `${JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node --test" } }, null, 2)}\n`,

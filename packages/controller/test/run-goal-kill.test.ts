@@ -7,9 +7,9 @@ import { cleanupTempDirs, makeTempDir, spawnTsScript } from "@omk/test-fixtures"
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { resumeGoal } from "../src/index.js";
+import { scriptBookProvider } from "@omk/sessions";
 import { GOAL_TEXT, makeGoal, makeRepo, message, readyBook, SLUGIFY_SRC, SLUGIFY_TEST, turn, usage, write } from "./run-goal-fixture.js";
-import { scriptBookProvider } from "../src/index.js";
-import { bundledAgent } from "./scripted-agent.js";
+import { bundledAgent } from "@omk/test-fixtures";
 
 afterAll(cleanupTempDirs);
 

@@ -7,7 +7,7 @@ import { budgetReport } from "@omk/state";
 import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { runGoal } from "../src/index.js";
-import type { EngineProvider } from "../src/types.js";
+import type { EngineProvider } from "@omk/sessions";
 import {
   bookProvider,
   collect,

@@ -5,7 +5,8 @@
  */
 import { parseAnswer, type SessionAnswer } from "@omk/planner";
 import type { Result } from "@omk/state";
-import { BLOCKING_SEVERITIES, type ReviewAnswer, ReviewAnswerSchema, type ReviewFinding, type ReviewPass } from "./types.js";
+import type { ReviewPass } from "@omk/sessions";
+import { BLOCKING_SEVERITIES, type ReviewAnswer, ReviewAnswerSchema, type ReviewFinding } from "./types.js";
 
 /**
  * The answer as a ReviewAnswer, or what was wrong (no JSON object, a JSON

@@ -1,24 +1,8 @@
 // @omk/review: public surface (named exports only).
-// The review passes: the prompt, the answer, the deterministic checks no engine can waive, the review records.
-export { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
-export {
-  dependencyFindings,
-  rationaleTexts,
-  readDependencyChanges,
-  readTamperSources,
-  scopeFindings,
-  secretFindings,
-  tamperFindings,
-} from "./deterministic.js";
-export { type ReviewPromptInput, reviewPrompt } from "./prompt.js";
+// The review passes: the prompt, the answer, the deterministic checks no engine can waive, the engine passes' sessions, the review records.
+export { parseReviewAnswer } from "./answer.js";
 export { readKeptReviews, recordFile, reviewResultsOf, writeRecord } from "./records.js";
 export { parseReviewRecord, REVIEW_RECORD_VERSION, ReviewRecordSchema } from "./review-record.js";
-export { ProblemSchema, ReviewFindingSchema, ReviewPassSchema, ReviewRecordPassSchema, ReviewVerdictSchema, SpendReportSchema } from "./schemas.js";
-export {
-  BLOCKING_SEVERITIES,
-  type KeptReviewRecord,
-  type ReviewCriterion,
-  type ReviewRecord,
-  type ReviewRecordRef,
-  type ReviewScopeViolation,
-} from "./types.js";
+export { REVIEW_ANSWER_ATTEMPTS, runReview } from "./run-review.js";
+export { ReviewFindingSchema, ReviewFinishedEventSchema } from "./schemas.js";
+export { BLOCKING_SEVERITIES, type ReviewRecord } from "./types.js";

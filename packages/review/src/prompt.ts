@@ -7,7 +7,8 @@
 import { createRedactor } from "@omk/core";
 import type { Evaluation } from "@omk/oracle";
 import type { GateEvidence, Task } from "@omk/state";
-import type { ReviewCriterion, ReviewFinding, ReviewPass } from "./types.js";
+import type { ReviewPass } from "@omk/sessions";
+import type { ReviewCriterion, ReviewFinding } from "./types.js";
 
 /** The diff shown to a reviewer is cut at this many bytes (the reviewer can run `git diff` in its checkout for the rest). */
 export const REVIEW_DIFF_MAX_BYTES = 200 * 1024;

@@ -5,7 +5,8 @@ import { createRedactor, sha256 } from "@omk/core";
 import type { ReviewResult } from "@omk/oracle";
 import { type GoalEvent, writeFileAtomicSync } from "@omk/state";
 import { parseReviewRecord } from "./review-record.js";
-import type { KeptReviewRecord, ReviewCriterion, ReviewPass, ReviewRecord, ReviewRecordRef } from "./types.js";
+import type { KeptReviewRecord, ReviewCriterion, ReviewRecord, ReviewRecordRef } from "./types.js";
+import type { ReviewPass } from "@omk/sessions";
 
 export const recordFile = (round: number, pass: ReviewPass | "deterministic") => `reviews/r${round}-${pass}.json`;
 

@@ -6,7 +6,8 @@
  */
 import { CommitShaSchema, err, ok, parseJsonWith, type Result, recordProblem, Sha256Schema } from "@omk/state";
 import { z } from "zod";
-import { ProblemSchema, ReviewFindingSchema, ReviewRecordPassSchema, ReviewVerdictSchema, SpendReportSchema } from "./schemas.js";
+import { ProblemSchema, SpendReportSchema } from "@omk/sessions";
+import { ReviewFindingSchema, ReviewRecordPassSchema, ReviewVerdictSchema } from "./schemas.js";
 
 /** The version of a review record file (reviews/r<round>-<pass>.json). */
 export const REVIEW_RECORD_VERSION = 1;

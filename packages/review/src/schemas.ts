@@ -1,21 +1,11 @@
 /**
  * The small shapes a review record holds and the controller's records and
- * events share: a problem, a review pass, a finding, a session's spend. zod
+ * events share: a review pass or the deterministic checks, a verdict, a finding
+ * (the problem, pass and spend shapes are @omk/sessions'). zod
  * is the source; types.ts derives the TypeScript types from these.
  */
-import { TokenUsageSchema, UsageQualitySchema } from "@omk/state";
+import { ReviewPassSchema } from "@omk/sessions";
 import { z } from "zod";
-
-/** A problem the user can act on: what went wrong, and what to do. */
-export const ProblemSchema = z.object({
-  code: z.string().min(1),
-  message: z.string(),
-  fix: z.string(),
-  details: z.record(z.string(), z.unknown()).optional().describe("where the problem is, when it has a place (a config file's path, line and column)"),
-});
-
-/** The review passes (reviewer and security are always run; break-it when the engine offers it). */
-export const ReviewPassSchema = z.enum(["reviewer", "security-reviewer", "break-it"]);
 
 /** A review pass or the deterministic checks: what a review record or a review_finished event is about. */
 export const ReviewRecordPassSchema = z.enum([...ReviewPassSchema.options, "deterministic"]);
@@ -32,12 +22,11 @@ export const ReviewFindingSchema = z.object({
   waivable: z.boolean().describe("deterministic findings (tamper, dependency, secret, scope) cannot be waived by any engine"),
 });
 
-/**
- * Usage of one session or task, normalized. `usd` null: unknown cost (never taken as zero).
- * `quality`: how far the tokens can be trusted (wire's TurnResult.usageQuality); set on a whole session's figures, absent on increments.
- */
-export const SpendReportSchema = z.object({
-  tokens: TokenUsageSchema,
-  usd: z.number().nonnegative().nullable(),
-  quality: UsageQualitySchema.optional(),
+/** A review pass (or the deterministic checks) ended: the controller's `review_finished` event. */
+export const ReviewFinishedEventSchema = z.object({
+  type: z.literal("review_finished"),
+  pass: ReviewRecordPassSchema,
+  verdict: ReviewVerdictSchema,
+  findings: z.number().int().nonnegative(),
+  blocking: z.number().int().nonnegative(),
 });

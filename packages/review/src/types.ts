@@ -3,13 +3,11 @@
  * violations the checks read, and the JSON answer every engine review pass
  * must give. zod is the source (schemas.ts, review-record.ts).
  */
+import type { ReviewPass } from "@omk/sessions";
 import type { ReviewCriterionSchema } from "@omk/state";
 import { z } from "zod";
 import type { ReviewRecordSchema } from "./review-record.js";
-import type { ReviewFindingSchema, ReviewPassSchema } from "./schemas.js";
-
-/** The review passes (reviewer and security are always run; break-it when the engine offers it). */
-export type ReviewPass = z.infer<typeof ReviewPassSchema>;
+import type { ReviewFindingSchema } from "./schemas.js";
 
 /** A finding of the review phase. Blocking severities keep the goal not_ready. */
 export type ReviewFinding = z.infer<typeof ReviewFindingSchema>;

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { type EngineProvider, type RunGoalResult, runGoal } from "@omk/controller";
+import { type RunGoalResult, runGoal } from "@omk/controller";
+import type { EngineProvider } from "@omk/sessions";
 import { killAllGatesNow } from "@omk/gates";
 import { type GoalStatus, requestCancel, requestPause } from "@omk/state";
 import type { Context } from "../context.js";

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { EngineProvider } from "@omk/controller";
+import type { EngineProvider } from "@omk/sessions";
 import { readOracleFile } from "@omk/oracle";
 import { idProblem, openStore } from "@omk/state";
 import { type Context, resolveGoalId } from "../context.js";

@@ -8,7 +8,7 @@
  * first engine found. Only names and paths are recorded, never secret values.
  */
 import path from "node:path";
-import type { EngineProvider } from "@omk/controller";
+import type { EngineProvider } from "@omk/sessions";
 import type { EventData, GoalEvent } from "@omk/state";
 import type { Context } from "../context.js";
 

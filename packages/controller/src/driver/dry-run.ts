@@ -12,13 +12,13 @@ import path from "node:path";
 import { type AskPlan, createPlanner } from "@omk/planner";
 import { scopeFromPaths } from "@omk/wire";
 import type { GoalRun } from "../context.js";
-import { EngineSetupFailure, sessionFailure } from "../sessions/engine-setup.js";
 import { ending } from "../internal/run-end.js";
-import { capGraphToRoles } from "../tasks/task-caps.js";
 import { readIntake, settleIntake } from "../phases/intake.js";
-import { runSession } from "../sessions/session.js";
 import type { RunGoalResult } from "../types.js";
 import { pausedIfStopped } from "./stops.js";
+import { EngineSetupFailure, sessionFailure } from "@omk/sessions";
+import { capGraphToRoles } from "@omk/sessions";
+import { runSession } from "@omk/sessions";
 
 /** What the dry run's plan sessions used (reported in a note; a dry run records nothing). */
 type DrySpend = { sessions: number; tokens: number; usd: number | null };

@@ -10,15 +10,16 @@ import { ok, type Task, type TaskGraph } from "@omk/state";
 import type { GoalRun } from "../context.js";
 import { budgetCause, shortfallDetails } from "../internal/budget-shortfall.js";
 import { lastRecordedFailure, SETUP_FAILED, type SetupProblem, setupFailedCause, supersededTasks } from "@omk/proof";
-import { engineSetupCause, isEngineSetupProblem, splitFix } from "../sessions/engine-setup.js";
 import { endAsRecorded, ending } from "../internal/run-end.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { executableGraph, frozenOracle, roundsOfTasks } from "../internal/run-records.js";
-import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "../tasks/task-caps.js";
-import { capturedCommits, taskStartCommit } from "../tasks/task-start.js";
-import { createTaskRunner } from "../tasks/task-runner.js";
 import type { ControllerProblem } from "../types.js";
 import { end, next, type Step } from "./step.js";
+import { isEngineSetupProblem, splitFix } from "@omk/sessions";
+import { engineSetupCause } from "../internal/engine-setup-cause.js";
+import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "@omk/sessions";
+import { capturedCommits, taskStartCommit } from "@omk/sessions";
+import { createTaskRunner } from "@omk/sessions";
 
 export async function executionPhase(ctx: GoalRun): Promise<Step> {
   await enterPhase(ctx, "execution");

@@ -19,12 +19,12 @@ import { scopeFromPaths } from "@omk/wire";
 import type { GoalIntake, GoalRun, IntakeBlocked } from "../context.js";
 import { perTestEvidenceBlocks, gateDescriptors } from "@omk/proof";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
-import { sessionFailure } from "../sessions/engine-setup.js";
-import { knownSecretsIn } from "../internal/known-secrets.js";
-import { budgetMeter, sessionCap } from "../sessions/session-budget.js";
-import { runSession } from "../sessions/session.js";
+import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import type { ControllerProblem } from "../types.js";
 import { end, type Failure, next, type Step } from "./step.js";
+import { sessionFailure } from "@omk/sessions";
+import { knownSecretsIn } from "@omk/sessions";
+import { runSession } from "@omk/sessions";
 
 /** The engine's decision for this text: recorded in the goal's log, or (a dry run) the one given. */
 function decisionFor(ctx: GoalRun, text: string, given?: IntakeDecision): IntakeDecision | undefined {

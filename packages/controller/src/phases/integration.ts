@@ -18,12 +18,12 @@ import { err, ok, type Result, type Task } from "@omk/state";
 import { integrate, taskBranch } from "@omk/worktree";
 import type { GoalRun, Integrated } from "../context.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
-import { removeTaskWorktree } from "../tasks/task-worktree.js";
 import { executableGraph, REVIEW_ROLES } from "../internal/run-records.js";
 import type { FailingItem } from "../internal/run-verdict.js";
 import { supersededTasks, withDependents } from "@omk/proof";
 import type { ControllerProblem } from "../types.js";
 import { end, next, type Step } from "./step.js";
+import { removeTaskWorktree } from "@omk/sessions";
 
 /** The merge step: it opens the verification phase (phase_changed, phase_started) and leaves `ctx.integrated` for the verification step. Re-runs idempotently on resume. */
 export async function mergePhase(ctx: GoalRun): Promise<Step> {

@@ -10,14 +10,15 @@ import { oracleHash } from "@omk/oracle";
 import { scopeFromPaths } from "@omk/wire";
 import type { GoalRun } from "../context.js";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
-import { knownSecretsIn, namedHits } from "../internal/known-secrets.js";
-import { EngineSetupFailure, engineSetupCause, sessionFailure } from "../sessions/engine-setup.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
-import { budgetMeter, sessionCap } from "../sessions/session-budget.js";
-import { capGraphToRoles } from "../tasks/task-caps.js";
-import { runSession } from "../sessions/session.js";
+import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import { blockedOnHuman, intakeOf } from "./intake.js";
 import { end, next, type Step } from "./step.js";
+import { knownSecretsIn, namedHits } from "@omk/sessions";
+import { EngineSetupFailure, sessionFailure } from "@omk/sessions";
+import { engineSetupCause } from "../internal/engine-setup-cause.js";
+import { capGraphToRoles } from "@omk/sessions";
+import { runSession } from "@omk/sessions";
 
 /** The port the engine planner asks through: one read-only engine session per answer. */
 function askPlanFor(ctx: GoalRun): AskPlan {

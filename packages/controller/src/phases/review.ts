@@ -11,17 +11,18 @@ import { budgetReport, type Criterion } from "@omk/state";
 import type { GoalRun } from "../context.js";
 import { evaluateRound, isSetupProblem, setupFailedCause } from "@omk/proof";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
-import { engineSetupCause, isEngineSetupProblem } from "../sessions/engine-setup.js";
 import { diffOf } from "../internal/run-checkout.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
 import { frozenOracle, oracleEvaluatedEvent, REVIEW_ROLES, scopeViolationsByRound } from "../internal/run-records.js";
 import { causeOf, type FailingItem, type RoundVerdict, writeVerdict } from "../internal/run-verdict.js";
 import { BLOCKING_SEVERITIES, readKeptReviews } from "@omk/review";
-import { budgetMeter, sessionCap } from "../sessions/session-budget.js";
-import { ZERO_SPEND } from "../sessions/session-spend.js";
-import { REVIEW_ANSWER_ATTEMPTS, runReview } from "../review/run-review.js";
+import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import type { ControllerProblem, ReviewFinding } from "../types.js";
 import { end, next, type Step } from "./step.js";
+import { isEngineSetupProblem } from "@omk/sessions";
+import { engineSetupCause } from "../internal/engine-setup-cause.js";
+import { ZERO_SPEND } from "@omk/sessions";
+import { REVIEW_ANSWER_ATTEMPTS, runReview } from "@omk/review";
 
 const isBlocking = (f: ReviewFinding) => (BLOCKING_SEVERITIES as readonly string[]).includes(f.severity);
 

@@ -6,14 +6,8 @@
  */
 import { z } from "zod";
 
-export {
-  ProblemSchema as ControllerProblemSchema,
-  ReviewFindingSchema,
-  ReviewPassSchema,
-  ReviewRecordPassSchema,
-  ReviewVerdictSchema,
-  SpendReportSchema,
-} from "@omk/review";
+export { ReviewFindingSchema } from "@omk/review";
+export { ProblemSchema as ControllerProblemSchema } from "@omk/sessions";
 
 /** How a phase ended: passed; failed; partial (execution: some tasks failed, others succeeded); skipped; stopped (paused or cancelled mid-phase). */
 export const PhaseOutcomeSchema = z.enum(["passed", "failed", "partial", "skipped", "stopped"]);

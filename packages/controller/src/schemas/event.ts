@@ -4,47 +4,26 @@
  * Packages never print; the CLI renders these. Every event appended to the
  * goal's log is also passed on as `goal_event`.
  */
-import { EventSchema, GateEvidenceSchema, GoalStatusSchema, PhaseSchema, UsageQualitySchema } from "@omk/state";
+import { EventSchema, GateEvidenceSchema, GoalStatusSchema, PhaseSchema } from "@omk/state";
 import { z } from "zod";
-import { PhaseOutcomeSchema, ReviewRecordPassSchema, ReviewVerdictSchema } from "./common.js";
+import { ReviewFinishedEventSchema } from "@omk/review";
+import { ScopeRefusedEventSchema, TaskUpdateEventSchema } from "@omk/sessions";
+import { PhaseOutcomeSchema } from "./common.js";
 
 const round = z.number().int().nonnegative();
 
 /** `goal_event`'s event: a line of the goal's log. Published as a reference to event.schema.json (json-schemas.ts), not a copy of it. */
 export const LoggedEventSchema = EventSchema.describe("the event as appended to the goal's log (docs/schemas/event.schema.json)");
 
-const TaskUpdateStateSchema = z.enum(["queued", "running", "succeeded", "failed", "retrying", "blocked", "cancelled", "interrupted"]);
-
 export const ControllerEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run_started"), goalId: z.string().min(1), engine: z.string(), resumed: z.boolean(), round }),
   z.object({ type: z.literal("phase_started"), phase: PhaseSchema, round, detail: z.string().optional() }),
   z.object({ type: z.literal("phase_finished"), phase: PhaseSchema, round, outcome: PhaseOutcomeSchema, detail: z.string().optional() }),
   z.object({ type: z.literal("round_started"), round, reason: z.string(), followUps: z.array(z.string()).describe("ids of the follow-up tasks of the round") }),
-  z.object({
-    type: z.literal("task_update"),
-    taskId: z.string().min(1),
-    title: z.string(),
-    role: z.string(),
-    round,
-    attempt: z.number().int().nonnegative(),
-    state: TaskUpdateStateSchema,
-    engine: z.string().optional(),
-    tokens: z.number().nonnegative().optional(),
-    usd: z.number().nonnegative().nullable().optional(),
-    usageQuality: UsageQualitySchema.optional().describe(
-      "how far `tokens` and `usd` can be trusted once the session ended (absent while it runs): a 0 that is not exact is not a known 0",
-    ),
-    message: z.string().optional(),
-  }),
+  TaskUpdateEventSchema,
   z.object({ type: z.literal("gate_finished"), where: z.enum(["baseline", "head", "proof"]), gate: GateEvidenceSchema }),
-  z.object({ type: z.literal("scope_refused"), taskId: z.string().min(1), attempt: z.number().int().nonnegative(), path: z.string(), reason: z.string() }),
-  z.object({
-    type: z.literal("review_finished"),
-    pass: ReviewRecordPassSchema,
-    verdict: ReviewVerdictSchema,
-    findings: z.number().int().nonnegative(),
-    blocking: z.number().int().nonnegative(),
-  }),
+  ScopeRefusedEventSchema,
+  ReviewFinishedEventSchema,
   z.object({ type: z.literal("note"), level: z.enum(["info", "warn"]), message: z.string() }),
   z
     .object({

@@ -5,9 +5,7 @@
  */
 import { err, ok, type Result } from "@omk/state";
 import { customEngine, ENGINE_PRESET_NAMES, type EngineSpecInput, enginePreset, type PriceTable } from "@omk/wire";
-import type { ControllerProblem, EngineProvider } from "../types.js";
-
-export { scriptBookProvider } from "./script-book.js";
+import type { SessionProblem, EngineProvider } from "./types.js";
 
 /** Preset names a user may pass to `--engine` besides `scripted`. */
 const PRESET_ENGINE_NAMES: readonly string[] = ENGINE_PRESET_NAMES.filter((name) => name !== "scripted");
@@ -16,7 +14,7 @@ const PRESET_ENGINE_NAMES: readonly string[] = ENGINE_PRESET_NAMES.filter((name)
  * A real engine for every purpose: plan, tasks, reviews (break-it too) and
  * follow-ups. `model` is selected after each session opens.
  */
-export function presetProvider(name: string, options: { model?: string } = {}): Result<EngineProvider, ControllerProblem> {
+export function presetProvider(name: string, options: { model?: string } = {}): Result<EngineProvider, SessionProblem> {
   if (name === "scripted") {
     return err({
       code: "engine_needs_script",
@@ -52,7 +50,7 @@ export function presetProvider(name: string, options: { model?: string } = {}): 
 export function engineSpecProvider(
   spec: EngineSpecInput,
   options: { priceTable?: PriceTable; secrets?: readonly string[] } = {},
-): Result<EngineProvider, ControllerProblem> {
+): Result<EngineProvider, SessionProblem> {
   const parsed = customEngine(spec);
   if (!parsed.ok) {
     return err({

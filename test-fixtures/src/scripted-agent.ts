@@ -3,23 +3,25 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeTempDir } from "@omk/test-fixtures";
-import type { ScriptBookOptions } from "../src/index.js";
+import { makeTempDir } from "./temp.js";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 type Esbuild = { buildSync(options: Record<string, unknown>): unknown };
 
-let agent: NonNullable<ScriptBookOptions["agent"]> | undefined;
+/** A command that starts the scripted engine (the `agent` option of @omk/sessions' scriptBookProvider). */
+export type ScriptedAgent = { readonly command: string; readonly args: readonly string[] };
+
+let agent: ScriptedAgent | undefined;
 
 /** `{ command: node, args: [<bundle>] }` for scriptBookProvider's `agent` option. */
-export function bundledAgent(): NonNullable<ScriptBookOptions["agent"]> {
+export function bundledAgent(): ScriptedAgent {
   if (agent !== undefined) return agent;
   const esbuild = require(createRequire(require.resolve("tsup")).resolve("esbuild")) as Esbuild;
   const outfile = path.join(makeTempDir("omk-agent-"), "scripted-agent.mjs");
   esbuild.buildSync({
-    entryPoints: [path.join(here, "../../wire/src/scripted-agent.ts")],
+    entryPoints: [path.join(here, "../../packages/wire/src/scripted-agent.ts")],
     bundle: true,
     platform: "node",
     format: "esm",

@@ -6,9 +6,10 @@ import { type Criterion, CriterionSchema, type GoalEvent, goalPaths, openStore, 
 import { cleanupTempDirs, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { taskWorktreeDir } from "@omk/worktree";
 import { afterAll, describe, expect, it } from "vitest";
-import { scriptBookProvider } from "../src/sessions/script-book.js";
-import { createTaskRunner, taskPrompt } from "../src/tasks/task-runner.js";
-import type { ControllerEvent } from "../src/types.js";
+import { scriptBookProvider } from "../src/script-book.js";
+import { createTaskRunner } from "../src/tasks/task-runner.js";
+import { taskPrompt } from "../src/tasks/task-prompt.js";
+import type { TaskEvent } from "../src/types.js";
 import { processesMentioning, until, writeBook } from "./session-helpers.js";
 
 afterAll(cleanupTempDirs);
@@ -53,7 +54,7 @@ async function setup(sessions: Record<string, object>) {
   const goalDir = goalPaths(stateRoot, goalId).dir;
   const provider = scriptBookProvider(writeBook({ version: 1, sessions: sessions }));
   if (!provider.ok) throw new Error(provider.error.message);
-  const emitted: ControllerEvent[] = [];
+  const emitted: TaskEvent[] = [];
   const runner = createTaskRunner({
     goalId,
     goalText: GOAL_TEXT,
@@ -153,7 +154,7 @@ describe.concurrent("createTaskRunner", () => {
     expect(await s.events("scope_violation_recorded")).toEqual([]);
     const reported = ctx.usage.reduce((n, u) => n + u.tokens.input + u.tokens.output + u.tokens.cacheRead + u.tokens.cacheWrite, 0);
     expect(reported).toBe(340);
-    const updates = s.emitted.filter((e): e is Extract<ControllerEvent, { type: "task_update" }> => e.type === "task_update");
+    const updates = s.emitted.filter((e): e is Extract<TaskEvent, { type: "task_update" }> => e.type === "task_update");
     expect(updates[0]).toMatchObject({ taskId: "implement", state: "running", engine: "scripted", attempt: 1, round: 1 });
     expect(updates[updates.length - 1]).toMatchObject({ state: "succeeded", tokens: 340 });
     expect(updates[updates.length - 1]?.usd).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { err, ok, type Result, writeFileAtomicSync } from "@omk/state";
 import { type Scenario, ScenarioSchema, ScenarioStepSchema, scriptedEngine } from "@omk/wire";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { ControllerProblem, EngineProvider, SessionKey, SessionPurpose } from "../types.js";
+import type { SessionProblem, EngineProvider, SessionKey, SessionPurpose } from "./types.js";
 
 /** `intake`, `plan`, `plan#2`, `followups`, `task:<id>`, `task:<id>#<attempt>`, `task:*`, `review:<pass>`, `review:<pass>#<round>`, `review:*`. */
 const KEY_PATTERN =
@@ -97,7 +97,7 @@ function oneLine(text: string): string {
 const SCRIPT_BOOK_SCHEMA = "docs/schemas/script-book.schema.json";
 
 /** Parses a script book from YAML or JSON text; problems name the key and how to fix it (`schema`: where the book's JSON Schema is). */
-export function parseScriptBook(text: string, file = "the script book", schema = SCRIPT_BOOK_SCHEMA): Result<ScriptBook, ControllerProblem> {
+export function parseScriptBook(text: string, file = "the script book", schema = SCRIPT_BOOK_SCHEMA): Result<ScriptBook, SessionProblem> {
   let data: unknown;
   try {
     // Aliases and merge keys are read (a book may share a scenario); an alias bomb is refused by the alias limit.
@@ -125,7 +125,7 @@ export function parseScriptBook(text: string, file = "the script book", schema =
 }
 
 /** Reads and validates a script book file (YAML or JSON). */
-export function loadScriptBook(file: string, schema = SCRIPT_BOOK_SCHEMA): Result<ScriptBook, ControllerProblem> {
+export function loadScriptBook(file: string, schema = SCRIPT_BOOK_SCHEMA): Result<ScriptBook, SessionProblem> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -148,7 +148,7 @@ function lookupScenario(book: ScriptBook, purpose: SessionPurpose): { key: Sessi
   return undefined;
 }
 
-function missing(file: string, purpose: SessionPurpose): ControllerProblem {
+function missing(file: string, purpose: SessionPurpose): SessionProblem {
   const keys = sessionKeys(purpose);
   const label = purposeLabel(purpose);
   const fallback = keys[keys.length - 1];
@@ -205,7 +205,7 @@ export function scriptBookProviderOf(book: ScriptBook, file: string, options: Sc
  * purposes the book has a key for (a book without `plan` gets the
  * deterministic planner).
  */
-export function scriptBookProvider(file: string, options: ScriptBookOptions = {}): Result<EngineProvider, ControllerProblem> {
+export function scriptBookProvider(file: string, options: ScriptBookOptions = {}): Result<EngineProvider, SessionProblem> {
   const resolved = path.resolve(file);
   const book = loadScriptBook(resolved, options.schema);
   if (!book.ok) return book;

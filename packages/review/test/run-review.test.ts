@@ -4,15 +4,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { GateEvidence, Task } from "@omk/state";
 import { TaskSchema } from "@omk/state";
-import { cleanupTempDirs, commitFiles, filesContaining, gitDiff, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
+import { bundledAgent, cleanupTempDirs, commitFiles, filesContaining, gitDiff, gitIn, initGitRepo, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { evidenceCheckoutDir } from "@omk/worktree";
-import { runReview } from "../src/review/run-review.js";
-import type { ReviewCriterion } from "@omk/review";
-import type { ReviewInput } from "../src/review/types.js";
-import { scriptBookProvider } from "../src/sessions/script-book.js";
-import { bundledAgent } from "./scripted-agent.js";
-import type { ControllerEvent, SessionPurpose, SpendReport } from "../src/types.js";
+import { runReview } from "../src/run-review.js";
+import type { ReviewCriterion } from "../src/types.js";
+import type { ReviewFinishedEvent, ReviewInput } from "../src/run-review-types.js";
+import { scriptBookProvider, type SessionPurpose, type SpendReport } from "@omk/sessions";
 
 afterAll(() => cleanupTempDirs());
 
@@ -72,7 +70,7 @@ async function attempt(setup: Setup) {
   const provider = scriptBookProvider(bookFile, { agent: bundledAgent() });
   if (!provider.ok) throw new Error(provider.error.message);
   const goalDir = path.join(root, "goal");
-  const events: ControllerEvent[] = [];
+  const events: ReviewFinishedEvent[] = [];
   const usage: { purpose: SessionPurpose; spend: SpendReport }[] = [];
   const gate: GateEvidence = {
     name: "test",

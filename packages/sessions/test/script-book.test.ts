@@ -3,8 +3,8 @@ import path from "node:path";
 import { cleanupTempDirs, makeTempDir, staleSchemaFiles } from "@omk/test-fixtures";
 import { ScenarioSchema } from "@omk/wire";
 import { afterAll, describe, expect, it } from "vitest";
-import { presetProvider } from "../src/sessions/engine-provider.js";
-import { loadScriptBook, parseScriptBook, scriptBookJsonSchemas, scriptBookProvider, sessionKeys } from "../src/sessions/script-book.js";
+import { presetProvider } from "../src/engine-provider.js";
+import { loadScriptBook, parseScriptBook, scriptBookJsonSchemas, scriptBookProvider, sessionKeys } from "../src/script-book.js";
 import type { SessionPurpose } from "../src/types.js";
 import { writeBook } from "./session-helpers.js";
 
@@ -138,6 +138,6 @@ describe("presetProvider", () => {
 
 describe("docs/schemas/script-book.schema.json", () => {
   it("is generated from ScriptBookSchema", () => {
-    expect(staleSchemaFiles(scriptBookJsonSchemas(), "pnpm --filter @omk/controller gen:schemas")).toEqual([]);
+    expect(staleSchemaFiles(scriptBookJsonSchemas(), "pnpm --filter @omk/sessions gen:schemas")).toEqual([]);
   });
 });

@@ -12,29 +12,32 @@ import type { ReviewResult } from "@omk/oracle";
 import { knownSecretValues, sha256 } from "@omk/core";
 import { err, ok, type Result } from "@omk/state";
 import { redactedFilesFor, setUpCheckout } from "@omk/proof";
+import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
 import {
-  answerFindings,
   dependencyFindings,
-  isBlocking,
-  parseReviewAnswer,
   rationaleTexts,
   readDependencyChanges,
   readTamperSources,
-  REVIEW_RECORD_VERSION,
-  type ReviewRecord,
-  type ReviewRecordRef,
-  reviewPrompt,
-  reviewResultsOf,
   scopeFindings,
   secretFindings,
   tamperFindings,
-  writeRecord,
-} from "@omk/review";
+} from "./deterministic.js";
+import { reviewPrompt } from "./prompt.js";
+import { reviewResultsOf, writeRecord } from "./records.js";
+import { REVIEW_RECORD_VERSION } from "./review-record.js";
 import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
-import { addSessionSpends, ZERO_TOKENS } from "../sessions/session-spend.js";
-import { runSession, type SessionOutcome } from "../sessions/session.js";
-import type { ControllerProblem, ReviewFinding, ReviewPass, SessionPurpose, SpendReport } from "../types.js";
-import type { ReviewInput, ReviewOutcome } from "./types.js";
+import {
+  addSessionSpends,
+  runSession,
+  type SessionOutcome,
+  type ReviewPass,
+  type SessionProblem,
+  type SessionPurpose,
+  type SpendReport,
+  ZERO_TOKENS,
+} from "@omk/sessions";
+import type { ReviewInput, ReviewOutcome } from "./run-review-types.js";
+import type { ReviewFinding, ReviewRecord, ReviewRecordRef } from "./types.js";
 
 /** Answers asked for per review pass, the first included (as for the plan). */
 export const REVIEW_ANSWER_ATTEMPTS = 3;
@@ -50,7 +53,7 @@ const readOnlyScope = (rel: string, access: "read" | "write") =>
     ? ({ allowed: false, reason: `${rel}: a review session is read-only; report the problem as a finding instead` } as const)
     : ({ allowed: true } as const);
 
-type PassResult = { findings: ReviewFinding[]; record: ReviewRecordRef; spend: SpendReport; followUps: unknown[]; problem?: ControllerProblem };
+type PassResult = { findings: ReviewFinding[]; record: ReviewRecordRef; spend: SpendReport; followUps: unknown[]; problem?: SessionProblem };
 
 async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string, deterministic: readonly ReviewFinding[]): Promise<PassResult | null> {
   const purpose: SessionPurpose = { kind: "review", reviewer: pass, round: input.round };
@@ -69,7 +72,7 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
   } as const;
   if (!input.provider.offers(purpose)) {
     if (!required) return null;
-    const problem: ControllerProblem = {
+    const problem: SessionProblem = {
       code: "review_engine_missing",
       message: `the engine "${input.provider.name}" offers no session for the ${pass} review`,
       fix: `give the engine a "review:${pass}" session (script book) or use an engine that reviews`,
@@ -94,7 +97,7 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
   let findings: ReviewFinding[] = [];
   let followUps: unknown[] = [];
   let answerError: string | undefined;
-  let problem: ControllerProblem | undefined;
+  let problem: SessionProblem | undefined;
   let asked = prompt;
   for (let attempt = 1; attempt <= REVIEW_ANSWER_ATTEMPTS; attempt++) {
     answerError = undefined;
@@ -163,10 +166,10 @@ async function enginePass(input: ReviewInput, pass: ReviewPass, checkout: string
 
 const isAborted = (signal: AbortSignal | undefined) => signal?.aborted === true;
 
-const aborted = (): ControllerProblem => ({ code: "review_aborted", message: "the review was interrupted", fix: "resume the goal to run the review again" });
+const aborted = (): SessionProblem => ({ code: "review_aborted", message: "the review was interrupted", fix: "resume the goal to run the review again" });
 
 /** Runs the review phase of one round. Infrastructure failures (checkout, records) are problems; everything a reviewer says is a finding. */
-export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcome, ControllerProblem>> {
+export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcome, SessionProblem>> {
   const redaction = { env: input.env, secrets: input.secrets ?? [] };
   const emit = (pass: ReviewPass | "deterministic", findings: readonly ReviewFinding[]) =>
     input.onEvent?.({
@@ -176,7 +179,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
       findings: findings.length,
       blocking: findings.filter((f) => isBlocking(f.severity)).length,
     });
-  const recordFailed = (cause: unknown): ControllerProblem => ({
+  const recordFailed = (cause: unknown): SessionProblem => ({
     code: "review_record_failed",
     message: `the review could not be recorded: ${(cause as Error).message}`,
     fix: `check that ${input.goalDir} is writable, then resume the goal`,
@@ -234,7 +237,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
   const reviewed = await withCheckout(
     input.repo,
     input.headCommit,
-    async (checkout): Promise<Result<ReviewOutcome, ControllerProblem>> => {
+    async (checkout): Promise<Result<ReviewOutcome, SessionProblem>> => {
       if (input.deps !== undefined) {
         const made = await setUpCheckout(input.deps, checkout, "review", "copy");
         if (!made.ok) return err(made.error);
@@ -242,7 +245,7 @@ export async function runReview(input: ReviewInput): Promise<Result<ReviewOutcom
       const findings: ReviewFinding[] = [...deterministic];
       const passVerdicts = new Map<ReviewPass | "deterministic", ReviewRecordRef>([["deterministic", records[0] as ReviewRecordRef]]);
       const followUps: unknown[] = [];
-      const problems: ControllerProblem[] = [];
+      const problems: SessionProblem[] = [];
       let spend = ZERO_SPEND;
       try {
         for (const pass of ["reviewer", "security-reviewer", "break-it"] as const) {

@@ -4,8 +4,8 @@ import path from "node:path";
 import { cleanupTempDirs, isProcessAlive, makeTempDir } from "@omk/test-fixtures";
 import { scopeFromPaths, type WireEvent } from "@omk/wire";
 import { afterAll, describe, expect, it } from "vitest";
-import { scriptBookProvider } from "../src/sessions/script-book.js";
-import { runSession } from "../src/sessions/session.js";
+import { scriptBookProvider } from "../src/script-book.js";
+import { runSession } from "../src/session.js";
 import type { EngineProvider, SessionPurpose, SpendReport } from "../src/types.js";
 import { until, writeBook } from "./session-helpers.js";
 

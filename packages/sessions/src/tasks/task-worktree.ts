@@ -18,7 +18,7 @@ import {
   taskBranch,
   taskWorktreeDir,
 } from "@omk/worktree";
-import type { ControllerProblem } from "../types.js";
+import type { SessionProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout, setupProducts } from "@omk/proof";
 
 export type TaskWorktreeInput = {
@@ -45,7 +45,7 @@ function withProducts(worktree: TaskWorktree, products: readonly string[]): Task
   return extra.length === 0 ? worktree : { ...worktree, copied: [...worktree.copied, ...extra] };
 }
 
-type Failed = { ok: false; problem: ControllerProblem };
+type Failed = { ok: false; problem: SessionProblem };
 type Prepared = { ok: true; worktree: TaskWorktree; kept: string | null } | Failed;
 
 function problemOf(step: string, error: { code: string; message: string; fix: string }): Failed {
@@ -144,7 +144,7 @@ export async function prepareTaskWorktree(input: TaskWorktreeInput): Promise<Pre
  * older OMK made with `git worktree add` goes the same way. Returns whether
  * it was removed; a refusal leaves it in place (it is reported, not fatal).
  */
-export async function removeTaskWorktree(input: Omit<TaskWorktreeInput, "attempt">): Promise<{ removed: boolean; problem?: ControllerProblem }> {
+export async function removeTaskWorktree(input: Omit<TaskWorktreeInput, "attempt">): Promise<{ removed: boolean; problem?: SessionProblem }> {
   const { stateRoot, goalId, task } = input;
   const dir = taskWorktreeDir(stateRoot, goalId, task.id);
   if (!existsSync(dir)) return { removed: false };

@@ -11,7 +11,7 @@
  */
 import { err, type GoalEvent, ok, type Result, type Task } from "@omk/state";
 import { combineCommits } from "@omk/worktree";
-import type { ControllerProblem } from "../types.js";
+import type { SessionProblem } from "../types.js";
 
 /** The commit each done task's successful attempt captured. */
 export function capturedCommits(events: readonly GoalEvent[]): Map<string, string> {
@@ -36,7 +36,7 @@ export async function taskStartCommit(input: {
   roundStart: string;
   /** Captured commits of done tasks (capturedCommits). */
   captured: ReadonlyMap<string, string>;
-}): Promise<Result<string, ControllerProblem>> {
+}): Promise<Result<string, SessionProblem>> {
   const { repo, task, roundStart } = input;
   const dependencies = task.dependencies.flatMap((d) => {
     const c = input.captured.get(d);

@@ -21,16 +21,14 @@ import {
   type ScreenFinding,
   scopeChecker,
 } from "@omk/worktree";
-import { FIX_SEPARATOR } from "../sessions/engine-setup.js";
-import { secretName } from "../internal/known-secrets.js";
-import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "../sessions/session-spend.js";
+import { FIX_SEPARATOR } from "../engine-setup.js";
+import { secretName } from "../known-secrets.js";
+import { addSpend, estimateTokens, sessionSpendEvent, unknownSpendEstimate, ZERO_SPEND } from "../session-spend.js";
 import { taskPrompt } from "./task-prompt.js";
 import { redactedFilesFor } from "@omk/proof";
 import { prepareTaskWorktree } from "./task-worktree.js";
-import { runSession, sessionKnownSecrets } from "../sessions/session.js";
-import type { ControllerEvent, ControllerEventSink, ControllerProblem, EngineProvider, SpendReport } from "../types.js";
-
-export { taskPrompt } from "./task-prompt.js";
+import { runSession, sessionKnownSecrets } from "../session.js";
+import type { EngineProvider, SessionProblem, SpendReport, TaskEvent, TaskEventSink } from "../types.js";
 
 export type TaskRunnerInput = {
   readonly goalId: string;
@@ -45,7 +43,7 @@ export type TaskRunnerInput = {
    * the previous round's integrated head later, with the work of the task's
    * dependencies (a problem when it cannot be formed: the attempt fails, not retryable).
    */
-  readonly baseFor: (task: Task) => string | Promise<Result<string, ControllerProblem>>;
+  readonly baseFor: (task: Task) => string | Promise<Result<string, SessionProblem>>;
   readonly round: (task: Task) => number;
   readonly provider: EngineProvider;
   /** The frozen oracle's criteria (the prompt names those the task serves). */
@@ -62,7 +60,7 @@ export type TaskRunnerInput = {
   readonly onUnknownUsage?: () => void;
   /** Appends events to the goal's log (e.g. `(events) => store.append(goalId, () => events)`, throwing on failure). */
   readonly append: (events: NewEvent[]) => Promise<void>;
-  readonly emit?: ControllerEventSink;
+  readonly emit?: TaskEventSink;
   /** Whether the goal is being cancelled (the caller's second Ctrl-C): a stopped task then suggests no resume, cancelled is final. */
   readonly cancelling?: () => boolean;
   /** Untracked files of the main checkout to copy into each worktree (e.g. [".env"]); never committed. */
@@ -112,7 +110,7 @@ function screenViolations(findings: readonly ScreenFinding[]): Array<{ path: str
 }
 
 /** The scope violation of secrets in a session's output: which ones, in which forms; undefined when none. */
-function outputLeak(task: Task, hits: readonly KnownSecretHit[]): { path: string; kind: string; message: string; problem: ControllerProblem } | undefined {
+function outputLeak(task: Task, hits: readonly KnownSecretHit[]): { path: string; kind: string; message: string; problem: SessionProblem } | undefined {
   if (hits.length === 0) return undefined;
   const forms = new Map<string, string[]>();
   for (const hit of hits) forms.set(secretName(hit.label), [...(forms.get(secretName(hit.label)) ?? []), hit.form]);
@@ -199,7 +197,7 @@ async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskCon
   const runDir = path.join(input.goalDir, "runs", task.id, String(attempt));
   const engine = input.provider.name;
   let spend: SpendReport = ZERO_SPEND;
-  const emit = (event: ControllerEvent) => input.emit?.(event);
+  const emit = (event: TaskEvent) => input.emit?.(event);
   const update = (state: "running" | "succeeded" | "failed" | "interrupted" | "cancelled", message?: string) =>
     emit({
       type: "task_update",
@@ -216,7 +214,7 @@ async function attemptSteps(input: TaskRunnerInput, task: Task, context: TaskCon
       ...(message === undefined ? {} : { message }),
     });
   const fail = (
-    problem: ControllerProblem,
+    problem: SessionProblem,
     retryable: boolean,
     signature = problem.code,
     state: "failed" | "interrupted" | "cancelled" = "failed",

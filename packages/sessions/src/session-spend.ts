@@ -11,7 +11,7 @@ import {
   EngineProtocolMismatchError,
   ModelNotOfferedError,
 } from "@omk/wire";
-import type { ControllerProblem, SpendReport } from "../types.js";
+import type { SessionProblem, SpendReport } from "./types.js";
 
 export const ZERO_TOKENS: TokenUsage = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
 export const ZERO_SPEND: SpendReport = { tokens: ZERO_TOKENS, usd: null };
@@ -37,7 +37,7 @@ export function addSessionSpends(a: SpendReport, b: SpendReport): SpendReport {
  * protocol mismatch will not change by retrying; a crash, a timeout, an
  * abort or a failed request may.
  */
-export function problemOfWireError(error: WireError, engine: string): { problem: ControllerProblem; retryable: boolean } {
+export function problemOfWireError(error: WireError, engine: string): { problem: SessionProblem; retryable: boolean } {
   const fix = error.fix ?? "look at the session transcript and re-run";
   if (error instanceof EngineAuthRequiredError) {
     return { problem: { code: "engine_auth_required", message: `the engine ${engine} needs a login: ${error.message}`, fix: error.login }, retryable: false };

@@ -6,9 +6,7 @@
  * the goal ends blocked_on_external with the engine's own fix, and resumes
  * once the user applied it.
  */
-import type { FailureCause } from "@omk/state";
-import type { GoalRun } from "../context.js";
-import type { ControllerProblem } from "../types.js";
+import type { SessionProblem } from "./types.js";
 
 const ENGINE_SETUP_PROBLEMS: ReadonlySet<string> = new Set(["engine_auth_required", "engine_model_not_offered", "engine_protocol_mismatch"]);
 
@@ -18,33 +16,16 @@ export function isEngineSetupProblem(code: string): boolean {
 
 /** Thrown through a port that can only throw (the planner's askPlan) so the phase still sees the problem. */
 export class EngineSetupFailure extends Error {
-  readonly problem: ControllerProblem;
-  constructor(problem: ControllerProblem) {
+  readonly problem: SessionProblem;
+  constructor(problem: SessionProblem) {
     super(`${problem.message} (fix: ${problem.fix})`);
     this.problem = problem;
   }
 }
 
 /** A session failure as an Error for such a port: typed when the user must fix the engine, plain otherwise. */
-export function sessionFailure(problem: ControllerProblem): Error {
+export function sessionFailure(problem: SessionProblem): Error {
   return isEngineSetupProblem(problem.code) ? new EngineSetupFailure(problem) : new Error(`${problem.message} (fix: ${problem.fix})`);
-}
-
-/**
- * failure.json's cause (engine_setup): what the engine said, its fix in
- * `details.fix` (resumeAdvice shows it), and in `details.resumeFlags` the
- * flag the fix names (`--model "<an offered model>"`, `--engine kimi`), so the
- * printed resume command works as printed: resume remembers the model and the
- * engine, and without the flag it would repeat the failure.
- */
-export function engineSetupCause(ctx: GoalRun, where: string, problem: ControllerProblem): FailureCause {
-  const fix = ctx.redactor.redact(problem.fix);
-  const flags = resumeFlagsOf(problem.code, fix);
-  return {
-    code: "engine_setup",
-    message: ctx.redactor.redact(`${where}: ${problem.message}`),
-    details: { engine: ctx.engine.name, problem: problem.code, fix, ...(flags === undefined ? {} : { resumeFlags: flags }) },
-  };
 }
 
 /** The flag a model or protocol fix names (the wire's fixes: `e.g. --model "m"`, `use --engine kimi`), else undefined. */

@@ -7,8 +7,7 @@
 import { DEFAULT_TASK_BUDGETS } from "@omk/planner";
 import { budgetReport } from "@omk/state";
 import type { GoalRun } from "../context.js";
-import type { SessionPurpose, SpendReport } from "../types.js";
-import { addSpend, type SpendEstimate, ZERO_SPEND } from "./session-spend.js";
+import { addSpend, type SessionPurpose, type SpendEstimate, type SpendReport, ZERO_SPEND } from "@omk/sessions";
 
 /**
  * The cap of a session the scheduler does not run: what it is charged when

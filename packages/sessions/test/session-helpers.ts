@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { makeTempDir } from "@omk/test-fixtures";
 import { stringify } from "yaml";
-import type { ScriptBookInput } from "../src/sessions/script-book.js";
+import type { ScriptBookInput } from "../src/script-book.js";
 
 /** Writes a script book (YAML) to a fresh temp dir; returns its path. */
 export function writeBook(book: ScriptBookInput, name = "book.yaml"): string {

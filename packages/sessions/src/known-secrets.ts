@@ -6,7 +6,7 @@
  * ends naming the variable, never the value.
  */
 import { type KnownSecretHit, knownSecretMatcher } from "@omk/core";
-import { sessionKnownSecrets } from "../sessions/session.js";
+import { sessionKnownSecrets } from "./session.js";
 
 /** How a finding names a known secret: its variable (`$NAME`), never its value. */
 export function secretName(label: string): string {

@@ -2,7 +2,7 @@
  * One engine session: open, one prompt, close (always closed). The engine
  * comes from the provider for the session's purpose; the session's events
  * are collected into the agent's text, its usage (reported as it arrives)
- * and the writes OMK refused. Failures are values: a ControllerProblem and
+ * and the writes OMK refused. Failures are values: a SessionProblem and
  * whether running the session again may help.
  */
 import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
@@ -22,7 +22,7 @@ import {
 } from "@omk/wire";
 import { agentCommandEnv, sessionConfinement } from "@omk/proof";
 import { addSpend, problemOfWireError, ZERO_SPEND, ZERO_TOKENS } from "./session-spend.js";
-import type { ControllerProblem, EngineProvider, SessionPurpose, SpendReport } from "../types.js";
+import type { SessionProblem, EngineProvider, SessionPurpose, SpendReport } from "./types.js";
 
 export type RunSessionInput = {
   readonly provider: EngineProvider;
@@ -63,7 +63,7 @@ export type SessionOutcome =
     }
   | {
       readonly ok: false;
-      readonly problem: ControllerProblem;
+      readonly problem: SessionProblem;
       readonly retryable: boolean;
       readonly spend: SpendReport;
       readonly transcript: string | null;

@@ -15,7 +15,7 @@ import { ScenarioSchema } from "@omk/wire";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { loadScriptBook, parseScriptBook, type ScriptBook, scriptBookProviderOf } from "../src/sessions/script-book.js";
+import { loadScriptBook, parseScriptBook, type ScriptBook, scriptBookProviderOf } from "../src/script-book.js";
 import type { SessionPurpose } from "../src/types.js";
 
 afterAll(cleanupTempDirs);

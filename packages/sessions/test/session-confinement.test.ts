@@ -8,8 +8,8 @@ import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { findCommand, type ScenarioInput } from "@omk/wire";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { scriptBookProvider } from "../src/sessions/script-book.js";
-import { runSession } from "../src/sessions/session.js";
+import { scriptBookProvider } from "../src/script-book.js";
+import { runSession } from "../src/session.js";
 import type { EngineProvider, SessionPurpose } from "../src/types.js";
 import { writeBook } from "./session-helpers.js";
 

@@ -1,0 +1,3 @@
+import { packageVitestConfig } from "../../tooling/vitest.base.js";
+
+export default packageVitestConfig();
