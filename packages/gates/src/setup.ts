@@ -11,7 +11,7 @@
  * never a gate failure. See docs/decisions/gates.md ("Dependency setup").
  */
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRedactor } from "@omk/core";
 import type { ConfineCommand } from "./confine.js";
@@ -20,7 +20,7 @@ import { lock } from "./internal/setup/install-lock.js";
 import { detectSetup, displayCommand } from "./internal/setup/plan.js";
 import { ignoreItself, materialise, trackedProducts } from "./internal/setup/products.js";
 import { DEFAULT_TIMEOUT_MS, firstError, fixFor, logTail, runSteps } from "./internal/setup/run-install.js";
-import { contentDigest, evict, keyOf, MANIFEST, type Manifest, prune, readManifest, sealAndDigest, touch, usable } from "./internal/setup/shared-install.js";
+import { contentDigest, evict, keyOf, prune, publishSharedInstall, readManifest, stageInputs, touch, usable } from "./internal/setup/shared-install.js";
 import type { GatesConfig } from "./schemas/config.js";
 import type { SetupFailure, SetupOutcome, SetupStep, SetupStepResult } from "./schemas/setup.js";
 
@@ -150,28 +150,11 @@ async function prepareStep(
         reused = false;
         const tmp = path.join(cacheDir, `.tmp-${key.slice(0, 12)}-${randomBytes(4).toString("hex")}`);
         try {
-          for (const input of step.inputs) {
-            if (!existsSync(path.join(root, input))) continue;
-            mkdirSync(path.dirname(path.join(tmp, input)), { recursive: true });
-            copyFileSync(path.join(root, input), path.join(tmp, input));
-          }
+          stageInputs(root, tmp, step.inputs);
           const r = await runSteps(step, tmp, options.env, timeoutMs, options.signal, options.confine, managerCachesOf(options));
           log = redact(r.output);
           if (!r.ok) return failedRun(r, key, notes);
-          for (const p of step.products) ignoreItself(path.join(tmp, p));
-          const sealed = sealAndDigest(tmp, step.products, true);
-          const manifest: Manifest = {
-            key,
-            createdAt: new Date().toISOString(),
-            command: displayCommand(step),
-            lockless: step.lockless,
-            digest: sealed.digest,
-            files: sealed.files,
-            installMs: r.durationMs,
-            content: contentDigest(tmp, step.products),
-          };
-          writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-          renameSync(tmp, entry);
+          publishSharedInstall(tmp, entry, key, step, r.durationMs);
           prune(cacheDir);
         } finally {
           rmSync(tmp, { recursive: true, force: true });

@@ -3,19 +3,35 @@
  * manager, commands and Node version), the manifest written beside each
  * install, sealing (read-only files, a digest of their metadata) and the
  * content digest each private copy is checked against, whether an entry is
- * still usable, and its upkeep (touch on use, evict, prune after 14 days
- * unused).
+ * still usable, how one is made (inputs staged, the finished install
+ * sealed, its manifest written, renamed into place), and its upkeep (touch
+ * on use, evict, prune after 14 days unused).
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import type { Stats } from "node:fs";
 import path from "node:path";
 import { sha256Hasher } from "@omk/core";
 import type { SetupStep } from "../../schemas/setup.js";
 import { readdirSafe } from "../detect/common.js";
+import { displayCommand } from "./plan.js";
+import { ignoreItself } from "./products.js";
 import { DEFAULT_TIMEOUT_MS } from "./run-install.js";
 
-export const MANIFEST = ".omk-setup.json";
+const MANIFEST = ".omk-setup.json";
 const LOCKLESS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** Every entry under `dir` (relative path, lstat), directories before their contents. */
@@ -29,7 +45,7 @@ function walk(dir: string, visit: (rel: string, st: Stats) => void, rel = ""): v
 }
 
 /** Make the shared files read-only and digest (path, type, size, mtime, inode) of everything: a later change shows. */
-export function sealAndDigest(entry: string, products: readonly string[], seal: boolean): { digest: string; files: number } {
+function sealAndDigest(entry: string, products: readonly string[], seal: boolean): { digest: string; files: number } {
   const h = sha256Hasher();
   let files = 0;
   for (const product of products) {
@@ -71,7 +87,7 @@ export function contentDigest(root: string, products: readonly string[]): string
   return h.digest("hex");
 }
 
-export type Manifest = {
+type Manifest = {
   key: string;
   createdAt: string;
   command: string;
@@ -165,4 +181,31 @@ export function keyOf(root: string, step: SetupStep): string {
     h.update(existsSync(path.join(root, input)) ? readFileSync(path.join(root, input)) : "(absent)");
   }
   return h.digest("hex");
+}
+
+/** Copy the step's inputs (manifests, lockfile) from the checkout into the folder the shared install is made in. */
+export function stageInputs(root: string, tmp: string, inputs: readonly string[]): void {
+  for (const input of inputs) {
+    if (!existsSync(path.join(root, input))) continue;
+    mkdirSync(path.dirname(path.join(tmp, input)), { recursive: true });
+    copyFileSync(path.join(root, input), path.join(tmp, input));
+  }
+}
+
+/** A finished install in `tmp` made the shared entry: products ignore themselves, files sealed, manifest written, renamed into place. */
+export function publishSharedInstall(tmp: string, entry: string, key: string, step: SetupStep, installMs: number): void {
+  for (const p of step.products) ignoreItself(path.join(tmp, p));
+  const sealed = sealAndDigest(tmp, step.products, true);
+  const manifest: Manifest = {
+    key,
+    createdAt: new Date().toISOString(),
+    command: displayCommand(step),
+    lockless: step.lockless,
+    digest: sealed.digest,
+    files: sealed.files,
+    installMs,
+    content: contentDigest(tmp, step.products),
+  };
+  writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(tmp, entry);
 }
