@@ -51,16 +51,9 @@ export {
   TestReportSpecSchema,
 } from "./schemas/config.js";
 export { type Detection, DetectionSchema } from "./schemas/detection.js";
-export {
-  defaultDepsCacheDir,
-  describeSetup,
-  detectSetup,
-  missingDependencies,
-  type PrepareCheckoutOptions,
-  prepareCheckout,
-  defaultSetupCachesDir,
-  setupCacheEnv,
-} from "./setup.js";
+export { defaultDepsCacheDir, defaultSetupCachesDir, setupCacheEnv } from "./internal/setup/cache-dirs.js";
+export { detectSetup, missingDependencies } from "./internal/setup/plan.js";
+export { describeSetup, type PrepareCheckoutOptions, prepareCheckout } from "./setup.js";
 export {
   type SetupConfig,
   SetupConfigSchema,
@@ -113,6 +106,7 @@ export { treeState as readTreeState, type TreeState } from "./internal/git.js";
 export { TOOL_NAME, TOOL_VERSION } from "./internal/version.js";
 export { killAllGatesNow } from "./internal/process.js";
 export { GATES_EXIT, gatesExitCode } from "./internal/exit-codes.js";
-export { type PlanInput, planTestReport, type Runner, type TestReportPlan } from "./internal/tests/plan.js";
+export type { Runner } from "./internal/tests/find-runner.js";
+export { type PlanInput, planTestReport, type TestReportPlan } from "./internal/tests/plan.js";
 export { parseGoJson, parseJestJson, parseLibtest, parseTap } from "./internal/tests/parsers.js";
 export { perTestEvidence } from "./internal/tests/read.js";

@@ -1,7 +1,7 @@
 import { FrozenOracleSchema, publishedJsonSchemas } from "@omk/state";
 import type { z } from "zod";
 import { EvidenceSetSchema } from "./evidence.js";
-import { TamperFindingSchema } from "./tamper.js";
+import { TamperFindingSchema } from "./tamper-finding.js";
 
 const SOURCES: ReadonlyArray<{ name: string; title: string; schema: z.ZodType }> = [
   { name: "oracle", title: "OMK frozen oracle (oracle.json)", schema: FrozenOracleSchema },

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { detectTampering, type TamperFinding } from "./tamper.js";
+import { detectTampering } from "./tamper.js";
+import type { TamperFinding } from "./tamper-finding.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "omk-tamper-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isTestFile } from "./index.js";
-import { detectTampering, type TamperFinding } from "./tamper.js";
+import { detectTampering } from "./tamper.js";
+import type { TamperFinding } from "./tamper-finding.js";
 
 /** A one-file unified diff: `-`, `+` and ` ` lines, the way git prints them. */
 function diff(file: string, lines: string[], mode: "modify" | "delete" | "add" = "modify", start = 1): string {

@@ -93,5 +93,6 @@ export {
   type ScopeConflict,
   scopesOverlap,
 } from "./scope.js";
-export { GoalStore, openStore, type QuarantineReport, type ReplayReport, type StoreError } from "./store.js";
+export { GoalStore, openStore } from "./store.js";
+export type { QuarantineReport, ReplayReport, StoreError } from "./store-types.js";
 export { checkStatusTransition } from "./transitions.js";

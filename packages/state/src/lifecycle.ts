@@ -2,7 +2,8 @@ import { type BudgetReport, budgetReport } from "./budget.js";
 import { CANCELLED_BY_USER } from "./outcome.js";
 import { err, type Result } from "@omk/core";
 import type { Goal } from "./schemas/goal.js";
-import type { GoalStore, StoreError } from "./store.js";
+import type { GoalStore } from "./store.js";
+import type { StoreError } from "./store-types.js";
 
 export type BudgetExhausted = { code: "budget_exhausted"; message: string; fix: string; report: BudgetReport };
 

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CorruptStateError, GoalNotFoundError, InvalidIdError, UnsupportedSchemaVersionError } from "./errors.js";
 import { requestCancel, requestPause, requestResume } from "./lifecycle.js";
 import { FailureSchema } from "./schemas/outcome.js";
-import { type CreateGoalInput, type GoalStore, openStore } from "./store.js";
+import { type GoalStore, openStore } from "./store.js";
+import type { CreateGoalInput } from "./store-types.js";
 
 afterAll(cleanupTempDirs);
 

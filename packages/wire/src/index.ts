@@ -7,20 +7,15 @@ export {
   ConfinementUnavailableError,
   confinedArgv,
   ENGINE_DIR_VARS,
-  engineVisiblePaths,
   ENGINE_HOME_FOLDERS,
-  HOST_SOCKET_DIRS,
-  hostSocketDirs,
-  hostSockets,
   type Mount,
   MountSchema,
-  type PolicyInput,
-  type ProbeResult,
-  probeConfinement,
   type SessionConfinement,
   SessionConfinementSchema,
-  sandboxPolicy,
 } from "./confine.js";
+export { type PolicyInput, sandboxPolicy } from "./confine-policy.js";
+export { engineVisiblePaths, type ProbeResult, probeConfinement } from "./confine-probe.js";
+export { HOST_SOCKET_DIRS, hostSocketDirs, hostSockets } from "./confine-sockets.js";
 export { judgeRefusal, type RefusalWatch, RefusalWatchSchema, type RefusedPath, refusedPaths, type SandboxRefusal, sandboxRefusals } from "./refusals.js";
 export { DEFAULT_DETECT_HANDSHAKE_MS, type DetectedEngine, DetectedEngineSchema, type DetectOptions, detectEngines, findCommand } from "./detect.js";
 export {

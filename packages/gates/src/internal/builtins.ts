@@ -5,7 +5,7 @@ import { diffFiles, scanDiffForSecrets } from "../builtin/secret-scan.js";
 import type { KnownSecret } from "@omk/core";
 import type { Gate } from "../schemas/config.js";
 import { diffAgainst, fileAtRevision, readTextFile, resolveCommit } from "./git.js";
-import type { BuiltinOutcome, Sinks } from "./run-gate.js";
+import type { BuiltinOutcome, Sinks } from "./gate-context.js";
 
 export type DiffBase = { ref: string; commit: string | null };
 

@@ -1,122 +1,24 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+/**
+ * Running one gate to its result: a builtin, a benchmark's N runs (a figure
+ * read from each run's stdout), or a command's attempts with retries (flaky
+ * when a failure is followed by a pass), its per-test report planned, read
+ * and kept as JUnit evidence, golden digests recorded. The context and the
+ * not-run results are in ./gate-context.ts, the command's checks in
+ * ./gate-command.ts, report holds and golden digests in ./gate-evidence.ts.
+ */
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
-import type { ConfineCommand } from "../confine.js";
-import { type Redactor, sha256 } from "@omk/core";
-import { type Gate, pathOutOfCheckout } from "../schemas/config.js";
-import type { GatesEvent } from "../schemas/events.js";
-import type { Attempt, BenchmarkResult, GateOutcome, GateResult, GoldenResult, TestCase } from "../schemas/result.js";
+import { sha256 } from "@omk/core";
+import type { Gate } from "../schemas/config.js";
+import type { Attempt, BenchmarkResult, GateOutcome, GateResult, TestCase } from "../schemas/result.js";
 import { median, readFigure } from "./figure.js";
-import type { TreeState } from "./git.js";
+import { classify, cwdOutside, toolVersion } from "./gate-command.js";
+import { closeSinks, type GateContext, gateEnv, notRunResult, openSinks, type Sinks, shellArgv } from "./gate-context.js";
+import { goldenDigest, holdReport } from "./gate-evidence.js";
 import { casesToJunit, mergeAttempts } from "./junit.js";
-import { LogSink } from "./log-sink.js";
 import { missingCommand } from "./missing-command.js";
 import { type ProcessOutcome, runProcess } from "./process.js";
 import { readTestReport, testReportOf } from "./tests/read.js";
-
-export type GateContext = {
-  root: string;
-  outDir: string;
-  tree: "head" | "base";
-  state: TreeState;
-  /** The environment the runner was given (secret-looking names are withheld from gates unless allowlisted). */
-  env: Record<string, string | undefined>;
-  /** `env` without the secret-looking names. */
-  baseEnv: Record<string, string>;
-  redactor: Redactor;
-  graceMs: number;
-  logCap: number;
-  signal: AbortSignal | undefined;
-  emit: (event: GatesEvent) => void;
-  toolVersions: Record<string, string>;
-  /** Builtin gates are computed here (secret scan, dependency changes). */
-  runBuiltin: (gate: Gate, sinks: { stdout: LogSink; stderr: LogSink }) => Promise<BuiltinOutcome>;
-  /** Confines each gate command (../confine.ts); undefined: unconfined. */
-  confine?: ConfineCommand | undefined;
-};
-
-export type BuiltinOutcome = Pick<GateResult, "outcome" | "findings" | "dependencies" | "error"> & { notes?: string[] };
-
-export type Sinks = { stdout: LogSink; stderr: LogSink };
-
-function closeSinks(sinks: Sinks) {
-  return { stdout: sinks.stdout.close(), stderr: sinks.stderr.close() };
-}
-
-function openSinks(ctx: Pick<GateContext, "outDir" | "redactor" | "logCap">, name: string): Sinks {
-  const open = (stream: string) => {
-    const rel = path.join("logs", `${name}.${stream}.log`);
-    return new LogSink(path.join(ctx.outDir, rel), rel, ctx.redactor, ctx.logCap);
-  };
-  return { stdout: open("stdout"), stderr: open("stderr") };
-}
-
-/**
- * node:test's report file (named in NODE_OPTIONS, which the code under test
- * can read): made empty before the run and its identity (dev, inode) kept;
- * the returned check says why the report is not the runner's when the path
- * names another file afterwards (a forged report renamed over it while the
- * reporter went on writing the old inode). Nothing for other runners.
- */
-function holdReport(plan: { runner: string } | undefined, file: string | undefined): (() => string | undefined) | undefined {
-  if (plan?.runner !== "node:test" || file === undefined) return undefined;
-  writeFileSync(file, "");
-  const made = statSync(file);
-  return () => {
-    try {
-      const now = statSync(file);
-      if (now.dev === made.dev && now.ino === made.ino) return now.size === 0 ? `the JUnit report ${path.basename(file)} was not written` : undefined;
-    } catch {
-      // removed: not the runner's report either
-    }
-    return `the JUnit report ${path.basename(file)} was replaced during the run (not the file the runner wrote): its cases are not read`;
-  };
-}
-
-/** The environment a gate sees: the base environment plus the gate's allowlist. */
-function gateEnv(ctx: GateContext, gate: Gate): Record<string, string> {
-  if (gate.env.length === 0) return ctx.baseEnv;
-  const out = { ...ctx.baseEnv };
-  for (const name of gate.env) {
-    const value = ctx.env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-function classify(p: ProcessOutcome): GateOutcome {
-  if (p.spawnError !== undefined) return "error";
-  if (p.timedOut) return "timed_out";
-  if (p.aborted) return "error";
-  return p.exitCode === 0 ? "passed" : "failed";
-}
-
-const shellArgv = (gate: Gate): string[] => (Array.isArray(gate.command) ? gate.command : [gate.command as string]);
-
-async function toolVersion(
-  file: string,
-  cwd: string,
-  env: Record<string, string>,
-  confine: ConfineCommand | undefined,
-  root: string,
-): Promise<string | undefined> {
-  // The tool may be the tree's own program (./run-tests): its version probe is a gate command like any other.
-  const boxed = confine?.({ argv: [file, "--version"], cwd, root, purpose: "gate", writable: [], env });
-  try {
-    const [cmd, ...args] = (boxed?.argv ?? [file, "--version"]) as [string, ...string[]];
-    const r = await execa(cmd, args, { cwd, env: { ...(boxed?.env ?? env) }, extendEnv: false, reject: false, timeout: 5000, stdin: "ignore" });
-    return firstLine(r);
-  } finally {
-    boxed?.dispose?.();
-  }
-}
-
-function firstLine(r: { stdout?: unknown; exitCode?: number | undefined }): string | undefined {
-  const line = String(r.stdout ?? "")
-    .split("\n")[0]
-    ?.trim();
-  return r.exitCode === 0 && line !== undefined && line !== "" ? line : undefined;
-}
 
 /**
  * Run one gate to a result: attempts (retries), benchmark runs, JUnit cases,
@@ -364,78 +266,4 @@ async function runGateWith(gate: Gate, ctx: GateContext, sinks: Sinks): Promise<
   const version = await versionPromise;
   if (version !== undefined) extra.toolVersions = { [file as string]: version };
   return finish({ outcome, attempts, ...extra, ...(error === undefined ? {} : { error }) });
-}
-
-function goldenDigest(cwd: string, exitCode: number | null, stdoutSha256: string, outputs: readonly string[]): Omit<GoldenResult, "checks"> {
-  return {
-    exitCode,
-    stdoutSha256,
-    outputs: outputs.map((rel) => {
-      try {
-        const buf = readFileSync(path.resolve(cwd, rel));
-        return { path: rel, sha256: sha256(buf), bytes: buf.length };
-      } catch {
-        return { path: rel, sha256: null, bytes: null };
-      }
-    }),
-  };
-}
-
-/** A result for a gate that did not run (a gate it needs did not pass, or the run was aborted). */
-export function skippedResult(gate: Gate, ctx: GateContext, reason: string): GateResult {
-  return notRunResult(gate, ctx, "skipped", reason);
-}
-
-/**
- * Why a gate's cwd is outside the project root, or undefined when it is
- * inside: the config loader refuses `..` and absolute paths, and here the
- * directory is resolved through its symlinks (a link inside the checkout
- * that points out is refused at run time; API callers skip the loader).
- */
-function cwdOutside(root: string, cwd: string): string | undefined {
-  const lexical = pathOutOfCheckout(cwd);
-  if (lexical !== undefined) return `cwd ${cwd} ${lexical}: a gate runs inside the project root ${root}`;
-  let real: string;
-  let realRoot: string;
-  try {
-    real = realpathSync(path.resolve(root, cwd));
-    realRoot = realpathSync(root);
-  } catch (e) {
-    return `cwd ${cwd} cannot be resolved under ${root}: ${e instanceof Error ? e.message : String(e)}`;
-  }
-  const rel = path.relative(realRoot, real);
-  if (rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    return `cwd ${cwd} resolves to ${real} through a symlink, outside the project root ${realRoot}: point the gate at a directory inside the project`;
-  }
-  return undefined;
-}
-
-/** A result without attempts: skipped, or an error of the runner itself (its sinks, if already open, are closed). */
-export function notRunResult(gate: Gate, ctx: GateContext, outcome: "skipped" | "error", reason: string, open?: Sinks): GateResult {
-  const sinks = open ?? openSinks(ctx, gate.name);
-  sinks.stderr.note(`omk-gates: ${outcome === "skipped" ? "skipped" : "error"}: ${reason}\n`);
-  const logs = closeSinks(sinks);
-  return ctx.redactor.redactDeep({
-    name: gate.name,
-    kind: gate.kind,
-    required: gate.required,
-    ...(gate.builtin === undefined ? {} : { builtin: gate.builtin }),
-    command: gate.builtin !== undefined ? [`builtin:${gate.builtin}`] : shellArgv(gate),
-    shell: gate.shell,
-    cwd: path.resolve(ctx.root, gate.cwd),
-    outcome,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-    attempts: [],
-    logs,
-    tail: { stdout: sinks.stdout.tailLines(), stderr: sinks.stderr.tailLines() },
-    toolVersions: ctx.toolVersions,
-    commit: ctx.state.commit,
-    dirty: ctx.state.dirty,
-    error: reason,
-    notes: [],
-  });
 }

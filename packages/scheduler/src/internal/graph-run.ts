@@ -12,6 +12,7 @@ import { EventChain } from "./event-chain.js";
 import { checkFollowUps, ValidationsInFlight } from "./follow-ups.js";
 import { GoalWatcher } from "./goal-watch.js";
 import { failureOf, memoizePairs, messageOf, STOP_RANK, type StopKind, type StopRequest } from "./outcomes.js";
+import { goalPoolSpent, runReport, statusCounts, tasksNow } from "./run-report.js";
 import { AttemptSupervisor } from "./supervisor.js";
 import { WorkerPool } from "./workers.js";
 
@@ -146,7 +147,7 @@ export class GraphRun {
   }
 
   private tasksNow(): Task[] {
-    return [...this.states.values()].map((s) => ({ ...s.task, status: s.status, retries: s.retries, lease: this.live.get(s.task.id)?.lease ?? null }));
+    return tasksNow(this.states, this.live);
   }
 
   /**
@@ -270,16 +271,7 @@ export class GraphRun {
    * less the reserve).
    */
   private goalPoolSpent(breach: Attempt["breach"]): boolean {
-    if (breach === undefined) return false;
-    const ledger = this.ledger as BudgetLedger;
-    const pool = ledger.pool();
-    const spent = ledger.spent();
-    // Spent when what is left no longer covers another attempt with the same cap: a cap fitted to the goal's room
-    // (shared by width + 1) is breached well before the pool itself is empty, and a retry could not fit.
-    if (breach.dimension === "tokens") return pool.tokens !== null && pool.tokens - spent.tokens < breach.limit;
-    if (breach.dimension === "usd") return pool.usd !== null && pool.usd - spent.usd < breach.limit;
-    const deadline = ledger.room().deadline;
-    return deadline !== null && deadline - this.clock.now() < breach.limit;
+    return goalPoolSpent(this.ledger as BudgetLedger, breach, () => this.clock.now());
   }
 
   private succeed(attempt: Attempt, result: { evidence: string[]; followUps: unknown[] }, spend: Spend): void {
@@ -445,31 +437,20 @@ export class GraphRun {
         this.emit("task_cancelled", { taskId: state.task.id, attempt: null, reason });
       }
     }
-    const count = (status: TaskStatus) => [...this.states.values()].filter((s) => s.status === status).length;
-    const counts = { done: count("done"), failed: count("failed"), blocked: count("blocked"), cancelled: count("cancelled"), pending: count("pending") };
-    this.emit("task_run_finished", { outcome, reason, counts });
+    this.emit("task_run_finished", { outcome, reason, counts: statusCounts(this.states) });
     this.teardown();
     this.events.drain().then(() => this.resolveReport(this.buildReport(outcome, reason)), this.rejectReport);
   }
 
   private buildReport(outcome: RunOutcome, reason: string): RunReport {
-    const states = [...this.states.values()];
-    return {
-      outcome,
-      reason,
-      graph: { schemaVersion: SCHEMA_VERSION, tasks: this.tasksNow() },
-      tasks: states.map((s) => ({
-        id: s.task.id,
-        status: s.status,
-        attempts: s.attempts,
-        retries: s.retries,
-        signatures: [...s.signatures],
-        stagnated: this.stagnated.has(s.task.id),
-      })),
+    return runReport(outcome, reason, {
+      states: this.states,
+      live: this.live,
+      stagnated: this.stagnated,
       deadWorkers: this.workers.dead(),
       spent: (this.ledger as BudgetLedger).spent(),
       dispatches: this.dispatches,
-    };
+    });
   }
 
   /** Stop watching the goal, the clock and the caller's signal; nothing new starts after this. */

@@ -30,6 +30,15 @@ export function readJson(dir: string, file: string): Record<string, unknown> | u
   }
 }
 
+/** The names in `dir`, or none when it cannot be read. */
+export function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 function isDir(file: string): boolean {
   try {
     return statSync(file).isDirectory();

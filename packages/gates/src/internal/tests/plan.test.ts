@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageScript, planTestReport, splitScript } from "./plan.js";
+import { planTestReport } from "./plan.js";
+import { packageScript, splitScript } from "./script-line.js";
 
 function pkg(scripts: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "omk-plan-"));

@@ -8,12 +8,9 @@
  * understood (plain words, `&&` chains, env assignments, known wrappers);
  * otherwise the plan says why and which one-line config fixes it.
  */
-import { readFileSync } from "node:fs";
-import { shellWord } from "@omk/core";
-import path from "node:path";
 import type { TestReportFormat } from "../../schemas/config.js";
-
-export type Runner = "node:test" | "vitest" | "jest" | "mocha" | "tape" | "ava" | "node-tap" | "pytest" | "go test" | "cargo test";
+import { mochaVersion, nodeFileRunner, type Runner, runnerOf } from "./find-runner.js";
+import { readChain, type Step } from "./command-chain.js";
 
 /** How the per-test results of one run are read. */
 export type TestReportPlan =
@@ -49,185 +46,9 @@ export type PlanInput = {
   readonly env: Readonly<Record<string, string | undefined>>;
 };
 
-/** One command of a script line: env assignments, then words. */
-type Words = { readonly assigns: string[]; readonly words: string[] };
-
-/**
- * A script line as `&&`-joined commands of plain words, or undefined when
- * the line has anything a shell would interpret beyond that (pipes, `;`,
- * `||`, redirections, substitutions, variables, escapes, subshells).
- * Quotes are removed ('…' and "…" with no `$`, backtick or backslash inside).
- */
-export function splitScript(line: string): Words[] | undefined {
-  const commands: Words[] = [];
-  let words: string[] = [];
-  let word: string | undefined;
-  let i = 0;
-  const end = () => {
-    if (word !== undefined) words.push(word);
-    word = undefined;
-  };
-  while (i < line.length) {
-    const ch = line[i] as string;
-    if (ch === " " || ch === "\t") {
-      end();
-      i += 1;
-    } else if (ch === "&" && line[i + 1] === "&") {
-      end();
-      if (words.length === 0) return undefined;
-      commands.push(toWords(words));
-      words = [];
-      i += 2;
-    } else if (ch === "'" || ch === '"') {
-      const close = line.indexOf(ch, i + 1);
-      if (close < 0) return undefined;
-      const inner = line.slice(i + 1, close);
-      if (ch === '"' && /[$`\\]/.test(inner)) return undefined;
-      word = (word ?? "") + inner;
-      i = close + 1;
-    } else if (/[|;<>`$()\\\n\r&{}]/.test(ch)) {
-      return undefined;
-    } else {
-      word = (word ?? "") + ch;
-      i += 1;
-    }
-  }
-  end();
-  if (words.length === 0) return commands.length === 0 ? [] : undefined;
-  commands.push(toWords(words));
-  return commands;
-}
-
-function toWords(all: string[]): Words {
-  let k = 0;
-  while (k < all.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(all[k] as string)) k += 1;
-  return { assigns: all.slice(0, k), words: all.slice(k) };
-}
-
-/** Commands that run the command after them (their own options skipped). */
-const WRAPPERS = new Set(["c8", "nyc", "cross-env", "npx", "env", "dotenv", "time", "nice"]);
-const RUNNER_BINS: Readonly<Record<string, Runner>> = {
-  vitest: "vitest",
-  jest: "jest",
-  mocha: "mocha",
-  _mocha: "mocha",
-  tape: "tape",
-  ava: "ava",
-  tap: "node-tap",
-  pytest: "pytest",
-  "py.test": "pytest",
-};
-
-type Found = { runner: Runner; words: string[]; at: number } | { runner: "script"; pm: string; script: string } | undefined;
-
-/** The runner a command's words start (after env assignments and wrappers), or a nested package script. */
-function runnerOf(words: readonly string[]): Found {
-  let k = 0;
-  let wrapped = false;
-  while (k < words.length) {
-    const w = path.basename(words[k] as string);
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[k] as string) && (wrapped || k === 0)) {
-      k += 1;
-      continue;
-    }
-    if (WRAPPERS.has(w)) {
-      wrapped = true;
-      k += 1;
-      continue;
-    }
-    if (wrapped && (w.startsWith("-") || !(w in RUNNER_BINS || w === "node" || w === "tsx"))) {
-      // a wrapper's option or an option's value (c8 --reporter lcov tape): look further, a little
-      if (k > 8) return undefined;
-      k += 1;
-      continue;
-    }
-    break;
-  }
-  const bin = path.basename(words[k] ?? "");
-  const rest = words.slice(k + 1);
-  if (bin in RUNNER_BINS) return { runner: RUNNER_BINS[bin] as Runner, words: [...words], at: k };
-  if ((bin === "node" || bin === "tsx") && rest.includes("--test")) return { runner: "node:test", words: [...words], at: k };
-  if ((bin === "python" || bin === "python3") && rest[0] === "-m" && rest[1] === "pytest") return { runner: "pytest", words: [...words], at: k };
-  if (bin === "go" && rest[0] === "test") return { runner: "go test", words: [...words], at: k };
-  if (bin === "cargo" && rest[0] === "test") return { runner: "cargo test", words: [...words], at: k };
-  const script = packageScript(words.slice(k));
-  if (script !== undefined) return { runner: "script", ...script };
-  return undefined;
-}
-
-/** Flags a package manager takes before or after a script name that change nothing we read. */
-const PM_FLAGS = new Set(["--ignore-scripts", "--silent", "-s", "--quiet", "-q", "--if-present", "--loglevel=silent", "--no-color", "--color=false"]);
-
-/** `npm test`, `npm run test`, `npm run-script test`, `npm t`, `pnpm test`, `pnpm run test`, `yarn test`, `yarn run test`, `bun run test`. */
-export function packageScript(argv: readonly string[]): { pm: string; script: string; extra: string[] } | undefined {
-  const pm = path.basename(argv[0] ?? "");
-  if (!["npm", "pnpm", "yarn", "bun"].includes(pm)) return undefined;
-  const rest = argv.slice(1);
-  const dash = rest.indexOf("--");
-  const before = (dash < 0 ? rest : rest.slice(0, dash)).filter((a) => !PM_FLAGS.has(a));
-  const extra = dash < 0 ? [] : rest.slice(dash + 1);
-  if (before.some((a) => a.startsWith("-"))) return undefined; // workspaces, filters, recursive runs: not one script
-  const [verb, name, ...more] = before;
-  if (more.length > 0) return undefined;
-  if ((verb === "test" || verb === "t" || verb === "tst") && name === undefined && pm !== "bun") return { pm, script: "test", extra };
-  if ((verb === "run" || verb === "run-script") && name !== undefined) return { pm, script: name, extra };
-  return undefined;
-}
-
-function readScripts(cwd: string): Record<string, string> | undefined {
-  try {
-    const scripts = (JSON.parse(readFileSync(path.join(cwd, "package.json"), "utf8")) as { scripts?: unknown }).scripts;
-    if (typeof scripts !== "object" || scripts === null) return {};
-    return Object.fromEntries(Object.entries(scripts).filter((e): e is [string, string] => typeof e[1] === "string"));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * `node <file>` (no --test): the runner the file itself loads, read from its
- * text: `node:test` (its reporters follow NODE_OPTIONS as under --test) or
- * `tape` (TAP on stdout). Only the entry file is read.
- */
-function nodeFileRunner(words: readonly string[], cwd: string): Found {
-  const at = words.findIndex((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
-  if (path.basename(words[at] ?? "") !== "node") return undefined;
-  const file = words.slice(at + 1).find((w) => !w.startsWith("-"));
-  if (file === undefined || !/\.(c|m)?js$/.test(file)) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(path.resolve(cwd, file), "utf8").slice(0, 200_000);
-  } catch {
-    return undefined;
-  }
-  const loads = (name: string) => new RegExp(`(?:from\\s*|import\\s*|require\\(\\s*)["']${name}["']`).test(text);
-  if (loads("node:test")) return { runner: "node:test", words: [...words], at };
-  if (loads("tape")) return { runner: "tape", words: [...words], at };
-  return undefined;
-}
-
 const FIX_TAP = "tests: { format: tap }";
 const fixFor = (what: string) =>
   `make the test gate's command one the runner is recognised in (e.g. "test": "tape test/*.js"), or say how its results are read in .omk/gates.yaml on that gate: \`${FIX_TAP}\` (TAP on stdout) or \`tests: { format: junit, file: <report.xml> }\` (${what})`;
-
-/**
- * mocha's version in the gate's directory (node_modules/mocha/package.json,
- * looked for up to the filesystem root as node resolves it), or undefined.
- */
-function mochaVersion(cwd: string): [number, number] | undefined {
-  let dir = path.resolve(cwd);
-  for (;;) {
-    try {
-      const v = (JSON.parse(readFileSync(path.join(dir, "node_modules", "mocha", "package.json"), "utf8")) as { version?: unknown }).version;
-      const m = typeof v === "string" ? /^(\d+)\.(\d+)/.exec(v) : null;
-      return m === null ? undefined : [Number(m[1]), Number(m[2])];
-    } catch {
-      const up = path.dirname(dir);
-      if (up === dir) return undefined;
-      dir = up;
-    }
-  }
-}
 
 /** One report of a run: the runner that writes it, its format, and its file (undefined: read from stdout). */
 type TestReport = {
@@ -237,9 +58,6 @@ type TestReport = {
   readonly tapGroups?: boolean;
   readonly tapSubtests?: boolean;
 };
-
-/** A command of the (flattened) chain: `last` when arguments appended to the gate's command reach it. */
-type Step = Words & { readonly last: boolean };
 
 /**
  * How to get per-test results from this command, or why they cannot be had.
@@ -256,70 +74,9 @@ type Step = Words & { readonly last: boolean };
  */
 export function planTestReport(input: PlanInput): TestReportPlan {
   const fail = (reason: string) => ({ ok: false as const, reason, fix: fixFor(reason) });
-  // The line to analyse and how extra arguments reach its last command.
-  let commands: Words[] | undefined;
-  let append: ((args: string[]) => string[]) | undefined;
-  let shown: string;
-  let scripts: Record<string, string> | undefined;
-  let outer: string | undefined;
-  if (input.shell || typeof input.command === "string") {
-    const line = typeof input.command === "string" ? input.command : input.command.join(" ");
-    shown = line;
-    commands = splitScript(line);
-    if (commands === undefined) return fail(`the shell line \`${line}\` has pipes, redirections, variables or other shell syntax that is not read`);
-    append = (args) => [[line, ...args.map(shellWord)].join(" ")];
-  } else {
-    const argv = [...input.command];
-    shown = argv.join(" ");
-    const script = packageScript(argv);
-    if (script === undefined) {
-      commands = [toWords(argv)];
-      append = (args) => [...argv, ...args];
-    } else {
-      scripts = readScripts(input.cwd);
-      if (scripts === undefined) return fail(`\`${shown}\` runs a package script but ${path.join(input.cwd, "package.json")} cannot be read`);
-      const line = scripts[script.script];
-      if (line === undefined) return fail(`package.json has no "${script.script}" script`);
-      outer = script.script;
-      shown = `${shown} (script "${script.script}": ${line})`;
-      commands = splitScript(line);
-      if (commands === undefined)
-        return fail(`the "${script.script}" script \`${line}\` has pipes, redirections, variables or other shell syntax that is not read`);
-      // npm hands what follows `--` to the script's last command; pnpm, yarn and bun hand it what follows the script name.
-      append = (args) => (script.pm === "npm" && !argv.includes("--") ? [...argv, "--", ...args] : [...argv, ...args]);
-    }
-  }
-  // Flatten the chain: a command that runs another script of the same package (`npm run unit`) is replaced by
-  // that script's commands (up to 3 levels). Arguments after the outer `--` land on `npm run inner`, which takes
-  // them as its own options: no command inside a nested script is `last`.
-  const notes: string[] = [];
-  const flatten = (words: Words[], depth: number, lastReachable: boolean): Step[] | { error: string } => {
-    const steps: Step[] = [];
-    for (const [i, c] of words.entries()) {
-      const isLast = lastReachable && i === words.length - 1;
-      const found = scripts === undefined ? undefined : runnerOf(c.words);
-      if (found?.runner !== "script" || scripts === undefined || depth >= 3) {
-        steps.push({ ...c, last: isLast });
-        continue;
-      }
-      const inner = scripts[found.script];
-      const innerCommands = inner === undefined ? undefined : splitScript(inner);
-      if (innerCommands === undefined) {
-        // The last command decides what the gate's command runs at its end: it must be read; an earlier one is
-        // only looked into for runners.
-        if (i === words.length - 1) return { error: `the "${found.script}" script (run by "${outer}") is missing or has shell syntax that is not read` };
-        notes.push(`the "${found.script}" script is missing or has shell syntax that is not read: its runners are not looked for`);
-        continue;
-      }
-      shown = `${shown} -> ("${found.script}": ${inner})`;
-      const more = flatten(innerCommands, depth + 1, false);
-      if ("error" in more) return more;
-      steps.push(...more);
-    }
-    return steps;
-  };
-  const flat = flatten(commands, 0, append !== undefined);
-  if ("error" in flat) return fail(flat.error);
+  const chain = readChain(input);
+  if ("error" in chain) return fail(chain.error);
+  const { flat, append, shown, scripts, notes } = chain;
   if (flat.length === 0) return fail(`\`${shown}\` runs nothing`);
   const runners = flat.flatMap((step) => {
     const found = runnerOf(step.words) ?? nodeFileRunner(step.words, input.cwd);
