@@ -17,3 +17,16 @@ export { planRule, reviewRule, say, taskRule } from "./omk-rules.js";
 export { FUZZ_TIMEOUT_MS, FUZZ_TOTAL, fuzzParams } from "./fuzz.js";
 export { startUpClosure, staticImports } from "./bundle-imports.js";
 export { bundledAgent } from "./scripted-agent.js";
+export {
+  makeTextkitRepo,
+  PASSED_REVIEW,
+  SLUGIFY_SRC,
+  SLUGIFY_TEST,
+  TEXTKIT_FILES,
+  TEXTKIT_GOAL,
+  textkitPlanSession,
+  textkitReadySessions,
+  turn,
+  usage,
+  write,
+} from "./textkit.js";

@@ -78,17 +78,7 @@ export async function main(io: Io): Promise<number> {
   // Loaded on use: the controller (and everything it pulls in) stays out of start-up.
   const runCommands = () => import("./commands/goal-run.js");
 
-  goal
-    .command("create")
-    .description("create a goal (it does not start running)")
-    .argument("<text>", "the goal, in words")
-    .option("--budget-time <duration>", "time budget, e.g. 90m, 2h (default 2h; 'none' for no cap)")
-    .option("--budget-tokens <n>", "token budget (default 2000000; 'none' for no cap)")
-    .option("--budget-usd <x>", "USD budget (default 10; 'none' for no cap)")
-    .option("--max-agents <n>", "agents that may run at once (default 4)")
-    .option("--repo <dir>", "repository the goal is about (default: the current one)")
-    .option("--constraint <text>", "a constraint (repeatable)", collect)
-    .option("--done-when <text>", "a terminal criterion in words (repeatable)", collect)
+  createFlags(goal.command("create").description("create a goal (it does not start running)").argument("<text>", "the goal, in words"))
     .addOption(json())
     .action(run(async (c, text: string, opts) => (await import("./commands/goal-create.js")).goalCreate(c, text, opts)));
 

@@ -12,7 +12,7 @@ import { ENGINE_PRESET_NAMES } from "@omk/wire";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type ConfigFile, ConfigFileSchema, type EngineEntry, EngineEntrySchema } from "./schema.js";
-import type { ConfigProblem } from "./problem.js";
+import { type ConfigProblem, unreadable } from "./problem.js";
 import { secretProblem } from "./secrets.js";
 import { isTrusted, keysNeedingTrust, UNTRUSTED_ALLOWED } from "./trust.js";
 
@@ -176,12 +176,7 @@ function readConfigFile(file: string, base: string, env: Readonly<Record<string,
     if (statSync(file).isDirectory()) throw new Error("it is a folder");
     bytes = readFileSync(file);
   } catch (cause) {
-    return err({
-      code: "config_unreadable",
-      file,
-      message: `${file}: cannot be read: ${(cause as Error).message}`,
-      fix: `make ${file} a readable file, or remove it`,
-    });
+    return err(unreadable(file, cause, `make ${file} a readable file, or remove it`));
   }
   const text = bytes.toString("utf8");
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });

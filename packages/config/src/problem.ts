@@ -17,3 +17,8 @@ export type ConfigProblem = Problem<
     readonly key?: string;
   }
 >;
+
+/** `file` cannot be read: the cause's message, and what to do about it. */
+export function unreadable(file: string, cause: unknown, fix: string): ConfigProblem {
+  return { code: "config_unreadable", file, message: `${file}: cannot be read: ${(cause as Error).message}`, fix };
+}

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFil
 import path from "node:path";
 import { err, ok, type Result, sha256 } from "@omk/core";
 import { z } from "zod";
-import type { ConfigProblem } from "./problem.js";
+import { type ConfigProblem, unreadable } from "./problem.js";
 import type { ConfigFile } from "./schema.js";
 
 /** Keys an untrusted repo file may set: the top level's and each engine entry's. Anything else needs trust. */
@@ -82,12 +82,7 @@ export function trustConfigFile(
   try {
     bytes = readFileSync(file);
   } catch (cause) {
-    return err({
-      code: "config_unreadable",
-      file,
-      message: `${file}: cannot be read: ${(cause as Error).message}`,
-      fix: `create ${file}, or pass --repo DIR of the repository whose config to trust`,
-    });
+    return err(unreadable(file, cause, `create ${file}, or pass --repo DIR of the repository whose config to trust`));
   }
   const storeFile = trustStorePath(userConfigFile);
   const store = readStore(storeFile);

@@ -23,13 +23,7 @@ const PACKAGE_JSON = `${JSON.stringify({ name: "textkit", version: "1.0.0", type
 const OUT_OF_SYNC = `${JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node --test" }, devDependencies: { tape: TAPE_VERSION, "is-number": "7.0.0" } }, null, 2)}\n`;
 /** A gate that fails unless the checkout it runs in has the devDependency installed. */
 const GATES = [
-  "version: 1",
-  "gates:",
-  "  - name: test",
-  "    kind: test",
-  '    command: ["node", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", "--test-reporter-destination=junit.xml"]',
-  "    junit: junit.xml",
-  "  - name: deps",
+  `${PROJECT[".omk/gates.yaml"]}  - name: deps`,
   "    kind: custom",
   '    command: ["node", "-e", "require.resolve(\'tape\'); console.log(\'tape is installed\')"]',
   "",

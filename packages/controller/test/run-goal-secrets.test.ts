@@ -4,7 +4,7 @@
 // engine and its real terminal, real gates.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { FailureSchema } from "@omk/state";
+import { FailureSchema, type GoalStore } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { integrationBranch } from "@omk/worktree";
 import { execa } from "execa";
@@ -50,6 +50,29 @@ async function repoHolds(repo: string, value: string): Promise<{ objects: boolea
   return { objects: Buffer.from(objects.stdout).includes(value), log: log.stdout.includes(value) };
 }
 
+/** A file outside the repository holding the secret: the agent can read it whatever its environment. */
+function secretFile(): string {
+  const file = path.join(makeTempDir(), "deploy-token.txt");
+  writeFileSync(file, `${SECRET}\n`);
+  return file;
+}
+
+/** The ready sessions, the task's turn running `step` after writing slugify and its test, then saying `said`. */
+function bookWith(step: unknown, said = "Added slugify."): Record<string, unknown> {
+  return readyBook({
+    "task:slugify": turn(usage(1000, 400), write("src/slugify.js", SLUGIFY_SRC), write("test/slugify.test.js", SLUGIFY_TEST), step, message(said)),
+  });
+}
+
+/** runGoal on the scripted engine playing `sessions`, with the secret in OMK's environment as $DEPLOY_TOKEN. */
+function runWithSecret(store: GoalStore, goalId: string, sessions: Record<string, unknown>) {
+  const { onEvent } = collect();
+  return runGoal({ store, goalId, engine: bookProvider(sessions), env: { ...process.env, DEPLOY_TOKEN: SECRET }, onEvent, scheduler: { pollMs: 50 } });
+}
+
+/** The files among `files` whose bytes hold `form`. */
+const holding = (files: string[], form: string) => files.filter((f) => readFileSync(f).includes(form));
+
 describe("runGoal: a task that hides a known secret where a diff does not show it", () => {
   const B64 = Buffer.from(SECRET).toString("base64");
   const cases: Array<{ name: string; file: string; script: (read: string) => string; forms: string[] }> = [
@@ -76,27 +99,8 @@ describe("runGoal: a task that hides a known secret where a diff does not show i
     it(`${c.name}: caught before capture, nothing of it in the repository, not ready naming ${c.file}`, async () => {
       const { repo, base } = await makeRepo();
       const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-      const secretFile = path.join(makeTempDir(), "deploy-token.txt");
-      writeFileSync(secretFile, `${SECRET}\n`);
-      const hide = { command: { command: "/bin/sh", args: ["-c", c.script(`"$(cat '${secretFile}')"`)], announce: false } };
-      const book = readyBook({
-        "task:slugify": turn(
-          usage(1000, 400),
-          write("src/slugify.js", SLUGIFY_SRC),
-          write("test/slugify.test.js", SLUGIFY_TEST),
-          hide,
-          message("Added slugify."),
-        ),
-      });
-      const { onEvent } = collect();
-      const result = await runGoal({
-        store,
-        goalId,
-        engine: bookProvider(book),
-        env: { ...process.env, DEPLOY_TOKEN: SECRET },
-        onEvent,
-        scheduler: { pollMs: 50 },
-      });
+      const hide = { command: { command: "/bin/sh", args: ["-c", c.script(`"$(cat '${secretFile()}')"`)], announce: false } };
+      const result = await runWithSecret(store, goalId, bookWith(hide));
       expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
 
       const violations = (await store.readEvents(goalId)).flatMap((e) => (e.type === "scope_violation_recorded" ? [e.data] : []));
@@ -114,11 +118,7 @@ describe("runGoal: a task that hides a known secret where a diff does not show i
       // The checkout that held it is gone (its own object store was the only copy); nothing OMK wrote holds the value.
       expect(readdirSync(path.join(store.root, "checkouts", goalId)).filter((d) => d === "slugify")).toEqual([]);
       const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]|scenario\.json$/.test(path.relative(store.root, f)));
-      for (const form of c.forms)
-        expect(
-          written.filter((f) => readFileSync(f).includes(form)),
-          form,
-        ).toEqual([]);
+      for (const form of c.forms) expect(holding(written, form), form).toEqual([]);
     }, 180_000);
   }
 });
@@ -133,15 +133,7 @@ describe("runGoal: a plan that holds a known secret", () => {
         .replace("Create src/slugify.js", `Use the deploy token ${SECRET} and create src/slugify.js`)
         .replace("Add slugify to textkit", `Add slugify (${Buffer.from(SECRET).toString("base64")})`),
     );
-    const { onEvent } = collect();
-    const result = await runGoal({
-      store,
-      goalId,
-      engine: bookProvider(readyBook({ plan })),
-      env: { ...process.env, DEPLOY_TOKEN: SECRET },
-      onEvent,
-      scheduler: { pollMs: 50 },
-    });
+    const result = await runWithSecret(store, goalId, readyBook({ plan }));
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
     const failure = FailureSchema.parse(JSON.parse(readFileSync(store.paths(goalId).failure, "utf8")));
     expect(failure.cause.message).toMatch(
@@ -151,11 +143,7 @@ describe("runGoal: a plan that holds a known secret", () => {
     expect(events.filter((e) => e.type === "plan_recorded" || e.type === "task_graph_set")).toEqual([]);
     expect(existsSync(path.join(store.paths(goalId).dir, "runs"))).toBe(false);
     const written = filesUnder(store.root).filter((f) => !/scenario\.json$/.test(f));
-    for (const form of [SECRET, Buffer.from(SECRET).toString("base64")])
-      expect(
-        written.filter((f) => readFileSync(f).includes(form)),
-        form,
-      ).toEqual([]);
+    for (const form of [SECRET, Buffer.from(SECRET).toString("base64")]) expect(holding(written, form), form).toEqual([]);
     expect(await repoHolds(repo, SECRET)).toEqual({ objects: false, log: false });
   }, 120_000);
 });
@@ -164,28 +152,15 @@ describe("runGoal: a task that leaks a known secret", () => {
   it("ends not ready with a blocking known-value secret finding; the value is in no state file and not on the integration branch", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    // Where the agent can read it whatever its environment: a file outside the repository.
-    const secretFile = path.join(makeTempDir(), "deploy-token.txt");
-    writeFileSync(secretFile, `${SECRET}\n`);
+    const file = secretFile();
     const leak = {
       command: {
         command: "/bin/sh",
-        args: ["-c", `printf 'export const DEPLOY = "%s";\\n' "$(cat '${secretFile}')" >> src/slugify.js; echo "token is $(cat '${secretFile}')"`],
+        args: ["-c", `printf 'export const DEPLOY = "%s";\\n' "$(cat '${file}')" >> src/slugify.js; echo "token is $(cat '${file}')"`],
         announce: true,
       },
     };
-    const book = readyBook({
-      "task:slugify": turn(
-        usage(1000, 400),
-        write("src/slugify.js", SLUGIFY_SRC),
-        write("test/slugify.test.js", SLUGIFY_TEST),
-        leak,
-        message("Added slugify."),
-      ),
-    });
-    const { onEvent } = collect();
-    const env = { ...process.env, DEPLOY_TOKEN: SECRET };
-    const result = await runGoal({ store, goalId, engine: bookProvider(book), env, onEvent, scheduler: { pollMs: 50 } });
+    const result = await runWithSecret(store, goalId, bookWith(leak));
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(result.ok && result.value.status).toBe("not_ready");
 
@@ -214,7 +189,7 @@ describe("runGoal: a task that leaks a known secret", () => {
     // Every file OMK writes; the task checkouts (the agent's own files, outside the state dir once checkouts move) are not OMK's.
     const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]/.test(path.relative(store.root, f)));
     expect(written.length).toBeGreaterThan(10);
-    const leaked = written.filter((f) => readFileSync(f).includes(SECRET));
+    const leaked = holding(written, SECRET);
     expect(leaked, "files under the state dir holding the secret").toEqual([]);
 
     const branch = integrationBranch(goalId);
@@ -225,28 +200,9 @@ describe("runGoal: a task that leaks a known secret", () => {
   it("a task that only prints a known secret (plain, base64, one character at a time, in its own message) ends not ready with a blocking secret finding naming the variable", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const secretFile = path.join(makeTempDir(), "deploy-token.txt");
-    writeFileSync(secretFile, `${SECRET}\n`);
-    const read = `"$(cat '${secretFile}')"`;
+    const read = `"$(cat '${secretFile()}')"`;
     const print = { command: { command: "/bin/sh", args: ["-c", `printf %s ${read} | base64; echo; printf %s ${read} | sed 's/./& /g'`], announce: true } };
-    const book = readyBook({
-      "task:slugify": turn(
-        usage(1000, 400),
-        write("src/slugify.js", SLUGIFY_SRC),
-        write("test/slugify.test.js", SLUGIFY_TEST),
-        print,
-        message(`Added slugify. The deploy token is ${SECRET}.`),
-      ),
-    });
-    const { onEvent } = collect();
-    const result = await runGoal({
-      store,
-      goalId,
-      engine: bookProvider(book),
-      env: { ...process.env, DEPLOY_TOKEN: SECRET },
-      onEvent,
-      scheduler: { pollMs: 50 },
-    });
+    const result = await runWithSecret(store, goalId, bookWith(print, `Added slugify. The deploy token is ${SECRET}.`));
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("not_ready");
 
     const events = await store.readEvents(goalId);
@@ -259,41 +215,25 @@ describe("runGoal: a task that leaks a known secret", () => {
     expect(JSON.stringify(failure.cause)).toContain("$DEPLOY_TOKEN");
     // The transcript has the plain value redacted; nothing OMK wrote holds it (scenario.json: the scripted engine's copy of this test's book, which quotes it).
     const written = filesUnder(store.root).filter((f) => !/(^|[/\\])(worktrees|checkouts)[/\\]|scenario\.json$/.test(path.relative(store.root, f)));
-    expect(written.filter((f) => readFileSync(f).includes(SECRET))).toEqual([]);
+    expect(holding(written, SECRET)).toEqual([]);
     const transcript = readFileSync(path.join(store.paths(goalId).dir, "runs", "slugify", "1", "transcript.jsonl"), "utf8");
     expect(transcript).toContain("[REDACTED");
     // The encoded forms the command printed are redacted in the transcript too.
     expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:base64]");
     expect(transcript).toContain("[REDACTED:env:DEPLOY_TOKEN:spaced]");
     for (const form of [Buffer.from(SECRET).toString("base64").slice(0, 24), SECRET.split("").join(" ").slice(0, 24)]) {
-      expect(
-        written.filter((f) => readFileSync(f).includes(form)),
-        form,
-      ).toEqual([]);
+      expect(holding(written, form), form).toEqual([]);
     }
   }, 120_000);
 
   it("a goal whose agent never sees the secret stays ready with the secret in OMK's environment", async () => {
     const { repo } = await makeRepo();
     const { store, goalId } = await makeGoal(repo, GOAL_TEXT);
-    const book = readyBook({
-      "task:slugify": turn(
-        usage(1000, 400),
-        write("src/slugify.js", SLUGIFY_SRC),
-        write("test/slugify.test.js", SLUGIFY_TEST),
-        { command: { command: "/bin/sh", args: ["-c", 'env; echo "token: $DEPLOY_TOKEN"'], announce: true } },
-        message("Added slugify."),
-      ),
-    });
-    const { onEvent } = collect();
-    const result = await runGoal({
+    const result = await runWithSecret(
       store,
       goalId,
-      engine: bookProvider(book),
-      env: { ...process.env, DEPLOY_TOKEN: SECRET },
-      onEvent,
-      scheduler: { pollMs: 50 },
-    });
+      bookWith({ command: { command: "/bin/sh", args: ["-c", 'env; echo "token: $DEPLOY_TOKEN"'], announce: true } }),
+    );
     expect(result.ok && result.value.status, JSON.stringify(result)).toBe("ready");
     expect((await store.readEvents(goalId)).filter((e) => e.type === "scope_violation_recorded")).toEqual([]);
   }, 120_000);

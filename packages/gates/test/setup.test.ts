@@ -280,6 +280,14 @@ async function firstReady(repo: string, commit: string) {
   return { dir, outcome };
 }
 
+/** Make the user's tree ready (its dependencies copied from the cache), then compare it with HEAD~1, the base set up as `baseSetup` says. */
+async function readyThenCompare(dir: string, baseSetup: { cacheDir: string } | false) {
+  expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
+  const loaded = loadGates(dir);
+  if (!loaded.ok) throw loaded.error;
+  return compareToBaseline({ root: dir, base: "HEAD~1", config: loaded.value.config, outDir: makeTempDir("gates-setup-cmp-"), baseSetup, killGraceMs: 500 });
+}
+
 describe("compareToBaseline with dependencies: the base checkout gets its own, so a regression is not a false green", () => {
   it(
     "a regression in a tape project: the base gets its dependencies, the test gate is a new failure, verdict failed",
@@ -287,17 +295,7 @@ describe("compareToBaseline with dependencies: the base checkout gets its own, s
       const { dir } = await tapeRepo();
       const head = await commitFiles(dir, { "src/add.js": BROKEN_ADD_JS }, "break add");
       // The user's own tree has its dependencies (they installed them); OMK installs only into its base worktree.
-      expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
-      const loaded = loadGates(dir);
-      if (!loaded.ok) throw loaded.error;
-      const run = await compareToBaseline({
-        root: dir,
-        base: "HEAD~1",
-        config: loaded.value.config,
-        outDir: makeTempDir("gates-setup-cmp-"),
-        baseSetup: { cacheDir },
-        killGraceMs: 500,
-      });
+      const run = await readyThenCompare(dir, { cacheDir });
       const test = run.comparison.gates.find((g) => g.name === "test");
       expect(test).toMatchObject({ base: "passed", head: "failed", status: "new_failure", blocking: true });
       expect(run.comparison.verdict).toBe("failed");
@@ -317,17 +315,7 @@ describe("compareToBaseline with dependencies: the base checkout gets its own, s
     async () => {
       const { dir } = await tapeRepo();
       await commitFiles(dir, { "src/add.js": BROKEN_ADD_JS }, "break add");
-      expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
-      const loaded = loadGates(dir);
-      if (!loaded.ok) throw loaded.error;
-      const run = await compareToBaseline({
-        root: dir,
-        base: "HEAD~1",
-        config: loaded.value.config,
-        outDir: makeTempDir("gates-setup-cmp-"),
-        baseSetup: false,
-        killGraceMs: 500,
-      });
+      const run = await readyThenCompare(dir, false);
       const test = run.comparison.gates.find((g) => g.name === "test");
       // A command not found is the gate's `error` (with its reason), not a test failure.
       expect(test).toMatchObject({ base: "error", head: "failed", status: "no_baseline", blocking: true });
@@ -346,17 +334,7 @@ describe("compareToBaseline with dependencies: the base checkout gets its own, s
       await initGitRepo(dir, { ...files, "package.json": JSON.stringify(pkg, null, 2) });
       // Head fixes the manifest (back in line with the lockfile) and breaks add().
       await commitFiles(dir, { "package.json": TAPE_PACKAGE_JSON, "src/add.js": BROKEN_ADD_JS }, "fix manifest, break add");
-      expect((await prepareCheckout(dir, { cacheDir, config: null, mode: "copy" })).status).toBe("ready");
-      const loaded = loadGates(dir);
-      if (!loaded.ok) throw loaded.error;
-      const run = await compareToBaseline({
-        root: dir,
-        base: "HEAD~1",
-        config: loaded.value.config,
-        outDir: makeTempDir("gates-setup-cmp-"),
-        baseSetup: { cacheDir },
-        killGraceMs: 500,
-      });
+      const run = await readyThenCompare(dir, { cacheDir });
       expect(run.comparison.base.setupFailed).toMatchObject({ code: "setup_failed", command: expect.stringMatching(/^npm ci/) });
       const test = run.comparison.gates.find((g) => g.name === "test");
       expect(test).toMatchObject({ base: "skipped", head: "failed", status: "no_baseline", blocking: true });

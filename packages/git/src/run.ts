@@ -123,32 +123,29 @@ function store(repo: RepoPaths, watched: string[], verdict: RepoConfigVerdict): 
 
 const readEnv = () => gitEnv();
 
-async function verdictFor(cwd: string): Promise<RepoConfigVerdict | undefined> {
+/** The verdict cached for `cwd`'s repository, or the discovery to drive; undefined outside a repository. */
+function begin(cwd: string): { readonly verdict: RepoConfigVerdict } | { readonly repo: RepoPaths; readonly steps: ReturnType<typeof discover> } | undefined {
   const repo = locateRepo(cwd);
   if (repo === undefined) return undefined;
   const hit = cached(repo);
-  if (hit !== undefined) return hit;
-  const steps = discover(cwd, repo);
-  let answer: string | undefined;
-  for (;;) {
-    const step = steps.next(answer);
-    if (step.done === true) return store(repo, step.value.watched, step.value.verdict);
-    answer = await readConfig(step.value);
-  }
+  if (hit !== undefined) return { verdict: hit };
+  return { repo, steps: discover(cwd, repo) };
+}
+
+async function verdictFor(cwd: string): Promise<RepoConfigVerdict | undefined> {
+  const run = begin(cwd);
+  if (run === undefined || "verdict" in run) return run?.verdict;
+  let step = run.steps.next();
+  while (step.done !== true) step = run.steps.next(await readConfig(step.value));
+  return store(run.repo, step.value.watched, step.value.verdict);
 }
 
 function verdictForSync(cwd: string): RepoConfigVerdict | undefined {
-  const repo = locateRepo(cwd);
-  if (repo === undefined) return undefined;
-  const hit = cached(repo);
-  if (hit !== undefined) return hit;
-  const steps = discover(cwd, repo);
-  let answer: string | undefined;
-  for (;;) {
-    const step = steps.next(answer);
-    if (step.done === true) return store(repo, step.value.watched, step.value.verdict);
-    answer = readConfigSync(step.value);
-  }
+  const run = begin(cwd);
+  if (run === undefined || "verdict" in run) return run?.verdict;
+  let step = run.steps.next();
+  while (step.done !== true) step = run.steps.next(readConfigSync(step.value));
+  return store(run.repo, step.value.watched, step.value.verdict);
 }
 
 // `git config --list` reads files only: no hook, filter or fsmonitor is involved.

@@ -1,26 +1,17 @@
 // Next-step advice: failure.json read through FailureSchema (never a cast), and the steps for each status.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
+import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
 import { failureAdvice, nextSteps, readFailureAdvice } from "./advice.js";
-import { openStore } from "./store.js";
+import { runningGoal } from "../test/store-setup.js";
 
 afterAll(cleanupTempDirs);
 
 const quote = (w: string) => (/^[\w./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`);
 
 async function blockedGoal() {
-  const store = openStore({ root: makeTempDir("omk-advice-") });
-  const created = await store.createGoal({
-    text: "Add a --json flag",
-    repoRoot: "/tmp/repo",
-    limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 },
-    maxAgents: 2,
-  });
-  if (!created.ok) throw new Error(created.error.message);
-  const id = created.value.id;
-  await store.transition(id, "running");
+  const { store, id } = await runningGoal("omk-advice-");
   const ended = await store.transition(id, "blocked_on_human", {
     cause: { code: "needs_answer", message: "which report?", details: { questions: ["which report?", 42, "json or yaml?"] } },
   });

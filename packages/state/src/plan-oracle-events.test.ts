@@ -5,6 +5,7 @@ import type { Oracle } from "./schemas/oracle.js";
 import { OracleSchema } from "./schemas/oracle.js";
 import type { TaskGraph } from "./schemas/task.js";
 import { type GoalStore, openStore } from "./store.js";
+import { newTask } from "../test/store-setup.js";
 
 afterAll(cleanupTempDirs);
 
@@ -27,20 +28,8 @@ const ORACLE: Oracle = OracleSchema.parse({
   ],
 });
 
-const BUDGET = { timeMs: 60_000, tokens: 1000, usd: 1 };
-
 function task(id: string, dependencies: string[] = []) {
-  return {
-    id,
-    title: id,
-    description: "",
-    role: "implementer",
-    dependencies,
-    reads: [],
-    writes: [`src/${id}/`],
-    acceptance: ["regression-test"],
-    budget: BUDGET,
-  };
+  return newTask(id, dependencies, { writes: [`src/${id}/`], acceptance: ["regression-test"] });
 }
 
 async function newGoal(store: GoalStore) {

@@ -1,22 +1,13 @@
 // store.tailEvents: the last events of a log from its tail only, each line parsed by the event schema.
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
-import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
+import { cleanupTempDirs } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { openStore } from "./store.js";
+import { runningGoal } from "../test/store-setup.js";
 
 afterAll(cleanupTempDirs);
 
 async function goalWithPhases() {
-  const store = openStore({ root: makeTempDir("omk-tail-") });
-  const created = await store.createGoal({
-    text: "Add a --json flag",
-    repoRoot: "/tmp/repo",
-    limits: { timeMs: 3_600_000, tokens: 10_000, usd: 5 },
-    maxAgents: 2,
-  });
-  if (!created.ok) throw new Error(created.error.message);
-  const id = created.value.id;
-  await store.transition(id, "running");
+  const { store, id } = await runningGoal("omk-tail-");
   await store.setPhase(id, "intake");
   await store.setPhase(id, "planning");
   return { store, id, events: store.paths(id).events };

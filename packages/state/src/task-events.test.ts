@@ -5,26 +5,17 @@ import type { NewEvent } from "./schemas/event.js";
 import type { Goal } from "./schemas/goal.js";
 import { type TaskGraph, TaskGraphSchema } from "./schemas/task.js";
 import { type GoalStore, openStore } from "./store.js";
+import { newTask, TASK_BUDGET } from "../test/store-setup.js";
 
 afterAll(cleanupTempDirs);
 
 const LIMITS = { timeMs: 3_600_000, tokens: 100_000, usd: 10 };
-const BUDGET = { timeMs: 60_000, tokens: 1000, usd: 1 };
+const BUDGET = TASK_BUDGET;
 const SPEND = { tokens: 10, usd: 0.01, usdUnknown: false };
 const LEASE = { worker: "w1", acquiredAt: "2026-03-01T10:00:00.000Z", expiresAt: "2026-03-01T10:01:00.000Z" };
 
 function graph(): TaskGraph {
-  const task = (id: string, dependencies: string[] = []) => ({
-    id,
-    title: id,
-    description: "",
-    role: "implementer",
-    dependencies,
-    reads: [],
-    writes: [`${id}.ts`],
-    acceptance: [],
-    budget: BUDGET,
-  });
+  const task = (id: string, dependencies: string[] = []) => newTask(id, dependencies, { writes: [`${id}.ts`], acceptance: [] });
   return TaskGraphSchema.parse({ schemaVersion: 1, tasks: [task("a"), task("b", ["a"]), task("c", ["b"])] });
 }
 

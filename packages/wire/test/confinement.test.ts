@@ -8,8 +8,8 @@ import path from "node:path";
 import { makeTempDir } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, findCommand, openSession, probeConfinement, sandboxPolicy } from "../src/index.js";
-import { FAST, ofType, scripted } from "./helpers.js";
+import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, findCommand, probeConfinement, sandboxPolicy } from "../src/index.js";
+import { confinedTurn, ofType, scripted } from "./helpers.js";
 
 const BWRAP = findCommand("bwrap");
 // A real folder the sandbox sees read-only (outside /tmp, which is read-only too).
@@ -93,19 +93,7 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
         },
       ],
     });
-    const events: Parameters<typeof ofType>[0] = [];
-    const opened = await openSession({
-      engine,
-      cwd: w.checkout,
-      runDir: w.runDir,
-      confinement: w.confinement(engine),
-      deadlines: FAST,
-      onEvent: (e) => events.push(e),
-    });
-    expect(opened.ok).toBe(true);
-    if (!opened.ok) return;
-    const turn = await opened.value.prompt("go");
-    await opened.value.close();
+    const { events, turn } = await confinedTurn(w, engine);
     expect(turn.ok).toBe(true);
     if (!turn.ok) return;
     const exits = turn.value.commandsRun.map((c) => c.exitCode);
@@ -154,19 +142,7 @@ describe.skipIf(BWRAP === undefined)("confinement (real bwrap)", () => {
         },
       ],
     });
-    const events: Parameters<typeof ofType>[0] = [];
-    const opened = await openSession({
-      engine,
-      cwd: w.checkout,
-      runDir: w.runDir,
-      confinement: w.confinement(engine),
-      deadlines: FAST,
-      onEvent: (e) => events.push(e),
-    });
-    expect(opened.ok).toBe(true);
-    if (!opened.ok) return;
-    const turn = await opened.value.prompt("go");
-    await opened.value.close();
+    const { events, turn } = await confinedTurn(w, engine);
     expect(turn.ok).toBe(true);
     expect(existsSync(outside)).toBe(false);
     expect(readFileSync(path.join(w.stateRoot, "events.jsonl"), "utf8")).toBe('{"seq":1}\n');

@@ -1,10 +1,18 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { makeTempDir } from "@omk/test-fixtures";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { stringify } from "yaml";
 import { groupMembers } from "../src/internal/process-group.js";
-import { type EngineSpec, EngineSpecSchema, type EngineSpecInput, type ScenarioInput, type WireEvent } from "../src/index.js";
+import {
+  type EngineSpec,
+  EngineSpecSchema,
+  type EngineSpecInput,
+  type OpenSessionOptions,
+  openSession,
+  type ScenarioInput,
+  type WireEvent,
+} from "../src/index.js";
 
 /** The scripted engine (bundled by the global setup) playing this scenario, in a hermetic home unless overridden. */
 export function scripted(scenario: ScenarioInput, overrides: Partial<EngineSpecInput> = {}): EngineSpec {
@@ -59,4 +67,31 @@ export function fakeKimiWire(scenario: unknown, overrides: Partial<EngineSpecInp
     home: "hermetic",
     ...overrides,
   });
+}
+
+/** Where a confined session runs: a task checkout, its run folder, the environment (the host's when absent), and the confinement for an engine. */
+type ConfinedWorld = {
+  checkout: string;
+  runDir: string;
+  env?: OpenSessionOptions["env"];
+  confinement: (engine: EngineSpec) => NonNullable<OpenSessionOptions["confinement"]>;
+};
+
+/** Opens a session of `engine` in the world's checkout, confined as the world says (it must open), plays one turn ("go") and closes it: the events and the turn. */
+export async function confinedTurn(w: ConfinedWorld, engine: EngineSpec) {
+  const events: WireEvent[] = [];
+  const opened = await openSession({
+    engine,
+    cwd: w.checkout,
+    runDir: w.runDir,
+    ...(w.env === undefined ? {} : { env: w.env }),
+    confinement: w.confinement(engine),
+    deadlines: FAST,
+    onEvent: (e) => events.push(e),
+  });
+  expect(opened.ok).toBe(true);
+  if (!opened.ok) throw new Error(opened.error.message);
+  const turn = await opened.value.prompt("go");
+  await opened.value.close();
+  return { events, turn };
 }

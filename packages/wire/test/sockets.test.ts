@@ -10,8 +10,8 @@ import path from "node:path";
 import { makeTempDir } from "@omk/test-fixtures";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, findCommand, openSession, sandboxPolicy } from "../src/index.js";
-import { FAST, ofType, scripted } from "./helpers.js";
+import { type ConfinementPolicy, confinedArgv, engineVisiblePaths, findCommand, sandboxPolicy } from "../src/index.js";
+import { confinedTurn, ofType, scripted } from "./helpers.js";
 
 const BWRAP = findCommand("bwrap");
 const cleanup: string[] = [];
@@ -169,20 +169,7 @@ describe.skipIf(BWRAP === undefined)("host unix sockets (real bwrap)", () => {
         },
       ],
     });
-    const events: Parameters<typeof ofType>[0] = [];
-    const opened = await openSession({
-      engine,
-      cwd: w.checkout,
-      runDir: w.runDir,
-      env: w.env,
-      confinement: w.confinement(engine),
-      deadlines: FAST,
-      onEvent: (e) => events.push(e),
-    });
-    expect(opened.ok).toBe(true);
-    if (!opened.ok) return;
-    const turn = await opened.value.prompt("go");
-    await opened.value.close();
+    const { events, turn } = await confinedTurn(w, engine);
     expect(turn.ok).toBe(true);
     if (!turn.ok) return;
     expect(turn.value.commandsRun.map((c) => c.exitCode)).toEqual([0, 2, 2, 0]);

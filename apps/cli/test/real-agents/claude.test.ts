@@ -3,7 +3,7 @@
 // own tools, and proof.json counts what Claude reports (its turns and the side queries it reports:
 // the session title); a model that hangs mid-stream is stopped at the configured inactivity deadline.
 import path from "node:path";
-import { type LedgerEntry, type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
+import { type LedgerEntry, type ModelServer, reviewRule } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
 import {
   claudeEnv,
@@ -16,13 +16,12 @@ import {
   integrationHead,
   ledgerSummary,
   PACKAGE_JSON,
-  PLANNED_FIX,
-  proofOf,
   tokensOf,
   userOmkConfig,
-  userWorld,
   withModelServer,
-  expectReady,
+  expectFixedWithOwnTools,
+  FIX_PLAN,
+  servedWorld,
 } from "./harness.js";
 
 let server: ModelServer;
@@ -30,25 +29,13 @@ withModelServer((started) => {
   server = started;
 });
 
-const plan = planRule([PLANNED_FIX], { look: "src/range.js" });
-
 describe("claude-agent-acp (real) through omk goal run", () => {
   it("configured by ANTHROPIC_BASE_URL/ANTHROPIC_API_KEY, fixes the bug to ready with Claude Code's own tools; omk proof verify holds; proof.json counts exactly the tokens Claude reports (served minus its unreported security monitor)", async () => {
-    server.setRules([plan, fixTask(), reviewRule()]);
-    server.reset();
-    const w = await userWorld({ agents: ["claude-agent-acp"], env: claudeEnv(server) });
-
-    const run = await w.omk(["goal", "run", GOAL, "--engine", "claude", "--until-ready", "--plain"]);
-    const goalId = expectReady(run, server);
+    const w = await servedWorld(server, [FIX_PLAN, fixTask(), reviewRule()], { agents: ["claude-agent-acp"], env: claudeEnv(server) });
 
     // Claude Code's own tools over the Messages API (streamed tool_use blocks), absolute paths.
-    const calls = server.ledger.flatMap((e) => e.toolCalls);
-    expect(calls).toEqual(expect.arrayContaining(["Read", "Edit", "Bash"]));
+    const { goalId, proof } = await expectFixedWithOwnTools(w, server, "claude", ["Read", "Edit", "Bash"]);
     expect(server.ledger.filter((e) => e.rule !== null).every((e) => e.dialect === "anthropic" && e.toolset === "claude")).toBe(true);
-    const proof = proofOf(w, goalId);
-    // The agent and its commands ran in the bubblewrap sandbox (omk confines by default).
-    expect(proof.confinement).toBe("bwrap");
-    expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(await fileAt(w.repo, proof.headCommit, "package.json")).toBe(PACKAGE_JSON);
 
     // proof.json counts what Claude reports: its turns and the side queries it reports (the session title,
@@ -68,9 +55,7 @@ describe("claude-agent-acp (real) through omk goal run", () => {
   });
 
   it("a model that hangs mid-stream in a task is stopped at the inactivity deadline set in the user's OMK config; the goal ends in a typed status naming the deadline and its fix, promptly; nothing is integrated", async () => {
-    server.setRules([plan, { ...fixTask(), fault: "hang" }, reviewRule()]);
-    server.reset();
-    const w = await userWorld({ agents: ["claude-agent-acp"], env: claudeEnv(server) });
+    const w = await servedWorld(server, [FIX_PLAN, { ...fixTask(), fault: "hang" }, reviewRule()], { agents: ["claude-agent-acp"], env: claudeEnv(server) });
     userOmkConfig(
       w.home,
       "version: 1\nengines:\n  claude:\n    deadlines:\n      turnInactivityMs: 6000\n      cancelGraceMs: 2000\n      killGraceMs: 1000\n",

@@ -3,7 +3,7 @@
 // an invalid config file stops omk with exit 2 naming the file, the key and the fix.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { gitIn, type ModelServer, planRule, reviewRule } from "@omk/test-fixtures";
+import { gitIn, type ModelServer, reviewRule } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
 import {
   describeRun,
@@ -13,13 +13,14 @@ import {
   installedAgents,
   kimiConfig,
   ledgerSummary,
-  PLANNED_FIX,
   proofOf,
   tokensOf,
   userWorld,
   writeWrapper,
   withModelServer,
   expectReady,
+  FIX_PLAN,
+  servedWorld,
 } from "./harness.js";
 
 let server: ModelServer;
@@ -38,10 +39,8 @@ async function commitConfig(repo: string, yaml: string): Promise<string> {
 
 describe("engine configuration (real agent)", () => {
   it("a custom engine in .omk/config.yaml (a wrapper at a path not on PATH, ACP) is the repo's default engine, is listed by `omk engines` with its file, and runs the goal to ready", async () => {
-    server.setRules([planRule([PLANNED_FIX], { look: "src/range.js" }), fixTask(), reviewRule()]);
-    server.reset();
     // No agent on PATH at all: only the config names one.
-    const w = await userWorld({ agents: [] });
+    const w = await servedWorld(server, [FIX_PLAN, fixTask(), reviewRule()], { agents: [] });
     kimiConfig(w.home, server);
     const tool = writeWrapper(path.join(w.base, "opt", "my-agent", "bin", "agent"), installedAgents().kimi);
     const file = await commitConfig(

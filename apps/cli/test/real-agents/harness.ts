@@ -14,6 +14,7 @@ import {
   type ModelRule,
   type ModelServer,
   type OmkRun,
+  planRule,
   say,
   startModelServer,
   taskRule,
@@ -346,4 +347,29 @@ export function expectReady(run: OmkRun, server: ModelServer): string {
   expect(run.exitCode, `${describeRun(run)}\n--- served\n${ledgerSummary(server.ledger)}`).toBe(0);
   expect(statusOf(run.stdout)).toBe("ready");
   return goalId;
+}
+
+/** A run against a fresh model server: it serves `rules` from an empty ledger, to a new user's world made with `options`. */
+export async function servedWorld(server: ModelServer, rules: ModelRule[], options: Parameters<typeof userWorld>[0] = {}): Promise<UserWorld> {
+  server.setRules(rules);
+  server.reset();
+  return await userWorld(options);
+}
+
+/** The plan the fixing runs serve: PLANNED_FIX, after the model looks at src/range.js. */
+export const FIX_PLAN = planRule([PLANNED_FIX], { look: "src/range.js" });
+
+/**
+ * `omk goal run GOAL --engine <engine> --until-ready --plain` ends ready, the agent having called its own `tools`, in the
+ * bubblewrap sandbox (omk confines by default), with the bug fixed at the proof's head commit. Returns the goal id and proof.
+ */
+export async function expectFixedWithOwnTools(w: UserWorld, server: ModelServer, engine: string, tools: string[]): Promise<{ goalId: string; proof: Proof }> {
+  const run = await w.omk(["goal", "run", GOAL, "--engine", engine, "--until-ready", "--plain"]);
+  const goalId = expectReady(run, server);
+  const calls = server.ledger.flatMap((e) => e.toolCalls);
+  expect(calls).toEqual(expect.arrayContaining(tools));
+  const proof = proofOf(w, goalId);
+  expect(proof.confinement).toBe("bwrap");
+  expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
+  return { goalId, proof };
 }

@@ -3,7 +3,7 @@
 // task's write set, by its Write tool and by its shell, are refused or caught and never integrated.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type ModelServer, planRule, reviewRule, say } from "@omk/test-fixtures";
+import { type ModelServer, reviewRule, say } from "@omk/test-fixtures";
 import { describe, expect, it } from "vitest";
 import {
   describeRun,
@@ -17,13 +17,12 @@ import {
   kimiConfig,
   ledgerSummary,
   PACKAGE_JSON,
-  PLANNED_FIX,
-  proofOf,
   statusOf,
   tokensOf,
-  userWorld,
   withModelServer,
-  expectReady,
+  expectFixedWithOwnTools,
+  FIX_PLAN,
+  servedWorld,
 } from "./harness.js";
 
 let server: ModelServer;
@@ -31,27 +30,15 @@ withModelServer((started) => {
   server = started;
 });
 
-const plan = planRule([PLANNED_FIX], { look: "src/range.js" });
-
 describe("Kimi Code (real) through omk goal run", () => {
   it("a logged-in user (Kimi configured only in ~/.kimi-code/config.toml, no model variables) fixes the bug to ready; omk proof verify holds; proof.json counts exactly the tokens served", async () => {
-    server.setRules([plan, fixTask(), reviewRule()]);
-    server.reset();
-    const w = await userWorld({ agents: ["kimi"] });
+    const w = await servedWorld(server, [FIX_PLAN, fixTask(), reviewRule()], { agents: ["kimi"] });
     kimiConfig(w.home, server);
     for (const name of Object.keys(w.env)) expect(name).not.toMatch(/MODEL|OPENAI|KIMI|ANTHROPIC/);
 
-    const run = await w.omk(["goal", "run", GOAL, "--engine", "kimi", "--until-ready", "--plain"]);
-    const goalId = expectReady(run, server);
-
     // The agent did the work with its own tools (Read, Edit, Bash), narrating between them.
-    const calls = server.ledger.flatMap((e) => e.toolCalls);
-    expect(calls).toEqual(expect.arrayContaining(["Read", "Edit", "Bash"]));
+    const { goalId, proof } = await expectFixedWithOwnTools(w, server, "kimi", ["Read", "Edit", "Bash"]);
     expect(server.ledger.every((e) => e.toolset === "kimi" || e.rule === null)).toBe(true);
-    const proof = proofOf(w, goalId);
-    // The agent and its commands ran in the bubblewrap sandbox (omk confines by default).
-    expect(proof.confinement).toBe("bwrap");
-    expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(Object.fromEntries(proof.criteria.map((c) => [c.id, c.verdict]))).toMatchObject({ "regression-test": "passed", review: "passed" });
 
     // Every token the model server served is in proof.json, exactly: read from the session log Kimi wrote in its own session HOME.
@@ -74,13 +61,15 @@ describe("Kimi Code (real) through omk goal run", () => {
   });
 
   it("a write outside the write set by Kimi's Write tool is refused and reported as refused: nothing is written, the goal ends not_ready (scope_violation) and nothing out of scope is integrated", async () => {
-    server.setRules([
-      plan,
-      fixTask([say("I will also bump the package name while I am here.", { write: "package.json", content: '{ "name": "pwned" }\n' })]),
-      reviewRule(),
-    ]);
-    server.reset();
-    const w = await userWorld({ agents: ["kimi"] });
+    const w = await servedWorld(
+      server,
+      [
+        FIX_PLAN,
+        fixTask([say("I will also bump the package name while I am here.", { write: "package.json", content: '{ "name": "pwned" }\n' })]),
+        reviewRule(),
+      ],
+      { agents: ["kimi"] },
+    );
     kimiConfig(w.home, server);
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "kimi", "--plain"], { env: { KIMI_CODE_HOME: path.join(w.home, ".kimi-code") } });
@@ -102,13 +91,15 @@ describe("Kimi Code (real) through omk goal run", () => {
   });
 
   it("a write outside the write set by Kimi's shell fails the task (scope_violation naming the file and the write set); the attempt is never integrated", async () => {
-    server.setRules([
-      plan,
-      fixTask([say("The package name should change too.", { shell: `printf '{ "name": "pwned" }\\n' > package.json`, description: "Rename the package" })]),
-      reviewRule(),
-    ]);
-    server.reset();
-    const w = await userWorld({ agents: ["kimi"] });
+    const w = await servedWorld(
+      server,
+      [
+        FIX_PLAN,
+        fixTask([say("The package name should change too.", { shell: `printf '{ "name": "pwned" }\\n' > package.json`, description: "Rename the package" })]),
+        reviewRule(),
+      ],
+      { agents: ["kimi"] },
+    );
     kimiConfig(w.home, server);
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "kimi", "--plain"], { env: { KIMI_CODE_HOME: path.join(w.home, ".kimi-code") } });

@@ -16,13 +16,13 @@ import {
   integrationHead,
   ledgerSummary,
   PLANNED_FIX,
-  proofOf,
   qwenEnv,
   statusOf,
   tokensOf,
-  userWorld,
   withModelServer,
-  expectReady,
+  expectFixedWithOwnTools,
+  FIX_PLAN,
+  servedWorld,
 } from "./harness.js";
 
 let server: ModelServer;
@@ -30,25 +30,13 @@ withModelServer((started) => {
   server = started;
 });
 
-const plan = planRule([PLANNED_FIX], { look: "src/range.js" });
-
 describe("Qwen Code (real) through omk goal run", () => {
   it("configured by OPENAI_API_KEY/OPENAI_BASE_URL/OPENAI_MODEL, fixes the bug to ready with its own tools; omk proof verify holds; proof.json counts exactly the tokens served", async () => {
-    server.setRules([plan, fixTask(), reviewRule()]);
-    server.reset();
-    const w = await userWorld({ agents: ["qwen"], env: qwenEnv(server) });
-
-    const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
-    const goalId = expectReady(run, server);
+    const w = await servedWorld(server, [FIX_PLAN, fixTask(), reviewRule()], { agents: ["qwen"], env: qwenEnv(server) });
 
     // Qwen's own tools, with absolute paths in the task's worktree.
-    const calls = server.ledger.flatMap((e) => e.toolCalls);
-    expect(calls).toEqual(expect.arrayContaining(["read_file", "edit", "run_shell_command"]));
+    const { goalId, proof } = await expectFixedWithOwnTools(w, server, "qwen", ["read_file", "edit", "run_shell_command"]);
     expect(server.ledger.filter((e) => e.rule !== null).every((e) => e.toolset === "qwen" && e.model === "scripted-qwen")).toBe(true);
-    const proof = proofOf(w, goalId);
-    // The agent and its commands ran in the bubblewrap sandbox (omk confines by default).
-    expect(proof.confinement).toBe("bwrap");
-    expect(await fileAt(w.repo, proof.headCommit, "src/range.js")).toContain("i <= end");
     expect(await fileAt(w.repo, proof.headCommit, "test/range.test.js")).toContain("[oracle:regression-test]");
 
     // Qwen reports usage per step (_meta.usage): the proof holds every token served, its side queries included.
@@ -63,9 +51,10 @@ describe("Qwen Code (real) through omk goal run", () => {
   });
 
   it("a model that never answers the plan in valid JSON (prose around a cut-off object) ends blocked_on_external (engine_answer_invalid) saying so, with the fix to try another model; not failed_infra", async () => {
-    server.setRules([planRule([PLANNED_FIX], { fault: "invalid_json" }), fixTask(), reviewRule()]);
-    server.reset();
-    const w = await userWorld({ agents: ["qwen"], env: qwenEnv(server) });
+    const w = await servedWorld(server, [planRule([PLANNED_FIX], { fault: "invalid_json" }), fixTask(), reviewRule()], {
+      agents: ["qwen"],
+      env: qwenEnv(server),
+    });
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
     const goalId = goalIdOf(run.stdout);
@@ -83,9 +72,10 @@ describe("Qwen Code (real) through omk goal run", () => {
   });
 
   it("a 401 from the model server (OpenAI's invalid_api_key body) ends (not retried as a crash), naming the engine's login and the credential to set; nothing is integrated", async () => {
-    server.setRules([planRule([PLANNED_FIX], { fault: "unauthorized" }), fixTask(), reviewRule()]);
-    server.reset();
-    const w = await userWorld({ agents: ["qwen"], env: qwenEnv(server) });
+    const w = await servedWorld(server, [planRule([PLANNED_FIX], { fault: "unauthorized" }), fixTask(), reviewRule()], {
+      agents: ["qwen"],
+      env: qwenEnv(server),
+    });
 
     const run = await w.omk(["goal", "run", GOAL, "--engine", "qwen", "--until-ready", "--plain"]);
     const goalId = goalIdOf(run.stdout);

@@ -60,6 +60,11 @@ export function killAllGatesNow(): number {
   return groups.length;
 }
 
+/** The outcome of a command that never started: why, and nothing else. */
+function notStarted(spawnError: string): ProcessOutcome {
+  return { exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, spawnError, leftovers: false, pipeHeld: false };
+}
+
 /**
  * Run one command in its own process group (`detached`), without a shell
  * unless asked. On timeout or abort the whole group gets SIGTERM, then
@@ -70,17 +75,7 @@ export function killAllGatesNow(): number {
 export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   if (spec.confine === undefined) return runStarted(spec);
   // Inside the sandbox a missing program is the sandbox's exit 1: found out here, so it stays a spawn error (ENOENT) as unconfined.
-  if (!spec.shell && !findProgram(spec.file, spec.cwd, spec.env))
-    return {
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      aborted: false,
-      durationMs: 0,
-      spawnError: `spawn ${spec.file} ENOENT`,
-      leftovers: false,
-      pipeHeld: false,
-    };
+  if (!spec.shell && !findProgram(spec.file, spec.cwd, spec.env)) return notStarted(`spawn ${spec.file} ENOENT`);
   const argv = spec.shell ? ["/bin/sh", "-c", [spec.file, ...spec.args].join(" ")] : [spec.file, ...spec.args];
   let confined: ReturnType<ConfineCommand>;
   try {
@@ -93,16 +88,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       env: spec.env,
     });
   } catch (e) {
-    return {
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      aborted: false,
-      durationMs: 0,
-      spawnError: `could not confine the command: ${e instanceof Error ? e.message : String(e)}`,
-      leftovers: false,
-      pipeHeld: false,
-    };
+    return notStarted(`could not confine the command: ${e instanceof Error ? e.message : String(e)}`);
   }
   try {
     const [file, ...args] = confined.argv as [string, ...string[]];

@@ -100,34 +100,23 @@ export async function playStep(ctx: PlayContext, step: ScenarioStep): Promise<St
         locations: [{ path: target }],
       });
     let failed = false;
-    if (step.write.via === "fs") {
-      try {
+    try {
+      if (step.write.via === "fs") {
         await ctx.client.request(acp.methods.client.fs.writeTextFile, { sessionId: ctx.sessionId, path: target, content: step.write.content });
-      } catch (error) {
-        failed = true;
-        if (announce)
-          await update(ctx, {
-            sessionUpdate: "tool_call_update",
-            toolCallId: id,
-            status: "failed",
-            content: [{ type: "content", content: { type: "text", text: (error as Error).message } }],
-          });
-      }
-    } else {
-      // The agent's own write: in a sandbox it may fail (EROFS, ENOENT); the tool call says so, as a real agent's would.
-      try {
+      } else {
+        // The agent's own write: in a sandbox it may fail (EROFS, ENOENT); the tool call says so, as a real agent's would.
         mkdirSync(path.dirname(target), { recursive: true });
         writeFileSync(target, step.write.content);
-      } catch (error) {
-        failed = true;
-        if (announce)
-          await update(ctx, {
-            sessionUpdate: "tool_call_update",
-            toolCallId: id,
-            status: "failed",
-            content: [{ type: "content", content: { type: "text", text: (error as Error).message } }],
-          });
       }
+    } catch (error) {
+      failed = true;
+      if (announce)
+        await update(ctx, {
+          sessionUpdate: "tool_call_update",
+          toolCallId: id,
+          status: "failed",
+          content: [{ type: "content", content: { type: "text", text: (error as Error).message } }],
+        });
     }
     if (!failed && announce) await update(ctx, { sessionUpdate: "tool_call_update", toolCallId: id, status: "completed", content: [diff] });
   } else if ("read" in step) {
