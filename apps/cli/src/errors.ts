@@ -1,4 +1,4 @@
-import { OmkError } from "@omk/state";
+import { OmkError } from "@omk/core";
 import { EXIT } from "./exit-codes.js";
 import { printable } from "./invocation.js";
 import { terminalSafe } from "./render/safe.js";

@@ -7,10 +7,10 @@
  * next phases read.
  */
 import path from "node:path";
-import { createRedactor, type Redactor } from "@omk/core";
+import { createRedactor, type Redactor, type Result } from "@omk/core";
 import type { Evaluation, EvidenceSet, OracleBuild } from "@omk/oracle";
 import type { ClassifiedIntake, RepoInspection } from "@omk/planner";
-import type { FailureCause, GateDescriptor, GateEvidence, Goal, GoalEvent, GoalStore, NewEvent, Phase, Result, StoreError } from "@omk/state";
+import type { FailureCause, GateDescriptor, GateEvidence, Goal, GoalEvent, GoalStore, NewEvent, Phase, StoreError } from "@omk/state";
 import { taskWorktreeDir } from "@omk/worktree";
 import { type RedactedFiles, redactedFiles, type CheckoutDeps, runSetupConfig, checkoutConfinement } from "@omk/proof";
 import type { FailingItem, RoundVerdict } from "./internal/run-verdict.js";

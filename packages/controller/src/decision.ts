@@ -5,7 +5,8 @@
  * command to run. Repeating the recorded decision records nothing; changing
  * it must be asked for (`change`).
  */
-import { err, type Goal, type GoalStore, ok, type Result, readControllerLock } from "@omk/state";
+import { type Goal, type GoalStore, readControllerLock } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { integrationBranch } from "@omk/worktree";
 import type { ControllerProblem } from "./types.js";
 

@@ -7,7 +7,8 @@
 import path from "node:path";
 import { budgetFor, parseAnswer, validateProposal } from "@omk/planner";
 import { z } from "zod";
-import { type NewEvent, type Task, type TaskBudget, type TaskGraph, type TaskRole, err, ok, type Result } from "@omk/state";
+import type { NewEvent, Task, TaskBudget, TaskGraph, TaskRole } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { scopeFromPaths } from "@omk/wire";
 import type { GoalRun } from "./context.js";
 import { budgetMeter, sessionCap } from "./internal/session-budget.js";

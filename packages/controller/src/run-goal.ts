@@ -7,7 +7,8 @@
  * loop that walks it). A goal with history continues from its phase: each
  * phase skips what the log already records for the current round.
  */
-import { acquireControllerLock, err, type Goal, GoalNotFoundError, goalPaths, ok, type Result, requestResume } from "@omk/state";
+import { acquireControllerLock, type Goal, GoalNotFoundError, goalPaths, requestResume } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { resolveCommit, uncommittedFiles } from "@omk/worktree";
 import { createGoalRun, safeSink } from "./context.js";
 import { dryRun } from "./driver/dry-run.js";

@@ -5,7 +5,8 @@
  * to another oracle hash, or to a commit other than the one expected, is
  * refused as a whole: nothing is judged from it.
  */
-import { type FrozenOracle, type Result, err, ok } from "@omk/state";
+import type { FrozenOracle } from "@omk/state";
+import { type Result, err, ok } from "@omk/core";
 import { type EvidenceSet, EvidenceSetSchema, type EvidenceSetInput } from "./evidence.js";
 import { type Judgment, judgeBenchmark, judgeCommand, judgeGate, judgeGolden, judgeReview, judgeTestCase, type Verdict } from "./internal/judge.js";
 

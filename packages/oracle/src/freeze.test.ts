@@ -5,7 +5,8 @@ import type { Oracle } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { canonicalJson, freeze, oracleEvent, oracleHash, revise, sha256Hex, verifyFrozen } from "./freeze.js";
+import { sha256 } from "@omk/core";
+import { canonicalJson, freeze, oracleEvent, oracleHash, revise, verifyFrozen } from "./freeze.js";
 import { readOracleFile, writeOracleFile } from "./oracle-file.js";
 
 afterAll(cleanupTempDirs);
@@ -65,7 +66,7 @@ describe("freeze and revise", () => {
     const frozen = freeze(ORACLE);
     if (!frozen.ok) throw new Error(frozen.error.message);
     expect(frozen.value).toMatchObject({ kind: "omk.oracle", revision: 1, previousHash: null, reason: null });
-    expect(frozen.value.hash).toBe(sha256Hex(canonicalJson(ORACLE)));
+    expect(frozen.value.hash).toBe(sha256(canonicalJson(ORACLE)));
     const again = freeze(reversedKeys(ORACLE));
     expect(again.ok && again.value.hash).toBe(frozen.value.hash);
     expect(oracleEvent(frozen.value)).toEqual({ type: "oracle_frozen", actor: "controller", data: { revision: 1, hash: frozen.value.hash, oracle: ORACLE } });
@@ -105,7 +106,7 @@ describe("oracle.json", () => {
     const frozen = freeze(ORACLE);
     if (!frozen.ok) throw new Error("freeze");
     const written = writeOracleFile(dir, frozen.value);
-    expect(written.sha256).toBe(sha256Hex(readFileSync(written.path, "utf8")));
+    expect(written.sha256).toBe(sha256(readFileSync(written.path, "utf8")));
     expect(readOracleFile(dir)).toEqual({ ok: true, value: frozen.value });
   });
 

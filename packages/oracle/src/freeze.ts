@@ -4,8 +4,8 @@
  * its sha256. Changing it later is a new revision that names the hash it
  * replaces; evidence is bound to one hash and is refused under any other.
  */
-import { sha256 } from "@omk/core";
-import { type FrozenOracle, FrozenOracleSchema, type NewEvent, type Oracle, OracleSchema, type Result, SCHEMA_VERSION, err, ok } from "@omk/state";
+import { sha256, type Result, err, ok } from "@omk/core";
+import { type FrozenOracle, FrozenOracleSchema, type NewEvent, type Oracle, OracleSchema, SCHEMA_VERSION } from "@omk/state";
 import canonicalize from "canonicalize";
 import type { z } from "zod";
 
@@ -22,12 +22,9 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-/** Thin alias of @omk/core's sha256 (the controller's phases and tests call it by this name); new code imports sha256 from @omk/core. */
-export const sha256Hex = (text: string): string => sha256(text);
-
 /** The hash evidence is bound to: sha256 of the canonical JSON of the parsed oracle. */
 export function oracleHash(oracle: Oracle): string {
-  return sha256Hex(canonicalJson(oracle));
+  return sha256(canonicalJson(oracle));
 }
 
 function describeIssues(error: z.ZodError): string[] {

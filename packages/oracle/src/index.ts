@@ -10,7 +10,7 @@ export {
   type JunitCase,
   type ReviewResult,
 } from "./evidence.js";
-export { freeze, oracleEvent, oracleHash, revise, sha256Hex } from "./freeze.js";
+export { freeze, oracleEvent, oracleHash, revise } from "./freeze.js";
 export { readOracleFile, writeOracleFile } from "./oracle-file.js";
 export { detectTampering, type TamperSources, tamperSourcePaths } from "./tamper.js";
 export { isTestFile } from "./internal/tamper-rules.js";

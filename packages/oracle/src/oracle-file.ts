@@ -5,8 +5,9 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type FrozenOracle, type Result, err, writeFileAtomicSync } from "@omk/state";
-import { type OracleError, sha256Hex, verifyFrozen } from "./freeze.js";
+import { type FrozenOracle, writeFileAtomicSync } from "@omk/state";
+import { type Result, err, sha256 } from "@omk/core";
+import { type OracleError, verifyFrozen } from "./freeze.js";
 
 const ORACLE_FILE = "oracle.json";
 
@@ -15,7 +16,7 @@ export function writeOracleFile(goalDir: string, frozen: FrozenOracle): { path: 
   const file = path.join(goalDir, ORACLE_FILE);
   const text = `${JSON.stringify(frozen, null, 2)}\n`;
   writeFileAtomicSync(file, text);
-  return { path: file, sha256: sha256Hex(text) };
+  return { path: file, sha256: sha256(text) };
 }
 
 export type OracleFileError = OracleError | { readonly code: "missing" | "unreadable"; readonly message: string; readonly issues: readonly string[] };

@@ -20,7 +20,7 @@
  * "Done.", and the final message is then only "Done.". A failure names what
  * was wrong. Pure.
  */
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import type { z } from "zod";
 
 /** A session's answer: every message of the turn joined, and the final message (after the last tool call). */

@@ -3,7 +3,8 @@
  * inspection, the gates and the oracle, with no engine. Used when no engine
  * is configured and in tests; the same input always gives the same plan.
  */
-import { type GateDescriptor, GateDescriptorSchema, type GoalClass, type Result, SCHEMA_VERSION, type Task, err, ok } from "@omk/state";
+import { type GateDescriptor, GateDescriptorSchema, type GoalClass, SCHEMA_VERSION, type Task } from "@omk/state";
+import { type Result, err, ok } from "@omk/core";
 import { z } from "zod";
 import { validateGraph } from "./graph.js";
 import { CLASS_LABELS } from "./internal/signals.js";

@@ -5,7 +5,8 @@
  * again with the errors appended to the prompt, up to `maxAttempts`, then
  * rejected with every attempt and its errors as evidence.
  */
-import { GateDescriptorSchema, type Result, SCHEMA_VERSION, err, ok } from "@omk/state";
+import { GateDescriptorSchema, SCHEMA_VERSION } from "@omk/state";
+import { type Result, err, ok } from "@omk/core";
 import { z } from "zod";
 import { extractAnswer, oneLine, type SessionAnswer, schemaIssues } from "./answer.js";
 import { formatIssues, MAX_PLAN_TASKS, validateGraph } from "./graph.js";

@@ -6,7 +6,8 @@
  * (@omk/state's findConflicts). Every issue is reported, not just the first.
  * A graph over MAX_PLAN_TASKS is refused before any of that work.
  */
-import { type Result, SCHEMA_VERSION, type Task, type TaskGraph, TaskGraphSchema, err, ok } from "@omk/state";
+import { SCHEMA_VERSION, type Task, type TaskGraph, TaskGraphSchema } from "@omk/state";
+import { type Result, err, ok } from "@omk/core";
 import { acceptanceIssues, cycleIssue, dependencyClosure, findCycles, type GraphIssue, issue, parseTasks, unorderedConflicts } from "./internal/graph-rules.js";
 
 export type { GraphIssue } from "./internal/graph-rules.js";

@@ -4,7 +4,8 @@
  * controller builds it (@omk/oracle) from the intake before planning, so
  * tasks can name the criteria they serve and test-spec.md can state them.
  */
-import { GateDescriptorSchema, GoalClassSchema, type Oracle, OracleSchema, type Result, type TaskBudget, TaskGraphSchema, type TaskRole } from "@omk/state";
+import { GateDescriptorSchema, GoalClassSchema, type Oracle, OracleSchema, type TaskBudget, TaskGraphSchema, type TaskRole } from "@omk/state";
+import type { Result } from "@omk/core";
 import { z } from "zod";
 import type { GraphIssue } from "./graph.js";
 import { type ClassifiedIntake, SignalSchema } from "./intake.js";

@@ -8,19 +8,8 @@
  * writing gate or CI configuration). An accepted proposal becomes one
  * `task_graph_mutated` event.
  */
-import {
-  IdSchema,
-  type NewEvent,
-  type Result,
-  scopesOverlap,
-  type Task,
-  type TaskBudget,
-  TaskBudgetSchema,
-  type TaskGraph,
-  type TaskStatus,
-  err,
-  ok,
-} from "@omk/state";
+import { IdSchema, type NewEvent, scopesOverlap, type Task, type TaskBudget, TaskBudgetSchema, type TaskGraph, type TaskStatus } from "@omk/state";
+import { type Result, err, ok } from "@omk/core";
 import { z } from "zod";
 import { pairs } from "./graph.js";
 import { acceptanceIssues, cycleIssue, dependencyClosure, findCycles, type GraphIssue, issue, parseTasks, unorderedConflicts } from "./internal/graph-rules.js";

@@ -5,7 +5,7 @@
  * checkout and writes an omk.verification record. Both reuse the
  * lifecycle's wall (evidence/wall.ts). docs/decisions/controller.md.
  */
-import { sha256File } from "@omk/core";
+import { sha256File, err, ok, type Result } from "@omk/core";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
@@ -20,7 +20,7 @@ import {
   newRunId,
   readTreeState,
 } from "@omk/gates";
-import { err, type GateEvidence, type GoalStore, ok, type Result, type VerificationRecord, VerificationRecordSchema, writeFileAtomicSync } from "@omk/state";
+import { type GateEvidence, type GoalStore, type VerificationRecord, VerificationRecordSchema, writeFileAtomicSync } from "@omk/state";
 import { runLoadedWall, type WallResult } from "./evidence/wall.js";
 
 /** The flags of a verification, parsed. */

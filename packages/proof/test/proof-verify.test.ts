@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { sha256Hex, writeOracleFile } from "@omk/oracle";
+import { sha256 } from "@omk/core";
+import { writeOracleFile } from "@omk/oracle";
 import { type FrozenOracle, openStore, type Proof, ProofSchema, requestResume } from "@omk/state";
 import { checkoutWorktree, cleanupTempDirs, commitFiles, gitIn, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,7 +73,7 @@ async function assembleProof(repo: string, base: string, head: string, frozen: F
     createdAt: new Date().toISOString(),
   });
   // The review record's digest rides along in the proof (an extra field the schema keeps out of its type).
-  const reviews = proof.reviews.map((r) => ({ ...r, sha256: sha256Hex(reviewText) }));
+  const reviews = proof.reviews.map((r) => ({ ...r, sha256: sha256(reviewText) }));
   writeFileSync(path.join(goalDir, "proof.json"), `${JSON.stringify({ ...proof, reviews }, null, 2)}\n`);
   return goalDir;
 }
@@ -87,7 +88,7 @@ const copyGoal = (goalDir: string) => {
   return dir;
 };
 
-const fileSha = (file: string) => sha256Hex(readFileSync(file, "utf8"));
+const fileSha = (file: string) => sha256(readFileSync(file, "utf8"));
 
 /**
  * The goal in a state store as a run leaves it: its event log names the base
@@ -378,7 +379,7 @@ describe.concurrent("verifyProof", () => {
       seq,
       ts: new Date().toISOString(),
       actor: "user",
-      prev: sha256Hex(last),
+      prev: sha256(last),
       type: "budget_extended",
       data: { add: { tokens: 999999999 } },
     });
@@ -401,7 +402,7 @@ describe.concurrent("verifyProof", () => {
     const events = path.join(dir, "events.jsonl");
     const lines = readFileSync(events, "utf8").trimEnd().split("\n");
     lines[0] = (lines[0] as string).replace('"add mul"', '"add div"');
-    for (let i = 1; i < lines.length; i++) lines[i] = (lines[i] as string).replace(/"prev":"[0-9a-f]{64}"/, `"prev":"${sha256Hex(lines[i - 1] as string)}"`);
+    for (let i = 1; i < lines.length; i++) lines[i] = (lines[i] as string).replace(/"prev":"[0-9a-f]{64}"/, `"prev":"${sha256(lines[i - 1] as string)}"`);
     writeFileSync(events, `${lines.join("\n")}\n`);
     const checked = await verifyProof({ proofFile: path.join(dir, "proof.json") });
     if (!checked.ok) throw new Error(checked.error.message);

@@ -4,7 +4,7 @@
  * it into findings. Pure.
  */
 import { parseAnswer, type SessionAnswer } from "@omk/planner";
-import type { Result } from "@omk/state";
+import type { Result } from "@omk/core";
 import type { ReviewPass } from "@omk/sessions";
 import { BLOCKING_SEVERITIES, type ReviewAnswer, ReviewAnswerSchema, type ReviewFinding } from "./types.js";
 

@@ -4,7 +4,8 @@
  * redacted by the controller's runReview (writeRecord), read back (through ReviewRecordSchema) when a
  * resumed run keeps the passes already done.
  */
-import { CommitShaSchema, err, ok, parseJsonWith, type Result, recordProblem, Sha256Schema } from "@omk/state";
+import { CommitShaSchema, parseJsonWith, recordProblem, Sha256Schema } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { z } from "zod";
 import { ProblemSchema, SpendReportSchema } from "@omk/sessions";
 import { ReviewFindingSchema, ReviewRecordPassSchema, ReviewVerdictSchema } from "./schemas.js";

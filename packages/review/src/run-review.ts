@@ -9,8 +9,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { ReviewResult } from "@omk/oracle";
-import { knownSecretValues, sha256 } from "@omk/core";
-import { err, ok, type Result } from "@omk/state";
+import { knownSecretValues, sha256, err, ok, type Result } from "@omk/core";
 import { redactedFilesFor, setUpCheckout } from "@omk/proof";
 import { answerFindings, isBlocking, parseReviewAnswer } from "./answer.js";
 import {

@@ -1,4 +1,4 @@
-import { OmkError } from "@omk/state";
+import { OmkError } from "@omk/core";
 
 /** Why the scheduler aborted a running task (the `reason` of its AbortSignal). */
 export type AbortKind = "paused" | "cancelled" | "goal_stopped" | "shutdown" | "no_live_workers" | "event_log_failed" | "budget_exceeded" | "lease_expired";

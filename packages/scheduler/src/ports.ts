@@ -1,4 +1,5 @@
-import type { Goal, Lease, NewEvent, Result, Task, TaskBudget, TaskGraph } from "@omk/state";
+import type { Goal, Lease, NewEvent, Task, TaskBudget, TaskGraph } from "@omk/state";
+import type { Result } from "@omk/core";
 import type { TaskResult, UsageReport } from "./schemas.js";
 
 /** Time, injectable: tests drive a virtual clock, production uses the system one. */

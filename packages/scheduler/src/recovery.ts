@@ -1,4 +1,5 @@
-import { err, type GoalEvent, ok, type ReduceError, type Result, replayEvents, type Task, type TaskGraph, type TaskStatus } from "@omk/state";
+import { type GoalEvent, type ReduceError, replayEvents, type Task, type TaskGraph, type TaskStatus } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { LOST_SIGNATURE, type TaskState } from "./policy.js";
 
 /** What the log says about one task beyond its status: attempts, failure signatures, backoff. */

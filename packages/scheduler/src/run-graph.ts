@@ -1,4 +1,5 @@
-import { err, ok, type Result, type TaskGraph, TaskGraphSchema } from "@omk/state";
+import { type TaskGraph, TaskGraphSchema } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { graphProblems } from "./graph.js";
 import { GraphRun } from "./internal/graph-run.js";
 import type { SchedulerPorts } from "./ports.js";

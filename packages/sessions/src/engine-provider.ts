@@ -3,7 +3,7 @@
  * claude, ...) runs every session; the scripted engine plays a script book
  * (see script-book.ts).
  */
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { customEngine, ENGINE_PRESET_NAMES, type EngineSpecInput, enginePreset, type PriceTable } from "@omk/wire";
 import type { SessionProblem, EngineProvider } from "./types.js";
 

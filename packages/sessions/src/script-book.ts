@@ -6,7 +6,8 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { err, ok, type Result, writeFileAtomicSync } from "@omk/state";
+import { writeFileAtomicSync } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { type Scenario, ScenarioSchema, ScenarioStepSchema, scriptedEngine } from "@omk/wire";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";

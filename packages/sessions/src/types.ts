@@ -5,7 +5,7 @@
  * shapes back.
  */
 import type { RunConfinement } from "@omk/proof";
-import type { Result } from "@omk/state";
+import type { Result } from "@omk/core";
 import type { EngineSpecInput, PriceTable } from "@omk/wire";
 import type { z } from "zod";
 import type { ProblemSchema, ReviewPassSchema, ScopeRefusedEventSchema, SpendReportSchema, TaskUpdateEventSchema } from "./schemas.js";

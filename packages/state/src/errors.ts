@@ -6,9 +6,6 @@
  */
 import { OmkError } from "@omk/core";
 
-/** Thin alias: many callers import OmkError from @omk/state; new code imports @omk/core. */
-export { OmkError };
-
 /** An id from argv or a file is not a safe goal/task id. */
 export class InvalidIdError extends OmkError {
   constructor(message: string) {

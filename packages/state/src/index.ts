@@ -1,7 +1,7 @@
 // @omk/state: the public surface. Named exports only; internals stay in src/internal.
 export { type FailureAdvice, type NextSteps, nextSteps, readFailureAdvice } from "./advice.js";
 export { type BudgetReport, budgetReport, formatDuration, parseDuration, totalTokens } from "./budget.js";
-export { GoalNotFoundError, InvalidIdError, LogTamperedError, OmkError } from "./errors.js";
+export { GoalNotFoundError, InvalidIdError, LogTamperedError } from "./errors.js";
 export { IdSchema, idProblem, parseId } from "./ids.js";
 /** @public the README's usage example */
 export { newGoalId } from "./ids.js";
@@ -13,8 +13,6 @@ export { resumeAdvice } from "./outcome.js";
 export { goalPaths, resolveStateRoot } from "./paths.js";
 export { parseJsonWith, recordProblem } from "./read-back.js";
 export { normalizeGoalText, type ReduceError, replayEvents } from "./reduce.js";
-/** Thin aliases of @omk/core (many callers import them from here); new code imports @omk/core. */
-export { err, ok, type Result } from "@omk/core";
 export {
   type BudgetDimension,
   type BudgetExtension,

@@ -17,7 +17,7 @@ import path from "node:path";
 import { cleanupTempDirs, FUZZ_TIMEOUT_MS, fuzzParams, makeTempDir } from "@omk/test-fixtures";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OmkError } from "../src/errors.js";
+import { OmkError } from "@omk/core";
 import { type GoalStore, openStore } from "../src/store.js";
 
 afterAll(cleanupTempDirs);

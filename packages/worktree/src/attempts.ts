@@ -3,7 +3,7 @@
  * `refs/omk/attempts/<goal>/<task>/<n>` before anything is removed or
  * restarted. Idempotent: a head that is kept already is not kept twice.
  */
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { type ConcurrentUpdate, type InvalidInput, type MissingBranch, type ProtectedRef, problem, type SyncFailed } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
 import { exists } from "./internal/fs.js";

@@ -16,7 +16,7 @@
 import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { type ConcurrentUpdate, GitCommandError, type Problem, type ProtectedRef, problem, type SyncFailed } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
 import { exists } from "./internal/fs.js";

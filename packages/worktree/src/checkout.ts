@@ -16,7 +16,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { GitCommandError, type Problem, problem } from "./errors.js";
 import { exists, isInside, realpathOrNull } from "./internal/fs.js";
 import { git } from "./internal/git.js";

@@ -21,7 +21,7 @@
  */
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { type ConcurrentUpdate, type Problem, type ProtectedRef, problem, type SyncFailed, type UnkeptCommits } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
 import { exists, realpathOrNull } from "./internal/fs.js";

@@ -5,7 +5,7 @@
  * captured work of its dependencies).
  */
 import { git as runGit } from "@omk/git";
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { type Problem, problem } from "./errors.js";
 import { quietGit } from "./internal/quiet-git.js";
 

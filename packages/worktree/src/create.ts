@@ -18,7 +18,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import {
   type ConcurrentUpdate,
   GitCommandError,

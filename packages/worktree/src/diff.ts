@@ -1,5 +1,5 @@
 /** What changed between two commits, and files as a commit holds them: read from git, no checkout touched. */
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { type Problem, problem } from "./errors.js";
 import { quietGit } from "./internal/quiet-git.js";
 

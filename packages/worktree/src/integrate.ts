@@ -14,7 +14,7 @@
  * - Tasks whose head is already on the integration branch are skipped, so a
  *   repeated call (e.g. after a crash) changes nothing.
  */
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { type ConcurrentUpdate, type InvalidInput, type MissingBranch, type Problem, type ProtectedRef, problem } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
 import { type CommitIdentity, commitEnv, DEFAULT_IDENTITY, git, gitLine, splitNul } from "./internal/git.js";

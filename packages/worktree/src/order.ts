@@ -1,5 +1,5 @@
 // The merge order of accepted tasks: the task graph's topological order, ties broken by task id.
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { type Problem, problem } from "./errors.js";
 
 /** The part of a task the order needs (a state Task fits). */

@@ -6,7 +6,7 @@
  * pushed, and never a protected or base branch. The user's pre-push hook
  * runs (it guards what leaves the machine).
  */
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { type MissingBranch, type Problem, type ProtectedRef, problem } from "./errors.js";
 import { emit, type WorktreeEventSink } from "./events.js";
 import { git } from "./internal/git.js";

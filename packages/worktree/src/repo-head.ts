@@ -4,7 +4,7 @@
  * runs through @omk/git's runner (nothing planted in .git runs).
  */
 import { git, gitSync } from "@omk/git";
-import { err, ok, type Result } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 
 /** The git top level and HEAD of `dir`, or undefined when it is not a git checkout (head null: no commit yet). */
 export function repoHead(dir: string): { root: string; head: string | null } | undefined {

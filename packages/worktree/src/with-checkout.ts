@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { ok, type Result } from "@omk/state";
+import { ok, type Result } from "@omk/core";
 import { createDetachedCheckout, type DetachedCheckoutError, pruneLeftoverWorktrees, sweepTempCheckouts } from "./checkout.js";
 import { quietGit } from "./internal/quiet-git.js";
 import { evidenceCheckoutsRoot } from "./names.js";

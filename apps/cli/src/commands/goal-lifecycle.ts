@@ -1,4 +1,5 @@
-import { type Goal, requestCancel, requestPause, type Result } from "@omk/state";
+import { type Goal, requestCancel, requestPause } from "@omk/state";
+import type { Result } from "@omk/core";
 import { parseExtension } from "../args.js";
 import { type Context, printJson, resolveGoalId } from "../context.js";
 import { CommandFailed, UsageError } from "../errors.js";

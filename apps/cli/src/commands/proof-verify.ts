@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { type ProofCheck, type ProofProblem, verifyProof } from "@omk/proof";
-import type { Result } from "@omk/state";
+import type { Result } from "@omk/core";
 import { probeConfinement } from "@omk/wire";
 import { type Context, printJson } from "../context.js";
 import { terminalSafe } from "../render/safe.js";

@@ -1,7 +1,7 @@
 /** Detached checkouts of one commit under `<state root>/checkouts/<goal>/_evidence/` (baseline, verification), removed after use (@omk/worktree withCheckout). */
 import path from "node:path";
 import type { SetupOutcome } from "@omk/gates";
-import { err, type Result } from "@omk/state";
+import { err, type Result } from "@omk/core";
 import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout } from "@omk/proof";

@@ -6,8 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { sha256Hex } from "@omk/oracle";
-import { ok } from "@omk/state";
+import { sha256, ok } from "@omk/core";
 import type { GoalRun } from "../context.js";
 import { collectOracleEvidence, junitCasesOf, runWall, isSetupProblem, setupFailedCause } from "@omk/proof";
 import { withDetached } from "../internal/run-checkout.js";
@@ -87,7 +86,7 @@ export async function baselinePhase(ctx: GoalRun): Promise<Step> {
     {
       type: "baseline_recorded",
       actor: ctx.actor,
-      data: { oracleHash: frozen.hash, commit: ctx.baseCommit, gates: collected.value.gates, evidence: { path: BASELINE_FILE, sha256: sha256Hex(text) } },
+      data: { oracleHash: frozen.hash, commit: ctx.baseCommit, gates: collected.value.gates, evidence: { path: BASELINE_FILE, sha256: sha256(text) } },
     },
   ]);
   if (!recorded.ok) throw new Error(`recording the baseline: ${recorded.error.message}`);

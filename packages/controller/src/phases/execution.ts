@@ -6,7 +6,8 @@
  */
 import { recoverRun, resumeGraph, runGraph, type RunReport, type SchedulerPorts } from "@omk/scheduler";
 import { validateProposal } from "@omk/planner";
-import { ok, type Task, type TaskGraph } from "@omk/state";
+import type { Task, TaskGraph } from "@omk/state";
+import { ok } from "@omk/core";
 import type { GoalRun } from "../context.js";
 import { budgetCause, shortfallDetails } from "../internal/budget-shortfall.js";
 import { lastRecordedFailure, SETUP_FAILED, type SetupProblem, setupFailedCause, supersededTasks } from "@omk/proof";

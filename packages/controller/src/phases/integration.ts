@@ -14,7 +14,8 @@
  * lost). The base branch is never touched: accepting is `omk goal accept`,
  * merging is the user's.
  */
-import { err, ok, type Result, type Task } from "@omk/state";
+import type { Task } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { integrate, taskBranch } from "@omk/worktree";
 import type { GoalRun, Integrated } from "../context.js";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";

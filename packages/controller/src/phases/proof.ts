@@ -9,8 +9,9 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { EvidenceSetSchema, type EvidenceSet, sha256Hex } from "@omk/oracle";
-import { type Criterion, err, type GoalEvent, ok, type Result } from "@omk/state";
+import { sha256, err, ok, type Result } from "@omk/core";
+import { EvidenceSetSchema, type EvidenceSet } from "@omk/oracle";
+import type { Criterion, GoalEvent } from "@omk/state";
 import { taskBranch } from "@omk/worktree";
 import type { GoalRun } from "../context.js";
 import { evaluateRound, buildProof, integratedTasks } from "@omk/proof";
@@ -43,7 +44,7 @@ async function reevaluate(ctx: GoalRun, head: string, events: readonly GoalEvent
   const recordedSha = events
     .flatMap((e) => (e.type === "oracle_evaluated" && e.data.round === ctx.round ? e.data.evidence : []))
     .findLast((f) => f.path === headRel)?.sha256;
-  if (recordedSha !== undefined && recordedSha !== sha256Hex(readFileSync(path.join(ctx.goalDir, headRel), "utf8"))) {
+  if (recordedSha !== undefined && recordedSha !== sha256(readFileSync(path.join(ctx.goalDir, headRel), "utf8"))) {
     return err(`the head evidence ${headRel} was changed after it was recorded`);
   }
   const baseSet = readSet(path.join(ctx.goalDir, `evidence/r${ctx.round}-base.json`)) ?? (await recordedBaseline(ctx));
@@ -57,7 +58,7 @@ async function reevaluate(ctx: GoalRun, head: string, events: readonly GoalEvent
   const text = ctx.files.writeJson(path.join(ctx.goalDir, rel), withReviews, { atomic: true });
   const evaluated = evaluateRound(frozen, baseSet, withReviews, { baseCommit: ctx.baseCommit, headCommit: head });
   if (!evaluated.ok) return err(`the oracle could not judge the head: ${evaluated.error.message}`);
-  const event = oracleEvaluatedEvent(ctx, evaluated.value, [{ path: rel, sha256: sha256Hex(text) }]);
+  const event = oracleEvaluatedEvent(ctx, evaluated.value, [{ path: rel, sha256: sha256(text) }]);
   const recorded = await ctx.append([event]);
   if (!recorded.ok) return err(`recording the evaluation: ${recorded.error.message}`);
   return ok(event.data);

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type EvidenceSet, sha256Hex } from "@omk/oracle";
+import { sha256 } from "@omk/core";
+import type { EvidenceSet } from "@omk/oracle";
 import { budgetReport, type Criterion } from "@omk/state";
 import type { GoalRun } from "../context.js";
 import { evaluateRound, isSetupProblem, setupFailedCause } from "@omk/proof";
@@ -166,7 +167,7 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
     const text = ctx.files.writeJson(path.join(ctx.goalDir, rel), withReviews, { atomic: true });
     const evaluated = evaluateRound(frozen, verified.baseSet, withReviews, { baseCommit: ctx.baseCommit, headCommit: head });
     if (evaluated.ok) {
-      await ctx.append([oracleEvaluatedEvent(ctx, evaluated.value, [{ path: rel, sha256: sha256Hex(text) }])]);
+      await ctx.append([oracleEvaluatedEvent(ctx, evaluated.value, [{ path: rel, sha256: sha256(text) }])]);
       for (const c of evaluated.value.criteria) {
         if (c.verdict === "passed") continue;
         if (!failedCriteria.includes(c.id)) failedCriteria.push(c.id);

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { sha256Hex } from "@omk/oracle";
-import { type GateEvidence, ok } from "@omk/state";
+import { sha256, ok } from "@omk/core";
+import type { GateEvidence } from "@omk/state";
 import { type GoalRun, relToGoal, type Verified } from "../context.js";
 import { changedTestFiles, junitCasesOf, collectOracleEvidence, evaluateRound, gatePasses, runWall, isSetupProblem, setupFailedCause } from "@omk/proof";
 import { withDetached } from "../internal/run-checkout.js";
@@ -188,10 +188,10 @@ export async function verificationPhase(ctx: GoalRun): Promise<Step> {
         dirty: wall.report.dirty ?? false,
         base: { ref: ctx.baseCommit, commit: ctx.baseCommit },
         gates: wall.gates,
-        report: { path: path.relative(ctx.goalDir, wall.reportPath).split(path.sep).join("/"), sha256: sha256Hex(reportText) },
+        report: { path: path.relative(ctx.goalDir, wall.reportPath).split(path.sep).join("/"), sha256: sha256(reportText) },
       },
     },
-    oracleEvaluatedEvent(ctx, evaluation, [{ path: headFileRel, sha256: sha256Hex(headText) }]),
+    oracleEvaluatedEvent(ctx, evaluation, [{ path: headFileRel, sha256: sha256(headText) }]),
   ]);
   // Every required gate must pass: one that did not run (skipped because a gate it needs failed, or the run was aborted) is not passing.
   const failedGates = wall.gates.filter((gate) => gate.required && !gatePasses(gate.outcome));

@@ -4,7 +4,8 @@
  * back (through RoundVerdictSchema) by a resumed run and the stagnation check.
  */
 import { readFileSync } from "node:fs";
-import { CommitShaSchema, err, FailureCodeSchema, ok, parseJsonWith, type Result, recordProblem } from "@omk/state";
+import { CommitShaSchema, FailureCodeSchema, parseJsonWith, recordProblem } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { z } from "zod";
 import type { ControllerProblem } from "../types.js";
 

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { type GateResult, type GatesReport, loadGates } from "@omk/gates";
 import type { JunitCase } from "@omk/oracle";
-import { type GateDescriptor, type GateEvidence, GateEvidenceSchema, type Result, err, ok } from "@omk/state";
+import { type GateDescriptor, type GateEvidence, GateEvidenceSchema } from "@omk/state";
+import { type Result, err, ok } from "@omk/core";
 import type { ProofProblem } from "../types.js";
 import { gatesProblem } from "./problem.js";
 

@@ -2,19 +2,8 @@
  * proof.json's body, assembled from the log and the evidence: the store
  * writes it when the goal ends ready (internal/run-end.ts endReady).
  */
-import {
-  budgetReport,
-  type GateEvidence,
-  type Goal,
-  type GoalEvent,
-  ok,
-  type Proof,
-  ProofSchema,
-  type Result,
-  SCHEMA_VERSION,
-  type SessionSpend,
-  err,
-} from "@omk/state";
+import { budgetReport, type GateEvidence, type Goal, type GoalEvent, type Proof, ProofSchema, SCHEMA_VERSION, type SessionSpend } from "@omk/state";
+import { ok, type Result, err } from "@omk/core";
 import { taskBranch } from "@omk/worktree";
 import { REVIEW_ROLES } from "../internal/roles.js";
 import { integratedTasks } from "../internal/superseded.js";

@@ -1,4 +1,4 @@
-import { sha256, sha256Hasher } from "@omk/core";
+import { sha256, sha256Hasher, type Result, err, ok } from "@omk/core";
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { type EvidenceSet, EvidenceSetSchema, type ReviewResult } from "@omk/oracle";
@@ -13,9 +13,6 @@ import {
   openStore,
   type Proof,
   ProofSchema,
-  type Result,
-  err,
-  ok,
 } from "@omk/state";
 import type { ProofProblem } from "../types.js";
 import { messageOf, problem } from "./problem.js";

@@ -12,7 +12,8 @@ import {
   runGates,
   type SetupOutcome,
 } from "@omk/gates";
-import { type GateEvidence, type Result, err, ok } from "@omk/state";
+import type { GateEvidence } from "@omk/state";
+import { type Result, err, ok } from "@omk/core";
 import type { ProofProblem } from "../types.js";
 import { gateResultEvidence, toGateEvidence } from "./gate-evidence.js";
 import { gatesProblem, problem } from "./problem.js";

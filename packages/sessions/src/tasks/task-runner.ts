@@ -7,9 +7,9 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { type KnownSecretHit, knownSecretMatcher } from "@omk/core";
+import { type KnownSecretHit, knownSecretMatcher, type Result } from "@omk/core";
 import { SchedulerAbortError, type TaskContext, type TaskResult, type TaskRunner } from "@omk/scheduler";
-import { type BudgetLimits, type Criterion, type NewEvent, type Result, type Task, totalTokens } from "@omk/state";
+import { type BudgetLimits, type Criterion, type NewEvent, type Task, totalTokens } from "@omk/state";
 import type { ScopeCheck as WireScopeCheck, WireEvent } from "@omk/wire";
 import {
   type ContentScreen,

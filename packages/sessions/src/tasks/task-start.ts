@@ -9,7 +9,8 @@
  * graph, so their merge is clean; a conflict is a problem, never resolved by
  * picking a side.
  */
-import { err, type GoalEvent, ok, type Result, type Task } from "@omk/state";
+import type { GoalEvent, Task } from "@omk/state";
+import { err, ok, type Result } from "@omk/core";
 import { combineCommits } from "@omk/worktree";
 import type { SessionProblem } from "../types.js";
 

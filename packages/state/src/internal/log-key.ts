@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { OmkError } from "../errors.js";
+import { OmkError } from "@omk/core";
 import { isErrno } from "./fs.js";
 
 /**
