@@ -39,7 +39,7 @@ const PACKAGES = {
   "@omk/config": { level: 1, only: ["@omk/git", "@omk/state", "@omk/wire"] },
   "@omk/scheduler": { level: 2, only: ["@omk/git", "@omk/state"] },
   "@omk/proof": { level: 2, only: ["@omk/gates", "@omk/oracle", "@omk/state", "@omk/wire", "@omk/worktree"] },
-  "@omk/sessions": { level: 3, only: ["@omk/oracle", "@omk/planner", "@omk/proof", "@omk/scheduler", "@omk/state", "@omk/wire", "@omk/worktree"] },
+  "@omk/sessions": { level: 3, only: ["@omk/oracle", "@omk/proof", "@omk/scheduler", "@omk/state", "@omk/wire", "@omk/worktree"] },
   "@omk/review": { level: 4, only: ["@omk/gates", "@omk/oracle", "@omk/planner", "@omk/proof", "@omk/sessions", "@omk/state", "@omk/worktree"] },
   "@omk/controller": { level: 5 },
   omk: { level: 6 },
@@ -205,8 +205,8 @@ const CONTROLLER_LAYER_FIXES = new Map([
 
 /**
  * Inside @omk/controller, imports run one way: the driver (run-goal.ts,
- * driver/) -> the phases (phases/) -> everything else (review/, tasks/,
- * sessions/, internal/). index.ts, the package's door, may import
+ * driver/) -> the phases (phases/) -> everything else (internal/, schemas/,
+ * followups.ts, ...). index.ts, the package's door, may import
  * any of them (docs/decisions/controller.md, "The driver").
  */
 function controllerLayers(packages) {

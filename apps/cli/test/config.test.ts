@@ -194,7 +194,8 @@ describe("omk engines", () => {
     expect(r.stderr.trimEnd()).toMatch(
       new RegExp(`^omk: ${user.userFile.replaceAll(".", "\\.")}: defaultEngine: no engine named "nope" — fix: set defaultEngine to one of kimi, `),
     );
-  });
+    // Thirteen runs of the binary: generous under a loaded machine (speed is a benchmark's business, not this test's).
+  }, 240_000);
 
   it("--engine NAME of a configured engine whose command is missing: exit 2 naming the file and the fix, before any goal is recorded", async () => {
     const w = configWorld("engines:\n  ghost:\n    command: ghost-agent\n    protocol: acp\n");

@@ -4,7 +4,6 @@ export { acceptGoal, rejectGoal } from "./decision.js";
 export { deterministicFollowUp, failingText } from "./followups.js";
 export { resumeGoal, runGoal } from "./run-goal.js";
 export { dirtyTreeMessage } from "./internal/dirty-tree.js";
-export { uncommittedFiles } from "@omk/worktree";
 export { ControllerEventSchema } from "./schemas/event.js";
 export { controllerJsonSchemas } from "./schemas/json-schemas.js";
 export { readRoundVerdictFile } from "./schemas/verdict.js";

@@ -1,7 +1,7 @@
 /**
  * A review record (`reviews/r<round>-<pass>.json`): one review pass's verdict
  * and findings for a base and head, with what the session cost. Written
- * redacted by the controller's runReview (writeRecord), read back (through ReviewRecordSchema) when a
+ * redacted by runReview (writeRecord), read back (through ReviewRecordSchema) when a
  * resumed run keeps the passes already done.
  */
 import { CommitShaSchema, parseJsonWith, recordProblem, Sha256Schema } from "@omk/state";

@@ -17,7 +17,6 @@ export {
   ZERO_SPEND,
   ZERO_TOKENS,
 } from "./session-spend.js";
-export { capGraphToRoles, capToRole, fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "./tasks/task-caps.js";
 export { createTaskRunner } from "./tasks/task-runner.js";
 export { capturedCommits, taskStartCommit } from "./tasks/task-start.js";
 export { prepareTaskWorktree, removeTaskWorktree } from "./tasks/task-worktree.js";

@@ -51,7 +51,7 @@ export type EngineProvider = {
    * Whether the engine reports a turn's usage only when the turn ends (most
    * ACP engines; not Kimi, whose session log is read as the turn runs). Such
    * a session cannot be stopped at its cap mid-turn, so its task gets a
-   * smaller reservation (tasks/task-caps.ts: one reservation of the room is kept
+   * smaller reservation (@omk/controller's internal/task-caps.ts: one reservation of the room is kept
    * for the overshoot). Absent: as true.
    */
   readonly usageAtTurnEnd?: boolean;

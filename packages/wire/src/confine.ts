@@ -1,7 +1,8 @@
 /**
  * Confinement of engine processes and the commands OMK runs for them through
  * its ACP terminal: a bubblewrap (bwrap) sandbox described by an ordered,
- * typed list of mounts. The caller (the controller) builds the policy and
+ * typed list of mounts. The caller (@omk/sessions, through @omk/proof's
+ * sessionConfinement) builds the policy and
  * passes it in the session options; wire only turns it into bwrap's argv.
  * This file holds the policy's schemas, the argv, and the engines' own
  * folders; the standard policy is ./confine-policy.ts, the host's sockets

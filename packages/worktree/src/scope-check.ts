@@ -10,7 +10,8 @@
  *   through the tree's other symlinks (those of the capture, and those the
  *   change adds), so `a -> .` plus `l -> a/a/../../x` is seen to leave.
  * - scopeChecker(task, worktreeRoot): before the fact, for the engine layer
- *   (the controller hands it over, and a write it refuses is never made).
+ *   (@omk/sessions' task runner hands it over, and a write it refuses is
+ *   never made).
  *   It resolves real paths, so a write through a symlink (or a symlinked
  *   folder) that leads out of the worktree, or into `.git`, is refused.
  */

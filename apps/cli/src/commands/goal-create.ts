@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { dirtyTreeMessage, uncommittedFiles } from "@omk/controller";
+import { dirtyTreeMessage } from "@omk/controller";
+import { uncommittedFiles } from "@omk/worktree";
 import type { Goal } from "@omk/state";
 import { repoHead } from "@omk/worktree";
 import { DEFAULT_MAX_AGENTS, parseLimits, parseMaxAgents } from "../args.js";

@@ -17,7 +17,7 @@ import { readIntake, settleIntake } from "../phases/intake.js";
 import type { RunGoalResult } from "../types.js";
 import { pausedIfStopped } from "./stops.js";
 import { EngineSetupFailure, sessionFailure } from "@omk/sessions";
-import { capGraphToRoles } from "@omk/sessions";
+import { capGraphToRoles } from "../internal/task-caps.js";
 import { runSession } from "@omk/sessions";
 
 /** What the dry run's plan sessions used (reported in a note; a dry run records nothing). */

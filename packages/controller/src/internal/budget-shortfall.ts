@@ -10,7 +10,7 @@
  * of the limit, so adding X to the limit gives the tasks (1 − reserve) · X).
  */
 import { type BudgetDimension, budgetReport, type FailureCause, type Goal, type GoalEvent } from "@omk/state";
-import { capToRole, VERIFICATION_RESERVE_FRACTION } from "@omk/sessions";
+import { capToRole, VERIFICATION_RESERVE_FRACTION } from "./task-caps.js";
 
 /** Time passes between the failure and the resume, and the caps are fitted with this slack (task-caps.ts). */
 const TIME_SLACK_MS = 60_000;

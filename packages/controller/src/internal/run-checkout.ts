@@ -6,8 +6,6 @@ import { evidenceCheckoutDir, withCheckout } from "@omk/worktree";
 import type { ControllerProblem } from "../types.js";
 import { type CheckoutDeps, setUpCheckout } from "@omk/proof";
 
-export { diffOf } from "@omk/worktree";
-
 /**
  * Check out `commit` at `<state root>/checkouts/<goal>/_evidence/<name>` (evidenceCheckoutDir), set up its dependencies
  * (when `deps` is given; a failed setup is the `setup_failed` problem and

@@ -13,8 +13,6 @@ import type { GoalRun } from "../context.js";
 
 export const BASELINE_FILE = "baseline/evidence.json";
 
-export { REVIEW_ROLES };
-
 /** The frozen oracle in force: oracle.json, checked against its hash and the log. */
 export async function frozenOracle(ctx: GoalRun): Promise<FrozenOracle> {
   const read = readOracleFile(ctx.goalDir);

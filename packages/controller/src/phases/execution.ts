@@ -18,7 +18,7 @@ import type { ControllerProblem } from "../types.js";
 import { end, next, type Step } from "./step.js";
 import { isEngineSetupProblem, splitFix } from "@omk/sessions";
 import { engineSetupCause } from "../internal/engine-setup-cause.js";
-import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "@omk/sessions";
+import { fitTaskCaps, VERIFICATION_RESERVE_FRACTION } from "../internal/task-caps.js";
 import { capturedCommits, taskStartCommit } from "@omk/sessions";
 import { createTaskRunner } from "@omk/sessions";
 

@@ -17,7 +17,7 @@ import { end, next, type Step } from "./step.js";
 import { knownSecretsIn, namedHits } from "@omk/sessions";
 import { EngineSetupFailure, sessionFailure } from "@omk/sessions";
 import { engineSetupCause } from "../internal/engine-setup-cause.js";
-import { capGraphToRoles } from "@omk/sessions";
+import { capGraphToRoles } from "../internal/task-caps.js";
 import { runSession } from "@omk/sessions";
 
 /** The port the engine planner asks through: one read-only engine session per answer. */

@@ -12,11 +12,12 @@ import { budgetReport, type Criterion } from "@omk/state";
 import type { GoalRun } from "../context.js";
 import { evaluateRound, isSetupProblem, setupFailedCause } from "@omk/proof";
 import { engineAnswerInvalid } from "../internal/answer-invalid.js";
-import { diffOf } from "../internal/run-checkout.js";
+import { diffOf } from "@omk/worktree";
 import { enterPhase, finishPhase } from "../internal/run-phase.js";
-import { frozenOracle, oracleEvaluatedEvent, REVIEW_ROLES, scopeViolationsByRound } from "../internal/run-records.js";
+import { frozenOracle, oracleEvaluatedEvent, scopeViolationsByRound } from "../internal/run-records.js";
+import { REVIEW_ROLES } from "@omk/proof";
 import { causeOf, type FailingItem, type RoundVerdict, writeVerdict } from "../internal/run-verdict.js";
-import { BLOCKING_SEVERITIES, readKeptReviews } from "@omk/review";
+import { isBlocking, readKeptReviews } from "@omk/review";
 import { budgetMeter, sessionCap } from "../internal/session-budget.js";
 import type { ControllerProblem, ReviewFinding } from "../types.js";
 import { end, next, type Step } from "./step.js";
@@ -24,8 +25,6 @@ import { isEngineSetupProblem } from "@omk/sessions";
 import { engineSetupCause } from "../internal/engine-setup-cause.js";
 import { ZERO_SPEND } from "@omk/sessions";
 import { REVIEW_ANSWER_ATTEMPTS, runReview } from "@omk/review";
-
-const isBlocking = (f: ReviewFinding) => (BLOCKING_SEVERITIES as readonly string[]).includes(f.severity);
 
 function planRationale(ctx: GoalRun): string[] {
   try {
@@ -105,7 +104,7 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
             pass: ref.pass,
             verdict: ref.verdict,
             findings: findings.length,
-            blocking: findings.filter(isBlocking).length,
+            blocking: findings.filter((f) => isBlocking(f.severity)).length,
             record: { path: ref.file, sha256: ref.sha256 },
           },
         },
@@ -148,7 +147,7 @@ export async function reviewPhase(ctx: GoalRun): Promise<Step> {
     return end({ status: "blocked_on_external", cause, evidence: review.records.map((r) => r.file), stoppable: true });
   }
   const failing: FailingItem[] = [];
-  for (const f of review.findings.filter(isBlocking)) {
+  for (const f of review.findings.filter((f) => isBlocking(f.severity))) {
     // Reviewers may quote secrets: keys and details are redacted before they go anywhere.
     const said = ctx.redactor.redact(f.message);
     const key = `${f.source === "tamper" ? "tamper" : f.source === "scope" ? "scope" : f.source}:${f.file ?? ""}:${said.slice(0, 120)}`;

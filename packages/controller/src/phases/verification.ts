@@ -13,7 +13,8 @@ import { type GoalRun, relToGoal, type Verified } from "../context.js";
 import { changedTestFiles, junitCasesOf, collectOracleEvidence, evaluateRound, gatePasses, runWall, isSetupProblem, setupFailedCause } from "@omk/proof";
 import { withDetached } from "../internal/run-checkout.js";
 import { finishPhase } from "../internal/run-phase.js";
-import { frozenOracle, oracleEvaluatedEvent, recordedBaseline, REVIEW_ROLES, roundsOfTasks } from "../internal/run-records.js";
+import { frozenOracle, oracleEvaluatedEvent, recordedBaseline, roundsOfTasks } from "../internal/run-records.js";
+import { REVIEW_ROLES } from "@omk/proof";
 import { causeOf, type FailingItem, type RoundVerdict, writeVerdict } from "../internal/run-verdict.js";
 import { end, next, type Step } from "./step.js";
 

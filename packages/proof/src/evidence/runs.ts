@@ -26,7 +26,7 @@ export type RunContext = {
   readonly timeoutMs: number;
   /** Logs of the runs go here. */
   readonly logDir: string;
-  /** The sandbox of the commands (the controller's checkoutConfinement); undefined: unconfined. */
+  /** The sandbox of the commands (checkoutConfinement); undefined: unconfined. */
   readonly confine?: ConfineCommand;
 };
 

@@ -41,7 +41,11 @@ export const TELEMETRY_OFF: Readonly<Record<string, string>> = {
  * Variables that point an engine at its own home or config folder instead of
  * `~/.<engine>` (see docs/engines.md). A hermetic environment drops them from
  * the base environment, so a user's real folders never leak into it; the
- * engine spec's own `env` may still set them.
+ * engine spec's own `env` may still set them. The same list is the sandbox's
+ * ENGINE_DIR_VARS (confine.ts): a folder such a variable of the spec's own
+ * `env` names is WRITABLE in the sandbox. Add only variables that name an
+ * engine's own folder; a variable that must merely be dropped belongs in
+ * another list.
  */
 export const ENGINE_HOME_VARS: readonly string[] = [
   "KIMI_CODE_HOME",

@@ -3,7 +3,7 @@
 import { openStore, type TaskGraph } from "@omk/state";
 import { cleanupTempDirs, makeTempDir } from "@omk/test-fixtures";
 import { afterAll, describe, expect, it } from "vitest";
-import { fitTaskCaps } from "../src/tasks/task-caps.js";
+import { fitTaskCaps } from "../src/internal/task-caps.js";
 
 afterAll(cleanupTempDirs);
 
